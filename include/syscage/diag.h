@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Diagnostics: parse and validation messages with file:line:col, collected by the library and
+ * printed by callers. The library never prints. */
+#pragma once
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+enum sc_severity {
+	SC_SEV_ERROR,
+	SC_SEV_WARNING,
+	SC_SEV_NOTE,
+};
+
+struct sc_loc {
+	unsigned line; /* 1-based; 0 = unknown */
+	unsigned col;  /* 1-based; 0 = unknown */
+};
+
+struct sc_diag {
+	enum sc_severity severity;
+	char *file; /* owned; may be NULL */
+	struct sc_loc loc;
+	char *message; /* owned */
+};
+
+/* A caller-owned list the library appends to. Zero-initialise it. */
+struct sc_diags {
+	struct sc_diag *v;
+	size_t n;
+	size_t n_errors;
+	size_t n_warnings;
+	const char *file; /* the file currently being read: used by sc_diags_add() */
+};
+
+/* Append one message. Returns 0 or -ENOMEM. */
+int sc_diags_add(struct sc_diags *d, enum sc_severity sev, struct sc_loc loc, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+int sc_diags_addv(struct sc_diags *d, enum sc_severity sev, struct sc_loc loc, const char *fmt,
+		  va_list ap);
+void sc_diags_clear(struct sc_diags *d);
+
+/* "FILE:LINE:COL: error: message" into buf (truncating); returns buf. */
+char *sc_diag_format(const struct sc_diag *diag, char *buf, size_t size);

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Atomic, confined file writes: every output goes to a temp file in the target directory,
+ * is fsync'ed and renamed into place, so readers see the old file or the new one, never half. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Is 'name' a single safe path component (no '/', not "." or "..", not empty, no NUL)? */
+bool sc_name_is_safe(const char *name);
+
+/* Write 'data' as 'name' inside the directory 'dirfd' (name must be a safe component).
+ * Opens with O_NOFOLLOW; returns 0 or -errno; on error nothing new is left behind.
+ * With 'unchanged' non-NULL, an identical existing file is left untouched and *unchanged=true. */
+int sc_write_atomic_at(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+		       bool *unchanged);
+
+/* Same for a path (its directory must exist); "-" writes to stdout. */
+int sc_write_atomic(const char *path, const void *data, size_t len, mode_t mode);
+
+/* Read a whole file ("-" = stdin) into a NUL-terminated buffer; refuses files larger than
+ * 'max' bytes with -EFBIG. */
+int sc_read_file(const char *path, size_t max, char **ret, size_t *ret_len);

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Read and write every profile format: OCI/Docker JSON, SPO SeccompProfile YAML,
+ * KubeArmorSeccompPolicy YAML. libfyaml does all parsing and emitting. */
+#pragma once
+
+#include <stdio.h>
+
+#include "profile.h"
+
+/* Read one profile from a buffer; the format is detected from content (kind/apiVersion for
+ * YAML documents, else OCI). 'file' names the source in diagnostics (may be NULL) and is the
+ * directory base for SPO baseProfileName look-ups (sibling files, depth limit 8, cycles
+ * detected). On error returns -EINVAL (syntax/semantic: details in 'd'), -ENOMEM, ...;
+ * nothing is returned on error. Warnings may be added on success. */
+int sc_profile_read_buffer(const char *buf, size_t len, const char *file, struct sc_diags *d,
+			   struct sc_profile **ret);
+/* Read from a path ("-" = stdin). */
+int sc_profile_read_file(const char *path, struct sc_diags *d, struct sc_profile **ret);
+
+/* Read every profile/policy document from a buffer (multi-document YAML). Returns the number
+ * read into *ret (an owned array of owned profiles). */
+int sc_profile_read_all(const char *buf, size_t len, const char *file, struct sc_diags *d,
+			struct sc_profile ***ret, size_t *ret_n);
+
+/* Write 'p' in 'format' into a newly allocated string (*ret, NUL-terminated).
+ * OCI output is deterministic (normalized order) and pretty-printed. */
+int sc_profile_write_string(const struct sc_profile *p, enum sc_format format, char **ret);
+
+/* Write to 'path' atomically (temp file in the same directory + fsync + rename); "-" = stdout.
+ * On error nothing is left behind. */
+int sc_profile_write_file(const struct sc_profile *p, enum sc_format format, const char *path);

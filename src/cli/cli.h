@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The CLI's shared pieces: the verb table, messages, colour, help. Each verb lives in
+ * cmd-<verb>.c and only parses flags, calls the library and prints. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "syscage/syscage.h"
+#include "macro.h"
+
+/* Exit codes (documented in README.md and the man page). */
+enum {
+	EXIT_OK = 0,
+	EXIT_FINDINGS = 1, /* invalid input, check failed, unknown name, differences */
+	EXIT_USAGE = 2,    /* bad flags or arguments */
+	EXIT_LOSS = 3,     /* records were lost (logs --strict) */
+};
+
+struct verb {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary; /* one line for `syscage --help` */
+	const char *help;    /* full text for `syscage VERB --help` and the man page */
+};
+
+extern const struct verb verbs[];
+extern const unsigned n_verbs;
+
+/* Messages to stderr: "syscage: error: ..." with colour on a terminal. Return EXIT_* codes
+ * so callers can `return cli_error(...)`. */
+int cli_error(const char *fmt, ...) _printf_(1, 2);
+int cli_usage_error(const char *verb, const char *fmt, ...) _printf_(2, 3);
+void cli_warn(const char *fmt, ...) _printf_(1, 2);
+void cli_note(const char *fmt, ...) _printf_(1, 2);
+/* Print library diagnostics; returns the number of errors. */
+size_t cli_print_diags(const struct sc_diags *d);
+
+bool cli_color(FILE *f);
+/* Print the help of a verb to stdout; returns EXIT_OK. */
+int cli_help(const char *verb);
+
+/* Parse an arch flag value, printing an error with the accepted spellings on failure. */
+int cli_parse_arch(const char *s, enum sc_arch *ret);
+/* Parse -o text|json. */
+int cli_parse_output(const char *verb, const char *s, bool *ret_json);
+
+/* Print a JSON string literal (escaped) to f. */
+void cli_json_string(FILE *f, const char *s);
+
+/* Verb handlers. */
+int cmd_syscalls(int argc, char **argv);
+extern const char cmd_syscalls_help[];

@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Messages, colour and small parsers every verb uses. */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+bool cli_color(FILE *f)
+{
+	const char *e = getenv("NO_COLOR");
+
+	if (e && *e)
+		return false;
+	e = getenv("TERM");
+	if (e && streq(e, "dumb"))
+		return false;
+	return isatty(fileno(f));
+}
+
+static void vmsg(const char *color, const char *label, const char *fmt, va_list ap)
+{
+	bool c = cli_color(stderr);
+
+	fprintf(stderr, "syscage: %s%s:%s ", c ? color : "", label, c ? "\033[0m" : "");
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+int cli_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg("\033[1;31m", "error", fmt, ap);
+	va_end(ap);
+	return EXIT_FINDINGS;
+}
+
+int cli_usage_error(const char *verb, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg("\033[1;31m", "error", fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "Try 'syscage %s%s--help'.\n", verb ? verb : "", verb ? " " : "");
+	return EXIT_USAGE;
+}
+
+void cli_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg("\033[1;33m", "warning", fmt, ap);
+	va_end(ap);
+}
+
+void cli_note(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg("\033[1;36m", "note", fmt, ap);
+	va_end(ap);
+}
+
+size_t cli_print_diags(const struct sc_diags *d)
+{
+	static const char *const colors[] = { "\033[1;31m", "\033[1;33m", "\033[1;36m" };
+	static const char *const labels[] = { "error", "warning", "note" };
+	bool c = cli_color(stderr);
+
+	for (size_t i = 0; i < d->n; i++) {
+		const struct sc_diag *g = &d->v[i];
+		fprintf(stderr, "%s%s", c ? "\033[1m" : "", g->file ? g->file : "<input>");
+		if (g->loc.line)
+			fprintf(stderr, ":%u", g->loc.line);
+		if (g->loc.line && g->loc.col)
+			fprintf(stderr, ":%u", g->loc.col);
+		fprintf(stderr, ":%s %s%s:%s %s\n", c ? "\033[0m" : "", c ? colors[g->severity] : "",
+			labels[g->severity], c ? "\033[0m" : "", g->message);
+	}
+	return d->n_errors;
+}
+
+int cli_help(const char *name)
+{
+	for (unsigned i = 0; i < n_verbs; i++)
+		if (streq(verbs[i].name, name)) {
+			fputs(verbs[i].help, stdout);
+			return EXIT_OK;
+		}
+	return cli_usage_error(NULL, "unknown verb '%s'", name);
+}
+
+int cli_parse_arch(const char *s, enum sc_arch *ret)
+{
+	enum sc_arch a = sc_arch_from_name(s);
+
+	if (a < 0) {
+		cli_error("unknown architecture '%s'", s);
+		fprintf(stderr, "Known: ");
+		for_each_arch(x) fprintf(stderr, "%s%s", x ? ", " : "", sc_arch_info(x)->name);
+		fprintf(stderr, " (also SCMP_ARCH_* names, amd64, i386, arm64, ppc64le, audit "
+				"tokens such as c000003e)\n");
+		return -EINVAL;
+	}
+	*ret = a;
+	return 0;
+}
+
+int cli_parse_output(const char *verb, const char *s, bool *ret_json)
+{
+	if (streq(s, "json")) {
+		*ret_json = true;
+		return 0;
+	}
+	if (streq(s, "text")) {
+		*ret_json = false;
+		return 0;
+	}
+	cli_usage_error(verb, "unknown output format '%s' (expected text or json)", s);
+	return -EINVAL;
+}
+
+void cli_json_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(f, "\\%c", *p);
+		else if (*p < 0x20)
+			fprintf(f, "\\u%04x", *p);
+		else
+			fputc(*p, f);
+	}
+	fputc('"', f);
+}

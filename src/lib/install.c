@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Owns atomic, confined file writes (temp file + fsync + renameat, O_NOFOLLOW) and whole-file
+ * reads with a size cap. */
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "syscage/install.h"
+#include "macro.h"
+
+bool sc_name_is_safe(const char *name)
+{
+	return name && *name && !strchr(name, '/') && strcmp(name, ".") != 0 &&
+	       strcmp(name, "..") != 0 && strlen(name) < NAME_MAX;
+}
+
+static int write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static bool same_content(int dirfd, const char *name, const void *data, size_t len)
+{
+	cleanup_close int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	char buf[65536];
+	size_t off = 0;
+	struct stat st;
+
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (size_t)st.st_size != len)
+		return false;
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+		if (n < 0)
+			return false;
+		if (n == 0)
+			return off == len;
+		if (off + (size_t)n > len || memcmp((const char *)data + off, buf, (size_t)n) != 0)
+			return false;
+		off += (size_t)n;
+	}
+}
+
+int sc_write_atomic_at(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+		       bool *unchanged)
+{
+	char tmp[NAME_MAX + 1];
+	cleanup_close int fd = -1;
+	int r;
+
+	if (!sc_name_is_safe(name))
+		return -EINVAL;
+	if (unchanged) {
+		*unchanged = same_content(dirfd, name, data, len);
+		if (*unchanged)
+			return 0;
+	}
+	/* Temp names start with '.' so directory scanners skip them. */
+	for (unsigned attempt = 0;; attempt++) {
+		r = snprintf(tmp, sizeof(tmp), ".%.200s.%d.%u.tmp", name, (int)getpid(), attempt);
+		if (r < 0 || (size_t)r >= sizeof(tmp))
+			return -ENAMETOOLONG;
+		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
+		if (fd >= 0)
+			break;
+		if (errno != EEXIST || attempt > 100)
+			return -errno;
+	}
+	r = write_all(fd, data, len);
+	if (r == 0 && fchmod(fd, mode) < 0)
+		r = -errno;
+	if (r == 0 && fsync(fd) < 0)
+		r = -errno;
+	if (r == 0 && renameat(dirfd, tmp, dirfd, name) < 0)
+		r = -errno;
+	if (r < 0) {
+		(void)unlinkat(dirfd, tmp, 0);
+		return r;
+	}
+	return 0;
+}
+
+int sc_write_atomic(const char *path, const void *data, size_t len, mode_t mode)
+{
+	cleanup_free char *dir = NULL;
+	cleanup_close int dfd = -1;
+	const char *slash, *base;
+
+	if (strcmp(path, "-") == 0) {
+		int r = write_all(STDOUT_FILENO, data, len);
+		return r;
+	}
+	slash = strrchr(path, '/');
+	if (slash) {
+		dir = strndup(path, (size_t)(slash - path) + (slash == path));
+		base = slash + 1;
+	} else {
+		dir = strdup(".");
+		base = path;
+	}
+	if (!dir)
+		return -ENOMEM;
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
+	return sc_write_atomic_at(dfd, base, data, len, mode, NULL);
+}
+
+int sc_read_file(const char *path, size_t max, char **ret, size_t *ret_len)
+{
+	cleanup_close int fd = -1;
+	cleanup_free char *buf = NULL;
+	size_t len = 0, cap = 0;
+
+	if (strcmp(path, "-") == 0)
+		fd = dup(STDIN_FILENO);
+	else
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		ssize_t n;
+		if (cap - len < 4096 + 1) {
+			size_t ncap = cap ? cap * 2 : 65536;
+			char *nbuf;
+			if (cap > max + 1)
+				return -EFBIG;
+			nbuf = realloc(buf, ncap);
+			if (!nbuf)
+				return -ENOMEM;
+			buf = nbuf;
+			cap = ncap;
+		}
+		n = read(fd, buf + len, cap - len - 1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len > max)
+			return -EFBIG;
+	}
+	buf[len] = '\0';
+	*ret = TAKE_PTR(buf);
+	if (ret_len)
+		*ret_len = len;
+	return 0;
+}
