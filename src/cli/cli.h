@@ -48,6 +48,16 @@ int cli_parse_output(const char *verb, const char *s, bool *ret_json);
 /* Print a JSON string literal (escaped) to f. */
 void cli_json_string(FILE *f, const char *s);
 
-/* Verb handlers. */
-int cmd_syscalls(int argc, char **argv);
-extern const char cmd_syscalls_help[];
+/* Verb handlers, one per cmd-<verb>.c. */
+#define DECLARE_VERB(v)                                                                            \
+	int cmd_##v(int argc, char **argv);                                                        \
+	extern const char cmd_##v##_help[]
+DECLARE_VERB(syscalls);
+DECLARE_VERB(convert);
+DECLARE_VERB(check);
+DECLARE_VERB(bpf);
+DECLARE_VERB(explain);
+DECLARE_VERB(run);
+DECLARE_VERB(record);
+DECLARE_VERB(logs);
+DECLARE_VERB(audit_profile);

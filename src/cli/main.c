@@ -12,6 +12,17 @@
 
 /* One line per verb; keep sorted by workflow, not alphabet. */
 const struct verb verbs[] = {
+	{ "record", cmd_record, "record the syscalls of a command, process or cgroup",
+	  cmd_record_help },
+	{ "logs", cmd_logs, "turn seccomp audit records into profiles or violation reports",
+	  cmd_logs_help },
+	{ "audit-profile", cmd_audit_profile, "print a log-everything profile to learn with",
+	  cmd_audit_profile_help },
+	{ "run", cmd_run, "run a command under a profile", cmd_run_help },
+	{ "convert", cmd_convert, "convert between OCI, SPO and KubeArmor formats", cmd_convert_help },
+	{ "check", cmd_check, "validate profiles (file:line:col diagnostics)", cmd_check_help },
+	{ "bpf", cmd_bpf, "compile a profile to seccomp BPF (raw, disasm, C)", cmd_bpf_help },
+	{ "explain", cmd_explain, "what a profile does with one syscall", cmd_explain_help },
 	{ "syscalls", cmd_syscalls, "name <-> number for every arch", cmd_syscalls_help },
 };
 const unsigned n_verbs = ELEMENTSOF(verbs);
