@@ -42,21 +42,21 @@ enum sc_arch {
 
 struct sc_arch_info {
 	enum sc_arch arch;
-	const char *scmp_name;  /* "SCMP_ARCH_X86_64", as OCI/Docker profiles spell it */
-	const char *name;       /* "x86_64", as libseccomp's resolver and uname spell it */
-	uint32_t audit_arch;    /* AUDIT_ARCH_* token seen in seccomp_data.arch and audit logs */
-	unsigned word_bits;     /* 32 or 64: width of a syscall argument */
-	bool big_endian;        /* how a 64-bit argument is laid out in seccomp_data.args[] */
-	uint32_t nr_base;       /* added to table numbers: mips o32 4000, n64 5000, n32 6000, x32 bit */
-	unsigned table;         /* index of the syscall table this ABI uses (enum sc_table) */
+	const char *scmp_name; /* "SCMP_ARCH_X86_64", as OCI/Docker profiles spell it */
+	const char *name;      /* "x86_64", as libseccomp's resolver and uname spell it */
+	uint32_t audit_arch;   /* AUDIT_ARCH_* token seen in seccomp_data.arch and audit logs */
+	unsigned word_bits;    /* 32 or 64: width of a syscall argument */
+	bool big_endian;       /* how a 64-bit argument is laid out in seccomp_data.args[] */
+	uint32_t nr_base; /* added to table numbers: mips o32 4000, n64 5000, n32 6000, x32 bit */
+	unsigned table;   /* index of the syscall table this ABI uses (enum sc_table) */
 };
 
 /* Borrowed, never NULL for a valid arch. */
 const struct sc_arch_info *sc_arch_info(enum sc_arch arch);
 
 /* Accepts every spelling users meet: SCMP_ARCH_X86_64, x86_64, amd64, x86-64, i386, i686, x86,
- * arm64, aarch64, ppc64le, mipsel64n32, the audit token c000003e / 0xc000003e, ... Case-insensitive.
- * Returns the arch or -EINVAL. */
+ * arm64, aarch64, ppc64le, mipsel64n32, the audit token c000003e / 0xc000003e, ...
+ * Case-insensitive. Returns the arch or -EINVAL. */
 enum sc_arch sc_arch_from_name(const char *name);
 
 /* The ABI of an AUDIT_ARCH token and syscall number: x86_64 with the x32 bit is x32.

@@ -49,8 +49,8 @@ int cli_parse_output(const char *verb, const char *s, bool *ret_json);
 void cli_json_string(FILE *f, const char *s);
 
 /* Verb handlers, one per cmd-<verb>.c. */
-#define DECLARE_VERB(v)                                                                            \
-	int cmd_##v(int argc, char **argv);                                                        \
+#define DECLARE_VERB(v)                     \
+	int cmd_##v(int argc, char **argv); \
 	extern const char cmd_##v##_help[]
 DECLARE_VERB(syscalls);
 DECLARE_VERB(convert);

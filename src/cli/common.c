@@ -80,8 +80,9 @@ size_t cli_print_diags(const struct sc_diags *d)
 			fprintf(stderr, ":%u", g->loc.line);
 		if (g->loc.line && g->loc.col)
 			fprintf(stderr, ":%u", g->loc.col);
-		fprintf(stderr, ":%s %s%s:%s %s\n", c ? "\033[0m" : "", c ? colors[g->severity] : "",
-			labels[g->severity], c ? "\033[0m" : "", g->message);
+		fprintf(stderr, ":%s %s%s:%s %s\n", c ? "\033[0m" : "",
+		        c ? colors[g->severity] : "", labels[g->severity], c ? "\033[0m" : "",
+		        g->message);
 	}
 	return d->n_errors;
 }
@@ -103,9 +104,10 @@ int cli_parse_arch(const char *s, enum sc_arch *ret)
 	if (a < 0) {
 		cli_error("unknown architecture '%s'", s);
 		fprintf(stderr, "Known: ");
-		for_each_arch(x) fprintf(stderr, "%s%s", x ? ", " : "", sc_arch_info(x)->name);
+		for_each_arch (x)
+			fprintf(stderr, "%s%s", x ? ", " : "", sc_arch_info(x)->name);
 		fprintf(stderr, " (also SCMP_ARCH_* names, amd64, i386, arm64, ppc64le, audit "
-				"tokens such as c000003e)\n");
+		                "tokens such as c000003e)\n");
 		return -EINVAL;
 	}
 	*ret = a;

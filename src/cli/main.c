@@ -19,7 +19,8 @@ const struct verb verbs[] = {
 	{ "audit-profile", cmd_audit_profile, "print a log-everything profile to learn with",
 	  cmd_audit_profile_help },
 	{ "run", cmd_run, "run a command under a profile", cmd_run_help },
-	{ "convert", cmd_convert, "convert between OCI, SPO and KubeArmor formats", cmd_convert_help },
+	{ "convert", cmd_convert, "convert between OCI, SPO and KubeArmor formats",
+	  cmd_convert_help },
 	{ "check", cmd_check, "validate profiles (file:line:col diagnostics)", cmd_check_help },
 	{ "bpf", cmd_bpf, "compile a profile to seccomp BPF (raw, disasm, C)", cmd_bpf_help },
 	{ "explain", cmd_explain, "what a profile does with one syscall", cmd_explain_help },
@@ -28,31 +29,33 @@ const struct verb verbs[] = {
 const unsigned n_verbs = ELEMENTSOF(verbs);
 
 static const char overview[] =
-	"syscage - record, build, check, compile and install seccomp profiles\n"
-	"\n"
-	"Usage: syscage VERB [OPTIONS] [ARGS]\n"
-	"       syscage VERB --help\n"
-	"\n"
-	"Verbs:\n";
+    "syscage - record, build, check, compile and install seccomp profiles\n"
+    "\n"
+    "Usage: syscage VERB [OPTIONS] [ARGS]\n"
+    "       syscage VERB --help\n"
+    "\n"
+    "Verbs:\n";
 
 static const char exit_codes[] =
-	"Exit status:\n"
-	"  0    success\n"
-	"  1    invalid input, a failed check, an unknown name, a difference found\n"
-	"  2    usage error (bad flag or argument)\n"
-	"  3    records were lost (logs --strict)\n"
-	"  125  syscage run: the filter could not be built or loaded\n"
-	"  126  syscage run: the command could not be executed\n"
-	"  127  syscage run: the command was not found\n";
+    "Exit status:\n"
+    "  0    success\n"
+    "  1    invalid input, a failed check, an unknown name, a difference found\n"
+    "  2    usage error (bad flag or argument)\n"
+    "  3    records were lost (logs --strict)\n"
+    "  125  syscage run: the filter could not be built or loaded\n"
+    "  126  syscage run: the command could not be executed\n"
+    "  127  syscage run: the command was not found\n";
 
 static int overview_help(FILE *f)
 {
 	fputs(overview, f);
 	for (unsigned i = 0; i < n_verbs; i++)
 		fprintf(f, "  %-14s %s\n", verbs[i].name, verbs[i].summary);
-	fprintf(f, "\nGlobal options:\n  -h, --help     this text\n  --version      print the version\n"
-		   "\n%s\nEnvironment: NO_COLOR=1 turns colour off (it is only used on a terminal).\n",
-		exit_codes);
+	fprintf(
+	    f,
+	    "\nGlobal options:\n  -h, --help     this text\n  --version      print the version\n"
+	    "\n%s\nEnvironment: NO_COLOR=1 turns colour off (it is only used on a terminal).\n",
+	    exit_codes);
 	return EXIT_OK;
 }
 
@@ -87,12 +90,13 @@ static void man_text(const char *text)
 static int man_page(void)
 {
 	printf(".TH SYSCAGE 1 \"\" \"syscage %s\" \"User Commands\"\n", SYSCAGE_VERSION);
-	printf(".SH NAME\nsyscage \\- record, build, check, compile and install seccomp profiles\n");
+	printf(
+	    ".SH NAME\nsyscage \\- record, build, check, compile and install seccomp profiles\n");
 	printf(".SH SYNOPSIS\n.B syscage\n.I VERB\n[\\fIOPTIONS\\fR] [\\fIARGS\\fR]\n");
 	printf(".SH DESCRIPTION\n");
 	man_text("syscage automates the seccomp workflow: find the syscalls a workload needs,\n"
-		 "turn them into a least-privilege profile, compile and enforce it, ship it to\n"
-		 "Kubernetes nodes, and show what is really enforced.\n");
+	         "turn them into a least-privilege profile, compile and enforce it, ship it to\n"
+	         "Kubernetes nodes, and show what is really enforced.\n");
 	printf(".SH COMMANDS\n");
 	for (unsigned i = 0; i < n_verbs; i++) {
 		printf(".SS %s\n", verbs[i].name);
@@ -114,7 +118,8 @@ int main(int argc, char **argv)
 		return overview_help(stdout);
 	}
 	if (streq(argv[1], "--version")) {
-		printf("syscage %s (syscall table %s)\n", SYSCAGE_VERSION, sc_syscall_table_version());
+		printf("syscage %s (syscall table %s)\n", SYSCAGE_VERSION,
+		       sc_syscall_table_version());
 		return EXIT_OK;
 	}
 	if (streq(argv[1], "--man"))

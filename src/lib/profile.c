@@ -20,15 +20,19 @@ static const char *const action_names[_SC_ACT_COUNT] = {
 };
 
 static const char *const cmp_names[_SC_CMP_MAX] = {
-	[SC_CMP_NE] = "SCMP_CMP_NE", [SC_CMP_LT] = "SCMP_CMP_LT", [SC_CMP_LE] = "SCMP_CMP_LE",
-	[SC_CMP_EQ] = "SCMP_CMP_EQ", [SC_CMP_GE] = "SCMP_CMP_GE", [SC_CMP_GT] = "SCMP_CMP_GT",
+	[SC_CMP_NE] = "SCMP_CMP_NE",
+	[SC_CMP_LT] = "SCMP_CMP_LT",
+	[SC_CMP_LE] = "SCMP_CMP_LE",
+	[SC_CMP_EQ] = "SCMP_CMP_EQ",
+	[SC_CMP_GE] = "SCMP_CMP_GE",
+	[SC_CMP_GT] = "SCMP_CMP_GT",
 	[SC_CMP_MASKED_EQ] = "SCMP_CMP_MASKED_EQ",
 };
 
 static const char *const flag_names[] = {
-	"SECCOMP_FILTER_FLAG_TSYNC",        "SECCOMP_FILTER_FLAG_LOG",
-	"SECCOMP_FILTER_FLAG_SPEC_ALLOW",   "SECCOMP_FILTER_FLAG_NEW_LISTENER",
-	"SECCOMP_FILTER_FLAG_TSYNC_ESRCH",  "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV",
+	"SECCOMP_FILTER_FLAG_TSYNC",       "SECCOMP_FILTER_FLAG_LOG",
+	"SECCOMP_FILTER_FLAG_SPEC_ALLOW",  "SECCOMP_FILTER_FLAG_NEW_LISTENER",
+	"SECCOMP_FILTER_FLAG_TSYNC_ESRCH", "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV",
 };
 
 static const char *const format_names[_SC_FORMAT_COUNT] = {
@@ -384,7 +388,7 @@ struct sc_profile *sc_profile_dup(const struct sc_profile *s)
 			d->arch_map[i] = s->arch_map[i];
 			d->arch_map[i].sub = NULL;
 			if (dup_mem(s->arch_map[i].sub, s->arch_map[i].n_sub, sizeof(enum sc_arch),
-				    (void **)&d->arch_map[i].sub) < 0)
+			            (void **)&d->arch_map[i].sub) < 0)
 				goto fail;
 		}
 	}
@@ -436,21 +440,20 @@ int sc_rule_add_name(struct sc_rule *r, const char *name)
 }
 
 int sc_rule_add_arg(struct sc_rule *r, unsigned index, enum sc_cmp op, uint64_t value,
-		    uint64_t value_two)
+                    uint64_t value_two)
 {
 	struct sc_arg *v = reallocarray(r->args, r->n_args + 1, sizeof(*v));
 
 	if (!v)
 		return -ENOMEM;
 	r->args = v;
-	r->args[r->n_args++] = (struct sc_arg){
-		.index = index, .value = value, .value_two = value_two, .op = op
-	};
+	r->args[r->n_args++] =
+	    (struct sc_arg){ .index = index, .value = value, .value_two = value_two, .op = op };
 	return 0;
 }
 
 struct sc_rule *sc_profile_add_rule(struct sc_profile *p, enum sc_action action,
-				    const char *const *names, size_t n_names)
+                                    const char *const *names, size_t n_names)
 {
 	struct sc_rule *v = reallocarray(p->rules, p->n_rules + 1, sizeof(*v));
 	struct sc_rule *r;

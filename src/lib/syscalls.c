@@ -160,7 +160,8 @@ unsigned sc_syscall_suggest(const char *name, const char **ret, unsigned max)
 		unsigned k;
 
 		/* A prefix or suffix match ("open" -> "openat") is a good suggestion too. */
-		if (dist > limit && strncmp(sc_names[i], name, len) == 0 && strlen(sc_names[i]) - len <= 3)
+		if (dist > limit && strncmp(sc_names[i], name, len) == 0 &&
+		    strlen(sc_names[i]) - len <= 3)
 			dist = limit;
 		if (dist > limit)
 			continue;

@@ -12,17 +12,28 @@ START_TEST(arch_spellings)
 		const char *s;
 		enum sc_arch a;
 	} t[] = {
-		{ "SCMP_ARCH_X86_64", SC_ARCH_X86_64 }, { "x86_64", SC_ARCH_X86_64 },
-		{ "amd64", SC_ARCH_X86_64 },            { "x86-64", SC_ARCH_X86_64 },
-		{ "AMD64", SC_ARCH_X86_64 },            { "i386", SC_ARCH_X86 },
-		{ "i686", SC_ARCH_X86 },                { "SCMP_ARCH_X86", SC_ARCH_X86 },
-		{ "x32", SC_ARCH_X32 },                 { "arm64", SC_ARCH_AARCH64 },
-		{ "aarch64", SC_ARCH_AARCH64 },         { "ppc64le", SC_ARCH_PPC64LE },
-		{ "SCMP_ARCH_PPC64LE", SC_ARCH_PPC64LE }, { "c000003e", SC_ARCH_X86_64 },
-		{ "0xc000003e", SC_ARCH_X86_64 },       { "40000003", SC_ARCH_X86 },
-		{ "0xC00000B7", SC_ARCH_AARCH64 },      { "mipsel64n32", SC_ARCH_MIPSEL64N32 },
-		{ "s390x", SC_ARCH_S390X },             { "riscv64", SC_ARCH_RISCV64 },
-		{ "loongarch64", SC_ARCH_LOONGARCH64 }, { "sheb", SC_ARCH_SHEB },
+		{ "SCMP_ARCH_X86_64", SC_ARCH_X86_64 },
+		{ "x86_64", SC_ARCH_X86_64 },
+		{ "amd64", SC_ARCH_X86_64 },
+		{ "x86-64", SC_ARCH_X86_64 },
+		{ "AMD64", SC_ARCH_X86_64 },
+		{ "i386", SC_ARCH_X86 },
+		{ "i686", SC_ARCH_X86 },
+		{ "SCMP_ARCH_X86", SC_ARCH_X86 },
+		{ "x32", SC_ARCH_X32 },
+		{ "arm64", SC_ARCH_AARCH64 },
+		{ "aarch64", SC_ARCH_AARCH64 },
+		{ "ppc64le", SC_ARCH_PPC64LE },
+		{ "SCMP_ARCH_PPC64LE", SC_ARCH_PPC64LE },
+		{ "c000003e", SC_ARCH_X86_64 },
+		{ "0xc000003e", SC_ARCH_X86_64 },
+		{ "40000003", SC_ARCH_X86 },
+		{ "0xC00000B7", SC_ARCH_AARCH64 },
+		{ "mipsel64n32", SC_ARCH_MIPSEL64N32 },
+		{ "s390x", SC_ARCH_S390X },
+		{ "riscv64", SC_ARCH_RISCV64 },
+		{ "loongarch64", SC_ARCH_LOONGARCH64 },
+		{ "sheb", SC_ARCH_SHEB },
 	};
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
 		ck_assert_msg(sc_arch_from_name(t[i].s) == t[i].a, "%s", t[i].s);
@@ -34,7 +45,7 @@ END_TEST
 
 START_TEST(arch_info_consistent)
 {
-	for_each_arch(a) {
+	for_each_arch (a) {
 		const struct sc_arch_info *ai = sc_arch_info(a);
 		ck_assert_ptr_nonnull(ai);
 		ck_assert_int_eq(ai->arch, a);
@@ -110,14 +121,15 @@ END_TEST
 
 START_TEST(roundtrip_every_arch)
 {
-	for_each_arch(a) {
+	for_each_arch (a) {
 		uint32_t nr, prev = 0;
 		const char *name;
 		size_t n = sc_syscall_count(a);
 		ck_assert_uint_gt(n, 250);
 		for (size_t i = 0; i < n; i++) {
 			ck_assert_int_eq(sc_syscall_by_index(a, i, &nr, &name), 0);
-			ck_assert_msg(i == 0 || nr > prev, "numbers sorted on %s", sc_arch_info(a)->name);
+			ck_assert_msg(i == 0 || nr > prev, "numbers sorted on %s",
+			              sc_arch_info(a)->name);
 			prev = nr;
 			ck_assert_str_eq(sc_syscall_to_name(a, nr), name);
 			ck_assert_int_eq(sc_syscall_from_name(a, name), (int)nr);

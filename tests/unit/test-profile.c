@@ -1,0 +1,216 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The profile model: names of actions/ops/flags, SECCOMP_RET encoding, construction and copy. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "syscage/syscage.h"
+
+START_TEST(action_names_roundtrip)
+{
+	for (int a = 0; a < _SC_ACT_COUNT; a++) {
+		const char *s = sc_action_to_string(a);
+		ck_assert_ptr_nonnull(s);
+		ck_assert_int_eq(sc_action_from_string(s), a);
+	}
+	ck_assert_int_eq(sc_action_from_string("SCMP_ACT_ALLOW"), SC_ACT_ALLOW);
+	ck_assert_int_eq(sc_action_from_string("scmp_act_allow"), -EINVAL);
+	ck_assert_int_eq(sc_action_from_string(""), -EINVAL);
+	ck_assert_int_eq(sc_action_from_string(NULL), -EINVAL);
+	ck_assert_ptr_null(sc_action_to_string(_SC_ACT_COUNT));
+}
+END_TEST
+
+START_TEST(action_precedence)
+{
+	/* KILL_PROCESS > KILL_THREAD > TRAP > ERRNO > USER_NOTIF > TRACE > LOG > ALLOW */
+	static const enum sc_action order[] = { SC_ACT_KILL_PROCESS, SC_ACT_KILL_THREAD,
+		                                SC_ACT_TRAP,         SC_ACT_ERRNO,
+		                                SC_ACT_NOTIFY,       SC_ACT_TRACE,
+		                                SC_ACT_LOG,          SC_ACT_ALLOW };
+	for (size_t i = 1; i < sizeof(order) / sizeof(order[0]); i++)
+		ck_assert_int_lt(sc_action_rank(order[i - 1]), sc_action_rank(order[i]));
+	ck_assert_int_eq(sc_action_rank(SC_ACT_KILL), sc_action_rank(SC_ACT_KILL_THREAD));
+	ck_assert_int_eq(sc_action_canonical(SC_ACT_KILL), SC_ACT_KILL_THREAD);
+	/* The kernel's own ordering of the return values agrees (signed compare, as in
+	 * seccomp_run_filters: lower ACTION_FULL wins), KILL_PROCESS being negative. */
+	for (size_t i = 1; i < sizeof(order) / sizeof(order[0]); i++)
+		ck_assert_int_lt((int32_t)sc_action_to_ret(order[i - 1], 0),
+		                 (int32_t)sc_action_to_ret(order[i], 0));
+}
+END_TEST
+
+START_TEST(ret_encoding)
+{
+	uint32_t data;
+	ck_assert_uint_eq(sc_action_to_ret(SC_ACT_ERRNO, 1), 0x00050001u);
+	ck_assert_uint_eq(sc_action_to_ret(SC_ACT_ERRNO, 38), 0x00050026u);
+	ck_assert_uint_eq(sc_action_to_ret(SC_ACT_LOG, 0), 0x7ffc0000u);
+	ck_assert_uint_eq(sc_action_to_ret(SC_ACT_ALLOW, 0), 0x7fff0000u);
+	ck_assert_uint_eq(sc_action_to_ret(SC_ACT_KILL_PROCESS, 0), 0x80000000u);
+	ck_assert_uint_eq(sc_action_to_ret(SC_ACT_KILL, 0), 0);
+	ck_assert_uint_eq(sc_action_to_ret(SC_ACT_TRACE, 7), 0x7ff00007u);
+	ck_assert_uint_eq(sc_action_to_ret(SC_ACT_NOTIFY, 0), 0x7fc00000u);
+	ck_assert_uint_eq(sc_action_to_ret(SC_ACT_TRAP, 3), 0x00030003u);
+	/* data is 16 bits */
+	ck_assert_uint_eq(sc_action_to_ret(SC_ACT_ERRNO, 0x12345), 0x00052345u);
+
+	ck_assert_int_eq(sc_action_from_ret(0x7ffc0000u, &data), SC_ACT_LOG);
+	ck_assert_int_eq(sc_action_from_ret(0x00050001u, &data), SC_ACT_ERRNO);
+	ck_assert_uint_eq(data, 1);
+	ck_assert_int_eq(sc_action_from_ret(0x80000000u, NULL), SC_ACT_KILL_PROCESS);
+	ck_assert_int_eq(sc_action_from_ret(0, NULL), SC_ACT_KILL_THREAD);
+	ck_assert_int_eq(sc_action_from_ret(0x7fc00000u, NULL), SC_ACT_NOTIFY);
+	/* unknown actions behave as KILL_PROCESS in the kernel */
+	ck_assert_int_eq(sc_action_from_ret(0x12340000u, NULL), SC_ACT_KILL_PROCESS);
+}
+END_TEST
+
+START_TEST(cmp_and_flags)
+{
+	for (int op = SC_CMP_NE; op < _SC_CMP_MAX; op++)
+		ck_assert_int_eq(sc_cmp_from_string(sc_cmp_to_string(op)), op);
+	ck_assert_int_eq(sc_cmp_from_string("SCMP_CMP_BOGUS"), -EINVAL);
+	ck_assert_ptr_null(sc_cmp_to_string(0));
+	ck_assert_uint_eq(sc_flag_from_string("SECCOMP_FILTER_FLAG_LOG"), SC_FLAG_LOG);
+	ck_assert_uint_eq(sc_flag_from_string("SECCOMP_FILTER_FLAG_SPEC_ALLOW"),
+	                  SC_FLAG_SPEC_ALLOW);
+	ck_assert_uint_eq(sc_flag_from_string("SECCOMP_FILTER_FLAG_NOPE"), 0);
+	ck_assert_str_eq(sc_flag_to_string(SC_FLAG_TSYNC), "SECCOMP_FILTER_FLAG_TSYNC");
+	ck_assert_ptr_null(sc_flag_to_string(SC_FLAG_LOG | SC_FLAG_TSYNC));
+	ck_assert_int_eq(sc_format_from_string("kubearmor"), SC_FORMAT_KUBEARMOR);
+	ck_assert_int_eq(sc_format_from_string("json"), SC_FORMAT_OCI);
+	ck_assert_int_eq(sc_format_from_string("xml"), -EINVAL);
+}
+END_TEST
+
+START_TEST(build_and_dup)
+{
+	static const char *const names[] = { "read", "write" };
+	struct sc_profile *p = sc_profile_new(), *q;
+	struct sc_rule *r;
+
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_eq(p->default_action, SC_ACT_ERRNO);
+	ck_assert_int_eq(p->meta.severity, -1);
+	ck_assert_int_eq(sc_profile_add_arch(p, SC_ARCH_X86_64), 0);
+	ck_assert_int_eq(sc_profile_add_arch(p, SC_ARCH_X86_64), 0);
+	ck_assert_int_eq(sc_profile_add_arch(p, SC_ARCH_X86), 0);
+	ck_assert_int_eq(sc_profile_add_arch(p, _SC_ARCH_COUNT), -EINVAL);
+	ck_assert_uint_eq(p->n_arches, 2);
+	r = sc_profile_add_rule(p, SC_ACT_ALLOW, names, 2);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_int_eq(sc_rule_add_name(r, "close"), 0);
+	r = sc_profile_add_rule(p, SC_ACT_ERRNO, NULL, 0);
+	ck_assert_int_eq(sc_rule_add_name(r, "personality"), 0);
+	ck_assert_int_eq(sc_rule_add_arg(r, 0, SC_CMP_MASKED_EQ, 0xff, 8), 0);
+	r->has_errno = true;
+	r->errno_ret = 13;
+	r->comment = strdup("why");
+	p->meta.name = strdup("web");
+	p->meta.match_labels = calloc(1, sizeof(*p->meta.match_labels));
+	p->meta.match_labels[0].key = strdup("app");
+	p->meta.match_labels[0].value = strdup("web");
+	p->meta.n_match_labels = 1;
+	p->listener_path = strdup("/run/l.sock");
+
+	q = sc_profile_dup(p);
+	ck_assert_ptr_nonnull(q);
+	ck_assert_uint_eq(q->n_rules, 2);
+	ck_assert_uint_eq(q->rules[0].n_names, 3);
+	ck_assert_str_eq(q->rules[0].names[2], "close");
+	ck_assert_ptr_ne(q->rules[0].names[0], p->rules[0].names[0]);
+	ck_assert_uint_eq(q->rules[1].n_args, 1);
+	ck_assert_int_eq(q->rules[1].args[0].op, SC_CMP_MASKED_EQ);
+	ck_assert_uint_eq(q->rules[1].args[0].value_two, 8);
+	ck_assert_uint_eq(q->rules[1].errno_ret, 13);
+	ck_assert_str_eq(q->rules[1].comment, "why");
+	ck_assert_str_eq(q->meta.match_labels[0].value, "web");
+	ck_assert_str_eq(q->listener_path, "/run/l.sock");
+	ck_assert(sc_profile_has_arch(q, SC_ARCH_X86));
+	ck_assert(!sc_profile_has_arch(q, SC_ARCH_X32));
+	sc_profile_free(p);
+	/* the copy survives its source */
+	ck_assert_str_eq(q->rules[0].names[0], "read");
+	ck_assert_ptr_null(sc_profile_free(q));
+	ck_assert_ptr_null(sc_profile_free(NULL));
+}
+END_TEST
+
+START_TEST(diags)
+{
+	struct sc_diags d = { .file = "p.json" };
+	char buf[256];
+
+	ck_assert_int_eq(sc_diags_add(&d, SC_SEV_ERROR, (struct sc_loc){ 3, 7 }, "bad %s", "thing"),
+	                 0);
+	ck_assert_int_eq(sc_diags_add(&d, SC_SEV_WARNING, (struct sc_loc){ 0, 0 }, "meh"), 0);
+	ck_assert_uint_eq(d.n, 2);
+	ck_assert_uint_eq(d.n_errors, 1);
+	ck_assert_uint_eq(d.n_warnings, 1);
+	ck_assert_str_eq(sc_diag_format(&d.v[0], buf, sizeof(buf)), "p.json:3:7: error: bad thing");
+	ck_assert_str_eq(sc_diag_format(&d.v[1], buf, sizeof(buf)), "p.json: warning: meh");
+	sc_diags_clear(&d);
+	ck_assert_uint_eq(d.n, 0);
+}
+END_TEST
+
+START_TEST(atomic_write)
+{
+	char dir[] = "/tmp/syscage-unit.XXXXXX", path[512], *data = NULL;
+	size_t len;
+	bool unchanged;
+	int dfd;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ck_assert_int_ge(dfd, 0);
+	ck_assert_int_eq(sc_write_atomic_at(dfd, "a.json", "{}\n", 3, 0644, &unchanged), 0);
+	ck_assert(!unchanged);
+	ck_assert_int_eq(sc_write_atomic_at(dfd, "a.json", "{}\n", 3, 0644, &unchanged), 0);
+	ck_assert(unchanged);
+	ck_assert_int_eq(sc_write_atomic_at(dfd, "../escape", "x", 1, 0644, NULL), -EINVAL);
+	ck_assert_int_eq(sc_write_atomic_at(dfd, "..", "x", 1, 0644, NULL), -EINVAL);
+	ck_assert_int_eq(sc_write_atomic_at(dfd, "", "x", 1, 0644, NULL), -EINVAL);
+	/* a symlink in place of the target is replaced, never followed */
+	ck_assert_int_eq(symlinkat("/etc/passwd", dfd, "link.json"), 0);
+	ck_assert_int_eq(sc_write_atomic_at(dfd, "link.json", "{}", 2, 0644, &unchanged), 0);
+	snprintf(path, sizeof(path), "%s/link.json", dir);
+	ck_assert_int_eq(sc_read_file(path, 100, &data, &len), 0);
+	ck_assert_str_eq(data, "{}");
+	free(data);
+	ck_assert_int_eq(sc_read_file(path, 1, &data, &len), -EFBIG);
+	snprintf(path, sizeof(path), "%s/none", dir);
+	ck_assert_int_eq(sc_read_file(path, 100, &data, &len), -ENOENT);
+	ck_assert(!sc_name_is_safe("a/b"));
+	ck_assert(sc_name_is_safe("a.json"));
+	(void)unlinkat(dfd, "a.json", 0);
+	(void)unlinkat(dfd, "link.json", 0);
+	close(dfd);
+	ck_assert_int_eq(rmdir(dir), 0); /* no temp files left behind */
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("profile");
+	TCase *tc = tcase_create("model");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, action_names_roundtrip);
+	tcase_add_test(tc, action_precedence);
+	tcase_add_test(tc, ret_encoding);
+	tcase_add_test(tc, cmp_and_flags);
+	tcase_add_test(tc, build_and_dup);
+	tcase_add_test(tc, diags);
+	tcase_add_test(tc, atomic_write);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_SILENT);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
