@@ -48,7 +48,7 @@ struct sc_arch_info {
 	unsigned word_bits;    /* 32 or 64: width of a syscall argument */
 	bool big_endian;       /* how a 64-bit argument is laid out in seccomp_data.args[] */
 	uint32_t nr_base; /* added to table numbers: mips o32 4000, n64 5000, n32 6000, x32 bit */
-	unsigned table;   /* index of the syscall table this ABI uses (enum sc_table) */
+	unsigned table;	  /* index of the syscall table this ABI uses (enum sc_table) */
 };
 
 /* Borrowed, never NULL for a valid arch. */

@@ -36,9 +36,9 @@ struct sc_diags {
 
 /* Append one message. Returns 0 or -ENOMEM. */
 int sc_diags_add(struct sc_diags *d, enum sc_severity sev, struct sc_loc loc, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+	__attribute__((format(printf, 4, 5)));
 int sc_diags_addv(struct sc_diags *d, enum sc_severity sev, struct sc_loc loc, const char *fmt,
-                  va_list ap);
+		  va_list ap);
 void sc_diags_clear(struct sc_diags *d);
 
 /* "FILE:LINE:COL: error: message" into buf (truncating); returns buf. */

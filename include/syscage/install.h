@@ -14,7 +14,7 @@ bool sc_name_is_safe(const char *name);
  * Opens with O_NOFOLLOW; returns 0 or -errno; on error nothing new is left behind.
  * With 'unchanged' non-NULL, an identical existing file is left untouched and *unchanged=true. */
 int sc_write_atomic_at(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
-                       bool *unchanged);
+		       bool *unchanged);
 
 /* Same for a path (its directory must exist); "-" writes to stdout. */
 int sc_write_atomic(const char *path, const void *data, size_t len, mode_t mode);

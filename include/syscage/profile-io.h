@@ -13,14 +13,14 @@
  * detected). On error returns -EINVAL (syntax/semantic: details in 'd'), -ENOMEM, ...;
  * nothing is returned on error. Warnings may be added on success. */
 int sc_profile_read_buffer(const char *buf, size_t len, const char *file, struct sc_diags *d,
-                           struct sc_profile **ret);
+			   struct sc_profile **ret);
 /* Read from a path ("-" = stdin). */
 int sc_profile_read_file(const char *path, struct sc_diags *d, struct sc_profile **ret);
 
 /* Read every profile/policy document from a buffer (multi-document YAML). Returns the number
  * read into *ret (an owned array of owned profiles). */
 int sc_profile_read_all(const char *buf, size_t len, const char *file, struct sc_diags *d,
-                        struct sc_profile ***ret, size_t *ret_n);
+			struct sc_profile ***ret, size_t *ret_n);
 
 /* Write 'p' in 'format' into a newly allocated string (*ret, NUL-terminated).
  * OCI output is deterministic (normalized order) and pretty-printed. */

@@ -41,11 +41,11 @@ enum sc_cmp {
 
 /* Filter flags a profile may ask for ("flags": [...]). */
 enum {
-	SC_FLAG_TSYNC = 1u << 0,              /* SECCOMP_FILTER_FLAG_TSYNC */
-	SC_FLAG_LOG = 1u << 1,                /* SECCOMP_FILTER_FLAG_LOG */
-	SC_FLAG_SPEC_ALLOW = 1u << 2,         /* SECCOMP_FILTER_FLAG_SPEC_ALLOW */
-	SC_FLAG_NEW_LISTENER = 1u << 3,       /* SECCOMP_FILTER_FLAG_NEW_LISTENER */
-	SC_FLAG_TSYNC_ESRCH = 1u << 4,        /* SECCOMP_FILTER_FLAG_TSYNC_ESRCH */
+	SC_FLAG_TSYNC = 1u << 0,	      /* SECCOMP_FILTER_FLAG_TSYNC */
+	SC_FLAG_LOG = 1u << 1,		      /* SECCOMP_FILTER_FLAG_LOG */
+	SC_FLAG_SPEC_ALLOW = 1u << 2,	      /* SECCOMP_FILTER_FLAG_SPEC_ALLOW */
+	SC_FLAG_NEW_LISTENER = 1u << 3,	      /* SECCOMP_FILTER_FLAG_NEW_LISTENER */
+	SC_FLAG_TSYNC_ESRCH = 1u << 4,	      /* SECCOMP_FILTER_FLAG_TSYNC_ESRCH */
 	SC_FLAG_WAIT_KILLABLE_RECV = 1u << 5, /* SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV */
 };
 
@@ -111,8 +111,8 @@ struct sc_selector_expr {
 
 /* Where a profile came from and what it targets (SPO and KubeArmor metadata). */
 enum sc_format {
-	SC_FORMAT_OCI,       /* OCI runtime-spec / Docker JSON */
-	SC_FORMAT_SPO,       /* security-profiles-operator.x-k8s.io SeccompProfile */
+	SC_FORMAT_OCI,	     /* OCI runtime-spec / Docker JSON */
+	SC_FORMAT_SPO,	     /* security-profiles-operator.x-k8s.io SeccompProfile */
 	SC_FORMAT_KUBEARMOR, /* security.kubearmor.com KubeArmorSeccompPolicy */
 	_SC_FORMAT_COUNT,
 	_SC_FORMAT_INVALID = -EINVAL,
@@ -127,7 +127,7 @@ struct sc_meta {
 	size_t n_match_labels;
 	struct sc_selector_expr *match_exprs;
 	size_t n_match_exprs;
-	int severity;       /* KubeArmor spec.severity; -1 when absent */
+	int severity;	    /* KubeArmor spec.severity; -1 when absent */
 	char *base_profile; /* SPO spec.baseProfileName, as written (resolved by the reader) */
 };
 
@@ -155,10 +155,10 @@ struct sc_profile *sc_profile_dup(const struct sc_profile *p);
 
 /* Append a rule (deep-copies names/args); returns the new rule or NULL on ENOMEM. */
 struct sc_rule *sc_profile_add_rule(struct sc_profile *p, enum sc_action action,
-                                    const char *const *names, size_t n_names);
+				    const char *const *names, size_t n_names);
 int sc_rule_add_name(struct sc_rule *r, const char *name);
 int sc_rule_add_arg(struct sc_rule *r, unsigned index, enum sc_cmp op, uint64_t value,
-                    uint64_t value_two);
+		    uint64_t value_two);
 int sc_profile_add_arch(struct sc_profile *p, enum sc_arch arch);
 bool sc_profile_has_arch(const struct sc_profile *p, enum sc_arch arch);
 
@@ -194,12 +194,12 @@ struct sc_eval {
 	int rule;
 };
 int sc_profile_eval(const struct sc_profile *p, enum sc_arch arch, uint32_t nr,
-                    const uint64_t args[6], struct sc_eval *ret);
+		    const uint64_t args[6], struct sc_eval *ret);
 
 /* A target to resolve Docker-only fields for (archMap, includes/excludes). */
 struct sc_target {
-	enum sc_arch arch;       /* the node's native arch; archMap entries for it apply */
-	bool has_arch;           /* false: the host's native arch */
+	enum sc_arch arch;	 /* the node's native arch; archMap entries for it apply */
+	bool has_arch;		 /* false: the host's native arch */
 	const char *const *caps; /* capabilities the container has ("CAP_SYS_ADMIN") */
 	size_t n_caps;
 	unsigned kernel_major, kernel_minor; /* 0.0: the running kernel */
@@ -209,7 +209,7 @@ struct sc_target {
  * of the target arch, it and its sub-arches; rules whose includes/excludes do not hold for
  * the target are dropped; includes/excludes and archMap are cleared in the result. */
 int sc_profile_resolve(const struct sc_profile *p, const struct sc_target *t,
-                       struct sc_profile **ret);
+		       struct sc_profile **ret);
 
 /* Normalize in place: names sorted and de-duplicated within a rule, rules without args and
  * with the same action/errno/conditions merged into one, rules ordered by action then name.

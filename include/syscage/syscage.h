@@ -7,3 +7,5 @@
 #include "syscalls.h"
 #include "profile.h"
 #include "profile-io.h"
+#include "install.h"
+#include "bpf.h"

@@ -13,8 +13,8 @@
 enum {
 	EXIT_OK = 0,
 	EXIT_FINDINGS = 1, /* invalid input, check failed, unknown name, differences */
-	EXIT_USAGE = 2,    /* bad flags or arguments */
-	EXIT_LOSS = 3,     /* records were lost (logs --strict) */
+	EXIT_USAGE = 2,	   /* bad flags or arguments */
+	EXIT_LOSS = 3,	   /* records were lost (logs --strict) */
 };
 
 struct verb {

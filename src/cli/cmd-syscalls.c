@@ -7,25 +7,25 @@
 #include "cli.h"
 
 const char cmd_syscalls_help[] =
-    "Usage: syscage syscalls [--arch ARCH] [-o text|json] [NAME|NUMBER ...]\n"
-    "\n"
-    "Print 'NUMBER NAME' for each syscall given, as the kernel numbers it on ARCH\n"
-    "(the native arch by default; mips bases and the x32 bit included). With no\n"
-    "NAME or NUMBER, list every syscall of ARCH in number order.\n"
-    "\n"
-    "Options:\n"
-    "  -a, --arch ARCH    x86_64, x86 (i386), x32, aarch64 (arm64), arm, ppc64le, s390x,\n"
-    "                     riscv64, mips64, ...; SCMP_ARCH_* names and audit tokens\n"
-    "                     (c000003e) are accepted too\n"
-    "  -o, --output FMT   text (default) or json\n"
-    "  -h, --help         this text\n"
-    "\n"
-    "Examples:\n"
-    "  syscage syscalls openat mseal          # 257 openat / 462 mseal on x86_64\n"
-    "  syscage syscalls --arch i386 102       # 102 socketcall\n"
-    "  syscage syscalls --arch aarch64 | wc -l\n"
-    "\n"
-    "Exit status: 0, or 1 when a name or number is unknown on ARCH (with suggestions).\n";
+	"Usage: syscage syscalls [--arch ARCH] [-o text|json] [NAME|NUMBER ...]\n"
+	"\n"
+	"Print 'NUMBER NAME' for each syscall given, as the kernel numbers it on ARCH\n"
+	"(the native arch by default; mips bases and the x32 bit included). With no\n"
+	"NAME or NUMBER, list every syscall of ARCH in number order.\n"
+	"\n"
+	"Options:\n"
+	"  -a, --arch ARCH    x86_64, x86 (i386), x32, aarch64 (arm64), arm, ppc64le, s390x,\n"
+	"                     riscv64, mips64, ...; SCMP_ARCH_* names and audit tokens\n"
+	"                     (c000003e) are accepted too\n"
+	"  -o, --output FMT   text (default) or json\n"
+	"  -h, --help         this text\n"
+	"\n"
+	"Examples:\n"
+	"  syscage syscalls openat mseal          # 257 openat / 462 mseal on x86_64\n"
+	"  syscage syscalls --arch i386 102       # 102 socketcall\n"
+	"  syscage syscalls --arch aarch64 | wc -l\n"
+	"\n"
+	"Exit status: 0, or 1 when a name or number is unknown on ARCH (with suggestions).\n";
 
 static int print_one(FILE *f, bool json, bool *first, uint32_t nr, const char *name)
 {
@@ -60,7 +60,7 @@ static int lookup(enum sc_arch arch, const char *arg, bool json, bool *first)
 		return print_one(stdout, json, first, (uint32_t)nr, arg);
 	if (nr == -ENOSYS) {
 		cli_error("%s is not a syscall on %s (it is on other arches; try --arch)", arg,
-		          sc_arch_info(arch)->name);
+			  sc_arch_info(arch)->name);
 	} else {
 		const char *sugg[3];
 		unsigned n = sc_syscall_suggest(arg, sugg, ELEMENTSOF(sugg));
@@ -69,7 +69,7 @@ static int lookup(enum sc_arch arch, const char *arg, bool json, bool *first)
 			fprintf(stderr, "Did you mean ");
 			for (unsigned i = 0; i < n; i++)
 				fprintf(stderr, "%s%s", i ? (i + 1 == n ? " or " : ", ") : "",
-				        sugg[i]);
+					sugg[i]);
 			fprintf(stderr, "?\n");
 		}
 	}

@@ -81,8 +81,8 @@ size_t cli_print_diags(const struct sc_diags *d)
 		if (g->loc.line && g->loc.col)
 			fprintf(stderr, ":%u", g->loc.col);
 		fprintf(stderr, ":%s %s%s:%s %s\n", c ? "\033[0m" : "",
-		        c ? colors[g->severity] : "", labels[g->severity], c ? "\033[0m" : "",
-		        g->message);
+			c ? colors[g->severity] : "", labels[g->severity], c ? "\033[0m" : "",
+			g->message);
 	}
 	return d->n_errors;
 }
@@ -107,7 +107,7 @@ int cli_parse_arch(const char *s, enum sc_arch *ret)
 		for_each_arch (x)
 			fprintf(stderr, "%s%s", x ? ", " : "", sc_arch_info(x)->name);
 		fprintf(stderr, " (also SCMP_ARCH_* names, amd64, i386, arm64, ppc64le, audit "
-		                "tokens such as c000003e)\n");
+				"tokens such as c000003e)\n");
 		return -EINVAL;
 	}
 	*ret = a;

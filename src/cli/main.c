@@ -29,33 +29,33 @@ const struct verb verbs[] = {
 const unsigned n_verbs = ELEMENTSOF(verbs);
 
 static const char overview[] =
-    "syscage - record, build, check, compile and install seccomp profiles\n"
-    "\n"
-    "Usage: syscage VERB [OPTIONS] [ARGS]\n"
-    "       syscage VERB --help\n"
-    "\n"
-    "Verbs:\n";
+	"syscage - record, build, check, compile and install seccomp profiles\n"
+	"\n"
+	"Usage: syscage VERB [OPTIONS] [ARGS]\n"
+	"       syscage VERB --help\n"
+	"\n"
+	"Verbs:\n";
 
 static const char exit_codes[] =
-    "Exit status:\n"
-    "  0    success\n"
-    "  1    invalid input, a failed check, an unknown name, a difference found\n"
-    "  2    usage error (bad flag or argument)\n"
-    "  3    records were lost (logs --strict)\n"
-    "  125  syscage run: the filter could not be built or loaded\n"
-    "  126  syscage run: the command could not be executed\n"
-    "  127  syscage run: the command was not found\n";
+	"Exit status:\n"
+	"  0    success\n"
+	"  1    invalid input, a failed check, an unknown name, a difference found\n"
+	"  2    usage error (bad flag or argument)\n"
+	"  3    records were lost (logs --strict)\n"
+	"  125  syscage run: the filter could not be built or loaded\n"
+	"  126  syscage run: the command could not be executed\n"
+	"  127  syscage run: the command was not found\n";
 
 static int overview_help(FILE *f)
 {
 	fputs(overview, f);
 	for (unsigned i = 0; i < n_verbs; i++)
 		fprintf(f, "  %-14s %s\n", verbs[i].name, verbs[i].summary);
-	fprintf(
-	    f,
-	    "\nGlobal options:\n  -h, --help     this text\n  --version      print the version\n"
-	    "\n%s\nEnvironment: NO_COLOR=1 turns colour off (it is only used on a terminal).\n",
-	    exit_codes);
+	fprintf(f,
+		"\nGlobal options:\n  -h, --help     this text\n  --version      print the "
+		"version\n"
+		"\n%s\nEnvironment: NO_COLOR=1 turns colour off (it is only used on a terminal).\n",
+		exit_codes);
 	return EXIT_OK;
 }
 
@@ -90,13 +90,13 @@ static void man_text(const char *text)
 static int man_page(void)
 {
 	printf(".TH SYSCAGE 1 \"\" \"syscage %s\" \"User Commands\"\n", SYSCAGE_VERSION);
-	printf(
-	    ".SH NAME\nsyscage \\- record, build, check, compile and install seccomp profiles\n");
+	printf(".SH NAME\nsyscage \\- record, build, check, compile and install seccomp "
+	       "profiles\n");
 	printf(".SH SYNOPSIS\n.B syscage\n.I VERB\n[\\fIOPTIONS\\fR] [\\fIARGS\\fR]\n");
 	printf(".SH DESCRIPTION\n");
 	man_text("syscage automates the seccomp workflow: find the syscalls a workload needs,\n"
-	         "turn them into a least-privilege profile, compile and enforce it, ship it to\n"
-	         "Kubernetes nodes, and show what is really enforced.\n");
+		 "turn them into a least-privilege profile, compile and enforce it, ship it to\n"
+		 "Kubernetes nodes, and show what is really enforced.\n");
 	printf(".SH COMMANDS\n");
 	for (unsigned i = 0; i < n_verbs; i++) {
 		printf(".SS %s\n", verbs[i].name);

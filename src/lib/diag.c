@@ -8,7 +8,7 @@
 #include "macro.h"
 
 int sc_diags_addv(struct sc_diags *d, enum sc_severity sev, struct sc_loc loc, const char *fmt,
-                  va_list ap)
+		  va_list ap)
 {
 	struct sc_diag *v;
 	char *msg = NULL, *file = NULL;
@@ -29,7 +29,7 @@ int sc_diags_addv(struct sc_diags *d, enum sc_severity sev, struct sc_loc loc, c
 	}
 	d->v = v;
 	d->v[d->n++] =
-	    (struct sc_diag){ .severity = sev, .file = file, .loc = loc, .message = msg };
+		(struct sc_diag){ .severity = sev, .file = file, .loc = loc, .message = msg };
 	if (sev == SC_SEV_ERROR)
 		d->n_errors++;
 	else if (sev == SC_SEV_WARNING)
@@ -71,6 +71,6 @@ char *sc_diag_format(const struct sc_diag *diag, char *buf, size_t size)
 	else if (diag->loc.line)
 		snprintf(where, sizeof(where), ":%u", diag->loc.line);
 	snprintf(buf, size, "%s%s: %s: %s", diag->file ? diag->file : "<input>", where,
-	         sev[diag->severity], diag->message);
+		 sev[diag->severity], diag->message);
 	return buf;
 }

@@ -57,7 +57,7 @@ static bool same_content(int dirfd, const char *name, const void *data, size_t l
 }
 
 int sc_write_atomic_at(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
-                       bool *unchanged)
+		       bool *unchanged)
 {
 	char tmp[NAME_MAX + 1];
 	cleanup_close int fd = -1;

@@ -30,7 +30,7 @@ static const char *const cmp_names[_SC_CMP_MAX] = {
 };
 
 static const char *const flag_names[] = {
-	"SECCOMP_FILTER_FLAG_TSYNC",       "SECCOMP_FILTER_FLAG_LOG",
+	"SECCOMP_FILTER_FLAG_TSYNC",	   "SECCOMP_FILTER_FLAG_LOG",
 	"SECCOMP_FILTER_FLAG_SPEC_ALLOW",  "SECCOMP_FILTER_FLAG_NEW_LISTENER",
 	"SECCOMP_FILTER_FLAG_TSYNC_ESRCH", "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV",
 };
@@ -66,23 +66,23 @@ int sc_action_rank(enum sc_action a)
 	/* KILL_PROCESS > KILL_THREAD > TRAP > ERRNO > USER_NOTIF > TRACE > LOG > ALLOW */
 	static const int rank[_SC_ACT_COUNT] = {
 		[SC_ACT_KILL_PROCESS] = 0, [SC_ACT_KILL_THREAD] = 1, [SC_ACT_KILL] = 1,
-		[SC_ACT_TRAP] = 2,         [SC_ACT_ERRNO] = 3,       [SC_ACT_NOTIFY] = 4,
-		[SC_ACT_TRACE] = 5,        [SC_ACT_LOG] = 6,         [SC_ACT_ALLOW] = 7,
+		[SC_ACT_TRAP] = 2,	   [SC_ACT_ERRNO] = 3,	     [SC_ACT_NOTIFY] = 4,
+		[SC_ACT_TRACE] = 5,	   [SC_ACT_LOG] = 6,	     [SC_ACT_ALLOW] = 7,
 	};
 	return (unsigned)a < _SC_ACT_COUNT ? rank[a] : 99;
 }
 
 /* SECCOMP_RET_* from <linux/seccomp.h>. */
 #define RET_KILL_PROCESS 0x80000000u
-#define RET_KILL_THREAD  0x00000000u
-#define RET_TRAP         0x00030000u
-#define RET_ERRNO        0x00050000u
-#define RET_USER_NOTIF   0x7fc00000u
-#define RET_TRACE        0x7ff00000u
-#define RET_LOG          0x7ffc0000u
-#define RET_ALLOW        0x7fff0000u
-#define RET_ACTION_FULL  0xffff0000u
-#define RET_DATA         0x0000ffffu
+#define RET_KILL_THREAD	 0x00000000u
+#define RET_TRAP	 0x00030000u
+#define RET_ERRNO	 0x00050000u
+#define RET_USER_NOTIF	 0x7fc00000u
+#define RET_TRACE	 0x7ff00000u
+#define RET_LOG		 0x7ffc0000u
+#define RET_ALLOW	 0x7fff0000u
+#define RET_ACTION_FULL	 0xffff0000u
+#define RET_DATA	 0x0000ffffu
 
 uint32_t sc_action_to_ret(enum sc_action a, uint32_t data)
 {
@@ -388,7 +388,7 @@ struct sc_profile *sc_profile_dup(const struct sc_profile *s)
 			d->arch_map[i] = s->arch_map[i];
 			d->arch_map[i].sub = NULL;
 			if (dup_mem(s->arch_map[i].sub, s->arch_map[i].n_sub, sizeof(enum sc_arch),
-			            (void **)&d->arch_map[i].sub) < 0)
+				    (void **)&d->arch_map[i].sub) < 0)
 				goto fail;
 		}
 	}
@@ -440,7 +440,7 @@ int sc_rule_add_name(struct sc_rule *r, const char *name)
 }
 
 int sc_rule_add_arg(struct sc_rule *r, unsigned index, enum sc_cmp op, uint64_t value,
-                    uint64_t value_two)
+		    uint64_t value_two)
 {
 	struct sc_arg *v = reallocarray(r->args, r->n_args + 1, sizeof(*v));
 
@@ -448,12 +448,12 @@ int sc_rule_add_arg(struct sc_rule *r, unsigned index, enum sc_cmp op, uint64_t 
 		return -ENOMEM;
 	r->args = v;
 	r->args[r->n_args++] =
-	    (struct sc_arg){ .index = index, .value = value, .value_two = value_two, .op = op };
+		(struct sc_arg){ .index = index, .value = value, .value_two = value_two, .op = op };
 	return 0;
 }
 
 struct sc_rule *sc_profile_add_rule(struct sc_profile *p, enum sc_action action,
-                                    const char *const *names, size_t n_names)
+				    const char *const *names, size_t n_names)
 {
 	struct sc_rule *v = reallocarray(p->rules, p->n_rules + 1, sizeof(*v));
 	struct sc_rule *r;

@@ -11,7 +11,7 @@
 #define ELEMENTSOF(x)  (sizeof(x) / sizeof((x)[0]))
 #define _unused_       __attribute__((unused))
 #define _printf_(a, b) __attribute__((format(printf, a, b)))
-#define _pure_         __attribute__((pure))
+#define _pure_	       __attribute__((pure))
 #define _noreturn_     __attribute__((noreturn))
 #define cleanup_(f)    __attribute__((cleanup(f)))
 

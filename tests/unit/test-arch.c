@@ -129,7 +129,7 @@ START_TEST(roundtrip_every_arch)
 		for (size_t i = 0; i < n; i++) {
 			ck_assert_int_eq(sc_syscall_by_index(a, i, &nr, &name), 0);
 			ck_assert_msg(i == 0 || nr > prev, "numbers sorted on %s",
-			              sc_arch_info(a)->name);
+				      sc_arch_info(a)->name);
 			prev = nr;
 			ck_assert_str_eq(sc_syscall_to_name(a, nr), name);
 			ck_assert_int_eq(sc_syscall_from_name(a, name), (int)nr);

@@ -27,9 +27,9 @@ START_TEST(action_precedence)
 {
 	/* KILL_PROCESS > KILL_THREAD > TRAP > ERRNO > USER_NOTIF > TRACE > LOG > ALLOW */
 	static const enum sc_action order[] = { SC_ACT_KILL_PROCESS, SC_ACT_KILL_THREAD,
-		                                SC_ACT_TRAP,         SC_ACT_ERRNO,
-		                                SC_ACT_NOTIFY,       SC_ACT_TRACE,
-		                                SC_ACT_LOG,          SC_ACT_ALLOW };
+						SC_ACT_TRAP,	     SC_ACT_ERRNO,
+						SC_ACT_NOTIFY,	     SC_ACT_TRACE,
+						SC_ACT_LOG,	     SC_ACT_ALLOW };
 	for (size_t i = 1; i < sizeof(order) / sizeof(order[0]); i++)
 		ck_assert_int_lt(sc_action_rank(order[i - 1]), sc_action_rank(order[i]));
 	ck_assert_int_eq(sc_action_rank(SC_ACT_KILL), sc_action_rank(SC_ACT_KILL_THREAD));
@@ -38,7 +38,7 @@ START_TEST(action_precedence)
 	 * seccomp_run_filters: lower ACTION_FULL wins), KILL_PROCESS being negative. */
 	for (size_t i = 1; i < sizeof(order) / sizeof(order[0]); i++)
 		ck_assert_int_lt((int32_t)sc_action_to_ret(order[i - 1], 0),
-		                 (int32_t)sc_action_to_ret(order[i], 0));
+				 (int32_t)sc_action_to_ret(order[i], 0));
 }
 END_TEST
 
@@ -76,7 +76,7 @@ START_TEST(cmp_and_flags)
 	ck_assert_ptr_null(sc_cmp_to_string(0));
 	ck_assert_uint_eq(sc_flag_from_string("SECCOMP_FILTER_FLAG_LOG"), SC_FLAG_LOG);
 	ck_assert_uint_eq(sc_flag_from_string("SECCOMP_FILTER_FLAG_SPEC_ALLOW"),
-	                  SC_FLAG_SPEC_ALLOW);
+			  SC_FLAG_SPEC_ALLOW);
 	ck_assert_uint_eq(sc_flag_from_string("SECCOMP_FILTER_FLAG_NOPE"), 0);
 	ck_assert_str_eq(sc_flag_to_string(SC_FLAG_TSYNC), "SECCOMP_FILTER_FLAG_TSYNC");
 	ck_assert_ptr_null(sc_flag_to_string(SC_FLAG_LOG | SC_FLAG_TSYNC));
@@ -145,7 +145,7 @@ START_TEST(diags)
 	char buf[256];
 
 	ck_assert_int_eq(sc_diags_add(&d, SC_SEV_ERROR, (struct sc_loc){ 3, 7 }, "bad %s", "thing"),
-	                 0);
+			 0);
 	ck_assert_int_eq(sc_diags_add(&d, SC_SEV_WARNING, (struct sc_loc){ 0, 0 }, "meh"), 0);
 	ck_assert_uint_eq(d.n, 2);
 	ck_assert_uint_eq(d.n_errors, 1);
