@@ -61,3 +61,6 @@ DECLARE_VERB(run);
 DECLARE_VERB(record);
 DECLARE_VERB(logs);
 DECLARE_VERB(audit_profile);
+DECLARE_VERB(merge);
+DECLARE_VERB(policy);
+DECLARE_VERB(export);

@@ -1,10 +1,233 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* syscage convert: placeholder until its module lands. */
+/* syscage convert: read a profile in any format, write it as OCI JSON, SPO or KubeArmor YAML. */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "cli.h"
 
-const char cmd_convert_help[] = "Usage: syscage convert ...\n\nNot built yet.\n";
+const char cmd_convert_help[] =
+	"Usage: syscage convert IN [-o OUT] [--to oci|spo|kubearmor] [--arch ARCH]\n"
+	"                       [--caps CAP,...] [--kernel X.Y] [--resolve | --keep-docker]\n"
+	"\n"
+	"Read a seccomp profile (OCI/Docker JSON, a Security Profiles Operator SeccompProfile\n"
+	"or a KubeArmorSeccompPolicy; the format is detected from the content, not the file\n"
+	"name) and write it normalized: names sorted and de-duplicated, rules with the same\n"
+	"action merged, a stable key order. IN '-' reads standard input. The output goes to\n"
+	"standard output, or atomically to OUT with -o (nothing is written on error).\n"
+	"\n"
+	"Docker-only fields (archMap, a rule's includes/excludes) are resolved for a target,\n"
+	"as Docker does before it hands a profile to runc: the archMap entry of the target\n"
+	"arch adds it and its sub-architectures to 'architectures', and rules whose\n"
+	"conditions do not hold are dropped. This happens whenever the input has such fields\n"
+	"(for every output format) unless --keep-docker is given for OCI output.\n"
+	"The target is this machine unless --arch/--caps/--kernel say otherwise.\n"
+	"\n"
+	"An SPO baseProfileName is resolved from sibling files (NAME.yaml, .yml, .json, or\n"
+	"any SeccompProfile named NAME in the same directory): base rules first, then the\n"
+	"profile's own. A KubeArmor policy has one action: Allow becomes an allow-list\n"
+	"(defaultAction SCMP_ACT_ERRNO), Block/Deny (SCMP_ACT_ERRNO) and Audit (SCMP_ACT_LOG)\n"
+	"become rules over defaultAction SCMP_ACT_ALLOW. Writing KubeArmor prints one policy\n"
+	"per action group, separated by ---.\n"
+	"\n"
+	"Options:\n"
+	"  -o, --output OUT      write to OUT (atomically) instead of standard output\n"
+	"  -t, --to FORMAT       oci (default), spo or kubearmor\n"
+	"  -a, --arch ARCH       target arch for archMap and includes/excludes arches\n"
+	"                        (default: this machine's)\n"
+	"      --caps CAP,...    capabilities the container has (CAP_SYS_ADMIN or SYS_ADMIN);\n"
+	"                        default: none beyond what the rules need without caps\n"
+	"      --kernel X.Y      target kernel for minKernel (default: the running kernel)\n"
+	"      --resolve         resolve for the target even without Docker-only fields\n"
+	"      --keep-docker     keep archMap and includes/excludes (OCI output only)\n"
+	"  -h, --help            this text\n"
+	"\n"
+	"Examples:\n"
+	"  syscage convert policy.yaml                      # KubeArmor/SPO -> OCI JSON\n"
+	"  syscage convert profile.json --to spo -o sp.yaml\n"
+	"  syscage convert docker-default.json --arch x86_64 --caps CAP_SYS_ADMIN -o rt.json\n"
+	"  kubectl get seccompprofile web -o yaml | syscage convert -\n"
+	"\n"
+	"The input is checked as 'syscage check' does; its errors (unknown syscall names,\n"
+	"conflicting actions, ...) stop the conversion. Run 'syscage check' for warnings.\n"
+	"\n"
+	"Exit status: 0; 1 when the input is invalid (errors as FILE:LINE:COL) or cannot be\n"
+	"expressed in the output format; 2 on usage errors.\n";
+
+static bool has_docker_fields(const struct sc_profile *p)
+{
+	if (p->n_arch_map)
+		return true;
+	for (size_t i = 0; i < p->n_rules; i++) {
+		const struct sc_rule *r = &p->rules[i];
+		if (r->includes.n_caps || r->includes.n_arches || r->includes.min_kernel ||
+		    r->excludes.n_caps || r->excludes.n_arches || r->excludes.min_kernel)
+			return true;
+	}
+	return false;
+}
+
+static int parse_caps(char *s, char ***ret, size_t *ret_n)
+{
+	char **v = NULL;
+	size_t n = 0;
+
+	for (char *tok = strtok(s, ", "); tok; tok = strtok(NULL, ", ")) {
+		char **nv = reallocarray(v, n + 1, sizeof(*nv));
+		if (!nv) {
+			free(v);
+			return -ENOMEM;
+		}
+		v = nv;
+		v[n++] = tok;
+	}
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
+
+DEFINE_CLEANUP_FUNC(struct sc_profile, sc_profile_free)
 
 int cmd_convert(int argc, char **argv)
 {
-	return cli_error("'convert' is not implemented in this build");
+	enum {
+		OPT_CAPS = 0x100,
+		OPT_KERNEL,
+		OPT_RESOLVE,
+		OPT_KEEP,
+	};
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "to", required_argument, NULL, 't' },
+		{ "arch", required_argument, NULL, 'a' },
+		{ "caps", required_argument, NULL, OPT_CAPS },
+		{ "kernel", required_argument, NULL, OPT_KERNEL },
+		{ "resolve", no_argument, NULL, OPT_RESOLVE },
+		{ "keep-docker", no_argument, NULL, OPT_KEEP },
+		{},
+	};
+	cleanup_(sc_profile_freep) struct sc_profile *p = NULL, *resolved = NULL;
+	cleanup_free char **caps = NULL;
+	cleanup_free char *out = NULL;
+	struct sc_diags d = { 0 };
+	struct sc_target t = { 0 };
+	enum sc_format to = SC_FORMAT_OCI;
+	const char *in, *output = NULL;
+	bool resolve = false, keep = false;
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "o:t:a:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			output = optarg;
+			break;
+		case 't':
+			to = sc_format_from_string(optarg);
+			if (to < 0)
+				return cli_usage_error("convert",
+						       "unknown format '%s' (expected oci, spo or "
+						       "kubearmor)",
+						       optarg);
+			break;
+		case 'a':
+			if (cli_parse_arch(optarg, &t.arch) < 0)
+				return EXIT_USAGE;
+			t.has_arch = true;
+			break;
+		case OPT_CAPS:
+			free(caps);
+			caps = NULL;
+			if (parse_caps(optarg, &caps, &t.n_caps) < 0)
+				return cli_error("out of memory");
+			t.caps = (const char *const *)caps;
+			break;
+		case OPT_KERNEL: {
+			char tail;
+			if (sscanf(optarg, "%u.%u%c", &t.kernel_major, &t.kernel_minor, &tail) !=
+				    2 ||
+			    (t.kernel_major == 0 && t.kernel_minor == 0))
+				return cli_usage_error("convert",
+						       "--kernel wants a version such as 5.15, not "
+						       "'%s'",
+						       optarg);
+			break;
+		}
+		case OPT_RESOLVE:
+			resolve = true;
+			break;
+		case OPT_KEEP:
+			keep = true;
+			break;
+		default:
+			return cli_usage_error("convert", "bad option");
+		}
+	}
+	if (optind >= argc)
+		return cli_usage_error("convert", "missing the input file (use - for stdin)");
+	if (optind + 1 < argc)
+		return cli_usage_error("convert", "one input at a time (got '%s' too)",
+				       argv[optind + 1]);
+	if (keep && (resolve || to != SC_FORMAT_OCI))
+		return cli_usage_error("convert",
+				       "--keep-docker works only for OCI output without --resolve");
+	in = argv[optind];
+
+	r = sc_profile_read_file(in, &d, &p);
+	cli_print_diags(&d);
+	sc_diags_clear(&d);
+	if (r == -ENOMEM)
+		return cli_error("out of memory");
+	if (r < 0)
+		return EXIT_FINDINGS;
+
+	/* Refuse what `syscage check` calls an error (unknown syscall names, conflicting
+	 * actions, ...): a runtime would reject or misread it. Warnings are check's business. */
+	{
+		struct sc_validate_opts vo = { .native = t.arch, .has_native = t.has_arch };
+		struct sc_diags errs = { 0 };
+
+		d.file = in;
+		r = sc_profile_validate_with(p, &vo, &d);
+		if (r == -ENOMEM)
+			return cli_error("out of memory");
+		for (size_t i = 0; i < d.n; i++)
+			if (d.v[i].severity == SC_SEV_ERROR) {
+				errs.v = &d.v[i];
+				errs.n = errs.n_errors = 1;
+				cli_print_diags(&errs);
+			}
+		r = (int)d.n_errors;
+		sc_diags_clear(&d);
+		if (r > 0)
+			return EXIT_FINDINGS;
+	}
+
+	if (resolve || (!keep && has_docker_fields(p))) {
+		r = sc_profile_resolve(p, &t, &resolved);
+		if (r < 0)
+			return cli_error("cannot resolve the profile for the target: %s",
+					 strerror(-r));
+		sc_profile_free(p);
+		p = TAKE_PTR(resolved);
+	}
+
+	if (output)
+		r = sc_profile_write_file(p, to, output);
+	else {
+		r = sc_profile_write_string(p, to, &out);
+		if (r >= 0 && fputs(out, stdout) < 0)
+			r = -EIO;
+		if (r >= 0 && fflush(stdout) != 0)
+			r = -EIO;
+	}
+	if (r == -EOPNOTSUPP)
+		return cli_error("%s: this profile cannot be written as %s: a KubeArmor policy "
+				 "holds only Allow, Block (SCMP_ACT_ERRNO, default errno) or Audit "
+				 "(SCMP_ACT_LOG) rules without argument filters, over "
+				 "defaultAction SCMP_ACT_ERRNO (allow-list) or SCMP_ACT_ALLOW",
+				 in, sc_format_to_string(to));
+	if (r < 0)
+		return cli_error("cannot write %s: %s", output ? output : "standard output",
+				 strerror(-r));
+	return EXIT_OK;
 }

@@ -1,10 +1,925 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* syscage logs: placeholder until its module lands. */
+/* syscage logs: seccomp audit records from kmsg, dmesg, syslog, the journal or auditd ->
+ * one least-privilege profile per workload, or a violation report; says when records were
+ * lost. */
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
 #include "cli.h"
 
-const char cmd_logs_help[] = "Usage: syscage logs ...\n\nNot built yet.\n";
+const char cmd_logs_help[] =
+	"Usage: syscage logs [OPTIONS] [FILE...|-]\n"
+	"       syscage logs --kmsg [--follow] [OPTIONS]\n"
+	"\n"
+	"Read the kernel's seccomp audit records (type=1326 / type=SECCOMP) and write one\n"
+	"least-privilege profile per workload: defaultAction SCMP_ACT_ERRNO, the\n"
+	"architectures the workload used, and an SCMP_ACT_ALLOW rule per architecture with\n"
+	"every syscall it made, named with that architecture's table (i386 and x32 calls\n"
+	"of a 64-bit process get their own names). Records come from a workload run under\n"
+	"an SCMP_ACT_LOG profile (see 'syscage audit-profile'). Syscalls the kernel denied\n"
+	"(ERRNO, KILL, TRAP) are not added; see them with --violations.\n"
+	"\n"
+	"Every format a node keeps is read, mixed in one file if need be: /dev/kmsg\n"
+	"records, dmesg (with or without [timestamps]), syslog (traditional and RFC 5424),\n"
+	"journalctl -k text and -o json, auditd's audit.log (raw and ENRICHED). Other\n"
+	"lines are skipped and counted. With no FILE, standard input is read.\n"
+	"\n"
+	"Lost records are missing syscalls. syscage counts what the kernel says it dropped\n"
+	"('kauditd_printk_skb: N callbacks suppressed', 'audit: rate limit exceeded',\n"
+	"'audit: backlog limit exceeded', audit_lost=N) and gaps in the audit serial\n"
+	"numbers, warns with the numbers and the fix, and with --strict exits 3.\n"
+	"\n"
+	"Options:\n"
+	"  -k, --kmsg             read /dev/kmsg (root or CAP_SYSLOG) instead of files\n"
+	"  -f, --follow           keep reading as the log grows, across rotation (rename +\n"
+	"                         create, and copytruncate); Ctrl-C ends and writes the result\n"
+	"      --since T          only records at or after T; --until T: at or before T.\n"
+	"      --until T          T: seconds since the epoch (1700000000, @1700000000.5),\n"
+	"                         '2026-11-23 10:00:00' (local), '2026-11-23T10:00:00Z' (UTC),\n"
+	"                         or relative: -30s, -10m, -2h, -1d\n"
+	"  -b, --by KEY           group workloads by comm (default), pid, exe or container\n"
+	"                         (container: /proc/<pid>/cgroup of live processes, for\n"
+	"                         containerd, CRI-O, Docker and podman; cgroup v1 and v2;\n"
+	"                         comm when the process is gone or not in a container)\n"
+	"  -p, --pid N            only records of process N\n"
+	"  -c, --comm NAME        only records of processes named NAME\n"
+	"  -o, --output PATH      write the profile to PATH; with several workloads PATH is a\n"
+	"                         directory (created if missing) with one file per workload\n"
+	"                         (default: standard output, one workload only)\n"
+	"  -F, --format FMT       oci (default), spo (SeccompProfile) or kubearmor\n"
+	"  -V, --violations       report denied/killed syscalls per workload instead: arch,\n"
+	"                         syscall, action, count, first and last time\n"
+	"  -s, --strict           exit 3 when records were lost\n"
+	"  -j, --output-format F  text (default) or json, for the report and the summary\n"
+	"  -h, --help             this text\n"
+	"\n"
+	"Examples:\n"
+	"  syscage audit-profile -o /var/lib/kubelet/seccomp/profiles/audit.json\n"
+	"  syscage logs /var/log/syslog --comm http-echo -o http-echo.json\n"
+	"  journalctl -k -o json | syscage logs --by exe -o profiles/\n"
+	"  syscage logs --kmsg --follow --by container -o profiles/\n"
+	"  syscage logs /var/log/audit/audit.log --violations --since -1h\n"
+	"  dmesg | syscage logs --violations --output-format json\n"
+	"\n"
+	"Records are rate limited when auditd is not running (the kernel keeps about 10 per\n"
+	"5 s). For complete profiles run auditd, or raise the limits:\n"
+	"  sysctl kernel.printk_ratelimit=0   (or printk_ratelimit_burst=10000)\n"
+	"  auditctl -b 8192                   (audit_backlog_limit=8192 at boot)\n"
+	"Audit serial numbers are shared by all audit records: a log filtered with grep\n"
+	"has gaps, and they are reported as possible loss.\n"
+	"\n"
+	"Exit status: 0 ok; 1 no records, bad input, or (with --violations) denials found;\n"
+	"2 usage; 3 records were lost (--strict).\n";
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	stop = 1;
+}
+
+struct input {
+	const char *path; /* NULL: stdin; "/dev/kmsg" with kmsg */
+	int fd;
+	bool kmsg;
+	dev_t dev;
+	ino_t ino;
+	uint64_t size; /* at open, for progress */
+	struct sc_line_reader r;
+	struct sc_logs_source src;
+};
+
+struct ctx {
+	struct sc_logs *logs;
+	struct sc_audit_record *rec;
+	bool progress;
+	int err;
+};
+
+static int parse_time(const char *s, uint64_t *ret)
+{
+	struct tm tm = {};
+	char *end;
+	const char *p;
+
+	if (streq(s, "now")) {
+		*ret = (uint64_t)time(NULL) * 1000;
+		return 0;
+	}
+	if (s[0] == '-' && s[1] >= '0' && s[1] <= '9') {
+		unsigned long v = strtoul(s + 1, &end, 10);
+		unsigned long mul = streq(end, "s") || !*end ? 1
+				    : streq(end, "m")	     ? 60
+				    : streq(end, "h")	     ? 3600
+				    : streq(end, "d")	     ? 86400
+							     : 0;
+		if (!mul)
+			return -EINVAL;
+		uint64_t now = (uint64_t)time(NULL);
+		uint64_t d = (uint64_t)v * mul;
+		*ret = (now > d ? now - d : 0) * 1000;
+		return 0;
+	}
+	p = s[0] == '@' ? s + 1 : s;
+	if (*p >= '0' && *p <= '9' && !strchr(p, '-')) {
+		double v = strtod(p, &end);
+		if (*end || v < 0)
+			return -EINVAL;
+		*ret = (uint64_t)(v * 1000.0 + 0.5);
+		return 0;
+	}
+	end = strptime(s, "%Y-%m-%d", &tm);
+	if (!end)
+		return -EINVAL;
+	if (*end == ' ' || *end == 'T') {
+		char *e2 = strptime(end + 1, "%H:%M:%S", &tm);
+		if (!e2)
+			e2 = strptime(end + 1, "%H:%M", &tm);
+		if (!e2)
+			return -EINVAL;
+		end = e2;
+	}
+	time_t t;
+	if (streq(end, "Z") || streq(end, "UTC") || streq(end, " UTC"))
+		t = timegm(&tm);
+	else if (!*end) {
+		tm.tm_isdst = -1;
+		t = mktime(&tm);
+	} else
+		return -EINVAL;
+	if (t < 0)
+		return -EINVAL;
+	*ret = (uint64_t)t * 1000;
+	return 0;
+}
+
+static void format_time(uint64_t ms, char *buf, size_t size)
+{
+	struct tm tm;
+	time_t t = (time_t)(ms / 1000);
+
+	if (!ms || !gmtime_r(&t, &tm)) {
+		(void)snprintf(buf, size, "-");
+		return;
+	}
+	size_t n = strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
+	(void)snprintf(buf + n, size - n, ".%03uZ", (unsigned)(ms % 1000));
+}
+
+static void progress(struct input *in, bool done)
+{
+	static time_t last;
+	time_t now = time(NULL);
+
+	if (done) {
+		fprintf(stderr, "\r\033[K");
+		return;
+	}
+	if (now == last || !in->size)
+		return;
+	last = now;
+	fprintf(stderr, "\rsyscage: reading %s: %3u%% (%llu MiB)\033[K", in->path ? in->path : "-",
+		(unsigned)(in->r.offset * 100 / in->size),
+		(unsigned long long)(in->r.offset >> 20));
+}
+
+/* Read all complete lines available now; 'flush' also returns a final unterminated line. */
+static int drain(struct ctx *c, struct input *in, bool flush)
+{
+	const char *line;
+	size_t len;
+	uint64_t n = 0;
+
+	for (;;) {
+		int r = sc_line_reader_next(&in->r, flush, &line, &len);
+		if (r == -EPIPE && in->kmsg) {
+			/* /dev/kmsg: records were overwritten in the ring before we read them. */
+			sc_logs_stats(c->logs)->kmsg_overruns++;
+			continue;
+		}
+		if (r == -EINTR) {
+			if (stop)
+				return 0;
+			continue;
+		}
+		if (r < 0) {
+			cli_error("reading %s: %s", in->path ? in->path : "standard input",
+				  strerror(-r));
+			return r;
+		}
+		if (r == 0)
+			return 0;
+		r = sc_logs_feed_line(c->logs, &in->src, line, len, c->rec);
+		if (r < 0) {
+			cli_error("out of memory");
+			return r;
+		}
+		if (c->progress && (++n & 0xfffff) == 0)
+			progress(in, false);
+	}
+}
+
+static int open_input(struct input *in)
+{
+	struct stat st;
+
+	if (in->kmsg)
+		in->fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	else if (!in->path)
+		in->fd = STDIN_FILENO;
+	else
+		in->fd = open(in->path, O_RDONLY | O_CLOEXEC);
+	if (in->fd < 0)
+		return -errno;
+	if (fstat(in->fd, &st) == 0) {
+		in->dev = st.st_dev;
+		in->ino = st.st_ino;
+		in->size = S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
+	}
+	if (sc_line_reader_init(&in->r, in->fd) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+static void close_input(struct input *in)
+{
+	sc_line_reader_done(&in->r);
+	if (in->fd > STDIN_FILENO)
+		(void)close(in->fd);
+	in->fd = -1;
+}
+
+/* copytruncate copied the file and truncated it: lines written after our last read went to
+ * the copy (PATH.1). Read them from there. */
+static int recover_from_copy(struct ctx *c, struct input *in, uint64_t offset)
+{
+	char path[4096];
+	struct input copy = { .path = path, .src = in->src };
+	struct stat st;
+	int r;
+
+	if (snprintf(path, sizeof(path), "%s.1", in->path) >= (int)sizeof(path))
+		return 0;
+	if (stat(path, &st) < 0 || (uint64_t)st.st_size <= offset)
+		return 0;
+	r = open_input(&copy);
+	if (r < 0)
+		return 0;
+	if (lseek(copy.fd, (off_t)offset, SEEK_SET) >= 0) {
+		sc_line_reader_reset(&copy.r, offset);
+		r = drain(c, &copy, true);
+		in->src = copy.src;
+	}
+	close_input(&copy);
+	return r < 0 ? r : 0;
+}
+
+/* Check a followed file for rotation; returns 0 or -errno. */
+static int check_rotation(struct ctx *c, struct input *in)
+{
+	struct stat st, cur;
+	int r;
+
+	if (in->kmsg || !in->path)
+		return 0;
+	if (fstat(in->fd, &cur) == 0 && S_ISREG(cur.st_mode) &&
+	    (uint64_t)cur.st_size < in->r.offset) {
+		/* copytruncate */
+		uint64_t off = in->r.offset;
+		r = recover_from_copy(c, in, off);
+		if (r < 0)
+			return r;
+		if (lseek(in->fd, 0, SEEK_SET) < 0)
+			return -errno;
+		sc_line_reader_reset(&in->r, 0);
+		return 0;
+	}
+	if (stat(in->path, &st) < 0)
+		return 0; /* between rename and create */
+	if (st.st_dev == in->dev && st.st_ino == in->ino)
+		return 0;
+	/* Renamed and re-created: finish the old file, then start on the new one. */
+	r = drain(c, in, true);
+	if (r < 0)
+		return r;
+	struct sc_logs_source src = in->src;
+	close_input(in);
+	r = open_input(in);
+	if (r < 0)
+		return r == -ENOENT ? 0 : r;
+	in->src = src;
+	return 0;
+}
+
+static int follow(struct ctx *c, struct input *inputs, size_t n)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct pollfd pfd[1];
+	int r;
+
+	(void)sigaction(SIGINT, &sa, NULL);
+	(void)sigaction(SIGTERM, &sa, NULL);
+	while (!stop) {
+		uint64_t before = sc_logs_stats(c->logs)->lines;
+		for (size_t i = 0; i < n && !stop; i++) {
+			if (inputs[i].fd < 0) {
+				if (open_input(&inputs[i]) < 0)
+					continue;
+			}
+			r = drain(c, &inputs[i], false);
+			if (r < 0)
+				return r;
+			r = check_rotation(c, &inputs[i]);
+			if (r < 0)
+				return r;
+		}
+		if (stop || sc_logs_stats(c->logs)->lines != before)
+			continue;
+		/* Nothing new: wait for kmsg, or poll the files a few times a second. */
+		if (n == 1 && inputs[0].kmsg) {
+			pfd[0] = (struct pollfd){ .fd = inputs[0].fd, .events = POLLIN };
+			(void)poll(pfd, 1, 1000);
+		} else {
+			struct timespec ts = { 0, 200 * 1000 * 1000 };
+			(void)nanosleep(&ts, NULL);
+		}
+	}
+	/* Whatever is left, including an unterminated last line. */
+	for (size_t i = 0; i < n; i++)
+		if (inputs[i].fd >= 0)
+			(void)drain(c, &inputs[i], !inputs[i].kmsg);
+	return 0;
+}
+
+/* A file name from a workload name: [A-Za-z0-9._-], no leading dot, at most 100 bytes. */
+static void sanitize(const char *name, char *buf, size_t size, bool dns)
+{
+	size_t o = 0;
+
+	for (const char *p = name; *p && o + 1 < size && o < 100; p++) {
+		char ch = *p;
+		if (dns) {
+			if (ch >= 'A' && ch <= 'Z')
+				ch = (char)(ch - 'A' + 'a');
+			if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9')))
+				ch = '-';
+		} else if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+			     (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' || ch == '-'))
+			ch = '_';
+		if (o == 0 && (ch == '.' || ch == '_' || ch == '-') && p[1])
+			continue; /* "/usr/bin/x" -> "usr_bin_x"; never ".hidden" or ".." */
+		buf[o++] = ch;
+	}
+	while (dns && o > 0 && buf[o - 1] == '-')
+		o--;
+	if (o > 0 && buf[0] == '.')
+		buf[0] = '_';
+	buf[o] = 0;
+	if (!o)
+		(void)snprintf(buf, size, "workload");
+	if (dns && o > 63)
+		buf[63] = 0;
+}
+
+static const char *format_ext(enum sc_format f)
+{
+	return f == SC_FORMAT_OCI ? ".json" : ".yaml";
+}
+
+static int build_profile(struct sc_logs *l, size_t i, enum sc_format fmt, struct sc_profile **ret)
+{
+	const struct sc_logs_group *g = sc_logs_group(l, i);
+	struct sc_profile *p = NULL;
+	char dns[128];
+	int r = sc_logs_group_profile(l, i, &p);
+
+	if (r < 0)
+		return r;
+	if (fmt != SC_FORMAT_OCI) {
+		sanitize(g->name, dns, sizeof(dns), true);
+		p->meta.name = strdup(dns);
+		if (!p->meta.name) {
+			sc_profile_free(p);
+			return -ENOMEM;
+		}
+	}
+	p->meta.format = fmt;
+	*ret = p;
+	return 0;
+}
+
+static void print_loss(const struct sc_logs_stats *s)
+{
+	char what[512];
+	size_t o = 0;
+
+#define ADD(...)                                                                \
+	o += (size_t)snprintf(what + o, sizeof(what) - o, "%s", o ? ", " : ""); \
+	o += (size_t)snprintf(what + o, sizeof(what) - o, __VA_ARGS__)
+	if (s->suppressed) {
+		ADD("%llu records suppressed by the printk rate limit (kauditd_printk_skb)",
+		    (unsigned long long)s->suppressed);
+	}
+	if (s->rate_limit_events) {
+		ADD("%llu 'audit: rate limit exceeded'", (unsigned long long)s->rate_limit_events);
+	}
+	if (s->printk_events) {
+		ADD("%llu 'audit: printk limit exceeded'", (unsigned long long)s->printk_events);
+	}
+	if (s->backlog_events) {
+		ADD("%llu backlog overflows", (unsigned long long)s->backlog_events);
+	}
+	if (s->lost_counter) {
+		ADD("audit_lost=%llu", (unsigned long long)s->lost_counter);
+	}
+	if (s->kmsg_overruns) {
+		ADD("%llu /dev/kmsg overruns", (unsigned long long)s->kmsg_overruns);
+	}
+	if (s->serial_gaps) {
+		ADD("%llu audit serial numbers missing", (unsigned long long)s->serial_gaps);
+	}
+#undef ADD
+	cli_warn("records were lost: %s; the result may miss syscalls", what);
+	fprintf(stderr, "Fix: run auditd (it takes records without the printk rate limit, into "
+			"/var/log/audit/audit.log),\n");
+	if (s->suppressed || s->printk_events || s->kmsg_overruns)
+		fprintf(stderr, "  or raise the printk limits: sysctl -w kernel.printk_ratelimit=0 "
+				"(or kernel.printk_ratelimit_burst=10000),\n");
+	if (s->backlog_events || s->lost_counter)
+		fprintf(stderr,
+			"  and the audit backlog: auditctl -b 8192 (audit_backlog_limit=8192 "
+			"on the kernel command line),\n");
+	if (s->rate_limit_events)
+		fprintf(stderr, "  and the audit rate limit: auditctl -r 0,\n");
+	if (s->serial_gaps && !s->suppressed && !s->rate_limit_events && !s->backlog_events &&
+	    !s->lost_counter)
+		fprintf(stderr, "  (serial gaps are expected when the log was filtered, e.g. with "
+				"grep: give syscage the whole log),\n");
+	fprintf(stderr, "  then run the workload again.\n");
+}
+
+static void print_summary_text(struct sc_logs *l, const char *const *files, bool quiet_groups)
+{
+	const struct sc_logs_stats *s = sc_logs_stats(l);
+
+	for (size_t i = 0; !quiet_groups && i < sc_logs_n_groups(l); i++) {
+		const struct sc_logs_group *g = sc_logs_group(l, i);
+		size_t allowed = 0;
+		for (size_t k = 0; k < g->n_entries; k++)
+			if (!sc_logs_action_is_denial(g->entries[k].action))
+				allowed++;
+		const char *file = files && files[i] ? files[i] : NULL;
+		fprintf(stderr, "syscage: %s: %llu records, %zu distinct syscalls%s%s%s\n", g->name,
+			(unsigned long long)g->records, allowed, file ? " -> " : "",
+			file ? file : "",
+			g->denied ? allowed ? " (some denied: see --violations)"
+					    : " (all denied, no profile: see --violations)"
+				  : "");
+	}
+	if (s->malformed)
+		cli_note("%llu seccomp records could not be read (no arch or syscall field)",
+			 (unsigned long long)s->malformed);
+	if (s->unknown_arch)
+		cli_note("%llu records have an unknown arch token and were not named",
+			 (unsigned long long)s->unknown_arch);
+	if (s->unknown_syscall)
+		cli_note("%llu records have a syscall number unknown on their arch",
+			 (unsigned long long)s->unknown_syscall);
+	if (s->overlong)
+		cli_note("%llu over-long lines were skipped", (unsigned long long)s->overlong);
+}
+
+static void print_stats_json(FILE *f, const struct sc_logs_stats *s)
+{
+	fprintf(f,
+		"\"stats\": {\"lines\": %llu, \"records\": %llu, \"filtered\": %llu, \"foreign\": "
+		"%llu, \"other\": %llu, \"malformed\": %llu, \"unknown_arch\": %llu, "
+		"\"unknown_syscall\": %llu, \"denied\": %llu},\n",
+		(unsigned long long)s->lines, (unsigned long long)s->records,
+		(unsigned long long)s->filtered, (unsigned long long)s->foreign,
+		(unsigned long long)s->other, (unsigned long long)s->malformed,
+		(unsigned long long)s->unknown_arch, (unsigned long long)s->unknown_syscall,
+		(unsigned long long)s->denied);
+	fprintf(f,
+		"\"loss\": {\"lossy\": %s, \"suppressed\": %llu, \"rate_limit\": %llu, "
+		"\"backlog\": %llu, \"printk_limit\": %llu, \"audit_lost\": %llu, "
+		"\"serial_gaps\": %llu, \"kmsg_overruns\": %llu}",
+		sc_logs_stats_lossy(s) ? "true" : "false", (unsigned long long)s->suppressed,
+		(unsigned long long)s->rate_limit_events, (unsigned long long)s->backlog_events,
+		(unsigned long long)s->printk_events, (unsigned long long)s->lost_counter,
+		(unsigned long long)s->serial_gaps, (unsigned long long)s->kmsg_overruns);
+}
+
+static void action_label(const struct sc_logs_entry *e, char *buf, size_t size)
+{
+	const char *a = sc_action_to_string(e->action) + strlen("SCMP_ACT_");
+
+	if (e->action == SC_ACT_ERRNO) {
+		const char *en = e->data ? strerrorname_np((int)e->data) : NULL;
+		if (en)
+			(void)snprintf(buf, size, "%s(%s)", a, en);
+		else
+			(void)snprintf(buf, size, "%s(%u)", a, e->data);
+	} else
+		(void)snprintf(buf, size, "%s", a);
+}
+
+static int report_violations(struct sc_logs *l, bool json)
+{
+	size_t n = 0;
+	char first[40], last[40], act[48], nrbuf[32];
+
+	if (json)
+		fputs("{\"violations\": [", stdout);
+	else
+		printf("%-24s %-8s %-20s %-18s %8s  %-24s %s\n", "WORKLOAD", "ARCH", "SYSCALL",
+		       "ACTION", "COUNT", "FIRST", "LAST");
+	for (size_t i = 0; i < sc_logs_n_groups(l); i++) {
+		const struct sc_logs_group *g = sc_logs_group(l, i);
+		for (size_t k = 0; k < g->n_entries; k++) {
+			const struct sc_logs_entry *e = &g->entries[k];
+			if (!sc_logs_action_is_denial(e->action))
+				continue;
+			const char *arch = e->arch >= 0 ? sc_arch_info(e->arch)->name : "unknown";
+			const char *name = e->name;
+			if (!name) {
+				(void)snprintf(nrbuf, sizeof(nrbuf), "#%u", e->nr);
+				name = nrbuf;
+			}
+			format_time(e->first_ms, first, sizeof(first));
+			format_time(e->last_ms, last, sizeof(last));
+			action_label(e, act, sizeof(act));
+			if (json) {
+				printf("%s\n  {\"workload\": ", n ? "," : "");
+				cli_json_string(stdout, g->name);
+				printf(", \"pid\": %u, \"comm\": ", g->pid);
+				cli_json_string(stdout, g->comm);
+				if (g->exe) {
+					printf(", \"exe\": ");
+					cli_json_string(stdout, g->exe);
+				}
+				if (g->container)
+					printf(", \"container\": \"%s\", \"runtime\": \"%s\"",
+					       g->container, g->runtime);
+				printf(", \"arch\": \"%s\", \"syscall\": ", arch);
+				if (e->name)
+					cli_json_string(stdout, e->name);
+				else
+					fputs("null", stdout);
+				printf(", \"nr\": %u, \"action\": \"%s\"", e->nr,
+				       sc_action_to_string(e->action));
+				if (e->action == SC_ACT_ERRNO)
+					printf(", \"errno\": %u", e->data);
+				printf(", \"count\": %llu, \"first\": \"%s\", \"last\": \"%s\"}",
+				       (unsigned long long)e->count, first, last);
+			} else
+				printf("%-24s %-8s %-20s %-18s %8llu  %-24s %s\n", g->name, arch,
+				       name, act, (unsigned long long)e->count, first, last);
+			n++;
+		}
+	}
+	if (json) {
+		fputs(n ? "\n],\n" : "],\n", stdout);
+		print_stats_json(stdout, sc_logs_stats(l));
+		fputs("\n}\n", stdout);
+	} else if (!n) {
+		printf("(no denied syscalls in %llu records)\n",
+		       (unsigned long long)sc_logs_stats(l)->records);
+	}
+	return n ? EXIT_FINDINGS : EXIT_OK;
+}
+
+/* Write one file per workload into 'dir' (created if missing). */
+static int write_dir(struct sc_logs *l, const char *dir, enum sc_format fmt, char **names)
+{
+	cleanup_close int dfd = -1;
+	size_t ng = sc_logs_n_groups(l);
+
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		return cli_error("cannot create directory %s: %m", dir);
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return cli_error("cannot open directory %s: %m", dir);
+	for (size_t i = 0; i < ng; i++) {
+		const struct sc_logs_group *g = sc_logs_group(l, i);
+		struct sc_profile *p = NULL;
+		cleanup_free char *text = NULL;
+		char base[128], name[160];
+		int r = build_profile(l, i, fmt, &p);
+
+		if (r == -ENOENT)
+			continue; /* only denied or unnamed syscalls: the summary says so */
+		if (r < 0)
+			return cli_error("out of memory");
+		sanitize(g->name, base, sizeof(base), false);
+		/* Distinct names for workloads that sanitize alike. */
+		(void)snprintf(name, sizeof(name), "%s%s", base, format_ext(fmt));
+		for (unsigned k = 2;; k++) {
+			bool dup = false;
+			for (size_t j = 0; j < i && !dup; j++)
+				dup = names[j] && streq(names[j], name);
+			if (!dup)
+				break;
+			(void)snprintf(name, sizeof(name), "%s-%u%s", base, k, format_ext(fmt));
+		}
+		if (!sc_name_is_safe(name)) {
+			sc_profile_free(p);
+			return cli_error("refusing unsafe file name '%s'", name);
+		}
+		r = sc_profile_write_string(p, fmt, &text);
+		sc_profile_free(p);
+		if (r < 0)
+			return cli_error("cannot format the profile of %s: %s", g->name,
+					 strerror(-r));
+		r = sc_write_atomic_at(dfd, name, text, strlen(text), 0644, NULL);
+		if (r < 0)
+			return cli_error("cannot write %s/%s: %s", dir, name, strerror(-r));
+		names[i] = malloc(strlen(dir) + strlen(name) + 2);
+		if (!names[i])
+			return cli_error("out of memory");
+		sprintf(names[i], "%s/%s", dir, name);
+	}
+	return EXIT_OK;
+}
+
+static int write_profiles(struct sc_logs *l, const char *out, enum sc_format fmt, bool json)
+{
+	size_t ng = sc_logs_n_groups(l);
+	struct stat st;
+	bool dir = out &&
+		   ((stat(out, &st) == 0 && S_ISDIR(st.st_mode)) || out[strlen(out) - 1] == '/');
+	char **names;
+	int ret = EXIT_OK;
+
+	if (ng > 1 && !dir && out && !streq(out, "-")) {
+		/* Several workloads and a path that does not exist yet: make it a directory,
+		 * unless it looks like a file name. */
+		size_t n = strlen(out);
+		if ((n > 5 && streq(out + n - 5, ".json")) ||
+		    (n > 5 && streq(out + n - 5, ".yaml")))
+			goto several;
+		dir = true;
+	}
+	if (ng > 1 && !dir) {
+	several:
+		cli_error("%zu workloads found: give -o DIR for one file each, or pick one with "
+			  "--comm/--pid",
+			  ng);
+		for (size_t i = 0; i < ng && i < 20; i++)
+			fprintf(stderr, "  %s\n", sc_logs_group(l, i)->name);
+		return EXIT_USAGE;
+	}
+	names = calloc(ng, sizeof(*names));
+	if (!names)
+		return cli_error("out of memory");
+	if (dir) {
+		ret = write_dir(l, out, fmt, names);
+	} else {
+		struct sc_profile *p = NULL;
+		int r = build_profile(l, 0, fmt, &p);
+		if (r == -ENOENT)
+			ret = cli_error("%s: only denied or unnamed syscalls in the records; no "
+					"profile (see --violations)",
+					sc_logs_group(l, 0)->name);
+		else if (r < 0)
+			ret = cli_error("out of memory");
+		else {
+			r = sc_profile_write_file(p, fmt, out ? out : "-");
+			sc_profile_free(p);
+			if (r < 0)
+				ret = cli_error("cannot write %s: %s",
+						out ? out : "standard output", strerror(-r));
+			else if (out && !streq(out, "-"))
+				names[0] = strdup(out);
+		}
+	}
+	if (ret == EXIT_OK) {
+		if (json && out && !streq(out, "-")) {
+			fputs("{\"workloads\": [", stdout);
+			for (size_t i = 0; i < ng; i++) {
+				const struct sc_logs_group *g = sc_logs_group(l, i);
+				printf("%s\n  {\"name\": ", i ? "," : "");
+				cli_json_string(stdout, g->name);
+				printf(", \"key\": ");
+				cli_json_string(stdout, g->key);
+				printf(", \"records\": %llu, \"entries\": %zu, \"file\": ",
+				       (unsigned long long)g->records, g->n_entries);
+				if (names[i])
+					cli_json_string(stdout, names[i]);
+				else
+					fputs("null", stdout);
+				fputc('}', stdout);
+			}
+			fputs(ng ? "\n],\n" : "],\n", stdout);
+			print_stats_json(stdout, sc_logs_stats(l));
+			fputs("\n}\n", stdout);
+		} else {
+			bool have_names = false;
+			for (size_t i = 0; i < ng; i++)
+				have_names |= names[i] != NULL;
+			print_summary_text(l, have_names ? (const char *const *)names : NULL,
+					   false);
+		}
+	}
+	for (size_t i = 0; i < ng; i++)
+		free(names[i]);
+	free(names);
+	return ret;
+}
 
 int cmd_logs(int argc, char **argv)
 {
-	return cli_error("'logs' is not implemented in this build");
+	static const struct option opts[] = {
+		{ "kmsg", no_argument, NULL, 'k' },
+		{ "follow", no_argument, NULL, 'f' },
+		{ "since", required_argument, NULL, 'S' },
+		{ "until", required_argument, NULL, 'U' },
+		{ "by", required_argument, NULL, 'b' },
+		{ "pid", required_argument, NULL, 'p' },
+		{ "comm", required_argument, NULL, 'c' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "format", required_argument, NULL, 'F' },
+		{ "violations", no_argument, NULL, 'V' },
+		{ "strict", no_argument, NULL, 's' },
+		{ "output-format", required_argument, NULL, 'j' },
+		{},
+	};
+	struct sc_logs_options o = { .by = SC_LOGS_BY_COMM };
+	bool kmsg = false, follow_mode = false, violations = false, strict = false, json = false;
+	const char *out = NULL;
+	enum sc_format fmt = SC_FORMAT_OCI;
+	struct input *inputs = NULL;
+	size_t n_inputs = 0;
+	int c, ret = EXIT_OK;
+	char *end;
+
+	while ((c = getopt_long(argc, argv, "kfb:p:c:o:F:Vsj:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'k':
+			kmsg = true;
+			break;
+		case 'f':
+			follow_mode = true;
+			break;
+		case 'S':
+		case 'U': {
+			uint64_t t;
+			if (parse_time(optarg, &t) < 0)
+				return cli_usage_error(
+					"logs",
+					"cannot read the time '%s' (give seconds since "
+					"the epoch, '2026-11-23 10:00:00', "
+					"2026-11-23T10:00:00Z or -10m)",
+					optarg);
+			if (c == 'S') {
+				o.has_since = true;
+				o.since_ms = t;
+			} else {
+				o.has_until = true;
+				o.until_ms = t;
+			}
+			break;
+		}
+		case 'b':
+			o.by = sc_logs_by_from_string(optarg);
+			if (o.by < 0)
+				return cli_usage_error("logs",
+						       "unknown --by '%s' (expected pid, comm, exe "
+						       "or container)",
+						       optarg);
+			break;
+		case 'p': {
+			errno = 0;
+			unsigned long v = strtoul(optarg, &end, 10);
+			if (errno || *end || !*optarg || v > UINT32_MAX)
+				return cli_usage_error("logs", "bad --pid '%s'", optarg);
+			o.has_pid = true;
+			o.pid = (uint32_t)v;
+			break;
+		}
+		case 'c':
+			o.comm = optarg;
+			break;
+		case 'o':
+			if (!*optarg)
+				return cli_usage_error("logs", "-o needs a file or directory name");
+			out = optarg;
+			break;
+		case 'F':
+			fmt = sc_format_from_string(optarg);
+			if (fmt < 0)
+				return cli_usage_error(
+					"logs",
+					"unknown --format '%s' (expected oci, spo or "
+					"kubearmor)",
+					optarg);
+			break;
+		case 'V':
+			violations = true;
+			break;
+		case 's':
+			strict = true;
+			break;
+		case 'j':
+			if (cli_parse_output("logs", optarg, &json) < 0)
+				return EXIT_USAGE;
+			break;
+		default:
+			return cli_usage_error("logs", "bad option");
+		}
+	}
+	if (kmsg && optind < argc)
+		return cli_usage_error("logs", "give files or --kmsg, not both");
+	if (o.has_since && o.has_until && o.since_ms > o.until_ms)
+		return cli_usage_error("logs", "--since is after --until");
+	if (!kmsg && optind >= argc && isatty(STDIN_FILENO))
+		return cli_usage_error("logs", "no input: give FILE, - for standard input, or "
+					       "--kmsg");
+
+	n_inputs = kmsg ? 1 : optind < argc ? (size_t)(argc - optind) : 1;
+	inputs = calloc(n_inputs, sizeof(*inputs));
+	if (!inputs)
+		return cli_error("out of memory");
+	for (size_t i = 0; i < n_inputs; i++) {
+		inputs[i].fd = -1;
+		if (kmsg) {
+			inputs[i].kmsg = true;
+			inputs[i].path = "/dev/kmsg";
+		} else if (optind < argc && !streq(argv[optind + i], "-"))
+			inputs[i].path = argv[optind + i];
+	}
+
+	struct ctx ctx = {
+		.logs = sc_logs_new(&o),
+		.rec = malloc(sizeof(struct sc_audit_record)),
+		.progress = isatty(STDERR_FILENO),
+	};
+	if (!ctx.logs || !ctx.rec) {
+		ret = cli_error("out of memory");
+		goto finish;
+	}
+
+	for (size_t i = 0; i < n_inputs; i++) {
+		struct input *in = &inputs[i];
+		int r = open_input(in);
+		if (r < 0) {
+			if (in->kmsg && (r == -EPERM || r == -EACCES))
+				ret = cli_error("cannot read /dev/kmsg: %s (run as root, or with "
+						"CAP_SYSLOG; or give dmesg/journalctl output on "
+						"standard input)",
+						strerror(-r));
+			else
+				ret = cli_error("cannot open %s: %s",
+						in->path ? in->path : "standard input",
+						strerror(-r));
+			goto finish;
+		}
+		bool big = in->size > (256u << 20);
+		ctx.progress = isatty(STDERR_FILENO) && big;
+		if (drain(&ctx, in, !follow_mode) < 0) {
+			ret = EXIT_FINDINGS;
+			goto finish;
+		}
+		if (ctx.progress)
+			progress(in, true);
+		if (!follow_mode)
+			close_input(in);
+	}
+	ctx.progress = false;
+	if (follow_mode && follow(&ctx, inputs, n_inputs) < 0) {
+		ret = EXIT_FINDINGS;
+		goto finish;
+	}
+
+	const struct sc_logs_stats *s = sc_logs_stats(ctx.logs);
+	if (violations)
+		ret = report_violations(ctx.logs, json);
+	else if (!sc_logs_n_groups(ctx.logs)) {
+		ret = cli_error("no seccomp records in %llu lines%s", (unsigned long long)s->lines,
+				s->filtered ? " (after --pid/--comm/--since/--until)" : "");
+		fprintf(stderr, "Hint: run the workload under an SCMP_ACT_LOG profile first "
+				"(syscage audit-profile), then read kmsg, syslog, the journal or "
+				"/var/log/audit/audit.log.\n");
+	} else
+		ret = write_profiles(ctx.logs, out, fmt, json);
+	if (sc_logs_stats_lossy(s)) {
+		print_loss(s);
+		if (strict && (ret == EXIT_OK || ret == EXIT_FINDINGS))
+			ret = EXIT_LOSS;
+	}
+finish:
+	for (size_t i = 0; i < n_inputs; i++)
+		if (inputs[i].fd >= 0)
+			close_input(&inputs[i]);
+	free(inputs);
+	free(ctx.rec);
+	sc_logs_free(ctx.logs);
+	return ret;
 }

@@ -1,10 +1,472 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* syscage record: placeholder until its module lands. */
-#include "cli.h"
+/* syscage record: every syscall of a command, a process tree or a cgroup, per ABI, into a
+ * profile. The recording is libsyscage's (record.c); this file parses flags and prints. */
+#include <ctype.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
-const char cmd_record_help[] = "Usage: syscage record ...\n\nNot built yet.\n";
+#include "cli.h"
+#include "syscage/record.h"
+
+const char cmd_record_help[] =
+	"Usage: syscage record [OPTIONS] -- COMMAND [ARGS...]\n"
+	"       syscage record [OPTIONS] --pid PID\n"
+	"       syscage record [OPTIONS] --cgroup PATH\n"
+	"       syscage record --preflight\n"
+	"\n"
+	"Record every syscall a workload enters - every thread, fork, clone and exec, every ABI\n"
+	"(x86_64, i386 compat via int $0x80, x32) - and write a profile that allows exactly\n"
+	"those: defaultAction SCMP_ACT_ERRNO, architectures = the ABIs seen, one SCMP_ACT_ALLOW\n"
+	"rule per ABI naming that ABI's syscalls (comment \"recorded on ARCH\").\n"
+	"\n"
+	"COMMAND is started stopped and released once recording is ready; its exit status is\n"
+	"passed through. Recording stops when COMMAND exits (processes it left running are no\n"
+	"longer recorded), on SIGINT/SIGTERM, or after --duration. With --pid, PID and its\n"
+	"descendants are recorded until PID exits; with --cgroup, every process in that cgroup\n"
+	"v2 directory and below, until a signal or --duration (ptrace: the processes in it\n"
+	"when recording starts and their descendants, until they are all gone).\n"
+	"\n"
+	"Methods:\n"
+	"  ebpf    raw tracepoint sys_enter + per-ABI bitmaps in BPF maps: no event traffic,\n"
+	"          small overhead. Needs root (or CAP_BPF + CAP_PERFMON), kernel >= 5.12 with\n"
+	"          BTF (/sys/kernel/btf/vmlinux). `syscage record --preflight` checks.\n"
+	"  ptrace  PTRACE_SEIZE + PTRACE_GET_SYSCALL_INFO: works where BPF does not, two\n"
+	"          stops per syscall (slow). Same output.\n"
+	"  auto    ebpf when it loads, else ptrace (default); says which on stderr.\n"
+	"A syscall denied by a seccomp filter already in force is not seen by either method.\n"
+	"\n"
+	"Options:\n"
+	"  -m, --method M        auto (default), ebpf, ptrace\n"
+	"  -p, --pid PID         record an existing process and its descendants\n"
+	"  -c, --cgroup PATH     record a cgroup v2 directory (containers), e.g.\n"
+	"                        /sys/fs/cgroup/system.slice/docker-ID.scope\n"
+	"  -d, --duration T      stop after T (seconds, or with a suffix ms, s, m, h)\n"
+	"  -o, --output FILE     write the profile to FILE (atomically); default stdout\n"
+	"  -f, --format F        oci (default), spo, kubearmor\n"
+	"  -n, --name NAME       metadata.name for spo/kubearmor (default: recorded-COMMAND)\n"
+	"  -a, --arch ARCH       also list ARCH in architectures (repeatable)\n"
+	"      --append FILE     merge into the profile in FILE (written back unless -o is\n"
+	"                        given) and report on stderr which syscalls are new\n"
+	"      --base B          none (default) or runtime: add what runc calls after it has\n"
+	"                        loaded the filter (execve, the Go runtime's futex, ...); use it\n"
+	"                        for profiles given to container runtimes\n"
+	"      --summary         print calls per syscall (ARCH NAME COUNT) to stderr\n"
+	"      --preflight       only check whether eBPF recording works here, and say what\n"
+	"                        is missing and how to fix it\n"
+	"  -h, --help            this text\n"
+	"\n"
+	"Examples:\n"
+	"  syscage record -o app.json -- ./app --serve      # then: syscage run -p app.json -- "
+	"./app\n"
+	"  syscage record --method ptrace --summary -o ls.json -- ls -l /\n"
+	"  syscage record --pid 1234 --duration 60 -o svc.json\n"
+	"  syscage record --cgroup /sys/fs/cgroup/system.slice/nginx.service -d 5m \\\n"
+	"      --format spo --name nginx --base runtime -o nginx.yaml\n"
+	"  syscage record --append app.json -- ./app --other-mode\n"
+	"\n"
+	"Exit status: COMMAND's (128+N when killed by signal N); 0 for --pid/--cgroup;\n"
+	"1 when the profile cannot be written or --preflight finds a problem; 2 usage;\n"
+	"125 when recording could not start (the reason is printed).\n";
+
+static int parse_duration(const char *s, uint64_t *ret_ms)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || v < 0)
+		return -EINVAL;
+	if (!*end || streq(end, "s"))
+		v *= 1000;
+	else if (streq(end, "ms"))
+		;
+	else if (streq(end, "m"))
+		v *= 60000;
+	else if (streq(end, "h"))
+		v *= 3600000;
+	else
+		return -EINVAL;
+	if (v < 1 || v > 1e15)
+		return -EINVAL;
+	*ret_ms = (uint64_t)v;
+	return 0;
+}
+
+/* A Kubernetes object name from a command: lowercase, [a-z0-9-], at most 63 characters. */
+static char *default_name(const char *cmd)
+{
+	const char *b = strrchr(cmd, '/');
+	char *s;
+	size_t n = 0;
+
+	b = b ? b + 1 : cmd;
+	s = malloc(strlen(b) + sizeof("recorded-"));
+	if (!s)
+		return NULL;
+	n = (size_t)sprintf(s, "recorded-");
+	for (; *b && n < 63; b++) {
+		unsigned char c = (unsigned char)tolower((unsigned char)*b);
+		s[n++] = isalnum(c) ? (char)c : '-';
+	}
+	while (n > 0 && s[n - 1] == '-')
+		n--;
+	s[n] = '\0';
+	return s;
+}
+
+static int print_preflight(void)
+{
+	struct sc_diags d = { 0 };
+	int n = sc_record_bpf_preflight(&d);
+
+	if (n == 0) {
+		printf("eBPF recording is available (raw tracepoints, BTF at "
+		       "/sys/kernel/btf/vmlinux, privileges ok)\n");
+		sc_diags_clear(&d);
+		return EXIT_OK;
+	}
+	for (size_t i = 0; i < d.n; i++)
+		cli_error("eBPF: %s", d.v[i].message);
+	fprintf(stderr, "record still works with --method ptrace (slower).\n");
+	sc_diags_clear(&d);
+	return EXIT_FINDINGS;
+}
+
+static int cmp_count(const void *a, const void *b)
+{
+	const uint64_t *x = a, *y = b; /* {count, arch, nr} */
+	if (x[0] != y[0])
+		return x[0] < y[0] ? 1 : -1;
+	if (x[1] != y[1])
+		return x[1] < y[1] ? -1 : 1;
+	return x[2] < y[2] ? -1 : x[2] > y[2];
+}
+
+static void print_summary(const struct sc_record *r)
+{
+	size_t n = sc_record_distinct(r, -1), k = 0;
+	cleanup_free uint64_t *rows = calloc(n ? n : 1, 3 * sizeof(uint64_t));
+
+	if (!rows)
+		return;
+	for_each_arch (a) {
+		uint32_t base = sc_arch_info(a)->nr_base;
+		for (uint32_t i = 0; i < SC_RECORD_MAX_NR && k < n; i++)
+			if (sc_record_has(r, a, base + i)) {
+				rows[3 * k] = sc_record_count(r, a, base + i);
+				rows[3 * k + 1] = (uint64_t)a;
+				rows[3 * k + 2] = base + i;
+				k++;
+			}
+	}
+	qsort(rows, k, 3 * sizeof(uint64_t), cmp_count);
+	fprintf(stderr, "%-8s %-24s %12s\n", "ARCH", "SYSCALL", "CALLS");
+	for (size_t i = 0; i < k; i++) {
+		enum sc_arch a = (enum sc_arch)rows[3 * i + 1];
+		uint32_t nr = (uint32_t)rows[3 * i + 2];
+		const char *name = sc_syscall_to_name(a, nr);
+		char num[32];
+		if (!name) {
+			snprintf(num, sizeof(num), "#%u", nr);
+			name = num;
+		}
+		fprintf(stderr, "%-8s %-24s %12llu\n", sc_arch_info(a)->name, name,
+			(unsigned long long)rows[3 * i]);
+	}
+	fprintf(stderr, "%zu distinct syscalls, %llu calls\n", k, (unsigned long long)r->events);
+}
+
+static void describe(const struct sc_record *r)
+{
+	char buf[256] = "";
+	size_t off = 0;
+
+	for_each_arch (a) {
+		size_t n = sc_record_distinct(r, a);
+		if (n && off < sizeof(buf))
+			off += (size_t)snprintf(buf + off, sizeof(buf) - off, "%s%s %zu",
+						off ? ", " : "", sc_arch_info(a)->name, n);
+	}
+	cli_note("recorded %zu distinct syscalls (%s) in %llu calls", sc_record_distinct(r, -1),
+		 off ? buf : "none", (unsigned long long)r->events);
+}
+
+/* Regular files are replaced atomically (temp file + rename). Anything else that exists -
+ * /dev/null, /dev/stdout, a FIFO - is written through: renaming over it would replace the
+ * device node itself. */
+static int write_through(const struct sc_profile *p, enum sc_format fmt, const char *path)
+{
+	cleanup_free char *s = NULL;
+	cleanup_close int fd = -1;
+	size_t len, off = 0;
+	int r = sc_profile_write_string(p, fmt, &s);
+
+	if (r < 0)
+		return r;
+	fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	len = strlen(s);
+	while (off < len) {
+		ssize_t n = write(fd, s + off, len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		off += (size_t)n;
+	}
+	return 0;
+}
+
+static int write_profile(struct sc_profile *p, enum sc_format fmt, const char *path)
+{
+	struct stat st;
+	int r;
+
+	if (!streq(path, "-") && stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		r = write_through(p, fmt, path);
+	else
+		r = sc_profile_write_file(p, fmt, path);
+
+	if (r < 0) {
+		cli_error("cannot write the profile to %s: %s", streq(path, "-") ? "stdout" : path,
+			  strerror(-r));
+		return EXIT_FINDINGS;
+	}
+	return EXIT_OK;
+}
 
 int cmd_record(int argc, char **argv)
 {
-	return cli_error("'record' is not implemented in this build");
+	enum {
+		OPT_APPEND = 0x100,
+		OPT_BASE,
+		OPT_SUMMARY,
+		OPT_PREFLIGHT
+	};
+	static const struct option opts[] = {
+		{ "method", required_argument, NULL, 'm' },
+		{ "pid", required_argument, NULL, 'p' },
+		{ "cgroup", required_argument, NULL, 'c' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "arch", required_argument, NULL, 'a' },
+		{ "append", required_argument, NULL, OPT_APPEND },
+		{ "base", required_argument, NULL, OPT_BASE },
+		{ "summary", no_argument, NULL, OPT_SUMMARY },
+		{ "preflight", no_argument, NULL, OPT_PREFLIGHT },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	struct sc_record_opts ro = { .method = SC_RECORD_AUTO, .stop_fd = -1 };
+	enum sc_arch extra[_SC_ARCH_COUNT];
+	size_t n_extra = 0;
+	const char *output = NULL, *append = NULL, *name = NULL;
+	enum sc_format fmt = SC_FORMAT_OCI;
+	bool fmt_given = false, summary = false;
+	enum sc_record_base base = SC_RECORD_BASE_NONE;
+	struct sc_diags d = { 0 };
+	struct sc_record *rec = NULL;
+	struct sc_profile *prof = NULL;
+	cleanup_close int sfd = -1;
+	sigset_t mask, oldmask;
+	size_t unnamed = 0;
+	int c, r, ret;
+
+	while ((c = getopt_long(argc, argv, "+m:p:c:d:o:f:n:a:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'm':
+			ro.method = sc_record_method_from_string(optarg);
+			if (ro.method < 0)
+				return cli_usage_error("record",
+						       "unknown method '%s' (auto, ebpf, ptrace)",
+						       optarg);
+			break;
+		case 'p': {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+			if (*end || v <= 0 || v > INT32_MAX)
+				return cli_usage_error("record", "bad pid '%s'", optarg);
+			ro.pid = (pid_t)v;
+			break;
+		}
+		case 'c':
+			ro.cgroup = optarg;
+			break;
+		case 'd':
+			if (parse_duration(optarg, &ro.duration_ms) < 0)
+				return cli_usage_error(
+					"record", "bad duration '%s' (e.g. 30, 500ms, 2m)", optarg);
+			break;
+		case 'o':
+			output = optarg;
+			break;
+		case 'f':
+			fmt = sc_format_from_string(optarg);
+			if (fmt < 0)
+				return cli_usage_error("record",
+						       "unknown format '%s' (oci, spo, kubearmor)",
+						       optarg);
+			fmt_given = true;
+			break;
+		case 'n':
+			name = optarg;
+			break;
+		case 'a': {
+			enum sc_arch a;
+			if (cli_parse_arch(optarg, &a) < 0)
+				return EXIT_USAGE;
+			if (n_extra < ELEMENTSOF(extra))
+				extra[n_extra++] = a;
+			break;
+		}
+		case OPT_APPEND:
+			append = optarg;
+			break;
+		case OPT_BASE:
+			if (streq(optarg, "runtime"))
+				base = SC_RECORD_BASE_RUNTIME;
+			else if (streq(optarg, "none"))
+				base = SC_RECORD_BASE_NONE;
+			else
+				return cli_usage_error("record",
+						       "unknown base '%s' (none, runtime)", optarg);
+			break;
+		case OPT_SUMMARY:
+			summary = true;
+			break;
+		case OPT_PREFLIGHT:
+			return print_preflight();
+		case 'h':
+			return cli_help("record");
+		default:
+			return cli_usage_error("record", "bad option");
+		}
+	}
+	if (optind < argc)
+		ro.argv = argv + optind;
+	if (!!ro.argv + !!ro.pid + !!ro.cgroup != 1)
+		return cli_usage_error("record",
+				       "give exactly one of -- COMMAND, --pid or --cgroup");
+
+	/* SIGINT/SIGTERM/SIGHUP end the recording (through a signalfd); the command gets an
+	 * unblocked mask and the terminal's SIGINT as usual. */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	(void)sigprocmask(SIG_BLOCK, &mask, &oldmask);
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	ro.stop_fd = sfd;
+
+	r = sc_record_run(&ro, &d, &rec);
+	for (size_t i = 0; i < d.n; i++) {
+		const struct sc_diag *g = &d.v[i];
+		if (g->severity == SC_SEV_ERROR)
+			cli_error("%s", g->message);
+		else if (g->severity == SC_SEV_WARNING)
+			cli_warn("%s", g->message);
+		else
+			cli_note("%s", g->message);
+	}
+	sc_diags_clear(&d);
+	(void)sigprocmask(SIG_SETMASK, &oldmask, NULL);
+	if (r < 0) {
+		if (r == -EPERM && ro.method == SC_RECORD_BPF)
+			fprintf(stderr, "Check with 'syscage record --preflight'; --method ptrace "
+					"works without BPF.\n");
+		else if (d.n == 0)
+			cli_error("recording failed: %s", strerror(-r));
+		return 125;
+	}
+	cli_note("recorded with %s", rec->method == SC_RECORD_BPF ? "eBPF" : "ptrace");
+	describe(rec);
+	if (summary)
+		print_summary(rec);
+
+	ret = EXIT_OK;
+	if (rec->has_status)
+		ret = WIFEXITED(rec->status)	 ? WEXITSTATUS(rec->status)
+		      : WIFSIGNALED(rec->status) ? 128 + WTERMSIG(rec->status)
+						 : EXIT_OK;
+
+	r = sc_record_to_profile(rec, extra, n_extra, base, &prof, &unnamed);
+	if (r < 0) {
+		cli_error("cannot build the profile: %s", strerror(-r));
+		sc_record_free(rec);
+		return EXIT_FINDINGS;
+	}
+	if (unnamed)
+		cli_warn("%zu recorded syscall numbers have no name in syscage's table and are "
+			 "left out (see --summary)",
+			 unnamed);
+	if (name || fmt != SC_FORMAT_OCI) {
+		char *n = name ? strdup(name) : default_name(ro.argv ? ro.argv[0] : "workload");
+		if (n) {
+			free(prof->meta.name);
+			prof->meta.name = n;
+		}
+	}
+
+	if (append) {
+		struct sc_profile *old = NULL;
+		const char **fresh = NULL;
+		size_t n_fresh = 0;
+
+		if (access(append, F_OK) < 0) {
+			cli_note("%s does not exist yet: writing it", append);
+			old = TAKE_PTR(prof);
+		} else {
+			r = sc_profile_read_file(append, &d, &old);
+			cli_print_diags(&d);
+			sc_diags_clear(&d);
+			if (r < 0) {
+				cli_error("cannot read %s to append to", append);
+				sc_profile_free(prof);
+				sc_record_free(rec);
+				return EXIT_FINDINGS;
+			}
+			if (!fmt_given)
+				fmt = old->meta.format;
+			r = sc_record_profile_append(old, prof, &fresh, &n_fresh);
+			if (r < 0) {
+				cli_error("cannot merge: %s", strerror(-r));
+				sc_profile_free(old);
+				sc_profile_free(prof);
+				sc_record_free(rec);
+				return EXIT_FINDINGS;
+			}
+			if (n_fresh == 0)
+				cli_note("nothing new: %s already allows every recorded syscall",
+					 append);
+			else {
+				fprintf(stderr, "syscage: %zu new syscall%s:", n_fresh,
+					n_fresh == 1 ? "" : "s");
+				for (size_t i = 0; i < n_fresh; i++)
+					fprintf(stderr, " %s", fresh[i]);
+				fputc('\n', stderr);
+			}
+			free(fresh);
+			sc_profile_free(prof);
+		}
+		prof = old;
+		if (!output)
+			output = append;
+	}
+	r = write_profile(prof, fmt, output ? output : "-");
+	if (r != EXIT_OK && ret == EXIT_OK)
+		ret = r;
+	sc_profile_free(prof);
+	sc_record_free(rec);
+	return ret;
 }

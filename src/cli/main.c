@@ -24,6 +24,11 @@ const struct verb verbs[] = {
 	{ "check", cmd_check, "validate profiles (file:line:col diagnostics)", cmd_check_help },
 	{ "bpf", cmd_bpf, "compile a profile to seccomp BPF (raw, disasm, C)", cmd_bpf_help },
 	{ "explain", cmd_explain, "what a profile does with one syscall", cmd_explain_help },
+	{ "merge", cmd_merge, "merge profiles for one workload (deny wins), check coverage",
+	  cmd_merge_help },
+	{ "policy", cmd_policy, "build per-workload profiles from a policy directory",
+	  cmd_policy_help },
+	{ "export", cmd_export, "export a profile as a systemd drop-in", cmd_export_help },
 	{ "syscalls", cmd_syscalls, "name <-> number for every arch", cmd_syscalls_help },
 };
 const unsigned n_verbs = ELEMENTSOF(verbs);

@@ -101,9 +101,16 @@ int sc_write_atomic(const char *path, const void *data, size_t len, mode_t mode)
 	cleanup_close int dfd = -1;
 	const char *slash, *base;
 
-	if (strcmp(path, "-") == 0) {
-		int r = write_all(STDOUT_FILENO, data, len);
-		return r;
+	struct stat st;
+
+	if (strcmp(path, "-") == 0)
+		return write_all(STDOUT_FILENO, data, len);
+	/* A device or FIFO (-o /dev/null, /dev/stdout) is written to, never renamed over. */
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+		cleanup_close int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+		if (fd < 0)
+			return -errno;
+		return write_all(fd, data, len);
 	}
 	slash = strrchr(path, '/');
 	if (slash) {

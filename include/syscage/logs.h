@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Seccomp audit records -> per-workload syscall sets, profiles and violation reports, and the
+ * accounting of everything the kernel or auditd dropped on the way (a dropped record is a
+ * missing syscall). Workloads are grouped by pid, comm, exe or container (from
+ * /proc/<pid>/cgroup). */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "audit.h"
+#include "profile.h"
+
+enum sc_logs_by {
+	SC_LOGS_BY_COMM,
+	SC_LOGS_BY_PID,
+	SC_LOGS_BY_EXE,
+	SC_LOGS_BY_CONTAINER,
+	_SC_LOGS_BY_COUNT,
+	_SC_LOGS_BY_INVALID = -EINVAL,
+};
+
+enum sc_logs_by sc_logs_by_from_string(const char *s);
+const char *sc_logs_by_to_string(enum sc_logs_by by);
+
+struct sc_logs_options {
+	enum sc_logs_by by;
+	bool has_pid;
+	uint32_t pid;	  /* only records of this pid */
+	const char *comm; /* only records of this comm (exact) */
+	bool has_since, has_until;
+	uint64_t since_ms, until_ms; /* records without a time are not filtered by time */
+	const char *proc_root;	     /* NULL: "/proc" (container look-ups) */
+};
+
+/* What was read, skipped and lost. */
+struct sc_logs_stats {
+	uint64_t lines;
+	uint64_t records;	  /* seccomp records accepted (after filters) */
+	uint64_t filtered;	  /* seccomp records dropped by --pid/--comm/--since/--until */
+	uint64_t foreign;	  /* lines that are not audit records */
+	uint64_t other;		  /* audit records of other types */
+	uint64_t malformed;	  /* seccomp records without a readable arch or syscall */
+	uint64_t unknown_arch;	  /* records whose arch token is unknown */
+	uint64_t unknown_syscall; /* records whose number has no name on its arch */
+	uint64_t denied;	  /* records of denied/killed/trapped syscalls */
+	uint64_t overlong;	  /* lines skipped for length */
+	/* Loss */
+	uint64_t suppressed;	    /* sum of "kauditd_printk_skb: N callbacks suppressed" */
+	uint64_t rate_limit_events; /* "audit: rate limit exceeded" */
+	uint64_t backlog_events;    /* backlog limit / hold queue overflow messages */
+	uint64_t printk_events;	    /* "audit: printk limit exceeded" */
+	uint64_t lost_counter;	/* highest audit_lost= / lost= seen (cumulative in the kernel) */
+	uint64_t serial_gaps;	/* audit serial numbers missing between records of a source */
+	uint64_t kmsg_overruns; /* /dev/kmsg records overwritten before they were read */
+};
+
+/* Whether anything was lost (any loss counter non-zero). */
+bool sc_logs_stats_lossy(const struct sc_logs_stats *s);
+
+/* One (arch, syscall, action) seen in a workload. */
+struct sc_logs_entry {
+	enum sc_arch arch;
+	uint32_t nr;
+	const char *name; /* borrowed from the syscall table; NULL when unknown */
+	enum sc_action action;
+	uint32_t data; /* errno for ERRNO */
+	uint64_t count;
+	uint64_t first_ms, last_ms; /* 0 when the records had no time */
+};
+
+/* A workload. */
+struct sc_logs_group {
+	char *key;	 /* identity: "1234", "http-echo", "/usr/bin/x", "containerd:<64 hex>" */
+	char *name;	 /* for file names and reports: "http-echo", "http-echo-1234",
+			    "containerd-0123456789ab" (not yet sanitized) */
+	char *comm;	 /* the first comm seen */
+	char *exe;	 /* the first exe seen (may be NULL) */
+	char *container; /* container id, or NULL */
+	const char *runtime; /* "containerd", "cri-o", "docker", "podman", "kubepods", NULL */
+	uint32_t pid;	     /* the first pid seen */
+	uint64_t records, denied;
+	uint64_t first_ms, last_ms;
+	struct sc_logs_entry *entries;
+	size_t n_entries;
+};
+
+/* Audit-serial tracking for one input (a file, stdin, /dev/kmsg). Zero-initialise. */
+struct sc_logs_source {
+	uint64_t last_serial;
+	bool has_serial;
+};
+
+struct sc_logs;
+
+/* Returns NULL on ENOMEM. 'o' is copied (its strings must outlive the object). */
+struct sc_logs *sc_logs_new(const struct sc_logs_options *o);
+struct sc_logs *sc_logs_free(struct sc_logs *l);
+
+/* Parse one line from 'src' and account for it. 'rec' is caller-provided scratch (large;
+ * allocate it once). Returns the line's kind, or -ENOMEM. */
+int sc_logs_feed_line(struct sc_logs *l, struct sc_logs_source *src, const char *line, size_t len,
+		      struct sc_audit_record *rec);
+/* Account for an already parsed line. Returns 0 or -ENOMEM. */
+int sc_logs_add(struct sc_logs *l, struct sc_logs_source *src, const struct sc_audit_record *rec);
+
+struct sc_logs_stats *sc_logs_stats(struct sc_logs *l);
+
+/* Groups in first-seen order; entries of each group sorted by arch, name, action. */
+size_t sc_logs_n_groups(struct sc_logs *l);
+const struct sc_logs_group *sc_logs_group(struct sc_logs *l, size_t i);
+
+/* The least-privilege profile of group i: defaultAction SCMP_ACT_ERRNO, the arches seen, one
+ * ALLOW rule per arch with the syscalls it made that were let through (LOG, ALLOW, TRACE,
+ * NOTIFY); denied ones (KILL, TRAP, ERRNO) are not added. Returns 0, -ENOENT when the group
+ * has no nameable allowed syscall, -ENOMEM. */
+int sc_logs_group_profile(struct sc_logs *l, size_t i, struct sc_profile **ret);
+
+/* Is this action a violation (a denial: KILL_*, TRAP, ERRNO)? */
+bool sc_logs_action_is_denial(enum sc_action a);
+
+/* The container of a process from the text of /proc/<pid>/cgroup (v1 or v2): containerd
+ * "cri-containerd-<id>.scope", CRI-O "crio-<id>.scope", Docker "docker-<id>.scope" and
+ * "/docker/<id>", podman "libpod-<id>.scope", cgroupfs kubepods ".../pod<uid>/<id>".
+ * Writes the id (NUL-terminated) and the runtime name; returns 1 when found, 0 when not. */
+int sc_container_from_cgroup(const char *text, size_t len, char *id, size_t id_size,
+			     const char **ret_runtime);

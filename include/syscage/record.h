@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The recorder: which syscalls a workload enters, per ABI, with counts. Two back ends with the
+ * same result: eBPF (raw tracepoint sys_enter + per-ABI bitmaps in maps, src/lib/record-bpf.c)
+ * and ptrace (PTRACE_SEIZE + PTRACE_GET_SYSCALL_INFO, src/lib/record-ptrace.c). The front end
+ * (src/lib/record.c) starts the command, picks the back end, and turns a recording into a
+ * profile. Seccomp runs before sys_enter, so a call a filter already denies is not recorded. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "arch.h"
+#include "diag.h"
+#include "profile.h"
+
+enum sc_record_method {
+	SC_RECORD_AUTO,	  /* eBPF when it loads, else ptrace */
+	SC_RECORD_BPF,	  /* eBPF only */
+	SC_RECORD_PTRACE, /* ptrace only */
+	_SC_RECORD_METHOD_COUNT,
+	_SC_RECORD_METHOD_INVALID = -EINVAL,
+};
+
+const char *sc_record_method_to_string(enum sc_record_method m);   /* "auto", "ebpf", "ptrace" */
+enum sc_record_method sc_record_method_from_string(const char *s); /* also accepts "bpf" */
+
+/* Syscall numbers per ABI a recording covers, counted from the ABI's nr_base (the x32 bit,
+ * mips bases). Higher numbers are counted in 'overflow'. */
+#define SC_RECORD_MAX_NR 1024
+
+/* What to record. Exactly one of argv, pid, cgroup. */
+struct sc_record_opts {
+	enum sc_record_method method;
+	char *const
+		*argv; /* start this command (PATH searched), stopped until recording is ready */
+	pid_t pid;     /* an existing process and its descendants (threads included) */
+	const char *cgroup;   /* a cgroup v2 directory: every process in it and below (eBPF); ptrace
+			       * follows the processes in it when recording starts */
+	uint64_t duration_ms; /* stop after this long; 0: no limit */
+	int stop_fd; /* stop when readable (e.g. a signalfd for SIGINT/SIGTERM); -1: none */
+};
+
+/* A recording. */
+struct sc_record {
+	enum sc_record_method method;	  /* the back end used (BPF or PTRACE) */
+	uint64_t *counts[_SC_ARCH_COUNT]; /* NULL: ABI not seen; else SC_RECORD_MAX_NR counters */
+	uint64_t seen[_SC_ARCH_COUNT][SC_RECORD_MAX_NR / 64]; /* entered at least once */
+	uint64_t events;				      /* syscalls entered by targets */
+	uint64_t overflow;     /* entered with a number >= SC_RECORD_MAX_NR above the base */
+	uint64_t lost_targets; /* processes not followed (eBPF: target map full) */
+	bool has_status;       /* the command was started and exited while recording */
+	int status;	       /* its wait status */
+	pid_t pid;	       /* the command's pid (0 when none was started) */
+};
+
+struct sc_record *sc_record_new(void);
+struct sc_record *sc_record_free(struct sc_record *r);
+
+/* Note one or more entries of syscall 'nr' (as in seccomp_data.nr: x32 bit and mips bases
+ * included) on 'arch'. -ERANGE when it is beyond SC_RECORD_MAX_NR (counted in overflow). */
+int sc_record_add(struct sc_record *r, enum sc_arch arch, uint32_t nr, uint64_t count);
+bool sc_record_has(const struct sc_record *r, enum sc_arch arch, uint32_t nr);
+uint64_t sc_record_count(const struct sc_record *r, enum sc_arch arch, uint32_t nr);
+/* Number of distinct syscalls seen on 'arch' (all arches when arch < 0). */
+size_t sc_record_distinct(const struct sc_record *r, int arch);
+/* Add everything in 'src' to 'dst'. */
+int sc_record_merge(struct sc_record *dst, const struct sc_record *src);
+
+/* What the eBPF back end needs and this host lacks: one SC_SEV_ERROR per problem, each saying
+ * what is missing and how to fix it (privileges, BTF, kernel version, memlock, build).
+ * Returns 0 when nothing is missing, else the number of problems (> 0) or -errno. */
+int sc_record_bpf_preflight(struct sc_diags *d);
+/* Whether this build contains the eBPF back end. */
+bool sc_record_bpf_built(void);
+
+/* Record as 'o' says. On success *ret holds the recording (method = the back end used) and
+ * 'd' may hold notes (why auto fell back to ptrace, processes not followed). On error,
+ * -errno and the reasons in 'd' (e.g. -EPERM with the preflight's findings, -ENOENT when
+ * the command is not found). */
+int sc_record_run(const struct sc_record_opts *o, struct sc_diags *d, struct sc_record **ret);
+
+/* Options for turning a recording into a profile. */
+enum sc_record_base {
+	SC_RECORD_BASE_NONE,
+	SC_RECORD_BASE_RUNTIME, /* what runc needs after it loaded the filter (see record.c) */
+};
+
+/* The syscalls a container runtime (runc) makes after loading the filter and before the
+ * workload's own code runs; borrowed NULL-terminated list. */
+const char *const *sc_record_runtime_base(void);
+
+/* A profile that allows what 'r' saw: defaultAction SCMP_ACT_ERRNO, architectures = the
+ * ABIs seen plus 'extra_arches', one SCMP_ACT_ALLOW rule per ABI naming that ABI's syscalls
+ * (comment "recorded on ARCH"). Numbers without a name on their ABI are left out and counted
+ * in *ret_unnamed (optional). */
+int sc_record_to_profile(const struct sc_record *r, const enum sc_arch *extra_arches,
+			 size_t n_extra, enum sc_record_base base, struct sc_profile **ret,
+			 size_t *ret_unnamed);
+
+/* Merge 'add' into 'p' (--append): every name allowed in 'add' and not yet allowed
+ * unconditionally by 'p' is appended to one new ALLOW rule; arches are unioned. The names
+ * added are returned in *ret_new (owned array of borrowed names from 'add'; free() it). */
+int sc_record_profile_append(struct sc_profile *p, const struct sc_profile *add,
+			     const char ***ret_new, size_t *ret_n_new);
+
+/* The back ends, for the front end and tests. */
+struct sc_record_bpf;
+/* Load and attach; 'o' gives the mode (cgroup or pids). -EOPNOTSUPP when not built. */
+int sc_record_bpf_open(const struct sc_record_opts *o, struct sc_diags *d,
+		       struct sc_record_bpf **ret);
+/* Add a process (tgid) to the targets; its future children follow automatically. With
+ * 'until_exec', its syscalls count only from its next execve on (a command started stopped). */
+int sc_record_bpf_add_pid(struct sc_record_bpf *b, pid_t tgid, bool until_exec);
+/* Read the maps into 'r' (adds to what it holds). */
+int sc_record_bpf_collect(struct sc_record_bpf *b, struct sc_record *r);
+struct sc_record_bpf *sc_record_bpf_close(struct sc_record_bpf *b);
+
+/* Call fn on 'root' and each descendant process, a parent before its children are listed
+ * (so a child forked meanwhile is caught by fork tracking). -ESRCH from fn skips a process
+ * that is gone. walk_cgroup does it for every process of a cgroup v2 directory and below. */
+int sc_record_walk_tree(pid_t root, int (*fn)(pid_t tgid, void *userdata), void *userdata);
+int sc_record_walk_cgroup(const char *dir, int (*fn)(pid_t tgid, void *userdata), void *userdata);
+
+/* Trace with ptrace until the root exits, 'o->stop_fd' is readable or the duration passed.
+ * 'child' (> 0) is a command started stopped by the front end, released by writing one byte
+ * to 'go_fd' once it is seized; otherwise the targets come from o->pid / o->cgroup. */
+int sc_record_ptrace_run(const struct sc_record_opts *o, pid_t child, int go_fd, struct sc_diags *d,
+			 struct sc_record *r);

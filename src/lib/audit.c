@@ -1,0 +1,978 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Owns the seccomp audit record parser and the streaming line reader. One pass over a line:
+ * find "audit", then the record header "audit(<sec>.<ms>:<serial>)" or the journal's
+ * "SECCOMP " form, then key=value fields. No regex and no allocation per line; the record has
+ * fixed buffers for the decoded comm and exe and a scratch area for journal JSON messages. */
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "syscage/audit.h"
+#include "syscage/syscalls.h"
+#include "macro.h"
+
+static const char *const source_names[_SC_AUDIT_SRC_COUNT] = {
+	[SC_AUDIT_SRC_UNKNOWN] = "unknown", [SC_AUDIT_SRC_KMSG] = "kmsg",
+	[SC_AUDIT_SRC_DMESG] = "dmesg",	    [SC_AUDIT_SRC_SYSLOG] = "syslog",
+	[SC_AUDIT_SRC_RFC5424] = "rfc5424", [SC_AUDIT_SRC_JOURNAL_JSON] = "journal-json",
+	[SC_AUDIT_SRC_AUDITD] = "auditd",
+};
+
+static const char *const loss_names[_SC_AUDIT_LOSS_COUNT] = {
+	[SC_AUDIT_LOSS_NONE] = "none",
+	[SC_AUDIT_LOSS_SUPPRESSED] = "callbacks-suppressed",
+	[SC_AUDIT_LOSS_RATE_LIMIT] = "rate-limit",
+	[SC_AUDIT_LOSS_BACKLOG] = "backlog-limit",
+	[SC_AUDIT_LOSS_COUNTER] = "audit-lost",
+	[SC_AUDIT_LOSS_PRINTK] = "printk-limit",
+};
+
+const char *sc_audit_source_to_string(enum sc_audit_source s)
+{
+	return (unsigned)s < _SC_AUDIT_SRC_COUNT ? source_names[s] : NULL;
+}
+
+const char *sc_audit_loss_to_string(enum sc_audit_loss l)
+{
+	return (unsigned)l < _SC_AUDIT_LOSS_COUNT ? loss_names[l] : NULL;
+}
+
+static inline bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* Byte classes, so the hot loops test one table entry per byte. */
+enum {
+	C_SEP = 1,    /* ' ', '\t', and 0x1d (GS), which auditd's ENRICHED format puts before the
+			 interpreted fields */
+	C_KEYEND = 2, /* '=' or a separator */
+};
+#define HX(c, v) [c] = (v) + 1
+static const uint8_t hex_table[256] = {
+	HX('0', 0),  HX('1', 1),  HX('2', 2),  HX('3', 3),  HX('4', 4),	 HX('5', 5),
+	HX('6', 6),  HX('7', 7),  HX('8', 8),  HX('9', 9),  HX('a', 10), HX('b', 11),
+	HX('c', 12), HX('d', 13), HX('e', 14), HX('f', 15), HX('A', 10), HX('B', 11),
+	HX('C', 12), HX('D', 13), HX('E', 14), HX('F', 15),
+};
+static const uint8_t class_table[256] = {
+	[' '] = C_SEP | C_KEYEND,
+	['\t'] = C_SEP | C_KEYEND,
+	[0x1d] = C_SEP | C_KEYEND,
+	['='] = C_KEYEND,
+};
+
+static inline int hexval(char c)
+{
+	return (int)hex_table[(unsigned char)c] - 1;
+}
+
+static inline bool is_sep(char c)
+{
+	return class_table[(unsigned char)c] & C_SEP;
+}
+
+/* Decimal digits only; false on empty, overflow or a stray byte. */
+static bool parse_dec(const char *s, size_t n, uint64_t *ret)
+{
+	uint64_t v = 0;
+
+	if (n == 0 || n > 20)
+		return false;
+	if (n < 20) { /* cannot overflow */
+		for (size_t i = 0; i < n; i++) {
+			unsigned d = (unsigned)(unsigned char)s[i] - '0';
+			if (d > 9)
+				return false;
+			v = v * 10 + d;
+		}
+		*ret = v;
+		return true;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!is_digit(s[i]))
+			return false;
+		unsigned d = (unsigned)(s[i] - '0');
+		if (v > (UINT64_MAX - d) / 10)
+			return false;
+		v = v * 10 + d;
+	}
+	*ret = v;
+	return true;
+}
+
+/* Hex with an optional 0x prefix. */
+static bool parse_hex(const char *s, size_t n, uint64_t *ret)
+{
+	uint64_t v = 0;
+
+	if (n >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		s += 2;
+		n -= 2;
+	}
+	if (n == 0 || n > 16)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned h = hex_table[(unsigned char)s[i]];
+		if (!h)
+			return false;
+		v = (v << 4) | (h - 1);
+	}
+	*ret = v;
+	return true;
+}
+
+static bool parse_u32(const char *s, size_t n, uint32_t *ret)
+{
+	uint64_t v;
+
+	if (!parse_dec(s, n, &v) || v > UINT32_MAX)
+		return false;
+	*ret = (uint32_t)v;
+	return true;
+}
+
+/* An audit "untrusted string": "quoted" as is, hex when it had odd bytes, (null) for none.
+ * Returns false for (null). */
+static bool decode_string(const char *v, size_t n, bool quoted, char *buf, size_t size,
+			  bool *truncated)
+{
+	size_t o = 0;
+
+	if (quoted) {
+		if (n >= size) {
+			n = size - 1;
+			*truncated = true;
+		}
+		memcpy(buf, v, n);
+		buf[n] = 0;
+		return true;
+	}
+	if (n == 6 && memcmp(v, "(null)", 6) == 0) {
+		buf[0] = 0;
+		return false;
+	}
+	bool hex = n > 0 && n % 2 == 0;
+	for (size_t i = 0; hex && i < n; i++)
+		hex = hexval(v[i]) >= 0;
+	if (!hex) {
+		/* Not what the kernel writes, but keep what we were given. */
+		return decode_string(v, n, true, buf, size, truncated);
+	}
+	for (size_t i = 0; i + 1 < n; i += 2) {
+		char c = (char)(hexval(v[i]) << 4 | hexval(v[i + 1]));
+		if (c == 0)
+			break;
+		if (o + 1 >= size) {
+			*truncated = true;
+			break;
+		}
+		buf[o++] = c;
+	}
+	buf[o] = 0;
+	return true;
+}
+
+static const char *find(const char *hay, const char *end, const char *needle, size_t n)
+{
+	if (!hay || hay >= end)
+		return NULL;
+	return memmem(hay, (size_t)(end - hay), needle, n);
+}
+
+/* "audit(": memchr for '(' is vectorised and lines have few of them. */
+static const char *find_stamp(const char *line, const char *end)
+{
+	const char *p = line + 5;
+
+	while (p < end && (p = memchr(p, '(', (size_t)(end - p)))) {
+		if (memcmp(p - 5, "audit", 5) == 0)
+			return p - 5;
+		p++;
+	}
+	return NULL;
+}
+
+#define LIT(s)		  s, sizeof(s) - 1
+#define KEY_IS(k, n, lit) ((n) == sizeof(lit) - 1 && memcmp((k), lit, sizeof(lit) - 1) == 0)
+
+/* key=value fields from p to end. */
+static void parse_fields(const char *p, const char *end, struct sc_audit_record *rec)
+{
+	while (p < end) {
+		while (p < end && is_sep(*p))
+			p++;
+		const char *k = p;
+		while (p < end && !(class_table[(unsigned char)*p] & C_KEYEND))
+			p++;
+		if (p >= end || *p != '=')
+			continue; /* a bare word: skip it */
+		size_t kn = (size_t)(p - k);
+		p++;
+		const char *v = p;
+		bool quoted = false;
+		if (p < end && *p == '"') {
+			const char *q = memchr(p + 1, '"', (size_t)(end - p - 1));
+			quoted = true;
+			v = p + 1;
+			p = q ? q : end;
+		} else {
+			while (p < end && !is_sep(*p))
+				p++;
+		}
+		size_t vn = (size_t)(p - v);
+		if (quoted && p < end)
+			p++; /* the closing quote */
+		uint64_t x;
+
+		switch (kn) {
+		case 2:
+			if (KEY_IS(k, kn, "ip") && parse_hex(v, vn, &rec->ip))
+				rec->have |= SC_AUDIT_HAVE_IP;
+			break;
+		case 3:
+			if (k[0] == 'p' && KEY_IS(k, kn, "pid")) {
+				if (parse_u32(v, vn, &rec->pid))
+					rec->have |= SC_AUDIT_HAVE_PID;
+			} else if (k[0] == 'u' && KEY_IS(k, kn, "uid")) {
+				if (parse_u32(v, vn, &rec->uid))
+					rec->have |= SC_AUDIT_HAVE_UID;
+			} else if (k[0] == 'g' && KEY_IS(k, kn, "gid")) {
+				if (parse_u32(v, vn, &rec->gid))
+					rec->have |= SC_AUDIT_HAVE_GID;
+			} else if (k[0] == 's' && KEY_IS(k, kn, "ses")) {
+				if (parse_u32(v, vn, &rec->ses))
+					rec->have |= SC_AUDIT_HAVE_SES;
+			} else if (k[0] == 's' && KEY_IS(k, kn, "sig")) {
+				bool neg = vn > 0 && v[0] == '-';
+				if (parse_dec(v + neg, vn - neg, &x) && x <= INT32_MAX) {
+					rec->sig = neg ? -(int32_t)x : (int32_t)x;
+					rec->have |= SC_AUDIT_HAVE_SIG;
+				}
+			} else if (k[0] == 'e' && KEY_IS(k, kn, "exe")) {
+				if (decode_string(v, vn, quoted, rec->exe, sizeof(rec->exe),
+						  &rec->truncated))
+					rec->have |= SC_AUDIT_HAVE_EXE;
+			}
+			break;
+		case 4:
+			if (KEY_IS(k, kn, "arch")) {
+				if (parse_hex(v, vn, &x) && x <= UINT32_MAX) {
+					rec->audit_arch = (uint32_t)x;
+					rec->have |= SC_AUDIT_HAVE_ARCH;
+				}
+			} else if (KEY_IS(k, kn, "code")) {
+				if (parse_hex(v, vn, &x) && x <= UINT32_MAX) {
+					rec->code = (uint32_t)x;
+					rec->have |= SC_AUDIT_HAVE_CODE;
+				}
+			} else if (KEY_IS(k, kn, "comm")) {
+				if (decode_string(v, vn, quoted, rec->comm, sizeof(rec->comm),
+						  &rec->truncated))
+					rec->have |= SC_AUDIT_HAVE_COMM;
+			} else if (KEY_IS(k, kn, "auid")) {
+				if (parse_u32(v, vn, &rec->auid))
+					rec->have |= SC_AUDIT_HAVE_AUID;
+			} else if (KEY_IS(k, kn, "lost")) {
+				if (parse_dec(v, vn, &rec->lost))
+					rec->loss = SC_AUDIT_LOSS_COUNTER;
+			}
+			break;
+		case 6:
+			if (KEY_IS(k, kn, "compat") && parse_u32(v, vn, &rec->compat))
+				rec->have |= SC_AUDIT_HAVE_COMPAT;
+			break;
+		case 7:
+			if (KEY_IS(k, kn, "syscall") && parse_u32(v, vn, &rec->nr))
+				rec->have |= SC_AUDIT_HAVE_SYSCALL;
+			break;
+		case 10:
+			if (KEY_IS(k, kn, "audit_lost") && parse_dec(v, vn, &rec->lost))
+				rec->loss = SC_AUDIT_LOSS_COUNTER;
+			break;
+		}
+	}
+}
+
+/* The fast path: the fields in the order the kernel writes them (audit_seccomp(): auid uid
+ * gid ses [subj] pid comm exe sig arch syscall compat ip code). Each byte is looked at once;
+ * at the first surprise, the generic parser takes over from there. */
+static bool fast_u32(const char **pp, const char *end, uint32_t *ret)
+{
+	const char *p = *pp;
+	uint64_t v = 0;
+	unsigned n = 0, d;
+
+	while (p < end && (d = (unsigned)(unsigned char)*p - '0') <= 9 && n < 11) {
+		v = v * 10 + d;
+		p++;
+		n++;
+	}
+	if (!n || n > 10 || v > UINT32_MAX || (p < end && !is_sep(*p)))
+		return false;
+	*ret = (uint32_t)v;
+	*pp = p;
+	return true;
+}
+
+static bool fast_hex(const char **pp, const char *end, uint64_t *ret)
+{
+	const char *p = *pp;
+	uint64_t v = 0;
+	unsigned n = 0, h;
+
+	if (end - p >= 2 && p[0] == '0' && p[1] == 'x')
+		p += 2;
+	while (p < end && (h = hex_table[(unsigned char)*p]) && n < 17) {
+		v = (v << 4) | (h - 1);
+		p++;
+		n++;
+	}
+	if (!n || n > 16 || (p < end && !is_sep(*p)))
+		return false;
+	*ret = v;
+	*pp = p;
+	return true;
+}
+
+static bool fast_string(const char **pp, const char *end, char *buf, size_t size, bool *truncated)
+{
+	const char *p = *pp, *v;
+	size_t n;
+	bool quoted = p < end && *p == '"';
+
+	if (quoted) {
+		v = p + 1;
+		const char *q = memchr(v, '"', (size_t)(end - v));
+		if (!q)
+			return false;
+		n = (size_t)(q - v);
+		p = q + 1;
+	} else {
+		v = p;
+		while (p < end && !is_sep(*p))
+			p++;
+		n = (size_t)(p - v);
+	}
+	if (p < end && !is_sep(*p))
+		return false;
+	*pp = p;
+	return decode_string(v, n, quoted, buf, size, truncated);
+}
+
+/* Compare up to 8 bytes at p with a short literal in one load; the literal becomes an integer
+ * constant at compile time. */
+#define LB(s, i)                                                                             \
+	((uint64_t)(unsigned char)((i) < sizeof(s) - 1 ? (s)[(i) < sizeof(s) ? (i) : 0] : 0) \
+	 << (8 * (i)))
+#define LIT64(s) \
+	(LB(s, 0) | LB(s, 1) | LB(s, 2) | LB(s, 3) | LB(s, 4) | LB(s, 5) | LB(s, 6) | LB(s, 7))
+#define MASK64(n) ((n) >= 8 ? ~0ull : (1ull << (8 * (n))) - 1)
+
+static inline __attribute__((always_inline)) bool key_at(const char *p, const char *end,
+							 const char *key, size_t n, uint64_t lit)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	uint64_t a;
+
+	if (end - p >= 8) {
+		memcpy(&a, p, 8);
+		return ((a ^ lit) & MASK64(n)) == 0;
+	}
+#endif
+	return end - p >= (ptrdiff_t)n && memcmp(p, key, n) == 0;
+}
+
+#define EXPECT(p, end, key)                                                                    \
+	(key_at((p), (end), key, sizeof(key) - 1, LIT64(key)) ? ((p) += sizeof(key) - 1, true) \
+							      : false)
+
+static const char *parse_fields_fast(const char *p, const char *end, struct sc_audit_record *rec)
+{
+	uint64_t x;
+
+#define SEP()                \
+	do {                 \
+		if (p < end) \
+			p++; \
+	} while (0)
+	const char *start = p;
+	if (!EXPECT(p, end, "auid=") || !fast_u32(&p, end, &rec->auid))
+		return start;
+	rec->have |= SC_AUDIT_HAVE_AUID;
+	SEP();
+	start = p;
+	if (!EXPECT(p, end, "uid=") || !fast_u32(&p, end, &rec->uid))
+		return start;
+	rec->have |= SC_AUDIT_HAVE_UID;
+	SEP();
+	start = p;
+	if (!EXPECT(p, end, "gid=") || !fast_u32(&p, end, &rec->gid))
+		return start;
+	rec->have |= SC_AUDIT_HAVE_GID;
+	SEP();
+	start = p;
+	if (!EXPECT(p, end, "ses=") || !fast_u32(&p, end, &rec->ses))
+		return start;
+	rec->have |= SC_AUDIT_HAVE_SES;
+	SEP();
+	if (EXPECT(p, end, "subj=")) {
+		while (p < end && !is_sep(*p))
+			p++;
+		SEP();
+	}
+	start = p;
+	if (!EXPECT(p, end, "pid=") || !fast_u32(&p, end, &rec->pid))
+		return start;
+	rec->have |= SC_AUDIT_HAVE_PID;
+	SEP();
+	start = p;
+	if (!EXPECT(p, end, "comm="))
+		return start;
+	if (fast_string(&p, end, rec->comm, sizeof(rec->comm), &rec->truncated))
+		rec->have |= SC_AUDIT_HAVE_COMM;
+	else if (p == start + 5)
+		return start;
+	SEP();
+	start = p;
+	if (!EXPECT(p, end, "exe="))
+		return start;
+	if (fast_string(&p, end, rec->exe, sizeof(rec->exe), &rec->truncated))
+		rec->have |= SC_AUDIT_HAVE_EXE;
+	else if (p == start + 4)
+		return start;
+	SEP();
+	if (EXPECT(p, end, "subj=")) {
+		while (p < end && !is_sep(*p))
+			p++;
+		SEP();
+	}
+	start = p;
+	if (!EXPECT(p, end, "sig="))
+		return start;
+	{
+		const char *v = p;
+		while (p < end && !is_sep(*p))
+			p++;
+		bool neg = p > v && v[0] == '-';
+		if (parse_dec(v + neg, (size_t)(p - v) - neg, &x) && x <= INT32_MAX) {
+			rec->sig = neg ? -(int32_t)x : (int32_t)x;
+			rec->have |= SC_AUDIT_HAVE_SIG;
+		}
+	}
+	SEP();
+	start = p;
+	if (!EXPECT(p, end, "arch=") || !fast_hex(&p, end, &x) || x > UINT32_MAX)
+		return start;
+	rec->audit_arch = (uint32_t)x;
+	rec->have |= SC_AUDIT_HAVE_ARCH;
+	SEP();
+	start = p;
+	if (!EXPECT(p, end, "syscall=") || !fast_u32(&p, end, &rec->nr))
+		return start;
+	rec->have |= SC_AUDIT_HAVE_SYSCALL;
+	SEP();
+	start = p;
+	if (!EXPECT(p, end, "compat=") || !fast_u32(&p, end, &rec->compat))
+		return start;
+	rec->have |= SC_AUDIT_HAVE_COMPAT;
+	SEP();
+	start = p;
+	if (!EXPECT(p, end, "ip=") || !fast_hex(&p, end, &rec->ip))
+		return start;
+	rec->have |= SC_AUDIT_HAVE_IP;
+	SEP();
+	start = p;
+	if (!EXPECT(p, end, "code=") || !fast_hex(&p, end, &x) || x > UINT32_MAX)
+		return start;
+	rec->code = (uint32_t)x;
+	rec->have |= SC_AUDIT_HAVE_CODE;
+	return p;
+#undef SEP
+}
+
+/* "<sec>.<ms>:<serial>)" at p; returns the byte after ')' or NULL. */
+static const char *parse_stamp(const char *p, const char *end, struct sc_audit_record *rec)
+{
+	const char *s = p;
+	uint64_t sec, frac = 0, serial;
+	size_t fn = 0;
+
+	while (p < end && is_digit(*p))
+		p++;
+	if (!parse_dec(s, (size_t)(p - s), &sec) || p >= end)
+		return NULL;
+	if (*p == '.') {
+		const char *f = ++p;
+		while (p < end && is_digit(*p))
+			p++;
+		fn = (size_t)(p - f);
+		if (!parse_dec(f, fn, &frac))
+			return NULL;
+	}
+	if (p >= end || *p != ':')
+		return NULL;
+	s = ++p;
+	while (p < end && is_digit(*p))
+		p++;
+	if (!parse_dec(s, (size_t)(p - s), &serial) || p >= end || *p != ')')
+		return NULL;
+	/* The kernel prints milliseconds (3 digits); scale anything else. */
+	for (; fn < 3; fn++)
+		frac *= 10;
+	for (; fn > 3; fn--)
+		frac /= 10;
+	if (sec > UINT64_MAX / 1000 - 1)
+		return NULL;
+	rec->time_ms = sec * 1000 + frac;
+	rec->serial = serial;
+	rec->have |= SC_AUDIT_HAVE_TIME | SC_AUDIT_HAVE_SERIAL;
+	return p + 1;
+}
+
+/* Records of a workload repeat a few dozen syscalls: a small direct-mapped cache in front of
+ * the table's binary search. Per thread, so the parser stays reentrant. */
+static const char *syscall_name(enum sc_arch arch, uint32_t nr)
+{
+	static __thread struct {
+		uint32_t key; /* arch + 1 in the top byte, nr below; 0 = empty */
+		uint32_t nr;
+		const char *name;
+	} cache[512];
+	uint32_t key = ((uint32_t)arch + 1) << 24 | (nr & 0xffffff);
+	unsigned h = (nr * 2654435761u ^ (unsigned)arch) >> 23;
+
+	if (cache[h].key == key && cache[h].nr == nr)
+		return cache[h].name;
+	const char *name = sc_syscall_to_name(arch, nr);
+	cache[h].key = key;
+	cache[h].nr = nr;
+	cache[h].name = name;
+	return name;
+}
+
+static enum sc_audit_kind finish_seccomp(struct sc_audit_record *rec)
+{
+	if ((rec->have & (SC_AUDIT_HAVE_ARCH | SC_AUDIT_HAVE_SYSCALL)) !=
+	    (SC_AUDIT_HAVE_ARCH | SC_AUDIT_HAVE_SYSCALL))
+		return rec->kind = SC_AUDIT_MALFORMED;
+	rec->arch = sc_arch_from_audit(rec->audit_arch, rec->nr);
+	rec->name = rec->arch >= 0 ? syscall_name(rec->arch, rec->nr) : NULL;
+	if (rec->have & SC_AUDIT_HAVE_CODE)
+		rec->action = sc_action_from_ret(rec->code, &rec->data);
+	else
+		rec->action = SC_ACT_LOG; /* old kernels (< 4.14) wrote no code= */
+	return rec->kind = SC_AUDIT_SECCOMP;
+}
+
+static enum sc_audit_source detect_source(const char *s, size_t n)
+{
+	if (n == 0)
+		return SC_AUDIT_SRC_UNKNOWN;
+	switch (s[0]) {
+	case '{':
+		return SC_AUDIT_SRC_JOURNAL_JSON;
+	case '[':
+		return SC_AUDIT_SRC_DMESG;
+	case '<': {
+		size_t i = 1;
+		while (i < n && is_digit(s[i]))
+			i++;
+		if (i + 2 < n && s[i] == '>' && s[i + 1] == '1' && s[i + 2] == ' ')
+			return SC_AUDIT_SRC_RFC5424;
+		return SC_AUDIT_SRC_SYSLOG;
+	}
+	case 't':
+	case 'n':
+		if ((n >= 5 && memcmp(s, "type=", 5) == 0) ||
+		    (n >= 5 && memcmp(s, "node=", 5) == 0))
+			return SC_AUDIT_SRC_AUDITD;
+		return SC_AUDIT_SRC_UNKNOWN;
+	case 'a':
+		return n >= 6 && memcmp(s, "audit", 5) == 0 ? SC_AUDIT_SRC_DMESG
+							    : SC_AUDIT_SRC_UNKNOWN;
+	default:
+		if (is_digit(s[0])) {
+			size_t i = 0;
+			while (i < n && is_digit(s[i]))
+				i++;
+			if (i < n && s[i] == ',')
+				return SC_AUDIT_SRC_KMSG;
+			return SC_AUDIT_SRC_SYSLOG; /* short-iso, RFC 3339 stamps */
+		}
+		if (s[0] >= 'A' && s[0] <= 'Z')
+			return SC_AUDIT_SRC_SYSLOG;
+		return SC_AUDIT_SRC_UNKNOWN;
+	}
+}
+
+/* Messages that say the kernel dropped audit records. */
+static enum sc_audit_kind parse_loss(const char *a, const char *end, struct sc_audit_record *rec)
+{
+	const char *p;
+
+	/* printk_ratelimited() in kauditd_printk_skb(): "kauditd_printk_skb: 42 callbacks
+	 * suppressed". "a" points at "audit" inside "kauditd". */
+	if ((p = find(a, end, LIT("auditd_printk_skb: ")))) {
+		p += sizeof("auditd_printk_skb: ") - 1;
+		const char *s = p;
+		while (p < end && is_digit(*p))
+			p++;
+		if (parse_dec(s, (size_t)(p - s), &rec->lost) && find(p, end, LIT(" suppressed"))) {
+			rec->loss = SC_AUDIT_LOSS_SUPPRESSED;
+			return rec->kind = SC_AUDIT_LOSS;
+		}
+	}
+	if (find(a, end, LIT("audit: rate limit exceeded")))
+		rec->loss = SC_AUDIT_LOSS_RATE_LIMIT;
+	else if (find(a, end, LIT("audit: printk limit exceeded")))
+		rec->loss = SC_AUDIT_LOSS_PRINTK;
+	else if (find(a, end, LIT("audit: backlog limit exceeded")) ||
+		 (find(a, end, LIT("audit_backlog_limit=")) &&
+		  find(a, end, LIT("audit_backlog="))) ||
+		 find(a, end, LIT("kauditd hold queue overflow")))
+		rec->loss = SC_AUDIT_LOSS_BACKLOG;
+	if (rec->loss != SC_AUDIT_LOSS_NONE) {
+		/* audit_log_lost() also prints the counter: "audit: audit_lost=5 ..." */
+		if ((p = find(a, end, LIT("audit_lost="))))
+			parse_fields(p, end, rec);
+		if (rec->loss != SC_AUDIT_LOSS_COUNTER)
+			rec->lost = 0;
+		return rec->kind = SC_AUDIT_LOSS;
+	}
+	if ((p = find(a, end, LIT("audit_lost=")))) {
+		parse_fields(p, end, rec);
+		if (rec->loss == SC_AUDIT_LOSS_COUNTER)
+			return rec->kind = SC_AUDIT_LOSS;
+	}
+	return rec->kind = SC_AUDIT_FOREIGN;
+}
+
+static enum sc_audit_kind parse_text(const char *line, const char *end, bool in_json,
+				     struct sc_audit_record *rec);
+
+/* journalctl -o json: {"__REALTIME_TIMESTAMP":"...","MESSAGE":"...", ...}. The MESSAGE value
+ * is unescaped into rec->scratch (or decoded from the byte array journald uses for
+ * non-UTF-8 messages) and parsed as text. */
+static const char *json_value(const char *line, const char *end, const char *key, size_t kn)
+{
+	const char *p = line;
+
+	while ((p = find(p, end, key, kn))) {
+		p += kn;
+		while (p < end && (*p == ' ' || *p == '\t'))
+			p++;
+		if (p < end && *p == ':') {
+			p++;
+			while (p < end && (*p == ' ' || *p == '\t'))
+				p++;
+			return p;
+		}
+	}
+	return NULL;
+}
+
+static bool json_string_number(const char *p, const char *end, uint64_t *ret)
+{
+	const char *s;
+
+	if (!p || p >= end || *p != '"')
+		return false;
+	s = ++p;
+	while (p < end && is_digit(*p))
+		p++;
+	return p < end && *p == '"' && parse_dec(s, (size_t)(p - s), ret);
+}
+
+static size_t json_unescape(const char *p, const char *end, char *out, size_t size)
+{
+	size_t o = 0;
+
+	if (*p == '[') { /* an array of byte values */
+		p++;
+		while (p < end && *p != ']' && o + 1 < size) {
+			while (p < end && (*p == ' ' || *p == ','))
+				p++;
+			const char *s = p;
+			while (p < end && is_digit(*p))
+				p++;
+			uint64_t b;
+			if (!parse_dec(s, (size_t)(p - s), &b) || b > 255)
+				break;
+			out[o++] = b ? (char)b : ' ';
+		}
+		out[o] = 0;
+		return o;
+	}
+	p++; /* opening quote */
+	while (p < end && *p != '"' && o + 4 < size) {
+		if (*p != '\\') {
+			out[o++] = *p++;
+			continue;
+		}
+		if (++p >= end)
+			break;
+		char c = *p++;
+		switch (c) {
+		case 'n':
+		case 'r':
+		case 't':
+		case 'b':
+		case 'f':
+			out[o++] = ' ';
+			break;
+		case 'u': {
+			uint64_t u;
+			if (end - p < 4 || !parse_hex(p, 4, &u))
+				goto done;
+			p += 4;
+			if (u == 0)
+				out[o++] = ' ';
+			else if (u < 0x80)
+				out[o++] = (char)u;
+			else if (u < 0x800) {
+				out[o++] = (char)(0xc0 | (u >> 6));
+				out[o++] = (char)(0x80 | (u & 0x3f));
+			} else {
+				out[o++] = (char)(0xe0 | (u >> 12));
+				out[o++] = (char)(0x80 | ((u >> 6) & 0x3f));
+				out[o++] = (char)(0x80 | (u & 0x3f));
+			}
+			break;
+		}
+		default: /* \" \\ \/ */
+			out[o++] = c;
+		}
+	}
+done:
+	out[o] = 0;
+	return o;
+}
+
+static enum sc_audit_kind parse_json(const char *line, const char *end, struct sc_audit_record *rec)
+{
+	const char *m = json_value(line, end, LIT("\"MESSAGE\""));
+	uint64_t us, id;
+
+	if (!m || m >= end || (*m != '"' && *m != '['))
+		return rec->kind = SC_AUDIT_FOREIGN;
+	size_t n = json_unescape(m, end, rec->scratch, sizeof(rec->scratch));
+	parse_text(rec->scratch, rec->scratch + n, true, rec);
+	rec->source = SC_AUDIT_SRC_JOURNAL_JSON;
+	if (rec->kind == SC_AUDIT_SECCOMP || rec->kind == SC_AUDIT_OTHER) {
+		/* journald's audit transport drops the audit(...) stamp from MESSAGE. */
+		if (!(rec->have & SC_AUDIT_HAVE_TIME) &&
+		    json_string_number(json_value(line, end, LIT("\"__REALTIME_TIMESTAMP\"")), end,
+				       &us)) {
+			rec->time_ms = us / 1000;
+			rec->have |= SC_AUDIT_HAVE_TIME;
+		}
+		if (!(rec->have & SC_AUDIT_HAVE_SERIAL) &&
+		    json_string_number(json_value(line, end, LIT("\"_AUDIT_ID\"")), end, &id)) {
+			rec->serial = id;
+			rec->have |= SC_AUDIT_HAVE_SERIAL;
+		}
+	}
+	return rec->kind;
+}
+
+static enum sc_audit_kind parse_text(const char *line, const char *end, bool in_json,
+				     struct sc_audit_record *rec)
+{
+	const char *a, *p;
+
+	if (!in_json && line < end && *line == '{')
+		return parse_json(line, end, rec);
+
+	p = find_stamp(line, end);
+	if (p) {
+		const char *after = parse_stamp(p + 6, end, rec);
+		if (!after)
+			return parse_loss(p, end, rec);
+		if (after < end && *after == ':')
+			after++;
+		/* The record type: "type=1326 audit(" (kernel) or "type=SECCOMP msg=audit("
+		 * (auditd), checked in place first, then anywhere before the stamp. */
+		const char *tv;
+		size_t tn;
+		if (p - line >= 10 && memcmp(p - 10, "type=1326 ", 10) == 0) {
+			tv = p - 5;
+			tn = 4;
+		} else if (p - line >= 17 && memcmp(p - 17, "type=SECCOMP msg=", 17) == 0) {
+			tv = p - 12;
+			tn = 7;
+		} else {
+			const char *t = find(line, p, LIT("type="));
+			const char *te = tv = t ? t + 5 : NULL;
+			while (te && te < p && !is_sep(*te))
+				te++;
+			tn = tv ? (size_t)(te - tv) : 0;
+		}
+		if ((tn == 4 && memcmp(tv, "1326", 4) == 0) ||
+		    (tn == 7 && memcmp(tv, "SECCOMP", 7) == 0)) {
+			while (after < end && *after == ' ')
+				after++;
+			after = parse_fields_fast(after, end, rec);
+			parse_fields(after, end, rec);
+			rec->loss = SC_AUDIT_LOSS_NONE;
+			return finish_seccomp(rec);
+		}
+		/* Another record type; auditd status records may carry lost= counters. */
+		if (tn && find(after, end, LIT("lost="))) {
+			parse_fields(after, end, rec);
+			if (rec->loss == SC_AUDIT_LOSS_COUNTER)
+				return rec->kind = SC_AUDIT_LOSS;
+		}
+		rec->have &= SC_AUDIT_HAVE_TIME | SC_AUDIT_HAVE_SERIAL;
+		return rec->kind = tn ? SC_AUDIT_OTHER : SC_AUDIT_FOREIGN;
+	}
+
+	a = find(line, end, LIT("audit"));
+	if (!a) {
+		/* The journal's audit transport: MESSAGE is "SECCOMP auid=... " */
+		if (in_json && end - line > 8 && memcmp(line, "SECCOMP ", 8) == 0) {
+			parse_fields(line + 8, end, rec);
+			return finish_seccomp(rec);
+		}
+		return rec->kind = SC_AUDIT_FOREIGN;
+	}
+
+	/* "audit[29064]: SECCOMP auid=..." (journalctl text of the audit transport). */
+	p = find(a, end, LIT("]: SECCOMP "));
+	if (p && p - a < 32) {
+		parse_fields(p + 11, end, rec);
+		return finish_seccomp(rec);
+	}
+	return parse_loss(a, end, rec);
+}
+
+enum sc_audit_kind sc_audit_parse_line(const char *line, size_t len, struct sc_audit_record *rec)
+{
+	/* Reset only what a parse sets: the record is large and this is the hot path. */
+	rec->have = 0;
+	rec->name = NULL;
+	rec->arch = _SC_ARCH_INVALID;
+	rec->comm[0] = 0;
+	rec->exe[0] = 0;
+	rec->truncated = false;
+	rec->loss = SC_AUDIT_LOSS_NONE;
+	rec->lost = 0;
+	rec->compat = 0;
+	rec->code = 0;
+	rec->action = SC_ACT_LOG;
+	rec->data = 0;
+	rec->sig = 0;
+	if (!line || len == 0) {
+		rec->source = SC_AUDIT_SRC_UNKNOWN;
+		return rec->kind = SC_AUDIT_FOREIGN;
+	}
+	rec->source = detect_source(line, len);
+	return parse_text(line, line + len, false, rec);
+}
+
+/* ---- streaming line reader ------------------------------------------------------------- */
+
+#define READER_INITIAL	(1u << 20)
+#define READER_MIN_ROOM (16u << 10) /* /dev/kmsg returns EINVAL when a record does not fit */
+#define READER_MAX_LINE (64u << 20)
+
+int sc_line_reader_init(struct sc_line_reader *r, int fd)
+{
+	*r = (struct sc_line_reader){ .fd = fd };
+	r->buf = malloc(READER_INITIAL);
+	if (!r->buf)
+		return -ENOMEM;
+	r->size = READER_INITIAL;
+	return 0;
+}
+
+void sc_line_reader_done(struct sc_line_reader *r)
+{
+	free(r->buf);
+	r->buf = NULL;
+	r->size = r->start = r->end = 0;
+}
+
+void sc_line_reader_reset(struct sc_line_reader *r, uint64_t offset)
+{
+	r->start = r->end = 0;
+	r->offset = offset;
+	r->in_overlong = false;
+	r->eof = false;
+}
+
+int sc_line_reader_next(struct sc_line_reader *r, bool flush, const char **line, size_t *len)
+{
+	size_t max_line = r->max_line ? r->max_line : READER_MAX_LINE;
+
+	for (;;) {
+		if (r->start < r->end) {
+			char *s = r->buf + r->start;
+			char *nl = memchr(s, '\n', r->end - r->start);
+			if (nl) {
+				size_t n = (size_t)(nl - s);
+				r->start += n + 1;
+				r->offset += n + 1;
+				if (r->in_overlong) {
+					r->in_overlong = false;
+					continue;
+				}
+				*line = s;
+				*len = n;
+				return 1;
+			}
+		}
+		if (r->eof) {
+			r->eof = false;
+			if (flush && r->start < r->end) {
+				size_t n = r->end - r->start;
+				*line = r->buf + r->start;
+				*len = n;
+				r->offset += n;
+				r->start = r->end;
+				if (r->in_overlong) {
+					r->in_overlong = false;
+					return 0;
+				}
+				return 1;
+			}
+			return 0;
+		}
+		/* Make room: move the partial line to the front, grow for long lines. */
+		if (r->start > 0) {
+			memmove(r->buf, r->buf + r->start, r->end - r->start);
+			r->end -= r->start;
+			r->start = 0;
+		}
+		if (r->size - r->end < READER_MIN_ROOM) {
+			if (r->size < max_line) {
+				size_t ns = r->size * 2;
+				char *nb = realloc(r->buf, ns);
+				if (!nb)
+					return -ENOMEM;
+				r->buf = nb;
+				r->size = ns;
+			} else {
+				/* Give up on this line: drop what we have, skip to its end. */
+				if (!r->in_overlong)
+					r->overlong++;
+				r->in_overlong = true;
+				r->offset += r->end;
+				r->end = 0;
+			}
+		}
+		ssize_t k = read(r->fd, r->buf + r->end, r->size - r->end);
+		if (k < 0) {
+			if (errno == EAGAIN) {
+				r->eof = true;
+				continue;
+			}
+			return -errno;
+		}
+		if (k == 0)
+			r->eof = true;
+		r->end += (size_t)k;
+	}
+}

@@ -1,0 +1,755 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Owns the aggregation of seccomp audit records into workloads (by pid, comm, exe or
+ * container), their profiles and violation reports, and the loss accounting (kernel
+ * messages, the audit_lost counter, serial gaps). Hash tables with open addressing keep the
+ * per-record cost at a couple of probes; the last group is cached because records of one
+ * workload come in runs. */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "syscage/logs.h"
+#include "syscage/syscalls.h"
+#include "macro.h"
+
+static const char *const by_names[_SC_LOGS_BY_COUNT] = {
+	[SC_LOGS_BY_COMM] = "comm",
+	[SC_LOGS_BY_PID] = "pid",
+	[SC_LOGS_BY_EXE] = "exe",
+	[SC_LOGS_BY_CONTAINER] = "container",
+};
+
+enum sc_logs_by sc_logs_by_from_string(const char *s)
+{
+	for (int i = 0; s && i < _SC_LOGS_BY_COUNT; i++)
+		if (streq(s, by_names[i]))
+			return i;
+	return _SC_LOGS_BY_INVALID;
+}
+
+const char *sc_logs_by_to_string(enum sc_logs_by by)
+{
+	return (unsigned)by < _SC_LOGS_BY_COUNT ? by_names[by] : NULL;
+}
+
+bool sc_logs_stats_lossy(const struct sc_logs_stats *s)
+{
+	return s->suppressed || s->rate_limit_events || s->backlog_events || s->printk_events ||
+	       s->lost_counter || s->serial_gaps || s->kmsg_overruns;
+}
+
+bool sc_logs_action_is_denial(enum sc_action a)
+{
+	switch (a) {
+	case SC_ACT_KILL_PROCESS:
+	case SC_ACT_KILL_THREAD:
+	case SC_ACT_KILL:
+	case SC_ACT_TRAP:
+	case SC_ACT_ERRNO:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* ---- hash tables ---------------------------------------------------------------------- */
+
+static inline uint64_t mix64(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdull;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ull;
+	x ^= x >> 33;
+	return x;
+}
+
+/* Eight bytes at a time: keys are comms, pids and paths. */
+static uint64_t hash_bytes(const char *s, size_t n)
+{
+	uint64_t h = 0x9e3779b97f4a7c15ull ^ n, w;
+
+	for (; n >= 8; s += 8, n -= 8) {
+		memcpy(&w, s, 8);
+		h = mix64(h ^ w);
+	}
+	w = 0;
+	memcpy(&w, s, n);
+	return mix64(h ^ w);
+}
+
+/* Entry table: (group, arch, nr, action, data) -> index in the group's entries. */
+struct ekey {
+	uint64_t a, b; /* a: group << 32 | nr; b: arch << 40 | action << 32 | data; 0/0 = empty */
+	uint32_t idx;
+};
+
+/* Group table slot. */
+struct gslot {
+	uint64_t hash;
+	uint32_t idx; /* group index + 1; 0 = empty */
+};
+
+/* pid -> group cache for --by container (one /proc read per pid). */
+struct pslot {
+	uint32_t pid;
+	uint32_t idx; /* group index + 1; 0 = empty */
+};
+
+struct sc_logs {
+	struct sc_logs_options o;
+	struct sc_logs_stats stats;
+	struct sc_logs_group *groups;
+	size_t n_groups, cap_groups;
+	struct gslot *gtab;
+	size_t gtab_size;
+	struct ekey *etab;
+	size_t etab_size, etab_used;
+	struct pslot *ptab;
+	size_t ptab_size, ptab_used;
+	/* the last record's group and its key, to skip hashing for runs */
+	ssize_t last_group;
+	bool sorted;
+};
+
+struct sc_logs *sc_logs_new(const struct sc_logs_options *o)
+{
+	struct sc_logs *l = calloc(1, sizeof(*l));
+
+	if (!l)
+		return NULL;
+	if (o)
+		l->o = *o;
+	l->last_group = -1;
+	l->gtab_size = 64;
+	l->etab_size = 1024;
+	l->gtab = calloc(l->gtab_size, sizeof(*l->gtab));
+	l->etab = calloc(l->etab_size, sizeof(*l->etab));
+	if (!l->gtab || !l->etab)
+		return sc_logs_free(l);
+	return l;
+}
+
+struct sc_logs *sc_logs_free(struct sc_logs *l)
+{
+	if (!l)
+		return NULL;
+	for (size_t i = 0; i < l->n_groups; i++) {
+		struct sc_logs_group *g = &l->groups[i];
+		free(g->key);
+		free(g->name);
+		free(g->comm);
+		free(g->exe);
+		free(g->container);
+		free(g->entries);
+	}
+	free(l->groups);
+	free(l->gtab);
+	free(l->etab);
+	free(l->ptab);
+	free(l);
+	return NULL;
+}
+
+struct sc_logs_stats *sc_logs_stats(struct sc_logs *l)
+{
+	return &l->stats;
+}
+
+static int gtab_grow(struct sc_logs *l)
+{
+	size_t ns = l->gtab_size * 2;
+	struct gslot *t = calloc(ns, sizeof(*t));
+
+	if (!t)
+		return -ENOMEM;
+	for (size_t i = 0; i < l->gtab_size; i++) {
+		struct gslot s = l->gtab[i];
+		if (!s.idx)
+			continue;
+		size_t j = s.hash & (ns - 1);
+		while (t[j].idx)
+			j = (j + 1) & (ns - 1);
+		t[j] = s;
+	}
+	free(l->gtab);
+	l->gtab = t;
+	l->gtab_size = ns;
+	return 0;
+}
+
+/* Find the group with 'key' or create it. Returns the index or -ENOMEM. */
+static ssize_t group_get(struct sc_logs *l, const char *key, size_t kn, const char *name,
+			 const struct sc_audit_record *rec, const char *container,
+			 const char *runtime)
+{
+	uint64_t h = hash_bytes(key, kn);
+	size_t j = h & (l->gtab_size - 1);
+
+	for (; l->gtab[j].idx; j = (j + 1) & (l->gtab_size - 1)) {
+		if (l->gtab[j].hash != h)
+			continue;
+		struct sc_logs_group *g = &l->groups[l->gtab[j].idx - 1];
+		if (memcmp(g->key, key, kn) == 0 && g->key[kn] == 0)
+			return l->gtab[j].idx - 1;
+	}
+	if (l->n_groups == l->cap_groups) {
+		size_t nc = l->cap_groups ? l->cap_groups * 2 : 16;
+		struct sc_logs_group *ng = realloc(l->groups, nc * sizeof(*ng));
+		if (!ng)
+			return -ENOMEM;
+		l->groups = ng;
+		l->cap_groups = nc;
+	}
+	struct sc_logs_group g = {
+		.key = strndup(key, kn),
+		.name = strdup(name),
+		.comm = strdup(rec->comm),
+		.exe = (rec->have & SC_AUDIT_HAVE_EXE) ? strdup(rec->exe) : NULL,
+		.container = container ? strdup(container) : NULL,
+		.runtime = runtime,
+		.pid = rec->pid,
+	};
+	if (!g.key || !g.name || !g.comm || ((rec->have & SC_AUDIT_HAVE_EXE) && !g.exe) ||
+	    (container && !g.container)) {
+		free(g.key);
+		free(g.name);
+		free(g.comm);
+		free(g.exe);
+		free(g.container);
+		return -ENOMEM;
+	}
+	l->groups[l->n_groups] = g;
+	l->gtab[j] = (struct gslot){ .hash = h, .idx = (uint32_t)l->n_groups + 1 };
+	l->n_groups++;
+	if (l->n_groups * 2 > l->gtab_size && gtab_grow(l) < 0)
+		return -ENOMEM;
+	return (ssize_t)l->n_groups - 1;
+}
+
+static int etab_grow(struct sc_logs *l)
+{
+	size_t ns = l->etab_size * 2;
+	struct ekey *t = calloc(ns, sizeof(*t));
+
+	if (!t)
+		return -ENOMEM;
+	for (size_t i = 0; i < l->etab_size; i++) {
+		struct ekey e = l->etab[i];
+		if (!e.a && !e.b)
+			continue;
+		size_t j = mix64(e.a ^ mix64(e.b)) & (ns - 1);
+		while (t[j].a || t[j].b)
+			j = (j + 1) & (ns - 1);
+		t[j] = e;
+	}
+	free(l->etab);
+	l->etab = t;
+	l->etab_size = ns;
+	return 0;
+}
+
+static int entry_add(struct sc_logs *l, size_t gi, const struct sc_audit_record *rec)
+{
+	struct sc_logs_group *g = &l->groups[gi];
+	/* +1 keeps a valid key from ever being all zero (the empty slot). */
+	uint64_t a = (uint64_t)(gi + 1) << 32 | rec->nr;
+	uint64_t b =
+		(uint64_t)(uint32_t)(rec->arch + 1) << 40 | (uint64_t)rec->action << 32 | rec->data;
+	size_t j = mix64(a ^ mix64(b)) & (l->etab_size - 1);
+	uint64_t t = (rec->have & SC_AUDIT_HAVE_TIME) ? rec->time_ms : 0;
+	struct sc_logs_entry *e;
+
+	for (; l->etab[j].a || l->etab[j].b; j = (j + 1) & (l->etab_size - 1)) {
+		if (l->etab[j].a == a && l->etab[j].b == b) {
+			e = &g->entries[l->etab[j].idx];
+			goto found;
+		}
+	}
+	/* New entry: entries grow by doubling (powers of two). */
+	if (g->n_entries == 0 || (g->n_entries >= 8 && (g->n_entries & (g->n_entries - 1)) == 0)) {
+		size_t nc = g->n_entries ? g->n_entries * 2 : 8;
+		struct sc_logs_entry *ne = realloc(g->entries, nc * sizeof(*ne));
+		if (!ne)
+			return -ENOMEM;
+		g->entries = ne;
+	}
+	e = &g->entries[g->n_entries];
+	*e = (struct sc_logs_entry){
+		.arch = rec->arch,
+		.nr = rec->nr,
+		.name = rec->name,
+		.action = rec->action,
+		.data = rec->data,
+		.first_ms = t,
+		.last_ms = t,
+	};
+	l->etab[j] = (struct ekey){ .a = a, .b = b, .idx = (uint32_t)g->n_entries };
+	g->n_entries++;
+	l->sorted = false;
+	if (++l->etab_used * 2 > l->etab_size && etab_grow(l) < 0)
+		return -ENOMEM;
+found:
+	e->count++;
+	if (t) {
+		if (!e->first_ms || t < e->first_ms)
+			e->first_ms = t;
+		if (t > e->last_ms)
+			e->last_ms = t;
+	}
+	return 0;
+}
+
+/* ---- containers ----------------------------------------------------------------------- */
+
+static bool all_hex(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+			return false;
+	}
+	return true;
+}
+
+static bool has_prefix(const char *s, size_t n, const char *p, size_t pn)
+{
+	return n >= pn && memcmp(s, p, pn) == 0;
+}
+
+/* One path component: "<prefix><hex>[.scope]". */
+static bool match_prefixed(const char *c, size_t n, const char *prefix, const char **ret_id,
+			   size_t *ret_n)
+{
+	size_t pn = strlen(prefix);
+
+	if (!has_prefix(c, n, prefix, pn))
+		return false;
+	c += pn;
+	n -= pn;
+	if (n > 6 && memcmp(c + n - 6, ".scope", 6) == 0)
+		n -= 6;
+	if (n < 12 || n > 128 || !all_hex(c, n))
+		return false;
+	*ret_id = c;
+	*ret_n = n;
+	return true;
+}
+
+static int match_path(const char *path, size_t len, char *id, size_t id_size,
+		      const char **ret_runtime)
+{
+	static const struct {
+		const char *prefix;
+		const char *runtime;
+	} pfx[] = {
+		{ "cri-containerd-", "containerd" },
+		{ "crio-", "cri-o" },
+		{ "docker-", "docker" },
+		{ "libpod-", "podman" },
+	};
+	bool kube = memmem(path, len, "kubepods", 8) != NULL;
+	const char *end = path + len;
+	const char *best = NULL, *runtime = NULL;
+	size_t best_n = 0;
+
+	/* Walk components; the innermost match wins (nested containers). */
+	for (const char *c = path; c < end;) {
+		const char *slash = memchr(c, '/', (size_t)(end - c));
+		const char *ce = slash ? slash : end;
+		size_t n = (size_t)(ce - c);
+		const char *cid;
+		size_t cn;
+
+		for (size_t i = 0; i < ELEMENTSOF(pfx); i++)
+			if (match_prefixed(c, n, pfx[i].prefix, &cid, &cn)) {
+				best = cid;
+				best_n = cn;
+				runtime = pfx[i].runtime;
+			}
+		if (n == 64 && all_hex(c, n)) {
+			/* cgroupfs drivers: /docker/<id>, /kubepods/.../<id>, /libpod_parent/... */
+			best = c;
+			best_n = n;
+			if (c - path >= 8 && memcmp(c - 8, "/docker/", 8) == 0)
+				runtime = "docker";
+			else if (kube)
+				runtime = "kubepods";
+			else
+				runtime = "container";
+		}
+		c = slash ? slash + 1 : end;
+	}
+	if (!best || best_n + 1 > id_size)
+		return 0;
+	memcpy(id, best, best_n);
+	id[best_n] = 0;
+	if (ret_runtime)
+		*ret_runtime = runtime;
+	return 1;
+}
+
+int sc_container_from_cgroup(const char *text, size_t len, char *id, size_t id_size,
+			     const char **ret_runtime)
+{
+	const char *end = text + len;
+
+	/* "hierarchy-ID:controllers:path" per line; v2 is "0::path". */
+	for (const char *l = text; l < end;) {
+		const char *nl = memchr(l, '\n', (size_t)(end - l));
+		const char *le = nl ? nl : end;
+		const char *c1 = memchr(l, ':', (size_t)(le - l));
+		const char *c2 = c1 ? memchr(c1 + 1, ':', (size_t)(le - c1 - 1)) : NULL;
+		if (c2 && match_path(c2 + 1, (size_t)(le - c2 - 1), id, id_size, ret_runtime))
+			return 1;
+		l = nl ? nl + 1 : end;
+	}
+	return 0;
+}
+
+static int container_of_pid(struct sc_logs *l, uint32_t pid, char *id, size_t id_size,
+			    const char **runtime)
+{
+	char path[256], buf[8192];
+	ssize_t n;
+	cleanup_close int fd = -1;
+
+	(void)snprintf(path, sizeof(path), "%s/%u/cgroup",
+		       l->o.proc_root ? l->o.proc_root : "/proc", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf));
+	if (n <= 0)
+		return 0;
+	return sc_container_from_cgroup(buf, (size_t)n, id, id_size, runtime);
+}
+
+static int ptab_put(struct sc_logs *l, uint32_t pid, uint32_t idx)
+{
+	if ((l->ptab_used + 1) * 2 > l->ptab_size) {
+		size_t ns = l->ptab_size ? l->ptab_size * 2 : 256;
+		struct pslot *t = calloc(ns, sizeof(*t));
+		if (!t)
+			return -ENOMEM;
+		for (size_t i = 0; i < l->ptab_size; i++) {
+			if (!l->ptab[i].idx)
+				continue;
+			size_t j = mix64(l->ptab[i].pid) & (ns - 1);
+			while (t[j].idx)
+				j = (j + 1) & (ns - 1);
+			t[j] = l->ptab[i];
+		}
+		free(l->ptab);
+		l->ptab = t;
+		l->ptab_size = ns;
+	}
+	size_t j = mix64(pid) & (l->ptab_size - 1);
+	while (l->ptab[j].idx && l->ptab[j].pid != pid)
+		j = (j + 1) & (l->ptab_size - 1);
+	if (!l->ptab[j].idx)
+		l->ptab_used++;
+	l->ptab[j] = (struct pslot){ .pid = pid, .idx = idx + 1 };
+	return 0;
+}
+
+static ssize_t ptab_get(struct sc_logs *l, uint32_t pid)
+{
+	if (!l->ptab_size)
+		return -1;
+	for (size_t j = mix64(pid) & (l->ptab_size - 1); l->ptab[j].idx;
+	     j = (j + 1) & (l->ptab_size - 1))
+		if (l->ptab[j].pid == pid)
+			return l->ptab[j].idx - 1;
+	return -1;
+}
+
+/* ---- records -------------------------------------------------------------------------- */
+
+static ssize_t group_of(struct sc_logs *l, const struct sc_audit_record *rec)
+{
+	char key[SC_AUDIT_EXE_MAX + 32], name[SC_AUDIT_COMM_MAX + 32];
+	const char *comm = (rec->have & SC_AUDIT_HAVE_COMM) && rec->comm[0] ? rec->comm : "unknown";
+	ssize_t gi;
+	size_t kn;
+
+	/* Runs of records from one workload: compare with the last group first. */
+	if (l->last_group >= 0) {
+		const struct sc_logs_group *g = &l->groups[l->last_group];
+		switch (l->o.by) {
+		case SC_LOGS_BY_COMM:
+			if (streq(g->key, comm))
+				return l->last_group;
+			break;
+		case SC_LOGS_BY_PID:
+		case SC_LOGS_BY_CONTAINER:
+			if (g->pid == rec->pid)
+				return l->last_group;
+			break;
+		case SC_LOGS_BY_EXE:
+			if ((rec->have & SC_AUDIT_HAVE_EXE) && streq(g->key, rec->exe))
+				return l->last_group;
+			break;
+		default:
+			break;
+		}
+	}
+
+	switch (l->o.by) {
+	case SC_LOGS_BY_PID:
+		kn = (size_t)snprintf(key, sizeof(key), "%u", rec->pid);
+		(void)snprintf(name, sizeof(name), "%s-%u", comm, rec->pid);
+		return group_get(l, key, kn, name, rec, NULL, NULL);
+	case SC_LOGS_BY_EXE: {
+		const char *exe = (rec->have & SC_AUDIT_HAVE_EXE) && rec->exe[0] ? rec->exe : comm;
+		return group_get(l, exe, strlen(exe), exe, rec, NULL, NULL);
+	}
+	case SC_LOGS_BY_CONTAINER: {
+		char id[160];
+		const char *runtime = NULL;
+		if (!(rec->have & SC_AUDIT_HAVE_PID))
+			return group_get(l, comm, strlen(comm), comm, rec, NULL, NULL);
+		gi = ptab_get(l, rec->pid);
+		if (gi >= 0)
+			return gi;
+		if (container_of_pid(l, rec->pid, id, sizeof(id), &runtime)) {
+			kn = (size_t)snprintf(key, sizeof(key), "%s:%s", runtime, id);
+			(void)snprintf(name, sizeof(name), "%s-%.12s", runtime, id);
+			gi = group_get(l, key, kn, name, rec, id, runtime);
+		} else {
+			/* Gone, or not in a container: fall back to comm. */
+			gi = group_get(l, comm, strlen(comm), comm, rec, NULL, NULL);
+		}
+		if (gi >= 0 && ptab_put(l, rec->pid, (uint32_t)gi) < 0)
+			return -ENOMEM;
+		return gi;
+	}
+	case SC_LOGS_BY_COMM:
+	default:
+		return group_get(l, comm, strlen(comm), comm, rec, NULL, NULL);
+	}
+}
+
+static void account_serial(struct sc_logs *l, struct sc_logs_source *src,
+			   const struct sc_audit_record *rec)
+{
+	if (!src || !(rec->have & SC_AUDIT_HAVE_SERIAL))
+		return;
+	if (!src->has_serial) {
+		src->has_serial = true;
+		src->last_serial = rec->serial;
+		return;
+	}
+	if (rec->serial > src->last_serial) {
+		l->stats.serial_gaps += rec->serial - src->last_serial - 1;
+		src->last_serial = rec->serial;
+	} else if (rec->serial < src->last_serial) {
+		/* A late record fills a gap we counted; a big step back is a new boot. */
+		if (src->last_serial - rec->serial < 4096 && l->stats.serial_gaps > 0)
+			l->stats.serial_gaps--;
+		else if (src->last_serial - rec->serial >= 4096)
+			src->last_serial = rec->serial;
+	}
+	/* equal: several records of one event share a serial */
+}
+
+int sc_logs_add(struct sc_logs *l, struct sc_logs_source *src, const struct sc_audit_record *rec)
+{
+	struct sc_logs_stats *s = &l->stats;
+
+	s->lines++;
+	switch (rec->kind) {
+	case SC_AUDIT_FOREIGN:
+		s->foreign++;
+		return 0;
+	case SC_AUDIT_MALFORMED:
+		s->malformed++;
+		account_serial(l, src, rec);
+		return 0;
+	case SC_AUDIT_OTHER:
+		s->other++;
+		account_serial(l, src, rec);
+		return 0;
+	case SC_AUDIT_LOSS:
+		account_serial(l, src, rec);
+		switch (rec->loss) {
+		case SC_AUDIT_LOSS_SUPPRESSED:
+			s->suppressed += rec->lost;
+			break;
+		case SC_AUDIT_LOSS_RATE_LIMIT:
+			s->rate_limit_events++;
+			break;
+		case SC_AUDIT_LOSS_BACKLOG:
+			s->backlog_events++;
+			break;
+		case SC_AUDIT_LOSS_PRINTK:
+			s->printk_events++;
+			break;
+		default:
+			break;
+		}
+		if (rec->lost > s->lost_counter && rec->loss != SC_AUDIT_LOSS_SUPPRESSED)
+			s->lost_counter = rec->lost;
+		return 0;
+	case SC_AUDIT_SECCOMP:
+	default:
+		break;
+	}
+	account_serial(l, src, rec);
+	if ((l->o.has_pid && (!(rec->have & SC_AUDIT_HAVE_PID) || rec->pid != l->o.pid)) ||
+	    (l->o.comm && !streq(rec->comm, l->o.comm)) ||
+	    ((rec->have & SC_AUDIT_HAVE_TIME) &&
+	     ((l->o.has_since && rec->time_ms < l->o.since_ms) ||
+	      (l->o.has_until && rec->time_ms > l->o.until_ms)))) {
+		s->filtered++;
+		return 0;
+	}
+	s->records++;
+	if (rec->arch < 0)
+		s->unknown_arch++;
+	else if (!rec->name)
+		s->unknown_syscall++;
+	if (sc_logs_action_is_denial(rec->action))
+		s->denied++;
+
+	ssize_t gi = group_of(l, rec);
+	if (gi < 0)
+		return (int)gi;
+	l->last_group = gi;
+	struct sc_logs_group *g = &l->groups[gi];
+	g->records++;
+	if (sc_logs_action_is_denial(rec->action))
+		g->denied++;
+	if (rec->have & SC_AUDIT_HAVE_TIME) {
+		if (!g->first_ms || rec->time_ms < g->first_ms)
+			g->first_ms = rec->time_ms;
+		if (rec->time_ms > g->last_ms)
+			g->last_ms = rec->time_ms;
+	}
+	return entry_add(l, (size_t)gi, rec);
+}
+
+int sc_logs_feed_line(struct sc_logs *l, struct sc_logs_source *src, const char *line, size_t len,
+		      struct sc_audit_record *rec)
+{
+	enum sc_audit_kind k = sc_audit_parse_line(line, len, rec);
+	int r = sc_logs_add(l, src, rec);
+
+	return r < 0 ? r : (int)k;
+}
+
+/* ---- results -------------------------------------------------------------------------- */
+
+static int entry_cmp(const void *x, const void *y)
+{
+	const struct sc_logs_entry *a = x, *b = y;
+	int c;
+
+	if (a->arch != b->arch)
+		return a->arch < b->arch ? -1 : 1;
+	if (a->name && b->name && (c = strcmp(a->name, b->name)))
+		return c;
+	if (!a->name != !b->name)
+		return a->name ? -1 : 1;
+	if (a->nr != b->nr)
+		return a->nr < b->nr ? -1 : 1;
+	if (a->action != b->action)
+		return a->action < b->action ? -1 : 1;
+	return a->data < b->data ? -1 : a->data > b->data;
+}
+
+static void sort_all(struct sc_logs *l)
+{
+	if (l->sorted)
+		return;
+	for (size_t i = 0; i < l->n_groups; i++) {
+		struct sc_logs_group *g = &l->groups[i];
+		qsort(g->entries, g->n_entries, sizeof(*g->entries), entry_cmp);
+		/* Entry indices in the table are stale now: rebuild them. */
+		for (size_t k = 0; k < g->n_entries; k++) {
+			const struct sc_logs_entry *e = &g->entries[k];
+			uint64_t a = (uint64_t)(i + 1) << 32 | e->nr;
+			uint64_t b = (uint64_t)(uint32_t)(e->arch + 1) << 40 |
+				     (uint64_t)e->action << 32 | e->data;
+			size_t j = mix64(a ^ mix64(b)) & (l->etab_size - 1);
+			while (l->etab[j].a != a || l->etab[j].b != b)
+				j = (j + 1) & (l->etab_size - 1);
+			l->etab[j].idx = (uint32_t)k;
+		}
+	}
+	l->sorted = true;
+}
+
+size_t sc_logs_n_groups(struct sc_logs *l)
+{
+	return l->n_groups;
+}
+
+const struct sc_logs_group *sc_logs_group(struct sc_logs *l, size_t i)
+{
+	if (i >= l->n_groups)
+		return NULL;
+	sort_all(l);
+	return &l->groups[i];
+}
+
+int sc_logs_group_profile(struct sc_logs *l, size_t i, struct sc_profile **ret)
+{
+	const struct sc_logs_group *g = sc_logs_group(l, i);
+	struct sc_profile *p;
+	bool seen[_SC_ARCH_COUNT] = {};
+	unsigned n_arches = 0;
+
+	if (!g)
+		return -ENOENT;
+	for (size_t k = 0; k < g->n_entries; k++) {
+		const struct sc_logs_entry *e = &g->entries[k];
+		if (e->arch >= 0 && e->name && !sc_logs_action_is_denial(e->action) &&
+		    !seen[e->arch]) {
+			seen[e->arch] = true;
+			n_arches++;
+		}
+	}
+	if (!n_arches)
+		return -ENOENT;
+	p = sc_profile_new();
+	if (!p)
+		return -ENOMEM;
+	p->default_action = SC_ACT_ERRNO;
+	for_each_arch (a) {
+		if (!seen[a])
+			continue;
+		if (sc_profile_add_arch(p, a) < 0)
+			goto oom;
+		/* Entries are sorted by arch then name: the names of 'a' are one run, with
+		 * duplicates for different actions next to each other. */
+		struct sc_rule *r = sc_profile_add_rule(p, SC_ACT_ALLOW, NULL, 0);
+		if (!r)
+			goto oom;
+		const char *prev = NULL;
+		for (size_t k = 0; k < g->n_entries; k++) {
+			const struct sc_logs_entry *e = &g->entries[k];
+			if (e->arch != a || !e->name || sc_logs_action_is_denial(e->action))
+				continue;
+			if (prev && streq(prev, e->name))
+				continue;
+			if (sc_rule_add_name(r, e->name) < 0)
+				goto oom;
+			prev = e->name;
+		}
+		if (n_arches > 1) {
+			char c[96];
+			(void)snprintf(c, sizeof(c), "seen on %s", sc_arch_info(a)->name);
+			r->comment = strdup(c);
+			if (!r->comment)
+				goto oom;
+		}
+	}
+	*ret = p;
+	return 0;
+oom:
+	sc_profile_free(p);
+	return -ENOMEM;
+}

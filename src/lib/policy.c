@@ -1,0 +1,1400 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Owns the policy layer: DNS-1123 names, Kubernetes label selectors, workload lists, and the
+ * policy build (directory of policies -> policy sets -> merged profiles + index). */
+#include <dirent.h>
+#include <fcntl.h>
+#include <libfyaml.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "syscage/install.h"
+#include "syscage/merge.h"
+#include "syscage/policy.h"
+#include "syscage/profile-io.h"
+#include "macro.h"
+
+#define MAX_POLICY_FILE (64u << 20)
+#define MAX_DEPTH	32
+#define MAX_NAME	240 /* leaves room for "-<hash>.json" within NAME_MAX */
+
+static bool alnum_lower(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+static bool label_valid_n(const char *s, size_t n)
+{
+	if (n == 0 || n > 63 || !alnum_lower(s[0]) || !alnum_lower(s[n - 1]))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!alnum_lower(s[i]) && s[i] != '-')
+			return false;
+	return true;
+}
+
+bool sc_dns1123_label_valid(const char *s)
+{
+	return s && label_valid_n(s, strlen(s));
+}
+
+bool sc_dns1123_subdomain_valid(const char *s)
+{
+	size_t len;
+
+	if (!s)
+		return false;
+	len = strlen(s);
+	if (len == 0 || len > 253)
+		return false;
+	for (const char *p = s;;) {
+		const char *dot = strchr(p, '.');
+		size_t n = dot ? (size_t)(dot - p) : strlen(p);
+		if (!label_valid_n(p, n))
+			return false;
+		if (!dot)
+			return true;
+		p = dot + 1;
+	}
+}
+
+/* ---- selectors ------------------------------------------------------------------------ */
+
+static const char *label_get(const struct sc_label *labels, size_t n, const char *key)
+{
+	for (size_t i = 0; i < n; i++)
+		if (streq(labels[i].key, key))
+			return labels[i].value ? labels[i].value : "";
+	return NULL;
+}
+
+bool sc_selector_matches(const struct sc_meta *m, const struct sc_label *labels, size_t n)
+{
+	for (size_t i = 0; i < m->n_match_labels; i++) {
+		const char *v = label_get(labels, n, m->match_labels[i].key);
+		if (!v || !streq(v, m->match_labels[i].value ? m->match_labels[i].value : ""))
+			return false;
+	}
+	for (size_t i = 0; i < m->n_match_exprs; i++) {
+		const struct sc_selector_expr *e = &m->match_exprs[i];
+		const char *v = label_get(labels, n, e->key);
+		bool in = false;
+
+		for (size_t k = 0; v && k < e->n_values && !in; k++)
+			in = streq(v, e->values[k]);
+		switch (e->op) {
+		case SC_SEL_IN:
+			if (!in)
+				return false;
+			break;
+		case SC_SEL_NOT_IN:
+			if (in)
+				return false;
+			break;
+		case SC_SEL_EXISTS:
+			if (!v)
+				return false;
+			break;
+		case SC_SEL_DOES_NOT_EXIST:
+			if (v)
+				return false;
+			break;
+		default:
+			return false; /* an invalid operator selects nothing */
+		}
+	}
+	return true;
+}
+
+int sc_selector_validate(const struct sc_meta *m, struct sc_diags *d, struct sc_loc loc)
+{
+	static const char *const ops[] = { "In", "NotIn", "Exists", "DoesNotExist" };
+	int n = 0;
+
+	for (size_t i = 0; i < m->n_match_labels; i++)
+		if (!m->match_labels[i].key || !*m->match_labels[i].key) {
+			(void)sc_diags_add(d, SC_SEV_ERROR, loc, "matchLabels: empty key");
+			n++;
+		}
+	for (size_t i = 0; i < m->n_match_exprs; i++) {
+		const struct sc_selector_expr *e = &m->match_exprs[i];
+		if (!e->key || !*e->key) {
+			(void)sc_diags_add(d, SC_SEV_ERROR, loc, "matchExpressions[%zu]: empty key",
+					   i);
+			n++;
+			continue;
+		}
+		if ((unsigned)e->op >= _SC_SEL_COUNT) {
+			(void)sc_diags_add(d, SC_SEV_ERROR, loc,
+					   "matchExpressions[%zu] (%s): invalid operator", i,
+					   e->key);
+			n++;
+		} else if ((e->op == SC_SEL_IN || e->op == SC_SEL_NOT_IN) && e->n_values == 0) {
+			(void)sc_diags_add(d, SC_SEV_ERROR, loc,
+					   "matchExpressions[%zu] (%s): operator %s needs 'values'",
+					   i, e->key, ops[e->op]);
+			n++;
+		} else if ((e->op == SC_SEL_EXISTS || e->op == SC_SEL_DOES_NOT_EXIST) &&
+			   e->n_values > 0) {
+			(void)sc_diags_add(
+				d, SC_SEV_ERROR, loc,
+				"matchExpressions[%zu] (%s): operator %s takes no 'values'", i,
+				e->key, ops[e->op]);
+			n++;
+		}
+	}
+	return n;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+char *sc_selector_canonical(const struct sc_meta *m)
+{
+	static const char *const ops[] = { "In", "NotIn", "Exists", "DoesNotExist" };
+	size_t n = m->n_match_labels + m->n_match_exprs;
+	cleanup_free char **parts = calloc(n ? n : 1, sizeof(char *));
+	char *buf = NULL;
+	size_t len = 0, np = 0;
+	FILE *f;
+
+	if (!parts)
+		return NULL;
+	for (size_t i = 0; i < m->n_match_labels; i++)
+		if (asprintf(&parts[np++], "L %s=%s", m->match_labels[i].key,
+			     m->match_labels[i].value ? m->match_labels[i].value : "") < 0) {
+			parts[--np] = NULL;
+			goto fail;
+		}
+	for (size_t i = 0; i < m->n_match_exprs; i++) {
+		const struct sc_selector_expr *e = &m->match_exprs[i];
+		cleanup_free char **vals = calloc(e->n_values ? e->n_values : 1, sizeof(char *));
+		char *vb = NULL;
+		size_t vl = 0;
+		FILE *vf;
+		if (!vals)
+			goto fail;
+		if (e->n_values)
+			memcpy(vals, e->values, e->n_values * sizeof(char *));
+		qsort(vals, e->n_values, sizeof(char *), cmp_str);
+		vf = open_memstream(&vb, &vl);
+		if (!vf)
+			goto fail;
+		fprintf(vf, "E %s %s", e->key, (unsigned)e->op < _SC_SEL_COUNT ? ops[e->op] : "?");
+		for (size_t k = 0; k < e->n_values; k++)
+			if (k == 0 || !streq(vals[k], vals[k - 1]))
+				fprintf(vf, " %s", vals[k]);
+		if (fclose(vf) != 0) {
+			free(vb);
+			goto fail;
+		}
+		parts[np++] = vb;
+	}
+	qsort(parts, np, sizeof(char *), cmp_str);
+	f = open_memstream(&buf, &len);
+	if (!f)
+		goto fail;
+	fprintf(f, "%s", m->namespace ? m->namespace : "default");
+	for (size_t i = 0; i < np; i++)
+		if (i == 0 || !streq(parts[i], parts[i - 1]))
+			fprintf(f, "\n%s", parts[i]);
+	if (fclose(f) != 0) {
+		free(buf);
+		buf = NULL;
+	}
+	for (size_t i = 0; i < np; i++)
+		free(parts[i]);
+	return buf;
+fail:
+	for (size_t i = 0; i < np; i++)
+		free(parts[i]);
+	return NULL;
+}
+
+/* ---- workloads ------------------------------------------------------------------------ */
+
+void sc_workloads_free(struct sc_workload *w, size_t n)
+{
+	for (size_t i = 0; w && i < n; i++) {
+		free(w[i].namespace);
+		free(w[i].name);
+		for (size_t k = 0; k < w[i].n_labels; k++) {
+			free(w[i].labels[k].key);
+			free(w[i].labels[k].value);
+		}
+		free(w[i].labels);
+	}
+	free(w);
+}
+
+static struct fy_node *lookup(struct fy_node *map, const char *key)
+{
+	if (!map || !fy_node_is_mapping(map))
+		return NULL;
+	return fy_node_mapping_lookup_by_string(map, key, FY_NT);
+}
+
+static const char *scalar(struct fy_node *n)
+{
+	return n && fy_node_is_scalar(n) ? fy_node_get_scalar0(n) : NULL;
+}
+
+static int read_labels(struct fy_node *map, struct sc_workload *w)
+{
+	struct fy_node_pair *pair;
+	void *it = NULL;
+	int n = fy_node_mapping_item_count(map);
+
+	if (n <= 0)
+		return 0;
+	w->labels = calloc((size_t)n, sizeof(*w->labels));
+	if (!w->labels)
+		return -ENOMEM;
+	while ((pair = fy_node_mapping_iterate(map, &it))) {
+		const char *k = scalar(fy_node_pair_key(pair));
+		const char *v = scalar(fy_node_pair_value(pair));
+		if (!k || !v)
+			return -EINVAL;
+		w->labels[w->n_labels].key = strdup(k);
+		w->labels[w->n_labels].value = strdup(v);
+		w->n_labels++;
+		if (!w->labels[w->n_labels - 1].key || !w->labels[w->n_labels - 1].value)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static int read_workload(struct fy_node *n, struct sc_workload *w, const char **ret_err)
+{
+	struct fy_node *meta = lookup(n, "metadata"), *labels;
+	const char *ns, *name;
+
+	if (!n || !fy_node_is_mapping(n)) {
+		*ret_err = "expected a mapping";
+		return -EINVAL;
+	}
+	if (meta) {
+		/* A Kubernetes object: its pod template's labels if it has one. */
+		struct fy_node *tmpl = lookup(lookup(n, "spec"), "template");
+		struct fy_node *job = lookup(lookup(lookup(n, "spec"), "jobTemplate"), "spec");
+		if (!tmpl && job)
+			tmpl = lookup(job, "template");
+		ns = scalar(lookup(meta, "namespace"));
+		name = scalar(lookup(meta, "name"));
+		labels = tmpl ? lookup(lookup(tmpl, "metadata"), "labels") : lookup(meta, "labels");
+	} else {
+		ns = scalar(lookup(n, "namespace"));
+		name = scalar(lookup(n, "name"));
+		labels = lookup(n, "labels");
+	}
+	if (!name) {
+		*ret_err = "workload without 'name'";
+		return -EINVAL;
+	}
+	if (ns && !sc_dns1123_label_valid(ns)) {
+		*ret_err = "namespace is not a DNS-1123 label";
+		return -EINVAL;
+	}
+	w->namespace = strdup(ns ? ns : "default");
+	w->name = strdup(name);
+	if (!w->namespace || !w->name)
+		return -ENOMEM;
+	if (labels && !fy_node_is_mapping(labels)) {
+		*ret_err = "'labels' must be a mapping of strings";
+		return -EINVAL;
+	}
+	if (labels) {
+		int r = read_labels(labels, w);
+		if (r == -EINVAL)
+			*ret_err = "'labels' must be a mapping of strings";
+		return r;
+	}
+	return 0;
+}
+
+int sc_workloads_read(const char *buf, size_t len, const char *file, struct sc_diags *d,
+		      struct sc_workload **ret, size_t *ret_n)
+{
+	struct fy_parse_cfg cfg = { .flags = FYPCF_QUIET | FYPCF_COLLECT_DIAG };
+	struct fy_diag_cfg dcfg;
+	struct fy_diag *diag;
+	struct fy_document *doc;
+	struct fy_node *root, *seq, *it;
+	struct sc_workload *w = NULL;
+	size_t n = 0;
+	void *iter = NULL;
+	const char *saved = d ? d->file : NULL;
+	int r = 0, count;
+
+	/* Collect libfyaml's messages instead of letting it print them. */
+	fy_diag_cfg_default(&dcfg);
+	dcfg.fp = NULL;
+	dcfg.level = FYET_ERROR;
+	diag = fy_diag_create(&dcfg);
+	if (!diag)
+		return -ENOMEM;
+	fy_diag_set_collect_errors(diag, true);
+	cfg.diag = diag;
+	doc = fy_document_build_from_string(&cfg, buf, len);
+	if (d)
+		d->file = file;
+	if (!doc) {
+		struct fy_diag_error *de;
+		void *dit = NULL;
+		struct sc_loc loc = { 0, 0 };
+		const char *msg = "not valid YAML or JSON";
+		while ((de = fy_diag_errors_iterate(diag, &dit)))
+			if (de->type == FYET_ERROR && de->msg) {
+				loc.line = de->line > 0 ? (unsigned)de->line : 0;
+				loc.col = de->column > 0 ? (unsigned)de->column : 0;
+				msg = de->msg;
+				break;
+			}
+		if (d)
+			(void)sc_diags_add(d, SC_SEV_ERROR, loc, "syntax error: %s", msg);
+		r = -EINVAL;
+		goto out;
+	}
+	root = fy_document_root(doc);
+	seq = root && fy_node_is_sequence(root) ? root : lookup(root, "workloads");
+	if (!seq)
+		seq = lookup(root, "items");
+	if (!seq || !fy_node_is_sequence(seq)) {
+		if (d)
+			(void)sc_diags_add(d, SC_SEV_ERROR, (struct sc_loc){ 1, 1 },
+					   "expected a list of workloads ({namespace, name, "
+					   "labels}), 'workloads:' or a Kubernetes List");
+		r = -EINVAL;
+		goto out;
+	}
+	count = fy_node_sequence_item_count(seq);
+	w = calloc(count > 0 ? (size_t)count : 1, sizeof(*w));
+	if (!w) {
+		r = -ENOMEM;
+		goto out;
+	}
+	while ((it = fy_node_sequence_iterate(seq, &iter))) {
+		const char *err = NULL;
+		int q = read_workload(it, &w[n], &err);
+		n++;
+		if (q == -ENOMEM) {
+			r = q;
+			goto out;
+		}
+		if (q < 0) {
+			if (d)
+				(void)sc_diags_add(
+					d, SC_SEV_ERROR, (struct sc_loc){ 0, 0 },
+					"workload %zu%s%s: %s", n, w[n - 1].name ? " " : "",
+					w[n - 1].name ? w[n - 1].name : "", err ? err : "invalid");
+			r = -EINVAL;
+		}
+	}
+out:
+	if (doc)
+		fy_document_destroy(doc);
+	fy_diag_destroy(diag);
+	if (d)
+		d->file = saved;
+	if (r < 0) {
+		sc_workloads_free(w, n);
+		return r;
+	}
+	*ret = w;
+	*ret_n = n;
+	return 0;
+}
+
+/* ---- loading a directory -------------------------------------------------------------- */
+
+static bool has_policy_ext(const char *name)
+{
+	size_t n = strlen(name);
+	return (n > 5 && streq(name + n - 5, ".json")) || (n > 5 && streq(name + n - 5, ".yaml")) ||
+	       (n > 4 && streq(name + n - 4, ".yml"));
+}
+
+static int add_policy(struct sc_policy_build *b, struct sc_profile *p, const char *path)
+{
+	struct sc_policy *v = reallocarray(b->policies, b->n_policies + 1, sizeof(*v));
+	struct sc_policy *x;
+
+	if (!v)
+		return -ENOMEM;
+	b->policies = v;
+	x = &b->policies[b->n_policies];
+	*x = (struct sc_policy){ .profile = p };
+	x->file = strdup(path);
+	if (!x->file)
+		return -ENOMEM;
+	b->n_policies++;
+	return 0;
+}
+
+static int read_one_file(struct sc_policy_build *b, const char *path, struct sc_diags *d)
+{
+	cleanup_free char *buf = NULL;
+	struct sc_profile **v = NULL;
+	size_t len = 0, n = 0;
+	int r;
+
+	r = sc_read_file(path, MAX_POLICY_FILE, &buf, &len);
+	if (r < 0) {
+		const char *saved = d->file;
+		d->file = path;
+		(void)sc_diags_add(d, SC_SEV_ERROR, (struct sc_loc){ 0, 0 }, "cannot read: %s",
+				   strerror(-r));
+		d->file = saved;
+		return r == -ENOMEM ? r : -EINVAL;
+	}
+	r = sc_profile_read_all(buf, len, path, d, &v, &n);
+	if (r < 0)
+		return r == -ENOMEM ? r : -EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		if (r >= 0)
+			r = add_policy(b, v[i], path);
+		if (r < 0)
+			sc_profile_free(v[i]);
+	}
+	free(v);
+	return r < 0 ? r : 0;
+}
+
+static int walk(struct sc_policy_build *b, const char *dir, unsigned depth, struct sc_diags *d)
+{
+	DIR *dh;
+	struct dirent *de;
+	char **names = NULL;
+	size_t n = 0;
+	int r = 0, err = 0;
+
+	if (depth > MAX_DEPTH)
+		return -ELOOP;
+	dh = opendir(dir);
+	if (!dh)
+		return -errno;
+	while ((de = readdir(dh))) {
+		char **v;
+		if (de->d_name[0] == '.')
+			continue;
+		v = reallocarray(names, n + 1, sizeof(*v));
+		if (!v || !(v[n] = strdup(de->d_name))) {
+			names = v ? v : names;
+			r = -ENOMEM;
+			break;
+		}
+		names = v;
+		n++;
+	}
+	closedir(dh);
+	if (r == 0 && n)
+		qsort(names, n, sizeof(*names), cmp_str);
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		cleanup_free char *path = NULL;
+		struct stat st;
+		if (asprintf(&path, "%s/%s", dir, names[i]) < 0) {
+			r = -ENOMEM;
+			break;
+		}
+		if (lstat(path, &st) < 0)
+			continue;
+		if (S_ISDIR(st.st_mode)) {
+			int q = walk(b, path, depth + 1, d);
+			if (q == -ENOMEM)
+				r = q;
+			else if (q < 0)
+				err = q;
+			continue;
+		}
+		if (S_ISLNK(st.st_mode) && (stat(path, &st) < 0 || !S_ISREG(st.st_mode)))
+			continue; /* dangling, or a symlinked directory: not followed */
+		if (!S_ISREG(st.st_mode) || !has_policy_ext(names[i]))
+			continue;
+		int q = read_one_file(b, path, d);
+		if (q == -ENOMEM)
+			r = q;
+		else if (q < 0)
+			err = q;
+	}
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return r < 0 ? r : err;
+}
+
+static const char *kind_name(const struct sc_policy *p)
+{
+	switch (p->profile->meta.format) {
+	case SC_FORMAT_KUBEARMOR:
+		return "KubeArmorSeccompPolicy";
+	case SC_FORMAT_SPO:
+		return "SeccompProfile";
+	default:
+		return "OCI";
+	}
+}
+
+static int cmp_policy_ident(const void *a, const void *b)
+{
+	const struct sc_policy *x = *(const struct sc_policy *const *)a;
+	const struct sc_policy *y = *(const struct sc_policy *const *)b;
+	int c;
+
+	if (x->selects != y->selects)
+		return x->selects ? -1 : 1;
+	c = strcmp(x->namespace, y->namespace);
+	return c ? c : strcmp(x->name, y->name);
+}
+
+/* The name of an OCI profile: its file name without extension. Owned by the profile meta. */
+static int oci_name(struct sc_policy *p)
+{
+	const char *base = strrchr(p->file, '/');
+	char *s, *dot;
+
+	base = base ? base + 1 : p->file;
+	s = strdup(base);
+	if (!s)
+		return -ENOMEM;
+	dot = strrchr(s, '.');
+	if (dot)
+		*dot = '\0';
+	p->profile->meta.name = s;
+	return 0;
+}
+
+static int validate_policies(struct sc_policy_build *b, struct sc_diags *d)
+{
+	cleanup_free struct sc_policy **sorted = NULL;
+	const char *saved = d->file;
+	int errors = 0, r;
+
+	for (size_t i = 0; i < b->n_policies; i++) {
+		struct sc_policy *p = &b->policies[i];
+		struct sc_meta *m = &p->profile->meta;
+
+		p->selects = m->format == SC_FORMAT_KUBEARMOR;
+		if (!m->name && m->format == SC_FORMAT_OCI && (r = oci_name(p)) < 0)
+			return r;
+		p->name = m->name;
+		p->namespace = m->namespace ? m->namespace : "default";
+		d->file = p->file;
+		if (!p->name) {
+			(void)sc_diags_add(d, SC_SEV_ERROR, p->profile->loc,
+					   "%s without metadata.name", kind_name(p));
+			errors++;
+			continue;
+		}
+		if (!sc_dns1123_label_valid(p->namespace)) {
+			(void)sc_diags_add(d, SC_SEV_ERROR, p->profile->loc,
+					   "namespace '%s' is not a DNS-1123 label (lowercase "
+					   "letters, digits and '-', at most 63)",
+					   p->namespace);
+			errors++;
+		}
+		if (!sc_dns1123_subdomain_valid(p->name) || strlen(p->name) > MAX_NAME) {
+			(void)sc_diags_add(
+				d, SC_SEV_ERROR, p->profile->loc,
+				"%s name '%s' is not a DNS-1123 name (lowercase letters, "
+				"digits, '-' and '.', at most %d); it becomes a file name%s",
+				kind_name(p), p->name, MAX_NAME,
+				m->format == SC_FORMAT_OCI ? ": rename the file" : "");
+			errors++;
+		}
+		if (p->selects)
+			errors += sc_selector_validate(m, d, p->profile->loc);
+	}
+	d->file = saved;
+	if (errors)
+		return -EINVAL;
+	sorted = calloc(b->n_policies ? b->n_policies : 1, sizeof(*sorted));
+	if (!sorted)
+		return -ENOMEM;
+	for (size_t i = 0; i < b->n_policies; i++)
+		sorted[i] = &b->policies[i];
+	qsort(sorted, b->n_policies, sizeof(*sorted), cmp_policy_ident);
+	for (size_t i = 1; i < b->n_policies; i++)
+		if (cmp_policy_ident(&sorted[i - 1], &sorted[i]) == 0) {
+			d->file = sorted[i]->file;
+			(void)sc_diags_add(d, SC_SEV_ERROR, sorted[i]->profile->loc,
+					   "duplicate %s %s/%s (also in %s)", kind_name(sorted[i]),
+					   sorted[i]->namespace, sorted[i]->name,
+					   sorted[i - 1]->file);
+			d->file = saved;
+			errors++;
+		}
+	return errors ? -EINVAL : 0;
+}
+
+int sc_policy_load_dir(const char *dir, struct sc_diags *d, struct sc_policy_build **ret)
+{
+	struct sc_policy_build *b = calloc(1, sizeof(*b));
+	struct stat st;
+	int r;
+
+	if (!b)
+		return -ENOMEM;
+	if (stat(dir, &st) < 0) {
+		r = -errno;
+		goto fail;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		r = -ENOTDIR;
+		goto fail;
+	}
+	r = walk(b, dir, 0, d);
+	if (r < 0)
+		goto fail;
+	r = validate_policies(b, d);
+	if (r < 0)
+		goto fail;
+	*ret = b;
+	return 0;
+fail:
+	sc_policy_build_free(b);
+	return r;
+}
+
+/* ---- policy sets ---------------------------------------------------------------------- */
+
+struct target {
+	const char *ns;
+	char *canon;
+	const struct sc_meta *sel;
+	size_t *pols; /* policy indexes */
+	size_t n_pols;
+};
+
+static uint32_t fnv1a(uint32_t h, const void *data, size_t n)
+{
+	const unsigned char *p = data;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= p[i];
+		h *= 16777619u;
+	}
+	return h;
+}
+
+static int cmp_pol_by_name(const void *a, const void *b, void *userdata)
+{
+	const struct sc_policy_build *pb = userdata;
+	const struct sc_policy *x = &pb->policies[*(const size_t *)a];
+	const struct sc_policy *y = &pb->policies[*(const size_t *)b];
+	return strcmp(x->name, y->name);
+}
+
+static int set_name(struct sc_policy_build *b, struct sc_policy_set *s)
+{
+	const char *first;
+	uint32_t h = 2166136261u;
+	size_t n;
+
+	qsort_r(s->policies, s->n_policies, sizeof(*s->policies), cmp_pol_by_name, b);
+	first = b->policies[s->policies[0]].name;
+	if (s->n_policies == 1) {
+		s->name = strdup(first);
+	} else {
+		for (size_t i = 0; i < s->n_policies; i++) {
+			const char *nm = b->policies[s->policies[i]].name;
+			h = fnv1a(h, nm, strlen(nm) + 1);
+		}
+		n = strlen(first);
+		if (asprintf(&s->name, "%.*s-%08x", (int)n, first, h) < 0)
+			s->name = NULL;
+	}
+	if (!s->name)
+		return -ENOMEM;
+	if (asprintf(&s->path, "%s/%s.json", s->namespace, s->name) < 0) {
+		s->path = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static struct sc_policy_set *new_set(struct sc_policy_build *b, const char *ns, size_t cap_pols)
+{
+	struct sc_policy_set *v = reallocarray(b->sets, b->n_sets + 1, sizeof(*v));
+	struct sc_policy_set *s;
+
+	if (!v)
+		return NULL;
+	b->sets = v;
+	s = &b->sets[b->n_sets];
+	*s = (struct sc_policy_set){};
+	s->namespace = strdup(ns);
+	s->policies = calloc(cap_pols ? cap_pols : 1, sizeof(*s->policies));
+	if (!s->namespace || !s->policies) {
+		free(s->namespace);
+		free(s->policies);
+		return NULL;
+	}
+	b->n_sets++;
+	return s;
+}
+
+static int cmp_target_idx(const void *a, const void *b)
+{
+	const struct target *x = a, *y = b;
+	int c = strcmp(x->ns, y->ns);
+	return c ? c : strcmp(x->canon, y->canon);
+}
+
+/* Policy index array sorted by (namespace, canonical selector), for grouping. */
+struct pol_key {
+	size_t idx;
+	const char *ns;
+	char *canon;
+};
+
+static int cmp_pol_key(const void *a, const void *b)
+{
+	const struct pol_key *x = a, *y = b;
+	int c = strcmp(x->ns, y->ns);
+	return c ? c : strcmp(x->canon, y->canon);
+}
+
+static int build_targets(struct sc_policy_build *b, struct target **ret, size_t *ret_n)
+{
+	cleanup_free struct pol_key *k = calloc(b->n_policies ? b->n_policies : 1, sizeof(*k));
+	struct target *t = NULL;
+	size_t nk = 0, nt = 0;
+	int r = 0;
+
+	if (!k)
+		return -ENOMEM;
+	for (size_t i = 0; i < b->n_policies; i++) {
+		if (!b->policies[i].selects)
+			continue;
+		k[nk].idx = i;
+		k[nk].ns = b->policies[i].namespace;
+		k[nk].canon = sc_selector_canonical(&b->policies[i].profile->meta);
+		if (!k[nk].canon) {
+			r = -ENOMEM;
+			goto out;
+		}
+		nk++;
+	}
+	qsort(k, nk, sizeof(*k), cmp_pol_key);
+	t = calloc(nk ? nk : 1, sizeof(*t));
+	if (!t) {
+		r = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < nk;) {
+		size_t j = i + 1;
+		while (j < nk && cmp_pol_key(&k[i], &k[j]) == 0)
+			j++;
+		t[nt] = (struct target){ .ns = k[i].ns,
+					 .canon = k[i].canon,
+					 .sel = &b->policies[k[i].idx].profile->meta };
+		k[i].canon = NULL;
+		t[nt].pols = calloc(j - i, sizeof(size_t));
+		nt++;
+		if (!t[nt - 1].pols) {
+			r = -ENOMEM;
+			goto out;
+		}
+		for (size_t x = i; x < j; x++)
+			t[nt - 1].pols[t[nt - 1].n_pols++] = k[x].idx;
+		i = j;
+	}
+	qsort(t, nt, sizeof(*t), cmp_target_idx);
+out:
+	for (size_t i = 0; i < nk; i++)
+		free(k[i].canon);
+	if (r < 0) {
+		for (size_t i = 0; t && i < nt; i++) {
+			free(t[i].canon);
+			free(t[i].pols);
+		}
+		free(t);
+		return r;
+	}
+	*ret = t;
+	*ret_n = nt;
+	return 0;
+}
+
+static void free_targets(struct target *t, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(t[i].canon);
+		free(t[i].pols);
+	}
+	free(t);
+}
+
+/* Hash table from a sorted vector of target indexes to a set index. */
+struct setkey {
+	size_t *tv;
+	size_t n;
+	uint32_t hash;
+};
+
+static int sets_for_workloads(struct sc_policy_build *b, struct target *t, size_t nt)
+{
+	size_t cap = 16;
+	cleanup_free ssize_t *table = NULL;
+	cleanup_free struct setkey *keys = NULL;
+	cleanup_free size_t *tv = calloc(nt ? nt : 1, sizeof(size_t));
+	size_t nkeys = 0;
+	int r = 0;
+
+	while (cap < 2 * b->n_workloads + 16)
+		cap *= 2;
+	table = malloc(cap * sizeof(*table));
+	keys = calloc(b->n_workloads ? b->n_workloads : 1, sizeof(*keys));
+	b->workload_set = malloc((b->n_workloads ? b->n_workloads : 1) * sizeof(ssize_t));
+	if (!table || !keys || !tv || !b->workload_set)
+		return -ENOMEM;
+	for (size_t i = 0; i < cap; i++)
+		table[i] = -1;
+
+	for (size_t w = 0; w < b->n_workloads; w++) {
+		const struct sc_workload *wl = &b->workloads[w];
+		const char *wns = wl->namespace ? wl->namespace : "default";
+		size_t lo = 0, hi = nt, ntv = 0;
+		uint32_t h = 2166136261u;
+		size_t slot;
+
+		/* First target of the workload's namespace. */
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (strcmp(t[mid].ns, wns) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (size_t i = lo; i < nt && streq(t[i].ns, wns); i++)
+			if (sc_selector_matches(t[i].sel, wl->labels, wl->n_labels))
+				tv[ntv++] = i;
+		if (ntv == 0) {
+			b->workload_set[w] = -1;
+			b->n_unmatched++;
+			continue;
+		}
+		h = fnv1a(h, tv, ntv * sizeof(*tv));
+		for (slot = h & (cap - 1);; slot = (slot + 1) & (cap - 1)) {
+			ssize_t k = table[slot];
+			if (k < 0)
+				break;
+			if (keys[k].hash == h && keys[k].n == ntv &&
+			    memcmp(keys[k].tv, tv, ntv * sizeof(*tv)) == 0)
+				break;
+		}
+		if (table[slot] < 0) {
+			size_t np = 0;
+			struct sc_policy_set *s;
+			for (size_t i = 0; i < ntv; i++)
+				np += t[tv[i]].n_pols;
+			s = new_set(b, wns, np);
+			if (!s) {
+				r = -ENOMEM;
+				break;
+			}
+			for (size_t i = 0; i < ntv; i++)
+				for (size_t k = 0; k < t[tv[i]].n_pols; k++)
+					s->policies[s->n_policies++] = t[tv[i]].pols[k];
+			keys[nkeys].tv = malloc(ntv * sizeof(*tv));
+			if (!keys[nkeys].tv) {
+				r = -ENOMEM;
+				break;
+			}
+			memcpy(keys[nkeys].tv, tv, ntv * sizeof(*tv));
+			keys[nkeys].n = ntv;
+			keys[nkeys].hash = h;
+			table[slot] = (ssize_t)(b->n_sets - 1);
+			nkeys++;
+		}
+		b->workload_set[w] = table[slot];
+	}
+	for (size_t i = 0; i < nkeys; i++)
+		free(keys[i].tv);
+	return r;
+}
+
+static int cmp_set(const void *a, const void *b)
+{
+	const struct sc_policy_set *x = a, *y = b;
+	int c = strcmp(x->namespace, y->namespace);
+	return c ? c : strcmp(x->name, y->name);
+}
+
+int sc_policy_build_sets(struct sc_policy_build *b, const struct sc_workload *w, size_t n_w,
+			 struct sc_diags *d)
+{
+	struct target *t = NULL;
+	size_t nt = 0;
+	cleanup_free size_t *perm = NULL;
+	const char *saved = d ? d->file : NULL;
+	int r;
+
+	b->workloads = w;
+	b->n_workloads = w ? n_w : 0;
+	r = build_targets(b, &t, &nt);
+	if (r < 0)
+		return r;
+	if (w) {
+		r = sets_for_workloads(b, t, nt);
+	} else {
+		for (size_t i = 0; i < nt && r == 0; i++) {
+			struct sc_policy_set *s = new_set(b, t[i].ns, t[i].n_pols);
+			if (!s) {
+				r = -ENOMEM;
+				break;
+			}
+			memcpy(s->policies, t[i].pols, t[i].n_pols * sizeof(size_t));
+			s->n_policies = t[i].n_pols;
+		}
+	}
+	free_targets(t, nt);
+	/* Profiles referenced by name (SPO, OCI): a set each. */
+	for (size_t i = 0; r == 0 && i < b->n_policies; i++) {
+		struct sc_policy_set *s;
+		if (b->policies[i].selects)
+			continue;
+		s = new_set(b, b->policies[i].namespace, 1);
+		if (!s)
+			return -ENOMEM;
+		s->policies[s->n_policies++] = i;
+	}
+	for (size_t i = 0; r == 0 && i < b->n_sets; i++)
+		r = set_name(b, &b->sets[i]);
+	if (r < 0)
+		return r;
+
+	/* Sort sets by path; keep workload -> set indexes right through a permutation. */
+	for (size_t i = 0; i < b->n_sets; i++)
+		b->sets[i].n_workloads = i; /* remember the old index */
+	qsort(b->sets, b->n_sets, sizeof(*b->sets), cmp_set);
+	perm = calloc(b->n_sets ? b->n_sets : 1, sizeof(*perm));
+	if (!perm)
+		return -ENOMEM;
+	for (size_t i = 0; i < b->n_sets; i++) {
+		perm[b->sets[i].n_workloads] = i;
+		b->sets[i].n_workloads = 0;
+	}
+	for (size_t i = 0; i < b->n_workloads; i++)
+		if (b->workload_set[i] >= 0) {
+			struct sc_policy_set *s;
+			b->workload_set[i] = (ssize_t)perm[b->workload_set[i]];
+			s = &b->sets[b->workload_set[i]];
+			s->n_workloads++;
+		}
+	for (size_t i = 0; i < b->n_sets; i++) {
+		struct sc_policy_set *s = &b->sets[i];
+		if (s->n_workloads) {
+			s->workloads = calloc(s->n_workloads, sizeof(size_t));
+			if (!s->workloads)
+				return -ENOMEM;
+			s->n_workloads = 0;
+		}
+	}
+	for (size_t i = 0; i < b->n_workloads; i++)
+		if (b->workload_set[i] >= 0) {
+			struct sc_policy_set *s = &b->sets[b->workload_set[i]];
+			s->workloads[s->n_workloads++] = i;
+		}
+
+	/* Two sets on one path cannot both be written. */
+	for (size_t i = 1; i < b->n_sets; i++)
+		if (streq(b->sets[i].path, b->sets[i - 1].path)) {
+			if (d) {
+				d->file = b->policies[b->sets[i].policies[0]].file;
+				(void)sc_diags_add(
+					d, SC_SEV_ERROR, (struct sc_loc){ 0, 0 },
+					"two policy sets map to %s (%s and %s): rename one "
+					"of the policies",
+					b->sets[i].path,
+					kind_name(&b->policies[b->sets[i - 1].policies[0]]),
+					kind_name(&b->policies[b->sets[i].policies[0]]));
+				d->file = saved;
+			}
+			return -EINVAL;
+		}
+
+	/* Merge. */
+	for (size_t i = 0; i < b->n_sets; i++) {
+		struct sc_policy_set *s = &b->sets[i];
+		cleanup_free const struct sc_profile **in = calloc(s->n_policies, sizeof(*in));
+		struct sc_profile *m = NULL;
+		if (!in)
+			return -ENOMEM;
+		for (size_t k = 0; k < s->n_policies; k++)
+			in[k] = b->policies[s->policies[k]].profile;
+		if (d)
+			d->file = s->path;
+		r = sc_profile_merge(in, s->n_policies, d, &m);
+		if (d)
+			d->file = saved;
+		if (r < 0)
+			return r;
+		free(m->meta.name);
+		m->meta.name = strdup(s->name);
+		if (!m->meta.name) {
+			sc_profile_free(m);
+			return -ENOMEM;
+		}
+		s->profile = m;
+	}
+	return 0;
+}
+
+/* ---- output --------------------------------------------------------------------------- */
+
+static void json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(f, "\\%c", *p);
+		else if (*p < 0x20)
+			fprintf(f, "\\u%04x", *p);
+		else
+			fputc(*p, f);
+	}
+	fputc('"', f);
+}
+
+static void json_selector(FILE *f, const struct sc_meta *m)
+{
+	static const char *const ops[] = { "In", "NotIn", "Exists", "DoesNotExist" };
+
+	fputs("{\"matchLabels\": {", f);
+	for (size_t i = 0; i < m->n_match_labels; i++) {
+		fputs(i ? ", " : "", f);
+		json_str(f, m->match_labels[i].key);
+		fputs(": ", f);
+		json_str(f, m->match_labels[i].value);
+	}
+	fputs("}, \"matchExpressions\": [", f);
+	for (size_t i = 0; i < m->n_match_exprs; i++) {
+		const struct sc_selector_expr *e = &m->match_exprs[i];
+		fputs(i ? ", " : "", f);
+		fputs("{\"key\": ", f);
+		json_str(f, e->key);
+		fputs(", \"operator\": ", f);
+		json_str(f, (unsigned)e->op < _SC_SEL_COUNT ? ops[e->op] : "?");
+		fputs(", \"values\": [", f);
+		for (size_t k = 0; k < e->n_values; k++) {
+			fputs(k ? ", " : "", f);
+			json_str(f, e->values[k]);
+		}
+		fputs("]}", f);
+	}
+	fputs("]}", f);
+}
+
+int sc_policy_build_index(const struct sc_policy_build *b, char **ret)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return -ENOMEM;
+	fprintf(f, "{\n  \"version\": 1,\n  \"mode\": \"%s\",\n  \"sets\": [",
+		b->workload_set ? "workloads" : "targets");
+	for (size_t i = 0; i < b->n_sets; i++) {
+		const struct sc_policy_set *s = &b->sets[i];
+		fputs(i ? ",\n    {" : "\n    {", f);
+		fputs("\"namespace\": ", f);
+		json_str(f, s->namespace);
+		fputs(", \"name\": ", f);
+		json_str(f, s->name);
+		fputs(", \"path\": ", f);
+		json_str(f, s->path);
+		fputs(",\n     \"policies\": [", f);
+		for (size_t k = 0; k < s->n_policies; k++) {
+			const struct sc_policy *p = &b->policies[s->policies[k]];
+			fputs(k ? ", " : "", f);
+			fputs("{\"kind\": ", f);
+			json_str(f, kind_name(p));
+			fputs(", \"name\": ", f);
+			json_str(f, p->name);
+			fputs(", \"file\": ", f);
+			json_str(f, p->file);
+			if (p->selects) {
+				fputs(", \"selector\": ", f);
+				json_selector(f, &p->profile->meta);
+			}
+			fputs("}", f);
+		}
+		fputs("]", f);
+		if (b->workload_set) {
+			fputs(",\n     \"workloads\": [", f);
+			for (size_t k = 0; k < s->n_workloads; k++) {
+				fputs(k ? ", " : "", f);
+				json_str(f, b->workloads[s->workloads[k]].name);
+			}
+			fputs("]", f);
+		}
+		fputs("}", f);
+	}
+	fputs(b->n_sets ? "\n  ]" : "]", f);
+	if (b->workload_set) {
+		bool first = true;
+		fputs(",\n  \"unmatched\": [", f);
+		for (size_t i = 0; i < b->n_workloads; i++) {
+			if (b->workload_set[i] >= 0)
+				continue;
+			fputs(first ? "\n    {\"namespace\": " : ",\n    {\"namespace\": ", f);
+			json_str(f, b->workloads[i].namespace);
+			fputs(", \"name\": ", f);
+			json_str(f, b->workloads[i].name);
+			fputs("}", f);
+			first = false;
+		}
+		fputs(first ? "]" : "\n  ]", f);
+	}
+	fputs("\n}\n", f);
+	if (fclose(f) != 0) {
+		free(buf);
+		return -ENOMEM;
+	}
+	*ret = buf;
+	return 0;
+}
+
+/* The OCI JSON of a merged profile, written directly: the libfyaml emitter costs more than
+ * everything else in a build of thousands of sets. Profiles with Docker-only fields or a
+ * listener go through sc_profile_write_string. Rules keep the merge's order (restrictive
+ * first), which is what the first-matching-rule semantics of conditional rules need. */
+static bool fast_json_ok(const struct sc_profile *p)
+{
+	if (p->n_arch_map || p->listener_path || p->listener_metadata)
+		return false;
+	for (size_t i = 0; i < p->n_rules; i++) {
+		const struct sc_rule *r = &p->rules[i];
+		if (r->includes.n_caps || r->includes.n_arches || r->includes.min_kernel ||
+		    r->excludes.n_caps || r->excludes.n_arches || r->excludes.min_kernel ||
+		    !sc_action_to_string(r->action))
+			return false;
+		for (size_t k = 0; k < r->n_args; k++)
+			if (!sc_cmp_to_string(r->args[k].op))
+				return false;
+	}
+	return sc_action_to_string(p->default_action) != NULL;
+}
+
+static int profile_json(const struct sc_profile *p, char **ret)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	if (!fast_json_ok(p))
+		return sc_profile_write_string(p, SC_FORMAT_OCI, ret);
+	f = open_memstream(&buf, &len);
+	if (!f)
+		return -ENOMEM;
+	fprintf(f, "{\n  \"defaultAction\": \"%s\"", sc_action_to_string(p->default_action));
+	if (p->has_default_errno)
+		fprintf(f, ",\n  \"defaultErrnoRet\": %u", p->default_errno);
+	if (p->n_arches) {
+		fputs(",\n  \"architectures\": [", f);
+		for (size_t i = 0; i < p->n_arches; i++)
+			fprintf(f, "%s\"%s\"", i ? ", " : "",
+				sc_arch_info(p->arches[i])->scmp_name);
+		fputc(']', f);
+	}
+	if (p->flags) {
+		bool first = true;
+		fputs(",\n  \"flags\": [", f);
+		for (unsigned b = 0; b < 32; b++)
+			if ((p->flags & (1u << b)) && sc_flag_to_string(1u << b)) {
+				fprintf(f, "%s\"%s\"", first ? "" : ", ",
+					sc_flag_to_string(1u << b));
+				first = false;
+			}
+		fputc(']', f);
+	}
+	fputs(",\n  \"syscalls\": [", f);
+	for (size_t i = 0; i < p->n_rules; i++) {
+		const struct sc_rule *r = &p->rules[i];
+		fputs(i ? ",\n    {\"names\": [" : "\n    {\"names\": [", f);
+		for (size_t k = 0; k < r->n_names; k++) {
+			fputs(k ? ", " : "", f);
+			json_str(f, r->names[k]);
+		}
+		fprintf(f, "], \"action\": \"%s\"", sc_action_to_string(r->action));
+		if (r->has_errno)
+			fprintf(f, ", \"errnoRet\": %u", r->errno_ret);
+		if (r->n_args) {
+			fputs(", \"args\": [", f);
+			for (size_t k = 0; k < r->n_args; k++)
+				fprintf(f,
+					"%s{\"index\": %u, \"value\": %llu, \"valueTwo\": %llu, "
+					"\"op\": \"%s\"}",
+					k ? ", " : "", r->args[k].index,
+					(unsigned long long)r->args[k].value,
+					(unsigned long long)r->args[k].value_two,
+					sc_cmp_to_string(r->args[k].op));
+			fputc(']', f);
+		}
+		fputc('}', f);
+	}
+	fputs(p->n_rules ? "\n  ]\n}\n" : "]\n}\n", f);
+	if (fclose(f) != 0) {
+		free(buf);
+		return -ENOMEM;
+	}
+	*ret = buf;
+	return 0;
+}
+
+int sc_policy_profile_json(const struct sc_profile *p, char **ret)
+{
+	return profile_json(p, ret);
+}
+
+static int open_subdir(int dirfd, const char *name)
+{
+	int fd;
+
+	if (!sc_dns1123_label_valid(name))
+		return -EINVAL;
+	if (mkdirat(dirfd, name, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+int sc_policy_build_write(const struct sc_policy_build *b, int outdir_fd, unsigned *ret_written)
+{
+	cleanup_close int nsfd = -1;
+	cleanup_free char *index = NULL;
+	const char *cur_ns = NULL;
+	unsigned written = 0;
+	bool unchanged;
+	int r;
+
+	for (size_t i = 0; i < b->n_sets; i++) {
+		const struct sc_policy_set *s = &b->sets[i];
+		cleanup_free char *text = NULL, *file = NULL;
+
+		if (!s->profile)
+			return -EINVAL;
+		if (!cur_ns || !streq(cur_ns, s->namespace)) {
+			if (nsfd >= 0)
+				(void)close(TAKE_FD(nsfd));
+			nsfd = open_subdir(outdir_fd, s->namespace);
+			if (nsfd < 0)
+				return nsfd;
+			cur_ns = s->namespace;
+		}
+		if (!sc_dns1123_subdomain_valid(s->name))
+			return -EINVAL;
+		if (asprintf(&file, "%s.json", s->name) < 0)
+			return -ENOMEM;
+		r = profile_json(s->profile, &text);
+		if (r < 0)
+			return r;
+		r = sc_write_atomic_at(nsfd, file, text, strlen(text), 0644, &unchanged);
+		if (r < 0)
+			return r;
+		written += !unchanged;
+	}
+	r = sc_policy_build_index(b, &index);
+	if (r < 0)
+		return r;
+	r = sc_write_atomic_at(outdir_fd, "index.json", index, strlen(index), 0644, &unchanged);
+	if (r < 0)
+		return r;
+	written += !unchanged;
+	if (ret_written)
+		*ret_written = written;
+	return 0;
+}
+
+int sc_policy_build_prune(const struct sc_policy_build *b, int outdir_fd, const char *old_index,
+			  size_t len, unsigned *ret_removed)
+{
+	struct fy_parse_cfg cfg = { .flags = FYPCF_QUIET | FYPCF_COLLECT_DIAG };
+	struct fy_diag_cfg dcfg;
+	struct fy_diag *diag;
+	struct fy_document *doc;
+	struct fy_node *sets, *it;
+	void *iter = NULL;
+	unsigned removed = 0;
+	int r = 0;
+
+	fy_diag_cfg_default(&dcfg);
+	dcfg.fp = NULL;
+	dcfg.level = FYET_ERROR;
+	diag = fy_diag_create(&dcfg);
+	if (!diag)
+		return -ENOMEM;
+	cfg.diag = diag;
+	doc = fy_document_build_from_string(&cfg, old_index, len);
+	if (!doc) {
+		fy_diag_destroy(diag);
+		return -EINVAL;
+	}
+	sets = lookup(fy_document_root(doc), "sets");
+	while (sets && fy_node_is_sequence(sets) && (it = fy_node_sequence_iterate(sets, &iter))) {
+		const char *path = scalar(lookup(it, "path"));
+		const char *ns = scalar(lookup(it, "namespace"));
+		const char *name = scalar(lookup(it, "name"));
+		cleanup_free char *want = NULL, *file = NULL;
+		cleanup_close int nsfd = -1;
+		bool keep = false;
+
+		/* Only what an index of ours names, in the shape we write. */
+		if (!path || !ns || !name || !sc_dns1123_label_valid(ns) ||
+		    !sc_dns1123_subdomain_valid(name))
+			continue;
+		if (asprintf(&want, "%s/%s.json", ns, name) < 0 ||
+		    asprintf(&file, "%s.json", name) < 0) {
+			r = -ENOMEM;
+			break;
+		}
+		if (!streq(want, path))
+			continue;
+		for (size_t i = 0; i < b->n_sets && !keep; i++)
+			keep = streq(b->sets[i].path, path);
+		if (keep)
+			continue;
+		nsfd = openat(outdir_fd, ns, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (nsfd < 0)
+			continue;
+		if (unlinkat(nsfd, file, 0) == 0)
+			removed++;
+		else if (errno != ENOENT)
+			r = -errno;
+	}
+	fy_document_destroy(doc);
+	fy_diag_destroy(diag);
+	if (ret_removed)
+		*ret_removed = removed;
+	return r;
+}
+
+struct sc_policy_build *sc_policy_build_free(struct sc_policy_build *b)
+{
+	if (!b)
+		return NULL;
+	for (size_t i = 0; i < b->n_policies; i++) {
+		sc_profile_free(b->policies[i].profile);
+		free(b->policies[i].file);
+	}
+	free(b->policies);
+	for (size_t i = 0; i < b->n_sets; i++) {
+		free(b->sets[i].namespace);
+		free(b->sets[i].name);
+		free(b->sets[i].path);
+		free(b->sets[i].policies);
+		free(b->sets[i].workloads);
+		sc_profile_free(b->sets[i].profile);
+	}
+	free(b->sets);
+	free(b->workload_set);
+	free(b);
+	return NULL;
+}

@@ -1,0 +1,331 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The eBPF recorder's loader: preflight, open/load/attach the skeleton generated from
+ * bpf/recorder.bpf.c, seed the targets, read the per-ABI bitmaps and per-CPU counters back.
+ * Built without BPF tooling, it keeps the preflight (which then says so) and returns
+ * -EOPNOTSUPP, and `record` uses ptrace. */
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+#include <linux/capability.h>
+
+#include "macro.h"
+#include "syscage/record.h"
+
+#ifdef SC_HAVE_BPF
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "recorder.h"
+#include "recorder.skel.h"
+#endif
+
+#define CGROUP2_MAGIC 0x63677270
+
+static void problem(struct sc_diags *d, const char *fmt, ...) _printf_(2, 3);
+static void problem(struct sc_diags *d, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)sc_diags_addv(d, SC_SEV_ERROR, (struct sc_loc){ 0 }, fmt, ap);
+	va_end(ap);
+}
+
+bool sc_record_bpf_built(void)
+{
+#ifdef SC_HAVE_BPF
+	return true;
+#else
+	return false;
+#endif
+}
+
+static bool has_cap(const struct __user_cap_data_struct data[2], unsigned cap)
+{
+	return data[cap / 32].effective & (1u << (cap % 32));
+}
+
+/* The kernel's version as major*1000+minor, 0 when unknown. */
+static unsigned kernel_version(void)
+{
+	struct utsname u;
+	unsigned major, minor;
+
+	if (uname(&u) < 0 || sscanf(u.release, "%u.%u", &major, &minor) != 2)
+		return 0;
+	return major * 1000 + minor;
+}
+
+int sc_record_bpf_preflight(struct sc_diags *d)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct caps[2] = { 0 };
+	unsigned kv = kernel_version();
+	size_t before = d->n_errors;
+	struct rlimit rl;
+
+	if (!sc_record_bpf_built())
+		problem(d, "this syscage was built without the eBPF recorder (clang, bpftool or "
+			   "libbpf-dev were missing at build time); fix: install them and rebuild, "
+			   "or use --method ptrace");
+	if (syscall(SYS_capget, &hdr, caps) == 0 && geteuid() != 0 &&
+	    !has_cap(caps, CAP_SYS_ADMIN) &&
+	    !(has_cap(caps, 39 /* CAP_BPF */) && has_cap(caps, 38 /* CAP_PERFMON */)))
+		problem(d, "not root and without CAP_BPF + CAP_PERFMON; fix: run as root "
+			   "(sudo syscage record ...), or grant the capabilities (setcap "
+			   "cap_bpf,cap_perfmon+ep $(command -v syscage)), or use --method ptrace");
+	if (access("/sys/kernel/btf/vmlinux", R_OK) < 0)
+		problem(d,
+			"no kernel BTF at /sys/kernel/btf/vmlinux (%s); fix: boot a kernel built "
+			"with CONFIG_DEBUG_INFO_BTF=y (every major distribution ships one), or "
+			"use --method ptrace",
+			strerror(errno));
+	/* 5.12: BPF atomic OR; 5.8: CAP_BPF; raw tracepoints and BTF come earlier. */
+	if (kv && kv < 5012)
+		problem(d,
+			"kernel %u.%u is too old: the recorder needs 5.12 or newer (atomic BPF "
+			"operations); fix: upgrade the kernel, or use --method ptrace",
+			kv / 1000, kv % 1000);
+	/* Before 5.11 BPF memory is charged to RLIMIT_MEMLOCK; the maps need about 1 MiB plus
+	 * 24 KiB per CPU. Since 5.11 it is charged to the memory cgroup instead. */
+	if (kv && kv < 5011 && getrlimit(RLIMIT_MEMLOCK, &rl) == 0 &&
+	    rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < 64ull << 20)
+		problem(d,
+			"locked-memory limit is %llu KiB, too small for BPF maps on kernel %u.%u; "
+			"fix: ulimit -l unlimited (or LimitMEMLOCK=infinity in a systemd unit)",
+			(unsigned long long)rl.rlim_cur / 1024, kv / 1000, kv % 1000);
+	return (int)(d->n_errors - before);
+}
+
+#ifdef SC_HAVE_BPF
+
+struct sc_record_bpf {
+	struct recorder *skel;
+	int ncpus;
+};
+
+/* libbpf's messages go to a buffer, not stderr (the library never prints); the last
+ * warning is quoted when loading fails. */
+static char libbpf_last[512];
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	char buf[sizeof(libbpf_last)];
+	int n;
+
+	if (level == LIBBPF_DEBUG)
+		return 0;
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	if (n > 0) {
+		while (n > 0 && (buf[n - 1] == '\n' || (size_t)n >= sizeof(buf)))
+			buf[--n] = '\0';
+		memcpy(libbpf_last, buf, sizeof(buf));
+	}
+	return 0;
+}
+
+/* The id of a cgroup v2 directory (its inode number) and its depth below the root. */
+static int cgroup_id(const char *path, uint64_t *ret_id, unsigned *ret_level)
+{
+	char buf[PATH_MAX];
+	struct statfs sfs;
+	struct stat st;
+	unsigned level = 0;
+
+	if (!realpath(path, buf))
+		return -errno;
+	if (statfs(buf, &sfs) < 0 || stat(buf, &st) < 0)
+		return -errno;
+	if (sfs.f_type != CGROUP2_MAGIC)
+		return -EMEDIUMTYPE;
+	if (!S_ISDIR(st.st_mode))
+		return -ENOTDIR;
+	*ret_id = st.st_ino;
+	/* Count the components up to the cgroup2 mount's root. */
+	for (;;) {
+		char *slash = strrchr(buf, '/');
+		struct statfs up;
+		if (!slash || slash == buf)
+			break;
+		*slash = '\0';
+		if (statfs(buf, &up) < 0 || up.f_type != CGROUP2_MAGIC)
+			break;
+		level++;
+	}
+	*ret_level = level;
+	return 0;
+}
+
+int sc_record_bpf_open(const struct sc_record_opts *o, struct sc_diags *d,
+		       struct sc_record_bpf **ret)
+{
+	struct sc_record_bpf *b;
+	uint64_t cg_id = 0;
+	unsigned cg_level = 0;
+	int r;
+
+	if (sc_record_bpf_preflight(d) > 0)
+		return -EPERM;
+	if (o->cgroup) {
+		r = cgroup_id(o->cgroup, &cg_id, &cg_level);
+		if (r < 0) {
+			problem(d, "%s: %s", o->cgroup,
+				r == -EMEDIUMTYPE ? "not a cgroup v2 directory (mounted at "
+						    "/sys/fs/cgroup or /sys/fs/cgroup/unified)"
+						  : strerror(-r));
+			return r;
+		}
+	}
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	b->ncpus = libbpf_num_possible_cpus();
+	if (b->ncpus <= 0) {
+		free(b);
+		return -EIO;
+	}
+	libbpf_set_print(libbpf_print);
+	libbpf_last[0] = '\0';
+	b->skel = recorder__open();
+	if (!b->skel) {
+		r = -errno;
+		problem(d, "cannot open the BPF object: %s",
+			libbpf_last[0] ? libbpf_last : strerror(-r));
+		free(b);
+		return r;
+	}
+	if (o->cgroup) {
+		b->skel->rodata->target_mode = SC_REC_MODE_CGROUP;
+		b->skel->rodata->target_cgroup_id = cg_id;
+		b->skel->rodata->target_cgroup_level = cg_level;
+	}
+	r = recorder__load(b->skel);
+	if (r < 0) {
+		problem(d, "cannot load the BPF program: %s%s%s", strerror(-r),
+			libbpf_last[0] ? ": " : "", libbpf_last);
+		sc_record_bpf_close(b);
+		return r;
+	}
+	r = recorder__attach(b->skel);
+	if (r < 0) {
+		problem(d, "cannot attach to raw tracepoints sys_enter/sched_process_fork: %s%s%s",
+			strerror(-r), libbpf_last[0] ? ": " : "", libbpf_last);
+		sc_record_bpf_close(b);
+		return r;
+	}
+	*ret = b;
+	return 0;
+}
+
+int sc_record_bpf_add_pid(struct sc_record_bpf *b, pid_t tgid, bool until_exec)
+{
+	uint32_t key = (uint32_t)tgid;
+	uint8_t one = until_exec ? SC_REC_TARGET_PENDING : SC_REC_TARGET_ACTIVE;
+
+	if (bpf_map__update_elem(b->skel->maps.targets, &key, sizeof(key), &one, sizeof(one),
+				 BPF_ANY) < 0)
+		return -errno;
+	return 0;
+}
+
+/* Sum of a per-CPU u64 slot. */
+static int percpu_sum(struct sc_record_bpf *b, struct bpf_map *map, uint32_t key, uint64_t *v,
+		      uint64_t *ret)
+{
+	uint64_t sum = 0;
+
+	if (bpf_map__lookup_elem(map, &key, sizeof(key), v, sizeof(uint64_t) * b->ncpus, 0) < 0)
+		return -errno;
+	for (int c = 0; c < b->ncpus; c++)
+		sum += v[c];
+	*ret = sum;
+	return 0;
+}
+
+int sc_record_bpf_collect(struct sc_record_bpf *b, struct sc_record *r)
+{
+	static const enum sc_arch abi_arch[SC_REC_N_ABI] = {
+		[SC_REC_ABI_NATIVE] = SC_ARCH_X86_64,
+		[SC_REC_ABI_COMPAT] = SC_ARCH_X86,
+		[SC_REC_ABI_X32] = SC_ARCH_X32,
+	};
+	cleanup_free uint64_t *v = calloc((size_t)b->ncpus, sizeof(uint64_t));
+	cleanup_free struct sc_rec_seen *seen = calloc(1, sizeof(*seen));
+	uint32_t key = 0;
+	uint64_t stat[SC_REC_N_STATS];
+	int ret;
+
+	if (!v || !seen)
+		return -ENOMEM;
+	if (bpf_map__lookup_elem(b->skel->maps.seen, &key, sizeof(key), seen, sizeof(*seen), 0) < 0)
+		return -errno;
+	for (uint32_t i = 0; i < SC_REC_N_STATS; i++) {
+		ret = percpu_sum(b, b->skel->maps.stats, i, v, &stat[i]);
+		if (ret < 0)
+			return ret;
+	}
+	for (unsigned abi = 0; abi < SC_REC_N_ABI; abi++) {
+		enum sc_arch a = abi_arch[abi];
+		uint32_t base = sc_arch_info(a)->nr_base;
+		for (uint32_t nr = 0; nr < SC_REC_MAX_NR; nr++) {
+			uint64_t count;
+			if (!(seen->bits[abi][nr / 64] & (1ULL << (nr % 64))))
+				continue;
+			ret = percpu_sum(b, b->skel->maps.counts, abi * SC_REC_MAX_NR + nr, v,
+					 &count);
+			if (ret < 0)
+				return ret;
+			ret = sc_record_add(r, a, base + nr, count);
+			if (ret < 0)
+				return ret;
+		}
+	}
+	r->events += stat[SC_REC_STAT_EVENTS];
+	r->overflow += stat[SC_REC_STAT_OVERFLOW];
+	r->lost_targets += stat[SC_REC_STAT_TARGETS_FULL];
+	return 0;
+}
+
+struct sc_record_bpf *sc_record_bpf_close(struct sc_record_bpf *b)
+{
+	if (!b)
+		return NULL;
+	recorder__destroy(b->skel);
+	free(b);
+	return NULL;
+}
+
+#else /* !SC_HAVE_BPF */
+
+int sc_record_bpf_open(const struct sc_record_opts *o, struct sc_diags *d,
+		       struct sc_record_bpf **ret)
+{
+	(void)sc_record_bpf_preflight(d);
+	return -EOPNOTSUPP;
+}
+
+int sc_record_bpf_add_pid(struct sc_record_bpf *b, pid_t tgid, bool until_exec)
+{
+	return -EOPNOTSUPP;
+}
+
+int sc_record_bpf_collect(struct sc_record_bpf *b, struct sc_record *r)
+{
+	return -EOPNOTSUPP;
+}
+
+struct sc_record_bpf *sc_record_bpf_close(struct sc_record_bpf *b)
+{
+	return NULL;
+}
+
+#endif

@@ -1,0 +1,671 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The recorder's front end: the recording model, starting the command stopped, choosing the
+ * back end (eBPF, else ptrace), waiting for the end of the recording, and turning a recording
+ * into a profile. The back ends are record-bpf.c and record-ptrace.c. */
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "macro.h"
+#include "syscage/record.h"
+#include "syscage/syscalls.h"
+
+static const char *const method_names[_SC_RECORD_METHOD_COUNT] = {
+	[SC_RECORD_AUTO] = "auto",
+	[SC_RECORD_BPF] = "ebpf",
+	[SC_RECORD_PTRACE] = "ptrace",
+};
+
+const char *sc_record_method_to_string(enum sc_record_method m)
+{
+	return m >= 0 && m < _SC_RECORD_METHOD_COUNT ? method_names[m] : NULL;
+}
+
+enum sc_record_method sc_record_method_from_string(const char *s)
+{
+	if (!s)
+		return _SC_RECORD_METHOD_INVALID;
+	if (streq(s, "bpf"))
+		return SC_RECORD_BPF;
+	for (int m = 0; m < _SC_RECORD_METHOD_COUNT; m++)
+		if (streq(s, method_names[m]))
+			return m;
+	return _SC_RECORD_METHOD_INVALID;
+}
+
+struct sc_record *sc_record_new(void)
+{
+	return calloc(1, sizeof(struct sc_record));
+}
+
+struct sc_record *sc_record_free(struct sc_record *r)
+{
+	if (!r)
+		return NULL;
+	for_each_arch (a)
+		free(r->counts[a]);
+	free(r);
+	return NULL;
+}
+
+/* Index of 'nr' in the ABI's table, or -ERANGE. */
+static int nr_index(enum sc_arch arch, uint32_t nr)
+{
+	uint32_t base;
+
+	if (arch < 0 || arch >= _SC_ARCH_COUNT)
+		return -EINVAL;
+	base = sc_arch_info(arch)->nr_base;
+	if (nr < base || nr - base >= SC_RECORD_MAX_NR)
+		return -ERANGE;
+	return (int)(nr - base);
+}
+
+int sc_record_add(struct sc_record *r, enum sc_arch arch, uint32_t nr, uint64_t count)
+{
+	int i = nr_index(arch, nr);
+
+	if (i == -ERANGE) {
+		r->overflow += count;
+		return i;
+	}
+	if (i < 0)
+		return i;
+	if (!r->counts[arch]) {
+		r->counts[arch] = calloc(SC_RECORD_MAX_NR, sizeof(uint64_t));
+		if (!r->counts[arch])
+			return -ENOMEM;
+	}
+	r->counts[arch][i] += count;
+	r->seen[arch][i / 64] |= 1ULL << (i % 64);
+	return 0;
+}
+
+bool sc_record_has(const struct sc_record *r, enum sc_arch arch, uint32_t nr)
+{
+	int i = nr_index(arch, nr);
+
+	return i >= 0 && (r->seen[arch][i / 64] & (1ULL << (i % 64)));
+}
+
+uint64_t sc_record_count(const struct sc_record *r, enum sc_arch arch, uint32_t nr)
+{
+	int i = nr_index(arch, nr);
+
+	return i >= 0 && r->counts[arch] ? r->counts[arch][i] : 0;
+}
+
+size_t sc_record_distinct(const struct sc_record *r, int arch)
+{
+	size_t n = 0;
+
+	for_each_arch (a) {
+		if (arch >= 0 && (int)a != arch)
+			continue;
+		for (unsigned w = 0; w < SC_RECORD_MAX_NR / 64; w++)
+			n += (size_t)__builtin_popcountll(r->seen[a][w]);
+	}
+	return n;
+}
+
+int sc_record_merge(struct sc_record *dst, const struct sc_record *src)
+{
+	for_each_arch (a) {
+		uint32_t base = sc_arch_info(a)->nr_base;
+		for (unsigned i = 0; i < SC_RECORD_MAX_NR; i++) {
+			if (!(src->seen[a][i / 64] & (1ULL << (i % 64))))
+				continue;
+			int ret = sc_record_add(dst, a, base + i,
+						src->counts[a] ? src->counts[a][i] : 0);
+			if (ret < 0)
+				return ret;
+		}
+	}
+	dst->events += src->events;
+	dst->overflow += src->overflow;
+	dst->lost_targets += src->lost_targets;
+	return 0;
+}
+
+/* --- starting the command ------------------------------------------------------------------ */
+
+/* Is 'argv0' an executable we can start? Mirrors execvp's PATH search so that "not found" is
+ * reported before anything is forked. */
+static int find_executable(const char *argv0)
+{
+	const char *path;
+
+	if (strchr(argv0, '/'))
+		return access(argv0, X_OK) < 0 ? -errno : 0;
+	path = getenv("PATH");
+	if (!path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	for (const char *p = path;;) {
+		const char *colon = strchrnul(p, ':');
+		char buf[PATH_MAX];
+		int n = snprintf(buf, sizeof(buf), "%.*s%s%s", (int)(colon - p), p,
+				 colon == p ? "" : "/", argv0);
+		if (n > 0 && (size_t)n < sizeof(buf) && access(buf, X_OK) == 0)
+			return 0;
+		if (!*colon)
+			break;
+		p = colon + 1;
+	}
+	return -ENOENT;
+}
+
+/* Fork the command; it waits on a pipe until the recorder is ready, then executes. The child
+ * unblocks all signals (the caller may have blocked SIGINT/SIGTERM for a signalfd). Both back
+ * ends count its syscalls only from its execve on: before, it is still our code. */
+static int spawn_stopped(char *const *argv, pid_t *ret_pid, int *ret_go)
+{
+	int p[2];
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		int r = -errno;
+		(void)close(p[0]);
+		(void)close(p[1]);
+		return r;
+	}
+	if (pid == 0) {
+		sigset_t none;
+		ssize_t n;
+		char c;
+
+		(void)close(p[1]);
+		sigemptyset(&none);
+		(void)sigprocmask(SIG_SETMASK, &none, NULL);
+		do
+			n = read(p[0], &c, 1);
+		while (n < 0 && errno == EINTR);
+		if (n != 1)
+			_exit(125); /* the recorder gave up */
+		execvp(argv[0], argv);
+		_exit(errno == ENOENT ? 127 : 126);
+	}
+	(void)close(p[0]);
+	*ret_pid = pid;
+	*ret_go = p[1];
+	return 0;
+}
+
+static int release(int *go_fd)
+{
+	ssize_t n;
+
+	if (*go_fd < 0)
+		return 0;
+	do
+		n = write(*go_fd, "x", 1);
+	while (n < 0 && errno == EINTR);
+	(void)close(*go_fd);
+	*go_fd = -1;
+	return n == 1 ? 0 : -EPIPE;
+}
+
+/* --- walking an existing process tree ------------------------------------------------------ */
+
+int sc_record_walk_tree(pid_t root, int (*fn)(pid_t tgid, void *userdata), void *userdata)
+{
+	cleanup_free pid_t *stack = NULL;
+	size_t n = 0, cap = 0;
+	int ret;
+
+	stack = malloc(sizeof(pid_t) * 64);
+	if (!stack)
+		return -ENOMEM;
+	cap = 64;
+	stack[n++] = root;
+	while (n > 0) {
+		pid_t pid = stack[--n];
+		char path[64];
+		DIR *dir;
+		struct dirent *de;
+
+		ret = fn(pid, userdata);
+		if (ret == -ESRCH)
+			continue; /* gone meanwhile */
+		if (ret < 0)
+			return ret;
+		snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+		dir = opendir(path);
+		if (!dir)
+			continue;
+		while ((de = readdir(dir))) {
+			char cpath[96];
+			cleanup_fclose FILE *f = NULL;
+			long child;
+
+			if (de->d_name[0] == '.')
+				continue;
+			snprintf(cpath, sizeof(cpath), "/proc/%d/task/%.20s/children", (int)pid,
+				 de->d_name);
+			f = fopen(cpath, "re");
+			if (!f)
+				continue;
+			while (fscanf(f, "%ld", &child) == 1) {
+				if (n == cap) {
+					pid_t *s = realloc(stack, sizeof(pid_t) * cap * 2);
+					if (!s) {
+						closedir(dir);
+						return -ENOMEM;
+					}
+					stack = s;
+					cap *= 2;
+				}
+				stack[n++] = (pid_t)child;
+			}
+		}
+		closedir(dir);
+	}
+	return 0;
+}
+
+int sc_record_walk_cgroup(const char *dir, int (*fn)(pid_t tgid, void *userdata), void *userdata)
+{
+	char path[PATH_MAX];
+	cleanup_fclose FILE *f = NULL;
+	DIR *d;
+	struct dirent *de;
+	long pid;
+	int ret = 0;
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fscanf(f, "%ld", &pid) == 1) {
+		ret = sc_record_walk_tree((pid_t)pid, fn, userdata);
+		if (ret < 0)
+			return ret;
+	}
+	d = opendir(dir);
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		if (de->d_type != DT_DIR || de->d_name[0] == '.')
+			continue;
+		if (snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) >= (int)sizeof(path))
+			continue;
+		ret = sc_record_walk_cgroup(path, fn, userdata);
+		if (ret < 0 && ret != -ENOENT)
+			break;
+		ret = 0;
+	}
+	closedir(d);
+	return ret;
+}
+
+/* --- the eBPF run -------------------------------------------------------------------------- */
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static int add_pid_cb(pid_t tgid, void *userdata)
+{
+	return sc_record_bpf_add_pid(userdata, tgid, false);
+}
+
+static int run_bpf(const struct sc_record_opts *o, struct sc_record_bpf *b, pid_t child, int *go_fd,
+		   struct sc_diags *d, struct sc_record *r)
+{
+	cleanup_close int pidfd = -1;
+	uint64_t deadline = o->duration_ms ? now_ms() + o->duration_ms : 0;
+	pid_t watch = child ? child : o->pid;
+	int ret;
+
+	if (child)
+		ret = sc_record_bpf_add_pid(b, child, true);
+	else if (o->pid)
+		ret = sc_record_walk_tree(o->pid, add_pid_cb, b);
+	else
+		ret = 0; /* cgroup: the program matches by cgroup id */
+	if (ret < 0) {
+		(void)sc_diags_add(d, SC_SEV_ERROR, (struct sc_loc){ 0 },
+				   "cannot add process %d to the recorder: %s", (int)watch,
+				   strerror(-ret));
+		return ret;
+	}
+	if (watch) {
+		pidfd = (int)syscall(SYS_pidfd_open, watch, 0);
+		if (pidfd < 0) {
+			ret = -errno;
+			(void)sc_diags_add(d, SC_SEV_ERROR, (struct sc_loc){ 0 },
+					   "cannot watch process %d: %s", (int)watch,
+					   strerror(errno));
+			return ret;
+		}
+	}
+	ret = release(go_fd);
+	if (ret < 0)
+		return ret;
+
+	for (;;) {
+		struct pollfd pfd[2] = { { .fd = o->stop_fd, .events = POLLIN },
+					 { .fd = pidfd, .events = POLLIN } };
+		int timeout = -1;
+
+		if (deadline) {
+			uint64_t t = now_ms();
+			if (t >= deadline)
+				break;
+			timeout = (int)(deadline - t > INT_MAX ? INT_MAX : deadline - t);
+		}
+		ret = poll(pfd, 2, timeout);
+		if (ret < 0 && errno == EINTR)
+			continue;
+		if (ret < 0)
+			return -errno;
+		if (pfd[0].revents)
+			break;
+		if (pfd[1].revents) {
+			if (child) {
+				int st;
+				while (waitpid(child, &st, 0) < 0)
+					if (errno != EINTR)
+						return -errno;
+				r->has_status = true;
+				r->status = st;
+			}
+			break;
+		}
+	}
+	return sc_record_bpf_collect(b, r);
+}
+
+int sc_record_run(const struct sc_record_opts *o, struct sc_diags *d, struct sc_record **ret)
+{
+	struct sc_record_bpf *b = NULL;
+	struct sc_record *r = NULL;
+	enum sc_record_method m = o->method;
+	int nsrc = !!o->argv + !!o->pid + !!o->cgroup;
+	int go_fd = -1, rc;
+	pid_t child = 0;
+
+	if (nsrc != 1 || (o->argv && !o->argv[0]) || m < 0 || m >= _SC_RECORD_METHOD_COUNT)
+		return -EINVAL;
+	if (o->argv) {
+		rc = find_executable(o->argv[0]);
+		if (rc < 0) {
+			(void)sc_diags_add(d, SC_SEV_ERROR, (struct sc_loc){ 0 }, "%s: %s",
+					   o->argv[0],
+					   rc == -ENOENT ? "command not found" : strerror(-rc));
+			return rc;
+		}
+	}
+	if (o->pid && kill(o->pid, 0) < 0 && errno == ESRCH) {
+		(void)sc_diags_add(d, SC_SEV_ERROR, (struct sc_loc){ 0 }, "no process %d",
+				   (int)o->pid);
+		return -ESRCH;
+	}
+
+	r = sc_record_new();
+	if (!r)
+		return -ENOMEM;
+
+	if (m == SC_RECORD_AUTO || m == SC_RECORD_BPF) {
+		struct sc_diags why = { 0 };
+		rc = sc_record_bpf_open(o, m == SC_RECORD_BPF ? d : &why, &b);
+		if (rc < 0 && m == SC_RECORD_BPF) {
+			sc_record_free(r);
+			return rc;
+		}
+		if (rc < 0) {
+			/* auto: say why, then fall back */
+			for (size_t i = 0; i < why.n; i++)
+				(void)sc_diags_add(d, SC_SEV_NOTE, (struct sc_loc){ 0 },
+						   "eBPF unavailable: %s", why.v[i].message);
+			sc_diags_clear(&why);
+			m = SC_RECORD_PTRACE;
+		} else {
+			sc_diags_clear(&why);
+			m = SC_RECORD_BPF;
+		}
+	}
+	r->method = m;
+
+	if (o->argv) {
+		rc = spawn_stopped(o->argv, &child, &go_fd);
+		if (rc < 0) {
+			sc_record_bpf_close(b);
+			sc_record_free(r);
+			return rc;
+		}
+		r->pid = child;
+	}
+
+	if (m == SC_RECORD_BPF)
+		rc = run_bpf(o, b, child, &go_fd, d, r);
+	else
+		rc = sc_record_ptrace_run(o, child, go_fd, d, r);
+	if (m == SC_RECORD_BPF && go_fd >= 0)
+		(void)close(go_fd); /* the child exits 125 on EOF */
+	sc_record_bpf_close(b);
+	if (rc < 0) {
+		if (child && !r->has_status) {
+			(void)kill(child, SIGKILL);
+			(void)waitpid(child, NULL, 0);
+		}
+		sc_record_free(r);
+		return rc;
+	}
+	if (r->lost_targets)
+		(void)sc_diags_add(d, SC_SEV_WARNING, (struct sc_loc){ 0 },
+				   "%llu processes were not followed (target map full): the "
+				   "recording may miss their syscalls",
+				   (unsigned long long)r->lost_targets);
+	if (r->overflow)
+		(void)sc_diags_add(d, SC_SEV_WARNING, (struct sc_loc){ 0 },
+				   "%llu syscalls had numbers beyond %d and are not named in the "
+				   "profile",
+				   (unsigned long long)r->overflow, SC_RECORD_MAX_NR);
+	*ret = r;
+	return 0;
+}
+
+/* --- recording -> profile ------------------------------------------------------------------ */
+
+/* --base runtime: the syscalls runc itself makes after it loaded the container's filter and
+ * before the workload's first instruction. From runc's libcontainer (standard_init_linux.go,
+ * setns_init_linux.go, runc 1.1): with NoNewPrivileges (Kubernetes allowPrivilegeEscalation:
+ * false, Docker --security-opt no-new-privileges) the filter is loaded "as late as possible",
+ * right before execve; without it, before finalizeNamespace, which then drops capabilities
+ * (capget, capset, prctl PR_SET_KEEPCAPS/PR_CAPBSET_DROP), switches ids (setgroups, setresgid,
+ * setresuid and their glibc-less Go spellings setgid/setuid), changes directory (chdir, fchdir),
+ * closes and opens the exec fifo (close, openat, write, fcntl) and writes to the sync pipe.
+ * runc applies the filter with TSYNC to every thread of the Go runtime, whose threads may call
+ * futex, nanosleep, sched_yield, epoll_pwait, epoll_ctl, rt_sigaction, rt_sigprocmask,
+ * rt_sigreturn, sigaltstack, tgkill, getpid, gettid, madvise, mmap, munmap, mprotect, exit
+ * and exit_group before execve replaces them. 'newfstatat'/'fstat' come from the exec path
+ * lookup (os.Stat on the binary), 'getppid' from the parent-death check. */
+static const char *const runtime_base[] = {
+	"capget",    "capset",	     "chdir",	       "close",	       "epoll_ctl",   "epoll_pwait",
+	"execve",    "exit",	     "exit_group",     "fchdir",       "fcntl",	      "fstat",
+	"futex",     "getpid",	     "getppid",	       "gettid",       "madvise",     "mmap",
+	"mprotect",  "munmap",	     "nanosleep",      "newfstatat",   "openat",      "prctl",
+	"read",	     "rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "sched_yield", "setgid",
+	"setgroups", "setresgid",    "setresuid",      "setuid",       "sigaltstack", "tgkill",
+	"write",     NULL,
+};
+
+const char *const *sc_record_runtime_base(void)
+{
+	return runtime_base;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The order architectures are listed in: the native ABI first, then enum order. */
+static int arch_order(enum sc_arch a)
+{
+	return a == sc_arch_native() ? -1 : (int)a;
+}
+
+int sc_record_to_profile(const struct sc_record *r, const enum sc_arch *extra_arches,
+			 size_t n_extra, enum sc_record_base base, struct sc_profile **ret,
+			 size_t *ret_unnamed)
+{
+	struct sc_profile *p = sc_profile_new();
+	enum sc_arch order[_SC_ARCH_COUNT];
+	size_t unnamed = 0, n_order = 0;
+	int rc = -ENOMEM;
+
+	if (!p)
+		return -ENOMEM;
+	p->default_action = SC_ACT_ERRNO;
+
+	for_each_arch (a)
+		order[n_order++] = a;
+	for (size_t i = 1; i < n_order; i++) /* insertion sort by arch_order */
+		for (size_t j = i; j > 0 && arch_order(order[j]) < arch_order(order[j - 1]); j--) {
+			enum sc_arch t = order[j];
+			order[j] = order[j - 1];
+			order[j - 1] = t;
+		}
+
+	for (size_t k = 0; k < n_order; k++) {
+		enum sc_arch a = order[k];
+		const char *names[SC_RECORD_MAX_NR];
+		size_t n = 0;
+		uint32_t nrbase = sc_arch_info(a)->nr_base;
+		bool any = false;
+
+		for (unsigned i = 0; i < SC_RECORD_MAX_NR; i++) {
+			if (!(r->seen[a][i / 64] & (1ULL << (i % 64))))
+				continue;
+			any = true;
+			const char *name = sc_syscall_to_name(a, nrbase + i);
+			if (name)
+				names[n++] = name;
+			else
+				unnamed++;
+		}
+		if (!any)
+			continue;
+		if (sc_profile_add_arch(p, a) < 0)
+			goto fail;
+		if (n == 0)
+			continue;
+		qsort(names, n, sizeof(names[0]), cmp_str);
+		struct sc_rule *rule = sc_profile_add_rule(p, SC_ACT_ALLOW, names, n);
+		if (!rule)
+			goto fail;
+		if (asprintf(&rule->comment, "recorded on %s", sc_arch_info(a)->name) < 0) {
+			rule->comment = NULL;
+			goto fail;
+		}
+	}
+	for (size_t i = 0; i < n_extra; i++)
+		if (!sc_profile_has_arch(p, extra_arches[i]) &&
+		    sc_profile_add_arch(p, extra_arches[i]) < 0)
+			goto fail;
+	if (p->n_arches == 0 && sc_profile_add_arch(p, sc_arch_native()) < 0)
+		goto fail;
+	if (base == SC_RECORD_BASE_RUNTIME) {
+		size_t n = ELEMENTSOF(runtime_base) - 1;
+		struct sc_rule *rule = sc_profile_add_rule(p, SC_ACT_ALLOW, runtime_base, n);
+		if (!rule)
+			goto fail;
+		rule->comment = strdup("runtime base: what runc calls after loading the filter");
+		if (!rule->comment)
+			goto fail;
+	}
+	if (ret_unnamed)
+		*ret_unnamed = unnamed;
+	*ret = p;
+	return 0;
+fail:
+	sc_profile_free(p);
+	return rc;
+}
+
+/* Is 'name' allowed by a rule of 'p' without conditions? */
+static bool allowed_plain(const struct sc_profile *p, const char *name)
+{
+	for (size_t i = 0; i < p->n_rules; i++) {
+		const struct sc_rule *rule = &p->rules[i];
+		if (rule->action != SC_ACT_ALLOW || rule->n_args || rule->includes.n_arches ||
+		    rule->includes.n_caps || rule->includes.min_kernel)
+			continue;
+		for (size_t j = 0; j < rule->n_names; j++)
+			if (streq(rule->names[j], name))
+				return true;
+	}
+	return false;
+}
+
+int sc_record_profile_append(struct sc_profile *p, const struct sc_profile *add,
+			     const char ***ret_new, size_t *ret_n_new)
+{
+	cleanup_free const char **fresh = NULL;
+	size_t n = 0, cap = 0;
+
+	for (size_t i = 0; i < add->n_rules; i++) {
+		const struct sc_rule *rule = &add->rules[i];
+		if (rule->action != SC_ACT_ALLOW)
+			continue;
+		for (size_t j = 0; j < rule->n_names; j++) {
+			const char *name = rule->names[j];
+			bool dup = allowed_plain(p, name);
+			for (size_t k = 0; !dup && k < n; k++)
+				dup = streq(fresh[k], name);
+			if (dup)
+				continue;
+			if (n == cap) {
+				const char **f = realloc(fresh, sizeof(*f) * (cap ? cap * 2 : 16));
+				if (!f)
+					return -ENOMEM;
+				fresh = f;
+				cap = cap ? cap * 2 : 16;
+			}
+			fresh[n++] = name;
+		}
+	}
+	for (size_t i = 0; i < add->n_arches; i++)
+		if (!sc_profile_has_arch(p, add->arches[i]) &&
+		    sc_profile_add_arch(p, add->arches[i]) < 0)
+			return -ENOMEM;
+	if (n) {
+		cleanup_free const char **sorted = malloc(sizeof(*sorted) * n);
+		if (!sorted)
+			return -ENOMEM;
+		memcpy(sorted, fresh, sizeof(*sorted) * n);
+		qsort(sorted, n, sizeof(*sorted), cmp_str);
+		struct sc_rule *rule = sc_profile_add_rule(p, SC_ACT_ALLOW, sorted, n);
+		if (!rule)
+			return -ENOMEM;
+		rule->comment = strdup("appended by syscage record");
+		if (!rule->comment)
+			return -ENOMEM;
+	}
+	if (ret_new) {
+		if (n)
+			qsort(fresh, n, sizeof(*fresh), cmp_str);
+		*ret_new = TAKE_PTR(fresh);
+	}
+	if (ret_n_new)
+		*ret_n_new = n;
+	return 0;
+}

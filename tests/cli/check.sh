@@ -1,0 +1,191 @@
+#!/bin/bash
+# syscage check: diagnostics with locations, warnings vs errors, --strict, -o json, --arch,
+# several files and documents, exit codes.
+. "$(dirname "$0")/lib.sh"
+
+BAD=$SYSCAGE_SRCDIR/tests/data/bad
+P=$TMP/p
+mkdir -p "$P"
+
+cat >"$P/good.json" <<'EOF'
+{
+  "defaultAction": "SCMP_ACT_ERRNO",
+  "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"],
+  "syscalls": [
+    {"names": ["read", "write", "exit_group", "openat", "close"], "action": "SCMP_ACT_ALLOW"},
+    {"names": ["ptrace"], "action": "SCMP_ACT_KILL_PROCESS"}
+  ]
+}
+EOF
+cat >"$P/allow-all.json" <<'EOF'
+{
+  "defaultAction": "SCMP_ACT_ALLOW",
+  "architectures": ["SCMP_ARCH_X86_64"]
+}
+EOF
+cat >"$P/deny-list.json" <<'EOF'
+{
+  "defaultAction": "SCMP_ACT_LOG",
+  "architectures": ["SCMP_ARCH_X86_64"],
+  "syscalls": [
+    {"names": ["mount"], "action": "SCMP_ACT_ERRNO"}
+  ]
+}
+EOF
+cat >"$P/no-arches.json" <<'EOF'
+{
+  "defaultAction": "SCMP_ACT_ERRNO",
+  "syscalls": [
+    {"names": ["read", "open"], "action": "SCMP_ACT_ALLOW"}
+  ]
+}
+EOF
+cat >"$P/risky.json" <<'EOF'
+{
+  "defaultAction": "SCMP_ACT_ERRNO",
+  "architectures": ["SCMP_ARCH_X86_64"],
+  "syscalls": [
+    {"names": ["read", "write"], "action": "SCMP_ACT_ALLOW"},
+    {"names": ["unshare",
+               "mount",
+               "bpf"], "action": "SCMP_ACT_ALLOW"}
+  ]
+}
+EOF
+cat >"$P/some-arches.json" <<'EOF'
+{
+  "defaultAction": "SCMP_ACT_ERRNO",
+  "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86"],
+  "syscalls": [
+    {"names": ["read",
+               "socketcall"], "action": "SCMP_ACT_ALLOW"}
+  ]
+}
+EOF
+cat >"$P/two-policies.yaml" <<'EOF'
+apiVersion: security.kubearmor.com/v1
+kind: KubeArmorSeccompPolicy
+metadata:
+  name: one
+  namespace: default
+spec:
+  selector:
+    matchLabels:
+      app: one
+  seccomp:
+    arch: [x86_64]
+    syscalls: [read, write]
+    action: Allow
+---
+apiVersion: security.kubearmor.com/v1
+kind: KubeArmorSeccompPolicy
+metadata:
+  name: two
+  namespace: default
+spec:
+  selector:
+    matchLabels:
+      app: two
+  seccomp:
+    arch: [x86_64]
+    syscalls: [opne]
+    action: Block
+EOF
+
+# A valid profile: exit 0, nothing on stderr.
+expect "valid profile" 0 "$SYSCAGE" check "$P/good.json"
+[ -s "$TMP/err" ] && not_ok "valid profile prints nothing" || ok "valid profile prints nothing"
+expect "bundled example" 0 "$SYSCAGE" check "$SYSCAGE_SRCDIR/examples/hello.json"
+
+# Errors: FILE:LINE:COL, exit 1.
+expect "unknown name" 1 "$SYSCAGE" check "$BAD/name-unknown.json"
+err_has "error with location and suggestion" \
+	"^$BAD/name-unknown.json:5:[0-9]+: error: unknown syscall 'opne'; did you mean open"
+expect "conflicting actions" 1 "$SYSCAGE" check "$BAD/conflicting-actions.json"
+err_has "conflict names both places" \
+	"^$BAD/conflicting-actions.json:6:[0-9]+: error: 'write' is SCMP_ACT_KILL_PROCESS here but SCMP_ACT_ALLOW at 5:[0-9]+"
+expect "syntax error" 1 "$SYSCAGE" check "$BAD/truncated.json"
+err_has "syntax error located" "^$BAD/truncated.json:[0-9]+:[0-9]+: error: "
+
+# Warnings: exit 0; --strict turns them into errors.
+expect "defaultAction ALLOW is a warning" 0 "$SYSCAGE" check "$P/allow-all.json"
+err_has "blocks nothing" "^$P/allow-all.json:1:1: warning: .*SCMP_ACT_ALLOW.*this profile blocks nothing"
+expect "--strict fails on warnings" 1 "$SYSCAGE" check --strict "$P/allow-all.json"
+err_has "--strict prints them as errors" "^$P/allow-all.json:1:1: error: .*blocks nothing"
+expect "defaultAction LOG with a deny rule" 0 "$SYSCAGE" check "$P/deny-list.json"
+err_has "deny list explained" "warning: defaultAction is SCMP_ACT_LOG: every syscall not listed"
+
+expect "no architectures (as an x86_64 node)" 0 "$SYSCAGE" check --arch x86_64 "$P/no-arches.json"
+err_has "explains what happens to i386/x32 calls" \
+	"^$P/no-arches.json:1:1: warning: no \"architectures\".*x86_64 here.*another ABI \(x86, x32\).*killed"
+expect "no architectures, as an aarch64 node: open is not an aarch64 syscall" 1 \
+	"$SYSCAGE" check --arch arm64 "$P/no-arches.json"
+err_has "names checked for the --arch" "^$P/no-arches.json:4:[0-9]+: error: 'open' is not a syscall on aarch64"
+
+expect "allows what RuntimeDefault blocks" 0 "$SYSCAGE" check "$P/risky.json"
+err_has "one warning listing them, at the first" \
+	"^$P/risky.json:6:[0-9]+: warning: allows 3 syscalls that RuntimeDefault .* blocks: bpf, mount, unshare"
+n=$(grep -c RuntimeDefault "$TMP/err")
+[ "$n" -eq 1 ] && ok "RuntimeDefault: one warning" || not_ok "RuntimeDefault: one warning ($n)"
+
+expect "a name missing on some arches" 0 "$SYSCAGE" check "$P/some-arches.json"
+err_has "warning names the arch" "^$P/some-arches.json:6:[0-9]+: warning: 'socketcall' is not a syscall on x86_64"
+
+expect "-q keeps errors only" 0 "$SYSCAGE" check -q "$P/allow-all.json"
+[ -s "$TMP/err" ] && not_ok "-q prints no warnings" || ok "-q prints no warnings"
+
+# Several files, several documents.
+expect "one bad file fails the run" 1 "$SYSCAGE" check "$P/good.json" "$BAD/name-unknown.json" "$P/allow-all.json"
+err_has "the bad file is reported" "name-unknown.json:5"
+err_has "the others are still checked" "allow-all.json:1:1: warning"
+expect "multi-document YAML: the second policy is bad" 1 "$SYSCAGE" check "$P/two-policies.yaml"
+err_has "located in the second document" "^$P/two-policies.yaml:26:[0-9]+: error: unknown syscall 'opne'"
+
+# stdin
+run_cmd sh -c '"$1" check - <"$2"' sh "$SYSCAGE" "$BAD/name-unknown.json"
+[ "$RC" -eq 1 ] && ok "stdin: exit 1" || not_ok "stdin: exit 1 (exit $RC)"
+err_has "stdin is named <stdin>" "^<stdin>:5:[0-9]+: error: unknown syscall"
+
+# JSON output: parseable, with locations; nothing on stderr.
+expect "json output" 1 "$SYSCAGE" check -o json "$P/good.json" "$BAD/conflicting-actions.json" "$P/two-policies.yaml"
+if python3 - "$TMP/out" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["valid"] is False and d["errors"] == 2, d
+f = d["files"]
+assert [x["valid"] for x in f] == [True, False, False], f
+assert f[0]["diagnostics"] == [] and f[0]["profiles"] == 1
+assert f[2]["profiles"] == 2
+g = f[1]["diagnostics"][0]
+assert g["severity"] == "error" and g["line"] == 6 and g["column"] > 0, g
+assert "SCMP_ACT_ALLOW at 5:" in g["message"], g
+EOF
+then ok "json: files, validity, locations"; else not_ok "json: files, validity, locations"; fi
+[ -s "$TMP/err" ] && not_ok "json: stderr empty" || ok "json: stderr empty"
+expect "json on a file that cannot be read" 1 "$SYSCAGE" check -o json "$TMP/nope.json"
+if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); g=d["files"][0]["diagnostics"][0]; assert g["line"]==0 and "No such file" in g["message"]' "$TMP/out"; then
+	ok "json: read errors are diagnostics too"
+else
+	not_ok "json: read errors are diagnostics too"
+fi
+
+# Docker's own default profile is valid (it is what RuntimeDefault is built from).
+if [ -f "${SYSCAGE_SHARED:-}/data/docker-default.json" ]; then
+	expect "docker-default.json is valid" 0 "$SYSCAGE" check "$SYSCAGE_SHARED/data/docker-default.json"
+	if grep -q RuntimeDefault "$TMP/err"; then not_ok "docker-default: no RuntimeDefault warning"; else ok "docker-default: no RuntimeDefault warning"; fi
+	for a in x86_64 aarch64 s390x ppc64le riscv64; do
+		expect "docker-default.json is valid for $a" 0 "$SYSCAGE" check -q --arch $a "$SYSCAGE_SHARED/data/docker-default.json"
+	done
+else
+	skip "docker-default.json: \$SYSCAGE_SHARED/data is not here"
+fi
+
+# Usage errors: exit 2.
+expect "no file" 2 "$SYSCAGE" check
+expect "bad option" 2 "$SYSCAGE" check --bogus "$P/good.json"
+expect "bad output format" 2 "$SYSCAGE" check -o yaml "$P/good.json"
+expect "bad arch" 2 "$SYSCAGE" check --arch vax "$P/good.json"
+expect "help" 0 "$SYSCAGE" check --help
+out_has "help has examples" "Examples:"
+out_has "help documents --strict" "--strict"
+done_testing

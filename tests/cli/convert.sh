@@ -1,0 +1,107 @@
+#!/bin/bash
+# syscage convert: formats, seed 003, Docker resolution, stdin, atomic -o, errors.
+. "$(dirname "$0")/lib.sh"
+D="$SYSCAGE_SRCDIR/tests/data/io"
+
+# json_eq DESC FILE PYTHON-EXPR: the JSON in FILE satisfies EXPR (d is the document).
+json_check() {
+	if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if eval(sys.argv[2]) else 1)' "$2" "$3" 2>"$TMP/pyerr"; then
+		ok "$1"
+	else
+		not_ok "$1"
+		sed 's/^/# /' "$TMP/pyerr" "$2" | head -30
+	fi
+}
+
+# Seed 003: the KubeArmor policy maps to exactly the seed's profile.
+expect "seed 003 policy converts" 0 "$SYSCAGE" convert "$D/seed003-kubearmor.yaml"
+cp "$TMP/out" "$TMP/seed.json"
+json_check "seed 003 maps to the seed's JSON" "$TMP/seed.json" \
+	"d['defaultAction']=='SCMP_ACT_ERRNO' and d['architectures']==['SCMP_ARCH_X86_64','SCMP_ARCH_X86','SCMP_ARCH_X32'] and len(d['syscalls'])==1 and d['syscalls'][0]['action']=='SCMP_ACT_ALLOW' and sorted(d['syscalls'][0]['names'])==sorted(json.load(open('$D/seed003-mapped.json'))['syscalls'][0]['names']) and set(d)=={'defaultAction','architectures','syscalls'}"
+expect "the seed's own JSON converts" 0 "$SYSCAGE" convert "$D/seed003-mapped.json"
+if cmp -s "$TMP/out" "$TMP/seed.json"; then ok "identical normalized output"; else not_ok "identical normalized output"; diff "$TMP/out" "$TMP/seed.json" | sed 's/^/# /'; fi
+
+# Format round trips: OCI -> SPO -> KubeArmor -> OCI keeps the meaning.
+expect "to spo" 0 "$SYSCAGE" convert "$D/seed003-kubearmor.yaml" --to spo
+out_has "SPO apiVersion" "^apiVersion: security-profiles-operator.x-k8s.io/v1beta1$"
+out_has "SPO keeps the name" "^  name: ksp-wordpress-block-process$"
+cp "$TMP/out" "$TMP/spo.yaml"
+expect "spo to kubearmor" 0 "$SYSCAGE" convert "$TMP/spo.yaml" --to kubearmor
+out_has "KubeArmor kind" "^kind: KubeArmorSeccompPolicy$"
+out_has "KubeArmor action" "^    action: Allow$"
+cp "$TMP/out" "$TMP/ka.yaml"
+expect "kubearmor back to oci" 0 "$SYSCAGE" convert "$TMP/ka.yaml"
+if cmp -s "$TMP/out" "$TMP/seed.json"; then ok "round trip is lossless"; else not_ok "round trip is lossless"; diff "$TMP/out" "$TMP/seed.json" | sed 's/^/# /'; fi
+
+# Idempotent: converting the output again changes nothing.
+expect "oci full" 0 "$SYSCAGE" convert "$D/oci-full.json" --keep-docker
+cp "$TMP/out" "$TMP/full.json"
+expect "oci full again" 0 "$SYSCAGE" convert "$TMP/full.json" --keep-docker
+if cmp -s "$TMP/out" "$TMP/full.json"; then ok "idempotent"; else not_ok "idempotent"; fi
+
+# Docker-only fields are resolved for the target.
+expect "resolve for aarch64 without caps" 0 "$SYSCAGE" convert "$D/oci-full.json" --arch arm64 --kernel 5.10
+cp "$TMP/out" "$TMP/r.json"
+json_check "aarch64: arm added, no archMap, no arch_prctl, no mount" "$TMP/r.json" \
+	"'archMap' not in d and 'SCMP_ARCH_ARM' in d['architectures'] and all('includes' not in s and 'excludes' not in s for s in d['syscalls']) and not any(n in ('arch_prctl','mount') for s in d['syscalls'] for n in s['names'])"
+expect "resolve with --caps" 0 "$SYSCAGE" convert "$D/oci-full.json" --arch x86_64 --caps SYS_ADMIN,CAP_NET_ADMIN
+cp "$TMP/out" "$TMP/r.json"
+json_check "CAP_SYS_ADMIN allows mount and drops the clone3 ENOSYS rule" "$TMP/r.json" \
+	"any('mount' in s['names'] for s in d['syscalls']) and not any('clone3' in s['names'] for s in d['syscalls']) and 'SCMP_ARCH_X32' in d['architectures']"
+expect "old kernel drops minKernel rules" 0 "$SYSCAGE" convert "$D/oci-full.json" --kernel 4.4
+cp "$TMP/out" "$TMP/r.json"
+json_check "no ptrace on 4.4" "$TMP/r.json" "not any('ptrace' in s['names'] for s in d['syscalls'])"
+if [ -r "${SYSCAGE_SHARED:-/nonexistent}/data/docker-default.json" ]; then
+	expect "docker-default for x86_64" 0 "$SYSCAGE" convert "$SYSCAGE_SHARED/data/docker-default.json" --arch x86_64
+	cp "$TMP/out" "$TMP/dd.json"
+	json_check "docker-default: x86_64 x86 x32, no mount" "$TMP/dd.json" \
+		"d['architectures']==['SCMP_ARCH_X86_64','SCMP_ARCH_X86','SCMP_ARCH_X32'] and not any('mount' in s['names'] for s in d['syscalls']) and any('arch_prctl' in s['names'] for s in d['syscalls'])"
+	expect "docker-default to spo resolves too" 0 "$SYSCAGE" convert "$SYSCAGE_SHARED/data/docker-default.json" --to spo
+	if grep -q "includes\|archMap" "$TMP/out"; then not_ok "no Docker fields in SPO"; else ok "no Docker fields in SPO"; fi
+else
+	skip "docker-default.json: \$SYSCAGE_SHARED/data not available"
+	skip "docker-default.json: \$SYSCAGE_SHARED/data not available"
+	skip "docker-default.json: \$SYSCAGE_SHARED/data not available"
+	skip "docker-default.json: \$SYSCAGE_SHARED/data not available"
+fi
+
+# stdin and -o.
+run_cmd "$SYSCAGE" convert - <"$D/spo-v1beta1.yaml"
+[ "$RC" -eq 0 ] && grep -q '"clone3"' "$TMP/out" && ok "reads stdin" || not_ok "reads stdin (exit $RC)"
+expect "-o writes the file" 0 "$SYSCAGE" convert "$D/spo-v1beta1.yaml" -o "$TMP/o.json"
+[ -s "$TMP/o.json" ] && [ ! -s "$TMP/out" ] && ok "output only in the file" || not_ok "output only in the file"
+json_check "-o output is the profile" "$TMP/o.json" "d['defaultAction']=='SCMP_ACT_ERRNO' and d['flags']==['SECCOMP_FILTER_FLAG_LOG']"
+expect "base profile chain" 0 "$SYSCAGE" convert "$D/chain/app.yaml"
+cp "$TMP/out" "$TMP/chain.json"
+json_check "chain merged" "$TMP/chain.json" "sorted(d['syscalls'][0]['names'])==['accept4','close','exit_group','listen','openat','read','write']"
+
+# Errors: located message, exit 1, nothing written.
+printf '{"defaultAction": "SCMP_ACT_ERRNO",\n "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ALOW"}]}\n' >"$TMP/bad.json"
+expect "invalid input exits 1" 1 "$SYSCAGE" convert "$TMP/bad.json" -o "$TMP/never.json"
+err_has "error with file:line:col and a suggestion" "bad.json:2:45: error: unknown action 'SCMP_ACT_ALOW'; did you mean 'SCMP_ACT_ALLOW'\\?"
+[ ! -e "$TMP/never.json" ] && ok "no output file on error" || not_ok "no output file on error"
+cp "$TMP/o.json" "$TMP/keep.json"
+expect "invalid input keeps an existing output" 1 "$SYSCAGE" convert "$TMP/bad.json" -o "$TMP/keep.json"
+cmp -s "$TMP/o.json" "$TMP/keep.json" && ok "existing output untouched" || not_ok "existing output untouched"
+expect "cycle" 1 "$SYSCAGE" convert "$D/cycle/a.yaml"
+err_has "cycle named with location" "cycle/b.yaml:7:20: error: baseProfileName cycle: a -> b -> a"
+printf 'a: &x [1]\nb: *x\n' >"$TMP/alias.yaml"
+expect "aliases refused" 1 "$SYSCAGE" convert "$TMP/alias.yaml"
+err_has "alias location" "alias.yaml:2:4: error: aliases are not allowed"
+expect "missing file" 1 "$SYSCAGE" convert "$TMP/nope.json"
+err_has "says it cannot read" "nope.json: error: cannot read"
+expect "args cannot become KubeArmor" 1 "$SYSCAGE" convert "$D/spo-v1beta1.yaml" --to kubearmor
+err_has "explains why" "cannot be written as kubearmor"
+expect "kubearmor block policy to kubearmor" 0 "$SYSCAGE" convert "$D/kubearmor-block.yaml" --to kubearmor
+out_has "Block kept" "action: Block"
+
+# Usage.
+expect "unknown format is a usage error" 2 "$SYSCAGE" convert "$D/spo-v1.yaml" --to yaml
+expect "bad --kernel" 2 "$SYSCAGE" convert "$D/spo-v1.yaml" --kernel five
+expect "bad --arch" 2 "$SYSCAGE" convert "$D/spo-v1.yaml" --arch vax
+expect "no input" 2 "$SYSCAGE" convert
+expect "--keep-docker only for oci" 2 "$SYSCAGE" convert "$D/oci-full.json" --keep-docker --to spo
+expect "help" 0 "$SYSCAGE" convert --help
+out_has "help has examples" "^Examples:"
+out_has "help states Docker resolution" "archMap"
+done_testing

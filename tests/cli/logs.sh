@@ -1,0 +1,227 @@
+#!/bin/bash
+# syscage logs: every log format -> the expected profiles, violations, loss warnings and
+# --strict, output directories, --follow across rotation, and (root) the live kernel.
+. "$(dirname "$0")/lib.sh"
+D="$SYSCAGE_SRCDIR/tests/data/logs"
+
+# same_profile DESC GOT WANT: the same defaultAction, architectures (as a set) and, per action,
+# the same set of names (rule layout is the writer's business).
+same_profile() {
+	if python3 - "$2" "$3" <<'EOF'; then ok "$1"; else not_ok "$1"; sed 's/^/# got: /' "$2" | head -30; fi
+import json, sys
+def canon(p):
+    d = json.load(open(p))
+    rules = {}
+    for r in d.get("syscalls") or []:
+        rules.setdefault(r["action"], set()).update(r["names"])
+    return d["defaultAction"], sorted(d.get("architectures") or []), rules
+sys.exit(0 if canon(sys.argv[1]) == canon(sys.argv[2]) else 1)
+EOF
+}
+
+if ! command -v python3 >/dev/null; then
+	skip "python3 is needed to compare JSON profiles"
+	done_testing
+	exit
+fi
+
+# Every source format, against profiles checked by hand (numbers -> names per ABI).
+for f in seed002-syslog.log kmsg.txt syslog-rfc5424.log journal.txt journal.json \
+	audit-enriched.log; do
+	expect "$f: exit 0" 0 "$SYSCAGE" logs "$D/$f" -o "$TMP/$f.json"
+	same_profile "$f: expected profile" "$TMP/$f.json" "$D/$f.expected.json"
+done
+
+# The seed's lines from standard input; the numbers are named as seed 002's fine-grained.json.
+run_cmd "$SYSCAGE" logs - <"$D/seed002-syslog.log"
+same_profile "seed 002 lines via stdin" "$TMP/out" "$D/seed002-syslog.log.expected.json"
+err_has "seed 002: serial gap 14541 -> 14559 reported" "17 audit serial numbers missing"
+err_has "seed 002: the gap hint mentions filtered logs" "grep"
+
+# i386 / x32 / aarch64 / arm records keep their own ABI.
+expect "kmsg: three ABIs" 0 "$SYSCAGE" logs "$D/kmsg.txt" -o "$TMP/k.json"
+out=$(python3 -c 'import json,sys; print(" ".join(json.load(open(sys.argv[1]))["architectures"]))' "$TMP/k.json")
+[ "$out" = "SCMP_ARCH_X86 SCMP_ARCH_X86_64 SCMP_ARCH_X32" ] && ok "kmsg: x86, x86_64, x32 listed" || not_ok "kmsg: arches: $out"
+
+# Several workloads -> a directory, one file each; names sanitized.
+expect "dmesg --by pid into a directory" 0 "$SYSCAGE" logs "$D/dmesg.txt" --by pid -o "$TMP/dir"
+same_profile "dmesg: aarch64 workload" "$TMP/dir/armapp-5000.json" "$D/dmesg.txt.5000.expected.json"
+same_profile "dmesg: arm workload" "$TMP/dir/armapp-5001.json" "$D/dmesg.txt.5001.expected.json"
+[ "$(ls "$TMP/dir" | wc -l)" -eq 2 ] && ok "dmesg: exactly two files" || not_ok "dmesg: $(ls "$TMP/dir")"
+expect "audit-enriched --by exe" 0 "$SYSCAGE" logs "$D/audit-enriched.log" --by exe -o "$TMP/exe/"
+[ -f "$TMP/exe/opt_my_app_bin.json" ] && ok "hex exe decoded and sanitized into a file name" || not_ok "exe dir: $(ls "$TMP/exe")"
+expect "several workloads without -o is a usage error" 2 "$SYSCAGE" logs "$D/dmesg.txt" --by pid
+err_has "it names the workloads" "armapp-5001"
+expect "--comm picks one" 0 "$SYSCAGE" logs "$D/audit.log" --comm http-echo -o "$TMP/he.json"
+same_profile "audit.log: denied calls are not allowed" "$TMP/he.json" "$D/audit.log.expected.json"
+expect "--pid filter" 0 "$SYSCAGE" logs "$D/dmesg.txt" --pid 5001
+out_has "--pid: only the arm workload" "SCMP_ARCH_ARM"
+expect "--since/--until filter everything out" 1 "$SYSCAGE" logs "$D/dmesg.txt" --since @1700000200 --until 2030-01-01T00:00:00Z
+err_has "no records: says why" "after --pid/--comm/--since/--until"
+expect "--since keeps later records" 0 "$SYSCAGE" logs "$D/syslog-rfc5424.log" --since 2023-11-14T22:13:21Z
+out_has "--since: the later read is kept" '"read"'
+if grep -q accept4 "$TMP/out"; then not_ok "--since: earlier accept4 dropped"; else ok "--since: earlier accept4 dropped"; fi
+
+# Formats.
+expect "--format spo" 0 "$SYSCAGE" logs "$D/seed002-syslog.log" --format spo
+out_has "spo: a SeccompProfile" "kind: SeccompProfile"
+out_has "spo: named after the workload" "name: http-echo"
+expect "--format kubearmor" 0 "$SYSCAGE" logs "$D/seed002-syslog.log" --format kubearmor -o "$TMP/ka.yaml"
+grep -q "KubeArmor" "$TMP/ka.yaml" && ok "kubearmor: written" || not_ok "kubearmor: written"
+
+# Violations: the answer to "why does my pod not start".
+expect "violations found: exit 1" 1 "$SYSCAGE" logs "$D/audit.log" --violations
+out_has "ERRNO(EPERM) on mkdir, twice" "http-echo +x86_64 +mkdir +ERRNO\(EPERM\) +2 "
+out_has "KILL_PROCESS on ptrace" "busybox +x86_64 +ptrace +KILL_PROCESS +1 "
+out_has "KILL_THREAD on execve" "busybox +x86_64 +execve +KILL_THREAD"
+if grep -q " read " "$TMP/out"; then not_ok "logged calls are not violations"; else ok "logged calls are not violations"; fi
+expect "violations json" 1 "$SYSCAGE" logs "$D/audit.log" --violations --output-format json
+python3 -c '
+import json,sys
+d=json.load(open(sys.argv[1]))
+v={(x["workload"],x["syscall"],x["action"]):x for x in d["violations"]}
+m=v[("http-echo","mkdir","SCMP_ACT_ERRNO")]
+assert m["count"]==2 and m["errno"]==1 and m["first"]=="2023-11-14T22:18:20.100Z" and m["last"]=="2023-11-14T22:18:20.200Z", m
+assert len(v)==3, v
+assert d["stats"]["malformed"]==1 and d["stats"]["unknown_arch"]==1 and d["stats"]["foreign"]==1, d["stats"]
+' "$TMP/out" && ok "violations json: counts, times, stats" || not_ok "violations json: counts, times, stats"
+expect "no violations: exit 0" 0 "$SYSCAGE" logs "$D/kmsg.txt" --violations
+out_has "no violations: says so" "no denied syscalls"
+
+# Loss: warnings with numbers and the fix; --strict exits 3.
+expect "kmsg: suppressed callbacks still give a profile" 0 "$SYSCAGE" logs "$D/kmsg.txt"
+err_has "suppressed count" "42 records suppressed by the printk rate limit"
+err_has "fix: auditd" "run auditd"
+err_has "fix: printk_ratelimit" "kernel.printk_ratelimit"
+expect "--strict: exit 3" 3 "$SYSCAGE" logs "$D/kmsg.txt" --strict -o "$TMP/strict.json"
+expect "dmesg: rate limit, backlog, audit_lost" 3 "$SYSCAGE" logs "$D/dmesg.txt" --by pid -o "$TMP/d2" --strict
+err_has "rate limit counted" "1 'audit: rate limit exceeded'"
+err_has "audit_lost reported" "audit_lost=5"
+err_has "fix: backlog" "auditctl -b"
+expect "no loss: --strict exits 0" 0 "$SYSCAGE" logs "$D/journal.txt" --strict
+if grep -q "lost" "$TMP/err"; then not_ok "no loss: no warning"; else ok "no loss: no warning"; fi
+expect "loss in json" 0 "$SYSCAGE" logs "$D/kmsg.txt" -o "$TMP/k2.json" --output-format json
+out_has "json: loss numbers" '"suppressed": 42'
+
+# Bad input.
+expect "no records: exit 1" 1 "$SYSCAGE" logs /dev/null
+err_has "no records: a hint" "SCMP_ACT_LOG"
+expect "missing file" 1 "$SYSCAGE" logs "$TMP/nope.log"
+err_has "missing file named" "nope.log"
+expect "bad --by" 2 "$SYSCAGE" logs --by uid "$D/kmsg.txt"
+expect "bad --since" 2 "$SYSCAGE" logs --since yesterday "$D/kmsg.txt"
+expect "bad --format" 2 "$SYSCAGE" logs --format xml "$D/kmsg.txt"
+expect "--help" 0 "$SYSCAGE" logs --help
+out_has "help has examples" "Examples:"
+
+# A long line and binary junk do not stop the parser.
+{
+	head -c 3000000 /dev/zero | tr '\0' 'x'
+	echo
+	head -c 4096 /dev/urandom | tr -d '\n'
+	echo
+	cat "$D/seed002-syslog.log"
+} >"$TMP/junk.log"
+expect "junk and a 3 MB line are skipped" 0 "$SYSCAGE" logs "$TMP/junk.log" -o "$TMP/junk.json"
+same_profile "junk: the records are still read" "$TMP/junk.json" "$D/seed002-syslog.log.expected.json"
+
+# --follow across rotation: rename + create, then copytruncate; no line lost or repeated
+# (each ERRNO record is a distinct syscall counted once in the violation report).
+rec() { # rec SERIAL NR
+	echo "type=SECCOMP msg=audit(1700000000.000:$1): pid=77 comm=\"fol\" exe=\"/fol\" arch=c000003e syscall=$2 compat=0 ip=0x1 code=0x50001"
+}
+L="$TMP/follow.log"
+rec 1 0 >"$L"
+"$SYSCAGE" logs --follow --violations --output-format json "$L" >"$TMP/fol.out" 2>"$TMP/fol.err" &
+FPID=$!
+sleep 0.6
+rec 2 1 >>"$L"
+sleep 0.6
+mv "$L" "$L.1"
+rec 3 2 >>"$L.1"          # the writer still had the old file open
+rec 4 3 >"$L"             # ...then re-opens the new one
+sleep 0.6
+rec 5 4 >>"$L"
+sleep 0.6
+rec 6 5 >>"$L"            # not read yet when the copy is taken, maybe
+cp "$L" "$L.1" && : >"$L" # copytruncate
+rec 7 6 >>"$L"
+sleep 0.6
+printf '%s' "$(rec 8 7)" >>"$L" # no newline yet
+sleep 0.6
+kill -INT $FPID
+wait $FPID
+rc=$?
+[ $rc -eq 1 ] && ok "follow: ends on SIGINT with the report (exit 1: violations)" || not_ok "follow: exit $rc"
+python3 -c '
+import json,sys
+d=json.load(open(sys.argv[1]))
+got=sorted((x["nr"],x["count"]) for x in d["violations"])
+want=[(n,1) for n in range(8)]
+assert got==want, got
+assert d["loss"]["serial_gaps"]==0, d["loss"]
+' "$TMP/fol.out" && ok "follow: every line once across rename and copytruncate" || {
+	not_ok "follow: every line once across rename and copytruncate"
+	sed 's/^/# /' "$TMP/fol.out" "$TMP/fol.err" | head -30
+}
+
+# --by container with a real process in a Docker-style cgroup (v2 unified, else the v1 pids
+# hierarchy), and one whose pid is gone (falls back to comm).
+CID=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+CG=""
+for base in /sys/fs/cgroup/unified /sys/fs/cgroup /sys/fs/cgroup/pids; do
+	[ "$(id -u)" -eq 0 ] && [ -e "$base/cgroup.procs" ] || continue
+	if mkdir -p "$base/syscage-test-$$/docker/$CID" 2>/dev/null; then
+		CG=$base/syscage-test-$$
+		break
+	fi
+done
+if [ -z "$CG" ]; then
+	skip "--by container: needs root and a writable cgroup hierarchy"
+else
+	sleep 60 &
+	SPID=$!
+	if echo $SPID >"$CG/docker/$CID/cgroup.procs" 2>/dev/null; then
+		{
+			echo "audit: type=1326 audit(1700000000.000:1): pid=$SPID comm=\"sleep\" exe=\"/bin/sleep\" arch=c000003e syscall=35 code=0x7ffc0000"
+			echo "audit: type=1326 audit(1700000000.001:2): pid=$SPID comm=\"sleep\" exe=\"/bin/sleep\" arch=c000003e syscall=230 code=0x7ffc0000"
+			echo "audit: type=1326 audit(1700000000.002:3): pid=999999999 comm=\"gone\" exe=\"/gone\" arch=c000003e syscall=0 code=0x7ffc0000"
+		} >"$TMP/ctr.log"
+		expect "--by container" 0 "$SYSCAGE" logs "$TMP/ctr.log" --by container -o "$TMP/ctr"
+		[ -f "$TMP/ctr/docker-0123456789ab.json" ] && grep -q clock_nanosleep "$TMP/ctr/docker-0123456789ab.json" &&
+			ok "container: live pid mapped to docker-<id> through /proc/PID/cgroup" ||
+			not_ok "container: files $(ls "$TMP/ctr")"
+		[ -f "$TMP/ctr/gone.json" ] && ok "container: a gone pid falls back to comm" || not_ok "container: gone: $(ls "$TMP/ctr")"
+	else
+		skip "--by container: cannot move a process into $CG"
+		skip "--by container: (gone pid)"
+	fi
+	kill $SPID 2>/dev/null
+	wait $SPID 2>/dev/null
+	sleep 0.1
+	rmdir "$CG/docker/$CID" "$CG/docker" "$CG" 2>/dev/null
+fi
+
+# Live (root): a program under the audit profile, read back from /dev/kmsg.
+if [ "$(id -u)" -ne 0 ]; then
+	skip "live: needs root for /dev/kmsg"
+elif ! "$SYSCAGE" run --help 2>/dev/null | grep -q -- "--"; then
+	skip "live: 'syscage run' is not in this build (the unit suite test-logs covers the kernel path)"
+else
+	"$SYSCAGE" audit-profile -o "$TMP/audit.json"
+	since=$(date +%s)
+	sleep 5.2 # a fresh printk rate-limit interval
+	cp /bin/true "$TMP/sc-live-true"
+	expect "live: run under the audit profile" 0 "$SYSCAGE" run -p "$TMP/audit.json" -- "$TMP/sc-live-true"
+	sleep 0.3
+	run_cmd "$SYSCAGE" logs --kmsg --comm sc-live-true --since "@$since"
+	if [ "$RC" -eq 0 ] && grep -q "execve\|brk\|mmap\|openat\|arch_prctl" "$TMP/out"; then
+		ok "live: the program's syscalls are in the profile"
+	else
+		not_ok "live: the program's syscalls are in the profile (exit $RC)"
+		sed 's/^/# /' "$TMP/err" | head
+	fi
+	err_has "live: the default rate limit is reported as loss" "records were lost"
+fi
+
+done_testing

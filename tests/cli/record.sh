@@ -1,0 +1,169 @@
+#!/bin/bash
+# syscage record: the ground truth (tests/programs/syscall-zoo) recorded with both methods,
+# per ABI; exit status, --append, --base, --pid, --cgroup, SIGINT, and 16 threads x 1,000,000
+# syscalls under the eBPF recorder (nothing missed, RSS reported).
+. "$(dirname "$0")/lib.sh"
+
+ZOO="$(dirname "$SYSCAGE")/tests/programs/syscall-zoo"
+
+expect "help" 0 "$SYSCAGE" record --help
+out_has "help has examples" "Examples:"
+expect "no target is a usage error" 2 "$SYSCAGE" record
+expect "two targets is a usage error" 2 "$SYSCAGE" record --pid 1 -- true
+expect "unknown method is a usage error" 2 "$SYSCAGE" record --method dtrace -- true
+expect "bad duration is a usage error" 2 "$SYSCAGE" record --duration soon --pid 1
+expect "missing command" 125 "$SYSCAGE" record -m ptrace -- /nonexistent/cmd
+err_has "says the command is not found" "/nonexistent/cmd: command not found"
+
+if [ ! -x "$ZOO" ]; then
+	skip "syscall-zoo not built ($ZOO)"
+	done_testing
+	exit
+fi
+
+run_cmd "$SYSCAGE" record --preflight
+if [ "$RC" -eq 0 ]; then
+	ok "preflight: eBPF available"
+	methods="ptrace ebpf"
+else
+	grep -q "fix:" "$TMP/err" && ok "preflight says what to fix" || not_ok "preflight says what to fix"
+	methods="ptrace"
+	skip "eBPF recorder: $(head -1 "$TMP/err")"
+fi
+
+"$ZOO" --list | sort >"$TMP/expected"
+"$ZOO" --decoys | sort >"$TMP/decoys"
+[ "$(wc -l <"$TMP/expected")" -ge 40 ] && ok "ground truth has $(wc -l <"$TMP/expected") syscalls" ||
+	not_ok "ground truth has >= 40 syscalls"
+if "$ZOO" --has-compat; then
+	compat=1
+else
+	compat=0
+	skip "i386 compat calls: int \$0x80 faults on this kernel (no IA32 emulation here)"
+fi
+
+# arch_set FILE ARCH: the "ARCH NAME" lines of a --summary for one arch.
+arch_set() { awk -v a="$2" '$1 == a { print $1, $2 }' "$1" | sort; }
+
+for m in $methods; do
+	run_cmd "$SYSCAGE" record --method "$m" --summary -o "$TMP/zoo-$m.json" -- "$ZOO"
+	if [ "$RC" -eq 0 ]; then ok "$m: zoo recorded, exit 0 passed through"; else
+		not_ok "$m: zoo recorded (exit $RC)"; sed 's/^/# /' "$TMP/err" | head; fi
+	want=$([ "$m" = ebpf ] && echo eBPF || echo ptrace)
+	err_has "$m: says which method" "recorded with $want"
+	awk '$1 ~ /^(x86_64|x86|x32)$/ { print $1, $2 }' "$TMP/err" | sort >"$TMP/got-$m"
+	missing=$(comm -23 "$TMP/expected" "$TMP/got-$m" | tr '\n' ',')
+	[ -z "$missing" ] && ok "$m: every ground-truth syscall recorded, per ABI" ||
+		not_ok "$m: missing: $missing"
+	# No syscall under the wrong ABI: the compat and x32 sets are exactly what the zoo made,
+	# and no i386 number shows up under its x86_64 name.
+	for a in x86 x32; do
+		if [ "$(arch_set "$TMP/got-$m" $a)" = "$(arch_set "$TMP/expected" $a)" ]; then
+			ok "$m: $a set is exactly the zoo's ($(arch_set "$TMP/expected" $a | wc -l) calls)"
+		else
+			not_ok "$m: $a set differs: got [$(arch_set "$TMP/got-$m" $a | tr '\n' ' ')]"
+		fi
+	done
+	bad=$(arch_set "$TMP/got-$m" x86_64 | awk '{print $2}' | comm -12 - "$TMP/decoys" | tr '\n' ' ')
+	[ -z "$bad" ] && ok "$m: no i386 number named as x86_64" || not_ok "$m: decoys recorded: $bad"
+	if python3 - "$TMP/zoo-$m.json" "$compat" <<'PY'; then ok "$m: profile: ERRNO default, arches from the ABIs seen, names allowed"; else not_ok "$m: profile content"; fi
+import json, sys
+p = json.load(open(sys.argv[1]))
+assert p["defaultAction"] == "SCMP_ACT_ERRNO", p["defaultAction"]
+arches = p["architectures"]
+assert arches[0] == "SCMP_ARCH_X86_64" and "SCMP_ARCH_X32" in arches, arches
+assert ("SCMP_ARCH_X86" in arches) == (sys.argv[2] == "1"), arches
+names = {n for r in p["syscalls"] if r["action"] == "SCMP_ACT_ALLOW" for n in r["names"]}
+for n in ["getresuid", "setsid", "getgroups", "get_robust_list", "execve", "clone3"]:
+    assert n in names, n
+PY
+done
+expect "-o /dev/null writes through" 0 "$SYSCAGE" record -m ptrace -o /dev/null -- true
+[ -c /dev/null ] && ok "/dev/null is still a character device" || not_ok "/dev/null was replaced by a file (repair: mknod -m 666 /dev/null c 1 3)"
+
+for m in $methods; do
+	expect "$m: exit status passed through" 7 "$SYSCAGE" record -m "$m" -o "$TMP/p.json" -- sh -c 'exit 7'
+	expect "$m: death by signal is 128+N" 137 "$SYSCAGE" record -m "$m" -o "$TMP/p.json" -- sh -c 'kill -9 $$'
+done
+m=${methods##* }
+
+# Without privileges: the preflight says what is missing and how to fix it, auto falls back
+# to ptrace and says why, --method ebpf refuses.
+if command -v setpriv >/dev/null && [ "$(id -u)" = 0 ]; then
+	nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all "$@"; }
+	expect "unprivileged preflight fails" 1 nobody "$SYSCAGE" record --preflight
+	err_has "names the missing capabilities and the fix" "CAP_BPF.*fix:"
+	expect "unprivileged auto records" 0 nobody "$SYSCAGE" record -o /dev/null -- "$ZOO"
+	err_has "auto says why eBPF is unavailable" "eBPF unavailable: not root"
+	err_has "auto falls back to ptrace" "recorded with ptrace"
+	expect "unprivileged --method ebpf refuses" 125 nobody "$SYSCAGE" record -m ebpf -o /dev/null -- true
+	err_has "and points at ptrace" "method ptrace"
+else
+	skip "unprivileged fallback: needs root and setpriv"
+fi
+
+# --append: new syscalls are reported, a second run adds nothing.
+expect "record true" 0 "$SYSCAGE" record -m "$m" -o "$TMP/app.json" -- true
+expect "append the zoo" 0 "$SYSCAGE" record -m "$m" --append "$TMP/app.json" -- "$ZOO"
+err_has "reports new syscalls" "new syscalls:.* getresuid"
+expect "append true again" 0 "$SYSCAGE" record -m "$m" --append "$TMP/app.json" -- true
+err_has "nothing new the second time" "nothing new"
+python3 -c 'import json,sys; p=json.load(open(sys.argv[1])); n={x for r in p["syscalls"] for x in r["names"]}; sys.exit(0 if {"getresuid","arch_prctl"} <= n else 1)' "$TMP/app.json" &&
+	ok "appended profile holds both" || not_ok "appended profile holds both"
+
+# --base runtime adds runc's post-filter calls; --arch adds an architecture.
+expect "base runtime" 0 "$SYSCAGE" record -m "$m" --base runtime --arch x86 -o "$TMP/base.json" -- true
+python3 -c 'import json,sys; p=json.load(open(sys.argv[1])); n={x for r in p["syscalls"] for x in r["names"]}; sys.exit(0 if {"futex","capset","setgroups","execve"} <= n and "SCMP_ARCH_X86" in p["architectures"] else 1)' "$TMP/base.json" &&
+	ok "runtime base and --arch present" || not_ok "runtime base and --arch present"
+expect "spo format" 0 "$SYSCAGE" record -m "$m" -f spo -n my-app -o "$TMP/p.yaml" -- true
+grep -q "kind: SeccompProfile" "$TMP/p.yaml" && grep -q "name: my-app" "$TMP/p.yaml" && ok "spo output named" || not_ok "spo output named"
+
+# --pid: an existing process tree, until it exits.
+for m in $methods; do
+	sh -c "sleep 0.5; exec \"$ZOO\" --loop 2 20000" & bg=$!
+	run_cmd "$SYSCAGE" record -m "$m" --summary --pid "$bg" -o "$TMP/pid.json"
+	wait "$bg"
+	[ "$RC" -eq 0 ] && grep -Eq "^x86_64 +getppid" "$TMP/err" && ok "$m: --pid records a running process" ||
+		{ not_ok "$m: --pid (exit $RC)"; sed 's/^/# /' "$TMP/err" | head -5; }
+done
+
+# SIGINT ends the recording and still writes the profile.
+sleep 30 & bg=$!
+"$SYSCAGE" record -m "$m" --pid "$bg" -o "$TMP/int.json" 2>"$TMP/err" & rec=$!
+sleep 1; kill -INT "$rec"; wait "$rec"; RC=$?
+kill "$bg" 2>/dev/null; wait "$bg" 2>/dev/null
+[ "$RC" -eq 0 ] && [ -s "$TMP/int.json" ] && ok "SIGINT stops the recording, profile written" ||
+	not_ok "SIGINT stops the recording (exit $RC)"
+expect "--duration stops it" 0 timeout 20 "$SYSCAGE" record -m "$m" --duration 500ms --pid 1 -o "$TMP/p.json"
+
+# --cgroup (eBPF): a cgroup v2 directory and everything below.
+cg2=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
+if [[ " $methods " != *" ebpf "* ]]; then
+	skip "--cgroup: eBPF unavailable"
+elif [ -z "$cg2" ] || ! mkdir "$cg2/syscage-test-$$" 2>/dev/null; then
+	skip "--cgroup: no writable cgroup v2 mount"
+else
+	mkdir "$cg2/syscage-test-$$/sub"
+	(echo $BASHPID >"$cg2/syscage-test-$$/sub/cgroup.procs" && exec "$ZOO" --loop 1 2000000) & bg=$!
+	run_cmd "$SYSCAGE" record --summary --cgroup "$cg2/syscage-test-$$" --duration 1 -o "$TMP/p.json"
+	wait "$bg"
+	[ "$RC" -eq 0 ] && grep -Eq "^x86_64 +getppid" "$TMP/err" && ok "--cgroup records a process in a child cgroup" ||
+		{ not_ok "--cgroup (exit $RC)"; sed 's/^/# /' "$TMP/err" | head -5; }
+	rmdir "$cg2/syscage-test-$$/sub" "$cg2/syscage-test-$$"
+fi
+
+# Under load: 16 threads x 1,000,000 getppid with eBPF; every call counted, memory bounded.
+if [[ " $methods " == *" ebpf "* ]]; then
+	/usr/bin/time -f "%M" -o "$TMP/rss" "$SYSCAGE" record --summary -o "$TMP/p.json" -- "$ZOO" --loop 16 1000000 2>"$TMP/err"
+	n=$(awk '$1 == "x86_64" && $2 == "getppid" { print $3 }' "$TMP/err")
+	rss=$(tail -1 "$TMP/rss")
+	[ "$n" = 16000000 ] && ok "load: 16 x 1,000,000 getppid all counted (max RSS ${rss} KiB)" ||
+		not_ok "load: counted ${n:-none} getppid of 16000000"
+	[ "${rss:-999999}" -lt 65536 ] && ok "load: recorder RSS ${rss} KiB < 64 MiB" || not_ok "load: RSS ${rss} KiB"
+fi
+# ptrace under load, smaller (two stops per call): still nothing missed.
+/usr/bin/time -f "%M" -o "$TMP/rss" "$SYSCAGE" record -m ptrace --summary -o "$TMP/p.json" -- "$ZOO" --loop 16 5000 2>"$TMP/err"
+n=$(awk '$1 == "x86_64" && $2 == "getppid" { print $3 }' "$TMP/err")
+[ "$n" = 80000 ] && ok "ptrace load: 16 x 5,000 getppid all counted (max RSS $(tail -1 "$TMP/rss") KiB)" ||
+	not_ok "ptrace load: counted ${n:-none} of 80000"
+done_testing

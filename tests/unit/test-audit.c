@@ -1,0 +1,507 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The seccomp audit record parser: every source format, every field, the ABI of a record,
+ * loss messages, and the streaming line reader. */
+#include <check.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "syscage/syscage.h"
+
+static struct sc_audit_record *rec;
+
+static void setup(void)
+{
+	rec = malloc(sizeof(*rec));
+	ck_assert_ptr_nonnull(rec);
+	memset(rec, 0xa5, sizeof(*rec)); /* the parser must not rely on a clean record */
+}
+
+static void teardown(void)
+{
+	free(rec);
+}
+
+static enum sc_audit_kind parse(const char *line)
+{
+	return sc_audit_parse_line(line, strlen(line), rec);
+}
+
+/* The exact lines seed 002 prints from /var/log/syslog, and the names the seed's
+ * fine-grained.json lists for them. */
+START_TEST(seed_002_lines)
+{
+	static const struct {
+		const char *line;
+		uint64_t serial;
+		const char *name;
+	} t[] = {
+		{ "Jul  6 15:37:40 my-machine kernel: [369128.669452] audit: type=1326 "
+		  "audit(1594067860.484:14536): auid=4294967295 uid=0 gid=0 ses=4294967295 "
+		  "pid=29064 comm=\"http-echo\" exe=\"/http-echo\" sig=0 arch=c000003e syscall=51 "
+		  "compat=0 ip=0x46fe1f code=0x7ffc0000",
+		  14536, "getsockname" },
+		{ "Jul  6 15:37:40 my-machine kernel: [369128.669453] audit: type=1326 "
+		  "audit(1594067860.484:14537): auid=4294967295 uid=0 gid=0 ses=4294967295 "
+		  "pid=29064 comm=\"http-echo\" exe=\"/http-echo\" sig=0 arch=c000003e syscall=54 "
+		  "compat=0 ip=0x46fdba code=0x7ffc0000",
+		  14537, "setsockopt" },
+		{ "Jul  6 15:37:40 my-machine kernel: [369128.669455] audit: type=1326 "
+		  "audit(1594067860.484:14538): auid=4294967295 uid=0 gid=0 ses=4294967295 "
+		  "pid=29064 comm=\"http-echo\" exe=\"/http-echo\" sig=0 arch=c000003e "
+		  "syscall=202 compat=0 ip=0x455e53 code=0x7ffc0000",
+		  14538, "futex" },
+		{ "Jul  6 15:37:40 my-machine kernel: [369128.669456] audit: type=1326 "
+		  "audit(1594067860.484:14539): auid=4294967295 uid=0 gid=0 ses=4294967295 "
+		  "pid=29064 comm=\"http-echo\" exe=\"/http-echo\" sig=0 arch=c000003e "
+		  "syscall=288 compat=0 ip=0x46fdba code=0x7ffc0000",
+		  14539, "accept4" },
+		{ "Jul  6 15:37:40 my-machine kernel: [369128.669517] audit: type=1326 "
+		  "audit(1594067860.484:14540): auid=4294967295 uid=0 gid=0 ses=4294967295 "
+		  "pid=29064 comm=\"http-echo\" exe=\"/http-echo\" sig=0 arch=c000003e syscall=0 "
+		  "compat=0 ip=0x46fd44 code=0x7ffc0000",
+		  14540, "read" },
+		{ "Jul  6 15:37:40 my-machine kernel: [369128.669519] audit: type=1326 "
+		  "audit(1594067860.484:14541): auid=4294967295 uid=0 gid=0 ses=4294967295 "
+		  "pid=29064 comm=\"http-echo\" exe=\"/http-echo\" sig=0 arch=c000003e "
+		  "syscall=270 compat=0 ip=0x4559b1 code=0x7ffc0000",
+		  14541, "pselect6" },
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		ck_assert_int_eq(parse(t[i].line), SC_AUDIT_SECCOMP);
+		ck_assert_int_eq(rec->source, SC_AUDIT_SRC_SYSLOG);
+		ck_assert_uint_eq(rec->serial, t[i].serial);
+		ck_assert_uint_eq(rec->time_ms, 1594067860484ull);
+		ck_assert_str_eq(rec->name, t[i].name);
+		ck_assert_int_eq(rec->arch, SC_ARCH_X86_64);
+		ck_assert_uint_eq(rec->pid, 29064);
+		ck_assert_uint_eq(rec->uid, 0);
+		ck_assert_uint_eq(rec->auid, 4294967295u);
+		ck_assert_uint_eq(rec->ses, 4294967295u);
+		ck_assert_str_eq(rec->comm, "http-echo");
+		ck_assert_str_eq(rec->exe, "/http-echo");
+		ck_assert_int_eq(rec->action, SC_ACT_LOG);
+		ck_assert_uint_eq(rec->compat, 0);
+	}
+	ck_assert_uint_eq(rec->ip, 0x4559b1);
+}
+END_TEST
+
+START_TEST(all_fields)
+{
+	ck_assert_int_eq(parse("6,1234,5678,-;audit: type=1326 audit(1700000000.123:456): "
+			       "auid=1000 uid=1001 gid=1002 ses=7 pid=4242 comm=\"app\" "
+			       "exe=\"/usr/bin/app\" sig=31 arch=c000003e syscall=101 compat=0 "
+			       "ip=0x7f1234567890 code=0x80000000"),
+			 SC_AUDIT_SECCOMP);
+	ck_assert_int_eq(rec->source, SC_AUDIT_SRC_KMSG);
+	ck_assert_uint_eq(rec->time_ms, 1700000000123ull);
+	ck_assert_uint_eq(rec->serial, 456);
+	ck_assert_uint_eq(rec->auid, 1000);
+	ck_assert_uint_eq(rec->uid, 1001);
+	ck_assert_uint_eq(rec->gid, 1002);
+	ck_assert_uint_eq(rec->ses, 7);
+	ck_assert_uint_eq(rec->pid, 4242);
+	ck_assert_int_eq(rec->sig, 31);
+	ck_assert_uint_eq(rec->ip, 0x7f1234567890ull);
+	ck_assert_uint_eq(rec->code, 0x80000000u);
+	ck_assert_int_eq(rec->action, SC_ACT_KILL_PROCESS);
+	ck_assert_str_eq(rec->name, "ptrace");
+	unsigned want = SC_AUDIT_HAVE_TIME | SC_AUDIT_HAVE_SERIAL | SC_AUDIT_HAVE_PID |
+			SC_AUDIT_HAVE_UID | SC_AUDIT_HAVE_GID | SC_AUDIT_HAVE_AUID |
+			SC_AUDIT_HAVE_SES | SC_AUDIT_HAVE_COMM | SC_AUDIT_HAVE_EXE |
+			SC_AUDIT_HAVE_ARCH | SC_AUDIT_HAVE_SYSCALL | SC_AUDIT_HAVE_COMPAT |
+			SC_AUDIT_HAVE_IP | SC_AUDIT_HAVE_CODE | SC_AUDIT_HAVE_SIG;
+	ck_assert_uint_eq(rec->have, want);
+}
+END_TEST
+
+/* Each ABI is named with its own table: the same number means different calls. */
+START_TEST(abis)
+{
+	static const struct {
+		const char *tok;
+		const char *nr;
+		const char *compat;
+		enum sc_arch arch;
+		const char *name;
+	} t[] = {
+		{ "c000003e", "257", "0", SC_ARCH_X86_64, "openat" },
+		{ "40000003", "295", "1", SC_ARCH_X86, "openat" }, /* int $0x80 */
+		{ "40000003", "102", "1", SC_ARCH_X86, "socketcall" },
+		{ "c000003e", "1073741825", "0", SC_ARCH_X32, "write" }, /* x32 bit */
+		{ "c000003e", "1073742081", "0", SC_ARCH_X32, "openat" },
+		{ "c00000b7", "56", "0", SC_ARCH_AARCH64, "openat" },
+		{ "c00000b7", "278", "0", SC_ARCH_AARCH64, "getrandom" },
+		{ "40000028", "3", "1", SC_ARCH_ARM, "read" },
+		{ "c00000f3", "63", "0", SC_ARCH_RISCV64, "read" },
+		{ "80000016", "5", "0", SC_ARCH_S390X, "open" },
+	};
+	char line[512];
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		snprintf(line, sizeof(line),
+			 "audit: type=1326 audit(1.000:1): pid=1 comm=\"x\" arch=%s syscall=%s "
+			 "compat=%s code=0x7ffc0000",
+			 t[i].tok, t[i].nr, t[i].compat);
+		ck_assert_int_eq(parse(line), SC_AUDIT_SECCOMP);
+		ck_assert_msg(rec->arch == t[i].arch, "%s %s: arch %d", t[i].tok, t[i].nr,
+			      rec->arch);
+		ck_assert_ptr_nonnull(rec->name);
+		ck_assert_str_eq(rec->name, t[i].name);
+		ck_assert_uint_eq(rec->compat, t[i].compat[0] - '0');
+	}
+	/* Unknown token: a record, but no name. */
+	ck_assert_int_eq(parse("audit: type=1326 audit(1.000:1): arch=deadbeef syscall=1"),
+			 SC_AUDIT_SECCOMP);
+	ck_assert_int_lt(rec->arch, 0);
+	ck_assert_ptr_null(rec->name);
+	/* Unknown number on a known arch. */
+	ck_assert_int_eq(parse("audit: type=1326 audit(1.000:1): arch=c000003e syscall=4000"),
+			 SC_AUDIT_SECCOMP);
+	ck_assert_int_eq(rec->arch, SC_ARCH_X86_64);
+	ck_assert_ptr_null(rec->name);
+}
+END_TEST
+
+START_TEST(codes)
+{
+	static const struct {
+		const char *code;
+		enum sc_action a;
+		uint32_t data;
+	} t[] = {
+		{ "0x7ffc0000", SC_ACT_LOG, 0 },    { "0x50001", SC_ACT_ERRNO, 1 },
+		{ "0x00050026", SC_ACT_ERRNO, 38 }, { "0x80000000", SC_ACT_KILL_PROCESS, 0 },
+		{ "0x0", SC_ACT_KILL_THREAD, 0 },   { "0x30000", SC_ACT_TRAP, 0 },
+		{ "0x7ff00005", SC_ACT_TRACE, 5 },  { "0x7fc00000", SC_ACT_NOTIFY, 0 },
+		{ "0x7fff0000", SC_ACT_ALLOW, 0 },
+	};
+	char line[256];
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		snprintf(line, sizeof(line),
+			 "audit: type=1326 audit(1.5:2): arch=c000003e syscall=83 code=%s",
+			 t[i].code);
+		ck_assert_int_eq(parse(line), SC_AUDIT_SECCOMP);
+		ck_assert_int_eq(rec->action, t[i].a);
+		ck_assert_uint_eq(rec->data, t[i].data);
+	}
+	ck_assert_uint_eq(rec->time_ms, 1500);
+}
+END_TEST
+
+START_TEST(hex_and_odd_strings)
+{
+	ck_assert_int_eq(parse("type=SECCOMP msg=audit(1700000200.500:2000): auid=1000 uid=1000 "
+			       "gid=1000 ses=3 subj=unconfined pid=9000 comm=6D7920617070 "
+			       "exe=2F6F70742F6D79206170702F62696E sig=0 arch=c000003e "
+			       "syscall=257 compat=0 ip=0x7f0000001000 code=0x7ffc0000"),
+			 SC_AUDIT_SECCOMP);
+	ck_assert_int_eq(rec->source, SC_AUDIT_SRC_AUDITD);
+	ck_assert_str_eq(rec->comm, "my app");
+	ck_assert_str_eq(rec->exe, "/opt/my app/bin");
+	/* lower-case hex too; (null) means none */
+	ck_assert_int_eq(parse("audit: type=1326 audit(1.0:1): comm=6a617661 exe=(null) "
+			       "arch=c000003e syscall=0"),
+			 SC_AUDIT_SECCOMP);
+	ck_assert_str_eq(rec->comm, "java");
+	ck_assert(!(rec->have & SC_AUDIT_HAVE_EXE));
+	/* A comm longer than the buffer is truncated, not overflowed. */
+	char line[600] = "audit: type=1326 audit(1.0:1): arch=c000003e syscall=0 comm=\"";
+	memset(line + strlen(line), 'A', 200);
+	strcat(line, "\"");
+	ck_assert_int_eq(parse(line), SC_AUDIT_SECCOMP);
+	ck_assert(rec->truncated);
+	ck_assert_uint_eq(strlen(rec->comm), SC_AUDIT_COMM_MAX - 1);
+}
+END_TEST
+
+START_TEST(auditd_enriched)
+{
+	ck_assert_int_eq(parse("node=n1 type=SECCOMP msg=audit(1700000200.502:2002): auid=1000 "
+			       "uid=1000 gid=1000 ses=3 subj=unconfined pid=9000 comm=\"curl\" "
+			       "exe=\"/usr/bin/curl\" sig=0 arch=c000003e syscall=1 compat=0 "
+			       "ip=0x7f0000001010 code=0x7ffc0000\x1d"
+			       "AUID=\"user\" UID=\"user\" GID=\"user\" ARCH=x86_64 SYSCALL=write"),
+			 SC_AUDIT_SECCOMP);
+	ck_assert_str_eq(rec->name, "write");
+	ck_assert_uint_eq(rec->uid, 1000); /* not UID="user" */
+	ck_assert_uint_eq(rec->auid, 1000);
+	ck_assert_uint_eq(rec->serial, 2002);
+	/* Other auditd records only feed the serial accounting. */
+	ck_assert_int_eq(parse("type=SYSCALL msg=audit(1700000200.501:2001): arch=c000003e "
+			       "syscall=59 success=yes exit=0 pid=9001 comm=\"sudo\""),
+			 SC_AUDIT_OTHER);
+	ck_assert_uint_eq(rec->serial, 2001);
+	ck_assert(!(rec->have & SC_AUDIT_HAVE_SYSCALL));
+	ck_assert_int_eq(parse("audit: type=1300 audit(1700000200.501:2003): arch=c000003e "
+			       "syscall=59"),
+			 SC_AUDIT_OTHER);
+}
+END_TEST
+
+START_TEST(sources)
+{
+	static const struct {
+		const char *line;
+		enum sc_audit_source src;
+		const char *name;
+	} t[] = {
+		{ "[  369.128669] audit: type=1326 audit(1700000100.000:700): pid=5000 "
+		  "arch=c00000b7 syscall=56 code=0x7ffc0000",
+		  SC_AUDIT_SRC_DMESG, "openat" },
+		{ "audit: type=1326 audit(1700000100.002:702): pid=5000 arch=c00000b7 syscall=64",
+		  SC_AUDIT_SRC_DMESG, "write" },
+		{ "<4>1 2023-11-14T22:13:20.000000+00:00 node1 kernel - - - audit: type=1326 "
+		  "audit(1700000000.000:900): pid=6000 arch=c000003e syscall=232 code=0x7ffc0000",
+		  SC_AUDIT_SRC_RFC5424, "epoll_wait" },
+		{ "<4>Nov 14 22:13:22 node1 kernel: audit: type=1326 audit(1700000002.000:902): "
+		  "pid=6000 arch=c000003e syscall=0 code=0x7ffc0000",
+		  SC_AUDIT_SRC_SYSLOG, "read" },
+		{ "2023-11-14T22:13:20+0000 node1 kernel: audit: type=1326 "
+		  "audit(1700000000.010:1001): pid=7000 arch=c000003e syscall=281",
+		  SC_AUDIT_SRC_SYSLOG, "epoll_pwait" },
+		{ "Nov 14 22:13:21 node1 audit[7000]: SECCOMP auid=4294967295 uid=0 gid=0 "
+		  "ses=4294967295 pid=7000 comm=\"redis-server\" exe=\"/usr/bin/redis-server\" "
+		  "sig=0 arch=c000003e syscall=20 compat=0 ip=0x7f20 code=0x7ffc0000",
+		  SC_AUDIT_SRC_SYSLOG, "writev" },
+		{ "{\"__REALTIME_TIMESTAMP\":\"1700000000000000\",\"_TRANSPORT\":\"kernel\","
+		  "\"MESSAGE\":\"audit: type=1326 audit(1700000000.000:1100): pid=8000 "
+		  "comm=\\\"java\\\" exe=\\\"/usr/lib/jvm/bin/java\\\" arch=c000003e syscall=435 "
+		  "code=0x7ffc0000\"}",
+		  SC_AUDIT_SRC_JOURNAL_JSON, "clone3" },
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		ck_assert_msg(parse(t[i].line) == SC_AUDIT_SECCOMP, "line %zu", i);
+		ck_assert_msg(rec->source == t[i].src, "line %zu: source %d", i, rec->source);
+		ck_assert_str_eq(rec->name, t[i].name);
+	}
+	ck_assert_str_eq(rec->comm, "java");
+	ck_assert_str_eq(rec->exe, "/usr/lib/jvm/bin/java");
+}
+END_TEST
+
+START_TEST(journal_json)
+{
+	/* The audit transport: no audit(...) stamp in MESSAGE, it is in the fields. */
+	ck_assert_int_eq(
+		parse("{\"__REALTIME_TIMESTAMP\" : \"1700000001500000\",\"_TRANSPORT\":\"audit\","
+		      "\"_AUDIT_ID\":\"1101\",\"MESSAGE\":\"SECCOMP auid=4294967295 uid=0 pid=8000 "
+		      "comm=\\\"java\\\" arch=c000003e syscall=425 compat=0 code=0x7ffc0000\"}"),
+		SC_AUDIT_SECCOMP);
+	ck_assert_str_eq(rec->name, "io_uring_setup");
+	ck_assert_uint_eq(rec->time_ms, 1700000001500ull);
+	ck_assert_uint_eq(rec->serial, 1101);
+	/* journald stores non-UTF-8 messages as byte arrays */
+	ck_assert_int_eq(parse("{\"MESSAGE\":[97,117,100,105,116,58,32,116,121,112,101,61,49,51,"
+			       "50,54,32,97,117,100,105,116,40,49,46,48,58,49,41,58,32,99,111,109,"
+			       "109,61,54,65,54,49,55,54,54,49,32,97,114,99,104,61,99,48,48,48,48,"
+			       "48,51,101,32,115,121,115,99,97,108,108,61,52,51,57]}"),
+			 SC_AUDIT_SECCOMP);
+	ck_assert_str_eq(rec->name, "faccessat2");
+	ck_assert_str_eq(rec->comm, "java");
+	ck_assert_int_eq(parse("{\"MESSAGE\":\"Bluetooth: Core ver 2.22\"}"), SC_AUDIT_FOREIGN);
+	ck_assert_int_eq(parse("{\"MESSAGE\":\"audit: type=1326 \\u0061udit(1.0:1): arch=c000003e "
+			       "syscall=0\"}"),
+			 SC_AUDIT_SECCOMP);
+	ck_assert_str_eq(rec->name, "read");
+}
+END_TEST
+
+START_TEST(loss_messages)
+{
+	ck_assert_int_eq(parse("4,10239,369128669500,-;kauditd_printk_skb: 42 callbacks "
+			       "suppressed"),
+			 SC_AUDIT_LOSS);
+	ck_assert_int_eq(rec->loss, SC_AUDIT_LOSS_SUPPRESSED);
+	ck_assert_uint_eq(rec->lost, 42);
+	ck_assert_int_eq(parse("[ 12.5] kauditd_printk_skb: 7 callbacks suppressed"),
+			 SC_AUDIT_LOSS);
+	ck_assert_uint_eq(rec->lost, 7);
+	ck_assert_int_eq(parse("[  369.128680] audit: rate limit exceeded"), SC_AUDIT_LOSS);
+	ck_assert_int_eq(rec->loss, SC_AUDIT_LOSS_RATE_LIMIT);
+	ck_assert_int_eq(parse("audit: printk limit exceeded"), SC_AUDIT_LOSS);
+	ck_assert_int_eq(rec->loss, SC_AUDIT_LOSS_PRINTK);
+	ck_assert_int_eq(parse("Nov 1 00:00:00 h kernel: audit: backlog limit exceeded"),
+			 SC_AUDIT_LOSS);
+	ck_assert_int_eq(rec->loss, SC_AUDIT_LOSS_BACKLOG);
+	ck_assert_int_eq(parse("audit: audit_backlog=65 > audit_backlog_limit=64"), SC_AUDIT_LOSS);
+	ck_assert_int_eq(rec->loss, SC_AUDIT_LOSS_BACKLOG);
+	ck_assert_int_eq(parse("audit: kauditd hold queue overflow"), SC_AUDIT_LOSS);
+	ck_assert_int_eq(rec->loss, SC_AUDIT_LOSS_BACKLOG);
+	ck_assert_int_eq(parse("[ 370.0] audit: audit_lost=5 audit_rate_limit=0 "
+			       "audit_backlog_limit=64"),
+			 SC_AUDIT_LOSS);
+	ck_assert_int_eq(rec->loss, SC_AUDIT_LOSS_COUNTER);
+	ck_assert_uint_eq(rec->lost, 5);
+	ck_assert_int_eq(parse("type=DAEMON_ABORT msg=audit(1.0:9): op=x lost=12 res=failed"),
+			 SC_AUDIT_LOSS);
+	ck_assert_uint_eq(rec->lost, 12);
+	ck_assert_uint_eq(rec->serial, 9);
+	/* Similar words are not loss. */
+	ck_assert_int_eq(parse("kauditd_printk_skb: callbacks suppressed"), SC_AUDIT_FOREIGN);
+	ck_assert_int_eq(parse("systemd[1]: Started auditd.service"), SC_AUDIT_FOREIGN);
+	ck_assert_int_eq(parse("audit: initializing netlink subsys (disabled)"), SC_AUDIT_FOREIGN);
+}
+END_TEST
+
+START_TEST(malformed_and_foreign)
+{
+	static const char *const foreign[] = {
+		"",
+		"usb 1-1: new high-speed USB device number 2 using xhci_hcd",
+		" SUBSYSTEM=none",
+		"audit(",
+		"audit(1.0:",
+		"audit: type=1326 audit(notanumber:1): arch=c000003e syscall=0",
+		"-- Boot 3b1c2e0d5a6f4e8c9d0b1a2c3d4e5f60 --",
+		"{\"MESSAGE\":",
+		"{",
+	};
+	for (size_t i = 0; i < sizeof(foreign) / sizeof(foreign[0]); i++)
+		ck_assert_msg(parse(foreign[i]) == SC_AUDIT_FOREIGN, "%s", foreign[i]);
+	ck_assert_int_eq(parse("audit: type=1326 audit(1.0:1): pid=1 comm=\"x\" syscall=1"),
+			 SC_AUDIT_MALFORMED);
+	ck_assert_int_eq(parse("audit: type=1326 audit(1.0:1): pid=1 arch=zz syscall=1"),
+			 SC_AUDIT_MALFORMED);
+	ck_assert_int_eq(parse("audit: type=1326 audit(1.0:1): arch=c000003e syscall=99999999999"),
+			 SC_AUDIT_MALFORMED);
+	ck_assert_int_eq(parse("audit: type=1326 audit(1.0:1): arch=c000003e syscall=1 comm=\"x"),
+			 SC_AUDIT_SECCOMP);
+	ck_assert_str_eq(rec->comm, "x");
+	/* Not NUL-terminated: the parser stops at len. */
+	const char *s = "audit: type=1326 audit(1.0:1): arch=c000003e syscall=12345";
+	ck_assert_int_eq(sc_audit_parse_line(s, strlen(s) - 3, rec), SC_AUDIT_SECCOMP);
+	ck_assert_uint_eq(rec->nr, 12);
+	ck_assert_str_eq(rec->name, "brk");
+	ck_assert_int_eq(sc_audit_parse_line(NULL, 0, rec), SC_AUDIT_FOREIGN);
+}
+END_TEST
+
+static int tmpfile_with(const char *data, size_t len)
+{
+	char path[] = "/tmp/test-audit.XXXXXX";
+	int fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	unlink(path);
+	ck_assert_int_eq(write(fd, data, len), (ssize_t)len);
+	ck_assert_int_eq(lseek(fd, 0, SEEK_SET), 0);
+	return fd;
+}
+
+START_TEST(reader_lines)
+{
+	struct sc_line_reader r;
+	const char *line;
+	size_t len;
+	int fd = tmpfile_with("a\nbb\n\nccc", 9);
+
+	ck_assert_int_eq(sc_line_reader_init(&r, fd), 0);
+	ck_assert_int_eq(sc_line_reader_next(&r, false, &line, &len), 1);
+	ck_assert_uint_eq(len, 1);
+	ck_assert_int_eq(line[0], 'a');
+	ck_assert_int_eq(sc_line_reader_next(&r, false, &line, &len), 1);
+	ck_assert_uint_eq(len, 2);
+	ck_assert_int_eq(sc_line_reader_next(&r, false, &line, &len), 1);
+	ck_assert_uint_eq(len, 0);
+	/* "ccc" has no newline: held back without flush (a writer may be mid-line)... */
+	ck_assert_int_eq(sc_line_reader_next(&r, false, &line, &len), 0);
+	ck_assert_uint_eq(r.offset, 6);
+	/* ...and completed when the rest arrives. */
+	ck_assert_int_eq(pwrite(fd, "c\n", 2, 9), 2);
+	ck_assert_int_eq(sc_line_reader_next(&r, false, &line, &len), 1);
+	ck_assert_uint_eq(len, 4);
+	ck_assert(memcmp(line, "cccc", 4) == 0);
+	ck_assert_uint_eq(r.offset, 11);
+	ck_assert_int_eq(sc_line_reader_next(&r, true, &line, &len), 0);
+	sc_line_reader_done(&r);
+	close(fd);
+
+	fd = tmpfile_with("x\nlast", 6);
+	ck_assert_int_eq(sc_line_reader_init(&r, fd), 0);
+	ck_assert_int_eq(sc_line_reader_next(&r, true, &line, &len), 1);
+	ck_assert_int_eq(sc_line_reader_next(&r, true, &line, &len), 1);
+	ck_assert_uint_eq(len, 4);
+	ck_assert(memcmp(line, "last", 4) == 0);
+	ck_assert_int_eq(sc_line_reader_next(&r, true, &line, &len), 0);
+	sc_line_reader_done(&r);
+	close(fd);
+}
+END_TEST
+
+/* A line far longer than the buffer, and one longer than the limit. */
+START_TEST(reader_long_lines)
+{
+	size_t big = 3u << 20;
+	char *data = malloc(big * 2 + 100);
+	struct sc_line_reader r;
+	const char *line;
+	size_t len, o = 0;
+
+	ck_assert_ptr_nonnull(data);
+	size_t head =
+		(size_t)sprintf(data, "audit: type=1326 audit(1.0:1): arch=c000003e syscall=0 x=");
+	o += head;
+	memset(data + o, 'y', big);
+	o += big;
+	data[o++] = '\n';
+	memset(data + o, 'z', big); /* over the limit set below */
+	o += big;
+	data[o++] = '\n';
+	o += (size_t)sprintf(data + o, "tail\n");
+	int fd = tmpfile_with(data, o);
+	/* A limit above the line: the buffer grows (1 -> 4 MiB) and the line is whole. */
+	ck_assert_int_eq(sc_line_reader_init(&r, fd), 0);
+	r.max_line = 4u << 20;
+	ck_assert_int_eq(sc_line_reader_next(&r, true, &line, &len), 1);
+	ck_assert_uint_eq(len, head + big);
+	ck_assert_int_eq(sc_audit_parse_line(line, len, rec), SC_AUDIT_SECCOMP);
+	ck_assert_str_eq(rec->name, "read");
+	sc_line_reader_done(&r);
+	/* A limit below both long lines: they are skipped and counted, the rest is read. */
+	ck_assert_int_eq(lseek(fd, 0, SEEK_SET), 0);
+	ck_assert_int_eq(sc_line_reader_init(&r, fd), 0);
+	r.max_line = 2u << 20;
+	ck_assert_int_eq(sc_line_reader_next(&r, true, &line, &len), 1);
+	ck_assert_uint_eq(len, 4);
+	ck_assert(memcmp(line, "tail", 4) == 0);
+	ck_assert_uint_eq(r.overlong, 2);
+	ck_assert_uint_eq(r.offset, o);
+	sc_line_reader_done(&r);
+	close(fd);
+	free(data);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("audit");
+	TCase *tc = tcase_create("parser");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, seed_002_lines);
+	tcase_add_test(tc, all_fields);
+	tcase_add_test(tc, abis);
+	tcase_add_test(tc, codes);
+	tcase_add_test(tc, hex_and_odd_strings);
+	tcase_add_test(tc, auditd_enriched);
+	tcase_add_test(tc, sources);
+	tcase_add_test(tc, journal_json);
+	tcase_add_test(tc, loss_messages);
+	tcase_add_test(tc, malformed_and_foreign);
+	tcase_add_test(tc, reader_lines);
+	tcase_add_test(tc, reader_long_lines);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(suite());
+	srunner_run_all(sr, CK_SILENT);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
