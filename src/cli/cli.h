@@ -45,6 +45,9 @@ int cli_parse_arch(const char *s, enum sc_arch *ret);
 /* Parse -o text|json. */
 int cli_parse_output(const char *verb, const char *s, bool *ret_json);
 
+/* "unknown syscall 'NAME'" plus "Did you mean ...?" suggestions; returns EXIT_FINDINGS. */
+int cli_unknown_syscall(const char *name);
+
 /* Print a JSON string literal (escaped) to f. */
 void cli_json_string(FILE *f, const char *s);
 

@@ -91,19 +91,7 @@ static int parse_syscall(const char *s, enum sc_arch arch, uint32_t *ret)
 	if (nr == -ENOSYS)
 		return cli_error("%s is not a syscall on %s (try --arch, or give the number)", s,
 				 sc_arch_info(arch)->name);
-	{
-		const char *sugg[3];
-		unsigned k = sc_syscall_suggest(s, sugg, ELEMENTSOF(sugg));
-		cli_error("unknown syscall '%s'", s);
-		if (k) {
-			fprintf(stderr, "Did you mean ");
-			for (unsigned i = 0; i < k; i++)
-				fprintf(stderr, "%s%s", i ? (i + 1 == k ? " or " : ", ") : "",
-					sugg[i]);
-			fprintf(stderr, "?\n");
-		}
-	}
-	return EXIT_FINDINGS;
+	return cli_unknown_syscall(s);
 }
 
 static void rule_text(FILE *f, const struct sc_rule *r, bool json)

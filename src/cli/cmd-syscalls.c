@@ -62,16 +62,7 @@ static int lookup(enum sc_arch arch, const char *arg, bool json, bool *first)
 		cli_error("%s is not a syscall on %s (it is on other arches; try --arch)", arg,
 			  sc_arch_info(arch)->name);
 	} else {
-		const char *sugg[3];
-		unsigned n = sc_syscall_suggest(arg, sugg, ELEMENTSOF(sugg));
-		cli_error("unknown syscall '%s'", arg);
-		if (n) {
-			fprintf(stderr, "Did you mean ");
-			for (unsigned i = 0; i < n; i++)
-				fprintf(stderr, "%s%s", i ? (i + 1 == n ? " or " : ", ") : "",
-					sugg[i]);
-			fprintf(stderr, "?\n");
-		}
+		(void)cli_unknown_syscall(arg);
 	}
 	return nr;
 }

@@ -141,3 +141,18 @@ void cli_json_string(FILE *f, const char *s)
 	}
 	fputc('"', f);
 }
+
+int cli_unknown_syscall(const char *name)
+{
+	const char *sugg[3];
+	unsigned n = sc_syscall_suggest(name, sugg, ELEMENTSOF(sugg));
+
+	cli_error("unknown syscall '%s'", name);
+	if (n) {
+		fprintf(stderr, "Did you mean ");
+		for (unsigned i = 0; i < n; i++)
+			fprintf(stderr, "%s%s", i ? (i + 1 == n ? " or " : ", ") : "", sugg[i]);
+		fprintf(stderr, "?\n");
+	}
+	return EXIT_FINDINGS;
+}
