@@ -67,3 +67,6 @@ DECLARE_VERB(audit_profile);
 DECLARE_VERB(merge);
 DECLARE_VERB(policy);
 DECLARE_VERB(export);
+DECLARE_VERB(k8s);
+DECLARE_VERB(agent);
+DECLARE_VERB(inspect);
