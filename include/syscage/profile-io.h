@@ -7,6 +7,9 @@
 
 #include "profile.h"
 
+/* The largest profile or policy file any reader accepts (docker-default is about 20 KiB). */
+#define SC_PROFILE_MAX_INPUT (16u << 20)
+
 /* Read one profile from a buffer; the format is detected from content (kind/apiVersion for
  * YAML documents, else OCI). 'file' names the source in diagnostics (may be NULL) and is the
  * directory base for SPO baseProfileName look-ups (sibling files, depth limit 8, cycles
@@ -21,6 +24,11 @@ int sc_profile_read_file(const char *path, struct sc_diags *d, struct sc_profile
  * read into *ret (an owned array of owned profiles). */
 int sc_profile_read_all(const char *buf, size_t len, const char *file, struct sc_diags *d,
 			struct sc_profile ***ret, size_t *ret_n);
+
+/* Read every document of 'path' ("-" = stdin) and merge them with sc_profile_merge (deny wins)
+ * into one profile; a file of one document is returned as read. A file with no profile or
+ * policy in it is an error. Errors (also "cannot read") go to 'd' with the file name. */
+int sc_profile_read_file_merged(const char *path, struct sc_diags *d, struct sc_profile **ret);
 
 /* Write 'p' in 'format' into a newly allocated string (*ret, NUL-terminated).
  * OCI output is deterministic (normalized order) and pretty-printed. */

@@ -9,7 +9,7 @@
 #include "cli.h"
 
 /* The reader refuses larger inputs too; this only bounds what is read into memory. */
-#define CHECK_MAX_INPUT (64u << 20)
+#define CHECK_MAX_INPUT SC_PROFILE_MAX_INPUT
 
 const char cmd_check_help[] =
 	"Usage: syscage check [--strict] [-o text|json] [--arch ARCH] FILE...\n"

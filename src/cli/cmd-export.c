@@ -46,36 +46,6 @@ const char cmd_export_help[] =
 
 DEFINE_CLEANUP_FUNC(struct sc_profile, sc_profile_free);
 
-static int read_profile(const char *path, struct sc_diags *d, struct sc_profile **ret)
-{
-	cleanup_free char *buf = NULL;
-	struct sc_profile **v = NULL;
-	size_t len = 0, n = 0;
-	int r;
-
-	r = sc_read_file(path, 64u << 20, &buf, &len);
-	if (r < 0) {
-		cli_error("cannot read %s: %s", path, strerror(-r));
-		return r;
-	}
-	r = sc_profile_read_all(buf, len, path, d, &v, &n);
-	if (r >= 0 && n == 0) {
-		cli_error("%s: no profile or policy in it", path);
-		r = -EINVAL;
-	}
-	if (r >= 0 && n == 1) {
-		*ret = v[0];
-		free(v);
-		return 0;
-	}
-	if (r >= 0)
-		r = sc_profile_merge((const struct sc_profile *const *)v, n, d, ret);
-	for (size_t i = 0; i < n; i++)
-		sc_profile_free(v[i]);
-	free(v);
-	return r;
-}
-
 int cmd_export(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -124,7 +94,7 @@ int cmd_export(int argc, char **argv)
 			return cli_error("out of memory");
 	}
 
-	r = read_profile(argv[optind], &d, &p);
+	r = sc_profile_read_file_merged(argv[optind], &d, &p);
 	cli_print_diags(&d);
 	sc_diags_clear(&d);
 	if (r < 0)

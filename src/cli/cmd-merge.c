@@ -54,40 +54,6 @@ const char cmd_merge_help[] =
 DEFINE_CLEANUP_FUNC(struct sc_profile, sc_profile_free);
 
 /* Read every document of 'path' and merge them into one profile. */
-static int read_merged(const char *path, struct sc_diags *d, struct sc_profile **ret)
-{
-	cleanup_free char *buf = NULL;
-	struct sc_profile **v = NULL;
-	size_t len = 0, n = 0;
-	int r;
-
-	r = sc_read_file(path, 64u << 20, &buf, &len);
-	if (r < 0) {
-		cli_error("cannot read %s: %s", path, strerror(-r));
-		return r;
-	}
-	r = sc_profile_read_all(buf, len, path, d, &v, &n);
-	if (r >= 0 && n == 0) {
-		cli_error("%s: no profile or policy in it", path);
-		r = -EINVAL;
-	}
-	if (r >= 0 && n == 1) {
-		*ret = v[0];
-		free(v);
-		return 0;
-	}
-	if (r >= 0) {
-		const char *saved = d->file;
-		d->file = path;
-		r = sc_profile_merge((const struct sc_profile *const *)v, n, d, ret);
-		d->file = saved;
-	}
-	for (size_t i = 0; i < n; i++)
-		sc_profile_free(v[i]);
-	free(v);
-	return r;
-}
-
 static const char *gap_kind(enum sc_gap_kind k)
 {
 	switch (k) {
@@ -107,7 +73,7 @@ static int check(char **files, int n, bool json, bool quiet)
 	bool all_covered = true;
 	int r;
 
-	r = read_merged(files[0], &d, &base);
+	r = sc_profile_read_file_merged(files[0], &d, &base);
 	if (!quiet || d.n_errors)
 		cli_print_diags(&d);
 	sc_diags_clear(&d);
@@ -123,7 +89,7 @@ static int check(char **files, int n, bool json, bool quiet)
 		cleanup_free struct sc_gap *g = NULL;
 		size_t ng = 0;
 
-		r = read_merged(files[i], &d, &new);
+		r = sc_profile_read_file_merged(files[i], &d, &new);
 		if (!quiet || d.n_errors)
 			cli_print_diags(&d);
 		sc_diags_clear(&d);
@@ -250,7 +216,7 @@ int cmd_merge(int argc, char **argv)
 		return cli_error("out of memory");
 	}
 	for (int i = 0; i < n; i++) {
-		r = read_merged(argv[optind + i], &d, &ps[i]);
+		r = sc_profile_read_file_merged(argv[optind + i], &d, &ps[i]);
 		if (r < 0) {
 			ret = EXIT_FINDINGS;
 			break;

@@ -17,7 +17,7 @@
 #include "syscage/profile-io.h"
 #include "macro.h"
 
-#define MAX_POLICY_FILE (64u << 20)
+#define MAX_POLICY_FILE SC_PROFILE_MAX_INPUT
 #define MAX_DEPTH	32
 #define MAX_NAME	240 /* leaves room for "-<hash>.json" within NAME_MAX */
 

@@ -20,13 +20,14 @@
 #include <sys/stat.h>
 
 #include "syscage/install.h"
+#include "syscage/merge.h"
 #include "syscage/profile-io.h"
 #include "macro.h"
 
 /* Real profiles are kilobytes (Docker's default is 20 KiB); 16 MiB leaves room for any
  * generated profile while refusing garbage before libfyaml spends memory on it. */
-#define MAX_INPUT_SIZE (16u << 20) /* bytes */
-#define MAX_DEPTH      64	   /* nested collections */
+#define MAX_INPUT_SIZE SC_PROFILE_MAX_INPUT
+#define MAX_DEPTH      64 /* nested collections */
 #define MAX_NODES \
 	(1u << 18)	  /* a real profile has a few thousand; libfyaml keeps ~400 B per token */
 #define MAX_BASE_DEPTH 8  /* SPO baseProfileName chain */
@@ -1777,27 +1778,67 @@ int sc_profile_read_buffer(const char *buf, size_t len, const char *file, struct
 	return r < 0 ? r : 0;
 }
 
+/* Read 'path' whole; failures are reported in 'd' under the file's name. */
+static int read_path(const char *path, struct sc_diags *d, char **buf, size_t *len)
+{
+	const char *saved = d ? d->file : NULL;
+	int r;
+
+	r = sc_read_file(path, MAX_INPUT_SIZE, buf, len);
+	if (r >= 0)
+		return r;
+	if (d)
+		d->file = path;
+	if (r == -EFBIG)
+		sc_diags_add(d, SC_SEV_ERROR, (struct sc_loc){ 0, 0 },
+			     "input is larger than %u MiB; not a profile", MAX_INPUT_SIZE >> 20);
+	else
+		sc_diags_add(d, SC_SEV_ERROR, (struct sc_loc){ 0, 0 }, "cannot read: %s",
+			     strerror(-r));
+	if (d)
+		d->file = saved;
+	return r;
+}
+
 int sc_profile_read_file(const char *path, struct sc_diags *d, struct sc_profile **ret)
 {
 	cleanup_free char *buf = NULL;
 	size_t len;
 	int r;
 
-	r = sc_read_file(path, MAX_INPUT_SIZE, &buf, &len);
-	if (r < 0) {
-		const char *saved = d ? d->file : NULL;
-		if (d)
-			d->file = path;
-		if (r == -EFBIG)
-			sc_diags_add(d, SC_SEV_ERROR, (struct sc_loc){ 0, 0 },
-				     "input is larger than %u MiB; not a profile",
-				     MAX_INPUT_SIZE >> 20);
-		else
-			sc_diags_add(d, SC_SEV_ERROR, (struct sc_loc){ 0, 0 }, "cannot read: %s",
-				     strerror(-r));
-		if (d)
-			d->file = saved;
+	r = read_path(path, d, &buf, &len);
+	if (r < 0)
 		return r;
-	}
 	return sc_profile_read_buffer(buf, len, path, d, ret);
+}
+
+int sc_profile_read_file_merged(const char *path, struct sc_diags *d, struct sc_profile **ret)
+{
+	cleanup_free char *buf = NULL;
+	struct sc_profile **v = NULL;
+	const char *saved = d ? d->file : NULL;
+	size_t len, n = 0;
+	int r;
+
+	r = read_path(path, d, &buf, &len);
+	if (r < 0)
+		return r;
+	r = sc_profile_read_all(buf, len, path, d, &v, &n);
+	if (d)
+		d->file = path;
+	if (r >= 0 && n == 0) {
+		sc_diags_add(d, SC_SEV_ERROR, (struct sc_loc){ 0, 0 },
+			     "no profile or policy in it");
+		r = -EINVAL;
+	} else if (r >= 0 && n == 1) {
+		*ret = TAKE_PTR(v[0]);
+	} else if (r >= 0) {
+		r = sc_profile_merge((const struct sc_profile *const *)v, n, d, ret);
+	}
+	if (d)
+		d->file = saved;
+	for (size_t i = 0; i < n; i++)
+		sc_profile_free(v[i]);
+	free(v);
+	return r < 0 ? r : 0;
 }
