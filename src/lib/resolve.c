@@ -8,6 +8,7 @@
 #include <sys/utsname.h>
 
 #include "syscage/profile.h"
+#include "syscage/syscalls.h"
 #include "macro.h"
 
 static void strv_free(char **v, size_t n)
@@ -98,6 +99,47 @@ static bool rule_applies(const struct sc_rule *r, const struct sc_target *t, enu
 	return true;
 }
 
+/* Is 'name' a syscall on any of the profile's architectures? */
+static bool on_some_arch(const struct sc_profile *q, const char *name)
+{
+	for (size_t i = 0; i < q->n_arches; i++)
+		if (sc_syscall_from_name(q->arches[i], name) >= 0)
+			return true;
+	return false;
+}
+
+/* Once archMap is resolved, names that exist only on the arches it no longer lists (docker's
+ * list names "recv" for arm, "riscv_hwprobe" for riscv64) have no effect: drop them, and a rule
+ * left without names. Names that are no syscall anywhere stay, for `check` to report. */
+static void drop_foreign_names(struct sc_profile *q)
+{
+	size_t n_rules = 0;
+
+	if (q->n_arches == 0)
+		return;
+	for (size_t i = 0; i < q->n_rules; i++) {
+		struct sc_rule *r = &q->rules[i];
+		size_t n = 0, had = r->n_names;
+
+		for (size_t j = 0; j < r->n_names; j++) {
+			if (sc_syscall_known(r->names[j]) && !on_some_arch(q, r->names[j])) {
+				free(r->names[j]);
+				continue;
+			}
+			if (r->name_locs)
+				r->name_locs[n] = r->name_locs[j];
+			r->names[n++] = r->names[j];
+		}
+		r->n_names = n;
+		if (had > 0 && n == 0) {
+			rule_clear(r);
+			continue;
+		}
+		q->rules[n_rules++] = *r;
+	}
+	q->n_rules = n_rules;
+}
+
 int sc_profile_resolve(const struct sc_profile *p, const struct sc_target *t,
 		       struct sc_profile **ret)
 {
@@ -142,6 +184,8 @@ int sc_profile_resolve(const struct sc_profile *p, const struct sc_target *t,
 		q->rules[n++] = *r;
 	}
 	q->n_rules = n;
+	if (p->n_arch_map > 0)
+		drop_foreign_names(q);
 	*ret = q;
 	return 0;
 fail:

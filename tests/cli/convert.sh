@@ -58,7 +58,13 @@ if [ -r "${SYSCAGE_SHARED:-/nonexistent}/data/docker-default.json" ]; then
 		"d['architectures']==['SCMP_ARCH_X86_64','SCMP_ARCH_X86','SCMP_ARCH_X32'] and not any('mount' in s['names'] for s in d['syscalls']) and any('arch_prctl' in s['names'] for s in d['syscalls'])"
 	expect "docker-default to spo resolves too" 0 "$SYSCAGE" convert "$SYSCAGE_SHARED/data/docker-default.json" --to spo
 	if grep -q "includes\|archMap" "$TMP/out"; then not_ok "no Docker fields in SPO"; else ok "no Docker fields in SPO"; fi
+	# Names only other arches have (recv, riscv_hwprobe) are dropped with the archMap.
+	expect "converted docker-default passes check" 0 "$SYSCAGE" check "$TMP/dd.json"
+	json_check "docker-default: recv and riscv_hwprobe dropped, recvfrom kept" "$TMP/dd.json" \
+		"not any(n in s['names'] for s in d['syscalls'] for n in ('recv','riscv_hwprobe')) and any('recvfrom' in s['names'] for s in d['syscalls'])"
 else
+	skip "docker-default.json: \$SYSCAGE_SHARED/data not available"
+	skip "docker-default.json: \$SYSCAGE_SHARED/data not available"
 	skip "docker-default.json: \$SYSCAGE_SHARED/data not available"
 	skip "docker-default.json: \$SYSCAGE_SHARED/data not available"
 	skip "docker-default.json: \$SYSCAGE_SHARED/data not available"
