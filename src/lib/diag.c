@@ -7,6 +7,40 @@
 #include "syscage/diag.h"
 #include "macro.h"
 
+/* A message is one line whatever it quotes: control characters from the input (a YAML key
+ * spanning lines, a log line's bytes) are written as \n, \t or \xNN. Returns 'msg' or a
+ * new string (then 'msg' is freed); NULL on ENOMEM. */
+static char *one_line(char *msg)
+{
+	size_t extra = 0, len = 0;
+	char *out, *o;
+
+	for (const unsigned char *c = (const unsigned char *)msg; *c; c++, len++)
+		if (*c < 0x20 || *c == 0x7f)
+			extra += (*c == '\n' || *c == '\t') ? 1 : 3;
+	if (extra == 0)
+		return msg;
+	out = malloc(len + extra + 1);
+	if (!out) {
+		free(msg);
+		return NULL;
+	}
+	o = out;
+	for (const unsigned char *c = (const unsigned char *)msg; *c; c++) {
+		if (*c == '\n')
+			o += sprintf(o, "\\n");
+		else if (*c == '\t')
+			o += sprintf(o, "\\t");
+		else if (*c < 0x20 || *c == 0x7f)
+			o += sprintf(o, "\\x%02x", *c);
+		else
+			*o++ = (char)*c;
+	}
+	*o = '\0';
+	free(msg);
+	return out;
+}
+
 int sc_diags_addv(struct sc_diags *d, enum sc_severity sev, struct sc_loc loc, const char *fmt,
 		  va_list ap)
 {
@@ -16,6 +50,9 @@ int sc_diags_addv(struct sc_diags *d, enum sc_severity sev, struct sc_loc loc, c
 	if (!d)
 		return 0;
 	if (vasprintf(&msg, fmt, ap) < 0)
+		return -ENOMEM;
+	msg = one_line(msg);
+	if (!msg)
 		return -ENOMEM;
 	if (d->file && !(file = strdup(d->file))) {
 		free(msg);

@@ -636,6 +636,26 @@ START_TEST(alias_bomb)
 }
 END_TEST
 
+/* A key that spans lines (found by fuzz-profile) is quoted in a message of one line. */
+START_TEST(multiline_key_one_line_message)
+{
+	static const char doc[] = "?:\n?\n\n\n\nF\n\n\t'\n\n\n";
+	struct sc_diags d = {};
+	struct sc_profile *p = NULL;
+
+	ck_assert_int_eq(sc_profile_read_buffer(doc, sizeof(doc) - 1, NULL, &d, &p), -EINVAL);
+	ck_assert_ptr_null(p);
+	ck_assert_uint_gt(d.n_errors, 0);
+	bool escaped = false;
+	for (size_t i = 0; i < d.n; i++) {
+		ck_assert_ptr_null(strchr(d.v[i].message, '\n'));
+		escaped |= strstr(d.v[i].message, "F\\n") != NULL;
+	}
+	ck_assert(escaped);
+	sc_diags_clear(&d);
+}
+END_TEST
+
 START_TEST(too_large)
 {
 	struct sc_diags d = { 0 };
@@ -741,6 +761,7 @@ int main(void)
 	tcase_add_test(tc, deep_nesting);
 	tcase_add_test(tc, alias_bomb);
 	tcase_add_test(tc, too_large);
+	tcase_add_test(tc, multiline_key_one_line_message);
 	tcase_add_test(tc, many_errors_reported);
 	tcase_add_test(tc, write_file_atomic);
 	suite_add_tcase(s, tc);
