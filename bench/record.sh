@@ -75,13 +75,26 @@ else
 	row "strace -f -c" "-" "-" "-" "skipped: strace not installed"
 fi
 
-# bpftrace counting raw_syscalls:sys_enter for the process
-if command -v bpftrace >/dev/null; then
+# bpftrace counting raw_syscalls:sys_enter for the process. Its tracepoint needs tracefs.
+tracefs_ok() {
+	[ -d /sys/kernel/tracing/events/raw_syscalls ] && return 0
+	mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null
+	[ -d /sys/kernel/tracing/events/raw_syscalls ]
+}
+if ! command -v bpftrace >/dev/null; then
+	row "bpftrace sys_enter count" "-" "-" "-" "skipped: bpftrace not installed"
+elif ! tracefs_ok; then
+	row "bpftrace sys_enter count" "-" "-" "-" "skipped: tracefs not mounted and cannot be"
+else
 	prog='tracepoint:raw_syscalls:sys_enter /pid == cpid/ { @[args->id] = count(); }'
 	v=$(nscall bpftrace -q -e "$prog" -c "$ZOO --loop 1 $N")
-	row "bpftrace sys_enter count" "$v" "$(ratio "$v")" "-" "$N calls; pid only: no children, no ABI"
-else
-	row "bpftrace sys_enter count" "-" "-" "-" "skipped: bpftrace not installed"
+	# The map holds bare numbers: an i386 call's number is read as an x86_64 one.
+	bpftrace -q -e "$prog" -c "$ZOO" 2>/dev/null | sed -n 's/^@\[\([0-9]*\)\]: .*/\1/p' |
+		while read -r nr; do
+			name=$("$SYSCAGE" syscalls --arch x86_64 "$nr" 2>/dev/null | awk '{ print $2 }')
+			[ -n "$name" ] && echo "x86_64 $name"
+		done >"$T/bpftrace"
+	row "bpftrace sys_enter count" "$v" "$(ratio "$v")" "$(share "$T/bpftrace")" "$N calls; pid only: no children, no ABI"
 fi
 
 # The seeds' way: SCMP_ACT_LOG for everything + the kernel log.
