@@ -107,6 +107,22 @@ int sc_logs_add(struct sc_logs *l, struct sc_logs_source *src, const struct sc_a
 
 struct sc_logs_stats *sc_logs_stats(struct sc_logs *l);
 
+/* Add everything 'src' holds to 'dst' (both made with the same options): statistics summed
+ * (lost_counter: the highest), groups matched by key and appended in src's first-seen order,
+ * entries summed. Serial gaps are not recomputed across the two. Returns 0 or -ENOMEM. */
+int sc_logs_merge(struct sc_logs *dst, const struct sc_logs *src);
+
+/* Read the regular file 'fd' from its start to its end, final unterminated line included, as
+ * sc_logs_feed_line over each line would, with up to 'threads' threads (slices of at least
+ * 8 MiB that start at line boundaries, each read through its own open file description; the
+ * results are merged in file order and the audit serials accounted for in file order, so the
+ * result equals a single reader's). Over-long lines are counted in stats.overlong. 'progress'
+ * (optional) is called from the caller's thread with bytes read so far. Returns 0, -ESPIPE when
+ * 'fd' is not a regular file (read it line by line instead), or -errno. */
+int sc_logs_feed_file(struct sc_logs *l, struct sc_logs_source *src, int fd, unsigned threads,
+		      void (*progress)(uint64_t done, uint64_t total, void *userdata),
+		      void *userdata);
+
 /* Groups in first-seen order; entries of each group sorted by arch, name, action. */
 size_t sc_logs_n_groups(struct sc_logs *l);
 const struct sc_logs_group *sc_logs_group(struct sc_logs *l, size_t i);

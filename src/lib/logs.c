@@ -5,9 +5,13 @@
  * per-record cost at a couple of probes; the last group is cached because records of one
  * workload come in runs. */
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "syscage/logs.h"
@@ -251,54 +255,63 @@ static int etab_grow(struct sc_logs *l)
 	return 0;
 }
 
-static int entry_add(struct sc_logs *l, size_t gi, const struct sc_audit_record *rec)
+/* The entry of (arch, nr, action, data) in group gi, created with count 0 when new. */
+static struct sc_logs_entry *entry_get(struct sc_logs *l, size_t gi, enum sc_arch arch, uint32_t nr,
+				       const char *name, enum sc_action action, uint32_t data)
 {
 	struct sc_logs_group *g = &l->groups[gi];
 	/* +1 keeps a valid key from ever being all zero (the empty slot). */
-	uint64_t a = (uint64_t)(gi + 1) << 32 | rec->nr;
-	uint64_t b =
-		(uint64_t)(uint32_t)(rec->arch + 1) << 40 | (uint64_t)rec->action << 32 | rec->data;
+	uint64_t a = (uint64_t)(gi + 1) << 32 | nr;
+	uint64_t b = (uint64_t)(uint32_t)(arch + 1) << 40 | (uint64_t)action << 32 | data;
 	size_t j = mix64(a ^ mix64(b)) & (l->etab_size - 1);
-	uint64_t t = (rec->have & SC_AUDIT_HAVE_TIME) ? rec->time_ms : 0;
 	struct sc_logs_entry *e;
 
-	for (; l->etab[j].a || l->etab[j].b; j = (j + 1) & (l->etab_size - 1)) {
-		if (l->etab[j].a == a && l->etab[j].b == b) {
-			e = &g->entries[l->etab[j].idx];
-			goto found;
-		}
-	}
+	for (; l->etab[j].a || l->etab[j].b; j = (j + 1) & (l->etab_size - 1))
+		if (l->etab[j].a == a && l->etab[j].b == b)
+			return &g->entries[l->etab[j].idx];
 	/* New entry: entries grow by doubling (powers of two). */
 	if (g->n_entries == 0 || (g->n_entries >= 8 && (g->n_entries & (g->n_entries - 1)) == 0)) {
 		size_t nc = g->n_entries ? g->n_entries * 2 : 8;
 		struct sc_logs_entry *ne = realloc(g->entries, nc * sizeof(*ne));
 		if (!ne)
-			return -ENOMEM;
+			return NULL;
 		g->entries = ne;
 	}
 	e = &g->entries[g->n_entries];
 	*e = (struct sc_logs_entry){
-		.arch = rec->arch,
-		.nr = rec->nr,
-		.name = rec->name,
-		.action = rec->action,
-		.data = rec->data,
-		.first_ms = t,
-		.last_ms = t,
+		.arch = arch,
+		.nr = nr,
+		.name = name,
+		.action = action,
+		.data = data,
 	};
 	l->etab[j] = (struct ekey){ .a = a, .b = b, .idx = (uint32_t)g->n_entries };
 	g->n_entries++;
 	l->sorted = false;
 	if (++l->etab_used * 2 > l->etab_size && etab_grow(l) < 0)
+		return NULL;
+	return &g->entries[g->n_entries - 1];
+}
+
+/* Widen [*first, *last] to hold [first, last]; 0 means no time. */
+static void widen(uint64_t *first, uint64_t *last, uint64_t f, uint64_t t)
+{
+	if (f && (!*first || f < *first))
+		*first = f;
+	if (t > *last)
+		*last = t;
+}
+
+static int entry_add(struct sc_logs *l, size_t gi, const struct sc_audit_record *rec)
+{
+	uint64_t t = (rec->have & SC_AUDIT_HAVE_TIME) ? rec->time_ms : 0;
+	struct sc_logs_entry *e =
+		entry_get(l, gi, rec->arch, rec->nr, rec->name, rec->action, rec->data);
+
+	if (!e)
 		return -ENOMEM;
-found:
 	e->count++;
-	if (t) {
-		if (!e->first_ms || t < e->first_ms)
-			e->first_ms = t;
-		if (t > e->last_ms)
-			e->last_ms = t;
-	}
+	widen(&e->first_ms, &e->last_ms, t, t);
 	return 0;
 }
 
@@ -532,27 +545,31 @@ static ssize_t group_of(struct sc_logs *l, const struct sc_audit_record *rec)
 	}
 }
 
+static void account_serial_nr(struct sc_logs *l, struct sc_logs_source *src, uint64_t serial)
+{
+	if (!src->has_serial) {
+		src->has_serial = true;
+		src->last_serial = serial;
+		return;
+	}
+	if (serial > src->last_serial) {
+		l->stats.serial_gaps += serial - src->last_serial - 1;
+		src->last_serial = serial;
+	} else if (serial < src->last_serial) {
+		/* A late record fills a gap we counted; a big step back is a new boot. */
+		if (src->last_serial - serial < 4096 && l->stats.serial_gaps > 0)
+			l->stats.serial_gaps--;
+		else if (src->last_serial - serial >= 4096)
+			src->last_serial = serial;
+	}
+	/* equal: several records of one event share a serial */
+}
+
 static void account_serial(struct sc_logs *l, struct sc_logs_source *src,
 			   const struct sc_audit_record *rec)
 {
-	if (!src || !(rec->have & SC_AUDIT_HAVE_SERIAL))
-		return;
-	if (!src->has_serial) {
-		src->has_serial = true;
-		src->last_serial = rec->serial;
-		return;
-	}
-	if (rec->serial > src->last_serial) {
-		l->stats.serial_gaps += rec->serial - src->last_serial - 1;
-		src->last_serial = rec->serial;
-	} else if (rec->serial < src->last_serial) {
-		/* A late record fills a gap we counted; a big step back is a new boot. */
-		if (src->last_serial - rec->serial < 4096 && l->stats.serial_gaps > 0)
-			l->stats.serial_gaps--;
-		else if (src->last_serial - rec->serial >= 4096)
-			src->last_serial = rec->serial;
-	}
-	/* equal: several records of one event share a serial */
+	if (src && (rec->have & SC_AUDIT_HAVE_SERIAL))
+		account_serial_nr(l, src, rec->serial);
 }
 
 int sc_logs_add(struct sc_logs *l, struct sc_logs_source *src, const struct sc_audit_record *rec)
@@ -622,12 +639,8 @@ int sc_logs_add(struct sc_logs *l, struct sc_logs_source *src, const struct sc_a
 	g->records++;
 	if (sc_logs_action_is_denial(rec->action))
 		g->denied++;
-	if (rec->have & SC_AUDIT_HAVE_TIME) {
-		if (!g->first_ms || rec->time_ms < g->first_ms)
-			g->first_ms = rec->time_ms;
-		if (rec->time_ms > g->last_ms)
-			g->last_ms = rec->time_ms;
-	}
+	if (rec->have & SC_AUDIT_HAVE_TIME)
+		widen(&g->first_ms, &g->last_ms, rec->time_ms, rec->time_ms);
 	return entry_add(l, (size_t)gi, rec);
 }
 
@@ -638,6 +651,255 @@ int sc_logs_feed_line(struct sc_logs *l, struct sc_logs_source *src, const char 
 	int r = sc_logs_add(l, src, rec);
 
 	return r < 0 ? r : (int)k;
+}
+
+/* ---- merging and parallel reading ------------------------------------------------------ */
+
+int sc_logs_merge(struct sc_logs *dst, const struct sc_logs *src)
+{
+	struct sc_logs_stats *d = &dst->stats;
+	const struct sc_logs_stats *s = &src->stats;
+
+	d->lines += s->lines;
+	d->records += s->records;
+	d->filtered += s->filtered;
+	d->foreign += s->foreign;
+	d->other += s->other;
+	d->malformed += s->malformed;
+	d->unknown_arch += s->unknown_arch;
+	d->unknown_syscall += s->unknown_syscall;
+	d->denied += s->denied;
+	d->overlong += s->overlong;
+	d->suppressed += s->suppressed;
+	d->rate_limit_events += s->rate_limit_events;
+	d->backlog_events += s->backlog_events;
+	d->printk_events += s->printk_events;
+	d->serial_gaps += s->serial_gaps;
+	d->kmsg_overruns += s->kmsg_overruns;
+	if (s->lost_counter > d->lost_counter)
+		d->lost_counter = s->lost_counter;
+
+	for (size_t i = 0; i < src->n_groups; i++) {
+		const struct sc_logs_group *sg = &src->groups[i];
+		/* group_get takes the first-seen fields from a record: give it one. */
+		struct sc_audit_record seed = { .pid = sg->pid };
+		ssize_t gi;
+
+		(void)snprintf(seed.comm, sizeof(seed.comm), "%s", sg->comm);
+		if (sg->exe) {
+			seed.have |= SC_AUDIT_HAVE_EXE;
+			(void)snprintf(seed.exe, sizeof(seed.exe), "%s", sg->exe);
+		}
+		gi = group_get(dst, sg->key, strlen(sg->key), sg->name, &seed, sg->container,
+			       sg->runtime);
+		if (gi < 0)
+			return (int)gi;
+		struct sc_logs_group *g = &dst->groups[gi];
+		g->records += sg->records;
+		g->denied += sg->denied;
+		widen(&g->first_ms, &g->last_ms, sg->first_ms, sg->last_ms);
+		for (size_t k = 0; k < sg->n_entries; k++) {
+			const struct sc_logs_entry *se = &sg->entries[k];
+			struct sc_logs_entry *e = entry_get(dst, (size_t)gi, se->arch, se->nr,
+							    se->name, se->action, se->data);
+			if (!e)
+				return -ENOMEM;
+			/* 'g' may have moved when entries grew: it is not used below. */
+			e->count += se->count;
+			widen(&e->first_ms, &e->last_ms, se->first_ms, se->last_ms);
+		}
+	}
+	return 0;
+}
+
+/* One slice of a file, parsed by one thread into its own aggregation. The audit serials are
+ * kept in order so the caller can account for gaps as a single reader would. */
+struct slice {
+	struct sc_logs *l;
+	int fd;
+	uint64_t start, end; /* lines starting in [start, end) */
+	bool last;	     /* reads to end of file, final unterminated line included */
+	uint64_t *serials;
+	size_t n_serials, cap_serials;
+	_Atomic uint64_t done; /* bytes read so far, for progress */
+	int err;
+};
+
+static int slice_run(struct slice *sl)
+{
+	struct sc_audit_record *rec = malloc(sizeof(*rec));
+	struct sc_line_reader r;
+	int err = 0;
+
+	if (!rec || sc_line_reader_init(&r, sl->fd) < 0) {
+		free(rec);
+		return -ENOMEM;
+	}
+	if (lseek(sl->fd, (off_t)sl->start, SEEK_SET) < 0) {
+		err = -errno;
+		goto out;
+	}
+	sc_line_reader_reset(&r, sl->start);
+	while (sl->last || r.offset < sl->end) {
+		const char *line;
+		size_t len;
+		int k = sc_line_reader_next(&r, sl->last, &line, &len);
+
+		if (k < 0) {
+			err = k;
+			break;
+		}
+		if (k == 0)
+			break;
+		if (sc_audit_parse_line(line, len, rec) != SC_AUDIT_FOREIGN &&
+		    (rec->have & SC_AUDIT_HAVE_SERIAL)) {
+			if (sl->n_serials == sl->cap_serials) {
+				size_t nc = sl->cap_serials ? sl->cap_serials * 2 : 4096;
+				uint64_t *ns = realloc(sl->serials, nc * sizeof(*ns));
+				if (!ns) {
+					err = -ENOMEM;
+					break;
+				}
+				sl->serials = ns;
+				sl->cap_serials = nc;
+			}
+			sl->serials[sl->n_serials++] = rec->serial;
+		}
+		err = sc_logs_add(sl->l, NULL, rec);
+		if (err < 0)
+			break;
+		if ((sl->l->stats.lines & 0xffff) == 0)
+			atomic_store_explicit(&sl->done, r.offset - sl->start,
+					      memory_order_relaxed);
+	}
+	sl->l->stats.overlong += r.overlong;
+	atomic_store_explicit(&sl->done, r.offset - sl->start, memory_order_relaxed);
+out:
+	sc_line_reader_done(&r);
+	free(rec);
+	return err;
+}
+
+static void *slice_thread(void *p)
+{
+	struct slice *sl = p;
+
+	sl->err = slice_run(sl);
+	return NULL;
+}
+
+/* Where the first line starting at or after 'at' begins (just after a '\n'), or 'size'. */
+static uint64_t line_start_after(int fd, uint64_t at, uint64_t size)
+{
+	char buf[4096];
+
+	while (at < size) {
+		ssize_t k = pread(fd, buf, sizeof(buf), (off_t)(at - 1));
+		if (k <= 0)
+			return size;
+		char *nl = memchr(buf, '\n', (size_t)k);
+		if (nl)
+			return at + (uint64_t)(nl - buf);
+		at += (uint64_t)k;
+	}
+	return size;
+}
+
+int sc_logs_feed_file(struct sc_logs *l, struct sc_logs_source *src, int fd, unsigned threads,
+		      void (*progress)(uint64_t done, uint64_t total, void *userdata),
+		      void *userdata)
+{
+	struct slice *sl;
+	pthread_t *tid;
+	struct stat st;
+	unsigned n, n_ready = 0, n_threads = 1;
+	int r = 0;
+
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -ESPIPE;
+	/* Small files are not worth a thread: each slice gets at least 8 MiB. */
+	n = threads ? threads : 1;
+	if ((uint64_t)st.st_size / n < (8u << 20))
+		n = (unsigned)((uint64_t)st.st_size / (8u << 20));
+	if (n < 1)
+		n = 1;
+	sl = calloc(n, sizeof(*sl));
+	tid = calloc(n, sizeof(*tid));
+	if (!sl || !tid) {
+		free(sl);
+		free(tid);
+		return -ENOMEM;
+	}
+	for (; n_ready < n; n_ready++) {
+		struct slice *x = &sl[n_ready];
+		unsigned i = n_ready;
+		char path[64];
+
+		x->start = i ? sl[i - 1].end : 0;
+		x->last = i == n - 1;
+		/* A line longer than a slice can push a start past the next cut. */
+		uint64_t cut = (uint64_t)st.st_size / n * (i + 1);
+		x->end = x->last ? UINT64_MAX
+				 : line_start_after(fd, cut > x->start ? cut : x->start,
+						    (uint64_t)st.st_size);
+		x->fd = -1;
+		x->l = sc_logs_new(&l->o);
+		if (!x->l) {
+			r = -ENOMEM;
+			goto out;
+		}
+		/* Each slice has its own file offset: a new open file description. */
+		(void)snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		x->fd = i == 0 ? fd : open(path, O_RDONLY | O_CLOEXEC);
+		if (x->fd < 0) {
+			r = -errno;
+			n_ready++;
+			goto out;
+		}
+	}
+	for (; n_threads < n; n_threads++)
+		if (pthread_create(&tid[n_threads], NULL, slice_thread, &sl[n_threads]) != 0)
+			break;
+	/* Slices without a thread, and the first one, are read by the caller's thread. */
+	for (unsigned i = n_threads; i < n; i++)
+		sl[i].err = slice_run(&sl[i]);
+	sl[0].err = slice_run(&sl[0]);
+	for (unsigned i = 1; i < n_threads; i++) {
+		while (progress && pthread_tryjoin_np(tid[i], NULL) != 0) {
+			struct timespec ts = { .tv_nsec = 100 * 1000 * 1000 };
+			uint64_t done = 0;
+
+			for (unsigned k = 0; k < n; k++)
+				done += atomic_load_explicit(&sl[k].done, memory_order_relaxed);
+			progress(done, (uint64_t)st.st_size, userdata);
+			nanosleep(&ts, NULL);
+		}
+		if (!progress)
+			pthread_join(tid[i], NULL);
+	}
+	/* In file order: groups keep their first-seen order, serials are accounted for as one
+	 * reader would. */
+	for (unsigned i = 0; i < n && r == 0; i++) {
+		r = sl[i].err;
+		if (r == 0)
+			r = sc_logs_merge(l, sl[i].l);
+		for (size_t k = 0; r == 0 && src && k < sl[i].n_serials; k++)
+			account_serial_nr(l, src, sl[i].serials[k]);
+	}
+	if (progress && r == 0)
+		progress((uint64_t)st.st_size, (uint64_t)st.st_size, userdata);
+out:
+	for (unsigned i = 0; i < n_ready; i++) {
+		sc_logs_free(sl[i].l);
+		free(sl[i].serials);
+		if (i > 0 && sl[i].fd >= 0)
+			(void)close(sl[i].fd);
+	}
+	free(sl);
+	free(tid);
+	return r;
 }
 
 /* ---- results -------------------------------------------------------------------------- */

@@ -427,6 +427,119 @@ START_TEST(many)
 }
 END_TEST
 
+/* The parallel whole-file reader gives exactly what one reader line by line gives: groups in
+ * first-seen order, counts, times, statistics, serial gaps across slice cuts (late records,
+ * reboots), and a final line without a newline. */
+static void write_big_log(FILE *f)
+{
+	unsigned serial = 1000;
+
+	for (unsigned i = 0; i < 240000; i++) {
+		unsigned pid = 100 + (i * 7919u) % 37, nr = (i * 31u) % 60;
+		if (i % 9973 == 0)
+			serial += 3; /* a gap */
+		if (i % 50000 == 7)
+			serial = 10; /* a reboot */
+		if (i % 1001 == 0) {
+			fprintf(f,
+				"Nov 14 22:13:00 node kernel: audit: type=1300 "
+				"audit(1700000000.%03u:%u): "
+				"arch=c000003e syscall=%u\n",
+				i % 1000, serial - 2, nr); /* a late record of another type */
+			continue;
+		}
+		if (i % 4999 == 0) {
+			fputs("Nov 14 22:13:00 node systemd[1]: Started something.\n", f);
+			continue;
+		}
+		fprintf(f,
+			"Nov 14 22:13:%02u node kernel: [%u.000000] audit: type=1326 "
+			"audit(17000%05u.%03u:%u): auid=4294967295 uid=0 gid=0 ses=4294967295 "
+			"pid=%u "
+			"comm=\"w%u\" exe=\"/bin/w%u\" sig=0 arch=%s syscall=%u compat=0 "
+			"ip=0x7f0000001234 code=%s\n",
+			i % 60, i, i / 1000, i % 1000, serial++, pid, pid % 11, pid % 11,
+			i % 13 == 0 ? "40000003" : "c000003e", nr,
+			i % 17 == 0 ? "0x50001" : "0x7ffc0000");
+	}
+	fputs("audit: type=1326 audit(1800000000.000:5): pid=1 comm=\"last\" arch=c000003e "
+	      "syscall=1",
+	      f);
+}
+
+START_TEST(feed_file_equals_line_by_line)
+{
+	char path[] = "/tmp/syscage-test-logs.XXXXXX";
+	int fd = mkstemp(path);
+	FILE *f;
+	struct sc_logs_options o = { .by = SC_LOGS_BY_COMM };
+	struct sc_logs *seq = sc_logs_new(&o), *par = sc_logs_new(&o);
+	struct sc_logs_source s1 = {}, s2 = {};
+	struct stat st;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+
+	ck_assert_int_ge(fd, 0);
+	f = fdopen(fd, "w+");
+	ck_assert_ptr_nonnull(f);
+	write_big_log(f);
+	ck_assert_int_eq(fflush(f), 0);
+	ck_assert_int_eq(fstat(fd, &st), 0);
+	ck_assert_int_gt(st.st_size, 3 * (8 << 20)); /* at least 3 slices */
+	rewind(f);
+	while ((n = getline(&line, &cap, f)) > 0) {
+		if (line[n - 1] == '\n')
+			n--;
+		ck_assert_int_ge(sc_logs_feed_line(seq, &s1, line, (size_t)n, rec), 0);
+	}
+	free(line);
+	ck_assert_int_eq(sc_logs_feed_file(par, &s2, fd, 4, NULL, NULL), 0);
+	fclose(f);
+	unlink(path);
+
+	ck_assert_uint_gt(sc_logs_stats(seq)->serial_gaps, 0);
+	ck_assert_mem_eq(sc_logs_stats(seq), sc_logs_stats(par), sizeof(struct sc_logs_stats));
+	ck_assert_uint_eq(s1.last_serial, s2.last_serial);
+	ck_assert_uint_eq(sc_logs_n_groups(seq), sc_logs_n_groups(par));
+	ck_assert_uint_eq(sc_logs_n_groups(seq), 12);
+	for (size_t i = 0; i < sc_logs_n_groups(seq); i++) {
+		const struct sc_logs_group *a = sc_logs_group(seq, i), *b = sc_logs_group(par, i);
+		ck_assert_str_eq(a->key, b->key);
+		ck_assert_str_eq(a->exe ? a->exe : "", b->exe ? b->exe : "");
+		ck_assert_uint_eq(a->pid, b->pid);
+		ck_assert_uint_eq(a->records, b->records);
+		ck_assert_uint_eq(a->denied, b->denied);
+		ck_assert_uint_eq(a->first_ms, b->first_ms);
+		ck_assert_uint_eq(a->last_ms, b->last_ms);
+		ck_assert_uint_eq(a->n_entries, b->n_entries);
+		for (size_t k = 0; k < a->n_entries; k++) {
+			ck_assert_int_eq(a->entries[k].arch, b->entries[k].arch);
+			ck_assert_uint_eq(a->entries[k].nr, b->entries[k].nr);
+			ck_assert_int_eq(a->entries[k].action, b->entries[k].action);
+			ck_assert_uint_eq(a->entries[k].count, b->entries[k].count);
+			ck_assert_uint_eq(a->entries[k].first_ms, b->entries[k].first_ms);
+			ck_assert_uint_eq(a->entries[k].last_ms, b->entries[k].last_ms);
+		}
+	}
+	sc_logs_free(seq);
+	sc_logs_free(par);
+}
+END_TEST
+
+START_TEST(feed_file_not_regular)
+{
+	struct sc_logs *l = sc_logs_new(NULL);
+	int p[2];
+
+	ck_assert_int_eq(pipe(p), 0);
+	ck_assert_int_eq(sc_logs_feed_file(l, NULL, p[0], 2, NULL, NULL), -ESPIPE);
+	close(p[0]);
+	close(p[1]);
+	sc_logs_free(l);
+}
+END_TEST
+
 /* ---- live: the kernel's own records ---------------------------------------------------- */
 
 static void child_under_log_filter(unsigned burst)
@@ -590,6 +703,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, cgroup_paths);
 	tcase_add_test(tc, by_container);
 	tcase_add_test(tc, many);
+	tcase_add_test(tc, feed_file_equals_line_by_line);
+	tcase_add_test(tc, feed_file_not_regular);
 	suite_add_tcase(s, tc);
 
 	const char *why = live_skip_reason();
