@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "syscage/syscage.h"
+#include "tap.h"
 
 START_TEST(arch_spellings)
 {
@@ -159,8 +160,6 @@ int main(void)
 {
 	Suite *s = suite_create("arch");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, arch_spellings);
 	tcase_add_test(tc, arch_info_consistent);
@@ -171,9 +170,5 @@ int main(void)
 	tcase_add_test(tc, roundtrip_every_arch);
 	tcase_add_test(tc, suggestions);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_SILENT);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tap_run(s);
 }

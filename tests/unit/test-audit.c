@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "syscage/syscage.h"
+#include "tap.h"
 
 static struct sc_audit_record *rec;
 
@@ -499,9 +500,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	srunner_run_all(sr, CK_SILENT);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tap_run(suite());
 }

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "syscage/syscage.h"
+#include "tap.h"
 #include "macro.h"
 
 #define S(code, k)	   BPF_STMT((code), (k))
@@ -870,8 +871,6 @@ int main(void)
 {
 	Suite *s = suite_create("bpf-emu");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, check_rejects);
 	tcase_add_test(tc, check_accepts);
@@ -887,9 +886,7 @@ int main(void)
 
 	kernel_probe();
 	if (kernel_skip_reason) {
-		/* Not a pass: the kernel comparison is left out and the reason printed. */
-		printf("# SKIP kernel comparison: %s\n", kernel_skip_reason);
-		fflush(stdout);
+		tap_skip("kernel comparison", "%s", kernel_skip_reason);
 	} else {
 		TCase *tk = tcase_create("kernel");
 		tcase_set_timeout(tk, 120);
@@ -897,9 +894,5 @@ int main(void)
 		tcase_add_test(tk, kernel_agrees_on_run);
 		suite_add_tcase(s, tk);
 	}
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_SILENT);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tap_run(s);
 }

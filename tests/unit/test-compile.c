@@ -14,6 +14,7 @@
 #include "syscage/bpf.h"
 #include "syscage/compile.h"
 #include "syscage/syscage.h"
+#include "tap.h"
 
 static uint32_t emulate(const struct sock_filter *v, size_t n, enum sc_arch arch, uint32_t nr,
 			const uint64_t a[6], unsigned *steps)
@@ -331,8 +332,6 @@ int main(void)
 {
 	Suite *s = suite_create("compile");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(tc, 60);
 	{
@@ -342,7 +341,7 @@ int main(void)
 		if (shared && access(path, R_OK) == 0)
 			tcase_add_test(tc, shape_of_docker_default);
 		else
-			printf("# shape_of_docker_default not run: %s is missing\n", path);
+			tap_skip("shape_of_docker_default", "%s is missing", path);
 	}
 	tcase_add_test(tc, long_jumps);
 	tcase_add_test(tc, too_big);
@@ -350,9 +349,5 @@ int main(void)
 	tcase_add_test(tc, mismatch_action_option);
 	tcase_add_test(tc, regress_tables);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_SILENT);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tap_run(s);
 }

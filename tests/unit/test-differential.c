@@ -28,6 +28,7 @@
 #include "syscage/bpf.h"
 #include "syscage/compile.h"
 #include "syscage/syscage.h"
+#include "tap.h"
 
 static unsigned long long n_cases, n_mismatch, n_model_only, n_ambiguous, n_same_arg, n_profiles,
 	n_lib_broken;
@@ -925,8 +926,6 @@ int main(void)
 {
 	Suite *s = suite_create("differential");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(tc, 280);
 	tcase_add_test(tc, libseccomp_precedence);
@@ -936,15 +935,11 @@ int main(void)
 		if (path[0])
 			tcase_add_test(tc, docker_default);
 		else
-			printf("# docker_default not run: $SYSCAGE_SHARED/data/docker-default.json "
-			       "is missing\n");
+			tap_skip("docker_default",
+				 "$SYSCAGE_SHARED/data/docker-default.json is missing");
 	}
 	tcase_add_test(tc, tree_profiles);
 	tcase_add_test(tc, random_profiles);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_SILENT);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tap_run(s);
 }

@@ -6,6 +6,7 @@
 
 #include "syscage/compile.h"
 #include "syscage/syscage.h"
+#include "tap.h"
 
 static struct sc_rule *rule(struct sc_profile *p, enum sc_action a, uint32_t e, const char *name)
 {
@@ -212,8 +213,6 @@ int main(void)
 {
 	Suite *s = suite_create("eval");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, unconditional_beats_argument_rules);
 	tcase_add_test(tc, first_matching_argument_rule);
@@ -224,9 +223,5 @@ int main(void)
 	tcase_add_test(tc, word_size_and_masks);
 	tcase_add_test(tc, unknown_names_ignored_per_arch);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_SILENT);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tap_run(s);
 }

@@ -19,6 +19,7 @@
 #include "syscage/bpf.h"
 #include "syscage/compile.h"
 #include "syscage/syscage.h"
+#include "tap.h"
 
 /* Run 'fn' in a child under 'p' (compiled with 'o'); return its wait status. */
 static int in_child(const struct sc_profile *p, const struct sc_compile_opts *o, int (*fn)(void *),
@@ -346,12 +347,10 @@ int main(void)
 {
 	Suite *s = suite_create("live");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	if (prctl(PR_GET_SECCOMP, 0, 0, 0, 0) < 0 && errno == EINVAL) {
-		printf("1..0 # SKIP the kernel has no seccomp (prctl PR_GET_SECCOMP: EINVAL)\n");
-		return 77;
+		tap_skip("live", "the kernel has no seccomp (prctl PR_GET_SECCOMP: EINVAL)");
+		return tap_run(suite_create("live"));
 	}
 	tcase_add_test(tc, sample_calls_agree_with_model);
 	tcase_add_test(tc, kill_and_trap_signal);
@@ -360,11 +359,12 @@ int main(void)
 	if (int80_works())
 		tcase_add_test(tc, i386_call_stopped_by_arch_check);
 	else
-		printf("# i386_call_stopped_by_arch_check not run: int $0x80 from a 64-bit process "
-		       "faults on this kernel even without a filter (no IA32 emulation)\n");
+		tap_skip("i386_call_stopped_by_arch_check",
+			 "int $0x80 from a 64-bit process faults on this kernel even without a "
+			 "filter (IA32 emulation is off)");
 	tcase_add_test(tc, x32_call_stopped_by_arch_check);
 #else
-	printf("# the i386/x32 bypass tests need an x86_64 build\n");
+	tap_skip("i386/x32 bypass", "these tests need an x86_64 build");
 #endif
 	{
 		const char *shared = getenv("SYSCAGE_SHARED");
@@ -373,14 +373,10 @@ int main(void)
 		if (access(path, R_OK) == 0)
 			tcase_add_test(tc, docker_default_live);
 		else
-			printf("# docker_default_live not run: %s is missing\n", path);
+			tap_skip("docker_default_live", "%s is missing", path);
 	}
 	tcase_add_test(tc, bad_programs_refused);
 	tcase_add_test(tc, flags_log_loads);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_SILENT);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tap_run(s);
 }

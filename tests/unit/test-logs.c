@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "syscage/syscage.h"
+#include "tap.h"
 
 static struct sc_audit_record *rec;
 
@@ -709,9 +710,7 @@ static Suite *suite(void)
 
 	const char *why = live_skip_reason();
 	if (why) {
-		/* Not a pass: the live case is left out and the reason printed. */
-		printf("# SKIP live kmsg test: %s\n", why);
-		fflush(stdout);
+		tap_skip("live_kmsg", "%s", why);
 	} else {
 		TCase *live = tcase_create("live");
 		tcase_add_checked_fixture(live, setup, teardown);
@@ -724,9 +723,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	srunner_run_all(sr, CK_SILENT);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tap_run(suite());
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "syscage/syscage.h"
+#include "tap.h"
 
 /* The action a profile gives 'name' without args: the unconditional rule or the default. */
 static enum sc_action act(const struct sc_profile *p, const char *name)
@@ -404,8 +405,6 @@ int main(void)
 {
 	Suite *s = suite_create("merge");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, seed_003_example);
 	tcase_add_test(tc, order_does_not_matter);
@@ -418,9 +417,5 @@ int main(void)
 	tcase_add_test(tc, covers);
 	tcase_add_test(tc, merge_is_idempotent);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_SILENT);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tap_run(s);
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "syscage/syscage.h"
+#include "tap.h"
 
 static void add_label(struct sc_meta *m, const char *k, const char *v)
 {
@@ -373,8 +374,6 @@ int main(void)
 {
 	Suite *s = suite_create("policy");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, selector_empty_selects_all);
 	tcase_add_test(tc, selector_match_labels);
@@ -386,9 +385,5 @@ int main(void)
 	tcase_add_test(tc, build_sets_targets);
 	tcase_add_test(tc, fast_json_args);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_SILENT);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tap_run(s);
 }

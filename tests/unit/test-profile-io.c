@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "syscage/syscage.h"
+#include "tap.h"
 
 static char *data_path(const char *name)
 {
@@ -732,8 +733,6 @@ int main(void)
 {
 	Suite *s = suite_create("profile-io");
 	TCase *tc = tcase_create("io");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, oci_all_fields);
@@ -745,8 +744,8 @@ int main(void)
 		if (dd)
 			tcase_add_test(tc, docker_default_reads);
 		else
-			fprintf(stderr, "# SKIP docker_default_reads: $SYSCAGE_SHARED/data/"
-					"docker-default.json is not available\n");
+			tap_skip("docker_default_reads",
+				 "$SYSCAGE_SHARED/data/docker-default.json is not available");
 		free(dd);
 	}
 	tcase_add_test(tc, spo_v1beta1);
@@ -765,9 +764,5 @@ int main(void)
 	tcase_add_test(tc, many_errors_reported);
 	tcase_add_test(tc, write_file_atomic);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_SILENT);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tap_run(s);
 }

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "syscage/syscage.h"
+#include "tap.h"
 
 START_TEST(action_names_roundtrip)
 {
@@ -197,8 +198,6 @@ int main(void)
 {
 	Suite *s = suite_create("profile");
 	TCase *tc = tcase_create("model");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, action_names_roundtrip);
 	tcase_add_test(tc, action_precedence);
@@ -208,9 +207,5 @@ int main(void)
 	tcase_add_test(tc, diags);
 	tcase_add_test(tc, atomic_write);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_SILENT);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tap_run(s);
 }

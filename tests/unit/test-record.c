@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "syscage/syscage.h"
+#include "tap.h"
 
 static int nr(enum sc_arch a, const char *name)
 {
@@ -258,8 +259,6 @@ int main(void)
 	TCase *tc = tcase_create("core");
 	TCase *live = tcase_create("live");
 	struct sc_diags d = { 0 };
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, method_names);
 	tcase_add_test(tc, record_sets);
@@ -277,15 +276,11 @@ int main(void)
 		if (sc_record_bpf_preflight(&d) == 0)
 			tcase_add_test(live, live_bpf);
 		else
-			printf("# live eBPF recording not run: %s\n", d.n ? d.v[0].message : "");
+			tap_skip("live_bpf", "%s", d.n ? d.v[0].message : "eBPF preflight failed");
 		sc_diags_clear(&d);
 	} else {
-		printf("# live recordings not run: $SYSCAGE is not set (run through meson test)\n");
+		tap_skip("live recordings", "$SYSCAGE is not set (run through meson test)");
 	}
 	fflush(stdout);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_SILENT);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tap_run(s);
 }

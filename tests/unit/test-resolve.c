@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "syscage/syscage.h"
+#include "tap.h"
 
 static struct sc_profile *read_path(const char *path)
 {
@@ -282,23 +283,17 @@ int main(void)
 {
 	Suite *s = suite_create("resolve");
 	TCase *tc = tcase_create("resolve");
-	SRunner *sr;
 	char *dd = docker_default_path();
-	int failed;
 
 	tcase_add_test(tc, resolve_fixture_targets);
 	if (dd)
 		tcase_add_test(tc, resolve_docker_default);
 	else
-		fprintf(stderr, "# SKIP resolve_docker_default: $SYSCAGE_SHARED/data/"
-				"docker-default.json is not available\n");
+		tap_skip("resolve_docker_default",
+			 "$SYSCAGE_SHARED/data/docker-default.json is not available");
 	free(dd);
 	tcase_add_test(tc, normalize_merges_and_sorts);
 	tcase_add_test(tc, normalize_keeps_conditions_apart);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_SILENT);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tap_run(s);
 }

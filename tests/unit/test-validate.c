@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "syscage/syscage.h"
+#include "tap.h"
 
 /* A profile for x86_64 (+x86, x32 when 'compat'), default ERRNO, nothing else. */
 static struct sc_profile *base_profile(bool compat)
@@ -752,8 +753,6 @@ int main(void)
 	Suite *s = suite_create("validate");
 	TCase *tc = tcase_create("rules");
 	TCase *rd = tcase_create("runtime-default");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, clean_profile);
 	tcase_add_test(tc, unknown_name_everywhere);
@@ -782,13 +781,9 @@ int main(void)
 	    access(docker_json, R_OK) == 0)
 		tcase_add_test(rd, rd_matches_docker_json);
 	else
-		printf("# not run: rd_matches_docker_json needs $SYSCAGE_SHARED/data/"
-		       "docker-default.json\n");
+		tap_skip("rd_matches_docker_json",
+			 "needs $SYSCAGE_SHARED/data/docker-default.json");
 	fflush(stdout);
 	suite_add_tcase(s, rd);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_SILENT);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tap_run(s);
 }
