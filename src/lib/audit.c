@@ -398,57 +398,54 @@ static const char *parse_fields_fast(const char *p, const char *end, struct sc_a
 		if (p < end) \
 			p++; \
 	} while (0)
+/* key=<decimal u32> or key=<hex> into rec->field, or stop where the canonical order breaks. */
+#define U32(key, field, bit)                                                 \
+	do {                                                                 \
+		start = p;                                                   \
+		if (!EXPECT(p, end, key) || !fast_u32(&p, end, &rec->field)) \
+			return start;                                        \
+		rec->have |= (bit);                                          \
+		SEP();                                                       \
+	} while (0)
+#define HEX32(key, field, bit)                                                        \
+	do {                                                                          \
+		start = p;                                                            \
+		if (!EXPECT(p, end, key) || !fast_hex(&p, end, &x) || x > UINT32_MAX) \
+			return start;                                                 \
+		rec->field = (uint32_t)x;                                             \
+		rec->have |= (bit);                                                   \
+		SEP();                                                                \
+	} while (0)
+#define STR(key, field, bit)                                                               \
+	do {                                                                               \
+		start = p;                                                                 \
+		if (!EXPECT(p, end, key))                                                  \
+			return start;                                                      \
+		if (fast_string(&p, end, rec->field, sizeof(rec->field), &rec->truncated)) \
+			rec->have |= (bit);                                                \
+		else if (p == start + sizeof(key) - 1)                                     \
+			return start;                                                      \
+		SEP();                                                                     \
+	} while (0)
+#define SKIP_SUBJ()                                    \
+	do {                                           \
+		if (EXPECT(p, end, "subj=")) {         \
+			while (p < end && !is_sep(*p)) \
+				p++;                   \
+			SEP();                         \
+		}                                      \
+	} while (0)
 	const char *start = p;
-	if (!EXPECT(p, end, "auid=") || !fast_u32(&p, end, &rec->auid))
-		return start;
-	rec->have |= SC_AUDIT_HAVE_AUID;
-	SEP();
-	start = p;
-	if (!EXPECT(p, end, "uid=") || !fast_u32(&p, end, &rec->uid))
-		return start;
-	rec->have |= SC_AUDIT_HAVE_UID;
-	SEP();
-	start = p;
-	if (!EXPECT(p, end, "gid=") || !fast_u32(&p, end, &rec->gid))
-		return start;
-	rec->have |= SC_AUDIT_HAVE_GID;
-	SEP();
-	start = p;
-	if (!EXPECT(p, end, "ses=") || !fast_u32(&p, end, &rec->ses))
-		return start;
-	rec->have |= SC_AUDIT_HAVE_SES;
-	SEP();
-	if (EXPECT(p, end, "subj=")) {
-		while (p < end && !is_sep(*p))
-			p++;
-		SEP();
-	}
-	start = p;
-	if (!EXPECT(p, end, "pid=") || !fast_u32(&p, end, &rec->pid))
-		return start;
-	rec->have |= SC_AUDIT_HAVE_PID;
-	SEP();
-	start = p;
-	if (!EXPECT(p, end, "comm="))
-		return start;
-	if (fast_string(&p, end, rec->comm, sizeof(rec->comm), &rec->truncated))
-		rec->have |= SC_AUDIT_HAVE_COMM;
-	else if (p == start + 5)
-		return start;
-	SEP();
-	start = p;
-	if (!EXPECT(p, end, "exe="))
-		return start;
-	if (fast_string(&p, end, rec->exe, sizeof(rec->exe), &rec->truncated))
-		rec->have |= SC_AUDIT_HAVE_EXE;
-	else if (p == start + 4)
-		return start;
-	SEP();
-	if (EXPECT(p, end, "subj=")) {
-		while (p < end && !is_sep(*p))
-			p++;
-		SEP();
-	}
+
+	U32("auid=", auid, SC_AUDIT_HAVE_AUID);
+	U32("uid=", uid, SC_AUDIT_HAVE_UID);
+	U32("gid=", gid, SC_AUDIT_HAVE_GID);
+	U32("ses=", ses, SC_AUDIT_HAVE_SES);
+	SKIP_SUBJ();
+	U32("pid=", pid, SC_AUDIT_HAVE_PID);
+	STR("comm=", comm, SC_AUDIT_HAVE_COMM);
+	STR("exe=", exe, SC_AUDIT_HAVE_EXE);
+	SKIP_SUBJ();
 	start = p;
 	if (!EXPECT(p, end, "sig="))
 		return start;
@@ -463,22 +460,9 @@ static const char *parse_fields_fast(const char *p, const char *end, struct sc_a
 		}
 	}
 	SEP();
-	start = p;
-	if (!EXPECT(p, end, "arch=") || !fast_hex(&p, end, &x) || x > UINT32_MAX)
-		return start;
-	rec->audit_arch = (uint32_t)x;
-	rec->have |= SC_AUDIT_HAVE_ARCH;
-	SEP();
-	start = p;
-	if (!EXPECT(p, end, "syscall=") || !fast_u32(&p, end, &rec->nr))
-		return start;
-	rec->have |= SC_AUDIT_HAVE_SYSCALL;
-	SEP();
-	start = p;
-	if (!EXPECT(p, end, "compat=") || !fast_u32(&p, end, &rec->compat))
-		return start;
-	rec->have |= SC_AUDIT_HAVE_COMPAT;
-	SEP();
+	HEX32("arch=", audit_arch, SC_AUDIT_HAVE_ARCH);
+	U32("syscall=", nr, SC_AUDIT_HAVE_SYSCALL);
+	U32("compat=", compat, SC_AUDIT_HAVE_COMPAT);
 	start = p;
 	if (!EXPECT(p, end, "ip=") || !fast_hex(&p, end, &rec->ip))
 		return start;
@@ -490,6 +474,10 @@ static const char *parse_fields_fast(const char *p, const char *end, struct sc_a
 	rec->code = (uint32_t)x;
 	rec->have |= SC_AUDIT_HAVE_CODE;
 	return p;
+#undef SKIP_SUBJ
+#undef STR
+#undef HEX32
+#undef U32
 #undef SEP
 }
 
