@@ -14,7 +14,6 @@ ENFORCE="$(dirname "$SYSCAGE")/tests/programs/enforce"
 [ -x "$ENFORCE" ] || ENFORCE=
 
 BB=$(command -v busybox)
-PORT=$((20000 + $$ % 20000))
 mkdir -p "$TMP/www" "$TMP/src/d"
 echo "hello from syscage $$" >"$TMP/www/index.txt"
 seq 1 500 >"$TMP/src/numbers"
@@ -26,7 +25,16 @@ if [ -n "$BB" ]; then
 	W[busybox]="$BB seq 1 300 | $BB grep 7 | $BB sort -r | $BB tr 7 s | $BB wc -l; $BB seq 1 50 | $BB awk '{s+=\$1} END {print s}'"
 fi
 if command -v python3 >/dev/null && command -v curl >/dev/null; then
-	W[http]="cd '$TMP/www' && { python3 -m http.server $PORT --bind 127.0.0.1 >/dev/null 2>&1 & srv=\$!; }; i=0; while ! curl -s -o /dev/null http://127.0.0.1:$PORT/ && [ \$i -lt 100 ]; do sleep 0.1; i=\$((i+1)); done; curl -s http://127.0.0.1:$PORT/index.txt; kill \$srv; wait \$srv 2>/dev/null; true"
+	# The server binds port 0 and says which port it got: no clash with tests running beside.
+	cat >"$TMP/serve.py" <<'PY'
+import http.server, os, sys
+s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), http.server.SimpleHTTPRequestHandler)
+with open(sys.argv[1] + ".tmp", "w") as f:
+    f.write(str(s.server_address[1]))
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+s.serve_forever()
+PY
+	W[http]="cd '$TMP/www' && rm -f '$TMP/port' && { python3 '$TMP/serve.py' '$TMP/port' >/dev/null 2>&1 & srv=\$!; }; i=0; while [ ! -s '$TMP/port' ] && [ \$i -lt 200 ]; do sleep 0.05; i=\$((i+1)); done; curl -s --retry 5 --retry-connrefused http://127.0.0.1:\$(cat '$TMP/port')/index.txt; kill \$srv; wait \$srv 2>/dev/null; true"
 fi
 if command -v tar >/dev/null; then
 	W[tar]="cd '$TMP' && rm -rf xo a.tar && tar -C src -cf a.tar . && mkdir xo && tar -C xo -xf a.tar && cd xo && find . -type f | sort | xargs md5sum"
