@@ -11,6 +11,8 @@
 #include "bpf.h"
 #include "audit.h"
 #include "logs.h"
+#include "pods.h"
+#include "violations.h"
 #include "validate.h"
 #include "runtime-default.h"
 #include "merge.h"

@@ -4,6 +4,7 @@
  * lost. */
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -13,6 +14,8 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "syscage/pods.h"
+#include "syscage/violations.h"
 
 const char cmd_logs_help[] =
 	"Usage: syscage logs [OPTIONS] [FILE...|-]\n"
@@ -56,6 +59,18 @@ const char cmd_logs_help[] =
 	"  -F, --format FMT       oci (default), spo (SeccompProfile) or kubearmor\n"
 	"  -V, --violations       report denied/killed syscalls per workload instead: arch,\n"
 	"                         syscall, action, count, first and last time\n"
+	"  -P, --propose          (implies --violations) per workload, the profile\n"
+	"                         additions that would have let the denied calls through,\n"
+	"                         in words and as an OCI fragment (architectures + ALLOW)\n"
+	"  -H, --heal NS/POD-GLOB (implies --violations) merge those additions into the\n"
+	"                         recorded profile of each matching pod's container,\n"
+	"                         STATE/recorded/NS/POD/CONTAINER.json, for review (an\n"
+	"                         enforced profile is never touched); fnmatch globs, a\n"
+	"                         glob without '/' matches the pod in any namespace\n"
+	"      --state-dir DIR    STATE for --heal (default /var/lib/syscage, the agent's)\n"
+	"      --host-root DIR    the node's / is mounted at DIR (a container with a\n"
+	"                         hostPath): pods and containers are looked up in DIR/proc,\n"
+	"                         DIR/sys/fs/cgroup, DIR/var/log/containers, DIR/var/log/pods\n"
 	"  -s, --strict           exit 3 when records were lost\n"
 	"  -j, --output-format F  text (default) or json, for the report and the summary\n"
 	"  -h, --help             this text\n"
@@ -67,6 +82,8 @@ const char cmd_logs_help[] =
 	"  syscage logs --kmsg --follow --by container -o profiles/\n"
 	"  syscage logs /var/log/audit/audit.log --violations --since -1h\n"
 	"  dmesg | syscage logs --violations --output-format json\n"
+	"  syscage logs --kmsg --violations --propose\n"
+	"  syscage logs --kmsg --violations --heal 'shop/web-*' --state-dir /var/lib/syscage\n"
 	"\n"
 	"Records are rate limited when auditd is not running (the kernel keeps about 10 per\n"
 	"5 s). For complete profiles run auditd, or raise the limits:\n"
@@ -75,8 +92,19 @@ const char cmd_logs_help[] =
 	"Audit serial numbers are shared by all audit records: a log filtered with grep\n"
 	"has gaps, and they are reported as possible loss.\n"
 	"\n"
+	"Workloads of --propose and --heal: a denial is attributed when it is read. A\n"
+	"process still running in a pod's container is that container (cgroup -> container\n"
+	"id -> the kubelet's /var/log/containers and /var/log/pods links, both cgroup\n"
+	"drivers, containerd/CRI-O/docker); one in another container (podman, ctr) is that\n"
+	"container; a process that is gone, or whose pid now belongs to a younger process,\n"
+	"falls back to --by (comm by default) and cannot be healed. The agent attributes\n"
+	"denials live, while the process runs; run this right after the failure, or heal\n"
+	"through the agent. A denied syscall never reaches a recorder's sys_enter\n"
+	"tracepoint: 'syscage record' cannot learn it, these records are the way back.\n"
+	"\n"
 	"Exit status: 0 ok; 1 no records, bad input, or (with --violations) denials found;\n"
-	"2 usage; 3 records were lost (--strict).\n";
+	"2 usage; 3 records were lost (--strict). --heal exits 0 when every matching\n"
+	"profile was written (or nothing matched), 1 when one could not be.\n";
 
 static volatile sig_atomic_t stop;
 
@@ -93,15 +121,21 @@ struct input {
 	ino_t ino;
 	uint64_t size; /* at open, for progress */
 	struct sc_line_reader r;
+	uint64_t overlong_seen; /* r.overlong already added to the statistics */
 	struct sc_logs_source src;
 };
+
+struct propose;
 
 struct ctx {
 	struct sc_logs *logs;
 	struct sc_audit_record *rec;
+	struct propose *prop; /* --propose / --heal */
 	bool progress;
 	int err;
 };
+
+static int propose_add(struct propose *pr, const struct sc_audit_record *rec);
 
 static int parse_time(const char *s, uint64_t *ret)
 {
@@ -173,7 +207,8 @@ static void format_time(uint64_t ms, char *buf, size_t size)
 	(void)snprintf(buf + n, size - n, ".%03uZ", (unsigned)(ms % 1000));
 }
 
-static void progress(struct input *in, bool done)
+/* "reading FILE: 42% (420 MiB)" once a second on a terminal; done=true clears the line. */
+static void progress_at(const char *path, uint64_t offset, uint64_t size, bool done)
 {
 	static time_t last;
 	time_t now = time(NULL);
@@ -182,12 +217,44 @@ static void progress(struct input *in, bool done)
 		fprintf(stderr, "\r\033[K");
 		return;
 	}
-	if (now == last || !in->size)
+	if (now == last || !size)
 		return;
 	last = now;
-	fprintf(stderr, "\rsyscage: reading %s: %3u%% (%llu MiB)\033[K", in->path ? in->path : "-",
-		(unsigned)(in->r.offset * 100 / in->size),
-		(unsigned long long)(in->r.offset >> 20));
+	fprintf(stderr, "\rsyscage: reading %s: %3u%% (%llu MiB)\033[K", path ? path : "-",
+		(unsigned)(offset * 100 / size), (unsigned long long)(offset >> 20));
+}
+
+static void progress(struct input *in, bool done)
+{
+	progress_at(in->path, in->r.offset, in->size, done);
+}
+
+static void progress_slices(uint64_t done, uint64_t total, void *userdata)
+{
+	const struct input *in = userdata;
+
+	progress_at(in->path, done, total, false);
+}
+
+/* A whole regular file at once, on every CPU (sc_logs_feed_file: the same result as line by
+ * line). Not for --follow, /dev/kmsg or --propose (which looks at each record as it is read).
+ * Returns 1 when done, 0 when the input must be read line by line, <0 on errors. */
+static int read_whole(struct ctx *c, struct input *in)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	int r;
+
+	if (in->kmsg || c->prop)
+		return 0;
+	r = sc_logs_feed_file(c->logs, &in->src, in->fd, cpus > 0 ? (unsigned)cpus : 1,
+			      c->progress ? progress_slices : NULL, in);
+	if (r == -ESPIPE)
+		return 0;
+	if (r < 0) {
+		cli_error("reading %s: %s", in->path ? in->path : "standard input", strerror(-r));
+		return r;
+	}
+	return 1;
 }
 
 /* Read all complete lines available now; 'flush' also returns a final unterminated line. */
@@ -214,12 +281,27 @@ static int drain(struct ctx *c, struct input *in, bool flush)
 				  strerror(-r));
 			return r;
 		}
-		if (r == 0)
+		if (r == 0) {
+			/* Lines the reader skipped for length count as skipped records. */
+			sc_logs_stats(c->logs)->overlong += in->r.overlong - in->overlong_seen;
+			in->overlong_seen = in->r.overlong;
 			return 0;
+		}
+		uint64_t accepted = sc_logs_stats(c->logs)->records;
 		r = sc_logs_feed_line(c->logs, &in->src, line, len, c->rec);
 		if (r < 0) {
 			cli_error("out of memory");
 			return r;
+		}
+		/* A record that passed --pid/--comm/--since/--until: attribute it now, while
+		 * its process may still run. */
+		if (c->prop && r == SC_AUDIT_SECCOMP &&
+		    sc_logs_stats(c->logs)->records != accepted) {
+			r = propose_add(c->prop, c->rec);
+			if (r < 0) {
+				cli_error("out of memory");
+				return r;
+			}
 		}
 		if (c->progress && (++n & 0xfffff) == 0)
 			progress(in, false);
@@ -521,8 +603,10 @@ static void action_label(const struct sc_logs_entry *e, char *buf, size_t size)
 {
 	const char *a = sc_action_to_string(e->action) + strlen("SCMP_ACT_");
 
-	if (e->action == SC_ACT_ERRNO) {
-		const char *en = e->data ? strerrorname_np((int)e->data) : NULL;
+	/* Kernels since 4.14 log code= without the errno (SECCOMP_RET_ACTION_FULL only): 0 is
+	 * "not said", not errno 0. */
+	if (e->action == SC_ACT_ERRNO && e->data) {
+		const char *en = strerrorname_np((int)e->data);
 		if (en)
 			(void)snprintf(buf, size, "%s(%s)", a, en);
 		else
@@ -734,6 +818,432 @@ static int write_profiles(struct sc_logs *l, const char *out, enum sc_format fmt
 	return ret;
 }
 
+/* ---- --propose / --heal -------------------------------------------------------------- */
+
+/* One denied (arch, syscall, action) of a workload. */
+struct denial {
+	enum sc_arch arch;
+	uint32_t nr;
+	const char *name; /* borrowed from the syscall table; NULL when unnamed */
+	enum sc_action action;
+	uint32_t data;
+	uint64_t count;
+	uint64_t first_ms, last_ms;
+};
+
+enum workload_kind {
+	WORKLOAD_POD,	    /* a pod's container (or a pod, container unknown) */
+	WORKLOAD_CONTAINER, /* a container outside pods */
+	WORKLOAD_PROCESS,   /* gone or not in a container: grouped by --by */
+};
+
+struct workload {
+	char *key;
+	char *label;
+	enum workload_kind kind;
+	struct sc_pod_ref pod;
+	uint32_t pid;
+	char comm[SC_AUDIT_COMM_MAX];
+	struct denial *d;
+	size_t n_d;
+	uint64_t count;
+	struct sc_profile *additions; /* what heal would add to an empty profile */
+};
+
+struct propose {
+	struct sc_violations *v;
+	enum sc_logs_by by;
+	struct workload *w;
+	size_t n_w;
+	uint64_t unnamed; /* denials whose syscall has no name: nothing can be added */
+};
+
+static struct propose *propose_free(struct propose *pr)
+{
+	if (!pr)
+		return NULL;
+	for (size_t i = 0; i < pr->n_w; i++) {
+		free(pr->w[i].key);
+		free(pr->w[i].label);
+		free(pr->w[i].d);
+		sc_profile_free(pr->w[i].additions);
+	}
+	free(pr->w);
+	sc_violations_free(pr->v);
+	free(pr);
+	return NULL;
+}
+
+static int propose_new(enum sc_logs_by by, const struct sc_pods_paths *paths, struct propose **ret)
+{
+	/* No sources of its own: the records come from the inputs read above. */
+	struct sc_violations_options o = { .kmsg_path = "", .audit_log = "", .paths = *paths };
+	struct propose *pr = calloc(1, sizeof(*pr));
+	int r;
+
+	if (!pr)
+		return -ENOMEM;
+	pr->by = by;
+	r = sc_violations_open(&o, &pr->v);
+	if (r < 0) {
+		free(pr);
+		return r;
+	}
+	*ret = pr;
+	return 0;
+}
+
+/* The workload of a violation: its pod container, else its container, else --by. */
+static void workload_key(const struct propose *pr, const struct sc_violation *x, char *key,
+			 size_t ksize, char *label, size_t lsize, enum workload_kind *kind)
+{
+	const char *comm = x->comm[0] ? x->comm : "unknown";
+
+	if (x->pod.pod[0]) {
+		*kind = WORKLOAD_POD;
+		(void)snprintf(label, lsize, "%s/%s%s%s", x->pod.namespace, x->pod.pod,
+			       x->pod.container[0] ? "/" : "", x->pod.container);
+		(void)snprintf(key, ksize, "pod:%s", label);
+		return;
+	}
+	if (x->pod.container_id[0]) {
+		*kind = WORKLOAD_CONTAINER;
+		(void)snprintf(label, lsize, "%s-%.12s",
+			       x->pod.runtime ? x->pod.runtime : "container", x->pod.container_id);
+		(void)snprintf(key, ksize, "container:%s", x->pod.container_id);
+		return;
+	}
+	*kind = WORKLOAD_PROCESS;
+	switch (pr->by) {
+	case SC_LOGS_BY_PID:
+		(void)snprintf(label, lsize, "%s-%u", comm, x->pid);
+		break;
+	case SC_LOGS_BY_EXE:
+		(void)snprintf(label, lsize, "%s", x->exe[0] ? x->exe : comm);
+		break;
+	default:
+		(void)snprintf(label, lsize, "%s", comm);
+		break;
+	}
+	(void)snprintf(key, ksize, "process:%s", label);
+}
+
+static int propose_add(struct propose *pr, const struct sc_audit_record *rec)
+{
+	struct sc_violation x;
+	char label[SC_AUDIT_COMM_MAX + 3 * SC_POD_NAME_MAX + 64], key[sizeof(label) + 16];
+	enum workload_kind kind;
+	struct workload *w = NULL;
+	struct denial *d = NULL;
+	int r = sc_violations_add_record(pr->v, rec, &x);
+
+	if (r <= 0)
+		return r;
+	workload_key(pr, &x, key, sizeof(key), label, sizeof(label), &kind);
+	for (size_t i = 0; i < pr->n_w && !w; i++)
+		if (streq(pr->w[i].key, key))
+			w = &pr->w[i];
+	if (!w) {
+		struct workload *nw = reallocarray(pr->w, pr->n_w + 1, sizeof(*nw));
+		if (!nw)
+			return -ENOMEM;
+		pr->w = nw;
+		w = &pr->w[pr->n_w];
+		*w = (struct workload){ .key = strdup(key),
+					.label = strdup(label),
+					.kind = kind,
+					.pod = x.pod,
+					.pid = x.pid };
+		if (!w->key || !w->label) {
+			free(w->key);
+			free(w->label);
+			return -ENOMEM;
+		}
+		memcpy(w->comm, x.comm, sizeof(w->comm));
+		pr->n_w++;
+	}
+	w->count++;
+	for (size_t i = 0; i < w->n_d && !d; i++)
+		if (w->d[i].arch == x.arch && w->d[i].nr == x.nr && w->d[i].action == x.action &&
+		    w->d[i].data == x.data)
+			d = &w->d[i];
+	if (!d) {
+		struct denial *nd = reallocarray(w->d, w->n_d + 1, sizeof(*nd));
+		if (!nd)
+			return -ENOMEM;
+		w->d = nd;
+		d = &w->d[w->n_d++];
+		*d = (struct denial){ .arch = x.arch,
+				      .nr = x.nr,
+				      .name = x.syscall,
+				      .action = x.action,
+				      .data = x.data,
+				      .first_ms = x.time_ms };
+		if (!x.syscall)
+			pr->unnamed++;
+	}
+	d->count++;
+	if (x.time_ms && (!d->first_ms || x.time_ms < d->first_ms))
+		d->first_ms = x.time_ms;
+	if (x.time_ms > d->last_ms)
+		d->last_ms = x.time_ms;
+	r = sc_violation_heal(&x, &w->additions);
+	return r < 0 ? r : 0;
+}
+
+static int str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The additions as an OCI fragment: architectures and one ALLOW rule, names sorted. */
+static void print_fragment(FILE *f, const struct sc_profile *p, const char *indent)
+{
+	const char **names = NULL;
+	size_t n = 0, cap = 0;
+
+	for (size_t i = 0; i < p->n_rules; i++) {
+		if (p->rules[i].action != SC_ACT_ALLOW)
+			continue;
+		for (size_t k = 0; k < p->rules[i].n_names; k++) {
+			if (n == cap) {
+				cap = cap ? cap * 2 : 16;
+				const char **nn = reallocarray(names, cap, sizeof(*nn));
+				if (!nn) {
+					free(names);
+					return;
+				}
+				names = nn;
+			}
+			names[n++] = p->rules[i].names[k];
+		}
+	}
+	qsort(names, n, sizeof(*names), str_cmp);
+	fprintf(f, "{\n%s  \"architectures\": [", indent);
+	for (size_t i = 0; i < p->n_arches; i++)
+		fprintf(f, "%s\"%s\"", i ? ", " : "", sc_arch_info(p->arches[i])->scmp_name);
+	fprintf(f, "],\n%s  \"syscalls\": [\n%s    {\"names\": [", indent, indent);
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			fputs(", ", f);
+		cli_json_string(f, names[i]);
+	}
+	fprintf(f, "], \"action\": \"SCMP_ACT_ALLOW\"}\n%s  ]\n%s}", indent, indent);
+	free(names);
+}
+
+static const char *kind_name(enum workload_kind k)
+{
+	return k == WORKLOAD_POD ? "pod" : k == WORKLOAD_CONTAINER ? "container" : "process";
+}
+
+static void denial_label(const struct denial *d, char *buf, size_t size)
+{
+	struct sc_logs_entry e = { .action = d->action, .data = d->data };
+	action_label(&e, buf, size);
+}
+
+static int report_proposals(struct propose *pr, struct sc_logs *l, bool json)
+{
+	const struct sc_violations_stats *vs = sc_violations_stats(pr->v);
+	char act[48], nrbuf[32], first[40], last[40];
+
+	if (json) {
+		fputs("{\"proposals\": [", stdout);
+		for (size_t i = 0; i < pr->n_w; i++) {
+			const struct workload *w = &pr->w[i];
+			printf("%s\n  {\"workload\": ", i ? "," : "");
+			cli_json_string(stdout, w->label);
+			printf(", \"kind\": \"%s\"", kind_name(w->kind));
+			if (w->kind == WORKLOAD_POD) {
+				printf(", \"namespace\": ");
+				cli_json_string(stdout, w->pod.namespace);
+				printf(", \"pod\": ");
+				cli_json_string(stdout, w->pod.pod);
+				printf(", \"container\": ");
+				if (w->pod.container[0])
+					cli_json_string(stdout, w->pod.container);
+				else
+					fputs("null", stdout);
+			}
+			if (w->pod.container_id[0])
+				printf(", \"container_id\": \"%s\", \"runtime\": %s%s%s",
+				       w->pod.container_id, w->pod.runtime ? "\"" : "",
+				       w->pod.runtime ? w->pod.runtime : "null",
+				       w->pod.runtime ? "\"" : "");
+			printf(", \"pid\": %u, \"comm\": ", w->pid);
+			cli_json_string(stdout, w->comm);
+			printf(", \"count\": %llu, \"denials\": [", (unsigned long long)w->count);
+			for (size_t k = 0; k < w->n_d; k++) {
+				const struct denial *d = &w->d[k];
+				printf("%s{\"arch\": \"%s\", \"syscall\": ", k ? ", " : "",
+				       d->arch >= 0 ? sc_arch_info(d->arch)->name : "unknown");
+				if (d->name)
+					cli_json_string(stdout, d->name);
+				else
+					fputs("null", stdout);
+				printf(", \"nr\": %u, \"action\": \"%s\"", d->nr,
+				       sc_action_to_string(d->action));
+				if (d->action == SC_ACT_ERRNO && d->data)
+					printf(", \"errno\": %u", d->data);
+				printf(", \"count\": %llu}", (unsigned long long)d->count);
+			}
+			fputs("], \"additions\": ", stdout);
+			if (w->additions)
+				print_fragment(stdout, w->additions, "  ");
+			else
+				fputs("null", stdout);
+			fputc('}', stdout);
+		}
+		fputs(pr->n_w ? "\n],\n" : "],\n", stdout);
+		printf("\"unattributed\": %llu, \"unnamed\": %llu,\n",
+		       (unsigned long long)vs->unattributed, (unsigned long long)pr->unnamed);
+		print_stats_json(stdout, sc_logs_stats(l));
+		fputs("\n}\n", stdout);
+		return pr->n_w ? EXIT_FINDINGS : EXIT_OK;
+	}
+	if (!pr->n_w) {
+		printf("(no denied syscalls in %llu records)\n",
+		       (unsigned long long)sc_logs_stats(l)->records);
+		return EXIT_OK;
+	}
+	for (size_t i = 0; i < pr->n_w; i++) {
+		const struct workload *w = &pr->w[i];
+		printf("%s%s %s: %llu denied call%s\n", i ? "\n" : "", kind_name(w->kind), w->label,
+		       (unsigned long long)w->count, w->count == 1 ? "" : "s");
+		for (size_t k = 0; k < w->n_d; k++) {
+			const struct denial *d = &w->d[k];
+			const char *name = d->name;
+			if (!name) {
+				(void)snprintf(nrbuf, sizeof(nrbuf), "#%u", d->nr);
+				name = nrbuf;
+			}
+			denial_label(d, act, sizeof(act));
+			format_time(d->first_ms, first, sizeof(first));
+			format_time(d->last_ms, last, sizeof(last));
+			printf("  %-8s %-20s %-18s %6llux  %s .. %s\n",
+			       d->arch >= 0 ? sc_arch_info(d->arch)->name : "unknown", name, act,
+			       (unsigned long long)d->count, first, last);
+		}
+		if (!w->additions) {
+			printf("  nothing to add: no syscall name for these numbers on their "
+			       "arch\n");
+			continue;
+		}
+		printf("  to let these through, allow:");
+		for (size_t k = 0; k < w->n_d; k++)
+			if (w->d[k].name)
+				printf(" %s (%s)", w->d[k].name, sc_arch_info(w->d[k].arch)->name);
+		printf("\n  profile addition:\n  ");
+		print_fragment(stdout, w->additions, "  ");
+		fputc('\n', stdout);
+		if (w->kind == WORKLOAD_POD && w->pod.container[0])
+			printf("  to merge it into the pod's recorded profile: the same command "
+			       "with --heal '%s/%s'\n",
+			       w->pod.namespace, w->pod.pod);
+	}
+	if (vs->unattributed)
+		cli_note(
+			"%llu denials came from processes that were gone (or whose pid was reused) "
+			"when read: grouped by --by, their pods unknown; the agent attributes "
+			"denials live",
+			(unsigned long long)vs->unattributed);
+	return EXIT_FINDINGS;
+}
+
+/* Merge a workload's denials into STATE/recorded/NS/POD/CONTAINER.json. Returns the number of
+ * syscalls added (>= 0) or -1 when an error was reported. */
+static int heal_one(const struct workload *w, const char *state, int sfd, bool *created)
+{
+	struct sc_violation *xs = calloc(w->n_d ? w->n_d : 1, sizeof(*xs));
+	struct sc_diags d = {};
+	int r;
+
+	if (!xs) {
+		cli_error("out of memory");
+		return -1;
+	}
+	for (size_t k = 0; k < w->n_d; k++)
+		xs[k] = (struct sc_violation){ .arch = w->d[k].arch,
+					       .nr = w->d[k].nr,
+					       .syscall = w->d[k].name,
+					       .action = w->d[k].action,
+					       .data = w->d[k].data,
+					       .pod = w->pod };
+	r = sc_violations_heal_recorded(sfd, state, &w->pod, xs, w->n_d, &d, created);
+	free(xs);
+	cli_print_diags(&d);
+	sc_diags_clear(&d);
+	if (r < 0) {
+		cli_error("%s: cannot heal %s/recorded/%s/%s/%s.json: %s%s", w->label, state,
+			  w->pod.namespace, w->pod.pod, w->pod.container, strerror(-r),
+			  r == -ELOOP	 ? " (a symlink: refused)"
+			  : r == -EINVAL ? " (not a profile syscage can read, or unsafe names; "
+					   "left as it is)"
+					 : "");
+		return -1;
+	}
+	return r;
+}
+
+static int heal(struct propose *pr, const char *glob, const char *state)
+{
+	cleanup_close int sfd = -1;
+	size_t matched = 0, healed = 0;
+	int ret = EXIT_OK;
+
+	if (mkdir(state, 0755) < 0 && errno != EEXIST)
+		return cli_error("cannot create the state directory %s: %m", state);
+	sfd = open(state, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (sfd < 0)
+		return cli_error("cannot open the state directory %s: %m", state);
+	for (size_t i = 0; i < pr->n_w; i++) {
+		const struct workload *w = &pr->w[i];
+		bool created = false;
+		if (w->kind != WORKLOAD_POD ||
+		    !sc_pod_glob_matches(glob, w->pod.namespace, w->pod.pod))
+			continue;
+		matched++;
+		if (!w->pod.container[0]) {
+			cli_warn("%s: the pod is known but not which of its containers made the "
+				 "calls; not healed",
+				 w->label);
+			continue;
+		}
+		int r = heal_one(w, state, sfd, &created);
+		if (r < 0) {
+			ret = EXIT_FINDINGS;
+			continue;
+		}
+		if (r == 0) {
+			printf("%s: already allowed in %s/recorded/%s/%s/%s.json\n", w->label,
+			       state, w->pod.namespace, w->pod.pod, w->pod.container);
+			continue;
+		}
+		healed++;
+		printf("%s: +", w->label);
+		for (size_t k = 0, n = 0; k < w->n_d; k++)
+			if (w->d[k].name)
+				printf("%s%s", n++ ? " +" : "", w->d[k].name);
+		printf(" -> %s/recorded/%s/%s/%s.json%s\n", state, w->pod.namespace, w->pod.pod,
+		       w->pod.container,
+		       created ? " (new: only the healed calls; record the workload to complete it)"
+			       : "");
+	}
+	if (!matched) {
+		cli_note("no denials of pods matching '%s' in the records (%zu workloads with "
+			 "denials)",
+			 glob, pr->n_w);
+		if (sc_violations_stats(pr->v)->unattributed)
+			cli_note("%llu denials came from processes gone when read: their pods are "
+				 "unknown to this command (the agent attributes denials live)",
+				 (unsigned long long)sc_violations_stats(pr->v)->unattributed);
+	} else if (healed)
+		cli_note("review the healed profiles, then ship them with your policy: nothing "
+			 "enforced was changed");
+	return ret;
+}
+
 int cmd_logs(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -749,18 +1259,25 @@ int cmd_logs(int argc, char **argv)
 		{ "violations", no_argument, NULL, 'V' },
 		{ "strict", no_argument, NULL, 's' },
 		{ "output-format", required_argument, NULL, 'j' },
+		{ "propose", no_argument, NULL, 'P' },
+		{ "heal", required_argument, NULL, 'H' },
+		{ "state-dir", required_argument, NULL, 'D' },
+		{ "host-root", required_argument, NULL, 'R' },
 		{},
 	};
 	struct sc_logs_options o = { .by = SC_LOGS_BY_COMM };
 	bool kmsg = false, follow_mode = false, violations = false, strict = false, json = false;
-	const char *out = NULL;
+	const char *out = NULL, *heal_glob = NULL, *state_dir = NULL, *host_root = NULL;
+	struct sc_pods_paths pods_paths = {};
+	char proc_buf[PATH_MAX], cg_buf[PATH_MAX], cl_buf[PATH_MAX], pl_buf[PATH_MAX];
+	bool propose = false;
 	enum sc_format fmt = SC_FORMAT_OCI;
 	struct input *inputs = NULL;
 	size_t n_inputs = 0;
 	int c, ret = EXIT_OK;
 	char *end;
 
-	while ((c = getopt_long(argc, argv, "kfb:p:c:o:F:Vsj:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "kfb:p:c:o:F:Vsj:PH:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'k':
 			kmsg = true;
@@ -831,12 +1348,59 @@ int cmd_logs(int argc, char **argv)
 			if (cli_parse_output("logs", optarg, &json) < 0)
 				return EXIT_USAGE;
 			break;
+		case 'P':
+			propose = true;
+			break;
+		case 'H':
+			if (!*optarg || *optarg == '/' ||
+			    (strchr(optarg, '/') && strchr(strchr(optarg, '/') + 1, '/')))
+				return cli_usage_error(
+					"logs",
+					"--heal takes NAMESPACE/POD-GLOB (or POD-GLOB), "
+					"not '%s'",
+					optarg);
+			heal_glob = optarg;
+			break;
+		case 'R':
+			if (!*optarg)
+				return cli_usage_error("logs", "--host-root needs a directory");
+			host_root = optarg;
+			break;
+		case 'D':
+			if (!*optarg)
+				return cli_usage_error("logs", "--state-dir needs a directory");
+			state_dir = optarg;
+			break;
 		default:
 			return cli_usage_error("logs", "bad option");
 		}
 	}
 	if (kmsg && optind < argc)
 		return cli_usage_error("logs", "give files or --kmsg, not both");
+	if (state_dir && !heal_glob)
+		return cli_usage_error("logs", "--state-dir goes with --heal");
+	if (propose || heal_glob) {
+		/* Both are about denials: they imply --violations. */
+		violations = true;
+		if (out)
+			return cli_usage_error("logs", "-o does not go with --propose/--heal (the "
+						       "additions are printed; --heal writes "
+						       "under --state-dir)");
+	}
+	if (!state_dir)
+		state_dir = "/var/lib/syscage";
+	if (host_root) {
+		/* The node's / mounted elsewhere (a DaemonSet's hostPath, or a test tree). */
+		(void)snprintf(proc_buf, sizeof(proc_buf), "%s/proc", host_root);
+		(void)snprintf(cg_buf, sizeof(cg_buf), "%s/sys/fs/cgroup", host_root);
+		(void)snprintf(cl_buf, sizeof(cl_buf), "%s/var/log/containers", host_root);
+		(void)snprintf(pl_buf, sizeof(pl_buf), "%s/var/log/pods", host_root);
+		pods_paths = (struct sc_pods_paths){ .proc_root = proc_buf,
+						     .cgroup_root = cg_buf,
+						     .containers_logs = cl_buf,
+						     .pods_logs = pl_buf };
+		o.proc_root = proc_buf;
+	}
 	if (o.has_since && o.has_until && o.since_ms > o.until_ms)
 		return cli_usage_error("logs", "--since is after --until");
 	if (!kmsg && optind >= argc && isatty(STDIN_FILENO))
@@ -865,6 +1429,10 @@ int cmd_logs(int argc, char **argv)
 		ret = cli_error("out of memory");
 		goto finish;
 	}
+	if ((propose || heal_glob) && propose_new(o.by, &pods_paths, &ctx.prop) < 0) {
+		ret = cli_error("out of memory");
+		goto finish;
+	}
 
 	for (size_t i = 0; i < n_inputs; i++) {
 		struct input *in = &inputs[i];
@@ -883,7 +1451,10 @@ int cmd_logs(int argc, char **argv)
 		}
 		bool big = in->size > (256u << 20);
 		ctx.progress = isatty(STDERR_FILENO) && big;
-		if (drain(&ctx, in, !follow_mode) < 0) {
+		r = follow_mode ? 0 : read_whole(&ctx, in);
+		if (r == 0)
+			r = drain(&ctx, in, !follow_mode);
+		if (r < 0) {
 			ret = EXIT_FINDINGS;
 			goto finish;
 		}
@@ -899,7 +1470,11 @@ int cmd_logs(int argc, char **argv)
 	}
 
 	const struct sc_logs_stats *s = sc_logs_stats(ctx.logs);
-	if (violations)
+	if (heal_glob)
+		ret = heal(ctx.prop, heal_glob, state_dir);
+	else if (ctx.prop)
+		ret = report_proposals(ctx.prop, ctx.logs, json);
+	else if (violations)
 		ret = report_violations(ctx.logs, json);
 	else if (!sc_logs_n_groups(ctx.logs)) {
 		ret = cli_error("no seccomp records in %llu lines%s", (unsigned long long)s->lines,
@@ -921,5 +1496,6 @@ finish:
 	free(inputs);
 	free(ctx.rec);
 	sc_logs_free(ctx.logs);
+	propose_free(ctx.prop);
 	return ret;
 }
