@@ -2,6 +2,7 @@
 #   make demo    install what is missing, build, run the bundled example
 #   make check   install what is missing, build, run the whole test suite
 BUILD ?= build
+IMAGE ?= localhost/syscage:latest
 MESON_OPTS ?=
 
 .PHONY: all deps build demo check clean format image
@@ -24,6 +25,10 @@ check: build
 	@meson test -C $(BUILD) --print-errorlogs --num-processes 2 >$(BUILD)/test-output.txt 2>&1; \
 	tail -n 20 $(BUILD)/test-output.txt; \
 	tools/test-summary $(BUILD)
+
+# An OCI image of the agent from scratch (buildah): the binary and the libraries it links.
+image: build
+	tools/build-image --name $(IMAGE) $(BUILD)/syscage
 
 format:
 	git ls-files '*.c' '*.h' | grep -v syscalls-table.h | xargs clang-format -i

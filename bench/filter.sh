@@ -3,7 +3,9 @@
 # getppid/read/write/openat/close loop with no filter, syscage's filter for Docker's default
 # profile, libseccomp's filter for the same profile (built the way runc builds it), and runc
 # running the same static loop with the same profile (skipped when runc is not installed);
-# then the BPF instructions executed per syscall (emulated), syscage vs libseccomp.
+# then the BPF instructions executed per syscall (emulated), syscage vs libseccomp; then the
+# loaders: what the profile adds to a runc container start vs to `syscage run`, and the length of
+# the program each really loaded (read back from the kernel).
 #
 # usage: bench/filter.sh BUILDDIR [PROFILE] [ITERATIONS]
 set -eu
@@ -49,6 +51,10 @@ cfg = {
   "linux": {"namespaces": [{"type": "pid"}, {"type": "mount"}, {"type": "ipc"}, {"type": "uts"}],
             "devices": [{"path": "/dev/null", "type": "c", "major": 1, "minor": 3, "fileMode": 438},
                         {"path": "/dev/zero", "type": "c", "major": 1, "minor": 5, "fileMode": 438}],
+            # cgroup v2 device rules are a deny-all BPF program unless allowed here.
+            "resources": {"devices": [{"allow": False, "access": "rwm"},
+                                      {"allow": True, "type": "c", "major": 1, "minor": 3, "access": "rwm"},
+                                      {"allow": True, "type": "c", "major": 1, "minor": 5, "access": "rwm"}]},
             "seccomp": prof},
 }
 json.dump(cfg, open(sys.argv[2], "w"))
@@ -85,3 +91,90 @@ row "libseccomp filter (runc's way)" "${best[lib]}"
 echo
 echo "BPF instructions executed per syscall (emulated)"
 "$B/bench/bench-filter" steps "$P"
+
+# runc's own loader, side by side with ours: what loading the profile adds to starting a process
+# (runc compiles the JSON with libseccomp on every container start; syscage run with its own
+# compiler), and the length of the program each really loads, read back from the kernel with
+# PTRACE_SECCOMP_GET_FILTER on the running process.
+if [[ " $modes " == *" runc "* ]] && command -v python3 >/dev/null; then
+	python3 - "$TMP/bundle/config.json" "$TMP/bundle-open/config.json" <<'PY'
+import json, os, sys
+cfg = json.load(open(sys.argv[1]))
+cfg["linux"].pop("seccomp")
+os.makedirs(os.path.dirname(sys.argv[2]), exist_ok=True)
+json.dump(cfg, open(sys.argv[2], "w"))
+PY
+	ln -s ../bundle/rootfs "$TMP/bundle-open/rootfs"
+	# set_args BUNDLE ARG...: the container's argv.
+	set_args() {
+		local b=$1
+		shift
+		python3 -c 'import json,sys; c=json.load(open(sys.argv[1])); c["process"]["args"]=sys.argv[2:]; json.dump(c,open(sys.argv[1],"w"))' \
+			"$b/config.json" "$@"
+	}
+	set_args "$TMP/bundle" /bench-loop 1
+	set_args "$TMP/bundle-open" /bench-loop 1
+	# ms_of CMD...: median wall time of 15 runs, in ms.
+	ms_of() {
+		local t0 t1
+		for _ in $(seq 1 15); do
+			t0=$(date +%s%N)
+			"$@" >/dev/null 2>&1 </dev/null
+			t1=$(date +%s%N)
+			echo $(((t1 - t0) / 1000))
+		done | sort -n | sed -n 8p | awk '{ printf "%.2f", $1 / 1000 }'
+	}
+	runc_in() { runc --root "$TMP/runc-state" run --bundle "$1" "bench-$$-$RANDOM"; }
+	r_open=$(ms_of runc_in "$TMP/bundle-open")
+	r_prof=$(ms_of runc_in "$TMP/bundle")
+	s_open=$(ms_of "$LOOP" 1)
+	s_prof=$(ms_of "$B/syscage" run -p "$P" -- "$LOOP" 1)
+
+	# The program each loads: a long-running loop, attached with ptrace, filter read back.
+	filter_len() {
+		python3 - "$1" <<'PY'
+import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+libc.ptrace.argtypes = [ctypes.c_long, ctypes.c_long, ctypes.c_void_p, ctypes.c_void_p]
+libc.ptrace.restype = ctypes.c_long
+pid = int(sys.argv[1])
+if libc.ptrace(0x4206, pid, None, None) != 0:          # PTRACE_SEIZE
+    print("?"); sys.exit(0)
+libc.ptrace(0x4207, pid, None, None)                   # PTRACE_INTERRUPT
+os.waitpid(pid, 0x40000000)                            # __WALL
+lens = []
+while True:
+    n = libc.ptrace(0x420c, pid, ctypes.c_void_p(len(lens)), None)  # PTRACE_SECCOMP_GET_FILTER
+    if n < 0:
+        break
+    lens.append(n)
+libc.ptrace(17, pid, None, None)                       # PTRACE_DETACH
+print("+".join(map(str, lens)) or "0")
+PY
+	}
+	set_args "$TMP/bundle" /bench-loop 100000000
+	id="bench-$$-len"
+	runc_len="?"
+	if runc --root "$TMP/runc-state" create --bundle "$TMP/bundle" "$id" >/dev/null 2>&1 </dev/null &&
+		runc --root "$TMP/runc-state" start "$id" 2>/dev/null; then
+		sleep 0.3
+		pid=$(runc --root "$TMP/runc-state" state "$id" | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])')
+		runc_len=$(filter_len "$pid")
+	fi
+	runc --root "$TMP/runc-state" delete -f "$id" >/dev/null 2>&1 || true
+	"$B/syscage" run -p "$P" -- "$LOOP" 100000000 >/dev/null &
+	spid=$!
+	sleep 0.3
+	ours_len=$(filter_len "$spid")
+	kill "$spid" 2>/dev/null
+	wait "$spid" 2>/dev/null || true
+
+	echo
+	echo "Loading the profile: runc (libseccomp, at every container start) vs syscage run"
+	printf '%-34s %12s %12s %12s %16s\n' "loader" "no profile" "profile" "added" "loaded program"
+	printf '%-34s %10s ms %10s ms %10s ms %16s\n' "runc $(runc --version | awk 'NR==1{print $3}') run (container start)" \
+		"$r_open" "$r_prof" "$(awk "BEGIN{printf \"%.2f\", $r_prof-$r_open}")" "$runc_len insns"
+	printf '%-34s %10s ms %10s ms %10s ms %16s\n' "syscage run (exec of the loop)" \
+		"$s_open" "$s_prof" "$(awk "BEGIN{printf \"%.2f\", $s_prof-$s_open}")" "$ours_len insns"
+	echo "(median of 15 starts; 'loaded program' read back with PTRACE_SECCOMP_GET_FILTER, per filter)"
+fi

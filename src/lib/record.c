@@ -496,7 +496,11 @@ int sc_record_run(const struct sc_record_opts *o, struct sc_diags *d, struct sc_
  * futex, nanosleep, sched_yield, epoll_pwait, epoll_ctl, rt_sigaction, rt_sigprocmask,
  * rt_sigreturn, sigaltstack, tgkill, getpid, gettid, madvise, mmap, munmap, mprotect, exit
  * and exit_group before execve replaces them. 'newfstatat'/'fstat' come from the exec path
- * lookup (os.Stat on the binary), 'getppid' from the parent-death check. */
+ * lookup (os.Stat on the binary), 'getppid' from the parent-death check. Since the fix of
+ * CVE-2024-21626 (runc 1.1.12, backported to Debian's 1.1.5) runc also checks that
+ * /proc/self/fd is procfs (fstatfs), closes leaked fds by listing it (getdents64) and checks
+ * its working directory (getcwd) after the filter is loaded: seen on this project's test
+ * machine, where a profile without them fails with "ensure /proc/self/fd is on procfs". */
 static const char *const runtime_base[] = {
 	"capget",    "capset",	     "chdir",	       "close",	       "epoll_ctl",   "epoll_pwait",
 	"execve",    "exit",	     "exit_group",     "fchdir",       "fcntl",	      "fstat",
@@ -504,7 +508,7 @@ static const char *const runtime_base[] = {
 	"mprotect",  "munmap",	     "nanosleep",      "newfstatat",   "openat",      "prctl",
 	"read",	     "rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "sched_yield", "setgid",
 	"setgroups", "setresgid",    "setresuid",      "setuid",       "sigaltstack", "tgkill",
-	"write",     NULL,
+	"write",     "fstatfs",	     "getdents64",     "getcwd",       NULL,
 };
 
 const char *const *sc_record_runtime_base(void)
