@@ -18,5 +18,6 @@
 #include "merge.h"
 #include "record.h"
 #include "policy.h"
+#include "k8s.h"
 #include "export.h"
 #include "compile.h"

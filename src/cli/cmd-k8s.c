@@ -1,10 +1,499 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* syscage k8s: being built (placeholder so the verb table links). */
-#include "cli.h"
+/* syscage k8s: bind workloads in manifests to the profiles the policies build, audit
+ * manifests against the "restricted" seccomp rules, print the agent's own manifests. */
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 
-const char cmd_k8s_help[] = "Usage: syscage k8s ...\n\nNot built yet.\n";
+#include "cli.h"
+#include "syscage/k8s.h"
+
+const char cmd_k8s_help[] =
+	"Usage: syscage k8s bind -f FILE|DIR|- --policies DIR [-o OUT] [--root NAME]\n"
+	"                        [--drop-caps] [--legacy-annotations] [--require-all]\n"
+	"                        [--emit-policies FILE] [-n NAMESPACE] [-q]\n"
+	"       syscage k8s audit -f FILE|DIR|- [-o text|json] [-n NAMESPACE]\n"
+	"       syscage k8s manifests [--image IMG] [--kubelet-root DIR] [--namespace NS]\n"
+	"                             [--agent-profile FILE] [-o DIR]\n"
+	"\n"
+	"bind: find every Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job and CronJob\n"
+	"in the manifests (multi-document YAML or JSON, Lists; other kinds are ignored) and\n"
+	"match its pod template's labels and namespace against the policies in DIR as the\n"
+	"agent does ('syscage policy build --help'). Each matched workload gets:\n"
+	"  - on the pod: securityContext.seccompProfile {type: Localhost,\n"
+	"    localhostProfile: <root>/<namespace>/<set>.json}, the file the agent installs\n"
+	"  - on every container and init container: allowPrivilegeEscalation: false; a\n"
+	"    container that sets its own seccompProfile (it would override the pod's) gets\n"
+	"    the same Localhost profile; with --drop-caps, capabilities.drop: [ALL]\n"
+	"  - with --legacy-annotations, the pre-1.19 annotations too\n"
+	"    (seccomp.security.alpha.kubernetes.io/pod and\n"
+	"    container.seccomp.security.alpha.kubernetes.io/<name>: localhost/<path>);\n"
+	"    such annotations already present are updated in any case, because the API\n"
+	"    server rejects a pod whose annotation and field disagree\n"
+	"The text is edited in place: comments, key order, quoting, flow style and every\n"
+	"other document stay byte for byte; new keys go at the end of their mapping in its\n"
+	"style. Binding twice changes nothing. Workloads no policy selects are left as they\n"
+	"are and listed on stderr. The agent has no workload list: it installs one profile\n"
+	"per policy selector (namespace + selector; policies with equal selectors share it)\n"
+	"and per SPO/OCI profile. A workload selected by policies with different selectors\n"
+	"needs their merge, which the agent does not make: that is an error, unless\n"
+	"--emit-policies FILE writes those merges as SeccompProfile documents to add to the\n"
+	"agent's policies (a snapshot; run bind again when the policies change).\n"
+	"A Localhost profile under <root>/ that the agent does not install is an error at\n"
+	"its FILE:LINE:COL (a pod that references a missing profile never starts); one\n"
+	"outside <root>/ is a warning. A privileged container in a\n"
+	"matched workload is an error (the API server rejects allowPrivilegeEscalation:\n"
+	"false with privileged: true). On any error nothing is written.\n"
+	"\n"
+	"audit: the Pod Security Standards \"restricted\" seccomp and privilege-escalation\n"
+	"rules, per workload: no Unconfined (pod or container), a profile for every\n"
+	"container (its own or the pod's), Localhost with a localhostProfile,\n"
+	"allowPrivilegeEscalation: false on every container and init container. -o json\n"
+	"adds each container's image, command, args and effective profile.\n"
+	"\n"
+	"manifests: the agent's deployment, as one stream for 'kubectl apply -f -'\n"
+	"(Namespace, the policies ConfigMap, DaemonSet) or, with -o DIR, as a kustomize base\n"
+	"(kustomization.yaml with a configMapGenerator, namespace.yaml, daemonset.yaml,\n"
+	"policies/example.yaml); deploy/ in the source tree is that base. The DaemonSet runs\n"
+	"'syscage agent' with the only hostPath <kubelet-root>/seccomp, a read-only root\n"
+	"file system, every capability dropped, no service account token, and its own\n"
+	"recorded profile (syscage/<namespace>/syscage-agent.json, put in place by an init\n"
+	"container from ConfigMap syscage-agent-profile).\n"
+	"\n"
+	"Options:\n"
+	"  -f, --filename PATH      manifests: a file, a directory (*.yaml, *.yml, *.json\n"
+	"                           below it) or - for stdin\n"
+	"  -p, --policies DIR       (bind) the policy directory the agent reads\n"
+	"  -o, --output OUT         bind: output file (atomic; default stdout); a directory\n"
+	"                           when -f is one (the tree is mirrored); audit: text|json;\n"
+	"                           manifests: write the kustomize base into directory OUT\n"
+	"      --root NAME          (bind) directory under <kubelet-root>/seccomp the agent\n"
+	"                           installs into (default: syscage)\n"
+	"      --drop-caps          (bind) capabilities.drop: [ALL] on every container\n"
+	"      --legacy-annotations (bind) also the pre-1.19 seccomp annotations\n"
+	"      --require-all        (bind) fail when a workload matches no policy\n"
+	"  -n, --namespace NS       bind, audit: namespace of objects without one (default:\n"
+	"                           default); manifests: the agent's (syscage-system)\n"
+	"      --image IMG          (manifests) the agent's image (localhost/syscage:latest;\n"
+	"                           build it with 'make image', push it where nodes pull)\n"
+	"      --kubelet-root DIR   (manifests) the kubelet's root (/var/lib/kubelet; k3s and\n"
+	"                           some distributions differ)\n"
+	"      --agent-profile FILE (manifests) include the agent's profile ConfigMap\n"
+	"      --emit-policies FILE (bind) write the merged profiles that workloads selected\n"
+	"                           by several selectors need, as SeccompProfile YAML\n"
+	"  -q, --quiet              (bind) no summary, no list of unmatched workloads\n"
+	"  -h, --help               this text\n"
+	"\n"
+	"Examples:\n"
+	"  syscage k8s bind -f app.yaml --policies policies/ -o app.bound.yaml\n"
+	"  kubectl get deploy -n shop -o yaml | syscage k8s bind -f - -p policies/ --drop-caps\n"
+	"  syscage k8s bind -f manifests/ -p policies/ --require-all -o bound/\n"
+	"  syscage k8s audit -f bound/ && echo restricted\n"
+	"  syscage k8s audit -f pod.yaml -o json | jq '.workloads[].findings'\n"
+	"  syscage k8s manifests --image registry.example/syscage:0.1 | kubectl apply -f -\n"
+	"  syscage k8s manifests -o deploy/ && kubectl apply -k deploy/\n"
+	"\n"
+	"Exit status: 0; 1 on invalid input (FILE:LINE:COL), a missing profile, a merge\n"
+	"the agent does not make (without --emit-policies), an\n"
+	"unmatched workload with --require-all, or (audit) a workload that is not\n"
+	"restricted; 2 on usage errors.\n";
+
+DEFINE_CLEANUP_FUNC(struct sc_policy_build, sc_policy_build_free);
+
+struct args {
+	const char *file, *policies, *out, *root, *ns, *image, *kubelet_root, *agent_profile;
+	const char *emit;
+	bool drop_caps, legacy, require_all, quiet;
+};
+
+static bool root_valid(const char *s)
+{
+	/* Relative, clean, the characters a path in localhostProfile needs. */
+	if (!*s || s[0] == '/' || s[strlen(s) - 1] == '/' || strstr(s, "//"))
+		return false;
+	for (const char *p = s; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || strchr("._/-", *p)))
+			return false;
+	for (const char *p = s; p;) {
+		const char *sl = strchr(p, '/');
+		size_t n = sl ? (size_t)(sl - p) : strlen(p);
+		if ((n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
+			return false;
+		p = sl ? sl + 1 : NULL;
+	}
+	return true;
+}
+
+/* mkdir -p for the parent directories of 'path' below 'base' (which exists). */
+static int make_parents(const char *path)
+{
+	cleanup_free char *p = strdup(path);
+
+	if (!p)
+		return -ENOMEM;
+	for (char *s = strchr(p + 1, '/'); s; s = strchr(s + 1, '/')) {
+		*s = '\0';
+		if (mkdir(p, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		*s = '/';
+	}
+	return 0;
+}
+
+static bool is_dir(const char *path)
+{
+	struct stat st;
+	return !streq(path, "-") && stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static int bind(const struct args *a)
+{
+	struct sc_k8s_file **files = NULL;
+	size_t nf = 0, unmatched = 0, nw = 0;
+	cleanup_(sc_policy_build_freep) struct sc_policy_build *b = NULL;
+	struct sc_k8s_bind_opts o = { .drop_caps = a->drop_caps, .legacy_annotations = a->legacy };
+	struct sc_diags d = {};
+	char **outs = NULL;
+	size_t *lens = NULL;
+	bool dir_in = is_dir(a->file);
+	int r, ret = EXIT_OK;
+
+	if (dir_in && !a->out)
+		return cli_usage_error("k8s", "-f DIR needs -o OUTDIR (the tree is mirrored)");
+	r = sc_k8s_files_read(a->file, a->ns, &d, &files, &nf);
+	cli_print_diags(&d);
+	sc_diags_clear(&d);
+	if (r < 0)
+		return r == -ENOMEM ? cli_error("out of memory") : EXIT_FINDINGS;
+	r = sc_policy_load_dir(a->policies, &d, &b);
+	cli_print_diags(&d);
+	sc_diags_clear(&d);
+	if (r < 0) {
+		if (r != -EINVAL)
+			cli_error("cannot read policies from %s: %s", a->policies, strerror(-r));
+		ret = EXIT_FINDINGS;
+		goto out;
+	}
+	r = sc_k8s_match(files, nf, b, a->root, a->emit != NULL, &d, &unmatched);
+	if (!a->quiet || d.n_errors)
+		cli_print_diags(&d);
+	sc_diags_clear(&d);
+	if (r < 0) {
+		ret = r == -EINVAL ? EXIT_FINDINGS : cli_error("cannot match: %s", strerror(-r));
+		goto out;
+	}
+	for (size_t i = 0; i < nf; i++)
+		for (size_t k = 0; k < files[i]->n_workloads; k++) {
+			const struct sc_k8s_workload *w = &files[i]->workloads[k];
+			nw++;
+			if (w->profile || (a->quiet && !a->require_all))
+				continue;
+			fprintf(stderr,
+				"%s:%u:%u: %s: %s %s/%s matches no policy; left unchanged\n",
+				w->file, w->loc.line, w->loc.col, a->require_all ? "error" : "note",
+				w->kind, w->namespace, w->name);
+		}
+	if (a->require_all && unmatched) {
+		ret = cli_error("%zu workload%s match%s no policy (--require-all)", unmatched,
+				unmatched == 1 ? "" : "s", unmatched == 1 ? "es" : "");
+		goto out;
+	}
+	outs = calloc(nf + 1, sizeof(*outs));
+	lens = calloc(nf + 1, sizeof(*lens));
+	if (!outs || !lens) {
+		ret = cli_error("out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < nf; i++) {
+		r = sc_k8s_bind(files[i], &o, &d, &outs[i], &lens[i]);
+		if (r == -ENOMEM) {
+			ret = cli_error("out of memory");
+			goto out;
+		}
+		if (r < 0)
+			ret = EXIT_FINDINGS;
+	}
+	cli_print_diags(&d);
+	sc_diags_clear(&d);
+	if (ret != EXIT_OK)
+		goto out; /* nothing written */
+
+	if (a->emit) {
+		cleanup_free char *pol = NULL;
+		r = sc_k8s_merged_policies(files, nf, b, &pol);
+		if (r < 0) {
+			ret = cli_error("cannot write the merged policies: %s", strerror(-r));
+			goto out;
+		}
+		r = sc_write_atomic(a->emit, pol, strlen(pol), 0644);
+		if (r < 0) {
+			ret = cli_error("cannot write %s: %s", a->emit, strerror(-r));
+			goto out;
+		}
+	}
+	if (!dir_in) {
+		r = sc_write_atomic(a->out ? a->out : "-", outs[0], lens[0], 0644);
+		if (r < 0) {
+			ret = cli_error("cannot write %s: %s", a->out, strerror(-r));
+			goto out;
+		}
+	} else {
+		size_t pl = strlen(a->file);
+		while (pl > 1 && a->file[pl - 1] == '/')
+			pl--;
+		if (mkdir(a->out, 0755) < 0 && errno != EEXIST) {
+			ret = cli_error("cannot create %s: %s", a->out, strerror(errno));
+			goto out;
+		}
+		for (size_t i = 0; i < nf; i++) {
+			cleanup_free char *path = NULL;
+			if (asprintf(&path, "%s/%s", a->out, files[i]->name + pl + 1) < 0) {
+				ret = cli_error("out of memory");
+				goto out;
+			}
+			r = make_parents(path);
+			if (r == 0)
+				r = sc_write_atomic(path, outs[i], lens[i], 0644);
+			if (r < 0) {
+				ret = cli_error("cannot write %s: %s", path, strerror(-r));
+				goto out;
+			}
+		}
+	}
+	if (!a->quiet)
+		fprintf(stderr, "%zu workload%s in %zu file%s: %zu bound, %zu unmatched\n", nw,
+			nw == 1 ? "" : "s", nf, nf == 1 ? "" : "s", nw - unmatched, unmatched);
+out:
+	for (size_t i = 0; outs && i < nf; i++)
+		free(outs[i]);
+	free(outs);
+	free(lens);
+	sc_k8s_files_free(files, nf);
+	return ret;
+}
+
+static int audit(const struct args *a, bool json)
+{
+	struct sc_k8s_file **files = NULL;
+	size_t nf = 0, nw = 0, bad = 0;
+	struct sc_diags d = {};
+	int r, ret = EXIT_OK;
+
+	r = sc_k8s_files_read(a->file, a->ns, &d, &files, &nf);
+	cli_print_diags(&d);
+	sc_diags_clear(&d);
+	if (r < 0)
+		return r == -ENOMEM ? cli_error("out of memory") : EXIT_FINDINGS;
+	if (json) {
+		cleanup_free char *text = NULL;
+		r = sc_k8s_audit_json(files, nf, &text);
+		if (r < 0) {
+			ret = cli_error("out of memory");
+			goto out;
+		}
+		fputs(text, stdout);
+	}
+	for (size_t i = 0; i < nf; i++)
+		for (size_t k = 0; k < files[i]->n_workloads; k++) {
+			struct sc_k8s_workload *w = &files[i]->workloads[k];
+			if (!json && sc_k8s_audit(w) < 0) {
+				ret = cli_error("out of memory");
+				goto out;
+			}
+			nw++;
+			bad += w->n_findings > 0;
+			for (size_t j = 0; !json && j < w->n_findings; j++)
+				printf("%s:%u:%u: %s %s/%s: %s\n", w->file, w->loc.line, w->loc.col,
+				       w->kind, w->namespace, w->name, w->findings[j]);
+		}
+	if (!json)
+		printf("%zu workload%s: %zu restricted, %zu not\n", nw, nw == 1 ? "" : "s",
+		       nw - bad, bad);
+	if (bad)
+		ret = EXIT_FINDINGS;
+out:
+	sc_k8s_files_free(files, nf);
+	return ret;
+}
+
+static int manifests(const struct args *a)
+{
+	cleanup_free char *profile = NULL;
+	struct sc_k8s_manifest_opts o = { .image = a->image,
+					  .kubelet_root = a->kubelet_root,
+					  .namespace = a->ns };
+	int r;
+
+	if (a->agent_profile) {
+		size_t len = 0;
+		r = sc_read_file(a->agent_profile, 16u << 20, &profile, &len);
+		if (r < 0)
+			return cli_error("cannot read %s: %s", a->agent_profile, strerror(-r));
+		o.agent_profile = profile;
+	}
+	if (!a->out) {
+		cleanup_free char *text = NULL;
+		r = sc_k8s_manifest_stream(&o, &text);
+		if (r == -EINVAL)
+			return cli_usage_error("k8s", "invalid --image, --kubelet-root or "
+						      "--namespace (an image reference, an "
+						      "absolute clean path, a DNS-1123 label)");
+		if (r < 0)
+			return cli_error("out of memory");
+		fputs(text, stdout);
+		return EXIT_OK;
+	} else {
+		struct sc_k8s_out_file *f = NULL;
+		size_t n = 0;
+		int ret = EXIT_OK;
+		r = sc_k8s_manifest_files(&o, &f, &n);
+		if (r == -EINVAL)
+			return cli_usage_error("k8s", "invalid --image, --kubelet-root or "
+						      "--namespace (an image reference, an "
+						      "absolute clean path, a DNS-1123 label)");
+		if (r < 0)
+			return cli_error("out of memory");
+		if (mkdir(a->out, 0755) < 0 && errno != EEXIST)
+			ret = cli_error("cannot create %s: %s", a->out, strerror(errno));
+		for (size_t i = 0; ret == EXIT_OK && i < n; i++) {
+			cleanup_free char *path = NULL;
+			if (asprintf(&path, "%s/%s", a->out, f[i].path) < 0) {
+				ret = cli_error("out of memory");
+				break;
+			}
+			r = make_parents(path);
+			if (r == 0)
+				r = sc_write_atomic(path, f[i].text, strlen(f[i].text), 0644);
+			if (r < 0)
+				ret = cli_error("cannot write %s: %s", path, strerror(-r));
+		}
+		sc_k8s_out_files_free(f, n);
+		return ret;
+	}
+}
 
 int cmd_k8s(int argc, char **argv)
 {
-	return cli_error("'k8s' is not built yet");
+	enum {
+		O_ROOT = 256,
+		O_DROP,
+		O_LEGACY,
+		O_REQUIRE,
+		O_IMAGE,
+		O_KROOT,
+		O_AGENT,
+		O_EMIT
+	};
+	static const struct option opts[] = {
+		{ "filename", required_argument, NULL, 'f' },
+		{ "policies", required_argument, NULL, 'p' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "namespace", required_argument, NULL, 'n' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "root", required_argument, NULL, O_ROOT },
+		{ "drop-caps", no_argument, NULL, O_DROP },
+		{ "legacy-annotations", no_argument, NULL, O_LEGACY },
+		{ "require-all", no_argument, NULL, O_REQUIRE },
+		{ "image", required_argument, NULL, O_IMAGE },
+		{ "kubelet-root", required_argument, NULL, O_KROOT },
+		{ "agent-profile", required_argument, NULL, O_AGENT },
+		{ "emit-policies", required_argument, NULL, O_EMIT },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	struct args a = { .root = "syscage" };
+	const char *sub;
+	bool json = false;
+	int c;
+
+	if (argc < 2)
+		return cli_usage_error("k8s", "missing subcommand (bind, audit, manifests)");
+	sub = argv[1];
+	if (streq(sub, "-h") || streq(sub, "--help"))
+		return cli_help("k8s");
+	if (!streq(sub, "bind") && !streq(sub, "audit") && !streq(sub, "manifests"))
+		return cli_usage_error("k8s", "unknown subcommand '%s' (bind, audit, manifests)",
+				       sub);
+	argc--;
+	argv++;
+	while ((c = getopt_long(argc, argv, "f:p:o:n:qh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			a.file = optarg;
+			break;
+		case 'p':
+			a.policies = optarg;
+			break;
+		case 'o':
+			a.out = optarg;
+			break;
+		case 'n':
+			a.ns = optarg;
+			break;
+		case 'q':
+			a.quiet = true;
+			break;
+		case O_ROOT:
+			a.root = optarg;
+			break;
+		case O_DROP:
+			a.drop_caps = true;
+			break;
+		case O_LEGACY:
+			a.legacy = true;
+			break;
+		case O_REQUIRE:
+			a.require_all = true;
+			break;
+		case O_IMAGE:
+			a.image = optarg;
+			break;
+		case O_KROOT:
+			a.kubelet_root = optarg;
+			break;
+		case O_AGENT:
+			a.agent_profile = optarg;
+			break;
+		case O_EMIT:
+			a.emit = optarg;
+			break;
+		case 'h':
+			return cli_help("k8s");
+		default:
+			return cli_usage_error("k8s", "bad option");
+		}
+	}
+	if (optind != argc)
+		return cli_usage_error("k8s", "unexpected argument '%s'", argv[optind]);
+	if (streq(sub, "manifests")) {
+		if (a.file || a.policies || a.drop_caps || a.legacy || a.require_all || a.emit)
+			return cli_usage_error("k8s", "manifests takes --image, --kubelet-root, "
+						      "--namespace, --agent-profile and -o DIR");
+		return manifests(&a);
+	}
+	if (!a.file)
+		return cli_usage_error("k8s", "%s needs -f FILE|DIR|-", sub);
+	if (a.ns && !sc_dns1123_label_valid(a.ns))
+		return cli_usage_error("k8s", "namespace '%s' is not a DNS-1123 label", a.ns);
+	if (a.image || a.kubelet_root || a.agent_profile)
+		return cli_usage_error("k8s", "--image, --kubelet-root and --agent-profile are "
+					      "for 'k8s manifests'");
+	if (streq(sub, "audit")) {
+		if (a.policies || a.drop_caps || a.legacy || a.require_all || a.emit)
+			return cli_usage_error("k8s", "audit takes -f, -o text|json and -n");
+		if (a.out && cli_parse_output("k8s", a.out, &json) != 0)
+			return EXIT_USAGE;
+		return audit(&a, json);
+	}
+	if (!a.policies)
+		return cli_usage_error("k8s", "bind needs --policies DIR");
+	if (!root_valid(a.root))
+		return cli_usage_error("k8s",
+				       "--root '%s' must be a relative path of [a-z0-9._-] "
+				       "components",
+				       a.root);
+	return bind(&a);
 }

@@ -972,7 +972,8 @@ int sc_policy_build_sets(struct sc_policy_build *b, const struct sc_workload *w,
 	/* Sort sets by path; keep workload -> set indexes right through a permutation. */
 	for (size_t i = 0; i < b->n_sets; i++)
 		b->sets[i].n_workloads = i; /* remember the old index */
-	qsort(b->sets, b->n_sets, sizeof(*b->sets), cmp_set);
+	if (b->n_sets)
+		qsort(b->sets, b->n_sets, sizeof(*b->sets), cmp_set);
 	perm = calloc(b->n_sets ? b->n_sets : 1, sizeof(*perm));
 	if (!perm)
 		return -ENOMEM;

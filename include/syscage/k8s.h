@@ -1,0 +1,191 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Kubernetes manifests: find the workloads (Pod, Deployment, StatefulSet, DaemonSet,
+ * ReplicaSet, Job, CronJob, in multi-document YAML/JSON and Lists), bind them to the profiles
+ * the policy engine builds by editing the text in place (comments, key order, quoting and flow
+ * style are kept byte for byte), audit them against the Pod Security Standards "restricted"
+ * seccomp and privilege-escalation rules, and generate the agent's own deployment manifests. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "diag.h"
+#include "policy.h"
+#include "profile.h"
+
+enum sc_k8s_seccomp_type {
+	SC_K8S_SECCOMP_UNSET, /* no seccompProfile (or no type) */
+	SC_K8S_SECCOMP_RUNTIME_DEFAULT,
+	SC_K8S_SECCOMP_UNCONFINED,
+	SC_K8S_SECCOMP_LOCALHOST,
+	SC_K8S_SECCOMP_INVALID, /* a type Kubernetes does not know */
+};
+
+/* securityContext.seccompProfile as written (pod or container level). */
+struct sc_k8s_seccomp {
+	enum sc_k8s_seccomp_type type;
+	char *type_text;	/* owned: as written, NULL when absent */
+	char *localhost;	/* owned: localhostProfile, NULL when absent */
+	struct sc_loc loc;	/* of seccompProfile's value */
+	struct sc_loc path_loc; /* of localhostProfile's value */
+};
+
+struct sc_k8s_container {
+	char *name;
+	char *image;
+	char **command; /* NULL-terminated; NULL when absent */
+	char **args;	/* NULL-terminated; NULL when absent */
+	bool init;	/* from initContainers */
+	struct sc_k8s_seccomp seccomp;
+	int allow_privilege_escalation; /* -1 unset, 0 false, 1 true (or not a boolean) */
+	bool privileged;		/* privileged: true or capabilities.add SYS_ADMIN */
+	char *legacy;			/* container.seccomp.security.alpha.kubernetes.io/<name> */
+	struct sc_loc legacy_loc;
+	struct sc_loc loc;
+};
+
+struct sc_k8s_workload {
+	const char *file; /* borrowed from the sc_k8s_file */
+	char *kind;
+	char *namespace; /* metadata.namespace, or the default namespace */
+	char *name;
+	struct sc_label *labels; /* the pod template's labels (a Pod's own) */
+	size_t n_labels;
+	struct sc_loc loc; /* of the object */
+	struct sc_k8s_seccomp pod_seccomp;
+	char *legacy_pod; /* seccomp.security.alpha.kubernetes.io/pod */
+	struct sc_loc legacy_pod_loc;
+	struct sc_k8s_container *containers; /* init containers first, then containers */
+	size_t n_containers;
+
+	/* Filled by sc_k8s_match(): */
+	char *profile; /* owned: "<root>/<namespace>/<set>.json", NULL when unmatched */
+	ssize_t set;   /* index into the policy build's sets, -1 when unmatched */
+	bool merged;   /* selected by policies with different selectors, and the agent's policies
+			* hold no merged-<set> SeccompProfile for it (see sc_k8s_match) */
+	/* Filled by sc_k8s_audit(): */
+	char **findings; /* owned, NULL-terminated */
+	size_t n_findings;
+};
+
+/* One input file: its text, its parsed documents and the workloads found in them. */
+struct sc_k8s_file {
+	char *name;
+	char *text;
+	size_t len;
+	struct sc_k8s_workload *workloads;
+	size_t n_workloads;
+	struct sc_k8s_tree *tree; /* private: node positions for editing */
+};
+
+/* Parse 'buf' (YAML or JSON, any number of documents). Objects of other kinds, and
+ * documents that are not mappings, are ignored; a List's (kind: List, or any *List) items are
+ * read. A workload without a pod spec, or with containers that are not mappings, is an
+ * error. 'default_ns' (NULL: "default") applies to objects without metadata.namespace.
+ * Errors go to 'd' (required, as in every function here) with file:line:col; returns 0,
+ * -EINVAL, -EFBIG (more than 256 MiB) or -ENOMEM. */
+int sc_k8s_file_parse(const char *buf, size_t len, const char *name, const char *default_ns,
+		      struct sc_diags *d, struct sc_k8s_file **ret);
+struct sc_k8s_file *sc_k8s_file_free(struct sc_k8s_file *f);
+
+/* Read 'path': a file, "-" (stdin) or a directory (every *.yaml, *.yml, *.json below it,
+ * sorted; names starting with '.' skipped). Returns 0, -EINVAL (see 'd') or -errno. */
+int sc_k8s_files_read(const char *path, const char *default_ns, struct sc_diags *d,
+		      struct sc_k8s_file ***ret, size_t *ret_n);
+void sc_k8s_files_free(struct sc_k8s_file **f, size_t n);
+
+/* Match every workload of 'files' against the policies in 'b' (loaded, sets not yet built):
+ * builds the policy sets for these workloads (sc_policy_build_sets) and sets each matched
+ * workload's 'profile' to "<root>/<set path>".
+ * The agent has no workload list: it installs one profile per policy target (namespace +
+ * selector) and per SPO/OCI profile. A workload selected by policies with different
+ * selectors needs the merge of all of them, a profile the agent does not make: 'merged' is
+ * set, and unless 'emit_merged' (the caller hands sc_k8s_merged_policies() to the agent) it is
+ * an error, since the pod would reference a missing profile.
+ * Then checks the references that binding leaves in place (those of unmatched workloads): a
+ * Localhost profile under "<root>/" that the build does not produce, or Localhost without
+ * localhostProfile, is an error at its file:line:col; a Localhost profile outside "<root>/"
+ * is a warning (syscage cannot know it is on the nodes). *ret_unmatched (optional) gets the
+ * number of unmatched workloads. Returns 0, -EINVAL (errors in 'd') or -errno. */
+int sc_k8s_match(struct sc_k8s_file **files, size_t n, struct sc_policy_build *b, const char *root,
+		 bool emit_merged, struct sc_diags *d, size_t *ret_unmatched);
+
+/* The merged profiles of the 'merged' workloads' sets, each once, as SPO SeccompProfile
+ * documents named merged-<set> in the set's namespace (multi-document YAML, owned): added to
+ * the agent's policies they make it install <root>/<namespace>/merged-<set>.json, the path
+ * sc_k8s_match() binds such workloads to (and, once that profile is among the policies, no
+ * longer reports). A snapshot: regenerate it when the policies change. "" when none. */
+int sc_k8s_merged_policies(struct sc_k8s_file **files, size_t n, const struct sc_policy_build *b,
+			   char **ret);
+
+struct sc_k8s_bind_opts {
+	bool drop_caps;		 /* capabilities: {drop: [ALL]} on every container */
+	bool legacy_annotations; /* the pre-1.19 seccomp annotations too */
+};
+
+/* The text of 'f' with every workload that has a 'profile' bound to it:
+ *  - pod level: securityContext.seccompProfile {type: Localhost, localhostProfile: profile}
+ *  - every container and init container: securityContext.allowPrivilegeEscalation: false;
+ *    a container that sets its own seccompProfile (which would override the pod's) gets the
+ *    same Localhost profile; with drop_caps capabilities.drop [ALL]
+ *  - with legacy_annotations, seccomp.security.alpha.kubernetes.io/pod and
+ *    container.seccomp.security.alpha.kubernetes.io/<name> = localhost/<profile> on the pod
+ *    template; such annotations already present are updated in any case (the API server
+ *    rejects a pod whose annotation and field disagree).
+ * Keys are added at the end of their mapping in its own style (block: a line at the
+ * mapping's indentation; flow: ", key: value" after the last entry; JSON documents get
+ * quoted keys); existing values are replaced in place, keeping their quotes. Nothing else
+ * changes. Binding again gives the same text. A container that is privileged (or adds
+ * SYS_ADMIN) is an error: the API server rejects allowPrivilegeEscalation: false for it.
+ * Returns 0 (text in *ret, owned, NUL-terminated), -EINVAL (see 'd') or -ENOMEM. */
+int sc_k8s_bind(const struct sc_k8s_file *f, const struct sc_k8s_bind_opts *o, struct sc_diags *d,
+		char **ret, size_t *ret_len);
+
+/* Pod Security Standards "restricted", the seccomp and privilege-escalation rules: fills
+ * w->findings. A workload is restricted when it has none: no Unconfined (pod or container),
+ * a profile on every container (own or the pod's), Localhost with a localhostProfile, a
+ * known type, allowPrivilegeEscalation: false on every container and init container. */
+int sc_k8s_audit(struct sc_k8s_workload *w);
+
+/* The effective profile of a container (its own, else the pod's); never NULL. */
+const struct sc_k8s_seccomp *sc_k8s_effective(const struct sc_k8s_workload *w,
+					      const struct sc_k8s_container *c);
+const char *sc_k8s_seccomp_type_to_string(enum sc_k8s_seccomp_type t);
+
+/* The audit report as JSON (owned): {"workloads":[...], "summary":{...}} (see README). */
+int sc_k8s_audit_json(struct sc_k8s_file **files, size_t n, char **ret);
+
+/* ---- the agent's deployment ----------------------------------------------------------- */
+
+struct sc_k8s_manifest_opts {
+	const char *image;	  /* NULL: SC_K8S_DEFAULT_IMAGE */
+	const char *kubelet_root; /* NULL: /var/lib/kubelet */
+	const char *namespace;	  /* NULL: syscage-system */
+	/* The agent's own profile (OCI JSON text) for the stream's syscage-agent-profile
+	 * ConfigMap; NULL: the stream says how to create it (the kustomization generates it
+	 * from profiles/syscage-agent.json). */
+	const char *agent_profile;
+};
+
+#define SC_K8S_DEFAULT_IMAGE	 "localhost/syscage:latest"
+#define SC_K8S_DEFAULT_NAMESPACE "syscage-system"
+
+struct sc_k8s_out_file {
+	const char *path; /* relative, e.g. "daemonset.yaml", "policies/example.yaml" */
+	char *text;	  /* owned */
+};
+
+/* The kustomize base (what deploy/ holds): kustomization.yaml, namespace.yaml,
+ * daemonset.yaml and policies/example.yaml. Validates the options (image: no whitespace or
+ * quotes; kubelet_root: absolute, clean; namespace: DNS-1123 label): -EINVAL.
+ * Returns 0 or -errno; free with sc_k8s_out_files_free. */
+int sc_k8s_manifest_files(const struct sc_k8s_manifest_opts *o, struct sc_k8s_out_file **ret,
+			  size_t *ret_n);
+void sc_k8s_out_files_free(struct sc_k8s_out_file *f, size_t n);
+
+/* The same objects as one multi-document YAML stream for `kubectl apply -f -`: the
+ * Namespace, the ConfigMaps the kustomization's configMapGenerator makes (policies; the
+ * agent's profile when o->agent_profile is set) and the DaemonSet. The Namespace and
+ * DaemonSet documents are byte for byte the files' text. */
+int sc_k8s_manifest_stream(const struct sc_k8s_manifest_opts *o, char **ret);

@@ -1,0 +1,2406 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Owns Kubernetes manifests: reading workloads out of multi-document YAML/JSON with their
+ * positions, binding them to policy sets by editing the text (never re-emitting it, so
+ * comments, order, quoting and flow style survive), the "restricted" audit, and the agent's
+ * own deployment manifests.
+ *
+ * libfyaml's document API does not expose node positions, so the parser's event stream is
+ * turned into a small tree of our own that records byte offsets: scalars know their span
+ * (quotes included), flow collections their closing bracket, block collections end where
+ * their last descendant ends. Edits are (offset, bytes to delete, text to insert) triples
+ * applied in one forward pass. */
+#include <dirent.h>
+#include <fcntl.h>
+#include <libfyaml.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "syscage/install.h"
+#include "syscage/k8s.h"
+#include "syscage/profile-io.h"
+#include "macro.h"
+
+#define MAX_MANIFEST (256u << 20)
+#define MAX_DEPTH    32
+
+#define ANN_POD	      "seccomp.security.alpha.kubernetes.io/pod"
+#define MERGED_PREFIX "merged-"
+#define ANN_CONTAINER "container.seccomp.security.alpha.kubernetes.io/"
+
+/* ---- the position tree ---------------------------------------------------------------- */
+
+enum yn_type {
+	YN_SCALAR,
+	YN_MAP,
+	YN_SEQ,
+	YN_ALIAS
+};
+
+struct yn {
+	uint8_t t; /* enum yn_type */
+	bool flow;
+	bool marked;   /* scalar: has a position (an empty value has none) */
+	bool anchored; /* &anchor: editing it would change its aliases too */
+	uint8_t ss;    /* enum fy_scalar_style */
+	/* Offsets fit: manifests are at most MAX_MANIFEST bytes. */
+	uint32_t start, end; /* byte span; scalars include their quotes */
+	uint32_t close;	     /* flow collections: offset of the closing bracket */
+	uint32_t line, col;  /* 1-based */
+	uint32_t depth;
+	uint32_t n, cap;
+	char *val;	  /* scalar value (processed), NUL-terminated */
+	struct yn **kids; /* map: key, value, key, value ... */
+};
+
+/* Nodes and their strings come from one arena per file: a 4 MiB manifest has ~10^5 nodes,
+ * and a malloc each dominated the time and doubled the memory. */
+struct chunk {
+	struct chunk *next;
+	size_t used, size;
+	uint64_t data[];
+};
+
+struct arena {
+	struct chunk *head;
+};
+
+static void *arena_alloc(struct arena *a, size_t n)
+{
+	struct chunk *c = a->head;
+	void *p;
+
+	n = (n + 7) & ~(size_t)7;
+	if (!c || c->size - c->used < n) {
+		size_t size = n > (256u << 10) ? n : (256u << 10);
+		c = malloc(sizeof(*c) + size);
+		if (!c)
+			return NULL;
+		c->next = a->head;
+		c->used = 0;
+		c->size = size;
+		a->head = c;
+	}
+	p = (char *)c->data + c->used;
+	c->used += n;
+	return p;
+}
+
+static void arena_free(struct arena *a)
+{
+	while (a->head) {
+		struct chunk *c = a->head;
+		a->head = c->next;
+		free(c);
+	}
+}
+
+struct sc_k8s_tree {
+	struct arena arena;
+	struct yn **docs;
+	size_t n_docs, cap_docs;
+	bool *json; /* per document: written as JSON (root is a flow collection) */
+	/* per workload (parallel to sc_k8s_file.workloads): */
+	struct wpos *wp;
+};
+
+/* Where a workload's pieces are in the tree. */
+struct wpos {
+	struct yn *holder;  /* the mapping holding the pod's metadata and spec */
+	struct yn *podspec; /* the pod spec mapping */
+	struct yn **containers;
+	size_t n_containers; /* parallel to sc_k8s_workload.containers */
+	bool json;
+};
+
+static int yn_add(struct arena *a, struct yn *parent, struct yn *kid)
+{
+	if (parent->n == parent->cap) {
+		size_t cap = parent->cap ? parent->cap * 2 : 4;
+		struct yn **v = arena_alloc(a, cap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		if (parent->n)
+			memcpy(v, parent->kids, parent->n * sizeof(*v));
+		parent->kids = v;
+		parent->cap = cap;
+	}
+	parent->kids[parent->n++] = kid;
+	return 0;
+}
+
+static struct yn *yn_get(const struct yn *map, const char *key)
+{
+	if (!map || map->t != YN_MAP)
+		return NULL;
+	for (size_t i = 0; i + 1 < map->n; i += 2)
+		if (map->kids[i]->t == YN_SCALAR && streq(map->kids[i]->val, key))
+			return map->kids[i + 1];
+	return NULL;
+}
+
+static struct yn *yn_key(const struct yn *map, const char *key)
+{
+	if (!map || map->t != YN_MAP)
+		return NULL;
+	for (size_t i = 0; i + 1 < map->n; i += 2)
+		if (map->kids[i]->t == YN_SCALAR && streq(map->kids[i]->val, key))
+			return map->kids[i];
+	return NULL;
+}
+
+static const char *yn_str(const struct yn *n)
+{
+	return n && n->t == YN_SCALAR ? n->val : NULL;
+}
+
+static bool yn_is_null(const struct yn *n)
+{
+	if (!n)
+		return true;
+	if (n->t != YN_SCALAR || n->ss != FYSS_PLAIN)
+		return false;
+	return !n->marked || !*n->val || streq(n->val, "~") || streq(n->val, "null") ||
+	       streq(n->val, "Null") || streq(n->val, "NULL");
+}
+
+static struct sc_loc yn_loc(const struct yn *n)
+{
+	return n ? (struct sc_loc){ n->line, n->col } : (struct sc_loc){ 0, 0 };
+}
+
+/* A block collection ends where its last descendant does. */
+static size_t yn_end(const struct yn *n)
+{
+	return n->n && !n->flow && n->t != YN_SCALAR ? yn_end(n->kids[n->n - 1]) : n->end;
+}
+
+struct tb {
+	struct arena *arena;
+	const char *buf;
+	size_t len;
+	struct yn *stack[MAX_DEPTH + 2];
+	unsigned sp;
+};
+
+static void mark_start(struct yn *n, struct fy_event *e)
+{
+	const struct fy_mark *m = fy_event_start_mark(e);
+	if (m) {
+		n->start = m->input_pos;
+		n->line = (unsigned)m->line + 1;
+		n->col = (unsigned)m->column + 1;
+	}
+}
+
+/* An empty value has no position: it sits after the ':' that follows its key. */
+static void place_empty(struct tb *t, struct yn *n, struct yn *parent)
+{
+	size_t p = parent && parent->n ? parent->kids[parent->n - 1]->end : 0;
+	if (parent && parent->t == YN_MAP && parent->n % 2 == 1) {
+		while (p < t->len && t->buf[p] != ':' && t->buf[p] != '\n')
+			p++;
+		if (p < t->len && t->buf[p] == ':')
+			p++;
+	}
+	n->start = n->end = p;
+	n->line = parent ? parent->line : 1;
+	n->col = parent ? parent->col : 1;
+}
+
+static int tree_event(struct tb *t, struct fy_event *e, struct yn **ret_root)
+{
+	struct yn *parent = t->sp ? t->stack[t->sp - 1] : NULL;
+	struct yn *n;
+
+	switch (e->type) {
+	case FYET_MAPPING_END:
+	case FYET_SEQUENCE_END: {
+		struct yn *c = t->stack[--t->sp];
+		if (c->flow) {
+			const struct fy_mark *s = fy_event_start_mark(e),
+					     *en = fy_event_end_mark(e);
+			c->close = s ? s->input_pos : c->start;
+			c->end = en ? en->input_pos : c->close;
+		} else {
+			c->end = yn_end(c);
+		}
+		if (t->sp == 0)
+			*ret_root = c;
+		return 0;
+	}
+	case FYET_MAPPING_START:
+	case FYET_SEQUENCE_START:
+	case FYET_SCALAR:
+	case FYET_ALIAS:
+		break;
+	default:
+		return 0;
+	}
+	n = arena_alloc(t->arena, sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	memset(n, 0, sizeof(*n));
+	n->depth = t->sp;
+	n->anchored = (e->type == FYET_MAPPING_START && e->mapping_start.anchor) ||
+		      (e->type == FYET_SEQUENCE_START && e->sequence_start.anchor) ||
+		      (e->type == FYET_SCALAR && e->scalar.anchor);
+	if (e->type == FYET_SCALAR || e->type == FYET_ALIAS) {
+		struct fy_token *tok = e->type == FYET_SCALAR ? e->scalar.value : e->alias.anchor;
+		const struct fy_mark *s = fy_event_start_mark(e), *en = fy_event_end_mark(e);
+		size_t l = 0;
+		const char *txt = tok ? fy_token_get_text(tok, &l) : NULL;
+		n->t = e->type == FYET_SCALAR ? YN_SCALAR : YN_ALIAS;
+		n->ss = tok && e->type == FYET_SCALAR ? fy_token_scalar_style(tok) : FYSS_PLAIN;
+		n->val = arena_alloc(t->arena, (txt ? l : 0) + 1);
+		if (!n->val)
+			return -ENOMEM;
+		if (txt && l)
+			memcpy(n->val, txt, l);
+		n->val[txt ? l : 0] = '\0';
+		if (s && en) {
+			n->marked = true;
+			mark_start(n, e);
+			n->end = en->input_pos;
+			/* Marks exclude the quotes; the span includes them. */
+			if (n->ss == FYSS_SINGLE_QUOTED || n->ss == FYSS_DOUBLE_QUOTED) {
+				if (n->start > 0)
+					n->start--, n->col--;
+				if (n->end < t->len)
+					n->end++;
+			}
+		} else {
+			place_empty(t, n, parent);
+		}
+	} else {
+		n->t = e->type == FYET_MAPPING_START ? YN_MAP : YN_SEQ;
+		n->flow = fy_event_get_node_style(e) == FYNS_FLOW;
+		mark_start(n, e);
+		n->end = n->start;
+	}
+	if (parent && yn_add(t->arena, parent, n) < 0)
+		return -ENOMEM;
+	if (n->t == YN_MAP || n->t == YN_SEQ) {
+		if (t->sp >= MAX_DEPTH)
+			return -E2BIG;
+		t->stack[t->sp++] = n;
+	} else if (!parent) {
+		*ret_root = n;
+	}
+	return 0;
+}
+
+static int syntax_error(struct fy_diag *diag, struct sc_diags *d)
+{
+	struct fy_diag_error *de;
+	void *it = NULL;
+
+	while ((de = fy_diag_errors_iterate(diag, &it)))
+		if (de->type == FYET_ERROR && de->msg) {
+			struct sc_loc loc = { de->line > 0 ? (unsigned)de->line : 0,
+					      de->column > 0 ? (unsigned)de->column : 0 };
+			return sc_diags_add(d, SC_SEV_ERROR, loc, "syntax error: %s", de->msg);
+		}
+	return sc_diags_add(d, SC_SEV_ERROR, (struct sc_loc){ 1, 1 }, "not valid YAML or JSON");
+}
+
+static void tree_free(struct sc_k8s_tree *t)
+{
+	if (!t)
+		return;
+	arena_free(&t->arena);
+	free(t->docs);
+	free(t->json);
+	free(t);
+}
+
+static int tree_parse(const char *buf, size_t len, struct sc_diags *d, struct sc_k8s_tree **ret)
+{
+	struct fy_parse_cfg cfg = { .flags = FYPCF_QUIET | FYPCF_COLLECT_DIAG };
+	struct fy_diag_cfg dcfg;
+	struct fy_diag *diag;
+	struct fy_parser *p;
+	struct fy_event *e;
+	struct sc_k8s_tree *t;
+	struct tb tb = { .buf = buf, .len = len };
+	struct yn *root = NULL;
+	bool in_doc = false;
+	int r = 0;
+
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	tb.arena = &t->arena;
+	fy_diag_cfg_default(&dcfg);
+	dcfg.fp = NULL;
+	dcfg.level = FYET_ERROR;
+	diag = fy_diag_create(&dcfg);
+	if (!diag) {
+		free(t);
+		return -ENOMEM;
+	}
+	fy_diag_set_collect_errors(diag, true);
+	cfg.diag = diag;
+	p = fy_parser_create(&cfg);
+	if (!p || fy_parser_set_string(p, buf, len) < 0) {
+		r = -ENOMEM;
+		goto out;
+	}
+	while (r == 0 && (e = fy_parser_parse(p))) {
+		if (e->type == FYET_DOCUMENT_START) {
+			in_doc = true;
+			root = NULL;
+			tb.sp = 0;
+		} else if (e->type == FYET_DOCUMENT_END && in_doc) {
+			if (t->n_docs == t->cap_docs) {
+				size_t cap = t->cap_docs ? t->cap_docs * 2 : 16;
+				struct yn **v = reallocarray(t->docs, cap, sizeof(*v));
+				bool *j = v ? reallocarray(t->json, cap, sizeof(*j)) : NULL;
+				if (v)
+					t->docs = v;
+				if (j)
+					t->json = j;
+				if (v && j)
+					t->cap_docs = cap;
+			}
+			if (t->n_docs == t->cap_docs) {
+				r = -ENOMEM;
+			} else {
+				t->docs[t->n_docs] = root;
+				t->json[t->n_docs++] = root && root->flow;
+			}
+			root = NULL;
+			in_doc = false;
+		} else if (in_doc) {
+			r = tree_event(&tb, e, &root);
+			if (r == -E2BIG) {
+				(void)sc_diags_add(d, SC_SEV_ERROR, (struct sc_loc){ 0, 0 },
+						   "nested deeper than %d levels", MAX_DEPTH);
+				r = -EINVAL;
+			}
+		}
+		fy_parser_event_free(p, e);
+	}
+	if (r == 0 && fy_parser_get_stream_error(p)) {
+		(void)syntax_error(diag, d);
+		r = -EINVAL;
+	}
+out:
+	if (p)
+		fy_parser_destroy(p);
+	fy_diag_destroy(diag);
+	if (r < 0) {
+		tree_free(t);
+		return r;
+	}
+	*ret = t;
+	return 0;
+}
+
+/* ---- workloads ------------------------------------------------------------------------ */
+
+static void seccomp_clear(struct sc_k8s_seccomp *s)
+{
+	free(s->type_text);
+	free(s->localhost);
+}
+
+static void strv_free(char **v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
+static void workload_clear(struct sc_k8s_workload *w)
+{
+	free(w->kind);
+	free(w->namespace);
+	free(w->name);
+	for (size_t i = 0; i < w->n_labels; i++) {
+		free(w->labels[i].key);
+		free(w->labels[i].value);
+	}
+	free(w->labels);
+	seccomp_clear(&w->pod_seccomp);
+	free(w->legacy_pod);
+	for (size_t i = 0; i < w->n_containers; i++) {
+		struct sc_k8s_container *c = &w->containers[i];
+		free(c->name);
+		free(c->image);
+		strv_free(c->command);
+		strv_free(c->args);
+		seccomp_clear(&c->seccomp);
+		free(c->legacy);
+	}
+	free(w->containers);
+	free(w->profile);
+	strv_free(w->findings);
+}
+
+struct sc_k8s_file *sc_k8s_file_free(struct sc_k8s_file *f)
+{
+	if (!f)
+		return NULL;
+	for (size_t i = 0; i < f->n_workloads; i++) {
+		workload_clear(&f->workloads[i]);
+		if (f->tree && f->tree->wp)
+			free(f->tree->wp[i].containers);
+	}
+	free(f->workloads);
+	if (f->tree)
+		free(f->tree->wp);
+	tree_free(f->tree);
+	free(f->name);
+	free(f->text);
+	free(f);
+	return NULL;
+}
+
+struct rctx {
+	struct sc_k8s_file *f;
+	struct sc_diags *d;
+	const char *default_ns;
+	size_t cap;
+	bool json;
+	int err; /* -ENOMEM */
+};
+
+static char *dup_or_null(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+static enum sc_k8s_seccomp_type seccomp_type(const char *s)
+{
+	if (!s)
+		return SC_K8S_SECCOMP_UNSET;
+	if (streq(s, "RuntimeDefault"))
+		return SC_K8S_SECCOMP_RUNTIME_DEFAULT;
+	if (streq(s, "Unconfined"))
+		return SC_K8S_SECCOMP_UNCONFINED;
+	if (streq(s, "Localhost"))
+		return SC_K8S_SECCOMP_LOCALHOST;
+	return SC_K8S_SECCOMP_INVALID;
+}
+
+const char *sc_k8s_seccomp_type_to_string(enum sc_k8s_seccomp_type t)
+{
+	static const char *const names[] = { "unset", "RuntimeDefault", "Unconfined", "Localhost",
+					     "invalid" };
+	return (unsigned)t < ELEMENTSOF(names) ? names[t] : "invalid";
+}
+
+static int read_seccomp(struct yn *sc, struct sc_k8s_seccomp *s)
+{
+	struct yn *p = yn_get(sc, "seccompProfile");
+	struct yn *type = yn_get(p, "type"), *lp = yn_get(p, "localhostProfile");
+
+	if (!p || yn_is_null(p))
+		return 0;
+	s->loc = yn_loc(p);
+	s->type_text = dup_or_null(yn_is_null(type) ? NULL : yn_str(type));
+	s->type = seccomp_type(s->type_text);
+	if (type && !yn_is_null(type) && !yn_str(type))
+		s->type = SC_K8S_SECCOMP_INVALID;
+	if (lp && !yn_is_null(lp)) {
+		s->localhost = dup_or_null(yn_str(lp));
+		s->path_loc = yn_loc(lp);
+	}
+	if ((s->type_text && !s->type_text) || (lp && yn_str(lp) && !s->localhost))
+		return -ENOMEM;
+	return 0;
+}
+
+static char **read_strv(struct yn *seq, bool *bad)
+{
+	char **v;
+
+	if (!seq || yn_is_null(seq))
+		return NULL;
+	if (seq->t != YN_SEQ) {
+		*bad = true;
+		return NULL;
+	}
+	v = calloc(seq->n + 1, sizeof(char *));
+	if (!v)
+		return NULL;
+	for (size_t i = 0; i < seq->n; i++) {
+		const char *s = yn_str(seq->kids[i]);
+		v[i] = strdup(s ? s : "");
+		if (!v[i]) {
+			strv_free(v);
+			return NULL;
+		}
+	}
+	return v;
+}
+
+static bool plain_bool(const struct yn *n, bool want)
+{
+	const char *s = n && n->t == YN_SCALAR && n->ss == FYSS_PLAIN ? n->val : NULL;
+	return s && strcasecmp(s, want ? "true" : "false") == 0;
+}
+
+static int read_container(struct rctx *c, struct yn *n, bool init, struct sc_k8s_container *ct)
+{
+	struct yn *sc = yn_get(n, "securityContext"), *ape = yn_get(sc, "allowPrivilegeEscalation");
+	struct yn *add = yn_get(yn_get(sc, "capabilities"), "add");
+	bool bad = false;
+
+	ct->init = init;
+	ct->loc = yn_loc(n);
+	ct->name = dup_or_null(yn_str(yn_get(n, "name")));
+	ct->image = dup_or_null(yn_str(yn_get(n, "image")));
+	ct->command = read_strv(yn_get(n, "command"), &bad);
+	ct->args = read_strv(yn_get(n, "args"), &bad);
+	if ((yn_str(yn_get(n, "name")) && !ct->name) || (yn_str(yn_get(n, "image")) && !ct->image))
+		return -ENOMEM;
+	if (bad)
+		return sc_diags_add(c->d, SC_SEV_ERROR, ct->loc,
+				    "container %s: command and args must be lists",
+				    ct->name ? ct->name : "?") < 0
+			       ? -ENOMEM
+			       : -EINVAL;
+	ct->allow_privilege_escalation = !ape || yn_is_null(ape)  ? -1
+					 : plain_bool(ape, false) ? 0
+								  : 1;
+	ct->privileged = plain_bool(yn_get(sc, "privileged"), true);
+	for (size_t i = 0; add && add->t == YN_SEQ && i < add->n; i++) {
+		const char *cap = yn_str(add->kids[i]);
+		if (cap && (streq(cap, "SYS_ADMIN") || streq(cap, "CAP_SYS_ADMIN")))
+			ct->privileged = true;
+	}
+	return read_seccomp(sc, &ct->seccomp);
+}
+
+static int read_labels(struct yn *map, struct sc_k8s_workload *w)
+{
+	if (!map || map->t != YN_MAP)
+		return 0;
+	w->labels = calloc(map->n / 2 + 1, sizeof(*w->labels));
+	if (!w->labels)
+		return -ENOMEM;
+	for (size_t i = 0; i + 1 < map->n; i += 2) {
+		const char *k = yn_str(map->kids[i]), *v = yn_str(map->kids[i + 1]);
+		if (!k || !v)
+			continue;
+		w->labels[w->n_labels].key = strdup(k);
+		w->labels[w->n_labels].value = strdup(v);
+		w->n_labels++;
+		if (!w->labels[w->n_labels - 1].key || !w->labels[w->n_labels - 1].value)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static int add_workload(struct rctx *c, struct yn *obj, const char *kind)
+{
+	struct sc_k8s_file *f = c->f;
+	struct sc_k8s_workload *w;
+	struct wpos *wp;
+	struct yn *meta = yn_get(obj, "metadata"), *holder, *podspec, *ann;
+	struct yn *lists[2];
+	const char *ns = yn_str(yn_get(meta, "namespace"));
+	size_t nc = 0;
+	int r;
+
+	if (streq(kind, "Pod"))
+		holder = obj;
+	else if (streq(kind, "CronJob"))
+		holder = yn_get(yn_get(yn_get(yn_get(obj, "spec"), "jobTemplate"), "spec"),
+				"template");
+	else
+		holder = yn_get(yn_get(obj, "spec"), "template");
+	podspec = yn_get(holder, "spec");
+
+	if (f->n_workloads == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 8;
+		struct sc_k8s_workload *v = reallocarray(f->workloads, cap, sizeof(*v));
+		struct wpos *pv = reallocarray(f->tree->wp, cap, sizeof(*pv));
+		if (v)
+			f->workloads = v;
+		if (pv)
+			f->tree->wp = pv;
+		if (!v || !pv)
+			return -ENOMEM;
+		c->cap = cap;
+	}
+	w = &f->workloads[f->n_workloads];
+	wp = &f->tree->wp[f->n_workloads];
+	memset(w, 0, sizeof(*w));
+	memset(wp, 0, sizeof(*wp));
+	f->n_workloads++;
+	w->file = f->name;
+	w->loc = yn_loc(obj);
+	w->kind = strdup(kind);
+	w->name = strdup(yn_str(yn_get(meta, "name")) ? yn_str(yn_get(meta, "name")) : "");
+	w->namespace = strdup(ns && *ns ? ns : c->default_ns);
+	if (!w->kind || !w->name || !w->namespace)
+		return -ENOMEM;
+	wp->holder = holder;
+	wp->podspec = podspec;
+	wp->json = c->json;
+	if (!podspec || podspec->t != YN_MAP) {
+		static const char *const where[] = { "spec", "spec.template.spec",
+						     "spec.jobTemplate.spec.template.spec" };
+		unsigned k = streq(kind, "Pod") ? 0 : streq(kind, "CronJob") ? 2 : 1;
+		r = sc_diags_add(c->d, SC_SEV_ERROR, w->loc, "%s %s/%s: %s is %s", kind,
+				 w->namespace, w->name, where[k],
+				 podspec ? "not a mapping" : "missing");
+		return r < 0 ? r : -EINVAL;
+	}
+	if (holder->t != YN_MAP)
+		return -EINVAL;
+	r = read_labels(yn_get(yn_get(holder, "metadata"), "labels"), w);
+	if (r < 0)
+		return r;
+	r = read_seccomp(yn_get(podspec, "securityContext"), &w->pod_seccomp);
+	if (r < 0)
+		return r;
+	ann = yn_get(yn_get(holder, "metadata"), "annotations");
+	if (yn_str(yn_get(ann, ANN_POD))) {
+		w->legacy_pod = strdup(yn_str(yn_get(ann, ANN_POD)));
+		w->legacy_pod_loc = yn_loc(yn_get(ann, ANN_POD));
+		if (!w->legacy_pod)
+			return -ENOMEM;
+	}
+	lists[0] = yn_get(podspec, "initContainers");
+	lists[1] = yn_get(podspec, "containers");
+	for (unsigned k = 0; k < 2; k++) {
+		if (lists[k] && !yn_is_null(lists[k]) && lists[k]->t != YN_SEQ) {
+			r = sc_diags_add(c->d, SC_SEV_ERROR, yn_loc(lists[k]),
+					 "%s %s/%s: %s must be a list", kind, w->namespace, w->name,
+					 k ? "containers" : "initContainers");
+			return r < 0 ? r : -EINVAL;
+		}
+		nc += lists[k] && lists[k]->t == YN_SEQ ? lists[k]->n : 0;
+	}
+	w->containers = calloc(nc + 1, sizeof(*w->containers));
+	wp->containers = calloc(nc + 1, sizeof(*wp->containers));
+	if (!w->containers || !wp->containers)
+		return -ENOMEM;
+	for (unsigned k = 0; k < 2; k++)
+		for (size_t i = 0; lists[k] && lists[k]->t == YN_SEQ && i < lists[k]->n; i++) {
+			struct yn *cn = lists[k]->kids[i];
+			struct sc_k8s_container *ct = &w->containers[w->n_containers];
+			if (cn->t != YN_MAP) {
+				r = sc_diags_add(c->d, SC_SEV_ERROR, yn_loc(cn),
+						 "%s %s/%s: a container must be a mapping", kind,
+						 w->namespace, w->name);
+				return r < 0 ? r : -EINVAL;
+			}
+			wp->containers[w->n_containers] = cn;
+			w->n_containers++;
+			wp->n_containers++;
+			r = read_container(c, cn, k == 0, ct);
+			if (r < 0)
+				return r;
+			if (ct->name) {
+				cleanup_free char *key = NULL;
+				struct yn *v;
+				if (asprintf(&key, ANN_CONTAINER "%s", ct->name) < 0)
+					return -ENOMEM;
+				v = yn_get(ann, key);
+				if (yn_str(v)) {
+					ct->legacy = strdup(yn_str(v));
+					ct->legacy_loc = yn_loc(v);
+					if (!ct->legacy)
+						return -ENOMEM;
+				}
+			}
+		}
+	return 0;
+}
+
+static bool is_workload_kind(const char *k)
+{
+	static const char *const kinds[] = { "Pod",	   "Deployment", "StatefulSet", "DaemonSet",
+					     "ReplicaSet", "Job",	 "CronJob" };
+	for (size_t i = 0; i < ELEMENTSOF(kinds); i++)
+		if (streq(k, kinds[i]))
+			return true;
+	return false;
+}
+
+static int collect(struct rctx *c, struct yn *obj, unsigned depth)
+{
+	const char *kind = yn_str(yn_get(obj, "kind"));
+	size_t kl = kind ? strlen(kind) : 0;
+	int r;
+
+	if (!kind || obj->t != YN_MAP)
+		return 0;
+	if (kl >= 4 && streq(kind + kl - 4, "List")) {
+		struct yn *items = yn_get(obj, "items");
+		int ret = 0;
+		if (depth > 4 || !items || items->t != YN_SEQ)
+			return 0;
+		for (size_t i = 0; i < items->n; i++) {
+			r = collect(c, items->kids[i], depth + 1);
+			if (r == -ENOMEM)
+				return r;
+			if (r < 0)
+				ret = r;
+		}
+		return ret;
+	}
+	if (!is_workload_kind(kind))
+		return 0;
+	return add_workload(c, obj, kind);
+}
+
+int sc_k8s_file_parse(const char *buf, size_t len, const char *name, const char *default_ns,
+		      struct sc_diags *d, struct sc_k8s_file **ret)
+{
+	struct sc_k8s_file *f = calloc(1, sizeof(*f));
+	struct rctx c = { .f = f, .d = d, .default_ns = default_ns ? default_ns : "default" };
+	const char *saved = d->file;
+	int r, ret_r = 0;
+
+	if (!f)
+		return -ENOMEM;
+	if (len > MAX_MANIFEST) {
+		free(f);
+		return -EFBIG;
+	}
+	f->name = strdup(name ? name : "<stdin>");
+	f->text = malloc(len + 1);
+	if (!f->name || !f->text) {
+		sc_k8s_file_free(f);
+		return -ENOMEM;
+	}
+	memcpy(f->text, buf, len);
+	f->text[len] = '\0';
+	f->len = len;
+	d->file = f->name;
+	r = tree_parse(f->text, len, d, &f->tree);
+	for (size_t i = 0; r == 0 && i < f->tree->n_docs; i++) {
+		c.json = f->tree->json[i];
+		if (!f->tree->docs[i])
+			continue;
+		r = collect(&c, f->tree->docs[i], 0);
+		if (r == -EINVAL) {
+			ret_r = r; /* keep reading: report every bad workload */
+			r = 0;
+		}
+	}
+	d->file = saved;
+	if (r == 0)
+		r = ret_r;
+	if (r < 0) {
+		sc_k8s_file_free(f);
+		return r;
+	}
+	*ret = f;
+	return 0;
+}
+
+void sc_k8s_files_free(struct sc_k8s_file **f, size_t n)
+{
+	for (size_t i = 0; f && i < n; i++)
+		sc_k8s_file_free(f[i]);
+	free(f);
+}
+
+struct flist {
+	char **v;
+	size_t n;
+};
+
+static bool manifest_ext(const char *name)
+{
+	const char *dot = strrchr(name, '.');
+	return dot && (streq(dot, ".yaml") || streq(dot, ".yml") || streq(dot, ".json"));
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int walk(const char *dir, unsigned depth, struct flist *l)
+{
+	cleanup_free char **names = NULL;
+	size_t n = 0, cap = 0;
+	DIR *dp;
+	struct dirent *de;
+	int r = 0;
+
+	if (depth > MAX_DEPTH)
+		return -ELOOP;
+	dp = opendir(dir);
+	if (!dp)
+		return -errno;
+	while ((de = readdir(dp))) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (n == cap) {
+			char **v = reallocarray(names, cap ? cap * 2 : 16, sizeof(*v));
+			if (!v) {
+				r = -ENOMEM;
+				break;
+			}
+			names = v;
+			cap = cap ? cap * 2 : 16;
+		}
+		names[n] = strdup(de->d_name);
+		if (!names[n]) {
+			r = -ENOMEM;
+			break;
+		}
+		n++;
+	}
+	(void)closedir(dp);
+	if (r == 0 && n)
+		qsort(names, n, sizeof(*names), cmp_str);
+	for (size_t i = 0; i < n; i++) {
+		char *path = NULL;
+		struct stat st;
+		if (r == 0 && asprintf(&path, "%s/%s", dir, names[i]) < 0)
+			r = -ENOMEM;
+		if (r == 0 && lstat(path, &st) == 0) {
+			if (S_ISDIR(st.st_mode)) {
+				r = walk(path, depth + 1, l);
+			} else if ((S_ISREG(st.st_mode) || S_ISLNK(st.st_mode)) &&
+				   manifest_ext(names[i])) {
+				char **v = reallocarray(l->v, l->n + 1, sizeof(*v));
+				if (!v) {
+					r = -ENOMEM;
+				} else {
+					l->v = v;
+					l->v[l->n++] = TAKE_PTR(path);
+				}
+			}
+		}
+		free(path);
+		free(names[i]);
+	}
+	return r;
+}
+
+int sc_k8s_files_read(const char *path, const char *default_ns, struct sc_diags *d,
+		      struct sc_k8s_file ***ret, size_t *ret_n)
+{
+	struct flist l = {};
+	struct sc_k8s_file **files = NULL;
+	size_t nf = 0;
+	struct stat st;
+	int r = 0, bad = 0;
+
+	if (!streq(path, "-") && stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		/* "dir/" names its files "dir/x.yaml", not "dir//x.yaml". */
+		cleanup_free char *dir = strdup(path);
+		size_t dl = dir ? strlen(dir) : 0;
+		while (dl > 1 && dir[dl - 1] == '/')
+			dir[--dl] = '\0';
+		r = dir ? walk(dir, 0, &l) : -ENOMEM;
+	} else {
+		l.v = calloc(1, sizeof(char *));
+		if (!l.v || !(l.v[0] = strdup(path)))
+			r = -ENOMEM;
+		else
+			l.n = 1;
+	}
+	if (r == 0) {
+		files = calloc(l.n + 1, sizeof(*files));
+		if (!files)
+			r = -ENOMEM;
+	}
+	for (size_t i = 0; r == 0 && i < l.n; i++) {
+		cleanup_free char *buf = NULL;
+		size_t len = 0;
+		r = sc_read_file(l.v[i], MAX_MANIFEST, &buf, &len);
+		if (r < 0) {
+			const char *saved = d->file;
+			d->file = l.v[i];
+			(void)sc_diags_add(d, SC_SEV_ERROR, (struct sc_loc){ 0, 0 },
+					   "cannot read: %s", strerror(-r));
+			d->file = saved;
+			r = -EINVAL;
+			break;
+		}
+		r = sc_k8s_file_parse(buf, len, streq(l.v[i], "-") ? "<stdin>" : l.v[i], default_ns,
+				      d, &files[nf]);
+		if (r == -EINVAL) {
+			bad = r;
+			r = 0;
+		} else if (r == 0) {
+			nf++;
+		}
+	}
+	for (size_t i = 0; i < l.n; i++)
+		free(l.v[i]);
+	free(l.v);
+	if (r == 0)
+		r = bad;
+	if (r < 0) {
+		sc_k8s_files_free(files, nf);
+		return r;
+	}
+	*ret = files;
+	*ret_n = nf;
+	return 0;
+}
+
+/* ---- matching ------------------------------------------------------------------------- */
+
+static int check_ref(struct sc_diags *d, const char *file, const char *what, const char *path,
+		     struct sc_loc loc, const char *root, char **produced, size_t np)
+{
+	size_t rl = strlen(root);
+	const char *saved = d->file;
+	int r = 0;
+
+	d->file = file;
+	if (!path || !*path) {
+		r = sc_diags_add(d, SC_SEV_ERROR, loc,
+				 "%s: type Localhost without localhostProfile", what);
+		r = r < 0 ? r : -EINVAL;
+	} else if (strncmp(path, root, rl) == 0 && path[rl] == '/') {
+		if (!bsearch(&path, produced, np, sizeof(char *), cmp_str)) {
+			r = sc_diags_add(d, SC_SEV_ERROR, loc,
+					 "%s: profile '%s' is not produced by the policies (a "
+					 "pod that references a missing profile never starts)",
+					 what, path);
+			r = r < 0 ? r : -EINVAL;
+		}
+	} else {
+		r = sc_diags_add(d, SC_SEV_WARNING, loc,
+				 "%s: profile '%s' is outside '%s/': syscage does not install "
+				 "it; make sure every node has it",
+				 what, path, root);
+	}
+	d->file = saved;
+	return r;
+}
+
+static int merged_diag(struct sc_diags *d, const struct sc_k8s_workload *w,
+		       const struct sc_policy_set *s, const struct sc_policy_build *b, bool emit)
+{
+	const char *saved = d->file;
+	char *names = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&names, &len);
+	int r;
+
+	if (!f)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->n_policies && i < 4; i++)
+		fprintf(f, "%s%s", i ? ", " : "", b->policies[s->policies[i]].name);
+	if (s->n_policies > 4)
+		fputs(", ...", f);
+	if (fclose(f) != 0)
+		return -ENOMEM;
+	d->file = w->file;
+	r = sc_diags_add(d, emit ? SC_SEV_NOTE : SC_SEV_ERROR, w->loc,
+			 "%s %s/%s is selected by policies with different selectors (%s): the "
+			 "agent installs one profile per selector, not their merge %s%s.json%s",
+			 w->kind, w->namespace, w->name, names, MERGED_PREFIX, s->name,
+			 emit ? " (written by --emit-policies)"
+			      : "; give the policies one selector, or add the merge to the "
+				"policies with --emit-policies FILE");
+	d->file = saved;
+	free(names);
+	if (r < 0)
+		return r;
+	return emit ? 0 : -EINVAL;
+}
+
+static int check_refs(struct sc_k8s_workload *w, struct sc_diags *d, const char *root,
+		      char **produced, size_t np)
+{
+	cleanup_free char *what = NULL;
+	int r, ret = 0;
+
+	if (asprintf(&what, "%s %s/%s", w->kind, w->namespace, w->name) < 0)
+		return -ENOMEM;
+#define CHECK(path, loc)                                                        \
+	do {                                                                    \
+		r = check_ref(d, w->file, what, path, loc, root, produced, np); \
+		if (r == -ENOMEM)                                               \
+			return r;                                               \
+		if (r < 0)                                                      \
+			ret = r;                                                \
+	} while (0)
+	if (w->pod_seccomp.type == SC_K8S_SECCOMP_LOCALHOST)
+		CHECK(w->pod_seccomp.localhost,
+		      w->pod_seccomp.localhost ? w->pod_seccomp.path_loc : w->pod_seccomp.loc);
+	if (w->legacy_pod && strncmp(w->legacy_pod, "localhost/", 10) == 0)
+		CHECK(w->legacy_pod + 10, w->legacy_pod_loc);
+	for (size_t i = 0; i < w->n_containers; i++) {
+		struct sc_k8s_container *c = &w->containers[i];
+		if (c->seccomp.type == SC_K8S_SECCOMP_LOCALHOST)
+			CHECK(c->seccomp.localhost,
+			      c->seccomp.localhost ? c->seccomp.path_loc : c->seccomp.loc);
+		if (c->legacy && strncmp(c->legacy, "localhost/", 10) == 0)
+			CHECK(c->legacy + 10, c->legacy_loc);
+	}
+#undef CHECK
+	return ret;
+}
+
+static uint32_t fnv1a(uint32_t h, const char *s)
+{
+	/* The policy build's set-name hash: FNV-1a over each name and its NUL. */
+	for (const unsigned char *p = (const unsigned char *)s;; p++) {
+		h ^= *p;
+		h *= 16777619u;
+		if (!*p)
+			return h;
+	}
+}
+
+struct tkey {
+	const char *canon, *name, *ns;
+};
+
+static int cmp_tkey(const void *a, const void *b)
+{
+	const struct tkey *x = a, *y = b;
+	int c = strcmp(x->canon, y->canon);
+	return c ? c : strcmp(x->name, y->name);
+}
+
+/* The paths the agent installs from these policies alone (it has no workload list): one
+ * per target (namespace + canonical selector), named as the policy build names a set, and
+ * one per SPO/OCI profile. Sorted. */
+static int agent_paths(const struct sc_policy_build *b, const char *root, char ***ret,
+		       size_t *ret_n)
+{
+	cleanup_free struct tkey *k = calloc(b->n_policies + 1, sizeof(*k));
+	cleanup_free char **canon = calloc(b->n_policies + 1, sizeof(char *));
+	char **v = calloc(b->n_policies + 1, sizeof(char *));
+	size_t nk = 0, n = 0;
+	int r = 0;
+
+	if (!k || !canon || !v) {
+		free(v);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < b->n_policies && r == 0; i++) {
+		const struct sc_policy *p = &b->policies[i];
+		if (!p->selects) {
+			if (asprintf(&v[n], "%s/%s/%s.json", root, p->namespace, p->name) < 0)
+				r = -ENOMEM;
+			else
+				n++;
+			continue;
+		}
+		canon[i] = sc_selector_canonical(&p->profile->meta);
+		if (!canon[i])
+			r = -ENOMEM;
+		else
+			k[nk++] = (struct tkey){ canon[i], p->name, p->namespace };
+	}
+	if (r == 0)
+		qsort(k, nk, sizeof(*k), cmp_tkey);
+	for (size_t i = 0; i < nk && r == 0;) {
+		size_t j = i;
+		uint32_t h = 2166136261u;
+		int q;
+		while (j < nk && streq(k[j].canon, k[i].canon))
+			h = fnv1a(h, k[j++].name);
+		if (j - i == 1)
+			q = asprintf(&v[n], "%s/%s/%s.json", root, k[i].ns, k[i].name);
+		else
+			q = asprintf(&v[n], "%s/%s/%s-%08x.json", root, k[i].ns, k[i].name, h);
+		if (q < 0)
+			r = -ENOMEM;
+		else
+			n++;
+		i = j;
+	}
+	for (size_t i = 0; i < b->n_policies; i++)
+		free(canon[i]);
+	if (r < 0) {
+		for (size_t i = 0; i < n; i++)
+			free(v[i]);
+		free(v);
+		return r;
+	}
+	qsort(v, n, sizeof(char *), cmp_str);
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
+
+int sc_k8s_match(struct sc_k8s_file **files, size_t n, struct sc_policy_build *b, const char *root,
+		 bool emit_merged, struct sc_diags *d, size_t *ret_unmatched)
+{
+	cleanup_free struct sc_workload *wl = NULL;
+	char **produced = NULL;
+	size_t nw = 0, k = 0, np = 0, unmatched = 0;
+	int r, ret = 0;
+
+	for (size_t i = 0; i < n; i++)
+		nw += files[i]->n_workloads;
+	wl = calloc(nw + 1, sizeof(*wl));
+	if (!wl)
+		return -ENOMEM;
+	/* Borrowed views: sc_policy_build_sets only reads them. */
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < files[i]->n_workloads; j++, k++) {
+			struct sc_k8s_workload *w = &files[i]->workloads[j];
+			wl[k] = (struct sc_workload){ .namespace = w->namespace,
+						      .name = w->name,
+						      .labels = w->labels,
+						      .n_labels = w->n_labels,
+						      .loc = w->loc };
+		}
+	r = sc_policy_build_sets(b, wl, nw, d);
+	if (r < 0)
+		return r;
+	r = agent_paths(b, root, &produced, &np);
+	if (r < 0)
+		return r;
+	k = 0;
+	for (size_t i = 0; i < n && ret != -ENOMEM; i++)
+		for (size_t j = 0; j < files[i]->n_workloads; j++, k++) {
+			struct sc_k8s_workload *w = &files[i]->workloads[j];
+			ssize_t s = b->workload_set ? b->workload_set[k] : -1;
+			const char *p;
+			free(w->profile);
+			w->profile = NULL;
+			w->set = s;
+			w->merged = false;
+			if (s < 0) {
+				unmatched++;
+				continue;
+			}
+			if (asprintf(&w->profile, "%s/%s", root, b->sets[s].path) < 0) {
+				w->profile = NULL;
+				ret = -ENOMEM;
+				break;
+			}
+			p = w->profile;
+			if (bsearch(&p, produced, np, sizeof(char *), cmp_str))
+				continue;
+			/* A merge the agent does not make from the selectors: it is installed
+			 * from the SeccompProfile --emit-policies writes, "merged-<set>". */
+			free(w->profile);
+			if (asprintf(&w->profile, "%s/%s/" MERGED_PREFIX "%s.json", root,
+				     b->sets[s].namespace, b->sets[s].name) < 0) {
+				w->profile = NULL;
+				ret = -ENOMEM;
+				break;
+			}
+			p = w->profile;
+			w->merged = !bsearch(&p, produced, np, sizeof(char *), cmp_str);
+			if (w->merged) {
+				r = merged_diag(d, w, &b->sets[s], b, emit_merged);
+				if (r == -ENOMEM || (r < 0 && ret == 0))
+					ret = r;
+			}
+		}
+	/* References binding leaves alone must point at profiles the agent installs. */
+	for (size_t i = 0; i < n && ret != -ENOMEM; i++)
+		for (size_t j = 0; j < files[i]->n_workloads; j++) {
+			struct sc_k8s_workload *w = &files[i]->workloads[j];
+			if (w->profile)
+				continue;
+			r = check_refs(w, d, root, produced, np);
+			if (r == -ENOMEM || (r < 0 && ret == 0))
+				ret = r;
+		}
+	for (size_t i = 0; i < np; i++)
+		free(produced[i]);
+	free(produced);
+	if (ret_unmatched)
+		*ret_unmatched = unmatched;
+	return ret;
+}
+
+int sc_k8s_merged_policies(struct sc_k8s_file **files, size_t n, const struct sc_policy_build *b,
+			   char **ret)
+{
+	cleanup_free bool *done = calloc(b->n_sets + 1, sizeof(bool));
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+	int r = 0;
+
+	if (!done)
+		return -ENOMEM;
+	f = open_memstream(&buf, &len);
+	if (!f)
+		return -ENOMEM;
+	for (size_t i = 0; i < n && r == 0; i++)
+		for (size_t j = 0; j < files[i]->n_workloads && r == 0; j++) {
+			const struct sc_k8s_workload *w = &files[i]->workloads[j];
+			const struct sc_policy_set *s;
+			struct sc_profile *p;
+			char *text = NULL;
+			if (!w->merged || w->set < 0 || (size_t)w->set >= b->n_sets || done[w->set])
+				continue;
+			done[w->set] = true;
+			s = &b->sets[w->set];
+			p = sc_profile_dup(s->profile);
+			if (!p) {
+				r = -ENOMEM;
+				break;
+			}
+			free(p->meta.name);
+			free(p->meta.namespace);
+			if (asprintf(&p->meta.name, MERGED_PREFIX "%s", s->name) < 0)
+				p->meta.name = NULL;
+			p->meta.namespace = strdup(s->namespace);
+			if (!p->meta.name || !p->meta.namespace)
+				r = -ENOMEM;
+			if (r == 0)
+				r = sc_profile_write_string(p, SC_FORMAT_SPO, &text);
+			sc_profile_free(p);
+			if (r < 0)
+				break;
+			fprintf(f, "---\n# The merge of:");
+			for (size_t k = 0; k < s->n_policies; k++)
+				fprintf(f, " %s", b->policies[s->policies[k]].name);
+			fprintf(f, "\n%s", strncmp(text, "---\n", 4) == 0 ? text + 4 : text);
+			free(text);
+		}
+	if (fclose(f) != 0) {
+		free(buf);
+		return -ENOMEM;
+	}
+	if (r < 0) {
+		free(buf);
+		return r;
+	}
+	*ret = buf;
+	return 0;
+}
+
+/* ---- binding: edits ------------------------------------------------------------------- */
+
+struct edit {
+	size_t pos, del;
+	unsigned depth; /* inner mappings' insertions go before outer ones at one offset */
+	size_t seq;
+	char *text;
+};
+
+struct ectx {
+	const char *buf;
+	size_t len;
+	struct edit *v;
+	size_t n, cap;
+	bool json;
+	struct sc_diags *d;
+	const char *what;
+	bool crlf; /* the file's lines end in CR LF */
+	bool eof_newline;
+	int err;
+};
+
+static void ectx_add(struct ectx *e, size_t pos, size_t del, unsigned depth, char *text)
+{
+	if (!text) {
+		e->err = -ENOMEM;
+		return;
+	}
+	if (e->crlf && strchr(text, '\n')) {
+		/* Keep a CRLF file CRLF. */
+		size_t nl = 0, l = strlen(text);
+		char *t2, *q;
+		for (const char *c = text; *c; c++)
+			nl += *c == '\n';
+		t2 = malloc(l + nl + 1);
+		if (!t2) {
+			free(text);
+			e->err = -ENOMEM;
+			return;
+		}
+		q = t2;
+		for (const char *c = text; *c; c++) {
+			if (*c == '\n')
+				*q++ = '\r';
+			*q++ = *c;
+		}
+		*q = '\0';
+		free(text);
+		text = t2;
+	}
+	if (e->n == e->cap) {
+		size_t cap = e->cap ? e->cap * 2 : 16;
+		struct edit *v = reallocarray(e->v, cap, sizeof(*v));
+		if (!v) {
+			free(text);
+			e->err = -ENOMEM;
+			return;
+		}
+		e->v = v;
+		e->cap = cap;
+	}
+	e->v[e->n] = (struct edit){ pos, del, depth, e->n, text };
+	e->n++;
+}
+
+static void ectx_error(struct ectx *e, const struct yn *n, const char *msg)
+{
+	if (sc_diags_add(e->d, SC_SEV_ERROR, yn_loc(n), "%s: %s", e->what, msg) < 0)
+		e->err = -ENOMEM;
+	else if (!e->err)
+		e->err = -EINVAL;
+}
+
+enum kv_kind {
+	KV_MAP,
+	KV_STR,
+	KV_FALSE,
+	KV_DROP_ALL
+};
+
+/* A piece of YAML to make true: key -> string, false, [ALL] or a mapping of more. */
+struct kv {
+	const char *key;
+	enum kv_kind kind;
+	const char *str;
+	const struct kv *kids;
+	size_t n;
+	bool only_update; /* change it where it is; do not add it */
+};
+
+static bool plain_safe(const char *s)
+{
+	if (!*s || strchr("-?:,[]{}#&*!|>'\"%@`~ ", s[0]))
+		return false;
+	for (const char *p = s; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || strchr("._/-", *p)))
+			return false;
+	return !streq(s, "true") && !streq(s, "false") && !streq(s, "null") && !streq(s, "y") &&
+	       !streq(s, "n") && strspn(s, "0123456789.") != strlen(s);
+}
+
+static void put_str(FILE *f, const char *s, bool quote)
+{
+	if (!quote && plain_safe(s)) {
+		fputs(s, f);
+		return;
+	}
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fputc('\\', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+static void put_flow(FILE *f, const struct kv *kv, bool json);
+
+static void put_flow_value(FILE *f, const struct kv *kv, bool json)
+{
+	switch (kv->kind) {
+	case KV_STR:
+		put_str(f, kv->str, json);
+		break;
+	case KV_FALSE:
+		fputs("false", f);
+		break;
+	case KV_DROP_ALL:
+		fputs(json ? "[\"ALL\"]" : "[ALL]", f);
+		break;
+	case KV_MAP:
+		fputc('{', f);
+		for (size_t i = 0, k = 0; i < kv->n; i++) {
+			if (kv->kids[i].only_update)
+				continue;
+			fputs(k++ ? ", " : "", f);
+			put_flow(f, &kv->kids[i], json);
+		}
+		fputc('}', f);
+		break;
+	}
+}
+
+static void put_flow(FILE *f, const struct kv *kv, bool json)
+{
+	put_str(f, kv->key, json);
+	fputs(": ", f);
+	put_flow_value(f, kv, json);
+}
+
+static void put_block(FILE *f, const struct kv *kv, unsigned indent)
+{
+	fprintf(f, "%*s", (int)indent, "");
+	put_str(f, kv->key, false);
+	fputc(':', f);
+	if (kv->kind != KV_MAP) {
+		fputc(' ', f);
+		put_flow_value(f, kv, false);
+		fputc('\n', f);
+		return;
+	}
+	fputc('\n', f);
+	for (size_t i = 0; i < kv->n; i++)
+		if (!kv->kids[i].only_update)
+			put_block(f, &kv->kids[i], indent + 2);
+}
+
+/* Would rendering 'kv' write anything? Children marked only_update are never added. */
+static bool kv_has_content(const struct kv *kv)
+{
+	if (kv->kind != KV_MAP)
+		return true;
+	for (size_t i = 0; i < kv->n; i++)
+		if (!kv->kids[i].only_update && kv_has_content(&kv->kids[i]))
+			return true;
+	return false;
+}
+
+static char *render(const struct kv *kvs, size_t n, bool block, unsigned indent, bool json,
+		    bool first)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (kvs[i].only_update || !kv_has_content(&kvs[i]))
+			continue;
+		if (block) {
+			put_block(f, &kvs[i], indent);
+		} else {
+			fputs(first ? "" : ", ", f);
+			put_flow(f, &kvs[i], json);
+			first = false;
+		}
+	}
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+static char *render_value(const struct kv *kv, bool json)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return NULL;
+	put_flow_value(f, kv, json);
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+/* Replace node 'v' (the value of 'key') with the flow rendering of 'kv'. */
+static void replace_value(struct ectx *e, struct yn *key, struct yn *v, const struct kv *kv)
+{
+	char *txt = render_value(kv, e->json);
+	char *t2 = NULL;
+
+	if (!txt) {
+		e->err = -ENOMEM;
+		return;
+	}
+	if (v->anchored) {
+		free(txt);
+		ectx_error(e, v, "cannot edit an anchored node (its aliases would change too)");
+		return;
+	}
+	if (v->t == YN_SCALAR && !v->marked) {
+		/* "key:" with nothing after the colon. */
+		if (asprintf(&t2, " %s", txt) < 0)
+			t2 = NULL;
+		free(txt);
+		ectx_add(e, v->start, 0, v->depth, TAKE_PTR(t2));
+		return;
+	}
+	if (v->t == YN_SCALAR && kv->kind == KV_STR &&
+	    (v->ss == FYSS_SINGLE_QUOTED || v->ss == FYSS_DOUBLE_QUOTED) &&
+	    strcspn(kv->str, "'\"\\") == strlen(kv->str)) {
+		/* Keep the quotes as written. */
+		free(txt);
+		ectx_add(e, v->start + 1, v->end - v->start - 2, v->depth, strdup(kv->str));
+		return;
+	}
+	if (v->t == YN_SCALAR && (v->ss == FYSS_LITERAL || v->ss == FYSS_FOLDED)) {
+		free(txt);
+		ectx_error(e, v, "cannot rewrite a block scalar here; write it on one line");
+		return;
+	}
+	if (!v->flow && (v->t == YN_MAP || v->t == YN_SEQ)) {
+		/* A block collection may start on the key's own column ("- x" under "k:"),
+		 * where flow text is not allowed: replace from the colon on. */
+		size_t p = key ? key->end : v->start;
+		while (p < v->start && e->buf[p] != ':')
+			p++;
+		if (p < v->start)
+			p++;
+		if (asprintf(&t2, " %s", txt) < 0)
+			t2 = NULL;
+		free(txt);
+		ectx_add(e, p, yn_end(v) - p, v->depth, TAKE_PTR(t2));
+		return;
+	}
+	ectx_add(e, v->start, yn_end(v) - v->start, v->depth, txt);
+}
+
+static bool kv_satisfied(const struct yn *v, const struct kv *kv)
+{
+	switch (kv->kind) {
+	case KV_STR:
+		return v->t == YN_SCALAR && v->marked && streq(v->val, kv->str);
+	case KV_FALSE:
+		return plain_bool(v, false);
+	case KV_DROP_ALL:
+		if (v->t != YN_SEQ)
+			return false;
+		for (size_t i = 0; i < v->n; i++)
+			if (yn_str(v->kids[i]) && streq(yn_str(v->kids[i]), "ALL"))
+				return true;
+		return false;
+	default:
+		return false;
+	}
+}
+
+/* Add 'text' (rendered pairs) at the end of mapping 'm'. */
+static void append_to_map(struct ectx *e, struct yn *m, const struct kv *kvs, size_t n)
+{
+	char *txt;
+
+	if (m->flow) {
+		size_t pos = m->n ? m->kids[m->n - 1]->end : m->close;
+		txt = render(kvs, n, false, 0, e->json, m->n == 0);
+		ectx_add(e, pos, 0, m->depth, txt);
+		return;
+	}
+	{
+		size_t p = yn_end(m), indent = m->col ? m->col - 1 : 0;
+		txt = render(kvs, n, true, (unsigned)indent, false, true);
+		if (!txt) {
+			e->err = -ENOMEM;
+			return;
+		}
+		size_t ls = p;
+		/* A block scalar ends at the start of the next line, or even after that
+		 * line's indentation: then insert at that line's start. */
+		while (ls > 0 && e->buf[ls - 1] == ' ')
+			ls--;
+		if (ls > 0 && e->buf[ls - 1] == '\n') {
+			ectx_add(e, ls, 0, m->depth, txt);
+			return;
+		}
+		while (p < e->len && e->buf[p] != '\n')
+			p++;
+		if (p < e->len) {
+			ectx_add(e, p + 1, 0, m->depth, txt);
+		} else {
+			/* The last line has no newline: end it once, before every insertion. */
+			if (!e->eof_newline) {
+				e->eof_newline = true;
+				ectx_add(e, e->len, 0, UINT_MAX, strdup("\n"));
+			}
+			ectx_add(e, e->len, 0, m->depth, txt);
+		}
+	}
+}
+
+/* Make every kv true in mapping 'm', changing as little text as possible. */
+static void ensure(struct ectx *e, struct yn *m, const struct kv *kvs, size_t n)
+{
+	cleanup_free struct kv *missing = calloc(n, sizeof(*missing));
+	size_t nm = 0;
+
+	if (!missing) {
+		e->err = -ENOMEM;
+		return;
+	}
+	if (m->t == YN_ALIAS) {
+		ectx_error(e, m, "cannot edit through a YAML alias");
+		return;
+	}
+	if (m->anchored) {
+		ectx_error(e, m, "cannot edit an anchored node (its aliases would change too)");
+		return;
+	}
+	for (size_t i = 0; i < n && !e->err; i++) {
+		const struct kv *kv = &kvs[i];
+		struct yn *key = yn_key(m, kv->key), *v = yn_get(m, kv->key);
+		if (!v) {
+			if (!kv->only_update && kv_has_content(kv))
+				missing[nm++] = *kv;
+			continue;
+		}
+		if (v->t == YN_ALIAS) {
+			ectx_error(e, v, "cannot edit through a YAML alias");
+			return;
+		}
+		if (kv->kind == KV_MAP) {
+			if (v->t == YN_MAP)
+				ensure(e, v, kv->kids, kv->n);
+			else if (kv_has_content(kv))
+				replace_value(e, key, v, kv);
+		} else if (!kv_satisfied(v, kv)) {
+			replace_value(e, key, v, kv);
+		}
+	}
+	if (nm && !e->err)
+		append_to_map(e, m, missing, nm);
+}
+
+static int cmp_edit(const void *a, const void *b)
+{
+	const struct edit *x = a, *y = b;
+	if (x->pos != y->pos)
+		return x->pos < y->pos ? -1 : 1;
+	if (x->depth != y->depth)
+		return x->depth > y->depth ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static int bind_one(struct ectx *e, const struct sc_k8s_workload *w, const struct wpos *wp,
+		    const struct sc_k8s_bind_opts *o)
+{
+	cleanup_free char *legacy = NULL;
+	cleanup_free struct kv *ann = calloc(w->n_containers + 2, sizeof(*ann));
+	cleanup_free char **keys = calloc(w->n_containers + 1, sizeof(char *));
+	size_t na = 0;
+	struct kv prof[2] = {
+		{ .key = "type", .kind = KV_STR, .str = "Localhost" },
+		{ .key = "localhostProfile", .kind = KV_STR, .str = w->profile },
+	};
+	struct kv podsc[1] = { { .key = "seccompProfile", .kind = KV_MAP, .kids = prof, .n = 2 } };
+	struct kv pod[1] = { { .key = "securityContext", .kind = KV_MAP, .kids = podsc, .n = 1 } };
+	bool any_legacy = w->legacy_pod != NULL;
+	int r = 0;
+
+	if (!ann || !keys || asprintf(&legacy, "localhost/%s", w->profile) < 0)
+		return -ENOMEM;
+	e->json = wp->json;
+	ensure(e, wp->podspec, pod, 1);
+	for (size_t i = 0; i < w->n_containers; i++) {
+		const struct sc_k8s_container *c = &w->containers[i];
+		struct kv drop[1] = { { .key = "drop", .kind = KV_DROP_ALL } };
+		struct kv sc[3] = {
+			{ .key = "allowPrivilegeEscalation", .kind = KV_FALSE },
+			{ .key = "seccompProfile",
+			  .kind = KV_MAP,
+			  .kids = prof,
+			  .n = 2,
+			  /* Only where the container sets its own (it would win). */
+			  .only_update = true },
+			{ .key = "capabilities", .kind = KV_MAP, .kids = drop, .n = 1 },
+		};
+		struct kv ct[1] = { { .key = "securityContext",
+				      .kind = KV_MAP,
+				      .kids = sc,
+				      .n = o->drop_caps ? 3 : 2 } };
+		struct yn *csc =
+			yn_get(yn_get(wp->containers[i], "securityContext"), "seccompProfile");
+		/* A container's own seccompProfile, even an empty one, would win over the
+		 * pod's: it gets the same profile. */
+		sc[1].only_update = csc == NULL;
+		if (c->privileged) {
+			ectx_error(e, wp->containers[i],
+				   "container is privileged (or adds SYS_ADMIN): the API server "
+				   "rejects allowPrivilegeEscalation: false for it");
+			continue;
+		}
+		ensure(e, wp->containers[i], ct, 1);
+		if (c->legacy)
+			any_legacy = true;
+	}
+	if (e->err)
+		return e->err;
+	if (o->legacy_annotations || any_legacy) {
+		ann[na++] = (struct kv){ .key = ANN_POD,
+					 .kind = KV_STR,
+					 .str = legacy,
+					 .only_update = !o->legacy_annotations };
+		for (size_t i = 0; i < w->n_containers; i++) {
+			const struct sc_k8s_container *c = &w->containers[i];
+			if (!c->name)
+				continue;
+			if (asprintf(&keys[i], ANN_CONTAINER "%s", c->name) < 0) {
+				r = -ENOMEM;
+				break;
+			}
+			ann[na++] = (struct kv){ .key = keys[i],
+						 .kind = KV_STR,
+						 .str = legacy,
+						 .only_update = !o->legacy_annotations };
+		}
+		if (r == 0) {
+			struct kv annm[1] = {
+				{ .key = "annotations", .kind = KV_MAP, .kids = ann, .n = na }
+			};
+			struct kv meta[1] = {
+				{ .key = "metadata", .kind = KV_MAP, .kids = annm, .n = 1 }
+			};
+			ensure(e, wp->holder, meta, 1);
+		}
+	}
+	for (size_t i = 0; i < w->n_containers; i++)
+		free(keys[i]);
+	return r < 0 ? r : e->err;
+}
+
+int sc_k8s_bind(const struct sc_k8s_file *f, const struct sc_k8s_bind_opts *o, struct sc_diags *d,
+		char **ret, size_t *ret_len)
+{
+	struct ectx e = { .buf = f->text, .len = f->len, .d = d };
+	const char *nl = memchr(f->text, '\n', f->len);
+	const char *saved = d->file;
+	char *out = NULL;
+	size_t olen = 0, at = 0;
+	FILE *m;
+	int r = 0;
+
+	e.crlf = nl && nl > f->text && nl[-1] == '\r';
+	d->file = f->name;
+	for (size_t i = 0; i < f->n_workloads; i++) {
+		const struct sc_k8s_workload *w = &f->workloads[i];
+		cleanup_free char *what = NULL;
+		if (!w->profile)
+			continue;
+		if (asprintf(&what, "%s %s/%s", w->kind, w->namespace, w->name) < 0) {
+			r = -ENOMEM;
+			break;
+		}
+		e.what = what;
+		e.err = 0;
+		int q = bind_one(&e, w, &f->tree->wp[i], o);
+		e.what = NULL;
+		if (q == -ENOMEM) {
+			r = q;
+			break;
+		}
+		if (q < 0)
+			r = q;
+	}
+	d->file = saved;
+	if (r == 0) {
+		if (e.n)
+			qsort(e.v, e.n, sizeof(*e.v), cmp_edit);
+		m = open_memstream(&out, &olen);
+		if (!m) {
+			r = -ENOMEM;
+		} else {
+			for (size_t i = 0; i < e.n; i++) {
+				if (e.v[i].pos < at)
+					continue; /* overlapping edit: cannot happen */
+				fwrite(f->text + at, 1, e.v[i].pos - at, m);
+				fputs(e.v[i].text, m);
+				at = e.v[i].pos + e.v[i].del;
+			}
+			fwrite(f->text + at, 1, f->len - at, m);
+			if (fclose(m) != 0) {
+				free(out);
+				r = -ENOMEM;
+			}
+		}
+	}
+	for (size_t i = 0; i < e.n; i++)
+		free(e.v[i].text);
+	free(e.v);
+	if (r < 0)
+		return r;
+	*ret = out;
+	if (ret_len)
+		*ret_len = olen;
+	return 0;
+}
+
+/* ---- audit ---------------------------------------------------------------------------- */
+
+const struct sc_k8s_seccomp *sc_k8s_effective(const struct sc_k8s_workload *w,
+					      const struct sc_k8s_container *c)
+{
+	return c->seccomp.type != SC_K8S_SECCOMP_UNSET ? &c->seccomp : &w->pod_seccomp;
+}
+
+static int finding(char ***v, size_t *n, const char *fmt, ...) _printf_(3, 4);
+static int finding(char ***v, size_t *n, const char *fmt, ...)
+{
+	va_list ap;
+	char *s = NULL, **nv;
+	int r;
+
+	va_start(ap, fmt);
+	r = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		return -ENOMEM;
+	nv = reallocarray(*v, *n + 2, sizeof(char *));
+	if (!nv) {
+		free(s);
+		return -ENOMEM;
+	}
+	nv[(*n)++] = s;
+	nv[*n] = NULL;
+	*v = nv;
+	return 0;
+}
+
+static int audit_seccomp(char ***v, size_t *n, const char *who, const struct sc_k8s_seccomp *s)
+{
+	switch (s->type) {
+	case SC_K8S_SECCOMP_UNCONFINED:
+		return finding(v, n, "%s: seccompProfile type is Unconfined", who);
+	case SC_K8S_SECCOMP_LOCALHOST:
+		if (!s->localhost || !*s->localhost)
+			return finding(v, n,
+				       "%s: seccompProfile type Localhost without "
+				       "localhostProfile",
+				       who);
+		return 0;
+	case SC_K8S_SECCOMP_INVALID:
+		return finding(v, n,
+			       "%s: seccompProfile type '%s' is not RuntimeDefault, "
+			       "Localhost or Unconfined",
+			       who, s->type_text ? s->type_text : "?");
+	default:
+		return 0;
+	}
+}
+
+int sc_k8s_audit(struct sc_k8s_workload *w)
+{
+	char **v = NULL;
+	size_t n = 0;
+	int r;
+
+	strv_free(w->findings);
+	w->findings = NULL;
+	w->n_findings = 0;
+	r = audit_seccomp(&v, &n, "pod", &w->pod_seccomp);
+	for (size_t i = 0; r == 0 && i < w->n_containers; i++) {
+		const struct sc_k8s_container *c = &w->containers[i];
+		cleanup_free char *who = NULL;
+		if (asprintf(&who, "%scontainer %s", c->init ? "init " : "",
+			     c->name ? c->name : "?") < 0) {
+			r = -ENOMEM;
+			break;
+		}
+		r = audit_seccomp(&v, &n, who, &c->seccomp);
+		if (r == 0 && sc_k8s_effective(w, c)->type == SC_K8S_SECCOMP_UNSET)
+			r = finding(&v, &n,
+				    "%s: no seccompProfile (set neither for the pod nor "
+				    "for the container)",
+				    who);
+		if (r == 0 && c->allow_privilege_escalation != 0)
+			r = finding(&v, &n, "%s: allowPrivilegeEscalation is %s", who,
+				    c->allow_privilege_escalation < 0 ? "unset (it must be false)"
+								      : "not false");
+	}
+	if (r < 0) {
+		strv_free(v);
+		return r;
+	}
+	w->findings = v;
+	w->n_findings = n;
+	return 0;
+}
+
+static void json_str(FILE *f, const char *s)
+{
+	if (!s) {
+		fputs("null", f);
+		return;
+	}
+	fputc('"', f);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(f, "\\%c", *p);
+		else if (*p == '\n')
+			fputs("\\n", f);
+		else if (*p == '\t')
+			fputs("\\t", f);
+		else if (*p < 0x20)
+			fprintf(f, "\\u%04x", *p);
+		else
+			fputc(*p, f);
+	}
+	fputc('"', f);
+}
+
+static void json_strv(FILE *f, char **v)
+{
+	if (!v) {
+		fputs("null", f);
+		return;
+	}
+	fputc('[', f);
+	for (size_t i = 0; v[i]; i++) {
+		fputs(i ? "," : "", f);
+		json_str(f, v[i]);
+	}
+	fputc(']', f);
+}
+
+static void json_seccomp(FILE *f, const struct sc_k8s_seccomp *s, bool effective)
+{
+	if (s->type == SC_K8S_SECCOMP_UNSET && !effective) {
+		fputs("null", f);
+		return;
+	}
+	fputs("{\"type\":", f);
+	if (s->type == SC_K8S_SECCOMP_INVALID || (s->type == SC_K8S_SECCOMP_UNSET && !effective))
+		json_str(f, s->type_text);
+	else
+		json_str(f, sc_k8s_seccomp_type_to_string(s->type));
+	if (s->type == SC_K8S_SECCOMP_LOCALHOST || s->localhost) {
+		fputs(",\"localhostProfile\":", f);
+		json_str(f, s->localhost);
+	}
+	fputc('}', f);
+}
+
+int sc_k8s_audit_json(struct sc_k8s_file **files, size_t n, char **ret)
+{
+	char *buf = NULL;
+	size_t len = 0, nw = 0, nr = 0, nfind = 0, k = 0;
+	FILE *f = open_memstream(&buf, &len);
+	int r = 0;
+
+	if (!f)
+		return -ENOMEM;
+	fputs("{\"workloads\":[", f);
+	for (size_t i = 0; i < n && r == 0; i++)
+		for (size_t j = 0; j < files[i]->n_workloads && r == 0; j++) {
+			struct sc_k8s_workload *w = &files[i]->workloads[j];
+			r = sc_k8s_audit(w);
+			if (r < 0)
+				break;
+			nw++;
+			nr += w->n_findings == 0;
+			nfind += w->n_findings;
+			fputs(k++ ? ",\n" : "\n", f);
+			fputs("{\"file\":", f);
+			json_str(f, w->file);
+			fprintf(f, ",\"line\":%u,\"column\":%u,\"kind\":", w->loc.line, w->loc.col);
+			json_str(f, w->kind);
+			fputs(",\"namespace\":", f);
+			json_str(f, w->namespace);
+			fputs(",\"name\":", f);
+			json_str(f, w->name);
+			fputs(",\"labels\":{", f);
+			for (size_t l = 0; l < w->n_labels; l++) {
+				fputs(l ? "," : "", f);
+				json_str(f, w->labels[l].key);
+				fputc(':', f);
+				json_str(f, w->labels[l].value);
+			}
+			fputs("},\"podSeccompProfile\":", f);
+			json_seccomp(f, &w->pod_seccomp, false);
+			fputs(",\"containers\":[", f);
+			for (size_t c = 0; c < w->n_containers; c++) {
+				const struct sc_k8s_container *ct = &w->containers[c];
+				fputs(c ? "," : "", f);
+				fputs("{\"name\":", f);
+				json_str(f, ct->name);
+				if (ct->init)
+					fputs(",\"init\":true", f);
+				fputs(",\"image\":", f);
+				json_str(f, ct->image);
+				fputs(",\"command\":", f);
+				json_strv(f, ct->command);
+				fputs(",\"args\":", f);
+				json_strv(f, ct->args);
+				fputs(",\"seccompProfile\":", f);
+				json_seccomp(f, &ct->seccomp, false);
+				fputs(",\"effective\":", f);
+				json_seccomp(f, sc_k8s_effective(w, ct), true);
+				fprintf(f, ",\"allowPrivilegeEscalation\":%s}",
+					ct->allow_privilege_escalation < 0    ? "null"
+					: ct->allow_privilege_escalation == 0 ? "false"
+									      : "true");
+			}
+			fputs("],\"findings\":", f);
+			json_strv(f, w->findings ? w->findings : (char *[]){ NULL });
+			fprintf(f, ",\"restricted\":%s}", w->n_findings ? "false" : "true");
+		}
+	fprintf(f,
+		"\n],\"summary\":{\"workloads\":%zu,\"restricted\":%zu,\"notRestricted\":%zu,"
+		"\"findings\":%zu}}\n",
+		nw, nr, nw - nr, nfind);
+	if (fclose(f) != 0) {
+		free(buf);
+		return -ENOMEM;
+	}
+	if (r < 0) {
+		free(buf);
+		return r;
+	}
+	*ret = buf;
+	return 0;
+}
+
+/* ---- the agent's deployment ----------------------------------------------------------- */
+
+/* One source for deploy/ and `syscage k8s manifests`: a test keeps them equal. */
+
+static const char example_policy[] =
+	"# An example policy: the agent merges every policy that selects a pod (a deny always\n"
+	"# beats an allow) and installs the result as\n"
+	"# <kubelet-root>/seccomp/syscage/<namespace>/<set>.json; `syscage k8s bind` points the\n"
+	"# selected workloads at it. Replace this file with your own policies (KubeArmor\n"
+	"# KubeArmorSeccompPolicy, SPO SeccompProfile or OCI profile JSON) and list them in\n"
+	"# kustomization.yaml.\n"
+	"apiVersion: security.kubearmor.com/v1\n"
+	"kind: KubeArmorSeccompPolicy\n"
+	"metadata:\n"
+	"  name: example-deny-ptrace\n"
+	"  namespace: default\n"
+	"spec:\n"
+	"  severity: 5\n"
+	"  selector:\n"
+	"    matchLabels:\n"
+	"      syscage.io/example: deny-ptrace\n"
+	"  seccomp:\n"
+	"    syscalls: [ptrace, process_vm_readv, process_vm_writev, kexec_load, bpf]\n"
+	"    action: Block\n";
+
+static bool image_valid(const char *s)
+{
+	if (!s || !*s || strlen(s) > 512)
+		return false;
+	for (const char *p = s; *p; p++)
+		if ((unsigned char)*p <= ' ' || strchr("\"'\\#{}[],&*!|>%@`", *p))
+			return false;
+	return true;
+}
+
+static bool dir_valid(const char *s)
+{
+	if (!s || s[0] != '/' || strlen(s) > 1024 || strstr(s, "//") || strstr(s, "/./") ||
+	    strstr(s, "/../"))
+		return false;
+	for (const char *p = s; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || strchr("._/-", *p)))
+			return false;
+	return !(strlen(s) >= 3 && streq(s + strlen(s) - 3, "/..")) &&
+	       !(strlen(s) >= 2 && streq(s + strlen(s) - 2, "/."));
+}
+
+static char *gen_kustomization(const char *ns)
+{
+	char *s = NULL;
+	if (asprintf(
+		    &s,
+		    "# syscage: the node agent as a kustomize base (`kubectl apply -k .`).\n"
+		    "# Generated by `syscage k8s manifests -o DIR`, which prints the same objects\n"
+		    "# without -o. Add your policies under policies/ and list them below.\n"
+		    "apiVersion: kustomize.config.k8s.io/v1beta1\n"
+		    "kind: Kustomization\n"
+		    "namespace: %s\n"
+		    "resources:\n"
+		    "  - namespace.yaml\n"
+		    "  - daemonset.yaml\n"
+		    "generatorOptions:\n"
+		    "  # The agent follows ConfigMap updates in place (the kubelet swaps ..data),\n"
+		    "  # so the names stay stable instead of rolling the DaemonSet on each "
+		    "change.\n"
+		    "  disableNameSuffixHash: true\n"
+		    "configMapGenerator:\n"
+		    "  - name: syscage-policies\n"
+		    "    files:\n"
+		    "      - policies/example.yaml\n"
+		    "  # The agent's own recorded profile (`make image` records it); the init\n"
+		    "  # container installs it before the agent starts under it.\n"
+		    "  - name: syscage-agent-profile\n"
+		    "    files:\n"
+		    "      - profiles/syscage-agent.json\n",
+		    ns) < 0)
+		return NULL;
+	return s;
+}
+
+static char *gen_namespace(const char *ns)
+{
+	char *s = NULL;
+	if (asprintf(&s,
+		     "apiVersion: v1\n"
+		     "kind: Namespace\n"
+		     "metadata:\n"
+		     "  name: %s\n"
+		     "  labels:\n"
+		     "    # The agent writes the kubelet's seccomp directory through a hostPath\n"
+		     "    # volume, which the baseline and restricted Pod Security Standards "
+		     "forbid.\n"
+		     "    pod-security.kubernetes.io/enforce: privileged\n"
+		     "    pod-security.kubernetes.io/warn: privileged\n",
+		     ns) < 0)
+		return NULL;
+	return s;
+}
+
+static char *gen_daemonset(const char *ns, const char *image, const char *kr)
+{
+	char *s = NULL;
+	if (asprintf(
+		    &s,
+		    "apiVersion: apps/v1\n"
+		    "kind: DaemonSet\n"
+		    "metadata:\n"
+		    "  name: syscage-agent\n"
+		    "  namespace: %1$s\n"
+		    "  labels:\n"
+		    "    app.kubernetes.io/name: syscage-agent\n"
+		    "spec:\n"
+		    "  selector:\n"
+		    "    matchLabels:\n"
+		    "      app.kubernetes.io/name: syscage-agent\n"
+		    "  updateStrategy:\n"
+		    "    type: RollingUpdate\n"
+		    "  template:\n"
+		    "    metadata:\n"
+		    "      labels:\n"
+		    "        app.kubernetes.io/name: syscage-agent\n"
+		    "      annotations:\n"
+		    "        # No Service: scrape each agent on its pod IP.\n"
+		    "        prometheus.io/scrape: \"true\"\n"
+		    "        prometheus.io/port: \"9402\"\n"
+		    "        prometheus.io/path: /metrics\n"
+		    "    spec:\n"
+		    "      # No API-server access at all: policies arrive as a mounted ConfigMap.\n"
+		    "      automountServiceAccountToken: false\n"
+		    "      enableServiceLinks: false\n"
+		    "      nodeSelector:\n"
+		    "        kubernetes.io/os: linux\n"
+		    "      tolerations:\n"
+		    "        - operator: Exists\n"
+		    "      securityContext:\n"
+		    "        # The runtime's default for the pod sandbox and the init container: "
+		    "the\n"
+		    "        # sandbox is created before the agent's own profile is on the node.\n"
+		    "        seccompProfile:\n"
+		    "          type: RuntimeDefault\n"
+		    "      initContainers:\n"
+		    "        # A container that references a missing profile never starts: put\n"
+		    "        # the agent's profile in place first.\n"
+		    "        - name: install-own-profile\n"
+		    "          image: %2$s\n"
+		    "          command: [/usr/bin/syscage]\n"
+		    "          args:\n"
+		    "            - convert\n"
+		    "            - /etc/syscage/self/syscage-agent.json\n"
+		    "            - -o\n"
+		    "            - /seccomp/syscage-agent.json\n"
+		    "          securityContext:\n"
+		    "            allowPrivilegeEscalation: false\n"
+		    "            readOnlyRootFilesystem: true\n"
+		    "            runAsUser: 0\n"
+		    "            capabilities:\n"
+		    "              drop: [ALL]\n"
+		    "          volumeMounts:\n"
+		    "            - name: seccomp\n"
+		    "              mountPath: /seccomp\n"
+		    "              subPath: syscage/%1$s\n"
+		    "            - name: agent-profile\n"
+		    "              mountPath: /etc/syscage/self\n"
+		    "              readOnly: true\n"
+		    "      containers:\n"
+		    "        - name: agent\n"
+		    "          image: %2$s\n"
+		    "          command: [/usr/bin/syscage]\n"
+		    "          args:\n"
+		    "            - agent\n"
+		    "            - --policies\n"
+		    "            - /etc/syscage/policies\n"
+		    "            - --kubelet-root\n"
+		    "            - %3$s\n"
+		    "            - --root\n"
+		    "            - syscage\n"
+		    "            - --listen\n"
+		    "            - 0.0.0.0:9402\n"
+		    "            - --state-dir\n"
+		    "            - /var/lib/syscage\n"
+		    "          ports:\n"
+		    "            - name: metrics\n"
+		    "              containerPort: 9402\n"
+		    "          livenessProbe:\n"
+		    "            httpGet:\n"
+		    "              path: /healthz\n"
+		    "              port: metrics\n"
+		    "          readinessProbe:\n"
+		    "            httpGet:\n"
+		    "              path: /readyz\n"
+		    "              port: metrics\n"
+		    "          resources:\n"
+		    "            requests:\n"
+		    "              cpu: 10m\n"
+		    "              memory: 16Mi\n"
+		    "            limits:\n"
+		    "              memory: 64Mi\n"
+		    "          securityContext:\n"
+		    "            # The agent's own recorded profile, installed by the init "
+		    "container.\n"
+		    "            seccompProfile:\n"
+		    "              type: Localhost\n"
+		    "              localhostProfile: syscage/%1$s/syscage-agent.json\n"
+		    "            allowPrivilegeEscalation: false\n"
+		    "            readOnlyRootFilesystem: true\n"
+		    "            # uid 0 owns the seccomp directory, so writing there takes no\n"
+		    "            # capability (no CAP_DAC_OVERRIDE, no CAP_CHOWN). Following "
+		    "/dev/kmsg\n"
+		    "            # (--kmsg) would add CAP_SYSLOG and a /dev/kmsg hostPath; "
+		    "recording\n"
+		    "            # (--record) CAP_BPF, CAP_PERFMON and hostPID. This base does "
+		    "neither.\n"
+		    "            runAsUser: 0\n"
+		    "            capabilities:\n"
+		    "              drop: [ALL]\n"
+		    "          volumeMounts:\n"
+		    "            - name: policies\n"
+		    "              mountPath: /etc/syscage/policies\n"
+		    "              readOnly: true\n"
+		    "            - name: seccomp\n"
+		    "              mountPath: %3$s/seccomp\n"
+		    "            - name: state\n"
+		    "              mountPath: /var/lib/syscage\n"
+		    "      volumes:\n"
+		    "        - name: policies\n"
+		    "          configMap:\n"
+		    "            name: syscage-policies\n"
+		    "        - name: agent-profile\n"
+		    "          configMap:\n"
+		    "            name: syscage-agent-profile\n"
+		    "        # The only host path: the kubelet's seccomp root (created if "
+		    "missing).\n"
+		    "        - name: seccomp\n"
+		    "          hostPath:\n"
+		    "            path: %3$s/seccomp\n"
+		    "            type: DirectoryOrCreate\n"
+		    "        - name: state\n"
+		    "          emptyDir: {}\n",
+		    ns, image, kr) < 0)
+		return NULL;
+	return s;
+}
+
+void sc_k8s_out_files_free(struct sc_k8s_out_file *f, size_t n)
+{
+	for (size_t i = 0; f && i < n; i++)
+		free(f[i].text);
+	free(f);
+}
+
+static int manifest_opts(const struct sc_k8s_manifest_opts *o, const char **ns, const char **image,
+			 char **kr)
+{
+	const char *k = o && o->kubelet_root ? o->kubelet_root : "/var/lib/kubelet";
+	size_t l = strlen(k);
+
+	*ns = o && o->namespace ? o->namespace : SC_K8S_DEFAULT_NAMESPACE;
+	*image = o && o->image ? o->image : SC_K8S_DEFAULT_IMAGE;
+	if (!sc_dns1123_label_valid(*ns) || !image_valid(*image) || !dir_valid(k))
+		return -EINVAL;
+	while (l > 1 && k[l - 1] == '/')
+		l--;
+	if (l <= 1)
+		return -EINVAL; /* "/" is no kubelet root */
+	*kr = strndup(k, l);
+	return *kr ? 0 : -ENOMEM;
+}
+
+int sc_k8s_manifest_files(const struct sc_k8s_manifest_opts *o, struct sc_k8s_out_file **ret,
+			  size_t *ret_n)
+{
+	const char *ns, *image;
+	cleanup_free char *kr = NULL;
+	struct sc_k8s_out_file *f;
+	int r = manifest_opts(o, &ns, &image, &kr);
+
+	if (r < 0)
+		return r;
+	f = calloc(4, sizeof(*f));
+	if (!f)
+		return -ENOMEM;
+	f[0] = (struct sc_k8s_out_file){ "kustomization.yaml", gen_kustomization(ns) };
+	f[1] = (struct sc_k8s_out_file){ "namespace.yaml", gen_namespace(ns) };
+	f[2] = (struct sc_k8s_out_file){ "daemonset.yaml", gen_daemonset(ns, image, kr) };
+	f[3] = (struct sc_k8s_out_file){ "policies/example.yaml", strdup(example_policy) };
+	for (size_t i = 0; i < 4; i++)
+		if (!f[i].text) {
+			sc_k8s_out_files_free(f, 4);
+			return -ENOMEM;
+		}
+	*ret = f;
+	*ret_n = 4;
+	return 0;
+}
+
+/* A ConfigMap with one key, the value as a literal block. */
+static void put_configmap(FILE *f, const char *name, const char *ns, const char *key,
+			  const char *text)
+{
+	fprintf(f,
+		"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: %s\n  namespace: %s\n"
+		"data:\n  %s: |%s\n",
+		name, ns, key, text[0] == ' ' || text[0] == '\n' ? "2" : "");
+	for (const char *p = text; *p;) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+		if (n)
+			fprintf(f, "    %.*s\n", (int)n, p);
+		else
+			fputc('\n', f);
+		p += n + (nl ? 1 : 0);
+	}
+}
+
+int sc_k8s_manifest_stream(const struct sc_k8s_manifest_opts *o, char **ret)
+{
+	struct sc_k8s_out_file *files = NULL;
+	size_t n = 0, len = 0;
+	const char *ns, *image;
+	cleanup_free char *kr = NULL;
+	char *buf = NULL;
+	FILE *f;
+	int r = manifest_opts(o, &ns, &image, &kr);
+
+	if (r < 0)
+		return r;
+	r = sc_k8s_manifest_files(o, &files, &n);
+	if (r < 0)
+		return r;
+	f = open_memstream(&buf, &len);
+	if (!f) {
+		sc_k8s_out_files_free(files, n);
+		return -ENOMEM;
+	}
+	fputs("# syscage node agent: `syscage k8s manifests | kubectl apply -f -`.\n"
+	      "# The kustomize base with the same objects: `syscage k8s manifests -o DIR`.\n",
+	      f);
+	if (!o || !o->agent_profile)
+		fprintf(f,
+			"# The DaemonSet also needs the agent's own profile as ConfigMap\n"
+			"# syscage-agent-profile (pass --agent-profile FILE, or: kubectl -n %s\n"
+			"# create configmap syscage-agent-profile "
+			"--from-file=syscage-agent.json).\n",
+			ns);
+	fprintf(f, "---\n%s---\n", files[1].text);
+	put_configmap(f, "syscage-policies", ns, "example.yaml", files[3].text);
+	if (o && o->agent_profile) {
+		fputs("---\n", f);
+		put_configmap(f, "syscage-agent-profile", ns, "syscage-agent.json",
+			      o->agent_profile);
+	}
+	fprintf(f, "---\n%s", files[2].text);
+	sc_k8s_out_files_free(files, n);
+	if (fclose(f) != 0) {
+		free(buf);
+		return -ENOMEM;
+	}
+	*ret = buf;
+	return 0;
+}

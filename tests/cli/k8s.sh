@@ -1,0 +1,244 @@
+#!/bin/bash
+# syscage k8s bind | audit | manifests, end to end: golden outputs for a multi-document
+# manifest (comments, quoting, flow style, a List, a CronJob, existing security contexts),
+# binding changes nothing else (checked structurally with PyYAML where it is installed),
+# errors with FILE:LINE:COL and nothing written, the audit report, and deploy/ equal to what
+# `syscage k8s manifests` generates.
+. "$(dirname "$0")/lib.sh"
+D=$SYSCAGE_SRCDIR/tests/data/k8s
+cd "$D" || exit 1
+P=policies
+
+# --- bind: golden outputs --------------------------------------------------------------
+expect "bind multi-document manifest" 0 "$SYSCAGE" k8s bind -f manifests/multi.yaml -p $P
+if cmp -s "$TMP/out" expected/multi.bound.yaml; then ok "bind output equals the golden file"
+else not_ok "bind output equals the golden file"; diff expected/multi.bound.yaml "$TMP/out" | head -20 | sed 's/^/# /'; fi
+err_has "unmatched workloads listed with file:line:col" '^manifests/multi.yaml:101:1: note: DaemonSet monitoring/node-exporter matches no policy'
+err_has "summary counts" '8 workloads in 1 file: 5 bound, 3 unmatched'
+cp "$TMP/out" "$TMP/bound.yaml"
+
+expect "bind --drop-caps --legacy-annotations" 0 "$SYSCAGE" k8s bind -f manifests/multi.yaml -p $P --drop-caps --legacy-annotations -q
+if cmp -s "$TMP/out" expected/multi.bound-all.yaml; then ok "all-options output equals the golden file"
+else not_ok "all-options output equals the golden file"; diff expected/multi.bound-all.yaml "$TMP/out" | head -20 | sed 's/^/# /'; fi
+
+expect "bind a JSON manifest" 0 "$SYSCAGE" k8s bind -f manifests/deploy.json -p $P -q
+if cmp -s "$TMP/out" expected/deploy.bound.json; then ok "JSON output equals the golden file"; else not_ok "JSON output equals the golden file"; fi
+if python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$TMP/out" 2>/dev/null; then ok "JSON output is still JSON"; else not_ok "JSON output is still JSON"; fi
+
+expect "bind 'kubectl get -o yaml' output (List, block scalars, status)" 0 "$SYSCAGE" k8s bind -f manifests/kubectl-list.yaml -p $P --legacy-annotations -q
+if cmp -s "$TMP/out" expected/kubectl-list.bound.yaml; then ok "List output equals the golden file"; else not_ok "List output equals the golden file"; fi
+
+expect "binding again" 0 "$SYSCAGE" k8s bind -f "$TMP/bound.yaml" -p $P -q
+if cmp -s "$TMP/out" "$TMP/bound.yaml"; then ok "binding twice changes nothing"; else not_ok "binding twice changes nothing"; fi
+
+expect "stdin" 0 sh -c "\"$SYSCAGE\" k8s bind -f - -p $P -q < manifests/multi.yaml"
+if cmp -s "$TMP/out" expected/multi.bound.yaml; then ok "stdin gives the same output"; else not_ok "stdin gives the same output"; fi
+
+# Structural check: parse input and output; the only differences are the keys binding owns.
+if python3 -c 'import yaml' 2>/dev/null; then
+	cat >"$TMP/diff.py" <<'PY'
+import sys, yaml
+def walk(a, b, path, out):
+    if isinstance(a, dict) and isinstance(b, dict):
+        for k in set(a) | set(b):
+            walk(a.get(k, "<absent>"), b.get(k, "<absent>"), path + [str(k)], out)
+    elif isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        for i, (x, y) in enumerate(zip(a, b)):
+            walk(x, y, path + [str(i)], out)
+    elif a != b:
+        out.append(path)
+old = list(yaml.safe_load_all(open(sys.argv[1])))
+new = list(yaml.safe_load_all(open(sys.argv[2])))
+assert len(old) == len(new), "document count changed"
+changed = []
+walk(old, new, [], changed)
+owned = ("securityContext", "annotations")
+bad = [p for p in changed if not any(k in p for k in owned)]
+# Annotations binding owns are only the seccomp ones.
+bad += [p for p in changed if "annotations" in p and "seccomp" not in p[-1] and p[-1] != "annotations"]
+print(len(changed), "changed paths")
+for p in bad:
+    print("unexpected change:", "/".join(p))
+sys.exit(1 if bad or not changed else 0)
+PY
+	for g in multi.bound.yaml multi.bound-all.yaml deploy.bound.json kubectl-list.bound.yaml; do
+		src=manifests/multi.yaml
+		[ "$g" = deploy.bound.json ] && src=manifests/deploy.json
+		[ "$g" = kubectl-list.bound.yaml ] && src=manifests/kubectl-list.yaml
+		expect "only securityContext and seccomp annotations change ($g)" 0 python3 "$TMP/diff.py" "$src" "expected/$g"
+	done
+else
+	skip "structural diff: python3 yaml module (Debian python3-yaml) not installed"
+fi
+
+# The bound workloads pass the audit (unmatched ones are left as they were).
+expect "audit the bound JSON manifest" 0 "$SYSCAGE" k8s audit -f expected/deploy.bound.json
+expect "audit the bound multi-document manifest" 1 "$SYSCAGE" k8s audit -f expected/multi.bound.yaml -o json
+if python3 - "$TMP/out" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+bad = [w["name"] for w in r["workloads"]
+       if w["podSeccompProfile"] and (w["podSeccompProfile"].get("localhostProfile") or "").startswith("syscage/shop/web")
+       and not w["restricted"]]
+bound = [w for w in r["workloads"] if any((c["effective"].get("localhostProfile") or "").startswith("syscage/") for c in w["containers"])]
+sys.exit(1 if bad or len(bound) < 5 else 0)
+PY
+then ok "every bound workload is restricted"; else not_ok "every bound workload is restricted"; fi
+
+# --- bind: directories ------------------------------------------------------------------
+mkdir -p "$TMP/in/sub"
+cp manifests/multi.yaml "$TMP/in/"
+cp manifests/deploy.json "$TMP/in/sub/"
+echo "not a manifest" >"$TMP/in/README.txt"
+expect "-f DIR -o DIR mirrors the tree" 0 "$SYSCAGE" k8s bind -f "$TMP/in" -p $P -o "$TMP/outdir" -q
+if cmp -s "$TMP/outdir/multi.yaml" expected/multi.bound.yaml && cmp -s "$TMP/outdir/sub/deploy.json" expected/deploy.bound.json && [ ! -e "$TMP/outdir/README.txt" ]; then
+	ok "mirrored files equal the golden files"
+else
+	not_ok "mirrored files equal the golden files"
+fi
+expect "-f DIR/ -o DIR/ (trailing slashes)" 0 "$SYSCAGE" k8s bind -f "$TMP/in/" -p $P -o "$TMP/outdir2/"
+err_has "file names without //" "^$TMP/in/multi.yaml:101:1: note"
+if cmp -s "$TMP/outdir2/sub/deploy.json" expected/deploy.bound.json; then ok "mirrored with trailing slashes"; else not_ok "mirrored with trailing slashes"; fi
+expect "-f DIR without -o is a usage error" 2 "$SYSCAGE" k8s bind -f "$TMP/in" -p $P
+expect "-o FILE writes atomically" 0 "$SYSCAGE" k8s bind -f manifests/multi.yaml -p $P -o "$TMP/o.yaml" -q
+if cmp -s "$TMP/o.yaml" expected/multi.bound.yaml; then ok "-o FILE content"; else not_ok "-o FILE content"; fi
+
+# --- bind: --require-all, --root, merges the agent does not make -------------------------------
+expect "--require-all fails on unmatched workloads" 1 "$SYSCAGE" k8s bind -f manifests/multi.yaml -p $P --require-all -o "$TMP/ra.yaml"
+err_has "--require-all names them as errors" '^manifests/multi.yaml:117:1: error: Job shop/db-debug matches no policy'
+if [ ! -e "$TMP/ra.yaml" ]; then ok "--require-all wrote nothing"; else not_ok "--require-all wrote nothing"; fi
+expect "--require-all passes when all match" 0 "$SYSCAGE" k8s bind -f manifests/deploy.json -p $P --require-all -q
+
+expect "--root other" 0 "$SYSCAGE" k8s bind -f manifests/deploy.json -p $P --root team/profiles
+out_has "--root prefixes localhostProfile" '"localhostProfile": "team/profiles/shop/web-base-[0-9a-f]{8}.json"'
+expect "--root with .. is refused" 2 "$SYSCAGE" k8s bind -f manifests/deploy.json -p $P --root ../etc
+expect "--root absolute is refused" 2 "$SYSCAGE" k8s bind -f manifests/deploy.json -p $P --root /etc
+
+expect "a merge of two selectors is an error" 1 "$SYSCAGE" k8s bind -f manifests/merged.yaml -p $P -o "$TMP/m.yaml"
+err_has "... located, naming the policies" '^manifests/merged.yaml:3:1: error: Pod shop/web-cache is selected by policies with different selectors \(db, web-base, web-deny\)'
+if [ ! -e "$TMP/m.yaml" ]; then ok "nothing written"; else not_ok "nothing written"; fi
+cp -r $P "$TMP/pol"
+expect "--emit-policies writes the merge" 0 "$SYSCAGE" k8s bind -f manifests/merged.yaml -p "$TMP/pol" --emit-policies "$TMP/pol/merged.yaml" -q
+out_has "bound to the merged-<set> path" 'localhostProfile: syscage/shop/merged-db-[0-9a-f]{8}.json'
+want=$(grep -o 'merged-db-[0-9a-f]*' "$TMP/out" | head -1)
+expect "with the merge among the policies, binding needs no --emit-policies" 0 "$SYSCAGE" k8s bind -f manifests/merged.yaml -p "$TMP/pol" -q
+out_has "same path" "localhostProfile: syscage/shop/$want.json"
+expect "the policy build (the agent's layout) installs that path" 0 "$SYSCAGE" policy build "$TMP/pol" -o "$TMP/pb" -q
+if [ -f "$TMP/pb/shop/$want.json" ]; then ok "shop/$want.json exists"; else not_ok "shop/$want.json exists"; fi
+
+# --- bind: errors with locations, nothing written ---------------------------------------
+expect "missing profile is an error" 1 "$SYSCAGE" k8s bind -f bad/missing-profile.yaml -p $P -o "$TMP/x.yaml"
+err_has "missing profile located at localhostProfile" "^bad/missing-profile.yaml:12:25: error: Pod shop/violation: profile 'syscage/shop/nope.json' is not produced"
+err_has "profile outside the root is a warning" "^bad/missing-profile.yaml:30:29: warning: Pod shop/audit: profile 'profiles/audit.json' is outside 'syscage/'"
+if [ ! -e "$TMP/x.yaml" ]; then ok "nothing written on error"; else not_ok "nothing written on error"; fi
+expect "not YAML" 1 "$SYSCAGE" k8s bind -f bad/not-yaml.yaml -p $P
+err_has "syntax error located" '^bad/not-yaml.yaml:4:5: error: syntax error'
+expect "workload without a pod spec" 1 "$SYSCAGE" k8s audit -f bad/no-spec.yaml
+err_has "missing spec located" '^bad/no-spec.yaml:1:1: error: Deployment default/broken: spec.template.spec is missing'
+err_has "non-mapping container located" '^bad/no-spec.yaml:13:16: error: Pod default/bad-containers: a container must be a mapping'
+expect "privileged container" 1 "$SYSCAGE" k8s bind -f bad/privileged.yaml -p $P
+err_has "privileged located" '^bad/privileged.yaml:9:7: error: Pod shop/priv: container is privileged'
+expect "missing file" 1 "$SYSCAGE" k8s bind -f nonexistent.yaml -p $P
+err_has "missing file named" 'nonexistent.yaml: error: cannot read'
+expect "bad policies directory" 1 "$SYSCAGE" k8s bind -f manifests/multi.yaml -p "$TMP/nonexistent"
+expect "bind without --policies" 2 "$SYSCAGE" k8s bind -f manifests/multi.yaml
+expect "unknown subcommand" 2 "$SYSCAGE" k8s frobnicate
+
+# --- audit ------------------------------------------------------------------------------
+expect "audit finds what is not restricted" 1 "$SYSCAGE" k8s audit -f audit/pods.yaml
+out_has "Unconfined pod" '^audit/pods.yaml:14:1: Pod shop/unconfined-pod: pod: seccompProfile type is Unconfined'
+out_has "Unconfined container" 'Pod shop/unconfined-container: container app: seccompProfile type is Unconfined'
+out_has "no profile at all" 'Pod default/nothing: container app: no seccompProfile'
+out_has "privilege escalation unset" 'Pod default/nothing: container app: allowPrivilegeEscalation is unset'
+out_has "Localhost without a path" 'Pod shop/localhost-no-path: pod: seccompProfile type Localhost without localhostProfile'
+out_has "init container escalation" 'Deployment shop/init-escalates: init container setup: allowPrivilegeEscalation is not false'
+out_has "summary" '^6 workloads: 1 restricted, 5 not$'
+expect "audit -o json" 1 "$SYSCAGE" k8s audit -f audit/pods.yaml -o json
+if python3 - "$TMP/out" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+w = {x["name"]: x for x in r["workloads"]}
+assert r["summary"] == {"workloads": 6, "restricted": 1, "notRestricted": 5, "findings": 6}, r["summary"]
+g = w["good"]
+assert g["restricted"] and g["findings"] == [] and g["line"] == 2 and g["kind"] == "Pod"
+c = g["containers"][0]
+assert c["image"] == "app:1" and c["command"] == ["/app", "--serve"] and c["args"] is None
+assert c["effective"] == {"type": "RuntimeDefault"} and c["seccompProfile"] is None
+assert c["allowPrivilegeEscalation"] is False
+u = w["unconfined-container"]["containers"][0]
+assert u["effective"]["type"] == "Unconfined" and u["args"] == ["-v"]
+assert w["nothing"]["containers"][0]["effective"] == {"type": "unset"}
+assert w["nothing"]["podSeccompProfile"] is None and w["nothing"]["namespace"] == "default"
+i = w["init-escalates"]["containers"][0]
+assert i["init"] is True and i["allowPrivilegeEscalation"] is True
+assert w["localhost-no-path"]["podSeccompProfile"] == {"type": "Localhost", "localhostProfile": None}
+PY
+then ok "JSON report follows the contract"; else not_ok "JSON report follows the contract"; fi
+expect "audit -o bad" 2 "$SYSCAGE" k8s audit -f audit/pods.yaml -o yaml
+expect "audit -n sets the default namespace" 1 "$SYSCAGE" k8s audit -f audit/pods.yaml -n team
+out_has "namespace applied" 'Pod team/nothing'
+expect "audit unknown kinds only" 0 sh -c "printf 'kind: Service\nmetadata: {name: s}\n' | \"$SYSCAGE\" k8s audit -f -"
+out_has "no workloads" '^0 workloads: 0 restricted, 0 not$'
+
+# --- manifests --------------------------------------------------------------------------
+expect "manifests -o DIR" 0 "$SYSCAGE" k8s manifests -o "$TMP/deploy"
+if diff -r -x profiles "$SYSCAGE_SRCDIR/deploy" "$TMP/deploy" >"$TMP/drift"; then
+	ok "deploy/ equals 'syscage k8s manifests -o DIR' (no drift)"
+else
+	not_ok "deploy/ equals 'syscage k8s manifests -o DIR' (no drift): regenerate with 'syscage k8s manifests -o deploy'"
+	head -20 "$TMP/drift" | sed 's/^/# /'
+fi
+expect "manifests to stdout" 0 "$SYSCAGE" k8s manifests
+cp "$TMP/out" "$TMP/stream.yaml"
+if python3 - "$TMP/stream.yaml" "$SYSCAGE_SRCDIR/deploy" <<'PY'
+import sys
+stream = open(sys.argv[1]).read()
+docs = stream.split("\n---\n")
+for f in ("namespace.yaml", "daemonset.yaml"):
+    text = open(sys.argv[2] + "/" + f).read()
+    assert any(d + "\n" == text or d == text for d in docs), f
+assert "kind: ConfigMap" in stream and "name: syscage-policies" in stream
+PY
+then ok "the stream holds deploy/'s Namespace and DaemonSet byte for byte"; else not_ok "the stream holds deploy/'s Namespace and DaemonSet byte for byte"; fi
+expect "the DaemonSet passes our own audit" 0 "$SYSCAGE" k8s audit -f "$SYSCAGE_SRCDIR/deploy/daemonset.yaml"
+expect "the example policy builds" 0 "$SYSCAGE" policy build "$SYSCAGE_SRCDIR/deploy/policies" -o "$TMP/ex" -q
+expect "manifests with flags" 0 "$SYSCAGE" k8s manifests --image reg.example/syscage:1 --kubelet-root /var/lib/k0s/kubelet --namespace sec
+out_has "image" '^          image: reg.example/syscage:1$'
+out_has "hostPath follows the kubelet root" '^            path: /var/lib/k0s/kubelet/seccomp$'
+out_has "the agent's own profile in its namespace" 'localhostProfile: syscage/sec/syscage-agent.json'
+out_has "agent flags" '^            - --kubelet-root$'
+echo '{"defaultAction": "SCMP_ACT_ERRNO"}' >"$TMP/agent.json"
+expect "manifests --agent-profile" 0 "$SYSCAGE" k8s manifests --agent-profile "$TMP/agent.json"
+out_has "agent profile ConfigMap" '^  syscage-agent.json: \|$'
+expect "bad image" 2 "$SYSCAGE" k8s manifests --image 'a b'
+expect "bad kubelet root" 2 "$SYSCAGE" k8s manifests --kubelet-root relative/dir
+expect "manifests takes no -f" 2 "$SYSCAGE" k8s manifests -f x.yaml
+
+# kustomize (built into kubectl, offline) renders deploy/ into the same objects the stream has.
+if command -v kubectl >/dev/null && python3 -c 'import yaml' 2>/dev/null; then
+	cp -r "$SYSCAGE_SRCDIR/deploy" "$TMP/kz"
+	mkdir -p "$TMP/kz/profiles"
+	cp "$TMP/agent.json" "$TMP/kz/profiles/syscage-agent.json"
+	if timeout 60 kubectl kustomize "$TMP/kz" >"$TMP/kz.yaml" 2>"$TMP/kz.err"; then
+		"$SYSCAGE" k8s manifests --agent-profile "$TMP/agent.json" >"$TMP/stream2.yaml"
+		if python3 - "$TMP/kz.yaml" "$TMP/stream2.yaml" <<'PY'
+import sys, yaml
+def objs(f):
+    return sorted((yaml.dump(d, sort_keys=True) for d in yaml.safe_load_all(open(f)) if d))
+a, b = objs(sys.argv[1]), objs(sys.argv[2])
+sys.exit(0 if a == b else 1)
+PY
+		then ok "kubectl kustomize deploy/ == syscage k8s manifests (same objects)"
+		else not_ok "kubectl kustomize deploy/ == syscage k8s manifests (same objects)"; fi
+	else
+		not_ok "kubectl kustomize deploy/"
+		head -5 "$TMP/kz.err" | sed 's/^/# /'
+	fi
+else
+	skip "kustomize render: needs kubectl and python3-yaml"
+fi
+
+expect "help" 0 "$SYSCAGE" k8s --help
+out_has "help has examples" 'syscage k8s bind -f app.yaml'
+
+done_testing

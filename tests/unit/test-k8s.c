@@ -1,0 +1,523 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Kubernetes manifests: finding workloads, text-preserving binding, selector matching through
+ * the policy engine, the restricted audit, the agent's manifests. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "syscage/syscage.h"
+#include "syscage/k8s.h"
+#include "tap.h"
+
+static struct sc_k8s_file *parse(const char *text)
+{
+	struct sc_k8s_file *f = NULL;
+	struct sc_diags d = {};
+	int r = sc_k8s_file_parse(text, strlen(text), "t.yaml", NULL, &d, &f);
+
+	for (size_t i = 0; i < d.n; i++)
+		fprintf(stderr, "# %u:%u %s\n", d.v[i].loc.line, d.v[i].loc.col, d.v[i].message);
+	ck_assert_int_eq(r, 0);
+	sc_diags_clear(&d);
+	return f;
+}
+
+/* Bind every workload of 'text' to 'profile' and return the new text. */
+static char *bind_all(const char *text, const char *profile, bool drop, bool legacy)
+{
+	struct sc_k8s_file *f = parse(text);
+	struct sc_k8s_bind_opts o = { .drop_caps = drop, .legacy_annotations = legacy };
+	struct sc_diags d = {};
+	char *out = NULL;
+	size_t len = 0;
+
+	for (size_t i = 0; i < f->n_workloads; i++)
+		f->workloads[i].profile = strdup(profile);
+	ck_assert_int_eq(sc_k8s_bind(f, &o, &d, &out, &len), 0);
+	ck_assert_uint_eq(strlen(out), len);
+	sc_diags_clear(&d);
+	sc_k8s_file_free(f);
+	return out;
+}
+
+static void check_bind(const char *in, const char *want)
+{
+	char *out = bind_all(in, "syscage/ns/p.json", false, false);
+	char *again;
+
+	ck_assert_str_eq(out, want);
+	/* Binding again changes nothing. */
+	again = bind_all(out, "syscage/ns/p.json", false, false);
+	ck_assert_str_eq(again, out);
+	free(again);
+	free(out);
+}
+
+START_TEST(finds_workloads)
+{
+	static const char text[] =
+		"# comment\n"
+		"apiVersion: v1\nkind: Pod\nmetadata: {name: a, labels: {app: x}}\n"
+		"spec: {containers: [{name: c, image: i, command: [sh, -c], args: [x]}]}\n"
+		"---\nkind: ConfigMap\nmetadata: {name: cm}\n"
+		"---\nkind: List\nitems:\n"
+		"- kind: Deployment\n  metadata: {name: d, namespace: ns, labels: {app: wrong}}\n"
+		"  spec:\n    template:\n      metadata: {labels: {app: right}}\n"
+		"      spec:\n        initContainers: [{name: i0, image: x}]\n"
+		"        containers: [{name: c0, image: y}]\n"
+		"- kind: CronJob\n  metadata: {name: cj}\n  spec:\n    jobTemplate:\n      spec:\n"
+		"        template:\n          spec:\n            containers: [{name: r, image: "
+		"z}]\n"
+		"---\n"
+		"- not a mapping\n"
+		"---\nkind: Widget\nspec: {}\n";
+	struct sc_k8s_file *f = parse(text);
+
+	ck_assert_uint_eq(f->n_workloads, 3);
+	ck_assert_str_eq(f->workloads[0].kind, "Pod");
+	ck_assert_str_eq(f->workloads[0].namespace, "default");
+	ck_assert_uint_eq(f->workloads[0].loc.line, 2);
+	ck_assert_str_eq(f->workloads[0].containers[0].command[1], "-c");
+	ck_assert_str_eq(f->workloads[0].containers[0].args[0], "x");
+	ck_assert_str_eq(f->workloads[1].kind, "Deployment");
+	ck_assert_str_eq(f->workloads[1].namespace, "ns");
+	/* The pod template's labels, not the Deployment's own. */
+	ck_assert_uint_eq(f->workloads[1].n_labels, 1);
+	ck_assert_str_eq(f->workloads[1].labels[0].value, "right");
+	ck_assert_uint_eq(f->workloads[1].n_containers, 2);
+	ck_assert(f->workloads[1].containers[0].init);
+	ck_assert(!f->workloads[1].containers[1].init);
+	ck_assert_ptr_null(f->workloads[1].containers[1].command);
+	ck_assert_str_eq(f->workloads[2].kind, "CronJob");
+	ck_assert_str_eq(f->workloads[2].containers[0].name, "r");
+	sc_k8s_file_free(f);
+}
+END_TEST
+
+START_TEST(bad_input_located)
+{
+	struct sc_k8s_file *f = NULL;
+	struct sc_diags d = {};
+	static const char bad[] = "kind: Pod\nmetadata: {name: x\nspec: {}\n";
+	static const char nospec[] = "kind: Job\nmetadata: {name: j}\nspec: {}\n";
+
+	ck_assert_int_eq(sc_k8s_file_parse(bad, strlen(bad), "bad.yaml", NULL, &d, &f), -EINVAL);
+	ck_assert_uint_eq(d.n_errors, 1);
+	ck_assert_str_eq(d.v[0].file, "bad.yaml");
+	ck_assert_uint_gt(d.v[0].loc.line, 0);
+	sc_diags_clear(&d);
+	ck_assert_int_eq(sc_k8s_file_parse(nospec, strlen(nospec), "j.yaml", NULL, &d, &f),
+			 -EINVAL);
+	ck_assert_uint_eq(d.v[0].loc.line, 1);
+	ck_assert_ptr_nonnull(strstr(d.v[0].message, "spec.template.spec is missing"));
+	sc_diags_clear(&d);
+}
+END_TEST
+
+START_TEST(bind_block)
+{
+	check_bind("kind: Pod # c\n"
+		   "metadata:\n  name: x\n"
+		   "spec:\n"
+		   "  containers:\n"
+		   "  - name: a   # keep\n"
+		   "    image: \"i\"\n"
+		   "  # end of spec\n"
+		   "---\n"
+		   "kind: Service\n",
+		   "kind: Pod # c\n"
+		   "metadata:\n  name: x\n"
+		   "spec:\n"
+		   "  containers:\n"
+		   "  - name: a   # keep\n"
+		   "    image: \"i\"\n"
+		   "    securityContext:\n"
+		   "      allowPrivilegeEscalation: false\n"
+		   "  securityContext:\n"
+		   "    seccompProfile:\n"
+		   "      type: Localhost\n"
+		   "      localhostProfile: syscage/ns/p.json\n"
+		   "  # end of spec\n"
+		   "---\n"
+		   "kind: Service\n");
+}
+END_TEST
+
+START_TEST(bind_flow_and_existing)
+{
+	/* Flow mappings get ", key: value"; an empty one gets no comma; existing values
+	 * are replaced keeping their quotes; a container's own profile follows the pod's. */
+	check_bind("kind: Pod\nmetadata: {name: x}\n"
+		   "spec:\n"
+		   "  securityContext: {runAsUser: 1, seccompProfile: {type: 'Unconfined'}}\n"
+		   "  containers: [{name: a, securityContext: {}}, {name: b, securityContext: "
+		   "{allowPrivilegeEscalation: true, seccompProfile: {type: RuntimeDefault}}}]\n",
+		   "kind: Pod\nmetadata: {name: x}\n"
+		   "spec:\n"
+		   "  securityContext: {runAsUser: 1, seccompProfile: {type: 'Localhost', "
+		   "localhostProfile: syscage/ns/p.json}}\n"
+		   "  containers: [{name: a, securityContext: {allowPrivilegeEscalation: false}}, "
+		   "{name: b, securityContext: {allowPrivilegeEscalation: false, seccompProfile: "
+		   "{type: Localhost, localhostProfile: syscage/ns/p.json}}}]\n");
+}
+END_TEST
+
+START_TEST(bind_null_values_and_eof)
+{
+	/* "securityContext:" with nothing, "~", and a file without a final newline. */
+	check_bind("kind: Pod\nmetadata:\n  name: x\nspec:\n  securityContext:\n"
+		   "  containers:\n  - name: a\n    securityContext: ~\n    image: i\n"
+		   "  - name: b\n    image: i",
+		   "kind: Pod\nmetadata:\n  name: x\nspec:\n  securityContext: {seccompProfile: "
+		   "{type: Localhost, localhostProfile: syscage/ns/p.json}}\n"
+		   "  containers:\n  - name: a\n    securityContext: {allowPrivilegeEscalation: "
+		   "false}\n    image: i\n"
+		   "  - name: b\n    image: i\n    securityContext:\n"
+		   "      allowPrivilegeEscalation: false\n");
+}
+END_TEST
+
+START_TEST(bind_block_scalars)
+{
+	/* Block scalars end where the next line starts, a kept one (|+) after the next
+	 * line's indentation: the new key goes before that line. */
+	check_bind("kind: Pod\nmetadata: {name: x}\nspec:\n  containers:\n  - name: a\n"
+		   "    args:\n    - |\n      multi\n      line\n"
+		   "  hostname: |+\n    keep\n\n  subdomain: s\n",
+		   "kind: Pod\nmetadata: {name: x}\nspec:\n  containers:\n  - name: a\n"
+		   "    args:\n    - |\n      multi\n      line\n"
+		   "    securityContext:\n      allowPrivilegeEscalation: false\n"
+		   "  hostname: |+\n    keep\n\n  subdomain: s\n"
+		   "  securityContext:\n    seccompProfile:\n      type: Localhost\n"
+		   "      localhostProfile: syscage/ns/p.json\n");
+	check_bind("kind: Pod\nmetadata: {name: x}\nspec:\n  containers: [{name: a}]\n"
+		   "  hostname: |+\n    keep\n\n  # comment\nstatus: {}\n",
+		   "kind: Pod\nmetadata: {name: x}\nspec:\n  containers: [{name: a, "
+		   "securityContext: {allowPrivilegeEscalation: false}}]\n"
+		   "  hostname: |+\n    keep\n\n"
+		   "  securityContext:\n    seccompProfile:\n      type: Localhost\n"
+		   "      localhostProfile: syscage/ns/p.json\n"
+		   "  # comment\nstatus: {}\n");
+}
+END_TEST
+
+START_TEST(bind_crlf)
+{
+	check_bind("kind: Pod\r\nmetadata:\r\n  name: x\r\nspec:\r\n  containers:\r\n"
+		   "  - name: a\r\n",
+		   "kind: Pod\r\nmetadata:\r\n  name: x\r\nspec:\r\n  containers:\r\n"
+		   "  - name: a\r\n    securityContext:\r\n"
+		   "      allowPrivilegeEscalation: false\r\n"
+		   "  securityContext:\r\n    seccompProfile:\r\n      type: Localhost\r\n"
+		   "      localhostProfile: syscage/ns/p.json\r\n");
+}
+END_TEST
+
+START_TEST(bind_json)
+{
+	check_bind("{\"kind\": \"Pod\", \"metadata\": {\"name\": \"x\"},\n"
+		   " \"spec\": {\"containers\": [{\"name\": \"a\"}]}}\n",
+		   "{\"kind\": \"Pod\", \"metadata\": {\"name\": \"x\"},\n"
+		   " \"spec\": {\"containers\": [{\"name\": \"a\", \"securityContext\": "
+		   "{\"allowPrivilegeEscalation\": false}}], \"securityContext\": "
+		   "{\"seccompProfile\": {\"type\": \"Localhost\", \"localhostProfile\": "
+		   "\"syscage/ns/p.json\"}}}}\n");
+}
+END_TEST
+
+START_TEST(bind_caps_and_annotations)
+{
+	static const char in[] = "kind: Deployment\nmetadata: {name: d}\nspec:\n  template:\n"
+				 "    spec:\n      containers:\n      - name: a\n"
+				 "        securityContext:\n          capabilities:\n"
+				 "            drop:\n            - NET_RAW\n"
+				 "      - name: b\n        securityContext:\n"
+				 "          capabilities: {drop: [ALL], add: [NET_BIND_SERVICE]}\n";
+	char *out = bind_all(in, "syscage/ns/p.json", true, true);
+	char *again = bind_all(out, "syscage/ns/p.json", true, true);
+
+	ck_assert_str_eq(
+		out, "kind: Deployment\nmetadata: {name: d}\nspec:\n  template:\n"
+		     "    spec:\n      containers:\n      - name: a\n"
+		     "        securityContext:\n          capabilities:\n"
+		     "            drop: [ALL]\n"
+		     "          allowPrivilegeEscalation: false\n"
+		     "      - name: b\n        securityContext:\n"
+		     "          capabilities: {drop: [ALL], add: [NET_BIND_SERVICE]}\n"
+		     "          allowPrivilegeEscalation: false\n"
+		     "      securityContext:\n        seccompProfile:\n"
+		     "          type: Localhost\n          localhostProfile: syscage/ns/p.json\n"
+		     "    metadata:\n      annotations:\n"
+		     "        seccomp.security.alpha.kubernetes.io/pod: "
+		     "localhost/syscage/ns/p.json\n"
+		     "        container.seccomp.security.alpha.kubernetes.io/a: "
+		     "localhost/syscage/ns/p.json\n"
+		     "        container.seccomp.security.alpha.kubernetes.io/b: "
+		     "localhost/syscage/ns/p.json\n");
+	ck_assert_str_eq(again, out);
+	free(again);
+	free(out);
+}
+END_TEST
+
+START_TEST(bind_refuses)
+{
+	static const char alias[] = "kind: Pod\nmetadata: {name: x}\nspec:\n"
+				    "  securityContext: &sc {runAsUser: 1}\n"
+				    "  containers: [{name: a, securityContext: *sc}]\n";
+	static const char priv[] =
+		"kind: Pod\nmetadata: {name: x}\nspec:\n"
+		"  containers: [{name: a, securityContext: {privileged: true}}]\n";
+	const char *cases[] = { alias, priv };
+
+	for (size_t i = 0; i < 2; i++) {
+		struct sc_k8s_file *f = parse(cases[i]);
+		struct sc_k8s_bind_opts o = {};
+		struct sc_diags d = {};
+		char *out = NULL;
+		f->workloads[0].profile = strdup("syscage/ns/p.json");
+		ck_assert_int_eq(sc_k8s_bind(f, &o, &d, &out, NULL), -EINVAL);
+		ck_assert_ptr_null(out);
+		ck_assert_uint_ge(d.n_errors, 1);
+		ck_assert_uint_eq(d.v[0].loc.line, 4);
+		sc_diags_clear(&d);
+		sc_k8s_file_free(f);
+	}
+}
+END_TEST
+
+/* Write 'text' to DIR/name. */
+static void put(const char *dir, const char *name, const char *text)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static const char policies[] =
+	"kind: KubeArmorSeccompPolicy\napiVersion: security.kubearmor.com/v1\n"
+	"metadata: {name: web, namespace: shop}\n"
+	"spec: {selector: {matchLabels: {app: web}}, seccomp: {syscalls: [read], action: Allow}}\n"
+	"---\nkind: KubeArmorSeccompPolicy\napiVersion: security.kubearmor.com/v1\n"
+	"metadata: {name: not-canary, namespace: shop}\n"
+	"spec: {selector: {matchExpressions: [{key: track, operator: NotIn, values: [canary]},"
+	" {key: app, operator: Exists}]}, seccomp: {syscalls: [write], action: Allow}}\n"
+	"---\nkind: KubeArmorSeccompPolicy\napiVersion: security.kubearmor.com/v1\n"
+	"metadata: {name: everything, namespace: other}\n"
+	"spec: {selector: {}, seccomp: {syscalls: [ptrace], action: Block}}\n";
+
+START_TEST(selectors)
+{
+	static const char manifests[] =
+		/* 0: app=web, no track -> web + not-canary */
+		"kind: Pod\nmetadata: {name: w, namespace: shop, labels: {app: web}}\n"
+		"spec: {containers: [{name: a}]}\n"
+		/* 1: canary -> web only */
+		"---\nkind: Pod\nmetadata: {name: c, namespace: shop, labels: {app: web, track: "
+		"canary}}\nspec: {containers: [{name: a}]}\n"
+		/* 2: no app label -> nothing (Exists fails) */
+		"---\nkind: Pod\nmetadata: {name: n, namespace: shop, labels: {track: stable}}\n"
+		"spec: {containers: [{name: a}]}\n"
+		/* 3: empty selector selects every workload of its namespace */
+		"---\nkind: Pod\nmetadata: {name: o, namespace: other}\n"
+		"spec: {containers: [{name: a}]}\n"
+		/* 4: same labels, other namespace -> nothing */
+		"---\nkind: Pod\nmetadata: {name: x, namespace: third, labels: {app: web}}\n"
+		"spec: {containers: [{name: a}]}\n"
+		/* 5: the Deployment's own labels do not count, the template's do */
+		"---\nkind: Deployment\nmetadata: {name: d, namespace: shop, labels: {app: web}}\n"
+		"spec: {template: {metadata: {labels: {x: y}}, spec: {containers: [{name: a}]}}}\n";
+	char dir[] = "/tmp/test-k8s.XXXXXX";
+	struct sc_k8s_file *f = parse(manifests);
+	struct sc_policy_build *b = NULL;
+	struct sc_diags d = {};
+	size_t unmatched = 0;
+	char cmd[64], *merged = NULL;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	put(dir, "p.yaml", policies);
+	ck_assert_int_eq(sc_policy_load_dir(dir, &d, &b), 0);
+	/* Workload 0 needs the merge of two selectors' policies, which the agent does not
+	 * make: with emit_merged it is a note and the workload gets the merged-<set> path. */
+	ck_assert_int_eq(sc_k8s_match(&f, 1, b, "syscage", true, &d, &unmatched), 0);
+	ck_assert_uint_eq(unmatched, 3);
+	ck_assert_uint_eq(d.n_errors, 0);
+	ck_assert(f->workloads[0].merged);
+	ck_assert_ptr_nonnull(f->workloads[0].profile);
+	ck_assert_ptr_nonnull(strstr(f->workloads[0].profile, "syscage/shop/merged-not-canary-"));
+	ck_assert(!f->workloads[1].merged);
+	ck_assert_str_eq(f->workloads[1].profile, "syscage/shop/web.json");
+	ck_assert_ptr_null(f->workloads[2].profile);
+	ck_assert_str_eq(f->workloads[3].profile, "syscage/other/everything.json");
+	ck_assert_ptr_null(f->workloads[4].profile);
+	ck_assert_ptr_null(f->workloads[5].profile);
+	ck_assert_int_eq(sc_k8s_merged_policies(&f, 1, b, &merged), 0);
+	ck_assert_ptr_nonnull(strstr(merged, "kind: SeccompProfile"));
+	ck_assert_ptr_nonnull(strstr(merged, "name: merged-not-canary-"));
+	free(merged);
+	sc_diags_clear(&d);
+	sc_policy_build_free(b);
+	sc_k8s_file_free(f);
+
+	/* Without emit_merged it is an error. */
+	f = parse(manifests);
+	ck_assert_int_eq(sc_policy_load_dir(dir, &d, &b), 0);
+	ck_assert_int_eq(sc_k8s_match(&f, 1, b, "syscage", false, &d, NULL), -EINVAL);
+	ck_assert_uint_eq(d.n_errors, 1);
+	ck_assert_uint_eq(d.v[0].loc.line, 1);
+	sc_diags_clear(&d);
+	sc_policy_build_free(b);
+	sc_k8s_file_free(f);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
+START_TEST(missing_profile)
+{
+	static const char manifests[] =
+		"kind: Pod\nmetadata: {name: a, namespace: shop, labels: {role: none}}\nspec:\n"
+		"  securityContext:\n    seccompProfile:\n      type: Localhost\n"
+		"      localhostProfile: syscage/shop/gone.json\n"
+		"  containers: [{name: a}]\n"
+		"---\nkind: Pod\nmetadata: {name: b, namespace: shop, labels: {role: "
+		"none}}\nspec:\n"
+		"  securityContext: {seccompProfile: {type: Localhost, localhostProfile: "
+		"syscage/shop/web.json}}\n"
+		"  containers: [{name: a, securityContext: {seccompProfile: {type: Localhost, "
+		"localhostProfile: elsewhere/x.json}}}]\n";
+	char dir[] = "/tmp/test-k8s.XXXXXX";
+	struct sc_k8s_file *f = parse(manifests);
+	struct sc_policy_build *b = NULL;
+	struct sc_diags d = {};
+	char cmd[64];
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	put(dir, "p.yaml", policies);
+	ck_assert_int_eq(sc_policy_load_dir(dir, &d, &b), 0);
+	/* The first references a profile no policy makes: an error at the path's position;
+	 * the second one that exists (fine) and one outside the root (a warning). */
+	ck_assert_int_eq(sc_k8s_match(&f, 1, b, "syscage", false, &d, NULL), -EINVAL);
+	ck_assert_uint_eq(d.n_errors, 1);
+	ck_assert_uint_eq(d.n_warnings, 1);
+	ck_assert_uint_eq(d.v[0].loc.line, 7);
+	ck_assert_uint_eq(d.v[0].loc.col, 25);
+	ck_assert_ptr_nonnull(strstr(d.v[0].message, "syscage/shop/gone.json"));
+	ck_assert_ptr_nonnull(strstr(d.v[1].message, "elsewhere/x.json"));
+	sc_diags_clear(&d);
+	sc_policy_build_free(b);
+	sc_k8s_file_free(f);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
+START_TEST(audit_rules)
+{
+	static const char text[] =
+		"kind: Pod\nmetadata: {name: ok}\nspec:\n  securityContext: {seccompProfile: "
+		"{type: RuntimeDefault}}\n  containers: [{name: a, securityContext: "
+		"{allowPrivilegeEscalation: false}}]\n"
+		"---\nkind: Pod\nmetadata: {name: per-container}\nspec:\n  containers: [{name: a, "
+		"securityContext: {allowPrivilegeEscalation: false, seccompProfile: {type: "
+		"Localhost, localhostProfile: x.json}}}]\n"
+		"---\nkind: Pod\nmetadata: {name: bad}\nspec:\n  securityContext: {seccompProfile: "
+		"{type: Unconfined}}\n  initContainers: [{name: i, securityContext: "
+		"{allowPrivilegeEscalation: 'false', seccompProfile: {type: Localhost}}}]\n"
+		"  containers: [{name: a, securityContext: {seccompProfile: {type: Bogus}}}]\n";
+	struct sc_k8s_file *f = parse(text);
+	char *json = NULL;
+
+	ck_assert_int_eq(sc_k8s_audit(&f->workloads[0]), 0);
+	ck_assert_uint_eq(f->workloads[0].n_findings, 0);
+	ck_assert_int_eq(sc_k8s_audit(&f->workloads[1]), 0);
+	ck_assert_uint_eq(f->workloads[1].n_findings, 0);
+	ck_assert_int_eq(sc_k8s_audit(&f->workloads[2]), 0);
+	/* Unconfined pod; init: quoted 'false' is a string, Localhost without a path;
+	 * a: unknown type, escalation unset. */
+	ck_assert_uint_eq(f->workloads[2].n_findings, 5);
+	ck_assert_int_eq(sc_k8s_effective(&f->workloads[1], &f->workloads[1].containers[0])->type,
+			 SC_K8S_SECCOMP_LOCALHOST);
+	ck_assert_int_eq(sc_k8s_audit_json(&f, 1, &json), 0);
+	ck_assert_ptr_nonnull(strstr(json, "\"summary\":{\"workloads\":3,\"restricted\":2,"));
+	ck_assert_ptr_nonnull(strstr(json, "\"init\":true"));
+	free(json);
+	sc_k8s_file_free(f);
+}
+END_TEST
+
+START_TEST(manifests)
+{
+	struct sc_k8s_manifest_opts o = { .image = "reg.example/syscage:1",
+					  .kubelet_root = "/var/lib/k0s/kubelet/" };
+	struct sc_k8s_out_file *files = NULL;
+	struct sc_k8s_file *f;
+	size_t n = 0;
+	char *stream = NULL;
+
+	ck_assert_int_eq(sc_k8s_manifest_files(&o, &files, &n), 0);
+	ck_assert_uint_eq(n, 4);
+	ck_assert_str_eq(files[2].path, "daemonset.yaml");
+	ck_assert_ptr_nonnull(strstr(files[2].text, "path: /var/lib/k0s/kubelet/seccomp\n"));
+	ck_assert_ptr_nonnull(strstr(files[2].text, "image: reg.example/syscage:1\n"));
+	/* The DaemonSet is itself restricted by our audit. */
+	f = parse(files[2].text);
+	ck_assert_uint_eq(f->n_workloads, 1);
+	ck_assert_int_eq(sc_k8s_audit(&f->workloads[0]), 0);
+	ck_assert_uint_eq(f->workloads[0].n_findings, 0);
+	/* The sandbox and the init container run under RuntimeDefault (the agent's own
+	 * profile is not on the node yet); the agent under its own profile. */
+	ck_assert_int_eq(f->workloads[0].pod_seccomp.type, SC_K8S_SECCOMP_RUNTIME_DEFAULT);
+	ck_assert_uint_eq(f->workloads[0].n_containers, 2);
+	ck_assert_int_eq(f->workloads[0].containers[0].seccomp.type, SC_K8S_SECCOMP_UNSET);
+	ck_assert_str_eq(f->workloads[0].containers[1].seccomp.localhost,
+			 "syscage/syscage-system/syscage-agent.json");
+	sc_k8s_file_free(f);
+	ck_assert_int_eq(sc_k8s_manifest_stream(&o, &stream), 0);
+	ck_assert_ptr_nonnull(strstr(stream, files[1].text));
+	ck_assert_ptr_nonnull(strstr(stream, files[2].text));
+	f = parse(stream);
+	ck_assert_uint_eq(f->n_workloads, 1);
+	sc_k8s_file_free(f);
+	free(stream);
+	sc_k8s_out_files_free(files, n);
+
+	o = (struct sc_k8s_manifest_opts){ .image = "bad image" };
+	ck_assert_int_eq(sc_k8s_manifest_files(&o, &files, &n), -EINVAL);
+	o = (struct sc_k8s_manifest_opts){ .kubelet_root = "/var/../etc" };
+	ck_assert_int_eq(sc_k8s_manifest_stream(&o, &stream), -EINVAL);
+	o = (struct sc_k8s_manifest_opts){ .namespace = "Not_DNS" };
+	ck_assert_int_eq(sc_k8s_manifest_stream(&o, &stream), -EINVAL);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("k8s");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, finds_workloads);
+	tcase_add_test(tc, bad_input_located);
+	tcase_add_test(tc, bind_block);
+	tcase_add_test(tc, bind_flow_and_existing);
+	tcase_add_test(tc, bind_null_values_and_eof);
+	tcase_add_test(tc, bind_block_scalars);
+	tcase_add_test(tc, bind_crlf);
+	tcase_add_test(tc, bind_json);
+	tcase_add_test(tc, bind_caps_and_annotations);
+	tcase_add_test(tc, bind_refuses);
+	tcase_add_test(tc, selectors);
+	tcase_add_test(tc, missing_profile);
+	tcase_add_test(tc, audit_rules);
+	tcase_add_test(tc, manifests);
+	suite_add_tcase(s, tc);
+	return tap_run(s);
+}
