@@ -12,7 +12,8 @@
  *     everything else, as runc's stub precedes libseccomp's filter. On x86_64 the ABI is
  *     told by the x32 bit (nr & 0x40000000), as runc's stub does; on s390/s390x nr 0
  *     (the setup(2) multiplexer) gets ENOSYS too. An ABI none of whose rules name a known
- *     syscall gets no ENOSYS range.
+ *     syscall gets no ENOSYS range, and a profile that lists no architectures gets none at
+ *     all (runc builds its stub from the list; containerd 1.6 passes an empty one).
  *  2. Arch check: an ABI not listed (an empty list means the native ABI only, as runc does)
  *     gets the arch-mismatch action (KILL_PROCESS unless set). On the x86_64 token libseccomp's
  *     split is used: nr >= 0x40000000 is x32, except 0xffffffff (the "no syscall" value),

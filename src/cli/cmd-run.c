@@ -30,7 +30,7 @@ const char cmd_run_help[] =
 	"TSYNC. NEW_LISTENER and WAIT_KILLABLE_RECV need a notification listener, which run\n"
 	"does not provide: they are dropped with a warning, as are flags this kernel lacks.\n"
 	"Syscall numbers above the highest one the profile names get ERRNO(ENOSYS), as under\n"
-	"runc (--no-enosys turns that off).\n"
+	"runc, on the ABIs \"architectures\" lists (--no-enosys turns that off).\n"
 	"\n"
 	"Options:\n"
 	"  -p, --profile FILE  the profile (OCI/Docker JSON, SPO or KubeArmor YAML)\n"

@@ -869,8 +869,10 @@ enum {
 
 static int parse_rule(struct rctx *c, const struct ynode *n, unsigned fl, struct sc_profile *p)
 {
-	static const char *const oci_keys[] = { "names",   "action",   "errnoRet", "args",
-						"comment", "includes", "excludes", "name" };
+	/* "errno": containers/common (podman's seccomp.json) names the errno beside errnoRet. */
+	static const char *const oci_keys[] = { "names",    "action",  "errnoRet",
+						"args",	    "comment", "includes",
+						"excludes", "name",    "errno" };
 	const size_t n_keys = fl & F_OCI ? ELEMENTSOF(oci_keys) : 4;
 	const struct ynode *v[ELEMENTSOF(oci_keys)] = { 0 };
 	struct sc_rule *rule;
@@ -1006,9 +1008,10 @@ enum {
 	K_LISTENER_PATH,
 	K_LISTENER_METADATA,
 	K_SYSCALLS,
-	K_ARCH_MAP,	    /* OCI only */
-	K_BASE_PROFILE = 7, /* SPO only (same slot: the tables differ) */
-	K_DISABLED,	    /* SPO only */
+	K_ARCH_MAP,		  /* OCI only */
+	K_BASE_PROFILE = 7,	  /* SPO only (same slot: the tables differ) */
+	K_DISABLED,		  /* SPO only */
+	K_DEFAULT_ERRNO_NAME = 8, /* OCI only: containers/common's "defaultErrno": "ENOSYS" */
 	_K_COUNT,
 };
 
@@ -1061,6 +1064,7 @@ static const char *const oci_keys[] = {
 	[K_LISTENER_METADATA] = "listenerMetadata",
 	[K_SYSCALLS] = "syscalls",
 	[K_ARCH_MAP] = "archMap",
+	[K_DEFAULT_ERRNO_NAME] = "defaultErrno",
 };
 
 static int parse_oci(struct rctx *c, const struct ynode *root, struct sc_profile *p)

@@ -464,6 +464,14 @@ static bool conds_exclusive_1(const struct sc_rule *a, const struct sc_rule *b)
 	return false;
 }
 
+static bool has_conds(const struct sc_rule *r)
+{
+	const struct sc_cond *in = &r->includes, *ex = &r->excludes;
+
+	return in->n_caps || in->n_arches || in->min_kernel || ex->n_caps || ex->n_arches ||
+	       ex->min_kernel;
+}
+
 static bool conds_exclusive(const struct sc_rule *a, const struct sc_rule *b)
 {
 	return conds_exclusive_1(a, b) || conds_exclusive_1(b, a);
@@ -552,6 +560,24 @@ static void check_conflicts(struct ctx *c)
 				}
 				if (reported || conds_exclusive(r, q))
 					continue;
+				reported = true;
+				if (has_conds(r) || has_conds(q)) {
+					/* The engine resolves includes/excludes before libseccomp
+					 * sees the rules; podman's own default relies on the first
+					 * rule winning. */
+					add(c, SC_SEV_WARNING, name_loc(r, uses[u].idx),
+					    "'%s' is %s here but %s at %s%s where both rules' "
+					    "includes/excludes hold: libseccomp refuses the pair, "
+					    "so the "
+					    "result depends on the engine (podman keeps the first "
+					    "rule)",
+					    shown(uses[u].name, b1, sizeof(b1)),
+					    action_text(r, b2, sizeof(b2)),
+					    action_text(q, b3, sizeof(b3)),
+					    where(name_loc(q, o->idx), o->rule, b4, sizeof(b4)),
+					    r->n_args ? " with the same argument conditions" : "");
+					continue;
+				}
 				add(c, SC_SEV_ERROR, name_loc(r, uses[u].idx),
 				    "'%s' is %s here but %s at %s%s: runc and libseccomp refuse "
 				    "conflicting actions for the same syscall; keep one rule",
@@ -559,7 +585,6 @@ static void check_conflicts(struct ctx *c)
 				    action_text(r, b2, sizeof(b2)), action_text(q, b3, sizeof(b3)),
 				    where(name_loc(q, o->idx), o->rule, b4, sizeof(b4)),
 				    r->n_args ? " with the same argument conditions" : "");
-				reported = true;
 			}
 			if (!dup)
 				reps[n_reps++] = u;

@@ -188,4 +188,22 @@ expect "bad arch" 2 "$SYSCAGE" check --arch vax "$P/good.json"
 expect "help" 0 "$SYSCAGE" check --help
 out_has "help has examples" "Examples:"
 out_has "help documents --strict" "--strict"
+
+# A conflict only where Docker's includes/excludes both hold is a warning: the engine resolves
+# those first (podman's own default has one for setns and works, first rule winning).
+cat >"$TMP/capconflict.json" <<'EOF'
+{"defaultAction": "SCMP_ACT_ERRNO",
+ "syscalls": [
+  {"names": ["setns", "read"], "action": "SCMP_ACT_ALLOW"},
+  {"names": ["setns"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1, "excludes": {"caps": ["CAP_SYS_ADMIN"]}},
+  {"names": ["read"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1}]}
+EOF
+expect "conflict under includes/excludes: a warning; unconditional: an error" 1 "$SYSCAGE" check "$TMP/capconflict.json"
+err_has "setns conflict is a warning" "capconflict.json:4:[0-9]+: warning: 'setns' is SCMP_ACT_ERRNO .* includes/excludes hold"
+err_has "read conflict is an error" "capconflict.json:5:[0-9]+: error: 'read' is SCMP_ACT_ERRNO"
+if [ -r /usr/share/containers/seccomp.json ]; then
+	expect "podman's own default passes check" 0 "$SYSCAGE" check /usr/share/containers/seccomp.json
+else
+	skip "podman's default: /usr/share/containers/seccomp.json not installed"
+fi
 done_testing
