@@ -1,10 +1,262 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* syscage agent: being built (placeholder so the verb table links). */
+/* syscage agent: the node daemon (DaemonSet) that installs policies as profiles under the
+ * kubelet's seccomp root; flags here, the loop in src/lib/agent.c. */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+
+#include "syscage/agent.h"
 #include "cli.h"
 
-const char cmd_agent_help[] = "Usage: syscage agent ...\n\nNot built yet.\n";
+const char cmd_agent_help[] =
+	"Usage: syscage agent --policies DIR --kubelet-root DIR [--root NAME]\n"
+	"                     [--listen ADDR:PORT|none] [--state-dir DIR] [--kubelet-config FILE]\n"
+	"                     [--arch ARCH ...] [--no-log-flag] [--record NS/POD-GLOB ...]\n"
+	"                     [--heal NS/POD-GLOB ...] [--kmsg PATH] [--audit-log PATH]\n"
+	"                     [--debounce-ms N] [--once]\n"
+	"\n"
+	"The node agent, run by a DaemonSet with the policies ConfigMap mounted at DIR. It\n"
+	"reads every policy under DIR (KubeArmorSeccompPolicy, SPO SeccompProfile, OCI JSON;\n"
+	"as 'syscage policy build'), merges the policies of each target (a deny always beats\n"
+	"an allow) and installs one profile per target at\n"
+	"  <kubelet-root>/seccomp/<root>/<namespace>/<name>.json\n"
+	"so a pod uses localhostProfile \"<root>/<namespace>/<name>.json\" (see 'syscage k8s\n"
+	"bind'). Then it watches DIR (inotify; the kubelet's atomic ConfigMap writer, which\n"
+	"swaps a '..data' symlink, and plain directories alike), debounces bursts and\n"
+	"reconciles again: changed profiles are rewritten, unchanged ones left alone, profiles\n"
+	"whose policy is gone removed. Writes go through directory handles without following\n"
+	"symlinks: temp files, one syncfs, renames, so a profile is never seen half-written,\n"
+	"even after kill -9. Only files listed in <root>/index.json (what the agent wrote) are\n"
+	"ever removed; nothing outside <root> is written. On start it adopts what the index\n"
+	"lists.\n"
+	"\n"
+	"A bad policy file (does not parse, names a syscall no architecture knows, a name that\n"
+	"is not DNS-1123 such as '../../etc/x', an invalid selector, a duplicate or a path\n"
+	"clash) is rejected with a log line and the metric\n"
+	"syscage_policies_rejected_total{reason}; the others are installed, and the profile\n"
+	"the file produced last time stays installed (its last good version), across restarts.\n"
+	"\n"
+	"Profiles get \"flags\": [\"SECCOMP_FILTER_FLAG_LOG\"] unless the policy sets flags: the\n"
+	"kernel logs no ERRNO denial without it (turn off with --no-log-flag). runc before\n"
+	"1.2 refuses any profile with flags, so no pod would start: when the node's runc\n"
+	"(under --host-root) is older, the flag is left out and a warning logged.\n"
+	"\n"
+	"Preflight at start (logged, and exported as metrics): the kubelet's seccompDefault\n"
+	"(from --kubelet-config, default <kubelet-root>/config.yaml), whether <kubelet-root>/\n"
+	"seccomp is on the kubelet root's filesystem, and whether the eBPF recorder can run.\n"
+	"\n"
+	"HTTP (libmicrohttpd, in the agent's single event loop):\n"
+	"  /healthz     200 while the loop runs\n"
+	"  /readyz      200 once the first reconcile is done, else 503\n"
+	"  /metrics     Prometheus text: syscage_profiles_installed,\n"
+	"               syscage_policies_rejected_total{reason}, syscage_reconcile_total,\n"
+	"               syscage_reconcile_errors_total, syscage_reconcile_duration_seconds,\n"
+	"               syscage_kubelet_seccomp_default, syscage_seccomp_root_same_fs,\n"
+	"               syscage_bpf_available, syscage_recorder_active, and with violations\n"
+	"               built syscage_violations_total{namespace,pod,container,syscall,action}\n"
+	"  /profiles    JSON: installed (path, size, policies), rejected, recorded\n"
+	"  /violations  JSON: the latest seccomp denials attributed to pods\n"
+	"\n"
+	"Signals: SIGHUP reconciles now; SIGTERM/SIGINT exit 0, also in the middle of a\n"
+	"reconcile (nothing half-written). Logs: one line per event on stderr,\n"
+	"'ts=... level=info event=reconcile installed=3 ...'.\n"
+	"\n"
+	"Options:\n"
+	"  -p, --policies DIR        policy directory (required)\n"
+	"  -k, --kubelet-root DIR    the kubelet's root, e.g. /var/lib/kubelet (required)\n"
+	"  -r, --root NAME           directory under <kubelet-root>/seccomp (default syscage)\n"
+	"  -l, --listen ADDR:PORT    HTTP address (default 127.0.0.1:9402; port 0 picks one,\n"
+	"                            logged as event=listen; 'none' disables HTTP)\n"
+	"      --state-dir DIR       recorded profiles go to DIR/recorded (default\n"
+	"                            /var/lib/syscage)\n"
+	"      --kubelet-config FILE the kubelet's config file for the preflight\n"
+	"  -a, --arch ARCH           architectures given to profiles that list none\n"
+	"                            (repeatable)\n"
+	"      --no-log-flag         do not add SECCOMP_FILTER_FLAG_LOG\n"
+	"      --host-root DIR       the node's / is mounted at DIR (a DaemonSet): runc and\n"
+	"                            the pod look-ups (proc, cgroups, kubelet logs) are there\n"
+	"      --record NS/POD-GLOB  record the containers of matching pods with 'syscage\n"
+	"                            record' into DIR/recorded/<ns>/<pod>/<container>.json\n"
+	"      --heal NS/POD-GLOB    merge the syscalls denied to matching pods into their\n"
+	"                            recorded profile (never into an installed one)\n"
+	"      --kmsg PATH           kernel log to follow for violations (default /dev/kmsg)\n"
+	"      --audit-log PATH      auditd log to follow as well\n"
+	"      --debounce-ms N       wait N ms after the last change (default 100)\n"
+	"      --once                reconcile once and exit\n"
+	"\n"
+	"Examples:\n"
+	"  syscage agent --policies /etc/syscage/policies --kubelet-root /var/lib/kubelet\n"
+	"  syscage agent -p policies/ -k /var/lib/kubelet --once && ls "
+	"/var/lib/kubelet/seccomp/syscage\n"
+	"  syscage agent -p /policies -k /var/lib/kubelet --listen 0.0.0.0:9402 "
+	"--record 'shop/web-*'\n"
+	"  curl -s localhost:9402/metrics | grep syscage_profiles_installed\n"
+	"\n"
+	"Exit status: 0 after SIGTERM/SIGINT, or --once with every policy accepted; 1 when\n"
+	"--once rejected a policy or setup failed (root not writable, address in use); 2 on\n"
+	"usage errors.\n";
+
+static void print_log(void *userdata, const char *level, const char *line)
+{
+	struct timeval tv;
+	struct tm tm;
+	char ts[32];
+
+	(void)gettimeofday(&tv, NULL);
+	(void)gmtime_r(&tv.tv_sec, &tm);
+	(void)strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
+	fprintf(stderr, "ts=%s.%03dZ level=%s %s\n", ts, (int)(tv.tv_usec / 1000), level, line);
+}
+
+enum {
+	OPT_STATE_DIR = 0x100,
+	OPT_KUBELET_CONFIG,
+	OPT_NO_LOG_FLAG,
+	OPT_HOST_ROOT,
+	OPT_RECORD,
+	OPT_HEAL,
+	OPT_KMSG,
+	OPT_AUDIT_LOG,
+	OPT_DEBOUNCE,
+	OPT_ONCE,
+	OPT_RESYNC,
+};
+
+static int push(const char ***v, size_t *n, const char *s)
+{
+	const char **x = reallocarray(*v, *n + 1, sizeof(**v));
+	if (!x)
+		return -ENOMEM;
+	x[(*n)++] = s;
+	*v = x;
+	return 0;
+}
 
 int cmd_agent(int argc, char **argv)
 {
-	return cli_error("'agent' is not built yet");
+	static const struct option opts[] = {
+		{ "policies", required_argument, NULL, 'p' },
+		{ "kubelet-root", required_argument, NULL, 'k' },
+		{ "root", required_argument, NULL, 'r' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
+		{ "kubelet-config", required_argument, NULL, OPT_KUBELET_CONFIG },
+		{ "arch", required_argument, NULL, 'a' },
+		{ "no-log-flag", no_argument, NULL, OPT_NO_LOG_FLAG },
+		{ "host-root", required_argument, NULL, OPT_HOST_ROOT },
+		{ "record", required_argument, NULL, OPT_RECORD },
+		{ "heal", required_argument, NULL, OPT_HEAL },
+		{ "kmsg", required_argument, NULL, OPT_KMSG },
+		{ "audit-log", required_argument, NULL, OPT_AUDIT_LOG },
+		{ "debounce-ms", required_argument, NULL, OPT_DEBOUNCE },
+		{ "resync-s", required_argument, NULL, OPT_RESYNC },
+		{ "once", no_argument, NULL, OPT_ONCE },
+		{},
+	};
+	struct sc_agent_opts o = { .log = print_log };
+	cleanup_free enum sc_arch *arches = NULL;
+	cleanup_free const char **record = NULL, **heal = NULL;
+	struct sc_agent *a = NULL;
+	unsigned long v;
+	char *end;
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "p:k:r:l:a:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			o.policies_dir = optarg;
+			break;
+		case 'k':
+			o.kubelet_root = optarg;
+			break;
+		case 'r':
+			if (!sc_dns1123_label_valid(optarg))
+				return cli_usage_error("agent",
+						       "--root '%s' must be one DNS-1123 label "
+						       "(lowercase letters, digits, '-')",
+						       optarg);
+			o.root = optarg;
+			break;
+		case 'l':
+			o.listen = optarg;
+			break;
+		case OPT_STATE_DIR:
+			o.state_dir = optarg;
+			break;
+		case OPT_KUBELET_CONFIG:
+			o.kubelet_config = optarg;
+			break;
+		case 'a': {
+			enum sc_arch x, *na;
+			if (cli_parse_arch(optarg, &x) < 0)
+				return EXIT_USAGE;
+			na = reallocarray(arches, o.n_arches + 1, sizeof(*na));
+			if (!na)
+				return cli_error("out of memory");
+			arches = na;
+			arches[o.n_arches++] = x;
+			break;
+		}
+		case OPT_HOST_ROOT:
+			o.host_root = optarg;
+			break;
+		case OPT_NO_LOG_FLAG:
+			o.no_log_flag = true;
+			break;
+		case OPT_RECORD:
+		case OPT_HEAL:
+			if (!strchr(optarg, '/'))
+				return cli_usage_error("agent",
+						       "--%s wants NAMESPACE/POD-GLOB, not '%s'",
+						       c == OPT_RECORD ? "record" : "heal", optarg);
+			if (push(c == OPT_RECORD ? &record : &heal,
+				 c == OPT_RECORD ? &o.n_record : &o.n_heal, optarg) < 0)
+				return cli_error("out of memory");
+			break;
+		case OPT_KMSG:
+			o.kmsg_path = optarg;
+			break;
+		case OPT_AUDIT_LOG:
+			o.audit_log = optarg;
+			break;
+		case OPT_DEBOUNCE:
+		case OPT_RESYNC:
+			errno = 0;
+			v = strtoul(optarg, &end, 10);
+			if (!*optarg || *end || errno || v == 0 || v > 3600000)
+				return cli_usage_error(
+					"agent", "--%s wants a positive number, not '%s'",
+					c == OPT_DEBOUNCE ? "debounce-ms" : "resync-s", optarg);
+			if (c == OPT_DEBOUNCE)
+				o.debounce_ms = (unsigned)v;
+			else
+				o.resync_s = (unsigned)v;
+			break;
+		case OPT_ONCE:
+			o.once = true;
+			break;
+		default:
+			return cli_usage_error("agent", "bad option");
+		}
+	}
+	if (optind != argc)
+		return cli_usage_error("agent", "unexpected argument '%s'", argv[optind]);
+	if (!o.policies_dir)
+		return cli_usage_error("agent", "missing --policies DIR");
+	if (!o.kubelet_root)
+		return cli_usage_error("agent", "missing --kubelet-root DIR");
+	o.arches = arches;
+	o.record = record;
+	o.heal = heal;
+
+	r = sc_agent_new(&o, &a);
+	if (r < 0)
+		return cli_error("agent: cannot start: %s (see the log above)", strerror(-r));
+	r = sc_agent_run(a);
+	sc_agent_free(a);
+	if (r < 0)
+		return cli_error("agent: %s", strerror(-r));
+	return r == 0 ? EXIT_OK : EXIT_FINDINGS;
 }

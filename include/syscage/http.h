@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The agent's HTTP server: libmicrohttpd without threads of its own, driven by the caller's
+ * event loop (MHD_USE_EPOLL: one epoll fd to watch, sc_http_run when it is readable, and
+ * sc_http_timeout_ms for the caller's epoll_wait). GET only; the handler returns the body. */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct sc_http;
+
+struct sc_http_reply {
+	unsigned status;	  /* 200, 404, 503, ... */
+	const char *content_type; /* static string */
+	char *body;		  /* owned by the reply: malloc'ed, freed by the server */
+	size_t len;
+};
+
+/* Called for every request; fill 'reply'. 'path' is the URL path without the query. */
+typedef void (*sc_http_handler)(void *userdata, const char *method, const char *path,
+				struct sc_http_reply *reply);
+
+/* Listen on "ADDR:PORT" (IPv4 dotted quad, or "[v6]:PORT"; port 0 picks a free one).
+ * -ENOTSUP when built without libmicrohttpd, -EINVAL for a bad address, -EADDRINUSE, ... */
+int sc_http_start(const char *listen, sc_http_handler fn, void *userdata, struct sc_http **ret);
+struct sc_http *sc_http_free(struct sc_http *h);
+/* The fd to add to the caller's epoll (readable = call sc_http_run). */
+int sc_http_fd(const struct sc_http *h);
+/* Serve what is ready, without blocking. */
+int sc_http_run(struct sc_http *h);
+/* Milliseconds until sc_http_run must be called even without activity; -1: none. */
+int sc_http_timeout_ms(struct sc_http *h);
+/* The port actually bound. */
+uint16_t sc_http_port(const struct sc_http *h);

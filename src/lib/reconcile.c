@@ -1,0 +1,2237 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Owns the agent's reconcile: policies directory -> profiles under the kubelet's seccomp root,
+ * judged per file, installed in one batch (temp files, one syncfs, renames), pruned by the
+ * previous index. See reconcile.h for the rules. */
+#include <dirent.h>
+#include <fcntl.h>
+#include <libfyaml.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "syscage/install.h"
+#include "syscage/merge.h"
+#include "syscage/policy.h"
+#include "syscage/profile-io.h"
+#include "syscage/reconcile.h"
+#include "syscage/syscalls.h"
+#include "macro.h"
+
+#define MAX_DEPTH   16
+#define MAX_NAME    240 /* as the policy build: leaves room for "-<hash>.json" */
+#define TMP_SUFFIX  ".sctmp"
+#define INDEX_NAME  "index.json"
+#define MAX_INDEX   (64u << 20)
+#define SMALL_BATCH 16
+
+static const char *const reason_names[_SC_REJECT_COUNT] = {
+	[SC_REJECT_PARSE] = "parse",
+	[SC_REJECT_NAME] = "name",
+	[SC_REJECT_UNKNOWN_SYSCALL] = "unknown-syscall",
+	[SC_REJECT_SELECTOR] = "selector",
+	[SC_REJECT_DUPLICATE] = "duplicate",
+	[SC_REJECT_CONFLICT] = "conflict",
+	[SC_REJECT_MERGE] = "merge",
+	[SC_REJECT_READ] = "read",
+};
+
+const char *sc_reject_reason_to_string(enum sc_reject_reason r)
+{
+	return (unsigned)r < _SC_REJECT_COUNT ? reason_names[r] : NULL;
+}
+
+/* A profile this agent installed: what /profiles lists and the next index keeps. */
+struct entry {
+	char *ns, *name, *path;
+	char **files; /* policy files it came from */
+	char **pols;  /* "Kind/name" of each policy */
+	size_t n_files, n_pols;
+	size_t size;
+	bool kept; /* kept for a rejected file */
+	/* What was installed: content hash and the file's identity after the write, so the
+	 * next pass can tell "unchanged" from a stat. */
+	uint64_t hash;
+	bool has_ident, need_ident;
+	bool moved;  /* its strings now belong to the next pass's entry (shared, not freed) */
+	bool packed; /* ns/name/path/policies/files in one block at ns, pointers in pols */
+	ino_t ino;
+	int64_t mtime_ns;
+};
+
+struct rejection {
+	char *file;
+	enum sc_reject_reason reason;
+	char *message;
+};
+
+struct sc_reconciler {
+	struct sc_reconcile_opts o;
+	char *policies_dir;
+	char *root_path;
+	int root_fd;
+	struct entry *installed;
+	size_t n_installed;
+	struct rejection *rejected;
+	size_t n_rejected;
+	unsigned tmp_seq;
+	bool have_state;     /* installed = what the index on disk says */
+	struct cfile *cache; /* the policy files of the last pass, sorted by path */
+	size_t n_cache;
+};
+
+/* ---- small helpers ----------------------------------------------------------------- */
+
+static void logf_(struct sc_reconciler *r, const char *level, const char *fmt, ...) _printf_(3, 4);
+static void logf_(struct sc_reconciler *r, const char *level, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+
+	if (!r->o.log)
+		return;
+	va_start(ap, fmt);
+	(void)vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	r->o.log(r->o.userdata, level, line);
+}
+
+/* A value for a key=value log line: quoted when it has spaces, quotes or '='. */
+static const char *logval(const char *s, char *buf, size_t size)
+{
+	size_t o = 0;
+	bool plain = *s != '\0';
+
+	for (const char *p = s; *p && plain; p++)
+		plain = *p > ' ' && *p != '"' && *p != '=' && *p != '\\' &&
+			(unsigned char)*p < 0x7f;
+	if (plain)
+		return s;
+	buf[o++] = '"';
+	for (const unsigned char *p = (const unsigned char *)s; *p && o + 5 < size; p++) {
+		if (*p == '"' || *p == '\\') {
+			buf[o++] = '\\';
+			buf[o++] = (char)*p;
+		} else if (*p < ' ' || *p == 0x7f) {
+			buf[o++] = ' ';
+		} else {
+			buf[o++] = (char)*p;
+		}
+	}
+	buf[o++] = '"';
+	buf[o] = '\0';
+	return buf;
+}
+
+static void entry_clear(struct entry *e)
+{
+	if (e->moved) {
+		*e = (struct entry){};
+		return;
+	}
+	if (e->packed) {
+		free(e->ns);
+		free(e->pols); /* files point into the same array */
+		*e = (struct entry){};
+		return;
+	}
+	free(e->ns);
+	free(e->name);
+	free(e->path);
+	for (size_t i = 0; i < e->n_files; i++)
+		free(e->files[i]);
+	free(e->files);
+	for (size_t i = 0; i < e->n_pols; i++)
+		free(e->pols[i]);
+	free(e->pols);
+	*e = (struct entry){};
+}
+
+static void entries_free(struct entry *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		entry_clear(&v[i]);
+	free(v);
+}
+
+static void rejections_free(struct rejection *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].file);
+		free(v[i].message);
+	}
+	free(v);
+}
+
+static int strv_add(char ***v, size_t *n, const char *s)
+{
+	char **x = *v;
+
+	/* Capacity doubles at powers of two: 10,000 paths are not 10,000 reallocs. */
+	if (*n < 4 || (*n & (*n - 1)) == 0) {
+		x = reallocarray(*v, *n < 4 ? 4 : 2 * *n, sizeof(**v));
+		if (!x)
+			return -ENOMEM;
+	}
+	*v = x;
+	x[*n] = strdup(s);
+	if (!x[*n])
+		return -ENOMEM;
+	(*n)++;
+	return 0;
+}
+
+static uint32_t fnv1a(uint32_t h, const void *data, size_t n)
+{
+	const unsigned char *p = data;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= p[i];
+		h *= 16777619u;
+	}
+	return h;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* ---- opening the root -------------------------------------------------------------- */
+
+static bool is_our_tmp(const char *name)
+{
+	size_t n = strlen(name), k = strlen(TMP_SUFFIX);
+	return name[0] == '.' && n > k && streq(name + n - k, TMP_SUFFIX);
+}
+
+/* Remove the temp files an interrupted run (kill -9) left in 'dirfd'. */
+static void clean_tmps(int dirfd)
+{
+	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *de;
+
+	if (!d) {
+		if (fd >= 0)
+			(void)close(fd);
+		return;
+	}
+	while ((de = readdir(d)))
+		if (is_our_tmp(de->d_name))
+			(void)unlinkat(dirfd, de->d_name, 0);
+	closedir(d);
+}
+
+static void clean_all_tmps(int root_fd)
+{
+	int fd = openat(root_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *de;
+
+	if (!d) {
+		if (fd >= 0)
+			(void)close(fd);
+		return;
+	}
+	clean_tmps(root_fd);
+	while ((de = readdir(d))) {
+		int nsfd;
+		if (!sc_dns1123_label_valid(de->d_name))
+			continue;
+		nsfd = openat(root_fd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (nsfd < 0)
+			continue;
+		clean_tmps(nsfd);
+		(void)close(nsfd);
+	}
+	closedir(d);
+}
+
+int sc_reconciler_new(const struct sc_reconcile_opts *o, struct sc_reconciler **ret)
+{
+	struct sc_reconciler *r;
+	cleanup_close int kfd = -1, sfd = -1;
+	const char *root = o->root ? o->root : "syscage";
+
+	if (!o->policies_dir || !o->kubelet_root || !sc_dns1123_label_valid(root))
+		return -EINVAL;
+	kfd = open(o->kubelet_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (kfd < 0)
+		return -errno;
+	/* The seccomp dir is the kubelet's (an admin may have made it a symlink or a mount);
+	 * the root below it is ours and is never followed. */
+	if (mkdirat(kfd, "seccomp", 0755) < 0 && errno != EEXIST)
+		return -errno;
+	sfd = openat(kfd, "seccomp", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (sfd < 0)
+		return -errno;
+	if (mkdirat(sfd, root, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	r->o = *o;
+	r->o.root = NULL;
+	r->root_fd = openat(sfd, root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (r->root_fd < 0) {
+		int e = -errno;
+		free(r);
+		return e;
+	}
+	r->policies_dir = strdup(o->policies_dir);
+	if (asprintf(&r->root_path, "%s/seccomp/%s", o->kubelet_root, root) < 0)
+		r->root_path = NULL;
+	if (!r->policies_dir || !r->root_path) {
+		sc_reconciler_free(r);
+		return -ENOMEM;
+	}
+	r->o.policies_dir = r->policies_dir;
+	r->o.kubelet_root = NULL;
+	clean_all_tmps(r->root_fd);
+	*ret = r;
+	return 0;
+}
+
+struct cfile;
+static void cache_free(struct cfile *v, size_t n);
+
+struct sc_reconciler *sc_reconciler_free(struct sc_reconciler *r)
+{
+	if (!r)
+		return NULL;
+	if (r->root_fd >= 0)
+		(void)close(r->root_fd);
+	entries_free(r->installed, r->n_installed);
+	rejections_free(r->rejected, r->n_rejected);
+	cache_free(r->cache, r->n_cache);
+	free(r->policies_dir);
+	free(r->root_path);
+	free(r);
+	return NULL;
+}
+
+size_t sc_reconciler_n_installed(const struct sc_reconciler *r)
+{
+	return r->n_installed;
+}
+
+const char *sc_reconciler_root_path(const struct sc_reconciler *r)
+{
+	return r->root_path;
+}
+
+/* ---- the per-file cache ------------------------------------------------------------- */
+
+/* One document of a policy file, as judged: enough to group it and to know its output
+ * without parsing the file again. */
+struct cdoc {
+	char *ns, *name, *key; /* key: canonical selector, or "\1<format> ns name" */
+	int format;
+	bool selects;
+	uint64_t text_hash; /* of its profile when it is a set of its own */
+	size_t text_len;
+	char *text; /* that profile, kept while this pass may write it (within a budget) */
+};
+
+/* A policy file: identity, content hash, judgement. Kept across passes, so an unchanged
+ * file (same inode, size and mtime, or the same content) is not parsed again. */
+struct cfile {
+	char *path;
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	int64_t mtime_ns;
+	uint64_t hash;
+	int reason; /* -1: accepted; else the enum sc_reject_reason it was rejected for */
+	char *message;
+	struct cdoc *docs;
+	size_t n_docs;
+};
+
+#define TEXT_BUDGET (2u << 20) /* profiles kept from parse to write; beyond, parsed again */
+
+static void cfile_clear(struct cfile *c)
+{
+	for (size_t i = 0; i < c->n_docs; i++) {
+		free(c->docs[i].ns); /* name and key live in the same block */
+		free(c->docs[i].text);
+	}
+	free(c->docs);
+	free(c->path);
+	free(c->message);
+	*c = (struct cfile){ .reason = -1 };
+}
+
+static void cache_free(struct cfile *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		cfile_clear(&v[i]);
+	free(v);
+}
+
+static uint64_t hash64(const void *data, size_t n)
+{
+	const unsigned char *p = data;
+	uint64_t h = 1469598103934665603ull;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= p[i];
+		h *= 1099511628211ull;
+	}
+	return h ^ (uint64_t)n;
+}
+
+/* ---- one pass: state --------------------------------------------------------------- */
+
+struct pol {
+	size_t file; /* index into run.files */
+	size_t doc;  /* into its docs */
+};
+
+/* A set is a run of x->pols (sorted by key): policies first .. first + n_pols - 1. Its name
+ * and path share one allocation (path = name + strlen(name) + 1). */
+struct set {
+	const char *ns;
+	char *name, *path;
+	size_t first, n_pols;
+};
+
+struct pending {
+	char *ns;
+	char *tmp, *final;
+};
+
+struct run {
+	struct sc_reconciler *r;
+	struct sc_reconcile_result *res;
+	struct cfile *files; /* this pass's files: becomes the cache */
+	size_t n_files;
+	bool *rejected; /* per file, this pass (parse or duplicate/conflict/merge) */
+	struct pol *pols;
+	size_t n_pols;
+	struct set *sets;
+	size_t n_sets;
+	struct rejection *rej;
+	size_t n_rej;
+	struct entry *old; /* the previous index */
+	size_t n_old;
+	struct entry **old_by_path;
+	size_t n_old_by_path;
+	bool have_old;
+	struct entry *now; /* what this pass installs, then the new index */
+	size_t n_now;
+	struct pending *pend;
+	size_t n_pend;
+	size_t text_bytes;
+	char **paths; /* collected policy file paths */
+	size_t n_paths;
+};
+
+static void run_free_sets(struct run *x)
+{
+	for (size_t i = 0; i < x->n_sets; i++)
+		free(x->sets[i].name); /* path shares the block */
+	free(x->sets);
+	x->sets = NULL;
+	x->n_sets = 0;
+}
+
+static void run_free(struct run *x)
+{
+	for (size_t i = 0; i < x->n_pend; i++) {
+		free(x->pend[i].ns);
+		free(x->pend[i].tmp);
+		free(x->pend[i].final);
+	}
+	free(x->pend);
+	run_free_sets(x);
+	free(x->pols);
+	cache_free(x->files, x->n_files);
+	free(x->rejected);
+	for (size_t i = 0; i < x->n_paths; i++)
+		free(x->paths[i]);
+	free(x->paths);
+	rejections_free(x->rej, x->n_rej);
+	free(x->old_by_path);
+	entries_free(x->old, x->n_old);
+	entries_free(x->now, x->n_now);
+}
+
+static bool cancelled(struct run *x)
+{
+	return x->r->o.cancel && x->r->o.cancel(x->r->o.userdata);
+}
+
+/* Reject file 'fi' for this pass: counter, entry for /profiles, and a log line when it is
+ * news (a file that stays bad is counted, not logged again). */
+static int reject_msg(struct run *x, size_t fi, enum sc_reject_reason why, const char *m)
+{
+	struct rejection *v;
+	char b1[600], b2[1200];
+	char *msg;
+
+	if (x->rejected[fi])
+		return 0;
+	x->rejected[fi] = true;
+	msg = strdup(m);
+	if (!msg)
+		return -ENOMEM;
+	v = reallocarray(x->rej, x->n_rej + 1, sizeof(*v));
+	if (!v) {
+		free(msg);
+		return -ENOMEM;
+	}
+	x->rej = v;
+	v[x->n_rej] = (struct rejection){ .file = strdup(x->files[fi].path),
+					  .reason = why,
+					  .message = msg };
+	if (!v[x->n_rej].file) {
+		free(msg);
+		return -ENOMEM;
+	}
+	x->n_rej++;
+	x->res->rejected[why]++;
+	x->res->n_rejected++;
+	for (size_t i = 0; i < x->r->n_rejected; i++)
+		if (streq(x->r->rejected[i].file, x->files[fi].path) &&
+		    streq(x->r->rejected[i].message, msg))
+			return 0;
+	logf_(x->r, "warn", "event=reject file=%s reason=%s msg=%s",
+	      logval(x->files[fi].path, b1, sizeof(b1)), reason_names[why],
+	      logval(msg, b2, sizeof(b2)));
+	return 0;
+}
+
+static int reject(struct run *x, size_t fi, enum sc_reject_reason why, const char *fmt, ...)
+	_printf_(4, 5);
+static int reject(struct run *x, size_t fi, enum sc_reject_reason why, const char *fmt, ...)
+{
+	cleanup_free char *msg = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	va_end(ap);
+	if (!msg)
+		return -ENOMEM;
+	return reject_msg(x, fi, why, msg);
+}
+
+/* ---- reading the policies ---------------------------------------------------------- */
+
+static bool has_policy_ext(const char *name)
+{
+	size_t n = strlen(name);
+	return (n > 5 && streq(name + n - 5, ".json")) || (n > 5 && streq(name + n - 5, ".yaml")) ||
+	       (n > 4 && streq(name + n - 4, ".yml"));
+}
+
+/* Collect policy file paths (sorted per directory; dot names skipped, so a ConfigMap's
+ * ..data copies are read once through the key symlinks; symlinked dirs not followed). */
+static int collect(struct run *x, const char *dir, unsigned depth)
+{
+	DIR *dh;
+	struct dirent *de;
+	char **names = NULL;
+	size_t n = 0;
+	int r = 0;
+
+	if (depth > MAX_DEPTH)
+		return 0;
+	dh = opendir(dir);
+	if (!dh)
+		return depth == 0 ? -errno : 0;
+	while ((de = readdir(dh))) {
+		if (de->d_name[0] == '.')
+			continue;
+		if ((r = strv_add(&names, &n, de->d_name)) < 0)
+			break;
+	}
+	closedir(dh);
+	if (r == 0 && n)
+		qsort(names, n, sizeof(*names), cmp_str);
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		char *path = NULL;
+		struct stat st;
+
+		if (asprintf(&path, "%s/%s", dir, names[i]) < 0) {
+			r = -ENOMEM;
+			break;
+		}
+		if (lstat(path, &st) < 0) {
+			free(path);
+			continue;
+		}
+		if (S_ISDIR(st.st_mode)) {
+			r = collect(x, path, depth + 1);
+			free(path);
+			continue;
+		}
+		if ((S_ISLNK(st.st_mode) && (stat(path, &st) < 0 || !S_ISREG(st.st_mode))) ||
+		    !S_ISREG(st.st_mode) || !has_policy_ext(names[i])) {
+			free(path);
+			continue;
+		}
+		r = strv_add(&x->paths, &x->n_paths, path);
+		free(path);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return r;
+}
+
+static const char *format_kind(int format)
+{
+	switch (format) {
+	case SC_FORMAT_KUBEARMOR:
+		return "KubeArmorSeccompPolicy";
+	case SC_FORMAT_SPO:
+		return "SeccompProfile";
+	default:
+		return "OCI";
+	}
+}
+
+/* The first error of 'd' as "LINE:COL: message". */
+static const char *first_error(const struct sc_diags *d, char *buf, size_t size)
+{
+	for (size_t i = 0; i < d->n; i++)
+		if (d->v[i].severity == SC_SEV_ERROR) {
+			(void)snprintf(buf, size, "%u:%u: %s", d->v[i].loc.line, d->v[i].loc.col,
+				       d->v[i].message);
+			return buf;
+		}
+	return "not a profile or policy";
+}
+
+/* Check one document (naming an OCI profile after its file); 0 = fine, else the reason + 1
+ * (and *msg), or -errno. */
+static int judge(struct sc_profile *p, const char *file, char *msg, size_t size)
+{
+	struct sc_meta *m = &p->meta;
+	struct sc_diags d = {};
+	const char *ns, *name;
+
+	if (!m->name && m->format == SC_FORMAT_OCI) {
+		/* An OCI profile is named after its file, as the policy build does. */
+		const char *base = strrchr(file, '/');
+		char *s = strdup(base ? base + 1 : file), *dot;
+		if (!s)
+			return -ENOMEM;
+		dot = strrchr(s, '.');
+		if (dot)
+			*dot = '\0';
+		m->name = s;
+	}
+	name = m->name;
+	ns = m->namespace ? m->namespace : "default";
+	if (!name) {
+		(void)snprintf(msg, size, "%s without metadata.name", format_kind(m->format));
+		return SC_REJECT_NAME + 1;
+	}
+	if (!sc_dns1123_label_valid(ns)) {
+		(void)snprintf(msg, size, "namespace '%.100s' is not a DNS-1123 label", ns);
+		return SC_REJECT_NAME + 1;
+	}
+	if (!sc_dns1123_subdomain_valid(name) || strlen(name) > MAX_NAME) {
+		(void)snprintf(msg, size,
+			       "name '%.100s' is not a DNS-1123 name (it becomes a file name under "
+			       "the root)",
+			       name);
+		return SC_REJECT_NAME + 1;
+	}
+	if (m->format == SC_FORMAT_KUBEARMOR && sc_selector_validate(m, &d, p->loc) > 0) {
+		char b[400];
+		(void)snprintf(msg, size, "%s", first_error(&d, b, sizeof(b)));
+		sc_diags_clear(&d);
+		return SC_REJECT_SELECTOR + 1;
+	}
+	sc_diags_clear(&d);
+	for (size_t i = 0; i < p->n_rules; i++)
+		for (size_t k = 0; k < p->rules[i].n_names; k++) {
+			const char *nm = p->rules[i].names[k];
+			if (!sc_syscall_known(nm)) {
+				(void)snprintf(msg, size, "unknown syscall '%.64s' (on every arch)",
+					       nm);
+				return SC_REJECT_UNKNOWN_SYSCALL + 1;
+			}
+		}
+	return 0;
+}
+
+/* The profile a set of 'n' policies installs: the merge (deny wins), named 'name', with
+ * SECCOMP_FILTER_FLAG_LOG unless flagged otherwise, the --arch arches if it lists none. */
+static int set_profile_text(struct sc_reconciler *rc, const struct sc_profile *const *in, size_t n,
+			    const char *name, char **ret, char *err, size_t errsize)
+{
+	struct sc_profile *m = NULL;
+	struct sc_diags d = {};
+	int r;
+
+	r = sc_profile_merge(in, n, &d, &m);
+	if (r < 0) {
+		char b[512];
+		(void)snprintf(err, errsize, "%s", first_error(&d, b, sizeof(b)));
+		sc_diags_clear(&d);
+		return r;
+	}
+	sc_diags_clear(&d);
+	free(m->meta.name);
+	m->meta.name = strdup(name);
+	if (!m->meta.name) {
+		sc_profile_free(m);
+		return -ENOMEM;
+	}
+	if (!m->flags && !rc->o.no_log_flag)
+		m->flags = SC_FLAG_LOG; /* without it the kernel logs no ERRNO denial */
+	for (size_t k = 0; m->n_arches == 0 && k < rc->o.n_arches; k++)
+		if (sc_profile_add_arch(m, rc->o.arches[k]) < 0) {
+			sc_profile_free(m);
+			return -ENOMEM;
+		}
+	r = sc_policy_profile_json(m, ret);
+	sc_profile_free(m);
+	return r;
+}
+
+/* Read a file whole; the content hash too. */
+static int read_hashed(const char *path, char **ret, size_t *ret_len, uint64_t *ret_hash)
+{
+	int r = sc_read_file(path, SC_PROFILE_MAX_INPUT, ret, ret_len);
+	if (r < 0)
+		return r;
+	*ret_hash = hash64(*ret, *ret_len);
+	return 0;
+}
+
+/* Parse and judge a file's content into 'c' (reason/message on rejection). */
+static int judge_file(struct run *x, struct cfile *c, const char *buf, size_t len)
+{
+	struct sc_profile **v = NULL;
+	struct sc_diags d = {};
+	size_t n = 0;
+	char msg[512];
+	int r;
+
+	r = sc_profile_read_all(buf, len, c->path, &d, &v, &n);
+	if (r == -ENOMEM) {
+		sc_diags_clear(&d);
+		return r;
+	}
+	if (r < 0 || n == 0) {
+		char b[512];
+		c->reason = SC_REJECT_PARSE;
+		c->message = strdup(first_error(&d, b, sizeof(b)));
+		sc_diags_clear(&d);
+		for (size_t i = 0; i < n; i++)
+			sc_profile_free(v[i]);
+		free(v);
+		return c->message ? 0 : -ENOMEM;
+	}
+	sc_diags_clear(&d);
+	c->docs = calloc(n, sizeof(*c->docs));
+	r = c->docs ? 0 : -ENOMEM;
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		struct cdoc *doc = &c->docs[i];
+		struct sc_meta *m = &v[i]->meta;
+		const struct sc_profile *one[1] = { v[i] };
+		char *text = NULL;
+		int why = judge(v[i], c->path, msg, sizeof(msg));
+
+		c->n_docs++;
+		if (why < 0) {
+			r = why;
+			break;
+		}
+		if (why > 0) {
+			c->reason = why - 1;
+			c->message = strdup(msg);
+			r = c->message ? 1 : -ENOMEM;
+			break;
+		}
+		doc->format = m->format;
+		doc->selects = m->format == SC_FORMAT_KUBEARMOR;
+		{
+			/* ns, name and key in one allocation (10,000 policies: every byte
+			 * kept per policy counts); only 'ns' is freed. */
+			const char *ns = m->namespace ? m->namespace : "default";
+			cleanup_free char *key = NULL;
+			size_t ln, lm, lk;
+			if (doc->selects)
+				key = sc_selector_canonical(m);
+			else if (asprintf(&key, "\1%d %s %s", (int)m->format, ns, m->name) < 0)
+				key = NULL;
+			if (!key) {
+				r = -ENOMEM;
+				break;
+			}
+			ln = strlen(ns) + 1;
+			lm = strlen(m->name) + 1;
+			lk = strlen(key) + 1;
+			doc->ns = malloc(ln + lm + lk);
+			if (!doc->ns) {
+				r = -ENOMEM;
+				break;
+			}
+			doc->name = doc->ns + ln;
+			doc->key = doc->name + lm;
+			memcpy(doc->ns, ns, ln);
+			memcpy(doc->name, m->name, lm);
+			memcpy(doc->key, key, lk);
+		}
+		/* Its output as a set of its own, the usual case: hashed, and kept for the
+		 * write while the budget lasts. */
+		r = set_profile_text(x->r, one, 1, m->name, &text, msg, sizeof(msg));
+		if (r == -ENOMEM)
+			break;
+		if (r < 0) {
+			c->reason = SC_REJECT_MERGE;
+			c->message = strdup(msg);
+			r = c->message ? 1 : -ENOMEM;
+			break;
+		}
+		doc->text_len = strlen(text);
+		doc->text_hash = hash64(text, doc->text_len);
+		if (x->text_bytes + doc->text_len <= TEXT_BUDGET) {
+			doc->text = text;
+			x->text_bytes += doc->text_len;
+		} else {
+			free(text);
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		sc_profile_free(v[i]);
+	free(v);
+	if (r > 0) {
+		/* Rejected: no documents, only the reason. */
+		for (size_t i = 0; i < c->n_docs; i++) {
+			free(c->docs[i].ns);
+			if (c->docs[i].text)
+				x->text_bytes -= c->docs[i].text_len;
+			free(c->docs[i].text);
+		}
+		free(c->docs);
+		c->docs = NULL;
+		c->n_docs = 0;
+		r = 0;
+	}
+	return r;
+}
+
+static int cmp_cfile_path(const void *a, const void *b)
+{
+	return strcmp((const char *)a, ((const struct cfile *)b)->path);
+}
+
+/* Load file 'path' into x->files: from the cache when unchanged, else read and judged. */
+static int load_file(struct run *x, char **pathp)
+{
+	const char *path = *pathp;
+	struct sc_reconciler *rc = x->r;
+	struct cfile *old = rc->n_cache ? bsearch(path, rc->cache, rc->n_cache, sizeof(*rc->cache),
+						  cmp_cfile_path)
+					: NULL;
+	struct cfile *c = &x->files[x->n_files];
+	cleanup_free char *buf = NULL;
+	struct stat st;
+	size_t len = 0;
+	uint64_t h = 0;
+	int r;
+
+	x->res->n_files++;
+	*c = (struct cfile){ .reason = -1 };
+	c->path = TAKE_PTR(*pathp); /* 'path' stays valid: it is c->path now */
+	x->n_files++;
+	if (stat(path, &st) < 0) {
+		c->reason = SC_REJECT_READ;
+		c->message = strdup(strerror(errno));
+		return c->message ? 0 : -ENOMEM;
+	}
+	c->dev = st.st_dev;
+	c->ino = st.st_ino;
+	c->size = st.st_size;
+	c->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+	if (old && old->path && old->dev == c->dev && old->ino == c->ino && old->size == c->size &&
+	    old->mtime_ns == c->mtime_ns)
+		goto reuse;
+	r = read_hashed(path, &buf, &len, &h);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0) {
+		c->reason = SC_REJECT_READ;
+		c->message = strdup(strerror(-r));
+		return c->message ? 0 : -ENOMEM;
+	}
+	if (old && old->path && old->hash == h)
+		goto reuse;
+	c->hash = h;
+	return judge_file(x, c, buf, len);
+reuse:
+	/* Take the judgement over (the cache entry is consumed: each path appears once). */
+	c->hash = old->hash;
+	c->reason = old->reason;
+	c->message = TAKE_PTR(old->message);
+	c->docs = TAKE_PTR(old->docs);
+	c->n_docs = old->n_docs;
+	old->n_docs = 0;
+	return 0;
+}
+
+static int cmp_pol_ident(const void *a, const void *b, void *ud)
+{
+	const struct run *x = ud;
+	const struct pol *p = a, *q = b;
+	const struct cdoc *dp = &x->files[p->file].docs[p->doc];
+	const struct cdoc *dq = &x->files[q->file].docs[q->doc];
+	int c;
+
+	if (dp->selects != dq->selects)
+		return dp->selects ? -1 : 1;
+	if (dp->format != dq->format)
+		return dp->format - dq->format;
+	c = strcmp(dp->ns, dq->ns);
+	if (c)
+		return c;
+	c = strcmp(dp->name, dq->name);
+	return c ? c : (p->file > q->file) - (p->file < q->file);
+}
+
+static struct cdoc *pdoc(const struct run *x, const struct pol *p)
+{
+	return &x->files[p->file].docs[p->doc];
+}
+
+/* The documents of accepted files, in file order. */
+static int gather_pols(struct run *x)
+{
+	size_t n = 0;
+
+	free(x->pols);
+	x->pols = NULL;
+	x->n_pols = 0;
+	for (size_t i = 0; i < x->n_files; i++)
+		if (!x->rejected[i])
+			n += x->files[i].n_docs;
+	x->pols = calloc(n ? n : 1, sizeof(*x->pols));
+	if (!x->pols)
+		return -ENOMEM;
+	for (size_t i = 0; i < x->n_files; i++)
+		for (size_t k = 0; !x->rejected[i] && k < x->files[i].n_docs; k++)
+			x->pols[x->n_pols++] = (struct pol){ i, k };
+	return 0;
+}
+
+/* Same kind, namespace and name in two files: the later file (by path order) loses. */
+static int reject_duplicates(struct run *x)
+{
+	cleanup_free struct pol *v = NULL;
+	int r;
+
+	v = calloc(x->n_pols ? x->n_pols : 1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	memcpy(v, x->pols, x->n_pols * sizeof(*v));
+	qsort_r(v, x->n_pols, sizeof(*v), cmp_pol_ident, x);
+	for (size_t i = 1; i < x->n_pols; i++) {
+		const struct cdoc *a = pdoc(x, &v[i - 1]), *b = pdoc(x, &v[i]);
+		if (a->selects != b->selects || a->format != b->format || !streq(a->ns, b->ns) ||
+		    !streq(a->name, b->name))
+			continue;
+		r = reject(x, v[i].file, SC_REJECT_DUPLICATE, "duplicate %s %s/%s (also in %s)",
+			   format_kind(b->format), b->ns, b->name, x->files[v[i - 1].file].path);
+		if (r < 0)
+			return r;
+	}
+	return gather_pols(x);
+}
+
+/* ---- sets -------------------------------------------------------------------------- */
+
+static int cmp_pol_key(const void *a, const void *b, void *ud)
+{
+	const struct run *x = ud;
+	const struct cdoc *p = pdoc(x, a), *q = pdoc(x, b);
+	int c = strcmp(p->key, q->key);
+	return c ? c : strcmp(p->name, q->name);
+}
+
+static int cmp_set_path(const void *a, const void *b)
+{
+	const struct set *x = a, *y = b;
+	int c = strcmp(x->ns, y->ns);
+	return c ? c : strcmp(x->name, y->name);
+}
+
+/* Group as the policy build does without workloads: one set per namespace + selector for
+ * KubeArmor policies, one per SPO/OCI profile. Names: the policy's own, or
+ * "<first>-<fnv1a of the sorted names>" for several. */
+static int build_sets(struct run *x)
+{
+	cleanup_free struct pol *v = calloc(x->n_pols ? x->n_pols : 1, sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	memcpy(v, x->pols, x->n_pols * sizeof(*v));
+	qsort_r(v, x->n_pols, sizeof(*v), cmp_pol_key, x);
+	/* Sets refer to x->pols by index: keep the sorted order there. */
+	memcpy(x->pols, v, x->n_pols * sizeof(*v));
+	/* At most one set per policy: one allocation, not one per set. */
+	x->sets = calloc(x->n_pols ? x->n_pols : 1, sizeof(*x->sets));
+	if (!x->sets)
+		return -ENOMEM;
+	for (size_t i = 0; i < x->n_pols;) {
+		size_t j = i + 1;
+		struct set *s;
+		uint32_t h = 2166136261u;
+		const char *first;
+		int n;
+
+		while (j < x->n_pols && streq(pdoc(x, &x->pols[i])->key, pdoc(x, &x->pols[j])->key))
+			j++;
+		s = &x->sets[x->n_sets++];
+		*s = (struct set){ .ns = pdoc(x, &x->pols[i])->ns, .first = i, .n_pols = j - i };
+		for (size_t k = i; k < j; k++) {
+			const char *nm = pdoc(x, &x->pols[k])->name;
+			h = fnv1a(h, nm, strlen(nm) + 1);
+		}
+		first = pdoc(x, &x->pols[i])->name;
+		if (s->n_pols == 1)
+			n = asprintf(&s->name, "%s%c%s/%s.json", first, 0, s->ns, first);
+		else
+			n = asprintf(&s->name, "%s-%08x%c%s/%s-%08x.json", first, h, 0, s->ns,
+				     first, h);
+		if (n < 0) {
+			s->name = NULL;
+			return -ENOMEM;
+		}
+		s->path = s->name + strlen(s->name) + 1;
+		i = j;
+	}
+	qsort(x->sets, x->n_sets, sizeof(*x->sets), cmp_set_path);
+	return 0;
+}
+
+/* Two sets on one path: the set whose first file sorts later is rejected; regroup until
+ * none is left (each round rejects at least one file). */
+static int sets_without_conflicts(struct run *x)
+{
+	for (;;) {
+		bool again = false;
+		int r = build_sets(x);
+		if (r < 0)
+			return r;
+		for (size_t i = 1; i < x->n_sets; i++) {
+			struct set *a = &x->sets[i - 1], *b = &x->sets[i];
+			size_t fa, fb;
+			if (!streq(a->path, b->path))
+				continue;
+			fa = x->pols[a->first].file;
+			fb = x->pols[b->first].file;
+			r = reject(x, fa > fb ? fa : fb, SC_REJECT_CONFLICT,
+				   "its profile would be written to %s, which another policy set "
+				   "(%s) produces: rename one of them",
+				   a->path, x->files[fa > fb ? fb : fa].path);
+			if (r < 0)
+				return r;
+			again = true;
+		}
+		if (!again)
+			return 0;
+		run_free_sets(x);
+		r = gather_pols(x);
+		if (r < 0)
+			return r;
+	}
+}
+
+/* ---- the index --------------------------------------------------------------------- */
+
+/* Streaming state for the index: a stack of containers with the key each one is the value of
+ * (an event parser, not a document: an index of 10,000 sets as a libfyaml document takes tens
+ * of MiB). */
+struct iframe {
+	bool map, want_key;
+	char key[16];	     /* in a mapping: the key whose value comes next */
+	char parent_key[16]; /* the key this container is the value of */
+};
+
+struct iset {
+	char *ns, *name, *path;
+	char *kind, *pname, *file;
+	struct entry e;
+};
+
+static void iset_clear_policy(struct iset *t)
+{
+	free(t->kind);
+	free(t->pname);
+	free(t->file);
+	t->kind = t->pname = t->file = NULL;
+}
+
+static void iset_clear(struct iset *t)
+{
+	iset_clear_policy(t);
+	free(t->ns);
+	free(t->name);
+	free(t->path);
+	entry_clear(&t->e);
+	*t = (struct iset){};
+}
+
+/* A set read from the index, kept when it has the shape we write. */
+static int iset_done(struct run *x, struct iset *t)
+{
+	char want[600];
+	struct entry *v;
+
+	if (!t->path || !t->ns || !t->name || !sc_dns1123_label_valid(t->ns) ||
+	    !sc_dns1123_subdomain_valid(t->name) || strlen(t->name) > MAX_NAME)
+		return 0;
+	(void)snprintf(want, sizeof(want), "%s/%s.json", t->ns, t->name);
+	if (!streq(want, t->path))
+		return 0;
+	v = reallocarray(x->old, x->n_old + 1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	x->old = v;
+	t->e.ns = TAKE_PTR(t->ns);
+	t->e.name = TAKE_PTR(t->name);
+	t->e.path = TAKE_PTR(t->path);
+	v[x->n_old++] = t->e;
+	t->e = (struct entry){};
+	return 0;
+}
+
+static int iset_policy_done(struct iset *t)
+{
+	char pk[600] = "";
+	int r;
+
+	if (t->kind && t->pname)
+		(void)snprintf(pk, sizeof(pk), "%s/%s", t->kind, t->pname);
+	if ((r = strv_add(&t->e.files, &t->e.n_files, t->file ? t->file : "")) < 0 ||
+	    (r = strv_add(&t->e.pols, &t->e.n_pols, pk)) < 0)
+		return r;
+	iset_clear_policy(t);
+	return 0;
+}
+
+static int parse_index(struct run *x, const char *buf, size_t len)
+{
+	struct fy_parse_cfg cfg = { .flags = FYPCF_QUIET | FYPCF_COLLECT_DIAG };
+	struct fy_diag_cfg dcfg;
+	struct fy_diag *diag;
+	struct fy_parser *fyp;
+	struct fy_event *ev;
+	struct iframe st[8];
+	struct iset t = {};
+	int depth = 0, r = 0;
+	bool ok = true;
+
+	fy_diag_cfg_default(&dcfg);
+	dcfg.fp = NULL;
+	dcfg.level = FYET_ERROR;
+	diag = fy_diag_create(&dcfg);
+	if (!diag)
+		return -ENOMEM;
+	cfg.diag = diag;
+	fyp = fy_parser_create(&cfg);
+	if (!fyp || fy_parser_set_string(fyp, buf, len) != 0) {
+		if (fyp)
+			fy_parser_destroy(fyp);
+		fy_diag_destroy(diag);
+		return -ENOMEM;
+	}
+	while (r == 0 && (ev = fy_parser_parse(fyp))) {
+		struct iframe *top = depth ? &st[depth - 1] : NULL;
+		switch (ev->type) {
+		case FYET_MAPPING_START:
+		case FYET_SEQUENCE_START:
+			if (depth == (int)ELEMENTSOF(st)) {
+				ok = false;
+				break;
+			}
+			st[depth] = (struct iframe){ .map = ev->type == FYET_MAPPING_START,
+						     .want_key = true };
+			if (top && top->map && !top->want_key)
+				memcpy(st[depth].parent_key, top->key, sizeof(top->key));
+			depth++;
+			/* a set: root / "sets" seq / map; a policy: ... / "policies" seq / map */
+			if (depth == 3 && st[0].map && streq(st[1].parent_key, "sets") && st[2].map)
+				iset_clear(&t);
+			break;
+		case FYET_MAPPING_END:
+		case FYET_SEQUENCE_END:
+			if (depth == 5 && streq(st[3].parent_key, "policies") && st[4].map)
+				r = iset_policy_done(&t);
+			else if (depth == 3 && streq(st[1].parent_key, "sets") && st[2].map)
+				r = iset_done(x, &t);
+			if (depth)
+				depth--;
+			if (depth)
+				st[depth - 1].want_key = true;
+			break;
+		case FYET_SCALAR: {
+			size_t n = 0;
+			const char *v = fy_token_get_text(ev->scalar.value, &n);
+			char **slot = NULL;
+			if (!top || !v)
+				break;
+			if (!top->map)
+				break;
+			if (top->want_key) {
+				(void)snprintf(top->key, sizeof(top->key), "%.*s", (int)n, v);
+				top->want_key = false;
+				break;
+			}
+			top->want_key = true;
+			if (depth == 3 && streq(st[1].parent_key, "sets")) {
+				if (streq(top->key, "namespace"))
+					slot = &t.ns;
+				else if (streq(top->key, "name"))
+					slot = &t.name;
+				else if (streq(top->key, "path"))
+					slot = &t.path;
+				else if (streq(top->key, "kept"))
+					t.e.kept = n == 4 && !strncmp(v, "true", 4);
+			} else if (depth == 5 && streq(st[3].parent_key, "policies")) {
+				if (streq(top->key, "kind"))
+					slot = &t.kind;
+				else if (streq(top->key, "name"))
+					slot = &t.pname;
+				else if (streq(top->key, "file"))
+					slot = &t.file;
+			}
+			if (slot) {
+				free(*slot);
+				*slot = strndup(v, n);
+				if (!*slot)
+					r = -ENOMEM;
+			}
+			break;
+		}
+		default:
+			break;
+		}
+		fy_parser_event_free(fyp, ev);
+		if (!ok)
+			break;
+	}
+	if (fy_parser_get_stream_error(fyp))
+		ok = false;
+	iset_clear(&t);
+	fy_parser_destroy(fyp);
+	fy_diag_destroy(diag);
+	if (r < 0)
+		return r;
+	return ok ? 0 : -EINVAL;
+}
+
+/* Read <root>/index.json (ours or `policy build`'s): only entries in the shape we write. */
+static int read_old_index(struct run *x)
+{
+	cleanup_free char *buf = NULL;
+	cleanup_close int fd = -1;
+	struct stat st;
+	size_t got = 0;
+	int r;
+
+	fd = openat(x->r->root_fd, INDEX_NAME, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode) || (size_t)st.st_size > MAX_INDEX)
+		return 0;
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf)
+		return -ENOMEM;
+	while (got < (size_t)st.st_size) {
+		ssize_t k = read(fd, buf + got, (size_t)st.st_size - got);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			break;
+		got += (size_t)k;
+	}
+	buf[got] = '\0';
+	r = parse_index(x, buf, got);
+	if (r == -EINVAL) {
+		/* Unreadable: adopt nothing, so remove nothing (what it listed stays). */
+		logf_(x->r, "warn", "event=index-unreadable path=%s/%s", x->r->root_path,
+		      INDEX_NAME);
+		entries_free(x->old, x->n_old);
+		x->old = NULL;
+		x->n_old = 0;
+		return 0;
+	}
+	if (r == 0)
+		x->have_old = true;
+	return r;
+}
+
+static void json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(f, "\\%c", *p);
+		else if (*p < 0x20)
+			fprintf(f, "\\u%04x", *p);
+		else
+			fputc(*p, f);
+	}
+	fputc('"', f);
+}
+
+/* The index in the policy build's shape (sets with namespace, name, path, policies), from
+ * up to three lists of entries (entries without a path are skipped). */
+struct elist {
+	const struct entry *v;
+	size_t n;
+};
+
+static void index_emit(FILE *f, const struct elist *lists, size_t n_lists)
+{
+	size_t k = 0;
+
+	fputs("{\n  \"version\": 1,\n  \"mode\": \"targets\",\n  \"generator\": \"syscage agent\","
+	      "\n  \"sets\": [",
+	      f);
+	for (size_t l = 0; l < n_lists; l++)
+		for (size_t i = 0; i < lists[l].n; i++) {
+			const struct entry *e = &lists[l].v[i];
+			if (!e->path || e->moved)
+				continue;
+			fputs(k++ ? ",\n    {" : "\n    {", f);
+			fputs("\"namespace\": ", f);
+			json_str(f, e->ns);
+			fputs(", \"name\": ", f);
+			json_str(f, e->name);
+			fputs(", \"path\": ", f);
+			json_str(f, e->path);
+			if (e->kept)
+				fputs(", \"kept\": true", f);
+			fputs(",\n     \"policies\": [", f);
+			for (size_t j = 0; j < e->n_files; j++) {
+				const char *pk = j < e->n_pols ? e->pols[j] : "";
+				const char *slash = strchr(pk, '/');
+				fputs(j ? ", {" : "{", f);
+				if (slash) {
+					fprintf(f,
+						"\"kind\": \"%.*s\", \"name\": ", (int)(slash - pk),
+						pk);
+					json_str(f, slash + 1);
+					fputs(", ", f);
+				}
+				fputs("\"file\": ", f);
+				json_str(f, e->files[j]);
+				fputs("}", f);
+			}
+			fputs("]}", f);
+		}
+	fputs(k ? "\n  ]\n}\n" : "]\n}\n", f);
+}
+
+/* ---- writing ----------------------------------------------------------------------- */
+
+/* Write a temp file next to 'final' (not fsync'ed: one syncfs covers the batch). */
+static int write_tmp(struct run *x, int dirfd, const char *ns, const char *final, const char *data,
+		     size_t len)
+{
+	struct pending *v;
+	char tmp[NAME_MAX + 1];
+	int fd = -1;
+	size_t off = 0;
+
+	for (unsigned attempt = 0; attempt < 100 && fd < 0; attempt++) {
+		int n = snprintf(tmp, sizeof(tmp), ".%.200s.%d.%u" TMP_SUFFIX, final, (int)getpid(),
+				 x->r->tmp_seq++);
+		if (n < 0 || (size_t)n >= sizeof(tmp))
+			return -ENAMETOOLONG;
+		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (fd < 0 && errno != EEXIST)
+			return -errno;
+	}
+	if (fd < 0)
+		return -EEXIST;
+	while (off < len) {
+		ssize_t k = write(fd, data + off, len - off);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0) {
+			int e = -errno;
+			(void)close(fd);
+			(void)unlinkat(dirfd, tmp, 0);
+			return e;
+		}
+		off += (size_t)k;
+	}
+	if (close(fd) < 0) {
+		int e = -errno;
+		(void)unlinkat(dirfd, tmp, 0);
+		return e;
+	}
+	v = reallocarray(x->pend, x->n_pend + 1, sizeof(*v));
+	if (!v) {
+		(void)unlinkat(dirfd, tmp, 0);
+		return -ENOMEM;
+	}
+	x->pend = v;
+	v[x->n_pend] = (struct pending){ .ns = ns ? strdup(ns) : NULL,
+					 .tmp = strdup(tmp),
+					 .final = strdup(final) };
+	x->n_pend++;
+	if ((ns && !v[x->n_pend - 1].ns) || !v[x->n_pend - 1].tmp || !v[x->n_pend - 1].final)
+		return -ENOMEM;
+	return 0;
+}
+
+static int open_ns(struct run *x, const char *ns, bool create)
+{
+	int fd;
+
+	if (!sc_dns1123_label_valid(ns))
+		return -EINVAL;
+	if (create && mkdirat(x->r->root_fd, ns, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	fd = openat(x->r->root_fd, ns, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+/* Drop the temp files of an unfinished batch. */
+static void abort_pending(struct run *x)
+{
+	int fd = -1;
+	const char *cur = NULL;
+
+	for (size_t i = 0; i < x->n_pend; i++) {
+		struct pending *p = &x->pend[i];
+		if (!p->ns) {
+			(void)unlinkat(x->r->root_fd, p->tmp, 0);
+			continue;
+		}
+		if (!cur || !streq(cur, p->ns)) {
+			if (fd >= 0)
+				(void)close(fd);
+			fd = open_ns(x, p->ns, false);
+			cur = p->ns;
+		}
+		if (fd >= 0)
+			(void)unlinkat(fd, p->tmp, 0);
+	}
+	if (fd >= 0)
+		(void)close(fd);
+}
+
+/* Make the batch durable (one syncfs), rename every temp file into place, then sync the
+ * directories that changed. */
+static int commit_pending(struct run *x)
+{
+	int fd = -1, r = 0;
+	const char *cur = NULL;
+
+	if (x->n_pend == 0)
+		return 0;
+	/* Data before names: a few files are fsync'ed one by one (an update of one policy
+	 * lands fast), a batch by one syncfs (10,000 fsyncs would take minutes). */
+	if (x->n_pend <= SMALL_BATCH) {
+		for (size_t i = 0; i < x->n_pend; i++) {
+			struct pending *p = &x->pend[i];
+			int dfd = p->ns ? open_ns(x, p->ns, false) : x->r->root_fd, tfd = -1;
+			if (dfd >= 0)
+				tfd = openat(dfd, p->tmp, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+			if (tfd < 0 || fsync(tfd) < 0)
+				r = -errno;
+			if (tfd >= 0)
+				(void)close(tfd);
+			if (p->ns && dfd >= 0)
+				(void)close(dfd);
+			if (r < 0) {
+				abort_pending(x);
+				goto done;
+			}
+		}
+	} else if (syncfs(x->r->root_fd) < 0) {
+		r = -errno;
+		abort_pending(x);
+		goto done;
+	}
+	for (size_t i = 0; i < x->n_pend; i++) {
+		struct pending *p = &x->pend[i];
+		int dfd = x->r->root_fd;
+		if (p->ns) {
+			if (!cur || !streq(cur, p->ns)) {
+				if (fd >= 0) {
+					(void)fsync(fd);
+					(void)close(fd);
+				}
+				fd = open_ns(x, p->ns, false);
+				cur = p->ns;
+				if (fd < 0) {
+					r = fd;
+					break;
+				}
+			}
+			dfd = fd;
+		}
+		if (renameat(dfd, p->tmp, dfd, p->final) < 0) {
+			r = -errno;
+			(void)unlinkat(dfd, p->tmp, 0);
+			break;
+		}
+		free(p->tmp);
+		p->tmp = NULL;
+	}
+	if (fd >= 0) {
+		(void)fsync(fd);
+		(void)close(fd);
+	}
+	(void)fsync(x->r->root_fd);
+	if (r < 0) {
+		/* Leave no temp files behind. */
+		size_t o = 0;
+		for (size_t i = 0; i < x->n_pend; i++)
+			if (x->pend[i].tmp)
+				x->pend[o++] = x->pend[i];
+			else {
+				free(x->pend[i].ns);
+				free(x->pend[i].final);
+			}
+		x->n_pend = o;
+		abort_pending(x);
+	}
+done:
+	for (size_t i = 0; i < x->n_pend; i++) {
+		free(x->pend[i].ns);
+		free(x->pend[i].tmp);
+		free(x->pend[i].final);
+	}
+	x->n_pend = 0;
+	return r;
+}
+
+/* The content hash (hash64) of a file in 'dirfd', read in chunks; false when it is not a
+ * regular file. */
+static bool disk_hash(int dirfd, const char *name, uint64_t *ret)
+{
+	cleanup_close int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	uint64_t h = 1469598103934665603ull;
+	char buf[65536];
+	struct stat st;
+	size_t n = 0;
+
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		return false;
+	for (;;) {
+		ssize_t k = read(fd, buf, sizeof(buf));
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return false;
+		if (k == 0)
+			break;
+		for (ssize_t i = 0; i < k; i++) {
+			h ^= (unsigned char)buf[i];
+			h *= 1099511628211ull;
+		}
+		n += (size_t)k;
+	}
+	*ret = h ^ (uint64_t)n;
+	return true;
+}
+
+/* The index goes straight to its temp file through a stdio cookie that hashes what passes,
+ * so an index of 10,000 sets is never held in memory, and is compared by hash. */
+struct hashsink {
+	int fd;
+	uint64_t h;
+	size_t n;
+	int err;
+};
+
+static ssize_t sink_write(void *cookie, const char *buf, size_t size)
+{
+	struct hashsink *k = cookie;
+	size_t off = 0;
+
+	for (size_t i = 0; i < size; i++) {
+		k->h ^= (unsigned char)buf[i];
+		k->h *= 1099511628211ull;
+	}
+	k->n += size;
+	while (off < size) {
+		ssize_t w = write(k->fd, buf + off, size - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			k->err = errno;
+			return -1;
+		}
+		off += (size_t)w;
+	}
+	return (ssize_t)size;
+}
+
+static int write_index(struct run *x, const struct elist *lists, size_t n_lists)
+{
+	struct hashsink k = { .fd = -1, .h = 1469598103934665603ull };
+	cookie_io_functions_t io = { .write = sink_write };
+	struct pending *v;
+	char tmp[NAME_MAX + 1];
+	uint64_t have;
+	FILE *f;
+
+	for (unsigned attempt = 0; attempt < 100 && k.fd < 0; attempt++) {
+		(void)snprintf(tmp, sizeof(tmp), "." INDEX_NAME ".%d.%u" TMP_SUFFIX, (int)getpid(),
+			       x->r->tmp_seq++);
+		k.fd = openat(x->r->root_fd, tmp,
+			      O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (k.fd < 0 && errno != EEXIST)
+			return -errno;
+	}
+	if (k.fd < 0)
+		return -EEXIST;
+	f = fopencookie(&k, "w", io);
+	if (!f) {
+		(void)close(k.fd);
+		(void)unlinkat(x->r->root_fd, tmp, 0);
+		return -ENOMEM;
+	}
+	(void)setvbuf(f, NULL, _IOFBF, 65536);
+	index_emit(f, lists, n_lists);
+	if (fclose(f) != 0 && !k.err)
+		k.err = EIO;
+	if (close(k.fd) < 0 && !k.err)
+		k.err = errno;
+	if (k.err) {
+		(void)unlinkat(x->r->root_fd, tmp, 0);
+		return -k.err;
+	}
+	if (disk_hash(x->r->root_fd, INDEX_NAME, &have) && have == (k.h ^ (uint64_t)k.n)) {
+		(void)unlinkat(x->r->root_fd, tmp, 0);
+		return 0;
+	}
+	v = reallocarray(x->pend, x->n_pend + 1, sizeof(*v));
+	if (!v) {
+		(void)unlinkat(x->r->root_fd, tmp, 0);
+		return -ENOMEM;
+	}
+	x->pend = v;
+	v[x->n_pend] = (struct pending){ .tmp = strdup(tmp), .final = strdup(INDEX_NAME) };
+	x->n_pend++;
+	if (!v[x->n_pend - 1].tmp || !v[x->n_pend - 1].final) {
+		abort_pending(x);
+		return -ENOMEM;
+	}
+	return commit_pending(x);
+}
+
+/* The entry for set 's' (for the index and /profiles): one block of text and one array of
+ * pointers, as 10,000 of them live as long as the agent. */
+static int entry_for_set(struct run *x, const struct set *s, struct entry *e)
+{
+	size_t ln = strlen(s->ns) + 1, lm = strlen(s->name) + 1, lp = strlen(s->path) + 1;
+	size_t total = ln + lm + lp;
+	char *b;
+
+	for (size_t k = 0; k < s->n_pols; k++) {
+		const struct pol *p = &x->pols[s->first + k];
+		const struct cdoc *d = pdoc(x, p);
+		total += strlen(format_kind(d->format)) + 1 + strlen(d->name) + 1 +
+			 strlen(x->files[p->file].path) + 1;
+	}
+	*e = (struct entry){ .packed = true };
+	e->ns = malloc(total);
+	e->pols = calloc(2 * s->n_pols + 1, sizeof(char *));
+	if (!e->ns || !e->pols) {
+		free(e->ns);
+		free(e->pols);
+		*e = (struct entry){};
+		return -ENOMEM;
+	}
+	e->files = e->pols + s->n_pols;
+	b = e->ns;
+	memcpy(b, s->ns, ln);
+	e->name = b += ln;
+	memcpy(b, s->name, lm);
+	e->path = b += lm;
+	memcpy(b, s->path, lp);
+	b += lp;
+	for (size_t k = 0; k < s->n_pols; k++) {
+		const struct pol *p = &x->pols[s->first + k];
+		const struct cdoc *d = pdoc(x, p);
+		const char *f = x->files[p->file].path;
+		e->pols[k] = b;
+		b += sprintf(b, "%s/%s", format_kind(d->format), d->name) + 1;
+		e->files[k] = b;
+		memcpy(b, f, strlen(f) + 1);
+		b += strlen(f) + 1;
+	}
+	e->n_pols = e->n_files = s->n_pols;
+	return 0;
+}
+
+/* Does the previous entry 'e' list exactly the policies of set 's'? */
+static bool same_members(const struct run *x, const struct set *s, const struct entry *e)
+{
+	if (e->moved || e->n_pols != s->n_pols || e->n_files != s->n_pols)
+		return false;
+	for (size_t k = 0; k < s->n_pols; k++) {
+		const struct pol *p = &x->pols[s->first + k];
+		const struct cdoc *d = pdoc(x, p);
+		const char *kind = format_kind(d->format);
+		size_t kl = strlen(kind);
+		if (strncmp(e->pols[k], kind, kl) != 0 || e->pols[k][kl] != '/' ||
+		    !streq(e->pols[k] + kl + 1, d->name) ||
+		    !streq(e->files[k], x->files[p->file].path))
+			return false;
+	}
+	return true;
+}
+
+/* Rejected files' paths, sorted (usually none), for the last-good look-ups. */
+static int rejected_paths(const struct run *x, char ***ret, size_t *ret_n)
+{
+	char **v = NULL;
+	size_t n = 0;
+
+	for (size_t i = 0; i < x->n_files; i++) {
+		char **nv;
+		if (!x->rejected[i])
+			continue;
+		nv = reallocarray(v, n + 1, sizeof(*v));
+		if (!nv) {
+			free(v);
+			return -ENOMEM;
+		}
+		v = nv;
+		v[n++] = x->files[i].path; /* borrowed */
+	}
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_str);
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
+
+static bool path_in(char *const *v, size_t n, const char *path)
+{
+	return n && bsearch(&path, v, n, sizeof(*v), cmp_str);
+}
+
+static bool set_has_path(const struct run *x, const char *path)
+{
+	size_t lo = 0, hi = x->n_sets;
+
+	/* Sets are sorted by (ns, name), which orders "ns/name.json" the same way except
+	 * for names sharing a prefix; a linear fall-back keeps it exact. */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(x->sets[mid].path, path);
+		if (c == 0)
+			return true;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (size_t i = 0; i < x->n_sets; i++)
+		if (streq(x->sets[i].path, path))
+			return true;
+	return false;
+}
+
+static size_t file_size_at(int dirfd, const char *path)
+{
+	struct stat st;
+	return fstatat(dirfd, path, &st, AT_SYMLINK_NOFOLLOW) == 0 ? (size_t)st.st_size : 0;
+}
+
+static int cmp_cfile_sort(const void *a, const void *b)
+{
+	return strcmp(((const struct cfile *)a)->path, ((const struct cfile *)b)->path);
+}
+
+static int cmp_entry_path(const void *a, const void *b)
+{
+	return strcmp((*(struct entry *const *)a)->path, (*(struct entry *const *)b)->path);
+}
+
+static int index_old(struct run *x)
+{
+	size_t n = 0;
+
+	x->old_by_path = calloc(x->n_old ? x->n_old : 1, sizeof(*x->old_by_path));
+	if (!x->old_by_path)
+		return -ENOMEM;
+	for (size_t i = 0; i < x->n_old; i++)
+		if (x->old[i].path)
+			x->old_by_path[n++] = &x->old[i];
+	x->n_old_by_path = n;
+	qsort(x->old_by_path, n, sizeof(*x->old_by_path), cmp_entry_path);
+	return 0;
+}
+
+static struct entry *old_entry(const struct run *x, const char *path)
+{
+	struct entry key = { .path = (char *)path }, *kp = &key, **e;
+
+	if (!x->n_old_by_path)
+		return NULL;
+	e = bsearch(&kp, x->old_by_path, x->n_old_by_path, sizeof(*x->old_by_path), cmp_entry_path);
+	return e ? *e : NULL;
+}
+
+static void ident_of(int dirfd, const char *name, struct entry *e)
+{
+	struct stat st;
+
+	e->has_ident = fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode);
+	if (!e->has_ident)
+		return;
+	e->ino = st.st_ino;
+	e->size = (size_t)st.st_size;
+	e->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+}
+
+/* A set's profile text when it was not kept from the parse (several policies, or beyond the
+ * budget): the member files are read again, and must still be what was judged. */
+static int set_text(struct run *x, const struct set *s, char **ret, char *err, size_t errsize)
+{
+	cleanup_free const struct sc_profile **in = calloc(s->n_pols, sizeof(*in));
+	struct sc_profile **keep = calloc(s->n_pols, sizeof(*keep));
+	int r = 0;
+
+	if (!in || !keep) {
+		free(keep);
+		return -ENOMEM;
+	}
+	for (size_t k = 0; r == 0 && k < s->n_pols; k++) {
+		const struct pol *p = &x->pols[s->first + k];
+		const struct cfile *c = &x->files[p->file];
+		cleanup_free char *buf = NULL;
+		struct sc_profile **v = NULL;
+		struct sc_diags d = {};
+		size_t len = 0, n = 0;
+		uint64_t h;
+		char msg[256];
+
+		r = read_hashed(c->path, &buf, &len, &h);
+		if (r == 0 && h != c->hash)
+			r = -EAGAIN; /* changed since it was judged: the next pass takes it */
+		if (r == 0)
+			r = sc_profile_read_all(buf, len, c->path, &d, &v, &n);
+		sc_diags_clear(&d);
+		if (r > 0)
+			r = 0; /* the number of documents */
+		if (r == 0 && p->doc >= n)
+			r = -EAGAIN;
+		for (size_t i = 0; i < n; i++) {
+			if (r == 0 && i == p->doc && judge(v[i], c->path, msg, sizeof(msg)) == 0)
+				keep[k] = v[i];
+			else
+				sc_profile_free(v[i]);
+		}
+		free(v);
+		if (r == 0 && !keep[k])
+			r = -EAGAIN;
+		in[k] = keep[k];
+	}
+	if (r == 0)
+		r = set_profile_text(x->r, in, s->n_pols, s->name, ret, err, errsize);
+	for (size_t k = 0; k < s->n_pols; k++)
+		sc_profile_free(keep[k]);
+	free(keep);
+	return r;
+}
+
+static int install(struct run *x)
+{
+	cleanup_close int nsfd = -1;
+	const char *cur = NULL;
+	char b1[600];
+	int r;
+
+	x->now = calloc(x->n_sets ? x->n_sets : 1, sizeof(*x->now));
+	if (!x->now)
+		return -ENOMEM;
+	for (size_t i = 0; i < x->n_sets; i++) {
+		struct set *s = &x->sets[i];
+		struct cdoc *one = s->n_pols == 1 ? pdoc(x, &x->pols[s->first]) : NULL;
+		cleanup_free char *owned = NULL, *file = NULL;
+		struct entry *e = &x->now[x->n_now], *prev = old_entry(x, s->path);
+		const char *text = one ? one->text : NULL;
+		uint64_t want, have;
+		size_t len = one ? one->text_len : 0;
+		char err[512];
+
+		if ((i & 63) == 0 && cancelled(x))
+			return -ECANCELED;
+		if (!one) {
+			r = set_text(x, s, &owned, err, sizeof(err));
+			if (r == -ENOMEM || r == -EAGAIN)
+				return r;
+			if (r < 0) {
+				for (size_t k = 0; k < s->n_pols; k++) {
+					int q = reject(x, x->pols[s->first + k].file,
+						       SC_REJECT_MERGE, "merging %s: %s", s->path,
+						       err);
+					if (q < 0)
+						return q;
+				}
+				continue;
+			}
+			text = owned;
+			len = strlen(text);
+			want = hash64(text, len);
+		} else {
+			want = one->text_hash;
+		}
+		if (!cur || !streq(cur, s->ns)) {
+			if (nsfd >= 0)
+				(void)close(TAKE_FD(nsfd));
+			nsfd = open_ns(x, s->ns, true);
+			if (nsfd < 0)
+				return nsfd;
+			cur = s->ns;
+		}
+		if (asprintf(&file, "%s.json", s->name) < 0)
+			return -ENOMEM;
+		if (prev && same_members(x, s, prev)) {
+			/* Same set as last time: its entry carries over (no new strings). */
+			*e = *prev;
+			e->kept = false;
+			prev->moved = true;
+			x->n_now++;
+		} else {
+			r = entry_for_set(x, s, e);
+			x->n_now++;
+			if (r < 0)
+				return r;
+		}
+		e->hash = want;
+		e->size = len;
+		/* Unchanged when the previous pass installed this very content and the file is
+		 * still the one it wrote (inode, size, mtime); else the disk content decides. */
+		if (prev && prev->has_ident && prev->hash == want) {
+			struct entry now = {};
+			ident_of(nsfd, file, &now);
+			if (now.has_ident && now.ino == prev->ino && now.size == prev->size &&
+			    now.mtime_ns == prev->mtime_ns) {
+				e->has_ident = true;
+				e->ino = now.ino;
+				e->mtime_ns = now.mtime_ns;
+				e->size = now.size;
+				continue;
+			}
+		}
+		if (disk_hash(nsfd, file, &have) && have == want) {
+			ident_of(nsfd, file, e);
+			continue;
+		}
+		if (!text) {
+			r = set_text(x, s, &owned, err, sizeof(err));
+			if (r < 0)
+				return r == -EINVAL ? -EAGAIN : r;
+			text = owned;
+			len = strlen(text);
+		}
+		r = write_tmp(x, nsfd, s->ns, file, text, len);
+		if (r < 0)
+			return r;
+		e->size = len;
+		e->need_ident = true;
+		x->res->n_written++;
+		logf_(x->r, "info", "event=install path=%s bytes=%zu policies=%zu",
+		      logval(s->path, b1, sizeof(b1)), len, s->n_pols);
+		if (one && one->text) {
+			/* Written: the budget is free for the next ones. */
+			x->text_bytes -= one->text_len;
+			free(one->text);
+			one->text = NULL;
+		}
+	}
+	return 0;
+}
+
+static void remove_profile(struct run *x, const struct entry *e)
+{
+	char b1[600], file[300];
+	int fd = open_ns(x, e->ns, false);
+
+	if (fd < 0)
+		return;
+	(void)snprintf(file, sizeof(file), "%s.json", e->name);
+	if (unlinkat(fd, file, 0) == 0) {
+		x->res->n_removed++;
+		logf_(x->r, "info", "event=remove path=%s", logval(e->path, b1, sizeof(b1)));
+		(void)fsync(fd);
+	}
+	(void)close(fd);
+	/* An emptied namespace directory goes too (fails harmlessly when not empty). */
+	(void)unlinkat(x->r->root_fd, e->ns, AT_REMOVEDIR);
+}
+
+/* After the renames: the identity of what was written, for the next pass's skip. */
+static void record_idents(struct run *x)
+{
+	int fd = -1;
+	const char *cur = NULL;
+
+	for (size_t i = 0; i < x->n_now; i++) {
+		struct entry *e = &x->now[i];
+		char file[300];
+		if (!e->need_ident)
+			continue;
+		e->need_ident = false;
+		if (!cur || !streq(cur, e->ns)) {
+			if (fd >= 0)
+				(void)close(fd);
+			fd = open_ns(x, e->ns, false);
+			cur = e->ns;
+		}
+		(void)snprintf(file, sizeof(file), "%s.json", e->name);
+		if (fd >= 0)
+			ident_of(fd, file, e);
+	}
+	if (fd >= 0)
+		(void)close(fd);
+}
+
+int sc_reconcile(struct sc_reconciler *rc, struct sc_reconcile_result *res)
+{
+	struct run x = { .r = rc, .res = res };
+	struct entry *kept = NULL;
+	cleanup_free char **rej = NULL;
+	size_t n_kept = 0, n_rej = 0;
+	int r;
+
+	*res = (struct sc_reconcile_result){};
+	/* What the previous pass installed is the old index; the file is read at the first
+	 * pass only (adopting what an earlier run wrote). */
+	if (rc->have_state) {
+		x.old = TAKE_PTR(rc->installed);
+		x.n_old = rc->n_installed;
+		rc->n_installed = 0;
+		rc->have_state = false;
+		x.have_old = true;
+	} else {
+		r = read_old_index(&x);
+		if (r < 0)
+			goto out;
+	}
+	r = collect(&x, rc->policies_dir, 0);
+	if (r < 0)
+		goto out;
+	x.files = calloc(x.n_paths ? x.n_paths : 1, sizeof(*x.files));
+	x.rejected = calloc(x.n_paths ? x.n_paths : 1, sizeof(*x.rejected));
+	if (!x.files || !x.rejected) {
+		r = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < x.n_paths; i++) {
+		if ((i & 63) == 0 && cancelled(&x)) {
+			r = -ECANCELED;
+			goto out;
+		}
+		r = load_file(&x, &x.paths[i]);
+		if (r < 0)
+			goto out;
+		if (x.files[i].reason >= 0) {
+			r = reject_msg(&x, i, (enum sc_reject_reason)x.files[i].reason,
+				       x.files[i].message ? x.files[i].message : "rejected");
+			if (r < 0)
+				goto out;
+		}
+	}
+	r = gather_pols(&x);
+	if (r < 0)
+		goto out;
+	r = reject_duplicates(&x);
+	if (r < 0)
+		goto out;
+	r = sets_without_conflicts(&x);
+	if (r < 0)
+		goto out;
+	res->n_sets = x.n_sets;
+
+	/* Old entries of rejected files stay (last good), unless a good set now owns the path. */
+	kept = calloc(x.n_old ? x.n_old : 1, sizeof(*kept));
+	if (!kept) {
+		r = -ENOMEM;
+		goto out;
+	}
+	r = rejected_paths(&x, &rej, &n_rej);
+	if (r < 0)
+		goto out;
+	for (size_t i = 0; n_rej && i < x.n_old; i++) {
+		struct entry *e = &x.old[i];
+		bool keep = false;
+		for (size_t k = 0; e->path && k < e->n_files && !keep; k++)
+			keep = path_in(rej, n_rej, e->files[k]);
+		if (!keep || set_has_path(&x, e->path))
+			continue;
+		kept[n_kept] = *e;
+		kept[n_kept].kept = true;
+		kept[n_kept].size = file_size_at(rc->root_fd, e->path);
+		*e = (struct entry){};
+		n_kept++;
+	}
+	r = index_old(&x);
+	if (r < 0)
+		goto out;
+
+	r = install(&x);
+	if (r < 0) {
+		abort_pending(&x);
+		goto out;
+	}
+	if (cancelled(&x)) {
+		abort_pending(&x);
+		r = -ECANCELED;
+		goto out;
+	}
+	/* Before any profile lands, the index names both old and new paths: an interruption
+	 * anywhere below leaves nothing the next run cannot account for. */
+	if (x.n_pend) {
+		struct pending *saved = x.pend;
+		size_t n_saved = x.n_pend;
+		struct elist all[] = { { x.now, x.n_now }, { x.old, x.n_old }, { kept, n_kept } };
+		x.pend = NULL;
+		x.n_pend = 0;
+		r = write_index(&x, all, ELEMENTSOF(all));
+		for (size_t i = 0; i < x.n_pend; i++) { /* the index's own batch, committed */
+			free(x.pend[i].ns);
+			free(x.pend[i].tmp);
+			free(x.pend[i].final);
+		}
+		free(x.pend);
+		x.pend = saved;
+		x.n_pend = n_saved;
+		if (r < 0) {
+			abort_pending(&x);
+			goto out;
+		}
+	}
+	r = commit_pending(&x);
+	if (r < 0)
+		goto out;
+	record_idents(&x);
+	for (size_t i = 0; i < x.n_old; i++) {
+		struct entry *e = &x.old[i];
+		if (!e->path || e->moved || set_has_path(&x, e->path))
+			continue;
+		remove_profile(&x, e);
+	}
+	{
+		struct elist now[] = { { x.now, x.n_now }, { kept, n_kept } };
+		r = write_index(&x, now, ELEMENTSOF(now));
+		if (r < 0)
+			goto out;
+	}
+	res->n_kept = n_kept;
+	res->n_policies = x.n_pols;
+
+	/* Publish what is installed and what was rejected. */
+	{
+		struct entry *all = reallocarray(x.now, x.n_now + n_kept + 1, sizeof(*all));
+		if (!all) {
+			r = -ENOMEM;
+			goto out;
+		}
+		memcpy(all + x.n_now, kept, n_kept * sizeof(*kept));
+		entries_free(rc->installed, rc->n_installed);
+		rc->installed = all;
+		rc->n_installed = x.n_now + n_kept;
+		rc->have_state = true;
+		x.now = NULL;
+		x.n_now = 0;
+		free(kept);
+		kept = NULL;
+		n_kept = 0;
+		rejections_free(rc->rejected, rc->n_rejected);
+		rc->rejected = x.rej;
+		rc->n_rejected = x.n_rej;
+		x.rej = NULL;
+		x.n_rej = 0;
+	}
+	r = 0;
+out:
+	/* The files judged so far are the cache of the next pass (texts are not kept). */
+	for (size_t i = 0; i < x.n_files; i++)
+		for (size_t k = 0; k < x.files[i].n_docs; k++) {
+			free(x.files[i].docs[k].text);
+			x.files[i].docs[k].text = NULL;
+		}
+	cache_free(rc->cache, rc->n_cache);
+	rc->cache = TAKE_PTR(x.files);
+	rc->n_cache = x.n_files;
+	x.n_files = 0;
+	/* Paths are collected sorted per directory, and a directory's files come before its
+	 * subdirectories' only per level: sort for the look-ups. */
+	qsort(rc->cache, rc->n_cache, sizeof(*rc->cache), cmp_cfile_sort);
+	/* An unfinished pass: the index on disk (a superset of old and new) is the truth. */
+	if (r < 0)
+		rc->have_state = false;
+	entries_free(kept, n_kept);
+	run_free(&x);
+	return r;
+}
+
+int sc_reconciler_json(const struct sc_reconciler *r, char **ret)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return -ENOMEM;
+	fputs("{\"root\": ", f);
+	json_str(f, r->root_path);
+	fputs(", \"installed\": [", f);
+	for (size_t i = 0; i < r->n_installed; i++) {
+		const struct entry *e = &r->installed[i];
+		fputs(i ? ",\n  {" : "\n  {", f);
+		fputs("\"path\": ", f);
+		json_str(f, e->path);
+		fprintf(f, ", \"size\": %zu, \"kept\": %s, \"policies\": [", e->size,
+			e->kept ? "true" : "false");
+		for (size_t k = 0; k < e->n_pols; k++) {
+			fputs(k ? ", " : "", f);
+			json_str(f, e->pols[k]);
+		}
+		fputs("], \"files\": [", f);
+		for (size_t k = 0; k < e->n_files; k++) {
+			fputs(k ? ", " : "", f);
+			json_str(f, e->files[k]);
+		}
+		fputs("]}", f);
+	}
+	fputs(r->n_installed ? "\n], \"rejected\": [" : "], \"rejected\": [", f);
+	for (size_t i = 0; i < r->n_rejected; i++) {
+		const struct rejection *x = &r->rejected[i];
+		fputs(i ? ",\n  {" : "\n  {", f);
+		fputs("\"file\": ", f);
+		json_str(f, x->file);
+		fputs(", \"reason\": ", f);
+		json_str(f, reason_names[x->reason]);
+		fputs(", \"message\": ", f);
+		json_str(f, x->message);
+		fputs("}", f);
+	}
+	fputs(r->n_rejected ? "\n]}" : "]}", f);
+	if (fclose(f) != 0) {
+		free(buf);
+		return -ENOMEM;
+	}
+	*ret = buf;
+	return 0;
+}

@@ -1,0 +1,195 @@
+#!/bin/bash
+# syscage agent: the daemon end to end on a temp kubelet root: endpoints, a ConfigMap update
+# done exactly as the kubelet's atomic writer does it, a deleted policy, a bad policy (the
+# last good profile stays), SIGHUP, SIGTERM exit 0, --once exit codes.
+. "$(dirname "$0")/lib.sh"
+command -v curl >/dev/null || { skip "curl not installed"; done_testing; exit; }
+
+POL=$TMP/policies
+KUB=$TMP/kubelet
+ROOT=$KUB/seccomp/syscage
+mkdir -p "$POL" "$KUB" "$TMP/k2"
+printf 'apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nseccompDefault: true\n' >"$KUB/config.yaml"
+
+ka() { # NAME NS APP CALLS ACTION
+	printf 'apiVersion: security.kubearmor.com/v1\nkind: KubeArmorSeccompPolicy\nmetadata:\n  name: %s\n  namespace: %s\nspec:\n  selector:\n    matchLabels:\n      app: %s\n  seccomp:\n    arch: [x86_64]\n    syscalls: [%s]\n    action: %s\n' "$@"
+}
+
+# The kubelet's atomic writer: payload in ..<ts>/, ..data_tmp -> ..<ts>, rename over ..data,
+# key symlinks <key> -> ..data/<key>, then the old ..<ts> dir removed.
+GEN=0
+cm_write() { # KEY=FILE ...
+	GEN=$((GEN + 1))
+	local ts="..2026_11_23_10_00_0$GEN.$$" old
+	old=$(readlink "$POL/..data" 2>/dev/null || true)
+	mkdir "$POL/$ts"
+	for kv in "$@"; do cp "${kv#*=}" "$POL/$ts/${kv%%=*}"; done
+	ln -s "$ts" "$POL/..data_tmp"
+	mv -T "$POL/..data_tmp" "$POL/..data"
+	for kv in "$@"; do
+		[ -L "$POL/${kv%%=*}" ] || ln -s "..data/${kv%%=*}" "$POL/${kv%%=*}"
+	done
+	# Keys no longer in the payload lose their symlink.
+	for l in "$POL"/*; do
+		[ -L "$l" ] && [ ! -e "$l" ] && rm -f "$l"
+	done
+	[ -n "$old" ] && rm -rf "${POL:?}/$old"
+	return 0
+}
+
+# wait_for DESC CMD...: poll up to 10 s (a bound, not a timing assertion).
+wait_for() {
+	local desc=$1 i
+	shift
+	for i in $(seq 200); do
+		if "$@"; then ok "$desc"; return 0; fi
+		sleep 0.05
+	done
+	not_ok "$desc"
+	sed 's/^/# log: /' "$TMP/agent.log" | tail -15
+	return 1
+}
+
+ka web shop web "read, write, openat" Allow >"$TMP/web.yaml"
+ka db shop db "read, close" Allow >"$TMP/db.yaml"
+cm_write web.yaml="$TMP/web.yaml" db.yaml="$TMP/db.yaml"
+
+: >"$TMP/kmsg"
+# An empty node root: no runc to look at, so the LOG flag stays (see the runc cases below).
+mkdir -p "$TMP/host"
+"$SYSCAGE" agent --policies "$POL" --kubelet-root "$KUB" --host-root "$TMP/host" --listen 127.0.0.1:0 \
+	--state-dir "$TMP/state" --kmsg "$TMP/kmsg" --audit-log "" --debounce-ms 50 \
+	2>"$TMP/agent.log" &
+AGENT=$!
+trap 'kill -9 $AGENT 2>/dev/null; rm -rf "$TMP"' EXIT
+
+port() { sed -n 's/.*event=listen .*port=\([0-9]*\).*/\1/p' "$TMP/agent.log" | head -1; }
+has_port() { [ -n "$(port)" ]; }
+wait_for "agent listens (port 0 picks a free one, logged)" has_port || true
+PORT=$(port)
+URL=http://127.0.0.1:$PORT
+
+ready() { [ "$(curl -s -o /dev/null -w '%{http_code}' "$URL/readyz")" = 200 ]; }
+wait_for "/readyz 200 after the first reconcile" ready
+
+run_cmd curl -s -w '\n%{http_code}' "$URL/healthz"
+out_has "/healthz 200 ok" '^ok$'
+out_has "/healthz status" '^200$'
+
+[ -f "$ROOT/shop/web.json" ] && [ -f "$ROOT/shop/db.json" ] && ok "profiles installed under <kubelet-root>/seccomp/syscage/<ns>/" || not_ok "profiles installed"
+python3 -c 'import json,sys; p=json.load(open(sys.argv[1])); assert p["flags"]==["SECCOMP_FILTER_FLAG_LOG"], p' "$ROOT/shop/web.json" && ok "SECCOMP_FILTER_FLAG_LOG by default" || not_ok "LOG flag"
+
+run_cmd curl -s "$URL/metrics"
+out_has "/metrics: profiles installed" '^syscage_profiles_installed 2$'
+out_has "/metrics: reconcile count" '^syscage_reconcile_total [1-9]'
+out_has "/metrics: errors" '^syscage_reconcile_errors_total 0$'
+out_has "/metrics: duration histogram" '^syscage_reconcile_duration_seconds_bucket\{le="\+Inf"\} [1-9]'
+out_has "/metrics: rejected by reason" '^syscage_policies_rejected_total\{reason="parse"\} 0$'
+out_has "/metrics: kubelet seccompDefault read from its config" '^syscage_kubelet_seccomp_default 1$'
+out_has "/metrics: same filesystem" '^syscage_seccomp_root_same_fs 1$'
+out_has "/metrics: bpf gauge" '^syscage_bpf_available [01]$'
+out_has "/metrics: recorder gauge" '^syscage_recorder_active 0$'
+run_cmd curl -s "$URL/profiles"
+python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+paths = sorted(x["path"] for x in d["installed"])
+assert paths == ["shop/db.json", "shop/web.json"], paths
+assert d["installed"][0]["size"] > 0 and d["installed"][0]["policies"]
+assert d["recorded"] == [] and d["rejected"] == []' "$TMP/out" && ok "/profiles lists installed profiles (JSON)" || { not_ok "/profiles"; sed 's/^/# /' "$TMP/out"; }
+run_cmd curl -s -w '\n%{http_code}' "$URL/violations"
+if grep -q 'not built' "$TMP/out"; then
+	out_has "/violations 503 when not built" '^503$'
+else
+	out_has "/violations 200 (JSON)" '^200$'
+fi
+run_cmd curl -s -o /dev/null -w '%{http_code}' "$URL/nope"
+out_is "unknown path 404" 404
+grep -Eq '^ts=[0-9T:.-]+Z level=info event=reconcile trigger=start .*installed=2' "$TMP/agent.log" && ok "log: one key=value line per reconcile" || not_ok "log format"
+
+# A ConfigMap update: web changes, api is added (new key), db stays.
+ka web shop web "read, write, openat, fstat" Allow >"$TMP/web.yaml"
+ka api shop api "read" Allow >"$TMP/api.yaml"
+cm_write web.yaml="$TMP/web.yaml" db.yaml="$TMP/db.yaml" api.yaml="$TMP/api.yaml"
+wait_for "..data swap: new key installed" test -f "$ROOT/shop/api.json"
+has_fstat() { grep -q fstat "$ROOT/shop/web.json"; }
+wait_for "..data swap: changed key rewritten" has_fstat
+
+# Policy deleted from the ConfigMap: its profile goes.
+cm_write web.yaml="$TMP/web.yaml" api.yaml="$TMP/api.yaml"
+gone() { [ ! -e "$ROOT/shop/db.json" ]; }
+wait_for "deleted policy: profile removed" gone
+
+# A bad policy: rejected with a log line and a metric; the last good profile stays.
+cp "$ROOT/shop/web.json" "$TMP/web.before"
+printf 'kind: KubeArmorSeccompPolicy\nmetadata: [broken\n' >"$TMP/web.yaml"
+ka '../../etc/x' shop x "read" Allow >"$TMP/x.yaml"
+cm_write web.yaml="$TMP/web.yaml" api.yaml="$TMP/api.yaml" x.yaml="$TMP/x.yaml"
+rejected() { grep -q 'event=reject .*reason=parse' "$TMP/agent.log" && grep -q 'event=reject .*reason=name' "$TMP/agent.log"; }
+wait_for "bad policies rejected with a log line" rejected
+sleep 0.3
+cmp -s "$TMP/web.before" "$ROOT/shop/web.json" && ok "last good profile of a broken policy stays" || not_ok "last good kept"
+[ ! -e "$KUB/etc/x.json" ] && [ ! -e "$KUB/seccomp/etc" ] && [ -z "$(find "$TMP" -name 'x.json')" ] && ok "../../etc/x writes nothing anywhere" || not_ok "escape"
+run_cmd curl -s "$URL/metrics"
+out_has "metric: rejected parse" '^syscage_policies_rejected_total\{reason="parse"\} [1-9]'
+out_has "metric: rejected name" '^syscage_policies_rejected_total\{reason="name"\} [1-9]'
+run_cmd curl -s "$URL/profiles"
+python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+k = {x["path"]: x for x in d["installed"]}
+assert k["shop/web.json"]["kept"] is True, k
+assert sorted(r["reason"] for r in d["rejected"]) == ["name", "parse"], d["rejected"]' "$TMP/out" && ok "/profiles: kept and rejected" || { not_ok "/profiles kept"; sed 's/^/# /' "$TMP/out"; }
+
+# Plain files work too (not only the atomic writer).
+ka plain shop plain "read" Allow >"$POL/plain.yaml"
+wait_for "plain file in the directory installed" test -f "$ROOT/shop/plain.json"
+
+# SIGHUP: a reconcile now.
+n_before=$(grep -c 'event=reconcile ' "$TMP/agent.log")
+kill -HUP "$AGENT"
+hup() { grep -q 'event=reconcile trigger=sighup' "$TMP/agent.log"; }
+wait_for "SIGHUP reconciles" hup
+
+expect "address in use: exit 1" 1 "$SYSCAGE" agent --policies "$POL" --kubelet-root "$TMP/k2" --listen "127.0.0.1:$PORT"
+err_has "address in use: logged" 'event=listen-failed'
+
+# SIGTERM: clean exit 0.
+kill -TERM "$AGENT"
+wait "$AGENT"
+RC=$?
+[ "$RC" -eq 0 ] && ok "SIGTERM: exit 0" || not_ok "SIGTERM exit $RC"
+grep -q 'event=exit signal=SIGTERM' "$TMP/agent.log" && ok "SIGTERM logged" || not_ok "exit logged"
+[ -z "$(find "$ROOT" -name '*.sctmp')" ] && ok "no temp files left" || not_ok "temp files left"
+
+# --once: 1 with a rejected policy, 0 when all are good.
+expect "--once with a rejected policy exits 1" 1 "$SYSCAGE" agent --policies "$POL" --kubelet-root "$KUB" --host-root "$TMP/host" --once
+rm -f "$POL/x.yaml" "$POL/..data/x.yaml" "$POL/..data/web.yaml" "$POL/web.yaml"
+expect "--once all good exits 0" 0 "$SYSCAGE" agent --policies "$POL" --kubelet-root "$KUB" --host-root "$TMP/host" --once
+[ ! -e "$ROOT/shop/web.json" ] && ok "--once prunes" || not_ok "--once prune"
+expect "--no-log-flag" 0 "$SYSCAGE" agent --policies "$POL" --kubelet-root "$KUB" --once --no-log-flag
+grep -q SECCOMP_FILTER_FLAG_LOG "$ROOT/shop/api.json" && not_ok "--no-log-flag drops the flag" || ok "--no-log-flag drops the flag"
+
+# A node whose runc refuses profile flags (before 1.2): the flag is left out, and said.
+fake_runc() {
+	mkdir -p "$TMP/host$1/usr/sbin"
+	printf '#!/bin/sh\necho "runc version %s"\n' "$1" >"$TMP/host$1/usr/sbin/runc"
+	chmod 755 "$TMP/host$1/usr/sbin/runc"
+}
+fake_runc 1.1.5
+expect "runc 1.1 on the node: --once succeeds" 0 "$SYSCAGE" agent --policies "$POL" --kubelet-root "$KUB" --host-root "$TMP/host1.1.5" --once
+err_has "runc 1.1: the agent says it leaves the LOG flag out" "event=runc-refuses-flags runc=1.1"
+grep -q SECCOMP_FILTER_FLAG_LOG "$ROOT/shop/api.json" && not_ok "runc 1.1: no LOG flag" || ok "runc 1.1: no LOG flag"
+fake_runc 1.2.1
+expect "runc 1.2 on the node: --once succeeds" 0 "$SYSCAGE" agent --policies "$POL" --kubelet-root "$KUB" --host-root "$TMP/host1.2.1" --once
+grep -q SECCOMP_FILTER_FLAG_LOG "$ROOT/shop/api.json" && ok "runc 1.2: the LOG flag is back" || not_ok "runc 1.2: the LOG flag is back"
+
+# Usage errors.
+expect "missing --policies is a usage error" 2 "$SYSCAGE" agent --kubelet-root "$KUB"
+expect "bad --root" 2 "$SYSCAGE" agent --policies "$POL" --kubelet-root "$KUB" --root ../x
+expect "missing kubelet root fails" 1 "$SYSCAGE" agent --policies "$POL" --kubelet-root "$TMP/nope" --once
+"$SYSCAGE" agent --policies "$POL" --kubelet-root "$KUB" --listen 127.0.0.1:99999 >/dev/null 2>&1
+[ $? -ne 0 ] && ok "bad listen address fails" || not_ok "bad listen"
+expect "--help has examples" 0 "$SYSCAGE" agent --help
+out_has "help: EXAMPLE section" '^Examples:'
+done_testing

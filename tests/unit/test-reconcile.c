@@ -1,0 +1,410 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The agent's reconcile: adopt, skip unchanged, prune, rejection keeps the last good profile,
+ * nothing outside the root, the LOG flag. */
+#include <check.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "syscage/install.h"
+#include "syscage/reconcile.h"
+#include "tap.h"
+
+static char base[256], pol[300], kub[300], root[400];
+
+static void setup(void)
+{
+	strcpy(base, "/tmp/sc-reconcile.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(base));
+	snprintf(pol, sizeof(pol), "%s/policies", base);
+	snprintf(kub, sizeof(kub), "%s/kubelet", base);
+	snprintf(root, sizeof(root), "%s/kubelet/seccomp/syscage", base);
+	ck_assert_int_eq(mkdir(pol, 0755), 0);
+	ck_assert_int_eq(mkdir(kub, 0755), 0);
+}
+
+static void teardown(void)
+{
+	char cmd[400];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", base);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+static void put(const char *name, const char *text)
+{
+	char path[600];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", pol, name);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+static void del(const char *name)
+{
+	char path[600];
+	snprintf(path, sizeof(path), "%s/%s", pol, name);
+	ck_assert_int_eq(unlink(path), 0);
+}
+
+static char *ka(const char *name, const char *ns, const char *app, const char *calls,
+		const char *action)
+{
+	static char buf[1024];
+	snprintf(buf, sizeof(buf),
+		 "apiVersion: security.kubearmor.com/v1\nkind: KubeArmorSeccompPolicy\n"
+		 "metadata:\n  name: %s\n  namespace: %s\nspec:\n  selector:\n    matchLabels:\n"
+		 "      app: %s\n  seccomp:\n    arch: [x86_64]\n    syscalls: [%s]\n"
+		 "    action: %s\n",
+		 name, ns, app, calls, action);
+	return buf;
+}
+
+/* The installed file's text, or NULL. */
+static char *installed(const char *rel)
+{
+	char path[800], *buf = NULL;
+	size_t len;
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	if (sc_read_file(path, 1 << 20, &buf, &len) < 0)
+		return NULL;
+	return buf;
+}
+
+static bool exists(const char *rel)
+{
+	char path[800];
+	struct stat st;
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	return lstat(path, &st) == 0;
+}
+
+static int run(bool no_log, struct sc_reconcile_result *res)
+{
+	struct sc_reconcile_opts o = { .policies_dir = pol,
+				       .kubelet_root = kub,
+				       .no_log_flag = no_log };
+	struct sc_reconciler *r = NULL;
+	int q;
+
+	ck_assert_int_eq(sc_reconciler_new(&o, &r), 0);
+	q = sc_reconcile(r, res);
+	sc_reconciler_free(r);
+	return q;
+}
+
+/* Files under 'dir' (recursively), counted. */
+static size_t count_files(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	size_t n = 0;
+
+	if (!d)
+		return 0;
+	while ((de = readdir(d))) {
+		char p[1200];
+		struct stat st;
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
+		if (lstat(p, &st) < 0)
+			continue;
+		n += S_ISDIR(st.st_mode) ? count_files(p) : 1;
+	}
+	closedir(d);
+	return n;
+}
+
+START_TEST(installs_and_skips_unchanged)
+{
+	struct sc_reconcile_result res;
+	struct stat a, b;
+	char path[800];
+	char *t;
+
+	put("web.yaml", ka("web", "shop", "web", "read, write", "Allow"));
+	ck_assert_int_eq(run(false, &res), 0);
+	ck_assert_uint_eq(res.n_sets, 1);
+	ck_assert_uint_eq(res.n_written, 1);
+	t = installed("shop/web.json");
+	ck_assert_ptr_nonnull(t);
+	ck_assert_ptr_nonnull(strstr(t, "\"SCMP_ACT_ALLOW\""));
+	free(t);
+	ck_assert(exists("index.json"));
+	snprintf(path, sizeof(path), "%s/shop/web.json", root);
+	ck_assert_int_eq(stat(path, &a), 0);
+	ck_assert_int_eq(run(false, &res), 0);
+	ck_assert_uint_eq(res.n_written, 0);
+	ck_assert_int_eq(stat(path, &b), 0);
+	ck_assert_uint_eq(a.st_ino, b.st_ino); /* not rewritten */
+}
+END_TEST
+
+START_TEST(prunes_deleted_policy)
+{
+	struct sc_reconcile_result res;
+
+	put("web.yaml", ka("web", "shop", "web", "read", "Allow"));
+	put("db.yaml", ka("db", "shop", "db", "read", "Allow"));
+	ck_assert_int_eq(run(false, &res), 0);
+	ck_assert(exists("shop/db.json"));
+	del("db.yaml");
+	ck_assert_int_eq(run(false, &res), 0);
+	ck_assert_uint_eq(res.n_removed, 1);
+	ck_assert(!exists("shop/db.json"));
+	ck_assert(exists("shop/web.json"));
+	del("web.yaml");
+	ck_assert_int_eq(run(false, &res), 0);
+	ck_assert(!exists("shop/web.json"));
+	ck_assert(!exists("shop")); /* emptied namespace dir goes too */
+}
+END_TEST
+
+START_TEST(adopts_previous_index_only)
+{
+	struct sc_reconcile_result res;
+	char path[800];
+	FILE *f;
+
+	put("web.yaml", ka("web", "shop", "web", "read", "Allow"));
+	put("db.yaml", ka("db", "shop", "db", "read", "Allow"));
+	ck_assert_int_eq(run(false, &res), 0);
+	/* A file the agent did not write, in a namespace dir it uses: never touched. */
+	snprintf(path, sizeof(path), "%s/shop/handmade.json", root);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("{\"defaultAction\": \"SCMP_ACT_ALLOW\"}\n", f);
+	fclose(f);
+	/* A "restart" (new reconciler) after db was deleted: the index says db was ours. */
+	del("db.yaml");
+	ck_assert_int_eq(run(false, &res), 0);
+	ck_assert_uint_eq(res.n_removed, 1);
+	ck_assert(!exists("shop/db.json"));
+	ck_assert(exists("shop/handmade.json"));
+	ck_assert(exists("shop/web.json"));
+}
+END_TEST
+
+START_TEST(bad_policy_keeps_last_good)
+{
+	struct sc_reconcile_result res;
+	char *before, *after;
+
+	put("web.yaml", ka("web", "shop", "web", "read, write", "Allow"));
+	put("db.yaml", ka("db", "shop", "db", "read", "Allow"));
+	ck_assert_int_eq(run(false, &res), 0);
+	before = installed("shop/web.json");
+	ck_assert_ptr_nonnull(before);
+
+	/* Broken YAML: rejected, counted, its profile stays; the other policy still updates. */
+	put("web.yaml", "kind: KubeArmorSeccompPolicy\nmetadata: [oops\n");
+	put("db.yaml", ka("db", "shop", "db", "read, close", "Allow"));
+	ck_assert_int_eq(run(false, &res), 0);
+	ck_assert_uint_eq(res.n_rejected, 1);
+	ck_assert_uint_eq(res.rejected[SC_REJECT_PARSE], 1);
+	ck_assert_uint_eq(res.n_kept, 1);
+	after = installed("shop/web.json");
+	ck_assert_ptr_nonnull(after);
+	ck_assert_str_eq(before, after);
+	free(after);
+	after = installed("shop/db.json");
+	ck_assert_ptr_nonnull(strstr(after, "close"));
+	free(after);
+
+	/* Unknown syscall everywhere: same; and across another restart. */
+	put("web.yaml", ka("web", "shop", "web", "read, nosuchcall", "Allow"));
+	ck_assert_int_eq(run(false, &res), 0);
+	ck_assert_uint_eq(res.rejected[SC_REJECT_UNKNOWN_SYSCALL], 1);
+	after = installed("shop/web.json");
+	ck_assert_ptr_nonnull(after);
+	ck_assert_str_eq(before, after);
+	free(after);
+
+	/* Fixed: installed anew. Then deleted: removed (the kept entry was in the index). */
+	put("web.yaml", ka("web", "shop", "web", "read, write, openat", "Allow"));
+	ck_assert_int_eq(run(false, &res), 0);
+	ck_assert_uint_eq(res.n_rejected, 0);
+	after = installed("shop/web.json");
+	ck_assert_ptr_nonnull(strstr(after, "openat"));
+	free(after);
+	put("web.yaml", "{not json");
+	ck_assert_int_eq(run(false, &res), 0);
+	ck_assert(exists("shop/web.json"));
+	del("web.yaml");
+	ck_assert_int_eq(run(false, &res), 0);
+	ck_assert(!exists("shop/web.json"));
+	free(before);
+}
+END_TEST
+
+START_TEST(escape_writes_nothing_outside)
+{
+	struct sc_reconcile_result res;
+	char outside[400], evil[800];
+
+	snprintf(outside, sizeof(outside), "%s/outside", base);
+	ck_assert_int_eq(mkdir(outside, 0755), 0);
+	put("x.yaml", ka("../../etc/x", "shop", "x", "read", "Allow"));
+	put("y.yaml", ka("y", "../../../outside", "y", "read", "Allow"));
+	put("z.yaml", ka("z", "Shop", "z", "read", "Allow"));
+	put("ok.yaml", ka("ok", "shop", "ok", "read", "Allow"));
+	ck_assert_int_eq(run(false, &res), 0);
+	ck_assert_uint_eq(res.rejected[SC_REJECT_NAME], 3);
+	ck_assert(exists("shop/ok.json"));
+	ck_assert_uint_eq(count_files(outside), 0);
+	/* Root holds exactly index.json and shop/ok.json. */
+	ck_assert_uint_eq(count_files(root), 2);
+
+	/* A symlink planted as a namespace dir is not followed. */
+	snprintf(evil, sizeof(evil), "%s/evil", root);
+	ck_assert_int_eq(symlink(outside, evil), 0);
+	put("e.yaml", ka("e", "evil", "e", "read", "Allow"));
+	(void)run(false, &res);
+	ck_assert_uint_eq(count_files(outside), 0);
+	del("e.yaml");
+	ck_assert_int_eq(unlink(evil), 0);
+
+	/* The whole kubelet tree: only the root has files (nothing in seccomp/ itself). */
+	{
+		char sdir[400];
+		snprintf(sdir, sizeof(sdir), "%s/seccomp", kub);
+		ck_assert_uint_eq(count_files(sdir), count_files(root));
+	}
+}
+END_TEST
+
+START_TEST(log_flag_default_and_off)
+{
+	struct sc_reconcile_result res;
+	char *t;
+
+	put("web.yaml", ka("web", "shop", "web", "read", "Block"));
+	put("own.json", "{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"flags\": "
+			"[\"SECCOMP_FILTER_FLAG_SPEC_ALLOW\"], \"syscalls\": [{\"names\": "
+			"[\"read\"], \"action\": \"SCMP_ACT_ALLOW\"}]}\n");
+	ck_assert_int_eq(run(false, &res), 0);
+	t = installed("shop/web.json");
+	ck_assert_ptr_nonnull(strstr(t, "SECCOMP_FILTER_FLAG_LOG"));
+	free(t);
+	t = installed("default/own.json");
+	ck_assert_ptr_nonnull(t);
+	ck_assert_ptr_nonnull(strstr(t, "SECCOMP_FILTER_FLAG_SPEC_ALLOW"));
+	ck_assert_ptr_null(strstr(t, "SECCOMP_FILTER_FLAG_LOG"));
+	free(t);
+	ck_assert_int_eq(run(true, &res), 0);
+	ck_assert_uint_eq(res.n_written, 1);
+	t = installed("shop/web.json");
+	ck_assert_ptr_null(strstr(t, "SECCOMP_FILTER_FLAG_LOG"));
+	free(t);
+}
+END_TEST
+
+START_TEST(merge_same_target_and_duplicates)
+{
+	struct sc_reconcile_result res;
+	char *t;
+
+	/* Two policies selecting the same pods: one profile, deny wins (seed 003). */
+	put("a.yaml", ka("kscmp1", "shop", "web", "read, write", "Allow"));
+	put("b.yaml", ka("kscmp2", "shop", "web", "write", "Block"));
+	/* Same kind/namespace/name as a.yaml in a later file: rejected. */
+	put("c.yaml", ka("kscmp1", "shop", "other", "read", "Allow"));
+	ck_assert_int_eq(run(false, &res), 0);
+	ck_assert_uint_eq(res.n_sets, 1);
+	ck_assert_uint_eq(res.rejected[SC_REJECT_DUPLICATE], 1);
+	ck_assert_uint_eq(count_files(root), 2);
+	{
+		DIR *d;
+		struct dirent *de;
+		char dir[600], name[300] = "";
+		snprintf(dir, sizeof(dir), "%s/shop", root);
+		d = opendir(dir);
+		ck_assert_ptr_nonnull(d);
+		while ((de = readdir(d)))
+			if (de->d_name[0] != '.')
+				snprintf(name, sizeof(name), "shop/%s", de->d_name);
+		closedir(d);
+		ck_assert_int_eq(strncmp(name, "shop/kscmp1-", 12), 0);
+		t = installed(name);
+		ck_assert_ptr_nonnull(strstr(t, "SCMP_ACT_ERRNO"));
+		free(t);
+	}
+}
+END_TEST
+
+static bool always(void *ud)
+{
+	return true;
+}
+
+START_TEST(cancel_leaves_nothing_half)
+{
+	struct sc_reconcile_opts o = { .policies_dir = pol, .kubelet_root = kub, .cancel = always };
+	struct sc_reconcile_result res;
+	struct sc_reconciler *r = NULL;
+
+	put("web.yaml", ka("web", "shop", "web", "read", "Allow"));
+	ck_assert_int_eq(sc_reconciler_new(&o, &r), 0);
+	ck_assert_int_eq(sc_reconcile(r, &res), -ECANCELED);
+	sc_reconciler_free(r);
+	ck_assert_uint_eq(count_files(root), 0);
+}
+END_TEST
+
+START_TEST(configmap_layout)
+{
+	struct sc_reconcile_result res;
+	char p1[600], p2[600];
+
+	/* <key> -> ..data/<key>, ..data -> ..<ts>: read once, through the key. */
+	snprintf(p1, sizeof(p1), "%s/..2026_11_23_10_00_00.1", pol);
+	ck_assert_int_eq(mkdir(p1, 0755), 0);
+	put("..2026_11_23_10_00_00.1/web.yaml", ka("web", "shop", "web", "read", "Allow"));
+	snprintf(p2, sizeof(p2), "%s/..data", pol);
+	ck_assert_int_eq(symlink("..2026_11_23_10_00_00.1", p2), 0);
+	snprintf(p2, sizeof(p2), "%s/web.yaml", pol);
+	ck_assert_int_eq(symlink("..data/web.yaml", p2), 0);
+	ck_assert_int_eq(run(false, &res), 0);
+	ck_assert_uint_eq(res.n_files, 1);
+	ck_assert(exists("shop/web.json"));
+}
+END_TEST
+
+START_TEST(bad_root_name)
+{
+	struct sc_reconcile_opts o = { .policies_dir = pol, .kubelet_root = kub, .root = "../x" };
+	struct sc_reconciler *r = NULL;
+
+	ck_assert_int_eq(sc_reconciler_new(&o, &r), -EINVAL);
+	ck_assert_str_eq(sc_reject_reason_to_string(SC_REJECT_UNKNOWN_SYSCALL), "unknown-syscall");
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("reconcile");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, installs_and_skips_unchanged);
+	tcase_add_test(tc, prunes_deleted_policy);
+	tcase_add_test(tc, adopts_previous_index_only);
+	tcase_add_test(tc, bad_policy_keeps_last_good);
+	tcase_add_test(tc, escape_writes_nothing_outside);
+	tcase_add_test(tc, log_flag_default_and_off);
+	tcase_add_test(tc, merge_same_target_and_duplicates);
+	tcase_add_test(tc, cancel_leaves_nothing_half);
+	tcase_add_test(tc, configmap_layout);
+	tcase_add_test(tc, bad_root_name);
+	tcase_set_timeout(tc, 60);
+	suite_add_tcase(s, tc);
+	return tap_run(s);
+}
