@@ -29,12 +29,13 @@ const struct verb verbs[] = {
 	{ "policy", cmd_policy, "build per-workload profiles from a policy directory",
 	  cmd_policy_help },
 	{ "export", cmd_export, "export a profile as a systemd drop-in", cmd_export_help },
-	{ "k8s", cmd_k8s, "bind workloads to profiles, audit manifests, print the agent's manifests",
+	{ "k8s", cmd_k8s,
+	  "bind workloads to profiles, audit manifests, print the agent's manifests",
 	  cmd_k8s_help },
 	{ "agent", cmd_agent, "the node agent: install profiles, serve metrics, watch violations",
 	  cmd_agent_help },
-	{ "inspect", cmd_inspect, "what a process runs with: namespaces, caps, seccomp, blocked calls",
-	  cmd_inspect_help },
+	{ "inspect", cmd_inspect,
+	  "what a process runs with: namespaces, caps, seccomp, blocked calls", cmd_inspect_help },
 	{ "syscalls", cmd_syscalls, "name <-> number for every arch", cmd_syscalls_help },
 };
 const unsigned n_verbs = ELEMENTSOF(verbs);
