@@ -4,6 +4,7 @@
 
 #include "arch.h"
 #include "diag.h"
+#include "json.h"
 #include "syscalls.h"
 #include "profile.h"
 #include "profile-io.h"

@@ -130,16 +130,7 @@ int cli_parse_output(const char *verb, const char *s, bool *ret_json)
 
 void cli_json_string(FILE *f, const char *s)
 {
-	fputc('"', f);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(f, "\\%c", *p);
-		else if (*p < 0x20)
-			fprintf(f, "\\u%04x", *p);
-		else
-			fputc(*p, f);
-	}
-	fputc('"', f);
+	sc_json_string(f, s);
 }
 
 int cli_unknown_syscall(const char *name)

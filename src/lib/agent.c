@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "syscage/json.h"
 #include "syscage/agent.h"
 #include "syscage/http.h"
 #include "syscage/install.h"
@@ -547,16 +548,7 @@ static void write_metrics(struct sc_agent *a, FILE *f)
 
 static void json_str(FILE *f, const char *s)
 {
-	fputc('"', f);
-	for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(f, "\\%c", *p);
-		else if (*p < 0x20)
-			fprintf(f, "\\u%04x", *p);
-		else
-			fputc(*p, f);
-	}
-	fputc('"', f);
+	sc_json_string(f, s ? s : "");
 }
 
 /* <state-dir>/recorded/<ns>/<pod>/<container>.json, as a JSON array of {path, size}. */

@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "syscage/json.h"
 #include "syscage/install.h"
 #include "syscage/k8s.h"
 #include "syscage/profile-io.h"
@@ -1911,24 +1912,7 @@ int sc_k8s_audit(struct sc_k8s_workload *w)
 
 static void json_str(FILE *f, const char *s)
 {
-	if (!s) {
-		fputs("null", f);
-		return;
-	}
-	fputc('"', f);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(f, "\\%c", *p);
-		else if (*p == '\n')
-			fputs("\\n", f);
-		else if (*p == '\t')
-			fputs("\\t", f);
-		else if (*p < 0x20)
-			fprintf(f, "\\u%04x", *p);
-		else
-			fputc(*p, f);
-	}
-	fputc('"', f);
+	sc_json_string(f, s);
 }
 
 static void json_strv(FILE *f, char **v)

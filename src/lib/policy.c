@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "syscage/json.h"
 #include "syscage/install.h"
 #include "syscage/merge.h"
 #include "syscage/policy.h"
@@ -1051,16 +1052,7 @@ int sc_policy_build_sets(struct sc_policy_build *b, const struct sc_workload *w,
 
 static void json_str(FILE *f, const char *s)
 {
-	fputc('"', f);
-	for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(f, "\\%c", *p);
-		else if (*p < 0x20)
-			fprintf(f, "\\u%04x", *p);
-		else
-			fputc(*p, f);
-	}
-	fputc('"', f);
+	sc_json_string(f, s ? s : "");
 }
 
 static void json_selector(FILE *f, const struct sc_meta *m)

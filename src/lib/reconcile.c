@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "syscage/json.h"
 #include "syscage/install.h"
 #include "syscage/merge.h"
 #include "syscage/policy.h"
@@ -1279,16 +1280,7 @@ static int read_old_index(struct run *x)
 
 static void json_str(FILE *f, const char *s)
 {
-	fputc('"', f);
-	for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(f, "\\%c", *p);
-		else if (*p < 0x20)
-			fprintf(f, "\\u%04x", *p);
-		else
-			fputc(*p, f);
-	}
-	fputc('"', f);
+	sc_json_string(f, s ? s : "");
 }
 
 /* The index in the policy build's shape (sets with namespace, name, path, policies), from

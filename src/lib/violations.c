@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "syscage/json.h"
 #include "syscage/install.h"
 #include "syscage/logs.h"
 #include "syscage/merge.h"
@@ -719,24 +720,10 @@ int sc_violations_write_metrics(struct sc_violations *v, FILE *f)
 	return ferror(f) ? -EIO : 0;
 }
 
-/* A JSON string; bytes outside ASCII are written as \u00XX so the output is always valid
- * UTF-8 (comm and exe may hold anything). */
+/* comm and exe may hold anything: sc_json_string keeps the output valid UTF-8. */
 static void json_string(FILE *f, const char *s)
 {
-	fputc('"', f);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(f, "\\%c", *p);
-		else if (*p == '\n')
-			fputs("\\n", f);
-		else if (*p == '\t')
-			fputs("\\t", f);
-		else if (*p < 0x20 || *p >= 0x7f)
-			fprintf(f, "\\u%04x", *p);
-		else
-			fputc(*p, f);
-	}
-	fputc('"', f);
+	sc_json_string(f, s ? s : "");
 }
 
 static void json_opt(FILE *f, const char *key, const char *s)
