@@ -27,6 +27,7 @@
 #include "syscage/k8s.h"
 #include "syscage/profile-io.h"
 #include "macro.h"
+#include "yaml.h"
 
 #define MAX_MANIFEST (256u << 20)
 #define MAX_DEPTH    32
@@ -299,15 +300,11 @@ static int tree_event(struct tb *t, struct fy_event *e, struct yn **ret_root)
 
 static int syntax_error(struct fy_diag *diag, struct sc_diags *d)
 {
-	struct fy_diag_error *de;
-	void *it = NULL;
+	struct sc_loc loc;
+	const char *msg;
 
-	while ((de = fy_diag_errors_iterate(diag, &it)))
-		if (de->type == FYET_ERROR && de->msg) {
-			struct sc_loc loc = { de->line > 0 ? (unsigned)de->line : 0,
-					      de->column > 0 ? (unsigned)de->column : 0 };
-			return sc_diags_add(d, SC_SEV_ERROR, loc, "syntax error: %s", de->msg);
-		}
+	if (sc_yaml_first_error(diag, &loc, &msg))
+		return sc_diags_add(d, SC_SEV_ERROR, loc, "syntax error: %s", msg);
 	return sc_diags_add(d, SC_SEV_ERROR, (struct sc_loc){ 1, 1 }, "not valid YAML or JSON");
 }
 
@@ -324,7 +321,6 @@ static void tree_free(struct sc_k8s_tree *t)
 static int tree_parse(const char *buf, size_t len, struct sc_diags *d, struct sc_k8s_tree **ret)
 {
 	struct fy_parse_cfg cfg = { .flags = FYPCF_QUIET | FYPCF_COLLECT_DIAG };
-	struct fy_diag_cfg dcfg;
 	struct fy_diag *diag;
 	struct fy_parser *p;
 	struct fy_event *e;
@@ -338,15 +334,11 @@ static int tree_parse(const char *buf, size_t len, struct sc_diags *d, struct sc
 	if (!t)
 		return -ENOMEM;
 	tb.arena = &t->arena;
-	fy_diag_cfg_default(&dcfg);
-	dcfg.fp = NULL;
-	dcfg.level = FYET_ERROR;
-	diag = fy_diag_create(&dcfg);
+	diag = sc_yaml_quiet_diag(true);
 	if (!diag) {
 		free(t);
 		return -ENOMEM;
 	}
-	fy_diag_set_collect_errors(diag, true);
 	cfg.diag = diag;
 	p = fy_parser_create(&cfg);
 	if (!p || fy_parser_set_string(p, buf, len) < 0) {

@@ -16,6 +16,7 @@
 #include "syscage/kubelet.h"
 #include "syscage/record.h"
 #include "macro.h"
+#include "yaml.h"
 
 static struct fy_node *lookup(struct fy_node *map, const char *key)
 {
@@ -41,7 +42,6 @@ static int yaml_bool(struct fy_node *n)
 int sc_kubelet_seccomp_default(const char *config_path, struct sc_diags *d)
 {
 	struct fy_parse_cfg cfg = { .flags = FYPCF_QUIET | FYPCF_COLLECT_DIAG };
-	struct fy_diag_cfg dcfg;
 	struct fy_diag *diag;
 	struct fy_document *doc;
 	struct fy_node *root;
@@ -52,27 +52,15 @@ int sc_kubelet_seccomp_default(const char *config_path, struct sc_diags *d)
 	r = sc_read_file(config_path, 4u << 20, &buf, &len);
 	if (r < 0)
 		return r;
-	fy_diag_cfg_default(&dcfg);
-	dcfg.fp = NULL;
-	dcfg.level = FYET_ERROR;
-	diag = fy_diag_create(&dcfg);
+	diag = sc_yaml_quiet_diag(true);
 	if (!diag)
 		return -ENOMEM;
-	fy_diag_set_collect_errors(diag, true);
 	cfg.diag = diag;
 	doc = fy_document_build_from_string(&cfg, buf, len);
 	if (!doc) {
-		struct fy_diag_error *de;
-		void *it = NULL;
 		struct sc_loc loc = { 0, 0 };
 		const char *msg = "not valid YAML";
-		while ((de = fy_diag_errors_iterate(diag, &it)))
-			if (de->type == FYET_ERROR && de->msg) {
-				loc.line = de->line > 0 ? (unsigned)de->line : 0;
-				loc.col = de->column > 0 ? (unsigned)de->column : 0;
-				msg = de->msg;
-				break;
-			}
+		(void)sc_yaml_first_error(diag, &loc, &msg);
 		if (d) {
 			const char *saved = d->file;
 			d->file = config_path;

@@ -17,6 +17,7 @@
 #include "syscage/policy.h"
 #include "syscage/profile-io.h"
 #include "macro.h"
+#include "yaml.h"
 
 #define MAX_POLICY_FILE SC_PROFILE_MAX_INPUT
 #define MAX_DEPTH	32
@@ -322,7 +323,6 @@ int sc_workloads_read(const char *buf, size_t len, const char *file, struct sc_d
 		      struct sc_workload **ret, size_t *ret_n)
 {
 	struct fy_parse_cfg cfg = { .flags = FYPCF_QUIET | FYPCF_COLLECT_DIAG };
-	struct fy_diag_cfg dcfg;
 	struct fy_diag *diag;
 	struct fy_document *doc;
 	struct fy_node *root, *seq, *it;
@@ -333,29 +333,17 @@ int sc_workloads_read(const char *buf, size_t len, const char *file, struct sc_d
 	int r = 0, count;
 
 	/* Collect libfyaml's messages instead of letting it print them. */
-	fy_diag_cfg_default(&dcfg);
-	dcfg.fp = NULL;
-	dcfg.level = FYET_ERROR;
-	diag = fy_diag_create(&dcfg);
+	diag = sc_yaml_quiet_diag(true);
 	if (!diag)
 		return -ENOMEM;
-	fy_diag_set_collect_errors(diag, true);
 	cfg.diag = diag;
 	doc = fy_document_build_from_string(&cfg, buf, len);
 	if (d)
 		d->file = file;
 	if (!doc) {
-		struct fy_diag_error *de;
-		void *dit = NULL;
 		struct sc_loc loc = { 0, 0 };
 		const char *msg = "not valid YAML or JSON";
-		while ((de = fy_diag_errors_iterate(diag, &dit)))
-			if (de->type == FYET_ERROR && de->msg) {
-				loc.line = de->line > 0 ? (unsigned)de->line : 0;
-				loc.col = de->column > 0 ? (unsigned)de->column : 0;
-				msg = de->msg;
-				break;
-			}
+		(void)sc_yaml_first_error(diag, &loc, &msg);
 		if (d)
 			(void)sc_diags_add(d, SC_SEV_ERROR, loc, "syntax error: %s", msg);
 		r = -EINVAL;
@@ -1310,7 +1298,6 @@ int sc_policy_build_prune(const struct sc_policy_build *b, int outdir_fd, const 
 			  size_t len, unsigned *ret_removed)
 {
 	struct fy_parse_cfg cfg = { .flags = FYPCF_QUIET | FYPCF_COLLECT_DIAG };
-	struct fy_diag_cfg dcfg;
 	struct fy_diag *diag;
 	struct fy_document *doc;
 	struct fy_node *sets, *it;
@@ -1318,10 +1305,7 @@ int sc_policy_build_prune(const struct sc_policy_build *b, int outdir_fd, const 
 	unsigned removed = 0;
 	int r = 0;
 
-	fy_diag_cfg_default(&dcfg);
-	dcfg.fp = NULL;
-	dcfg.level = FYET_ERROR;
-	diag = fy_diag_create(&dcfg);
+	diag = sc_yaml_quiet_diag(false);
 	if (!diag)
 		return -ENOMEM;
 	cfg.diag = diag;

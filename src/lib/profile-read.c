@@ -23,6 +23,7 @@
 #include "syscage/merge.h"
 #include "syscage/profile-io.h"
 #include "macro.h"
+#include "yaml.h"
 
 /* Real profiles are kilobytes (Docker's default is 20 KiB); 16 MiB leaves room for any
  * generated profile while refusing garbage before libfyaml spends memory on it. */
@@ -239,15 +240,11 @@ static int check_duplicates(struct rctx *c, struct ynode *map)
 
 static int syntax_error(struct rctx *c, struct fy_diag *diag)
 {
-	struct fy_diag_error *de;
-	void *it = NULL;
+	struct sc_loc loc;
+	const char *msg;
 
-	while ((de = fy_diag_errors_iterate(diag, &it)))
-		if (de->type == FYET_ERROR && de->msg)
-			return err_at(c,
-				      (struct sc_loc){ de->line > 0 ? (unsigned)de->line : 0,
-						       de->column > 0 ? (unsigned)de->column : 0 },
-				      "syntax error: %s", de->msg);
+	if (sc_yaml_first_error(diag, &loc, &msg))
+		return err_at(c, loc, "syntax error: %s", msg);
 	return err_at(c, (struct sc_loc){ 0, 0 }, "syntax error");
 }
 
@@ -323,7 +320,6 @@ static int compose(struct rctx *c, const char *buf, size_t len, struct docs *ret
 	struct ynode *root = NULL;
 	struct fy_diag *diag = NULL;
 	struct fy_parser *fyp = NULL;
-	struct fy_diag_cfg dcfg;
 	struct fy_parse_cfg pcfg = { 0 };
 	struct fy_event *e;
 	struct docs docs = { 0 };
@@ -333,13 +329,9 @@ static int compose(struct rctx *c, const char *buf, size_t len, struct docs *ret
 	/* JSON input gets libfyaml's JSON mode (its escapes and number rules). */
 	while (i < len && strchr(" \t\r\n", buf[i]))
 		i++;
-	fy_diag_cfg_default(&dcfg);
-	dcfg.fp = NULL;
-	dcfg.level = FYET_ERROR;
-	diag = fy_diag_create(&dcfg);
+	diag = sc_yaml_quiet_diag(true);
 	if (!diag)
 		return -ENOMEM;
-	fy_diag_set_collect_errors(diag, true);
 	pcfg.flags =
 		FYPCF_QUIET | FYPCF_COLLECT_DIAG |
 		(i < len && (buf[i] == '{' || buf[i] == '[') ? FYPCF_JSON_FORCE : FYPCF_JSON_NONE);

@@ -21,6 +21,7 @@
 #include "syscage/reconcile.h"
 #include "syscage/syscalls.h"
 #include "macro.h"
+#include "yaml.h"
 
 #define MAX_DEPTH   16
 #define MAX_NAME    240 /* as the policy build: leaves room for "-<hash>.json" */
@@ -1127,7 +1128,6 @@ static int iset_policy_done(struct iset *t)
 static int parse_index(struct run *x, const char *buf, size_t len)
 {
 	struct fy_parse_cfg cfg = { .flags = FYPCF_QUIET | FYPCF_COLLECT_DIAG };
-	struct fy_diag_cfg dcfg;
 	struct fy_diag *diag;
 	struct fy_parser *fyp;
 	struct fy_event *ev;
@@ -1136,10 +1136,7 @@ static int parse_index(struct run *x, const char *buf, size_t len)
 	int depth = 0, r = 0;
 	bool ok = true;
 
-	fy_diag_cfg_default(&dcfg);
-	dcfg.fp = NULL;
-	dcfg.level = FYET_ERROR;
-	diag = fy_diag_create(&dcfg);
+	diag = sc_yaml_quiet_diag(false);
 	if (!diag)
 		return -ENOMEM;
 	cfg.diag = diag;
