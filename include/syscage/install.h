@@ -16,6 +16,20 @@ bool sc_name_is_safe(const char *name);
 int sc_write_atomic_at(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
 		       bool *unchanged);
 
+/* Many atomic writes for the price of one sync: sc_write_batch_add writes a temp file beside
+ * each target (an identical target is left alone: *unchanged=true), sc_write_batch_commit
+ * syncs each file system once (syncfs) and then renames every temp file into place, so
+ * readers see old or new files, never partial ones, and a crash leaves at most temp files
+ * (names starting with '.'). The batch keeps its own copies of the directory fds. Free
+ * removes the temp files of a batch that was not committed. */
+struct sc_write_batch;
+int sc_write_batch_new(struct sc_write_batch **ret);
+int sc_write_batch_add(struct sc_write_batch *b, int dirfd, const char *name, const void *data,
+		       size_t len, mode_t mode, bool *unchanged);
+/* Returns 0, or the first error (the remaining renames are still tried). */
+int sc_write_batch_commit(struct sc_write_batch *b);
+struct sc_write_batch *sc_write_batch_free(struct sc_write_batch *b);
+
 /* Same for a path (its directory must exist); "-" writes to stdout. */
 int sc_write_atomic(const char *path, const void *data, size_t len, mode_t mode);
 

@@ -99,7 +99,8 @@ int sc_policy_build_sets(struct sc_policy_build *b, const struct sc_workload *w,
 			 struct sc_diags *d);
 
 /* Write every set's profile (OCI JSON) to <outdir_fd>/<namespace>/<name>.json and the index
- * to <outdir_fd>/index.json, through directory fds and sc_write_atomic_at (O_NOFOLLOW);
+ * to <outdir_fd>/index.json, through directory fds (O_NOFOLLOW): the profiles in one
+ * sc_write_batch (one syncfs, then the renames), then the index;
  * identical files are left untouched. *ret_written (optional) gets the number of files
  * changed. Nothing is removed (see sc_policy_build_prune). Returns 0 or -errno. */
 int sc_policy_build_write(const struct sc_policy_build *b, int outdir_fd, unsigned *ret_written);

@@ -56,24 +56,18 @@ static bool same_content(int dirfd, const char *name, const void *data, size_t l
 	}
 }
 
-int sc_write_atomic_at(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
-		       bool *unchanged)
+/* Write 'data' to a new temp file beside 'name' in 'dirfd' (its name in 'tmp'), synced to
+ * disk when 'sync'. On error nothing is left behind. */
+static int write_temp(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+		      bool sync, char tmp[static NAME_MAX + 1])
 {
-	char tmp[NAME_MAX + 1];
 	cleanup_close int fd = -1;
 	int r;
 
-	if (!sc_name_is_safe(name))
-		return -EINVAL;
-	if (unchanged) {
-		*unchanged = same_content(dirfd, name, data, len);
-		if (*unchanged)
-			return 0;
-	}
 	/* Temp names start with '.' so directory scanners skip them. */
 	for (unsigned attempt = 0;; attempt++) {
-		r = snprintf(tmp, sizeof(tmp), ".%.200s.%d.%u.tmp", name, (int)getpid(), attempt);
-		if (r < 0 || (size_t)r >= sizeof(tmp))
+		r = snprintf(tmp, NAME_MAX + 1, ".%.200s.%d.%u.tmp", name, (int)getpid(), attempt);
+		if (r < 0 || r > NAME_MAX)
 			return -ENAMETOOLONG;
 		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
 		if (fd >= 0)
@@ -84,15 +78,167 @@ int sc_write_atomic_at(int dirfd, const char *name, const void *data, size_t len
 	r = write_all(fd, data, len);
 	if (r == 0 && fchmod(fd, mode) < 0)
 		r = -errno;
-	if (r == 0 && fsync(fd) < 0)
+	if (r == 0 && sync && fsync(fd) < 0)
 		r = -errno;
-	if (r == 0 && renameat(dirfd, tmp, dirfd, name) < 0)
-		r = -errno;
-	if (r < 0) {
+	if (r < 0)
 		(void)unlinkat(dirfd, tmp, 0);
-		return r;
+	return r;
+}
+
+int sc_write_atomic_at(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+		       bool *unchanged)
+{
+	char tmp[NAME_MAX + 1];
+	int r;
+
+	if (!sc_name_is_safe(name))
+		return -EINVAL;
+	if (unchanged) {
+		*unchanged = same_content(dirfd, name, data, len);
+		if (*unchanged)
+			return 0;
 	}
+	r = write_temp(dirfd, name, data, len, mode, true, tmp);
+	if (r < 0)
+		return r;
+	if (renameat(dirfd, tmp, dirfd, name) < 0) {
+		r = -errno;
+		(void)unlinkat(dirfd, tmp, 0);
+	}
+	return r;
+}
+
+struct batch_dir {
+	int fd;
+	dev_t dev;
+	ino_t ino;
+};
+
+struct batch_entry {
+	size_t dir;
+	char *tmp, *name;
+};
+
+struct sc_write_batch {
+	struct batch_dir *dirs;
+	size_t n_dirs;
+	struct batch_entry *v;
+	size_t n, cap;
+};
+
+int sc_write_batch_new(struct sc_write_batch **ret)
+{
+	*ret = calloc(1, sizeof(**ret));
+	return *ret ? 0 : -ENOMEM;
+}
+
+/* The batch's own fd for the directory 'dirfd' (callers add files directory by directory). */
+static ssize_t batch_dir(struct sc_write_batch *b, int dirfd)
+{
+	struct batch_dir *nd;
+	struct stat st;
+
+	if (fstat(dirfd, &st) < 0)
+		return -errno;
+	for (size_t i = b->n_dirs; i-- > 0;)
+		if (b->dirs[i].dev == st.st_dev && b->dirs[i].ino == st.st_ino)
+			return (ssize_t)i;
+	nd = reallocarray(b->dirs, b->n_dirs + 1, sizeof(*nd));
+	if (!nd)
+		return -ENOMEM;
+	b->dirs = nd;
+	nd[b->n_dirs].fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 3);
+	if (nd[b->n_dirs].fd < 0)
+		return -errno;
+	nd[b->n_dirs].dev = st.st_dev;
+	nd[b->n_dirs].ino = st.st_ino;
+	return (ssize_t)b->n_dirs++;
+}
+
+int sc_write_batch_add(struct sc_write_batch *b, int dirfd, const char *name, const void *data,
+		       size_t len, mode_t mode, bool *unchanged)
+{
+	char tmp[NAME_MAX + 1];
+	ssize_t dir;
+	int r;
+
+	if (unchanged)
+		*unchanged = false;
+	if (!sc_name_is_safe(name))
+		return -EINVAL;
+	if (same_content(dirfd, name, data, len)) {
+		if (unchanged)
+			*unchanged = true;
+		return 0;
+	}
+	dir = batch_dir(b, dirfd);
+	if (dir < 0)
+		return (int)dir;
+	if (b->n == b->cap) {
+		size_t nc = b->cap ? b->cap * 2 : 64;
+		struct batch_entry *nv = reallocarray(b->v, nc, sizeof(*nv));
+		if (!nv)
+			return -ENOMEM;
+		b->v = nv;
+		b->cap = nc;
+	}
+	r = write_temp(b->dirs[dir].fd, name, data, len, mode, false, tmp);
+	if (r < 0)
+		return r;
+	b->v[b->n] = (struct batch_entry){ (size_t)dir, strdup(tmp), strdup(name) };
+	if (!b->v[b->n].tmp || !b->v[b->n].name) {
+		(void)unlinkat(b->dirs[dir].fd, tmp, 0);
+		free(b->v[b->n].tmp);
+		free(b->v[b->n].name);
+		return -ENOMEM;
+	}
+	b->n++;
 	return 0;
+}
+
+int sc_write_batch_commit(struct sc_write_batch *b)
+{
+	int r = 0;
+
+	/* One sync per file system: the data is on disk before any name points at it. */
+	for (size_t i = 0; i < b->n_dirs; i++) {
+		bool seen = false;
+		for (size_t k = 0; k < i && !seen; k++)
+			seen = b->dirs[k].dev == b->dirs[i].dev;
+		if (!seen && syncfs(b->dirs[i].fd) < 0 && r == 0)
+			r = -errno;
+	}
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < b->n; i++) {
+		int dfd = b->dirs[b->v[i].dir].fd;
+		if (renameat(dfd, b->v[i].tmp, dfd, b->v[i].name) < 0) {
+			if (r == 0)
+				r = -errno;
+			(void)unlinkat(dfd, b->v[i].tmp, 0);
+		}
+		free(b->v[i].tmp);
+		free(b->v[i].name);
+	}
+	b->n = 0;
+	return r;
+}
+
+struct sc_write_batch *sc_write_batch_free(struct sc_write_batch *b)
+{
+	if (!b)
+		return NULL;
+	for (size_t i = 0; i < b->n; i++) {
+		(void)unlinkat(b->dirs[b->v[i].dir].fd, b->v[i].tmp, 0);
+		free(b->v[i].tmp);
+		free(b->v[i].name);
+	}
+	for (size_t i = 0; i < b->n_dirs; i++)
+		(void)close(b->dirs[i].fd);
+	free(b->dirs);
+	free(b->v);
+	free(b);
+	return NULL;
 }
 
 int sc_write_atomic(const char *path, const void *data, size_t len, mode_t mode)

@@ -1247,12 +1247,12 @@ static int open_subdir(int dirfd, const char *name)
 	return fd < 0 ? -errno : fd;
 }
 
-int sc_policy_build_write(const struct sc_policy_build *b, int outdir_fd, unsigned *ret_written)
+/* Every set's profile into 'batch', under <outdir>/<namespace>/. */
+static int write_sets(const struct sc_policy_build *b, int outdir_fd, struct sc_write_batch *batch,
+		      unsigned *written)
 {
 	cleanup_close int nsfd = -1;
-	cleanup_free char *index = NULL;
 	const char *cur_ns = NULL;
-	unsigned written = 0;
 	bool unchanged;
 	int r;
 
@@ -1277,11 +1277,32 @@ int sc_policy_build_write(const struct sc_policy_build *b, int outdir_fd, unsign
 		r = profile_json(s->profile, &text);
 		if (r < 0)
 			return r;
-		r = sc_write_atomic_at(nsfd, file, text, strlen(text), 0644, &unchanged);
+		r = sc_write_batch_add(batch, nsfd, file, text, strlen(text), 0644, &unchanged);
 		if (r < 0)
 			return r;
-		written += !unchanged;
+		*written += !unchanged;
 	}
+	return 0;
+}
+
+int sc_policy_build_write(const struct sc_policy_build *b, int outdir_fd, unsigned *ret_written)
+{
+	cleanup_free char *index = NULL;
+	struct sc_write_batch *batch = NULL;
+	unsigned written = 0;
+	bool unchanged;
+	int r;
+
+	/* Profiles in one batch (one sync, not one per file), then the index that lists them. */
+	r = sc_write_batch_new(&batch);
+	if (r < 0)
+		return r;
+	r = write_sets(b, outdir_fd, batch, &written);
+	if (r == 0)
+		r = sc_write_batch_commit(batch);
+	sc_write_batch_free(batch);
+	if (r < 0)
+		return r;
 	r = sc_policy_build_index(b, &index);
 	if (r < 0)
 		return r;

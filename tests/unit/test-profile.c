@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "syscage/syscage.h"
@@ -194,6 +195,60 @@ START_TEST(atomic_write)
 }
 END_TEST
 
+/* The batch: nothing visible before commit, everything after; an identical file untouched;
+ * a dropped batch leaves no temp file; a symlink target is replaced, never followed. */
+START_TEST(batch_write)
+{
+	char dir[] = "/tmp/syscage-unit.XXXXXX", path[512], *data = NULL;
+	struct sc_write_batch *b = NULL;
+	size_t len;
+	bool unchanged;
+	int dfd, sub;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ck_assert_int_ge(dfd, 0);
+	ck_assert_int_eq(mkdirat(dfd, "ns", 0755), 0);
+	sub = openat(dfd, "ns", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ck_assert_int_ge(sub, 0);
+	ck_assert_int_eq(sc_write_atomic_at(dfd, "same.json", "{}", 2, 0644, NULL), 0);
+	ck_assert_int_eq(symlinkat("/etc/passwd", sub, "link.json"), 0);
+
+	ck_assert_int_eq(sc_write_batch_new(&b), 0);
+	ck_assert_int_eq(sc_write_batch_add(b, dfd, "a.json", "A", 1, 0644, &unchanged), 0);
+	ck_assert(!unchanged);
+	ck_assert_int_eq(sc_write_batch_add(b, dfd, "same.json", "{}", 2, 0644, &unchanged), 0);
+	ck_assert(unchanged);
+	ck_assert_int_eq(sc_write_batch_add(b, sub, "link.json", "L", 1, 0644, &unchanged), 0);
+	ck_assert_int_eq(sc_write_batch_add(b, dfd, "../x", "x", 1, 0644, NULL), -EINVAL);
+	close(sub); /* the batch keeps its own fd */
+	ck_assert_int_eq(faccessat(dfd, "a.json", F_OK, 0), -1);
+	ck_assert_int_eq(sc_write_batch_commit(b), 0);
+	b = sc_write_batch_free(b);
+	snprintf(path, sizeof(path), "%s/a.json", dir);
+	ck_assert_int_eq(sc_read_file(path, 100, &data, &len), 0);
+	ck_assert_str_eq(data, "A");
+	free(data);
+	snprintf(path, sizeof(path), "%s/ns/link.json", dir);
+	ck_assert_int_eq(sc_read_file(path, 100, &data, &len), 0);
+	ck_assert_str_eq(data, "L");
+	free(data);
+
+	/* Dropped without commit: no trace. */
+	ck_assert_int_eq(sc_write_batch_new(&b), 0);
+	ck_assert_int_eq(sc_write_batch_add(b, dfd, "b.json", "B", 1, 0644, NULL), 0);
+	sc_write_batch_free(b);
+	ck_assert_int_eq(faccessat(dfd, "b.json", F_OK, 0), -1);
+
+	(void)unlinkat(dfd, "a.json", 0);
+	(void)unlinkat(dfd, "same.json", 0);
+	ck_assert_int_eq(unlinkat(dfd, "ns/link.json", 0), 0);
+	ck_assert_int_eq(unlinkat(dfd, "ns", AT_REMOVEDIR), 0); /* no temp files */
+	close(dfd);
+	ck_assert_int_eq(rmdir(dir), 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("profile");
@@ -206,6 +261,7 @@ int main(void)
 	tcase_add_test(tc, build_and_dup);
 	tcase_add_test(tc, diags);
 	tcase_add_test(tc, atomic_write);
+	tcase_add_test(tc, batch_write);
 	suite_add_tcase(s, tc);
 	return tap_run(s);
 }
