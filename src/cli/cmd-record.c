@@ -380,6 +380,10 @@ int cmd_record(int argc, char **argv)
 			cli_note("%s", g->message);
 	}
 	sc_diags_clear(&d);
+	/* The signal that ended the recording is still pending: take it, or unblocking would
+	 * let it kill us before the profile is written. */
+	for (struct signalfd_siginfo si; read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si);)
+		;
 	(void)sigprocmask(SIG_SETMASK, &oldmask, NULL);
 	if (r < 0) {
 		if (r == -EPERM && ro.method == SC_RECORD_BPF)

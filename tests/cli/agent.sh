@@ -192,4 +192,56 @@ expect "missing kubelet root fails" 1 "$SYSCAGE" agent --policies "$POL" --kubel
 [ $? -ne 0 ] && ok "bad listen address fails" || not_ok "bad listen"
 expect "--help has examples" 0 "$SYSCAGE" agent --help
 out_has "help: EXAMPLE section" '^Examples:'
+
+# --record end to end: a real cgroup v2 directory laid out as the kubelet's systemd driver does,
+# a process in it, the kubelet's log links under a node root (--host-root): the agent finds the
+# pod, records it with `syscage record --cgroup`, and the profile lands under the state dir.
+record_skip=""
+CG2=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts)
+if [ "$(id -u)" -ne 0 ]; then
+	record_skip="needs root (cgroups, eBPF)"
+elif [ -z "$CG2" ]; then
+	record_skip="no cgroup v2 hierarchy mounted"
+elif ! "$SYSCAGE" record --preflight >/dev/null 2>&1; then
+	record_skip="the eBPF recorder cannot run here: $("$SYSCAGE" record --preflight 2>&1 | head -1)"
+fi
+if [ -n "$record_skip" ]; then
+	skip "agent --record: $record_skip"
+	skip "agent --record: $record_skip"
+	skip "agent --record: $record_skip"
+else
+	uid=5a1e0c1a-0000-4000-8000-$(printf '%012x' $$)
+	id=$(printf 'c0ffee%058x' $$)
+	slice="$CG2/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod${uid//-/_}.slice"
+	cg="$slice/cri-containerd-$id.scope"
+	H="$TMP/node"
+	mkdir -p "$cg" "$H/sys/fs" "$H/var/log/containers" "$H/var/log/pods/rec_web-0_$uid/app" "$TMP/krec"
+	ln -s "$(dirname "$CG2")" "$H/sys/fs/cgroup" 2>/dev/null || ln -s "$CG2" "$H/sys/fs/cgroup"
+	[ "$(dirname "$CG2")" = /sys/fs/cgroup ] || { rm "$H/sys/fs/cgroup"; ln -s "$CG2" "$H/sys/fs/cgroup"; }
+	ln -s /proc "$H/proc"
+	: >"$H/var/log/pods/rec_web-0_$uid/app/0.log"
+	ln -s "/var/log/pods/rec_web-0_$uid/app/0.log" "$H/var/log/containers/web-0_rec_app-$id.log"
+	# The workload: a loop that keeps calling getppid and reading a directory.
+	sh -c "echo \$\$ >'$cg/cgroup.procs'; while :; do ls / >/dev/null; sleep 0.05; done" &
+	WL=$!
+	"$SYSCAGE" agent --policies "$POL" --kubelet-root "$TMP/krec" --host-root "$H" --listen none \
+		--state-dir "$TMP/rstate" --kmsg "" --audit-log "" --record 'rec/web-*' 2>"$TMP/rec.log" &
+	RA=$!
+	i=0
+	while ! grep -q 'event=recorder-start' "$TMP/rec.log" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	grep -q "event=recorder-start pod=rec/web-0/app" "$TMP/rec.log" && ok "agent --record finds the pod from its cgroup and the kubelet's links" ||
+		{ not_ok "agent --record finds the pod"; sed 's/^/# /' "$TMP/rec.log" | head -10; }
+	sleep 1.5
+	kill -TERM $RA
+	wait $RA
+	kill $WL 2>/dev/null
+	wait $WL 2>/dev/null
+	out="$TMP/rstate/recorded/rec/web-0/app.json"
+	if [ -s "$out" ] && "$SYSCAGE" check "$out" >/dev/null 2>&1; then ok "the recording is a valid profile at recorded/rec/web-0/app.json"
+	else not_ok "recorded profile at $out"; ls -R "$TMP/rstate" 2>&1 | sed 's/^/# /' | head; sed 's/^/# /' "$TMP/rec.log" | tail -5; fi
+	grep -q '"getdents64"' "$out" 2>/dev/null && ok "it holds what the pod's process called (getdents64 from ls)" ||
+		not_ok "the recording holds getdents64"
+	rmdir "$cg" "$slice" 2>/dev/null
+	rmdir "$CG2/kubepods.slice/kubepods-besteffort.slice" "$CG2/kubepods.slice" 2>/dev/null
+fi
 done_testing

@@ -134,6 +134,20 @@ sleep 1; kill -INT "$rec"; wait "$rec"; RC=$?
 kill "$bg" 2>/dev/null; wait "$bg" 2>/dev/null
 [ "$RC" -eq 0 ] && [ -s "$TMP/int.json" ] && ok "SIGINT stops the recording, profile written" ||
 	not_ok "SIGINT stops the recording (exit $RC)"
+# SIGTERM (how the agent stops its recorders) with each back end: the profile is written.
+for mm in ebpf ptrace; do
+	if [ "$mm" = ebpf ] && ! "$SYSCAGE" record --preflight >/dev/null 2>&1; then
+		skip "ebpf: SIGTERM: the eBPF recorder cannot run here"
+		continue
+	fi
+	rm -f "$TMP/term.json"
+	sleep 30 & bg=$!
+	"$SYSCAGE" record -m "$mm" --pid "$bg" -o "$TMP/term.json" 2>"$TMP/err" & rec=$!
+	sleep 1; kill -TERM "$rec"; wait "$rec"; RC=$?
+	kill "$bg" 2>/dev/null; wait "$bg" 2>/dev/null
+	[ "$RC" -eq 0 ] && [ -s "$TMP/term.json" ] && ok "$mm: SIGTERM stops the recording, profile written" ||
+		not_ok "$mm: SIGTERM stops the recording (exit $RC)"
+done
 expect "--duration stops it" 0 timeout 20 "$SYSCAGE" record -m "$m" --duration 500ms --pid 1 -o "$TMP/p.json"
 
 # --cgroup (eBPF): a cgroup v2 directory and everything below.
