@@ -35,12 +35,14 @@
 
 #define MAX_VIOL_FDS 4
 #define MAX_CHILDREN 64
+#define SCAN_S	     5 /* seconds between looks for new pods to record */
 
 enum {
 	TAG_SIGNAL = 1,
 	TAG_INOTIFY,
 	TAG_DEBOUNCE,
 	TAG_RESYNC,
+	TAG_SCAN, /* --record: look for new pods */
 	TAG_HTTP,
 	TAG_VIOLATIONS,
 	TAG_VIOLATIONS_POLL,
@@ -59,7 +61,7 @@ struct sc_agent {
 	int runc_flags;		    /* sc_runc_accepts_flags: 1, 0, or < 0 unknown */
 	struct sc_pods_paths paths; /* under --host-root */
 	char *host_paths[4];	    /* owned strings of 'paths' */
-	int epfd, sigfd, infd, debfd, resfd, vpollfd;
+	int epfd, sigfd, infd, debfd, resfd, vpollfd, scanfd;
 	sigset_t mask, oldmask;
 	bool stop, reload, ready, dirty, fast_pending, retry;
 	int top_wd;
@@ -713,7 +715,7 @@ int sc_agent_new(const struct sc_agent_opts *o, struct sc_agent **ret)
 	if (!a)
 		return -ENOMEM;
 	a->o = *o;
-	a->epfd = a->sigfd = a->infd = a->debfd = a->resfd = a->vpollfd = -1;
+	a->epfd = a->sigfd = a->infd = a->debfd = a->resfd = a->vpollfd = a->scanfd = -1;
 	(void)sc_histogram_init(&a->duration, bounds, ELEMENTSOF(bounds));
 
 	ro.policies_dir = o->policies_dir;
@@ -798,7 +800,9 @@ struct sc_agent *sc_agent_free(struct sc_agent *a)
 	sc_http_free(a->http);
 	sc_reconciler_free(a->rc);
 	{
-		int fds[] = { a->epfd, a->sigfd, a->infd, a->debfd, a->resfd, a->vpollfd };
+		int fds[] = {
+			a->epfd, a->sigfd, a->infd, a->debfd, a->resfd, a->vpollfd, a->scanfd
+		};
 		for (size_t i = 0; i < ELEMENTSOF(fds); i++)
 			if (fds[i] >= 0)
 				(void)close(fds[i]);
@@ -877,6 +881,16 @@ static int setup_loop(struct sc_agent *a)
 	    (r = add_fd(a, a->debfd, TAG_DEBOUNCE)) < 0 ||
 	    (r = add_fd(a, a->resfd, TAG_RESYNC)) < 0)
 		return r;
+	if (a->o.n_record) {
+		/* Pods come and go: look for new ones every few seconds. */
+		struct itimerspec sit = { .it_value = { .tv_sec = SCAN_S },
+					  .it_interval = { .tv_sec = SCAN_S } };
+		a->scanfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+		if (a->scanfd < 0 || timerfd_settime(a->scanfd, 0, &sit, NULL) < 0)
+			return -errno;
+		if ((r = add_fd(a, a->scanfd, TAG_SCAN)) < 0)
+			return r;
+	}
 	if (a->http && (r = add_fd(a, sc_http_fd(a->http), TAG_HTTP)) < 0)
 		return r;
 	watch_tree(a, a->o.policies_dir, 0);
@@ -973,8 +987,11 @@ int sc_agent_run(struct sc_agent *a)
 					break;
 				watch_tree(a, a->o.policies_dir, 0);
 				do_reconcile(a, "resync");
-				if (a->o.n_record)
-					scan_record(a);
+				break;
+			case TAG_SCAN:
+				if (read(a->scanfd, &ticks, sizeof(ticks)) < 0 && errno == EAGAIN)
+					break;
+				scan_record(a);
 				break;
 			case TAG_HTTP:
 				(void)sc_http_run(a->http);

@@ -212,24 +212,29 @@ if [ -n "$record_skip" ]; then
 else
 	uid=5a1e0c1a-0000-4000-8000-$(printf '%012x' $$)
 	id=$(printf 'c0ffee%058x' $$)
-	slice="$CG2/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod${uid//-/_}.slice"
+	# Under a directory of this test's own, so a real node's kubepods.slice is never touched.
+	top="$CG2/syscage-test-$$"
+	slice="$top/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod${uid//-/_}.slice"
 	cg="$slice/cri-containerd-$id.scope"
 	H="$TMP/node"
-	mkdir -p "$cg" "$H/sys/fs" "$H/var/log/containers" "$H/var/log/pods/rec_web-0_$uid/app" "$TMP/krec"
+	mkdir -p "$H/sys/fs" "$H/var/log/containers" "$H/var/log/pods/rec_web-0_$uid/app" "$TMP/krec"
 	ln -s "$(dirname "$CG2")" "$H/sys/fs/cgroup" 2>/dev/null || ln -s "$CG2" "$H/sys/fs/cgroup"
 	[ "$(dirname "$CG2")" = /sys/fs/cgroup ] || { rm "$H/sys/fs/cgroup"; ln -s "$CG2" "$H/sys/fs/cgroup"; }
 	ln -s /proc "$H/proc"
 	: >"$H/var/log/pods/rec_web-0_$uid/app/0.log"
 	ln -s "/var/log/pods/rec_web-0_$uid/app/0.log" "$H/var/log/containers/web-0_rec_app-$id.log"
-	# The workload: a loop that keeps calling getppid and reading a directory.
-	sh -c "echo \$\$ >'$cg/cgroup.procs'; while :; do ls / >/dev/null; sleep 0.05; done" &
-	WL=$!
+	# The agent first; the pod appears afterwards and is found by the periodic scan.
 	"$SYSCAGE" agent --policies "$POL" --kubelet-root "$TMP/krec" --host-root "$H" --listen none \
 		--state-dir "$TMP/rstate" --kmsg "" --audit-log "" --record 'rec/web-*' 2>"$TMP/rec.log" &
 	RA=$!
+	sleep 0.5
+	mkdir -p "$cg"
+	# The workload: a loop that keeps reading a directory.
+	sh -c "echo \$\$ >'$cg/cgroup.procs'; while :; do ls / >/dev/null; sleep 0.05; done" &
+	WL=$!
 	i=0
-	while ! grep -q 'event=recorder-start' "$TMP/rec.log" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-	grep -q "event=recorder-start pod=rec/web-0/app" "$TMP/rec.log" && ok "agent --record finds the pod from its cgroup and the kubelet's links" ||
+	while ! grep -q 'event=recorder-start' "$TMP/rec.log" && [ $i -lt 150 ]; do sleep 0.1; i=$((i + 1)); done
+	grep -q "event=recorder-start pod=rec/web-0/app" "$TMP/rec.log" && ok "agent --record finds a new pod from its cgroup and the kubelet's links" ||
 		{ not_ok "agent --record finds the pod"; sed 's/^/# /' "$TMP/rec.log" | head -10; }
 	sleep 1.5
 	kill -TERM $RA
@@ -241,7 +246,13 @@ else
 	else not_ok "recorded profile at $out"; ls -R "$TMP/rstate" 2>&1 | sed 's/^/# /' | head; sed 's/^/# /' "$TMP/rec.log" | tail -5; fi
 	grep -q '"getdents64"' "$out" 2>/dev/null && ok "it holds what the pod's process called (getdents64 from ls)" ||
 		not_ok "the recording holds getdents64"
-	rmdir "$cg" "$slice" 2>/dev/null
-	rmdir "$CG2/kubepods.slice/kubepods-besteffort.slice" "$CG2/kubepods.slice" 2>/dev/null
+	# Empty the cgroup (the loop's last sleep may still run), then remove what we made.
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		procs=$(cat "$cg/cgroup.procs" 2>/dev/null)
+		[ -z "$procs" ] && break
+		kill $procs 2>/dev/null
+		sleep 0.1
+	done
+	rmdir "$cg" "$slice" "$top/kubepods.slice/kubepods-besteffort.slice" "$top/kubepods.slice" "$top" 2>/dev/null
 fi
 done_testing
