@@ -1,7 +1,7 @@
 #!/bin/bash
 # Benchmark: `syscage policy build` over 1,000 KubeArmorSeccompPolicy objects and 10,000
 # workloads (20 namespaces; label selectors with matchLabels and every matchExpressions
-# operator). Prints the time of the first build (every file written and fsync'ed) and of a
+# operator). Prints the time of the first build (every file written, one syncfs, renamed into place) and of a
 # rebuild (nothing changed), each the best of RUNS. Not a test: nothing is asserted.
 # Usage: bench/policy.sh [BUILD_DIR]   (default: build)
 set -eu
@@ -82,7 +82,7 @@ again=$(for i in $(seq "$RUNS"); do run "$tmp/out"; done | best)
 sets=$(find "$tmp/out" -name '*.json' ! -name index.json | wc -l)
 unmatched=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["unmatched"]))' "$tmp/out/index.json")
 printf '%-50s %8s %8s\n' "syscage policy build (1,000 policies, 10,000 workloads)" "wall s" "cpu s"
-printf '%-50s %8s %8s\n' "  first build ($sets profiles, each fsync'ed)" $first
+printf '%-50s %8s %8s\n' "  first build ($sets profiles, one syncfs for all)" $first
 printf '%-50s %8s %8s\n' "  rebuild, nothing changed" $again
 printf '%-50s %8s\n' "  workloads selected by no policy" "$unmatched"
 printf 'load average: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
