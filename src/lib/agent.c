@@ -28,6 +28,7 @@
 #include "syscage/kubelet.h"
 #include "syscage/metrics.h"
 #include "syscage/pods.h"
+#include "syscage/policy.h"
 #include "syscage/profile-io.h"
 #include "syscage/reconcile.h"
 #include "syscage/violations.h"
@@ -376,7 +377,9 @@ static int start_recorder(const char *cgroup_dir, const struct sc_pod_ref *ref, 
 	pid_t pid;
 	int r;
 
-	if (!ref->namespace[0] || !ref->pod[0] || !ref->container[0])
+	/* The names become path components under the state dir: only what Kubernetes allows. */
+	if (!sc_dns1123_label_valid(ref->namespace) || !sc_dns1123_subdomain_valid(ref->pod) ||
+	    !sc_dns1123_label_valid(ref->container))
 		return 0;
 	(void)snprintf(what, sizeof(what), "%s/%s/%s", ref->namespace, ref->pod, ref->container);
 	if (child_running(a, what) || a->n_children >= MAX_CHILDREN)
@@ -911,6 +914,8 @@ int sc_agent_run(struct sc_agent *a)
 	sigaddset(&a->mask, SIGINT);
 	sigaddset(&a->mask, SIGHUP);
 	sigaddset(&a->mask, SIGCHLD);
+	/* An inherited SIG_IGN for SIGCHLD would keep recorder exits from the signalfd. */
+	(void)signal(SIGCHLD, SIG_DFL);
 	if (sigprocmask(SIG_BLOCK, &a->mask, &a->oldmask) < 0)
 		return -errno;
 	a->sigfd = signalfd(-1, &a->mask, SFD_NONBLOCK | SFD_CLOEXEC);
@@ -959,8 +964,6 @@ int sc_agent_run(struct sc_agent *a)
 			r = -errno;
 			break;
 		}
-		if (n == 0 && a->http)
-			(void)sc_http_run(a->http);
 		for (int i = 0; i < n; i++) {
 			uint64_t ticks;
 			switch (ev[i].data.u32) {
@@ -1007,6 +1010,11 @@ int sc_agent_run(struct sc_agent *a)
 			if (a->stop)
 				break;
 		}
+		/* libmicrohttpd's own timeouts and leftover work do not make its (edge-triggered)
+		 * epoll fd readable again: run it whenever its timeout came, whatever else fired.
+		 */
+		if (a->http && (n == 0 || timeout == 0))
+			(void)sc_http_run(a->http);
 	}
 	if (a->stop)
 		alog(a, "info", "event=exit signal=%s",

@@ -298,19 +298,21 @@ _noreturn_ static void child(int sock, uint32_t audit_arch, uint32_t nr, bool fo
 			syscall(SYS_exit, 120);
 		sock = s;
 	}
-	(void)close(0);
-	(void)close(1);
-	(void)close(2);
 	(void)setrlimit(RLIMIT_CORE, &nocore);
 	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	/* The listener while 0-2 are open, so it is not fd 0 (which the probe would hit). */
 	if (oracle)
 		lfd = install_notifier(audit_arch, nr);
-	/* Our own end, should the filter under test refuse the parent's kill(2). */
-	(void)alarm(timeout_ms / 1000 + 2);
 	m.kind = lfd >= 0 ? MSG_LISTENER : MSG_NO_FILTER;
 	m.err = lfd >= 0 ? 0 : errno;
 	if (send_fd(sock, &m, lfd) < 0)
 		syscall(SYS_exit, 121);
+	/* From here the parent holds the listener: a notification for one of these calls (when
+	 * the probed call is alarm or close) is answered like the probe's own. */
+	(void)alarm(timeout_ms / 1000 + 2); /* our own end, should the filter refuse kill(2) */
+	(void)close(0);
+	(void)close(1);
+	(void)close(2);
 	errno = 0;
 	r = syscall((long)nr, argval, argval, argval, argval, argval, argval);
 	m.kind = MSG_RESULT;

@@ -691,8 +691,9 @@ int sc_filters_read(pid_t pid, struct sc_filter_set *ret)
 		(void)ptrace(PTRACE_DETACH, pid, NULL, NULL);
 		return r;
 	}
-	/* A signal-delivery stop (not our event stop) must hand the signal back on detach. */
-	if ((st >> 16) == 0 && WSTOPSIG(st) != SIGTRAP)
+	/* Under PTRACE_SEIZE our interrupt is an event stop (PTRACE_EVENT_STOP << 16); any
+	 * other stop is a signal on its way, SIGTRAP included: hand it back on detach. */
+	if ((st >> 16) == 0)
 		sig = WSTOPSIG(st);
 	r = read_all_filters(pid, &fs);
 	(void)ptrace(PTRACE_DETACH, pid, NULL, (void *)(long)sig);

@@ -37,7 +37,8 @@ static int write_all(int fd, const void *data, size_t len)
 
 static bool same_content(int dirfd, const char *name, const void *data, size_t len)
 {
-	cleanup_close int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	/* O_NONBLOCK: a FIFO in the target's place must not block (it is not S_ISREG). */
+	cleanup_close int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	char buf[65536];
 	size_t off = 0;
 	struct stat st;
@@ -66,7 +67,9 @@ static int write_temp(int dirfd, const char *name, const void *data, size_t len,
 
 	/* Temp names start with '.' so directory scanners skip them. */
 	for (unsigned attempt = 0;; attempt++) {
-		r = snprintf(tmp, NAME_MAX + 1, ".%.200s.%d.%u.tmp", name, (int)getpid(), attempt);
+		/* The suffix the agent's start-up clean-up removes (reconcile.c). */
+		r = snprintf(tmp, NAME_MAX + 1, ".%.200s.%d.%u.sctmp", name, (int)getpid(),
+			     attempt);
 		if (r < 0 || r > NAME_MAX)
 			return -ENAMETOOLONG;
 		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);

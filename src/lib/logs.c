@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "syscage/logs.h"
+#include "syscage/pods.h"
 #include "syscage/syscalls.h"
 #include "macro.h"
 
@@ -440,6 +441,20 @@ static int container_of_pid(struct sc_logs *l, uint32_t pid, char *id, size_t id
 	return sc_container_from_cgroup(buf, (size_t)n, id, id_size, runtime);
 }
 
+/* Can the process now running as rec->pid have made the record? Not when it started after
+ * the record's time (with slack for clock rounding); records without a time are trusted. */
+static bool same_process(struct sc_logs *l, const struct sc_audit_record *rec)
+{
+	struct sc_pods_paths p = { .proc_root = l->o.proc_root };
+	uint64_t start;
+
+	if (!(rec->have & SC_AUDIT_HAVE_TIME) || !rec->time_ms)
+		return true;
+	if (sc_pid_start_ms(&p, (pid_t)rec->pid, &start) < 0)
+		return true; /* gone: container_of_pid finds nothing either */
+	return start <= rec->time_ms + 2000;
+}
+
 static int ptab_put(struct sc_logs *l, uint32_t pid, uint32_t idx)
 {
 	if ((l->ptab_used + 1) * 2 > l->ptab_size) {
@@ -527,6 +542,10 @@ static ssize_t group_of(struct sc_logs *l, const struct sc_audit_record *rec)
 		gi = ptab_get(l, rec->pid);
 		if (gi >= 0)
 			return gi;
+		if (!same_process(l, rec))
+			/* The pid now belongs to a younger process: not the one that made the
+			 * record. Its comm, uncached (later records may be the new process's). */
+			return group_get(l, comm, strlen(comm), comm, rec, NULL, NULL);
 		if (container_of_pid(l, rec->pid, id, sizeof(id), &runtime)) {
 			kn = (size_t)snprintf(key, sizeof(key), "%s:%s", runtime, id);
 			(void)snprintf(name, sizeof(name), "%s-%.12s", runtime, id);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "syscage/json.h"
@@ -859,8 +860,11 @@ static int load_file(struct run *x, char **pathp)
 	c->ino = st.st_ino;
 	c->size = st.st_size;
 	c->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+	/* A file modified in the last two seconds may change again within the same timestamp
+	 * tick: judge it from its content until it is older. */
 	if (old && old->path && old->dev == c->dev && old->ino == c->ino && old->size == c->size &&
-	    old->mtime_ns == c->mtime_ns)
+	    old->mtime_ns == c->mtime_ns && old->mtime_ns != INT64_MIN &&
+	    (int64_t)time(NULL) - st.st_mtim.tv_sec > 2)
 		goto reuse;
 	r = read_hashed(path, &buf, &len, &h);
 	if (r == -ENOMEM)
@@ -1241,7 +1245,8 @@ static int read_old_index(struct run *x)
 	size_t got = 0;
 	int r;
 
-	fd = openat(x->r->root_fd, INDEX_NAME, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO put in its place must not hang the agent (S_ISREG is checked). */
+	fd = openat(x->r->root_fd, INDEX_NAME, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return errno == ENOENT ? 0 : -errno;
 	if (fstat(fd, &st) < 0)
@@ -1377,9 +1382,14 @@ static int write_tmp(struct run *x, int dirfd, const char *ns, const char *final
 	v[x->n_pend] = (struct pending){ .ns = ns ? strdup(ns) : NULL,
 					 .tmp = strdup(tmp),
 					 .final = strdup(final) };
-	x->n_pend++;
-	if ((ns && !v[x->n_pend - 1].ns) || !v[x->n_pend - 1].tmp || !v[x->n_pend - 1].final)
+	if ((ns && !v[x->n_pend].ns) || !v[x->n_pend].tmp || !v[x->n_pend].final) {
+		(void)unlinkat(dirfd, tmp, 0);
+		free(v[x->n_pend].ns);
+		free(v[x->n_pend].tmp);
+		free(v[x->n_pend].final);
 		return -ENOMEM;
+	}
+	x->n_pend++;
 	return 0;
 }
 
@@ -1511,7 +1521,7 @@ done:
  * regular file. */
 static bool disk_hash(int dirfd, const char *name, uint64_t *ret)
 {
-	cleanup_close int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	cleanup_close int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 	uint64_t h = 1469598103934665603ull;
 	char buf[65536];
 	struct stat st;
@@ -1814,8 +1824,13 @@ static int set_text(struct run *x, const struct set *s, char **ret, char *err, s
 		char msg[256];
 
 		r = read_hashed(c->path, &buf, &len, &h);
-		if (r == 0 && h != c->hash)
-			r = -EAGAIN; /* changed since it was judged: the next pass takes it */
+		if (r == 0 && h != c->hash) {
+			/* Changed since it was judged, with the same stat (a same-size rewrite in
+			 * one timestamp tick, cp -p): never trust this cache entry again, or every
+			 * pass would judge the old text and give up here. */
+			((struct cfile *)c)->mtime_ns = INT64_MIN;
+			r = -EAGAIN; /* the next pass reads it afresh */
+		}
 		if (r == 0)
 			r = sc_profile_read_all(buf, len, c->path, &d, &v, &n);
 		sc_diags_clear(&d);

@@ -301,7 +301,10 @@ static void attribute(struct sc_violations *v, const struct sc_audit_record *rec
 		return;
 	}
 	c = &v->pcache[((uint32_t)(rec->pid * 2654435761u) >> 24) % PID_CACHE];
-	if (c->pid != rec->pid || now - c->checked_ms >= PID_RECHECK_MS) {
+	/* The start time is read for every denial (one small read): a pid reused within the
+	 * cache's second must not inherit the old process's pod. The pod look-up is cached. */
+	if (c->pid != rec->pid || now - c->checked_ms >= PID_RECHECK_MS ||
+	    (sc_pid_start_ms(&v->o.paths, (pid_t)rec->pid, &start) == 0 && start != c->start_ms)) {
 		bool same = c->pid == rec->pid && !c->gone;
 		int r = sc_pid_start_ms(&v->o.paths, (pid_t)rec->pid, &start);
 

@@ -182,11 +182,21 @@ else
 	sleep 60 &
 	SPID=$!
 	if echo $SPID >"$CG/docker/$CID/cgroup.procs" 2>/dev/null; then
+		now=$(date +%s)
 		{
-			echo "audit: type=1326 audit(1700000000.000:1): pid=$SPID comm=\"sleep\" exe=\"/bin/sleep\" arch=c000003e syscall=35 code=0x7ffc0000"
-			echo "audit: type=1326 audit(1700000000.001:2): pid=$SPID comm=\"sleep\" exe=\"/bin/sleep\" arch=c000003e syscall=230 code=0x7ffc0000"
-			echo "audit: type=1326 audit(1700000000.002:3): pid=999999999 comm=\"gone\" exe=\"/gone\" arch=c000003e syscall=0 code=0x7ffc0000"
+			echo "audit: type=1326 audit($now.000:1): pid=$SPID comm=\"sleep\" exe=\"/bin/sleep\" arch=c000003e syscall=35 code=0x7ffc0000"
+			echo "audit: type=1326 audit($now.001:2): pid=$SPID comm=\"sleep\" exe=\"/bin/sleep\" arch=c000003e syscall=230 code=0x7ffc0000"
+			echo "audit: type=1326 audit($now.002:3): pid=999999999 comm=\"gone\" exe=\"/gone\" arch=c000003e syscall=0 code=0x7ffc0000"
 		} >"$TMP/ctr.log"
+		# A record older than the process now holding its pid came from another process.
+		{
+			echo "audit: type=1326 audit(1700000000.000:1): pid=$SPID comm=\"old\" exe=\"/old\" arch=c000003e syscall=35 code=0x7ffc0000"
+			echo "audit: type=1326 audit(1700000000.001:2): pid=999999999 comm=\"gone\" exe=\"/gone\" arch=c000003e syscall=0 code=0x7ffc0000"
+		} >"$TMP/old.log"
+		expect "--by container, a record older than the pid's process" 0 "$SYSCAGE" logs "$TMP/old.log" --by container -o "$TMP/old"
+		[ -f "$TMP/old/old.json" ] && [ ! -e "$TMP/old/docker-0123456789ab.json" ] &&
+			ok "container: a reused pid is not attributed to the container now holding it" ||
+			not_ok "container: reused pid: $(ls "$TMP/old")"
 		expect "--by container" 0 "$SYSCAGE" logs "$TMP/ctr.log" --by container -o "$TMP/ctr"
 		[ -f "$TMP/ctr/docker-0123456789ab.json" ] && grep -q clock_nanosleep "$TMP/ctr/docker-0123456789ab.json" &&
 			ok "container: live pid mapped to docker-<id> through /proc/PID/cgroup" ||
