@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "profile.h"
@@ -45,6 +46,12 @@ struct sc_workload {
 int sc_workloads_read(const char *buf, size_t len, const char *file, struct sc_diags *d,
 		      struct sc_workload **ret, size_t *ret_n);
 void sc_workloads_free(struct sc_workload *w, size_t n);
+
+/* The hash in the name of a set of several policies ("<first>-<8 hex>"): FNV-1a folded over
+ * each policy name, in sorted order, with its NUL. Start from SC_POLICY_SET_HASH_INIT. The
+ * policy build, the agent and `k8s bind` all name sets with it, so their paths agree. */
+#define SC_POLICY_SET_HASH_INIT 2166136261u
+uint32_t sc_policy_set_hash(uint32_t h, const char *name);
 
 /* One policy document read from the input directory. */
 struct sc_policy {

@@ -1039,17 +1039,6 @@ static int check_refs(struct sc_k8s_workload *w, struct sc_diags *d, const char 
 	return ret;
 }
 
-static uint32_t fnv1a(uint32_t h, const char *s)
-{
-	/* The policy build's set-name hash: FNV-1a over each name and its NUL. */
-	for (const unsigned char *p = (const unsigned char *)s;; p++) {
-		h ^= *p;
-		h *= 16777619u;
-		if (!*p)
-			return h;
-	}
-}
-
 struct tkey {
 	const char *canon, *name, *ns;
 };
@@ -1096,10 +1085,10 @@ static int agent_paths(const struct sc_policy_build *b, const char *root, char *
 		qsort(k, nk, sizeof(*k), cmp_tkey);
 	for (size_t i = 0; i < nk && r == 0;) {
 		size_t j = i;
-		uint32_t h = 2166136261u;
+		uint32_t h = SC_POLICY_SET_HASH_INIT;
 		int q;
 		while (j < nk && streq(k[j].canon, k[i].canon))
-			h = fnv1a(h, k[j++].name);
+			h = sc_policy_set_hash(h, k[j++].name);
 		if (j - i == 1)
 			q = asprintf(&v[n], "%s/%s/%s.json", root, k[i].ns, k[i].name);
 		else

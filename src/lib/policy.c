@@ -670,6 +670,11 @@ static uint32_t fnv1a(uint32_t h, const void *data, size_t n)
 	return h;
 }
 
+uint32_t sc_policy_set_hash(uint32_t h, const char *name)
+{
+	return fnv1a(h, name, strlen(name) + 1);
+}
+
 static int cmp_pol_by_name(const void *a, const void *b, void *userdata)
 {
 	const struct sc_policy_build *pb = userdata;
@@ -681,7 +686,7 @@ static int cmp_pol_by_name(const void *a, const void *b, void *userdata)
 static int set_name(struct sc_policy_build *b, struct sc_policy_set *s)
 {
 	const char *first;
-	uint32_t h = 2166136261u;
+	uint32_t h = SC_POLICY_SET_HASH_INIT;
 	size_t n;
 
 	qsort_r(s->policies, s->n_policies, sizeof(*s->policies), cmp_pol_by_name, b);
@@ -690,8 +695,7 @@ static int set_name(struct sc_policy_build *b, struct sc_policy_set *s)
 		s->name = strdup(first);
 	} else {
 		for (size_t i = 0; i < s->n_policies; i++) {
-			const char *nm = b->policies[s->policies[i]].name;
-			h = fnv1a(h, nm, strlen(nm) + 1);
+			h = sc_policy_set_hash(h, b->policies[s->policies[i]].name);
 		}
 		n = strlen(first);
 		if (asprintf(&s->name, "%.*s-%08x", (int)n, first, h) < 0)

@@ -187,17 +187,6 @@ static int strv_add(char ***v, size_t *n, const char *s)
 	return 0;
 }
 
-static uint32_t fnv1a(uint32_t h, const void *data, size_t n)
-{
-	const unsigned char *p = data;
-
-	for (size_t i = 0; i < n; i++) {
-		h ^= p[i];
-		h *= 16777619u;
-	}
-	return h;
-}
-
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -994,7 +983,7 @@ static int build_sets(struct run *x)
 	for (size_t i = 0; i < x->n_pols;) {
 		size_t j = i + 1;
 		struct set *s;
-		uint32_t h = 2166136261u;
+		uint32_t h = SC_POLICY_SET_HASH_INIT;
 		const char *first;
 		int n;
 
@@ -1002,10 +991,8 @@ static int build_sets(struct run *x)
 			j++;
 		s = &x->sets[x->n_sets++];
 		*s = (struct set){ .ns = pdoc(x, &x->pols[i])->ns, .first = i, .n_pols = j - i };
-		for (size_t k = i; k < j; k++) {
-			const char *nm = pdoc(x, &x->pols[k])->name;
-			h = fnv1a(h, nm, strlen(nm) + 1);
-		}
+		for (size_t k = i; k < j; k++)
+			h = sc_policy_set_hash(h, pdoc(x, &x->pols[k])->name);
 		first = pdoc(x, &x->pols[i])->name;
 		if (s->n_pols == 1)
 			n = asprintf(&s->name, "%s%c%s/%s.json", first, 0, s->ns, first);
