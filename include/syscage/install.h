@@ -36,3 +36,5 @@ int sc_write_atomic(const char *path, const void *data, size_t len, mode_t mode)
 /* Read a whole file ("-" = stdin) into a NUL-terminated buffer; refuses files larger than
  * 'max' bytes with -EFBIG. */
 int sc_read_file(const char *path, size_t max, char **ret, size_t *ret_len);
+/* The same from an open fd (not closed), from its current offset. */
+int sc_read_fd(int fd, size_t max, char **ret, size_t *ret_len);

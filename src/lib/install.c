@@ -277,18 +277,11 @@ int sc_write_atomic(const char *path, const void *data, size_t len, mode_t mode)
 	return sc_write_atomic_at(dfd, base, data, len, mode, NULL);
 }
 
-int sc_read_file(const char *path, size_t max, char **ret, size_t *ret_len)
+int sc_read_fd(int fd, size_t max, char **ret, size_t *ret_len)
 {
-	cleanup_close int fd = -1;
 	cleanup_free char *buf = NULL;
 	size_t len = 0, cap = 0;
 
-	if (strcmp(path, "-") == 0)
-		fd = dup(STDIN_FILENO);
-	else
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
 	for (;;) {
 		ssize_t n;
 		if (cap - len < 4096 + 1) {
@@ -319,4 +312,17 @@ int sc_read_file(const char *path, size_t max, char **ret, size_t *ret_len)
 	if (ret_len)
 		*ret_len = len;
 	return 0;
+}
+
+int sc_read_file(const char *path, size_t max, char **ret, size_t *ret_len)
+{
+	cleanup_close int fd = -1;
+
+	if (strcmp(path, "-") == 0)
+		fd = dup(STDIN_FILENO);
+	else
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	return sc_read_fd(fd, max, ret, ret_len);
 }

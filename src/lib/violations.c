@@ -940,35 +940,10 @@ static int open_subdir(int dirfd, const char *name)
 static int read_at(int dirfd, const char *name, char **ret, size_t *ret_len)
 {
 	cleanup_close int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	cleanup_free char *buf = NULL;
-	size_t len = 0, cap = 0;
 
 	if (fd < 0)
 		return -errno;
-	for (;;) {
-		if (cap - len < 4096) {
-			if (cap >= (64u << 20))
-				return -EFBIG; /* no recorded profile is that large */
-			cap = cap ? cap * 2 : 16384;
-			char *nb = realloc(buf, cap + 1);
-			if (!nb)
-				return -ENOMEM;
-			buf = nb;
-		}
-		ssize_t k = read(fd, buf + len, cap - len);
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (k == 0)
-			break;
-		len += (size_t)k;
-	}
-	buf[len] = 0;
-	*ret = TAKE_PTR(buf);
-	*ret_len = len;
-	return 0;
+	return sc_read_fd(fd, 64u << 20, ret, ret_len); /* no recorded profile is that large */
 }
 
 int sc_violations_heal_recorded(int state_dirfd, const char *path, const struct sc_pod_ref *pod,
