@@ -46,6 +46,9 @@ struct sc_reconcile_opts {
 	size_t n_arches;
 	/* One line per event, "event=... key=value ..." (level: "info", "warn", "error"). */
 	void (*log)(void *userdata, const char *level, const char *line);
+	/* Threads that read and judge policy files: 0 = one per CPU this process may run on
+	 * (at most 4), 1 = the caller's only. */
+	unsigned threads;
 	/* Polled between files; true stops the reconcile (-ECANCELED, nothing half-written). */
 	bool (*cancel)(void *userdata);
 	void *userdata;

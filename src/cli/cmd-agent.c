@@ -15,7 +15,7 @@ const char cmd_agent_help[] =
 	"                     [--listen ADDR:PORT|none] [--state-dir DIR] [--kubelet-config FILE]\n"
 	"                     [--arch ARCH ...] [--no-log-flag] [--record NS/POD-GLOB ...]\n"
 	"                     [--heal NS/POD-GLOB ...] [--kmsg PATH] [--audit-log PATH]\n"
-	"                     [--debounce-ms N] [--once]\n"
+	"                     [--debounce-ms N] [--jobs N] [--once]\n"
 	"\n"
 	"The node agent, run by a DaemonSet with the policies ConfigMap mounted at DIR. It\n"
 	"reads every policy under DIR (KubeArmorSeccompPolicy, SPO SeccompProfile, OCI JSON;\n"
@@ -84,6 +84,8 @@ const char cmd_agent_help[] =
 	"      --kmsg PATH           kernel log to follow for violations (default /dev/kmsg)\n"
 	"      --audit-log PATH      auditd log to follow as well\n"
 	"      --debounce-ms N       wait N ms after the last change (default 100)\n"
+	"      --jobs N              threads reading policies, 1 to 4 (default: one per CPU\n"
+	"                            the agent may run on, at most 4)\n"
 	"      --once                reconcile once and exit\n"
 	"\n"
 	"Examples:\n"
@@ -122,6 +124,7 @@ enum {
 	OPT_DEBOUNCE,
 	OPT_ONCE,
 	OPT_RESYNC,
+	OPT_JOBS,
 };
 
 static int push(const char ***v, size_t *n, const char *s)
@@ -152,6 +155,7 @@ int cmd_agent(int argc, char **argv)
 		{ "audit-log", required_argument, NULL, OPT_AUDIT_LOG },
 		{ "debounce-ms", required_argument, NULL, OPT_DEBOUNCE },
 		{ "resync-s", required_argument, NULL, OPT_RESYNC },
+		{ "jobs", required_argument, NULL, OPT_JOBS },
 		{ "once", no_argument, NULL, OPT_ONCE },
 		{},
 	};
@@ -233,6 +237,14 @@ int cmd_agent(int argc, char **argv)
 				o.debounce_ms = (unsigned)v;
 			else
 				o.resync_s = (unsigned)v;
+			break;
+		case OPT_JOBS:
+			errno = 0;
+			v = strtoul(optarg, &end, 10);
+			if (!*optarg || *end || errno || v == 0 || v > 4)
+				return cli_usage_error("agent", "--jobs wants 1 to 4, not '%s'",
+						       optarg);
+			o.jobs = (unsigned)v;
 			break;
 		case OPT_ONCE:
 			o.once = true;

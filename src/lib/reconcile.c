@@ -6,6 +6,8 @@
 #include <fcntl.h>
 #include <libfyaml.h>
 #include <limits.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +32,7 @@
 #define INDEX_NAME  "index.json"
 #define MAX_INDEX   (64u << 20)
 #define SMALL_BATCH 16
+#define LOAD_BUF    65536 /* per loader thread: policies are a few hundred bytes */
 
 static const char *const reason_names[_SC_REJECT_COUNT] = {
 	[SC_REJECT_PARSE] = "parse",
@@ -84,6 +87,8 @@ struct sc_reconciler {
 	bool have_state;     /* installed = what the index on disk says */
 	struct cfile *cache; /* the policy files of the last pass, sorted by path */
 	size_t n_cache;
+	struct entry index; /* hash and identity of the index last written or read */
+	bool no_noatime;    /* O_NOATIME refused (not the files' owner, no CAP_FOWNER) */
 };
 
 /* ---- small helpers ----------------------------------------------------------------- */
@@ -185,6 +190,31 @@ static int strv_add(char ***v, size_t *n, const char *s)
 		return -ENOMEM;
 	(*n)++;
 	return 0;
+}
+
+/* qsort(), qsort_r() that first look whether 'v' is in order already: a pass's lists
+ * usually are (files come sorted, sets follow them), and glibc's merge sort would still
+ * compare n log n times. */
+static void sort_r(void *v, size_t n, size_t size, int (*cmp)(const void *, const void *, void *),
+		   void *ud)
+{
+	const char *b = v;
+
+	for (size_t i = 1; i < n; i++)
+		if (cmp(b + (i - 1) * size, b + i * size, ud) > 0) {
+			qsort_r(v, n, size, cmp, ud);
+			return;
+		}
+}
+
+static int cmp_plain(const void *a, const void *b, void *ud)
+{
+	return ((int (*)(const void *, const void *))ud)(a, b);
+}
+
+static void sort(void *v, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+	sort_r(v, n, size, cmp_plain, (void *)cmp);
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -329,14 +359,10 @@ struct cdoc {
 	char *text; /* that profile, kept while this pass may write it (within a budget) */
 };
 
-/* A policy file: identity, content hash, judgement. Kept across passes, so an unchanged
- * file (same inode, size and mtime, or the same content) is not parsed again. */
+/* A policy file: content hash, judgement. Kept across passes, so a file with the same
+ * content is not parsed again. */
 struct cfile {
 	char *path;
-	dev_t dev;
-	ino_t ino;
-	off_t size;
-	int64_t mtime_ns;
 	uint64_t hash;
 	int reason; /* -1: accepted; else the enum sc_reject_reason it was rejected for */
 	char *message;
@@ -397,6 +423,13 @@ struct pending {
 	char *tmp, *final;
 };
 
+struct probe {
+	bool ok;
+	ino_t ino;
+	size_t size;
+	int64_t mtime_ns;
+};
+
 struct run {
 	struct sc_reconciler *r;
 	struct sc_reconcile_result *res;
@@ -421,6 +454,9 @@ struct run {
 	size_t text_bytes;
 	char **paths; /* collected policy file paths */
 	size_t n_paths;
+	struct probe *probes; /* per old entry: its file's identity now, stat'ed by the loaders */
+	size_t n_carried; /* entries of 'now' that are an old entry unchanged (not kept) */
+	bool new_paths;   /* a profile is written where the old index named none */
 };
 
 static void run_free_sets(struct run *x)
@@ -442,6 +478,7 @@ static void run_free(struct run *x)
 	free(x->pend);
 	run_free_sets(x);
 	free(x->pols);
+	free(x->probes);
 	cache_free(x->files, x->n_files);
 	free(x->rejected);
 	for (size_t i = 0; i < x->n_paths; i++)
@@ -524,13 +561,25 @@ static bool has_policy_ext(const char *name)
 }
 
 /* Collect policy file paths (sorted per directory; dot names skipped, so a ConfigMap's
- * ..data copies are read once through the key symlinks; symlinked dirs not followed). */
+ * ..data copies are read once through the key symlinks; symlinked dirs not followed). The
+ * entry type comes from readdir: a symlink's target is only opened by load_file, which
+ * skips anything but a regular file, so no file costs a stat here. */
+struct dname {
+	char *name;
+	unsigned char type;
+};
+
+static int cmp_dname(const void *a, const void *b)
+{
+	return strcmp(((const struct dname *)a)->name, ((const struct dname *)b)->name);
+}
+
 static int collect(struct run *x, const char *dir, unsigned depth)
 {
 	DIR *dh;
 	struct dirent *de;
-	char **names = NULL;
-	size_t n = 0;
+	struct dname *names = NULL;
+	size_t n = 0, cap = 0;
 	int r = 0;
 
 	if (depth > MAX_DEPTH)
@@ -539,41 +588,53 @@ static int collect(struct run *x, const char *dir, unsigned depth)
 	if (!dh)
 		return depth == 0 ? -errno : 0;
 	while ((de = readdir(dh))) {
+		unsigned char t = de->d_type;
 		if (de->d_name[0] == '.')
 			continue;
-		if ((r = strv_add(&names, &n, de->d_name)) < 0)
-			break;
-	}
-	closedir(dh);
-	if (r == 0 && n)
-		qsort(names, n, sizeof(*names), cmp_str);
-	for (size_t i = 0; r == 0 && i < n; i++) {
-		char *path = NULL;
-		struct stat st;
-
-		if (asprintf(&path, "%s/%s", dir, names[i]) < 0) {
+		if (t == DT_UNKNOWN) {
+			struct stat st;
+			if (fstatat(dirfd(dh), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+				continue;
+			t = S_ISDIR(st.st_mode) ? DT_DIR : S_ISLNK(st.st_mode) ? DT_LNK :
+			    S_ISREG(st.st_mode) ? DT_REG : DT_UNKNOWN;
+		}
+		if (t != DT_DIR && ((t != DT_REG && t != DT_LNK) || !has_policy_ext(de->d_name)))
+			continue;
+		if (n == cap) {
+			struct dname *v = reallocarray(names, cap ? cap * 2 : 64, sizeof(*v));
+			if (!v) {
+				r = -ENOMEM;
+				break;
+			}
+			names = v;
+			cap = cap ? cap * 2 : 64;
+		}
+		names[n].name = strdup(de->d_name);
+		names[n].type = t;
+		if (!names[n].name) {
 			r = -ENOMEM;
 			break;
 		}
-		if (lstat(path, &st) < 0) {
-			free(path);
-			continue;
+		n++;
+	}
+	closedir(dh);
+	if (r == 0 && n)
+		qsort(names, n, sizeof(*names), cmp_dname);
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		char *path = NULL;
+
+		if (asprintf(&path, "%s/%s", dir, names[i].name) < 0) {
+			r = -ENOMEM;
+			break;
 		}
-		if (S_ISDIR(st.st_mode)) {
+		if (names[i].type == DT_DIR)
 			r = collect(x, path, depth + 1);
-			free(path);
-			continue;
-		}
-		if ((S_ISLNK(st.st_mode) && (stat(path, &st) < 0 || !S_ISREG(st.st_mode))) ||
-		    !S_ISREG(st.st_mode) || !has_policy_ext(names[i])) {
-			free(path);
-			continue;
-		}
-		r = strv_add(&x->paths, &x->n_paths, path);
+		else
+			r = strv_add(&x->paths, &x->n_paths, path);
 		free(path);
 	}
 	for (size_t i = 0; i < n; i++)
-		free(names[i]);
+		free(names[i].name);
 	free(names);
 	return r;
 }
@@ -790,10 +851,12 @@ static int judge_file(struct run *x, struct cfile *c, const char *buf, size_t le
 		}
 		doc->text_len = strlen(text);
 		doc->text_hash = hash64(text, doc->text_len);
-		if (x->text_bytes + doc->text_len <= TEXT_BUDGET) {
+		/* Loaders run in parallel: the budget is shared. */
+		if (__atomic_add_fetch(&x->text_bytes, doc->text_len, __ATOMIC_RELAXED) <=
+		    TEXT_BUDGET) {
 			doc->text = text;
-			x->text_bytes += doc->text_len;
 		} else {
+			__atomic_sub_fetch(&x->text_bytes, doc->text_len, __ATOMIC_RELAXED);
 			free(text);
 		}
 	}
@@ -805,7 +868,8 @@ static int judge_file(struct run *x, struct cfile *c, const char *buf, size_t le
 		for (size_t i = 0; i < c->n_docs; i++) {
 			free(c->docs[i].ns);
 			if (c->docs[i].text)
-				x->text_bytes -= c->docs[i].text_len;
+				__atomic_sub_fetch(&x->text_bytes, c->docs[i].text_len,
+						   __ATOMIC_RELAXED);
 			free(c->docs[i].text);
 		}
 		free(c->docs);
@@ -821,61 +885,226 @@ static int cmp_cfile_path(const void *a, const void *b)
 	return strcmp((const char *)a, ((const struct cfile *)b)->path);
 }
 
-/* Load file 'path' into x->files: from the cache when unchanged, else read and judged. */
-static int load_file(struct run *x, char **pathp)
+/* Load x->paths[i] into x->files[i]: judged from its content, or from the cache when the
+ * content hashes as it did last pass. Always read (no stat first): a ConfigMap update
+ * gives every key a new inode, and a 400-byte read costs what the stat does. 'tbuf' is the
+ * calling thread's buffer of LOAD_BUF bytes. Returns 1, leaving files[i].path NULL, when it
+ * is not a regular file (a key symlink to a directory or to nothing): such entries were
+ * never policies. Runs on several threads at once, each on its own files; the cache is only
+ * read, but for the entry of its own path. */
+static int load_file(struct run *x, size_t i, char *tbuf)
 {
+	char **pathp = &x->paths[i];
 	const char *path = *pathp;
 	struct sc_reconciler *rc = x->r;
 	struct cfile *old = rc->n_cache ? bsearch(path, rc->cache, rc->n_cache, sizeof(*rc->cache),
 						  cmp_cfile_path)
 					: NULL;
-	struct cfile *c = &x->files[x->n_files];
-	cleanup_free char *buf = NULL;
+	struct cfile *c = &x->files[i];
+	cleanup_free char *big = NULL;
+	cleanup_close int fd = -1;
+	const char *data = tbuf;
 	struct stat st;
 	size_t len = 0;
-	uint64_t h = 0;
-	int r;
+	ssize_t n = -1;
+	uint64_t h;
+	bool noatime;
+	int err = 0;
 
-	x->res->n_files++;
+	/* O_NOATIME: reading 10,000 policies must not dirty 10,000 inodes. It needs the
+	 * file's owner or CAP_FOWNER; without, it is dropped for good. */
+	noatime = !__atomic_load_n(&rc->no_noatime, __ATOMIC_RELAXED);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY | (noatime ? O_NOATIME : 0));
+	if (fd < 0 && errno == EPERM && noatime) {
+		__atomic_store_n(&rc->no_noatime, true, __ATOMIC_RELAXED);
+		fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	}
+	if (fd < 0 && (errno == ENOENT || errno == ELOOP || errno == ENOTDIR))
+		return 1;
+	if (fd < 0)
+		err = errno;
+	while (fd >= 0 && (n = read(fd, tbuf, LOAD_BUF - 1)) < 0 && errno == EINTR)
+		;
+	if (fd >= 0 && n < 0) {
+		if (errno == EISDIR)
+			return 1;
+		err = errno;
+	}
+	/* Nothing read: only a regular file is an (empty, so rejected) policy. */
+	if (n == 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)))
+		return 1;
 	*c = (struct cfile){ .reason = -1 };
 	c->path = TAKE_PTR(*pathp); /* 'path' stays valid: it is c->path now */
-	x->n_files++;
-	if (stat(path, &st) < 0) {
+	if (!err && n == LOAD_BUF - 1) {
+		/* Larger than the buffer: the rest after what was read. */
+		cleanup_free char *rest = NULL;
+		size_t nrest = 0;
+		int r = sc_read_fd(fd, SC_PROFILE_MAX_INPUT - (size_t)n, &rest, &nrest);
+		if (r == -ENOMEM)
+			return r;
+		if (r < 0) {
+			err = -r;
+		} else {
+			big = malloc((size_t)n + nrest + 1);
+			if (!big)
+				return -ENOMEM;
+			memcpy(big, tbuf, (size_t)n);
+			memcpy(big + n, rest, nrest + 1);
+			data = big;
+			len = (size_t)n + nrest;
+		}
+	} else if (!err) {
+		len = (size_t)n;
+		tbuf[len] = '\0';
+	}
+	if (err) {
 		c->reason = SC_REJECT_READ;
-		c->message = strdup(strerror(errno));
+		c->message = strdup(strerror(err));
 		return c->message ? 0 : -ENOMEM;
 	}
-	c->dev = st.st_dev;
-	c->ino = st.st_ino;
-	c->size = st.st_size;
-	c->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
-	/* A file modified in the last two seconds may change again within the same timestamp
-	 * tick: judge it from its content until it is older. */
-	if (old && old->path && old->dev == c->dev && old->ino == c->ino && old->size == c->size &&
-	    old->mtime_ns == c->mtime_ns && old->mtime_ns != INT64_MIN &&
-	    (int64_t)time(NULL) - st.st_mtim.tv_sec > 2)
-		goto reuse;
-	r = read_hashed(path, &buf, &len, &h);
-	if (r == -ENOMEM)
-		return r;
-	if (r < 0) {
-		c->reason = SC_REJECT_READ;
-		c->message = strdup(strerror(-r));
-		return c->message ? 0 : -ENOMEM;
+	h = hash64(data, len);
+	if (old && old->path && old->hash == h) {
+		/* Take the judgement over (the cache entry is consumed: each path appears
+		 * once). */
+		c->hash = old->hash;
+		c->reason = old->reason;
+		c->message = TAKE_PTR(old->message);
+		c->docs = TAKE_PTR(old->docs);
+		c->n_docs = old->n_docs;
+		old->n_docs = 0;
+		return 0;
 	}
-	if (old && old->path && old->hash == h)
-		goto reuse;
 	c->hash = h;
-	return judge_file(x, c, buf, len);
-reuse:
-	/* Take the judgement over (the cache entry is consumed: each path appears once). */
-	c->hash = old->hash;
-	c->reason = old->reason;
-	c->message = TAKE_PTR(old->message);
-	c->docs = TAKE_PTR(old->docs);
-	c->n_docs = old->n_docs;
-	old->n_docs = 0;
-	return 0;
+	return judge_file(x, c, data, len);
+}
+
+/* ---- loading in parallel ------------------------------------------------------------ */
+
+#define LOAD_CHUNK   32
+#define LOAD_THREADS 4 /* reading is mostly the kernel's path walks: more helps little */
+
+struct loader {
+	struct run *x;
+	size_t next; /* next path index to take (atomic) */
+	int err;     /* first error, -ECANCELED included (atomic) */
+};
+
+/* Take chunks of paths until none are left or a loader failed. Only the calling thread
+ * (main) polls cancel(): the agent's callback reads its signalfd. */
+/* The identity of old entry i's file now, for install() to tell "unchanged" without a
+ * stat of its own on the one thread. */
+static void probe_old(struct run *x, size_t i)
+{
+	const struct entry *e = &x->old[i];
+	struct probe *p = &x->probes[i];
+	struct stat st;
+
+	if (!e->path || !e->has_ident ||
+	    fstatat(x->r->root_fd, e->path, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+		return;
+	p->ino = st.st_ino;
+	p->size = (size_t)st.st_size;
+	p->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+	p->ok = true;
+}
+
+static void load_some(struct loader *l, bool main)
+{
+	struct run *x = l->x;
+	size_t total = x->n_paths + (x->probes ? x->n_old : 0);
+	cleanup_free char *tbuf = malloc(LOAD_BUF);
+	int zero = 0;
+
+	if (!tbuf) {
+		(void)__atomic_compare_exchange_n(&l->err, &zero, -ENOMEM, false, __ATOMIC_RELAXED,
+						  __ATOMIC_RELAXED);
+		return;
+	}
+	for (;;) {
+		size_t i = __atomic_fetch_add(&l->next, LOAD_CHUNK, __ATOMIC_RELAXED);
+		size_t end = i + LOAD_CHUNK < total ? i + LOAD_CHUNK : total;
+
+		if (i >= total || __atomic_load_n(&l->err, __ATOMIC_RELAXED))
+			return;
+		if (main && cancelled(x)) {
+			(void)__atomic_compare_exchange_n(&l->err, &zero, -ECANCELED, false,
+							  __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+			return;
+		}
+		for (; i < end; i++) {
+			int r;
+			if (i >= x->n_paths) {
+				probe_old(x, i - x->n_paths);
+				continue;
+			}
+			r = load_file(x, i, tbuf);
+			if (r < 0) {
+				(void)__atomic_compare_exchange_n(&l->err, &zero, r, false,
+								  __ATOMIC_RELAXED,
+								  __ATOMIC_RELAXED);
+				return;
+			}
+		}
+	}
+}
+
+static void *load_thread(void *arg)
+{
+	load_some(arg, false);
+	return NULL;
+}
+
+static unsigned load_threads(const struct run *x)
+{
+	unsigned n = x->r->o.threads;
+	cpu_set_t cpus;
+
+	if (n > LOAD_THREADS)
+		n = LOAD_THREADS;
+	if (n == 0) {
+		n = sched_getaffinity(0, sizeof(cpus), &cpus) == 0 ? (unsigned)CPU_COUNT(&cpus) : 1;
+		if (n > LOAD_THREADS)
+			n = LOAD_THREADS;
+	}
+	/* A thread only pays off past a few chunks. */
+	if (x->n_paths < 4 * LOAD_CHUNK)
+		n = 1;
+	return n ? n : 1;
+}
+
+/* Load every collected path into x->files, on up to LOAD_THREADS threads (the caller is
+ * one), then close the gaps of paths that were no policies: x->files ends in path order,
+ * as one thread would have left it. */
+static int load_all(struct run *x)
+{
+	struct loader l = { .x = x };
+	unsigned n = load_threads(x), started = 0;
+	pthread_t tid[LOAD_THREADS];
+	size_t k = 0;
+
+	for (size_t i = 0; i < x->n_paths; i++)
+		x->files[i] = (struct cfile){ .reason = -1 };
+	/* With helpers, they also stat what the last pass installed (else install() does). */
+	if (n > 1 && x->n_old)
+		x->probes = calloc(x->n_old, sizeof(*x->probes));
+	for (; started + 1 < n; started++)
+		if (pthread_create(&tid[started], NULL, load_thread, &l) != 0)
+			break; /* fewer threads: the rest is done here */
+	load_some(&l, true);
+	for (unsigned t = 0; t < started; t++)
+		(void)pthread_join(tid[t], NULL);
+	for (size_t i = 0; i < x->n_paths; i++) {
+		if (!x->files[i].path) {
+			cfile_clear(&x->files[i]);
+			continue;
+		}
+		if (k != i)
+			x->files[k] = x->files[i];
+		k++;
+	}
+	x->n_files = k;
+	x->res->n_files = k;
+	return l.err;
 }
 
 static int cmp_pol_ident(const void *a, const void *b, void *ud)
@@ -932,7 +1161,7 @@ static int reject_duplicates(struct run *x)
 	if (!v)
 		return -ENOMEM;
 	memcpy(v, x->pols, x->n_pols * sizeof(*v));
-	qsort_r(v, x->n_pols, sizeof(*v), cmp_pol_ident, x);
+	sort_r(v, x->n_pols, sizeof(*v), cmp_pol_ident, x);
 	for (size_t i = 1; i < x->n_pols; i++) {
 		const struct cdoc *a = pdoc(x, &v[i - 1]), *b = pdoc(x, &v[i]);
 		if (a->selects != b->selects || a->format != b->format || !streq(a->ns, b->ns) ||
@@ -973,7 +1202,7 @@ static int build_sets(struct run *x)
 	if (!v)
 		return -ENOMEM;
 	memcpy(v, x->pols, x->n_pols * sizeof(*v));
-	qsort_r(v, x->n_pols, sizeof(*v), cmp_pol_key, x);
+	sort_r(v, x->n_pols, sizeof(*v), cmp_pol_key, x);
 	/* Sets refer to x->pols by index: keep the sorted order there. */
 	memcpy(x->pols, v, x->n_pols * sizeof(*v));
 	/* At most one set per policy: one allocation, not one per set. */
@@ -1006,7 +1235,7 @@ static int build_sets(struct run *x)
 		s->path = s->name + strlen(s->name) + 1;
 		i = j;
 	}
-	qsort(x->sets, x->n_sets, sizeof(*x->sets), cmp_set_path);
+	sort(x->sets, x->n_sets, sizeof(*x->sets), cmp_set_path);
 	return 0;
 }
 
@@ -1504,9 +1733,9 @@ done:
 	return r;
 }
 
-/* The content hash (hash64) of a file in 'dirfd', read in chunks; false when it is not a
- * regular file. */
-static bool disk_hash(int dirfd, const char *name, uint64_t *ret)
+/* The content hash (hash64) of a file in 'dirfd', read in chunks, and its identity into
+ * 'e' (from the same fstat); false when it is not a regular file. */
+static bool disk_hash(int dirfd, const char *name, uint64_t *ret, struct entry *e)
 {
 	cleanup_close int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 	uint64_t h = 1469598103934665603ull;
@@ -1522,15 +1751,20 @@ static bool disk_hash(int dirfd, const char *name, uint64_t *ret)
 			continue;
 		if (k < 0)
 			return false;
-		if (k == 0)
-			break;
 		for (ssize_t i = 0; i < k; i++) {
 			h ^= (unsigned char)buf[i];
 			h *= 1099511628211ull;
 		}
 		n += (size_t)k;
+		/* A short read that reaches the size fstat gave is the end. */
+		if (k == 0 || (n == (size_t)st.st_size && (size_t)k < sizeof(buf)))
+			break;
 	}
 	*ret = h ^ (uint64_t)n;
+	e->has_ident = true;
+	e->ino = st.st_ino;
+	e->size = (size_t)st.st_size;
+	e->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
 	return true;
 }
 
@@ -1553,7 +1787,7 @@ static ssize_t sink_write(void *cookie, const char *buf, size_t size)
 		k->h *= 1099511628211ull;
 	}
 	k->n += size;
-	while (off < size) {
+	while (k->fd >= 0 && off < size) {
 		ssize_t w = write(k->fd, buf + off, size - off);
 		if (w < 0 && errno == EINTR)
 			continue;
@@ -1566,15 +1800,78 @@ static ssize_t sink_write(void *cookie, const char *buf, size_t size)
 	return (ssize_t)size;
 }
 
-static int write_index(struct run *x, const struct elist *lists, size_t n_lists)
+/* The index's hash: the same emit, into a sink that only hashes. */
+static int index_hash(const struct elist *lists, size_t n_lists, uint64_t *ret)
 {
 	struct hashsink k = { .fd = -1, .h = 1469598103934665603ull };
 	cookie_io_functions_t io = { .write = sink_write };
+	FILE *f = fopencookie(&k, "w", io);
+
+	if (!f)
+		return -ENOMEM;
+	(void)setvbuf(f, NULL, _IOFBF, 65536);
+	index_emit(f, lists, n_lists);
+	if (fclose(f) != 0)
+		return -EIO;
+	*ret = k.h ^ (uint64_t)k.n;
+	return 0;
+}
+
+static void ident_of(int dirfd, const char *name, struct entry *e)
+{
+	struct stat st;
+
+	e->has_ident = fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode);
+	if (!e->has_ident)
+		return;
+	e->ino = st.st_ino;
+	e->size = (size_t)st.st_size;
+	e->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+}
+
+/* Whether the index on disk is still the one this reconciler last wrote or read, by the
+ * identity it had then. */
+static bool index_is_known(const struct sc_reconciler *rc, uint64_t want)
+{
+	struct entry now = {};
+
+	if (!rc->index.has_ident || rc->index.hash != want)
+		return false;
+	ident_of(rc->root_fd, INDEX_NAME, &now);
+	return now.has_ident && now.ino == rc->index.ino && now.size == rc->index.size &&
+	       now.mtime_ns == rc->index.mtime_ns;
+}
+
+/* Write the index of 'lists' unless the disk has it already. 'same': the lists are the
+ * very entries of the index last written (every set carried over), so when that file is
+ * still in place nothing needs to be emitted at all. */
+static int write_index(struct run *x, const struct elist *lists, size_t n_lists, bool same)
+{
+	struct sc_reconciler *rc = x->r;
+	struct hashsink k = { .fd = -1, .h = 1469598103934665603ull };
+	cookie_io_functions_t io = { .write = sink_write };
+	struct entry seen = {};
 	struct pending *v;
 	char tmp[NAME_MAX + 1];
-	uint64_t have;
+	uint64_t have, want;
+	struct stat st;
 	FILE *f;
+	int r;
 
+	if (same && index_is_known(rc, rc->index.hash))
+		return 0;
+	/* Unchanged: hashed without writing anything. */
+	r = index_hash(lists, n_lists, &want);
+	if (r < 0)
+		return r;
+	if (index_is_known(rc, want))
+		return 0;
+	if (disk_hash(rc->root_fd, INDEX_NAME, &have, &seen) && have == want) {
+		rc->index = seen;
+		rc->index.hash = want;
+		return 0;
+	}
+	rc->index.has_ident = false;
 	for (unsigned attempt = 0; attempt < 100 && k.fd < 0; attempt++) {
 		(void)snprintf(tmp, sizeof(tmp), "." INDEX_NAME ".%d.%u" TMP_SUFFIX, (int)getpid(),
 			       x->r->tmp_seq++);
@@ -1595,15 +1892,18 @@ static int write_index(struct run *x, const struct elist *lists, size_t n_lists)
 	index_emit(f, lists, n_lists);
 	if (fclose(f) != 0 && !k.err)
 		k.err = EIO;
+	if (!k.err && fstat(k.fd, &st) == 0 && (k.h ^ (uint64_t)k.n) == want) {
+		/* The renamed file keeps this identity: the next pass compares against it. */
+		seen = (struct entry){ .has_ident = true, .ino = st.st_ino, .hash = want,
+				       .size = (size_t)st.st_size,
+				       .mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 +
+						   st.st_mtim.tv_nsec };
+	}
 	if (close(k.fd) < 0 && !k.err)
 		k.err = errno;
 	if (k.err) {
 		(void)unlinkat(x->r->root_fd, tmp, 0);
 		return -k.err;
-	}
-	if (disk_hash(x->r->root_fd, INDEX_NAME, &have) && have == (k.h ^ (uint64_t)k.n)) {
-		(void)unlinkat(x->r->root_fd, tmp, 0);
-		return 0;
 	}
 	v = reallocarray(x->pend, x->n_pend + 1, sizeof(*v));
 	if (!v) {
@@ -1617,7 +1917,10 @@ static int write_index(struct run *x, const struct elist *lists, size_t n_lists)
 		abort_pending(x);
 		return -ENOMEM;
 	}
-	return commit_pending(x);
+	r = commit_pending(x);
+	if (r == 0)
+		rc->index = seen;
+	return r;
 }
 
 /* The entry for set 's' (for the index and /profiles): one block of text and one array of
@@ -1762,7 +2065,7 @@ static int index_old(struct run *x)
 		if (x->old[i].path)
 			x->old_by_path[n++] = &x->old[i];
 	x->n_old_by_path = n;
-	qsort(x->old_by_path, n, sizeof(*x->old_by_path), cmp_entry_path);
+	sort(x->old_by_path, n, sizeof(*x->old_by_path), cmp_entry_path);
 	return 0;
 }
 
@@ -1776,17 +2079,6 @@ static struct entry *old_entry(const struct run *x, const char *path)
 	return e ? *e : NULL;
 }
 
-static void ident_of(int dirfd, const char *name, struct entry *e)
-{
-	struct stat st;
-
-	e->has_ident = fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode);
-	if (!e->has_ident)
-		return;
-	e->ino = st.st_ino;
-	e->size = (size_t)st.st_size;
-	e->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
-}
 
 /* A set's profile text when it was not kept from the parse (several policies, or beyond the
  * budget): the member files are read again, and must still be what was judged. */
@@ -1811,13 +2103,8 @@ static int set_text(struct run *x, const struct set *s, char **ret, char *err, s
 		char msg[256];
 
 		r = read_hashed(c->path, &buf, &len, &h);
-		if (r == 0 && h != c->hash) {
-			/* Changed since it was judged, with the same stat (a same-size rewrite in
-			 * one timestamp tick, cp -p): never trust this cache entry again, or every
-			 * pass would judge the old text and give up here. */
-			((struct cfile *)c)->mtime_ns = INT64_MIN;
-			r = -EAGAIN; /* the next pass reads it afresh */
-		}
+		if (r == 0 && h != c->hash)
+			r = -EAGAIN; /* changed since it was judged: the next pass judges it */
 		if (r == 0)
 			r = sc_profile_read_all(buf, len, c->path, &d, &v, &n);
 		sc_diags_clear(&d);
@@ -1898,6 +2185,8 @@ static int install(struct run *x)
 			return -ENOMEM;
 		if (prev && same_members(x, s, prev)) {
 			/* Same set as last time: its entry carries over (no new strings). */
+			if (!prev->kept)
+				x->n_carried++;
 			*e = *prev;
 			e->kept = false;
 			prev->moved = true;
@@ -1914,7 +2203,13 @@ static int install(struct run *x)
 		 * still the one it wrote (inode, size, mtime); else the disk content decides. */
 		if (prev && prev->has_ident && prev->hash == want) {
 			struct entry now = {};
-			ident_of(nsfd, file, &now);
+			if (x->probes) {
+				const struct probe *p = &x->probes[prev - x->old];
+				now = (struct entry){ .has_ident = p->ok, .ino = p->ino,
+						      .size = p->size, .mtime_ns = p->mtime_ns };
+			} else {
+				ident_of(nsfd, file, &now);
+			}
 			if (now.has_ident && now.ino == prev->ino && now.size == prev->size &&
 			    now.mtime_ns == prev->mtime_ns) {
 				e->has_ident = true;
@@ -1924,9 +2219,15 @@ static int install(struct run *x)
 				continue;
 			}
 		}
-		if (disk_hash(nsfd, file, &have) && have == want) {
-			ident_of(nsfd, file, e);
-			continue;
+		{
+			struct entry seen = {};
+			if (disk_hash(nsfd, file, &have, &seen) && have == want) {
+				e->has_ident = true;
+				e->ino = seen.ino;
+				e->mtime_ns = seen.mtime_ns;
+				e->size = seen.size;
+				continue;
+			}
 		}
 		if (!text) {
 			r = set_text(x, s, &owned, err, sizeof(err));
@@ -1938,6 +2239,8 @@ static int install(struct run *x)
 		r = write_tmp(x, nsfd, s->ns, file, text, len);
 		if (r < 0)
 			return r;
+		if (!prev)
+			x->new_paths = true;
 		e->size = len;
 		e->need_ident = true;
 		x->res->n_written++;
@@ -2028,21 +2331,16 @@ int sc_reconcile(struct sc_reconciler *rc, struct sc_reconcile_result *res)
 		r = -ENOMEM;
 		goto out;
 	}
-	for (size_t i = 0; i < x.n_paths; i++) {
-		if ((i & 63) == 0 && cancelled(&x)) {
-			r = -ECANCELED;
-			goto out;
-		}
-		r = load_file(&x, &x.paths[i]);
-		if (r < 0)
-			goto out;
+	r = load_all(&x);
+	if (r < 0)
+		goto out;
+	for (size_t i = 0; i < x.n_files; i++)
 		if (x.files[i].reason >= 0) {
 			r = reject_msg(&x, i, (enum sc_reject_reason)x.files[i].reason,
 				       x.files[i].message ? x.files[i].message : "rejected");
 			if (r < 0)
 				goto out;
 		}
-	}
 	r = gather_pols(&x);
 	if (r < 0)
 		goto out;
@@ -2092,13 +2390,13 @@ int sc_reconcile(struct sc_reconciler *rc, struct sc_reconcile_result *res)
 	}
 	/* Before any profile lands, the index names both old and new paths: an interruption
 	 * anywhere below leaves nothing the next run cannot account for. */
-	if (x.n_pend) {
+	if (x.n_pend && x.new_paths) {
 		struct pending *saved = x.pend;
 		size_t n_saved = x.n_pend;
 		struct elist all[] = { { x.now, x.n_now }, { x.old, x.n_old }, { kept, n_kept } };
 		x.pend = NULL;
 		x.n_pend = 0;
-		r = write_index(&x, all, ELEMENTSOF(all));
+		r = write_index(&x, all, ELEMENTSOF(all), false);
 		for (size_t i = 0; i < x.n_pend; i++) { /* the index's own batch, committed */
 			free(x.pend[i].ns);
 			free(x.pend[i].tmp);
@@ -2124,7 +2422,9 @@ int sc_reconcile(struct sc_reconciler *rc, struct sc_reconcile_result *res)
 	}
 	{
 		struct elist now[] = { { x.now, x.n_now }, { kept, n_kept } };
-		r = write_index(&x, now, ELEMENTSOF(now));
+		r = write_index(&x, now, ELEMENTSOF(now),
+				x.n_carried == x.n_now && x.n_carried == x.n_old_by_path &&
+					n_kept == 0);
 		if (r < 0)
 			goto out;
 	}
@@ -2168,7 +2468,7 @@ out:
 	x.n_files = 0;
 	/* Paths are collected sorted per directory, and a directory's files come before its
 	 * subdirectories' only per level: sort for the look-ups. */
-	qsort(rc->cache, rc->n_cache, sizeof(*rc->cache), cmp_cfile_sort);
+	sort(rc->cache, rc->n_cache, sizeof(*rc->cache), cmp_cfile_sort);
 	/* An unfinished pass: the index on disk (a superset of old and new) is the truth. */
 	if (r < 0)
 		rc->have_state = false;

@@ -6,12 +6,16 @@
 
 struct fy_diag *sc_yaml_quiet_diag(bool collect)
 {
-	struct fy_diag_cfg dcfg;
+	/* Filled here rather than by fy_diag_cfg_default(), which asks isatty(stderr): one
+	 * ioctl per parse, 10,000 of them in an agent pass, for colours never printed. */
+	struct fy_diag_cfg dcfg = {
+		.fp = NULL,
+		.level = FYET_ERROR,
+		.module_mask = ~0u,
+		.colorize = false,
+	};
 	struct fy_diag *diag;
 
-	fy_diag_cfg_default(&dcfg);
-	dcfg.fp = NULL;
-	dcfg.level = FYET_ERROR;
 	diag = fy_diag_create(&dcfg);
 	if (diag && collect)
 		fy_diag_set_collect_errors(diag, true);

@@ -115,6 +115,18 @@ wait_for "..data swap: new key installed" test -f "$ROOT/shop/api.json"
 has_fstat() { grep -q fstat "$ROOT/shop/web.json"; }
 wait_for "..data swap: changed key rewritten" has_fstat
 
+# The atomic writer's own work (a payload dir filling up, its removal) is no change until
+# ..data moves: the agent must not start a pass in the middle of it.
+passes() { grep -c 'event=reconcile ' "$TMP/agent.log"; }
+before=$(passes)
+mkdir "$POL/..2026_11_23_10_00_99.$$"
+for i in 1 2 3; do cp "$TMP/web.yaml" "$POL/..2026_11_23_10_00_99.$$/k$i.yaml"; done
+ln -s "..2026_11_23_10_00_99.$$" "$POL/..data_tmp"
+sleep 0.4 # eight debounce periods
+rm -rf "$POL/..data_tmp" "$POL/..2026_11_23_10_00_99.$$"
+sleep 0.4
+[ "$(passes)" = "$before" ] && ok "a payload being written wakes no reconcile" || not_ok "payload woke the agent ($before -> $(passes) passes)"
+
 # Policy deleted from the ConfigMap: its profile goes.
 cm_write web.yaml="$TMP/web.yaml" api.yaml="$TMP/api.yaml"
 gone() { [ ! -e "$ROOT/shop/db.json" ]; }

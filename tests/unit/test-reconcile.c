@@ -14,6 +14,8 @@
 #include "syscage/reconcile.h"
 #include "tap.h"
 
+#define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
+
 static char base[256], pol[300], kub[300], root[400];
 
 static void setup(void)
@@ -378,6 +380,207 @@ START_TEST(configmap_layout)
 }
 END_TEST
 
+/* A policy set with a bit of everything, large enough for the loader threads. */
+static void many_policies(void)
+{
+	char name[64], app[64], sub[600], lnk[600];
+
+	for (int i = 0; i < 300; i++) {
+		snprintf(name, sizeof(name), "p%03d.yaml", i);
+		snprintf(app, sizeof(app), "app%d", i % 250); /* 50 targets merge two policies */
+		snprintf(sub, sizeof(sub), "p%03d", i);
+		put(name, ka(sub, i % 3 ? "shop" : "bank", app,
+			     i % 7 ? "read, write, openat" : "read, not_a_syscall",
+			     i % 5 ? "Allow" : "Block"));
+	}
+	put("dup.yaml", ka("p001", "shop", "dup", "read", "Allow")); /* a duplicate name */
+	put("bad.yaml", "kind: [unclosed\n");
+	put("empty.yaml", "");
+	snprintf(sub, sizeof(sub), "%s/team", pol);
+	ck_assert_int_eq(mkdir(sub, 0755), 0);
+	put("team/t1.yaml", ka("t1", "team", "t1", "getpid", "Allow"));
+	/* Not policies: a link to a directory, a dangling link, a FIFO. */
+	snprintf(lnk, sizeof(lnk), "%s/dir.yaml", pol);
+	ck_assert_int_eq(symlink("team", lnk), 0);
+	snprintf(lnk, sizeof(lnk), "%s/gone.yaml", pol);
+	ck_assert_int_eq(symlink("nowhere.yaml", lnk), 0);
+	snprintf(lnk, sizeof(lnk), "%s/fifo.yaml", pol);
+	ck_assert_int_eq(mkfifo(lnk, 0644), 0);
+}
+
+/* Every file under 'a' has the same bytes under 'b', and the other way round. */
+static void same_tree(const char *a, const char *b)
+{
+	DIR *d = opendir(a);
+	struct dirent *de;
+	size_t n = 0;
+
+	ck_assert_ptr_nonnull(d);
+	while ((de = readdir(d))) {
+		char pa[1200], pb[1200], *ta = NULL, *tb = NULL;
+		size_t la, lb;
+		struct stat st;
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(pa, sizeof(pa), "%s/%s", a, de->d_name);
+		snprintf(pb, sizeof(pb), "%s/%s", b, de->d_name);
+		ck_assert_int_eq(lstat(pa, &st), 0);
+		n++;
+		if (S_ISDIR(st.st_mode)) {
+			same_tree(pa, pb);
+			continue;
+		}
+		ck_assert_int_eq(sc_read_file(pa, 1 << 24, &ta, &la), 0);
+		ck_assert_msg(sc_read_file(pb, 1 << 24, &tb, &lb) == 0, "%s missing", pb);
+		ck_assert_msg(la == lb && memcmp(ta, tb, la) == 0, "%s differs", pb);
+		free(ta);
+		free(tb);
+	}
+	closedir(d);
+	ck_assert_uint_eq(count_files(a), count_files(b));
+	ck_assert_uint_gt(n, 0);
+}
+
+static void run_threads(const char *kubelet, unsigned threads, struct sc_reconcile_result *res)
+{
+	struct sc_reconcile_opts o = { .policies_dir = pol, .kubelet_root = kubelet,
+				       .threads = threads };
+	struct sc_reconciler *r = NULL;
+
+	ck_assert_int_eq(mkdir(kubelet, 0755), 0);
+	ck_assert_int_eq(sc_reconciler_new(&o, &r), 0);
+	ck_assert_int_eq(sc_reconcile(r, res), 0);
+	sc_reconciler_free(r);
+}
+
+START_TEST(threads_give_what_one_gives)
+{
+	struct sc_reconcile_result one, four;
+	char k1[400], k4[400], r1[500], r4[500];
+
+	many_policies();
+	snprintf(k1, sizeof(k1), "%s/kub1", base);
+	snprintf(k4, sizeof(k4), "%s/kub4", base);
+	run_threads(k1, 1, &one);
+	run_threads(k4, 4, &four);
+	/* 300 + dup + bad + empty + team/t1; the link to a dir, the dangling link and the
+	 * FIFO are no policy files at all. */
+	ck_assert_uint_eq(one.n_files, 304);
+	ck_assert_uint_eq(four.n_files, one.n_files);
+	ck_assert_uint_eq(four.n_policies, one.n_policies);
+	ck_assert_uint_eq(four.n_sets, one.n_sets);
+	ck_assert_uint_eq(four.n_written, one.n_written);
+	ck_assert_uint_eq(four.n_rejected, one.n_rejected);
+	ck_assert_uint_gt(one.n_rejected, 40); /* unknown syscalls, bad YAML, empty, dup */
+	for (unsigned i = 0; i < _SC_REJECT_COUNT; i++)
+		ck_assert_uint_eq(four.rejected[i], one.rejected[i]);
+	snprintf(r1, sizeof(r1), "%s/seccomp/syscage", k1);
+	snprintf(r4, sizeof(r4), "%s/seccomp/syscage", k4);
+	same_tree(r1, r4); /* profiles and index.json, byte for byte */
+}
+END_TEST
+
+/* Policies around the loader's 64 KiB read buffer are read whole. */
+START_TEST(large_policies_read_whole)
+{
+	static const size_t sizes[] = { 65534, 65535, 65536, 65537, 300000 };
+	struct sc_reconcile_result res;
+
+	for (size_t i = 0; i < ELEMENTSOF(sizes); i++) {
+		char name[64], app[64], *text = malloc(sizes[i] + 1), *t, rel[64];
+		const char *tail;
+		size_t head, pad;
+
+		ck_assert_ptr_nonnull(text);
+		snprintf(name, sizeof(name), "big%zu", i);
+		snprintf(app, sizeof(app), "big%zu", i);
+		/* A comment pads the front; the one syscall only this file names is last. */
+		t = ka(name, "shop", app, "read, write, getppid", "Allow");
+		tail = strstr(t, "spec:");
+		head = (size_t)(tail - t);
+		pad = sizes[i] - strlen(t) - 2;
+		memcpy(text, t, head);
+		text[head] = '#';
+		memset(text + head + 1, 'x', pad);
+		text[head + 1 + pad] = '\n';
+		strcpy(text + head + 2 + pad, tail);
+		ck_assert_uint_eq(strlen(text), sizes[i]);
+		snprintf(rel, sizeof(rel), "big%zu.yaml", i);
+		put(rel, text);
+		free(text);
+	}
+	ck_assert_int_eq(run(false, &res), 0);
+	ck_assert_uint_eq(res.n_rejected, 0);
+	for (size_t i = 0; i < ELEMENTSOF(sizes); i++) {
+		char rel[64], *t;
+		snprintf(rel, sizeof(rel), "shop/big%zu.json", i);
+		t = installed(rel);
+		ck_assert_ptr_nonnull(t);
+		ck_assert_msg(strstr(t, "\"getppid\""), "%s lost its tail", rel);
+		free(t);
+	}
+}
+END_TEST
+
+/* One reconciler over ConfigMap updates: one key changes, the rest is carried; the index
+ * is left alone while the targets are the same, and put back when someone removes it. */
+START_TEST(configmap_swaps_and_index)
+{
+	struct sc_reconcile_opts o = { .policies_dir = pol, .kubelet_root = kub };
+	struct sc_reconcile_result res;
+	struct sc_reconciler *r = NULL;
+	char d[64], p[700], idx[600], *t;
+	struct stat a, b;
+
+	for (int gen = 0; gen < 3; gen++) {
+		snprintf(d, sizeof(d), "..2026_11_23_10_00_0%d.1", gen);
+		snprintf(p, sizeof(p), "%s/%s", pol, d);
+		ck_assert_int_eq(mkdir(p, 0755), 0);
+		for (int i = 0; i < 200; i++) {
+			char key[700], n[32];
+			snprintf(n, sizeof(n), "k%03d", i);
+			snprintf(key, sizeof(key), "%s/%s.yaml", d, n);
+			put(key, ka(n, "shop", n, i == 7 && gen ? "read, getppid" : "read",
+				    "Allow"));
+			if (gen == 0) {
+				char l[700], target[64];
+				snprintf(l, sizeof(l), "%s/%s.yaml", pol, n);
+				snprintf(target, sizeof(target), "..data/%s.yaml", n);
+				ck_assert_int_eq(symlink(target, l), 0);
+			}
+		}
+		snprintf(p, sizeof(p), "%s/..data_tmp", pol);
+		ck_assert_int_eq(symlink(d, p), 0);
+		snprintf(idx, sizeof(idx), "%s/..data", pol);
+		ck_assert_int_eq(rename(p, idx), 0);
+		if (gen == 0)
+			ck_assert_int_eq(sc_reconciler_new(&o, &r), 0);
+		ck_assert_int_eq(sc_reconcile(r, &res), 0);
+		ck_assert_uint_eq(res.n_files, 200);
+		ck_assert_uint_eq(res.n_written, gen == 0 ? 200 : gen == 1 ? 1 : 0);
+		t = installed("shop/k007.json");
+		ck_assert_ptr_nonnull(t);
+		ck_assert(!strstr(t, "getppid") == (gen == 0));
+		free(t);
+	}
+	snprintf(idx, sizeof(idx), "%s/index.json", root);
+	ck_assert_int_eq(stat(idx, &a), 0);
+	ck_assert_int_eq(sc_reconcile(r, &res), 0);
+	ck_assert_int_eq(stat(idx, &b), 0);
+	ck_assert_uint_eq(a.st_ino, b.st_ino); /* unchanged targets: not rewritten */
+	ck_assert_int_eq(unlink(idx), 0);
+	ck_assert_int_eq(sc_reconcile(r, &res), 0);
+	ck_assert_int_eq(stat(idx, &b), 0);
+	/* A removed profile is put back by the next pass too. */
+	snprintf(p, sizeof(p), "%s/shop/k100.json", root);
+	ck_assert_int_eq(unlink(p), 0);
+	ck_assert_int_eq(sc_reconcile(r, &res), 0);
+	ck_assert_uint_eq(res.n_written, 1);
+	ck_assert(exists("shop/k100.json"));
+	sc_reconciler_free(r);
+}
+END_TEST
+
 START_TEST(bad_root_name)
 {
 	struct sc_reconcile_opts o = { .policies_dir = pol, .kubelet_root = kub, .root = "../x" };
@@ -404,6 +607,9 @@ int main(void)
 	tcase_add_test(tc, cancel_leaves_nothing_half);
 	tcase_add_test(tc, configmap_layout);
 	tcase_add_test(tc, bad_root_name);
+	tcase_add_test(tc, threads_give_what_one_gives);
+	tcase_add_test(tc, large_policies_read_whole);
+	tcase_add_test(tc, configmap_swaps_and_index);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	return tap_run(s);
