@@ -325,7 +325,7 @@ static int open_input(struct input *in)
 		in->ino = st.st_ino;
 		in->size = S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
 	}
-	if (sc_line_reader_init(&in->r, in->fd) < 0)
+	if (sc_line_reader_init(&in->r, in->fd, 0) < 0)
 		return -ENOMEM;
 	return 0;
 }

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <limits.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -309,6 +310,11 @@ static void do_reconcile(struct sc_agent *a, const char *why)
 	int r;
 
 	r = sc_reconcile(a->rc, &res);
+	/* A pass frees most of what it allocated, scattered over the heap: give the free pages
+	 * back, or every pass leaves the resident size a little higher (10,000 policies:
+	 * +0.5 MiB per ConfigMap update until the heap has settled). A few ms, after the
+	 * profiles are on disk. */
+	(void)malloc_trim(0);
 	dt = now_mono() - t0;
 	if (r == -ECANCELED) {
 		alog(a, "info", "event=reconcile-cancelled trigger=%s", why);

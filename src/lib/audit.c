@@ -866,13 +866,17 @@ enum sc_audit_kind sc_audit_parse_line(const char *line, size_t len, struct sc_a
 #define READER_MIN_ROOM (16u << 10) /* /dev/kmsg returns EINVAL when a record does not fit */
 #define READER_MAX_LINE (64u << 20)
 
-int sc_line_reader_init(struct sc_line_reader *r, int fd)
+int sc_line_reader_init(struct sc_line_reader *r, int fd, size_t initial)
 {
 	*r = (struct sc_line_reader){ .fd = fd };
-	r->buf = malloc(READER_INITIAL);
+	if (initial == 0)
+		initial = READER_INITIAL;
+	if (initial < 2 * READER_MIN_ROOM)
+		initial = 2 * READER_MIN_ROOM;
+	r->buf = malloc(initial);
 	if (!r->buf)
 		return -ENOMEM;
-	r->size = READER_INITIAL;
+	r->size = initial;
 	return 0;
 }
 

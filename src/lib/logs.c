@@ -750,7 +750,7 @@ static int slice_run(struct slice *sl)
 	struct sc_line_reader r;
 	int err = 0;
 
-	if (!rec || sc_line_reader_init(&r, sl->fd) < 0) {
+	if (!rec || sc_line_reader_init(&r, sl->fd, 0) < 0) {
 		free(rec);
 		return -ENOMEM;
 	}

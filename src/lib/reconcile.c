@@ -57,15 +57,15 @@ struct entry {
 	char **pols;  /* "Kind/name" of each policy */
 	size_t n_files, n_pols;
 	size_t size;
-	bool kept; /* kept for a rejected file */
 	/* What was installed: content hash and the file's identity after the write, so the
 	 * next pass can tell "unchanged" from a stat. */
 	uint64_t hash;
-	bool has_ident, need_ident;
-	bool moved;  /* its strings now belong to the next pass's entry (shared, not freed) */
-	bool packed; /* ns/name/path/policies/files in one block at ns, pointers in pols */
 	ino_t ino;
 	int64_t mtime_ns;
+	bool has_ident, need_ident;
+	bool kept;   /* kept for a rejected file */
+	bool moved;  /* its strings now belong to the next pass's entry (shared, not freed) */
+	bool packed; /* ns/name/path/policies/files in one block at ns, pointers in pols */
 };
 
 struct rejection {
@@ -364,6 +364,8 @@ struct cdoc {
 struct cfile {
 	char *path;
 	uint64_t hash;
+	ino_t link_ino; /* its key symlink (top level), when it is one */
+	bool via_data;  /* that symlink is "..data/<its name>" */
 	int reason; /* -1: accepted; else the enum sc_reject_reason it was rejected for */
 	char *message;
 	struct cdoc *docs;
@@ -411,7 +413,7 @@ struct pol {
 };
 
 /* A set is a run of x->pols (sorted by key): policies first .. first + n_pols - 1. Its name
- * and path share one allocation (path = name + strlen(name) + 1). */
+ * and path are in the pass's x->set_names block (path = name + strlen(name) + 1). */
 struct set {
 	const char *ns;
 	char *name, *path;
@@ -424,10 +426,10 @@ struct pending {
 };
 
 struct probe {
-	bool ok;
 	ino_t ino;
-	size_t size;
 	int64_t mtime_ns;
+	uint32_t size;
+	bool ok;
 };
 
 struct run {
@@ -439,6 +441,7 @@ struct run {
 	struct pol *pols;
 	size_t n_pols;
 	struct set *sets;
+	char *set_names;
 	size_t n_sets;
 	struct rejection *rej;
 	size_t n_rej;
@@ -452,8 +455,13 @@ struct run {
 	struct pending *pend;
 	size_t n_pend;
 	size_t text_bytes;
-	char **paths; /* collected policy file paths */
-	size_t n_paths;
+	char **paths; /* collected policy file paths: NULL where olds[i] has it */
+	struct cfile **olds; /* per path: last pass's entry for it (in the cache), or NULL */
+	ino_t *link_inos;    /* per path: the inode of a top-level symlink, else 0 */
+	int top_fd;          /* the policies directory: paths are opened below it */
+	int data_fd;         /* its ..data directory (a ConfigMap volume), or -1 */
+	size_t top_len;      /* strlen(policies_dir) + 1: where a path's relative part starts */
+	size_t n_paths, cap_paths;
 	struct probe *probes; /* per old entry: its file's identity now, stat'ed by the loaders */
 	size_t n_carried; /* entries of 'now' that are an old entry unchanged (not kept) */
 	bool new_paths;   /* a profile is written where the old index named none */
@@ -461,8 +469,8 @@ struct run {
 
 static void run_free_sets(struct run *x)
 {
-	for (size_t i = 0; i < x->n_sets; i++)
-		free(x->sets[i].name); /* path shares the block */
+	free(x->set_names);
+	x->set_names = NULL;
 	free(x->sets);
 	x->sets = NULL;
 	x->n_sets = 0;
@@ -484,6 +492,12 @@ static void run_free(struct run *x)
 	for (size_t i = 0; i < x->n_paths; i++)
 		free(x->paths[i]);
 	free(x->paths);
+	free(x->olds);
+	free(x->link_inos);
+	if (x->top_fd >= 0)
+		(void)close(x->top_fd);
+	if (x->data_fd >= 0)
+		(void)close(x->data_fd);
 	rejections_free(x->rej, x->n_rej);
 	free(x->old_by_path);
 	entries_free(x->old, x->n_old);
@@ -560,18 +574,78 @@ static bool has_policy_ext(const char *name)
 	       (n > 4 && streq(name + n - 4, ".yml"));
 }
 
+static int cmp_cfile_path(const void *a, const void *b)
+{
+	return strcmp((const char *)a, ((const struct cfile *)b)->path);
+}
+
+/* Add a collected path, with the cache's entry for it: that entry's string is taken over
+ * instead of a new one (10,000 fewer allocations per pass), and the loaders need no
+ * look-up of their own. */
+static int add_path(struct run *x, const char *path, ino_t link_ino)
+{
+	const struct sc_reconciler *rc = x->r;
+	struct cfile *old = rc->n_cache ? bsearch(path, rc->cache, rc->n_cache, sizeof(*rc->cache),
+						  cmp_cfile_path)
+					: NULL;
+
+	if (x->n_paths == x->cap_paths) {
+		size_t nc = x->cap_paths ? x->cap_paths * 2 : 256;
+		char **p = reallocarray(x->paths, nc, sizeof(*p));
+		struct cfile **o;
+		ino_t *i;
+		if (!p)
+			return -ENOMEM;
+		x->paths = p;
+		o = reallocarray(x->olds, nc, sizeof(*o));
+		if (!o)
+			return -ENOMEM;
+		x->olds = o;
+		i = reallocarray(x->link_inos, nc, sizeof(*i));
+		if (!i)
+			return -ENOMEM;
+		x->link_inos = i;
+		x->cap_paths = nc;
+	}
+	x->paths[x->n_paths] = old ? NULL : strdup(path);
+	x->olds[x->n_paths] = old;
+	x->link_inos[x->n_paths] = link_ino;
+	if (!old && !x->paths[x->n_paths])
+		return -ENOMEM;
+	x->n_paths++;
+	return 0;
+}
+
 /* Collect policy file paths (sorted per directory; dot names skipped, so a ConfigMap's
  * ..data copies are read once through the key symlinks; symlinked dirs not followed). The
  * entry type comes from readdir: a symlink's target is only opened by load_file, which
  * skips anything but a regular file, so no file costs a stat here. */
 struct dname {
 	char *name;
+	uint64_t prefix; /* its first 8 bytes, big-endian, zero-padded: orders as strcmp */
 	unsigned char type;
+	ino_t ino;
 };
 
+static uint64_t name_prefix(const char *s)
+{
+	uint64_t v = 0;
+	size_t i = 0;
+
+	for (; i < 8 && s[i]; i++)
+		v = v << 8 | (unsigned char)s[i];
+	return v << (8 * (8 - i));
+}
+
+/* readdir's order is the directory's hash order: 10,000 names to sort per pass, most told
+ * apart by their first 8 bytes without a strcmp. */
 static int cmp_dname(const void *a, const void *b)
 {
-	return strcmp(((const struct dname *)a)->name, ((const struct dname *)b)->name);
+	const struct dname *p = a, *q = b;
+
+	if (p->prefix != q->prefix)
+		return p->prefix < q->prefix ? -1 : 1;
+	return strcmp(p->name, q->name);
 }
 
 static int collect(struct run *x, const char *dir, unsigned depth)
@@ -610,7 +684,9 @@ static int collect(struct run *x, const char *dir, unsigned depth)
 			cap = cap ? cap * 2 : 64;
 		}
 		names[n].name = strdup(de->d_name);
+		names[n].prefix = name_prefix(de->d_name);
 		names[n].type = t;
+		names[n].ino = depth == 0 && t == DT_LNK ? de->d_ino : 0;
 		if (!names[n].name) {
 			r = -ENOMEM;
 			break;
@@ -621,17 +697,18 @@ static int collect(struct run *x, const char *dir, unsigned depth)
 	if (r == 0 && n)
 		qsort(names, n, sizeof(*names), cmp_dname);
 	for (size_t i = 0; r == 0 && i < n; i++) {
-		char *path = NULL;
+		size_t ld = strlen(dir), ln = strlen(names[i].name);
+		char path[PATH_MAX];
 
-		if (asprintf(&path, "%s/%s", dir, names[i].name) < 0) {
-			r = -ENOMEM;
-			break;
-		}
+		if (ld + 1 + ln >= sizeof(path))
+			continue; /* no such path can be opened either */
+		memcpy(path, dir, ld);
+		path[ld] = '/';
+		memcpy(path + ld + 1, names[i].name, ln + 1);
 		if (names[i].type == DT_DIR)
 			r = collect(x, path, depth + 1);
 		else
-			r = strv_add(&x->paths, &x->n_paths, path);
-		free(path);
+			r = add_path(x, path, names[i].ino);
 	}
 	for (size_t i = 0; i < n; i++)
 		free(names[i].name);
@@ -763,6 +840,27 @@ static int read_hashed(const char *path, char **ret, size_t *ret_len, uint64_t *
 	return 0;
 }
 
+static struct entry *old_entry(const struct run *x, const char *path);
+
+/* Whether the write phase will likely want doc's profile text (it is the set of its own at
+ * <ns>/<name>.json, the usual case): yes for a path nothing was installed at, or one the
+ * last pass installed with other content; no for the same content, and no for a path only
+ * the index on disk names (a restart: most are unchanged). Kept texts spare a second parse
+ * at write time; unneeded ones only cost memory (up to TEXT_BUDGET). A wrong "no" costs
+ * that parse, never a wrong profile. */
+static bool text_wanted(const struct run *x, const struct cdoc *doc)
+{
+	char path[2 * NAME_MAX + 8];
+	const struct entry *e;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s.json", doc->ns, doc->name) >= sizeof(path))
+		return true;
+	e = old_entry(x, path);
+	if (!e)
+		return true;
+	return e->has_ident && e->hash != doc->text_hash;
+}
+
 /* Parse and judge a file's content into 'c' (reason/message on rejection). */
 static int judge_file(struct run *x, struct cfile *c, const char *buf, size_t len)
 {
@@ -852,7 +950,9 @@ static int judge_file(struct run *x, struct cfile *c, const char *buf, size_t le
 		doc->text_len = strlen(text);
 		doc->text_hash = hash64(text, doc->text_len);
 		/* Loaders run in parallel: the budget is shared. */
-		if (__atomic_add_fetch(&x->text_bytes, doc->text_len, __ATOMIC_RELAXED) <=
+		if (!text_wanted(x, doc)) {
+			free(text);
+		} else if (__atomic_add_fetch(&x->text_bytes, doc->text_len, __ATOMIC_RELAXED) <=
 		    TEXT_BUDGET) {
 			doc->text = text;
 		} else {
@@ -880,10 +980,6 @@ static int judge_file(struct run *x, struct cfile *c, const char *buf, size_t le
 	return r;
 }
 
-static int cmp_cfile_path(const void *a, const void *b)
-{
-	return strcmp((const char *)a, ((const struct cfile *)b)->path);
-}
 
 /* Load x->paths[i] into x->files[i]: judged from its content, or from the cache when the
  * content hashes as it did last pass. Always read (no stat first): a ConfigMap update
@@ -894,12 +990,10 @@ static int cmp_cfile_path(const void *a, const void *b)
  * read, but for the entry of its own path. */
 static int load_file(struct run *x, size_t i, char *tbuf)
 {
-	char **pathp = &x->paths[i];
+	struct cfile *old = x->olds[i];
+	char **pathp = old ? &old->path : &x->paths[i];
 	const char *path = *pathp;
 	struct sc_reconciler *rc = x->r;
-	struct cfile *old = rc->n_cache ? bsearch(path, rc->cache, rc->n_cache, sizeof(*rc->cache),
-						  cmp_cfile_path)
-					: NULL;
 	struct cfile *c = &x->files[i];
 	cleanup_free char *big = NULL;
 	cleanup_close int fd = -1;
@@ -908,16 +1002,34 @@ static int load_file(struct run *x, size_t i, char *tbuf)
 	size_t len = 0;
 	ssize_t n = -1;
 	uint64_t h;
-	bool noatime;
-	int err = 0;
+	bool noatime, via = false;
+	const char *rel = path + x->top_len;
+	ino_t link_ino = x->link_inos[i];
+	int err = 0, dfd;
 
 	/* O_NOATIME: reading 10,000 policies must not dirty 10,000 inodes. It needs the
 	 * file's owner or CAP_FOWNER; without, it is dropped for good. */
 	noatime = !__atomic_load_n(&rc->no_noatime, __ATOMIC_RELAXED);
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY | (noatime ? O_NOATIME : 0));
+	/* A ConfigMap key, <key> -> ..data/<key>, is opened in the payload directory: no
+	 * walk through two symlinks for each of 10,000 keys. A symlink's target cannot change
+	 * without a new inode, so it is read once, when its inode is new. Anything else is
+	 * opened below the directory's fd. */
+	if (link_ino && x->data_fd >= 0) {
+		if (old && old->link_ino == link_ino) {
+			via = old->via_data;
+		} else {
+			char t[NAME_MAX + 16];
+			size_t ln = strlen(rel);
+			ssize_t k = readlinkat(x->top_fd, rel, t, sizeof(t));
+			via = k > 7 && (size_t)k == ln + 7 && memcmp(t, "..data/", 7) == 0 &&
+			      memcmp(t + 7, rel, ln) == 0;
+		}
+	}
+	dfd = via ? x->data_fd : x->top_fd;
+	fd = openat(dfd, rel, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY | (noatime ? O_NOATIME : 0));
 	if (fd < 0 && errno == EPERM && noatime) {
 		__atomic_store_n(&rc->no_noatime, true, __ATOMIC_RELAXED);
-		fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+		fd = openat(dfd, rel, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	}
 	if (fd < 0 && (errno == ENOENT || errno == ELOOP || errno == ENOTDIR))
 		return 1;
@@ -933,7 +1045,7 @@ static int load_file(struct run *x, size_t i, char *tbuf)
 	/* Nothing read: only a regular file is an (empty, so rejected) policy. */
 	if (n == 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)))
 		return 1;
-	*c = (struct cfile){ .reason = -1 };
+	*c = (struct cfile){ .reason = -1, .link_ino = link_ino, .via_data = via };
 	c->path = TAKE_PTR(*pathp); /* 'path' stays valid: it is c->path now */
 	if (!err && n == LOAD_BUF - 1) {
 		/* Larger than the buffer: the rest after what was read. */
@@ -963,7 +1075,7 @@ static int load_file(struct run *x, size_t i, char *tbuf)
 		return c->message ? 0 : -ENOMEM;
 	}
 	h = hash64(data, len);
-	if (old && old->path && old->hash == h) {
+	if (old && old->hash == h) {
 		/* Take the judgement over (the cache entry is consumed: each path appears
 		 * once). */
 		c->hash = old->hash;
@@ -1003,7 +1115,7 @@ static void probe_old(struct run *x, size_t i)
 	    fstatat(x->r->root_fd, e->path, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
 		return;
 	p->ino = st.st_ino;
-	p->size = (size_t)st.st_size;
+	p->size = st.st_size > UINT32_MAX ? UINT32_MAX : (uint32_t)st.st_size;
 	p->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
 	p->ok = true;
 }
@@ -1198,6 +1310,7 @@ static int cmp_set_path(const void *a, const void *b)
 static int build_sets(struct run *x)
 {
 	cleanup_free struct pol *v = calloc(x->n_pols ? x->n_pols : 1, sizeof(*v));
+	size_t total = 0, off = 0;
 
 	if (!v)
 		return -ENOMEM;
@@ -1205,9 +1318,23 @@ static int build_sets(struct run *x)
 	sort_r(v, x->n_pols, sizeof(*v), cmp_pol_key, x);
 	/* Sets refer to x->pols by index: keep the sorted order there. */
 	memcpy(x->pols, v, x->n_pols * sizeof(*v));
-	/* At most one set per policy: one allocation, not one per set. */
+	/* At most one set per policy: one allocation, not one per set; and their names and
+	 * paths in one block (x->set_names) sized on a first pass over the runs. */
 	x->sets = calloc(x->n_pols ? x->n_pols : 1, sizeof(*x->sets));
 	if (!x->sets)
+		return -ENOMEM;
+	for (size_t i = 0; i < x->n_pols;) {
+		size_t j = i + 1;
+		const struct cdoc *d = pdoc(x, &x->pols[i]);
+
+		while (j < x->n_pols && streq(d->key, pdoc(x, &x->pols[j])->key))
+			j++;
+		/* "<first>[-hash]\0<ns>/<first>[-hash].json\0" */
+		total += 2 * strlen(d->name) + strlen(d->ns) + (j - i > 1 ? 18 : 0) + 8;
+		i = j;
+	}
+	x->set_names = malloc(total ? total : 1);
+	if (!x->set_names)
 		return -ENOMEM;
 	for (size_t i = 0; i < x->n_pols;) {
 		size_t j = i + 1;
@@ -1223,16 +1350,28 @@ static int build_sets(struct run *x)
 		for (size_t k = i; k < j; k++)
 			h = sc_policy_set_hash(h, pdoc(x, &x->pols[k])->name);
 		first = pdoc(x, &x->pols[i])->name;
-		if (s->n_pols == 1)
-			n = asprintf(&s->name, "%s%c%s/%s.json", first, 0, s->ns, first);
-		else
-			n = asprintf(&s->name, "%s-%08x%c%s/%s-%08x.json", first, h, 0, s->ns,
-				     first, h);
-		if (n < 0) {
-			s->name = NULL;
-			return -ENOMEM;
+		s->name = x->set_names + off;
+		if (s->n_pols == 1) {
+			/* "<first>\0<ns>/<first>.json": the usual set, without printf. */
+			size_t lf = strlen(first), ls = strlen(s->ns);
+			char *o = s->name;
+			n = (int)(lf + 1 + ls + 1 + lf + 5);
+			if ((size_t)n >= total - off)
+				return -EOVERFLOW;
+			memcpy(o, first, lf + 1);
+			o += lf + 1;
+			memcpy(o, s->ns, ls);
+			o[ls] = '/';
+			memcpy(o + ls + 1, first, lf);
+			memcpy(o + ls + 1 + lf, ".json", 6);
+		} else {
+			n = snprintf(s->name, total - off, "%s-%08x%c%s/%s-%08x.json", first, h, 0,
+				     s->ns, first, h);
 		}
+		if (n < 0 || (size_t)n >= total - off)
+			return -EOVERFLOW; /* the sizing above is wrong: never so */
 		s->path = s->name + strlen(s->name) + 1;
+		off += (size_t)n + 1;
 		i = j;
 	}
 	sort(x->sets, x->n_sets, sizeof(*x->sets), cmp_set_path);
@@ -1553,18 +1692,24 @@ static void index_emit(FILE *f, const struct elist *lists, size_t n_lists)
 /* ---- writing ----------------------------------------------------------------------- */
 
 /* Write a temp file next to 'final' (not fsync'ed: one syncfs covers the batch). */
-static int write_tmp(struct run *x, int dirfd, const char *ns, const char *final, const char *data,
-		     size_t len)
+/* The temp file name for 'final' with sequence number 'seq' into 'tmp' (NAME_MAX + 1). */
+static int tmp_name(char *tmp, const char *final, unsigned seq)
 {
-	struct pending *v;
-	char tmp[NAME_MAX + 1];
+	int n = snprintf(tmp, NAME_MAX + 1, ".%.200s.%d.%u" TMP_SUFFIX, final, (int)getpid(), seq);
+	return n < 0 || n >= NAME_MAX + 1 ? -ENAMETOOLONG : 0;
+}
+
+/* Create the temp file 'tmp' (NAME_MAX + 1 bytes; its sequence number in *seq) next to
+ * 'final' with 'data'. Called by the writer threads at once. */
+static int create_tmp(struct run *x, int dirfd, const char *final, const char *data, size_t len,
+		      char *tmp, unsigned *seq)
+{
 	int fd = -1;
 	size_t off = 0;
 
 	for (unsigned attempt = 0; attempt < 100 && fd < 0; attempt++) {
-		int n = snprintf(tmp, sizeof(tmp), ".%.200s.%d.%u" TMP_SUFFIX, final, (int)getpid(),
-				 x->r->tmp_seq++);
-		if (n < 0 || (size_t)n >= sizeof(tmp))
+		*seq = __atomic_fetch_add(&x->r->tmp_seq, 1, __ATOMIC_RELAXED);
+		if (tmp_name(tmp, final, *seq) < 0)
 			return -ENAMETOOLONG;
 		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 		if (fd < 0 && errno != EEXIST)
@@ -1589,9 +1734,26 @@ static int write_tmp(struct run *x, int dirfd, const char *ns, const char *final
 		(void)unlinkat(dirfd, tmp, 0);
 		return e;
 	}
-	v = reallocarray(x->pend, x->n_pend + 1, sizeof(*v));
+	return 0;
+}
+
+/* Queue a written temp file for the commit (on failure it is removed). */
+static void unlink_tmp(struct run *x, const char *ns, const char *tmp)
+{
+	char path[2 * NAME_MAX + 2];
+
+	if (!ns)
+		(void)unlinkat(x->r->root_fd, tmp, 0);
+	else if ((size_t)snprintf(path, sizeof(path), "%s/%s", ns, tmp) < sizeof(path))
+		(void)unlinkat(x->r->root_fd, path, 0);
+}
+
+static int add_pending(struct run *x, const char *ns, const char *tmp, const char *final)
+{
+	struct pending *v = reallocarray(x->pend, x->n_pend + 1, sizeof(*v));
+
 	if (!v) {
-		(void)unlinkat(dirfd, tmp, 0);
+		unlink_tmp(x, ns, tmp);
 		return -ENOMEM;
 	}
 	x->pend = v;
@@ -1599,7 +1761,7 @@ static int write_tmp(struct run *x, int dirfd, const char *ns, const char *final
 					 .tmp = strdup(tmp),
 					 .final = strdup(final) };
 	if ((ns && !v[x->n_pend].ns) || !v[x->n_pend].tmp || !v[x->n_pend].final) {
-		(void)unlinkat(dirfd, tmp, 0);
+		unlink_tmp(x, ns, tmp);
 		free(v[x->n_pend].ns);
 		free(v[x->n_pend].tmp);
 		free(v[x->n_pend].final);
@@ -2058,6 +2220,7 @@ static int index_old(struct run *x)
 {
 	size_t n = 0;
 
+	free(x->old_by_path);
 	x->old_by_path = calloc(x->n_old ? x->n_old : 1, sizeof(*x->old_by_path));
 	if (!x->old_by_path)
 		return -ENOMEM;
@@ -2131,11 +2294,155 @@ static int set_text(struct run *x, const struct set *s, char **ret, char *err, s
 	return r;
 }
 
+/* A profile to write: set 'set' into x->now[entry]; 'text' when it is at hand (kept from the
+ * parse, or a merged set's, then owned), else the writer makes it. */
+struct job {
+	size_t set, entry;
+	char *text;
+	size_t len;
+	unsigned seq; /* of its temp file, when written */
+	int r;
+	bool owned, written;
+};
+
+struct writer {
+	struct run *x;
+	struct job *jobs;
+	size_t n_jobs, next; /* next: atomic */
+	int err;             /* atomic: stop the others */
+};
+
+/* Write jobs until none is left: each takes a chunk, keeps its namespace's directory open
+ * while the chunk stays in it (sets are sorted by path, so namespaces come in runs). */
+static void write_some(struct writer *w)
+{
+	struct run *x = w->x;
+	const char *cur = NULL;
+	int nsfd = -1;
+
+	for (;;) {
+		size_t i = __atomic_fetch_add(&w->next, LOAD_CHUNK, __ATOMIC_RELAXED);
+		size_t end = i + LOAD_CHUNK < w->n_jobs ? i + LOAD_CHUNK : w->n_jobs;
+
+		if (i >= w->n_jobs || __atomic_load_n(&w->err, __ATOMIC_RELAXED))
+			break;
+		for (; i < end; i++) {
+			struct job *j = &w->jobs[i];
+			const struct set *s = &x->sets[j->set];
+			const char *file = s->path + strlen(s->ns) + 1;
+			char err[512];
+			int zero = 0;
+
+			if (!j->text) {
+				j->r = set_text(x, s, &j->text, err, sizeof(err));
+				if (j->r == -EINVAL)
+					j->r = -EAGAIN; /* it parsed before: it changed meanwhile */
+				j->owned = j->r == 0;
+				if (j->r == 0)
+					j->len = strlen(j->text);
+			}
+			if (j->r == 0 && (!cur || !streq(cur, s->ns))) {
+				if (nsfd >= 0)
+					(void)close(nsfd);
+				nsfd = open_ns(x, s->ns, false);
+				cur = s->ns;
+				if (nsfd < 0)
+					j->r = nsfd;
+			}
+			if (j->r == 0) {
+				char tmp[NAME_MAX + 1];
+				j->r = create_tmp(x, nsfd, file, j->text, j->len, tmp, &j->seq);
+				j->written = j->r == 0;
+			}
+			/* Written (or failed): its text is not needed any more; 10,000 of them
+			 * would not fit the memory an agent should take. */
+			if (j->owned) {
+				free(j->text);
+			} else if (j->text) {
+				struct cdoc *one = pdoc(x, &x->pols[s->first]);
+				__atomic_sub_fetch(&x->text_bytes, one->text_len, __ATOMIC_RELAXED);
+				free(one->text);
+				one->text = NULL;
+			}
+			j->text = NULL;
+			j->owned = false;
+			if (j->r < 0) {
+				(void)__atomic_compare_exchange_n(&w->err, &zero, j->r, false,
+								  __ATOMIC_RELAXED,
+								  __ATOMIC_RELAXED);
+				break;
+			}
+		}
+	}
+	if (nsfd >= 0)
+		(void)close(nsfd);
+}
+
+static void *write_thread(void *arg)
+{
+	write_some(arg);
+	return NULL;
+}
+
+/* Write the jobs' temp files on up to LOAD_THREADS threads (creating 10,000 files is the
+ * kernel's work, and it spreads), then queue them for the commit in job order and log
+ * them, on this thread. */
+static int write_jobs(struct run *x, struct job *jobs, size_t n_jobs)
+{
+	struct writer w = { .x = x, .jobs = jobs, .n_jobs = n_jobs };
+	unsigned n = n_jobs < 4 * LOAD_CHUNK ? 1 : load_threads(x), started = 0;
+	pthread_t tid[LOAD_THREADS];
+	char b1[600];
+	int r = 0;
+
+	for (; started + 1 < n; started++)
+		if (pthread_create(&tid[started], NULL, write_thread, &w) != 0)
+			break;
+	write_some(&w);
+	for (unsigned t = 0; t < started; t++)
+		(void)pthread_join(tid[t], NULL);
+	for (size_t i = 0; i < n_jobs; i++) {
+		struct job *j = &jobs[i];
+		const struct set *s = &x->sets[j->set];
+		struct entry *e = &x->now[j->entry];
+
+		if (j->written) {
+			const char *final = s->path + strlen(s->ns) + 1;
+			char tmp[NAME_MAX + 1];
+			int q = tmp_name(tmp, final, j->seq);
+			if (q == 0)
+				q = add_pending(x, s->ns, tmp, final);
+			if (q < 0 && r == 0)
+				r = q;
+		}
+		if (j->r < 0 || !j->written || r < 0) {
+			if (r == 0)
+				r = j->r < 0 ? j->r : -EIO;
+			continue;
+		}
+		e->size = j->len;
+		e->need_ident = true;
+		x->res->n_written++;
+		logf_(x->r, "info", "event=install path=%s bytes=%zu policies=%zu",
+		      logval(s->path, b1, sizeof(b1)), j->len, s->n_pols);
+	}
+	return r;
+}
+
+static void jobs_free(struct job *jobs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (jobs[i].owned)
+			free(jobs[i].text);
+	free(jobs);
+}
+
 static int install(struct run *x)
 {
 	cleanup_close int nsfd = -1;
 	const char *cur = NULL;
-	char b1[600];
+	struct job *jobs = NULL;
+	size_t n_jobs = 0;
 	int r;
 
 	x->now = calloc(x->n_sets ? x->n_sets : 1, sizeof(*x->now));
@@ -2144,26 +2451,33 @@ static int install(struct run *x)
 	for (size_t i = 0; i < x->n_sets; i++) {
 		struct set *s = &x->sets[i];
 		struct cdoc *one = s->n_pols == 1 ? pdoc(x, &x->pols[s->first]) : NULL;
-		cleanup_free char *owned = NULL, *file = NULL;
+		cleanup_free char *owned = NULL;
+		const char *file = s->path + strlen(s->ns) + 1; /* path = "<ns>/<name>.json" */
 		struct entry *e = &x->now[x->n_now], *prev = old_entry(x, s->path);
 		const char *text = one ? one->text : NULL;
 		uint64_t want, have;
 		size_t len = one ? one->text_len : 0;
 		char err[512];
 
-		if ((i & 63) == 0 && cancelled(x))
+		if ((i & 63) == 0 && cancelled(x)) {
+			jobs_free(jobs, n_jobs);
 			return -ECANCELED;
+		}
 		if (!one) {
 			r = set_text(x, s, &owned, err, sizeof(err));
-			if (r == -ENOMEM || r == -EAGAIN)
+			if (r == -ENOMEM || r == -EAGAIN) {
+				jobs_free(jobs, n_jobs);
 				return r;
+			}
 			if (r < 0) {
 				for (size_t k = 0; k < s->n_pols; k++) {
 					int q = reject(x, x->pols[s->first + k].file,
 						       SC_REJECT_MERGE, "merging %s: %s", s->path,
 						       err);
-					if (q < 0)
+					if (q < 0) {
+						jobs_free(jobs, n_jobs);
 						return q;
+					}
 				}
 				continue;
 			}
@@ -2177,12 +2491,12 @@ static int install(struct run *x)
 			if (nsfd >= 0)
 				(void)close(TAKE_FD(nsfd));
 			nsfd = open_ns(x, s->ns, true);
-			if (nsfd < 0)
+			if (nsfd < 0) {
+				jobs_free(jobs, n_jobs);
 				return nsfd;
+			}
 			cur = s->ns;
 		}
-		if (asprintf(&file, "%s.json", s->name) < 0)
-			return -ENOMEM;
 		if (prev && same_members(x, s, prev)) {
 			/* Same set as last time: its entry carries over (no new strings). */
 			if (!prev->kept)
@@ -2194,8 +2508,10 @@ static int install(struct run *x)
 		} else {
 			r = entry_for_set(x, s, e);
 			x->n_now++;
-			if (r < 0)
+			if (r < 0) {
+				jobs_free(jobs, n_jobs);
 				return r;
+			}
 		}
 		e->hash = want;
 		e->size = len;
@@ -2229,31 +2545,28 @@ static int install(struct run *x)
 				continue;
 			}
 		}
-		if (!text) {
-			r = set_text(x, s, &owned, err, sizeof(err));
-			if (r < 0)
-				return r == -EINVAL ? -EAGAIN : r;
-			text = owned;
-			len = strlen(text);
+		/* To be written: by the writers, below. */
+		if (n_jobs % 256 == 0) {
+			struct job *v = reallocarray(jobs, n_jobs + 256, sizeof(*v));
+			if (!v) {
+				jobs_free(jobs, n_jobs);
+				return -ENOMEM;
+			}
+			jobs = v;
 		}
-		r = write_tmp(x, nsfd, s->ns, file, text, len);
-		if (r < 0)
-			return r;
+		jobs[n_jobs] = (struct job){ .set = i, .entry = x->n_now - 1, .text = (char *)text,
+					     .len = len };
+		if (owned) {
+			jobs[n_jobs].text = TAKE_PTR(owned);
+			jobs[n_jobs].owned = true;
+		}
+		n_jobs++;
 		if (!prev)
 			x->new_paths = true;
-		e->size = len;
-		e->need_ident = true;
-		x->res->n_written++;
-		logf_(x->r, "info", "event=install path=%s bytes=%zu policies=%zu",
-		      logval(s->path, b1, sizeof(b1)), len, s->n_pols);
-		if (one && one->text) {
-			/* Written: the budget is free for the next ones. */
-			x->text_bytes -= one->text_len;
-			free(one->text);
-			one->text = NULL;
-		}
 	}
-	return 0;
+	r = n_jobs ? write_jobs(x, jobs, n_jobs) : 0;
+	jobs_free(jobs, n_jobs);
+	return r;
 }
 
 static void remove_profile(struct run *x, const struct entry *e)
@@ -2302,7 +2615,7 @@ static void record_idents(struct run *x)
 
 int sc_reconcile(struct sc_reconciler *rc, struct sc_reconcile_result *res)
 {
-	struct run x = { .r = rc, .res = res };
+	struct run x = { .r = rc, .res = res, .top_fd = -1, .data_fd = -1 };
 	struct entry *kept = NULL;
 	cleanup_free char **rej = NULL;
 	size_t n_kept = 0, n_rej = 0;
@@ -2325,12 +2638,25 @@ int sc_reconcile(struct sc_reconciler *rc, struct sc_reconcile_result *res)
 	r = collect(&x, rc->policies_dir, 0);
 	if (r < 0)
 		goto out;
+	x.top_fd = open(rc->policies_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (x.top_fd < 0) {
+		r = -errno;
+		goto out;
+	}
+	x.top_len = strlen(rc->policies_dir) + 1;
+	/* A ConfigMap volume: keys are read straight from the payload ..data points to now. */
+	x.data_fd = openat(x.top_fd, "..data", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	x.files = calloc(x.n_paths ? x.n_paths : 1, sizeof(*x.files));
 	x.rejected = calloc(x.n_paths ? x.n_paths : 1, sizeof(*x.rejected));
 	if (!x.files || !x.rejected) {
 		r = -ENOMEM;
 		goto out;
 	}
+	/* The loaders look up what the last pass installed (text_wanted); rebuilt below once
+	 * the entries kept for rejected files are taken out. */
+	r = index_old(&x);
+	if (r < 0)
+		goto out;
 	r = load_all(&x);
 	if (r < 0)
 		goto out;
@@ -2353,14 +2679,14 @@ int sc_reconcile(struct sc_reconciler *rc, struct sc_reconcile_result *res)
 	res->n_sets = x.n_sets;
 
 	/* Old entries of rejected files stay (last good), unless a good set now owns the path. */
-	kept = calloc(x.n_old ? x.n_old : 1, sizeof(*kept));
+	r = rejected_paths(&x, &rej, &n_rej);
+	if (r < 0)
+		goto out;
+	kept = calloc(n_rej && x.n_old ? x.n_old : 1, sizeof(*kept));
 	if (!kept) {
 		r = -ENOMEM;
 		goto out;
 	}
-	r = rejected_paths(&x, &rej, &n_rej);
-	if (r < 0)
-		goto out;
 	for (size_t i = 0; n_rej && i < x.n_old; i++) {
 		struct entry *e = &x.old[i];
 		bool keep = false;

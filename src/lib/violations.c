@@ -116,7 +116,8 @@ static int follower_open(struct follower *f, bool from_start)
 		f->dev = st.st_dev;
 		f->ino = st.st_ino;
 	}
-	r = sc_line_reader_init(&f->r, f->fd);
+	/* Followed logs come a few records at a time: 64 KiB, grown for long lines. */
+	r = sc_line_reader_init(&f->r, f->fd, 64u << 10);
 	if (r < 0) {
 		follower_close(f);
 		return r;

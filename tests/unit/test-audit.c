@@ -399,7 +399,7 @@ START_TEST(reader_lines)
 	size_t len;
 	int fd = tmpfile_with("a\nbb\n\nccc", 9);
 
-	ck_assert_int_eq(sc_line_reader_init(&r, fd), 0);
+	ck_assert_int_eq(sc_line_reader_init(&r, fd, 0), 0);
 	ck_assert_int_eq(sc_line_reader_next(&r, false, &line, &len), 1);
 	ck_assert_uint_eq(len, 1);
 	ck_assert_int_eq(line[0], 'a');
@@ -421,7 +421,7 @@ START_TEST(reader_lines)
 	close(fd);
 
 	fd = tmpfile_with("x\nlast", 6);
-	ck_assert_int_eq(sc_line_reader_init(&r, fd), 0);
+	ck_assert_int_eq(sc_line_reader_init(&r, fd, 0), 0);
 	ck_assert_int_eq(sc_line_reader_next(&r, true, &line, &len), 1);
 	ck_assert_int_eq(sc_line_reader_next(&r, true, &line, &len), 1);
 	ck_assert_uint_eq(len, 4);
@@ -454,7 +454,7 @@ START_TEST(reader_long_lines)
 	o += (size_t)sprintf(data + o, "tail\n");
 	int fd = tmpfile_with(data, o);
 	/* A limit above the line: the buffer grows (1 -> 4 MiB) and the line is whole. */
-	ck_assert_int_eq(sc_line_reader_init(&r, fd), 0);
+	ck_assert_int_eq(sc_line_reader_init(&r, fd, 0), 0);
 	r.max_line = 4u << 20;
 	ck_assert_int_eq(sc_line_reader_next(&r, true, &line, &len), 1);
 	ck_assert_uint_eq(len, head + big);
@@ -463,7 +463,7 @@ START_TEST(reader_long_lines)
 	sc_line_reader_done(&r);
 	/* A limit below both long lines: they are skipped and counted, the rest is read. */
 	ck_assert_int_eq(lseek(fd, 0, SEEK_SET), 0);
-	ck_assert_int_eq(sc_line_reader_init(&r, fd), 0);
+	ck_assert_int_eq(sc_line_reader_init(&r, fd, 0), 0);
 	r.max_line = 2u << 20;
 	ck_assert_int_eq(sc_line_reader_next(&r, true, &line, &len), 1);
 	ck_assert_uint_eq(len, 4);

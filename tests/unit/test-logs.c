@@ -603,7 +603,7 @@ START_TEST(live_kmsg)
 		sleep_ms(5200);
 		b = run_child(0);
 		sleep_ms(200);
-		ck_assert_int_eq(sc_line_reader_init(&r, fd), 0);
+		ck_assert_int_eq(sc_line_reader_init(&r, fd, 0), 0);
 		while ((k = sc_line_reader_next(&r, false, &line, &len)) != 0) {
 			if (k == -EPIPE)
 				continue;
