@@ -1810,10 +1810,95 @@ static void abort_pending(struct run *x)
 
 /* Make the batch durable (one syncfs), rename every temp file into place, then sync the
  * directories that changed. */
+struct renamer {
+	struct run *x;
+	size_t next; /* atomic */
+	int err;     /* atomic */
+};
+
+/* Rename temp files over their finals until none is left or one failed. A renamed one has
+ * its tmp freed (NULL), so a failure leaves exactly the rest to remove. */
+static void rename_some(struct renamer *m)
+{
+	struct run *x = m->x;
+	const char *cur = NULL;
+	int fd = -1;
+
+	for (;;) {
+		size_t i = __atomic_fetch_add(&m->next, LOAD_CHUNK, __ATOMIC_RELAXED);
+		size_t end = i + LOAD_CHUNK < x->n_pend ? i + LOAD_CHUNK : x->n_pend;
+
+		if (i >= x->n_pend || __atomic_load_n(&m->err, __ATOMIC_RELAXED))
+			break;
+		for (; i < end; i++) {
+			struct pending *p = &x->pend[i];
+			int dfd = x->r->root_fd, zero = 0, e = 0;
+			if (p->ns) {
+				if (!cur || !streq(cur, p->ns)) {
+					if (fd >= 0)
+						(void)close(fd);
+					fd = open_ns(x, p->ns, false);
+					cur = p->ns;
+					if (fd < 0)
+						e = fd;
+				}
+				dfd = fd;
+			}
+			if (!e && renameat(dfd, p->tmp, dfd, p->final) < 0)
+				e = -errno;
+			if (e) {
+				(void)__atomic_compare_exchange_n(&m->err, &zero, e, false,
+								  __ATOMIC_RELAXED,
+								  __ATOMIC_RELAXED);
+				break;
+			}
+			free(p->tmp);
+			p->tmp = NULL;
+		}
+	}
+	if (fd >= 0)
+		(void)close(fd);
+}
+
+static void *rename_thread(void *arg)
+{
+	rename_some(arg);
+	return NULL;
+}
+
+/* The renames, on the loader threads for a big batch (10,000 renames are the kernel's work),
+ * then each namespace directory touched fsync'ed once: the names are durable. */
+static int rename_all(struct run *x)
+{
+	struct renamer m = { .x = x };
+	unsigned n = x->n_pend < 4 * LOAD_CHUNK ? 1 : load_threads(x), started = 0;
+	pthread_t tid[LOAD_THREADS];
+	const char *cur = NULL;
+
+	for (; started + 1 < n; started++)
+		if (pthread_create(&tid[started], NULL, rename_thread, &m) != 0)
+			break;
+	rename_some(&m);
+	for (unsigned t = 0; t < started; t++)
+		(void)pthread_join(tid[t], NULL);
+	for (size_t i = 0; i < x->n_pend; i++) {
+		const char *ns = x->pend[i].ns;
+		int fd;
+		if (!ns || (cur && streq(cur, ns)))
+			continue;
+		cur = ns;
+		fd = open_ns(x, ns, false);
+		if (fd >= 0) {
+			(void)fsync(fd);
+			(void)close(fd);
+		}
+	}
+	return m.err;
+}
+
 static int commit_pending(struct run *x)
 {
-	int fd = -1, r = 0;
-	const char *cur = NULL;
+	int r = 0;
 
 	if (x->n_pend == 0)
 		return 0;
@@ -1841,36 +1926,7 @@ static int commit_pending(struct run *x)
 		abort_pending(x);
 		goto done;
 	}
-	for (size_t i = 0; i < x->n_pend; i++) {
-		struct pending *p = &x->pend[i];
-		int dfd = x->r->root_fd;
-		if (p->ns) {
-			if (!cur || !streq(cur, p->ns)) {
-				if (fd >= 0) {
-					(void)fsync(fd);
-					(void)close(fd);
-				}
-				fd = open_ns(x, p->ns, false);
-				cur = p->ns;
-				if (fd < 0) {
-					r = fd;
-					break;
-				}
-			}
-			dfd = fd;
-		}
-		if (renameat(dfd, p->tmp, dfd, p->final) < 0) {
-			r = -errno;
-			(void)unlinkat(dfd, p->tmp, 0);
-			break;
-		}
-		free(p->tmp);
-		p->tmp = NULL;
-	}
-	if (fd >= 0) {
-		(void)fsync(fd);
-		(void)close(fd);
-	}
+	r = rename_all(x);
 	(void)fsync(x->r->root_fd);
 	if (r < 0) {
 		/* Leave no temp files behind. */
