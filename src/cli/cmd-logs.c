@@ -680,18 +680,23 @@ static int report_violations(struct sc_logs *l, bool json)
 	return n ? EXIT_FINDINGS : EXIT_OK;
 }
 
-/* Write one file per workload into 'dir' (created if missing). */
+/* Write one file per workload into 'dir' (created if missing), as one batch: one sync for
+ * all of them, and nothing half-written if any fails. */
 static int write_dir(struct sc_logs *l, const char *dir, enum sc_format fmt, char **names)
 {
 	cleanup_close int dfd = -1;
 	size_t ng = sc_logs_n_groups(l);
+	struct sc_write_batch *batch = NULL;
+	int ret = EXIT_OK;
 
 	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
 		return cli_error("cannot create directory %s: %m", dir);
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return cli_error("cannot open directory %s: %m", dir);
-	for (size_t i = 0; i < ng; i++) {
+	if (sc_write_batch_new(&batch) < 0)
+		return cli_error("out of memory");
+	for (size_t i = 0; i < ng && ret == EXIT_OK; i++) {
 		const struct sc_logs_group *g = sc_logs_group(l, i);
 		struct sc_profile *p = NULL;
 		cleanup_free char *text = NULL;
@@ -700,8 +705,10 @@ static int write_dir(struct sc_logs *l, const char *dir, enum sc_format fmt, cha
 
 		if (r == -ENOENT)
 			continue; /* only denied or unnamed syscalls: the summary says so */
-		if (r < 0)
-			return cli_error("out of memory");
+		if (r < 0) {
+			ret = cli_error("out of memory");
+			break;
+		}
 		sanitize(g->name, base, sizeof(base), false);
 		/* Distinct names for workloads that sanitize alike. */
 		(void)snprintf(name, sizeof(name), "%s%s", base, format_ext(fmt));
@@ -715,22 +722,35 @@ static int write_dir(struct sc_logs *l, const char *dir, enum sc_format fmt, cha
 		}
 		if (!sc_name_is_safe(name)) {
 			sc_profile_free(p);
-			return cli_error("refusing unsafe file name '%s'", name);
+			ret = cli_error("refusing unsafe file name '%s'", name);
+			break;
 		}
 		r = sc_profile_write_string(p, fmt, &text);
 		sc_profile_free(p);
-		if (r < 0)
-			return cli_error("cannot format the profile of %s: %s", g->name,
-					 strerror(-r));
-		r = sc_write_atomic_at(dfd, name, text, strlen(text), 0644, NULL);
-		if (r < 0)
-			return cli_error("cannot write %s/%s: %s", dir, name, strerror(-r));
+		if (r < 0) {
+			ret = cli_error("cannot format the profile of %s: %s", g->name,
+					strerror(-r));
+			break;
+		}
+		r = sc_write_batch_add(batch, dfd, name, text, strlen(text), 0644, NULL);
+		if (r < 0) {
+			ret = cli_error("cannot write %s/%s: %s", dir, name, strerror(-r));
+			break;
+		}
 		names[i] = malloc(strlen(dir) + strlen(name) + 2);
-		if (!names[i])
-			return cli_error("out of memory");
+		if (!names[i]) {
+			ret = cli_error("out of memory");
+			break;
+		}
 		sprintf(names[i], "%s/%s", dir, name);
 	}
-	return EXIT_OK;
+	if (ret == EXIT_OK) {
+		int r = sc_write_batch_commit(batch);
+		if (r < 0)
+			ret = cli_error("cannot write the profiles into %s: %s", dir, strerror(-r));
+	}
+	sc_write_batch_free(batch); /* removes the temp files of a batch not committed */
+	return ret;
 }
 
 static int write_profiles(struct sc_logs *l, const char *out, enum sc_format fmt, bool json)

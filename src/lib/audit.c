@@ -299,23 +299,110 @@ static void parse_fields(const char *p, const char *end, struct sc_audit_record 
 /* The fast path: the fields in the order the kernel writes them (audit_seccomp(): auid uid
  * gid ses [subj] pid comm exe sig arch syscall compat ip code). Each byte is looked at once;
  * at the first surprise, the generic parser takes over from there. */
-static bool fast_u32(const char **pp, const char *end, uint32_t *ret)
+
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+/* Eight bytes at a time (SWAR): how many decimal digits lead the word... */
+static inline unsigned swar_digits(uint64_t v)
 {
+	/* High bit set in every byte below '0' (borrow) or above '9' (carry past 0x7f); the
+	 * lowest such byte is exact, whatever the borrows do above it. */
+	uint64_t t = ((v + 0x4646464646464646ull) | (v - 0x3030303030303030ull)) &
+		     0x8080808080808080ull;
+	return t ? (unsigned)__builtin_ctzll(t) >> 3 : 8;
+}
+
+/* ... and the value of the first n (1 to 8) of them: moved to the top bytes (zeros in
+ * front), then pairs, quads and the whole folded with three multiplies. */
+static inline uint64_t swar_value(uint64_t v, unsigned n)
+{
+	v <<= 8 * (8 - n);
+	v -= 0x3030303030303030ull << (8 * (8 - n));
+	v = ((v & 0x0f000f000f000f00ull) >> 8) + (v & 0x000f000f000f000full) * 10;
+	v = ((v & 0x00ff000000ff0000ull) >> 16) + (v & 0x000000ff000000ffull) * 100;
+	return ((v & 0x0000ffff00000000ull) >> 32) + (v & 0x000000000000ffffull) * 10000;
+}
+#endif
+
+/* Decimal digits at *pp (at most 19): their value and count; *pp moves past them. */
+static inline uint64_t fast_dec(const char **pp, const char *end, unsigned *ndigits)
+{
+	static const uint64_t pow10[9] = { 1, 10, 100, 1000, 10000, 100000, 1000000, 10000000,
+					   100000000 };
 	const char *p = *pp;
 	uint64_t v = 0;
 	unsigned n = 0, d;
 
-	while (p < end && (d = (unsigned)(unsigned char)*p - '0') <= 9 && n < 11) {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	while (end - p >= 8 && n <= 11) {
+		uint64_t w;
+		unsigned k;
+		memcpy(&w, p, 8);
+		k = swar_digits(w);
+		if (k)
+			v = v * pow10[k] + swar_value(w, k);
+		n += k;
+		p += k;
+		if (k < 8) {
+			*pp = p;
+			*ndigits = n;
+			return v;
+		}
+	}
+#endif
+	while (p < end && (d = (unsigned)(unsigned char)*p - '0') <= 9 && n < 20) {
 		v = v * 10 + d;
 		p++;
 		n++;
 	}
+	*pp = p;
+	*ndigits = n;
+	return v;
+}
+
+static bool fast_u32(const char **pp, const char *end, uint32_t *ret)
+{
+	const char *p = *pp;
+	unsigned n;
+	uint64_t v = fast_dec(&p, end, &n);
+
 	if (!n || n > 10 || v > UINT32_MAX || (p < end && !is_sep(*p)))
 		return false;
 	*ret = (uint32_t)v;
 	*pp = p;
 	return true;
 }
+
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+/* Per byte of w, the high bit when it is within [lo, hi] (7-bit ASCII: no carry or borrow
+ * crosses a byte). */
+#define SWAR_RANGE(x7, w, lo, hi)                                              \
+	((((x7) + 0x0101010101010101ull * (0x80 - (lo))) &                     \
+	  ~((x7) + 0x0101010101010101ull * (0x7f - (hi))) & ~(w)) &            \
+	 0x8080808080808080ull)
+
+/* arch= and code= are eight hex digits: all of them in one go (SWAR), or false when the
+ * word is not exactly that, for the byte loop to decide. */
+static inline bool swar_hex8(const char *p, const char *end, uint64_t *ret)
+{
+	uint64_t w, x7, lw, ok, v;
+
+	if (end - p < 8 || (end - p > 8 && !is_sep(p[8])))
+		return false;
+	memcpy(&w, p, 8);
+	x7 = w & 0x7f7f7f7f7f7f7f7full;
+	lw = x7 | 0x2020202020202020ull; /* 'A'-'F' -> 'a'-'f' */
+	ok = SWAR_RANGE(x7, w, '0', '9') | SWAR_RANGE(lw, w, 'a', 'f');
+	if (ok != 0x8080808080808080ull)
+		return false;
+	/* Nibbles ('0'-'9': low four bits; letters: low four bits + 9), then packed, the
+	 * first byte the most significant. */
+	v = (w & 0x0f0f0f0f0f0f0f0full) + ((w >> 6) & 0x0101010101010101ull) * 9;
+	v = ((v & 0x0f000f000f000f00ull) >> 8) | ((v & 0x000f000f000f000full) << 4);
+	v = ((v & 0x00ff000000ff0000ull) >> 16) | ((v & 0x000000ff000000ffull) << 8);
+	*ret = ((v & 0x0000ffff00000000ull) >> 32) | ((v & 0x000000000000ffffull) << 16);
+	return true;
+}
+#endif
 
 static bool fast_hex(const char **pp, const char *end, uint64_t *ret)
 {
@@ -325,6 +412,12 @@ static bool fast_hex(const char **pp, const char *end, uint64_t *ret)
 
 	if (end - p >= 2 && p[0] == '0' && p[1] == 'x')
 		p += 2;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (swar_hex8(p, end, ret)) {
+		*pp = p + 8;
+		return true;
+	}
+#endif
 	while (p < end && (h = hex_table[(unsigned char)*p]) && n < 17) {
 		v = (v << 4) | (h - 1);
 		p++;
@@ -389,8 +482,28 @@ static inline __attribute__((always_inline)) bool key_at(const char *p, const ch
 	(key_at((p), (end), key, sizeof(key) - 1, LIT64(key)) ? ((p) += sizeof(key) - 1, true) \
 							      : false)
 
+/* Past a value the caller does not want: to the next separator, eight bytes at a time. */
+static inline const char *skip_value(const char *p, const char *end)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	while (end - p >= 8) {
+		uint64_t v, t;
+		memcpy(&v, p, 8);
+		/* A byte <= ' ' (space, tab; 0x1d too) has its high bit set in t. */
+		t = (v - 0x2121212121212121ull) & ~v & 0x8080808080808080ull;
+		if (t)
+			return p + (__builtin_ctzll(t) >> 3);
+		p += 8;
+	}
+#endif
+	while (p < end && (unsigned char)*p > ' ')
+		p++;
+	return p;
+}
+
 static const char *parse_fields_fast(const char *p, const char *end, struct sc_audit_record *rec)
 {
+	const unsigned skip = rec->skip;
 	uint64_t x;
 
 #define SEP()                \
@@ -399,13 +512,18 @@ static const char *parse_fields_fast(const char *p, const char *end, struct sc_a
 			p++; \
 	} while (0)
 /* key=<decimal u32> or key=<hex> into rec->field, or stop where the canonical order breaks. */
-#define U32(key, field, bit)                                                 \
-	do {                                                                 \
-		start = p;                                                   \
-		if (!EXPECT(p, end, key) || !fast_u32(&p, end, &rec->field)) \
-			return start;                                        \
-		rec->have |= (bit);                                          \
-		SEP();                                                       \
+#define U32(key, field, bit)                                                    \
+	do {                                                                    \
+		start = p;                                                      \
+		if (!EXPECT(p, end, key))                                       \
+			return start;                                           \
+		if (skip & (bit))                                               \
+			p = skip_value(p, end);                                 \
+		else if (fast_u32(&p, end, &rec->field))                        \
+			rec->have |= (bit);                                     \
+		else                                                            \
+			return start;                                           \
+		SEP();                                                          \
 	} while (0)
 #define HEX32(key, field, bit)                                                        \
 	do {                                                                          \
@@ -427,13 +545,12 @@ static const char *parse_fields_fast(const char *p, const char *end, struct sc_a
 			return start;                                                      \
 		SEP();                                                                     \
 	} while (0)
-#define SKIP_SUBJ()                                    \
-	do {                                           \
-		if (EXPECT(p, end, "subj=")) {         \
-			while (p < end && !is_sep(*p)) \
-				p++;                   \
-			SEP();                         \
-		}                                      \
+#define SKIP_SUBJ()                            \
+	do {                                   \
+		if (EXPECT(p, end, "subj=")) { \
+			p = skip_value(p, end); \
+			SEP();                 \
+		}                              \
 	} while (0)
 	const char *start = p;
 
@@ -449,7 +566,9 @@ static const char *parse_fields_fast(const char *p, const char *end, struct sc_a
 	start = p;
 	if (!EXPECT(p, end, "sig="))
 		return start;
-	{
+	if (skip & SC_AUDIT_HAVE_SIG) {
+		p = skip_value(p, end);
+	} else {
 		const char *v = p;
 		while (p < end && !is_sep(*p))
 			p++;
@@ -464,9 +583,14 @@ static const char *parse_fields_fast(const char *p, const char *end, struct sc_a
 	U32("syscall=", nr, SC_AUDIT_HAVE_SYSCALL);
 	U32("compat=", compat, SC_AUDIT_HAVE_COMPAT);
 	start = p;
-	if (!EXPECT(p, end, "ip=") || !fast_hex(&p, end, &rec->ip))
+	if (!EXPECT(p, end, "ip="))
 		return start;
-	rec->have |= SC_AUDIT_HAVE_IP;
+	if (skip & SC_AUDIT_HAVE_IP)
+		p = skip_value(p, end);
+	else if (fast_hex(&p, end, &rec->ip))
+		rec->have |= SC_AUDIT_HAVE_IP;
+	else
+		return start;
 	SEP();
 	start = p;
 	if (!EXPECT(p, end, "code=") || !fast_hex(&p, end, &x) || x > UINT32_MAX)
@@ -484,28 +608,24 @@ static const char *parse_fields_fast(const char *p, const char *end, struct sc_a
 /* "<sec>.<ms>:<serial>)" at p; returns the byte after ')' or NULL. */
 static const char *parse_stamp(const char *p, const char *end, struct sc_audit_record *rec)
 {
-	const char *s = p;
 	uint64_t sec, frac = 0, serial;
-	size_t fn = 0;
+	unsigned n, fn = 0;
 
-	while (p < end && is_digit(*p))
-		p++;
-	if (!parse_dec(s, (size_t)(p - s), &sec) || p >= end)
+	/* At most 19 digits each: what a uint64_t holds whatever they are. */
+	sec = fast_dec(&p, end, &n);
+	if (!n || n > 19 || p >= end)
 		return NULL;
 	if (*p == '.') {
-		const char *f = ++p;
-		while (p < end && is_digit(*p))
-			p++;
-		fn = (size_t)(p - f);
-		if (!parse_dec(f, fn, &frac))
+		p++;
+		frac = fast_dec(&p, end, &fn);
+		if (!fn || fn > 19)
 			return NULL;
 	}
 	if (p >= end || *p != ':')
 		return NULL;
-	s = ++p;
-	while (p < end && is_digit(*p))
-		p++;
-	if (!parse_dec(s, (size_t)(p - s), &serial) || p >= end || *p != ')')
+	p++;
+	serial = fast_dec(&p, end, &n);
+	if (!n || n > 19 || p >= end || *p != ')')
 		return NULL;
 	/* The kernel prints milliseconds (3 digits); scale anything else. */
 	for (; fn < 3; fn++)
@@ -838,8 +958,15 @@ static enum sc_audit_kind parse_text(const char *line, const char *end, bool in_
 
 enum sc_audit_kind sc_audit_parse_line(const char *line, size_t len, struct sc_audit_record *rec)
 {
+	return sc_audit_parse_line_skip(line, len, 0, rec);
+}
+
+enum sc_audit_kind sc_audit_parse_line_skip(const char *line, size_t len, unsigned skip,
+					    struct sc_audit_record *rec)
+{
 	/* Reset only what a parse sets: the record is large and this is the hot path. */
 	rec->have = 0;
+	rec->skip = skip;
 	rec->name = NULL;
 	rec->arch = _SC_ARCH_INVALID;
 	rec->comm[0] = 0;

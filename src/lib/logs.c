@@ -666,7 +666,7 @@ int sc_logs_add(struct sc_logs *l, struct sc_logs_source *src, const struct sc_a
 int sc_logs_feed_line(struct sc_logs *l, struct sc_logs_source *src, const char *line, size_t len,
 		      struct sc_audit_record *rec)
 {
-	enum sc_audit_kind k = sc_audit_parse_line(line, len, rec);
+	enum sc_audit_kind k = sc_audit_parse_line_skip(line, len, SC_LOGS_UNUSED_FIELDS, rec);
 	int r = sc_logs_add(l, src, rec);
 
 	return r < 0 ? r : (int)k;
@@ -731,6 +731,26 @@ int sc_logs_merge(struct sc_logs *dst, const struct sc_logs *src)
 	return 0;
 }
 
+/* Serials first, first + 1, ..., first + n - 1, one record each: a log's serials mostly
+ * count up, so a slice of millions of records keeps a handful of these. */
+struct serial_run {
+	uint64_t first, n;
+};
+
+/* Account for a run as account_serial_nr() would for each of its serials. */
+static void account_serial_run(struct sc_logs *l, struct sc_logs_source *src,
+			       const struct serial_run *run)
+{
+	account_serial_nr(l, src, run->first);
+	if (run->n > 1 && src->last_serial == run->first) {
+		/* Each next one is last + 1: no gap, last moves on. */
+		src->last_serial = run->first + run->n - 1;
+		return;
+	}
+	for (uint64_t k = 1; k < run->n; k++) /* after a step back: one by one */
+		account_serial_nr(l, src, run->first + k);
+}
+
 /* One slice of a file, parsed by one thread into its own aggregation. The audit serials are
  * kept in order so the caller can account for gaps as a single reader would. */
 struct slice {
@@ -738,7 +758,7 @@ struct slice {
 	int fd;
 	uint64_t start, end; /* lines starting in [start, end) */
 	bool last;	     /* reads to end of file, final unterminated line included */
-	uint64_t *serials;
+	struct serial_run *serials; /* the slice's serials, in order, as runs */
 	size_t n_serials, cap_serials;
 	_Atomic uint64_t done; /* bytes read so far, for progress */
 	int err;
@@ -770,19 +790,25 @@ static int slice_run(struct slice *sl)
 		}
 		if (k == 0)
 			break;
-		if (sc_audit_parse_line(line, len, rec) != SC_AUDIT_FOREIGN &&
+		if (sc_audit_parse_line_skip(line, len, SC_LOGS_UNUSED_FIELDS, rec) !=
+			    SC_AUDIT_FOREIGN &&
 		    (rec->have & SC_AUDIT_HAVE_SERIAL)) {
-			if (sl->n_serials == sl->cap_serials) {
-				size_t nc = sl->cap_serials ? sl->cap_serials * 2 : 4096;
-				uint64_t *ns = realloc(sl->serials, nc * sizeof(*ns));
+			struct serial_run *last = sl->n_serials ? &sl->serials[sl->n_serials - 1] : NULL;
+			if (last && rec->serial == last->first + last->n) {
+				last->n++;
+			} else if (sl->n_serials == sl->cap_serials) {
+				size_t nc = sl->cap_serials ? sl->cap_serials * 2 : 256;
+				struct serial_run *ns = realloc(sl->serials, nc * sizeof(*ns));
 				if (!ns) {
 					err = -ENOMEM;
 					break;
 				}
 				sl->serials = ns;
 				sl->cap_serials = nc;
+				sl->serials[sl->n_serials++] = (struct serial_run){ rec->serial, 1 };
+			} else {
+				sl->serials[sl->n_serials++] = (struct serial_run){ rec->serial, 1 };
 			}
-			sl->serials[sl->n_serials++] = rec->serial;
 		}
 		err = sc_logs_add(sl->l, NULL, rec);
 		if (err < 0)
@@ -905,7 +931,7 @@ int sc_logs_feed_file(struct sc_logs *l, struct sc_logs_source *src, int fd, uns
 		if (r == 0)
 			r = sc_logs_merge(l, sl[i].l);
 		for (size_t k = 0; r == 0 && src && k < sl[i].n_serials; k++)
-			account_serial_nr(l, src, sl[i].serials[k]);
+			account_serial_run(l, src, &sl[i].serials[k]);
 	}
 	if (progress && r == 0)
 		progress((uint64_t)st.st_size, (uint64_t)st.st_size, userdata);

@@ -118,6 +118,88 @@ START_TEST(all_fields)
 }
 END_TEST
 
+/* Fields a caller skips are left out (and cost nothing); everything else is as a full parse
+ * gives it, in the kernel's order and in auditd's with subj=, and a skipped field that
+ * holds garbage changes nothing either. */
+START_TEST(skip_fields)
+{
+	static const char *const lines[] = {
+		"6,1234,5678,-;audit: type=1326 audit(1700000000.123:456): auid=1000 uid=1001 "
+		"gid=1002 ses=7 pid=4242 comm=\"app\" exe=\"/usr/bin/app\" sig=31 arch=c000003e "
+		"syscall=101 compat=0 ip=0x7f1234567890 code=0x80000000",
+		"type=SECCOMP msg=audit(1700000000.001:1001): auid=4294967295 uid=0 gid=0 "
+		"ses=4294967295 subj=unconfined pid=1009 comm=\"redis-server\" "
+		"exe=\"/usr/bin/redis-server\" sig=0 arch=c000003e syscall=3 compat=0 "
+		"ip=0x7f414c343c code=0x7ffc0000",
+		"type=SECCOMP msg=audit(1700000000.001:1001): auid=x uid=-- gid=0 ses=? "
+		"subj=a:b:c:s0-s0:c0.c1023 pid=1009 comm=6170700A exe=\"/a b\" sig=?? "
+		"arch=c000003e syscall=3 compat=z ip=nope code=0x50001",
+	};
+	const unsigned skip = SC_AUDIT_HAVE_AUID | SC_AUDIT_HAVE_UID | SC_AUDIT_HAVE_GID |
+			      SC_AUDIT_HAVE_SES | SC_AUDIT_HAVE_SIG | SC_AUDIT_HAVE_COMPAT |
+			      SC_AUDIT_HAVE_IP;
+	struct sc_audit_record *full = malloc(sizeof(*full));
+
+	ck_assert_ptr_nonnull(full);
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		ck_assert_int_eq(sc_audit_parse_line(lines[i], strlen(lines[i]), full),
+				 SC_AUDIT_SECCOMP);
+		ck_assert_int_eq(sc_audit_parse_line_skip(lines[i], strlen(lines[i]), skip, rec),
+				 SC_AUDIT_SECCOMP);
+		ck_assert_uint_eq(rec->have & skip, 0);
+		ck_assert_uint_eq(rec->have, full->have & ~skip);
+		ck_assert_uint_eq(rec->time_ms, full->time_ms);
+		ck_assert_uint_eq(rec->serial, full->serial);
+		ck_assert_uint_eq(rec->pid, full->pid);
+		ck_assert_str_eq(rec->comm, full->comm);
+		ck_assert_str_eq(rec->exe, full->exe);
+		ck_assert_int_eq(rec->arch, full->arch);
+		ck_assert_str_eq(rec->name, full->name);
+		ck_assert_uint_eq(rec->code, full->code);
+		ck_assert_int_eq(rec->action, full->action);
+	}
+	ck_assert_uint_eq(rec->pid, 1009);
+	ck_assert_str_eq(rec->comm, "app\n");
+	ck_assert_str_eq(rec->exe, "/a b");
+	free(full);
+}
+END_TEST
+
+/* The kernel's order, hex of every shape: upper case, fewer digits, at the end of the line,
+ * more than 32 bits (not a code: the record has none), a stray letter (not an arch). */
+START_TEST(hex_fields_in_order)
+{
+	static const struct {
+		const char *arch, *code;
+		bool have_arch, have_code;
+		uint32_t audit_arch, code_v;
+	} t[] = {
+		{ "C000003E", "0x7FFC0000", true, true, 0xc000003e, 0x7ffc0000 },
+		{ "c000003e", "0x50001", true, true, 0xc000003e, 0x50001 },
+		{ "40000003", "0x00050026", true, true, 0x40000003, 0x50026 },
+		{ "c00000b7", "0x17ffc0000", true, false, 0xc00000b7, 0 },
+		{ "c000003g", "0x7ffc0000", false, true, 0, 0x7ffc0000 },
+	};
+	char line[512];
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		snprintf(line, sizeof(line),
+			 "audit: type=1326 audit(1700000000.123:456): auid=1 uid=2 gid=3 ses=4 "
+			 "pid=5 comm=\"c\" exe=\"/e\" sig=0 arch=%s syscall=1 compat=0 ip=0x1 "
+			 "code=%s",
+			 t[i].arch, t[i].code);
+		parse(line);
+		ck_assert_msg(!!(rec->have & SC_AUDIT_HAVE_ARCH) == t[i].have_arch, "%zu arch", i);
+		ck_assert_msg(!!(rec->have & SC_AUDIT_HAVE_CODE) == t[i].have_code, "%zu code", i);
+		if (t[i].have_arch)
+			ck_assert_uint_eq(rec->audit_arch, t[i].audit_arch);
+		if (t[i].have_code)
+			ck_assert_uint_eq(rec->code, t[i].code_v);
+		ck_assert_uint_eq(rec->nr, 1);
+	}
+}
+END_TEST
+
 /* Each ABI is named with its own table: the same number means different calls. */
 START_TEST(abis)
 {
@@ -484,6 +566,8 @@ static Suite *suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, seed_002_lines);
 	tcase_add_test(tc, all_fields);
+	tcase_add_test(tc, skip_fields);
+	tcase_add_test(tc, hex_fields_in_order);
 	tcase_add_test(tc, abis);
 	tcase_add_test(tc, codes);
 	tcase_add_test(tc, hex_and_odd_strings);
