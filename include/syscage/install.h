@@ -38,6 +38,3 @@ int sc_write_atomic(const char *path, const void *data, size_t len, mode_t mode)
 int sc_read_file(const char *path, size_t max, char **ret, size_t *ret_len);
 /* The same from an open fd (not closed), from its current offset. */
 int sc_read_fd(int fd, size_t max, char **ret, size_t *ret_len);
-/* The same for a regular file whose size fstat() gave: one read() when the file still has
- * that size, else read to the end as sc_read_fd(). */
-int sc_read_fd_sized(int fd, size_t size, size_t max, char **ret, size_t *ret_len);

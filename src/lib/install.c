@@ -279,41 +279,9 @@ int sc_write_atomic(const char *path, const void *data, size_t len, mode_t mode)
 
 int sc_read_fd(int fd, size_t max, char **ret, size_t *ret_len)
 {
-	return sc_read_fd_sized(fd, 0, max, ret, ret_len);
-}
-
-int sc_read_fd_sized(int fd, size_t size, size_t max, char **ret, size_t *ret_len)
-{
 	cleanup_free char *buf = NULL;
 	size_t len = 0, cap = 0;
 
-	if (size > max)
-		return -EFBIG;
-	if (size) {
-		/* One read normally: a short read of exactly the size fstat gave is the end. */
-		cap = size + 2;
-		buf = malloc(cap);
-		if (!buf)
-			return -ENOMEM;
-		for (;;) {
-			ssize_t n = read(fd, buf, cap - 1);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n < 0)
-				return -errno;
-			len = (size_t)n;
-			break;
-		}
-		if (len == size) {
-			buf[len] = '\0';
-			*ret = TAKE_PTR(buf);
-			if (ret_len)
-				*ret_len = len;
-			return 0;
-		}
-		if (len == 0) /* shrank to nothing meanwhile: read on as for an unknown size */
-			cap = 0;
-	}
 	for (;;) {
 		ssize_t n;
 		if (cap - len < 4096 + 1) {
