@@ -181,6 +181,9 @@ expect "--once all good exits 0" 0 "$SYSCAGE" agent --policies "$POL" --kubelet-
 [ ! -e "$ROOT/shop/web.json" ] && ok "--once prunes" || not_ok "--once prune"
 expect "--no-log-flag" 0 "$SYSCAGE" agent --policies "$POL" --kubelet-root "$KUB" --once --no-log-flag
 grep -q SECCOMP_FILTER_FLAG_LOG "$ROOT/shop/api.json" && not_ok "--no-log-flag drops the flag" || ok "--no-log-flag drops the flag"
+expect "--jobs 1: one thread does it all" 0 "$SYSCAGE" agent --policies "$POL" --kubelet-root "$KUB" --host-root "$TMP/host" --once --jobs 1
+expect "--jobs 5: usage error" 2 "$SYSCAGE" agent --policies "$POL" --kubelet-root "$KUB" --once --jobs 5
+err_has "--jobs: says the range" "--jobs wants 1 to 4"
 
 # A node whose runc refuses profile flags (before 1.2): the flag is left out, and said.
 fake_runc() {
