@@ -32,7 +32,7 @@
 #define INDEX_NAME  "index.json"
 #define MAX_INDEX   (64u << 20)
 #define SMALL_BATCH 16
-#define LOAD_BUF    65536 /* per loader thread: policies are a few hundred bytes */
+#define LOAD_BUF    65536 /* per loading thread: policies are a few hundred bytes */
 
 static const char *const reason_names[_SC_REJECT_COUNT] = {
 	[SC_REJECT_PARSE] = "parse",
@@ -1090,19 +1090,128 @@ static int load_file(struct run *x, size_t i, char *tbuf)
 	return judge_file(x, c, data, len);
 }
 
-/* ---- loading in parallel ------------------------------------------------------------ */
+/* ---- work on every CPU --------------------------------------------------------------- */
 
-#define LOAD_CHUNK   32
-#define LOAD_THREADS 4 /* reading is mostly the kernel's path walks: more helps little */
+#define POOL_CHUNK   32
+#define POOL_THREADS 4 /* reading and writing are mostly the kernel's path walks: more helps little */
 
-struct loader {
-	struct run *x;
-	size_t next; /* next path index to take (atomic) */
-	int err;     /* first error, -ECANCELED included (atomic) */
+struct pool;
+static int open_ns(struct run *x, const char *ns, bool create);
+
+/* What one thread keeps while it works through its chunks. */
+struct worker {
+	struct pool *pool;
+	bool main;	/* the caller's thread: the only one that polls cancel() */
+	char *buf;	/* LOAD_BUF bytes, when the pool asks for it */
+	const char *ns; /* the namespace whose directory is open in fd */
+	int fd;
 };
 
-/* Take chunks of paths until none are left or a loader failed. Only the calling thread
- * (main) polls cancel(): the agent's callback reads its signalfd. */
+/* n items, handed out in chunks to up to POOL_THREADS threads, the caller's included. An
+ * item that fails stops them all; the pool's error is the first. */
+struct pool {
+	struct run *x;
+	size_t n, next; /* next: atomic */
+	int err;	/* atomic */
+	bool want_buf, cancellable;
+	int (*one)(struct worker *w, size_t i);
+	void *data;
+};
+
+static void pool_fail(struct pool *p, int err)
+{
+	int zero = 0;
+	(void)__atomic_compare_exchange_n(&p->err, &zero, err, false, __ATOMIC_RELAXED,
+					  __ATOMIC_RELAXED);
+}
+
+/* The directory of namespace 'ns' for a worker: kept open while its items stay in one
+ * namespace (sets and batches are sorted by path, so namespaces come in runs). */
+static int worker_ns(struct worker *w, const char *ns)
+{
+	if (w->ns && streq(w->ns, ns))
+		return w->fd;
+	if (w->fd >= 0)
+		(void)close(w->fd);
+	w->ns = ns;
+	w->fd = open_ns(w->pool->x, ns, false);
+	return w->fd;
+}
+
+static void pool_work(struct worker *w)
+{
+	struct pool *p = w->pool;
+
+	for (;;) {
+		size_t i = __atomic_fetch_add(&p->next, POOL_CHUNK, __ATOMIC_RELAXED);
+		size_t end = i + POOL_CHUNK < p->n ? i + POOL_CHUNK : p->n;
+
+		if (i >= p->n || __atomic_load_n(&p->err, __ATOMIC_RELAXED))
+			break;
+		if (p->cancellable && w->main && cancelled(p->x)) {
+			pool_fail(p, -ECANCELED);
+			break;
+		}
+		for (; i < end; i++) {
+			int r = p->one(w, i);
+			if (r < 0) {
+				pool_fail(p, r);
+				return;
+			}
+		}
+	}
+}
+
+static void *pool_thread(void *arg)
+{
+	pool_work(arg);
+	return NULL;
+}
+
+/* Threads for a pass: --jobs, else one per CPU this process may run on; POOL_THREADS at most. */
+static unsigned pool_threads(const struct run *x)
+{
+	unsigned n = x->r->o.threads;
+	cpu_set_t cpus;
+
+	if (n == 0)
+		n = sched_getaffinity(0, sizeof(cpus), &cpus) == 0 ? (unsigned)CPU_COUNT(&cpus) : 1;
+	return n < 1 ? 1 : n > POOL_THREADS ? POOL_THREADS : n;
+}
+
+/* Run the pool to its end; a thread only pays off past a few chunks. Returns the first
+ * error. Threads that cannot be started leave their share to the others. */
+static int pool_run(struct pool *p)
+{
+	struct worker w[POOL_THREADS];
+	pthread_t tid[POOL_THREADS];
+	unsigned n = p->n < 4 * POOL_CHUNK ? 1 : pool_threads(p->x), started = 1;
+
+	for (unsigned t = 0; t < n; t++) {
+		w[t] = (struct worker){ .pool = p, .main = t == 0, .fd = -1 };
+		if (p->want_buf && !(w[t].buf = malloc(LOAD_BUF))) {
+			n = t;
+			break;
+		}
+	}
+	if (n == 0)
+		return -ENOMEM;
+	for (; started < n; started++)
+		if (pthread_create(&tid[started], NULL, pool_thread, &w[started]) != 0)
+			break;
+	pool_work(&w[0]);
+	for (unsigned t = 1; t < started; t++)
+		(void)pthread_join(tid[t], NULL);
+	for (unsigned t = 0; t < n; t++) {
+		free(w[t].buf);
+		if (w[t].fd >= 0)
+			(void)close(w[t].fd);
+	}
+	return p->err;
+}
+
+/* ---- loading ------------------------------------------------------------------------- */
+
 /* The identity of old entry i's file now, for install() to tell "unchanged" without a
  * stat of its own on the one thread. */
 static void probe_old(struct run *x, size_t i)
@@ -1120,91 +1229,37 @@ static void probe_old(struct run *x, size_t i)
 	p->ok = true;
 }
 
-static void load_some(struct loader *l, bool main)
+/* Item i: a policy path, or past them an old entry to probe. */
+static int load_one(struct worker *w, size_t i)
 {
-	struct run *x = l->x;
-	size_t total = x->n_paths + (x->probes ? x->n_old : 0);
-	cleanup_free char *tbuf = malloc(LOAD_BUF);
-	int zero = 0;
+	struct run *x = w->pool->x;
 
-	if (!tbuf) {
-		(void)__atomic_compare_exchange_n(&l->err, &zero, -ENOMEM, false, __ATOMIC_RELAXED,
-						  __ATOMIC_RELAXED);
-		return;
+	if (i >= x->n_paths) {
+		probe_old(x, i - x->n_paths);
+		return 0;
 	}
-	for (;;) {
-		size_t i = __atomic_fetch_add(&l->next, LOAD_CHUNK, __ATOMIC_RELAXED);
-		size_t end = i + LOAD_CHUNK < total ? i + LOAD_CHUNK : total;
-
-		if (i >= total || __atomic_load_n(&l->err, __ATOMIC_RELAXED))
-			return;
-		if (main && cancelled(x)) {
-			(void)__atomic_compare_exchange_n(&l->err, &zero, -ECANCELED, false,
-							  __ATOMIC_RELAXED, __ATOMIC_RELAXED);
-			return;
-		}
-		for (; i < end; i++) {
-			int r;
-			if (i >= x->n_paths) {
-				probe_old(x, i - x->n_paths);
-				continue;
-			}
-			r = load_file(x, i, tbuf);
-			if (r < 0) {
-				(void)__atomic_compare_exchange_n(&l->err, &zero, r, false,
-								  __ATOMIC_RELAXED,
-								  __ATOMIC_RELAXED);
-				return;
-			}
-		}
-	}
+	return load_file(x, i, w->buf);
 }
 
-static void *load_thread(void *arg)
-{
-	load_some(arg, false);
-	return NULL;
-}
-
-static unsigned load_threads(const struct run *x)
-{
-	unsigned n = x->r->o.threads;
-	cpu_set_t cpus;
-
-	if (n > LOAD_THREADS)
-		n = LOAD_THREADS;
-	if (n == 0) {
-		n = sched_getaffinity(0, sizeof(cpus), &cpus) == 0 ? (unsigned)CPU_COUNT(&cpus) : 1;
-		if (n > LOAD_THREADS)
-			n = LOAD_THREADS;
-	}
-	/* A thread only pays off past a few chunks. */
-	if (x->n_paths < 4 * LOAD_CHUNK)
-		n = 1;
-	return n ? n : 1;
-}
-
-/* Load every collected path into x->files, on up to LOAD_THREADS threads (the caller is
+/* Load every collected path into x->files, on up to POOL_THREADS threads (the caller is
  * one), then close the gaps of paths that were no policies: x->files ends in path order,
  * as one thread would have left it. */
 static int load_all(struct run *x)
 {
-	struct loader l = { .x = x };
-	unsigned n = load_threads(x), started = 0;
-	pthread_t tid[LOAD_THREADS];
+	struct pool p = { .x = x, .n = x->n_paths, .want_buf = true, .cancellable = true,
+			  .one = load_one };
 	size_t k = 0;
+	int r;
 
 	for (size_t i = 0; i < x->n_paths; i++)
 		x->files[i] = (struct cfile){ .reason = -1 };
 	/* With helpers, they also stat what the last pass installed (else install() does). */
-	if (n > 1 && x->n_old)
+	if (x->n_paths >= 4 * POOL_CHUNK && pool_threads(x) > 1 && x->n_old) {
 		x->probes = calloc(x->n_old, sizeof(*x->probes));
-	for (; started + 1 < n; started++)
-		if (pthread_create(&tid[started], NULL, load_thread, &l) != 0)
-			break; /* fewer threads: the rest is done here */
-	load_some(&l, true);
-	for (unsigned t = 0; t < started; t++)
-		(void)pthread_join(tid[t], NULL);
+		if (x->probes)
+			p.n += x->n_old;
+	}
+	r = pool_run(&p);
 	for (size_t i = 0; i < x->n_paths; i++) {
 		if (!x->files[i].path) {
 			cfile_clear(&x->files[i]);
@@ -1216,7 +1271,7 @@ static int load_all(struct run *x)
 	}
 	x->n_files = k;
 	x->res->n_files = k;
-	return l.err;
+	return r;
 }
 
 static int cmp_pol_ident(const void *a, const void *b, void *ud)
@@ -1810,77 +1865,31 @@ static void abort_pending(struct run *x)
 
 /* Make the batch durable (one syncfs), rename every temp file into place, then sync the
  * directories that changed. */
-struct renamer {
-	struct run *x;
-	size_t next; /* atomic */
-	int err;     /* atomic */
-};
-
-/* Rename temp files over their finals until none is left or one failed. A renamed one has
- * its tmp freed (NULL), so a failure leaves exactly the rest to remove. */
-static void rename_some(struct renamer *m)
+/* Item i of the batch: renamed over its final. A renamed one has its tmp freed (NULL), so a
+ * failure leaves exactly the rest to remove. */
+static int rename_one(struct worker *w, size_t i)
 {
-	struct run *x = m->x;
-	const char *cur = NULL;
-	int fd = -1;
+	struct run *x = w->pool->x;
+	struct pending *p = &x->pend[i];
+	int dfd = p->ns ? worker_ns(w, p->ns) : x->r->root_fd;
 
-	for (;;) {
-		size_t i = __atomic_fetch_add(&m->next, LOAD_CHUNK, __ATOMIC_RELAXED);
-		size_t end = i + LOAD_CHUNK < x->n_pend ? i + LOAD_CHUNK : x->n_pend;
-
-		if (i >= x->n_pend || __atomic_load_n(&m->err, __ATOMIC_RELAXED))
-			break;
-		for (; i < end; i++) {
-			struct pending *p = &x->pend[i];
-			int dfd = x->r->root_fd, zero = 0, e = 0;
-			if (p->ns) {
-				if (!cur || !streq(cur, p->ns)) {
-					if (fd >= 0)
-						(void)close(fd);
-					fd = open_ns(x, p->ns, false);
-					cur = p->ns;
-					if (fd < 0)
-						e = fd;
-				}
-				dfd = fd;
-			}
-			if (!e && renameat(dfd, p->tmp, dfd, p->final) < 0)
-				e = -errno;
-			if (e) {
-				(void)__atomic_compare_exchange_n(&m->err, &zero, e, false,
-								  __ATOMIC_RELAXED,
-								  __ATOMIC_RELAXED);
-				break;
-			}
-			free(p->tmp);
-			p->tmp = NULL;
-		}
-	}
-	if (fd >= 0)
-		(void)close(fd);
+	if (dfd < 0)
+		return dfd;
+	if (renameat(dfd, p->tmp, dfd, p->final) < 0)
+		return -errno;
+	free(p->tmp);
+	p->tmp = NULL;
+	return 0;
 }
 
-static void *rename_thread(void *arg)
-{
-	rename_some(arg);
-	return NULL;
-}
-
-/* The renames, on the loader threads for a big batch (10,000 renames are the kernel's work),
+/* The renames, on every CPU for a big batch (10,000 renames are the kernel's work),
  * then each namespace directory touched fsync'ed once: the names are durable. */
 static int rename_all(struct run *x)
 {
-	struct renamer m = { .x = x };
-	unsigned n = x->n_pend < 4 * LOAD_CHUNK ? 1 : load_threads(x), started = 0;
-	pthread_t tid[LOAD_THREADS];
+	struct pool p = { .x = x, .n = x->n_pend, .one = rename_one };
 	const char *cur = NULL;
+	int r = pool_run(&p);
 
-	for (; started + 1 < n; started++)
-		if (pthread_create(&tid[started], NULL, rename_thread, &m) != 0)
-			break;
-	rename_some(&m);
-	for (unsigned t = 0; t < started; t++)
-		(void)pthread_join(tid[t], NULL);
 	for (size_t i = 0; i < x->n_pend; i++) {
 		const char *ns = x->pend[i].ns;
 		int fd;
@@ -1893,7 +1902,7 @@ static int rename_all(struct run *x)
 			(void)close(fd);
 		}
 	}
-	return m.err;
+	return r;
 }
 
 static int commit_pending(struct run *x)
@@ -2361,102 +2370,53 @@ struct job {
 	bool owned, written;
 };
 
-struct writer {
-	struct run *x;
-	struct job *jobs;
-	size_t n_jobs, next; /* next: atomic */
-	int err;             /* atomic: stop the others */
-};
-
-/* Write jobs until none is left: each takes a chunk, keeps its namespace's directory open
- * while the chunk stays in it (sets are sorted by path, so namespaces come in runs). */
-static void write_some(struct writer *w)
+/* Job i: its text made when it was not at hand, its temp file written; then the text goes
+ * (10,000 of them would not fit the memory an agent should take). */
+static int write_one(struct worker *w, size_t i)
 {
-	struct run *x = w->x;
-	const char *cur = NULL;
-	int nsfd = -1;
+	struct run *x = w->pool->x;
+	struct job *j = (struct job *)w->pool->data + i;
+	const struct set *s = &x->sets[j->set];
+	const char *file = s->path + strlen(s->ns) + 1;
+	char err[512];
 
-	for (;;) {
-		size_t i = __atomic_fetch_add(&w->next, LOAD_CHUNK, __ATOMIC_RELAXED);
-		size_t end = i + LOAD_CHUNK < w->n_jobs ? i + LOAD_CHUNK : w->n_jobs;
-
-		if (i >= w->n_jobs || __atomic_load_n(&w->err, __ATOMIC_RELAXED))
-			break;
-		for (; i < end; i++) {
-			struct job *j = &w->jobs[i];
-			const struct set *s = &x->sets[j->set];
-			const char *file = s->path + strlen(s->ns) + 1;
-			char err[512];
-			int zero = 0;
-
-			if (!j->text) {
-				j->r = set_text(x, s, &j->text, err, sizeof(err));
-				if (j->r == -EINVAL)
-					j->r = -EAGAIN; /* it parsed before: it changed meanwhile */
-				j->owned = j->r == 0;
-				if (j->r == 0)
-					j->len = strlen(j->text);
-			}
-			if (j->r == 0 && (!cur || !streq(cur, s->ns))) {
-				if (nsfd >= 0)
-					(void)close(nsfd);
-				nsfd = open_ns(x, s->ns, false);
-				cur = s->ns;
-				if (nsfd < 0)
-					j->r = nsfd;
-			}
-			if (j->r == 0) {
-				char tmp[NAME_MAX + 1];
-				j->r = create_tmp(x, nsfd, file, j->text, j->len, tmp, &j->seq);
-				j->written = j->r == 0;
-			}
-			/* Written (or failed): its text is not needed any more; 10,000 of them
-			 * would not fit the memory an agent should take. */
-			if (j->owned) {
-				free(j->text);
-			} else if (j->text) {
-				struct cdoc *one = pdoc(x, &x->pols[s->first]);
-				__atomic_sub_fetch(&x->text_bytes, one->text_len, __ATOMIC_RELAXED);
-				free(one->text);
-				one->text = NULL;
-			}
-			j->text = NULL;
-			j->owned = false;
-			if (j->r < 0) {
-				(void)__atomic_compare_exchange_n(&w->err, &zero, j->r, false,
-								  __ATOMIC_RELAXED,
-								  __ATOMIC_RELAXED);
-				break;
-			}
-		}
+	if (!j->text) {
+		j->r = set_text(x, s, &j->text, err, sizeof(err));
+		if (j->r == -EINVAL)
+			j->r = -EAGAIN; /* it parsed before: it changed meanwhile */
+		j->owned = j->r == 0;
+		if (j->r == 0)
+			j->len = strlen(j->text);
 	}
-	if (nsfd >= 0)
-		(void)close(nsfd);
+	if (j->r == 0) {
+		int nsfd = worker_ns(w, s->ns);
+		char tmp[NAME_MAX + 1];
+		j->r = nsfd < 0 ? nsfd : create_tmp(x, nsfd, file, j->text, j->len, tmp, &j->seq);
+		j->written = j->r == 0;
+	}
+	if (j->owned) {
+		free(j->text);
+	} else if (j->text) {
+		struct cdoc *one = pdoc(x, &x->pols[s->first]);
+		__atomic_sub_fetch(&x->text_bytes, one->text_len, __ATOMIC_RELAXED);
+		free(one->text);
+		one->text = NULL;
+	}
+	j->text = NULL;
+	j->owned = false;
+	return j->r;
 }
 
-static void *write_thread(void *arg)
-{
-	write_some(arg);
-	return NULL;
-}
-
-/* Write the jobs' temp files on up to LOAD_THREADS threads (creating 10,000 files is the
+/* Write the jobs' temp files on up to POOL_THREADS threads (creating 10,000 files is the
  * kernel's work, and it spreads), then queue them for the commit in job order and log
  * them, on this thread. */
 static int write_jobs(struct run *x, struct job *jobs, size_t n_jobs)
 {
-	struct writer w = { .x = x, .jobs = jobs, .n_jobs = n_jobs };
-	unsigned n = n_jobs < 4 * LOAD_CHUNK ? 1 : load_threads(x), started = 0;
-	pthread_t tid[LOAD_THREADS];
+	struct pool p = { .x = x, .n = n_jobs, .one = write_one, .data = jobs };
+	int perr = pool_run(&p); /* the first job that failed; each keeps its own result */
 	char b1[600];
 	int r = 0;
 
-	for (; started + 1 < n; started++)
-		if (pthread_create(&tid[started], NULL, write_thread, &w) != 0)
-			break;
-	write_some(&w);
-	for (unsigned t = 0; t < started; t++)
-		(void)pthread_join(tid[t], NULL);
 	for (size_t i = 0; i < n_jobs; i++) {
 		struct job *j = &jobs[i];
 		const struct set *s = &x->sets[j->set];
@@ -2471,18 +2431,16 @@ static int write_jobs(struct run *x, struct job *jobs, size_t n_jobs)
 			if (q < 0 && r == 0)
 				r = q;
 		}
-		if (j->r < 0 || !j->written || r < 0) {
-			if (r == 0)
-				r = j->r < 0 ? j->r : -EIO;
+		/* After a failure: the written ones are queued (to be removed), no more. */
+		if (!j->written || perr < 0 || r < 0)
 			continue;
-		}
 		e->size = j->len;
 		e->need_ident = true;
 		x->res->n_written++;
 		logf_(x->r, "info", "event=install path=%s bytes=%zu policies=%zu",
 		      logval(s->path, b1, sizeof(b1)), j->len, s->n_pols);
 	}
-	return r;
+	return perr < 0 ? perr : r;
 }
 
 static void jobs_free(struct job *jobs, size_t n)
