@@ -32,7 +32,7 @@ struct sc_agent_opts {
 	const char *audit_log; /* NULL: auditd's log when present */
 	unsigned debounce_ms;  /* 0: 100 */
 	unsigned resync_s;     /* 0: 300 */
-	unsigned jobs;         /* reconcile threads; 0: one per usable CPU, at most 4 */
+	unsigned jobs;	       /* reconcile threads; 0: one per usable CPU, at most 4 */
 	const char *self_exe;  /* the syscage binary for recorder children; NULL: /proc/self/exe */
 	const char
 		*host_root; /* the node's / (a DaemonSet mounts it, e.g. /host); NULL: "/":

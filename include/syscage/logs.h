@@ -23,7 +23,7 @@ enum sc_logs_by {
 
 /* Record fields no profile, group or violation report uses: parsers may skip them
  * (struct sc_audit_record.skip). */
-#define SC_LOGS_UNUSED_FIELDS                                                         \
+#define SC_LOGS_UNUSED_FIELDS                                                             \
 	(SC_AUDIT_HAVE_AUID | SC_AUDIT_HAVE_UID | SC_AUDIT_HAVE_GID | SC_AUDIT_HAVE_SES | \
 	 SC_AUDIT_HAVE_SIG | SC_AUDIT_HAVE_COMPAT | SC_AUDIT_HAVE_IP)
 

@@ -306,8 +306,8 @@ static inline unsigned swar_digits(uint64_t v)
 {
 	/* High bit set in every byte below '0' (borrow) or above '9' (carry past 0x7f); the
 	 * lowest such byte is exact, whatever the borrows do above it. */
-	uint64_t t = ((v + 0x4646464646464646ull) | (v - 0x3030303030303030ull)) &
-		     0x8080808080808080ull;
+	uint64_t t =
+		((v + 0x4646464646464646ull) | (v - 0x3030303030303030ull)) & 0x8080808080808080ull;
 	return t ? (unsigned)__builtin_ctzll(t) >> 3 : 8;
 }
 
@@ -326,8 +326,8 @@ static inline uint64_t swar_value(uint64_t v, unsigned n)
 /* Decimal digits at *pp (at most 19): their value and count; *pp moves past them. */
 static inline uint64_t fast_dec(const char **pp, const char *end, unsigned *ndigits)
 {
-	static const uint64_t pow10[9] = { 1, 10, 100, 1000, 10000, 100000, 1000000, 10000000,
-					   100000000 };
+	static const uint64_t pow10[9] = { 1,	   10,	    100,      1000,	10000,
+					   100000, 1000000, 10000000, 100000000 };
 	const char *p = *pp;
 	uint64_t v = 0;
 	unsigned n = 0, d;
@@ -375,9 +375,9 @@ static bool fast_u32(const char **pp, const char *end, uint32_t *ret)
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 /* Per byte of w, the high bit when it is within [lo, hi] (7-bit ASCII: no carry or borrow
  * crosses a byte). */
-#define SWAR_RANGE(x7, w, lo, hi)                                              \
-	((((x7) + 0x0101010101010101ull * (0x80 - (lo))) &                     \
-	  ~((x7) + 0x0101010101010101ull * (0x7f - (hi))) & ~(w)) &            \
+#define SWAR_RANGE(x7, w, lo, hi)                                   \
+	((((x7) + 0x0101010101010101ull * (0x80 - (lo))) &          \
+	  ~((x7) + 0x0101010101010101ull * (0x7f - (hi))) & ~(w)) & \
 	 0x8080808080808080ull)
 
 /* arch= and code= are eight hex digits: all of them in one go (SWAR), or false when the
@@ -512,18 +512,18 @@ static const char *parse_fields_fast(const char *p, const char *end, struct sc_a
 			p++; \
 	} while (0)
 /* key=<decimal u32> or key=<hex> into rec->field, or stop where the canonical order breaks. */
-#define U32(key, field, bit)                                                    \
-	do {                                                                    \
-		start = p;                                                      \
-		if (!EXPECT(p, end, key))                                       \
-			return start;                                           \
-		if (skip & (bit))                                               \
-			p = skip_value(p, end);                                 \
-		else if (fast_u32(&p, end, &rec->field))                        \
-			rec->have |= (bit);                                     \
-		else                                                            \
-			return start;                                           \
-		SEP();                                                          \
+#define U32(key, field, bit)                             \
+	do {                                             \
+		start = p;                               \
+		if (!EXPECT(p, end, key))                \
+			return start;                    \
+		if (skip & (bit))                        \
+			p = skip_value(p, end);          \
+		else if (fast_u32(&p, end, &rec->field)) \
+			rec->have |= (bit);              \
+		else                                     \
+			return start;                    \
+		SEP();                                   \
 	} while (0)
 #define HEX32(key, field, bit)                                                        \
 	do {                                                                          \
@@ -545,12 +545,12 @@ static const char *parse_fields_fast(const char *p, const char *end, struct sc_a
 			return start;                                                      \
 		SEP();                                                                     \
 	} while (0)
-#define SKIP_SUBJ()                            \
-	do {                                   \
-		if (EXPECT(p, end, "subj=")) { \
+#define SKIP_SUBJ()                             \
+	do {                                    \
+		if (EXPECT(p, end, "subj=")) {  \
 			p = skip_value(p, end); \
-			SEP();                 \
-		}                              \
+			SEP();                  \
+		}                               \
 	} while (0)
 	const char *start = p;
 

@@ -756,8 +756,8 @@ static void account_serial_run(struct sc_logs *l, struct sc_logs_source *src,
 struct slice {
 	struct sc_logs *l;
 	int fd;
-	uint64_t start, end; /* lines starting in [start, end) */
-	bool last;	     /* reads to end of file, final unterminated line included */
+	uint64_t start, end;	    /* lines starting in [start, end) */
+	bool last;		    /* reads to end of file, final unterminated line included */
 	struct serial_run *serials; /* the slice's serials, in order, as runs */
 	size_t n_serials, cap_serials;
 	_Atomic uint64_t done; /* bytes read so far, for progress */
@@ -793,7 +793,8 @@ static int slice_run(struct slice *sl)
 		if (sc_audit_parse_line_skip(line, len, SC_LOGS_UNUSED_FIELDS, rec) !=
 			    SC_AUDIT_FOREIGN &&
 		    (rec->have & SC_AUDIT_HAVE_SERIAL)) {
-			struct serial_run *last = sl->n_serials ? &sl->serials[sl->n_serials - 1] : NULL;
+			struct serial_run *last =
+				sl->n_serials ? &sl->serials[sl->n_serials - 1] : NULL;
 			if (last && rec->serial == last->first + last->n) {
 				last->n++;
 			} else if (sl->n_serials == sl->cap_serials) {
@@ -805,9 +806,11 @@ static int slice_run(struct slice *sl)
 				}
 				sl->serials = ns;
 				sl->cap_serials = nc;
-				sl->serials[sl->n_serials++] = (struct serial_run){ rec->serial, 1 };
+				sl->serials[sl->n_serials++] =
+					(struct serial_run){ rec->serial, 1 };
 			} else {
-				sl->serials[sl->n_serials++] = (struct serial_run){ rec->serial, 1 };
+				sl->serials[sl->n_serials++] =
+					(struct serial_run){ rec->serial, 1 };
 			}
 		}
 		err = sc_logs_add(sl->l, NULL, rec);

@@ -365,8 +365,8 @@ struct cfile {
 	char *path;
 	uint64_t hash;
 	ino_t link_ino; /* its key symlink (top level), when it is one */
-	bool via_data;  /* that symlink is "..data/<its name>" */
-	int reason; /* -1: accepted; else the enum sc_reject_reason it was rejected for */
+	bool via_data;	/* that symlink is "..data/<its name>" */
+	int reason;	/* -1: accepted; else the enum sc_reject_reason it was rejected for */
 	char *message;
 	struct cdoc *docs;
 	size_t n_docs;
@@ -455,16 +455,16 @@ struct run {
 	struct pending *pend;
 	size_t n_pend;
 	size_t text_bytes;
-	char **paths; /* collected policy file paths: NULL where olds[i] has it */
+	char **paths;	     /* collected policy file paths: NULL where olds[i] has it */
 	struct cfile **olds; /* per path: last pass's entry for it (in the cache), or NULL */
 	ino_t *link_inos;    /* per path: the inode of a top-level symlink, else 0 */
-	int top_fd;          /* the policies directory: paths are opened below it */
-	int data_fd;         /* its ..data directory (a ConfigMap volume), or -1 */
-	size_t top_len;      /* strlen(policies_dir) + 1: where a path's relative part starts */
+	int top_fd;	     /* the policies directory: paths are opened below it */
+	int data_fd;	     /* its ..data directory (a ConfigMap volume), or -1 */
+	size_t top_len;	     /* strlen(policies_dir) + 1: where a path's relative part starts */
 	size_t n_paths, cap_paths;
 	struct probe *probes; /* per old entry: its file's identity now, stat'ed by the loaders */
-	size_t n_carried; /* entries of 'now' that are an old entry unchanged (not kept) */
-	bool new_paths;   /* a profile is written where the old index named none */
+	size_t n_carried;     /* entries of 'now' that are an old entry unchanged (not kept) */
+	bool new_paths;	      /* a profile is written where the old index named none */
 };
 
 static void run_free_sets(struct run *x)
@@ -669,8 +669,10 @@ static int collect(struct run *x, const char *dir, unsigned depth)
 			struct stat st;
 			if (fstatat(dirfd(dh), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 				continue;
-			t = S_ISDIR(st.st_mode) ? DT_DIR : S_ISLNK(st.st_mode) ? DT_LNK :
-			    S_ISREG(st.st_mode) ? DT_REG : DT_UNKNOWN;
+			t = S_ISDIR(st.st_mode)	  ? DT_DIR
+			    : S_ISLNK(st.st_mode) ? DT_LNK
+			    : S_ISREG(st.st_mode) ? DT_REG
+						  : DT_UNKNOWN;
 		}
 		if (t != DT_DIR && ((t != DT_REG && t != DT_LNK) || !has_policy_ext(de->d_name)))
 			continue;
@@ -953,7 +955,7 @@ static int judge_file(struct run *x, struct cfile *c, const char *buf, size_t le
 		if (!text_wanted(x, doc)) {
 			free(text);
 		} else if (__atomic_add_fetch(&x->text_bytes, doc->text_len, __ATOMIC_RELAXED) <=
-		    TEXT_BUDGET) {
+			   TEXT_BUDGET) {
 			doc->text = text;
 		} else {
 			__atomic_sub_fetch(&x->text_bytes, doc->text_len, __ATOMIC_RELAXED);
@@ -979,7 +981,6 @@ static int judge_file(struct run *x, struct cfile *c, const char *buf, size_t le
 	}
 	return r;
 }
-
 
 /* Load x->paths[i] into x->files[i]: judged from its content, or from the cache when the
  * content hashes as it did last pass. Always read (no stat first): a ConfigMap update
@@ -1026,7 +1027,8 @@ static int load_file(struct run *x, size_t i, char *tbuf)
 		}
 	}
 	dfd = via ? x->data_fd : x->top_fd;
-	fd = openat(dfd, rel, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY | (noatime ? O_NOATIME : 0));
+	fd = openat(dfd, rel,
+		    O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY | (noatime ? O_NOATIME : 0));
 	if (fd < 0 && errno == EPERM && noatime) {
 		__atomic_store_n(&rc->no_noatime, true, __ATOMIC_RELAXED);
 		fd = openat(dfd, rel, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
@@ -1092,8 +1094,9 @@ static int load_file(struct run *x, size_t i, char *tbuf)
 
 /* ---- work on every CPU --------------------------------------------------------------- */
 
-#define POOL_CHUNK   32
-#define POOL_THREADS 4 /* reading and writing are mostly the kernel's path walks: more helps little */
+#define POOL_CHUNK 32
+#define POOL_THREADS \
+	4 /* reading and writing are mostly the kernel's path walks: more helps little */
 
 struct pool;
 static int open_ns(struct run *x, const char *ns, bool create);
@@ -1246,8 +1249,9 @@ static int load_one(struct worker *w, size_t i)
  * as one thread would have left it. */
 static int load_all(struct run *x)
 {
-	struct pool p = { .x = x, .n = x->n_paths, .want_buf = true, .cancellable = true,
-			  .one = load_one };
+	struct pool p = {
+		.x = x, .n = x->n_paths, .want_buf = true, .cancellable = true, .one = load_one
+	};
 	size_t k = 0;
 	int r;
 
@@ -2121,7 +2125,9 @@ static int write_index(struct run *x, const struct elist *lists, size_t n_lists,
 		k.err = EIO;
 	if (!k.err && fstat(k.fd, &st) == 0 && (k.h ^ (uint64_t)k.n) == want) {
 		/* The renamed file keeps this identity: the next pass compares against it. */
-		seen = (struct entry){ .has_ident = true, .ino = st.st_ino, .hash = want,
+		seen = (struct entry){ .has_ident = true,
+				       .ino = st.st_ino,
+				       .hash = want,
 				       .size = (size_t)st.st_size,
 				       .mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 +
 						   st.st_mtim.tv_nsec };
@@ -2306,7 +2312,6 @@ static struct entry *old_entry(const struct run *x, const char *path)
 	e = bsearch(&kp, x->old_by_path, x->n_old_by_path, sizeof(*x->old_by_path), cmp_entry_path);
 	return e ? *e : NULL;
 }
-
 
 /* A set's profile text when it was not kept from the parse (several policies, or beyond the
  * budget): the member files are read again, and must still be what was judged. */
@@ -2535,8 +2540,10 @@ static int install(struct run *x)
 			struct entry now = {};
 			if (x->probes) {
 				const struct probe *p = &x->probes[prev - x->old];
-				now = (struct entry){ .has_ident = p->ok, .ino = p->ino,
-						      .size = p->size, .mtime_ns = p->mtime_ns };
+				now = (struct entry){ .has_ident = p->ok,
+						      .ino = p->ino,
+						      .size = p->size,
+						      .mtime_ns = p->mtime_ns };
 			} else {
 				ident_of(nsfd, file, &now);
 			}
@@ -2568,8 +2575,9 @@ static int install(struct run *x)
 			}
 			jobs = v;
 		}
-		jobs[n_jobs] = (struct job){ .set = i, .entry = x->n_now - 1, .text = (char *)text,
-					     .len = len };
+		jobs[n_jobs] = (struct job){
+			.set = i, .entry = x->n_now - 1, .text = (char *)text, .len = len
+		};
 		if (owned) {
 			jobs[n_jobs].text = TAKE_PTR(owned);
 			jobs[n_jobs].owned = true;

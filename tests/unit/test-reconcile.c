@@ -443,7 +443,8 @@ static void same_tree(const char *a, const char *b)
 
 static void run_threads(const char *kubelet, unsigned threads, struct sc_reconcile_result *res)
 {
-	struct sc_reconcile_opts o = { .policies_dir = pol, .kubelet_root = kubelet,
+	struct sc_reconcile_opts o = { .policies_dir = pol,
+				       .kubelet_root = kubelet,
 				       .threads = threads };
 	struct sc_reconciler *r = NULL;
 
@@ -540,8 +541,8 @@ START_TEST(configmap_swaps_and_index)
 			char key[700], n[32];
 			snprintf(n, sizeof(n), "k%03d", i);
 			snprintf(key, sizeof(key), "%s/%s.yaml", d, n);
-			put(key, ka(n, "shop", n, i == 7 && gen ? "read, getppid" : "read",
-				    "Allow"));
+			put(key,
+			    ka(n, "shop", n, i == 7 && gen ? "read, getppid" : "read", "Allow"));
 			if (gen == 0) {
 				char l[700], target[64];
 				snprintf(l, sizeof(l), "%s/%s.yaml", pol, n);
