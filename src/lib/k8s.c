@@ -386,7 +386,7 @@ static int tree_parse(const char *buf, size_t len, struct sc_diags *d, struct sc
 	}
 out:
 	if (p)
-		fy_parser_destroy(p);
+		sc_yaml_parser_destroy(p);
 	fy_diag_destroy(diag);
 	if (r < 0) {
 		tree_free(t);

@@ -56,7 +56,7 @@ int sc_kubelet_seccomp_default(const char *config_path, struct sc_diags *d)
 	if (!diag)
 		return -ENOMEM;
 	cfg.diag = diag;
-	doc = fy_document_build_from_string(&cfg, buf, len);
+	doc = sc_yaml_build_document(&cfg, buf, len);
 	if (!doc) {
 		struct sc_loc loc = { 0, 0 };
 		const char *msg = "not valid YAML";

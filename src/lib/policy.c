@@ -337,7 +337,7 @@ int sc_workloads_read(const char *buf, size_t len, const char *file, struct sc_d
 	if (!diag)
 		return -ENOMEM;
 	cfg.diag = diag;
-	doc = fy_document_build_from_string(&cfg, buf, len);
+	doc = sc_yaml_build_document(&cfg, buf, len);
 	if (d)
 		d->file = file;
 	if (!doc) {
@@ -1334,7 +1334,7 @@ int sc_policy_build_prune(const struct sc_policy_build *b, int outdir_fd, const 
 	if (!diag)
 		return -ENOMEM;
 	cfg.diag = diag;
-	doc = fy_document_build_from_string(&cfg, old_index, len);
+	doc = sc_yaml_build_document(&cfg, old_index, len);
 	if (!doc) {
 		fy_diag_destroy(diag);
 		return -EINVAL;

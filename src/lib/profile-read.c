@@ -425,7 +425,7 @@ out:
 	if (root && (docs.n == 0 || docs.v[docs.n - 1] != root))
 		ynode_free(root);
 	if (fyp)
-		fy_parser_destroy(fyp);
+		sc_yaml_parser_destroy(fyp);
 	fy_diag_destroy(diag);
 	if (r < 0) {
 		docs_clear(&docs);

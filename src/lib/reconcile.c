@@ -1561,7 +1561,7 @@ static int parse_index(struct run *x, const char *buf, size_t len)
 	fyp = fy_parser_create(&cfg);
 	if (!fyp || fy_parser_set_string(fyp, buf, len) != 0) {
 		if (fyp)
-			fy_parser_destroy(fyp);
+			sc_yaml_parser_destroy(fyp);
 		fy_diag_destroy(diag);
 		return -ENOMEM;
 	}
@@ -1643,7 +1643,7 @@ static int parse_index(struct run *x, const char *buf, size_t len)
 	if (fy_parser_get_stream_error(fyp))
 		ok = false;
 	iset_clear(&t);
-	fy_parser_destroy(fyp);
+	sc_yaml_parser_destroy(fyp);
 	fy_diag_destroy(diag);
 	if (r < 0)
 		return r;

@@ -36,3 +36,44 @@ bool sc_yaml_first_error(struct fy_diag *diag, struct sc_loc *loc, const char **
 		}
 	return false;
 }
+
+/* Under the sanitizers, a parser left on purpose is not a leak to report. */
+#ifndef __has_feature
+#define __has_feature(x) 0
+#endif
+#if defined(__SANITIZE_ADDRESS__) || __has_feature(address_sanitizer)
+#include <sanitizer/lsan_interface.h>
+#define LEFT_ON_PURPOSE(p) __lsan_ignore_object(p)
+#else
+#define LEFT_ON_PURPOSE(p) ((void)(p))
+#endif
+
+void sc_yaml_parser_destroy(struct fy_parser *fyp)
+{
+	if (!fyp)
+		return;
+	if (fy_parser_get_stream_error(fyp))
+		LEFT_ON_PURPOSE(fyp);
+	else
+		fy_parser_destroy(fyp);
+}
+
+struct fy_document *sc_yaml_build_document(const struct fy_parse_cfg *cfg, const char *buf,
+					   size_t len)
+{
+	struct fy_parser *fyp = fy_parser_create(cfg);
+	struct fy_event *e;
+	bool bad;
+
+	if (!fyp)
+		return NULL;
+	if (fy_parser_set_string(fyp, buf, len) != 0) {
+		fy_parser_destroy(fyp);
+		return NULL;
+	}
+	while ((e = fy_parser_parse(fyp)))
+		fy_parser_event_free(fyp, e);
+	bad = fy_parser_get_stream_error(fyp);
+	sc_yaml_parser_destroy(fyp);
+	return bad ? NULL : fy_document_build_from_string(cfg, buf, len);
+}

@@ -11,6 +11,19 @@
  * not): errors only, kept for sc_yaml_first_error when 'collect'. NULL on ENOMEM. */
 struct fy_diag *sc_yaml_quiet_diag(bool collect);
 
+/* libfyaml 0.8 (Debian 12) corrupts its indentation stack on some malformed input ("? a:",
+ * a tab, ":" is seven bytes of it): destroying that parser then writes through a NULL
+ * pointer, and fy_document_build_from_string() crashes the same way inside. A parser that
+ * reported an error is therefore not destroyed, only left (a few KiB per bad input, instead
+ * of a crash on a bad policy); one that did not is destroyed. */
+void sc_yaml_parser_destroy(struct fy_parser *fyp);
+
+/* fy_document_build_from_string() for untrusted input: the text is parsed by events first
+ * and only built when that found no error (errors go to cfg->diag as usual). NULL on any
+ * error. */
+struct fy_document *sc_yaml_build_document(const struct fy_parse_cfg *cfg, const char *buf,
+					   size_t len);
+
 /* The first error collected on 'diag': its location (0:0 when libfyaml gave none) and message
  * (valid while 'diag' lives). Returns false when there is none. */
 bool sc_yaml_first_error(struct fy_diag *diag, struct sc_loc *loc, const char **msg);

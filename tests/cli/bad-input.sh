@@ -46,6 +46,7 @@ whitespace-only         | whitespace.json            | 1  | empty
 truncated-json          | truncated.json             | 6  | syntax error
 trailing-garbage        | trailing-garbage.json      | 2  | syntax error
 yaml-syntax             | yaml-syntax.yaml           | 6  | syntax error
+libfyaml-tab-crash      | tab-after-complex-key.yaml | 1  | tab for indentation
 wrong-type-action       | wrong-type-action.json     | 2  | expected a string
 bool-for-string         | bool-for-string.json       | 2  | expected a string.*boolean
 wrong-type-names        | wrong-type-names.json      | 5  | expected a list
