@@ -17,6 +17,7 @@
 #include "syscage/logs.h"
 #include "syscage/pods.h"
 #include "syscage/syscalls.h"
+#include "cgroup.h"
 #include "macro.h"
 
 static const char *const by_names[_SC_LOGS_BY_COUNT] = {
@@ -318,52 +319,9 @@ static int entry_add(struct sc_logs *l, size_t gi, const struct sc_audit_record 
 
 /* ---- containers ----------------------------------------------------------------------- */
 
-static bool all_hex(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
-			return false;
-	}
-	return true;
-}
-
-static bool has_prefix(const char *s, size_t n, const char *p, size_t pn)
-{
-	return n >= pn && memcmp(s, p, pn) == 0;
-}
-
-/* One path component: "<prefix><hex>[.scope]". */
-static bool match_prefixed(const char *c, size_t n, const char *prefix, const char **ret_id,
-			   size_t *ret_n)
-{
-	size_t pn = strlen(prefix);
-
-	if (!has_prefix(c, n, prefix, pn))
-		return false;
-	c += pn;
-	n -= pn;
-	if (n > 6 && memcmp(c + n - 6, ".scope", 6) == 0)
-		n -= 6;
-	if (n < 12 || n > 128 || !all_hex(c, n))
-		return false;
-	*ret_id = c;
-	*ret_n = n;
-	return true;
-}
-
 static int match_path(const char *path, size_t len, char *id, size_t id_size,
 		      const char **ret_runtime)
 {
-	static const struct {
-		const char *prefix;
-		const char *runtime;
-	} pfx[] = {
-		{ "cri-containerd-", "containerd" },
-		{ "crio-", "cri-o" },
-		{ "docker-", "docker" },
-		{ "libpod-", "podman" },
-	};
 	bool kube = memmem(path, len, "kubepods", 8) != NULL;
 	const char *end = path + len;
 	const char *best = NULL, *runtime = NULL;
@@ -374,16 +332,15 @@ static int match_path(const char *path, size_t len, char *id, size_t id_size,
 		const char *slash = memchr(c, '/', (size_t)(end - c));
 		const char *ce = slash ? slash : end;
 		size_t n = (size_t)(ce - c);
-		const char *cid;
+		const char *cid, *crt;
 		size_t cn;
 
-		for (size_t i = 0; i < ELEMENTSOF(pfx); i++)
-			if (match_prefixed(c, n, pfx[i].prefix, &cid, &cn)) {
-				best = cid;
-				best_n = cn;
-				runtime = pfx[i].runtime;
-			}
-		if (n == 64 && all_hex(c, n)) {
+		if (sc_cgroup_prefixed_id(c, n, &cid, &cn, &crt)) {
+			best = cid;
+			best_n = cn;
+			runtime = crt;
+		}
+		if (n == 64 && sc_cgroup_is_hex(c, n)) {
 			/* cgroupfs drivers: /docker/<id>, /kubepods/.../<id>, /libpod_parent/... */
 			best = c;
 			best_n = n;

@@ -15,6 +15,7 @@
 
 #include "syscage/logs.h"
 #include "syscage/pods.h"
+#include "cgroup.h"
 #include "macro.h"
 
 #define CGROUP_WALK_MAX_DEPTH 12
@@ -37,16 +38,6 @@ static const char *containers_logs(const struct sc_pods_paths *p)
 static const char *pods_logs(const struct sc_pods_paths *p)
 {
 	return or_default(p ? p->pods_logs : NULL, "/var/log/pods");
-}
-
-static bool is_hex(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
-			return false;
-	}
-	return true;
 }
 
 /* Copy s[0..n) into a fixed buffer; false when it does not fit or is empty. */
@@ -111,29 +102,13 @@ static bool pod_component(const char *c, size_t n, char *uid, size_t size)
 static bool container_component(const char *c, size_t n, char *id, size_t size,
 				const char **ret_runtime)
 {
-	static const struct {
-		const char *prefix;
-		const char *runtime;
-	} pfx[] = {
-		{ "cri-containerd-", "containerd" },
-		{ "crio-", "cri-o" },
-		{ "docker-", "docker" },
-		{ "libpod-", "podman" },
-	};
-	const char *runtime = NULL;
+	const char *cid = c, *runtime = NULL;
+	size_t cn = n;
 
-	for (size_t i = 0; i < ELEMENTSOF(pfx); i++)
-		if (starts_with(c, n, pfx[i].prefix)) {
-			c += strlen(pfx[i].prefix);
-			n -= strlen(pfx[i].prefix);
-			runtime = pfx[i].runtime;
-			break;
-		}
-	if (runtime && ends_with(c, n, ".scope"))
-		n -= 6;
-	if (n < 12 || n > 128 || !is_hex(c, n))
+	if (!sc_cgroup_prefixed_id(c, n, &cid, &cn, &runtime) &&
+	    (n < 12 || n > 128 || !sc_cgroup_is_hex(c, n)))
 		return false;
-	if (!copy_field(id, size, c, n))
+	if (!copy_field(id, size, cid, cn))
 		return false;
 	*ret_runtime = runtime;
 	return true;
@@ -188,7 +163,7 @@ static bool parse_link_name(const char *name, struct sc_pod_ref *r)
 	if (!dash)
 		return false;
 	size_t idn = n - (size_t)(dash + 1 - name);
-	if (idn < 12 || !is_hex(dash + 1, idn))
+	if (idn < 12 || !sc_cgroup_is_hex(dash + 1, idn))
 		return false;
 	u1 = memchr(name, '_', (size_t)(dash - name));
 	u2 = u1 ? memchr(u1 + 1, '_', (size_t)(dash - u1 - 1)) : NULL;
@@ -275,7 +250,7 @@ int sc_pod_from_container_id(const struct sc_pods_paths *p, const char *containe
 	struct dirent *de;
 	DIR *d;
 
-	if (idn < 12 || idn >= SC_POD_ID_MAX || !is_hex(container_id, idn))
+	if (idn < 12 || idn >= SC_POD_ID_MAX || !sc_cgroup_is_hex(container_id, idn))
 		return -EINVAL;
 	d = opendir(containers_logs(p));
 	if (!d)
