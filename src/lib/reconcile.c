@@ -393,16 +393,30 @@ static void cache_free(struct cfile *v, size_t n)
 	free(v);
 }
 
-static uint64_t hash64(const void *data, size_t n)
+/* FNV-1a over content that may come in pieces (a file read in chunks, the index through a
+ * stdio stream): start from HASH64_INIT, feed every piece, end with hash64_end(). */
+#define HASH64_INIT 1469598103934665603ull
+
+static uint64_t hash64_feed(uint64_t h, const void *data, size_t n)
 {
 	const unsigned char *p = data;
-	uint64_t h = 1469598103934665603ull;
 
 	for (size_t i = 0; i < n; i++) {
 		h ^= p[i];
 		h *= 1099511628211ull;
 	}
-	return h ^ (uint64_t)n;
+	return h;
+}
+
+static uint64_t hash64_end(uint64_t h, size_t total)
+{
+	return h ^ (uint64_t)total;
+}
+
+/* The content hash of one buffer, as profiles and the index are compared. */
+static uint64_t hash64(const void *data, size_t n)
+{
+	return hash64_end(hash64_feed(HASH64_INIT, data, n), n);
 }
 
 /* ---- one pass: state --------------------------------------------------------------- */
@@ -1969,7 +1983,7 @@ done:
 static bool disk_hash(int dirfd, const char *name, uint64_t *ret, struct entry *e)
 {
 	cleanup_close int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-	uint64_t h = 1469598103934665603ull;
+	uint64_t h = HASH64_INIT;
 	char buf[65536];
 	struct stat st;
 	size_t n = 0;
@@ -1982,16 +1996,13 @@ static bool disk_hash(int dirfd, const char *name, uint64_t *ret, struct entry *
 			continue;
 		if (k < 0)
 			return false;
-		for (ssize_t i = 0; i < k; i++) {
-			h ^= (unsigned char)buf[i];
-			h *= 1099511628211ull;
-		}
+		h = hash64_feed(h, buf, (size_t)k);
 		n += (size_t)k;
 		/* A short read that reaches the size fstat gave is the end. */
 		if (k == 0 || (n == (size_t)st.st_size && (size_t)k < sizeof(buf)))
 			break;
 	}
-	*ret = h ^ (uint64_t)n;
+	*ret = hash64_end(h, n);
 	e->has_ident = true;
 	e->ino = st.st_ino;
 	e->size = (size_t)st.st_size;
@@ -2013,10 +2024,7 @@ static ssize_t sink_write(void *cookie, const char *buf, size_t size)
 	struct hashsink *k = cookie;
 	size_t off = 0;
 
-	for (size_t i = 0; i < size; i++) {
-		k->h ^= (unsigned char)buf[i];
-		k->h *= 1099511628211ull;
-	}
+	k->h = hash64_feed(k->h, buf, size);
 	k->n += size;
 	while (k->fd >= 0 && off < size) {
 		ssize_t w = write(k->fd, buf + off, size - off);
@@ -2034,7 +2042,7 @@ static ssize_t sink_write(void *cookie, const char *buf, size_t size)
 /* The index's hash: the same emit, into a sink that only hashes. */
 static int index_hash(const struct elist *lists, size_t n_lists, uint64_t *ret)
 {
-	struct hashsink k = { .fd = -1, .h = 1469598103934665603ull };
+	struct hashsink k = { .fd = -1, .h = HASH64_INIT };
 	cookie_io_functions_t io = { .write = sink_write };
 	FILE *f = fopencookie(&k, "w", io);
 
@@ -2044,7 +2052,7 @@ static int index_hash(const struct elist *lists, size_t n_lists, uint64_t *ret)
 	index_emit(f, lists, n_lists);
 	if (fclose(f) != 0)
 		return -EIO;
-	*ret = k.h ^ (uint64_t)k.n;
+	*ret = hash64_end(k.h, k.n);
 	return 0;
 }
 
@@ -2079,7 +2087,7 @@ static bool index_is_known(const struct sc_reconciler *rc, uint64_t want)
 static int write_index(struct run *x, const struct elist *lists, size_t n_lists, bool same)
 {
 	struct sc_reconciler *rc = x->r;
-	struct hashsink k = { .fd = -1, .h = 1469598103934665603ull };
+	struct hashsink k = { .fd = -1, .h = HASH64_INIT };
 	cookie_io_functions_t io = { .write = sink_write };
 	struct entry seen = {};
 	struct pending *v;
@@ -2123,7 +2131,7 @@ static int write_index(struct run *x, const struct elist *lists, size_t n_lists,
 	index_emit(f, lists, n_lists);
 	if (fclose(f) != 0 && !k.err)
 		k.err = EIO;
-	if (!k.err && fstat(k.fd, &st) == 0 && (k.h ^ (uint64_t)k.n) == want) {
+	if (!k.err && fstat(k.fd, &st) == 0 && (hash64_end(k.h, k.n)) == want) {
 		/* The renamed file keeps this identity: the next pass compares against it. */
 		seen = (struct entry){ .has_ident = true,
 				       .ino = st.st_ino,
