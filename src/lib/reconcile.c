@@ -1978,6 +1978,23 @@ done:
 	return r;
 }
 
+/* What the next pass compares to tell an installed file unchanged: inode, size, mtime. */
+static void set_ident(struct entry *e, const struct stat *st)
+{
+	e->has_ident = true;
+	e->ino = st->st_ino;
+	e->size = (size_t)st->st_size;
+	e->mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+}
+
+static void take_ident(struct entry *e, const struct entry *from)
+{
+	e->has_ident = true;
+	e->ino = from->ino;
+	e->mtime_ns = from->mtime_ns;
+	e->size = from->size;
+}
+
 /* The content hash (hash64) of a file in 'dirfd', read in chunks, and its identity into
  * 'e' (from the same fstat); false when it is not a regular file. */
 static bool disk_hash(int dirfd, const char *name, uint64_t *ret, struct entry *e)
@@ -2003,10 +2020,7 @@ static bool disk_hash(int dirfd, const char *name, uint64_t *ret, struct entry *
 			break;
 	}
 	*ret = hash64_end(h, n);
-	e->has_ident = true;
-	e->ino = st.st_ino;
-	e->size = (size_t)st.st_size;
-	e->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+	set_ident(e, &st);
 	return true;
 }
 
@@ -2060,12 +2074,9 @@ static void ident_of(int dirfd, const char *name, struct entry *e)
 {
 	struct stat st;
 
-	e->has_ident = fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode);
-	if (!e->has_ident)
-		return;
-	e->ino = st.st_ino;
-	e->size = (size_t)st.st_size;
-	e->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+	e->has_ident = false;
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode))
+		set_ident(e, &st);
 }
 
 /* Whether the index on disk is still the one this reconciler last wrote or read, by the
@@ -2133,12 +2144,8 @@ static int write_index(struct run *x, const struct elist *lists, size_t n_lists,
 		k.err = EIO;
 	if (!k.err && fstat(k.fd, &st) == 0 && (hash64_end(k.h, k.n)) == want) {
 		/* The renamed file keeps this identity: the next pass compares against it. */
-		seen = (struct entry){ .has_ident = true,
-				       .ino = st.st_ino,
-				       .hash = want,
-				       .size = (size_t)st.st_size,
-				       .mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 +
-						   st.st_mtim.tv_nsec };
+		seen = (struct entry){ .hash = want };
+		set_ident(&seen, &st);
 	}
 	if (close(k.fd) < 0 && !k.err)
 		k.err = errno;
@@ -2557,20 +2564,14 @@ static int install(struct run *x)
 			}
 			if (now.has_ident && now.ino == prev->ino && now.size == prev->size &&
 			    now.mtime_ns == prev->mtime_ns) {
-				e->has_ident = true;
-				e->ino = now.ino;
-				e->mtime_ns = now.mtime_ns;
-				e->size = now.size;
+				take_ident(e, &now);
 				continue;
 			}
 		}
 		{
 			struct entry seen = {};
 			if (disk_hash(nsfd, file, &have, &seen) && have == want) {
-				e->has_ident = true;
-				e->ino = seen.ino;
-				e->mtime_ns = seen.mtime_ns;
-				e->size = seen.size;
+				take_ident(e, &seen);
 				continue;
 			}
 		}
