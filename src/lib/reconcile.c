@@ -1196,13 +1196,19 @@ static unsigned pool_threads(const struct run *x)
 	return n < 1 ? 1 : n > POOL_THREADS ? POOL_THREADS : n;
 }
 
-/* Run the pool to its end; a thread only pays off past a few chunks. Returns the first
- * error. Threads that cannot be started leave their share to the others. */
+/* The threads a pool of p->n items gets: a thread only pays off past a few chunks. */
+static unsigned pool_size(const struct pool *p)
+{
+	return p->n < 4 * POOL_CHUNK ? 1 : pool_threads(p->x);
+}
+
+/* Run the pool to its end. Returns the first error. Threads that cannot be started leave
+ * their share to the others. */
 static int pool_run(struct pool *p)
 {
 	struct worker w[POOL_THREADS];
 	pthread_t tid[POOL_THREADS];
-	unsigned n = p->n < 4 * POOL_CHUNK ? 1 : pool_threads(p->x), started = 1;
+	unsigned n = pool_size(p), started = 1;
 
 	for (unsigned t = 0; t < n; t++) {
 		w[t] = (struct worker){ .pool = p, .main = t == 0, .fd = -1 };
@@ -1272,7 +1278,7 @@ static int load_all(struct run *x)
 	for (size_t i = 0; i < x->n_paths; i++)
 		x->files[i] = (struct cfile){ .reason = -1 };
 	/* With helpers, they also stat what the last pass installed (else install() does). */
-	if (x->n_paths >= 4 * POOL_CHUNK && pool_threads(x) > 1 && x->n_old) {
+	if (pool_size(&p) > 1 && x->n_old) {
 		x->probes = calloc(x->n_old, sizeof(*x->probes));
 		if (x->probes)
 			p.n += x->n_old;
