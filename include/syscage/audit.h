@@ -65,6 +65,15 @@ enum {
 	SC_AUDIT_HAVE_IP = 1u << 12,
 	SC_AUDIT_HAVE_CODE = 1u << 13,
 	SC_AUDIT_HAVE_SIG = 1u << 14,
+	/* In a parse's 'skip' only: a quoted comm= or exe= need not be copied into comm[] or
+	 * exe[]; comm_v and exe_v are enough for the caller. */
+	SC_AUDIT_VIEWS_ONLY = 1u << 31,
+};
+
+/* A decoded string field: its bytes (not NUL-terminated) and their number. */
+struct sc_audit_view {
+	const char *s;
+	size_t n;
 };
 
 #define SC_AUDIT_COMM_MAX 64	/* the kernel's comm is 16 bytes; room for odd producers */
@@ -92,6 +101,10 @@ struct sc_audit_record {
 	char comm[SC_AUDIT_COMM_MAX]; /* decoded (hex or quoted), NUL-terminated, may be truncated
 				       */
 	char exe[SC_AUDIT_EXE_MAX];
+	/* comm and exe without a copy, set with SC_AUDIT_HAVE_COMM and _EXE (else empty): the
+	 * bytes in the parsed line itself when the value was quoted (valid as long as the line
+	 * is), else in comm[] or exe[]. Truncated as comm[] and exe[] are. */
+	struct sc_audit_view comm_v, exe_v;
 	bool truncated; /* comm or exe was longer than its buffer */
 	/* Loss messages */
 	enum sc_audit_loss loss;
@@ -106,6 +119,12 @@ enum sc_audit_kind sc_audit_parse_line(const char *line, size_t len, struct sc_a
  * missing from rec->have): what a caller never looks at costs nothing. */
 enum sc_audit_kind sc_audit_parse_line_skip(const char *line, size_t len, unsigned skip,
 					    struct sc_audit_record *rec);
+/* The first line of buf (avail bytes, lines end with '\n'), parsed as
+ * sc_audit_parse_line_skip() parses it without its '\n': faster for auditd's seccomp records,
+ * which are read from the buffer in one pass. Returns the line's length with its '\n', or 0
+ * (nothing parsed) when buf holds no whole line. */
+size_t sc_audit_parse_next(const char *buf, size_t avail, unsigned skip,
+			   struct sc_audit_record *rec);
 
 const char *sc_audit_source_to_string(enum sc_audit_source s);
 const char *sc_audit_loss_to_string(enum sc_audit_loss l);
@@ -120,6 +139,7 @@ struct sc_line_reader {
 	size_t max_line;   /* lines longer than this are skipped in pieces (0: 64 MiB) */
 	uint64_t overlong; /* number of lines skipped for length */
 	bool in_overlong;  /* skipping the rest of an over-long line */
+	uint64_t limit;	   /* 0, or the file offset where reading stops, as at an end of file */
 };
 
 /* Initialise for 'fd' (not owned) with a buffer of 'initial' bytes (0: 1 MiB, for reading
@@ -132,5 +152,12 @@ void sc_line_reader_done(struct sc_line_reader *r);
  * With 'flush', a final line without '\n' at end of file is returned as a line; without it,
  * it stays buffered (for --follow: the writer may be mid-line). */
 int sc_line_reader_next(struct sc_line_reader *r, bool flush, const char **line, size_t *len);
-/* Forget buffered data (after a seek or truncation); 'offset' is the new file position. */
+/* Forget buffered data (after a seek or truncation); 'offset' is the new file position. The
+ * limit is kept. */
 void sc_line_reader_reset(struct sc_line_reader *r, uint64_t offset);
+/* The next line as sc_line_reader_next() gives it, parsed into rec as
+ * sc_audit_parse_line_skip() would (auditd's seccomp records straight from the buffer, see
+ * sc_audit_parse_next()). Returns as sc_line_reader_next(); rec's views point into the
+ * reader's buffer until the next call. */
+int sc_line_reader_next_record(struct sc_line_reader *r, bool flush, unsigned skip,
+			       struct sc_audit_record *rec);

@@ -78,12 +78,13 @@ struct sc_logs_entry {
 
 /* A workload. */
 struct sc_logs_group {
-	char *key;	 /* identity: "1234", "http-echo", "/usr/bin/x", "containerd:<64 hex>" */
-	char *name;	 /* for file names and reports: "http-echo", "http-echo-1234",
-			    "containerd-0123456789ab" (not yet sanitized) */
-	char *comm;	 /* the first comm seen */
-	char *exe;	 /* the first exe seen (may be NULL) */
-	char *container; /* container id, or NULL */
+	char *key; /* identity: "1234", "http-echo", "/usr/bin/x", "containerd:<64 hex>" */
+	size_t key_len;
+	char *name;	     /* for file names and reports: "http-echo", "http-echo-1234",
+				"containerd-0123456789ab" (not yet sanitized) */
+	char *comm;	     /* the first comm seen */
+	char *exe;	     /* the first exe seen (may be NULL) */
+	char *container;     /* container id, or NULL */
 	const char *runtime; /* "containerd", "cri-o", "docker", "podman", "kubepods", NULL */
 	uint32_t pid;	     /* the first pid seen */
 	uint64_t records, denied;
@@ -108,7 +109,8 @@ struct sc_logs *sc_logs_free(struct sc_logs *l);
  * allocate it once). Returns the line's kind, or -ENOMEM. */
 int sc_logs_feed_line(struct sc_logs *l, struct sc_logs_source *src, const char *line, size_t len,
 		      struct sc_audit_record *rec);
-/* Account for an already parsed line. Returns 0 or -ENOMEM. */
+/* Account for a line parsed by sc_audit_parse_line*() (whose comm_v and exe_v must still be
+ * valid). Returns 0 or -ENOMEM. */
 int sc_logs_add(struct sc_logs *l, struct sc_logs_source *src, const struct sc_audit_record *rec);
 
 struct sc_logs_stats *sc_logs_stats(struct sc_logs *l);

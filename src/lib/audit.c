@@ -8,6 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "syscage/audit.h"
 #include "syscage/syscalls.h"
@@ -49,6 +52,7 @@ enum {
 	C_SEP = 1,    /* ' ', '\t', and 0x1d (GS), which auditd's ENRICHED format puts before the
 			 interpreted fields */
 	C_KEYEND = 2, /* '=' or a separator */
+	C_END = 4,    /* ends a value on the fast path: a separator or the line's '\n' */
 };
 #define HX(c, v) [c] = (v) + 1
 static const uint8_t hex_table[256] = {
@@ -58,10 +62,11 @@ static const uint8_t hex_table[256] = {
 	HX('C', 12), HX('D', 13), HX('E', 14), HX('F', 15),
 };
 static const uint8_t class_table[256] = {
-	[' '] = C_SEP | C_KEYEND,
-	['\t'] = C_SEP | C_KEYEND,
-	[0x1d] = C_SEP | C_KEYEND,
+	[' '] = C_SEP | C_KEYEND | C_END,
+	['\t'] = C_SEP | C_KEYEND | C_END,
+	[0x1d] = C_SEP | C_KEYEND | C_END,
 	['='] = C_KEYEND,
+	['\n'] = C_END,
 };
 
 static inline int hexval(char c)
@@ -72,6 +77,11 @@ static inline int hexval(char c)
 static inline bool is_sep(char c)
 {
 	return class_table[(unsigned char)c] & C_SEP;
+}
+
+static inline bool is_end(char c)
+{
+	return class_table[(unsigned char)c] & C_END;
 }
 
 /* Decimal digits only; false on empty, overflow or a stray byte. */
@@ -135,19 +145,23 @@ static bool parse_u32(const char *s, size_t n, uint32_t *ret)
 }
 
 /* An audit "untrusted string": "quoted" as is, hex when it had odd bytes, (null) for none.
- * Returns false for (null). */
+ * Decoded into buf (and *view) when hex; a quoted one is viewed in place, and copied into buf
+ * unless the parse is SC_AUDIT_VIEWS_ONLY. Returns false for (null). */
 static bool decode_string(const char *v, size_t n, bool quoted, char *buf, size_t size,
-			  bool *truncated)
+			  struct sc_audit_record *rec, struct sc_audit_view *view)
 {
 	size_t o = 0;
 
 	if (quoted) {
 		if (n >= size) {
 			n = size - 1;
-			*truncated = true;
+			rec->truncated = true;
 		}
-		memcpy(buf, v, n);
-		buf[n] = 0;
+		*view = (struct sc_audit_view){ v, n };
+		if (!(rec->skip & SC_AUDIT_VIEWS_ONLY)) {
+			memcpy(buf, v, n);
+			buf[n] = 0;
+		}
 		return true;
 	}
 	if (n == 6 && memcmp(v, "(null)", 6) == 0) {
@@ -159,19 +173,20 @@ static bool decode_string(const char *v, size_t n, bool quoted, char *buf, size_
 		hex = hexval(v[i]) >= 0;
 	if (!hex) {
 		/* Not what the kernel writes, but keep what we were given. */
-		return decode_string(v, n, true, buf, size, truncated);
+		return decode_string(v, n, true, buf, size, rec, view);
 	}
 	for (size_t i = 0; i + 1 < n; i += 2) {
 		char c = (char)(hexval(v[i]) << 4 | hexval(v[i + 1]));
 		if (c == 0)
 			break;
 		if (o + 1 >= size) {
-			*truncated = true;
+			rec->truncated = true;
 			break;
 		}
 		buf[o++] = c;
 	}
 	buf[o] = 0;
+	*view = (struct sc_audit_view){ buf, o };
 	return true;
 }
 
@@ -225,6 +240,8 @@ static void parse_fields(const char *p, const char *end, struct sc_audit_record 
 		size_t vn = (size_t)(p - v);
 		if (quoted && p < end)
 			p++; /* the closing quote */
+		if (quoted && memchr(v, 0, vn))
+			vn = strnlen(v, vn); /* what a C string of it would hold */
 		uint64_t x;
 
 		switch (kn) {
@@ -252,8 +269,8 @@ static void parse_fields(const char *p, const char *end, struct sc_audit_record 
 					rec->have |= SC_AUDIT_HAVE_SIG;
 				}
 			} else if (k[0] == 'e' && KEY_IS(k, kn, "exe")) {
-				if (decode_string(v, vn, quoted, rec->exe, sizeof(rec->exe),
-						  &rec->truncated))
+				if (decode_string(v, vn, quoted, rec->exe, sizeof(rec->exe), rec,
+						  &rec->exe_v))
 					rec->have |= SC_AUDIT_HAVE_EXE;
 			}
 			break;
@@ -269,8 +286,8 @@ static void parse_fields(const char *p, const char *end, struct sc_audit_record 
 					rec->have |= SC_AUDIT_HAVE_CODE;
 				}
 			} else if (KEY_IS(k, kn, "comm")) {
-				if (decode_string(v, vn, quoted, rec->comm, sizeof(rec->comm),
-						  &rec->truncated))
+				if (decode_string(v, vn, quoted, rec->comm, sizeof(rec->comm), rec,
+						  &rec->comm_v))
 					rec->have |= SC_AUDIT_HAVE_COMM;
 			} else if (KEY_IS(k, kn, "auid")) {
 				if (parse_u32(v, vn, &rec->auid))
@@ -359,13 +376,14 @@ static inline uint64_t fast_dec(const char **pp, const char *end, unsigned *ndig
 	return v;
 }
 
-static bool fast_u32(const char **pp, const char *end, uint32_t *ret)
+static inline __attribute__((always_inline)) bool fast_u32(const char **pp, const char *end,
+							   uint32_t *ret)
 {
 	const char *p = *pp;
 	unsigned n;
 	uint64_t v = fast_dec(&p, end, &n);
 
-	if (!n || n > 10 || v > UINT32_MAX || (p < end && !is_sep(*p)))
+	if (!n || n > 10 || v > UINT32_MAX || (p < end && !is_end(*p)))
 		return false;
 	*ret = (uint32_t)v;
 	*pp = p;
@@ -386,7 +404,7 @@ static inline bool swar_hex8(const char *p, const char *end, uint64_t *ret)
 {
 	uint64_t w, x7, lw, ok, v;
 
-	if (end - p < 8 || (end - p > 8 && !is_sep(p[8])))
+	if (end - p < 8 || (end - p > 8 && !is_end(p[8])))
 		return false;
 	memcpy(&w, p, 8);
 	x7 = w & 0x7f7f7f7f7f7f7f7full;
@@ -423,14 +441,85 @@ static bool fast_hex(const char **pp, const char *end, uint64_t *ret)
 		p++;
 		n++;
 	}
-	if (!n || n > 16 || (p < end && !is_sep(*p)))
+	if (!n || n > 16 || (p < end && !is_end(*p)))
 		return false;
 	*ret = v;
 	*pp = p;
 	return true;
 }
 
-static bool fast_string(const char **pp, const char *end, char *buf, size_t size, bool *truncated)
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+/* Per byte of v, the high bit when the byte is below n (n <= 0x80), or is b; exact for the
+ * lowest such byte, whatever the borrows do above it. */
+#define SWAR_LT(v, n) (((v)-0x0101010101010101ull * (n)) & ~(v)&0x8080808080808080ull)
+#define SWAR_EQ(v, b) SWAR_LT((v) ^ (0x0101010101010101ull * (b)), 1)
+#endif
+
+#if defined(__SSE2__)
+/* 32 bytes at p, one bit per byte: those at or below 'max', and those equal to 'b'. The
+ * values the fast path steps over are shorter than that, so their ends are found without a
+ * loop whose exit the branch predictor would have to guess. */
+static inline uint32_t mask32(const char *p, unsigned char max, char b)
+{
+	__m128i lo = _mm_loadu_si128((const __m128i *)p);
+	__m128i hi = _mm_loadu_si128((const __m128i *)(p + 16));
+	__m128i m = _mm_set1_epi8((char)max), q = _mm_set1_epi8(b);
+	__m128i a = _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(lo, m), lo), _mm_cmpeq_epi8(lo, q));
+	__m128i c = _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(hi, m), hi), _mm_cmpeq_epi8(hi, q));
+
+	return (uint32_t)_mm_movemask_epi8(a) | (uint32_t)_mm_movemask_epi8(c) << 16;
+}
+#endif
+
+/* The first '"' or control byte (NUL, '\n', ...) from p: a quoted value's end, or where the
+ * fast path gives up (the kernel writes a value with control bytes in hex); end when there is
+ * none. */
+static inline const char *quote_end(const char *p, const char *end)
+{
+#if defined(__SSE2__)
+	for (; end - p >= 32; p += 32) {
+		uint32_t m = mask32(p, 0x1f, '"');
+		if (m)
+			return p + __builtin_ctz(m);
+	}
+#endif
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	while (end - p >= 8) {
+		uint64_t v, t;
+		memcpy(&v, p, 8);
+		t = SWAR_EQ(v, '"') | SWAR_LT(v, 0x20);
+		if (t)
+			return p + (__builtin_ctzll(t) >> 3);
+		p += 8;
+	}
+#endif
+	while (p < end && *p != '"' && (unsigned char)*p >= 0x20)
+		p++;
+	return p;
+}
+
+/* Past a value the caller does not want: to the next byte <= ' ' (a separator, or where the
+ * line ends). */
+static inline const char *skip_value(const char *p, const char *end)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	while (end - p >= 8) {
+		uint64_t v, t;
+		memcpy(&v, p, 8);
+		t = SWAR_LT(v, 0x21);
+		if (t)
+			return p + (__builtin_ctzll(t) >> 3);
+		p += 8;
+	}
+#endif
+	while (p < end && (unsigned char)*p > ' ')
+		p++;
+	return p;
+}
+
+/* comm= or exe=: quoted (no NUL or '\n' inside, else the general parser decides) or hex. */
+static bool fast_string(const char **pp, const char *end, char *buf, size_t size,
+			struct sc_audit_record *rec, struct sc_audit_view *view)
 {
 	const char *p = *pp, *v;
 	size_t n;
@@ -438,21 +527,20 @@ static bool fast_string(const char **pp, const char *end, char *buf, size_t size
 
 	if (quoted) {
 		v = p + 1;
-		const char *q = memchr(v, '"', (size_t)(end - v));
-		if (!q)
+		const char *q = quote_end(v, end);
+		if (q == end || *q != '"')
 			return false;
 		n = (size_t)(q - v);
 		p = q + 1;
 	} else {
 		v = p;
-		while (p < end && !is_sep(*p))
-			p++;
+		p = skip_value(p, end);
 		n = (size_t)(p - v);
 	}
-	if (p < end && !is_sep(*p))
+	if (p < end && !is_end(*p))
 		return false;
 	*pp = p;
-	return decode_string(v, n, quoted, buf, size, truncated);
+	return decode_string(v, n, quoted, buf, size, rec, view);
 }
 
 /* Compare up to 8 bytes at p with a short literal in one load; the literal becomes an integer
@@ -482,34 +570,16 @@ static inline __attribute__((always_inline)) bool key_at(const char *p, const ch
 	(key_at((p), (end), key, sizeof(key) - 1, LIT64(key)) ? ((p) += sizeof(key) - 1, true) \
 							      : false)
 
-/* Past a value the caller does not want: to the next separator, eight bytes at a time. */
-static inline const char *skip_value(const char *p, const char *end)
-{
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	while (end - p >= 8) {
-		uint64_t v, t;
-		memcpy(&v, p, 8);
-		/* A byte <= ' ' (space, tab; 0x1d too) has its high bit set in t. */
-		t = (v - 0x2121212121212121ull) & ~v & 0x8080808080808080ull;
-		if (t)
-			return p + (__builtin_ctzll(t) >> 3);
-		p += 8;
-	}
-#endif
-	while (p < end && (unsigned char)*p > ' ')
-		p++;
-	return p;
-}
-
 static const char *parse_fields_fast(const char *p, const char *end, struct sc_audit_record *rec)
 {
 	const unsigned skip = rec->skip;
 	uint64_t x;
 
-#define SEP()                \
-	do {                 \
-		if (p < end) \
-			p++; \
+/* Over the separator; never over a '\n', where a line read straight from a buffer ends. */
+#define SEP()                              \
+	do {                               \
+		if (p < end && *p != '\n') \
+			p++;               \
 	} while (0)
 /* key=<decimal u32> or key=<hex> into rec->field, or stop where the canonical order breaks. */
 #define U32(key, field, bit)                             \
@@ -534,16 +604,16 @@ static const char *parse_fields_fast(const char *p, const char *end, struct sc_a
 		rec->have |= (bit);                                                   \
 		SEP();                                                                \
 	} while (0)
-#define STR(key, field, bit)                                                               \
-	do {                                                                               \
-		start = p;                                                                 \
-		if (!EXPECT(p, end, key))                                                  \
-			return start;                                                      \
-		if (fast_string(&p, end, rec->field, sizeof(rec->field), &rec->truncated)) \
-			rec->have |= (bit);                                                \
-		else if (p == start + sizeof(key) - 1)                                     \
-			return start;                                                      \
-		SEP();                                                                     \
+#define STR(key, field, bit)                                                                    \
+	do {                                                                                    \
+		start = p;                                                                      \
+		if (!EXPECT(p, end, key))                                                       \
+			return start;                                                           \
+		if (fast_string(&p, end, rec->field, sizeof(rec->field), rec, &rec->field##_v)) \
+			rec->have |= (bit);                                                     \
+		else if (p == start + sizeof(key) - 1)                                          \
+			return start;                                                           \
+		SEP();                                                                          \
 	} while (0)
 #define SKIP_SUBJ()                             \
 	do {                                    \
@@ -570,7 +640,7 @@ static const char *parse_fields_fast(const char *p, const char *end, struct sc_a
 		p = skip_value(p, end);
 	} else {
 		const char *v = p;
-		while (p < end && !is_sep(*p))
+		while (p < end && !is_end(*p))
 			p++;
 		bool neg = p > v && v[0] == '-';
 		if (parse_dec(v + neg, (size_t)(p - v) - neg, &x) && x <= INT32_MAX) {
@@ -961,16 +1031,16 @@ enum sc_audit_kind sc_audit_parse_line(const char *line, size_t len, struct sc_a
 	return sc_audit_parse_line_skip(line, len, 0, rec);
 }
 
-enum sc_audit_kind sc_audit_parse_line_skip(const char *line, size_t len, unsigned skip,
-					    struct sc_audit_record *rec)
+/* Reset only what a parse sets: the record is large and this is the hot path. */
+static void record_reset(struct sc_audit_record *rec, unsigned skip)
 {
-	/* Reset only what a parse sets: the record is large and this is the hot path. */
 	rec->have = 0;
 	rec->skip = skip;
 	rec->name = NULL;
 	rec->arch = _SC_ARCH_INVALID;
 	rec->comm[0] = 0;
 	rec->exe[0] = 0;
+	rec->comm_v = rec->exe_v = (struct sc_audit_view){ "", 0 };
 	rec->truncated = false;
 	rec->loss = SC_AUDIT_LOSS_NONE;
 	rec->lost = 0;
@@ -979,12 +1049,69 @@ enum sc_audit_kind sc_audit_parse_line_skip(const char *line, size_t len, unsign
 	rec->action = SC_ACT_LOG;
 	rec->data = 0;
 	rec->sig = 0;
+}
+
+enum sc_audit_kind sc_audit_parse_line_skip(const char *line, size_t len, unsigned skip,
+					    struct sc_audit_record *rec)
+{
+	record_reset(rec, skip);
 	if (!line || len == 0) {
 		rec->source = SC_AUDIT_SRC_UNKNOWN;
 		return rec->kind = SC_AUDIT_FOREIGN;
 	}
 	rec->source = detect_source(line, len);
 	return parse_text(line, line + len, false, rec);
+}
+
+/* auditd's raw seccomp record at p, read up to its '\n' without knowing where that is: the
+ * fields stop at it as they stop at the end of a line (no value reads over a '\n', SEP() does
+ * not step over one), so every step is the one sc_audit_parse_line_skip() takes on the line.
+ * Returns the '\n', or NULL for anything else (the caller then parses the line). */
+static const char *parse_auditd_record(const char *p, const char *end, unsigned skip,
+				       struct sc_audit_record *rec)
+{
+	static const char head[] = "type=SECCOMP msg=audit(";
+	const char *q, *nl;
+
+	if (end - p < (ptrdiff_t)sizeof(head) - 1 || memcmp(p, head, sizeof(head) - 1) != 0)
+		return NULL;
+	record_reset(rec, skip);
+	rec->source = SC_AUDIT_SRC_AUDITD;
+	q = parse_stamp(p + sizeof(head) - 1, end, rec);
+	if (!q)
+		return NULL;
+	if (q < end && *q == ':')
+		q++;
+	while (q < end && *q == ' ')
+		q++;
+	q = parse_fields_fast(q, end, rec);
+	if (q < end && *q == '\n') {
+		nl = q;
+	} else {
+		/* Past the kernel's order (auditd's ENRICHED fields, say): the line's end is
+		 * needed now, for the general parser. */
+		nl = memchr(q, '\n', (size_t)(end - q));
+		if (!nl)
+			return NULL;
+		parse_fields(q, nl, rec);
+	}
+	rec->loss = SC_AUDIT_LOSS_NONE;
+	finish_seccomp(rec);
+	return nl;
+}
+
+size_t sc_audit_parse_next(const char *buf, size_t avail, unsigned skip,
+			   struct sc_audit_record *rec)
+{
+	const char *nl = parse_auditd_record(buf, buf + avail, skip, rec);
+
+	if (!nl) {
+		nl = memchr(buf, '\n', avail);
+		if (!nl)
+			return 0;
+		(void)sc_audit_parse_line_skip(buf, (size_t)(nl - buf), skip, rec);
+	}
+	return (size_t)(nl - buf) + 1;
 }
 
 /* ---- streaming line reader ------------------------------------------------------------- */
@@ -1082,7 +1209,17 @@ int sc_line_reader_next(struct sc_line_reader *r, bool flush, const char **line,
 				r->end = 0;
 			}
 		}
-		ssize_t k = read(r->fd, r->buf + r->end, r->size - r->end);
+		size_t want = r->size - r->end;
+		if (r->limit) {
+			uint64_t at = r->offset + (r->end - r->start);
+			if (at >= r->limit) {
+				r->eof = true;
+				continue;
+			}
+			if (want > r->limit - at)
+				want = (size_t)(r->limit - at);
+		}
+		ssize_t k = read(r->fd, r->buf + r->end, want);
 		if (k < 0) {
 			if (errno == EAGAIN) {
 				r->eof = true;
@@ -1094,4 +1231,25 @@ int sc_line_reader_next(struct sc_line_reader *r, bool flush, const char **line,
 			r->eof = true;
 		r->end += (size_t)k;
 	}
+}
+
+int sc_line_reader_next_record(struct sc_line_reader *r, bool flush, unsigned skip,
+			       struct sc_audit_record *rec)
+{
+	const char *line;
+	size_t len;
+	int k;
+
+	if (!r->in_overlong && r->start < r->end) {
+		size_t n = sc_audit_parse_next(r->buf + r->start, r->end - r->start, skip, rec);
+		if (n) {
+			r->start += n;
+			r->offset += n;
+			return 1;
+		}
+	}
+	k = sc_line_reader_next(r, flush, &line, &len);
+	if (k > 0)
+		(void)sc_audit_parse_line_skip(line, len, skip, rec);
+	return k;
 }

@@ -81,8 +81,19 @@ static uint64_t hash_bytes(const char *s, size_t n)
 		memcpy(&w, s, 8);
 		h = mix64(h ^ w);
 	}
-	w = 0;
-	memcpy(&w, s, n);
+	/* The last 1 to 7 bytes without a byte loop: two overlapping words, or three bytes,
+	 * cover them all (the length is in h already). */
+	if (n >= 4) {
+		uint32_t a, b;
+		memcpy(&a, s, 4);
+		memcpy(&b, s + n - 4, 4);
+		w = (uint64_t)b << 32 | a;
+	} else if (n > 0) {
+		w = (uint64_t)(unsigned char)s[0] << 16 | (uint64_t)(unsigned char)s[n / 2] << 8 |
+		    (unsigned char)s[n - 1];
+	} else {
+		w = 0;
+	}
 	return mix64(h ^ w);
 }
 
@@ -117,6 +128,7 @@ struct sc_logs {
 	size_t ptab_size, ptab_used;
 	/* the last record's group and its key, to skip hashing for runs */
 	ssize_t last_group;
+	size_t comm_len; /* of o.comm */
 	bool sorted;
 };
 
@@ -128,6 +140,7 @@ struct sc_logs *sc_logs_new(const struct sc_logs_options *o)
 		return NULL;
 	if (o)
 		l->o = *o;
+	l->comm_len = l->o.comm ? strlen(l->o.comm) : 0;
 	l->last_group = -1;
 	l->gtab_size = 64;
 	l->etab_size = 1024;
@@ -186,8 +199,9 @@ static int gtab_grow(struct sc_logs *l)
 	return 0;
 }
 
-/* Find the group with 'key' or create it. Returns the index or -ENOMEM. */
-static ssize_t group_get(struct sc_logs *l, const char *key, size_t kn, const char *name,
+/* Find the group with 'key' or create it, named 'name', its first comm, exe and pid from
+ * rec. Returns the index or -ENOMEM. */
+static ssize_t group_get(struct sc_logs *l, const char *key, size_t kn, struct sc_audit_view name,
 			 const struct sc_audit_record *rec, const char *container,
 			 const char *runtime)
 {
@@ -198,7 +212,7 @@ static ssize_t group_get(struct sc_logs *l, const char *key, size_t kn, const ch
 		if (l->gtab[j].hash != h)
 			continue;
 		struct sc_logs_group *g = &l->groups[l->gtab[j].idx - 1];
-		if (memcmp(g->key, key, kn) == 0 && g->key[kn] == 0)
+		if (g->key_len == kn && memcmp(g->key, key, kn) == 0)
 			return l->gtab[j].idx - 1;
 	}
 	if (l->n_groups == l->cap_groups) {
@@ -211,9 +225,10 @@ static ssize_t group_get(struct sc_logs *l, const char *key, size_t kn, const ch
 	}
 	struct sc_logs_group g = {
 		.key = strndup(key, kn),
-		.name = strdup(name),
-		.comm = strdup(rec->comm),
-		.exe = (rec->have & SC_AUDIT_HAVE_EXE) ? strdup(rec->exe) : NULL,
+		.key_len = kn,
+		.name = strndup(name.s, name.n),
+		.comm = strndup(rec->comm_v.s, rec->comm_v.n),
+		.exe = (rec->have & SC_AUDIT_HAVE_EXE) ? strndup(rec->exe_v.s, rec->exe_v.n) : NULL,
 		.container = container ? strdup(container) : NULL,
 		.runtime = runtime,
 		.pid = rec->pid,
@@ -453,10 +468,19 @@ static ssize_t ptab_get(struct sc_logs *l, uint32_t pid)
 
 /* ---- records -------------------------------------------------------------------------- */
 
+static bool view_is(struct sc_audit_view v, const char *s, size_t n)
+{
+	return v.n == n && memcmp(v.s, s, n) == 0;
+}
+
+#define VIEW(s, n) ((struct sc_audit_view){ (s), (n) })
+
 static ssize_t group_of(struct sc_logs *l, const struct sc_audit_record *rec)
 {
 	char key[SC_AUDIT_EXE_MAX + 32], name[SC_AUDIT_COMM_MAX + 32];
-	const char *comm = (rec->have & SC_AUDIT_HAVE_COMM) && rec->comm[0] ? rec->comm : "unknown";
+	struct sc_audit_view comm = (rec->have & SC_AUDIT_HAVE_COMM) && rec->comm_v.n
+					    ? rec->comm_v
+					    : VIEW("unknown", 7);
 	ssize_t gi;
 	size_t kn;
 
@@ -465,7 +489,7 @@ static ssize_t group_of(struct sc_logs *l, const struct sc_audit_record *rec)
 		const struct sc_logs_group *g = &l->groups[l->last_group];
 		switch (l->o.by) {
 		case SC_LOGS_BY_COMM:
-			if (streq(g->key, comm))
+			if (view_is(comm, g->key, g->key_len))
 				return l->last_group;
 			break;
 		case SC_LOGS_BY_PID:
@@ -474,7 +498,8 @@ static ssize_t group_of(struct sc_logs *l, const struct sc_audit_record *rec)
 				return l->last_group;
 			break;
 		case SC_LOGS_BY_EXE:
-			if ((rec->have & SC_AUDIT_HAVE_EXE) && streq(g->key, rec->exe))
+			if ((rec->have & SC_AUDIT_HAVE_EXE) &&
+			    view_is(rec->exe_v, g->key, g->key_len))
 				return l->last_group;
 			break;
 		default:
@@ -483,33 +508,37 @@ static ssize_t group_of(struct sc_logs *l, const struct sc_audit_record *rec)
 	}
 
 	switch (l->o.by) {
-	case SC_LOGS_BY_PID:
+	case SC_LOGS_BY_PID: {
+		int nn;
 		kn = (size_t)snprintf(key, sizeof(key), "%u", rec->pid);
-		(void)snprintf(name, sizeof(name), "%s-%u", comm, rec->pid);
-		return group_get(l, key, kn, name, rec, NULL, NULL);
+		nn = snprintf(name, sizeof(name), "%.*s-%u", (int)comm.n, comm.s, rec->pid);
+		return group_get(l, key, kn, VIEW(name, (size_t)nn), rec, NULL, NULL);
+	}
 	case SC_LOGS_BY_EXE: {
-		const char *exe = (rec->have & SC_AUDIT_HAVE_EXE) && rec->exe[0] ? rec->exe : comm;
-		return group_get(l, exe, strlen(exe), exe, rec, NULL, NULL);
+		struct sc_audit_view exe =
+			(rec->have & SC_AUDIT_HAVE_EXE) && rec->exe_v.n ? rec->exe_v : comm;
+		return group_get(l, exe.s, exe.n, exe, rec, NULL, NULL);
 	}
 	case SC_LOGS_BY_CONTAINER: {
 		char id[160];
 		const char *runtime = NULL;
 		if (!(rec->have & SC_AUDIT_HAVE_PID))
-			return group_get(l, comm, strlen(comm), comm, rec, NULL, NULL);
+			return group_get(l, comm.s, comm.n, comm, rec, NULL, NULL);
 		gi = ptab_get(l, rec->pid);
 		if (gi >= 0)
 			return gi;
 		if (!same_process(l, rec))
 			/* The pid now belongs to a younger process: not the one that made the
 			 * record. Its comm, uncached (later records may be the new process's). */
-			return group_get(l, comm, strlen(comm), comm, rec, NULL, NULL);
+			return group_get(l, comm.s, comm.n, comm, rec, NULL, NULL);
 		if (container_of_pid(l, rec->pid, id, sizeof(id), &runtime)) {
+			int nn;
 			kn = (size_t)snprintf(key, sizeof(key), "%s:%s", runtime, id);
-			(void)snprintf(name, sizeof(name), "%s-%.12s", runtime, id);
-			gi = group_get(l, key, kn, name, rec, id, runtime);
+			nn = snprintf(name, sizeof(name), "%s-%.12s", runtime, id);
+			gi = group_get(l, key, kn, VIEW(name, (size_t)nn), rec, id, runtime);
 		} else {
 			/* Gone, or not in a container: fall back to comm. */
-			gi = group_get(l, comm, strlen(comm), comm, rec, NULL, NULL);
+			gi = group_get(l, comm.s, comm.n, comm, rec, NULL, NULL);
 		}
 		if (gi >= 0 && ptab_put(l, rec->pid, (uint32_t)gi) < 0)
 			return -ENOMEM;
@@ -517,7 +546,7 @@ static ssize_t group_of(struct sc_logs *l, const struct sc_audit_record *rec)
 	}
 	case SC_LOGS_BY_COMM:
 	default:
-		return group_get(l, comm, strlen(comm), comm, rec, NULL, NULL);
+		return group_get(l, comm.s, comm.n, comm, rec, NULL, NULL);
 	}
 }
 
@@ -592,7 +621,7 @@ int sc_logs_add(struct sc_logs *l, struct sc_logs_source *src, const struct sc_a
 	}
 	account_serial(l, src, rec);
 	if ((l->o.has_pid && (!(rec->have & SC_AUDIT_HAVE_PID) || rec->pid != l->o.pid)) ||
-	    (l->o.comm && !streq(rec->comm, l->o.comm)) ||
+	    (l->o.comm && !view_is(rec->comm_v, l->o.comm, l->comm_len)) ||
 	    ((rec->have & SC_AUDIT_HAVE_TIME) &&
 	     ((l->o.has_since && rec->time_ms < l->o.since_ms) ||
 	      (l->o.has_until && rec->time_ms > l->o.until_ms)))) {
@@ -623,7 +652,8 @@ int sc_logs_add(struct sc_logs *l, struct sc_logs_source *src, const struct sc_a
 int sc_logs_feed_line(struct sc_logs *l, struct sc_logs_source *src, const char *line, size_t len,
 		      struct sc_audit_record *rec)
 {
-	enum sc_audit_kind k = sc_audit_parse_line_skip(line, len, SC_LOGS_UNUSED_FIELDS, rec);
+	enum sc_audit_kind k = sc_audit_parse_line_skip(
+		line, len, SC_LOGS_UNUSED_FIELDS | SC_AUDIT_VIEWS_ONLY, rec);
 	int r = sc_logs_add(l, src, rec);
 
 	return r < 0 ? r : (int)k;
@@ -661,13 +691,13 @@ int sc_logs_merge(struct sc_logs *dst, const struct sc_logs *src)
 		struct sc_audit_record seed = { .pid = sg->pid };
 		ssize_t gi;
 
-		(void)snprintf(seed.comm, sizeof(seed.comm), "%s", sg->comm);
+		seed.comm_v = VIEW(sg->comm, strlen(sg->comm));
 		if (sg->exe) {
 			seed.have |= SC_AUDIT_HAVE_EXE;
-			(void)snprintf(seed.exe, sizeof(seed.exe), "%s", sg->exe);
+			seed.exe_v = VIEW(sg->exe, strlen(sg->exe));
 		}
-		gi = group_get(dst, sg->key, strlen(sg->key), sg->name, &seed, sg->container,
-			       sg->runtime);
+		gi = group_get(dst, sg->key, sg->key_len, VIEW(sg->name, strlen(sg->name)), &seed,
+			       sg->container, sg->runtime);
 		if (gi < 0)
 			return (int)gi;
 		struct sc_logs_group *g = &dst->groups[gi];
@@ -708,89 +738,135 @@ static void account_serial_run(struct sc_logs *l, struct sc_logs_source *src,
 		account_serial_nr(l, src, run->first + k);
 }
 
-/* One slice of a file, parsed by one thread into its own aggregation. The audit serials are
- * kept in order so the caller can account for gaps as a single reader would. */
-struct slice {
-	struct sc_logs *l;
-	int fd;
-	uint64_t start, end;	    /* lines starting in [start, end) */
-	bool last;		    /* reads to end of file, final unterminated line included */
-	struct serial_run *serials; /* the slice's serials, in order, as runs */
+/* One chunk of a file, parsed by whichever thread takes it into its own aggregation. Its audit
+ * serials are kept in order so that the caller can account for gaps as a single reader
+ * would. A cache line of its own: the next chunk is another thread's. */
+struct chunk {
+	_Alignas(64) struct sc_logs *l;
+	uint64_t start, end; /* the lines starting in [start, end) */
+	bool last;	     /* the last chunk: reads on to the end of the file */
+	bool flush;	     /* ends where the file ends: a final line without '\n' is a line */
+	struct serial_run *serials; /* the chunk's serials, in order, as runs */
 	size_t n_serials, cap_serials;
-	_Atomic uint64_t done; /* bytes read so far, for progress */
 	int err;
+	atomic_bool finished;
 };
 
-static int slice_run(struct slice *sl)
-{
-	struct sc_audit_record *rec = malloc(sizeof(*rec));
+/* What the threads share: chunks are taken in file order, the next one by whichever thread is
+ * free, so a slower CPU (a busy host's, a little core) parses fewer of them. */
+struct chunks {
+	struct chunk *c;
+	unsigned n;
+	atomic_uint next;
+	atomic_bool failed;
+	atomic_uint_fast64_t done; /* bytes of finished chunks, for progress */
+	const struct sc_logs_options *o;
+};
+
+/* A worker: its own file offset (fd), line reader and record; on cache lines of its own, which
+ * the reader writes on every line. */
+struct worker {
+	_Alignas(64) struct chunks *cs;
+	int fd;
 	struct sc_line_reader r;
+	struct sc_audit_record *rec;
+};
+
+static int serial_add(struct chunk *ch, uint64_t serial)
+{
+	struct serial_run *last = ch->n_serials ? &ch->serials[ch->n_serials - 1] : NULL;
+
+	if (last && serial == last->first + last->n) {
+		last->n++;
+		return 0;
+	}
+	if (ch->n_serials == ch->cap_serials) {
+		size_t nc = ch->cap_serials ? ch->cap_serials * 2 : 256;
+		struct serial_run *ns = realloc(ch->serials, nc * sizeof(*ns));
+		if (!ns)
+			return -ENOMEM;
+		ch->serials = ns;
+		ch->cap_serials = nc;
+	}
+	ch->serials[ch->n_serials++] = (struct serial_run){ serial, 1 };
+	return 0;
+}
+
+static int chunk_run(struct worker *w, struct chunk *ch)
+{
+	struct sc_line_reader *r = &w->r;
 	int err = 0;
 
-	if (!rec || sc_line_reader_init(&r, sl->fd, 0) < 0) {
-		free(rec);
+	ch->l = sc_logs_new(w->cs->o);
+	if (!ch->l)
 		return -ENOMEM;
-	}
-	if (lseek(sl->fd, (off_t)sl->start, SEEK_SET) < 0) {
-		err = -errno;
-		goto out;
-	}
-	sc_line_reader_reset(&r, sl->start);
-	while (sl->last || r.offset < sl->end) {
-		const char *line;
-		size_t len;
-		int k = sc_line_reader_next(&r, sl->last, &line, &len);
-
-		if (k < 0) {
+	if (lseek(w->fd, (off_t)ch->start, SEEK_SET) < 0)
+		return -errno;
+	sc_line_reader_reset(r, ch->start);
+	r->limit = ch->last ? 0 : ch->end;
+	r->overlong = 0;
+	for (;;) {
+		int k = sc_line_reader_next_record(
+			r, ch->flush, SC_LOGS_UNUSED_FIELDS | SC_AUDIT_VIEWS_ONLY, w->rec);
+		if (k <= 0) {
 			err = k;
 			break;
 		}
-		if (k == 0)
+		if (w->rec->kind != SC_AUDIT_FOREIGN && (w->rec->have & SC_AUDIT_HAVE_SERIAL) &&
+		    (err = serial_add(ch, w->rec->serial)) < 0)
 			break;
-		if (sc_audit_parse_line_skip(line, len, SC_LOGS_UNUSED_FIELDS, rec) !=
-			    SC_AUDIT_FOREIGN &&
-		    (rec->have & SC_AUDIT_HAVE_SERIAL)) {
-			struct serial_run *last =
-				sl->n_serials ? &sl->serials[sl->n_serials - 1] : NULL;
-			if (last && rec->serial == last->first + last->n) {
-				last->n++;
-			} else if (sl->n_serials == sl->cap_serials) {
-				size_t nc = sl->cap_serials ? sl->cap_serials * 2 : 256;
-				struct serial_run *ns = realloc(sl->serials, nc * sizeof(*ns));
-				if (!ns) {
-					err = -ENOMEM;
-					break;
-				}
-				sl->serials = ns;
-				sl->cap_serials = nc;
-				sl->serials[sl->n_serials++] =
-					(struct serial_run){ rec->serial, 1 };
-			} else {
-				sl->serials[sl->n_serials++] =
-					(struct serial_run){ rec->serial, 1 };
-			}
-		}
-		err = sc_logs_add(sl->l, NULL, rec);
-		if (err < 0)
+		if ((err = sc_logs_add(ch->l, NULL, w->rec)) < 0)
 			break;
-		if ((sl->l->stats.lines & 0xffff) == 0)
-			atomic_store_explicit(&sl->done, r.offset - sl->start,
-					      memory_order_relaxed);
 	}
-	sl->l->stats.overlong += r.overlong;
-	atomic_store_explicit(&sl->done, r.offset - sl->start, memory_order_relaxed);
-out:
-	sc_line_reader_done(&r);
-	free(rec);
+	ch->l->stats.overlong += r->overlong;
 	return err;
 }
 
-static void *slice_thread(void *p)
+/* Take chunks until none is left (or one failed); 'one' stops after one chunk. */
+static void worker_run(struct worker *w, bool one)
 {
-	struct slice *sl = p;
+	struct chunks *cs = w->cs;
 
-	sl->err = slice_run(sl);
+	for (;;) {
+		unsigned i = atomic_fetch_add(&cs->next, 1);
+		if (i >= cs->n || atomic_load(&cs->failed))
+			return;
+		struct chunk *ch = &cs->c[i];
+		ch->err = chunk_run(w, ch);
+		if (ch->err < 0)
+			atomic_store(&cs->failed, true);
+		atomic_fetch_add(&cs->done, ch->end - ch->start);
+		atomic_store_explicit(&ch->finished, true, memory_order_release);
+		if (one)
+			return;
+	}
+}
+
+static void *worker_thread(void *p)
+{
+	worker_run(p, false);
 	return NULL;
+}
+
+static int worker_init(struct worker *w, struct chunks *cs, int fd)
+{
+	*w = (struct worker){ .cs = cs, .fd = fd };
+	w->rec = malloc(sizeof(*w->rec));
+	if (!w->rec || sc_line_reader_init(&w->r, fd, 0) < 0) {
+		free(w->rec);
+		w->rec = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void worker_done(struct worker *w)
+{
+	if (!w->rec)
+		return;
+	sc_line_reader_done(&w->r);
+	free(w->rec);
+	w->rec = NULL;
 }
 
 /* Where the first line starting at or after 'at' begins (just after a '\n'), or 'size'. */
@@ -810,99 +886,140 @@ static uint64_t line_start_after(int fd, uint64_t at, uint64_t size)
 	return size;
 }
 
+/* Merge the chunks from *merged on that are finished, in file order; stop at the first one
+ * that is not (or failed). */
+static int merge_finished(struct sc_logs *l, struct sc_logs_source *src, struct chunks *cs,
+			  unsigned *merged)
+{
+	for (; *merged < cs->n; (*merged)++) {
+		struct chunk *ch = &cs->c[*merged];
+		int r;
+
+		if (!atomic_load_explicit(&ch->finished, memory_order_acquire))
+			return 0;
+		if (ch->err < 0)
+			return ch->err;
+		r = sc_logs_merge(l, ch->l);
+		if (r < 0)
+			return r;
+		for (size_t k = 0; src && k < ch->n_serials; k++)
+			account_serial_run(l, src, &ch->serials[k]);
+		ch->l = sc_logs_free(ch->l);
+		free(ch->serials);
+		ch->serials = NULL;
+	}
+	return 0;
+}
+
+/* Chunks of at least 4 MiB and at most 64 MiB, about 32 per thread: enough for threads on
+ * CPUs of different speeds to end together, few enough to cost nothing. */
+#define CHUNK_MIN (4ull << 20)
+#define CHUNK_MAX (64ull << 20)
+
 int sc_logs_feed_file(struct sc_logs *l, struct sc_logs_source *src, int fd, unsigned threads,
 		      void (*progress)(uint64_t done, uint64_t total, void *userdata),
 		      void *userdata)
 {
-	struct slice *sl;
+	struct chunks cs = { .o = &l->o };
+	struct worker *w;
 	pthread_t *tid;
 	struct stat st;
-	unsigned n, n_ready = 0, n_threads = 1;
+	unsigned n_workers = 0, n_threads = 1, merged = 0;
+	uint64_t size, step;
 	int r = 0;
 
 	if (fstat(fd, &st) < 0)
 		return -errno;
 	if (!S_ISREG(st.st_mode))
 		return -ESPIPE;
-	/* Small files are not worth a thread: each slice gets at least 8 MiB. */
-	n = threads ? threads : 1;
-	if ((uint64_t)st.st_size / n < (8u << 20))
-		n = (unsigned)((uint64_t)st.st_size / (8u << 20));
-	if (n < 1)
-		n = 1;
-	sl = calloc(n, sizeof(*sl));
-	tid = calloc(n, sizeof(*tid));
-	if (!sl || !tid) {
-		free(sl);
-		free(tid);
-		return -ENOMEM;
+	size = (uint64_t)st.st_size;
+	if (threads < 1)
+		threads = 1;
+	step = size / threads / 32;
+	step = step < CHUNK_MIN ? CHUNK_MIN : step > CHUNK_MAX ? CHUNK_MAX : step;
+	cs.n = (unsigned)(size / step) + 1;
+	/* No more threads than chunks. */
+	if (threads > cs.n)
+		threads = cs.n;
+	cs.c = aligned_alloc(_Alignof(struct chunk), cs.n * sizeof(*cs.c));
+	if (cs.c)
+		memset(cs.c, 0, cs.n * sizeof(*cs.c));
+	w = aligned_alloc(_Alignof(struct worker), threads * sizeof(*w));
+	tid = calloc(threads, sizeof(*tid));
+	if (!cs.c || !w || !tid) {
+		r = -ENOMEM;
+		goto out;
 	}
-	for (; n_ready < n; n_ready++) {
-		struct slice *x = &sl[n_ready];
-		unsigned i = n_ready;
+	for (unsigned i = 0; i < cs.n; i++) {
+		struct chunk *ch = &cs.c[i];
+		ch->start = i ? cs.c[i - 1].end : 0;
+		ch->last = i == cs.n - 1;
+		/* A line longer than a chunk can push a start past the next cut. */
+		uint64_t cut = step * (i + 1);
+		ch->end = ch->last ? size
+				   : line_start_after(fd, cut > ch->start ? cut : ch->start, size);
+		ch->flush = ch->last || ch->end == size;
+	}
+	for (; n_workers < threads; n_workers++) {
 		char path[64];
+		int wfd = fd;
 
-		x->start = i ? sl[i - 1].end : 0;
-		x->last = i == n - 1;
-		/* A line longer than a slice can push a start past the next cut. */
-		uint64_t cut = (uint64_t)st.st_size / n * (i + 1);
-		x->end = x->last ? UINT64_MAX
-				 : line_start_after(fd, cut > x->start ? cut : x->start,
-						    (uint64_t)st.st_size);
-		x->fd = -1;
-		x->l = sc_logs_new(&l->o);
-		if (!x->l) {
-			r = -ENOMEM;
-			goto out;
+		if (n_workers > 0) {
+			/* Each worker has its own file offset: a new open file description. */
+			(void)snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+			wfd = open(path, O_RDONLY | O_CLOEXEC);
+			if (wfd < 0) {
+				r = -errno;
+				goto out;
+			}
 		}
-		/* Each slice has its own file offset: a new open file description. */
-		(void)snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-		x->fd = i == 0 ? fd : open(path, O_RDONLY | O_CLOEXEC);
-		if (x->fd < 0) {
-			r = -errno;
-			n_ready++;
+		r = worker_init(&w[n_workers], &cs, wfd);
+		if (r < 0) {
+			if (n_workers > 0)
+				(void)close(wfd);
 			goto out;
 		}
 	}
-	for (; n_threads < n; n_threads++)
-		if (pthread_create(&tid[n_threads], NULL, slice_thread, &sl[n_threads]) != 0)
+	for (; n_threads < n_workers; n_threads++)
+		if (pthread_create(&tid[n_threads], NULL, worker_thread, &w[n_threads]) != 0)
 			break;
-	/* Slices without a thread, and the first one, are read by the caller's thread. */
-	for (unsigned i = n_threads; i < n; i++)
-		sl[i].err = slice_run(&sl[i]);
-	sl[0].err = slice_run(&sl[0]);
+	/* The caller's thread takes chunks too, one at a time, merging what is finished and
+	 * telling the progress in between. */
+	while (atomic_load(&cs.next) < cs.n && !atomic_load(&cs.failed)) {
+		worker_run(&w[0], true);
+		r = merge_finished(l, src, &cs, &merged);
+		if (r < 0)
+			atomic_store(&cs.failed, true);
+		if (progress)
+			progress(atomic_load(&cs.done), size, userdata);
+	}
 	for (unsigned i = 1; i < n_threads; i++) {
 		while (progress && pthread_tryjoin_np(tid[i], NULL) != 0) {
 			struct timespec ts = { .tv_nsec = 100 * 1000 * 1000 };
-			uint64_t done = 0;
-
-			for (unsigned k = 0; k < n; k++)
-				done += atomic_load_explicit(&sl[k].done, memory_order_relaxed);
-			progress(done, (uint64_t)st.st_size, userdata);
+			progress(atomic_load(&cs.done), size, userdata);
 			nanosleep(&ts, NULL);
 		}
 		if (!progress)
 			pthread_join(tid[i], NULL);
 	}
-	/* In file order: groups keep their first-seen order, serials are accounted for as one
-	 * reader would. */
-	for (unsigned i = 0; i < n && r == 0; i++) {
-		r = sl[i].err;
-		if (r == 0)
-			r = sc_logs_merge(l, sl[i].l);
-		for (size_t k = 0; r == 0 && src && k < sl[i].n_serials; k++)
-			account_serial_run(l, src, &sl[i].serials[k]);
-	}
+	if (r == 0)
+		r = merge_finished(l, src, &cs, &merged);
+	if (r == 0 && merged < cs.n)
+		r = -EIO; /* cannot be: every chunk was taken and finished */
 	if (progress && r == 0)
-		progress((uint64_t)st.st_size, (uint64_t)st.st_size, userdata);
+		progress(size, size, userdata);
 out:
-	for (unsigned i = 0; i < n_ready; i++) {
-		sc_logs_free(sl[i].l);
-		free(sl[i].serials);
-		if (i > 0 && sl[i].fd >= 0)
-			(void)close(sl[i].fd);
+	for (unsigned i = 0; i < n_workers; i++) {
+		worker_done(&w[i]);
+		if (i > 0)
+			(void)close(w[i].fd);
 	}
-	free(sl);
+	for (unsigned i = 0; cs.c && i < cs.n; i++) {
+		sc_logs_free(cs.c[i].l);
+		free(cs.c[i].serials);
+	}
+	free(cs.c);
+	free(w);
 	free(tid);
 	return r;
 }

@@ -472,11 +472,11 @@ static int add(struct sc_violations *v, const struct sc_audit_record *rec,
 		.source = src,
 	};
 	if (rec->have & SC_AUDIT_HAVE_COMM)
-		(void)snprintf(x->comm, sizeof(x->comm), "%s", rec->comm);
+		(void)snprintf(x->comm, sizeof(x->comm), "%.*s", (int)rec->comm_v.n, rec->comm_v.s);
 	if (rec->have & SC_AUDIT_HAVE_EXE) {
 		/* Longer paths are cut: the exe is for people, the pod for attribution. */
-		size_t n = strnlen(rec->exe, sizeof(x->exe) - 1);
-		memcpy(x->exe, rec->exe, n);
+		size_t n = rec->exe_v.n < sizeof(x->exe) - 1 ? rec->exe_v.n : sizeof(x->exe) - 1;
+		memcpy(x->exe, rec->exe_v.s, n);
 		x->exe[n] = 0;
 	}
 	attribute(v, rec, x);

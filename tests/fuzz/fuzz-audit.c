@@ -1,23 +1,31 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* libFuzzer harness for the audit line parser and the aggregation behind `syscage logs`:
  * the input is split into lines, each parsed and accounted; groups and profiles are built
- * at the end. Any crash, leak or sanitizer report is a bug. */
+ * at the end. Each line is also parsed straight from the rest of the input, as the file
+ * reader does, which must give the same record and consume exactly the line. Any crash,
+ * leak, sanitizer report or difference is a bug. */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../audit-same.h"
 #include "syscage/syscage.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static struct sc_audit_record *rec;
+	static struct sc_audit_record *rec, *next;
 	const char *p = (const char *)data, *end = p + size;
+	/* The second byte picks what is skipped, as `syscage logs` does or not at all. */
+	const unsigned skip =
+		size > 1 && (data[1] & 1) ? SC_LOGS_UNUSED_FIELDS | SC_AUDIT_VIEWS_ONLY : 0;
 
 	if (!rec) {
 		rec = malloc(sizeof(*rec));
-		if (!rec)
+		next = malloc(sizeof(*next));
+		if (!rec || !next)
 			return 0;
 	}
 	/* The first byte picks the grouping, so every key path is exercised. */
@@ -39,6 +47,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			(void)sc_audit_parse_line(line, n, rec);
 			(void)sc_logs_feed_line(l, &src, line, n, rec);
 			free(line);
+		}
+		/* The rest of the input, exactly: parse_next must stop at this line's end. */
+		char *rest = malloc((size_t)(end - p) ? (size_t)(end - p) : 1);
+		if (rest) {
+			memcpy(rest, p, (size_t)(end - p));
+			size_t used = sc_audit_parse_next(rest, (size_t)(end - p), skip, next);
+			if (used != (nl ? n + 1 : 0)) {
+				fprintf(stderr,
+					"parse_next consumed %zu bytes of a %zu-byte line\n", used,
+					n);
+				abort();
+			}
+			if (nl) {
+				const char *diff;
+				(void)sc_audit_parse_line_skip(rest, n, skip, rec);
+				diff = audit_record_diff(next, rec);
+				if (diff) {
+					fprintf(stderr, "parse_next differs in %s\n", diff);
+					abort();
+				}
+			}
+			free(rest);
 		}
 		p += n + 1;
 	}

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../audit-same.h"
 #include "syscage/syscage.h"
 #include "tap.h"
 
@@ -463,6 +464,162 @@ START_TEST(malformed_and_foreign)
 }
 END_TEST
 
+/* comm and exe as views: in the line when quoted (with or without the copy), in comm[] and
+ * exe[] when decoded from hex; (null) is no value; a NUL ends a quoted value as it ends the
+ * copy. */
+START_TEST(views)
+{
+	static const char line[] = "type=SECCOMP msg=audit(1700000000.001:7): pid=9 comm=\"app\" "
+				   "exe=\"/usr/bin/app\" sig=0 arch=c000003e syscall=0 compat=0 "
+				   "ip=0x1 code=0x7ffc0000";
+	static const char hex[] = "type=SECCOMP msg=audit(1700000000.001:7): pid=9 comm=6170700A "
+				  "exe=(null) sig=0 arch=c000003e syscall=0 code=0x7ffc0000";
+	static const char nul[] = "audit: type=1326 audit(1.0:1): comm=\"a\0b\" exe=\"/x\" "
+				  "arch=c000003e syscall=0";
+
+	ck_assert_int_eq(sc_audit_parse_line(line, strlen(line), rec), SC_AUDIT_SECCOMP);
+	ck_assert_str_eq(rec->comm, "app");
+	ck_assert_ptr_eq(rec->comm_v.s, strstr(line, "app\""));
+	ck_assert_uint_eq(rec->comm_v.n, 3);
+	ck_assert_ptr_eq(rec->exe_v.s, strstr(line, "/usr/bin/app"));
+	ck_assert_uint_eq(rec->exe_v.n, 12);
+
+	ck_assert_int_eq(sc_audit_parse_line_skip(line, strlen(line), SC_AUDIT_VIEWS_ONLY, rec),
+			 SC_AUDIT_SECCOMP);
+	ck_assert_str_eq(rec->comm, "");
+	ck_assert_str_eq(rec->exe, "");
+	ck_assert(audit_view_same(rec->comm_v, (struct sc_audit_view){ "app", 3 }));
+	ck_assert(audit_view_same(rec->exe_v, (struct sc_audit_view){ "/usr/bin/app", 12 }));
+
+	ck_assert_int_eq(sc_audit_parse_line_skip(hex, strlen(hex), SC_AUDIT_VIEWS_ONLY, rec),
+			 SC_AUDIT_SECCOMP);
+	ck_assert_ptr_eq(rec->comm_v.s, rec->comm);
+	ck_assert_str_eq(rec->comm, "app\n");
+	ck_assert_uint_eq(rec->comm_v.n, 4);
+	ck_assert_uint_eq(rec->have & SC_AUDIT_HAVE_EXE, 0);
+	ck_assert_uint_eq(rec->exe_v.n, 0);
+
+	ck_assert_int_eq(sc_audit_parse_line(nul, sizeof(nul) - 1, rec), SC_AUDIT_SECCOMP);
+	ck_assert_str_eq(rec->comm, "a");
+	ck_assert(audit_view_same(rec->comm_v, (struct sc_audit_view){ "a", 1 }));
+	ck_assert(audit_view_same(rec->exe_v, (struct sc_audit_view){ "/x", 2 }));
+}
+END_TEST
+
+/* sc_audit_parse_next() reads auditd's records straight from a buffer, without knowing where
+ * each line ends: whatever the lines hold, each gives the record sc_audit_parse_line_skip()
+ * gives for it alone, and the buffer is consumed line by line, never two lines as one. */
+#define L(s)                     \
+	{                        \
+		s, sizeof(s) - 1 \
+	}
+#define A "auid=4294967295 uid=0 gid=0 ses=4294967295 " /* the kernel's first fields */
+START_TEST(parse_next_equals_line)
+{
+	static const struct {
+		const char *s;
+		size_t n;
+	} lines[] = {
+		L("type=SECCOMP msg=audit(1700000000.001:1001): auid=4294967295 uid=0 gid=0 "
+		  "ses=4294967295 subj=unconfined pid=1009 comm=\"redis-server\" "
+		  "exe=\"/usr/bin/redis-server\" sig=0 arch=c000003e syscall=3 compat=0 "
+		  "ip=0x7f414c343c code=0x7ffc0000"),
+		L("type=SECCOMP msg=audit(1700000000.002:1002): auid=1000 uid=1001 gid=1002 ses=7 "
+		  "pid=4242 comm=\"app\" exe=\"/usr/bin/app\" sig=31 arch=40000003 syscall=101 "
+		  "compat=1 ip=0xf7f0 code=0x50001"),
+		/* auditd's ENRICHED fields after the kernel's */
+		L("type=SECCOMP msg=audit(1700000000.003:1003): auid=4294967295 uid=0 gid=0 "
+		  "ses=4294967295 pid=7 comm=\"a\" exe=\"/a\" sig=0 arch=c000003e syscall=0 "
+		  "compat=0 ip=0x1 code=0x7ffc0000\x1d"
+		  "AUID=\"unset\" UID=\"root\" ARCH=x86_64 "
+		  "SYSCALL=read"),
+		/* a line that ends early, then one that goes on as if it had not */
+		L("type=SECCOMP msg=audit(1700000000.004:1004): " A "pid=5"),
+		L("comm=\"x\" exe=\"/y\" sig=0 arch=c000003e syscall=0 compat=0 ip=0x1 "
+		  "code=0x7ffc0000"),
+		L("type=SECCOMP msg=audit(1700000000.004:1004): auid=4294967295 uid=0 gid=0 "
+		  "ses=4294967295"),
+		L("subj=x pid=1 comm=\"a\" exe=\"/b\" sig=0 arch=c000003e syscall=0 compat=0 "
+		  "ip=0x1 code=0x7ffc0000"),
+		/* a line that ends inside a quoted value, one after a key, one after a '=' */
+		L("type=SECCOMP msg=audit(1700000000.005:1005): " A "pid=5 comm=\"ab"),
+		L("c\" exe=\"/y\" arch=c000003e syscall=0 code=0x7ffc0000"),
+		L("type=SECCOMP msg=audit(1700000000.006:1006): " A "pid=5 comm="),
+		L("type=SECCOMP msg=audit(1700000000.006:1006): " A
+		  "pid=5 comm=\"a\" exe=\"/b\" sig"),
+		L("type=SECCOMP msg=audit(1700000000.007:1007): " A
+		  "pid=5 comm=\"a\" exe=\"/b\" sig=0 "
+		  "arch=c000003e syscall="),
+		L("type=SECCOMP msg=audit(1700000000.007:1007): " A
+		  "pid=5 comm=\"a\" exe=\"/b\" sig=0 "
+		  "arch=c000003e syscall=2 compat=0 ip=0x1 code=0x7ffc"),
+		/* odd values: control bytes and a NUL in quotes, hex, (null), a CR, extra fields */
+		L("type=SECCOMP msg=audit(1700000000.008:1008): " A
+		  "pid=5 comm=\"a\tb\" exe=\"/b\x01\" "
+		  "sig=0 arch=c000003e syscall=2 compat=0 ip=0x1 code=0x7ffc0000"),
+		L("type=SECCOMP msg=audit(1700000000.008:1008): " A
+		  "pid=5 comm=\"a\0b\" exe=\"/b\" "
+		  "sig=0 arch=c000003e syscall=2 compat=0 ip=0x1 code=0x7ffc0000"),
+		L("type=SECCOMP msg=audit(1700000000.009:1009): " A
+		  "pid=5 comm=6170700A exe=(null) "
+		  "sig=0 arch=c000003e syscall=2 compat=0 ip=0x1 code=0x7ffc0000\r"),
+		L("type=SECCOMP msg=audit(1700000000.010:1010): " A "pid=99999999999 comm=\"a\" "
+		  "exe=\"/b\" sig=-9 arch=C000003E syscall=4294967296 compat=0 ip=0x1 "
+		  "code=0x7ffc0000 extra=1 audit_lost=3"),
+		/* not auditd's raw seccomp records: the general parser */
+		L("type=SECCOMP msg=audit(1700000000:x): " A "pid=5 arch=c000003e syscall=0"),
+		L("type=SECCOMP msg=audit(1700000000.011:1011):"),
+		L("type=AVC msg=audit(1700000000.012:1012): avc:  denied  { read } pid=5"),
+		L("type=DAEMON_ROTATE msg=audit(1700000000.013:1013): op=rotate-logs lost=4"),
+		L("Nov 14 22:13:00 node kernel: [1.0] audit: type=1326 audit(1700000000.014:1014): "
+		  "pid=5 comm=\"k\" exe=\"/k\" sig=0 arch=c000003e syscall=0 code=0x7ffc0000"),
+		L(""),
+		L("kauditd_printk_skb: 12 callbacks suppressed"),
+	};
+	static const unsigned skips[] = { 0, SC_LOGS_UNUSED_FIELDS | SC_AUDIT_VIEWS_ONLY };
+	struct sc_audit_record *one = malloc(sizeof(*one));
+	size_t total = 0, off;
+	char *buf;
+
+	ck_assert_ptr_nonnull(one);
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
+		total += lines[i].n + 1;
+	buf = malloc(total);
+	ck_assert_ptr_nonnull(buf);
+	off = 0;
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		memcpy(buf + off, lines[i].s, lines[i].n);
+		off += lines[i].n;
+		buf[off++] = '\n';
+	}
+	for (size_t k = 0; k < sizeof(skips) / sizeof(skips[0]); k++) {
+		off = 0;
+		for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+			/* Exactly the line alone, so a read past it is caught by ASan. */
+			char *alone = malloc(lines[i].n + 1);
+			const char *diff;
+			ck_assert_ptr_nonnull(alone);
+			memcpy(alone, lines[i].s, lines[i].n);
+			(void)sc_audit_parse_line_skip(alone, lines[i].n, skips[k], one);
+			ck_assert_uint_eq(
+				sc_audit_parse_next(buf + off, total - off, skips[k], rec),
+				lines[i].n + 1);
+			diff = audit_record_diff(rec, one);
+			ck_assert_msg(!diff, "line %zu, skip %x: %s differs", i, skips[k], diff);
+			/* Without its '\n' a line is not whole: nothing is parsed. */
+			ck_assert_uint_eq(sc_audit_parse_next(alone, lines[i].n, skips[k], rec), 0);
+			free(alone);
+			off += lines[i].n + 1;
+		}
+		ck_assert_uint_eq(off, total);
+	}
+	free(buf);
+	free(one);
+}
+END_TEST
+#undef A
+#undef L
+
 static int tmpfile_with(const char *data, size_t len)
 {
 	char path[] = "/tmp/test-audit.XXXXXX";
@@ -558,6 +715,46 @@ START_TEST(reader_long_lines)
 }
 END_TEST
 
+/* Records straight from the reader's buffer, up to a limit as at an end of file; the lines
+ * and offsets are those sc_line_reader_next() gives. */
+START_TEST(reader_records_to_a_limit)
+{
+	static const char data[] =
+		"type=SECCOMP msg=audit(1.001:1): pid=1 comm=\"a\" exe=\"/a\" arch=c000003e "
+		"syscall=0 code=0x7ffc0000\n"
+		"foreign\n"
+		"type=SECCOMP msg=audit(1.002:2): pid=2 comm=\"b\" exe=\"/b\" arch=c000003e "
+		"syscall=1 code=0x7ffc0000\n"
+		"type=SECCOMP msg=audit(1.003:3): pid=3 comm=\"c\" exe=\"/c\" arch=c000003e "
+		"syscall=2 code=0x7ffc0000";
+	const char *third = strstr(data, "type=SECCOMP msg=audit(1.003");
+	struct sc_line_reader r;
+	int fd = tmpfile_with(data, sizeof(data) - 1);
+
+	ck_assert_int_eq(sc_line_reader_init(&r, fd, 0), 0);
+	r.limit = (uint64_t)(third - data);
+	ck_assert_int_eq(sc_line_reader_next_record(&r, true, 0, rec), 1);
+	ck_assert_int_eq(rec->kind, SC_AUDIT_SECCOMP);
+	ck_assert_str_eq(rec->name, "read");
+	ck_assert_int_eq(sc_line_reader_next_record(&r, true, 0, rec), 1);
+	ck_assert_int_eq(rec->kind, SC_AUDIT_FOREIGN);
+	ck_assert_int_eq(sc_line_reader_next_record(&r, true, 0, rec), 1);
+	ck_assert_str_eq(rec->name, "write");
+	ck_assert_uint_eq(rec->pid, 2);
+	ck_assert_int_eq(sc_line_reader_next_record(&r, true, 0, rec), 0);
+	ck_assert_uint_eq(r.offset, r.limit);
+	/* From there to the end of the file: the last line has no '\n' and is flushed. */
+	sc_line_reader_reset(&r, r.limit);
+	r.limit = 0;
+	ck_assert_int_eq(sc_line_reader_next_record(&r, true, 0, rec), 1);
+	ck_assert_str_eq(rec->name, "open");
+	ck_assert_int_eq(sc_line_reader_next_record(&r, true, 0, rec), 0);
+	ck_assert_uint_eq(r.offset, sizeof(data) - 1);
+	sc_line_reader_done(&r);
+	close(fd);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("audit");
@@ -578,6 +775,9 @@ static Suite *suite(void)
 	tcase_add_test(tc, malformed_and_foreign);
 	tcase_add_test(tc, reader_lines);
 	tcase_add_test(tc, reader_long_lines);
+	tcase_add_test(tc, views);
+	tcase_add_test(tc, parse_next_equals_line);
+	tcase_add_test(tc, reader_records_to_a_limit);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -453,13 +453,18 @@ static void write_big_log(FILE *f)
 			fputs("Nov 14 22:13:00 node systemd[1]: Started something.\n", f);
 			continue;
 		}
+		/* The kernel's format, and auditd's (read straight from the buffer). */
+		if (i % 3)
+			fprintf(f, "Nov 14 22:13:%02u node kernel: [%u.000000] audit: type=1326 ",
+				i % 60, i);
+		else
+			fputs("type=SECCOMP msg=", f);
 		fprintf(f,
-			"Nov 14 22:13:%02u node kernel: [%u.000000] audit: type=1326 "
 			"audit(17000%05u.%03u:%u): auid=4294967295 uid=0 gid=0 ses=4294967295 "
 			"pid=%u "
 			"comm=\"w%u\" exe=\"/bin/w%u\" sig=0 arch=%s syscall=%u compat=0 "
 			"ip=0x7f0000001234 code=%s\n",
-			i % 60, i, i / 1000, i % 1000, serial++, pid, pid % 11, pid % 11,
+			i / 1000, i % 1000, serial++, pid, pid % 11, pid % 11,
 			i % 13 == 0 ? "40000003" : "c000003e", nr,
 			i % 17 == 0 ? "0x50001" : "0x7ffc0000");
 	}
@@ -525,6 +530,48 @@ START_TEST(feed_file_equals_line_by_line)
 	}
 	sc_logs_free(seq);
 	sc_logs_free(par);
+}
+END_TEST
+
+/* A last line without a '\n' that a cut between chunks falls into is read whole, once. */
+START_TEST(feed_file_final_line_across_a_cut)
+{
+	char path[] = "/tmp/syscage-test-logs.XXXXXX";
+	int fd = mkstemp(path);
+	FILE *f;
+	struct sc_logs_options o = { .by = SC_LOGS_BY_COMM };
+	struct sc_logs *l = sc_logs_new(&o);
+	struct sc_logs_source src = {};
+	const struct sc_logs_group *g;
+	unsigned n = 0;
+
+	ck_assert_int_ge(fd, 0);
+	f = fdopen(fd, "w+");
+	ck_assert_ptr_nonnull(f);
+	for (; ftell(f) < (6 << 20); n++)
+		fprintf(f,
+			"type=SECCOMP msg=audit(1700000000.%03u:%u): pid=7 comm=\"a\" exe=\"/a\" "
+			"sig=0 arch=c000003e syscall=0 code=0x7ffc0000\n",
+			n % 1000, n + 1);
+	/* 6 MiB of lines, then one of 5 MiB over the cuts at 8 MiB. */
+	fprintf(f, "type=SECCOMP msg=audit(1700000001.000:%u): pid=8 comm=\"z\" exe=\"/", n + 1);
+	for (unsigned i = 0; i < (5u << 20) / 64; i++)
+		fputs("zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz", f);
+	fputs("\" sig=0 arch=c000003e syscall=1 code=0x7ffc0000", f);
+	ck_assert_int_eq(fflush(f), 0);
+	ck_assert_int_eq(sc_logs_feed_file(l, &src, fd, 2, NULL, NULL), 0);
+	fclose(f);
+	unlink(path);
+
+	ck_assert_uint_eq(sc_logs_stats(l)->records, n + 1);
+	ck_assert_uint_eq(sc_logs_stats(l)->serial_gaps, 0);
+	ck_assert_uint_eq(sc_logs_n_groups(l), 2);
+	g = sc_logs_group(l, 1);
+	ck_assert_str_eq(g->key, "z");
+	ck_assert_uint_eq(g->records, 1);
+	ck_assert_uint_eq(strlen(g->exe), SC_AUDIT_EXE_MAX - 1);
+	ck_assert_str_eq(g->entries[0].name, "write");
+	sc_logs_free(l);
 }
 END_TEST
 
@@ -705,6 +752,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, by_container);
 	tcase_add_test(tc, many);
 	tcase_add_test(tc, feed_file_equals_line_by_line);
+	tcase_add_test(tc, feed_file_final_line_across_a_cut);
 	tcase_add_test(tc, feed_file_not_regular);
 	suite_add_tcase(s, tc);
 
