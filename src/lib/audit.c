@@ -570,6 +570,44 @@ static inline __attribute__((always_inline)) bool key_at(const char *p, const ch
 	(key_at((p), (end), key, sizeof(key) - 1, LIT64(key)) ? ((p) += sizeof(key) - 1, true) \
 							      : false)
 
+#define SKIP_HEAD (SC_AUDIT_HAVE_AUID | SC_AUDIT_HAVE_UID | SC_AUDIT_HAVE_GID | SC_AUDIT_HAVE_SES)
+
+/* When auid, uid, gid and ses are all skipped: over them and subj= in one go, from where the
+ * separators (bytes <= ' ', as skip_value() stops at) of the next 64 bytes are; the fields
+ * must be those, in that order, each followed by a space. NULL when they are not, for the
+ * field-by-field path. */
+static inline const char *skip_head(const char *p, const char *end)
+{
+#if defined(__SSE2__)
+	uint64_t m;
+	unsigned at[5];
+
+	if (end - p < 64)
+		return NULL;
+	m = (uint64_t)mask32(p, ' ', ' ') | (uint64_t)mask32(p + 32, ' ', ' ') << 32;
+	for (unsigned i = 0; i < 5; i++) {
+		at[i] = m ? (unsigned)__builtin_ctzll(m) : 64;
+		m &= m - 1;
+	}
+	if (at[3] >= 63 || !key_at(p, end, "auid=", 5, LIT64("auid=")) || p[at[0]] != ' ' ||
+	    !key_at(p + at[0] + 1, end, "uid=", 4, LIT64("uid=")) || p[at[1]] != ' ' ||
+	    !key_at(p + at[1] + 1, end, "gid=", 4, LIT64("gid=")) || p[at[2]] != ' ' ||
+	    !key_at(p + at[2] + 1, end, "ses=", 4, LIT64("ses=")) || p[at[3]] != ' ')
+		return NULL;
+	p += at[3] + 1;
+	if (key_at(p, end, "subj=", 5, LIT64("subj="))) {
+		if (at[4] >= 63 || p[at[4] - at[3] - 1] != ' ')
+			return NULL;
+		p += at[4] - at[3];
+	}
+	return p;
+#else
+	(void)p;
+	(void)end;
+	return NULL;
+#endif
+}
+
 static const char *parse_fields_fast(const char *p, const char *end, struct sc_audit_record *rec)
 {
 	const unsigned skip = rec->skip;
@@ -624,11 +662,14 @@ static const char *parse_fields_fast(const char *p, const char *end, struct sc_a
 	} while (0)
 	const char *start = p;
 
-	U32("auid=", auid, SC_AUDIT_HAVE_AUID);
-	U32("uid=", uid, SC_AUDIT_HAVE_UID);
-	U32("gid=", gid, SC_AUDIT_HAVE_GID);
-	U32("ses=", ses, SC_AUDIT_HAVE_SES);
-	SKIP_SUBJ();
+	if ((skip & SKIP_HEAD) != SKIP_HEAD || !(p = skip_head(start, end))) {
+		p = start;
+		U32("auid=", auid, SC_AUDIT_HAVE_AUID);
+		U32("uid=", uid, SC_AUDIT_HAVE_UID);
+		U32("gid=", gid, SC_AUDIT_HAVE_GID);
+		U32("ses=", ses, SC_AUDIT_HAVE_SES);
+		SKIP_SUBJ();
+	}
 	U32("pid=", pid, SC_AUDIT_HAVE_PID);
 	STR("comm=", comm, SC_AUDIT_HAVE_COMM);
 	STR("exe=", exe, SC_AUDIT_HAVE_EXE);
