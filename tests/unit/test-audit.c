@@ -132,10 +132,26 @@ START_TEST(skip_fields)
 		"ses=4294967295 subj=unconfined pid=1009 comm=\"redis-server\" "
 		"exe=\"/usr/bin/redis-server\" sig=0 arch=c000003e syscall=3 compat=0 "
 		"ip=0x7f414c343c code=0x7ffc0000",
+		/* over the skipped head in one step, or not: a tab, no subj=, a missing ses=,
+		 * a value of 60 bytes */
+		"type=SECCOMP msg=audit(1700000000.001:1002): auid=1 uid=0\tgid=0 ses=1 "
+		"subj=unconfined pid=1010 comm=\"a\" exe=\"/a\" sig=0 arch=c000003e syscall=4 "
+		"compat=0 ip=0x1 code=0x7ffc0000",
+		"type=SECCOMP msg=audit(1700000000.001:1003): auid=1 uid=0 gid=0 ses=1 pid=1011 "
+		"comm=\"b\" exe=\"/b\" sig=0 arch=c000003e syscall=5 compat=0 ip=0x1 "
+		"code=0x7ffc0000",
+		"type=SECCOMP msg=audit(1700000000.001:1004): auid=1 uid=0 gid=0 subj=x pid=1012 "
+		"comm=\"c\" exe=\"/c\" sig=0 arch=c000003e syscall=6 compat=0 ip=0x1 "
+		"code=0x7ffc0000",
+		"type=SECCOMP msg=audit(1700000000.001:1005): auid=1 uid=0 gid=0 ses=1 "
+		"subj=system_u:system_r:container_t:s0:c123,c456.c789.c1000.c1001.c1002 pid=1013 "
+		"comm=\"d\" exe=\"/d\" sig=0 arch=c000003e syscall=7 compat=0 ip=0x1 "
+		"code=0x7ffc0000",
 		"type=SECCOMP msg=audit(1700000000.001:1001): auid=x uid=-- gid=0 ses=? "
 		"subj=a:b:c:s0-s0:c0.c1023 pid=1009 comm=6170700A exe=\"/a b\" sig=?? "
 		"arch=c000003e syscall=3 compat=z ip=nope code=0x50001",
 	};
+	static const uint32_t pids[] = { 4242, 1009, 1010, 1011, 1012, 1013, 1009 };
 	const unsigned skip = SC_AUDIT_HAVE_AUID | SC_AUDIT_HAVE_UID | SC_AUDIT_HAVE_GID |
 			      SC_AUDIT_HAVE_SES | SC_AUDIT_HAVE_SIG | SC_AUDIT_HAVE_COMPAT |
 			      SC_AUDIT_HAVE_IP;
@@ -147,8 +163,11 @@ START_TEST(skip_fields)
 				 SC_AUDIT_SECCOMP);
 		ck_assert_int_eq(sc_audit_parse_line_skip(lines[i], strlen(lines[i]), skip, rec),
 				 SC_AUDIT_SECCOMP);
-		ck_assert_uint_eq(rec->have & skip, 0);
-		ck_assert_uint_eq(rec->have, full->have & ~skip);
+		/* (a line out of the kernel's order is read by the general parser, which
+		 * skips nothing) */
+		if (i != 4)
+			ck_assert_uint_eq(rec->have & skip, 0);
+		ck_assert_uint_eq(rec->have & ~skip, full->have & ~skip);
 		ck_assert_uint_eq(rec->time_ms, full->time_ms);
 		ck_assert_uint_eq(rec->serial, full->serial);
 		ck_assert_uint_eq(rec->pid, full->pid);
@@ -158,6 +177,7 @@ START_TEST(skip_fields)
 		ck_assert_str_eq(rec->name, full->name);
 		ck_assert_uint_eq(rec->code, full->code);
 		ck_assert_int_eq(rec->action, full->action);
+		ck_assert_uint_eq(rec->pid, pids[i]);
 	}
 	ck_assert_uint_eq(rec->pid, 1009);
 	ck_assert_str_eq(rec->comm, "app\n");
