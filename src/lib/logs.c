@@ -109,6 +109,15 @@ struct gslot {
 	uint32_t idx; /* group index + 1; 0 = empty */
 };
 
+/* The group of a recent comm, direct-mapped by its short key (comm_key). */
+struct cslot {
+	uint64_t a, b;
+	uint32_t n; /* the comm's length; 0 = empty (an empty comm is "unknown") */
+	uint32_t gi;
+};
+#define COMM_SLOT_BITS 6
+#define COMM_SLOTS     (1u << COMM_SLOT_BITS)
+
 /* pid -> group cache for --by container (one /proc read per pid). */
 struct pslot {
 	uint32_t pid;
@@ -128,7 +137,8 @@ struct sc_logs {
 	size_t ptab_size, ptab_used;
 	/* the last record's group and its key, to skip hashing for runs */
 	ssize_t last_group;
-	size_t comm_len; /* of o.comm */
+	struct cslot comms[COMM_SLOTS]; /* --by comm */
+	size_t comm_len;		/* of o.comm */
 	bool sorted;
 };
 
@@ -468,6 +478,48 @@ static ssize_t ptab_get(struct sc_logs *l, uint32_t pid)
 
 /* ---- records -------------------------------------------------------------------------- */
 
+/* A string of 1 to 16 bytes (a comm: the kernel's has at most 15) as two words, which with
+ * its length tell it from any other: overlapping loads, no byte loop, no hashing. */
+static inline void comm_key(const char *s, size_t n, uint64_t *a, uint64_t *b)
+{
+	if (n >= 8) {
+		memcpy(a, s, 8);
+		memcpy(b, s + n - 8, 8);
+	} else if (n >= 4) {
+		uint32_t x, y;
+		memcpy(&x, s, 4);
+		memcpy(&y, s + n - 4, 4);
+		*a = (uint64_t)y << 32 | x;
+		*b = 0;
+	} else {
+		*a = (uint64_t)(unsigned char)s[0] << 16 | (uint64_t)(unsigned char)s[n / 2] << 8 |
+		     (unsigned char)s[n - 1];
+		*b = 0;
+	}
+}
+
+/* --by comm: a comm of up to 16 bytes is looked up by its key first; a workload's records
+ * come interleaved with others', so the last record's group is often not the one. */
+static ssize_t group_of_comm(struct sc_logs *l, struct sc_audit_view comm,
+			     const struct sc_audit_record *rec)
+{
+	uint64_t a, b;
+	struct cslot *c;
+	ssize_t gi;
+
+	if (comm.n > 16)
+		return group_get(l, comm.s, comm.n, comm, rec, NULL, NULL);
+	comm_key(comm.s, comm.n, &a, &b);
+	c = &l->comms[((a ^ b * 0x9e3779b97f4a7c15ull ^ comm.n) * 0xff51afd7ed558ccdull) >>
+		      (64 - COMM_SLOT_BITS)];
+	if (c->n == comm.n && c->a == a && c->b == b)
+		return c->gi;
+	gi = group_get(l, comm.s, comm.n, comm, rec, NULL, NULL);
+	if (gi >= 0)
+		*c = (struct cslot){ .a = a, .b = b, .n = (uint32_t)comm.n, .gi = (uint32_t)gi };
+	return gi;
+}
+
 static bool view_is(struct sc_audit_view v, const char *s, size_t n)
 {
 	return v.n == n && memcmp(v.s, s, n) == 0;
@@ -488,10 +540,6 @@ static ssize_t group_of(struct sc_logs *l, const struct sc_audit_record *rec)
 	if (l->last_group >= 0) {
 		const struct sc_logs_group *g = &l->groups[l->last_group];
 		switch (l->o.by) {
-		case SC_LOGS_BY_COMM:
-			if (view_is(comm, g->key, g->key_len))
-				return l->last_group;
-			break;
 		case SC_LOGS_BY_PID:
 		case SC_LOGS_BY_CONTAINER:
 			if (g->pid == rec->pid)
@@ -546,7 +594,7 @@ static ssize_t group_of(struct sc_logs *l, const struct sc_audit_record *rec)
 	}
 	case SC_LOGS_BY_COMM:
 	default:
-		return group_get(l, comm.s, comm.n, comm, rec, NULL, NULL);
+		return group_of_comm(l, comm, rec);
 	}
 }
 

@@ -428,6 +428,50 @@ START_TEST(many)
 }
 END_TEST
 
+/* --by comm: comms of every length, more than the look-up slots, some alike but for a byte in
+ * the middle or at either end, interleaved: each record counts in its own comm's group. */
+START_TEST(by_comm_keys)
+{
+	struct sc_logs_options o = { .by = SC_LOGS_BY_COMM };
+	struct sc_logs *l = sc_logs_new(&o);
+	struct sc_logs_source src = {};
+	char comms[200][24];
+	unsigned n = 0;
+
+	for (unsigned len = 1; len <= 20; len++)
+		for (unsigned k = 0; k < 10; k++, n++) {
+			memset(comms[n], 'c', len);
+			comms[n][len] = 0;
+			comms[n][k % 3 == 0 ? 0 : k % 3 == 1 ? len / 2 : len - 1] = (char)('0' + k);
+		}
+	for (unsigned round = 0; round < 3; round++)
+		for (unsigned i = 0; i < n; i++)
+			feedf(l, &src,
+			      "type=SECCOMP msg=audit(1.0:%u): pid=%u comm=\"%s\" arch=c000003e "
+			      "syscall=%u",
+			      round * n + i + 1, i, comms[(i * 7 + round) % n], round);
+	/* Some of the 200 are the same string (short ones, one byte changed at the same place). */
+	unsigned distinct = 0;
+	for (unsigned i = 0; i < n; i++) {
+		bool seen = false;
+		for (unsigned j = 0; j < i && !seen; j++)
+			seen = strcmp(comms[i], comms[j]) == 0;
+		distinct += !seen;
+	}
+	ck_assert_uint_eq(sc_logs_n_groups(l), distinct);
+	for (size_t i = 0; i < sc_logs_n_groups(l); i++) {
+		const struct sc_logs_group *g = sc_logs_group(l, i);
+		unsigned copies = 0;
+		for (unsigned j = 0; j < n; j++)
+			copies += strcmp(comms[j], g->key) == 0;
+		ck_assert_uint_eq(g->key_len, strlen(g->key));
+		ck_assert_uint_eq(g->records, 3 * copies);
+		ck_assert_uint_eq(g->n_entries, 3);
+	}
+	sc_logs_free(l);
+}
+END_TEST
+
 /* The parallel whole-file reader gives exactly what one reader line by line gives: groups in
  * first-seen order, counts, times, statistics, serial gaps across slice cuts (late records,
  * reboots), and a final line without a newline. */
@@ -751,6 +795,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, cgroup_paths);
 	tcase_add_test(tc, by_container);
 	tcase_add_test(tc, many);
+	tcase_add_test(tc, by_comm_keys);
 	tcase_add_test(tc, feed_file_equals_line_by_line);
 	tcase_add_test(tc, feed_file_final_line_across_a_cut);
 	tcase_add_test(tc, feed_file_not_regular);
