@@ -435,7 +435,7 @@ START_TEST(by_comm_keys)
 	struct sc_logs_options o = { .by = SC_LOGS_BY_COMM };
 	struct sc_logs *l = sc_logs_new(&o);
 	struct sc_logs_source src = {};
-	char comms[200][24];
+	char comms[300][24];
 	unsigned n = 0;
 
 	for (unsigned len = 1; len <= 20; len++)
@@ -444,13 +444,17 @@ START_TEST(by_comm_keys)
 			comms[n][len] = 0;
 			comms[n][k % 3 == 0 ? 0 : k % 3 == 1 ? len / 2 : len - 1] = (char)('0' + k);
 		}
+	/* 100 of 12 bytes alike in their first 8: more than there are slots, so some share
+	 * one and differ only in their last word. */
+	for (unsigned k = 0; k < 100; k++, n++)
+		(void)snprintf(comms[n], sizeof(comms[n]), "cccccccccc%02u", k);
 	for (unsigned round = 0; round < 3; round++)
 		for (unsigned i = 0; i < n; i++)
 			feedf(l, &src,
 			      "type=SECCOMP msg=audit(1.0:%u): pid=%u comm=\"%s\" arch=c000003e "
 			      "syscall=%u",
 			      round * n + i + 1, i, comms[(i * 7 + round) % n], round);
-	/* Some of the 200 are the same string (short ones, one byte changed at the same place). */
+	/* Some are the same string (short ones, one byte changed at the same place). */
 	unsigned distinct = 0;
 	for (unsigned i = 0; i < n; i++) {
 		bool seen = false;
