@@ -260,12 +260,11 @@ static int read_whole(struct ctx *c, struct input *in)
 /* Read all complete lines available now; 'flush' also returns a final unterminated line. */
 static int drain(struct ctx *c, struct input *in, bool flush)
 {
-	const char *line;
-	size_t len;
 	uint64_t n = 0;
 
 	for (;;) {
-		int r = sc_line_reader_next(&in->r, flush, &line, &len);
+		int r = sc_line_reader_next_record(&in->r, flush,
+						   SC_LOGS_UNUSED_FIELDS | SC_AUDIT_VIEWS_ONLY, c->rec);
 		if (r == -EPIPE && in->kmsg) {
 			/* /dev/kmsg: records were overwritten in the ring before we read them. */
 			sc_logs_stats(c->logs)->kmsg_overruns++;
@@ -288,14 +287,14 @@ static int drain(struct ctx *c, struct input *in, bool flush)
 			return 0;
 		}
 		uint64_t accepted = sc_logs_stats(c->logs)->records;
-		r = sc_logs_feed_line(c->logs, &in->src, line, len, c->rec);
+		r = sc_logs_add(c->logs, &in->src, c->rec);
 		if (r < 0) {
 			cli_error("out of memory");
 			return r;
 		}
 		/* A record that passed --pid/--comm/--since/--until: attribute it now, while
 		 * its process may still run. */
-		if (c->prop && r == SC_AUDIT_SECCOMP &&
+		if (c->prop && c->rec->kind == SC_AUDIT_SECCOMP &&
 		    sc_logs_stats(c->logs)->records != accepted) {
 			r = propose_add(c->prop, c->rec);
 			if (r < 0) {
