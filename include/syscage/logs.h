@@ -121,12 +121,13 @@ struct sc_logs_stats *sc_logs_stats(struct sc_logs *l);
 int sc_logs_merge(struct sc_logs *dst, const struct sc_logs *src);
 
 /* Read the regular file 'fd' from its start to its end, final unterminated line included, as
- * sc_logs_feed_line over each line would, with up to 'threads' threads (slices of at least
- * 8 MiB that start at line boundaries, each read through its own open file description; the
- * results are merged in file order and the audit serials accounted for in file order, so the
- * result equals a single reader's). Over-long lines are counted in stats.overlong. 'progress'
- * (optional) is called from the caller's thread with bytes read so far. Returns 0, -ESPIPE when
- * 'fd' is not a regular file (read it line by line instead), or -errno. */
+ * sc_logs_feed_line over each line would, with up to 'threads' threads: the file is cut at
+ * line boundaries into chunks (4 to 64 MiB), which the threads take in order as each is free,
+ * each thread reading through its own open file description; the chunks are merged and their
+ * audit serials accounted for in file order, so the result equals a single reader's.
+ * Over-long lines are counted in stats.overlong. 'progress' (optional) is called from the
+ * caller's thread with bytes read so far. Returns 0, -ESPIPE when 'fd' is not a regular file
+ * (read it line by line instead), or -errno. */
 int sc_logs_feed_file(struct sc_logs *l, struct sc_logs_source *src, int fd, unsigned threads,
 		      void (*progress)(uint64_t done, uint64_t total, void *userdata),
 		      void *userdata);

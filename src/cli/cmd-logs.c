@@ -229,7 +229,7 @@ static void progress(struct input *in, bool done)
 	progress_at(in->path, in->r.offset, in->size, done);
 }
 
-static void progress_slices(uint64_t done, uint64_t total, void *userdata)
+static void progress_chunks(uint64_t done, uint64_t total, void *userdata)
 {
 	const struct input *in = userdata;
 
@@ -247,7 +247,7 @@ static int read_whole(struct ctx *c, struct input *in)
 	if (in->kmsg || c->prop)
 		return 0;
 	r = sc_logs_feed_file(c->logs, &in->src, in->fd, cpus > 0 ? (unsigned)cpus : 1,
-			      c->progress ? progress_slices : NULL, in);
+			      c->progress ? progress_chunks : NULL, in);
 	if (r == -ESPIPE)
 		return 0;
 	if (r < 0) {

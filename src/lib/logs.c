@@ -767,7 +767,7 @@ int sc_logs_merge(struct sc_logs *dst, const struct sc_logs *src)
 }
 
 /* Serials first, first + 1, ..., first + n - 1, one record each: a log's serials mostly
- * count up, so a slice of millions of records keeps a handful of these. */
+ * count up, so a chunk of millions of records keeps a handful of these. */
 struct serial_run {
 	uint64_t first, n;
 };
