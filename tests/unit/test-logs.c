@@ -477,7 +477,7 @@ START_TEST(by_comm_keys)
 END_TEST
 
 /* The parallel whole-file reader gives exactly what one reader line by line gives: groups in
- * first-seen order, counts, times, statistics, serial gaps across slice cuts (late records,
+ * first-seen order, counts, times, statistics, serial gaps across chunk cuts (late records,
  * reboots), and a final line without a newline. */
 static void write_big_log(FILE *f)
 {
@@ -540,7 +540,7 @@ START_TEST(feed_file_equals_line_by_line)
 	write_big_log(f);
 	ck_assert_int_eq(fflush(f), 0);
 	ck_assert_int_eq(fstat(fd, &st), 0);
-	ck_assert_int_gt(st.st_size, 3 * (8 << 20)); /* at least 3 slices */
+	ck_assert_int_gt(st.st_size, 3 * (8 << 20)); /* several chunks */
 	rewind(f);
 	while ((n = getline(&line, &cap, f)) > 0) {
 		if (line[n - 1] == '\n')
