@@ -65,10 +65,10 @@ enum {
 	SC_AUDIT_HAVE_IP = 1u << 12,
 	SC_AUDIT_HAVE_CODE = 1u << 13,
 	SC_AUDIT_HAVE_SIG = 1u << 14,
-	/* In a parse's 'skip' only: a quoted comm= or exe= need not be copied into comm[] or
-	 * exe[]; comm_v and exe_v are enough for the caller. */
-	SC_AUDIT_VIEWS_ONLY = 1u << 31,
 };
+/* In a parse's 'skip' only: a quoted comm= or exe= need not be copied into comm[] or exe[];
+ * comm_v and exe_v are enough for the caller. */
+#define SC_AUDIT_VIEWS_ONLY (1u << 31)
 
 /* A decoded string field: its bytes (not NUL-terminated) and their number. */
 struct sc_audit_view {

@@ -456,9 +456,9 @@ static bool fast_hex(const char **pp, const char *end, uint64_t *ret)
 #endif
 
 #if defined(__SSE2__)
-/* 32 bytes at p, one bit per byte: those at or below 'max', and those equal to 'b'. The
- * values the fast path steps over are shorter than that, so their ends are found without a
- * loop whose exit the branch predictor would have to guess. */
+/* 32 bytes at p, one bit per byte: those at or below 'max', and those equal to 'b'. A comm or
+ * an exe is mostly shorter than that, so its end is found without a loop whose exit the
+ * branch predictor would have to guess. */
 static inline uint32_t mask32(const char *p, unsigned char max, char b)
 {
 	__m128i lo = _mm_loadu_si128((const __m128i *)p);
@@ -517,7 +517,7 @@ static inline const char *skip_value(const char *p, const char *end)
 	return p;
 }
 
-/* comm= or exe=: quoted (no NUL or '\n' inside, else the general parser decides) or hex. */
+/* comm= or exe=: quoted (no control byte inside, else the general parser decides) or hex. */
 static bool fast_string(const char **pp, const char *end, char *buf, size_t size,
 			struct sc_audit_record *rec, struct sc_audit_view *view)
 {
