@@ -240,8 +240,8 @@ static void parse_fields(const char *p, const char *end, struct sc_audit_record 
 		size_t vn = (size_t)(p - v);
 		if (quoted && p < end)
 			p++; /* the closing quote */
-		if (quoted && memchr(v, 0, vn))
-			vn = strnlen(v, vn); /* what a C string of it would hold */
+		if (memchr(v, 0, vn))
+			vn = strnlen(v, vn); /* what a C string of it holds: a value has no NUL */
 		uint64_t x;
 
 		switch (kn) {

@@ -215,6 +215,9 @@ static ssize_t group_get(struct sc_logs *l, const char *key, size_t kn, struct s
 			 const struct sc_audit_record *rec, const char *container,
 			 const char *runtime)
 {
+	/* Keys are C strings (the parser's views hold no NUL; this keeps it so whatever the
+	 * record). */
+	kn = strnlen(key, kn);
 	uint64_t h = hash_bytes(key, kn);
 	size_t j = h & (l->gtab_size - 1);
 

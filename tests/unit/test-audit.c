@@ -496,6 +496,8 @@ START_TEST(views)
 				  "exe=(null) sig=0 arch=c000003e syscall=0 code=0x7ffc0000";
 	static const char nul[] = "audit: type=1326 audit(1.0:1): comm=\"a\0b\" exe=\"/x\" "
 				  "arch=c000003e syscall=0";
+	static const char odd[] = "type=SECCOMP msg=audit(1.0:1): pid=1 comm=6'1\0x\0y exe=\"/x\" "
+				  "arch=c000003e syscall=0";
 
 	ck_assert_int_eq(sc_audit_parse_line(line, strlen(line), rec), SC_AUDIT_SECCOMP);
 	ck_assert_str_eq(rec->comm, "app");
@@ -523,6 +525,10 @@ START_TEST(views)
 	ck_assert_str_eq(rec->comm, "a");
 	ck_assert(audit_view_same(rec->comm_v, (struct sc_audit_view){ "a", 1 }));
 	ck_assert(audit_view_same(rec->exe_v, (struct sc_audit_view){ "/x", 2 }));
+	/* Unquoted and not hex (kept as given), NUL inside: the same. */
+	ck_assert_int_eq(sc_audit_parse_line_skip(odd, sizeof(odd) - 1, SC_AUDIT_VIEWS_ONLY, rec),
+			 SC_AUDIT_SECCOMP);
+	ck_assert(audit_view_same(rec->comm_v, (struct sc_audit_view){ "6'1", 3 }));
 }
 END_TEST
 
