@@ -72,28 +72,39 @@ static inline uint64_t mix64(uint64_t x)
 	return x;
 }
 
+/* A string of 1 to 16 bytes as two words, which with its length tell it from any other:
+ * overlapping loads (8 + 8, 4 + 4) or three bytes, with no byte loop. */
+static inline void short_key(const char *s, size_t n, uint64_t *a, uint64_t *b)
+{
+	if (n >= 8) {
+		memcpy(a, s, 8);
+		memcpy(b, s + n - 8, 8);
+	} else if (n >= 4) {
+		uint32_t x, y;
+		memcpy(&x, s, 4);
+		memcpy(&y, s + n - 4, 4);
+		*a = (uint64_t)y << 32 | x;
+		*b = 0;
+	} else {
+		*a = (uint64_t)(unsigned char)s[0] << 16 | (uint64_t)(unsigned char)s[n / 2] << 8 |
+		     (unsigned char)s[n - 1];
+		*b = 0;
+	}
+}
+
 /* Eight bytes at a time: keys are comms, pids and paths. */
 static uint64_t hash_bytes(const char *s, size_t n)
 {
-	uint64_t h = 0x9e3779b97f4a7c15ull ^ n, w;
+	uint64_t h = 0x9e3779b97f4a7c15ull ^ n, w, unused;
 
 	for (; n >= 8; s += 8, n -= 8) {
 		memcpy(&w, s, 8);
 		h = mix64(h ^ w);
 	}
-	/* The last 1 to 7 bytes without a byte loop: two overlapping words, or three bytes,
-	 * cover them all (the length is in h already). */
-	if (n >= 4) {
-		uint32_t a, b;
-		memcpy(&a, s, 4);
-		memcpy(&b, s + n - 4, 4);
-		w = (uint64_t)b << 32 | a;
-	} else if (n > 0) {
-		w = (uint64_t)(unsigned char)s[0] << 16 | (uint64_t)(unsigned char)s[n / 2] << 8 |
-		    (unsigned char)s[n - 1];
-	} else {
-		w = 0;
-	}
+	/* The last 1 to 7 bytes (the length is in h already). */
+	w = 0;
+	if (n > 0)
+		short_key(s, n, &w, &unused);
 	return mix64(h ^ w);
 }
 
@@ -109,7 +120,7 @@ struct gslot {
 	uint32_t idx; /* group index + 1; 0 = empty */
 };
 
-/* The group of a recent comm, direct-mapped by its short key (comm_key). */
+/* The group of a recent comm, direct-mapped by its short key (short_key). */
 struct cslot {
 	uint64_t a, b;
 	uint32_t n; /* the comm's length; 0 = empty (an empty comm is "unknown") */
@@ -481,26 +492,6 @@ static ssize_t ptab_get(struct sc_logs *l, uint32_t pid)
 
 /* ---- records -------------------------------------------------------------------------- */
 
-/* A string of 1 to 16 bytes (a comm: the kernel's has at most 15) as two words, which with
- * its length tell it from any other: overlapping loads, no byte loop, no hashing. */
-static inline void comm_key(const char *s, size_t n, uint64_t *a, uint64_t *b)
-{
-	if (n >= 8) {
-		memcpy(a, s, 8);
-		memcpy(b, s + n - 8, 8);
-	} else if (n >= 4) {
-		uint32_t x, y;
-		memcpy(&x, s, 4);
-		memcpy(&y, s + n - 4, 4);
-		*a = (uint64_t)y << 32 | x;
-		*b = 0;
-	} else {
-		*a = (uint64_t)(unsigned char)s[0] << 16 | (uint64_t)(unsigned char)s[n / 2] << 8 |
-		     (unsigned char)s[n - 1];
-		*b = 0;
-	}
-}
-
 /* --by comm: a comm of up to 16 bytes is looked up by its key first; a workload's records
  * come interleaved with others', so the last record's group is often not the one. */
 static ssize_t group_of_comm(struct sc_logs *l, struct sc_audit_view comm,
@@ -512,7 +503,7 @@ static ssize_t group_of_comm(struct sc_logs *l, struct sc_audit_view comm,
 
 	if (comm.n > 16)
 		return group_get(l, comm.s, comm.n, comm, rec, NULL, NULL);
-	comm_key(comm.s, comm.n, &a, &b);
+	short_key(comm.s, comm.n, &a, &b);
 	c = &l->comms[((a ^ b * 0x9e3779b97f4a7c15ull ^ comm.n) * 0xff51afd7ed558ccdull) >>
 		      (64 - COMM_SLOT_BITS)];
 	if (c->n == comm.n && c->a == a && c->b == b)
