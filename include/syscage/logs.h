@@ -21,11 +21,11 @@ enum sc_logs_by {
 	_SC_LOGS_BY_INVALID = -EINVAL,
 };
 
-/* Record fields no profile, group or violation report uses: parsers may skip them
- * (struct sc_audit_record.skip). */
-#define SC_LOGS_UNUSED_FIELDS                                                             \
+/* What a parse for sc_logs_add() may skip (its 'skip'): the fields no profile, group or
+ * violation report uses, and the copies of comm and exe (their views are read). */
+#define SC_LOGS_PARSE_SKIP                                                                \
 	(SC_AUDIT_HAVE_AUID | SC_AUDIT_HAVE_UID | SC_AUDIT_HAVE_GID | SC_AUDIT_HAVE_SES | \
-	 SC_AUDIT_HAVE_SIG | SC_AUDIT_HAVE_COMPAT | SC_AUDIT_HAVE_IP)
+	 SC_AUDIT_HAVE_SIG | SC_AUDIT_HAVE_COMPAT | SC_AUDIT_HAVE_IP | SC_AUDIT_VIEWS_ONLY)
 
 enum sc_logs_by sc_logs_by_from_string(const char *s);
 const char *sc_logs_by_to_string(enum sc_logs_by by);

@@ -263,8 +263,7 @@ static int drain(struct ctx *c, struct input *in, bool flush)
 	uint64_t n = 0;
 
 	for (;;) {
-		int r = sc_line_reader_next_record(
-			&in->r, flush, SC_LOGS_UNUSED_FIELDS | SC_AUDIT_VIEWS_ONLY, c->rec);
+		int r = sc_line_reader_next_record(&in->r, flush, SC_LOGS_PARSE_SKIP, c->rec);
 		if (r == -EPIPE && in->kmsg) {
 			/* /dev/kmsg: records were overwritten in the ring before we read them. */
 			sc_logs_stats(c->logs)->kmsg_overruns++;

@@ -694,8 +694,7 @@ int sc_logs_add(struct sc_logs *l, struct sc_logs_source *src, const struct sc_a
 int sc_logs_feed_line(struct sc_logs *l, struct sc_logs_source *src, const char *line, size_t len,
 		      struct sc_audit_record *rec)
 {
-	enum sc_audit_kind k = sc_audit_parse_line_skip(
-		line, len, SC_LOGS_UNUSED_FIELDS | SC_AUDIT_VIEWS_ONLY, rec);
+	enum sc_audit_kind k = sc_audit_parse_line_skip(line, len, SC_LOGS_PARSE_SKIP, rec);
 	int r = sc_logs_add(l, src, rec);
 
 	return r < 0 ? r : (int)k;
@@ -852,8 +851,7 @@ static int chunk_run(struct worker *w, struct chunk *ch)
 	r->limit = ch->last ? 0 : ch->end;
 	r->overlong = 0;
 	for (;;) {
-		int k = sc_line_reader_next_record(
-			r, ch->flush, SC_LOGS_UNUSED_FIELDS | SC_AUDIT_VIEWS_ONLY, w->rec);
+		int k = sc_line_reader_next_record(r, ch->flush, SC_LOGS_PARSE_SKIP, w->rec);
 		if (k <= 0) {
 			err = k;
 			break;

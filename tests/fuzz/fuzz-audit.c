@@ -19,8 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct sc_audit_record *rec, *next;
 	const char *p = (const char *)data, *end = p + size;
 	/* The second byte picks what is skipped, as `syscage logs` does or not at all. */
-	const unsigned skip =
-		size > 1 && (data[1] & 1) ? SC_LOGS_UNUSED_FIELDS | SC_AUDIT_VIEWS_ONLY : 0;
+	const unsigned skip = size > 1 && (data[1] & 1) ? SC_LOGS_PARSE_SKIP : 0;
 
 	if (!rec) {
 		rec = malloc(sizeof(*rec));
