@@ -60,10 +60,8 @@ struct sc_k8s_workload {
 	size_t n_containers;
 
 	/* Filled by sc_k8s_match(): */
-	char *profile; /* owned: "<root>/<namespace>/<set>.json", NULL when unmatched */
+	char *profile; /* owned: its localhostProfile (binding.h), NULL when unmatched */
 	ssize_t set;   /* index into the policy build's sets, -1 when unmatched */
-	bool merged;   /* selected by policies with different selectors, and the agent's policies
-			* hold no merged-<set> SeccompProfile for it (see sc_k8s_match) */
 	/* Filled by sc_k8s_audit(): */
 	char **findings; /* owned, NULL-terminated */
 	size_t n_findings;
@@ -95,29 +93,26 @@ int sc_k8s_files_read(const char *path, const char *default_ns, struct sc_diags 
 		      struct sc_k8s_file ***ret, size_t *ret_n);
 void sc_k8s_files_free(struct sc_k8s_file **f, size_t n);
 
-/* Match every workload of 'files' against the policies in 'b' (loaded, sets not yet built):
- * builds the policy sets for these workloads (sc_policy_build_sets) and sets each matched
- * workload's 'profile' to "<root>/<set path>".
- * The agent has no workload list: it installs one profile per policy target (namespace +
- * selector) and per SPO/OCI profile. A workload selected by policies with different
- * selectors needs the merge of all of them, a profile the agent does not make: 'merged' is
- * set, and unless 'emit_merged' (the caller hands sc_k8s_merged_policies() to the agent) it is
- * an error, since the pod would reference a missing profile.
+/* Match every workload of 'files' against the policies in 'b' (loaded, sets not yet built;
+ * its bindings are what the agent already has). A workload that any policy selects (the
+ * binding rule, binding.h: a KubeArmor policy of its namespace whose selector matches its
+ * pod-template labels, whatever other policies select it too) gets 'profile': the path its
+ * pod already references when that is one the agent may install for it (a workload bound
+ * earlier keeps its path, whatever its name), else "<root>/<namespace>/<kind>_<name>.json".
+ * Two workloads on one path (here, or one here and another in b's bindings) are an error.
  * Then checks the references that binding leaves in place (those of unmatched workloads): a
- * Localhost profile under "<root>/" that the build does not produce, or Localhost without
- * localhostProfile, is an error at its file:line:col; a Localhost profile outside "<root>/"
- * is a warning (syscage cannot know it is on the nodes). *ret_unmatched (optional) gets the
- * number of unmatched workloads. Returns 0, -EINVAL (errors in 'd') or -errno. */
+ * Localhost profile under "<root>/" that neither a policy set nor a binding produces, or
+ * Localhost without localhostProfile, is an error at its file:line:col; one outside
+ * "<root>/" is a warning (syscage cannot know it is on the nodes). *ret_unmatched
+ * (optional) gets the number of unmatched workloads. Returns 0, -EINVAL (errors in 'd') or
+ * -errno. */
 int sc_k8s_match(struct sc_k8s_file **files, size_t n, struct sc_policy_build *b, const char *root,
-		 bool emit_merged, struct sc_diags *d, size_t *ret_unmatched);
+		 struct sc_diags *d, size_t *ret_unmatched);
 
-/* The merged profiles of the 'merged' workloads' sets, each once, as SPO SeccompProfile
- * documents named merged-<set> in the set's namespace (multi-document YAML, owned): added to
- * the agent's policies they make it install <root>/<namespace>/merged-<set>.json, the path
- * sc_k8s_match() binds such workloads to (and, once that profile is among the policies, no
- * longer reports). A snapshot: regenerate it when the policies change. "" when none. */
-int sc_k8s_merged_policies(struct sc_k8s_file **files, size_t n, const struct sc_policy_build *b,
-			   char **ret);
+/* The SeccompBinding documents of every matched workload (sc_bindings_write: sorted, so the
+ * same manifests give the same bytes). The agent reads them beside the policies and installs
+ * each workload's merge at its path. Returns 0 (owned text) or -ENOMEM. */
+int sc_k8s_bindings(struct sc_k8s_file **files, size_t n, char **ret);
 
 struct sc_k8s_bind_opts {
 	bool drop_caps;		 /* capabilities: {drop: [ALL]} on every container */

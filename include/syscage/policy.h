@@ -9,12 +9,18 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "binding.h"
 #include "profile.h"
 
 /* DNS-1123 label: 1..63 of [a-z0-9-], starting and ending alphanumeric (namespaces). */
 bool sc_dns1123_label_valid(const char *s);
 /* DNS-1123 subdomain: labels joined by '.', at most 253 characters (object names). */
 bool sc_dns1123_subdomain_valid(const char *s);
+
+/* Kubernetes label syntax: a key is [DNS-1123 subdomain '/'] name, a name or value at most 63
+ * of [A-Za-z0-9-_.] starting and ending alphanumeric (a value may be empty). */
+bool sc_label_key_valid(const char *s);
+bool sc_label_value_valid(const char *s);
 
 /* Does the selector of 'm' (matchLabels + matchExpressions, as a Kubernetes LabelSelector)
  * select an object with 'labels'? An empty selector selects everything. In: the key is
@@ -30,9 +36,10 @@ int sc_selector_validate(const struct sc_meta *m, struct sc_diags *d, struct sc_
  * expressions sorted, values sorted). Owned; NULL on ENOMEM. */
 char *sc_selector_canonical(const struct sc_meta *m);
 
-/* A workload to bind: namespace, name, the pod template's labels. */
+/* A workload to bind: namespace, kind, name, the pod template's labels. */
 struct sc_workload {
 	char *namespace;
+	char *kind; /* the object's kind, or 'kind:' in a plain list; "Pod" when absent */
 	char *name;
 	struct sc_label *labels;
 	size_t n_labels;
@@ -47,12 +54,6 @@ int sc_workloads_read(const char *buf, size_t len, const char *file, struct sc_d
 		      struct sc_workload **ret, size_t *ret_n);
 void sc_workloads_free(struct sc_workload *w, size_t n);
 
-/* The hash in the name of a set of several policies ("<first>-<8 hex>"): FNV-1a folded over
- * each policy name, in sorted order, with its NUL. Start from SC_POLICY_SET_HASH_INIT. The
- * policy build, the agent and `k8s bind` all name sets with it, so their paths agree. */
-#define SC_POLICY_SET_HASH_INIT 2166136261u
-uint32_t sc_policy_set_hash(uint32_t h, const char *name);
-
 /* One policy document read from the input directory. */
 struct sc_policy {
 	struct sc_profile *profile; /* owned */
@@ -62,28 +63,34 @@ struct sc_policy {
 	bool selects;		    /* KubeArmor: selected by labels; SPO/OCI: referenced by name */
 };
 
-/* One output profile: the merge of a set of policies. */
+/* One output profile: a policy set's own (the policies of one selector, or one SPO/OCI
+ * profile), or a bound workload's (the binding rule, binding.h). */
 struct sc_policy_set {
 	char *namespace;
-	char *name;	  /* DNS-1123 subdomain, derived from the policy names */
+	char *name;	  /* policy set: DNS-1123 (sc_policy_set_name); workload: "<kind>_<name>" */
 	char *path;	  /* "<namespace>/<name>.json", relative to the output dir */
-	size_t *policies; /* indexes into sc_policy_build.policies, sorted by name */
+	size_t *policies; /* indexes into sc_policy_build.policies, sorted; baselines included */
 	size_t n_policies;
-	size_t *workloads; /* indexes into the workload list (--workloads mode) */
+	size_t *workloads; /* its workload (one), for a workload's set */
 	size_t n_workloads;
+	bool fallback;		    /* a bound workload no policy selects: RuntimeDefault */
 	struct sc_profile *profile; /* the merge (owned), after sc_policy_build_merge() */
 };
 
 struct sc_policy_build {
 	struct sc_policy *policies;
 	size_t n_policies;
+	struct sc_binding *bindings; /* SeccompBinding documents found in the directory */
+	size_t n_bindings;
+	char **binding_files; /* the file of each binding (owned) */
 	struct sc_policy_set *sets;
 	size_t n_sets;
-	/* --workloads mode */
-	const struct sc_workload *workloads; /* borrowed */
+	/* workloads mode */
+	const struct sc_binding *workloads; /* borrowed */
 	size_t n_workloads;
-	ssize_t *workload_set; /* per workload: set index, or -1 when no policy selects it */
+	ssize_t *workload_set; /* per workload: set index, or -1 when not bound */
 	size_t n_unmatched;
+	size_t n_shadowed; /* policy sets left out: a binding owns their path */
 };
 
 /* Read every *.json, *.yaml, *.yml file under 'dir' recursively (sorted; names starting with
@@ -91,19 +98,31 @@ struct sc_policy_build {
  * symlinks; symlinked directories are not followed). Multi-document YAML is read whole.
  * Names are validated (namespace: DNS-1123 label; name: DNS-1123 subdomain; an OCI file's
  * name is its file name without extension), selectors validated, duplicates (same kind,
- * namespace and name) rejected. Errors go to 'd'; returns 0, -EINVAL (see 'd') or -errno. */
+ * namespace and name) rejected, a baseline that denies what every process needs refused
+ * (sc_baseline_fatal). A file of SeccompBinding documents (sc_bindings_detect) is read into
+ * b->bindings. Errors go to 'd'; returns 0, -EINVAL (see 'd') or -errno. */
 int sc_policy_load_dir(const char *dir, struct sc_diags *d, struct sc_policy_build **ret);
 
-/* Group policies into sets. Without workloads (w == NULL): one set per distinct target
- * (namespace + canonical selector; policies with identical selectors share a set), and one
- * set per SPO/OCI profile. With workloads: for each workload, the KubeArmor policies of its
- * namespace whose selector matches its labels form its set (identical sets are shared);
- * SPO/OCI profiles are sets of their own. A set of one policy is named after it; a set of
- * several is "<first name>-<8 hex of FNV-1a over the sorted names>". Two sets mapping to
- * one path are an error. Then merges each set (sc_profile_merge; warnings to 'd').
- * Returns 0 or -errno. */
-int sc_policy_build_sets(struct sc_policy_build *b, const struct sc_workload *w, size_t n_w,
+/* Plan the sets (no merge yet): one per distinct target (namespace + canonical selector;
+ * KubeArmor policies with identical selectors share a set), one per SPO/OCI profile, named
+ * by sc_policy_set_name; baselines (binding.h) are members of every set and have none of
+ * their own. With workloads (w != NULL: bindings, whose 'profile' may be NULL for the rule's
+ * path), one set per workload at its path, its members by sc_binding_members; a workload
+ * with no profile given that no policy selects is not bound (workload_set -1, counted in
+ * n_unmatched); one with a profile given gets the fallback. A workload's set owns its path:
+ * a policy set on the same path is left out (n_shadowed, a note in 'd'). Two policy sets, or
+ * two workloads, on one path are an error; so is a workload naming a policy that does not
+ * exist. Returns 0, -EINVAL (see 'd') or -errno. */
+int sc_policy_build_sets(struct sc_policy_build *b, const struct sc_binding *w, size_t n_w,
 			 struct sc_diags *d);
+
+/* Forget the sets (and workloads) planned, to plan again. */
+void sc_policy_build_reset(struct sc_policy_build *b);
+
+/* Merge every set (sc_set_profile with 'o', which may be NULL; warnings to 'd'); sets with
+ * the same members share the work. Returns 0 or -errno. */
+int sc_policy_build_merge(struct sc_policy_build *b, const struct sc_set_opts *o,
+			  struct sc_diags *d);
 
 /* Write every set's profile (OCI JSON) to <outdir_fd>/<namespace>/<name>.json and the index
  * to <outdir_fd>/index.json, through directory fds (O_NOFOLLOW): the profiles in one

@@ -129,7 +129,11 @@ struct sc_meta {
 	size_t n_match_exprs;
 	int severity;	    /* KubeArmor spec.severity; -1 when absent */
 	char *base_profile; /* SPO spec.baseProfileName, as written (resolved by the reader) */
+	bool baseline;	    /* metadata.labels["syscage.dev/baseline"] is "true" (binding.h) */
 };
+
+/* The label that marks a policy (KubeArmor or SPO) as part of the cluster baseline. */
+#define SC_BASELINE_LABEL "syscage.dev/baseline"
 
 struct sc_profile {
 	enum sc_action default_action;

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The agent's reconcile: a directory of policies (a mounted ConfigMap or a plain directory) ->
  * merged profiles installed under <kubelet-root>/seccomp/<root>/<namespace>/<name>.json, the
- * layout and naming of `syscage policy build` (see policy.h), with what a daemon needs on top:
+ * layout and naming of `syscage policy build` (see policy.h), plus one profile per
+ * SeccompBinding found among the policies, at the binding's path, made by the binding rule
+ * (binding.h: the merge of every policy that selects the workload now, the baselines, or
+ * RuntimeDefault when none does), with what a daemon needs on top:
  *   - policies are judged per file: a file that does not parse, names a syscall no arch knows,
  *     has a name that is not DNS-1123 (so could leave the root), an invalid selector, a
  *     duplicate or a path clash is rejected, and the others are still installed;
@@ -31,10 +34,14 @@ enum sc_reject_reason {
 	SC_REJECT_CONFLICT,	   /* its profile would land on another set's path */
 	SC_REJECT_MERGE,	   /* the merge of its set failed */
 	SC_REJECT_READ,		   /* the file cannot be read */
+	SC_REJECT_BASELINE,	   /* a baseline that denies what every process needs */
+	SC_REJECT_BINDING,	   /* a SeccompBinding that is invalid, names a missing policy or
+				    * claims another binding's path (that binding only) */
 	_SC_REJECT_COUNT,
 };
 
-/* "parse", "name", "unknown-syscall", "selector", "duplicate", "conflict", "merge", "read". */
+/* "parse", "name", "unknown-syscall", "selector", "duplicate", "conflict", "merge", "read",
+ * "baseline", "binding". */
 const char *sc_reject_reason_to_string(enum sc_reject_reason r);
 
 struct sc_reconcile_opts {
@@ -62,6 +69,9 @@ struct sc_reconcile_result {
 	size_t n_kept;	   /* profiles kept for rejected files (last good) */
 	size_t n_written;  /* profiles changed on disk */
 	size_t n_removed;  /* profiles pruned */
+	size_t n_bindings; /* bound workloads' profiles this run produced */
+	size_t n_fallback; /* of those, workloads no policy selects (RuntimeDefault) */
+	size_t n_shadowed; /* policy sets not installed: a binding owns their path */
 	unsigned rejected[_SC_REJECT_COUNT];
 };
 
@@ -79,7 +89,8 @@ int sc_reconcile(struct sc_reconciler *r, struct sc_reconcile_result *res);
 
 /* Installed profiles after the last completed pass (paths relative to the root). */
 size_t sc_reconciler_n_installed(const struct sc_reconciler *r);
-/* {"root": DIR, "installed": [{"path", "size", "policies": [...], "kept": bool}],
+/* {"root": DIR, "installed": [{"path", "size", "policies": [...], "files": [...],
+ *  "kept": bool, "workload": "Kind ns/name" (bound workloads), "fallback": bool}],
  *  "rejected": [{"file", "reason", "message"}]} (owned). */
 int sc_reconciler_json(const struct sc_reconciler *r, char **ret);
 /* The absolute path of the root directory (borrowed). */

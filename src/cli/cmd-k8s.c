@@ -14,17 +14,23 @@
 const char cmd_k8s_help[] =
 	"Usage: syscage k8s bind -f FILE|DIR|- --policies DIR [-o OUT] [--root NAME]\n"
 	"                        [--drop-caps] [--legacy-annotations] [--require-all]\n"
-	"                        [--emit-policies FILE] [-n NAMESPACE] [-q]\n"
+	"                        [--bindings FILE] [-n NAMESPACE] [-q]\n"
 	"       syscage k8s audit -f FILE|DIR|- [-o text|json] [-n NAMESPACE]\n"
 	"       syscage k8s manifests [--image IMG] [--kubelet-root DIR] [--namespace NS]\n"
 	"                             [--agent-profile FILE] [-o DIR]\n"
 	"\n"
 	"bind: find every Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job and CronJob\n"
 	"in the manifests (multi-document YAML or JSON, Lists; other kinds are ignored) and\n"
-	"match its pod template's labels and namespace against the policies in DIR as the\n"
-	"agent does ('syscage policy build --help'). Each matched workload gets:\n"
+	"match its pod template's labels and namespace against the policies in DIR. A\n"
+	"workload that any KubeArmor policy of its namespace selects (however many, whatever\n"
+	"their selectors) is bound to its own profile, at a path that depends on the\n"
+	"workload alone: <root>/<namespace>/<kind>_<name>.json (a workload bound earlier\n"
+	"keeps the path it has). The agent installs there the merge of every policy that\n"
+	"selects it now (a deny beats an allow), plus the cluster baseline; adding,\n"
+	"editing or deleting policies changes the content, never the path. Each bound\n"
+	"workload gets:\n"
 	"  - on the pod: securityContext.seccompProfile {type: Localhost,\n"
-	"    localhostProfile: <root>/<namespace>/<set>.json}, the file the agent installs\n"
+	"    localhostProfile: <that path>}\n"
 	"  - on every container and init container: allowPrivilegeEscalation: false; a\n"
 	"    container that sets its own seccompProfile (it would override the pod's) gets\n"
 	"    the same Localhost profile; with --drop-caps, capabilities.drop: [ALL]\n"
@@ -36,12 +42,13 @@ const char cmd_k8s_help[] =
 	"The text is edited in place: comments, key order, quoting, flow style and every\n"
 	"other document stay byte for byte; new keys go at the end of their mapping in its\n"
 	"style. Binding twice changes nothing. Workloads no policy selects are left as they\n"
-	"are and listed on stderr. The agent has no workload list: it installs one profile\n"
-	"per policy selector (namespace + selector; policies with equal selectors share it)\n"
-	"and per SPO/OCI profile. A workload selected by policies with different selectors\n"
-	"needs their merge, which the agent does not make: that is an error, unless\n"
-	"--emit-policies FILE writes those merges as SeccompProfile documents to add to the\n"
-	"agent's policies (a snapshot; run bind again when the policies change).\n"
+	"are and listed on stderr.\n"
+	"The agent has no workload list: --bindings FILE writes one SeccompBinding per bound\n"
+	"workload (namespace, kind, name, pod-template labels, path). Put FILE in the\n"
+	"policies directory (the same ConfigMap): the agent installs every binding's path\n"
+	"before its pods start, and keeps it while the binding is there, also when no\n"
+	"policy selects the workload any more (it then holds RuntimeDefault). The same\n"
+	"manifests give the same FILE.\n"
 	"A Localhost profile under <root>/ that the agent does not install is an error at\n"
 	"its FILE:LINE:COL (a pod that references a missing profile never starts); one\n"
 	"outside <root>/ is a warning. A privileged container in a\n"
@@ -82,13 +89,14 @@ const char cmd_k8s_help[] =
 	"      --kubelet-root DIR   (manifests) the kubelet's root (/var/lib/kubelet; k3s and\n"
 	"                           some distributions differ)\n"
 	"      --agent-profile FILE (manifests) include the agent's profile ConfigMap\n"
-	"      --emit-policies FILE (bind) write the merged profiles that workloads selected\n"
-	"                           by several selectors need, as SeccompProfile YAML\n"
+	"      --bindings FILE      (bind) write the SeccompBinding documents the agent reads\n"
+	"                           beside the policies (atomic; written before the manifests)\n"
 	"  -q, --quiet              (bind) no summary, no list of unmatched workloads\n"
 	"  -h, --help               this text\n"
 	"\n"
 	"Examples:\n"
-	"  syscage k8s bind -f app.yaml --policies policies/ -o app.bound.yaml\n"
+	"  syscage k8s bind -f app.yaml --policies policies/ -o app.bound.yaml \\\n"
+	"      --bindings policies/bindings.yaml\n"
 	"  kubectl get deploy -n shop -o yaml | syscage k8s bind -f - -p policies/ --drop-caps\n"
 	"  syscage k8s bind -f manifests/ -p policies/ --require-all -o bound/\n"
 	"  syscage k8s audit -f bound/ && echo restricted\n"
@@ -96,8 +104,8 @@ const char cmd_k8s_help[] =
 	"  syscage k8s manifests --image registry.example/syscage:0.1 | kubectl apply -f -\n"
 	"  syscage k8s manifests -o deploy/ && kubectl apply -k deploy/\n"
 	"\n"
-	"Exit status: 0; 1 on invalid input (FILE:LINE:COL), a missing profile, a merge\n"
-	"the agent does not make (without --emit-policies), an\n"
+	"Exit status: 0; 1 on invalid input (FILE:LINE:COL), a missing profile, two\n"
+	"workloads on one path, a binding naming a policy that does not exist, an\n"
 	"unmatched workload with --require-all, or (audit) a workload that is not\n"
 	"restricted; 2 on usage errors.\n";
 
@@ -105,27 +113,9 @@ DEFINE_CLEANUP_FUNC(struct sc_policy_build, sc_policy_build_free);
 
 struct args {
 	const char *file, *policies, *out, *root, *ns, *image, *kubelet_root, *agent_profile;
-	const char *emit;
+	const char *bindings;
 	bool drop_caps, legacy, require_all, quiet;
 };
-
-static bool root_valid(const char *s)
-{
-	/* Relative, clean, the characters a path in localhostProfile needs. */
-	if (!*s || s[0] == '/' || s[strlen(s) - 1] == '/' || strstr(s, "//"))
-		return false;
-	for (const char *p = s; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || strchr("._/-", *p)))
-			return false;
-	for (const char *p = s; p;) {
-		const char *sl = strchr(p, '/');
-		size_t n = sl ? (size_t)(sl - p) : strlen(p);
-		if ((n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
-			return false;
-		p = sl ? sl + 1 : NULL;
-	}
-	return true;
-}
 
 /* mkdir -p for the parent directories of 'path' below 'base' (which exists). */
 static int make_parents(const char *path)
@@ -177,7 +167,7 @@ static int bind(const struct args *a)
 		ret = EXIT_FINDINGS;
 		goto out;
 	}
-	r = sc_k8s_match(files, nf, b, a->root, a->emit != NULL, &d, &unmatched);
+	r = sc_k8s_match(files, nf, b, a->root, &d, &unmatched);
 	if (!a->quiet || d.n_errors)
 		cli_print_diags(&d);
 	sc_diags_clear(&d);
@@ -221,16 +211,18 @@ static int bind(const struct args *a)
 	if (ret != EXIT_OK)
 		goto out; /* nothing written */
 
-	if (a->emit) {
-		cleanup_free char *pol = NULL;
-		r = sc_k8s_merged_policies(files, nf, b, &pol);
+	if (a->bindings) {
+		/* First: when it cannot be written, no manifest points at a path nothing
+		 * installs. */
+		cleanup_free char *text = NULL;
+		r = sc_k8s_bindings(files, nf, &text);
 		if (r < 0) {
-			ret = cli_error("cannot write the merged policies: %s", strerror(-r));
+			ret = cli_error("cannot make the bindings: %s", strerror(-r));
 			goto out;
 		}
-		r = sc_write_atomic(a->emit, pol, strlen(pol), 0644);
+		r = sc_write_atomic(a->bindings, text, strlen(text), 0644);
 		if (r < 0) {
-			ret = cli_error("cannot write %s: %s", a->emit, strerror(-r));
+			ret = cli_error("cannot write %s: %s", a->bindings, strerror(-r));
 			goto out;
 		}
 	}
@@ -266,6 +258,10 @@ static int bind(const struct args *a)
 	if (!a->quiet)
 		fprintf(stderr, "%zu workload%s in %zu file%s: %zu bound, %zu unmatched\n", nw,
 			nw == 1 ? "" : "s", nf, nf == 1 ? "" : "s", nw - unmatched, unmatched);
+	if (!a->quiet && !a->bindings && nw > unmatched)
+		fprintf(stderr,
+			"note: the agent installs a bound workload's profile only from its binding: "
+			"run again with --bindings FILE and put FILE beside the policies\n");
 out:
 	for (size_t i = 0; outs && i < nf; i++)
 		free(outs[i]);
@@ -385,7 +381,7 @@ int cmd_k8s(int argc, char **argv)
 		O_IMAGE,
 		O_KROOT,
 		O_AGENT,
-		O_EMIT
+		O_BINDINGS
 	};
 	static const struct option opts[] = {
 		{ "filename", required_argument, NULL, 'f' },
@@ -400,7 +396,7 @@ int cmd_k8s(int argc, char **argv)
 		{ "image", required_argument, NULL, O_IMAGE },
 		{ "kubelet-root", required_argument, NULL, O_KROOT },
 		{ "agent-profile", required_argument, NULL, O_AGENT },
-		{ "emit-policies", required_argument, NULL, O_EMIT },
+		{ "bindings", required_argument, NULL, O_BINDINGS },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
@@ -457,8 +453,8 @@ int cmd_k8s(int argc, char **argv)
 		case O_AGENT:
 			a.agent_profile = optarg;
 			break;
-		case O_EMIT:
-			a.emit = optarg;
+		case O_BINDINGS:
+			a.bindings = optarg;
 			break;
 		case 'h':
 			return cli_help("k8s");
@@ -469,7 +465,7 @@ int cmd_k8s(int argc, char **argv)
 	if (optind != argc)
 		return cli_usage_error("k8s", "unexpected argument '%s'", argv[optind]);
 	if (streq(sub, "manifests")) {
-		if (a.file || a.policies || a.drop_caps || a.legacy || a.require_all || a.emit)
+		if (a.file || a.policies || a.drop_caps || a.legacy || a.require_all || a.bindings)
 			return cli_usage_error("k8s", "manifests takes --image, --kubelet-root, "
 						      "--namespace, --agent-profile and -o DIR");
 		return manifests(&a);
@@ -482,7 +478,7 @@ int cmd_k8s(int argc, char **argv)
 		return cli_usage_error("k8s", "--image, --kubelet-root and --agent-profile are "
 					      "for 'k8s manifests'");
 	if (streq(sub, "audit")) {
-		if (a.policies || a.drop_caps || a.legacy || a.require_all || a.emit)
+		if (a.policies || a.drop_caps || a.legacy || a.require_all || a.bindings)
 			return cli_usage_error("k8s", "audit takes -f, -o text|json and -n");
 		if (a.out && cli_parse_output("k8s", a.out, &json) != 0)
 			return EXIT_USAGE;
@@ -490,10 +486,10 @@ int cmd_k8s(int argc, char **argv)
 	}
 	if (!a.policies)
 		return cli_usage_error("k8s", "bind needs --policies DIR");
-	if (!root_valid(a.root))
+	if (!sc_dns1123_label_valid(a.root))
 		return cli_usage_error("k8s",
-				       "--root '%s' must be a relative path of [a-z0-9._-] "
-				       "components",
+				       "--root '%s' must be one directory name of [a-z0-9-] (the "
+				       "agent's --root, below <kubelet-root>/seccomp)",
 				       a.root);
 	return bind(&a);
 }

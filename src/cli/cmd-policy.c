@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "syscage/k8s.h"
 
 const char cmd_policy_help[] =
 	"Usage: syscage policy build DIR -o OUTDIR [--workloads FILE] [--prune] [-q]\n"
@@ -62,17 +63,109 @@ const char cmd_policy_help[] =
 
 DEFINE_CLEANUP_FUNC(struct sc_policy_build, sc_policy_build_free);
 
+struct wl {
+	struct sc_binding *v; /* views: strings borrowed from one of the sources below */
+	size_t n;
+	struct sc_binding *owned; /* from a bindings file */
+	size_t n_owned;
+	struct sc_workload *list; /* from a plain workload list */
+	size_t n_list;
+	struct sc_k8s_file **files; /* from manifests */
+	size_t n_files;
+};
+
+static void wl_clear(struct wl *w)
+{
+	free(w->v);
+	sc_bindings_free(w->owned, w->n_owned);
+	sc_workloads_free(w->list, w->n_list);
+	sc_k8s_files_free(w->files, w->n_files);
+}
+
+/* --workloads FILE: a bindings file, Kubernetes manifests (what `k8s bind` reads, bound the
+ * way it binds them, at the path it gives), or a plain list of {namespace, name, labels}. */
+static int read_workloads(const char *wfile, const char *root, struct sc_policy_build *b,
+			  struct sc_diags *d, struct wl *w)
+{
+	cleanup_free char *buf = NULL;
+	size_t len = 0, nw = 0;
+	int r;
+
+	r = sc_read_file(wfile, 256u << 20, &buf, &len);
+	if (r < 0)
+		return cli_error("cannot read %s: %s", wfile, strerror(-r));
+	if (sc_bindings_detect(buf, len)) {
+		r = sc_bindings_read(buf, len, wfile, d, &w->owned, &w->n_owned);
+		if (r < 0)
+			return r == -ENOMEM ? cli_error("out of memory") : EXIT_FINDINGS;
+		w->v = calloc(w->n_owned + 1, sizeof(*w->v));
+		if (!w->v)
+			return cli_error("out of memory");
+		memcpy(w->v, w->owned, w->n_owned * sizeof(*w->v));
+		w->n = w->n_owned;
+		return EXIT_OK;
+	}
+	w->files = calloc(1, sizeof(*w->files));
+	if (!w->files)
+		return cli_error("out of memory");
+	r = sc_k8s_file_parse(buf, len, wfile, NULL, d, &w->files[0]);
+	w->n_files = r == 0;
+	for (size_t i = 0; r == 0 && i < w->n_files; i++)
+		nw += w->files[i]->n_workloads;
+	if (r == 0 && nw > 0) {
+		r = sc_k8s_match(w->files, w->n_files, b, root, d, NULL);
+		if (r < 0)
+			return r == -ENOMEM ? cli_error("out of memory") : EXIT_FINDINGS;
+		sc_policy_build_reset(b);
+		w->v = calloc(nw + 1, sizeof(*w->v));
+		if (!w->v)
+			return cli_error("out of memory");
+		for (size_t i = 0; i < w->n_files; i++)
+			for (size_t k = 0; k < w->files[i]->n_workloads; k++) {
+				struct sc_k8s_workload *x = &w->files[i]->workloads[k];
+				w->v[w->n++] = (struct sc_binding){ .namespace = x->namespace,
+								    .kind = x->kind,
+								    .name = x->name,
+								    .labels = x->labels,
+								    .n_labels = x->n_labels,
+								    .profile = x->profile,
+								    .loc = x->loc };
+			}
+		return EXIT_OK;
+	}
+	sc_diags_clear(d);
+	r = sc_workloads_read(buf, len, wfile, d, &w->list, &w->n_list);
+	if (r < 0)
+		return r == -ENOMEM ? cli_error("out of memory") : EXIT_FINDINGS;
+	w->v = calloc(w->n_list + 1, sizeof(*w->v));
+	if (!w->v)
+		return cli_error("out of memory");
+	for (size_t i = 0; i < w->n_list; i++)
+		w->v[w->n++] = (struct sc_binding){ .namespace = w->list[i].namespace,
+						    .kind = w->list[i].kind,
+						    .name = w->list[i].name,
+						    .labels = w->list[i].labels,
+						    .n_labels = w->list[i].n_labels,
+						    .loc = w->list[i].loc };
+	return EXIT_OK;
+}
+
 static double secs(const struct timespec *a, const struct timespec *b)
 {
 	return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
 }
 
-static int build(const char *dir, const char *outdir, const char *wfile, bool quiet, bool prune)
+struct bargs {
+	const char *dir, *outdir, *wfile, *root;
+	bool quiet, prune, log_flag;
+};
+
+static int build(const struct bargs *a)
 {
 	cleanup_(sc_policy_build_freep) struct sc_policy_build *b = NULL;
-	struct sc_workload *w = NULL;
-	size_t nw = 0;
+	struct wl w = {};
 	struct sc_diags d = {};
+	struct sc_set_opts so = { .log_flag = a->log_flag };
 	cleanup_close int ofd = -1;
 	unsigned written = 0, removed = 0;
 	cleanup_free char *old_index = NULL;
@@ -81,31 +174,41 @@ static int build(const char *dir, const char *outdir, const char *wfile, bool qu
 	int r, ret = EXIT_OK;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (wfile) {
-		cleanup_free char *buf = NULL;
-		size_t len = 0;
-		r = sc_read_file(wfile, 256u << 20, &buf, &len);
-		if (r < 0)
-			return cli_error("cannot read %s: %s", wfile, strerror(-r));
-		r = sc_workloads_read(buf, len, wfile, &d, &w, &nw);
-		cli_print_diags(&d);
-		sc_diags_clear(&d);
-		if (r < 0)
-			return r == -ENOMEM ? cli_error("out of memory") : EXIT_FINDINGS;
-	}
-	r = sc_policy_load_dir(dir, &d, &b);
+	r = sc_policy_load_dir(a->dir, &d, &b);
 	cli_print_diags(&d);
 	sc_diags_clear(&d);
 	if (r < 0) {
 		if (r != -EINVAL)
-			cli_error("cannot read policies from %s: %s", dir, strerror(-r));
-		ret = EXIT_FINDINGS;
-		goto out;
+			cli_error("cannot read policies from %s: %s", a->dir, strerror(-r));
+		return EXIT_FINDINGS;
+	}
+	if (a->wfile) {
+		ret = read_workloads(a->wfile, a->root, b, &d, &w);
+		cli_print_diags(&d);
+		sc_diags_clear(&d);
+		if (ret != EXIT_OK)
+			goto out;
+		if (b->n_bindings && !a->quiet)
+			fprintf(stderr,
+				"note: the %zu binding%s in %s are not used: --workloads %s replaces "
+				"them\n",
+				b->n_bindings, b->n_bindings == 1 ? "" : "s", a->dir, a->wfile);
+	} else if (b->n_bindings) {
+		/* The agent's input: policies and bindings in one directory. */
+		w.v = calloc(b->n_bindings + 1, sizeof(*w.v));
+		if (!w.v) {
+			ret = cli_error("out of memory");
+			goto out;
+		}
+		memcpy(w.v, b->bindings, b->n_bindings * sizeof(*w.v));
+		w.n = b->n_bindings;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t_read);
-	r = sc_policy_build_sets(b, w, nw, &d);
+	r = sc_policy_build_sets(b, w.n ? w.v : NULL, w.n, &d);
+	if (r == 0)
+		r = sc_policy_build_merge(b, &so, &d);
 	clock_gettime(CLOCK_MONOTONIC, &t_sets);
-	if (!quiet || d.n_errors)
+	if (!a->quiet || d.n_errors)
 		cli_print_diags(&d);
 	sc_diags_clear(&d);
 	if (r < 0) {
@@ -114,60 +217,57 @@ static int build(const char *dir, const char *outdir, const char *wfile, bool qu
 		ret = EXIT_FINDINGS;
 		goto out;
 	}
-	if (mkdir(outdir, 0755) < 0 && errno != EEXIST) {
-		ret = cli_error("cannot create %s: %s", outdir, strerror(errno));
+	if (mkdir(a->outdir, 0755) < 0 && errno != EEXIST) {
+		ret = cli_error("cannot create %s: %s", a->outdir, strerror(errno));
 		goto out;
 	}
-	ofd = open(outdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ofd = open(a->outdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (ofd < 0) {
-		ret = cli_error("cannot open %s: %s", outdir, strerror(errno));
+		ret = cli_error("cannot open %s: %s", a->outdir, strerror(errno));
 		goto out;
 	}
-	if (prune) {
+	if (a->prune) {
 		/* The previous index says what an earlier build wrote. */
 		int ifd = openat(ofd, "index.json", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-		FILE *f = ifd >= 0 ? fdopen(ifd, "re") : NULL;
-		if (ifd >= 0 && !f)
+		if (ifd >= 0) {
+			r = sc_read_fd(ifd, 64u << 20, &old_index, &old_len);
 			(void)close(ifd);
-		if (f) {
-			FILE *m = open_memstream(&old_index, &old_len);
-			char chunk[65536];
-			size_t n;
-			while (m && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-				fwrite(chunk, 1, n, m);
-			if (!m || ferror(f) || fclose(m) != 0) {
-				free(old_index);
+			if (r < 0)
 				old_index = NULL;
-			}
-			(void)fclose(f);
 		}
 	}
 	r = sc_policy_build_write(b, ofd, &written);
 	if (r < 0) {
-		ret = cli_error("cannot write to %s: %s", outdir, strerror(-r));
+		ret = cli_error("cannot write to %s: %s", a->outdir, strerror(-r));
 		goto out;
 	}
 	if (old_index) {
 		r = sc_policy_build_prune(b, ofd, old_index, old_len, &removed);
 		if (r < 0) {
-			ret = cli_error("cannot prune %s: %s", outdir, strerror(-r));
+			ret = cli_error("cannot prune %s: %s", a->outdir, strerror(-r));
 			goto out;
 		}
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	if (!quiet) {
+	if (!a->quiet) {
+		size_t bound = 0, fallback = 0;
+		for (size_t i = 0; i < b->n_sets; i++) {
+			bound += b->sets[i].n_workloads > 0;
+			fallback += b->sets[i].fallback;
+		}
 		printf("%zu policies -> %zu profiles in %s (%u files changed, %.3f s: read "
 		       "%.3f, match+merge %.3f, write %.3f)\n",
-		       b->n_policies, b->n_sets, outdir, written, secs(&t0, &t1),
+		       b->n_policies, b->n_sets, a->outdir, written, secs(&t0, &t1),
 		       secs(&t0, &t_read), secs(&t_read, &t_sets), secs(&t_sets, &t1));
-		if (prune)
+		if (a->prune)
 			printf("%u stale profile%s removed\n", removed, removed == 1 ? "" : "s");
-		if (wfile)
-			printf("%zu workloads: %zu matched, %zu unmatched (see %s/index.json)\n",
-			       nw, nw - b->n_unmatched, b->n_unmatched, outdir);
+		if (w.n)
+			printf("%zu workloads: %zu bound (%zu that no policy selects: "
+			       "RuntimeDefault), %zu unmatched (see %s/index.json)\n",
+			       w.n, bound, fallback, b->n_unmatched, a->outdir);
 	}
 out:
-	sc_workloads_free(w, nw);
+	wl_clear(&w);
 	return ret;
 }
 
@@ -178,10 +278,12 @@ int cmd_policy(int argc, char **argv)
 		{ "workloads", required_argument, NULL, 'w' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "prune", no_argument, NULL, 'P' },
+		{ "root", required_argument, NULL, 'R' },
+		{ "log-flag", no_argument, NULL, 'L' },
 		{},
 	};
-	const char *out = NULL, *wfile = NULL, *sub;
-	bool quiet = false, prune = false;
+	struct bargs a = { .root = "syscage" };
+	const char *sub;
 	int c;
 
 	if (argc < 2)
@@ -194,16 +296,25 @@ int cmd_policy(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "o:w:q", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
-			out = optarg;
+			a.outdir = optarg;
 			break;
 		case 'w':
-			wfile = optarg;
+			a.wfile = optarg;
 			break;
 		case 'q':
-			quiet = true;
+			a.quiet = true;
 			break;
 		case 'P':
-			prune = true;
+			a.prune = true;
+			break;
+		case 'R':
+			if (!sc_dns1123_label_valid(optarg))
+				return cli_usage_error("policy", "--root '%s' is not a DNS-1123 label",
+						       optarg);
+			a.root = optarg;
+			break;
+		case 'L':
+			a.log_flag = true;
 			break;
 		default:
 			return cli_usage_error("policy", "bad option");
@@ -211,7 +322,8 @@ int cmd_policy(int argc, char **argv)
 	}
 	if (optind != argc - 1)
 		return cli_usage_error("policy", "policy build takes one DIR");
-	if (!out)
+	if (!a.outdir)
 		return cli_usage_error("policy", "missing -o OUTDIR");
-	return build(argv[optind], out, wfile, quiet, prune);
+	a.dir = argv[optind];
+	return build(&a);
 }

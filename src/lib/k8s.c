@@ -33,7 +33,6 @@
 #define MAX_DEPTH    32
 
 #define ANN_POD	      "seccomp.security.alpha.kubernetes.io/pod"
-#define MERGED_PREFIX "merged-"
 #define ANN_CONTAINER "container.seccomp.security.alpha.kubernetes.io/"
 
 /* ---- the position tree ---------------------------------------------------------------- */
@@ -944,6 +943,11 @@ int sc_k8s_files_read(const char *path, const char *default_ns, struct sc_diags 
 
 /* ---- matching ------------------------------------------------------------------------- */
 
+static int cmp_cstr(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 static int check_ref(struct sc_diags *d, const char *file, const char *what, const char *path,
 		     struct sc_loc loc, const char *root, char **produced, size_t np)
 {
@@ -957,10 +961,11 @@ static int check_ref(struct sc_diags *d, const char *file, const char *what, con
 				 "%s: type Localhost without localhostProfile", what);
 		r = r < 0 ? r : -EINVAL;
 	} else if (strncmp(path, root, rl) == 0 && path[rl] == '/') {
-		if (!bsearch(&path, produced, np, sizeof(char *), cmp_str)) {
+		if (!bsearch(&path, produced, np, sizeof(char *), cmp_cstr)) {
 			r = sc_diags_add(d, SC_SEV_ERROR, loc,
-					 "%s: profile '%s' is not produced by the policies (a "
-					 "pod that references a missing profile never starts)",
+					 "%s: profile '%s' is not produced by the policies or "
+					 "bindings (a pod that references a missing profile never "
+					 "starts)",
 					 what, path);
 			r = r < 0 ? r : -EINVAL;
 		}
@@ -972,38 +977,6 @@ static int check_ref(struct sc_diags *d, const char *file, const char *what, con
 	}
 	d->file = saved;
 	return r;
-}
-
-static int merged_diag(struct sc_diags *d, const struct sc_k8s_workload *w,
-		       const struct sc_policy_set *s, const struct sc_policy_build *b, bool emit)
-{
-	const char *saved = d->file;
-	char *names = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&names, &len);
-	int r;
-
-	if (!f)
-		return -ENOMEM;
-	for (size_t i = 0; i < s->n_policies && i < 4; i++)
-		fprintf(f, "%s%s", i ? ", " : "", b->policies[s->policies[i]].name);
-	if (s->n_policies > 4)
-		fputs(", ...", f);
-	if (fclose(f) != 0)
-		return -ENOMEM;
-	d->file = w->file;
-	r = sc_diags_add(d, emit ? SC_SEV_NOTE : SC_SEV_ERROR, w->loc,
-			 "%s %s/%s is selected by policies with different selectors (%s): the "
-			 "agent installs one profile per selector, not their merge %s%s.json%s",
-			 w->kind, w->namespace, w->name, names, MERGED_PREFIX, s->name,
-			 emit ? " (written by --emit-policies)"
-			      : "; give the policies one selector, or add the merge to the "
-				"policies with --emit-policies FILE");
-	d->file = saved;
-	free(names);
-	if (r < 0)
-		return r;
-	return emit ? 0 : -EINVAL;
 }
 
 static int check_refs(struct sc_k8s_workload *w, struct sc_diags *d, const char *root,
@@ -1039,84 +1012,123 @@ static int check_refs(struct sc_k8s_workload *w, struct sc_diags *d, const char 
 	return ret;
 }
 
-struct tkey {
-	const char *canon, *name, *ns;
-};
-
-static int cmp_tkey(const void *a, const void *b)
+/* The path a workload bound earlier keeps: its pod's Localhost profile, when it is one the
+ * agent may install for it (<root>/<its namespace>/<a valid file>). Bound pods reference it,
+ * so it never moves, even when it has a name an older syscage gave it. */
+static const char *adopted_path(const struct sc_k8s_workload *w, const char *root)
 {
-	const struct tkey *x = a, *y = b;
-	int c = strcmp(x->canon, y->canon);
-	return c ? c : strcmp(x->name, y->name);
+	struct sc_binding b = { .namespace = w->namespace, .profile = w->pod_seccomp.localhost };
+	const char *why;
+
+	if (w->pod_seccomp.type != SC_K8S_SECCOMP_LOCALHOST || !w->pod_seccomp.localhost)
+		return NULL;
+	return sc_binding_profile_check(&b, root, &why) == 0 ? w->pod_seccomp.localhost : NULL;
 }
 
-/* The paths the agent installs from these policies alone (it has no workload list): one
- * per target (namespace + canonical selector), named as the policy build names a set, and
- * one per SPO/OCI profile. Sorted. */
-static int agent_paths(const struct sc_policy_build *b, const char *root, char ***ret,
-		       size_t *ret_n)
+/* What the agent installs from these policies and bindings, sorted: every policy set's own
+ * profile, every binding's path, and the paths bound now. */
+static int produced_paths(const struct sc_policy_build *b, struct sc_k8s_file **files, size_t n,
+			  const char *root, char ***ret, size_t *ret_n)
 {
-	cleanup_free struct tkey *k = calloc(b->n_policies + 1, sizeof(*k));
-	cleanup_free char **canon = calloc(b->n_policies + 1, sizeof(char *));
-	char **v = calloc(b->n_policies + 1, sizeof(char *));
-	size_t nk = 0, n = 0;
-	int r = 0;
+	size_t cap = b->n_sets + b->n_bindings + 1, np = 0;
+	char **v;
 
-	if (!k || !canon || !v) {
-		free(v);
+	for (size_t i = 0; i < n; i++)
+		cap += files[i]->n_workloads;
+	v = calloc(cap, sizeof(*v));
+	if (!v)
 		return -ENOMEM;
-	}
-	for (size_t i = 0; i < b->n_policies && r == 0; i++) {
-		const struct sc_policy *p = &b->policies[i];
-		if (!p->selects) {
-			if (asprintf(&v[n], "%s/%s/%s.json", root, p->namespace, p->name) < 0)
-				r = -ENOMEM;
-			else
-				n++;
-			continue;
-		}
-		canon[i] = sc_selector_canonical(&p->profile->meta);
-		if (!canon[i])
-			r = -ENOMEM;
-		else
-			k[nk++] = (struct tkey){ canon[i], p->name, p->namespace };
-	}
-	if (r == 0)
-		qsort(k, nk, sizeof(*k), cmp_tkey);
-	for (size_t i = 0; i < nk && r == 0;) {
-		size_t j = i;
-		uint32_t h = SC_POLICY_SET_HASH_INIT;
-		int q;
-		while (j < nk && streq(k[j].canon, k[i].canon))
-			h = sc_policy_set_hash(h, k[j++].name);
-		if (j - i == 1)
-			q = asprintf(&v[n], "%s/%s/%s.json", root, k[i].ns, k[i].name);
-		else
-			q = asprintf(&v[n], "%s/%s/%s-%08x.json", root, k[i].ns, k[i].name, h);
-		if (q < 0)
-			r = -ENOMEM;
-		else
-			n++;
-		i = j;
-	}
-	for (size_t i = 0; i < b->n_policies; i++)
-		free(canon[i]);
-	if (r < 0) {
-		for (size_t i = 0; i < n; i++)
-			free(v[i]);
-		free(v);
-		return r;
-	}
-	qsort(v, n, sizeof(char *), cmp_str);
+	for (size_t i = 0; i < b->n_sets; i++)
+		if (!b->sets[i].n_workloads && asprintf(&v[np++], "%s/%s", root, b->sets[i].path) < 0)
+			goto fail;
+	for (size_t i = 0; i < b->n_bindings; i++)
+		if (!(v[np++] = strdup(b->bindings[i].profile)))
+			goto fail;
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < files[i]->n_workloads; j++)
+			if (files[i]->workloads[j].profile &&
+			    !(v[np++] = strdup(files[i]->workloads[j].profile)))
+				goto fail;
+	qsort(v, np, sizeof(*v), cmp_cstr);
 	*ret = v;
-	*ret_n = n;
+	*ret_n = np;
 	return 0;
+fail:
+	for (size_t i = 0; i < np; i++)
+		free(v[i]);
+	free(v);
+	return -ENOMEM;
+}
+
+struct bound {
+	const char *path;
+	const struct sc_k8s_workload *w;
+};
+
+static int cmp_bound(const void *a, const void *b)
+{
+	return strcmp(((const struct bound *)a)->path, ((const struct bound *)b)->path);
+}
+
+static bool same_workload(const struct sc_k8s_workload *w, const struct sc_binding *b)
+{
+	return streq(w->namespace, b->namespace) && streq(w->kind, b->kind) &&
+	       streq(w->name, b->name);
+}
+
+/* Two workloads on one path, here or in the bindings the policies directory holds, would
+ * install one profile for both: an error at the second one. */
+static int check_paths(struct sc_k8s_file **files, size_t n, const struct sc_policy_build *b,
+		       struct sc_diags *d)
+{
+	size_t nb = 0, cap = 1;
+	cleanup_free struct bound *v = NULL;
+	const char *saved = d->file;
+	int ret = 0;
+
+	for (size_t i = 0; i < n; i++)
+		cap += files[i]->n_workloads;
+	v = calloc(cap, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < files[i]->n_workloads; j++)
+			if (files[i]->workloads[j].profile)
+				v[nb++] = (struct bound){ files[i]->workloads[j].profile,
+							  &files[i]->workloads[j] };
+	qsort(v, nb, sizeof(*v), cmp_bound);
+	for (size_t i = 0; i < nb; i++) {
+		const struct sc_k8s_workload *w = v[i].w, *o = i ? v[i - 1].w : NULL;
+		if (o && streq(v[i - 1].path, v[i].path)) {
+			d->file = w->file;
+			(void)sc_diags_add(d, SC_SEV_ERROR, w->loc,
+					   "%s %s/%s would share profile %s with %s %s/%s (%s:%u): "
+					   "give one of them its own seccompProfile or none",
+					   w->kind, w->namespace, w->name, v[i].path, o->kind,
+					   o->namespace, o->name, o->file, o->loc.line);
+			ret = -EINVAL;
+		}
+		for (size_t k = 0; k < b->n_bindings; k++)
+			if (streq(b->bindings[k].profile, v[i].path) &&
+			    !same_workload(w, &b->bindings[k])) {
+				d->file = w->file;
+				(void)sc_diags_add(d, SC_SEV_ERROR, w->loc,
+						   "%s %s/%s would be bound to %s, which the binding "
+						   "of %s %s/%s in %s holds",
+						   w->kind, w->namespace, w->name, v[i].path,
+						   b->bindings[k].kind, b->bindings[k].namespace,
+						   b->bindings[k].name, b->binding_files[k]);
+				ret = -EINVAL;
+			}
+	}
+	d->file = saved;
+	return ret;
 }
 
 int sc_k8s_match(struct sc_k8s_file **files, size_t n, struct sc_policy_build *b, const char *root,
-		 bool emit_merged, struct sc_diags *d, size_t *ret_unmatched)
+		 struct sc_diags *d, size_t *ret_unmatched)
 {
-	cleanup_free struct sc_workload *wl = NULL;
+	cleanup_free struct sc_binding *wl = NULL;
 	char **produced = NULL;
 	size_t nw = 0, k = 0, np = 0, unmatched = 0;
 	int r, ret = 0;
@@ -1126,61 +1138,47 @@ int sc_k8s_match(struct sc_k8s_file **files, size_t n, struct sc_policy_build *b
 	wl = calloc(nw + 1, sizeof(*wl));
 	if (!wl)
 		return -ENOMEM;
-	/* Borrowed views: sc_policy_build_sets only reads them. */
+	/* Borrowed views: sc_policy_build_sets only reads them. Planned at the rule's path;
+	 * a workload bound earlier keeps its own (below). */
 	for (size_t i = 0; i < n; i++)
 		for (size_t j = 0; j < files[i]->n_workloads; j++, k++) {
 			struct sc_k8s_workload *w = &files[i]->workloads[j];
-			wl[k] = (struct sc_workload){ .namespace = w->namespace,
-						      .name = w->name,
-						      .labels = w->labels,
-						      .n_labels = w->n_labels,
-						      .loc = w->loc };
+			wl[k] = (struct sc_binding){ .namespace = w->namespace,
+						     .kind = w->kind,
+						     .name = w->name,
+						     .labels = w->labels,
+						     .n_labels = w->n_labels,
+						     .loc = w->loc };
 		}
 	r = sc_policy_build_sets(b, wl, nw, d);
 	if (r < 0)
 		return r;
-	r = agent_paths(b, root, &produced, &np);
-	if (r < 0)
-		return r;
 	k = 0;
-	for (size_t i = 0; i < n && ret != -ENOMEM; i++)
+	for (size_t i = 0; i < n; i++)
 		for (size_t j = 0; j < files[i]->n_workloads; j++, k++) {
 			struct sc_k8s_workload *w = &files[i]->workloads[j];
 			ssize_t s = b->workload_set ? b->workload_set[k] : -1;
-			const char *p;
+			const char *keep = adopted_path(w, root);
 			free(w->profile);
 			w->profile = NULL;
 			w->set = s;
-			w->merged = false;
 			if (s < 0) {
 				unmatched++;
 				continue;
 			}
-			if (asprintf(&w->profile, "%s/%s", root, b->sets[s].path) < 0) {
+			if (keep)
+				w->profile = strdup(keep);
+			else if (asprintf(&w->profile, "%s/%s", root, b->sets[s].path) < 0)
 				w->profile = NULL;
-				ret = -ENOMEM;
-				break;
-			}
-			p = w->profile;
-			if (bsearch(&p, produced, np, sizeof(char *), cmp_str))
-				continue;
-			/* A merge the agent does not make from the selectors: it is installed
-			 * from the SeccompProfile --emit-policies writes, "merged-<set>". */
-			free(w->profile);
-			if (asprintf(&w->profile, "%s/%s/" MERGED_PREFIX "%s.json", root,
-				     b->sets[s].namespace, b->sets[s].name) < 0) {
-				w->profile = NULL;
-				ret = -ENOMEM;
-				break;
-			}
-			p = w->profile;
-			w->merged = !bsearch(&p, produced, np, sizeof(char *), cmp_str);
-			if (w->merged) {
-				r = merged_diag(d, w, &b->sets[s], b, emit_merged);
-				if (r == -ENOMEM || (r < 0 && ret == 0))
-					ret = r;
-			}
+			if (!w->profile)
+				return -ENOMEM;
 		}
+	ret = check_paths(files, n, b, d);
+	if (ret == -ENOMEM)
+		return ret;
+	r = produced_paths(b, files, n, root, &produced, &np);
+	if (r < 0)
+		return r;
 	/* References binding leaves alone must point at profiles the agent installs. */
 	for (size_t i = 0; i < n && ret != -ENOMEM; i++)
 		for (size_t j = 0; j < files[i]->n_workloads; j++) {
@@ -1199,63 +1197,30 @@ int sc_k8s_match(struct sc_k8s_file **files, size_t n, struct sc_policy_build *b
 	return ret;
 }
 
-int sc_k8s_merged_policies(struct sc_k8s_file **files, size_t n, const struct sc_policy_build *b,
-			   char **ret)
+int sc_k8s_bindings(struct sc_k8s_file **files, size_t n, char **ret)
 {
-	cleanup_free bool *done = calloc(b->n_sets + 1, sizeof(bool));
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f;
-	int r = 0;
+	cleanup_free struct sc_binding *v = NULL;
+	size_t nb = 0, cap = 1;
 
-	if (!done)
+	for (size_t i = 0; i < n; i++)
+		cap += files[i]->n_workloads;
+	v = calloc(cap, sizeof(*v));
+	if (!v)
 		return -ENOMEM;
-	f = open_memstream(&buf, &len);
-	if (!f)
-		return -ENOMEM;
-	for (size_t i = 0; i < n && r == 0; i++)
-		for (size_t j = 0; j < files[i]->n_workloads && r == 0; j++) {
+	/* Borrowed views again: the writer only reads them. */
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < files[i]->n_workloads; j++) {
 			const struct sc_k8s_workload *w = &files[i]->workloads[j];
-			const struct sc_policy_set *s;
-			struct sc_profile *p;
-			char *text = NULL;
-			if (!w->merged || w->set < 0 || (size_t)w->set >= b->n_sets || done[w->set])
+			if (!w->profile)
 				continue;
-			done[w->set] = true;
-			s = &b->sets[w->set];
-			p = sc_profile_dup(s->profile);
-			if (!p) {
-				r = -ENOMEM;
-				break;
-			}
-			free(p->meta.name);
-			free(p->meta.namespace);
-			if (asprintf(&p->meta.name, MERGED_PREFIX "%s", s->name) < 0)
-				p->meta.name = NULL;
-			p->meta.namespace = strdup(s->namespace);
-			if (!p->meta.name || !p->meta.namespace)
-				r = -ENOMEM;
-			if (r == 0)
-				r = sc_profile_write_string(p, SC_FORMAT_SPO, &text);
-			sc_profile_free(p);
-			if (r < 0)
-				break;
-			fprintf(f, "---\n# The merge of:");
-			for (size_t k = 0; k < s->n_policies; k++)
-				fprintf(f, " %s", b->policies[s->policies[k]].name);
-			fprintf(f, "\n%s", strncmp(text, "---\n", 4) == 0 ? text + 4 : text);
-			free(text);
+			v[nb++] = (struct sc_binding){ .namespace = w->namespace,
+						       .kind = w->kind,
+						       .name = w->name,
+						       .labels = w->labels,
+						       .n_labels = w->n_labels,
+						       .profile = w->profile };
 		}
-	if (fclose(f) != 0) {
-		free(buf);
-		return -ENOMEM;
-	}
-	if (r < 0) {
-		free(buf);
-		return r;
-	}
-	*ret = buf;
-	return 0;
+	return sc_bindings_write(v, nb, ret);
 }
 
 /* ---- binding: edits ------------------------------------------------------------------- */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Owns the policy layer: DNS-1123 names, Kubernetes label selectors, workload lists, and the
  * policy build (directory of policies -> policy sets -> merged profiles + index). */
+#include <ctype.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <libfyaml.h>
@@ -63,6 +64,37 @@ bool sc_dns1123_subdomain_valid(const char *s)
 	}
 }
 
+/* A label name or value: at most 63 of [A-Za-z0-9-_.], starting and ending alphanumeric. */
+static bool label_name_ok(const char *s, size_t n)
+{
+	if (n == 0 || n > 63 || !isalnum((unsigned char)s[0]) || !isalnum((unsigned char)s[n - 1]))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && !strchr("-_.", s[i]))
+			return false;
+	return true;
+}
+
+bool sc_label_key_valid(const char *s)
+{
+	const char *slash = s ? strchr(s, '/') : NULL;
+
+	if (!s)
+		return false;
+	if (slash) {
+		cleanup_free char *prefix = strndup(s, (size_t)(slash - s));
+		if (!prefix || !sc_dns1123_subdomain_valid(prefix))
+			return false;
+		s = slash + 1;
+	}
+	return label_name_ok(s, strlen(s));
+}
+
+bool sc_label_value_valid(const char *s)
+{
+	return s && (!*s || label_name_ok(s, strlen(s)));
+}
+
 /* ---- selectors ------------------------------------------------------------------------ */
 
 static const char *label_get(const struct sc_label *labels, size_t n, const char *key)
@@ -120,6 +152,15 @@ int sc_selector_validate(const struct sc_meta *m, struct sc_diags *d, struct sc_
 		if (!m->match_labels[i].key || !*m->match_labels[i].key) {
 			(void)sc_diags_add(d, SC_SEV_ERROR, loc, "matchLabels: empty key");
 			n++;
+		} else if (!sc_label_key_valid(m->match_labels[i].key) ||
+			   !sc_label_value_valid(m->match_labels[i].value ? m->match_labels[i].value
+									 : "")) {
+			(void)sc_diags_add(d, SC_SEV_ERROR, loc,
+					   "matchLabels: '%s: %s' is not a Kubernetes label "
+					   "(names and values: up to 63 of [A-Za-z0-9-_.])",
+					   m->match_labels[i].key,
+					   m->match_labels[i].value ? m->match_labels[i].value : "");
+			n++;
 		}
 	for (size_t i = 0; i < m->n_match_exprs; i++) {
 		const struct sc_selector_expr *e = &m->match_exprs[i];
@@ -129,6 +170,21 @@ int sc_selector_validate(const struct sc_meta *m, struct sc_diags *d, struct sc_
 			n++;
 			continue;
 		}
+		if (!sc_label_key_valid(e->key)) {
+			(void)sc_diags_add(d, SC_SEV_ERROR, loc,
+					   "matchExpressions[%zu]: '%s' is not a label key", i,
+					   e->key);
+			n++;
+			continue;
+		}
+		for (size_t k = 0; k < e->n_values; k++)
+			if (!sc_label_value_valid(e->values[k])) {
+				(void)sc_diags_add(d, SC_SEV_ERROR, loc,
+						   "matchExpressions[%zu] (%s): '%s' is not a "
+						   "label value",
+						   i, e->key, e->values[k]);
+				n++;
+			}
 		if ((unsigned)e->op >= _SC_SEL_COUNT) {
 			(void)sc_diags_add(d, SC_SEV_ERROR, loc,
 					   "matchExpressions[%zu] (%s): invalid operator", i,
@@ -223,6 +279,7 @@ fail:
 void sc_workloads_free(struct sc_workload *w, size_t n)
 {
 	for (size_t i = 0; w && i < n; i++) {
+		free(w[i].kind);
 		free(w[i].namespace);
 		free(w[i].name);
 		for (size_t k = 0; k < w[i].n_labels; k++) {
@@ -304,7 +361,8 @@ static int read_workload(struct fy_node *n, struct sc_workload *w, const char **
 	}
 	w->namespace = strdup(ns ? ns : "default");
 	w->name = strdup(name);
-	if (!w->namespace || !w->name)
+	w->kind = strdup(scalar(lookup(n, "kind")) ? scalar(lookup(n, "kind")) : "Pod");
+	if (!w->namespace || !w->name || !w->kind)
 		return -ENOMEM;
 	if (labels && !fy_node_is_mapping(labels)) {
 		*ret_err = "'labels' must be a mapping of strings";
@@ -440,6 +498,32 @@ static int read_one_file(struct sc_policy_build *b, const char *path, struct sc_
 				   strerror(-r));
 		d->file = saved;
 		return r == -ENOMEM ? r : -EINVAL;
+	}
+	if (sc_bindings_detect(buf, len)) {
+		struct sc_binding *bv = NULL, *nb;
+		char **nf;
+		size_t nbv = 0;
+		r = sc_bindings_read(buf, len, path, d, &bv, &nbv);
+		if (r < 0)
+			return r == -ENOMEM ? r : -EINVAL;
+		nb = reallocarray(b->bindings, b->n_bindings + nbv + 1, sizeof(*nb));
+		if (nb)
+			b->bindings = nb;
+		nf = reallocarray(b->binding_files, b->n_bindings + nbv + 1, sizeof(*nf));
+		if (nf)
+			b->binding_files = nf;
+		if (!nb || !nf) {
+			sc_bindings_free(bv, nbv);
+			return -ENOMEM;
+		}
+		for (size_t i = 0; i < nbv; i++) {
+			b->bindings[b->n_bindings] = bv[i];
+			b->binding_files[b->n_bindings++] = strdup(path);
+			if (!b->binding_files[b->n_bindings - 1])
+				r = -ENOMEM;
+		}
+		free(bv);
+		return r;
 	}
 	r = sc_profile_read_all(buf, len, path, d, &v, &n);
 	if (r < 0)
@@ -597,6 +681,17 @@ static int validate_policies(struct sc_policy_build *b, struct sc_diags *d)
 		}
 		if (p->selects)
 			errors += sc_selector_validate(m, d, p->profile->loc);
+		if (m->baseline) {
+			const char *vital = sc_baseline_fatal(p->profile);
+			if (vital) {
+				(void)sc_diags_add(d, SC_SEV_ERROR, p->profile->loc,
+						   "baseline %s %s denies %s: every pod would die; "
+						   "a baseline may only take away what workloads can "
+						   "do without",
+						   kind_name(p), p->name, vital);
+				errors++;
+			}
+		}
 	}
 	d->file = saved;
 	if (errors)
@@ -651,63 +746,13 @@ fail:
 
 /* ---- policy sets ---------------------------------------------------------------------- */
 
-struct target {
-	const char *ns;
-	char *canon;
-	const struct sc_meta *sel;
-	size_t *pols; /* policy indexes */
-	size_t n_pols;
-};
-
-static uint32_t fnv1a(uint32_t h, const void *data, size_t n)
-{
-	const unsigned char *p = data;
-
-	for (size_t i = 0; i < n; i++) {
-		h ^= p[i];
-		h *= 16777619u;
-	}
-	return h;
-}
-
-uint32_t sc_policy_set_hash(uint32_t h, const char *name)
-{
-	return fnv1a(h, name, strlen(name) + 1);
-}
-
 static int cmp_pol_by_name(const void *a, const void *b, void *userdata)
 {
 	const struct sc_policy_build *pb = userdata;
 	const struct sc_policy *x = &pb->policies[*(const size_t *)a];
 	const struct sc_policy *y = &pb->policies[*(const size_t *)b];
-	return strcmp(x->name, y->name);
-}
-
-static int set_name(struct sc_policy_build *b, struct sc_policy_set *s)
-{
-	const char *first;
-	uint32_t h = SC_POLICY_SET_HASH_INIT;
-	size_t n;
-
-	qsort_r(s->policies, s->n_policies, sizeof(*s->policies), cmp_pol_by_name, b);
-	first = b->policies[s->policies[0]].name;
-	if (s->n_policies == 1) {
-		s->name = strdup(first);
-	} else {
-		for (size_t i = 0; i < s->n_policies; i++) {
-			h = sc_policy_set_hash(h, b->policies[s->policies[i]].name);
-		}
-		n = strlen(first);
-		if (asprintf(&s->name, "%.*s-%08x", (int)n, first, h) < 0)
-			s->name = NULL;
-	}
-	if (!s->name)
-		return -ENOMEM;
-	if (asprintf(&s->path, "%s/%s.json", s->namespace, s->name) < 0) {
-		s->path = NULL;
-		return -ENOMEM;
-	}
-	return 0;
+	int c = strcmp(x->name, y->name);
+	return c ? c : strcmp(kind_name(x), kind_name(y));
 }
 
 static struct sc_policy_set *new_set(struct sc_policy_build *b, const char *ns, size_t cap_pols)
@@ -731,313 +776,348 @@ static struct sc_policy_set *new_set(struct sc_policy_build *b, const char *ns, 
 	return s;
 }
 
-static int cmp_target_idx(const void *a, const void *b)
+/* A policy set's name and path from its members (baselines do not name it). */
+static int name_policy_set(struct sc_policy_build *b, struct sc_policy_set *s)
 {
-	const struct target *x = a, *y = b;
-	int c = strcmp(x->ns, y->ns);
-	return c ? c : strcmp(x->canon, y->canon);
-}
+	cleanup_free const char **names = calloc(s->n_policies + 1, sizeof(char *));
+	size_t n = 0;
+	int r;
 
-/* Policy index array sorted by (namespace, canonical selector), for grouping. */
-struct pol_key {
-	size_t idx;
-	const char *ns;
-	char *canon;
-};
-
-static int cmp_pol_key(const void *a, const void *b)
-{
-	const struct pol_key *x = a, *y = b;
-	int c = strcmp(x->ns, y->ns);
-	return c ? c : strcmp(x->canon, y->canon);
-}
-
-static int build_targets(struct sc_policy_build *b, struct target **ret, size_t *ret_n)
-{
-	cleanup_free struct pol_key *k = calloc(b->n_policies ? b->n_policies : 1, sizeof(*k));
-	struct target *t = NULL;
-	size_t nk = 0, nt = 0;
-	int r = 0;
-
-	if (!k)
+	if (!names)
 		return -ENOMEM;
-	for (size_t i = 0; i < b->n_policies; i++) {
-		if (!b->policies[i].selects)
-			continue;
-		k[nk].idx = i;
-		k[nk].ns = b->policies[i].namespace;
-		k[nk].canon = sc_selector_canonical(&b->policies[i].profile->meta);
-		if (!k[nk].canon) {
-			r = -ENOMEM;
-			goto out;
-		}
-		nk++;
-	}
-	qsort(k, nk, sizeof(*k), cmp_pol_key);
-	t = calloc(nk ? nk : 1, sizeof(*t));
-	if (!t) {
-		r = -ENOMEM;
-		goto out;
-	}
-	for (size_t i = 0; i < nk;) {
-		size_t j = i + 1;
-		while (j < nk && cmp_pol_key(&k[i], &k[j]) == 0)
-			j++;
-		t[nt] = (struct target){ .ns = k[i].ns,
-					 .canon = k[i].canon,
-					 .sel = &b->policies[k[i].idx].profile->meta };
-		k[i].canon = NULL;
-		t[nt].pols = calloc(j - i, sizeof(size_t));
-		nt++;
-		if (!t[nt - 1].pols) {
-			r = -ENOMEM;
-			goto out;
-		}
-		for (size_t x = i; x < j; x++)
-			t[nt - 1].pols[t[nt - 1].n_pols++] = k[x].idx;
-		i = j;
-	}
-	qsort(t, nt, sizeof(*t), cmp_target_idx);
-out:
-	for (size_t i = 0; i < nk; i++)
-		free(k[i].canon);
-	if (r < 0) {
-		for (size_t i = 0; t && i < nt; i++) {
-			free(t[i].canon);
-			free(t[i].pols);
-		}
-		free(t);
+	for (size_t k = 0; k < s->n_policies; k++)
+		if (!b->policies[s->policies[k]].profile->meta.baseline)
+			names[n++] = b->policies[s->policies[k]].name;
+	r = sc_policy_set_name(names, n, &s->name);
+	if (r < 0)
 		return r;
+	if (asprintf(&s->path, "%s/%s.json", s->namespace, s->name) < 0) {
+		s->path = NULL;
+		return -ENOMEM;
 	}
-	*ret = t;
-	*ret_n = nt;
 	return 0;
 }
 
-static void free_targets(struct target *t, size_t n)
+/* The rule's view of every policy, sorted (sc_policy_refs_sort); 'perm' maps back. */
+static int policy_refs(struct sc_policy_build *b, struct sc_policy_ref **ret, size_t **ret_perm,
+		       char ***ret_canon)
 {
-	for (size_t i = 0; i < n; i++) {
-		free(t[i].canon);
-		free(t[i].pols);
+	struct sc_policy_ref *v = calloc(b->n_policies + 1, sizeof(*v));
+	size_t *perm = calloc(b->n_policies + 1, sizeof(*perm));
+	char **canon = calloc(b->n_policies + 1, sizeof(char *));
+
+	if (!v || !perm || !canon)
+		goto fail;
+	for (size_t i = 0; i < b->n_policies; i++) {
+		const struct sc_policy *p = &b->policies[i];
+		if (p->selects && !(canon[i] = sc_selector_canonical(&p->profile->meta)))
+			goto fail;
+		v[i] = (struct sc_policy_ref){ .namespace = p->namespace,
+					       .name = p->name,
+					       .kind = kind_name(p),
+					       .selector = canon[i],
+					       .baseline = p->profile->meta.baseline };
 	}
-	free(t);
+	sc_policy_refs_sort(v, b->n_policies, perm);
+	*ret = v;
+	*ret_perm = perm;
+	*ret_canon = canon;
+	return 0;
+fail:
+	for (size_t i = 0; canon && i < b->n_policies; i++)
+		free(canon[i]);
+	free(canon);
+	free(v);
+	free(perm);
+	return -ENOMEM;
 }
 
-/* Hash table from a sorted vector of target indexes to a set index. */
-struct setkey {
-	size_t *tv;
-	size_t n;
-	uint32_t hash;
-};
-
-static int sets_for_workloads(struct sc_policy_build *b, struct target *t, size_t nt)
+/* The policy sets of their own: per target (namespace + selector) and per SPO/OCI profile,
+ * each with the baselines. Uses the sorted refs: a target is a run of equal selectors. */
+static int plan_policy_sets(struct sc_policy_build *b, const struct sc_policy_ref *v,
+			    const size_t *perm, const size_t *base, size_t n_base)
 {
-	size_t cap = 16;
-	cleanup_free ssize_t *table = NULL;
-	cleanup_free struct setkey *keys = NULL;
-	cleanup_free size_t *tv = calloc(nt ? nt : 1, sizeof(size_t));
-	size_t nkeys = 0;
-	int r = 0;
+	for (size_t i = n_base; i < b->n_policies;) {
+		size_t j = i + 1;
+		struct sc_policy_set *s;
+		if (v[i].selector)
+			while (j < b->n_policies && v[j].selector &&
+			       streq(v[j].namespace, v[i].namespace) &&
+			       streq(v[j].selector, v[i].selector))
+				j++;
+		s = new_set(b, v[i].namespace, j - i + n_base);
+		if (!s)
+			return -ENOMEM;
+		for (size_t k = i; k < j; k++)
+			s->policies[s->n_policies++] = perm[k];
+		for (size_t k = 0; k < n_base; k++)
+			s->policies[s->n_policies++] = base[k];
+		qsort_r(s->policies, s->n_policies, sizeof(size_t), cmp_pol_by_name, b);
+		if (name_policy_set(b, s) < 0)
+			return -ENOMEM;
+		i = j;
+	}
+	return 0;
+}
 
-	while (cap < 2 * b->n_workloads + 16)
-		cap *= 2;
-	table = malloc(cap * sizeof(*table));
-	keys = calloc(b->n_workloads ? b->n_workloads : 1, sizeof(*keys));
-	b->workload_set = malloc((b->n_workloads ? b->n_workloads : 1) * sizeof(ssize_t));
-	if (!table || !keys || !tv || !b->workload_set)
+static int plan_workload_sets(struct sc_policy_build *b, const struct sc_policy_ref *v,
+			      const size_t *perm, struct sc_diags *d)
+{
+	cleanup_free size_t *m = calloc(b->n_policies + 1, sizeof(*m));
+	const char *saved = d ? d->file : NULL;
+	int ret = 0;
+
+	b->workload_set = malloc((b->n_workloads + 1) * sizeof(ssize_t));
+	if (!m || !b->workload_set)
 		return -ENOMEM;
-	for (size_t i = 0; i < cap; i++)
-		table[i] = -1;
-
 	for (size_t w = 0; w < b->n_workloads; w++) {
-		const struct sc_workload *wl = &b->workloads[w];
-		const char *wns = wl->namespace ? wl->namespace : "default";
-		size_t lo = 0, hi = nt, ntv = 0;
-		uint32_t h = 2166136261u;
-		size_t slot;
+		const struct sc_binding *wl = &b->workloads[w];
+		cleanup_free char *file = NULL;
+		const char *missing = NULL;
+		size_t n = 0, selected = 0;
+		struct sc_policy_set *s;
+		int r;
 
-		/* First target of the workload's namespace. */
-		while (lo < hi) {
-			size_t mid = lo + (hi - lo) / 2;
-			if (strcmp(t[mid].ns, wns) < 0)
-				lo = mid + 1;
-			else
-				hi = mid;
+		b->workload_set[w] = -1;
+		if (d && b->workloads == b->bindings)
+			d->file = b->binding_files[w];
+		r = sc_binding_members(wl, v, b->n_policies, m, &n, &selected, &missing);
+		if (r == -ENOENT) {
+			if (d)
+				(void)sc_diags_add(d, SC_SEV_ERROR, wl->loc,
+						   "%s %s/%s names policy '%s', which namespace %s "
+						   "does not have",
+						   wl->kind, wl->namespace, wl->name, missing,
+						   wl->namespace);
+			ret = -EINVAL;
+			continue;
 		}
-		for (size_t i = lo; i < nt && streq(t[i].ns, wns); i++)
-			if (sc_selector_matches(t[i].sel, wl->labels, wl->n_labels))
-				tv[ntv++] = i;
-		if (ntv == 0) {
-			b->workload_set[w] = -1;
+		if (r < 0)
+			return r;
+		if (selected == 0 && !wl->profile) {
 			b->n_unmatched++;
 			continue;
 		}
-		h = fnv1a(h, tv, ntv * sizeof(*tv));
-		for (slot = h & (cap - 1);; slot = (slot + 1) & (cap - 1)) {
-			ssize_t k = table[slot];
-			if (k < 0)
-				break;
-			if (keys[k].hash == h && keys[k].n == ntv &&
-			    memcmp(keys[k].tv, tv, ntv * sizeof(*tv)) == 0)
-				break;
-		}
-		if (table[slot] < 0) {
-			size_t np = 0;
-			struct sc_policy_set *s;
-			for (size_t i = 0; i < ntv; i++)
-				np += t[tv[i]].n_pols;
-			s = new_set(b, wns, np);
-			if (!s) {
-				r = -ENOMEM;
-				break;
+		if (wl->profile) {
+			/* "<root>/<ns>/<file>": the set's path is what follows the root. */
+			const char *slash = strchr(wl->profile, '/');
+			file = strdup(slash ? slash + 1 + strlen(wl->namespace) + 1 : wl->profile);
+			if (!file)
+				return -ENOMEM;
+			file[strlen(file) - 5] = '\0'; /* ".json", checked by the reader */
+		} else {
+			r = sc_binding_file_name(wl->kind, wl->name, &file);
+			if (r == -EINVAL) {
+				if (d)
+					(void)sc_diags_add(d, SC_SEV_ERROR, wl->loc,
+							   "%s %s/%s: not a name a profile can be "
+							   "installed under",
+							   wl->kind, wl->namespace, wl->name);
+				ret = -EINVAL;
+				continue;
 			}
-			for (size_t i = 0; i < ntv; i++)
-				for (size_t k = 0; k < t[tv[i]].n_pols; k++)
-					s->policies[s->n_policies++] = t[tv[i]].pols[k];
-			keys[nkeys].tv = malloc(ntv * sizeof(*tv));
-			if (!keys[nkeys].tv) {
-				r = -ENOMEM;
-				break;
-			}
-			memcpy(keys[nkeys].tv, tv, ntv * sizeof(*tv));
-			keys[nkeys].n = ntv;
-			keys[nkeys].hash = h;
-			table[slot] = (ssize_t)(b->n_sets - 1);
-			nkeys++;
+			if (r < 0)
+				return r;
+			file[strlen(file) - 5] = '\0';
 		}
-		b->workload_set[w] = table[slot];
+		s = new_set(b, wl->namespace, n);
+		if (!s)
+			return -ENOMEM;
+		for (size_t k = 0; k < n; k++)
+			s->policies[s->n_policies++] = perm[m[k]];
+		qsort_r(s->policies, s->n_policies, sizeof(size_t), cmp_pol_by_name, b);
+		s->fallback = selected == 0;
+		s->name = TAKE_PTR(file);
+		s->workloads = malloc(sizeof(size_t));
+		if (!s->workloads || asprintf(&s->path, "%s/%s.json", s->namespace, s->name) < 0) {
+			s->path = NULL;
+			return -ENOMEM;
+		}
+		s->workloads[0] = w;
+		s->n_workloads = 1;
+		b->workload_set[w] = (ssize_t)(b->n_sets - 1);
 	}
-	for (size_t i = 0; i < nkeys; i++)
-		free(keys[i].tv);
-	return r;
+	if (d)
+		d->file = saved;
+	return ret;
 }
 
 static int cmp_set(const void *a, const void *b)
 {
 	const struct sc_policy_set *x = a, *y = b;
-	int c = strcmp(x->namespace, y->namespace);
-	return c ? c : strcmp(x->name, y->name);
+	int c = strcmp(x->path, y->path);
+	/* A workload's set sorts before a policy set on the same path: it owns the path. */
+	return c ? c : (y->n_workloads > 0) - (x->n_workloads > 0);
 }
 
-int sc_policy_build_sets(struct sc_policy_build *b, const struct sc_workload *w, size_t n_w,
+static void set_clear(struct sc_policy_set *s)
+{
+	free(s->namespace);
+	free(s->name);
+	free(s->path);
+	free(s->policies);
+	free(s->workloads);
+	sc_profile_free(s->profile);
+	*s = (struct sc_policy_set){};
+}
+
+int sc_policy_build_sets(struct sc_policy_build *b, const struct sc_binding *w, size_t n_w,
 			 struct sc_diags *d)
 {
-	struct target *t = NULL;
-	size_t nt = 0;
-	cleanup_free size_t *perm = NULL;
+	struct sc_policy_ref *v = NULL;
+	size_t *perm = NULL, n_base = 0, k = 0;
+	char **canon = NULL;
+	cleanup_free size_t *base = NULL;
+	cleanup_free ssize_t *newidx = NULL;
 	const char *saved = d ? d->file : NULL;
-	int r;
+	int r, bad = 0;
 
 	b->workloads = w;
 	b->n_workloads = w ? n_w : 0;
-	r = build_targets(b, &t, &nt);
+	r = policy_refs(b, &v, &perm, &canon);
 	if (r < 0)
 		return r;
-	if (w) {
-		r = sets_for_workloads(b, t, nt);
-	} else {
-		for (size_t i = 0; i < nt && r == 0; i++) {
-			struct sc_policy_set *s = new_set(b, t[i].ns, t[i].n_pols);
-			if (!s) {
-				r = -ENOMEM;
-				break;
-			}
-			memcpy(s->policies, t[i].pols, t[i].n_pols * sizeof(size_t));
-			s->n_policies = t[i].n_pols;
-		}
+	while (n_base < b->n_policies && v[n_base].baseline)
+		n_base++;
+	base = calloc(n_base + 1, sizeof(*base));
+	if (!base) {
+		r = -ENOMEM;
+		goto out;
 	}
-	free_targets(t, nt);
-	/* Profiles referenced by name (SPO, OCI): a set each. */
-	for (size_t i = 0; r == 0 && i < b->n_policies; i++) {
-		struct sc_policy_set *s;
-		if (b->policies[i].selects)
-			continue;
-		s = new_set(b, b->policies[i].namespace, 1);
-		if (!s)
-			return -ENOMEM;
-		s->policies[s->n_policies++] = i;
+	for (size_t i = 0; i < n_base; i++)
+		base[i] = perm[i];
+	r = plan_policy_sets(b, v, perm, base, n_base);
+	if (r == 0 && w) {
+		r = plan_workload_sets(b, v, perm, d);
+		if (r == -EINVAL)
+			bad = r, r = 0;
 	}
-	for (size_t i = 0; r == 0 && i < b->n_sets; i++)
-		r = set_name(b, &b->sets[i]);
 	if (r < 0)
-		return r;
+		goto out;
 
-	/* Sort sets by path; keep workload -> set indexes right through a permutation. */
+	/* Sort by path; keep workload -> set indexes right. */
 	for (size_t i = 0; i < b->n_sets; i++)
-		b->sets[i].n_workloads = i; /* remember the old index */
+		b->sets[i].profile = (struct sc_profile *)(uintptr_t)(i + 1); /* old index */
 	if (b->n_sets)
 		qsort(b->sets, b->n_sets, sizeof(*b->sets), cmp_set);
-	perm = calloc(b->n_sets ? b->n_sets : 1, sizeof(*perm));
-	if (!perm)
-		return -ENOMEM;
-	for (size_t i = 0; i < b->n_sets; i++) {
-		perm[b->sets[i].n_workloads] = i;
-		b->sets[i].n_workloads = 0;
+	newidx = calloc(b->n_sets + 1, sizeof(*newidx));
+	if (!newidx) {
+		r = -ENOMEM;
+		goto out;
 	}
-	for (size_t i = 0; i < b->n_workloads; i++)
-		if (b->workload_set[i] >= 0) {
-			struct sc_policy_set *s;
-			b->workload_set[i] = (ssize_t)perm[b->workload_set[i]];
-			s = &b->sets[b->workload_set[i]];
-			s->n_workloads++;
-		}
+	/* Paths: a workload's set owns its path (a policy set there is left out); two policy
+	 * sets or two workloads on one path cannot both be written. */
 	for (size_t i = 0; i < b->n_sets; i++) {
 		struct sc_policy_set *s = &b->sets[i];
-		if (s->n_workloads) {
-			s->workloads = calloc(s->n_workloads, sizeof(size_t));
-			if (!s->workloads)
-				return -ENOMEM;
-			s->n_workloads = 0;
-		}
-	}
-	for (size_t i = 0; i < b->n_workloads; i++)
-		if (b->workload_set[i] >= 0) {
-			struct sc_policy_set *s = &b->sets[b->workload_set[i]];
-			s->workloads[s->n_workloads++] = i;
-		}
-
-	/* Two sets on one path cannot both be written. */
-	for (size_t i = 1; i < b->n_sets; i++)
-		if (streq(b->sets[i].path, b->sets[i - 1].path)) {
-			if (d) {
-				d->file = b->policies[b->sets[i].policies[0]].file;
-				(void)sc_diags_add(
-					d, SC_SEV_ERROR, (struct sc_loc){ 0, 0 },
-					"two policy sets map to %s (%s and %s): rename one "
-					"of the policies",
-					b->sets[i].path,
-					kind_name(&b->policies[b->sets[i - 1].policies[0]]),
-					kind_name(&b->policies[b->sets[i].policies[0]]));
-				d->file = saved;
+		size_t old = (size_t)(uintptr_t)s->profile - 1;
+		s->profile = NULL;
+		if (k > 0 && streq(b->sets[k - 1].path, s->path)) {
+			struct sc_policy_set *o = &b->sets[k - 1];
+			if (o->n_workloads && !s->n_workloads) {
+				b->n_shadowed++;
+				if (d) {
+					d->file = b->policies[s->policies[0]].file;
+					(void)sc_diags_add(d, SC_SEV_NOTE, (struct sc_loc){ 0, 0 },
+							   "%s is a bound workload's profile: the "
+							   "policy set's own is not installed there",
+							   s->path);
+				}
+				newidx[old] = -1;
+				set_clear(s);
+				continue;
 			}
-			return -EINVAL;
+			if (d) {
+				d->file = s->n_policies ? b->policies[s->policies[0]].file : saved;
+				(void)sc_diags_add(d, SC_SEV_ERROR, (struct sc_loc){ 0, 0 },
+						   "two %s map to %s: rename one of them",
+						   s->n_workloads ? "workloads" : "policy sets",
+						   s->path);
+			}
+			bad = -EINVAL;
 		}
+		newidx[old] = (ssize_t)k;
+		if (k != i)
+			b->sets[k] = *s;
+		k++;
+	}
+	b->n_sets = k;
+	for (size_t i = 0; b->workload_set && i < b->n_workloads; i++)
+		if (b->workload_set[i] >= 0)
+			b->workload_set[i] = newidx[b->workload_set[i]];
+	r = bad;
+out:
+	if (d)
+		d->file = saved;
+	for (size_t i = 0; canon && i < b->n_policies; i++)
+		free(canon[i]);
+	free(canon);
+	free(v);
+	free(perm);
+	return r;
+}
 
-	/* Merge. */
-	for (size_t i = 0; i < b->n_sets; i++) {
+/* Sets with the same members and fallback share one merge: a hash of the member vector. */
+static uint64_t members_hash(const struct sc_policy_set *s)
+{
+	uint64_t h = 1469598103934665603ull ^ (uint64_t)s->fallback;
+
+	for (size_t k = 0; k < s->n_policies; k++) {
+		h ^= (uint64_t)s->policies[k];
+		h *= 1099511628211ull;
+	}
+	return h ^ (uint64_t)s->n_policies;
+}
+
+static bool same_members(const struct sc_policy_set *a, const struct sc_policy_set *b)
+{
+	return a->fallback == b->fallback && a->n_policies == b->n_policies &&
+	       (a->n_policies == 0 ||
+		memcmp(a->policies, b->policies, a->n_policies * sizeof(size_t)) == 0);
+}
+
+int sc_policy_build_merge(struct sc_policy_build *b, const struct sc_set_opts *o,
+			  struct sc_diags *d)
+{
+	size_t cap = 16;
+	cleanup_free ssize_t *table = NULL;
+	const char *saved = d ? d->file : NULL;
+	int r = 0;
+
+	while (cap < 2 * b->n_sets + 16)
+		cap *= 2;
+	table = malloc(cap * sizeof(*table));
+	if (!table)
+		return -ENOMEM;
+	for (size_t i = 0; i < cap; i++)
+		table[i] = -1;
+	for (size_t i = 0; i < b->n_sets && r == 0; i++) {
 		struct sc_policy_set *s = &b->sets[i];
-		cleanup_free const struct sc_profile **in = calloc(s->n_policies, sizeof(*in));
-		struct sc_profile *m = NULL;
+		uint64_t h = members_hash(s);
+		size_t slot = h & (cap - 1);
+		cleanup_free const struct sc_profile **in = NULL;
+
+		while (table[slot] >= 0 && !same_members(&b->sets[table[slot]], s))
+			slot = (slot + 1) & (cap - 1);
+		if (table[slot] >= 0) {
+			s->profile = sc_profile_dup(b->sets[table[slot]].profile);
+			if (!s->profile)
+				r = -ENOMEM;
+			continue;
+		}
+		in = calloc(s->n_policies + 1, sizeof(*in));
 		if (!in)
 			return -ENOMEM;
 		for (size_t k = 0; k < s->n_policies; k++)
 			in[k] = b->policies[s->policies[k]].profile;
 		if (d)
 			d->file = s->path;
-		r = sc_profile_merge(in, s->n_policies, d, &m);
+		r = sc_set_profile(in, s->n_policies, s->fallback, o, d, &s->profile);
 		if (d)
 			d->file = saved;
-		if (r < 0)
-			return r;
-		free(m->meta.name);
-		m->meta.name = strdup(s->name);
-		if (!m->meta.name) {
-			sc_profile_free(m);
-			return -ENOMEM;
-		}
-		s->profile = m;
+		if (r == 0)
+			table[slot] = (ssize_t)i;
 	}
-	return 0;
+	return r;
 }
 
 /* ---- output --------------------------------------------------------------------------- */
@@ -1105,6 +1185,8 @@ int sc_policy_build_index(const struct sc_policy_build *b, char **ret)
 			json_str(f, p->name);
 			fputs(", \"file\": ", f);
 			json_str(f, p->file);
+			if (p->profile->meta.baseline)
+				fputs(", \"baseline\": true", f);
 			if (p->selects) {
 				fputs(", \"selector\": ", f);
 				json_selector(f, &p->profile->meta);
@@ -1112,13 +1194,13 @@ int sc_policy_build_index(const struct sc_policy_build *b, char **ret)
 			fputs("}", f);
 		}
 		fputs("]", f);
-		if (b->workload_set) {
-			fputs(",\n     \"workloads\": [", f);
-			for (size_t k = 0; k < s->n_workloads; k++) {
-				fputs(k ? ", " : "", f);
-				json_str(f, b->workloads[s->workloads[k]].name);
-			}
-			fputs("]", f);
+		if (s->n_workloads) {
+			const struct sc_binding *w = &b->workloads[s->workloads[0]];
+			fputs(",\n     \"workload\": {\"kind\": ", f);
+			json_str(f, w->kind);
+			fputs(", \"name\": ", f);
+			json_str(f, w->name);
+			fprintf(f, "}, \"fallback\": %s", s->fallback ? "true" : "false");
 		}
 		fputs("}", f);
 	}
@@ -1131,6 +1213,8 @@ int sc_policy_build_index(const struct sc_policy_build *b, char **ret)
 				continue;
 			fputs(first ? "\n    {\"namespace\": " : ",\n    {\"namespace\": ", f);
 			json_str(f, b->workloads[i].namespace);
+			fputs(", \"kind\": ", f);
+			json_str(f, b->workloads[i].kind);
 			fputs(", \"name\": ", f);
 			json_str(f, b->workloads[i].name);
 			fputs("}", f);
@@ -1274,10 +1358,10 @@ static int write_sets(const struct sc_policy_build *b, int outdir_fd, struct sc_
 				return nsfd;
 			cur_ns = s->namespace;
 		}
-		if (!sc_dns1123_subdomain_valid(s->name))
-			return -EINVAL;
 		if (asprintf(&file, "%s.json", s->name) < 0)
 			return -ENOMEM;
+		if (!sc_binding_file_valid(file))
+			return -EINVAL;
 		r = profile_json(s->profile, &text);
 		if (r < 0)
 			return r;
@@ -1349,14 +1433,15 @@ int sc_policy_build_prune(const struct sc_policy_build *b, int outdir_fd, const 
 		bool keep = false;
 
 		/* Only what an index of ours names, in the shape we write. */
-		if (!path || !ns || !name || !sc_dns1123_label_valid(ns) ||
-		    !sc_dns1123_subdomain_valid(name))
+		if (!path || !ns || !name || !sc_dns1123_label_valid(ns))
 			continue;
 		if (asprintf(&want, "%s/%s.json", ns, name) < 0 ||
 		    asprintf(&file, "%s.json", name) < 0) {
 			r = -ENOMEM;
 			break;
 		}
+		if (!sc_binding_file_valid(file))
+			continue;
 		if (!streq(want, path))
 			continue;
 		for (size_t i = 0; i < b->n_sets && !keep; i++)
@@ -1378,6 +1463,19 @@ int sc_policy_build_prune(const struct sc_policy_build *b, int outdir_fd, const 
 	return r;
 }
 
+void sc_policy_build_reset(struct sc_policy_build *b)
+{
+	for (size_t i = 0; i < b->n_sets; i++)
+		set_clear(&b->sets[i]);
+	free(b->sets);
+	b->sets = NULL;
+	b->n_sets = 0;
+	free(b->workload_set);
+	b->workload_set = NULL;
+	b->workloads = NULL;
+	b->n_workloads = b->n_unmatched = b->n_shadowed = 0;
+}
+
 struct sc_policy_build *sc_policy_build_free(struct sc_policy_build *b)
 {
 	if (!b)
@@ -1387,16 +1485,14 @@ struct sc_policy_build *sc_policy_build_free(struct sc_policy_build *b)
 		free(b->policies[i].file);
 	}
 	free(b->policies);
-	for (size_t i = 0; i < b->n_sets; i++) {
-		free(b->sets[i].namespace);
-		free(b->sets[i].name);
-		free(b->sets[i].path);
-		free(b->sets[i].policies);
-		free(b->sets[i].workloads);
-		sc_profile_free(b->sets[i].profile);
-	}
+	for (size_t i = 0; i < b->n_sets; i++)
+		set_clear(&b->sets[i]);
 	free(b->sets);
 	free(b->workload_set);
+	sc_bindings_free(b->bindings, b->n_bindings);
+	for (size_t i = 0; i < b->n_bindings; i++)
+		free(b->binding_files[i]);
+	free(b->binding_files);
 	free(b);
 	return NULL;
 }

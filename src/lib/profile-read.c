@@ -24,6 +24,7 @@
 #include "syscage/profile-io.h"
 #include "macro.h"
 #include "yaml.h"
+#include "ytree.h"
 
 /* Real profiles are kilobytes (Docker's default is 20 KiB); 16 MiB leaves room for any
  * generated profile while refusing garbage before libfyaml spends memory on it. */
@@ -41,28 +42,12 @@ static inline void closedirp(DIR **d)
 		(void)closedir(*d);
 }
 
-enum ykind {
-	Y_SCALAR,
-	Y_SEQ,
-	Y_MAP,
-};
-
-struct ynode {
-	enum ykind kind;
-	bool quoted; /* scalar written quoted: always a string */
-	struct sc_loc loc;
-	char *text; /* scalar, NUL-terminated */
-	size_t len;
-	struct ynode **v; /* sequence items; mapping keys and values alternating */
-	size_t n, cap;
-};
-
-static void ynode_free(struct ynode *n)
+void sc_ynode_free(struct ynode *n)
 {
 	if (!n)
 		return;
 	for (size_t i = 0; i < n->n; i++)
-		ynode_free(n->v[i]);
+		sc_ynode_free(n->v[i]);
 	free(n->v);
 	free(n->text);
 	free(n);
@@ -79,9 +64,15 @@ struct rctx {
 	const char *file; /* as given by the caller; NULL for anonymous buffers */
 	unsigned errors;
 	unsigned nodes;
+	unsigned max_nodes; /* 0: MAX_NODES */
 	unsigned base_depth;
 	const struct chain *chain;
 };
+
+static unsigned node_limit(const struct rctx *c)
+{
+	return c->max_nodes ? c->max_nodes : MAX_NODES;
+}
 
 static int verr(struct rctx *c, struct sc_loc loc, const char *fmt, va_list ap)
 {
@@ -160,9 +151,9 @@ static int check_bytes(struct rctx *c, const char *buf, size_t len)
 		size_t l;
 
 		if ((s[i] == ',' || s[i] == '[' || s[i] == '{' || s[i] == '\n') &&
-		    ++seps > 2 * (size_t)MAX_NODES)
+		    ++seps > 2 * (size_t)node_limit(c))
 			return err_at(c, loc, "too many elements (more than %u); not a profile",
-				      MAX_NODES);
+				      node_limit(c));
 
 		if (s[i] == 0)
 			return err_at(c, loc, "NUL byte in input (a profile is text)");
@@ -252,9 +243,9 @@ static int new_node(struct rctx *c, struct fy_event *e, struct ynode **ret)
 {
 	struct ynode *n;
 
-	if (++c->nodes > MAX_NODES)
+	if (++c->nodes > node_limit(c))
 		return err_at(c, event_loc(e), "too many elements (more than %u); not a profile",
-			      MAX_NODES);
+			      node_limit(c));
 	n = calloc(1, sizeof(*n));
 	if (!n)
 		return -ENOMEM;
@@ -306,7 +297,7 @@ struct docs {
 static void docs_clear(struct docs *docs)
 {
 	for (size_t i = 0; i < docs->n; i++)
-		ynode_free(docs->v[i]);
+		sc_ynode_free(docs->v[i]);
 	free(docs->v);
 	docs->v = NULL;
 	docs->n = 0;
@@ -393,12 +384,12 @@ static int compose(struct rctx *c, const char *buf, size_t len, struct docs *ret
 				struct ynode *top = stack[depth - 1];
 				if (top->kind == Y_MAP && top->n % 2 == 0 && n->kind != Y_SCALAR) {
 					r = err_at(c, n->loc, "a mapping key must be a string");
-					ynode_free(n);
+					sc_ynode_free(n);
 					break;
 				}
 				r = ynode_append(top, n);
 				if (r < 0) {
-					ynode_free(n);
+					sc_ynode_free(n);
 					break;
 				}
 			}
@@ -423,7 +414,7 @@ static int compose(struct rctx *c, const char *buf, size_t len, struct docs *ret
 out:
 	/* An unfinished document's root is not in docs yet. */
 	if (root && (docs.n == 0 || docs.v[docs.n - 1] != root))
-		ynode_free(root);
+		sc_ynode_free(root);
 	if (fyp)
 		sc_yaml_parser_destroy(fyp);
 	fy_diag_destroy(diag);
@@ -1114,6 +1105,11 @@ static int parse_metadata(struct rctx *c, const struct ynode *n, struct sc_meta 
 		ret = merge_err(ret, get_strdup(c, "name", v[0], &m->name));
 	if (present(v[1]))
 		ret = merge_err(ret, get_strdup(c, "namespace", v[1], &m->namespace));
+	/* A cluster baseline is marked by a label (see binding.h); labels are strings. */
+	if (v[2] && v[2]->kind == Y_MAP) {
+		const struct ynode *b = map_get(v[2], SC_BASELINE_LABEL);
+		m->baseline = b && b->kind == Y_SCALAR && streq(b->text, "true");
+	}
 	return ret;
 }
 
@@ -1837,4 +1833,41 @@ int sc_profile_read_file_merged(const char *path, struct sc_diags *d, struct sc_
 		sc_profile_free(v[i]);
 	free(v);
 	return r < 0 ? r : 0;
+}
+
+/* ---- the tree for other readers (ytree.h) ------------------------------------------------------ */
+
+int sc_ytree_parse(const char *buf, size_t len, unsigned max_nodes, struct sc_diags *d,
+		   struct ynode ***ret, size_t *ret_n)
+{
+	struct rctx c = { .d = d, .file = d ? d->file : NULL, .max_nodes = max_nodes };
+	struct docs docs = { 0 };
+	int r;
+
+	r = check_bytes(&c, buf, len);
+	if (r < 0)
+		return r;
+	r = compose(&c, buf, len, &docs);
+	if (r < 0)
+		return r;
+	*ret = docs.v;
+	*ret_n = docs.n;
+	return 0;
+}
+
+void sc_ytree_free(struct ynode **v, size_t n)
+{
+	struct docs docs = { .v = v, .n = n };
+
+	docs_clear(&docs);
+}
+
+const struct ynode *sc_ynode_get(const struct ynode *n, const char *key)
+{
+	return map_get(n, key);
+}
+
+const char *sc_ynode_string(const struct ynode *n)
+{
+	return n && is_string(n) ? n->text : NULL;
 }

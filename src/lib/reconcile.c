@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "syscage/binding.h"
 #include "syscage/json.h"
 #include "syscage/install.h"
 #include "syscage/merge.h"
@@ -43,6 +44,8 @@ static const char *const reason_names[_SC_REJECT_COUNT] = {
 	[SC_REJECT_CONFLICT] = "conflict",
 	[SC_REJECT_MERGE] = "merge",
 	[SC_REJECT_READ] = "read",
+	[SC_REJECT_BASELINE] = "baseline",
+	[SC_REJECT_BINDING] = "binding",
 };
 
 const char *sc_reject_reason_to_string(enum sc_reject_reason r)
@@ -64,6 +67,7 @@ struct entry {
 	int64_t mtime_ns;
 	bool has_ident, need_ident;
 	bool kept;   /* kept for a rejected file */
+	bool workload, fallback; /* a bound workload's; no policy selects it (RuntimeDefault) */
 	bool moved;  /* its strings now belong to the next pass's entry (shared, not freed) */
 	bool packed; /* ns/name/path/policies/files in one block at ns, pointers in pols */
 };
@@ -88,6 +92,9 @@ struct sc_reconciler {
 	struct cfile *cache; /* the policy files of the last pass, sorted by path */
 	size_t n_cache;
 	struct entry index; /* hash and identity of the index last written or read */
+	char root_name[64]; /* the root's name below <kubelet-root>/seccomp */
+	struct mkey *mcache; /* merged sets' content by their members' key, from the last pass */
+	size_t n_mcache;
 	bool no_noatime;    /* O_NOATIME refused (not the files' owner, no CAP_FOWNER) */
 };
 
@@ -298,6 +305,7 @@ int sc_reconciler_new(const struct sc_reconcile_opts *o, struct sc_reconciler **
 		return -ENOMEM;
 	r->o = *o;
 	r->o.root = NULL;
+	(void)snprintf(r->root_name, sizeof(r->root_name), "%s", root);
 	r->root_fd = openat(sfd, root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (r->root_fd < 0) {
 		int e = -errno;
@@ -330,6 +338,7 @@ struct sc_reconciler *sc_reconciler_free(struct sc_reconciler *r)
 	entries_free(r->installed, r->n_installed);
 	rejections_free(r->rejected, r->n_rejected);
 	cache_free(r->cache, r->n_cache);
+	free(r->mcache);
 	free(r->policies_dir);
 	free(r->root_path);
 	free(r);
@@ -354,6 +363,8 @@ struct cdoc {
 	char *ns, *name, *key; /* key: canonical selector, or "\1<format> ns name" */
 	int format;
 	bool selects;
+	bool baseline;
+	bool text_taken; /* a write job has 'text' (and frees it): the next makes its own */
 	uint64_t text_hash; /* of its profile when it is a set of its own */
 	size_t text_len;
 	char *text; /* that profile, kept while this pass may write it (within a budget) */
@@ -370,6 +381,8 @@ struct cfile {
 	char *message;
 	struct cdoc *docs;
 	size_t n_docs;
+	struct sc_binding *binds; /* a bindings file: its SeccompBinding documents */
+	size_t n_binds;
 };
 
 #define TEXT_BUDGET (2u << 20) /* profiles kept from parse to write; beyond, parsed again */
@@ -381,6 +394,7 @@ static void cfile_clear(struct cfile *c)
 		free(c->docs[i].text);
 	}
 	free(c->docs);
+	sc_bindings_free(c->binds, c->n_binds);
 	free(c->path);
 	free(c->message);
 	*c = (struct cfile){ .reason = -1 };
@@ -426,12 +440,26 @@ struct pol {
 	size_t doc;  /* into its docs */
 };
 
-/* A set is a run of x->pols (sorted by key): policies first .. first + n_pols - 1. Its name
- * and path are in the pass's x->set_names block (path = name + strlen(name) + 1). */
+/* A set: its members are indexes into x->pols (baselines included). A policy set's name and
+ * path are in the pass's x->set_names block (path = name + strlen(name) + 1); a bound
+ * workload's path is in its binding (below the root), its name made when needed. */
 struct set {
 	const char *ns;
 	char *name, *path;
-	size_t first, n_pols;
+	size_t m_off; /* members: x->members + m_off (smem) */
+	size_t n_pols;
+	const struct sc_binding *bind; /* a bound workload's set */
+	size_t bind_file;	       /* the file of its binding */
+	size_t order;		       /* creation order: ties of one path stay stable */
+	bool fallback;		       /* no policy selects the workload: RuntimeDefault */
+	bool keep;		       /* a rejected binding: what is installed stays */
+};
+
+struct parsed {
+	struct sc_profile **v;
+	size_t n;
+	int r;
+	bool done;
 };
 
 struct pending {
@@ -457,6 +485,8 @@ struct run {
 	struct set *sets;
 	char *set_names;
 	size_t n_sets;
+	size_t *members; /* every set's members, one block */
+	size_t n_members, cap_members;
 	struct rejection *rej;
 	size_t n_rej;
 	struct entry *old; /* the previous index */
@@ -478,13 +508,24 @@ struct run {
 	size_t n_paths, cap_paths;
 	struct probe *probes; /* per old entry: its file's identity now, stat'ed by the loaders */
 	size_t n_carried;     /* entries of 'now' that are an old entry unchanged (not kept) */
+	size_t n_kept_bind;   /* entries of 'now' kept for a rejected binding */
+	struct parsed *parsed; /* per file: its documents parsed again for merges (parsed_doc) */
+	pthread_mutex_t parse_lock;
+	struct mkey *memo; /* merged sets' content by key, this pass (open addressing) */
+	size_t n_memo, cap_memo;
 	bool new_paths;	      /* a profile is written where the old index named none */
 };
+
+static void parsed_free(struct run *x);
+static void memo_free(struct run *x);
 
 static void run_free_sets(struct run *x)
 {
 	free(x->set_names);
 	x->set_names = NULL;
+	free(x->members);
+	x->members = NULL;
+	x->n_members = 0;
 	free(x->sets);
 	x->sets = NULL;
 	x->n_sets = 0;
@@ -499,6 +540,9 @@ static void run_free(struct run *x)
 	}
 	free(x->pend);
 	run_free_sets(x);
+	parsed_free(x);
+	memo_free(x);
+	pthread_mutex_destroy(&x->parse_lock);
 	free(x->pols);
 	free(x->probes);
 	cache_free(x->files, x->n_files);
@@ -523,9 +567,11 @@ static bool cancelled(struct run *x)
 	return x->r->o.cancel && x->r->o.cancel(x->r->o.userdata);
 }
 
-/* Reject file 'fi' for this pass: counter, entry for /profiles, and a log line when it is
- * news (a file that stays bad is counted, not logged again). */
-static int reject_msg(struct run *x, size_t fi, enum sc_reject_reason why, const char *m)
+/* A rejection for this pass: counter, entry for /profiles, and a log line when it is news
+ * (a file that stays bad is counted, not logged again). 'mark': the whole file is rejected
+ * (else one binding of it). */
+static int add_rejection(struct run *x, size_t fi, enum sc_reject_reason why, const char *m,
+			 bool mark)
 {
 	struct rejection *v;
 	char b1[600], b2[1200];
@@ -533,7 +579,12 @@ static int reject_msg(struct run *x, size_t fi, enum sc_reject_reason why, const
 
 	if (x->rejected[fi])
 		return 0;
-	x->rejected[fi] = true;
+	for (size_t i = 0; !mark && i < x->n_rej; i++)
+		if (x->rej[i].reason == why && streq(x->rej[i].message, m) &&
+		    streq(x->rej[i].file, x->files[fi].path))
+			return 0; /* a binding's, found again in a regrouping round */
+	if (mark)
+		x->rejected[fi] = true;
 	msg = strdup(m);
 	if (!msg)
 		return -ENOMEM;
@@ -561,6 +612,11 @@ static int reject_msg(struct run *x, size_t fi, enum sc_reject_reason why, const
 	      logval(x->files[fi].path, b1, sizeof(b1)), reason_names[why],
 	      logval(msg, b2, sizeof(b2)));
 	return 0;
+}
+
+static int reject_msg(struct run *x, size_t fi, enum sc_reject_reason why, const char *m)
+{
+	return add_rejection(x, fi, why, m, true);
 }
 
 static int reject(struct run *x, size_t fi, enum sc_reject_reason why, const char *fmt, ...)
@@ -808,19 +864,35 @@ static int judge(struct sc_profile *p, const char *file, char *msg, size_t size)
 				return SC_REJECT_UNKNOWN_SYSCALL + 1;
 			}
 		}
+	if (m->baseline) {
+		const char *vital = sc_baseline_fatal(p);
+		if (vital) {
+			(void)snprintf(msg, size,
+				       "baseline %s denies %s: every pod would die (it is not "
+				       "applied; the profiles stay as they were)",
+				       name, vital);
+			return SC_REJECT_BASELINE + 1;
+		}
+	}
 	return 0;
 }
 
-/* The profile a set of 'n' policies installs: the merge (deny wins), named 'name', with
- * SECCOMP_FILTER_FLAG_LOG unless flagged otherwise, the --arch arches if it lists none. */
+/* The profile a set installs, by the binding rule (sc_set_profile): the merge of 'in' (deny
+ * wins), or RuntimeDefault with 'in' when 'fallback'; SECCOMP_FILTER_FLAG_LOG unless flagged
+ * otherwise, the --arch arches if it lists none. As OCI JSON text. With 'n_base' > 0 (the
+ * last n_base inputs are baselines) and 'removed', also what the baselines took away. */
 static int set_profile_text(struct sc_reconciler *rc, const struct sc_profile *const *in, size_t n,
-			    const char *name, char **ret, char *err, size_t errsize)
+			    bool fallback, size_t n_base, char **ret, char **removed, char *err,
+			    size_t errsize)
 {
-	struct sc_profile *m = NULL;
+	struct sc_set_opts o = { .log_flag = !rc->o.no_log_flag,
+				 .arches = rc->o.arches,
+				 .n_arches = rc->o.n_arches };
+	struct sc_profile *m = NULL, *without = NULL;
 	struct sc_diags d = {};
 	int r;
 
-	r = sc_profile_merge(in, n, &d, &m);
+	r = sc_set_profile(in, n, fallback, &o, &d, &m);
 	if (r < 0) {
 		char b[512];
 		(void)snprintf(err, errsize, "%s", first_error(&d, b, sizeof(b)));
@@ -828,19 +900,16 @@ static int set_profile_text(struct sc_reconciler *rc, const struct sc_profile *c
 		return r;
 	}
 	sc_diags_clear(&d);
-	free(m->meta.name);
-	m->meta.name = strdup(name);
-	if (!m->meta.name) {
-		sc_profile_free(m);
-		return -ENOMEM;
-	}
-	if (!m->flags && !rc->o.no_log_flag)
-		m->flags = SC_FLAG_LOG; /* without it the kernel logs no ERRNO denial */
-	for (size_t k = 0; m->n_arches == 0 && k < rc->o.n_arches; k++)
-		if (sc_profile_add_arch(m, rc->o.arches[k]) < 0) {
+	if (removed && n_base > 0 && (n > n_base || fallback)) {
+		r = sc_set_profile(in, n - n_base, fallback, &o, NULL, &without);
+		if (r == 0)
+			r = sc_baseline_removed(without, m, removed);
+		sc_profile_free(without);
+		if (r < 0) {
 			sc_profile_free(m);
-			return -ENOMEM;
+			return r;
 		}
+	}
 	r = sc_policy_profile_json(m, ret);
 	sc_profile_free(m);
 	return r;
@@ -886,6 +955,19 @@ static int judge_file(struct run *x, struct cfile *c, const char *buf, size_t le
 	char msg[512];
 	int r;
 
+	if (sc_bindings_detect(buf, len)) {
+		/* A bindings file: its documents, checked as a whole (syntax, one binding per
+		 * workload and per path); each binding's own trouble is found per pass. */
+		char b[512];
+		r = sc_bindings_read(buf, len, c->path, &d, &c->binds, &c->n_binds);
+		if (r == -EINVAL) {
+			c->reason = SC_REJECT_BINDING;
+			c->message = strdup(first_error(&d, b, sizeof(b)));
+			r = c->message ? 0 : -ENOMEM;
+		}
+		sc_diags_clear(&d);
+		return r;
+	}
 	r = sc_profile_read_all(buf, len, c->path, &d, &v, &n);
 	if (r == -ENOMEM) {
 		sc_diags_clear(&d);
@@ -924,6 +1006,7 @@ static int judge_file(struct run *x, struct cfile *c, const char *buf, size_t le
 		}
 		doc->format = m->format;
 		doc->selects = m->format == SC_FORMAT_KUBEARMOR;
+		doc->baseline = m->baseline;
 		{
 			/* ns, name and key in one allocation (10,000 policies: every byte
 			 * kept per policy counts); only 'ns' is freed. */
@@ -954,7 +1037,7 @@ static int judge_file(struct run *x, struct cfile *c, const char *buf, size_t le
 		}
 		/* Its output as a set of its own, the usual case: hashed, and kept for the
 		 * write while the budget lasts. */
-		r = set_profile_text(x->r, one, 1, m->name, &text, msg, sizeof(msg));
+		r = set_profile_text(x->r, one, 1, false, 0, &text, NULL, msg, sizeof(msg));
 		if (r == -ENOMEM)
 			break;
 		if (r < 0) {
@@ -966,7 +1049,7 @@ static int judge_file(struct run *x, struct cfile *c, const char *buf, size_t le
 		doc->text_len = strlen(text);
 		doc->text_hash = hash64(text, doc->text_len);
 		/* Loaders run in parallel: the budget is shared. */
-		if (!text_wanted(x, doc)) {
+		if (doc->baseline || !text_wanted(x, doc)) {
 			free(text);
 		} else if (__atomic_add_fetch(&x->text_bytes, doc->text_len, __ATOMIC_RELAXED) <=
 			   TEXT_BUDGET) {
@@ -1100,6 +1183,9 @@ static int load_file(struct run *x, size_t i, char *tbuf)
 		c->docs = TAKE_PTR(old->docs);
 		c->n_docs = old->n_docs;
 		old->n_docs = 0;
+		c->binds = TAKE_PTR(old->binds);
+		c->n_binds = old->n_binds;
+		old->n_binds = 0;
 		return 0;
 	}
 	c->hash = h;
@@ -1368,28 +1454,186 @@ static int reject_duplicates(struct run *x)
 
 /* ---- sets -------------------------------------------------------------------------- */
 
+/* Baselines first (they are no set of their own), then by key and name. */
 static int cmp_pol_key(const void *a, const void *b, void *ud)
 {
 	const struct run *x = ud;
 	const struct cdoc *p = pdoc(x, a), *q = pdoc(x, b);
-	int c = strcmp(p->key, q->key);
+	int c;
+
+	if (p->baseline != q->baseline)
+		return p->baseline ? -1 : 1;
+	c = strcmp(p->key, q->key);
 	return c ? c : strcmp(p->name, q->name);
 }
 
+/* Members in the order the policy build merges them: by name, then kind. */
+static int cmp_member(const void *a, const void *b, void *ud)
+{
+	const struct run *x = ud;
+	const struct cdoc *p = pdoc(x, &x->pols[*(const size_t *)a]);
+	const struct cdoc *q = pdoc(x, &x->pols[*(const size_t *)b]);
+	int c = strcmp(p->name, q->name);
+	return c ? c : strcmp(format_kind(p->format), format_kind(q->format));
+}
+
+/* By path; a bound workload's set first: it owns its path. */
 static int cmp_set_path(const void *a, const void *b)
 {
 	const struct set *x = a, *y = b;
-	int c = strcmp(x->ns, y->ns);
-	return c ? c : strcmp(x->name, y->name);
+	int c = strcmp(x->path, y->path);
+	if (c)
+		return c;
+	if ((x->bind != NULL) != (y->bind != NULL))
+		return x->bind ? -1 : 1;
+	return (x->order > y->order) - (x->order < y->order);
 }
 
-/* Group as the policy build does without workloads: one set per namespace + selector for
- * KubeArmor policies, one per SPO/OCI profile. Names: the policy's own, or
- * "<first>-<fnv1a of the sorted names>" for several. */
+/* A binding's trouble rejects that binding only: the rest of its file is installed, and
+ * what it had stays (last good). Counted and listed like a file's rejection. */
+static int reject_binding(struct run *x, size_t fi, const struct sc_binding *b,
+			  const char *fmt, ...) _printf_(4, 5);
+static int reject_binding(struct run *x, size_t fi, const struct sc_binding *b,
+			  const char *fmt, ...)
+{
+	cleanup_free char *msg = NULL, *full = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	va_end(ap);
+	if (!msg || asprintf(&full, "%u:%u: %s %s/%s: %s", b->loc.line, b->loc.col, b->kind,
+			     b->namespace, b->name, msg) < 0)
+		return -ENOMEM;
+	return add_rejection(x, fi, SC_REJECT_BINDING, full, false);
+}
+
+/* The rule's view of the accepted policies (binding.h), sorted; perm maps back to x->pols. */
+static int pol_refs(struct run *x, struct sc_policy_ref **ret, size_t **ret_perm)
+{
+	struct sc_policy_ref *v = calloc(x->n_pols + 1, sizeof(*v));
+	size_t *perm = calloc(x->n_pols + 1, sizeof(*perm));
+
+	if (!v || !perm) {
+		free(v);
+		free(perm);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < x->n_pols; i++) {
+		const struct cdoc *d = pdoc(x, &x->pols[i]);
+		v[i] = (struct sc_policy_ref){ .namespace = d->ns,
+					       .name = d->name,
+					       .kind = format_kind(d->format),
+					       .selector = d->selects ? d->key : NULL,
+					       .baseline = d->baseline };
+	}
+	sc_policy_refs_sort(v, x->n_pols, perm);
+	*ret = v;
+	*ret_perm = perm;
+	return 0;
+}
+
+/* Room for a set's 'n' members at the end of x->members; its offset, or -ENOMEM. */
+static ssize_t take_members(struct run *x, size_t n)
+{
+	size_t off = x->n_members;
+
+	if (x->n_members + n > x->cap_members) {
+		size_t cap = x->cap_members ? x->cap_members : 1024;
+		size_t *v;
+		while (cap < x->n_members + n)
+			cap *= 2;
+		v = reallocarray(x->members, cap, sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		x->members = v;
+		x->cap_members = cap;
+	}
+	x->n_members += n;
+	return (ssize_t)off;
+}
+
+static size_t *smem(const struct run *x, const struct set *s)
+{
+	return x->members + s->m_off;
+}
+
+/* One set per bound workload of the accepted bindings files. */
+static int binding_sets(struct run *x)
+{
+	cleanup_free struct sc_policy_ref *v = NULL;
+	cleanup_free size_t *perm = NULL, *m = NULL;
+	size_t rl = strlen(x->r->root_name);
+	int r;
+
+	r = pol_refs(x, &v, &perm);
+	if (r < 0)
+		return r;
+	m = calloc(x->n_pols + 1, sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	for (size_t fi = 0; fi < x->n_files; fi++) {
+		const struct cfile *c = &x->files[fi];
+		if (x->rejected[fi])
+			continue;
+		for (size_t i = 0; i < c->n_binds; i++) {
+			const struct sc_binding *b = &c->binds[i];
+			const char *missing = NULL, *why = NULL;
+			size_t n = 0, selected = 0;
+			struct set *s = &x->sets[x->n_sets];
+			ssize_t off;
+
+			if (sc_binding_profile_check(b, x->r->root_name, &why) < 0) {
+				r = reject_binding(x, fi, b, "localhostProfile %s: %s (this agent's "
+							     "root is %s)",
+						   b->profile, why, x->r->root_name);
+				if (r < 0)
+					return r;
+				continue;
+			}
+			*s = (struct set){ .ns = b->namespace,
+					   .path = b->profile + rl + 1,
+					   .bind = b,
+					   .bind_file = fi,
+					   .order = x->n_sets };
+			x->n_sets++;
+			r = sc_binding_members(b, v, x->n_pols, m, &n, &selected, &missing);
+			if (r == -ENOENT) {
+				s->keep = true;
+				r = reject_binding(x, fi, b,
+						   "names policy '%s', which namespace %s does not "
+						   "have (its profile stays as it was)",
+						   missing, b->namespace);
+				if (r < 0)
+					return r;
+				continue;
+			}
+			if (r < 0)
+				return r;
+			off = take_members(x, n);
+			if (off < 0)
+				return (int)off;
+			s = &x->sets[x->n_sets - 1];
+			s->m_off = (size_t)off;
+			for (size_t k = 0; k < n; k++)
+				smem(x, s)[k] = perm[m[k]];
+			s->n_pols = n;
+			s->fallback = selected == 0;
+			sort_r(smem(x, s), n, sizeof(size_t), cmp_member, x);
+		}
+	}
+	return 0;
+}
+
+/* Group as the policy build does: one set per namespace + selector for KubeArmor policies,
+ * one per SPO/OCI profile, each with the baselines (sc_policy_set_name names them); then one
+ * per bound workload. Sorted by path. */
 static int build_sets(struct run *x)
 {
 	cleanup_free struct pol *v = calloc(x->n_pols ? x->n_pols : 1, sizeof(*v));
-	size_t total = 0, off = 0;
+	size_t n_base = 0, n_binds = 0, total = 0, off = 0;
+	int r;
 
 	if (!v)
 		return -ENOMEM;
@@ -1397,12 +1641,17 @@ static int build_sets(struct run *x)
 	sort_r(v, x->n_pols, sizeof(*v), cmp_pol_key, x);
 	/* Sets refer to x->pols by index: keep the sorted order there. */
 	memcpy(x->pols, v, x->n_pols * sizeof(*v));
-	/* At most one set per policy: one allocation, not one per set; and their names and
-	 * paths in one block (x->set_names) sized on a first pass over the runs. */
-	x->sets = calloc(x->n_pols ? x->n_pols : 1, sizeof(*x->sets));
+	while (n_base < x->n_pols && pdoc(x, &x->pols[n_base])->baseline)
+		n_base++;
+	for (size_t fi = 0; fi < x->n_files; fi++)
+		if (!x->rejected[fi])
+			n_binds += x->files[fi].n_binds;
+	/* At most one set per policy and per binding: one allocation for the sets, one for
+	 * their members, one for their names and paths (sized on a first pass over the runs). */
+	x->sets = calloc(x->n_pols + n_binds + 1, sizeof(*x->sets));
 	if (!x->sets)
 		return -ENOMEM;
-	for (size_t i = 0; i < x->n_pols;) {
+	for (size_t i = n_base; i < x->n_pols;) {
 		size_t j = i + 1;
 		const struct cdoc *d = pdoc(x, &x->pols[i]);
 
@@ -1415,64 +1664,83 @@ static int build_sets(struct run *x)
 	x->set_names = malloc(total ? total : 1);
 	if (!x->set_names)
 		return -ENOMEM;
-	for (size_t i = 0; i < x->n_pols;) {
-		size_t j = i + 1;
+	for (size_t i = n_base; i < x->n_pols;) {
+		size_t j = i + 1, lf, ls;
 		struct set *s;
-		uint32_t h = SC_POLICY_SET_HASH_INIT;
-		const char *first;
-		int n;
+		cleanup_free char *name = NULL;
+		const char *ns = pdoc(x, &x->pols[i])->ns;
+		char *o;
 
 		while (j < x->n_pols && streq(pdoc(x, &x->pols[i])->key, pdoc(x, &x->pols[j])->key))
 			j++;
-		s = &x->sets[x->n_sets++];
-		*s = (struct set){ .ns = pdoc(x, &x->pols[i])->ns, .first = i, .n_pols = j - i };
-		for (size_t k = i; k < j; k++)
-			h = sc_policy_set_hash(h, pdoc(x, &x->pols[k])->name);
-		first = pdoc(x, &x->pols[i])->name;
-		s->name = x->set_names + off;
-		if (s->n_pols == 1) {
-			/* "<first>\0<ns>/<first>.json": the usual set, without printf. */
-			size_t lf = strlen(first), ls = strlen(s->ns);
-			char *o = s->name;
-			n = (int)(lf + 1 + ls + 1 + lf + 5);
-			if ((size_t)n >= total - off)
-				return -EOVERFLOW;
-			memcpy(o, first, lf + 1);
-			o += lf + 1;
-			memcpy(o, s->ns, ls);
-			o[ls] = '/';
-			memcpy(o + ls + 1, first, lf);
-			memcpy(o + ls + 1 + lf, ".json", 6);
-		} else {
-			n = snprintf(s->name, total - off, "%s-%08x%c%s/%s-%08x.json", first, h, 0,
-				     s->ns, first, h);
+		{
+			ssize_t moff = take_members(x, j - i + n_base);
+			if (moff < 0)
+				return (int)moff;
+			s = &x->sets[x->n_sets];
+			*s = (struct set){ .ns = ns, .order = x->n_sets, .m_off = (size_t)moff };
+			x->n_sets++;
 		}
-		if (n < 0 || (size_t)n >= total - off)
+		for (size_t k = i; k < j; k++)
+			smem(x, s)[s->n_pols++] = k;
+		for (size_t k = 0; k < n_base; k++)
+			smem(x, s)[s->n_pols++] = k;
+		if (j - i == 1) {
+			name = strdup(pdoc(x, &x->pols[i])->name);
+			r = name ? 0 : -ENOMEM;
+		} else {
+			cleanup_free const char **names = calloc(j - i, sizeof(char *));
+			if (!names)
+				return -ENOMEM;
+			for (size_t k = i; k < j; k++)
+				names[k - i] = pdoc(x, &x->pols[k])->name;
+			r = sc_policy_set_name(names, j - i, &name);
+		}
+		if (r < 0)
+			return r;
+		/* "<name>\0<ns>/<name>.json" */
+		lf = strlen(name);
+		ls = strlen(ns);
+		if (lf + 1 + ls + 1 + lf + 6 > total - off)
 			return -EOVERFLOW; /* the sizing above is wrong: never so */
-		s->path = s->name + strlen(s->name) + 1;
-		off += (size_t)n + 1;
+		o = s->name = x->set_names + off;
+		memcpy(o, name, lf + 1);
+		o += lf + 1;
+		memcpy(o, ns, ls);
+		o[ls] = '/';
+		memcpy(o + ls + 1, name, lf);
+		memcpy(o + ls + 1 + lf, ".json", 6);
+		s->path = o;
+		off += lf + 1 + ls + 1 + lf + 6;
+		if (n_base)
+			sort_r(smem(x, s), s->n_pols, sizeof(size_t), cmp_member, x);
 		i = j;
 	}
+	r = binding_sets(x);
+	if (r < 0)
+		return r;
 	sort(x->sets, x->n_sets, sizeof(*x->sets), cmp_set_path);
 	return 0;
 }
 
-/* Two sets on one path: the set whose first file sorts later is rejected; regroup until
- * none is left (each round rejects at least one file). */
+/* Two policy sets on one path: the set whose first file sorts later is rejected; regroup
+ * until none is left (each round rejects at least one file). A bound workload's set owns its
+ * path: a policy set there is not installed (counted); a second binding of the path loses. */
 static int sets_without_conflicts(struct run *x)
 {
 	for (;;) {
 		bool again = false;
+		size_t k = 0;
 		int r = build_sets(x);
 		if (r < 0)
 			return r;
 		for (size_t i = 1; i < x->n_sets; i++) {
 			struct set *a = &x->sets[i - 1], *b = &x->sets[i];
 			size_t fa, fb;
-			if (!streq(a->path, b->path))
+			if (!streq(a->path, b->path) || a->bind || b->bind)
 				continue;
-			fa = x->pols[a->first].file;
-			fb = x->pols[b->first].file;
+			fa = x->pols[smem(x, a)[0]].file;
+			fb = x->pols[smem(x, b)[0]].file;
 			r = reject(x, fa > fb ? fa : fb, SC_REJECT_CONFLICT,
 				   "its profile would be written to %s, which another policy set "
 				   "(%s) produces: rename one of them",
@@ -1481,12 +1749,34 @@ static int sets_without_conflicts(struct run *x)
 				return r;
 			again = true;
 		}
-		if (!again)
-			return 0;
-		run_free_sets(x);
-		r = gather_pols(x);
-		if (r < 0)
-			return r;
+		if (again) {
+			run_free_sets(x);
+			r = gather_pols(x);
+			if (r < 0)
+				return r;
+			continue;
+		}
+		for (size_t i = 0; i < x->n_sets; i++) {
+			struct set *s = &x->sets[i];
+			const struct set *o = k ? &x->sets[k - 1] : NULL;
+			if (o && o->bind && streq(o->path, s->path)) {
+				if (!s->bind) {
+					x->res->n_shadowed++;
+					continue;
+				}
+				r = reject_binding(x, s->bind_file, s->bind,
+						   "localhostProfile %s is %s %s/%s's already "
+						   "(%s): two workloads cannot share one profile",
+						   s->path, o->bind->kind, o->bind->namespace,
+						   o->bind->name, x->files[o->bind_file].path);
+				if (r < 0)
+					return r;
+				continue;
+			}
+			x->sets[k++] = *s;
+		}
+		x->n_sets = k;
+		return 0;
 	}
 }
 
@@ -1532,7 +1822,10 @@ static int iset_done(struct run *x, struct iset *t)
 	struct entry *v;
 
 	if (!t->path || !t->ns || !t->name || !sc_dns1123_label_valid(t->ns) ||
-	    !sc_dns1123_subdomain_valid(t->name) || strlen(t->name) > MAX_NAME)
+	    strlen(t->name) > MAX_NAME)
+		return 0;
+	(void)snprintf(want, sizeof(want), "%s.json", t->name);
+	if (!sc_binding_file_valid(want))
 		return 0;
 	(void)snprintf(want, sizeof(want), "%s/%s.json", t->ns, t->name);
 	if (!streq(want, t->path))
@@ -2179,62 +2472,92 @@ static int write_index(struct run *x, const struct elist *lists, size_t n_lists,
 
 /* The entry for set 's' (for the index and /profiles): one block of text and one array of
  * pointers, as 10,000 of them live as long as the agent. */
+/* What an entry lists for set 's': its policies ("Kind/name" and file), then, for a bound
+ * workload, "RuntimeDefault/<arch>" (no file) when it is the fallback and
+ * "SeccompBinding/<Kind>/<name>" with the bindings file. */
+static size_t entry_members(const struct set *s)
+{
+	return s->n_pols + (s->fallback ? 1 : 0) + (s->bind ? 1 : 0);
+}
+
+static void entry_member(const struct run *x, const struct set *s, size_t k, char *pk, size_t size,
+			 const char **file)
+{
+	if (k < s->n_pols) {
+		const struct pol *p = &x->pols[smem(x, s)[k]];
+		const struct cdoc *d = pdoc(x, p);
+		(void)snprintf(pk, size, "%s/%s", format_kind(d->format), d->name);
+		*file = x->files[p->file].path;
+	} else if (s->fallback && k == s->n_pols) {
+		(void)snprintf(pk, size, "RuntimeDefault/%s", sc_arch_info(sc_arch_native())->name);
+		*file = "";
+	} else {
+		(void)snprintf(pk, size, "SeccompBinding/%s/%s", s->bind->kind, s->bind->name);
+		*file = x->files[s->bind_file].path;
+	}
+}
+
+/* The file name of a set below its namespace directory, and its length without ".json". */
+static const char *set_file(const struct set *s)
+{
+	return s->path + strlen(s->ns) + 1;
+}
+
 static int entry_for_set(struct run *x, const struct set *s, struct entry *e)
 {
-	size_t ln = strlen(s->ns) + 1, lm = strlen(s->name) + 1, lp = strlen(s->path) + 1;
-	size_t total = ln + lm + lp;
-	char *b;
+	const char *file = set_file(s);
+	size_t ln = strlen(s->ns) + 1, lm = strlen(file) - 5 + 1, lp = strlen(s->path) + 1;
+	size_t total = ln + lm + lp, n = entry_members(s);
+	char pk[600], *b;
 
-	for (size_t k = 0; k < s->n_pols; k++) {
-		const struct pol *p = &x->pols[s->first + k];
-		const struct cdoc *d = pdoc(x, p);
-		total += strlen(format_kind(d->format)) + 1 + strlen(d->name) + 1 +
-			 strlen(x->files[p->file].path) + 1;
+	for (size_t k = 0; k < n; k++) {
+		const char *f;
+		entry_member(x, s, k, pk, sizeof(pk), &f);
+		total += strlen(pk) + 1 + strlen(f) + 1;
 	}
-	*e = (struct entry){ .packed = true };
+	*e = (struct entry){ .packed = true, .workload = s->bind != NULL,
+			     .fallback = s->fallback };
 	e->ns = malloc(total);
-	e->pols = calloc(2 * s->n_pols + 1, sizeof(char *));
+	e->pols = calloc(2 * n + 1, sizeof(char *));
 	if (!e->ns || !e->pols) {
 		free(e->ns);
 		free(e->pols);
 		*e = (struct entry){};
 		return -ENOMEM;
 	}
-	e->files = e->pols + s->n_pols;
+	e->files = e->pols + n;
 	b = e->ns;
 	memcpy(b, s->ns, ln);
 	e->name = b += ln;
-	memcpy(b, s->name, lm);
+	memcpy(b, file, lm - 1);
+	b[lm - 1] = '\0';
 	e->path = b += lm;
 	memcpy(b, s->path, lp);
 	b += lp;
-	for (size_t k = 0; k < s->n_pols; k++) {
-		const struct pol *p = &x->pols[s->first + k];
-		const struct cdoc *d = pdoc(x, p);
-		const char *f = x->files[p->file].path;
+	for (size_t k = 0; k < n; k++) {
+		const char *f;
+		entry_member(x, s, k, pk, sizeof(pk), &f);
 		e->pols[k] = b;
-		b += sprintf(b, "%s/%s", format_kind(d->format), d->name) + 1;
+		b = stpcpy(b, pk) + 1;
 		e->files[k] = b;
-		memcpy(b, f, strlen(f) + 1);
-		b += strlen(f) + 1;
+		b = stpcpy(b, f) + 1;
 	}
-	e->n_pols = e->n_files = s->n_pols;
+	e->n_pols = e->n_files = n;
 	return 0;
 }
 
-/* Does the previous entry 'e' list exactly the policies of set 's'? */
+/* Does the previous entry 'e' list exactly what set 's' is made of? */
 static bool same_members(const struct run *x, const struct set *s, const struct entry *e)
 {
-	if (e->moved || e->n_pols != s->n_pols || e->n_files != s->n_pols)
+	size_t n = entry_members(s);
+	char pk[600];
+
+	if (e->moved || e->n_pols != n || e->n_files != n)
 		return false;
-	for (size_t k = 0; k < s->n_pols; k++) {
-		const struct pol *p = &x->pols[s->first + k];
-		const struct cdoc *d = pdoc(x, p);
-		const char *kind = format_kind(d->format);
-		size_t kl = strlen(kind);
-		if (strncmp(e->pols[k], kind, kl) != 0 || e->pols[k][kl] != '/' ||
-		    !streq(e->pols[k] + kl + 1, d->name) ||
-		    !streq(e->files[k], x->files[p->file].path))
+	for (size_t k = 0; k < n; k++) {
+		const char *f;
+		entry_member(x, s, k, pk, sizeof(pk), &f);
+		if (!streq(e->pols[k], pk) || !streq(e->files[k], f))
 			return false;
 	}
 	return true;
@@ -2270,7 +2593,7 @@ static bool path_in(char *const *v, size_t n, const char *path)
 	return n && bsearch(&path, v, n, sizeof(*v), cmp_str);
 }
 
-static bool set_has_path(const struct run *x, const char *path)
+static struct set *set_at_path(const struct run *x, const char *path)
 {
 	size_t lo = 0, hi = x->n_sets;
 
@@ -2280,16 +2603,18 @@ static bool set_has_path(const struct run *x, const char *path)
 		size_t mid = lo + (hi - lo) / 2;
 		int c = strcmp(x->sets[mid].path, path);
 		if (c == 0)
-			return true;
+			return &x->sets[mid];
 		if (c < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	for (size_t i = 0; i < x->n_sets; i++)
-		if (streq(x->sets[i].path, path))
-			return true;
-	return false;
+	return NULL;
+}
+
+static bool set_has_path(const struct run *x, const char *path)
+{
+	return set_at_path(x, path) != NULL;
 }
 
 static size_t file_size_at(int dirfd, const char *path)
@@ -2334,66 +2659,232 @@ static struct entry *old_entry(const struct run *x, const char *path)
 	return e ? *e : NULL;
 }
 
-/* A set's profile text when it was not kept from the parse (several policies, or beyond the
- * budget): the member files are read again, and must still be what was judged. */
-static int set_text(struct run *x, const struct set *s, char **ret, char *err, size_t errsize)
+/* The documents of file 'fi' parsed again, once per pass (the judgement kept only hashes):
+ * the merged sets of a pass share them. Writer threads may ask too: one lock. */
+static int parsed_doc(struct run *x, const struct pol *p, const struct sc_profile **ret)
 {
-	cleanup_free const struct sc_profile **in = calloc(s->n_pols, sizeof(*in));
-	struct sc_profile **keep = calloc(s->n_pols, sizeof(*keep));
+	const struct cfile *c = &x->files[p->file];
+	struct parsed *f;
 	int r = 0;
 
-	if (!in || !keep) {
-		free(keep);
+	pthread_mutex_lock(&x->parse_lock);
+	if (!x->parsed)
+		x->parsed = calloc(x->n_files + 1, sizeof(*x->parsed));
+	if (!x->parsed) {
+		pthread_mutex_unlock(&x->parse_lock);
 		return -ENOMEM;
 	}
-	for (size_t k = 0; r == 0 && k < s->n_pols; k++) {
-		const struct pol *p = &x->pols[s->first + k];
-		const struct cfile *c = &x->files[p->file];
+	f = &x->parsed[p->file];
+	if (!f->done) {
 		cleanup_free char *buf = NULL;
-		struct sc_profile **v = NULL;
 		struct sc_diags d = {};
-		size_t len = 0, n = 0;
+		size_t len = 0;
 		uint64_t h;
 		char msg[256];
 
+		f->done = true;
 		r = read_hashed(c->path, &buf, &len, &h);
 		if (r == 0 && h != c->hash)
 			r = -EAGAIN; /* changed since it was judged: the next pass judges it */
 		if (r == 0)
-			r = sc_profile_read_all(buf, len, c->path, &d, &v, &n);
+			r = sc_profile_read_all(buf, len, c->path, &d, &f->v, &f->n);
 		sc_diags_clear(&d);
 		if (r > 0)
 			r = 0; /* the number of documents */
-		if (r == 0 && p->doc >= n)
-			r = -EAGAIN;
-		for (size_t i = 0; i < n; i++) {
-			if (r == 0 && i == p->doc && judge(v[i], c->path, msg, sizeof(msg)) == 0)
-				keep[k] = v[i];
-			else
-				sc_profile_free(v[i]);
-		}
-		free(v);
-		if (r == 0 && !keep[k])
-			r = -EAGAIN;
-		in[k] = keep[k];
+		for (size_t i = 0; r == 0 && i < f->n; i++)
+			if (judge(f->v[i], c->path, msg, sizeof(msg)) != 0)
+				r = -EAGAIN;
+		f->r = r;
 	}
+	r = f->r;
+	if (r == 0 && p->doc >= f->n)
+		r = -EAGAIN;
 	if (r == 0)
-		r = set_profile_text(x->r, in, s->n_pols, s->name, ret, err, errsize);
-	for (size_t k = 0; k < s->n_pols; k++)
-		sc_profile_free(keep[k]);
-	free(keep);
+		*ret = f->v[p->doc];
+	pthread_mutex_unlock(&x->parse_lock);
 	return r;
 }
 
+static void parsed_free(struct run *x)
+{
+	for (size_t i = 0; x->parsed && i < x->n_files; i++) {
+		for (size_t k = 0; k < x->parsed[i].n; k++)
+			sc_profile_free(x->parsed[i].v[k]);
+		free(x->parsed[i].v);
+	}
+	free(x->parsed);
+	x->parsed = NULL;
+}
+
+/* A set's profile text when it was not kept from the parse (several members, the fallback,
+ * or beyond the budget): its policies come from parsed_doc, baselines last; 'removed'
+ * (optional) gets what the baselines took away. */
+static int set_text(struct run *x, const struct set *s, char **ret, char **removed, char *err,
+		    size_t errsize)
+{
+	cleanup_free const struct sc_profile **in = calloc(s->n_pols + 1, sizeof(*in));
+	size_t n = 0, n_base = 0;
+	int r = 0;
+
+	if (!in)
+		return -ENOMEM;
+	for (int pass = 0; pass < 2 && r == 0; pass++)
+		for (size_t k = 0; r == 0 && k < s->n_pols; k++) {
+			const struct pol *p = &x->pols[smem(x, s)[k]];
+			if (pdoc(x, p)->baseline != (pass == 1))
+				continue;
+			r = parsed_doc(x, p, &in[n]);
+			n++;
+			n_base += pass == 1;
+		}
+	if (r == 0)
+		r = set_profile_text(x->r, in, n, s->fallback, n_base, ret, removed, err, errsize);
+	return r;
+}
+
+/* The key of a merged set's content: its members' file contents and documents, and the
+ * fallback. Sets with one key share one merge; the key's content hash carries over to the
+ * next pass (rc->mcache), so a set whose members did not change is not merged again. */
+struct mkey {
+	uint64_t key, hash;
+	size_t len;
+	char *text;    /* this pass only; NULL beyond the budget, or known from the last pass */
+	char *removed; /* what the baselines took away, when merged this pass */
+	bool have;
+};
+
+static uint64_t set_key(const struct run *x, const struct set *s)
+{
+	uint64_t h = hash64_feed(HASH64_INIT, &s->fallback, sizeof(s->fallback));
+
+	for (size_t k = 0; k < s->n_pols; k++) {
+		const struct pol *p = &x->pols[smem(x, s)[k]];
+		uint64_t v[2] = { x->files[p->file].hash, p->doc };
+		h = hash64_feed(h, v, sizeof(v));
+	}
+	return hash64_end(h, s->n_pols) | 1; /* 0 marks a free slot */
+}
+
+static struct mkey *memo_get(struct run *x, uint64_t key)
+{
+	size_t slot;
+
+	if (2 * (x->n_memo + 1) > x->cap_memo) {
+		size_t cap = x->cap_memo ? 2 * x->cap_memo : 256;
+		struct mkey *v = calloc(cap, sizeof(*v));
+		if (!v)
+			return NULL;
+		for (size_t i = 0; i < x->cap_memo; i++) {
+			size_t q;
+			if (!x->memo[i].key)
+				continue;
+			for (q = x->memo[i].key & (cap - 1); v[q].key; q = (q + 1) & (cap - 1))
+				;
+			v[q] = x->memo[i];
+		}
+		free(x->memo);
+		x->memo = v;
+		x->cap_memo = cap;
+	}
+	for (slot = key & (x->cap_memo - 1); x->memo[slot].key; slot = (slot + 1) & (x->cap_memo - 1))
+		if (x->memo[slot].key == key)
+			return &x->memo[slot];
+	x->memo[slot].key = key;
+	x->n_memo++;
+	return &x->memo[slot];
+}
+
+static int cmp_mkey(const void *a, const void *b)
+{
+	uint64_t x = ((const struct mkey *)a)->key, y = ((const struct mkey *)b)->key;
+	return (x > y) - (x < y);
+}
+
+/* After a completed pass: the keys it used become the next pass's cache (texts go). */
+static int memo_keep(struct run *x)
+{
+	struct sc_reconciler *rc = x->r;
+	struct mkey *v = calloc(x->n_memo + 1, sizeof(*v));
+	size_t n = 0;
+
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < x->cap_memo; i++)
+		if (x->memo[i].key && x->memo[i].have)
+			v[n++] = (struct mkey){ .key = x->memo[i].key,
+						.hash = x->memo[i].hash,
+						.len = x->memo[i].len,
+						.have = true };
+	qsort(v, n, sizeof(*v), cmp_mkey);
+	free(rc->mcache);
+	rc->mcache = v;
+	rc->n_mcache = n;
+	return 0;
+}
+
+static void memo_free(struct run *x)
+{
+	for (size_t i = 0; i < x->cap_memo; i++) {
+		if (x->memo[i].text)
+			__atomic_sub_fetch(&x->text_bytes, x->memo[i].len, __ATOMIC_RELAXED);
+		free(x->memo[i].text);
+		free(x->memo[i].removed);
+	}
+	free(x->memo);
+	x->memo = NULL;
+	x->cap_memo = x->n_memo = 0;
+}
+
+/* A merged set's content hash (and text, when at hand): from this pass's memo, the last
+ * pass's cache, or merged now. */
+static int merged_content(struct run *x, const struct set *s, struct mkey **ret, char *err,
+			  size_t errsize)
+{
+	uint64_t key = set_key(x, s);
+	struct mkey *m = memo_get(x, key), k = { .key = key }, *c;
+	char *text = NULL, *removed = NULL;
+	int r;
+
+	if (!m)
+		return -ENOMEM;
+	*ret = m;
+	if (m->have)
+		return 0;
+	c = x->r->n_mcache ? bsearch(&k, x->r->mcache, x->r->n_mcache, sizeof(k), cmp_mkey)
+			   : NULL;
+	if (c) {
+		m->hash = c->hash;
+		m->len = c->len;
+		m->have = true;
+		return 0;
+	}
+	r = set_text(x, s, &text, &removed, err, errsize);
+	if (r < 0)
+		return r;
+	m->len = strlen(text);
+	m->hash = hash64(text, m->len);
+	m->removed = removed;
+	m->have = true;
+	if (__atomic_add_fetch(&x->text_bytes, m->len, __ATOMIC_RELAXED) <= TEXT_BUDGET) {
+		m->text = text;
+	} else {
+		__atomic_sub_fetch(&x->text_bytes, m->len, __ATOMIC_RELAXED);
+		free(text);
+	}
+	return 0;
+}
+
 /* A profile to write: set 'set' into x->now[entry]; 'text' when it is at hand (kept from the
- * parse, or a merged set's, then owned), else the writer makes it. */
+ * parse, then 'one'; or a merged set's from the memo, then 'memo'), else the writer makes it
+ * ('owned' then). */
 struct job {
 	size_t set, entry;
 	char *text;
 	size_t len;
+	const struct mkey *memo;
 	unsigned seq; /* of its temp file, when written */
 	int r;
-	bool owned, written;
+	bool owned, one, written;
 };
 
 /* Job i: its text made when it was not at hand, its temp file written; then the text goes
@@ -2403,11 +2894,10 @@ static int write_one(struct worker *w, size_t i)
 	struct run *x = w->pool->x;
 	struct job *j = (struct job *)w->pool->data + i;
 	const struct set *s = &x->sets[j->set];
-	const char *file = s->path + strlen(s->ns) + 1;
 	char err[512];
 
 	if (!j->text) {
-		j->r = set_text(x, s, &j->text, err, sizeof(err));
+		j->r = set_text(x, s, &j->text, NULL, err, sizeof(err));
 		if (j->r == -EINVAL)
 			j->r = -EAGAIN; /* it parsed before: it changed meanwhile */
 		j->owned = j->r == 0;
@@ -2417,19 +2907,20 @@ static int write_one(struct worker *w, size_t i)
 	if (j->r == 0) {
 		int nsfd = worker_ns(w, s->ns);
 		char tmp[NAME_MAX + 1];
-		j->r = nsfd < 0 ? nsfd : create_tmp(x, nsfd, file, j->text, j->len, tmp, &j->seq);
+		j->r = nsfd < 0 ? nsfd
+				: create_tmp(x, nsfd, set_file(s), j->text, j->len, tmp, &j->seq);
 		j->written = j->r == 0;
 	}
 	if (j->owned) {
 		free(j->text);
-	} else if (j->text) {
-		struct cdoc *one = pdoc(x, &x->pols[s->first]);
+	} else if (j->one) {
+		struct cdoc *one = pdoc(x, &x->pols[smem(x, s)[0]]);
 		__atomic_sub_fetch(&x->text_bytes, one->text_len, __ATOMIC_RELAXED);
 		free(one->text);
 		one->text = NULL;
 	}
 	j->text = NULL;
-	j->owned = false;
+	j->owned = j->one = false;
 	return j->r;
 }
 
@@ -2440,7 +2931,7 @@ static int write_jobs(struct run *x, struct job *jobs, size_t n_jobs)
 {
 	struct pool p = { .x = x, .n = n_jobs, .one = write_one, .data = jobs };
 	int perr = pool_run(&p); /* the first job that failed; each keeps its own result */
-	char b1[600];
+	char b1[600], b2[600];
 	int r = 0;
 
 	for (size_t i = 0; i < n_jobs; i++) {
@@ -2449,7 +2940,7 @@ static int write_jobs(struct run *x, struct job *jobs, size_t n_jobs)
 		struct entry *e = &x->now[j->entry];
 
 		if (j->written) {
-			const char *final = s->path + strlen(s->ns) + 1;
+			const char *final = set_file(s);
 			char tmp[NAME_MAX + 1];
 			int q = tmp_name(tmp, final, j->seq);
 			if (q == 0)
@@ -2463,8 +2954,23 @@ static int write_jobs(struct run *x, struct job *jobs, size_t n_jobs)
 		e->size = j->len;
 		e->need_ident = true;
 		x->res->n_written++;
-		logf_(x->r, "info", "event=install path=%s bytes=%zu policies=%zu",
-		      logval(s->path, b1, sizeof(b1)), j->len, s->n_pols);
+		if (!s->bind) {
+			logf_(x->r, "info", "event=install path=%s bytes=%zu policies=%zu",
+			      logval(s->path, b1, sizeof(b1)), j->len, s->n_pols);
+		} else {
+			(void)snprintf(b2, sizeof(b2), "%s/%s/%s", s->bind->kind, s->ns,
+				       s->bind->name);
+			logf_(x->r, s->fallback ? "warn" : "info",
+			      "event=install path=%s bytes=%zu policies=%zu workload=%s%s",
+			      logval(s->path, b1, sizeof(b1)), j->len, s->n_pols, b2,
+			      s->fallback ? " fallback=RuntimeDefault msg=\"no policy selects this "
+					    "workload any more: it runs with RuntimeDefault\""
+					  : "");
+		}
+		if (j->memo && j->memo->removed && *j->memo->removed)
+			logf_(x->r, "info", "event=baseline path=%s removed=%s",
+			      logval(s->path, b1, sizeof(b1)),
+			      logval(j->memo->removed, b2, sizeof(b2)));
 	}
 	return perr < 0 ? perr : r;
 }
@@ -2490,11 +2996,13 @@ static int install(struct run *x)
 		return -ENOMEM;
 	for (size_t i = 0; i < x->n_sets; i++) {
 		struct set *s = &x->sets[i];
-		struct cdoc *one = s->n_pols == 1 ? pdoc(x, &x->pols[s->first]) : NULL;
-		cleanup_free char *owned = NULL;
-		const char *file = s->path + strlen(s->ns) + 1; /* path = "<ns>/<name>.json" */
+		struct cdoc *one = s->n_pols == 1 && !s->fallback
+					   ? pdoc(x, &x->pols[smem(x, s)[0]])
+					   : NULL;
+		const char *file = set_file(s);
 		struct entry *e = &x->now[x->n_now], *prev = old_entry(x, s->path);
 		const char *text = one ? one->text : NULL;
+		struct mkey *memo = NULL;
 		uint64_t want, have;
 		size_t len = one ? one->text_len : 0;
 		char err[512];
@@ -2503,15 +3011,32 @@ static int install(struct run *x)
 			jobs_free(jobs, n_jobs);
 			return -ECANCELED;
 		}
+		if (s->keep) {
+			/* A binding rejected this pass (or one of its policies' files): what it
+			 * had stays, as last good. */
+			if (prev && !prev->moved) {
+				*e = *prev;
+				e->kept = true;
+				e->workload = true;
+				prev->moved = true;
+				x->n_now++;
+				x->n_kept_bind++;
+			}
+			continue;
+		}
+		if (s->bind) {
+			x->res->n_bindings++;
+			x->res->n_fallback += s->fallback;
+		}
 		if (!one) {
-			r = set_text(x, s, &owned, err, sizeof(err));
+			r = merged_content(x, s, &memo, err, sizeof(err));
 			if (r == -ENOMEM || r == -EAGAIN) {
 				jobs_free(jobs, n_jobs);
 				return r;
 			}
 			if (r < 0) {
 				for (size_t k = 0; k < s->n_pols; k++) {
-					int q = reject(x, x->pols[s->first + k].file,
+					int q = reject(x, x->pols[smem(x, s)[k]].file,
 						       SC_REJECT_MERGE, "merging %s: %s", s->path,
 						       err);
 					if (q < 0) {
@@ -2521,9 +3046,9 @@ static int install(struct run *x)
 				}
 				continue;
 			}
-			text = owned;
-			len = strlen(text);
-			want = hash64(text, len);
+			text = memo->text;
+			len = memo->len;
+			want = memo->hash;
 		} else {
 			want = one->text_hash;
 		}
@@ -2553,6 +3078,8 @@ static int install(struct run *x)
 				return r;
 			}
 		}
+		e->workload = s->bind != NULL;
+		e->fallback = s->fallback;
 		e->hash = want;
 		e->size = len;
 		/* Unchanged when the previous pass installed this very content and the file is
@@ -2590,13 +3117,16 @@ static int install(struct run *x)
 			}
 			jobs = v;
 		}
-		jobs[n_jobs] = (struct job){
-			.set = i, .entry = x->n_now - 1, .text = (char *)text, .len = len
-		};
-		if (owned) {
-			jobs[n_jobs].text = TAKE_PTR(owned);
-			jobs[n_jobs].owned = true;
-		}
+		if (one && text && one->text_taken)
+			text = NULL; /* another job writes it (a policy set and a binding of it) */
+		jobs[n_jobs] = (struct job){ .set = i,
+					     .entry = x->n_now - 1,
+					     .text = (char *)text,
+					     .len = len,
+					     .memo = memo,
+					     .one = one && text };
+		if (one && text)
+			one->text_taken = true;
 		n_jobs++;
 		if (!prev)
 			x->new_paths = true;
@@ -2652,7 +3182,11 @@ static void record_idents(struct run *x)
 
 int sc_reconcile(struct sc_reconciler *rc, struct sc_reconcile_result *res)
 {
-	struct run x = { .r = rc, .res = res, .top_fd = -1, .data_fd = -1 };
+	struct run x = { .r = rc,
+			 .res = res,
+			 .top_fd = -1,
+			 .data_fd = -1,
+			 .parse_lock = PTHREAD_MUTEX_INITIALIZER };
 	struct entry *kept = NULL;
 	cleanup_free char **rej = NULL;
 	size_t n_kept = 0, n_rej = 0;
@@ -2729,8 +3263,18 @@ int sc_reconcile(struct sc_reconciler *rc, struct sc_reconcile_result *res)
 		bool keep = false;
 		for (size_t k = 0; e->path && k < e->n_files && !keep; k++)
 			keep = path_in(rej, n_rej, e->files[k]);
-		if (!keep || set_has_path(&x, e->path))
+		if (!keep)
 			continue;
+		{
+			/* A bound workload's path: its set keeps what is there (install). */
+			struct set *s = set_at_path(&x, e->path);
+			if (s && s->bind) {
+				s->keep = true;
+				continue;
+			}
+			if (s)
+				continue;
+		}
 		kept[n_kept] = *e;
 		kept[n_kept].kept = true;
 		kept[n_kept].size = file_size_at(rc->root_fd, e->path);
@@ -2791,8 +3335,11 @@ int sc_reconcile(struct sc_reconciler *rc, struct sc_reconcile_result *res)
 		if (r < 0)
 			goto out;
 	}
-	res->n_kept = n_kept;
+	res->n_kept = n_kept + x.n_kept_bind;
 	res->n_policies = x.n_pols;
+	r = memo_keep(&x);
+	if (r < 0)
+		goto out;
 
 	/* Publish what is installed and what was rejected. */
 	{
@@ -2824,6 +3371,7 @@ out:
 		for (size_t k = 0; k < x.files[i].n_docs; k++) {
 			free(x.files[i].docs[k].text);
 			x.files[i].docs[k].text = NULL;
+			x.files[i].docs[k].text_taken = false;
 		}
 	cache_free(rc->cache, rc->n_cache);
 	rc->cache = TAKE_PTR(x.files);
@@ -2856,8 +3404,19 @@ int sc_reconciler_json(const struct sc_reconciler *r, char **ret)
 		fputs(i ? ",\n  {" : "\n  {", f);
 		fputs("\"path\": ", f);
 		json_str(f, e->path);
-		fprintf(f, ", \"size\": %zu, \"kept\": %s, \"policies\": [", e->size,
-			e->kept ? "true" : "false");
+		fprintf(f, ", \"size\": %zu, \"kept\": %s", e->size, e->kept ? "true" : "false");
+		for (size_t k = 0; k < e->n_pols; k++)
+			if (strncmp(e->pols[k], "SeccompBinding/", 15) == 0) {
+				/* "Kind/name" of the workload, in its namespace */
+				const char *kn = e->pols[k] + 15, *sl = strchr(kn, '/');
+				fprintf(f, ", \"workload\": {\"namespace\": ");
+				json_str(f, e->ns);
+				fprintf(f, ", \"kind\": \"%.*s\", \"name\": ",
+					sl ? (int)(sl - kn) : 0, kn);
+				json_str(f, sl ? sl + 1 : kn);
+				fprintf(f, "}, \"fallback\": %s", e->fallback ? "true" : "false");
+			}
+		fputs(", \"policies\": [", f);
 		for (size_t k = 0; k < e->n_pols; k++) {
 			fputs(k ? ", " : "", f);
 			json_str(f, e->pols[k]);

@@ -109,22 +109,58 @@ err_has "--require-all names them as errors" '^manifests/multi.yaml:117:1: error
 if [ ! -e "$TMP/ra.yaml" ]; then ok "--require-all wrote nothing"; else not_ok "--require-all wrote nothing"; fi
 expect "--require-all passes when all match" 0 "$SYSCAGE" k8s bind -f manifests/deploy.json -p $P --require-all -q
 
-expect "--root other" 0 "$SYSCAGE" k8s bind -f manifests/deploy.json -p $P --root team/profiles
-out_has "--root prefixes localhostProfile" '"localhostProfile": "team/profiles/shop/web-base-[0-9a-f]{8}.json"'
+expect "--root other" 0 "$SYSCAGE" k8s bind -f manifests/deploy.json -p $P --root team
+out_has "--root prefixes localhostProfile" '"localhostProfile": "team/shop/deployment_web-json.json"'
+expect "--root with / is refused (the agent's root is one directory)" 2 "$SYSCAGE" k8s bind -f manifests/deploy.json -p $P --root team/profiles
 expect "--root with .. is refused" 2 "$SYSCAGE" k8s bind -f manifests/deploy.json -p $P --root ../etc
 expect "--root absolute is refused" 2 "$SYSCAGE" k8s bind -f manifests/deploy.json -p $P --root /etc
 
-expect "a merge of two selectors is an error" 1 "$SYSCAGE" k8s bind -f manifests/merged.yaml -p $P -o "$TMP/m.yaml"
-err_has "... located, naming the policies" '^manifests/merged.yaml:3:1: error: Pod shop/web-cache is selected by policies with different selectors \(db, web-base, web-deny\)'
-if [ ! -e "$TMP/m.yaml" ]; then ok "nothing written"; else not_ok "nothing written"; fi
+# Different selectors selecting one workload are normal: it gets its own path, the agent
+# (and the policy build, its layout) install there the merge of every policy selecting it.
 cp -r $P "$TMP/pol"
-expect "--emit-policies writes the merge" 0 "$SYSCAGE" k8s bind -f manifests/merged.yaml -p "$TMP/pol" --emit-policies "$TMP/pol/merged.yaml" -q
-out_has "bound to the merged-<set> path" 'localhostProfile: syscage/shop/merged-db-[0-9a-f]{8}.json'
-want=$(grep -o 'merged-db-[0-9a-f]*' "$TMP/out" | head -1)
-expect "with the merge among the policies, binding needs no --emit-policies" 0 "$SYSCAGE" k8s bind -f manifests/merged.yaml -p "$TMP/pol" -q
-out_has "same path" "localhostProfile: syscage/shop/$want.json"
-expect "the policy build (the agent's layout) installs that path" 0 "$SYSCAGE" policy build "$TMP/pol" -o "$TMP/pb" -q
-if [ -f "$TMP/pb/shop/$want.json" ]; then ok "shop/$want.json exists"; else not_ok "shop/$want.json exists"; fi
+expect "two selectors: bound" 0 "$SYSCAGE" k8s bind -f manifests/merged.yaml -p "$TMP/pol" --bindings "$TMP/pol/bindings.yaml" -o "$TMP/m.yaml"
+if grep -q 'localhostProfile: syscage/shop/pod_web-cache.json' "$TMP/m.yaml"; then ok "bound to the workload's own path"; else not_ok "bound to the workload's own path"; fi
+if grep -q 'kind: SeccompBinding' "$TMP/pol/bindings.yaml" && grep -q 'localhostProfile: syscage/shop/pod_web-cache.json' "$TMP/pol/bindings.yaml"; then
+	ok "--bindings writes the workload's binding"; else not_ok "--bindings writes the workload's binding"; fi
+cp "$TMP/pol/bindings.yaml" "$TMP/b1.yaml"
+expect "binding again" 0 "$SYSCAGE" k8s bind -f manifests/merged.yaml -p "$TMP/pol" --bindings "$TMP/pol/bindings.yaml" -q
+if cmp -s "$TMP/b1.yaml" "$TMP/pol/bindings.yaml"; then ok "the same manifests give the same bindings file"; else not_ok "the same manifests give the same bindings file"; fi
+expect "the policy build (the agent's layout) installs the bound path" 0 "$SYSCAGE" policy build "$TMP/pol" -o "$TMP/pb" -q
+if [ -f "$TMP/pb/shop/pod_web-cache.json" ]; then ok "shop/pod_web-cache.json exists"; else not_ok "shop/pod_web-cache.json exists"; fi
+got=$(python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+acts = {}
+for r in d["syscalls"]:
+    for n in r["names"]:
+        acts[n] = r["action"]
+print(" ".join("%s=%s" % (n, acts.get(n, "-")) for n in ("read", "fsync", "accept4", "ptrace")))
+' "$TMP/pb/shop/pod_web-cache.json")
+[ "$got" = "read=SCMP_ACT_ALLOW fsync=SCMP_ACT_ALLOW accept4=SCMP_ACT_ALLOW ptrace=SCMP_ACT_ERRNO" ] \
+	&& ok "its content is the merge of the three policies that select it" || { not_ok "merged content"; echo "# $got"; }
+rm "$TMP/pb/shop/pod_web-cache.json"
+# Delete a policy: the path stays, the content changes.
+python3 - "$TMP/pol/shop.yaml" <<'PY'
+import sys
+docs = open(sys.argv[1]).read().split("\n---\n")
+open(sys.argv[1], "w").write("\n---\n".join(d for d in docs if "name: db\n" not in d))
+PY
+expect "bind after deleting a policy" 0 "$SYSCAGE" k8s bind -f "$TMP/m.yaml" -p "$TMP/pol" --bindings "$TMP/pol/bindings.yaml" -q
+out_has "the bound path did not move" 'localhostProfile: syscage/shop/pod_web-cache.json'
+if cmp -s "$TMP/b1.yaml" "$TMP/pol/bindings.yaml"; then ok "nor did the binding"; else not_ok "nor did the binding"; fi
+expect "policy build after deleting a policy" 0 "$SYSCAGE" policy build "$TMP/pol" -o "$TMP/pb" -q
+if [ -f "$TMP/pb/shop/pod_web-cache.json" ] && ! grep -q fsync "$TMP/pb/shop/pod_web-cache.json"; then
+	ok "same path, the deleted policy's syscalls gone"; else not_ok "same path, the deleted policy's syscalls gone"; fi
+# Two workloads on one path.
+{
+	cat manifests/merged.yaml
+	printf -- '---\nkind: Pod\napiVersion: v1\nmetadata: {name: other, namespace: shop, labels: {app: web}}\n'
+	printf 'spec:\n  securityContext: {seccompProfile: {type: Localhost, localhostProfile: syscage/shop/pod_web-cache.json}}\n'
+	printf '  containers: [{name: a}]\n'
+} >"$TMP/clash.yaml"
+expect "two workloads on one path" 1 "$SYSCAGE" k8s bind -f "$TMP/clash.yaml" -p "$TMP/pol" -o "$TMP/clash.out" --bindings "$TMP/clash.b"
+err_has "... located, naming both" 'error: Pod shop/(other|web-cache) would share profile syscage/shop/pod_web-cache.json'
+if [ ! -e "$TMP/clash.out" ] && [ ! -e "$TMP/clash.b" ]; then ok "nothing written"; else not_ok "nothing written"; fi
 
 # --- bind: errors with locations, nothing written ---------------------------------------
 expect "missing profile is an error" 1 "$SYSCAGE" k8s bind -f bad/missing-profile.yaml -p $P -o "$TMP/x.yaml"

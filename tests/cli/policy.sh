@@ -45,37 +45,39 @@ out_has "nothing changed" "\(0 files changed"
 mkdir -p "$TMP/pol"
 cp -r "$D/mixed/." "$D/seed" "$TMP/pol/"
 expect "build per workload" 0 "$SYSCAGE" policy build "$TMP/pol" -o "$TMP/out2" --workloads "$D/workloads.yaml"
-out_has "workload summary" "8 workloads: 6 matched, 2 unmatched"
+out_has "workload summary" "8 workloads: 6 bound \(0 that no policy selects: RuntimeDefault\), 2 unmatched"
 python3 - "$TMP/out2/index.json" >"$TMP/wl" <<'P'
 import json, sys
 d = json.load(open(sys.argv[1]))
 for s in d["sets"]:
-    for w in s["workloads"]:
-        print(w, s["path"], ",".join(p["name"] for p in s["policies"]))
+    if "workload" in s:
+        print(s["workload"]["name"], s["path"], ",".join(p["name"] for p in s["policies"]))
 for u in d["unmatched"]:
     print(u["name"], "-", "-")
 P
-want="debugger shop/shop-base.json shop-base
-queue shop/shop-base.json shop-base
-postgres shop/shop-base-73351759.json shop-base,shop-db,shop-db-net,shop-no-ptrace
-redis shop/shop-base-73351759.json shop-base,shop-db,shop-db-net,shop-no-ptrace
-frontend shop/shop-base-84a3bcdb.json shop-base,shop-no-ptrace
-wordpress wordpress-mysql/kscmp1-allow-6c3d8dbb.json kscmp1-allow,kscmp1-block,kscmp2-allow,kscmp2-block
+want="debugger shop/pod_debugger.json shop-base
+frontend shop/pod_frontend.json shop-base,shop-no-ptrace
+postgres shop/pod_postgres.json shop-base,shop-db,shop-db-net,shop-no-ptrace
+queue shop/pod_queue.json shop-base
+redis shop/pod_redis.json shop-base,shop-db,shop-db-net,shop-no-ptrace
+wordpress wordpress-mysql/pod_wordpress.json kscmp1-allow,kscmp1-block,kscmp2-allow,kscmp2-block
 mysql - -
 lonely - -"
-[ "$(cat "$TMP/wl")" = "$want" ] && ok "each workload gets the policies that select it" || { not_ok "workload sets"; sed 's/^/# /' "$TMP/wl"; }
-got=$(actions "$TMP/out2/wordpress-mysql/kscmp1-allow-6c3d8dbb.json")
+[ "$(cat "$TMP/wl")" = "$want" ] && ok "each workload gets the policies that select it, at its own path" || { not_ok "workload sets"; sed 's/^/# /' "$TMP/wl"; }
+got=$(actions "$TMP/out2/wordpress-mysql/pod_wordpress.json")
 [ "$got" = "close=ALLOW openat=ERRNO read=ALLOW write=ERRNO default=ERRNO" ] \
 	&& ok "seed 003: wordpress gets allow {s1,s4}, deny {s2,s3}" || { not_ok "seed merge in build"; echo "# $got"; }
-got=$(actions "$TMP/out2/shop/shop-base-84a3bcdb.json")
+got=$(actions "$TMP/out2/shop/pod_frontend.json")
 [ "$got" = "close=ALLOW exit_group=ALLOW futex=ALLOW ptrace=ERRNO read=ALLOW write=ERRNO default=ERRNO" ] \
 	&& ok "deny beats allow across policies (write)" || { not_ok "frontend merge"; echo "# $got"; }
+[ -e "$TMP/out2/wordpress-mysql/kscmp1-allow-6c3d8dbb.json" ] && ok "the selector's own policy set is installed too" || not_ok "the selector's own policy set is installed too"
 
-# Seed 003: kscmp2 deleted -> recomputed.
+# Seed 003: kscmp2 deleted -> recomputed, at the same path.
 rm "$TMP/pol/seed/kscmp2.yaml"
 echo '{"not": "ours"}' >"$TMP/out2/wordpress-mysql/mine.json"
 expect "rebuild after deleting kscmp2, --prune" 0 "$SYSCAGE" policy build "$TMP/pol" -o "$TMP/out2" --workloads "$D/workloads.yaml" --prune
-path=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print([s["path"] for s in d["sets"] if "wordpress" in s["workloads"]][0])' "$TMP/out2/index.json")
+path=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print([s["path"] for s in d["sets"] if s.get("workload", {}).get("name") == "wordpress"][0])' "$TMP/out2/index.json")
+[ "$path" = wordpress-mysql/pod_wordpress.json ] && ok "the workload's path did not move" || not_ok "the workload's path did not move ($path)"
 got=$(actions "$TMP/out2/$path")
 [ "$got" = "close=ALLOW openat=ERRNO read=ALLOW write=ALLOW default=ERRNO" ] \
 	&& ok "seed 003: after delete allow {s1,s2,s4}, deny {s3} ($path)" || { not_ok "after delete"; echo "# $got"; }
@@ -145,7 +147,7 @@ items:
       template:
         metadata: {labels: {app: wordpress}}
 Y
-out_has "deployment matched through its pod template" "1 workloads: 1 matched"
+out_has "deployment matched through its pod template" "1 workloads: 1 bound"
 expect "no subcommand" 2 "$SYSCAGE" policy
 expect "unknown subcommand" 2 "$SYSCAGE" policy frobnicate
 expect "missing -o" 2 "$SYSCAGE" policy build "$D/mixed"

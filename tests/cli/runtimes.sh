@@ -62,27 +62,30 @@ for e in "${engines[@]}"; do
 	if rt_ctr_import "$IMG"; then ok "ctr images import $IMG"; else not_ok "ctr import: $RT_WHY"; fi
 done
 
-# The kubelet root: profiles from the seed's policies, as the agent would install them.
+# The pods as the API server gets them: after `syscage k8s bind` with the seed's policies (it binds
+# fine-pod, whose label a policy selects, writes its binding beside the policies, and checks the
+# others' references).
+POL="$TMP/policies"
+cp -r "$EX/policies" "$POL"
+PODS="$TMP/pods"
+expect "k8s bind binds the seed's pods" 0 \
+	"$SYSCAGE" k8s bind -f "$EX/pods" --policies "$POL" -o "$PODS" --bindings "$POL/bindings.yaml"
+err_has "one pod bound, the others left as written" '1 bound'
+if grep -q 'localhostProfile: syscage/default/pod_fine-pod.json' "$PODS/fine-pod.yaml" 2>/dev/null; then
+	ok "fine-pod bound to its own path, syscage/default/pod_fine-pod.json"
+else
+	not_ok "fine-pod bound to its own path, syscage/default/pod_fine-pod.json"
+fi
+
+# The kubelet root: profiles from the seed's policies and the binding, as the agent would install them.
 KR="$TMP/kubelet"
 export KP_KUBELET_ROOT=$KR
 mkdir -p "$KR/seccomp"
 expect "policy build installs the seed's profiles" 0 \
-	"$SYSCAGE" policy build "$EX/policies" -o "$KR/seccomp/syscage" -q
-for p in audit violation violation-kill fine-grained; do
+	"$SYSCAGE" policy build "$POL" -o "$KR/seccomp/syscage" -q
+for p in audit violation violation-kill fine-grained pod_fine-pod; do
 	if [ -s "$KR/seccomp/syscage/default/$p.json" ]; then ok "profile syscage/default/$p.json"; else not_ok "profile $p.json missing"; fi
 done
-
-# The pods as the API server gets them: after `syscage k8s bind` with the seed's policies (it binds
-# fine-pod, whose label a policy selects, and checks the others' references).
-PODS="$TMP/pods"
-expect "k8s bind binds the seed's pods" 0 \
-	"$SYSCAGE" k8s bind -f "$EX/pods" --policies "$EX/policies" -o "$PODS"
-err_has "one pod bound, the others left as written" '1 bound'
-if grep -q 'localhostProfile: syscage/default/fine-grained.json' "$PODS/fine-pod.yaml" 2>/dev/null; then
-	ok "fine-pod bound to syscage/default/fine-grained.json"
-else
-	not_ok "fine-pod bound to syscage/default/fine-grained.json"
-fi
 # Pods that must not start: a profile that is not on the node, a path the API server refuses,
 # and the violation profile with the log flag.
 sed 's|syscage/default/violation.json|syscage/default/missing.json|; s/violation-pod/missing-pod/' \
@@ -264,7 +267,7 @@ for flag in --no-log-flag ""; do
 	kr="$TMP/kubelet-agent${flag:+-nolog}"
 	mkdir -p "$kr/st"
 	expect "agent --once ${flag:-(default flags)} installs the seed's profiles" 0 \
-		"$SYSCAGE" agent --policies "$EX/policies" --kubelet-root "$kr" --state-dir "$kr/st" \
+		"$SYSCAGE" agent --policies "$POL" --kubelet-root "$kr" --state-dir "$kr/st" \
 		--listen none --once $flag
 	if [ -z "$flag" ] && [ -n "$runc_minor" ] && [ "$runc_minor" -lt 2 ]; then
 		err_has "agent: runc 1.$runc_minor refuses flags, the LOG flag is left out" "event=runc-refuses-flags"

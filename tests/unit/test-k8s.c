@@ -345,34 +345,42 @@ START_TEST(selectors)
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	put(dir, "p.yaml", policies);
 	ck_assert_int_eq(sc_policy_load_dir(dir, &d, &b), 0);
-	/* Workload 0 needs the merge of two selectors' policies, which the agent does not
-	 * make: with emit_merged it is a note and the workload gets the merged-<set> path. */
-	ck_assert_int_eq(sc_k8s_match(&f, 1, b, "syscage", true, &d, &unmatched), 0);
+	/* Workload 0 is selected by two policies with different selectors: that is normal,
+	 * and its path depends on the workload alone. */
+	ck_assert_int_eq(sc_k8s_match(&f, 1, b, "syscage", &d, &unmatched), 0);
 	ck_assert_uint_eq(unmatched, 3);
 	ck_assert_uint_eq(d.n_errors, 0);
-	ck_assert(f->workloads[0].merged);
-	ck_assert_ptr_nonnull(f->workloads[0].profile);
-	ck_assert_ptr_nonnull(strstr(f->workloads[0].profile, "syscage/shop/merged-not-canary-"));
-	ck_assert(!f->workloads[1].merged);
-	ck_assert_str_eq(f->workloads[1].profile, "syscage/shop/web.json");
+	ck_assert_str_eq(f->workloads[0].profile, "syscage/shop/pod_w.json");
+	ck_assert_uint_eq(b->sets[f->workloads[0].set].n_policies, 2);
+	ck_assert_str_eq(f->workloads[1].profile, "syscage/shop/pod_c.json");
+	ck_assert_uint_eq(b->sets[f->workloads[1].set].n_policies, 1);
 	ck_assert_ptr_null(f->workloads[2].profile);
-	ck_assert_str_eq(f->workloads[3].profile, "syscage/other/everything.json");
+	ck_assert_str_eq(f->workloads[3].profile, "syscage/other/pod_o.json");
 	ck_assert_ptr_null(f->workloads[4].profile);
 	ck_assert_ptr_null(f->workloads[5].profile);
-	ck_assert_int_eq(sc_k8s_merged_policies(&f, 1, b, &merged), 0);
-	ck_assert_ptr_nonnull(strstr(merged, "kind: SeccompProfile"));
-	ck_assert_ptr_nonnull(strstr(merged, "name: merged-not-canary-"));
+	/* The bindings the agent reads: one per bound workload, read back as written, and
+	 * the same bytes when bound again. */
+	{
+		struct sc_binding *v = NULL;
+		size_t n = 0;
+		char *again = NULL;
+		ck_assert_int_eq(sc_k8s_bindings(&f, 1, &merged), 0);
+		ck_assert_int_eq(sc_bindings_read(merged, strlen(merged), "b.yaml", &d, &v, &n), 0);
+		ck_assert_uint_eq(n, 3);
+		ck_assert_str_eq(v[0].namespace, "other");
+		ck_assert_str_eq(v[0].profile, "syscage/other/pod_o.json");
+		ck_assert_str_eq(v[2].name, "w");
+		ck_assert_uint_eq(v[2].n_labels, 1);
+		sc_bindings_free(v, n);
+		sc_policy_build_free(b);
+		b = NULL;
+		ck_assert_int_eq(sc_policy_load_dir(dir, &d, &b), 0);
+		ck_assert_int_eq(sc_k8s_match(&f, 1, b, "syscage", &d, NULL), 0);
+		ck_assert_int_eq(sc_k8s_bindings(&f, 1, &again), 0);
+		ck_assert_str_eq(merged, again);
+		free(again);
+	}
 	free(merged);
-	sc_diags_clear(&d);
-	sc_policy_build_free(b);
-	sc_k8s_file_free(f);
-
-	/* Without emit_merged it is an error. */
-	f = parse(manifests);
-	ck_assert_int_eq(sc_policy_load_dir(dir, &d, &b), 0);
-	ck_assert_int_eq(sc_k8s_match(&f, 1, b, "syscage", false, &d, NULL), -EINVAL);
-	ck_assert_uint_eq(d.n_errors, 1);
-	ck_assert_uint_eq(d.v[0].loc.line, 1);
 	sc_diags_clear(&d);
 	sc_policy_build_free(b);
 	sc_k8s_file_free(f);
@@ -405,7 +413,7 @@ START_TEST(missing_profile)
 	ck_assert_int_eq(sc_policy_load_dir(dir, &d, &b), 0);
 	/* The first references a profile no policy makes: an error at the path's position;
 	 * the second one that exists (fine) and one outside the root (a warning). */
-	ck_assert_int_eq(sc_k8s_match(&f, 1, b, "syscage", false, &d, NULL), -EINVAL);
+	ck_assert_int_eq(sc_k8s_match(&f, 1, b, "syscage", &d, NULL), -EINVAL);
 	ck_assert_uint_eq(d.n_errors, 1);
 	ck_assert_uint_eq(d.n_warnings, 1);
 	ck_assert_uint_eq(d.v[0].loc.line, 7);

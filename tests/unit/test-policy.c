@@ -266,14 +266,15 @@ static struct sc_policy_build *load(const char *sub)
 START_TEST(build_sets_workloads)
 {
 	struct sc_policy_build *b = load("seed");
-	struct sc_workload w[3] = {
-		{ .namespace = "wordpress-mysql", .name = "wp" },
-		{ .namespace = "wordpress-mysql", .name = "db" },
-		{ .namespace = "other", .name = "x" },
+	struct sc_binding w[3] = {
+		{ .namespace = "wordpress-mysql", .kind = "Deployment", .name = "wp" },
+		{ .namespace = "wordpress-mysql", .kind = "Deployment", .name = "db" },
+		{ .namespace = "other", .kind = "Deployment", .name = "x" },
 	};
 	struct sc_label wp = { "app", "wordpress" };
 	struct sc_diags d = {};
 	struct sc_verdict v;
+	const struct sc_policy_set *s;
 
 	w[0].labels = &wp;
 	w[0].n_labels = 1;
@@ -281,19 +282,24 @@ START_TEST(build_sets_workloads)
 	w[2].n_labels = 1;
 	ck_assert_uint_eq(b->n_policies, 4);
 	ck_assert_int_eq(sc_policy_build_sets(b, w, 3, &d), 0);
-	ck_assert_uint_eq(b->n_sets, 1);
-	ck_assert_uint_eq(b->sets[0].n_policies, 4);
-	ck_assert_str_eq(b->sets[0].namespace, "wordpress-mysql");
-	/* "<first>-<8 hex>" */
-	ck_assert_int_eq(strncmp(b->sets[0].name, "kscmp1-allow-", 13), 0);
-	ck_assert_uint_eq(strlen(b->sets[0].name), 13 + 8);
+	ck_assert_int_eq(sc_policy_build_merge(b, NULL, &d), 0);
+	/* The policy set of the selector, and the workload's own. */
+	ck_assert_uint_eq(b->n_sets, 2);
 	ck_assert_int_eq(b->workload_set[0], 0);
+	s = &b->sets[0];
+	ck_assert_str_eq(s->path, "wordpress-mysql/deployment_wp.json");
+	ck_assert_uint_eq(s->n_policies, 4);
+	ck_assert_uint_eq(s->n_workloads, 1);
+	ck_assert(!s->fallback);
+	/* "<first>-<8 hex>" */
+	ck_assert_int_eq(strncmp(b->sets[1].name, "kscmp1-allow-", 13), 0);
+	ck_assert_uint_eq(strlen(b->sets[1].name), 13 + 8);
 	ck_assert_int_eq(b->workload_set[1], -1);
 	ck_assert_int_eq(b->workload_set[2], -1); /* another namespace */
 	ck_assert_uint_eq(b->n_unmatched, 2);
-	sc_profile_verdict(b->sets[0].profile, "write", &v);
+	sc_profile_verdict(s->profile, "write", &v);
 	ck_assert_int_eq(v.action, SC_ACT_ERRNO);
-	sc_profile_verdict(b->sets[0].profile, "close", &v);
+	sc_profile_verdict(s->profile, "close", &v);
 	ck_assert_int_eq(v.action, SC_ACT_ALLOW);
 	sc_policy_build_free(b);
 	sc_diags_clear(&d);
@@ -307,6 +313,7 @@ START_TEST(build_sets_targets)
 	char *index = NULL;
 
 	ck_assert_int_eq(sc_policy_build_sets(b, NULL, 0, &d), 0);
+	ck_assert_int_eq(sc_policy_build_merge(b, NULL, &d), 0);
 	ck_assert_uint_eq(b->n_sets, 5);
 	/* Sorted by namespace, then name. */
 	ck_assert_str_eq(b->sets[0].path, "default/plain.json");
