@@ -4,15 +4,18 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cli.h"
 #include "syscage/bpf.h"
 #include "syscage/compile.h"
+#include "syscage/policy.h"
 
 const char cmd_explain_help[] =
 	"Usage: syscage explain PROFILE --syscall NAME|NUMBER [--arch ARCH] [--args A0,A1,...]\n"
 	"                       [--no-enosys] [-o text|json]\n"
 	"       syscage explain --bpf FILE --syscall NAME|NUMBER [--arch ARCH] [--args ...]\n"
+	"       syscage explain --policies DIR --workload NS/KIND/NAME [--syscall NAME]\n"
 	"\n"
 	"Say what happens to one syscall: the action and errno, the rule that decided it\n"
 	"(or the default action, the arch check, or runc's ENOSYS for syscalls newer than\n"
@@ -20,6 +23,12 @@ const char cmd_explain_help[] =
 	"for it (emulated). With --bpf, FILE is a raw program (as `syscage bpf` or\n"
 	"libseccomp's seccomp_export_bpf write it) and only the action and instruction\n"
 	"count are shown.\n"
+	"\n"
+	"With --workload, the profile a bound workload gets from the policies and bindings in\n"
+	"DIR (the agent's ConfigMap; see 'syscage k8s bind --bindings'): its path, every\n"
+	"policy that makes it up and why (selects its labels, named by the binding, the\n"
+	"baseline), the syscalls the baseline takes away from it, and with --syscall what\n"
+	"each policy says about that syscall and what the merge decides.\n"
 	"\n"
 	"When several rules name the syscall, an unconditional rule wins; otherwise the\n"
 	"first rule whose conditions all hold (a rule with two conditions on one argument\n"
@@ -33,6 +42,8 @@ const char cmd_explain_help[] =
 	"  -A, --args LIST    up to six argument values, comma-separated (0x.. or decimal)\n"
 	"      --bpf FILE     explain a raw BPF program instead of a profile\n"
 	"      --no-enosys    compile without runc's ENOSYS behaviour\n"
+	"  -p, --policies DIR the policies and bindings (with --workload)\n"
+	"      --workload W   NAMESPACE/KIND/NAME of a bound workload\n"
 	"  -o, --output FMT   text (default) or json\n"
 	"  -h, --help         this text\n"
 	"\n"
@@ -40,6 +51,7 @@ const char cmd_explain_help[] =
 	"  syscage explain docker-default.json --syscall clone --args 0x10000000\n"
 	"  syscage explain app.json --syscall 0x40000001 --arch x32\n"
 	"  syscage explain --bpf app.bpf --syscall openat -o json\n"
+	"  syscage explain -p policies/ --workload shop/Deployment/web --syscall ptrace\n"
 	"\n"
 	"Exit status: 0, 1 on invalid input or an unknown syscall, 2 on a usage error.\n";
 
@@ -141,6 +153,157 @@ static const char *reason_name(int rule)
 	}
 }
 
+DEFINE_CLEANUP_FUNC(struct sc_policy_build, sc_policy_build_free);
+DEFINE_CLEANUP_FUNC(struct sc_profile, sc_profile_free);
+
+/* NS/KIND/NAME (KIND case-insensitive) -> the binding of that workload in b. */
+static const struct sc_binding *find_binding(const struct sc_policy_build *b, const char *spec)
+{
+	char ns[64], kind[64], name[254];
+
+	if (sscanf(spec, "%63[^/]/%63[^/]/%253s", ns, kind, name) != 3)
+		return NULL;
+	for (size_t i = 0; i < b->n_bindings; i++) {
+		const struct sc_binding *x = &b->bindings[i];
+		if (streq(x->namespace, ns) && !strcasecmp(x->kind, kind) && streq(x->name, name))
+			return x;
+	}
+	return NULL;
+}
+
+/* explain --workload: which policies make a bound workload's profile (the binding rule), what
+ * the baseline takes away from it, and with a syscall what each member says about it. */
+static int explain_workload(const char *dir, const char *spec, const char *syscall_name,
+			    bool json)
+{
+	cleanup_(sc_policy_build_freep) struct sc_policy_build *b = NULL;
+	struct sc_diags d = { 0 };
+	const struct sc_binding *w;
+	const struct sc_policy_set *s = NULL;
+	cleanup_(sc_profile_freep) struct sc_profile *without = NULL;
+	cleanup_free const struct sc_profile **in = NULL;
+	cleanup_free char *removed = NULL;
+	size_t n_in = 0;
+	int r;
+
+	r = sc_policy_load_dir(dir, &d, &b);
+	cli_print_diags(&d);
+	sc_diags_clear(&d);
+	if (r < 0) {
+		if (r != -EINVAL)
+			cli_error("cannot read policies from %s: %s", dir, strerror(-r));
+		return EXIT_FINDINGS;
+	}
+	w = find_binding(b, spec);
+	if (!w)
+		return cli_error("no binding of %s in %s (bindings are what 'syscage k8s bind "
+				 "--bindings' writes; give NAMESPACE/KIND/NAME)",
+				 spec, dir);
+	r = sc_policy_build_sets(b, w, 1, &d);
+	if (r == 0)
+		r = sc_policy_build_merge(b, NULL, &d);
+	cli_print_diags(&d);
+	sc_diags_clear(&d);
+	if (r < 0)
+		return r == -EINVAL ? EXIT_FINDINGS : cli_error("cannot merge: %s", strerror(-r));
+	if (b->workload_set[0] >= 0)
+		s = &b->sets[b->workload_set[0]];
+	if (!s)
+		return cli_error("%s: not installed (see the messages above)", spec);
+	in = calloc(s->n_policies + 1, sizeof(*in));
+	if (!in)
+		return cli_error("out of memory");
+	for (size_t k = 0; k < s->n_policies; k++)
+		if (!b->policies[s->policies[k]].profile->meta.baseline)
+			in[n_in++] = b->policies[s->policies[k]].profile;
+	if (n_in < s->n_policies) {
+		r = sc_set_profile(in, n_in, s->fallback, NULL, NULL, &without);
+		if (r == 0)
+			r = sc_baseline_removed(without, s->profile, &removed);
+		if (r < 0)
+			return cli_error("cannot merge: %s", strerror(-r));
+	}
+	if (json) {
+		printf("{\"workload\": {\"namespace\": ");
+		cli_json_string(stdout, w->namespace);
+		printf(", \"kind\": ");
+		cli_json_string(stdout, w->kind);
+		printf(", \"name\": ");
+		cli_json_string(stdout, w->name);
+		printf("}, \"localhostProfile\": ");
+		cli_json_string(stdout, w->profile);
+		printf(", \"fallback\": %s, \"policies\": [", s->fallback ? "true" : "false");
+	} else {
+		printf("%s %s/%s -> %s\n", w->kind, w->namespace, w->name, w->profile);
+		if (s->fallback)
+			printf("  no policy selects it: RuntimeDefault%s\n",
+			       n_in < s->n_policies ? " with the baseline" : "");
+	}
+	for (size_t k = 0; k < s->n_policies; k++) {
+		const struct sc_policy *p = &b->policies[s->policies[k]];
+		const char *how = p->profile->meta.baseline ? "baseline"
+				  : p->selects		    ? "selects its labels"
+							    : "named by the binding";
+		struct sc_verdict v = { 0 };
+		if (syscall_name)
+			sc_profile_verdict(p->profile, syscall_name, &v);
+		if (json) {
+			printf("%s{\"name\": ", k ? ", " : "");
+			cli_json_string(stdout, p->name);
+			printf(", \"file\": ");
+			cli_json_string(stdout, p->file);
+			printf(", \"why\": \"%s\"", how);
+			if (syscall_name) {
+				printf(", \"says\": ");
+				if (v.unconditional || v.conditional)
+					cli_json_string(stdout, sc_action_to_string(v.action));
+				else
+					fputs("null", stdout);
+			}
+			putchar('}');
+		} else {
+			printf("  %-9s %s (%s, %s)", k ? "" : "policies:", p->name, p->file, how);
+			if (syscall_name)
+				printf(": %s", v.unconditional || v.conditional
+						       ? sc_action_to_string(v.action)
+						       : "does not name it");
+			putchar('\n');
+		}
+	}
+	if (json) {
+		printf("], \"baseline_removed\": [");
+		for (const char *p = removed ? removed : ""; *p;) {
+			const char *c = strchr(p, ',');
+			size_t l = c ? (size_t)(c - p) : strlen(p);
+			printf("%s\"%.*s\"", p == removed ? "" : ", ", (int)l, p);
+			p += l + (c ? 1 : 0);
+		}
+		putchar(']');
+	} else if (removed && *removed) {
+		printf("  the baseline takes away: %s\n", removed);
+	} else if (n_in < s->n_policies) {
+		printf("  the baseline takes nothing away from it\n");
+	}
+	if (syscall_name) {
+		struct sc_verdict v;
+		sc_profile_verdict(s->profile, syscall_name, &v);
+		if (json) {
+			printf(", \"syscall\": ");
+			cli_json_string(stdout, syscall_name);
+			printf(", \"action\": ");
+			cli_json_string(stdout, sc_action_to_string(v.action));
+		} else {
+			printf("  %s: %s%s (the most restrictive of the policies naming it, else the "
+			       "default)\n",
+			       syscall_name, sc_action_to_string(v.action),
+			       v.conditional ? ", with argument conditions" : "");
+		}
+	}
+	if (json)
+		puts("}");
+	return EXIT_OK;
+}
+
 int cmd_explain(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -150,11 +313,14 @@ int cmd_explain(int argc, char **argv)
 		{ "bpf", required_argument, NULL, 'B' },
 		{ "no-enosys", no_argument, NULL, 'E' },
 		{ "output", required_argument, NULL, 'o' },
+		{ "workload", required_argument, NULL, 'W' },
+		{ "policies", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
 	enum sc_arch arch = sc_arch_native();
 	const char *syscall_arg = NULL, *bpf_path = NULL, *profile_path = NULL;
+	const char *workload = NULL, *policies = NULL;
 	uint64_t args[6] = { 0 };
 	struct sc_compile_opts co = { 0 };
 	cleanup_free struct sock_filter *prog = NULL;
@@ -169,8 +335,14 @@ int cmd_explain(int argc, char **argv)
 	const char *name;
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "s:a:A:o:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:a:A:o:p:h", opts, NULL)) != -1) {
 		switch (c) {
+		case 'W':
+			workload = optarg;
+			break;
+		case 'p':
+			policies = optarg;
+			break;
 		case 's':
 			syscall_arg = optarg;
 			break;
@@ -200,6 +372,14 @@ int cmd_explain(int argc, char **argv)
 		default:
 			return cli_usage_error("explain", "bad option");
 		}
+	}
+	if (workload || policies) {
+		if (!workload || !policies || optind < argc || bpf_path)
+			return cli_usage_error("explain", "--workload NS/KIND/NAME goes with "
+							  "--policies DIR (and optionally --syscall)");
+		if (syscall_arg && !sc_syscall_known(syscall_arg))
+			return cli_unknown_syscall(syscall_arg);
+		return explain_workload(policies, workload, syscall_arg, json);
 	}
 	if (!syscall_arg)
 		return cli_usage_error("explain", "missing --syscall NAME|NUMBER");

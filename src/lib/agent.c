@@ -72,6 +72,7 @@ struct sc_agent {
 	uint64_t reconcile_total, reconcile_errors;
 	uint64_t rejected_total[_SC_REJECT_COUNT];
 	unsigned rejected_now[_SC_REJECT_COUNT];
+	size_t bindings, fallback, shadowed; /* of the last reconcile */
 	struct sc_histogram duration;
 	double last_reconcile; /* unix time */
 	uint64_t http_requests;
@@ -343,12 +344,15 @@ static void do_reconcile(struct sc_agent *a, const char *why)
 		a->rejected_total[i] += res.rejected[i];
 		a->rejected_now[i] = res.rejected[i];
 	}
+	a->bindings = res.n_bindings;
+	a->fallback = res.n_fallback;
+	a->shadowed = res.n_shadowed;
 	a->ready = true;
-	alog(a, res.n_rejected ? "warn" : "info",
+	alog(a, res.n_rejected || res.n_fallback ? "warn" : "info",
 	     "event=reconcile trigger=%s files=%zu policies=%zu installed=%zu written=%zu "
-	     "removed=%zu rejected=%zu kept=%zu seconds=%.3f",
+	     "removed=%zu rejected=%zu kept=%zu bindings=%zu unselected=%zu seconds=%.3f",
 	     why, res.n_files, res.n_policies, sc_reconciler_n_installed(a->rc), res.n_written,
-	     res.n_removed, res.n_rejected, res.n_kept, dt);
+	     res.n_removed, res.n_rejected, res.n_kept, res.n_bindings, res.n_fallback, dt);
 }
 
 /* ---- recording (--record) ----------------------------------------------------------- */
@@ -514,8 +518,19 @@ static void write_metrics(struct sc_agent *a, FILE *f)
 			 "Profiles installed under the kubelet's seccomp root.");
 	sc_metric_sample(f, "syscage_profiles_installed", (double)sc_reconciler_n_installed(a->rc),
 			 (const char *)NULL);
+	sc_metric_header(f, "syscage_bindings", "gauge",
+			 "Bound workloads whose profile the last reconcile installed.");
+	sc_metric_sample(f, "syscage_bindings", (double)a->bindings, (const char *)NULL);
+	sc_metric_header(f, "syscage_bindings_unselected", "gauge",
+			 "Bound workloads no policy selects any more: their profile holds "
+			 "RuntimeDefault (and the baseline).");
+	sc_metric_sample(f, "syscage_bindings_unselected", (double)a->fallback, (const char *)NULL);
+	sc_metric_header(f, "syscage_policy_sets_shadowed", "gauge",
+			 "Policy sets not installed because a bound workload owns their path.");
+	sc_metric_sample(f, "syscage_policy_sets_shadowed", (double)a->shadowed, (const char *)NULL);
 	sc_metric_header(f, "syscage_policies_rejected_total", "counter",
-			 "Policy files rejected, by reason, summed over reconciles.");
+			 "Policy files (or single bindings) rejected, by reason, summed over "
+			 "reconciles.");
 	for (unsigned i = 0; i < _SC_REJECT_COUNT; i++)
 		sc_metric_sample(f, "syscage_policies_rejected_total", (double)a->rejected_total[i],
 				 "reason", sc_reject_reason_to_string(i), (const char *)NULL);

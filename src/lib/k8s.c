@@ -1978,12 +1978,14 @@ int sc_k8s_audit_json(struct sc_k8s_file **files, size_t n, char **ret)
 /* One source for deploy/ and `syscage k8s manifests`: a test keeps them equal. */
 
 static const char example_policy[] =
-	"# An example policy: the agent merges every policy that selects a pod (a deny always\n"
-	"# beats an allow) and installs the result as\n"
-	"# <kubelet-root>/seccomp/syscage/<namespace>/<set>.json; `syscage k8s bind` points the\n"
-	"# selected workloads at it. Replace this file with your own policies (KubeArmor\n"
-	"# KubeArmorSeccompPolicy, SPO SeccompProfile or OCI profile JSON) and list them in\n"
-	"# kustomization.yaml.\n"
+	"# An example policy. `syscage k8s bind -f MANIFESTS -p policies/ --bindings\n"
+	"# policies/bindings.yaml` points every workload a policy selects at its own profile,\n"
+	"# <kubelet-root>/seccomp/syscage/<namespace>/<kind>_<name>.json, and writes its binding;\n"
+	"# with bindings.yaml in this ConfigMap the agent installs there the merge of every\n"
+	"# policy that selects the workload now (a deny always beats an allow), on every node.\n"
+	"# A policy labelled syscage.dev/baseline: \"true\" is merged into every profile.\n"
+	"# Replace this file with your own policies (KubeArmor KubeArmorSeccompPolicy, SPO\n"
+	"# SeccompProfile or OCI profile JSON) and list them in kustomization.yaml.\n"
 	"apiVersion: security.kubearmor.com/v1\n"
 	"kind: KubeArmorSeccompPolicy\n"
 	"metadata:\n"
@@ -2044,6 +2046,7 @@ static char *gen_kustomization(const char *ns)
 		    "  - name: syscage-policies\n"
 		    "    files:\n"
 		    "      - policies/example.yaml\n"
+		    "      # - policies/bindings.yaml   # from `syscage k8s bind --bindings`\n"
 		    "  # The agent's own recorded profile (`make image` records it); the init\n"
 		    "  # container installs it before the agent starts under it.\n"
 		    "  - name: syscage-agent-profile\n"

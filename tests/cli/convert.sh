@@ -3,16 +3,6 @@
 . "$(dirname "$0")/lib.sh"
 D="$SYSCAGE_SRCDIR/tests/data/io"
 
-# json_eq DESC FILE PYTHON-EXPR: the JSON in FILE satisfies EXPR (d is the document).
-json_check() {
-	if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if eval(sys.argv[2]) else 1)' "$2" "$3" 2>"$TMP/pyerr"; then
-		ok "$1"
-	else
-		not_ok "$1"
-		sed 's/^/# /' "$TMP/pyerr" "$2" | head -30
-	fi
-}
-
 # Seed 003: the KubeArmor policy maps to exactly the seed's profile.
 expect "seed 003 policy converts" 0 "$SYSCAGE" convert "$D/seed003-kubearmor.yaml"
 cp "$TMP/out" "$TMP/seed.json"

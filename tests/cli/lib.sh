@@ -35,4 +35,14 @@ out_has() { if grep -Eq -- "$2" "$TMP/out"; then ok "$1"; else not_ok "$1"; sed 
 err_has() { if grep -Eq -- "$2" "$TMP/err"; then ok "$1"; else not_ok "$1"; sed 's/^/# err: /' "$TMP/err" | head -20; fi; }
 out_is() { if [ "$(cat "$TMP/out")" = "$2" ]; then ok "$1"; else not_ok "$1"; sed 's/^/# out: /' "$TMP/out" | head -20; fi; }
 
+# json_check DESC FILE PYEXPR: PYEXPR (with d = the parsed JSON) holds.
+json_check() {
+	if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if eval(sys.argv[2]) else 1)' "$2" "$3" 2>"$TMP/pyerr"; then
+		ok "$1"
+	else
+		not_ok "$1"
+		sed 's/^/# /' "$TMP/pyerr" "$2" | head -30
+	fi
+}
+
 done_testing() { echo "1..$T_N"; [ "$T_FAIL" -eq 0 ]; }
