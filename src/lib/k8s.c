@@ -1125,6 +1125,42 @@ static int check_paths(struct sc_k8s_file **files, size_t n, const struct sc_pol
 	return ret;
 }
 
+/* A KubeArmor policy of a namespace these manifests have that selects none of their
+ * workloads: a note at the policy (a typo in a label is the usual reason). */
+static int note_unused(struct sc_k8s_file **files, size_t n, const struct sc_policy_build *b,
+		       struct sc_diags *d)
+{
+	cleanup_free bool *used = calloc(b->n_policies + 1, sizeof(bool));
+	const char *saved = d->file;
+
+	if (!used)
+		return -ENOMEM;
+	for (size_t i = 0; i < b->n_sets; i++)
+		for (size_t k = 0; b->sets[i].n_workloads && k < b->sets[i].n_policies; k++)
+			used[b->sets[i].policies[k]] = true;
+	for (size_t i = 0; i < b->n_policies; i++) {
+		const struct sc_policy *p = &b->policies[i];
+		bool ns_seen = false;
+		if (used[i] || !p->selects || p->profile->meta.baseline)
+			continue;
+		for (size_t f = 0; f < n && !ns_seen; f++)
+			for (size_t j = 0; j < files[f]->n_workloads && !ns_seen; j++)
+				ns_seen = streq(files[f]->workloads[j].namespace, p->namespace);
+		if (!ns_seen)
+			continue;
+		d->file = p->file;
+		if (sc_diags_add(d, SC_SEV_NOTE, p->profile->loc,
+				 "KubeArmorSeccompPolicy %s/%s selects none of these workloads "
+				 "(check its selector against their pod-template labels)",
+				 p->namespace, p->name) < 0) {
+			d->file = saved;
+			return -ENOMEM;
+		}
+	}
+	d->file = saved;
+	return 0;
+}
+
 int sc_k8s_match(struct sc_k8s_file **files, size_t n, struct sc_policy_build *b, const char *root,
 		 struct sc_diags *d, size_t *ret_unmatched)
 {
@@ -1176,6 +1212,9 @@ int sc_k8s_match(struct sc_k8s_file **files, size_t n, struct sc_policy_build *b
 	ret = check_paths(files, n, b, d);
 	if (ret == -ENOMEM)
 		return ret;
+	r = note_unused(files, n, b, d);
+	if (r < 0)
+		return r;
 	r = produced_paths(b, files, n, root, &produced, &np);
 	if (r < 0)
 		return r;

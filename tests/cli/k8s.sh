@@ -123,6 +123,10 @@ if grep -q 'localhostProfile: syscage/shop/pod_web-cache.json' "$TMP/m.yaml"; th
 if grep -q 'kind: SeccompBinding' "$TMP/pol/bindings.yaml" && grep -q 'localhostProfile: syscage/shop/pod_web-cache.json' "$TMP/pol/bindings.yaml"; then
 	ok "--bindings writes the workload's binding"; else not_ok "--bindings writes the workload's binding"; fi
 cp "$TMP/pol/bindings.yaml" "$TMP/b1.yaml"
+mkdir -p "$TMP/typo" && cp -r $P/. "$TMP/typo/"
+printf 'apiVersion: security.kubearmor.com/v1\nkind: KubeArmorSeccompPolicy\nmetadata: {name: typo, namespace: shop}\nspec: {selector: {matchLabels: {app: wbe}}, seccomp: {syscalls: [read], action: Allow}}\n' >"$TMP/typo/typo.yaml"
+expect "a policy selecting none of the workloads" 0 "$SYSCAGE" k8s bind -f manifests/merged.yaml -p "$TMP/typo"
+err_has "... is a note at the policy" "typo.yaml:1:1: note: KubeArmorSeccompPolicy shop/typo selects none of these workloads"
 expect "binding again" 0 "$SYSCAGE" k8s bind -f manifests/merged.yaml -p "$TMP/pol" --bindings "$TMP/pol/bindings.yaml" -q
 if cmp -s "$TMP/b1.yaml" "$TMP/pol/bindings.yaml"; then ok "the same manifests give the same bindings file"; else not_ok "the same manifests give the same bindings file"; fi
 expect "the policy build (the agent's layout) installs the bound path" 0 "$SYSCAGE" policy build "$TMP/pol" -o "$TMP/pb" -q
