@@ -19,6 +19,7 @@
 #include "merge.h"
 #include "record.h"
 #include "policy.h"
+#include "binding.h"
 #include "k8s.h"
 #include "reconcile.h"
 #include "kubelet.h"

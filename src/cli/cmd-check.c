@@ -149,6 +149,13 @@ static int check_file(const char *path, const char *name, const struct check_opt
 		file_error(d, "cannot read: %s", strerror(-r));
 		return r;
 	}
+	if (sc_bindings_detect(buf, len)) {
+		/* The bindings `k8s bind --bindings` writes: checked as the agent reads them. */
+		struct sc_binding *b = NULL;
+		r = sc_bindings_read(buf, len, name, d, &b, &n);
+		sc_bindings_free(b, n);
+		return r < 0 ? r : (int)n;
+	}
 	/* The reader is given the path: it resolves SPO base profiles next to it (and refuses
 	 * to for stdin, "-"); messages name the file as the user sees it. */
 	r = sc_profile_read_all(buf, len, path, d, &v, &n);
@@ -168,8 +175,14 @@ static int check_file(const char *path, const char *name, const struct check_opt
 	}
 	for (size_t i = 0; i < n; i++) {
 		int k = sc_profile_validate_with(v[i], &o->vopts, d);
+		const char *vital = v[i]->meta.baseline ? sc_baseline_fatal(v[i]) : NULL;
 		if (k < 0 && r >= 0)
 			r = k;
+		if (vital)
+			(void)sc_diags_add(d, SC_SEV_ERROR, v[i]->loc,
+					   "a baseline that denies %s kills every pod (the agent "
+					   "refuses it)",
+					   vital);
 		sc_profile_free(v[i]);
 	}
 	free(v);

@@ -119,13 +119,13 @@ int sc_binding_profile_check(const struct sc_binding *b, const char *root, const
 	}
 	if (strncmp(p, root, rl) != 0 || p[rl] != '/' || strncmp(p + rl + 1, b->namespace, nl) != 0 ||
 	    p[rl + 1 + nl] != '/') {
-		*ret_why = "localhostProfile is not below <root>/<its namespace>/ (the agent "
-			   "installs nothing elsewhere)";
+		*ret_why = "not below <root>/<its namespace>/ (the agent installs nothing "
+			   "elsewhere)";
 		return -EINVAL;
 	}
 	if (!sc_binding_file_valid(p + rl + nl + 2)) {
-		*ret_why = "localhostProfile's file name is neither <kind>_<name>.json nor a "
-			   "policy set's <name>.json";
+		*ret_why = "the file name is neither <kind>_<name>.json nor a policy set's "
+			   "<name>.json";
 		return -EINVAL;
 	}
 	return 0;

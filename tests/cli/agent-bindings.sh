@@ -67,6 +67,10 @@ expect "bind: a workload selected by two selectors is bound" 0 "$SYSCAGE" k8s bi
 err_has "summary" '2 workloads in 1 file: 1 bound, 1 unmatched'
 if grep -q 'localhostProfile: syscage/wp/deployment_wordpress.json' "$TMP/bound.yaml"; then ok "bound to syscage/wp/deployment_wordpress.json"; else not_ok "bound path"; fi
 P=$ROOT/wp/deployment_wordpress.json
+expect "check reads a bindings file" 0 "$SYSCAGE" check "$POL/bindings.yaml"
+sed 's|localhostProfile: syscage/wp/|localhostProfile: syscage/other/|' "$POL/bindings.yaml" >"$TMP/bad-bindings.yaml"
+expect "check: a binding outside its namespace's directory" 1 "$SYSCAGE" check "$TMP/bad-bindings.yaml"
+err_has "... located" "bad-bindings.yaml:[0-9]+:[0-9]+: error: localhostProfile 'syscage/other/deployment_wordpress.json': not below <root>/<its namespace>/"
 
 expect "agent installs the bound path" 0 agent
 [ -f "$P" ] && ok "the bound profile exists" || not_ok "the bound profile exists"
