@@ -42,7 +42,9 @@ void sc_bindings_free(struct sc_binding *v, size_t n);
 /* The file a bound workload's profile is installed as, below <root>/<namespace>/:
  * "<kind in lower case>_<name>.json" ("deployment_wordpress.json"). The '_' cannot appear in
  * a policy's name (DNS-1123), so no policy set ever lands there. A name too long for a file
- * name keeps its first 190 characters and gets "-<8 hex of FNV-1a over the whole name>".
+ * name keeps its first characters (at most 190 with the kind and '_', fewer where the cut
+ * would leave a '.' before the '-' or a label longer than 63 with the hash: the file stays
+ * one sc_binding_file_valid accepts) and gets "-<8 hex of FNV-1a over the whole name>".
  * Returns 0, -EINVAL (kind not a word of letters, name not a DNS-1123 subdomain) or -ENOMEM. */
 int sc_binding_file_name(const char *kind, const char *name, char **ret);
 

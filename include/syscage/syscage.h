@@ -18,6 +18,7 @@
 #include "runtime-default.h"
 #include "merge.h"
 #include "record.h"
+#include "names.h"
 #include "policy.h"
 #include "binding.h"
 #include "k8s.h"

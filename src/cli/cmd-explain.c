@@ -173,8 +173,7 @@ static const struct sc_binding *find_binding(const struct sc_policy_build *b, co
 
 /* explain --workload: which policies make a bound workload's profile (the binding rule), what
  * the baseline takes away from it, and with a syscall what each member says about it. */
-static int explain_workload(const char *dir, const char *spec, const char *syscall_name,
-			    bool json)
+static int explain_workload(const char *dir, const char *spec, const char *syscall_name, bool json)
 {
 	cleanup_(sc_policy_build_freep) struct sc_policy_build *b = NULL;
 	struct sc_diags d = { 0 };
@@ -293,7 +292,8 @@ static int explain_workload(const char *dir, const char *spec, const char *sysca
 			printf(", \"action\": ");
 			cli_json_string(stdout, sc_action_to_string(v.action));
 		} else {
-			printf("  %s: %s%s (the most restrictive of the policies naming it, else the "
+			printf("  %s: %s%s (the most restrictive of the policies naming it, else "
+			       "the "
 			       "default)\n",
 			       syscall_name, sc_action_to_string(v.action),
 			       v.conditional ? ", with argument conditions" : "");
@@ -375,8 +375,9 @@ int cmd_explain(int argc, char **argv)
 	}
 	if (workload || policies) {
 		if (!workload || !policies || optind < argc || bpf_path)
-			return cli_usage_error("explain", "--workload NS/KIND/NAME goes with "
-							  "--policies DIR (and optionally --syscall)");
+			return cli_usage_error("explain",
+					       "--workload NS/KIND/NAME goes with "
+					       "--policies DIR (and optionally --syscall)");
 		if (syscall_arg && !sc_syscall_known(syscall_arg))
 			return cli_unknown_syscall(syscall_arg);
 		return explain_workload(policies, workload, syscall_arg, json);

@@ -260,7 +260,8 @@ static int bind(const struct args *a)
 			nw == 1 ? "" : "s", nf, nf == 1 ? "" : "s", nw - unmatched, unmatched);
 	if (!a->quiet && !a->bindings && nw > unmatched)
 		fprintf(stderr,
-			"note: the agent installs a bound workload's profile only from its binding: "
+			"note: the agent installs a bound workload's profile only from its "
+			"binding: "
 			"run again with --bindings FILE and put FILE beside the policies\n");
 out:
 	for (size_t i = 0; outs && i < nf; i++)

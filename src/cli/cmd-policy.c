@@ -190,7 +190,8 @@ static int build(const struct bargs *a)
 			goto out;
 		if (b->n_bindings && !a->quiet)
 			fprintf(stderr,
-				"note: the %zu binding%s in %s are not used: --workloads %s replaces "
+				"note: the %zu binding%s in %s are not used: --workloads %s "
+				"replaces "
 				"them\n",
 				b->n_bindings, b->n_bindings == 1 ? "" : "s", a->dir, a->wfile);
 	} else if (b->n_bindings) {
@@ -309,8 +310,8 @@ int cmd_policy(int argc, char **argv)
 			break;
 		case 'R':
 			if (!sc_dns1123_label_valid(optarg))
-				return cli_usage_error("policy", "--root '%s' is not a DNS-1123 label",
-						       optarg);
+				return cli_usage_error(
+					"policy", "--root '%s' is not a DNS-1123 label", optarg);
 			a.root = optarg;
 			break;
 		case 'L':

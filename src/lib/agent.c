@@ -527,7 +527,8 @@ static void write_metrics(struct sc_agent *a, FILE *f)
 	sc_metric_sample(f, "syscage_bindings_unselected", (double)a->fallback, (const char *)NULL);
 	sc_metric_header(f, "syscage_policy_sets_shadowed", "gauge",
 			 "Policy sets not installed because a bound workload owns their path.");
-	sc_metric_sample(f, "syscage_policy_sets_shadowed", (double)a->shadowed, (const char *)NULL);
+	sc_metric_sample(f, "syscage_policy_sets_shadowed", (double)a->shadowed,
+			 (const char *)NULL);
 	sc_metric_header(f, "syscage_policies_rejected_total", "counter",
 			 "Policy files (or single bindings) rejected, by reason, summed over "
 			 "reconciles.");

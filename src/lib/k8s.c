@@ -44,21 +44,39 @@ enum yn_type {
 	YN_ALIAS
 };
 
+/* 32 bytes (10,000 workloads keep 100,000 of them); a flow collection is followed by its
+ * 'close' (yn_close). */
 struct yn {
 	uint8_t t; /* enum yn_type */
-	bool flow;
-	bool marked;   /* scalar: has a position (an empty value has none) */
-	bool anchored; /* &anchor: editing it would change its aliases too */
-	uint8_t ss;    /* enum fy_scalar_style */
+	bool flow : 1;
+	bool marked : 1;   /* scalar: has a position (an empty value has none) */
+	bool anchored : 1; /* &anchor: editing it would change its aliases too */
+	bool had_kids : 1; /* a closed collection had entries (kept nodes may have fewer) */
+	uint8_t ss;	   /* enum fy_scalar_style */
+	uint8_t depth;	   /* at most MAX_DEPTH */
 	/* Offsets fit: manifests are at most MAX_MANIFEST bytes. */
-	uint32_t start, end; /* byte span; scalars include their quotes */
-	uint32_t close;	     /* flow collections: offset of the closing bracket */
+	uint32_t start, end; /* byte span; scalars include their quotes; a closed block
+			      * collection ends where its last descendant does */
 	uint32_t line, col;  /* 1-based */
-	uint32_t depth;
-	uint32_t n, cap;
-	char *val;	  /* scalar value (processed), NUL-terminated */
-	struct yn **kids; /* map: key, value, key, value ... */
+	uint32_t n;	     /* kids; their room is n rounded up to a power of two (4 at least) */
+	union {
+		char *val;	  /* scalar, alias: value (processed), NUL-terminated */
+		struct yn **kids; /* map: key, value, key, value ...; sequence: items */
+	};
 };
+
+/* A closed flow collection's: where an entry is appended (after the last entry, else at the
+ * closing bracket). Only flow collections have it (after the node). */
+static uint32_t *yn_close(struct yn *n)
+{
+	return (uint32_t *)(void *)(n + 1);
+}
+
+static size_t yn_size(const struct yn *n)
+{
+	return sizeof(*n) +
+	       (n->flow && n->t != YN_SCALAR && n->t != YN_ALIAS ? sizeof(uint32_t) : 0);
+}
 
 /* Nodes and their strings come from one arena per file: a 4 MiB manifest has ~10^5 nodes,
  * and a malloc each dominated the time and doubled the memory. */
@@ -72,25 +90,31 @@ struct arena {
 	struct chunk *head;
 };
 
-static void *arena_alloc(struct arena *a, size_t n)
+/* n bytes aligned to 'align' (a power of two, at most 8). */
+static void *arena_alloc_aligned(struct arena *a, size_t n, size_t align)
 {
 	struct chunk *c = a->head;
+	size_t at = c ? (c->used + align - 1) & ~(align - 1) : 0;
 	void *p;
 
-	n = (n + 7) & ~(size_t)7;
-	if (!c || c->size - c->used < n) {
+	if (!c || at > c->size || c->size - at < n) {
 		size_t size = n > (256u << 10) ? n : (256u << 10);
 		c = malloc(sizeof(*c) + size);
 		if (!c)
 			return NULL;
 		c->next = a->head;
-		c->used = 0;
 		c->size = size;
 		a->head = c;
+		at = 0;
 	}
-	p = (char *)c->data + c->used;
-	c->used += n;
+	p = (char *)c->data + at;
+	c->used = at + n;
 	return p;
+}
+
+static void *arena_alloc(struct arena *a, size_t n)
+{
+	return arena_alloc_aligned(a, n, 8);
 }
 
 static void arena_free(struct arena *a)
@@ -102,11 +126,45 @@ static void arena_free(struct arena *a)
 	}
 }
 
+/* Empty again, keeping one chunk for what comes next. */
+static void arena_reset(struct arena *a)
+{
+	if (!a->head)
+		return;
+	while (a->head->next) {
+		struct chunk *c = a->head->next;
+		a->head->next = c->next;
+		free(c);
+	}
+	a->head->used = 0;
+}
+
+static char *arena_strdup(struct arena *a, const char *s)
+{
+	size_t l;
+	char *p;
+
+	if (!s)
+		return NULL;
+	l = strlen(s) + 1;
+	p = arena_alloc_aligned(a, l, 1);
+	if (p)
+		memcpy(p, s, l);
+	return p;
+}
+
+static void *arena_zalloc(struct arena *a, size_t n)
+{
+	void *p = arena_alloc(a, n);
+	if (p)
+		memset(p, 0, n);
+	return p;
+}
+
+/* What a file keeps once parsed: the workloads' strings and the nodes binding edits (kept
+ * from each document's tree, which goes when the next document comes). */
 struct sc_k8s_tree {
 	struct arena arena;
-	struct yn **docs;
-	size_t n_docs, cap_docs;
-	bool *json; /* per document: written as JSON (root is a flow collection) */
 	/* per workload (parallel to sc_k8s_file.workloads): */
 	struct wpos *wp;
 };
@@ -122,15 +180,17 @@ struct wpos {
 
 static int yn_add(struct arena *a, struct yn *parent, struct yn *kid)
 {
-	if (parent->n == parent->cap) {
-		size_t cap = parent->cap ? parent->cap * 2 : 4;
-		struct yn **v = arena_alloc(a, cap * sizeof(*v));
+	/* Full at 4, 8, 16, ...: then twice the room. */
+	if (parent->n >= 4 && (parent->n & (parent->n - 1)) == 0) {
+		struct yn **v = arena_alloc(a, 2 * parent->n * sizeof(*v));
 		if (!v)
 			return -ENOMEM;
-		if (parent->n)
-			memcpy(v, parent->kids, parent->n * sizeof(*v));
+		memcpy(v, parent->kids, parent->n * sizeof(*v));
 		parent->kids = v;
-		parent->cap = cap;
+	} else if (parent->n == 0) {
+		parent->kids = arena_alloc(a, 4 * sizeof(*parent->kids));
+		if (!parent->kids)
+			return -ENOMEM;
 	}
 	parent->kids[parent->n++] = kid;
 	return 0;
@@ -176,10 +236,10 @@ static struct sc_loc yn_loc(const struct yn *n)
 	return n ? (struct sc_loc){ n->line, n->col } : (struct sc_loc){ 0, 0 };
 }
 
-/* A block collection ends where its last descendant does. */
+/* Where a closed node ends (a block collection: where its last descendant does). */
 static size_t yn_end(const struct yn *n)
 {
-	return n->n && !n->flow && n->t != YN_SCALAR ? yn_end(n->kids[n->n - 1]) : n->end;
+	return n->end;
 }
 
 struct tb {
@@ -219,6 +279,7 @@ static int tree_event(struct tb *t, struct fy_event *e, struct yn **ret_root)
 {
 	struct yn *parent = t->sp ? t->stack[t->sp - 1] : NULL;
 	struct yn *n;
+	bool flow;
 
 	switch (e->type) {
 	case FYET_MAPPING_END:
@@ -227,11 +288,14 @@ static int tree_event(struct tb *t, struct fy_event *e, struct yn **ret_root)
 		if (c->flow) {
 			const struct fy_mark *s = fy_event_start_mark(e),
 					     *en = fy_event_end_mark(e);
-			c->close = s ? s->input_pos : c->start;
-			c->end = en ? en->input_pos : c->close;
-		} else {
-			c->end = yn_end(c);
+			uint32_t bracket = s ? (uint32_t)s->input_pos : c->start;
+			c->end = en ? (uint32_t)en->input_pos : bracket;
+			*yn_close(c) = c->n ? c->kids[c->n - 1]->end : bracket;
+		} else if (c->n) {
+			c->end =
+				c->kids[c->n - 1]->end; /* closed before it: its own end is final */
 		}
+		c->had_kids = c->n > 0;
 		if (t->sp == 0)
 			*ret_root = c;
 		return 0;
@@ -244,7 +308,9 @@ static int tree_event(struct tb *t, struct fy_event *e, struct yn **ret_root)
 	default:
 		return 0;
 	}
-	n = arena_alloc(t->arena, sizeof(*n));
+	flow = (e->type == FYET_MAPPING_START || e->type == FYET_SEQUENCE_START) &&
+	       fy_event_get_node_style(e) == FYNS_FLOW;
+	n = arena_alloc(t->arena, sizeof(*n) + (flow ? sizeof(uint32_t) : 0));
 	if (!n)
 		return -ENOMEM;
 	memset(n, 0, sizeof(*n));
@@ -281,9 +347,11 @@ static int tree_event(struct tb *t, struct fy_event *e, struct yn **ret_root)
 		}
 	} else {
 		n->t = e->type == FYET_MAPPING_START ? YN_MAP : YN_SEQ;
-		n->flow = fy_event_get_node_style(e) == FYNS_FLOW;
+		n->flow = flow;
 		mark_start(n, e);
 		n->end = n->start;
+		if (flow)
+			*yn_close(n) = n->start; /* set when it closes */
 	}
 	if (parent && yn_add(t->arena, parent, n) < 0)
 		return -ENOMEM;
@@ -312,32 +380,114 @@ static void tree_free(struct sc_k8s_tree *t)
 	if (!t)
 		return;
 	arena_free(&t->arena);
-	free(t->docs);
-	free(t->json);
 	free(t);
 }
 
-static int tree_parse(const char *buf, size_t len, struct sc_diags *d, struct sc_k8s_tree **ret)
+/* Drop the diagnostics added after the first 'n' (a file that does not parse reports that
+ * alone, as when it was parsed whole before its workloads were read). */
+static void diags_truncate(struct sc_diags *d, size_t n)
+{
+	while (d->n > n) {
+		struct sc_diag *x = &d->v[--d->n];
+		if (x->severity == SC_SEV_ERROR)
+			d->n_errors--;
+		else if (x->severity == SC_SEV_WARNING)
+			d->n_warnings--;
+		free(x->file);
+		free(x->message);
+	}
+}
+
+struct rctx {
+	struct sc_k8s_file *f;
+	struct arena *a; /* the file's: workloads' strings, kept nodes */
+	struct sc_diags *d;
+	const char *default_ns;
+	size_t cap;
+	bool json;
+	int err; /* -ENOMEM */
+	/* Strings already in the arena (kinds, namespaces, labels, images...: 10,000 workloads
+	 * repeat a few hundred), open addressing; the parse's only. */
+	const char **strs;
+	size_t n_strs, cap_strs;
+};
+
+static uint32_t str_hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 16777619u;
+	}
+	return h;
+}
+
+/* 's' in the file's arena, shared with every equal string before it (they are never
+ * written to nor freed one by one). NULL for NULL, or on ENOMEM (c->err). */
+static char *intern(struct rctx *c, const char *s)
+{
+	size_t slot;
+	char *p;
+
+	if (!s)
+		return NULL;
+	if (2 * (c->n_strs + 1) > c->cap_strs) {
+		size_t cap = c->cap_strs ? 2 * c->cap_strs : 256;
+		const char **v = calloc(cap, sizeof(*v));
+		if (!v) {
+			c->err = -ENOMEM;
+			return NULL;
+		}
+		for (size_t i = 0; i < c->cap_strs; i++) {
+			size_t q;
+			if (!c->strs[i])
+				continue;
+			for (q = str_hash(c->strs[i]) & (cap - 1); v[q]; q = (q + 1) & (cap - 1))
+				;
+			v[q] = c->strs[i];
+		}
+		free(c->strs);
+		c->strs = v;
+		c->cap_strs = cap;
+	}
+	for (slot = str_hash(s) & (c->cap_strs - 1); c->strs[slot];
+	     slot = (slot + 1) & (c->cap_strs - 1))
+		if (streq(c->strs[slot], s))
+			return (char *)c->strs[slot];
+	p = arena_strdup(c->a, s);
+	if (!p) {
+		c->err = -ENOMEM;
+		return NULL;
+	}
+	c->strs[slot] = p;
+	c->n_strs++;
+	return p;
+}
+
+static int collect(struct rctx *c, struct yn *obj, unsigned depth);
+static int keep_workloads(struct rctx *c, size_t from);
+
+/* Parse 'buf' a document at a time: each document's tree is built in a scratch arena, its
+ * workloads read, the nodes binding needs kept, and the tree dropped (a 4 MiB manifest is
+ * ~450,000 nodes; kept whole they took 35 MiB). Errors as for a parse of the whole stream
+ * first: a syntax error anywhere is the only diagnostic. */
+static int tree_parse(struct rctx *c, const char *buf, size_t len, struct sc_diags *d)
 {
 	struct fy_parse_cfg cfg = { .flags = FYPCF_QUIET | FYPCF_COLLECT_DIAG };
 	struct fy_diag *diag;
 	struct fy_parser *p;
 	struct fy_event *e;
-	struct sc_k8s_tree *t;
-	struct tb tb = { .buf = buf, .len = len };
+	struct arena scratch = {};
+	struct tb tb = { .arena = &scratch, .buf = buf, .len = len };
 	struct yn *root = NULL;
+	size_t n_diags = d->n;
 	bool in_doc = false;
-	int r = 0;
+	int r = 0, bad = 0;
 
-	t = calloc(1, sizeof(*t));
-	if (!t)
-		return -ENOMEM;
-	tb.arena = &t->arena;
 	diag = sc_yaml_quiet_diag(true);
-	if (!diag) {
-		free(t);
+	if (!diag)
 		return -ENOMEM;
-	}
 	cfg.diag = diag;
 	p = fy_parser_create(&cfg);
 	if (!p || fy_parser_set_string(p, buf, len) < 0) {
@@ -350,28 +500,24 @@ static int tree_parse(const char *buf, size_t len, struct sc_diags *d, struct sc
 			root = NULL;
 			tb.sp = 0;
 		} else if (e->type == FYET_DOCUMENT_END && in_doc) {
-			if (t->n_docs == t->cap_docs) {
-				size_t cap = t->cap_docs ? t->cap_docs * 2 : 16;
-				struct yn **v = reallocarray(t->docs, cap, sizeof(*v));
-				bool *j = v ? reallocarray(t->json, cap, sizeof(*j)) : NULL;
-				if (v)
-					t->docs = v;
-				if (j)
-					t->json = j;
-				if (v && j)
-					t->cap_docs = cap;
+			if (root) {
+				size_t from = c->f->n_workloads;
+				c->json = root->flow;
+				r = collect(c, root, 0);
+				if (r == -EINVAL) {
+					bad = r; /* keep reading: report every bad workload */
+					r = 0;
+				}
+				if (r == 0)
+					r = keep_workloads(c, from);
 			}
-			if (t->n_docs == t->cap_docs) {
-				r = -ENOMEM;
-			} else {
-				t->docs[t->n_docs] = root;
-				t->json[t->n_docs++] = root && root->flow;
-			}
+			arena_reset(&scratch);
 			root = NULL;
 			in_doc = false;
 		} else if (in_doc) {
 			r = tree_event(&tb, e, &root);
 			if (r == -E2BIG) {
+				diags_truncate(d, n_diags);
 				(void)sc_diags_add(d, SC_SEV_ERROR, (struct sc_loc){ 0, 0 },
 						   "nested deeper than %d levels", MAX_DEPTH);
 				r = -EINVAL;
@@ -380,6 +526,7 @@ static int tree_parse(const char *buf, size_t len, struct sc_diags *d, struct sc
 		fy_parser_event_free(p, e);
 	}
 	if (r == 0 && fy_parser_get_stream_error(p)) {
+		diags_truncate(d, n_diags);
 		(void)syntax_error(diag, d);
 		r = -EINVAL;
 	}
@@ -387,21 +534,11 @@ out:
 	if (p)
 		sc_yaml_parser_destroy(p);
 	fy_diag_destroy(diag);
-	if (r < 0) {
-		tree_free(t);
-		return r;
-	}
-	*ret = t;
-	return 0;
+	arena_free(&scratch);
+	return r < 0 ? r : bad;
 }
 
 /* ---- workloads ------------------------------------------------------------------------ */
-
-static void seccomp_clear(struct sc_k8s_seccomp *s)
-{
-	free(s->type_text);
-	free(s->localhost);
-}
 
 static void strv_free(char **v)
 {
@@ -410,28 +547,10 @@ static void strv_free(char **v)
 	free(v);
 }
 
+/* A workload's strings, labels and containers live in the file's arena: what is its own is
+ * what matching and auditing add. */
 static void workload_clear(struct sc_k8s_workload *w)
 {
-	free(w->kind);
-	free(w->namespace);
-	free(w->name);
-	for (size_t i = 0; i < w->n_labels; i++) {
-		free(w->labels[i].key);
-		free(w->labels[i].value);
-	}
-	free(w->labels);
-	seccomp_clear(&w->pod_seccomp);
-	free(w->legacy_pod);
-	for (size_t i = 0; i < w->n_containers; i++) {
-		struct sc_k8s_container *c = &w->containers[i];
-		free(c->name);
-		free(c->image);
-		strv_free(c->command);
-		strv_free(c->args);
-		seccomp_clear(&c->seccomp);
-		free(c->legacy);
-	}
-	free(w->containers);
 	free(w->profile);
 	strv_free(w->findings);
 }
@@ -440,11 +559,8 @@ struct sc_k8s_file *sc_k8s_file_free(struct sc_k8s_file *f)
 {
 	if (!f)
 		return NULL;
-	for (size_t i = 0; i < f->n_workloads; i++) {
+	for (size_t i = 0; i < f->n_workloads; i++)
 		workload_clear(&f->workloads[i]);
-		if (f->tree && f->tree->wp)
-			free(f->tree->wp[i].containers);
-	}
 	free(f->workloads);
 	if (f->tree)
 		free(f->tree->wp);
@@ -453,20 +569,6 @@ struct sc_k8s_file *sc_k8s_file_free(struct sc_k8s_file *f)
 	free(f->text);
 	free(f);
 	return NULL;
-}
-
-struct rctx {
-	struct sc_k8s_file *f;
-	struct sc_diags *d;
-	const char *default_ns;
-	size_t cap;
-	bool json;
-	int err; /* -ENOMEM */
-};
-
-static char *dup_or_null(const char *s)
-{
-	return s ? strdup(s) : NULL;
 }
 
 static enum sc_k8s_seccomp_type seccomp_type(const char *s)
@@ -489,7 +591,7 @@ const char *sc_k8s_seccomp_type_to_string(enum sc_k8s_seccomp_type t)
 	return (unsigned)t < ELEMENTSOF(names) ? names[t] : "invalid";
 }
 
-static int read_seccomp(struct yn *sc, struct sc_k8s_seccomp *s)
+static int read_seccomp(struct rctx *c, struct yn *sc, struct sc_k8s_seccomp *s)
 {
 	struct yn *p = yn_get(sc, "seccompProfile");
 	struct yn *type = yn_get(p, "type"), *lp = yn_get(p, "localhostProfile");
@@ -497,20 +599,21 @@ static int read_seccomp(struct yn *sc, struct sc_k8s_seccomp *s)
 	if (!p || yn_is_null(p))
 		return 0;
 	s->loc = yn_loc(p);
-	s->type_text = dup_or_null(yn_is_null(type) ? NULL : yn_str(type));
+	s->type_text = intern(c, yn_is_null(type) ? NULL : yn_str(type));
 	s->type = seccomp_type(s->type_text);
 	if (type && !yn_is_null(type) && !yn_str(type))
 		s->type = SC_K8S_SECCOMP_INVALID;
 	if (lp && !yn_is_null(lp)) {
-		s->localhost = dup_or_null(yn_str(lp));
+		s->localhost = intern(c, yn_str(lp));
 		s->path_loc = yn_loc(lp);
 	}
-	if ((s->type_text && !s->type_text) || (lp && yn_str(lp) && !s->localhost))
+	if ((type && !yn_is_null(type) && yn_str(type) && !s->type_text) ||
+	    (lp && !yn_is_null(lp) && yn_str(lp) && !s->localhost))
 		return -ENOMEM;
 	return 0;
 }
 
-static char **read_strv(struct yn *seq, bool *bad)
+static char **read_strv(struct rctx *c, struct yn *seq, bool *bad)
 {
 	char **v;
 
@@ -520,14 +623,16 @@ static char **read_strv(struct yn *seq, bool *bad)
 		*bad = true;
 		return NULL;
 	}
-	v = calloc(seq->n + 1, sizeof(char *));
-	if (!v)
+	v = arena_zalloc(c->a, (seq->n + 1) * sizeof(char *));
+	if (!v) {
+		c->err = -ENOMEM;
 		return NULL;
+	}
 	for (size_t i = 0; i < seq->n; i++) {
 		const char *s = yn_str(seq->kids[i]);
-		v[i] = strdup(s ? s : "");
+		v[i] = intern(c, s ? s : "");
 		if (!v[i]) {
-			strv_free(v);
+			c->err = -ENOMEM;
 			return NULL;
 		}
 	}
@@ -548,11 +653,12 @@ static int read_container(struct rctx *c, struct yn *n, bool init, struct sc_k8s
 
 	ct->init = init;
 	ct->loc = yn_loc(n);
-	ct->name = dup_or_null(yn_str(yn_get(n, "name")));
-	ct->image = dup_or_null(yn_str(yn_get(n, "image")));
-	ct->command = read_strv(yn_get(n, "command"), &bad);
-	ct->args = read_strv(yn_get(n, "args"), &bad);
-	if ((yn_str(yn_get(n, "name")) && !ct->name) || (yn_str(yn_get(n, "image")) && !ct->image))
+	ct->name = intern(c, yn_str(yn_get(n, "name")));
+	ct->image = intern(c, yn_str(yn_get(n, "image")));
+	ct->command = read_strv(c, yn_get(n, "command"), &bad);
+	ct->args = read_strv(c, yn_get(n, "args"), &bad);
+	if ((yn_str(yn_get(n, "name")) && !ct->name) ||
+	    (yn_str(yn_get(n, "image")) && !ct->image) || c->err)
 		return -ENOMEM;
 	if (bad)
 		return sc_diags_add(c->d, SC_SEV_ERROR, ct->loc,
@@ -569,22 +675,26 @@ static int read_container(struct rctx *c, struct yn *n, bool init, struct sc_k8s
 		if (cap && (streq(cap, "SYS_ADMIN") || streq(cap, "CAP_SYS_ADMIN")))
 			ct->privileged = true;
 	}
-	return read_seccomp(sc, &ct->seccomp);
+	return read_seccomp(c, sc, &ct->seccomp);
 }
 
-static int read_labels(struct yn *map, struct sc_k8s_workload *w)
+static int read_labels(struct rctx *c, struct yn *map, struct sc_k8s_workload *w)
 {
+	size_t n = 0;
+
 	if (!map || map->t != YN_MAP)
 		return 0;
-	w->labels = calloc(map->n / 2 + 1, sizeof(*w->labels));
+	for (size_t i = 0; i + 1 < map->n; i += 2)
+		n += yn_str(map->kids[i]) && yn_str(map->kids[i + 1]);
+	w->labels = arena_zalloc(c->a, (n + 1) * sizeof(*w->labels));
 	if (!w->labels)
 		return -ENOMEM;
 	for (size_t i = 0; i + 1 < map->n; i += 2) {
 		const char *k = yn_str(map->kids[i]), *v = yn_str(map->kids[i + 1]);
 		if (!k || !v)
 			continue;
-		w->labels[w->n_labels].key = strdup(k);
-		w->labels[w->n_labels].value = strdup(v);
+		w->labels[w->n_labels].key = intern(c, k);
+		w->labels[w->n_labels].value = intern(c, v);
 		w->n_labels++;
 		if (!w->labels[w->n_labels - 1].key || !w->labels[w->n_labels - 1].value)
 			return -ENOMEM;
@@ -631,9 +741,10 @@ static int add_workload(struct rctx *c, struct yn *obj, const char *kind)
 	f->n_workloads++;
 	w->file = f->name;
 	w->loc = yn_loc(obj);
-	w->kind = strdup(kind);
-	w->name = strdup(yn_str(yn_get(meta, "name")) ? yn_str(yn_get(meta, "name")) : "");
-	w->namespace = strdup(ns && *ns ? ns : c->default_ns);
+	w->kind = intern(c, kind);
+	w->name = arena_strdup(c->a,
+			       yn_str(yn_get(meta, "name")) ? yn_str(yn_get(meta, "name")) : "");
+	w->namespace = intern(c, ns && *ns ? ns : c->default_ns);
 	if (!w->kind || !w->name || !w->namespace)
 		return -ENOMEM;
 	wp->holder = holder;
@@ -650,15 +761,15 @@ static int add_workload(struct rctx *c, struct yn *obj, const char *kind)
 	}
 	if (holder->t != YN_MAP)
 		return -EINVAL;
-	r = read_labels(yn_get(yn_get(holder, "metadata"), "labels"), w);
+	r = read_labels(c, yn_get(yn_get(holder, "metadata"), "labels"), w);
 	if (r < 0)
 		return r;
-	r = read_seccomp(yn_get(podspec, "securityContext"), &w->pod_seccomp);
+	r = read_seccomp(c, yn_get(podspec, "securityContext"), &w->pod_seccomp);
 	if (r < 0)
 		return r;
 	ann = yn_get(yn_get(holder, "metadata"), "annotations");
 	if (yn_str(yn_get(ann, ANN_POD))) {
-		w->legacy_pod = strdup(yn_str(yn_get(ann, ANN_POD)));
+		w->legacy_pod = intern(c, yn_str(yn_get(ann, ANN_POD)));
 		w->legacy_pod_loc = yn_loc(yn_get(ann, ANN_POD));
 		if (!w->legacy_pod)
 			return -ENOMEM;
@@ -674,8 +785,8 @@ static int add_workload(struct rctx *c, struct yn *obj, const char *kind)
 		}
 		nc += lists[k] && lists[k]->t == YN_SEQ ? lists[k]->n : 0;
 	}
-	w->containers = calloc(nc + 1, sizeof(*w->containers));
-	wp->containers = calloc(nc + 1, sizeof(*wp->containers));
+	w->containers = arena_zalloc(c->a, (nc ? nc : 1) * sizeof(*w->containers));
+	wp->containers = arena_zalloc(c->a, (nc ? nc : 1) * sizeof(*wp->containers));
 	if (!w->containers || !wp->containers)
 		return -ENOMEM;
 	for (unsigned k = 0; k < 2; k++)
@@ -701,7 +812,7 @@ static int add_workload(struct rctx *c, struct yn *obj, const char *kind)
 					return -ENOMEM;
 				v = yn_get(ann, key);
 				if (yn_str(v)) {
-					ct->legacy = strdup(yn_str(v));
+					ct->legacy = intern(c, yn_str(v));
 					ct->legacy_loc = yn_loc(v);
 					if (!ct->legacy)
 						return -ENOMEM;
@@ -748,50 +859,159 @@ static int collect(struct rctx *c, struct yn *obj, unsigned depth)
 	return add_workload(c, obj, kind);
 }
 
-int sc_k8s_file_parse(const char *buf, size_t len, const char *name, const char *default_ns,
-		      struct sc_diags *d, struct sc_k8s_file **ret)
+/* What binding reads below a node once the file is parsed (bind_one, ensure): only these
+ * keys of a mapping, each with what is read below its value ('below' NULL: all of it). A
+ * node that is not the mapping expected is kept whole, as is what it holds. */
+struct keep {
+	const char *key;
+	const struct keep *below;
+};
+
+static const struct keep keep_profile[] = { { "type", NULL }, { "localhostProfile", NULL }, {} };
+static const struct keep keep_pod_sc[] = { { "seccompProfile", keep_profile }, {} };
+static const struct keep keep_podspec[] = { { "securityContext", keep_pod_sc }, {} };
+static const struct keep keep_caps[] = { { "drop", NULL }, {} };
+static const struct keep keep_ct_sc[] = { { "allowPrivilegeEscalation", NULL },
+					  { "seccompProfile", keep_profile },
+					  { "capabilities", keep_caps },
+					  {} };
+static const struct keep keep_container[] = { { "securityContext", keep_ct_sc }, {} };
+static const struct keep keep_meta[] = { { "annotations", NULL }, {} };
+static const struct keep keep_holder[] = { { "metadata", keep_meta }, {} };
+
+static const struct keep *keep_key(const struct yn *key, const struct keep *k)
+{
+	if (key->t != YN_SCALAR)
+		return NULL;
+	for (; k->key; k++)
+		if (streq(key->val, k->key))
+			return k;
+	return NULL;
+}
+
+/* A copy of 'n' in arena 'a' with what 'k' says is read below it. Its header is the
+ * original's (span, where entries are appended, had_kids), so text edits land where they
+ * did. NULL on ENOMEM (*err). */
+static struct yn *keep_node(struct arena *a, const struct yn *n, const struct keep *k, int *err)
+{
+	struct yn *c;
+	size_t m = 0;
+
+	if (!n || *err)
+		return NULL;
+	c = arena_alloc(a, yn_size(n));
+	if (!c)
+		goto nomem;
+	memcpy(c, n, yn_size(n));
+	if (n->t == YN_SCALAR || n->t == YN_ALIAS) {
+		c->val = arena_strdup(a, n->val);
+		if (!c->val)
+			goto nomem;
+		return c;
+	}
+	if (n->t != YN_MAP)
+		k = NULL;
+	c->n = 0;
+	c->kids = NULL;
+	for (size_t i = 0; i < n->n; i++)
+		m += !k || (i % 2 == 0 && i + 1 < n->n && keep_key(n->kids[i], k)) ? (k ? 2 : 1)
+										   : 0;
+	if (m == 0)
+		return c;
+	c->kids = arena_alloc(a, m * sizeof(*c->kids)); /* never grows again */
+	if (!c->kids)
+		goto nomem;
+	for (size_t i = 0; i < n->n; i++) {
+		const struct keep *kk = NULL;
+		if (k) {
+			struct yn *key;
+			if (i % 2 || i + 1 >= n->n || !(kk = keep_key(n->kids[i], k)))
+				continue;
+			/* The key's text is the rule's (equal): no copy. */
+			key = arena_alloc(a, sizeof(*key));
+			if (!key)
+				goto nomem;
+			*key = *n->kids[i];
+			key->val = (char *)kk->key;
+			c->kids[c->n++] = key;
+			c->kids[c->n++] = keep_node(a, n->kids[++i], kk->below, err);
+		} else {
+			c->kids[c->n++] = keep_node(a, n->kids[i], NULL, err);
+		}
+	}
+	return *err ? NULL : c;
+nomem:
+	*err = -ENOMEM;
+	return NULL;
+}
+
+/* Keep what binding needs of the workloads found since 'from' (their document's tree goes). */
+static int keep_workloads(struct rctx *c, size_t from)
+{
+	int err = 0;
+
+	for (size_t i = from; i < c->f->n_workloads && !err; i++) {
+		struct wpos *wp = &c->f->tree->wp[i];
+		wp->holder = keep_node(c->a, wp->holder, keep_holder, &err);
+		wp->podspec = keep_node(c->a, wp->podspec, keep_podspec, &err);
+		for (size_t k = 0; k < wp->n_containers; k++)
+			wp->containers[k] =
+				keep_node(c->a, wp->containers[k], keep_container, &err);
+	}
+	return err;
+}
+
+/* sc_k8s_file_parse on a buffer of len + 1 bytes (NUL-terminated) it takes over. */
+static int file_parse_owned(char *buf, size_t len, const char *name, const char *default_ns,
+			    struct sc_diags *d, struct sc_k8s_file **ret)
 {
 	struct sc_k8s_file *f = calloc(1, sizeof(*f));
 	struct rctx c = { .f = f, .d = d, .default_ns = default_ns ? default_ns : "default" };
 	const char *saved = d->file;
-	int r, ret_r = 0;
+	int r;
 
-	if (!f)
+	if (!f) {
+		free(buf);
 		return -ENOMEM;
+	}
+	f->text = buf;
+	f->len = len;
 	if (len > MAX_MANIFEST) {
-		free(f);
+		sc_k8s_file_free(f);
 		return -EFBIG;
 	}
 	f->name = strdup(name ? name : "<stdin>");
-	f->text = malloc(len + 1);
-	if (!f->name || !f->text) {
+	f->tree = calloc(1, sizeof(*f->tree));
+	if (!f->name || !f->tree) {
 		sc_k8s_file_free(f);
 		return -ENOMEM;
 	}
-	memcpy(f->text, buf, len);
-	f->text[len] = '\0';
-	f->len = len;
+	c.a = &f->tree->arena;
 	d->file = f->name;
-	r = tree_parse(f->text, len, d, &f->tree);
-	for (size_t i = 0; r == 0 && i < f->tree->n_docs; i++) {
-		c.json = f->tree->json[i];
-		if (!f->tree->docs[i])
-			continue;
-		r = collect(&c, f->tree->docs[i], 0);
-		if (r == -EINVAL) {
-			ret_r = r; /* keep reading: report every bad workload */
-			r = 0;
-		}
-	}
+	r = tree_parse(&c, f->text, len, d);
+	free(c.strs);
 	d->file = saved;
-	if (r == 0)
-		r = ret_r;
 	if (r < 0) {
 		sc_k8s_file_free(f);
 		return r;
 	}
 	*ret = f;
 	return 0;
+}
+
+int sc_k8s_file_parse(const char *buf, size_t len, const char *name, const char *default_ns,
+		      struct sc_diags *d, struct sc_k8s_file **ret)
+{
+	char *text;
+
+	if (len > MAX_MANIFEST)
+		return -EFBIG;
+	text = malloc(len + 1);
+	if (!text)
+		return -ENOMEM;
+	memcpy(text, buf, len);
+	text[len] = '\0';
+	return file_parse_owned(text, len, name, default_ns, d, ret);
 }
 
 void sc_k8s_files_free(struct sc_k8s_file **f, size_t n)
@@ -918,8 +1138,16 @@ int sc_k8s_files_read(const char *path, const char *default_ns, struct sc_diags 
 			r = -EINVAL;
 			break;
 		}
-		r = sc_k8s_file_parse(buf, len, streq(l.v[i], "-") ? "<stdin>" : l.v[i], default_ns,
-				      d, &files[nf]);
+		/* The text is the buffer read (shrunk to fit), not a copy. */
+		if (len > MAX_MANIFEST) {
+			r = -EFBIG;
+		} else {
+			char *fit = realloc(buf, len + 1);
+			r = file_parse_owned(fit ? fit : buf, len,
+					     streq(l.v[i], "-") ? "<stdin>" : l.v[i], default_ns, d,
+					     &files[nf]);
+			buf = NULL;
+		}
 		if (r == -EINVAL) {
 			bad = r;
 			r = 0;
@@ -1039,7 +1267,8 @@ static int produced_paths(const struct sc_policy_build *b, struct sc_k8s_file **
 	if (!v)
 		return -ENOMEM;
 	for (size_t i = 0; i < b->n_sets; i++)
-		if (!b->sets[i].n_workloads && asprintf(&v[np++], "%s/%s", root, b->sets[i].path) < 0)
+		if (!b->sets[i].n_workloads &&
+		    asprintf(&v[np++], "%s/%s", root, b->sets[i].path) < 0)
 			goto fail;
 	for (size_t i = 0; i < b->n_bindings; i++)
 		if (!(v[np++] = strdup(b->bindings[i].profile)))
@@ -1076,6 +1305,15 @@ static bool same_workload(const struct sc_k8s_workload *w, const struct sc_bindi
 	       streq(w->name, b->name);
 }
 
+/* The policy build's bindings by profile path, ties in their order. */
+static int cmp_binding_at(const void *a, const void *b, void *ud)
+{
+	const struct sc_binding *v = ud;
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	int c = strcmp(v[x].profile, v[y].profile);
+	return c ? c : (x > y) - (x < y);
+}
+
 /* Two workloads on one path, here or in the bindings the policies directory holds, would
  * install one profile for both: an error at the second one. */
 static int check_paths(struct sc_k8s_file **files, size_t n, const struct sc_policy_build *b,
@@ -1083,8 +1321,17 @@ static int check_paths(struct sc_k8s_file **files, size_t n, const struct sc_pol
 {
 	size_t nb = 0, cap = 1;
 	cleanup_free struct bound *v = NULL;
+	cleanup_free size_t *byp = calloc(b->n_bindings + 1, sizeof(*byp));
 	const char *saved = d->file;
 	int ret = 0;
+
+	/* (The bindings file `k8s bind --bindings` wrote last time is usually among the
+	 * policies: 10,000 bindings, looked up by path, not scanned per workload.) */
+	if (!byp)
+		return -ENOMEM;
+	for (size_t k = 0; k < b->n_bindings; k++)
+		byp[k] = k;
+	qsort_r(byp, b->n_bindings, sizeof(*byp), cmp_binding_at, b->bindings);
 
 	for (size_t i = 0; i < n; i++)
 		cap += files[i]->n_workloads;
@@ -1108,16 +1355,25 @@ static int check_paths(struct sc_k8s_file **files, size_t n, const struct sc_pol
 					   o->namespace, o->name, o->file, o->loc.line);
 			ret = -EINVAL;
 		}
-		for (size_t k = 0; k < b->n_bindings; k++)
-			if (streq(b->bindings[k].profile, v[i].path) &&
-			    !same_workload(w, &b->bindings[k])) {
+		size_t lo = 0, hi = b->n_bindings;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (strcmp(b->bindings[byp[mid]].profile, v[i].path) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (size_t q = lo, k;
+		     q < b->n_bindings && streq(b->bindings[k = byp[q]].profile, v[i].path); q++)
+			if (!same_workload(w, &b->bindings[k])) {
 				d->file = w->file;
-				(void)sc_diags_add(d, SC_SEV_ERROR, w->loc,
-						   "%s %s/%s would be bound to %s, which the binding "
-						   "of %s %s/%s in %s holds",
-						   w->kind, w->namespace, w->name, v[i].path,
-						   b->bindings[k].kind, b->bindings[k].namespace,
-						   b->bindings[k].name, b->binding_files[k]);
+				(void)sc_diags_add(
+					d, SC_SEV_ERROR, w->loc,
+					"%s %s/%s would be bound to %s, which the binding "
+					"of %s %s/%s in %s holds",
+					w->kind, w->namespace, w->name, v[i].path,
+					b->bindings[k].kind, b->bindings[k].namespace,
+					b->bindings[k].name, b->binding_files[k]);
 				ret = -EINVAL;
 			}
 	}
@@ -1131,22 +1387,30 @@ static int note_unused(struct sc_k8s_file **files, size_t n, const struct sc_pol
 		       struct sc_diags *d)
 {
 	cleanup_free bool *used = calloc(b->n_policies + 1, sizeof(bool));
+	cleanup_free const char **nss = NULL;
 	const char *saved = d->file;
+	size_t nw = 0, nn = 0;
 
 	if (!used)
 		return -ENOMEM;
 	for (size_t i = 0; i < b->n_sets; i++)
 		for (size_t k = 0; b->sets[i].n_workloads && k < b->sets[i].n_policies; k++)
 			used[b->sets[i].policies[k]] = true;
+	/* The namespaces these manifests have, sorted, for a look-up per policy. */
+	for (size_t f = 0; f < n; f++)
+		nw += files[f]->n_workloads;
+	nss = calloc(nw + 1, sizeof(*nss));
+	if (!nss)
+		return -ENOMEM;
+	for (size_t f = 0; f < n; f++)
+		for (size_t j = 0; j < files[f]->n_workloads; j++)
+			nss[nn++] = files[f]->workloads[j].namespace;
+	qsort(nss, nn, sizeof(*nss), cmp_cstr);
 	for (size_t i = 0; i < b->n_policies; i++) {
 		const struct sc_policy *p = &b->policies[i];
-		bool ns_seen = false;
 		if (used[i] || !p->selects || p->profile->meta.baseline)
 			continue;
-		for (size_t f = 0; f < n && !ns_seen; f++)
-			for (size_t j = 0; j < files[f]->n_workloads && !ns_seen; j++)
-				ns_seen = streq(files[f]->workloads[j].namespace, p->namespace);
-		if (!ns_seen)
+		if (!nn || !bsearch(&p->namespace, nss, nn, sizeof(*nss), cmp_cstr))
 			continue;
 		d->file = p->file;
 		if (sc_diags_add(d, SC_SEV_NOTE, p->profile->loc,
@@ -1264,11 +1528,13 @@ int sc_k8s_bindings(struct sc_k8s_file **files, size_t n, char **ret)
 
 /* ---- binding: edits ------------------------------------------------------------------- */
 
+/* Offsets fit in 32 bits: manifests are at most MAX_MANIFEST bytes. */
 struct edit {
-	size_t pos, del;
-	unsigned depth; /* inner mappings' insertions go before outer ones at one offset */
-	size_t seq;
-	char *text;
+	uint32_t pos, del;
+	uint32_t depth; /* inner mappings' insertions go before outer ones at one offset */
+	uint32_t seq;
+	size_t text; /* offset of its text in ectx.texts */
+	size_t text_len;
 };
 
 struct ectx {
@@ -1276,6 +1542,8 @@ struct ectx {
 	size_t len;
 	struct edit *v;
 	size_t n, cap;
+	char *texts; /* every edit's text, one after the other (10,000 workloads: 40,000 edits) */
+	size_t texts_len, texts_cap;
 	bool json;
 	struct sc_diags *d;
 	const char *what;
@@ -1323,7 +1591,28 @@ static void ectx_add(struct ectx *e, size_t pos, size_t del, unsigned depth, cha
 		e->v = v;
 		e->cap = cap;
 	}
-	e->v[e->n] = (struct edit){ pos, del, depth, e->n, text };
+	{
+		size_t tl = strlen(text);
+		if (e->texts_cap - e->texts_len < tl) {
+			size_t cap = e->texts_cap ? e->texts_cap : 4096;
+			char *t;
+			while (cap - e->texts_len < tl)
+				cap *= 2;
+			t = realloc(e->texts, cap);
+			if (!t) {
+				free(text);
+				e->err = -ENOMEM;
+				return;
+			}
+			e->texts = t;
+			e->texts_cap = cap;
+		}
+		memcpy(e->texts + e->texts_len, text, tl);
+		e->v[e->n] = (struct edit){ (uint32_t)pos,  (uint32_t)del, depth,
+					    (uint32_t)e->n, e->texts_len,  tl };
+		e->texts_len += tl;
+		free(text);
+	}
 	e->n++;
 }
 
@@ -1562,8 +1851,8 @@ static void append_to_map(struct ectx *e, struct yn *m, const struct kv *kvs, si
 	char *txt;
 
 	if (m->flow) {
-		size_t pos = m->n ? m->kids[m->n - 1]->end : m->close;
-		txt = render(kvs, n, false, 0, e->json, m->n == 0);
+		size_t pos = *yn_close(m);
+		txt = render(kvs, n, false, 0, e->json, !m->had_kids);
 		ectx_add(e, pos, 0, m->depth, txt);
 		return;
 	}
@@ -1738,66 +2027,137 @@ static int bind_one(struct ectx *e, const struct sc_k8s_workload *w, const struc
 	return r < 0 ? r : e->err;
 }
 
+/* Workload i's edits into 'e' (after those it has). Returns bind_one's result. */
+static int workload_edits(struct ectx *e, const struct sc_k8s_file *f, size_t i,
+			  const struct sc_k8s_bind_opts *o)
+{
+	const struct sc_k8s_workload *w = &f->workloads[i];
+	cleanup_free char *what = NULL;
+	int q;
+
+	if (asprintf(&what, "%s %s/%s", w->kind, w->namespace, w->name) < 0)
+		return -ENOMEM;
+	e->what = what;
+	e->err = 0;
+	q = bind_one(e, w, &f->tree->wp[i], o);
+	e->what = NULL;
+	return q;
+}
+
+/* Apply e's edits (sorted) to the text from *at on: into 'out' when given, else only counted
+ * into *olen. An edit before *at overlaps one applied: skipped (cannot happen). */
+static void apply_edits(const struct ectx *e, const struct sc_k8s_file *f, size_t *at, char **out,
+			size_t *olen)
+{
+	for (size_t i = 0; i < e->n; i++) {
+		if (e->v[i].pos < *at)
+			continue;
+		if (out) {
+			*out = mempcpy(*out, f->text + *at, e->v[i].pos - *at);
+			*out = mempcpy(*out, e->texts + e->v[i].text, e->v[i].text_len);
+		} else {
+			*olen += e->v[i].pos - *at + e->v[i].text_len;
+		}
+		*at = e->v[i].pos + e->v[i].del;
+	}
+}
+
+/* The edits are made a workload at a time, twice: once to count the output and report what
+ * is wrong, once to write it, so no more than a workload's edits are held (10,000 workloads
+ * with --legacy-annotations are 80,000 edits, 6 MiB). That needs each workload's edits after
+ * the previous one's, as they are (a workload's edits lie within its own object): should
+ * they not be, all edits are made at once and sorted, as a sort of them all would order them. */
 int sc_k8s_bind(const struct sc_k8s_file *f, const struct sc_k8s_bind_opts *o, struct sc_diags *d,
 		char **ret, size_t *ret_len)
 {
 	struct ectx e = { .buf = f->text, .len = f->len, .d = d };
+	struct sc_diags quiet = {};
 	const char *nl = memchr(f->text, '\n', f->len);
 	const char *saved = d->file;
-	char *out = NULL;
-	size_t olen = 0, at = 0;
-	FILE *m;
+	char *out = NULL, *w;
+	size_t olen = 0, at = 0, prev_end = 0;
+	bool any = false, ordered = true;
 	int r = 0;
 
 	e.crlf = nl && nl > f->text && nl[-1] == '\r';
 	d->file = f->name;
 	for (size_t i = 0; i < f->n_workloads; i++) {
-		const struct sc_k8s_workload *w = &f->workloads[i];
-		cleanup_free char *what = NULL;
-		if (!w->profile)
+		int q;
+		if (!f->workloads[i].profile)
 			continue;
-		if (asprintf(&what, "%s %s/%s", w->kind, w->namespace, w->name) < 0) {
-			r = -ENOMEM;
-			break;
-		}
-		e.what = what;
-		e.err = 0;
-		int q = bind_one(&e, w, &f->tree->wp[i], o);
-		e.what = NULL;
+		e.n = e.texts_len = 0;
+		q = workload_edits(&e, f, i, o);
 		if (q == -ENOMEM) {
 			r = q;
 			break;
 		}
 		if (q < 0)
 			r = q;
+		if (r < 0 || !e.n)
+			continue;
+		qsort(e.v, e.n, sizeof(*e.v), cmp_edit);
+		if (any && e.v[0].pos <= prev_end)
+			ordered = false;
+		for (size_t k = 0; k < e.n; k++)
+			if (e.v[k].pos + e.v[k].del > prev_end)
+				prev_end = e.v[k].pos + e.v[k].del;
+		any = true;
+		apply_edits(&e, f, &at, NULL, &olen);
 	}
 	d->file = saved;
-	if (r == 0) {
+	if (r < 0)
+		goto out;
+	/* Made again: nothing to report now (it was), the same edits. */
+	e.d = &quiet;
+	e.eof_newline = false;
+	if (!ordered) {
+		e.n = e.texts_len = 0;
+		for (size_t i = 0; i < f->n_workloads && r == 0; i++)
+			if (f->workloads[i].profile)
+				r = workload_edits(&e, f, i, o);
+		if (r < 0)
+			goto out;
 		if (e.n)
 			qsort(e.v, e.n, sizeof(*e.v), cmp_edit);
-		m = open_memstream(&out, &olen);
-		if (!m) {
-			r = -ENOMEM;
-		} else {
-			for (size_t i = 0; i < e.n; i++) {
-				if (e.v[i].pos < at)
-					continue; /* overlapping edit: cannot happen */
-				fwrite(f->text + at, 1, e.v[i].pos - at, m);
-				fputs(e.v[i].text, m);
-				at = e.v[i].pos + e.v[i].del;
-			}
-			fwrite(f->text + at, 1, f->len - at, m);
-			if (fclose(m) != 0) {
-				free(out);
-				r = -ENOMEM;
-			}
+		olen = at = 0;
+		apply_edits(&e, f, &at, NULL, &olen);
+	}
+	olen += f->len - at;
+	out = malloc(olen + 1);
+	if (!out) {
+		r = -ENOMEM;
+		goto out;
+	}
+	w = out;
+	at = 0;
+	if (!ordered) {
+		apply_edits(&e, f, &at, &w, NULL);
+	} else {
+		for (size_t i = 0; i < f->n_workloads && r == 0; i++) {
+			if (!f->workloads[i].profile)
+				continue;
+			e.n = e.texts_len = 0;
+			r = workload_edits(&e, f, i, o);
+			if (r < 0 || !e.n)
+				continue;
+			qsort(e.v, e.n, sizeof(*e.v), cmp_edit);
+			apply_edits(&e, f, &at, &w, NULL);
 		}
 	}
-	for (size_t i = 0; i < e.n; i++)
-		free(e.v[i].text);
+	if (r == 0) {
+		w = mempcpy(w, f->text + at, f->len - at);
+		*w = '\0';
+		if ((size_t)(w - out) != olen)
+			r = -EIO; /* the same edits twice: never so */
+	}
+out:
+	sc_diags_clear(&quiet);
+	free(e.texts);
 	free(e.v);
-	if (r < 0)
+	if (r < 0) {
+		free(out);
 		return r;
+	}
 	*ret = out;
 	if (ret_len)
 		*ret_len = olen;

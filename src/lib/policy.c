@@ -17,83 +17,13 @@
 #include "syscage/merge.h"
 #include "syscage/policy.h"
 #include "syscage/profile-io.h"
+#include "binding-packed.h"
 #include "macro.h"
 #include "yaml.h"
 
 #define MAX_POLICY_FILE SC_PROFILE_MAX_INPUT
 #define MAX_DEPTH	32
 #define MAX_NAME	240 /* leaves room for "-<hash>.json" within NAME_MAX */
-
-static bool alnum_lower(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-}
-
-static bool label_valid_n(const char *s, size_t n)
-{
-	if (n == 0 || n > 63 || !alnum_lower(s[0]) || !alnum_lower(s[n - 1]))
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!alnum_lower(s[i]) && s[i] != '-')
-			return false;
-	return true;
-}
-
-bool sc_dns1123_label_valid(const char *s)
-{
-	return s && label_valid_n(s, strlen(s));
-}
-
-bool sc_dns1123_subdomain_valid(const char *s)
-{
-	size_t len;
-
-	if (!s)
-		return false;
-	len = strlen(s);
-	if (len == 0 || len > 253)
-		return false;
-	for (const char *p = s;;) {
-		const char *dot = strchr(p, '.');
-		size_t n = dot ? (size_t)(dot - p) : strlen(p);
-		if (!label_valid_n(p, n))
-			return false;
-		if (!dot)
-			return true;
-		p = dot + 1;
-	}
-}
-
-/* A label name or value: at most 63 of [A-Za-z0-9-_.], starting and ending alphanumeric. */
-static bool label_name_ok(const char *s, size_t n)
-{
-	if (n == 0 || n > 63 || !isalnum((unsigned char)s[0]) || !isalnum((unsigned char)s[n - 1]))
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!isalnum((unsigned char)s[i]) && !strchr("-_.", s[i]))
-			return false;
-	return true;
-}
-
-bool sc_label_key_valid(const char *s)
-{
-	const char *slash = s ? strchr(s, '/') : NULL;
-
-	if (!s)
-		return false;
-	if (slash) {
-		cleanup_free char *prefix = strndup(s, (size_t)(slash - s));
-		if (!prefix || !sc_dns1123_subdomain_valid(prefix))
-			return false;
-		s = slash + 1;
-	}
-	return label_name_ok(s, strlen(s));
-}
-
-bool sc_label_value_valid(const char *s)
-{
-	return s && (!*s || label_name_ok(s, strlen(s)));
-}
 
 /* ---- selectors ------------------------------------------------------------------------ */
 
@@ -154,12 +84,13 @@ int sc_selector_validate(const struct sc_meta *m, struct sc_diags *d, struct sc_
 			n++;
 		} else if (!sc_label_key_valid(m->match_labels[i].key) ||
 			   !sc_label_value_valid(m->match_labels[i].value ? m->match_labels[i].value
-									 : "")) {
+									  : "")) {
 			(void)sc_diags_add(d, SC_SEV_ERROR, loc,
 					   "matchLabels: '%s: %s' is not a Kubernetes label "
 					   "(names and values: up to 63 of [A-Za-z0-9-_.])",
 					   m->match_labels[i].key,
-					   m->match_labels[i].value ? m->match_labels[i].value : "");
+					   m->match_labels[i].value ? m->match_labels[i].value
+								    : "");
 			n++;
 		}
 	for (size_t i = 0; i < m->n_match_exprs; i++) {
@@ -500,10 +431,13 @@ static int read_one_file(struct sc_policy_build *b, const char *path, struct sc_
 		return r == -ENOMEM ? r : -EINVAL;
 	}
 	if (sc_bindings_detect(buf, len)) {
+		/* Packed: a file's bindings in one block that starts with the file's path, which
+		 * every one of them has as its binding_files entry (sc_policy_build_free frees
+		 * each block once). 10,000 bindings: 2 MiB, not 6. */
 		struct sc_binding *bv = NULL, *nb;
-		char **nf;
+		char **nf, *block = NULL;
 		size_t nbv = 0;
-		r = sc_bindings_read(buf, len, path, d, &bv, &nbv);
+		r = sc_bindings_read_packed(buf, len, path, path, d, &bv, &nbv, &block);
 		if (r < 0)
 			return r == -ENOMEM ? r : -EINVAL;
 		nb = reallocarray(b->bindings, b->n_bindings + nbv + 1, sizeof(*nb));
@@ -512,18 +446,17 @@ static int read_one_file(struct sc_policy_build *b, const char *path, struct sc_
 		nf = reallocarray(b->binding_files, b->n_bindings + nbv + 1, sizeof(*nf));
 		if (nf)
 			b->binding_files = nf;
-		if (!nb || !nf) {
-			sc_bindings_free(bv, nbv);
-			return -ENOMEM;
+		if (!nb || !nf || nbv == 0) {
+			free(bv);
+			free(block);
+			return nbv == 0 ? 0 : -ENOMEM;
 		}
 		for (size_t i = 0; i < nbv; i++) {
 			b->bindings[b->n_bindings] = bv[i];
-			b->binding_files[b->n_bindings++] = strdup(path);
-			if (!b->binding_files[b->n_bindings - 1])
-				r = -ENOMEM;
+			b->binding_files[b->n_bindings++] = block;
 		}
 		free(bv);
-		return r;
+		return 0;
 	}
 	r = sc_profile_read_all(buf, len, path, d, &v, &n);
 	if (r < 0)
@@ -684,11 +617,12 @@ static int validate_policies(struct sc_policy_build *b, struct sc_diags *d)
 		if (m->baseline) {
 			const char *vital = sc_baseline_fatal(p->profile);
 			if (vital) {
-				(void)sc_diags_add(d, SC_SEV_ERROR, p->profile->loc,
-						   "baseline %s %s denies %s: every pod would die; "
-						   "a baseline may only take away what workloads can "
-						   "do without",
-						   kind_name(p), p->name, vital);
+				(void)sc_diags_add(
+					d, SC_SEV_ERROR, p->profile->loc,
+					"baseline %s %s denies %s: every pod would die; "
+					"a baseline may only take away what workloads can "
+					"do without",
+					kind_name(p), p->name, vital);
 				errors++;
 			}
 		}
@@ -755,47 +689,62 @@ static int cmp_pol_by_name(const void *a, const void *b, void *userdata)
 	return c ? c : strcmp(kind_name(x), kind_name(y));
 }
 
-static struct sc_policy_set *new_set(struct sc_policy_build *b, const char *ns, size_t cap_pols)
+/* A set's members, its workload and its strings live in one allocation at s->policies (10,000
+ * bound workloads are 10,000 sets: one malloc each, not six): "<ns>\0<name>\0<ns>/<name>.json".
+ * set_clear frees that alone. The members are copied from 'members' (n), the workload is
+ * 'workload' (< 0: none). */
+static struct sc_policy_set *new_set(struct sc_policy_build *b, const char *ns, const char *name,
+				     const size_t *members, size_t n, ssize_t workload)
 {
-	struct sc_policy_set *v = reallocarray(b->sets, b->n_sets + 1, sizeof(*v));
+	size_t ln = strlen(ns) + 1, lm = strlen(name) + 1;
+	size_t words = n + (workload >= 0);
 	struct sc_policy_set *s;
+	char *blk, *o;
 
-	if (!v)
-		return NULL;
-	b->sets = v;
-	s = &b->sets[b->n_sets];
-	*s = (struct sc_policy_set){};
-	s->namespace = strdup(ns);
-	s->policies = calloc(cap_pols ? cap_pols : 1, sizeof(*s->policies));
-	if (!s->namespace || !s->policies) {
-		free(s->namespace);
-		free(s->policies);
-		return NULL;
+	/* Room for 8, 16, 32, ...: one realloc per doubling, not per set. */
+	if (b->n_sets == 0 || (b->n_sets >= 8 && (b->n_sets & (b->n_sets - 1)) == 0)) {
+		struct sc_policy_set *v =
+			reallocarray(b->sets, b->n_sets ? 2 * b->n_sets : 8, sizeof(*v));
+		if (!v)
+			return NULL;
+		b->sets = v;
 	}
-	b->n_sets++;
+	blk = malloc((words ? words : 1) * sizeof(size_t) + 2 * ln + 2 * lm + 5);
+	if (!blk)
+		return NULL;
+	s = &b->sets[b->n_sets++];
+	*s = (struct sc_policy_set){ .policies = (size_t *)(void *)blk, .n_policies = n };
+	if (n)
+		memcpy(s->policies, members, n * sizeof(size_t));
+	if (workload >= 0) {
+		s->workloads = s->policies + n;
+		s->workloads[0] = (size_t)workload;
+		s->n_workloads = 1;
+	}
+	o = blk + (words ? words : 1) * sizeof(size_t);
+	s->namespace = memcpy(o, ns, ln);
+	s->name = memcpy(o + ln, name, lm);
+	s->path = o + ln + lm;
+	memcpy(s->path, ns, ln - 1);
+	s->path[ln - 1] = '/';
+	memcpy(s->path + ln, name, lm - 1);
+	memcpy(s->path + ln + lm - 1, ".json", 6);
 	return s;
 }
 
-/* A policy set's name and path from its members (baselines do not name it). */
-static int name_policy_set(struct sc_policy_build *b, struct sc_policy_set *s)
+/* A policy set's name from its members (baselines do not name it). */
+static int policy_set_name(struct sc_policy_build *b, const size_t *members, size_t n_members,
+			   char **ret)
 {
-	cleanup_free const char **names = calloc(s->n_policies + 1, sizeof(char *));
+	cleanup_free const char **names = calloc(n_members + 1, sizeof(char *));
 	size_t n = 0;
-	int r;
 
 	if (!names)
 		return -ENOMEM;
-	for (size_t k = 0; k < s->n_policies; k++)
-		if (!b->policies[s->policies[k]].profile->meta.baseline)
-			names[n++] = b->policies[s->policies[k]].name;
-	r = sc_policy_set_name(names, n, &s->name);
-	if (r < 0)
-		return r;
-	if (asprintf(&s->path, "%s/%s.json", s->namespace, s->name) < 0) {
-		s->path = NULL;
-		return -ENOMEM;
-	}
-	return 0;
+	for (size_t k = 0; k < n_members; k++)
+		if (!b->policies[members[k]].profile->meta.baseline)
+			names[n++] = b->policies[members[k]].name;
+	return sc_policy_set_name(names, n, ret);
 }
 
 /* The rule's view of every policy, sorted (sc_policy_refs_sort); 'perm' maps back. */
@@ -837,23 +786,25 @@ fail:
 static int plan_policy_sets(struct sc_policy_build *b, const struct sc_policy_ref *v,
 			    const size_t *perm, const size_t *base, size_t n_base)
 {
+	cleanup_free size_t *m = calloc(b->n_policies + 1, sizeof(*m));
+
+	if (!m)
+		return -ENOMEM;
 	for (size_t i = n_base; i < b->n_policies;) {
-		size_t j = i + 1;
-		struct sc_policy_set *s;
+		size_t j = i + 1, n = 0;
+		cleanup_free char *name = NULL;
 		if (v[i].selector)
 			while (j < b->n_policies && v[j].selector &&
 			       streq(v[j].namespace, v[i].namespace) &&
 			       streq(v[j].selector, v[i].selector))
 				j++;
-		s = new_set(b, v[i].namespace, j - i + n_base);
-		if (!s)
-			return -ENOMEM;
 		for (size_t k = i; k < j; k++)
-			s->policies[s->n_policies++] = perm[k];
+			m[n++] = perm[k];
 		for (size_t k = 0; k < n_base; k++)
-			s->policies[s->n_policies++] = base[k];
-		qsort_r(s->policies, s->n_policies, sizeof(size_t), cmp_pol_by_name, b);
-		if (name_policy_set(b, s) < 0)
+			m[n++] = base[k];
+		qsort_r(m, n, sizeof(size_t), cmp_pol_by_name, b);
+		if (policy_set_name(b, m, n, &name) < 0 ||
+		    !new_set(b, v[i].namespace, name, m, n, -1))
 			return -ENOMEM;
 		i = j;
 	}
@@ -920,21 +871,13 @@ static int plan_workload_sets(struct sc_policy_build *b, const struct sc_policy_
 				return r;
 			file[strlen(file) - 5] = '\0';
 		}
-		s = new_set(b, wl->namespace, n);
+		for (size_t k = 0; k < n; k++)
+			m[k] = perm[m[k]];
+		qsort_r(m, n, sizeof(size_t), cmp_pol_by_name, b);
+		s = new_set(b, wl->namespace, file, m, n, (ssize_t)w);
 		if (!s)
 			return -ENOMEM;
-		for (size_t k = 0; k < n; k++)
-			s->policies[s->n_policies++] = perm[m[k]];
-		qsort_r(s->policies, s->n_policies, sizeof(size_t), cmp_pol_by_name, b);
 		s->fallback = selected == 0;
-		s->name = TAKE_PTR(file);
-		s->workloads = malloc(sizeof(size_t));
-		if (!s->workloads || asprintf(&s->path, "%s/%s.json", s->namespace, s->name) < 0) {
-			s->path = NULL;
-			return -ENOMEM;
-		}
-		s->workloads[0] = w;
-		s->n_workloads = 1;
 		b->workload_set[w] = (ssize_t)(b->n_sets - 1);
 	}
 	if (d)
@@ -952,11 +895,7 @@ static int cmp_set(const void *a, const void *b)
 
 static void set_clear(struct sc_policy_set *s)
 {
-	free(s->namespace);
-	free(s->name);
-	free(s->path);
-	free(s->policies);
-	free(s->workloads);
+	free(s->policies); /* the block of everything else (new_set) */
 	sc_profile_free(s->profile);
 	*s = (struct sc_policy_set){};
 }
@@ -1017,10 +956,11 @@ int sc_policy_build_sets(struct sc_policy_build *b, const struct sc_binding *w, 
 				b->n_shadowed++;
 				if (d) {
 					d->file = b->policies[s->policies[0]].file;
-					(void)sc_diags_add(d, SC_SEV_NOTE, (struct sc_loc){ 0, 0 },
-							   "%s is a bound workload's profile: the "
-							   "policy set's own is not installed there",
-							   s->path);
+					(void)sc_diags_add(
+						d, SC_SEV_NOTE, (struct sc_loc){ 0, 0 },
+						"%s is a bound workload's profile: the "
+						"policy set's own is not installed there",
+						s->path);
 				}
 				newidx[old] = -1;
 				set_clear(s);
@@ -1489,9 +1429,11 @@ struct sc_policy_build *sc_policy_build_free(struct sc_policy_build *b)
 		set_clear(&b->sets[i]);
 	free(b->sets);
 	free(b->workload_set);
-	sc_bindings_free(b->bindings, b->n_bindings);
+	/* Bindings are packed per file, in the block their binding_files entry points at. */
+	free(b->bindings);
 	for (size_t i = 0; i < b->n_bindings; i++)
-		free(b->binding_files[i]);
+		if (i == 0 || b->binding_files[i] != b->binding_files[i - 1])
+			free(b->binding_files[i]);
 	free(b->binding_files);
 	free(b);
 	return NULL;

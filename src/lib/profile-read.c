@@ -1835,7 +1835,8 @@ int sc_profile_read_file_merged(const char *path, struct sc_diags *d, struct sc_
 	return r < 0 ? r : 0;
 }
 
-/* ---- the tree for other readers (ytree.h) ------------------------------------------------------ */
+/* ---- the tree for other readers (ytree.h) ------------------------------------------------------
+ */
 
 int sc_ytree_parse(const char *buf, size_t len, unsigned max_nodes, struct sc_diags *d,
 		   struct ynode ***ret, size_t *ret_n)

@@ -24,6 +24,7 @@
 #include "syscage/profile-io.h"
 #include "syscage/reconcile.h"
 #include "syscage/syscalls.h"
+#include "binding-packed.h"
 #include "macro.h"
 #include "yaml.h"
 
@@ -66,10 +67,10 @@ struct entry {
 	ino_t ino;
 	int64_t mtime_ns;
 	bool has_ident, need_ident;
-	bool kept;   /* kept for a rejected file */
+	bool kept;		 /* kept for a rejected file */
 	bool workload, fallback; /* a bound workload's; no policy selects it (RuntimeDefault) */
 	bool moved;  /* its strings now belong to the next pass's entry (shared, not freed) */
-	bool packed; /* ns/name/path/policies/files in one block at ns, pointers in pols */
+	bool packed; /* one block at pols (entry_pack) */
 };
 
 struct rejection {
@@ -91,11 +92,11 @@ struct sc_reconciler {
 	bool have_state;     /* installed = what the index on disk says */
 	struct cfile *cache; /* the policy files of the last pass, sorted by path */
 	size_t n_cache;
-	struct entry index; /* hash and identity of the index last written or read */
-	char root_name[64]; /* the root's name below <kubelet-root>/seccomp */
+	struct entry index;  /* hash and identity of the index last written or read */
+	char root_name[64];  /* the root's name below <kubelet-root>/seccomp */
 	struct mkey *mcache; /* merged sets' content by their members' key, from the last pass */
 	size_t n_mcache;
-	bool no_noatime;    /* O_NOATIME refused (not the files' owner, no CAP_FOWNER) */
+	bool no_noatime; /* O_NOATIME refused (not the files' owner, no CAP_FOWNER) */
 };
 
 /* ---- small helpers ----------------------------------------------------------------- */
@@ -141,6 +142,111 @@ static const char *logval(const char *s, char *buf, size_t size)
 	return buf;
 }
 
+/* ---- shared strings ------------------------------------------------------------------ */
+
+/* The "Kind/name" and file of each member of an installed profile: 10,000 bound workloads'
+ * entries name the same 1,000 policies and 20 files, for as long as the agent runs. One copy
+ * each, counted; an entry takes and gives back its own (ownership moves with the entry, as
+ * its block does). Process-wide (an entry is freed without its reconciler at hand). */
+struct istr {
+	uint32_t refs;
+	uint32_t hash;
+	char s[];
+};
+
+static struct {
+	pthread_mutex_t lock;
+	struct istr **v; /* open addressing, linear probing */
+	size_t n, cap;
+} istrs = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static uint32_t istr_hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 16777619u;
+	}
+	return h;
+}
+
+static char *istr_get(const char *s)
+{
+	uint32_t h = istr_hash(s);
+	struct istr *p = NULL;
+	size_t slot;
+
+	pthread_mutex_lock(&istrs.lock);
+	/* Three quarters full at most: 20,000 strings in a 256 KiB table. */
+	if (4 * (istrs.n + 1) > 3 * istrs.cap) {
+		size_t cap = istrs.cap ? 2 * istrs.cap : 1024;
+		struct istr **v = calloc(cap, sizeof(*v));
+		if (!v)
+			goto out;
+		for (size_t i = 0; i < istrs.cap; i++) {
+			size_t q;
+			if (!istrs.v[i])
+				continue;
+			for (q = istrs.v[i]->hash & (cap - 1); v[q]; q = (q + 1) & (cap - 1))
+				;
+			v[q] = istrs.v[i];
+		}
+		free(istrs.v);
+		istrs.v = v;
+		istrs.cap = cap;
+	}
+	for (slot = h & (istrs.cap - 1); istrs.v[slot]; slot = (slot + 1) & (istrs.cap - 1))
+		if (istrs.v[slot]->hash == h && streq(istrs.v[slot]->s, s)) {
+			p = istrs.v[slot];
+			p->refs++;
+			goto out;
+		}
+	p = malloc(sizeof(*p) + strlen(s) + 1);
+	if (!p)
+		goto out;
+	*p = (struct istr){ .refs = 1, .hash = h };
+	strcpy(p->s, s);
+	istrs.v[slot] = p;
+	istrs.n++;
+out:
+	pthread_mutex_unlock(&istrs.lock);
+	return p ? p->s : NULL;
+}
+
+static void istr_put(const char *s)
+{
+	struct istr *p;
+	size_t slot;
+
+	if (!s)
+		return;
+	p = (struct istr *)(void *)(s - offsetof(struct istr, s));
+	pthread_mutex_lock(&istrs.lock);
+	if (--p->refs == 0) {
+		/* Out of the table, the run after it shifted back (no tombstones). */
+		for (slot = p->hash & (istrs.cap - 1); istrs.v[slot] != p;
+		     slot = (slot + 1) & (istrs.cap - 1))
+			;
+		istrs.v[slot] = NULL;
+		for (size_t q = (slot + 1) & (istrs.cap - 1); istrs.v[q];
+		     q = (q + 1) & (istrs.cap - 1)) {
+			struct istr *m = istrs.v[q];
+			size_t home = m->hash & (istrs.cap - 1);
+			/* Move m into the hole when its home is not within (slot, q]. */
+			if ((q > slot && (home <= slot || home > q)) ||
+			    (q < slot && home <= slot && home > q)) {
+				istrs.v[slot] = m;
+				istrs.v[q] = NULL;
+				slot = q;
+			}
+		}
+		istrs.n--;
+		free(p);
+	}
+	pthread_mutex_unlock(&istrs.lock);
+}
+
 static void entry_clear(struct entry *e)
 {
 	if (e->moved) {
@@ -148,8 +254,15 @@ static void entry_clear(struct entry *e)
 		return;
 	}
 	if (e->packed) {
-		free(e->ns);
-		free(e->pols); /* files point into the same array */
+		/* Strings between the pointers and ns are the block's; the others shared. */
+		const char *lo = (const char *)(e->pols + 2 * e->n_pols + 1), *hi = e->ns;
+		for (size_t k = 0; k < e->n_pols; k++) {
+			if (e->pols[k] < lo || e->pols[k] >= hi)
+				istr_put(e->pols[k]);
+			if (e->files[k] < lo || e->files[k] >= hi)
+				istr_put(e->files[k]);
+		}
+		free(e->pols); /* everything else is in the same block (entry_pack) */
 		*e = (struct entry){};
 		return;
 	}
@@ -170,6 +283,83 @@ static void entries_free(struct entry *v, size_t n)
 	for (size_t i = 0; i < n; i++)
 		entry_clear(&v[i]);
 	free(v);
+}
+
+/* An entry in one block (10,000 entries live as long as the agent): pols[n], files[n], a
+ * NULL, the members' own strings, then "ns\0name\0path\0". Member k comes from
+ * member(ud, k, buf, &file) (its "Kind/name" in buf, of 600 bytes), which says whether it is
+ * one many entries name (a policy a bound workload's profile is made of, and its file: 10,000
+ * of them name the same 1,000 policies and 20 files): then its strings are shared
+ * (istr_get), else in the block (a policy set's own, a bound workload's binding: named once;
+ * shared, each would cost more than it saves). entry_clear tells them apart by address. */
+static int entry_pack(struct entry *e, const char *ns, const char *name, size_t name_len,
+		      const char *path, size_t n,
+		      bool (*member)(const void *ud, size_t k, char *pk, const char **file),
+		      const void *ud)
+{
+	size_t ln = strlen(ns) + 1, lp = strlen(path) + 1, total;
+	const char *prev = NULL;
+	char pk[600], *b;
+	char **ptrs;
+
+	total = (2 * n + 1) * sizeof(char *) + ln + name_len + 1 + lp;
+	for (size_t k = 0; k < n; k++) {
+		const char *f;
+		if (member(ud, k, pk, &f)) {
+			prev = NULL;
+			continue;
+		}
+		total += strlen(pk) + 1 + (prev && streq(prev, f) ? 0 : strlen(f) + 1);
+		prev = f;
+	}
+	ptrs = malloc(total);
+	if (!ptrs)
+		return -ENOMEM;
+	ptrs[2 * n] = NULL;
+	b = (char *)(ptrs + 2 * n + 1);
+	prev = NULL;
+	for (size_t k = 0; k < n; k++) {
+		const char *f;
+		if (member(ud, k, pk, &f)) {
+			ptrs[k] = istr_get(pk);
+			ptrs[n + k] = ptrs[k] ? istr_get(f) : NULL;
+			prev = NULL;
+			if (!ptrs[n + k]) {
+				/* Give back the shared ones taken (the block's are before b). */
+				const char *lo = (const char *)(ptrs + 2 * n + 1);
+				for (size_t j = 0; j <= k; j++) {
+					if (ptrs[j] && (ptrs[j] < lo || ptrs[j] >= b))
+						istr_put(ptrs[j]);
+					if (j < k && (ptrs[n + j] < lo || ptrs[n + j] >= b))
+						istr_put(ptrs[n + j]);
+				}
+				free(ptrs);
+				*e = (struct entry){};
+				return -ENOMEM;
+			}
+			continue;
+		}
+		ptrs[k] = b;
+		b = stpcpy(b, pk) + 1;
+		if (prev && streq(prev, f)) {
+			ptrs[n + k] = ptrs[n + k - 1];
+		} else {
+			ptrs[n + k] = b;
+			b = stpcpy(b, f) + 1;
+		}
+		prev = f;
+	}
+	e->pols = ptrs;
+	e->files = ptrs + n;
+	e->ns = memcpy(b, ns, ln);
+	b += ln;
+	e->name = memcpy(b, name, name_len);
+	b[name_len] = '\0';
+	b += name_len + 1;
+	e->path = memcpy(b, path, lp);
+	e->n_pols = e->n_files = n;
+	e->packed = true;
+	return 0;
 }
 
 static void rejections_free(struct rejection *v, size_t n)
@@ -364,7 +554,7 @@ struct cdoc {
 	int format;
 	bool selects;
 	bool baseline;
-	bool text_taken; /* a write job has 'text' (and frees it): the next makes its own */
+	bool text_taken;    /* a write job has 'text' (and frees it): the next makes its own */
 	uint64_t text_hash; /* of its profile when it is a set of its own */
 	size_t text_len;
 	char *text; /* that profile, kept while this pass may write it (within a budget) */
@@ -383,6 +573,18 @@ struct cfile {
 	size_t n_docs;
 	struct sc_binding *binds; /* a bindings file: its SeccompBinding documents */
 	size_t n_binds;
+	struct bkeep *bk; /* a bindings file's (10,000 policy files have none: 8 bytes each) */
+};
+
+/* What a bindings file keeps besides its bindings. */
+struct bkeep {
+	char *block; /* their strings and arrays (sc_bindings_read_packed) */
+	/* Each binding's members the last pass, reused while the policies of its namespace
+	 * and the baselines (names, kinds, selectors) are the same: msig[i] (0: none), the
+	 * members at mdata + moff[i]: their number, how many are selected, then each as an
+	 * index of the sorted refs (binding_sets). */
+	uint64_t *msig;
+	uint32_t *moff, *mdata;
 };
 
 #define TEXT_BUDGET (2u << 20) /* profiles kept from parse to write; beyond, parsed again */
@@ -394,7 +596,13 @@ static void cfile_clear(struct cfile *c)
 		free(c->docs[i].text);
 	}
 	free(c->docs);
-	sc_bindings_free(c->binds, c->n_binds);
+	if (c->bk) {
+		sc_bindings_free_packed(c->binds, c->bk->block);
+		free(c->bk->msig);
+		free(c->bk->moff);
+		free(c->bk->mdata);
+		free(c->bk);
+	}
 	free(c->path);
 	free(c->message);
 	*c = (struct cfile){ .reason = -1 };
@@ -506,14 +714,15 @@ struct run {
 	int data_fd;	     /* its ..data directory (a ConfigMap volume), or -1 */
 	size_t top_len;	     /* strlen(policies_dir) + 1: where a path's relative part starts */
 	size_t n_paths, cap_paths;
-	struct probe *probes; /* per old entry: its file's identity now, stat'ed by the loaders */
-	size_t n_carried;     /* entries of 'now' that are an old entry unchanged (not kept) */
-	size_t n_kept_bind;   /* entries of 'now' kept for a rejected binding */
+	struct probe *probes;  /* per old entry: its file's identity now, stat'ed by the loaders */
+	size_t n_carried;      /* entries of 'now' that are an old entry unchanged (not kept) */
+	size_t n_kept_bind;    /* entries of 'now' kept for a rejected binding */
 	struct parsed *parsed; /* per file: its documents parsed again for merges (parsed_doc) */
 	pthread_mutex_t parse_lock;
 	struct mkey *memo; /* merged sets' content by key, this pass (open addressing) */
 	size_t n_memo, cap_memo;
-	bool new_paths;	      /* a profile is written where the old index named none */
+	bool new_paths;	    /* a profile is written where the old index named none */
+	size_t n_kept_room; /* entries kept for rejected files, published after 'now' */
 };
 
 static void parsed_free(struct run *x);
@@ -959,7 +1168,11 @@ static int judge_file(struct run *x, struct cfile *c, const char *buf, size_t le
 		/* A bindings file: its documents, checked as a whole (syntax, one binding per
 		 * workload and per path); each binding's own trouble is found per pass. */
 		char b[512];
-		r = sc_bindings_read(buf, len, c->path, &d, &c->binds, &c->n_binds);
+		c->bk = calloc(1, sizeof(*c->bk));
+		if (!c->bk)
+			return -ENOMEM;
+		r = sc_bindings_read_packed(buf, len, c->path, NULL, &d, &c->binds, &c->n_binds,
+					    &c->bk->block);
 		if (r == -EINVAL) {
 			c->reason = SC_REJECT_BINDING;
 			c->message = strdup(first_error(&d, b, sizeof(b)));
@@ -1147,33 +1360,54 @@ static int load_file(struct run *x, size_t i, char *tbuf)
 	*c = (struct cfile){ .reason = -1, .link_ino = link_ino, .via_data = via };
 	c->path = TAKE_PTR(*pathp); /* 'path' stays valid: it is c->path now */
 	if (!err && n == LOAD_BUF - 1) {
-		/* Larger than the buffer: the rest after what was read. */
-		cleanup_free char *rest = NULL;
-		size_t nrest = 0;
-		int r = sc_read_fd(fd, SC_PROFILE_MAX_INPUT - (size_t)n, &rest, &nrest);
-		if (r == -ENOMEM)
-			return r;
-		if (r < 0) {
-			err = -r;
-		} else {
-			big = malloc((size_t)n + nrest + 1);
-			if (!big)
-				return -ENOMEM;
-			memcpy(big, tbuf, (size_t)n);
-			memcpy(big + n, rest, nrest + 1);
-			data = big;
-			len = (size_t)n + nrest;
+		/* Larger than the buffer (a bindings file: 2.4 MB for 10,000 workloads, read
+		 * at every pass): hashed through the buffer, and read whole only when its
+		 * judgement cannot be taken over. */
+		uint64_t hh = hash64_feed(HASH64_INIT, tbuf, (size_t)n);
+		size_t total = (size_t)n;
+		ssize_t k;
+		for (;;) {
+			k = read(fd, tbuf, LOAD_BUF - 1);
+			if (k < 0 && errno == EINTR)
+				continue;
+			if (k <= 0)
+				break;
+			total += (size_t)k;
+			if (total > SC_PROFILE_MAX_INPUT)
+				break;
+			hh = hash64_feed(hh, tbuf, (size_t)k);
+		}
+		if (k < 0)
+			err = errno;
+		else if (total > SC_PROFILE_MAX_INPUT)
+			err = EFBIG;
+		h = hash64_end(hh, total);
+		if (!err && !(old && old->hash == h)) {
+			int r;
+			if (lseek(fd, 0, SEEK_SET) < 0) {
+				err = errno;
+			} else {
+				r = sc_read_fd(fd, SC_PROFILE_MAX_INPUT, &big, &len);
+				if (r == -ENOMEM)
+					return r;
+				if (r < 0)
+					err = -r;
+				else
+					h = hash64(big,
+						   len); /* what is judged (it may have changed) */
+				data = big;
+			}
 		}
 	} else if (!err) {
 		len = (size_t)n;
 		tbuf[len] = '\0';
+		h = hash64(data, len);
 	}
 	if (err) {
 		c->reason = SC_REJECT_READ;
 		c->message = strdup(strerror(err));
 		return c->message ? 0 : -ENOMEM;
 	}
-	h = hash64(data, len);
 	if (old && old->hash == h) {
 		/* Take the judgement over (the cache entry is consumed: each path appears
 		 * once). */
@@ -1184,6 +1418,7 @@ static int load_file(struct run *x, size_t i, char *tbuf)
 		c->n_docs = old->n_docs;
 		old->n_docs = 0;
 		c->binds = TAKE_PTR(old->binds);
+		c->bk = TAKE_PTR(old->bk);
 		c->n_binds = old->n_binds;
 		old->n_binds = 0;
 		return 0;
@@ -1323,14 +1558,20 @@ static int pool_run(struct pool *p)
 
 /* The identity of old entry i's file now, for install() to tell "unchanged" without a
  * stat of its own on the one thread. */
-static void probe_old(struct run *x, size_t i)
+static void probe_old(struct worker *w, size_t i)
 {
+	struct run *x = w->pool->x;
 	const struct entry *e = &x->old[i];
 	struct probe *p = &x->probes[i];
 	struct stat st;
+	int fd;
 
-	if (!e->path || !e->has_ident ||
-	    fstatat(x->r->root_fd, e->path, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+	if (!e->path || !e->has_ident || !e->ns)
+		return;
+	/* Below its namespace's directory, kept open while the entries stay in it. */
+	fd = worker_ns(w, e->ns);
+	if (fd < 0 || fstatat(fd, e->path + strlen(e->ns) + 1, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    !S_ISREG(st.st_mode))
 		return;
 	p->ino = st.st_ino;
 	p->size = st.st_size > UINT32_MAX ? UINT32_MAX : (uint32_t)st.st_size;
@@ -1344,7 +1585,7 @@ static int load_one(struct worker *w, size_t i)
 	struct run *x = w->pool->x;
 
 	if (i >= x->n_paths) {
-		probe_old(x, i - x->n_paths);
+		probe_old(w, i - x->n_paths);
 		return 0;
 	}
 	return load_file(x, i, w->buf);
@@ -1363,11 +1604,16 @@ static int load_all(struct run *x)
 
 	for (size_t i = 0; i < x->n_paths; i++)
 		x->files[i] = (struct cfile){ .reason = -1 };
-	/* With helpers, they also stat what the last pass installed (else install() does). */
-	if (pool_size(&p) > 1 && x->n_old) {
-		x->probes = calloc(x->n_old, sizeof(*x->probes));
-		if (x->probes)
-			p.n += x->n_old;
+	/* With helpers, they also stat what the last pass installed (else install() does): a
+	 * few files (a bindings file among them) can stand for 10,000 profiles. */
+	if (x->n_old) {
+		struct pool q = p;
+		q.n += x->n_old;
+		if (pool_size(&q) > 1) {
+			x->probes = calloc(x->n_old, sizeof(*x->probes));
+			if (x->probes)
+				p.n += x->n_old;
+		}
 	}
 	r = pool_run(&p);
 	for (size_t i = 0; i < x->n_paths; i++) {
@@ -1491,10 +1737,10 @@ static int cmp_set_path(const void *a, const void *b)
 
 /* A binding's trouble rejects that binding only: the rest of its file is installed, and
  * what it had stays (last good). Counted and listed like a file's rejection. */
-static int reject_binding(struct run *x, size_t fi, const struct sc_binding *b,
-			  const char *fmt, ...) _printf_(4, 5);
-static int reject_binding(struct run *x, size_t fi, const struct sc_binding *b,
-			  const char *fmt, ...)
+static int reject_binding(struct run *x, size_t fi, const struct sc_binding *b, const char *fmt,
+			  ...) _printf_(4, 5);
+static int reject_binding(struct run *x, size_t fi, const struct sc_binding *b, const char *fmt,
+			  ...)
 {
 	cleanup_free char *msg = NULL, *full = NULL;
 	va_list ap;
@@ -1559,37 +1805,152 @@ static size_t *smem(const struct run *x, const struct set *s)
 	return x->members + s->m_off;
 }
 
-/* One set per bound workload of the accepted bindings files. */
+/* What a binding's members depend on besides the binding: the baselines and the policies of
+ * its namespace, each by namespace, name, kind and selector (the sorted refs' range). */
+struct nsig {
+	const char *ns;
+	size_t lo;    /* its first ref */
+	uint64_t sig; /* never 0 */
+};
+
+static uint64_t ref_feed(uint64_t h, const struct sc_policy_ref *r)
+{
+	h = hash64_feed(h, r->namespace, strlen(r->namespace) + 1);
+	h = hash64_feed(h, r->name, strlen(r->name) + 1);
+	h = hash64_feed(h, r->kind, strlen(r->kind) + 1);
+	return r->selector ? hash64_feed(h, r->selector, strlen(r->selector) + 1)
+			   : hash64_feed(h, "\1", 2);
+}
+
+static int cmp_nsig(const void *a, const void *b)
+{
+	return strcmp(((const struct nsig *)a)->ns, ((const struct nsig *)b)->ns);
+}
+
+/* The membership kept for a bindings file, rebuilt (msig, moff, mdata) while a pass goes
+ * through its bindings: the kept one stands until a binding differs from it, then the
+ * bindings so far are copied over. */
+struct mkeep {
+	uint64_t *msig;
+	uint32_t *moff, *mdata;
+	size_t n_data, cap_data;
+	size_t hit_end; /* the kept data in use so far ends here */
+	bool own;	/* msig... are this pass's */
+};
+
+static int mkeep_room(struct mkeep *k, size_t more)
+{
+	if (k->n_data + more > k->cap_data) {
+		size_t cap = k->cap_data ? 2 * k->cap_data : 4096;
+		uint32_t *nd;
+		while (cap < k->n_data + more)
+			cap *= 2;
+		nd = reallocarray(k->mdata, cap, sizeof(*nd));
+		if (!nd)
+			return -ENOMEM;
+		k->mdata = nd;
+		k->cap_data = cap;
+	}
+	return 0;
+}
+
+/* Binding i of 'c' gets 'sig' (0: none) and, with one, members 'v' (n, 'selected'): kept as
+ * they are when equal, else this pass's arrays take over. */
+static int mkeep_set(struct mkeep *k, const struct cfile *c, size_t i, uint64_t sig,
+		     const uint32_t *v, size_t n, size_t selected)
+{
+	if (!k->own) {
+		if (c->bk->msig && c->bk->msig[i] == sig) {
+			if (sig)
+				k->hit_end = c->bk->moff[i] + 2 + n;
+			return 0;
+		}
+		k->msig = calloc(c->n_binds, sizeof(*k->msig));
+		k->moff = calloc(c->n_binds, sizeof(*k->moff));
+		if (!k->msig || !k->moff)
+			return -ENOMEM;
+		k->own = true;
+		if (c->bk->msig) {
+			int r = mkeep_room(k, k->hit_end);
+			if (r < 0)
+				return r;
+			memcpy(k->msig, c->bk->msig, i * sizeof(*k->msig));
+			memcpy(k->moff, c->bk->moff, i * sizeof(*k->moff));
+			if (k->hit_end)
+				memcpy(k->mdata, c->bk->mdata, k->hit_end * sizeof(*k->mdata));
+			k->n_data = k->hit_end;
+		}
+	}
+	k->msig[i] = sig;
+	if (!sig)
+		return 0;
+	if (mkeep_room(k, n + 2) < 0)
+		return -ENOMEM;
+	k->moff[i] = (uint32_t)k->n_data;
+	k->mdata[k->n_data++] = (uint32_t)n;
+	k->mdata[k->n_data++] = (uint32_t)selected;
+	memcpy(k->mdata + k->n_data, v, n * sizeof(*v));
+	k->n_data += n;
+	return 0;
+}
+
+/* One set per bound workload of the accepted bindings files. A binding's members are those
+ * of the last pass when what they depend on did not change (an edit of a policy's syscalls
+ * leaves 10,000 memberships as they were: no selector is matched again). */
 static int binding_sets(struct run *x)
 {
 	cleanup_free struct sc_policy_ref *v = NULL;
-	cleanup_free size_t *perm = NULL, *m = NULL;
-	size_t rl = strlen(x->r->root_name);
+	cleanup_free size_t *perm = NULL, *m = NULL, *inv = NULL;
+	cleanup_free uint32_t *enc = NULL;
+	cleanup_free struct nsig *nss = NULL;
+	size_t rl = strlen(x->r->root_name), n_base = 0, n_ns = 0;
+	uint64_t hb = HASH64_INIT;
 	int r;
 
 	r = pol_refs(x, &v, &perm);
 	if (r < 0)
 		return r;
 	m = calloc(x->n_pols + 1, sizeof(*m));
-	if (!m)
+	inv = calloc(x->n_pols + 1, sizeof(*inv));
+	enc = calloc(x->n_pols + 1, sizeof(*enc));
+	nss = calloc(x->n_pols + 1, sizeof(*nss));
+	if (!m || !inv || !enc || !nss)
 		return -ENOMEM;
+	for (size_t j = 0; j < x->n_pols; j++)
+		inv[perm[j]] = j;
+	while (n_base < x->n_pols && v[n_base].baseline)
+		hb = ref_feed(hb, &v[n_base++]);
+	for (size_t i = n_base; i < x->n_pols;) {
+		uint64_t h = hash64_feed(hb, v[i].namespace, strlen(v[i].namespace) + 1);
+		size_t j = i;
+		for (; j < x->n_pols && streq(v[j].namespace, v[i].namespace); j++)
+			h = ref_feed(h, &v[j]);
+		nss[n_ns++] = (struct nsig){ v[i].namespace, i, hash64_end(h, j - i) | 1 };
+		i = j;
+	}
 	for (size_t fi = 0; fi < x->n_files; fi++) {
-		const struct cfile *c = &x->files[fi];
-		if (x->rejected[fi])
+		struct cfile *c = &x->files[fi];
+		struct mkeep k = {};
+		if (x->rejected[fi] || !c->n_binds)
 			continue;
 		for (size_t i = 0; i < c->n_binds; i++) {
 			const struct sc_binding *b = &c->binds[i];
 			const char *missing = NULL, *why = NULL;
-			size_t n = 0, selected = 0;
+			size_t n = 0, selected = 0, lo = x->n_pols;
 			struct set *s = &x->sets[x->n_sets];
+			struct nsig key = { .ns = b->namespace }, *ns;
+			uint64_t sig;
 			ssize_t off;
 
 			if (sc_binding_profile_check(b, x->r->root_name, &why) < 0) {
-				r = reject_binding(x, fi, b, "localhostProfile %s: %s (this agent's "
-							     "root is %s)",
+				r = reject_binding(x, fi, b,
+						   "localhostProfile %s: %s (this agent's "
+						   "root is %s)",
 						   b->profile, why, x->r->root_name);
+				if (r == 0)
+					r = mkeep_set(&k, c, i, 0, NULL, 0, 0);
 				if (r < 0)
-					return r;
+					goto fail;
 				continue;
 			}
 			*s = (struct set){ .ns = b->namespace,
@@ -1598,30 +1959,81 @@ static int binding_sets(struct run *x)
 					   .bind_file = fi,
 					   .order = x->n_sets };
 			x->n_sets++;
-			r = sc_binding_members(b, v, x->n_pols, m, &n, &selected, &missing);
-			if (r == -ENOENT) {
-				s->keep = true;
-				r = reject_binding(x, fi, b,
-						   "names policy '%s', which namespace %s does not "
-						   "have (its profile stays as it was)",
-						   missing, b->namespace);
-				if (r < 0)
-					return r;
-				continue;
+			ns = n_ns ? bsearch(&key, nss, n_ns, sizeof(*nss), cmp_nsig) : NULL;
+			if (ns) {
+				sig = ns->sig;
+				lo = ns->lo;
+			} else {
+				uint64_t h =
+					hash64_feed(hb, b->namespace, strlen(b->namespace) + 1);
+				sig = hash64_end(h, 0) | 1;
 			}
-			if (r < 0)
-				return r;
+			if (c->bk->msig && c->bk->msig[i] == sig) {
+				/* As the last pass found them (sorted as they were then). */
+				const uint32_t *d = c->bk->mdata + c->bk->moff[i];
+				n = d[0];
+				selected = d[1];
+				for (size_t q = 0; q < n; q++)
+					m[q] = d[2 + q] < n_base ? d[2 + q]
+								 : lo + (d[2 + q] - n_base);
+			} else {
+				r = sc_binding_members(b, v, x->n_pols, m, &n, &selected, &missing);
+				if (r == -ENOENT) {
+					s->keep = true;
+					r = reject_binding(x, fi, b,
+							   "names policy '%s', which namespace %s "
+							   "does not have (its profile stays as it "
+							   "was)",
+							   missing, b->namespace);
+					if (r == 0)
+						r = mkeep_set(&k, c, i, 0, NULL, 0, 0);
+					if (r < 0)
+						goto fail;
+					continue;
+				}
+				if (r < 0)
+					goto fail;
+			}
 			off = take_members(x, n);
-			if (off < 0)
-				return (int)off;
+			if (off < 0) {
+				r = (int)off;
+				goto fail;
+			}
 			s = &x->sets[x->n_sets - 1];
 			s->m_off = (size_t)off;
-			for (size_t k = 0; k < n; k++)
-				smem(x, s)[k] = perm[m[k]];
+			for (size_t q = 0; q < n; q++)
+				smem(x, s)[q] = perm[m[q]];
 			s->n_pols = n;
 			s->fallback = selected == 0;
 			sort_r(smem(x, s), n, sizeof(size_t), cmp_member, x);
+			/* Kept for the next pass in that order, by the refs' positions then. */
+			for (size_t q = 0; q < n; q++) {
+				size_t vi = inv[smem(x, s)[q]];
+				enc[q] = (uint32_t)(vi < n_base ? vi : n_base + (vi - lo));
+			}
+			r = mkeep_set(&k, c, i, sig, enc, n, selected);
+			if (r < 0)
+				goto fail;
 		}
+		if (k.own) {
+			uint32_t *fit = k.mdata ? reallocarray(k.mdata, k.n_data ? k.n_data : 1,
+							       sizeof(*fit))
+						: NULL;
+			free(c->bk->msig);
+			free(c->bk->moff);
+			free(c->bk->mdata);
+			c->bk->msig = k.msig;
+			c->bk->moff = k.moff;
+			c->bk->mdata = fit ? fit : k.mdata;
+		}
+		continue;
+	fail:
+		if (k.own) {
+			free(k.msig);
+			free(k.moff);
+			free(k.mdata);
+		}
+		return r;
 	}
 	return 0;
 }
@@ -1815,6 +2227,17 @@ static void iset_clear(struct iset *t)
 	*t = (struct iset){};
 }
 
+/* A bound workload's entry (it lists its binding) shares its policies' strings. */
+static bool iset_member(const void *ud, size_t k, char *pk, const char **file)
+{
+	const struct entry *e = ud;
+	bool bound = e->n_pols && strncmp(e->pols[e->n_pols - 1], "SeccompBinding/", 15) == 0;
+
+	(void)snprintf(pk, 600, "%s", e->pols[k]);
+	*file = e->files[k];
+	return bound && k + 1 < e->n_pols && strncmp(pk, "RuntimeDefault/", 15) != 0;
+}
+
 /* A set read from the index, kept when it has the shape we write. */
 static int iset_done(struct run *x, struct iset *t)
 {
@@ -1830,15 +2253,22 @@ static int iset_done(struct run *x, struct iset *t)
 	(void)snprintf(want, sizeof(want), "%s/%s.json", t->ns, t->name);
 	if (!streq(want, t->path))
 		return 0;
-	v = reallocarray(x->old, x->n_old + 1, sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	x->old = v;
-	t->e.ns = TAKE_PTR(t->ns);
-	t->e.name = TAKE_PTR(t->name);
-	t->e.path = TAKE_PTR(t->path);
-	v[x->n_old++] = t->e;
-	t->e = (struct entry){};
+	/* Room for 16, 32, 64, ... entries: 10,000 are not 10,000 reallocs. */
+	if (x->n_old == 0 || (x->n_old >= 16 && (x->n_old & (x->n_old - 1)) == 0)) {
+		v = reallocarray(x->old, x->n_old ? 2 * x->n_old : 16, sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		x->old = v;
+	}
+	{
+		/* Packed as this pass's entries are (one block, not a malloc per string). */
+		struct entry e = t->e;
+		int r = entry_pack(&e, t->ns, t->name, strlen(t->name), t->path, t->e.n_pols,
+				   iset_member, &t->e);
+		if (r < 0)
+			return r;
+		x->old[x->n_old++] = e;
+	}
 	return 0;
 }
 
@@ -1856,7 +2286,8 @@ static int iset_policy_done(struct iset *t)
 	return 0;
 }
 
-static int parse_index(struct run *x, const char *buf, size_t len)
+/* The index from 'fp' (read as the parse goes: 10,000 sets are 4 MB of JSON). */
+static int parse_index(struct run *x, FILE *fp)
 {
 	struct fy_parse_cfg cfg = { .flags = FYPCF_QUIET | FYPCF_COLLECT_DIAG };
 	struct fy_diag *diag;
@@ -1872,7 +2303,8 @@ static int parse_index(struct run *x, const char *buf, size_t len)
 		return -ENOMEM;
 	cfg.diag = diag;
 	fyp = fy_parser_create(&cfg);
-	if (!fyp || fy_parser_set_string(fyp, buf, len) != 0) {
+	/* (Not named *.json: libfyaml would read it in its stricter JSON mode.) */
+	if (!fyp || fy_parser_set_input_fp(fyp, "index", fp) != 0) {
 		if (fyp)
 			sc_yaml_parser_destroy(fyp);
 		fy_diag_destroy(diag);
@@ -1966,10 +2398,9 @@ static int parse_index(struct run *x, const char *buf, size_t len)
 /* Read <root>/index.json (ours or `policy build`'s): only entries in the shape we write. */
 static int read_old_index(struct run *x)
 {
-	cleanup_free char *buf = NULL;
 	cleanup_close int fd = -1;
 	struct stat st;
-	size_t got = 0;
+	FILE *fp;
 	int r;
 
 	/* O_NONBLOCK: a FIFO put in its place must not hang the agent (S_ISREG is checked). */
@@ -1980,19 +2411,12 @@ static int read_old_index(struct run *x)
 		return -errno;
 	if (!S_ISREG(st.st_mode) || (size_t)st.st_size > MAX_INDEX)
 		return 0;
-	buf = malloc((size_t)st.st_size + 1);
-	if (!buf)
+	fp = fdopen(fd, "r");
+	if (!fp)
 		return -ENOMEM;
-	while (got < (size_t)st.st_size) {
-		ssize_t k = read(fd, buf + got, (size_t)st.st_size - got);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			break;
-		got += (size_t)k;
-	}
-	buf[got] = '\0';
-	r = parse_index(x, buf, got);
+	fd = -1; /* the stream's now */
+	r = parse_index(x, fp);
+	(void)fclose(fp);
 	if (r == -EINVAL) {
 		/* Unreadable: adopt nothing, so remove nothing (what it listed stays). */
 		logf_(x->r, "warn", "event=index-unreadable path=%s/%s", x->r->root_path,
@@ -2503,61 +2927,65 @@ static const char *set_file(const struct set *s)
 	return s->path + strlen(s->ns) + 1;
 }
 
+struct set_ud {
+	const struct run *x;
+	const struct set *s;
+};
+
+static bool set_member(const void *ud, size_t k, char *pk, const char **file)
+{
+	const struct set_ud *u = ud;
+	entry_member(u->x, u->s, k, pk, 600, file);
+	return u->s->bind && k < u->s->n_pols; /* a bound workload's policies */
+}
+
 static int entry_for_set(struct run *x, const struct set *s, struct entry *e)
 {
 	const char *file = set_file(s);
-	size_t ln = strlen(s->ns) + 1, lm = strlen(file) - 5 + 1, lp = strlen(s->path) + 1;
-	size_t total = ln + lm + lp, n = entry_members(s);
-	char pk[600], *b;
+	struct set_ud u = { x, s };
 
-	for (size_t k = 0; k < n; k++) {
-		const char *f;
-		entry_member(x, s, k, pk, sizeof(pk), &f);
-		total += strlen(pk) + 1 + strlen(f) + 1;
-	}
-	*e = (struct entry){ .packed = true, .workload = s->bind != NULL,
-			     .fallback = s->fallback };
-	e->ns = malloc(total);
-	e->pols = calloc(2 * n + 1, sizeof(char *));
-	if (!e->ns || !e->pols) {
-		free(e->ns);
-		free(e->pols);
-		*e = (struct entry){};
-		return -ENOMEM;
-	}
-	e->files = e->pols + n;
-	b = e->ns;
-	memcpy(b, s->ns, ln);
-	e->name = b += ln;
-	memcpy(b, file, lm - 1);
-	b[lm - 1] = '\0';
-	e->path = b += lm;
-	memcpy(b, s->path, lp);
-	b += lp;
-	for (size_t k = 0; k < n; k++) {
-		const char *f;
-		entry_member(x, s, k, pk, sizeof(pk), &f);
-		e->pols[k] = b;
-		b = stpcpy(b, pk) + 1;
-		e->files[k] = b;
-		b = stpcpy(b, f) + 1;
-	}
-	e->n_pols = e->n_files = n;
-	return 0;
+	*e = (struct entry){ .workload = s->bind != NULL, .fallback = s->fallback };
+	return entry_pack(e, s->ns, file, strlen(file) - 5, s->path, entry_members(s), set_member,
+			  &u);
 }
 
-/* Does the previous entry 'e' list exactly what set 's' is made of? */
+/* Is 's' "a/b" (c NULL) or "a/b/c"? */
+static bool joined_eq(const char *s, const char *a, const char *b, const char *c)
+{
+	size_t la = strlen(a), lb = strlen(b);
+
+	if (strncmp(s, a, la) != 0 || s[la] != '/' || strncmp(s + la + 1, b, lb) != 0)
+		return false;
+	s += la + 1 + lb;
+	return c ? *s == '/' && streq(s + 1, c) : *s == '\0';
+}
+
+/* Does the previous entry 'e' list exactly what set 's' is made of? (What entry_member
+ * writes, compared in place: 10,000 sets a pass.) */
 static bool same_members(const struct run *x, const struct set *s, const struct entry *e)
 {
 	size_t n = entry_members(s);
-	char pk[600];
 
 	if (e->moved || e->n_pols != n || e->n_files != n)
 		return false;
 	for (size_t k = 0; k < n; k++) {
 		const char *f;
-		entry_member(x, s, k, pk, sizeof(pk), &f);
-		if (!streq(e->pols[k], pk) || !streq(e->files[k], f))
+		bool same;
+		if (k < s->n_pols) {
+			const struct pol *p = &x->pols[smem(x, s)[k]];
+			const struct cdoc *d = pdoc(x, p);
+			same = joined_eq(e->pols[k], format_kind(d->format), d->name, NULL);
+			f = x->files[p->file].path;
+		} else if (s->fallback && k == s->n_pols) {
+			same = joined_eq(e->pols[k], "RuntimeDefault",
+					 sc_arch_info(sc_arch_native())->name, NULL);
+			f = "";
+		} else {
+			same = joined_eq(e->pols[k], "SeccompBinding", s->bind->kind,
+					 s->bind->name);
+			f = x->files[s->bind_file].path;
+		}
+		if (!same || !streq(e->files[k], f))
 			return false;
 	}
 	return true;
@@ -2786,7 +3214,8 @@ static struct mkey *memo_get(struct run *x, uint64_t key)
 		x->memo = v;
 		x->cap_memo = cap;
 	}
-	for (slot = key & (x->cap_memo - 1); x->memo[slot].key; slot = (slot + 1) & (x->cap_memo - 1))
+	for (slot = key & (x->cap_memo - 1); x->memo[slot].key;
+	     slot = (slot + 1) & (x->cap_memo - 1))
 		if (x->memo[slot].key == key)
 			return &x->memo[slot];
 	x->memo[slot].key = key;
@@ -2850,8 +3279,7 @@ static int merged_content(struct run *x, const struct set *s, struct mkey **ret,
 	*ret = m;
 	if (m->have)
 		return 0;
-	c = x->r->n_mcache ? bsearch(&k, x->r->mcache, x->r->n_mcache, sizeof(k), cmp_mkey)
-			   : NULL;
+	c = x->r->n_mcache ? bsearch(&k, x->r->mcache, x->r->n_mcache, sizeof(k), cmp_mkey) : NULL;
 	if (c) {
 		m->hash = c->hash;
 		m->len = c->len;
@@ -2881,7 +3309,9 @@ struct job {
 	size_t set, entry;
 	char *text;
 	size_t len;
-	const struct mkey *memo;
+	/* What the baselines took away (the memo's string: the memo table itself moves as it
+	 * grows, its strings do not). */
+	const char *removed;
 	unsigned seq; /* of its temp file, when written */
 	int r;
 	bool owned, one, written;
@@ -2967,10 +3397,9 @@ static int write_jobs(struct run *x, struct job *jobs, size_t n_jobs)
 					    "workload any more: it runs with RuntimeDefault\""
 					  : "");
 		}
-		if (j->memo && j->memo->removed && *j->memo->removed)
+		if (j->removed && *j->removed)
 			logf_(x->r, "info", "event=baseline path=%s removed=%s",
-			      logval(s->path, b1, sizeof(b1)),
-			      logval(j->memo->removed, b2, sizeof(b2)));
+			      logval(s->path, b1, sizeof(b1)), logval(j->removed, b2, sizeof(b2)));
 	}
 	return perr < 0 ? perr : r;
 }
@@ -2983,22 +3412,45 @@ static void jobs_free(struct job *jobs, size_t n)
 	free(jobs);
 }
 
+/* Write the jobs so far, then let go of what they needed: the merged texts and the parsed
+ * policies (sets come by namespace, and a namespace's sets are made of its own policies and
+ * the baselines: 10,000 bound workloads' merges never all at once in memory). Later sets
+ * that need them again merge again. */
+#define FLUSH_JOBS 2048
+
+static int flush_jobs(struct run *x, struct job *jobs, size_t n_jobs)
+{
+	int r = n_jobs ? write_jobs(x, jobs, n_jobs) : 0;
+
+	for (size_t i = 0; i < n_jobs; i++)
+		if (jobs[i].owned)
+			free(jobs[i].text);
+	for (size_t i = 0; i < x->cap_memo; i++)
+		if (x->memo[i].text) {
+			__atomic_sub_fetch(&x->text_bytes, x->memo[i].len, __ATOMIC_RELAXED);
+			free(x->memo[i].text);
+			x->memo[i].text = NULL;
+		}
+	parsed_free(x);
+	return r;
+}
+
 static int install(struct run *x)
 {
 	cleanup_close int nsfd = -1;
-	const char *cur = NULL;
+	const char *cur = NULL, *batch_ns = NULL;
 	struct job *jobs = NULL;
 	size_t n_jobs = 0;
 	int r;
 
-	x->now = calloc(x->n_sets ? x->n_sets : 1, sizeof(*x->now));
+	/* With room for the kept entries published after them (no realloc of 1 MiB then). */
+	x->now = calloc(x->n_sets + x->n_kept_room + 1, sizeof(*x->now));
 	if (!x->now)
 		return -ENOMEM;
 	for (size_t i = 0; i < x->n_sets; i++) {
 		struct set *s = &x->sets[i];
-		struct cdoc *one = s->n_pols == 1 && !s->fallback
-					   ? pdoc(x, &x->pols[smem(x, s)[0]])
-					   : NULL;
+		struct cdoc *one =
+			s->n_pols == 1 && !s->fallback ? pdoc(x, &x->pols[smem(x, s)[0]]) : NULL;
 		const char *file = set_file(s);
 		struct entry *e = &x->now[x->n_now], *prev = old_entry(x, s->path);
 		const char *text = one ? one->text : NULL;
@@ -3011,6 +3463,18 @@ static int install(struct run *x)
 			jobs_free(jobs, n_jobs);
 			return -ECANCELED;
 		}
+		/* (Also with nothing to write: a restart merges every set to compare.) */
+		if (batch_ns && (n_jobs >= FLUSH_JOBS || !streq(batch_ns, s->ns))) {
+			r = flush_jobs(x, jobs, n_jobs);
+			n_jobs = 0;
+			batch_ns = s->ns;
+			if (r < 0) {
+				free(jobs);
+				return r;
+			}
+		}
+		if (!batch_ns)
+			batch_ns = s->ns;
 		if (s->keep) {
 			/* A binding rejected this pass (or one of its policies' files): what it
 			 * had stays, as last good. */
@@ -3123,7 +3587,7 @@ static int install(struct run *x)
 					     .entry = x->n_now - 1,
 					     .text = (char *)text,
 					     .len = len,
-					     .memo = memo,
+					     .removed = memo ? memo->removed : NULL,
 					     .one = one && text };
 		if (one && text)
 			one->text_taken = true;
@@ -3285,6 +3749,7 @@ int sc_reconcile(struct sc_reconciler *rc, struct sc_reconcile_result *res)
 	if (r < 0)
 		goto out;
 
+	x.n_kept_room = n_kept;
 	r = install(&x);
 	if (r < 0) {
 		abort_pending(&x);
@@ -3366,6 +3831,8 @@ int sc_reconcile(struct sc_reconciler *rc, struct sc_reconcile_result *res)
 	}
 	r = 0;
 out:
+	/* Before the files go: parsed_free walks x.n_files of them. */
+	parsed_free(&x);
 	/* The files judged so far are the cache of the next pass (texts are not kept). */
 	for (size_t i = 0; i < x.n_files; i++)
 		for (size_t k = 0; k < x.files[i].n_docs; k++) {
@@ -3411,8 +3878,9 @@ int sc_reconciler_json(const struct sc_reconciler *r, char **ret)
 				const char *kn = e->pols[k] + 15, *sl = strchr(kn, '/');
 				fprintf(f, ", \"workload\": {\"namespace\": ");
 				json_str(f, e->ns);
-				fprintf(f, ", \"kind\": \"%.*s\", \"name\": ",
-					sl ? (int)(sl - kn) : 0, kn);
+				fprintf(f,
+					", \"kind\": \"%.*s\", \"name\": ", sl ? (int)(sl - kn) : 0,
+					kn);
 				json_str(f, sl ? sl + 1 : kn);
 				fprintf(f, "}, \"fallback\": %s", e->fallback ? "true" : "false");
 			}
