@@ -3361,7 +3361,7 @@ static int write_jobs(struct run *x, struct job *jobs, size_t n_jobs)
 {
 	struct pool p = { .x = x, .n = n_jobs, .one = write_one, .data = jobs };
 	int perr = pool_run(&p); /* the first job that failed; each keeps its own result */
-	char b1[600], b2[600];
+	char b1[600], b2[600], b3[600];
 	int r = 0;
 
 	for (size_t i = 0; i < n_jobs; i++) {
@@ -3390,12 +3390,20 @@ static int write_jobs(struct run *x, struct job *jobs, size_t n_jobs)
 		} else {
 			(void)snprintf(b2, sizeof(b2), "%s/%s/%s", s->bind->kind, s->ns,
 				       s->bind->name);
-			logf_(x->r, s->fallback ? "warn" : "info",
-			      "event=install path=%s bytes=%zu policies=%zu workload=%s%s",
-			      logval(s->path, b1, sizeof(b1)), j->len, s->n_pols, b2,
-			      s->fallback ? " fallback=RuntimeDefault msg=\"no policy selects this "
-					    "workload any more: it runs with RuntimeDefault\""
-					  : "");
+			if (!s->fallback)
+				logf_(x->r, "info",
+				      "event=install path=%s bytes=%zu policies=%zu workload=%s",
+				      logval(s->path, b1, sizeof(b1)), j->len, s->n_pols, b2);
+			else
+				logf_(x->r, "warn",
+				      "event=install path=%s bytes=%zu policies=%zu workload=%s "
+				      "fallback=RuntimeDefault binding=%s:%u msg=\"no policy of "
+				      "namespace %s selects this workload (any more): it runs with "
+				      "RuntimeDefault; check the policies and the binding's "
+				      "podLabels\"",
+				      logval(s->path, b1, sizeof(b1)), j->len, s->n_pols, b2,
+				      logval(x->files[s->bind_file].path, b3, sizeof(b3)),
+				      s->bind->loc.line, s->ns);
 		}
 		if (j->removed && *j->removed)
 			logf_(x->r, "info", "event=baseline path=%s removed=%s",

@@ -139,7 +139,7 @@ expect "agent with no policy selecting the workload" 0 agent
 [ -f "$P" ] && ok "the bound path stays" || not_ok "the bound path stays"
 got=$(act "$P" read reboot)
 [ "$got" = "read=ALLOW reboot=-" ] && ok "it holds RuntimeDefault ($got)" || not_ok "fallback content: $got"
-err_has "a warning names the workload" 'level=warn event=install path=wp/deployment_wordpress.json .*workload=Deployment/wp/wordpress fallback=RuntimeDefault'
+err_has "a warning names the workload and its binding" 'level=warn event=install path=wp/deployment_wordpress.json .*workload=Deployment/wp/wordpress fallback=RuntimeDefault binding=[^ ]*bindings.yaml:[0-9]+ msg="no policy of namespace wp selects'
 err_has "the reconcile line counts it" 'event=reconcile .*bindings=1 unselected=1'
 mv "$TMP/away"/*.yaml "$POL/"
 
