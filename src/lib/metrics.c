@@ -2,8 +2,10 @@
 /* Owns the Prometheus text format: headers, escaped samples, histograms. */
 #include <errno.h>
 #include <float.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "syscage/metrics.h"
@@ -78,8 +80,9 @@ int sc_histogram_init(struct sc_histogram *h, const double *bounds, size_t n)
 {
 	if (n > SC_HISTOGRAM_MAX_BUCKETS)
 		return -EINVAL;
-	for (size_t i = 1; i < n; i++)
-		if (!(bounds[i] > bounds[i - 1]))
+	/* Finite (+Inf is the implicit last bucket) and strictly increasing. */
+	for (size_t i = 0; i < n; i++)
+		if (!isfinite(bounds[i]) || (i > 0 && !(bounds[i] > bounds[i - 1])))
 			return -EINVAL;
 	memset(h, 0, sizeof(*h));
 	memcpy(h->bounds, bounds, n * sizeof(*bounds));
@@ -91,7 +94,8 @@ void sc_histogram_observe(struct sc_histogram *h, double value)
 {
 	size_t i = 0;
 
-	while (i < h->n && value > h->bounds[i])
+	/* NaN is above every bound, as Prometheus' own clients count it. */
+	while (i < h->n && (value > h->bounds[i] || isnan(value)))
 		i++;
 	h->counts[i]++;
 	h->sum += value;
@@ -107,7 +111,13 @@ void sc_histogram_write(FILE *f, const char *name, const char *help, const struc
 	(void)snprintf(bucket, sizeof(bucket), "%s_bucket", name);
 	for (size_t i = 0; i < h->n; i++) {
 		cum += h->counts[i];
-		(void)snprintf(le, sizeof(le), "%g", h->bounds[i]);
+		/* The shortest text that reads back as the bound (%g keeps 6 digits: two
+		 * bounds could print alike). */
+		for (int prec = 6; prec <= 17; prec++) {
+			(void)snprintf(le, sizeof(le), "%.*g", prec, h->bounds[i]);
+			if (strtod(le, NULL) == h->bounds[i])
+				break;
+		}
 		sc_metric_sample(f, bucket, (double)cum, "le", le, (const char *)NULL);
 	}
 	sc_metric_sample(f, bucket, (double)h->count, "le", "+Inf", (const char *)NULL);

@@ -1,0 +1,717 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* sc_profile_export_systemd: the [Service] settings of allow- and deny-lists, systemd's arch
+ * names, every difference systemd cannot express (counted, commented, added to the
+ * diagnostics), and the same text for the same profile. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "syscage/syscage.h"
+#include "tap.h"
+
+struct exported {
+	char *text;	     /* the whole drop-in */
+	const char *service; /* from "[Service]" on, inside text */
+	int r;		     /* what the export returned */
+	struct sc_diags d;
+};
+
+static struct sc_profile *read_json(const char *json)
+{
+	struct sc_diags d = {};
+	struct sc_profile *p = NULL;
+
+	ck_assert_msg(sc_profile_read_buffer(json, strlen(json), NULL, &d, &p) == 0, "%s",
+		      d.n ? d.v[0].message : json);
+	sc_diags_clear(&d);
+	return p;
+}
+
+static void comments_match_diags(const struct exported *e);
+
+static void export_profile(const struct sc_profile *p, const struct sc_export_opts *o,
+			   struct exported *e)
+{
+	*e = (struct exported){};
+	e->r = sc_profile_export_systemd(p, o, &e->d, &e->text);
+	ck_assert_msg(e->r >= 0, "export: %d", e->r);
+	ck_assert_ptr_nonnull(e->text);
+	e->service = strstr(e->text, "\n[Service]\n");
+	ck_assert_ptr_nonnull(e->service);
+	e->service++;
+	/* Each difference: one "#   - " comment and one warning. */
+	ck_assert_uint_eq(e->d.n, (size_t)e->r);
+	ck_assert_uint_eq(e->d.n_warnings, (size_t)e->r);
+	ck_assert_uint_eq(e->d.n_errors, 0);
+	size_t bullets = 0;
+	for (const char *s = e->text; (s = strstr(s, "\n#   - ")); s++)
+		bullets++;
+	ck_assert_uint_eq(bullets, (size_t)e->r);
+	ck_assert(e->r == 0 || strstr(e->text, "# systemd cannot express everything"));
+	ck_assert(e->r > 0 || !strstr(e->text, "cannot express"));
+	comments_match_diags(e);
+}
+
+static void export_json(const char *json, struct exported *e)
+{
+	struct sc_profile *p = read_json(json);
+
+	export_profile(p, NULL, e);
+	sc_profile_free(p);
+}
+
+static void exported_free(struct exported *e)
+{
+	free(e->text);
+	sc_diags_clear(&e->d);
+}
+
+/* The comment items with their wrapped lines joined: "#   - a b" + "#     c" is "a b c". */
+static char **comment_items(const char *text, size_t *ret_n)
+{
+	char **v = NULL;
+	size_t n = 0;
+
+	for (const char *l = text; *l; l += strcspn(l, "\n") + (l[strcspn(l, "\n")] ? 1 : 0)) {
+		size_t len = strcspn(l, "\n");
+		if (len > 6 && strncmp(l, "#   - ", 6) == 0) {
+			v = reallocarray(v, n + 1, sizeof(*v));
+			ck_assert_ptr_nonnull(v);
+			v[n] = strndup(l + 6, len - 6);
+			ck_assert_ptr_nonnull(v[n]);
+			n++;
+		} else if (len > 6 && strncmp(l, "#     ", 6) == 0) {
+			char *joined = NULL;
+			ck_assert_uint_gt(n, 0);
+			ck_assert_int_gt(
+				asprintf(&joined, "%s %.*s", v[n - 1], (int)(len - 6), l + 6), 0);
+			free(v[n - 1]);
+			v[n - 1] = joined;
+		}
+	}
+	*ret_n = n;
+	return v;
+}
+
+/* A difference named in a comment item and as a "systemd: ..." warning. */
+static void has_difference(const struct exported *e, const char *start)
+{
+	char want[512];
+	bool diag = false, comment = false;
+	size_t n = 0;
+	char **items = comment_items(e->text, &n);
+
+	for (size_t i = 0; i < n; i++) {
+		comment |= strncmp(items[i], start, strlen(start)) == 0;
+		free(items[i]);
+	}
+	free(items);
+	ck_assert_msg(comment, "no comment '%s'", start);
+	snprintf(want, sizeof(want), "systemd: %s", start);
+	for (size_t i = 0; i < e->d.n; i++)
+		diag |= strncmp(e->d.v[i].message, want, strlen(want)) == 0 &&
+			e->d.v[i].severity == SC_SEV_WARNING;
+	ck_assert_msg(diag, "no warning '%s'", want);
+}
+
+/* Every comment item is one warning, word for word (the wrapping loses nothing). */
+static void comments_match_diags(const struct exported *e)
+{
+	size_t n = 0;
+	char **items = comment_items(e->text, &n);
+
+	ck_assert_uint_eq(n, e->d.n);
+	for (size_t i = 0; i < n; i++) {
+		ck_assert_str_eq(items[i], e->d.v[i].message + strlen("systemd: "));
+		free(items[i]);
+	}
+	free(items);
+}
+
+START_TEST(allow_list)
+{
+	struct exported e;
+
+	export_json("{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"architectures\": "
+		    "[\"SCMP_ARCH_X86_64\"], \"syscalls\": [{\"names\": [\"write\", \"read\", "
+		    "\"close\"], \"action\": \"SCMP_ACT_ALLOW\"}]}",
+		    &e);
+	ck_assert_str_eq(e.service, "[Service]\n"
+				    "NoNewPrivileges=yes\n"
+				    "SystemCallArchitectures=x86-64\n"
+				    "SystemCallFilter=close read write\n"
+				    "SystemCallErrorNumber=EPERM\n");
+	/* The one difference: systemd's @default set, which this profile denies. */
+	ck_assert_int_eq(e.r, 1);
+	has_difference(&e, "systemd always allows its @default set in allow-list mode; the "
+			   "profile denies: arch_prctl brk");
+	ck_assert_ptr_nonnull(strstr(e.text, " execve exit exit_group"));
+	/* Names of other arches' @default set (x86's mmap2, arm's set_tls) are not listed. */
+	ck_assert_ptr_null(strstr(e.text, "mmap2"));
+	ck_assert_ptr_null(strstr(e.text, "set_tls"));
+	ck_assert(strncmp(e.text, "# systemd drop-in generated by syscage " SYSCAGE_VERSION "\n",
+			  strlen("# systemd drop-in generated by syscage " SYSCAGE_VERSION "\n")) ==
+		  0);
+	exported_free(&e);
+}
+END_TEST
+
+START_TEST(allow_list_errno_names)
+{
+	struct sc_profile *p;
+	struct exported e;
+
+	export_json("{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"defaultErrnoRet\": 38, "
+		    "\"syscalls\": [{\"names\": [\"read\"], \"action\": \"SCMP_ACT_ALLOW\"}]}",
+		    &e);
+	ck_assert_ptr_nonnull(strstr(e.service, "\nSystemCallFilter=read\n"));
+	ck_assert_ptr_nonnull(strstr(e.service, "\nSystemCallErrorNumber=ENOSYS\n"));
+	ck_assert_ptr_nonnull(strstr(e.service, "\nSystemCallArchitectures=native\n"));
+	exported_free(&e);
+
+	/* KILL_PROCESS default: systemd kills without SystemCallErrorNumber=. */
+	export_json("{\"defaultAction\": \"SCMP_ACT_KILL_PROCESS\", \"syscalls\": [{\"names\": "
+		    "[\"read\"], \"action\": \"SCMP_ACT_ALLOW\"}]}",
+		    &e);
+	ck_assert_ptr_nonnull(strstr(e.service, "\nSystemCallFilter=read\n"));
+	ck_assert_ptr_null(strstr(e.service, "SystemCallErrorNumber="));
+	exported_free(&e);
+
+	/* An errno systemd cannot return (the readers refuse it; a caller may set it): EPERM
+	 * instead, and said so. */
+	p = read_json("{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": [{\"names\": "
+		      "[\"read\"], \"action\": \"SCMP_ACT_ALLOW\"}]}");
+	p->has_default_errno = true;
+	p->default_errno = 5000;
+	export_profile(p, NULL, &e);
+	sc_profile_free(p);
+	ck_assert_ptr_nonnull(strstr(e.service, "\nSystemCallErrorNumber=EPERM\n"));
+	has_difference(&e, "defaultErrnoRet 5000 is outside systemd's range 1..4095");
+	exported_free(&e);
+}
+END_TEST
+
+START_TEST(allow_list_wraps)
+{
+	struct exported e;
+
+	/* Eight names a line, sorted. */
+	export_json("{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"architectures\": "
+		    "[\"SCMP_ARCH_X86_64\"], \"syscalls\": [{\"names\": [\"write\", \"read\", "
+		    "\"close\", \"openat\", \"fstat\", \"lseek\", \"pread64\", \"pwrite64\", "
+		    "\"dup\", \"dup2\", \"pipe\"], \"action\": \"SCMP_ACT_ALLOW\"}]}",
+		    &e);
+	ck_assert_str_eq(e.service,
+			 "[Service]\n"
+			 "NoNewPrivileges=yes\n"
+			 "SystemCallArchitectures=x86-64\n"
+			 "SystemCallFilter=close dup dup2 fstat lseek openat pipe pread64\n"
+			 "SystemCallFilter=pwrite64 read write\n"
+			 "SystemCallErrorNumber=EPERM\n");
+	exported_free(&e);
+}
+END_TEST
+
+START_TEST(allow_list_nothing_allowed)
+{
+	struct exported e;
+
+	export_json("{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"architectures\": "
+		    "[\"SCMP_ARCH_X86_64\"], \"syscalls\": []}",
+		    &e);
+	ck_assert_str_eq(e.service, "[Service]\n"
+				    "NoNewPrivileges=yes\n"
+				    "SystemCallArchitectures=x86-64\n"
+				    "SystemCallFilter=@default\n"
+				    "SystemCallErrorNumber=EPERM\n");
+	has_difference(&e, "the profile allows no system call; systemd's minimum is @default");
+	exported_free(&e);
+}
+END_TEST
+
+START_TEST(allow_list_complete_default_set)
+{
+	/* A profile that allows all of @default on x86-64 has nothing systemd cannot express. */
+	static const char *const dflt[] = { "arch_prctl",
+					    "brk",
+					    "clock_getres",
+					    "clock_gettime",
+					    "clock_nanosleep",
+					    "execve",
+					    "exit",
+					    "exit_group",
+					    "futex",
+					    "futex_waitv",
+					    "get_robust_list",
+					    "get_thread_area",
+					    "getegid",
+					    "geteuid",
+					    "getgid",
+					    "getgroups",
+					    "getpgid",
+					    "getpgrp",
+					    "getpid",
+					    "getppid",
+					    "getrandom",
+					    "getresgid",
+					    "getresuid",
+					    "getrlimit",
+					    "getsid",
+					    "gettid",
+					    "gettimeofday",
+					    "getuid",
+					    "membarrier",
+					    "mmap",
+					    "mprotect",
+					    "munmap",
+					    "nanosleep",
+					    "pause",
+					    "prlimit64",
+					    "restart_syscall",
+					    "rseq",
+					    "rt_sigreturn",
+					    "sched_getaffinity",
+					    "sched_yield",
+					    "set_robust_list",
+					    "set_thread_area",
+					    "set_tid_address",
+					    "time",
+					    "uretprobe",
+					    "read" };
+	struct sc_profile *p = sc_profile_new();
+	struct exported e;
+
+	ck_assert_ptr_nonnull(p);
+	p->default_action = SC_ACT_ERRNO;
+	ck_assert_int_eq(sc_profile_add_arch(p, SC_ARCH_X86_64), 0);
+	ck_assert_ptr_nonnull(
+		sc_profile_add_rule(p, SC_ACT_ALLOW, dflt, sizeof(dflt) / sizeof(dflt[0])));
+	export_profile(p, NULL, &e);
+	ck_assert_int_eq(e.r, 0);
+	ck_assert_ptr_nonnull(strstr(e.service, "\nSystemCallFilter=arch_prctl brk "));
+	ck_assert_ptr_null(strstr(e.text, "@default"));
+	exported_free(&e);
+	sc_profile_free(p);
+}
+END_TEST
+
+START_TEST(deny_list)
+{
+	struct exported e;
+
+	export_json("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"architectures\": "
+		    "[\"SCMP_ARCH_X86_64\", \"SCMP_ARCH_AARCH64\"], \"syscalls\": ["
+		    "{\"names\": [\"ptrace\", \"kexec_load\"], \"action\": \"SCMP_ACT_ERRNO\", "
+		    "\"errnoRet\": 1},"
+		    "{\"names\": [\"mount\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 13},"
+		    "{\"names\": [\"reboot\"], \"action\": \"SCMP_ACT_KILL_PROCESS\"},"
+		    "{\"names\": [\"read\", \"write\"], \"action\": \"SCMP_ACT_ALLOW\"}]}",
+		    &e);
+	ck_assert_int_eq(e.r, 0);
+	ck_assert_str_eq(e.service, "[Service]\n"
+				    "NoNewPrivileges=yes\n"
+				    "SystemCallArchitectures=x86-64 arm64\n"
+				    "SystemCallFilter=~kexec_load mount:EACCES ptrace reboot:kill\n"
+				    "SystemCallErrorNumber=EPERM\n");
+	exported_free(&e);
+}
+END_TEST
+
+START_TEST(deny_list_common_errno)
+{
+	struct exported e;
+
+	/* The errno most rules use is SystemCallErrorNumber=; the rest carry their own. */
+	export_json("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": ["
+		    "{\"names\": [\"ptrace\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 1},"
+		    "{\"names\": [\"mount\", \"umount2\"], \"action\": \"SCMP_ACT_ERRNO\", "
+		    "\"errnoRet\": 13}]}",
+		    &e);
+	ck_assert_int_eq(e.r, 0);
+	ck_assert_str_eq(e.service, "[Service]\n"
+				    "NoNewPrivileges=yes\n"
+				    "SystemCallArchitectures=native\n"
+				    "SystemCallFilter=~mount ptrace:EPERM umount2\n"
+				    "SystemCallErrorNumber=EACCES\n");
+	exported_free(&e);
+
+	/* ERRNO without errnoRet is EPERM; a tie goes to the smaller errno. */
+	export_json("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": ["
+		    "{\"names\": [\"ptrace\"], \"action\": \"SCMP_ACT_ERRNO\"},"
+		    "{\"names\": [\"mount\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 38}]}",
+		    &e);
+	ck_assert_int_eq(e.r, 0);
+	ck_assert_ptr_nonnull(strstr(e.service, "\nSystemCallFilter=~mount:ENOSYS ptrace\n"
+						"SystemCallErrorNumber=EPERM\n"));
+	exported_free(&e);
+
+	/* Only kills: no SystemCallErrorNumber=. */
+	export_json("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": ["
+		    "{\"names\": [\"reboot\"], \"action\": \"SCMP_ACT_KILL_PROCESS\"}]}",
+		    &e);
+	ck_assert_int_eq(e.r, 0);
+	ck_assert_ptr_nonnull(strstr(e.service, "\nSystemCallFilter=~reboot:kill\n"));
+	ck_assert_ptr_null(strstr(e.service, "SystemCallErrorNumber="));
+	exported_free(&e);
+
+	/* Nothing denied: no filter at all. */
+	export_json("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": []}", &e);
+	ck_assert_int_eq(e.r, 0);
+	ck_assert_str_eq(e.service, "[Service]\n"
+				    "NoNewPrivileges=yes\n"
+				    "SystemCallArchitectures=native\n");
+	exported_free(&e);
+}
+END_TEST
+
+START_TEST(arch_names)
+{
+	static const struct {
+		enum sc_arch a;
+		const char *name;
+	} exact[] = {
+		{ SC_ARCH_X86, "x86" },
+		{ SC_ARCH_X86_64, "x86-64" },
+		{ SC_ARCH_X32, "x32" },
+		{ SC_ARCH_ARM, "arm" },
+		{ SC_ARCH_AARCH64, "arm64" },
+		{ SC_ARCH_MIPSEL, "mips-le" },
+		{ SC_ARCH_MIPSEL64N32, "mips64-le-n32" },
+		{ SC_ARCH_PPC64LE, "ppc64-le" },
+		{ SC_ARCH_RISCV64, "riscv64" },
+		{ SC_ARCH_S390X, "s390x" },
+	};
+	static const enum sc_arch common[] = {
+		SC_ARCH_X86,	 SC_ARCH_X86_64,      SC_ARCH_X32,	 SC_ARCH_ARM,
+		SC_ARCH_AARCH64, SC_ARCH_LOONGARCH64, SC_ARCH_MIPS,	 SC_ARCH_MIPSEL,
+		SC_ARCH_MIPS64,	 SC_ARCH_MIPSEL64,    SC_ARCH_MIPS64N32, SC_ARCH_MIPSEL64N32,
+		SC_ARCH_PARISC,	 SC_ARCH_PARISC64,    SC_ARCH_PPC,	 SC_ARCH_PPC64,
+		SC_ARCH_PPC64LE, SC_ARCH_RISCV64,     SC_ARCH_S390,	 SC_ARCH_S390X,
+	};
+
+	for (size_t i = 0; i < sizeof(exact) / sizeof(exact[0]); i++)
+		ck_assert_str_eq(sc_arch_systemd_name(exact[i].a), exact[i].name);
+	for (size_t i = 0; i < sizeof(common) / sizeof(common[0]); i++) {
+		const char *n = sc_arch_systemd_name(common[i]);
+		ck_assert_msg(n && *n, "%s has no systemd name",
+			      sc_arch_info(common[i])->scmp_name);
+		/* Names are distinct, and never libseccomp's own spelling with '_'. */
+		ck_assert_ptr_null(strchr(n, '_'));
+		for (size_t k = 0; k < i; k++)
+			ck_assert_str_ne(n, sc_arch_systemd_name(common[k]));
+	}
+	/* Arches systemd does not know, and values outside the enum. */
+	ck_assert_ptr_null(sc_arch_systemd_name(SC_ARCH_SH));
+	ck_assert_ptr_null(sc_arch_systemd_name(SC_ARCH_SHEB));
+	ck_assert_ptr_null(sc_arch_systemd_name(_SC_ARCH_COUNT));
+	ck_assert_ptr_null(sc_arch_systemd_name(_SC_ARCH_INVALID));
+	ck_assert_ptr_null(sc_arch_systemd_name((enum sc_arch) - 1));
+}
+END_TEST
+
+START_TEST(arch_unknown_to_systemd)
+{
+	struct exported e;
+
+	export_json("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"architectures\": "
+		    "[\"SCMP_ARCH_X86_64\", \"SCMP_ARCH_SHEB\", \"SCMP_ARCH_X86\"], "
+		    "\"syscalls\": [{\"names\": [\"ptrace\"], \"action\": \"SCMP_ACT_ERRNO\"}]}",
+		    &e);
+	ck_assert_int_eq(e.r, 1);
+	ck_assert_ptr_nonnull(strstr(e.service, "\nSystemCallArchitectures=x86-64 x86\n"));
+	has_difference(&e, "architecture SCMP_ARCH_SHEB: systemd has no name for it");
+	exported_free(&e);
+}
+END_TEST
+
+START_TEST(arg_conditions_allow_list)
+{
+	struct exported e;
+
+	/* An allow-list leaves out a call allowed only with conditions (fails closed). */
+	export_json("{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"defaultErrnoRet\": 1, "
+		    "\"architectures\": [\"SCMP_ARCH_X86_64\"], \"syscalls\": ["
+		    "{\"names\": [\"read\", \"write\"], \"action\": \"SCMP_ACT_ALLOW\"},"
+		    "{\"names\": [\"socket\"], \"action\": \"SCMP_ACT_ALLOW\", \"args\": "
+		    "[{\"index\": 0, \"value\": 1, \"op\": \"SCMP_CMP_EQ\"}]},"
+		    "{\"names\": [\"write\"], \"action\": \"SCMP_ACT_ERRNO\", \"args\": "
+		    "[{\"index\": 0, \"value\": 2, \"op\": \"SCMP_CMP_EQ\"}]},"
+		    "{\"names\": [\"openat\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 13},"
+		    "{\"names\": [\"kill\"], \"action\": \"SCMP_ACT_KILL_PROCESS\"}]}",
+		    &e);
+	ck_assert_ptr_nonnull(strstr(e.service, "\nSystemCallFilter=read write\n"));
+	ck_assert_ptr_null(strstr(e.service, "socket"));
+	has_difference(&e, "socket: allowed only for some arguments");
+	has_difference(&e, "write: denied for some arguments, allowed unconditionally");
+	has_difference(&e, "openat: SCMP_ACT_ERRNO(EACCES) differs from the default; systemd "
+			   "applies the default (SCMP_ACT_ERRNO(EPERM))");
+	has_difference(&e, "kill: SCMP_ACT_KILL_PROCESS differs from the default");
+	/* + the @default set. */
+	ck_assert_int_eq(e.r, 5);
+	exported_free(&e);
+}
+END_TEST
+
+START_TEST(arg_conditions_deny_list)
+{
+	struct exported e;
+
+	/* A deny-list lists a call denied only with conditions (fails closed). */
+	export_json("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": ["
+		    "{\"names\": [\"ptrace\"], \"action\": \"SCMP_ACT_ERRNO\"},"
+		    "{\"names\": [\"personality\"], \"action\": \"SCMP_ACT_ERRNO\", \"args\": "
+		    "[{\"index\": 0, \"value\": 8, \"op\": \"SCMP_CMP_EQ\"}]},"
+		    "{\"names\": [\"clone\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 38, "
+		    "\"args\": [{\"index\": 0, \"value\": 2114060288, \"op\": "
+		    "\"SCMP_CMP_MASKED_EQ\", \"valueTwo\": 0}]},"
+		    "{\"names\": [\"socket\"], \"action\": \"SCMP_ACT_ALLOW\", \"args\": "
+		    "[{\"index\": 0, \"value\": 1, \"op\": \"SCMP_CMP_EQ\"}]}]}",
+		    &e);
+	ck_assert_int_eq(e.r, 2);
+	ck_assert_ptr_nonnull(strstr(e.service,
+				     "\nSystemCallFilter=~clone:ENOSYS personality ptrace\n"
+				     "SystemCallErrorNumber=EPERM\n"));
+	has_difference(&e, "personality: denied only for some arguments; systemd cannot filter "
+			   "arguments, so it is denied for all");
+	has_difference(&e, "clone: denied only for some arguments");
+	ck_assert_ptr_null(strstr(e.text, "socket"));
+	exported_free(&e);
+}
+END_TEST
+
+START_TEST(includes_excludes_are_conditions)
+{
+	struct exported e;
+
+	export_json("{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"architectures\": "
+		    "[\"SCMP_ARCH_X86_64\"], \"syscalls\": ["
+		    "{\"names\": [\"read\"], \"action\": \"SCMP_ACT_ALLOW\"},"
+		    "{\"names\": [\"mount\"], \"action\": \"SCMP_ACT_ALLOW\", \"includes\": "
+		    "{\"caps\": [\"CAP_SYS_ADMIN\"]}},"
+		    "{\"names\": [\"bpf\"], \"action\": \"SCMP_ACT_ALLOW\", \"excludes\": "
+		    "{\"arches\": [\"s390x\"]}},"
+		    "{\"names\": [\"io_uring_setup\"], \"action\": \"SCMP_ACT_ALLOW\", "
+		    "\"includes\": {\"minKernel\": \"5.1\"}}]}",
+		    &e);
+	ck_assert_ptr_nonnull(strstr(e.service, "\nSystemCallFilter=read\n"));
+	has_difference(&e, "mount: allowed only for some arguments");
+	has_difference(&e, "bpf: allowed only for some arguments");
+	has_difference(&e, "io_uring_setup: allowed only for some arguments");
+	exported_free(&e);
+}
+END_TEST
+
+START_TEST(actions_systemd_lacks)
+{
+	struct exported e;
+
+	export_json(
+		"{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": ["
+		"{\"names\": [\"ptrace\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 1},"
+		"{\"names\": [\"swapon\"], \"action\": \"SCMP_ACT_KILL_THREAD\"},"
+		"{\"names\": [\"swapoff\"], \"action\": \"SCMP_ACT_KILL\"},"
+		"{\"names\": [\"acct\"], \"action\": \"SCMP_ACT_TRAP\"},"
+		"{\"names\": [\"kexec_load\"], \"action\": \"SCMP_ACT_TRACE\", \"errnoRet\": 5},"
+		"{\"names\": [\"init_module\"], \"action\": \"SCMP_ACT_NOTIFY\"},"
+		"{\"names\": [\"execve\"], \"action\": \"SCMP_ACT_LOG\"}]}",
+		&e);
+	ck_assert_str_eq(e.service,
+			 "[Service]\n"
+			 "NoNewPrivileges=yes\n"
+			 "SystemCallArchitectures=native\n"
+			 "SystemCallFilter=~acct:kill init_module:kill kexec_load:ENOSYS "
+			 "ptrace swapoff:kill swapon:kill\n"
+			 "SystemCallErrorNumber=EPERM\n"
+			 "SystemCallLog=execve\n");
+	has_difference(&e, "acct: SCMP_ACT_TRAP has no systemd equivalent; the process is killed");
+	has_difference(&e, "init_module: SCMP_ACT_NOTIFY has no systemd equivalent");
+	has_difference(&e, "kexec_load: SCMP_ACT_TRACE has no systemd equivalent; ENOSYS");
+	has_difference(&e, "swapoff: SCMP_ACT_KILL has no systemd equivalent");
+	has_difference(&e, "swapon: SCMP_ACT_KILL_THREAD has no systemd equivalent");
+	ck_assert_int_eq(e.r, 5);
+	exported_free(&e);
+
+	/* errno 0 (a faked success) systemd cannot return: EPERM, and said so. */
+	export_json("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": "
+		    "[\"mount\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 0}]}",
+		    &e);
+	ck_assert_str_eq(e.service, "[Service]\n"
+				    "NoNewPrivileges=yes\n"
+				    "SystemCallArchitectures=native\n"
+				    "SystemCallFilter=~mount:EPERM\n");
+	has_difference(&e, "mount: errno 0 is outside systemd's range 1..4095; EPERM is used");
+	ck_assert_int_eq(e.r, 1);
+	exported_free(&e);
+}
+END_TEST
+
+START_TEST(default_actions_systemd_lacks)
+{
+	struct exported e;
+
+	export_json("{\"defaultAction\": \"SCMP_ACT_TRAP\", \"syscalls\": [{\"names\": "
+		    "[\"read\"], \"action\": \"SCMP_ACT_ALLOW\"}]}",
+		    &e);
+	has_difference(&e, "defaultAction SCMP_ACT_TRAP: systemd can only kill the process or "
+			   "return an errno; it kills");
+	ck_assert_ptr_nonnull(strstr(e.service, "\nSystemCallFilter=read\n"));
+	ck_assert_ptr_null(strstr(e.service, "SystemCallErrorNumber="));
+	exported_free(&e);
+
+	/* LOG default: everything but what is allowed is logged. */
+	export_json("{\"defaultAction\": \"SCMP_ACT_LOG\", \"syscalls\": ["
+		    "{\"names\": [\"read\", \"write\"], \"action\": \"SCMP_ACT_ALLOW\"},"
+		    "{\"names\": [\"ptrace\"], \"action\": \"SCMP_ACT_ERRNO\"}]}",
+		    &e);
+	ck_assert_int_eq(e.r, 0);
+	ck_assert_str_eq(e.service, "[Service]\n"
+				    "NoNewPrivileges=yes\n"
+				    "SystemCallArchitectures=native\n"
+				    "SystemCallFilter=~ptrace\n"
+				    "SystemCallErrorNumber=EPERM\n"
+				    "SystemCallLog=~read write\n");
+	exported_free(&e);
+
+	export_json("{\"defaultAction\": \"SCMP_ACT_LOG\", \"syscalls\": []}", &e);
+	has_difference(&e, "defaultAction SCMP_ACT_LOG: systemd's SystemCallLog= needs a list");
+	ck_assert_int_eq(e.r, 1);
+	exported_free(&e);
+}
+END_TEST
+
+START_TEST(profile_settings_systemd_lacks)
+{
+	struct exported e;
+
+	export_json("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"flags\": "
+		    "[\"SECCOMP_FILTER_FLAG_TSYNC\", \"SECCOMP_FILTER_FLAG_LOG\", "
+		    "\"SECCOMP_FILTER_FLAG_SPEC_ALLOW\"], "
+		    "\"listenerPath\": \"/run/seccomp-agent.sock\", "
+		    "\"archMap\": [{\"architecture\": \"SCMP_ARCH_X86_64\", \"subArchitectures\": "
+		    "[\"SCMP_ARCH_X86\"]}], "
+		    "\"syscalls\": [{\"names\": [\"ptrace\", \"no_such_call\"], "
+		    "\"action\": \"SCMP_ACT_ERRNO\"}]}",
+		    &e);
+	has_difference(&e, "flag SECCOMP_FILTER_FLAG_LOG: systemd sets its own filter flags");
+	has_difference(&e, "flag SECCOMP_FILTER_FLAG_SPEC_ALLOW");
+	ck_assert_ptr_null(strstr(e.text, "FLAG_TSYNC")); /* systemd syncs threads itself */
+	has_difference(&e, "listenerPath: systemd has no seccomp notify support");
+	has_difference(&e, "archMap: resolved by Docker at run time");
+	has_difference(&e, "no_such_call: not a system call on any architecture; left out");
+	ck_assert_int_eq(e.r, 5);
+	ck_assert_ptr_nonnull(strstr(e.service, "\nSystemCallFilter=~ptrace\n"));
+	exported_free(&e);
+}
+END_TEST
+
+START_TEST(unit_and_source_in_header)
+{
+	struct sc_profile *p = read_json("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": "
+					 "[{\"names\": [\"ptrace\"], \"action\": "
+					 "\"SCMP_ACT_ERRNO\"}]}");
+	struct sc_export_opts o = { .unit = "nginx.service", .source = "/etc/syscage/nginx.json" };
+	struct exported e, bare;
+
+	export_profile(p, &o, &e);
+	export_profile(p, NULL, &bare);
+	ck_assert_ptr_nonnull(strstr(e.text,
+				     "# systemd drop-in generated by syscage " SYSCAGE_VERSION
+				     " from /etc/syscage/nginx.json\n"));
+	ck_assert_ptr_nonnull(strstr(
+		e.text, "# Install as /etc/systemd/system/nginx.service.d/syscage-seccomp.conf"));
+	ck_assert_ptr_null(strstr(bare.text, " from "));
+	ck_assert_ptr_null(strstr(bare.text, "Install as"));
+	/* The options change the comments only. */
+	ck_assert_str_eq(e.service, bare.service);
+	exported_free(&e);
+	exported_free(&bare);
+	sc_profile_free(p);
+}
+END_TEST
+
+START_TEST(deterministic)
+{
+	/* The same rules in another order, names in another order, give the same bytes. */
+	static const char *const a =
+		"{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"architectures\": "
+		"[\"SCMP_ARCH_X86_64\"], "
+		"\"syscalls\": ["
+		"{\"names\": [\"ptrace\", \"kexec_load\"], \"action\": \"SCMP_ACT_ERRNO\"},"
+		"{\"names\": [\"mount\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 13},"
+		"{\"names\": [\"acct\"], \"action\": \"SCMP_ACT_TRAP\"},"
+		"{\"names\": [\"personality\"], \"action\": \"SCMP_ACT_ERRNO\", \"args\": "
+		"[{\"index\": 0, \"value\": 8, \"op\": \"SCMP_CMP_EQ\"}]},"
+		"{\"names\": [\"reboot\"], \"action\": \"SCMP_ACT_KILL_PROCESS\"}]}";
+	static const char *const b =
+		"{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"architectures\": "
+		"[\"SCMP_ARCH_X86_64\"], "
+		"\"syscalls\": ["
+		"{\"names\": [\"reboot\"], \"action\": \"SCMP_ACT_KILL_PROCESS\"},"
+		"{\"names\": [\"personality\"], \"action\": \"SCMP_ACT_ERRNO\", \"args\": "
+		"[{\"index\": 0, \"value\": 8, \"op\": \"SCMP_CMP_EQ\"}]},"
+		"{\"names\": [\"acct\"], \"action\": \"SCMP_ACT_TRAP\"},"
+		"{\"names\": [\"mount\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 13},"
+		"{\"names\": [\"kexec_load\", \"ptrace\"], \"action\": \"SCMP_ACT_ERRNO\"}]}";
+	struct sc_profile *p = read_json(a), *q = read_json(b);
+	struct exported e1, e2, e3;
+
+	export_profile(p, NULL, &e1);
+	export_profile(p, NULL, &e2);
+	export_profile(q, NULL, &e3);
+	ck_assert_str_eq(e1.text, e2.text);
+	ck_assert_str_eq(e1.text, e3.text);
+	ck_assert_int_eq(e1.r, 2);
+	ck_assert_int_eq(e3.r, 2);
+	for (size_t i = 0; i < e1.d.n; i++)
+		ck_assert_str_eq(e1.d.v[i].message, e3.d.v[i].message);
+	exported_free(&e1);
+	exported_free(&e2);
+	exported_free(&e3);
+	sc_profile_free(p);
+	sc_profile_free(q);
+}
+END_TEST
+
+START_TEST(diags_optional)
+{
+	struct sc_profile *p = read_json("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": "
+					 "[{\"names\": [\"acct\"], \"action\": "
+					 "\"SCMP_ACT_TRAP\"}]}");
+	char *text = NULL;
+
+	/* Without a diagnostics list the count is the same. */
+	ck_assert_int_eq(sc_profile_export_systemd(p, NULL, NULL, &text), 1);
+	ck_assert_ptr_nonnull(strstr(text, "#   - acct: SCMP_ACT_TRAP has no systemd equivalent"));
+	ck_assert_ptr_nonnull(strstr(text, "\nSystemCallFilter=~acct:kill\n"));
+	free(text);
+	sc_profile_free(p);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("export-systemd");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, allow_list);
+	tcase_add_test(tc, allow_list_errno_names);
+	tcase_add_test(tc, allow_list_wraps);
+	tcase_add_test(tc, allow_list_nothing_allowed);
+	tcase_add_test(tc, allow_list_complete_default_set);
+	tcase_add_test(tc, deny_list);
+	tcase_add_test(tc, deny_list_common_errno);
+	tcase_add_test(tc, arch_names);
+	tcase_add_test(tc, arch_unknown_to_systemd);
+	tcase_add_test(tc, arg_conditions_allow_list);
+	tcase_add_test(tc, arg_conditions_deny_list);
+	tcase_add_test(tc, includes_excludes_are_conditions);
+	tcase_add_test(tc, actions_systemd_lacks);
+	tcase_add_test(tc, default_actions_systemd_lacks);
+	tcase_add_test(tc, profile_settings_systemd_lacks);
+	tcase_add_test(tc, unit_and_source_in_header);
+	tcase_add_test(tc, deterministic);
+	tcase_add_test(tc, diags_optional);
+	suite_add_tcase(s, tc);
+	return tap_run(s);
+}
