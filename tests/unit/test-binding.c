@@ -485,7 +485,8 @@ static void binding_eq(const struct sc_binding *got, const struct sc_binding *wa
 	ck_assert_str_eq(got->name, want->name);
 	ck_assert_str_eq(got->profile, want->profile);
 	ck_assert_uint_eq(got->n_labels, want->n_labels);
-	memcpy(sorted, want->labels, want->n_labels * sizeof(*sorted));
+	if (want->n_labels)
+		memcpy(sorted, want->labels, want->n_labels * sizeof(*sorted));
 	qsort(sorted, want->n_labels, sizeof(*sorted), cmp_label_key);
 	for (size_t i = 0; i < want->n_labels; i++) {
 		ck_assert_str_eq(got->labels[i].key, sorted[i].key);
