@@ -96,8 +96,9 @@ struct sc_policy_ref {
 };
 
 /* Sort 'v' for sc_binding_members: baselines first, then by namespace, selector, name.
- * 'perm' (optional, n entries) gets the old index of each new position. */
-void sc_policy_refs_sort(struct sc_policy_ref *v, size_t n, size_t *perm);
+ * 'perm' (optional, n entries) gets the old index of each new position. Returns 0 or -ENOMEM
+ * ('v' then unchanged). */
+int sc_policy_refs_sort(struct sc_policy_ref *v, size_t n, size_t *perm);
 
 /* The policies that make up binding 'b': baselines, the KubeArmor policies of b's namespace
  * whose selector matches b's labels, and the policies b names (any kind, b's namespace).

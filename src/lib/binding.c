@@ -1171,18 +1171,14 @@ static int cmp_ref(const void *a, const void *b, void *ud)
 	return c ? c : strcmp(x->kind, y->kind);
 }
 
-void sc_policy_refs_sort(struct sc_policy_ref *v, size_t n, size_t *perm)
+int sc_policy_refs_sort(struct sc_policy_ref *v, size_t n, size_t *perm)
 {
 	cleanup_free size_t *idx = calloc(n + 1, sizeof(*idx));
 	cleanup_free struct sc_policy_ref *copy = calloc(n + 1, sizeof(*copy));
 
-	if (!idx || !copy) {
-		/* Sorting in place without the permutation still gives the order. */
-		if (perm)
-			for (size_t i = 0; i < n; i++)
-				perm[i] = i;
-		return;
-	}
+	/* Unsorted, sc_binding_members would miss policies: no partial answer. */
+	if (!idx || !copy)
+		return -ENOMEM;
 	for (size_t i = 0; i < n; i++)
 		idx[i] = i;
 	qsort_r(idx, n, sizeof(*idx), cmp_ref, v);
@@ -1192,6 +1188,7 @@ void sc_policy_refs_sort(struct sc_policy_ref *v, size_t n, size_t *perm)
 		if (perm)
 			perm[i] = idx[i];
 	}
+	return 0;
 }
 
 static const char *label_value(const struct sc_label *labels, size_t n, const char *key, size_t kl)

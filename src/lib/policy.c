@@ -767,7 +767,8 @@ static int policy_refs(struct sc_policy_build *b, struct sc_policy_ref **ret, si
 					       .selector = canon[i],
 					       .baseline = p->profile->meta.baseline };
 	}
-	sc_policy_refs_sort(v, b->n_policies, perm);
+	if (sc_policy_refs_sort(v, b->n_policies, perm) < 0)
+		goto fail;
 	*ret = v;
 	*ret_perm = perm;
 	*ret_canon = canon;

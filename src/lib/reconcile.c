@@ -1774,7 +1774,11 @@ static int pol_refs(struct run *x, struct sc_policy_ref **ret, size_t **ret_perm
 					       .selector = d->selects ? d->key : NULL,
 					       .baseline = d->baseline };
 	}
-	sc_policy_refs_sort(v, x->n_pols, perm);
+	if (sc_policy_refs_sort(v, x->n_pols, perm) < 0) {
+		free(v);
+		free(perm);
+		return -ENOMEM;
+	}
 	*ret = v;
 	*ret_perm = perm;
 	return 0;
@@ -3025,8 +3029,7 @@ static struct set *set_at_path(const struct run *x, const char *path)
 {
 	size_t lo = 0, hi = x->n_sets;
 
-	/* Sets are sorted by (ns, name), which orders "ns/name.json" the same way except
-	 * for names sharing a prefix; a linear fall-back keeps it exact. */
+	/* Sets are sorted by path (cmp_set_path): a binary search is exact. */
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 		int c = strcmp(x->sets[mid].path, path);

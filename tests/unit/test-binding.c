@@ -1051,7 +1051,7 @@ START_TEST(members)
 	char *names;
 
 	memcpy(v, orig, sizeof(orig));
-	sc_policy_refs_sort(v, N, perm);
+	ck_assert_int_eq(sc_policy_refs_sort(v, N, perm), 0);
 	/* A permutation: every old index once, each entry where perm says it came from. */
 	{
 		bool seen[ELEMENTSOF(orig)] = {};
