@@ -485,6 +485,14 @@ static int tree_parse(struct rctx *c, const char *buf, size_t len, struct sc_dia
 	bool in_doc = false;
 	int r = 0, bad = 0;
 
+	{
+		struct sc_loc loc;
+		const char *why;
+		if (!sc_yaml_text_valid(buf, len, &loc, &why)) {
+			r = sc_diags_add(d, SC_SEV_ERROR, loc, "%s", why);
+			return r < 0 ? r : -EINVAL;
+		}
+	}
 	diag = sc_yaml_quiet_diag(true);
 	if (!diag)
 		return -ENOMEM;

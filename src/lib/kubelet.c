@@ -52,6 +52,19 @@ int sc_kubelet_seccomp_default(const char *config_path, struct sc_diags *d)
 	r = sc_read_file(config_path, 4u << 20, &buf, &len);
 	if (r < 0)
 		return r;
+	{
+		struct sc_loc loc;
+		const char *why;
+		if (!sc_yaml_text_valid(buf, len, &loc, &why)) {
+			if (d) {
+				const char *saved = d->file;
+				d->file = config_path;
+				(void)sc_diags_add(d, SC_SEV_WARNING, loc, "kubelet config: %s", why);
+				d->file = saved;
+			}
+			return -EINVAL;
+		}
+	}
 	diag = sc_yaml_quiet_diag(true);
 	if (!diag)
 		return -ENOMEM;

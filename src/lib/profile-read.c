@@ -107,36 +107,6 @@ _printf_(3, 4) static void warn_at(struct rctx *c, struct sc_loc loc, const char
 
 /* ---- input checks before libfyaml sees the bytes ------------------------------------------- */
 
-/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-	unsigned char c = s[0];
-	size_t len;
-	uint32_t cp;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		len = 2, cp = c & 0x1f;
-	else if (c >= 0xe0 && c <= 0xef)
-		len = 3, cp = c & 0x0f;
-	else if (c >= 0xf0 && c <= 0xf4)
-		len = 4, cp = c & 0x07;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
 /* Also bounds the element count before libfyaml sees the text: its scanner tokenizes a whole
  * flow collection before the first event and keeps every token (~400 bytes each), so a single
  * line of "[1,1,1,..." would cost gigabytes long before our node limit is reached. Every
@@ -157,7 +127,7 @@ static int check_bytes(struct rctx *c, const char *buf, size_t len)
 
 		if (s[i] == 0)
 			return err_at(c, loc, "NUL byte in input (a profile is text)");
-		l = utf8_len(s + i, len - i);
+		l = sc_utf8_len(s + i, len - i);
 		if (l == 0)
 			return err_at(c, loc,
 				      "invalid UTF-8 (byte 0x%02x); profiles must be UTF-8 text",

@@ -181,6 +181,11 @@ err_has "privileged located" '^bad/privileged.yaml:9:7: error: Pod shop/priv: co
 expect "missing file" 1 "$SYSCAGE" k8s bind -f nonexistent.yaml -p $P
 err_has "missing file named" 'nonexistent.yaml: error: cannot read'
 expect "bad policies directory" 1 "$SYSCAGE" k8s bind -f manifests/multi.yaml -p "$TMP/nonexistent"
+printf 'kind: Pod\nmetadata: {name: a}\nspec: {containers: [{name: c, image: x}]}\n# caf\xe9\n---\nkind: Pod\nmetadata: {name: b}\nspec: {containers: [{name: c, image: x, securityContext: {privileged: true}}]}\n' >"$TMP/latin1.yaml"
+expect "invalid UTF-8 in a comment is an error, not the end of the manifest" 1 "$SYSCAGE" k8s audit -f "$TMP/latin1.yaml"
+err_has "... located" 'latin1.yaml:4:6: error: invalid UTF-8'
+printf 'a: 1\n%%\xff\n' >"$TMP/directive.yaml"
+expect "invalid UTF-8 in a directive (libfyaml would hang)" 1 timeout 10 "$SYSCAGE" k8s audit -f "$TMP/directive.yaml"
 expect "bind without --policies" 2 "$SYSCAGE" k8s bind -f manifests/multi.yaml
 expect "unknown subcommand" 2 "$SYSCAGE" k8s frobnicate
 
