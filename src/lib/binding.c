@@ -14,6 +14,7 @@
 #include "syscage/runtime-default.h"
 #include "syscage/syscalls.h"
 #include "binding-packed.h"
+#include "hash.h"
 #include "macro.h"
 #include "ytree.h"
 
@@ -21,19 +22,6 @@
 #define MAX_BINDING_NODES (1u << 22) /* 10,000 bindings are ~300,000 nodes */
 
 DEFINE_CLEANUP_FUNC(struct sc_profile, sc_profile_free);
-
-static uint32_t fnv1a32(uint32_t h, const void *data, size_t n)
-{
-	const unsigned char *p = data;
-
-	for (size_t i = 0; i < n; i++) {
-		h ^= p[i];
-		h *= 16777619u;
-	}
-	return h;
-}
-
-#define FNV32_INIT 2166136261u
 
 /* ---- paths ---------------------------------------------------------------------------- */
 
@@ -73,7 +61,7 @@ int sc_binding_file_name(const char *kind, const char *name, char **ret)
 		if (last > 63 - 9)
 			keep -= last - (63 - 9);
 		r = asprintf(ret, "%s_%.*s-%08x.json", lower, (int)keep, name,
-			     fnv1a32(FNV32_INIT, name, nl));
+			     sc_fnv32(SC_FNV32_INIT, name, nl));
 	} else
 		r = asprintf(ret, "%s_%s.json", lower, name);
 	if (r < 0) {
@@ -683,7 +671,7 @@ static ssize_t pack_str(struct packer *k, const char *str, bool share)
 
 	if (!str)
 		return 0;
-	h = fnv1a32(FNV32_INIT, str, strlen(str));
+	h = sc_fnv32(SC_FNV32_INIT, str, strlen(str));
 	if (share) {
 		if (2 * (k->n_strs + 1) > k->cap_strs) {
 			size_t cap = k->cap_strs ? 2 * k->cap_strs : 256;
@@ -696,7 +684,7 @@ static ssize_t pack_str(struct packer *k, const char *str, bool share)
 				if (!k->strs[i])
 					continue;
 				t = k->buf + k->strs[i] - 1;
-				for (q = fnv1a32(FNV32_INIT, t, strlen(t)) & (cap - 1); v[q];
+				for (q = sc_fnv32(SC_FNV32_INIT, t, strlen(t)) & (cap - 1); v[q];
 				     q = (q + 1) & (cap - 1))
 					;
 				v[q] = k->strs[i];
@@ -1404,7 +1392,7 @@ static int cmp_cstr(const void *a, const void *b)
 int sc_policy_set_name(const char *const *names, size_t n, char **ret)
 {
 	cleanup_free const char **s = NULL;
-	uint32_t h = FNV32_INIT;
+	uint32_t h = SC_FNV32_INIT;
 
 	if (n == 0)
 		return -EINVAL;
@@ -1418,7 +1406,7 @@ int sc_policy_set_name(const char *const *names, size_t n, char **ret)
 	memcpy(s, names, n * sizeof(*s));
 	qsort(s, n, sizeof(*s), cmp_cstr);
 	for (size_t i = 0; i < n; i++)
-		h = fnv1a32(h, s[i], strlen(s[i]) + 1);
+		h = sc_fnv32(h, s[i], strlen(s[i]) + 1);
 	if (asprintf(ret, "%s-%08x", s[0], h) < 0) {
 		*ret = NULL;
 		return -ENOMEM;

@@ -26,6 +26,7 @@
 #include "syscage/install.h"
 #include "syscage/k8s.h"
 #include "syscage/profile-io.h"
+#include "hash.h"
 #include "macro.h"
 #include "yaml.h"
 
@@ -412,17 +413,6 @@ struct rctx {
 	size_t n_strs, cap_strs;
 };
 
-static uint32_t str_hash(const char *s)
-{
-	uint32_t h = 2166136261u;
-
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 16777619u;
-	}
-	return h;
-}
-
 /* 's' in the file's arena, shared with every equal string before it (they are never
  * written to nor freed one by one). NULL for NULL, or on ENOMEM (c->err). */
 static char *intern(struct rctx *c, const char *s)
@@ -443,7 +433,8 @@ static char *intern(struct rctx *c, const char *s)
 			size_t q;
 			if (!c->strs[i])
 				continue;
-			for (q = str_hash(c->strs[i]) & (cap - 1); v[q]; q = (q + 1) & (cap - 1))
+			for (q = sc_fnv32_str(c->strs[i]) & (cap - 1); v[q];
+			     q = (q + 1) & (cap - 1))
 				;
 			v[q] = c->strs[i];
 		}
@@ -451,7 +442,7 @@ static char *intern(struct rctx *c, const char *s)
 		c->strs = v;
 		c->cap_strs = cap;
 	}
-	for (slot = str_hash(s) & (c->cap_strs - 1); c->strs[slot];
+	for (slot = sc_fnv32_str(s) & (c->cap_strs - 1); c->strs[slot];
 	     slot = (slot + 1) & (c->cap_strs - 1))
 		if (streq(c->strs[slot], s))
 			return (char *)c->strs[slot];

@@ -18,6 +18,7 @@
 #include "syscage/policy.h"
 #include "syscage/profile-io.h"
 #include "binding-packed.h"
+#include "hash.h"
 #include "macro.h"
 #include "yaml.h"
 
@@ -1000,12 +1001,9 @@ out:
 /* Sets with the same members and fallback share one merge: a hash of the member vector. */
 static uint64_t members_hash(const struct sc_policy_set *s)
 {
-	uint64_t h = 1469598103934665603ull ^ (uint64_t)s->fallback;
+	uint64_t h = sc_fnv64(SC_FNV64_INIT, &s->fallback, sizeof(s->fallback));
 
-	for (size_t k = 0; k < s->n_policies; k++) {
-		h ^= (uint64_t)s->policies[k];
-		h *= 1099511628211ull;
-	}
+	h = sc_fnv64(h, s->policies, s->n_policies * sizeof(*s->policies));
 	return h ^ (uint64_t)s->n_policies;
 }
 

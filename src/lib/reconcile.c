@@ -25,6 +25,7 @@
 #include "syscage/reconcile.h"
 #include "syscage/syscalls.h"
 #include "binding-packed.h"
+#include "hash.h"
 #include "macro.h"
 #include "yaml.h"
 
@@ -160,20 +161,9 @@ static struct {
 	size_t n, cap;
 } istrs = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
-static uint32_t istr_hash(const char *s)
-{
-	uint32_t h = 2166136261u;
-
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 16777619u;
-	}
-	return h;
-}
-
 static char *istr_get(const char *s)
 {
-	uint32_t h = istr_hash(s);
+	uint32_t h = sc_fnv32_str(s);
 	struct istr *p = NULL;
 	size_t slot;
 
@@ -617,17 +607,11 @@ static void cache_free(struct cfile *v, size_t n)
 
 /* FNV-1a over content that may come in pieces (a file read in chunks, the index through a
  * stdio stream): start from HASH64_INIT, feed every piece, end with hash64_end(). */
-#define HASH64_INIT 1469598103934665603ull
+#define HASH64_INIT SC_FNV64_INIT
 
 static uint64_t hash64_feed(uint64_t h, const void *data, size_t n)
 {
-	const unsigned char *p = data;
-
-	for (size_t i = 0; i < n; i++) {
-		h ^= p[i];
-		h *= 1099511628211ull;
-	}
-	return h;
+	return sc_fnv64(h, data, n);
 }
 
 static uint64_t hash64_end(uint64_t h, size_t total)

@@ -19,6 +19,7 @@
 #include "syscage/profile-io.h"
 #include "syscage/syscalls.h"
 #include "syscage/violations.h"
+#include "hash.h"
 #include "macro.h"
 
 #define DEFAULT_RING   256
@@ -78,12 +79,8 @@ struct sc_violations {
 
 static uint64_t hash_bytes(const char *s, size_t n)
 {
-	uint64_t h = 0xcbf29ce484222325ull;
+	uint64_t h = sc_fnv64(SC_FNV64_INIT, s, n);
 
-	for (size_t i = 0; i < n; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 0x100000001b3ull;
-	}
 	return h ? h : 1;
 }
 
