@@ -59,7 +59,8 @@ int sc_kubelet_seccomp_default(const char *config_path, struct sc_diags *d)
 			if (d) {
 				const char *saved = d->file;
 				d->file = config_path;
-				(void)sc_diags_add(d, SC_SEV_WARNING, loc, "kubelet config: %s", why);
+				(void)sc_diags_add(d, SC_SEV_WARNING, loc, "kubelet config: %s",
+						   why);
 				d->file = saved;
 			}
 			return -EINVAL;

@@ -123,8 +123,10 @@ static void check_pid(const char *in, size_t size)
 	}
 	if (ftruncate(fd, (off_t)size) < 0)
 		abort();
-	p = (struct sc_pods_paths){ .proc_root = proc, .cgroup_root = cgroup_root,
-				    .containers_logs = cl, .pods_logs = pl };
+	p = (struct sc_pods_paths){ .proc_root = proc,
+				    .cgroup_root = cgroup_root,
+				    .containers_logs = cl,
+				    .pods_logs = pl };
 	memset(&ref, 0x55, sizeof(ref));
 	r = sc_pod_from_pid(&p, 1, &ref);
 	/* No log links: never a pod; a container id at most. */
