@@ -2399,12 +2399,22 @@ static int read_old_index(struct run *x)
 		return -errno;
 	if (!S_ISREG(st.st_mode) || (size_t)st.st_size > MAX_INDEX)
 		return 0;
-	fp = fdopen(fd, "r");
-	if (!fp)
-		return -ENOMEM;
-	fd = -1; /* the stream's now */
-	r = parse_index(x, fp);
-	(void)fclose(fp);
+	/* Text libfyaml may see (it over-reads on bytes that are not UTF-8), then parsed. */
+	r = sc_yaml_fd_text_valid(fd);
+	if (r < 0)
+		return r;
+	if (r == 0) {
+		r = -EINVAL;
+	} else if (lseek(fd, 0, SEEK_SET) < 0) {
+		return -errno;
+	} else {
+		fp = fdopen(fd, "r");
+		if (!fp)
+			return -ENOMEM;
+		fd = -1; /* the stream's now */
+		r = parse_index(x, fp);
+		(void)fclose(fp);
+	}
 	if (r == -EINVAL) {
 		/* Unreadable: adopt nothing, so remove nothing (what it listed stays). */
 		logf_(x->r, "warn", "event=index-unreadable path=%s/%s", x->r->root_path,

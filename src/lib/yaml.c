@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Owns the libfyaml diagnostic set-up every parser in the library uses (see yaml.h). */
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "yaml.h"
 
@@ -134,4 +137,35 @@ bool sc_yaml_text_valid(const char *buf, size_t len, struct sc_loc *ret_loc, con
 		i += l;
 	}
 	return true;
+}
+
+int sc_yaml_fd_text_valid(int fd)
+{
+	unsigned char buf[65536 + 4];
+	size_t carry = 0;
+
+	for (;;) {
+		ssize_t n = read(fd, buf + carry, sizeof(buf) - 4);
+		size_t len, i = 0;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		len = carry + (size_t)n;
+		while (i < len) {
+			size_t l = buf[i] ? sc_utf8_len(buf + i, len - i) : 0;
+			if (l == 0) {
+				/* A sequence the read cut is finished by the next one. */
+				if (n > 0 && buf[i] >= 0xc2 && buf[i] <= 0xf4 && len - i < 4)
+					break;
+				return 0;
+			}
+			i += l;
+		}
+		carry = len - i;
+		memmove(buf, buf + i, carry);
+		if (n == 0)
+			return carry == 0;
+	}
 }

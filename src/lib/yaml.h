@@ -37,3 +37,7 @@ size_t sc_utf8_len(const unsigned char *s, size_t n);
  * silently at an invalid byte in a comment (the rest of a manifest vanishes) and hangs on one
  * in a directive, so every reader checks first. When not, the position and why. */
 bool sc_yaml_text_valid(const char *buf, size_t len, struct sc_loc *ret_loc, const char **ret_why);
+
+/* The same check for a file read from 'fd' (to its end, a chunk at a time, for readers that
+ * stream to libfyaml): 1 valid, 0 not, or -errno. The caller rewinds. */
+int sc_yaml_fd_text_valid(int fd);

@@ -179,4 +179,10 @@ if cmp -s "$TMP/pb/wp/kscmp1-allow-0badc0de.json" "$ROOT/wp/kscmp1-allow-0badc0d
 else
 	not_ok "policy build and the agent write the same bytes"
 fi
+# An index.json that is not UTF-8 (libfyaml would read past it): unreadable, nothing adopted,
+# nothing removed.
+printf '{"sets": [{"namespace": "wp", "name": "caf\xe9"' >"$ROOT/index.json"
+expect "agent with an index that is not UTF-8" 0 agent
+err_has "said unreadable" 'event=index-unreadable'
+[ -f "$ROOT/wp/kscmp1-allow-0badc0de.json" ] && ok "the bound profile is still there" || not_ok "the bound profile is still there"
 done_testing

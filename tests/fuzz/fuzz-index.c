@@ -28,47 +28,6 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* libfyaml 0.7.12, two bugs the index reader hands unchecked bytes to (REPORTED, not fixed
- * here), both only with text that is not valid UTF-8:
- *  - reading from a FILE (fy_parser_set_input_fp, as parse_index does), its error report
- *    reads past the end of its input buffer (fy_atom_raw_line_iter_next; "{1,\"\"\x93", no
- *    newline at the end): a heap over-read, a SEGV when the page ends there;
- *  - fy_scan_directive loops forever on a directive line with such a byte ("%\xff").
- * Such inputs are skipped so the other paths keep being fuzzed. Remove this once the library
- * checks its input (as profile-read.c's check_bytes does) before libfyaml sees it. */
-static bool valid_utf8(const uint8_t *s, size_t n)
-{
-	for (size_t i = 0; i < n;) {
-		size_t l;
-		uint32_t c;
-
-		if (s[i] < 0x80) {
-			i++;
-			continue;
-		}
-		if (s[i] >= 0xc2 && s[i] <= 0xdf)
-			l = 2, c = s[i] & 0x1f;
-		else if (s[i] >= 0xe0 && s[i] <= 0xef)
-			l = 3, c = s[i] & 0x0f;
-		else if (s[i] >= 0xf0 && s[i] <= 0xf4)
-			l = 4, c = s[i] & 0x07;
-		else
-			return false;
-		if (n - i < l)
-			return false;
-		for (size_t k = 1; k < l; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return false;
-			c = c << 6 | (s[i + k] & 0x3f);
-		}
-		if ((l == 3 && (c < 0x800 || (c >= 0xd800 && c <= 0xdfff))) ||
-		    (l == 4 && (c < 0x10000 || c > 0x10ffff)))
-			return false;
-		i += l;
-	}
-	return true;
-}
-
 #define SENTINEL "{\"sentinel\": true}\n"
 
 static char tmp[64];
@@ -228,9 +187,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct sc_reconciler *rc = NULL;
 	struct sc_reconcile_result res;
 	int r;
-
-	if (!valid_utf8(data, size))
-		return 0;
 
 	if (!ready) {
 		if (setup() < 0)
