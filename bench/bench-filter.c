@@ -15,6 +15,7 @@
 #include "syscage/bpf.h"
 #include "syscage/compile.h"
 #include "syscage/syscage.h"
+#include "syscage/eval.h"
 
 static struct sc_profile *load(const char *path)
 {

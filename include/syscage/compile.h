@@ -56,13 +56,6 @@
 #include "arch.h"
 #include "profile.h"
 
-/* sc_eval.rule values that are not rule indexes. */
-enum {
-	SC_EVAL_RULE_DEFAULT = -1, /* no rule matched: the default action */
-	SC_EVAL_RULE_ARCH = -2,	   /* the ABI is not listed: the arch-mismatch action */
-	SC_EVAL_RULE_ENOSYS = -3,  /* above the highest syscall the profile names (runc's ENOSYS) */
-};
-
 /* Zero-initialised options are the defaults: the profile's architectures, KILL_PROCESS on
  * arch mismatch, ENOSYS on. */
 struct sc_compile_opts {
@@ -81,32 +74,8 @@ struct sc_compile_opts {
 int sc_profile_compile(const struct sc_profile *p, const struct sc_compile_opts *o,
 		       struct sock_filter **ret, size_t *ret_len);
 
-/* sc_profile_eval with options (sc_profile_eval uses the defaults). 'audit_arch' and 'nr' are
- * what the kernel puts in seccomp_data. Returns 0 or -EINVAL. */
-int sc_profile_eval_raw(const struct sc_profile *p, const struct sc_compile_opts *o,
-			uint32_t audit_arch, uint32_t nr, const uint64_t args[6],
-			struct sc_eval *ret);
-
 /* Resolve 'p' for the running host (native arch and its Docker sub-arches, as
  * sc_profile_resolve does for the default target) and compile it with the defaults, ENOSYS
  * as 'enosys' says. */
 int sc_compile_profile_for_kernel(const struct sc_profile *p, bool enosys, struct sock_filter **ret,
 				  size_t *ret_len);
-
-/* The SECCOMP_RET_* value of an action as a rule or default carries it: ERRNO and TRACE
- * without explicit data get EPERM (runc's rule). */
-uint32_t sc_action_ret(enum sc_action a, bool has_data, uint32_t data);
-
-/* Load 'insns' into the kernel for the calling thread: PR_SET_NO_NEW_PRIVS, then
- * seccomp(SECCOMP_SET_MODE_FILTER) with the SECCOMP_FILTER_FLAG_* bits 'sc_flags' asks for
- * (SC_FLAG_*). LOG and SPEC_ALLOW are probed and dropped when the running kernel lacks them;
- * NEW_LISTENER and WAIT_KILLABLE_RECV (which needs NEW_LISTENER) are always dropped, as no
- * one would serve the listener fd; TSYNC is never dropped (it changes semantics). Dropped
- * flags are reported in *ret_dropped (if non-NULL). Returns 0 or -errno: -EINVAL (length
- * 0 or over 4096, or the kernel refused the program or a flag), -ESRCH (TSYNC could not
- * synchronise a thread), -EACCES, ... */
-int sc_filter_load(const struct sock_filter *insns, size_t len, unsigned sc_flags,
-		   unsigned *ret_dropped);
-
-/* Does the kernel support the seccomp filter flag 'flag' (SC_FLAG_*)? 1, 0, or -errno. */
-int sc_filter_flag_supported(unsigned sc_flag);

@@ -188,18 +188,6 @@ const char *sc_flag_to_string(unsigned flag);
 const char *sc_format_to_string(enum sc_format f);
 enum sc_format sc_format_from_string(const char *s);
 
-/* What a profile means for one syscall on one arch with given args: the action and errno
- * the kernel would apply (resolution of several matching rules as runc + libseccomp do).
- * The reference semantics the compiler is tested against. 'args' may be NULL (all zero).
- * 'ret_rule' (optional) gets the index of the deciding rule or -1 for the default. */
-struct sc_eval {
-	enum sc_action action;
-	uint32_t data; /* errno / trace data */
-	int rule;
-};
-int sc_profile_eval(const struct sc_profile *p, enum sc_arch arch, uint32_t nr,
-		    const uint64_t args[6], struct sc_eval *ret);
-
 /* A target to resolve Docker-only fields for (archMap, includes/excludes). */
 struct sc_target {
 	enum sc_arch arch;	 /* the node's native arch; archMap entries for it apply */
@@ -219,10 +207,3 @@ int sc_profile_resolve(const struct sc_profile *p, const struct sc_target *t,
  * with the same action/errno/conditions merged into one, rules ordered by action then name.
  * Semantics are kept (see sc_profile_eval). */
 int sc_profile_normalize(struct sc_profile *p);
-
-/* Semantic validation (the checks of `syscage check` that need no source text):
- * unknown names (errors with suggestions, warnings per arch), arg index > 5, errno range,
- * conflicting actions for one syscall, and the warnings (defaultAction ALLOW/LOG, no
- * architectures, allows what RuntimeDefault blocks). Appends to 'd'; returns the number of
- * errors (>= 0) or -errno. */
-int sc_profile_validate(const struct sc_profile *p, struct sc_diags *d);

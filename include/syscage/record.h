@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The recorder: which syscalls a workload enters, per ABI, with counts. Two back ends with the
- * same result: eBPF (raw tracepoint sys_enter + per-ABI bitmaps in maps, src/lib/record-bpf.c)
- * and ptrace (PTRACE_SEIZE + PTRACE_GET_SYSCALL_INFO, src/lib/record-ptrace.c). The front end
- * (src/lib/record.c) starts the command, picks the back end, and turns a recording into a
+ * same result: eBPF (raw tracepoint sys_enter + per-ABI bitmaps in maps, record-bpf.c)
+ * and ptrace (PTRACE_SEIZE + PTRACE_GET_SYSCALL_INFO, record-ptrace.c). The front end
+ * (record.c) starts the command, picks the back end, and turns a recording into a
  * profile. Seccomp runs before sys_enter, so a call a filter already denies is not recorded. */
 #pragma once
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Semantic validation with options (sc_profile_validate() in profile.h uses the defaults). */
+/* Semantic validation of a profile: the checks of `syscage check` that need no source text. */
 #pragma once
 
 #include <stdbool.h>
@@ -7,6 +7,13 @@
 #include "arch.h"
 #include "diag.h"
 #include "profile.h"
+
+/* Semantic validation (the checks of `syscage check` that need no source text):
+ * unknown names (errors with suggestions, warnings per arch), arg index > 5, errno range,
+ * conflicting actions for one syscall, and the warnings (defaultAction ALLOW/LOG, no
+ * architectures, allows what RuntimeDefault blocks). Appends to 'd'; returns the number of
+ * errors (>= 0) or -errno. */
+int sc_profile_validate(const struct sc_profile *p, struct sc_diags *d);
 
 struct sc_validate_opts {
 	/* The native arch of the machines the profile is meant for: the arch names are checked

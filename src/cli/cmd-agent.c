@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* syscage agent: the node daemon (DaemonSet) that installs policies as profiles under the
- * kubelet's seccomp root; flags here, the loop in src/lib/agent.c. */
+ * kubelet's seccomp root; flags here, the loop in src/agent/agent.c. */
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
 #include <time.h>
 
-#include "syscage/agent.h"
+#include "agent/agent.h"
 #include "cli.h"
 
 const char cmd_agent_help[] =

@@ -8,7 +8,8 @@
 #include "cli.h"
 #include "syscage/bpf.h"
 #include "syscage/compile.h"
-#include "syscage/install.h"
+#include "syscage/version.h"
+#include "base/install.h"
 
 const char cmd_bpf_help[] =
 	"Usage: syscage bpf PROFILE [--arch ARCH]... [--format raw|disasm|c] [--no-enosys]\n"

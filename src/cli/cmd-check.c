@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "base/install.h"
 
 /* The reader refuses larger inputs too; this only bounds what is read into memory. */
 #define CHECK_MAX_INPUT SC_PROFILE_MAX_INPUT

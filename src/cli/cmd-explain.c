@@ -10,6 +10,7 @@
 #include "syscage/bpf.h"
 #include "syscage/compile.h"
 #include "syscage/policy.h"
+#include "syscage/eval.h"
 
 const char cmd_explain_help[] =
 	"Usage: syscage explain PROFILE --syscall NAME|NUMBER [--arch ARCH] [--args A0,A1,...]\n"

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "base/install.h"
 
 const char cmd_export_help[] =
 	"Usage: syscage export --format systemd PROFILE [--unit NAME] [--strict] [-o FILE]\n"

@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "syscage/inspect.h"
+#include "syscage/eval.h"
 
 const char cmd_inspect_help[] =
 	"Usage: syscage inspect [--pid N] [-o text|json] [--probe]\n"

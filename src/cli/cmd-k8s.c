@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "syscage/k8s.h"
+#include "base/install.h"
 
 const char cmd_k8s_help[] =
 	"Usage: syscage k8s bind -f FILE|DIR|- --policies DIR [-o OUT] [--root NAME]\n"

@@ -16,6 +16,7 @@
 #include "cli.h"
 #include "syscage/pods.h"
 #include "syscage/violations.h"
+#include "base/install.h"
 
 const char cmd_logs_help[] =
 	"Usage: syscage logs [OPTIONS] [FILE...|-]\n"

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "base/install.h"
 
 const char cmd_merge_help[] =
 	"Usage: syscage merge PROFILE... [-o OUT] [--format oci|spo|kubearmor] [--name NAME]\n"

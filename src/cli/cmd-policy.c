@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "syscage/k8s.h"
+#include "base/install.h"
 
 const char cmd_policy_help[] =
 	"Usage: syscage policy build DIR -o OUTDIR [--workloads FILE] [--root NAME] [--prune]\n"

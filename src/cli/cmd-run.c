@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "syscage/bpf.h"
 #include "syscage/compile.h"
+#include "syscage/filter.h"
 
 /* env(1)'s and chroot(1)'s codes. */
 enum {

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "base/json.h"
 
 bool cli_color(FILE *f)
 {

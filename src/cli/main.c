@@ -5,10 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
-
-#ifndef SYSCAGE_VERSION
-#define SYSCAGE_VERSION "0"
-#endif
+#include "syscage/version.h"
 
 /* One line per verb; keep sorted by workflow, not alphabet. */
 const struct verb verbs[] = {

@@ -17,7 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cgroup.h"
+#include "node/cgroup.h"
 #include "syscage/syscage.h"
 
 static bool within(const char *hay, size_t n, const char *s, size_t sn)

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "syscage/syscage.h"
+#include "agent/reconcile.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

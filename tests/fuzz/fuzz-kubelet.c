@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "syscage/syscage.h"
+#include "agent/kubelet.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "syscage/syscage.h"
+#include "syscage/validate.h"
+#include "base/install.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -11,6 +11,7 @@
 
 #include "syscage/compile.h"
 #include "syscage/syscage.h"
+#include "syscage/filter.h"
 
 int main(int argc, char **argv)
 {

@@ -16,10 +16,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "syscage/agent.h"
-#include "syscage/http.h"
-#include "syscage/kubelet.h"
-#include "syscage/metrics.h"
+#include "agent/agent.h"
+#include "agent/http.h"
+#include "agent/kubelet.h"
+#include "agent/metrics.h"
 #include "tap.h"
 
 static char base[256];

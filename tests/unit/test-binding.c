@@ -15,6 +15,8 @@
 
 #include "syscage/syscage.h"
 #include "syscage/binding.h"
+#include "base/install.h"
+#include "agent/reconcile.h"
 #include "tap.h"
 
 #define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cgroup.h"
+#include "node/cgroup.h"
 #include "tap.h"
 
 /* A real 64-digit container id (as docker, containerd and CRI-O write it). */

@@ -14,6 +14,7 @@
 #include "syscage/bpf.h"
 #include "syscage/compile.h"
 #include "syscage/syscage.h"
+#include "syscage/eval.h"
 #include "tap.h"
 
 static uint32_t emulate(const struct sock_filter *v, size_t n, enum sc_arch arch, uint32_t nr,

@@ -28,6 +28,7 @@
 #include "syscage/bpf.h"
 #include "syscage/compile.h"
 #include "syscage/syscage.h"
+#include "syscage/eval.h"
 #include "tap.h"
 
 static unsigned long long n_cases, n_mismatch, n_model_only, n_ambiguous, n_same_arg, n_profiles,

@@ -6,6 +6,7 @@
 
 #include "syscage/compile.h"
 #include "syscage/syscage.h"
+#include "syscage/eval.h"
 #include "tap.h"
 
 static struct sc_rule *rule(struct sc_profile *p, enum sc_action a, uint32_t e, const char *name)

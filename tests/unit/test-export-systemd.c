@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "syscage/syscage.h"
+#include "syscage/version.h"
 #include "tap.h"
 
 struct exported {

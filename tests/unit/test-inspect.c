@@ -14,6 +14,8 @@
 
 #include "syscage/inspect.h"
 #include "syscage/syscage.h"
+#include "syscage/eval.h"
+#include "syscage/filter.h"
 #include "tap.h"
 
 #define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "syscage/json.h"
+#include "base/json.h"
 #include "tap.h"
 
 static char *json_of(const char *s)

@@ -19,6 +19,8 @@
 #include "syscage/bpf.h"
 #include "syscage/compile.h"
 #include "syscage/syscage.h"
+#include "syscage/eval.h"
+#include "syscage/filter.h"
 #include "tap.h"
 
 /* Run 'fn' in a child under 'p' (compiled with 'o'); return its wait status. */

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "syscage/syscage.h"
+#include "syscage/eval.h"
 #include "tap.h"
 
 static struct sc_audit_record *rec;

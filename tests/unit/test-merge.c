@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "syscage/syscage.h"
+#include "syscage/eval.h"
 #include "tap.h"
 
 /* The action a profile gives 'name' without args: the unconditional rule or the default. */

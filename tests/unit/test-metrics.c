@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "syscage/metrics.h"
+#include "agent/metrics.h"
 #include "tap.h"
 
 /* An open_memstream the case writes to, and its text once closed. */

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "syscage/syscage.h"
+#include "base/install.h"
 #include "tap.h"
 
 static char *data_path(const char *name)

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "syscage/syscage.h"
+#include "base/install.h"
 #include "tap.h"
 
 START_TEST(action_names_roundtrip)

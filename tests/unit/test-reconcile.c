@@ -10,8 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "syscage/install.h"
-#include "syscage/reconcile.h"
+#include "base/install.h"
+#include "agent/reconcile.h"
 #include "tap.h"
 
 #define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))

@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include "syscage/syscage.h"
+#include "syscage/eval.h"
+#include "syscage/validate.h"
 #include "tap.h"
 
 /* A profile for x86_64 (+x86, x32 when 'compat'), default ERRNO, nothing else. */

@@ -15,7 +15,8 @@
 #include <unistd.h>
 
 #include "syscage/merge.h"
-#include "syscage/profile-io.h"
+#include "syscage/profile-read.h"
+#include "syscage/profile-write.h"
 #include "syscage/syscalls.h"
 #include "syscage/validate.h"
 #include "syscage/violations.h"

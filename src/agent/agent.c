@@ -1,0 +1,1062 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Owns the node agent's event loop: epoll over inotify, signalfd, timerfds, the HTTP server's
+ * epoll fd and the violations follower; reconcile on change (debounced), on SIGHUP and
+ * periodically; the HTTP endpoints; recorder children. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <limits.h>
+#include <malloc.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/inotify.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/json.h"
+#include "agent/agent.h"
+#include "agent/http.h"
+#include "base/install.h"
+#include "agent/kubelet.h"
+#include "agent/metrics.h"
+#include "syscage/pods.h"
+#include "syscage/policy.h"
+#include "syscage/profile-read.h"
+#include "syscage/profile-write.h"
+#include "agent/reconcile.h"
+#include "syscage/violations.h"
+#include "macro.h"
+
+#define MAX_VIOL_FDS 4
+#define MAX_CHILDREN 64
+#define SCAN_S	     5 /* seconds between looks for new pods to record */
+
+enum {
+	TAG_SIGNAL = 1,
+	TAG_INOTIFY,
+	TAG_DEBOUNCE,
+	TAG_RESYNC,
+	TAG_SCAN, /* --record: look for new pods */
+	TAG_HTTP,
+	TAG_VIOLATIONS,
+	TAG_VIOLATIONS_POLL,
+};
+
+struct child {
+	pid_t pid;
+	char *what; /* "ns/pod/container" */
+};
+
+struct sc_agent {
+	struct sc_agent_opts o;
+	struct sc_reconciler *rc;
+	struct sc_http *http;
+	struct sc_kubelet_preflight pre;
+	int runc_flags;		    /* sc_runc_accepts_flags: 1, 0, or < 0 unknown */
+	struct sc_pods_paths paths; /* under --host-root */
+	char *host_paths[4];	    /* owned strings of 'paths' */
+	int epfd, sigfd, infd, debfd, resfd, vpollfd, scanfd;
+	sigset_t mask, oldmask;
+	bool stop, reload, ready, dirty, fast_pending, retry;
+	int top_wd;
+	int stop_signal;
+	/* metrics */
+	uint64_t reconcile_total, reconcile_errors;
+	uint64_t rejected_total[_SC_REJECT_COUNT];
+	unsigned rejected_now[_SC_REJECT_COUNT];
+	size_t bindings, fallback, shadowed; /* of the last reconcile */
+	struct sc_histogram duration;
+	double last_reconcile; /* unix time */
+	uint64_t http_requests;
+	struct child children[MAX_CHILDREN];
+	size_t n_children;
+	uint64_t recorder_started, recorder_failed;
+	struct sc_violations *viol;
+	uint64_t healed;
+};
+
+static void alog(struct sc_agent *a, const char *level, const char *fmt, ...) _printf_(3, 4);
+static void alog(struct sc_agent *a, const char *level, const char *fmt, ...)
+{
+	char line[2048];
+	va_list ap;
+
+	if (!a->o.log)
+		return;
+	va_start(ap, fmt);
+	(void)vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	a->o.log(a->o.userdata, level, line);
+}
+
+/* Diagnostics as log lines (the preflight's findings). */
+static void log_diags(struct sc_agent *a, const char *event, const struct sc_diags *d)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		char buf[1024], q[1100];
+		size_t o = 0;
+		if (d->v[i].file)
+			(void)snprintf(buf, sizeof(buf), "%s: %s", d->v[i].file, d->v[i].message);
+		else
+			(void)snprintf(buf, sizeof(buf), "%s", d->v[i].message);
+		q[o++] = '"';
+		for (const char *p = buf; *p && o + 3 < sizeof(q); p++) {
+			if (*p == '"' || *p == '\\')
+				q[o++] = '\\';
+			q[o++] = *p == '\n' ? ' ' : *p;
+		}
+		q[o++] = '"';
+		q[o] = '\0';
+		alog(a, d->v[i].severity == SC_SEV_NOTE ? "info" : "warn", "event=%s msg=%s", event,
+		     q);
+	}
+}
+
+static double now_unix(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double now_mono(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ---- signals ------------------------------------------------------------------------ */
+
+static void reap_children(struct sc_agent *a)
+{
+	int status;
+	pid_t pid;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		for (size_t i = 0; i < a->n_children; i++) {
+			if (a->children[i].pid != pid)
+				continue;
+			alog(a, WIFEXITED(status) && WEXITSTATUS(status) == 0 ? "info" : "warn",
+			     "event=recorder-exit pod=%s pid=%d status=%d", a->children[i].what,
+			     (int)pid,
+			     WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+			free(a->children[i].what);
+			a->children[i] = a->children[--a->n_children];
+			break;
+		}
+	}
+}
+
+/* Drain the signalfd into flags. */
+static void read_signals(struct sc_agent *a)
+{
+	struct signalfd_siginfo si;
+
+	while (read(a->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGTERM:
+		case SIGINT:
+			a->stop = true;
+			a->stop_signal = (int)si.ssi_signo;
+			break;
+		case SIGHUP:
+			a->reload = true;
+			break;
+		case SIGCHLD:
+			reap_children(a);
+			break;
+		}
+	}
+}
+
+static bool cancel_cb(void *userdata)
+{
+	struct sc_agent *a = userdata;
+
+	if (a->sigfd >= 0)
+		read_signals(a);
+	return a->stop;
+}
+
+static void reconcile_log(void *userdata, const char *level, const char *line)
+{
+	struct sc_agent *a = userdata;
+	if (a->o.log)
+		a->o.log(a->o.userdata, level, line);
+}
+
+/* ---- inotify ------------------------------------------------------------------------ */
+
+#define WATCH_MASK                                                                          \
+	(IN_CREATE | IN_DELETE | IN_MOVED_TO | IN_MOVED_FROM | IN_CLOSE_WRITE | IN_ATTRIB | \
+	 IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR)
+
+/* Watch the policies directory and its plain subdirectories (a ConfigMap's ..data swap is
+ * an IN_MOVED_TO in the top directory itself, so dot entries need no watch). Adding a watch
+ * twice returns the same descriptor, so this runs after every reconcile. */
+static void watch_tree(struct sc_agent *a, const char *dir, unsigned depth)
+{
+	DIR *d;
+	struct dirent *de;
+
+	int wd;
+
+	if (depth > 16)
+		return;
+	wd = inotify_add_watch(a->infd, dir, WATCH_MASK);
+	if (wd < 0) {
+		if (depth == 0)
+			alog(a, "warn", "event=watch-failed dir=%s err=\"%s\"", dir,
+			     strerror(errno));
+		return;
+	}
+	if (depth == 0)
+		a->top_wd = wd;
+	d = opendir(dir);
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		char path[PATH_MAX];
+		struct stat st;
+		/* Only directories matter: the type from readdir spares a stat per file (a
+		 * ConfigMap of 10,000 keys is 10,000 symlinks). */
+		if (de->d_name[0] == '.' || (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN))
+			continue;
+		if (de->d_type == DT_UNKNOWN &&
+		    (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		     !S_ISDIR(st.st_mode)))
+			continue;
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) >= sizeof(path))
+			continue;
+		watch_tree(a, path, depth + 1);
+	}
+	closedir(d);
+}
+
+static void arm_debounce(struct sc_agent *a, bool fast)
+{
+	unsigned ms = a->o.debounce_ms ? a->o.debounce_ms : 100;
+	struct itimerspec it = {};
+
+	/* A fast deadline already pending is not pushed back by the events that follow. */
+	if (a->fast_pending)
+		return;
+	if (fast) {
+		ms = 1;
+		a->fast_pending = true;
+	}
+	it.it_value.tv_sec = ms / 1000;
+	it.it_value.tv_nsec = (long)(ms % 1000) * 1000000L;
+	(void)timerfd_settime(a->debfd, 0, &it, NULL);
+}
+
+/* Events that mark a finished change get a reconcile at once: the atomic writer's commit
+ * (rename of ..data_tmp to ..data, or of any complete file), a new key symlink. Everything
+ * else (files being written, the writer's clean-up) waits for a quiet period, each event
+ * pushing the deadline, so a burst becomes one reconcile. */
+static void read_inotify(struct sc_agent *a)
+{
+	char buf[16384] __attribute__((aligned(__alignof__(struct inotify_event))));
+	bool any = false, fast = false;
+	ssize_t n;
+
+	while ((n = read(a->infd, buf, sizeof(buf))) > 0) {
+		for (char *p = buf; p < buf + n;) {
+			struct inotify_event *ev = (struct inotify_event *)p;
+			p += sizeof(*ev) + ev->len;
+			if (ev->mask & (IN_Q_OVERFLOW | IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF))
+				a->dirty = true; /* re-establish watches after the reconcile */
+			/* Dot entries are never read (the keys are read through ..data), so the
+			 * atomic writer's work (a new ..<timestamp> directory, ..data_tmp, the old
+			 * payload's removal) changes nothing until ..data itself moves. Waking
+			 * for them would start a pass while the payload is half written and
+			 * delay the one that matters. */
+			if (ev->len && ev->name[0] == '.' && !streq(ev->name, "..data") &&
+			    !(ev->mask & IN_Q_OVERFLOW))
+				continue;
+			if ((ev->mask & IN_MOVED_TO) && ev->len &&
+			    (ev->name[0] != '.' || streq(ev->name, "..data")))
+				fast = true;
+			if ((ev->mask & IN_CREATE) && ev->len && ev->name[0] != '.' &&
+			    ev->wd == a->top_wd) {
+				char path[PATH_MAX];
+				struct stat st;
+				if ((size_t)snprintf(path, sizeof(path), "%s/%s", a->o.policies_dir,
+						     ev->name) < sizeof(path) &&
+				    lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+					fast = true;
+			}
+			any = true;
+		}
+	}
+	if (any)
+		arm_debounce(a, fast);
+}
+
+/* ---- reconcile ---------------------------------------------------------------------- */
+
+static void do_reconcile(struct sc_agent *a, const char *why)
+{
+	struct sc_reconcile_result res;
+	double t0 = now_mono(), dt;
+	int r;
+
+	r = sc_reconcile(a->rc, &res);
+	/* A pass frees most of what it allocated, scattered over the heap: give the free pages
+	 * back, or every pass leaves the resident size a little higher (10,000 policies:
+	 * +0.5 MiB per ConfigMap update until the heap has settled). A few ms, after the
+	 * profiles are on disk. */
+	(void)malloc_trim(0);
+	dt = now_mono() - t0;
+	if (r == -ECANCELED) {
+		alog(a, "info", "event=reconcile-cancelled trigger=%s", why);
+		return;
+	}
+	a->reconcile_total++;
+	sc_histogram_observe(&a->duration, dt);
+	a->last_reconcile = now_unix();
+	if (r == -EAGAIN) {
+		/* A policy changed while it was being installed: go again soon. */
+		alog(a, "info",
+		     "event=reconcile-retry trigger=%s reason=\"policy changed meanwhile\"", why);
+		a->retry = true;
+		if (a->debfd >= 0)
+			arm_debounce(a, false);
+		return;
+	}
+	a->retry = false;
+	if (r < 0) {
+		a->reconcile_errors++;
+		alog(a, "error", "event=reconcile-failed trigger=%s err=\"%s\" seconds=%.3f", why,
+		     strerror(-r), dt);
+		return;
+	}
+	for (unsigned i = 0; i < _SC_REJECT_COUNT; i++) {
+		a->rejected_total[i] += res.rejected[i];
+		a->rejected_now[i] = res.rejected[i];
+	}
+	a->bindings = res.n_bindings;
+	a->fallback = res.n_fallback;
+	a->shadowed = res.n_shadowed;
+	a->ready = true;
+	alog(a, res.n_rejected || res.n_fallback ? "warn" : "info",
+	     "event=reconcile trigger=%s files=%zu policies=%zu installed=%zu written=%zu "
+	     "removed=%zu rejected=%zu kept=%zu bindings=%zu unselected=%zu seconds=%.3f",
+	     why, res.n_files, res.n_policies, sc_reconciler_n_installed(a->rc), res.n_written,
+	     res.n_removed, res.n_rejected, res.n_kept, res.n_bindings, res.n_fallback, dt);
+}
+
+/* ---- recording (--record) ----------------------------------------------------------- */
+
+/* mkdir -p below the state dir, each level created with mode 0755. */
+static int mkdir_parents(const char *path)
+{
+	char buf[PATH_MAX];
+	size_t n = strlen(path);
+
+	if (n >= sizeof(buf))
+		return -ENAMETOOLONG;
+	memcpy(buf, path, n + 1);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static bool child_running(struct sc_agent *a, const char *what)
+{
+	for (size_t i = 0; i < a->n_children; i++)
+		if (streq(a->children[i].what, what))
+			return true;
+	return false;
+}
+
+static const char *state_dir(const struct sc_agent *a)
+{
+	return a->o.state_dir ? a->o.state_dir : "/var/lib/syscage";
+}
+
+static int start_recorder(const char *cgroup_dir, const struct sc_pod_ref *ref, void *userdata)
+{
+	struct sc_agent *a = userdata;
+	char what[3 * SC_POD_NAME_MAX], dir[PATH_MAX], out[PATH_MAX];
+	const char *exe = a->o.self_exe ? a->o.self_exe : "/proc/self/exe";
+	pid_t pid;
+	int r;
+
+	/* The names become path components under the state dir: only what Kubernetes allows. */
+	if (!sc_dns1123_label_valid(ref->namespace) || !sc_dns1123_subdomain_valid(ref->pod) ||
+	    !sc_dns1123_label_valid(ref->container))
+		return 0;
+	(void)snprintf(what, sizeof(what), "%s/%s/%s", ref->namespace, ref->pod, ref->container);
+	if (child_running(a, what) || a->n_children >= MAX_CHILDREN)
+		return 0;
+	(void)snprintf(dir, sizeof(dir), "%s/recorded/%s/%s", state_dir(a), ref->namespace,
+		       ref->pod);
+	if ((size_t)snprintf(out, sizeof(out), "%s/%s.json", dir, ref->container) >= sizeof(out))
+		return 0;
+	r = mkdir_parents(dir);
+	if (r < 0) {
+		alog(a, "warn", "event=recorder-failed pod=%s err=\"%s\"", what, strerror(-r));
+		a->recorder_failed++;
+		return 0;
+	}
+	pid = fork();
+	if (pid < 0) {
+		alog(a, "warn", "event=recorder-failed pod=%s err=\"%s\"", what, strerror(errno));
+		a->recorder_failed++;
+		return 0;
+	}
+	if (pid == 0) {
+		/* The child gets the default signal mask back: it must stop on SIGTERM. */
+		(void)sigprocmask(SIG_SETMASK, &a->oldmask, NULL);
+		/* --append merges into what earlier runs (restarts, other replicas of the pod)
+		 * recorded, and creates the file the first time. */
+		execl(exe, "syscage", "record", "--cgroup", cgroup_dir, "--append", out,
+		      (char *)NULL);
+		_exit(127);
+	}
+	a->children[a->n_children].pid = pid;
+	a->children[a->n_children].what = strdup(what);
+	if (!a->children[a->n_children].what) {
+		(void)kill(pid, SIGTERM);
+		return -ENOMEM;
+	}
+	a->n_children++;
+	a->recorder_started++;
+	alog(a, "info", "event=recorder-start pod=%s pid=%d cgroup=%s out=%s", what, (int)pid,
+	     cgroup_dir, out);
+	return 0;
+}
+
+static void scan_record(struct sc_agent *a)
+{
+	for (size_t i = 0; i < a->o.n_record; i++) {
+		int r = sc_pods_walk_cgroups(&a->paths, a->o.record[i], start_recorder, a);
+		if (r < 0)
+			alog(a, "warn", "event=record-scan-failed glob=%s err=\"%s\"",
+			     a->o.record[i], strerror(-r));
+	}
+}
+
+/* --heal: merge a denial into <state-dir>/recorded/<ns>/<pod>/<container>.json, through
+ * directory fds that never follow a symlink out of the state directory. */
+static void heal_one(struct sc_agent *a, const struct sc_violation *x)
+{
+	cleanup_close int sfd = -1;
+	struct sc_diags d = {};
+	bool match = false;
+	int r;
+
+	if (!x->pod.namespace[0] || !x->pod.pod[0] || !x->pod.container[0])
+		return;
+	for (size_t i = 0; i < a->o.n_heal && !match; i++)
+		match = sc_pod_glob_matches(a->o.heal[i], x->pod.namespace, x->pod.pod);
+	if (!match)
+		return;
+	if (mkdir_parents(state_dir(a)) < 0 ||
+	    (sfd = open(state_dir(a), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		alog(a, "warn", "event=heal-failed dir=%s err=\"%s\"", state_dir(a),
+		     strerror(errno));
+		return;
+	}
+	r = sc_violations_heal_recorded(sfd, state_dir(a), &x->pod, x, 1, &d, NULL);
+	if (r < 0)
+		alog(a, "warn", "event=heal-failed pod=%s/%s/%s err=\"%s\"", x->pod.namespace,
+		     x->pod.pod, x->pod.container, d.n ? d.v[0].message : strerror(-r));
+	else if (r > 0) {
+		a->healed += (uint64_t)r;
+		alog(a, "info", "event=heal pod=%s/%s/%s syscall=%s added=%d", x->pod.namespace,
+		     x->pod.pod, x->pod.container, x->syscall ? x->syscall : "?", r);
+	}
+	sc_diags_clear(&d);
+}
+
+static void on_violation(const struct sc_violation *x, void *userdata)
+{
+	struct sc_agent *a = userdata;
+
+	alog(a, "warn",
+	     "event=violation namespace=%s pod=%s container=%s pid=%u comm=%s "
+	     "syscall=%s nr=%u action=%s",
+	     x->pod.namespace[0] ? x->pod.namespace : "-", x->pod.pod[0] ? x->pod.pod : "-",
+	     x->pod.container[0] ? x->pod.container : "-", x->pid, x->comm[0] ? x->comm : "-",
+	     x->syscall ? x->syscall : "?", x->nr, sc_action_to_string(x->action));
+	if (a->o.n_heal)
+		heal_one(a, x);
+}
+
+/* ---- HTTP --------------------------------------------------------------------------- */
+
+static void reply_text(struct sc_http_reply *r, unsigned status, const char *ct, const char *s)
+{
+	r->status = status;
+	r->content_type = ct;
+	r->body = strdup(s);
+	r->len = r->body ? strlen(r->body) : 0;
+}
+
+static void write_metrics(struct sc_agent *a, FILE *f)
+{
+	sc_metric_header(f, "syscage_profiles_installed", "gauge",
+			 "Profiles installed under the kubelet's seccomp root.");
+	sc_metric_sample(f, "syscage_profiles_installed", (double)sc_reconciler_n_installed(a->rc),
+			 (const char *)NULL);
+	sc_metric_header(f, "syscage_bindings", "gauge",
+			 "Bound workloads whose profile the last reconcile installed.");
+	sc_metric_sample(f, "syscage_bindings", (double)a->bindings, (const char *)NULL);
+	sc_metric_header(f, "syscage_bindings_unselected", "gauge",
+			 "Bound workloads no policy selects any more: their profile holds "
+			 "RuntimeDefault (and the baseline).");
+	sc_metric_sample(f, "syscage_bindings_unselected", (double)a->fallback, (const char *)NULL);
+	sc_metric_header(f, "syscage_policy_sets_shadowed", "gauge",
+			 "Policy sets not installed because a bound workload owns their path.");
+	sc_metric_sample(f, "syscage_policy_sets_shadowed", (double)a->shadowed,
+			 (const char *)NULL);
+	sc_metric_header(f, "syscage_policies_rejected_total", "counter",
+			 "Policy files (or single bindings) rejected, by reason, summed over "
+			 "reconciles.");
+	for (unsigned i = 0; i < _SC_REJECT_COUNT; i++)
+		sc_metric_sample(f, "syscage_policies_rejected_total", (double)a->rejected_total[i],
+				 "reason", sc_reject_reason_to_string(i), (const char *)NULL);
+	sc_metric_header(f, "syscage_policies_rejected", "gauge",
+			 "Policy files rejected by the last reconcile, by reason.");
+	for (unsigned i = 0; i < _SC_REJECT_COUNT; i++)
+		sc_metric_sample(f, "syscage_policies_rejected", (double)a->rejected_now[i],
+				 "reason", sc_reject_reason_to_string(i), (const char *)NULL);
+	sc_metric_header(f, "syscage_reconcile_total", "counter", "Reconciles run.");
+	sc_metric_sample(f, "syscage_reconcile_total", (double)a->reconcile_total,
+			 (const char *)NULL);
+	sc_metric_header(f, "syscage_reconcile_errors_total", "counter",
+			 "Reconciles that failed (I/O errors; rejected policies are not errors).");
+	sc_metric_sample(f, "syscage_reconcile_errors_total", (double)a->reconcile_errors,
+			 (const char *)NULL);
+	sc_histogram_write(f, "syscage_reconcile_duration_seconds",
+			   "Time of a reconcile, policies read to profiles installed.",
+			   &a->duration);
+	sc_metric_header(f, "syscage_last_reconcile_timestamp_seconds", "gauge",
+			 "When the last reconcile finished (unix time).");
+	sc_metric_sample(f, "syscage_last_reconcile_timestamp_seconds", a->last_reconcile,
+			 (const char *)NULL);
+	sc_metric_header(f, "syscage_kubelet_seccomp_default", "gauge",
+			 "The kubelet's seccompDefault: 1 true, 0 false or unset, -1 unknown.");
+	sc_metric_sample(f, "syscage_kubelet_seccomp_default", a->pre.seccomp_default,
+			 (const char *)NULL);
+	sc_metric_header(f, "syscage_seccomp_root_same_fs", "gauge",
+			 "1 when <kubelet-root>/seccomp is on the kubelet root's filesystem, 0 "
+			 "when not, -1 unknown.");
+	sc_metric_sample(f, "syscage_seccomp_root_same_fs", a->pre.same_fs, (const char *)NULL);
+	sc_metric_header(f, "syscage_runc_accepts_flags", "gauge",
+			 "1 when the node's runc accepts profile flags (1.2+), 0 when it refuses "
+			 "them (the LOG flag is then left out), -1 when no runc is visible.");
+	sc_metric_sample(f, "syscage_runc_accepts_flags", a->runc_flags < 0 ? -1 : a->runc_flags,
+			 (const char *)NULL);
+	sc_metric_header(f, "syscage_bpf_available", "gauge",
+			 "1 when the eBPF recorder can run on this node.");
+	sc_metric_sample(f, "syscage_bpf_available", a->pre.bpf_available, (const char *)NULL);
+	sc_metric_header(f, "syscage_recorder_active", "gauge", "Recorder processes running.");
+	sc_metric_sample(f, "syscage_recorder_active", (double)a->n_children, (const char *)NULL);
+	sc_metric_header(f, "syscage_recorder_started_total", "counter",
+			 "Recorder processes started.");
+	sc_metric_sample(f, "syscage_recorder_started_total", (double)a->recorder_started,
+			 (const char *)NULL);
+	sc_metric_header(f, "syscage_http_requests_total", "counter", "HTTP requests served.");
+	sc_metric_sample(f, "syscage_http_requests_total", (double)a->http_requests,
+			 (const char *)NULL);
+	if (a->viol)
+		(void)sc_violations_write_metrics(a->viol, f);
+	sc_metric_header(f, "syscage_healed_syscalls_total", "counter",
+			 "Syscalls merged into recorded profiles by --heal.");
+	sc_metric_sample(f, "syscage_healed_syscalls_total", (double)a->healed, (const char *)NULL);
+}
+
+static void json_str(FILE *f, const char *s)
+{
+	sc_json_string(f, s ? s : "");
+}
+
+/* <state-dir>/recorded/<ns>/<pod>/<container>.json, as a JSON array of {path, size}. */
+static void write_recorded(struct sc_agent *a, FILE *f)
+{
+	char base[PATH_MAX];
+	const char *sd = a->o.state_dir ? a->o.state_dir : "/var/lib/syscage";
+	DIR *d1;
+	struct dirent *e1;
+	bool first = true;
+
+	(void)snprintf(base, sizeof(base), "%s/recorded", sd);
+	fputs("[", f);
+	d1 = opendir(base);
+	while (d1 && (e1 = readdir(d1))) {
+		char p1[PATH_MAX];
+		DIR *d2;
+		struct dirent *e2;
+		if (e1->d_name[0] == '.')
+			continue;
+		if ((size_t)snprintf(p1, sizeof(p1), "%s/%s", base, e1->d_name) >= sizeof(p1))
+			continue;
+		d2 = opendir(p1);
+		while (d2 && (e2 = readdir(d2))) {
+			char p2[PATH_MAX];
+			DIR *d3;
+			struct dirent *e3;
+			if (e2->d_name[0] == '.')
+				continue;
+			if ((size_t)snprintf(p2, sizeof(p2), "%s/%s", p1, e2->d_name) >= sizeof(p2))
+				continue;
+			d3 = opendir(p2);
+			while (d3 && (e3 = readdir(d3))) {
+				char p3[PATH_MAX], rel[PATH_MAX];
+				struct stat st;
+				size_t n = strlen(e3->d_name);
+				if (e3->d_name[0] == '.' || n < 6 ||
+				    !streq(e3->d_name + n - 5, ".json"))
+					continue;
+				if ((size_t)snprintf(p3, sizeof(p3), "%s/%s", p2, e3->d_name) >=
+				    sizeof(p3))
+					continue;
+				if (stat(p3, &st) < 0 || !S_ISREG(st.st_mode))
+					continue;
+				(void)snprintf(rel, sizeof(rel), "%s/%s/%s", e1->d_name, e2->d_name,
+					       e3->d_name);
+				fputs(first ? "\n  {\"path\": " : ",\n  {\"path\": ", f);
+				json_str(f, rel);
+				fprintf(f, ", \"size\": %lld}", (long long)st.st_size);
+				first = false;
+			}
+			if (d3)
+				closedir(d3);
+		}
+		if (d2)
+			closedir(d2);
+	}
+	if (d1)
+		closedir(d1);
+	fputs(first ? "]" : "\n]", f);
+}
+
+static void handle(void *userdata, const char *method, const char *path,
+		   struct sc_http_reply *reply)
+{
+	struct sc_agent *a = userdata;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	a->http_requests++;
+	if (streq(path, "/healthz")) {
+		reply_text(reply, 200, "text/plain", "ok\n");
+		return;
+	}
+	if (streq(path, "/readyz")) {
+		if (a->ready)
+			reply_text(reply, 200, "text/plain", "ok\n");
+		else
+			reply_text(reply, 503, "text/plain", "not ready: no reconcile done yet\n");
+		return;
+	}
+	if (streq(path, "/metrics")) {
+		f = open_memstream(&buf, &len);
+		if (!f) {
+			reply_text(reply, 500, "text/plain", "out of memory\n");
+			return;
+		}
+		write_metrics(a, f);
+		if (fclose(f) != 0) {
+			free(buf);
+			reply_text(reply, 500, "text/plain", "out of memory\n");
+			return;
+		}
+		reply->status = 200;
+		reply->content_type = "text/plain; version=0.0.4";
+		reply->body = buf;
+		reply->len = len;
+		return;
+	}
+	if (streq(path, "/profiles")) {
+		cleanup_free char *inst = NULL;
+		size_t n;
+		if (sc_reconciler_json(a->rc, &inst) < 0 || !(f = open_memstream(&buf, &len))) {
+			reply_text(reply, 500, "text/plain", "out of memory\n");
+			return;
+		}
+		/* The reconciler's object, with "recorded" added before its closing brace. */
+		n = strlen(inst);
+		while (n && inst[n - 1] != '}')
+			n--;
+		fwrite(inst, 1, n ? n - 1 : 0, f);
+		fputs(", \"recorded\": ", f);
+		write_recorded(a, f);
+		fputs("}\n", f);
+		if (fclose(f) != 0) {
+			free(buf);
+			reply_text(reply, 500, "text/plain", "out of memory\n");
+			return;
+		}
+		reply->status = 200;
+		reply->content_type = "application/json";
+		reply->body = buf;
+		reply->len = len;
+		return;
+	}
+	if (streq(path, "/violations")) {
+		if (a->viol && sc_violations_json(a->viol, &buf) == 0) {
+			reply->status = 200;
+			reply->content_type = "application/json";
+			reply->body = buf;
+			reply->len = strlen(buf);
+			return;
+		}
+		reply_text(reply, 503, "application/json",
+			   "{\"error\": \"the violations follower is not running (see the "
+			   "agent's log)\"}\n");
+		return;
+	}
+	if (streq(path, "/")) {
+		reply_text(reply, 200, "text/plain",
+			   "syscage agent: /healthz /readyz /metrics /profiles /violations\n");
+		return;
+	}
+	reply_text(reply, 404, "text/plain", "not found\n");
+}
+
+/* ---- setup and loop ----------------------------------------------------------------- */
+
+int sc_agent_new(const struct sc_agent_opts *o, struct sc_agent **ret)
+{
+	static const double bounds[] = { 0.001, 0.005, 0.01, 0.025, 0.05, 0.1,
+					 0.25,	0.5,   1,    2.5,   5,	  10 };
+	struct sc_reconcile_opts ro = {};
+	struct sc_diags d = {};
+	struct sc_agent *a;
+	int r;
+
+	if (!o->policies_dir || !o->kubelet_root)
+		return -EINVAL;
+	a = calloc(1, sizeof(*a));
+	if (!a)
+		return -ENOMEM;
+	a->o = *o;
+	a->epfd = a->sigfd = a->infd = a->debfd = a->resfd = a->vpollfd = a->scanfd = -1;
+	(void)sc_histogram_init(&a->duration, bounds, ELEMENTSOF(bounds));
+
+	ro.policies_dir = o->policies_dir;
+	ro.kubelet_root = o->kubelet_root;
+	ro.root = o->root;
+	ro.no_log_flag = o->no_log_flag;
+	ro.threads = o->jobs;
+	if (o->host_root && strcmp(o->host_root, "/")) {
+		static const char *const sub[] = { "proc", "sys/fs/cgroup", "var/log/containers",
+						   "var/log/pods" };
+		for (size_t i = 0; i < ELEMENTSOF(sub); i++)
+			if (asprintf(&a->host_paths[i], "%s/%s", o->host_root, sub[i]) < 0) {
+				a->host_paths[i] = NULL;
+				sc_agent_free(a);
+				return -ENOMEM;
+			}
+		a->paths = (struct sc_pods_paths){ a->host_paths[0], a->host_paths[1],
+						   a->host_paths[2], a->host_paths[3] };
+	}
+	{
+		/* A runc that refuses "flags" would start no pod bound to our profiles. */
+		char v[32] = "?";
+		a->runc_flags = sc_runc_accepts_flags(o->host_root, v, sizeof(v));
+		if (a->runc_flags == 0 && !o->no_log_flag) {
+			ro.no_log_flag = true;
+			alog(a, "warn",
+			     "event=runc-refuses-flags runc=%s msg=\"runc before 1.2 refuses "
+			     "profiles "
+			     "with flags: installing them without SECCOMP_FILTER_FLAG_LOG, so "
+			     "ERRNO "
+			     "denials are not logged (KILL and TRAP still are); upgrade runc to "
+			     "1.2\"",
+			     v);
+		}
+	}
+	ro.arches = o->arches;
+	ro.n_arches = o->n_arches;
+	ro.log = reconcile_log;
+	ro.cancel = cancel_cb;
+	ro.userdata = a;
+	r = sc_reconciler_new(&ro, &a->rc);
+	if (r < 0) {
+		alog(a, "error", "event=root-failed kubelet_root=%s root=%s err=\"%s\"",
+		     o->kubelet_root, o->root ? o->root : "syscage", strerror(-r));
+		sc_agent_free(a);
+		return r;
+	}
+	alog(a, "info", "event=root path=%s", sc_reconciler_root_path(a->rc));
+	/* After the root exists: the kubelet's seccomp dir may have just been created. */
+	sc_kubelet_preflight(o->kubelet_root, o->kubelet_config, &d, &a->pre);
+	log_diags(a, "preflight", &d);
+	sc_diags_clear(&d);
+	alog(a, "info",
+	     "event=preflight kubelet_root=%s seccomp_default=%d same_fs=%d bpf_available=%d",
+	     o->kubelet_root, a->pre.seccomp_default, a->pre.same_fs, a->pre.bpf_available);
+
+	if (!o->once && !(o->listen && streq(o->listen, "none"))) {
+		const char *l = o->listen ? o->listen : "127.0.0.1:9402";
+		r = sc_http_start(l, handle, a, &a->http);
+		if (r < 0) {
+			alog(a, "error", "event=listen-failed addr=%s err=\"%s\"", l, strerror(-r));
+			sc_agent_free(a);
+			return r;
+		}
+		alog(a, "info", "event=listen addr=%s port=%u", l, sc_http_port(a->http));
+	}
+	*ret = a;
+	return 0;
+}
+
+struct sc_agent *sc_agent_free(struct sc_agent *a)
+{
+	if (!a)
+		return NULL;
+	for (size_t i = 0; i < a->n_children; i++) {
+		(void)kill(a->children[i].pid, SIGTERM);
+		(void)waitpid(a->children[i].pid, NULL, 0);
+		free(a->children[i].what);
+	}
+	sc_violations_free(a->viol);
+	for (size_t i = 0; i < ELEMENTSOF(a->host_paths); i++)
+		free(a->host_paths[i]);
+	sc_http_free(a->http);
+	sc_reconciler_free(a->rc);
+	{
+		int fds[] = {
+			a->epfd, a->sigfd, a->infd, a->debfd, a->resfd, a->vpollfd, a->scanfd
+		};
+		for (size_t i = 0; i < ELEMENTSOF(fds); i++)
+			if (fds[i] >= 0)
+				(void)close(fds[i]);
+	}
+	free(a);
+	return NULL;
+}
+
+uint16_t sc_agent_http_port(const struct sc_agent *a)
+{
+	return a->http ? sc_http_port(a->http) : 0;
+}
+
+static int add_fd(struct sc_agent *a, int fd, uint32_t tag)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = tag };
+	return epoll_ctl(a->epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+}
+
+/* The violations follower in the loop; its failure only disables /violations. */
+static int setup_violations(struct sc_agent *a)
+{
+	struct sc_violations_options vo = { .kmsg_path = a->o.kmsg_path,
+					    .audit_log = a->o.audit_log,
+					    .paths = a->paths };
+	int fds[MAX_VIOL_FDS], r;
+	bool poll = false;
+	size_t n;
+
+	r = sc_violations_open(&vo, &a->viol);
+	if (r < 0) {
+		a->viol = NULL;
+		return r;
+	}
+	n = sc_violations_fds(a->viol, fds, MAX_VIOL_FDS);
+	for (size_t i = 0; i < n; i++) {
+		r = add_fd(a, fds[i], TAG_VIOLATIONS);
+		/* A regular file (a saved kmsg, tests) cannot be epolled: read it every second. */
+		if (r == -EPERM)
+			poll = true;
+		else if (r < 0)
+			return r;
+	}
+	if (poll) {
+		struct itimerspec pit = { .it_value = { .tv_sec = 1 },
+					  .it_interval = { .tv_sec = 1 } };
+		a->vpollfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+		if (a->vpollfd < 0 || timerfd_settime(a->vpollfd, 0, &pit, NULL) < 0)
+			return -errno;
+		r = add_fd(a, a->vpollfd, TAG_VIOLATIONS_POLL);
+		if (r < 0)
+			return r;
+	}
+	(void)sc_violations_read(a->viol, on_violation, a);
+	alog(a, "info", "event=violations-follow kmsg=%s fds=%zu polled=%d",
+	     a->o.kmsg_path ? a->o.kmsg_path : "/dev/kmsg", n, poll);
+	return 0;
+}
+
+static int setup_loop(struct sc_agent *a)
+{
+	unsigned rs = a->o.resync_s ? a->o.resync_s : 300;
+	struct itimerspec it = { .it_value = { .tv_sec = rs }, .it_interval = { .tv_sec = rs } };
+	int r;
+
+	a->epfd = epoll_create1(EPOLL_CLOEXEC);
+	a->infd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	a->debfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	a->resfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (a->epfd < 0 || a->infd < 0 || a->debfd < 0 || a->resfd < 0)
+		return -errno;
+	if (timerfd_settime(a->resfd, 0, &it, NULL) < 0)
+		return -errno;
+	if ((r = add_fd(a, a->sigfd, TAG_SIGNAL)) < 0 ||
+	    (r = add_fd(a, a->infd, TAG_INOTIFY)) < 0 ||
+	    (r = add_fd(a, a->debfd, TAG_DEBOUNCE)) < 0 ||
+	    (r = add_fd(a, a->resfd, TAG_RESYNC)) < 0)
+		return r;
+	if (a->o.n_record) {
+		/* Pods come and go: look for new ones every few seconds. */
+		struct itimerspec sit = { .it_value = { .tv_sec = SCAN_S },
+					  .it_interval = { .tv_sec = SCAN_S } };
+		a->scanfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+		if (a->scanfd < 0 || timerfd_settime(a->scanfd, 0, &sit, NULL) < 0)
+			return -errno;
+		if ((r = add_fd(a, a->scanfd, TAG_SCAN)) < 0)
+			return r;
+	}
+	if (a->http && (r = add_fd(a, sc_http_fd(a->http), TAG_HTTP)) < 0)
+		return r;
+	watch_tree(a, a->o.policies_dir, 0);
+	r = setup_violations(a);
+	if (r < 0) {
+		alog(a, "warn", "event=violations-unavailable err=\"%s\"", strerror(-r));
+		a->viol = sc_violations_free(a->viol);
+	}
+	return 0;
+}
+
+int sc_agent_run(struct sc_agent *a)
+{
+	int r = 0;
+
+	sigemptyset(&a->mask);
+	sigaddset(&a->mask, SIGTERM);
+	sigaddset(&a->mask, SIGINT);
+	sigaddset(&a->mask, SIGHUP);
+	sigaddset(&a->mask, SIGCHLD);
+	/* An inherited SIG_IGN for SIGCHLD would keep recorder exits from the signalfd. */
+	(void)signal(SIGCHLD, SIG_DFL);
+	if (sigprocmask(SIG_BLOCK, &a->mask, &a->oldmask) < 0)
+		return -errno;
+	a->sigfd = signalfd(-1, &a->mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (a->sigfd < 0) {
+		r = -errno;
+		goto out;
+	}
+	if (a->o.once) {
+		do_reconcile(a, "once");
+		for (int i = 0; i < 3 && a->retry && !a->stop; i++)
+			do_reconcile(a, "once");
+		if (a->stop)
+			r = 0;
+		else if (!a->ready)
+			r = -EIO;
+		else
+			for (unsigned i = 0; i < _SC_REJECT_COUNT; i++)
+				if (a->rejected_now[i])
+					r = 1;
+		goto out;
+	}
+	r = setup_loop(a);
+	if (r < 0) {
+		alog(a, "error", "event=setup-failed err=\"%s\"", strerror(-r));
+		goto out;
+	}
+	do_reconcile(a, "start");
+	if (a->o.n_record)
+		scan_record(a);
+	while (!a->stop) {
+		struct epoll_event ev[16];
+		int timeout = a->http ? sc_http_timeout_ms(a->http) : -1;
+		int n;
+
+		if (a->reload) {
+			a->reload = false;
+			alog(a, "info", "event=reload signal=SIGHUP");
+			watch_tree(a, a->o.policies_dir, 0);
+			do_reconcile(a, "sighup");
+			continue;
+		}
+		n = epoll_wait(a->epfd, ev, (int)ELEMENTSOF(ev), timeout);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			r = -errno;
+			break;
+		}
+		for (int i = 0; i < n; i++) {
+			uint64_t ticks;
+			switch (ev[i].data.u32) {
+			case TAG_SIGNAL:
+				read_signals(a);
+				break;
+			case TAG_INOTIFY:
+				read_inotify(a);
+				break;
+			case TAG_DEBOUNCE:
+				if (read(a->debfd, &ticks, sizeof(ticks)) < 0 && errno == EAGAIN)
+					break;
+				a->fast_pending = false;
+				if (a->dirty) {
+					a->dirty = false;
+					watch_tree(a, a->o.policies_dir, 0);
+				}
+				do_reconcile(a, "inotify");
+				/* New subdirectories get watches. */
+				watch_tree(a, a->o.policies_dir, 0);
+				break;
+			case TAG_RESYNC:
+				if (read(a->resfd, &ticks, sizeof(ticks)) < 0 && errno == EAGAIN)
+					break;
+				watch_tree(a, a->o.policies_dir, 0);
+				do_reconcile(a, "resync");
+				break;
+			case TAG_SCAN:
+				if (read(a->scanfd, &ticks, sizeof(ticks)) < 0 && errno == EAGAIN)
+					break;
+				scan_record(a);
+				break;
+			case TAG_HTTP:
+				(void)sc_http_run(a->http);
+				break;
+			case TAG_VIOLATIONS_POLL:
+				(void)read(a->vpollfd, &ticks, sizeof(ticks));
+				/* fall through */
+			case TAG_VIOLATIONS:
+				if (a->viol)
+					(void)sc_violations_read(a->viol, on_violation, a);
+				break;
+			}
+			if (a->stop)
+				break;
+		}
+		/* libmicrohttpd's own timeouts and leftover work do not make its (edge-triggered)
+		 * epoll fd readable again: run it whenever its timeout came, whatever else fired.
+		 */
+		if (a->http && (n == 0 || timeout == 0))
+			(void)sc_http_run(a->http);
+	}
+	if (a->stop)
+		alog(a, "info", "event=exit signal=%s",
+		     a->stop_signal == SIGINT ? "SIGINT" : "SIGTERM");
+out:
+	(void)sigprocmask(SIG_SETMASK, &a->oldmask, NULL);
+	return r;
+}

@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Owns the agent's preflight of the node: kubelet seccompDefault, seccomp root filesystem,
+ * eBPF availability. */
+#include <errno.h>
+#include <fcntl.h>
+#include <libfyaml.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "base/install.h"
+#include "agent/kubelet.h"
+#include "syscage/record.h"
+#include "macro.h"
+#include "base/yaml.h"
+
+static struct fy_node *lookup(struct fy_node *map, const char *key)
+{
+	if (!map || !fy_node_is_mapping(map))
+		return NULL;
+	return fy_node_mapping_lookup_by_string(map, key, FY_NT);
+}
+
+/* YAML 1.1 and 1.2 spellings of true, as the kubelet's loader (sigs.k8s.io/yaml) takes them. */
+static int yaml_bool(struct fy_node *n)
+{
+	const char *s = n && fy_node_is_scalar(n) ? fy_node_get_scalar0(n) : NULL;
+
+	if (!s)
+		return -1;
+	if (streq(s, "true") || streq(s, "True") || streq(s, "TRUE"))
+		return 1;
+	if (streq(s, "false") || streq(s, "False") || streq(s, "FALSE"))
+		return 0;
+	return -1;
+}
+
+int sc_kubelet_seccomp_default(const char *config_path, struct sc_diags *d)
+{
+	struct fy_parse_cfg cfg = { .flags = FYPCF_QUIET | FYPCF_COLLECT_DIAG };
+	struct fy_diag *diag;
+	struct fy_document *doc;
+	struct fy_node *root;
+	cleanup_free char *buf = NULL;
+	size_t len = 0;
+	int r;
+
+	r = sc_read_file(config_path, 4u << 20, &buf, &len);
+	if (r < 0)
+		return r;
+	{
+		struct sc_loc loc;
+		const char *why;
+		if (!sc_yaml_text_valid(buf, len, &loc, &why)) {
+			if (d) {
+				const char *saved = d->file;
+				d->file = config_path;
+				(void)sc_diags_add(d, SC_SEV_WARNING, loc, "kubelet config: %s",
+						   why);
+				d->file = saved;
+			}
+			return -EINVAL;
+		}
+	}
+	diag = sc_yaml_quiet_diag(true);
+	if (!diag)
+		return -ENOMEM;
+	cfg.diag = diag;
+	doc = sc_yaml_build_document(&cfg, buf, len);
+	if (!doc) {
+		struct sc_loc loc = { 0, 0 };
+		const char *msg = "not valid YAML";
+		(void)sc_yaml_first_error(diag, &loc, &msg);
+		if (d) {
+			const char *saved = d->file;
+			d->file = config_path;
+			(void)sc_diags_add(d, SC_SEV_WARNING, loc, "kubelet config: %s", msg);
+			d->file = saved;
+		}
+		fy_diag_destroy(diag);
+		return -EINVAL;
+	}
+	root = fy_document_root(doc);
+	r = yaml_bool(lookup(root, "seccompDefault")) == 1;
+	/* Before 1.27 the feature gate had to be on as well (seed 002). */
+	if (yaml_bool(lookup(lookup(root, "featureGates"), "SeccompDefault")) == 0)
+		r = 0;
+	fy_document_destroy(doc);
+	fy_diag_destroy(diag);
+	return r;
+}
+
+void sc_kubelet_preflight(const char *kubelet_root, const char *config_path, struct sc_diags *d,
+			  struct sc_kubelet_preflight *ret)
+{
+	cleanup_free char *cfg = NULL, *sdir = NULL;
+	struct stat a, b;
+	int r;
+
+	*ret = (struct sc_kubelet_preflight){ -1, -1, 0 };
+	if (!config_path) {
+		if (asprintf(&cfg, "%s/config.yaml", kubelet_root) < 0)
+			return;
+		config_path = cfg;
+	}
+	r = sc_kubelet_seccomp_default(config_path, d);
+	if (r >= 0) {
+		ret->seccomp_default = r;
+		if (r == 0)
+			(void)sc_diags_add(d, SC_SEV_NOTE, (struct sc_loc){},
+					   "kubelet config %s: seccompDefault is not true: pods "
+					   "without a seccompProfile run Unconfined",
+					   config_path);
+	} else if (r != -EINVAL) {
+		(void)sc_diags_add(d, SC_SEV_WARNING, (struct sc_loc){},
+				   "cannot read the kubelet config %s: %s (pass --kubelet-config)",
+				   config_path, strerror(-r));
+	}
+
+	if (asprintf(&sdir, "%s/seccomp", kubelet_root) < 0)
+		return;
+	if (stat(kubelet_root, &a) == 0 && stat(sdir, &b) == 0) {
+		ret->same_fs = a.st_dev == b.st_dev;
+		if (!ret->same_fs)
+			(void)sc_diags_add(d, SC_SEV_WARNING, (struct sc_loc){},
+					   "%s is on another filesystem than %s: check that the "
+					   "kubelet sees the same directory (hostPath/mount)",
+					   sdir, kubelet_root);
+	} else {
+		(void)sc_diags_add(d, SC_SEV_WARNING, (struct sc_loc){}, "cannot stat %s: %s", sdir,
+				   strerror(errno));
+	}
+
+	r = sc_record_bpf_preflight(d);
+	ret->bpf_available = r == 0;
+}
+
+/* "runc version 1.1.5+ds1" -> 1, 1. */
+static int parse_runc_version(const char *text, unsigned *maj, unsigned *min)
+{
+	const char *v = strstr(text, "runc version ");
+
+	if (!v || sscanf(v + strlen("runc version "), "%u.%u", maj, min) != 2)
+		return -EINVAL;
+	return 0;
+}
+
+int sc_runc_accepts_flags(const char *host_root, char *version, size_t size)
+{
+	static const char *const where[] = { "/usr/sbin/runc", "/usr/bin/runc",
+					     "/usr/local/sbin/runc", "/usr/local/bin/runc" };
+	const char *root = host_root && strcmp(host_root, "/") ? host_root : "";
+
+	for (size_t i = 0; i < ELEMENTSOF(where); i++) {
+		char path[PATH_MAX], out[256] = "";
+		unsigned maj, min;
+		size_t n = 0;
+		int fds[2], st;
+		pid_t pid;
+
+		if ((size_t)snprintf(path, sizeof(path), "%s%s", root, where[i]) >= sizeof(path) ||
+		    access(path, X_OK) < 0)
+			continue;
+		if (pipe2(fds, O_CLOEXEC) < 0)
+			return -errno;
+		pid = fork();
+		if (pid < 0) {
+			close(fds[0]);
+			close(fds[1]);
+			return -errno;
+		}
+		if (pid == 0) {
+			(void)dup2(fds[1], STDOUT_FILENO);
+			execl(path, "runc", "--version", (char *)NULL);
+			_exit(127);
+		}
+		close(fds[1]);
+		for (ssize_t k;
+		     n + 1 < sizeof(out) && (k = read(fds[0], out + n, sizeof(out) - 1 - n)) > 0;)
+			n += (size_t)k;
+		out[n] = '\0';
+		close(fds[0]);
+		(void)waitpid(pid, &st, 0);
+		if (parse_runc_version(out, &maj, &min) < 0)
+			continue;
+		if (version)
+			(void)snprintf(version, size, "%u.%u", maj, min);
+		return maj > 1 || (maj == 1 && min >= 2);
+	}
+	return -ENOENT;
+}

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* What the agent checks about the node's kubelet before it installs anything (seeds 001-003):
+ * whether the kubelet applies RuntimeDefault to pods without a profile (`seccompDefault` in
+ * its config file), whether <kubelet-root>/seccomp lives on the kubelet root's filesystem
+ * (a hostPath or bind mount that is not, is a classic reason profiles "vanish"), and whether
+ * the eBPF recorder can run here. */
+#pragma once
+
+#include <stdbool.h>
+
+#include "syscage/diag.h"
+
+struct sc_kubelet_preflight {
+	int seccomp_default; /* 1: seccompDefault true; 0: false or absent; -1: config unreadable */
+	int same_fs;	     /* 1: <root>/seccomp on the kubelet root's filesystem; 0: not; -1: ? */
+	int bpf_available;   /* 1: the eBPF recorder's preflight passed; 0: not */
+};
+
+/* Does the node's runc accept a profile's "flags"? runc before 1.2 refuses any profile that
+ * has them ("seccomp flags are not yet supported by runc"; checked on Debian 12's 1.1.5), so a
+ * pod bound to a profile with SECCOMP_FILTER_FLAG_LOG never starts there. Looks for runc in
+ * the usual places under 'host_root' (NULL or "/": this root), runs `runc --version`.
+ * Returns 1 (accepts: 1.2 or later), 0 (refuses) or -ENOENT (no runc visible, e.g. in a
+ * container without the host's /usr); the version found goes to 'version' (may be NULL). */
+int sc_runc_accepts_flags(const char *host_root, char *version, size_t size);
+
+/* seccompDefault of a kubelet config file (KubeletConfiguration YAML or JSON): 1 when true,
+ * 0 when false or absent (also when featureGates.SeccompDefault is false), -errno when the
+ * file cannot be read, -EINVAL when it is not YAML (location in 'd'). */
+int sc_kubelet_seccomp_default(const char *config_path, struct sc_diags *d);
+
+/* Run every check; never fails: what could not be checked is -1 with a note in 'd'
+ * (SC_SEV_WARNING per finding, SC_SEV_NOTE for information). 'config_path' NULL means
+ * <kubelet_root>/config.yaml. */
+void sc_kubelet_preflight(const char *kubelet_root, const char *config_path, struct sc_diags *d,
+			  struct sc_kubelet_preflight *ret);

@@ -1,0 +1,1183 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Owns the aggregation of seccomp audit records into workloads (by pid, comm, exe or
+ * container), their profiles and violation reports, and the loss accounting (kernel
+ * messages, the audit_lost counter, serial gaps). Hash tables with open addressing keep the
+ * per-record cost at a couple of probes; the last group is cached because records of one
+ * workload come in runs. */
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "syscage/logs.h"
+#include "syscage/pods.h"
+#include "syscage/syscalls.h"
+#include "node/cgroup.h"
+#include "macro.h"
+
+static const char *const by_names[_SC_LOGS_BY_COUNT] = {
+	[SC_LOGS_BY_COMM] = "comm",
+	[SC_LOGS_BY_PID] = "pid",
+	[SC_LOGS_BY_EXE] = "exe",
+	[SC_LOGS_BY_CONTAINER] = "container",
+};
+
+enum sc_logs_by sc_logs_by_from_string(const char *s)
+{
+	for (int i = 0; s && i < _SC_LOGS_BY_COUNT; i++)
+		if (streq(s, by_names[i]))
+			return i;
+	return _SC_LOGS_BY_INVALID;
+}
+
+const char *sc_logs_by_to_string(enum sc_logs_by by)
+{
+	return (unsigned)by < _SC_LOGS_BY_COUNT ? by_names[by] : NULL;
+}
+
+bool sc_logs_stats_lossy(const struct sc_logs_stats *s)
+{
+	return s->suppressed || s->rate_limit_events || s->backlog_events || s->printk_events ||
+	       s->lost_counter || s->serial_gaps || s->kmsg_overruns;
+}
+
+bool sc_logs_action_is_denial(enum sc_action a)
+{
+	switch (a) {
+	case SC_ACT_KILL_PROCESS:
+	case SC_ACT_KILL_THREAD:
+	case SC_ACT_KILL:
+	case SC_ACT_TRAP:
+	case SC_ACT_ERRNO:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* ---- hash tables ---------------------------------------------------------------------- */
+
+static inline uint64_t mix64(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdull;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ull;
+	x ^= x >> 33;
+	return x;
+}
+
+/* A string of 1 to 16 bytes as two words, which with its length tell it from any other:
+ * overlapping loads (8 + 8, 4 + 4) or three bytes, with no byte loop. */
+static inline void short_key(const char *s, size_t n, uint64_t *a, uint64_t *b)
+{
+	if (n >= 8) {
+		memcpy(a, s, 8);
+		memcpy(b, s + n - 8, 8);
+	} else if (n >= 4) {
+		uint32_t x, y;
+		memcpy(&x, s, 4);
+		memcpy(&y, s + n - 4, 4);
+		*a = (uint64_t)y << 32 | x;
+		*b = 0;
+	} else {
+		*a = (uint64_t)(unsigned char)s[0] << 16 | (uint64_t)(unsigned char)s[n / 2] << 8 |
+		     (unsigned char)s[n - 1];
+		*b = 0;
+	}
+}
+
+/* Eight bytes at a time: keys are comms, pids and paths. */
+static uint64_t hash_bytes(const char *s, size_t n)
+{
+	uint64_t h = 0x9e3779b97f4a7c15ull ^ n, w, unused;
+
+	for (; n >= 8; s += 8, n -= 8) {
+		memcpy(&w, s, 8);
+		h = mix64(h ^ w);
+	}
+	/* The last 1 to 7 bytes (the length is in h already). */
+	w = 0;
+	if (n > 0)
+		short_key(s, n, &w, &unused);
+	return mix64(h ^ w);
+}
+
+/* Entry table: (group, arch, nr, action, data) -> index in the group's entries. */
+struct ekey {
+	uint64_t a, b; /* a: group << 32 | nr; b: arch << 40 | action << 32 | data; 0/0 = empty */
+	uint32_t idx;
+};
+
+/* Group table slot. */
+struct gslot {
+	uint64_t hash;
+	uint32_t idx; /* group index + 1; 0 = empty */
+};
+
+/* The group of a recent comm, direct-mapped by its short key (short_key). */
+struct cslot {
+	uint64_t a, b;
+	uint32_t n; /* the comm's length; 0 = empty (an empty comm is "unknown") */
+	uint32_t gi;
+};
+#define COMM_SLOT_BITS 6
+#define COMM_SLOTS     (1u << COMM_SLOT_BITS)
+
+/* pid -> group cache for --by container (one /proc read per pid). */
+struct pslot {
+	uint32_t pid;
+	uint32_t idx; /* group index + 1; 0 = empty */
+};
+
+struct sc_logs {
+	struct sc_logs_options o;
+	struct sc_logs_stats stats;
+	struct sc_logs_group *groups;
+	size_t n_groups, cap_groups;
+	struct gslot *gtab;
+	size_t gtab_size;
+	struct ekey *etab;
+	size_t etab_size, etab_used;
+	struct pslot *ptab;
+	size_t ptab_size, ptab_used;
+	/* the last record's group and its key, to skip hashing for runs */
+	ssize_t last_group;
+	struct cslot comms[COMM_SLOTS]; /* --by comm */
+	size_t comm_len;		/* of o.comm */
+	bool sorted;
+};
+
+struct sc_logs *sc_logs_new(const struct sc_logs_options *o)
+{
+	struct sc_logs *l = calloc(1, sizeof(*l));
+
+	if (!l)
+		return NULL;
+	if (o)
+		l->o = *o;
+	l->comm_len = l->o.comm ? strlen(l->o.comm) : 0;
+	l->last_group = -1;
+	l->gtab_size = 64;
+	l->etab_size = 1024;
+	l->gtab = calloc(l->gtab_size, sizeof(*l->gtab));
+	l->etab = calloc(l->etab_size, sizeof(*l->etab));
+	if (!l->gtab || !l->etab)
+		return sc_logs_free(l);
+	return l;
+}
+
+struct sc_logs *sc_logs_free(struct sc_logs *l)
+{
+	if (!l)
+		return NULL;
+	for (size_t i = 0; i < l->n_groups; i++) {
+		struct sc_logs_group *g = &l->groups[i];
+		free(g->key);
+		free(g->name);
+		free(g->comm);
+		free(g->exe);
+		free(g->container);
+		free(g->entries);
+	}
+	free(l->groups);
+	free(l->gtab);
+	free(l->etab);
+	free(l->ptab);
+	free(l);
+	return NULL;
+}
+
+struct sc_logs_stats *sc_logs_stats(struct sc_logs *l)
+{
+	return &l->stats;
+}
+
+static int gtab_grow(struct sc_logs *l)
+{
+	size_t ns = l->gtab_size * 2;
+	struct gslot *t = calloc(ns, sizeof(*t));
+
+	if (!t)
+		return -ENOMEM;
+	for (size_t i = 0; i < l->gtab_size; i++) {
+		struct gslot s = l->gtab[i];
+		if (!s.idx)
+			continue;
+		size_t j = s.hash & (ns - 1);
+		while (t[j].idx)
+			j = (j + 1) & (ns - 1);
+		t[j] = s;
+	}
+	free(l->gtab);
+	l->gtab = t;
+	l->gtab_size = ns;
+	return 0;
+}
+
+/* Find the group with 'key' or create it, named 'name', its first comm, exe and pid from
+ * rec. Returns the index or -ENOMEM. */
+static ssize_t group_get(struct sc_logs *l, const char *key, size_t kn, struct sc_audit_view name,
+			 const struct sc_audit_record *rec, const char *container,
+			 const char *runtime)
+{
+	/* Keys are C strings (the parser's views hold no NUL; this keeps it so whatever the
+	 * record). */
+	kn = strnlen(key, kn);
+	uint64_t h = hash_bytes(key, kn);
+	size_t j = h & (l->gtab_size - 1);
+
+	for (; l->gtab[j].idx; j = (j + 1) & (l->gtab_size - 1)) {
+		if (l->gtab[j].hash != h)
+			continue;
+		struct sc_logs_group *g = &l->groups[l->gtab[j].idx - 1];
+		if (g->key_len == kn && memcmp(g->key, key, kn) == 0)
+			return l->gtab[j].idx - 1;
+	}
+	if (l->n_groups == l->cap_groups) {
+		size_t nc = l->cap_groups ? l->cap_groups * 2 : 16;
+		struct sc_logs_group *ng = realloc(l->groups, nc * sizeof(*ng));
+		if (!ng)
+			return -ENOMEM;
+		l->groups = ng;
+		l->cap_groups = nc;
+	}
+	struct sc_logs_group g = {
+		.key = strndup(key, kn),
+		.key_len = kn,
+		.name = strndup(name.s, name.n),
+		.comm = strndup(rec->comm_v.s, rec->comm_v.n),
+		.exe = (rec->have & SC_AUDIT_HAVE_EXE) ? strndup(rec->exe_v.s, rec->exe_v.n) : NULL,
+		.container = container ? strdup(container) : NULL,
+		.runtime = runtime,
+		.pid = rec->pid,
+	};
+	if (!g.key || !g.name || !g.comm || ((rec->have & SC_AUDIT_HAVE_EXE) && !g.exe) ||
+	    (container && !g.container)) {
+		free(g.key);
+		free(g.name);
+		free(g.comm);
+		free(g.exe);
+		free(g.container);
+		return -ENOMEM;
+	}
+	l->groups[l->n_groups] = g;
+	l->gtab[j] = (struct gslot){ .hash = h, .idx = (uint32_t)l->n_groups + 1 };
+	l->n_groups++;
+	if (l->n_groups * 2 > l->gtab_size && gtab_grow(l) < 0)
+		return -ENOMEM;
+	return (ssize_t)l->n_groups - 1;
+}
+
+static int etab_grow(struct sc_logs *l)
+{
+	size_t ns = l->etab_size * 2;
+	struct ekey *t = calloc(ns, sizeof(*t));
+
+	if (!t)
+		return -ENOMEM;
+	for (size_t i = 0; i < l->etab_size; i++) {
+		struct ekey e = l->etab[i];
+		if (!e.a && !e.b)
+			continue;
+		size_t j = mix64(e.a ^ mix64(e.b)) & (ns - 1);
+		while (t[j].a || t[j].b)
+			j = (j + 1) & (ns - 1);
+		t[j] = e;
+	}
+	free(l->etab);
+	l->etab = t;
+	l->etab_size = ns;
+	return 0;
+}
+
+/* The entry of (arch, nr, action, data) in group gi, created with count 0 when new. */
+static struct sc_logs_entry *entry_get(struct sc_logs *l, size_t gi, enum sc_arch arch, uint32_t nr,
+				       const char *name, enum sc_action action, uint32_t data)
+{
+	struct sc_logs_group *g = &l->groups[gi];
+	/* +1 keeps a valid key from ever being all zero (the empty slot). */
+	uint64_t a = (uint64_t)(gi + 1) << 32 | nr;
+	uint64_t b = (uint64_t)(uint32_t)(arch + 1) << 40 | (uint64_t)action << 32 | data;
+	size_t j = mix64(a ^ mix64(b)) & (l->etab_size - 1);
+	struct sc_logs_entry *e;
+
+	for (; l->etab[j].a || l->etab[j].b; j = (j + 1) & (l->etab_size - 1))
+		if (l->etab[j].a == a && l->etab[j].b == b)
+			return &g->entries[l->etab[j].idx];
+	/* New entry: entries grow by doubling (powers of two). */
+	if (g->n_entries == 0 || (g->n_entries >= 8 && (g->n_entries & (g->n_entries - 1)) == 0)) {
+		size_t nc = g->n_entries ? g->n_entries * 2 : 8;
+		struct sc_logs_entry *ne = realloc(g->entries, nc * sizeof(*ne));
+		if (!ne)
+			return NULL;
+		g->entries = ne;
+	}
+	e = &g->entries[g->n_entries];
+	*e = (struct sc_logs_entry){
+		.arch = arch,
+		.nr = nr,
+		.name = name,
+		.action = action,
+		.data = data,
+	};
+	l->etab[j] = (struct ekey){ .a = a, .b = b, .idx = (uint32_t)g->n_entries };
+	g->n_entries++;
+	l->sorted = false;
+	if (++l->etab_used * 2 > l->etab_size && etab_grow(l) < 0)
+		return NULL;
+	return &g->entries[g->n_entries - 1];
+}
+
+/* Widen [*first, *last] to hold [first, last]; 0 means no time. */
+static void widen(uint64_t *first, uint64_t *last, uint64_t f, uint64_t t)
+{
+	if (f && (!*first || f < *first))
+		*first = f;
+	if (t > *last)
+		*last = t;
+}
+
+static int entry_add(struct sc_logs *l, size_t gi, const struct sc_audit_record *rec)
+{
+	uint64_t t = (rec->have & SC_AUDIT_HAVE_TIME) ? rec->time_ms : 0;
+	struct sc_logs_entry *e =
+		entry_get(l, gi, rec->arch, rec->nr, rec->name, rec->action, rec->data);
+
+	if (!e)
+		return -ENOMEM;
+	e->count++;
+	widen(&e->first_ms, &e->last_ms, t, t);
+	return 0;
+}
+
+/* ---- containers ----------------------------------------------------------------------- */
+
+static int match_path(const char *path, size_t len, char *id, size_t id_size,
+		      const char **ret_runtime)
+{
+	bool kube = memmem(path, len, "kubepods", 8) != NULL;
+	const char *end = path + len;
+	const char *best = NULL, *runtime = NULL;
+	size_t best_n = 0;
+
+	/* Walk components; the innermost match wins (nested containers). */
+	for (const char *c = path; c < end;) {
+		const char *slash = memchr(c, '/', (size_t)(end - c));
+		const char *ce = slash ? slash : end;
+		size_t n = (size_t)(ce - c);
+		const char *cid, *crt;
+		size_t cn;
+
+		if (sc_cgroup_prefixed_id(c, n, &cid, &cn, &crt)) {
+			best = cid;
+			best_n = cn;
+			runtime = crt;
+		}
+		if (n == 64 && sc_cgroup_is_hex(c, n)) {
+			/* cgroupfs drivers: /docker/<id>, /kubepods/.../<id>, /libpod_parent/... */
+			best = c;
+			best_n = n;
+			if (c - path >= 8 && memcmp(c - 8, "/docker/", 8) == 0)
+				runtime = "docker";
+			else if (kube)
+				runtime = "kubepods";
+			else
+				runtime = "container";
+		}
+		c = slash ? slash + 1 : end;
+	}
+	if (!best || best_n + 1 > id_size)
+		return 0;
+	memcpy(id, best, best_n);
+	id[best_n] = 0;
+	if (ret_runtime)
+		*ret_runtime = runtime;
+	return 1;
+}
+
+int sc_container_from_cgroup(const char *text, size_t len, char *id, size_t id_size,
+			     const char **ret_runtime)
+{
+	const char *end = text + len;
+
+	/* "hierarchy-ID:controllers:path" per line; v2 is "0::path". */
+	for (const char *l = text; l < end;) {
+		const char *nl = memchr(l, '\n', (size_t)(end - l));
+		const char *le = nl ? nl : end;
+		const char *c1 = memchr(l, ':', (size_t)(le - l));
+		const char *c2 = c1 ? memchr(c1 + 1, ':', (size_t)(le - c1 - 1)) : NULL;
+		if (c2 && match_path(c2 + 1, (size_t)(le - c2 - 1), id, id_size, ret_runtime))
+			return 1;
+		l = nl ? nl + 1 : end;
+	}
+	return 0;
+}
+
+static int container_of_pid(struct sc_logs *l, uint32_t pid, char *id, size_t id_size,
+			    const char **runtime)
+{
+	char path[256], buf[8192];
+	ssize_t n;
+	cleanup_close int fd = -1;
+
+	(void)snprintf(path, sizeof(path), "%s/%u/cgroup",
+		       l->o.proc_root ? l->o.proc_root : "/proc", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf));
+	if (n <= 0)
+		return 0;
+	return sc_container_from_cgroup(buf, (size_t)n, id, id_size, runtime);
+}
+
+/* Can the process now running as rec->pid have made the record? Not when it started after
+ * the record's time (with slack for clock rounding); records without a time are trusted. */
+static bool same_process(struct sc_logs *l, const struct sc_audit_record *rec)
+{
+	struct sc_pods_paths p = { .proc_root = l->o.proc_root };
+	uint64_t start;
+
+	if (!(rec->have & SC_AUDIT_HAVE_TIME) || !rec->time_ms)
+		return true;
+	if (sc_pid_start_ms(&p, (pid_t)rec->pid, &start) < 0)
+		return true; /* gone: container_of_pid finds nothing either */
+	return start <= rec->time_ms + 2000;
+}
+
+static int ptab_put(struct sc_logs *l, uint32_t pid, uint32_t idx)
+{
+	if ((l->ptab_used + 1) * 2 > l->ptab_size) {
+		size_t ns = l->ptab_size ? l->ptab_size * 2 : 256;
+		struct pslot *t = calloc(ns, sizeof(*t));
+		if (!t)
+			return -ENOMEM;
+		for (size_t i = 0; i < l->ptab_size; i++) {
+			if (!l->ptab[i].idx)
+				continue;
+			size_t j = mix64(l->ptab[i].pid) & (ns - 1);
+			while (t[j].idx)
+				j = (j + 1) & (ns - 1);
+			t[j] = l->ptab[i];
+		}
+		free(l->ptab);
+		l->ptab = t;
+		l->ptab_size = ns;
+	}
+	size_t j = mix64(pid) & (l->ptab_size - 1);
+	while (l->ptab[j].idx && l->ptab[j].pid != pid)
+		j = (j + 1) & (l->ptab_size - 1);
+	if (!l->ptab[j].idx)
+		l->ptab_used++;
+	l->ptab[j] = (struct pslot){ .pid = pid, .idx = idx + 1 };
+	return 0;
+}
+
+static ssize_t ptab_get(struct sc_logs *l, uint32_t pid)
+{
+	if (!l->ptab_size)
+		return -1;
+	for (size_t j = mix64(pid) & (l->ptab_size - 1); l->ptab[j].idx;
+	     j = (j + 1) & (l->ptab_size - 1))
+		if (l->ptab[j].pid == pid)
+			return l->ptab[j].idx - 1;
+	return -1;
+}
+
+/* ---- records -------------------------------------------------------------------------- */
+
+/* --by comm: a comm of up to 16 bytes is looked up by its key first; a workload's records
+ * come interleaved with others', so the last record's group is often not the one. */
+static ssize_t group_of_comm(struct sc_logs *l, struct sc_audit_view comm,
+			     const struct sc_audit_record *rec)
+{
+	uint64_t a, b;
+	struct cslot *c;
+	ssize_t gi;
+
+	if (comm.n > 16)
+		return group_get(l, comm.s, comm.n, comm, rec, NULL, NULL);
+	short_key(comm.s, comm.n, &a, &b);
+	c = &l->comms[((a ^ b * 0x9e3779b97f4a7c15ull ^ comm.n) * 0xff51afd7ed558ccdull) >>
+		      (64 - COMM_SLOT_BITS)];
+	if (c->n == comm.n && c->a == a && c->b == b)
+		return c->gi;
+	gi = group_get(l, comm.s, comm.n, comm, rec, NULL, NULL);
+	if (gi >= 0)
+		*c = (struct cslot){ .a = a, .b = b, .n = (uint32_t)comm.n, .gi = (uint32_t)gi };
+	return gi;
+}
+
+static bool view_is(struct sc_audit_view v, const char *s, size_t n)
+{
+	return v.n == n && memcmp(v.s, s, n) == 0;
+}
+
+#define VIEW(s, n) ((struct sc_audit_view){ (s), (n) })
+
+static ssize_t group_of(struct sc_logs *l, const struct sc_audit_record *rec)
+{
+	char key[SC_AUDIT_EXE_MAX + 32], name[SC_AUDIT_COMM_MAX + 32];
+	struct sc_audit_view comm = (rec->have & SC_AUDIT_HAVE_COMM) && rec->comm_v.n
+					    ? rec->comm_v
+					    : VIEW("unknown", 7);
+	ssize_t gi;
+	size_t kn;
+
+	/* Runs of records from one workload: compare with the last group first. */
+	if (l->last_group >= 0) {
+		const struct sc_logs_group *g = &l->groups[l->last_group];
+		switch (l->o.by) {
+		case SC_LOGS_BY_PID:
+		case SC_LOGS_BY_CONTAINER:
+			if (g->pid == rec->pid)
+				return l->last_group;
+			break;
+		case SC_LOGS_BY_EXE:
+			if ((rec->have & SC_AUDIT_HAVE_EXE) &&
+			    view_is(rec->exe_v, g->key, g->key_len))
+				return l->last_group;
+			break;
+		default:
+			break;
+		}
+	}
+
+	switch (l->o.by) {
+	case SC_LOGS_BY_PID: {
+		int nn;
+		kn = (size_t)snprintf(key, sizeof(key), "%u", rec->pid);
+		nn = snprintf(name, sizeof(name), "%.*s-%u", (int)comm.n, comm.s, rec->pid);
+		return group_get(l, key, kn, VIEW(name, (size_t)nn), rec, NULL, NULL);
+	}
+	case SC_LOGS_BY_EXE: {
+		struct sc_audit_view exe =
+			(rec->have & SC_AUDIT_HAVE_EXE) && rec->exe_v.n ? rec->exe_v : comm;
+		return group_get(l, exe.s, exe.n, exe, rec, NULL, NULL);
+	}
+	case SC_LOGS_BY_CONTAINER: {
+		char id[160];
+		const char *runtime = NULL;
+		if (!(rec->have & SC_AUDIT_HAVE_PID))
+			return group_get(l, comm.s, comm.n, comm, rec, NULL, NULL);
+		gi = ptab_get(l, rec->pid);
+		if (gi >= 0)
+			return gi;
+		if (!same_process(l, rec))
+			/* The pid now belongs to a younger process: not the one that made the
+			 * record. Its comm, uncached (later records may be the new process's). */
+			return group_get(l, comm.s, comm.n, comm, rec, NULL, NULL);
+		if (container_of_pid(l, rec->pid, id, sizeof(id), &runtime)) {
+			int nn;
+			kn = (size_t)snprintf(key, sizeof(key), "%s:%s", runtime, id);
+			nn = snprintf(name, sizeof(name), "%s-%.12s", runtime, id);
+			gi = group_get(l, key, kn, VIEW(name, (size_t)nn), rec, id, runtime);
+		} else {
+			/* Gone, or not in a container: fall back to comm. */
+			gi = group_get(l, comm.s, comm.n, comm, rec, NULL, NULL);
+		}
+		if (gi >= 0 && ptab_put(l, rec->pid, (uint32_t)gi) < 0)
+			return -ENOMEM;
+		return gi;
+	}
+	case SC_LOGS_BY_COMM:
+	default:
+		return group_of_comm(l, comm, rec);
+	}
+}
+
+static void account_serial_nr(struct sc_logs *l, struct sc_logs_source *src, uint64_t serial)
+{
+	if (!src->has_serial) {
+		src->has_serial = true;
+		src->last_serial = serial;
+		return;
+	}
+	if (serial > src->last_serial) {
+		l->stats.serial_gaps += serial - src->last_serial - 1;
+		src->last_serial = serial;
+	} else if (serial < src->last_serial) {
+		/* A late record fills a gap we counted; a big step back is a new boot. */
+		if (src->last_serial - serial < 4096 && l->stats.serial_gaps > 0)
+			l->stats.serial_gaps--;
+		else if (src->last_serial - serial >= 4096)
+			src->last_serial = serial;
+	}
+	/* equal: several records of one event share a serial */
+}
+
+static void account_serial(struct sc_logs *l, struct sc_logs_source *src,
+			   const struct sc_audit_record *rec)
+{
+	if (src && (rec->have & SC_AUDIT_HAVE_SERIAL))
+		account_serial_nr(l, src, rec->serial);
+}
+
+int sc_logs_add(struct sc_logs *l, struct sc_logs_source *src, const struct sc_audit_record *rec)
+{
+	struct sc_logs_stats *s = &l->stats;
+
+	s->lines++;
+	switch (rec->kind) {
+	case SC_AUDIT_FOREIGN:
+		s->foreign++;
+		return 0;
+	case SC_AUDIT_MALFORMED:
+		s->malformed++;
+		account_serial(l, src, rec);
+		return 0;
+	case SC_AUDIT_OTHER:
+		s->other++;
+		account_serial(l, src, rec);
+		return 0;
+	case SC_AUDIT_LOSS:
+		account_serial(l, src, rec);
+		switch (rec->loss) {
+		case SC_AUDIT_LOSS_SUPPRESSED:
+			s->suppressed += rec->lost;
+			break;
+		case SC_AUDIT_LOSS_RATE_LIMIT:
+			s->rate_limit_events++;
+			break;
+		case SC_AUDIT_LOSS_BACKLOG:
+			s->backlog_events++;
+			break;
+		case SC_AUDIT_LOSS_PRINTK:
+			s->printk_events++;
+			break;
+		default:
+			break;
+		}
+		if (rec->lost > s->lost_counter && rec->loss != SC_AUDIT_LOSS_SUPPRESSED)
+			s->lost_counter = rec->lost;
+		return 0;
+	case SC_AUDIT_SECCOMP:
+	default:
+		break;
+	}
+	account_serial(l, src, rec);
+	if ((l->o.has_pid && (!(rec->have & SC_AUDIT_HAVE_PID) || rec->pid != l->o.pid)) ||
+	    (l->o.comm && !view_is(rec->comm_v, l->o.comm, l->comm_len)) ||
+	    ((rec->have & SC_AUDIT_HAVE_TIME) &&
+	     ((l->o.has_since && rec->time_ms < l->o.since_ms) ||
+	      (l->o.has_until && rec->time_ms > l->o.until_ms)))) {
+		s->filtered++;
+		return 0;
+	}
+	s->records++;
+	if (rec->arch < 0)
+		s->unknown_arch++;
+	else if (!rec->name)
+		s->unknown_syscall++;
+	if (sc_logs_action_is_denial(rec->action))
+		s->denied++;
+
+	ssize_t gi = group_of(l, rec);
+	if (gi < 0)
+		return (int)gi;
+	l->last_group = gi;
+	struct sc_logs_group *g = &l->groups[gi];
+	g->records++;
+	if (sc_logs_action_is_denial(rec->action))
+		g->denied++;
+	if (rec->have & SC_AUDIT_HAVE_TIME)
+		widen(&g->first_ms, &g->last_ms, rec->time_ms, rec->time_ms);
+	return entry_add(l, (size_t)gi, rec);
+}
+
+int sc_logs_feed_line(struct sc_logs *l, struct sc_logs_source *src, const char *line, size_t len,
+		      struct sc_audit_record *rec)
+{
+	enum sc_audit_kind k = sc_audit_parse_line_skip(line, len, SC_LOGS_PARSE_SKIP, rec);
+	int r = sc_logs_add(l, src, rec);
+
+	return r < 0 ? r : (int)k;
+}
+
+/* ---- merging and parallel reading ------------------------------------------------------ */
+
+int sc_logs_merge(struct sc_logs *dst, const struct sc_logs *src)
+{
+	struct sc_logs_stats *d = &dst->stats;
+	const struct sc_logs_stats *s = &src->stats;
+
+	d->lines += s->lines;
+	d->records += s->records;
+	d->filtered += s->filtered;
+	d->foreign += s->foreign;
+	d->other += s->other;
+	d->malformed += s->malformed;
+	d->unknown_arch += s->unknown_arch;
+	d->unknown_syscall += s->unknown_syscall;
+	d->denied += s->denied;
+	d->overlong += s->overlong;
+	d->suppressed += s->suppressed;
+	d->rate_limit_events += s->rate_limit_events;
+	d->backlog_events += s->backlog_events;
+	d->printk_events += s->printk_events;
+	d->serial_gaps += s->serial_gaps;
+	d->kmsg_overruns += s->kmsg_overruns;
+	if (s->lost_counter > d->lost_counter)
+		d->lost_counter = s->lost_counter;
+
+	for (size_t i = 0; i < src->n_groups; i++) {
+		const struct sc_logs_group *sg = &src->groups[i];
+		/* group_get takes the first-seen fields from a record: give it one. */
+		struct sc_audit_record seed = { .pid = sg->pid };
+		ssize_t gi;
+
+		seed.comm_v = VIEW(sg->comm, strlen(sg->comm));
+		if (sg->exe) {
+			seed.have |= SC_AUDIT_HAVE_EXE;
+			seed.exe_v = VIEW(sg->exe, strlen(sg->exe));
+		}
+		gi = group_get(dst, sg->key, sg->key_len, VIEW(sg->name, strlen(sg->name)), &seed,
+			       sg->container, sg->runtime);
+		if (gi < 0)
+			return (int)gi;
+		struct sc_logs_group *g = &dst->groups[gi];
+		g->records += sg->records;
+		g->denied += sg->denied;
+		widen(&g->first_ms, &g->last_ms, sg->first_ms, sg->last_ms);
+		for (size_t k = 0; k < sg->n_entries; k++) {
+			const struct sc_logs_entry *se = &sg->entries[k];
+			struct sc_logs_entry *e = entry_get(dst, (size_t)gi, se->arch, se->nr,
+							    se->name, se->action, se->data);
+			if (!e)
+				return -ENOMEM;
+			/* 'g' may have moved when entries grew: it is not used below. */
+			e->count += se->count;
+			widen(&e->first_ms, &e->last_ms, se->first_ms, se->last_ms);
+		}
+	}
+	return 0;
+}
+
+/* Serials first, first + 1, ..., first + n - 1, one record each: a log's serials mostly
+ * count up, so a chunk of millions of records keeps a handful of these. */
+struct serial_run {
+	uint64_t first, n;
+};
+
+/* Account for a run as account_serial_nr() would for each of its serials. */
+static void account_serial_run(struct sc_logs *l, struct sc_logs_source *src,
+			       const struct serial_run *run)
+{
+	account_serial_nr(l, src, run->first);
+	if (run->n > 1 && src->last_serial == run->first) {
+		/* Each next one is last + 1: no gap, last moves on. */
+		src->last_serial = run->first + run->n - 1;
+		return;
+	}
+	for (uint64_t k = 1; k < run->n; k++) /* after a step back: one by one */
+		account_serial_nr(l, src, run->first + k);
+}
+
+/* One chunk of a file, parsed by whichever thread takes it into its own aggregation. Its audit
+ * serials are kept in order so that the caller can account for gaps as a single reader
+ * would. A cache line of its own: the next chunk is another thread's. */
+struct chunk {
+	_Alignas(64) struct sc_logs *l;
+	uint64_t start, end; /* the lines starting in [start, end) */
+	bool last;	     /* the last chunk: reads on to the end of the file */
+	bool flush;	     /* ends where the file ends: a final line without '\n' is a line */
+	struct serial_run *serials; /* the chunk's serials, in order, as runs */
+	size_t n_serials, cap_serials;
+	int err;
+	atomic_bool finished;
+};
+
+/* What the threads share: chunks are taken in file order, the next one by whichever thread is
+ * free, so a slower CPU (a busy host's, a little core) parses fewer of them. */
+struct chunks {
+	struct chunk *c;
+	unsigned n;
+	atomic_uint next;
+	atomic_bool failed;
+	atomic_uint_fast64_t done; /* bytes of finished chunks, for progress */
+	const struct sc_logs_options *o;
+};
+
+/* A worker's read buffer: small enough for what read() copied to be parsed from the CPU's L2
+ * cache (5% faster than 1 MiB). */
+#define WORKER_BUFFER (256u << 10)
+
+/* A worker: its own file offset (fd), line reader and record; on cache lines of its own, which
+ * the reader writes on every line. */
+struct worker {
+	_Alignas(64) struct chunks *cs;
+	int fd;
+	struct sc_line_reader r;
+	struct sc_audit_record *rec;
+};
+
+static int serial_add(struct chunk *ch, uint64_t serial)
+{
+	struct serial_run *last = ch->n_serials ? &ch->serials[ch->n_serials - 1] : NULL;
+
+	if (last && serial == last->first + last->n) {
+		last->n++;
+		return 0;
+	}
+	if (ch->n_serials == ch->cap_serials) {
+		size_t nc = ch->cap_serials ? ch->cap_serials * 2 : 256;
+		struct serial_run *ns = realloc(ch->serials, nc * sizeof(*ns));
+		if (!ns)
+			return -ENOMEM;
+		ch->serials = ns;
+		ch->cap_serials = nc;
+	}
+	ch->serials[ch->n_serials++] = (struct serial_run){ serial, 1 };
+	return 0;
+}
+
+static int chunk_run(struct worker *w, struct chunk *ch)
+{
+	struct sc_line_reader *r = &w->r;
+	int err = 0;
+
+	ch->l = sc_logs_new(w->cs->o);
+	if (!ch->l)
+		return -ENOMEM;
+	if (lseek(w->fd, (off_t)ch->start, SEEK_SET) < 0)
+		return -errno;
+	sc_line_reader_reset(r, ch->start);
+	r->limit = ch->last ? 0 : ch->end;
+	r->overlong = 0;
+	for (;;) {
+		int k = sc_line_reader_next_record(r, ch->flush, SC_LOGS_PARSE_SKIP, w->rec);
+		if (k <= 0) {
+			err = k;
+			break;
+		}
+		if (w->rec->kind != SC_AUDIT_FOREIGN && (w->rec->have & SC_AUDIT_HAVE_SERIAL) &&
+		    (err = serial_add(ch, w->rec->serial)) < 0)
+			break;
+		if ((err = sc_logs_add(ch->l, NULL, w->rec)) < 0)
+			break;
+	}
+	ch->l->stats.overlong += r->overlong;
+	return err;
+}
+
+/* Take chunks until none is left (or one failed); 'one' stops after one chunk. */
+static void worker_run(struct worker *w, bool one)
+{
+	struct chunks *cs = w->cs;
+
+	for (;;) {
+		unsigned i = atomic_fetch_add(&cs->next, 1);
+		if (i >= cs->n || atomic_load(&cs->failed))
+			return;
+		struct chunk *ch = &cs->c[i];
+		ch->err = chunk_run(w, ch);
+		if (ch->err < 0)
+			atomic_store(&cs->failed, true);
+		atomic_fetch_add(&cs->done, ch->end - ch->start);
+		atomic_store_explicit(&ch->finished, true, memory_order_release);
+		if (one)
+			return;
+	}
+}
+
+static void *worker_thread(void *p)
+{
+	worker_run(p, false);
+	return NULL;
+}
+
+static int worker_init(struct worker *w, struct chunks *cs, int fd)
+{
+	*w = (struct worker){ .cs = cs, .fd = fd };
+	w->rec = malloc(sizeof(*w->rec));
+	if (!w->rec || sc_line_reader_init(&w->r, fd, WORKER_BUFFER) < 0) {
+		free(w->rec);
+		w->rec = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void worker_done(struct worker *w)
+{
+	if (!w->rec)
+		return;
+	sc_line_reader_done(&w->r);
+	free(w->rec);
+	w->rec = NULL;
+}
+
+/* Where the first line starting at or after 'at' begins (just after a '\n'), or 'size'. */
+static uint64_t line_start_after(int fd, uint64_t at, uint64_t size)
+{
+	char buf[4096];
+
+	while (at < size) {
+		ssize_t k = pread(fd, buf, sizeof(buf), (off_t)(at - 1));
+		if (k <= 0)
+			return size;
+		char *nl = memchr(buf, '\n', (size_t)k);
+		if (nl)
+			return at + (uint64_t)(nl - buf);
+		at += (uint64_t)k;
+	}
+	return size;
+}
+
+/* Merge the chunks from *merged on that are finished, in file order; stop at the first one
+ * that is not (or failed). */
+static int merge_finished(struct sc_logs *l, struct sc_logs_source *src, struct chunks *cs,
+			  unsigned *merged)
+{
+	for (; *merged < cs->n; (*merged)++) {
+		struct chunk *ch = &cs->c[*merged];
+		int r;
+
+		if (!atomic_load_explicit(&ch->finished, memory_order_acquire))
+			return 0;
+		if (ch->err < 0)
+			return ch->err;
+		r = sc_logs_merge(l, ch->l);
+		if (r < 0)
+			return r;
+		for (size_t k = 0; src && k < ch->n_serials; k++)
+			account_serial_run(l, src, &ch->serials[k]);
+		ch->l = sc_logs_free(ch->l);
+		free(ch->serials);
+		ch->serials = NULL;
+	}
+	return 0;
+}
+
+/* Chunks of at least 4 MiB and at most 64 MiB, about 32 per thread: enough for threads on
+ * CPUs of different speeds to end together, few enough to cost nothing. */
+#define CHUNK_MIN (4ull << 20)
+#define CHUNK_MAX (64ull << 20)
+
+int sc_logs_feed_file(struct sc_logs *l, struct sc_logs_source *src, int fd, unsigned threads,
+		      void (*progress)(uint64_t done, uint64_t total, void *userdata),
+		      void *userdata)
+{
+	struct chunks cs = { .o = &l->o };
+	struct worker *w;
+	pthread_t *tid;
+	struct stat st;
+	unsigned n_workers = 0, n_threads = 1, merged = 0;
+	uint64_t size, step;
+	int r = 0;
+
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -ESPIPE;
+	size = (uint64_t)st.st_size;
+	if (threads < 1)
+		threads = 1;
+	step = size / threads / 32;
+	step = step < CHUNK_MIN ? CHUNK_MIN : step > CHUNK_MAX ? CHUNK_MAX : step;
+	cs.n = (unsigned)(size / step) + 1;
+	/* No more threads than chunks. */
+	if (threads > cs.n)
+		threads = cs.n;
+	cs.c = aligned_alloc(_Alignof(struct chunk), cs.n * sizeof(*cs.c));
+	if (cs.c)
+		memset(cs.c, 0, cs.n * sizeof(*cs.c));
+	w = aligned_alloc(_Alignof(struct worker), threads * sizeof(*w));
+	tid = calloc(threads, sizeof(*tid));
+	if (!cs.c || !w || !tid) {
+		r = -ENOMEM;
+		goto out;
+	}
+	for (unsigned i = 0; i < cs.n; i++) {
+		struct chunk *ch = &cs.c[i];
+		ch->start = i ? cs.c[i - 1].end : 0;
+		ch->last = i == cs.n - 1;
+		/* A line longer than a chunk can push a start past the next cut. */
+		uint64_t cut = step * (i + 1);
+		ch->end = ch->last ? size
+				   : line_start_after(fd, cut > ch->start ? cut : ch->start, size);
+		ch->flush = ch->last || ch->end == size;
+	}
+	for (; n_workers < threads; n_workers++) {
+		char path[64];
+		int wfd = fd;
+
+		if (n_workers > 0) {
+			/* Each worker has its own file offset: a new open file description. */
+			(void)snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+			wfd = open(path, O_RDONLY | O_CLOEXEC);
+			if (wfd < 0) {
+				r = -errno;
+				goto out;
+			}
+		}
+		r = worker_init(&w[n_workers], &cs, wfd);
+		if (r < 0) {
+			if (n_workers > 0)
+				(void)close(wfd);
+			goto out;
+		}
+	}
+	for (; n_threads < n_workers; n_threads++)
+		if (pthread_create(&tid[n_threads], NULL, worker_thread, &w[n_threads]) != 0)
+			break;
+	/* The caller's thread takes chunks too, one at a time, merging what is finished and
+	 * telling the progress in between. */
+	while (atomic_load(&cs.next) < cs.n && !atomic_load(&cs.failed)) {
+		worker_run(&w[0], true);
+		r = merge_finished(l, src, &cs, &merged);
+		if (r < 0)
+			atomic_store(&cs.failed, true);
+		if (progress)
+			progress(atomic_load(&cs.done), size, userdata);
+	}
+	for (unsigned i = 1; i < n_threads; i++) {
+		while (progress && pthread_tryjoin_np(tid[i], NULL) != 0) {
+			struct timespec ts = { .tv_nsec = 100 * 1000 * 1000 };
+			progress(atomic_load(&cs.done), size, userdata);
+			nanosleep(&ts, NULL);
+		}
+		if (!progress)
+			pthread_join(tid[i], NULL);
+	}
+	if (r == 0)
+		r = merge_finished(l, src, &cs, &merged);
+	if (r == 0 && merged < cs.n)
+		r = -EIO; /* cannot be: every chunk was taken and finished */
+	if (progress && r == 0)
+		progress(size, size, userdata);
+out:
+	for (unsigned i = 0; i < n_workers; i++) {
+		worker_done(&w[i]);
+		if (i > 0)
+			(void)close(w[i].fd);
+	}
+	for (unsigned i = 0; cs.c && i < cs.n; i++) {
+		sc_logs_free(cs.c[i].l);
+		free(cs.c[i].serials);
+	}
+	free(cs.c);
+	free(w);
+	free(tid);
+	return r;
+}
+
+/* ---- results -------------------------------------------------------------------------- */
+
+static int entry_cmp(const void *x, const void *y)
+{
+	const struct sc_logs_entry *a = x, *b = y;
+	int c;
+
+	if (a->arch != b->arch)
+		return a->arch < b->arch ? -1 : 1;
+	if (a->name && b->name && (c = strcmp(a->name, b->name)))
+		return c;
+	if (!a->name != !b->name)
+		return a->name ? -1 : 1;
+	if (a->nr != b->nr)
+		return a->nr < b->nr ? -1 : 1;
+	if (a->action != b->action)
+		return a->action < b->action ? -1 : 1;
+	return a->data < b->data ? -1 : a->data > b->data;
+}
+
+static void sort_all(struct sc_logs *l)
+{
+	if (l->sorted)
+		return;
+	for (size_t i = 0; i < l->n_groups; i++) {
+		struct sc_logs_group *g = &l->groups[i];
+		qsort(g->entries, g->n_entries, sizeof(*g->entries), entry_cmp);
+		/* Entry indices in the table are stale now: rebuild them. */
+		for (size_t k = 0; k < g->n_entries; k++) {
+			const struct sc_logs_entry *e = &g->entries[k];
+			uint64_t a = (uint64_t)(i + 1) << 32 | e->nr;
+			uint64_t b = (uint64_t)(uint32_t)(e->arch + 1) << 40 |
+				     (uint64_t)e->action << 32 | e->data;
+			size_t j = mix64(a ^ mix64(b)) & (l->etab_size - 1);
+			while (l->etab[j].a != a || l->etab[j].b != b)
+				j = (j + 1) & (l->etab_size - 1);
+			l->etab[j].idx = (uint32_t)k;
+		}
+	}
+	l->sorted = true;
+}
+
+size_t sc_logs_n_groups(struct sc_logs *l)
+{
+	return l->n_groups;
+}
+
+const struct sc_logs_group *sc_logs_group(struct sc_logs *l, size_t i)
+{
+	if (i >= l->n_groups)
+		return NULL;
+	sort_all(l);
+	return &l->groups[i];
+}
+
+int sc_logs_group_profile(struct sc_logs *l, size_t i, struct sc_profile **ret)
+{
+	const struct sc_logs_group *g = sc_logs_group(l, i);
+	struct sc_profile *p;
+	bool seen[_SC_ARCH_COUNT] = {};
+	unsigned n_arches = 0;
+
+	if (!g)
+		return -ENOENT;
+	for (size_t k = 0; k < g->n_entries; k++) {
+		const struct sc_logs_entry *e = &g->entries[k];
+		if (e->arch >= 0 && e->name && !sc_logs_action_is_denial(e->action) &&
+		    !seen[e->arch]) {
+			seen[e->arch] = true;
+			n_arches++;
+		}
+	}
+	if (!n_arches)
+		return -ENOENT;
+	p = sc_profile_new();
+	if (!p)
+		return -ENOMEM;
+	p->default_action = SC_ACT_ERRNO;
+	for_each_arch (a) {
+		if (!seen[a])
+			continue;
+		if (sc_profile_add_arch(p, a) < 0)
+			goto oom;
+		/* Entries are sorted by arch then name: the names of 'a' are one run, with
+		 * duplicates for different actions next to each other. */
+		struct sc_rule *r = sc_profile_add_rule(p, SC_ACT_ALLOW, NULL, 0);
+		if (!r)
+			goto oom;
+		const char *prev = NULL;
+		for (size_t k = 0; k < g->n_entries; k++) {
+			const struct sc_logs_entry *e = &g->entries[k];
+			if (e->arch != a || !e->name || sc_logs_action_is_denial(e->action))
+				continue;
+			if (prev && streq(prev, e->name))
+				continue;
+			if (sc_rule_add_name(r, e->name) < 0)
+				goto oom;
+			prev = e->name;
+		}
+		if (n_arches > 1) {
+			char c[96];
+			(void)snprintf(c, sizeof(c), "seen on %s", sc_arch_info(a)->name);
+			r->comment = strdup(c);
+			if (!r->comment)
+				goto oom;
+		}
+	}
+	*ret = p;
+	return 0;
+oom:
+	sc_profile_free(p);
+	return -ENOMEM;
+}

@@ -1,0 +1,1014 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Owns following the kernel's seccomp denials live: /dev/kmsg read non-blocking (overruns
+ * counted), auditd's log followed through inotify across rotation, each denial attributed to
+ * its pod while the process still runs, a ring of the latest ones, counters per pod/syscall
+ * for Prometheus, their JSON, and healing a recorded profile with what was denied. */
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/json.h"
+#include "base/install.h"
+#include "syscage/logs.h"
+#include "syscage/merge.h"
+#include "syscage/profile-read.h"
+#include "syscage/profile-write.h"
+#include "syscage/syscalls.h"
+#include "syscage/violations.h"
+#include "base/hash.h"
+#include "macro.h"
+
+#define DEFAULT_RING   256
+#define MAX_SERIES     10000 /* bounded label cardinality on /metrics */
+#define DEDUP_SLOTS    1024
+#define PID_CACHE      256
+#define PID_RECHECK_MS 1000
+#define REUSE_SLACK_MS 2000 /* boot time is known to the second, clocks drift */
+
+struct follower {
+	char *path; /* NULL: not followed */
+	int fd;
+	bool kmsg;
+	dev_t dev;
+	ino_t ino;
+	struct sc_line_reader r;
+	bool reader_ok;
+};
+
+struct series {
+	uint64_t hash;
+	char *key; /* "ns\0pod\0container\0syscall\0action\0" */
+	size_t key_len;
+	uint64_t count;
+};
+
+struct pid_cache_entry {
+	uint32_t pid;
+	bool gone;
+	uint64_t start_ms, checked_ms;
+	int ret;
+	struct sc_pod_ref ref;
+};
+
+struct sc_violations {
+	struct sc_violations_options o;
+	char *paths_buf[4];
+	struct follower kmsg, audit;
+	int inotify_fd;
+	char *audit_dir;
+	struct sc_audit_record *rec;
+	struct sc_violations_stats stats;
+	/* ring of the latest */
+	struct sc_violation *ring;
+	size_t ring_size, ring_head, ring_n;
+	/* series */
+	struct series *tab;
+	size_t tab_size, tab_used;
+	/* (time, serial) of recent denials, to count a record once when both sources have it */
+	struct {
+		uint64_t time_ms, serial;
+	} dedup[DEDUP_SLOTS];
+	struct pid_cache_entry pcache[PID_CACHE];
+};
+
+/* ---- helpers -------------------------------------------------------------------------- */
+
+static uint64_t hash_bytes(const char *s, size_t n)
+{
+	uint64_t h = sc_fnv64(SC_FNV64_INIT, s, n);
+
+	return h ? h : 1;
+}
+
+static const char *action_name(enum sc_action a)
+{
+	const char *s = sc_action_to_string(sc_action_canonical(a));
+	return s ? s : "unknown";
+}
+
+static void follower_close(struct follower *f)
+{
+	if (f->reader_ok)
+		sc_line_reader_done(&f->r);
+	f->reader_ok = false;
+	if (f->fd >= 0)
+		(void)close(f->fd);
+	f->fd = -1;
+}
+
+/* Open f->path; at the end unless from_start. -errno when it cannot be opened. */
+static int follower_open(struct follower *f, bool from_start)
+{
+	struct stat st;
+	int r;
+
+	f->fd = open(f->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (f->fd < 0)
+		return -errno;
+	if (fstat(f->fd, &st) == 0) {
+		f->dev = st.st_dev;
+		f->ino = st.st_ino;
+	}
+	/* Followed logs come a few records at a time: 64 KiB, grown for long lines. */
+	r = sc_line_reader_init(&f->r, f->fd, 64u << 10);
+	if (r < 0) {
+		follower_close(f);
+		return r;
+	}
+	f->reader_ok = true;
+	if (!from_start) {
+		/* /dev/kmsg: SEEK_END moves to the next record to be written; files: the end. */
+		off_t off = lseek(f->fd, 0, SEEK_END);
+		if (off < 0 && !f->kmsg) {
+			r = -errno;
+			follower_close(f);
+			return r;
+		}
+		sc_line_reader_reset(&f->r, off > 0 && !f->kmsg ? (uint64_t)off : 0);
+	}
+	return 0;
+}
+
+/* ---- open / free ---------------------------------------------------------------------- */
+
+struct sc_violations *sc_violations_free(struct sc_violations *v)
+{
+	if (!v)
+		return NULL;
+	follower_close(&v->kmsg);
+	follower_close(&v->audit);
+	free(v->kmsg.path);
+	free(v->audit.path);
+	if (v->inotify_fd >= 0)
+		(void)close(v->inotify_fd);
+	free(v->audit_dir);
+	for (size_t i = 0; i < ELEMENTSOF(v->paths_buf); i++)
+		free(v->paths_buf[i]);
+	for (size_t i = 0; i < v->tab_size; i++)
+		free(v->tab[i].key);
+	free(v->tab);
+	free(v->ring);
+	free(v->rec);
+	free(v);
+	return NULL;
+}
+
+DEFINE_CLEANUP_FUNC(struct sc_violations, sc_violations_free);
+
+static int dup_path(struct sc_violations *v, size_t i, const char **p)
+{
+	if (!*p)
+		return 0;
+	v->paths_buf[i] = strdup(*p);
+	if (!v->paths_buf[i])
+		return -ENOMEM;
+	*p = v->paths_buf[i];
+	return 0;
+}
+
+static int audit_setup(struct sc_violations *v, const char *path, bool explicit)
+{
+	char *slash;
+	struct stat st;
+
+	v->audit_dir = strdup(path);
+	if (!v->audit_dir)
+		return -ENOMEM;
+	slash = strrchr(v->audit_dir, '/');
+	if (slash == v->audit_dir)
+		slash[1] = 0;
+	else if (slash)
+		*slash = 0;
+	else {
+		free(v->audit_dir);
+		v->audit_dir = strdup(".");
+		if (!v->audit_dir)
+			return -ENOMEM;
+	}
+	if (stat(v->audit_dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		if (!explicit)
+			return 0; /* no auditd on this node */
+		return -ENOENT;
+	}
+	v->audit.path = strdup(path);
+	if (!v->audit.path)
+		return -ENOMEM;
+	v->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (v->inotify_fd < 0)
+		return -errno;
+	/* Events on the directory: writes to the log, and rotation (rename + create). */
+	if (inotify_add_watch(v->inotify_fd, v->audit_dir,
+			      IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE |
+				      IN_CLOSE_WRITE) < 0)
+		return -errno;
+	int r = follower_open(&v->audit, v->o.from_start);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	return 0;
+}
+
+int sc_violations_open(const struct sc_violations_options *o, struct sc_violations **ret)
+{
+	cleanup_(sc_violations_freep) struct sc_violations *v = calloc(1, sizeof(*v));
+	int r;
+
+	if (!v)
+		return -ENOMEM;
+	v->kmsg.fd = v->audit.fd = v->inotify_fd = -1;
+	if (o)
+		v->o = *o;
+	/* Own copies of the paths: the options' strings need not outlive the call. */
+	if (dup_path(v, 0, &v->o.paths.proc_root) < 0 ||
+	    dup_path(v, 1, &v->o.paths.cgroup_root) < 0 ||
+	    dup_path(v, 2, &v->o.paths.containers_logs) < 0 ||
+	    dup_path(v, 3, &v->o.paths.pods_logs) < 0)
+		return -ENOMEM;
+	v->ring_size = v->o.ring_size ? v->o.ring_size : DEFAULT_RING;
+	v->ring = calloc(v->ring_size, sizeof(*v->ring));
+	v->rec = malloc(sizeof(*v->rec));
+	v->tab_size = 64;
+	v->tab = calloc(v->tab_size, sizeof(*v->tab));
+	if (!v->ring || !v->rec || !v->tab)
+		return -ENOMEM;
+
+	const char *kmsg = v->o.kmsg_path ? v->o.kmsg_path : "/dev/kmsg";
+	if (*kmsg) {
+		v->kmsg.path = strdup(kmsg);
+		if (!v->kmsg.path)
+			return -ENOMEM;
+		v->kmsg.kmsg = true;
+		r = follower_open(&v->kmsg, v->o.from_start);
+		if (r < 0)
+			return r;
+	}
+	if (!v->o.audit_log)
+		r = audit_setup(v, "/var/log/audit/audit.log", false);
+	else if (*v->o.audit_log)
+		r = audit_setup(v, v->o.audit_log, true);
+	else
+		r = 0;
+	if (r < 0)
+		return r;
+	v->o.kmsg_path = v->kmsg.path;
+	v->o.audit_log = v->audit.path;
+	*ret = TAKE_PTR(v);
+	return 0;
+}
+
+size_t sc_violations_fds(struct sc_violations *v, int *fds, size_t n)
+{
+	size_t k = 0;
+
+	if (v->kmsg.fd >= 0 && k < n)
+		fds[k++] = v->kmsg.fd;
+	if (v->inotify_fd >= 0 && k < n)
+		fds[k++] = v->inotify_fd;
+	return k;
+}
+
+const struct sc_violations_stats *sc_violations_stats(struct sc_violations *v)
+{
+	return &v->stats;
+}
+
+/* ---- attribution ---------------------------------------------------------------------- */
+
+static uint64_t monotonic_ms(void)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* The pod of rec->pid. Cached per pid for PID_RECHECK_MS: a burst of denials from one process
+ * costs one look-up (the cgroup, the kubelet's links), not one per record. After that the
+ * start time is read again: a reused pid is another process, looked up afresh. */
+static void attribute(struct sc_violations *v, const struct sc_audit_record *rec,
+		      struct sc_violation *x)
+{
+	struct pid_cache_entry *c;
+	uint64_t now = monotonic_ms(), start = 0;
+
+	if (!(rec->have & SC_AUDIT_HAVE_PID) || rec->pid == 0) {
+		x->pid_gone = true;
+		return;
+	}
+	c = &v->pcache[((uint32_t)(rec->pid * 2654435761u) >> 24) % PID_CACHE];
+	/* The start time is read for every denial (one small read): a pid reused within the
+	 * cache's second must not inherit the old process's pod. The pod look-up is cached. */
+	if (c->pid != rec->pid || now - c->checked_ms >= PID_RECHECK_MS ||
+	    (sc_pid_start_ms(&v->o.paths, (pid_t)rec->pid, &start) == 0 && start != c->start_ms)) {
+		bool same = c->pid == rec->pid && !c->gone;
+		int r = sc_pid_start_ms(&v->o.paths, (pid_t)rec->pid, &start);
+
+		c->checked_ms = now;
+		if (r < 0) {
+			c->pid = rec->pid;
+			c->gone = true;
+		} else if (!same || c->start_ms != start) {
+			c->pid = rec->pid;
+			c->start_ms = start;
+			c->ret = sc_pod_from_pid(&v->o.paths, (pid_t)rec->pid, &c->ref);
+			c->gone = c->ret == -ESRCH;
+		}
+	}
+	if (c->gone) {
+		x->pid_gone = true;
+		return;
+	}
+	if ((rec->have & SC_AUDIT_HAVE_TIME) && rec->time_ms &&
+	    c->start_ms > rec->time_ms + REUSE_SLACK_MS) {
+		x->pid_gone = true; /* started after the record: not the process that made it */
+		return;
+	}
+	x->pod = c->ref;
+}
+
+/* ---- accounting ----------------------------------------------------------------------- */
+
+static int series_grow(struct sc_violations *v)
+{
+	size_t ns = v->tab_size * 2;
+	struct series *t = calloc(ns, sizeof(*t));
+
+	if (!t)
+		return -ENOMEM;
+	for (size_t i = 0; i < v->tab_size; i++) {
+		if (!v->tab[i].key)
+			continue;
+		size_t j = v->tab[i].hash & (ns - 1);
+		while (t[j].key)
+			j = (j + 1) & (ns - 1);
+		t[j] = v->tab[i];
+	}
+	free(v->tab);
+	v->tab = t;
+	v->tab_size = ns;
+	return 0;
+}
+
+static int series_count(struct sc_violations *v, const struct sc_violation *x)
+{
+	char key[3 * SC_POD_NAME_MAX + 128], nr[24];
+	const char *sys = x->syscall;
+	size_t n = 0;
+
+	if (!sys) {
+		(void)snprintf(nr, sizeof(nr), "#%u", x->nr);
+		sys = nr;
+	}
+	const char *parts[] = { x->pod.namespace, x->pod.pod, x->pod.container, sys,
+				action_name(x->action) };
+	for (size_t i = 0; i < ELEMENTSOF(parts); i++) {
+		size_t l = strlen(parts[i]);
+		if (n + l + 1 > sizeof(key))
+			return -EINVAL;
+		memcpy(key + n, parts[i], l + 1);
+		n += l + 1;
+	}
+	uint64_t h = hash_bytes(key, n);
+	size_t j = h & (v->tab_size - 1);
+	for (; v->tab[j].key; j = (j + 1) & (v->tab_size - 1))
+		if (v->tab[j].hash == h && v->tab[j].key_len == n &&
+		    memcmp(v->tab[j].key, key, n) == 0) {
+			v->tab[j].count++;
+			return 0;
+		}
+	if (v->tab_used >= MAX_SERIES) {
+		v->stats.series_dropped++;
+		return 0;
+	}
+	v->tab[j].key = malloc(n);
+	if (!v->tab[j].key)
+		return -ENOMEM;
+	memcpy(v->tab[j].key, key, n);
+	v->tab[j].key_len = n;
+	v->tab[j].hash = h;
+	v->tab[j].count = 1;
+	if (++v->tab_used * 2 > v->tab_size)
+		return series_grow(v);
+	return 0;
+}
+
+/* Only when both kmsg and audit.log are followed can a record arrive twice (auditd took it and
+ * the kernel printed it too, e.g. while auditd started). Duplicates arrive close together: a
+ * direct-mapped table of recent (time, serial) is enough. */
+static bool seen_before(struct sc_violations *v, const struct sc_audit_record *rec)
+{
+	if (v->kmsg.fd < 0 || !v->audit.path || !(rec->have & SC_AUDIT_HAVE_SERIAL) ||
+	    !(rec->have & SC_AUDIT_HAVE_TIME))
+		return false;
+	size_t i = (size_t)((rec->serial ^ (rec->time_ms * 0x9e3779b97f4a7c15ull)) % DEDUP_SLOTS);
+	if (v->dedup[i].serial == rec->serial && v->dedup[i].time_ms == rec->time_ms)
+		return true;
+	v->dedup[i].serial = rec->serial;
+	v->dedup[i].time_ms = rec->time_ms;
+	return false;
+}
+
+static void account_loss(struct sc_violations *v, const struct sc_audit_record *rec)
+{
+	switch (rec->loss) {
+	case SC_AUDIT_LOSS_SUPPRESSED:
+		v->stats.printk_suppressed += rec->lost;
+		break;
+	case SC_AUDIT_LOSS_RATE_LIMIT:
+		v->stats.rate_limit_events++;
+		break;
+	case SC_AUDIT_LOSS_BACKLOG:
+		v->stats.backlog_events++;
+		break;
+	case SC_AUDIT_LOSS_PRINTK:
+		v->stats.printk_events++;
+		break;
+	default:
+		break;
+	}
+	if (rec->loss != SC_AUDIT_LOSS_SUPPRESSED && rec->lost > v->stats.audit_lost)
+		v->stats.audit_lost = rec->lost;
+}
+
+static int add(struct sc_violations *v, const struct sc_audit_record *rec,
+	       enum sc_violation_source src, struct sc_violation *ret)
+{
+	struct sc_violation *x;
+	int r;
+
+	if (rec->kind == SC_AUDIT_LOSS) {
+		account_loss(v, rec);
+		return 0;
+	}
+	if (rec->kind != SC_AUDIT_SECCOMP)
+		return 0;
+	v->stats.seccomp_records++;
+	if (!(rec->have & SC_AUDIT_HAVE_CODE) || !sc_logs_action_is_denial(rec->action))
+		return 0;
+	if (seen_before(v, rec)) {
+		v->stats.duplicates++;
+		return 0;
+	}
+	x = &v->ring[(v->ring_head + v->ring_n) % v->ring_size];
+	if (v->ring_n == v->ring_size)
+		v->ring_head = (v->ring_head + 1) % v->ring_size;
+	else
+		v->ring_n++;
+	*x = (struct sc_violation){
+		.time_ms = (rec->have & SC_AUDIT_HAVE_TIME) ? rec->time_ms : 0,
+		.serial = (rec->have & SC_AUDIT_HAVE_SERIAL) ? rec->serial : 0,
+		.pid = (rec->have & SC_AUDIT_HAVE_PID) ? rec->pid : 0,
+		.arch = rec->arch,
+		.nr = rec->nr,
+		.syscall = rec->name,
+		.action = rec->action,
+		.data = rec->data,
+		.source = src,
+	};
+	if (rec->have & SC_AUDIT_HAVE_COMM)
+		(void)snprintf(x->comm, sizeof(x->comm), "%.*s", (int)rec->comm_v.n, rec->comm_v.s);
+	if (rec->have & SC_AUDIT_HAVE_EXE) {
+		/* Longer paths are cut: the exe is for people, the pod for attribution. */
+		size_t n = rec->exe_v.n < sizeof(x->exe) - 1 ? rec->exe_v.n : sizeof(x->exe) - 1;
+		memcpy(x->exe, rec->exe_v.s, n);
+		x->exe[n] = 0;
+	}
+	attribute(v, rec, x);
+	if (x->pid_gone)
+		v->stats.unattributed++;
+	v->stats.violations++;
+	r = series_count(v, x);
+	if (r < 0)
+		return r;
+	if (ret)
+		*ret = *x;
+	return 1;
+}
+
+int sc_violations_add_record(struct sc_violations *v, const struct sc_audit_record *rec,
+			     struct sc_violation *ret)
+{
+	return add(v, rec, SC_VIOLATION_SRC_CALLER, ret);
+}
+
+/* ---- reading -------------------------------------------------------------------------- */
+
+static int drain(struct sc_violations *v, struct follower *f, bool flush,
+		 void (*fn)(const struct sc_violation *x, void *userdata), void *userdata)
+{
+	enum sc_violation_source src = f->kmsg ? SC_VIOLATION_SRC_KMSG : SC_VIOLATION_SRC_AUDIT_LOG;
+	const char *line;
+	size_t len;
+	int n = 0;
+
+	if (f->fd < 0)
+		return 0;
+	for (;;) {
+		int r = sc_line_reader_next(&f->r, flush, &line, &len);
+		if (r == -EPIPE && f->kmsg) {
+			/* The ring wrapped past us: at least one record is gone. Reading goes on
+			 * with the oldest record still there. */
+			v->stats.kmsg_overruns++;
+			continue;
+		}
+		if (r == -EINTR)
+			continue;
+		if (r < 0)
+			return r;
+		if (r == 0)
+			return n;
+		v->stats.lines++;
+		sc_audit_parse_line(line, len, v->rec);
+		struct sc_violation x;
+		r = add(v, v->rec, src, &x);
+		if (r < 0)
+			return r;
+		if (r > 0) {
+			n++;
+			if (fn)
+				fn(&x, userdata);
+		}
+	}
+}
+
+static void drain_inotify(struct sc_violations *v)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+
+	while (read(v->inotify_fd, buf, sizeof(buf)) > 0)
+		;
+}
+
+/* auditd's log: read what is new, then follow a rotation (rename + create) or a truncation. */
+static int read_audit(struct sc_violations *v,
+		      void (*fn)(const struct sc_violation *x, void *userdata), void *userdata)
+{
+	struct follower *f = &v->audit;
+	struct stat st, cur;
+	int n = 0, r;
+
+	drain_inotify(v);
+	if (f->fd < 0) {
+		/* Created since we looked (auditd started, or rotation finished): all new. */
+		r = follower_open(f, true);
+		if (r == -ENOENT)
+			return 0;
+		if (r < 0)
+			return r;
+	}
+	r = drain(v, f, false, fn, userdata);
+	if (r < 0)
+		return r;
+	n += r;
+	if (fstat(f->fd, &cur) == 0 && S_ISREG(cur.st_mode) &&
+	    (uint64_t)cur.st_size < f->r.offset) {
+		/* Truncated in place (copytruncate): start over. */
+		v->stats.audit_rotations++;
+		if (lseek(f->fd, 0, SEEK_SET) < 0)
+			return -errno;
+		sc_line_reader_reset(&f->r, 0);
+		r = drain(v, f, false, fn, userdata);
+		return r < 0 ? r : n + r;
+	}
+	if (stat(f->path, &st) < 0)
+		return n; /* renamed, the new one not created yet: the next event brings it */
+	if (st.st_dev == f->dev && st.st_ino == f->ino)
+		return n;
+	/* A new file under the name: finish the old one (its last line too), then the new. */
+	v->stats.audit_rotations++;
+	r = drain(v, f, true, fn, userdata);
+	if (r < 0)
+		return r;
+	n += r;
+	follower_close(f);
+	r = follower_open(f, true);
+	if (r == -ENOENT)
+		return n;
+	if (r < 0)
+		return r;
+	r = drain(v, f, false, fn, userdata);
+	return r < 0 ? r : n + r;
+}
+
+int sc_violations_read(struct sc_violations *v,
+		       void (*fn)(const struct sc_violation *x, void *userdata), void *userdata)
+{
+	int n = 0, r;
+
+	r = drain(v, &v->kmsg, false, fn, userdata);
+	if (r < 0)
+		return r;
+	n += r;
+	if (v->audit.path) {
+		r = read_audit(v, fn, userdata);
+		if (r < 0)
+			return r;
+		n += r;
+	}
+	return n;
+}
+
+/* ---- output --------------------------------------------------------------------------- */
+
+/* Rotate the ring so the oldest is at index 0 (three reversals, in place). */
+static void reverse(struct sc_violation *a, size_t n)
+{
+	struct sc_violation t;
+
+	for (size_t i = 0; i < n / 2; i++) {
+		t = a[i];
+		a[i] = a[n - 1 - i];
+		a[n - 1 - i] = t;
+	}
+}
+
+size_t sc_violations_latest(struct sc_violations *v, const struct sc_violation **ret)
+{
+	if (v->ring_head) {
+		reverse(v->ring, v->ring_head);
+		reverse(v->ring + v->ring_head, v->ring_size - v->ring_head);
+		reverse(v->ring, v->ring_size);
+		v->ring_head = 0;
+	}
+	*ret = v->ring;
+	return v->ring_n;
+}
+
+static void prom_label(FILE *f, const char *name, const char *value, bool comma)
+{
+	fprintf(f, "%s%s=\"", comma ? "," : "", name);
+	for (const char *p = value; *p; p++) {
+		if (*p == '\\')
+			fputs("\\\\", f);
+		else if (*p == '"')
+			fputs("\\\"", f);
+		else if (*p == '\n')
+			fputs("\\n", f);
+		else
+			fputc(*p, f);
+	}
+	fputc('"', f);
+}
+
+static int series_cmp(const void *a, const void *b)
+{
+	const struct series *x = *(const struct series *const *)a;
+	const struct series *y = *(const struct series *const *)b;
+	size_t n = x->key_len < y->key_len ? x->key_len : y->key_len;
+	int c = memcmp(x->key, y->key, n);
+
+	return c ? c : (x->key_len > y->key_len) - (x->key_len < y->key_len);
+}
+
+int sc_violations_write_metrics(struct sc_violations *v, FILE *f)
+{
+	static const char *const labels[] = { "namespace", "pod", "container", "syscall",
+					      "action" };
+	const struct sc_violations_stats *s = &v->stats;
+	const struct {
+		const char *reason;
+		uint64_t n;
+	} lost[] = {
+		{ "kmsg_overrun", s->kmsg_overruns },
+		{ "printk_suppressed", s->printk_suppressed },
+		{ "rate_limit", s->rate_limit_events },
+		{ "backlog", s->backlog_events },
+		{ "printk_limit", s->printk_events },
+		{ "audit_lost", s->audit_lost },
+	};
+	cleanup_free const struct series **sorted = NULL;
+	size_t k = 0;
+
+	/* Sorted output: stable for scrapers and tests. */
+	if (v->tab_used) {
+		sorted = calloc(v->tab_used, sizeof(*sorted));
+		if (!sorted)
+			return -ENOMEM;
+		for (size_t i = 0; i < v->tab_size; i++)
+			if (v->tab[i].key)
+				sorted[k++] = &v->tab[i];
+		qsort(sorted, k, sizeof(*sorted), series_cmp);
+	}
+	fputs("# HELP syscage_violations_total Seccomp denials (ERRNO, KILL, TRAP) seen in the "
+	      "kernel's audit records, per pod container, syscall and action.\n"
+	      "# TYPE syscage_violations_total counter\n",
+	      f);
+	for (size_t i = 0; i < k; i++) {
+		const char *p = sorted[i]->key;
+		fputs("syscage_violations_total{", f);
+		for (size_t l = 0; l < ELEMENTSOF(labels); l++) {
+			prom_label(f, labels[l], p, l > 0);
+			p += strlen(p) + 1;
+		}
+		fprintf(f, "} %llu\n", (unsigned long long)sorted[i]->count);
+	}
+	fputs("# HELP syscage_violation_records_lost_total Audit records the kernel or auditd "
+	      "dropped (lower bounds; a dropped record may hide a denial).\n"
+	      "# TYPE syscage_violation_records_lost_total counter\n",
+	      f);
+	for (size_t i = 0; i < ELEMENTSOF(lost); i++)
+		fprintf(f, "syscage_violation_records_lost_total{reason=\"%s\"} %llu\n",
+			lost[i].reason, (unsigned long long)lost[i].n);
+	fputs("# HELP syscage_violation_series_dropped_total Violations not counted per pod "
+	      "because the number of series reached its limit.\n"
+	      "# TYPE syscage_violation_series_dropped_total counter\n",
+	      f);
+	fprintf(f, "syscage_violation_series_dropped_total %llu\n",
+		(unsigned long long)s->series_dropped);
+	return ferror(f) ? -EIO : 0;
+}
+
+/* comm and exe may hold anything: sc_json_string keeps the output valid UTF-8. */
+static void json_string(FILE *f, const char *s)
+{
+	sc_json_string(f, s ? s : "");
+}
+
+static void json_opt(FILE *f, const char *key, const char *s)
+{
+	fprintf(f, ",\"%s\":", key);
+	if (s && *s)
+		json_string(f, s);
+	else
+		fputs("null", f);
+}
+
+static const char *source_name(enum sc_violation_source s)
+{
+	return s == SC_VIOLATION_SRC_KMSG	 ? "kmsg"
+	       : s == SC_VIOLATION_SRC_AUDIT_LOG ? "audit"
+						 : "input";
+}
+
+int sc_violations_json(struct sc_violations *v, char **ret)
+{
+	const struct sc_violation *xs;
+	size_t n = sc_violations_latest(v, &xs);
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return -ENOMEM;
+	fputc('[', f);
+	for (size_t i = 0; i < n; i++) {
+		const struct sc_violation *x = &xs[i];
+		char ts[48] = "";
+		time_t t = (time_t)(x->time_ms / 1000);
+		struct tm tm;
+
+		if (x->time_ms && gmtime_r(&t, &tm)) {
+			size_t k = strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
+			(void)snprintf(ts + k, sizeof(ts) - k, ".%03uZ",
+				       (unsigned)(x->time_ms % 1000));
+		}
+		fputs(i ? ",\n{" : "\n{", f);
+		fputs("\"time\":", f);
+		if (*ts)
+			json_string(f, ts);
+		else
+			fputs("null", f);
+		fprintf(f, ",\"time_ms\":%llu,\"serial\":%llu,\"pid\":%u",
+			(unsigned long long)x->time_ms, (unsigned long long)x->serial, x->pid);
+		json_opt(f, "comm", x->comm);
+		json_opt(f, "exe", x->exe);
+		json_opt(f, "namespace", x->pod.namespace);
+		json_opt(f, "pod", x->pod.pod);
+		json_opt(f, "container", x->pod.container);
+		json_opt(f, "pod_uid", x->pod.uid);
+		json_opt(f, "container_id", x->pod.container_id);
+		json_opt(f, "runtime", x->pod.runtime);
+		fprintf(f, ",\"pid_gone\":%s", x->pid_gone ? "true" : "false");
+		json_opt(f, "arch", x->arch >= 0 ? sc_arch_info(x->arch)->name : NULL);
+		json_opt(f, "syscall", x->syscall);
+		fprintf(f, ",\"nr\":%u,\"action\":\"%s\"", x->nr, action_name(x->action));
+		/* The kernel logs code= without the errno since 4.14: 0 means not said. */
+		if (x->action == SC_ACT_ERRNO && x->data)
+			fprintf(f, ",\"errno\":%u", x->data);
+		fprintf(f, ",\"source\":\"%s\"}", source_name(x->source));
+	}
+	fputs(n ? "\n]\n" : "]\n", f);
+	if (fclose(f) != 0) {
+		free(buf);
+		return -ENOMEM;
+	}
+	*ret = buf;
+	return 0;
+}
+
+/* ---- heal ----------------------------------------------------------------------------- */
+
+static bool rule_unconditional(const struct sc_rule *r)
+{
+	return r->n_args == 0 && r->includes.n_caps == 0 && r->includes.n_arches == 0 &&
+	       !r->includes.min_kernel && r->excludes.n_caps == 0 && r->excludes.n_arches == 0 &&
+	       !r->excludes.min_kernel;
+}
+
+/* Remove 'name' from rule r (names and their locations). */
+static void rule_remove_name(struct sc_rule *r, size_t k)
+{
+	free(r->names[k]);
+	memmove(r->names + k, r->names + k + 1, (r->n_names - k - 1) * sizeof(*r->names));
+	if (r->name_locs)
+		memmove(r->name_locs + k, r->name_locs + k + 1,
+			(r->n_names - k - 1) * sizeof(*r->name_locs));
+	r->n_names--;
+}
+
+static void rule_free_contents(struct sc_rule *r)
+{
+	for (size_t k = 0; k < r->n_names; k++)
+		free(r->names[k]);
+	free(r->names);
+	free(r->name_locs);
+	free(r->args);
+	free(r->comment);
+	for (size_t k = 0; k < r->includes.n_caps; k++)
+		free(r->includes.caps[k]);
+	free(r->includes.caps);
+	free(r->includes.arches);
+	free(r->includes.min_kernel);
+	for (size_t k = 0; k < r->excludes.n_caps; k++)
+		free(r->excludes.caps[k]);
+	free(r->excludes.caps);
+	free(r->excludes.arches);
+	free(r->excludes.min_kernel);
+}
+
+int sc_violation_heal(const struct sc_violation *x, struct sc_profile **recorded)
+{
+	struct sc_profile *p;
+	struct sc_verdict vd;
+	struct sc_rule *allow = NULL;
+	bool changed = false, created = false;
+
+	if (!x || !recorded)
+		return -EINVAL;
+	if (!x->syscall || x->arch < 0)
+		return 0; /* nothing a profile could name */
+	p = *recorded;
+	if (!p) {
+		p = sc_profile_new();
+		if (!p)
+			return -ENOMEM;
+		p->default_action = SC_ACT_ERRNO;
+		created = true;
+	}
+	if (p->n_arches && !sc_profile_has_arch(p, x->arch)) {
+		if (sc_profile_add_arch(p, x->arch) < 0)
+			goto oom;
+		changed = true;
+	} else if (!p->n_arches) {
+		/* A profile without architectures applies to the native arch only: list both
+		 * the native one and the violation's, so nothing that ran before stops. */
+		if (sc_profile_add_arch(p, x->arch) < 0)
+			goto oom;
+		if (!created && x->arch != sc_arch_native() &&
+		    sc_profile_add_arch(p, sc_arch_native()) < 0)
+			goto oom;
+		changed = true;
+	}
+	sc_profile_verdict(p, x->syscall, &vd);
+	if (sc_action_permits(vd.action) && !vd.conditional) {
+		if (created)
+			goto done;
+		return changed ? 1 : 0;
+	}
+	/* Unconditional rules that deny it stop denying it; conditional ones stay (they say
+	 * something about arguments a person should look at). */
+	for (size_t i = 0; i < p->n_rules;) {
+		struct sc_rule *r = &p->rules[i];
+		if (rule_unconditional(r) && !sc_action_permits(r->action)) {
+			for (size_t k = 0; k < r->n_names;)
+				if (streq(r->names[k], x->syscall)) {
+					rule_remove_name(r, k);
+					changed = true;
+				} else
+					k++;
+			if (r->n_names == 0) {
+				rule_free_contents(r);
+				memmove(r, r + 1, (p->n_rules - i - 1) * sizeof(*r));
+				p->n_rules--;
+				continue;
+			}
+		}
+		i++;
+	}
+	sc_profile_verdict(p, x->syscall, &vd);
+	if (!sc_action_permits(vd.action) || !vd.unconditional) {
+		for (size_t i = 0; i < p->n_rules && !allow; i++)
+			if (p->rules[i].action == SC_ACT_ALLOW && rule_unconditional(&p->rules[i]))
+				allow = &p->rules[i];
+		if (!allow) {
+			allow = sc_profile_add_rule(p, SC_ACT_ALLOW, NULL, 0);
+			if (!allow)
+				goto oom;
+		}
+		if (sc_rule_add_name(allow, x->syscall) < 0)
+			goto oom;
+		changed = true;
+	}
+done:
+	*recorded = p;
+	return changed || created ? 1 : 0;
+oom:
+	if (created)
+		sc_profile_free(p);
+	return -ENOMEM;
+}
+
+/* Open (creating) 'name' below dirfd as a directory, never through a symlink. */
+static int open_subdir(int dirfd, const char *name)
+{
+	int fd;
+
+	if (!sc_name_is_safe(name))
+		return -EINVAL;
+	if (mkdirat(dirfd, name, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+/* Read a whole file opened through a directory fd, never a symlink. */
+static int read_at(int dirfd, const char *name, char **ret, size_t *ret_len)
+{
+	cleanup_close int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	return sc_read_fd(fd, 64u << 20, ret, ret_len); /* no recorded profile is that large */
+}
+
+int sc_violations_heal_recorded(int state_dirfd, const char *path, const struct sc_pod_ref *pod,
+				const struct sc_violation *xs, size_t n, struct sc_diags *d,
+				bool *ret_created)
+{
+	cleanup_close int rfd = -1, nfd = -1, pfd = -1;
+	cleanup_free char *text = NULL;
+	char file[SC_POD_NAME_MAX + 8], where[4096];
+	struct sc_profile *p = NULL;
+	bool created = false;
+	size_t len = 0;
+	int added = 0, r;
+
+	if (!pod || !pod->namespace[0] || !pod->pod[0] || !pod->container[0])
+		return -EINVAL;
+	(void)snprintf(file, sizeof(file), "%s.json", pod->container);
+	(void)snprintf(where, sizeof(where), "%s/recorded/%s/%s/%s", path ? path : ".",
+		       pod->namespace, pod->pod, file);
+	if (!sc_name_is_safe(pod->namespace) || !sc_name_is_safe(pod->pod) ||
+	    !sc_name_is_safe(file)) {
+		if (d)
+			(void)sc_diags_add(d, SC_SEV_ERROR, (struct sc_loc){},
+					   "refusing unsafe names in %s", where);
+		return -EINVAL;
+	}
+	rfd = open_subdir(state_dirfd, "recorded");
+	if (rfd < 0)
+		return rfd;
+	nfd = open_subdir(rfd, pod->namespace);
+	if (nfd < 0)
+		return nfd;
+	pfd = open_subdir(nfd, pod->pod);
+	if (pfd < 0)
+		return pfd;
+	r = read_at(pfd, file, &text, &len);
+	if (r == -ENOENT)
+		created = true;
+	else if (r < 0)
+		return r;
+	else {
+		r = sc_profile_read_buffer(text, len, where, d, &p);
+		if (r < 0)
+			return r;
+		free(TAKE_PTR(text));
+	}
+	for (size_t i = 0; i < n; i++) {
+		r = sc_violation_heal(&xs[i], &p);
+		if (r < 0) {
+			sc_profile_free(p);
+			return r;
+		}
+		added += r;
+	}
+	if (!added) {
+		sc_profile_free(p);
+		return 0;
+	}
+	r = sc_profile_write_string(p, SC_FORMAT_OCI, &text);
+	sc_profile_free(p);
+	if (r < 0)
+		return r;
+	r = sc_write_atomic_at(pfd, file, text, strlen(text), 0644, NULL);
+	if (r < 0)
+		return r;
+	if (ret_created)
+		*ret_created = created;
+	return added;
+}

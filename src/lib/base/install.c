@@ -1,0 +1,328 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Owns atomic, confined file writes (temp file + fsync + renameat, O_NOFOLLOW) and whole-file
+ * reads with a size cap. */
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/install.h"
+#include "macro.h"
+
+bool sc_name_is_safe(const char *name)
+{
+	return name && *name && !strchr(name, '/') && strcmp(name, ".") != 0 &&
+	       strcmp(name, "..") != 0 && strlen(name) < NAME_MAX;
+}
+
+static int write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static bool same_content(int dirfd, const char *name, const void *data, size_t len)
+{
+	/* O_NONBLOCK: a FIFO in the target's place must not block (it is not S_ISREG). */
+	cleanup_close int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	char buf[65536];
+	size_t off = 0;
+	struct stat st;
+
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (size_t)st.st_size != len)
+		return false;
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+		if (n < 0)
+			return false;
+		if (n == 0)
+			return off == len;
+		if (off + (size_t)n > len || memcmp((const char *)data + off, buf, (size_t)n) != 0)
+			return false;
+		off += (size_t)n;
+	}
+}
+
+/* Write 'data' to a new temp file beside 'name' in 'dirfd' (its name in 'tmp'), synced to
+ * disk when 'sync'. On error nothing is left behind. */
+static int write_temp(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+		      bool sync, char tmp[static NAME_MAX + 1])
+{
+	cleanup_close int fd = -1;
+	int r;
+
+	/* Temp names start with '.' so directory scanners skip them. */
+	for (unsigned attempt = 0;; attempt++) {
+		/* The suffix the agent's start-up clean-up removes (reconcile.c). */
+		r = snprintf(tmp, NAME_MAX + 1, ".%.200s.%d.%u.sctmp", name, (int)getpid(),
+			     attempt);
+		if (r < 0 || r > NAME_MAX)
+			return -ENAMETOOLONG;
+		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
+		if (fd >= 0)
+			break;
+		if (errno != EEXIST || attempt > 100)
+			return -errno;
+	}
+	r = write_all(fd, data, len);
+	if (r == 0 && fchmod(fd, mode) < 0)
+		r = -errno;
+	if (r == 0 && sync && fsync(fd) < 0)
+		r = -errno;
+	if (r < 0)
+		(void)unlinkat(dirfd, tmp, 0);
+	return r;
+}
+
+int sc_write_atomic_at(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+		       bool *unchanged)
+{
+	char tmp[NAME_MAX + 1];
+	int r;
+
+	if (!sc_name_is_safe(name))
+		return -EINVAL;
+	if (unchanged) {
+		*unchanged = same_content(dirfd, name, data, len);
+		if (*unchanged)
+			return 0;
+	}
+	r = write_temp(dirfd, name, data, len, mode, true, tmp);
+	if (r < 0)
+		return r;
+	if (renameat(dirfd, tmp, dirfd, name) < 0) {
+		r = -errno;
+		(void)unlinkat(dirfd, tmp, 0);
+	}
+	return r;
+}
+
+struct batch_dir {
+	int fd;
+	dev_t dev;
+	ino_t ino;
+};
+
+struct batch_entry {
+	size_t dir;
+	char *tmp, *name;
+};
+
+struct sc_write_batch {
+	struct batch_dir *dirs;
+	size_t n_dirs;
+	struct batch_entry *v;
+	size_t n, cap;
+};
+
+int sc_write_batch_new(struct sc_write_batch **ret)
+{
+	*ret = calloc(1, sizeof(**ret));
+	return *ret ? 0 : -ENOMEM;
+}
+
+/* The batch's own fd for the directory 'dirfd' (callers add files directory by directory). */
+static ssize_t batch_dir(struct sc_write_batch *b, int dirfd)
+{
+	struct batch_dir *nd;
+	struct stat st;
+
+	if (fstat(dirfd, &st) < 0)
+		return -errno;
+	for (size_t i = b->n_dirs; i-- > 0;)
+		if (b->dirs[i].dev == st.st_dev && b->dirs[i].ino == st.st_ino)
+			return (ssize_t)i;
+	nd = reallocarray(b->dirs, b->n_dirs + 1, sizeof(*nd));
+	if (!nd)
+		return -ENOMEM;
+	b->dirs = nd;
+	nd[b->n_dirs].fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 3);
+	if (nd[b->n_dirs].fd < 0)
+		return -errno;
+	nd[b->n_dirs].dev = st.st_dev;
+	nd[b->n_dirs].ino = st.st_ino;
+	return (ssize_t)b->n_dirs++;
+}
+
+int sc_write_batch_add(struct sc_write_batch *b, int dirfd, const char *name, const void *data,
+		       size_t len, mode_t mode, bool *unchanged)
+{
+	char tmp[NAME_MAX + 1];
+	ssize_t dir;
+	int r;
+
+	if (unchanged)
+		*unchanged = false;
+	if (!sc_name_is_safe(name))
+		return -EINVAL;
+	if (same_content(dirfd, name, data, len)) {
+		if (unchanged)
+			*unchanged = true;
+		return 0;
+	}
+	dir = batch_dir(b, dirfd);
+	if (dir < 0)
+		return (int)dir;
+	if (b->n == b->cap) {
+		size_t nc = b->cap ? b->cap * 2 : 64;
+		struct batch_entry *nv = reallocarray(b->v, nc, sizeof(*nv));
+		if (!nv)
+			return -ENOMEM;
+		b->v = nv;
+		b->cap = nc;
+	}
+	r = write_temp(b->dirs[dir].fd, name, data, len, mode, false, tmp);
+	if (r < 0)
+		return r;
+	b->v[b->n] = (struct batch_entry){ (size_t)dir, strdup(tmp), strdup(name) };
+	if (!b->v[b->n].tmp || !b->v[b->n].name) {
+		(void)unlinkat(b->dirs[dir].fd, tmp, 0);
+		free(b->v[b->n].tmp);
+		free(b->v[b->n].name);
+		return -ENOMEM;
+	}
+	b->n++;
+	return 0;
+}
+
+int sc_write_batch_commit(struct sc_write_batch *b)
+{
+	int r = 0;
+
+	/* One sync per file system: the data is on disk before any name points at it. */
+	for (size_t i = 0; i < b->n_dirs; i++) {
+		bool seen = false;
+		for (size_t k = 0; k < i && !seen; k++)
+			seen = b->dirs[k].dev == b->dirs[i].dev;
+		if (!seen && syncfs(b->dirs[i].fd) < 0 && r == 0)
+			r = -errno;
+	}
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < b->n; i++) {
+		int dfd = b->dirs[b->v[i].dir].fd;
+		if (renameat(dfd, b->v[i].tmp, dfd, b->v[i].name) < 0) {
+			if (r == 0)
+				r = -errno;
+			(void)unlinkat(dfd, b->v[i].tmp, 0);
+		}
+		free(b->v[i].tmp);
+		free(b->v[i].name);
+	}
+	b->n = 0;
+	return r;
+}
+
+struct sc_write_batch *sc_write_batch_free(struct sc_write_batch *b)
+{
+	if (!b)
+		return NULL;
+	for (size_t i = 0; i < b->n; i++) {
+		(void)unlinkat(b->dirs[b->v[i].dir].fd, b->v[i].tmp, 0);
+		free(b->v[i].tmp);
+		free(b->v[i].name);
+	}
+	for (size_t i = 0; i < b->n_dirs; i++)
+		(void)close(b->dirs[i].fd);
+	free(b->dirs);
+	free(b->v);
+	free(b);
+	return NULL;
+}
+
+int sc_write_atomic(const char *path, const void *data, size_t len, mode_t mode)
+{
+	cleanup_free char *dir = NULL;
+	cleanup_close int dfd = -1;
+	const char *slash, *base;
+
+	struct stat st;
+
+	if (strcmp(path, "-") == 0)
+		return write_all(STDOUT_FILENO, data, len);
+	/* A device or FIFO (-o /dev/null, /dev/stdout) is written to, never renamed over. */
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+		cleanup_close int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+		if (fd < 0)
+			return -errno;
+		return write_all(fd, data, len);
+	}
+	slash = strrchr(path, '/');
+	if (slash) {
+		dir = strndup(path, (size_t)(slash - path) + (slash == path));
+		base = slash + 1;
+	} else {
+		dir = strdup(".");
+		base = path;
+	}
+	if (!dir)
+		return -ENOMEM;
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
+	return sc_write_atomic_at(dfd, base, data, len, mode, NULL);
+}
+
+int sc_read_fd(int fd, size_t max, char **ret, size_t *ret_len)
+{
+	cleanup_free char *buf = NULL;
+	size_t len = 0, cap = 0;
+
+	for (;;) {
+		ssize_t n;
+		if (cap - len < 4096 + 1) {
+			size_t ncap = cap ? cap * 2 : 65536;
+			char *nbuf;
+			if (cap > max + 1)
+				return -EFBIG;
+			nbuf = realloc(buf, ncap);
+			if (!nbuf)
+				return -ENOMEM;
+			buf = nbuf;
+			cap = ncap;
+		}
+		n = read(fd, buf + len, cap - len - 1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len > max)
+			return -EFBIG;
+	}
+	buf[len] = '\0';
+	*ret = TAKE_PTR(buf);
+	if (ret_len)
+		*ret_len = len;
+	return 0;
+}
+
+int sc_read_file(const char *path, size_t max, char **ret, size_t *ret_len)
+{
+	cleanup_close int fd = -1;
+
+	if (strcmp(path, "-") == 0)
+		fd = dup(STDIN_FILENO);
+	else
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	return sc_read_fd(fd, max, ret, ret_len);
+}

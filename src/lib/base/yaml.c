@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Owns the libfyaml diagnostic set-up every parser in the library uses (see yaml.h). */
+#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/yaml.h"
+
+struct fy_diag *sc_yaml_quiet_diag(bool collect)
+{
+	/* Filled here rather than by fy_diag_cfg_default(), which asks isatty(stderr): one
+	 * ioctl per parse, 10,000 of them in an agent pass, for colours never printed. */
+	struct fy_diag_cfg dcfg = {
+		.fp = NULL,
+		.level = FYET_ERROR,
+		.module_mask = ~0u,
+		.colorize = false,
+	};
+	struct fy_diag *diag;
+
+	diag = fy_diag_create(&dcfg);
+	if (diag && collect)
+		fy_diag_set_collect_errors(diag, true);
+	return diag;
+}
+
+bool sc_yaml_first_error(struct fy_diag *diag, struct sc_loc *loc, const char **msg)
+{
+	struct fy_diag_error *de;
+	void *it = NULL;
+
+	while ((de = fy_diag_errors_iterate(diag, &it)))
+		if (de->type == FYET_ERROR && de->msg) {
+			loc->line = de->line > 0 ? (unsigned)de->line : 0;
+			loc->col = de->column > 0 ? (unsigned)de->column : 0;
+			*msg = de->msg;
+			return true;
+		}
+	return false;
+}
+
+/* Under the sanitizers, a parser left on purpose is not a leak to report. */
+#ifndef __has_feature
+#define __has_feature(x) 0
+#endif
+#if defined(__SANITIZE_ADDRESS__) || __has_feature(address_sanitizer)
+#include <sanitizer/lsan_interface.h>
+#define LEFT_ON_PURPOSE(p) __lsan_ignore_object(p)
+#else
+#define LEFT_ON_PURPOSE(p) ((void)(p))
+#endif
+
+void sc_yaml_parser_destroy(struct fy_parser *fyp)
+{
+	if (!fyp)
+		return;
+	if (fy_parser_get_stream_error(fyp))
+		LEFT_ON_PURPOSE(fyp);
+	else
+		fy_parser_destroy(fyp);
+}
+
+struct fy_document *sc_yaml_build_document(const struct fy_parse_cfg *cfg, const char *buf,
+					   size_t len)
+{
+	struct fy_parser *fyp = fy_parser_create(cfg);
+	struct fy_event *e;
+	bool bad;
+
+	if (!fyp)
+		return NULL;
+	if (fy_parser_set_string(fyp, buf, len) != 0) {
+		fy_parser_destroy(fyp);
+		return NULL;
+	}
+	while ((e = fy_parser_parse(fyp)))
+		fy_parser_event_free(fyp, e);
+	bad = fy_parser_get_stream_error(fyp);
+	sc_yaml_parser_destroy(fyp);
+	return bad ? NULL : fy_document_build_from_string(cfg, buf, len);
+}
+
+/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid. */
+size_t sc_utf8_len(const unsigned char *s, size_t n)
+{
+	unsigned char c = s[0];
+	size_t len;
+	uint32_t cp;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		len = 2, cp = c & 0x1f;
+	else if (c >= 0xe0 && c <= 0xef)
+		len = 3, cp = c & 0x0f;
+	else if (c >= 0xf0 && c <= 0xf4)
+		len = 4, cp = c & 0x07;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+bool sc_yaml_text_valid(const char *buf, size_t len, struct sc_loc *ret_loc, const char **ret_why)
+{
+	const unsigned char *s = (const unsigned char *)buf;
+	struct sc_loc loc = { 1, 1 };
+
+	for (size_t i = 0; i < len;) {
+		size_t l;
+		if (s[i] == 0) {
+			*ret_loc = loc;
+			*ret_why = "NUL byte (YAML and JSON are text)";
+			return false;
+		}
+		l = sc_utf8_len(s + i, len - i);
+		if (l == 0) {
+			*ret_loc = loc;
+			*ret_why = "invalid UTF-8 (Kubernetes reads YAML and JSON as UTF-8)";
+			return false;
+		}
+		if (s[i] == '\n')
+			loc.line++, loc.col = 1;
+		else
+			loc.col++;
+		i += l;
+	}
+	return true;
+}
+
+int sc_yaml_fd_text_valid(int fd)
+{
+	unsigned char buf[65536 + 4];
+	size_t carry = 0;
+
+	for (;;) {
+		ssize_t n = read(fd, buf + carry, sizeof(buf) - 4);
+		size_t len, i = 0;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		len = carry + (size_t)n;
+		while (i < len) {
+			size_t l = buf[i] ? sc_utf8_len(buf + i, len - i) : 0;
+			if (l == 0) {
+				/* A sequence the read cut is finished by the next one. */
+				if (n > 0 && buf[i] >= 0xc2 && buf[i] <= 0xf4 && len - i < 4)
+					break;
+				return 0;
+			}
+			i += l;
+		}
+		carry = len - i;
+		memmove(buf, buf + i, carry);
+		if (n == 0)
+			return carry == 0;
+	}
+}

@@ -1,0 +1,1440 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Owns the policy layer: DNS-1123 names, Kubernetes label selectors, workload lists, and the
+ * policy build (directory of policies -> policy sets -> merged profiles + index). */
+#include <ctype.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <libfyaml.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/json.h"
+#include "base/install.h"
+#include "syscage/merge.h"
+#include "syscage/policy.h"
+#include "syscage/profile-read.h"
+#include "syscage/profile-write.h"
+#include "k8s/binding-packed.h"
+#include "base/hash.h"
+#include "macro.h"
+#include "base/yaml.h"
+
+#define MAX_POLICY_FILE SC_PROFILE_MAX_INPUT
+#define MAX_DEPTH	32
+#define MAX_NAME	240 /* leaves room for "-<hash>.json" within NAME_MAX */
+
+/* ---- selectors ------------------------------------------------------------------------ */
+
+static const char *label_get(const struct sc_label *labels, size_t n, const char *key)
+{
+	for (size_t i = 0; i < n; i++)
+		if (streq(labels[i].key, key))
+			return labels[i].value ? labels[i].value : "";
+	return NULL;
+}
+
+bool sc_selector_matches(const struct sc_meta *m, const struct sc_label *labels, size_t n)
+{
+	for (size_t i = 0; i < m->n_match_labels; i++) {
+		const char *v = label_get(labels, n, m->match_labels[i].key);
+		if (!v || !streq(v, m->match_labels[i].value ? m->match_labels[i].value : ""))
+			return false;
+	}
+	for (size_t i = 0; i < m->n_match_exprs; i++) {
+		const struct sc_selector_expr *e = &m->match_exprs[i];
+		const char *v = label_get(labels, n, e->key);
+		bool in = false;
+
+		for (size_t k = 0; v && k < e->n_values && !in; k++)
+			in = streq(v, e->values[k]);
+		switch (e->op) {
+		case SC_SEL_IN:
+			if (!in)
+				return false;
+			break;
+		case SC_SEL_NOT_IN:
+			if (in)
+				return false;
+			break;
+		case SC_SEL_EXISTS:
+			if (!v)
+				return false;
+			break;
+		case SC_SEL_DOES_NOT_EXIST:
+			if (v)
+				return false;
+			break;
+		default:
+			return false; /* an invalid operator selects nothing */
+		}
+	}
+	return true;
+}
+
+int sc_selector_validate(const struct sc_meta *m, struct sc_diags *d, struct sc_loc loc)
+{
+	static const char *const ops[] = { "In", "NotIn", "Exists", "DoesNotExist" };
+	int n = 0;
+
+	for (size_t i = 0; i < m->n_match_labels; i++)
+		if (!m->match_labels[i].key || !*m->match_labels[i].key) {
+			(void)sc_diags_add(d, SC_SEV_ERROR, loc, "matchLabels: empty key");
+			n++;
+		} else if (!sc_label_key_valid(m->match_labels[i].key) ||
+			   !sc_label_value_valid(m->match_labels[i].value ? m->match_labels[i].value
+									  : "")) {
+			(void)sc_diags_add(d, SC_SEV_ERROR, loc,
+					   "matchLabels: '%s: %s' is not a Kubernetes label "
+					   "(names and values: up to 63 of [A-Za-z0-9-_.])",
+					   m->match_labels[i].key,
+					   m->match_labels[i].value ? m->match_labels[i].value
+								    : "");
+			n++;
+		}
+	for (size_t i = 0; i < m->n_match_exprs; i++) {
+		const struct sc_selector_expr *e = &m->match_exprs[i];
+		if (!e->key || !*e->key) {
+			(void)sc_diags_add(d, SC_SEV_ERROR, loc, "matchExpressions[%zu]: empty key",
+					   i);
+			n++;
+			continue;
+		}
+		if (!sc_label_key_valid(e->key)) {
+			(void)sc_diags_add(d, SC_SEV_ERROR, loc,
+					   "matchExpressions[%zu]: '%s' is not a label key", i,
+					   e->key);
+			n++;
+			continue;
+		}
+		for (size_t k = 0; k < e->n_values; k++)
+			if (!sc_label_value_valid(e->values[k])) {
+				(void)sc_diags_add(d, SC_SEV_ERROR, loc,
+						   "matchExpressions[%zu] (%s): '%s' is not a "
+						   "label value",
+						   i, e->key, e->values[k]);
+				n++;
+			}
+		if ((unsigned)e->op >= _SC_SEL_COUNT) {
+			(void)sc_diags_add(d, SC_SEV_ERROR, loc,
+					   "matchExpressions[%zu] (%s): invalid operator", i,
+					   e->key);
+			n++;
+		} else if ((e->op == SC_SEL_IN || e->op == SC_SEL_NOT_IN) && e->n_values == 0) {
+			(void)sc_diags_add(d, SC_SEV_ERROR, loc,
+					   "matchExpressions[%zu] (%s): operator %s needs 'values'",
+					   i, e->key, ops[e->op]);
+			n++;
+		} else if ((e->op == SC_SEL_EXISTS || e->op == SC_SEL_DOES_NOT_EXIST) &&
+			   e->n_values > 0) {
+			(void)sc_diags_add(
+				d, SC_SEV_ERROR, loc,
+				"matchExpressions[%zu] (%s): operator %s takes no 'values'", i,
+				e->key, ops[e->op]);
+			n++;
+		}
+	}
+	return n;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+char *sc_selector_canonical(const struct sc_meta *m)
+{
+	static const char *const ops[] = { "In", "NotIn", "Exists", "DoesNotExist" };
+	size_t n = m->n_match_labels + m->n_match_exprs;
+	cleanup_free char **parts = calloc(n ? n : 1, sizeof(char *));
+	char *buf = NULL;
+	size_t len = 0, np = 0;
+	FILE *f;
+
+	if (!parts)
+		return NULL;
+	for (size_t i = 0; i < m->n_match_labels; i++)
+		if (asprintf(&parts[np++], "L %s=%s", m->match_labels[i].key,
+			     m->match_labels[i].value ? m->match_labels[i].value : "") < 0) {
+			parts[--np] = NULL;
+			goto fail;
+		}
+	for (size_t i = 0; i < m->n_match_exprs; i++) {
+		const struct sc_selector_expr *e = &m->match_exprs[i];
+		cleanup_free char **vals = calloc(e->n_values ? e->n_values : 1, sizeof(char *));
+		char *vb = NULL;
+		size_t vl = 0;
+		FILE *vf;
+		if (!vals)
+			goto fail;
+		if (e->n_values)
+			memcpy(vals, e->values, e->n_values * sizeof(char *));
+		qsort(vals, e->n_values, sizeof(char *), cmp_str);
+		vf = open_memstream(&vb, &vl);
+		if (!vf)
+			goto fail;
+		fprintf(vf, "E %s %s", e->key, (unsigned)e->op < _SC_SEL_COUNT ? ops[e->op] : "?");
+		for (size_t k = 0; k < e->n_values; k++)
+			if (k == 0 || !streq(vals[k], vals[k - 1]))
+				fprintf(vf, " %s", vals[k]);
+		if (fclose(vf) != 0) {
+			free(vb);
+			goto fail;
+		}
+		parts[np++] = vb;
+	}
+	qsort(parts, np, sizeof(char *), cmp_str);
+	f = open_memstream(&buf, &len);
+	if (!f)
+		goto fail;
+	fprintf(f, "%s", m->namespace ? m->namespace : "default");
+	for (size_t i = 0; i < np; i++)
+		if (i == 0 || !streq(parts[i], parts[i - 1]))
+			fprintf(f, "\n%s", parts[i]);
+	if (fclose(f) != 0) {
+		free(buf);
+		buf = NULL;
+	}
+	for (size_t i = 0; i < np; i++)
+		free(parts[i]);
+	return buf;
+fail:
+	for (size_t i = 0; i < np; i++)
+		free(parts[i]);
+	return NULL;
+}
+
+/* ---- workloads ------------------------------------------------------------------------ */
+
+void sc_workloads_free(struct sc_workload *w, size_t n)
+{
+	for (size_t i = 0; w && i < n; i++) {
+		free(w[i].kind);
+		free(w[i].namespace);
+		free(w[i].name);
+		for (size_t k = 0; k < w[i].n_labels; k++) {
+			free(w[i].labels[k].key);
+			free(w[i].labels[k].value);
+		}
+		free(w[i].labels);
+	}
+	free(w);
+}
+
+static struct fy_node *lookup(struct fy_node *map, const char *key)
+{
+	if (!map || !fy_node_is_mapping(map))
+		return NULL;
+	return fy_node_mapping_lookup_by_string(map, key, FY_NT);
+}
+
+static const char *scalar(struct fy_node *n)
+{
+	return n && fy_node_is_scalar(n) ? fy_node_get_scalar0(n) : NULL;
+}
+
+static int read_labels(struct fy_node *map, struct sc_workload *w)
+{
+	struct fy_node_pair *pair;
+	void *it = NULL;
+	int n = fy_node_mapping_item_count(map);
+
+	if (n <= 0)
+		return 0;
+	w->labels = calloc((size_t)n, sizeof(*w->labels));
+	if (!w->labels)
+		return -ENOMEM;
+	while ((pair = fy_node_mapping_iterate(map, &it))) {
+		const char *k = scalar(fy_node_pair_key(pair));
+		const char *v = scalar(fy_node_pair_value(pair));
+		if (!k || !v)
+			return -EINVAL;
+		w->labels[w->n_labels].key = strdup(k);
+		w->labels[w->n_labels].value = strdup(v);
+		w->n_labels++;
+		if (!w->labels[w->n_labels - 1].key || !w->labels[w->n_labels - 1].value)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static int read_workload(struct fy_node *n, struct sc_workload *w, const char **ret_err)
+{
+	struct fy_node *meta = lookup(n, "metadata"), *labels;
+	const char *ns, *name;
+
+	if (!n || !fy_node_is_mapping(n)) {
+		*ret_err = "expected a mapping";
+		return -EINVAL;
+	}
+	if (meta) {
+		/* A Kubernetes object: its pod template's labels if it has one. */
+		struct fy_node *tmpl = lookup(lookup(n, "spec"), "template");
+		struct fy_node *job = lookup(lookup(lookup(n, "spec"), "jobTemplate"), "spec");
+		if (!tmpl && job)
+			tmpl = lookup(job, "template");
+		ns = scalar(lookup(meta, "namespace"));
+		name = scalar(lookup(meta, "name"));
+		labels = tmpl ? lookup(lookup(tmpl, "metadata"), "labels") : lookup(meta, "labels");
+	} else {
+		ns = scalar(lookup(n, "namespace"));
+		name = scalar(lookup(n, "name"));
+		labels = lookup(n, "labels");
+	}
+	if (!name) {
+		*ret_err = "workload without 'name'";
+		return -EINVAL;
+	}
+	if (ns && !sc_dns1123_label_valid(ns)) {
+		*ret_err = "namespace is not a DNS-1123 label";
+		return -EINVAL;
+	}
+	w->namespace = strdup(ns ? ns : "default");
+	w->name = strdup(name);
+	w->kind = strdup(scalar(lookup(n, "kind")) ? scalar(lookup(n, "kind")) : "Pod");
+	if (!w->namespace || !w->name || !w->kind)
+		return -ENOMEM;
+	if (labels && !fy_node_is_mapping(labels)) {
+		*ret_err = "'labels' must be a mapping of strings";
+		return -EINVAL;
+	}
+	if (labels) {
+		int r = read_labels(labels, w);
+		if (r == -EINVAL)
+			*ret_err = "'labels' must be a mapping of strings";
+		return r;
+	}
+	return 0;
+}
+
+int sc_workloads_read(const char *buf, size_t len, const char *file, struct sc_diags *d,
+		      struct sc_workload **ret, size_t *ret_n)
+{
+	struct fy_parse_cfg cfg = { .flags = FYPCF_QUIET | FYPCF_COLLECT_DIAG };
+	struct fy_diag *diag;
+	struct fy_document *doc;
+	struct fy_node *root, *seq, *it;
+	struct sc_workload *w = NULL;
+	size_t n = 0;
+	void *iter = NULL;
+	const char *saved = d ? d->file : NULL;
+	int r = 0, count;
+
+	/* Collect libfyaml's messages instead of letting it print them. */
+	diag = sc_yaml_quiet_diag(true);
+	if (!diag)
+		return -ENOMEM;
+	cfg.diag = diag;
+	doc = sc_yaml_build_document(&cfg, buf, len);
+	if (d)
+		d->file = file;
+	if (!doc) {
+		struct sc_loc loc = { 0, 0 };
+		const char *msg = "not valid YAML or JSON";
+		(void)sc_yaml_first_error(diag, &loc, &msg);
+		if (d)
+			(void)sc_diags_add(d, SC_SEV_ERROR, loc, "syntax error: %s", msg);
+		r = -EINVAL;
+		goto out;
+	}
+	root = fy_document_root(doc);
+	seq = root && fy_node_is_sequence(root) ? root : lookup(root, "workloads");
+	if (!seq)
+		seq = lookup(root, "items");
+	if (!seq || !fy_node_is_sequence(seq)) {
+		if (d)
+			(void)sc_diags_add(d, SC_SEV_ERROR, (struct sc_loc){ 1, 1 },
+					   "expected a list of workloads ({namespace, name, "
+					   "labels}), 'workloads:' or a Kubernetes List");
+		r = -EINVAL;
+		goto out;
+	}
+	count = fy_node_sequence_item_count(seq);
+	w = calloc(count > 0 ? (size_t)count : 1, sizeof(*w));
+	if (!w) {
+		r = -ENOMEM;
+		goto out;
+	}
+	while ((it = fy_node_sequence_iterate(seq, &iter))) {
+		const char *err = NULL;
+		int q = read_workload(it, &w[n], &err);
+		n++;
+		if (q == -ENOMEM) {
+			r = q;
+			goto out;
+		}
+		if (q < 0) {
+			if (d)
+				(void)sc_diags_add(
+					d, SC_SEV_ERROR, (struct sc_loc){ 0, 0 },
+					"workload %zu%s%s: %s", n, w[n - 1].name ? " " : "",
+					w[n - 1].name ? w[n - 1].name : "", err ? err : "invalid");
+			r = -EINVAL;
+		}
+	}
+out:
+	if (doc)
+		fy_document_destroy(doc);
+	fy_diag_destroy(diag);
+	if (d)
+		d->file = saved;
+	if (r < 0) {
+		sc_workloads_free(w, n);
+		return r;
+	}
+	*ret = w;
+	*ret_n = n;
+	return 0;
+}
+
+/* ---- loading a directory -------------------------------------------------------------- */
+
+static bool has_policy_ext(const char *name)
+{
+	size_t n = strlen(name);
+	return (n > 5 && streq(name + n - 5, ".json")) || (n > 5 && streq(name + n - 5, ".yaml")) ||
+	       (n > 4 && streq(name + n - 4, ".yml"));
+}
+
+static int add_policy(struct sc_policy_build *b, struct sc_profile *p, const char *path)
+{
+	struct sc_policy *v = reallocarray(b->policies, b->n_policies + 1, sizeof(*v));
+	struct sc_policy *x;
+
+	if (!v)
+		return -ENOMEM;
+	b->policies = v;
+	x = &b->policies[b->n_policies];
+	*x = (struct sc_policy){ .profile = p };
+	x->file = strdup(path);
+	if (!x->file)
+		return -ENOMEM;
+	b->n_policies++;
+	return 0;
+}
+
+static int read_one_file(struct sc_policy_build *b, const char *path, struct sc_diags *d)
+{
+	cleanup_free char *buf = NULL;
+	struct sc_profile **v = NULL;
+	size_t len = 0, n = 0;
+	int r;
+
+	r = sc_read_file(path, MAX_POLICY_FILE, &buf, &len);
+	if (r < 0) {
+		const char *saved = d->file;
+		d->file = path;
+		(void)sc_diags_add(d, SC_SEV_ERROR, (struct sc_loc){ 0, 0 }, "cannot read: %s",
+				   strerror(-r));
+		d->file = saved;
+		return r == -ENOMEM ? r : -EINVAL;
+	}
+	if (sc_bindings_detect(buf, len)) {
+		/* Packed: a file's bindings in one block that starts with the file's path, which
+		 * every one of them has as its binding_files entry (sc_policy_build_free frees
+		 * each block once). 10,000 bindings: 2 MiB, not 6. */
+		struct sc_binding *bv = NULL, *nb;
+		char **nf, *block = NULL;
+		size_t nbv = 0;
+		r = sc_bindings_read_packed(buf, len, path, path, d, &bv, &nbv, &block);
+		if (r < 0)
+			return r == -ENOMEM ? r : -EINVAL;
+		nb = reallocarray(b->bindings, b->n_bindings + nbv + 1, sizeof(*nb));
+		if (nb)
+			b->bindings = nb;
+		nf = reallocarray(b->binding_files, b->n_bindings + nbv + 1, sizeof(*nf));
+		if (nf)
+			b->binding_files = nf;
+		if (!nb || !nf || nbv == 0) {
+			free(bv);
+			free(block);
+			return nbv == 0 ? 0 : -ENOMEM;
+		}
+		for (size_t i = 0; i < nbv; i++) {
+			b->bindings[b->n_bindings] = bv[i];
+			b->binding_files[b->n_bindings++] = block;
+		}
+		free(bv);
+		return 0;
+	}
+	r = sc_profile_read_all(buf, len, path, d, &v, &n);
+	if (r < 0)
+		return r == -ENOMEM ? r : -EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		if (r >= 0)
+			r = add_policy(b, v[i], path);
+		if (r < 0)
+			sc_profile_free(v[i]);
+	}
+	free(v);
+	return r < 0 ? r : 0;
+}
+
+static int walk(struct sc_policy_build *b, const char *dir, unsigned depth, struct sc_diags *d)
+{
+	DIR *dh;
+	struct dirent *de;
+	char **names = NULL;
+	size_t n = 0;
+	int r = 0, err = 0;
+
+	if (depth > MAX_DEPTH)
+		return -ELOOP;
+	dh = opendir(dir);
+	if (!dh)
+		return -errno;
+	while ((de = readdir(dh))) {
+		char **v;
+		if (de->d_name[0] == '.')
+			continue;
+		v = reallocarray(names, n + 1, sizeof(*v));
+		if (!v || !(v[n] = strdup(de->d_name))) {
+			names = v ? v : names;
+			r = -ENOMEM;
+			break;
+		}
+		names = v;
+		n++;
+	}
+	closedir(dh);
+	if (r == 0 && n)
+		qsort(names, n, sizeof(*names), cmp_str);
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		cleanup_free char *path = NULL;
+		struct stat st;
+		if (asprintf(&path, "%s/%s", dir, names[i]) < 0) {
+			r = -ENOMEM;
+			break;
+		}
+		if (lstat(path, &st) < 0)
+			continue;
+		if (S_ISDIR(st.st_mode)) {
+			int q = walk(b, path, depth + 1, d);
+			if (q == -ENOMEM)
+				r = q;
+			else if (q < 0)
+				err = q;
+			continue;
+		}
+		if (S_ISLNK(st.st_mode) && (stat(path, &st) < 0 || !S_ISREG(st.st_mode)))
+			continue; /* dangling, or a symlinked directory: not followed */
+		if (!S_ISREG(st.st_mode) || !has_policy_ext(names[i]))
+			continue;
+		int q = read_one_file(b, path, d);
+		if (q == -ENOMEM)
+			r = q;
+		else if (q < 0)
+			err = q;
+	}
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return r < 0 ? r : err;
+}
+
+static const char *kind_name(const struct sc_policy *p)
+{
+	switch (p->profile->meta.format) {
+	case SC_FORMAT_KUBEARMOR:
+		return "KubeArmorSeccompPolicy";
+	case SC_FORMAT_SPO:
+		return "SeccompProfile";
+	default:
+		return "OCI";
+	}
+}
+
+static int cmp_policy_ident(const void *a, const void *b)
+{
+	const struct sc_policy *x = *(const struct sc_policy *const *)a;
+	const struct sc_policy *y = *(const struct sc_policy *const *)b;
+	int c;
+
+	if (x->selects != y->selects)
+		return x->selects ? -1 : 1;
+	c = strcmp(x->namespace, y->namespace);
+	return c ? c : strcmp(x->name, y->name);
+}
+
+/* The name of an OCI profile: its file name without extension. Owned by the profile meta. */
+static int oci_name(struct sc_policy *p)
+{
+	const char *base = strrchr(p->file, '/');
+	char *s, *dot;
+
+	base = base ? base + 1 : p->file;
+	s = strdup(base);
+	if (!s)
+		return -ENOMEM;
+	dot = strrchr(s, '.');
+	if (dot)
+		*dot = '\0';
+	p->profile->meta.name = s;
+	return 0;
+}
+
+static int validate_policies(struct sc_policy_build *b, struct sc_diags *d)
+{
+	cleanup_free struct sc_policy **sorted = NULL;
+	const char *saved = d->file;
+	int errors = 0, r;
+
+	for (size_t i = 0; i < b->n_policies; i++) {
+		struct sc_policy *p = &b->policies[i];
+		struct sc_meta *m = &p->profile->meta;
+
+		p->selects = m->format == SC_FORMAT_KUBEARMOR;
+		if (!m->name && m->format == SC_FORMAT_OCI && (r = oci_name(p)) < 0)
+			return r;
+		p->name = m->name;
+		p->namespace = m->namespace ? m->namespace : "default";
+		d->file = p->file;
+		if (!p->name) {
+			(void)sc_diags_add(d, SC_SEV_ERROR, p->profile->loc,
+					   "%s without metadata.name", kind_name(p));
+			errors++;
+			continue;
+		}
+		if (!sc_dns1123_label_valid(p->namespace)) {
+			(void)sc_diags_add(d, SC_SEV_ERROR, p->profile->loc,
+					   "namespace '%s' is not a DNS-1123 label (lowercase "
+					   "letters, digits and '-', at most 63)",
+					   p->namespace);
+			errors++;
+		}
+		if (!sc_dns1123_subdomain_valid(p->name) || strlen(p->name) > MAX_NAME) {
+			(void)sc_diags_add(
+				d, SC_SEV_ERROR, p->profile->loc,
+				"%s name '%s' is not a DNS-1123 name (lowercase letters, "
+				"digits, '-' and '.', at most %d); it becomes a file name%s",
+				kind_name(p), p->name, MAX_NAME,
+				m->format == SC_FORMAT_OCI ? ": rename the file" : "");
+			errors++;
+		}
+		if (p->selects)
+			errors += sc_selector_validate(m, d, p->profile->loc);
+		if (m->baseline) {
+			const char *vital = sc_baseline_fatal(p->profile);
+			if (vital) {
+				(void)sc_diags_add(
+					d, SC_SEV_ERROR, p->profile->loc,
+					"baseline %s %s denies %s: every pod would die; "
+					"a baseline may only take away what workloads can "
+					"do without",
+					kind_name(p), p->name, vital);
+				errors++;
+			}
+		}
+	}
+	d->file = saved;
+	if (errors)
+		return -EINVAL;
+	sorted = calloc(b->n_policies ? b->n_policies : 1, sizeof(*sorted));
+	if (!sorted)
+		return -ENOMEM;
+	for (size_t i = 0; i < b->n_policies; i++)
+		sorted[i] = &b->policies[i];
+	qsort(sorted, b->n_policies, sizeof(*sorted), cmp_policy_ident);
+	for (size_t i = 1; i < b->n_policies; i++)
+		if (cmp_policy_ident(&sorted[i - 1], &sorted[i]) == 0) {
+			d->file = sorted[i]->file;
+			(void)sc_diags_add(d, SC_SEV_ERROR, sorted[i]->profile->loc,
+					   "duplicate %s %s/%s (also in %s)", kind_name(sorted[i]),
+					   sorted[i]->namespace, sorted[i]->name,
+					   sorted[i - 1]->file);
+			d->file = saved;
+			errors++;
+		}
+	return errors ? -EINVAL : 0;
+}
+
+int sc_policy_load_dir(const char *dir, struct sc_diags *d, struct sc_policy_build **ret)
+{
+	struct sc_policy_build *b = calloc(1, sizeof(*b));
+	struct stat st;
+	int r;
+
+	if (!b)
+		return -ENOMEM;
+	if (stat(dir, &st) < 0) {
+		r = -errno;
+		goto fail;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		r = -ENOTDIR;
+		goto fail;
+	}
+	r = walk(b, dir, 0, d);
+	if (r < 0)
+		goto fail;
+	r = validate_policies(b, d);
+	if (r < 0)
+		goto fail;
+	*ret = b;
+	return 0;
+fail:
+	sc_policy_build_free(b);
+	return r;
+}
+
+/* ---- policy sets ---------------------------------------------------------------------- */
+
+static int cmp_pol_by_name(const void *a, const void *b, void *userdata)
+{
+	const struct sc_policy_build *pb = userdata;
+	const struct sc_policy *x = &pb->policies[*(const size_t *)a];
+	const struct sc_policy *y = &pb->policies[*(const size_t *)b];
+	int c = strcmp(x->name, y->name);
+	return c ? c : strcmp(kind_name(x), kind_name(y));
+}
+
+/* A set's members, its workload and its strings live in one allocation at s->policies (10,000
+ * bound workloads are 10,000 sets: one malloc each, not six): "<ns>\0<name>\0<ns>/<name>.json".
+ * set_clear frees that alone. The members are copied from 'members' (n), the workload is
+ * 'workload' (< 0: none). */
+static struct sc_policy_set *new_set(struct sc_policy_build *b, const char *ns, const char *name,
+				     const size_t *members, size_t n, ssize_t workload)
+{
+	size_t ln = strlen(ns) + 1, lm = strlen(name) + 1;
+	size_t words = n + (workload >= 0);
+	struct sc_policy_set *s;
+	char *blk, *o;
+
+	/* Room for 8, 16, 32, ...: one realloc per doubling, not per set. */
+	if (b->n_sets == 0 || (b->n_sets >= 8 && (b->n_sets & (b->n_sets - 1)) == 0)) {
+		struct sc_policy_set *v =
+			reallocarray(b->sets, b->n_sets ? 2 * b->n_sets : 8, sizeof(*v));
+		if (!v)
+			return NULL;
+		b->sets = v;
+	}
+	blk = malloc((words ? words : 1) * sizeof(size_t) + 2 * ln + 2 * lm + 5);
+	if (!blk)
+		return NULL;
+	s = &b->sets[b->n_sets++];
+	*s = (struct sc_policy_set){ .policies = (size_t *)(void *)blk, .n_policies = n };
+	if (n)
+		memcpy(s->policies, members, n * sizeof(size_t));
+	if (workload >= 0) {
+		s->workloads = s->policies + n;
+		s->workloads[0] = (size_t)workload;
+		s->n_workloads = 1;
+	}
+	o = blk + (words ? words : 1) * sizeof(size_t);
+	s->namespace = memcpy(o, ns, ln);
+	s->name = memcpy(o + ln, name, lm);
+	s->path = o + ln + lm;
+	memcpy(s->path, ns, ln - 1);
+	s->path[ln - 1] = '/';
+	memcpy(s->path + ln, name, lm - 1);
+	memcpy(s->path + ln + lm - 1, ".json", 6);
+	return s;
+}
+
+/* A policy set's name from its members (baselines do not name it). */
+static int policy_set_name(struct sc_policy_build *b, const size_t *members, size_t n_members,
+			   char **ret)
+{
+	cleanup_free const char **names = calloc(n_members + 1, sizeof(char *));
+	size_t n = 0;
+
+	if (!names)
+		return -ENOMEM;
+	for (size_t k = 0; k < n_members; k++)
+		if (!b->policies[members[k]].profile->meta.baseline)
+			names[n++] = b->policies[members[k]].name;
+	return sc_policy_set_name(names, n, ret);
+}
+
+/* The rule's view of every policy, sorted (sc_policy_refs_sort); 'perm' maps back. */
+static int policy_refs(struct sc_policy_build *b, struct sc_policy_ref **ret, size_t **ret_perm,
+		       char ***ret_canon)
+{
+	struct sc_policy_ref *v = calloc(b->n_policies + 1, sizeof(*v));
+	size_t *perm = calloc(b->n_policies + 1, sizeof(*perm));
+	char **canon = calloc(b->n_policies + 1, sizeof(char *));
+
+	if (!v || !perm || !canon)
+		goto fail;
+	for (size_t i = 0; i < b->n_policies; i++) {
+		const struct sc_policy *p = &b->policies[i];
+		if (p->selects && !(canon[i] = sc_selector_canonical(&p->profile->meta)))
+			goto fail;
+		v[i] = (struct sc_policy_ref){ .namespace = p->namespace,
+					       .name = p->name,
+					       .kind = kind_name(p),
+					       .selector = canon[i],
+					       .baseline = p->profile->meta.baseline };
+	}
+	if (sc_policy_refs_sort(v, b->n_policies, perm) < 0)
+		goto fail;
+	*ret = v;
+	*ret_perm = perm;
+	*ret_canon = canon;
+	return 0;
+fail:
+	for (size_t i = 0; canon && i < b->n_policies; i++)
+		free(canon[i]);
+	free(canon);
+	free(v);
+	free(perm);
+	return -ENOMEM;
+}
+
+/* The policy sets of their own: per target (namespace + selector) and per SPO/OCI profile,
+ * each with the baselines. Uses the sorted refs: a target is a run of equal selectors. */
+static int plan_policy_sets(struct sc_policy_build *b, const struct sc_policy_ref *v,
+			    const size_t *perm, const size_t *base, size_t n_base)
+{
+	cleanup_free size_t *m = calloc(b->n_policies + 1, sizeof(*m));
+
+	if (!m)
+		return -ENOMEM;
+	for (size_t i = n_base; i < b->n_policies;) {
+		size_t j = i + 1, n = 0;
+		cleanup_free char *name = NULL;
+		if (v[i].selector)
+			while (j < b->n_policies && v[j].selector &&
+			       streq(v[j].namespace, v[i].namespace) &&
+			       streq(v[j].selector, v[i].selector))
+				j++;
+		for (size_t k = i; k < j; k++)
+			m[n++] = perm[k];
+		for (size_t k = 0; k < n_base; k++)
+			m[n++] = base[k];
+		qsort_r(m, n, sizeof(size_t), cmp_pol_by_name, b);
+		if (policy_set_name(b, m, n, &name) < 0 ||
+		    !new_set(b, v[i].namespace, name, m, n, -1))
+			return -ENOMEM;
+		i = j;
+	}
+	return 0;
+}
+
+static int plan_workload_sets(struct sc_policy_build *b, const struct sc_policy_ref *v,
+			      const size_t *perm, struct sc_diags *d)
+{
+	cleanup_free size_t *m = calloc(b->n_policies + 1, sizeof(*m));
+	const char *saved = d ? d->file : NULL;
+	int ret = 0;
+
+	b->workload_set = malloc((b->n_workloads + 1) * sizeof(ssize_t));
+	if (!m || !b->workload_set)
+		return -ENOMEM;
+	for (size_t w = 0; w < b->n_workloads; w++) {
+		const struct sc_binding *wl = &b->workloads[w];
+		cleanup_free char *file = NULL;
+		const char *missing = NULL;
+		size_t n = 0, selected = 0;
+		struct sc_policy_set *s;
+		int r;
+
+		b->workload_set[w] = -1;
+		if (d && b->workloads == b->bindings)
+			d->file = b->binding_files[w];
+		r = sc_binding_members(wl, v, b->n_policies, m, &n, &selected, &missing);
+		if (r == -ENOENT) {
+			if (d)
+				(void)sc_diags_add(d, SC_SEV_ERROR, wl->loc,
+						   "%s %s/%s names policy '%s', which namespace %s "
+						   "does not have",
+						   wl->kind, wl->namespace, wl->name, missing,
+						   wl->namespace);
+			ret = -EINVAL;
+			continue;
+		}
+		if (r < 0)
+			return r;
+		if (selected == 0 && !wl->profile) {
+			b->n_unmatched++;
+			continue;
+		}
+		if (wl->profile) {
+			/* "<root>/<ns>/<file>": the set's path is what follows the root. */
+			const char *slash = strchr(wl->profile, '/');
+			file = strdup(slash ? slash + 1 + strlen(wl->namespace) + 1 : wl->profile);
+			if (!file)
+				return -ENOMEM;
+			file[strlen(file) - 5] = '\0'; /* ".json", checked by the reader */
+		} else {
+			r = sc_binding_file_name(wl->kind, wl->name, &file);
+			if (r == -EINVAL) {
+				if (d)
+					(void)sc_diags_add(d, SC_SEV_ERROR, wl->loc,
+							   "%s %s/%s: not a name a profile can be "
+							   "installed under",
+							   wl->kind, wl->namespace, wl->name);
+				ret = -EINVAL;
+				continue;
+			}
+			if (r < 0)
+				return r;
+			file[strlen(file) - 5] = '\0';
+		}
+		for (size_t k = 0; k < n; k++)
+			m[k] = perm[m[k]];
+		qsort_r(m, n, sizeof(size_t), cmp_pol_by_name, b);
+		s = new_set(b, wl->namespace, file, m, n, (ssize_t)w);
+		if (!s)
+			return -ENOMEM;
+		s->fallback = selected == 0;
+		b->workload_set[w] = (ssize_t)(b->n_sets - 1);
+	}
+	if (d)
+		d->file = saved;
+	return ret;
+}
+
+static int cmp_set(const void *a, const void *b)
+{
+	const struct sc_policy_set *x = a, *y = b;
+	int c = strcmp(x->path, y->path);
+	/* A workload's set sorts before a policy set on the same path: it owns the path. */
+	return c ? c : (y->n_workloads > 0) - (x->n_workloads > 0);
+}
+
+static void set_clear(struct sc_policy_set *s)
+{
+	free(s->policies); /* the block of everything else (new_set) */
+	sc_profile_free(s->profile);
+	*s = (struct sc_policy_set){};
+}
+
+int sc_policy_build_sets(struct sc_policy_build *b, const struct sc_binding *w, size_t n_w,
+			 struct sc_diags *d)
+{
+	struct sc_policy_ref *v = NULL;
+	size_t *perm = NULL, n_base = 0, k = 0;
+	char **canon = NULL;
+	cleanup_free size_t *base = NULL;
+	cleanup_free ssize_t *newidx = NULL;
+	const char *saved = d ? d->file : NULL;
+	int r, bad = 0;
+
+	b->workloads = w;
+	b->n_workloads = w ? n_w : 0;
+	r = policy_refs(b, &v, &perm, &canon);
+	if (r < 0)
+		return r;
+	while (n_base < b->n_policies && v[n_base].baseline)
+		n_base++;
+	base = calloc(n_base + 1, sizeof(*base));
+	if (!base) {
+		r = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < n_base; i++)
+		base[i] = perm[i];
+	r = plan_policy_sets(b, v, perm, base, n_base);
+	if (r == 0 && w) {
+		r = plan_workload_sets(b, v, perm, d);
+		if (r == -EINVAL)
+			bad = r, r = 0;
+	}
+	if (r < 0)
+		goto out;
+
+	/* Sort by path; keep workload -> set indexes right. */
+	for (size_t i = 0; i < b->n_sets; i++)
+		b->sets[i].profile = (struct sc_profile *)(uintptr_t)(i + 1); /* old index */
+	if (b->n_sets)
+		qsort(b->sets, b->n_sets, sizeof(*b->sets), cmp_set);
+	newidx = calloc(b->n_sets + 1, sizeof(*newidx));
+	if (!newidx) {
+		r = -ENOMEM;
+		goto out;
+	}
+	/* Paths: a workload's set owns its path (a policy set there is left out); two policy
+	 * sets or two workloads on one path cannot both be written. */
+	for (size_t i = 0; i < b->n_sets; i++) {
+		struct sc_policy_set *s = &b->sets[i];
+		size_t old = (size_t)(uintptr_t)s->profile - 1;
+		s->profile = NULL;
+		if (k > 0 && streq(b->sets[k - 1].path, s->path)) {
+			struct sc_policy_set *o = &b->sets[k - 1];
+			if (o->n_workloads && !s->n_workloads) {
+				b->n_shadowed++;
+				if (d) {
+					d->file = b->policies[s->policies[0]].file;
+					(void)sc_diags_add(
+						d, SC_SEV_NOTE, (struct sc_loc){ 0, 0 },
+						"%s is a bound workload's profile: the "
+						"policy set's own is not installed there",
+						s->path);
+				}
+				newidx[old] = -1;
+				set_clear(s);
+				continue;
+			}
+			if (d) {
+				d->file = s->n_policies ? b->policies[s->policies[0]].file : saved;
+				(void)sc_diags_add(d, SC_SEV_ERROR, (struct sc_loc){ 0, 0 },
+						   "two %s map to %s: rename one of them",
+						   s->n_workloads ? "workloads" : "policy sets",
+						   s->path);
+			}
+			bad = -EINVAL;
+		}
+		newidx[old] = (ssize_t)k;
+		if (k != i)
+			b->sets[k] = *s;
+		k++;
+	}
+	b->n_sets = k;
+	for (size_t i = 0; b->workload_set && i < b->n_workloads; i++)
+		if (b->workload_set[i] >= 0)
+			b->workload_set[i] = newidx[b->workload_set[i]];
+	r = bad;
+out:
+	if (d)
+		d->file = saved;
+	for (size_t i = 0; canon && i < b->n_policies; i++)
+		free(canon[i]);
+	free(canon);
+	free(v);
+	free(perm);
+	return r;
+}
+
+/* Sets with the same members and fallback share one merge: a hash of the member vector. */
+static uint64_t members_hash(const struct sc_policy_set *s)
+{
+	uint64_t h = sc_fnv64(SC_FNV64_INIT, &s->fallback, sizeof(s->fallback));
+
+	h = sc_fnv64(h, s->policies, s->n_policies * sizeof(*s->policies));
+	return h ^ (uint64_t)s->n_policies;
+}
+
+static bool same_members(const struct sc_policy_set *a, const struct sc_policy_set *b)
+{
+	return a->fallback == b->fallback && a->n_policies == b->n_policies &&
+	       (a->n_policies == 0 ||
+		memcmp(a->policies, b->policies, a->n_policies * sizeof(size_t)) == 0);
+}
+
+int sc_policy_build_merge(struct sc_policy_build *b, const struct sc_set_opts *o,
+			  struct sc_diags *d)
+{
+	size_t cap = 16;
+	cleanup_free ssize_t *table = NULL;
+	const char *saved = d ? d->file : NULL;
+	int r = 0;
+
+	while (cap < 2 * b->n_sets + 16)
+		cap *= 2;
+	table = malloc(cap * sizeof(*table));
+	if (!table)
+		return -ENOMEM;
+	for (size_t i = 0; i < cap; i++)
+		table[i] = -1;
+	for (size_t i = 0; i < b->n_sets && r == 0; i++) {
+		struct sc_policy_set *s = &b->sets[i];
+		uint64_t h = members_hash(s);
+		size_t slot = h & (cap - 1);
+		cleanup_free const struct sc_profile **in = NULL;
+
+		while (table[slot] >= 0 && !same_members(&b->sets[table[slot]], s))
+			slot = (slot + 1) & (cap - 1);
+		if (table[slot] >= 0) {
+			s->profile = sc_profile_dup(b->sets[table[slot]].profile);
+			if (!s->profile)
+				r = -ENOMEM;
+			continue;
+		}
+		in = calloc(s->n_policies + 1, sizeof(*in));
+		if (!in)
+			return -ENOMEM;
+		for (size_t k = 0; k < s->n_policies; k++)
+			in[k] = b->policies[s->policies[k]].profile;
+		if (d)
+			d->file = s->path;
+		r = sc_set_profile(in, s->n_policies, s->fallback, o, d, &s->profile);
+		if (d)
+			d->file = saved;
+		if (r == 0)
+			table[slot] = (ssize_t)i;
+	}
+	return r;
+}
+
+/* ---- output --------------------------------------------------------------------------- */
+
+static void json_str(FILE *f, const char *s)
+{
+	sc_json_string(f, s ? s : "");
+}
+
+static void json_selector(FILE *f, const struct sc_meta *m)
+{
+	static const char *const ops[] = { "In", "NotIn", "Exists", "DoesNotExist" };
+
+	fputs("{\"matchLabels\": {", f);
+	for (size_t i = 0; i < m->n_match_labels; i++) {
+		fputs(i ? ", " : "", f);
+		json_str(f, m->match_labels[i].key);
+		fputs(": ", f);
+		json_str(f, m->match_labels[i].value);
+	}
+	fputs("}, \"matchExpressions\": [", f);
+	for (size_t i = 0; i < m->n_match_exprs; i++) {
+		const struct sc_selector_expr *e = &m->match_exprs[i];
+		fputs(i ? ", " : "", f);
+		fputs("{\"key\": ", f);
+		json_str(f, e->key);
+		fputs(", \"operator\": ", f);
+		json_str(f, (unsigned)e->op < _SC_SEL_COUNT ? ops[e->op] : "?");
+		fputs(", \"values\": [", f);
+		for (size_t k = 0; k < e->n_values; k++) {
+			fputs(k ? ", " : "", f);
+			json_str(f, e->values[k]);
+		}
+		fputs("]}", f);
+	}
+	fputs("]}", f);
+}
+
+int sc_policy_build_index(const struct sc_policy_build *b, char **ret)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return -ENOMEM;
+	fprintf(f, "{\n  \"version\": 1,\n  \"mode\": \"%s\",\n  \"sets\": [",
+		b->workload_set ? "workloads" : "targets");
+	for (size_t i = 0; i < b->n_sets; i++) {
+		const struct sc_policy_set *s = &b->sets[i];
+		fputs(i ? ",\n    {" : "\n    {", f);
+		fputs("\"namespace\": ", f);
+		json_str(f, s->namespace);
+		fputs(", \"name\": ", f);
+		json_str(f, s->name);
+		fputs(", \"path\": ", f);
+		json_str(f, s->path);
+		fputs(",\n     \"policies\": [", f);
+		for (size_t k = 0; k < s->n_policies; k++) {
+			const struct sc_policy *p = &b->policies[s->policies[k]];
+			fputs(k ? ", " : "", f);
+			fputs("{\"kind\": ", f);
+			json_str(f, kind_name(p));
+			fputs(", \"name\": ", f);
+			json_str(f, p->name);
+			fputs(", \"file\": ", f);
+			json_str(f, p->file);
+			if (p->profile->meta.baseline)
+				fputs(", \"baseline\": true", f);
+			if (p->selects) {
+				fputs(", \"selector\": ", f);
+				json_selector(f, &p->profile->meta);
+			}
+			fputs("}", f);
+		}
+		fputs("]", f);
+		if (s->n_workloads) {
+			const struct sc_binding *w = &b->workloads[s->workloads[0]];
+			fputs(",\n     \"workload\": {\"kind\": ", f);
+			json_str(f, w->kind);
+			fputs(", \"name\": ", f);
+			json_str(f, w->name);
+			fprintf(f, "}, \"fallback\": %s", s->fallback ? "true" : "false");
+		}
+		fputs("}", f);
+	}
+	fputs(b->n_sets ? "\n  ]" : "]", f);
+	if (b->workload_set) {
+		bool first = true;
+		fputs(",\n  \"unmatched\": [", f);
+		for (size_t i = 0; i < b->n_workloads; i++) {
+			if (b->workload_set[i] >= 0)
+				continue;
+			fputs(first ? "\n    {\"namespace\": " : ",\n    {\"namespace\": ", f);
+			json_str(f, b->workloads[i].namespace);
+			fputs(", \"kind\": ", f);
+			json_str(f, b->workloads[i].kind);
+			fputs(", \"name\": ", f);
+			json_str(f, b->workloads[i].name);
+			fputs("}", f);
+			first = false;
+		}
+		fputs(first ? "]" : "\n  ]", f);
+	}
+	fputs("\n}\n", f);
+	if (fclose(f) != 0) {
+		free(buf);
+		return -ENOMEM;
+	}
+	*ret = buf;
+	return 0;
+}
+
+/* The OCI JSON of a merged profile, written directly: the libfyaml emitter costs more than
+ * everything else in a build of thousands of sets. Profiles with Docker-only fields or a
+ * listener go through sc_profile_write_string. Rules keep the merge's order (restrictive
+ * first), which is what the first-matching-rule semantics of conditional rules need. */
+static bool fast_json_ok(const struct sc_profile *p)
+{
+	if (p->n_arch_map || p->listener_path || p->listener_metadata)
+		return false;
+	for (size_t i = 0; i < p->n_rules; i++) {
+		const struct sc_rule *r = &p->rules[i];
+		if (r->includes.n_caps || r->includes.n_arches || r->includes.min_kernel ||
+		    r->excludes.n_caps || r->excludes.n_arches || r->excludes.min_kernel ||
+		    !sc_action_to_string(r->action))
+			return false;
+		for (size_t k = 0; k < r->n_args; k++)
+			if (!sc_cmp_to_string(r->args[k].op))
+				return false;
+	}
+	return sc_action_to_string(p->default_action) != NULL;
+}
+
+static int profile_json(const struct sc_profile *p, char **ret)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	if (!fast_json_ok(p))
+		return sc_profile_write_string(p, SC_FORMAT_OCI, ret);
+	f = open_memstream(&buf, &len);
+	if (!f)
+		return -ENOMEM;
+	fprintf(f, "{\n  \"defaultAction\": \"%s\"", sc_action_to_string(p->default_action));
+	if (p->has_default_errno)
+		fprintf(f, ",\n  \"defaultErrnoRet\": %u", p->default_errno);
+	if (p->n_arches) {
+		fputs(",\n  \"architectures\": [", f);
+		for (size_t i = 0; i < p->n_arches; i++)
+			fprintf(f, "%s\"%s\"", i ? ", " : "",
+				sc_arch_info(p->arches[i])->scmp_name);
+		fputc(']', f);
+	}
+	if (p->flags) {
+		bool first = true;
+		fputs(",\n  \"flags\": [", f);
+		for (unsigned b = 0; b < 32; b++)
+			if ((p->flags & (1u << b)) && sc_flag_to_string(1u << b)) {
+				fprintf(f, "%s\"%s\"", first ? "" : ", ",
+					sc_flag_to_string(1u << b));
+				first = false;
+			}
+		fputc(']', f);
+	}
+	fputs(",\n  \"syscalls\": [", f);
+	for (size_t i = 0; i < p->n_rules; i++) {
+		const struct sc_rule *r = &p->rules[i];
+		fputs(i ? ",\n    {\"names\": [" : "\n    {\"names\": [", f);
+		for (size_t k = 0; k < r->n_names; k++) {
+			fputs(k ? ", " : "", f);
+			json_str(f, r->names[k]);
+		}
+		fprintf(f, "], \"action\": \"%s\"", sc_action_to_string(r->action));
+		if (r->has_errno)
+			fprintf(f, ", \"errnoRet\": %u", r->errno_ret);
+		if (r->n_args) {
+			fputs(", \"args\": [", f);
+			for (size_t k = 0; k < r->n_args; k++)
+				fprintf(f,
+					"%s{\"index\": %u, \"value\": %llu, \"valueTwo\": %llu, "
+					"\"op\": \"%s\"}",
+					k ? ", " : "", r->args[k].index,
+					(unsigned long long)r->args[k].value,
+					(unsigned long long)r->args[k].value_two,
+					sc_cmp_to_string(r->args[k].op));
+			fputc(']', f);
+		}
+		fputc('}', f);
+	}
+	fputs(p->n_rules ? "\n  ]\n}\n" : "]\n}\n", f);
+	if (fclose(f) != 0) {
+		free(buf);
+		return -ENOMEM;
+	}
+	*ret = buf;
+	return 0;
+}
+
+int sc_policy_profile_json(const struct sc_profile *p, char **ret)
+{
+	return profile_json(p, ret);
+}
+
+static int open_subdir(int dirfd, const char *name)
+{
+	int fd;
+
+	if (!sc_dns1123_label_valid(name))
+		return -EINVAL;
+	if (mkdirat(dirfd, name, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+/* Every set's profile into 'batch', under <outdir>/<namespace>/. */
+static int write_sets(const struct sc_policy_build *b, int outdir_fd, struct sc_write_batch *batch,
+		      unsigned *written)
+{
+	cleanup_close int nsfd = -1;
+	const char *cur_ns = NULL;
+	bool unchanged;
+	int r;
+
+	for (size_t i = 0; i < b->n_sets; i++) {
+		const struct sc_policy_set *s = &b->sets[i];
+		cleanup_free char *text = NULL, *file = NULL;
+
+		if (!s->profile)
+			return -EINVAL;
+		if (!cur_ns || !streq(cur_ns, s->namespace)) {
+			if (nsfd >= 0)
+				(void)close(TAKE_FD(nsfd));
+			nsfd = open_subdir(outdir_fd, s->namespace);
+			if (nsfd < 0)
+				return nsfd;
+			cur_ns = s->namespace;
+		}
+		if (asprintf(&file, "%s.json", s->name) < 0)
+			return -ENOMEM;
+		if (!sc_binding_file_valid(file))
+			return -EINVAL;
+		r = profile_json(s->profile, &text);
+		if (r < 0)
+			return r;
+		r = sc_write_batch_add(batch, nsfd, file, text, strlen(text), 0644, &unchanged);
+		if (r < 0)
+			return r;
+		*written += !unchanged;
+	}
+	return 0;
+}
+
+int sc_policy_build_write(const struct sc_policy_build *b, int outdir_fd, unsigned *ret_written)
+{
+	cleanup_free char *index = NULL;
+	struct sc_write_batch *batch = NULL;
+	unsigned written = 0;
+	bool unchanged;
+	int r;
+
+	/* Profiles in one batch (one sync, not one per file), then the index that lists them. */
+	r = sc_write_batch_new(&batch);
+	if (r < 0)
+		return r;
+	r = write_sets(b, outdir_fd, batch, &written);
+	if (r == 0)
+		r = sc_write_batch_commit(batch);
+	sc_write_batch_free(batch);
+	if (r < 0)
+		return r;
+	r = sc_policy_build_index(b, &index);
+	if (r < 0)
+		return r;
+	r = sc_write_atomic_at(outdir_fd, "index.json", index, strlen(index), 0644, &unchanged);
+	if (r < 0)
+		return r;
+	written += !unchanged;
+	if (ret_written)
+		*ret_written = written;
+	return 0;
+}
+
+int sc_policy_build_prune(const struct sc_policy_build *b, int outdir_fd, const char *old_index,
+			  size_t len, unsigned *ret_removed)
+{
+	struct fy_parse_cfg cfg = { .flags = FYPCF_QUIET | FYPCF_COLLECT_DIAG };
+	struct fy_diag *diag;
+	struct fy_document *doc;
+	struct fy_node *sets, *it;
+	void *iter = NULL;
+	unsigned removed = 0;
+	int r = 0;
+
+	diag = sc_yaml_quiet_diag(false);
+	if (!diag)
+		return -ENOMEM;
+	cfg.diag = diag;
+	doc = sc_yaml_build_document(&cfg, old_index, len);
+	if (!doc) {
+		fy_diag_destroy(diag);
+		return -EINVAL;
+	}
+	sets = lookup(fy_document_root(doc), "sets");
+	while (sets && fy_node_is_sequence(sets) && (it = fy_node_sequence_iterate(sets, &iter))) {
+		const char *path = scalar(lookup(it, "path"));
+		const char *ns = scalar(lookup(it, "namespace"));
+		const char *name = scalar(lookup(it, "name"));
+		cleanup_free char *want = NULL, *file = NULL;
+		cleanup_close int nsfd = -1;
+		bool keep = false;
+
+		/* Only what an index of ours names, in the shape we write. */
+		if (!path || !ns || !name || !sc_dns1123_label_valid(ns))
+			continue;
+		if (asprintf(&want, "%s/%s.json", ns, name) < 0 ||
+		    asprintf(&file, "%s.json", name) < 0) {
+			r = -ENOMEM;
+			break;
+		}
+		if (!sc_binding_file_valid(file))
+			continue;
+		if (!streq(want, path))
+			continue;
+		for (size_t i = 0; i < b->n_sets && !keep; i++)
+			keep = streq(b->sets[i].path, path);
+		if (keep)
+			continue;
+		nsfd = openat(outdir_fd, ns, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (nsfd < 0)
+			continue;
+		if (unlinkat(nsfd, file, 0) == 0)
+			removed++;
+		else if (errno != ENOENT)
+			r = -errno;
+	}
+	fy_document_destroy(doc);
+	fy_diag_destroy(diag);
+	if (ret_removed)
+		*ret_removed = removed;
+	return r;
+}
+
+void sc_policy_build_reset(struct sc_policy_build *b)
+{
+	for (size_t i = 0; i < b->n_sets; i++)
+		set_clear(&b->sets[i]);
+	free(b->sets);
+	b->sets = NULL;
+	b->n_sets = 0;
+	free(b->workload_set);
+	b->workload_set = NULL;
+	b->workloads = NULL;
+	b->n_workloads = b->n_unmatched = b->n_shadowed = 0;
+}
+
+struct sc_policy_build *sc_policy_build_free(struct sc_policy_build *b)
+{
+	if (!b)
+		return NULL;
+	for (size_t i = 0; i < b->n_policies; i++) {
+		sc_profile_free(b->policies[i].profile);
+		free(b->policies[i].file);
+	}
+	free(b->policies);
+	for (size_t i = 0; i < b->n_sets; i++)
+		set_clear(&b->sets[i]);
+	free(b->sets);
+	free(b->workload_set);
+	/* Bindings are packed per file, in the block their binding_files entry points at. */
+	free(b->bindings);
+	for (size_t i = 0; i < b->n_bindings; i++)
+		if (i == 0 || b->binding_files[i] != b->binding_files[i - 1])
+			free(b->binding_files[i]);
+	free(b->binding_files);
+	free(b);
+	return NULL;
+}

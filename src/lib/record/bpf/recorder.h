@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The recorder's ABI between recorder.bpf.c (kernel) and ../record-bpf.c (user space):
+ * ABI indices, bitmap geometry and map value layouts. Plain C types only: this header is
+ * compiled both with clang -target bpf and with the host compiler. */
+#pragma once
+
+/* The ABIs a syscall can arrive through on one host. On x86_64: native, i386 compat
+ * (int $0x80 / sysenter: TS_COMPAT set in thread_info.status) and x32 (bit 0x40000000 in nr). */
+enum {
+	SC_REC_ABI_NATIVE = 0,
+	SC_REC_ABI_COMPAT = 1,
+	SC_REC_ABI_X32 = 2,
+	SC_REC_N_ABI = 3,
+};
+
+/* Syscall numbers per ABI the bitmaps cover (x86_64 ends near 470, i386 near 470, x32 at 547).
+ * Numbers beyond it are counted in 'overflow' so that nothing goes unseen silently. */
+#define SC_REC_MAX_NR 1024
+#define SC_REC_WORDS  (SC_REC_MAX_NR / 64)
+
+/* x86: thread_info.status bit of a 32-bit syscall in progress (arch/x86/include/asm/thread_info.h).
+ */
+#define SC_REC_TS_COMPAT 0x0002u
+#define SC_REC_X32_BIT	 0x40000000u
+
+/* How the BPF side picks its targets (a read-only global set before load). */
+enum {
+	SC_REC_MODE_PIDS = 0,	/* tgids in the 'targets' hash map, followed across fork */
+	SC_REC_MODE_CGROUP = 1, /* everything in a cgroup v2 subtree */
+};
+
+/* Value of the one-entry 'seen' array: which syscalls were entered, per ABI. Set with an
+ * atomic OR only when a bit is still clear, so the hot path is one load after warm-up. */
+struct sc_rec_seen {
+	unsigned long long bits[SC_REC_N_ABI][SC_REC_WORDS];
+};
+
+/* Indices of the per-CPU 'stats' array. */
+enum {
+	SC_REC_STAT_EVENTS = 0,	      /* syscalls entered by targets */
+	SC_REC_STAT_OVERFLOW = 1,     /* numbers >= SC_REC_MAX_NR (not in the bitmaps) */
+	SC_REC_STAT_TARGETS_FULL = 2, /* forks not followed: 'targets' was full */
+	SC_REC_STAT_FORKS = 3,	      /* processes added by following fork */
+	SC_REC_N_STATS = 4,
+};
+
+/* Values of the 'targets' map. A command the recorder started is added PENDING while it
+ * still waits for its go byte: its syscalls are not the command's until its execve. */
+enum {
+	SC_REC_TARGET_ACTIVE = 1,
+	SC_REC_TARGET_PENDING = 2,
+};
+#define SC_REC_NR_EXECVE_X86_64 59
+
+/* Capacity of the 'targets' map (processes alive at once in the traced tree). */
+#define SC_REC_MAX_TARGETS 65536
