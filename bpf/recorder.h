@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The recorder's ABI between recorder.bpf.c (kernel) and ../record-bpf.c (user space):
+/* The recorder's ABI between recorder.bpf.c (kernel) and src/lib/record/record-bpf.c (user space):
  * ABI indices, bitmap geometry and map value layouts. Plain C types only: this header is
  * compiled both with clang -target bpf and with the host compiler. */
 #pragma once
