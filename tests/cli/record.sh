@@ -89,17 +89,32 @@ m=${methods##* }
 
 # Without privileges: the preflight says what is missing and how to fix it, auto falls back
 # to ptrace and says why, --method ebpf refuses.
+# The build tree may sit where only root can enter (a clone in /root): what nobody runs is
+# copied to a directory it can reach first.
+nobody() { (cd / && setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all "$@"); }
+pub=""
 if command -v setpriv >/dev/null && [ "$(id -u)" = 0 ]; then
-	nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all "$@"; }
-	expect "unprivileged preflight fails" 1 nobody "$SYSCAGE" record --preflight
+	pub=$(mktemp -d /tmp/syscage-nobody.XXXXXX) && chmod 755 "$pub" &&
+		cp "$SYSCAGE" "$pub/syscage" && cp "$ZOO" "$pub/syscall-zoo" || pub=""
+	trap 'rm -rf "$TMP" ${pub:+"$pub"}' EXIT
+	if [ -n "$pub" ] && ! nobody test -x "$pub/syscage"; then
+		rm -rf "$pub"
+		pub=""
+		why="user nobody cannot run a copy of the binary in /tmp (mounted noexec?)"
+	fi
+else
+	why="needs root and setpriv"
+fi
+if [ -n "$pub" ]; then
+	expect "unprivileged preflight fails" 1 nobody "$pub/syscage" record --preflight
 	err_has "names the missing capabilities and the fix" "CAP_BPF.*fix:"
-	expect "unprivileged auto records" 0 nobody "$SYSCAGE" record -o /dev/null -- "$ZOO"
+	expect "unprivileged auto records" 0 nobody "$pub/syscage" record -o /dev/null -- "$pub/syscall-zoo"
 	err_has "auto says why eBPF is unavailable" "eBPF unavailable: not root"
 	err_has "auto falls back to ptrace" "recorded with ptrace"
-	expect "unprivileged --method ebpf refuses" 125 nobody "$SYSCAGE" record -m ebpf -o /dev/null -- true
+	expect "unprivileged --method ebpf refuses" 125 nobody "$pub/syscage" record -m ebpf -o /dev/null -- true
 	err_has "and points at ptrace" "method ptrace"
 else
-	skip "unprivileged fallback: needs root and setpriv"
+	skip "unprivileged fallback: $why"
 fi
 
 # --append: new syscalls are reported, a second run adds nothing.
