@@ -299,6 +299,8 @@ static void index_emit(FILE *f, const struct elist *lists, size_t n_lists)
 	fputs(k ? "\n  ]\n}\n" : "]\n}\n", f);
 }
 
+/* The index goes straight to its temp file through a stdio cookie that hashes what passes,
+ * so an index of 10,000 sets is never held in memory, and is compared by hash. */
 struct hashsink {
 	int fd;
 	uint64_t h;
@@ -443,9 +445,3 @@ int rc_write_index(struct run *x, const struct elist *lists, size_t n_lists, boo
 		rc->index = seen;
 	return r;
 }
-
-/* The entry for set 's' (for the index and /profiles): one block of text and one array of
- * pointers, as 10,000 of them live as long as the agent. */
-/* What an entry lists for set 's': its policies ("Kind/name" and file), then, for a bound
- * workload, "RuntimeDefault/<arch>" (no file) when it is the fallback and
- * "SeccompBinding/<Kind>/<name>" with the bindings file. */

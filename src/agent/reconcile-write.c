@@ -265,9 +265,11 @@ bool rc_disk_hash(int dirfd, const char *name, uint64_t *ret, struct entry *e)
 	return true;
 }
 
-/* The index goes straight to its temp file through a stdio cookie that hashes what passes,
- * so an index of 10,000 sets is never held in memory, and is compared by hash. */
-
+/* The entry for set 's' (for the index and /profiles): one block of text and one array of
+ * pointers, as 10,000 of them live as long as the agent. */
+/* What an entry lists for set 's': its policies ("Kind/name" and file), then, for a bound
+ * workload, "RuntimeDefault/<arch>" (no file) when it is the fallback and
+ * "SeccompBinding/<Kind>/<name>" with the bindings file. */
 static size_t entry_members(const struct set *s)
 {
 	return s->n_pols + (s->fallback ? 1 : 0) + (s->bind ? 1 : 0);
