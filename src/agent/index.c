@@ -1,42 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Owns the agent's <root>/index.json: reading the previous one as a stream, writing the new
- * one through a hashing sink (unchanged: not written). */
+/* Owns the agent's <root>/index.json: the previous one adopted as entries, the new one
+ * written through a hashing sink (unchanged: not written). The format, its reader and writer
+ * are the library's (k8s/index.c), shared with `policy build`. */
 #include "agent/reconcile-internal.h"
-
-/* ---- the index --------------------------------------------------------------------- */
-
-/* Streaming state for the index: a stack of containers with the key each one is the value of
- * (an event parser, not a document: an index of 10,000 sets as a libfyaml document takes tens
- * of MiB). */
-struct iframe {
-	bool map, want_key;
-	char key[16];	     /* in a mapping: the key whose value comes next */
-	char parent_key[16]; /* the key this container is the value of */
-};
-
-struct iset {
-	char *ns, *name, *path;
-	char *kind, *pname, *file;
-	struct entry e;
-};
-
-static void iset_clear_policy(struct iset *t)
-{
-	free(t->kind);
-	free(t->pname);
-	free(t->file);
-	t->kind = t->pname = t->file = NULL;
-}
-
-static void iset_clear(struct iset *t)
-{
-	iset_clear_policy(t);
-	free(t->ns);
-	free(t->name);
-	free(t->path);
-	rc_entry_clear(&t->e);
-	*t = (struct iset){};
-}
+#include "k8s/index.h"
 
 /* A bound workload's entry (it lists its binding) shares its policies' strings. */
 static bool iset_member(const void *ud, size_t k, char *pk, const char **file)
@@ -49,161 +16,43 @@ static bool iset_member(const void *ud, size_t k, char *pk, const char **file)
 	return bound && k + 1 < e->n_pols && strncmp(pk, "RuntimeDefault/", 15) != 0;
 }
 
-/* A set read from the index, kept when it has the shape we write. */
-static int iset_done(struct run *x, struct iset *t)
+/* A set of the old index (in the shape we write: sc_index_read_file checks), adopted as an
+ * entry packed as this pass's are (one block, not a malloc per string). */
+static int old_set(const struct sc_index_set *s, void *userdata)
 {
-	char want[600];
+	struct run *x = userdata;
+	struct entry t = { .kept = s->kept }, e;
 	struct entry *v;
+	int r = 0;
 
-	if (!t->path || !t->ns || !t->name || !sc_dns1123_label_valid(t->ns) ||
-	    strlen(t->name) > MAX_NAME)
+	if (strlen(s->name) > MAX_NAME)
 		return 0;
-	(void)snprintf(want, sizeof(want), "%s.json", t->name);
-	if (!sc_binding_file_valid(want))
-		return 0;
-	(void)snprintf(want, sizeof(want), "%s/%s.json", t->ns, t->name);
-	if (!streq(want, t->path))
-		return 0;
+	for (size_t i = 0; i < s->n_policies && r == 0; i++) {
+		const struct sc_index_policy *p = &s->policies[i];
+		char pk[600] = "";
+		if (p->kind && p->name)
+			(void)snprintf(pk, sizeof(pk), "%s/%s", p->kind, p->name);
+		r = rc_strv_add(&t.files, &t.n_files, p->file ? p->file : "");
+		if (r == 0)
+			r = rc_strv_add(&t.pols, &t.n_pols, pk);
+	}
 	/* Room for 16, 32, 64, ... entries: 10,000 are not 10,000 reallocs. */
-	if (x->n_old == 0 || (x->n_old >= 16 && (x->n_old & (x->n_old - 1)) == 0)) {
+	if (r == 0 && (x->n_old == 0 || (x->n_old >= 16 && (x->n_old & (x->n_old - 1)) == 0))) {
 		v = reallocarray(x->old, x->n_old ? 2 * x->n_old : 16, sizeof(*v));
 		if (!v)
-			return -ENOMEM;
-		x->old = v;
+			r = -ENOMEM;
+		else
+			x->old = v;
 	}
-	{
-		/* Packed as this pass's entries are (one block, not a malloc per string). */
-		struct entry e = t->e;
-		int r = rc_entry_pack(&e, t->ns, t->name, strlen(t->name), t->path, t->e.n_pols,
-				      iset_member, &t->e);
-		if (r < 0)
-			return r;
-		x->old[x->n_old++] = e;
+	if (r == 0) {
+		e = t;
+		r = rc_entry_pack(&e, s->ns, s->name, strlen(s->name), s->path, t.n_pols,
+				  iset_member, &t);
+		if (r == 0)
+			x->old[x->n_old++] = e;
 	}
-	return 0;
-}
-
-static int iset_policy_done(struct iset *t)
-{
-	char pk[600] = "";
-	int r;
-
-	if (t->kind && t->pname)
-		(void)snprintf(pk, sizeof(pk), "%s/%s", t->kind, t->pname);
-	if ((r = rc_strv_add(&t->e.files, &t->e.n_files, t->file ? t->file : "")) < 0 ||
-	    (r = rc_strv_add(&t->e.pols, &t->e.n_pols, pk)) < 0)
-		return r;
-	iset_clear_policy(t);
-	return 0;
-}
-
-/* The index from 'fp' (read as the parse goes: 10,000 sets are 4 MB of JSON). */
-static int parse_index(struct run *x, FILE *fp)
-{
-	struct fy_parse_cfg cfg = { .flags = FYPCF_QUIET | FYPCF_COLLECT_DIAG };
-	struct fy_diag *diag;
-	struct fy_parser *fyp;
-	struct fy_event *ev;
-	struct iframe st[8];
-	struct iset t = {};
-	int depth = 0, r = 0;
-	bool ok = true;
-
-	diag = sc_yaml_quiet_diag(false);
-	if (!diag)
-		return -ENOMEM;
-	cfg.diag = diag;
-	fyp = fy_parser_create(&cfg);
-	/* (Not named *.json: libfyaml would read it in its stricter JSON mode.) */
-	if (!fyp || fy_parser_set_input_fp(fyp, "index", fp) != 0) {
-		if (fyp)
-			sc_yaml_parser_destroy(fyp);
-		fy_diag_destroy(diag);
-		return -ENOMEM;
-	}
-	while (r == 0 && (ev = fy_parser_parse(fyp))) {
-		struct iframe *top = depth ? &st[depth - 1] : NULL;
-		switch (ev->type) {
-		case FYET_MAPPING_START:
-		case FYET_SEQUENCE_START:
-			if (depth == (int)ELEMENTSOF(st)) {
-				ok = false;
-				break;
-			}
-			st[depth] = (struct iframe){ .map = ev->type == FYET_MAPPING_START,
-						     .want_key = true };
-			if (top && top->map && !top->want_key)
-				memcpy(st[depth].parent_key, top->key, sizeof(top->key));
-			depth++;
-			/* a set: root / "sets" seq / map; a policy: ... / "policies" seq / map */
-			if (depth == 3 && st[0].map && streq(st[1].parent_key, "sets") && st[2].map)
-				iset_clear(&t);
-			break;
-		case FYET_MAPPING_END:
-		case FYET_SEQUENCE_END:
-			if (depth == 5 && streq(st[3].parent_key, "policies") && st[4].map)
-				r = iset_policy_done(&t);
-			else if (depth == 3 && streq(st[1].parent_key, "sets") && st[2].map)
-				r = iset_done(x, &t);
-			if (depth)
-				depth--;
-			if (depth)
-				st[depth - 1].want_key = true;
-			break;
-		case FYET_SCALAR: {
-			size_t n = 0;
-			const char *v = fy_token_get_text(ev->scalar.value, &n);
-			char **slot = NULL;
-			if (!top || !v)
-				break;
-			if (!top->map)
-				break;
-			if (top->want_key) {
-				(void)snprintf(top->key, sizeof(top->key), "%.*s", (int)n, v);
-				top->want_key = false;
-				break;
-			}
-			top->want_key = true;
-			if (depth == 3 && streq(st[1].parent_key, "sets")) {
-				if (streq(top->key, "namespace"))
-					slot = &t.ns;
-				else if (streq(top->key, "name"))
-					slot = &t.name;
-				else if (streq(top->key, "path"))
-					slot = &t.path;
-				else if (streq(top->key, "kept"))
-					t.e.kept = n == 4 && !strncmp(v, "true", 4);
-			} else if (depth == 5 && streq(st[3].parent_key, "policies")) {
-				if (streq(top->key, "kind"))
-					slot = &t.kind;
-				else if (streq(top->key, "name"))
-					slot = &t.pname;
-				else if (streq(top->key, "file"))
-					slot = &t.file;
-			}
-			if (slot) {
-				free(*slot);
-				*slot = strndup(v, n);
-				if (!*slot)
-					r = -ENOMEM;
-			}
-			break;
-		}
-		default:
-			break;
-		}
-		fy_parser_event_free(fyp, ev);
-		if (!ok)
-			break;
-	}
-	if (fy_parser_get_stream_error(fyp))
-		ok = false;
-	iset_clear(&t);
-	sc_yaml_parser_destroy(fyp);
-	fy_diag_destroy(diag);
-	if (r < 0)
-		return r;
-	return ok ? 0 : -EINVAL;
+	rc_entry_clear(&t);
+	return r;
 }
 
 /* Read <root>/index.json (ours or `policy build`'s): only entries in the shape we write. */
@@ -235,7 +84,7 @@ int rc_read_old_index(struct run *x)
 		if (!fp)
 			return -ENOMEM;
 		fd = -1; /* the stream's now */
-		r = parse_index(x, fp);
+		r = sc_index_read_file(fp, old_set, x);
 		(void)fclose(fp);
 	}
 	if (r == -EINVAL) {
@@ -259,44 +108,25 @@ void rc_json_str(FILE *f, const char *s)
 
 static void index_emit(FILE *f, const struct elist *lists, size_t n_lists)
 {
-	size_t k = 0;
+	struct sc_index_writer w;
 
-	fputs("{\n  \"version\": 1,\n  \"mode\": \"targets\",\n  \"generator\": \"syscage agent\","
-	      "\n  \"sets\": [",
-	      f);
+	sc_index_begin(&w, f, "targets", "syscage agent");
 	for (size_t l = 0; l < n_lists; l++)
 		for (size_t i = 0; i < lists[l].n; i++) {
 			const struct entry *e = &lists[l].v[i];
 			if (!e->path || e->moved)
 				continue;
-			fputs(k++ ? ",\n    {" : "\n    {", f);
-			fputs("\"namespace\": ", f);
-			rc_json_str(f, e->ns);
-			fputs(", \"name\": ", f);
-			rc_json_str(f, e->name);
-			fputs(", \"path\": ", f);
-			rc_json_str(f, e->path);
-			if (e->kept)
-				fputs(", \"kept\": true", f);
-			fputs(",\n     \"policies\": [", f);
+			sc_index_set(&w, e->ns, e->name, e->path, e->kept);
 			for (size_t j = 0; j < e->n_files; j++) {
 				const char *pk = j < e->n_pols ? e->pols[j] : "";
 				const char *slash = strchr(pk, '/');
-				fputs(j ? ", {" : "{", f);
-				if (slash) {
-					fprintf(f,
-						"\"kind\": \"%.*s\", \"name\": ", (int)(slash - pk),
-						pk);
-					rc_json_str(f, slash + 1);
-					fputs(", ", f);
-				}
-				fputs("\"file\": ", f);
-				rc_json_str(f, e->files[j]);
-				fputs("}", f);
+				sc_index_policy(&w, slash ? pk : NULL,
+						slash ? (size_t)(slash - pk) : 0,
+						slash ? slash + 1 : NULL, e->files[j], false, NULL);
 			}
-			fputs("]}", f);
+			sc_index_set_end(&w, NULL, NULL, false);
 		}
-	fputs(k ? "\n  ]\n}\n" : "]\n}\n", f);
+	sc_index_end(&w, false);
 }
 
 /* The index goes straight to its temp file through a stdio cookie that hashes what passes,
