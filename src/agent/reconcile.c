@@ -30,18 +30,25 @@ static bool is_our_tmp(const char *name)
 	return name[0] == '.' && n > k && streq(name + n - k, TMP_SUFFIX);
 }
 
-/* Remove the temp files an interrupted run (kill -9) left in 'dirfd'. */
-static void clean_tmps(int dirfd)
+/* A listing of 'dirfd' (its own fd: readdir must not move the caller's), or NULL. */
+static DIR *opendir_at(int dirfd)
 {
 	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+
+	if (!d && fd >= 0)
+		(void)close(fd);
+	return d;
+}
+
+/* Remove the temp files an interrupted run (kill -9) left in 'dirfd'. */
+static void clean_tmps(int dirfd)
+{
+	DIR *d = opendir_at(dirfd);
 	struct dirent *de;
 
-	if (!d) {
-		if (fd >= 0)
-			(void)close(fd);
+	if (!d)
 		return;
-	}
 	while ((de = readdir(d)))
 		if (is_our_tmp(de->d_name))
 			(void)unlinkat(dirfd, de->d_name, 0);
@@ -50,15 +57,11 @@ static void clean_tmps(int dirfd)
 
 static void clean_all_tmps(int root_fd)
 {
-	int fd = openat(root_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	DIR *d = opendir_at(root_fd);
 	struct dirent *de;
 
-	if (!d) {
-		if (fd >= 0)
-			(void)close(fd);
+	if (!d)
 		return;
-	}
 	clean_tmps(root_fd);
 	while ((de = readdir(d))) {
 		int nsfd;
