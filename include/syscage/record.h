@@ -127,3 +127,24 @@ int sc_record_walk_cgroup(const char *dir, int (*fn)(pid_t tgid, void *userdata)
  * to 'go_fd' once it is seized; otherwise the targets come from o->pid / o->cgroup. */
 int sc_record_ptrace_run(const struct sc_record_opts *o, pid_t child, int go_fd, struct sc_diags *d,
 			 struct sc_record *r);
+
+/* Saving a recording's profile 'p' as `syscage record` does. With 'append' (a file that may not
+ * exist yet), 'p' is merged into the profile read from it (diagnostics in 'd') by
+ * sc_record_profile_append and that is written; otherwise 'p' is. It goes to 'output' (NULL:
+ * 'append', else stdout; "-": stdout): a regular or new file is replaced atomically, anything
+ * else that exists (/dev/null, a FIFO) is written through. 'fmt' is an enum sc_format, or < 0
+ * for the appended file's (OCI when there is none). *out is filled in also on error: the step
+ * reached, and the names new to 'append' (borrowed from 'p'; free() the array). */
+enum sc_record_save_step {
+	SC_RECORD_SAVE_READ,  /* reading 'append' */
+	SC_RECORD_SAVE_MERGE, /* merging into it */
+	SC_RECORD_SAVE_WRITE, /* writing the result */
+};
+struct sc_record_saved {
+	enum sc_record_save_step step;
+	bool created;	    /* 'append' did not exist yet: 'p' was written as it is */
+	const char **fresh; /* with 'append': the names it did not allow yet */
+	size_t n_fresh;
+};
+int sc_record_save(const struct sc_profile *p, const char *append, const char *output, int fmt,
+		   struct sc_diags *d, struct sc_record_saved *out);

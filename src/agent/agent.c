@@ -32,6 +32,7 @@
 #include "syscage/policy.h"
 #include "syscage/profile-read.h"
 #include "syscage/profile-write.h"
+#include "syscage/record.h"
 #include "agent/reconcile.h"
 #include "syscage/violations.h"
 #include "macro.h"
@@ -393,11 +394,72 @@ static const char *state_dir(const struct sc_agent *a)
 	return a->o.state_dir ? a->o.state_dir : "/var/lib/syscage";
 }
 
+/* A recorder child: what `syscage record --cgroup DIR --append OUT` does, called directly.
+ * Exit status as that command's: 0, 1 (the profile cannot be built or saved), 125 (recording
+ * could not start). */
+_noreturn_ static void recorder_child(struct sc_agent *a, const char *what, const char *cgroup_dir,
+				      const char *out)
+{
+	struct sc_record_opts ro = { .method = SC_RECORD_AUTO, .cgroup = cgroup_dir };
+	struct sc_record *rec = NULL;
+	struct sc_profile *prof = NULL;
+	struct sc_record_saved saved;
+	struct sc_diags d = {};
+	sigset_t stop, mask;
+	int r;
+
+	/* The agent's fds (epoll, inotify, its signalfd, the listening socket) are not the
+	 * recorder's: one that outlives the agent must not keep its port. */
+	(void)close_range(3, ~0U, 0);
+	/* The agent's signal mask is given back, and SIGINT/SIGTERM/SIGHUP end the recording
+	 * through a signalfd, as in `syscage record`. */
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGHUP);
+	mask = a->oldmask;
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sigismember(&stop, sig) == 1)
+			sigaddset(&mask, sig);
+	(void)sigprocmask(SIG_SETMASK, &mask, NULL);
+	ro.stop_fd = signalfd(-1, &stop, SFD_CLOEXEC | SFD_NONBLOCK);
+
+	r = sc_record_run(&ro, &d, &rec);
+	log_diags(a, "recorder", &d);
+	sc_diags_clear(&d);
+	/* The signal that ended the recording is still pending: take it, or unblocking would
+	 * end the child before the profile is written. */
+	for (struct signalfd_siginfo si; read(ro.stop_fd, &si, sizeof(si)) == (ssize_t)sizeof(si);)
+		;
+	(void)sigprocmask(SIG_SETMASK, &a->oldmask, NULL);
+	if (r < 0) {
+		alog(a, "warn", "event=recorder-failed pod=%s err=\"%s\"", what, strerror(-r));
+		_exit(125);
+	}
+	r = sc_record_to_profile(rec, NULL, 0, SC_RECORD_BASE_NONE, &prof, NULL);
+	if (r < 0) {
+		alog(a, "warn", "event=recorder-failed pod=%s err=\"%s\"", what, strerror(-r));
+		_exit(1);
+	}
+	/* Merged into what earlier runs (restarts, other replicas of the pod) recorded; the
+	 * first run creates the file. */
+	r = sc_record_save(prof, out, NULL, -1, &d, &saved);
+	log_diags(a, "recorder", &d);
+	if (r < 0) {
+		alog(a, "warn", "event=recorder-failed pod=%s out=%s err=\"%s\"", what, out,
+		     strerror(-r));
+		_exit(1);
+	}
+	alog(a, "info", "event=recorder-saved pod=%s out=%s method=%s syscalls=%zu new=%zu", what,
+	     out, rec->method == SC_RECORD_BPF ? "ebpf" : "ptrace", sc_record_distinct(rec, -1),
+	     saved.created ? sc_record_distinct(rec, -1) : saved.n_fresh);
+	_exit(0);
+}
+
 static int start_recorder(const char *cgroup_dir, const struct sc_pod_ref *ref, void *userdata)
 {
 	struct sc_agent *a = userdata;
 	char what[3 * SC_POD_NAME_MAX], dir[PATH_MAX], out[PATH_MAX];
-	const char *exe = a->o.self_exe ? a->o.self_exe : "/proc/self/exe";
 	pid_t pid;
 	int r;
 
@@ -424,15 +486,8 @@ static int start_recorder(const char *cgroup_dir, const struct sc_pod_ref *ref, 
 		a->recorder_failed++;
 		return 0;
 	}
-	if (pid == 0) {
-		/* The child gets the default signal mask back: it must stop on SIGTERM. */
-		(void)sigprocmask(SIG_SETMASK, &a->oldmask, NULL);
-		/* --append merges into what earlier runs (restarts, other replicas of the pod)
-		 * recorded, and creates the file the first time. */
-		execl(exe, "syscage", "record", "--cgroup", cgroup_dir, "--append", out,
-		      (char *)NULL);
-		_exit(127);
-	}
+	if (pid == 0)
+		recorder_child(a, what, cgroup_dir, out);
 	a->children[a->n_children].pid = pid;
 	a->children[a->n_children].what = strdup(what);
 	if (!a->children[a->n_children].what) {

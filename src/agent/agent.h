@@ -24,7 +24,7 @@ struct sc_agent_opts {
 	size_t n_arches;
 	bool no_log_flag;
 	bool once;		   /* reconcile once and return */
-	const char *const *record; /* NAMESPACE/POD-GLOB, recorded with `syscage record` */
+	const char *const *record; /* NAMESPACE/POD-GLOB, recorded as `syscage record` does */
 	size_t n_record;
 	const char *const *heal; /* NAMESPACE/POD-GLOB whose denials are merged into recorded */
 	size_t n_heal;
@@ -33,10 +33,10 @@ struct sc_agent_opts {
 	unsigned debounce_ms;  /* 0: 100 */
 	unsigned resync_s;     /* 0: 300 */
 	unsigned jobs;	       /* reconcile threads; 0: one per usable CPU, at most 4 */
-	const char *self_exe;  /* the syscage binary for recorder children; NULL: /proc/self/exe */
 	const char
 		*host_root; /* the node's / (a DaemonSet mounts it, e.g. /host); NULL: "/":
 			     * where runc and the pod look-ups (/proc, cgroups, kubelet logs) are */
+	/* Also called in recorder children (forked, with only fds 0-2 left open). */
 	void (*log)(void *userdata, const char *level, const char *line);
 	void *userdata;
 };

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "agent/metrics.h"
+#include "base/prom.h"
 
 void sc_metric_header(FILE *f, const char *name, const char *type, const char *help)
 {
@@ -22,20 +23,6 @@ void sc_metric_header(FILE *f, const char *name, const char *type, const char *h
 			fputc(*p, f);
 	}
 	fprintf(f, "\n# TYPE %s %s\n", name, type);
-}
-
-void sc_metric_escape(FILE *f, const char *value)
-{
-	for (const char *p = value ? value : ""; *p; p++) {
-		if (*p == '\\')
-			fputs("\\\\", f);
-		else if (*p == '"')
-			fputs("\\\"", f);
-		else if (*p == '\n')
-			fputs("\\n", f);
-		else
-			fputc(*p, f);
-	}
 }
 
 /* Integers print as integers (counters stay exact); the rest with enough digits. */
@@ -64,7 +51,7 @@ void sc_metric_sample(FILE *f, const char *name, double value, ...)
 		const char *v = va_arg(ap, const char *);
 		fputs(first ? "{" : ",", f);
 		fprintf(f, "%s=\"", k);
-		sc_metric_escape(f, v);
+		sc_prom_escape(f, v);
 		fputc('"', f);
 		first = false;
 	}

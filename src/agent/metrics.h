@@ -22,8 +22,6 @@ void sc_metric_header(FILE *f, const char *name, const char *type, const char *h
 /* One sample: name{labels} value. 'labels' is NULL or pairs "k1", "v1", "k2", "v2", ...
  * ending with NULL; values are escaped (\\, \", \n). */
 void sc_metric_sample(FILE *f, const char *name, double value, ...);
-/* Write a label value escaped as the text format wants. */
-void sc_metric_escape(FILE *f, const char *value);
 
 /* Buckets from 'bounds' (ascending, at most SC_HISTOGRAM_MAX_BUCKETS); -EINVAL otherwise. */
 int sc_histogram_init(struct sc_histogram *h, const double *bounds, size_t n);

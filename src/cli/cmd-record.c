@@ -199,51 +199,6 @@ static void describe(const struct sc_record *r)
 		 off ? buf : "none", (unsigned long long)r->events);
 }
 
-/* Regular files are replaced atomically (temp file + rename). Anything else that exists -
- * /dev/null, /dev/stdout, a FIFO - is written through: renaming over it would replace the
- * device node itself. */
-static int write_through(const struct sc_profile *p, enum sc_format fmt, const char *path)
-{
-	cleanup_free char *s = NULL;
-	cleanup_close int fd = -1;
-	size_t len, off = 0;
-	int r = sc_profile_write_string(p, fmt, &s);
-
-	if (r < 0)
-		return r;
-	fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return -errno;
-	len = strlen(s);
-	while (off < len) {
-		ssize_t n = write(fd, s + off, len - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		off += (size_t)n;
-	}
-	return 0;
-}
-
-static int write_profile(struct sc_profile *p, enum sc_format fmt, const char *path)
-{
-	struct stat st;
-	int r;
-
-	if (!streq(path, "-") && stat(path, &st) == 0 && !S_ISREG(st.st_mode))
-		r = write_through(p, fmt, path);
-	else
-		r = sc_profile_write_file(p, fmt, path);
-
-	if (r < 0) {
-		cli_error("cannot write the profile to %s: %s", streq(path, "-") ? "stdout" : path,
-			  strerror(-r));
-		return EXIT_FINDINGS;
-	}
-	return EXIT_OK;
-}
-
 int cmd_record(int argc, char **argv)
 {
 	enum {
@@ -280,6 +235,7 @@ int cmd_record(int argc, char **argv)
 	struct sc_profile *prof = NULL;
 	cleanup_close int sfd = -1;
 	sigset_t mask, oldmask;
+	struct sc_record_saved saved;
 	size_t unnamed = 0;
 	int c, r, ret;
 
@@ -422,54 +378,38 @@ int cmd_record(int argc, char **argv)
 		}
 	}
 
-	if (append) {
-		struct sc_profile *old = NULL;
-		const char **fresh = NULL;
-		size_t n_fresh = 0;
-
-		if (access(append, F_OK) < 0) {
-			cli_note("%s does not exist yet: writing it", append);
-			old = TAKE_PTR(prof);
-		} else {
-			r = sc_profile_read_file(append, &d, &old);
-			cli_print_diags(&d);
-			sc_diags_clear(&d);
-			if (r < 0) {
-				cli_error("cannot read %s to append to", append);
-				sc_profile_free(prof);
-				sc_record_free(rec);
-				return EXIT_FINDINGS;
-			}
-			if (!fmt_given)
-				fmt = old->meta.format;
-			r = sc_record_profile_append(old, prof, &fresh, &n_fresh);
-			if (r < 0) {
-				cli_error("cannot merge: %s", strerror(-r));
-				sc_profile_free(old);
-				sc_profile_free(prof);
-				sc_record_free(rec);
-				return EXIT_FINDINGS;
-			}
-			if (n_fresh == 0)
-				cli_note("nothing new: %s already allows every recorded syscall",
-					 append);
-			else {
-				fprintf(stderr, "syscage: %zu new syscall%s:", n_fresh,
-					n_fresh == 1 ? "" : "s");
-				for (size_t i = 0; i < n_fresh; i++)
-					fprintf(stderr, " %s", fresh[i]);
-				fputc('\n', stderr);
-			}
-			free(fresh);
-			sc_profile_free(prof);
+	r = sc_record_save(prof, append, output, fmt_given ? (int)fmt : -1, &d, &saved);
+	cli_print_diags(&d);
+	sc_diags_clear(&d);
+	if (saved.created)
+		cli_note("%s does not exist yet: writing it", append);
+	else if (append && saved.step > SC_RECORD_SAVE_MERGE) {
+		if (saved.n_fresh == 0)
+			cli_note("nothing new: %s already allows every recorded syscall", append);
+		else {
+			fprintf(stderr, "syscage: %zu new syscall%s:", saved.n_fresh,
+				saved.n_fresh == 1 ? "" : "s");
+			for (size_t i = 0; i < saved.n_fresh; i++)
+				fprintf(stderr, " %s", saved.fresh[i]);
+			fputc('\n', stderr);
 		}
-		prof = old;
-		if (!output)
-			output = append;
 	}
-	r = write_profile(prof, fmt, output ? output : "-");
-	if (r != EXIT_OK && ret == EXIT_OK)
-		ret = r;
+	free(saved.fresh);
+	if (r < 0) {
+		if (saved.step == SC_RECORD_SAVE_READ)
+			cli_error("cannot read %s to append to", append);
+		else if (saved.step == SC_RECORD_SAVE_MERGE)
+			cli_error("cannot merge: %s", strerror(-r));
+		else {
+			output = output ? output : append ? append : "-";
+			cli_error("cannot write the profile to %s: %s",
+				  streq(output, "-") ? "stdout" : output, strerror(-r));
+		}
+		/* The command's own exit status wins over a failed write, not over a failed read.
+		 */
+		if (saved.step != SC_RECORD_SAVE_WRITE || ret == EXIT_OK)
+			ret = EXIT_FINDINGS;
+	}
 	sc_profile_free(prof);
 	sc_record_free(rec);
 	return ret;

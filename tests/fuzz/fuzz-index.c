@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* libFuzzer harness for the agent's index reader (reconcile.c), reached as the agent reaches
- * it: the input is <kubelet-root>/seccomp/syscage/index.json, then one reconcile of an empty
- * policies directory, which adopts what the index lists and prunes it. The tree is made once
+/* libFuzzer harness for the index reader (the library's k8s/index.c, shared with `policy
+ * build --prune`), reached as the agent reaches it (src/agent/index.c): the input is
+ * <kubelet-root>/seccomp/syscage/index.json, then one reconcile of an empty policies
+ * directory, which adopts what the index lists and prunes it. The tree is made once
  * (a temp directory, removed at exit):
  *   <tmp>/policies/                          empty
  *   <tmp>/outside.json                       sentinel

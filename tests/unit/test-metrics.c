@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The Prometheus text format: HELP/TYPE lines, samples with escaped labels, values, and the
- * cumulative histogram, compared as whole strings. */
+/* The Prometheus text format: HELP/TYPE lines, label value escaping (base/prom.c), samples
+ * with escaped labels, values, and the cumulative histogram, compared as whole strings. */
 #include <check.h>
 #include <errno.h>
 #include <math.h>
@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "agent/metrics.h"
+#include "base/prom.h"
 #include "tap.h"
 
 /* An open_memstream the case writes to, and its text once closed. */
@@ -39,7 +40,7 @@ static void expect_escape(const char *in, const char *want)
 	struct out o;
 
 	out_open(&o);
-	sc_metric_escape(o.f, in);
+	sc_prom_escape(o.f, in);
 	out_expect(&o, want);
 }
 

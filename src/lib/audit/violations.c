@@ -14,6 +14,7 @@
 
 #include "base/json.h"
 #include "base/install.h"
+#include "base/prom.h"
 #include "syscage/logs.h"
 #include "syscage/merge.h"
 #include "syscage/profile-read.h"
@@ -641,16 +642,7 @@ size_t sc_violations_latest(struct sc_violations *v, const struct sc_violation *
 static void prom_label(FILE *f, const char *name, const char *value, bool comma)
 {
 	fprintf(f, "%s%s=\"", comma ? "," : "", name);
-	for (const char *p = value; *p; p++) {
-		if (*p == '\\')
-			fputs("\\\\", f);
-		else if (*p == '"')
-			fputs("\\\"", f);
-		else if (*p == '\n')
-			fputs("\\n", f);
-		else
-			fputc(*p, f);
-	}
+	sc_prom_escape(f, value);
 	fputc('"', f);
 }
 

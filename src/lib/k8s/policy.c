@@ -19,6 +19,7 @@
 #include "syscage/profile-read.h"
 #include "syscage/profile-write.h"
 #include "k8s/binding-packed.h"
+#include "k8s/index.h"
 #include "base/hash.h"
 #include "macro.h"
 #include "base/yaml.h"
@@ -1067,102 +1068,38 @@ static void json_str(FILE *f, const char *s)
 	sc_json_string(f, s ? s : "");
 }
 
-static void json_selector(FILE *f, const struct sc_meta *m)
-{
-	static const char *const ops[] = { "In", "NotIn", "Exists", "DoesNotExist" };
-
-	fputs("{\"matchLabels\": {", f);
-	for (size_t i = 0; i < m->n_match_labels; i++) {
-		fputs(i ? ", " : "", f);
-		json_str(f, m->match_labels[i].key);
-		fputs(": ", f);
-		json_str(f, m->match_labels[i].value);
-	}
-	fputs("}, \"matchExpressions\": [", f);
-	for (size_t i = 0; i < m->n_match_exprs; i++) {
-		const struct sc_selector_expr *e = &m->match_exprs[i];
-		fputs(i ? ", " : "", f);
-		fputs("{\"key\": ", f);
-		json_str(f, e->key);
-		fputs(", \"operator\": ", f);
-		json_str(f, (unsigned)e->op < _SC_SEL_COUNT ? ops[e->op] : "?");
-		fputs(", \"values\": [", f);
-		for (size_t k = 0; k < e->n_values; k++) {
-			fputs(k ? ", " : "", f);
-			json_str(f, e->values[k]);
-		}
-		fputs("]}", f);
-	}
-	fputs("]}", f);
-}
-
 int sc_policy_build_index(const struct sc_policy_build *b, char **ret)
 {
+	struct sc_index_writer w;
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
 
 	if (!f)
 		return -ENOMEM;
-	fprintf(f, "{\n  \"version\": 1,\n  \"mode\": \"%s\",\n  \"sets\": [",
-		b->workload_set ? "workloads" : "targets");
+	sc_index_begin(&w, f, b->workload_set ? "workloads" : "targets", NULL);
 	for (size_t i = 0; i < b->n_sets; i++) {
 		const struct sc_policy_set *s = &b->sets[i];
-		fputs(i ? ",\n    {" : "\n    {", f);
-		fputs("\"namespace\": ", f);
-		json_str(f, s->namespace);
-		fputs(", \"name\": ", f);
-		json_str(f, s->name);
-		fputs(", \"path\": ", f);
-		json_str(f, s->path);
-		fputs(",\n     \"policies\": [", f);
+		sc_index_set(&w, s->namespace, s->name, s->path, false);
 		for (size_t k = 0; k < s->n_policies; k++) {
 			const struct sc_policy *p = &b->policies[s->policies[k]];
-			fputs(k ? ", " : "", f);
-			fputs("{\"kind\": ", f);
-			json_str(f, kind_name(p));
-			fputs(", \"name\": ", f);
-			json_str(f, p->name);
-			fputs(", \"file\": ", f);
-			json_str(f, p->file);
-			if (p->profile->meta.baseline)
-				fputs(", \"baseline\": true", f);
-			if (p->selects) {
-				fputs(", \"selector\": ", f);
-				json_selector(f, &p->profile->meta);
-			}
-			fputs("}", f);
+			const char *kind = kind_name(p);
+			sc_index_policy(&w, kind, strlen(kind), p->name, p->file,
+					p->profile->meta.baseline,
+					p->selects ? &p->profile->meta : NULL);
 		}
-		fputs("]", f);
 		if (s->n_workloads) {
-			const struct sc_binding *w = &b->workloads[s->workloads[0]];
-			fputs(",\n     \"workload\": {\"kind\": ", f);
-			json_str(f, w->kind);
-			fputs(", \"name\": ", f);
-			json_str(f, w->name);
-			fprintf(f, "}, \"fallback\": %s", s->fallback ? "true" : "false");
+			const struct sc_binding *wl = &b->workloads[s->workloads[0]];
+			sc_index_set_end(&w, wl->kind, wl->name, s->fallback);
+		} else {
+			sc_index_set_end(&w, NULL, NULL, false);
 		}
-		fputs("}", f);
 	}
-	fputs(b->n_sets ? "\n  ]" : "]", f);
-	if (b->workload_set) {
-		bool first = true;
-		fputs(",\n  \"unmatched\": [", f);
-		for (size_t i = 0; i < b->n_workloads; i++) {
-			if (b->workload_set[i] >= 0)
-				continue;
-			fputs(first ? "\n    {\"namespace\": " : ",\n    {\"namespace\": ", f);
-			json_str(f, b->workloads[i].namespace);
-			fputs(", \"kind\": ", f);
-			json_str(f, b->workloads[i].kind);
-			fputs(", \"name\": ", f);
-			json_str(f, b->workloads[i].name);
-			fputs("}", f);
-			first = false;
-		}
-		fputs(first ? "]" : "\n  ]", f);
-	}
-	fputs("\n}\n", f);
+	for (size_t i = 0; b->workload_set && i < b->n_workloads; i++)
+		if (b->workload_set[i] < 0)
+			sc_index_unmatched(&w, b->workloads[i].namespace, b->workloads[i].kind,
+					   b->workloads[i].name);
+	sc_index_end(&w, b->workload_set != NULL);
 	if (fclose(f) != 0) {
 		free(buf);
 		return -ENOMEM;
@@ -1343,61 +1280,61 @@ int sc_policy_build_write(const struct sc_policy_build *b, int outdir_fd, unsign
 	return 0;
 }
 
+/* What an old index lists and this build no longer produces. */
+struct stale {
+	const struct sc_policy_build *b;
+	char **paths; /* "<namespace>/<name>.json" */
+	size_t n;
+};
+
+static int stale_set(const struct sc_index_set *s, void *userdata)
+{
+	struct stale *st = userdata;
+	char **v;
+
+	for (size_t i = 0; i < st->b->n_sets; i++)
+		if (streq(st->b->sets[i].path, s->path))
+			return 0;
+	v = reallocarray(st->paths, st->n + 1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	st->paths = v;
+	v[st->n] = strdup(s->path);
+	if (!v[st->n])
+		return -ENOMEM;
+	st->n++;
+	return 0;
+}
+
 int sc_policy_build_prune(const struct sc_policy_build *b, int outdir_fd, const char *old_index,
 			  size_t len, unsigned *ret_removed)
 {
-	struct fy_parse_cfg cfg = { .flags = FYPCF_QUIET | FYPCF_COLLECT_DIAG };
-	struct fy_diag *diag;
-	struct fy_document *doc;
-	struct fy_node *sets, *it;
-	void *iter = NULL;
+	struct stale st = { .b = b };
 	unsigned removed = 0;
-	int r = 0;
+	size_t n;
+	int r;
 
-	diag = sc_yaml_quiet_diag(false);
-	if (!diag)
-		return -ENOMEM;
-	cfg.diag = diag;
-	doc = sc_yaml_build_document(&cfg, old_index, len);
-	if (!doc) {
-		fy_diag_destroy(diag);
-		return -EINVAL;
-	}
-	sets = lookup(fy_document_root(doc), "sets");
-	while (sets && fy_node_is_sequence(sets) && (it = fy_node_sequence_iterate(sets, &iter))) {
-		const char *path = scalar(lookup(it, "path"));
-		const char *ns = scalar(lookup(it, "namespace"));
-		const char *name = scalar(lookup(it, "name"));
-		cleanup_free char *want = NULL, *file = NULL;
+	/* Only what an index of ours names, in the shape we write (the reader checks), and
+	 * nothing at all from an index that is not readable to its end. */
+	r = sc_index_read_buffer(old_index, len, stale_set, &st);
+	n = r == 0 ? st.n : 0;
+	for (size_t i = 0; i < n; i++) {
+		char *slash = strchr(st.paths[i], '/');
 		cleanup_close int nsfd = -1;
-		bool keep = false;
 
-		/* Only what an index of ours names, in the shape we write. */
-		if (!path || !ns || !name || !sc_dns1123_label_valid(ns))
-			continue;
-		if (asprintf(&want, "%s/%s.json", ns, name) < 0 ||
-		    asprintf(&file, "%s.json", name) < 0) {
-			r = -ENOMEM;
-			break;
-		}
-		if (!sc_binding_file_valid(file))
-			continue;
-		if (!streq(want, path))
-			continue;
-		for (size_t i = 0; i < b->n_sets && !keep; i++)
-			keep = streq(b->sets[i].path, path);
-		if (keep)
-			continue;
-		nsfd = openat(outdir_fd, ns, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		*slash = '\0';
+		nsfd = openat(outdir_fd, st.paths[i],
+			      O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (nsfd < 0)
 			continue;
-		if (unlinkat(nsfd, file, 0) == 0)
+		if (unlinkat(nsfd, slash + 1, 0) == 0)
 			removed++;
 		else if (errno != ENOENT)
 			r = -errno;
 	}
-	fy_document_destroy(doc);
-	fy_diag_destroy(diag);
+	for (size_t i = 0; i < st.n; i++)
+		free(st.paths[i]);
+	free(st.paths);
 	if (ret_removed)
 		*ret_removed = removed;
 	return r;

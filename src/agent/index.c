@@ -1,0 +1,277 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Owns the agent's <root>/index.json: the previous one adopted as entries, the new one
+ * written through a hashing sink (unchanged: not written). The format, its reader and writer
+ * are the library's (k8s/index.c), shared with `policy build`. */
+#include "agent/reconcile-internal.h"
+#include "k8s/index.h"
+
+/* A bound workload's entry (it lists its binding) shares its policies' strings. */
+static bool iset_member(const void *ud, size_t k, char *pk, const char **file)
+{
+	const struct entry *e = ud;
+	bool bound = e->n_pols && strncmp(e->pols[e->n_pols - 1], "SeccompBinding/", 15) == 0;
+
+	(void)snprintf(pk, 600, "%s", e->pols[k]);
+	*file = e->files[k];
+	return bound && k + 1 < e->n_pols && strncmp(pk, "RuntimeDefault/", 15) != 0;
+}
+
+/* A set of the old index (in the shape we write: sc_index_read_file checks), adopted as an
+ * entry packed as this pass's are (one block, not a malloc per string). */
+static int old_set(const struct sc_index_set *s, void *userdata)
+{
+	struct run *x = userdata;
+	struct entry t = { .kept = s->kept }, e;
+	struct entry *v;
+	int r = 0;
+
+	if (strlen(s->name) > MAX_NAME)
+		return 0;
+	for (size_t i = 0; i < s->n_policies && r == 0; i++) {
+		const struct sc_index_policy *p = &s->policies[i];
+		char pk[600] = "";
+		if (p->kind && p->name)
+			(void)snprintf(pk, sizeof(pk), "%s/%s", p->kind, p->name);
+		r = rc_strv_add(&t.files, &t.n_files, p->file ? p->file : "");
+		if (r == 0)
+			r = rc_strv_add(&t.pols, &t.n_pols, pk);
+	}
+	/* Room for 16, 32, 64, ... entries: 10,000 are not 10,000 reallocs. */
+	if (r == 0 && (x->n_old == 0 || (x->n_old >= 16 && (x->n_old & (x->n_old - 1)) == 0))) {
+		v = reallocarray(x->old, x->n_old ? 2 * x->n_old : 16, sizeof(*v));
+		if (!v)
+			r = -ENOMEM;
+		else
+			x->old = v;
+	}
+	if (r == 0) {
+		e = t;
+		r = rc_entry_pack(&e, s->ns, s->name, strlen(s->name), s->path, t.n_pols,
+				  iset_member, &t);
+		if (r == 0)
+			x->old[x->n_old++] = e;
+	}
+	rc_entry_clear(&t);
+	return r;
+}
+
+/* Read <root>/index.json (ours or `policy build`'s): only entries in the shape we write. */
+int rc_read_old_index(struct run *x)
+{
+	cleanup_close int fd = -1;
+	struct stat st;
+	FILE *fp;
+	int r;
+
+	/* O_NONBLOCK: a FIFO put in its place must not hang the agent (S_ISREG is checked). */
+	fd = openat(x->r->root_fd, INDEX_NAME, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode) || (size_t)st.st_size > MAX_INDEX)
+		return 0;
+	/* Text libfyaml may see (it over-reads on bytes that are not UTF-8), then parsed. */
+	r = sc_yaml_fd_text_valid(fd);
+	if (r < 0)
+		return r;
+	if (r == 0) {
+		r = -EINVAL;
+	} else if (lseek(fd, 0, SEEK_SET) < 0) {
+		return -errno;
+	} else {
+		fp = fdopen(fd, "r");
+		if (!fp)
+			return -ENOMEM;
+		fd = -1; /* the stream's now */
+		r = sc_index_read_file(fp, old_set, x);
+		(void)fclose(fp);
+	}
+	if (r == -EINVAL) {
+		/* Unreadable: adopt nothing, so remove nothing (what it listed stays). */
+		rc_logf(x->r, "warn", "event=index-unreadable path=%s/%s", x->r->root_path,
+			INDEX_NAME);
+		rc_entries_free(x->old, x->n_old);
+		x->old = NULL;
+		x->n_old = 0;
+		return 0;
+	}
+	if (r == 0)
+		x->have_old = true;
+	return r;
+}
+
+void rc_json_str(FILE *f, const char *s)
+{
+	sc_json_string(f, s ? s : "");
+}
+
+static void index_emit(FILE *f, const struct elist *lists, size_t n_lists)
+{
+	struct sc_index_writer w;
+
+	sc_index_begin(&w, f, "targets", "syscage agent");
+	for (size_t l = 0; l < n_lists; l++)
+		for (size_t i = 0; i < lists[l].n; i++) {
+			const struct entry *e = &lists[l].v[i];
+			if (!e->path || e->moved)
+				continue;
+			sc_index_set(&w, e->ns, e->name, e->path, e->kept);
+			for (size_t j = 0; j < e->n_files; j++) {
+				const char *pk = j < e->n_pols ? e->pols[j] : "";
+				const char *slash = strchr(pk, '/');
+				sc_index_policy(&w, slash ? pk : NULL,
+						slash ? (size_t)(slash - pk) : 0,
+						slash ? slash + 1 : NULL, e->files[j], false, NULL);
+			}
+			sc_index_set_end(&w, NULL, NULL, false);
+		}
+	sc_index_end(&w, false);
+}
+
+/* The index goes straight to its temp file through a stdio cookie that hashes what passes,
+ * so an index of 10,000 sets is never held in memory, and is compared by hash. */
+struct hashsink {
+	int fd;
+	uint64_t h;
+	size_t n;
+	int err;
+};
+
+static ssize_t sink_write(void *cookie, const char *buf, size_t size)
+{
+	struct hashsink *k = cookie;
+	size_t off = 0;
+
+	k->h = rc_hash64_feed(k->h, buf, size);
+	k->n += size;
+	while (k->fd >= 0 && off < size) {
+		ssize_t w = write(k->fd, buf + off, size - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			k->err = errno;
+			return -1;
+		}
+		off += (size_t)w;
+	}
+	return (ssize_t)size;
+}
+
+/* The index's hash: the same emit, into a sink that only hashes. */
+static int index_hash(const struct elist *lists, size_t n_lists, uint64_t *ret)
+{
+	struct hashsink k = { .fd = -1, .h = HASH64_INIT };
+	cookie_io_functions_t io = { .write = sink_write };
+	FILE *f = fopencookie(&k, "w", io);
+
+	if (!f)
+		return -ENOMEM;
+	(void)setvbuf(f, NULL, _IOFBF, 65536);
+	index_emit(f, lists, n_lists);
+	if (fclose(f) != 0)
+		return -EIO;
+	*ret = rc_hash64_end(k.h, k.n);
+	return 0;
+}
+
+void rc_ident_of(int dirfd, const char *name, struct entry *e)
+{
+	struct stat st;
+
+	e->has_ident = false;
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode))
+		rc_set_ident(e, &st);
+}
+
+/* Whether the index on disk is still the one this reconciler last wrote or read, by the
+ * identity it had then. */
+static bool index_is_known(const struct sc_reconciler *rc, uint64_t want)
+{
+	struct entry now = {};
+
+	if (!rc->index.has_ident || rc->index.hash != want)
+		return false;
+	rc_ident_of(rc->root_fd, INDEX_NAME, &now);
+	return now.has_ident && now.ino == rc->index.ino && now.size == rc->index.size &&
+	       now.mtime_ns == rc->index.mtime_ns;
+}
+
+/* Write the index of 'lists' unless the disk has it already. 'same': the lists are the
+ * very entries of the index last written (every set carried over), so when that file is
+ * still in place nothing needs to be emitted at all. */
+int rc_write_index(struct run *x, const struct elist *lists, size_t n_lists, bool same)
+{
+	struct sc_reconciler *rc = x->r;
+	struct hashsink k = { .fd = -1, .h = HASH64_INIT };
+	cookie_io_functions_t io = { .write = sink_write };
+	struct entry seen = {};
+	struct pending *v;
+	char tmp[NAME_MAX + 1];
+	uint64_t have, want;
+	struct stat st;
+	FILE *f;
+	int r;
+
+	if (same && index_is_known(rc, rc->index.hash))
+		return 0;
+	/* Unchanged: hashed without writing anything. */
+	r = index_hash(lists, n_lists, &want);
+	if (r < 0)
+		return r;
+	if (index_is_known(rc, want))
+		return 0;
+	if (rc_disk_hash(rc->root_fd, INDEX_NAME, &have, &seen) && have == want) {
+		rc->index = seen;
+		rc->index.hash = want;
+		return 0;
+	}
+	rc->index.has_ident = false;
+	for (unsigned attempt = 0; attempt < 100 && k.fd < 0; attempt++) {
+		(void)snprintf(tmp, sizeof(tmp), "." INDEX_NAME ".%d.%u" TMP_SUFFIX, (int)getpid(),
+			       x->r->tmp_seq++);
+		k.fd = openat(x->r->root_fd, tmp,
+			      O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (k.fd < 0 && errno != EEXIST)
+			return -errno;
+	}
+	if (k.fd < 0)
+		return -EEXIST;
+	f = fopencookie(&k, "w", io);
+	if (!f) {
+		(void)close(k.fd);
+		(void)unlinkat(x->r->root_fd, tmp, 0);
+		return -ENOMEM;
+	}
+	(void)setvbuf(f, NULL, _IOFBF, 65536);
+	index_emit(f, lists, n_lists);
+	if (fclose(f) != 0 && !k.err)
+		k.err = EIO;
+	if (!k.err && fstat(k.fd, &st) == 0 && (rc_hash64_end(k.h, k.n)) == want) {
+		/* The renamed file keeps this identity: the next pass compares against it. */
+		seen = (struct entry){ .hash = want };
+		rc_set_ident(&seen, &st);
+	}
+	if (close(k.fd) < 0 && !k.err)
+		k.err = errno;
+	if (k.err) {
+		(void)unlinkat(x->r->root_fd, tmp, 0);
+		return -k.err;
+	}
+	v = reallocarray(x->pend, x->n_pend + 1, sizeof(*v));
+	if (!v) {
+		(void)unlinkat(x->r->root_fd, tmp, 0);
+		return -ENOMEM;
+	}
+	x->pend = v;
+	v[x->n_pend] = (struct pending){ .tmp = strdup(tmp), .final = strdup(INDEX_NAME) };
+	x->n_pend++;
+	if (!v[x->n_pend - 1].tmp || !v[x->n_pend - 1].final) {
+		rc_abort_pending(x);
+		return -ENOMEM;
+	}
+	r = rc_commit_pending(x);
+	if (r == 0)
+		rc->index = seen;
+	return r;
+}

@@ -1,0 +1,319 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The seams between the files of the agent's reconcile (reconcile.c, reconcile-state.c,
+ * reconcile-read.c, pool.c, reconcile-sets.c, index.c, reconcile-write.c): the reconciler's
+ * and a pass's state, and the functions one file calls in another. Internal to src/agent/. */
+#pragma once
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <libfyaml.h>
+#include <limits.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "syscage/binding.h"
+#include "base/json.h"
+#include "base/install.h"
+#include "syscage/merge.h"
+#include "syscage/policy.h"
+#include "syscage/profile-read.h"
+#include "syscage/profile-write.h"
+#include "agent/reconcile.h"
+#include "syscage/syscalls.h"
+#include "k8s/binding-packed.h"
+#include "base/hash.h"
+#include "macro.h"
+#include "base/yaml.h"
+
+#define MAX_DEPTH   16
+#define MAX_NAME    240 /* as the policy build: leaves room for "-<hash>.json" */
+#define TMP_SUFFIX  ".sctmp"
+#define INDEX_NAME  "index.json"
+#define MAX_INDEX   (64u << 20)
+#define SMALL_BATCH 16
+#define LOAD_BUF    65536 /* per loading thread: policies are a few hundred bytes */
+
+/* A profile this agent installed: what /profiles lists and the next index keeps. */
+struct entry {
+	char *ns, *name, *path;
+	char **files; /* policy files it came from */
+	char **pols;  /* "Kind/name" of each policy */
+	size_t n_files, n_pols;
+	size_t size;
+	/* What was installed: content hash and the file's identity after the write, so the
+	 * next pass can tell "unchanged" from a stat. */
+	uint64_t hash;
+	ino_t ino;
+	int64_t mtime_ns;
+	bool has_ident, need_ident;
+	bool kept;		 /* kept for a rejected file */
+	bool workload, fallback; /* a bound workload's; no policy selects it (RuntimeDefault) */
+	bool moved;  /* its strings now belong to the next pass's entry (shared, not freed) */
+	bool packed; /* one block at pols (rc_entry_pack) */
+};
+
+struct rejection {
+	char *file;
+	enum sc_reject_reason reason;
+	char *message;
+};
+
+struct sc_reconciler {
+	struct sc_reconcile_opts o;
+	char *policies_dir;
+	char *root_path;
+	int root_fd;
+	struct entry *installed;
+	size_t n_installed;
+	struct rejection *rejected;
+	size_t n_rejected;
+	unsigned tmp_seq;
+	bool have_state;     /* installed = what the index on disk says */
+	struct cfile *cache; /* the policy files of the last pass, sorted by path */
+	size_t n_cache;
+	struct entry index;  /* hash and identity of the index last written or read */
+	char root_name[64];  /* the root's name below <kubelet-root>/seccomp */
+	struct mkey *mcache; /* merged sets' content by their members' key, from the last pass */
+	size_t n_mcache;
+	bool no_noatime; /* O_NOATIME refused (not the files' owner, no CAP_FOWNER) */
+};
+
+#define TEXT_BUDGET (2u << 20) /* profiles kept from parse to write; beyond, parsed again */
+#define HASH64_INIT SC_FNV64_INIT
+#define POOL_THREADS \
+	4 /* reading and writing are mostly the kernel's path walks: more helps little */
+
+/* One document of a policy file, as judged: enough to group it and to know its output
+ * without parsing the file again. */
+struct cdoc {
+	char *ns, *name, *key; /* key: canonical selector, or "\1<format> ns name" */
+	int format;
+	bool selects;
+	bool baseline;
+	bool text_taken;    /* a write job has 'text' (and frees it): the next makes its own */
+	uint64_t text_hash; /* of its profile when it is a set of its own */
+	size_t text_len;
+	char *text; /* that profile, kept while this pass may write it (within a budget) */
+};
+
+/* A policy file: content hash, judgement. Kept across passes, so a file with the same
+ * content is not parsed again. */
+struct cfile {
+	char *path;
+	uint64_t hash;
+	ino_t link_ino; /* its key symlink (top level), when it is one */
+	bool via_data;	/* that symlink is "..data/<its name>" */
+	int reason;	/* -1: accepted; else the enum sc_reject_reason it was rejected for */
+	char *message;
+	struct cdoc *docs;
+	size_t n_docs;
+	struct sc_binding *binds; /* a bindings file: its SeccompBinding documents */
+	size_t n_binds;
+	struct bkeep *bk; /* a bindings file's (10,000 policy files have none: 8 bytes each) */
+};
+
+/* What a bindings file keeps besides its bindings. */
+struct bkeep {
+	char *block; /* their strings and arrays (sc_bindings_read_packed) */
+	/* Each binding's members the last pass, reused while the policies of its namespace
+	 * and the baselines (names, kinds, selectors) are the same: msig[i] (0: none), the
+	 * members at mdata + moff[i]: their number, how many are selected, then each as an
+	 * index of the sorted refs (binding_sets). */
+	uint64_t *msig;
+	uint32_t *moff, *mdata;
+};
+
+struct pol {
+	size_t file; /* index into run.files */
+	size_t doc;  /* into its docs */
+};
+
+/* A set: its members are indexes into x->pols (baselines included). A policy set's name and
+ * path are in the pass's x->set_names block (path = name + strlen(name) + 1); a bound
+ * workload's path is in its binding (below the root), its name made when needed. */
+struct set {
+	const char *ns;
+	char *name, *path;
+	size_t m_off; /* members: x->members + m_off (smem) */
+	size_t n_pols;
+	const struct sc_binding *bind; /* a bound workload's set */
+	size_t bind_file;	       /* the file of its binding */
+	size_t order;		       /* creation order: ties of one path stay stable */
+	bool fallback;		       /* no policy selects the workload: RuntimeDefault */
+	bool keep;		       /* a rejected binding: what is installed stays */
+};
+
+struct parsed {
+	struct sc_profile **v;
+	size_t n;
+	int r;
+	bool done;
+};
+
+struct pending {
+	char *ns;
+	char *tmp, *final;
+};
+
+struct probe {
+	ino_t ino;
+	int64_t mtime_ns;
+	uint32_t size;
+	bool ok;
+};
+
+struct run {
+	struct sc_reconciler *r;
+	struct sc_reconcile_result *res;
+	struct cfile *files; /* this pass's files: becomes the cache */
+	size_t n_files;
+	bool *rejected; /* per file, this pass (parse or duplicate/conflict/merge) */
+	struct pol *pols;
+	size_t n_pols;
+	struct set *sets;
+	char *set_names;
+	size_t n_sets;
+	size_t *members; /* every set's members, one block */
+	size_t n_members, cap_members;
+	struct rejection *rej;
+	size_t n_rej;
+	struct entry *old; /* the previous index */
+	size_t n_old;
+	struct entry **old_by_path;
+	size_t n_old_by_path;
+	bool have_old;
+	struct entry *now; /* what this pass installs, then the new index */
+	size_t n_now;
+	struct pending *pend;
+	size_t n_pend;
+	size_t text_bytes;
+	char **paths;	     /* collected policy file paths: NULL where olds[i] has it */
+	struct cfile **olds; /* per path: last pass's entry for it (in the cache), or NULL */
+	ino_t *link_inos;    /* per path: the inode of a top-level symlink, else 0 */
+	int top_fd;	     /* the policies directory: paths are opened below it */
+	int data_fd;	     /* its ..data directory (a ConfigMap volume), or -1 */
+	size_t top_len;	     /* strlen(policies_dir) + 1: where a path's relative part starts */
+	size_t n_paths, cap_paths;
+	struct probe *probes;  /* per old entry: its file's identity now, stat'ed by the loaders */
+	size_t n_carried;      /* entries of 'now' that are an old entry unchanged (not kept) */
+	size_t n_kept_bind;    /* entries of 'now' kept for a rejected binding */
+	struct parsed *parsed; /* per file: its documents parsed again for merges (parsed_doc) */
+	pthread_mutex_t parse_lock;
+	struct mkey *memo; /* merged sets' content by key, this pass (open addressing) */
+	size_t n_memo, cap_memo;
+	bool new_paths;	    /* a profile is written where the old index named none */
+	size_t n_kept_room; /* entries kept for rejected files, published after 'now' */
+};
+
+/* What one thread keeps while it works through its chunks. */
+struct worker {
+	struct pool *pool;
+	bool main;	/* the caller's thread: the only one that polls cancel() */
+	char *buf;	/* LOAD_BUF bytes, when the pool asks for it */
+	const char *ns; /* the namespace whose directory is open in fd */
+	int fd;
+};
+
+/* n items, handed out in chunks to up to POOL_THREADS threads, the caller's included. An
+ * item that fails stops them all; the pool's error is the first. */
+struct pool {
+	struct run *x;
+	size_t n, next; /* next: atomic */
+	int err;	/* atomic */
+	bool want_buf, cancellable;
+	int (*one)(struct worker *w, size_t i);
+	void *data;
+};
+
+/* The index in the policy build's shape (sets with namespace, name, path, policies), from
+ * up to three lists of entries (entries without a path are skipped). */
+struct elist {
+	const struct entry *v;
+	size_t n;
+};
+
+/* reconcile-state.c */
+void rc_logf(struct sc_reconciler *r, const char *level, const char *fmt, ...) _printf_(3, 4);
+const char *rc_logval(const char *s, char *buf, size_t size);
+void rc_entry_clear(struct entry *e);
+void rc_entries_free(struct entry *v, size_t n);
+int rc_entry_pack(struct entry *e, const char *ns, const char *name, size_t name_len,
+		  const char *path, size_t n,
+		  bool (*member)(const void *ud, size_t k, char *pk, const char **file),
+		  const void *ud);
+void rc_rejections_free(struct rejection *v, size_t n);
+int rc_strv_add(char ***v, size_t *n, const char *s);
+void rc_sort_r(void *v, size_t n, size_t size, int (*cmp)(const void *, const void *, void *),
+	       void *ud);
+void rc_sort(void *v, size_t n, size_t size, int (*cmp)(const void *, const void *));
+int rc_cmp_str(const void *a, const void *b);
+void rc_cfile_clear(struct cfile *c);
+void rc_cache_free(struct cfile *v, size_t n);
+uint64_t rc_hash64_feed(uint64_t h, const void *data, size_t n);
+uint64_t rc_hash64_end(uint64_t h, size_t total);
+uint64_t rc_hash64(const void *data, size_t n);
+void rc_run_free_sets(struct run *x);
+void rc_run_free(struct run *x);
+bool rc_cancelled(struct run *x);
+int rc_add_rejection(struct run *x, size_t fi, enum sc_reject_reason why, const char *m, bool mark);
+int rc_reject_msg(struct run *x, size_t fi, enum sc_reject_reason why, const char *m);
+int rc_reject(struct run *x, size_t fi, enum sc_reject_reason why, const char *fmt, ...)
+	_printf_(4, 5);
+
+/* reconcile-read.c */
+int rc_collect(struct run *x, const char *dir, unsigned depth);
+const char *rc_format_kind(int format);
+int rc_judge(struct sc_profile *p, const char *file, char *msg, size_t size);
+int rc_set_profile_text(struct sc_reconciler *rc, const struct sc_profile *const *in, size_t n,
+			bool fallback, size_t n_base, char **ret, char **removed, char *err,
+			size_t errsize);
+int rc_read_hashed(const char *path, char **ret, size_t *ret_len, uint64_t *ret_hash);
+bool rc_text_wanted(const struct run *x, const struct cdoc *doc);
+int rc_load_all(struct run *x);
+struct cdoc *rc_pdoc(const struct run *x, const struct pol *p);
+int rc_gather_pols(struct run *x);
+int rc_reject_duplicates(struct run *x);
+
+/* pool.c */
+int rc_worker_ns(struct worker *w, const char *ns);
+unsigned rc_pool_size(const struct pool *p);
+int rc_pool_run(struct pool *p);
+
+/* reconcile-sets.c */
+int rc_cmp_set_path(const void *a, const void *b);
+size_t *rc_smem(const struct run *x, const struct set *s);
+int rc_sets_without_conflicts(struct run *x);
+
+/* index.c */
+int rc_read_old_index(struct run *x);
+void rc_json_str(FILE *f, const char *s);
+void rc_ident_of(int dirfd, const char *name, struct entry *e);
+int rc_write_index(struct run *x, const struct elist *lists, size_t n_lists, bool same);
+
+/* reconcile-write.c */
+int rc_open_ns(struct run *x, const char *ns, bool create);
+void rc_abort_pending(struct run *x);
+int rc_commit_pending(struct run *x);
+void rc_set_ident(struct entry *e, const struct stat *st);
+bool rc_disk_hash(int dirfd, const char *name, uint64_t *ret, struct entry *e);
+int rc_rejected_paths(const struct run *x, char ***ret, size_t *ret_n);
+bool rc_path_in(char *const *v, size_t n, const char *path);
+struct set *rc_set_at_path(const struct run *x, const char *path);
+bool rc_set_has_path(const struct run *x, const char *path);
+size_t rc_file_size_at(int dirfd, const char *path);
+int rc_cmp_cfile_sort(const void *a, const void *b);
+int rc_index_old(struct run *x);
+struct entry *rc_old_entry(const struct run *x, const char *path);
+void rc_parsed_free(struct run *x);
+int rc_memo_keep(struct run *x);
+void rc_memo_free(struct run *x);
+int rc_install(struct run *x);
+void rc_remove_profile(struct run *x, const struct entry *e);
+void rc_record_idents(struct run *x);

@@ -1,0 +1,731 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Owns reading the policies: collecting the files of the policies directory, judging each
+ * (parse, names, syscalls, selectors) and loading them on every CPU with the per-file cache. */
+#include "agent/reconcile-internal.h"
+
+/* ---- reading the policies ---------------------------------------------------------- */
+
+static bool has_policy_ext(const char *name)
+{
+	size_t n = strlen(name);
+	return (n > 5 && streq(name + n - 5, ".json")) || (n > 5 && streq(name + n - 5, ".yaml")) ||
+	       (n > 4 && streq(name + n - 4, ".yml"));
+}
+
+static int cmp_cfile_path(const void *a, const void *b)
+{
+	return strcmp((const char *)a, ((const struct cfile *)b)->path);
+}
+
+/* Add a collected path, with the cache's entry for it: that entry's string is taken over
+ * instead of a new one (10,000 fewer allocations per pass), and the loaders need no
+ * look-up of their own. */
+static int add_path(struct run *x, const char *path, ino_t link_ino)
+{
+	const struct sc_reconciler *rc = x->r;
+	struct cfile *old = rc->n_cache ? bsearch(path, rc->cache, rc->n_cache, sizeof(*rc->cache),
+						  cmp_cfile_path)
+					: NULL;
+
+	if (x->n_paths == x->cap_paths) {
+		size_t nc = x->cap_paths ? x->cap_paths * 2 : 256;
+		char **p = reallocarray(x->paths, nc, sizeof(*p));
+		struct cfile **o;
+		ino_t *i;
+		if (!p)
+			return -ENOMEM;
+		x->paths = p;
+		o = reallocarray(x->olds, nc, sizeof(*o));
+		if (!o)
+			return -ENOMEM;
+		x->olds = o;
+		i = reallocarray(x->link_inos, nc, sizeof(*i));
+		if (!i)
+			return -ENOMEM;
+		x->link_inos = i;
+		x->cap_paths = nc;
+	}
+	x->paths[x->n_paths] = old ? NULL : strdup(path);
+	x->olds[x->n_paths] = old;
+	x->link_inos[x->n_paths] = link_ino;
+	if (!old && !x->paths[x->n_paths])
+		return -ENOMEM;
+	x->n_paths++;
+	return 0;
+}
+
+/* Collect policy file paths (sorted per directory; dot names skipped, so a ConfigMap's
+ * ..data copies are read once through the key symlinks; symlinked dirs not followed). The
+ * entry type comes from readdir: a symlink's target is only opened by load_file, which
+ * skips anything but a regular file, so no file costs a stat here. */
+struct dname {
+	char *name;
+	uint64_t prefix; /* its first 8 bytes, big-endian, zero-padded: orders as strcmp */
+	unsigned char type;
+	ino_t ino;
+};
+
+static uint64_t name_prefix(const char *s)
+{
+	uint64_t v = 0;
+	size_t i = 0;
+
+	for (; i < 8 && s[i]; i++)
+		v = v << 8 | (unsigned char)s[i];
+	return v << (8 * (8 - i));
+}
+
+/* readdir's order is the directory's hash order: 10,000 names to sort per pass, most told
+ * apart by their first 8 bytes without a strcmp. */
+static int cmp_dname(const void *a, const void *b)
+{
+	const struct dname *p = a, *q = b;
+
+	if (p->prefix != q->prefix)
+		return p->prefix < q->prefix ? -1 : 1;
+	return strcmp(p->name, q->name);
+}
+
+int rc_collect(struct run *x, const char *dir, unsigned depth)
+{
+	DIR *dh;
+	struct dirent *de;
+	struct dname *names = NULL;
+	size_t n = 0, cap = 0;
+	int r = 0;
+
+	if (depth > MAX_DEPTH)
+		return 0;
+	dh = opendir(dir);
+	if (!dh)
+		return depth == 0 ? -errno : 0;
+	while ((de = readdir(dh))) {
+		unsigned char t = de->d_type;
+		if (de->d_name[0] == '.')
+			continue;
+		if (t == DT_UNKNOWN) {
+			struct stat st;
+			if (fstatat(dirfd(dh), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+				continue;
+			t = S_ISDIR(st.st_mode)	  ? DT_DIR
+			    : S_ISLNK(st.st_mode) ? DT_LNK
+			    : S_ISREG(st.st_mode) ? DT_REG
+						  : DT_UNKNOWN;
+		}
+		if (t != DT_DIR && ((t != DT_REG && t != DT_LNK) || !has_policy_ext(de->d_name)))
+			continue;
+		if (n == cap) {
+			struct dname *v = reallocarray(names, cap ? cap * 2 : 64, sizeof(*v));
+			if (!v) {
+				r = -ENOMEM;
+				break;
+			}
+			names = v;
+			cap = cap ? cap * 2 : 64;
+		}
+		names[n].name = strdup(de->d_name);
+		names[n].prefix = name_prefix(de->d_name);
+		names[n].type = t;
+		names[n].ino = depth == 0 && t == DT_LNK ? de->d_ino : 0;
+		if (!names[n].name) {
+			r = -ENOMEM;
+			break;
+		}
+		n++;
+	}
+	closedir(dh);
+	if (r == 0 && n)
+		qsort(names, n, sizeof(*names), cmp_dname);
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		size_t ld = strlen(dir), ln = strlen(names[i].name);
+		char path[PATH_MAX];
+
+		if (ld + 1 + ln >= sizeof(path))
+			continue; /* no such path can be opened either */
+		memcpy(path, dir, ld);
+		path[ld] = '/';
+		memcpy(path + ld + 1, names[i].name, ln + 1);
+		if (names[i].type == DT_DIR)
+			r = rc_collect(x, path, depth + 1);
+		else
+			r = add_path(x, path, names[i].ino);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(names[i].name);
+	free(names);
+	return r;
+}
+
+const char *rc_format_kind(int format)
+{
+	switch (format) {
+	case SC_FORMAT_KUBEARMOR:
+		return "KubeArmorSeccompPolicy";
+	case SC_FORMAT_SPO:
+		return "SeccompProfile";
+	default:
+		return "OCI";
+	}
+}
+
+/* The first error of 'd' as "LINE:COL: message". */
+static const char *first_error(const struct sc_diags *d, char *buf, size_t size)
+{
+	for (size_t i = 0; i < d->n; i++)
+		if (d->v[i].severity == SC_SEV_ERROR) {
+			(void)snprintf(buf, size, "%u:%u: %s", d->v[i].loc.line, d->v[i].loc.col,
+				       d->v[i].message);
+			return buf;
+		}
+	return "not a profile or policy";
+}
+
+/* Check one document (naming an OCI profile after its file); 0 = fine, else the reason + 1
+ * (and *msg), or -errno. */
+int rc_judge(struct sc_profile *p, const char *file, char *msg, size_t size)
+{
+	struct sc_meta *m = &p->meta;
+	struct sc_diags d = {};
+	const char *ns, *name;
+
+	if (!m->name && m->format == SC_FORMAT_OCI) {
+		/* An OCI profile is named after its file, as the policy build does. */
+		const char *base = strrchr(file, '/');
+		char *s = strdup(base ? base + 1 : file), *dot;
+		if (!s)
+			return -ENOMEM;
+		dot = strrchr(s, '.');
+		if (dot)
+			*dot = '\0';
+		m->name = s;
+	}
+	name = m->name;
+	ns = m->namespace ? m->namespace : "default";
+	if (!name) {
+		(void)snprintf(msg, size, "%s without metadata.name", rc_format_kind(m->format));
+		return SC_REJECT_NAME + 1;
+	}
+	if (!sc_dns1123_label_valid(ns)) {
+		(void)snprintf(msg, size, "namespace '%.100s' is not a DNS-1123 label", ns);
+		return SC_REJECT_NAME + 1;
+	}
+	if (!sc_dns1123_subdomain_valid(name) || strlen(name) > MAX_NAME) {
+		(void)snprintf(msg, size,
+			       "name '%.100s' is not a DNS-1123 name (it becomes a file name under "
+			       "the root)",
+			       name);
+		return SC_REJECT_NAME + 1;
+	}
+	if (m->format == SC_FORMAT_KUBEARMOR && sc_selector_validate(m, &d, p->loc) > 0) {
+		char b[400];
+		(void)snprintf(msg, size, "%s", first_error(&d, b, sizeof(b)));
+		sc_diags_clear(&d);
+		return SC_REJECT_SELECTOR + 1;
+	}
+	sc_diags_clear(&d);
+	for (size_t i = 0; i < p->n_rules; i++)
+		for (size_t k = 0; k < p->rules[i].n_names; k++) {
+			const char *nm = p->rules[i].names[k];
+			if (!sc_syscall_known(nm)) {
+				(void)snprintf(msg, size, "unknown syscall '%.64s' (on every arch)",
+					       nm);
+				return SC_REJECT_UNKNOWN_SYSCALL + 1;
+			}
+		}
+	if (m->baseline) {
+		const char *vital = sc_baseline_fatal(p);
+		if (vital) {
+			(void)snprintf(msg, size,
+				       "baseline %s denies %s: every pod would die (it is not "
+				       "applied; the profiles stay as they were)",
+				       name, vital);
+			return SC_REJECT_BASELINE + 1;
+		}
+	}
+	return 0;
+}
+
+/* The profile a set installs, by the binding rule (sc_set_profile): the merge of 'in' (deny
+ * wins), or RuntimeDefault with 'in' when 'fallback'; SECCOMP_FILTER_FLAG_LOG unless flagged
+ * otherwise, the --arch arches if it lists none. As OCI JSON text. With 'n_base' > 0 (the
+ * last n_base inputs are baselines) and 'removed', also what the baselines took away. */
+int rc_set_profile_text(struct sc_reconciler *rc, const struct sc_profile *const *in, size_t n,
+			bool fallback, size_t n_base, char **ret, char **removed, char *err,
+			size_t errsize)
+{
+	struct sc_set_opts o = { .log_flag = !rc->o.no_log_flag,
+				 .arches = rc->o.arches,
+				 .n_arches = rc->o.n_arches };
+	struct sc_profile *m = NULL, *without = NULL;
+	struct sc_diags d = {};
+	int r;
+
+	r = sc_set_profile(in, n, fallback, &o, &d, &m);
+	if (r < 0) {
+		char b[512];
+		(void)snprintf(err, errsize, "%s", first_error(&d, b, sizeof(b)));
+		sc_diags_clear(&d);
+		return r;
+	}
+	sc_diags_clear(&d);
+	if (removed && n_base > 0 && (n > n_base || fallback)) {
+		r = sc_set_profile(in, n - n_base, fallback, &o, NULL, &without);
+		if (r == 0)
+			r = sc_baseline_removed(without, m, removed);
+		sc_profile_free(without);
+		if (r < 0) {
+			sc_profile_free(m);
+			return r;
+		}
+	}
+	r = sc_policy_profile_json(m, ret);
+	sc_profile_free(m);
+	return r;
+}
+
+/* Read a file whole; the content hash too. */
+int rc_read_hashed(const char *path, char **ret, size_t *ret_len, uint64_t *ret_hash)
+{
+	int r = sc_read_file(path, SC_PROFILE_MAX_INPUT, ret, ret_len);
+	if (r < 0)
+		return r;
+	*ret_hash = rc_hash64(*ret, *ret_len);
+	return 0;
+}
+
+/* Whether the write phase will likely want doc's profile text (it is the set of its own at
+ * <ns>/<name>.json, the usual case): yes for a path nothing was installed at, or one the
+ * last pass installed with other content; no for the same content, and no for a path only
+ * the index on disk names (a restart: most are unchanged). Kept texts spare a second parse
+ * at write time; unneeded ones only cost memory (up to TEXT_BUDGET). A wrong "no" costs
+ * that parse, never a wrong profile. */
+bool rc_text_wanted(const struct run *x, const struct cdoc *doc)
+{
+	char path[2 * NAME_MAX + 8];
+	const struct entry *e;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s.json", doc->ns, doc->name) >= sizeof(path))
+		return true;
+	e = rc_old_entry(x, path);
+	if (!e)
+		return true;
+	return e->has_ident && e->hash != doc->text_hash;
+}
+
+/* Parse and judge a file's content into 'c' (reason/message on rejection). */
+static int judge_file(struct run *x, struct cfile *c, const char *buf, size_t len)
+{
+	struct sc_profile **v = NULL;
+	struct sc_diags d = {};
+	size_t n = 0;
+	char msg[512];
+	int r;
+
+	if (sc_bindings_detect(buf, len)) {
+		/* A bindings file: its documents, checked as a whole (syntax, one binding per
+		 * workload and per path); each binding's own trouble is found per pass. */
+		char b[512];
+		c->bk = calloc(1, sizeof(*c->bk));
+		if (!c->bk)
+			return -ENOMEM;
+		r = sc_bindings_read_packed(buf, len, c->path, NULL, &d, &c->binds, &c->n_binds,
+					    &c->bk->block);
+		if (r == -EINVAL) {
+			c->reason = SC_REJECT_BINDING;
+			c->message = strdup(first_error(&d, b, sizeof(b)));
+			r = c->message ? 0 : -ENOMEM;
+		}
+		sc_diags_clear(&d);
+		return r;
+	}
+	r = sc_profile_read_all(buf, len, c->path, &d, &v, &n);
+	if (r == -ENOMEM) {
+		sc_diags_clear(&d);
+		return r;
+	}
+	if (r < 0 || n == 0) {
+		char b[512];
+		c->reason = SC_REJECT_PARSE;
+		c->message = strdup(first_error(&d, b, sizeof(b)));
+		sc_diags_clear(&d);
+		for (size_t i = 0; i < n; i++)
+			sc_profile_free(v[i]);
+		free(v);
+		return c->message ? 0 : -ENOMEM;
+	}
+	sc_diags_clear(&d);
+	c->docs = calloc(n, sizeof(*c->docs));
+	r = c->docs ? 0 : -ENOMEM;
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		struct cdoc *doc = &c->docs[i];
+		struct sc_meta *m = &v[i]->meta;
+		const struct sc_profile *one[1] = { v[i] };
+		char *text = NULL;
+		int why = rc_judge(v[i], c->path, msg, sizeof(msg));
+
+		c->n_docs++;
+		if (why < 0) {
+			r = why;
+			break;
+		}
+		if (why > 0) {
+			c->reason = why - 1;
+			c->message = strdup(msg);
+			r = c->message ? 1 : -ENOMEM;
+			break;
+		}
+		doc->format = m->format;
+		doc->selects = m->format == SC_FORMAT_KUBEARMOR;
+		doc->baseline = m->baseline;
+		{
+			/* ns, name and key in one allocation (10,000 policies: every byte
+			 * kept per policy counts); only 'ns' is freed. */
+			const char *ns = m->namespace ? m->namespace : "default";
+			cleanup_free char *key = NULL;
+			size_t ln, lm, lk;
+			if (doc->selects)
+				key = sc_selector_canonical(m);
+			else if (asprintf(&key, "\1%d %s %s", (int)m->format, ns, m->name) < 0)
+				key = NULL;
+			if (!key) {
+				r = -ENOMEM;
+				break;
+			}
+			ln = strlen(ns) + 1;
+			lm = strlen(m->name) + 1;
+			lk = strlen(key) + 1;
+			doc->ns = malloc(ln + lm + lk);
+			if (!doc->ns) {
+				r = -ENOMEM;
+				break;
+			}
+			doc->name = doc->ns + ln;
+			doc->key = doc->name + lm;
+			memcpy(doc->ns, ns, ln);
+			memcpy(doc->name, m->name, lm);
+			memcpy(doc->key, key, lk);
+		}
+		/* Its output as a set of its own, the usual case: hashed, and kept for the
+		 * write while the budget lasts. */
+		r = rc_set_profile_text(x->r, one, 1, false, 0, &text, NULL, msg, sizeof(msg));
+		if (r == -ENOMEM)
+			break;
+		if (r < 0) {
+			c->reason = SC_REJECT_MERGE;
+			c->message = strdup(msg);
+			r = c->message ? 1 : -ENOMEM;
+			break;
+		}
+		doc->text_len = strlen(text);
+		doc->text_hash = rc_hash64(text, doc->text_len);
+		/* Loaders run in parallel: the budget is shared. */
+		if (doc->baseline || !rc_text_wanted(x, doc)) {
+			free(text);
+		} else if (__atomic_add_fetch(&x->text_bytes, doc->text_len, __ATOMIC_RELAXED) <=
+			   TEXT_BUDGET) {
+			doc->text = text;
+		} else {
+			__atomic_sub_fetch(&x->text_bytes, doc->text_len, __ATOMIC_RELAXED);
+			free(text);
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		sc_profile_free(v[i]);
+	free(v);
+	if (r > 0) {
+		/* Rejected: no documents, only the reason. */
+		for (size_t i = 0; i < c->n_docs; i++) {
+			free(c->docs[i].ns);
+			if (c->docs[i].text)
+				__atomic_sub_fetch(&x->text_bytes, c->docs[i].text_len,
+						   __ATOMIC_RELAXED);
+			free(c->docs[i].text);
+		}
+		free(c->docs);
+		c->docs = NULL;
+		c->n_docs = 0;
+		r = 0;
+	}
+	return r;
+}
+
+/* Load x->paths[i] into x->files[i]: judged from its content, or from the cache when the
+ * content hashes as it did last pass. Always read (no stat first): a ConfigMap update
+ * gives every key a new inode, and a 400-byte read costs what the stat does. 'tbuf' is the
+ * calling thread's buffer of LOAD_BUF bytes. Returns 1, leaving files[i].path NULL, when it
+ * is not a regular file (a key symlink to a directory or to nothing): such entries were
+ * never policies. Runs on several threads at once, each on its own files; the cache is only
+ * read, but for the entry of its own path. */
+static int load_file(struct run *x, size_t i, char *tbuf)
+{
+	struct cfile *old = x->olds[i];
+	char **pathp = old ? &old->path : &x->paths[i];
+	const char *path = *pathp;
+	struct sc_reconciler *rc = x->r;
+	struct cfile *c = &x->files[i];
+	cleanup_free char *big = NULL;
+	cleanup_close int fd = -1;
+	const char *data = tbuf;
+	struct stat st;
+	size_t len = 0;
+	ssize_t n = -1;
+	uint64_t h;
+	bool noatime, via = false;
+	const char *rel = path + x->top_len;
+	ino_t link_ino = x->link_inos[i];
+	int err = 0, dfd;
+
+	/* O_NOATIME: reading 10,000 policies must not dirty 10,000 inodes. It needs the
+	 * file's owner or CAP_FOWNER; without, it is dropped for good. */
+	noatime = !__atomic_load_n(&rc->no_noatime, __ATOMIC_RELAXED);
+	/* A ConfigMap key, <key> -> ..data/<key>, is opened in the payload directory: no
+	 * walk through two symlinks for each of 10,000 keys. A symlink's target cannot change
+	 * without a new inode, so it is read once, when its inode is new. Anything else is
+	 * opened below the directory's fd. */
+	if (link_ino && x->data_fd >= 0) {
+		if (old && old->link_ino == link_ino) {
+			via = old->via_data;
+		} else {
+			char t[NAME_MAX + 16];
+			size_t ln = strlen(rel);
+			ssize_t k = readlinkat(x->top_fd, rel, t, sizeof(t));
+			via = k > 7 && (size_t)k == ln + 7 && memcmp(t, "..data/", 7) == 0 &&
+			      memcmp(t + 7, rel, ln) == 0;
+		}
+	}
+	dfd = via ? x->data_fd : x->top_fd;
+	fd = openat(dfd, rel,
+		    O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY | (noatime ? O_NOATIME : 0));
+	if (fd < 0 && errno == EPERM && noatime) {
+		__atomic_store_n(&rc->no_noatime, true, __ATOMIC_RELAXED);
+		fd = openat(dfd, rel, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	}
+	if (fd < 0 && (errno == ENOENT || errno == ELOOP || errno == ENOTDIR))
+		return 1;
+	if (fd < 0)
+		err = errno;
+	while (fd >= 0 && (n = read(fd, tbuf, LOAD_BUF - 1)) < 0 && errno == EINTR)
+		;
+	if (fd >= 0 && n < 0) {
+		if (errno == EISDIR)
+			return 1;
+		err = errno;
+	}
+	/* Nothing read: only a regular file is an (empty, so rejected) policy. */
+	if (n == 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)))
+		return 1;
+	*c = (struct cfile){ .reason = -1, .link_ino = link_ino, .via_data = via };
+	c->path = TAKE_PTR(*pathp); /* 'path' stays valid: it is c->path now */
+	if (!err && n == LOAD_BUF - 1) {
+		/* Larger than the buffer (a bindings file: 2.4 MB for 10,000 workloads, read
+		 * at every pass): hashed through the buffer, and read whole only when its
+		 * judgement cannot be taken over. */
+		uint64_t hh = rc_hash64_feed(HASH64_INIT, tbuf, (size_t)n);
+		size_t total = (size_t)n;
+		ssize_t k;
+		for (;;) {
+			k = read(fd, tbuf, LOAD_BUF - 1);
+			if (k < 0 && errno == EINTR)
+				continue;
+			if (k <= 0)
+				break;
+			total += (size_t)k;
+			if (total > SC_PROFILE_MAX_INPUT)
+				break;
+			hh = rc_hash64_feed(hh, tbuf, (size_t)k);
+		}
+		if (k < 0)
+			err = errno;
+		else if (total > SC_PROFILE_MAX_INPUT)
+			err = EFBIG;
+		h = rc_hash64_end(hh, total);
+		if (!err && !(old && old->hash == h)) {
+			int r;
+			if (lseek(fd, 0, SEEK_SET) < 0) {
+				err = errno;
+			} else {
+				r = sc_read_fd(fd, SC_PROFILE_MAX_INPUT, &big, &len);
+				if (r == -ENOMEM)
+					return r;
+				if (r < 0)
+					err = -r;
+				else
+					h = rc_hash64(
+						big,
+						len); /* what is judged (it may have changed) */
+				data = big;
+			}
+		}
+	} else if (!err) {
+		len = (size_t)n;
+		tbuf[len] = '\0';
+		h = rc_hash64(data, len);
+	}
+	if (err) {
+		c->reason = SC_REJECT_READ;
+		c->message = strdup(strerror(err));
+		return c->message ? 0 : -ENOMEM;
+	}
+	if (old && old->hash == h) {
+		/* Take the judgement over (the cache entry is consumed: each path appears
+		 * once). */
+		c->hash = old->hash;
+		c->reason = old->reason;
+		c->message = TAKE_PTR(old->message);
+		c->docs = TAKE_PTR(old->docs);
+		c->n_docs = old->n_docs;
+		old->n_docs = 0;
+		c->binds = TAKE_PTR(old->binds);
+		c->bk = TAKE_PTR(old->bk);
+		c->n_binds = old->n_binds;
+		old->n_binds = 0;
+		return 0;
+	}
+	c->hash = h;
+	return judge_file(x, c, data, len);
+}
+
+/* ---- loading ------------------------------------------------------------------------- */
+
+/* The identity of old entry i's file now, for install() to tell "unchanged" without a
+ * stat of its own on the one thread. */
+static void probe_old(struct worker *w, size_t i)
+{
+	struct run *x = w->pool->x;
+	const struct entry *e = &x->old[i];
+	struct probe *p = &x->probes[i];
+	struct stat st;
+	int fd;
+
+	if (!e->path || !e->has_ident || !e->ns)
+		return;
+	/* Below its namespace's directory, kept open while the entries stay in it. */
+	fd = rc_worker_ns(w, e->ns);
+	if (fd < 0 || fstatat(fd, e->path + strlen(e->ns) + 1, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    !S_ISREG(st.st_mode))
+		return;
+	p->ino = st.st_ino;
+	p->size = st.st_size > UINT32_MAX ? UINT32_MAX : (uint32_t)st.st_size;
+	p->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+	p->ok = true;
+}
+
+/* Item i: a policy path, or past them an old entry to probe. */
+static int load_one(struct worker *w, size_t i)
+{
+	struct run *x = w->pool->x;
+
+	if (i >= x->n_paths) {
+		probe_old(w, i - x->n_paths);
+		return 0;
+	}
+	return load_file(x, i, w->buf);
+}
+
+/* Load every collected path into x->files, on up to POOL_THREADS threads (the caller is
+ * one), then close the gaps of paths that were no policies: x->files ends in path order,
+ * as one thread would have left it. */
+int rc_load_all(struct run *x)
+{
+	struct pool p = {
+		.x = x, .n = x->n_paths, .want_buf = true, .cancellable = true, .one = load_one
+	};
+	size_t k = 0;
+	int r;
+
+	for (size_t i = 0; i < x->n_paths; i++)
+		x->files[i] = (struct cfile){ .reason = -1 };
+	/* With helpers, they also stat what the last pass installed (else install() does): a
+	 * few files (a bindings file among them) can stand for 10,000 profiles. */
+	if (x->n_old) {
+		struct pool q = p;
+		q.n += x->n_old;
+		if (rc_pool_size(&q) > 1) {
+			x->probes = calloc(x->n_old, sizeof(*x->probes));
+			if (x->probes)
+				p.n += x->n_old;
+		}
+	}
+	r = rc_pool_run(&p);
+	for (size_t i = 0; i < x->n_paths; i++) {
+		if (!x->files[i].path) {
+			rc_cfile_clear(&x->files[i]);
+			continue;
+		}
+		if (k != i)
+			x->files[k] = x->files[i];
+		k++;
+	}
+	x->n_files = k;
+	x->res->n_files = k;
+	return r;
+}
+
+static int cmp_pol_ident(const void *a, const void *b, void *ud)
+{
+	const struct run *x = ud;
+	const struct pol *p = a, *q = b;
+	const struct cdoc *dp = &x->files[p->file].docs[p->doc];
+	const struct cdoc *dq = &x->files[q->file].docs[q->doc];
+	int c;
+
+	if (dp->selects != dq->selects)
+		return dp->selects ? -1 : 1;
+	if (dp->format != dq->format)
+		return dp->format - dq->format;
+	c = strcmp(dp->ns, dq->ns);
+	if (c)
+		return c;
+	c = strcmp(dp->name, dq->name);
+	return c ? c : (p->file > q->file) - (p->file < q->file);
+}
+
+struct cdoc *rc_pdoc(const struct run *x, const struct pol *p)
+{
+	return &x->files[p->file].docs[p->doc];
+}
+
+/* The documents of accepted files, in file order. */
+int rc_gather_pols(struct run *x)
+{
+	size_t n = 0;
+
+	free(x->pols);
+	x->pols = NULL;
+	x->n_pols = 0;
+	for (size_t i = 0; i < x->n_files; i++)
+		if (!x->rejected[i])
+			n += x->files[i].n_docs;
+	x->pols = calloc(n ? n : 1, sizeof(*x->pols));
+	if (!x->pols)
+		return -ENOMEM;
+	for (size_t i = 0; i < x->n_files; i++)
+		for (size_t k = 0; !x->rejected[i] && k < x->files[i].n_docs; k++)
+			x->pols[x->n_pols++] = (struct pol){ i, k };
+	return 0;
+}
+
+/* Same kind, namespace and name in two files: the later file (by path order) loses. */
+int rc_reject_duplicates(struct run *x)
+{
+	cleanup_free struct pol *v = NULL;
+	int r;
+
+	v = calloc(x->n_pols ? x->n_pols : 1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	memcpy(v, x->pols, x->n_pols * sizeof(*v));
+	rc_sort_r(v, x->n_pols, sizeof(*v), cmp_pol_ident, x);
+	for (size_t i = 1; i < x->n_pols; i++) {
+		const struct cdoc *a = rc_pdoc(x, &v[i - 1]), *b = rc_pdoc(x, &v[i]);
+		if (a->selects != b->selects || a->format != b->format || !streq(a->ns, b->ns) ||
+		    !streq(a->name, b->name))
+			continue;
+		r = rc_reject(x, v[i].file, SC_REJECT_DUPLICATE, "duplicate %s %s/%s (also in %s)",
+			      rc_format_kind(b->format), b->ns, b->name,
+			      x->files[v[i - 1].file].path);
+		if (r < 0)
+			return r;
+	}
+	return rc_gather_pols(x);
+}

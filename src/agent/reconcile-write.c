@@ -1,0 +1,1027 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Owns writing a pass's profiles: temp files, the batch commit (one syncfs, renames), the
+ * entries of sets, merged content and its memo, the write jobs, install and removal. */
+#include "agent/reconcile-internal.h"
+
+/* ---- writing ----------------------------------------------------------------------- */
+
+/* Write a temp file next to 'final' (not fsync'ed: one syncfs covers the batch). */
+/* The temp file name for 'final' with sequence number 'seq' into 'tmp' (NAME_MAX + 1). */
+static int tmp_name(char *tmp, const char *final, unsigned seq)
+{
+	int n = snprintf(tmp, NAME_MAX + 1, ".%.200s.%d.%u" TMP_SUFFIX, final, (int)getpid(), seq);
+	return n < 0 || n >= NAME_MAX + 1 ? -ENAMETOOLONG : 0;
+}
+
+/* Create the temp file 'tmp' (NAME_MAX + 1 bytes; its sequence number in *seq) next to
+ * 'final' with 'data'. Called by the writer threads at once. */
+static int create_tmp(struct run *x, int dirfd, const char *final, const char *data, size_t len,
+		      char *tmp, unsigned *seq)
+{
+	int fd = -1;
+	size_t off = 0;
+
+	for (unsigned attempt = 0; attempt < 100 && fd < 0; attempt++) {
+		*seq = __atomic_fetch_add(&x->r->tmp_seq, 1, __ATOMIC_RELAXED);
+		if (tmp_name(tmp, final, *seq) < 0)
+			return -ENAMETOOLONG;
+		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (fd < 0 && errno != EEXIST)
+			return -errno;
+	}
+	if (fd < 0)
+		return -EEXIST;
+	while (off < len) {
+		ssize_t k = write(fd, data + off, len - off);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0) {
+			int e = -errno;
+			(void)close(fd);
+			(void)unlinkat(dirfd, tmp, 0);
+			return e;
+		}
+		off += (size_t)k;
+	}
+	if (close(fd) < 0) {
+		int e = -errno;
+		(void)unlinkat(dirfd, tmp, 0);
+		return e;
+	}
+	return 0;
+}
+
+/* Queue a written temp file for the commit (on failure it is removed). */
+static void unlink_tmp(struct run *x, const char *ns, const char *tmp)
+{
+	char path[2 * NAME_MAX + 2];
+
+	if (!ns)
+		(void)unlinkat(x->r->root_fd, tmp, 0);
+	else if ((size_t)snprintf(path, sizeof(path), "%s/%s", ns, tmp) < sizeof(path))
+		(void)unlinkat(x->r->root_fd, path, 0);
+}
+
+static int add_pending(struct run *x, const char *ns, const char *tmp, const char *final)
+{
+	struct pending *v = reallocarray(x->pend, x->n_pend + 1, sizeof(*v));
+
+	if (!v) {
+		unlink_tmp(x, ns, tmp);
+		return -ENOMEM;
+	}
+	x->pend = v;
+	v[x->n_pend] = (struct pending){ .ns = ns ? strdup(ns) : NULL,
+					 .tmp = strdup(tmp),
+					 .final = strdup(final) };
+	if ((ns && !v[x->n_pend].ns) || !v[x->n_pend].tmp || !v[x->n_pend].final) {
+		unlink_tmp(x, ns, tmp);
+		free(v[x->n_pend].ns);
+		free(v[x->n_pend].tmp);
+		free(v[x->n_pend].final);
+		return -ENOMEM;
+	}
+	x->n_pend++;
+	return 0;
+}
+
+int rc_open_ns(struct run *x, const char *ns, bool create)
+{
+	int fd;
+
+	if (!sc_dns1123_label_valid(ns))
+		return -EINVAL;
+	if (create && mkdirat(x->r->root_fd, ns, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	fd = openat(x->r->root_fd, ns, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+/* Drop the temp files of an unfinished batch. */
+void rc_abort_pending(struct run *x)
+{
+	int fd = -1;
+	const char *cur = NULL;
+
+	for (size_t i = 0; i < x->n_pend; i++) {
+		struct pending *p = &x->pend[i];
+		if (!p->ns) {
+			(void)unlinkat(x->r->root_fd, p->tmp, 0);
+			continue;
+		}
+		if (!cur || !streq(cur, p->ns)) {
+			if (fd >= 0)
+				(void)close(fd);
+			fd = rc_open_ns(x, p->ns, false);
+			cur = p->ns;
+		}
+		if (fd >= 0)
+			(void)unlinkat(fd, p->tmp, 0);
+	}
+	if (fd >= 0)
+		(void)close(fd);
+}
+
+/* Make the batch durable (one syncfs), rename every temp file into place, then sync the
+ * directories that changed. */
+/* Item i of the batch: renamed over its final. A renamed one has its tmp freed (NULL), so a
+ * failure leaves exactly the rest to remove. */
+static int rename_one(struct worker *w, size_t i)
+{
+	struct run *x = w->pool->x;
+	struct pending *p = &x->pend[i];
+	int dfd = p->ns ? rc_worker_ns(w, p->ns) : x->r->root_fd;
+
+	if (dfd < 0)
+		return dfd;
+	if (renameat(dfd, p->tmp, dfd, p->final) < 0)
+		return -errno;
+	free(p->tmp);
+	p->tmp = NULL;
+	return 0;
+}
+
+/* The renames, on every CPU for a big batch (10,000 renames are the kernel's work),
+ * then each namespace directory touched fsync'ed once: the names are durable. */
+static int rename_all(struct run *x)
+{
+	struct pool p = { .x = x, .n = x->n_pend, .one = rename_one };
+	const char *cur = NULL;
+	int r = rc_pool_run(&p);
+
+	for (size_t i = 0; i < x->n_pend; i++) {
+		const char *ns = x->pend[i].ns;
+		int fd;
+		if (!ns || (cur && streq(cur, ns)))
+			continue;
+		cur = ns;
+		fd = rc_open_ns(x, ns, false);
+		if (fd >= 0) {
+			(void)fsync(fd);
+			(void)close(fd);
+		}
+	}
+	return r;
+}
+
+int rc_commit_pending(struct run *x)
+{
+	int r = 0;
+
+	if (x->n_pend == 0)
+		return 0;
+	/* Data before names: a few files are fsync'ed one by one (an update of one policy
+	 * lands fast), a batch by one syncfs (10,000 fsyncs would take minutes). */
+	if (x->n_pend <= SMALL_BATCH) {
+		for (size_t i = 0; i < x->n_pend; i++) {
+			struct pending *p = &x->pend[i];
+			int dfd = p->ns ? rc_open_ns(x, p->ns, false) : x->r->root_fd, tfd = -1;
+			if (dfd >= 0)
+				tfd = openat(dfd, p->tmp, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+			if (tfd < 0 || fsync(tfd) < 0)
+				r = -errno;
+			if (tfd >= 0)
+				(void)close(tfd);
+			if (p->ns && dfd >= 0)
+				(void)close(dfd);
+			if (r < 0) {
+				rc_abort_pending(x);
+				goto done;
+			}
+		}
+	} else if (syncfs(x->r->root_fd) < 0) {
+		r = -errno;
+		rc_abort_pending(x);
+		goto done;
+	}
+	r = rename_all(x);
+	(void)fsync(x->r->root_fd);
+	if (r < 0) {
+		/* Leave no temp files behind. */
+		size_t o = 0;
+		for (size_t i = 0; i < x->n_pend; i++)
+			if (x->pend[i].tmp)
+				x->pend[o++] = x->pend[i];
+			else {
+				free(x->pend[i].ns);
+				free(x->pend[i].final);
+			}
+		x->n_pend = o;
+		rc_abort_pending(x);
+	}
+done:
+	for (size_t i = 0; i < x->n_pend; i++) {
+		free(x->pend[i].ns);
+		free(x->pend[i].tmp);
+		free(x->pend[i].final);
+	}
+	x->n_pend = 0;
+	return r;
+}
+
+/* What the next pass compares to tell an installed file unchanged: inode, size, mtime. */
+void rc_set_ident(struct entry *e, const struct stat *st)
+{
+	e->has_ident = true;
+	e->ino = st->st_ino;
+	e->size = (size_t)st->st_size;
+	e->mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+}
+
+static void take_ident(struct entry *e, const struct entry *from)
+{
+	e->has_ident = true;
+	e->ino = from->ino;
+	e->mtime_ns = from->mtime_ns;
+	e->size = from->size;
+}
+
+/* The content hash (hash64) of a file in 'dirfd', read in chunks, and its identity into
+ * 'e' (from the same fstat); false when it is not a regular file. */
+bool rc_disk_hash(int dirfd, const char *name, uint64_t *ret, struct entry *e)
+{
+	cleanup_close int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	uint64_t h = HASH64_INIT;
+	char buf[65536];
+	struct stat st;
+	size_t n = 0;
+
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		return false;
+	for (;;) {
+		ssize_t k = read(fd, buf, sizeof(buf));
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return false;
+		h = rc_hash64_feed(h, buf, (size_t)k);
+		n += (size_t)k;
+		/* A short read that reaches the size fstat gave is the end. */
+		if (k == 0 || (n == (size_t)st.st_size && (size_t)k < sizeof(buf)))
+			break;
+	}
+	*ret = rc_hash64_end(h, n);
+	rc_set_ident(e, &st);
+	return true;
+}
+
+/* The entry for set 's' (for the index and /profiles): one block of text and one array of
+ * pointers, as 10,000 of them live as long as the agent. */
+/* What an entry lists for set 's': its policies ("Kind/name" and file), then, for a bound
+ * workload, "RuntimeDefault/<arch>" (no file) when it is the fallback and
+ * "SeccompBinding/<Kind>/<name>" with the bindings file. */
+static size_t entry_members(const struct set *s)
+{
+	return s->n_pols + (s->fallback ? 1 : 0) + (s->bind ? 1 : 0);
+}
+
+static void entry_member(const struct run *x, const struct set *s, size_t k, char *pk, size_t size,
+			 const char **file)
+{
+	if (k < s->n_pols) {
+		const struct pol *p = &x->pols[rc_smem(x, s)[k]];
+		const struct cdoc *d = rc_pdoc(x, p);
+		(void)snprintf(pk, size, "%s/%s", rc_format_kind(d->format), d->name);
+		*file = x->files[p->file].path;
+	} else if (s->fallback && k == s->n_pols) {
+		(void)snprintf(pk, size, "RuntimeDefault/%s", sc_arch_info(sc_arch_native())->name);
+		*file = "";
+	} else {
+		(void)snprintf(pk, size, "SeccompBinding/%s/%s", s->bind->kind, s->bind->name);
+		*file = x->files[s->bind_file].path;
+	}
+}
+
+/* The file name of a set below its namespace directory, and its length without ".json". */
+static const char *set_file(const struct set *s)
+{
+	return s->path + strlen(s->ns) + 1;
+}
+
+struct set_ud {
+	const struct run *x;
+	const struct set *s;
+};
+
+static bool set_member(const void *ud, size_t k, char *pk, const char **file)
+{
+	const struct set_ud *u = ud;
+	entry_member(u->x, u->s, k, pk, 600, file);
+	return u->s->bind && k < u->s->n_pols; /* a bound workload's policies */
+}
+
+static int entry_for_set(struct run *x, const struct set *s, struct entry *e)
+{
+	const char *file = set_file(s);
+	struct set_ud u = { x, s };
+
+	*e = (struct entry){ .workload = s->bind != NULL, .fallback = s->fallback };
+	return rc_entry_pack(e, s->ns, file, strlen(file) - 5, s->path, entry_members(s),
+			     set_member, &u);
+}
+
+/* Is 's' "a/b" (c NULL) or "a/b/c"? */
+static bool joined_eq(const char *s, const char *a, const char *b, const char *c)
+{
+	size_t la = strlen(a), lb = strlen(b);
+
+	if (strncmp(s, a, la) != 0 || s[la] != '/' || strncmp(s + la + 1, b, lb) != 0)
+		return false;
+	s += la + 1 + lb;
+	return c ? *s == '/' && streq(s + 1, c) : *s == '\0';
+}
+
+/* Does the previous entry 'e' list exactly what set 's' is made of? (What entry_member
+ * writes, compared in place: 10,000 sets a pass.) */
+static bool same_members(const struct run *x, const struct set *s, const struct entry *e)
+{
+	size_t n = entry_members(s);
+
+	if (e->moved || e->n_pols != n || e->n_files != n)
+		return false;
+	for (size_t k = 0; k < n; k++) {
+		const char *f;
+		bool same;
+		if (k < s->n_pols) {
+			const struct pol *p = &x->pols[rc_smem(x, s)[k]];
+			const struct cdoc *d = rc_pdoc(x, p);
+			same = joined_eq(e->pols[k], rc_format_kind(d->format), d->name, NULL);
+			f = x->files[p->file].path;
+		} else if (s->fallback && k == s->n_pols) {
+			same = joined_eq(e->pols[k], "RuntimeDefault",
+					 sc_arch_info(sc_arch_native())->name, NULL);
+			f = "";
+		} else {
+			same = joined_eq(e->pols[k], "SeccompBinding", s->bind->kind,
+					 s->bind->name);
+			f = x->files[s->bind_file].path;
+		}
+		if (!same || !streq(e->files[k], f))
+			return false;
+	}
+	return true;
+}
+
+/* Rejected files' paths, sorted (usually none), for the last-good look-ups. */
+int rc_rejected_paths(const struct run *x, char ***ret, size_t *ret_n)
+{
+	char **v = NULL;
+	size_t n = 0;
+
+	for (size_t i = 0; i < x->n_files; i++) {
+		char **nv;
+		if (!x->rejected[i])
+			continue;
+		nv = reallocarray(v, n + 1, sizeof(*v));
+		if (!nv) {
+			free(v);
+			return -ENOMEM;
+		}
+		v = nv;
+		v[n++] = x->files[i].path; /* borrowed */
+	}
+	if (n)
+		qsort(v, n, sizeof(*v), rc_cmp_str);
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
+
+bool rc_path_in(char *const *v, size_t n, const char *path)
+{
+	return n && bsearch(&path, v, n, sizeof(*v), rc_cmp_str);
+}
+
+struct set *rc_set_at_path(const struct run *x, const char *path)
+{
+	size_t lo = 0, hi = x->n_sets;
+
+	/* Sets are sorted by path (rc_cmp_set_path): a binary search is exact. */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(x->sets[mid].path, path);
+		if (c == 0)
+			return &x->sets[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+bool rc_set_has_path(const struct run *x, const char *path)
+{
+	return rc_set_at_path(x, path) != NULL;
+}
+
+size_t rc_file_size_at(int dirfd, const char *path)
+{
+	struct stat st;
+	return fstatat(dirfd, path, &st, AT_SYMLINK_NOFOLLOW) == 0 ? (size_t)st.st_size : 0;
+}
+
+int rc_cmp_cfile_sort(const void *a, const void *b)
+{
+	return strcmp(((const struct cfile *)a)->path, ((const struct cfile *)b)->path);
+}
+
+static int cmp_entry_path(const void *a, const void *b)
+{
+	return strcmp((*(struct entry *const *)a)->path, (*(struct entry *const *)b)->path);
+}
+
+int rc_index_old(struct run *x)
+{
+	size_t n = 0;
+
+	free(x->old_by_path);
+	x->old_by_path = calloc(x->n_old ? x->n_old : 1, sizeof(*x->old_by_path));
+	if (!x->old_by_path)
+		return -ENOMEM;
+	for (size_t i = 0; i < x->n_old; i++)
+		if (x->old[i].path)
+			x->old_by_path[n++] = &x->old[i];
+	x->n_old_by_path = n;
+	rc_sort(x->old_by_path, n, sizeof(*x->old_by_path), cmp_entry_path);
+	return 0;
+}
+
+struct entry *rc_old_entry(const struct run *x, const char *path)
+{
+	struct entry key = { .path = (char *)path }, *kp = &key, **e;
+
+	if (!x->n_old_by_path)
+		return NULL;
+	e = bsearch(&kp, x->old_by_path, x->n_old_by_path, sizeof(*x->old_by_path), cmp_entry_path);
+	return e ? *e : NULL;
+}
+
+/* The documents of file 'fi' parsed again, once per pass (the judgement kept only hashes):
+ * the merged sets of a pass share them. Writer threads may ask too: one lock. */
+static int parsed_doc(struct run *x, const struct pol *p, const struct sc_profile **ret)
+{
+	const struct cfile *c = &x->files[p->file];
+	struct parsed *f;
+	int r = 0;
+
+	pthread_mutex_lock(&x->parse_lock);
+	if (!x->parsed)
+		x->parsed = calloc(x->n_files + 1, sizeof(*x->parsed));
+	if (!x->parsed) {
+		pthread_mutex_unlock(&x->parse_lock);
+		return -ENOMEM;
+	}
+	f = &x->parsed[p->file];
+	if (!f->done) {
+		cleanup_free char *buf = NULL;
+		struct sc_diags d = {};
+		size_t len = 0;
+		uint64_t h;
+		char msg[256];
+
+		f->done = true;
+		r = rc_read_hashed(c->path, &buf, &len, &h);
+		if (r == 0 && h != c->hash)
+			r = -EAGAIN; /* changed since it was judged: the next pass judges it */
+		if (r == 0)
+			r = sc_profile_read_all(buf, len, c->path, &d, &f->v, &f->n);
+		sc_diags_clear(&d);
+		if (r > 0)
+			r = 0; /* the number of documents */
+		for (size_t i = 0; r == 0 && i < f->n; i++)
+			if (rc_judge(f->v[i], c->path, msg, sizeof(msg)) != 0)
+				r = -EAGAIN;
+		f->r = r;
+	}
+	r = f->r;
+	if (r == 0 && p->doc >= f->n)
+		r = -EAGAIN;
+	if (r == 0)
+		*ret = f->v[p->doc];
+	pthread_mutex_unlock(&x->parse_lock);
+	return r;
+}
+
+void rc_parsed_free(struct run *x)
+{
+	for (size_t i = 0; x->parsed && i < x->n_files; i++) {
+		for (size_t k = 0; k < x->parsed[i].n; k++)
+			sc_profile_free(x->parsed[i].v[k]);
+		free(x->parsed[i].v);
+	}
+	free(x->parsed);
+	x->parsed = NULL;
+}
+
+/* A set's profile text when it was not kept from the parse (several members, the fallback,
+ * or beyond the budget): its policies come from parsed_doc, baselines last; 'removed'
+ * (optional) gets what the baselines took away. */
+static int set_text(struct run *x, const struct set *s, char **ret, char **removed, char *err,
+		    size_t errsize)
+{
+	cleanup_free const struct sc_profile **in = calloc(s->n_pols + 1, sizeof(*in));
+	size_t n = 0, n_base = 0;
+	int r = 0;
+
+	if (!in)
+		return -ENOMEM;
+	for (int pass = 0; pass < 2 && r == 0; pass++)
+		for (size_t k = 0; r == 0 && k < s->n_pols; k++) {
+			const struct pol *p = &x->pols[rc_smem(x, s)[k]];
+			if (rc_pdoc(x, p)->baseline != (pass == 1))
+				continue;
+			r = parsed_doc(x, p, &in[n]);
+			n++;
+			n_base += pass == 1;
+		}
+	if (r == 0)
+		r = rc_set_profile_text(x->r, in, n, s->fallback, n_base, ret, removed, err,
+					errsize);
+	return r;
+}
+
+/* The key of a merged set's content: its members' file contents and documents, and the
+ * fallback. Sets with one key share one merge; the key's content hash carries over to the
+ * next pass (rc->mcache), so a set whose members did not change is not merged again. */
+struct mkey {
+	uint64_t key, hash;
+	size_t len;
+	char *text;    /* this pass only; NULL beyond the budget, or known from the last pass */
+	char *removed; /* what the baselines took away, when merged this pass */
+	bool have;
+};
+
+static uint64_t set_key(const struct run *x, const struct set *s)
+{
+	uint64_t h = rc_hash64_feed(HASH64_INIT, &s->fallback, sizeof(s->fallback));
+
+	for (size_t k = 0; k < s->n_pols; k++) {
+		const struct pol *p = &x->pols[rc_smem(x, s)[k]];
+		uint64_t v[2] = { x->files[p->file].hash, p->doc };
+		h = rc_hash64_feed(h, v, sizeof(v));
+	}
+	return rc_hash64_end(h, s->n_pols) | 1; /* 0 marks a free slot */
+}
+
+static struct mkey *memo_get(struct run *x, uint64_t key)
+{
+	size_t slot;
+
+	if (2 * (x->n_memo + 1) > x->cap_memo) {
+		size_t cap = x->cap_memo ? 2 * x->cap_memo : 256;
+		struct mkey *v = calloc(cap, sizeof(*v));
+		if (!v)
+			return NULL;
+		for (size_t i = 0; i < x->cap_memo; i++) {
+			size_t q;
+			if (!x->memo[i].key)
+				continue;
+			for (q = x->memo[i].key & (cap - 1); v[q].key; q = (q + 1) & (cap - 1))
+				;
+			v[q] = x->memo[i];
+		}
+		free(x->memo);
+		x->memo = v;
+		x->cap_memo = cap;
+	}
+	for (slot = key & (x->cap_memo - 1); x->memo[slot].key;
+	     slot = (slot + 1) & (x->cap_memo - 1))
+		if (x->memo[slot].key == key)
+			return &x->memo[slot];
+	x->memo[slot].key = key;
+	x->n_memo++;
+	return &x->memo[slot];
+}
+
+static int cmp_mkey(const void *a, const void *b)
+{
+	uint64_t x = ((const struct mkey *)a)->key, y = ((const struct mkey *)b)->key;
+	return (x > y) - (x < y);
+}
+
+/* After a completed pass: the keys it used become the next pass's cache (texts go). */
+int rc_memo_keep(struct run *x)
+{
+	struct sc_reconciler *rc = x->r;
+	struct mkey *v = calloc(x->n_memo + 1, sizeof(*v));
+	size_t n = 0;
+
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < x->cap_memo; i++)
+		if (x->memo[i].key && x->memo[i].have)
+			v[n++] = (struct mkey){ .key = x->memo[i].key,
+						.hash = x->memo[i].hash,
+						.len = x->memo[i].len,
+						.have = true };
+	qsort(v, n, sizeof(*v), cmp_mkey);
+	free(rc->mcache);
+	rc->mcache = v;
+	rc->n_mcache = n;
+	return 0;
+}
+
+void rc_memo_free(struct run *x)
+{
+	for (size_t i = 0; i < x->cap_memo; i++) {
+		if (x->memo[i].text)
+			__atomic_sub_fetch(&x->text_bytes, x->memo[i].len, __ATOMIC_RELAXED);
+		free(x->memo[i].text);
+		free(x->memo[i].removed);
+	}
+	free(x->memo);
+	x->memo = NULL;
+	x->cap_memo = x->n_memo = 0;
+}
+
+/* A merged set's content hash (and text, when at hand): from this pass's memo, the last
+ * pass's cache, or merged now. */
+static int merged_content(struct run *x, const struct set *s, struct mkey **ret, char *err,
+			  size_t errsize)
+{
+	uint64_t key = set_key(x, s);
+	struct mkey *m = memo_get(x, key), k = { .key = key }, *c;
+	char *text = NULL, *removed = NULL;
+	int r;
+
+	if (!m)
+		return -ENOMEM;
+	*ret = m;
+	if (m->have)
+		return 0;
+	c = x->r->n_mcache ? bsearch(&k, x->r->mcache, x->r->n_mcache, sizeof(k), cmp_mkey) : NULL;
+	if (c) {
+		m->hash = c->hash;
+		m->len = c->len;
+		m->have = true;
+		return 0;
+	}
+	r = set_text(x, s, &text, &removed, err, errsize);
+	if (r < 0)
+		return r;
+	m->len = strlen(text);
+	m->hash = rc_hash64(text, m->len);
+	m->removed = removed;
+	m->have = true;
+	if (__atomic_add_fetch(&x->text_bytes, m->len, __ATOMIC_RELAXED) <= TEXT_BUDGET) {
+		m->text = text;
+	} else {
+		__atomic_sub_fetch(&x->text_bytes, m->len, __ATOMIC_RELAXED);
+		free(text);
+	}
+	return 0;
+}
+
+/* A profile to write: set 'set' into x->now[entry]; 'text' when it is at hand (kept from the
+ * parse, then 'one'; or a merged set's from the memo, then 'memo'), else the writer makes it
+ * ('owned' then). */
+struct job {
+	size_t set, entry;
+	char *text;
+	size_t len;
+	/* What the baselines took away (the memo's string: the memo table itself moves as it
+	 * grows, its strings do not). */
+	const char *removed;
+	unsigned seq; /* of its temp file, when written */
+	int r;
+	bool owned, one, written;
+};
+
+/* Job i: its text made when it was not at hand, its temp file written; then the text goes
+ * (10,000 of them would not fit the memory an agent should take). */
+static int write_one(struct worker *w, size_t i)
+{
+	struct run *x = w->pool->x;
+	struct job *j = (struct job *)w->pool->data + i;
+	const struct set *s = &x->sets[j->set];
+	char err[512];
+
+	if (!j->text) {
+		j->r = set_text(x, s, &j->text, NULL, err, sizeof(err));
+		if (j->r == -EINVAL)
+			j->r = -EAGAIN; /* it parsed before: it changed meanwhile */
+		j->owned = j->r == 0;
+		if (j->r == 0)
+			j->len = strlen(j->text);
+	}
+	if (j->r == 0) {
+		int nsfd = rc_worker_ns(w, s->ns);
+		char tmp[NAME_MAX + 1];
+		j->r = nsfd < 0 ? nsfd
+				: create_tmp(x, nsfd, set_file(s), j->text, j->len, tmp, &j->seq);
+		j->written = j->r == 0;
+	}
+	if (j->owned) {
+		free(j->text);
+	} else if (j->one) {
+		struct cdoc *one = rc_pdoc(x, &x->pols[rc_smem(x, s)[0]]);
+		__atomic_sub_fetch(&x->text_bytes, one->text_len, __ATOMIC_RELAXED);
+		free(one->text);
+		one->text = NULL;
+	}
+	j->text = NULL;
+	j->owned = j->one = false;
+	return j->r;
+}
+
+/* Write the jobs' temp files on up to POOL_THREADS threads (creating 10,000 files is the
+ * kernel's work, and it spreads), then queue them for the commit in job order and log
+ * them, on this thread. */
+static int write_jobs(struct run *x, struct job *jobs, size_t n_jobs)
+{
+	struct pool p = { .x = x, .n = n_jobs, .one = write_one, .data = jobs };
+	int perr = rc_pool_run(&p); /* the first job that failed; each keeps its own result */
+	char b1[600], b2[600], b3[600];
+	int r = 0;
+
+	for (size_t i = 0; i < n_jobs; i++) {
+		struct job *j = &jobs[i];
+		const struct set *s = &x->sets[j->set];
+		struct entry *e = &x->now[j->entry];
+
+		if (j->written) {
+			const char *final = set_file(s);
+			char tmp[NAME_MAX + 1];
+			int q = tmp_name(tmp, final, j->seq);
+			if (q == 0)
+				q = add_pending(x, s->ns, tmp, final);
+			if (q < 0 && r == 0)
+				r = q;
+		}
+		/* After a failure: the written ones are queued (to be removed), no more. */
+		if (!j->written || perr < 0 || r < 0)
+			continue;
+		e->size = j->len;
+		e->need_ident = true;
+		x->res->n_written++;
+		if (!s->bind) {
+			rc_logf(x->r, "info", "event=install path=%s bytes=%zu policies=%zu",
+				rc_logval(s->path, b1, sizeof(b1)), j->len, s->n_pols);
+		} else {
+			(void)snprintf(b2, sizeof(b2), "%s/%s/%s", s->bind->kind, s->ns,
+				       s->bind->name);
+			if (!s->fallback)
+				rc_logf(x->r, "info",
+					"event=install path=%s bytes=%zu policies=%zu workload=%s",
+					rc_logval(s->path, b1, sizeof(b1)), j->len, s->n_pols, b2);
+			else
+				rc_logf(x->r, "warn",
+					"event=install path=%s bytes=%zu policies=%zu workload=%s "
+					"fallback=RuntimeDefault binding=%s:%u msg=\"no policy of "
+					"namespace %s selects this workload (any more): it runs "
+					"with "
+					"RuntimeDefault; check the policies and the binding's "
+					"podLabels\"",
+					rc_logval(s->path, b1, sizeof(b1)), j->len, s->n_pols, b2,
+					rc_logval(x->files[s->bind_file].path, b3, sizeof(b3)),
+					s->bind->loc.line, s->ns);
+		}
+		if (j->removed && *j->removed)
+			rc_logf(x->r, "info", "event=baseline path=%s removed=%s",
+				rc_logval(s->path, b1, sizeof(b1)),
+				rc_logval(j->removed, b2, sizeof(b2)));
+	}
+	return perr < 0 ? perr : r;
+}
+
+static void jobs_free(struct job *jobs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (jobs[i].owned)
+			free(jobs[i].text);
+	free(jobs);
+}
+
+/* Write the jobs so far, then let go of what they needed: the merged texts and the parsed
+ * policies (sets come by namespace, and a namespace's sets are made of its own policies and
+ * the baselines: 10,000 bound workloads' merges never all at once in memory). Later sets
+ * that need them again merge again. */
+#define FLUSH_JOBS 2048
+
+static int flush_jobs(struct run *x, struct job *jobs, size_t n_jobs)
+{
+	int r = n_jobs ? write_jobs(x, jobs, n_jobs) : 0;
+
+	for (size_t i = 0; i < n_jobs; i++)
+		if (jobs[i].owned)
+			free(jobs[i].text);
+	for (size_t i = 0; i < x->cap_memo; i++)
+		if (x->memo[i].text) {
+			__atomic_sub_fetch(&x->text_bytes, x->memo[i].len, __ATOMIC_RELAXED);
+			free(x->memo[i].text);
+			x->memo[i].text = NULL;
+		}
+	rc_parsed_free(x);
+	return r;
+}
+
+int rc_install(struct run *x)
+{
+	cleanup_close int nsfd = -1;
+	const char *cur = NULL, *batch_ns = NULL;
+	struct job *jobs = NULL;
+	size_t n_jobs = 0;
+	int r;
+
+	/* With room for the kept entries published after them (no realloc of 1 MiB then). */
+	x->now = calloc(x->n_sets + x->n_kept_room + 1, sizeof(*x->now));
+	if (!x->now)
+		return -ENOMEM;
+	for (size_t i = 0; i < x->n_sets; i++) {
+		struct set *s = &x->sets[i];
+		struct cdoc *one = s->n_pols == 1 && !s->fallback
+					   ? rc_pdoc(x, &x->pols[rc_smem(x, s)[0]])
+					   : NULL;
+		const char *file = set_file(s);
+		struct entry *e = &x->now[x->n_now], *prev = rc_old_entry(x, s->path);
+		const char *text = one ? one->text : NULL;
+		struct mkey *memo = NULL;
+		uint64_t want, have;
+		size_t len = one ? one->text_len : 0;
+		char err[512];
+
+		if ((i & 63) == 0 && rc_cancelled(x)) {
+			jobs_free(jobs, n_jobs);
+			return -ECANCELED;
+		}
+		/* (Also with nothing to write: a restart merges every set to compare.) */
+		if (batch_ns && (n_jobs >= FLUSH_JOBS || !streq(batch_ns, s->ns))) {
+			r = flush_jobs(x, jobs, n_jobs);
+			n_jobs = 0;
+			batch_ns = s->ns;
+			if (r < 0) {
+				free(jobs);
+				return r;
+			}
+		}
+		if (!batch_ns)
+			batch_ns = s->ns;
+		if (s->keep) {
+			/* A binding rejected this pass (or one of its policies' files): what it
+			 * had stays, as last good. */
+			if (prev && !prev->moved) {
+				*e = *prev;
+				e->kept = true;
+				e->workload = true;
+				prev->moved = true;
+				x->n_now++;
+				x->n_kept_bind++;
+			}
+			continue;
+		}
+		if (s->bind) {
+			x->res->n_bindings++;
+			x->res->n_fallback += s->fallback;
+		}
+		if (!one) {
+			r = merged_content(x, s, &memo, err, sizeof(err));
+			if (r == -ENOMEM || r == -EAGAIN) {
+				jobs_free(jobs, n_jobs);
+				return r;
+			}
+			if (r < 0) {
+				for (size_t k = 0; k < s->n_pols; k++) {
+					int q = rc_reject(x, x->pols[rc_smem(x, s)[k]].file,
+							  SC_REJECT_MERGE, "merging %s: %s",
+							  s->path, err);
+					if (q < 0) {
+						jobs_free(jobs, n_jobs);
+						return q;
+					}
+				}
+				continue;
+			}
+			text = memo->text;
+			len = memo->len;
+			want = memo->hash;
+		} else {
+			want = one->text_hash;
+		}
+		if (!cur || !streq(cur, s->ns)) {
+			if (nsfd >= 0)
+				(void)close(TAKE_FD(nsfd));
+			nsfd = rc_open_ns(x, s->ns, true);
+			if (nsfd < 0) {
+				jobs_free(jobs, n_jobs);
+				return nsfd;
+			}
+			cur = s->ns;
+		}
+		if (prev && same_members(x, s, prev)) {
+			/* Same set as last time: its entry carries over (no new strings). */
+			if (!prev->kept)
+				x->n_carried++;
+			*e = *prev;
+			e->kept = false;
+			prev->moved = true;
+			x->n_now++;
+		} else {
+			r = entry_for_set(x, s, e);
+			x->n_now++;
+			if (r < 0) {
+				jobs_free(jobs, n_jobs);
+				return r;
+			}
+		}
+		e->workload = s->bind != NULL;
+		e->fallback = s->fallback;
+		e->hash = want;
+		e->size = len;
+		/* Unchanged when the previous pass installed this very content and the file is
+		 * still the one it wrote (inode, size, mtime); else the disk content decides. */
+		if (prev && prev->has_ident && prev->hash == want) {
+			struct entry now = {};
+			if (x->probes) {
+				const struct probe *p = &x->probes[prev - x->old];
+				now = (struct entry){ .has_ident = p->ok,
+						      .ino = p->ino,
+						      .size = p->size,
+						      .mtime_ns = p->mtime_ns };
+			} else {
+				rc_ident_of(nsfd, file, &now);
+			}
+			if (now.has_ident && now.ino == prev->ino && now.size == prev->size &&
+			    now.mtime_ns == prev->mtime_ns) {
+				take_ident(e, &now);
+				continue;
+			}
+		}
+		{
+			struct entry seen = {};
+			if (rc_disk_hash(nsfd, file, &have, &seen) && have == want) {
+				take_ident(e, &seen);
+				continue;
+			}
+		}
+		/* To be written: by the writers, below. */
+		if (n_jobs % 256 == 0) {
+			struct job *v = reallocarray(jobs, n_jobs + 256, sizeof(*v));
+			if (!v) {
+				jobs_free(jobs, n_jobs);
+				return -ENOMEM;
+			}
+			jobs = v;
+		}
+		if (one && text && one->text_taken)
+			text = NULL; /* another job writes it (a policy set and a binding of it) */
+		jobs[n_jobs] = (struct job){ .set = i,
+					     .entry = x->n_now - 1,
+					     .text = (char *)text,
+					     .len = len,
+					     .removed = memo ? memo->removed : NULL,
+					     .one = one && text };
+		if (one && text)
+			one->text_taken = true;
+		n_jobs++;
+		if (!prev)
+			x->new_paths = true;
+	}
+	r = n_jobs ? write_jobs(x, jobs, n_jobs) : 0;
+	jobs_free(jobs, n_jobs);
+	return r;
+}
+
+void rc_remove_profile(struct run *x, const struct entry *e)
+{
+	char b1[600], file[300];
+	int fd = rc_open_ns(x, e->ns, false);
+
+	if (fd < 0)
+		return;
+	(void)snprintf(file, sizeof(file), "%s.json", e->name);
+	if (unlinkat(fd, file, 0) == 0) {
+		x->res->n_removed++;
+		rc_logf(x->r, "info", "event=remove path=%s", rc_logval(e->path, b1, sizeof(b1)));
+		(void)fsync(fd);
+	}
+	(void)close(fd);
+	/* An emptied namespace directory goes too (fails harmlessly when not empty). */
+	(void)unlinkat(x->r->root_fd, e->ns, AT_REMOVEDIR);
+}
+
+/* After the renames: the identity of what was written, for the next pass's skip. */
+void rc_record_idents(struct run *x)
+{
+	int fd = -1;
+	const char *cur = NULL;
+
+	for (size_t i = 0; i < x->n_now; i++) {
+		struct entry *e = &x->now[i];
+		char file[300];
+		if (!e->need_ident)
+			continue;
+		e->need_ident = false;
+		if (!cur || !streq(cur, e->ns)) {
+			if (fd >= 0)
+				(void)close(fd);
+			fd = rc_open_ns(x, e->ns, false);
+			cur = e->ns;
+		}
+		(void)snprintf(file, sizeof(file), "%s.json", e->name);
+		if (fd >= 0)
+			rc_ident_of(fd, file, e);
+	}
+	if (fd >= 0)
+		(void)close(fd);
+}
