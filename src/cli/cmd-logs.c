@@ -17,6 +17,7 @@
 #include "syscage/pods.h"
 #include "syscage/violations.h"
 #include "base/install.h"
+#include "audit/follow.h"
 
 const char cmd_logs_help[] =
 	"Usage: syscage logs [OPTIONS] [FILE...|-]\n"
@@ -115,18 +116,17 @@ static void on_signal(int sig)
 }
 
 struct input {
-	const char *path; /* NULL: stdin; "/dev/kmsg" with kmsg */
-	int fd;
-	bool kmsg;
-	dev_t dev;
-	ino_t ino;
-	uint64_t size; /* at open, for progress */
-	struct sc_line_reader r;
-	uint64_t overlong_seen; /* r.overlong already added to the statistics */
+	struct sc_follow f;	/* path NULL: stdin; "/dev/kmsg" with kmsg */
+	uint64_t overlong_seen; /* f.r.overlong already added to the statistics */
 	struct sc_logs_source src;
 };
 
 struct propose;
+
+static const char *input_name(const struct input *in)
+{
+	return in->f.path ? in->f.path : "standard input";
+}
 
 struct ctx {
 	struct sc_logs *logs;
@@ -227,14 +227,14 @@ static void progress_at(const char *path, uint64_t offset, uint64_t size, bool d
 
 static void progress(struct input *in, bool done)
 {
-	progress_at(in->path, in->r.offset, in->size, done);
+	progress_at(in->f.path, in->f.r.offset, in->f.size, done);
 }
 
 static void progress_chunks(uint64_t done, uint64_t total, void *userdata)
 {
 	const struct input *in = userdata;
 
-	progress_at(in->path, done, total, false);
+	progress_at(in->f.path, done, total, false);
 }
 
 /* A whole regular file at once, on every CPU (sc_logs_feed_file: the same result as line by
@@ -245,14 +245,14 @@ static int read_whole(struct ctx *c, struct input *in)
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	int r;
 
-	if (in->kmsg || c->prop)
+	if (in->f.kmsg || c->prop)
 		return 0;
-	r = sc_logs_feed_file(c->logs, &in->src, in->fd, cpus > 0 ? (unsigned)cpus : 1,
+	r = sc_logs_feed_file(c->logs, &in->src, in->f.fd, cpus > 0 ? (unsigned)cpus : 1,
 			      c->progress ? progress_chunks : NULL, in);
 	if (r == -ESPIPE)
 		return 0;
 	if (r < 0) {
-		cli_error("reading %s: %s", in->path ? in->path : "standard input", strerror(-r));
+		cli_error("reading %s: %s", input_name(in), strerror(-r));
 		return r;
 	}
 	return 1;
@@ -264,8 +264,8 @@ static int drain(struct ctx *c, struct input *in, bool flush)
 	uint64_t n = 0;
 
 	for (;;) {
-		int r = sc_line_reader_next_record(&in->r, flush, SC_LOGS_PARSE_SKIP, c->rec);
-		if (r == -EPIPE && in->kmsg) {
+		int r = sc_line_reader_next_record(&in->f.r, flush, SC_LOGS_PARSE_SKIP, c->rec);
+		if (r == -EPIPE && in->f.kmsg) {
 			/* /dev/kmsg: records were overwritten in the ring before we read them. */
 			sc_logs_stats(c->logs)->kmsg_overruns++;
 			continue;
@@ -276,14 +276,13 @@ static int drain(struct ctx *c, struct input *in, bool flush)
 			continue;
 		}
 		if (r < 0) {
-			cli_error("reading %s: %s", in->path ? in->path : "standard input",
-				  strerror(-r));
+			cli_error("reading %s: %s", input_name(in), strerror(-r));
 			return r;
 		}
 		if (r == 0) {
 			/* Lines the reader skipped for length count as skipped records. */
-			sc_logs_stats(c->logs)->overlong += in->r.overlong - in->overlong_seen;
-			in->overlong_seen = in->r.overlong;
+			sc_logs_stats(c->logs)->overlong += in->f.r.overlong - in->overlong_seen;
+			in->overlong_seen = in->f.r.overlong;
 			return 0;
 		}
 		uint64_t accepted = sc_logs_stats(c->logs)->records;
@@ -307,96 +306,40 @@ static int drain(struct ctx *c, struct input *in, bool flush)
 	}
 }
 
-static int open_input(struct input *in)
-{
-	struct stat st;
-
-	if (in->kmsg)
-		in->fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	else if (!in->path)
-		in->fd = STDIN_FILENO;
-	else
-		in->fd = open(in->path, O_RDONLY | O_CLOEXEC);
-	if (in->fd < 0)
-		return -errno;
-	if (fstat(in->fd, &st) == 0) {
-		in->dev = st.st_dev;
-		in->ino = st.st_ino;
-		in->size = S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
-	}
-	if (sc_line_reader_init(&in->r, in->fd, 0) < 0)
-		return -ENOMEM;
-	return 0;
-}
-
-static void close_input(struct input *in)
-{
-	sc_line_reader_done(&in->r);
-	if (in->fd > STDIN_FILENO)
-		(void)close(in->fd);
-	in->fd = -1;
-}
-
-/* copytruncate copied the file and truncated it: lines written after our last read went to
- * the copy (PATH.1). Read them from there. */
+/* A copytruncate moved the lines written after our last read to PATH.1: read them there. */
 static int recover_from_copy(struct ctx *c, struct input *in, uint64_t offset)
 {
-	char path[4096];
-	struct input copy = { .path = path, .src = in->src };
-	struct stat st;
-	int r;
+	struct input copy = { .src = in->src };
+	int r = sc_follow_open_copy(&in->f, offset, &copy.f);
 
-	if (snprintf(path, sizeof(path), "%s.1", in->path) >= (int)sizeof(path))
-		return 0;
-	if (stat(path, &st) < 0 || (uint64_t)st.st_size <= offset)
-		return 0;
-	r = open_input(&copy);
-	if (r < 0)
-		return 0;
-	if (lseek(copy.fd, (off_t)offset, SEEK_SET) >= 0) {
-		sc_line_reader_reset(&copy.r, offset);
-		r = drain(c, &copy, true);
-		in->src = copy.src;
-	}
-	close_input(&copy);
+	if (r <= 0)
+		return r;
+	r = drain(c, &copy, true);
+	in->src = copy.src;
+	sc_follow_done(&copy.f);
 	return r < 0 ? r : 0;
 }
 
 /* Check a followed file for rotation; returns 0 or -errno. */
 static int check_rotation(struct ctx *c, struct input *in)
 {
-	struct stat st, cur;
 	int r;
 
-	if (in->kmsg || !in->path)
+	switch (sc_follow_check(&in->f)) {
+	case SC_FOLLOW_SAME:
 		return 0;
-	if (fstat(in->fd, &cur) == 0 && S_ISREG(cur.st_mode) &&
-	    (uint64_t)cur.st_size < in->r.offset) {
-		/* copytruncate */
-		uint64_t off = in->r.offset;
-		r = recover_from_copy(c, in, off);
-		if (r < 0)
-			return r;
-		if (lseek(in->fd, 0, SEEK_SET) < 0)
-			return -errno;
-		sc_line_reader_reset(&in->r, 0);
-		return 0;
+	case SC_FOLLOW_TRUNCATED:
+		r = recover_from_copy(c, in, in->f.r.offset);
+		return r < 0 ? r : sc_follow_rewind(&in->f);
+	case SC_FOLLOW_REPLACED:
+		break;
 	}
-	if (stat(in->path, &st) < 0)
-		return 0; /* between rename and create */
-	if (st.st_dev == in->dev && st.st_ino == in->ino)
-		return 0;
 	/* Renamed and re-created: finish the old file, then start on the new one. */
 	r = drain(c, in, true);
 	if (r < 0)
 		return r;
-	struct sc_logs_source src = in->src;
-	close_input(in);
-	r = open_input(in);
-	if (r < 0)
-		return r == -ENOENT ? 0 : r;
-	in->src = src;
-	return 0;
+	r = sc_follow_reopen(&in->f);
+	return r == -ENOENT ? 0 : r;
 }
 
 static int follow(struct ctx *c, struct input *inputs, size_t n)
@@ -410,8 +353,8 @@ static int follow(struct ctx *c, struct input *inputs, size_t n)
 	while (!stop) {
 		uint64_t before = sc_logs_stats(c->logs)->lines;
 		for (size_t i = 0; i < n && !stop; i++) {
-			if (inputs[i].fd < 0) {
-				if (open_input(&inputs[i]) < 0)
+			if (inputs[i].f.fd < 0) {
+				if (sc_follow_open(&inputs[i].f, false) < 0)
 					continue;
 			}
 			r = drain(c, &inputs[i], false);
@@ -424,8 +367,8 @@ static int follow(struct ctx *c, struct input *inputs, size_t n)
 		if (stop || sc_logs_stats(c->logs)->lines != before)
 			continue;
 		/* Nothing new: wait for kmsg, or poll the files a few times a second. */
-		if (n == 1 && inputs[0].kmsg) {
-			pfd[0] = (struct pollfd){ .fd = inputs[0].fd, .events = POLLIN };
+		if (n == 1 && inputs[0].f.kmsg) {
+			pfd[0] = (struct pollfd){ .fd = inputs[0].f.fd, .events = POLLIN };
 			(void)poll(pfd, 1, 1000);
 		} else {
 			struct timespec ts = { 0, 200 * 1000 * 1000 };
@@ -434,8 +377,8 @@ static int follow(struct ctx *c, struct input *inputs, size_t n)
 	}
 	/* Whatever is left, including an unterminated last line. */
 	for (size_t i = 0; i < n; i++)
-		if (inputs[i].fd >= 0)
-			(void)drain(c, &inputs[i], !inputs[i].kmsg);
+		if (inputs[i].f.fd >= 0)
+			(void)drain(c, &inputs[i], !inputs[i].f.kmsg);
 	return 0;
 }
 
@@ -1431,12 +1374,16 @@ int cmd_logs(int argc, char **argv)
 	if (!inputs)
 		return cli_error("out of memory");
 	for (size_t i = 0; i < n_inputs; i++) {
-		inputs[i].fd = -1;
-		if (kmsg) {
-			inputs[i].kmsg = true;
-			inputs[i].path = "/dev/kmsg";
-		} else if (optind < argc && !streq(argv[optind + i], "-"))
-			inputs[i].path = argv[optind + i];
+		const char *path = kmsg ? "/dev/kmsg"
+				   : optind < argc && !streq(argv[optind + i], "-")
+					   ? argv[optind + i]
+					   : NULL;
+		/* /dev/kmsg is polled: non-blocking. */
+		if (sc_follow_init(&inputs[i].f, path, kmsg, kmsg, 0) < 0) {
+			n_inputs = i;
+			ret = cli_error("out of memory");
+			goto finish_inputs;
+		}
 	}
 
 	struct ctx ctx = {
@@ -1455,20 +1402,18 @@ int cmd_logs(int argc, char **argv)
 
 	for (size_t i = 0; i < n_inputs; i++) {
 		struct input *in = &inputs[i];
-		int r = open_input(in);
+		int r = sc_follow_open(&in->f, false);
 		if (r < 0) {
-			if (in->kmsg && (r == -EPERM || r == -EACCES))
+			if (in->f.kmsg && (r == -EPERM || r == -EACCES))
 				ret = cli_error("cannot read /dev/kmsg: %s (run as root, or with "
 						"CAP_SYSLOG; or give dmesg/journalctl output on "
 						"standard input)",
 						strerror(-r));
 			else
-				ret = cli_error("cannot open %s: %s",
-						in->path ? in->path : "standard input",
-						strerror(-r));
+				ret = cli_error("cannot open %s: %s", input_name(in), strerror(-r));
 			goto finish;
 		}
-		bool big = in->size > (256u << 20);
+		bool big = in->f.size > (256u << 20);
 		ctx.progress = isatty(STDERR_FILENO) && big;
 		r = follow_mode ? 0 : read_whole(&ctx, in);
 		if (r == 0)
@@ -1480,7 +1425,7 @@ int cmd_logs(int argc, char **argv)
 		if (ctx.progress)
 			progress(in, true);
 		if (!follow_mode)
-			close_input(in);
+			sc_follow_close(&in->f);
 	}
 	ctx.progress = false;
 	if (follow_mode && follow(&ctx, inputs, n_inputs) < 0) {
@@ -1509,12 +1454,12 @@ int cmd_logs(int argc, char **argv)
 			ret = EXIT_LOSS;
 	}
 finish:
-	for (size_t i = 0; i < n_inputs; i++)
-		if (inputs[i].fd >= 0)
-			close_input(&inputs[i]);
-	free(inputs);
 	free(ctx.rec);
 	sc_logs_free(ctx.logs);
 	propose_free(ctx.prop);
+finish_inputs:
+	for (size_t i = 0; i < n_inputs; i++)
+		sc_follow_done(&inputs[i].f);
+	free(inputs);
 	return ret;
 }
