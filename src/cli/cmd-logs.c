@@ -782,55 +782,18 @@ static int write_profiles(struct sc_logs *l, const char *out, enum sc_format fmt
 
 /* ---- --propose / --heal -------------------------------------------------------------- */
 
-/* One denied (arch, syscall, action) of a workload. */
-struct denial {
-	enum sc_arch arch;
-	uint32_t nr;
-	const char *name; /* borrowed from the syscall table; NULL when unnamed */
-	enum sc_action action;
-	uint32_t data;
-	uint64_t count;
-	uint64_t first_ms, last_ms;
-};
-
-enum workload_kind {
-	WORKLOAD_POD,	    /* a pod's container (or a pod, container unknown) */
-	WORKLOAD_CONTAINER, /* a container outside pods */
-	WORKLOAD_PROCESS,   /* gone or not in a container: grouped by --by */
-};
-
-struct workload {
-	char *key;
-	char *label;
-	enum workload_kind kind;
-	struct sc_pod_ref pod;
-	uint32_t pid;
-	char comm[SC_AUDIT_COMM_MAX];
-	struct denial *d;
-	size_t n_d;
-	uint64_t count;
-	struct sc_profile *additions; /* what heal would add to an empty profile */
-};
-
+/* The records read are attributed (sc_violations, no sources of its own) and grouped into
+ * workloads (sc_denials) as they are read. */
 struct propose {
 	struct sc_violations *v;
-	enum sc_logs_by by;
-	struct workload *w;
-	size_t n_w;
-	uint64_t unnamed; /* denials whose syscall has no name: nothing can be added */
+	struct sc_denials *d;
 };
 
 static struct propose *propose_free(struct propose *pr)
 {
 	if (!pr)
 		return NULL;
-	for (size_t i = 0; i < pr->n_w; i++) {
-		free(pr->w[i].key);
-		free(pr->w[i].label);
-		free(pr->w[i].d);
-		sc_profile_free(pr->w[i].additions);
-	}
-	free(pr->w);
+	sc_denials_free(pr->d);
 	sc_violations_free(pr->v);
 	free(pr);
 	return NULL;
@@ -845,112 +808,28 @@ static int propose_new(enum sc_logs_by by, const struct sc_pods_paths *paths, st
 
 	if (!pr)
 		return -ENOMEM;
-	pr->by = by;
+	pr->d = sc_denials_new(by);
+	if (!pr->d) {
+		propose_free(pr);
+		return -ENOMEM;
+	}
 	r = sc_violations_open(&o, &pr->v);
 	if (r < 0) {
-		free(pr);
+		propose_free(pr);
 		return r;
 	}
 	*ret = pr;
 	return 0;
 }
 
-/* The workload of a violation: its pod container, else its container, else --by. */
-static void workload_key(const struct propose *pr, const struct sc_violation *x, char *key,
-			 size_t ksize, char *label, size_t lsize, enum workload_kind *kind)
-{
-	const char *comm = x->comm[0] ? x->comm : "unknown";
-
-	if (x->pod.pod[0]) {
-		*kind = WORKLOAD_POD;
-		(void)snprintf(label, lsize, "%s/%s%s%s", x->pod.namespace, x->pod.pod,
-			       x->pod.container[0] ? "/" : "", x->pod.container);
-		(void)snprintf(key, ksize, "pod:%s", label);
-		return;
-	}
-	if (x->pod.container_id[0]) {
-		*kind = WORKLOAD_CONTAINER;
-		(void)snprintf(label, lsize, "%s-%.12s",
-			       x->pod.runtime ? x->pod.runtime : "container", x->pod.container_id);
-		(void)snprintf(key, ksize, "container:%s", x->pod.container_id);
-		return;
-	}
-	*kind = WORKLOAD_PROCESS;
-	switch (pr->by) {
-	case SC_LOGS_BY_PID:
-		(void)snprintf(label, lsize, "%s-%u", comm, x->pid);
-		break;
-	case SC_LOGS_BY_EXE:
-		(void)snprintf(label, lsize, "%s", x->exe[0] ? x->exe : comm);
-		break;
-	default:
-		(void)snprintf(label, lsize, "%s", comm);
-		break;
-	}
-	(void)snprintf(key, ksize, "process:%s", label);
-}
-
 static int propose_add(struct propose *pr, const struct sc_audit_record *rec)
 {
 	struct sc_violation x;
-	char label[SC_AUDIT_COMM_MAX + 3 * SC_POD_NAME_MAX + 64], key[sizeof(label) + 16];
-	enum workload_kind kind;
-	struct workload *w = NULL;
-	struct denial *d = NULL;
 	int r = sc_violations_add_record(pr->v, rec, &x);
 
 	if (r <= 0)
 		return r;
-	workload_key(pr, &x, key, sizeof(key), label, sizeof(label), &kind);
-	for (size_t i = 0; i < pr->n_w && !w; i++)
-		if (streq(pr->w[i].key, key))
-			w = &pr->w[i];
-	if (!w) {
-		struct workload *nw = reallocarray(pr->w, pr->n_w + 1, sizeof(*nw));
-		if (!nw)
-			return -ENOMEM;
-		pr->w = nw;
-		w = &pr->w[pr->n_w];
-		*w = (struct workload){ .key = strdup(key),
-					.label = strdup(label),
-					.kind = kind,
-					.pod = x.pod,
-					.pid = x.pid };
-		if (!w->key || !w->label) {
-			free(w->key);
-			free(w->label);
-			return -ENOMEM;
-		}
-		memcpy(w->comm, x.comm, sizeof(w->comm));
-		pr->n_w++;
-	}
-	w->count++;
-	for (size_t i = 0; i < w->n_d && !d; i++)
-		if (w->d[i].arch == x.arch && w->d[i].nr == x.nr && w->d[i].action == x.action &&
-		    w->d[i].data == x.data)
-			d = &w->d[i];
-	if (!d) {
-		struct denial *nd = reallocarray(w->d, w->n_d + 1, sizeof(*nd));
-		if (!nd)
-			return -ENOMEM;
-		w->d = nd;
-		d = &w->d[w->n_d++];
-		*d = (struct denial){ .arch = x.arch,
-				      .nr = x.nr,
-				      .name = x.syscall,
-				      .action = x.action,
-				      .data = x.data,
-				      .first_ms = x.time_ms };
-		if (!x.syscall)
-			pr->unnamed++;
-	}
-	d->count++;
-	if (x.time_ms && (!d->first_ms || x.time_ms < d->first_ms))
-		d->first_ms = x.time_ms;
-	if (x.time_ms > d->last_ms)
-		d->last_ms = x.time_ms;
-	r = sc_violation_heal(&x, &w->additions);
-	return r < 0 ? r : 0;
+	return sc_denials_add(pr->d, &x);
 }
 
 static int str_cmp(const void *a, const void *b)
@@ -994,12 +873,7 @@ static void print_fragment(FILE *f, const struct sc_profile *p, const char *inde
 	free(names);
 }
 
-static const char *kind_name(enum workload_kind k)
-{
-	return k == WORKLOAD_POD ? "pod" : k == WORKLOAD_CONTAINER ? "container" : "process";
-}
-
-static void denial_label(const struct denial *d, char *buf, size_t size)
+static void denial_label(const struct sc_denial *d, char *buf, size_t size)
 {
 	struct sc_logs_entry e = { .action = d->action, .data = d->data };
 	action_label(&e, buf, size);
@@ -1012,12 +886,12 @@ static int report_proposals(struct propose *pr, struct sc_logs *l, bool json)
 
 	if (json) {
 		fputs("{\"proposals\": [", stdout);
-		for (size_t i = 0; i < pr->n_w; i++) {
-			const struct workload *w = &pr->w[i];
+		for (size_t i = 0; i < sc_denials_n_groups(pr->d); i++) {
+			const struct sc_denials_group *w = sc_denials_group(pr->d, i);
 			printf("%s\n  {\"workload\": ", i ? "," : "");
 			cli_json_string(stdout, w->label);
-			printf(", \"kind\": \"%s\"", kind_name(w->kind));
-			if (w->kind == WORKLOAD_POD) {
+			printf(", \"kind\": \"%s\"", sc_denials_kind_to_string(w->kind));
+			if (w->kind == SC_DENIALS_POD) {
 				printf(", \"namespace\": ");
 				cli_json_string(stdout, w->pod.namespace);
 				printf(", \"pod\": ");
@@ -1036,8 +910,8 @@ static int report_proposals(struct propose *pr, struct sc_logs *l, bool json)
 			printf(", \"pid\": %u, \"comm\": ", w->pid);
 			cli_json_string(stdout, w->comm);
 			printf(", \"count\": %llu, \"denials\": [", (unsigned long long)w->count);
-			for (size_t k = 0; k < w->n_d; k++) {
-				const struct denial *d = &w->d[k];
+			for (size_t k = 0; k < w->n_denials; k++) {
+				const struct sc_denial *d = &w->denials[k];
 				printf("%s{\"arch\": \"%s\", \"syscall\": ", k ? ", " : "",
 				       d->arch >= 0 ? sc_arch_info(d->arch)->name : "unknown");
 				if (d->name)
@@ -1057,24 +931,26 @@ static int report_proposals(struct propose *pr, struct sc_logs *l, bool json)
 				fputs("null", stdout);
 			fputc('}', stdout);
 		}
-		fputs(pr->n_w ? "\n],\n" : "],\n", stdout);
+		fputs(sc_denials_n_groups(pr->d) ? "\n],\n" : "],\n", stdout);
 		printf("\"unattributed\": %llu, \"unnamed\": %llu,\n",
-		       (unsigned long long)vs->unattributed, (unsigned long long)pr->unnamed);
+		       (unsigned long long)vs->unattributed,
+		       (unsigned long long)sc_denials_unnamed(pr->d));
 		print_stats_json(stdout, sc_logs_stats(l));
 		fputs("\n}\n", stdout);
-		return pr->n_w ? EXIT_FINDINGS : EXIT_OK;
+		return sc_denials_n_groups(pr->d) ? EXIT_FINDINGS : EXIT_OK;
 	}
-	if (!pr->n_w) {
+	if (!sc_denials_n_groups(pr->d)) {
 		printf("(no denied syscalls in %llu records)\n",
 		       (unsigned long long)sc_logs_stats(l)->records);
 		return EXIT_OK;
 	}
-	for (size_t i = 0; i < pr->n_w; i++) {
-		const struct workload *w = &pr->w[i];
-		printf("%s%s %s: %llu denied call%s\n", i ? "\n" : "", kind_name(w->kind), w->label,
-		       (unsigned long long)w->count, w->count == 1 ? "" : "s");
-		for (size_t k = 0; k < w->n_d; k++) {
-			const struct denial *d = &w->d[k];
+	for (size_t i = 0; i < sc_denials_n_groups(pr->d); i++) {
+		const struct sc_denials_group *w = sc_denials_group(pr->d, i);
+		printf("%s%s %s: %llu denied call%s\n", i ? "\n" : "",
+		       sc_denials_kind_to_string(w->kind), w->label, (unsigned long long)w->count,
+		       w->count == 1 ? "" : "s");
+		for (size_t k = 0; k < w->n_denials; k++) {
+			const struct sc_denial *d = &w->denials[k];
 			const char *name = d->name;
 			if (!name) {
 				(void)snprintf(nrbuf, sizeof(nrbuf), "#%u", d->nr);
@@ -1093,13 +969,14 @@ static int report_proposals(struct propose *pr, struct sc_logs *l, bool json)
 			continue;
 		}
 		printf("  to let these through, allow:");
-		for (size_t k = 0; k < w->n_d; k++)
-			if (w->d[k].name)
-				printf(" %s (%s)", w->d[k].name, sc_arch_info(w->d[k].arch)->name);
+		for (size_t k = 0; k < w->n_denials; k++)
+			if (w->denials[k].name)
+				printf(" %s (%s)", w->denials[k].name,
+				       sc_arch_info(w->denials[k].arch)->name);
 		printf("\n  profile addition:\n  ");
 		print_fragment(stdout, w->additions, "  ");
 		fputc('\n', stdout);
-		if (w->kind == WORKLOAD_POD && w->pod.container[0])
+		if (w->kind == SC_DENIALS_POD && w->pod.container[0])
 			printf("  to merge it into the pod's recorded profile: the same command "
 			       "with --heal '%s/%s'\n",
 			       w->pod.namespace, w->pod.pod);
@@ -1115,27 +992,17 @@ static int report_proposals(struct propose *pr, struct sc_logs *l, bool json)
 
 /* Merge a workload's denials into STATE/recorded/NS/POD/CONTAINER.json. Returns the number of
  * syscalls added (>= 0) or -1 when an error was reported. */
-static int heal_one(const struct workload *w, const char *state, int sfd, bool *created)
+static int heal_one(const struct sc_denials_group *w, const char *state, int sfd, bool *created)
 {
-	struct sc_violation *xs = calloc(w->n_d ? w->n_d : 1, sizeof(*xs));
 	struct sc_diags d = {};
-	int r;
+	int r = sc_denials_group_heal_recorded(sfd, state, w, &d, created);
 
-	if (!xs) {
+	cli_print_diags(&d);
+	sc_diags_clear(&d);
+	if (r == -ENOMEM) {
 		cli_error("out of memory");
 		return -1;
 	}
-	for (size_t k = 0; k < w->n_d; k++)
-		xs[k] = (struct sc_violation){ .arch = w->d[k].arch,
-					       .nr = w->d[k].nr,
-					       .syscall = w->d[k].name,
-					       .action = w->d[k].action,
-					       .data = w->d[k].data,
-					       .pod = w->pod };
-	r = sc_violations_heal_recorded(sfd, state, &w->pod, xs, w->n_d, &d, created);
-	free(xs);
-	cli_print_diags(&d);
-	sc_diags_clear(&d);
 	if (r < 0) {
 		cli_error("%s: cannot heal %s/recorded/%s/%s/%s.json: %s%s", w->label, state,
 			  w->pod.namespace, w->pod.pod, w->pod.container, strerror(-r),
@@ -1159,10 +1026,10 @@ static int heal(struct propose *pr, const char *glob, const char *state)
 	sfd = open(state, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (sfd < 0)
 		return cli_error("cannot open the state directory %s: %m", state);
-	for (size_t i = 0; i < pr->n_w; i++) {
-		const struct workload *w = &pr->w[i];
+	for (size_t i = 0; i < sc_denials_n_groups(pr->d); i++) {
+		const struct sc_denials_group *w = sc_denials_group(pr->d, i);
 		bool created = false;
-		if (w->kind != WORKLOAD_POD ||
+		if (w->kind != SC_DENIALS_POD ||
 		    !sc_pod_glob_matches(glob, w->pod.namespace, w->pod.pod))
 			continue;
 		matched++;
@@ -1184,9 +1051,9 @@ static int heal(struct propose *pr, const char *glob, const char *state)
 		}
 		healed++;
 		printf("%s: +", w->label);
-		for (size_t k = 0, n = 0; k < w->n_d; k++)
-			if (w->d[k].name)
-				printf("%s%s", n++ ? " +" : "", w->d[k].name);
+		for (size_t k = 0, n = 0; k < w->n_denials; k++)
+			if (w->denials[k].name)
+				printf("%s%s", n++ ? " +" : "", w->denials[k].name);
 		printf(" -> %s/recorded/%s/%s/%s.json%s\n", state, w->pod.namespace, w->pod.pod,
 		       w->pod.container,
 		       created ? " (new: only the healed calls; record the workload to complete it)"
@@ -1195,7 +1062,7 @@ static int heal(struct propose *pr, const char *glob, const char *state)
 	if (!matched) {
 		cli_note("no denials of pods matching '%s' in the records (%zu workloads with "
 			 "denials)",
-			 glob, pr->n_w);
+			 glob, sc_denials_n_groups(pr->d));
 		if (sc_violations_stats(pr->v)->unattributed)
 			cli_note("%llu denials came from processes gone when read: their pods are "
 				 "unknown to this command (the agent attributes denials live)",
