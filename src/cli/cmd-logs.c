@@ -108,6 +108,15 @@ const char cmd_logs_help[] =
 	"2 usage; 3 records were lost (--strict). --heal exits 0 when every matching\n"
 	"profile was written (or nothing matched), 1 when one could not be.\n";
 
+/* The flags, parsed. */
+static struct sc_logs_options arg_opts = { .by = SC_LOGS_BY_COMM };
+static bool arg_kmsg, arg_follow, arg_violations, arg_strict, arg_json, arg_propose;
+static const char *arg_out, *arg_heal, *arg_state_dir, *arg_host_root;
+static struct sc_pods_paths arg_pods_paths;
+static char arg_proc_buf[PATH_MAX], arg_cg_buf[PATH_MAX], arg_cl_buf[PATH_MAX],
+	arg_pl_buf[PATH_MAX];
+static enum sc_format arg_fmt = SC_FORMAT_OCI;
+
 static volatile sig_atomic_t stop;
 
 static void on_signal(int sig)
@@ -122,6 +131,13 @@ struct input {
 };
 
 struct propose;
+
+static void inputs_free(struct input *inputs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		sc_follow_done(&inputs[i].f);
+	free(inputs);
+}
 
 static const char *input_name(const struct input *in)
 {
@@ -1073,7 +1089,8 @@ static int heal(struct propose *pr, const char *glob, const char *state)
 	return ret;
 }
 
-int cmd_logs(int argc, char **argv)
+/* Parse and check the flags into arg_*: EXIT_OK, or the exit status of a usage error. */
+static int parse_argv(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "kmsg", no_argument, NULL, 'k' },
@@ -1094,25 +1111,16 @@ int cmd_logs(int argc, char **argv)
 		{ "host-root", required_argument, NULL, 'R' },
 		{},
 	};
-	struct sc_logs_options o = { .by = SC_LOGS_BY_COMM };
-	bool kmsg = false, follow_mode = false, violations = false, strict = false, json = false;
-	const char *out = NULL, *heal_glob = NULL, *state_dir = NULL, *host_root = NULL;
-	struct sc_pods_paths pods_paths = {};
-	char proc_buf[PATH_MAX], cg_buf[PATH_MAX], cl_buf[PATH_MAX], pl_buf[PATH_MAX];
-	bool propose = false;
-	enum sc_format fmt = SC_FORMAT_OCI;
-	struct input *inputs = NULL;
-	size_t n_inputs = 0;
-	int c, ret = EXIT_OK;
+	int c;
 	char *end;
 
 	while ((c = getopt_long(argc, argv, "kfb:p:c:o:F:Vsj:PH:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'k':
-			kmsg = true;
+			arg_kmsg = true;
 			break;
 		case 'f':
-			follow_mode = true;
+			arg_follow = true;
 			break;
 		case 'S':
 		case 'U': {
@@ -1125,17 +1133,17 @@ int cmd_logs(int argc, char **argv)
 					"2026-11-23T10:00:00Z or -10m)",
 					optarg);
 			if (c == 'S') {
-				o.has_since = true;
-				o.since_ms = t;
+				arg_opts.has_since = true;
+				arg_opts.since_ms = t;
 			} else {
-				o.has_until = true;
-				o.until_ms = t;
+				arg_opts.has_until = true;
+				arg_opts.until_ms = t;
 			}
 			break;
 		}
 		case 'b':
-			o.by = sc_logs_by_from_string(optarg);
-			if (o.by < 0)
+			arg_opts.by = sc_logs_by_from_string(optarg);
+			if (arg_opts.by < 0)
 				return cli_usage_error("logs",
 						       "unknown --by '%s' (expected pid, comm, exe "
 						       "or container)",
@@ -1146,21 +1154,21 @@ int cmd_logs(int argc, char **argv)
 			unsigned long v = strtoul(optarg, &end, 10);
 			if (errno || *end || !*optarg || v > UINT32_MAX)
 				return cli_usage_error("logs", "bad --pid '%s'", optarg);
-			o.has_pid = true;
-			o.pid = (uint32_t)v;
+			arg_opts.has_pid = true;
+			arg_opts.pid = (uint32_t)v;
 			break;
 		}
 		case 'c':
-			o.comm = optarg;
+			arg_opts.comm = optarg;
 			break;
 		case 'o':
 			if (!*optarg)
 				return cli_usage_error("logs", "-o needs a file or directory name");
-			out = optarg;
+			arg_out = optarg;
 			break;
 		case 'F':
-			fmt = sc_format_from_string(optarg);
-			if (fmt < 0)
+			arg_fmt = sc_format_from_string(optarg);
+			if (arg_fmt < 0)
 				return cli_usage_error(
 					"logs",
 					"unknown --format '%s' (expected oci, spo or "
@@ -1168,17 +1176,17 @@ int cmd_logs(int argc, char **argv)
 					optarg);
 			break;
 		case 'V':
-			violations = true;
+			arg_violations = true;
 			break;
 		case 's':
-			strict = true;
+			arg_strict = true;
 			break;
 		case 'j':
-			if (cli_parse_output("logs", optarg, &json) < 0)
+			if (cli_parse_output("logs", optarg, &arg_json) < 0)
 				return EXIT_USAGE;
 			break;
 		case 'P':
-			propose = true;
+			arg_propose = true;
 			break;
 		case 'H':
 			if (!*optarg || *optarg == '/' ||
@@ -1188,145 +1196,171 @@ int cmd_logs(int argc, char **argv)
 					"--heal takes NAMESPACE/POD-GLOB (or POD-GLOB), "
 					"not '%s'",
 					optarg);
-			heal_glob = optarg;
+			arg_heal = optarg;
 			break;
 		case 'R':
 			if (!*optarg)
 				return cli_usage_error("logs", "--host-root needs a directory");
-			host_root = optarg;
+			arg_host_root = optarg;
 			break;
 		case 'D':
 			if (!*optarg)
 				return cli_usage_error("logs", "--state-dir needs a directory");
-			state_dir = optarg;
+			arg_state_dir = optarg;
 			break;
 		default:
 			return cli_usage_error("logs", "bad option");
 		}
 	}
-	if (kmsg && optind < argc)
+	if (arg_kmsg && optind < argc)
 		return cli_usage_error("logs", "give files or --kmsg, not both");
-	if (state_dir && !heal_glob)
+	if (arg_state_dir && !arg_heal)
 		return cli_usage_error("logs", "--state-dir goes with --heal");
-	if (propose || heal_glob) {
+	if (arg_propose || arg_heal) {
 		/* Both are about denials: they imply --violations. */
-		violations = true;
-		if (out)
+		arg_violations = true;
+		if (arg_out)
 			return cli_usage_error("logs", "-o does not go with --propose/--heal (the "
 						       "additions are printed; --heal writes "
 						       "under --state-dir)");
 	}
-	if (!state_dir)
-		state_dir = "/var/lib/syscage";
-	if (host_root) {
+	if (!arg_state_dir)
+		arg_state_dir = "/var/lib/syscage";
+	if (arg_host_root) {
 		/* The node's / mounted elsewhere (a DaemonSet's hostPath, or a test tree). */
-		(void)snprintf(proc_buf, sizeof(proc_buf), "%s/proc", host_root);
-		(void)snprintf(cg_buf, sizeof(cg_buf), "%s/sys/fs/cgroup", host_root);
-		(void)snprintf(cl_buf, sizeof(cl_buf), "%s/var/log/containers", host_root);
-		(void)snprintf(pl_buf, sizeof(pl_buf), "%s/var/log/pods", host_root);
-		pods_paths = (struct sc_pods_paths){ .proc_root = proc_buf,
-						     .cgroup_root = cg_buf,
-						     .containers_logs = cl_buf,
-						     .pods_logs = pl_buf };
-		o.proc_root = proc_buf;
+		(void)snprintf(arg_proc_buf, sizeof(arg_proc_buf), "%s/proc", arg_host_root);
+		(void)snprintf(arg_cg_buf, sizeof(arg_cg_buf), "%s/sys/fs/cgroup", arg_host_root);
+		(void)snprintf(arg_cl_buf, sizeof(arg_cl_buf), "%s/var/log/containers",
+			       arg_host_root);
+		(void)snprintf(arg_pl_buf, sizeof(arg_pl_buf), "%s/var/log/pods", arg_host_root);
+		arg_pods_paths = (struct sc_pods_paths){ .proc_root = arg_proc_buf,
+							 .cgroup_root = arg_cg_buf,
+							 .containers_logs = arg_cl_buf,
+							 .pods_logs = arg_pl_buf };
+		arg_opts.proc_root = arg_proc_buf;
 	}
-	if (o.has_since && o.has_until && o.since_ms > o.until_ms)
+	if (arg_opts.has_since && arg_opts.has_until && arg_opts.since_ms > arg_opts.until_ms)
 		return cli_usage_error("logs", "--since is after --until");
-	if (!kmsg && optind >= argc && isatty(STDIN_FILENO))
+	if (!arg_kmsg && optind >= argc && isatty(STDIN_FILENO))
 		return cli_usage_error("logs", "no input: give FILE, - for standard input, or "
 					       "--kmsg");
+	return EXIT_OK;
+}
 
-	n_inputs = kmsg ? 1 : optind < argc ? (size_t)(argc - optind) : 1;
-	inputs = calloc(n_inputs, sizeof(*inputs));
+/* The inputs named on the command line (after the flags): /dev/kmsg, files, or stdin. */
+static struct input *inputs_new(int argc, char **argv, size_t *ret_n)
+{
+	size_t n = arg_kmsg ? 1 : optind < argc ? (size_t)(argc - optind) : 1;
+	struct input *inputs = calloc(n, sizeof(*inputs));
+
 	if (!inputs)
-		return cli_error("out of memory");
-	for (size_t i = 0; i < n_inputs; i++) {
-		const char *path = kmsg ? "/dev/kmsg"
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		const char *path = arg_kmsg ? "/dev/kmsg"
 				   : optind < argc && !streq(argv[optind + i], "-")
 					   ? argv[optind + i]
 					   : NULL;
 		/* /dev/kmsg is polled: non-blocking. */
-		if (sc_follow_init(&inputs[i].f, path, kmsg, kmsg, 0) < 0) {
-			n_inputs = i;
-			ret = cli_error("out of memory");
-			goto finish_inputs;
+		if (sc_follow_init(&inputs[i].f, path, arg_kmsg, arg_kmsg, 0) < 0) {
+			inputs_free(inputs, i);
+			return NULL;
 		}
 	}
+	*ret_n = n;
+	return inputs;
+}
 
-	struct ctx ctx = {
-		.logs = sc_logs_new(&o),
-		.rec = malloc(sizeof(struct sc_audit_record)),
-		.progress = isatty(STDERR_FILENO),
-	};
-	if (!ctx.logs || !ctx.rec) {
-		ret = cli_error("out of memory");
-		goto finish;
-	}
-	if ((propose || heal_glob) && propose_new(o.by, &pods_paths, &ctx.prop) < 0) {
-		ret = cli_error("out of memory");
-		goto finish;
-	}
-
+/* Read every input to its end, then follow them with --follow. EXIT_OK, or the exit status of
+ * an error (reported). */
+static int read_inputs(struct ctx *c, struct input *inputs, size_t n_inputs)
+{
 	for (size_t i = 0; i < n_inputs; i++) {
 		struct input *in = &inputs[i];
 		int r = sc_follow_open(&in->f, false);
 		if (r < 0) {
 			if (in->f.kmsg && (r == -EPERM || r == -EACCES))
-				ret = cli_error("cannot read /dev/kmsg: %s (run as root, or with "
-						"CAP_SYSLOG; or give dmesg/journalctl output on "
-						"standard input)",
-						strerror(-r));
-			else
-				ret = cli_error("cannot open %s: %s", input_name(in), strerror(-r));
-			goto finish;
+				return cli_error("cannot read /dev/kmsg: %s (run as root, or with "
+						 "CAP_SYSLOG; or give dmesg/journalctl output on "
+						 "standard input)",
+						 strerror(-r));
+			return cli_error("cannot open %s: %s", input_name(in), strerror(-r));
 		}
 		bool big = in->f.size > (256u << 20);
-		ctx.progress = isatty(STDERR_FILENO) && big;
-		r = follow_mode ? 0 : read_whole(&ctx, in);
+		c->progress = isatty(STDERR_FILENO) && big;
+		r = arg_follow ? 0 : read_whole(c, in);
 		if (r == 0)
-			r = drain(&ctx, in, !follow_mode);
-		if (r < 0) {
-			ret = EXIT_FINDINGS;
-			goto finish;
-		}
-		if (ctx.progress)
+			r = drain(c, in, !arg_follow);
+		if (r < 0)
+			return EXIT_FINDINGS;
+		if (c->progress)
 			progress(in, true);
-		if (!follow_mode)
+		if (!arg_follow)
 			sc_follow_close(&in->f);
 	}
-	ctx.progress = false;
-	if (follow_mode && follow(&ctx, inputs, n_inputs) < 0) {
-		ret = EXIT_FINDINGS;
-		goto finish;
-	}
+	c->progress = false;
+	if (arg_follow && follow(c, inputs, n_inputs) < 0)
+		return EXIT_FINDINGS;
+	return EXIT_OK;
+}
 
-	const struct sc_logs_stats *s = sc_logs_stats(ctx.logs);
-	if (heal_glob)
-		ret = heal(ctx.prop, heal_glob, state_dir);
-	else if (ctx.prop)
-		ret = report_proposals(ctx.prop, ctx.logs, json);
-	else if (violations)
-		ret = report_violations(ctx.logs, json);
-	else if (!sc_logs_n_groups(ctx.logs)) {
+/* What was read: healed profiles, proposals, violations or profiles; then the loss. */
+static int report(struct ctx *c)
+{
+	const struct sc_logs_stats *s = sc_logs_stats(c->logs);
+	int ret;
+
+	if (arg_heal)
+		ret = heal(c->prop, arg_heal, arg_state_dir);
+	else if (c->prop)
+		ret = report_proposals(c->prop, c->logs, arg_json);
+	else if (arg_violations)
+		ret = report_violations(c->logs, arg_json);
+	else if (!sc_logs_n_groups(c->logs)) {
 		ret = cli_error("no seccomp records in %llu lines%s", (unsigned long long)s->lines,
 				s->filtered ? " (after --pid/--comm/--since/--until)" : "");
 		fprintf(stderr, "Hint: run the workload under an SCMP_ACT_LOG profile first "
 				"(syscage audit-profile), then read kmsg, syslog, the journal or "
 				"/var/log/audit/audit.log.\n");
 	} else
-		ret = write_profiles(ctx.logs, out, fmt, json);
+		ret = write_profiles(c->logs, arg_out, arg_fmt, arg_json);
 	if (sc_logs_stats_lossy(s)) {
 		print_loss(s);
-		if (strict && (ret == EXIT_OK || ret == EXIT_FINDINGS))
+		if (arg_strict && (ret == EXIT_OK || ret == EXIT_FINDINGS))
 			ret = EXIT_LOSS;
 	}
-finish:
+	return ret;
+}
+
+int cmd_logs(int argc, char **argv)
+{
+	struct input *inputs = NULL;
+	size_t n_inputs = 0;
+	struct ctx ctx = {};
+	int ret = parse_argv(argc, argv);
+
+	if (ret != EXIT_OK)
+		return ret;
+	inputs = inputs_new(argc, argv, &n_inputs);
+	if (!inputs)
+		return cli_error("out of memory");
+	ctx = (struct ctx){
+		.logs = sc_logs_new(&arg_opts),
+		.rec = malloc(sizeof(struct sc_audit_record)),
+		.progress = isatty(STDERR_FILENO),
+	};
+	if (!ctx.logs || !ctx.rec)
+		ret = cli_error("out of memory");
+	else if ((arg_propose || arg_heal) &&
+		 propose_new(arg_opts.by, &arg_pods_paths, &ctx.prop) < 0)
+		ret = cli_error("out of memory");
+	else {
+		ret = read_inputs(&ctx, inputs, n_inputs);
+		if (ret == EXIT_OK)
+			ret = report(&ctx);
+	}
 	free(ctx.rec);
 	sc_logs_free(ctx.logs);
 	propose_free(ctx.prop);
-finish_inputs:
-	for (size_t i = 0; i < n_inputs; i++)
-		sc_follow_done(&inputs[i].f);
-	free(inputs);
+	inputs_free(inputs, n_inputs);
 	return ret;
 }
