@@ -187,16 +187,6 @@ int sc_container_from_cgroup(const char *text, size_t len, char *id, size_t id_s
 
 /* ---- pods ----------------------------------------------------------------------------- */
 
-/* Copy s[0..n) into a fixed buffer; false when it does not fit or is empty. */
-static bool copy_field(char *dst, size_t size, const char *s, size_t n)
-{
-	if (n == 0 || n >= size)
-		return false;
-	memcpy(dst, s, n);
-	dst[n] = 0;
-	return true;
-}
-
 bool sc_cgroup_pod_component(const char *c, size_t n, char *uid, size_t size)
 {
 	const char *u = NULL;
@@ -239,8 +229,10 @@ bool sc_cgroup_container_component(const char *c, size_t n, char *id, size_t siz
 	if (!sc_cgroup_prefixed_id(c, n, &cid, &cn, &runtime) &&
 	    (n < 12 || n > 128 || !sc_cgroup_is_hex(c, n)))
 		return false;
-	if (!copy_field(id, size, cid, cn))
+	if (cn >= size)
 		return false;
+	memcpy(id, cid, cn);
+	id[cn] = 0;
 	*ret_runtime = runtime;
 	return true;
 }
