@@ -895,66 +895,72 @@ static void denial_label(const struct sc_denial *d, char *buf, size_t size)
 	action_label(&e, buf, size);
 }
 
+/* --propose --output-format json */
+static int report_proposals_json(struct propose *pr, struct sc_logs *l)
+{
+	const struct sc_violations_stats *vs = sc_violations_stats(pr->v);
+
+	fputs("{\"proposals\": [", stdout);
+	for (size_t i = 0; i < sc_denials_n_groups(pr->d); i++) {
+		const struct sc_denials_group *w = sc_denials_group(pr->d, i);
+		printf("%s\n  {\"workload\": ", i ? "," : "");
+		cli_json_string(stdout, w->label);
+		printf(", \"kind\": \"%s\"", sc_denials_kind_to_string(w->kind));
+		if (w->kind == SC_DENIALS_POD) {
+			printf(", \"namespace\": ");
+			cli_json_string(stdout, w->pod.namespace);
+			printf(", \"pod\": ");
+			cli_json_string(stdout, w->pod.pod);
+			printf(", \"container\": ");
+			if (w->pod.container[0])
+				cli_json_string(stdout, w->pod.container);
+			else
+				fputs("null", stdout);
+		}
+		if (w->pod.container_id[0])
+			printf(", \"container_id\": \"%s\", \"runtime\": %s%s%s",
+			       w->pod.container_id, w->pod.runtime ? "\"" : "",
+			       w->pod.runtime ? w->pod.runtime : "null",
+			       w->pod.runtime ? "\"" : "");
+		printf(", \"pid\": %u, \"comm\": ", w->pid);
+		cli_json_string(stdout, w->comm);
+		printf(", \"count\": %llu, \"denials\": [", (unsigned long long)w->count);
+		for (size_t k = 0; k < w->n_denials; k++) {
+			const struct sc_denial *d = &w->denials[k];
+			printf("%s{\"arch\": \"%s\", \"syscall\": ", k ? ", " : "",
+			       d->arch >= 0 ? sc_arch_info(d->arch)->name : "unknown");
+			if (d->name)
+				cli_json_string(stdout, d->name);
+			else
+				fputs("null", stdout);
+			printf(", \"nr\": %u, \"action\": \"%s\"", d->nr,
+			       sc_action_to_string(d->action));
+			if (d->action == SC_ACT_ERRNO && d->data)
+				printf(", \"errno\": %u", d->data);
+			printf(", \"count\": %llu}", (unsigned long long)d->count);
+		}
+		fputs("], \"additions\": ", stdout);
+		if (w->additions)
+			print_fragment(stdout, w->additions, "  ");
+		else
+			fputs("null", stdout);
+		fputc('}', stdout);
+	}
+	fputs(sc_denials_n_groups(pr->d) ? "\n],\n" : "],\n", stdout);
+	printf("\"unattributed\": %llu, \"unnamed\": %llu,\n", (unsigned long long)vs->unattributed,
+	       (unsigned long long)sc_denials_unnamed(pr->d));
+	print_stats_json(stdout, sc_logs_stats(l));
+	fputs("\n}\n", stdout);
+	return sc_denials_n_groups(pr->d) ? EXIT_FINDINGS : EXIT_OK;
+}
+
 static int report_proposals(struct propose *pr, struct sc_logs *l, bool json)
 {
 	const struct sc_violations_stats *vs = sc_violations_stats(pr->v);
 	char act[48], nrbuf[32], first[40], last[40];
 
-	if (json) {
-		fputs("{\"proposals\": [", stdout);
-		for (size_t i = 0; i < sc_denials_n_groups(pr->d); i++) {
-			const struct sc_denials_group *w = sc_denials_group(pr->d, i);
-			printf("%s\n  {\"workload\": ", i ? "," : "");
-			cli_json_string(stdout, w->label);
-			printf(", \"kind\": \"%s\"", sc_denials_kind_to_string(w->kind));
-			if (w->kind == SC_DENIALS_POD) {
-				printf(", \"namespace\": ");
-				cli_json_string(stdout, w->pod.namespace);
-				printf(", \"pod\": ");
-				cli_json_string(stdout, w->pod.pod);
-				printf(", \"container\": ");
-				if (w->pod.container[0])
-					cli_json_string(stdout, w->pod.container);
-				else
-					fputs("null", stdout);
-			}
-			if (w->pod.container_id[0])
-				printf(", \"container_id\": \"%s\", \"runtime\": %s%s%s",
-				       w->pod.container_id, w->pod.runtime ? "\"" : "",
-				       w->pod.runtime ? w->pod.runtime : "null",
-				       w->pod.runtime ? "\"" : "");
-			printf(", \"pid\": %u, \"comm\": ", w->pid);
-			cli_json_string(stdout, w->comm);
-			printf(", \"count\": %llu, \"denials\": [", (unsigned long long)w->count);
-			for (size_t k = 0; k < w->n_denials; k++) {
-				const struct sc_denial *d = &w->denials[k];
-				printf("%s{\"arch\": \"%s\", \"syscall\": ", k ? ", " : "",
-				       d->arch >= 0 ? sc_arch_info(d->arch)->name : "unknown");
-				if (d->name)
-					cli_json_string(stdout, d->name);
-				else
-					fputs("null", stdout);
-				printf(", \"nr\": %u, \"action\": \"%s\"", d->nr,
-				       sc_action_to_string(d->action));
-				if (d->action == SC_ACT_ERRNO && d->data)
-					printf(", \"errno\": %u", d->data);
-				printf(", \"count\": %llu}", (unsigned long long)d->count);
-			}
-			fputs("], \"additions\": ", stdout);
-			if (w->additions)
-				print_fragment(stdout, w->additions, "  ");
-			else
-				fputs("null", stdout);
-			fputc('}', stdout);
-		}
-		fputs(sc_denials_n_groups(pr->d) ? "\n],\n" : "],\n", stdout);
-		printf("\"unattributed\": %llu, \"unnamed\": %llu,\n",
-		       (unsigned long long)vs->unattributed,
-		       (unsigned long long)sc_denials_unnamed(pr->d));
-		print_stats_json(stdout, sc_logs_stats(l));
-		fputs("\n}\n", stdout);
-		return sc_denials_n_groups(pr->d) ? EXIT_FINDINGS : EXIT_OK;
-	}
+	if (json)
+		return report_proposals_json(pr, l);
 	if (!sc_denials_n_groups(pr->d)) {
 		printf("(no denied syscalls in %llu records)\n",
 		       (unsigned long long)sc_logs_stats(l)->records);
