@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "audit.h"
+#include "pods.h" /* sc_container_from_cgroup, once declared here */
 #include "profile.h"
 
 enum sc_logs_by {
@@ -144,10 +145,3 @@ int sc_logs_group_profile(struct sc_logs *l, size_t i, struct sc_profile **ret);
 
 /* Is this action a violation (a denial: KILL_*, TRAP, ERRNO)? */
 bool sc_logs_action_is_denial(enum sc_action a);
-
-/* The container of a process from the text of /proc/<pid>/cgroup (v1 or v2): containerd
- * "cri-containerd-<id>.scope", CRI-O "crio-<id>.scope", Docker "docker-<id>.scope" and
- * "/docker/<id>", podman "libpod-<id>.scope", cgroupfs kubepods ".../pod<uid>/<id>".
- * Writes the id (NUL-terminated) and the runtime name; returns 1 when found, 0 when not. */
-int sc_container_from_cgroup(const char *text, size_t len, char *id, size_t id_size,
-			     const char **ret_runtime);

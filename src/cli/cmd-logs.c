@@ -17,6 +17,7 @@
 #include "syscage/pods.h"
 #include "syscage/violations.h"
 #include "base/install.h"
+#include "audit/follow.h"
 
 const char cmd_logs_help[] =
 	"Usage: syscage logs [OPTIONS] [FILE...|-]\n"
@@ -107,6 +108,15 @@ const char cmd_logs_help[] =
 	"2 usage; 3 records were lost (--strict). --heal exits 0 when every matching\n"
 	"profile was written (or nothing matched), 1 when one could not be.\n";
 
+/* The flags, parsed. */
+static struct sc_logs_options arg_opts = { .by = SC_LOGS_BY_COMM };
+static bool arg_kmsg, arg_follow, arg_violations, arg_strict, arg_json, arg_propose;
+static const char *arg_out, *arg_heal, *arg_state_dir, *arg_host_root;
+static struct sc_pods_paths arg_pods_paths;
+static char arg_proc_buf[PATH_MAX], arg_cg_buf[PATH_MAX], arg_cl_buf[PATH_MAX],
+	arg_pl_buf[PATH_MAX];
+static enum sc_format arg_fmt = SC_FORMAT_OCI;
+
 static volatile sig_atomic_t stop;
 
 static void on_signal(int sig)
@@ -115,18 +125,24 @@ static void on_signal(int sig)
 }
 
 struct input {
-	const char *path; /* NULL: stdin; "/dev/kmsg" with kmsg */
-	int fd;
-	bool kmsg;
-	dev_t dev;
-	ino_t ino;
-	uint64_t size; /* at open, for progress */
-	struct sc_line_reader r;
-	uint64_t overlong_seen; /* r.overlong already added to the statistics */
+	struct sc_follow f;	/* path NULL: stdin; "/dev/kmsg" with kmsg */
+	uint64_t overlong_seen; /* f.r.overlong already added to the statistics */
 	struct sc_logs_source src;
 };
 
 struct propose;
+
+static void inputs_free(struct input *inputs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		sc_follow_done(&inputs[i].f);
+	free(inputs);
+}
+
+static const char *input_name(const struct input *in)
+{
+	return in->f.path ? in->f.path : "standard input";
+}
 
 struct ctx {
 	struct sc_logs *logs;
@@ -227,14 +243,14 @@ static void progress_at(const char *path, uint64_t offset, uint64_t size, bool d
 
 static void progress(struct input *in, bool done)
 {
-	progress_at(in->path, in->r.offset, in->size, done);
+	progress_at(in->f.path, in->f.r.offset, in->f.size, done);
 }
 
 static void progress_chunks(uint64_t done, uint64_t total, void *userdata)
 {
 	const struct input *in = userdata;
 
-	progress_at(in->path, done, total, false);
+	progress_at(in->f.path, done, total, false);
 }
 
 /* A whole regular file at once, on every CPU (sc_logs_feed_file: the same result as line by
@@ -245,14 +261,14 @@ static int read_whole(struct ctx *c, struct input *in)
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	int r;
 
-	if (in->kmsg || c->prop)
+	if (in->f.kmsg || c->prop)
 		return 0;
-	r = sc_logs_feed_file(c->logs, &in->src, in->fd, cpus > 0 ? (unsigned)cpus : 1,
+	r = sc_logs_feed_file(c->logs, &in->src, in->f.fd, cpus > 0 ? (unsigned)cpus : 1,
 			      c->progress ? progress_chunks : NULL, in);
 	if (r == -ESPIPE)
 		return 0;
 	if (r < 0) {
-		cli_error("reading %s: %s", in->path ? in->path : "standard input", strerror(-r));
+		cli_error("reading %s: %s", input_name(in), strerror(-r));
 		return r;
 	}
 	return 1;
@@ -264,8 +280,8 @@ static int drain(struct ctx *c, struct input *in, bool flush)
 	uint64_t n = 0;
 
 	for (;;) {
-		int r = sc_line_reader_next_record(&in->r, flush, SC_LOGS_PARSE_SKIP, c->rec);
-		if (r == -EPIPE && in->kmsg) {
+		int r = sc_line_reader_next_record(&in->f.r, flush, SC_LOGS_PARSE_SKIP, c->rec);
+		if (r == -EPIPE && in->f.kmsg) {
 			/* /dev/kmsg: records were overwritten in the ring before we read them. */
 			sc_logs_stats(c->logs)->kmsg_overruns++;
 			continue;
@@ -276,14 +292,13 @@ static int drain(struct ctx *c, struct input *in, bool flush)
 			continue;
 		}
 		if (r < 0) {
-			cli_error("reading %s: %s", in->path ? in->path : "standard input",
-				  strerror(-r));
+			cli_error("reading %s: %s", input_name(in), strerror(-r));
 			return r;
 		}
 		if (r == 0) {
 			/* Lines the reader skipped for length count as skipped records. */
-			sc_logs_stats(c->logs)->overlong += in->r.overlong - in->overlong_seen;
-			in->overlong_seen = in->r.overlong;
+			sc_logs_stats(c->logs)->overlong += in->f.r.overlong - in->overlong_seen;
+			in->overlong_seen = in->f.r.overlong;
 			return 0;
 		}
 		uint64_t accepted = sc_logs_stats(c->logs)->records;
@@ -307,96 +322,40 @@ static int drain(struct ctx *c, struct input *in, bool flush)
 	}
 }
 
-static int open_input(struct input *in)
-{
-	struct stat st;
-
-	if (in->kmsg)
-		in->fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	else if (!in->path)
-		in->fd = STDIN_FILENO;
-	else
-		in->fd = open(in->path, O_RDONLY | O_CLOEXEC);
-	if (in->fd < 0)
-		return -errno;
-	if (fstat(in->fd, &st) == 0) {
-		in->dev = st.st_dev;
-		in->ino = st.st_ino;
-		in->size = S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
-	}
-	if (sc_line_reader_init(&in->r, in->fd, 0) < 0)
-		return -ENOMEM;
-	return 0;
-}
-
-static void close_input(struct input *in)
-{
-	sc_line_reader_done(&in->r);
-	if (in->fd > STDIN_FILENO)
-		(void)close(in->fd);
-	in->fd = -1;
-}
-
-/* copytruncate copied the file and truncated it: lines written after our last read went to
- * the copy (PATH.1). Read them from there. */
+/* A copytruncate moved the lines written after our last read to PATH.1: read them there. */
 static int recover_from_copy(struct ctx *c, struct input *in, uint64_t offset)
 {
-	char path[4096];
-	struct input copy = { .path = path, .src = in->src };
-	struct stat st;
-	int r;
+	struct input copy = { .src = in->src };
+	int r = sc_follow_open_copy(&in->f, offset, &copy.f);
 
-	if (snprintf(path, sizeof(path), "%s.1", in->path) >= (int)sizeof(path))
-		return 0;
-	if (stat(path, &st) < 0 || (uint64_t)st.st_size <= offset)
-		return 0;
-	r = open_input(&copy);
-	if (r < 0)
-		return 0;
-	if (lseek(copy.fd, (off_t)offset, SEEK_SET) >= 0) {
-		sc_line_reader_reset(&copy.r, offset);
-		r = drain(c, &copy, true);
-		in->src = copy.src;
-	}
-	close_input(&copy);
+	if (r <= 0)
+		return r;
+	r = drain(c, &copy, true);
+	in->src = copy.src;
+	sc_follow_done(&copy.f);
 	return r < 0 ? r : 0;
 }
 
 /* Check a followed file for rotation; returns 0 or -errno. */
 static int check_rotation(struct ctx *c, struct input *in)
 {
-	struct stat st, cur;
 	int r;
 
-	if (in->kmsg || !in->path)
+	switch (sc_follow_check(&in->f)) {
+	case SC_FOLLOW_SAME:
 		return 0;
-	if (fstat(in->fd, &cur) == 0 && S_ISREG(cur.st_mode) &&
-	    (uint64_t)cur.st_size < in->r.offset) {
-		/* copytruncate */
-		uint64_t off = in->r.offset;
-		r = recover_from_copy(c, in, off);
-		if (r < 0)
-			return r;
-		if (lseek(in->fd, 0, SEEK_SET) < 0)
-			return -errno;
-		sc_line_reader_reset(&in->r, 0);
-		return 0;
+	case SC_FOLLOW_TRUNCATED:
+		r = recover_from_copy(c, in, in->f.r.offset);
+		return r < 0 ? r : sc_follow_rewind(&in->f);
+	case SC_FOLLOW_REPLACED:
+		break;
 	}
-	if (stat(in->path, &st) < 0)
-		return 0; /* between rename and create */
-	if (st.st_dev == in->dev && st.st_ino == in->ino)
-		return 0;
 	/* Renamed and re-created: finish the old file, then start on the new one. */
 	r = drain(c, in, true);
 	if (r < 0)
 		return r;
-	struct sc_logs_source src = in->src;
-	close_input(in);
-	r = open_input(in);
-	if (r < 0)
-		return r == -ENOENT ? 0 : r;
-	in->src = src;
-	return 0;
+	r = sc_follow_reopen(&in->f);
+	return r == -ENOENT ? 0 : r;
 }
 
 static int follow(struct ctx *c, struct input *inputs, size_t n)
@@ -410,8 +369,8 @@ static int follow(struct ctx *c, struct input *inputs, size_t n)
 	while (!stop) {
 		uint64_t before = sc_logs_stats(c->logs)->lines;
 		for (size_t i = 0; i < n && !stop; i++) {
-			if (inputs[i].fd < 0) {
-				if (open_input(&inputs[i]) < 0)
+			if (inputs[i].f.fd < 0) {
+				if (sc_follow_open(&inputs[i].f, false) < 0)
 					continue;
 			}
 			r = drain(c, &inputs[i], false);
@@ -424,8 +383,8 @@ static int follow(struct ctx *c, struct input *inputs, size_t n)
 		if (stop || sc_logs_stats(c->logs)->lines != before)
 			continue;
 		/* Nothing new: wait for kmsg, or poll the files a few times a second. */
-		if (n == 1 && inputs[0].kmsg) {
-			pfd[0] = (struct pollfd){ .fd = inputs[0].fd, .events = POLLIN };
+		if (n == 1 && inputs[0].f.kmsg) {
+			pfd[0] = (struct pollfd){ .fd = inputs[0].f.fd, .events = POLLIN };
 			(void)poll(pfd, 1, 1000);
 		} else {
 			struct timespec ts = { 0, 200 * 1000 * 1000 };
@@ -434,8 +393,8 @@ static int follow(struct ctx *c, struct input *inputs, size_t n)
 	}
 	/* Whatever is left, including an unterminated last line. */
 	for (size_t i = 0; i < n; i++)
-		if (inputs[i].fd >= 0)
-			(void)drain(c, &inputs[i], !inputs[i].kmsg);
+		if (inputs[i].f.fd >= 0)
+			(void)drain(c, &inputs[i], !inputs[i].f.kmsg);
 	return 0;
 }
 
@@ -839,55 +798,18 @@ static int write_profiles(struct sc_logs *l, const char *out, enum sc_format fmt
 
 /* ---- --propose / --heal -------------------------------------------------------------- */
 
-/* One denied (arch, syscall, action) of a workload. */
-struct denial {
-	enum sc_arch arch;
-	uint32_t nr;
-	const char *name; /* borrowed from the syscall table; NULL when unnamed */
-	enum sc_action action;
-	uint32_t data;
-	uint64_t count;
-	uint64_t first_ms, last_ms;
-};
-
-enum workload_kind {
-	WORKLOAD_POD,	    /* a pod's container (or a pod, container unknown) */
-	WORKLOAD_CONTAINER, /* a container outside pods */
-	WORKLOAD_PROCESS,   /* gone or not in a container: grouped by --by */
-};
-
-struct workload {
-	char *key;
-	char *label;
-	enum workload_kind kind;
-	struct sc_pod_ref pod;
-	uint32_t pid;
-	char comm[SC_AUDIT_COMM_MAX];
-	struct denial *d;
-	size_t n_d;
-	uint64_t count;
-	struct sc_profile *additions; /* what heal would add to an empty profile */
-};
-
+/* The records read are attributed (sc_violations, no sources of its own) and grouped into
+ * workloads (sc_denials) as they are read. */
 struct propose {
 	struct sc_violations *v;
-	enum sc_logs_by by;
-	struct workload *w;
-	size_t n_w;
-	uint64_t unnamed; /* denials whose syscall has no name: nothing can be added */
+	struct sc_denials *d;
 };
 
 static struct propose *propose_free(struct propose *pr)
 {
 	if (!pr)
 		return NULL;
-	for (size_t i = 0; i < pr->n_w; i++) {
-		free(pr->w[i].key);
-		free(pr->w[i].label);
-		free(pr->w[i].d);
-		sc_profile_free(pr->w[i].additions);
-	}
-	free(pr->w);
+	sc_denials_free(pr->d);
 	sc_violations_free(pr->v);
 	free(pr);
 	return NULL;
@@ -902,112 +824,28 @@ static int propose_new(enum sc_logs_by by, const struct sc_pods_paths *paths, st
 
 	if (!pr)
 		return -ENOMEM;
-	pr->by = by;
+	pr->d = sc_denials_new(by);
+	if (!pr->d) {
+		propose_free(pr);
+		return -ENOMEM;
+	}
 	r = sc_violations_open(&o, &pr->v);
 	if (r < 0) {
-		free(pr);
+		propose_free(pr);
 		return r;
 	}
 	*ret = pr;
 	return 0;
 }
 
-/* The workload of a violation: its pod container, else its container, else --by. */
-static void workload_key(const struct propose *pr, const struct sc_violation *x, char *key,
-			 size_t ksize, char *label, size_t lsize, enum workload_kind *kind)
-{
-	const char *comm = x->comm[0] ? x->comm : "unknown";
-
-	if (x->pod.pod[0]) {
-		*kind = WORKLOAD_POD;
-		(void)snprintf(label, lsize, "%s/%s%s%s", x->pod.namespace, x->pod.pod,
-			       x->pod.container[0] ? "/" : "", x->pod.container);
-		(void)snprintf(key, ksize, "pod:%s", label);
-		return;
-	}
-	if (x->pod.container_id[0]) {
-		*kind = WORKLOAD_CONTAINER;
-		(void)snprintf(label, lsize, "%s-%.12s",
-			       x->pod.runtime ? x->pod.runtime : "container", x->pod.container_id);
-		(void)snprintf(key, ksize, "container:%s", x->pod.container_id);
-		return;
-	}
-	*kind = WORKLOAD_PROCESS;
-	switch (pr->by) {
-	case SC_LOGS_BY_PID:
-		(void)snprintf(label, lsize, "%s-%u", comm, x->pid);
-		break;
-	case SC_LOGS_BY_EXE:
-		(void)snprintf(label, lsize, "%s", x->exe[0] ? x->exe : comm);
-		break;
-	default:
-		(void)snprintf(label, lsize, "%s", comm);
-		break;
-	}
-	(void)snprintf(key, ksize, "process:%s", label);
-}
-
 static int propose_add(struct propose *pr, const struct sc_audit_record *rec)
 {
 	struct sc_violation x;
-	char label[SC_AUDIT_COMM_MAX + 3 * SC_POD_NAME_MAX + 64], key[sizeof(label) + 16];
-	enum workload_kind kind;
-	struct workload *w = NULL;
-	struct denial *d = NULL;
 	int r = sc_violations_add_record(pr->v, rec, &x);
 
 	if (r <= 0)
 		return r;
-	workload_key(pr, &x, key, sizeof(key), label, sizeof(label), &kind);
-	for (size_t i = 0; i < pr->n_w && !w; i++)
-		if (streq(pr->w[i].key, key))
-			w = &pr->w[i];
-	if (!w) {
-		struct workload *nw = reallocarray(pr->w, pr->n_w + 1, sizeof(*nw));
-		if (!nw)
-			return -ENOMEM;
-		pr->w = nw;
-		w = &pr->w[pr->n_w];
-		*w = (struct workload){ .key = strdup(key),
-					.label = strdup(label),
-					.kind = kind,
-					.pod = x.pod,
-					.pid = x.pid };
-		if (!w->key || !w->label) {
-			free(w->key);
-			free(w->label);
-			return -ENOMEM;
-		}
-		memcpy(w->comm, x.comm, sizeof(w->comm));
-		pr->n_w++;
-	}
-	w->count++;
-	for (size_t i = 0; i < w->n_d && !d; i++)
-		if (w->d[i].arch == x.arch && w->d[i].nr == x.nr && w->d[i].action == x.action &&
-		    w->d[i].data == x.data)
-			d = &w->d[i];
-	if (!d) {
-		struct denial *nd = reallocarray(w->d, w->n_d + 1, sizeof(*nd));
-		if (!nd)
-			return -ENOMEM;
-		w->d = nd;
-		d = &w->d[w->n_d++];
-		*d = (struct denial){ .arch = x.arch,
-				      .nr = x.nr,
-				      .name = x.syscall,
-				      .action = x.action,
-				      .data = x.data,
-				      .first_ms = x.time_ms };
-		if (!x.syscall)
-			pr->unnamed++;
-	}
-	d->count++;
-	if (x.time_ms && (!d->first_ms || x.time_ms < d->first_ms))
-		d->first_ms = x.time_ms;
-	if (x.time_ms > d->last_ms)
-		d->last_ms = x.time_ms;
-	r = sc_violation_heal(&x, &w->additions);
-	return r < 0 ? r : 0;
+	return sc_denials_add(pr->d, &x);
 }
 
 static int str_cmp(const void *a, const void *b)
@@ -1051,15 +889,69 @@ static void print_fragment(FILE *f, const struct sc_profile *p, const char *inde
 	free(names);
 }
 
-static const char *kind_name(enum workload_kind k)
-{
-	return k == WORKLOAD_POD ? "pod" : k == WORKLOAD_CONTAINER ? "container" : "process";
-}
-
-static void denial_label(const struct denial *d, char *buf, size_t size)
+static void denial_label(const struct sc_denial *d, char *buf, size_t size)
 {
 	struct sc_logs_entry e = { .action = d->action, .data = d->data };
 	action_label(&e, buf, size);
+}
+
+/* --propose --output-format json */
+static int report_proposals_json(struct propose *pr, struct sc_logs *l)
+{
+	const struct sc_violations_stats *vs = sc_violations_stats(pr->v);
+
+	fputs("{\"proposals\": [", stdout);
+	for (size_t i = 0; i < sc_denials_n_groups(pr->d); i++) {
+		const struct sc_denials_group *w = sc_denials_group(pr->d, i);
+		printf("%s\n  {\"workload\": ", i ? "," : "");
+		cli_json_string(stdout, w->label);
+		printf(", \"kind\": \"%s\"", sc_denials_kind_to_string(w->kind));
+		if (w->kind == SC_DENIALS_POD) {
+			printf(", \"namespace\": ");
+			cli_json_string(stdout, w->pod.namespace);
+			printf(", \"pod\": ");
+			cli_json_string(stdout, w->pod.pod);
+			printf(", \"container\": ");
+			if (w->pod.container[0])
+				cli_json_string(stdout, w->pod.container);
+			else
+				fputs("null", stdout);
+		}
+		if (w->pod.container_id[0])
+			printf(", \"container_id\": \"%s\", \"runtime\": %s%s%s",
+			       w->pod.container_id, w->pod.runtime ? "\"" : "",
+			       w->pod.runtime ? w->pod.runtime : "null",
+			       w->pod.runtime ? "\"" : "");
+		printf(", \"pid\": %u, \"comm\": ", w->pid);
+		cli_json_string(stdout, w->comm);
+		printf(", \"count\": %llu, \"denials\": [", (unsigned long long)w->count);
+		for (size_t k = 0; k < w->n_denials; k++) {
+			const struct sc_denial *d = &w->denials[k];
+			printf("%s{\"arch\": \"%s\", \"syscall\": ", k ? ", " : "",
+			       d->arch >= 0 ? sc_arch_info(d->arch)->name : "unknown");
+			if (d->name)
+				cli_json_string(stdout, d->name);
+			else
+				fputs("null", stdout);
+			printf(", \"nr\": %u, \"action\": \"%s\"", d->nr,
+			       sc_action_to_string(d->action));
+			if (d->action == SC_ACT_ERRNO && d->data)
+				printf(", \"errno\": %u", d->data);
+			printf(", \"count\": %llu}", (unsigned long long)d->count);
+		}
+		fputs("], \"additions\": ", stdout);
+		if (w->additions)
+			print_fragment(stdout, w->additions, "  ");
+		else
+			fputs("null", stdout);
+		fputc('}', stdout);
+	}
+	fputs(sc_denials_n_groups(pr->d) ? "\n],\n" : "],\n", stdout);
+	printf("\"unattributed\": %llu, \"unnamed\": %llu,\n", (unsigned long long)vs->unattributed,
+	       (unsigned long long)sc_denials_unnamed(pr->d));
+	print_stats_json(stdout, sc_logs_stats(l));
+	fputs("\n}\n", stdout);
+	return sc_denials_n_groups(pr->d) ? EXIT_FINDINGS : EXIT_OK;
 }
 
 static int report_proposals(struct propose *pr, struct sc_logs *l, bool json)
@@ -1067,71 +959,20 @@ static int report_proposals(struct propose *pr, struct sc_logs *l, bool json)
 	const struct sc_violations_stats *vs = sc_violations_stats(pr->v);
 	char act[48], nrbuf[32], first[40], last[40];
 
-	if (json) {
-		fputs("{\"proposals\": [", stdout);
-		for (size_t i = 0; i < pr->n_w; i++) {
-			const struct workload *w = &pr->w[i];
-			printf("%s\n  {\"workload\": ", i ? "," : "");
-			cli_json_string(stdout, w->label);
-			printf(", \"kind\": \"%s\"", kind_name(w->kind));
-			if (w->kind == WORKLOAD_POD) {
-				printf(", \"namespace\": ");
-				cli_json_string(stdout, w->pod.namespace);
-				printf(", \"pod\": ");
-				cli_json_string(stdout, w->pod.pod);
-				printf(", \"container\": ");
-				if (w->pod.container[0])
-					cli_json_string(stdout, w->pod.container);
-				else
-					fputs("null", stdout);
-			}
-			if (w->pod.container_id[0])
-				printf(", \"container_id\": \"%s\", \"runtime\": %s%s%s",
-				       w->pod.container_id, w->pod.runtime ? "\"" : "",
-				       w->pod.runtime ? w->pod.runtime : "null",
-				       w->pod.runtime ? "\"" : "");
-			printf(", \"pid\": %u, \"comm\": ", w->pid);
-			cli_json_string(stdout, w->comm);
-			printf(", \"count\": %llu, \"denials\": [", (unsigned long long)w->count);
-			for (size_t k = 0; k < w->n_d; k++) {
-				const struct denial *d = &w->d[k];
-				printf("%s{\"arch\": \"%s\", \"syscall\": ", k ? ", " : "",
-				       d->arch >= 0 ? sc_arch_info(d->arch)->name : "unknown");
-				if (d->name)
-					cli_json_string(stdout, d->name);
-				else
-					fputs("null", stdout);
-				printf(", \"nr\": %u, \"action\": \"%s\"", d->nr,
-				       sc_action_to_string(d->action));
-				if (d->action == SC_ACT_ERRNO && d->data)
-					printf(", \"errno\": %u", d->data);
-				printf(", \"count\": %llu}", (unsigned long long)d->count);
-			}
-			fputs("], \"additions\": ", stdout);
-			if (w->additions)
-				print_fragment(stdout, w->additions, "  ");
-			else
-				fputs("null", stdout);
-			fputc('}', stdout);
-		}
-		fputs(pr->n_w ? "\n],\n" : "],\n", stdout);
-		printf("\"unattributed\": %llu, \"unnamed\": %llu,\n",
-		       (unsigned long long)vs->unattributed, (unsigned long long)pr->unnamed);
-		print_stats_json(stdout, sc_logs_stats(l));
-		fputs("\n}\n", stdout);
-		return pr->n_w ? EXIT_FINDINGS : EXIT_OK;
-	}
-	if (!pr->n_w) {
+	if (json)
+		return report_proposals_json(pr, l);
+	if (!sc_denials_n_groups(pr->d)) {
 		printf("(no denied syscalls in %llu records)\n",
 		       (unsigned long long)sc_logs_stats(l)->records);
 		return EXIT_OK;
 	}
-	for (size_t i = 0; i < pr->n_w; i++) {
-		const struct workload *w = &pr->w[i];
-		printf("%s%s %s: %llu denied call%s\n", i ? "\n" : "", kind_name(w->kind), w->label,
-		       (unsigned long long)w->count, w->count == 1 ? "" : "s");
-		for (size_t k = 0; k < w->n_d; k++) {
-			const struct denial *d = &w->d[k];
+	for (size_t i = 0; i < sc_denials_n_groups(pr->d); i++) {
+		const struct sc_denials_group *w = sc_denials_group(pr->d, i);
+		printf("%s%s %s: %llu denied call%s\n", i ? "\n" : "",
+		       sc_denials_kind_to_string(w->kind), w->label, (unsigned long long)w->count,
+		       w->count == 1 ? "" : "s");
+		for (size_t k = 0; k < w->n_denials; k++) {
+			const struct sc_denial *d = &w->denials[k];
 			const char *name = d->name;
 			if (!name) {
 				(void)snprintf(nrbuf, sizeof(nrbuf), "#%u", d->nr);
@@ -1150,13 +991,14 @@ static int report_proposals(struct propose *pr, struct sc_logs *l, bool json)
 			continue;
 		}
 		printf("  to let these through, allow:");
-		for (size_t k = 0; k < w->n_d; k++)
-			if (w->d[k].name)
-				printf(" %s (%s)", w->d[k].name, sc_arch_info(w->d[k].arch)->name);
+		for (size_t k = 0; k < w->n_denials; k++)
+			if (w->denials[k].name)
+				printf(" %s (%s)", w->denials[k].name,
+				       sc_arch_info(w->denials[k].arch)->name);
 		printf("\n  profile addition:\n  ");
 		print_fragment(stdout, w->additions, "  ");
 		fputc('\n', stdout);
-		if (w->kind == WORKLOAD_POD && w->pod.container[0])
+		if (w->kind == SC_DENIALS_POD && w->pod.container[0])
 			printf("  to merge it into the pod's recorded profile: the same command "
 			       "with --heal '%s/%s'\n",
 			       w->pod.namespace, w->pod.pod);
@@ -1172,27 +1014,17 @@ static int report_proposals(struct propose *pr, struct sc_logs *l, bool json)
 
 /* Merge a workload's denials into STATE/recorded/NS/POD/CONTAINER.json. Returns the number of
  * syscalls added (>= 0) or -1 when an error was reported. */
-static int heal_one(const struct workload *w, const char *state, int sfd, bool *created)
+static int heal_one(const struct sc_denials_group *w, const char *state, int sfd, bool *created)
 {
-	struct sc_violation *xs = calloc(w->n_d ? w->n_d : 1, sizeof(*xs));
 	struct sc_diags d = {};
-	int r;
+	int r = sc_denials_group_heal_recorded(sfd, state, w, &d, created);
 
-	if (!xs) {
+	cli_print_diags(&d);
+	sc_diags_clear(&d);
+	if (r == -ENOMEM) {
 		cli_error("out of memory");
 		return -1;
 	}
-	for (size_t k = 0; k < w->n_d; k++)
-		xs[k] = (struct sc_violation){ .arch = w->d[k].arch,
-					       .nr = w->d[k].nr,
-					       .syscall = w->d[k].name,
-					       .action = w->d[k].action,
-					       .data = w->d[k].data,
-					       .pod = w->pod };
-	r = sc_violations_heal_recorded(sfd, state, &w->pod, xs, w->n_d, &d, created);
-	free(xs);
-	cli_print_diags(&d);
-	sc_diags_clear(&d);
 	if (r < 0) {
 		cli_error("%s: cannot heal %s/recorded/%s/%s/%s.json: %s%s", w->label, state,
 			  w->pod.namespace, w->pod.pod, w->pod.container, strerror(-r),
@@ -1216,10 +1048,10 @@ static int heal(struct propose *pr, const char *glob, const char *state)
 	sfd = open(state, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (sfd < 0)
 		return cli_error("cannot open the state directory %s: %m", state);
-	for (size_t i = 0; i < pr->n_w; i++) {
-		const struct workload *w = &pr->w[i];
+	for (size_t i = 0; i < sc_denials_n_groups(pr->d); i++) {
+		const struct sc_denials_group *w = sc_denials_group(pr->d, i);
 		bool created = false;
-		if (w->kind != WORKLOAD_POD ||
+		if (w->kind != SC_DENIALS_POD ||
 		    !sc_pod_glob_matches(glob, w->pod.namespace, w->pod.pod))
 			continue;
 		matched++;
@@ -1241,9 +1073,9 @@ static int heal(struct propose *pr, const char *glob, const char *state)
 		}
 		healed++;
 		printf("%s: +", w->label);
-		for (size_t k = 0, n = 0; k < w->n_d; k++)
-			if (w->d[k].name)
-				printf("%s%s", n++ ? " +" : "", w->d[k].name);
+		for (size_t k = 0, n = 0; k < w->n_denials; k++)
+			if (w->denials[k].name)
+				printf("%s%s", n++ ? " +" : "", w->denials[k].name);
 		printf(" -> %s/recorded/%s/%s/%s.json%s\n", state, w->pod.namespace, w->pod.pod,
 		       w->pod.container,
 		       created ? " (new: only the healed calls; record the workload to complete it)"
@@ -1252,7 +1084,7 @@ static int heal(struct propose *pr, const char *glob, const char *state)
 	if (!matched) {
 		cli_note("no denials of pods matching '%s' in the records (%zu workloads with "
 			 "denials)",
-			 glob, pr->n_w);
+			 glob, sc_denials_n_groups(pr->d));
 		if (sc_violations_stats(pr->v)->unattributed)
 			cli_note("%llu denials came from processes gone when read: their pods are "
 				 "unknown to this command (the agent attributes denials live)",
@@ -1263,7 +1095,8 @@ static int heal(struct propose *pr, const char *glob, const char *state)
 	return ret;
 }
 
-int cmd_logs(int argc, char **argv)
+/* Parse and check the flags into arg_*: EXIT_OK, or the exit status of a usage error. */
+static int parse_argv(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "kmsg", no_argument, NULL, 'k' },
@@ -1284,25 +1117,16 @@ int cmd_logs(int argc, char **argv)
 		{ "host-root", required_argument, NULL, 'R' },
 		{},
 	};
-	struct sc_logs_options o = { .by = SC_LOGS_BY_COMM };
-	bool kmsg = false, follow_mode = false, violations = false, strict = false, json = false;
-	const char *out = NULL, *heal_glob = NULL, *state_dir = NULL, *host_root = NULL;
-	struct sc_pods_paths pods_paths = {};
-	char proc_buf[PATH_MAX], cg_buf[PATH_MAX], cl_buf[PATH_MAX], pl_buf[PATH_MAX];
-	bool propose = false;
-	enum sc_format fmt = SC_FORMAT_OCI;
-	struct input *inputs = NULL;
-	size_t n_inputs = 0;
-	int c, ret = EXIT_OK;
+	int c;
 	char *end;
 
 	while ((c = getopt_long(argc, argv, "kfb:p:c:o:F:Vsj:PH:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'k':
-			kmsg = true;
+			arg_kmsg = true;
 			break;
 		case 'f':
-			follow_mode = true;
+			arg_follow = true;
 			break;
 		case 'S':
 		case 'U': {
@@ -1315,17 +1139,17 @@ int cmd_logs(int argc, char **argv)
 					"2026-11-23T10:00:00Z or -10m)",
 					optarg);
 			if (c == 'S') {
-				o.has_since = true;
-				o.since_ms = t;
+				arg_opts.has_since = true;
+				arg_opts.since_ms = t;
 			} else {
-				o.has_until = true;
-				o.until_ms = t;
+				arg_opts.has_until = true;
+				arg_opts.until_ms = t;
 			}
 			break;
 		}
 		case 'b':
-			o.by = sc_logs_by_from_string(optarg);
-			if (o.by < 0)
+			arg_opts.by = sc_logs_by_from_string(optarg);
+			if (arg_opts.by < 0)
 				return cli_usage_error("logs",
 						       "unknown --by '%s' (expected pid, comm, exe "
 						       "or container)",
@@ -1336,21 +1160,21 @@ int cmd_logs(int argc, char **argv)
 			unsigned long v = strtoul(optarg, &end, 10);
 			if (errno || *end || !*optarg || v > UINT32_MAX)
 				return cli_usage_error("logs", "bad --pid '%s'", optarg);
-			o.has_pid = true;
-			o.pid = (uint32_t)v;
+			arg_opts.has_pid = true;
+			arg_opts.pid = (uint32_t)v;
 			break;
 		}
 		case 'c':
-			o.comm = optarg;
+			arg_opts.comm = optarg;
 			break;
 		case 'o':
 			if (!*optarg)
 				return cli_usage_error("logs", "-o needs a file or directory name");
-			out = optarg;
+			arg_out = optarg;
 			break;
 		case 'F':
-			fmt = sc_format_from_string(optarg);
-			if (fmt < 0)
+			arg_fmt = sc_format_from_string(optarg);
+			if (arg_fmt < 0)
 				return cli_usage_error(
 					"logs",
 					"unknown --format '%s' (expected oci, spo or "
@@ -1358,17 +1182,17 @@ int cmd_logs(int argc, char **argv)
 					optarg);
 			break;
 		case 'V':
-			violations = true;
+			arg_violations = true;
 			break;
 		case 's':
-			strict = true;
+			arg_strict = true;
 			break;
 		case 'j':
-			if (cli_parse_output("logs", optarg, &json) < 0)
+			if (cli_parse_output("logs", optarg, &arg_json) < 0)
 				return EXIT_USAGE;
 			break;
 		case 'P':
-			propose = true;
+			arg_propose = true;
 			break;
 		case 'H':
 			if (!*optarg || *optarg == '/' ||
@@ -1378,143 +1202,171 @@ int cmd_logs(int argc, char **argv)
 					"--heal takes NAMESPACE/POD-GLOB (or POD-GLOB), "
 					"not '%s'",
 					optarg);
-			heal_glob = optarg;
+			arg_heal = optarg;
 			break;
 		case 'R':
 			if (!*optarg)
 				return cli_usage_error("logs", "--host-root needs a directory");
-			host_root = optarg;
+			arg_host_root = optarg;
 			break;
 		case 'D':
 			if (!*optarg)
 				return cli_usage_error("logs", "--state-dir needs a directory");
-			state_dir = optarg;
+			arg_state_dir = optarg;
 			break;
 		default:
 			return cli_usage_error("logs", "bad option");
 		}
 	}
-	if (kmsg && optind < argc)
+	if (arg_kmsg && optind < argc)
 		return cli_usage_error("logs", "give files or --kmsg, not both");
-	if (state_dir && !heal_glob)
+	if (arg_state_dir && !arg_heal)
 		return cli_usage_error("logs", "--state-dir goes with --heal");
-	if (propose || heal_glob) {
+	if (arg_propose || arg_heal) {
 		/* Both are about denials: they imply --violations. */
-		violations = true;
-		if (out)
+		arg_violations = true;
+		if (arg_out)
 			return cli_usage_error("logs", "-o does not go with --propose/--heal (the "
 						       "additions are printed; --heal writes "
 						       "under --state-dir)");
 	}
-	if (!state_dir)
-		state_dir = "/var/lib/syscage";
-	if (host_root) {
+	if (!arg_state_dir)
+		arg_state_dir = "/var/lib/syscage";
+	if (arg_host_root) {
 		/* The node's / mounted elsewhere (a DaemonSet's hostPath, or a test tree). */
-		(void)snprintf(proc_buf, sizeof(proc_buf), "%s/proc", host_root);
-		(void)snprintf(cg_buf, sizeof(cg_buf), "%s/sys/fs/cgroup", host_root);
-		(void)snprintf(cl_buf, sizeof(cl_buf), "%s/var/log/containers", host_root);
-		(void)snprintf(pl_buf, sizeof(pl_buf), "%s/var/log/pods", host_root);
-		pods_paths = (struct sc_pods_paths){ .proc_root = proc_buf,
-						     .cgroup_root = cg_buf,
-						     .containers_logs = cl_buf,
-						     .pods_logs = pl_buf };
-		o.proc_root = proc_buf;
+		(void)snprintf(arg_proc_buf, sizeof(arg_proc_buf), "%s/proc", arg_host_root);
+		(void)snprintf(arg_cg_buf, sizeof(arg_cg_buf), "%s/sys/fs/cgroup", arg_host_root);
+		(void)snprintf(arg_cl_buf, sizeof(arg_cl_buf), "%s/var/log/containers",
+			       arg_host_root);
+		(void)snprintf(arg_pl_buf, sizeof(arg_pl_buf), "%s/var/log/pods", arg_host_root);
+		arg_pods_paths = (struct sc_pods_paths){ .proc_root = arg_proc_buf,
+							 .cgroup_root = arg_cg_buf,
+							 .containers_logs = arg_cl_buf,
+							 .pods_logs = arg_pl_buf };
+		arg_opts.proc_root = arg_proc_buf;
 	}
-	if (o.has_since && o.has_until && o.since_ms > o.until_ms)
+	if (arg_opts.has_since && arg_opts.has_until && arg_opts.since_ms > arg_opts.until_ms)
 		return cli_usage_error("logs", "--since is after --until");
-	if (!kmsg && optind >= argc && isatty(STDIN_FILENO))
+	if (!arg_kmsg && optind >= argc && isatty(STDIN_FILENO))
 		return cli_usage_error("logs", "no input: give FILE, - for standard input, or "
 					       "--kmsg");
+	return EXIT_OK;
+}
 
-	n_inputs = kmsg ? 1 : optind < argc ? (size_t)(argc - optind) : 1;
-	inputs = calloc(n_inputs, sizeof(*inputs));
+/* The inputs named on the command line (after the flags): /dev/kmsg, files, or stdin. */
+static struct input *inputs_new(int argc, char **argv, size_t *ret_n)
+{
+	size_t n = arg_kmsg ? 1 : optind < argc ? (size_t)(argc - optind) : 1;
+	struct input *inputs = calloc(n, sizeof(*inputs));
+
 	if (!inputs)
-		return cli_error("out of memory");
-	for (size_t i = 0; i < n_inputs; i++) {
-		inputs[i].fd = -1;
-		if (kmsg) {
-			inputs[i].kmsg = true;
-			inputs[i].path = "/dev/kmsg";
-		} else if (optind < argc && !streq(argv[optind + i], "-"))
-			inputs[i].path = argv[optind + i];
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		const char *path = arg_kmsg ? "/dev/kmsg"
+				   : optind < argc && !streq(argv[optind + i], "-")
+					   ? argv[optind + i]
+					   : NULL;
+		/* /dev/kmsg is polled: non-blocking. */
+		if (sc_follow_init(&inputs[i].f, path, arg_kmsg, arg_kmsg, 0) < 0) {
+			inputs_free(inputs, i);
+			return NULL;
+		}
 	}
+	*ret_n = n;
+	return inputs;
+}
 
-	struct ctx ctx = {
-		.logs = sc_logs_new(&o),
-		.rec = malloc(sizeof(struct sc_audit_record)),
-		.progress = isatty(STDERR_FILENO),
-	};
-	if (!ctx.logs || !ctx.rec) {
-		ret = cli_error("out of memory");
-		goto finish;
-	}
-	if ((propose || heal_glob) && propose_new(o.by, &pods_paths, &ctx.prop) < 0) {
-		ret = cli_error("out of memory");
-		goto finish;
-	}
-
+/* Read every input to its end, then follow them with --follow. EXIT_OK, or the exit status of
+ * an error (reported). */
+static int read_inputs(struct ctx *c, struct input *inputs, size_t n_inputs)
+{
 	for (size_t i = 0; i < n_inputs; i++) {
 		struct input *in = &inputs[i];
-		int r = open_input(in);
+		int r = sc_follow_open(&in->f, false);
 		if (r < 0) {
-			if (in->kmsg && (r == -EPERM || r == -EACCES))
-				ret = cli_error("cannot read /dev/kmsg: %s (run as root, or with "
-						"CAP_SYSLOG; or give dmesg/journalctl output on "
-						"standard input)",
-						strerror(-r));
-			else
-				ret = cli_error("cannot open %s: %s",
-						in->path ? in->path : "standard input",
-						strerror(-r));
-			goto finish;
+			if (in->f.kmsg && (r == -EPERM || r == -EACCES))
+				return cli_error("cannot read /dev/kmsg: %s (run as root, or with "
+						 "CAP_SYSLOG; or give dmesg/journalctl output on "
+						 "standard input)",
+						 strerror(-r));
+			return cli_error("cannot open %s: %s", input_name(in), strerror(-r));
 		}
-		bool big = in->size > (256u << 20);
-		ctx.progress = isatty(STDERR_FILENO) && big;
-		r = follow_mode ? 0 : read_whole(&ctx, in);
+		bool big = in->f.size > (256u << 20);
+		c->progress = isatty(STDERR_FILENO) && big;
+		r = arg_follow ? 0 : read_whole(c, in);
 		if (r == 0)
-			r = drain(&ctx, in, !follow_mode);
-		if (r < 0) {
-			ret = EXIT_FINDINGS;
-			goto finish;
-		}
-		if (ctx.progress)
+			r = drain(c, in, !arg_follow);
+		if (r < 0)
+			return EXIT_FINDINGS;
+		if (c->progress)
 			progress(in, true);
-		if (!follow_mode)
-			close_input(in);
+		if (!arg_follow)
+			sc_follow_close(&in->f);
 	}
-	ctx.progress = false;
-	if (follow_mode && follow(&ctx, inputs, n_inputs) < 0) {
-		ret = EXIT_FINDINGS;
-		goto finish;
-	}
+	c->progress = false;
+	if (arg_follow && follow(c, inputs, n_inputs) < 0)
+		return EXIT_FINDINGS;
+	return EXIT_OK;
+}
 
-	const struct sc_logs_stats *s = sc_logs_stats(ctx.logs);
-	if (heal_glob)
-		ret = heal(ctx.prop, heal_glob, state_dir);
-	else if (ctx.prop)
-		ret = report_proposals(ctx.prop, ctx.logs, json);
-	else if (violations)
-		ret = report_violations(ctx.logs, json);
-	else if (!sc_logs_n_groups(ctx.logs)) {
+/* What was read: healed profiles, proposals, violations or profiles; then the loss. */
+static int report(struct ctx *c)
+{
+	const struct sc_logs_stats *s = sc_logs_stats(c->logs);
+	int ret;
+
+	if (arg_heal)
+		ret = heal(c->prop, arg_heal, arg_state_dir);
+	else if (c->prop)
+		ret = report_proposals(c->prop, c->logs, arg_json);
+	else if (arg_violations)
+		ret = report_violations(c->logs, arg_json);
+	else if (!sc_logs_n_groups(c->logs)) {
 		ret = cli_error("no seccomp records in %llu lines%s", (unsigned long long)s->lines,
 				s->filtered ? " (after --pid/--comm/--since/--until)" : "");
 		fprintf(stderr, "Hint: run the workload under an SCMP_ACT_LOG profile first "
 				"(syscage audit-profile), then read kmsg, syslog, the journal or "
 				"/var/log/audit/audit.log.\n");
 	} else
-		ret = write_profiles(ctx.logs, out, fmt, json);
+		ret = write_profiles(c->logs, arg_out, arg_fmt, arg_json);
 	if (sc_logs_stats_lossy(s)) {
 		print_loss(s);
-		if (strict && (ret == EXIT_OK || ret == EXIT_FINDINGS))
+		if (arg_strict && (ret == EXIT_OK || ret == EXIT_FINDINGS))
 			ret = EXIT_LOSS;
 	}
-finish:
-	for (size_t i = 0; i < n_inputs; i++)
-		if (inputs[i].fd >= 0)
-			close_input(&inputs[i]);
-	free(inputs);
+	return ret;
+}
+
+int cmd_logs(int argc, char **argv)
+{
+	struct input *inputs = NULL;
+	size_t n_inputs = 0;
+	struct ctx ctx = {};
+	int ret = parse_argv(argc, argv);
+
+	if (ret != EXIT_OK)
+		return ret;
+	inputs = inputs_new(argc, argv, &n_inputs);
+	if (!inputs)
+		return cli_error("out of memory");
+	ctx = (struct ctx){
+		.logs = sc_logs_new(&arg_opts),
+		.rec = malloc(sizeof(struct sc_audit_record)),
+		.progress = isatty(STDERR_FILENO),
+	};
+	if (!ctx.logs || !ctx.rec)
+		ret = cli_error("out of memory");
+	else if ((arg_propose || arg_heal) &&
+		 propose_new(arg_opts.by, &arg_pods_paths, &ctx.prop) < 0)
+		ret = cli_error("out of memory");
+	else {
+		ret = read_inputs(&ctx, inputs, n_inputs);
+		if (ret == EXIT_OK)
+			ret = report(&ctx);
+	}
 	free(ctx.rec);
 	sc_logs_free(ctx.logs);
 	propose_free(ctx.prop);
+	inputs_free(inputs, n_inputs);
 	return ret;
 }

@@ -2,11 +2,13 @@
 /* Container ids in cgroup path components: sc_cgroup_is_hex and sc_cgroup_prefixed_id over
  * the names the runtimes really write (systemd and cgroupfs drivers). */
 #include <check.h>
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "node/cgroup.h"
+#include "syscage/inspect.h"
 #include "tap.h"
 
 /* A real 64-digit container id (as docker, containerd and CRI-O write it). */
@@ -171,6 +173,49 @@ START_TEST(prefixed_uses_length)
 }
 END_TEST
 
+/* One runtime table: the names logs/pods give a scope's runtime are the ones inspect puts in
+ * "kube (<name>)", and only those count as named. */
+START_TEST(one_runtime_table)
+{
+	static const char *const named[] = { "containerd", "cri-o", "docker", "podman" };
+	static const char *const guesses[] = { "kubepods", "container", "kube", "lxc", "", NULL };
+	char rt[48], id[80];
+
+	for (size_t i = 0; i < sizeof(named) / sizeof(named[0]); i++)
+		ck_assert_msg(sc_cgroup_runtime_named(named[i]), "%s", named[i]);
+	for (size_t i = 0; i < sizeof(guesses) / sizeof(guesses[0]); i++)
+		ck_assert(!sc_cgroup_runtime_named(guesses[i]));
+	ck_assert_int_eq(sc_runtime_from_cgroup("/kubepods/pod1/cri-containerd-" ID64 ".scope", rt,
+						sizeof(rt), id, sizeof(id)),
+			 1);
+	ck_assert_str_eq(rt, "kube (containerd)");
+	ck_assert_str_eq(id, ID64);
+	ck_assert_int_eq(sc_runtime_from_cgroup("/system.slice/crio-" ID64 ".scope", rt, sizeof(rt),
+						id, sizeof(id)),
+			 1);
+	ck_assert_str_eq(rt, "cri-o");
+	ck_assert_int_eq(sc_runtime_from_cgroup(NULL, rt, sizeof(rt), id, sizeof(id)), -EINVAL);
+}
+END_TEST
+
+/* Lines of /proc/<pid>/cgroup: those without two ':' are skipped, the last needs no '\n'. */
+START_TEST(cgroup_lines)
+{
+	static const char text[] = "12:memory:/a\ngarbage\n\n0::/b/c";
+	const char *cur = text;
+	struct sc_cgroup_line l;
+
+	ck_assert(sc_cgroup_next_line(&cur, text + strlen(text), &l));
+	ck_assert_uint_eq(l.path_len, 2);
+	ck_assert(memcmp(l.path, "/a", 2) == 0);
+	ck_assert_uint_eq(l.line_len, strlen("12:memory:/a"));
+	ck_assert(sc_cgroup_next_line(&cur, text + strlen(text), &l));
+	ck_assert_uint_eq(l.path_len, 4);
+	ck_assert(memcmp(l.line, "0::/b/c", 7) == 0);
+	ck_assert(!sc_cgroup_next_line(&cur, text + strlen(text), &l));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("cgroup");
@@ -180,6 +225,8 @@ int main(void)
 	tcase_add_loop_test(tc, prefixed_table, 0,
 			    (int)(sizeof(prefixed_cases) / sizeof(prefixed_cases[0])));
 	tcase_add_test(tc, prefixed_uses_length);
+	tcase_add_test(tc, one_runtime_table);
+	tcase_add_test(tc, cgroup_lines);
 	suite_add_tcase(s, tc);
 	return tap_run(s);
 }

@@ -20,6 +20,7 @@
 
 #include "syscage/syscage.h"
 #include "syscage/eval.h"
+#include "audit/follow.h"
 #include "tap.h"
 
 static struct sc_audit_record *rec;
@@ -787,6 +788,51 @@ static const char *live_skip_reason(void)
 	return NULL;
 }
 
+/* Following a file (audit/follow.c): growth is no rotation, a truncation below where we read
+ * is, a new file under the name is; the copytruncate copy is read from where we were. */
+START_TEST(follow_rotation)
+{
+	char dir[] = "/tmp/test-logs-follow.XXXXXX", path[256], old[300];
+	struct sc_follow f, copy;
+	const char *line;
+	size_t len;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/log", dir);
+	write_file(path, "one\n");
+	ck_assert_int_eq(sc_follow_init(&f, path, false, false, 0), 0);
+	ck_assert_int_eq(sc_follow_open(&f, false), 0);
+	ck_assert_int_eq(sc_line_reader_next(&f.r, false, &line, &len), 1);
+	ck_assert_int_eq(sc_follow_check(&f), SC_FOLLOW_SAME);
+	/* copytruncate: the copy holds "two", written after what we read. */
+	snprintf(old, sizeof(old), "%s.1", path);
+	write_file(old, "one\ntwo\n");
+	write_file(path, "");
+	ck_assert_int_eq(sc_follow_check(&f), SC_FOLLOW_TRUNCATED);
+	ck_assert_int_eq(sc_follow_open_copy(&f, f.r.offset, &copy), 1);
+	ck_assert_int_eq(sc_line_reader_next(&copy.r, true, &line, &len), 1);
+	ck_assert(len == 3 && memcmp(line, "two", 3) == 0);
+	sc_follow_done(&copy);
+	ck_assert_int_eq(sc_follow_rewind(&f), 0);
+	ck_assert_int_eq(sc_follow_check(&f), SC_FOLLOW_SAME);
+	/* rename + create */
+	ck_assert_int_eq(rename(path, old), 0);
+	ck_assert_int_eq(sc_follow_check(&f), SC_FOLLOW_SAME); /* not created yet */
+	write_file(path, "three\n");
+	ck_assert_int_eq(sc_follow_check(&f), SC_FOLLOW_REPLACED);
+	ck_assert_int_eq(sc_follow_reopen(&f), 0);
+	ck_assert_int_eq(sc_line_reader_next(&f.r, false, &line, &len), 1);
+	ck_assert(len == 5 && memcmp(line, "three", 5) == 0);
+	ck_assert_int_eq(unlink(path), 0);
+	ck_assert_int_eq(sc_follow_reopen(&f), -ENOENT);
+	ck_assert_int_eq(f.fd, -1);
+	sc_follow_done(&f);
+	ck_assert_ptr_null(f.path);
+	(void)unlink(old);
+	(void)rmdir(dir);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("logs");
@@ -804,6 +850,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, feed_file_equals_line_by_line);
 	tcase_add_test(tc, feed_file_final_line_across_a_cut);
 	tcase_add_test(tc, feed_file_not_regular);
+	tcase_add_test(tc, follow_rotation);
 	suite_add_tcase(s, tc);
 
 	const char *why = live_skip_reason();

@@ -678,6 +678,68 @@ START_TEST(live_kmsg_log_flag)
 }
 END_TEST
 
+/* Denials per workload (--propose/--heal): a pod's container, a plain container and a process
+ * are three workloads; the same denial twice is one denial counted twice. */
+START_TEST(denials_per_workload)
+{
+	struct sc_denials *d = sc_denials_new(SC_LOGS_BY_PID);
+	struct sc_violation x = viol("mkdir", SC_ARCH_X86_64);
+	const struct sc_denials_group *g;
+	struct sc_diags diags = {};
+
+	ck_assert_ptr_nonnull(d);
+	snprintf(x.pod.namespace, sizeof(x.pod.namespace), "shop");
+	snprintf(x.pod.pod, sizeof(x.pod.pod), "web-1");
+	snprintf(x.pod.container, sizeof(x.pod.container), "app");
+	snprintf(x.comm, sizeof(x.comm), "nginx");
+	x.pid = 100;
+	x.time_ms = 2000;
+	ck_assert_int_eq(sc_denials_add(d, &x), 0);
+	x.time_ms = 1000;
+	ck_assert_int_eq(sc_denials_add(d, &x), 0);
+	x = viol("mount", SC_ARCH_X86_64);
+	snprintf(x.pod.container_id, sizeof(x.pod.container_id), "%s", I1);
+	x.pod.runtime = "podman";
+	ck_assert_int_eq(sc_denials_add(d, &x), 0);
+	x = viol(NULL, SC_ARCH_X86_64);
+	snprintf(x.comm, sizeof(x.comm), "sh");
+	x.pid = 7;
+	ck_assert_int_eq(sc_denials_add(d, &x), 0);
+
+	ck_assert_uint_eq(sc_denials_n_groups(d), 3);
+	ck_assert_ptr_null(sc_denials_group(d, 3));
+	ck_assert_uint_eq(sc_denials_unnamed(d), 1);
+
+	g = sc_denials_group(d, 0);
+	ck_assert_int_eq(g->kind, SC_DENIALS_POD);
+	ck_assert_str_eq(sc_denials_kind_to_string(g->kind), "pod");
+	ck_assert_str_eq(g->key, "pod:shop/web-1/app");
+	ck_assert_str_eq(g->label, "shop/web-1/app");
+	ck_assert_str_eq(g->comm, "nginx");
+	ck_assert_uint_eq(g->count, 2);
+	ck_assert_uint_eq(g->n_denials, 1);
+	ck_assert_uint_eq(g->denials[0].count, 2);
+	ck_assert_uint_eq(g->denials[0].first_ms, 1000);
+	ck_assert_uint_eq(g->denials[0].last_ms, 2000);
+	ck_assert_ptr_nonnull(g->additions);
+	ck_assert_int_eq(verdict(g->additions, "mkdir"), SC_ACT_ALLOW);
+
+	g = sc_denials_group(d, 1);
+	ck_assert_int_eq(g->kind, SC_DENIALS_CONTAINER);
+	ck_assert_str_eq(g->label, "podman-a1a1a1a1a1a1");
+	ck_assert_str_eq(g->key, "container:" I1);
+
+	g = sc_denials_group(d, 2);
+	ck_assert_int_eq(g->kind, SC_DENIALS_PROCESS);
+	ck_assert_str_eq(g->label, "sh-7");
+	ck_assert_ptr_null(g->additions); /* no name: nothing to add */
+	/* Only a pod's container can be healed. */
+	ck_assert_int_eq(sc_denials_group_heal_recorded(AT_FDCWD, ".", g, &diags, NULL), -EINVAL);
+	ck_assert_ptr_null(sc_denials_kind_to_string(_SC_DENIALS_KIND_COUNT));
+	sc_denials_free(d);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("violations");
@@ -693,6 +755,7 @@ int main(void)
 	tcase_add_test(tc, metric_label_escaping);
 	tcase_add_test(tc, heal);
 	tcase_add_test(tc, heal_recorded_files);
+	tcase_add_test(tc, denials_per_workload);
 	syscage_bin = getenv("SYSCAGE");
 	if (geteuid() != 0)
 		tap_skip("live_kmsg_log_flag",

@@ -5,6 +5,7 @@
  * per-record cost at a couple of probes; the last group is cached because records of one
  * workload come in runs. */
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -17,7 +18,7 @@
 #include "syscage/logs.h"
 #include "syscage/pods.h"
 #include "syscage/syscalls.h"
-#include "node/cgroup.h"
+#include "node/proc.h"
 #include "macro.h"
 
 static const char *const by_names[_SC_LOGS_BY_COUNT] = {
@@ -358,83 +359,18 @@ static int entry_add(struct sc_logs *l, size_t gi, const struct sc_audit_record 
 
 /* ---- containers ----------------------------------------------------------------------- */
 
-static int match_path(const char *path, size_t len, char *id, size_t id_size,
-		      const char **ret_runtime)
-{
-	bool kube = memmem(path, len, "kubepods", 8) != NULL;
-	const char *end = path + len;
-	const char *best = NULL, *runtime = NULL;
-	size_t best_n = 0;
-
-	/* Walk components; the innermost match wins (nested containers). */
-	for (const char *c = path; c < end;) {
-		const char *slash = memchr(c, '/', (size_t)(end - c));
-		const char *ce = slash ? slash : end;
-		size_t n = (size_t)(ce - c);
-		const char *cid, *crt;
-		size_t cn;
-
-		if (sc_cgroup_prefixed_id(c, n, &cid, &cn, &crt)) {
-			best = cid;
-			best_n = cn;
-			runtime = crt;
-		}
-		if (n == 64 && sc_cgroup_is_hex(c, n)) {
-			/* cgroupfs drivers: /docker/<id>, /kubepods/.../<id>, /libpod_parent/... */
-			best = c;
-			best_n = n;
-			if (c - path >= 8 && memcmp(c - 8, "/docker/", 8) == 0)
-				runtime = "docker";
-			else if (kube)
-				runtime = "kubepods";
-			else
-				runtime = "container";
-		}
-		c = slash ? slash + 1 : end;
-	}
-	if (!best || best_n + 1 > id_size)
-		return 0;
-	memcpy(id, best, best_n);
-	id[best_n] = 0;
-	if (ret_runtime)
-		*ret_runtime = runtime;
-	return 1;
-}
-
-int sc_container_from_cgroup(const char *text, size_t len, char *id, size_t id_size,
-			     const char **ret_runtime)
-{
-	const char *end = text + len;
-
-	/* "hierarchy-ID:controllers:path" per line; v2 is "0::path". */
-	for (const char *l = text; l < end;) {
-		const char *nl = memchr(l, '\n', (size_t)(end - l));
-		const char *le = nl ? nl : end;
-		const char *c1 = memchr(l, ':', (size_t)(le - l));
-		const char *c2 = c1 ? memchr(c1 + 1, ':', (size_t)(le - c1 - 1)) : NULL;
-		if (c2 && match_path(c2 + 1, (size_t)(le - c2 - 1), id, id_size, ret_runtime))
-			return 1;
-		l = nl ? nl + 1 : end;
-	}
-	return 0;
-}
-
+/* The container of the process now running as 'pid', from its cgroup. */
 static int container_of_pid(struct sc_logs *l, uint32_t pid, char *id, size_t id_size,
 			    const char **runtime)
 {
-	char path[256], buf[8192];
-	ssize_t n;
-	cleanup_close int fd = -1;
+	char buf[8192 + 1];
+	size_t n;
 
-	(void)snprintf(path, sizeof(path), "%s/%u/cgroup",
-		       l->o.proc_root ? l->o.proc_root : "/proc", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (pid == 0 || pid > INT_MAX)
 		return 0;
-	n = read(fd, buf, sizeof(buf));
-	if (n <= 0)
+	if (sc_proc_read_cgroup(l->o.proc_root, (pid_t)pid, buf, sizeof(buf), &n) < 0 || n == 0)
 		return 0;
-	return sc_container_from_cgroup(buf, (size_t)n, id, id_size, runtime);
+	return sc_container_from_cgroup(buf, n, id, id_size, runtime);
 }
 
 /* Can the process now running as rec->pid have made the record? Not when it started after

@@ -22,6 +22,7 @@
 #include "syscage/syscalls.h"
 #include "syscage/violations.h"
 #include "base/hash.h"
+#include "audit/follow.h"
 #include "macro.h"
 
 #define DEFAULT_RING   256
@@ -29,17 +30,8 @@
 #define DEDUP_SLOTS    1024
 #define PID_CACHE      256
 #define PID_RECHECK_MS 1000
+#define FOLLOW_BUF     (64u << 10)
 #define REUSE_SLACK_MS 2000 /* boot time is known to the second, clocks drift */
-
-struct follower {
-	char *path; /* NULL: not followed */
-	int fd;
-	bool kmsg;
-	dev_t dev;
-	ino_t ino;
-	struct sc_line_reader r;
-	bool reader_ok;
-};
 
 struct series {
 	uint64_t hash;
@@ -59,7 +51,7 @@ struct pid_cache_entry {
 struct sc_violations {
 	struct sc_violations_options o;
 	char *paths_buf[4];
-	struct follower kmsg, audit;
+	struct sc_follow kmsg, audit;
 	int inotify_fd;
 	char *audit_dir;
 	struct sc_audit_record *rec;
@@ -92,59 +84,14 @@ static const char *action_name(enum sc_action a)
 	return s ? s : "unknown";
 }
 
-static void follower_close(struct follower *f)
-{
-	if (f->reader_ok)
-		sc_line_reader_done(&f->r);
-	f->reader_ok = false;
-	if (f->fd >= 0)
-		(void)close(f->fd);
-	f->fd = -1;
-}
-
-/* Open f->path; at the end unless from_start. -errno when it cannot be opened. */
-static int follower_open(struct follower *f, bool from_start)
-{
-	struct stat st;
-	int r;
-
-	f->fd = open(f->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	if (f->fd < 0)
-		return -errno;
-	if (fstat(f->fd, &st) == 0) {
-		f->dev = st.st_dev;
-		f->ino = st.st_ino;
-	}
-	/* Followed logs come a few records at a time: 64 KiB, grown for long lines. */
-	r = sc_line_reader_init(&f->r, f->fd, 64u << 10);
-	if (r < 0) {
-		follower_close(f);
-		return r;
-	}
-	f->reader_ok = true;
-	if (!from_start) {
-		/* /dev/kmsg: SEEK_END moves to the next record to be written; files: the end. */
-		off_t off = lseek(f->fd, 0, SEEK_END);
-		if (off < 0 && !f->kmsg) {
-			r = -errno;
-			follower_close(f);
-			return r;
-		}
-		sc_line_reader_reset(&f->r, off > 0 && !f->kmsg ? (uint64_t)off : 0);
-	}
-	return 0;
-}
-
 /* ---- open / free ---------------------------------------------------------------------- */
 
 struct sc_violations *sc_violations_free(struct sc_violations *v)
 {
 	if (!v)
 		return NULL;
-	follower_close(&v->kmsg);
-	follower_close(&v->audit);
-	free(v->kmsg.path);
-	free(v->audit.path);
+	sc_follow_done(&v->kmsg);
+	sc_follow_done(&v->audit);
 	if (v->inotify_fd >= 0)
 		(void)close(v->inotify_fd);
 	free(v->audit_dir);
@@ -196,8 +143,8 @@ static int audit_setup(struct sc_violations *v, const char *path, bool explicit)
 			return 0; /* no auditd on this node */
 		return -ENOENT;
 	}
-	v->audit.path = strdup(path);
-	if (!v->audit.path)
+	/* Followed logs come a few records at a time: 64 KiB, grown for long lines. */
+	if (sc_follow_init(&v->audit, path, false, true, FOLLOW_BUF) < 0)
 		return -ENOMEM;
 	v->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (v->inotify_fd < 0)
@@ -207,7 +154,7 @@ static int audit_setup(struct sc_violations *v, const char *path, bool explicit)
 			      IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE |
 				      IN_CLOSE_WRITE) < 0)
 		return -errno;
-	int r = follower_open(&v->audit, v->o.from_start);
+	int r = sc_follow_open(&v->audit, !v->o.from_start);
 	if (r < 0 && r != -ENOENT)
 		return r;
 	return 0;
@@ -239,11 +186,9 @@ int sc_violations_open(const struct sc_violations_options *o, struct sc_violatio
 
 	const char *kmsg = v->o.kmsg_path ? v->o.kmsg_path : "/dev/kmsg";
 	if (*kmsg) {
-		v->kmsg.path = strdup(kmsg);
-		if (!v->kmsg.path)
+		if (sc_follow_init(&v->kmsg, kmsg, true, true, FOLLOW_BUF) < 0)
 			return -ENOMEM;
-		v->kmsg.kmsg = true;
-		r = follower_open(&v->kmsg, v->o.from_start);
+		r = sc_follow_open(&v->kmsg, !v->o.from_start);
 		if (r < 0)
 			return r;
 	}
@@ -498,7 +443,7 @@ int sc_violations_add_record(struct sc_violations *v, const struct sc_audit_reco
 
 /* ---- reading -------------------------------------------------------------------------- */
 
-static int drain(struct sc_violations *v, struct follower *f, bool flush,
+static int drain(struct sc_violations *v, struct sc_follow *f, bool flush,
 		 void (*fn)(const struct sc_violation *x, void *userdata), void *userdata)
 {
 	enum sc_violation_source src = f->kmsg ? SC_VIOLATION_SRC_KMSG : SC_VIOLATION_SRC_AUDIT_LOG;
@@ -548,14 +493,13 @@ static void drain_inotify(struct sc_violations *v)
 static int read_audit(struct sc_violations *v,
 		      void (*fn)(const struct sc_violation *x, void *userdata), void *userdata)
 {
-	struct follower *f = &v->audit;
-	struct stat st, cur;
+	struct sc_follow *f = &v->audit;
 	int n = 0, r;
 
 	drain_inotify(v);
 	if (f->fd < 0) {
 		/* Created since we looked (auditd started, or rotation finished): all new. */
-		r = follower_open(f, true);
+		r = sc_follow_open(f, false);
 		if (r == -ENOENT)
 			return 0;
 		if (r < 0)
@@ -565,28 +509,27 @@ static int read_audit(struct sc_violations *v,
 	if (r < 0)
 		return r;
 	n += r;
-	if (fstat(f->fd, &cur) == 0 && S_ISREG(cur.st_mode) &&
-	    (uint64_t)cur.st_size < f->r.offset) {
+	switch (sc_follow_check(f)) {
+	case SC_FOLLOW_SAME:
+		return n; /* or renamed, the new one not created yet: the next event brings it */
+	case SC_FOLLOW_TRUNCATED:
 		/* Truncated in place (copytruncate): start over. */
 		v->stats.audit_rotations++;
-		if (lseek(f->fd, 0, SEEK_SET) < 0)
-			return -errno;
-		sc_line_reader_reset(&f->r, 0);
+		r = sc_follow_rewind(f);
+		if (r < 0)
+			return r;
 		r = drain(v, f, false, fn, userdata);
 		return r < 0 ? r : n + r;
+	case SC_FOLLOW_REPLACED:
+		break;
 	}
-	if (stat(f->path, &st) < 0)
-		return n; /* renamed, the new one not created yet: the next event brings it */
-	if (st.st_dev == f->dev && st.st_ino == f->ino)
-		return n;
 	/* A new file under the name: finish the old one (its last line too), then the new. */
 	v->stats.audit_rotations++;
 	r = drain(v, f, true, fn, userdata);
 	if (r < 0)
 		return r;
 	n += r;
-	follower_close(f);
-	r = follower_open(f, true);
+	r = sc_follow_reopen(f);
 	if (r == -ENOENT)
 		return n;
 	if (r < 0)

@@ -1,10 +1,23 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Container ids in cgroup path components, for logs.c (a record's pid -> its container) and
- * pods.c (a container -> its pod) alike (internal to libsyscage). */
+/* Cgroup paths and the text of /proc/<pid>/cgroup, for pods.c (a container -> its pod),
+ * inspect.c (a process's runtime) and audit/logs.c (a record's pid -> its container) alike
+ * (internal to libsyscage). One table of container runtimes names them for all three. */
 #pragma once
 
 #include <stdbool.h>
 #include <stddef.h>
+
+/* One line of /proc/<pid>/cgroup: "hierarchy-ID:controllers:path" (v2: "0::path"). */
+struct sc_cgroup_line {
+	const char *line; /* the whole line, without its '\n' */
+	size_t line_len;
+	const char *path; /* after the second ':' */
+	size_t path_len;
+};
+
+/* The next line of 'text' that has two ':' (others are skipped), from *cur up to 'end';
+ * advances *cur. false at the end. */
+bool sc_cgroup_next_line(const char **cur, const char *end, struct sc_cgroup_line *ret);
 
 /* n bytes of lowercase hex, as container ids are written. */
 bool sc_cgroup_is_hex(const char *s, size_t n);
@@ -15,3 +28,21 @@ bool sc_cgroup_is_hex(const char *s, size_t n);
  * (a pod's child in pods.c, any 64-digit component in logs.c). */
 bool sc_cgroup_prefixed_id(const char *c, size_t n, const char **id, size_t *id_n,
 			   const char **runtime);
+
+/* Is 'name' one of the runtimes a systemd-driver scope names ("containerd", "cri-o",
+ * "docker", "podman"), rather than a guess from a bare id ("kubepods", "container")? */
+bool sc_cgroup_runtime_named(const char *name);
+
+/* "pod<uid>" (cgroupfs) or "kubepods[-<qos>]-pod<uid with _>.slice" (systemd): true, with
+ * the uid (dashes restored) in uid. */
+bool sc_cgroup_pod_component(const char *c, size_t n, char *uid, size_t size);
+
+/* A container component right below a pod: "<prefix><id>[.scope]" or a bare id (cgroupfs,
+ * runtime NULL). The id is copied into id (NUL-terminated). */
+bool sc_cgroup_container_component(const char *c, size_t n, char *id, size_t size,
+				   const char **ret_runtime);
+
+/* In one cgroup path: the outermost pod component (its uid) and the container component
+ * right below it. */
+bool sc_cgroup_pod_path(const char *path, size_t len, char *uid, size_t uid_size, char *id,
+			size_t id_size, const char **runtime);

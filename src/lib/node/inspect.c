@@ -18,7 +18,11 @@
 #include "syscage/inspect.h"
 #include "syscage/syscalls.h"
 #include "syscage/eval.h"
+#include "node/cgroup.h"
+#include "node/proc.h"
 #include "macro.h"
+
+#define READ_SMALL_MAX (1u << 20)
 
 #ifndef PTRACE_SECCOMP_GET_FILTER
 #define PTRACE_SECCOMP_GET_FILTER ((enum __ptrace_request)0x420c)
@@ -121,54 +125,16 @@ const char *sc_cgroup_version_str(enum sc_cgroup_version v)
 
 /* ---- /proc helpers --------------------------------------------------------------------- */
 
+/* /proc/<pid>/<what>, /proc/self/<what> for pid 0 (and below). */
 static void proc_path(char *buf, size_t size, pid_t pid, const char *what)
 {
-	if (pid > 0)
-		(void)snprintf(buf, size, "/proc/%d/%s", (int)pid, what);
-	else
-		(void)snprintf(buf, size, "/proc/self/%s", what);
+	sc_proc_path(buf, size, NULL, pid > 0 ? pid : 0, what);
 }
 
-/* Read a small file whole (NUL bytes kept; *ret_len says how much). */
+/* Read a small file whole (NUL bytes kept; *ret_len says how much); 1 MiB at most. */
 static int read_small(const char *path, char **ret, size_t *ret_len)
 {
-	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	cleanup_free char *buf = NULL;
-	size_t n = 0, cap = 0;
-
-	if (fd < 0)
-		return -errno;
-	for (;;) {
-		ssize_t k;
-		if (n + 1 >= cap) {
-			char *b;
-			if (cap >= (1u << 20))
-				break;
-			b = realloc(buf, cap ? cap * 2 : 4096);
-			if (!b)
-				return -ENOMEM;
-			buf = b;
-			cap = cap ? cap * 2 : 4096;
-		}
-		k = read(fd, buf + n, cap - n - 1);
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (k == 0)
-			break;
-		n += (size_t)k;
-	}
-	if (!buf)
-		buf = calloc(1, 1);
-	if (!buf)
-		return -ENOMEM;
-	buf[n] = 0;
-	if (ret_len)
-		*ret_len = n;
-	*ret = TAKE_PTR(buf);
-	return 0;
+	return sc_proc_read_alloc(path, READ_SMALL_MAX, ret, ret_len);
 }
 
 static char *strip(char *s)
@@ -288,59 +254,6 @@ static void inspect_namespaces(pid_t pid, struct sc_inspect *in)
 	}
 }
 
-int sc_runtime_from_cgroup(const char *path, char *ret_runtime, size_t runtime_size, char *ret_id,
-			   size_t id_size)
-{
-	const char *leaf, *kind = NULL;
-	char id[96];
-
-	if (!path)
-		return -EINVAL;
-	if (strstr(path, "kubepods")) {
-		if (strstr(path, "cri-containerd"))
-			kind = "kube (containerd)";
-		else if (strstr(path, "crio"))
-			kind = "kube (cri-o)";
-		else if (strstr(path, "docker"))
-			kind = "kube (docker)";
-		else
-			kind = "kube";
-	} else if (strstr(path, "libpod")) {
-		kind = "podman";
-	} else if (strstr(path, "/docker/") || strstr(path, "docker-")) {
-		kind = "docker";
-	} else if (strstr(path, "/lxc/") || strstr(path, "lxc.payload")) {
-		kind = "lxc";
-	} else if (strstr(path, "crio-")) {
-		kind = "cri-o";
-	} else if (strstr(path, "containerd")) {
-		kind = "containerd";
-	}
-	if (!kind)
-		return 0;
-	if (ret_runtime && runtime_size)
-		(void)snprintf(ret_runtime, runtime_size, "%s", kind);
-	if (ret_id && id_size)
-		ret_id[0] = 0;
-	/* The leaf, without the systemd-driver decoration: docker-<id>.scope, libpod-<id>.scope,
-	 * cri-containerd-<id>.scope, crio-<id>.scope; the cgroupfs driver uses the bare id. */
-	leaf = strrchr(path, '/');
-	leaf = leaf ? leaf + 1 : path;
-	(void)snprintf(id, sizeof(id), "%s", leaf);
-	{
-		char *dot = strstr(id, ".scope");
-		const char *h;
-		if (dot)
-			*dot = 0;
-		h = strrchr(id, '-');
-		h = h ? h + 1 : id;
-		if (strlen(h) >= 12 && strspn(h, "0123456789abcdef") == strlen(h) && ret_id &&
-		    id_size)
-			(void)snprintf(ret_id, id_size, "%s", h);
-	}
-	return 1;
-}
-
 /* The runtime from one cgroup path; returns true when it names one. */
 static bool runtime_from_cgroup(const char *path, struct sc_inspect *in)
 {
@@ -356,26 +269,31 @@ static void inspect_cgroup(pid_t pid, struct sc_inspect *in)
 	char path[64], v1_path[sizeof(in->cgroup_path)] = "", v2_path[sizeof(in->cgroup_path)] = "";
 	cleanup_free char *buf = NULL;
 	bool v1 = false, v2 = false, found = false;
-	char *save = NULL;
+	struct sc_cgroup_line l;
+	const char *cur;
+	size_t len;
 
 	proc_path(path, sizeof(path), pid, "cgroup");
-	if (read_small(path, &buf, NULL) < 0)
+	if (read_small(path, &buf, &len) < 0)
 		return;
-	for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *p1 = strchr(line, ':'), *p2 = p1 ? strchr(p1 + 1, ':') : NULL;
-		if (!p2)
-			continue;
-		if (strncmp(line, "0::", 3) == 0) {
+	/* Lines end at a NUL too, as they did when this was read as a C string. */
+	len = strnlen(buf, len);
+	cur = buf;
+	while (sc_cgroup_next_line(&cur, buf + len, &l)) {
+		cleanup_free char *cg = strndup(l.path, l.path_len);
+		if (!cg)
+			return;
+		if (l.line_len >= 3 && memcmp(l.line, "0::", 3) == 0) {
 			v2 = true;
-			(void)snprintf(v2_path, sizeof(v2_path), "%s", p2 + 1);
+			(void)snprintf(v2_path, sizeof(v2_path), "%s", cg);
 		} else {
 			v1 = true;
 			/* The first controller below the root names the container best. */
-			if (!v1_path[0] || (streq(v1_path, "/") && !streq(p2 + 1, "/")))
-				(void)snprintf(v1_path, sizeof(v1_path), "%s", p2 + 1);
+			if (!v1_path[0] || (streq(v1_path, "/") && !streq(cg, "/")))
+				(void)snprintf(v1_path, sizeof(v1_path), "%s", cg);
 		}
 		if (!found)
-			found = runtime_from_cgroup(p2 + 1, in);
+			found = runtime_from_cgroup(cg, in);
 	}
 	(void)snprintf(in->cgroup_path, sizeof(in->cgroup_path), "%s",
 		       v2_path[0] && (!streq(v2_path, "/") || !v1_path[0]) ? v2_path

@@ -13,9 +13,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "syscage/logs.h"
 #include "syscage/pods.h"
 #include "node/cgroup.h"
+#include "node/proc.h"
 #include "macro.h"
 
 #define CGROUP_WALK_MAX_DEPTH 12
@@ -23,11 +23,6 @@
 static const char *or_default(const char *s, const char *def)
 {
 	return s && *s ? s : def;
-}
-
-static const char *proc_root(const struct sc_pods_paths *p)
-{
-	return or_default(p ? p->proc_root : NULL, "/proc");
 }
 
 static const char *containers_logs(const struct sc_pods_paths *p)
@@ -50,102 +45,10 @@ static bool copy_field(char *dst, size_t size, const char *s, size_t n)
 	return true;
 }
 
-static bool starts_with(const char *s, size_t n, const char *prefix)
-{
-	size_t pn = strlen(prefix);
-	return n >= pn && memcmp(s, prefix, pn) == 0;
-}
-
 static bool ends_with(const char *s, size_t n, const char *suffix)
 {
 	size_t sn = strlen(suffix);
 	return n >= sn && memcmp(s + n - sn, suffix, sn) == 0;
-}
-
-/* ---- cgroup path components ----------------------------------------------------------- */
-
-/* "pod<uid>" (cgroupfs) or "kubepods[-<qos>]-pod<uid with _>.slice" (systemd). */
-static bool pod_component(const char *c, size_t n, char *uid, size_t size)
-{
-	const char *u = NULL;
-	size_t un = 0;
-
-	if (starts_with(c, n, "pod")) {
-		u = c + 3;
-		un = n - 3;
-	} else if (starts_with(c, n, "kubepods") && ends_with(c, n, ".slice")) {
-		size_t body = n - 6;
-		for (size_t i = body; i >= 4; i--)
-			if (memcmp(c + i - 4, "-pod", 4) == 0) {
-				u = c + i;
-				un = body - i;
-				break;
-			}
-	}
-	if (!u || un < 8 || un >= size || un > 63)
-		return false;
-	for (size_t i = 0; i < un; i++) {
-		char ch = u[i];
-		if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f') ||
-		      (ch >= 'A' && ch <= 'F') || ch == '-' || ch == '_'))
-			return false;
-	}
-	/* systemd slice names cannot hold '-' inside a unit-name component: the kubelet
-	 * escapes the uid's dashes as '_'. */
-	for (size_t i = 0; i < un; i++)
-		uid[i] = u[i] == '_' ? '-' : u[i];
-	uid[un] = 0;
-	return true;
-}
-
-/* A container component right below a pod: "<prefix><id>[.scope]" or a bare id (cgroupfs). */
-static bool container_component(const char *c, size_t n, char *id, size_t size,
-				const char **ret_runtime)
-{
-	const char *cid = c, *runtime = NULL;
-	size_t cn = n;
-
-	if (!sc_cgroup_prefixed_id(c, n, &cid, &cn, &runtime) &&
-	    (n < 12 || n > 128 || !sc_cgroup_is_hex(c, n)))
-		return false;
-	if (!copy_field(id, size, cid, cn))
-		return false;
-	*ret_runtime = runtime;
-	return true;
-}
-
-int sc_pod_uid_from_cgroup(const char *text, size_t len, char *uid, size_t uid_size)
-{
-	const char *end = text + len;
-
-	for (const char *c = text; c < end;) {
-		const char *e = c;
-		while (e < end && *e != '/' && *e != ':' && *e != '\n')
-			e++;
-		if (pod_component(c, (size_t)(e - c), uid, uid_size))
-			return 1;
-		c = e < end ? e + 1 : end;
-	}
-	return 0;
-}
-
-/* In one cgroup path: the outermost pod component and the component right below it. */
-static bool pod_path(const char *path, size_t len, char *uid, size_t uid_size, char *id,
-		     size_t id_size, const char **runtime)
-{
-	const char *end = path + len;
-	bool in_pod = false;
-
-	for (const char *c = path; c < end;) {
-		const char *e = memchr(c, '/', (size_t)(end - c));
-		size_t n = (size_t)((e ? e : end) - c);
-		if (in_pod)
-			return container_component(c, n, id, id_size, runtime);
-		if (n && pod_component(c, n, uid, uid_size))
-			in_pod = true;
-		c = e ? e + 1 : end;
-	}
-	return false;
 }
 
 /* ---- the kubelet's log links ---------------------------------------------------------- */
@@ -337,35 +240,37 @@ static int pod_from_uid(const struct sc_pods_paths *p, const char *uid, struct s
 	return ret;
 }
 
-/* Read a small /proc file into buf (NUL-terminated). */
-static int read_small(const char *path, char *buf, size_t size, size_t *ret_len)
+/* A process in no pod's container: a plain container still has an id, and a pod's cgroup
+ * without a container below it (the pod slice itself) still names the pod. */
+static int pod_of_other_cgroup(const struct sc_pods_paths *p, const char *text, size_t len,
+			       struct sc_pod_ref *ret)
 {
-	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
-	size_t n = 0;
+	char uid[64] = "", id[SC_POD_ID_MAX] = "";
+	const char *runtime = NULL;
+	struct sc_pod_ref ref = {};
 
-	if (fd < 0)
-		return -errno;
-	while (n + 1 < size) {
-		ssize_t k = read(fd, buf + n, size - 1 - n);
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (k == 0)
-			break;
-		n += (size_t)k;
+	if (sc_container_from_cgroup(text, len, id, sizeof(id), &runtime) == 1) {
+		(void)snprintf(ret->container_id, sizeof(ret->container_id), "%s", id);
+		/* Not the guesses for a bare id ("kubepods", "container"). */
+		ret->runtime = sc_cgroup_runtime_named(runtime) ? runtime : NULL;
 	}
-	buf[n] = 0;
-	*ret_len = n;
-	return 0;
+	if (sc_pod_uid_from_cgroup(text, len, uid, sizeof(uid)) == 1 &&
+	    pod_from_uid(p, uid, &ref) == 0) {
+		ref.container[0] = 0;
+		ref.runtime = ret->runtime;
+		memcpy(ref.container_id, ret->container_id, sizeof(ref.container_id));
+		*ret = ref;
+		return 0;
+	}
+	return -ENOENT;
 }
 
 int sc_pod_from_pid(const struct sc_pods_paths *p, pid_t pid, struct sc_pod_ref *ret)
 {
-	char path[PATH_MAX], text[16384], uid[64] = "", id[SC_POD_ID_MAX] = "";
-	const char *runtime = NULL;
+	char text[16384], uid[64] = "", id[SC_POD_ID_MAX] = "";
+	const char *runtime = NULL, *cur = text;
 	struct sc_pod_ref ref = {};
+	struct sc_cgroup_line l;
 	size_t len;
 	bool in_pod = false;
 	int r;
@@ -373,48 +278,19 @@ int sc_pod_from_pid(const struct sc_pods_paths *p, pid_t pid, struct sc_pod_ref 
 	*ret = (struct sc_pod_ref){};
 	if (pid <= 0)
 		return -EINVAL;
-	(void)snprintf(path, sizeof(path), "%s/%d/cgroup", proc_root(p), (int)pid);
-	r = read_small(path, text, sizeof(text), &len);
+	r = sc_proc_read_cgroup(p ? p->proc_root : NULL, pid, text, sizeof(text), &len);
 	if (r == -ENOENT || r == -ESRCH)
 		return -ESRCH;
 	if (r < 0)
 		return r;
 
-	/* "hierarchy:controllers:path" per line; the first line that puts the process in a
-	 * pod's container decides (v2 "0::" and the v1 hierarchies agree on a node). */
-	for (const char *l = text; l < text + len && !in_pod;) {
-		const char *nl = memchr(l, '\n', (size_t)(text + len - l));
-		const char *le = nl ? nl : text + len;
-		const char *c1 = memchr(l, ':', (size_t)(le - l));
-		const char *c2 = c1 ? memchr(c1 + 1, ':', (size_t)(le - c1 - 1)) : NULL;
-		if (c2)
-			in_pod = pod_path(c2 + 1, (size_t)(le - c2 - 1), uid, sizeof(uid), id,
-					  sizeof(id), &runtime);
-		l = nl ? nl + 1 : text + len;
-	}
-	if (!in_pod) {
-		/* Not a pod's: a plain container still has an id. */
-		uid[0] = 0;
-		if (sc_container_from_cgroup(text, len, id, sizeof(id), &runtime) == 1) {
-			(void)snprintf(ret->container_id, sizeof(ret->container_id), "%s", id);
-			ret->runtime =
-				runtime && (streq(runtime, "containerd") ||
-					    streq(runtime, "cri-o") || streq(runtime, "docker") ||
-					    streq(runtime, "podman"))
-					? runtime
-					: NULL;
-		}
-		/* A pod's cgroup without a container below it (the pod slice itself). */
-		if (sc_pod_uid_from_cgroup(text, len, uid, sizeof(uid)) == 1 &&
-		    pod_from_uid(p, uid, &ref) == 0) {
-			ref.container[0] = 0;
-			ref.runtime = ret->runtime;
-			memcpy(ref.container_id, ret->container_id, sizeof(ref.container_id));
-			*ret = ref;
-			return 0;
-		}
-		return -ENOENT;
-	}
+	/* The first line that puts the process in a pod's container decides (v2 "0::" and the
+	 * v1 hierarchies agree on a node). */
+	while (!in_pod && sc_cgroup_next_line(&cur, text + len, &l))
+		in_pod = sc_cgroup_pod_path(l.path, l.path_len, uid, sizeof(uid), id, sizeof(id),
+					    &runtime);
+	if (!in_pod)
+		return pod_of_other_cgroup(p, text, len, ret);
 
 	r = sc_pod_from_container_id(p, id, &ref);
 	if (r == 0 && ref.uid[0] && !streq(ref.uid, uid)) {
@@ -435,44 +311,6 @@ int sc_pod_from_pid(const struct sc_pods_paths *p, pid_t pid, struct sc_pod_ref 
 	}
 	*ret = ref;
 	return r;
-}
-
-int sc_pid_start_ms(const struct sc_pods_paths *p, pid_t pid, uint64_t *ret)
-{
-	char path[PATH_MAX], buf[4096];
-	unsigned long long start = 0, btime = 0;
-	const char *s;
-	size_t len;
-	long hz = sysconf(_SC_CLK_TCK);
-	int r;
-
-	(void)snprintf(path, sizeof(path), "%s/%d/stat", proc_root(p), (int)pid);
-	r = read_small(path, buf, sizeof(buf), &len);
-	if (r == -ENOENT)
-		return -ESRCH;
-	if (r < 0)
-		return r;
-	/* comm may hold spaces and ')': fields count from the last ')'. starttime is field
-	 * 22, the 20th after the ')'. */
-	s = strrchr(buf, ')');
-	if (!s)
-		return -EINVAL;
-	for (int field = 2; field < 22 && s; field++)
-		s = strchr(s + 1, ' ');
-	if (!s || sscanf(s + 1, "%llu", &start) != 1)
-		return -EINVAL;
-
-	(void)snprintf(path, sizeof(path), "%s/stat", proc_root(p));
-	r = read_small(path, buf, sizeof(buf), &len);
-	if (r < 0)
-		return r;
-	s = strstr(buf, "\nbtime ");
-	if (!s || sscanf(s + 7, "%llu", &btime) != 1)
-		return -EINVAL;
-	if (hz <= 0)
-		hz = 100;
-	*ret = (uint64_t)btime * 1000 + (uint64_t)start * 1000 / (uint64_t)hz;
-	return 0;
 }
 
 bool sc_pod_glob_matches(const char *glob, const char *namespace, const char *pod)
@@ -532,7 +370,7 @@ static int walk_dir(struct walk *w, size_t plen, const char *uid, unsigned depth
 		if (ents[i]->d_type == DT_UNKNOWN &&
 		    (lstat(w->path, &st) < 0 || !S_ISDIR(st.st_mode)))
 			continue;
-		if (uid && container_component(name, nl, id, sizeof(id), &runtime)) {
+		if (uid && sc_cgroup_container_component(name, nl, id, sizeof(id), &runtime)) {
 			struct sc_pod_ref ref;
 			if (sc_pod_from_container_id(w->p, id, &ref) == 0 &&
 			    (!ref.uid[0] || streq(ref.uid, uid)) &&
@@ -549,7 +387,7 @@ static int walk_dir(struct walk *w, size_t plen, const char *uid, unsigned depth
 		if (depth + 1 >= CGROUP_WALK_MAX_DEPTH)
 			continue;
 		/* The outermost pod component names the pod; nested ones do not count. */
-		if (!uid && pod_component(name, nl, puid, sizeof(puid))) {
+		if (!uid && sc_cgroup_pod_component(name, nl, puid, sizeof(puid))) {
 			int r = walk_dir(w, plen + 1 + nl, puid, depth + 1);
 			if (r < 0)
 				ret = r;
