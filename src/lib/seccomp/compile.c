@@ -18,6 +18,7 @@
 #include "syscage/syscalls.h"
 #include "syscage/eval.h"
 #include "macro.h"
+#include "seccomp/enosys.h"
 
 #define X32_BIT	   SC_X32_SYSCALL_BIT
 #define NO_SYSCALL 0xffffffffu
@@ -539,22 +540,6 @@ static int emit_token(struct gen *g, const struct ctx *c, uint32_t token, size_t
 	return 0;
 }
 
-static bool enosys_on(const struct sc_profile *p, const struct sc_compile_opts *o)
-{
-	enum sc_action d = p->default_action;
-
-	if (o && o->no_enosys)
-		return false;
-	if (p->has_default_errno && p->default_errno == ENOSYS)
-		return false;
-	/* runc (patchbpf findLastSyscalls) adds its stub only for the ABIs `architectures`
-	 * lists: with an empty list (the native ABI only) there is none. Seen with containerd
-	 * 1.6, which passes a profile's archMap on as no architectures at all. */
-	if (!p->n_arches && !(o && o->n_arches))
-		return false;
-	return !(d == SC_ACT_ALLOW || d == SC_ACT_LOG || d == SC_ACT_TRACE);
-}
-
 int sc_profile_compile(const struct sc_profile *p, const struct sc_compile_opts *o,
 		       struct sock_filter **ret, size_t *ret_len)
 {
@@ -605,7 +590,7 @@ int sc_profile_compile(const struct sc_profile *p, const struct sc_compile_opts 
 	c.def = sc_action_ret(p->default_action, p->has_default_errno, p->default_errno);
 	c.mismatch =
 		sc_action_ret(o->arch_mismatch, o->arch_mismatch_data != 0, o->arch_mismatch_data);
-	c.enosys = enosys_on(p, o);
+	c.enosys = sc_enosys_stub_enabled(p, o);
 	for (size_t i = 0; i < n_list; i++) {
 		c.n_abis++;
 		r = abi_build(p, list[i], c.def, &c.abis[i]);

@@ -9,6 +9,7 @@
 #include "syscage/syscalls.h"
 #include "syscage/eval.h"
 #include "macro.h"
+#include "seccomp/enosys.h"
 
 #define X32_BIT	   SC_X32_SYSCALL_BIT
 #define NO_SYSCALL 0xffffffffu
@@ -119,22 +120,6 @@ static bool rule_names(const struct sc_rule *r, enum sc_arch abi, uint32_t nr)
 	return false;
 }
 
-static bool enosys_enabled(const struct sc_profile *p, const struct sc_compile_opts *o)
-{
-	enum sc_action d = p->default_action;
-
-	if (o && o->no_enosys)
-		return false;
-	if (p->has_default_errno && p->default_errno == ENOSYS)
-		return false;
-	/* runc (patchbpf findLastSyscalls) adds its stub only for the ABIs `architectures`
-	 * lists: with an empty list (the native ABI only) there is none. Seen with containerd
-	 * 1.6, which passes a profile's archMap on as no architectures at all. */
-	if (!p->n_arches && !(o && o->n_arches))
-		return false;
-	return !(d == SC_ACT_ALLOW || d == SC_ACT_LOG || d == SC_ACT_TRACE);
-}
-
 /* The highest nr any rule names on 'abi', or 0 when none is known there (runc's rule). */
 static uint32_t profile_max_nr(const struct sc_profile *p, enum sc_arch abi)
 {
@@ -179,7 +164,7 @@ int sc_profile_eval_raw(const struct sc_profile *p, const struct sc_compile_opts
 
 	/* 1. runc's ENOSYS stub. */
 	abi = abi_of(p, o, audit_arch, nr, true);
-	if (abi >= 0 && enosys_enabled(p, o) && abi_listed(p, o, abi)) {
+	if (abi >= 0 && sc_enosys_stub_enabled(p, o) && abi_listed(p, o, abi)) {
 		uint32_t max = profile_max_nr(p, abi);
 		bool s390 = abi == SC_ARCH_S390 || abi == SC_ARCH_S390X;
 		if (max && (nr > max || (s390 && nr == 0))) {
