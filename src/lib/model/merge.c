@@ -8,6 +8,7 @@
 #include "syscage/merge.h"
 #include "syscage/syscalls.h"
 #include "macro.h"
+#include "sc-cleanup.h"
 
 #define EPERM_DEFAULT 1u /* runc's errno for SCMP_ACT_ERRNO without errnoRet */
 
@@ -532,8 +533,6 @@ static void free_items(struct merge_ctx *m)
 	m->items = NULL;
 	m->n_items = 0;
 }
-
-DEFINE_CLEANUP_FUNC(struct sc_profile, sc_profile_free);
 
 int sc_profile_merge(const struct sc_profile *const *in, size_t n, struct sc_diags *d,
 		     struct sc_profile **ret)
