@@ -18,7 +18,7 @@
 #include "syscage/syscalls.h"
 #include "syscage/eval.h"
 #include "macro.h"
-#include "seccomp/enosys.h"
+#include "seccomp/runc-rules.h"
 
 #define X32_BIT	   SC_X32_SYSCALL_BIT
 #define NO_SYSCALL 0xffffffffu
@@ -260,22 +260,10 @@ static int pair_cmp(const void *x, const void *y)
 	return a->rule < b->rule ? -1 : a->rule > b->rule;
 }
 
-static bool repeated_index(const struct sc_rule *r)
-{
-	unsigned seen = 0;
-
-	for (size_t i = 0; i < r->n_args; i++) {
-		if (seen & (1u << r->args[i].index))
-			return true;
-		seen |= 1u << r->args[i].index;
-	}
-	return false;
-}
-
 /* Append the alternatives of 'r' to 'e'; returns 1 when 'r' is unconditional here. */
 static int add_alternatives(struct entry *e, const struct sc_rule *r, unsigned bits, uint32_t ret)
 {
-	bool split = repeated_index(r);
+	bool split = sc_rule_has_repeated_index(r);
 	size_t need = split ? r->n_args : 1;
 	struct crule *v;
 

@@ -9,7 +9,7 @@
 #include "syscage/syscalls.h"
 #include "syscage/eval.h"
 #include "macro.h"
-#include "seccomp/enosys.h"
+#include "seccomp/runc-rules.h"
 
 #define X32_BIT	   SC_X32_SYSCALL_BIT
 #define NO_SYSCALL 0xffffffffu
@@ -71,23 +71,11 @@ static bool cmp_match(const struct sc_arg *a, unsigned word_bits, const uint64_t
 	}
 }
 
-static bool rule_has_repeated_index(const struct sc_rule *r)
-{
-	unsigned seen = 0;
-
-	for (size_t i = 0; i < r->n_args; i++) {
-		if (seen & (1u << r->args[i].index))
-			return true;
-		seen |= 1u << r->args[i].index;
-	}
-	return false;
-}
-
 /* Is 'r' unconditional on an ABI of 'word_bits' (no conditions, all trivially true, or, when
  * runc splits it, any one of them trivially true)? */
 static bool rule_unconditional(const struct sc_rule *r, unsigned word_bits)
 {
-	bool split = rule_has_repeated_index(r);
+	bool split = sc_rule_has_repeated_index(r);
 	size_t trivial = 0;
 
 	for (size_t i = 0; i < r->n_args; i++)
@@ -98,7 +86,7 @@ static bool rule_unconditional(const struct sc_rule *r, unsigned word_bits)
 
 static bool rule_match(const struct sc_rule *r, unsigned word_bits, const uint64_t args[6])
 {
-	if (rule_has_repeated_index(r)) {
+	if (sc_rule_has_repeated_index(r)) {
 		for (size_t i = 0; i < r->n_args; i++)
 			if (cmp_match(&r->args[i], word_bits, args))
 				return true;

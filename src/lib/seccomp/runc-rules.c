@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Owns the rule of when runc's ENOSYS stub is on (see enosys.h). */
+/* Owns the runc rules compile.c and eval.c share (see runc-rules.h). */
 #include <errno.h>
 
-#include "seccomp/enosys.h"
+#include "seccomp/runc-rules.h"
 
 bool sc_enosys_stub_enabled(const struct sc_profile *p, const struct sc_compile_opts *o)
 {
@@ -18,4 +18,16 @@ bool sc_enosys_stub_enabled(const struct sc_profile *p, const struct sc_compile_
 	if (!p->n_arches && !(o && o->n_arches))
 		return false;
 	return !(d == SC_ACT_ALLOW || d == SC_ACT_LOG || d == SC_ACT_TRACE);
+}
+
+bool sc_rule_has_repeated_index(const struct sc_rule *r)
+{
+	unsigned seen = 0;
+
+	for (size_t i = 0; i < r->n_args; i++) {
+		if (seen & (1u << r->args[i].index))
+			return true;
+		seen |= 1u << r->args[i].index;
+	}
+	return false;
 }
