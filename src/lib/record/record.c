@@ -185,6 +185,48 @@ static int run_bpf(const struct sc_record_opts *o, struct sc_record_bpf *b, pid_
 	return sc_record_bpf_collect(b, r);
 }
 
+/* The back end for 'o->method' in *m: eBPF when asked for or when auto and it loads (*ret_bpf
+ * opened), else ptrace (auto: with notes saying why eBPF is unavailable). */
+static int pick_backend(const struct sc_record_opts *o, struct sc_diags *d,
+			enum sc_record_method *m, struct sc_record_bpf **ret_bpf)
+{
+	struct sc_diags why = { 0 };
+	int rc;
+
+	if (*m != SC_RECORD_AUTO && *m != SC_RECORD_BPF)
+		return 0;
+	rc = sc_record_bpf_open(o, *m == SC_RECORD_BPF ? d : &why, ret_bpf);
+	if (rc < 0 && *m == SC_RECORD_BPF)
+		return rc;
+	if (rc < 0) {
+		/* auto: say why, then fall back */
+		for (size_t i = 0; i < why.n; i++)
+			(void)sc_diags_add(d, SC_SEV_NOTE, (struct sc_loc){ 0 },
+					   "eBPF unavailable: %s", why.v[i].message);
+		sc_diags_clear(&why);
+		*m = SC_RECORD_PTRACE;
+	} else {
+		sc_diags_clear(&why);
+		*m = SC_RECORD_BPF;
+	}
+	return 0;
+}
+
+/* Warn about what a finished recording may miss. */
+static void warn_losses(const struct sc_record *r, struct sc_diags *d)
+{
+	if (r->lost_targets)
+		(void)sc_diags_add(d, SC_SEV_WARNING, (struct sc_loc){ 0 },
+				   "%llu processes were not followed (target map full): the "
+				   "recording may miss their syscalls",
+				   (unsigned long long)r->lost_targets);
+	if (r->overflow)
+		(void)sc_diags_add(d, SC_SEV_WARNING, (struct sc_loc){ 0 },
+				   "%llu syscalls had numbers beyond %d and are not named in the "
+				   "profile",
+				   (unsigned long long)r->overflow, SC_RECORD_MAX_NR);
+}
+
 int sc_record_run(const struct sc_record_opts *o, struct sc_diags *d, struct sc_record **ret)
 {
 	struct sc_record_bpf *b = NULL;
@@ -215,24 +257,10 @@ int sc_record_run(const struct sc_record_opts *o, struct sc_diags *d, struct sc_
 	if (!r)
 		return -ENOMEM;
 
-	if (m == SC_RECORD_AUTO || m == SC_RECORD_BPF) {
-		struct sc_diags why = { 0 };
-		rc = sc_record_bpf_open(o, m == SC_RECORD_BPF ? d : &why, &b);
-		if (rc < 0 && m == SC_RECORD_BPF) {
-			sc_record_free(r);
-			return rc;
-		}
-		if (rc < 0) {
-			/* auto: say why, then fall back */
-			for (size_t i = 0; i < why.n; i++)
-				(void)sc_diags_add(d, SC_SEV_NOTE, (struct sc_loc){ 0 },
-						   "eBPF unavailable: %s", why.v[i].message);
-			sc_diags_clear(&why);
-			m = SC_RECORD_PTRACE;
-		} else {
-			sc_diags_clear(&why);
-			m = SC_RECORD_BPF;
-		}
+	rc = pick_backend(o, d, &m, &b);
+	if (rc < 0) {
+		sc_record_free(r);
+		return rc;
 	}
 	r->method = m;
 
@@ -261,16 +289,7 @@ int sc_record_run(const struct sc_record_opts *o, struct sc_diags *d, struct sc_
 		sc_record_free(r);
 		return rc;
 	}
-	if (r->lost_targets)
-		(void)sc_diags_add(d, SC_SEV_WARNING, (struct sc_loc){ 0 },
-				   "%llu processes were not followed (target map full): the "
-				   "recording may miss their syscalls",
-				   (unsigned long long)r->lost_targets);
-	if (r->overflow)
-		(void)sc_diags_add(d, SC_SEV_WARNING, (struct sc_loc){ 0 },
-				   "%llu syscalls had numbers beyond %d and are not named in the "
-				   "profile",
-				   (unsigned long long)r->overflow, SC_RECORD_MAX_NR);
+	warn_losses(r, d);
 	*ret = r;
 	return 0;
 }
