@@ -518,6 +518,36 @@ static bool same_ret(const struct sc_rule *a, const struct sc_rule *b)
 	       rule_data(a) == rule_data(b);
 }
 
+/* Use 'u' of rule 'r' conflicts with the earlier use 'o' of rule 'q' (same arguments, other
+ * action): an error, or a warning when includes/excludes leave it to the engine. */
+static void report_conflict(struct ctx *c, const struct use *u, const struct sc_rule *r,
+			    const struct use *o, const struct sc_rule *q)
+{
+	char b1[128], b2[64], b3[64], b4[64];
+
+	if (has_conds(r) || has_conds(q)) {
+		/* The engine resolves includes/excludes before libseccomp sees the rules;
+		 * podman's own default relies on the first rule winning. */
+		add(c, SC_SEV_WARNING, name_loc(r, u->idx),
+		    "'%s' is %s here but %s at %s%s where both rules' "
+		    "includes/excludes hold: libseccomp refuses the pair, "
+		    "so the "
+		    "result depends on the engine (podman keeps the first "
+		    "rule)",
+		    shown(u->name, b1, sizeof(b1)), action_text(r, b2, sizeof(b2)),
+		    action_text(q, b3, sizeof(b3)),
+		    where(name_loc(q, o->idx), o->rule, b4, sizeof(b4)),
+		    r->n_args ? " with the same argument conditions" : "");
+		return;
+	}
+	add(c, SC_SEV_ERROR, name_loc(r, u->idx),
+	    "'%s' is %s here but %s at %s%s: runc and libseccomp refuse "
+	    "conflicting actions for the same syscall; keep one rule",
+	    shown(u->name, b1, sizeof(b1)), action_text(r, b2, sizeof(b2)),
+	    action_text(q, b3, sizeof(b3)), where(name_loc(q, o->idx), o->rule, b4, sizeof(b4)),
+	    r->n_args ? " with the same argument conditions" : "");
+}
+
 static void check_conflicts(struct ctx *c)
 {
 	const struct sc_profile *p = c->p;
@@ -562,7 +592,6 @@ static void check_conflicts(struct ctx *c)
 			for (size_t k = 0; k < n_reps && !dup; k++) {
 				const struct use *o = &uses[reps[k]];
 				const struct sc_rule *q = &p->rules[o->rule];
-				char b1[128], b2[64], b3[64], b4[64];
 
 				if (!args_equal(r, q))
 					continue;
@@ -574,30 +603,7 @@ static void check_conflicts(struct ctx *c)
 				if (reported || conds_exclusive(r, q))
 					continue;
 				reported = true;
-				if (has_conds(r) || has_conds(q)) {
-					/* The engine resolves includes/excludes before libseccomp
-					 * sees the rules; podman's own default relies on the first
-					 * rule winning. */
-					add(c, SC_SEV_WARNING, name_loc(r, uses[u].idx),
-					    "'%s' is %s here but %s at %s%s where both rules' "
-					    "includes/excludes hold: libseccomp refuses the pair, "
-					    "so the "
-					    "result depends on the engine (podman keeps the first "
-					    "rule)",
-					    shown(uses[u].name, b1, sizeof(b1)),
-					    action_text(r, b2, sizeof(b2)),
-					    action_text(q, b3, sizeof(b3)),
-					    where(name_loc(q, o->idx), o->rule, b4, sizeof(b4)),
-					    r->n_args ? " with the same argument conditions" : "");
-					continue;
-				}
-				add(c, SC_SEV_ERROR, name_loc(r, uses[u].idx),
-				    "'%s' is %s here but %s at %s%s: runc and libseccomp refuse "
-				    "conflicting actions for the same syscall; keep one rule",
-				    shown(uses[u].name, b1, sizeof(b1)),
-				    action_text(r, b2, sizeof(b2)), action_text(q, b3, sizeof(b3)),
-				    where(name_loc(q, o->idx), o->rule, b4, sizeof(b4)),
-				    r->n_args ? " with the same argument conditions" : "");
+				report_conflict(c, &uses[u], r, o, q);
 			}
 			if (!dup)
 				reps[n_reps++] = u;
