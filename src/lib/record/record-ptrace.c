@@ -246,6 +246,51 @@ static void detach_all(struct tracer *t, int sfd)
 	}
 }
 
+/* Seize what 'o' names: the command started stopped ('child', then released through *go_fd),
+ * or every process of o->pid's tree or o->cgroup. The reasons of a failure go to t->d. */
+static int seize_targets(struct tracer *t, const struct sc_record_opts *o, pid_t child, int *go_fd)
+{
+	int ret;
+
+	if (child) {
+		ret = seize(t, child);
+		if (ret < 0) {
+			(void)sc_diags_add(t->d, SC_SEV_ERROR, (struct sc_loc){ 0 },
+					   "cannot trace the command: PTRACE_SEIZE: %s",
+					   strerror(-ret));
+			return ret;
+		}
+		(void)sc_record_release(go_fd);
+	} else {
+		if (o->pid)
+			ret = sc_record_walk_tree(o->pid, seize_process, t);
+		else
+			ret = sc_record_walk_cgroup(o->cgroup, seize_process, t);
+		if (ret < 0) {
+			(void)sc_diags_add(t->d, SC_SEV_ERROR, (struct sc_loc){ 0 },
+					   "cannot trace %s%s: %s%s",
+					   o->pid ? "process " : "cgroup ", o->pid ? "" : o->cgroup,
+					   strerror(-ret),
+					   t->seize_errno == EPERM
+						   ? " (needs root or CAP_SYS_PTRACE; with Yama "
+						     "/proc/sys/kernel/yama/ptrace_scope >= 1 only "
+						     "ancestors may "
+						     "trace: run as root or set ptrace_scope to 0)"
+						   : "");
+			if (o->pid)
+				(void)sc_diags_add(t->d, SC_SEV_NOTE, (struct sc_loc){ 0 },
+						   "process %d", (int)o->pid);
+			return ret;
+		}
+		if (t->n == 0) {
+			(void)sc_diags_add(t->d, SC_SEV_ERROR, (struct sc_loc){ 0 },
+					   "no process to trace");
+			return -ESRCH;
+		}
+	}
+	return 0;
+}
+
 int sc_record_ptrace_run(const struct sc_record_opts *o, pid_t child, int go_fd, struct sc_diags *d,
 			 struct sc_record *r)
 {
@@ -264,43 +309,9 @@ int sc_record_ptrace_run(const struct sc_record_opts *o, pid_t child, int go_fd,
 		goto out;
 	}
 
-	if (child) {
-		ret = seize(&t, child);
-		if (ret < 0) {
-			(void)sc_diags_add(d, SC_SEV_ERROR, (struct sc_loc){ 0 },
-					   "cannot trace the command: PTRACE_SEIZE: %s",
-					   strerror(-ret));
-			goto out;
-		}
-		(void)sc_record_release(&go_fd);
-	} else {
-		if (o->pid)
-			ret = sc_record_walk_tree(o->pid, seize_process, &t);
-		else
-			ret = sc_record_walk_cgroup(o->cgroup, seize_process, &t);
-		if (ret < 0) {
-			(void)sc_diags_add(d, SC_SEV_ERROR, (struct sc_loc){ 0 },
-					   "cannot trace %s%s: %s%s",
-					   o->pid ? "process " : "cgroup ", o->pid ? "" : o->cgroup,
-					   strerror(-ret),
-					   t.seize_errno == EPERM
-						   ? " (needs root or CAP_SYS_PTRACE; with Yama "
-						     "/proc/sys/kernel/yama/ptrace_scope >= 1 only "
-						     "ancestors may "
-						     "trace: run as root or set ptrace_scope to 0)"
-						   : "");
-			if (o->pid)
-				(void)sc_diags_add(d, SC_SEV_NOTE, (struct sc_loc){ 0 },
-						   "process %d", (int)o->pid);
-			goto out;
-		}
-		if (t.n == 0) {
-			(void)sc_diags_add(d, SC_SEV_ERROR, (struct sc_loc){ 0 },
-					   "no process to trace");
-			ret = -ESRCH;
-			goto out;
-		}
-	}
+	ret = seize_targets(&t, o, child, &go_fd);
+	if (ret < 0)
+		goto out;
 
 	for (;;) {
 		int st;
