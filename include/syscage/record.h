@@ -104,30 +104,6 @@ int sc_record_to_profile(const struct sc_record *r, const enum sc_arch *extra_ar
 int sc_record_profile_append(struct sc_profile *p, const struct sc_profile *add,
 			     const char ***ret_new, size_t *ret_n_new);
 
-/* The back ends, for the front end and tests. */
-struct sc_record_bpf;
-/* Load and attach; 'o' gives the mode (cgroup or pids). -EOPNOTSUPP when not built. */
-int sc_record_bpf_open(const struct sc_record_opts *o, struct sc_diags *d,
-		       struct sc_record_bpf **ret);
-/* Add a process (tgid) to the targets; its future children follow automatically. With
- * 'until_exec', its syscalls count only from its next execve on (a command started stopped). */
-int sc_record_bpf_add_pid(struct sc_record_bpf *b, pid_t tgid, bool until_exec);
-/* Read the maps into 'r' (adds to what it holds). */
-int sc_record_bpf_collect(struct sc_record_bpf *b, struct sc_record *r);
-struct sc_record_bpf *sc_record_bpf_close(struct sc_record_bpf *b);
-
-/* Call fn on 'root' and each descendant process, a parent before its children are listed
- * (so a child forked meanwhile is caught by fork tracking). -ESRCH from fn skips a process
- * that is gone. walk_cgroup does it for every process of a cgroup v2 directory and below. */
-int sc_record_walk_tree(pid_t root, int (*fn)(pid_t tgid, void *userdata), void *userdata);
-int sc_record_walk_cgroup(const char *dir, int (*fn)(pid_t tgid, void *userdata), void *userdata);
-
-/* Trace with ptrace until the root exits, 'o->stop_fd' is readable or the duration passed.
- * 'child' (> 0) is a command started stopped by the front end, released by writing one byte
- * to 'go_fd' once it is seized; otherwise the targets come from o->pid / o->cgroup. */
-int sc_record_ptrace_run(const struct sc_record_opts *o, pid_t child, int go_fd, struct sc_diags *d,
-			 struct sc_record *r);
-
 /* Saving a recording's profile 'p' as `syscage record` does. With 'append' (a file that may not
  * exist yet), 'p' is merged into the profile read from it (diagnostics in 'd') by
  * sc_record_profile_append and that is written; otherwise 'p' is. It goes to 'output' (NULL:

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "sc-cleanup.h"
 
 const char cmd_convert_help[] =
 	"Usage: syscage convert IN [-o OUT] [--to oci|spo|kubearmor] [--arch ARCH]\n"
@@ -85,8 +86,6 @@ static int parse_caps(char *s, char ***ret, size_t *ret_n)
 	*ret_n = n;
 	return 0;
 }
-
-DEFINE_CLEANUP_FUNC(struct sc_profile, sc_profile_free)
 
 int cmd_convert(int argc, char **argv)
 {

@@ -11,6 +11,7 @@
 #include "syscage/compile.h"
 #include "syscage/policy.h"
 #include "syscage/eval.h"
+#include "sc-cleanup.h"
 
 const char cmd_explain_help[] =
 	"Usage: syscage explain PROFILE --syscall NAME|NUMBER [--arch ARCH] [--args A0,A1,...]\n"
@@ -153,9 +154,6 @@ static const char *reason_name(int rule)
 		return "rule";
 	}
 }
-
-DEFINE_CLEANUP_FUNC(struct sc_policy_build, sc_policy_build_free);
-DEFINE_CLEANUP_FUNC(struct sc_profile, sc_profile_free);
 
 /* NS/KIND/NAME (KIND case-insensitive) -> the binding of that workload in b. */
 static const struct sc_binding *find_binding(const struct sc_policy_build *b, const char *spec)

@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "base/install.h"
+#include "sc-cleanup.h"
 
 const char cmd_export_help[] =
 	"Usage: syscage export --format systemd PROFILE [--unit NAME] [--strict] [-o FILE]\n"
@@ -44,8 +45,6 @@ const char cmd_export_help[] =
 	"\n"
 	"Exit status: 0; 1 when the profile is invalid or, with --strict, not expressible;\n"
 	"2 on usage errors.\n";
-
-DEFINE_CLEANUP_FUNC(struct sc_profile, sc_profile_free);
 
 int cmd_export(int argc, char **argv)
 {

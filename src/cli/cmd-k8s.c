@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "syscage/k8s.h"
 #include "base/install.h"
+#include "sc-cleanup.h"
 
 const char cmd_k8s_help[] =
 	"Usage: syscage k8s bind -f FILE|DIR|- --policies DIR [-o OUT] [--root NAME]\n"
@@ -109,8 +110,6 @@ const char cmd_k8s_help[] =
 	"workloads on one path, a binding naming a policy that does not exist, an\n"
 	"unmatched workload with --require-all, or (audit) a workload that is not\n"
 	"restricted; 2 on usage errors.\n";
-
-DEFINE_CLEANUP_FUNC(struct sc_policy_build, sc_policy_build_free);
 
 struct args {
 	const char *file, *policies, *out, *root, *ns, *image, *kubelet_root, *agent_profile;

@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "base/install.h"
+#include "sc-cleanup.h"
 
 const char cmd_merge_help[] =
 	"Usage: syscage merge PROFILE... [-o OUT] [--format oci|spo|kubearmor] [--name NAME]\n"
@@ -51,8 +52,6 @@ const char cmd_merge_help[] =
 	"\n"
 	"Exit status: 0; 1 when an input is invalid or (--check) NEW needs what BASE lacks;\n"
 	"2 on usage errors.\n";
-
-DEFINE_CLEANUP_FUNC(struct sc_profile, sc_profile_free);
 
 /* Read every document of 'path' and merge them into one profile. */
 static const char *gap_kind(enum sc_gap_kind k)

@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "syscage/k8s.h"
 #include "base/install.h"
+#include "sc-cleanup.h"
 
 const char cmd_policy_help[] =
 	"Usage: syscage policy build DIR -o OUTDIR [--workloads FILE] [--root NAME] [--prune]\n"
@@ -68,8 +69,6 @@ const char cmd_policy_help[] =
 	"Exit status: 0; 1 when a policy or binding is invalid (errors as FILE:LINE:COL),\n"
 	"names are not DNS-1123, two sets map to one path, or writing fails; 2 on usage\n"
 	"errors.\n";
-
-DEFINE_CLEANUP_FUNC(struct sc_policy_build, sc_policy_build_free);
 
 struct wl {
 	struct sc_binding *v; /* views: strings borrowed from one of the sources below */

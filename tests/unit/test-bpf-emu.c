@@ -525,6 +525,42 @@ START_TEST(read_raw)
 }
 END_TEST
 
+/* A pipe has no size to trust: the program is judged by what it holds, with the same bounds. */
+static int read_from_pipe(const struct sock_filter *v, size_t n, size_t *ret_n)
+{
+	struct sock_filter *p = NULL;
+	char path[64];
+	int fds[2], r;
+
+	ck_assert_int_eq(pipe2(fds, O_CLOEXEC), 0);
+	ck_assert_int_eq(write(fds[1], v, n * sizeof(*v)), (ssize_t)(n * sizeof(*v)));
+	close(fds[1]);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fds[0]);
+	r = sc_bpf_read(path, &p, ret_n);
+	if (r == 0)
+		ck_assert_int_eq(memcmp(p, v, n * sizeof(*v)), 0);
+	free(p);
+	close(fds[0]);
+	return r;
+}
+
+START_TEST(read_pipe)
+{
+	struct sock_filter *big = calloc(4097, sizeof(*big));
+	size_t n = 0;
+
+	ck_assert_ptr_nonnull(big);
+	big[0] = (struct sock_filter)ALLOW;
+	ck_assert_int_eq(read_from_pipe(big, 1, &n), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_int_eq(read_from_pipe(big, 4096, &n), 0); /* longest allowed */
+	ck_assert_uint_eq(n, 4096);
+	ck_assert_int_eq(read_from_pipe(big, 4097, &n), -EINVAL); /* too long */
+	ck_assert_int_eq(read_from_pipe(big, 0, &n), -EINVAL);	  /* empty */
+	free(big);
+}
+END_TEST
+
 /* ---- the disassembler -------------------------------------------------------------- */
 
 static char *disasm(const struct sock_filter *p, size_t n, enum sc_arch hint)
@@ -880,6 +916,7 @@ int main(void)
 	tcase_add_test(tc, run_scratch);
 	tcase_add_test(tc, run_unchecked_is_safe);
 	tcase_add_test(tc, read_raw);
+	tcase_add_test(tc, read_pipe);
 	tcase_add_test(tc, disasm_annotates);
 	tcase_add_test(tc, action_strings);
 	suite_add_tcase(s, tc);

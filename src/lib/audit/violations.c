@@ -24,6 +24,7 @@
 #include "base/hash.h"
 #include "audit/follow.h"
 #include "macro.h"
+#include "sc-cleanup.h"
 
 #define DEFAULT_RING   256
 #define MAX_SERIES     10000 /* bounded label cardinality on /metrics */
@@ -105,8 +106,6 @@ struct sc_violations *sc_violations_free(struct sc_violations *v)
 	free(v);
 	return NULL;
 }
-
-DEFINE_CLEANUP_FUNC(struct sc_violations, sc_violations_free);
 
 static int dup_path(struct sc_violations *v, size_t i, const char **p)
 {

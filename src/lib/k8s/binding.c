@@ -17,11 +17,10 @@
 #include "base/hash.h"
 #include "macro.h"
 #include "model/ytree.h"
+#include "sc-cleanup.h"
 
 #define FILE_PREFIX_MAX	  190	     /* of a long workload name, before "-<hash>" */
 #define MAX_BINDING_NODES (1u << 22) /* 10,000 bindings are ~300,000 nodes */
-
-DEFINE_CLEANUP_FUNC(struct sc_profile, sc_profile_free);
 
 /* ---- paths ---------------------------------------------------------------------------- */
 

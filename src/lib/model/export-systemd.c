@@ -324,78 +324,92 @@ static void deny_suffix(struct note_list *l, const char *name, enum sc_action a,
 	}
 }
 
-int sc_profile_export_systemd(const struct sc_profile *p, const struct sc_export_opts *o,
-			      struct sc_diags *d, char **ret)
-{
-	struct note_list l = { .d = d };
-	struct words filter = {}, logw = {}, arches = {};
-	cleanup_free const char **names = NULL;
-	cleanup_free struct name_info *info = NULL;
-	size_t total = 0, n = 0;
-	bool allow_mode = !sc_action_permits(p->default_action);
-	uint32_t def_errno = p->has_default_errno		 ? p->default_errno
-			     : p->default_action == SC_ACT_ERRNO ? 1u
-								 : 0u;
-	bool have_common = false;
-	uint32_t common = 0;
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = NULL;
-	int r = 0;
+/* One export in progress: what the phases below hand on to each other. */
+struct dropin {
+	const struct sc_profile *p;
+	struct note_list l;	/* what systemd cannot express */
+	struct words filter;	/* SystemCallFilter= */
+	struct words logw;	/* SystemCallLog= */
+	struct words arches;	/* SystemCallArchitectures= */
+	const char **names;	/* every distinct name, sorted */
+	struct name_info *info; /* what the profile does with each */
+	size_t n;
+	bool allow_mode;    /* SystemCallFilter= is an allow-list (the default denies) */
+	uint32_t def_errno; /* the default's errno (1..4095 once checked) */
+	bool have_common;   /* SystemCallErrorNumber=common */
+	uint32_t common;
+};
 
-	/* Every distinct name. */
+/* Every distinct name the rules use, sorted, and what the profile does with each. */
+static int collect_names(struct dropin *x)
+{
+	const struct sc_profile *p = x->p;
+	size_t total = 0, n = 0;
+
 	for (size_t i = 0; i < p->n_rules; i++)
 		total += p->rules[i].n_names;
-	names = calloc(total ? total : 1, sizeof(*names));
-	if (!names)
+	x->names = calloc(total ? total : 1, sizeof(*x->names));
+	if (!x->names)
 		return -ENOMEM;
 	for (size_t i = 0; i < p->n_rules; i++)
 		for (size_t k = 0; k < p->rules[i].n_names; k++)
-			names[n++] = p->rules[i].names[k];
-	qsort(names, n, sizeof(*names), cmp_strp);
+			x->names[n++] = p->rules[i].names[k];
+	qsort(x->names, n, sizeof(*x->names), cmp_strp);
 	total = n;
 	n = 0;
 	for (size_t i = 0; i < total; i++)
-		if (n == 0 || !streq(names[i], names[n - 1]))
-			names[n++] = names[i];
-	info = calloc(n ? n : 1, sizeof(*info));
-	if (!info)
+		if (n == 0 || !streq(x->names[i], x->names[n - 1]))
+			x->names[n++] = x->names[i];
+	x->n = n;
+	x->info = calloc(n ? n : 1, sizeof(*x->info));
+	if (!x->info)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++)
-		name_info(p, names[i], &info[i]);
+		name_info(p, x->names[i], &x->info[i]);
+	return 0;
+}
 
-	/* Architectures. */
+/* SystemCallArchitectures=, and the notes on the profile's other top-level settings. */
+static int export_arches(struct dropin *x)
+{
+	const struct sc_profile *p = x->p;
+	int r = 0;
+
 	if (p->n_arches == 0)
-		r = words_add(&arches, "native", false);
+		r = words_add(&x->arches, "native", false);
 	for (size_t i = 0; r == 0 && i < p->n_arches; i++) {
 		const char *an = sc_arch_systemd_name(p->arches[i]);
 		if (an)
-			r = words_add(&arches, an, false);
+			r = words_add(&x->arches, an, false);
 		else
-			note(&l,
+			note(&x->l,
 			     "architecture %s: systemd has no name for it; not listed (its "
 			     "system calls are blocked)",
 			     sc_arch_info(p->arches[i])->scmp_name);
 	}
 	if (p->n_arch_map)
-		note(&l, "archMap: resolved by Docker at run time; only 'architectures' is "
-			 "exported");
+		note(&x->l, "archMap: resolved by Docker at run time; only 'architectures' is "
+			    "exported");
 	for (unsigned fl = 1; fl && fl <= SC_FLAG_WAIT_KILLABLE_RECV; fl <<= 1)
 		if ((p->flags & fl) && fl != SC_FLAG_TSYNC)
-			note(&l, "flag %s: systemd sets its own filter flags",
+			note(&x->l, "flag %s: systemd sets its own filter flags",
 			     sc_flag_to_string(fl) ? sc_flag_to_string(fl) : "?");
 	if (p->listener_path)
-		note(&l, "listenerPath: systemd has no seccomp notify support");
+		note(&x->l, "listenerPath: systemd has no seccomp notify support");
+	return r;
+}
 
-	/* The default action. */
-	switch (p->default_action) {
+/* What systemd makes of the default action (its errno brought into 1..4095). */
+static void check_default_action(struct dropin *x)
+{
+	switch (x->p->default_action) {
 	case SC_ACT_ERRNO:
-		if (def_errno == 0 || def_errno > 4095) {
-			note(&l,
+		if (x->def_errno == 0 || x->def_errno > 4095) {
+			note(&x->l,
 			     "defaultErrnoRet %u is outside systemd's range 1..4095; EPERM is "
 			     "used",
-			     def_errno);
-			def_errno = 1;
+			     x->def_errno);
+			x->def_errno = 1;
 		}
 		break;
 	case SC_ACT_KILL_PROCESS:
@@ -404,171 +418,198 @@ int sc_profile_export_systemd(const struct sc_profile *p, const struct sc_export
 	case SC_ACT_LOG:
 		break;
 	default:
-		note(&l,
+		note(&x->l,
 		     "defaultAction SCMP_ACT_%s: systemd can only kill the process or return "
 		     "an errno; it kills",
-		     short_action(p->default_action));
+		     short_action(x->p->default_action));
 		break;
 	}
+}
 
-	for (size_t i = 0; i < n && !l.err; i++) {
-		const struct name_info *ni = &info[i];
+/* Names that are no syscall are left out; in allow-list mode, the names allowed
+ * unconditionally go to SystemCallFilter= (and SystemCallLog= when logged), and what systemd
+ * cannot say about the others is noted. Returns the result of the last words_add, or 'r' (the
+ * result so far) when there was none. */
+static int allow_list_names(struct dropin *x, int r)
+{
+	const struct sc_profile *p = x->p;
+
+	for (size_t i = 0; i < x->n && !x->l.err; i++) {
+		const struct name_info *ni = &x->info[i];
 		bool known = sc_syscall_known(ni->name);
 		bool permits = sc_action_permits(ni->v.action);
 
 		if (!known) {
-			note(&l, "%s: not a system call on any architecture; left out", ni->name);
+			note(&x->l, "%s: not a system call on any architecture; left out",
+			     ni->name);
 			continue;
 		}
-		if (allow_mode) {
-			if (ni->v.unconditional && permits) {
-				r = words_add(&filter, ni->name, false);
-				if (r == 0 && ni->v.action == SC_ACT_LOG)
-					r = words_add(&logw, ni->name, false);
-			} else if (!ni->v.unconditional && ni->v.cond_permits) {
-				note(&l,
-				     "%s: allowed only for some arguments; systemd cannot "
-				     "filter arguments, so it is left out (denied)",
-				     ni->name);
-			} else if (ni->v.unconditional && (ni->v.action != p->default_action ||
-							   (ni->v.action == SC_ACT_ERRNO &&
-							    ni->v.errno_ret != def_errno))) {
-				char e1[32], e2[32];
-				errno_name(ni->v.errno_ret, e1, sizeof(e1));
-				errno_name(def_errno, e2, sizeof(e2));
-				note(&l,
-				     "%s: SCMP_ACT_%s%s%s%s differs from the default; systemd "
-				     "applies the default (SCMP_ACT_%s%s%s%s)",
-				     ni->name, short_action(ni->v.action),
-				     ni->v.action == SC_ACT_ERRNO ? "(" : "",
-				     ni->v.action == SC_ACT_ERRNO ? e1 : "",
-				     ni->v.action == SC_ACT_ERRNO ? ")" : "",
-				     short_action(p->default_action),
-				     p->default_action == SC_ACT_ERRNO ? "(" : "",
-				     p->default_action == SC_ACT_ERRNO ? e2 : "",
-				     p->default_action == SC_ACT_ERRNO ? ")" : "");
-			}
-			if (ni->v.conditional && ni->v.unconditional && permits && ni->cond_denies)
-				note(&l,
-				     "%s: denied for some arguments, allowed unconditionally; "
-				     "the unconditional rule wins",
-				     ni->name);
+		if (!x->allow_mode)
+			continue;
+		if (ni->v.unconditional && permits) {
+			r = words_add(&x->filter, ni->name, false);
+			if (r == 0 && ni->v.action == SC_ACT_LOG)
+				r = words_add(&x->logw, ni->name, false);
+		} else if (!ni->v.unconditional && ni->v.cond_permits) {
+			note(&x->l,
+			     "%s: allowed only for some arguments; systemd cannot "
+			     "filter arguments, so it is left out (denied)",
+			     ni->name);
+		} else if (ni->v.unconditional &&
+			   (ni->v.action != p->default_action ||
+			    (ni->v.action == SC_ACT_ERRNO && ni->v.errno_ret != x->def_errno))) {
+			char e1[32], e2[32];
+			errno_name(ni->v.errno_ret, e1, sizeof(e1));
+			errno_name(x->def_errno, e2, sizeof(e2));
+			note(&x->l,
+			     "%s: SCMP_ACT_%s%s%s%s differs from the default; systemd "
+			     "applies the default (SCMP_ACT_%s%s%s%s)",
+			     ni->name, short_action(ni->v.action),
+			     ni->v.action == SC_ACT_ERRNO ? "(" : "",
+			     ni->v.action == SC_ACT_ERRNO ? e1 : "",
+			     ni->v.action == SC_ACT_ERRNO ? ")" : "",
+			     short_action(p->default_action),
+			     p->default_action == SC_ACT_ERRNO ? "(" : "",
+			     p->default_action == SC_ACT_ERRNO ? e2 : "",
+			     p->default_action == SC_ACT_ERRNO ? ")" : "");
 		}
+		if (ni->v.conditional && ni->v.unconditional && permits && ni->cond_denies)
+			note(&x->l,
+			     "%s: denied for some arguments, allowed unconditionally; "
+			     "the unconditional rule wins",
+			     ni->name);
 	}
-	if (r < 0 || l.err)
-		goto out;
+	return r;
+}
 
-	if (allow_mode) {
-		/* systemd's @default set is always allowed in allow-list mode. */
-		cleanup_free char *list = NULL;
-		size_t ll = 0;
-		FILE *lf = open_memstream(&list, &ll);
-		unsigned cnt = 0;
-		if (!lf) {
-			r = -ENOMEM;
-			goto out;
-		}
-		for (size_t i = 0; i < ELEMENTSOF(systemd_default_set); i++) {
-			struct sc_verdict v;
-			if (!on_profile_arches(p, systemd_default_set[i]))
-				continue;
-			sc_profile_verdict(p, systemd_default_set[i], &v);
-			if (!sc_action_permits(v.action) && !(!v.unconditional && v.cond_permits))
-				fprintf(lf, "%s%s", cnt++ ? " " : "", systemd_default_set[i]);
-		}
-		if (fclose(lf) != 0) {
-			r = -ENOMEM;
-			goto out;
-		}
-		if (cnt)
-			note(&l,
-			     "systemd always allows its @default set in allow-list mode; the "
-			     "profile denies: %s",
-			     list);
-		if (filter.n == 0) {
-			note(&l, "the profile allows no system call; systemd's minimum is "
-				 "@default");
-			r = words_add(&filter, "@default", false);
-		}
-		if (p->default_action == SC_ACT_ERRNO) {
-			have_common = true;
-			common = def_errno;
-		}
-	} else {
-		/* Deny-list: the errno most ERRNO rules use becomes SystemCallErrorNumber=. */
-		cleanup_free uint32_t *errs = calloc(n ? n : 1, sizeof(uint32_t));
-		size_t ne = 0, best = 0;
-		if (!errs) {
-			r = -ENOMEM;
-			goto out;
-		}
-		for (size_t i = 0; i < n; i++) {
-			const struct name_info *ni = &info[i];
-			if (ni->v.unconditional && ni->v.action == SC_ACT_ERRNO)
-				errs[ne++] = ni->v.errno_ret;
-			else if (!ni->v.unconditional && ni->cond_denies &&
-				 ni->cond_deny_action == SC_ACT_ERRNO)
-				errs[ne++] = ni->cond_deny_errno;
-		}
-		for (size_t i = 0; i < ne; i++) {
-			size_t c = 0;
-			for (size_t k = 0; k < ne; k++)
-				c += errs[k] == errs[i];
-			if (c > best || (c == best && errs[i] < common)) {
-				best = c;
-				common = errs[i];
-			}
-		}
-		have_common = ne > 0 && common > 0 && common <= 4095;
-		for (size_t i = 0; i < n && r == 0 && !l.err; i++) {
-			const struct name_info *ni = &info[i];
-			enum sc_action a;
-			uint32_t e;
-			char suffix[40], word[128];
-			if (!sc_syscall_known(ni->name))
-				continue;
-			if (ni->v.unconditional) {
-				if (ni->v.action == SC_ACT_LOG && p->default_action != SC_ACT_LOG)
-					r = words_add(&logw, ni->name, false);
-				if (sc_action_permits(ni->v.action))
-					continue;
-				a = ni->v.action;
-				e = ni->v.errno_ret;
-			} else if (ni->cond_denies) {
-				note(&l,
-				     "%s: denied only for some arguments; systemd cannot filter "
-				     "arguments, so it is denied for all",
-				     ni->name);
-				a = ni->cond_deny_action;
-				e = ni->cond_deny_errno;
-			} else {
-				continue;
-			}
-			deny_suffix(&l, ni->name, a, e, have_common, common, suffix,
-				    sizeof(suffix));
-			snprintf(word, sizeof(word), "%s%s", ni->name, suffix);
-			r = words_add(&filter, word, true);
-		}
-		if (p->default_action == SC_ACT_LOG) {
-			/* Log everything except what is explicitly allowed. */
-			for (size_t i = 0; i < n && r == 0; i++)
-				if (info[i].v.unconditional && info[i].v.action == SC_ACT_ALLOW &&
-				    sc_syscall_known(info[i].name))
-					r = words_add(&logw, info[i].name, false);
-			if (logw.n == 0)
-				note(&l,
-				     "defaultAction SCMP_ACT_LOG: systemd's SystemCallLog= needs "
-				     "a list; nothing is logged");
-		}
-	}
-	if (r < 0 || l.err)
-		goto out;
+/* Allow-list mode, after the names: systemd's @default set (always allowed), a filter that
+ * would be empty, and the errno of the default as SystemCallErrorNumber=. */
+static int allow_list_finish(struct dropin *x)
+{
+	const struct sc_profile *p = x->p;
+	cleanup_free char *list = NULL;
+	size_t ll = 0;
+	FILE *lf = open_memstream(&list, &ll);
+	unsigned cnt = 0;
+	int r = 0;
 
-	f = open_memstream(&buf, &len);
-	if (!f) {
-		r = -ENOMEM;
-		goto out;
+	if (!lf)
+		return -ENOMEM;
+	for (size_t i = 0; i < ELEMENTSOF(systemd_default_set); i++) {
+		struct sc_verdict v;
+		if (!on_profile_arches(p, systemd_default_set[i]))
+			continue;
+		sc_profile_verdict(p, systemd_default_set[i], &v);
+		if (!sc_action_permits(v.action) && !(!v.unconditional && v.cond_permits))
+			fprintf(lf, "%s%s", cnt++ ? " " : "", systemd_default_set[i]);
 	}
+	if (fclose(lf) != 0)
+		return -ENOMEM;
+	if (cnt)
+		note(&x->l,
+		     "systemd always allows its @default set in allow-list mode; the "
+		     "profile denies: %s",
+		     list);
+	if (x->filter.n == 0) {
+		note(&x->l, "the profile allows no system call; systemd's minimum is "
+			    "@default");
+		r = words_add(&x->filter, "@default", false);
+	}
+	if (p->default_action == SC_ACT_ERRNO) {
+		x->have_common = true;
+		x->common = x->def_errno;
+	}
+	return r;
+}
+
+/* Deny-list mode: the errno most ERRNO rules use becomes SystemCallErrorNumber=. */
+static int deny_list_common_errno(struct dropin *x)
+{
+	cleanup_free uint32_t *errs = calloc(x->n ? x->n : 1, sizeof(uint32_t));
+	size_t ne = 0, best = 0;
+
+	if (!errs)
+		return -ENOMEM;
+	for (size_t i = 0; i < x->n; i++) {
+		const struct name_info *ni = &x->info[i];
+		if (ni->v.unconditional && ni->v.action == SC_ACT_ERRNO)
+			errs[ne++] = ni->v.errno_ret;
+		else if (!ni->v.unconditional && ni->cond_denies &&
+			 ni->cond_deny_action == SC_ACT_ERRNO)
+			errs[ne++] = ni->cond_deny_errno;
+	}
+	for (size_t i = 0; i < ne; i++) {
+		size_t c = 0;
+		for (size_t k = 0; k < ne; k++)
+			c += errs[k] == errs[i];
+		if (c > best || (c == best && errs[i] < x->common)) {
+			best = c;
+			x->common = errs[i];
+		}
+	}
+	x->have_common = ne > 0 && x->common > 0 && x->common <= 4095;
+	return 0;
+}
+
+/* Deny-list mode: each denied name with its deny suffix in SystemCallFilter=~, the logged ones
+ * in SystemCallLog=. */
+static int deny_list_names(struct dropin *x)
+{
+	const struct sc_profile *p = x->p;
+	int r = 0;
+
+	for (size_t i = 0; i < x->n && r == 0 && !x->l.err; i++) {
+		const struct name_info *ni = &x->info[i];
+		enum sc_action a;
+		uint32_t e;
+		char suffix[40], word[128];
+		if (!sc_syscall_known(ni->name))
+			continue;
+		if (ni->v.unconditional) {
+			if (ni->v.action == SC_ACT_LOG && p->default_action != SC_ACT_LOG)
+				r = words_add(&x->logw, ni->name, false);
+			if (sc_action_permits(ni->v.action))
+				continue;
+			a = ni->v.action;
+			e = ni->v.errno_ret;
+		} else if (ni->cond_denies) {
+			note(&x->l,
+			     "%s: denied only for some arguments; systemd cannot filter "
+			     "arguments, so it is denied for all",
+			     ni->name);
+			a = ni->cond_deny_action;
+			e = ni->cond_deny_errno;
+		} else {
+			continue;
+		}
+		deny_suffix(&x->l, ni->name, a, e, x->have_common, x->common, suffix,
+			    sizeof(suffix));
+		snprintf(word, sizeof(word), "%s%s", ni->name, suffix);
+		r = words_add(&x->filter, word, true);
+	}
+	if (p->default_action == SC_ACT_LOG) {
+		/* Log everything except what is explicitly allowed. */
+		for (size_t i = 0; i < x->n && r == 0; i++)
+			if (x->info[i].v.unconditional && x->info[i].v.action == SC_ACT_ALLOW &&
+			    sc_syscall_known(x->info[i].name))
+				r = words_add(&x->logw, x->info[i].name, false);
+		if (x->logw.n == 0)
+			note(&x->l, "defaultAction SCMP_ACT_LOG: systemd's SystemCallLog= needs "
+				    "a list; nothing is logged");
+	}
+	return r;
+}
+
+/* The drop-in: a header with the notes, then the [Service] settings. */
+static int write_dropin(const struct dropin *x, const struct sc_export_opts *o, char **ret)
+{
+	const struct sc_profile *p = x->p;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return -ENOMEM;
 	fprintf(f, "# systemd drop-in generated by syscage %s", SYSCAGE_VERSION);
 	if (o && o->source)
 		fprintf(f, " from %s", o->source);
@@ -582,36 +623,77 @@ int sc_profile_export_systemd(const struct sc_profile *p, const struct sc_export
 		"# Check it with 'systemd-analyze verify UNIT': systemd ignores (with a warning)\n"
 		"# syscall names its libseccomp does not know, so a deny-list would not deny "
 		"them.\n");
-	if (l.n) {
+	if (x->l.n) {
 		fprintf(f, "#\n# systemd cannot express everything in this profile:\n");
-		for (size_t i = 0; i < l.n; i++)
-			comment_wrapped(f, l.v[i]);
+		for (size_t i = 0; i < x->l.n; i++)
+			comment_wrapped(f, x->l.v[i]);
 	}
 	fprintf(f, "\n[Service]\nNoNewPrivileges=yes\n");
-	words_print(f, "SystemCallArchitectures", "", &arches);
-	if (filter.n)
-		words_print(f, "SystemCallFilter", allow_mode ? "" : "~", &filter);
-	if (filter.n && have_common) {
+	words_print(f, "SystemCallArchitectures", "", &x->arches);
+	if (x->filter.n)
+		words_print(f, "SystemCallFilter", x->allow_mode ? "" : "~", &x->filter);
+	if (x->filter.n && x->have_common) {
 		char en[32];
-		errno_name(common, en, sizeof(en));
+		errno_name(x->common, en, sizeof(en));
 		fprintf(f, "SystemCallErrorNumber=%s\n", en);
 	}
-	if (logw.n)
-		words_print(f, "SystemCallLog", p->default_action == SC_ACT_LOG ? "~" : "", &logw);
+	if (x->logw.n)
+		words_print(f, "SystemCallLog", p->default_action == SC_ACT_LOG ? "~" : "",
+			    &x->logw);
 	if (fclose(f) != 0) {
 		free(buf);
-		buf = NULL;
-		r = -ENOMEM;
-		goto out;
+		return -ENOMEM;
 	}
 	*ret = buf;
-	r = (int)l.n;
+	return 0;
+}
+
+static void export_done(struct dropin *x)
+{
+	for (size_t i = 0; i < x->l.n; i++)
+		free(x->l.v[i]);
+	free(x->l.v);
+	words_free(&x->filter);
+	words_free(&x->logw);
+	words_free(&x->arches);
+	free(x->names);
+	free(x->info);
+}
+
+int sc_profile_export_systemd(const struct sc_profile *p, const struct sc_export_opts *o,
+			      struct sc_diags *d, char **ret)
+{
+	struct dropin x = {
+		.p = p,
+		.l = { .d = d },
+		.allow_mode = !sc_action_permits(p->default_action),
+		.def_errno = p->has_default_errno		 ? p->default_errno
+			     : p->default_action == SC_ACT_ERRNO ? 1u
+								 : 0u,
+	};
+	int r;
+
+	r = collect_names(&x);
+	if (r < 0)
+		goto out;
+	r = export_arches(&x);
+	check_default_action(&x);
+	r = allow_list_names(&x, r);
+	if (r < 0 || x.l.err)
+		goto out;
+	if (x.allow_mode)
+		r = allow_list_finish(&x);
+	else {
+		r = deny_list_common_errno(&x);
+		if (r == 0)
+			r = deny_list_names(&x);
+	}
+	if (r < 0 || x.l.err)
+		goto out;
+	r = write_dropin(&x, o, ret);
+	if (r == 0)
+		r = (int)x.l.n;
 out:
-	for (size_t i = 0; i < l.n; i++)
-		free(l.v[i]);
-	free(l.v);
-	words_free(&filter);
-	words_free(&logw);
-	words_free(&arches);
-	return r < 0 ? r : l.err < 0 ? l.err : r;
+	export_done(&x);
+	return r < 0 ? r : x.l.err < 0 ? x.l.err : r;
 }

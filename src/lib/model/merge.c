@@ -8,6 +8,7 @@
 #include "syscage/merge.h"
 #include "syscage/syscalls.h"
 #include "macro.h"
+#include "sc-cleanup.h"
 
 #define EPERM_DEFAULT 1u /* runc's errno for SCMP_ACT_ERRNO without errnoRet */
 
@@ -262,142 +263,180 @@ struct citem {
 	uint32_t errno_ret;
 };
 
+/* The unconditional verdict on one name so far: the strictest unconditional entry. */
+struct uitem {
+	const struct entry *win; /* NULL: no unconditional entry */
+	enum sc_action action;
+	bool has_errno;
+	uint32_t errno_ret;
+};
+
+/* Fold the unconditional entries into *u (the strictest wins; equal ranks keep the lowest
+ * errno, with a warning when the errnos differ). */
+static void fold_unconditional(struct merge_ctx *m, const struct entry *e, struct uitem *u)
+{
+	const struct sc_rule *r = e->rule;
+	char b1[32], b2[32];
+
+	if (!u->win || sc_action_rank(r->action) < sc_action_rank(u->action)) {
+		*u = (struct uitem){ .win = e,
+				     .action = r->action,
+				     .has_errno = r->has_errno,
+				     .errno_ret = rule_errno(r) };
+	} else if (sc_action_rank(r->action) == sc_action_rank(u->action)) {
+		u->has_errno |= r->has_errno;
+		if (rule_errno(r) != u->errno_ret) {
+			warn(m,
+			     "%s: %s and %s deny it with different errnos (%u, "
+			     "%u); "
+			     "keeping the lowest",
+			     e->name, input_name(m, u->win->input, b1, sizeof(b1)),
+			     input_name(m, e->input, b2, sizeof(b2)), u->errno_ret, rule_errno(r));
+			if (rule_errno(r) < u->errno_ret)
+				u->errno_ret = rule_errno(r);
+		}
+	}
+}
+
+/* Fold a conditional entry into c[0..*nc): entries with the same conditions keep the more
+ * restrictive action (and the lowest errno on equal ranks). */
+static void fold_conditional(const struct entry *e, struct citem *c, size_t *nc)
+{
+	const struct sc_rule *r = e->rule;
+	size_t j;
+
+	for (j = 0; j < *nc; j++)
+		if (streq(c[j].e->key, e->key))
+			break;
+	if (j == *nc) {
+		c[(*nc)++] = (struct citem){ .e = e,
+					     .action = r->action,
+					     .has_errno = r->has_errno,
+					     .errno_ret = rule_errno(r) };
+		return;
+	}
+	if (sc_action_rank(r->action) < sc_action_rank(c[j].action)) {
+		c[j].action = r->action;
+		c[j].has_errno = r->has_errno;
+		c[j].errno_ret = rule_errno(r);
+	} else if (sc_action_rank(r->action) == sc_action_rank(c[j].action)) {
+		c[j].has_errno |= r->has_errno;
+		if (rule_errno(r) < c[j].errno_ret)
+			c[j].errno_ret = rule_errno(r);
+	}
+}
+
+/* Exact narrowing: the stricter conditional rule 's', and the unconditional action for every
+ * argument outside its conditions (one rule per negated comparison: rules are alternatives,
+ * so together they cover "not all of them"). */
+static int add_narrowed(struct merge_ctx *m, const char *name, const struct uitem *u,
+			const struct citem *s)
+{
+	const struct sc_rule *r = s->e->rule;
+	struct item *it = add_item(m);
+
+	if (!it)
+		return -ENOMEM;
+	*it = (struct item){ .name = name,
+			     .action = s->action,
+			     .has_errno = s->has_errno,
+			     .errno_ret = s->errno_ret,
+			     .cond = r,
+			     .key = s->e->key };
+	for (size_t k = 0; k < r->n_args; k++) {
+		it = add_item(m);
+		if (!it)
+			return -ENOMEM;
+		it->own_args = malloc(sizeof(*it->own_args));
+		if (!it->own_args)
+			return -ENOMEM;
+		it->own_args[0] = r->args[k];
+		it->own_args[0].op = negate_op(r->args[k].op);
+		it->n_own_args = 1;
+		it->name = name;
+		it->action = u->action;
+		it->has_errno = u->has_errno;
+		it->errno_ret = u->errno_ret;
+		it->key = "~";
+	}
+	return 0;
+}
+
+/* An unconditional rule meets conditional ones with other actions: warn about each conflict
+ * and find the strictest conditional rule stricter than the unconditional one (*ret_stricter,
+ * an index into c); returns how many are stricter. */
+static size_t find_stricter(struct merge_ctx *m, const char *name, const struct uitem *u,
+			    const struct citem *c, size_t nc, size_t *ret_stricter)
+{
+	size_t n_stricter = 0, stricter = 0;
+	char b1[32], b2[32];
+
+	for (size_t j = 0; j < nc; j++) {
+		if (c[j].action == u->action)
+			continue;
+		warn(m,
+		     "%s: conflict: %s has an unconditional %s rule, %s a conditional %s "
+		     "rule; resolved by precedence",
+		     name, input_name(m, u->win->input, b1, sizeof(b1)),
+		     sc_action_to_string(u->action), input_name(m, c[j].e->input, b2, sizeof(b2)),
+		     sc_action_to_string(c[j].action));
+		if (sc_action_rank(c[j].action) < sc_action_rank(u->action)) {
+			if (!n_stricter ||
+			    sc_action_rank(c[j].action) < sc_action_rank(c[stricter].action))
+				stricter = j;
+			n_stricter++;
+		}
+	}
+	*ret_stricter = stricter;
+	return n_stricter;
+}
+
 /* Resolve one syscall name from its entries e[0..n). */
 static int merge_name(struct merge_ctx *m, const struct entry *e, size_t n)
 {
-	const struct entry *uwin = NULL;
-	enum sc_action uact = 0;
-	bool u_has_errno = false;
-	uint32_t uerr = 0;
+	struct uitem u = { 0 };
 	cleanup_free struct citem *c = NULL;
 	size_t nc = 0;
-	char b1[32], b2[32];
 
 	c = calloc(n, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
-	for (size_t i = 0; i < n; i++) {
-		const struct sc_rule *r = e[i].rule;
-		if (!e[i].conditional) {
-			if (!uwin || sc_action_rank(r->action) < sc_action_rank(uact)) {
-				uwin = &e[i];
-				uact = r->action;
-				u_has_errno = r->has_errno;
-				uerr = rule_errno(r);
-			} else if (sc_action_rank(r->action) == sc_action_rank(uact)) {
-				u_has_errno |= r->has_errno;
-				if (rule_errno(r) != uerr) {
-					warn(m,
-					     "%s: %s and %s deny it with different errnos (%u, "
-					     "%u); "
-					     "keeping the lowest",
-					     e[i].name, input_name(m, uwin->input, b1, sizeof(b1)),
-					     input_name(m, e[i].input, b2, sizeof(b2)), uerr,
-					     rule_errno(r));
-					if (rule_errno(r) < uerr)
-						uerr = rule_errno(r);
-				}
-			}
-			continue;
-		}
-		/* Same conditions seen already? Keep the more restrictive. */
-		size_t j;
-		for (j = 0; j < nc; j++)
-			if (streq(c[j].e->key, e[i].key))
-				break;
-		if (j == nc) {
-			c[nc++] = (struct citem){ .e = &e[i],
-						  .action = r->action,
-						  .has_errno = r->has_errno,
-						  .errno_ret = rule_errno(r) };
-			continue;
-		}
-		if (sc_action_rank(r->action) < sc_action_rank(c[j].action)) {
-			c[j].action = r->action;
-			c[j].has_errno = r->has_errno;
-			c[j].errno_ret = rule_errno(r);
-		} else if (sc_action_rank(r->action) == sc_action_rank(c[j].action)) {
-			c[j].has_errno |= r->has_errno;
-			if (rule_errno(r) < c[j].errno_ret)
-				c[j].errno_ret = rule_errno(r);
-		}
-	}
+	for (size_t i = 0; i < n; i++)
+		if (!e[i].conditional)
+			fold_unconditional(m, &e[i], &u);
+		else
+			fold_conditional(&e[i], c, &nc);
 
-	if (uwin && nc) {
+	if (u.win && nc) {
 		/* Unconditional vs conditional: a conflict when the actions differ. */
-		size_t n_stricter = 0, stricter = 0;
-		for (size_t j = 0; j < nc; j++) {
-			if (c[j].action == uact)
-				continue;
-			warn(m,
-			     "%s: conflict: %s has an unconditional %s rule, %s a conditional %s "
-			     "rule; resolved by precedence",
-			     e[0].name, input_name(m, uwin->input, b1, sizeof(b1)),
-			     sc_action_to_string(uact),
-			     input_name(m, c[j].e->input, b2, sizeof(b2)),
-			     sc_action_to_string(c[j].action));
-			if (sc_action_rank(c[j].action) < sc_action_rank(uact)) {
-				if (!n_stricter || sc_action_rank(c[j].action) <
-							   sc_action_rank(c[stricter].action))
-					stricter = j;
-				n_stricter++;
-			}
-		}
-		if (n_stricter == 1 && rule_negatable(c[stricter].e->rule)) {
-			/* Exact: the stricter conditional rule, and the unconditional action for
-			 * every argument outside its conditions (one rule per negated comparison:
-			 * rules are alternatives, so together they cover "not all of them"). */
-			const struct sc_rule *r = c[stricter].e->rule;
-			struct item *it = add_item(m);
-			if (!it)
-				return -ENOMEM;
-			*it = (struct item){ .name = e[0].name,
-					     .action = c[stricter].action,
-					     .has_errno = c[stricter].has_errno,
-					     .errno_ret = c[stricter].errno_ret,
-					     .cond = r,
-					     .key = c[stricter].e->key };
-			for (size_t k = 0; k < r->n_args; k++) {
-				it = add_item(m);
-				if (!it)
-					return -ENOMEM;
-				it->own_args = malloc(sizeof(*it->own_args));
-				if (!it->own_args)
-					return -ENOMEM;
-				it->own_args[0] = r->args[k];
-				it->own_args[0].op = negate_op(r->args[k].op);
-				it->n_own_args = 1;
-				it->name = e[0].name;
-				it->action = uact;
-				it->has_errno = u_has_errno;
-				it->errno_ret = uerr;
-				it->key = "~";
-			}
-			return 0;
-		}
+		size_t stricter;
+		size_t n_stricter = find_stricter(m, e[0].name, &u, c, nc, &stricter);
+
+		if (n_stricter == 1 && rule_negatable(c[stricter].e->rule))
+			return add_narrowed(m, e[0].name, &u, &c[stricter]);
 		if (n_stricter > 0) {
 			/* Not expressible exactly: fail closed. */
 			warn(m,
 			     "%s: cannot narrow the unconditional rule exactly; using %s for all "
 			     "arguments",
 			     e[0].name, sc_action_to_string(c[stricter].action));
-			uact = c[stricter].action;
-			u_has_errno = c[stricter].has_errno;
-			uerr = c[stricter].errno_ret;
+			u.action = c[stricter].action;
+			u.has_errno = c[stricter].has_errno;
+			u.errno_ret = c[stricter].errno_ret;
 		}
 		/* Conditional rules no stricter than the unconditional one are shadowed. */
 		nc = 0;
 	}
 
-	if (uwin) {
+	if (u.win) {
 		struct item *it = add_item(m);
 		if (!it)
 			return -ENOMEM;
 		*it = (struct item){ .name = e[0].name,
-				     .action = uact,
-				     .has_errno = u_has_errno ||
-						  (uact == SC_ACT_ERRNO && uerr != EPERM_DEFAULT),
-				     .errno_ret = uerr,
+				     .action = u.action,
+				     .has_errno = u.has_errno || (u.action == SC_ACT_ERRNO &&
+								  u.errno_ret != EPERM_DEFAULT),
+				     .errno_ret = u.errno_ret,
 				     .key = "" };
 	}
 	for (size_t j = 0; j < nc; j++) {
@@ -533,23 +572,12 @@ static void free_items(struct merge_ctx *m)
 	m->n_items = 0;
 }
 
-DEFINE_CLEANUP_FUNC(struct sc_profile, sc_profile_free);
-
-int sc_profile_merge(const struct sc_profile *const *in, size_t n, struct sc_diags *d,
-		     struct sc_profile **ret)
+/* The merged profile's start: the first input's metadata, without the parts merged below. */
+static struct sc_profile *merge_start(const struct sc_profile *first)
 {
-	struct merge_ctx m = { .in = in, .n_in = n, .d = d };
-	cleanup_(sc_profile_freep) struct sc_profile *p = NULL;
-	cleanup_free struct entry *e = NULL;
-	cleanup_free char **keys = NULL;
-	size_t ne = 0, nkeys = 0, total_names = 0, total_rules = 0;
-	struct sc_profile shallow;
-	int r = 0;
+	struct sc_profile shallow = *first;
+	struct sc_profile *p;
 
-	if (n == 0 || !in || !ret)
-		return -EINVAL;
-	/* Metadata from the first input: a shallow copy without the parts merged below. */
-	shallow = *in[0];
 	shallow.arches = NULL;
 	shallow.n_arches = 0;
 	shallow.arch_map = NULL;
@@ -558,55 +586,61 @@ int sc_profile_merge(const struct sc_profile *const *in, size_t n, struct sc_dia
 	shallow.n_rules = 0;
 	shallow.listener_path = shallow.listener_metadata = NULL;
 	p = sc_profile_dup(&shallow);
-	if (!p)
-		return -ENOMEM;
-	p->flags = 0;
+	if (p)
+		p->flags = 0;
+	return p;
+}
 
-	for (size_t i = 0; i < n; i++) {
-		const struct sc_profile *q = in[i];
-		uint32_t qerr = q->has_default_errno		    ? q->default_errno
-				: q->default_action == SC_ACT_ERRNO ? EPERM_DEFAULT
-								    : 0;
-		uint32_t perr = p->has_default_errno		    ? p->default_errno
-				: p->default_action == SC_ACT_ERRNO ? EPERM_DEFAULT
-								    : 0;
-		if (i > 0 &&
-		    sc_action_rank(q->default_action) < sc_action_rank(p->default_action)) {
-			p->default_action = q->default_action;
-			p->has_default_errno = q->has_default_errno;
-			p->default_errno = q->default_errno;
-		} else if (i > 0 &&
-			   sc_action_rank(q->default_action) == sc_action_rank(p->default_action) &&
-			   qerr != perr) {
-			char b1[32];
-			warn(&m, "%s: defaultErrnoRet %u differs from %u; keeping the lowest",
-			     input_name(&m, i, b1, sizeof(b1)), qerr, perr);
-			if (qerr < perr) {
-				p->has_default_errno = true;
-				p->default_errno = qerr;
-			}
+/* Merge the settings of input 'i' other than its rules into 'p': the stricter default action
+ * (the lowest errno on equal ranks), architectures, archMap, flags, the listener. */
+static int merge_settings(struct merge_ctx *m, struct sc_profile *p, size_t i)
+{
+	const struct sc_profile *q = m->in[i];
+	uint32_t qerr = q->has_default_errno		    ? q->default_errno
+			: q->default_action == SC_ACT_ERRNO ? EPERM_DEFAULT
+							    : 0;
+	uint32_t perr = p->has_default_errno		    ? p->default_errno
+			: p->default_action == SC_ACT_ERRNO ? EPERM_DEFAULT
+							    : 0;
+	int r;
+
+	if (i > 0 && sc_action_rank(q->default_action) < sc_action_rank(p->default_action)) {
+		p->default_action = q->default_action;
+		p->has_default_errno = q->has_default_errno;
+		p->default_errno = q->default_errno;
+	} else if (i > 0 &&
+		   sc_action_rank(q->default_action) == sc_action_rank(p->default_action) &&
+		   qerr != perr) {
+		char b1[32];
+		warn(m, "%s: defaultErrnoRet %u differs from %u; keeping the lowest",
+		     input_name(m, i, b1, sizeof(b1)), qerr, perr);
+		if (qerr < perr) {
+			p->has_default_errno = true;
+			p->default_errno = qerr;
 		}
-		for (size_t j = 0; j < q->n_arches; j++)
-			if ((r = sc_profile_add_arch(p, q->arches[j])) < 0)
-				return r;
-		for (size_t j = 0; j < q->n_arch_map; j++)
-			if ((r = merge_arch_map(p, &q->arch_map[j])) < 0)
-				return r;
-		p->flags |= q->flags;
-		if ((r = merge_string(&m, &p->listener_path, q->listener_path, "listenerPath")) <
-			    0 ||
-		    (r = merge_string(&m, &p->listener_metadata, q->listener_metadata,
-				      "listenerMetadata")) < 0)
-			return r;
-		total_rules += q->n_rules;
-		for (size_t j = 0; j < q->n_rules; j++)
-			total_names += q->rules[j].n_names;
 	}
+	for (size_t j = 0; j < q->n_arches; j++)
+		if ((r = sc_profile_add_arch(p, q->arches[j])) < 0)
+			return r;
+	for (size_t j = 0; j < q->n_arch_map; j++)
+		if ((r = merge_arch_map(p, &q->arch_map[j])) < 0)
+			return r;
+	p->flags |= q->flags;
+	if ((r = merge_string(m, &p->listener_path, q->listener_path, "listenerPath")) < 0 ||
+	    (r = merge_string(m, &p->listener_metadata, q->listener_metadata, "listenerMetadata")) <
+		    0)
+		return r;
+	return 0;
+}
 
-	e = calloc(total_names ? total_names : 1, sizeof(*e));
-	keys = calloc(total_rules ? total_rules : 1, sizeof(*keys));
-	if (!e || !keys)
-		return -ENOMEM;
+/* One entry per (input, rule, name) into e (sized for every name), sorted by name; the
+ * condition keys of conditional rules are appended to keys[0..*nkeys) (the caller frees
+ * them, also on error). */
+static int collect_entries(const struct sc_profile *const *in, size_t n, struct entry *e,
+			   size_t *ret_ne, char **keys, size_t *nkeys)
+{
+	size_t ne = 0;
+
 	for (size_t i = 0; i < n; i++)
 		for (size_t j = 0; j < in[i]->n_rules; j++) {
 			const struct sc_rule *rl = &in[i]->rules[j];
@@ -614,11 +648,9 @@ int sc_profile_merge(const struct sc_profile *const *in, size_t n, struct sc_dia
 			char *key = NULL;
 			if (conditional) {
 				key = cond_key(rl);
-				if (!key) {
-					r = -ENOMEM;
-					goto out;
-				}
-				keys[nkeys++] = key;
+				if (!key)
+					return -ENOMEM;
+				keys[(*nkeys)++] = key;
 			}
 			for (size_t k = 0; k < rl->n_names; k++)
 				e[ne++] = (struct entry){ .name = rl->names[k],
@@ -628,26 +660,68 @@ int sc_profile_merge(const struct sc_profile *const *in, size_t n, struct sc_dia
 							  .conditional = conditional };
 		}
 	qsort(e, ne, sizeof(*e), cmp_entry);
+	*ret_ne = ne;
+	return 0;
+}
+
+/* Resolve each name (a run of entries) into items, then the items into rules of 'p'. */
+static int merge_rules(struct merge_ctx *m, struct sc_profile *p, const struct entry *e, size_t ne)
+{
+	int r;
+
 	for (size_t i = 0; i < ne;) {
 		size_t j = i + 1;
 		while (j < ne && streq(e[j].name, e[i].name))
 			j++;
-		if ((r = merge_name(&m, e + i, j - i)) < 0)
-			goto out;
+		if ((r = merge_name(m, e + i, j - i)) < 0)
+			return r;
 		i = j;
 	}
-	if (m.n_items)
-		qsort(m.items, m.n_items, sizeof(*m.items), cmp_item);
-	for (size_t i = 0; i < m.n_items;) {
+	if (m->n_items)
+		qsort(m->items, m->n_items, sizeof(*m->items), cmp_item);
+	for (size_t i = 0; i < m->n_items;) {
 		size_t j = i + 1;
-		while (j < m.n_items && item_same_rule(&m.items[i], &m.items[j]))
+		while (j < m->n_items && item_same_rule(&m->items[i], &m->items[j]))
 			j++;
-		if ((r = emit_rule(p, m.items + i, j - i)) < 0)
-			goto out;
+		if ((r = emit_rule(p, m->items + i, j - i)) < 0)
+			return r;
 		i = j;
 	}
-	*ret = TAKE_PTR(p);
-out:
+	return 0;
+}
+
+int sc_profile_merge(const struct sc_profile *const *in, size_t n, struct sc_diags *d,
+		     struct sc_profile **ret)
+{
+	struct merge_ctx m = { .in = in, .n_in = n, .d = d };
+	cleanup_(sc_profile_freep) struct sc_profile *p = NULL;
+	cleanup_free struct entry *e = NULL;
+	cleanup_free char **keys = NULL;
+	size_t ne = 0, nkeys = 0, total_names = 0, total_rules = 0;
+	int r = 0;
+
+	if (n == 0 || !in || !ret)
+		return -EINVAL;
+	p = merge_start(in[0]);
+	if (!p)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		if ((r = merge_settings(&m, p, i)) < 0)
+			return r;
+		total_rules += in[i]->n_rules;
+		for (size_t j = 0; j < in[i]->n_rules; j++)
+			total_names += in[i]->rules[j].n_names;
+	}
+
+	e = calloc(total_names ? total_names : 1, sizeof(*e));
+	keys = calloc(total_rules ? total_rules : 1, sizeof(*keys));
+	if (!e || !keys)
+		return -ENOMEM;
+	r = collect_entries(in, n, e, &ne, keys, &nkeys);
+	if (r == 0)
+		r = merge_rules(&m, p, e, ne);
+	if (r == 0)
+		*ret = TAKE_PTR(p);
 	free_items(&m);
 	for (size_t i = 0; i < nkeys; i++)
 		free(keys[i]);

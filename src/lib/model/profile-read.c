@@ -1532,6 +1532,37 @@ static int chain_format(const struct chain *ch, const char *last, char **ret)
 /* Merge the base profile named in p->meta.base_profile into p: base rules first, then p's own,
  * as SPO layers a profile over its base. defaultAction, listener and metadata stay p's;
  * architectures and flags are the union. */
+/* Take what 'base' gives into 'p': its rules before p's own, its architectures and flags, the
+ * listener and the default errno where 'p' has none. 'base' is left for the caller to free. */
+static int adopt_base(struct sc_profile *p, struct sc_profile *base)
+{
+	struct sc_profile own = { .rules = p->rules, .n_rules = p->n_rules };
+	int r;
+
+	p->rules = NULL;
+	p->n_rules = 0;
+	r = append_rules(p, base, true);
+	if (r >= 0)
+		r = append_rules(p, &own, false);
+	if (r < 0) {
+		/* Give the unmerged rules back for freeing. */
+		free(own.rules);
+		return r;
+	}
+	for (size_t i = 0; i < base->n_arches; i++)
+		if (sc_profile_add_arch(p, base->arches[i]) < 0)
+			return -ENOMEM;
+	p->flags |= base->flags;
+	if (!p->listener_path && base->listener_path)
+		p->listener_path = TAKE_PTR(base->listener_path);
+	if (!p->listener_metadata && base->listener_metadata)
+		p->listener_metadata = TAKE_PTR(base->listener_metadata);
+	if (!p->has_default_errno && base->has_default_errno && p->default_action == SC_ACT_ERRNO &&
+	    base->default_action == SC_ACT_ERRNO)
+		p->has_default_errno = true, p->default_errno = base->default_errno;
+	return 0;
+}
+
 static int resolve_base(struct rctx *c, struct sc_profile *p, struct sc_loc loc)
 {
 	const char *name = p->meta.base_profile;
@@ -1596,38 +1627,9 @@ static int resolve_base(struct rctx *c, struct sc_profile *p, struct sc_loc loc)
 			return r;
 		}
 	}
-	{
-		struct sc_rule *own = p->rules;
-		size_t n_own = p->n_rules;
-		struct sc_profile tmp = { .rules = own, .n_rules = n_own };
-
-		p->rules = NULL;
-		p->n_rules = 0;
-		r = append_rules(p, base, true);
-		if (r >= 0)
-			r = append_rules(p, &tmp, false);
-		if (r < 0) {
-			/* Give the unmerged rules back for freeing. */
-			free(tmp.rules);
-			sc_profile_free(base);
-			return r;
-		}
-	}
-	for (size_t i = 0; i < base->n_arches; i++)
-		if (sc_profile_add_arch(p, base->arches[i]) < 0) {
-			sc_profile_free(base);
-			return -ENOMEM;
-		}
-	p->flags |= base->flags;
-	if (!p->listener_path && base->listener_path)
-		p->listener_path = TAKE_PTR(base->listener_path);
-	if (!p->listener_metadata && base->listener_metadata)
-		p->listener_metadata = TAKE_PTR(base->listener_metadata);
-	if (!p->has_default_errno && base->has_default_errno && p->default_action == SC_ACT_ERRNO &&
-	    base->default_action == SC_ACT_ERRNO)
-		p->has_default_errno = true, p->default_errno = base->default_errno;
+	r = adopt_base(p, base);
 	sc_profile_free(base);
-	return 0;
+	return r;
 }
 
 /* ---- entry points ---------------------------------------------------------------------------- */

@@ -26,6 +26,7 @@
 #include "syscage/runtime-default.h"
 #include "syscage/syscalls.h"
 #include "macro.h"
+#include "sc-cleanup.h"
 
 #define A(x) (1u << SC_ARCH_##x)
 #define ALL  ((1u << _SC_ARCH_COUNT) - 1)
@@ -537,8 +538,6 @@ size_t sc_runtime_default_list(enum sc_arch arch, const char **ret, size_t max)
 	}
 	return n;
 }
-
-DEFINE_CLEANUP_FUNC(struct sc_profile, sc_profile_free);
 
 /* Docker's list names syscalls of every arch; a profile keeps those of its own arches. */
 static bool rd_on_arches(const struct sc_profile *p, const char *name)

@@ -221,81 +221,41 @@ static bool *name_repeats(const struct sc_rule *r)
 	return rep;
 }
 
-static void check_names(struct ctx *c, size_t ri)
+/* An unknown syscall name: an error, with suggestions for the first few. */
+static void report_unknown_name(struct ctx *c, const char *name, struct sc_loc loc)
 {
-	const struct sc_rule *r = &c->p->rules[ri];
-	bool tmpl;
-	uint32_t arches = rule_arches(c, r, &tmpl), warn_arches = arches & c->explicit;
-	cleanup_free uint32_t *missing = NULL;
-	cleanup_free bool *repeats = NULL;
-	char b1[128], b2[512], b3[512];
+	const char *sugg[3];
+	/* Suggestions cost an edit distance against every name: a file full of garbage gets
+	 * them for the first few only. */
+	unsigned n = c->n_suggested++ < MAX_SUGGESTED
+			     ? sc_syscall_suggest(name, sugg, ELEMENTSOF(sugg))
+			     : 0;
+	char list[256] = "", b1[128];
+	size_t len = 0;
 
-	if (r->n_names == 0) {
-		add(c, SC_SEV_ERROR, r->loc,
-		    "this rule lists no syscalls (\"names\" is missing or empty): add the names it "
-		    "is for, or delete the rule");
-		return;
+	for (unsigned k = 0; k < n && len < sizeof(list); k++) {
+		int w = snprintf(list + len, sizeof(list) - len, "%s%s",
+				 k ? (k + 1 == n ? " or " : ", ") : "", sugg[k]);
+		if (w < 0)
+			break;
+		len += (size_t)w;
 	}
-	missing = calloc(r->n_names, sizeof(*missing));
-	repeats = name_repeats(r);
-	if (!missing || !repeats) {
-		c->r = c->r ?: -ENOMEM;
-		return;
-	}
-	for (size_t i = 0; i < r->n_names; i++) {
-		const char *name = r->names[i];
-		uint32_t known;
+	if (n)
+		add(c, SC_SEV_ERROR, loc, "unknown syscall '%s'; did you mean %s?",
+		    shown(name, b1, sizeof(b1)), list);
+	else
+		add(c, SC_SEV_ERROR, loc,
+		    "unknown syscall '%s' (not a syscall on any architecture; "
+		    "'syscage syscalls --arch ARCH' lists them)",
+		    shown(name, b1, sizeof(b1)));
+}
 
-		if (repeats[i])
-			continue;
-		if (!name || !*name) {
-			add(c, SC_SEV_ERROR, name_loc(r, i), "empty syscall name");
-			continue;
-		}
-		known = name_arches(name, arches);
-		if (!known && !sc_syscall_known(name)) {
-			const char *sugg[3];
-			/* Suggestions cost an edit distance against every name: a file full of
-			 * garbage gets them for the first few only. */
-			unsigned n = c->n_suggested++ < MAX_SUGGESTED
-					     ? sc_syscall_suggest(name, sugg, ELEMENTSOF(sugg))
-					     : 0;
-			char list[256] = "";
-			size_t len = 0;
+/* One warning per set of arches a group of names of 'r' is missing on (missing[i]: the
+ * arches name i is missing on; cleared for the names a warning covered). */
+static void warn_missing(struct ctx *c, const struct sc_rule *r, uint32_t *missing)
+{
+	char b1[128], b2[512];
 
-			for (unsigned k = 0; k < n && len < sizeof(list); k++) {
-				int w = snprintf(list + len, sizeof(list) - len, "%s%s",
-						 k ? (k + 1 == n ? " or " : ", ") : "", sugg[k]);
-				if (w < 0)
-					break;
-				len += (size_t)w;
-			}
-			if (n)
-				add(c, SC_SEV_ERROR, name_loc(r, i),
-				    "unknown syscall '%s'; did you mean %s?",
-				    shown(name, b1, sizeof(b1)), list);
-			else
-				add(c, SC_SEV_ERROR, name_loc(r, i),
-				    "unknown syscall '%s' (not a syscall on any architecture; "
-				    "'syscage syscalls --arch ARCH' lists them)",
-				    shown(name, b1, sizeof(b1)));
-			continue;
-		}
-		/* A name for other arches is a mistake in a profile that lists its arches; in
-		 * a Docker template (archMap, includes.arches) it is only ignored there. */
-		if (!known) {
-			known = name_arches(name, ALL_ARCHES);
-			add(c, tmpl ? SC_SEV_WARNING : SC_SEV_ERROR, name_loc(r, i),
-			    "'%s' is not a syscall on %s (the architectures this rule applies to), "
-			    "so it has no effect; it exists on %s",
-			    shown(name, b1, sizeof(b1)), arch_list(arches, b2, sizeof(b2)),
-			    arch_list(known, b3, sizeof(b3)));
-			continue;
-		}
-		missing[i] = warn_arches & ~known;
-	}
-
-	/* One warning per set of arches a group of names is missing on. */
 	for (size_t i = 0; i < r->n_names; i++) {
 		cleanup_free char *msg = NULL;
 		size_t size = 0, count = 0;
@@ -330,6 +290,59 @@ static void check_names(struct ctx *c, size_t ri)
 			    "%zu names are not syscalls on %s and have no effect there: %s", count,
 			    arch_list(m, b2, sizeof(b2)), msg);
 	}
+}
+
+static void check_names(struct ctx *c, size_t ri)
+{
+	const struct sc_rule *r = &c->p->rules[ri];
+	bool tmpl;
+	uint32_t arches = rule_arches(c, r, &tmpl), warn_arches = arches & c->explicit;
+	cleanup_free uint32_t *missing = NULL;
+	cleanup_free bool *repeats = NULL;
+	char b1[128], b2[512], b3[512];
+
+	if (r->n_names == 0) {
+		add(c, SC_SEV_ERROR, r->loc,
+		    "this rule lists no syscalls (\"names\" is missing or empty): add the names it "
+		    "is for, or delete the rule");
+		return;
+	}
+	missing = calloc(r->n_names, sizeof(*missing));
+	repeats = name_repeats(r);
+	if (!missing || !repeats) {
+		c->r = c->r ?: -ENOMEM;
+		return;
+	}
+	for (size_t i = 0; i < r->n_names; i++) {
+		const char *name = r->names[i];
+		uint32_t known;
+
+		if (repeats[i])
+			continue;
+		if (!name || !*name) {
+			add(c, SC_SEV_ERROR, name_loc(r, i), "empty syscall name");
+			continue;
+		}
+		known = name_arches(name, arches);
+		if (!known && !sc_syscall_known(name)) {
+			report_unknown_name(c, name, name_loc(r, i));
+			continue;
+		}
+		/* A name for other arches is a mistake in a profile that lists its arches; in
+		 * a Docker template (archMap, includes.arches) it is only ignored there. */
+		if (!known) {
+			known = name_arches(name, ALL_ARCHES);
+			add(c, tmpl ? SC_SEV_WARNING : SC_SEV_ERROR, name_loc(r, i),
+			    "'%s' is not a syscall on %s (the architectures this rule applies to), "
+			    "so it has no effect; it exists on %s",
+			    shown(name, b1, sizeof(b1)), arch_list(arches, b2, sizeof(b2)),
+			    arch_list(known, b3, sizeof(b3)));
+			continue;
+		}
+		missing[i] = warn_arches & ~known;
+	}
+
+	warn_missing(c, r, missing);
 }
 
 static void check_rule(struct ctx *c, size_t ri)
@@ -505,6 +518,36 @@ static bool same_ret(const struct sc_rule *a, const struct sc_rule *b)
 	       rule_data(a) == rule_data(b);
 }
 
+/* Use 'u' of rule 'r' conflicts with the earlier use 'o' of rule 'q' (same arguments, other
+ * action): an error, or a warning when includes/excludes leave it to the engine. */
+static void report_conflict(struct ctx *c, const struct use *u, const struct sc_rule *r,
+			    const struct use *o, const struct sc_rule *q)
+{
+	char b1[128], b2[64], b3[64], b4[64];
+
+	if (has_conds(r) || has_conds(q)) {
+		/* The engine resolves includes/excludes before libseccomp sees the rules;
+		 * podman's own default relies on the first rule winning. */
+		add(c, SC_SEV_WARNING, name_loc(r, u->idx),
+		    "'%s' is %s here but %s at %s%s where both rules' "
+		    "includes/excludes hold: libseccomp refuses the pair, "
+		    "so the "
+		    "result depends on the engine (podman keeps the first "
+		    "rule)",
+		    shown(u->name, b1, sizeof(b1)), action_text(r, b2, sizeof(b2)),
+		    action_text(q, b3, sizeof(b3)),
+		    where(name_loc(q, o->idx), o->rule, b4, sizeof(b4)),
+		    r->n_args ? " with the same argument conditions" : "");
+		return;
+	}
+	add(c, SC_SEV_ERROR, name_loc(r, u->idx),
+	    "'%s' is %s here but %s at %s%s: runc and libseccomp refuse "
+	    "conflicting actions for the same syscall; keep one rule",
+	    shown(u->name, b1, sizeof(b1)), action_text(r, b2, sizeof(b2)),
+	    action_text(q, b3, sizeof(b3)), where(name_loc(q, o->idx), o->rule, b4, sizeof(b4)),
+	    r->n_args ? " with the same argument conditions" : "");
+}
+
 static void check_conflicts(struct ctx *c)
 {
 	const struct sc_profile *p = c->p;
@@ -549,7 +592,6 @@ static void check_conflicts(struct ctx *c)
 			for (size_t k = 0; k < n_reps && !dup; k++) {
 				const struct use *o = &uses[reps[k]];
 				const struct sc_rule *q = &p->rules[o->rule];
-				char b1[128], b2[64], b3[64], b4[64];
 
 				if (!args_equal(r, q))
 					continue;
@@ -561,30 +603,7 @@ static void check_conflicts(struct ctx *c)
 				if (reported || conds_exclusive(r, q))
 					continue;
 				reported = true;
-				if (has_conds(r) || has_conds(q)) {
-					/* The engine resolves includes/excludes before libseccomp
-					 * sees the rules; podman's own default relies on the first
-					 * rule winning. */
-					add(c, SC_SEV_WARNING, name_loc(r, uses[u].idx),
-					    "'%s' is %s here but %s at %s%s where both rules' "
-					    "includes/excludes hold: libseccomp refuses the pair, "
-					    "so the "
-					    "result depends on the engine (podman keeps the first "
-					    "rule)",
-					    shown(uses[u].name, b1, sizeof(b1)),
-					    action_text(r, b2, sizeof(b2)),
-					    action_text(q, b3, sizeof(b3)),
-					    where(name_loc(q, o->idx), o->rule, b4, sizeof(b4)),
-					    r->n_args ? " with the same argument conditions" : "");
-					continue;
-				}
-				add(c, SC_SEV_ERROR, name_loc(r, uses[u].idx),
-				    "'%s' is %s here but %s at %s%s: runc and libseccomp refuse "
-				    "conflicting actions for the same syscall; keep one rule",
-				    shown(uses[u].name, b1, sizeof(b1)),
-				    action_text(r, b2, sizeof(b2)), action_text(q, b3, sizeof(b3)),
-				    where(name_loc(q, o->idx), o->rule, b4, sizeof(b4)),
-				    r->n_args ? " with the same argument conditions" : "");
+				report_conflict(c, &uses[u], r, o, q);
 			}
 			if (!dup)
 				reps[n_reps++] = u;
@@ -612,26 +631,13 @@ static int rd_hit_cmp(const void *a, const void *b)
 	return k ? k : (x->order < y->order ? -1 : x->order > y->order);
 }
 
-static void check_runtime_default(struct ctx *c)
+/* The names the profile allows (ALLOW or LOG, no capability needed) on the target arches that
+ * RuntimeDefault blocks or allows only for some arguments, in rule order; their count. */
+static size_t collect_rd_hits(struct ctx *c, struct rd_hit *hits)
 {
 	const struct sc_profile *p = c->p;
-	cleanup_free struct rd_hit *hits = NULL;
-	cleanup_free char *blocked = NULL, *cond = NULL;
-	size_t n = 0, total = 0, n_blocked = 0, n_cond = 0, sb = 0, sc = 0, order = 0;
-	struct sc_loc first = { 0, 0 };
-	size_t first_order = SIZE_MAX;
-	FILE *fb, *fc;
-	char b1[128], b2[512];
+	size_t n = 0, order = 0;
 
-	for (size_t i = 0; i < p->n_rules; i++)
-		total += p->rules[i].n_names;
-	if (!total)
-		return;
-	hits = calloc(total, sizeof(*hits));
-	if (!hits) {
-		c->r = c->r ?: -ENOMEM;
-		return;
-	}
 	for (size_t i = 0; i < p->n_rules; i++) {
 		const struct sc_rule *r = &p->rules[i];
 		uint32_t arches;
@@ -664,6 +670,30 @@ static void check_runtime_default(struct ctx *c)
 							     cd,	  order,  name_loc(r, j) };
 		}
 	}
+	return n;
+}
+
+static void check_runtime_default(struct ctx *c)
+{
+	const struct sc_profile *p = c->p;
+	cleanup_free struct rd_hit *hits = NULL;
+	cleanup_free char *blocked = NULL, *cond = NULL;
+	size_t n = 0, total = 0, n_blocked = 0, n_cond = 0, sb = 0, sc = 0;
+	struct sc_loc first = { 0, 0 };
+	size_t first_order = SIZE_MAX;
+	FILE *fb, *fc;
+	char b1[128], b2[512];
+
+	for (size_t i = 0; i < p->n_rules; i++)
+		total += p->rules[i].n_names;
+	if (!total)
+		return;
+	hits = calloc(total, sizeof(*hits));
+	if (!hits) {
+		c->r = c->r ?: -ENOMEM;
+		return;
+	}
+	n = collect_rd_hits(c, hits);
 	if (!n)
 		return;
 	qsort(hits, n, sizeof(*hits), rd_hit_cmp);

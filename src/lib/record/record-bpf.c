@@ -18,6 +18,7 @@
 #include <linux/capability.h>
 
 #include "macro.h"
+#include "record/record-backend.h"
 #include "syscage/record.h"
 
 #ifdef SC_HAVE_BPF

@@ -24,6 +24,8 @@
 #include <unistd.h>
 
 #include "macro.h"
+#include "record/record-backend.h"
+#include "record/record-walk.h"
 #include "syscage/record.h"
 #include "syscage/syscalls.h"
 
@@ -206,22 +208,14 @@ static void on_wait(struct tracer *t, pid_t tid, int st)
 	}
 }
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* Interrupt and detach every tracee still held; they run on untraced. */
 static void detach_all(struct tracer *t, int sfd)
 {
-	uint64_t give_up = now_ms() + 5000;
+	uint64_t give_up = sc_record_now_ms() + 5000;
 
 	for (size_t i = 0; i < t->n; i++)
 		(void)ptrace(PTRACE_INTERRUPT, t->tids[i], 0, 0);
-	while (t->n > 0 && now_ms() < give_up) {
+	while (t->n > 0 && sc_record_now_ms() < give_up) {
 		int st;
 		pid_t tid = waitpid(-1, &st, __WALL | WNOHANG);
 		if (tid < 0)
@@ -252,11 +246,56 @@ static void detach_all(struct tracer *t, int sfd)
 	}
 }
 
+/* Seize what 'o' names: the command started stopped ('child', then released through *go_fd),
+ * or every process of o->pid's tree or o->cgroup. The reasons of a failure go to t->d. */
+static int seize_targets(struct tracer *t, const struct sc_record_opts *o, pid_t child, int *go_fd)
+{
+	int ret;
+
+	if (child) {
+		ret = seize(t, child);
+		if (ret < 0) {
+			(void)sc_diags_add(t->d, SC_SEV_ERROR, (struct sc_loc){ 0 },
+					   "cannot trace the command: PTRACE_SEIZE: %s",
+					   strerror(-ret));
+			return ret;
+		}
+		(void)sc_record_release(go_fd);
+	} else {
+		if (o->pid)
+			ret = sc_record_walk_tree(o->pid, seize_process, t);
+		else
+			ret = sc_record_walk_cgroup(o->cgroup, seize_process, t);
+		if (ret < 0) {
+			(void)sc_diags_add(t->d, SC_SEV_ERROR, (struct sc_loc){ 0 },
+					   "cannot trace %s%s: %s%s",
+					   o->pid ? "process " : "cgroup ", o->pid ? "" : o->cgroup,
+					   strerror(-ret),
+					   t->seize_errno == EPERM
+						   ? " (needs root or CAP_SYS_PTRACE; with Yama "
+						     "/proc/sys/kernel/yama/ptrace_scope >= 1 only "
+						     "ancestors may "
+						     "trace: run as root or set ptrace_scope to 0)"
+						   : "");
+			if (o->pid)
+				(void)sc_diags_add(t->d, SC_SEV_NOTE, (struct sc_loc){ 0 },
+						   "process %d", (int)o->pid);
+			return ret;
+		}
+		if (t->n == 0) {
+			(void)sc_diags_add(t->d, SC_SEV_ERROR, (struct sc_loc){ 0 },
+					   "no process to trace");
+			return -ESRCH;
+		}
+	}
+	return 0;
+}
+
 int sc_record_ptrace_run(const struct sc_record_opts *o, pid_t child, int go_fd, struct sc_diags *d,
 			 struct sc_record *r)
 {
 	struct tracer t = { .root = child, .r = r, .d = d };
-	uint64_t deadline = o->duration_ms ? now_ms() + o->duration_ms : 0;
+	uint64_t deadline = o->duration_ms ? sc_record_now_ms() + o->duration_ms : 0;
 	sigset_t chld, old;
 	int sfd = -1, ret = 0;
 
@@ -270,50 +309,9 @@ int sc_record_ptrace_run(const struct sc_record_opts *o, pid_t child, int go_fd,
 		goto out;
 	}
 
-	if (child) {
-		ret = seize(&t, child);
-		if (ret < 0) {
-			(void)sc_diags_add(d, SC_SEV_ERROR, (struct sc_loc){ 0 },
-					   "cannot trace the command: PTRACE_SEIZE: %s",
-					   strerror(-ret));
-			goto out;
-		}
-		if (go_fd >= 0) {
-			ssize_t n;
-			do
-				n = write(go_fd, "x", 1);
-			while (n < 0 && errno == EINTR);
-			(void)close(go_fd);
-			go_fd = -1;
-		}
-	} else {
-		if (o->pid)
-			ret = sc_record_walk_tree(o->pid, seize_process, &t);
-		else
-			ret = sc_record_walk_cgroup(o->cgroup, seize_process, &t);
-		if (ret < 0) {
-			(void)sc_diags_add(d, SC_SEV_ERROR, (struct sc_loc){ 0 },
-					   "cannot trace %s%s: %s%s",
-					   o->pid ? "process " : "cgroup ", o->pid ? "" : o->cgroup,
-					   strerror(-ret),
-					   t.seize_errno == EPERM
-						   ? " (needs root or CAP_SYS_PTRACE; with Yama "
-						     "/proc/sys/kernel/yama/ptrace_scope >= 1 only "
-						     "ancestors may "
-						     "trace: run as root or set ptrace_scope to 0)"
-						   : "");
-			if (o->pid)
-				(void)sc_diags_add(d, SC_SEV_NOTE, (struct sc_loc){ 0 },
-						   "process %d", (int)o->pid);
-			goto out;
-		}
-		if (t.n == 0) {
-			(void)sc_diags_add(d, SC_SEV_ERROR, (struct sc_loc){ 0 },
-					   "no process to trace");
-			ret = -ESRCH;
-			goto out;
-		}
-	}
+	ret = seize_targets(&t, o, child, &go_fd);
+	if (ret < 0)
+		goto out;
 
 	for (;;) {
 		int st;
@@ -338,7 +336,7 @@ int sc_record_ptrace_run(const struct sc_record_opts *o, pid_t child, int go_fd,
 					 { .fd = o->stop_fd, .events = POLLIN } };
 		int timeout = -1;
 		if (deadline) {
-			uint64_t now = now_ms();
+			uint64_t now = sc_record_now_ms();
 			if (now >= deadline)
 				break;
 			timeout = (int)(deadline - now > INT_MAX ? INT_MAX : deadline - now);

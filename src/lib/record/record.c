@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The recorder's front end: the recording model, starting the command stopped, choosing the
- * back end (eBPF, else ptrace), waiting for the end of the recording, and turning a recording
- * into a profile. The back ends are record-bpf.c and record-ptrace.c. */
-#include <dirent.h>
+/* The recorder's front end: starting the command stopped, choosing the back end (eBPF, else
+ * ptrace), waiting for the end of the recording, and turning a recording into a profile. The
+ * back ends are record-bpf.c and record-ptrace.c (the seam: record-backend.h); the recording
+ * itself is record-set.c, the process walks record-walk.c. Nothing below calls back here. */
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
@@ -17,6 +17,8 @@
 #include <unistd.h>
 
 #include "macro.h"
+#include "record/record-backend.h"
+#include "record/record-walk.h"
 #include "syscage/record.h"
 #include "syscage/syscalls.h"
 
@@ -41,100 +43,6 @@ enum sc_record_method sc_record_method_from_string(const char *s)
 		if (streq(s, method_names[m]))
 			return m;
 	return _SC_RECORD_METHOD_INVALID;
-}
-
-struct sc_record *sc_record_new(void)
-{
-	return calloc(1, sizeof(struct sc_record));
-}
-
-struct sc_record *sc_record_free(struct sc_record *r)
-{
-	if (!r)
-		return NULL;
-	for_each_arch (a)
-		free(r->counts[a]);
-	free(r);
-	return NULL;
-}
-
-/* Index of 'nr' in the ABI's table, or -ERANGE. */
-static int nr_index(enum sc_arch arch, uint32_t nr)
-{
-	uint32_t base;
-
-	if (arch < 0 || arch >= _SC_ARCH_COUNT)
-		return -EINVAL;
-	base = sc_arch_info(arch)->nr_base;
-	if (nr < base || nr - base >= SC_RECORD_MAX_NR)
-		return -ERANGE;
-	return (int)(nr - base);
-}
-
-int sc_record_add(struct sc_record *r, enum sc_arch arch, uint32_t nr, uint64_t count)
-{
-	int i = nr_index(arch, nr);
-
-	if (i == -ERANGE) {
-		r->overflow += count;
-		return i;
-	}
-	if (i < 0)
-		return i;
-	if (!r->counts[arch]) {
-		r->counts[arch] = calloc(SC_RECORD_MAX_NR, sizeof(uint64_t));
-		if (!r->counts[arch])
-			return -ENOMEM;
-	}
-	r->counts[arch][i] += count;
-	r->seen[arch][i / 64] |= 1ULL << (i % 64);
-	return 0;
-}
-
-bool sc_record_has(const struct sc_record *r, enum sc_arch arch, uint32_t nr)
-{
-	int i = nr_index(arch, nr);
-
-	return i >= 0 && (r->seen[arch][i / 64] & (1ULL << (i % 64)));
-}
-
-uint64_t sc_record_count(const struct sc_record *r, enum sc_arch arch, uint32_t nr)
-{
-	int i = nr_index(arch, nr);
-
-	return i >= 0 && r->counts[arch] ? r->counts[arch][i] : 0;
-}
-
-size_t sc_record_distinct(const struct sc_record *r, int arch)
-{
-	size_t n = 0;
-
-	for_each_arch (a) {
-		if (arch >= 0 && (int)a != arch)
-			continue;
-		for (unsigned w = 0; w < SC_RECORD_MAX_NR / 64; w++)
-			n += (size_t)__builtin_popcountll(r->seen[a][w]);
-	}
-	return n;
-}
-
-int sc_record_merge(struct sc_record *dst, const struct sc_record *src)
-{
-	for_each_arch (a) {
-		uint32_t base = sc_arch_info(a)->nr_base;
-		for (unsigned i = 0; i < SC_RECORD_MAX_NR; i++) {
-			if (!(src->seen[a][i / 64] & (1ULL << (i % 64))))
-				continue;
-			int ret = sc_record_add(dst, a, base + i,
-						src->counts[a] ? src->counts[a][i] : 0);
-			if (ret < 0)
-				return ret;
-		}
-	}
-	dst->events += src->events;
-	dst->overflow += src->overflow;
-	dst->lost_targets += src->lost_targets;
-	return 0;
 }
 
 /* --- starting the command ------------------------------------------------------------------ */
@@ -203,122 +111,7 @@ static int spawn_stopped(char *const *argv, pid_t *ret_pid, int *ret_go)
 	return 0;
 }
 
-static int release(int *go_fd)
-{
-	ssize_t n;
-
-	if (*go_fd < 0)
-		return 0;
-	do
-		n = write(*go_fd, "x", 1);
-	while (n < 0 && errno == EINTR);
-	(void)close(*go_fd);
-	*go_fd = -1;
-	return n == 1 ? 0 : -EPIPE;
-}
-
-/* --- walking an existing process tree ------------------------------------------------------ */
-
-int sc_record_walk_tree(pid_t root, int (*fn)(pid_t tgid, void *userdata), void *userdata)
-{
-	cleanup_free pid_t *stack = NULL;
-	size_t n = 0, cap = 0;
-	int ret;
-
-	stack = malloc(sizeof(pid_t) * 64);
-	if (!stack)
-		return -ENOMEM;
-	cap = 64;
-	stack[n++] = root;
-	while (n > 0) {
-		pid_t pid = stack[--n];
-		char path[64];
-		DIR *dir;
-		struct dirent *de;
-
-		ret = fn(pid, userdata);
-		if (ret == -ESRCH)
-			continue; /* gone meanwhile */
-		if (ret < 0)
-			return ret;
-		snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
-		dir = opendir(path);
-		if (!dir)
-			continue;
-		while ((de = readdir(dir))) {
-			char cpath[96];
-			cleanup_fclose FILE *f = NULL;
-			long child;
-
-			if (de->d_name[0] == '.')
-				continue;
-			snprintf(cpath, sizeof(cpath), "/proc/%d/task/%.20s/children", (int)pid,
-				 de->d_name);
-			f = fopen(cpath, "re");
-			if (!f)
-				continue;
-			while (fscanf(f, "%ld", &child) == 1) {
-				if (n == cap) {
-					pid_t *s = realloc(stack, sizeof(pid_t) * cap * 2);
-					if (!s) {
-						closedir(dir);
-						return -ENOMEM;
-					}
-					stack = s;
-					cap *= 2;
-				}
-				stack[n++] = (pid_t)child;
-			}
-		}
-		closedir(dir);
-	}
-	return 0;
-}
-
-int sc_record_walk_cgroup(const char *dir, int (*fn)(pid_t tgid, void *userdata), void *userdata)
-{
-	char path[PATH_MAX];
-	cleanup_fclose FILE *f = NULL;
-	DIR *d;
-	struct dirent *de;
-	long pid;
-	int ret = 0;
-
-	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	while (fscanf(f, "%ld", &pid) == 1) {
-		ret = sc_record_walk_tree((pid_t)pid, fn, userdata);
-		if (ret < 0)
-			return ret;
-	}
-	d = opendir(dir);
-	if (!d)
-		return -errno;
-	while ((de = readdir(d))) {
-		if (de->d_type != DT_DIR || de->d_name[0] == '.')
-			continue;
-		if (snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) >= (int)sizeof(path))
-			continue;
-		ret = sc_record_walk_cgroup(path, fn, userdata);
-		if (ret < 0 && ret != -ENOENT)
-			break;
-		ret = 0;
-	}
-	closedir(d);
-	return ret;
-}
-
 /* --- the eBPF run -------------------------------------------------------------------------- */
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static int add_pid_cb(pid_t tgid, void *userdata)
 {
@@ -329,7 +122,7 @@ static int run_bpf(const struct sc_record_opts *o, struct sc_record_bpf *b, pid_
 		   struct sc_diags *d, struct sc_record *r)
 {
 	cleanup_close int pidfd = -1;
-	uint64_t deadline = o->duration_ms ? now_ms() + o->duration_ms : 0;
+	uint64_t deadline = o->duration_ms ? sc_record_now_ms() + o->duration_ms : 0;
 	pid_t watch = child ? child : o->pid;
 	int ret;
 
@@ -355,7 +148,7 @@ static int run_bpf(const struct sc_record_opts *o, struct sc_record_bpf *b, pid_
 			return ret;
 		}
 	}
-	ret = release(go_fd);
+	ret = sc_record_release(go_fd);
 	if (ret < 0)
 		return ret;
 
@@ -365,7 +158,7 @@ static int run_bpf(const struct sc_record_opts *o, struct sc_record_bpf *b, pid_
 		int timeout = -1;
 
 		if (deadline) {
-			uint64_t t = now_ms();
+			uint64_t t = sc_record_now_ms();
 			if (t >= deadline)
 				break;
 			timeout = (int)(deadline - t > INT_MAX ? INT_MAX : deadline - t);
@@ -390,6 +183,48 @@ static int run_bpf(const struct sc_record_opts *o, struct sc_record_bpf *b, pid_
 		}
 	}
 	return sc_record_bpf_collect(b, r);
+}
+
+/* The back end for 'o->method' in *m: eBPF when asked for or when auto and it loads (*ret_bpf
+ * opened), else ptrace (auto: with notes saying why eBPF is unavailable). */
+static int pick_backend(const struct sc_record_opts *o, struct sc_diags *d,
+			enum sc_record_method *m, struct sc_record_bpf **ret_bpf)
+{
+	struct sc_diags why = { 0 };
+	int rc;
+
+	if (*m != SC_RECORD_AUTO && *m != SC_RECORD_BPF)
+		return 0;
+	rc = sc_record_bpf_open(o, *m == SC_RECORD_BPF ? d : &why, ret_bpf);
+	if (rc < 0 && *m == SC_RECORD_BPF)
+		return rc;
+	if (rc < 0) {
+		/* auto: say why, then fall back */
+		for (size_t i = 0; i < why.n; i++)
+			(void)sc_diags_add(d, SC_SEV_NOTE, (struct sc_loc){ 0 },
+					   "eBPF unavailable: %s", why.v[i].message);
+		sc_diags_clear(&why);
+		*m = SC_RECORD_PTRACE;
+	} else {
+		sc_diags_clear(&why);
+		*m = SC_RECORD_BPF;
+	}
+	return 0;
+}
+
+/* Warn about what a finished recording may miss. */
+static void warn_losses(const struct sc_record *r, struct sc_diags *d)
+{
+	if (r->lost_targets)
+		(void)sc_diags_add(d, SC_SEV_WARNING, (struct sc_loc){ 0 },
+				   "%llu processes were not followed (target map full): the "
+				   "recording may miss their syscalls",
+				   (unsigned long long)r->lost_targets);
+	if (r->overflow)
+		(void)sc_diags_add(d, SC_SEV_WARNING, (struct sc_loc){ 0 },
+				   "%llu syscalls had numbers beyond %d and are not named in the "
+				   "profile",
+				   (unsigned long long)r->overflow, SC_RECORD_MAX_NR);
 }
 
 int sc_record_run(const struct sc_record_opts *o, struct sc_diags *d, struct sc_record **ret)
@@ -422,24 +257,10 @@ int sc_record_run(const struct sc_record_opts *o, struct sc_diags *d, struct sc_
 	if (!r)
 		return -ENOMEM;
 
-	if (m == SC_RECORD_AUTO || m == SC_RECORD_BPF) {
-		struct sc_diags why = { 0 };
-		rc = sc_record_bpf_open(o, m == SC_RECORD_BPF ? d : &why, &b);
-		if (rc < 0 && m == SC_RECORD_BPF) {
-			sc_record_free(r);
-			return rc;
-		}
-		if (rc < 0) {
-			/* auto: say why, then fall back */
-			for (size_t i = 0; i < why.n; i++)
-				(void)sc_diags_add(d, SC_SEV_NOTE, (struct sc_loc){ 0 },
-						   "eBPF unavailable: %s", why.v[i].message);
-			sc_diags_clear(&why);
-			m = SC_RECORD_PTRACE;
-		} else {
-			sc_diags_clear(&why);
-			m = SC_RECORD_BPF;
-		}
+	rc = pick_backend(o, d, &m, &b);
+	if (rc < 0) {
+		sc_record_free(r);
+		return rc;
 	}
 	r->method = m;
 
@@ -468,16 +289,7 @@ int sc_record_run(const struct sc_record_opts *o, struct sc_diags *d, struct sc_
 		sc_record_free(r);
 		return rc;
 	}
-	if (r->lost_targets)
-		(void)sc_diags_add(d, SC_SEV_WARNING, (struct sc_loc){ 0 },
-				   "%llu processes were not followed (target map full): the "
-				   "recording may miss their syscalls",
-				   (unsigned long long)r->lost_targets);
-	if (r->overflow)
-		(void)sc_diags_add(d, SC_SEV_WARNING, (struct sc_loc){ 0 },
-				   "%llu syscalls had numbers beyond %d and are not named in the "
-				   "profile",
-				   (unsigned long long)r->overflow, SC_RECORD_MAX_NR);
+	warn_losses(r, d);
 	*ret = r;
 	return 0;
 }

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "syscage/bpf.h"
+#include "base/install.h"
 #include "macro.h"
 
 #define SECCOMP_DATA_SIZE ((uint32_t)sizeof(struct seccomp_data))
@@ -375,9 +376,10 @@ void sc_bpf_byteswap(struct sock_filter *insns, size_t len)
 int sc_bpf_read(const char *path, struct sock_filter **ret, size_t *ret_len)
 {
 	cleanup_close int fd = -1;
-	cleanup_free struct sock_filter *buf = NULL;
+	cleanup_free char *buf = NULL;
 	struct stat st;
-	size_t size, got = 0;
+	size_t got = 0;
+	int r;
 
 	if (!path || !ret || !ret_len)
 		return -EINVAL;
@@ -388,27 +390,15 @@ int sc_bpf_read(const char *path, struct sock_filter **ret, size_t *ret_len)
 		return -errno;
 	if (S_ISDIR(st.st_mode))
 		return -EISDIR;
-	/* Read up to one byte more than the largest program, so pipes and files whose
-	 * st_size lies are judged by what they hold. */
-	size = (size_t)SC_BPF_MAXINSNS * sizeof(struct sock_filter) + 1;
-	buf = malloc(size);
-	if (!buf)
-		return -ENOMEM;
-	while (got < size) {
-		ssize_t n = read(fd, (char *)buf + got, size - got);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
-	if (got == 0 || got % sizeof(struct sock_filter) != 0 || got >= size)
+	/* Judged by what the file holds, not by st_size (pipes, files whose st_size lies). */
+	r = sc_read_fd(fd, (size_t)SC_BPF_MAXINSNS * sizeof(struct sock_filter), &buf, &got);
+	if (r == -EFBIG)
+		return -EINVAL;
+	if (r < 0)
+		return r;
+	if (got == 0 || got % sizeof(struct sock_filter) != 0)
 		return -EINVAL;
 	*ret_len = got / sizeof(struct sock_filter);
-	*ret = TAKE_PTR(buf);
+	*ret = (struct sock_filter *)TAKE_PTR(buf);
 	return 0;
 }

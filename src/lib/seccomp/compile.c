@@ -18,6 +18,7 @@
 #include "syscage/syscalls.h"
 #include "syscage/eval.h"
 #include "macro.h"
+#include "seccomp/runc-rules.h"
 
 #define X32_BIT	   SC_X32_SYSCALL_BIT
 #define NO_SYSCALL 0xffffffffu
@@ -259,22 +260,10 @@ static int pair_cmp(const void *x, const void *y)
 	return a->rule < b->rule ? -1 : a->rule > b->rule;
 }
 
-static bool repeated_index(const struct sc_rule *r)
-{
-	unsigned seen = 0;
-
-	for (size_t i = 0; i < r->n_args; i++) {
-		if (seen & (1u << r->args[i].index))
-			return true;
-		seen |= 1u << r->args[i].index;
-	}
-	return false;
-}
-
 /* Append the alternatives of 'r' to 'e'; returns 1 when 'r' is unconditional here. */
 static int add_alternatives(struct entry *e, const struct sc_rule *r, unsigned bits, uint32_t ret)
 {
-	bool split = repeated_index(r);
+	bool split = sc_rule_has_repeated_index(r);
 	size_t need = split ? r->n_args : 1;
 	struct crule *v;
 
@@ -539,20 +528,76 @@ static int emit_token(struct gen *g, const struct ctx *c, uint32_t token, size_t
 	return 0;
 }
 
-static bool enosys_on(const struct sc_profile *p, const struct sc_compile_opts *o)
+/* The ABIs to compile for: the options', else the profile's, else the native one; native
+ * first, each once. -EINVAL for an unknown ABI. */
+static int abi_list(const struct sc_profile *p, const struct sc_compile_opts *o,
+		    enum sc_arch list[MAX_ABIS], size_t *ret_n)
 {
-	enum sc_action d = p->default_action;
+	const enum sc_arch *src = o->arches ? o->arches : p->arches;
+	size_t n_src = o->arches ? o->n_arches : p->n_arches;
+	enum sc_arch native = sc_arch_native();
+	size_t n_list = 0;
 
-	if (o && o->no_enosys)
-		return false;
-	if (p->has_default_errno && p->default_errno == ENOSYS)
-		return false;
-	/* runc (patchbpf findLastSyscalls) adds its stub only for the ABIs `architectures`
-	 * lists: with an empty list (the native ABI only) there is none. Seen with containerd
-	 * 1.6, which passes a profile's archMap on as no architectures at all. */
-	if (!p->n_arches && !(o && o->n_arches))
-		return false;
-	return !(d == SC_ACT_ALLOW || d == SC_ACT_LOG || d == SC_ACT_TRACE);
+	if (!o->arches && n_src == 0) {
+		src = &native;
+		n_src = 1;
+	}
+	for (size_t i = 0; i < n_src; i++) {
+		bool dup = false;
+		if (!sc_arch_info(src[i]))
+			return -EINVAL;
+		for (size_t j = 0; j < n_list; j++)
+			dup = dup || list[j] == src[i];
+		if (!dup)
+			list[n_list++] = src[i];
+	}
+	for (size_t i = 0; i < n_list; i++)
+		if (list[i] == native) {
+			list[i] = list[0];
+			list[0] = native;
+		}
+	*ret_n = n_list;
+	return 0;
+}
+
+/* The distinct AUDIT_ARCH tokens of the ABIs (x86_64 and x32 share one), in list order. */
+static size_t arch_tokens(const enum sc_arch *list, size_t n_list, uint32_t tokens[MAX_ABIS])
+{
+	size_t n_tokens = 0;
+
+	for (size_t i = 0; i < n_list; i++) {
+		uint32_t t = sc_arch_info(list[i])->audit_arch;
+		bool dup = false;
+		for (size_t j = 0; j < n_tokens; j++)
+			dup = dup || tokens[j] == t;
+		if (!dup)
+			tokens[n_tokens++] = t;
+	}
+	return n_tokens;
+}
+
+/* Emit the program into 'g', backwards: the per-token blocks (last token first), then the
+ * mismatch RET, the token compares and the arch load at the top. -E2BIG when it does not fit. */
+static int emit_program(struct gen *g, const struct ctx *c, const uint32_t *tokens, size_t n_tokens)
+{
+	size_t labels[MAX_ABIS];
+	struct target next;
+	int r;
+
+	for (size_t i = n_tokens; i-- > 0;) {
+		r = emit_token(g, c, tokens[i], &labels[i]);
+		if (r < 0)
+			return r;
+	}
+	g->n_rets = 0; /* keep the mismatch RET right below the compares */
+	next = to_ret(c->mismatch);
+	for (size_t i = n_tokens; i-- > 0;)
+		next = to_label(emit_jcc(g, BPF_JEQ, tokens[i], to_label(labels[i]), next));
+	(void)emit_goto(g, next);
+	emit_ld(g, (uint32_t)offsetof(struct seccomp_data, arch));
+	if (g->overflow || g->n > SC_BPF_MAXINSNS)
+		return -E2BIG;
+	return 0;
 }
 
 int sc_profile_compile(const struct sc_profile *p, const struct sc_compile_opts *o,
@@ -563,10 +608,9 @@ int sc_profile_compile(const struct sc_profile *p, const struct sc_compile_opts 
 	enum sc_arch list[MAX_ABIS];
 	size_t n_list = 0;
 	uint32_t tokens[MAX_ABIS];
-	size_t labels[MAX_ABIS], n_tokens = 0;
+	size_t n_tokens;
 	cleanup_free struct sock_filter *buf = NULL;
 	struct gen g = { 0 };
-	struct target next;
 	int r = 0;
 
 	if (!p || !ret || !ret_len)
@@ -576,50 +620,21 @@ int sc_profile_compile(const struct sc_profile *p, const struct sc_compile_opts 
 	if ((unsigned)p->default_action >= _SC_ACT_COUNT ||
 	    (unsigned)o->arch_mismatch >= _SC_ACT_COUNT)
 		return -EINVAL;
-
-	/* The ABIs: the options', else the profile's, else the native one; native first. */
-	{
-		const enum sc_arch *src = o->arches ? o->arches : p->arches;
-		size_t n_src = o->arches ? o->n_arches : p->n_arches;
-		enum sc_arch native = sc_arch_native();
-		if (!o->arches && n_src == 0) {
-			src = &native;
-			n_src = 1;
-		}
-		for (size_t i = 0; i < n_src; i++) {
-			bool dup = false;
-			if (!sc_arch_info(src[i]))
-				return -EINVAL;
-			for (size_t j = 0; j < n_list; j++)
-				dup = dup || list[j] == src[i];
-			if (!dup)
-				list[n_list++] = src[i];
-		}
-		for (size_t i = 0; i < n_list; i++)
-			if (list[i] == native) {
-				list[i] = list[0];
-				list[0] = native;
-			}
-	}
+	r = abi_list(p, o, list, &n_list);
+	if (r < 0)
+		return r;
 
 	c.def = sc_action_ret(p->default_action, p->has_default_errno, p->default_errno);
 	c.mismatch =
 		sc_action_ret(o->arch_mismatch, o->arch_mismatch_data != 0, o->arch_mismatch_data);
-	c.enosys = enosys_on(p, o);
+	c.enosys = sc_enosys_stub_enabled(p, o);
 	for (size_t i = 0; i < n_list; i++) {
 		c.n_abis++;
 		r = abi_build(p, list[i], c.def, &c.abis[i]);
 		if (r < 0)
 			goto out;
 	}
-	for (size_t i = 0; i < n_list; i++) {
-		uint32_t t = sc_arch_info(list[i])->audit_arch;
-		bool dup = false;
-		for (size_t j = 0; j < n_tokens; j++)
-			dup = dup || tokens[j] == t;
-		if (!dup)
-			tokens[n_tokens++] = t;
-	}
+	n_tokens = arch_tokens(list, n_list, tokens);
 
 	buf = calloc(GEN_CAP, sizeof(*buf));
 	if (!buf) {
@@ -627,23 +642,9 @@ int sc_profile_compile(const struct sc_profile *p, const struct sc_compile_opts 
 		goto out;
 	}
 	g.v = buf;
-	/* Emitted backwards: the per-token blocks (last token first), then the mismatch RET,
-	 * the token compares and the arch load at the top. */
-	for (size_t i = n_tokens; i-- > 0;) {
-		r = emit_token(&g, &c, tokens[i], &labels[i]);
-		if (r < 0)
-			goto out;
-	}
-	g.n_rets = 0; /* keep the mismatch RET right below the compares */
-	next = to_ret(c.mismatch);
-	for (size_t i = n_tokens; i-- > 0;)
-		next = to_label(emit_jcc(&g, BPF_JEQ, tokens[i], to_label(labels[i]), next));
-	(void)emit_goto(&g, next);
-	emit_ld(&g, (uint32_t)offsetof(struct seccomp_data, arch));
-	if (g.overflow || g.n > SC_BPF_MAXINSNS) {
-		r = -E2BIG;
+	r = emit_program(&g, &c, tokens, n_tokens);
+	if (r < 0)
 		goto out;
-	}
 	{
 		struct sock_filter *v = malloc(g.n * sizeof(*v));
 		if (!v) {

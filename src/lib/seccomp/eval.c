@@ -9,6 +9,7 @@
 #include "syscage/syscalls.h"
 #include "syscage/eval.h"
 #include "macro.h"
+#include "seccomp/runc-rules.h"
 
 #define X32_BIT	   SC_X32_SYSCALL_BIT
 #define NO_SYSCALL 0xffffffffu
@@ -70,23 +71,11 @@ static bool cmp_match(const struct sc_arg *a, unsigned word_bits, const uint64_t
 	}
 }
 
-static bool rule_has_repeated_index(const struct sc_rule *r)
-{
-	unsigned seen = 0;
-
-	for (size_t i = 0; i < r->n_args; i++) {
-		if (seen & (1u << r->args[i].index))
-			return true;
-		seen |= 1u << r->args[i].index;
-	}
-	return false;
-}
-
 /* Is 'r' unconditional on an ABI of 'word_bits' (no conditions, all trivially true, or, when
  * runc splits it, any one of them trivially true)? */
 static bool rule_unconditional(const struct sc_rule *r, unsigned word_bits)
 {
-	bool split = rule_has_repeated_index(r);
+	bool split = sc_rule_has_repeated_index(r);
 	size_t trivial = 0;
 
 	for (size_t i = 0; i < r->n_args; i++)
@@ -97,7 +86,7 @@ static bool rule_unconditional(const struct sc_rule *r, unsigned word_bits)
 
 static bool rule_match(const struct sc_rule *r, unsigned word_bits, const uint64_t args[6])
 {
-	if (rule_has_repeated_index(r)) {
+	if (sc_rule_has_repeated_index(r)) {
 		for (size_t i = 0; i < r->n_args; i++)
 			if (cmp_match(&r->args[i], word_bits, args))
 				return true;
@@ -117,22 +106,6 @@ static bool rule_names(const struct sc_rule *r, enum sc_arch abi, uint32_t nr)
 			return true;
 	}
 	return false;
-}
-
-static bool enosys_enabled(const struct sc_profile *p, const struct sc_compile_opts *o)
-{
-	enum sc_action d = p->default_action;
-
-	if (o && o->no_enosys)
-		return false;
-	if (p->has_default_errno && p->default_errno == ENOSYS)
-		return false;
-	/* runc (patchbpf findLastSyscalls) adds its stub only for the ABIs `architectures`
-	 * lists: with an empty list (the native ABI only) there is none. Seen with containerd
-	 * 1.6, which passes a profile's archMap on as no architectures at all. */
-	if (!p->n_arches && !(o && o->n_arches))
-		return false;
-	return !(d == SC_ACT_ALLOW || d == SC_ACT_LOG || d == SC_ACT_TRACE);
 }
 
 /* The highest nr any rule names on 'abi', or 0 when none is known there (runc's rule). */
@@ -179,7 +152,7 @@ int sc_profile_eval_raw(const struct sc_profile *p, const struct sc_compile_opts
 
 	/* 1. runc's ENOSYS stub. */
 	abi = abi_of(p, o, audit_arch, nr, true);
-	if (abi >= 0 && enosys_enabled(p, o) && abi_listed(p, o, abi)) {
+	if (abi >= 0 && sc_enosys_stub_enabled(p, o) && abi_listed(p, o, abi)) {
 		uint32_t max = profile_max_nr(p, abi);
 		bool s390 = abi == SC_ARCH_S390 || abi == SC_ARCH_S390X;
 		if (max && (nr > max || (s390 && nr == 0))) {
