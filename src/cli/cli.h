@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "syscage/syscage.h"
+#include "base/json.h"
 #include "macro.h"
 
 /* Exit codes (documented in README.md and the man page). */
@@ -16,16 +17,6 @@ enum {
 	EXIT_USAGE = 2,	   /* bad flags or arguments */
 	EXIT_LOSS = 3,	   /* records were lost (logs --strict) */
 };
-
-struct verb {
-	const char *name;
-	int (*run)(int argc, char **argv);
-	const char *summary; /* one line for `syscage --help` */
-	const char *help;    /* full text for `syscage VERB --help` and the man page */
-};
-
-extern const struct verb verbs[];
-extern const unsigned n_verbs;
 
 /* Messages to stderr: "syscage: error: ..." with colour on a terminal. Return EXIT_* codes
  * so callers can `return cli_error(...)`. */
@@ -37,8 +28,8 @@ void cli_note(const char *fmt, ...) _printf_(1, 2);
 size_t cli_print_diags(const struct sc_diags *d);
 
 bool cli_color(FILE *f);
-/* Print the help of a verb to stdout; returns EXIT_OK. */
-int cli_help(const char *verb);
+/* Print a verb's help text (its cmd_<verb>_help) to stdout; returns EXIT_OK. */
+int cli_help(const char *text);
 
 /* Parse an arch flag value, printing an error with the accepted spellings on failure. */
 int cli_parse_arch(const char *s, enum sc_arch *ret);
@@ -48,8 +39,6 @@ int cli_parse_output(const char *verb, const char *s, bool *ret_json);
 /* "unknown syscall 'NAME'" plus "Did you mean ...?" suggestions; returns EXIT_FINDINGS. */
 int cli_unknown_syscall(const char *name);
 
-/* Print a JSON string literal (escaped) to f. */
-void cli_json_string(FILE *f, const char *s);
 
 /* Verb handlers, one per cmd-<verb>.c. */
 #define DECLARE_VERB(v)                     \

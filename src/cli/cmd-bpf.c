@@ -151,7 +151,7 @@ int cmd_bpf(int argc, char **argv)
 					"bpf", "unknown action '%s' for --arch-mismatch", optarg);
 			break;
 		case 'h':
-			return cli_help("bpf");
+			return cli_help(cmd_bpf_help);
 		default:
 			return cli_usage_error("bpf", "bad option");
 		}

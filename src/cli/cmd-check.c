@@ -201,7 +201,7 @@ static void print_json_diags(const struct sc_diags *d)
 		printf("%s\n        {\"severity\": \"%s\", \"line\": %u, \"column\": %u, "
 		       "\"message\": ",
 		       i ? "," : "", severity_names[g->severity], g->loc.line, g->loc.col);
-		cli_json_string(stdout, g->message);
+		sc_json_string(stdout, g->message);
 		fputc('}', stdout);
 	}
 }
@@ -272,7 +272,7 @@ int cmd_check(int argc, char **argv)
 
 		if (o.json) {
 			printf("%s\n    {\"file\": ", i > optind ? "," : "");
-			cli_json_string(stdout, name);
+			sc_json_string(stdout, name);
 			printf(", \"valid\": %s, \"profiles\": %d, \"errors\": %zu, "
 			       "\"warnings\": %zu, \"diagnostics\": [",
 			       valid ? "true" : "false", n > 0 ? n : 0, d.n_errors, d.n_warnings);

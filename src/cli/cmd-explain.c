@@ -114,10 +114,10 @@ static void rule_text(FILE *f, const struct sc_rule *r, bool json)
 		fputs("{\"names\": [", f);
 		for (size_t i = 0; i < r->n_names; i++) {
 			fputs(i ? ", " : "", f);
-			cli_json_string(f, r->names[i]);
+			sc_json_string(f, r->names[i]);
 		}
 		fputs("], \"action\": ", f);
-		cli_json_string(f, sc_action_to_string(r->action));
+		sc_json_string(f, sc_action_to_string(r->action));
 		fprintf(f, ", \"line\": %u, \"args\": [", r->loc.line);
 		for (size_t i = 0; i < r->n_args; i++)
 			fprintf(f,
@@ -223,13 +223,13 @@ static int explain_workload(const char *dir, const char *spec, const char *sysca
 	}
 	if (json) {
 		printf("{\"workload\": {\"namespace\": ");
-		cli_json_string(stdout, w->namespace);
+		sc_json_string(stdout, w->namespace);
 		printf(", \"kind\": ");
-		cli_json_string(stdout, w->kind);
+		sc_json_string(stdout, w->kind);
 		printf(", \"name\": ");
-		cli_json_string(stdout, w->name);
+		sc_json_string(stdout, w->name);
 		printf("}, \"localhostProfile\": ");
-		cli_json_string(stdout, w->profile);
+		sc_json_string(stdout, w->profile);
 		printf(", \"fallback\": %s, \"policies\": [", s->fallback ? "true" : "false");
 	} else {
 		printf("%s %s/%s -> %s\n", w->kind, w->namespace, w->name, w->profile);
@@ -247,14 +247,14 @@ static int explain_workload(const char *dir, const char *spec, const char *sysca
 			sc_profile_verdict(p->profile, syscall_name, &v);
 		if (json) {
 			printf("%s{\"name\": ", k ? ", " : "");
-			cli_json_string(stdout, p->name);
+			sc_json_string(stdout, p->name);
 			printf(", \"file\": ");
-			cli_json_string(stdout, p->file);
+			sc_json_string(stdout, p->file);
 			printf(", \"why\": \"%s\"", how);
 			if (syscall_name) {
 				printf(", \"says\": ");
 				if (v.unconditional || v.conditional)
-					cli_json_string(stdout, sc_action_to_string(v.action));
+					sc_json_string(stdout, sc_action_to_string(v.action));
 				else
 					fputs("null", stdout);
 			}
@@ -287,9 +287,9 @@ static int explain_workload(const char *dir, const char *spec, const char *sysca
 		sc_profile_verdict(s->profile, syscall_name, &v);
 		if (json) {
 			printf(", \"syscall\": ");
-			cli_json_string(stdout, syscall_name);
+			sc_json_string(stdout, syscall_name);
 			printf(", \"action\": ");
-			cli_json_string(stdout, sc_action_to_string(v.action));
+			sc_json_string(stdout, sc_action_to_string(v.action));
 		} else {
 			printf("  %s: %s%s (the most restrictive of the policies naming it, else "
 			       "the "
@@ -367,7 +367,7 @@ int cmd_explain(int argc, char **argv)
 				return EXIT_USAGE;
 			break;
 		case 'h':
-			return cli_help("explain");
+			return cli_help(cmd_explain_help);
 		default:
 			return cli_usage_error("explain", "bad option");
 		}
@@ -463,7 +463,7 @@ int cmd_explain(int argc, char **argv)
 	if (json) {
 		fputs("{\"syscall\": ", stdout);
 		if (name)
-			cli_json_string(stdout, name);
+			sc_json_string(stdout, name);
 		else
 			fputs("null", stdout);
 		fprintf(stdout, ", \"number\": %u, \"arch\": \"%s\", \"args\": [", nr,
@@ -471,9 +471,9 @@ int cmd_explain(int argc, char **argv)
 		for (int i = 0; i < 6; i++)
 			fprintf(stdout, "%s%llu", i ? ", " : "", (unsigned long long)args[i]);
 		fputs("], \"action\": ", stdout);
-		cli_json_string(stdout, sc_action_to_string(sc_action_from_ret(ret, NULL)));
+		sc_json_string(stdout, sc_action_to_string(sc_action_from_ret(ret, NULL)));
 		fprintf(stdout, ", \"ret\": %u, \"data\": %u, \"text\": ", ret, ret & 0xffffu);
-		cli_json_string(stdout, act);
+		sc_json_string(stdout, act);
 		if (p) {
 			fprintf(stdout,
 				", \"decided_by\": \"%s\", \"rule_index\": ", reason_name(e.rule));

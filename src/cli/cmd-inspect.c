@@ -131,7 +131,7 @@ static void print_caps_json(const char *label, uint64_t set, bool first)
 	for (unsigned c = 0; c <= SC_CAP_LAST; c++)
 		if (set & (1ull << c)) {
 			fputs(n++ ? ", " : "", stdout);
-			cli_json_string(stdout, sc_cap_to_name(c));
+			sc_json_string(stdout, sc_cap_to_name(c));
 		}
 	printf("]");
 }
@@ -144,7 +144,7 @@ static const char *ns_state_str(enum sc_ns_state s)
 static void json_str_or_null(const char *s)
 {
 	if (s)
-		cli_json_string(stdout, s);
+		sc_json_string(stdout, s);
 	else
 		fputs("null", stdout);
 }
@@ -156,11 +156,11 @@ static void print_facts(const struct sc_inspect *in)
 
 	if (json) {
 		printf("\"pid\": %d, \"comm\": ", (int)in->pid);
-		cli_json_string(stdout, in->comm);
+		sc_json_string(stdout, in->comm);
 		printf(", \"runtime\": {\"name\": ");
-		cli_json_string(stdout, in->runtime);
+		sc_json_string(stdout, in->runtime);
 		printf(", \"evidence\": ");
-		cli_json_string(stdout, in->runtime_why);
+		sc_json_string(stdout, in->runtime_why);
 		printf(", \"container_id\": ");
 		json_str_or_null(in->container_id[0] ? in->container_id : NULL);
 		printf("}, \"cgroup\": {\"version\": \"%s\", \"path\": ",
@@ -168,13 +168,13 @@ static void print_facts(const struct sc_inspect *in)
 		       : in->cgroup_version == SC_CGROUP_V2	? "v2"
 		       : in->cgroup_version == SC_CGROUP_HYBRID ? "hybrid"
 								: "unknown");
-		cli_json_string(stdout, in->cgroup_path);
+		sc_json_string(stdout, in->cgroup_path);
 		printf("}, \"namespaces\": {");
 		for (int t = 0; t < _SC_NS_COUNT; t++) {
 			printf("%s\"%s\": {\"state\": \"%s\", \"inode\": %llu, \"how\": ",
 			       t ? ", " : "", sc_ns_to_name(t), ns_state_str(in->ns[t].state),
 			       (unsigned long long)in->ns[t].inode);
-			cli_json_string(stdout, in->ns[t].how);
+			sc_json_string(stdout, in->ns[t].how);
 			printf("}");
 		}
 		printf("}, \"user_ns\": {\"uid_map\": ");
@@ -331,7 +331,7 @@ static void print_exact(const struct sc_arch_decisions *d)
 					continue;
 				if (json) {
 					fputs(shown++ ? ", " : "", stdout);
-					cli_json_string(stdout, name);
+					sc_json_string(stdout, name);
 				} else {
 					printf(" %s", name);
 				}
@@ -349,7 +349,7 @@ static void print_exact(const struct sc_arch_decisions *d)
 				continue;
 			if (json) {
 				printf("%s{\"syscall\": ", n_args ? ", " : "");
-				cli_json_string(stdout, name);
+				sc_json_string(stdout, name);
 				printf(", \"zero_args\": \"%s\", \"also\": [",
 				       act_str(ad->v[k].ret, buf, sizeof(buf)));
 				for (unsigned i = 0; i < ad->v[k].n_also; i++)
@@ -411,7 +411,7 @@ static void print_probe(const struct sc_probe_report *p)
 	if (json) {
 		printf("\"probe\": {\"arch\": \"%s\", \"classifier\": \"%s\", \"classifier_why\": ",
 		       sc_arch_info(p->arch)->name, p->oracle ? "notify-oracle" : "heuristic");
-		cli_json_string(stdout, p->oracle_why);
+		sc_json_string(stdout, p->oracle_why);
 		printf(", \"amicontained_count\": %u, \"counts\": {", p->amicontained);
 		for (int c = 0; c < _SC_PROBE_CLASS_COUNT; c++)
 			printf("%s\"%s\": %u", c ? ", " : "", sc_probe_class_str(c), p->count[c]);
@@ -421,7 +421,7 @@ static void print_probe(const struct sc_probe_report *p)
 			if (e->cls == SC_PROBE_ALLOWED)
 				continue;
 			printf("%s{\"syscall\": ", n++ ? ", " : "");
-			cli_json_string(stdout, e->name);
+			sc_json_string(stdout, e->name);
 			printf(", \"nr\": %u, \"class\": \"%s\", \"errno\": ", e->nr,
 			       sc_probe_class_str(e->cls));
 			json_str_or_null(e->err ? errno_name(e->err) : NULL);
@@ -499,13 +499,13 @@ static int compare_exact(const char *path, const struct sc_filter_set *fs,
 	}
 	if (json) {
 		printf("\"compare\": {\"profile\": ");
-		cli_json_string(stdout, path);
+		sc_json_string(stdout, path);
 		printf(", \"method\": \"exact\", \"equal\": %s, \"checked\": %zu, "
 		       "\"kill_flavour_only\": %zu, \"unknown_to_runtime\": [",
 		       c.n ? "false" : "true", c.n_checked, c.n_kill_flavour);
 		for (size_t i = 0; i < c.n_unknown; i++) {
 			fputs(i ? ", " : "", stdout);
-			cli_json_string(stdout, c.unknown_names[i]);
+			sc_json_string(stdout, c.unknown_names[i]);
 		}
 		printf("], \"explained_by_unknown\": %zu, \"count\": %zu, \"differences\": [",
 		       c.n_explained, c.n);
@@ -605,7 +605,7 @@ static int compare_probe(const char *path, const struct sc_probe_report *pr,
 	}
 	if (json) {
 		printf("\"compare\": {\"profile\": ");
-		cli_json_string(stdout, path);
+		sc_json_string(stdout, path);
 		printf(", \"method\": \"probe\", \"differences\": [");
 	} else {
 		printf("compare with %s [probe: %s, zero arguments, seccomp refusals only]:\n",
@@ -634,7 +634,7 @@ static int compare_probe(const char *path, const struct sc_probe_report *pr,
 		(void)sc_bpf_action_str(sc_action_ret(ev.action, true, ev.data), b, sizeof(b));
 		if (json) {
 			printf("%s{\"syscall\": ", first ? "" : ", ");
-			cli_json_string(stdout, e->name);
+			sc_json_string(stdout, e->name);
 			printf(", \"probe\": \"%s\", \"profile\": \"%s\"}",
 			       sc_probe_class_str(e->cls), b);
 		} else {
@@ -736,7 +736,7 @@ int cmd_inspect(int argc, char **argv)
 			caps_given = true;
 			break;
 		case 'h':
-			return cli_help("inspect");
+			return cli_help(cmd_inspect_help);
 		default:
 			return cli_usage_error("inspect", "bad option");
 		}
@@ -810,7 +810,7 @@ int cmd_inspect(int argc, char **argv)
 		printf("{");
 		print_facts(&in);
 		printf(", \"blocked\": {\"method\": \"%s\", \"why\": ", method);
-		cli_json_string(stdout, why);
+		sc_json_string(stdout, why);
 		if (dec) {
 			printf(", ");
 			print_exact(dec);

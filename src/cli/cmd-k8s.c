@@ -410,7 +410,7 @@ int cmd_k8s(int argc, char **argv)
 		return cli_usage_error("k8s", "missing subcommand (bind, audit, manifests)");
 	sub = argv[1];
 	if (streq(sub, "-h") || streq(sub, "--help"))
-		return cli_help("k8s");
+		return cli_help(cmd_k8s_help);
 	if (!streq(sub, "bind") && !streq(sub, "audit") && !streq(sub, "manifests"))
 		return cli_usage_error("k8s", "unknown subcommand '%s' (bind, audit, manifests)",
 				       sub);
@@ -458,7 +458,7 @@ int cmd_k8s(int argc, char **argv)
 			a.bindings = optarg;
 			break;
 		case 'h':
-			return cli_help("k8s");
+			return cli_help(cmd_k8s_help);
 		default:
 			return cli_usage_error("k8s", "bad option");
 		}

@@ -600,19 +600,19 @@ static int report_violations(struct sc_logs *l, bool json)
 			action_label(e, act, sizeof(act));
 			if (json) {
 				printf("%s\n  {\"workload\": ", n ? "," : "");
-				cli_json_string(stdout, g->name);
+				sc_json_string(stdout, g->name);
 				printf(", \"pid\": %u, \"comm\": ", g->pid);
-				cli_json_string(stdout, g->comm);
+				sc_json_string(stdout, g->comm);
 				if (g->exe) {
 					printf(", \"exe\": ");
-					cli_json_string(stdout, g->exe);
+					sc_json_string(stdout, g->exe);
 				}
 				if (g->container)
 					printf(", \"container\": \"%s\", \"runtime\": \"%s\"",
 					       g->container, g->runtime);
 				printf(", \"arch\": \"%s\", \"syscall\": ", arch);
 				if (e->name)
-					cli_json_string(stdout, e->name);
+					sc_json_string(stdout, e->name);
 				else
 					fputs("null", stdout);
 				printf(", \"nr\": %u, \"action\": \"%s\"", e->nr,
@@ -768,13 +768,13 @@ static int write_profiles(struct sc_logs *l, const char *out, enum sc_format fmt
 			for (size_t i = 0; i < ng; i++) {
 				const struct sc_logs_group *g = sc_logs_group(l, i);
 				printf("%s\n  {\"name\": ", i ? "," : "");
-				cli_json_string(stdout, g->name);
+				sc_json_string(stdout, g->name);
 				printf(", \"key\": ");
-				cli_json_string(stdout, g->key);
+				sc_json_string(stdout, g->key);
 				printf(", \"records\": %llu, \"entries\": %zu, \"file\": ",
 				       (unsigned long long)g->records, g->n_entries);
 				if (names[i])
-					cli_json_string(stdout, names[i]);
+					sc_json_string(stdout, names[i]);
 				else
 					fputs("null", stdout);
 				fputc('}', stdout);
@@ -883,7 +883,7 @@ static void print_fragment(FILE *f, const struct sc_profile *p, const char *inde
 	for (size_t i = 0; i < n; i++) {
 		if (i)
 			fputs(", ", f);
-		cli_json_string(f, names[i]);
+		sc_json_string(f, names[i]);
 	}
 	fprintf(f, "], \"action\": \"SCMP_ACT_ALLOW\"}\n%s  ]\n%s}", indent, indent);
 	free(names);
@@ -904,16 +904,16 @@ static int report_proposals_json(struct propose *pr, struct sc_logs *l)
 	for (size_t i = 0; i < sc_denials_n_groups(pr->d); i++) {
 		const struct sc_denials_group *w = sc_denials_group(pr->d, i);
 		printf("%s\n  {\"workload\": ", i ? "," : "");
-		cli_json_string(stdout, w->label);
+		sc_json_string(stdout, w->label);
 		printf(", \"kind\": \"%s\"", sc_denials_kind_to_string(w->kind));
 		if (w->kind == SC_DENIALS_POD) {
 			printf(", \"namespace\": ");
-			cli_json_string(stdout, w->pod.namespace);
+			sc_json_string(stdout, w->pod.namespace);
 			printf(", \"pod\": ");
-			cli_json_string(stdout, w->pod.pod);
+			sc_json_string(stdout, w->pod.pod);
 			printf(", \"container\": ");
 			if (w->pod.container[0])
-				cli_json_string(stdout, w->pod.container);
+				sc_json_string(stdout, w->pod.container);
 			else
 				fputs("null", stdout);
 		}
@@ -923,14 +923,14 @@ static int report_proposals_json(struct propose *pr, struct sc_logs *l)
 			       w->pod.runtime ? w->pod.runtime : "null",
 			       w->pod.runtime ? "\"" : "");
 		printf(", \"pid\": %u, \"comm\": ", w->pid);
-		cli_json_string(stdout, w->comm);
+		sc_json_string(stdout, w->comm);
 		printf(", \"count\": %llu, \"denials\": [", (unsigned long long)w->count);
 		for (size_t k = 0; k < w->n_denials; k++) {
 			const struct sc_denial *d = &w->denials[k];
 			printf("%s{\"arch\": \"%s\", \"syscall\": ", k ? ", " : "",
 			       d->arch >= 0 ? sc_arch_info(d->arch)->name : "unknown");
 			if (d->name)
-				cli_json_string(stdout, d->name);
+				sc_json_string(stdout, d->name);
 			else
 				fputs("null", stdout);
 			printf(", \"nr\": %u, \"action\": \"%s\"", d->nr,

@@ -81,7 +81,7 @@ static int check(char **files, int n, bool json, bool quiet)
 		return EXIT_FINDINGS;
 	if (json) {
 		printf("{\"base\": ");
-		cli_json_string(stdout, files[0]);
+		sc_json_string(stdout, files[0]);
 		printf(", \"checks\": [");
 	}
 	for (int i = 1; i < n; i++) {
@@ -101,7 +101,7 @@ static int check(char **files, int n, bool json, bool quiet)
 		all_covered &= ng == 0;
 		if (json) {
 			printf("%s\n  {\"new\": ", i > 1 ? "," : "");
-			cli_json_string(stdout, files[i]);
+			sc_json_string(stdout, files[i]);
 			printf(", \"covered\": %s, \"gaps\": [", ng ? "false" : "true");
 			for (size_t k = 0; k < ng; k++) {
 				printf("%s\n    {\"kind\": \"%s\", \"arch\": \"%s\"", k ? "," : "",

@@ -304,7 +304,7 @@ int cmd_record(int argc, char **argv)
 		case OPT_PREFLIGHT:
 			return print_preflight();
 		case 'h':
-			return cli_help("record");
+			return cli_help(cmd_record_help);
 		default:
 			return cli_usage_error("record", "bad option");
 		}

@@ -148,7 +148,7 @@ int cmd_run(int argc, char **argv)
 			enosys = false;
 			break;
 		case 'h':
-			return cli_help("run");
+			return cli_help(cmd_run_help);
 		default:
 			return cli_usage_error("run", "bad option");
 		}

@@ -32,7 +32,7 @@ static int print_one(FILE *f, bool json, bool *first, uint32_t nr, const char *n
 	if (!json)
 		return fprintf(f, "%u %s\n", nr, name) < 0 ? -EIO : 0;
 	fprintf(f, "%s\n  {\"number\": %u, \"name\": ", *first ? "" : ",", nr);
-	cli_json_string(f, name);
+	sc_json_string(f, name);
 	fputc('}', f);
 	*first = false;
 	return 0;

@@ -8,7 +8,14 @@
 #include "syscage/version.h"
 
 /* One line per verb; keep sorted by workflow, not alphabet. */
-const struct verb verbs[] = {
+struct verb {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary; /* one line for `syscage --help` */
+	const char *help;    /* full text for `syscage VERB --help` and the man page */
+};
+
+static const struct verb verbs[] = {
 	{ "record", cmd_record, "record the syscalls of a command, process or cgroup",
 	  cmd_record_help },
 	{ "logs", cmd_logs, "turn seccomp audit records into profiles or violation reports",
@@ -35,7 +42,7 @@ const struct verb verbs[] = {
 	  "what a process runs with: namespaces, caps, seccomp, blocked calls", cmd_inspect_help },
 	{ "syscalls", cmd_syscalls, "name <-> number for every arch", cmd_syscalls_help },
 };
-const unsigned n_verbs = ELEMENTSOF(verbs);
+static const unsigned n_verbs = ELEMENTSOF(verbs);
 
 static const char overview[] =
 	"syscage - record, build, check, compile and install seccomp profiles\n"
@@ -117,13 +124,22 @@ static int man_page(void)
 	return EXIT_OK;
 }
 
+/* `syscage help VERB`. */
+static int verb_help(const char *name)
+{
+	for (unsigned i = 0; i < n_verbs; i++)
+		if (streq(verbs[i].name, name))
+			return cli_help(verbs[i].help);
+	return cli_usage_error(NULL, "unknown verb '%s'", name);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2)
 		return overview_help(stderr), EXIT_USAGE;
 	if (streq(argv[1], "-h") || streq(argv[1], "--help") || streq(argv[1], "help")) {
 		if (argc > 2)
-			return cli_help(argv[2]);
+			return verb_help(argv[2]);
 		return overview_help(stdout);
 	}
 	if (streq(argv[1], "--version")) {
@@ -140,7 +156,7 @@ int main(int argc, char **argv)
 			if (streq(argv[j], "--"))
 				break;
 			if (streq(argv[j], "-h") || streq(argv[j], "--help"))
-				return cli_help(verbs[i].name);
+				return cli_help(verbs[i].help);
 		}
 		return verbs[i].run(argc - 1, argv + 1);
 	}
