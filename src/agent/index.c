@@ -175,15 +175,6 @@ static int index_hash(const struct elist *lists, size_t n_lists, uint64_t *ret)
 	return 0;
 }
 
-void rc_ident_of(int dirfd, const char *name, struct entry *e)
-{
-	struct stat st;
-
-	e->has_ident = false;
-	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode))
-		rc_set_ident(e, &st);
-}
-
 /* Whether the index on disk is still the one this reconciler last wrote or read, by the
  * identity it had then. */
 static bool index_is_known(const struct sc_reconciler *rc, uint64_t want)

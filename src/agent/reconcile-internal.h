@@ -310,6 +310,7 @@ bool rc_set_has_path(const struct run *x, const char *path);
 size_t rc_file_size_at(int dirfd, const char *path);
 int rc_cmp_cfile_sort(const void *a, const void *b);
 int rc_index_old(struct run *x);
+int rc_cmp_entry_path(const void *a, const void *b);
 struct entry *rc_old_entry(const struct run *x, const char *path);
 void rc_parsed_free(struct run *x);
 int rc_memo_keep(struct run *x);

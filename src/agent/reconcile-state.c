@@ -372,37 +372,6 @@ void rc_run_free_sets(struct run *x)
 	x->n_sets = 0;
 }
 
-void rc_run_free(struct run *x)
-{
-	for (size_t i = 0; i < x->n_pend; i++) {
-		free(x->pend[i].ns);
-		free(x->pend[i].tmp);
-		free(x->pend[i].final);
-	}
-	free(x->pend);
-	rc_run_free_sets(x);
-	rc_parsed_free(x);
-	rc_memo_free(x);
-	pthread_mutex_destroy(&x->parse_lock);
-	free(x->pols);
-	free(x->probes);
-	rc_cache_free(x->files, x->n_files);
-	free(x->rejected);
-	for (size_t i = 0; i < x->n_paths; i++)
-		free(x->paths[i]);
-	free(x->paths);
-	free(x->olds);
-	free(x->link_inos);
-	if (x->top_fd >= 0)
-		(void)close(x->top_fd);
-	if (x->data_fd >= 0)
-		(void)close(x->data_fd);
-	rc_rejections_free(x->rej, x->n_rej);
-	free(x->old_by_path);
-	rc_entries_free(x->old, x->n_old);
-	rc_entries_free(x->now, x->n_now);
-}
-
 bool rc_cancelled(struct run *x)
 {
 	return x->r->o.cancel && x->r->o.cancel(x->r->o.userdata);
@@ -471,4 +440,61 @@ int rc_reject(struct run *x, size_t fi, enum sc_reject_reason why, const char *f
 	if (!msg)
 		return -ENOMEM;
 	return rc_reject_msg(x, fi, why, msg);
+}
+
+int rc_open_ns(struct run *x, const char *ns, bool create)
+{
+	int fd;
+
+	if (!sc_dns1123_label_valid(ns))
+		return -EINVAL;
+	if (create && mkdirat(x->r->root_fd, ns, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	fd = openat(x->r->root_fd, ns, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+void rc_parsed_free(struct run *x)
+{
+	for (size_t i = 0; x->parsed && i < x->n_files; i++) {
+		for (size_t k = 0; k < x->parsed[i].n; k++)
+			sc_profile_free(x->parsed[i].v[k]);
+		free(x->parsed[i].v);
+	}
+	free(x->parsed);
+	x->parsed = NULL;
+}
+
+int rc_cmp_entry_path(const void *a, const void *b)
+{
+	return strcmp((*(struct entry *const *)a)->path, (*(struct entry *const *)b)->path);
+}
+
+struct entry *rc_old_entry(const struct run *x, const char *path)
+{
+	struct entry key = { .path = (char *)path }, *kp = &key, **e;
+
+	if (!x->n_old_by_path)
+		return NULL;
+	e = bsearch(&kp, x->old_by_path, x->n_old_by_path, sizeof(*x->old_by_path),
+		    rc_cmp_entry_path);
+	return e ? *e : NULL;
+}
+
+static const char *const reason_names[_SC_REJECT_COUNT] = {
+	[SC_REJECT_PARSE] = "parse",
+	[SC_REJECT_NAME] = "name",
+	[SC_REJECT_UNKNOWN_SYSCALL] = "unknown-syscall",
+	[SC_REJECT_SELECTOR] = "selector",
+	[SC_REJECT_DUPLICATE] = "duplicate",
+	[SC_REJECT_CONFLICT] = "conflict",
+	[SC_REJECT_MERGE] = "merge",
+	[SC_REJECT_READ] = "read",
+	[SC_REJECT_BASELINE] = "baseline",
+	[SC_REJECT_BINDING] = "binding",
+};
+
+const char *sc_reject_reason_to_string(enum sc_reject_reason r)
+{
+	return (unsigned)r < _SC_REJECT_COUNT ? reason_names[r] : NULL;
 }

@@ -85,18 +85,6 @@ static int add_pending(struct run *x, const char *ns, const char *tmp, const cha
 	return 0;
 }
 
-int rc_open_ns(struct run *x, const char *ns, bool create)
-{
-	int fd;
-
-	if (!sc_dns1123_label_valid(ns))
-		return -EINVAL;
-	if (create && mkdirat(x->r->root_fd, ns, 0755) < 0 && errno != EEXIST)
-		return -errno;
-	fd = openat(x->r->root_fd, ns, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	return fd < 0 ? -errno : fd;
-}
-
 /* Drop the temp files of an unfinished batch. */
 void rc_abort_pending(struct run *x)
 {
@@ -426,11 +414,6 @@ int rc_cmp_cfile_sort(const void *a, const void *b)
 	return strcmp(((const struct cfile *)a)->path, ((const struct cfile *)b)->path);
 }
 
-static int cmp_entry_path(const void *a, const void *b)
-{
-	return strcmp((*(struct entry *const *)a)->path, (*(struct entry *const *)b)->path);
-}
-
 int rc_index_old(struct run *x)
 {
 	size_t n = 0;
@@ -443,18 +426,8 @@ int rc_index_old(struct run *x)
 		if (x->old[i].path)
 			x->old_by_path[n++] = &x->old[i];
 	x->n_old_by_path = n;
-	rc_sort(x->old_by_path, n, sizeof(*x->old_by_path), cmp_entry_path);
+	rc_sort(x->old_by_path, n, sizeof(*x->old_by_path), rc_cmp_entry_path);
 	return 0;
-}
-
-struct entry *rc_old_entry(const struct run *x, const char *path)
-{
-	struct entry key = { .path = (char *)path }, *kp = &key, **e;
-
-	if (!x->n_old_by_path)
-		return NULL;
-	e = bsearch(&kp, x->old_by_path, x->n_old_by_path, sizeof(*x->old_by_path), cmp_entry_path);
-	return e ? *e : NULL;
 }
 
 /* The documents of file 'fi' parsed again, once per pass (the judgement kept only hashes):
@@ -501,17 +474,6 @@ static int parsed_doc(struct run *x, const struct pol *p, const struct sc_profil
 		*ret = f->v[p->doc];
 	pthread_mutex_unlock(&x->parse_lock);
 	return r;
-}
-
-void rc_parsed_free(struct run *x)
-{
-	for (size_t i = 0; x->parsed && i < x->n_files; i++) {
-		for (size_t k = 0; k < x->parsed[i].n; k++)
-			sc_profile_free(x->parsed[i].v[k]);
-		free(x->parsed[i].v);
-	}
-	free(x->parsed);
-	x->parsed = NULL;
 }
 
 /* A set's profile text when it was not kept from the parse (several members, the fallback,
@@ -620,19 +582,6 @@ int rc_memo_keep(struct run *x)
 	rc->mcache = v;
 	rc->n_mcache = n;
 	return 0;
-}
-
-void rc_memo_free(struct run *x)
-{
-	for (size_t i = 0; i < x->cap_memo; i++) {
-		if (x->memo[i].text)
-			__atomic_sub_fetch(&x->text_bytes, x->memo[i].len, __ATOMIC_RELAXED);
-		free(x->memo[i].text);
-		free(x->memo[i].removed);
-	}
-	free(x->memo);
-	x->memo = NULL;
-	x->cap_memo = x->n_memo = 0;
 }
 
 /* A merged set's content hash (and text, when at hand): from this pass's memo, the last
@@ -1024,4 +973,26 @@ void rc_record_idents(struct run *x)
 	}
 	if (fd >= 0)
 		(void)close(fd);
+}
+
+void rc_ident_of(int dirfd, const char *name, struct entry *e)
+{
+	struct stat st;
+
+	e->has_ident = false;
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode))
+		rc_set_ident(e, &st);
+}
+
+void rc_memo_free(struct run *x)
+{
+	for (size_t i = 0; i < x->cap_memo; i++) {
+		if (x->memo[i].text)
+			__atomic_sub_fetch(&x->text_bytes, x->memo[i].len, __ATOMIC_RELAXED);
+		free(x->memo[i].text);
+		free(x->memo[i].removed);
+	}
+	free(x->memo);
+	x->memo = NULL;
+	x->cap_memo = x->n_memo = 0;
 }

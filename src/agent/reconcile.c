@@ -4,24 +4,6 @@
  * files, one syncfs, renames), pruned by the previous index. See reconcile.h for the rules. */
 #include "agent/reconcile-internal.h"
 
-static const char *const reason_names[_SC_REJECT_COUNT] = {
-	[SC_REJECT_PARSE] = "parse",
-	[SC_REJECT_NAME] = "name",
-	[SC_REJECT_UNKNOWN_SYSCALL] = "unknown-syscall",
-	[SC_REJECT_SELECTOR] = "selector",
-	[SC_REJECT_DUPLICATE] = "duplicate",
-	[SC_REJECT_CONFLICT] = "conflict",
-	[SC_REJECT_MERGE] = "merge",
-	[SC_REJECT_READ] = "read",
-	[SC_REJECT_BASELINE] = "baseline",
-	[SC_REJECT_BINDING] = "binding",
-};
-
-const char *sc_reject_reason_to_string(enum sc_reject_reason r)
-{
-	return (unsigned)r < _SC_REJECT_COUNT ? reason_names[r] : NULL;
-}
-
 /* ---- opening the root -------------------------------------------------------------- */
 
 static bool is_our_tmp(const char *name)
@@ -407,7 +389,7 @@ int sc_reconciler_json(const struct sc_reconciler *r, char **ret)
 		fputs("\"file\": ", f);
 		rc_json_str(f, x->file);
 		fputs(", \"reason\": ", f);
-		rc_json_str(f, reason_names[x->reason]);
+		rc_json_str(f, sc_reject_reason_to_string(x->reason));
 		fputs(", \"message\": ", f);
 		rc_json_str(f, x->message);
 		fputs("}", f);
@@ -419,4 +401,35 @@ int sc_reconciler_json(const struct sc_reconciler *r, char **ret)
 	}
 	*ret = buf;
 	return 0;
+}
+
+void rc_run_free(struct run *x)
+{
+	for (size_t i = 0; i < x->n_pend; i++) {
+		free(x->pend[i].ns);
+		free(x->pend[i].tmp);
+		free(x->pend[i].final);
+	}
+	free(x->pend);
+	rc_run_free_sets(x);
+	rc_parsed_free(x);
+	rc_memo_free(x);
+	pthread_mutex_destroy(&x->parse_lock);
+	free(x->pols);
+	free(x->probes);
+	rc_cache_free(x->files, x->n_files);
+	free(x->rejected);
+	for (size_t i = 0; i < x->n_paths; i++)
+		free(x->paths[i]);
+	free(x->paths);
+	free(x->olds);
+	free(x->link_inos);
+	if (x->top_fd >= 0)
+		(void)close(x->top_fd);
+	if (x->data_fd >= 0)
+		(void)close(x->data_fd);
+	rc_rejections_free(x->rej, x->n_rej);
+	free(x->old_by_path);
+	rc_entries_free(x->old, x->n_old);
+	rc_entries_free(x->now, x->n_now);
 }
