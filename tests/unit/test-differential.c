@@ -871,8 +871,6 @@ START_TEST(libseccomp_precedence)
 {
 	scmp_filter_ctx c;
 
-	if (sc_arch_native() != SC_ARCH_X86_64)
-		return;
 	/* An unconditional rule beats an argument rule, added before or after it. */
 	c = seccomp_init(SCMP_ACT_ERRNO(38));
 	ck_assert_int_eq(seccomp_rule_add(c, SCMP_ACT_ALLOW, 1, 1, SCMP_A0(SCMP_CMP_EQ, 5)), 0);
@@ -929,7 +927,12 @@ int main(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_set_timeout(tc, 280);
-	tcase_add_test(tc, libseccomp_precedence);
+	/* Its syscall numbers are x86_64's. */
+	if (sc_arch_native() == SC_ARCH_X86_64)
+		tcase_add_test(tc, libseccomp_precedence);
+	else
+		tap_skip("libseccomp_precedence", "its syscall numbers are x86_64's, this is %s",
+			 sc_arch_info(sc_arch_native())->name);
 	{
 		char path[4096];
 		docker_default_path(path, sizeof(path));
