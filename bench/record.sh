@@ -2,7 +2,8 @@
 # Recording cost and completeness, side by side, in one run:
 #   per-syscall cost of a getppid loop (tests/programs/syscall-zoo --loop 1 N, timed inside
 #   the loop so start-up costs such as loading BPF or attaching ptrace are not counted),
-#   relative to no recording; and the share of the ground truth's distinct syscalls
+#   relative to no recording and, as "added/floor", what each method adds to a syscall over
+#   what a no-op program on the same tracepoint adds (the floor); and the share of the ground truth's distinct syscalls
 #   (syscall-zoo --list) each method captured.
 # Usage: bench/record.sh [BUILDDIR]   (N=loop calls for the fast methods, NSLOW for the slow)
 # Needs root for eBPF and for reading the kernel log; bpftrace is used when installed.
@@ -19,6 +20,7 @@ B=${1:-build}
 SYSCAGE=$B/syscage
 ZOO=$B/tests/programs/syscall-zoo
 LOGH=$B/bench/seccomp-log
+FLOOR=$B/bench/bpf-floor
 N=${N:-2000000}
 NSLOW=${NSLOW:-100000}
 T=$(mktemp -d)
@@ -44,11 +46,26 @@ total=$(wc -l <"$T/expected")
 share() { echo "$(sort -u "$1" | comm -12 - "$T/expected" | wc -l)/$total"; }
 
 declare -a ROWS
-row() { ROWS+=("$(printf '%-28s %10s %9s %14s  %s' "$1" "$2" "$3" "$4" "${5:-}")"); }
+# row METHOD NS/CALL VS-NONE DISTINCT [NOTES]: the "added ÷ floor's" column is computed here.
+row() { ROWS+=("$(printf '%-28s %10s %9s %12s %14s  %s' "$1" "$2" "$3" "$(over_floor "$2")" "$4" "${5:-}")"); }
 ratio() { awk -v a="$1" -v b="$base" 'BEGIN { if (a == "n/a") print "n/a"; else printf "%.2fx", a / b }'; }
+# What a method adds to a syscall, over what the floor adds (the floor row itself: 1.00x).
+over_floor() {
+	awk -v a="$1" -v b="$base" -v f="${floor:-}" 'BEGIN {
+		if (a == "-" || a == "n/a" || f == "" || f == "n/a" || f - b <= 0) print "-";
+		else printf "%.2fx", (a - b) / (f - b) }'
+}
 
 base=$(nscall "$ZOO" --loop 1 "$N")
+floor=
 row "no recording" "$base" "1.00x" "-" "$N calls"
+# The floor: a no-op program on the same raw tracepoint (every syscall leaves the fast path).
+if [ -x "$FLOOR" ] && "$FLOOR" true 2>/dev/null; then
+	floor=$(nscall "$FLOOR" "$ZOO" --loop 1 "$N")
+	row "floor: no-op BPF sys_enter" "$floor" "$(ratio "$floor")" "-" "$N calls; bench/floor.bpf.c, loaded with libbpf"
+else
+	row "floor: no-op BPF sys_enter" "-" "-" "-" "skipped: $FLOOR missing or cannot attach (needs root, BPF)"
+fi
 
 # syscage eBPF
 if "$SYSCAGE" record --preflight >/dev/null 2>&1; then
@@ -129,5 +146,5 @@ echo "Recording cost per syscall (getppid loop, one thread; best of 3) and captu
 echo "ground truth's $total distinct (ABI, syscall) pairs (tests/programs/syscall-zoo)."
 echo "kernel $(uname -r), $(nproc) CPUs, $(date -u +%Y-%m-%dT%H:%MZ)"
 echo
-printf '%-28s %10s %9s %14s  %s\n' "method" "ns/call" "vs none" "distinct" "notes"
+printf '%-28s %10s %9s %12s %14s  %s\n' "method" "ns/call" "vs none" "added/floor" "distinct" "notes"
 for r in "${ROWS[@]}"; do echo "$r"; done
