@@ -8,12 +8,15 @@
 # (before: 1.24 s, 87 MiB). Also bind again with the bindings file among the policies (the
 # documented workflow: --bindings policies/bindings.yaml), and how many workloads several
 # selectors select (counted here, from the same selector semantics), and the bindings file.
+# The floor row is libfyaml parsing the same YAML and nothing else (bench/yaml-floor.c): bind's
+# time is also given over the floor's, and its peak RSS over the size of what it reads.
 # Not a test: nothing is asserted.
 # Usage: bench/k8s.sh [BUILD_DIR]   (default: build)
 set -eu
 src=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$src/build}
 SYSCAGE=${SYSCAGE:-$build/syscage}
+FLOOR=$build/bench/yaml-floor
 RUNS=${RUNS:-3}
 [ -x "$SYSCAGE" ] || { echo "no syscage binary at $SYSCAGE (pass the build dir)" >&2; exit 2; }
 [ -x /usr/bin/time ] || { echo "needs /usr/bin/time (Debian package 'time')" >&2; exit 2; }
@@ -139,6 +142,12 @@ cmp -s "$tmp/bound.yaml" "$tmp/bound2.yaml" || echo "note: binding again gave ot
 cmp -s "$tmp/bindings.yaml" "$tmp/policies2/bindings.yaml" || echo "note: binding again gave other bindings" >&2
 a=$(for i in $(seq "$RUNS"); do run "$SYSCAGE" k8s audit -f "$tmp/bound.yaml" -o json; done | best)
 pb=$(for i in $(seq "$RUNS"); do rm -rf "$tmp/pb"; run "$SYSCAGE" policy build "$tmp/policies" -o "$tmp/pb" -q; done | best)
+# The floor: libfyaml parsing what bind reads (the manifests and the policies), nothing else.
+floor=
+if [ -x "$FLOOR" ]; then
+	floor=$(for i in $(seq "$RUNS"); do run "$FLOOR" "$tmp/workloads.yaml" "$tmp"/policies/*.yaml; done | best)
+fi
+insize=$(cat "$tmp/workloads.yaml" "$tmp"/policies/*.yaml | wc -c)
 "$SYSCAGE" k8s bind -f "$tmp/workloads.yaml" -p "$tmp/policies" --bindings "$tmp/bindings.yaml" \
 	-o "$tmp/bound.yaml" 2>"$tmp/summary" || true
 summary=$(tail -1 "$tmp/summary")
@@ -150,22 +159,30 @@ several=$(cat "$tmp/several")
 # ratio A B: "A/B" as "0.42x", or "-" without B.
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "-" }'; }
 GOAL_S=1 GOAL_MIB=32 BEFORE_S=1.24 BEFORE_MIB=87
-printf '%-58s %7s %7s %8s  %-13s %-13s\n' "1,000 policies x 10,000 workloads ($size KiB of YAML)" \
-	"wall s" "cpu s" "RSS MiB" "vs goal s/MiB" "vs before"
-row() { # LABEL "wall cpu kib" [goal] [before]
+printf '%-58s %7s %7s %8s  %-13s %-13s %-15s\n' "1,000 policies x 10,000 workloads ($size KiB of YAML)" \
+	"wall s" "cpu s" "RSS MiB" "vs goal s/MiB" "vs before" "vs floor s/input"
+fw=$(echo "${floor:-0 0 0}" | awk '{ print $1 }')
+row() { # LABEL "wall cpu kib" [goal] [before] [floor]
 	local w c k mib
 	read -r w c k <<<"$2"
 	mib=$(awk -v k="$k" 'BEGIN { printf "%.1f", k / 1024 }')
-	printf '%-58s %7s %7s %8s  %-13s %-13s\n' "$1" "$w" "$c" "$mib" \
+	printf '%-58s %7s %7s %8s  %-13s %-13s %-15s\n' "$1" "$w" "$c" "$mib" \
 		"${3:+$(ratio "$w" "$GOAL_S") $(ratio "$mib" "$GOAL_MIB")}" \
-		"${4:+$(ratio "$w" "$BEFORE_S") $(ratio "$mib" "$BEFORE_MIB")}"
+		"${4:+$(ratio "$w" "$BEFORE_S") $(ratio "$mib" "$BEFORE_MIB")}" \
+		"${5:+$(ratio "$w" "$fw") $(ratio "$((k * 1024))" "$insize")}"
 }
-row "  syscage k8s bind --bindings FILE" "$b" goal before
+if [ -n "$floor" ]; then
+	row "  floor: libfyaml parsing the same YAML (bench/yaml-floor)" "$floor" "" "" floor
+else
+	echo "  floor: $FLOOR missing (build first)"
+fi
+row "  syscage k8s bind --bindings FILE" "$b" goal before floor
 row "  ... --drop-caps --legacy-annotations" "$ball" goal
 row "  ... again, the bindings file among the policies" "$again" goal
 row "  syscage k8s audit -o json (the bound output)" "$a"
 row "  peer: syscage policy build (no workloads, same policies)" "$pb"
 printf '  %s; %s selected by several selectors\n' "$summary" "$several"
 printf '  bindings file: %s SeccompBinding documents, %s KiB\n' "$nbind" "$bsize"
+printf 'vs floor: wall time over the floor'"'"'s, peak RSS over the input size (%s KiB read); goal 2x and 4x\n' "$((insize / 1024))"
 printf 'goal: bind under %s s and %s MiB (before the binding rule: %s s, %s MiB); best of %s runs; load average: %s\n' \
 	"$GOAL_S" "$GOAL_MIB" "$BEFORE_S" "$BEFORE_MIB" "$RUNS" "$(cut -d' ' -f1-3 /proc/loadavg)"
