@@ -83,6 +83,8 @@ bench_input() { # NAME FILE GREP_PATTERN
 	local gw gc
 	read -r gw gc < <(measure "$RUNS" grep -c "$pat" "$file")
 	row "grep -c $pat (floor)" "$gw" "$gc"
+	printf '%-10s %-34s %s\n' "$name" "syscage over the floor" \
+		"wall $(awk -v a="$sw" -v b="$gw" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "-" }'), CPU $(awk -v a="$sc" -v b="$gc" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "-" }') (goal: CPU at most 2x)"
 	if [ "$name" = audit.log ]; then
 		if command -v ausearch >/dev/null; then
 			local aw ac
