@@ -180,6 +180,24 @@ expect "privileged container" 1 "$SYSCAGE" k8s bind -f bad/privileged.yaml -p $P
 err_has "privileged located" '^bad/privileged.yaml:9:7: error: Pod shop/priv: container is privileged'
 expect "missing file" 1 "$SYSCAGE" k8s bind -f nonexistent.yaml -p $P
 err_has "missing file named" 'nonexistent.yaml: error: cannot read'
+# Duplicate keys: the API server refuses the object; which one a reader takes is a guess, so
+# audit reports no verdict on it and bind edits nothing.
+printf 'kind: Pod\napiVersion: v1\nmetadata: {name: dup, namespace: shop, labels: {app: web}}\nspec:\n  securityContext: {seccompProfile: {type: RuntimeDefault}}\n  containers: [{name: a, securityContext: {allowPrivilegeEscalation: false}}]\n  securityContext: {}\n' >"$TMP/dup.yaml"
+expect "audit refuses duplicate keys" 1 "$SYSCAGE" k8s audit -f "$TMP/dup.yaml"
+err_has "... located" "dup.yaml:7:3: error: duplicate key 'securityContext' \\(first at line 5\\)"
+if ! grep -q restricted "$TMP/out"; then ok "... and no verdict"; else not_ok "... and no verdict"; fi
+expect "bind refuses duplicate keys" 1 "$SYSCAGE" k8s bind -f "$TMP/dup.yaml" -p $P -o "$TMP/dup.out"
+err_has "... located" "dup.yaml:7:3: error: duplicate key 'securityContext'"
+if [ ! -e "$TMP/dup.out" ]; then ok "nothing written"; else not_ok "nothing written"; fi
+printf 'kind: Pod\napiVersion: v1\nmetadata: {name: web, namespace: shop, labels: {app: web}}\nspec:\n  hostname: |\n  containers: [{name: a}]\n' >"$TMP/block.yaml"
+expect "bind refuses a block scalar libfyaml misreads" 1 "$SYSCAGE" k8s bind -f "$TMP/block.yaml" -p $P -o "$TMP/block.out"
+err_has "... located" "block.yaml:6:3: error: a block scalar's text must be indented more than its key"
+if [ ! -e "$TMP/block.out" ]; then ok "nothing written"; else not_ok "nothing written"; fi
+printf 'kind: Pod\napiVersion: v1\nmetadata: {name: web, namespace: shop, labels: {app: web}}\nspec: {containers: [name: a, {name: b, x}]}\n' >"$TMP/flow.yaml"
+expect "bind odd flow pairs" 0 "$SYSCAGE" k8s bind -f "$TMP/flow.yaml" -p $P -o "$TMP/flow.out" -q
+expect "... binding the output again" 0 "$SYSCAGE" k8s bind -f "$TMP/flow.out" -p $P -q
+if cmp -s "$TMP/out" "$TMP/flow.out"; then ok "changes nothing"; else not_ok "changes nothing"; diff "$TMP/flow.out" "$TMP/out" | sed 's/^/# /'; fi
+out_has "... braces around the pair, the pair after the colonless key" '\[\{name: a, securityContext: \{allowPrivilegeEscalation: false\}\}, \{name: b, x, securityContext: '
 expect "bad policies directory" 1 "$SYSCAGE" k8s bind -f manifests/multi.yaml -p "$TMP/nonexistent"
 printf 'kind: Pod\nmetadata: {name: a}\nspec: {containers: [{name: c, image: x}]}\n# caf\xe9\n---\nkind: Pod\nmetadata: {name: b}\nspec: {containers: [{name: c, image: x, securityContext: {privileged: true}}]}\n' >"$TMP/latin1.yaml"
 expect "invalid UTF-8 in a comment is an error, not the end of the manifest" 1 "$SYSCAGE" k8s audit -f "$TMP/latin1.yaml"

@@ -204,6 +204,95 @@ START_TEST(bind_block_scalars)
 }
 END_TEST
 
+START_TEST(bind_flow_odd_pairs)
+{
+	/* A flow mapping key without ':' is a key with a null value: the new pairs go after
+	 * it, inside the braces, and a colonless securityContext gets its ': value'. */
+	check_bind("kind: Pod\nmetadata: {name: x}\nspec:\n  containers:\n  - {name: web, x}\n",
+		   "kind: Pod\nmetadata: {name: x}\nspec:\n  containers:\n"
+		   "  - {name: web, x, securityContext: {allowPrivilegeEscalation: false}}\n"
+		   "  securityContext:\n    seccompProfile:\n      type: Localhost\n"
+		   "      localhostProfile: syscage/ns/p.json\n");
+	check_bind("kind: Pod\nmetadata: {name: x}\nspec: {containers: [{name: web, "
+		   "securityContext}], securityContext}\n",
+		   "kind: Pod\nmetadata: {name: x}\nspec: {containers: [{name: web, "
+		   "securityContext: {allowPrivilegeEscalation: false}}], securityContext: "
+		   "{seccompProfile: {type: Localhost, localhostProfile: syscage/ns/p.json}}}\n");
+	/* A one-pair mapping in a flow sequence has no braces: it gets them, or the new
+	 * pair would be another item (another container, on every bind). */
+	check_bind("kind: Pod\nmetadata: {name: x}\nspec: {containers: [name: web]}\n",
+		   "kind: Pod\nmetadata: {name: x}\nspec: {containers: [{name: web, "
+		   "securityContext: {allowPrivilegeEscalation: false}}], securityContext: "
+		   "{seccompProfile: {type: Localhost, localhostProfile: syscage/ns/p.json}}}\n");
+	check_bind("kind: Pod\nmetadata: {name: x}\nspec: {containers: [name: web, {name: b}]}\n",
+		   "kind: Pod\nmetadata: {name: x}\nspec: {containers: [{name: web, "
+		   "securityContext: {allowPrivilegeEscalation: false}}, {name: b, "
+		   "securityContext: {allowPrivilegeEscalation: false}}], securityContext: "
+		   "{seccompProfile: {type: Localhost, localhostProfile: syscage/ns/p.json}}}\n");
+}
+END_TEST
+
+/* 'text' does not parse: one error, at line:col, with 'msg' in it. */
+static void check_refused(const char *text, unsigned line, unsigned col, const char *msg)
+{
+	struct sc_k8s_file *f = NULL;
+	struct sc_diags d = {};
+
+	ck_assert_int_eq(sc_k8s_file_parse(text, strlen(text), "t.yaml", NULL, &d, &f), -EINVAL);
+	ck_assert_ptr_null(f);
+	ck_assert_uint_eq(d.n_errors, 1);
+	ck_assert_str_eq(d.v[0].file, "t.yaml");
+	ck_assert_uint_eq(d.v[0].loc.line, line);
+	ck_assert_uint_eq(d.v[0].loc.col, col);
+	ck_assert_msg(strstr(d.v[0].message, msg), "%s", d.v[0].message);
+	sc_diags_clear(&d);
+}
+
+START_TEST(refuses_what_kubernetes_refuses)
+{
+	/* Duplicate keys: the API server's strict decoding (and kubectl) refuse them; which
+	 * one would win is not ours to guess, for bind or for audit. */
+	check_refused("kind: Pod\nmetadata: {name: x}\nspec:\n  containers: [{name: a}]\n"
+		      "spec:\n  containers: [{name: b}]\n",
+		      5, 1, "duplicate key 'spec' (first at line 3)");
+	check_refused("kind: Pod\nmetadata: {name: x}\nspec:\n  containers:\n  - name: a\n"
+		      "    securityContext: {allowPrivilegeEscalation: false}\n"
+		      "    securityContext: {allowPrivilegeEscalation: true}\n",
+		      7, 5, "duplicate key 'securityContext' (first at line 6)");
+	check_refused("{\"kind\": \"Pod\", \"metadata\": {\"name\": \"x\", \"name\": \"y\"}}\n", 1,
+		      43, "duplicate key 'name'");
+	/* Quoted or not, a key is its value. */
+	check_refused("kind: Pod\nmetadata: {name: x}\nspec: {containers: [], 'containers': []}\n",
+		      3, 24, "duplicate key 'containers'");
+	/* A duplicate anywhere, even in an object that is not a workload. */
+	check_refused("kind: ConfigMap\ndata: {a: 1, a: 2}\n", 2, 14, "duplicate key 'a'");
+	/* A block scalar's text indented no deeper than its key: YAML (and kubectl) refuse
+	 * it; libfyaml takes it, and what follows would become more of the scalar. */
+	check_refused("kind: Pod\nmetadata: {name: x}\nspec:\n  hostname: |\n  text\n"
+		      "  containers: [{name: a}]\n",
+		      5, 3, "block scalar");
+	check_refused("kind: Pod\nmetadata: {name: x}\nspec:\n  containers:\n  - name: a\n"
+		      "    args:\n    - >\n    text\n",
+		      8, 5, "block scalar");
+	/* An empty one before the next key is YAML, but libfyaml reads that key as its text. */
+	check_refused("kind: Pod\nmetadata: {name: x}\nspec:\n  hostname: |\n  containers: []\n", 5,
+		      3, "block scalar");
+}
+END_TEST
+
+START_TEST(accepts_block_scalars)
+{
+	/* Text one column right of its sequence's dash is enough. */
+	check_bind("kind: Pod\nmetadata: {name: x}\nspec:\n  containers:\n"
+		   "  - name: a\n    args:\n    - |\n     t\nstatus: {}\n",
+		   "kind: Pod\nmetadata: {name: x}\nspec:\n  containers:\n"
+		   "  - name: a\n    args:\n    - |\n     t\n"
+		   "    securityContext:\n      allowPrivilegeEscalation: false\n"
+		   "  securityContext:\n    seccompProfile:\n      type: Localhost\n"
+		   "      localhostProfile: syscage/ns/p.json\nstatus: {}\n");
+}
+END_TEST
+
 START_TEST(bind_crlf)
 {
 	check_bind("kind: Pod\r\nmetadata:\r\n  name: x\r\nspec:\r\n  containers:\r\n"
@@ -271,9 +360,15 @@ START_TEST(bind_refuses)
 	static const char priv[] =
 		"kind: Pod\nmetadata: {name: x}\nspec:\n"
 		"  containers: [{name: a, securityContext: {privileged: true}}]\n";
-	const char *cases[] = { alias, priv };
+	/* A key appended after an empty block scalar would be read as its text. */
+	static const char empty_block[] = "kind: Pod\nmetadata: {name: x}\nspec:\n"
+					  "  containers: [{name: a}]\n  hostname: |\nstatus: {}\n";
+	/* In a block mapping, a key without ':' ("? key") gets no value written. */
+	static const char explicit_key[] = "kind: Pod\nmetadata: {name: x}\nspec:\n"
+					   "  ? securityContext\n  containers: [{name: a}]\n";
+	const char *cases[] = { alias, priv, empty_block, explicit_key };
 
-	for (size_t i = 0; i < 2; i++) {
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct sc_k8s_file *f = parse(cases[i]);
 		struct sc_k8s_bind_opts o = {};
 		struct sc_diags d = {};
@@ -526,6 +621,9 @@ int main(void)
 	tcase_add_test(tc, bind_flow_and_existing);
 	tcase_add_test(tc, bind_null_values_and_eof);
 	tcase_add_test(tc, bind_block_scalars);
+	tcase_add_test(tc, bind_flow_odd_pairs);
+	tcase_add_test(tc, refuses_what_kubernetes_refuses);
+	tcase_add_test(tc, accepts_block_scalars);
 	tcase_add_test(tc, bind_crlf);
 	tcase_add_test(tc, bind_json);
 	tcase_add_test(tc, bind_caps_and_annotations);

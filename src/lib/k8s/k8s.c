@@ -51,11 +51,14 @@ enum yn_type {
 struct yn {
 	uint8_t t; /* enum yn_type */
 	bool flow : 1;
-	bool marked : 1;   /* scalar: has a position (an empty value has none) */
-	bool anchored : 1; /* &anchor: editing it would change its aliases too */
-	bool had_kids : 1; /* a closed collection had entries (kept nodes may have fewer) */
-	uint8_t ss;	   /* enum fy_scalar_style */
-	uint8_t depth;	   /* at most MAX_DEPTH */
+	bool marked : 1;     /* scalar: has a position (an empty value has none) */
+	bool anchored : 1;   /* &anchor: editing it would change its aliases too */
+	bool had_kids : 1;   /* a closed collection had entries (kept nodes may have fewer) */
+	bool colonless : 1;  /* an empty value whose key has no ':' ("{name: web, x}") */
+	bool bare : 1;	     /* a one-pair flow mapping without braces ("[name: web]") */
+	bool empty_tail : 1; /* a block mapping ending in an empty block scalar ("x: |") */
+	uint8_t ss;	     /* enum fy_scalar_style */
+	uint8_t depth;	     /* at most MAX_DEPTH */
 	/* Offsets fit: manifests are at most MAX_MANIFEST bytes. */
 	uint32_t start, end; /* byte span; scalars include their quotes; a closed block
 			      * collection ends where its last descendant does */
@@ -248,6 +251,9 @@ struct tb {
 	struct arena *arena;
 	const char *buf;
 	size_t len;
+	/* Text refused while building (tree_error): reported alone, as a syntax error is. */
+	struct sc_loc err_loc;
+	char *err;
 	struct yn *stack[MAX_DEPTH + 2];
 	unsigned sp;
 };
@@ -262,19 +268,138 @@ static void mark_start(struct yn *n, struct fy_event *e)
 	}
 }
 
-/* An empty value has no position: it sits after the ':' that follows its key. */
+/* An empty value has no position: it sits after the ':' that follows its key. A flow
+ * mapping's key may have none ("{name: web, x}"): then right after the key, inside the
+ * braces (looking further would find the next key's ':', or one past the closing brace). */
 static void place_empty(struct tb *t, struct yn *n, struct yn *parent)
 {
-	size_t p = parent && parent->n ? parent->kids[parent->n - 1]->end : 0;
+	size_t p = parent && parent->n ? parent->kids[parent->n - 1]->end
+		   : parent	       ? parent->start
+				       : 0;
 	if (parent && parent->t == YN_MAP && parent->n % 2 == 1) {
-		while (p < t->len && t->buf[p] != ':' && t->buf[p] != '\n')
-			p++;
-		if (p < t->len && t->buf[p] == ':')
-			p++;
+		size_t q = p;
+		if (parent->flow) {
+			while (q < t->len &&
+			       (t->buf[q] == ' ' || t->buf[q] == '\t' || t->buf[q] == '\r' ||
+				t->buf[q] == '\n' || (t->buf[q] == '#' && q > p))) {
+				if (t->buf[q] == '#')
+					while (q < t->len && t->buf[q] != '\n')
+						q++;
+				else
+					q++;
+			}
+		} else {
+			while (q < t->len && t->buf[q] != ':' && t->buf[q] != '\n')
+				q++;
+		}
+		if (q < t->len && t->buf[q] == ':')
+			p = q + 1;
+		else
+			n->colonless = true;
 	}
 	n->start = n->end = p;
 	n->line = parent ? parent->line : 1;
 	n->col = parent ? parent->col : 1;
+}
+
+static int tree_error(struct tb *t, uint32_t line, uint32_t col, const char *fmt, ...)
+	_printf_(4, 5);
+static int tree_error(struct tb *t, uint32_t line, uint32_t col, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	free(t->err);
+	va_start(ap, fmt);
+	r = vasprintf(&t->err, fmt, ap);
+	va_end(ap);
+	if (r < 0) {
+		t->err = NULL;
+		return -ENOMEM;
+	}
+	t->err_loc = (struct sc_loc){ line, col };
+	return -EINVAL;
+}
+
+static int cmp_key(const void *a, const void *b)
+{
+	const struct yn *x = *(const struct yn *const *)a, *y = *(const struct yn *const *)b;
+	int c = strcmp(x->val, y->val);
+	return c ? c : (x->start > y->start) - (x->start < y->start);
+}
+
+/* Duplicate keys: the API server's strict decoding refuses them (so does kubectl), and which
+ * one a reader takes differs, so neither an audit nor an edit may guess. Small mappings are
+ * compared pairwise, large ones (labels, a ConfigMap's data) sorted. */
+static int check_duplicates(struct tb *t, const struct yn *map)
+{
+	cleanup_free const struct yn **keys = NULL;
+	size_t n = 0;
+
+	if (map->n < 4)
+		return 0;
+	if (map->n <= 32) {
+		for (size_t i = 2; i + 1 < map->n; i += 2)
+			for (size_t j = 0; j < i && map->kids[i]->t == YN_SCALAR; j += 2)
+				if (map->kids[j]->t == YN_SCALAR &&
+				    streq(map->kids[i]->val, map->kids[j]->val))
+					return tree_error(t, map->kids[i]->line, map->kids[i]->col,
+							  "duplicate key '%s' (first at line %u)",
+							  map->kids[i]->val, map->kids[j]->line);
+		return 0;
+	}
+	keys = calloc(map->n / 2, sizeof(*keys));
+	if (!keys)
+		return -ENOMEM;
+	for (size_t i = 0; i + 1 < map->n; i += 2)
+		if (map->kids[i]->t == YN_SCALAR)
+			keys[n++] = map->kids[i];
+	qsort(keys, n, sizeof(*keys), cmp_key);
+	for (size_t i = 1; i < n; i++)
+		if (streq(keys[i - 1]->val, keys[i]->val))
+			return tree_error(t, keys[i]->line, keys[i]->col,
+					  "duplicate key '%s' (first at line %u)", keys[i]->val,
+					  keys[i - 1]->line);
+	return 0;
+}
+
+/* libfyaml takes a block scalar whose text is indented no deeper than the collection holding
+ * it ("  x: |" then "  text"), which YAML (and kubectl) refuse, and reads the lines after as
+ * more of its text: refused, at the first such line. */
+static int check_block_scalar(struct tb *t, const struct yn *n, const struct yn *parent)
+{
+	uint32_t indent, line = n->line;
+	size_t i = n->start;
+
+	if (!parent || parent->flow || !n->marked ||
+	    (n->ss != FYSS_LITERAL && n->ss != FYSS_FOLDED))
+		return 0;
+	indent = parent->col ? parent->col - 1 : 0;
+	/* libfyaml's mark is the start of the first text line; were it on the header, skip it. */
+	if (i > 0 && t->buf[i - 1] != '\n') {
+		while (i < n->end && t->buf[i] != '\n')
+			i++;
+		i++;
+		line++;
+	}
+	while (i < n->end) {
+		size_t ind = 0;
+		while (i + ind < n->end && t->buf[i + ind] == ' ')
+			ind++;
+		if (i + ind < n->end && t->buf[i + ind] != '\n' && t->buf[i + ind] != '\r' &&
+		    ind <= indent)
+			return tree_error(t, line, (uint32_t)ind + 1,
+					  "a block scalar's text must be indented more than its "
+					  "key (column %u): libfyaml would read this line as "
+					  "part of it",
+					  indent + 1);
+		i += ind;
+		while (i < n->end && t->buf[i] != '\n')
+			i++;
+		i++; /* past the '\n' */
+		line++;
+	}
+	return 0;
 }
 
 static int tree_event(struct tb *t, struct fy_event *e, struct yn **ret_root)
@@ -287,6 +412,7 @@ static int tree_event(struct tb *t, struct fy_event *e, struct yn **ret_root)
 	case FYET_MAPPING_END:
 	case FYET_SEQUENCE_END: {
 		struct yn *c = t->stack[--t->sp];
+		int r;
 		if (c->flow) {
 			const struct fy_mark *s = fy_event_start_mark(e),
 					     *en = fy_event_end_mark(e);
@@ -298,6 +424,23 @@ static int tree_event(struct tb *t, struct fy_event *e, struct yn **ret_root)
 				c->kids[c->n - 1]->end; /* closed before it: its own end is final */
 		}
 		c->had_kids = c->n > 0;
+		if (c->flow && c->t == YN_MAP && c->n && t->buf[c->start] != '{') {
+			/* The mark may be past a quoted key's quote: from the key on. */
+			if (c->kids[0]->start < c->start)
+				c->start = c->kids[0]->start, c->col = c->kids[0]->col;
+			c->bare = t->buf[c->start] != '{';
+		}
+		if (c->t == YN_MAP && !c->flow && c->n) {
+			const struct yn *l = c->kids[c->n - 1];
+			c->empty_tail = l->t == YN_SCALAR &&
+					(l->ss == FYSS_LITERAL || l->ss == FYSS_FOLDED) &&
+					strspn(l->val, "\n") == strlen(l->val);
+		}
+		if (c->t == YN_MAP) {
+			r = check_duplicates(t, c);
+			if (r < 0)
+				return r;
+		}
 		if (t->sp == 0)
 			*ret_root = c;
 		return 0;
@@ -346,6 +489,11 @@ static int tree_event(struct tb *t, struct fy_event *e, struct yn **ret_root)
 			}
 		} else {
 			place_empty(t, n, parent);
+		}
+		if (n->t == YN_SCALAR) {
+			int r = check_block_scalar(t, n, parent);
+			if (r < 0)
+				return r;
 		}
 	} else {
 		n->t = e->type == FYET_MAPPING_START ? YN_MAP : YN_SEQ;
@@ -521,6 +669,10 @@ static int tree_parse(struct rctx *c, const char *buf, size_t len, struct sc_dia
 				(void)sc_diags_add(d, SC_SEV_ERROR, (struct sc_loc){ 0, 0 },
 						   "nested deeper than %d levels", MAX_DEPTH);
 				r = -EINVAL;
+			} else if (r == -EINVAL) {
+				diags_truncate(d, n_diags);
+				if (sc_diags_add(d, SC_SEV_ERROR, tb.err_loc, "%s", tb.err) < 0)
+					r = -ENOMEM;
 			}
 		}
 		fy_parser_event_free(p, e);
@@ -535,6 +687,7 @@ out:
 		sc_yaml_parser_destroy(p);
 	fy_diag_destroy(diag);
 	arena_free(&scratch);
+	free(tb.err);
 	return r < 0 ? r : bad;
 }
 
@@ -1773,8 +1926,9 @@ static char *render_value(const struct kv *kv, bool json)
 	return buf;
 }
 
-/* Replace node 'v' (the value of 'key') with the flow rendering of 'kv'. */
-static void replace_value(struct ectx *e, struct yn *key, struct yn *v, const struct kv *kv)
+/* Replace node 'v' (the value of 'key' in mapping 'm') with the flow rendering of 'kv'. */
+static void replace_value(struct ectx *e, const struct yn *m, struct yn *key, struct yn *v,
+			  const struct kv *kv)
 {
 	char *txt = render_value(kv, e->json);
 	char *t2 = NULL;
@@ -1789,8 +1943,13 @@ static void replace_value(struct ectx *e, struct yn *key, struct yn *v, const st
 		return;
 	}
 	if (v->t == YN_SCALAR && !v->marked) {
-		/* "key:" with nothing after the colon. */
-		if (asprintf(&t2, " %s", txt) < 0)
+		/* "key:" with nothing after the colon, or a flow mapping's "key" alone. */
+		if (v->colonless && !m->flow) {
+			free(txt);
+			ectx_error(e, key ? key : v, "cannot give a value to a key without ':'");
+			return;
+		}
+		if (asprintf(&t2, v->colonless ? ": %s" : " %s", txt) < 0)
 			t2 = NULL;
 		free(txt);
 		ectx_add(e, v->start, 0, v->depth, TAKE_PTR(t2));
@@ -1853,7 +2012,23 @@ static void append_to_map(struct ectx *e, struct yn *m, const struct kv *kvs, si
 	if (m->flow) {
 		size_t pos = *yn_close(m);
 		txt = render(kvs, n, false, 0, e->json, !m->had_kids);
+		if (txt && m->bare) {
+			/* "[name: web]": a pair appended without braces would be another item. */
+			char *t2 = NULL;
+			if (asprintf(&t2, "%s}", txt) < 0)
+				t2 = NULL;
+			free(txt);
+			txt = t2;
+			ectx_add(e, m->start, 0, m->depth, strdup("{"));
+		}
 		ectx_add(e, pos, 0, m->depth, txt);
+		return;
+	}
+	if (m->empty_tail) {
+		/* libfyaml takes the next line at the mapping's indentation for its text. */
+		ectx_error(e, m,
+			   "cannot add a key after an empty block scalar (libfyaml would read it "
+			   "as the scalar's text): write that value as \"\"");
 		return;
 	}
 	{
@@ -1921,9 +2096,9 @@ static void ensure(struct ectx *e, struct yn *m, const struct kv *kvs, size_t n)
 			if (v->t == YN_MAP)
 				ensure(e, v, kv->kids, kv->n);
 			else if (kv_has_content(kv))
-				replace_value(e, key, v, kv);
+				replace_value(e, m, key, v, kv);
 		} else if (!kv_satisfied(v, kv)) {
-			replace_value(e, key, v, kv);
+			replace_value(e, m, key, v, kv);
 		}
 	}
 	if (nm && !e->err)
