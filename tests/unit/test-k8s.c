@@ -293,6 +293,32 @@ START_TEST(accepts_block_scalars)
 }
 END_TEST
 
+START_TEST(bind_same_container_names)
+{
+	/* Found by fuzz-k8s: one legacy annotation per name, not per container (two would be
+	 * a duplicate key), and binding again changes nothing. */
+	static const char in[] = "kind: Pod\nmetadata:\n  name: x\nspec:\n  containers:\n"
+				 "    - name: app\n    - name: app\n      image: app:1\n";
+	char *out = bind_all(in, "syscage/ns/p.json", false, true);
+	char *again = bind_all(out, "syscage/ns/p.json", false, true);
+
+	ck_assert_str_eq(out, "kind: Pod\nmetadata:\n  name: x\n  annotations:\n"
+			      "    seccomp.security.alpha.kubernetes.io/pod: "
+			      "localhost/syscage/ns/p.json\n"
+			      "    container.seccomp.security.alpha.kubernetes.io/app: "
+			      "localhost/syscage/ns/p.json\n"
+			      "spec:\n  containers:\n    - name: app\n      securityContext:\n"
+			      "        allowPrivilegeEscalation: false\n    - name: app\n"
+			      "      image: app:1\n      securityContext:\n"
+			      "        allowPrivilegeEscalation: false\n"
+			      "  securityContext:\n    seccompProfile:\n      type: Localhost\n"
+			      "      localhostProfile: syscage/ns/p.json\n");
+	ck_assert_str_eq(again, out);
+	free(again);
+	free(out);
+}
+END_TEST
+
 START_TEST(bind_crlf)
 {
 	check_bind("kind: Pod\r\nmetadata:\r\n  name: x\r\nspec:\r\n  containers:\r\n"
@@ -624,6 +650,7 @@ int main(void)
 	tcase_add_test(tc, bind_flow_odd_pairs);
 	tcase_add_test(tc, refuses_what_kubernetes_refuses);
 	tcase_add_test(tc, accepts_block_scalars);
+	tcase_add_test(tc, bind_same_container_names);
 	tcase_add_test(tc, bind_crlf);
 	tcase_add_test(tc, bind_json);
 	tcase_add_test(tc, bind_caps_and_annotations);

@@ -507,7 +507,15 @@ static int bind_one(struct ectx *e, const struct sc_k8s_workload *w, const struc
 					 .only_update = !o->legacy_annotations };
 		for (size_t i = 0; i < w->n_containers; i++) {
 			const struct sc_k8s_container *c = &w->containers[i];
+			bool seen = false;
 			if (!c->name)
+				continue;
+			/* Two containers of one name (the API server refuses the pod) would
+			 * write the same annotation twice: a duplicate key. */
+			for (size_t k = 0; k < i && !seen; k++)
+				seen = w->containers[k].name &&
+				       streq(w->containers[k].name, c->name);
+			if (seen)
 				continue;
 			if (asprintf(&keys[i], ANN_CONTAINER "%s", c->name) < 0) {
 				r = -ENOMEM;
