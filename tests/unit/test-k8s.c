@@ -274,6 +274,9 @@ START_TEST(refuses_what_kubernetes_refuses)
 	check_refused("kind: Pod\nmetadata: {name: x}\nspec:\n  containers:\n  - name: a\n"
 		      "    args:\n    - >\n    text\n",
 		      8, 5, "block scalar");
+	/* A CR alone ends a line for YAML, not for the editor (found by fuzz-k8s). */
+	check_refused("kind: Pod\nmetadata: {name: x}\nspec:\n  containers: [{name: a}]  \rb: 1\n",
+		      4, 28, "CR without LF");
 	/* An empty one before the next key is YAML, but libfyaml reads that key as its text. */
 	check_refused("kind: Pod\nmetadata: {name: x}\nspec:\n  hostname: |\n  containers: []\n", 5,
 		      3, "block scalar");

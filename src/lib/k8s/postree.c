@@ -391,6 +391,27 @@ static void diags_truncate(struct sc_diags *d, size_t n)
 	}
 }
 
+/* A CR alone ends a line for YAML, not for the editor (it inserts after a line's LF, where
+ * text after a lone CR would take what it inserts into another mapping): refused, with where.
+ * LF and CR LF lines are fine. */
+static bool lines_valid(const char *buf, size_t len, struct sc_loc *ret_loc, const char **ret_why)
+{
+	uint32_t line = 1;
+	size_t bol = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		if (buf[i] == '\n') {
+			line++;
+			bol = i + 1;
+		} else if (buf[i] == '\r' && (i + 1 >= len || buf[i + 1] != '\n')) {
+			*ret_loc = (struct sc_loc){ line, (uint32_t)(i - bol) + 1 };
+			*ret_why = "a CR without LF (lines must end in LF or CR LF)";
+			return false;
+		}
+	}
+	return true;
+}
+
 /* Documents one at a time: a 4 MiB manifest is ~450,000 nodes; kept whole they took 35 MiB. */
 int sc_postree_parse(const char *buf, size_t len, struct sc_diags *d,
 		     int (*doc)(void *userdata, struct yn *root), void *userdata)
@@ -409,7 +430,8 @@ int sc_postree_parse(const char *buf, size_t len, struct sc_diags *d,
 	{
 		struct sc_loc loc;
 		const char *why;
-		if (!sc_yaml_text_valid(buf, len, &loc, &why)) {
+		if (!sc_yaml_text_valid(buf, len, &loc, &why) ||
+		    !lines_valid(buf, len, &loc, &why)) {
 			r = sc_diags_add(d, SC_SEV_ERROR, loc, "%s", why);
 			return r < 0 ? r : -EINVAL;
 		}
