@@ -573,6 +573,12 @@ START_TEST(audit_rules)
 		"{type: Unconfined}}\n  initContainers: [{name: i, securityContext: "
 		"{allowPrivilegeEscalation: 'false', seccompProfile: {type: Localhost}}}]\n"
 		"  containers: [{name: a, securityContext: {seccompProfile: {type: Bogus}}}]\n";
+	static const char odd_case[] =
+		"kind: Pod\nmetadata: {name: odd-case}\nspec:\n  securityContext: "
+		"{seccompProfile: {type: RuntimeDefault}}\n  containers: [{name: a, "
+		"securityContext: {allowPrivilegeEscalation: fAlSe}}, {name: b, securityContext: "
+		"{allowPrivilegeEscalation: FALSE}}]\n";
+	struct sc_k8s_file *g = parse(odd_case);
 	struct sc_k8s_file *f = parse(text);
 	char *json = NULL;
 
@@ -586,6 +592,12 @@ START_TEST(audit_rules)
 	ck_assert_uint_eq(f->workloads[2].n_findings, 5);
 	ck_assert_int_eq(sc_k8s_effective(&f->workloads[1], &f->workloads[1].containers[0])->type,
 			 SC_K8S_SECCOMP_LOCALHOST);
+	/* "fAlSe" is no boolean to Kubernetes (the pod is refused): not restricted. */
+	ck_assert_int_eq(sc_k8s_audit(&g->workloads[0]), 0);
+	ck_assert_uint_eq(g->workloads[0].n_findings, 1);
+	ck_assert_str_eq(g->workloads[0].findings[0],
+			 "container a: allowPrivilegeEscalation is not false");
+	sc_k8s_file_free(g);
 	ck_assert_int_eq(sc_k8s_audit_json(&f, 1, &json), 0);
 	ck_assert_ptr_nonnull(strstr(json, "\"summary\":{\"workloads\":3,\"restricted\":2,"));
 	ck_assert_ptr_nonnull(strstr(json, "\"init\":true"));

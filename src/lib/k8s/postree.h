@@ -135,10 +135,17 @@ static inline size_t yn_end(const struct yn *n)
 	return n->end;
 }
 
+/* A plain true or false. 'false' is what makes a workload restricted: only the spellings
+ * Kubernetes' YAML reads as that boolean (false, False, FALSE; "fAlSe" is a string the API
+ * server refuses). 'true' marks danger (privileged): any case, to refuse rather than miss. */
 static inline bool yn_plain_bool(const struct yn *n, bool want)
 {
 	const char *s = n && n->t == YN_SCALAR && n->ss == FYSS_PLAIN ? n->val : NULL;
-	return s && strcasecmp(s, want ? "true" : "false") == 0;
+	if (!s)
+		return false;
+	if (want)
+		return strcasecmp(s, "true") == 0;
+	return streq(s, "false") || streq(s, "False") || streq(s, "FALSE");
 }
 
 /* Parse 'buf' a document at a time: each document's tree is built in a scratch arena and
