@@ -277,6 +277,11 @@ START_TEST(refuses_what_kubernetes_refuses)
 	/* A CR alone ends a line for YAML, not for the editor (found by fuzz-k8s). */
 	check_refused("kind: Pod\nmetadata: {name: x}\nspec:\n  containers: [{name: a}]  \rb: 1\n",
 		      4, 28, "CR without LF");
+	/* A value on its own line no deeper than its key: YAML refuses it, libfyaml takes it
+	 * and a key appended after it continues it (found by fuzz-k8s). */
+	check_refused("kind: Pod\nmetadata: {name: x}\nspec:\n  containers: [{name: a}]\n"
+		      "  hostname:\n  x:y\n",
+		      6, 3, "must be indented more than its key");
 	/* An empty one before the next key is YAML, but libfyaml reads that key as its text. */
 	check_refused("kind: Pod\nmetadata: {name: x}\nspec:\n  hostname: |\n  containers: []\n", 5,
 		      3, "block scalar");

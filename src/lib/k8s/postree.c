@@ -253,6 +253,26 @@ static int check_block_scalar(struct tb *t, const struct yn *n, const struct yn 
 	return 0;
 }
 
+/* libfyaml also takes a block mapping's value, or a block sequence's item, that starts on a
+ * line of its own no deeper than the collection ("k:" then "v" under the k), which YAML (and
+ * kubectl) refuse; a key bind appends after it then continues it. Refused. A block sequence
+ * may sit at its key's indentation; a mapping's keys are at its own. */
+static int check_indent(struct tb *t, const struct yn *n, const struct yn *parent)
+{
+	bool value = parent->t == YN_MAP && parent->n % 2 == 1;
+
+	/* (A block scalar's mark is its first text line's start: check_block_scalar's.) */
+	if (parent->flow || (n->t == YN_SCALAR && !n->marked) || n->col > parent->col ||
+	    n->ss == FYSS_LITERAL || n->ss == FYSS_FOLDED)
+		return 0;
+	if (parent->t == YN_MAP && (!value || (n->t == YN_SEQ && !n->flow) ||
+				    n->line <= parent->kids[parent->n - 1]->line))
+		return 0;
+	return tree_error(t, n->line, n->col,
+			  "a %s on a line of its own must be indented more than its %s (column %u)",
+			  value ? "value" : "sequence item", value ? "key" : "'-'", parent->col);
+}
+
 static int tree_event(struct tb *t, struct fy_event *e, struct yn **ret_root)
 {
 	struct yn *parent = t->sp ? t->stack[t->sp - 1] : NULL;
@@ -353,6 +373,11 @@ static int tree_event(struct tb *t, struct fy_event *e, struct yn **ret_root)
 		n->end = n->start;
 		if (flow)
 			*yn_close(n) = n->start; /* set when it closes */
+	}
+	if (parent) {
+		int r = check_indent(t, n, parent);
+		if (r < 0)
+			return r;
 	}
 	if (parent && yn_add(t->arena, parent, n) < 0)
 		return -ENOMEM;
