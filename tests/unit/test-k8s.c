@@ -400,7 +400,10 @@ START_TEST(bind_refuses)
 	/* In a block mapping, a key without ':' ("? key") gets no value written. */
 	static const char explicit_key[] = "kind: Pod\nmetadata: {name: x}\nspec:\n"
 					   "  ? securityContext\n  containers: [{name: a}]\n";
-	const char *cases[] = { alias, priv, empty_block, explicit_key };
+	/* Nor after one ending the mapping (found by fuzz-k8s: "?" then "g?" at the end). */
+	static const char explicit_last[] = "kind: Pod\nmetadata: {name: x}\nspec:\n"
+					    "  containers: [{name: a}]\n  ? hostname\n";
+	const char *cases[] = { alias, priv, empty_block, explicit_key, explicit_last };
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct sc_k8s_file *f = parse(cases[i]);

@@ -355,6 +355,11 @@ static void append_to_map(struct ectx *e, struct yn *m, const struct kv *kvs, si
 		ectx_add(e, pos, 0, m->depth, txt);
 		return;
 	}
+	if (m->open_tail) {
+		/* "? key" then a key appended: libfyaml may read both as one key. */
+		ectx_error(e, m, "cannot add a key after a key without ':' (\"? key\")");
+		return;
+	}
 	if (m->empty_tail) {
 		/* libfyaml takes the next line at the mapping's indentation for its text. */
 		ectx_error(e, m,

@@ -306,6 +306,7 @@ static int tree_event(struct tb *t, struct fy_event *e, struct yn **ret_root)
 			c->empty_tail = l->t == YN_SCALAR &&
 					(l->ss == FYSS_LITERAL || l->ss == FYSS_FOLDED) &&
 					strspn(l->val, "\n") == strlen(l->val);
+			c->open_tail = l->t == YN_SCALAR && l->colonless;
 		}
 		if (c->t == YN_MAP) {
 			r = check_duplicates(t, c);

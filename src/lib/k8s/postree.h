@@ -41,6 +41,7 @@ struct yn {
 	bool colonless : 1;  /* an empty value whose key has no ':' ("{name: web, x}") */
 	bool bare : 1;	     /* a one-pair flow mapping without braces ("[name: web]") */
 	bool empty_tail : 1; /* a block mapping ending in an empty block scalar ("x: |") */
+	bool open_tail : 1;  /* a block mapping ending in a key without ':' ("? x") */
 	uint8_t ss;	     /* enum fy_scalar_style */
 	uint8_t depth;	     /* at most MAX_DEPTH */
 	/* Offsets fit: manifests are at most MAX_MANIFEST bytes. */
