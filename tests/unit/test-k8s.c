@@ -218,6 +218,11 @@ START_TEST(bind_flow_odd_pairs)
 		   "kind: Pod\nmetadata: {name: x}\nspec: {containers: [{name: web, "
 		   "securityContext: {allowPrivilegeEscalation: false}}], securityContext: "
 		   "{seccompProfile: {type: Localhost, localhostProfile: syscage/ns/p.json}}}\n");
+	/* An empty sequence item ends its sequence after its '-' (found by fuzz-k8s). */
+	check_bind("kind: Pod\nmetadata: {name: x}\nspec:\n  containers: []\n  volumes:\n    - \n",
+		   "kind: Pod\nmetadata: {name: x}\nspec:\n  containers: []\n  volumes:\n    - \n"
+		   "  securityContext:\n    seccompProfile:\n      type: Localhost\n"
+		   "      localhostProfile: syscage/ns/p.json\n");
 	/* A one-pair mapping in a flow sequence has no braces: it gets them, or the new
 	 * pair would be another item (another container, on every bind). */
 	check_bind("kind: Pod\nmetadata: {name: x}\nspec: {containers: [name: web]}\n",

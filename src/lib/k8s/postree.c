@@ -119,6 +119,22 @@ static void mark_start(struct yn *n, struct fy_event *e)
 	}
 }
 
+/* From 'q', past blanks, line ends and comments. */
+static size_t skip_blank(const struct tb *t, size_t q)
+{
+	size_t from = q;
+
+	while (q < t->len && (t->buf[q] == ' ' || t->buf[q] == '\t' || t->buf[q] == '\r' ||
+			      t->buf[q] == '\n' || (t->buf[q] == '#' && q > from))) {
+		if (t->buf[q] == '#')
+			while (q < t->len && t->buf[q] != '\n')
+				q++;
+		else
+			q++;
+	}
+	return q;
+}
+
 /* An empty value has no position: it sits after the ':' that follows its key. A flow
  * mapping's key may have none ("{name: web, x}"): then right after the key, inside the
  * braces (looking further would find the next key's ':', or one past the closing brace). */
@@ -130,15 +146,7 @@ static void place_empty(struct tb *t, struct yn *n, struct yn *parent)
 	if (parent && parent->t == YN_MAP && parent->n % 2 == 1) {
 		size_t q = p;
 		if (parent->flow) {
-			while (q < t->len &&
-			       (t->buf[q] == ' ' || t->buf[q] == '\t' || t->buf[q] == '\r' ||
-				t->buf[q] == '\n' || (t->buf[q] == '#' && q > p))) {
-				if (t->buf[q] == '#')
-					while (q < t->len && t->buf[q] != '\n')
-						q++;
-				else
-					q++;
-			}
+			q = skip_blank(t, q);
 		} else {
 			while (q < t->len && t->buf[q] != ':' && t->buf[q] != '\n')
 				q++;
@@ -147,6 +155,13 @@ static void place_empty(struct tb *t, struct yn *n, struct yn *parent)
 			p = q + 1;
 		else
 			n->colonless = true;
+	} else if (parent && parent->t == YN_SEQ && !parent->flow) {
+		/* An empty item ("- "): after its '-' (found by fuzz-k8s: placed before it,
+		 * the sequence ended there and a key appended to the mapping holding it
+		 * landed in front of the '-'). */
+		size_t q = skip_blank(t, p);
+		if (q < t->len && t->buf[q] == '-')
+			p = q + 1;
 	}
 	n->start = n->end = p;
 	n->line = parent ? parent->line : 1;
