@@ -408,7 +408,13 @@ START_TEST(bind_refuses)
 	/* Nor after one ending the mapping (found by fuzz-k8s: "?" then "g?" at the end). */
 	static const char explicit_last[] = "kind: Pod\nmetadata: {name: x}\nspec:\n"
 					    "  containers: [{name: a}]\n  ? hostname\n";
-	const char *cases[] = { alias, priv, empty_block, explicit_key, explicit_last };
+	/* Before a comment indented with a tab: libfyaml would take the tab for indentation
+	 * after the lines inserted (found by fuzz-k8s). */
+	static const char tab_comment[] = "kind: Pod\nmetadata: {name: x}\nspec:\n"
+					  "  containers: [{name: a}]\n \t# c\n";
+	const char *cases[] = {
+		alias, priv, empty_block, explicit_key, explicit_last, tab_comment
+	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct sc_k8s_file *f = parse(cases[i]);

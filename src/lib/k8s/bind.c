@@ -335,6 +335,39 @@ static bool kv_satisfied(const struct yn *v, const struct kv *kv)
 	}
 }
 
+/* Do comment (or blank) lines with a tab before their text start at 'q'? libfyaml takes such a
+ * tab for indentation when the line follows deeper lines, as inserted ones are (found by
+ * fuzz-k8s): the output would not parse. */
+static bool tab_comment_at(const struct ectx *e, size_t q)
+{
+	while (q < e->len) {
+		size_t i = q;
+		bool tab = false;
+		while (i < e->len && (e->buf[i] == ' ' || e->buf[i] == '\t'))
+			tab |= e->buf[i++] == '\t';
+		if (i < e->len && e->buf[i] != '#' && e->buf[i] != '\n' && e->buf[i] != '\r')
+			return false; /* text: the comments end */
+		if (tab)
+			return true;
+		while (i < e->len && e->buf[i] != '\n')
+			i++;
+		q = i + 1;
+	}
+	return false;
+}
+
+static void insert_block(struct ectx *e, const struct yn *m, size_t pos, char *txt)
+{
+	if (tab_comment_at(e, pos)) {
+		free(txt);
+		ectx_error(e, m,
+			   "cannot add a key before a comment indented with a tab (libfyaml "
+			   "would read the tab as indentation): indent it with spaces");
+		return;
+	}
+	ectx_add(e, pos, 0, m->depth, txt);
+}
+
 /* Add 'text' (rendered pairs) at the end of mapping 'm'. */
 static void append_to_map(struct ectx *e, struct yn *m, const struct kv *kvs, size_t n)
 {
@@ -380,13 +413,13 @@ static void append_to_map(struct ectx *e, struct yn *m, const struct kv *kvs, si
 		while (ls > 0 && e->buf[ls - 1] == ' ')
 			ls--;
 		if (ls > 0 && e->buf[ls - 1] == '\n') {
-			ectx_add(e, ls, 0, m->depth, txt);
+			insert_block(e, m, ls, txt);
 			return;
 		}
 		while (p < e->len && e->buf[p] != '\n')
 			p++;
 		if (p < e->len) {
-			ectx_add(e, p + 1, 0, m->depth, txt);
+			insert_block(e, m, p + 1, txt);
 		} else {
 			/* The last line has no newline: end it once, before every insertion. */
 			if (!e->eof_newline) {
