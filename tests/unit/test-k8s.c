@@ -218,6 +218,13 @@ START_TEST(bind_flow_odd_pairs)
 		   "kind: Pod\nmetadata: {name: x}\nspec: {containers: [{name: web, "
 		   "securityContext: {allowPrivilegeEscalation: false}}], securityContext: "
 		   "{seccompProfile: {type: Localhost, localhostProfile: syscage/ns/p.json}}}\n");
+	/* After an empty value's ':', a space: ":," would join a plain key (found by
+	 * fuzz-k8s). */
+	check_bind("kind: Pod\nmetadata: {name: x}\nspec:\n  containers: [{name: a, a b \"c\":}]\n",
+		   "kind: Pod\nmetadata: {name: x}\nspec:\n  containers: [{name: a, a b \"c\": , "
+		   "securityContext: {allowPrivilegeEscalation: false}}]\n"
+		   "  securityContext:\n    seccompProfile:\n      type: Localhost\n"
+		   "      localhostProfile: syscage/ns/p.json\n");
 	/* An empty sequence item ends its sequence after its '-' (found by fuzz-k8s). */
 	check_bind("kind: Pod\nmetadata: {name: x}\nspec:\n  containers: []\n  volumes:\n    - \n",
 		   "kind: Pod\nmetadata: {name: x}\nspec:\n  containers: []\n  volumes:\n    - \n"

@@ -385,6 +385,14 @@ static void append_to_map(struct ectx *e, struct yn *m, const struct kv *kvs, si
 			txt = t2;
 			ectx_add(e, m->start, 0, m->depth, strdup("{"));
 		}
+		if (txt && pos > 0 && e->buf[pos - 1] == ':') {
+			/* After an empty value's ':' ("{k:}"): ":," would join a plain key. */
+			char *t2 = NULL;
+			if (asprintf(&t2, " %s", txt) < 0)
+				t2 = NULL;
+			free(txt);
+			txt = t2;
+		}
 		ectx_add(e, pos, 0, m->depth, txt);
 		return;
 	}
