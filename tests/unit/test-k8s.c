@@ -419,9 +419,11 @@ START_TEST(bind_refuses)
 	 * after the lines inserted (found by fuzz-k8s). */
 	static const char tab_comment[] = "kind: Pod\nmetadata: {name: x}\nspec:\n"
 					  "  containers: [{name: a}]\n \t# c\n";
-	const char *cases[] = {
-		alias, priv, empty_block, explicit_key, explicit_last, tab_comment
-	};
+	/* A tagged node: its tag would stay behind the new text (found by fuzz-k8s). */
+	static const char tagged[] = "kind: Pod\nmetadata: {name: x}\nspec:\n"
+				     "  securityContext: !t\n  containers: [{name: a}]\n";
+	const char *cases[] = { alias,	       priv,	    empty_block, explicit_key,
+				explicit_last, tab_comment, tagged };
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct sc_k8s_file *f = parse(cases[i]);
@@ -603,7 +605,8 @@ START_TEST(audit_rules)
 		"kind: Pod\nmetadata: {name: odd-case}\nspec:\n  securityContext: "
 		"{seccompProfile: {type: RuntimeDefault}}\n  containers: [{name: a, "
 		"securityContext: {allowPrivilegeEscalation: fAlSe}}, {name: b, securityContext: "
-		"{allowPrivilegeEscalation: FALSE}}]\n";
+		"{allowPrivilegeEscalation: FALSE}}, {name: c, securityContext: "
+		"{allowPrivilegeEscalation: !!str false}}]\n";
 	struct sc_k8s_file *g = parse(odd_case);
 	struct sc_k8s_file *f = parse(text);
 	char *json = NULL;
@@ -620,9 +623,12 @@ START_TEST(audit_rules)
 			 SC_K8S_SECCOMP_LOCALHOST);
 	/* "fAlSe" is no boolean to Kubernetes (the pod is refused): not restricted. */
 	ck_assert_int_eq(sc_k8s_audit(&g->workloads[0]), 0);
-	ck_assert_uint_eq(g->workloads[0].n_findings, 1);
+	ck_assert_uint_eq(g->workloads[0].n_findings, 2);
 	ck_assert_str_eq(g->workloads[0].findings[0],
 			 "container a: allowPrivilegeEscalation is not false");
+	/* Nor is "!!str false". */
+	ck_assert_str_eq(g->workloads[0].findings[1],
+			 "container c: allowPrivilegeEscalation is not false");
 	sc_k8s_file_free(g);
 	ck_assert_int_eq(sc_k8s_audit_json(&f, 1, &json), 0);
 	ck_assert_ptr_nonnull(strstr(json, "\"summary\":{\"workloads\":3,\"restricted\":2,"));

@@ -273,6 +273,11 @@ static void replace_value(struct ectx *e, const struct yn *m, struct yn *key, st
 		ectx_error(e, v, "cannot edit an anchored node (its aliases would change too)");
 		return;
 	}
+	if (v->tagged) {
+		free(txt);
+		ectx_error(e, v, "cannot edit a node with a tag (\"!tag\"): remove the tag");
+		return;
+	}
 	if (v->t == YN_SCALAR && !v->marked) {
 		/* "key:" with nothing after the colon, or a flow mapping's "key" alone. */
 		if (v->colonless && !m->flow) {
@@ -455,6 +460,10 @@ static void ensure(struct ectx *e, struct yn *m, const struct kv *kvs, size_t n)
 	}
 	if (m->anchored) {
 		ectx_error(e, m, "cannot edit an anchored node (its aliases would change too)");
+		return;
+	}
+	if (m->tagged) {
+		ectx_error(e, m, "cannot edit a node with a tag (\"!tag\"): remove the tag");
 		return;
 	}
 	for (size_t i = 0; i < n && !e->err; i++) {

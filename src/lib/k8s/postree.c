@@ -350,6 +350,9 @@ static int tree_event(struct tb *t, struct fy_event *e, struct yn **ret_root)
 	n->anchored = (e->type == FYET_MAPPING_START && e->mapping_start.anchor) ||
 		      (e->type == FYET_SEQUENCE_START && e->sequence_start.anchor) ||
 		      (e->type == FYET_SCALAR && e->scalar.anchor);
+	n->tagged = (e->type == FYET_MAPPING_START && e->mapping_start.tag) ||
+		    (e->type == FYET_SEQUENCE_START && e->sequence_start.tag) ||
+		    (e->type == FYET_SCALAR && e->scalar.tag);
 	if (e->type == FYET_SCALAR || e->type == FYET_ALIAS) {
 		struct fy_token *tok = e->type == FYET_SCALAR ? e->scalar.value : e->alias.anchor;
 		const struct fy_mark *s = fy_event_start_mark(e), *en = fy_event_end_mark(e);

@@ -43,7 +43,8 @@ struct yn {
 	bool empty_tail : 1; /* a block mapping ending in an empty block scalar ("x: |") */
 	bool open_tail : 1;  /* a block mapping ending in a key without ':' ("? x") */
 	uint8_t ss;	     /* enum fy_scalar_style */
-	uint8_t depth;	     /* at most MAX_DEPTH */
+	uint8_t depth : 7;   /* at most MAX_DEPTH */
+	bool tagged : 1;     /* "!tag": Kubernetes reads it otherwise; not edited */
 	/* Offsets fit: manifests are at most MAX_MANIFEST bytes. */
 	uint32_t start, end; /* byte span; scalars include their quotes; a closed block
 			      * collection ends where its last descendant does */
@@ -57,6 +58,8 @@ struct yn {
 
 /* A closed flow collection's: where an entry is appended (after the last entry, else at the
  * closing bracket). Only flow collections have it (after the node). */
+_Static_assert(sizeof(struct yn) == 32, "a 4 MiB manifest has ~450,000 nodes");
+
 static inline uint32_t *yn_close(struct yn *n)
 {
 	return (uint32_t *)(void *)(n + 1);
@@ -146,7 +149,8 @@ static inline bool yn_plain_bool(const struct yn *n, bool want)
 		return false;
 	if (want)
 		return strcasecmp(s, "true") == 0;
-	return streq(s, "false") || streq(s, "False") || streq(s, "FALSE");
+	/* (A tag, even !!str, may make it no boolean.) */
+	return !n->tagged && (streq(s, "false") || streq(s, "False") || streq(s, "FALSE"));
 }
 
 /* Parse 'buf' a document at a time: each document's tree is built in a scratch arena and
