@@ -339,6 +339,22 @@ START_TEST(bind_same_container_names)
 }
 END_TEST
 
+START_TEST(bind_tagged_empty_value)
+{
+	/* An empty value's tag on a line of its own: the key appended goes after it (found by
+	 * fuzz-k8s), and one no deeper than its key is refused. */
+	check_bind("kind: Pod\nmetadata: {name: x}\nspec:\n  containers: [{name: a}]\n"
+		   "  hostname:\n    !t\n",
+		   "kind: Pod\nmetadata: {name: x}\nspec:\n  containers: [{name: a, "
+		   "securityContext: {allowPrivilegeEscalation: false}}]\n  hostname:\n    !t\n"
+		   "  securityContext:\n    seccompProfile:\n      type: Localhost\n"
+		   "      localhostProfile: syscage/ns/p.json\n");
+	check_refused("kind: Pod\nmetadata: {name: x}\nspec:\n  containers: [{name: a}]\n"
+		      "  hostname:\n  ! \n",
+		      6, 3, "must be indented more than its key");
+}
+END_TEST
+
 START_TEST(bind_crlf)
 {
 	check_bind("kind: Pod\r\nmetadata:\r\n  name: x\r\nspec:\r\n  containers:\r\n"
@@ -698,6 +714,7 @@ int main(void)
 	tcase_add_test(tc, refuses_what_kubernetes_refuses);
 	tcase_add_test(tc, accepts_block_scalars);
 	tcase_add_test(tc, bind_same_container_names);
+	tcase_add_test(tc, bind_tagged_empty_value);
 	tcase_add_test(tc, bind_crlf);
 	tcase_add_test(tc, bind_json);
 	tcase_add_test(tc, bind_caps_and_annotations);
