@@ -225,6 +225,12 @@ START_TEST(bind_flow_odd_pairs)
 		   "securityContext: {allowPrivilegeEscalation: false}}]\n"
 		   "  securityContext:\n    seccompProfile:\n      type: Localhost\n"
 		   "      localhostProfile: syscage/ns/p.json\n");
+	/* An empty first key of a flow mapping is after its '{' (found by fuzz-k8s). */
+	check_bind("kind: Pod\nmetadata: {name: x}\nspec:\n  containers: [{ : }]\n",
+		   "kind: Pod\nmetadata: {name: x}\nspec:\n  containers: [{ : , "
+		   "securityContext: {allowPrivilegeEscalation: false} }]\n"
+		   "  securityContext:\n    seccompProfile:\n      type: Localhost\n"
+		   "      localhostProfile: syscage/ns/p.json\n");
 	/* An empty sequence item ends its sequence after its '-' (found by fuzz-k8s). */
 	check_bind("kind: Pod\nmetadata: {name: x}\nspec:\n  containers: []\n  volumes:\n    - \n",
 		   "kind: Pod\nmetadata: {name: x}\nspec:\n  containers: []\n  volumes:\n    - \n"

@@ -143,6 +143,11 @@ static void place_empty(struct tb *t, struct yn *n, struct yn *parent)
 	size_t p = parent && parent->n ? parent->kids[parent->n - 1]->end
 		   : parent	       ? parent->start
 				       : 0;
+	/* The first entry of a flow collection: after its bracket (found by fuzz-k8s: "{ : }"
+	 * put the empty key, and the pairs appended, before the '{'). */
+	if (parent && !parent->n && parent->flow && p < t->len &&
+	    (t->buf[p] == '{' || t->buf[p] == '['))
+		p++;
 	if (parent && parent->t == YN_MAP && parent->n % 2 == 1) {
 		size_t q = p;
 		if (parent->flow) {
