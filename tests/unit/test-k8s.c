@@ -345,7 +345,7 @@ START_TEST(bind_same_container_names)
 }
 END_TEST
 
-START_TEST(bind_tagged_empty_value)
+START_TEST(bind_empty_value_properties)
 {
 	/* An empty value's tag on a line of its own: the key appended goes after it (found by
 	 * fuzz-k8s), and one no deeper than its key is refused. */
@@ -357,6 +357,16 @@ START_TEST(bind_tagged_empty_value)
 		   "      localhostProfile: syscage/ns/p.json\n");
 	check_refused("kind: Pod\nmetadata: {name: x}\nspec:\n  containers: [{name: a}]\n"
 		      "  hostname:\n  ! \n",
+		      6, 3, "must be indented more than its key");
+	/* An anchor likewise. */
+	check_bind("kind: Pod\nmetadata: {name: x}\nspec:\n  containers: [{name: a}]\n"
+		   "  hostname:\n    &h\n",
+		   "kind: Pod\nmetadata: {name: x}\nspec:\n  containers: [{name: a, "
+		   "securityContext: {allowPrivilegeEscalation: false}}]\n  hostname:\n    &h\n"
+		   "  securityContext:\n    seccompProfile:\n      type: Localhost\n"
+		   "      localhostProfile: syscage/ns/p.json\n");
+	check_refused("kind: Pod\nmetadata: {name: x}\nspec:\n  containers: [{name: a}]\n"
+		      "  hostname:\n  &h\n",
 		      6, 3, "must be indented more than its key");
 }
 END_TEST
@@ -720,7 +730,7 @@ int main(void)
 	tcase_add_test(tc, refuses_what_kubernetes_refuses);
 	tcase_add_test(tc, accepts_block_scalars);
 	tcase_add_test(tc, bind_same_container_names);
-	tcase_add_test(tc, bind_tagged_empty_value);
+	tcase_add_test(tc, bind_empty_value_properties);
 	tcase_add_test(tc, bind_crlf);
 	tcase_add_test(tc, bind_json);
 	tcase_add_test(tc, bind_caps_and_annotations);

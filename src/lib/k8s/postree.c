@@ -173,18 +173,30 @@ static void place_empty(struct tb *t, struct yn *n, struct yn *parent)
 	n->col = parent ? parent->col : 1;
 }
 
-/* An empty value with a tag ("k: !t"): where its tag is, which may be on a line of its own
- * (found by fuzz-k8s: placed after the key, the mapping ended before the tag's line, and
- * a key appended there took the tag). Still empty (unmarked) to readers. */
-static void place_tag(struct yn *n, struct fy_token *tag)
+/* An empty value with a tag or an anchor ("k: !t", "k: &a"): where they are, which may be on
+ * a line of its own (found by fuzz-k8s: placed after the key, the mapping ended before that
+ * line, and a key appended there took them). Still empty (unmarked) to readers. */
+static void place_props(struct yn *n, struct fy_token *tag, struct fy_token *anchor)
 {
-	const struct fy_mark *s = fy_token_start_mark(tag), *e = fy_token_end_mark(tag);
+	struct fy_token *tok[2] = { tag, anchor };
+	bool first = true;
 
-	if (!s || !e)
-		return;
-	n->start = n->end = e->input_pos;
-	n->line = (uint32_t)s->line + 1;
-	n->col = (uint32_t)s->column + 1;
+	for (size_t i = 0; i < 2; i++) {
+		const struct fy_mark *s = tok[i] ? fy_token_start_mark(tok[i]) : NULL,
+				     *e = tok[i] ? fy_token_end_mark(tok[i]) : NULL;
+		if (!s || !e)
+			continue;
+		if (first || e->input_pos > n->end)
+			n->start = n->end = e->input_pos;
+		/* An anchor's mark is past its '&'. */
+		uint32_t line = (uint32_t)s->line + 1,
+			 col = (uint32_t)s->column + (i == 1 && s->column > 0 ? 0 : 1);
+		if (first || line < n->line || (line == n->line && col < n->col)) {
+			n->line = line;
+			n->col = col;
+		}
+		first = false;
+	}
 }
 
 static int tree_error(struct tb *t, uint32_t line, uint32_t col, const char *fmt, ...)
@@ -296,7 +308,7 @@ static int check_indent(struct tb *t, const struct yn *n, const struct yn *paren
 	bool value = parent->t == YN_MAP && parent->n % 2 == 1;
 
 	/* (A block scalar's mark is its first text line's start: check_block_scalar's.) */
-	if (parent->flow || (n->t == YN_SCALAR && !n->marked && !n->tagged) ||
+	if (parent->flow || (n->t == YN_SCALAR && !n->marked && !n->tagged && !n->anchored) ||
 	    n->col > parent->col || n->ss == FYSS_LITERAL || n->ss == FYSS_FOLDED)
 		return 0;
 	if (parent->t == YN_MAP && (!value || (n->t == YN_SEQ && !n->flow) ||
@@ -398,8 +410,8 @@ static int tree_event(struct tb *t, struct fy_event *e, struct yn **ret_root)
 			}
 		} else {
 			place_empty(t, n, parent);
-			if (e->type == FYET_SCALAR && e->scalar.tag)
-				place_tag(n, e->scalar.tag);
+			if (e->type == FYET_SCALAR && (e->scalar.tag || e->scalar.anchor))
+				place_props(n, e->scalar.tag, e->scalar.anchor);
 		}
 		if (n->t == YN_SCALAR) {
 			int r = check_block_scalar(t, n, parent);
