@@ -242,6 +242,10 @@ START_TEST(bind_flow_odd_pairs)
 		   "kind: Pod\nmetadata: {name: x}\nspec: {containers: [{name: web, "
 		   "securityContext: {allowPrivilegeEscalation: false}}], securityContext: "
 		   "{seccompProfile: {type: Localhost, localhostProfile: syscage/ns/p.json}}}\n");
+	check_bind("kind: Pod\nmetadata: {name: x}\nspec: {x: &a y, containers: [*a : ]}\n",
+		   "kind: Pod\nmetadata: {name: x}\nspec: {x: &a y, containers: [{*a : , "
+		   "securityContext: {allowPrivilegeEscalation: false}} ], securityContext: "
+		   "{seccompProfile: {type: Localhost, localhostProfile: syscage/ns/p.json}}}\n");
 	check_bind("kind: Pod\nmetadata: {name: x}\nspec: {containers: [name: web, {name: b}]}\n",
 		   "kind: Pod\nmetadata: {name: x}\nspec: {containers: [{name: web, "
 		   "securityContext: {allowPrivilegeEscalation: false}}, {name: b, "

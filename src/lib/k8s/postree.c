@@ -408,6 +408,10 @@ static int tree_event(struct tb *t, struct fy_event *e, struct yn **ret_root)
 				if (n->end < t->len)
 					n->end++;
 			}
+			/* An alias's, its '*' (found by fuzz-k8s: "[*a : ]" got its brace
+			 * after the '*'). */
+			if (n->t == YN_ALIAS && n->start > 0 && t->buf[n->start - 1] == '*')
+				n->start--, n->col--;
 		} else {
 			place_empty(t, n, parent);
 			if (e->type == FYET_SCALAR && (e->scalar.tag || e->scalar.anchor))
