@@ -319,6 +319,23 @@ static int check_indent(struct tb *t, const struct yn *n, const struct yn *paren
 			  value ? "value" : "sequence item", value ? "key" : "'-'", parent->col);
 }
 
+/* Kubernetes reads a mapping's keys as strings: an empty or null key, or a collection as a
+ * key, makes it refuse the object (and libfyaml places an empty key where bind's text then
+ * lands wrong; found by fuzz-k8s). Refused. */
+static int check_key(struct tb *t, const struct yn *n, const struct yn *parent)
+{
+	if (parent->t != YN_MAP || parent->n % 2 == 1)
+		return 0;
+	if (n->t == YN_MAP || n->t == YN_SEQ)
+		return tree_error(t, n->line, n->col, "a key must be a string, not a %s",
+				  n->t == YN_MAP ? "mapping" : "sequence");
+	if (n->t == YN_SCALAR && !n->marked && !n->tagged && !n->anchored)
+		return tree_error(t, parent->line, parent->col, "an empty key in this mapping");
+	if (n->t == YN_SCALAR && yn_is_null(n) && !n->tagged)
+		return tree_error(t, n->line, n->col, "a null key");
+	return 0;
+}
+
 static int tree_event(struct tb *t, struct fy_event *e, struct yn **ret_root)
 {
 	struct yn *parent = t->sp ? t->stack[t->sp - 1] : NULL;
@@ -432,6 +449,8 @@ static int tree_event(struct tb *t, struct fy_event *e, struct yn **ret_root)
 	}
 	if (parent) {
 		int r = check_indent(t, n, parent);
+		if (r == 0)
+			r = check_key(t, n, parent);
 		if (r < 0)
 			return r;
 	}
