@@ -155,23 +155,25 @@ int sc_k8s_audit_json(struct sc_k8s_file **files, size_t n, char **ret);
 
 struct sc_k8s_manifest_opts {
 	const char *image;	  /* NULL: SC_K8S_DEFAULT_IMAGE */
-	const char *kubelet_root; /* NULL: /var/lib/kubelet */
-	const char *namespace;	  /* NULL: syscage-system */
+	const char *kubelet_root; /* NULL: SC_K8S_DEFAULT_KUBELET_ROOT */
+	const char *namespace;	  /* NULL: SC_K8S_DEFAULT_NAMESPACE */
 	/* The agent's own profile (OCI JSON text) for the stream's syscage-agent-profile
 	 * ConfigMap; NULL: the stream says how to create it (the kustomization generates it
 	 * from profiles/syscage-agent.json). */
 	const char *agent_profile;
 };
 
-#define SC_K8S_DEFAULT_IMAGE	 "localhost/syscage:latest"
-#define SC_K8S_DEFAULT_NAMESPACE "syscage-system"
+#define SC_K8S_DEFAULT_IMAGE	    "localhost/syscage:latest"
+#define SC_K8S_DEFAULT_NAMESPACE    "syscage-system"
+#define SC_K8S_DEFAULT_KUBELET_ROOT "/var/lib/kubelet"
 
 struct sc_k8s_out_file {
 	const char *path; /* relative, e.g. "daemonset.yaml", "policies/example.yaml" */
 	char *text;	  /* owned */
 };
 
-/* The kustomize base (what deploy/ holds): kustomization.yaml, namespace.yaml,
+/* The kustomize base (what deploy/ holds, compiled in: deploy/ is the source, with the
+ * defaults above replaced by the options): kustomization.yaml, namespace.yaml,
  * daemonset.yaml and policies/example.yaml. Validates the options (image: no whitespace or
  * quotes; kubelet_root: absolute, clean; namespace: DNS-1123 label): -EINVAL.
  * Returns 0 or -errno; free with sc_k8s_out_files_free. */

@@ -204,6 +204,181 @@ START_TEST(bind_block_scalars)
 }
 END_TEST
 
+START_TEST(bind_flow_odd_pairs)
+{
+	/* A flow mapping key without ':' is a key with a null value: the new pairs go after
+	 * it, inside the braces, and a colonless securityContext gets its ': value'. */
+	check_bind("kind: Pod\nmetadata: {name: x}\nspec:\n  containers:\n  - {name: web, x}\n",
+		   "kind: Pod\nmetadata: {name: x}\nspec:\n  containers:\n"
+		   "  - {name: web, x, securityContext: {allowPrivilegeEscalation: false}}\n"
+		   "  securityContext:\n    seccompProfile:\n      type: Localhost\n"
+		   "      localhostProfile: syscage/ns/p.json\n");
+	check_bind("kind: Pod\nmetadata: {name: x}\nspec: {containers: [{name: web, "
+		   "securityContext}], securityContext}\n",
+		   "kind: Pod\nmetadata: {name: x}\nspec: {containers: [{name: web, "
+		   "securityContext: {allowPrivilegeEscalation: false}}], securityContext: "
+		   "{seccompProfile: {type: Localhost, localhostProfile: syscage/ns/p.json}}}\n");
+	/* After an empty value's ':', a space: ":," would join a plain key (found by
+	 * fuzz-k8s). */
+	check_bind("kind: Pod\nmetadata: {name: x}\nspec:\n  containers: [{name: a, a b \"c\":}]\n",
+		   "kind: Pod\nmetadata: {name: x}\nspec:\n  containers: [{name: a, a b \"c\": , "
+		   "securityContext: {allowPrivilegeEscalation: false}}]\n"
+		   "  securityContext:\n    seccompProfile:\n      type: Localhost\n"
+		   "      localhostProfile: syscage/ns/p.json\n");
+	/* An empty sequence item ends its sequence after its '-' (found by fuzz-k8s). */
+	check_bind("kind: Pod\nmetadata: {name: x}\nspec:\n  containers: []\n  volumes:\n    - \n",
+		   "kind: Pod\nmetadata: {name: x}\nspec:\n  containers: []\n  volumes:\n    - \n"
+		   "  securityContext:\n    seccompProfile:\n      type: Localhost\n"
+		   "      localhostProfile: syscage/ns/p.json\n");
+	/* A one-pair mapping in a flow sequence has no braces: it gets them, or the new
+	 * pair would be another item (another container, on every bind). */
+	check_bind("kind: Pod\nmetadata: {name: x}\nspec: {containers: [name: web]}\n",
+		   "kind: Pod\nmetadata: {name: x}\nspec: {containers: [{name: web, "
+		   "securityContext: {allowPrivilegeEscalation: false}}], securityContext: "
+		   "{seccompProfile: {type: Localhost, localhostProfile: syscage/ns/p.json}}}\n");
+	check_bind("kind: Pod\nmetadata: {name: x}\nspec: {x: &a y, containers: [*a : ]}\n",
+		   "kind: Pod\nmetadata: {name: x}\nspec: {x: &a y, containers: [{*a : , "
+		   "securityContext: {allowPrivilegeEscalation: false}} ], securityContext: "
+		   "{seccompProfile: {type: Localhost, localhostProfile: syscage/ns/p.json}}}\n");
+	check_bind("kind: Pod\nmetadata: {name: x}\nspec: {containers: [name: web, {name: b}]}\n",
+		   "kind: Pod\nmetadata: {name: x}\nspec: {containers: [{name: web, "
+		   "securityContext: {allowPrivilegeEscalation: false}}, {name: b, "
+		   "securityContext: {allowPrivilegeEscalation: false}}], securityContext: "
+		   "{seccompProfile: {type: Localhost, localhostProfile: syscage/ns/p.json}}}\n");
+}
+END_TEST
+
+/* 'text' does not parse: one error, at line:col, with 'msg' in it. */
+static void check_refused(const char *text, unsigned line, unsigned col, const char *msg)
+{
+	struct sc_k8s_file *f = NULL;
+	struct sc_diags d = {};
+
+	ck_assert_int_eq(sc_k8s_file_parse(text, strlen(text), "t.yaml", NULL, &d, &f), -EINVAL);
+	ck_assert_ptr_null(f);
+	ck_assert_uint_eq(d.n_errors, 1);
+	ck_assert_str_eq(d.v[0].file, "t.yaml");
+	ck_assert_uint_eq(d.v[0].loc.line, line);
+	ck_assert_uint_eq(d.v[0].loc.col, col);
+	ck_assert_msg(strstr(d.v[0].message, msg), "%s", d.v[0].message);
+	sc_diags_clear(&d);
+}
+
+START_TEST(refuses_what_kubernetes_refuses)
+{
+	/* Duplicate keys: the API server's strict decoding (and kubectl) refuse them; which
+	 * one would win is not ours to guess, for bind or for audit. */
+	check_refused("kind: Pod\nmetadata: {name: x}\nspec:\n  containers: [{name: a}]\n"
+		      "spec:\n  containers: [{name: b}]\n",
+		      5, 1, "duplicate key 'spec' (first at line 3)");
+	check_refused("kind: Pod\nmetadata: {name: x}\nspec:\n  containers:\n  - name: a\n"
+		      "    securityContext: {allowPrivilegeEscalation: false}\n"
+		      "    securityContext: {allowPrivilegeEscalation: true}\n",
+		      7, 5, "duplicate key 'securityContext' (first at line 6)");
+	check_refused("{\"kind\": \"Pod\", \"metadata\": {\"name\": \"x\", \"name\": \"y\"}}\n", 1,
+		      43, "duplicate key 'name'");
+	/* Quoted or not, a key is its value. */
+	check_refused("kind: Pod\nmetadata: {name: x}\nspec: {containers: [], 'containers': []}\n",
+		      3, 24, "duplicate key 'containers'");
+	/* Keys are strings to Kubernetes: empty, null or collection keys are refused (found
+	 * by fuzz-k8s: bind's text landed before an empty key's ':'). */
+	check_refused("kind: Pod\nmetadata: {name: x}\nspec:\n  containers: [{ : }]\n", 4, 16,
+		      "an empty key in this mapping");
+	check_refused("kind: Pod\nmetadata: {name: x}\nspec:\n  containers:\n  - name: a\n"
+		      "    x: 1\n    :\n",
+		      5, 5, "an empty key in this mapping");
+	check_refused("kind: Pod\nmetadata: {name: x}\nspec: {~: 1}\n", 3, 8, "null key");
+	check_refused("kind: Pod\nmetadata: {name: x}\nspec: {[a]: 1}\n", 3, 8,
+		      "a key must be a string, not a sequence");
+	/* A duplicate anywhere, even in an object that is not a workload. */
+	check_refused("kind: ConfigMap\ndata: {a: 1, a: 2}\n", 2, 14, "duplicate key 'a'");
+	/* A block scalar's text indented no deeper than its key: YAML (and kubectl) refuse
+	 * it; libfyaml takes it, and what follows would become more of the scalar. */
+	check_refused("kind: Pod\nmetadata: {name: x}\nspec:\n  hostname: |\n  text\n"
+		      "  containers: [{name: a}]\n",
+		      5, 3, "block scalar");
+	check_refused("kind: Pod\nmetadata: {name: x}\nspec:\n  containers:\n  - name: a\n"
+		      "    args:\n    - >\n    text\n",
+		      8, 5, "block scalar");
+	/* A CR alone ends a line for YAML, not for the editor (found by fuzz-k8s). */
+	check_refused("kind: Pod\nmetadata: {name: x}\nspec:\n  containers: [{name: a}]  \rb: 1\n",
+		      4, 28, "CR without LF");
+	/* A value on its own line no deeper than its key: YAML refuses it, libfyaml takes it
+	 * and a key appended after it continues it (found by fuzz-k8s). */
+	check_refused("kind: Pod\nmetadata: {name: x}\nspec:\n  containers: [{name: a}]\n"
+		      "  hostname:\n  x:y\n",
+		      6, 3, "must be indented more than its key");
+	/* An empty one before the next key is YAML, but libfyaml reads that key as its text. */
+	check_refused("kind: Pod\nmetadata: {name: x}\nspec:\n  hostname: |\n  containers: []\n", 5,
+		      3, "block scalar");
+}
+END_TEST
+
+START_TEST(accepts_block_scalars)
+{
+	/* Text one column right of its sequence's dash is enough. */
+	check_bind("kind: Pod\nmetadata: {name: x}\nspec:\n  containers:\n"
+		   "  - name: a\n    args:\n    - |\n     t\nstatus: {}\n",
+		   "kind: Pod\nmetadata: {name: x}\nspec:\n  containers:\n"
+		   "  - name: a\n    args:\n    - |\n     t\n"
+		   "    securityContext:\n      allowPrivilegeEscalation: false\n"
+		   "  securityContext:\n    seccompProfile:\n      type: Localhost\n"
+		   "      localhostProfile: syscage/ns/p.json\nstatus: {}\n");
+}
+END_TEST
+
+START_TEST(bind_same_container_names)
+{
+	/* Found by fuzz-k8s: one legacy annotation per name, not per container (two would be
+	 * a duplicate key), and binding again changes nothing. */
+	static const char in[] = "kind: Pod\nmetadata:\n  name: x\nspec:\n  containers:\n"
+				 "    - name: app\n    - name: app\n      image: app:1\n";
+	char *out = bind_all(in, "syscage/ns/p.json", false, true);
+	char *again = bind_all(out, "syscage/ns/p.json", false, true);
+
+	ck_assert_str_eq(out, "kind: Pod\nmetadata:\n  name: x\n  annotations:\n"
+			      "    seccomp.security.alpha.kubernetes.io/pod: "
+			      "localhost/syscage/ns/p.json\n"
+			      "    container.seccomp.security.alpha.kubernetes.io/app: "
+			      "localhost/syscage/ns/p.json\n"
+			      "spec:\n  containers:\n    - name: app\n      securityContext:\n"
+			      "        allowPrivilegeEscalation: false\n    - name: app\n"
+			      "      image: app:1\n      securityContext:\n"
+			      "        allowPrivilegeEscalation: false\n"
+			      "  securityContext:\n    seccompProfile:\n      type: Localhost\n"
+			      "      localhostProfile: syscage/ns/p.json\n");
+	ck_assert_str_eq(again, out);
+	free(again);
+	free(out);
+}
+END_TEST
+
+START_TEST(bind_empty_value_properties)
+{
+	/* An empty value's tag on a line of its own: the key appended goes after it (found by
+	 * fuzz-k8s), and one no deeper than its key is refused. */
+	check_bind("kind: Pod\nmetadata: {name: x}\nspec:\n  containers: [{name: a}]\n"
+		   "  hostname:\n    !t\n",
+		   "kind: Pod\nmetadata: {name: x}\nspec:\n  containers: [{name: a, "
+		   "securityContext: {allowPrivilegeEscalation: false}}]\n  hostname:\n    !t\n"
+		   "  securityContext:\n    seccompProfile:\n      type: Localhost\n"
+		   "      localhostProfile: syscage/ns/p.json\n");
+	check_refused("kind: Pod\nmetadata: {name: x}\nspec:\n  containers: [{name: a}]\n"
+		      "  hostname:\n  ! \n",
+		      6, 3, "must be indented more than its key");
+	/* An anchor likewise. */
+	check_bind("kind: Pod\nmetadata: {name: x}\nspec:\n  containers: [{name: a}]\n"
+		   "  hostname:\n    &h\n",
+		   "kind: Pod\nmetadata: {name: x}\nspec:\n  containers: [{name: a, "
+		   "securityContext: {allowPrivilegeEscalation: false}}]\n  hostname:\n    &h\n"
+		   "  securityContext:\n    seccompProfile:\n      type: Localhost\n"
+		   "      localhostProfile: syscage/ns/p.json\n");
+	check_refused("kind: Pod\nmetadata: {name: x}\nspec:\n  containers: [{name: a}]\n"
+		      "  hostname:\n  &h\n",
+		      6, 3, "must be indented more than its key");
+}
+END_TEST
+
 START_TEST(bind_crlf)
 {
 	check_bind("kind: Pod\r\nmetadata:\r\n  name: x\r\nspec:\r\n  containers:\r\n"
@@ -271,9 +446,26 @@ START_TEST(bind_refuses)
 	static const char priv[] =
 		"kind: Pod\nmetadata: {name: x}\nspec:\n"
 		"  containers: [{name: a, securityContext: {privileged: true}}]\n";
-	const char *cases[] = { alias, priv };
+	/* A key appended after an empty block scalar would be read as its text. */
+	static const char empty_block[] = "kind: Pod\nmetadata: {name: x}\nspec:\n"
+					  "  containers: [{name: a}]\n  hostname: |\nstatus: {}\n";
+	/* In a block mapping, a key without ':' ("? key") gets no value written. */
+	static const char explicit_key[] = "kind: Pod\nmetadata: {name: x}\nspec:\n"
+					   "  ? securityContext\n  containers: [{name: a}]\n";
+	/* Nor after one ending the mapping (found by fuzz-k8s: "?" then "g?" at the end). */
+	static const char explicit_last[] = "kind: Pod\nmetadata: {name: x}\nspec:\n"
+					    "  containers: [{name: a}]\n  ? hostname\n";
+	/* Before a comment indented with a tab: libfyaml would take the tab for indentation
+	 * after the lines inserted (found by fuzz-k8s). */
+	static const char tab_comment[] = "kind: Pod\nmetadata: {name: x}\nspec:\n"
+					  "  containers: [{name: a}]\n \t# c\n";
+	/* A tagged node: its tag would stay behind the new text (found by fuzz-k8s). */
+	static const char tagged[] = "kind: Pod\nmetadata: {name: x}\nspec:\n"
+				     "  securityContext: !t\n  containers: [{name: a}]\n";
+	const char *cases[] = { alias,	       priv,	    empty_block, explicit_key,
+				explicit_last, tab_comment, tagged };
 
-	for (size_t i = 0; i < 2; i++) {
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct sc_k8s_file *f = parse(cases[i]);
 		struct sc_k8s_bind_opts o = {};
 		struct sc_diags d = {};
@@ -449,6 +641,13 @@ START_TEST(audit_rules)
 		"{type: Unconfined}}\n  initContainers: [{name: i, securityContext: "
 		"{allowPrivilegeEscalation: 'false', seccompProfile: {type: Localhost}}}]\n"
 		"  containers: [{name: a, securityContext: {seccompProfile: {type: Bogus}}}]\n";
+	static const char odd_case[] =
+		"kind: Pod\nmetadata: {name: odd-case}\nspec:\n  securityContext: "
+		"{seccompProfile: {type: RuntimeDefault}}\n  containers: [{name: a, "
+		"securityContext: {allowPrivilegeEscalation: fAlSe}}, {name: b, securityContext: "
+		"{allowPrivilegeEscalation: FALSE}}, {name: c, securityContext: "
+		"{allowPrivilegeEscalation: !!str false}}]\n";
+	struct sc_k8s_file *g = parse(odd_case);
 	struct sc_k8s_file *f = parse(text);
 	char *json = NULL;
 
@@ -462,6 +661,15 @@ START_TEST(audit_rules)
 	ck_assert_uint_eq(f->workloads[2].n_findings, 5);
 	ck_assert_int_eq(sc_k8s_effective(&f->workloads[1], &f->workloads[1].containers[0])->type,
 			 SC_K8S_SECCOMP_LOCALHOST);
+	/* "fAlSe" is no boolean to Kubernetes (the pod is refused): not restricted. */
+	ck_assert_int_eq(sc_k8s_audit(&g->workloads[0]), 0);
+	ck_assert_uint_eq(g->workloads[0].n_findings, 2);
+	ck_assert_str_eq(g->workloads[0].findings[0],
+			 "container a: allowPrivilegeEscalation is not false");
+	/* Nor is "!!str false". */
+	ck_assert_str_eq(g->workloads[0].findings[1],
+			 "container c: allowPrivilegeEscalation is not false");
+	sc_k8s_file_free(g);
 	ck_assert_int_eq(sc_k8s_audit_json(&f, 1, &json), 0);
 	ck_assert_ptr_nonnull(strstr(json, "\"summary\":{\"workloads\":3,\"restricted\":2,"));
 	ck_assert_ptr_nonnull(strstr(json, "\"init\":true"));
@@ -526,6 +734,11 @@ int main(void)
 	tcase_add_test(tc, bind_flow_and_existing);
 	tcase_add_test(tc, bind_null_values_and_eof);
 	tcase_add_test(tc, bind_block_scalars);
+	tcase_add_test(tc, bind_flow_odd_pairs);
+	tcase_add_test(tc, refuses_what_kubernetes_refuses);
+	tcase_add_test(tc, accepts_block_scalars);
+	tcase_add_test(tc, bind_same_container_names);
+	tcase_add_test(tc, bind_empty_value_properties);
 	tcase_add_test(tc, bind_crlf);
 	tcase_add_test(tc, bind_json);
 	tcase_add_test(tc, bind_caps_and_annotations);

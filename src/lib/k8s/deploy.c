@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Owns the agent's own deployment manifests (`syscage k8s manifests`): the kustomize base
+ * deploy/ holds (compiled in by tools/gen-deploy-files: deploy/ is the one source) with the
+ * options substituted, and the one-stream form of the same objects. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "k8s/deploy-files.h"
+#include "macro.h"
+#include "syscage/k8s.h"
+
+static bool image_valid(const char *s)
+{
+	if (!s || !*s || strlen(s) > 512)
+		return false;
+	for (const char *p = s; *p; p++)
+		if ((unsigned char)*p <= ' ' || strchr("\"'\\#{}[],&*!|>%@`", *p))
+			return false;
+	return true;
+}
+
+static bool dir_valid(const char *s)
+{
+	if (!s || s[0] != '/' || strlen(s) > 1024 || strstr(s, "//") || strstr(s, "/./") ||
+	    strstr(s, "/../"))
+		return false;
+	for (const char *p = s; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || strchr("._/-", *p)))
+			return false;
+	return !(strlen(s) >= 3 && streq(s + strlen(s) - 3, "/..")) &&
+	       !(strlen(s) >= 2 && streq(s + strlen(s) - 2, "/."));
+}
+
+/* 'text' with its markers replaced: the values deploy/ holds become the options'. */
+static char *subst(const char *text, const char *ns, const char *image, const char *kr)
+{
+	static const char *const markers[] = { "@NAMESPACE@", "@IMAGE@", "@KUBELET_ROOT@" };
+	const char *values[] = { ns, image, kr };
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return NULL;
+	for (const char *p = text; *p;) {
+		const char *at = strchr(p, '@');
+		size_t k;
+		if (!at) {
+			fputs(p, f);
+			break;
+		}
+		fwrite(p, 1, at - p, f);
+		for (k = 0; k < ELEMENTSOF(markers); k++)
+			if (strncmp(at, markers[k], strlen(markers[k])) == 0)
+				break;
+		if (k < ELEMENTSOF(markers)) {
+			fputs(values[k], f);
+			p = at + strlen(markers[k]);
+		} else {
+			fputc('@', f);
+			p = at + 1;
+		}
+	}
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+void sc_k8s_out_files_free(struct sc_k8s_out_file *f, size_t n)
+{
+	for (size_t i = 0; f && i < n; i++)
+		free(f[i].text);
+	free(f);
+}
+
+static int manifest_opts(const struct sc_k8s_manifest_opts *o, const char **ns, const char **image,
+			 char **kr)
+{
+	const char *k = o && o->kubelet_root ? o->kubelet_root : SC_K8S_DEFAULT_KUBELET_ROOT;
+	size_t l = strlen(k);
+
+	*ns = o && o->namespace ? o->namespace : SC_K8S_DEFAULT_NAMESPACE;
+	*image = o && o->image ? o->image : SC_K8S_DEFAULT_IMAGE;
+	if (!sc_dns1123_label_valid(*ns) || !image_valid(*image) || !dir_valid(k))
+		return -EINVAL;
+	while (l > 1 && k[l - 1] == '/')
+		l--;
+	if (l <= 1)
+		return -EINVAL; /* "/" is no kubelet root */
+	*kr = strndup(k, l);
+	return *kr ? 0 : -ENOMEM;
+}
+
+int sc_k8s_manifest_files(const struct sc_k8s_manifest_opts *o, struct sc_k8s_out_file **ret,
+			  size_t *ret_n)
+{
+	const char *ns, *image;
+	cleanup_free char *kr = NULL;
+	struct sc_k8s_out_file *f;
+	int r = manifest_opts(o, &ns, &image, &kr);
+
+	if (r < 0)
+		return r;
+	f = calloc(sc_deploy_files_n, sizeof(*f));
+	if (!f)
+		return -ENOMEM;
+	for (size_t i = 0; i < sc_deploy_files_n; i++) {
+		f[i] = (struct sc_k8s_out_file){ sc_deploy_files[i].path,
+						 subst(sc_deploy_files[i].text, ns, image, kr) };
+		if (!f[i].text) {
+			sc_k8s_out_files_free(f, sc_deploy_files_n);
+			return -ENOMEM;
+		}
+	}
+	*ret = f;
+	*ret_n = sc_deploy_files_n;
+	return 0;
+}
+
+static const char *out_text(const struct sc_k8s_out_file *f, size_t n, const char *path)
+{
+	for (size_t i = 0; i < n; i++)
+		if (streq(f[i].path, path))
+			return f[i].text;
+	return ""; /* not reached: meson.build lists the files */
+}
+
+/* A ConfigMap with one key, the value as a literal block. */
+static void put_configmap(FILE *f, const char *name, const char *ns, const char *key,
+			  const char *text)
+{
+	fprintf(f,
+		"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: %s\n  namespace: %s\n"
+		"data:\n  %s: |%s\n",
+		name, ns, key, text[0] == ' ' || text[0] == '\n' ? "2" : "");
+	for (const char *p = text; *p;) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+		if (n)
+			fprintf(f, "    %.*s\n", (int)n, p);
+		else
+			fputc('\n', f);
+		p += n + (nl ? 1 : 0);
+	}
+}
+
+int sc_k8s_manifest_stream(const struct sc_k8s_manifest_opts *o, char **ret)
+{
+	struct sc_k8s_out_file *files = NULL;
+	size_t n = 0, len = 0;
+	const char *ns, *image;
+	cleanup_free char *kr = NULL;
+	char *buf = NULL;
+	FILE *f;
+	int r = manifest_opts(o, &ns, &image, &kr);
+
+	if (r < 0)
+		return r;
+	r = sc_k8s_manifest_files(o, &files, &n);
+	if (r < 0)
+		return r;
+	f = open_memstream(&buf, &len);
+	if (!f) {
+		sc_k8s_out_files_free(files, n);
+		return -ENOMEM;
+	}
+	fputs("# syscage node agent: `syscage k8s manifests | kubectl apply -f -`.\n"
+	      "# The kustomize base with the same objects: `syscage k8s manifests -o DIR`.\n",
+	      f);
+	if (!o || !o->agent_profile)
+		fprintf(f,
+			"# The DaemonSet also needs the agent's own profile as ConfigMap\n"
+			"# syscage-agent-profile (pass --agent-profile FILE, or: kubectl -n %s\n"
+			"# create configmap syscage-agent-profile "
+			"--from-file=syscage-agent.json).\n",
+			ns);
+	fprintf(f, "---\n%s---\n", out_text(files, n, "namespace.yaml"));
+	put_configmap(f, "syscage-policies", ns, "example.yaml",
+		      out_text(files, n, "policies/example.yaml"));
+	if (o && o->agent_profile) {
+		fputs("---\n", f);
+		put_configmap(f, "syscage-agent-profile", ns, "syscage-agent.json",
+			      o->agent_profile);
+	}
+	fprintf(f, "---\n%s", out_text(files, n, "daemonset.yaml"));
+	sc_k8s_out_files_free(files, n);
+	if (fclose(f) != 0) {
+		free(buf);
+		return -ENOMEM;
+	}
+	*ret = buf;
+	return 0;
+}

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The seams between the parts of Kubernetes manifests (internal to libsyscage): what a parsed
+ * file keeps for binding (workload.c fills it, bind.c edits by it), and the names they share. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdlib.h>
+
+#include "k8s/postree.h"
+
+#define MAX_MANIFEST (256u << 20)
+
+#define ANN_POD	      "seccomp.security.alpha.kubernetes.io/pod"
+#define ANN_CONTAINER "container.seccomp.security.alpha.kubernetes.io/"
+
+/* What a file keeps once parsed: the workloads' strings and the nodes binding edits (kept
+ * from each document's tree, which goes when the next document comes). */
+struct sc_k8s_tree {
+	struct arena arena;
+	/* per workload (parallel to sc_k8s_file.workloads): */
+	struct wpos *wp;
+};
+
+/* Where a workload's pieces are in the tree. */
+struct wpos {
+	struct yn *holder;  /* the mapping holding the pod's metadata and spec */
+	struct yn *podspec; /* the pod spec mapping */
+	struct yn **containers;
+	size_t n_containers; /* parallel to sc_k8s_workload.containers */
+	bool json;
+};
+
+static inline void strv_free(char **v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+}

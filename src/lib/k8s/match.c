@@ -1,0 +1,367 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Owns matching Kubernetes workloads to policy sets (sc_k8s_match): their profile paths, paths
+ * two workloads would share, references binding leaves alone, policies that select nothing,
+ * and the bindings file of what was matched. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "macro.h"
+#include "syscage/binding.h"
+#include "syscage/k8s.h"
+
+static int cmp_cstr(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int check_ref(struct sc_diags *d, const char *file, const char *what, const char *path,
+		     struct sc_loc loc, const char *root, char **produced, size_t np)
+{
+	size_t rl = strlen(root);
+	const char *saved = d->file;
+	int r = 0;
+
+	d->file = file;
+	if (!path || !*path) {
+		r = sc_diags_add(d, SC_SEV_ERROR, loc,
+				 "%s: type Localhost without localhostProfile", what);
+		r = r < 0 ? r : -EINVAL;
+	} else if (strncmp(path, root, rl) == 0 && path[rl] == '/') {
+		if (!bsearch(&path, produced, np, sizeof(char *), cmp_cstr)) {
+			r = sc_diags_add(d, SC_SEV_ERROR, loc,
+					 "%s: profile '%s' is not produced by the policies or "
+					 "bindings (a pod that references a missing profile never "
+					 "starts)",
+					 what, path);
+			r = r < 0 ? r : -EINVAL;
+		}
+	} else {
+		r = sc_diags_add(d, SC_SEV_WARNING, loc,
+				 "%s: profile '%s' is outside '%s/': syscage does not install "
+				 "it; make sure every node has it",
+				 what, path, root);
+	}
+	d->file = saved;
+	return r;
+}
+
+static int check_refs(struct sc_k8s_workload *w, struct sc_diags *d, const char *root,
+		      char **produced, size_t np)
+{
+	cleanup_free char *what = NULL;
+	int r, ret = 0;
+
+	if (asprintf(&what, "%s %s/%s", w->kind, w->namespace, w->name) < 0)
+		return -ENOMEM;
+#define CHECK(path, loc)                                                        \
+	do {                                                                    \
+		r = check_ref(d, w->file, what, path, loc, root, produced, np); \
+		if (r == -ENOMEM)                                               \
+			return r;                                               \
+		if (r < 0)                                                      \
+			ret = r;                                                \
+	} while (0)
+	if (w->pod_seccomp.type == SC_K8S_SECCOMP_LOCALHOST)
+		CHECK(w->pod_seccomp.localhost,
+		      w->pod_seccomp.localhost ? w->pod_seccomp.path_loc : w->pod_seccomp.loc);
+	if (w->legacy_pod && strncmp(w->legacy_pod, "localhost/", 10) == 0)
+		CHECK(w->legacy_pod + 10, w->legacy_pod_loc);
+	for (size_t i = 0; i < w->n_containers; i++) {
+		struct sc_k8s_container *c = &w->containers[i];
+		if (c->seccomp.type == SC_K8S_SECCOMP_LOCALHOST)
+			CHECK(c->seccomp.localhost,
+			      c->seccomp.localhost ? c->seccomp.path_loc : c->seccomp.loc);
+		if (c->legacy && strncmp(c->legacy, "localhost/", 10) == 0)
+			CHECK(c->legacy + 10, c->legacy_loc);
+	}
+#undef CHECK
+	return ret;
+}
+
+/* The path a workload bound earlier keeps: its pod's Localhost profile, when it is one the
+ * agent may install for it (<root>/<its namespace>/<a valid file>). Bound pods reference it,
+ * so it never moves, even when it has a name an older syscage gave it. */
+static const char *adopted_path(const struct sc_k8s_workload *w, const char *root)
+{
+	struct sc_binding b = { .namespace = w->namespace, .profile = w->pod_seccomp.localhost };
+	const char *why;
+
+	if (w->pod_seccomp.type != SC_K8S_SECCOMP_LOCALHOST || !w->pod_seccomp.localhost)
+		return NULL;
+	return sc_binding_profile_check(&b, root, &why) == 0 ? w->pod_seccomp.localhost : NULL;
+}
+
+/* What the agent installs from these policies and bindings, sorted: every policy set's own
+ * profile, every binding's path, and the paths bound now. */
+static int produced_paths(const struct sc_policy_build *b, struct sc_k8s_file **files, size_t n,
+			  const char *root, char ***ret, size_t *ret_n)
+{
+	size_t cap = b->n_sets + b->n_bindings + 1, np = 0;
+	char **v;
+
+	for (size_t i = 0; i < n; i++)
+		cap += files[i]->n_workloads;
+	v = calloc(cap, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < b->n_sets; i++)
+		if (!b->sets[i].n_workloads &&
+		    asprintf(&v[np++], "%s/%s", root, b->sets[i].path) < 0)
+			goto fail;
+	for (size_t i = 0; i < b->n_bindings; i++)
+		if (!(v[np++] = strdup(b->bindings[i].profile)))
+			goto fail;
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < files[i]->n_workloads; j++)
+			if (files[i]->workloads[j].profile &&
+			    !(v[np++] = strdup(files[i]->workloads[j].profile)))
+				goto fail;
+	qsort(v, np, sizeof(*v), cmp_cstr);
+	*ret = v;
+	*ret_n = np;
+	return 0;
+fail:
+	for (size_t i = 0; i < np; i++)
+		free(v[i]);
+	free(v);
+	return -ENOMEM;
+}
+
+struct bound {
+	const char *path;
+	const struct sc_k8s_workload *w;
+};
+
+static int cmp_bound(const void *a, const void *b)
+{
+	return strcmp(((const struct bound *)a)->path, ((const struct bound *)b)->path);
+}
+
+static bool same_workload(const struct sc_k8s_workload *w, const struct sc_binding *b)
+{
+	return streq(w->namespace, b->namespace) && streq(w->kind, b->kind) &&
+	       streq(w->name, b->name);
+}
+
+/* The policy build's bindings by profile path, ties in their order. */
+static int cmp_binding_at(const void *a, const void *b, void *ud)
+{
+	const struct sc_binding *v = ud;
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	int c = strcmp(v[x].profile, v[y].profile);
+	return c ? c : (x > y) - (x < y);
+}
+
+/* Two workloads on one path, here or in the bindings the policies directory holds, would
+ * install one profile for both: an error at the second one. */
+static int check_paths(struct sc_k8s_file **files, size_t n, const struct sc_policy_build *b,
+		       struct sc_diags *d)
+{
+	size_t nb = 0, cap = 1;
+	cleanup_free struct bound *v = NULL;
+	cleanup_free size_t *byp = calloc(b->n_bindings + 1, sizeof(*byp));
+	const char *saved = d->file;
+	int ret = 0;
+
+	/* (The bindings file `k8s bind --bindings` wrote last time is usually among the
+	 * policies: 10,000 bindings, looked up by path, not scanned per workload.) */
+	if (!byp)
+		return -ENOMEM;
+	for (size_t k = 0; k < b->n_bindings; k++)
+		byp[k] = k;
+	qsort_r(byp, b->n_bindings, sizeof(*byp), cmp_binding_at, b->bindings);
+
+	for (size_t i = 0; i < n; i++)
+		cap += files[i]->n_workloads;
+	v = calloc(cap, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < files[i]->n_workloads; j++)
+			if (files[i]->workloads[j].profile)
+				v[nb++] = (struct bound){ files[i]->workloads[j].profile,
+							  &files[i]->workloads[j] };
+	qsort(v, nb, sizeof(*v), cmp_bound);
+	for (size_t i = 0; i < nb; i++) {
+		const struct sc_k8s_workload *w = v[i].w, *o = i ? v[i - 1].w : NULL;
+		if (o && streq(v[i - 1].path, v[i].path)) {
+			d->file = w->file;
+			(void)sc_diags_add(d, SC_SEV_ERROR, w->loc,
+					   "%s %s/%s would share profile %s with %s %s/%s (%s:%u): "
+					   "give one of them its own seccompProfile or none",
+					   w->kind, w->namespace, w->name, v[i].path, o->kind,
+					   o->namespace, o->name, o->file, o->loc.line);
+			ret = -EINVAL;
+		}
+		size_t lo = 0, hi = b->n_bindings;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (strcmp(b->bindings[byp[mid]].profile, v[i].path) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (size_t q = lo, k;
+		     q < b->n_bindings && streq(b->bindings[k = byp[q]].profile, v[i].path); q++)
+			if (!same_workload(w, &b->bindings[k])) {
+				d->file = w->file;
+				(void)sc_diags_add(
+					d, SC_SEV_ERROR, w->loc,
+					"%s %s/%s would be bound to %s, which the binding "
+					"of %s %s/%s in %s holds",
+					w->kind, w->namespace, w->name, v[i].path,
+					b->bindings[k].kind, b->bindings[k].namespace,
+					b->bindings[k].name, b->binding_files[k]);
+				ret = -EINVAL;
+			}
+	}
+	d->file = saved;
+	return ret;
+}
+
+/* A KubeArmor policy of a namespace these manifests have that selects none of their
+ * workloads: a note at the policy (a typo in a label is the usual reason). */
+static int note_unused(struct sc_k8s_file **files, size_t n, const struct sc_policy_build *b,
+		       struct sc_diags *d)
+{
+	cleanup_free bool *used = calloc(b->n_policies + 1, sizeof(bool));
+	cleanup_free const char **nss = NULL;
+	const char *saved = d->file;
+	size_t nw = 0, nn = 0;
+
+	if (!used)
+		return -ENOMEM;
+	for (size_t i = 0; i < b->n_sets; i++)
+		for (size_t k = 0; b->sets[i].n_workloads && k < b->sets[i].n_policies; k++)
+			used[b->sets[i].policies[k]] = true;
+	/* The namespaces these manifests have, sorted, for a look-up per policy. */
+	for (size_t f = 0; f < n; f++)
+		nw += files[f]->n_workloads;
+	nss = calloc(nw + 1, sizeof(*nss));
+	if (!nss)
+		return -ENOMEM;
+	for (size_t f = 0; f < n; f++)
+		for (size_t j = 0; j < files[f]->n_workloads; j++)
+			nss[nn++] = files[f]->workloads[j].namespace;
+	qsort(nss, nn, sizeof(*nss), cmp_cstr);
+	for (size_t i = 0; i < b->n_policies; i++) {
+		const struct sc_policy *p = &b->policies[i];
+		if (used[i] || !p->selects || p->profile->meta.baseline)
+			continue;
+		if (!nn || !bsearch(&p->namespace, nss, nn, sizeof(*nss), cmp_cstr))
+			continue;
+		d->file = p->file;
+		if (sc_diags_add(d, SC_SEV_NOTE, p->profile->loc,
+				 "KubeArmorSeccompPolicy %s/%s selects none of these workloads "
+				 "(check its selector against their pod-template labels)",
+				 p->namespace, p->name) < 0) {
+			d->file = saved;
+			return -ENOMEM;
+		}
+	}
+	d->file = saved;
+	return 0;
+}
+
+int sc_k8s_match(struct sc_k8s_file **files, size_t n, struct sc_policy_build *b, const char *root,
+		 struct sc_diags *d, size_t *ret_unmatched)
+{
+	cleanup_free struct sc_binding *wl = NULL;
+	char **produced = NULL;
+	size_t nw = 0, k = 0, np = 0, unmatched = 0;
+	int r, ret = 0;
+
+	for (size_t i = 0; i < n; i++)
+		nw += files[i]->n_workloads;
+	wl = calloc(nw + 1, sizeof(*wl));
+	if (!wl)
+		return -ENOMEM;
+	/* Borrowed views: sc_policy_build_sets only reads them. Planned at the rule's path;
+	 * a workload bound earlier keeps its own (below). */
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < files[i]->n_workloads; j++, k++) {
+			struct sc_k8s_workload *w = &files[i]->workloads[j];
+			wl[k] = (struct sc_binding){ .namespace = w->namespace,
+						     .kind = w->kind,
+						     .name = w->name,
+						     .labels = w->labels,
+						     .n_labels = w->n_labels,
+						     .loc = w->loc };
+		}
+	r = sc_policy_build_sets(b, wl, nw, d);
+	if (r < 0)
+		return r;
+	k = 0;
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < files[i]->n_workloads; j++, k++) {
+			struct sc_k8s_workload *w = &files[i]->workloads[j];
+			ssize_t s = b->workload_set ? b->workload_set[k] : -1;
+			const char *keep = adopted_path(w, root);
+			free(w->profile);
+			w->profile = NULL;
+			w->set = s;
+			if (s < 0) {
+				unmatched++;
+				continue;
+			}
+			if (keep)
+				w->profile = strdup(keep);
+			else if (asprintf(&w->profile, "%s/%s", root, b->sets[s].path) < 0)
+				w->profile = NULL;
+			if (!w->profile)
+				return -ENOMEM;
+		}
+	ret = check_paths(files, n, b, d);
+	if (ret == -ENOMEM)
+		return ret;
+	r = note_unused(files, n, b, d);
+	if (r < 0)
+		return r;
+	r = produced_paths(b, files, n, root, &produced, &np);
+	if (r < 0)
+		return r;
+	/* References binding leaves alone must point at profiles the agent installs. */
+	for (size_t i = 0; i < n && ret != -ENOMEM; i++)
+		for (size_t j = 0; j < files[i]->n_workloads; j++) {
+			struct sc_k8s_workload *w = &files[i]->workloads[j];
+			if (w->profile)
+				continue;
+			r = check_refs(w, d, root, produced, np);
+			if (r == -ENOMEM || (r < 0 && ret == 0))
+				ret = r;
+		}
+	for (size_t i = 0; i < np; i++)
+		free(produced[i]);
+	free(produced);
+	if (ret_unmatched)
+		*ret_unmatched = unmatched;
+	return ret;
+}
+
+int sc_k8s_bindings(struct sc_k8s_file **files, size_t n, char **ret)
+{
+	cleanup_free struct sc_binding *v = NULL;
+	size_t nb = 0, cap = 1;
+
+	for (size_t i = 0; i < n; i++)
+		cap += files[i]->n_workloads;
+	v = calloc(cap, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	/* Borrowed views again: the writer only reads them. */
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < files[i]->n_workloads; j++) {
+			const struct sc_k8s_workload *w = &files[i]->workloads[j];
+			if (!w->profile)
+				continue;
+			v[nb++] = (struct sc_binding){ .namespace = w->namespace,
+						       .kind = w->kind,
+						       .name = w->name,
+						       .labels = w->labels,
+						       .n_labels = w->n_labels,
+						       .profile = w->profile };
+		}
+	return sc_bindings_write(v, nb, ret);
+}

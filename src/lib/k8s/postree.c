@@ -1,0 +1,591 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Owns the position tree of Kubernetes manifests (postree.h): building it from libfyaml's
+ * events with byte offsets, an arena per file for its nodes, and the checks on the text that
+ * editing needs. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/yaml.h"
+#include "k8s/postree.h"
+
+void *sc_arena_alloc_aligned(struct arena *a, size_t n, size_t align)
+{
+	struct chunk *c = a->head;
+	size_t at = c ? (c->used + align - 1) & ~(align - 1) : 0;
+	void *p;
+
+	if (!c || at > c->size || c->size - at < n) {
+		size_t size = n > (256u << 10) ? n : (256u << 10);
+		c = malloc(sizeof(*c) + size);
+		if (!c)
+			return NULL;
+		c->next = a->head;
+		c->size = size;
+		a->head = c;
+		at = 0;
+	}
+	p = (char *)c->data + at;
+	c->used = at + n;
+	return p;
+}
+
+void *sc_arena_alloc(struct arena *a, size_t n)
+{
+	return sc_arena_alloc_aligned(a, n, 8);
+}
+
+void sc_arena_free(struct arena *a)
+{
+	while (a->head) {
+		struct chunk *c = a->head;
+		a->head = c->next;
+		free(c);
+	}
+}
+
+void sc_arena_reset(struct arena *a)
+{
+	if (!a->head)
+		return;
+	while (a->head->next) {
+		struct chunk *c = a->head->next;
+		a->head->next = c->next;
+		free(c);
+	}
+	a->head->used = 0;
+}
+
+char *sc_arena_strdup(struct arena *a, const char *s)
+{
+	size_t l;
+	char *p;
+
+	if (!s)
+		return NULL;
+	l = strlen(s) + 1;
+	p = sc_arena_alloc_aligned(a, l, 1);
+	if (p)
+		memcpy(p, s, l);
+	return p;
+}
+
+void *sc_arena_zalloc(struct arena *a, size_t n)
+{
+	void *p = sc_arena_alloc(a, n);
+	if (p)
+		memset(p, 0, n);
+	return p;
+}
+
+static int yn_add(struct arena *a, struct yn *parent, struct yn *kid)
+{
+	/* Full at 4, 8, 16, ...: then twice the room. */
+	if (parent->n >= 4 && (parent->n & (parent->n - 1)) == 0) {
+		struct yn **v = sc_arena_alloc(a, 2 * parent->n * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		memcpy(v, parent->kids, parent->n * sizeof(*v));
+		parent->kids = v;
+	} else if (parent->n == 0) {
+		parent->kids = sc_arena_alloc(a, 4 * sizeof(*parent->kids));
+		if (!parent->kids)
+			return -ENOMEM;
+	}
+	parent->kids[parent->n++] = kid;
+	return 0;
+}
+
+struct tb {
+	struct arena *arena;
+	const char *buf;
+	size_t len;
+	/* Text refused while building (tree_error): reported alone, as a syntax error is. */
+	struct sc_loc err_loc;
+	char *err;
+	struct yn *stack[MAX_DEPTH + 2];
+	unsigned sp;
+};
+
+static void mark_start(struct yn *n, struct fy_event *e)
+{
+	const struct fy_mark *m = fy_event_start_mark(e);
+	if (m) {
+		n->start = m->input_pos;
+		n->line = (unsigned)m->line + 1;
+		n->col = (unsigned)m->column + 1;
+	}
+}
+
+/* From 'q', past blanks, line ends and comments. */
+static size_t skip_blank(const struct tb *t, size_t q)
+{
+	size_t from = q;
+
+	while (q < t->len && (t->buf[q] == ' ' || t->buf[q] == '\t' || t->buf[q] == '\r' ||
+			      t->buf[q] == '\n' || (t->buf[q] == '#' && q > from))) {
+		if (t->buf[q] == '#')
+			while (q < t->len && t->buf[q] != '\n')
+				q++;
+		else
+			q++;
+	}
+	return q;
+}
+
+/* An empty value has no position: it sits after the ':' that follows its key. A flow
+ * mapping's key may have none ("{name: web, x}"): then right after the key, inside the
+ * braces (looking further would find the next key's ':', or one past the closing brace). */
+static void place_empty(struct tb *t, struct yn *n, struct yn *parent)
+{
+	size_t p = parent && parent->n ? parent->kids[parent->n - 1]->end
+		   : parent	       ? parent->start
+				       : 0;
+	/* The first entry of a flow collection: after its bracket (found by fuzz-k8s: "{ : }"
+	 * put the empty key, and the pairs appended, before the '{'). */
+	if (parent && !parent->n && parent->flow && p < t->len &&
+	    (t->buf[p] == '{' || t->buf[p] == '['))
+		p++;
+	if (parent && parent->t == YN_MAP && parent->n % 2 == 1) {
+		size_t q = p;
+		if (parent->flow) {
+			q = skip_blank(t, q);
+		} else {
+			while (q < t->len && t->buf[q] != ':' && t->buf[q] != '\n')
+				q++;
+		}
+		if (q < t->len && t->buf[q] == ':')
+			p = q + 1;
+		else
+			n->colonless = true;
+	} else if (parent && parent->t == YN_SEQ && !parent->flow) {
+		/* An empty item ("- "): after its '-' (found by fuzz-k8s: placed before it,
+		 * the sequence ended there and a key appended to the mapping holding it
+		 * landed in front of the '-'). */
+		size_t q = skip_blank(t, p);
+		if (q < t->len && t->buf[q] == '-')
+			p = q + 1;
+	}
+	n->start = n->end = p;
+	n->line = parent ? parent->line : 1;
+	n->col = parent ? parent->col : 1;
+}
+
+/* An empty value with a tag or an anchor ("k: !t", "k: &a"): where they are, which may be on
+ * a line of its own (found by fuzz-k8s: placed after the key, the mapping ended before that
+ * line, and a key appended there took them). Still empty (unmarked) to readers. */
+static void place_props(struct yn *n, struct fy_token *tag, struct fy_token *anchor)
+{
+	struct fy_token *tok[2] = { tag, anchor };
+	bool first = true;
+
+	for (size_t i = 0; i < 2; i++) {
+		const struct fy_mark *s = tok[i] ? fy_token_start_mark(tok[i]) : NULL,
+				     *e = tok[i] ? fy_token_end_mark(tok[i]) : NULL;
+		if (!s || !e)
+			continue;
+		if (first || e->input_pos > n->end)
+			n->start = n->end = e->input_pos;
+		/* An anchor's mark is past its '&'. */
+		uint32_t line = (uint32_t)s->line + 1,
+			 col = (uint32_t)s->column + (i == 1 && s->column > 0 ? 0 : 1);
+		if (first || line < n->line || (line == n->line && col < n->col)) {
+			n->line = line;
+			n->col = col;
+		}
+		first = false;
+	}
+}
+
+static int tree_error(struct tb *t, uint32_t line, uint32_t col, const char *fmt, ...)
+	_printf_(4, 5);
+static int tree_error(struct tb *t, uint32_t line, uint32_t col, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	free(t->err);
+	va_start(ap, fmt);
+	r = vasprintf(&t->err, fmt, ap);
+	va_end(ap);
+	if (r < 0) {
+		t->err = NULL;
+		return -ENOMEM;
+	}
+	t->err_loc = (struct sc_loc){ line, col };
+	return -EINVAL;
+}
+
+static int cmp_key(const void *a, const void *b)
+{
+	const struct yn *x = *(const struct yn *const *)a, *y = *(const struct yn *const *)b;
+	int c = strcmp(x->val, y->val);
+	return c ? c : (x->start > y->start) - (x->start < y->start);
+}
+
+/* Duplicate keys: the API server's strict decoding refuses them (so does kubectl), and which
+ * one a reader takes differs, so neither an audit nor an edit may guess. Small mappings are
+ * compared pairwise, large ones (labels, a ConfigMap's data) sorted. */
+static int check_duplicates(struct tb *t, const struct yn *map)
+{
+	cleanup_free const struct yn **keys = NULL;
+	size_t n = 0;
+
+	if (map->n < 4)
+		return 0;
+	if (map->n <= 32) {
+		for (size_t i = 2; i + 1 < map->n; i += 2)
+			for (size_t j = 0; j < i && map->kids[i]->t == YN_SCALAR; j += 2)
+				if (map->kids[j]->t == YN_SCALAR &&
+				    streq(map->kids[i]->val, map->kids[j]->val))
+					return tree_error(t, map->kids[i]->line, map->kids[i]->col,
+							  "duplicate key '%s' (first at line %u)",
+							  map->kids[i]->val, map->kids[j]->line);
+		return 0;
+	}
+	keys = calloc(map->n / 2, sizeof(*keys));
+	if (!keys)
+		return -ENOMEM;
+	for (size_t i = 0; i + 1 < map->n; i += 2)
+		if (map->kids[i]->t == YN_SCALAR)
+			keys[n++] = map->kids[i];
+	qsort(keys, n, sizeof(*keys), cmp_key);
+	for (size_t i = 1; i < n; i++)
+		if (streq(keys[i - 1]->val, keys[i]->val))
+			return tree_error(t, keys[i]->line, keys[i]->col,
+					  "duplicate key '%s' (first at line %u)", keys[i]->val,
+					  keys[i - 1]->line);
+	return 0;
+}
+
+/* libfyaml takes a block scalar whose text is indented no deeper than the collection holding
+ * it ("  x: |" then "  text"), which YAML (and kubectl) refuse, and reads the lines after as
+ * more of its text: refused, at the first such line. */
+static int check_block_scalar(struct tb *t, const struct yn *n, const struct yn *parent)
+{
+	uint32_t indent, line = n->line;
+	size_t i = n->start;
+
+	if (!parent || parent->flow || !n->marked ||
+	    (n->ss != FYSS_LITERAL && n->ss != FYSS_FOLDED))
+		return 0;
+	indent = parent->col ? parent->col - 1 : 0;
+	/* libfyaml's mark is the start of the first text line; were it on the header, skip it. */
+	if (i > 0 && t->buf[i - 1] != '\n') {
+		while (i < n->end && t->buf[i] != '\n')
+			i++;
+		i++;
+		line++;
+	}
+	while (i < n->end) {
+		size_t ind = 0;
+		while (i + ind < n->end && t->buf[i + ind] == ' ')
+			ind++;
+		if (i + ind < n->end && t->buf[i + ind] != '\n' && t->buf[i + ind] != '\r' &&
+		    ind <= indent)
+			return tree_error(t, line, (uint32_t)ind + 1,
+					  "a block scalar's text must be indented more than its "
+					  "key (column %u): libfyaml would read this line as "
+					  "part of it",
+					  indent + 1);
+		i += ind;
+		while (i < n->end && t->buf[i] != '\n')
+			i++;
+		i++; /* past the '\n' */
+		line++;
+	}
+	return 0;
+}
+
+/* libfyaml also takes a block mapping's value, or a block sequence's item, that starts on a
+ * line of its own no deeper than the collection ("k:" then "v" under the k), which YAML (and
+ * kubectl) refuse; a key bind appends after it then continues it. Refused. A block sequence
+ * may sit at its key's indentation; a mapping's keys are at its own. */
+static int check_indent(struct tb *t, const struct yn *n, const struct yn *parent)
+{
+	bool value = parent->t == YN_MAP && parent->n % 2 == 1;
+
+	/* (A block scalar's mark is its first text line's start: check_block_scalar's.) */
+	if (parent->flow || (n->t == YN_SCALAR && !n->marked && !n->tagged && !n->anchored) ||
+	    n->col > parent->col || n->ss == FYSS_LITERAL || n->ss == FYSS_FOLDED)
+		return 0;
+	if (parent->t == YN_MAP && (!value || (n->t == YN_SEQ && !n->flow) ||
+				    n->line <= parent->kids[parent->n - 1]->line))
+		return 0;
+	return tree_error(t, n->line, n->col,
+			  "a %s on a line of its own must be indented more than its %s (column %u)",
+			  value ? "value" : "sequence item", value ? "key" : "'-'", parent->col);
+}
+
+/* Kubernetes reads a mapping's keys as strings: an empty or null key, or a collection as a
+ * key, makes it refuse the object (and libfyaml places an empty key where bind's text then
+ * lands wrong; found by fuzz-k8s). Refused. */
+static int check_key(struct tb *t, const struct yn *n, const struct yn *parent)
+{
+	if (parent->t != YN_MAP || parent->n % 2 == 1)
+		return 0;
+	if (n->t == YN_MAP || n->t == YN_SEQ)
+		return tree_error(t, n->line, n->col, "a key must be a string, not a %s",
+				  n->t == YN_MAP ? "mapping" : "sequence");
+	if (n->t == YN_SCALAR && !n->marked && !n->tagged && !n->anchored)
+		return tree_error(t, parent->line, parent->col, "an empty key in this mapping");
+	if (n->t == YN_SCALAR && yn_is_null(n) && !n->tagged)
+		return tree_error(t, n->line, n->col, "a null key");
+	return 0;
+}
+
+static int tree_event(struct tb *t, struct fy_event *e, struct yn **ret_root)
+{
+	struct yn *parent = t->sp ? t->stack[t->sp - 1] : NULL;
+	struct yn *n;
+	bool flow;
+
+	switch (e->type) {
+	case FYET_MAPPING_END:
+	case FYET_SEQUENCE_END: {
+		struct yn *c = t->stack[--t->sp];
+		int r;
+		if (c->flow) {
+			const struct fy_mark *s = fy_event_start_mark(e),
+					     *en = fy_event_end_mark(e);
+			uint32_t bracket = s ? (uint32_t)s->input_pos : c->start;
+			c->end = en ? (uint32_t)en->input_pos : bracket;
+			*yn_close(c) = c->n ? c->kids[c->n - 1]->end : bracket;
+		} else if (c->n) {
+			c->end =
+				c->kids[c->n - 1]->end; /* closed before it: its own end is final */
+		}
+		c->had_kids = c->n > 0;
+		if (c->flow && c->t == YN_MAP && c->n && t->buf[c->start] != '{') {
+			/* The mark may be past a quoted key's quote: from the key on. */
+			if (c->kids[0]->start < c->start)
+				c->start = c->kids[0]->start, c->col = c->kids[0]->col;
+			c->bare = t->buf[c->start] != '{';
+		}
+		if (c->t == YN_MAP && !c->flow && c->n) {
+			const struct yn *l = c->kids[c->n - 1];
+			c->empty_tail = l->t == YN_SCALAR &&
+					(l->ss == FYSS_LITERAL || l->ss == FYSS_FOLDED) &&
+					strspn(l->val, "\n") == strlen(l->val);
+			c->open_tail = l->t == YN_SCALAR && l->colonless;
+		}
+		if (c->t == YN_MAP) {
+			r = check_duplicates(t, c);
+			if (r < 0)
+				return r;
+		}
+		if (t->sp == 0)
+			*ret_root = c;
+		return 0;
+	}
+	case FYET_MAPPING_START:
+	case FYET_SEQUENCE_START:
+	case FYET_SCALAR:
+	case FYET_ALIAS:
+		break;
+	default:
+		return 0;
+	}
+	flow = (e->type == FYET_MAPPING_START || e->type == FYET_SEQUENCE_START) &&
+	       fy_event_get_node_style(e) == FYNS_FLOW;
+	n = sc_arena_alloc(t->arena, sizeof(*n) + (flow ? sizeof(uint32_t) : 0));
+	if (!n)
+		return -ENOMEM;
+	memset(n, 0, sizeof(*n));
+	n->depth = t->sp;
+	n->anchored = (e->type == FYET_MAPPING_START && e->mapping_start.anchor) ||
+		      (e->type == FYET_SEQUENCE_START && e->sequence_start.anchor) ||
+		      (e->type == FYET_SCALAR && e->scalar.anchor);
+	n->tagged = (e->type == FYET_MAPPING_START && e->mapping_start.tag) ||
+		    (e->type == FYET_SEQUENCE_START && e->sequence_start.tag) ||
+		    (e->type == FYET_SCALAR && e->scalar.tag);
+	if (e->type == FYET_SCALAR || e->type == FYET_ALIAS) {
+		struct fy_token *tok = e->type == FYET_SCALAR ? e->scalar.value : e->alias.anchor;
+		const struct fy_mark *s = fy_event_start_mark(e), *en = fy_event_end_mark(e);
+		size_t l = 0;
+		const char *txt = tok ? fy_token_get_text(tok, &l) : NULL;
+		n->t = e->type == FYET_SCALAR ? YN_SCALAR : YN_ALIAS;
+		n->ss = tok && e->type == FYET_SCALAR ? fy_token_scalar_style(tok) : FYSS_PLAIN;
+		n->val = sc_arena_alloc(t->arena, (txt ? l : 0) + 1);
+		if (!n->val)
+			return -ENOMEM;
+		if (txt && l)
+			memcpy(n->val, txt, l);
+		n->val[txt ? l : 0] = '\0';
+		if (s && en) {
+			n->marked = true;
+			mark_start(n, e);
+			n->end = en->input_pos;
+			/* Marks exclude the quotes; the span includes them. */
+			if (n->ss == FYSS_SINGLE_QUOTED || n->ss == FYSS_DOUBLE_QUOTED) {
+				if (n->start > 0)
+					n->start--, n->col--;
+				if (n->end < t->len)
+					n->end++;
+			}
+			/* An alias's, its '*' (found by fuzz-k8s: "[*a : ]" got its brace
+			 * after the '*'). */
+			if (n->t == YN_ALIAS && n->start > 0 && t->buf[n->start - 1] == '*')
+				n->start--, n->col--;
+		} else {
+			place_empty(t, n, parent);
+			if (e->type == FYET_SCALAR && (e->scalar.tag || e->scalar.anchor))
+				place_props(n, e->scalar.tag, e->scalar.anchor);
+		}
+		if (n->t == YN_SCALAR) {
+			int r = check_block_scalar(t, n, parent);
+			if (r < 0)
+				return r;
+		}
+	} else {
+		n->t = e->type == FYET_MAPPING_START ? YN_MAP : YN_SEQ;
+		n->flow = flow;
+		mark_start(n, e);
+		n->end = n->start;
+		if (flow)
+			*yn_close(n) = n->start; /* set when it closes */
+	}
+	if (parent) {
+		int r = check_indent(t, n, parent);
+		if (r == 0)
+			r = check_key(t, n, parent);
+		if (r < 0)
+			return r;
+	}
+	if (parent && yn_add(t->arena, parent, n) < 0)
+		return -ENOMEM;
+	if (n->t == YN_MAP || n->t == YN_SEQ) {
+		if (t->sp >= MAX_DEPTH)
+			return -E2BIG;
+		t->stack[t->sp++] = n;
+	} else if (!parent) {
+		*ret_root = n;
+	}
+	return 0;
+}
+
+static int syntax_error(struct fy_diag *diag, struct sc_diags *d)
+{
+	struct sc_loc loc;
+	const char *msg;
+
+	if (sc_yaml_first_error(diag, &loc, &msg))
+		return sc_diags_add(d, SC_SEV_ERROR, loc, "syntax error: %s", msg);
+	return sc_diags_add(d, SC_SEV_ERROR, (struct sc_loc){ 1, 1 }, "not valid YAML or JSON");
+}
+
+/* Drop the diagnostics added after the first 'n' (a file that does not parse reports that
+ * alone, as when it was parsed whole before its workloads were read). */
+static void diags_truncate(struct sc_diags *d, size_t n)
+{
+	while (d->n > n) {
+		struct sc_diag *x = &d->v[--d->n];
+		if (x->severity == SC_SEV_ERROR)
+			d->n_errors--;
+		else if (x->severity == SC_SEV_WARNING)
+			d->n_warnings--;
+		free(x->file);
+		free(x->message);
+	}
+}
+
+/* A CR alone ends a line for YAML, not for the editor (it inserts after a line's LF, where
+ * text after a lone CR would take what it inserts into another mapping): refused, with where.
+ * LF and CR LF lines are fine. */
+static bool lines_valid(const char *buf, size_t len, struct sc_loc *ret_loc, const char **ret_why)
+{
+	uint32_t line = 1;
+	size_t bol = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		if (buf[i] == '\n') {
+			line++;
+			bol = i + 1;
+		} else if (buf[i] == '\r' && (i + 1 >= len || buf[i + 1] != '\n')) {
+			*ret_loc = (struct sc_loc){ line, (uint32_t)(i - bol) + 1 };
+			*ret_why = "a CR without LF (lines must end in LF or CR LF)";
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Documents one at a time: a 4 MiB manifest is ~450,000 nodes; kept whole they took 35 MiB. */
+int sc_postree_parse(const char *buf, size_t len, struct sc_diags *d,
+		     int (*doc)(void *userdata, struct yn *root), void *userdata)
+{
+	struct fy_parse_cfg cfg = { .flags = FYPCF_QUIET | FYPCF_COLLECT_DIAG };
+	struct fy_diag *diag;
+	struct fy_parser *p;
+	struct fy_event *e;
+	struct arena scratch = {};
+	struct tb tb = { .arena = &scratch, .buf = buf, .len = len };
+	struct yn *root = NULL;
+	size_t n_diags = d->n;
+	bool in_doc = false;
+	int r = 0, bad = 0;
+
+	{
+		struct sc_loc loc;
+		const char *why;
+		if (!sc_yaml_text_valid(buf, len, &loc, &why) ||
+		    !lines_valid(buf, len, &loc, &why)) {
+			r = sc_diags_add(d, SC_SEV_ERROR, loc, "%s", why);
+			return r < 0 ? r : -EINVAL;
+		}
+	}
+	diag = sc_yaml_quiet_diag(true);
+	if (!diag)
+		return -ENOMEM;
+	cfg.diag = diag;
+	p = fy_parser_create(&cfg);
+	if (!p || fy_parser_set_string(p, buf, len) < 0) {
+		r = -ENOMEM;
+		goto out;
+	}
+	while (r == 0 && (e = fy_parser_parse(p))) {
+		if (e->type == FYET_DOCUMENT_START) {
+			in_doc = true;
+			root = NULL;
+			tb.sp = 0;
+		} else if (e->type == FYET_DOCUMENT_END && in_doc) {
+			if (root) {
+				r = doc(userdata, root);
+				if (r == -EINVAL) {
+					bad = r; /* keep reading: report every bad workload */
+					r = 0;
+				}
+			}
+			sc_arena_reset(&scratch);
+			root = NULL;
+			in_doc = false;
+		} else if (in_doc) {
+			r = tree_event(&tb, e, &root);
+			if (r == -E2BIG) {
+				diags_truncate(d, n_diags);
+				(void)sc_diags_add(d, SC_SEV_ERROR, (struct sc_loc){ 0, 0 },
+						   "nested deeper than %d levels", MAX_DEPTH);
+				r = -EINVAL;
+			} else if (r == -EINVAL) {
+				diags_truncate(d, n_diags);
+				if (sc_diags_add(d, SC_SEV_ERROR, tb.err_loc, "%s", tb.err) < 0)
+					r = -ENOMEM;
+			}
+		}
+		fy_parser_event_free(p, e);
+	}
+	if (r == 0 && fy_parser_get_stream_error(p)) {
+		diags_truncate(d, n_diags);
+		(void)syntax_error(diag, d);
+		r = -EINVAL;
+	}
+out:
+	if (p)
+		sc_yaml_parser_destroy(p);
+	fy_diag_destroy(diag);
+	sc_arena_free(&scratch);
+	free(tb.err);
+	return r < 0 ? r : bad;
+}

@@ -1,0 +1,718 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Owns reading Kubernetes manifests: the workloads (Pod, Deployment, StatefulSet, DaemonSet,
+ * ReplicaSet, Job, CronJob, in multi-document YAML/JSON and Lists) with their positions, what
+ * of each document's tree binding needs, and the files of a directory. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/hash.h"
+#include "base/install.h"
+#include "k8s/manifest.h"
+#include "macro.h"
+#include "syscage/k8s.h"
+
+static void tree_free(struct sc_k8s_tree *t)
+{
+	if (!t)
+		return;
+	sc_arena_free(&t->arena);
+	free(t);
+}
+
+struct rctx {
+	struct sc_k8s_file *f;
+	struct arena *a; /* the file's: workloads' strings, kept nodes */
+	struct sc_diags *d;
+	const char *default_ns;
+	size_t cap;
+	bool json;
+	int err; /* -ENOMEM */
+	/* Strings already in the arena (kinds, namespaces, labels, images...: 10,000 workloads
+	 * repeat a few hundred), open addressing; the parse's only. */
+	const char **strs;
+	size_t n_strs, cap_strs;
+};
+
+/* 's' in the file's arena, shared with every equal string before it (they are never
+ * written to nor freed one by one). NULL for NULL, or on ENOMEM (c->err). */
+static char *intern(struct rctx *c, const char *s)
+{
+	size_t slot;
+	char *p;
+
+	if (!s)
+		return NULL;
+	if (2 * (c->n_strs + 1) > c->cap_strs) {
+		size_t cap = c->cap_strs ? 2 * c->cap_strs : 256;
+		const char **v = calloc(cap, sizeof(*v));
+		if (!v) {
+			c->err = -ENOMEM;
+			return NULL;
+		}
+		for (size_t i = 0; i < c->cap_strs; i++) {
+			size_t q;
+			if (!c->strs[i])
+				continue;
+			for (q = sc_fnv32_str(c->strs[i]) & (cap - 1); v[q];
+			     q = (q + 1) & (cap - 1))
+				;
+			v[q] = c->strs[i];
+		}
+		free(c->strs);
+		c->strs = v;
+		c->cap_strs = cap;
+	}
+	for (slot = sc_fnv32_str(s) & (c->cap_strs - 1); c->strs[slot];
+	     slot = (slot + 1) & (c->cap_strs - 1))
+		if (streq(c->strs[slot], s))
+			return (char *)c->strs[slot];
+	p = sc_arena_strdup(c->a, s);
+	if (!p) {
+		c->err = -ENOMEM;
+		return NULL;
+	}
+	c->strs[slot] = p;
+	c->n_strs++;
+	return p;
+}
+
+static int collect(struct rctx *c, struct yn *obj, unsigned depth);
+static int keep_workloads(struct rctx *c, size_t from);
+
+/* A workload's strings, labels and containers live in the file's arena: what is its own is
+ * what matching and auditing add. */
+static void workload_clear(struct sc_k8s_workload *w)
+{
+	free(w->profile);
+	strv_free(w->findings);
+}
+
+struct sc_k8s_file *sc_k8s_file_free(struct sc_k8s_file *f)
+{
+	if (!f)
+		return NULL;
+	for (size_t i = 0; i < f->n_workloads; i++)
+		workload_clear(&f->workloads[i]);
+	free(f->workloads);
+	if (f->tree)
+		free(f->tree->wp);
+	tree_free(f->tree);
+	free(f->name);
+	free(f->text);
+	free(f);
+	return NULL;
+}
+
+static enum sc_k8s_seccomp_type seccomp_type(const char *s)
+{
+	if (!s)
+		return SC_K8S_SECCOMP_UNSET;
+	if (streq(s, "RuntimeDefault"))
+		return SC_K8S_SECCOMP_RUNTIME_DEFAULT;
+	if (streq(s, "Unconfined"))
+		return SC_K8S_SECCOMP_UNCONFINED;
+	if (streq(s, "Localhost"))
+		return SC_K8S_SECCOMP_LOCALHOST;
+	return SC_K8S_SECCOMP_INVALID;
+}
+
+const char *sc_k8s_seccomp_type_to_string(enum sc_k8s_seccomp_type t)
+{
+	static const char *const names[] = { "unset", "RuntimeDefault", "Unconfined", "Localhost",
+					     "invalid" };
+	return (unsigned)t < ELEMENTSOF(names) ? names[t] : "invalid";
+}
+
+static int read_seccomp(struct rctx *c, struct yn *sc, struct sc_k8s_seccomp *s)
+{
+	struct yn *p = yn_get(sc, "seccompProfile");
+	struct yn *type = yn_get(p, "type"), *lp = yn_get(p, "localhostProfile");
+
+	if (!p || yn_is_null(p))
+		return 0;
+	s->loc = yn_loc(p);
+	s->type_text = intern(c, yn_is_null(type) ? NULL : yn_str(type));
+	s->type = seccomp_type(s->type_text);
+	if (type && !yn_is_null(type) && !yn_str(type))
+		s->type = SC_K8S_SECCOMP_INVALID;
+	if (lp && !yn_is_null(lp)) {
+		s->localhost = intern(c, yn_str(lp));
+		s->path_loc = yn_loc(lp);
+	}
+	if ((type && !yn_is_null(type) && yn_str(type) && !s->type_text) ||
+	    (lp && !yn_is_null(lp) && yn_str(lp) && !s->localhost))
+		return -ENOMEM;
+	return 0;
+}
+
+static char **read_strv(struct rctx *c, struct yn *seq, bool *bad)
+{
+	char **v;
+
+	if (!seq || yn_is_null(seq))
+		return NULL;
+	if (seq->t != YN_SEQ) {
+		*bad = true;
+		return NULL;
+	}
+	v = sc_arena_zalloc(c->a, (seq->n + 1) * sizeof(char *));
+	if (!v) {
+		c->err = -ENOMEM;
+		return NULL;
+	}
+	for (size_t i = 0; i < seq->n; i++) {
+		const char *s = yn_str(seq->kids[i]);
+		v[i] = intern(c, s ? s : "");
+		if (!v[i]) {
+			c->err = -ENOMEM;
+			return NULL;
+		}
+	}
+	return v;
+}
+
+static int read_container(struct rctx *c, struct yn *n, bool init, struct sc_k8s_container *ct)
+{
+	struct yn *sc = yn_get(n, "securityContext"), *ape = yn_get(sc, "allowPrivilegeEscalation");
+	struct yn *add = yn_get(yn_get(sc, "capabilities"), "add");
+	bool bad = false;
+
+	ct->init = init;
+	ct->loc = yn_loc(n);
+	ct->name = intern(c, yn_str(yn_get(n, "name")));
+	ct->image = intern(c, yn_str(yn_get(n, "image")));
+	ct->command = read_strv(c, yn_get(n, "command"), &bad);
+	ct->args = read_strv(c, yn_get(n, "args"), &bad);
+	if ((yn_str(yn_get(n, "name")) && !ct->name) ||
+	    (yn_str(yn_get(n, "image")) && !ct->image) || c->err)
+		return -ENOMEM;
+	if (bad)
+		return sc_diags_add(c->d, SC_SEV_ERROR, ct->loc,
+				    "container %s: command and args must be lists",
+				    ct->name ? ct->name : "?") < 0
+			       ? -ENOMEM
+			       : -EINVAL;
+	ct->allow_privilege_escalation = !ape || yn_is_null(ape)     ? -1
+					 : yn_plain_bool(ape, false) ? 0
+								     : 1;
+	ct->privileged = yn_plain_bool(yn_get(sc, "privileged"), true);
+	for (size_t i = 0; add && add->t == YN_SEQ && i < add->n; i++) {
+		const char *cap = yn_str(add->kids[i]);
+		if (cap && (streq(cap, "SYS_ADMIN") || streq(cap, "CAP_SYS_ADMIN")))
+			ct->privileged = true;
+	}
+	return read_seccomp(c, sc, &ct->seccomp);
+}
+
+static int read_labels(struct rctx *c, struct yn *map, struct sc_k8s_workload *w)
+{
+	size_t n = 0;
+
+	if (!map || map->t != YN_MAP)
+		return 0;
+	for (size_t i = 0; i + 1 < map->n; i += 2)
+		n += yn_str(map->kids[i]) && yn_str(map->kids[i + 1]);
+	w->labels = sc_arena_zalloc(c->a, (n + 1) * sizeof(*w->labels));
+	if (!w->labels)
+		return -ENOMEM;
+	for (size_t i = 0; i + 1 < map->n; i += 2) {
+		const char *k = yn_str(map->kids[i]), *v = yn_str(map->kids[i + 1]);
+		if (!k || !v)
+			continue;
+		w->labels[w->n_labels].key = intern(c, k);
+		w->labels[w->n_labels].value = intern(c, v);
+		w->n_labels++;
+		if (!w->labels[w->n_labels - 1].key || !w->labels[w->n_labels - 1].value)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static int add_workload(struct rctx *c, struct yn *obj, const char *kind)
+{
+	struct sc_k8s_file *f = c->f;
+	struct sc_k8s_workload *w;
+	struct wpos *wp;
+	struct yn *meta = yn_get(obj, "metadata"), *holder, *podspec, *ann;
+	struct yn *lists[2];
+	const char *ns = yn_str(yn_get(meta, "namespace"));
+	size_t nc = 0;
+	int r;
+
+	if (streq(kind, "Pod"))
+		holder = obj;
+	else if (streq(kind, "CronJob"))
+		holder = yn_get(yn_get(yn_get(yn_get(obj, "spec"), "jobTemplate"), "spec"),
+				"template");
+	else
+		holder = yn_get(yn_get(obj, "spec"), "template");
+	podspec = yn_get(holder, "spec");
+
+	if (f->n_workloads == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 8;
+		struct sc_k8s_workload *v = reallocarray(f->workloads, cap, sizeof(*v));
+		struct wpos *pv = reallocarray(f->tree->wp, cap, sizeof(*pv));
+		if (v)
+			f->workloads = v;
+		if (pv)
+			f->tree->wp = pv;
+		if (!v || !pv)
+			return -ENOMEM;
+		c->cap = cap;
+	}
+	w = &f->workloads[f->n_workloads];
+	wp = &f->tree->wp[f->n_workloads];
+	memset(w, 0, sizeof(*w));
+	memset(wp, 0, sizeof(*wp));
+	f->n_workloads++;
+	w->file = f->name;
+	w->loc = yn_loc(obj);
+	w->kind = intern(c, kind);
+	w->name = sc_arena_strdup(c->a,
+				  yn_str(yn_get(meta, "name")) ? yn_str(yn_get(meta, "name")) : "");
+	w->namespace = intern(c, ns && *ns ? ns : c->default_ns);
+	if (!w->kind || !w->name || !w->namespace)
+		return -ENOMEM;
+	wp->holder = holder;
+	wp->podspec = podspec;
+	wp->json = c->json;
+	if (!podspec || podspec->t != YN_MAP) {
+		static const char *const where[] = { "spec", "spec.template.spec",
+						     "spec.jobTemplate.spec.template.spec" };
+		unsigned k = streq(kind, "Pod") ? 0 : streq(kind, "CronJob") ? 2 : 1;
+		r = sc_diags_add(c->d, SC_SEV_ERROR, w->loc, "%s %s/%s: %s is %s", kind,
+				 w->namespace, w->name, where[k],
+				 podspec ? "not a mapping" : "missing");
+		return r < 0 ? r : -EINVAL;
+	}
+	if (holder->t != YN_MAP)
+		return -EINVAL;
+	r = read_labels(c, yn_get(yn_get(holder, "metadata"), "labels"), w);
+	if (r < 0)
+		return r;
+	r = read_seccomp(c, yn_get(podspec, "securityContext"), &w->pod_seccomp);
+	if (r < 0)
+		return r;
+	ann = yn_get(yn_get(holder, "metadata"), "annotations");
+	if (yn_str(yn_get(ann, ANN_POD))) {
+		w->legacy_pod = intern(c, yn_str(yn_get(ann, ANN_POD)));
+		w->legacy_pod_loc = yn_loc(yn_get(ann, ANN_POD));
+		if (!w->legacy_pod)
+			return -ENOMEM;
+	}
+	lists[0] = yn_get(podspec, "initContainers");
+	lists[1] = yn_get(podspec, "containers");
+	for (unsigned k = 0; k < 2; k++) {
+		if (lists[k] && !yn_is_null(lists[k]) && lists[k]->t != YN_SEQ) {
+			r = sc_diags_add(c->d, SC_SEV_ERROR, yn_loc(lists[k]),
+					 "%s %s/%s: %s must be a list", kind, w->namespace, w->name,
+					 k ? "containers" : "initContainers");
+			return r < 0 ? r : -EINVAL;
+		}
+		nc += lists[k] && lists[k]->t == YN_SEQ ? lists[k]->n : 0;
+	}
+	w->containers = sc_arena_zalloc(c->a, (nc ? nc : 1) * sizeof(*w->containers));
+	wp->containers = sc_arena_zalloc(c->a, (nc ? nc : 1) * sizeof(*wp->containers));
+	if (!w->containers || !wp->containers)
+		return -ENOMEM;
+	for (unsigned k = 0; k < 2; k++)
+		for (size_t i = 0; lists[k] && lists[k]->t == YN_SEQ && i < lists[k]->n; i++) {
+			struct yn *cn = lists[k]->kids[i];
+			struct sc_k8s_container *ct = &w->containers[w->n_containers];
+			if (cn->t != YN_MAP) {
+				r = sc_diags_add(c->d, SC_SEV_ERROR, yn_loc(cn),
+						 "%s %s/%s: a container must be a mapping", kind,
+						 w->namespace, w->name);
+				return r < 0 ? r : -EINVAL;
+			}
+			wp->containers[w->n_containers] = cn;
+			w->n_containers++;
+			wp->n_containers++;
+			r = read_container(c, cn, k == 0, ct);
+			if (r < 0)
+				return r;
+			if (ct->name) {
+				cleanup_free char *key = NULL;
+				struct yn *v;
+				if (asprintf(&key, ANN_CONTAINER "%s", ct->name) < 0)
+					return -ENOMEM;
+				v = yn_get(ann, key);
+				if (yn_str(v)) {
+					ct->legacy = intern(c, yn_str(v));
+					ct->legacy_loc = yn_loc(v);
+					if (!ct->legacy)
+						return -ENOMEM;
+				}
+			}
+		}
+	return 0;
+}
+
+static bool is_workload_kind(const char *k)
+{
+	static const char *const kinds[] = { "Pod",	   "Deployment", "StatefulSet", "DaemonSet",
+					     "ReplicaSet", "Job",	 "CronJob" };
+	for (size_t i = 0; i < ELEMENTSOF(kinds); i++)
+		if (streq(k, kinds[i]))
+			return true;
+	return false;
+}
+
+static int collect(struct rctx *c, struct yn *obj, unsigned depth)
+{
+	const char *kind = yn_str(yn_get(obj, "kind"));
+	size_t kl = kind ? strlen(kind) : 0;
+	int r;
+
+	if (!kind || obj->t != YN_MAP)
+		return 0;
+	if (kl >= 4 && streq(kind + kl - 4, "List")) {
+		struct yn *items = yn_get(obj, "items");
+		int ret = 0;
+		if (depth > 4 || !items || items->t != YN_SEQ)
+			return 0;
+		for (size_t i = 0; i < items->n; i++) {
+			r = collect(c, items->kids[i], depth + 1);
+			if (r == -ENOMEM)
+				return r;
+			if (r < 0)
+				ret = r;
+		}
+		return ret;
+	}
+	if (!is_workload_kind(kind))
+		return 0;
+	return add_workload(c, obj, kind);
+}
+
+/* What binding reads below a node once the file is parsed (bind_one, ensure): only these
+ * keys of a mapping, each with what is read below its value ('below' NULL: all of it). A
+ * node that is not the mapping expected is kept whole, as is what it holds. */
+struct keep {
+	const char *key;
+	const struct keep *below;
+};
+
+static const struct keep keep_profile[] = { { "type", NULL }, { "localhostProfile", NULL }, {} };
+static const struct keep keep_pod_sc[] = { { "seccompProfile", keep_profile }, {} };
+static const struct keep keep_podspec[] = { { "securityContext", keep_pod_sc }, {} };
+static const struct keep keep_caps[] = { { "drop", NULL }, {} };
+static const struct keep keep_ct_sc[] = { { "allowPrivilegeEscalation", NULL },
+					  { "seccompProfile", keep_profile },
+					  { "capabilities", keep_caps },
+					  {} };
+static const struct keep keep_container[] = { { "securityContext", keep_ct_sc }, {} };
+static const struct keep keep_meta[] = { { "annotations", NULL }, {} };
+static const struct keep keep_holder[] = { { "metadata", keep_meta }, {} };
+
+static const struct keep *keep_key(const struct yn *key, const struct keep *k)
+{
+	if (key->t != YN_SCALAR)
+		return NULL;
+	for (; k->key; k++)
+		if (streq(key->val, k->key))
+			return k;
+	return NULL;
+}
+
+/* A copy of 'n' in arena 'a' with what 'k' says is read below it. Its header is the
+ * original's (span, where entries are appended, had_kids), so text edits land where they
+ * did. NULL on ENOMEM (*err). */
+static struct yn *keep_node(struct arena *a, const struct yn *n, const struct keep *k, int *err)
+{
+	struct yn *c;
+	size_t m = 0;
+
+	if (!n || *err)
+		return NULL;
+	c = sc_arena_alloc(a, yn_size(n));
+	if (!c)
+		goto nomem;
+	memcpy(c, n, yn_size(n));
+	if (n->t == YN_SCALAR || n->t == YN_ALIAS) {
+		c->val = sc_arena_strdup(a, n->val);
+		if (!c->val)
+			goto nomem;
+		return c;
+	}
+	if (n->t != YN_MAP)
+		k = NULL;
+	c->n = 0;
+	c->kids = NULL;
+	for (size_t i = 0; i < n->n; i++)
+		m += !k || (i % 2 == 0 && i + 1 < n->n && keep_key(n->kids[i], k)) ? (k ? 2 : 1)
+										   : 0;
+	if (m == 0)
+		return c;
+	c->kids = sc_arena_alloc(a, m * sizeof(*c->kids)); /* never grows again */
+	if (!c->kids)
+		goto nomem;
+	for (size_t i = 0; i < n->n; i++) {
+		const struct keep *kk = NULL;
+		if (k) {
+			struct yn *key;
+			if (i % 2 || i + 1 >= n->n || !(kk = keep_key(n->kids[i], k)))
+				continue;
+			/* The key's text is the rule's (equal): no copy. */
+			key = sc_arena_alloc(a, sizeof(*key));
+			if (!key)
+				goto nomem;
+			*key = *n->kids[i];
+			key->val = (char *)kk->key;
+			c->kids[c->n++] = key;
+			c->kids[c->n++] = keep_node(a, n->kids[++i], kk->below, err);
+		} else {
+			c->kids[c->n++] = keep_node(a, n->kids[i], NULL, err);
+		}
+	}
+	return *err ? NULL : c;
+nomem:
+	*err = -ENOMEM;
+	return NULL;
+}
+
+/* Keep what binding needs of the workloads found since 'from' (their document's tree goes). */
+static int keep_workloads(struct rctx *c, size_t from)
+{
+	int err = 0;
+
+	for (size_t i = from; i < c->f->n_workloads && !err; i++) {
+		struct wpos *wp = &c->f->tree->wp[i];
+		wp->holder = keep_node(c->a, wp->holder, keep_holder, &err);
+		wp->podspec = keep_node(c->a, wp->podspec, keep_podspec, &err);
+		for (size_t k = 0; k < wp->n_containers; k++)
+			wp->containers[k] =
+				keep_node(c->a, wp->containers[k], keep_container, &err);
+	}
+	return err;
+}
+
+/* A document's workloads read, and the nodes binding needs kept (its tree goes next). */
+static int on_document(void *userdata, struct yn *root)
+{
+	struct rctx *c = userdata;
+	size_t from = c->f->n_workloads;
+	int r, q;
+
+	c->json = root->flow;
+	r = collect(c, root, 0);
+	if (r < 0 && r != -EINVAL)
+		return r;
+	q = keep_workloads(c, from);
+	return q < 0 ? q : r;
+}
+
+/* sc_k8s_file_parse on a buffer of len + 1 bytes (NUL-terminated) it takes over. */
+static int file_parse_owned(char *buf, size_t len, const char *name, const char *default_ns,
+			    struct sc_diags *d, struct sc_k8s_file **ret)
+{
+	struct sc_k8s_file *f = calloc(1, sizeof(*f));
+	struct rctx c = { .f = f, .d = d, .default_ns = default_ns ? default_ns : "default" };
+	const char *saved = d->file;
+	int r;
+
+	if (!f) {
+		free(buf);
+		return -ENOMEM;
+	}
+	f->text = buf;
+	f->len = len;
+	if (len > MAX_MANIFEST) {
+		sc_k8s_file_free(f);
+		return -EFBIG;
+	}
+	f->name = strdup(name ? name : "<stdin>");
+	f->tree = calloc(1, sizeof(*f->tree));
+	if (!f->name || !f->tree) {
+		sc_k8s_file_free(f);
+		return -ENOMEM;
+	}
+	c.a = &f->tree->arena;
+	d->file = f->name;
+	r = sc_postree_parse(f->text, len, d, on_document, &c);
+	free(c.strs);
+	d->file = saved;
+	if (r < 0) {
+		sc_k8s_file_free(f);
+		return r;
+	}
+	*ret = f;
+	return 0;
+}
+
+int sc_k8s_file_parse(const char *buf, size_t len, const char *name, const char *default_ns,
+		      struct sc_diags *d, struct sc_k8s_file **ret)
+{
+	char *text;
+
+	if (len > MAX_MANIFEST)
+		return -EFBIG;
+	text = malloc(len + 1);
+	if (!text)
+		return -ENOMEM;
+	memcpy(text, buf, len);
+	text[len] = '\0';
+	return file_parse_owned(text, len, name, default_ns, d, ret);
+}
+
+void sc_k8s_files_free(struct sc_k8s_file **f, size_t n)
+{
+	for (size_t i = 0; f && i < n; i++)
+		sc_k8s_file_free(f[i]);
+	free(f);
+}
+
+struct flist {
+	char **v;
+	size_t n;
+};
+
+static bool manifest_ext(const char *name)
+{
+	const char *dot = strrchr(name, '.');
+	return dot && (streq(dot, ".yaml") || streq(dot, ".yml") || streq(dot, ".json"));
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int walk(const char *dir, unsigned depth, struct flist *l)
+{
+	cleanup_free char **names = NULL;
+	size_t n = 0, cap = 0;
+	DIR *dp;
+	struct dirent *de;
+	int r = 0;
+
+	if (depth > MAX_DEPTH)
+		return -ELOOP;
+	dp = opendir(dir);
+	if (!dp)
+		return -errno;
+	while ((de = readdir(dp))) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (n == cap) {
+			char **v = reallocarray(names, cap ? cap * 2 : 16, sizeof(*v));
+			if (!v) {
+				r = -ENOMEM;
+				break;
+			}
+			names = v;
+			cap = cap ? cap * 2 : 16;
+		}
+		names[n] = strdup(de->d_name);
+		if (!names[n]) {
+			r = -ENOMEM;
+			break;
+		}
+		n++;
+	}
+	(void)closedir(dp);
+	if (r == 0 && n)
+		qsort(names, n, sizeof(*names), cmp_str);
+	for (size_t i = 0; i < n; i++) {
+		char *path = NULL;
+		struct stat st;
+		if (r == 0 && asprintf(&path, "%s/%s", dir, names[i]) < 0)
+			r = -ENOMEM;
+		if (r == 0 && lstat(path, &st) == 0) {
+			if (S_ISDIR(st.st_mode)) {
+				r = walk(path, depth + 1, l);
+			} else if ((S_ISREG(st.st_mode) || S_ISLNK(st.st_mode)) &&
+				   manifest_ext(names[i])) {
+				char **v = reallocarray(l->v, l->n + 1, sizeof(*v));
+				if (!v) {
+					r = -ENOMEM;
+				} else {
+					l->v = v;
+					l->v[l->n++] = TAKE_PTR(path);
+				}
+			}
+		}
+		free(path);
+		free(names[i]);
+	}
+	return r;
+}
+
+int sc_k8s_files_read(const char *path, const char *default_ns, struct sc_diags *d,
+		      struct sc_k8s_file ***ret, size_t *ret_n)
+{
+	struct flist l = {};
+	struct sc_k8s_file **files = NULL;
+	size_t nf = 0;
+	struct stat st;
+	int r = 0, bad = 0;
+
+	if (!streq(path, "-") && stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		/* "dir/" names its files "dir/x.yaml", not "dir//x.yaml". */
+		cleanup_free char *dir = strdup(path);
+		size_t dl = dir ? strlen(dir) : 0;
+		while (dl > 1 && dir[dl - 1] == '/')
+			dir[--dl] = '\0';
+		r = dir ? walk(dir, 0, &l) : -ENOMEM;
+	} else {
+		l.v = calloc(1, sizeof(char *));
+		if (!l.v || !(l.v[0] = strdup(path)))
+			r = -ENOMEM;
+		else
+			l.n = 1;
+	}
+	if (r == 0) {
+		files = calloc(l.n + 1, sizeof(*files));
+		if (!files)
+			r = -ENOMEM;
+	}
+	for (size_t i = 0; r == 0 && i < l.n; i++) {
+		cleanup_free char *buf = NULL;
+		size_t len = 0;
+		r = sc_read_file(l.v[i], MAX_MANIFEST, &buf, &len);
+		if (r < 0) {
+			const char *saved = d->file;
+			d->file = l.v[i];
+			(void)sc_diags_add(d, SC_SEV_ERROR, (struct sc_loc){ 0, 0 },
+					   "cannot read: %s", strerror(-r));
+			d->file = saved;
+			r = -EINVAL;
+			break;
+		}
+		/* The text is the buffer read (shrunk to fit), not a copy. */
+		if (len > MAX_MANIFEST) {
+			r = -EFBIG;
+		} else {
+			char *fit = realloc(buf, len + 1);
+			r = file_parse_owned(fit ? fit : buf, len,
+					     streq(l.v[i], "-") ? "<stdin>" : l.v[i], default_ns, d,
+					     &files[nf]);
+			buf = NULL;
+		}
+		if (r == -EINVAL) {
+			bad = r;
+			r = 0;
+		} else if (r == 0) {
+			nf++;
+		}
+	}
+	for (size_t i = 0; i < l.n; i++)
+		free(l.v[i]);
+	free(l.v);
+	if (r == 0)
+		r = bad;
+	if (r < 0) {
+		sc_k8s_files_free(files, nf);
+		return r;
+	}
+	*ret = files;
+	*ret_n = nf;
+	return 0;
+}
