@@ -103,7 +103,9 @@ START_TEST(to_profile_per_abi)
 	ck_assert_int_eq(p->arches[1], SC_ARCH_X86);
 	ck_assert_int_eq(p->arches[2], SC_ARCH_AARCH64);
 	ck_assert_uint_eq(unnamed, 1);
-	ck_assert_uint_eq(p->n_rules, 2);
+	ck_assert_uint_eq(p->n_rules, 3); /* one per ABI, and the implicit set */
+	const struct sc_rule *impl = rule_for(p, SC_IMPLICIT_COMMENT);
+	ck_assert(rule_has(impl, "restart_syscall") && rule_has(impl, "sigreturn"));
 	const struct sc_rule *native = rule_for(p, "recorded on x86_64");
 	const struct sc_rule *compat = rule_for(p, "recorded on x86");
 	ck_assert(rule_has(native, "writev") && !rule_has(native, "getpid"));
@@ -127,7 +129,8 @@ START_TEST(to_profile_per_abi)
 	r = sc_record_new();
 	ck_assert_int_eq(sc_record_to_profile(r, NULL, 0, SC_RECORD_BASE_NONE, &p, NULL), 0);
 	ck_assert_uint_eq(p->n_arches, 1);
-	ck_assert_uint_eq(p->n_rules, 0);
+	ck_assert_uint_eq(p->n_rules, 1); /* the implicit set alone */
+	ck_assert(rule_has(rule_for(p, SC_IMPLICIT_COMMENT), "restart_syscall"));
 	sc_profile_free(p);
 	sc_record_free(r);
 }
@@ -153,12 +156,13 @@ START_TEST(append)
 	ck_assert_uint_eq(n, 2);
 	ck_assert_str_eq(fresh[0], "openat");
 	ck_assert_str_eq(fresh[1], "personality");
-	ck_assert_uint_eq(old->n_rules, 3);
+	ck_assert_uint_eq(old->n_rules, 4); /* + the implicit set for x86_64 and x32 */
+	ck_assert(rule_has(rule_for(old, SC_IMPLICIT_COMMENT), "restart_syscall"));
 	ck_assert(sc_profile_has_arch(old, SC_ARCH_X32));
 	free(fresh);
 	ck_assert_int_eq(sc_record_profile_append(old, add, &fresh, &n), 0);
 	ck_assert_uint_eq(n, 0);
-	ck_assert_uint_eq(old->n_rules, 3);
+	ck_assert_uint_eq(old->n_rules, 4);
 	free(fresh);
 	sc_profile_free(old);
 	sc_profile_free(add);
