@@ -67,6 +67,20 @@ size_t sc_record_distinct(const struct sc_record *r, int arch);
 /* Add everything in 'src' to 'dst'. */
 int sc_record_merge(struct sc_record *dst, const struct sc_record *src);
 
+/* Forget every ABI but 'keep' (`record --abi native`); returns how many distinct syscalls were
+ * dropped. */
+size_t sc_record_keep_abi(struct sc_record *r, enum sc_arch keep);
+
+/* How the ABIs of a recording overlap. An OCI/Docker profile has no per-rule ABI: runc and
+ * libseccomp allow each name on every listed architecture, so a name seen on one ABI only is
+ * allowed on the others too. 'only' and 'n_only' are 0 unless two or more ABIs were seen. */
+struct sc_record_abis {
+	size_t n_abis;		     /* ABIs with at least one call */
+	size_t only[_SC_ARCH_COUNT]; /* names seen on this ABI and on no other */
+	size_t n_only;		     /* the sum of 'only' */
+};
+void sc_record_abi_overlap(const struct sc_record *r, struct sc_record_abis *ret);
+
 /* What the eBPF back end needs and this host lacks: one SC_SEV_ERROR per problem, each saying
  * what is missing and how to fix it (privileges, BTF, kernel version, memlock, build).
  * Returns 0 when nothing is missing, else the number of problems (> 0) or -errno. */

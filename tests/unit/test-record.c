@@ -136,6 +136,33 @@ START_TEST(to_profile_per_abi)
 }
 END_TEST
 
+START_TEST(abi_overlap)
+{
+	struct sc_record *r = sc_record_new();
+	struct sc_record_abis ov;
+
+	/* read on both ABIs; openat (x86_64 257) and getpid (i386 20) on one each */
+	ck_assert_int_eq(sc_record_add(r, SC_ARCH_X86_64, nr(SC_ARCH_X86_64, "read"), 1), 0);
+	ck_assert_int_eq(sc_record_add(r, SC_ARCH_X86_64, nr(SC_ARCH_X86_64, "openat"), 1), 0);
+	sc_record_abi_overlap(r, &ov);
+	ck_assert_uint_eq(ov.n_abis, 1);
+	ck_assert_uint_eq(ov.n_only, 0); /* one ABI: nothing is widened */
+	ck_assert_int_eq(sc_record_add(r, SC_ARCH_X86, nr(SC_ARCH_X86, "read"), 1), 0);
+	ck_assert_int_eq(sc_record_add(r, SC_ARCH_X86, nr(SC_ARCH_X86, "getpid"), 1), 0);
+	sc_record_abi_overlap(r, &ov);
+	ck_assert_uint_eq(ov.n_abis, 2);
+	ck_assert_uint_eq(ov.only[SC_ARCH_X86_64], 1);
+	ck_assert_uint_eq(ov.only[SC_ARCH_X86], 1);
+	ck_assert_uint_eq(ov.n_only, 2);
+	/* --abi native */
+	ck_assert_uint_eq(sc_record_keep_abi(r, SC_ARCH_X86_64), 2);
+	ck_assert_uint_eq(sc_record_distinct(r, SC_ARCH_X86), 0);
+	ck_assert_uint_eq(sc_record_distinct(r, SC_ARCH_X86_64), 2);
+	ck_assert(!sc_record_has(r, SC_ARCH_X86, nr(SC_ARCH_X86, "getpid")));
+	sc_record_free(r);
+}
+END_TEST
+
 START_TEST(append)
 {
 	const char *old_names[] = { "read", "write" };
@@ -267,6 +294,7 @@ int main(void)
 	tcase_add_test(tc, method_names);
 	tcase_add_test(tc, record_sets);
 	tcase_add_test(tc, to_profile_per_abi);
+	tcase_add_test(tc, abi_overlap);
 	tcase_add_test(tc, append);
 	tcase_add_test(tc, preflight_reports_fixes);
 	tcase_add_test(tc, bad_opts);
