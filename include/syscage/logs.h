@@ -12,6 +12,7 @@
 #include "audit.h"
 #include "pods.h" /* sc_container_from_cgroup, once declared here */
 #include "profile.h"
+#include "record.h" /* enum sc_record_base */
 
 enum sc_logs_by {
 	SC_LOGS_BY_COMM,
@@ -139,9 +140,14 @@ const struct sc_logs_group *sc_logs_group(struct sc_logs *l, size_t i);
 
 /* The least-privilege profile of group i: defaultAction SCMP_ACT_ERRNO, the arches seen, one
  * ALLOW rule per arch with the syscalls it made that were let through (LOG, ALLOW, TRACE,
- * NOTIFY); denied ones (KILL, TRAP, ERRNO) are not added. Returns 0, -ENOENT when the group
- * has no nameable allowed syscall, -ENOMEM. */
+ * NOTIFY); denied ones (KILL, TRAP, ERRNO) are not added; then the implicit set for those
+ * arches (syscage/implicit.h). Returns 0, -ENOENT when the group has no nameable allowed
+ * syscall, -ENOMEM. */
 int sc_logs_group_profile(struct sc_logs *l, size_t i, struct sc_profile **ret);
+/* The same, with the rule of 'base' (sc_record_add_base: SC_RECORD_BASE_RUNTIME adds what runc
+ * calls after loading the filter) before the implicit set. */
+int sc_logs_group_profile_with(struct sc_logs *l, size_t i, enum sc_record_base base,
+			       struct sc_profile **ret);
 
 /* Is this action a violation (a denial: KILL_*, TRAP, ERRNO)? */
 bool sc_logs_action_is_denial(enum sc_action a);

@@ -67,6 +67,20 @@ size_t sc_record_distinct(const struct sc_record *r, int arch);
 /* Add everything in 'src' to 'dst'. */
 int sc_record_merge(struct sc_record *dst, const struct sc_record *src);
 
+/* Forget every ABI but 'keep' (`record --abi native`); returns how many distinct syscalls were
+ * dropped. */
+size_t sc_record_keep_abi(struct sc_record *r, enum sc_arch keep);
+
+/* How the ABIs of a recording overlap. An OCI/Docker profile has no per-rule ABI: runc and
+ * libseccomp allow each name on every listed architecture, so a name seen on one ABI only is
+ * allowed on the others too. 'only' and 'n_only' are 0 unless two or more ABIs were seen. */
+struct sc_record_abis {
+	size_t n_abis;		     /* ABIs with at least one call */
+	size_t only[_SC_ARCH_COUNT]; /* names seen on this ABI and on no other */
+	size_t n_only;		     /* the sum of 'only' */
+};
+void sc_record_abi_overlap(const struct sc_record *r, struct sc_record_abis *ret);
+
 /* What the eBPF back end needs and this host lacks: one SC_SEV_ERROR per problem, each saying
  * what is missing and how to fix it (privileges, BTF, kernel version, memlock, build).
  * Returns 0 when nothing is missing, else the number of problems (> 0) or -errno. */
@@ -90,17 +104,24 @@ enum sc_record_base {
  * workload's own code runs; borrowed NULL-terminated list. */
 const char *const *sc_record_runtime_base(void);
 
+/* Append the rule of 'base' to 'p' (SC_RECORD_BASE_RUNTIME: sc_record_runtime_base(), one
+ * ALLOW rule; SC_RECORD_BASE_NONE: nothing). 0 or -ENOMEM. */
+int sc_record_add_base(struct sc_profile *p, enum sc_record_base base);
+
 /* A profile that allows what 'r' saw: defaultAction SCMP_ACT_ERRNO, architectures = the
  * ABIs seen plus 'extra_arches', one SCMP_ACT_ALLOW rule per ABI naming that ABI's syscalls
- * (comment "recorded on ARCH"). Numbers without a name on their ABI are left out and counted
- * in *ret_unnamed (optional). */
+ * (comment "recorded on ARCH"), then the rule of 'base' and the implicit set
+ * (syscage/implicit.h) for those ABIs. Numbers without a name on their ABI are left out and
+ * counted in *ret_unnamed (optional). */
 int sc_record_to_profile(const struct sc_record *r, const enum sc_arch *extra_arches,
 			 size_t n_extra, enum sc_record_base base, struct sc_profile **ret,
 			 size_t *ret_unnamed);
 
 /* Merge 'add' into 'p' (--append): every name allowed in 'add' and not yet allowed
- * unconditionally by 'p' is appended to one new ALLOW rule; arches are unioned. The names
- * added are returned in *ret_new (owned array of borrowed names from 'add'; free() it). */
+ * unconditionally by 'p' is appended to one new ALLOW rule; arches are unioned; the implicit
+ * set is added for them by sc_implicit_add() (a rule of 'p' that denies one is kept). The names
+ * added (implicit ones aside) are returned in *ret_new (owned array of borrowed names from 'add';
+ * free() it). */
 int sc_record_profile_append(struct sc_profile *p, const struct sc_profile *add,
 			     const char ***ret_new, size_t *ret_n_new);
 

@@ -14,6 +14,7 @@
 #include "profile-write.h"
 #include "validate.h"
 #include "runtime-default.h"
+#include "implicit.h"
 #include "merge.h"
 #include "export.h"
 /* seccomp */

@@ -2,13 +2,17 @@
 /* syscage inspect: what a process runs with (amicontained's report), and which syscalls its
  * seccomp filters block: exactly, by reading and emulating the filters, or by probing when
  * they cannot be read; --compare checks the running filters against a profile. */
+#include <dirent.h>
 #include <getopt.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "syscage/inspect.h"
 #include "syscage/eval.h"
+#include "syscage/merge.h"
+#include "syscage/syscalls.h"
 
 const char cmd_inspect_help[] =
 	"Usage: syscage inspect [--pid N] [-o text|json] [--probe]\n"
@@ -655,6 +659,72 @@ static int compare_probe(const char *path, const struct sc_probe_report *pr,
 
 /* ---- the verb -------------------------------------------------------------------------- */
 
+/* The waits the kernel restarts with restart_syscall (-ERESTART_RESTARTBLOCK) after a stop. */
+static bool restarts_with_block(const char *name)
+{
+	static const char *const waits[] = {
+		"nanosleep", "clock_nanosleep", "clock_nanosleep_time64", "poll",
+		"futex",     "futex_time64",	"restart_syscall",
+	};
+
+	for (size_t i = 0; name && i < ELEMENTSOF(waits); i++)
+		if (streq(name, waits[i]))
+			return true;
+	return false;
+}
+
+/* A thread of 'pid' waiting in such a call (/proc/PID/task/TID/syscall: its number first, on the
+ * native ABI): its tid and the call's name (borrowed), or 0. */
+static pid_t restartable_wait(pid_t pid, const char **ret_name)
+{
+	char path[64];
+	DIR *d;
+	pid_t found = 0;
+
+	(void)snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	d = opendir(path);
+	if (!d)
+		return 0;
+	for (struct dirent *e; !found && (e = readdir(d));) {
+		char p2[384], line[64];
+		long nr;
+		FILE *f;
+
+		if (e->d_name[0] == '.')
+			continue;
+		(void)snprintf(p2, sizeof(p2), "%s/%s/syscall", path, e->d_name);
+		f = fopen(p2, "re");
+		if (!f)
+			continue;
+		if (fgets(line, sizeof(line), f) && sscanf(line, "%ld", &nr) == 1 && nr >= 0) {
+			const char *name = sc_syscall_to_name(sc_arch_native(), (uint32_t)nr);
+			if (restarts_with_block(name)) {
+				found = (pid_t)atoi(e->d_name);
+				*ret_name = name;
+			}
+		}
+		fclose(f);
+	}
+	closedir(d);
+	return found;
+}
+
+/* Does the filter set deny restart_syscall on the native ABI? */
+static bool denies_restart(const struct sc_filter_set *fs)
+{
+	static const uint64_t args[6];
+	struct seccomp_data sd;
+	uint32_t ret, data;
+	int nr = sc_syscall_from_name(sc_arch_native(), "restart_syscall");
+
+	if (nr < 0)
+		return false;
+	sc_seccomp_data_for(sc_arch_native(), (uint32_t)nr, args, &sd);
+	if (sc_filters_run(fs, &sd, &ret) < 0)
+		return false;
+	return !sc_action_permits(sc_action_from_ret(ret, &data));
+}
+
 static const char *read_error_text(int r)
 {
 	switch (r) {
@@ -771,7 +841,31 @@ int cmd_inspect(int argc, char **argv)
 			       (int)in.pid);
 		want_probe = true;
 	} else {
+		const char *wait_name = NULL;
+		pid_t waiter = restartable_wait((pid_t)pid, &wait_name);
+
+		/* Reading the filters stops the process: a wait it is in comes back through
+		 * restart_syscall, which profiles recorded without the implicit set deny. */
+		if (waiter)
+			cli_warn("reading the filters of %ld stops it for a moment; its thread %d "
+				 "waits "
+				 "in %s, which the kernel then restarts with restart_syscall: if "
+				 "its "
+				 "filter denies restart_syscall, that wait ends early or fails "
+				 "(check "
+				 "the profile with `syscage check`, which names what it lacks)",
+				 pid, (int)waiter, wait_name);
 		r = sc_filters_read((pid_t)pid, &fs);
+		if (r == 0 && denies_restart(&fs))
+			cli_warn("the filter of %ld denies restart_syscall: every stop "
+				 "(SIGSTOP/SIGCONT, "
+				 "a debugger, this inspection) makes an interrupted sleep, poll or "
+				 "futex "
+				 "wait fail. Allow it and the rest of the implicit set in its "
+				 "profile "
+				 "(`syscage check PROFILE` lists them; syscage record and logs add "
+				 "them)",
+				 pid);
 		if (r == 0) {
 			r = sc_filters_decide(&fs, &dec);
 			if (r < 0) {

@@ -70,6 +70,10 @@ const char cmd_logs_help[] =
 	"                         enforced profile is never touched); fnmatch globs, a\n"
 	"                         glob without '/' matches the pod in any namespace\n"
 	"      --state-dir DIR    STATE for --heal (default /var/lib/syscage, the agent's)\n"
+	"      --base B           none (default) or runtime: add to every learned profile\n"
+	"                         what runc calls after it has loaded the filter (execve,\n"
+	"                         the Go runtime's futex, ...); use it for profiles given\n"
+	"                         to container runtimes\n"
 	"      --host-root DIR    the node's / is mounted at DIR (a container with a\n"
 	"                         hostPath): pods and containers are looked up in DIR/proc,\n"
 	"                         DIR/sys/fs/cgroup, DIR/var/log/containers, DIR/var/log/pods\n"
@@ -110,6 +114,7 @@ const char cmd_logs_help[] =
 
 /* The flags, parsed. */
 static struct sc_logs_options arg_opts = { .by = SC_LOGS_BY_COMM };
+static enum sc_record_base arg_base = SC_RECORD_BASE_NONE;
 static bool arg_kmsg, arg_follow, arg_violations, arg_strict, arg_json, arg_propose;
 static const char *arg_out, *arg_heal, *arg_state_dir, *arg_host_root;
 static struct sc_pods_paths arg_pods_paths;
@@ -438,7 +443,7 @@ static int build_profile(struct sc_logs *l, size_t i, enum sc_format fmt, struct
 	const struct sc_logs_group *g = sc_logs_group(l, i);
 	struct sc_profile *p = NULL;
 	char dns[128];
-	int r = sc_logs_group_profile(l, i, &p);
+	int r = sc_logs_group_profile_with(l, i, arg_base, &p);
 
 	if (r < 0)
 		return r;
@@ -1115,6 +1120,7 @@ static int parse_argv(int argc, char **argv)
 		{ "heal", required_argument, NULL, 'H' },
 		{ "state-dir", required_argument, NULL, 'D' },
 		{ "host-root", required_argument, NULL, 'R' },
+		{ "base", required_argument, NULL, 'B' },
 		{},
 	};
 	int c;
@@ -1124,6 +1130,15 @@ static int parse_argv(int argc, char **argv)
 		switch (c) {
 		case 'k':
 			arg_kmsg = true;
+			break;
+		case 'B':
+			if (streq(optarg, "runtime"))
+				arg_base = SC_RECORD_BASE_RUNTIME;
+			else if (streq(optarg, "none"))
+				arg_base = SC_RECORD_BASE_NONE;
+			else
+				return cli_usage_error("logs", "unknown base '%s' (none, runtime)",
+						       optarg);
 			break;
 		case 'f':
 			arg_follow = true;

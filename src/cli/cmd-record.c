@@ -22,9 +22,17 @@ const char cmd_record_help[] =
 	"       syscage record --preflight\n"
 	"\n"
 	"Record every syscall a workload enters - every thread, fork, clone and exec, every ABI\n"
-	"(x86_64, i386 compat via int $0x80, x32) - and write a profile that allows exactly\n"
-	"those: defaultAction SCMP_ACT_ERRNO, architectures = the ABIs seen, one SCMP_ACT_ALLOW\n"
-	"rule per ABI naming that ABI's syscalls (comment \"recorded on ARCH\").\n"
+	"(x86_64, i386 compat via int $0x80, x32) - and write a profile that allows them:\n"
+	"defaultAction SCMP_ACT_ERRNO, architectures = the ABIs seen, SCMP_ACT_ALLOW for each\n"
+	"syscall under its name on the ABI that made it (i386's getuid32, socketcall, ...),\n"
+	"and the calls the kernel or libc make without asking (restart_syscall, rt_sigreturn,\n"
+	"exit, the vDSO's fallbacks; see `syscage check`). --summary says which ABI made what.\n"
+	"\n"
+	"An OCI or Docker profile has no per-rule ABI: runc and libseccomp allow each name on\n"
+	"every listed architecture, so a program that made i386 calls gets its x86_64 calls\n"
+	"allowed through int $0x80 too. When more than one ABI was seen this is said on\n"
+	"stderr, with how many names only one ABI made; --abi native keeps the native ABI\n"
+	"alone.\n"
 	"\n"
 	"COMMAND is started stopped and released once recording is ready; its exit status is\n"
 	"passed through. Recording stops when COMMAND exits (processes it left running are no\n"
@@ -57,6 +65,9 @@ const char cmd_record_help[] =
 	"      --base B          none (default) or runtime: add what runc calls after it has\n"
 	"                        loaded the filter (execve, the Go runtime's futex, ...); use it\n"
 	"                        for profiles given to container runtimes\n"
+	"      --abi A           all (default): list every ABI the workload used; native:\n"
+	"                        drop the calls made through the others (i386, x32), which\n"
+	"                        then get the arch-mismatch action (the process is killed)\n"
 	"      --summary         print calls per syscall (ARCH NAME COUNT) to stderr\n"
 	"      --preflight       only check whether eBPF recording works here, and say what\n"
 	"                        is missing and how to fix it\n"
@@ -199,13 +210,64 @@ static void describe(const struct sc_record *r)
 		 off ? buf : "none", (unsigned long long)r->events);
 }
 
+/* "x86_64 38, x86 2" from per-ABI counts; the zero ones left out. */
+static const char *per_abi(const size_t *n, char *buf, size_t size)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for_each_arch (a)
+		if (n[a] && off < size)
+			off += (size_t)snprintf(buf + off, size - off, "%s%s %zu", off ? ", " : "",
+						sc_arch_info(a)->name, n[a]);
+	return buf;
+}
+
+/* More than one ABI: say what OCI makes of it, or (--abi native) drop the others. */
+static void report_abis(struct sc_record *rec, bool native_only)
+{
+	struct sc_record_abis ov;
+	size_t seen[_SC_ARCH_COUNT] = { 0 };
+	enum sc_arch nat = sc_arch_native();
+	char b1[256], b2[256];
+
+	for_each_arch (a)
+		seen[a] = a == nat ? 0 : sc_record_distinct(rec, a);
+	if (native_only) {
+		size_t n = sc_record_keep_abi(rec, nat);
+		if (n)
+			cli_note(
+				"--abi native: left out %zu syscalls made through other ABIs (%s); "
+				"a call through them now gets the arch-mismatch action (the "
+				"process "
+				"is killed)",
+				n, per_abi(seen, b1, sizeof(b1)));
+		return;
+	}
+	sc_record_abi_overlap(rec, &ov);
+	if (ov.n_abis < 2)
+		return;
+	for_each_arch (a)
+		seen[a] = sc_record_distinct(rec, a);
+	cli_warn("calls were made through %zu ABIs (%s); %zu names were seen on only one of them "
+		 "(%s). An OCI profile has no per-rule ABI: runc and libseccomp allow each name on "
+		 "every listed architecture, so each of those is allowed through the other ABIs "
+		 "too%s. If the workload does not need the other ABIs, record with --abi native",
+		 ov.n_abis, per_abi(seen, b1, sizeof(b1)), ov.n_only,
+		 per_abi(ov.only, b2, sizeof(b2)),
+		 seen[SC_ARCH_X86] && nat == SC_ARCH_X86_64 ? " (x86_64 calls through int $0x80 "
+							      "included)"
+							    : "");
+}
+
 int cmd_record(int argc, char **argv)
 {
 	enum {
 		OPT_APPEND = 0x100,
 		OPT_BASE,
 		OPT_SUMMARY,
-		OPT_PREFLIGHT
+		OPT_PREFLIGHT,
+		OPT_ABI
 	};
 	static const struct option opts[] = {
 		{ "method", required_argument, NULL, 'm' },
@@ -218,6 +280,7 @@ int cmd_record(int argc, char **argv)
 		{ "arch", required_argument, NULL, 'a' },
 		{ "append", required_argument, NULL, OPT_APPEND },
 		{ "base", required_argument, NULL, OPT_BASE },
+		{ "abi", required_argument, NULL, OPT_ABI },
 		{ "summary", no_argument, NULL, OPT_SUMMARY },
 		{ "preflight", no_argument, NULL, OPT_PREFLIGHT },
 		{ "help", no_argument, NULL, 'h' },
@@ -228,7 +291,7 @@ int cmd_record(int argc, char **argv)
 	size_t n_extra = 0;
 	const char *output = NULL, *append = NULL, *name = NULL;
 	enum sc_format fmt = SC_FORMAT_OCI;
-	bool fmt_given = false, summary = false;
+	bool fmt_given = false, summary = false, abi_native = false;
 	enum sc_record_base base = SC_RECORD_BASE_NONE;
 	struct sc_diags d = { 0 };
 	struct sc_record *rec = NULL;
@@ -298,6 +361,15 @@ int cmd_record(int argc, char **argv)
 				return cli_usage_error("record",
 						       "unknown base '%s' (none, runtime)", optarg);
 			break;
+		case OPT_ABI:
+			if (streq(optarg, "native"))
+				abi_native = true;
+			else if (streq(optarg, "all"))
+				abi_native = false;
+			else
+				return cli_usage_error("record", "unknown --abi '%s' (all, native)",
+						       optarg);
+			break;
 		case OPT_SUMMARY:
 			summary = true;
 			break;
@@ -360,6 +432,7 @@ int cmd_record(int argc, char **argv)
 		      : WIFSIGNALED(rec->status) ? 128 + WTERMSIG(rec->status)
 						 : EXIT_OK;
 
+	report_abis(rec, abi_native);
 	r = sc_record_to_profile(rec, extra, n_extra, base, &prof, &unnamed);
 	if (r < 0) {
 		cli_error("cannot build the profile: %s", strerror(-r));

@@ -13,7 +13,32 @@ cat >"$P/good.json" <<'EOF'
   "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"],
   "syscalls": [
     {"names": ["read", "write", "exit_group", "openat", "close"], "action": "SCMP_ACT_ALLOW"},
+    {"names": ["restart_syscall", "rt_sigreturn", "sigreturn", "exit", "clock_gettime",
+               "clock_gettime64", "clock_getres", "clock_getres_time64", "gettimeofday",
+               "time", "getcpu", "getrandom"], "action": "SCMP_ACT_ALLOW"},
     {"names": ["ptrace"], "action": "SCMP_ACT_KILL_PROCESS"}
+  ]
+}
+EOF
+# good.json without the implicit set, and with restart_syscall denied outright.
+cat >"$P/no-implicit.json" <<'EOF'
+{
+  "defaultAction": "SCMP_ACT_ERRNO",
+  "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86"],
+  "syscalls": [
+    {"names": ["read", "write", "exit_group", "openat", "close", "clock_gettime", "time",
+               "gettimeofday", "getcpu", "getrandom", "clock_getres"], "action": "SCMP_ACT_ALLOW"}
+  ]
+}
+EOF
+cat >"$P/denies-restart.json" <<'EOF'
+{
+  "defaultAction": "SCMP_ACT_ERRNO",
+  "architectures": ["SCMP_ARCH_X86_64"],
+  "syscalls": [
+    {"names": ["rt_sigreturn", "exit", "exit_group", "clock_gettime", "clock_getres", "time",
+               "gettimeofday", "getcpu", "getrandom"], "action": "SCMP_ACT_ALLOW"},
+    {"names": ["restart_syscall"], "action": "SCMP_ACT_KILL_PROCESS"}
   ]
 }
 EOF
@@ -95,6 +120,17 @@ EOF
 # A valid profile: exit 0, nothing on stderr.
 expect "valid profile" 0 "$SYSCAGE" check "$P/good.json"
 [ -s "$TMP/err" ] && not_ok "valid profile prints nothing" || ok "valid profile prints nothing"
+
+# An allow-list without the calls the kernel or libc make unasked breaks on the first stop.
+expect "no implicit set: a warning, exit 0" 0 "$SYSCAGE" check "$P/no-implicit.json"
+err_has "the implicit set: names and why" "^$P/no-implicit.json:1:1: warning: this allow-list does not allow 6 calls the kernel or libc make without the program asking.*\(restart_syscall: the kernel restarts an interrupted sleep.*SIGSTOP/SIGCONT.*; rt_sigreturn: the return from every signal handler; sigreturn: .*32-bit ABIs; exit: the end of every thread"
+err_has "the vDSO fallbacks of 32-bit ABIs" "clock_gettime64, clock_getres_time64: answered by the vDSO"
+err_has "says what to do" "add them to an SCMP_ACT_ALLOW rule"
+expect "no implicit set: --strict fails" 1 "$SYSCAGE" check --strict "$P/no-implicit.json"
+expect "an explicit deny of restart_syscall: a warning" 0 "$SYSCAGE" check "$P/denies-restart.json"
+err_has "the explicit deny is named" "does not allow 1 call .*\(a rule denies some of them explicitly\).*restart_syscall"
+expect "a deny-list is not an allow-list" 0 "$SYSCAGE" check "$P/allow-all.json"
+if grep -q "without the program asking" "$TMP/err"; then not_ok "deny-list: no implicit warning"; else ok "deny-list: no implicit warning"; fi
 expect "bundled example" 0 "$SYSCAGE" check "$SYSCAGE_SRCDIR/examples/hello.json"
 
 # Errors: FILE:LINE:COL, exit 1.
@@ -156,7 +192,7 @@ f = d["files"]
 assert [x["valid"] for x in f] == [True, False, False], f
 assert f[0]["diagnostics"] == [] and f[0]["profiles"] == 1
 assert f[2]["profiles"] == 2
-g = f[1]["diagnostics"][0]
+g = [x for x in f[1]["diagnostics"] if x["severity"] == "error"][0]  # after the implicit-set warning at 1:1
 assert g["severity"] == "error" and g["line"] == 6 and g["column"] > 0, g
 assert "SCMP_ACT_ALLOW at 5:" in g["message"], g
 EOF

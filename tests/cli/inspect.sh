@@ -91,6 +91,26 @@ out_has "equal" "\[exact\]: equal"
 expect "--compare: a different profile" 1 "$S" inspect --pid "$CHILD" --compare "$TMP/q.json" --caps none
 out_has "difference per ABI" "x86_64 rmdir: running SCMP_ACT_ERRNO\(ENOSYS\), profile SCMP_ACT_ALLOW"
 out_has "difference on x32 too" "x32 rmdir: running"
+
+# Reading the filters stops the process: a sleep it is in comes back through restart_syscall.
+expect "--pid: a sleeping process" 0 "$S" inspect --pid "$CHILD"
+err_has "warned before the stop" "reading the filters of $CHILD stops it for a moment; its thread $CHILD waits in (clock_nanosleep|nanosleep|restart_syscall)"
+if grep -q "the filter of $CHILD denies restart_syscall" "$TMP/err"; then not_ok "its filter allows restart_syscall: no second warning"; else ok "its filter allows restart_syscall: no second warning"; fi
+cat >"$TMP/norestart.json" <<'EOF'
+{"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_X86_64"],
+ "syscalls": [{"names": ["restart_syscall"], "action": "SCMP_ACT_ERRNO"}]}
+EOF
+"$S" run -p "$TMP/norestart.json" -- sleep 120 &
+NR=$!
+PIDS+=("$NR")
+for _ in $(seq 50); do
+	read -r nr _ <"/proc/$NR/syscall" 2>/dev/null || nr=
+	case "$nr" in 35 | 230) break ;; esac
+	sleep 0.1
+done
+expect "--pid: a filter that denies restart_syscall" 0 "$S" inspect --pid "$NR"
+err_has "warned before the stop" "its thread $NR waits in (clock_)?nanosleep, which the kernel then restarts with restart_syscall"
+err_has "and that this filter denies it" "the filter of $NR denies restart_syscall: every stop .* Allow it and the rest of the implicit set"
 # The child is still running, not left stopped by the reads.
 if grep -Eq '^State:[[:space:]]*S' /proc/$CHILD/status; then ok "child left running"; else not_ok "child left running"; fi
 

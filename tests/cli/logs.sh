@@ -32,6 +32,22 @@ for f in seed002-syslog.log kmsg.txt syslog-rfc5424.log journal.txt journal.json
 	same_profile "$f: expected profile" "$TMP/$f.json" "$D/$f.expected.json"
 done
 
+# --base runtime: what runc calls after loading the filter, in every learned profile.
+RB="capget capset chdir close epoll_ctl epoll_pwait execve exit exit_group fchdir fcntl fstat futex
+getpid getppid gettid madvise mmap mprotect munmap nanosleep newfstatat openat prctl read
+rt_sigaction rt_sigprocmask rt_sigreturn sched_yield setgid setgroups setresgid setresuid setuid
+sigaltstack tgkill write fstatfs getdents64 getcwd"
+expect "--base runtime" 0 "$SYSCAGE" logs "$D/seed002-syslog.log" --base runtime -o "$TMP/rb.json"
+json_check "--base runtime: runc's base set is allowed" "$TMP/rb.json" \
+	"set('$(echo $RB)'.split()) <= {x for r in d['syscalls'] for x in r['names'] if r['action'] == 'SCMP_ACT_ALLOW'}"
+json_check "without --base: runc's post-filter calls are not added" "$TMP/seed002-syslog.log.json" \
+	"not {'fstatfs', 'getdents64', 'getcwd', 'capset'} & {x for r in d['syscalls'] for x in r['names']}"
+expect "--base runtime into a directory" 0 "$SYSCAGE" logs "$D/dmesg.txt" --by pid --base runtime -o "$TMP/rbdir"
+json_check "--base runtime: every learned profile" "$TMP/rbdir/armapp-5001.json" \
+	"{'fstatfs', 'getdents64', 'futex'} <= {x for r in d['syscalls'] for x in r['names']}"
+expect "--base: unknown value" 2 "$SYSCAGE" logs "$D/seed002-syslog.log" --base podman
+err_has "--base: says which exist" "unknown base 'podman' \(none, runtime\)"
+
 # The seed's lines from standard input; the numbers are named as seed 002's fine-grained.json.
 run_cmd "$SYSCAGE" logs - <"$D/seed002-syslog.log"
 same_profile "seed 002 lines via stdin" "$TMP/out" "$D/seed002-syslog.log.expected.json"

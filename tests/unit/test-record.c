@@ -103,7 +103,9 @@ START_TEST(to_profile_per_abi)
 	ck_assert_int_eq(p->arches[1], SC_ARCH_X86);
 	ck_assert_int_eq(p->arches[2], SC_ARCH_AARCH64);
 	ck_assert_uint_eq(unnamed, 1);
-	ck_assert_uint_eq(p->n_rules, 2);
+	ck_assert_uint_eq(p->n_rules, 3); /* one per ABI, and the implicit set */
+	const struct sc_rule *impl = rule_for(p, SC_IMPLICIT_COMMENT);
+	ck_assert(rule_has(impl, "restart_syscall") && rule_has(impl, "sigreturn"));
 	const struct sc_rule *native = rule_for(p, "recorded on x86_64");
 	const struct sc_rule *compat = rule_for(p, "recorded on x86");
 	ck_assert(rule_has(native, "writev") && !rule_has(native, "getpid"));
@@ -127,8 +129,36 @@ START_TEST(to_profile_per_abi)
 	r = sc_record_new();
 	ck_assert_int_eq(sc_record_to_profile(r, NULL, 0, SC_RECORD_BASE_NONE, &p, NULL), 0);
 	ck_assert_uint_eq(p->n_arches, 1);
-	ck_assert_uint_eq(p->n_rules, 0);
+	ck_assert_uint_eq(p->n_rules, 1); /* the implicit set alone */
+	ck_assert(rule_has(rule_for(p, SC_IMPLICIT_COMMENT), "restart_syscall"));
 	sc_profile_free(p);
+	sc_record_free(r);
+}
+END_TEST
+
+START_TEST(abi_overlap)
+{
+	struct sc_record *r = sc_record_new();
+	struct sc_record_abis ov;
+
+	/* read on both ABIs; openat (x86_64 257) and getpid (i386 20) on one each */
+	ck_assert_int_eq(sc_record_add(r, SC_ARCH_X86_64, nr(SC_ARCH_X86_64, "read"), 1), 0);
+	ck_assert_int_eq(sc_record_add(r, SC_ARCH_X86_64, nr(SC_ARCH_X86_64, "openat"), 1), 0);
+	sc_record_abi_overlap(r, &ov);
+	ck_assert_uint_eq(ov.n_abis, 1);
+	ck_assert_uint_eq(ov.n_only, 0); /* one ABI: nothing is widened */
+	ck_assert_int_eq(sc_record_add(r, SC_ARCH_X86, nr(SC_ARCH_X86, "read"), 1), 0);
+	ck_assert_int_eq(sc_record_add(r, SC_ARCH_X86, nr(SC_ARCH_X86, "getpid"), 1), 0);
+	sc_record_abi_overlap(r, &ov);
+	ck_assert_uint_eq(ov.n_abis, 2);
+	ck_assert_uint_eq(ov.only[SC_ARCH_X86_64], 1);
+	ck_assert_uint_eq(ov.only[SC_ARCH_X86], 1);
+	ck_assert_uint_eq(ov.n_only, 2);
+	/* --abi native */
+	ck_assert_uint_eq(sc_record_keep_abi(r, SC_ARCH_X86_64), 2);
+	ck_assert_uint_eq(sc_record_distinct(r, SC_ARCH_X86), 0);
+	ck_assert_uint_eq(sc_record_distinct(r, SC_ARCH_X86_64), 2);
+	ck_assert(!sc_record_has(r, SC_ARCH_X86, nr(SC_ARCH_X86, "getpid")));
 	sc_record_free(r);
 }
 END_TEST
@@ -153,12 +183,13 @@ START_TEST(append)
 	ck_assert_uint_eq(n, 2);
 	ck_assert_str_eq(fresh[0], "openat");
 	ck_assert_str_eq(fresh[1], "personality");
-	ck_assert_uint_eq(old->n_rules, 3);
+	ck_assert_uint_eq(old->n_rules, 4); /* + the implicit set for x86_64 and x32 */
+	ck_assert(rule_has(rule_for(old, SC_IMPLICIT_COMMENT), "restart_syscall"));
 	ck_assert(sc_profile_has_arch(old, SC_ARCH_X32));
 	free(fresh);
 	ck_assert_int_eq(sc_record_profile_append(old, add, &fresh, &n), 0);
 	ck_assert_uint_eq(n, 0);
-	ck_assert_uint_eq(old->n_rules, 3);
+	ck_assert_uint_eq(old->n_rules, 4);
 	free(fresh);
 	sc_profile_free(old);
 	sc_profile_free(add);
@@ -263,6 +294,7 @@ int main(void)
 	tcase_add_test(tc, method_names);
 	tcase_add_test(tc, record_sets);
 	tcase_add_test(tc, to_profile_per_abi);
+	tcase_add_test(tc, abi_overlap);
 	tcase_add_test(tc, append);
 	tcase_add_test(tc, preflight_reports_fixes);
 	tcase_add_test(tc, bad_opts);

@@ -100,6 +100,7 @@ START_TEST(clean_profile)
 
 	add_rule(p, SC_ACT_ALLOW, 10, "read", "write", "exit_group", "openat", NULL);
 	add_rule(p, SC_ACT_KILL_PROCESS, 20, "ptrace", NULL);
+	ck_assert_int_gt(sc_implicit_add(p), 0); /* else: the implicit-set warning */
 	validate(p, NULL, &res);
 	if (res.d.n)
 		dump(&res);
@@ -303,6 +304,8 @@ START_TEST(errno_ranges)
 	struct result res;
 
 	r = add_rule(p, SC_ACT_ERRNO, 10, "mount", NULL);
+	ck_assert_int_gt(sc_implicit_add(p), 0); /* else: the implicit-set warning */
+	r = &p->rules[0];
 	r->has_errno = true;
 	r->errno_ret = 70000;
 	validate(p, NULL, &res);
@@ -480,6 +483,7 @@ START_TEST(runtime_default_warning)
 	struct result res;
 
 	add_rule(p, SC_ACT_ALLOW, 10, "read", "ptrace", NULL);
+	ck_assert_int_gt(sc_implicit_add(p), 0); /* else: the implicit-set warning */
 	validate(p, NULL, &res);
 	ck_assert_ptr_null(find(&res, SC_SEV_WARNING, "RuntimeDefault"));
 	sc_diags_clear(&res.d);

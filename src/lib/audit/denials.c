@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "syscage/implicit.h"
 #include "syscage/violations.h"
 #include "macro.h"
 
@@ -175,6 +176,8 @@ int sc_denials_add(struct sc_denials *d, const struct sc_violation *x)
 	if (x->time_ms > n->last_ms)
 		n->last_ms = x->time_ms;
 	r = sc_violation_heal(x, &w->additions);
+	if (r > 0 && w->additions)
+		r = sc_implicit_add(w->additions); /* the proposal allows what a stop needs */
 	return r < 0 ? r : 0;
 }
 

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "syscage/implicit.h"
 #include "syscage/logs.h"
 #include "syscage/pods.h"
 #include "syscage/syscalls.h"
@@ -1061,6 +1062,12 @@ const struct sc_logs_group *sc_logs_group(struct sc_logs *l, size_t i)
 
 int sc_logs_group_profile(struct sc_logs *l, size_t i, struct sc_profile **ret)
 {
+	return sc_logs_group_profile_with(l, i, SC_RECORD_BASE_NONE, ret);
+}
+
+int sc_logs_group_profile_with(struct sc_logs *l, size_t i, enum sc_record_base base,
+			       struct sc_profile **ret)
+{
 	const struct sc_logs_group *g = sc_logs_group(l, i);
 	struct sc_profile *p;
 	bool seen[_SC_ARCH_COUNT] = {};
@@ -1111,6 +1118,8 @@ int sc_logs_group_profile(struct sc_logs *l, size_t i, struct sc_profile **ret)
 				goto oom;
 		}
 	}
+	if (sc_record_add_base(p, base) < 0 || sc_implicit_add(p) < 0)
+		goto oom;
 	*ret = p;
 	return 0;
 oom:

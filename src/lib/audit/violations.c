@@ -15,6 +15,7 @@
 #include "base/json.h"
 #include "base/install.h"
 #include "base/prom.h"
+#include "syscage/implicit.h"
 #include "syscage/logs.h"
 #include "syscage/merge.h"
 #include "syscage/profile-read.h"
@@ -934,6 +935,11 @@ int sc_violations_heal_recorded(int state_dirfd, const char *path, const struct 
 	if (!added) {
 		sc_profile_free(p);
 		return 0;
+	}
+	r = sc_implicit_add(p); /* a healed profile survives a stop too */
+	if (r < 0) {
+		sc_profile_free(p);
+		return r;
 	}
 	r = sc_profile_write_string(p, SC_FORMAT_OCI, &text);
 	sc_profile_free(p);

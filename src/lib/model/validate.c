@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "syscage/implicit.h"
 #include "syscage/profile.h"
 #include "syscage/runtime-default.h"
 #include "syscage/syscalls.h"
@@ -339,7 +340,8 @@ static void check_names(struct ctx *c, size_t ri)
 			    arch_list(known, b3, sizeof(b3)));
 			continue;
 		}
-		missing[i] = warn_arches & ~known;
+		/* The implicit set is per ABI by nature (sigreturn, time): no noise for it. */
+		missing[i] = sc_implicit_lookup(name, NULL) ? 0 : warn_arches & ~known;
 	}
 
 	warn_missing(c, r, missing);
@@ -762,6 +764,54 @@ static bool blocks_something(const struct sc_profile *p)
 	return false;
 }
 
+/* An allow-list without the implicit set breaks the workload the first time life interrupts
+ * it: one warning naming the calls, grouped by why each matters. */
+static void check_implicit(struct ctx *c)
+{
+	cleanup_free const char **miss = NULL;
+	cleanup_free char *msg = NULL;
+	size_t size = 0, denied = 0;
+	int n = sc_implicit_missing(c->p, &miss, &denied);
+	FILE *f;
+
+	if (n <= 0) {
+		if (n < 0)
+			c->r = c->r ?: n;
+		return;
+	}
+	f = open_memstream(&msg, &size);
+	if (!f) {
+		c->r = c->r ?: -ENOMEM;
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		const struct sc_implicit_call *ci, *cj;
+		bool done = false;
+
+		(void)sc_implicit_lookup(miss[i], &ci);
+		for (int j = 0; j < i && !done; j++)
+			done = sc_implicit_lookup(miss[j], &cj) && streq(cj->why, ci->why);
+		if (done)
+			continue;
+		fputs(ftell(f) ? "; " : "", f);
+		for (int j = i, k = 0; j < n; j++)
+			if (sc_implicit_lookup(miss[j], &cj) && streq(cj->why, ci->why))
+				fprintf(f, "%s%s", k++ ? ", " : "", miss[j]);
+		fprintf(f, ": %s", ci->why);
+	}
+	if (fclose(f) != 0 || !msg) {
+		c->r = c->r ?: -ENOMEM;
+		return;
+	}
+	add(c, SC_SEV_WARNING, c->p->loc,
+	    "this allow-list does not allow %d call%s the kernel or libc make without the program "
+	    "asking%s, which no recorder or audit log can be trusted to see (%s). Without them "
+	    "the workload breaks the first time it is stopped, handles a signal, exits or runs on "
+	    "a node with another clocksource; add them to an SCMP_ACT_ALLOW rule (syscage record "
+	    "and syscage logs add them)",
+	    n, n == 1 ? "" : "s", denied ? " (a rule denies some of them explicitly)" : "", msg);
+}
+
 static void check_profile(struct ctx *c)
 {
 	const struct sc_profile *p = c->p;
@@ -831,8 +881,10 @@ static void check_profile(struct ctx *c)
 		check_rule(c, i);
 	check_conflicts(c);
 	if (action_valid(p->default_action) && p->default_action != SC_ACT_ALLOW &&
-	    p->default_action != SC_ACT_LOG)
+	    p->default_action != SC_ACT_LOG) {
 		check_runtime_default(c);
+		check_implicit(c);
+	}
 }
 
 int sc_profile_validate_with(const struct sc_profile *p, const struct sc_validate_opts *opts,

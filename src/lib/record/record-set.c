@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The recording itself: per-ABI bitmaps of the syscalls seen and their counts
- * (sc_record_add/has/count/distinct/merge). The back ends fill it; the front end reads it. */
+ * (sc_record_add/has/count/distinct/merge), and what its ABIs share (keep_abi, abi_overlap). The
+ * back ends fill it; the front end reads it. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "macro.h"
 #include "syscage/record.h"
+#include "syscage/syscalls.h"
 
 struct sc_record *sc_record_new(void)
 {
@@ -98,4 +101,50 @@ int sc_record_merge(struct sc_record *dst, const struct sc_record *src)
 	dst->overflow += src->overflow;
 	dst->lost_targets += src->lost_targets;
 	return 0;
+}
+
+size_t sc_record_keep_abi(struct sc_record *r, enum sc_arch keep)
+{
+	size_t dropped = 0;
+
+	for_each_arch (a) {
+		if (a == keep)
+			continue;
+		dropped += sc_record_distinct(r, a);
+		memset(r->seen[a], 0, sizeof(r->seen[a]));
+		free(r->counts[a]);
+		r->counts[a] = NULL;
+	}
+	return dropped;
+}
+
+void sc_record_abi_overlap(const struct sc_record *r, struct sc_record_abis *ret)
+{
+	*ret = (struct sc_record_abis){ 0 };
+	for_each_arch (a)
+		ret->n_abis += sc_record_distinct(r, a) > 0;
+	if (ret->n_abis < 2)
+		return;
+	for_each_arch (a) {
+		uint32_t base = sc_arch_info(a)->nr_base;
+		for (unsigned i = 0; i < SC_RECORD_MAX_NR; i++) {
+			const char *name;
+			bool elsewhere = false;
+
+			if (!sc_record_has(r, a, base + i))
+				continue;
+			name = sc_syscall_to_name(a, base + i);
+			if (!name)
+				continue;
+			for_each_arch (b) {
+				int nr = b == a ? -1 : sc_syscall_from_name(b, name);
+				if (nr >= 0 && sc_record_has(r, b, (uint32_t)nr))
+					elsewhere = true;
+			}
+			if (!elsewhere) {
+				ret->only[a]++;
+				ret->n_only++;
+			}
+		}
+	}
 }

@@ -19,6 +19,7 @@
 #include "macro.h"
 #include "record/record-backend.h"
 #include "record/record-walk.h"
+#include "syscage/implicit.h"
 #include "syscage/record.h"
 #include "syscage/syscalls.h"
 
@@ -328,6 +329,19 @@ const char *const *sc_record_runtime_base(void)
 	return runtime_base;
 }
 
+int sc_record_add_base(struct sc_profile *p, enum sc_record_base base)
+{
+	struct sc_rule *rule;
+
+	if (base != SC_RECORD_BASE_RUNTIME)
+		return 0;
+	rule = sc_profile_add_rule(p, SC_ACT_ALLOW, runtime_base, ELEMENTSOF(runtime_base) - 1);
+	if (!rule)
+		return -ENOMEM;
+	rule->comment = strdup("runtime base: what runc calls after loading the filter");
+	return rule->comment ? 0 : -ENOMEM;
+}
+
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -399,15 +413,8 @@ int sc_record_to_profile(const struct sc_record *r, const enum sc_arch *extra_ar
 			goto fail;
 	if (p->n_arches == 0 && sc_profile_add_arch(p, sc_arch_native()) < 0)
 		goto fail;
-	if (base == SC_RECORD_BASE_RUNTIME) {
-		size_t n = ELEMENTSOF(runtime_base) - 1;
-		struct sc_rule *rule = sc_profile_add_rule(p, SC_ACT_ALLOW, runtime_base, n);
-		if (!rule)
-			goto fail;
-		rule->comment = strdup("runtime base: what runc calls after loading the filter");
-		if (!rule->comment)
-			goto fail;
-	}
+	if (sc_record_add_base(p, base) < 0 || sc_implicit_add(p) < 0)
+		goto fail;
 	if (ret_unnamed)
 		*ret_unnamed = unnamed;
 	*ret = p;
@@ -444,7 +451,8 @@ int sc_record_profile_append(struct sc_profile *p, const struct sc_profile *add,
 			continue;
 		for (size_t j = 0; j < rule->n_names; j++) {
 			const char *name = rule->names[j];
-			bool dup = allowed_plain(p, name);
+			/* The implicit set is added below, keeping what 'p' says about it. */
+			bool dup = sc_implicit_lookup(name, NULL) || allowed_plain(p, name);
 			for (size_t k = 0; !dup && k < n; k++)
 				dup = streq(fresh[k], name);
 			if (dup)
@@ -476,6 +484,8 @@ int sc_record_profile_append(struct sc_profile *p, const struct sc_profile *add,
 		if (!rule->comment)
 			return -ENOMEM;
 	}
+	if (sc_implicit_add(p) < 0)
+		return -ENOMEM;
 	if (ret_new) {
 		if (n)
 			qsort(fresh, n, sizeof(*fresh), cmp_str);

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The implicit set: the syscalls the kernel or libc make without the program asking for them,
+ * which no recorder can be trusted to see, and which every generated allow-list must allow.
+ *
+ * - restart_syscall: a sleep, poll, futex or clock_nanosleep with a timeout that a stop
+ *   interrupts (SIGSTOP/SIGCONT, a ptrace stop: a debugger, `syscage inspect --pid`) returns
+ *   -ERESTART_RESTARTBLOCK; on the way back to user space the kernel rewinds the instruction
+ *   pointer and puts __NR_restart_syscall in the syscall register (x86: arch_do_signal_or_restart,
+ *   the compat number for an i386 task), so seccomp sees restart_syscall, on the interrupted
+ *   call's ABI. Denied, the sleep returns early (or with EINTR-like errors) or the program dies.
+ * - rt_sigreturn: the return from every signal handler (libc's sa_restorer trampoline); a
+ *   recording without signals never sees it.
+ * - sigreturn: the same for handlers installed without SA_SIGINFO on i386, arm and the other
+ *   32-bit ABIs that have it (glibc i386 uses it).
+ * - exit: the end of every thread (pthread_exit, a thread function returning, glibc's _exit
+ *   loop); exit_group: the end of the process. A recording stopped by --duration or of a
+ *   --pid/--cgroup that outlives it never sees them.
+ * - clock_gettime, clock_gettime64, clock_getres, clock_getres_time64, gettimeofday, time,
+ *   getcpu: answered by the vDSO without a syscall when it can read the clocksource (tsc,
+ *   arch timer) and made as real syscalls when it cannot (hpet, acpi_pm, a VM without a
+ *   stable TSC, a kernel booted with vdso=0): a profile recorded on one node breaks on the
+ *   next. The *64 spellings are the 32-bit ABIs' time64 calls.
+ * - getrandom: glibc 2.41 answers it from the vDSO on Linux 6.11+, and makes the syscall
+ *   on older kernels.
+ * - riscv_hwprobe: answered from the vDSO's cache on riscv64, a syscall for uncached keys.
+ *
+ * All of them are allowed by RuntimeDefault (Docker's default profile). Names that do not
+ * exist on an ABI (sigreturn on x86_64, time on aarch64) are added only for the ABIs that have
+ * them. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "arch.h"
+#include "profile.h"
+
+struct sc_implicit_call {
+	const char *name;
+	const char *why; /* one line: when the kernel or libc makes it */
+};
+
+/* The whole set, in a stable order; borrowed. Returns its length. */
+size_t sc_implicit_set(const struct sc_implicit_call **ret);
+
+/* Whether 'name' is in the set; the entry (borrowed) in *ret when it is (optional). */
+bool sc_implicit_lookup(const char *name, const struct sc_implicit_call **ret);
+
+/* The names of the set that are syscalls on 'arch', in the set's order; up to 'max' are
+ * written to 'ret' (borrowed). Returns how many there are. */
+size_t sc_implicit_names(enum sc_arch arch, const char **ret, size_t max);
+
+/* The names of the set that exist on one of the ABIs 'p' covers (its architectures and
+ * archMap entries; the native arch when it lists none) and that 'p' does not permit: neither
+ * its default action nor an unconditional rule allows them, and no conditional rule may. Names
+ * an explicit rule denies are included (with *ret_denied, optional, counting them). Owned array
+ * of borrowed names in the set's order (free() it). Returns how many. */
+int sc_implicit_missing(const struct sc_profile *p, const char ***ret, size_t *ret_denied);
+
+/* The comment of the rule sc_implicit_add() writes. */
+#define SC_IMPLICIT_COMMENT                                                                    \
+	"implicit: calls the kernel or libc make without the program asking (restart after a " \
+	"stop, signal return, exit, vDSO fallbacks); see syscage/implicit.h"
+
+/* Make 'p' allow the set on its ABIs: the names missing (sc_implicit_missing) that no rule
+ * names are added to one ALLOW rule (the one with SC_IMPLICIT_COMMENT, created at the end when
+ * there is none). Names already allowed are not repeated; a rule that denies one is kept, and
+ * the name is then not added. A profile whose default action permits is left alone. Returns
+ * the number of names added, or -ENOMEM. */
+int sc_implicit_add(struct sc_profile *p);

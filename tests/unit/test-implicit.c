@@ -1,0 +1,302 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The implicit set (syscage/implicit.h): which names exist on every ABI, adding it to a profile
+ * (per ABI, no duplicates, explicit denies kept, deny-lists untouched), finding it missing, and
+ * every generator's output containing it (record, --append, logs, propose, heal). */
+#include <check.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "syscage/syscage.h"
+#include "tap.h"
+
+/* Does 'p' let 'name' through on 'arch' (the emulator's verdict, args 0)? */
+static bool permits(const struct sc_profile *p, enum sc_arch arch, const char *name)
+{
+	struct sc_eval ev;
+	int nr = sc_syscall_from_name(arch, name);
+
+	ck_assert_msg(nr >= 0, "%s on %s", name, sc_arch_info(arch)->name);
+	ck_assert_int_eq(sc_profile_eval(p, arch, (uint32_t)nr, NULL, &ev), 0);
+	return sc_action_permits(ev.action);
+}
+
+/* The names of the set on 'arch' are all let through by 'p'. */
+static void assert_has_set(const struct sc_profile *p, enum sc_arch arch)
+{
+	const char *names[32];
+	size_t n = sc_implicit_names(arch, names, 32);
+
+	ck_assert_uint_ge(n, 4);
+	for (size_t i = 0; i < n; i++)
+		ck_assert_msg(permits(p, arch, names[i]), "%s not allowed on %s", names[i],
+			      sc_arch_info(arch)->name);
+}
+
+static size_t count_name(const struct sc_profile *p, const char *name)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < p->n_rules; i++)
+		for (size_t k = 0; k < p->rules[i].n_names; k++)
+			n += strcmp(p->rules[i].names[k], name) == 0;
+	return n;
+}
+
+START_TEST(every_abi)
+{
+	/* The kernel's restart and exit paths exist on every ABI: so must the names. */
+	for_each_arch (a) {
+		const char *names[32];
+		size_t n = sc_implicit_names(a, names, 32);
+		bool restart = false, ret = false, exit_ = false, group = false;
+
+		ck_assert_uint_le(n, 32);
+		for (size_t i = 0; i < n; i++) {
+			ck_assert_int_ge(sc_syscall_from_name(a, names[i]), 0);
+			restart |= strcmp(names[i], "restart_syscall") == 0;
+			ret |= strcmp(names[i], "rt_sigreturn") == 0 ||
+			       strcmp(names[i], "sigreturn") == 0;
+			exit_ |= strcmp(names[i], "exit") == 0;
+			group |= strcmp(names[i], "exit_group") == 0;
+		}
+		ck_assert_msg(restart && ret && exit_ && group, "%s: the set lacks a core call",
+			      sc_arch_info(a)->name);
+	}
+	/* Per ABI: what each has, and only that. */
+	const char *v[32];
+	size_t n = sc_implicit_names(SC_ARCH_X86_64, v, 32);
+	bool sig = false, t = false, c64 = false;
+	for (size_t i = 0; i < n; i++) {
+		sig |= strcmp(v[i], "sigreturn") == 0;
+		t |= strcmp(v[i], "time") == 0;
+		c64 |= strcmp(v[i], "clock_gettime64") == 0;
+	}
+	ck_assert(!sig && t && !c64);
+	n = sc_implicit_names(SC_ARCH_X86, v, 32);
+	sig = t = c64 = false;
+	for (size_t i = 0; i < n; i++) {
+		sig |= strcmp(v[i], "sigreturn") == 0;
+		c64 |= strcmp(v[i], "clock_gettime64") == 0;
+	}
+	ck_assert(sig && c64);
+	n = sc_implicit_names(SC_ARCH_AARCH64, v, 32);
+	for (size_t i = 0; i < n; i++)
+		ck_assert_str_ne(v[i], "time"); /* not a syscall there */
+	n = sc_implicit_names(SC_ARCH_RISCV64, v, 32);
+	bool hw = false;
+	for (size_t i = 0; i < n; i++)
+		hw |= strcmp(v[i], "riscv_hwprobe") == 0;
+	ck_assert(hw);
+	/* Every entry says why. */
+	const struct sc_implicit_call *set;
+	size_t all = sc_implicit_set(&set);
+	for (size_t i = 0; i < all; i++) {
+		ck_assert(sc_syscall_known(set[i].name));
+		ck_assert(set[i].why && *set[i].why);
+		ck_assert(sc_implicit_lookup(set[i].name, NULL));
+	}
+	ck_assert(!sc_implicit_lookup("openat", NULL));
+}
+END_TEST
+
+START_TEST(add_to_profile)
+{
+	const char *allowed[] = { "read", "exit_group" };
+	const char *denied[] = { "restart_syscall" };
+	struct sc_profile *p = sc_profile_new();
+	const char **miss = NULL;
+	size_t n_denied = 9;
+
+	ck_assert_int_eq(sc_profile_add_arch(p, SC_ARCH_X86_64), 0);
+	ck_assert_int_eq(sc_profile_add_arch(p, SC_ARCH_X86), 0);
+	ck_assert_ptr_nonnull(sc_profile_add_rule(p, SC_ACT_ALLOW, allowed, 2));
+	ck_assert_ptr_nonnull(sc_profile_add_rule(p, SC_ACT_KILL_PROCESS, denied, 1));
+	/* An allow-list lacking the set: all but exit_group missing, one denied outright. */
+	int n = sc_implicit_missing(p, &miss, &n_denied);
+	ck_assert_int_gt(n, 5);
+	ck_assert_uint_eq(n_denied, 1);
+	ck_assert_str_eq(miss[0], "restart_syscall");
+	for (int i = 0; i < n; i++)
+		ck_assert_str_ne(miss[i], "exit_group");
+	free(miss);
+
+	ck_assert_int_eq(sc_implicit_add(p), n - 1);
+	ck_assert_uint_eq(count_name(p, "exit_group"), 1); /* no duplicate */
+	ck_assert_uint_eq(count_name(p, "restart_syscall"), 1);
+	ck_assert(!permits(p, SC_ARCH_X86_64, "restart_syscall")); /* the deny is kept */
+	ck_assert(permits(p, SC_ARCH_X86, "sigreturn"));
+	ck_assert(permits(p, SC_ARCH_X86, "clock_gettime64"));
+	ck_assert(permits(p, SC_ARCH_X86_64, "rt_sigreturn"));
+	ck_assert_uint_eq(count_name(p, "riscv_hwprobe"), 0); /* not on a listed ABI */
+	ck_assert_str_eq(p->rules[p->n_rules - 1].comment, SC_IMPLICIT_COMMENT);
+	size_t rules = p->n_rules;
+	ck_assert_int_eq(sc_implicit_add(p), 0); /* idempotent */
+	ck_assert_uint_eq(p->n_rules, rules);
+	/* Only the explicit deny is left to warn about. */
+	ck_assert_int_eq(sc_implicit_missing(p, &miss, &n_denied), 1);
+	ck_assert_uint_eq(n_denied, 1);
+	free(miss);
+	/* A new ABI: its names join the same rule. */
+	ck_assert_int_eq(sc_profile_add_arch(p, SC_ARCH_RISCV64), 0);
+	ck_assert_int_eq(sc_implicit_add(p), 1);
+	ck_assert_uint_eq(p->n_rules, rules);
+	ck_assert(permits(p, SC_ARCH_RISCV64, "riscv_hwprobe"));
+	sc_profile_free(p);
+
+	/* A deny-list already allows them: left alone. */
+	p = sc_profile_new();
+	p->default_action = SC_ACT_ALLOW;
+	ck_assert_ptr_nonnull(sc_profile_add_rule(p, SC_ACT_ERRNO, denied, 1));
+	ck_assert_int_eq(sc_implicit_add(p), 0);
+	ck_assert_int_eq(sc_implicit_missing(p, &miss, NULL), 0);
+	free(miss);
+	ck_assert_uint_eq(p->n_rules, 1);
+	sc_profile_free(p);
+}
+END_TEST
+
+START_TEST(recorded)
+{
+	struct sc_record *r = sc_record_new();
+	struct sc_profile *p = NULL, *old = sc_profile_new();
+	const char *denied[] = { "exit" };
+	const char **fresh = NULL;
+	size_t n = 0;
+
+	ck_assert_int_eq(sc_record_add(r, SC_ARCH_X86_64, 0, 1), 0); /* read */
+	ck_assert_int_eq(sc_record_add(r, SC_ARCH_X86, 20, 1), 0);   /* getpid */
+	ck_assert_int_eq(sc_record_to_profile(r, NULL, 0, SC_RECORD_BASE_NONE, &p, NULL), 0);
+	assert_has_set(p, SC_ARCH_X86_64);
+	assert_has_set(p, SC_ARCH_X86);
+	/* With the runtime base, its rt_sigreturn/exit/exit_group are not repeated. */
+	sc_profile_free(p);
+	ck_assert_int_eq(sc_record_to_profile(r, NULL, 0, SC_RECORD_BASE_RUNTIME, &p, NULL), 0);
+	assert_has_set(p, SC_ARCH_X86_64);
+	ck_assert_uint_eq(count_name(p, "exit_group"), 1);
+	ck_assert_uint_eq(count_name(p, "rt_sigreturn"), 1);
+
+	/* --append into a profile that denies exit: the deny stays, the rest is added. */
+	ck_assert_int_eq(sc_profile_add_arch(old, SC_ARCH_X86_64), 0);
+	ck_assert_ptr_nonnull(sc_profile_add_rule(old, SC_ACT_KILL_PROCESS, denied, 1));
+	ck_assert_int_eq(sc_record_profile_append(old, p, &fresh, &n), 0);
+	ck_assert(!permits(old, SC_ARCH_X86_64, "exit"));
+	ck_assert(permits(old, SC_ARCH_X86_64, "restart_syscall"));
+	ck_assert(permits(old, SC_ARCH_X86, "sigreturn"));
+	ck_assert_uint_eq(count_name(old, "exit"), 1);
+	for (size_t i = 0; i < n; i++) /* the set is not reported as recorded */
+		ck_assert(!sc_implicit_lookup(fresh[i], NULL));
+	free(fresh);
+	sc_profile_free(old);
+	sc_profile_free(p);
+	sc_record_free(r);
+}
+END_TEST
+
+static void feed(struct sc_logs *l, struct sc_logs_source *src, const char *line)
+{
+	struct sc_audit_record *rec = malloc(sizeof(*rec)); /* large: not on the stack */
+
+	ck_assert_ptr_nonnull(rec);
+	ck_assert_int_ge(sc_logs_feed_line(l, src, line, strlen(line), rec), 0);
+	free(rec);
+}
+
+START_TEST(learned)
+{
+	struct sc_logs_options o = { .by = SC_LOGS_BY_COMM };
+	struct sc_logs *l = sc_logs_new(&o);
+	struct sc_logs_source src = { 0 };
+	struct sc_profile *p = NULL;
+
+	ck_assert_ptr_nonnull(l);
+	feed(l, &src,
+	     "audit: type=1326 audit(1700000000.001:10): auid=0 uid=0 gid=0 ses=1 pid=7 "
+	     "comm=\"app\" exe=\"/app\" sig=0 arch=c000003e syscall=0 compat=0 ip=0x1 "
+	     "code=0x7ffc0000");
+	ck_assert_int_eq(sc_logs_group_profile(l, 0, &p), 0);
+	assert_has_set(p, SC_ARCH_X86_64);
+	ck_assert_uint_eq(count_name(p, "riscv_hwprobe"), 0);
+	sc_profile_free(p);
+	/* --base runtime: runc's calls, and the set once. */
+	ck_assert_int_eq(sc_logs_group_profile_with(l, 0, SC_RECORD_BASE_RUNTIME, &p), 0);
+	for (const char *const *n = sc_record_runtime_base(); *n; n++)
+		ck_assert_msg(permits(p, SC_ARCH_X86_64, *n), "%s", *n);
+	assert_has_set(p, SC_ARCH_X86_64);
+	ck_assert_uint_eq(count_name(p, "exit_group"), 1);
+	sc_profile_free(p);
+	ck_assert_int_eq(sc_logs_group_profile(l, 0, &p), 0);
+	ck_assert(!permits(p, SC_ARCH_X86_64, "fstatfs")); /* no base without the flag */
+	sc_profile_free(p);
+	sc_logs_free(l);
+}
+END_TEST
+
+START_TEST(proposed_and_healed)
+{
+	struct sc_denials *d = sc_denials_new(SC_LOGS_BY_COMM);
+	struct sc_violation x = { .arch = SC_ARCH_X86_64,
+				  .nr = 83,
+				  .syscall = "mkdir",
+				  .action = SC_ACT_ERRNO,
+				  .comm = "app" };
+	struct sc_profile *p = NULL;
+
+	ck_assert_ptr_nonnull(d);
+	ck_assert_int_eq(sc_denials_add(d, &x), 0);
+	ck_assert_uint_eq(sc_denials_n_groups(d), 1);
+	const struct sc_profile *add = sc_denials_group(d, 0)->additions;
+	ck_assert_ptr_nonnull(add);
+	ck_assert(permits(add, SC_ARCH_X86_64, "mkdir"));
+	assert_has_set(add, SC_ARCH_X86_64);
+	sc_denials_free(d);
+
+	/* Healing a recorded profile that lacks the set. */
+	char dir[] = "/tmp/syscage-implicit-XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	int sfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ck_assert_int_ge(sfd, 0);
+	struct sc_pod_ref pod = { 0 };
+	snprintf(pod.namespace, sizeof(pod.namespace), "ns");
+	snprintf(pod.pod, sizeof(pod.pod), "web");
+	snprintf(pod.container, sizeof(pod.container), "c");
+	char path[512];
+	ck_assert_int_eq(system(NULL) != 0, 1);
+	snprintf(path, sizeof(path),
+		 "mkdir -p %s/recorded/ns/web && printf '%%s' '{\"defaultAction\": "
+		 "\"SCMP_ACT_ERRNO\", \"architectures\": [\"SCMP_ARCH_X86_64\"], \"syscalls\": "
+		 "[{\"names\": [\"read\"], \"action\": \"SCMP_ACT_ALLOW\"}]}' "
+		 ">%s/recorded/ns/web/c.json",
+		 dir, dir);
+	ck_assert_int_eq(system(path), 0);
+	bool created = true;
+	ck_assert_int_eq(sc_violations_heal_recorded(sfd, dir, &pod, &x, 1, NULL, &created), 1);
+	ck_assert(!created);
+	snprintf(path, sizeof(path), "%s/recorded/ns/web/c.json", dir);
+	ck_assert_int_eq(sc_profile_read_file(path, NULL, &p), 0);
+	ck_assert(permits(p, SC_ARCH_X86_64, "mkdir"));
+	ck_assert(permits(p, SC_ARCH_X86_64, "read"));
+	assert_has_set(p, SC_ARCH_X86_64);
+	sc_profile_free(p);
+	close(sfd);
+	snprintf(path, sizeof(path), "rm -rf %s", dir);
+	(void)system(path);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("implicit");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, every_abi);
+	tcase_add_test(tc, add_to_profile);
+	tcase_add_test(tc, recorded);
+	tcase_add_test(tc, learned);
+	tcase_add_test(tc, proposed_and_healed);
+	suite_add_tcase(s, tc);
+	fflush(stdout);
+	return tap_run(s);
+}
