@@ -164,7 +164,7 @@ int cmd_audit_profile(int argc, char **argv)
 			name = optarg;
 			break;
 		default:
-			return cli_usage_error("audit-profile", "bad option");
+			return cli_bad_option("audit-profile");
 		}
 	}
 	if (optind < argc)

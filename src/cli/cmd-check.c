@@ -241,7 +241,7 @@ int cmd_check(int argc, char **argv)
 			o.quiet = true;
 			break;
 		default:
-			return cli_usage_error("check", "bad option");
+			return cli_bad_option("check");
 		}
 	}
 	if (optind >= argc)

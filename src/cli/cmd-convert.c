@@ -158,7 +158,7 @@ int cmd_convert(int argc, char **argv)
 			keep = true;
 			break;
 		default:
-			return cli_usage_error("convert", "bad option");
+			return cli_bad_option("convert");
 		}
 	}
 	if (optind >= argc)

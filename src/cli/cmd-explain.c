@@ -369,7 +369,7 @@ int cmd_explain(int argc, char **argv)
 		case 'h':
 			return cli_help(cmd_explain_help);
 		default:
-			return cli_usage_error("explain", "bad option");
+			return cli_bad_option("explain");
 		}
 	}
 	if (workload || policies) {

@@ -738,7 +738,7 @@ int cmd_inspect(int argc, char **argv)
 		case 'h':
 			return cli_help(cmd_inspect_help);
 		default:
-			return cli_usage_error("inspect", "bad option");
+			return cli_bad_option("inspect");
 		}
 	}
 	if (optind < argc)

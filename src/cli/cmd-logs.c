@@ -1215,7 +1215,7 @@ static int parse_argv(int argc, char **argv)
 			arg_state_dir = optarg;
 			break;
 		default:
-			return cli_usage_error("logs", "bad option");
+			return cli_bad_option("logs");
 		}
 	}
 	if (arg_kmsg && optind < argc)

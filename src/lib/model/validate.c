@@ -835,35 +835,45 @@ static void check_profile(struct ctx *c)
 		check_runtime_default(c);
 }
 
-int sc_profile_validate_with(const struct sc_profile *p, const struct sc_validate_opts *opts,
-			     struct sc_diags *d)
+/* The arches a validation covers (architectures, archMap, the native arch of 'opts'). */
+static int ctx_init(struct ctx *c, const struct sc_validate_opts *opts)
 {
-	struct ctx c = { .p = p, .d = d };
+	const struct sc_profile *p = c->p;
 
 	if (!p)
 		return -EINVAL;
-	c.native = opts && opts->has_native ? opts->native : sc_arch_native();
-	if (!sc_arch_info(c.native))
+	c->native = opts && opts->has_native ? opts->native : sc_arch_native();
+	if (!sc_arch_info(c->native))
 		return -EINVAL;
 	for (size_t i = 0; i < p->n_arches; i++)
-		c.explicit |= arch_bit(p->arches[i]);
-	c.covered = c.target = c.explicit;
-	c.is_template = p->n_arch_map > 0;
+		c->explicit |= arch_bit(p->arches[i]);
+	c->covered = c->target = c->explicit;
+	c->is_template = p->n_arch_map > 0;
 	for (size_t i = 0; i < p->n_arch_map; i++) {
 		const struct sc_arch_map *m = &p->arch_map[i];
 		uint32_t e = arch_bit(m->arch);
 
 		for (size_t j = 0; j < m->n_sub; j++)
 			e |= arch_bit(m->sub[j]);
-		c.covered |= e;
-		if (!opts || !opts->has_native || m->arch == c.native)
-			c.target |= e;
+		c->covered |= e;
+		if (!opts || !opts->has_native || m->arch == c->native)
+			c->target |= e;
 	}
-	if (!c.covered)
-		c.covered = arch_bit(c.native);
-	if (!c.target)
-		c.target = opts && opts->has_native ? arch_bit(c.native) : c.covered;
+	if (!c->covered)
+		c->covered = arch_bit(c->native);
+	if (!c->target)
+		c->target = opts && opts->has_native ? arch_bit(c->native) : c->covered;
+	return 0;
+}
 
+int sc_profile_validate_with(const struct sc_profile *p, const struct sc_validate_opts *opts,
+			     struct sc_diags *d)
+{
+	struct ctx c = { .p = p, .d = d };
+	int r = ctx_init(&c, opts);
+
+	if (r < 0)
+		return r;
 	check_profile(&c);
 	return c.r < 0 ? c.r : c.errors;
 }
@@ -871,4 +881,17 @@ int sc_profile_validate_with(const struct sc_profile *p, const struct sc_validat
 int sc_profile_validate(const struct sc_profile *p, struct sc_diags *d)
 {
 	return sc_profile_validate_with(p, NULL, d);
+}
+
+int sc_profile_validate_names(const struct sc_profile *p, const struct sc_validate_opts *opts,
+			      struct sc_diags *d)
+{
+	struct ctx c = { .p = p, .d = d };
+	int r = ctx_init(&c, opts);
+
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < p->n_rules; i++)
+		check_names(&c, i);
+	return c.r < 0 ? c.r : c.errors;
 }
