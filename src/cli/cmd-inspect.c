@@ -57,7 +57,7 @@ const char cmd_inspect_help[] =
 	"                       a process started by `syscage run`, which resolves none)\n"
 	"      --no-enosys      compare with a FILE compiled without runc's ENOSYS rule\n"
 	"      --strict         count as differences also those that vanish when the runtime\n"
-	"                       is assumed unable to name some syscalls (see below)\n"
+	"                       is assumed unable to name some syscalls (see --compare above)\n"
 	"      --probe          probe this process even where the filters can be read\n"
 	"  -o, --output FMT     text (default) or json\n"
 	"  -h, --help           this text\n"
