@@ -416,13 +416,12 @@ int cmd_explain(int argc, char **argv)
 		struct sc_target t = { 0 };
 
 		r = sc_profile_read_file(profile_path, &d, &raw);
-		cli_print_diags(&d);
+		/* The reader says why it failed; a second message only when it did not. */
+		if (cli_print_diags(&d) == 0 && r < 0)
+			cli_error("cannot read %s: %s", profile_path, strerror(-r));
 		sc_diags_clear(&d);
-		if (r < 0) {
-			if (r != -EINVAL)
-				cli_error("cannot read %s: %s", profile_path, strerror(-r));
+		if (r < 0)
 			return EXIT_FINDINGS;
-		}
 		r = sc_profile_resolve(raw, &t, &p);
 		sc_profile_free(raw);
 		if (r < 0)

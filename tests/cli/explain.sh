@@ -48,5 +48,7 @@ if [ "$(uname -m)" = x86_64 ] && printf '6.11\n%s\n' "$KV" | sort -V -C; then
 else
 	for _ in 1 2 3 4 5 6; do skip "the kernel filters uretprobe here (x86_64 and Linux 6.11+ only; this is $(uname -m) $KV)"; done
 fi
+expect "missing profile: 1" 1 "$SYSCAGE" explain "$TMP/none.json" --syscall read
+[ "$(grep -c . "$TMP/err")" -eq 1 ] && ok "missing profile: one message (issue #15.13)" || { not_ok "missing profile: one message (issue #15.13)"; sed 's/^/# /' "$TMP/err"; }
 expect "help" 0 "$SYSCAGE" explain --help
 done_testing
