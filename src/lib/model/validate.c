@@ -287,8 +287,8 @@ static void warn_missing(struct ctx *c, const struct sc_rule *r, uint32_t *missi
 			    arch_list(m, b2, sizeof(b2)));
 		else
 			add(c, SC_SEV_WARNING, name_loc(r, i),
-			    "%zu names are not syscalls on %s and have no effect there: %s", count,
-			    arch_list(m, b2, sizeof(b2)), msg);
+			    "%zu names are not syscalls on %s and have no effect there: %.*s",
+			    count, arch_list(m, b2, sizeof(b2)), (int)strlen(msg), msg);
 	}
 }
 
@@ -737,20 +737,21 @@ static void check_runtime_default(struct ctx *c)
 	if (n_blocked && n_cond)
 		add(c, SC_SEV_WARNING, first,
 		    "allows %zu syscall%s that RuntimeDefault (Docker's default profile, no added "
-		    "capabilities) blocks: %s; and, for every argument value, %zu that "
-		    "RuntimeDefault allows only for some: %s. Make sure the workload needs them",
-		    n_blocked, n_blocked == 1 ? "" : "s", blocked, n_cond, cond);
+		    "capabilities) blocks: %.*s; and, for every argument value, %zu that "
+		    "RuntimeDefault allows only for some: %.*s. Make sure the workload needs them",
+		    n_blocked, n_blocked == 1 ? "" : "s", (int)strlen(blocked), blocked, n_cond,
+		    (int)strlen(cond), cond);
 	else if (n_blocked)
 		add(c, SC_SEV_WARNING, first,
 		    "allows %zu syscall%s that RuntimeDefault (Docker's default profile, no added "
-		    "capabilities) blocks: %s. Make sure the workload needs them",
-		    n_blocked, n_blocked == 1 ? "" : "s", blocked);
+		    "capabilities) blocks: %.*s. Make sure the workload needs them",
+		    n_blocked, n_blocked == 1 ? "" : "s", (int)strlen(blocked), blocked);
 	else
 		add(c, SC_SEV_WARNING, first,
 		    "allows, for every argument value, %zu syscall%s that RuntimeDefault (Docker's "
-		    "default profile) allows only for some values: %s. Add argument conditions "
+		    "default profile) allows only for some values: %.*s. Add argument conditions "
 		    "if the workload needs only those",
-		    n_cond, n_cond == 1 ? "" : "s", cond);
+		    n_cond, n_cond == 1 ? "" : "s", (int)strlen(cond), cond);
 }
 
 static bool blocks_something(const struct sc_profile *p)
