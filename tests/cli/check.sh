@@ -238,4 +238,24 @@ err_has "ugetrlimit: a warning (it exists on x86)" "chrome.json:4:[0-9]+: warnin
 sed 's/"read"/"getppidd"/' "$TMP/chrome.json" >"$TMP/chrome-typo.json"
 expect "a name unknown on every arch stays an error" 1 "$SYSCAGE" check "$TMP/chrome-typo.json"
 err_has "with a suggestion" "error: unknown syscall 'getppidd'; did you mean getppid"
+# SCMP_ACT_NOTIFY without a listener: those calls fail with ENOSYS; say so, for rules and for
+# the default action (issue #16.13).
+cat >"$TMP/notify-default.json" <<'EOF'
+{"defaultAction": "SCMP_ACT_NOTIFY", "architectures": ["SCMP_ARCH_X86_64"],
+ "syscalls": [{"names": ["read", "write", "exit_group"], "action": "SCMP_ACT_ALLOW"}]}
+EOF
+expect "defaultAction NOTIFY without listenerPath: a warning" 0 "$SYSCAGE" check "$TMP/notify-default.json"
+err_has "says every unlisted call fails with ENOSYS" "notify-default.json:1:1: warning: defaultAction SCMP_ACT_NOTIFY without a listenerPath: .*ENOSYS"
+expect "... an error with --strict" 1 "$SYSCAGE" check --strict "$TMP/notify-default.json"
+sed 's/"defaultAction": "SCMP_ACT_NOTIFY",/"defaultAction": "SCMP_ACT_NOTIFY", "listenerPath": "\/run\/sup.sock",/' \
+	"$TMP/notify-default.json" >"$TMP/notify-listener.json"
+expect "with a listenerPath" 0 "$SYSCAGE" check "$TMP/notify-listener.json"
+if grep -q "NOTIFY" "$TMP/err"; then not_ok "with a listenerPath: no NOTIFY warning"; else ok "with a listenerPath: no NOTIFY warning"; fi
+cat >"$TMP/notify-rule.json" <<'EOF'
+{"defaultAction": "SCMP_ACT_ERRNO", "architectures": ["SCMP_ARCH_X86_64"],
+ "syscalls": [{"names": ["read", "write", "exit_group"], "action": "SCMP_ACT_ALLOW"},
+  {"names": ["mount"], "action": "SCMP_ACT_NOTIFY"}]}
+EOF
+expect "a NOTIFY rule without listenerPath" 0 "$SYSCAGE" check "$TMP/notify-rule.json"
+err_has "the rule's warning says ENOSYS" "notify-rule.json:3:[0-9]+: warning: SCMP_ACT_NOTIFY without a listenerPath: .*ENOSYS"
 done_testing

@@ -373,7 +373,8 @@ static void check_rule(struct ctx *c, size_t ri)
 	if (r->action == SC_ACT_NOTIFY && !c->p->listener_path)
 		add(c, SC_SEV_WARNING, r->loc,
 		    "SCMP_ACT_NOTIFY without a listenerPath: no supervisor gets the notifications "
-		    "(runc and crun need listenerPath to hand the listener fd on)");
+		    "(runc and crun need listenerPath to hand the listener fd on), so the kernel "
+		    "fails these calls with ENOSYS");
 
 	for (size_t i = 0; i < r->n_args; i++) {
 		const struct sc_arg *a = &r->args[i];
@@ -895,4 +896,18 @@ int sc_profile_validate_names(const struct sc_profile *p, const struct sc_valida
 	for (size_t i = 0; i < p->n_rules; i++)
 		check_names(&c, i);
 	return c.r < 0 ? c.r : c.errors;
+}
+
+int sc_profile_validate_notify(const struct sc_profile *p, struct sc_diags *d)
+{
+	if (!p)
+		return -EINVAL;
+	if (p->default_action != SC_ACT_NOTIFY || p->listener_path)
+		return 0;
+	return sc_diags_add(
+		d, SC_SEV_WARNING, p->loc,
+		"defaultAction SCMP_ACT_NOTIFY without a listenerPath: no supervisor "
+		"gets the notifications, so the kernel fails every call the profile does "
+		"not list with ENOSYS; set listenerPath to the supervisor's socket, or "
+		"use SCMP_ACT_ERRNO");
 }
