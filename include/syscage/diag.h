@@ -34,12 +34,21 @@ struct sc_diags {
 	const char *file; /* the file currently being read: used by sc_diags_add() */
 };
 
-/* Append one message. Returns 0 or -ENOMEM. */
+/* Values a message echoes are cut: a %s argument longer than this many bytes is written as
+ * its first bytes, "..." and its length ("unknown action 'XXXX...' (10485760 bytes)"), so a
+ * hostile input never fills a log line. The library's own texts of known length are passed
+ * with a precision ("%.*s") and written whole. */
+#define SC_DIAG_VALUE_MAX 200
+
+/* Append one message (printf conversions; %s values cut as above). Returns 0 or -ENOMEM. */
 int sc_diags_add(struct sc_diags *d, enum sc_severity sev, struct sc_loc loc, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 int sc_diags_addv(struct sc_diags *d, enum sc_severity sev, struct sc_loc loc, const char *fmt,
 		  va_list ap);
 void sc_diags_clear(struct sc_diags *d);
+/* vasprintf with the rule above, for a message built in parts: pass the result on with
+ * "%.*s". Returns 0 or -ENOMEM. */
+int sc_diag_vasprintf(char **ret, const char *fmt, va_list ap);
 
 /* "FILE:LINE:COL: error: message" into buf (truncating); returns buf. */
 char *sc_diag_format(const struct sc_diag *diag, char *buf, size_t size);

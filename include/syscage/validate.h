@@ -25,3 +25,14 @@ struct sc_validate_opts {
 /* As sc_profile_validate(); 'opts' may be NULL. Returns the number of errors added or -errno. */
 int sc_profile_validate_with(const struct sc_profile *p, const struct sc_validate_opts *opts,
 			     struct sc_diags *d);
+
+/* Only the syscall-name checks of sc_profile_validate_with() (unknown names with suggestions,
+ * names that are no syscall on the arches a rule applies to, empty names): what `run` and
+ * `bpf` report before compiling. Returns the number of errors added or -errno. */
+int sc_profile_validate_names(const struct sc_profile *p, const struct sc_validate_opts *opts,
+			      struct sc_diags *d);
+
+/* defaultAction SCMP_ACT_NOTIFY without a listenerPath: a warning (the kernel fails every call
+ * the profile does not list with ENOSYS when no listener is attached). The rules' NOTIFY
+ * actions are checked by sc_profile_validate_with(). Returns 0 or -errno. */
+int sc_profile_validate_notify(const struct sc_profile *p, struct sc_diags *d);

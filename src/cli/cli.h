@@ -22,6 +22,8 @@ enum {
  * so callers can `return cli_error(...)`. */
 int cli_error(const char *fmt, ...) _printf_(1, 2);
 int cli_usage_error(const char *verb, const char *fmt, ...) _printf_(2, 3);
+/* After getopt's own message for a bad option: "Try 'syscage VERB --help'."; EXIT_USAGE. */
+int cli_bad_option(const char *verb);
 void cli_warn(const char *fmt, ...) _printf_(1, 2);
 void cli_note(const char *fmt, ...) _printf_(1, 2);
 /* Print library diagnostics; returns the number of errors. */

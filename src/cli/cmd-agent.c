@@ -266,7 +266,7 @@ int cmd_agent(int argc, char **argv)
 			o.once = true;
 			break;
 		default:
-			return cli_usage_error("agent", "bad option");
+			return cli_bad_option("agent");
 		}
 	}
 	if (optind != argc)

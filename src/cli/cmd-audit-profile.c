@@ -50,7 +50,8 @@ const char cmd_audit_profile_help[] =
 	"Options:\n"
 	"  -d, --deny-dangerous  deny the calls above with EPERM (and log the denials)\n"
 	"  -a, --arch ARCH       native architecture (default: this machine's)\n"
-	"  -o, --output FILE     write to FILE atomically (default: standard output)\n"
+	"  -o, --output FILE     write to FILE atomically (default: standard output),\n"
+	"                        creating missing directories\n"
 	"  -F, --format FMT      oci (default), spo (SeccompProfile) or kubearmor\n"
 	"  -n, --name NAME       metadata name for spo and kubearmor (default: audit)\n"
 	"  -h, --help            this text\n"
@@ -164,7 +165,7 @@ int cmd_audit_profile(int argc, char **argv)
 			name = optarg;
 			break;
 		default:
-			return cli_usage_error("audit-profile", "bad option");
+			return cli_bad_option("audit-profile");
 		}
 	}
 	if (optind < argc)

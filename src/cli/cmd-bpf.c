@@ -13,7 +13,7 @@
 
 const char cmd_bpf_help[] =
 	"Usage: syscage bpf PROFILE [--arch ARCH]... [--format raw|disasm|c] [--no-enosys]\n"
-	"                   [--arch-mismatch ACTION] [-o OUT]\n"
+	"                   [--arch-mismatch ACTION] [--strict] [-o OUT]\n"
 	"\n"
 	"Compile PROFILE (OCI/Docker JSON, SPO or KubeArmor YAML; '-' reads stdin) to the\n"
 	"seccomp BPF program `syscage run` loads, and write it to OUT (default: stdout).\n"
@@ -37,6 +37,8 @@ const char cmd_bpf_help[] =
 	"                        initialiser)\n"
 	"      --no-enosys       no ERRNO(ENOSYS) for syscalls newer than the profile\n"
 	"      --arch-mismatch A action for unlisted ABIs (default SCMP_ACT_KILL_PROCESS)\n"
+	"      --strict          fail on syscall names unknown on the target (warned\n"
+	"                        about otherwise, with suggestions, as `check` does)\n"
 	"  -o, --output OUT      write to OUT (atomically) instead of stdout\n"
 	"  -h, --help            this text\n"
 	"\n"
@@ -45,8 +47,9 @@ const char cmd_bpf_help[] =
 	"  syscage bpf app.json --format disasm | less\n"
 	"  syscage bpf docker-default.json --arch aarch64 --arch arm --format c\n"
 	"\n"
-	"Exit status: 0, 1 when the profile is invalid or the program would exceed the\n"
-	"kernel's 4096 instructions, 2 on a usage error.\n";
+	"Exit status: 0, 1 when the profile is invalid (or names an unknown syscall, with\n"
+	"--strict) or the program would exceed the kernel's 4096 instructions, 2 on a\n"
+	"usage error.\n";
 
 enum bpf_format {
 	FMT_RAW,
@@ -55,20 +58,40 @@ enum bpf_format {
 };
 
 /* Read PROFILE, print its diagnostics, resolve it for 'arch'. Returns 0 or an exit code. */
-static int load(const char *path, enum sc_arch arch, bool has_arch, struct sc_profile **ret)
+static int load(const char *path, enum sc_arch arch, bool has_arch, bool strict,
+		struct sc_profile **ret)
 {
 	struct sc_diags d = { 0 };
 	struct sc_profile *p = NULL;
 	struct sc_target t = { .arch = arch, .has_arch = has_arch };
+	struct sc_validate_opts vo = { .native = arch, .has_native = has_arch };
+	size_t errors;
 	int r;
 
 	r = sc_profile_read_file(path, &d, &p);
-	cli_print_diags(&d);
+	/* The reader says why it failed; a second message only when it did not. */
+	if (cli_print_diags(&d) == 0 && r < 0)
+		cli_error("cannot read %s: %s", path, strerror(-r));
 	sc_diags_clear(&d);
-	if (r < 0) {
-		if (r != -EINVAL)
-			cli_error("cannot read %s: %s", path, strerror(-r));
+	if (r < 0)
 		return EXIT_FINDINGS;
+	/* Unknown names compile to nothing: say so, as `check` does; fatal with --strict. */
+	d.file = path;
+	r = sc_profile_validate_names(p, &vo, &d);
+	for (size_t i = 0; i < d.n && !strict; i++)
+		if (d.v[i].severity == SC_SEV_ERROR) {
+			d.v[i].severity = SC_SEV_WARNING;
+			d.n_errors--;
+			d.n_warnings++;
+		}
+	errors = cli_print_diags(&d);
+	sc_diags_clear(&d);
+	if (r < 0 || errors) {
+		sc_profile_free(p);
+		return r < 0 ? cli_error("cannot check %s: %s", path, strerror(-r))
+			     : cli_error("%s: unknown syscall names (--strict): fix them, or "
+					 "leave --strict out",
+					 path);
 	}
 	r = sc_profile_resolve(p, &t, ret);
 	sc_profile_free(p);
@@ -100,6 +123,7 @@ int cmd_bpf(int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "no-enosys", no_argument, NULL, 'E' },
 		{ "arch-mismatch", required_argument, NULL, 'M' },
+		{ "strict", no_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
@@ -112,6 +136,7 @@ int cmd_bpf(int argc, char **argv)
 	cleanup_free struct sock_filter *prog = NULL;
 	cleanup_free char *text = NULL;
 	size_t n = 0, text_len = 0;
+	bool strict = false;
 	int c, r;
 
 	while ((c = getopt_long(argc, argv, "a:f:o:h", opts, NULL)) != -1) {
@@ -150,10 +175,13 @@ int cmd_bpf(int argc, char **argv)
 				return cli_usage_error(
 					"bpf", "unknown action '%s' for --arch-mismatch", optarg);
 			break;
+		case 'S':
+			strict = true;
+			break;
 		case 'h':
 			return cli_help(cmd_bpf_help);
 		default:
-			return cli_usage_error("bpf", "bad option");
+			return cli_bad_option("bpf");
 		}
 	}
 	if (optind + 1 != argc)
@@ -164,7 +192,7 @@ int cmd_bpf(int argc, char **argv)
 				       "refusing to write binary BPF to a terminal; use -o FILE "
 				       "or --format disasm");
 
-	r = load(argv[optind], n_arches ? arches[0] : sc_arch_native(), n_arches > 0, &p);
+	r = load(argv[optind], n_arches ? arches[0] : sc_arch_native(), n_arches > 0, strict, &p);
 	if (r)
 		return r;
 	if (n_arches) {

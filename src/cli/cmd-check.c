@@ -21,9 +21,11 @@ const char cmd_check_help[] =
 	"\n"
 	"Errors: syntax, wrong types, unknown keys (with suggestions), unknown actions,\n"
 	"operators, arches and flags, argument index > 5, errnoRet out of range, a syscall\n"
-	"name that is unknown on every architecture the rule applies to (with suggestions),\n"
+	"name that is unknown on every architecture (with suggestions),\n"
 	"the same syscall with the same arguments under conflicting actions.\n"
-	"Warnings: a name unknown on some of the listed architectures, defaultAction\n"
+	"Warnings: a name unknown on some of the listed architectures (or on all of the\n"
+	"architectures a rule applies to: runc skips it there), SCMP_ACT_NOTIFY without a\n"
+	"listenerPath (those calls fail with ENOSYS), defaultAction\n"
 	"SCMP_ACT_ALLOW or SCMP_ACT_LOG, no \"architectures\" (only the native ABI is\n"
 	"covered; i386 and x32 calls are killed), and the syscalls the profile allows that\n"
 	"RuntimeDefault (Docker's default profile, no added capabilities) blocks.\n"
@@ -176,6 +178,8 @@ static int check_file(const char *path, const char *name, const struct check_opt
 	}
 	for (size_t i = 0; i < n; i++) {
 		int k = sc_profile_validate_with(v[i], &o->vopts, d);
+		if (k >= 0 && sc_profile_validate_notify(v[i], d) < 0)
+			k = -ENOMEM;
 		const char *vital = v[i]->meta.baseline ? sc_baseline_fatal(v[i]) : NULL;
 		if (k < 0 && r >= 0)
 			r = k;
@@ -241,7 +245,7 @@ int cmd_check(int argc, char **argv)
 			o.quiet = true;
 			break;
 		default:
-			return cli_usage_error("check", "bad option");
+			return cli_bad_option("check");
 		}
 	}
 	if (optind >= argc)

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "base/install.h"
 #include "sc-cleanup.h"
 
 const char cmd_convert_help[] =
@@ -31,6 +32,12 @@ const char cmd_convert_help[] =
 	"become rules over defaultAction SCMP_ACT_ALLOW. Writing KubeArmor prints one policy\n"
 	"per action group, separated by ---.\n"
 	"\n"
+	"A file of several KubeArmorSeccompPolicy documents selecting the same workloads\n"
+	"(same namespace and selector) is one policy for them, as the agent and 'syscage\n"
+	"merge' read it: the documents are merged (a deny beats an allow) and converted\n"
+	"together. Documents for different workloads, or several SPO or OCI profiles, are\n"
+	"refused: convert them one file at a time.\n"
+	"\n"
 	"Options:\n"
 	"  -o, --output OUT      write to OUT (atomically) instead of standard output\n"
 	"  -t, --to FORMAT       oci (default), spo or kubearmor\n"
@@ -54,6 +61,110 @@ const char cmd_convert_help[] =
 	"\n"
 	"Exit status: 0; 1 when the input is invalid (errors as FILE:LINE:COL) or cannot be\n"
 	"expressed in the output format; 2 on usage errors.\n";
+
+static bool labels_same(const struct sc_meta *a, const struct sc_meta *b)
+{
+	if (a->n_match_labels != b->n_match_labels)
+		return false;
+	for (size_t i = 0; i < a->n_match_labels; i++) {
+		bool found = false;
+		for (size_t j = 0; j < b->n_match_labels && !found; j++)
+			found = streq(a->match_labels[i].key, b->match_labels[j].key) &&
+				streq(a->match_labels[i].value, b->match_labels[j].value);
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
+/* matchExpressions compared in order: a different order is refused, never misread. */
+static bool exprs_same(const struct sc_meta *a, const struct sc_meta *b)
+{
+	if (a->n_match_exprs != b->n_match_exprs)
+		return false;
+	for (size_t i = 0; i < a->n_match_exprs; i++) {
+		const struct sc_selector_expr *x = &a->match_exprs[i], *y = &b->match_exprs[i];
+		if (!streq(x->key, y->key) || x->op != y->op || x->n_values != y->n_values)
+			return false;
+		for (size_t k = 0; k < x->n_values; k++)
+			if (!streq(x->values[k], y->values[k]))
+				return false;
+	}
+	return true;
+}
+
+/* Several documents are one policy when they are KubeArmor policies for the same workloads. */
+static bool one_policy(struct sc_profile *const *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct sc_meta *a = &v[0]->meta, *b = &v[i]->meta;
+		if (b->format != SC_FORMAT_KUBEARMOR ||
+		    !streq(a->namespace ?: "", b->namespace ?: "") || !labels_same(a, b) ||
+		    !exprs_same(a, b))
+			return false;
+	}
+	return true;
+}
+
+/* Read IN: one profile, or the merge of several KubeArmor documents for the same workloads
+ * (as the agent and 'syscage merge' read them). Returns 0 or an exit code. */
+static int read_input(const char *in, struct sc_diags *d, struct sc_profile **ret)
+{
+	cleanup_free char *buf = NULL;
+	struct sc_profile **v = NULL;
+	size_t len = 0, n = 0;
+	int r;
+
+	d->file = in;
+	r = sc_read_file(in, SC_PROFILE_MAX_INPUT, &buf, &len);
+	if (r < 0) {
+		/* As the reader says it: "FILE: error: cannot read: ...". */
+		(void)sc_diags_add(d, SC_SEV_ERROR, (struct sc_loc){ 0, 0 }, "cannot read: %s",
+				   r == -EFBIG ? "larger than 16 MiB; not a profile"
+					       : strerror(-r));
+		cli_print_diags(d);
+		sc_diags_clear(d);
+		return EXIT_FINDINGS;
+	}
+	r = sc_profile_read_all(buf, len, in, d, &v, &n);
+	cli_print_diags(d);
+	sc_diags_clear(d);
+	if (r == -ENOMEM)
+		return cli_error("out of memory");
+	if (r < 0)
+		return EXIT_FINDINGS;
+	if (n == 1) {
+		*ret = v[0];
+		free(v);
+		return 0;
+	}
+	if (n > 1 && one_policy(v, n)) {
+		r = sc_profile_merge((const struct sc_profile *const *)v, n, d, ret);
+		cli_print_diags(d);
+		sc_diags_clear(d);
+		if (r >= 0)
+			cli_note("%s: %zu KubeArmor policies for the same workloads, merged as the "
+				 "agent reads them (a deny beats an allow)",
+				 in, n);
+		else
+			cli_error("cannot merge the policies of %s: %s", in, strerror(-r));
+	} else {
+		r = -EINVAL;
+		if (n == 0)
+			cli_error("%s: no profile or policy in it", in);
+		else
+			cli_error("%s holds %zu profiles or policies for different workloads: "
+				  "convert "
+				  "writes one; split the file and convert each (or 'syscage merge' "
+				  "them "
+				  "if one workload gets them all)",
+				  in, n);
+	}
+	for (size_t i = 0; i < n; i++)
+		sc_profile_free(v[i]);
+	free(v);
+	return r < 0 ? EXIT_FINDINGS : 0;
+}
 
 static bool has_docker_fields(const struct sc_profile *p)
 {
@@ -158,7 +269,7 @@ int cmd_convert(int argc, char **argv)
 			keep = true;
 			break;
 		default:
-			return cli_usage_error("convert", "bad option");
+			return cli_bad_option("convert");
 		}
 	}
 	if (optind >= argc)
@@ -171,13 +282,9 @@ int cmd_convert(int argc, char **argv)
 				       "--keep-docker works only for OCI output without --resolve");
 	in = argv[optind];
 
-	r = sc_profile_read_file(in, &d, &p);
-	cli_print_diags(&d);
-	sc_diags_clear(&d);
-	if (r == -ENOMEM)
-		return cli_error("out of memory");
-	if (r < 0)
-		return EXIT_FINDINGS;
+	r = read_input(in, &d, &p);
+	if (r)
+		return r;
 
 	/* Refuse what `syscage check` calls an error (unknown syscall names, conflicting
 	 * actions, ...): a runtime would reject or misread it. Warnings are check's business. */

@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "syscage/bpf.h"
 #include "syscage/compile.h"
+#include "syscage/filter.h"
 #include "syscage/policy.h"
 #include "syscage/eval.h"
 #include "sc-cleanup.h"
@@ -36,6 +37,10 @@ const char cmd_explain_help[] =
 	"first rule whose conditions all hold (a rule with two conditions on one argument\n"
 	"is split into one rule per condition, as runc does). Rules with the default's\n"
 	"action are ignored, as runc ignores them.\n"
+	"\n"
+	"The action is what the running kernel does: on x86_64 it does not consult seccomp\n"
+	"for uretprobe (Linux 6.11+) and uprobe (6.16+), so they are allowed whatever the\n"
+	"program returns (shown beside it), as `inspect` reports them.\n"
 	"\n"
 	"Options:\n"
 	"  -s, --syscall S    a name (openat) or a number as seccomp_data.nr holds it\n"
@@ -327,10 +332,10 @@ int cmd_explain(int argc, char **argv)
 	struct sc_eval e = { .rule = SC_EVAL_RULE_DEFAULT };
 	struct seccomp_data sd = { 0 };
 	size_t n = 0;
-	uint32_t nr = 0, ret = 0;
+	uint32_t nr = 0, ret = 0, filter_ret = 0;
 	unsigned steps = 0;
-	bool json = false;
-	char act[64], why[160];
+	bool json = false, passthrough = false;
+	char act[64], filter_act[64], why[160];
 	const char *name;
 	int c, r;
 
@@ -369,7 +374,7 @@ int cmd_explain(int argc, char **argv)
 		case 'h':
 			return cli_help(cmd_explain_help);
 		default:
-			return cli_usage_error("explain", "bad option");
+			return cli_bad_option("explain");
 		}
 	}
 	if (workload || policies) {
@@ -411,13 +416,12 @@ int cmd_explain(int argc, char **argv)
 		struct sc_target t = { 0 };
 
 		r = sc_profile_read_file(profile_path, &d, &raw);
-		cli_print_diags(&d);
+		/* The reader says why it failed; a second message only when it did not. */
+		if (cli_print_diags(&d) == 0 && r < 0)
+			cli_error("cannot read %s: %s", profile_path, strerror(-r));
 		sc_diags_clear(&d);
-		if (r < 0) {
-			if (r != -EINVAL)
-				cli_error("cannot read %s: %s", profile_path, strerror(-r));
+		if (r < 0)
 			return EXIT_FINDINGS;
-		}
 		r = sc_profile_resolve(raw, &t, &p);
 		sc_profile_free(raw);
 		if (r < 0)
@@ -457,6 +461,13 @@ int cmd_explain(int argc, char **argv)
 			"please report this",
 			ret, sc_action_to_string(e.action));
 	}
+	/* The kernel skips the filters for a few calls: say what the process gets. */
+	passthrough = sc_seccomp_passthrough(sd.arch, nr, 0, 0);
+	if (passthrough) {
+		filter_ret = ret;
+		ret = SECCOMP_RET_ALLOW;
+	}
+	(void)sc_bpf_action_str(filter_ret, filter_act, sizeof(filter_act));
 	(void)sc_bpf_action_str(ret, act, sizeof(act));
 	name = sc_syscall_to_name(sc_arch_from_audit(sd.arch, nr), nr);
 
@@ -474,9 +485,14 @@ int cmd_explain(int argc, char **argv)
 		sc_json_string(stdout, sc_action_to_string(sc_action_from_ret(ret, NULL)));
 		fprintf(stdout, ", \"ret\": %u, \"data\": %u, \"text\": ", ret, ret & 0xffffu);
 		sc_json_string(stdout, act);
+		fprintf(stdout, ", \"kernel_skips_seccomp\": %s", passthrough ? "true" : "false");
+		if (passthrough) {
+			fputs(", \"filter_text\": ", stdout);
+			sc_json_string(stdout, filter_act);
+		}
 		if (p) {
-			fprintf(stdout,
-				", \"decided_by\": \"%s\", \"rule_index\": ", reason_name(e.rule));
+			fprintf(stdout, ", \"decided_by\": \"%s\", \"rule_index\": ",
+				passthrough ? "kernel" : reason_name(e.rule));
 			if (e.rule >= 0) {
 				fprintf(stdout, "%d, \"rule\": ", e.rule);
 				rule_text(stdout, &p->rules[e.rule], true);
@@ -499,8 +515,14 @@ int cmd_explain(int argc, char **argv)
 		else if (sc_action_from_ret(ret, NULL) == SC_ACT_TRACE)
 			printf("  [data %u]", ret & 0xffffu);
 		putchar('\n');
+		if (passthrough)
+			printf("  kernel:        this kernel does not run seccomp filters for %s "
+			       "on "
+			       "x86_64 (uretprobe since Linux 6.11, uprobe since 6.16); the filter "
+			       "alone returns %s\n",
+			       name ? name : "this call", filter_act);
 		if (p) {
-			printf("  decided by:    ");
+			printf(passthrough ? "  filter's rule: " : "  decided by:    ");
 			switch (e.rule) {
 			case SC_EVAL_RULE_DEFAULT:
 				printf("the default action (no rule matched)\n");

@@ -78,7 +78,7 @@ int cmd_export(int argc, char **argv)
 			out = optarg;
 			break;
 		default:
-			return cli_usage_error("export", "bad option");
+			return cli_bad_option("export");
 		}
 	}
 	if (!format)

@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "syscage/inspect.h"
 #include "syscage/eval.h"
+#include "syscage/filter.h"
 #include "syscage/merge.h"
 #include "syscage/syscalls.h"
 
@@ -60,7 +61,7 @@ const char cmd_inspect_help[] =
 	"                       a process started by `syscage run`, which resolves none)\n"
 	"      --no-enosys      compare with a FILE compiled without runc's ENOSYS rule\n"
 	"      --strict         count as differences also those that vanish when the runtime\n"
-	"                       is assumed unable to name some syscalls (see below)\n"
+	"                       is assumed unable to name some syscalls (see --compare above)\n"
 	"      --probe          probe this process even where the filters can be read\n"
 	"  -o, --output FMT     text (default) or json\n"
 	"  -h, --help           this text\n"
@@ -629,6 +630,9 @@ static int compare_probe(const char *path, const struct sc_probe_report *pr,
 					&ev) < 0)
 			continue;
 		n_checked++;
+		/* This kernel does not filter uretprobe/uprobe: the profile cannot block them. */
+		if (sc_seccomp_passthrough(sc_arch_info(pr->arch)->audit_arch, e->nr, 0, 0))
+			ev = (struct sc_eval){ SC_ACT_ALLOW, 0, ev.rule };
 		want_block = ev.action != SC_ACT_ALLOW && ev.action != SC_ACT_LOG &&
 			     ev.action != SC_ACT_TRACE && ev.action != SC_ACT_NOTIFY;
 		got_block = e->cls == SC_PROBE_SECCOMP;
@@ -808,7 +812,7 @@ int cmd_inspect(int argc, char **argv)
 		case 'h':
 			return cli_help(cmd_inspect_help);
 		default:
-			return cli_usage_error("inspect", "bad option");
+			return cli_bad_option("inspect");
 		}
 	}
 	if (optind < argc)

@@ -652,11 +652,10 @@ static int write_dir(struct sc_logs *l, const char *dir, enum sc_format fmt, cha
 	struct sc_write_batch *batch = NULL;
 	int ret = EXIT_OK;
 
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-		return cli_error("cannot create directory %s: %m", dir);
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	/* Missing parents too, confined (install.c). */
+	dfd = sc_open_dir_mkdirs(dir);
 	if (dfd < 0)
-		return cli_error("cannot open directory %s: %m", dir);
+		return cli_error("cannot create or open directory %s: %s", dir, strerror(-dfd));
 	if (sc_write_batch_new(&batch) < 0)
 		return cli_error("out of memory");
 	for (size_t i = 0; i < ng && ret == EXIT_OK; i++) {
@@ -1230,7 +1229,7 @@ static int parse_argv(int argc, char **argv)
 			arg_state_dir = optarg;
 			break;
 		default:
-			return cli_usage_error("logs", "bad option");
+			return cli_bad_option("logs");
 		}
 	}
 	if (arg_kmsg && optind < argc)

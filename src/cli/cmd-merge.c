@@ -195,7 +195,7 @@ int cmd_merge(int argc, char **argv)
 			quiet = true;
 			break;
 		default:
-			return cli_usage_error("merge", "bad option");
+			return cli_bad_option("merge");
 		}
 	}
 	n = argc - optind;

@@ -325,7 +325,7 @@ int cmd_policy(int argc, char **argv)
 			a.log_flag = true;
 			break;
 		default:
-			return cli_usage_error("policy", "bad option");
+			return cli_bad_option("policy");
 		}
 	}
 	if (optind != argc - 1)

@@ -378,7 +378,7 @@ int cmd_record(int argc, char **argv)
 		case 'h':
 			return cli_help(cmd_record_help);
 		default:
-			return cli_usage_error("record", "bad option");
+			return cli_bad_option("record");
 		}
 	}
 	if (optind < argc)

@@ -89,7 +89,7 @@ int cmd_syscalls(int argc, char **argv)
 				return EXIT_USAGE;
 			break;
 		default:
-			return cli_usage_error("syscalls", "bad option");
+			return cli_bad_option("syscalls");
 		}
 	}
 	if (json)

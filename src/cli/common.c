@@ -50,6 +50,13 @@ int cli_usage_error(const char *verb, const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
+int cli_bad_option(const char *verb)
+{
+	/* getopt has said what is wrong, as "syscage VERB: ..." (main names the verb so). */
+	fprintf(stderr, "Try 'syscage %s --help'.\n", verb);
+	return EXIT_USAGE;
+}
+
 void cli_warn(const char *fmt, ...)
 {
 	va_list ap;

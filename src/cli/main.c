@@ -135,6 +135,8 @@ static int verb_help(const char *name)
 
 int main(int argc, char **argv)
 {
+	static char prog[64];
+
 	if (argc < 2)
 		return overview_help(stderr), EXIT_USAGE;
 	if (streq(argv[1], "-h") || streq(argv[1], "--help") || streq(argv[1], "help")) {
@@ -158,6 +160,9 @@ int main(int argc, char **argv)
 			if (streq(argv[j], "-h") || streq(argv[j], "--help"))
 				return cli_help(verbs[i].help);
 		}
+		/* getopt prefixes its messages with argv[0]: "syscage run: unrecognized option". */
+		snprintf(prog, sizeof(prog), "syscage %s", verbs[i].name);
+		argv[1] = prog;
 		return verbs[i].run(argc - 1, argv + 1);
 	}
 	return cli_usage_error(NULL, "unknown verb '%s'", argv[1]);

@@ -69,7 +69,26 @@ out_has "spo: LOG default" "defaultAction: SCMP_ACT_LOG"
 expect "bad --format" 2 "$SYSCAGE" audit-profile --format xml
 expect "bad --arch" 2 "$SYSCAGE" audit-profile --arch vax
 expect "extra argument" 2 "$SYSCAGE" audit-profile foo
-expect "unwritable output" 1 "$SYSCAGE" audit-profile -o /nonexistent/dir/audit.json
-err_has "unwritable output: says where" "/nonexistent/dir/audit.json"
+# Missing parent directories are created (the README's -o /var/lib/kubelet/seccomp/profiles/
+# on a fresh node, issue #15.12); a path through a regular file still cannot be written.
+expect "output into directories that do not exist yet" 0 "$SYSCAGE" audit-profile -o "$TMP/kubelet/seccomp/profiles/audit.json"
+json_check "written there" "$TMP/kubelet/seccomp/profiles/audit.json" 'd["defaultAction"] == "SCMP_ACT_LOG"'
+: >"$TMP/plain"
+expect "unwritable output" 1 "$SYSCAGE" audit-profile -o "$TMP/plain/dir/audit.json"
+err_has "unwritable output: says where" "$TMP/plain/dir/audit.json"
+# Confined: a symlink where a directory is to be created is refused, never followed.
+mkdir "$TMP/out"
+ln -s "$TMP/elsewhere" "$TMP/out/link"
+expect "a dangling symlink among the parents is refused" 1 "$SYSCAGE" audit-profile -o "$TMP/out/link/sub/audit.json"
+[ ! -e "$TMP/elsewhere" ] && ok "nothing created through the symlink" || not_ok "nothing created through the symlink"
+for verb in "bpf $SYSCAGE_SRCDIR/tests/regress/01-precedence.json" \
+	"convert --to spo $SYSCAGE_SRCDIR/tests/regress/01-precedence.json" \
+	"logs $SYSCAGE_SRCDIR/tests/data/logs/audit-enriched.log"; do
+	# shellcheck disable=SC2086
+	expect "${verb%% *} -o into a new directory" 0 "$SYSCAGE" $verb -o "$TMP/new-${verb%% *}/a/out"
+	[ -f "$TMP/new-${verb%% *}/a/out" ] && [ -s "$TMP/new-${verb%% *}/a/out" ] && ok "${verb%% *}: file written" || not_ok "${verb%% *}: file written"
+done
+expect "logs -o DIR/ (several workloads) into a new directory" 0 "$SYSCAGE" logs "$SYSCAGE_SRCDIR/tests/data/logs/audit.log" -o "$TMP/new-dir/a/"
+ls "$TMP/new-dir/a/"*.json >/dev/null 2>&1 && ok "one file per workload there" || not_ok "one file per workload there"
 
 done_testing

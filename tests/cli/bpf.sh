@@ -45,6 +45,18 @@ err_has "says the limit" "4096"
 expect "unknown format is a usage error" 2 "$SYSCAGE" bpf "$R/02-arch-check.json" --format hex
 expect "unknown arch is a usage error" 2 "$SYSCAGE" bpf "$R/02-arch-check.json" --arch vax
 expect "missing profile file" 1 "$SYSCAGE" bpf "$TMP/nope.json" -o "$TMP/x.bpf"
+# Unknown names: a warning with suggestions, fatal with --strict (issue #15.8); one message
+# per error (issue #15.13).
+cat >"$TMP/typo.json" <<'J'
+{ "defaultAction": "SCMP_ACT_ALLOW", "syscalls": [ { "names": ["getppidd"], "action": "SCMP_ACT_ERRNO" } ] }
+J
+expect "unknown name: compiles" 0 "$SYSCAGE" bpf -f disasm "$TMP/typo.json"
+err_has "warns with a suggestion" "typo.json:1:[0-9]+: warning: unknown syscall 'getppidd'; did you mean getppid"
+expect "unknown name with --strict: 1" 1 "$SYSCAGE" bpf --strict -f disasm "$TMP/typo.json" -o "$TMP/typo.txt"
+err_has "--strict: an error" "typo.json:1:[0-9]+: error: unknown syscall 'getppidd'"
+[ ! -e "$TMP/typo.txt" ] && ok "--strict: nothing written" || not_ok "--strict: nothing written"
+expect "missing profile: 1" 1 "$SYSCAGE" bpf "$TMP/nope.json" -o "$TMP/x.bpf"
+[ "$(grep -c . "$TMP/err")" -eq 1 ] && ok "missing profile: one message" || { not_ok "missing profile: one message"; sed 's/^/# /' "$TMP/err"; }
 expect "help" 0 "$SYSCAGE" bpf --help
 out_has "help has examples" "Examples:"
 done_testing

@@ -154,9 +154,11 @@ err_has "deny list explained" "warning: defaultAction is SCMP_ACT_LOG: every sys
 expect "no architectures (as an x86_64 node)" 0 "$SYSCAGE" check --arch x86_64 "$P/no-arches.json"
 err_has "explains what happens to i386/x32 calls" \
 	"^$P/no-arches.json:1:1: warning: no \"architectures\".*x86_64 here.*another ABI \(x86, x32\).*killed"
-expect "no architectures, as an aarch64 node: open is not an aarch64 syscall" 1 \
+expect "no architectures, as an aarch64 node: open is not an aarch64 syscall (a warning)" 0 \
 	"$SYSCAGE" check --arch arm64 "$P/no-arches.json"
-err_has "names checked for the --arch" "^$P/no-arches.json:4:[0-9]+: error: 'open' is not a syscall on aarch64"
+err_has "names checked for the --arch" "^$P/no-arches.json:4:[0-9]+: warning: 'open' is not a syscall on aarch64"
+expect "... an error with --strict" 1 "$SYSCAGE" check --strict --arch arm64 "$P/no-arches.json"
+err_has "--strict: the same as an error" "^$P/no-arches.json:4:[0-9]+: error: 'open' is not a syscall on aarch64"
 
 expect "allows what RuntimeDefault blocks" 0 "$SYSCAGE" check "$P/risky.json"
 err_has "one warning listing them, at the first" \
@@ -242,4 +244,54 @@ if [ -r /usr/share/containers/seccomp.json ]; then
 else
 	skip "podman's default: /usr/share/containers/seccomp.json not installed"
 fi
+# Profiles runc, podman and Docker load: a name that is no syscall on a listed arch is skipped
+# there, so a warning; an error only under --strict; a name unknown everywhere stays an error
+# (issue #15.9). The shapes of SPO's example SeccompProfiles and Chrome's profile.
+cat >"$TMP/spo-vm86.yaml" <<'EOF'
+apiVersion: security-profiles-operator.x-k8s.io/v1beta1
+kind: SeccompProfile
+metadata:
+  name: profile-allow-vm86
+spec:
+  defaultAction: SCMP_ACT_ERRNO
+  architectures: [SCMP_ARCH_X86_64]
+  syscalls:
+    - action: SCMP_ACT_ALLOW
+      names: [read, write, exit_group, vm86]
+EOF
+expect "SPO example: vm86 for x86_64 only is a warning" 0 "$SYSCAGE" check "$TMP/spo-vm86.yaml"
+err_has "says it has no effect on x86_64" "spo-vm86.yaml:10:[0-9]+: warning: 'vm86' is not a syscall on x86_64 .*no effect"
+expect "... an error with --strict" 1 "$SYSCAGE" check --strict "$TMP/spo-vm86.yaml"
+cat >"$TMP/chrome.json" <<'EOF'
+{"defaultAction": "SCMP_ACT_ERRNO",
+ "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"],
+ "syscalls": [
+  {"names": ["read", "ugetrlimit", "sync_file_range2"], "action": "SCMP_ACT_ALLOW"}]}
+EOF
+expect "Chrome's shape: ugetrlimit, sync_file_range2" 0 "$SYSCAGE" check "$TMP/chrome.json"
+err_has "sync_file_range2: a warning naming the arches" "chrome.json:4:[0-9]+: warning: 'sync_file_range2' is not a syscall on x86, x86_64, x32"
+err_has "ugetrlimit: a warning (it exists on x86)" "chrome.json:4:[0-9]+: warning: .*ugetrlimit.*x86_64, x32"
+sed 's/"read"/"getppidd"/' "$TMP/chrome.json" >"$TMP/chrome-typo.json"
+expect "a name unknown on every arch stays an error" 1 "$SYSCAGE" check "$TMP/chrome-typo.json"
+err_has "with a suggestion" "error: unknown syscall 'getppidd'; did you mean getppid"
+# SCMP_ACT_NOTIFY without a listener: those calls fail with ENOSYS; say so, for rules and for
+# the default action (issue #16.13).
+cat >"$TMP/notify-default.json" <<'EOF'
+{"defaultAction": "SCMP_ACT_NOTIFY", "architectures": ["SCMP_ARCH_X86_64"],
+ "syscalls": [{"names": ["read", "write", "exit_group"], "action": "SCMP_ACT_ALLOW"}]}
+EOF
+expect "defaultAction NOTIFY without listenerPath: a warning" 0 "$SYSCAGE" check "$TMP/notify-default.json"
+err_has "says every unlisted call fails with ENOSYS" "notify-default.json:1:1: warning: defaultAction SCMP_ACT_NOTIFY without a listenerPath: .*ENOSYS"
+expect "... an error with --strict" 1 "$SYSCAGE" check --strict "$TMP/notify-default.json"
+sed 's/"defaultAction": "SCMP_ACT_NOTIFY",/"defaultAction": "SCMP_ACT_NOTIFY", "listenerPath": "\/run\/sup.sock",/' \
+	"$TMP/notify-default.json" >"$TMP/notify-listener.json"
+expect "with a listenerPath" 0 "$SYSCAGE" check "$TMP/notify-listener.json"
+if grep -q "NOTIFY" "$TMP/err"; then not_ok "with a listenerPath: no NOTIFY warning"; else ok "with a listenerPath: no NOTIFY warning"; fi
+cat >"$TMP/notify-rule.json" <<'EOF'
+{"defaultAction": "SCMP_ACT_ERRNO", "architectures": ["SCMP_ARCH_X86_64"],
+ "syscalls": [{"names": ["read", "write", "exit_group"], "action": "SCMP_ACT_ALLOW"},
+  {"names": ["mount"], "action": "SCMP_ACT_NOTIFY"}]}
+EOF
+expect "a NOTIFY rule without listenerPath" 0 "$SYSCAGE" check "$TMP/notify-rule.json"
+err_has "the rule's warning says ENOSYS" "notify-rule.json:3:[0-9]+: warning: SCMP_ACT_NOTIFY without a listenerPath: .*ENOSYS"
 done_testing

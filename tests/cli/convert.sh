@@ -100,4 +100,37 @@ expect "--keep-docker only for oci" 2 "$SYSCAGE" convert "$D/oci-full.json" --ke
 expect "help" 0 "$SYSCAGE" convert --help
 out_has "help has examples" "^Examples:"
 out_has "help states Docker resolution" "archMap"
+# A KubeArmor file with an Allow and a Block document for one workload: check accepts it, and
+# convert converts what the agent makes of it (the merge, deny wins) (issue #15.13).
+cat >"$TMP/ka-two.yaml" <<'EOF'
+apiVersion: security.kubearmor.com/v1
+kind: KubeArmorSeccompPolicy
+metadata: {name: web-allow, namespace: shop}
+spec:
+  selector: {matchLabels: {app: web}}
+  seccomp: {arch: [x86_64], syscalls: [read, write, exit_group, ptrace], action: Allow}
+---
+apiVersion: security.kubearmor.com/v1
+kind: KubeArmorSeccompPolicy
+metadata: {name: web-deny, namespace: shop}
+spec:
+  selector: {matchLabels: {app: web}}
+  seccomp: {arch: [x86_64], syscalls: [ptrace], action: Block}
+EOF
+expect "check accepts allow + deny documents" 0 "$SYSCAGE" check "$TMP/ka-two.yaml"
+expect "convert accepts them too" 0 "$SYSCAGE" convert "$TMP/ka-two.yaml" -o "$TMP/ka-two.json"
+err_has "says they were merged" "2 KubeArmor policies for the same workloads, merged"
+json_check "the merge: allow-list, ptrace denied" "$TMP/ka-two.json" \
+	'd["defaultAction"] == "SCMP_ACT_ERRNO" and any("ptrace" in r["names"] and r["action"] == "SCMP_ACT_ERRNO" for r in d["syscalls"]) and not any("ptrace" in r["names"] and r["action"] == "SCMP_ACT_ALLOW" for r in d["syscalls"])'
+python3 - "$TMP/ka-two.yaml" "$TMP/ka-other.yaml" <<'EOF'
+import sys
+s = open(sys.argv[1]).read()
+i = s.rindex("app: web")
+open(sys.argv[2], "w").write(s[:i] + "app: db" + s[i + len("app: web"):])
+EOF
+expect "documents for different workloads: refused" 1 "$SYSCAGE" convert "$TMP/ka-other.yaml" -o "$TMP/ka-other.json"
+err_has "says why and what to do" "for different workloads: convert writes one; split the file"
+[ ! -e "$TMP/ka-other.json" ] && ok "nothing written" || not_ok "nothing written"
+expect "missing input: 1" 1 "$SYSCAGE" convert "$TMP/none.json"
+[ "$(grep -c . "$TMP/err")" -eq 1 ] && ok "missing input: one message" || { not_ok "missing input: one message"; sed 's/^/# /' "$TMP/err"; }
 done_testing

@@ -33,5 +33,22 @@ err_has "suggests" "Did you mean getpid"
 expect "missing --syscall" 2 "$SYSCAGE" explain "$R/01-precedence.json"
 expect "both profile and --bpf" 2 "$SYSCAGE" explain "$R/01-precedence.json" --bpf "$TMP/p.bpf" --syscall read
 expect "bad --args" 2 "$SYSCAGE" explain "$R/01-precedence.json" --syscall read --args 1,x
+# On x86_64 the kernel does not run seccomp for uretprobe (Linux 6.11+) and uprobe (6.16+):
+# explain says what the process gets, and what the filter alone returns (issue #15.10).
+printf '{"defaultAction":"SCMP_ACT_ERRNO","architectures":["SCMP_ARCH_X86_64","SCMP_ARCH_X32"],"syscalls":[{"names":["read"],"action":"SCMP_ACT_ALLOW"}]}' >"$TMP/deny.json"
+KV=$(cut -d. -f1,2 /proc/sys/kernel/osrelease)
+if [ "$(uname -m)" = x86_64 ] && printf '6.11\n%s\n' "$KV" | sort -V -C; then
+	expect "uretprobe on x86_64" 0 "$SYSCAGE" explain "$TMP/deny.json" --syscall uretprobe -o json
+	json_check "allowed: the kernel skips the filter" "$TMP/out" \
+		'd["action"] == "SCMP_ACT_ALLOW" and d["kernel_skips_seccomp"] and d["decided_by"] == "kernel" and d["filter_text"] == "SCMP_ACT_ERRNO(EPERM)"'
+	expect "uretprobe on x86_64, text" 0 "$SYSCAGE" explain "$TMP/deny.json" --syscall uretprobe
+	out_has "says the kernel does not filter it" "kernel: +this kernel does not run seccomp filters for uretprobe"
+	expect "uretprobe on x32: filtered" 0 "$SYSCAGE" explain "$TMP/deny.json" --syscall uretprobe --arch x32 -o json
+	json_check "x32: the filter's action" "$TMP/out" 'd["action"] == "SCMP_ACT_ERRNO" and not d["kernel_skips_seccomp"]'
+else
+	for _ in 1 2 3 4 5 6; do skip "the kernel filters uretprobe here (x86_64 and Linux 6.11+ only; this is $(uname -m) $KV)"; done
+fi
+expect "missing profile: 1" 1 "$SYSCAGE" explain "$TMP/none.json" --syscall read
+[ "$(grep -c . "$TMP/err")" -eq 1 ] && ok "missing profile: one message (issue #15.13)" || { not_ok "missing profile: one message (issue #15.13)"; sed 's/^/# /' "$TMP/err"; }
 expect "help" 0 "$SYSCAGE" explain --help
 done_testing

@@ -88,6 +88,75 @@ static char *docker_default_path(void)
 	return path;
 }
 
+/* A value a diagnostic echoes is cut: a 10 MB unknown action name (JSON and YAML), key,
+ * operator or arch gives a message of a few hundred bytes, saying how long the value was. */
+START_TEST(echoed_values_are_cut)
+{
+	static const char *const shapes[] = {
+		"{\"defaultAction\": \"%s\"}",
+		"{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"%s\": 1}",
+		"{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"architectures\": [\"%s\"]}",
+		"{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": [{\"names\": [\"read\"], "
+		"\"action\": \"SCMP_ACT_ALLOW\", \"args\": [{\"index\": 0, \"value\": 1, \"op\": "
+		"\"%s\"}]}]}",
+		"apiVersion: security-profiles-operator.x-k8s.io/v1beta1\nkind: SeccompProfile\n"
+		"metadata: {name: x}\nspec:\n  defaultAction: %s\n",
+	};
+	size_t big = 10u << 20;
+	char *value = malloc(big + 1);
+
+	ck_assert_ptr_nonnull(value);
+	memset(value, 'X', big);
+	value[big] = '\0';
+	for (size_t i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) {
+		struct sc_diags d = { 0 };
+		struct sc_profile *p = NULL;
+		const char *at = strstr(shapes[i], "%s");
+		char *in = NULL;
+
+		ck_assert_int_gt(
+			asprintf(&in, "%.*s%s%s", (int)(at - shapes[i]), shapes[i], value, at + 2),
+			0);
+		ck_assert_int_lt(sc_profile_read_buffer(in, strlen(in), "big", &d, &p), 0);
+		ck_assert_uint_ge(d.n_errors, 1);
+		for (size_t k = 0; k < d.n; k++)
+			ck_assert_msg(strlen(d.v[k].message) < 2 * SC_DIAG_VALUE_MAX + 200,
+				      "shape %zu: a message of %zu bytes", i,
+				      strlen(d.v[k].message));
+		ck_assert_msg(strstr(d.v[0].message, "... (10485760 bytes)"), "shape %zu: %.300s",
+			      i, d.v[0].message);
+		sc_diags_clear(&d);
+		free(in);
+	}
+	free(value);
+}
+END_TEST
+
+/* The rule itself: %s values cut, "%.*s" (the library's own text) whole, other conversions
+ * as printf writes them. */
+START_TEST(diag_format_rule)
+{
+	struct sc_diags d = { 0 };
+	char v[300], own[300];
+
+	memset(v, 'a', sizeof(v) - 1);
+	v[sizeof(v) - 1] = '\0';
+	memset(own, 'b', sizeof(own) - 1);
+	own[sizeof(own) - 1] = '\0';
+	ck_assert_int_eq(sc_diags_add(&d, SC_SEV_ERROR, (struct sc_loc){ 1, 2 },
+				      "'%s' %.*s %d %u %zu %llx %5s|%-3s| %c %%", v,
+				      (int)strlen(own), own, -3, 4u, (size_t)5, 0xabcULL, "ab", "x",
+				      'z'),
+			 0);
+	ck_assert_uint_eq(strlen(d.v[0].message),
+			  1 + SC_DIAG_VALUE_MAX + 17 + 299 + strlen(" -3 4 5 abc    ab|x  | z %"));
+	ck_assert(strncmp(d.v[0].message + 1 + SC_DIAG_VALUE_MAX, "... (299 bytes)' ", 17) == 0);
+	ck_assert(strstr(d.v[0].message, own));
+	ck_assert(strstr(d.v[0].message, " -3 4 5 abc    ab|x  | z %"));
+	sc_diags_clear(&d);
+}
+END_TEST
+
 /* ---- OCI ------------------------------------------------------------------------------------ */
 
 START_TEST(oci_all_fields)
@@ -714,7 +783,8 @@ START_TEST(write_file_atomic)
 
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	ck_assert_int_ge(asprintf(&path, "%s/out.yaml", dir), 0);
-	ck_assert_int_ge(asprintf(&bad_path, "%s/missing/out.json", dir), 0);
+	/* Missing directories are created now (#15.12): a path through a regular file fails. */
+	ck_assert_int_ge(asprintf(&bad_path, "%s/out.yaml/out.json", dir), 0);
 	ck_assert_int_eq(sc_profile_write_file(p, SC_FORMAT_SPO, path), 0);
 	ck_assert_int_eq(sc_profile_read_file(path, &d, &q), 0);
 	ck_assert_int_eq(q->meta.format, SC_FORMAT_SPO);
@@ -736,6 +806,8 @@ int main(void)
 	TCase *tc = tcase_create("io");
 
 	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, echoed_values_are_cut);
+	tcase_add_test(tc, diag_format_rule);
 	tcase_add_test(tc, oci_all_fields);
 	tcase_add_test(tc, oci_roundtrip_stable);
 	tcase_add_test(tc, oci_strings_stay_strings);

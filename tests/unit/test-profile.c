@@ -196,6 +196,49 @@ START_TEST(atomic_write)
 }
 END_TEST
 
+/* Missing parents of an output are created, confined: a symlink where a directory is to be
+ * created is refused, never followed; "." and ".." among them are refused. */
+START_TEST(write_creates_parents)
+{
+	char dir[] = "/tmp/syscage-unit.XXXXXX", path[512], target[512], *data = NULL;
+	size_t len;
+	struct stat st;
+	int fd;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/a//b/c/p.json", dir);
+	ck_assert_int_eq(sc_write_atomic(path, "{}", 2, 0644), 0);
+	ck_assert_int_eq(sc_read_file(path, 100, &data, &len), 0);
+	ck_assert_str_eq(data, "{}");
+	free(data);
+	snprintf(path, sizeof(path), "%s/a/b/d/", dir);
+	fd = sc_open_dir_mkdirs(path);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	snprintf(path, sizeof(path), "%s/a/b/d", dir);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert(S_ISDIR(st.st_mode));
+
+	/* A dangling symlink among the missing parents: refused, its target not created. */
+	snprintf(target, sizeof(target), "%s/elsewhere", dir);
+	snprintf(path, sizeof(path), "%s/a/link", dir);
+	ck_assert_int_eq(symlink(target, path), 0);
+	snprintf(path, sizeof(path), "%s/a/link/x/p.json", dir);
+	ck_assert_int_eq(sc_write_atomic(path, "{}", 2, 0644), -ELOOP);
+	ck_assert_int_eq(stat(target, &st), -1);
+	snprintf(path, sizeof(path), "%s/new/../p.json", dir);
+	ck_assert_int_eq(sc_write_atomic(path, "{}", 2, 0644), -EINVAL);
+	snprintf(path, sizeof(path), "%s/new", dir);
+	ck_assert_int_eq(stat(path, &st), -1); /* nothing created for it */
+	/* Through a regular file: not a directory. */
+	snprintf(path, sizeof(path), "%s/a/b/c/p.json/x.json", dir);
+	ck_assert_int_eq(sc_write_atomic(path, "{}", 2, 0644), -ENOTDIR);
+
+	snprintf(path, sizeof(path), "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(path), 0);
+}
+END_TEST
+
 /* The batch: nothing visible before commit, everything after; an identical file untouched;
  * a dropped batch leaves no temp file; a symlink target is replaced, never followed. */
 START_TEST(batch_write)
@@ -262,6 +305,7 @@ int main(void)
 	tcase_add_test(tc, build_and_dup);
 	tcase_add_test(tc, diags);
 	tcase_add_test(tc, atomic_write);
+	tcase_add_test(tc, write_creates_parents);
 	tcase_add_test(tc, batch_write);
 	suite_add_tcase(s, tc);
 	return tap_run(s);

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Owns the diagnostics list: messages with file:line:col collected for callers to print. */
+#include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +43,151 @@ static char *one_line(char *msg)
 	return out;
 }
 
+/* Write one %s value, cut when longer than SC_DIAG_VALUE_MAX (at a UTF-8 boundary), with its
+ * length: "XXXX... (10485760 bytes)". */
+static void put_value(FILE *f, const char *s)
+{
+	size_t len = strlen(s), cut = SC_DIAG_VALUE_MAX;
+
+	if (len <= SC_DIAG_VALUE_MAX) {
+		fputs(s, f);
+		return;
+	}
+	while (cut > 0 && ((unsigned char)s[cut] & 0xc0) == 0x80)
+		cut--;
+	fprintf(f, "%.*s... (%zu bytes)", (int)cut, s, len);
+}
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+#define EMIT(f, spec, sw, w, sp, pr, val)             \
+	do {                                          \
+		if ((sw) && (sp))                     \
+			fprintf(f, spec, w, pr, val); \
+		else if (sw)                          \
+			fprintf(f, spec, w, val);     \
+		else if (sp)                          \
+			fprintf(f, spec, pr, val);    \
+		else                                  \
+			fprintf(f, spec, val);        \
+	} while (0)
+
+/* vasprintf with the one rule for values a message echoes: every %s argument longer than
+ * SC_DIAG_VALUE_MAX bytes is cut (put_value). A %s with a precision ("%.*s") is the
+ * library's own text of known length and is written as asked. */
+int sc_diag_vasprintf(char **ret, const char *fmt, va_list ap)
+{
+	int saved_errno = errno;
+	char *buf = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&buf, &size);
+
+	if (!f)
+		return -ENOMEM;
+	for (const char *p = fmt; *p;) {
+		const char *start = p;
+		bool star_w = false, star_p = false, has_prec = false;
+		int w = 0, pr = 0, lng = 0; /* lng: 1 long, 2 long long, 3 size_t/ptrdiff/intmax */
+		char spec[32], conv;
+
+		if (*p != '%') {
+			fputc(*p++, f);
+			continue;
+		}
+		p++;
+		if (*p == '%') {
+			fputc('%', f);
+			p++;
+			continue;
+		}
+		while (*p && strchr("-+ #0'", *p))
+			p++;
+		if (*p == '*') {
+			star_w = true;
+			w = va_arg(ap, int);
+			p++;
+		}
+		while (isdigit((unsigned char)*p))
+			p++;
+		if (*p == '.') {
+			has_prec = true;
+			p++;
+			if (*p == '*') {
+				star_p = true;
+				pr = va_arg(ap, int);
+				p++;
+			}
+			while (isdigit((unsigned char)*p))
+				p++;
+		}
+		if (*p == 'h')
+			p += p[1] == 'h' ? 2 : 1;
+		else if (*p == 'l')
+			lng = p[1] == 'l' ? 2 : 1, p += lng;
+		else if (*p == 'z' || *p == 'j' || *p == 't')
+			lng = 3, p++;
+		conv = *p;
+		if (!conv || (size_t)(p + 1 - start) >= sizeof(spec))
+			break; /* a malformed format: stop there */
+		p++;
+		memcpy(spec, start, (size_t)(p - start));
+		spec[p - start] = '\0';
+		switch (conv) {
+		case 's': {
+			const char *s = va_arg(ap, const char *);
+			if (!has_prec && s && strlen(s) > SC_DIAG_VALUE_MAX)
+				put_value(f, s);
+			else
+				EMIT(f, spec, star_w, w, star_p, pr, s);
+			break;
+		}
+		case 'c':
+		case 'd':
+		case 'i':
+			if (lng == 2)
+				EMIT(f, spec, star_w, w, star_p, pr, va_arg(ap, long long));
+			else if (lng == 1 || lng == 3)
+				EMIT(f, spec, star_w, w, star_p, pr, va_arg(ap, long));
+			else
+				EMIT(f, spec, star_w, w, star_p, pr, va_arg(ap, int));
+			break;
+		case 'u':
+		case 'x':
+		case 'X':
+		case 'o':
+			if (lng == 2)
+				EMIT(f, spec, star_w, w, star_p, pr,
+				     va_arg(ap, unsigned long long));
+			else if (lng == 1 || lng == 3)
+				EMIT(f, spec, star_w, w, star_p, pr, va_arg(ap, unsigned long));
+			else
+				EMIT(f, spec, star_w, w, star_p, pr, va_arg(ap, unsigned));
+			break;
+		case 'p':
+			EMIT(f, spec, star_w, w, star_p, pr, va_arg(ap, void *));
+			break;
+		case 'e':
+		case 'f':
+		case 'g':
+			EMIT(f, spec, star_w, w, star_p, pr, va_arg(ap, double));
+			break;
+		case 'm':
+			fputs(strerror(saved_errno), f);
+			break;
+		default:
+			fputs(spec, f); /* not a conversion the library uses: shown as written */
+			break;
+		}
+	}
+	if (fclose(f) != 0 || !buf) {
+		free(buf);
+		return -ENOMEM;
+	}
+	*ret = buf;
+	return 0;
+}
+#pragma GCC diagnostic pop
+
 int sc_diags_addv(struct sc_diags *d, enum sc_severity sev, struct sc_loc loc, const char *fmt,
 		  va_list ap)
 {
@@ -49,7 +196,7 @@ int sc_diags_addv(struct sc_diags *d, enum sc_severity sev, struct sc_loc loc, c
 
 	if (!d)
 		return 0;
-	if (vasprintf(&msg, fmt, ap) < 0)
+	if (sc_diag_vasprintf(&msg, fmt, ap) < 0)
 		return -ENOMEM;
 	msg = one_line(msg);
 	if (!msg)

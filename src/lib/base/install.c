@@ -271,9 +271,9 @@ int sc_write_atomic(const char *path, const void *data, size_t len, mode_t mode)
 	}
 	if (!dir)
 		return -ENOMEM;
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	dfd = sc_open_dir_mkdirs(dir);
 	if (dfd < 0)
-		return -errno;
+		return dfd;
 	return sc_write_atomic_at(dfd, base, data, len, mode, NULL);
 }
 
@@ -325,4 +325,89 @@ int sc_read_file(const char *path, size_t max, char **ret, size_t *ret_len)
 	if (fd < 0)
 		return -errno;
 	return sc_read_fd(fd, max, ret, ret_len);
+}
+
+/* Open 'path' (its first 'len' bytes) as a directory; -errno on failure. */
+static int open_dir_prefix(const char *path, size_t len)
+{
+	cleanup_free char *d = len ? strndup(path, len) : strdup(".");
+	int fd;
+
+	if (!d)
+		return -ENOMEM;
+	fd = open(d, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+int sc_open_dir_mkdirs(const char *dir)
+{
+	size_t len, cut;
+	int fd;
+
+	if (!dir || !*dir)
+		return -EINVAL;
+	len = strlen(dir);
+	while (len > 1 && dir[len - 1] == '/')
+		len--;
+	/* The longest prefix that exists, opened as the user named it. */
+	for (cut = len;;) {
+		fd = open_dir_prefix(dir, cut);
+		if (fd >= 0 || fd != -ENOENT)
+			break;
+		while (cut > 0 && dir[cut - 1] != '/')
+			cut--;
+		if (cut == 0)
+			continue; /* the current directory: "a/b" */
+		/* cut is after a '/': drop it and any repeats, keeping "/" itself. */
+		while (cut > 1 && dir[cut - 1] == '/')
+			cut--;
+		if (cut == 1 && dir[0] == '/') {
+			fd = open_dir_prefix(dir, 1);
+			break;
+		}
+	}
+	if (fd < 0)
+		return fd;
+	/* Nothing is created for a path with "." or ".." among the missing components. */
+	for (size_t i = cut; i < len; i++)
+		if (dir[i] == '.' && (i == 0 || dir[i - 1] == '/') &&
+		    (i + 1 == len || dir[i + 1] == '/' ||
+		     (dir[i + 1] == '.' && (i + 2 == len || dir[i + 2] == '/')))) {
+			close(fd);
+			return -EINVAL;
+		}
+	/* Create the rest one component at a time, each entered without following a link. */
+	for (size_t i = cut; i < len;) {
+		cleanup_free char *comp = NULL;
+		size_t j;
+		int nfd;
+
+		while (i < len && dir[i] == '/')
+			i++;
+		for (j = i; j < len && dir[j] != '/'; j++)
+			;
+		if (j == i)
+			break;
+		comp = strndup(dir + i, j - i);
+		if (!comp) {
+			close(fd);
+			return -ENOMEM;
+		}
+		if (streq(comp, ".") || streq(comp, "..")) {
+			close(fd);
+			return -EINVAL;
+		}
+		if (mkdirat(fd, comp, 0755) < 0 && errno != EEXIST) {
+			int r = -errno;
+			close(fd);
+			return r;
+		}
+		nfd = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		close(fd);
+		if (nfd < 0)
+			return errno == ENOTDIR ? -ELOOP : -errno;
+		fd = nfd;
+		i = j;
+	}
+	return fd;
 }

@@ -30,8 +30,16 @@ int sc_write_batch_add(struct sc_write_batch *b, int dirfd, const char *name, co
 int sc_write_batch_commit(struct sc_write_batch *b);
 struct sc_write_batch *sc_write_batch_free(struct sc_write_batch *b);
 
-/* Same for a path (its directory must exist); "-" writes to stdout. */
+/* Same for a path; "-" writes to stdout. Missing parent directories are created as
+ * sc_open_dir_mkdirs() does. */
 int sc_write_atomic(const char *path, const void *data, size_t len, mode_t mode);
+
+/* Open directory 'dir' (O_CLOEXEC), creating the components that do not exist yet (0755,
+ * less the umask). What exists is opened as named (an administrator's symlink such as
+ * /var/run is followed); each component this creates is entered from its parent's fd with
+ * O_NOFOLLOW, so a symlink found or planted in its place is refused (-ELOOP), never
+ * followed, and "." or ".." among them is refused (-EINVAL). Returns the fd or -errno. */
+int sc_open_dir_mkdirs(const char *dir);
 
 /* Read a whole file ("-" = stdin) into a NUL-terminated buffer; refuses files larger than
  * 'max' bytes with -EFBIG. */

@@ -122,8 +122,9 @@ static void note(struct note_list *l, const char *fmt, ...)
 	va_list ap;
 	char *s = NULL, **v;
 
+	/* Values cut as in every diagnostic, the note itself then passed on whole. */
 	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
+	if (sc_diag_vasprintf(&s, fmt, ap) < 0)
 		s = NULL;
 	va_end(ap);
 	if (!s) {
@@ -139,7 +140,8 @@ static void note(struct note_list *l, const char *fmt, ...)
 	l->v = v;
 	l->v[l->n++] = s;
 	if (l->d)
-		(void)sc_diags_add(l->d, SC_SEV_WARNING, (struct sc_loc){ 0, 0 }, "systemd: %s", s);
+		(void)sc_diags_add(l->d, SC_SEV_WARNING, (struct sc_loc){ 0, 0 }, "systemd: %.*s",
+				   (int)strlen(s), s);
 }
 
 static void errno_name(uint32_t e, char *buf, size_t size)

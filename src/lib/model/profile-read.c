@@ -574,15 +574,16 @@ _printf_(6, 7) static int err_suggest(struct rctx *c, struct sc_loc loc, const c
 	va_list ap;
 	int r;
 
+	/* Cut as every diagnostic's values are; then passed on whole ("%.*s"). */
 	va_start(ap, fmt);
-	r = vasprintf(&msg, fmt, ap);
+	r = sc_diag_vasprintf(&msg, fmt, ap);
 	va_end(ap);
 	if (r < 0)
 		return -ENOMEM;
 	if (sug)
-		r = err_at(c, loc, "%s; did you mean '%s'?", msg, sug);
+		r = err_at(c, loc, "%.*s; did you mean '%s'?", (int)strlen(msg), msg, sug);
 	else
-		r = err_at(c, loc, "%s", msg);
+		r = err_at(c, loc, "%.*s", (int)strlen(msg), msg);
 	free(msg);
 	return r;
 }

@@ -288,16 +288,15 @@ static void warn_missing(struct ctx *c, const struct sc_rule *r, uint32_t *missi
 			    arch_list(m, b2, sizeof(b2)));
 		else
 			add(c, SC_SEV_WARNING, name_loc(r, i),
-			    "%zu names are not syscalls on %s and have no effect there: %s", count,
-			    arch_list(m, b2, sizeof(b2)), msg);
+			    "%zu names are not syscalls on %s and have no effect there: %.*s",
+			    count, arch_list(m, b2, sizeof(b2)), (int)strlen(msg), msg);
 	}
 }
 
 static void check_names(struct ctx *c, size_t ri)
 {
 	const struct sc_rule *r = &c->p->rules[ri];
-	bool tmpl;
-	uint32_t arches = rule_arches(c, r, &tmpl), warn_arches = arches & c->explicit;
+	uint32_t arches = rule_arches(c, r, NULL), warn_arches = arches & c->explicit;
 	cleanup_free uint32_t *missing = NULL;
 	cleanup_free bool *repeats = NULL;
 	char b1[128], b2[512], b3[512];
@@ -329,11 +328,12 @@ static void check_names(struct ctx *c, size_t ri)
 			report_unknown_name(c, name, name_loc(r, i));
 			continue;
 		}
-		/* A name for other arches is a mistake in a profile that lists its arches; in
-		 * a Docker template (archMap, includes.arches) it is only ignored there. */
+		/* A name for other arches: runc, crun and libseccomp skip it and load the rest
+		 * (SPO's examples name vm86 for x86_64, Chrome's profile ugetrlimit), so it is
+		 * a warning (an error under check --strict), in a template or not. */
 		if (!known) {
 			known = name_arches(name, ALL_ARCHES);
-			add(c, tmpl ? SC_SEV_WARNING : SC_SEV_ERROR, name_loc(r, i),
+			add(c, SC_SEV_WARNING, name_loc(r, i),
 			    "'%s' is not a syscall on %s (the architectures this rule applies to), "
 			    "so it has no effect; it exists on %s",
 			    shown(name, b1, sizeof(b1)), arch_list(arches, b2, sizeof(b2)),
@@ -375,7 +375,8 @@ static void check_rule(struct ctx *c, size_t ri)
 	if (r->action == SC_ACT_NOTIFY && !c->p->listener_path)
 		add(c, SC_SEV_WARNING, r->loc,
 		    "SCMP_ACT_NOTIFY without a listenerPath: no supervisor gets the notifications "
-		    "(runc and crun need listenerPath to hand the listener fd on)");
+		    "(runc and crun need listenerPath to hand the listener fd on), so the kernel "
+		    "fails these calls with ENOSYS");
 
 	for (size_t i = 0; i < r->n_args; i++) {
 		const struct sc_arg *a = &r->args[i];
@@ -739,20 +740,21 @@ static void check_runtime_default(struct ctx *c)
 	if (n_blocked && n_cond)
 		add(c, SC_SEV_WARNING, first,
 		    "allows %zu syscall%s that RuntimeDefault (Docker's default profile, no added "
-		    "capabilities) blocks: %s; and, for every argument value, %zu that "
-		    "RuntimeDefault allows only for some: %s. Make sure the workload needs them",
-		    n_blocked, n_blocked == 1 ? "" : "s", blocked, n_cond, cond);
+		    "capabilities) blocks: %.*s; and, for every argument value, %zu that "
+		    "RuntimeDefault allows only for some: %.*s. Make sure the workload needs them",
+		    n_blocked, n_blocked == 1 ? "" : "s", (int)strlen(blocked), blocked, n_cond,
+		    (int)strlen(cond), cond);
 	else if (n_blocked)
 		add(c, SC_SEV_WARNING, first,
 		    "allows %zu syscall%s that RuntimeDefault (Docker's default profile, no added "
-		    "capabilities) blocks: %s. Make sure the workload needs them",
-		    n_blocked, n_blocked == 1 ? "" : "s", blocked);
+		    "capabilities) blocks: %.*s. Make sure the workload needs them",
+		    n_blocked, n_blocked == 1 ? "" : "s", (int)strlen(blocked), blocked);
 	else
 		add(c, SC_SEV_WARNING, first,
 		    "allows, for every argument value, %zu syscall%s that RuntimeDefault (Docker's "
-		    "default profile) allows only for some values: %s. Add argument conditions "
+		    "default profile) allows only for some values: %.*s. Add argument conditions "
 		    "if the workload needs only those",
-		    n_cond, n_cond == 1 ? "" : "s", cond);
+		    n_cond, n_cond == 1 ? "" : "s", (int)strlen(cond), cond);
 }
 
 static bool blocks_something(const struct sc_profile *p)
@@ -887,35 +889,45 @@ static void check_profile(struct ctx *c)
 	}
 }
 
-int sc_profile_validate_with(const struct sc_profile *p, const struct sc_validate_opts *opts,
-			     struct sc_diags *d)
+/* The arches a validation covers (architectures, archMap, the native arch of 'opts'). */
+static int ctx_init(struct ctx *c, const struct sc_validate_opts *opts)
 {
-	struct ctx c = { .p = p, .d = d };
+	const struct sc_profile *p = c->p;
 
 	if (!p)
 		return -EINVAL;
-	c.native = opts && opts->has_native ? opts->native : sc_arch_native();
-	if (!sc_arch_info(c.native))
+	c->native = opts && opts->has_native ? opts->native : sc_arch_native();
+	if (!sc_arch_info(c->native))
 		return -EINVAL;
 	for (size_t i = 0; i < p->n_arches; i++)
-		c.explicit |= arch_bit(p->arches[i]);
-	c.covered = c.target = c.explicit;
-	c.is_template = p->n_arch_map > 0;
+		c->explicit |= arch_bit(p->arches[i]);
+	c->covered = c->target = c->explicit;
+	c->is_template = p->n_arch_map > 0;
 	for (size_t i = 0; i < p->n_arch_map; i++) {
 		const struct sc_arch_map *m = &p->arch_map[i];
 		uint32_t e = arch_bit(m->arch);
 
 		for (size_t j = 0; j < m->n_sub; j++)
 			e |= arch_bit(m->sub[j]);
-		c.covered |= e;
-		if (!opts || !opts->has_native || m->arch == c.native)
-			c.target |= e;
+		c->covered |= e;
+		if (!opts || !opts->has_native || m->arch == c->native)
+			c->target |= e;
 	}
-	if (!c.covered)
-		c.covered = arch_bit(c.native);
-	if (!c.target)
-		c.target = opts && opts->has_native ? arch_bit(c.native) : c.covered;
+	if (!c->covered)
+		c->covered = arch_bit(c->native);
+	if (!c->target)
+		c->target = opts && opts->has_native ? arch_bit(c->native) : c->covered;
+	return 0;
+}
 
+int sc_profile_validate_with(const struct sc_profile *p, const struct sc_validate_opts *opts,
+			     struct sc_diags *d)
+{
+	struct ctx c = { .p = p, .d = d };
+	int r = ctx_init(&c, opts);
+
+	if (r < 0)
+		return r;
 	check_profile(&c);
 	return c.r < 0 ? c.r : c.errors;
 }
@@ -923,4 +935,31 @@ int sc_profile_validate_with(const struct sc_profile *p, const struct sc_validat
 int sc_profile_validate(const struct sc_profile *p, struct sc_diags *d)
 {
 	return sc_profile_validate_with(p, NULL, d);
+}
+
+int sc_profile_validate_names(const struct sc_profile *p, const struct sc_validate_opts *opts,
+			      struct sc_diags *d)
+{
+	struct ctx c = { .p = p, .d = d };
+	int r = ctx_init(&c, opts);
+
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < p->n_rules; i++)
+		check_names(&c, i);
+	return c.r < 0 ? c.r : c.errors;
+}
+
+int sc_profile_validate_notify(const struct sc_profile *p, struct sc_diags *d)
+{
+	if (!p)
+		return -EINVAL;
+	if (p->default_action != SC_ACT_NOTIFY || p->listener_path)
+		return 0;
+	return sc_diags_add(
+		d, SC_SEV_WARNING, p->loc,
+		"defaultAction SCMP_ACT_NOTIFY without a listenerPath: no supervisor "
+		"gets the notifications, so the kernel fails every call the profile does "
+		"not list with ENOSYS; set listenerPath to the supervisor's socket, or "
+		"use SCMP_ACT_ERRNO");
 }

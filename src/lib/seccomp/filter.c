@@ -1,14 +1,18 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Owns loading a program into the kernel: no_new_privs, seccomp(SECCOMP_SET_MODE_FILTER)
- * with the filter flags a profile asks for, dropping the ones the running kernel lacks. */
+ * with the filter flags a profile asks for, dropping the ones the running kernel lacks; and
+ * the calls the kernel lets through without running any filter. */
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/seccomp.h>
+#include <stdio.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "syscage/compile.h"
 #include "syscage/filter.h"
+#include "syscage/syscalls.h"
 #include "macro.h"
 
 #ifndef SECCOMP_GET_NOTIF_SIZES
@@ -85,4 +89,49 @@ int sc_filter_load(const struct sock_filter *insns, size_t len, unsigned sc_flag
 	if (ret_dropped)
 		*ret_dropped = dropped | (sc_flags & SC_FLAG_NEW_LISTENER);
 	return 0;
+}
+
+/* The running kernel's version, from a file, not uname(2): the caller may be under a filter
+ * that traps uname. 0.0 when it cannot be read. */
+static void running_kernel(unsigned *ret_major, unsigned *ret_minor)
+{
+	static unsigned major, minor;
+	static bool done;
+	char buf[64] = "";
+	int fd;
+
+	if (!done) {
+		fd = open("/proc/sys/kernel/osrelease", O_RDONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			ssize_t n = read(fd, buf, sizeof(buf) - 1);
+			buf[n > 0 ? n : 0] = '\0';
+			close(fd);
+		}
+		if (sscanf(buf, "%u.%u", &major, &minor) != 2)
+			major = minor = 0;
+		done = true;
+	}
+	*ret_major = major;
+	*ret_minor = minor;
+}
+
+static bool at_least(unsigned major, unsigned minor, unsigned want_major, unsigned want_minor)
+{
+	return major > want_major || (major == want_major && minor >= want_minor);
+}
+
+bool sc_seccomp_passthrough(uint32_t audit_arch, uint32_t nr, unsigned major, unsigned minor)
+{
+	/* kernel/seccomp.c, seccomp_uprobe_exception(): sd->arch == SECCOMP_ARCH_NATIVE and nr
+	 * __NR_uretprobe or __NR_uprobe, both x86_64 only; x32 numbers carry the x32 bit and
+	 * i386 has neither call, so only native x86_64 calls pass. */
+	if (audit_arch != sc_arch_info(SC_ARCH_X86_64)->audit_arch)
+		return false;
+	if (major == 0 && minor == 0)
+		running_kernel(&major, &minor);
+	if ((int)nr == sc_syscall_from_name(SC_ARCH_X86_64, "uretprobe"))
+		return at_least(major, minor, 6, 11);
+	if ((int)nr == sc_syscall_from_name(SC_ARCH_X86_64, "uprobe"))
+		return at_least(major, minor, 6, 16);
+	return false;
 }
