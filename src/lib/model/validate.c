@@ -807,11 +807,12 @@ static void check_implicit(struct ctx *c)
 	}
 	add(c, SC_SEV_WARNING, c->p->loc,
 	    "this allow-list does not allow %d call%s the kernel or libc make without the program "
-	    "asking%s, which no recorder or audit log can be trusted to see (%s). Without them "
+	    "asking%s, which no recorder or audit log can be trusted to see (%.*s). Without them "
 	    "the workload breaks the first time it is stopped, handles a signal, exits or runs on "
 	    "a node with another clocksource; add them to an SCMP_ACT_ALLOW rule (syscage record "
 	    "and syscage logs add them)",
-	    n, n == 1 ? "" : "s", denied ? " (a rule denies some of them explicitly)" : "", msg);
+	    n, n == 1 ? "" : "s", denied ? " (a rule denies some of them explicitly)" : "",
+	    (int)size, msg);
 }
 
 static void check_profile(struct ctx *c)
