@@ -212,6 +212,16 @@ else
 	rmdir "$CG/docker/$CID" "$CG/docker" "$CG" 2>/dev/null
 fi
 
+# #15.3: the execve of `syscage run -p audit.json -- true` is logged under the old comm; the
+# pid is followed across the exec, with --comm and --by pid (named after the new program).
+expect "exec: --comm true" 0 "$SYSCAGE" logs "$D/exec.log" --comm true -o "$TMP/exec.json"
+grep -q '"execve"' "$TMP/exec.json" && ok "exec: execve is in true's profile" || not_ok "exec: no execve: $(cat "$TMP/exec.json")"
+grep -q '"close"' "$TMP/exec.json" && ok "exec: the calls before the exec are too" || not_ok "exec: no close"
+expect "exec: --by pid" 0 "$SYSCAGE" logs "$D/exec.log" --by pid -o "$TMP/execdir/"
+[ -f "$TMP/execdir/true-50.json" ] && [ ! -e "$TMP/execdir/syscage-50.json" ] && ok "exec: --by pid file named after the program" || not_ok "exec: files: $(ls "$TMP/execdir")"
+expect "exec: --by comm" 0 "$SYSCAGE" logs "$D/exec.log" -o "$TMP/execcomm/"
+[ "$(ls "$TMP/execcomm")" = "$(printf 'other.json\ntrue.json')" ] && ok "exec: --by comm: no group for the old comm" || not_ok "exec: files: $(ls "$TMP/execcomm")"
+
 # Live (root): a program under the audit profile, read back from /dev/kmsg.
 if [ "$(id -u)" -ne 0 ]; then
 	skip "live: needs root for /dev/kmsg"

@@ -197,6 +197,90 @@ START_TEST(by_keys_and_filters)
 }
 END_TEST
 
+/* #15.3: `syscage run -p audit.json -- true`: the execve is logged under the old comm
+ * ("syscage"), the rest under "true". The pid is followed across the exec: the records before
+ * it are the workload's, with --comm, --by comm and --by pid (whose name is the new comm's);
+ * a comm change without an execve (a thread naming itself, a reused pid) moves nothing. */
+START_TEST(exec_follows_pid)
+{
+	static const char *const lines[] = {
+		"audit: type=1326 audit(100.000:1): pid=50 comm=\"syscage\" "
+		"exe=\"/usr/bin/syscage\" "
+		"arch=c000003e syscall=3 code=0x7ffc0000",
+		"audit: type=1326 audit(100.000:2): pid=50 comm=\"syscage\" "
+		"exe=\"/usr/bin/syscage\" "
+		"arch=c000003e syscall=59 code=0x7ffc0000",
+		"audit: type=1326 audit(100.001:3): pid=50 comm=\"true\" exe=\"/usr/bin/true\" "
+		"arch=c000003e syscall=12 code=0x7ffc0000",
+		"audit: type=1326 audit(100.002:4): pid=50 comm=\"true\" exe=\"/usr/bin/true\" "
+		"arch=c000003e syscall=231 code=0x7ffc0000",
+		/* another pid of the old name: stays its own */
+		"audit: type=1326 audit(100.003:5): pid=60 comm=\"syscage\" "
+		"exe=\"/usr/bin/syscage\" "
+		"arch=c000003e syscall=39 code=0x7ffc0000",
+		/* a comm change without an execve: nothing moves */
+		"audit: type=1326 audit(100.004:6): pid=60 comm=\"worker\" "
+		"exe=\"/usr/bin/syscage\" "
+		"arch=c000003e syscall=1 code=0x7ffc0000",
+	};
+	static const struct {
+		struct sc_logs_options o;
+		size_t groups;
+		const char *name; /* of the group holding execve */
+		uint64_t records, filtered;
+	} t[] = {
+		{ { .by = SC_LOGS_BY_COMM, .comm = "true" }, 1, "true", 4, 2 },
+		{ { .by = SC_LOGS_BY_COMM }, 3, "true", 6, 0 },
+		{ { .by = SC_LOGS_BY_PID }, 2, "true-50", 6, 0 },
+		{ { .by = SC_LOGS_BY_PID, .comm = "true" }, 1, "true-50", 4, 2 },
+		{ { .by = SC_LOGS_BY_EXE }, 2, "/usr/bin/true", 6, 0 },
+		{ { .by = SC_LOGS_BY_COMM, .comm = "syscage" }, 1, "syscage", 1, 5 },
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct sc_logs *l = sc_logs_new(&t[i].o);
+		struct sc_logs_source src = {};
+		const struct sc_logs_group *g = NULL;
+		struct sc_profile *p = NULL;
+
+		for (size_t k = 0; k < sizeof(lines) / sizeof(lines[0]); k++)
+			feed(l, &src, lines[k]);
+		ck_assert_msg(sc_logs_n_groups(l) == t[i].groups, "case %zu: %zu groups", i,
+			      sc_logs_n_groups(l));
+		ck_assert_uint_eq(sc_logs_stats(l)->records, t[i].records);
+		ck_assert_uint_eq(sc_logs_stats(l)->filtered, t[i].filtered);
+		for (size_t k = 0; k < sc_logs_n_groups(l); k++)
+			if (strcmp(sc_logs_group(l, k)->name, t[i].name) == 0)
+				g = sc_logs_group(l, k);
+		ck_assert_msg(g, "case %zu: no group %s", i, t[i].name);
+		if (t[i].o.comm && strcmp(t[i].o.comm, "syscage") == 0) {
+			/* pid 60's getpid only: pid 50's records are true's */
+			ck_assert_uint_eq(g->records, 1);
+			ck_assert_ptr_null(find_entry(g, SC_ARCH_X86_64, "execve", SC_ACT_LOG));
+			sc_logs_free(l);
+			continue;
+		}
+		ck_assert_uint_eq(g->records, 4);
+		ck_assert_str_eq(g->comm, "true");
+		ck_assert_ptr_nonnull(find_entry(g, SC_ARCH_X86_64, "execve", SC_ACT_LOG));
+		ck_assert_ptr_nonnull(find_entry(g, SC_ARCH_X86_64, "close", SC_ACT_LOG));
+		ck_assert_int_eq(sc_logs_group_profile(l, (size_t)(g - sc_logs_group(l, 0)), &p),
+				 0);
+		ck_assert(rule_has(p, "execve"));
+		ck_assert(rule_has(p, "brk"));
+		sc_profile_free(p);
+		/* Nothing of pid 50 is left under the old name. */
+		for (size_t k = 0; k < sc_logs_n_groups(l); k++) {
+			const struct sc_logs_group *o = sc_logs_group(l, k);
+			ck_assert_ptr_null(
+				o != g ? find_entry(o, SC_ARCH_X86_64, "execve", SC_ACT_LOG)
+				       : NULL);
+			ck_assert_uint_gt(o->records, 0);
+		}
+		sc_logs_free(l);
+	}
+}
+END_TEST
+
 START_TEST(violations)
 {
 	struct sc_logs *l = sc_logs_new(NULL);
@@ -841,6 +925,7 @@ static Suite *suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, groups_and_profile);
 	tcase_add_test(tc, by_keys_and_filters);
+	tcase_add_test(tc, exec_follows_pid);
 	tcase_add_test(tc, violations);
 	tcase_add_test(tc, loss_accounting);
 	tcase_add_test(tc, cgroup_paths);
