@@ -366,6 +366,62 @@ START_TEST(loss_accounting)
 }
 END_TEST
 
+/* #15.5: loss before the window (--since, or the --comm workload's first record) is another
+ * time's: a complete capture of the window is not lossy. Loss next to or inside it counts. */
+START_TEST(loss_window)
+{
+#define REC(t, serial, comm)                                                                   \
+	"audit: type=1326 audit(" t ".000:" serial "): pid=7 comm=\"" comm "\" arch=c000003e " \
+	"syscall=0"
+	static const char *const early[] = {
+		REC("100", "1", "old"),
+		"kauditd_printk_skb: 300 callbacks suppressed",
+		"audit: audit_lost=4 audit_rate_limit=0 audit_backlog_limit=64",
+		REC("101", "50", "old"), /* 48 serials missing */
+		REC("200", "51", "app"),
+		REC("200", "52", "app"),
+		"audit: audit_lost=4 audit_rate_limit=0 audit_backlog_limit=64", /* no new loss */
+		REC("201", "53", "app"),
+	};
+	struct {
+		struct sc_logs_options o;
+		bool lossy;
+	} t[] = {
+		{ {}, true },
+		{ { .has_since = true, .since_ms = 200000 }, false },
+		{ { .comm = "app" }, false },
+		{ { .has_until = true, .until_ms = 150000 }, true },
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct sc_logs *l = sc_logs_new(&t[i].o);
+		struct sc_logs_source src = {};
+		for (size_t k = 0; k < sizeof(early) / sizeof(early[0]); k++)
+			feed(l, &src, early[k]);
+		ck_assert_msg(sc_logs_stats_lossy(sc_logs_stats(l)) == t[i].lossy, "case %zu", i);
+		sc_logs_free(l);
+	}
+
+	/* Next to the window's first record, inside it, or right after its last: counted. */
+	struct sc_logs_options o = { .has_since = true, .since_ms = 200000, .comm = "app" };
+	struct sc_logs *l = sc_logs_new(&o);
+	struct sc_logs_source src = {};
+	struct sc_logs_stats *s = sc_logs_stats(l);
+	feed(l, &src, REC("150", "1", "old"));
+	feed(l, &src, "kauditd_printk_skb: 5 callbacks suppressed");
+	feed(l, &src, REC("200", "10", "app")); /* the gap and the 5 may have been app's */
+	ck_assert_uint_eq(s->suppressed, 5);
+	ck_assert_uint_eq(s->serial_gaps, 8);
+	feed(l, &src, REC("201", "11", "other"));
+	feed(l, &src, REC("202", "13", "app"));
+	ck_assert_uint_eq(s->serial_gaps, 9);
+	feed(l, &src, "kauditd_printk_skb: 7 callbacks suppressed");
+	ck_assert_uint_eq(s->suppressed, 12);
+	ck_assert(sc_logs_stats_lossy(s));
+	sc_logs_free(l);
+#undef REC
+}
+END_TEST
+
 START_TEST(cgroup_paths)
 {
 	static const struct {
@@ -928,6 +984,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, exec_follows_pid);
 	tcase_add_test(tc, violations);
 	tcase_add_test(tc, loss_accounting);
+	tcase_add_test(tc, loss_window);
 	tcase_add_test(tc, cgroup_paths);
 	tcase_add_test(tc, by_container);
 	tcase_add_test(tc, many);

@@ -188,6 +188,10 @@ struct sc_logs {
 	struct run *runs; /* by pid, open addressing */
 	size_t runs_size, runs_used;
 	bool holes; /* a run moved out of a group: entries or groups may be empty */
+	/* the window of loss (see window_record) */
+	bool win_started, win_ended;
+	struct sc_logs_stats pend, scratch;
+	uint64_t lost_base; /* the highest audit_lost= before the window */
 };
 
 struct sc_logs *sc_logs_new(const struct sc_logs_options *o)
@@ -773,7 +777,8 @@ static int group_rename(struct sc_logs_group *g, struct sc_audit_view comm, uint
 	return 0;
 }
 
-static void account_serial_nr(struct sc_logs *l, struct sc_logs_source *src, uint64_t serial)
+static void account_serial_nr(struct sc_logs_stats *dst, struct sc_logs_source *src,
+			      uint64_t serial)
 {
 	if (!src->has_serial) {
 		src->has_serial = true;
@@ -781,28 +786,98 @@ static void account_serial_nr(struct sc_logs *l, struct sc_logs_source *src, uin
 		return;
 	}
 	if (serial > src->last_serial) {
-		l->stats.serial_gaps += serial - src->last_serial - 1;
+		dst->serial_gaps += serial - src->last_serial - 1;
 		src->last_serial = serial;
 	} else if (serial < src->last_serial) {
 		/* A late record fills a gap we counted; a big step back is a new boot. */
-		if (src->last_serial - serial < 4096 && l->stats.serial_gaps > 0)
-			l->stats.serial_gaps--;
+		if (src->last_serial - serial < 4096 && dst->serial_gaps > 0)
+			dst->serial_gaps--;
 		else if (src->last_serial - serial >= 4096)
 			src->last_serial = serial;
 	}
 	/* equal: several records of one event share a serial */
 }
 
-static void account_serial(struct sc_logs *l, struct sc_logs_source *src,
+static void account_serial(struct sc_logs_stats *dst, struct sc_logs_source *src,
 			   const struct sc_audit_record *rec)
 {
 	if (src && (rec->have & SC_AUDIT_HAVE_SERIAL))
-		account_serial_nr(l, src, rec->serial);
+		account_serial_nr(dst, src, rec->serial);
+}
+
+/* ---- the window of loss ----------------------------------------------------------------
+ * With --since/--until/--comm/--pid, only loss that can have hidden a record of the window
+ * counts: a loss message or a serial gap next to (no record between) or after the first record
+ * that passes the filters, up to the first record past --until. Loss of the hours before
+ * --since, or before the workload's first record, is some other time's. */
+
+static bool has_window(const struct sc_logs *l)
+{
+	return l->o.has_pid || l->o.comm || l->o.has_since || l->o.has_until;
+}
+
+static bool in_time(const struct sc_logs *l, const struct sc_audit_record *rec)
+{
+	return !(rec->have & SC_AUDIT_HAVE_TIME) ||
+	       !((l->o.has_since && rec->time_ms < l->o.since_ms) ||
+		 (l->o.has_until && rec->time_ms > l->o.until_ms));
+}
+
+/* Where loss read now goes: the statistics, the loss waiting for the window's first record, or
+ * nowhere (after the window). */
+static struct sc_logs_stats *loss_dest(struct sc_logs *l)
+{
+	if (!has_window(l) || (l->win_started && !l->win_ended))
+		return &l->stats;
+	if (!l->win_started)
+		return &l->pend;
+	memset(&l->scratch, 0, sizeof(l->scratch));
+	return &l->scratch;
+}
+
+static void loss_commit(struct sc_logs *l)
+{
+	struct sc_logs_stats *s = &l->stats, *p = &l->pend;
+
+	s->suppressed += p->suppressed;
+	s->rate_limit_events += p->rate_limit_events;
+	s->backlog_events += p->backlog_events;
+	s->printk_events += p->printk_events;
+	s->serial_gaps += p->serial_gaps;
+	if (p->lost_counter > l->lost_base && p->lost_counter > s->lost_counter)
+		s->lost_counter = p->lost_counter;
+	memset(p, 0, sizeof(*p));
+}
+
+/* A record (any type) was read; 'matching': it is of the window. Accounts for its serial. */
+static void window_record(struct sc_logs *l, struct sc_logs_source *src,
+			  const struct sc_audit_record *rec, bool matching)
+{
+	if (!has_window(l)) {
+		account_serial(&l->stats, src, rec);
+		return;
+	}
+	if (l->o.has_until && (rec->have & SC_AUDIT_HAVE_TIME) && rec->time_ms > l->o.until_ms)
+		l->win_ended = true;
+	if (matching && !l->win_started) {
+		l->win_started = true;
+		loss_commit(l); /* the loss just before it may have hidden its predecessors */
+	} else if (!l->win_started) {
+		/* Loss before a record outside the window: outside too. The highest audit_lost
+		 * seen so far is the baseline the window's must pass. */
+		if (l->pend.lost_counter > l->lost_base)
+			l->lost_base = l->pend.lost_counter;
+		memset(&l->pend, 0, sizeof(l->pend));
+		account_serial(&l->scratch, src, rec);
+		return;
+	}
+	account_serial(loss_dest(l), src, rec);
 }
 
 int sc_logs_add(struct sc_logs *l, struct sc_logs_source *src, const struct sc_audit_record *rec)
 {
-	struct sc_logs_stats *s = &l->stats;
+	struct sc_logs_stats *s = &l->stats, *ls;
+	bool plain = !l->o.has_pid && !l->o.comm;
 
 	s->lines++;
 	switch (rec->kind) {
@@ -811,45 +886,46 @@ int sc_logs_add(struct sc_logs *l, struct sc_logs_source *src, const struct sc_a
 		return 0;
 	case SC_AUDIT_MALFORMED:
 		s->malformed++;
-		account_serial(l, src, rec);
+		window_record(l, src, rec, plain && in_time(l, rec));
 		return 0;
 	case SC_AUDIT_OTHER:
 		s->other++;
-		account_serial(l, src, rec);
+		window_record(l, src, rec, plain && in_time(l, rec));
 		return 0;
 	case SC_AUDIT_LOSS:
-		account_serial(l, src, rec);
+		ls = loss_dest(l);
+		account_serial(ls, src, rec);
 		switch (rec->loss) {
 		case SC_AUDIT_LOSS_SUPPRESSED:
-			s->suppressed += rec->lost;
+			ls->suppressed += rec->lost;
 			break;
 		case SC_AUDIT_LOSS_RATE_LIMIT:
-			s->rate_limit_events++;
+			ls->rate_limit_events++;
 			break;
 		case SC_AUDIT_LOSS_BACKLOG:
-			s->backlog_events++;
+			ls->backlog_events++;
 			break;
 		case SC_AUDIT_LOSS_PRINTK:
-			s->printk_events++;
+			ls->printk_events++;
 			break;
 		default:
 			break;
 		}
-		if (rec->lost > s->lost_counter && rec->loss != SC_AUDIT_LOSS_SUPPRESSED)
-			s->lost_counter = rec->lost;
+		if (rec->lost > ls->lost_counter && rec->loss != SC_AUDIT_LOSS_SUPPRESSED &&
+		    (ls != &l->stats || rec->lost > l->lost_base))
+			ls->lost_counter = rec->lost;
 		return 0;
 	case SC_AUDIT_SECCOMP:
 	default:
 		break;
 	}
-	account_serial(l, src, rec);
 	if ((l->o.has_pid && (!(rec->have & SC_AUDIT_HAVE_PID) || rec->pid != l->o.pid)) ||
-	    ((rec->have & SC_AUDIT_HAVE_TIME) &&
-	     ((l->o.has_since && rec->time_ms < l->o.since_ms) ||
-	      (l->o.has_until && rec->time_ms > l->o.until_ms)))) {
+	    !in_time(l, rec)) {
+		window_record(l, src, rec, false);
 		s->filtered++;
 		return 0;
 	}
+	window_record(l, src, rec, !l->o.comm || view_is(rec->comm_v, l->o.comm, l->comm_len));
 
 	/* The pid's run: did it just exec into another program? (--by container groups by
 	 * what the pid is in, which an exec does not change.) */
@@ -994,14 +1070,14 @@ struct serial_run {
 static void account_serial_run(struct sc_logs *l, struct sc_logs_source *src,
 			       const struct serial_run *run)
 {
-	account_serial_nr(l, src, run->first);
+	account_serial_nr(&l->stats, src, run->first);
 	if (run->n > 1 && src->last_serial == run->first) {
 		/* Each next one is last + 1: no gap, last moves on. */
 		src->last_serial = run->first + run->n - 1;
 		return;
 	}
 	for (uint64_t k = 1; k < run->n; k++) /* after a step back: one by one */
-		account_serial_nr(l, src, run->first + k);
+		account_serial_nr(&l->stats, src, run->first + k);
 }
 
 /* One chunk of a file, parsed by whichever thread takes it into its own aggregation. Its audit
@@ -1185,6 +1261,37 @@ static int merge_finished(struct sc_logs *l, struct sc_logs_source *src, struct 
 #define CHUNK_MIN (4ull << 20)
 #define CHUNK_MAX (64ull << 20)
 
+/* sc_logs_feed_file() on one thread, line after line. */
+static int feed_in_order(struct sc_logs *l, struct sc_logs_source *src, int fd, uint64_t size,
+			 void (*progress)(uint64_t done, uint64_t total, void *userdata),
+			 void *userdata)
+{
+	struct worker w;
+	uint64_t n = 0;
+	int r;
+
+	if (lseek(fd, 0, SEEK_SET) < 0)
+		return -errno;
+	r = worker_init(&w, NULL, fd);
+	if (r < 0)
+		return r;
+	for (;;) {
+		r = sc_line_reader_next_record(&w.r, true, SC_LOGS_PARSE_SKIP, w.rec);
+		if (r <= 0)
+			break;
+		r = sc_logs_add(l, src, w.rec);
+		if (r < 0)
+			break;
+		if (progress && (++n & 0xfffff) == 0)
+			progress(w.r.offset, size, userdata);
+	}
+	l->stats.overlong += w.r.overlong;
+	worker_done(&w);
+	if (r == 0 && progress)
+		progress(size, size, userdata);
+	return r;
+}
+
 int sc_logs_feed_file(struct sc_logs *l, struct sc_logs_source *src, int fd, unsigned threads,
 		      void (*progress)(uint64_t done, uint64_t total, void *userdata),
 		      void *userdata)
@@ -1202,6 +1309,9 @@ int sc_logs_feed_file(struct sc_logs *l, struct sc_logs_source *src, int fd, uns
 	if (!S_ISREG(st.st_mode))
 		return -ESPIPE;
 	size = (uint64_t)st.st_size;
+	if (has_window(l))
+		/* Loss counts relative to the window's first record: in file order. */
+		return feed_in_order(l, src, fd, size, progress, userdata);
 	if (threads < 1)
 		threads = 1;
 	step = size / threads / 32;
