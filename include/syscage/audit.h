@@ -126,6 +126,11 @@ enum sc_audit_kind sc_audit_parse_line_skip(const char *line, size_t len, unsign
 size_t sc_audit_parse_next(const char *buf, size_t avail, unsigned skip,
 			   struct sc_audit_record *rec);
 
+/* The header of a /dev/kmsg record, "<prio>,<seq>,<usec>,<flags>[,...];": its sequence number
+ * and time in microseconds since boot (CLOCK_MONOTONIC). Returns 0, or -EINVAL when 'line' does
+ * not start with one. */
+int sc_audit_kmsg_header(const char *line, size_t len, uint64_t *ret_seq, uint64_t *ret_usec);
+
 const char *sc_audit_source_to_string(enum sc_audit_source s);
 const char *sc_audit_loss_to_string(enum sc_audit_loss l);
 

@@ -128,6 +128,7 @@ struct input {
 	struct sc_follow f;	/* path NULL: stdin; "/dev/kmsg" with kmsg */
 	uint64_t overlong_seen; /* f.r.overlong already added to the statistics */
 	struct sc_logs_source src;
+	bool kmsg_seen; /* the oldest /dev/kmsg record was looked at */
 };
 
 struct propose;
@@ -274,13 +275,40 @@ static int read_whole(struct ctx *c, struct input *in)
 	return 1;
 }
 
+/* The first record read from /dev/kmsg is the oldest it holds: does the ring still reach back
+ * to the window? Its time is since boot; the wall clock's boot time converts it. */
+static int next_kmsg_first(struct ctx *c, struct input *in, bool flush)
+{
+	struct timespec rt, mono;
+	uint64_t seq, usec;
+	const char *line;
+	size_t len;
+	int r = sc_line_reader_next(&in->f.r, flush, &line, &len);
+
+	if (r <= 0)
+		return r;
+	in->kmsg_seen = true;
+	(void)sc_audit_parse_line_skip(line, len, SC_LOGS_PARSE_SKIP, c->rec);
+	if (sc_audit_kmsg_header(line, len, &seq, &usec) == 0 &&
+	    clock_gettime(CLOCK_REALTIME, &rt) == 0 && clock_gettime(CLOCK_MONOTONIC, &mono) == 0) {
+		int64_t boot_ms = ((int64_t)rt.tv_sec - mono.tv_sec) * 1000 +
+				  (rt.tv_nsec - mono.tv_nsec) / 1000000;
+		sc_logs_kmsg_oldest(c->logs, seq, (uint64_t)(boot_ms + (int64_t)(usec / 1000)),
+				    c->rec);
+	}
+	return r;
+}
+
 /* Read all complete lines available now; 'flush' also returns a final unterminated line. */
 static int drain(struct ctx *c, struct input *in, bool flush)
 {
 	uint64_t n = 0;
 
 	for (;;) {
-		int r = sc_line_reader_next_record(&in->f.r, flush, SC_LOGS_PARSE_SKIP, c->rec);
+		int r = in->f.kmsg && !in->kmsg_seen
+				? next_kmsg_first(c, in, flush)
+				: sc_line_reader_next_record(&in->f.r, flush, SC_LOGS_PARSE_SKIP,
+							     c->rec);
 		if (r == -EPIPE && in->f.kmsg) {
 			/* /dev/kmsg: records were overwritten in the ring before we read them. */
 			sc_logs_stats(c->logs)->kmsg_overruns++;
@@ -485,9 +513,23 @@ static void print_loss(const struct sc_logs_stats *s)
 	if (s->serial_gaps) {
 		ADD("%llu audit serial numbers missing", (unsigned long long)s->serial_gaps);
 	}
+	if (s->kmsg_wrapped) {
+		char t[40];
+		format_time(s->kmsg_oldest_ms, t, sizeof(t));
+		ADD("the kernel ring buffer wrapped: its oldest record (#%llu) is from %s, %s",
+		    (unsigned long long)s->kmsg_oldest_seq, t,
+		    arg_opts.has_since ? "after --since" : "a seccomp record already");
+	}
 #undef ADD
 	cli_warn("records were lost: %s; the result may miss syscalls", what);
-	fprintf(stderr, "Fix: run auditd (it takes records without the printk rate limit, into "
+	if (s->kmsg_wrapped)
+		fprintf(stderr,
+			"Fix: /dev/kmsg holds a few hundred audit lines: read it while the "
+			"workload runs (syscage logs --kmsg --follow, started before it),\n"
+			"  or enlarge it (log_buf_len=16M on the kernel command line),\n  or ");
+	else
+		fprintf(stderr, "Fix: ");
+	fprintf(stderr, "run auditd (it takes records without the printk rate limit, into "
 			"/var/log/audit/audit.log),\n");
 	if (s->suppressed || s->printk_events || s->kmsg_overruns)
 		fprintf(stderr, "  or raise the printk limits: sysctl -w kernel.printk_ratelimit=0 "
@@ -550,11 +592,19 @@ static void print_stats_json(FILE *f, const struct sc_logs_stats *s)
 	fprintf(f,
 		"\"loss\": {\"lossy\": %s, \"suppressed\": %llu, \"rate_limit\": %llu, "
 		"\"backlog\": %llu, \"printk_limit\": %llu, \"audit_lost\": %llu, "
-		"\"serial_gaps\": %llu, \"kmsg_overruns\": %llu}",
+		"\"serial_gaps\": %llu, \"kmsg_overruns\": %llu, \"kmsg_wrapped\": %s",
 		sc_logs_stats_lossy(s) ? "true" : "false", (unsigned long long)s->suppressed,
 		(unsigned long long)s->rate_limit_events, (unsigned long long)s->backlog_events,
 		(unsigned long long)s->printk_events, (unsigned long long)s->lost_counter,
-		(unsigned long long)s->serial_gaps, (unsigned long long)s->kmsg_overruns);
+		(unsigned long long)s->serial_gaps, (unsigned long long)s->kmsg_overruns,
+		s->kmsg_wrapped ? "true" : "false");
+	if (s->kmsg_oldest_ms) {
+		char t[40];
+		format_time(s->kmsg_oldest_ms, t, sizeof(t));
+		fprintf(f, ", \"kmsg_oldest\": {\"seq\": %llu, \"time\": \"%s\"}",
+			(unsigned long long)s->kmsg_oldest_seq, t);
+	}
+	fputc('}', f);
 }
 
 static void action_label(const struct sc_logs_entry *e, char *buf, size_t size)

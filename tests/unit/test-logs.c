@@ -422,6 +422,46 @@ START_TEST(loss_window)
 }
 END_TEST
 
+/* #15.4: the /dev/kmsg ring wraps silently: its oldest record after --since (or, without
+ * --since, a seccomp record) means the window's start is gone. */
+START_TEST(kmsg_wrapped)
+{
+	uint64_t seq = 0, usec = 0;
+	ck_assert_int_eq(sc_audit_kmsg_header("6,4920,11878217502,-;x", 22, &seq, &usec), 0);
+	ck_assert_uint_eq(seq, 4920);
+	ck_assert_uint_eq(usec, 11878217502ull);
+	ck_assert_int_eq(sc_audit_kmsg_header("5,7,8;audit: x", 14, &seq, &usec), 0);
+	ck_assert_uint_eq(seq, 7);
+	ck_assert_int_eq(sc_audit_kmsg_header("[ 12.0] audit: x", 16, &seq, &usec), -EINVAL);
+	ck_assert_int_eq(sc_audit_kmsg_header("6,4920", 6, &seq, &usec), -EINVAL);
+
+	struct sc_logs_options since = { .has_since = true, .since_ms = 1000000 };
+	static const struct {
+		bool since;
+		uint64_t seq, time_ms;
+		bool seccomp, wrapped;
+	} t[] = {
+		{ true, 4920, 1100000, false, true },  /* oldest is 100 s after --since */
+		{ true, 4920, 1001000, false, false }, /* within the clocks' slack */
+		{ true, 4920, 900000, false, false },  /* reaches back */
+		{ true, 0, 1100000, false, false },    /* never wrapped since boot */
+		{ false, 4920, 1100000, true, true },  /* a workload's record is the oldest */
+		{ false, 4920, 1100000, false, false },
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct sc_logs *l = sc_logs_new(t[i].since ? &since : NULL);
+		const char *line = t[i].seccomp ? "6,4920,5,-;audit: type=1326 audit(1100.000:9): "
+						  "pid=1 comm=\"x\" arch=c000003e syscall=0"
+						: "6,4920,5,-;eth0: link up";
+		sc_audit_parse_line(line, strlen(line), rec);
+		sc_logs_kmsg_oldest(l, t[i].seq, t[i].time_ms, rec);
+		ck_assert_msg(!!sc_logs_stats(l)->kmsg_wrapped == t[i].wrapped, "case %zu", i);
+		ck_assert(sc_logs_stats_lossy(sc_logs_stats(l)) == t[i].wrapped);
+		sc_logs_free(l);
+	}
+}
+END_TEST
+
 START_TEST(cgroup_paths)
 {
 	static const struct {
@@ -985,6 +1025,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, violations);
 	tcase_add_test(tc, loss_accounting);
 	tcase_add_test(tc, loss_window);
+	tcase_add_test(tc, kmsg_wrapped);
 	tcase_add_test(tc, cgroup_paths);
 	tcase_add_test(tc, by_container);
 	tcase_add_test(tc, many);

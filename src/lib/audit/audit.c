@@ -1155,6 +1155,25 @@ size_t sc_audit_parse_next(const char *buf, size_t avail, unsigned skip,
 	return (size_t)(nl - buf) + 1;
 }
 
+int sc_audit_kmsg_header(const char *line, size_t len, uint64_t *ret_seq, uint64_t *ret_usec)
+{
+	uint64_t v[3] = {};
+	size_t i = 0;
+
+	for (int f = 0; f < 3; f++) {
+		size_t start = i;
+		while (i < len && i - start < 20 && is_digit(line[i]))
+			v[f] = v[f] * 10 + (uint64_t)(line[i++] - '0');
+		/* prio and seq end with ','; usec with ',' (more fields) or ';' */
+		if (i == start || i >= len || (line[i] != ',' && (f < 2 || line[i] != ';')))
+			return -EINVAL;
+		i++;
+	}
+	*ret_seq = v[1];
+	*ret_usec = v[2];
+	return 0;
+}
+
 /* ---- streaming line reader ------------------------------------------------------------- */
 
 #define READER_INITIAL	(1u << 20)

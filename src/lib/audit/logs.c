@@ -44,7 +44,7 @@ const char *sc_logs_by_to_string(enum sc_logs_by by)
 bool sc_logs_stats_lossy(const struct sc_logs_stats *s)
 {
 	return s->suppressed || s->rate_limit_events || s->backlog_events || s->printk_events ||
-	       s->lost_counter || s->serial_gaps || s->kmsg_overruns;
+	       s->lost_counter || s->serial_gaps || s->kmsg_overruns || s->kmsg_wrapped;
 }
 
 bool sc_logs_action_is_denial(enum sc_action a)
@@ -248,6 +248,23 @@ struct sc_logs *sc_logs_free(struct sc_logs *l)
 struct sc_logs_stats *sc_logs_stats(struct sc_logs *l)
 {
 	return &l->stats;
+}
+
+/* Printk times and the clocks read to convert them differ by a little. */
+#define KMSG_SLACK_MS 2000
+
+void sc_logs_kmsg_oldest(struct sc_logs *l, uint64_t seq, uint64_t time_ms,
+			 const struct sc_audit_record *rec)
+{
+	struct sc_logs_stats *s = &l->stats;
+
+	s->kmsg_oldest_seq = seq;
+	s->kmsg_oldest_ms = time_ms;
+	if (seq == 0)
+		return; /* everything since boot is still there */
+	if (l->o.has_since ? time_ms > l->o.since_ms + KMSG_SLACK_MS
+			   : rec && rec->kind == SC_AUDIT_SECCOMP)
+		s->kmsg_wrapped = 1;
 }
 
 static int gtab_grow(struct sc_logs *l)
@@ -1020,6 +1037,11 @@ int sc_logs_merge(struct sc_logs *dst, const struct sc_logs *src)
 	d->printk_events += s->printk_events;
 	d->serial_gaps += s->serial_gaps;
 	d->kmsg_overruns += s->kmsg_overruns;
+	if (s->kmsg_wrapped) {
+		d->kmsg_wrapped = 1;
+		d->kmsg_oldest_seq = s->kmsg_oldest_seq;
+		d->kmsg_oldest_ms = s->kmsg_oldest_ms;
+	}
 	if (s->lost_counter > d->lost_counter)
 		d->lost_counter = s->lost_counter;
 
