@@ -623,6 +623,16 @@ static void action_label(const struct sc_logs_entry *e, char *buf, size_t size)
 		(void)snprintf(buf, size, "%s", a);
 }
 
+/* No denial found: the usual reason is that none was logged. */
+static void note_errno_needs_log_flag(void)
+{
+	cli_note(
+		"the kernel logs an ERRNO (or TRACE, NOTIFY) denial only when the filter was "
+		"loaded with SECCOMP_FILTER_FLAG_LOG: add \"flags\": [\"SECCOMP_FILTER_FLAG_LOG\"] "
+		"to the profile (runc 1.2 or later loads it so; runc 1.1 refuses any flags); KILL, "
+		"TRAP and LOG decisions are logged without it");
+}
+
 static int report_violations(struct sc_logs *l, bool json)
 {
 	size_t n = 0;
@@ -685,6 +695,8 @@ static int report_violations(struct sc_logs *l, bool json)
 		printf("(no denied syscalls in %llu records)\n",
 		       (unsigned long long)sc_logs_stats(l)->records);
 	}
+	if (!n)
+		note_errno_needs_log_flag();
 	return n ? EXIT_FINDINGS : EXIT_OK;
 }
 
@@ -745,12 +757,16 @@ static int write_dir(struct sc_logs *l, const char *dir, enum sc_format fmt, cha
 			ret = cli_error("cannot write %s/%s: %s", dir, name, strerror(-r));
 			break;
 		}
-		names[i] = malloc(strlen(dir) + strlen(name) + 2);
-		if (!names[i]) {
+		/* "dir/" and "dir//" name dir: one '/' before the file's name */
+		size_t dn = strlen(dir);
+		while (dn > 1 && dir[dn - 1] == '/')
+			dn--;
+		if (asprintf(&names[i], "%.*s%s%s", (int)dn, dir, dir[dn - 1] == '/' ? "" : "/",
+			     name) < 0) {
+			names[i] = NULL;
 			ret = cli_error("out of memory");
 			break;
 		}
-		sprintf(names[i], "%s/%s", dir, name);
 	}
 	if (ret == EXIT_OK) {
 		int r = sc_write_batch_commit(batch);
@@ -1014,6 +1030,7 @@ static int report_proposals(struct propose *pr, struct sc_logs *l, bool json)
 	if (!sc_denials_n_groups(pr->d)) {
 		printf("(no denied syscalls in %llu records)\n",
 		       (unsigned long long)sc_logs_stats(l)->records);
+		note_errno_needs_log_flag();
 		return EXIT_OK;
 	}
 	for (size_t i = 0; i < sc_denials_n_groups(pr->d); i++) {

@@ -49,6 +49,8 @@ same_profile "dmesg: aarch64 workload" "$TMP/dir/armapp-5000.json" "$D/dmesg.txt
 same_profile "dmesg: arm workload" "$TMP/dir/armapp-5001.json" "$D/dmesg.txt.5001.expected.json"
 [ "$(ls "$TMP/dir" | wc -l)" -eq 2 ] && ok "dmesg: exactly two files" || not_ok "dmesg: $(ls "$TMP/dir")"
 expect "audit-enriched --by exe" 0 "$SYSCAGE" logs "$D/audit-enriched.log" --by exe -o "$TMP/exe/"
+err_has "-o dir/: one slash before the file name (#15.13)" " -> $TMP/exe/opt_my_app_bin.json"
+if grep -q "//" "$TMP/err"; then not_ok "-o dir/: no '//' in the names printed"; sed 's/^/# /' "$TMP/err"; else ok "-o dir/: no '//' in the names printed"; fi
 [ -f "$TMP/exe/opt_my_app_bin.json" ] && ok "hex exe decoded and sanitized into a file name" || not_ok "exe dir: $(ls "$TMP/exe")"
 expect "several workloads without -o is a usage error" 2 "$SYSCAGE" logs "$D/dmesg.txt" --by pid
 err_has "it names the workloads" "armapp-5001"
@@ -87,6 +89,9 @@ assert d["stats"]["malformed"]==1 and d["stats"]["unknown_arch"]==1 and d["stats
 ' "$TMP/out" && ok "violations json: counts, times, stats" || not_ok "violations json: counts, times, stats"
 expect "no violations: exit 0" 0 "$SYSCAGE" logs "$D/kmsg.txt" --violations
 out_has "no violations: says so" "no denied syscalls"
+err_has "no violations: ERRNO denials need SECCOMP_FILTER_FLAG_LOG (#15.13)" "SECCOMP_FILTER_FLAG_LOG.*runc 1.2"
+expect "no violations, json: exit 0" 0 "$SYSCAGE" logs "$D/kmsg.txt" --violations --output-format json
+err_has "no violations, json: the flag is named too" "SECCOMP_FILTER_FLAG_LOG"
 
 # Loss: warnings with numbers and the fix; --strict exits 3.
 expect "kmsg: suppressed callbacks still give a profile" 0 "$SYSCAGE" logs "$D/kmsg.txt"
