@@ -65,6 +65,9 @@ struct sc_logs_stats {
 	 * oldest record it still held */
 	uint64_t kmsg_wrapped;
 	uint64_t kmsg_oldest_seq, kmsg_oldest_ms;
+	/* a followed file was truncated (copytruncate) and no copy (FILE.1) held what was
+	 * written after where we had read: records may be gone (counted by the follower) */
+	uint64_t truncated_unread;
 };
 
 /* Whether anything was lost (any loss counter non-zero). */

@@ -356,6 +356,14 @@ static int recover_from_copy(struct ctx *c, struct input *in, uint64_t offset)
 	struct input copy = { .src = in->src };
 	int r = sc_follow_open_copy(&in->f, offset, &copy.f);
 
+	if (r == -ENOENT) {
+		/* Whatever was written after 'offset' before the truncation is gone to us. */
+		sc_logs_stats(c->logs)->truncated_unread++;
+		cli_warn("%s was truncated with no copy %s.1 to read its end from (after byte "
+			 "%llu): records may be missing",
+			 input_name(in), input_name(in), (unsigned long long)offset);
+		return 0;
+	}
 	if (r <= 0)
 		return r;
 	r = drain(c, &copy, true);
@@ -401,10 +409,12 @@ static int follow(struct ctx *c, struct input *inputs, size_t n)
 				if (sc_follow_open(&inputs[i].f, false) < 0)
 					continue;
 			}
-			r = drain(c, &inputs[i], false);
+			/* Rotation first: a file truncated and refilled past where we read must
+			 * not be read on from there. */
+			r = check_rotation(c, &inputs[i]);
 			if (r < 0)
 				return r;
-			r = check_rotation(c, &inputs[i]);
+			r = drain(c, &inputs[i], false);
 			if (r < 0)
 				return r;
 		}
@@ -513,6 +523,10 @@ static void print_loss(const struct sc_logs_stats *s)
 	if (s->serial_gaps) {
 		ADD("%llu audit serial numbers missing", (unsigned long long)s->serial_gaps);
 	}
+	if (s->truncated_unread) {
+		ADD("%llu truncations of a followed file with no copy to read its end from",
+		    (unsigned long long)s->truncated_unread);
+	}
 	if (s->kmsg_wrapped) {
 		char t[40];
 		format_time(s->kmsg_oldest_ms, t, sizeof(t));
@@ -527,6 +541,9 @@ static void print_loss(const struct sc_logs_stats *s)
 			"Fix: /dev/kmsg holds a few hundred audit lines: read it while the "
 			"workload runs (syscage logs --kmsg --follow, started before it),\n"
 			"  or enlarge it (log_buf_len=16M on the kernel command line),\n  or ");
+	else if (s->truncated_unread && !s->suppressed && !s->serial_gaps)
+		fprintf(stderr, "Fix: rotate the followed log by rename (logrotate 'create'), or "
+				"keep copytruncate's copy as FILE.1 (delaycompress),\n  or ");
 	else
 		fprintf(stderr, "Fix: ");
 	fprintf(stderr, "run auditd (it takes records without the printk rate limit, into "
@@ -592,12 +609,13 @@ static void print_stats_json(FILE *f, const struct sc_logs_stats *s)
 	fprintf(f,
 		"\"loss\": {\"lossy\": %s, \"suppressed\": %llu, \"rate_limit\": %llu, "
 		"\"backlog\": %llu, \"printk_limit\": %llu, \"audit_lost\": %llu, "
-		"\"serial_gaps\": %llu, \"kmsg_overruns\": %llu, \"kmsg_wrapped\": %s",
+		"\"serial_gaps\": %llu, \"kmsg_overruns\": %llu, \"kmsg_wrapped\": %s, "
+		"\"truncated_unread\": %llu",
 		sc_logs_stats_lossy(s) ? "true" : "false", (unsigned long long)s->suppressed,
 		(unsigned long long)s->rate_limit_events, (unsigned long long)s->backlog_events,
 		(unsigned long long)s->printk_events, (unsigned long long)s->lost_counter,
 		(unsigned long long)s->serial_gaps, (unsigned long long)s->kmsg_overruns,
-		s->kmsg_wrapped ? "true" : "false");
+		s->kmsg_wrapped ? "true" : "false", (unsigned long long)s->truncated_unread);
 	if (s->kmsg_oldest_ms) {
 		char t[40];
 		format_time(s->kmsg_oldest_ms, t, sizeof(t));

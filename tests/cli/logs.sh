@@ -170,6 +170,46 @@ assert d["loss"]["serial_gaps"]==0, d["loss"]
 	sed 's/^/# /' "$TMP/fol.out" "$TMP/fol.err" | head -30
 }
 
+# #16.5: copytruncate that refills the file to its old size before the follower looks (same
+# inode, same size): told by the first bytes; the copy is read from where we were, and
+# without a copy the truncation is reported as possible loss.
+for variant in copy nocopy; do
+	L="$TMP/refill-$variant.log"
+	rm -f "$L" "$L.1"
+	rec 1 0 >"$L"
+	"$SYSCAGE" logs --follow --violations --output-format json "$L" >"$TMP/ref.out" 2>"$TMP/ref.err" &
+	FPID=$!
+	sleep 0.6
+	rec 2 1 >>"$L"            # written, then the rotation before the follower reads it
+	[ $variant = copy ] && cp "$L" "$L.1"
+	: >"$L"
+	rec 3 2 >>"$L"
+	rec 4 3 >>"$L"            # the same size as before: one line, then another
+	sleep 0.8
+	rec 5 4 >>"$L"
+	sleep 0.6
+	kill -INT $FPID
+	wait $FPID
+	if [ $variant = copy ]; then want="0 1 2 3 4"; else want="0 2 3 4"; fi
+	python3 -c '
+import json,sys
+d=json.load(open(sys.argv[1]))
+got=sorted(x["nr"] for x in d["violations"])
+want=[int(n) for n in sys.argv[2].split()]
+assert all(x["count"]==1 for x in d["violations"]), d["violations"]
+assert set(want) <= set(got) and len(got) == len(set(got)), got
+if sys.argv[3] == "copy":
+    assert got == want and d["loss"]["truncated_unread"] == 0, d
+' "$TMP/ref.out" "$want" $variant && ok "follow refill ($variant): the new records are read, once" || {
+		not_ok "follow refill ($variant): the new records are read, once"
+		sed 's/^/# /' "$TMP/ref.out" "$TMP/ref.err" | head -30
+	}
+	if [ $variant = nocopy ]; then
+		json_check "follow refill (no copy): counted as possible loss" "$TMP/ref.out" "d['loss']['truncated_unread'] == 1 and d['loss']['lossy'] is True"
+		if grep -q "truncated with no copy" "$TMP/ref.err"; then ok "follow refill (no copy): warned"; else not_ok "follow refill (no copy): warned"; sed 's/^/# /' "$TMP/ref.err"; fi
+	fi
+done
+
 # --by container with a real process in a Docker-style cgroup (v2 unified, else the v1 pids
 # hierarchy), and one whose pid is gone (falls back to comm).
 CID=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef

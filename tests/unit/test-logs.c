@@ -995,6 +995,29 @@ START_TEST(follow_rotation)
 	sc_follow_done(&copy);
 	ck_assert_int_eq(sc_follow_rewind(&f), 0);
 	ck_assert_int_eq(sc_follow_check(&f), SC_FOLLOW_SAME);
+	/* #16.5: truncated and refilled to the size we had read before we looked: the same
+	 * inode and no smaller, told by the first bytes; growth alone is no truncation. */
+	ck_assert_int_eq(sc_line_reader_next(&f.r, false, &line, &len), 0);
+	write_file(path, "uno\n");
+	ck_assert_int_eq(sc_line_reader_next(&f.r, false, &line, &len), 1);
+	ck_assert(len == 3 && memcmp(line, "uno", 3) == 0);
+	ck_assert_int_eq(sc_follow_check(&f), SC_FOLLOW_SAME);
+	write_file(old, "uno\ndos\n");
+	write_file(path, "UNO\nDOS\n"); /* past where we read */
+	ck_assert_int_eq(sc_follow_check(&f), SC_FOLLOW_TRUNCATED);
+	ck_assert_int_eq(sc_follow_open_copy(&f, f.r.offset, &copy), 1);
+	ck_assert_int_eq(sc_line_reader_next(&copy.r, true, &line, &len), 1);
+	ck_assert(len == 3 && memcmp(line, "dos", 3) == 0);
+	sc_follow_done(&copy);
+	ck_assert_int_eq(sc_follow_rewind(&f), 0);
+	ck_assert_int_eq(sc_line_reader_next(&f.r, false, &line, &len), 1);
+	ck_assert(len == 3 && memcmp(line, "UNO", 3) == 0);
+	/* A PATH.1 that is not a copy of this file is not read; no copy at all is told apart. */
+	write_file(old, "other\nlines\n");
+	ck_assert_int_eq(sc_follow_open_copy(&f, 4, &copy), -ENOENT);
+	ck_assert_int_eq(unlink(old), 0);
+	ck_assert_int_eq(sc_follow_open_copy(&f, 4, &copy), -ENOENT);
+	ck_assert_int_eq(sc_follow_check(&f), SC_FOLLOW_SAME);
 	/* rename + create */
 	ck_assert_int_eq(rename(path, old), 0);
 	ck_assert_int_eq(sc_follow_check(&f), SC_FOLLOW_SAME); /* not created yet */

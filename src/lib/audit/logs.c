@@ -44,7 +44,8 @@ const char *sc_logs_by_to_string(enum sc_logs_by by)
 bool sc_logs_stats_lossy(const struct sc_logs_stats *s)
 {
 	return s->suppressed || s->rate_limit_events || s->backlog_events || s->printk_events ||
-	       s->lost_counter || s->serial_gaps || s->kmsg_overruns || s->kmsg_wrapped;
+	       s->lost_counter || s->serial_gaps || s->kmsg_overruns || s->kmsg_wrapped ||
+	       s->truncated_unread;
 }
 
 bool sc_logs_action_is_denial(enum sc_action a)
@@ -1037,6 +1038,7 @@ int sc_logs_merge(struct sc_logs *dst, const struct sc_logs *src)
 	d->printk_events += s->printk_events;
 	d->serial_gaps += s->serial_gaps;
 	d->kmsg_overruns += s->kmsg_overruns;
+	d->truncated_unread += s->truncated_unread;
 	if (s->kmsg_wrapped) {
 		d->kmsg_wrapped = 1;
 		d->kmsg_oldest_seq = s->kmsg_oldest_seq;
