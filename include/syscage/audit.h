@@ -131,6 +131,12 @@ size_t sc_audit_parse_next(const char *buf, size_t avail, unsigned skip,
  * not start with one. */
 int sc_audit_kmsg_header(const char *line, size_t len, uint64_t *ret_seq, uint64_t *ret_usec);
 
+/* A name from a record (comm and exe hold any bytes the workload chose, decoded from hex) for
+ * a text report or a terminal: control characters (C0, DEL, C1), backslash and bytes that are
+ * not UTF-8 are written as \xHH, so a name cannot forge report rows or send escape
+ * sequences. Writes at most size - 1 bytes and a NUL, never a cut escape; returns buf. */
+char *sc_audit_escape(const char *s, char *buf, size_t size);
+
 const char *sc_audit_source_to_string(enum sc_audit_source s);
 const char *sc_audit_loss_to_string(enum sc_audit_loss l);
 

@@ -108,6 +108,9 @@ const char cmd_logs_help[] =
 	"2 usage; 3 records were lost (--strict). --heal exits 0 when every matching\n"
 	"profile was written (or nothing matched), 1 when one could not be.\n";
 
+/* Room for a workload's name escaped for text (sc_audit_escape: 4 bytes per odd byte). */
+#define NAME_TEXT (4 * 256 + 1)
+
 /* The flags, parsed. */
 static struct sc_logs_options arg_opts = { .by = SC_LOGS_BY_COMM };
 static bool arg_kmsg, arg_follow, arg_violations, arg_strict, arg_json, arg_propose;
@@ -575,7 +578,9 @@ static void print_summary_text(struct sc_logs *l, const char *const *files, bool
 			if (!sc_logs_action_is_denial(g->entries[k].action))
 				allowed++;
 		const char *file = files && files[i] ? files[i] : NULL;
-		fprintf(stderr, "syscage: %s: %llu records, %zu distinct syscalls%s%s%s\n", g->name,
+		char name[NAME_TEXT];
+		fprintf(stderr, "syscage: %s: %llu records, %zu distinct syscalls%s%s%s\n",
+			sc_audit_escape(g->name, name, sizeof(name)),
 			(unsigned long long)g->records, allowed, file ? " -> " : "",
 			file ? file : "",
 			g->denied ? allowed ? " (some denied: see --violations)"
@@ -699,9 +704,14 @@ static int report_violations(struct sc_logs *l, bool json)
 					printf(", \"errno\": %u", e->data);
 				printf(", \"count\": %llu, \"first\": \"%s\", \"last\": \"%s\"}",
 				       (unsigned long long)e->count, first, last);
-			} else
-				printf("%-24s %-8s %-20s %-18s %8llu  %-24s %s\n", g->name, arch,
-				       name, act, (unsigned long long)e->count, first, last);
+			} else {
+				char wl[NAME_TEXT];
+				/* The name is the workload's choice: escaped, it cannot forge
+				 * rows (JSON escapes it too). */
+				printf("%-24s %-8s %-20s %-18s %8llu  %-24s %s\n",
+				       sc_audit_escape(g->name, wl, sizeof(wl)), arch, name, act,
+				       (unsigned long long)e->count, first, last);
+			}
 			n++;
 		}
 	}
@@ -818,8 +828,11 @@ static int write_profiles(struct sc_logs *l, const char *out, enum sc_format fmt
 		cli_error("%zu workloads found: give -o DIR for one file each, or pick one with "
 			  "--comm/--pid",
 			  ng);
-		for (size_t i = 0; i < ng && i < 20; i++)
-			fprintf(stderr, "  %s\n", sc_logs_group(l, i)->name);
+		for (size_t i = 0; i < ng && i < 20; i++) {
+			char name[NAME_TEXT];
+			fprintf(stderr, "  %s\n",
+				sc_audit_escape(sc_logs_group(l, i)->name, name, sizeof(name)));
+		}
 		return EXIT_USAGE;
 	}
 	names = calloc(ng, sizeof(*names));
@@ -1053,9 +1066,11 @@ static int report_proposals(struct propose *pr, struct sc_logs *l, bool json)
 	}
 	for (size_t i = 0; i < sc_denials_n_groups(pr->d); i++) {
 		const struct sc_denials_group *w = sc_denials_group(pr->d, i);
+		char label[NAME_TEXT];
 		printf("%s%s %s: %llu denied call%s\n", i ? "\n" : "",
-		       sc_denials_kind_to_string(w->kind), w->label, (unsigned long long)w->count,
-		       w->count == 1 ? "" : "s");
+		       sc_denials_kind_to_string(w->kind),
+		       sc_audit_escape(w->label, label, sizeof(label)),
+		       (unsigned long long)w->count, w->count == 1 ? "" : "s");
 		for (size_t k = 0; k < w->n_denials; k++) {
 			const struct sc_denial *d = &w->denials[k];
 			const char *name = d->name;
