@@ -57,7 +57,8 @@ const char cmd_logs_help[] =
 	"  -c, --comm NAME        only records of processes named NAME\n"
 	"  -o, --output PATH      write the profile to PATH; with several workloads PATH is a\n"
 	"                         directory (created if missing) with one file per workload\n"
-	"                         (default: standard output, one workload only)\n"
+	"                         (default: standard output, one workload only); with\n"
+	"                         --violations, the report (written whole or not at all)\n"
 	"  -F, --format FMT       oci (default), spo (SeccompProfile) or kubearmor\n"
 	"  -V, --violations       report denied/killed syscalls per workload instead: arch,\n"
 	"                         syscall, action, count, first and last time\n"
@@ -656,16 +657,16 @@ static void note_errno_needs_log_flag(void)
 		"TRAP and LOG decisions are logged without it");
 }
 
-static int report_violations(struct sc_logs *l, bool json)
+static int report_violations(struct sc_logs *l, bool json, FILE *f)
 {
 	size_t n = 0;
 	char first[40], last[40], act[48], nrbuf[32];
 
 	if (json)
-		fputs("{\"violations\": [", stdout);
+		fputs("{\"violations\": [", f);
 	else
-		printf("%-24s %-8s %-20s %-18s %8s  %-24s %s\n", "WORKLOAD", "ARCH", "SYSCALL",
-		       "ACTION", "COUNT", "FIRST", "LAST");
+		fprintf(f, "%-24s %-8s %-20s %-18s %8s  %-24s %s\n", "WORKLOAD", "ARCH", "SYSCALL",
+			"ACTION", "COUNT", "FIRST", "LAST");
 	for (size_t i = 0; i < sc_logs_n_groups(l); i++) {
 		const struct sc_logs_group *g = sc_logs_group(l, i);
 		for (size_t k = 0; k < g->n_entries; k++) {
@@ -682,50 +683,75 @@ static int report_violations(struct sc_logs *l, bool json)
 			format_time(e->last_ms, last, sizeof(last));
 			action_label(e, act, sizeof(act));
 			if (json) {
-				printf("%s\n  {\"workload\": ", n ? "," : "");
-				sc_json_string(stdout, g->name);
-				printf(", \"pid\": %u, \"comm\": ", g->pid);
-				sc_json_string(stdout, g->comm);
+				fprintf(f, "%s\n  {\"workload\": ", n ? "," : "");
+				sc_json_string(f, g->name);
+				fprintf(f, ", \"pid\": %u, \"comm\": ", g->pid);
+				sc_json_string(f, g->comm);
 				if (g->exe) {
-					printf(", \"exe\": ");
-					sc_json_string(stdout, g->exe);
+					fprintf(f, ", \"exe\": ");
+					sc_json_string(f, g->exe);
 				}
 				if (g->container)
-					printf(", \"container\": \"%s\", \"runtime\": \"%s\"",
-					       g->container, g->runtime);
-				printf(", \"arch\": \"%s\", \"syscall\": ", arch);
+					fprintf(f, ", \"container\": \"%s\", \"runtime\": \"%s\"",
+						g->container, g->runtime);
+				fprintf(f, ", \"arch\": \"%s\", \"syscall\": ", arch);
 				if (e->name)
-					sc_json_string(stdout, e->name);
+					sc_json_string(f, e->name);
 				else
-					fputs("null", stdout);
-				printf(", \"nr\": %u, \"action\": \"%s\"", e->nr,
-				       sc_action_to_string(e->action));
+					fputs("null", f);
+				fprintf(f, ", \"nr\": %u, \"action\": \"%s\"", e->nr,
+					sc_action_to_string(e->action));
 				if (e->action == SC_ACT_ERRNO)
-					printf(", \"errno\": %u", e->data);
-				printf(", \"count\": %llu, \"first\": \"%s\", \"last\": \"%s\"}",
-				       (unsigned long long)e->count, first, last);
+					fprintf(f, ", \"errno\": %u", e->data);
+				fprintf(f,
+					", \"count\": %llu, \"first\": \"%s\", \"last\": \"%s\"}",
+					(unsigned long long)e->count, first, last);
 			} else {
 				char wl[NAME_TEXT];
 				/* The name is the workload's choice: escaped, it cannot forge
 				 * rows (JSON escapes it too). */
-				printf("%-24s %-8s %-20s %-18s %8llu  %-24s %s\n",
-				       sc_audit_escape(g->name, wl, sizeof(wl)), arch, name, act,
-				       (unsigned long long)e->count, first, last);
+				fprintf(f, "%-24s %-8s %-20s %-18s %8llu  %-24s %s\n",
+					sc_audit_escape(g->name, wl, sizeof(wl)), arch, name, act,
+					(unsigned long long)e->count, first, last);
 			}
 			n++;
 		}
 	}
 	if (json) {
-		fputs(n ? "\n],\n" : "],\n", stdout);
-		print_stats_json(stdout, sc_logs_stats(l));
-		fputs("\n}\n", stdout);
+		fputs(n ? "\n],\n" : "],\n", f);
+		print_stats_json(f, sc_logs_stats(l));
+		fputs("\n}\n", f);
 	} else if (!n) {
-		printf("(no denied syscalls in %llu records)\n",
-		       (unsigned long long)sc_logs_stats(l)->records);
+		fprintf(f, "(no denied syscalls in %llu records)\n",
+			(unsigned long long)sc_logs_stats(l)->records);
 	}
 	if (!n)
 		note_errno_needs_log_flag();
 	return n ? EXIT_FINDINGS : EXIT_OK;
+}
+
+/* The violation report on standard output, or into 'out' (-o FILE: written whole or not at
+ * all). */
+static int report_violations_to(struct sc_logs *l, bool json, const char *out)
+{
+	cleanup_free char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+	int ret, r;
+
+	if (!out || streq(out, "-"))
+		return report_violations(l, json, stdout);
+	f = open_memstream(&text, &len);
+	if (!f)
+		return cli_error("out of memory");
+	ret = report_violations(l, json, f);
+	if (fclose(f) != 0)
+		return cli_error("out of memory");
+	r = sc_write_atomic(out, text, len, 0644);
+	if (r < 0)
+		return cli_error("cannot write the report to %s: %s%s", out, strerror(-r),
+				 r == -EISDIR ? " (-o takes a file name with --violations)" : "");
+	return ret;
 }
 
 /* Write one file per workload into 'dir' (created if missing), as one batch: one sync for
@@ -738,10 +764,10 @@ static int write_dir(struct sc_logs *l, const char *dir, enum sc_format fmt, cha
 	int ret = EXIT_OK;
 
 	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-		return cli_error("cannot create directory %s: %m", dir);
+		return cli_error("cannot create directory %s: %s", dir, strerror(errno));
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
-		return cli_error("cannot open directory %s: %m", dir);
+		return cli_error("cannot open directory %s: %s", dir, strerror(errno));
 	if (sc_write_batch_new(&batch) < 0)
 		return cli_error("out of memory");
 	for (size_t i = 0; i < ng && ret == EXIT_OK; i++) {
@@ -815,19 +841,25 @@ static int write_profiles(struct sc_logs *l, const char *out, enum sc_format fmt
 	int ret = EXIT_OK;
 
 	if (ng > 1 && !dir && out && !streq(out, "-")) {
-		/* Several workloads and a path that does not exist yet: make it a directory,
-		 * unless it looks like a file name. */
+		/* Several workloads and a path that is no directory: make it one when it does
+		 * not exist yet, unless it looks like a file name. */
 		size_t n = strlen(out);
 		if ((n > 5 && streq(out + n - 5, ".json")) ||
-		    (n > 5 && streq(out + n - 5, ".yaml")))
+		    (n > 5 && streq(out + n - 5, ".yaml")) || lstat(out, &st) == 0)
 			goto several;
 		dir = true;
 	}
 	if (ng > 1 && !dir) {
 	several:
-		cli_error("%zu workloads found: give -o DIR for one file each, or pick one with "
-			  "--comm/--pid",
-			  ng);
+		if (out && !streq(out, "-"))
+			cli_error("%zu workloads found and -o %s names a file, which holds one "
+				  "profile: give a directory (-o DIR/, created if missing) for one "
+				  "file each, or pick one workload with --comm/--pid",
+				  ng, out);
+		else
+			cli_error("%zu workloads found: give -o DIR for one file each, or pick one "
+				  "with --comm/--pid",
+				  ng);
 		for (size_t i = 0; i < ng && i < 20; i++) {
 			char name[NAME_TEXT];
 			fprintf(stderr, "  %s\n",
@@ -1420,7 +1452,7 @@ static int report(struct ctx *c)
 	else if (c->prop)
 		ret = report_proposals(c->prop, c->logs, arg_json);
 	else if (arg_violations)
-		ret = report_violations(c->logs, arg_json);
+		ret = report_violations_to(c->logs, arg_json, arg_out);
 	else if (!sc_logs_n_groups(c->logs)) {
 		ret = cli_error("no seccomp records in %llu lines%s", (unsigned long long)s->lines,
 				s->filtered ? " (after --pid/--comm/--since/--until)" : "");

@@ -103,6 +103,19 @@ expect "control chars, propose" 1 "$SYSCAGE" logs "$D/control-comm.log" --propos
 if LC_ALL=C grep -q "$(printf '\033')" "$TMP/out"; then not_ok "control chars: --propose writes no ESC byte"; else ok "control chars: --propose writes no ESC byte"; fi
 out_has "control chars: --propose names it escaped" 'x\\x0aFAKE\\x1b\[2J'
 
+# #16.9: --violations -o FILE writes the report there (not on standard output); -o FILE for
+# several workloads says to give a directory.
+expect "violations -o FILE" 1 "$SYSCAGE" logs "$D/audit.log" --violations -o "$TMP/viol.txt"
+[ -s "$TMP/out" ] && not_ok "violations -o: nothing on standard output" || ok "violations -o: nothing on standard output"
+grep -q "^http-echo .*mkdir .*ERRNO(EPERM)" "$TMP/viol.txt" 2>/dev/null && ok "violations -o: the report is in FILE" || not_ok "violations -o: FILE: $(cat "$TMP/viol.txt" 2>&1)"
+expect "violations -o FILE, json" 1 "$SYSCAGE" logs "$D/audit.log" --violations --output-format json -o "$TMP/viol.json"
+json_check "violations -o: JSON in FILE" "$TMP/viol.json" "len(d['violations']) == 3"
+: >"$TMP/one-file"
+expect "several workloads, -o an existing file: usage error" 2 "$SYSCAGE" logs "$D/dmesg.txt" --by pid -o "$TMP/one-file"
+err_has "several workloads, -o FILE: says to give a directory" "give a directory \(-o DIR/"
+if grep -q "Inappropriate ioctl" "$TMP/err"; then not_ok "several workloads, -o FILE: no ENOTTY"; else ok "several workloads, -o FILE: no ENOTTY"; fi
+[ ! -s "$TMP/one-file" ] && ok "several workloads, -o FILE: the file is untouched" || not_ok "one-file was written"
+
 # Loss: warnings with numbers and the fix; --strict exits 3.
 expect "kmsg: suppressed callbacks still give a profile" 0 "$SYSCAGE" logs "$D/kmsg.txt"
 err_has "suppressed count" "42 records suppressed by the printk rate limit"
