@@ -151,6 +151,7 @@ struct sc_line_reader {
 	uint64_t overlong; /* number of lines skipped for length */
 	bool in_overlong;  /* skipping the rest of an over-long line */
 	uint64_t limit;	   /* 0, or the file offset where reading stops, as at an end of file */
+	size_t scan;	   /* buf[start, scan) holds no '\n': a long line is searched once */
 };
 
 /* Initialise for 'fd' (not owned) with a buffer of 'initial' bytes (0: 1 MiB, for reading

@@ -1260,7 +1260,7 @@ void sc_line_reader_done(struct sc_line_reader *r)
 
 void sc_line_reader_reset(struct sc_line_reader *r, uint64_t offset)
 {
-	r->start = r->end = 0;
+	r->start = r->end = r->scan = 0;
 	r->offset = offset;
 	r->in_overlong = false;
 	r->eof = false;
@@ -1272,12 +1272,16 @@ int sc_line_reader_next(struct sc_line_reader *r, bool flush, const char **line,
 
 	for (;;) {
 		if (r->start < r->end) {
+			/* Only what was read since the last look: a line that arrives in pieces
+			 * (a pipe gives 64 KiB at a time) is searched once, not once a piece. */
+			size_t from = r->scan > r->start ? r->scan : r->start;
 			char *s = r->buf + r->start;
-			char *nl = memchr(s, '\n', r->end - r->start);
+			char *nl = memchr(r->buf + from, '\n', r->end - from);
 			if (nl) {
 				size_t n = (size_t)(nl - s);
 				r->start += n + 1;
 				r->offset += n + 1;
+				r->scan = r->start;
 				if (r->in_overlong) {
 					r->in_overlong = false;
 					continue;
@@ -1286,9 +1290,19 @@ int sc_line_reader_next(struct sc_line_reader *r, bool flush, const char **line,
 				*len = n;
 				return 1;
 			}
+			r->scan = r->end;
+			if (r->in_overlong) {
+				/* The rest of a line given up on: nothing to keep. */
+				r->offset += r->end - r->start;
+				r->start = r->end = r->scan = 0;
+			}
 		}
 		if (r->eof) {
 			r->eof = false;
+			if (flush && r->in_overlong && r->start == r->end) {
+				r->in_overlong = false; /* its end is the file's: the line ended */
+				return 0;
+			}
 			if (flush && r->start < r->end) {
 				size_t n = r->end - r->start;
 				*line = r->buf + r->start;
@@ -1307,6 +1321,7 @@ int sc_line_reader_next(struct sc_line_reader *r, bool flush, const char **line,
 		if (r->start > 0) {
 			memmove(r->buf, r->buf + r->start, r->end - r->start);
 			r->end -= r->start;
+			r->scan = r->scan > r->start ? r->scan - r->start : 0;
 			r->start = 0;
 		}
 		if (r->size - r->end < READER_MIN_ROOM) {
@@ -1323,7 +1338,7 @@ int sc_line_reader_next(struct sc_line_reader *r, bool flush, const char **line,
 					r->overlong++;
 				r->in_overlong = true;
 				r->offset += r->end;
-				r->end = 0;
+				r->end = r->scan = 0;
 			}
 		}
 		size_t want = r->size - r->end;
