@@ -147,7 +147,7 @@ struct run_entry {
 /* A run stops being tracked past these (a long-lived process, not one about to exec): the
  * per-record cost stays a short scan. */
 #define RUN_MAX_ENTRIES 128
-#define RUN_MAX_RECORDS 4096
+#define RUN_MAX_RECORDS 1024
 #define RUN_MAX_PIDS	(1u << 16)
 
 struct run {
@@ -162,6 +162,7 @@ struct run {
 	uint64_t first_ms, last_ms;
 	struct run_entry *e;
 	uint32_t n_e, cap_e;
+	uint8_t hint[32]; /* by syscall number: the index + 1 of its latest entry */
 };
 
 /* pid -> group cache for --by container (one /proc read per pid). */
@@ -676,8 +677,16 @@ static void run_start(struct run *run, struct sc_audit_view comm, uint64_t exe_h
 
 static bool record_is_exec(const struct sc_audit_record *rec)
 {
-	return rec->name && !sc_logs_action_is_denial(rec->action) &&
+	/* Every record asks: the first bytes decide for almost all. */
+	return rec->name && rec->name[0] == 'e' && rec->name[1] == 'x' &&
+	       !sc_logs_action_is_denial(rec->action) &&
 	       (streq(rec->name, "execve") || streq(rec->name, "execveat"));
+}
+
+static bool entry_is(const struct run_entry *e, const struct sc_audit_record *rec)
+{
+	return e->nr == rec->nr && e->arch == rec->arch && e->action == rec->action &&
+	       e->data == rec->data;
 }
 
 /* Note rec in its pid's run. 0 or -ENOMEM. */
@@ -689,9 +698,11 @@ static int run_note(struct run *run, const struct sc_audit_record *rec)
 	run->exec = record_is_exec(rec);
 	if (run->long_)
 		return 0;
+	uint8_t *hint = &run->hint[rec->nr & 31];
+	if (*hint && entry_is(&run->e[*hint - 1], rec))
+		e = &run->e[*hint - 1];
 	for (uint32_t i = run->n_e; i-- > 0 && !e;)
-		if (run->e[i].nr == rec->nr && run->e[i].arch == rec->arch &&
-		    run->e[i].action == rec->action && run->e[i].data == rec->data)
+		if (entry_is(&run->e[i], rec))
 			e = &run->e[i];
 	if (!e) {
 		if (run->n_e == RUN_MAX_ENTRIES || run->records >= RUN_MAX_RECORDS) {
@@ -713,6 +724,7 @@ static int run_note(struct run *run, const struct sc_audit_record *rec)
 					 .action = rec->action,
 					 .data = rec->data };
 	}
+	*hint = (uint8_t)(e - run->e + 1);
 	e->count++;
 	widen(&e->first_ms, &e->last_ms, t, t);
 	run->records++;
