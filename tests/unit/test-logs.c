@@ -281,6 +281,42 @@ START_TEST(exec_follows_pid)
 }
 END_TEST
 
+/* A run whose records went to two groups (--by exe, a record without exe=) is not moved at its
+ * exec: no group is left with counts taken from records it never had. */
+START_TEST(exec_run_in_two_groups)
+{
+	static const char *const lines[] = {
+		"audit: type=1326 audit(1.0:1): pid=5 comm=\"sh\" exe=\"/bin/sh\" arch=c000003e "
+		"syscall=3 code=0x7ffc0000",
+		"audit: type=1326 audit(1.0:2): pid=5 comm=\"sh\" arch=c000003e syscall=1 "
+		"code=0x7ffc0000",
+		"audit: type=1326 audit(1.0:3): pid=5 comm=\"sh\" exe=\"/bin/sh\" arch=c000003e "
+		"syscall=59 code=0x7ffc0000",
+		"audit: type=1326 audit(1.0:4): pid=5 comm=\"app\" exe=\"/bin/app\" arch=c000003e "
+		"syscall=0 code=0x7ffc0000",
+	};
+	struct sc_logs_options o = { .by = SC_LOGS_BY_EXE };
+	struct sc_logs *l = sc_logs_new(&o);
+	struct sc_logs_source src = {};
+	uint64_t sum = 0;
+
+	for (size_t k = 0; k < sizeof(lines) / sizeof(lines[0]); k++)
+		feed(l, &src, lines[k]);
+	for (size_t i = 0; i < sc_logs_n_groups(l); i++) {
+		const struct sc_logs_group *g = sc_logs_group(l, i);
+		uint64_t entries = 0;
+		for (size_t k = 0; k < g->n_entries; k++)
+			entries += g->entries[k].count;
+		ck_assert_uint_eq(entries, g->records);
+		ck_assert_uint_le(g->records, 4);
+		sum += g->records;
+	}
+	ck_assert_uint_eq(sum, 4);
+	ck_assert_uint_eq(sc_logs_stats(l)->records, 4);
+	sc_logs_free(l);
+}
+END_TEST
+
 START_TEST(violations)
 {
 	struct sc_logs *l = sc_logs_new(NULL);
@@ -1045,6 +1081,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, groups_and_profile);
 	tcase_add_test(tc, by_keys_and_filters);
 	tcase_add_test(tc, exec_follows_pid);
+	tcase_add_test(tc, exec_run_in_two_groups);
 	tcase_add_test(tc, violations);
 	tcase_add_test(tc, loss_accounting);
 	tcase_add_test(tc, loss_window);

@@ -1005,6 +1005,10 @@ int sc_logs_add(struct sc_logs *l, struct sc_logs_source *src, const struct sc_a
 			r = run_move(l, run, gi);
 			if (r < 0)
 				return r;
+		} else if (run->gi != gi) {
+			/* Its records went to two groups (--by exe, a record without exe=):
+			 * it can no longer be moved as one. */
+			run->long_ = true;
 		}
 		if ((r = run_note(run, rec)) < 0)
 			return r;
