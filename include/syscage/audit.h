@@ -126,6 +126,17 @@ enum sc_audit_kind sc_audit_parse_line_skip(const char *line, size_t len, unsign
 size_t sc_audit_parse_next(const char *buf, size_t avail, unsigned skip,
 			   struct sc_audit_record *rec);
 
+/* The header of a /dev/kmsg record, "<prio>,<seq>,<usec>,<flags>[,...];": its sequence number
+ * and time in microseconds since boot (CLOCK_MONOTONIC). Returns 0, or -EINVAL when 'line' does
+ * not start with one. */
+int sc_audit_kmsg_header(const char *line, size_t len, uint64_t *ret_seq, uint64_t *ret_usec);
+
+/* A name from a record (comm and exe hold any bytes the workload chose, decoded from hex) for
+ * a text report or a terminal: control characters (C0, DEL, C1), backslash and bytes that are
+ * not UTF-8 are written as \xHH, so a name cannot forge report rows or send escape
+ * sequences. Writes at most size - 1 bytes and a NUL, never a cut escape; returns buf. */
+char *sc_audit_escape(const char *s, char *buf, size_t size);
+
 const char *sc_audit_source_to_string(enum sc_audit_source s);
 const char *sc_audit_loss_to_string(enum sc_audit_loss l);
 
@@ -140,6 +151,7 @@ struct sc_line_reader {
 	uint64_t overlong; /* number of lines skipped for length */
 	bool in_overlong;  /* skipping the rest of an over-long line */
 	uint64_t limit;	   /* 0, or the file offset where reading stops, as at an end of file */
+	size_t scan;	   /* buf[start, scan) holds no '\n': a long line is searched once */
 };
 
 /* Initialise for 'fd' (not owned) with a buffer of 'initial' bytes (0: 1 MiB, for reading

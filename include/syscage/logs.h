@@ -62,6 +62,13 @@ struct sc_logs_stats {
 	uint64_t lost_counter;	/* highest audit_lost= / lost= seen (cumulative in the kernel) */
 	uint64_t serial_gaps;	/* audit serial numbers missing between records of a source */
 	uint64_t kmsg_overruns; /* /dev/kmsg records overwritten before they were read */
+	/* /dev/kmsg no longer reaches back to the window (sc_logs_kmsg_oldest): 1 or 0, and the
+	 * oldest record it still held */
+	uint64_t kmsg_wrapped;
+	uint64_t kmsg_oldest_seq, kmsg_oldest_ms;
+	/* a followed file was truncated (copytruncate) and no copy (FILE.1) held what was
+	 * written after where we had read: records may be gone (counted by the follower) */
+	uint64_t truncated_unread;
 };
 
 /* Whether anything was lost (any loss counter non-zero). */
@@ -116,6 +123,14 @@ int sc_logs_feed_line(struct sc_logs *l, struct sc_logs_source *src, const char 
 int sc_logs_add(struct sc_logs *l, struct sc_logs_source *src, const struct sc_audit_record *rec);
 
 struct sc_logs_stats *sc_logs_stats(struct sc_logs *l);
+
+/* The oldest record /dev/kmsg still holds, as read first after opening it: its sequence number,
+ * its wall-clock time (ms since the epoch) and its parse. The ring is a few hundred audit lines:
+ * when it wrapped (seq > 0) over the start of the window (--since before that record, or, with
+ * no --since, the oldest record is already a seccomp record), records are gone and
+ * stats.kmsg_wrapped says so (a loss). */
+void sc_logs_kmsg_oldest(struct sc_logs *l, uint64_t seq, uint64_t time_ms,
+			 const struct sc_audit_record *rec);
 
 /* Add everything 'src' holds to 'dst' (both made with the same options): statistics summed
  * (lost_counter: the highest), groups matched by key and appended in src's first-seen order,

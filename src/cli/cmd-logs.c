@@ -57,7 +57,8 @@ const char cmd_logs_help[] =
 	"  -c, --comm NAME        only records of processes named NAME\n"
 	"  -o, --output PATH      write the profile to PATH; with several workloads PATH is a\n"
 	"                         directory (created if missing) with one file per workload\n"
-	"                         (default: standard output, one workload only)\n"
+	"                         (default: standard output, one workload only); with\n"
+	"                         --violations, the report (written whole or not at all)\n"
 	"  -F, --format FMT       oci (default), spo (SeccompProfile) or kubearmor\n"
 	"  -V, --violations       report denied/killed syscalls per workload instead: arch,\n"
 	"                         syscall, action, count, first and last time\n"
@@ -112,6 +113,9 @@ const char cmd_logs_help[] =
 	"2 usage; 3 records were lost (--strict). --heal exits 0 when every matching\n"
 	"profile was written (or nothing matched), 1 when one could not be.\n";
 
+/* Room for a workload's name escaped for text (sc_audit_escape: 4 bytes per odd byte). */
+#define NAME_TEXT (4 * 256 + 1)
+
 /* The flags, parsed. */
 static struct sc_logs_options arg_opts = { .by = SC_LOGS_BY_COMM };
 static enum sc_record_base arg_base = SC_RECORD_BASE_NONE;
@@ -133,6 +137,7 @@ struct input {
 	struct sc_follow f;	/* path NULL: stdin; "/dev/kmsg" with kmsg */
 	uint64_t overlong_seen; /* f.r.overlong already added to the statistics */
 	struct sc_logs_source src;
+	bool kmsg_seen; /* the oldest /dev/kmsg record was looked at */
 };
 
 struct propose;
@@ -279,13 +284,40 @@ static int read_whole(struct ctx *c, struct input *in)
 	return 1;
 }
 
+/* The first record read from /dev/kmsg is the oldest it holds: does the ring still reach back
+ * to the window? Its time is since boot; the wall clock's boot time converts it. */
+static int next_kmsg_first(struct ctx *c, struct input *in, bool flush)
+{
+	struct timespec rt, mono;
+	uint64_t seq, usec;
+	const char *line;
+	size_t len;
+	int r = sc_line_reader_next(&in->f.r, flush, &line, &len);
+
+	if (r <= 0)
+		return r;
+	in->kmsg_seen = true;
+	(void)sc_audit_parse_line_skip(line, len, SC_LOGS_PARSE_SKIP, c->rec);
+	if (sc_audit_kmsg_header(line, len, &seq, &usec) == 0 &&
+	    clock_gettime(CLOCK_REALTIME, &rt) == 0 && clock_gettime(CLOCK_MONOTONIC, &mono) == 0) {
+		int64_t boot_ms = ((int64_t)rt.tv_sec - mono.tv_sec) * 1000 +
+				  (rt.tv_nsec - mono.tv_nsec) / 1000000;
+		sc_logs_kmsg_oldest(c->logs, seq, (uint64_t)(boot_ms + (int64_t)(usec / 1000)),
+				    c->rec);
+	}
+	return r;
+}
+
 /* Read all complete lines available now; 'flush' also returns a final unterminated line. */
 static int drain(struct ctx *c, struct input *in, bool flush)
 {
 	uint64_t n = 0;
 
 	for (;;) {
-		int r = sc_line_reader_next_record(&in->f.r, flush, SC_LOGS_PARSE_SKIP, c->rec);
+		int r = in->f.kmsg && !in->kmsg_seen
+				? next_kmsg_first(c, in, flush)
+				: sc_line_reader_next_record(&in->f.r, flush, SC_LOGS_PARSE_SKIP,
+							     c->rec);
 		if (r == -EPIPE && in->f.kmsg) {
 			/* /dev/kmsg: records were overwritten in the ring before we read them. */
 			sc_logs_stats(c->logs)->kmsg_overruns++;
@@ -333,6 +365,14 @@ static int recover_from_copy(struct ctx *c, struct input *in, uint64_t offset)
 	struct input copy = { .src = in->src };
 	int r = sc_follow_open_copy(&in->f, offset, &copy.f);
 
+	if (r == -ENOENT) {
+		/* Whatever was written after 'offset' before the truncation is gone to us. */
+		sc_logs_stats(c->logs)->truncated_unread++;
+		cli_warn("%s was truncated with no copy %s.1 to read its end from (after byte "
+			 "%llu): records may be missing",
+			 input_name(in), input_name(in), (unsigned long long)offset);
+		return 0;
+	}
 	if (r <= 0)
 		return r;
 	r = drain(c, &copy, true);
@@ -378,10 +418,12 @@ static int follow(struct ctx *c, struct input *inputs, size_t n)
 				if (sc_follow_open(&inputs[i].f, false) < 0)
 					continue;
 			}
-			r = drain(c, &inputs[i], false);
+			/* Rotation first: a file truncated and refilled past where we read must
+			 * not be read on from there. */
+			r = check_rotation(c, &inputs[i]);
 			if (r < 0)
 				return r;
-			r = check_rotation(c, &inputs[i]);
+			r = drain(c, &inputs[i], false);
 			if (r < 0)
 				return r;
 		}
@@ -490,9 +532,30 @@ static void print_loss(const struct sc_logs_stats *s)
 	if (s->serial_gaps) {
 		ADD("%llu audit serial numbers missing", (unsigned long long)s->serial_gaps);
 	}
+	if (s->truncated_unread) {
+		ADD("%llu truncations of a followed file with no copy to read its end from",
+		    (unsigned long long)s->truncated_unread);
+	}
+	if (s->kmsg_wrapped) {
+		char t[40];
+		format_time(s->kmsg_oldest_ms, t, sizeof(t));
+		ADD("the kernel ring buffer wrapped: its oldest record (#%llu) is from %s, %s",
+		    (unsigned long long)s->kmsg_oldest_seq, t,
+		    arg_opts.has_since ? "after --since" : "a seccomp record already");
+	}
 #undef ADD
 	cli_warn("records were lost: %s; the result may miss syscalls", what);
-	fprintf(stderr, "Fix: run auditd (it takes records without the printk rate limit, into "
+	if (s->kmsg_wrapped)
+		fprintf(stderr,
+			"Fix: /dev/kmsg holds a few hundred audit lines: read it while the "
+			"workload runs (syscage logs --kmsg --follow, started before it),\n"
+			"  or enlarge it (log_buf_len=16M on the kernel command line),\n  or ");
+	else if (s->truncated_unread && !s->suppressed && !s->serial_gaps)
+		fprintf(stderr, "Fix: rotate the followed log by rename (logrotate 'create'), or "
+				"keep copytruncate's copy as FILE.1 (delaycompress),\n  or ");
+	else
+		fprintf(stderr, "Fix: ");
+	fprintf(stderr, "run auditd (it takes records without the printk rate limit, into "
 			"/var/log/audit/audit.log),\n");
 	if (s->suppressed || s->printk_events || s->kmsg_overruns)
 		fprintf(stderr, "  or raise the printk limits: sysctl -w kernel.printk_ratelimit=0 "
@@ -521,7 +584,9 @@ static void print_summary_text(struct sc_logs *l, const char *const *files, bool
 			if (!sc_logs_action_is_denial(g->entries[k].action))
 				allowed++;
 		const char *file = files && files[i] ? files[i] : NULL;
-		fprintf(stderr, "syscage: %s: %llu records, %zu distinct syscalls%s%s%s\n", g->name,
+		char name[NAME_TEXT];
+		fprintf(stderr, "syscage: %s: %llu records, %zu distinct syscalls%s%s%s\n",
+			sc_audit_escape(g->name, name, sizeof(name)),
 			(unsigned long long)g->records, allowed, file ? " -> " : "",
 			file ? file : "",
 			g->denied ? allowed ? " (some denied: see --violations)"
@@ -555,11 +620,20 @@ static void print_stats_json(FILE *f, const struct sc_logs_stats *s)
 	fprintf(f,
 		"\"loss\": {\"lossy\": %s, \"suppressed\": %llu, \"rate_limit\": %llu, "
 		"\"backlog\": %llu, \"printk_limit\": %llu, \"audit_lost\": %llu, "
-		"\"serial_gaps\": %llu, \"kmsg_overruns\": %llu}",
+		"\"serial_gaps\": %llu, \"kmsg_overruns\": %llu, \"kmsg_wrapped\": %s, "
+		"\"truncated_unread\": %llu",
 		sc_logs_stats_lossy(s) ? "true" : "false", (unsigned long long)s->suppressed,
 		(unsigned long long)s->rate_limit_events, (unsigned long long)s->backlog_events,
 		(unsigned long long)s->printk_events, (unsigned long long)s->lost_counter,
-		(unsigned long long)s->serial_gaps, (unsigned long long)s->kmsg_overruns);
+		(unsigned long long)s->serial_gaps, (unsigned long long)s->kmsg_overruns,
+		s->kmsg_wrapped ? "true" : "false", (unsigned long long)s->truncated_unread);
+	if (s->kmsg_oldest_ms) {
+		char t[40];
+		format_time(s->kmsg_oldest_ms, t, sizeof(t));
+		fprintf(f, ", \"kmsg_oldest\": {\"seq\": %llu, \"time\": \"%s\"}",
+			(unsigned long long)s->kmsg_oldest_seq, t);
+	}
+	fputc('}', f);
 }
 
 static void action_label(const struct sc_logs_entry *e, char *buf, size_t size)
@@ -578,16 +652,26 @@ static void action_label(const struct sc_logs_entry *e, char *buf, size_t size)
 		(void)snprintf(buf, size, "%s", a);
 }
 
-static int report_violations(struct sc_logs *l, bool json)
+/* No denial found: the usual reason is that none was logged. */
+static void note_errno_needs_log_flag(void)
+{
+	cli_note(
+		"the kernel logs an ERRNO (or TRACE, NOTIFY) denial only when the filter was "
+		"loaded with SECCOMP_FILTER_FLAG_LOG: add \"flags\": [\"SECCOMP_FILTER_FLAG_LOG\"] "
+		"to the profile (runc 1.2 or later loads it so; runc 1.1 refuses any flags); KILL, "
+		"TRAP and LOG decisions are logged without it");
+}
+
+static int report_violations(struct sc_logs *l, bool json, FILE *f)
 {
 	size_t n = 0;
 	char first[40], last[40], act[48], nrbuf[32];
 
 	if (json)
-		fputs("{\"violations\": [", stdout);
+		fputs("{\"violations\": [", f);
 	else
-		printf("%-24s %-8s %-20s %-18s %8s  %-24s %s\n", "WORKLOAD", "ARCH", "SYSCALL",
-		       "ACTION", "COUNT", "FIRST", "LAST");
+		fprintf(f, "%-24s %-8s %-20s %-18s %8s  %-24s %s\n", "WORKLOAD", "ARCH", "SYSCALL",
+			"ACTION", "COUNT", "FIRST", "LAST");
 	for (size_t i = 0; i < sc_logs_n_groups(l); i++) {
 		const struct sc_logs_group *g = sc_logs_group(l, i);
 		for (size_t k = 0; k < g->n_entries; k++) {
@@ -604,43 +688,75 @@ static int report_violations(struct sc_logs *l, bool json)
 			format_time(e->last_ms, last, sizeof(last));
 			action_label(e, act, sizeof(act));
 			if (json) {
-				printf("%s\n  {\"workload\": ", n ? "," : "");
-				sc_json_string(stdout, g->name);
-				printf(", \"pid\": %u, \"comm\": ", g->pid);
-				sc_json_string(stdout, g->comm);
+				fprintf(f, "%s\n  {\"workload\": ", n ? "," : "");
+				sc_json_string(f, g->name);
+				fprintf(f, ", \"pid\": %u, \"comm\": ", g->pid);
+				sc_json_string(f, g->comm);
 				if (g->exe) {
-					printf(", \"exe\": ");
-					sc_json_string(stdout, g->exe);
+					fprintf(f, ", \"exe\": ");
+					sc_json_string(f, g->exe);
 				}
 				if (g->container)
-					printf(", \"container\": \"%s\", \"runtime\": \"%s\"",
-					       g->container, g->runtime);
-				printf(", \"arch\": \"%s\", \"syscall\": ", arch);
+					fprintf(f, ", \"container\": \"%s\", \"runtime\": \"%s\"",
+						g->container, g->runtime);
+				fprintf(f, ", \"arch\": \"%s\", \"syscall\": ", arch);
 				if (e->name)
-					sc_json_string(stdout, e->name);
+					sc_json_string(f, e->name);
 				else
-					fputs("null", stdout);
-				printf(", \"nr\": %u, \"action\": \"%s\"", e->nr,
-				       sc_action_to_string(e->action));
+					fputs("null", f);
+				fprintf(f, ", \"nr\": %u, \"action\": \"%s\"", e->nr,
+					sc_action_to_string(e->action));
 				if (e->action == SC_ACT_ERRNO)
-					printf(", \"errno\": %u", e->data);
-				printf(", \"count\": %llu, \"first\": \"%s\", \"last\": \"%s\"}",
-				       (unsigned long long)e->count, first, last);
-			} else
-				printf("%-24s %-8s %-20s %-18s %8llu  %-24s %s\n", g->name, arch,
-				       name, act, (unsigned long long)e->count, first, last);
+					fprintf(f, ", \"errno\": %u", e->data);
+				fprintf(f,
+					", \"count\": %llu, \"first\": \"%s\", \"last\": \"%s\"}",
+					(unsigned long long)e->count, first, last);
+			} else {
+				char wl[NAME_TEXT];
+				/* The name is the workload's choice: escaped, it cannot forge
+				 * rows (JSON escapes it too). */
+				fprintf(f, "%-24s %-8s %-20s %-18s %8llu  %-24s %s\n",
+					sc_audit_escape(g->name, wl, sizeof(wl)), arch, name, act,
+					(unsigned long long)e->count, first, last);
+			}
 			n++;
 		}
 	}
 	if (json) {
-		fputs(n ? "\n],\n" : "],\n", stdout);
-		print_stats_json(stdout, sc_logs_stats(l));
-		fputs("\n}\n", stdout);
+		fputs(n ? "\n],\n" : "],\n", f);
+		print_stats_json(f, sc_logs_stats(l));
+		fputs("\n}\n", f);
 	} else if (!n) {
-		printf("(no denied syscalls in %llu records)\n",
-		       (unsigned long long)sc_logs_stats(l)->records);
+		fprintf(f, "(no denied syscalls in %llu records)\n",
+			(unsigned long long)sc_logs_stats(l)->records);
 	}
+	if (!n)
+		note_errno_needs_log_flag();
 	return n ? EXIT_FINDINGS : EXIT_OK;
+}
+
+/* The violation report on standard output, or into 'out' (-o FILE: written whole or not at
+ * all). */
+static int report_violations_to(struct sc_logs *l, bool json, const char *out)
+{
+	cleanup_free char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+	int ret, r;
+
+	if (!out || streq(out, "-"))
+		return report_violations(l, json, stdout);
+	f = open_memstream(&text, &len);
+	if (!f)
+		return cli_error("out of memory");
+	ret = report_violations(l, json, f);
+	if (fclose(f) != 0)
+		return cli_error("out of memory");
+	r = sc_write_atomic(out, text, len, 0644);
+	if (r < 0)
+		return cli_error("cannot write the report to %s: %s%s", out, strerror(-r),
+				 r == -EISDIR ? " (-o takes a file name with --violations)" : "");
+	return ret;
 }
 
 /* Write one file per workload into 'dir' (created if missing), as one batch: one sync for
@@ -699,12 +815,16 @@ static int write_dir(struct sc_logs *l, const char *dir, enum sc_format fmt, cha
 			ret = cli_error("cannot write %s/%s: %s", dir, name, strerror(-r));
 			break;
 		}
-		names[i] = malloc(strlen(dir) + strlen(name) + 2);
-		if (!names[i]) {
+		/* "dir/" and "dir//" name dir: one '/' before the file's name */
+		size_t dn = strlen(dir);
+		while (dn > 1 && dir[dn - 1] == '/')
+			dn--;
+		if (asprintf(&names[i], "%.*s%s%s", (int)dn, dir, dir[dn - 1] == '/' ? "" : "/",
+			     name) < 0) {
+			names[i] = NULL;
 			ret = cli_error("out of memory");
 			break;
 		}
-		sprintf(names[i], "%s/%s", dir, name);
 	}
 	if (ret == EXIT_OK) {
 		int r = sc_write_batch_commit(batch);
@@ -725,21 +845,30 @@ static int write_profiles(struct sc_logs *l, const char *out, enum sc_format fmt
 	int ret = EXIT_OK;
 
 	if (ng > 1 && !dir && out && !streq(out, "-")) {
-		/* Several workloads and a path that does not exist yet: make it a directory,
-		 * unless it looks like a file name. */
+		/* Several workloads and a path that is no directory: make it one when it does
+		 * not exist yet, unless it looks like a file name. */
 		size_t n = strlen(out);
 		if ((n > 5 && streq(out + n - 5, ".json")) ||
-		    (n > 5 && streq(out + n - 5, ".yaml")))
+		    (n > 5 && streq(out + n - 5, ".yaml")) || lstat(out, &st) == 0)
 			goto several;
 		dir = true;
 	}
 	if (ng > 1 && !dir) {
 	several:
-		cli_error("%zu workloads found: give -o DIR for one file each, or pick one with "
-			  "--comm/--pid",
-			  ng);
-		for (size_t i = 0; i < ng && i < 20; i++)
-			fprintf(stderr, "  %s\n", sc_logs_group(l, i)->name);
+		if (out && !streq(out, "-"))
+			cli_error("%zu workloads found and -o %s names a file, which holds one "
+				  "profile: give a directory (-o DIR/, created if missing) for one "
+				  "file each, or pick one workload with --comm/--pid",
+				  ng, out);
+		else
+			cli_error("%zu workloads found: give -o DIR for one file each, or pick one "
+				  "with --comm/--pid",
+				  ng);
+		for (size_t i = 0; i < ng && i < 20; i++) {
+			char name[NAME_TEXT];
+			fprintf(stderr, "  %s\n",
+				sc_audit_escape(sc_logs_group(l, i)->name, name, sizeof(name)));
+		}
 		return EXIT_USAGE;
 	}
 	names = calloc(ng, sizeof(*names));
@@ -968,13 +1097,16 @@ static int report_proposals(struct propose *pr, struct sc_logs *l, bool json)
 	if (!sc_denials_n_groups(pr->d)) {
 		printf("(no denied syscalls in %llu records)\n",
 		       (unsigned long long)sc_logs_stats(l)->records);
+		note_errno_needs_log_flag();
 		return EXIT_OK;
 	}
 	for (size_t i = 0; i < sc_denials_n_groups(pr->d); i++) {
 		const struct sc_denials_group *w = sc_denials_group(pr->d, i);
+		char label[NAME_TEXT];
 		printf("%s%s %s: %llu denied call%s\n", i ? "\n" : "",
-		       sc_denials_kind_to_string(w->kind), w->label, (unsigned long long)w->count,
-		       w->count == 1 ? "" : "s");
+		       sc_denials_kind_to_string(w->kind),
+		       sc_audit_escape(w->label, label, sizeof(label)),
+		       (unsigned long long)w->count, w->count == 1 ? "" : "s");
 		for (size_t k = 0; k < w->n_denials; k++) {
 			const struct sc_denial *d = &w->denials[k];
 			const char *name = d->name;
@@ -1334,7 +1466,7 @@ static int report(struct ctx *c)
 	else if (c->prop)
 		ret = report_proposals(c->prop, c->logs, arg_json);
 	else if (arg_violations)
-		ret = report_violations(c->logs, arg_json);
+		ret = report_violations_to(c->logs, arg_json, arg_out);
 	else if (!sc_logs_n_groups(c->logs)) {
 		ret = cli_error("no seccomp records in %llu lines%s", (unsigned long long)s->lines,
 				s->filtered ? " (after --pid/--comm/--since/--until)" : "");

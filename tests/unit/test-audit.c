@@ -3,8 +3,10 @@
  * loss messages, and the streaming line reader. */
 #include <check.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../audit-same.h"
@@ -697,6 +699,91 @@ START_TEST(reader_lines)
 }
 END_TEST
 
+/* The bytes memchr() was asked to look at while counting: this test binary's memchr is the one
+ * the library calls (it is linked in statically), so the reader's work is measured, not
+ * timed. */
+static bool memchr_counting;
+static uint64_t memchr_bytes;
+
+void *memchr(const void *s, int c, size_t n)
+{
+	const unsigned char *p = s;
+
+	if (memchr_counting)
+		memchr_bytes += n;
+	for (size_t i = 0; i < n; i++)
+		if (p[i] == (unsigned char)c)
+			return (void *)(p + i);
+	return NULL;
+}
+
+/* A writer giving a long line to a pipe 64 KiB at a time, then "short\n". */
+static pid_t pipe_writer(int fd, size_t line)
+{
+	pid_t pid = fork();
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		static char piece[64 << 10];
+		memset(piece, 'a', sizeof(piece));
+		for (size_t done = 0; done < line;) {
+			size_t n = line - done < sizeof(piece) ? line - done : sizeof(piece);
+			ssize_t k = write(fd, piece, n);
+			if (k <= 0)
+				_exit(1);
+			done += (size_t)k;
+		}
+		_exit(write(fd, "\nshort\n", 7) == 7 ? 0 : 1);
+	}
+	close(fd);
+	return pid;
+}
+
+/* #16.11: a line arriving in pieces through a pipe is searched once: the bytes looked at stay
+ * a small multiple of the line's, kept (under the limit) or skipped (over it); before, every
+ * piece rescanned the whole line so far (1 GB: 42.7 s). */
+START_TEST(reader_long_line_from_a_pipe_is_linear)
+{
+	static const struct {
+		size_t line, max_line; /* max_line 0: the default (64 MiB) */
+		bool kept;
+	} t[] = {
+		{ 8u << 20, 0, true },
+		{ 8u << 20, 1u << 20, false },
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct sc_line_reader r;
+		const char *line;
+		size_t len;
+		int p[2], status;
+
+		ck_assert_int_eq(pipe(p), 0);
+		pid_t pid = pipe_writer(p[1], t[i].line);
+		ck_assert_int_eq(sc_line_reader_init(&r, p[0], 0), 0);
+		r.max_line = t[i].max_line;
+		memchr_bytes = 0;
+		memchr_counting = true;
+		int k = sc_line_reader_next(&r, true, &line, &len);
+		if (t[i].kept) {
+			ck_assert_int_eq(k, 1);
+			ck_assert_uint_eq(len, t[i].line);
+			k = sc_line_reader_next(&r, true, &line, &len);
+		}
+		memchr_counting = false;
+		ck_assert_int_eq(k, 1);
+		ck_assert(len == 5 && memcmp(line, "short", 5) == 0);
+		ck_assert_uint_eq(r.overlong, t[i].kept ? 0 : 1);
+		ck_assert_msg(memchr_bytes <= 3 * t[i].line,
+			      "case %zu: %llu bytes searched for a line of %zu", i,
+			      (unsigned long long)memchr_bytes, t[i].line);
+		ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+		ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+		sc_line_reader_done(&r);
+		close(p[0]);
+	}
+}
+END_TEST
+
 /* A line far longer than the buffer, and one longer than the limit. */
 START_TEST(reader_long_lines)
 {
@@ -801,6 +888,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, malformed_and_foreign);
 	tcase_add_test(tc, reader_lines);
 	tcase_add_test(tc, reader_long_lines);
+	tcase_add_test(tc, reader_long_line_from_a_pipe_is_linear);
 	tcase_add_test(tc, views);
 	tcase_add_test(tc, parse_next_equals_line);
 	tcase_add_test(tc, reader_records_to_a_limit);

@@ -198,6 +198,126 @@ START_TEST(by_keys_and_filters)
 }
 END_TEST
 
+/* #15.3: `syscage run -p audit.json -- true`: the execve is logged under the old comm
+ * ("syscage"), the rest under "true". The pid is followed across the exec: the records before
+ * it are the workload's, with --comm, --by comm and --by pid (whose name is the new comm's);
+ * a comm change without an execve (a thread naming itself, a reused pid) moves nothing. */
+START_TEST(exec_follows_pid)
+{
+	static const char *const lines[] = {
+		"audit: type=1326 audit(100.000:1): pid=50 comm=\"syscage\" "
+		"exe=\"/usr/bin/syscage\" "
+		"arch=c000003e syscall=3 code=0x7ffc0000",
+		"audit: type=1326 audit(100.000:2): pid=50 comm=\"syscage\" "
+		"exe=\"/usr/bin/syscage\" "
+		"arch=c000003e syscall=59 code=0x7ffc0000",
+		"audit: type=1326 audit(100.001:3): pid=50 comm=\"true\" exe=\"/usr/bin/true\" "
+		"arch=c000003e syscall=12 code=0x7ffc0000",
+		"audit: type=1326 audit(100.002:4): pid=50 comm=\"true\" exe=\"/usr/bin/true\" "
+		"arch=c000003e syscall=231 code=0x7ffc0000",
+		/* another pid of the old name: stays its own */
+		"audit: type=1326 audit(100.003:5): pid=60 comm=\"syscage\" "
+		"exe=\"/usr/bin/syscage\" "
+		"arch=c000003e syscall=39 code=0x7ffc0000",
+		/* a comm change without an execve: nothing moves */
+		"audit: type=1326 audit(100.004:6): pid=60 comm=\"worker\" "
+		"exe=\"/usr/bin/syscage\" "
+		"arch=c000003e syscall=1 code=0x7ffc0000",
+	};
+	static const struct {
+		struct sc_logs_options o;
+		size_t groups;
+		const char *name; /* of the group holding execve */
+		uint64_t records, filtered;
+	} t[] = {
+		{ { .by = SC_LOGS_BY_COMM, .comm = "true" }, 1, "true", 4, 2 },
+		{ { .by = SC_LOGS_BY_COMM }, 3, "true", 6, 0 },
+		{ { .by = SC_LOGS_BY_PID }, 2, "true-50", 6, 0 },
+		{ { .by = SC_LOGS_BY_PID, .comm = "true" }, 1, "true-50", 4, 2 },
+		{ { .by = SC_LOGS_BY_EXE }, 2, "/usr/bin/true", 6, 0 },
+		{ { .by = SC_LOGS_BY_COMM, .comm = "syscage" }, 1, "syscage", 1, 5 },
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct sc_logs *l = sc_logs_new(&t[i].o);
+		struct sc_logs_source src = {};
+		const struct sc_logs_group *g = NULL;
+		struct sc_profile *p = NULL;
+
+		for (size_t k = 0; k < sizeof(lines) / sizeof(lines[0]); k++)
+			feed(l, &src, lines[k]);
+		ck_assert_msg(sc_logs_n_groups(l) == t[i].groups, "case %zu: %zu groups", i,
+			      sc_logs_n_groups(l));
+		ck_assert_uint_eq(sc_logs_stats(l)->records, t[i].records);
+		ck_assert_uint_eq(sc_logs_stats(l)->filtered, t[i].filtered);
+		for (size_t k = 0; k < sc_logs_n_groups(l); k++)
+			if (strcmp(sc_logs_group(l, k)->name, t[i].name) == 0)
+				g = sc_logs_group(l, k);
+		ck_assert_msg(g, "case %zu: no group %s", i, t[i].name);
+		if (t[i].o.comm && strcmp(t[i].o.comm, "syscage") == 0) {
+			/* pid 60's getpid only: pid 50's records are true's */
+			ck_assert_uint_eq(g->records, 1);
+			ck_assert_ptr_null(find_entry(g, SC_ARCH_X86_64, "execve", SC_ACT_LOG));
+			sc_logs_free(l);
+			continue;
+		}
+		ck_assert_uint_eq(g->records, 4);
+		ck_assert_str_eq(g->comm, "true");
+		ck_assert_ptr_nonnull(find_entry(g, SC_ARCH_X86_64, "execve", SC_ACT_LOG));
+		ck_assert_ptr_nonnull(find_entry(g, SC_ARCH_X86_64, "close", SC_ACT_LOG));
+		ck_assert_int_eq(sc_logs_group_profile(l, (size_t)(g - sc_logs_group(l, 0)), &p),
+				 0);
+		ck_assert(rule_has(p, "execve"));
+		ck_assert(rule_has(p, "brk"));
+		sc_profile_free(p);
+		/* Nothing of pid 50 is left under the old name. */
+		for (size_t k = 0; k < sc_logs_n_groups(l); k++) {
+			const struct sc_logs_group *o = sc_logs_group(l, k);
+			ck_assert_ptr_null(
+				o != g ? find_entry(o, SC_ARCH_X86_64, "execve", SC_ACT_LOG)
+				       : NULL);
+			ck_assert_uint_gt(o->records, 0);
+		}
+		sc_logs_free(l);
+	}
+}
+END_TEST
+
+/* A run whose records went to two groups (--by exe, a record without exe=) is not moved at its
+ * exec: no group is left with counts taken from records it never had. */
+START_TEST(exec_run_in_two_groups)
+{
+	static const char *const lines[] = {
+		"audit: type=1326 audit(1.0:1): pid=5 comm=\"sh\" exe=\"/bin/sh\" arch=c000003e "
+		"syscall=3 code=0x7ffc0000",
+		"audit: type=1326 audit(1.0:2): pid=5 comm=\"sh\" arch=c000003e syscall=1 "
+		"code=0x7ffc0000",
+		"audit: type=1326 audit(1.0:3): pid=5 comm=\"sh\" exe=\"/bin/sh\" arch=c000003e "
+		"syscall=59 code=0x7ffc0000",
+		"audit: type=1326 audit(1.0:4): pid=5 comm=\"app\" exe=\"/bin/app\" arch=c000003e "
+		"syscall=0 code=0x7ffc0000",
+	};
+	struct sc_logs_options o = { .by = SC_LOGS_BY_EXE };
+	struct sc_logs *l = sc_logs_new(&o);
+	struct sc_logs_source src = {};
+	uint64_t sum = 0;
+
+	for (size_t k = 0; k < sizeof(lines) / sizeof(lines[0]); k++)
+		feed(l, &src, lines[k]);
+	for (size_t i = 0; i < sc_logs_n_groups(l); i++) {
+		const struct sc_logs_group *g = sc_logs_group(l, i);
+		uint64_t entries = 0;
+		for (size_t k = 0; k < g->n_entries; k++)
+			entries += g->entries[k].count;
+		ck_assert_uint_eq(entries, g->records);
+		ck_assert_uint_le(g->records, 4);
+		sum += g->records;
+	}
+	ck_assert_uint_eq(sum, 4);
+	ck_assert_uint_eq(sc_logs_stats(l)->records, 4);
+	sc_logs_free(l);
+}
+END_TEST
+
 START_TEST(violations)
 {
 	struct sc_logs *l = sc_logs_new(NULL);
@@ -280,6 +400,102 @@ START_TEST(loss_accounting)
 	ck_assert(sc_logs_stats_lossy(s));
 	ck_assert_uint_eq(s->other, 2);
 	sc_logs_free(l);
+}
+END_TEST
+
+/* #15.5: loss before the window (--since, or the --comm workload's first record) is another
+ * time's: a complete capture of the window is not lossy. Loss next to or inside it counts. */
+START_TEST(loss_window)
+{
+#define REC(t, serial, comm)                                                                   \
+	"audit: type=1326 audit(" t ".000:" serial "): pid=7 comm=\"" comm "\" arch=c000003e " \
+	"syscall=0"
+	static const char *const early[] = {
+		REC("100", "1", "old"),
+		"kauditd_printk_skb: 300 callbacks suppressed",
+		"audit: audit_lost=4 audit_rate_limit=0 audit_backlog_limit=64",
+		REC("101", "50", "old"), /* 48 serials missing */
+		REC("200", "51", "app"),
+		REC("200", "52", "app"),
+		"audit: audit_lost=4 audit_rate_limit=0 audit_backlog_limit=64", /* no new loss */
+		REC("201", "53", "app"),
+	};
+	struct {
+		struct sc_logs_options o;
+		bool lossy;
+	} t[] = {
+		{ {}, true },
+		{ { .has_since = true, .since_ms = 200000 }, false },
+		{ { .comm = "app" }, false },
+		{ { .has_until = true, .until_ms = 150000 }, true },
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct sc_logs *l = sc_logs_new(&t[i].o);
+		struct sc_logs_source src = {};
+		for (size_t k = 0; k < sizeof(early) / sizeof(early[0]); k++)
+			feed(l, &src, early[k]);
+		ck_assert_msg(sc_logs_stats_lossy(sc_logs_stats(l)) == t[i].lossy, "case %zu", i);
+		sc_logs_free(l);
+	}
+
+	/* Next to the window's first record, inside it, or right after its last: counted. */
+	struct sc_logs_options o = { .has_since = true, .since_ms = 200000, .comm = "app" };
+	struct sc_logs *l = sc_logs_new(&o);
+	struct sc_logs_source src = {};
+	struct sc_logs_stats *s = sc_logs_stats(l);
+	feed(l, &src, REC("150", "1", "old"));
+	feed(l, &src, "kauditd_printk_skb: 5 callbacks suppressed");
+	feed(l, &src, REC("200", "10", "app")); /* the gap and the 5 may have been app's */
+	ck_assert_uint_eq(s->suppressed, 5);
+	ck_assert_uint_eq(s->serial_gaps, 8);
+	feed(l, &src, REC("201", "11", "other"));
+	feed(l, &src, REC("202", "13", "app"));
+	ck_assert_uint_eq(s->serial_gaps, 9);
+	feed(l, &src, "kauditd_printk_skb: 7 callbacks suppressed");
+	ck_assert_uint_eq(s->suppressed, 12);
+	ck_assert(sc_logs_stats_lossy(s));
+	sc_logs_free(l);
+#undef REC
+}
+END_TEST
+
+/* #15.4: the /dev/kmsg ring wraps silently: its oldest record after --since (or, without
+ * --since, a seccomp record) means the window's start is gone. */
+START_TEST(kmsg_wrapped)
+{
+	uint64_t seq = 0, usec = 0;
+	ck_assert_int_eq(sc_audit_kmsg_header("6,4920,11878217502,-;x", 22, &seq, &usec), 0);
+	ck_assert_uint_eq(seq, 4920);
+	ck_assert_uint_eq(usec, 11878217502ull);
+	ck_assert_int_eq(sc_audit_kmsg_header("5,7,8;audit: x", 14, &seq, &usec), 0);
+	ck_assert_uint_eq(seq, 7);
+	ck_assert_int_eq(sc_audit_kmsg_header("[ 12.0] audit: x", 16, &seq, &usec), -EINVAL);
+	ck_assert_int_eq(sc_audit_kmsg_header("6,4920", 6, &seq, &usec), -EINVAL);
+
+	struct sc_logs_options since = { .has_since = true, .since_ms = 1000000 };
+	static const struct {
+		bool since;
+		uint64_t seq, time_ms;
+		bool seccomp, wrapped;
+	} t[] = {
+		{ true, 4920, 1100000, false, true },  /* oldest is 100 s after --since */
+		{ true, 4920, 1001000, false, false }, /* within the clocks' slack */
+		{ true, 4920, 900000, false, false },  /* reaches back */
+		{ true, 0, 1100000, false, false },    /* never wrapped since boot */
+		{ false, 4920, 1100000, true, true },  /* a workload's record is the oldest */
+		{ false, 4920, 1100000, false, false },
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct sc_logs *l = sc_logs_new(t[i].since ? &since : NULL);
+		const char *line = t[i].seccomp ? "6,4920,5,-;audit: type=1326 audit(1100.000:9): "
+						  "pid=1 comm=\"x\" arch=c000003e syscall=0"
+						: "6,4920,5,-;eth0: link up";
+		sc_audit_parse_line(line, strlen(line), rec);
+		sc_logs_kmsg_oldest(l, t[i].seq, t[i].time_ms, rec);
+		ck_assert_msg(!!sc_logs_stats(l)->kmsg_wrapped == t[i].wrapped, "case %zu", i);
+		ck_assert(sc_logs_stats_lossy(sc_logs_stats(l)) == t[i].wrapped);
+		sc_logs_free(l);
+	}
 }
 END_TEST
 
@@ -816,6 +1032,29 @@ START_TEST(follow_rotation)
 	sc_follow_done(&copy);
 	ck_assert_int_eq(sc_follow_rewind(&f), 0);
 	ck_assert_int_eq(sc_follow_check(&f), SC_FOLLOW_SAME);
+	/* #16.5: truncated and refilled to the size we had read before we looked: the same
+	 * inode and no smaller, told by the first bytes; growth alone is no truncation. */
+	ck_assert_int_eq(sc_line_reader_next(&f.r, false, &line, &len), 0);
+	write_file(path, "uno\n");
+	ck_assert_int_eq(sc_line_reader_next(&f.r, false, &line, &len), 1);
+	ck_assert(len == 3 && memcmp(line, "uno", 3) == 0);
+	ck_assert_int_eq(sc_follow_check(&f), SC_FOLLOW_SAME);
+	write_file(old, "uno\ndos\n");
+	write_file(path, "UNO\nDOS\n"); /* past where we read */
+	ck_assert_int_eq(sc_follow_check(&f), SC_FOLLOW_TRUNCATED);
+	ck_assert_int_eq(sc_follow_open_copy(&f, f.r.offset, &copy), 1);
+	ck_assert_int_eq(sc_line_reader_next(&copy.r, true, &line, &len), 1);
+	ck_assert(len == 3 && memcmp(line, "dos", 3) == 0);
+	sc_follow_done(&copy);
+	ck_assert_int_eq(sc_follow_rewind(&f), 0);
+	ck_assert_int_eq(sc_line_reader_next(&f.r, false, &line, &len), 1);
+	ck_assert(len == 3 && memcmp(line, "UNO", 3) == 0);
+	/* A PATH.1 that is not a copy of this file is not read; no copy at all is told apart. */
+	write_file(old, "other\nlines\n");
+	ck_assert_int_eq(sc_follow_open_copy(&f, 4, &copy), -ENOENT);
+	ck_assert_int_eq(unlink(old), 0);
+	ck_assert_int_eq(sc_follow_open_copy(&f, 4, &copy), -ENOENT);
+	ck_assert_int_eq(sc_follow_check(&f), SC_FOLLOW_SAME);
 	/* rename + create */
 	ck_assert_int_eq(rename(path, old), 0);
 	ck_assert_int_eq(sc_follow_check(&f), SC_FOLLOW_SAME); /* not created yet */
@@ -842,8 +1081,12 @@ static Suite *suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, groups_and_profile);
 	tcase_add_test(tc, by_keys_and_filters);
+	tcase_add_test(tc, exec_follows_pid);
+	tcase_add_test(tc, exec_run_in_two_groups);
 	tcase_add_test(tc, violations);
 	tcase_add_test(tc, loss_accounting);
+	tcase_add_test(tc, loss_window);
+	tcase_add_test(tc, kmsg_wrapped);
 	tcase_add_test(tc, cgroup_paths);
 	tcase_add_test(tc, by_container);
 	tcase_add_test(tc, many);

@@ -5,6 +5,7 @@
  * fixed buffers for the decoded comm and exe and a scratch area for journal JSON messages. */
 #include <errno.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -1155,6 +1156,81 @@ size_t sc_audit_parse_next(const char *buf, size_t avail, unsigned skip,
 	return (size_t)(nl - buf) + 1;
 }
 
+int sc_audit_kmsg_header(const char *line, size_t len, uint64_t *ret_seq, uint64_t *ret_usec)
+{
+	uint64_t v[3] = {};
+	size_t i = 0;
+
+	for (int f = 0; f < 3; f++) {
+		size_t start = i;
+		while (i < len && i - start < 20 && is_digit(line[i]))
+			v[f] = v[f] * 10 + (uint64_t)(line[i++] - '0');
+		/* prio and seq end with ','; usec with ',' (more fields) or ';' */
+		if (i == start || i >= len || (line[i] != ',' && (f < 2 || line[i] != ';')))
+			return -EINVAL;
+		i++;
+	}
+	*ret_seq = v[1];
+	*ret_usec = v[2];
+	return 0;
+}
+
+/* The length of the valid UTF-8 sequence at s (1 to 4), or 0. */
+static size_t utf8_len(const unsigned char *s, uint32_t *ret_cp)
+{
+	uint32_t cp;
+	size_t n;
+
+	if (s[0] < 0x80)
+		n = 1, cp = s[0];
+	else if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	*ret_cp = cp;
+	return n;
+}
+
+char *sc_audit_escape(const char *s, char *buf, size_t size)
+{
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	size_t o = 0;
+
+	if (!size)
+		return buf;
+	while (*p) {
+		uint32_t cp = 0;
+		size_t n = utf8_len(p, &cp);
+		bool plain = n > 0 && cp >= 0x20 && cp != 0x7f && cp != '\\' &&
+			     !(cp >= 0x80 && cp <= 0x9f);
+		size_t need = plain ? n : 4;
+		if (o + need >= size)
+			break;
+		if (plain) {
+			memcpy(buf + o, p, n);
+			p += n;
+		} else {
+			(void)snprintf(buf + o, 5, "\\x%02x", *p);
+			p++;
+		}
+		o += need;
+	}
+	buf[o] = 0;
+	return buf;
+}
+
 /* ---- streaming line reader ------------------------------------------------------------- */
 
 #define READER_INITIAL	(1u << 20)
@@ -1184,7 +1260,7 @@ void sc_line_reader_done(struct sc_line_reader *r)
 
 void sc_line_reader_reset(struct sc_line_reader *r, uint64_t offset)
 {
-	r->start = r->end = 0;
+	r->start = r->end = r->scan = 0;
 	r->offset = offset;
 	r->in_overlong = false;
 	r->eof = false;
@@ -1196,12 +1272,16 @@ int sc_line_reader_next(struct sc_line_reader *r, bool flush, const char **line,
 
 	for (;;) {
 		if (r->start < r->end) {
+			/* Only what was read since the last look: a line that arrives in pieces
+			 * (a pipe gives 64 KiB at a time) is searched once, not once a piece. */
+			size_t from = r->scan > r->start ? r->scan : r->start;
 			char *s = r->buf + r->start;
-			char *nl = memchr(s, '\n', r->end - r->start);
+			char *nl = memchr(r->buf + from, '\n', r->end - from);
 			if (nl) {
 				size_t n = (size_t)(nl - s);
 				r->start += n + 1;
 				r->offset += n + 1;
+				r->scan = r->start;
 				if (r->in_overlong) {
 					r->in_overlong = false;
 					continue;
@@ -1210,9 +1290,19 @@ int sc_line_reader_next(struct sc_line_reader *r, bool flush, const char **line,
 				*len = n;
 				return 1;
 			}
+			r->scan = r->end;
+			if (r->in_overlong) {
+				/* The rest of a line given up on: nothing to keep. */
+				r->offset += r->end - r->start;
+				r->start = r->end = r->scan = 0;
+			}
 		}
 		if (r->eof) {
 			r->eof = false;
+			if (flush && r->in_overlong && r->start == r->end) {
+				r->in_overlong = false; /* its end is the file's: the line ended */
+				return 0;
+			}
 			if (flush && r->start < r->end) {
 				size_t n = r->end - r->start;
 				*line = r->buf + r->start;
@@ -1231,6 +1321,7 @@ int sc_line_reader_next(struct sc_line_reader *r, bool flush, const char **line,
 		if (r->start > 0) {
 			memmove(r->buf, r->buf + r->start, r->end - r->start);
 			r->end -= r->start;
+			r->scan = r->scan > r->start ? r->scan - r->start : 0;
 			r->start = 0;
 		}
 		if (r->size - r->end < READER_MIN_ROOM) {
@@ -1247,7 +1338,7 @@ int sc_line_reader_next(struct sc_line_reader *r, bool flush, const char **line,
 					r->overlong++;
 				r->in_overlong = true;
 				r->offset += r->end;
-				r->end = 0;
+				r->end = r->scan = 0;
 			}
 		}
 		size_t want = r->size - r->end;

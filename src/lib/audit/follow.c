@@ -41,6 +41,34 @@ void sc_follow_done(struct sc_follow *f)
 	f->path = NULL;
 }
 
+/* Remember the first bytes of a regular file (pread: the reading position stays). */
+static void head_load(struct sc_follow *f)
+{
+	ssize_t k;
+
+	f->head_n = 0;
+	if (f->kmsg || !f->path || f->fd < 0)
+		return;
+	k = pread(f->fd, f->head, sizeof(f->head), 0);
+	f->head_n = k > 0 ? (size_t)k : 0;
+}
+
+/* Do the file's first bytes still read as they did? A head shorter than its buffer grows
+ * with the file. */
+static bool head_same(struct sc_follow *f)
+{
+	char buf[sizeof(f->head)];
+	ssize_t k = pread(f->fd, buf, sizeof(buf), 0);
+
+	if (k < 0)
+		return true; /* cannot tell */
+	if ((size_t)k < f->head_n || memcmp(buf, f->head, f->head_n) != 0)
+		return false;
+	memcpy(f->head, buf, (size_t)k);
+	f->head_n = (size_t)k;
+	return true;
+}
+
 int sc_follow_open(struct sc_follow *f, bool at_end)
 {
 	struct stat st;
@@ -63,6 +91,8 @@ int sc_follow_open(struct sc_follow *f, bool at_end)
 		return r;
 	}
 	f->reader_ok = true;
+	if (S_ISREG(st.st_mode))
+		head_load(f);
 	if (at_end) {
 		/* /dev/kmsg: SEEK_END moves to the next record to be written; files: the end. */
 		off_t off = lseek(f->fd, 0, SEEK_END);
@@ -76,13 +106,14 @@ int sc_follow_open(struct sc_follow *f, bool at_end)
 	return 0;
 }
 
-enum sc_follow_change sc_follow_check(const struct sc_follow *f)
+enum sc_follow_change sc_follow_check(struct sc_follow *f)
 {
 	struct stat st, cur;
 
 	if (f->kmsg || !f->path || f->fd < 0)
 		return SC_FOLLOW_SAME;
-	if (fstat(f->fd, &cur) == 0 && S_ISREG(cur.st_mode) && (uint64_t)cur.st_size < f->r.offset)
+	if (fstat(f->fd, &cur) == 0 && S_ISREG(cur.st_mode) &&
+	    ((uint64_t)cur.st_size < f->r.offset || !head_same(f)))
 		return SC_FOLLOW_TRUNCATED;
 	if (stat(f->path, &st) < 0)
 		return SC_FOLLOW_SAME; /* renamed, the new one not created yet */
@@ -96,6 +127,7 @@ int sc_follow_rewind(struct sc_follow *f)
 	if (lseek(f->fd, 0, SEEK_SET) < 0)
 		return -errno;
 	sc_line_reader_reset(&f->r, 0);
+	head_load(f);
 	return 0;
 }
 
@@ -112,15 +144,21 @@ int sc_follow_open_copy(const struct sc_follow *f, uint64_t offset, struct sc_fo
 	int r;
 
 	if (!f->path || snprintf(path, sizeof(path), "%s.1", f->path) >= (int)sizeof(path))
-		return 0;
-	if (stat(path, &st) < 0 || (uint64_t)st.st_size <= offset)
+		return -ENOENT;
+	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode))
+		return -ENOENT;
+	if ((uint64_t)st.st_size <= offset)
 		return 0;
 	r = sc_follow_init(ret, path, false, false, 0);
 	if (r < 0)
 		return r;
-	if (sc_follow_open(ret, false) < 0 || lseek(ret->fd, (off_t)offset, SEEK_SET) < 0) {
+	/* A copy of the file we read starts as it did; an older PATH.1 (a rename rotation's)
+	 * does not. */
+	if (sc_follow_open(ret, false) < 0 || ret->head_n < f->head_n ||
+	    memcmp(ret->head, f->head, f->head_n) != 0 ||
+	    lseek(ret->fd, (off_t)offset, SEEK_SET) < 0) {
 		sc_follow_done(ret);
-		return 0;
+		return -ENOENT;
 	}
 	sc_line_reader_reset(&ret->r, offset);
 	return 1;

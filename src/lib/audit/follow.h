@@ -23,6 +23,10 @@ struct sc_follow {
 	uint64_t size; /* a regular file's size at open (for progress), else 0 */
 	struct sc_line_reader r;
 	bool reader_ok;
+	/* A regular file's first bytes, as they were when reading began: a copytruncate that
+	 * refilled the file to its old size before we looked is told by them changing. */
+	char head[64];
+	size_t head_n;
 };
 
 /* Set up f for 'path' (copied; NULL: standard input), not yet open. 0 or -ENOMEM. */
@@ -42,9 +46,10 @@ enum sc_follow_change {
 	SC_FOLLOW_REPLACED,  /* another file under the name (renamed, re-created) */
 };
 
-/* What happened to the followed file since it was opened. Standard input and /dev/kmsg are
- * always SC_FOLLOW_SAME. */
-enum sc_follow_change sc_follow_check(const struct sc_follow *f);
+/* What happened to the followed file since it was opened. Truncation is told by the size
+ * below where we read, or by the first bytes changing (truncated and refilled past where we
+ * read before we looked; same inode). Standard input and /dev/kmsg are always SC_FOLLOW_SAME. */
+enum sc_follow_change sc_follow_check(struct sc_follow *f);
 /* After SC_FOLLOW_TRUNCATED: read again from the start. 0 or -errno. */
 int sc_follow_rewind(struct sc_follow *f);
 /* After SC_FOLLOW_REPLACED (and the old file read to its end): close, open the new file from
@@ -53,5 +58,7 @@ int sc_follow_reopen(struct sc_follow *f);
 
 /* copytruncate copies the file to PATH.1 and truncates it: what was written after 'offset'
  * (where we had read to) went to the copy. Opens PATH.1 at 'offset' into *ret (blocking,
- * sc_follow_done it): 1, or 0 when there is no such copy or it holds nothing past 'offset'. */
+ * sc_follow_done it): 1; 0 when the copy holds nothing past 'offset'; -ENOENT when there is
+ * no such copy (or it cannot be read): what was written after 'offset' and before the
+ * truncation may be gone. */
 int sc_follow_open_copy(const struct sc_follow *f, uint64_t offset, struct sc_follow *ret);

@@ -45,7 +45,8 @@ const char *sc_logs_by_to_string(enum sc_logs_by by)
 bool sc_logs_stats_lossy(const struct sc_logs_stats *s)
 {
 	return s->suppressed || s->rate_limit_events || s->backlog_events || s->printk_events ||
-	       s->lost_counter || s->serial_gaps || s->kmsg_overruns;
+	       s->lost_counter || s->serial_gaps || s->kmsg_overruns || s->kmsg_wrapped ||
+	       s->truncated_unread;
 }
 
 bool sc_logs_action_is_denial(enum sc_action a)
@@ -131,6 +132,40 @@ struct cslot {
 #define COMM_SLOT_BITS 6
 #define COMM_SLOTS     (1u << COMM_SLOT_BITS)
 
+/* A pid's records since it last changed its comm or exe (a "run"): when a run ends with an
+ * execve and the pid's next record names another program, the exec succeeded, and the run,
+ * made under the same filter by the process that became that program (`syscage run`, runc's
+ * init), is the program's: without its execve, the learned profile cannot start it. */
+struct run_entry {
+	enum sc_arch arch;
+	uint32_t nr;
+	const char *name;
+	enum sc_action action;
+	uint32_t data;
+	uint64_t count, first_ms, last_ms;
+};
+
+/* A run stops being tracked past these (a long-lived process, not one about to exec): the
+ * per-record cost stays a short scan. */
+#define RUN_MAX_ENTRIES 128
+#define RUN_MAX_RECORDS 1024
+#define RUN_MAX_PIDS	(1u << 16)
+
+struct run {
+	uint32_t pid; /* 0: empty slot */
+	bool exec;    /* the last record was an execve or execveat */
+	bool long_;   /* past RUN_MAX_*: entries dropped, never moved */
+	ssize_t gi;   /* the group the run's records are in; -1: filtered out by --comm */
+	char comm[SC_AUDIT_COMM_MAX];
+	uint32_t comm_n;
+	uint64_t exe_hash; /* of exe=, 0 without one */
+	uint64_t records, denied, unknown_arch, unknown_syscall;
+	uint64_t first_ms, last_ms;
+	struct run_entry *e;
+	uint32_t n_e, cap_e;
+	uint8_t hint[32]; /* by syscall number: the index + 1 of its latest entry */
+};
+
 /* pid -> group cache for --by container (one /proc read per pid). */
 struct pslot {
 	uint32_t pid;
@@ -153,6 +188,13 @@ struct sc_logs {
 	struct cslot comms[COMM_SLOTS]; /* --by comm */
 	size_t comm_len;		/* of o.comm */
 	bool sorted;
+	struct run *runs; /* by pid, open addressing */
+	size_t runs_size, runs_used;
+	bool holes; /* a run moved out of a group: entries or groups may be empty */
+	/* the window of loss (see window_record) */
+	bool win_started, win_ended;
+	struct sc_logs_stats pend, scratch;
+	uint64_t lost_base; /* the highest audit_lost= before the window */
 };
 
 struct sc_logs *sc_logs_new(const struct sc_logs_options *o)
@@ -174,6 +216,15 @@ struct sc_logs *sc_logs_new(const struct sc_logs_options *o)
 	return l;
 }
 
+static void runs_clear(struct sc_logs *l)
+{
+	for (size_t i = 0; i < l->runs_size; i++)
+		free(l->runs[i].e);
+	if (l->runs)
+		memset(l->runs, 0, l->runs_size * sizeof(*l->runs));
+	l->runs_used = 0;
+}
+
 struct sc_logs *sc_logs_free(struct sc_logs *l)
 {
 	if (!l)
@@ -191,6 +242,8 @@ struct sc_logs *sc_logs_free(struct sc_logs *l)
 	free(l->gtab);
 	free(l->etab);
 	free(l->ptab);
+	runs_clear(l);
+	free(l->runs);
 	free(l);
 	return NULL;
 }
@@ -198,6 +251,23 @@ struct sc_logs *sc_logs_free(struct sc_logs *l)
 struct sc_logs_stats *sc_logs_stats(struct sc_logs *l)
 {
 	return &l->stats;
+}
+
+/* Printk times and the clocks read to convert them differ by a little. */
+#define KMSG_SLACK_MS 2000
+
+void sc_logs_kmsg_oldest(struct sc_logs *l, uint64_t seq, uint64_t time_ms,
+			 const struct sc_audit_record *rec)
+{
+	struct sc_logs_stats *s = &l->stats;
+
+	s->kmsg_oldest_seq = seq;
+	s->kmsg_oldest_ms = time_ms;
+	if (seq == 0)
+		return; /* everything since boot is still there */
+	if (l->o.has_since ? time_ms > l->o.since_ms + KMSG_SLACK_MS
+			   : rec && rec->kind == SC_AUDIT_SECCOMP)
+		s->kmsg_wrapped = 1;
 }
 
 static int gtab_grow(struct sc_logs *l)
@@ -529,7 +599,217 @@ static ssize_t group_of(struct sc_logs *l, const struct sc_audit_record *rec)
 	}
 }
 
-static void account_serial_nr(struct sc_logs *l, struct sc_logs_source *src, uint64_t serial)
+/* ---- following a pid across exec ------------------------------------------------------ */
+
+static struct run *run_get(struct sc_logs *l, uint32_t pid)
+{
+	size_t j;
+
+	if ((l->runs_used + 1) * 2 > l->runs_size) {
+		if (l->runs_used >= RUN_MAX_PIDS) {
+			runs_clear(l); /* bounded memory: only exec-spanning runs are lost */
+		} else {
+			size_t ns = l->runs_size ? l->runs_size * 2 : 256;
+			struct run *t = calloc(ns, sizeof(*t));
+			if (!t)
+				return NULL;
+			for (size_t i = 0; i < l->runs_size; i++) {
+				if (!l->runs[i].pid)
+					continue;
+				j = mix64(l->runs[i].pid) & (ns - 1);
+				while (t[j].pid)
+					j = (j + 1) & (ns - 1);
+				t[j] = l->runs[i];
+			}
+			free(l->runs);
+			l->runs = t;
+			l->runs_size = ns;
+		}
+	}
+	j = mix64(pid) & (l->runs_size - 1);
+	while (l->runs[j].pid && l->runs[j].pid != pid)
+		j = (j + 1) & (l->runs_size - 1);
+	if (!l->runs[j].pid) {
+		l->runs[j] = (struct run){ .pid = pid, .gi = -1 };
+		l->runs_used++;
+	}
+	return &l->runs[j];
+}
+
+static struct sc_audit_view record_comm(const struct sc_audit_record *rec)
+{
+	return (rec->have & SC_AUDIT_HAVE_COMM) && rec->comm_v.n
+		       ? rec->comm_v
+		       : (struct sc_audit_view){ "unknown", 7 };
+}
+
+/* What tells one program from the next in a pid: its comm, and for --by exe its exe. */
+static uint64_t record_exe_hash(const struct sc_logs *l, const struct sc_audit_record *rec)
+{
+	if (l->o.by != SC_LOGS_BY_EXE || !(rec->have & SC_AUDIT_HAVE_EXE) || !rec->exe_v.n)
+		return 0;
+	return hash_bytes(rec->exe_v.s, rec->exe_v.n) | 1;
+}
+
+static bool run_is(const struct run *run, struct sc_audit_view comm, uint64_t exe_hash)
+{
+	return run->comm_n == comm.n && memcmp(run->comm, comm.s, comm.n) == 0 &&
+	       (!exe_hash || !run->exe_hash || run->exe_hash == exe_hash);
+}
+
+static void run_rename(struct run *run, struct sc_audit_view comm, uint64_t exe_hash)
+{
+	size_t n = comm.n < sizeof(run->comm) ? comm.n : sizeof(run->comm);
+
+	memcpy(run->comm, comm.s, n);
+	run->comm_n = (uint32_t)n;
+	run->exe_hash = exe_hash;
+}
+
+/* Start a new run for the program 'comm' (its entries' memory is kept). */
+static void run_start(struct run *run, struct sc_audit_view comm, uint64_t exe_hash, ssize_t gi)
+{
+	struct run_entry *e = run->e;
+	uint32_t cap = run->cap_e;
+
+	*run = (struct run){ .pid = run->pid, .gi = gi, .e = e, .cap_e = cap };
+	run_rename(run, comm, exe_hash);
+}
+
+static bool record_is_exec(const struct sc_audit_record *rec)
+{
+	/* Every record asks: the first bytes decide for almost all. */
+	return rec->name && rec->name[0] == 'e' && rec->name[1] == 'x' &&
+	       !sc_logs_action_is_denial(rec->action) &&
+	       (streq(rec->name, "execve") || streq(rec->name, "execveat"));
+}
+
+static bool entry_is(const struct run_entry *e, const struct sc_audit_record *rec)
+{
+	return e->nr == rec->nr && e->arch == rec->arch && e->action == rec->action &&
+	       e->data == rec->data;
+}
+
+/* Note rec in its pid's run. 0 or -ENOMEM. */
+static int run_note(struct run *run, const struct sc_audit_record *rec)
+{
+	uint64_t t = (rec->have & SC_AUDIT_HAVE_TIME) ? rec->time_ms : 0;
+	struct run_entry *e = NULL;
+
+	run->exec = record_is_exec(rec);
+	if (run->long_)
+		return 0;
+	uint8_t *hint = &run->hint[rec->nr & 31];
+	if (*hint && entry_is(&run->e[*hint - 1], rec))
+		e = &run->e[*hint - 1];
+	for (uint32_t i = run->n_e; i-- > 0 && !e;)
+		if (entry_is(&run->e[i], rec))
+			e = &run->e[i];
+	if (!e) {
+		if (run->n_e == RUN_MAX_ENTRIES || run->records >= RUN_MAX_RECORDS) {
+			run->long_ = true;
+			return 0;
+		}
+		if (run->n_e == run->cap_e) {
+			uint32_t nc = run->cap_e ? run->cap_e * 2 : 16;
+			struct run_entry *ne = realloc(run->e, nc * sizeof(*ne));
+			if (!ne)
+				return -ENOMEM;
+			run->e = ne;
+			run->cap_e = nc;
+		}
+		e = &run->e[run->n_e++];
+		*e = (struct run_entry){ .arch = rec->arch,
+					 .nr = rec->nr,
+					 .name = rec->name,
+					 .action = rec->action,
+					 .data = rec->data };
+	}
+	*hint = (uint8_t)(e - run->e + 1);
+	e->count++;
+	widen(&e->first_ms, &e->last_ms, t, t);
+	run->records++;
+	run->denied += sc_logs_action_is_denial(rec->action);
+	run->unknown_arch += rec->arch < 0;
+	run->unknown_syscall += rec->arch >= 0 && !rec->name;
+	widen(&run->first_ms, &run->last_ms, t, t);
+	return 0;
+}
+
+/* Move a run's records from its group (or from the filtered ones) to group 'gi' (or to the
+ * filtered ones, -1). 0 or -ENOMEM. */
+static int run_move(struct sc_logs *l, struct run *run, ssize_t gi)
+{
+	struct sc_logs_stats *s = &l->stats;
+
+	if (run->gi == gi)
+		return 0;
+	if (run->gi >= 0) {
+		struct sc_logs_group *g = &l->groups[run->gi];
+		for (uint32_t i = 0; i < run->n_e; i++) {
+			const struct run_entry *re = &run->e[i];
+			struct sc_logs_entry *e = entry_get(l, (size_t)run->gi, re->arch, re->nr,
+							    re->name, re->action, re->data);
+			if (!e)
+				return -ENOMEM;
+			e->count -= re->count;
+		}
+		g->records -= run->records;
+		g->denied -= run->denied;
+		l->holes = true;
+	} else {
+		s->filtered -= run->records;
+		s->records += run->records;
+		s->denied += run->denied;
+		s->unknown_arch += run->unknown_arch;
+		s->unknown_syscall += run->unknown_syscall;
+	}
+	if (gi >= 0) {
+		for (uint32_t i = 0; i < run->n_e; i++) {
+			const struct run_entry *re = &run->e[i];
+			struct sc_logs_entry *e = entry_get(l, (size_t)gi, re->arch, re->nr,
+							    re->name, re->action, re->data);
+			if (!e)
+				return -ENOMEM;
+			e->count += re->count;
+			widen(&e->first_ms, &e->last_ms, re->first_ms, re->last_ms);
+		}
+		struct sc_logs_group *g = &l->groups[gi];
+		g->records += run->records;
+		g->denied += run->denied;
+		widen(&g->first_ms, &g->last_ms, run->first_ms, run->last_ms);
+	} else {
+		s->records -= run->records;
+		s->denied -= run->denied;
+		s->unknown_arch -= run->unknown_arch;
+		s->unknown_syscall -= run->unknown_syscall;
+		s->filtered += run->records;
+	}
+	run->gi = gi;
+	return 0;
+}
+
+/* --by pid: a group made before the exec is named after the program the pid became. */
+static int group_rename(struct sc_logs_group *g, struct sc_audit_view comm, uint32_t pid)
+{
+	char name[SC_AUDIT_COMM_MAX + 32];
+	int nn = snprintf(name, sizeof(name), "%.*s-%u", (int)comm.n, comm.s, pid);
+	char *n = strndup(name, (size_t)nn), *c = strndup(comm.s, comm.n);
+
+	if (!n || !c) {
+		free(n);
+		free(c);
+		return -ENOMEM;
+	}
+	free(g->name);
+	free(g->comm);
+	g->name = n;
+	g->comm = c;
+	return 0;
+}
+
+static void account_serial_nr(struct sc_logs_stats *dst, struct sc_logs_source *src,
+			      uint64_t serial)
 {
 	if (!src->has_serial) {
 		src->has_serial = true;
@@ -537,28 +817,98 @@ static void account_serial_nr(struct sc_logs *l, struct sc_logs_source *src, uin
 		return;
 	}
 	if (serial > src->last_serial) {
-		l->stats.serial_gaps += serial - src->last_serial - 1;
+		dst->serial_gaps += serial - src->last_serial - 1;
 		src->last_serial = serial;
 	} else if (serial < src->last_serial) {
 		/* A late record fills a gap we counted; a big step back is a new boot. */
-		if (src->last_serial - serial < 4096 && l->stats.serial_gaps > 0)
-			l->stats.serial_gaps--;
+		if (src->last_serial - serial < 4096 && dst->serial_gaps > 0)
+			dst->serial_gaps--;
 		else if (src->last_serial - serial >= 4096)
 			src->last_serial = serial;
 	}
 	/* equal: several records of one event share a serial */
 }
 
-static void account_serial(struct sc_logs *l, struct sc_logs_source *src,
+static void account_serial(struct sc_logs_stats *dst, struct sc_logs_source *src,
 			   const struct sc_audit_record *rec)
 {
 	if (src && (rec->have & SC_AUDIT_HAVE_SERIAL))
-		account_serial_nr(l, src, rec->serial);
+		account_serial_nr(dst, src, rec->serial);
+}
+
+/* ---- the window of loss ----------------------------------------------------------------
+ * With --since/--until/--comm/--pid, only loss that can have hidden a record of the window
+ * counts: a loss message or a serial gap next to (no record between) or after the first record
+ * that passes the filters, up to the first record past --until. Loss of the hours before
+ * --since, or before the workload's first record, is some other time's. */
+
+static bool has_window(const struct sc_logs *l)
+{
+	return l->o.has_pid || l->o.comm || l->o.has_since || l->o.has_until;
+}
+
+static bool in_time(const struct sc_logs *l, const struct sc_audit_record *rec)
+{
+	return !(rec->have & SC_AUDIT_HAVE_TIME) ||
+	       !((l->o.has_since && rec->time_ms < l->o.since_ms) ||
+		 (l->o.has_until && rec->time_ms > l->o.until_ms));
+}
+
+/* Where loss read now goes: the statistics, the loss waiting for the window's first record, or
+ * nowhere (after the window). */
+static struct sc_logs_stats *loss_dest(struct sc_logs *l)
+{
+	if (!has_window(l) || (l->win_started && !l->win_ended))
+		return &l->stats;
+	if (!l->win_started)
+		return &l->pend;
+	memset(&l->scratch, 0, sizeof(l->scratch));
+	return &l->scratch;
+}
+
+static void loss_commit(struct sc_logs *l)
+{
+	struct sc_logs_stats *s = &l->stats, *p = &l->pend;
+
+	s->suppressed += p->suppressed;
+	s->rate_limit_events += p->rate_limit_events;
+	s->backlog_events += p->backlog_events;
+	s->printk_events += p->printk_events;
+	s->serial_gaps += p->serial_gaps;
+	if (p->lost_counter > l->lost_base && p->lost_counter > s->lost_counter)
+		s->lost_counter = p->lost_counter;
+	memset(p, 0, sizeof(*p));
+}
+
+/* A record (any type) was read; 'matching': it is of the window. Accounts for its serial. */
+static void window_record(struct sc_logs *l, struct sc_logs_source *src,
+			  const struct sc_audit_record *rec, bool matching)
+{
+	if (!has_window(l)) {
+		account_serial(&l->stats, src, rec);
+		return;
+	}
+	if (l->o.has_until && (rec->have & SC_AUDIT_HAVE_TIME) && rec->time_ms > l->o.until_ms)
+		l->win_ended = true;
+	if (matching && !l->win_started) {
+		l->win_started = true;
+		loss_commit(l); /* the loss just before it may have hidden its predecessors */
+	} else if (!l->win_started) {
+		/* Loss before a record outside the window: outside too. The highest audit_lost
+		 * seen so far is the baseline the window's must pass. */
+		if (l->pend.lost_counter > l->lost_base)
+			l->lost_base = l->pend.lost_counter;
+		memset(&l->pend, 0, sizeof(l->pend));
+		account_serial(&l->scratch, src, rec);
+		return;
+	}
+	account_serial(loss_dest(l), src, rec);
 }
 
 int sc_logs_add(struct sc_logs *l, struct sc_logs_source *src, const struct sc_audit_record *rec)
 {
-	struct sc_logs_stats *s = &l->stats;
+	struct sc_logs_stats *s = &l->stats, *ls;
+	bool plain = !l->o.has_pid && !l->o.comm;
 
 	s->lines++;
 	switch (rec->kind) {
@@ -567,45 +917,73 @@ int sc_logs_add(struct sc_logs *l, struct sc_logs_source *src, const struct sc_a
 		return 0;
 	case SC_AUDIT_MALFORMED:
 		s->malformed++;
-		account_serial(l, src, rec);
+		window_record(l, src, rec, plain && in_time(l, rec));
 		return 0;
 	case SC_AUDIT_OTHER:
 		s->other++;
-		account_serial(l, src, rec);
+		window_record(l, src, rec, plain && in_time(l, rec));
 		return 0;
 	case SC_AUDIT_LOSS:
-		account_serial(l, src, rec);
+		ls = loss_dest(l);
+		account_serial(ls, src, rec);
 		switch (rec->loss) {
 		case SC_AUDIT_LOSS_SUPPRESSED:
-			s->suppressed += rec->lost;
+			ls->suppressed += rec->lost;
 			break;
 		case SC_AUDIT_LOSS_RATE_LIMIT:
-			s->rate_limit_events++;
+			ls->rate_limit_events++;
 			break;
 		case SC_AUDIT_LOSS_BACKLOG:
-			s->backlog_events++;
+			ls->backlog_events++;
 			break;
 		case SC_AUDIT_LOSS_PRINTK:
-			s->printk_events++;
+			ls->printk_events++;
 			break;
 		default:
 			break;
 		}
-		if (rec->lost > s->lost_counter && rec->loss != SC_AUDIT_LOSS_SUPPRESSED)
-			s->lost_counter = rec->lost;
+		if (rec->lost > ls->lost_counter && rec->loss != SC_AUDIT_LOSS_SUPPRESSED &&
+		    (ls != &l->stats || rec->lost > l->lost_base))
+			ls->lost_counter = rec->lost;
 		return 0;
 	case SC_AUDIT_SECCOMP:
 	default:
 		break;
 	}
-	account_serial(l, src, rec);
 	if ((l->o.has_pid && (!(rec->have & SC_AUDIT_HAVE_PID) || rec->pid != l->o.pid)) ||
-	    (l->o.comm && !view_is(rec->comm_v, l->o.comm, l->comm_len)) ||
-	    ((rec->have & SC_AUDIT_HAVE_TIME) &&
-	     ((l->o.has_since && rec->time_ms < l->o.since_ms) ||
-	      (l->o.has_until && rec->time_ms > l->o.until_ms)))) {
+	    !in_time(l, rec)) {
+		window_record(l, src, rec, false);
 		s->filtered++;
 		return 0;
+	}
+	window_record(l, src, rec, !l->o.comm || view_is(rec->comm_v, l->o.comm, l->comm_len));
+
+	/* The pid's run: did it just exec into another program? (--by container groups by
+	 * what the pid is in, which an exec does not change.) */
+	struct sc_audit_view comm = record_comm(rec);
+	struct run *run = NULL;
+	bool exec = false;
+	int r;
+	if (l->o.by != SC_LOGS_BY_CONTAINER && (rec->have & SC_AUDIT_HAVE_PID) && rec->pid) {
+		uint64_t exe_hash = record_exe_hash(l, rec);
+		run = run_get(l, rec->pid);
+		if (!run)
+			return -ENOMEM;
+		if (!run->records && !run->long_)
+			run_start(run, comm, exe_hash, -1);
+		else if (!run_is(run, comm, exe_hash)) {
+			exec = run->exec && !run->long_;
+			if (exec)
+				run_rename(run, comm, exe_hash);
+			else
+				run_start(run, comm, exe_hash, -1);
+		}
+	}
+	if (l->o.comm && !view_is(rec->comm_v, l->o.comm, l->comm_len)) {
+		s->filtered++;
+		if (run && exec && (r = run_move(l, run, -1)) < 0)
+			return r;
+		return run ? run_note(run, rec) : 0;
 	}
 	s->records++;
 	if (rec->arch < 0)
@@ -619,6 +997,23 @@ int sc_logs_add(struct sc_logs *l, struct sc_logs_source *src, const struct sc_a
 	if (gi < 0)
 		return (int)gi;
 	l->last_group = gi;
+	if (run) {
+		if (exec && l->o.by == SC_LOGS_BY_PID && run->gi == gi &&
+		    (r = group_rename(&l->groups[gi], comm, rec->pid)) < 0)
+			return r;
+		if (exec || run->gi < 0) {
+			/* A new run has no records to move: this only sets its group. */
+			r = run_move(l, run, gi);
+			if (r < 0)
+				return r;
+		} else if (run->gi != gi) {
+			/* Its records went to two groups (--by exe, a record without exe=):
+			 * it can no longer be moved as one. */
+			run->long_ = true;
+		}
+		if ((r = run_note(run, rec)) < 0)
+			return r;
+	}
 	struct sc_logs_group *g = &l->groups[gi];
 	g->records++;
 	if (sc_logs_action_is_denial(rec->action))
@@ -660,11 +1055,19 @@ int sc_logs_merge(struct sc_logs *dst, const struct sc_logs *src)
 	d->printk_events += s->printk_events;
 	d->serial_gaps += s->serial_gaps;
 	d->kmsg_overruns += s->kmsg_overruns;
+	d->truncated_unread += s->truncated_unread;
+	if (s->kmsg_wrapped) {
+		d->kmsg_wrapped = 1;
+		d->kmsg_oldest_seq = s->kmsg_oldest_seq;
+		d->kmsg_oldest_ms = s->kmsg_oldest_ms;
+	}
 	if (s->lost_counter > d->lost_counter)
 		d->lost_counter = s->lost_counter;
 
 	for (size_t i = 0; i < src->n_groups; i++) {
 		const struct sc_logs_group *sg = &src->groups[i];
+		if (!sg->records)
+			continue; /* its records moved to the program its pid exec'd */
 		/* group_get takes the first-seen fields from a record: give it one. */
 		struct sc_audit_record seed = { .pid = sg->pid };
 		ssize_t gi;
@@ -684,6 +1087,8 @@ int sc_logs_merge(struct sc_logs *dst, const struct sc_logs *src)
 		widen(&g->first_ms, &g->last_ms, sg->first_ms, sg->last_ms);
 		for (size_t k = 0; k < sg->n_entries; k++) {
 			const struct sc_logs_entry *se = &sg->entries[k];
+			if (!se->count)
+				continue;
 			struct sc_logs_entry *e = entry_get(dst, (size_t)gi, se->arch, se->nr,
 							    se->name, se->action, se->data);
 			if (!e)
@@ -706,14 +1111,14 @@ struct serial_run {
 static void account_serial_run(struct sc_logs *l, struct sc_logs_source *src,
 			       const struct serial_run *run)
 {
-	account_serial_nr(l, src, run->first);
+	account_serial_nr(&l->stats, src, run->first);
 	if (run->n > 1 && src->last_serial == run->first) {
 		/* Each next one is last + 1: no gap, last moves on. */
 		src->last_serial = run->first + run->n - 1;
 		return;
 	}
 	for (uint64_t k = 1; k < run->n; k++) /* after a step back: one by one */
-		account_serial_nr(l, src, run->first + k);
+		account_serial_nr(&l->stats, src, run->first + k);
 }
 
 /* One chunk of a file, parsed by whichever thread takes it into its own aggregation. Its audit
@@ -897,6 +1302,37 @@ static int merge_finished(struct sc_logs *l, struct sc_logs_source *src, struct 
 #define CHUNK_MIN (4ull << 20)
 #define CHUNK_MAX (64ull << 20)
 
+/* sc_logs_feed_file() on one thread, line after line. */
+static int feed_in_order(struct sc_logs *l, struct sc_logs_source *src, int fd, uint64_t size,
+			 void (*progress)(uint64_t done, uint64_t total, void *userdata),
+			 void *userdata)
+{
+	struct worker w;
+	uint64_t n = 0;
+	int r;
+
+	if (lseek(fd, 0, SEEK_SET) < 0)
+		return -errno;
+	r = worker_init(&w, NULL, fd);
+	if (r < 0)
+		return r;
+	for (;;) {
+		r = sc_line_reader_next_record(&w.r, true, SC_LOGS_PARSE_SKIP, w.rec);
+		if (r <= 0)
+			break;
+		r = sc_logs_add(l, src, w.rec);
+		if (r < 0)
+			break;
+		if (progress && (++n & 0xfffff) == 0)
+			progress(w.r.offset, size, userdata);
+	}
+	l->stats.overlong += w.r.overlong;
+	worker_done(&w);
+	if (r == 0 && progress)
+		progress(size, size, userdata);
+	return r;
+}
+
 int sc_logs_feed_file(struct sc_logs *l, struct sc_logs_source *src, int fd, unsigned threads,
 		      void (*progress)(uint64_t done, uint64_t total, void *userdata),
 		      void *userdata)
@@ -914,6 +1350,9 @@ int sc_logs_feed_file(struct sc_logs *l, struct sc_logs_source *src, int fd, uns
 	if (!S_ISREG(st.st_mode))
 		return -ESPIPE;
 	size = (uint64_t)st.st_size;
+	if (has_window(l))
+		/* Loss counts relative to the window's first record: in file order. */
+		return feed_in_order(l, src, fd, size, progress, userdata);
 	if (threads < 1)
 		threads = 1;
 	step = size / threads / 32;
@@ -1025,8 +1464,46 @@ static int entry_cmp(const void *x, const void *y)
 	return a->data < b->data ? -1 : a->data > b->data;
 }
 
+/* Drop the groups and entries a run moved out of (their counts are 0), as a merge into an
+ * empty aggregation does. Group indices change: the caches that hold them are cleared. */
+#define SWAP(a, b)                      \
+	do {                            \
+		__typeof__(a) t_ = (a); \
+		(a) = (b);              \
+		(b) = t_;               \
+	} while (0)
+
+static void compact(struct sc_logs *l)
+{
+	struct sc_logs *n = sc_logs_new(&l->o);
+
+	if (!n || sc_logs_merge(n, l) < 0) {
+		sc_logs_free(n);
+		return; /* out of memory: the empty entries stay, unused by the results */
+	}
+	SWAP(l->groups, n->groups);
+	SWAP(l->n_groups, n->n_groups);
+	SWAP(l->cap_groups, n->cap_groups);
+	SWAP(l->gtab, n->gtab);
+	SWAP(l->gtab_size, n->gtab_size);
+	SWAP(l->etab, n->etab);
+	SWAP(l->etab_size, n->etab_size);
+	SWAP(l->etab_used, n->etab_used);
+	sc_logs_free(n);
+	free(l->ptab);
+	l->ptab = NULL;
+	l->ptab_size = l->ptab_used = 0;
+	runs_clear(l);
+	memset(l->comms, 0, sizeof(l->comms));
+	l->last_group = -1;
+	l->holes = false;
+	l->sorted = false;
+}
+
 static void sort_all(struct sc_logs *l)
 {
+	if (l->holes)
+		compact(l);
 	if (l->sorted)
 		return;
 	for (size_t i = 0; i < l->n_groups; i++) {
@@ -1049,6 +1526,8 @@ static void sort_all(struct sc_logs *l)
 
 size_t sc_logs_n_groups(struct sc_logs *l)
 {
+	if (l->holes)
+		compact(l);
 	return l->n_groups;
 }
 
@@ -1077,7 +1556,7 @@ int sc_logs_group_profile_with(struct sc_logs *l, size_t i, enum sc_record_base 
 		return -ENOENT;
 	for (size_t k = 0; k < g->n_entries; k++) {
 		const struct sc_logs_entry *e = &g->entries[k];
-		if (e->arch >= 0 && e->name && !sc_logs_action_is_denial(e->action) &&
+		if (e->arch >= 0 && e->name && e->count && !sc_logs_action_is_denial(e->action) &&
 		    !seen[e->arch]) {
 			seen[e->arch] = true;
 			n_arches++;
@@ -1102,7 +1581,8 @@ int sc_logs_group_profile_with(struct sc_logs *l, size_t i, enum sc_record_base 
 		const char *prev = NULL;
 		for (size_t k = 0; k < g->n_entries; k++) {
 			const struct sc_logs_entry *e = &g->entries[k];
-			if (e->arch != a || !e->name || sc_logs_action_is_denial(e->action))
+			if (e->arch != a || !e->name || !e->count ||
+			    sc_logs_action_is_denial(e->action))
 				continue;
 			if (prev && streq(prev, e->name))
 				continue;

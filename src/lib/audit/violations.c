@@ -505,6 +505,14 @@ static int read_audit(struct sc_violations *v,
 		if (r < 0)
 			return r;
 	}
+	if (sc_follow_check(f) == SC_FOLLOW_TRUNCATED) {
+		/* Truncated in place, perhaps refilled past where we read (copytruncate): start
+		 * over before reading on from there. */
+		v->stats.audit_rotations++;
+		r = sc_follow_rewind(f);
+		if (r < 0)
+			return r;
+	}
 	r = drain(v, f, false, fn, userdata);
 	if (r < 0)
 		return r;
