@@ -596,6 +596,16 @@ static void write_metrics(struct sc_agent *a, FILE *f)
 	for (unsigned i = 0; i < _SC_REJECT_COUNT; i++)
 		sc_metric_sample(f, "syscage_policies_rejected", (double)a->rejected_now[i],
 				 "reason", sc_reject_reason_to_string(i), (const char *)NULL);
+	sc_metric_header(f, "syscage_policy_duplicates", "gauge",
+			 "Policy files the last reconcile rejected because another file (kept) has "
+			 "a policy of the same kind, namespace and name; the kept one stays "
+			 "installed.");
+	{
+		const char *df, *dk;
+		for (size_t i = 0; sc_reconciler_duplicate(a->rc, i, &df, &dk); i++)
+			sc_metric_sample(f, "syscage_policy_duplicates", 1.0, "file", df, "kept",
+					 dk, (const char *)NULL);
+	}
 	sc_metric_header(f, "syscage_reconcile_total", "counter", "Reconciles run.");
 	sc_metric_sample(f, "syscage_reconcile_total", (double)a->reconcile_total,
 			 (const char *)NULL);

@@ -63,6 +63,7 @@ struct rejection {
 	char *file;
 	enum sc_reject_reason reason;
 	char *message;
+	char *other; /* a duplicate's: the file whose policy stays */
 };
 
 struct sc_reconciler {

@@ -705,27 +705,168 @@ int rc_gather_pols(struct run *x)
 	return 0;
 }
 
-/* Same kind, namespace and name in two files: the later file (by path order) loses. */
+/* Whether the previous pass (or the index it adopted) installed policy 'd' from 'file': an
+ * entry of its namespace lists "Kind/name" with that file. */
+static bool established(const struct run *x, const struct cdoc *d, const char *file)
+{
+	const char *kind = rc_format_kind(d->format);
+	size_t lk = strlen(kind);
+
+	for (size_t i = 0; i < x->n_old; i++) {
+		const struct entry *e = &x->old[i];
+		if (!e->path || !e->ns || !streq(e->ns, d->ns))
+			continue;
+		for (size_t k = 0; k < e->n_pols && k < e->n_files; k++)
+			if (strncmp(e->pols[k], kind, lk) == 0 && e->pols[k][lk] == '/' &&
+			    streq(e->pols[k] + lk + 1, d->name) && streq(e->files[k], file))
+				return true;
+	}
+	return false;
+}
+
+/* A policy the previous pass installed from a file that is rejected this pass (its last good
+ * stays): no other file may take its name meanwhile. */
+struct held {
+	const char *ns, *pol, *file; /* borrowed from x->old */
+};
+
+static int cmp_str_ptr(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int held_policies(const struct run *x, struct held **ret, size_t *ret_n)
+{
+	cleanup_free const char **rej = NULL;
+	struct held *v = NULL;
+	size_t n_rej = 0, n = 0;
+
+	*ret = NULL;
+	*ret_n = 0;
+	for (size_t i = 0; i < x->n_files; i++)
+		if (x->rejected[i])
+			n_rej++;
+	if (!n_rej)
+		return 0;
+	rej = calloc(n_rej, sizeof(*rej));
+	if (!rej)
+		return -ENOMEM;
+	n_rej = 0;
+	for (size_t i = 0; i < x->n_files; i++)
+		if (x->rejected[i])
+			rej[n_rej++] = x->files[i].path;
+	qsort(rej, n_rej, sizeof(*rej), cmp_str_ptr);
+	for (size_t i = 0; i < x->n_old; i++) {
+		const struct entry *e = &x->old[i];
+		for (size_t k = 0; e->path && e->ns && k < e->n_pols && k < e->n_files; k++) {
+			struct held *nv;
+			if (!bsearch(&e->files[k], rej, n_rej, sizeof(*rej), cmp_str_ptr))
+				continue;
+			nv = reallocarray(v, n + 1, sizeof(*v));
+			if (!nv) {
+				free(v);
+				return -ENOMEM;
+			}
+			v = nv;
+			v[n++] = (struct held){ e->ns, e->pols[k], e->files[k] };
+		}
+	}
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
+
+/* The rejected file that holds policy 'd' (kind/name in its namespace), or NULL. */
+static const char *held_by(const struct held *v, size_t n, const struct cdoc *d, const char *file)
+{
+	const char *kind = rc_format_kind(d->format);
+	size_t lk = strlen(kind);
+
+	for (size_t i = 0; i < n; i++)
+		if (streq(v[i].ns, d->ns) && strncmp(v[i].pol, kind, lk) == 0 &&
+		    v[i].pol[lk] == '/' && streq(v[i].pol + lk + 1, d->name) &&
+		    !streq(v[i].file, file))
+			return v[i].file;
+	return NULL;
+}
+
+/* Reject file 'fi' as a duplicate of the policy 'kept' has (named in the rejection, for the
+ * log and the metric). */
+static int reject_dup(struct run *x, size_t fi, const struct cdoc *d, const char *kept,
+		      const char *how)
+{
+	size_t n = x->n_rej;
+	int r = rc_reject(x, fi, SC_REJECT_DUPLICATE,
+			  "duplicate %s %s/%s: %s has it %s; rename or remove one of them",
+			  rc_format_kind(d->format), d->ns, d->name, kept, how);
+
+	if (r < 0 || x->n_rej == n)
+		return r;
+	x->rej[n].other = strdup(kept);
+	return x->rej[n].other ? 0 : -ENOMEM;
+}
+
+/* Same kind, namespace and name in two files: the file the installed profiles came from keeps
+ * winning (a new file must not replace, and so maybe weaken, a live policy by sorting first);
+ * among new ones, the first by path. The others are rejected, naming the one that stays. */
 int rc_reject_duplicates(struct run *x)
 {
 	cleanup_free struct pol *v = NULL;
+	cleanup_free struct held *hv = NULL;
+	size_t n_held = 0;
 	int r;
 
+	r = held_policies(x, &hv, &n_held);
+	if (r < 0)
+		return r;
 	v = calloc(x->n_pols ? x->n_pols : 1, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
 	memcpy(v, x->pols, x->n_pols * sizeof(*v));
 	rc_sort_r(v, x->n_pols, sizeof(*v), cmp_pol_ident, x);
-	for (size_t i = 1; i < x->n_pols; i++) {
-		const struct cdoc *a = rc_pdoc(x, &v[i - 1]), *b = rc_pdoc(x, &v[i]);
-		if (a->selects != b->selects || a->format != b->format || !streq(a->ns, b->ns) ||
-		    !streq(a->name, b->name))
-			continue;
-		r = rc_reject(x, v[i].file, SC_REJECT_DUPLICATE, "duplicate %s %s/%s (also in %s)",
-			      rc_format_kind(b->format), b->ns, b->name,
-			      x->files[v[i - 1].file].path);
-		if (r < 0)
-			return r;
+	for (size_t i = 0; i < x->n_pols;) {
+		const struct cdoc *a = rc_pdoc(x, &v[i]);
+		size_t j = i + 1, win = i;
+		bool est = false;
+
+		for (; j < x->n_pols; j++) {
+			const struct cdoc *b = rc_pdoc(x, &v[j]);
+			if (a->selects != b->selects || a->format != b->format ||
+			    !streq(a->ns, b->ns) || !streq(a->name, b->name))
+				break;
+		}
+		if (n_held) {
+			const char *h = held_by(hv, n_held, a, x->files[v[i].file].path);
+			for (size_t k = i; h && k < j; k++) {
+				r = reject_dup(x, v[k].file, a, h,
+					       "installed already (rejected now, its last good "
+					       "profile stays: fix it)");
+				if (r < 0)
+					return r;
+			}
+			if (h) {
+				i = j;
+				continue;
+			}
+		}
+		if (j - i > 1)
+			for (size_t k = i; k < j; k++)
+				if (established(x, rc_pdoc(x, &v[k]), x->files[v[k].file].path)) {
+					win = k;
+					est = true;
+					break;
+				}
+		for (size_t k = i; k < j; k++) {
+			const char *kept = x->files[v[win].file].path;
+			if (k == win)
+				continue;
+			r = reject_dup(x, v[k].file, a, kept,
+				       est ? "installed already, and it stays"
+					   : "too, and it stays (it sorts first)");
+			if (r < 0)
+				return r;
+		}
+		i = j;
 	}
 	return rc_gather_pols(x);
 }

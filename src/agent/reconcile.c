@@ -125,6 +125,19 @@ size_t sc_reconciler_n_installed(const struct sc_reconciler *r)
 	return r->n_installed;
 }
 
+bool sc_reconciler_duplicate(const struct sc_reconciler *r, size_t i, const char **ret_file,
+			     const char **ret_kept)
+{
+	for (size_t k = 0; k < r->n_rejected; k++) {
+		if (!r->rejected[k].other || i-- > 0)
+			continue;
+		*ret_file = r->rejected[k].file;
+		*ret_kept = r->rejected[k].other;
+		return true;
+	}
+	return false;
+}
+
 const char *sc_reconciler_root_path(const struct sc_reconciler *r)
 {
 	return r->root_path;

@@ -342,6 +342,41 @@ START_TEST(merge_same_target_and_duplicates)
 }
 END_TEST
 
+/* A new file with a live policy's name loses, though it sorts first, and also while the
+ * established file is rejected (its last good stays); once that file is gone it may win. */
+START_TEST(duplicate_keeps_established)
+{
+	struct sc_reconcile_result res;
+	char *t;
+
+	put("b.yaml", ka("web", "shop", "web", "read, write", "Block"));
+	ck_assert_int_eq(run(false, &res), 0);
+	put("a.yaml", ka("web", "shop", "web", "read", "Allow"));
+	ck_assert_int_eq(run(false, &res), 0);
+	ck_assert_uint_eq(res.rejected[SC_REJECT_DUPLICATE], 1);
+	t = installed("shop/web.json");
+	ck_assert_ptr_nonnull(t);
+	ck_assert_ptr_nonnull(
+		strstr(t, "\"names\": [\"read\", \"write\"], \"action\": \"SCMP_ACT_ERRNO\""));
+	free(t);
+	/* The established file broken: the newcomer still does not take over. */
+	put("b.yaml", "kind: [unclosed\n");
+	ck_assert_int_eq(run(false, &res), 0);
+	ck_assert_uint_eq(res.rejected[SC_REJECT_DUPLICATE], 1);
+	ck_assert_uint_eq(res.n_kept, 1);
+	t = installed("shop/web.json");
+	ck_assert_ptr_nonnull(strstr(t, "SCMP_ACT_ERRNO"));
+	free(t);
+	/* Gone: now the other file is the only one. */
+	del("b.yaml");
+	ck_assert_int_eq(run(false, &res), 0);
+	ck_assert_uint_eq(res.n_rejected, 0);
+	t = installed("shop/web.json");
+	ck_assert_ptr_nonnull(strstr(t, "\"names\": [\"read\"], \"action\": \"SCMP_ACT_ALLOW\""));
+	free(t);
+}
+END_TEST
+
 static bool always(void *ud)
 {
 	return true;
@@ -605,6 +640,7 @@ int main(void)
 	tcase_add_test(tc, escape_writes_nothing_outside);
 	tcase_add_test(tc, log_flag_default_and_off);
 	tcase_add_test(tc, merge_same_target_and_duplicates);
+	tcase_add_test(tc, duplicate_keeps_established);
 	tcase_add_test(tc, cancel_leaves_nothing_half);
 	tcase_add_test(tc, configmap_layout);
 	tcase_add_test(tc, bad_root_name);

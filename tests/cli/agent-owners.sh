@@ -1,0 +1,50 @@
+#!/bin/bash
+# syscage agent against what it does not own: a second file with a live policy's name does
+# not replace it (log line and metric name both files).
+. "$(dirname "$0")/lib.sh"
+command -v curl >/dev/null || { skip "curl not installed"; done_testing; exit; }
+
+POL=$TMP/policies
+KUB=$TMP/kubelet
+ROOT=$KUB/seccomp/syscage
+mkdir -p "$POL" "$KUB"
+
+ka() { # NAME NS APP CALLS ACTION
+	printf 'apiVersion: security.kubearmor.com/v1\nkind: KubeArmorSeccompPolicy\nmetadata:\n  name: %s\n  namespace: %s\nspec:\n  selector:\n    matchLabels:\n      app: %s\n  seccomp:\n    arch: [x86_64]\n    syscalls: [%s]\n    action: %s\n' "$@"
+}
+agent() { "$SYSCAGE" agent --policies "$POL" --kubelet-root "$KUB" --listen none --once --no-log-flag "$@"; }
+# act FILE NAME...: the action of each syscall in an installed OCI profile ("-": default).
+act() {
+	python3 - "$@" <<'P'
+import json, sys
+d = json.load(open(sys.argv[1]))
+a = {}
+for r in d.get("syscalls", []):
+    for n in r["names"]:
+        a[n] = r["action"].replace("SCMP_ACT_", "")
+print(" ".join("%s=%s" % (n, a.get(n, "-")) for n in sys.argv[2:]))
+P
+}
+
+# ---- a duplicate name: the established file keeps winning ----------------------------------
+ka web shop web "read, write" Block >"$POL/web.yaml"
+expect "one policy installed" 0 agent
+ka web shop web "read" Allow >"$POL/0-web-too.yaml" # sorts first
+expect "a second file with the same name: rejected" 1 agent
+err_has "the log line names both files" "event=reject file=$POL/0-web-too.yaml reason=duplicate msg=\"duplicate KubeArmorSeccompPolicy shop/web: $POL/web.yaml has it installed already"
+got=$(act "$ROOT/shop/web.json" read write)
+[ "$got" = "read=ERRNO write=ERRNO" ] && ok "the installed profile is the established one's ($got)" || not_ok "installed: $got"
+
+"$SYSCAGE" agent --policies "$POL" --kubelet-root "$KUB" --listen 127.0.0.1:0 --kmsg "" --audit-log "" \
+	--no-log-flag 2>"$TMP/agent.log" &
+AGENT=$!
+trap 'kill -9 $AGENT 2>/dev/null; rm -rf "$TMP"' EXIT
+for _ in $(seq 200); do grep -q 'event=reconcile ' "$TMP/agent.log" && break; sleep 0.05; done
+PORT=$(sed -n 's/.*event=listen .*port=\([0-9]*\).*/\1/p' "$TMP/agent.log" | head -1)
+run_cmd curl -s "http://127.0.0.1:$PORT/metrics"
+out_has "the metric names both files" "^syscage_policy_duplicates\{file=\"$POL/0-web-too.yaml\",kept=\"$POL/web.yaml\"\} 1$"
+kill -TERM $AGENT
+wait $AGENT
+rm "$POL/0-web-too.yaml"
+
+done_testing
