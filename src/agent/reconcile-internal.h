@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <libfyaml.h>
 #include <limits.h>
+#include <linux/openat2.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdarg.h>
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -109,9 +111,8 @@ struct cdoc {
 struct cfile {
 	char *path;
 	uint64_t hash;
-	ino_t link_ino; /* its key symlink (top level), when it is one */
-	bool via_data;	/* that symlink is "..data/<its name>" */
-	int reason;	/* -1: accepted; else the enum sc_reject_reason it was rejected for */
+	bool via_data; /* a key of the payload ..data points to, read there */
+	int reason;    /* -1: accepted; else the enum sc_reject_reason it was rejected for */
 	char *message;
 	struct cdoc *docs;
 	size_t n_docs;
@@ -197,7 +198,7 @@ struct run {
 	size_t text_bytes;
 	char **paths;	     /* collected policy file paths: NULL where olds[i] has it */
 	struct cfile **olds; /* per path: last pass's entry for it (in the cache), or NULL */
-	ino_t *link_inos;    /* per path: the inode of a top-level symlink, else 0 */
+	bool *vias;	     /* per path: a key of the payload (read below data_fd) */
 	int top_fd;	     /* the policies directory: paths are opened below it */
 	int data_fd;	     /* its ..data directory (a ConfigMap volume), or -1 */
 	size_t top_len;	     /* strlen(policies_dir) + 1: where a path's relative part starts */
@@ -275,7 +276,9 @@ int rc_judge(struct sc_profile *p, const char *file, char *msg, size_t size);
 int rc_set_profile_text(struct sc_reconciler *rc, const struct sc_profile *const *in, size_t n,
 			bool fallback, size_t n_base, char **ret, char **removed, char *err,
 			size_t errsize);
-int rc_read_hashed(const char *path, char **ret, size_t *ret_len, uint64_t *ret_hash);
+int rc_open_beneath(int dirfd, const char *rel, int flags);
+int rc_read_policy(const struct run *x, const struct cfile *c, char **ret, size_t *ret_len,
+		   uint64_t *ret_hash);
 bool rc_text_wanted(const struct run *x, const struct cdoc *doc);
 int rc_load_all(struct run *x);
 struct cdoc *rc_pdoc(const struct run *x, const struct pol *p);

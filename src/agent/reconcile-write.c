@@ -454,7 +454,7 @@ static int parsed_doc(struct run *x, const struct pol *p, const struct sc_profil
 		char msg[256];
 
 		f->done = true;
-		r = rc_read_hashed(c->path, &buf, &len, &h);
+		r = rc_read_policy(x, c, &buf, &len, &h);
 		if (r == 0 && h != c->hash)
 			r = -EAGAIN; /* changed since it was judged: the next pass judges it */
 		if (r == 0)

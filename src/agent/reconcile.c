@@ -169,17 +169,18 @@ int sc_reconcile(struct sc_reconciler *rc, struct sc_reconcile_result *res)
 		if (r < 0)
 			goto out;
 	}
-	r = rc_collect(&x, rc->policies_dir, 0);
-	if (r < 0)
-		goto out;
 	x.top_fd = open(rc->policies_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (x.top_fd < 0) {
 		r = -errno;
 		goto out;
 	}
 	x.top_len = strlen(rc->policies_dir) + 1;
-	/* A ConfigMap volume: keys are read straight from the payload ..data points to now. */
-	x.data_fd = openat(x.top_fd, "..data", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	/* A ConfigMap volume: the key set is the payload's ..data points to now, and its keys
+	 * are read there (one directory fd for the whole pass: one payload). */
+	x.data_fd = rc_open_beneath(x.top_fd, "..data", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	r = rc_collect(&x, rc->policies_dir, 0);
+	if (r < 0)
+		goto out;
 	x.files = calloc(x.n_paths ? x.n_paths : 1, sizeof(*x.files));
 	x.rejected = calloc(x.n_paths ? x.n_paths : 1, sizeof(*x.rejected));
 	if (!x.files || !x.rejected) {
@@ -436,7 +437,7 @@ void rc_run_free(struct run *x)
 		free(x->paths[i]);
 	free(x->paths);
 	free(x->olds);
-	free(x->link_inos);
+	free(x->vias);
 	if (x->top_fd >= 0)
 		(void)close(x->top_fd);
 	if (x->data_fd >= 0)

@@ -1,6 +1,7 @@
 #!/bin/bash
 # syscage agent against what it does not own: a second file with a live policy's name does
-# not replace it (log line and metric name both files).
+# not replace it (log line and metric name both files); a policy file that is a link out of the
+# policies directory is not read, and what a file that is no policy holds is never echoed.
 . "$(dirname "$0")/lib.sh"
 command -v curl >/dev/null || { skip "curl not installed"; done_testing; exit; }
 
@@ -35,6 +36,21 @@ err_has "the log line names both files" "event=reject file=$POL/0-web-too.yaml r
 got=$(act "$ROOT/shop/web.json" read write)
 [ "$got" = "read=ERRNO write=ERRNO" ] && ok "the installed profile is the established one's ($got)" || not_ok "installed: $got"
 
+# ---- links out of the directory, files that are no policy ----------------------------------
+printf 'root:$6$SeCrEtHaSh:20228:0:99999:7:::\n' >"$TMP/shadow"
+ln -s "$TMP/shadow" "$POL/shadow.json"
+ln -s ../shadow "$POL/up.yaml"
+cp "$TMP/shadow" "$POL/copied.json"
+mkdir "$POL/team"
+ka api shop api "read" Allow >"$POL/team/api.yaml"
+ln -s team/api.yaml "$POL/api.yaml"
+expect "links out of the directory: rejected" 1 agent
+err_has "said so, naming the file" "event=reject file=$POL/shadow.json reason=read msg=\"a symbolic link that leads out of the policies directory"
+err_has "the other link too" "event=reject file=$POL/up.yaml reason=read"
+err_has "a file that is no policy: said so" "event=reject file=$POL/copied.json reason=parse msg=\"not a profile, policy or bindings file"
+if grep -Eq 'SeCrEt|root:' "$TMP/err"; then not_ok "nothing of the files echoed"; grep -E 'SeCrEt|root:' "$TMP/err" | sed 's/^/# /'; else ok "nothing of the files echoed"; fi
+err_has "a link inside the directory is followed" "duplicate KubeArmorSeccompPolicy shop/api"
+
 "$SYSCAGE" agent --policies "$POL" --kubelet-root "$KUB" --listen 127.0.0.1:0 --kmsg "" --audit-log "" \
 	--no-log-flag 2>"$TMP/agent.log" &
 AGENT=$!
@@ -43,8 +59,12 @@ for _ in $(seq 200); do grep -q 'event=reconcile ' "$TMP/agent.log" && break; sl
 PORT=$(sed -n 's/.*event=listen .*port=\([0-9]*\).*/\1/p' "$TMP/agent.log" | head -1)
 run_cmd curl -s "http://127.0.0.1:$PORT/metrics"
 out_has "the metric names both files" "^syscage_policy_duplicates\{file=\"$POL/0-web-too.yaml\",kept=\"$POL/web.yaml\"\} 1$"
+run_cmd curl -s "http://127.0.0.1:$PORT/profiles"
+if grep -Eq 'SeCrEt|root:' "$TMP/out"; then not_ok "/profiles echoes nothing of them"; else ok "/profiles echoes nothing of them"; fi
+json_check "/profiles lists the rejections" "$TMP/out" 'sorted(r["reason"] for r in d["rejected"]) == ["duplicate", "duplicate", "parse", "read", "read"]'
 kill -TERM $AGENT
 wait $AGENT
-rm "$POL/0-web-too.yaml"
+if grep -Eq 'SeCrEt|root:' "$TMP/agent.log"; then not_ok "the agent's log echoes nothing of them"; else ok "the agent's log echoes nothing of them"; fi
+rm "$POL/0-web-too.yaml" "$POL/shadow.json" "$POL/up.yaml" "$POL/copied.json" "$POL/api.yaml"
 
 done_testing

@@ -415,6 +415,93 @@ START_TEST(configmap_layout)
 }
 END_TEST
 
+/* Mid-update, as the kubelet leaves it between the ..data swap and its new links: the key set
+ * is the payload's, so a renamed key's policy is not missing for a moment; a plain file put
+ * beside the keys is still read. */
+START_TEST(configmap_key_set_is_the_payloads)
+{
+	struct sc_reconcile_result res;
+	char p[600], q[600];
+
+	snprintf(p, sizeof(p), "%s/..2026_11_23_10_00_00.1", pol);
+	ck_assert_int_eq(mkdir(p, 0755), 0);
+	put("..2026_11_23_10_00_00.1/a.yaml", ka("web", "shop", "web", "read", "Allow"));
+	snprintf(p, sizeof(p), "%s/..data", pol);
+	ck_assert_int_eq(symlink("..2026_11_23_10_00_00.1", p), 0);
+	snprintf(p, sizeof(p), "%s/a.yaml", pol);
+	ck_assert_int_eq(symlink("..data/a.yaml", p), 0);
+	put("plain.yaml", ka("plain", "shop", "plain", "read", "Allow"));
+	ck_assert_int_eq(run(false, &res), 0);
+	ck_assert(exists("shop/web.json"));
+	/* The key renamed a.yaml -> b.yaml: the new payload and the swap, links not yet. */
+	snprintf(p, sizeof(p), "%s/..2026_11_23_10_00_01.2", pol);
+	ck_assert_int_eq(mkdir(p, 0755), 0);
+	put("..2026_11_23_10_00_01.2/b.yaml", ka("web", "shop", "web", "read", "Allow"));
+	snprintf(p, sizeof(p), "%s/..data_tmp", pol);
+	ck_assert_int_eq(symlink("..2026_11_23_10_00_01.2", p), 0);
+	snprintf(q, sizeof(q), "%s/..data", pol);
+	ck_assert_int_eq(rename(p, q), 0);
+	ck_assert_int_eq(run(false, &res), 0);
+	ck_assert_uint_eq(res.n_removed, 0);
+	ck_assert_uint_eq(res.n_files, 2);
+	ck_assert(exists("shop/web.json"));
+	ck_assert(exists("shop/plain.json"));
+	/* Newer kubelets link first: b.yaml -> ..data/b.yaml before the swap back to a.yaml. */
+	snprintf(p, sizeof(p), "%s/b.yaml", pol);
+	ck_assert_int_eq(symlink("..data/b.yaml", p), 0);
+	snprintf(p, sizeof(p), "%s/..data_tmp", pol);
+	ck_assert_int_eq(symlink("..2026_11_23_10_00_00.1", p), 0);
+	ck_assert_int_eq(rename(p, q), 0);
+	ck_assert_int_eq(run(false, &res), 0);
+	ck_assert_uint_eq(res.n_removed, 0);
+	ck_assert_uint_eq(res.n_rejected, 0);
+	ck_assert(exists("shop/web.json"));
+}
+END_TEST
+
+/* A link is followed only while it stays in the policies directory, and what a file that is no
+ * policy holds is never quoted back. */
+START_TEST(links_stay_inside_and_secrets_stay_unsaid)
+{
+	struct sc_reconcile_result res;
+	struct sc_reconcile_opts o = { .policies_dir = pol, .kubelet_root = kub };
+	struct sc_reconciler *r = NULL;
+	char p[600], q[600], *json = NULL;
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/shadow", base);
+	f = fopen(p, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("root:$6$SeCrEtHaSh:20228:0:99999:7:::\n", f);
+	ck_assert_int_eq(fclose(f), 0);
+	snprintf(q, sizeof(q), "%s/shadow.json", pol);
+	ck_assert_int_eq(symlink(p, q), 0);
+	snprintf(q, sizeof(q), "%s/up.yaml", pol);
+	ck_assert_int_eq(symlink("../shadow", q), 0);
+	put("copied.json", "root:$6$SeCrEtHaSh:20228:0:99999:7:::\n");
+	snprintf(p, sizeof(p), "%s/sub", pol);
+	ck_assert_int_eq(mkdir(p, 0755), 0);
+	put("sub/web.yaml", ka("web", "shop", "web", "read", "Allow"));
+	snprintf(q, sizeof(q), "%s/inside.yaml", pol);
+	ck_assert_int_eq(symlink("sub/web.yaml", q), 0);
+
+	ck_assert_int_eq(sc_reconciler_new(&o, &r), 0);
+	ck_assert_int_eq(sc_reconcile(r, &res), 0);
+	ck_assert_uint_eq(res.rejected[SC_REJECT_READ], 2);
+	ck_assert_uint_eq(res.rejected[SC_REJECT_PARSE], 1);
+	ck_assert_int_eq(sc_reconciler_json(r, &json), 0);
+	ck_assert_ptr_null(strstr(json, "SeCrEt"));
+	ck_assert_ptr_null(strstr(json, "root:"));
+	ck_assert_ptr_nonnull(strstr(json, "leads out of the policies directory"));
+	free(json);
+	sc_reconciler_free(r);
+	/* The link inside is followed (a duplicate of sub/web.yaml's policy, so one is
+	 * rejected: it was read). */
+	ck_assert_uint_eq(res.rejected[SC_REJECT_DUPLICATE], 1);
+	ck_assert(exists("shop/web.json"));
+}
+END_TEST
+
 /* A policy set with a bit of everything, large enough for the loader threads. */
 static void many_policies(void)
 {
@@ -643,6 +730,8 @@ int main(void)
 	tcase_add_test(tc, duplicate_keeps_established);
 	tcase_add_test(tc, cancel_leaves_nothing_half);
 	tcase_add_test(tc, configmap_layout);
+	tcase_add_test(tc, configmap_key_set_is_the_payloads);
+	tcase_add_test(tc, links_stay_inside_and_secrets_stay_unsaid);
 	tcase_add_test(tc, bad_root_name);
 	tcase_add_test(tc, threads_give_what_one_gives);
 	tcase_add_test(tc, large_policies_read_whole);
