@@ -210,7 +210,8 @@ struct run {
 	pthread_mutex_t parse_lock;
 	struct mkey *memo; /* merged sets' content by key, this pass (open addressing) */
 	size_t n_memo, cap_memo;
-	bool new_paths;	    /* a profile is written where the old index named none */
+	bool new_paths;	    /* a profile is written where the old index named none, or over
+			     * one whose content the old index recorded */
 	size_t n_kept_room; /* entries kept for rejected files, published after 'now' */
 };
 
@@ -294,12 +295,17 @@ int rc_pool_run(struct pool *p);
 int rc_cmp_set_path(const void *a, const void *b);
 size_t *rc_smem(const struct run *x, const struct set *s);
 int rc_sets_without_conflicts(struct run *x);
+bool rc_recorded(const struct run *x, const char *path, uint64_t have);
+bool rc_owned(const struct run *x, const struct entry *prev, int nsfd, const char *file,
+	      bool on_disk, uint64_t have, uint64_t want);
+int rc_reject_foreign(struct run *x, const struct set *s, bool changed);
 
 /* index.c */
 int rc_read_old_index(struct run *x);
 void rc_json_str(FILE *f, const char *s);
 void rc_ident_of(int dirfd, const char *name, struct entry *e);
 int rc_write_index(struct run *x, const struct elist *lists, size_t n_lists, bool same);
+void rc_remove_profile(struct run *x, const struct entry *e);
 
 /* reconcile-write.c */
 int rc_open_ns(struct run *x, const char *ns, bool create);
@@ -320,5 +326,4 @@ void rc_parsed_free(struct run *x);
 int rc_memo_keep(struct run *x);
 void rc_memo_free(struct run *x);
 int rc_install(struct run *x);
-void rc_remove_profile(struct run *x, const struct entry *e);
 void rc_record_idents(struct run *x);

@@ -377,6 +377,103 @@ START_TEST(duplicate_keeps_established)
 }
 END_TEST
 
+static void put_root(const char *rel, const char *text)
+{
+	char path[800];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+/* Only what the agent wrote is its to change: a file at a policy's path that is not in its
+ * index (the agent's own profile, put there by its init container) or that changed since the
+ * agent wrote it is neither overwritten nor removed; the policy is rejected, naming it. */
+START_TEST(foreign_files_left_alone)
+{
+	static const char own[] = "{\"defaultAction\": \"SCMP_ACT_ERRNO\"}\n";
+	struct sc_reconcile_result res;
+	char dir[600], *t;
+
+	put("web.yaml", ka("web", "shop", "web", "read", "Allow"));
+	ck_assert_int_eq(run(false, &res), 0);
+	snprintf(dir, sizeof(dir), "%s/syscage-system", root);
+	ck_assert_int_eq(mkdir(dir, 0755), 0);
+	put_root("syscage-system/syscage-agent.json", own);
+	put("evil.yaml", ka("syscage-agent", "syscage-system", "x", "reboot", "Block"));
+	ck_assert_int_eq(run(false, &res), 0);
+	ck_assert_uint_eq(res.rejected[SC_REJECT_CONFLICT], 1);
+	ck_assert_uint_eq(res.n_written, 0);
+	t = installed("syscage-system/syscage-agent.json");
+	ck_assert_str_eq(t, own);
+	free(t);
+	del("evil.yaml");
+	ck_assert_int_eq(run(false, &res), 0);
+	ck_assert_uint_eq(res.n_removed, 0);
+	t = installed("syscage-system/syscage-agent.json");
+	ck_assert_str_eq(t, own);
+	free(t);
+
+	/* A profile the agent wrote, replaced by someone: not overwritten, not removed. */
+	put_root("shop/web.json", own);
+	put("web.yaml", ka("web", "shop", "web", "read, write", "Allow"));
+	ck_assert_int_eq(run(false, &res), 0);
+	ck_assert_uint_eq(res.rejected[SC_REJECT_CONFLICT], 1);
+	t = installed("shop/web.json");
+	ck_assert_str_eq(t, own);
+	free(t);
+	del("web.yaml");
+	ck_assert_int_eq(run(false, &res), 0);
+	ck_assert(exists("shop/web.json"));
+}
+END_TEST
+
+/* What the agent wrote stays its own across restarts: adopted without a rewrite, rewritten
+ * when its policy changes, removed when its policy goes; an index without content hashes (an
+ * earlier syscage's) is trusted as before. */
+START_TEST(own_files_adopted_after_restart)
+{
+	struct sc_reconcile_result res;
+	char idx[600], *buf = NULL, *p;
+	size_t len;
+	FILE *f;
+
+	put("web.yaml", ka("web", "shop", "web", "read", "Allow"));
+	put("db.yaml", ka("db", "shop", "db", "read", "Allow"));
+	ck_assert_int_eq(run(false, &res), 0);
+	ck_assert_uint_eq(res.n_written, 2);
+	ck_assert_int_eq(run(false, &res), 0);
+	ck_assert_uint_eq(res.n_written, 0);
+	ck_assert_uint_eq(res.n_rejected, 0);
+	put("web.yaml", ka("web", "shop", "web", "read, write", "Allow"));
+	ck_assert_int_eq(run(false, &res), 0);
+	ck_assert_uint_eq(res.n_written, 1);
+	ck_assert_uint_eq(res.n_rejected, 0);
+	/* The index without its content hashes. */
+	snprintf(idx, sizeof(idx), "%s/index.json", root);
+	ck_assert_int_eq(sc_read_file(idx, 1 << 20, &buf, &len), 0);
+	ck_assert_ptr_nonnull(strstr(buf, "\"content_hash\": \""));
+	while ((p = strstr(buf, ", \"content_hash\": \"")))
+		memmove(p, p + 36, strlen(p + 36) + 1);
+	f = fopen(idx, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(buf, f);
+	ck_assert_int_eq(fclose(f), 0);
+	free(buf);
+	del("db.yaml");
+	ck_assert_int_eq(run(false, &res), 0);
+	ck_assert_uint_eq(res.n_removed, 1);
+	ck_assert(!exists("shop/db.json"));
+	del("web.yaml");
+	ck_assert_int_eq(run(false, &res), 0);
+	ck_assert_uint_eq(res.n_removed, 1);
+	ck_assert(!exists("shop/web.json"));
+}
+END_TEST
+
 static bool always(void *ud)
 {
 	return true;
@@ -728,6 +825,8 @@ int main(void)
 	tcase_add_test(tc, log_flag_default_and_off);
 	tcase_add_test(tc, merge_same_target_and_duplicates);
 	tcase_add_test(tc, duplicate_keeps_established);
+	tcase_add_test(tc, foreign_files_left_alone);
+	tcase_add_test(tc, own_files_adopted_after_restart);
 	tcase_add_test(tc, cancel_leaves_nothing_half);
 	tcase_add_test(tc, configmap_layout);
 	tcase_add_test(tc, configmap_key_set_is_the_payloads);
