@@ -261,6 +261,17 @@ static void arm_debounce(struct sc_agent *a, bool fast)
 	(void)timerfd_settime(a->debfd, 0, &it, NULL);
 }
 
+/* Whether 'path' is a link "..data/<name>". */
+static bool is_key_link(const char *path, const char *name)
+{
+	char t[NAME_MAX + 16];
+	size_t ln = strlen(name);
+	ssize_t k = readlink(path, t, sizeof(t));
+
+	return k > 7 && (size_t)k == ln + 7 && memcmp(t, "..data/", 7) == 0 &&
+	       memcmp(t + 7, name, ln) == 0;
+}
+
 /* Events that mark a finished change get a reconcile at once: the atomic writer's commit
  * (rename of ..data_tmp to ..data, or of any complete file), a new key symlink. Everything
  * else (files being written, the writer's clean-up) waits for a quiet period, each event
@@ -294,8 +305,14 @@ static void read_inotify(struct sc_agent *a)
 				struct stat st;
 				if ((size_t)snprintf(path, sizeof(path), "%s/%s", a->o.policies_dir,
 						     ev->name) < sizeof(path) &&
-				    lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+				    lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+					/* A ConfigMap key's link (<key> -> ..data/<key>): the key
+					 * set is the payload's, which the ..data swap brought (or
+					 * will bring): a pass now would find nothing new. */
+					if (is_key_link(path, ev->name))
+						continue;
 					fast = true;
+				}
 			}
 			any = true;
 		}
@@ -596,6 +613,16 @@ static void write_metrics(struct sc_agent *a, FILE *f)
 	for (unsigned i = 0; i < _SC_REJECT_COUNT; i++)
 		sc_metric_sample(f, "syscage_policies_rejected", (double)a->rejected_now[i],
 				 "reason", sc_reject_reason_to_string(i), (const char *)NULL);
+	sc_metric_header(f, "syscage_policy_duplicates", "gauge",
+			 "Policy files the last reconcile rejected because another file (kept) has "
+			 "a policy of the same kind, namespace and name; the kept one stays "
+			 "installed.");
+	{
+		const char *df, *dk;
+		for (size_t i = 0; sc_reconciler_duplicate(a->rc, i, &df, &dk); i++)
+			sc_metric_sample(f, "syscage_policy_duplicates", 1.0, "file", df, "kept",
+					 dk, (const char *)NULL);
+	}
 	sc_metric_header(f, "syscage_reconcile_total", "counter", "Reconciles run.");
 	sc_metric_sample(f, "syscage_reconcile_total", (double)a->reconcile_total,
 			 (const char *)NULL);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Owns the agent's <root>/index.json: the previous one adopted as entries, the new one
- * written through a hashing sink (unchanged: not written). The format, its reader and writer
+ * written through a hashing sink (unchanged: not written); and removal by it (only what the
+ * index says the agent wrote, unchanged since). The format, its reader and writer
  * are the library's (k8s/index.c), shared with `policy build`. */
 #include "agent/reconcile-internal.h"
 #include "k8s/index.h"
@@ -48,6 +49,7 @@ static int old_set(const struct sc_index_set *s, void *userdata)
 		e = t;
 		r = rc_entry_pack(&e, s->ns, s->name, strlen(s->name), s->path, t.n_pols,
 				  iset_member, &t);
+		e.hash = s->content_hash; /* what it wrote there (0: not recorded) */
 		if (r == 0)
 			x->old[x->n_old++] = e;
 	}
@@ -116,7 +118,10 @@ static void index_emit(FILE *f, const struct elist *lists, size_t n_lists)
 			const struct entry *e = &lists[l].v[i];
 			if (!e->path || e->moved)
 				continue;
-			sc_index_set(&w, e->ns, e->name, e->path, e->kept);
+			/* Being written (the index before the renames): old or new content may
+			 * be there after an interruption, so no content is recorded. */
+			sc_index_set_owned(&w, e->ns, e->name, e->path, e->kept,
+					   e->need_ident ? 0 : e->hash);
 			for (size_t j = 0; j < e->n_files; j++) {
 				const char *pk = j < e->n_pols ? e->pols[j] : "";
 				const char *slash = strchr(pk, '/');
@@ -265,4 +270,50 @@ int rc_write_index(struct run *x, const struct elist *lists, size_t n_lists, boo
 	if (r == 0)
 		rc->index = seen;
 	return r;
+}
+
+/* Remove what the agent wrote for entry 'e', when the file is still what it wrote: the
+ * identity it had after the write, or the content hash the index records (an index without
+ * one, from an earlier syscage: as before). Anything else there is left alone, and said. */
+void rc_remove_profile(struct run *x, const struct entry *e)
+{
+	char b1[600], file[300];
+	int fd = rc_open_ns(x, e->ns, false);
+	struct entry now = {};
+	uint64_t have = 0;
+	bool ours;
+
+	if (fd < 0)
+		return;
+	(void)snprintf(file, sizeof(file), "%s.json", e->name);
+	rc_ident_of(fd, file, &now);
+	ours = e->has_ident && now.has_ident && now.ino == e->ino && now.size == e->size &&
+	       now.mtime_ns == e->mtime_ns;
+	if (!ours) {
+		struct entry seen = {};
+		struct stat st;
+		bool reg = rc_disk_hash(fd, file, &have, &seen);
+		if (!reg && fstatat(fd, file, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			(void)close(fd);
+			return; /* gone already */
+		}
+		ours = reg && (e->hash == 0 || have == e->hash || rc_recorded(x, e->path, have));
+	}
+	if (!ours) {
+		rc_logf(x->r, "warn",
+			"event=remove-skipped path=%s msg=\"no policy produces it any more, but it "
+			"is not what this agent wrote there: left alone (remove it by hand if it "
+			"is stale)\"",
+			rc_logval(e->path, b1, sizeof(b1)));
+		(void)close(fd);
+		return;
+	}
+	if (unlinkat(fd, file, 0) == 0) {
+		x->res->n_removed++;
+		rc_logf(x->r, "info", "event=remove path=%s", rc_logval(e->path, b1, sizeof(b1)));
+		(void)fsync(fd);
+	}
+	(void)close(fd);
+	/* An emptied namespace directory goes too (fails harmlessly when not empty). */
+	(void)unlinkat(x->r->root_fd, e->ns, AT_REMOVEDIR);
 }

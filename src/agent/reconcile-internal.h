@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <libfyaml.h>
 #include <limits.h>
+#include <linux/openat2.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdarg.h>
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -63,6 +65,7 @@ struct rejection {
 	char *file;
 	enum sc_reject_reason reason;
 	char *message;
+	char *other; /* a duplicate's: the file whose policy stays */
 };
 
 struct sc_reconciler {
@@ -108,9 +111,8 @@ struct cdoc {
 struct cfile {
 	char *path;
 	uint64_t hash;
-	ino_t link_ino; /* its key symlink (top level), when it is one */
-	bool via_data;	/* that symlink is "..data/<its name>" */
-	int reason;	/* -1: accepted; else the enum sc_reject_reason it was rejected for */
+	bool via_data; /* a key of the payload ..data points to, read there */
+	int reason;    /* -1: accepted; else the enum sc_reject_reason it was rejected for */
 	char *message;
 	struct cdoc *docs;
 	size_t n_docs;
@@ -196,7 +198,7 @@ struct run {
 	size_t text_bytes;
 	char **paths;	     /* collected policy file paths: NULL where olds[i] has it */
 	struct cfile **olds; /* per path: last pass's entry for it (in the cache), or NULL */
-	ino_t *link_inos;    /* per path: the inode of a top-level symlink, else 0 */
+	bool *vias;	     /* per path: a key of the payload (read below data_fd) */
 	int top_fd;	     /* the policies directory: paths are opened below it */
 	int data_fd;	     /* its ..data directory (a ConfigMap volume), or -1 */
 	size_t top_len;	     /* strlen(policies_dir) + 1: where a path's relative part starts */
@@ -208,7 +210,8 @@ struct run {
 	pthread_mutex_t parse_lock;
 	struct mkey *memo; /* merged sets' content by key, this pass (open addressing) */
 	size_t n_memo, cap_memo;
-	bool new_paths;	    /* a profile is written where the old index named none */
+	bool new_paths;	    /* a profile is written where the old index named none, or over
+			     * one whose content the old index recorded */
 	size_t n_kept_room; /* entries kept for rejected files, published after 'now' */
 };
 
@@ -274,7 +277,9 @@ int rc_judge(struct sc_profile *p, const char *file, char *msg, size_t size);
 int rc_set_profile_text(struct sc_reconciler *rc, const struct sc_profile *const *in, size_t n,
 			bool fallback, size_t n_base, char **ret, char **removed, char *err,
 			size_t errsize);
-int rc_read_hashed(const char *path, char **ret, size_t *ret_len, uint64_t *ret_hash);
+int rc_open_beneath(int dirfd, const char *rel, int flags);
+int rc_read_policy(const struct run *x, const struct cfile *c, char **ret, size_t *ret_len,
+		   uint64_t *ret_hash);
 bool rc_text_wanted(const struct run *x, const struct cdoc *doc);
 int rc_load_all(struct run *x);
 struct cdoc *rc_pdoc(const struct run *x, const struct pol *p);
@@ -290,12 +295,17 @@ int rc_pool_run(struct pool *p);
 int rc_cmp_set_path(const void *a, const void *b);
 size_t *rc_smem(const struct run *x, const struct set *s);
 int rc_sets_without_conflicts(struct run *x);
+bool rc_recorded(const struct run *x, const char *path, uint64_t have);
+bool rc_owned(const struct run *x, const struct entry *prev, int nsfd, const char *file,
+	      bool on_disk, uint64_t have, uint64_t want);
+int rc_reject_foreign(struct run *x, const struct set *s, bool changed);
 
 /* index.c */
 int rc_read_old_index(struct run *x);
 void rc_json_str(FILE *f, const char *s);
 void rc_ident_of(int dirfd, const char *name, struct entry *e);
 int rc_write_index(struct run *x, const struct elist *lists, size_t n_lists, bool same);
+void rc_remove_profile(struct run *x, const struct entry *e);
 
 /* reconcile-write.c */
 int rc_open_ns(struct run *x, const char *ns, bool create);
@@ -316,5 +326,4 @@ void rc_parsed_free(struct run *x);
 int rc_memo_keep(struct run *x);
 void rc_memo_free(struct run *x);
 int rc_install(struct run *x);
-void rc_remove_profile(struct run *x, const struct entry *e);
 void rc_record_idents(struct run *x);

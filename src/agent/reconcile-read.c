@@ -17,10 +17,24 @@ static int cmp_cfile_path(const void *a, const void *b)
 	return strcmp((const char *)a, ((const struct cfile *)b)->path);
 }
 
+/* Open 'rel' below 'dirfd', following symbolic links only while they stay below it (a key
+ * of a ConfigMap is one, into ..data; /etc/shadow is not). Without openat2 (Linux < 5.6) no
+ * link is followed. */
+int rc_open_beneath(int dirfd, const char *rel, int flags)
+{
+	struct open_how how = { .flags = (uint64_t)flags,
+				.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS };
+	int fd = (int)syscall(SYS_openat2, dirfd, rel, &how, sizeof(how));
+
+	if (fd < 0 && errno == ENOSYS)
+		fd = openat(dirfd, rel, flags | O_NOFOLLOW);
+	return fd;
+}
+
 /* Add a collected path, with the cache's entry for it: that entry's string is taken over
  * instead of a new one (10,000 fewer allocations per pass), and the loaders need no
- * look-up of their own. */
-static int add_path(struct run *x, const char *path, ino_t link_ino)
+ * look-up of their own. 'via': a key of the payload ..data points to, read there. */
+static int add_path(struct run *x, const char *path, bool via)
 {
 	const struct sc_reconciler *rc = x->r;
 	struct cfile *old = rc->n_cache ? bsearch(path, rc->cache, rc->n_cache, sizeof(*rc->cache),
@@ -31,7 +45,7 @@ static int add_path(struct run *x, const char *path, ino_t link_ino)
 		size_t nc = x->cap_paths ? x->cap_paths * 2 : 256;
 		char **p = reallocarray(x->paths, nc, sizeof(*p));
 		struct cfile **o;
-		ino_t *i;
+		bool *v;
 		if (!p)
 			return -ENOMEM;
 		x->paths = p;
@@ -39,30 +53,33 @@ static int add_path(struct run *x, const char *path, ino_t link_ino)
 		if (!o)
 			return -ENOMEM;
 		x->olds = o;
-		i = reallocarray(x->link_inos, nc, sizeof(*i));
-		if (!i)
+		v = reallocarray(x->vias, nc, sizeof(*v));
+		if (!v)
 			return -ENOMEM;
-		x->link_inos = i;
+		x->vias = v;
 		x->cap_paths = nc;
 	}
 	x->paths[x->n_paths] = old ? NULL : strdup(path);
 	x->olds[x->n_paths] = old;
-	x->link_inos[x->n_paths] = link_ino;
+	x->vias[x->n_paths] = via;
 	if (!old && !x->paths[x->n_paths])
 		return -ENOMEM;
 	x->n_paths++;
 	return 0;
 }
 
-/* Collect policy file paths (sorted per directory; dot names skipped, so a ConfigMap's
- * ..data copies are read once through the key symlinks; symlinked dirs not followed). The
- * entry type comes from readdir: a symlink's target is only opened by load_file, which
- * skips anything but a regular file, so no file costs a stat here. */
+/* Collect policy file paths (sorted per directory; dot names skipped; symlinked dirs not
+ * followed). In a ConfigMap volume the key set is the payload's that ..data points to (the
+ * kubelet's links <key> -> ..data/<key> are made after the ..data swap, and the old ones
+ * removed after that: mid-update they name a key set of neither payload); the payload is
+ * listed through x->data_fd, opened once, so what is listed is what is read. The entry type
+ * comes from readdir: a symlink's target is only opened by load_file, which skips anything
+ * but a regular file, so no file costs a stat here. */
 struct dname {
 	char *name;
 	uint64_t prefix; /* its first 8 bytes, big-endian, zero-padded: orders as strcmp */
 	unsigned char type;
-	ino_t ino;
+	bool via; /* a name of the payload */
 };
 
 static uint64_t name_prefix(const char *s)
@@ -86,19 +103,24 @@ static int cmp_dname(const void *a, const void *b)
 	return strcmp(p->name, q->name);
 }
 
-int rc_collect(struct run *x, const char *dir, unsigned depth)
-{
-	DIR *dh;
-	struct dirent *de;
-	struct dname *names = NULL;
-	size_t n = 0, cap = 0;
-	int r = 0;
+struct dlist {
+	struct dname *v;
+	size_t n, cap;
+};
 
-	if (depth > MAX_DEPTH)
-		return 0;
-	dh = opendir(dir);
-	if (!dh)
-		return depth == 0 ? -errno : 0;
+static void dlist_free(struct dlist *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i].name);
+	free(l->v);
+	*l = (struct dlist){};
+}
+
+/* The entries of 'dh' that may be policies or hold some, appended to 'l'. */
+static int list_dir(DIR *dh, bool via, struct dlist *l)
+{
+	struct dirent *de;
+
 	while ((de = readdir(dh))) {
 		unsigned char t = de->d_type;
 		if (de->d_name[0] == '.')
@@ -114,46 +136,108 @@ int rc_collect(struct run *x, const char *dir, unsigned depth)
 		}
 		if (t != DT_DIR && ((t != DT_REG && t != DT_LNK) || !has_policy_ext(de->d_name)))
 			continue;
-		if (n == cap) {
-			struct dname *v = reallocarray(names, cap ? cap * 2 : 64, sizeof(*v));
-			if (!v) {
-				r = -ENOMEM;
-				break;
-			}
-			names = v;
-			cap = cap ? cap * 2 : 64;
+		if (l->n == l->cap) {
+			size_t nc = l->cap ? l->cap * 2 : 64;
+			struct dname *v = reallocarray(l->v, nc, sizeof(*v));
+			if (!v)
+				return -ENOMEM;
+			l->v = v;
+			l->cap = nc;
 		}
-		names[n].name = strdup(de->d_name);
-		names[n].prefix = name_prefix(de->d_name);
-		names[n].type = t;
-		names[n].ino = depth == 0 && t == DT_LNK ? de->d_ino : 0;
-		if (!names[n].name) {
-			r = -ENOMEM;
-			break;
-		}
-		n++;
+		l->v[l->n] = (struct dname){ .name = strdup(de->d_name),
+					     .prefix = name_prefix(de->d_name),
+					     .type = t,
+					     .via = via };
+		if (!l->v[l->n].name)
+			return -ENOMEM;
+		l->n++;
 	}
+	return 0;
+}
+
+/* A listing of 'rel' below 'dirfd' ("." for itself), never through a symlink. */
+static DIR *opendir_beneath(int dirfd, const char *rel)
+{
+	int fd = rc_open_beneath(dirfd, rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+
+	if (!d && fd >= 0)
+		(void)close(fd);
+	return d;
+}
+
+static bool in_payload(const struct dlist *l, size_t n, const char *name)
+{
+	struct dname key = { .name = (char *)name, .prefix = name_prefix(name) };
+	return n && bsearch(&key, l->v, n, sizeof(*l->v), cmp_dname);
+}
+
+/* 'dir': the path the files are known by; 'rel': the same below the policies directory, and
+ * for a payload's subdirectory below ..data. */
+static int collect(struct run *x, const char *dir, const char *rel, bool via, unsigned depth)
+{
+	struct dlist l = {};
+	size_t n_payload = 0;
+	DIR *dh;
+	int r = 0;
+
+	if (depth > MAX_DEPTH)
+		return 0;
+	dh = opendir_beneath(via ? x->data_fd : x->top_fd, rel);
+	if (!dh)
+		return depth == 0 ? -errno : 0;
+	if (depth == 0 && x->data_fd >= 0) {
+		/* The payload's keys first; the top level adds what is not a key's link (a
+		 * plain file put beside them; a link of a key no longer or not yet in the
+		 * payload is absent, as the payload says). */
+		DIR *ph = opendir_beneath(x->data_fd, ".");
+		if (!ph) {
+			r = -errno;
+		} else {
+			r = list_dir(ph, true, &l);
+			closedir(ph);
+		}
+		n_payload = l.n;
+		if (r == 0 && n_payload)
+			qsort(l.v, n_payload, sizeof(*l.v), cmp_dname);
+	}
+	if (r == 0)
+		r = list_dir(dh, via, &l);
 	closedir(dh);
-	if (r == 0 && n)
-		qsort(names, n, sizeof(*names), cmp_dname);
-	for (size_t i = 0; r == 0 && i < n; i++) {
-		size_t ld = strlen(dir), ln = strlen(names[i].name);
+	if (r == 0 && n_payload) {
+		size_t k = n_payload;
+		for (size_t i = n_payload; i < l.n; i++) {
+			if (l.v[i].type == DT_LNK && in_payload(&l, n_payload, l.v[i].name)) {
+				free(l.v[i].name);
+				continue;
+			}
+			l.v[k++] = l.v[i];
+		}
+		l.n = k;
+	}
+	if (r == 0 && l.n)
+		qsort(l.v, l.n, sizeof(*l.v), cmp_dname);
+	for (size_t i = 0; r == 0 && i < l.n; i++) {
+		size_t ld = strlen(dir), ln = strlen(l.v[i].name);
 		char path[PATH_MAX];
 
 		if (ld + 1 + ln >= sizeof(path))
 			continue; /* no such path can be opened either */
 		memcpy(path, dir, ld);
 		path[ld] = '/';
-		memcpy(path + ld + 1, names[i].name, ln + 1);
-		if (names[i].type == DT_DIR)
-			r = rc_collect(x, path, depth + 1);
+		memcpy(path + ld + 1, l.v[i].name, ln + 1);
+		if (l.v[i].type == DT_DIR)
+			r = collect(x, path, path + x->top_len, l.v[i].via, depth + 1);
 		else
-			r = add_path(x, path, names[i].ino);
+			r = add_path(x, path, l.v[i].via);
 	}
-	for (size_t i = 0; i < n; i++)
-		free(names[i].name);
-	free(names);
+	dlist_free(&l);
 	return r;
+}
+
+int rc_collect(struct run *x, const char *dir, unsigned depth)
+{
+	return collect(x, dir, ".", false, depth);
 }
 
 const char *rc_format_kind(int format)
@@ -283,10 +367,21 @@ int rc_set_profile_text(struct sc_reconciler *rc, const struct sc_profile *const
 	return r;
 }
 
-/* Read a file whole; the content hash too. */
-int rc_read_hashed(const char *path, char **ret, size_t *ret_len, uint64_t *ret_hash)
+/* Read a policy file whole again, where and as load_file read it; the content hash too. A
+ * payload's key that is gone: -EAGAIN (an update in flight). */
+int rc_read_policy(const struct run *x, const struct cfile *c, char **ret, size_t *ret_len,
+		   uint64_t *ret_hash)
 {
-	int r = sc_read_file(path, SC_PROFILE_MAX_INPUT, ret, ret_len);
+	cleanup_close int fd = -1;
+	int r;
+
+	if (strlen(c->path) < x->top_len)
+		return -EINVAL;
+	fd = rc_open_beneath(c->via_data ? x->data_fd : x->top_fd, c->path + x->top_len,
+			     O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0)
+		return errno == ENOENT && c->via_data ? -EAGAIN : -errno;
+	r = sc_read_fd(fd, SC_PROFILE_MAX_INPUT, ret, ret_len);
 	if (r < 0)
 		return r;
 	*ret_hash = rc_hash64(*ret, *ret_len);
@@ -310,6 +405,16 @@ bool rc_text_wanted(const struct run *x, const struct cdoc *doc)
 	if (!e)
 		return true;
 	return e->has_ident && e->hash != doc->text_hash;
+}
+
+static bool names_a_policy_key(const char *buf, size_t len)
+{
+	static const char *const keys[] = { "kind", "apiVersion", "defaultAction", "syscalls" };
+
+	for (size_t i = 0; i < ELEMENTSOF(keys); i++)
+		if (memmem(buf, len, keys[i], strlen(keys[i])))
+			return true;
+	return false;
 }
 
 /* Parse and judge a file's content into 'c' (reason/message on rejection). */
@@ -346,7 +451,14 @@ static int judge_file(struct run *x, struct cfile *c, const char *buf, size_t le
 	if (r < 0 || n == 0) {
 		char b[512];
 		c->reason = SC_REJECT_PARSE;
-		c->message = strdup(first_error(&d, b, sizeof(b)));
+		/* A file that names none of a policy's keys is no policy with a typo: its
+		 * content (a key file, a password hash) is not quoted back. */
+		c->message = strdup(
+			names_a_policy_key(buf, len)
+				? first_error(&d, b, sizeof(b))
+				: "not a profile, policy or bindings file (it has none of "
+				  "kind, apiVersion, defaultAction, syscalls): its content is "
+				  "not shown");
 		sc_diags_clear(&d);
 		for (size_t i = 0; i < n; i++)
 			sc_profile_free(v[i]);
@@ -470,38 +582,39 @@ static int load_file(struct run *x, size_t i, char *tbuf)
 	size_t len = 0;
 	ssize_t n = -1;
 	uint64_t h;
-	bool noatime, via = false;
+	bool noatime;
 	const char *rel = path + x->top_len;
-	ino_t link_ino = x->link_inos[i];
+	bool via = x->vias[i];
 	int err = 0, dfd;
 
 	/* O_NOATIME: reading 10,000 policies must not dirty 10,000 inodes. It needs the
 	 * file's owner or CAP_FOWNER; without, it is dropped for good. */
 	noatime = !__atomic_load_n(&rc->no_noatime, __ATOMIC_RELAXED);
-	/* A ConfigMap key, <key> -> ..data/<key>, is opened in the payload directory: no
-	 * walk through two symlinks for each of 10,000 keys. A symlink's target cannot change
-	 * without a new inode, so it is read once, when its inode is new. Anything else is
-	 * opened below the directory's fd. */
-	if (link_ino && x->data_fd >= 0) {
-		if (old && old->link_ino == link_ino) {
-			via = old->via_data;
-		} else {
-			char t[NAME_MAX + 16];
-			size_t ln = strlen(rel);
-			ssize_t k = readlinkat(x->top_fd, rel, t, sizeof(t));
-			via = k > 7 && (size_t)k == ln + 7 && memcmp(t, "..data/", 7) == 0 &&
-			      memcmp(t + 7, rel, ln) == 0;
-		}
-	}
+	/* A ConfigMap key is opened in the payload directory (no walk through two symlinks
+	 * for each of 10,000 keys); anything else below the directory's fd. Symlinks are
+	 * followed only while they stay below it. */
 	dfd = via ? x->data_fd : x->top_fd;
-	fd = openat(dfd, rel,
-		    O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY | (noatime ? O_NOATIME : 0));
+	fd = rc_open_beneath(
+		dfd, rel, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY | (noatime ? O_NOATIME : 0));
 	if (fd < 0 && errno == EPERM && noatime) {
 		__atomic_store_n(&rc->no_noatime, true, __ATOMIC_RELAXED);
-		fd = openat(dfd, rel, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+		fd = rc_open_beneath(dfd, rel, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	}
-	if (fd < 0 && (errno == ENOENT || errno == ELOOP || errno == ENOTDIR))
+	/* A key the payload listed is gone: the kubelet removed that payload meanwhile (the
+	 * next update is in flight). Its absence says nothing: the pass goes again. */
+	if (fd < 0 && via && errno == ENOENT)
+		return -EAGAIN;
+	if (fd < 0 && (errno == ENOENT || errno == ENOTDIR))
 		return 1;
+	if (fd < 0 && (errno == EXDEV || errno == ELOOP)) {
+		/* A link that leads out of the directory (or, without openat2, any link): not
+		 * read, and nothing of where it leads is said. */
+		*c = (struct cfile){ .reason = SC_REJECT_READ, .via_data = via };
+		c->path = TAKE_PTR(*pathp);
+		c->message = strdup("a symbolic link that leads out of the policies directory: "
+				    "not read (links are followed only below it)");
+		return c->message ? 0 : -ENOMEM;
+	}
 	if (fd < 0)
 		err = errno;
 	while (fd >= 0 && (n = read(fd, tbuf, LOAD_BUF - 1)) < 0 && errno == EINTR)
@@ -514,7 +627,7 @@ static int load_file(struct run *x, size_t i, char *tbuf)
 	/* Nothing read: only a regular file is an (empty, so rejected) policy. */
 	if (n == 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)))
 		return 1;
-	*c = (struct cfile){ .reason = -1, .link_ino = link_ino, .via_data = via };
+	*c = (struct cfile){ .reason = -1, .via_data = via };
 	c->path = TAKE_PTR(*pathp); /* 'path' stays valid: it is c->path now */
 	if (!err && n == LOAD_BUF - 1) {
 		/* Larger than the buffer (a bindings file: 2.4 MB for 10,000 workloads, read
@@ -705,27 +818,168 @@ int rc_gather_pols(struct run *x)
 	return 0;
 }
 
-/* Same kind, namespace and name in two files: the later file (by path order) loses. */
+/* Whether the previous pass (or the index it adopted) installed policy 'd' from 'file': an
+ * entry of its namespace lists "Kind/name" with that file. */
+static bool established(const struct run *x, const struct cdoc *d, const char *file)
+{
+	const char *kind = rc_format_kind(d->format);
+	size_t lk = strlen(kind);
+
+	for (size_t i = 0; i < x->n_old; i++) {
+		const struct entry *e = &x->old[i];
+		if (!e->path || !e->ns || !streq(e->ns, d->ns))
+			continue;
+		for (size_t k = 0; k < e->n_pols && k < e->n_files; k++)
+			if (strncmp(e->pols[k], kind, lk) == 0 && e->pols[k][lk] == '/' &&
+			    streq(e->pols[k] + lk + 1, d->name) && streq(e->files[k], file))
+				return true;
+	}
+	return false;
+}
+
+/* A policy the previous pass installed from a file that is rejected this pass (its last good
+ * stays): no other file may take its name meanwhile. */
+struct held {
+	const char *ns, *pol, *file; /* borrowed from x->old */
+};
+
+static int cmp_str_ptr(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int held_policies(const struct run *x, struct held **ret, size_t *ret_n)
+{
+	cleanup_free const char **rej = NULL;
+	struct held *v = NULL;
+	size_t n_rej = 0, n = 0;
+
+	*ret = NULL;
+	*ret_n = 0;
+	for (size_t i = 0; i < x->n_files; i++)
+		if (x->rejected[i])
+			n_rej++;
+	if (!n_rej)
+		return 0;
+	rej = calloc(n_rej, sizeof(*rej));
+	if (!rej)
+		return -ENOMEM;
+	n_rej = 0;
+	for (size_t i = 0; i < x->n_files; i++)
+		if (x->rejected[i])
+			rej[n_rej++] = x->files[i].path;
+	qsort(rej, n_rej, sizeof(*rej), cmp_str_ptr);
+	for (size_t i = 0; i < x->n_old; i++) {
+		const struct entry *e = &x->old[i];
+		for (size_t k = 0; e->path && e->ns && k < e->n_pols && k < e->n_files; k++) {
+			struct held *nv;
+			if (!bsearch(&e->files[k], rej, n_rej, sizeof(*rej), cmp_str_ptr))
+				continue;
+			nv = reallocarray(v, n + 1, sizeof(*v));
+			if (!nv) {
+				free(v);
+				return -ENOMEM;
+			}
+			v = nv;
+			v[n++] = (struct held){ e->ns, e->pols[k], e->files[k] };
+		}
+	}
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
+
+/* The rejected file that holds policy 'd' (kind/name in its namespace), or NULL. */
+static const char *held_by(const struct held *v, size_t n, const struct cdoc *d, const char *file)
+{
+	const char *kind = rc_format_kind(d->format);
+	size_t lk = strlen(kind);
+
+	for (size_t i = 0; i < n; i++)
+		if (streq(v[i].ns, d->ns) && strncmp(v[i].pol, kind, lk) == 0 &&
+		    v[i].pol[lk] == '/' && streq(v[i].pol + lk + 1, d->name) &&
+		    !streq(v[i].file, file))
+			return v[i].file;
+	return NULL;
+}
+
+/* Reject file 'fi' as a duplicate of the policy 'kept' has (named in the rejection, for the
+ * log and the metric). */
+static int reject_dup(struct run *x, size_t fi, const struct cdoc *d, const char *kept,
+		      const char *how)
+{
+	size_t n = x->n_rej;
+	int r = rc_reject(x, fi, SC_REJECT_DUPLICATE,
+			  "duplicate %s %s/%s: %s has it %s; rename or remove one of them",
+			  rc_format_kind(d->format), d->ns, d->name, kept, how);
+
+	if (r < 0 || x->n_rej == n)
+		return r;
+	x->rej[n].other = strdup(kept);
+	return x->rej[n].other ? 0 : -ENOMEM;
+}
+
+/* Same kind, namespace and name in two files: the file the installed profiles came from keeps
+ * winning (a new file must not replace, and so maybe weaken, a live policy by sorting first);
+ * among new ones, the first by path. The others are rejected, naming the one that stays. */
 int rc_reject_duplicates(struct run *x)
 {
 	cleanup_free struct pol *v = NULL;
+	cleanup_free struct held *hv = NULL;
+	size_t n_held = 0;
 	int r;
 
+	r = held_policies(x, &hv, &n_held);
+	if (r < 0)
+		return r;
 	v = calloc(x->n_pols ? x->n_pols : 1, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
 	memcpy(v, x->pols, x->n_pols * sizeof(*v));
 	rc_sort_r(v, x->n_pols, sizeof(*v), cmp_pol_ident, x);
-	for (size_t i = 1; i < x->n_pols; i++) {
-		const struct cdoc *a = rc_pdoc(x, &v[i - 1]), *b = rc_pdoc(x, &v[i]);
-		if (a->selects != b->selects || a->format != b->format || !streq(a->ns, b->ns) ||
-		    !streq(a->name, b->name))
-			continue;
-		r = rc_reject(x, v[i].file, SC_REJECT_DUPLICATE, "duplicate %s %s/%s (also in %s)",
-			      rc_format_kind(b->format), b->ns, b->name,
-			      x->files[v[i - 1].file].path);
-		if (r < 0)
-			return r;
+	for (size_t i = 0; i < x->n_pols;) {
+		const struct cdoc *a = rc_pdoc(x, &v[i]);
+		size_t j = i + 1, win = i;
+		bool est = false;
+
+		for (; j < x->n_pols; j++) {
+			const struct cdoc *b = rc_pdoc(x, &v[j]);
+			if (a->selects != b->selects || a->format != b->format ||
+			    !streq(a->ns, b->ns) || !streq(a->name, b->name))
+				break;
+		}
+		if (n_held) {
+			const char *h = held_by(hv, n_held, a, x->files[v[i].file].path);
+			for (size_t k = i; h && k < j; k++) {
+				r = reject_dup(x, v[k].file, a, h,
+					       "installed already (rejected now, its last good "
+					       "profile stays: fix it)");
+				if (r < 0)
+					return r;
+			}
+			if (h) {
+				i = j;
+				continue;
+			}
+		}
+		if (j - i > 1)
+			for (size_t k = i; k < j; k++)
+				if (established(x, rc_pdoc(x, &v[k]), x->files[v[k].file].path)) {
+					win = k;
+					est = true;
+					break;
+				}
+		for (size_t k = i; k < j; k++) {
+			const char *kept = x->files[v[win].file].path;
+			if (k == win)
+				continue;
+			r = reject_dup(x, v[k].file, a, kept,
+				       est ? "installed already, and it stays"
+					   : "too, and it stays (it sorts first)");
+			if (r < 0)
+				return r;
+		}
+		i = j;
 	}
 	return rc_gather_pols(x);
 }

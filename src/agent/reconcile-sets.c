@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Owns the sets of a pass: policies grouped by namespace and selector, bound workloads'
- * members, duplicates and conflicts rejected. */
+ * members, duplicates and conflicts rejected, and whether a set's path is the agent's to
+ * write (what the old index records there). */
 #include "agent/reconcile-internal.h"
 
 /* ---- sets -------------------------------------------------------------------------- */
@@ -501,4 +502,73 @@ int rc_sets_without_conflicts(struct run *x)
 		x->n_sets = k;
 		return 0;
 	}
+}
+
+/* ---- ownership ---------------------------------------------------------------------- */
+
+/* Whether 'have' is content the old index records for 'path', or records none (an earlier
+ * syscage's index, or a path being written when a pass was interrupted: the index written
+ * before the renames names it twice, with the old content and with none). */
+bool rc_recorded(const struct run *x, const char *path, uint64_t have)
+{
+	size_t lo = 0, hi = x->n_old_by_path;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(x->old_by_path[mid]->path, path) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < x->n_old_by_path && streq(x->old_by_path[lo]->path, path); lo++)
+		if (x->old_by_path[lo]->hash == 0 || x->old_by_path[lo]->hash == have)
+			return true;
+	return false;
+}
+
+/* Whether the agent may write its set's profile at 'file' (in 'nsfd'): nothing is there, or
+ * the index says the agent wrote it ('prev') and it still holds what the agent wrote (or what
+ * it is about to write). An index without content hashes (an earlier syscage, `policy build`)
+ * is trusted as before. 'on_disk', 'have': whether a regular file is there, its content hash. */
+bool rc_owned(const struct run *x, const struct entry *prev, int nsfd, const char *file,
+	      bool on_disk, uint64_t have, uint64_t want)
+{
+	struct stat st;
+
+	if (!on_disk)
+		return fstatat(nsfd, file, &st, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT;
+	if (!prev)
+		return false;
+	return have == want || rc_recorded(x, prev->path, have);
+}
+
+/* The set's path holds a file the agent did not write: left alone, and the set's policies
+ * (or its binding) rejected, naming the file. */
+int rc_reject_foreign(struct run *x, const struct set *s, bool changed)
+{
+	char why[700];
+
+	(void)snprintf(why, sizeof(why),
+		       "its profile would be written to %s/%s, which holds a file %s: it is left "
+		       "alone; rename the %s, or remove that file if it is stale",
+		       x->r->root_name, s->path,
+		       changed ? "changed since this agent wrote it" : "this agent did not write",
+		       s->bind ? "binding's localhostProfile" : "policy");
+	if (s->bind) {
+		cleanup_free char *full = NULL;
+		if (asprintf(&full, "%u:%u: %s %s/%s: %s", s->bind->loc.line, s->bind->loc.col,
+			     s->bind->kind, s->bind->namespace, s->bind->name, why) < 0)
+			return -ENOMEM;
+		return rc_add_rejection(x, s->bind_file, SC_REJECT_BINDING, full, false);
+	}
+	for (size_t k = 0; k < s->n_pols; k++) {
+		const struct pol *p = &x->pols[rc_smem(x, s)[k]];
+		int r;
+		if (rc_pdoc(x, p)->baseline)
+			continue;
+		r = rc_reject(x, p->file, SC_REJECT_CONFLICT, "%s", why);
+		if (r < 0)
+			return r;
+	}
+	return 0;
 }

@@ -259,6 +259,7 @@ void rc_rejections_free(struct rejection *v, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		free(v[i].file);
 		free(v[i].message);
+		free(v[i].other);
 	}
 	free(v);
 }

@@ -454,7 +454,7 @@ static int parsed_doc(struct run *x, const struct pol *p, const struct sc_profil
 		char msg[256];
 
 		f->done = true;
-		r = rc_read_hashed(c->path, &buf, &len, &h);
+		r = rc_read_policy(x, c, &buf, &len, &h);
 		if (r == 0 && h != c->hash)
 			r = -EAGAIN; /* changed since it was judged: the next pass judges it */
 		if (r == 0)
@@ -786,8 +786,10 @@ int rc_install(struct run *x)
 		struct entry *e = &x->now[x->n_now], *prev = rc_old_entry(x, s->path);
 		const char *text = one ? one->text : NULL;
 		struct mkey *memo = NULL;
-		uint64_t want, have;
+		struct entry seen = {};
+		uint64_t want, have = 0;
 		size_t len = one ? one->text_len : 0;
+		bool same_ident = false, on_disk = false;
 		char err[512];
 
 		if ((i & 63) == 0 && rc_cancelled(x)) {
@@ -857,6 +859,41 @@ int rc_install(struct run *x)
 			}
 			cur = s->ns;
 		}
+		/* Unchanged when the previous pass installed this very content and the file is
+		 * still the one it wrote (inode, size, mtime); else the disk content decides,
+		 * and a file there that the agent did not write (or that changed since) is not
+		 * its to replace. */
+		{
+			struct entry now = {};
+			if (prev && prev->has_ident) {
+				if (x->probes) {
+					const struct probe *p = &x->probes[prev - x->old];
+					now = (struct entry){ .has_ident = p->ok,
+							      .ino = p->ino,
+							      .size = p->size,
+							      .mtime_ns = p->mtime_ns };
+				} else {
+					rc_ident_of(nsfd, file, &now);
+				}
+				same_ident = now.has_ident && now.ino == prev->ino &&
+					     now.size == prev->size &&
+					     now.mtime_ns == prev->mtime_ns;
+			}
+			if (same_ident) {
+				seen = now;
+				have = prev->hash;
+			} else {
+				on_disk = rc_disk_hash(nsfd, file, &have, &seen);
+				if (!rc_owned(x, prev, nsfd, file, on_disk, have, want)) {
+					r = rc_reject_foreign(x, s, prev != NULL);
+					if (r < 0) {
+						jobs_free(jobs, n_jobs);
+						return r;
+					}
+					continue;
+				}
+			}
+		}
 		if (prev && same_members(x, s, prev)) {
 			/* Same set as last time: its entry carries over (no new strings). */
 			if (!prev->kept)
@@ -877,31 +914,9 @@ int rc_install(struct run *x)
 		e->fallback = s->fallback;
 		e->hash = want;
 		e->size = len;
-		/* Unchanged when the previous pass installed this very content and the file is
-		 * still the one it wrote (inode, size, mtime); else the disk content decides. */
-		if (prev && prev->has_ident && prev->hash == want) {
-			struct entry now = {};
-			if (x->probes) {
-				const struct probe *p = &x->probes[prev - x->old];
-				now = (struct entry){ .has_ident = p->ok,
-						      .ino = p->ino,
-						      .size = p->size,
-						      .mtime_ns = p->mtime_ns };
-			} else {
-				rc_ident_of(nsfd, file, &now);
-			}
-			if (now.has_ident && now.ino == prev->ino && now.size == prev->size &&
-			    now.mtime_ns == prev->mtime_ns) {
-				take_ident(e, &now);
-				continue;
-			}
-		}
-		{
-			struct entry seen = {};
-			if (rc_disk_hash(nsfd, file, &have, &seen) && have == want) {
-				take_ident(e, &seen);
-				continue;
-			}
+		if ((same_ident || on_disk) && have == want) {
+			take_ident(e, &seen);
+			continue;
 		}
 		/* To be written: by the writers, below. */
 		if (n_jobs % 256 == 0) {
@@ -923,30 +938,14 @@ int rc_install(struct run *x)
 		if (one && text)
 			one->text_taken = true;
 		n_jobs++;
-		if (!prev)
+		/* The index must name it before the rename: a new path, or one whose recorded
+		 * content changes (an interrupted pass then leaves the index trusting either). */
+		if (!prev || prev->hash)
 			x->new_paths = true;
 	}
 	r = n_jobs ? write_jobs(x, jobs, n_jobs) : 0;
 	jobs_free(jobs, n_jobs);
 	return r;
-}
-
-void rc_remove_profile(struct run *x, const struct entry *e)
-{
-	char b1[600], file[300];
-	int fd = rc_open_ns(x, e->ns, false);
-
-	if (fd < 0)
-		return;
-	(void)snprintf(file, sizeof(file), "%s.json", e->name);
-	if (unlinkat(fd, file, 0) == 0) {
-		x->res->n_removed++;
-		rc_logf(x->r, "info", "event=remove path=%s", rc_logval(e->path, b1, sizeof(b1)));
-		(void)fsync(fd);
-	}
-	(void)close(fd);
-	/* An emptied namespace directory goes too (fails harmlessly when not empty). */
-	(void)unlinkat(x->r->root_fd, e->ns, AT_REMOVEDIR);
 }
 
 /* After the renames: the identity of what was written, for the next pass's skip. */

@@ -125,6 +125,19 @@ size_t sc_reconciler_n_installed(const struct sc_reconciler *r)
 	return r->n_installed;
 }
 
+bool sc_reconciler_duplicate(const struct sc_reconciler *r, size_t i, const char **ret_file,
+			     const char **ret_kept)
+{
+	for (size_t k = 0; k < r->n_rejected; k++) {
+		if (!r->rejected[k].other || i-- > 0)
+			continue;
+		*ret_file = r->rejected[k].file;
+		*ret_kept = r->rejected[k].other;
+		return true;
+	}
+	return false;
+}
+
 const char *sc_reconciler_root_path(const struct sc_reconciler *r)
 {
 	return r->root_path;
@@ -156,17 +169,18 @@ int sc_reconcile(struct sc_reconciler *rc, struct sc_reconcile_result *res)
 		if (r < 0)
 			goto out;
 	}
-	r = rc_collect(&x, rc->policies_dir, 0);
-	if (r < 0)
-		goto out;
 	x.top_fd = open(rc->policies_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (x.top_fd < 0) {
 		r = -errno;
 		goto out;
 	}
 	x.top_len = strlen(rc->policies_dir) + 1;
-	/* A ConfigMap volume: keys are read straight from the payload ..data points to now. */
-	x.data_fd = openat(x.top_fd, "..data", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	/* A ConfigMap volume: the key set is the payload's ..data points to now, and its keys
+	 * are read there (one directory fd for the whole pass: one payload). */
+	x.data_fd = rc_open_beneath(x.top_fd, "..data", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	r = rc_collect(&x, rc->policies_dir, 0);
+	if (r < 0)
+		goto out;
 	x.files = calloc(x.n_paths ? x.n_paths : 1, sizeof(*x.files));
 	x.rejected = calloc(x.n_paths ? x.n_paths : 1, sizeof(*x.rejected));
 	if (!x.files || !x.rejected) {
@@ -423,7 +437,7 @@ void rc_run_free(struct run *x)
 		free(x->paths[i]);
 	free(x->paths);
 	free(x->olds);
-	free(x->link_inos);
+	free(x->vias);
 	if (x->top_fd >= 0)
 		(void)close(x->top_fd);
 	if (x->data_fd >= 0)

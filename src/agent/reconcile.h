@@ -93,5 +93,9 @@ size_t sc_reconciler_n_installed(const struct sc_reconciler *r);
  *  "kept": bool, "workload": "Kind ns/name" (bound workloads), "fallback": bool}],
  *  "rejected": [{"file", "reason", "message"}]} (owned). */
 int sc_reconciler_json(const struct sc_reconciler *r, char **ret);
+/* The i-th policy file the last pass rejected as a duplicate: the file and the one whose
+ * policy of that name stays (borrowed); false past the last. */
+bool sc_reconciler_duplicate(const struct sc_reconciler *r, size_t i, const char **ret_file,
+			     const char **ret_kept);
 /* The absolute path of the root directory (borrowed). */
 const char *sc_reconciler_root_path(const struct sc_reconciler *r);

@@ -180,9 +180,14 @@ else
 	not_ok "policy build and the agent write the same bytes"
 fi
 # An index.json that is not UTF-8 (libfyaml would read past it): unreadable, nothing adopted,
-# nothing removed.
+# nothing removed, and nothing overwritten: without the index the files are no longer known to
+# be the agent's, so each is left as it is and its policy or binding rejected, saying which file
+# to remove to let the agent install it again (exit 1; it was 0 when the agent overwrote them).
+cp "$ROOT/wp/kscmp1-allow-0badc0de.json" "$TMP/bound.before"
 printf '{"sets": [{"namespace": "wp", "name": "caf\xe9"' >"$ROOT/index.json"
-expect "agent with an index that is not UTF-8" 0 agent
+expect "agent with an index that is not UTF-8" 1 agent
 err_has "said unreadable" 'event=index-unreadable'
+err_has "the binding is rejected, naming the file" "reason=binding msg=\"[0-9]+:[0-9]+: Deployment wp/wordpress: its profile would be written to syscage/wp/kscmp1-allow-0badc0de.json, which holds a file this agent did not write: it is left alone"
 [ -f "$ROOT/wp/kscmp1-allow-0badc0de.json" ] && ok "the bound profile is still there" || not_ok "the bound profile is still there"
+cmp -s "$TMP/bound.before" "$ROOT/wp/kscmp1-allow-0badc0de.json" && ok "and unchanged" || not_ok "and unchanged"
 done_testing

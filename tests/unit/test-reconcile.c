@@ -342,6 +342,138 @@ START_TEST(merge_same_target_and_duplicates)
 }
 END_TEST
 
+/* A new file with a live policy's name loses, though it sorts first, and also while the
+ * established file is rejected (its last good stays); once that file is gone it may win. */
+START_TEST(duplicate_keeps_established)
+{
+	struct sc_reconcile_result res;
+	char *t;
+
+	put("b.yaml", ka("web", "shop", "web", "read, write", "Block"));
+	ck_assert_int_eq(run(false, &res), 0);
+	put("a.yaml", ka("web", "shop", "web", "read", "Allow"));
+	ck_assert_int_eq(run(false, &res), 0);
+	ck_assert_uint_eq(res.rejected[SC_REJECT_DUPLICATE], 1);
+	t = installed("shop/web.json");
+	ck_assert_ptr_nonnull(t);
+	ck_assert_ptr_nonnull(
+		strstr(t, "\"names\": [\"read\", \"write\"], \"action\": \"SCMP_ACT_ERRNO\""));
+	free(t);
+	/* The established file broken: the newcomer still does not take over. */
+	put("b.yaml", "kind: [unclosed\n");
+	ck_assert_int_eq(run(false, &res), 0);
+	ck_assert_uint_eq(res.rejected[SC_REJECT_DUPLICATE], 1);
+	ck_assert_uint_eq(res.n_kept, 1);
+	t = installed("shop/web.json");
+	ck_assert_ptr_nonnull(strstr(t, "SCMP_ACT_ERRNO"));
+	free(t);
+	/* Gone: now the other file is the only one. */
+	del("b.yaml");
+	ck_assert_int_eq(run(false, &res), 0);
+	ck_assert_uint_eq(res.n_rejected, 0);
+	t = installed("shop/web.json");
+	ck_assert_ptr_nonnull(strstr(t, "\"names\": [\"read\"], \"action\": \"SCMP_ACT_ALLOW\""));
+	free(t);
+}
+END_TEST
+
+static void put_root(const char *rel, const char *text)
+{
+	char path[800];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+/* Only what the agent wrote is its to change: a file at a policy's path that is not in its
+ * index (the agent's own profile, put there by its init container) or that changed since the
+ * agent wrote it is neither overwritten nor removed; the policy is rejected, naming it. */
+START_TEST(foreign_files_left_alone)
+{
+	static const char own[] = "{\"defaultAction\": \"SCMP_ACT_ERRNO\"}\n";
+	struct sc_reconcile_result res;
+	char dir[600], *t;
+
+	put("web.yaml", ka("web", "shop", "web", "read", "Allow"));
+	ck_assert_int_eq(run(false, &res), 0);
+	snprintf(dir, sizeof(dir), "%s/syscage-system", root);
+	ck_assert_int_eq(mkdir(dir, 0755), 0);
+	put_root("syscage-system/syscage-agent.json", own);
+	put("evil.yaml", ka("syscage-agent", "syscage-system", "x", "reboot", "Block"));
+	ck_assert_int_eq(run(false, &res), 0);
+	ck_assert_uint_eq(res.rejected[SC_REJECT_CONFLICT], 1);
+	ck_assert_uint_eq(res.n_written, 0);
+	t = installed("syscage-system/syscage-agent.json");
+	ck_assert_str_eq(t, own);
+	free(t);
+	del("evil.yaml");
+	ck_assert_int_eq(run(false, &res), 0);
+	ck_assert_uint_eq(res.n_removed, 0);
+	t = installed("syscage-system/syscage-agent.json");
+	ck_assert_str_eq(t, own);
+	free(t);
+
+	/* A profile the agent wrote, replaced by someone: not overwritten, not removed. */
+	put_root("shop/web.json", own);
+	put("web.yaml", ka("web", "shop", "web", "read, write", "Allow"));
+	ck_assert_int_eq(run(false, &res), 0);
+	ck_assert_uint_eq(res.rejected[SC_REJECT_CONFLICT], 1);
+	t = installed("shop/web.json");
+	ck_assert_str_eq(t, own);
+	free(t);
+	del("web.yaml");
+	ck_assert_int_eq(run(false, &res), 0);
+	ck_assert(exists("shop/web.json"));
+}
+END_TEST
+
+/* What the agent wrote stays its own across restarts: adopted without a rewrite, rewritten
+ * when its policy changes, removed when its policy goes; an index without content hashes (an
+ * earlier syscage's) is trusted as before. */
+START_TEST(own_files_adopted_after_restart)
+{
+	struct sc_reconcile_result res;
+	char idx[600], *buf = NULL, *p;
+	size_t len;
+	FILE *f;
+
+	put("web.yaml", ka("web", "shop", "web", "read", "Allow"));
+	put("db.yaml", ka("db", "shop", "db", "read", "Allow"));
+	ck_assert_int_eq(run(false, &res), 0);
+	ck_assert_uint_eq(res.n_written, 2);
+	ck_assert_int_eq(run(false, &res), 0);
+	ck_assert_uint_eq(res.n_written, 0);
+	ck_assert_uint_eq(res.n_rejected, 0);
+	put("web.yaml", ka("web", "shop", "web", "read, write", "Allow"));
+	ck_assert_int_eq(run(false, &res), 0);
+	ck_assert_uint_eq(res.n_written, 1);
+	ck_assert_uint_eq(res.n_rejected, 0);
+	/* The index without its content hashes. */
+	snprintf(idx, sizeof(idx), "%s/index.json", root);
+	ck_assert_int_eq(sc_read_file(idx, 1 << 20, &buf, &len), 0);
+	ck_assert_ptr_nonnull(strstr(buf, "\"content_hash\": \""));
+	while ((p = strstr(buf, ", \"content_hash\": \"")))
+		memmove(p, p + 36, strlen(p + 36) + 1);
+	f = fopen(idx, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(buf, f);
+	ck_assert_int_eq(fclose(f), 0);
+	free(buf);
+	del("db.yaml");
+	ck_assert_int_eq(run(false, &res), 0);
+	ck_assert_uint_eq(res.n_removed, 1);
+	ck_assert(!exists("shop/db.json"));
+	del("web.yaml");
+	ck_assert_int_eq(run(false, &res), 0);
+	ck_assert_uint_eq(res.n_removed, 1);
+	ck_assert(!exists("shop/web.json"));
+}
+END_TEST
+
 static bool always(void *ud)
 {
 	return true;
@@ -376,6 +508,93 @@ START_TEST(configmap_layout)
 	ck_assert_int_eq(symlink("..data/web.yaml", p2), 0);
 	ck_assert_int_eq(run(false, &res), 0);
 	ck_assert_uint_eq(res.n_files, 1);
+	ck_assert(exists("shop/web.json"));
+}
+END_TEST
+
+/* Mid-update, as the kubelet leaves it between the ..data swap and its new links: the key set
+ * is the payload's, so a renamed key's policy is not missing for a moment; a plain file put
+ * beside the keys is still read. */
+START_TEST(configmap_key_set_is_the_payloads)
+{
+	struct sc_reconcile_result res;
+	char p[600], q[600];
+
+	snprintf(p, sizeof(p), "%s/..2026_11_23_10_00_00.1", pol);
+	ck_assert_int_eq(mkdir(p, 0755), 0);
+	put("..2026_11_23_10_00_00.1/a.yaml", ka("web", "shop", "web", "read", "Allow"));
+	snprintf(p, sizeof(p), "%s/..data", pol);
+	ck_assert_int_eq(symlink("..2026_11_23_10_00_00.1", p), 0);
+	snprintf(p, sizeof(p), "%s/a.yaml", pol);
+	ck_assert_int_eq(symlink("..data/a.yaml", p), 0);
+	put("plain.yaml", ka("plain", "shop", "plain", "read", "Allow"));
+	ck_assert_int_eq(run(false, &res), 0);
+	ck_assert(exists("shop/web.json"));
+	/* The key renamed a.yaml -> b.yaml: the new payload and the swap, links not yet. */
+	snprintf(p, sizeof(p), "%s/..2026_11_23_10_00_01.2", pol);
+	ck_assert_int_eq(mkdir(p, 0755), 0);
+	put("..2026_11_23_10_00_01.2/b.yaml", ka("web", "shop", "web", "read", "Allow"));
+	snprintf(p, sizeof(p), "%s/..data_tmp", pol);
+	ck_assert_int_eq(symlink("..2026_11_23_10_00_01.2", p), 0);
+	snprintf(q, sizeof(q), "%s/..data", pol);
+	ck_assert_int_eq(rename(p, q), 0);
+	ck_assert_int_eq(run(false, &res), 0);
+	ck_assert_uint_eq(res.n_removed, 0);
+	ck_assert_uint_eq(res.n_files, 2);
+	ck_assert(exists("shop/web.json"));
+	ck_assert(exists("shop/plain.json"));
+	/* Newer kubelets link first: b.yaml -> ..data/b.yaml before the swap back to a.yaml. */
+	snprintf(p, sizeof(p), "%s/b.yaml", pol);
+	ck_assert_int_eq(symlink("..data/b.yaml", p), 0);
+	snprintf(p, sizeof(p), "%s/..data_tmp", pol);
+	ck_assert_int_eq(symlink("..2026_11_23_10_00_00.1", p), 0);
+	ck_assert_int_eq(rename(p, q), 0);
+	ck_assert_int_eq(run(false, &res), 0);
+	ck_assert_uint_eq(res.n_removed, 0);
+	ck_assert_uint_eq(res.n_rejected, 0);
+	ck_assert(exists("shop/web.json"));
+}
+END_TEST
+
+/* A link is followed only while it stays in the policies directory, and what a file that is no
+ * policy holds is never quoted back. */
+START_TEST(links_stay_inside_and_secrets_stay_unsaid)
+{
+	struct sc_reconcile_result res;
+	struct sc_reconcile_opts o = { .policies_dir = pol, .kubelet_root = kub };
+	struct sc_reconciler *r = NULL;
+	char p[600], q[600], *json = NULL;
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/shadow", base);
+	f = fopen(p, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("root:$6$SeCrEtHaSh:20228:0:99999:7:::\n", f);
+	ck_assert_int_eq(fclose(f), 0);
+	snprintf(q, sizeof(q), "%s/shadow.json", pol);
+	ck_assert_int_eq(symlink(p, q), 0);
+	snprintf(q, sizeof(q), "%s/up.yaml", pol);
+	ck_assert_int_eq(symlink("../shadow", q), 0);
+	put("copied.json", "root:$6$SeCrEtHaSh:20228:0:99999:7:::\n");
+	snprintf(p, sizeof(p), "%s/sub", pol);
+	ck_assert_int_eq(mkdir(p, 0755), 0);
+	put("sub/web.yaml", ka("web", "shop", "web", "read", "Allow"));
+	snprintf(q, sizeof(q), "%s/inside.yaml", pol);
+	ck_assert_int_eq(symlink("sub/web.yaml", q), 0);
+
+	ck_assert_int_eq(sc_reconciler_new(&o, &r), 0);
+	ck_assert_int_eq(sc_reconcile(r, &res), 0);
+	ck_assert_uint_eq(res.rejected[SC_REJECT_READ], 2);
+	ck_assert_uint_eq(res.rejected[SC_REJECT_PARSE], 1);
+	ck_assert_int_eq(sc_reconciler_json(r, &json), 0);
+	ck_assert_ptr_null(strstr(json, "SeCrEt"));
+	ck_assert_ptr_null(strstr(json, "root:"));
+	ck_assert_ptr_nonnull(strstr(json, "leads out of the policies directory"));
+	free(json);
+	sc_reconciler_free(r);
+	/* The link inside is followed (a duplicate of sub/web.yaml's policy, so one is
+	 * rejected: it was read). */
+	ck_assert_uint_eq(res.rejected[SC_REJECT_DUPLICATE], 1);
 	ck_assert(exists("shop/web.json"));
 }
 END_TEST
@@ -605,8 +824,13 @@ int main(void)
 	tcase_add_test(tc, escape_writes_nothing_outside);
 	tcase_add_test(tc, log_flag_default_and_off);
 	tcase_add_test(tc, merge_same_target_and_duplicates);
+	tcase_add_test(tc, duplicate_keeps_established);
+	tcase_add_test(tc, foreign_files_left_alone);
+	tcase_add_test(tc, own_files_adopted_after_restart);
 	tcase_add_test(tc, cancel_leaves_nothing_half);
 	tcase_add_test(tc, configmap_layout);
+	tcase_add_test(tc, configmap_key_set_is_the_payloads);
+	tcase_add_test(tc, links_stay_inside_and_secrets_stay_unsaid);
 	tcase_add_test(tc, bad_root_name);
 	tcase_add_test(tc, threads_give_what_one_gives);
 	tcase_add_test(tc, large_policies_read_whole);

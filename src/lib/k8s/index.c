@@ -2,6 +2,7 @@
 /* Owns index.json: its writer (what `policy build` and the agent write) and its streaming
  * reader (what the agent adopts and `policy build --prune` removes by). */
 #include <errno.h>
+#include <inttypes.h>
 #include <libfyaml.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +63,12 @@ void sc_index_begin(struct sc_index_writer *w, FILE *f, const char *mode, const 
 void sc_index_set(struct sc_index_writer *w, const char *ns, const char *name, const char *path,
 		  bool kept)
 {
+	sc_index_set_owned(w, ns, name, path, kept, 0);
+}
+
+void sc_index_set_owned(struct sc_index_writer *w, const char *ns, const char *name,
+			const char *path, bool kept, uint64_t content_hash)
+{
 	FILE *f = w->f;
 
 	fputs(w->n_sets++ ? ",\n    {" : "\n    {", f);
@@ -73,6 +80,8 @@ void sc_index_set(struct sc_index_writer *w, const char *ns, const char *name, c
 	json_str(f, path);
 	if (kept)
 		fputs(", \"kept\": true", f);
+	if (content_hash)
+		fprintf(f, ", \"content_hash\": \"%016" PRIx64 "\"", content_hash);
 	fputs(",\n     \"policies\": [", f);
 	w->n_policies = 0;
 }
@@ -168,6 +177,7 @@ struct iframe {
 struct iset {
 	char *ns, *name, *path;
 	bool kept;
+	uint64_t content_hash;
 	char *kind, *pname, *file; /* the policy being read */
 	struct sc_index_policy *pols;
 	size_t n_pols;
@@ -230,9 +240,28 @@ static int iset_done(struct iset *t, sc_index_set_fn fn, void *userdata)
 					  .name = t->name,
 					  .path = t->path,
 					  .kept = t->kept,
+					  .content_hash = t->content_hash,
 					  .policies = t->pols,
 					  .n_policies = t->n_pols },
 		  userdata);
+}
+
+/* 16 hex digits, else 0 (none). */
+static uint64_t hex64(const char *v, size_t n)
+{
+	uint64_t h = 0;
+
+	if (n != 16)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		int d = v[i] >= '0' && v[i] <= '9'   ? v[i] - '0'
+			: v[i] >= 'a' && v[i] <= 'f' ? v[i] - 'a' + 10
+						     : -1;
+		if (d < 0)
+			return 0;
+		h = h << 4 | (uint64_t)d;
+	}
+	return h;
 }
 
 static int parse(struct fy_parser *fyp, sc_index_set_fn fn, void *userdata)
@@ -292,6 +321,8 @@ static int parse(struct fy_parser *fyp, sc_index_set_fn fn, void *userdata)
 					slot = &t.path;
 				else if (streq(top->key, "kept"))
 					t.kept = n == 4 && !strncmp(v, "true", 4);
+				else if (streq(top->key, "content_hash"))
+					t.content_hash = hex64(v, n);
 			} else if (depth == 5 && streq(st[3].parent_key, "policies")) {
 				if (streq(top->key, "kind"))
 					slot = &t.kind;

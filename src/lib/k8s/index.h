@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "syscage/profile.h"
@@ -23,6 +24,11 @@ void sc_index_begin(struct sc_index_writer *w, FILE *f, const char *mode, const 
 /* A set: namespace, name, path, and '"kept": true' when 'kept'. */
 void sc_index_set(struct sc_index_writer *w, const char *ns, const char *name, const char *path,
 		  bool kept);
+/* The same with '"content_hash": "<16 hex digits>"' when 'content_hash' is not 0: the agent's
+ * record of the bytes it wrote at 'path', so a later run tells its own file from one that
+ * someone else wrote or changed since. */
+void sc_index_set_owned(struct sc_index_writer *w, const char *ns, const char *name,
+			const char *path, bool kept, uint64_t content_hash);
 /* One policy of the set: kind (its first kind_len bytes) and name unless 'kind' is NULL, the
  * file, '"baseline": true' when 'baseline', its selector when 'selector' is not NULL. */
 void sc_index_policy(struct sc_index_writer *w, const char *kind, size_t kind_len, const char *name,
@@ -45,6 +51,7 @@ struct sc_index_policy {
 struct sc_index_set {
 	const char *ns, *name, *path;
 	bool kept;
+	uint64_t content_hash; /* 0: none recorded (or not 16 hex digits) */
 	const struct sc_index_policy *policies;
 	size_t n_policies;
 };
