@@ -658,8 +658,8 @@ static void note_errno_needs_log_flag(void)
 	cli_note(
 		"the kernel logs an ERRNO (or TRACE, NOTIFY) denial only when the filter was "
 		"loaded with SECCOMP_FILTER_FLAG_LOG: add \"flags\": [\"SECCOMP_FILTER_FLAG_LOG\"] "
-		"to the profile (runc 1.2 or later loads it so; runc 1.1 refuses any flags); KILL, "
-		"TRAP and LOG decisions are logged without it");
+		"to the profile (runc 1.2 or later loads it so; runc 1.1 refuses any flags); TRAP "
+		"needs it too; only KILL and LOG decisions are logged without it");
 }
 
 static int report_violations(struct sc_logs *l, bool json, FILE *f)
