@@ -89,12 +89,6 @@ struct sc_inspect {
 int sc_inspect_process(pid_t pid, struct sc_inspect *ret);
 void sc_inspect_done(struct sc_inspect *i);
 
-/* The runtime a cgroup path names ("kube (containerd)", "podman", "docker", "lxc", "cri-o",
- * "containerd"), and the container id in its leaf when there is one (64 hex, or at least 12),
- * else "". Returns 1 when the path names a runtime, 0 when not, -EINVAL. */
-int sc_runtime_from_cgroup(const char *path, char *ret_runtime, size_t runtime_size, char *ret_id,
-			   size_t id_size);
-
 /* "CAP_SYS_ADMIN" for 0..SC_CAP_LAST, NULL otherwise; and the reverse (-EINVAL). */
 const char *sc_cap_to_name(unsigned cap);
 int sc_cap_from_name(const char *name);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Pods without the API server. A process's cgroup names its container (see
- * sc_container_from_cgroup); the kubelet's log links name the pod:
+ * sc_container_from_cgroup in cgroup.h); the kubelet's log links name the pod:
  *   /var/log/containers/<pod>_<namespace>_<container>-<container id>.log
  *     -> /var/log/pods/<namespace>_<pod>_<pod uid>/<container>/<restart>.log
  * Pod and namespace names are DNS-1123 and cannot hold '_', so the split is exact. The pod uid
@@ -52,20 +52,6 @@ int sc_pod_from_container_id(const struct sc_pods_paths *p, const char *containe
  * links removed, or a pod's sandbox), /var/log/pods/<ns>_<pod>_<uid>/ still names the pod;
  * container is then the pod's only container directory, or "" when there are several. */
 int sc_pod_from_pid(const struct sc_pods_paths *p, pid_t pid, struct sc_pod_ref *ret);
-
-/* The container of a process from the text of /proc/<pid>/cgroup (v1 or v2): containerd
- * "cri-containerd-<id>.scope", CRI-O "crio-<id>.scope", Docker "docker-<id>.scope" and
- * "/docker/<id>", podman "libpod-<id>.scope", cgroupfs kubepods ".../pod<uid>/<id>".
- * Writes the id (NUL-terminated) and the runtime name ("containerd", "cri-o", "docker",
- * "podman"; for a bare id whose parent does not say, "kubepods" below kubepods, else
- * "container"); returns 1 when found, 0 when not. */
-int sc_container_from_cgroup(const char *text, size_t len, char *id, size_t id_size,
-			     const char **ret_runtime);
-
-/* The pod uid named by a cgroup path or by the text of /proc/<pid>/cgroup: the outermost
- * "pod<uid>" (cgroupfs) or "kubepods[-<qos>]-pod<uid>.slice" (systemd; its '_' turned back
- * into '-'). Returns 1 and writes uid, 0 when there is none. */
-int sc_pod_uid_from_cgroup(const char *text, size_t len, char *uid, size_t uid_size);
 
 /* When process 'pid' started, in milliseconds since the epoch (from /proc/<pid>/stat and the
  * boot time in /proc/stat; about 10 ms resolution, boot time to the second). Used to tell a

@@ -25,12 +25,14 @@
 /* record */
 #include "record.h"
 /* node */
+#include "cgroup.h"
 #include "pods.h"
 #include "inspect.h"
 /* audit */
 #include "audit.h"
 #include "logs.h"
 #include "violations.h"
+#include "denials.h"
 /* k8s */
 #include "names.h"
 #include "policy.h"

@@ -6,7 +6,7 @@
  * The agent polls sc_violations_fds() in its epoll loop and calls sc_violations_read() when one
  * is readable; nothing here blocks or prints.
  * The kernel writes a record for an ERRNO (TRACE, USER_NOTIF) decision only when the filter
- * was loaded with SECCOMP_FILTER_FLAG_LOG; KILL and TRAP decisions are logged anyway
+ * was loaded with SECCOMP_FILTER_FLAG_LOG (TRAP too); KILL and LOG decisions are logged anyway
  * (/proc/sys/kernel/seccomp/actions_logged). A denied syscall never reaches the sys_enter
  * tracepoint, so these records are the only way a recorder learns about it. */
 #pragma once
@@ -141,62 +141,3 @@ int sc_violation_heal(const struct sc_violation *x, struct sc_profile **recorded
 int sc_violations_heal_recorded(int state_dirfd, const char *path, const struct sc_pod_ref *pod,
 				const struct sc_violation *xs, size_t n, struct sc_diags *d,
 				bool *ret_created);
-
-/* ---- denials per workload (`syscage logs --propose/--heal`) ----------------------------- */
-
-/* Who made a denied call. */
-enum sc_denials_kind {
-	SC_DENIALS_POD,	      /* a pod's container (or a pod, container unknown) */
-	SC_DENIALS_CONTAINER, /* a container outside pods */
-	SC_DENIALS_PROCESS,   /* gone or not in a container: grouped by comm, pid or exe */
-	_SC_DENIALS_KIND_COUNT,
-	_SC_DENIALS_KIND_INVALID = -EINVAL,
-};
-
-/* "pod", "container", "process"; NULL for others. */
-const char *sc_denials_kind_to_string(enum sc_denials_kind k);
-
-/* One denied (arch, syscall, action, errno) of a workload. */
-struct sc_denial {
-	enum sc_arch arch;
-	uint32_t nr;
-	const char *name; /* borrowed from the syscall table; NULL when unnamed */
-	enum sc_action action;
-	uint32_t data;
-	uint64_t count;
-	uint64_t first_ms, last_ms; /* 0 when the records had no time */
-};
-
-struct sc_denials_group {
-	char *key;   /* "pod:NS/POD[/CONTAINER]", "container:<id>", "process:<label>" */
-	char *label; /* "NS/POD/CONTAINER", "<runtime>-<12 hex>", "comm", "comm-pid", "/exe" */
-	enum sc_denials_kind kind;
-	struct sc_pod_ref pod; /* of the first violation */
-	uint32_t pid;	       /* the first pid seen */
-	char comm[SC_AUDIT_COMM_MAX];
-	struct sc_denial *denials; /* in first-seen order */
-	size_t n_denials;
-	uint64_t count;		      /* denied calls */
-	struct sc_profile *additions; /* what heal adds to an empty profile; NULL: nothing */
-};
-
-struct sc_denials;
-
-/* 'by' groups the processes outside containers: SC_LOGS_BY_PID ("comm-pid"), SC_LOGS_BY_EXE
- * (the exe, else comm), otherwise comm. NULL on ENOMEM. */
-struct sc_denials *sc_denials_new(enum sc_logs_by by);
-struct sc_denials *sc_denials_free(struct sc_denials *d);
-/* Count one violation in its workload (its pod container, else its container, else its
- * process), and what would let it through in the workload's additions. 0 or -ENOMEM. */
-int sc_denials_add(struct sc_denials *d, const struct sc_violation *x);
-/* Workloads in first-seen order. */
-size_t sc_denials_n_groups(const struct sc_denials *d);
-const struct sc_denials_group *sc_denials_group(const struct sc_denials *d, size_t i);
-/* Distinct denials whose syscall has no name on its arch: nothing can be added for them. */
-uint64_t sc_denials_unnamed(const struct sc_denials *d);
-
-/* sc_violations_heal_recorded with a pod workload's denials. Returns as it does; -EINVAL for a
- * workload that is not a pod's container. */
-int sc_denials_group_heal_recorded(int state_dirfd, const char *path,
-				   const struct sc_denials_group *w, struct sc_diags *d,
-				   bool *ret_created);

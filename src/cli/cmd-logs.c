@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "syscage/denials.h"
 #include "syscage/pods.h"
 #include "syscage/violations.h"
 #include "base/install.h"

@@ -23,7 +23,7 @@ else
 	not_ok "syscage/version.h is installed with the version"
 fi
 
-internal=$(cd "$incdir/syscage" && ls | grep -E '^(macro|install|json|yaml|hash|ytree|cgroup|agent|reconcile|http|metrics|kubelet)\.h$')
+internal=$(cd "$incdir/syscage" && ls | grep -E '^(macro|sc-cleanup|install|json|yaml|hash|prom|ytree|proc|follow|postree|manifest|index|binding-packed|runc-rules|record-backend|record-walk|agent|reconcile|reconcile-internal|http|metrics|kubelet)\.h$')
 if [ -z "$internal" ]; then ok "no internal header is installed"; else not_ok "internal headers installed: $internal"; fi
 
 bad=""

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "node/cgroup.h"
+#include "syscage/cgroup.h"
 #include "syscage/syscage.h"
 
 static bool within(const char *hay, size_t n, const char *s, size_t sn)

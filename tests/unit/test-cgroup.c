@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "node/cgroup.h"
+#include "syscage/cgroup.h"
 #include "syscage/inspect.h"
 #include "tap.h"
 

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "syscage/denials.h"
 #include "syscage/syscage.h"
 #include "tap.h"
 

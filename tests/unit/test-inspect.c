@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "syscage/cgroup.h"
 #include "syscage/inspect.h"
 #include "syscage/syscage.h"
 #include "syscage/eval.h"

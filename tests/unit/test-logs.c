@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "syscage/cgroup.h"
 #include "syscage/syscage.h"
 #include "syscage/eval.h"
 #include "audit/follow.h"

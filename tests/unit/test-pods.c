@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "syscage/cgroup.h"
 #include "syscage/logs.h"
 #include "syscage/pods.h"
 #include "tap.h"

@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "syscage/denials.h"
 #include "syscage/merge.h"
 #include "syscage/profile-read.h"
 #include "syscage/profile-write.h"

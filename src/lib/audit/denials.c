@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "syscage/denials.h"
 #include "syscage/implicit.h"
 #include "syscage/violations.h"
 #include "macro.h"

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "syscage/cgroup.h"
 #include "syscage/implicit.h"
 #include "syscage/logs.h"
 #include "syscage/pods.h"

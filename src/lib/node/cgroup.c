@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "syscage/cgroup.h"
 #include "syscage/inspect.h"
 #include "syscage/pods.h"
 #include "node/cgroup.h"

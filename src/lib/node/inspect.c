@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "syscage/bpf.h"
+#include "syscage/cgroup.h"
 #include "syscage/inspect.h"
 #include "syscage/syscalls.h"
 #include "syscage/eval.h"

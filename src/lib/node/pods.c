@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "syscage/cgroup.h"
 #include "syscage/pods.h"
 #include "node/cgroup.h"
 #include "node/proc.h"
@@ -446,4 +447,44 @@ walk:
 	r = walk_dir(w, strlen(w->path), NULL, 0);
 	free(w);
 	return r;
+}
+
+int sc_pid_start_ms(const struct sc_pods_paths *p, pid_t pid, uint64_t *ret)
+{
+	const char *root = p ? p->proc_root : NULL;
+	char path[PATH_MAX], buf[4096];
+	unsigned long long start = 0, btime = 0;
+	const char *s;
+	long hz = sysconf(_SC_CLK_TCK);
+	int r;
+
+	if (pid <= 0)
+		return -ESRCH; /* not a process: no /proc/<pid> */
+	sc_proc_path(path, sizeof(path), root, pid, "stat");
+	r = sc_proc_read(path, buf, sizeof(buf), NULL);
+	if (r == -ENOENT)
+		return -ESRCH;
+	if (r < 0)
+		return r;
+	/* comm may hold spaces and ')': fields count from the last ')'. starttime is field
+	 * 22, the 20th after the ')'. */
+	s = strrchr(buf, ')');
+	if (!s)
+		return -EINVAL;
+	for (int field = 2; field < 22 && s; field++)
+		s = strchr(s + 1, ' ');
+	if (!s || sscanf(s + 1, "%llu", &start) != 1)
+		return -EINVAL;
+
+	sc_proc_path(path, sizeof(path), root, -1, "stat");
+	r = sc_proc_read(path, buf, sizeof(buf), NULL);
+	if (r < 0)
+		return r;
+	s = strstr(buf, "\nbtime ");
+	if (!s || sscanf(s + 7, "%llu", &btime) != 1)
+		return -EINVAL;
+	if (hz <= 0)
+		hz = 100;
+	*ret = (uint64_t)btime * 1000 + (uint64_t)start * 1000 / (uint64_t)hz;
+	return 0;
 }
