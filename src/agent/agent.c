@@ -635,6 +635,15 @@ static void write_metrics(struct sc_agent *a, FILE *f)
 	sc_metric_header(f, "syscage_http_requests_total", "counter", "HTTP requests served.");
 	sc_metric_sample(f, "syscage_http_requests_total", (double)a->http_requests,
 			 (const char *)NULL);
+	sc_metric_header(f, "syscage_http_connections_cut_total", "counter",
+			 "HTTP connections the agent closed: reason=\"deadline\" sent no whole "
+			 "request in time, reason=\"evicted\" made room when too many were open.");
+	sc_metric_sample(f, "syscage_http_connections_cut_total",
+			 a->http ? (double)sc_http_cut_total(a->http, SC_HTTP_CUT_DEADLINE) : 0,
+			 "reason", "deadline", (const char *)NULL);
+	sc_metric_sample(f, "syscage_http_connections_cut_total",
+			 a->http ? (double)sc_http_cut_total(a->http, SC_HTTP_CUT_EVICTED) : 0,
+			 "reason", "evicted", (const char *)NULL);
 	if (a->viol)
 		(void)sc_violations_write_metrics(a->viol, f);
 	sc_metric_header(f, "syscage_healed_syscalls_total", "counter",
