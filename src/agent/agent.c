@@ -59,7 +59,9 @@ struct child {
 
 struct sc_agent {
 	struct sc_agent_opts o;
-	struct sc_reconciler *rc;
+	struct sc_reconcile_opts ro;
+	struct sc_reconciler *rc; /* NULL while the root is refused */
+	char *refused;		  /* why the root is refused: /readyz says it */
 	struct sc_http *http;
 	struct sc_kubelet_preflight pre;
 	int runc_flags;		    /* sc_runc_accepts_flags: 1, 0, or < 0 unknown */
@@ -68,6 +70,7 @@ struct sc_agent {
 	int epfd, sigfd, infd, debfd, resfd, vpollfd, scanfd;
 	sigset_t mask, oldmask;
 	bool stop, reload, ready, dirty, fast_pending, retry;
+	int last_error; /* -errno of the last failed reconcile, 0 after a good one */
 	int top_wd;
 	int stop_signal;
 	/* metrics */
@@ -306,12 +309,80 @@ static void read_inotify(struct sc_agent *a)
 
 /* ---- reconcile ---------------------------------------------------------------------- */
 
+/* Why the reconciler refused the root (-ELOOP, -ENOTDIR): which path, and what to do. */
+static char *refusal(const struct sc_agent *a, int err)
+{
+	const char *kr = a->o.kubelet_root, *root = a->o.root ? a->o.root : "syscage";
+	char path[PATH_MAX], target[PATH_MAX] = "";
+	struct stat st;
+	char *s = NULL;
+	ssize_t n;
+	bool at_seccomp;
+
+	(void)snprintf(path, sizeof(path), "%s/seccomp", kr);
+	at_seccomp = lstat(path, &st) == 0 && !S_ISDIR(st.st_mode);
+	if (!at_seccomp)
+		(void)snprintf(path, sizeof(path), "%s/seccomp/%s", kr, root);
+	n = readlink(path, target, sizeof(target) - 1);
+	target[n > 0 ? n : 0] = '\0';
+	if (err == -ELOOP && at_seccomp)
+		(void)asprintf(
+			&s,
+			"%s is a symbolic link (to %s): refused, profiles are written only "
+			"below a real directory of the kubelet root; make it a directory "
+			"(or a bind mount), or pass the kubelet's real root as --kubelet-root",
+			path, target);
+	else if (err == -ELOOP)
+		(void)asprintf(
+			&s,
+			"%s is a symbolic link (to %s): refused; remove it, the agent creates "
+			"the directory itself",
+			path, target);
+	else
+		(void)asprintf(&s,
+			       "%s is not a directory: refused; remove it or pass another --root",
+			       path);
+	return s;
+}
+
+/* Open the root; a refused one (a symlink, a file) leaves the agent running and not ready. */
+static int open_root(struct sc_agent *a)
+{
+	int r = sc_reconciler_new(&a->ro, &a->rc);
+
+	if (r == -ELOOP || r == -ENOTDIR) {
+		char *why = refusal(a, r);
+		if (!a->refused || !why || !streq(a->refused, why))
+			alog(a, "error", "event=root-refused msg=\"%s\"", why ? why : strerror(-r));
+		free(a->refused);
+		a->refused = why;
+		a->rc = NULL;
+		return r;
+	}
+	if (r < 0) {
+		a->rc = NULL;
+		return r;
+	}
+	if (a->refused)
+		alog(a, "info", "event=root-accepted path=%s", sc_reconciler_root_path(a->rc));
+	free(a->refused);
+	a->refused = NULL;
+	alog(a, "info", "event=root path=%s", sc_reconciler_root_path(a->rc));
+	return 0;
+}
+
 static void do_reconcile(struct sc_agent *a, const char *why)
 {
 	struct sc_reconcile_result res;
 	double t0 = now_mono(), dt;
 	int r;
 
+	if (!a->rc && (r = open_root(a)) < 0) {
+		a->reconcile_errors++;
+		a->ready = false;
+		a->last_error = r;
+		return;
+	}
 	r = sc_reconcile(a->rc, &res);
 	/* A pass frees most of what it allocated, scattered over the heap: give the free pages
 	 * back, or every pass leaves the resident size a little higher (10,000 policies:
@@ -572,8 +643,8 @@ static void write_metrics(struct sc_agent *a, FILE *f)
 {
 	sc_metric_header(f, "syscage_profiles_installed", "gauge",
 			 "Profiles installed under the kubelet's seccomp root.");
-	sc_metric_sample(f, "syscage_profiles_installed", (double)sc_reconciler_n_installed(a->rc),
-			 (const char *)NULL);
+	sc_metric_sample(f, "syscage_profiles_installed",
+			 a->rc ? (double)sc_reconciler_n_installed(a->rc) : 0, (const char *)NULL);
 	sc_metric_header(f, "syscage_bindings", "gauge",
 			 "Bound workloads whose profile the last reconcile installed.");
 	sc_metric_sample(f, "syscage_bindings", (double)a->bindings, (const char *)NULL);
@@ -730,8 +801,11 @@ static void handle(void *userdata, const char *method, const char *path,
 		return;
 	}
 	if (streq(path, "/readyz")) {
+		cleanup_free char *msg = NULL;
 		if (a->ready)
 			reply_text(reply, 200, "text/plain", "ok\n");
+		else if (a->refused && asprintf(&msg, "not ready: %s\n", a->refused) >= 0)
+			reply_text(reply, 503, "text/plain", msg);
 		else
 			reply_text(reply, 503, "text/plain", "not ready: no reconcile done yet\n");
 		return;
@@ -757,6 +831,11 @@ static void handle(void *userdata, const char *method, const char *path,
 	if (streq(path, "/profiles")) {
 		cleanup_free char *inst = NULL;
 		size_t n;
+		if (!a->rc) {
+			reply_text(reply, 503, "text/plain",
+				   "not ready: the root is refused (see /readyz)\n");
+			return;
+		}
 		if (sc_reconciler_json(a->rc, &inst) < 0 || !(f = open_memstream(&buf, &len))) {
 			reply_text(reply, 500, "text/plain", "out of memory\n");
 			return;
@@ -807,8 +886,9 @@ int sc_agent_new(const struct sc_agent_opts *o, struct sc_agent **ret)
 {
 	static const double bounds[] = { 0.001, 0.005, 0.01, 0.025, 0.05, 0.1,
 					 0.25,	0.5,   1,    2.5,   5,	  10 };
-	struct sc_reconcile_opts ro = {};
+	struct sc_reconcile_opts *ro;
 	struct sc_diags d = {};
+	struct stat st = {};
 	struct sc_agent *a;
 	int r;
 
@@ -818,14 +898,15 @@ int sc_agent_new(const struct sc_agent_opts *o, struct sc_agent **ret)
 	if (!a)
 		return -ENOMEM;
 	a->o = *o;
+	ro = &a->ro;
 	a->epfd = a->sigfd = a->infd = a->debfd = a->resfd = a->vpollfd = a->scanfd = -1;
 	(void)sc_histogram_init(&a->duration, bounds, ELEMENTSOF(bounds));
 
-	ro.policies_dir = o->policies_dir;
-	ro.kubelet_root = o->kubelet_root;
-	ro.root = o->root;
-	ro.no_log_flag = o->no_log_flag;
-	ro.threads = o->jobs;
+	ro->policies_dir = o->policies_dir;
+	ro->kubelet_root = o->kubelet_root;
+	ro->root = o->root;
+	ro->no_log_flag = o->no_log_flag;
+	ro->threads = o->jobs;
 	if (o->host_root && strcmp(o->host_root, "/")) {
 		static const char *const sub[] = { "proc", "sys/fs/cgroup", "var/log/containers",
 						   "var/log/pods" };
@@ -843,7 +924,7 @@ int sc_agent_new(const struct sc_agent_opts *o, struct sc_agent **ret)
 		char v[32] = "?";
 		a->runc_flags = sc_runc_accepts_flags(o->host_root, v, sizeof(v));
 		if (a->runc_flags == 0 && !o->no_log_flag) {
-			ro.no_log_flag = true;
+			ro->no_log_flag = true;
 			alog(a, "warn",
 			     "event=runc-refuses-flags runc=%s msg=\"runc before 1.2 refuses "
 			     "profiles "
@@ -854,19 +935,30 @@ int sc_agent_new(const struct sc_agent_opts *o, struct sc_agent **ret)
 			     v);
 		}
 	}
-	ro.arches = o->arches;
-	ro.n_arches = o->n_arches;
-	ro.log = reconcile_log;
-	ro.cancel = cancel_cb;
-	ro.userdata = a;
-	r = sc_reconciler_new(&ro, &a->rc);
+	ro->arches = o->arches;
+	ro->n_arches = o->n_arches;
+	ro->log = reconcile_log;
+	ro->cancel = cancel_cb;
+	ro->userdata = a;
+	r = stat(o->kubelet_root, &st) < 0 ? -errno : S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
 	if (r < 0) {
-		alog(a, "error", "event=root-failed kubelet_root=%s root=%s err=\"%s\"",
-		     o->kubelet_root, o->root ? o->root : "syscage", strerror(-r));
+		alog(a, "error",
+		     "event=root-failed kubelet_root=%s err=\"%s\" msg=\"the kubelet root %s is "
+		     "not a directory here: pass the kubelet's root directory (its --root-dir, "
+		     "/var/lib/kubelet by default) as --kubelet-root, mounted at the same path\"",
+		     o->kubelet_root, strerror(-r), o->kubelet_root);
 		sc_agent_free(a);
 		return r;
 	}
-	alog(a, "info", "event=root path=%s", sc_reconciler_root_path(a->rc));
+	r = open_root(a);
+	if (r < 0 && (o->once || (r != -ELOOP && r != -ENOTDIR))) {
+		/* A refused root in the daemon: it runs, not ready, and looks again each pass. */
+		if (r != -ELOOP && r != -ENOTDIR)
+			alog(a, "error", "event=root-failed kubelet_root=%s root=%s err=\"%s\"",
+			     o->kubelet_root, o->root ? o->root : "syscage", strerror(-r));
+		sc_agent_free(a);
+		return r;
+	}
 	/* After the root exists: the kubelet's seccomp dir may have just been created. */
 	sc_kubelet_preflight(o->kubelet_root, o->kubelet_config, &d, &a->pre);
 	log_diags(a, "preflight", &d);
@@ -903,6 +995,7 @@ struct sc_agent *sc_agent_free(struct sc_agent *a)
 		free(a->host_paths[i]);
 	sc_http_free(a->http);
 	sc_reconciler_free(a->rc);
+	free(a->refused);
 	{
 		int fds[] = {
 			a->epfd, a->sigfd, a->infd, a->debfd, a->resfd, a->vpollfd, a->scanfd

@@ -58,6 +58,21 @@ static void clean_all_tmps(int root_fd)
 	closedir(d);
 }
 
+/* The directory 'name' in 'dirfd', never through a symlink: the fd, -ELOOP for a symlink
+ * (O_DIRECTORY alone would say ENOTDIR), or -errno. */
+static int open_dir_nofollow(int dirfd, const char *name)
+{
+	struct stat st;
+	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd >= 0)
+		return fd;
+	if (errno == ENOTDIR && fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISLNK(st.st_mode))
+		return -ELOOP;
+	return -errno;
+}
+
 int sc_reconciler_new(const struct sc_reconcile_opts *o, struct sc_reconciler **ret)
 {
 	struct sc_reconciler *r;
@@ -69,13 +84,14 @@ int sc_reconciler_new(const struct sc_reconcile_opts *o, struct sc_reconciler **
 	kfd = open(o->kubelet_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (kfd < 0)
 		return -errno;
-	/* The seccomp dir is the kubelet's (an admin may have made it a symlink or a mount);
-	 * the root below it is ours and is never followed. */
+	/* The seccomp dir is the kubelet's (it may be a mount point); a symlink there would
+	 * take every write anywhere on the node (seccomp -> /etc), so neither it nor the root
+	 * below it is followed: -ELOOP. */
 	if (mkdirat(kfd, "seccomp", 0755) < 0 && errno != EEXIST)
 		return -errno;
-	sfd = openat(kfd, "seccomp", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	sfd = open_dir_nofollow(kfd, "seccomp");
 	if (sfd < 0)
-		return -errno;
+		return sfd;
 	if (mkdirat(sfd, root, 0755) < 0 && errno != EEXIST)
 		return -errno;
 	r = calloc(1, sizeof(*r));
@@ -84,9 +100,9 @@ int sc_reconciler_new(const struct sc_reconcile_opts *o, struct sc_reconciler **
 	r->o = *o;
 	r->o.root = NULL;
 	(void)snprintf(r->root_name, sizeof(r->root_name), "%s", root);
-	r->root_fd = openat(sfd, root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	r->root_fd = open_dir_nofollow(sfd, root);
 	if (r->root_fd < 0) {
-		int e = -errno;
+		int e = r->root_fd;
 		free(r);
 		return e;
 	}

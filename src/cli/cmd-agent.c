@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* syscage agent: the node daemon (DaemonSet) that installs policies as profiles under the
  * kubelet's seccomp root; flags here, the loop in src/agent/agent.c. */
+#include <errno.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
 
@@ -41,7 +44,10 @@ const char cmd_agent_help[] =
 	"following symlinks: temp files, one syncfs, renames, so a profile is never seen\n"
 	"half-written, even after kill -9. Only files listed in <root>/index.json (what the\n"
 	"agent wrote) are ever removed; nothing outside <root> is written. On start it adopts\n"
-	"what the index lists.\n"
+	"what the index lists. <kubelet-root>/seccomp and <root> must be real directories (a\n"
+	"mount point is fine): a symbolic link there is refused, with a log line naming it;\n"
+	"--once then fails, the daemon keeps running, not ready, and takes the root at the\n"
+	"next pass (SIGHUP) once it is a directory.\n"
 	"\n"
 	"A bad policy file (does not parse, names a syscall no architecture knows, a name that\n"
 	"is not DNS-1123 such as '../../etc/x', an invalid selector, a duplicate or a path\n"
@@ -66,7 +72,8 @@ const char cmd_agent_help[] =
 	"of the address that holds the most. So the probes are answered however many idle\n"
 	"or slow clients a neighbour opens (syscage_http_connections_cut_total{reason}).\n"
 	"  /healthz     200 while the loop runs\n"
-	"  /readyz      200 once the first reconcile is done, else 503\n"
+	"  /readyz      200 once the first reconcile is done, else 503 and why (no reconcile\n"
+	"               yet, a refused root)\n"
 	"  /metrics     Prometheus text: syscage_profiles_installed, syscage_bindings,\n"
 	"               syscage_bindings_unselected, syscage_policy_sets_shadowed,\n"
 	"               syscage_policies_rejected_total{reason}, syscage_reconcile_total,\n"
@@ -146,6 +153,13 @@ enum {
 	OPT_RESYNC,
 	OPT_JOBS,
 };
+
+static bool is_dir(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
 
 static int push(const char ***v, size_t *n, const char *s)
 {
@@ -284,6 +298,15 @@ int cmd_agent(int argc, char **argv)
 	o.heal = heal;
 
 	r = sc_agent_new(&o, &a);
+	if (r == -ENOENT || (r == -ENOTDIR && !is_dir(o.kubelet_root)))
+		return cli_error(
+			"agent: cannot start: --kubelet-root %s: %s: pass the kubelet's root "
+			"directory (its --root-dir, /var/lib/kubelet by default)",
+			o.kubelet_root, strerror(-r));
+	if (r == -ELOOP || r == -ENOTDIR)
+		return cli_error("agent: cannot start: %s/seccomp or the root below it is refused "
+				 "(see the log above for which and what to do)",
+				 o.kubelet_root);
 	if (r < 0)
 		return cli_error("agent: cannot start: %s (see the log above)", strerror(-r));
 	r = sc_agent_run(a);

@@ -3,6 +3,7 @@
  * nothing outside the root, the LOG flag. */
 #include <check.h>
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -592,6 +593,33 @@ START_TEST(bad_root_name)
 }
 END_TEST
 
+/* A symlinked <kubelet-root>/seccomp (seccomp -> /etc) is refused, nothing written through it. */
+START_TEST(symlinked_seccomp_dir_refused)
+{
+	struct sc_reconcile_opts o = { .policies_dir = pol, .kubelet_root = kub };
+	struct sc_reconciler *r = NULL;
+	char outside[400], link[400];
+
+	snprintf(outside, sizeof(outside), "%s/etc", base);
+	snprintf(link, sizeof(link), "%s/seccomp", kub);
+	ck_assert_int_eq(mkdir(outside, 0755), 0);
+	ck_assert_int_eq(symlink(outside, link), 0);
+	put("ok.yaml", ka("ok", "shop", "ok", "read", "Allow"));
+	ck_assert_int_eq(sc_reconciler_new(&o, &r), -ELOOP);
+	ck_assert_ptr_null(r);
+	ck_assert_uint_eq(count_files(outside), 0);
+	{
+		DIR *d = opendir(outside);
+		struct dirent *de;
+		ck_assert_ptr_nonnull(d);
+		while ((de = readdir(d)))
+			ck_assert_msg(de->d_name[0] == '.', "%s created through the link",
+				      de->d_name);
+		closedir(d);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("reconcile");
@@ -608,6 +636,7 @@ int main(void)
 	tcase_add_test(tc, cancel_leaves_nothing_half);
 	tcase_add_test(tc, configmap_layout);
 	tcase_add_test(tc, bad_root_name);
+	tcase_add_test(tc, symlinked_seccomp_dir_refused);
 	tcase_add_test(tc, threads_give_what_one_gives);
 	tcase_add_test(tc, large_policies_read_whole);
 	tcase_add_test(tc, configmap_swaps_and_index);
