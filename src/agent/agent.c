@@ -40,6 +40,7 @@
 #define MAX_VIOL_FDS 4
 #define MAX_CHILDREN 64
 #define SCAN_S	     5 /* seconds between looks for new pods to record */
+#define MAX_ERRNO    256
 
 enum {
 	TAG_SIGNAL = 1,
@@ -78,6 +79,8 @@ struct sc_agent {
 	uint64_t rejected_total[_SC_REJECT_COUNT];
 	unsigned rejected_now[_SC_REJECT_COUNT];
 	size_t bindings, fallback, shadowed; /* of the last reconcile */
+	size_t not_updated;		     /* of the last reconcile */
+	uint64_t install_errors[MAX_ERRNO];  /* profiles not updated, by errno */
 	struct sc_histogram duration;
 	double last_reconcile; /* unix time */
 	uint64_t http_requests;
@@ -409,9 +412,28 @@ static void do_reconcile(struct sc_agent *a, const char *why)
 	a->retry = false;
 	if (r < 0) {
 		a->reconcile_errors++;
+		a->last_error = r;
 		alog(a, "error", "event=reconcile-failed trigger=%s err=\"%s\" seconds=%.3f", why,
 		     strerror(-r), dt);
 		return;
+	}
+	a->last_error = res.install_err;
+	a->not_updated = res.n_not_updated;
+	if (res.install_err) {
+		int e = -res.install_err;
+		a->install_errors[e > 0 && e < MAX_ERRNO ? e : 0] += res.n_not_updated;
+		alog(a, "error",
+		     "event=install-incomplete trigger=%s updated=%zu not_updated=%zu err=\"%s\" "
+		     "msg=\"%s\"",
+		     why, res.n_written, res.n_not_updated, strerror(e),
+		     e == ENOSPC || e == EDQUOT
+			     ? "the kubelet root's file system is full: free space there; the "
+			       "profiles not updated keep their last good version and the next "
+			       "pass retries them"
+		     : e == EROFS ? "the kubelet root is read-only: mount it read-write into "
+				    "the agent; installed profiles stay as they are"
+				  : "the profiles not updated keep their last good version and the "
+				    "next pass retries them");
 	}
 	for (unsigned i = 0; i < _SC_REJECT_COUNT; i++) {
 		a->rejected_total[i] += res.rejected[i];
@@ -706,6 +728,22 @@ static void write_metrics(struct sc_agent *a, FILE *f)
 	sc_metric_header(f, "syscage_http_requests_total", "counter", "HTTP requests served.");
 	sc_metric_sample(f, "syscage_http_requests_total", (double)a->http_requests,
 			 (const char *)NULL);
+	sc_metric_header(f, "syscage_profiles_not_updated", "gauge",
+			 "Profiles the last reconcile could not write (disk full, read-only, I/O "
+			 "error): each keeps its last good version.");
+	sc_metric_sample(f, "syscage_profiles_not_updated", (double)a->not_updated,
+			 (const char *)NULL);
+	sc_metric_header(f, "syscage_install_errors_total", "counter",
+			 "Profile writes that failed, by errno (ENOSPC, EROFS, EDQUOT, EIO...).");
+	for (int e = 0; e < MAX_ERRNO; e++)
+		if (a->install_errors[e]) {
+			char name[32];
+			const char *n = e ? strerrorname_np(e) : NULL;
+			(void)snprintf(name, sizeof(name), "%s", n ? n : "other");
+			sc_metric_sample(f, "syscage_install_errors_total",
+					 (double)a->install_errors[e], "errno", name,
+					 (const char *)NULL);
+		}
 	sc_metric_header(f, "syscage_http_connections_cut_total", "counter",
 			 "HTTP connections the agent closed: reason=\"deadline\" sent no whole "
 			 "request in time, reason=\"evicted\" made room when too many were open.");
@@ -1123,6 +1161,8 @@ int sc_agent_run(struct sc_agent *a)
 			do_reconcile(a, "once");
 		if (a->stop)
 			r = 0;
+		else if (a->last_error < 0)
+			r = a->last_error; /* the real cause: ENOSPC, EROFS, ... */
 		else if (!a->ready)
 			r = -EIO;
 		else

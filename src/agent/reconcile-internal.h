@@ -56,6 +56,8 @@ struct entry {
 	bool kept;		 /* kept for a rejected file */
 	bool workload, fallback; /* a bound workload's; no policy selects it (RuntimeDefault) */
 	bool moved;  /* its strings now belong to the next pass's entry (shared, not freed) */
+	bool stale;  /* not updated this pass (disk full, read-only...): the file holds its last
+		      * good version, or is missing when it is new */
 	bool packed; /* one block at pols (rc_entry_pack) */
 };
 
@@ -160,6 +162,9 @@ struct parsed {
 struct pending {
 	char *ns;
 	char *tmp, *final;
+	size_t entry1; /* 1 + its entry in x->now; 0: not a profile (the index) */
+	bool new_path; /* the old index does not name it */
+	int err;       /* its rename failed: -errno */
 };
 
 struct probe {
@@ -301,6 +306,8 @@ int rc_write_index(struct run *x, const struct elist *lists, size_t n_lists, boo
 int rc_open_ns(struct run *x, const char *ns, bool create);
 void rc_abort_pending(struct run *x);
 int rc_commit_pending(struct run *x);
+bool rc_per_file_error(int r);
+void rc_drop_new_paths(struct run *x, int err);
 void rc_set_ident(struct entry *e, const struct stat *st);
 bool rc_disk_hash(int dirfd, const char *name, uint64_t *ret, struct entry *e);
 int rc_rejected_paths(const struct run *x, char ***ret, size_t *ret_n);

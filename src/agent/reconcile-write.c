@@ -51,6 +51,31 @@ static int create_tmp(struct run *x, int dirfd, const char *final, const char *d
 	return 0;
 }
 
+/* An error that costs one profile its update, not the pass: the file system is full or
+ * read-only, a quota, an I/O error. The pass goes on; the file keeps its last good version. */
+bool rc_per_file_error(int r)
+{
+	return r < 0 && r != -ENOMEM && r != -EAGAIN && r != -ECANCELED;
+}
+
+/* Entry 'e' at 'path' was not updated ('err'): what is on disk is its last good version (or
+ * nothing, for a new path); the next pass compares the disk again and retries. */
+static void not_updated(struct run *x, struct entry *e, const char *path, int err)
+{
+	char b1[600];
+
+	e->stale = true;
+	e->has_ident = false;
+	e->need_ident = false;
+	e->size = rc_file_size_at(x->r->root_fd, path);
+	/* The first few by name; the agent logs the count and the cause of the pass. */
+	if (x->res->n_not_updated++ < 5)
+		rc_logf(x->r, "warn", "event=install-failed path=%s err=\"%s\"",
+			rc_logval(path, b1, sizeof(b1)), strerror(-err));
+	if (!x->res->install_err)
+		x->res->install_err = err;
+}
+
 /* Queue a written temp file for the commit (on failure it is removed). */
 static void unlink_tmp(struct run *x, const char *ns, const char *tmp)
 {
@@ -62,7 +87,8 @@ static void unlink_tmp(struct run *x, const char *ns, const char *tmp)
 		(void)unlinkat(x->r->root_fd, path, 0);
 }
 
-static int add_pending(struct run *x, const char *ns, const char *tmp, const char *final)
+static int add_pending(struct run *x, const char *ns, const char *tmp, const char *final,
+		       size_t entry1, bool new_path)
 {
 	struct pending *v = reallocarray(x->pend, x->n_pend + 1, sizeof(*v));
 
@@ -73,7 +99,9 @@ static int add_pending(struct run *x, const char *ns, const char *tmp, const cha
 	x->pend = v;
 	v[x->n_pend] = (struct pending){ .ns = ns ? strdup(ns) : NULL,
 					 .tmp = strdup(tmp),
-					 .final = strdup(final) };
+					 .final = strdup(final),
+					 .entry1 = entry1,
+					 .new_path = new_path };
 	if ((ns && !v[x->n_pend].ns) || !v[x->n_pend].tmp || !v[x->n_pend].final) {
 		unlink_tmp(x, ns, tmp);
 		free(v[x->n_pend].ns);
@@ -93,6 +121,8 @@ void rc_abort_pending(struct run *x)
 
 	for (size_t i = 0; i < x->n_pend; i++) {
 		struct pending *p = &x->pend[i];
+		if (!p->tmp)
+			continue; /* renamed */
 		if (!p->ns) {
 			(void)unlinkat(x->r->root_fd, p->tmp, 0);
 			continue;
@@ -120,10 +150,15 @@ static int rename_one(struct worker *w, size_t i)
 	struct pending *p = &x->pend[i];
 	int dfd = p->ns ? rc_worker_ns(w, p->ns) : x->r->root_fd;
 
-	if (dfd < 0)
-		return dfd;
-	if (renameat(dfd, p->tmp, dfd, p->final) < 0)
-		return -errno;
+	/* A failure is the item's (rc_commit_pending sorts them out), the others go on. */
+	if (dfd < 0) {
+		p->err = dfd;
+		return rc_per_file_error(dfd) ? 0 : dfd;
+	}
+	if (renameat(dfd, p->tmp, dfd, p->final) < 0) {
+		p->err = -errno;
+		return rc_per_file_error(p->err) ? 0 : p->err;
+	}
 	free(p->tmp);
 	p->tmp = NULL;
 	return 0;
@@ -152,6 +187,54 @@ static int rename_all(struct run *x)
 	return r;
 }
 
+/* The items of the batch that did not land ('err' unless their own): a profile keeps its last
+ * good version, counted; the index's failure is returned. Their temp files go. */
+static int fail_pending(struct run *x, int err)
+{
+	int r = 0;
+
+	for (size_t i = 0; i < x->n_pend; i++) {
+		struct pending *p = &x->pend[i];
+		int e = p->err ? p->err : err;
+		if (!p->tmp)
+			continue;
+		if (p->entry1 && rc_per_file_error(e)) {
+			struct entry *en = &x->now[p->entry1 - 1];
+			not_updated(x, en, en->path, e);
+			x->res->n_written--;
+		} else if (r == 0) {
+			r = e;
+		}
+	}
+	rc_abort_pending(x);
+	return r;
+}
+
+/* The pre-index (old and new paths) could not be written: profiles at new paths must not
+ * land (the index on disk would not name them); the others still may. */
+void rc_drop_new_paths(struct run *x, int err)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < x->n_pend; i++) {
+		struct pending *p = &x->pend[i];
+		if (!p->new_path) {
+			x->pend[o++] = *p;
+			continue;
+		}
+		unlink_tmp(x, p->ns, p->tmp);
+		if (p->entry1) {
+			struct entry *en = &x->now[p->entry1 - 1];
+			not_updated(x, en, en->path, err);
+			x->res->n_written--;
+		}
+		free(p->ns);
+		free(p->tmp);
+		free(p->final);
+	}
+	x->n_pend = o;
+}
+
 int rc_commit_pending(struct run *x)
 {
 	int r = 0;
@@ -173,29 +256,21 @@ int rc_commit_pending(struct run *x)
 			if (p->ns && dfd >= 0)
 				(void)close(dfd);
 			if (r < 0) {
-				rc_abort_pending(x);
+				r = fail_pending(x, r);
 				goto done;
 			}
 		}
 	} else if (syncfs(x->r->root_fd) < 0) {
-		r = -errno;
-		rc_abort_pending(x);
+		/* Not durable: none of the batch is renamed, each keeps its last good version. */
+		r = fail_pending(x, -errno);
 		goto done;
 	}
 	r = rename_all(x);
 	(void)fsync(x->r->root_fd);
-	if (r < 0) {
-		/* Leave no temp files behind. */
-		size_t o = 0;
-		for (size_t i = 0; i < x->n_pend; i++)
-			if (x->pend[i].tmp)
-				x->pend[o++] = x->pend[i];
-			else {
-				free(x->pend[i].ns);
-				free(x->pend[i].final);
-			}
-		x->n_pend = o;
-		rc_abort_pending(x);
+	/* What was not renamed: counted (profiles) or the error (the index), temp files gone. */
+	{
+		int q = fail_pending(x, r);
+		r = r < 0 && !rc_per_file_error(r) ? r : q;
 	}
 done:
 	for (size_t i = 0; i < x->n_pend; i++) {
@@ -635,6 +710,7 @@ struct job {
 	unsigned seq; /* of its temp file, when written */
 	int r;
 	bool owned, one, written;
+	bool failed; /* its temp file could not be written (rc_per_file_error): last good stays */
 };
 
 /* Job i: its text made when it was not at hand, its temp file written; then the text goes
@@ -660,6 +736,7 @@ static int write_one(struct worker *w, size_t i)
 		j->r = nsfd < 0 ? nsfd
 				: create_tmp(x, nsfd, set_file(s), j->text, j->len, tmp, &j->seq);
 		j->written = j->r == 0;
+		j->failed = rc_per_file_error(j->r);
 	}
 	if (j->owned) {
 		free(j->text);
@@ -671,7 +748,7 @@ static int write_one(struct worker *w, size_t i)
 	}
 	j->text = NULL;
 	j->owned = j->one = false;
-	return j->r;
+	return j->failed ? 0 : j->r;
 }
 
 /* Write the jobs' temp files on up to POOL_THREADS threads (creating 10,000 files is the
@@ -694,9 +771,14 @@ static int write_jobs(struct run *x, struct job *jobs, size_t n_jobs)
 			char tmp[NAME_MAX + 1];
 			int q = tmp_name(tmp, final, j->seq);
 			if (q == 0)
-				q = add_pending(x, s->ns, tmp, final);
+				q = add_pending(x, s->ns, tmp, final, j->entry + 1,
+						!rc_old_entry(x, s->path));
 			if (q < 0 && r == 0)
 				r = q;
+		}
+		if (j->failed && perr == 0 && r == 0) {
+			not_updated(x, e, s->path, j->r);
+			continue;
 		}
 		/* After a failure: the written ones are queued (to be removed), no more. */
 		if (!j->written || perr < 0 || r < 0)
@@ -771,7 +853,7 @@ int rc_install(struct run *x)
 	const char *cur = NULL, *batch_ns = NULL;
 	struct job *jobs = NULL;
 	size_t n_jobs = 0;
-	int r;
+	int r, ns_err = 0;
 
 	/* With room for the kept entries published after them (no realloc of 1 MiB then). */
 	x->now = calloc(x->n_sets + x->n_kept_room + 1, sizeof(*x->now));
@@ -851,10 +933,13 @@ int rc_install(struct run *x)
 			if (nsfd >= 0)
 				(void)close(TAKE_FD(nsfd));
 			nsfd = rc_open_ns(x, s->ns, true);
-			if (nsfd < 0) {
+			/* A namespace directory that cannot be made (disk full): its profiles
+			 * are not updated, the others are. */
+			if (nsfd < 0 && !rc_per_file_error(nsfd)) {
 				jobs_free(jobs, n_jobs);
 				return nsfd;
 			}
+			ns_err = nsfd < 0 ? nsfd : 0;
 			cur = s->ns;
 		}
 		if (prev && same_members(x, s, prev)) {
@@ -863,6 +948,7 @@ int rc_install(struct run *x)
 				x->n_carried++;
 			*e = *prev;
 			e->kept = false;
+			e->stale = false;
 			prev->moved = true;
 			x->n_now++;
 		} else {
@@ -877,6 +963,10 @@ int rc_install(struct run *x)
 		e->fallback = s->fallback;
 		e->hash = want;
 		e->size = len;
+		if (ns_err) {
+			not_updated(x, e, s->path, ns_err);
+			continue;
+		}
 		/* Unchanged when the previous pass installed this very content and the file is
 		 * still the one it wrote (inode, size, mtime); else the disk content decides. */
 		if (prev && prev->has_ident && prev->hash == want) {

@@ -279,6 +279,11 @@ int sc_reconcile(struct sc_reconciler *rc, struct sc_reconcile_result *res)
 		free(x.pend);
 		x.pend = saved;
 		x.n_pend = n_saved;
+		/* No room for the index (disk full, read-only): no new path may land. */
+		if (rc_per_file_error(r)) {
+			rc_drop_new_paths(&x, r);
+			r = 0;
+		}
 		if (r < 0) {
 			rc_abort_pending(&x);
 			goto out;
@@ -299,6 +304,13 @@ int sc_reconcile(struct sc_reconciler *rc, struct sc_reconcile_result *res)
 		r = rc_write_index(&x, now, ELEMENTSOF(now),
 				   x.n_carried == x.n_now && x.n_carried == x.n_old_by_path &&
 					   n_kept == 0);
+		/* The index on disk names all that is installed and maybe more (removed or
+		 * never landed): safe; the next pass writes it again. Reported, not fatal. */
+		if (rc_per_file_error(r)) {
+			if (!res->install_err)
+				res->install_err = r;
+			r = 0;
+		}
 		if (r < 0)
 			goto out;
 	}
@@ -374,6 +386,8 @@ int sc_reconciler_json(const struct sc_reconciler *r, char **ret)
 		fputs("\"path\": ", f);
 		rc_json_str(f, e->path);
 		fprintf(f, ", \"size\": %zu, \"kept\": %s", e->size, e->kept ? "true" : "false");
+		if (e->stale)
+			fputs(", \"stale\": true", f);
 		for (size_t k = 0; k < e->n_pols; k++)
 			if (strncmp(e->pols[k], "SeccompBinding/", 15) == 0) {
 				/* "Kind/name" of the workload, in its namespace */

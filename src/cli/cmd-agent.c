@@ -58,6 +58,12 @@ const char cmd_agent_help[] =
 	"<root>/<its namespace>/, or claims another binding's path is rejected alone (reason\n"
 	"\"binding\"), and what it had stays.\n"
 	"\n"
+	"A profile that cannot be written (the file system full or read-only, a quota, an I/O\n"
+	"error) keeps its last good version while the others are installed; the log names\n"
+	"the first few (event=install-failed) and the pass's count and errno\n"
+	"(event=install-incomplete), --once exits 1 with that errno, and the next pass\n"
+	"retries (syscage_profiles_not_updated, syscage_install_errors_total{errno}).\n"
+	"\n"
 	"Profiles get \"flags\": [\"SECCOMP_FILTER_FLAG_LOG\"] unless the policy sets flags: the\n"
 	"kernel logs no ERRNO denial without it (turn off with --no-log-flag). runc before\n"
 	"1.2 refuses any profile with flags, so no pod would start: when the node's runc\n"
@@ -78,6 +84,7 @@ const char cmd_agent_help[] =
 	"               syscage_bindings_unselected, syscage_policy_sets_shadowed,\n"
 	"               syscage_policies_rejected_total{reason}, syscage_reconcile_total,\n"
 	"               syscage_reconcile_errors_total, syscage_reconcile_duration_seconds,\n"
+	"               syscage_profiles_not_updated, syscage_install_errors_total{errno},\n"
 	"               syscage_kubelet_seccomp_default, syscage_seccomp_root_same_fs,\n"
 	"               syscage_bpf_available, syscage_recorder_active,\n"
 	"               syscage_http_connections_cut_total{reason}, and with violations\n"
@@ -312,6 +319,6 @@ int cmd_agent(int argc, char **argv)
 	r = sc_agent_run(a);
 	sc_agent_free(a);
 	if (r < 0)
-		return cli_error("agent: %s", strerror(-r));
+		return cli_error("agent: %s (see the log above)", strerror(-r));
 	return r == 0 ? EXIT_OK : EXIT_FINDINGS;
 }
