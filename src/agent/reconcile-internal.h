@@ -35,6 +35,7 @@
 #define MAX_DEPTH   16
 #define MAX_NAME    240 /* as the policy build: leaves room for "-<hash>.json" */
 #define TMP_SUFFIX  ".sctmp"
+#define TMP_DIR	    ".tmp" /* <root>/.tmp/: the profiles' temp files, emptied at start */
 #define INDEX_NAME  "index.json"
 #define MAX_INDEX   (64u << 20)
 #define SMALL_BATCH 16
@@ -72,6 +73,7 @@ struct sc_reconciler {
 	char *policies_dir;
 	char *root_path;
 	int root_fd;
+	int tmp_fd; /* TMP_DIR: temp files never sit among the profiles the kubelet reads */
 	struct entry *installed;
 	size_t n_installed;
 	struct rejection *rejected;
@@ -304,6 +306,7 @@ int rc_write_index(struct run *x, const struct elist *lists, size_t n_lists, boo
 
 /* reconcile-write.c */
 int rc_open_ns(struct run *x, const char *ns, bool create);
+int rc_open_tmp_dir(int root_fd);
 void rc_abort_pending(struct run *x);
 int rc_commit_pending(struct run *x);
 bool rc_per_file_error(int r);

@@ -5,25 +5,51 @@
 
 /* ---- writing ----------------------------------------------------------------------- */
 
-/* Write a temp file next to 'final' (not fsync'ed: one syncfs covers the batch). */
-/* The temp file name for 'final' with sequence number 'seq' into 'tmp' (NAME_MAX + 1). */
-static int tmp_name(char *tmp, const char *final, unsigned seq)
+/* <root>/.tmp, emptied: what an interrupted pass (kill -9) left there goes. */
+int rc_open_tmp_dir(int root_fd)
 {
-	int n = snprintf(tmp, NAME_MAX + 1, ".%.200s.%d.%u" TMP_SUFFIX, final, (int)getpid(), seq);
+	DIR *d;
+	struct dirent *de;
+	int fd;
+
+	if (mkdirat(root_fd, TMP_DIR, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	fd = openat(root_fd, TMP_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	d = fdopendir(fcntl(fd, F_DUPFD_CLOEXEC, 3));
+	while (d && (de = readdir(d)))
+		if (!streq(de->d_name, ".") && !streq(de->d_name, ".."))
+			(void)unlinkat(fd, de->d_name, 0);
+	if (d)
+		closedir(d);
+	return fd;
+}
+
+/* The temp file name for 'final' of namespace 'ns' with sequence number 'seq' into 'tmp'
+ * (NAME_MAX + 1). Temp files live in <root>/.tmp (same file system: renamed into place),
+ * never among the profiles: a kill -9 leaves them out of the kubelet's directories. */
+static int tmp_name(char *tmp, const char *ns, const char *final, unsigned seq)
+{
+	int n = snprintf(tmp, NAME_MAX + 1, "%.63s.%.170s.%d.%u" TMP_SUFFIX, ns, final,
+			 (int)getpid(), seq);
 	return n < 0 || n >= NAME_MAX + 1 ? -ENAMETOOLONG : 0;
 }
 
-/* Create the temp file 'tmp' (NAME_MAX + 1 bytes; its sequence number in *seq) next to
- * 'final' with 'data'. Called by the writer threads at once. */
-static int create_tmp(struct run *x, int dirfd, const char *final, const char *data, size_t len,
-		      char *tmp, unsigned *seq)
+/* Create the temp file 'tmp' (NAME_MAX + 1 bytes; its sequence number in *seq) for 'final'
+ * with 'data' (not fsync'ed: one syncfs covers the batch). Called by the writer threads at
+ * once. */
+static int create_tmp(struct run *x, const char *ns, const char *final, const char *data,
+		      size_t len, char *tmp, unsigned *seq)
 {
-	int fd = -1;
+	int dirfd = x->r->tmp_fd, fd = -1;
 	size_t off = 0;
 
+	if (dirfd < 0)
+		return dirfd; /* <root>/.tmp could not be made: -errno (EROFS, ENOSPC) */
 	for (unsigned attempt = 0; attempt < 100 && fd < 0; attempt++) {
 		*seq = __atomic_fetch_add(&x->r->tmp_seq, 1, __ATOMIC_RELAXED);
-		if (tmp_name(tmp, final, *seq) < 0)
+		if (tmp_name(tmp, ns, final, *seq) < 0)
 			return -ENAMETOOLONG;
 		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 		if (fd < 0 && errno != EEXIST)
@@ -79,12 +105,7 @@ static void not_updated(struct run *x, struct entry *e, const char *path, int er
 /* Queue a written temp file for the commit (on failure it is removed). */
 static void unlink_tmp(struct run *x, const char *ns, const char *tmp)
 {
-	char path[2 * NAME_MAX + 2];
-
-	if (!ns)
-		(void)unlinkat(x->r->root_fd, tmp, 0);
-	else if ((size_t)snprintf(path, sizeof(path), "%s/%s", ns, tmp) < sizeof(path))
-		(void)unlinkat(x->r->root_fd, path, 0);
+	(void)unlinkat(ns ? x->r->tmp_fd : x->r->root_fd, tmp, 0);
 }
 
 static int add_pending(struct run *x, const char *ns, const char *tmp, const char *final,
@@ -116,28 +137,9 @@ static int add_pending(struct run *x, const char *ns, const char *tmp, const cha
 /* Drop the temp files of an unfinished batch. */
 void rc_abort_pending(struct run *x)
 {
-	int fd = -1;
-	const char *cur = NULL;
-
-	for (size_t i = 0; i < x->n_pend; i++) {
-		struct pending *p = &x->pend[i];
-		if (!p->tmp)
-			continue; /* renamed */
-		if (!p->ns) {
-			(void)unlinkat(x->r->root_fd, p->tmp, 0);
-			continue;
-		}
-		if (!cur || !streq(cur, p->ns)) {
-			if (fd >= 0)
-				(void)close(fd);
-			fd = rc_open_ns(x, p->ns, false);
-			cur = p->ns;
-		}
-		if (fd >= 0)
-			(void)unlinkat(fd, p->tmp, 0);
-	}
-	if (fd >= 0)
-		(void)close(fd);
+	for (size_t i = 0; i < x->n_pend; i++)
+		if (x->pend[i].tmp) /* else renamed */
+			unlink_tmp(x, x->pend[i].ns, x->pend[i].tmp);
 }
 
 /* Make the batch durable (one syncfs), rename every temp file into place, then sync the
@@ -155,7 +157,7 @@ static int rename_one(struct worker *w, size_t i)
 		p->err = dfd;
 		return rc_per_file_error(dfd) ? 0 : dfd;
 	}
-	if (renameat(dfd, p->tmp, dfd, p->final) < 0) {
+	if (renameat(p->ns ? x->r->tmp_fd : dfd, p->tmp, dfd, p->final) < 0) {
 		p->err = -errno;
 		return rc_per_file_error(p->err) ? 0 : p->err;
 	}
@@ -246,15 +248,12 @@ int rc_commit_pending(struct run *x)
 	if (x->n_pend <= SMALL_BATCH) {
 		for (size_t i = 0; i < x->n_pend; i++) {
 			struct pending *p = &x->pend[i];
-			int dfd = p->ns ? rc_open_ns(x, p->ns, false) : x->r->root_fd, tfd = -1;
-			if (dfd >= 0)
-				tfd = openat(dfd, p->tmp, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+			int dfd = p->ns ? x->r->tmp_fd : x->r->root_fd;
+			int tfd = openat(dfd, p->tmp, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 			if (tfd < 0 || fsync(tfd) < 0)
 				r = -errno;
 			if (tfd >= 0)
 				(void)close(tfd);
-			if (p->ns && dfd >= 0)
-				(void)close(dfd);
 			if (r < 0) {
 				r = fail_pending(x, r);
 				goto done;
@@ -731,10 +730,8 @@ static int write_one(struct worker *w, size_t i)
 			j->len = strlen(j->text);
 	}
 	if (j->r == 0) {
-		int nsfd = rc_worker_ns(w, s->ns);
 		char tmp[NAME_MAX + 1];
-		j->r = nsfd < 0 ? nsfd
-				: create_tmp(x, nsfd, set_file(s), j->text, j->len, tmp, &j->seq);
+		j->r = create_tmp(x, s->ns, set_file(s), j->text, j->len, tmp, &j->seq);
 		j->written = j->r == 0;
 		j->failed = rc_per_file_error(j->r);
 	}
@@ -769,7 +766,7 @@ static int write_jobs(struct run *x, struct job *jobs, size_t n_jobs)
 		if (j->written) {
 			const char *final = set_file(s);
 			char tmp[NAME_MAX + 1];
-			int q = tmp_name(tmp, final, j->seq);
+			int q = tmp_name(tmp, s->ns, final, j->seq);
 			if (q == 0)
 				q = add_pending(x, s->ns, tmp, final, j->entry + 1,
 						!rc_old_entry(x, s->path));
@@ -855,6 +852,8 @@ int rc_install(struct run *x)
 	size_t n_jobs = 0;
 	int r, ns_err = 0;
 
+	if (x->r->tmp_fd < 0)
+		x->r->tmp_fd = rc_open_tmp_dir(x->r->root_fd);
 	/* With room for the kept entries published after them (no realloc of 1 MiB then). */
 	x->now = calloc(x->n_sets + x->n_kept_room + 1, sizeof(*x->now));
 	if (!x->now)

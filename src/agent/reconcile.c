@@ -99,6 +99,7 @@ int sc_reconciler_new(const struct sc_reconcile_opts *o, struct sc_reconciler **
 		return -ENOMEM;
 	r->o = *o;
 	r->o.root = NULL;
+	r->tmp_fd = -1;
 	(void)snprintf(r->root_name, sizeof(r->root_name), "%s", root);
 	r->root_fd = open_dir_nofollow(sfd, root);
 	if (r->root_fd < 0) {
@@ -115,7 +116,10 @@ int sc_reconciler_new(const struct sc_reconcile_opts *o, struct sc_reconciler **
 	}
 	r->o.policies_dir = r->policies_dir;
 	r->o.kubelet_root = NULL;
+	/* Temp files beside the profiles are an earlier version's (or the index's). */
 	clean_all_tmps(r->root_fd);
+	/* Failing (a read-only root), each pass tries again; until then writes fail. */
+	r->tmp_fd = rc_open_tmp_dir(r->root_fd);
 	*ret = r;
 	return 0;
 }
@@ -126,6 +130,8 @@ struct sc_reconciler *sc_reconciler_free(struct sc_reconciler *r)
 		return NULL;
 	if (r->root_fd >= 0)
 		(void)close(r->root_fd);
+	if (r->tmp_fd >= 0)
+		(void)close(r->tmp_fd);
 	rc_entries_free(r->installed, r->n_installed);
 	rc_rejections_free(r->rejected, r->n_rejected);
 	rc_cache_free(r->cache, r->n_cache);
