@@ -661,6 +661,39 @@ static void reply_text(struct sc_http_reply *r, unsigned status, const char *ct,
 	r->len = r->body ? strlen(r->body) : 0;
 }
 
+/* What the last pass could not write, and the HTTP server's own counts. */
+static void write_install_http_metrics(struct sc_agent *a, FILE *f)
+{
+	sc_metric_header(f, "syscage_http_requests_total", "counter", "HTTP requests served.");
+	sc_metric_sample(f, "syscage_http_requests_total", (double)a->http_requests,
+			 (const char *)NULL);
+	sc_metric_header(f, "syscage_profiles_not_updated", "gauge",
+			 "Profiles the last reconcile could not write (disk full, read-only, I/O "
+			 "error): each keeps its last good version.");
+	sc_metric_sample(f, "syscage_profiles_not_updated", (double)a->not_updated,
+			 (const char *)NULL);
+	sc_metric_header(f, "syscage_install_errors_total", "counter",
+			 "Profile writes that failed, by errno (ENOSPC, EROFS, EDQUOT, EIO...).");
+	for (int e = 0; e < MAX_ERRNO; e++)
+		if (a->install_errors[e]) {
+			char name[32];
+			const char *n = e ? strerrorname_np(e) : NULL;
+			(void)snprintf(name, sizeof(name), "%s", n ? n : "other");
+			sc_metric_sample(f, "syscage_install_errors_total",
+					 (double)a->install_errors[e], "errno", name,
+					 (const char *)NULL);
+		}
+	sc_metric_header(f, "syscage_http_connections_cut_total", "counter",
+			 "HTTP connections the agent closed: reason=\"deadline\" sent no whole "
+			 "request in time, reason=\"evicted\" made room when too many were open.");
+	sc_metric_sample(f, "syscage_http_connections_cut_total",
+			 a->http ? (double)sc_http_cut_total(a->http, SC_HTTP_CUT_DEADLINE) : 0,
+			 "reason", "deadline", (const char *)NULL);
+	sc_metric_sample(f, "syscage_http_connections_cut_total",
+			 a->http ? (double)sc_http_cut_total(a->http, SC_HTTP_CUT_EVICTED) : 0,
+			 "reason", "evicted", (const char *)NULL);
+}
+
 static void write_metrics(struct sc_agent *a, FILE *f)
 {
 	sc_metric_header(f, "syscage_profiles_installed", "gauge",
@@ -725,34 +758,7 @@ static void write_metrics(struct sc_agent *a, FILE *f)
 			 "Recorder processes started.");
 	sc_metric_sample(f, "syscage_recorder_started_total", (double)a->recorder_started,
 			 (const char *)NULL);
-	sc_metric_header(f, "syscage_http_requests_total", "counter", "HTTP requests served.");
-	sc_metric_sample(f, "syscage_http_requests_total", (double)a->http_requests,
-			 (const char *)NULL);
-	sc_metric_header(f, "syscage_profiles_not_updated", "gauge",
-			 "Profiles the last reconcile could not write (disk full, read-only, I/O "
-			 "error): each keeps its last good version.");
-	sc_metric_sample(f, "syscage_profiles_not_updated", (double)a->not_updated,
-			 (const char *)NULL);
-	sc_metric_header(f, "syscage_install_errors_total", "counter",
-			 "Profile writes that failed, by errno (ENOSPC, EROFS, EDQUOT, EIO...).");
-	for (int e = 0; e < MAX_ERRNO; e++)
-		if (a->install_errors[e]) {
-			char name[32];
-			const char *n = e ? strerrorname_np(e) : NULL;
-			(void)snprintf(name, sizeof(name), "%s", n ? n : "other");
-			sc_metric_sample(f, "syscage_install_errors_total",
-					 (double)a->install_errors[e], "errno", name,
-					 (const char *)NULL);
-		}
-	sc_metric_header(f, "syscage_http_connections_cut_total", "counter",
-			 "HTTP connections the agent closed: reason=\"deadline\" sent no whole "
-			 "request in time, reason=\"evicted\" made room when too many were open.");
-	sc_metric_sample(f, "syscage_http_connections_cut_total",
-			 a->http ? (double)sc_http_cut_total(a->http, SC_HTTP_CUT_DEADLINE) : 0,
-			 "reason", "deadline", (const char *)NULL);
-	sc_metric_sample(f, "syscage_http_connections_cut_total",
-			 a->http ? (double)sc_http_cut_total(a->http, SC_HTTP_CUT_EVICTED) : 0,
-			 "reason", "evicted", (const char *)NULL);
+	write_install_http_metrics(a, f);
 	if (a->viol)
 		(void)sc_violations_write_metrics(a->viol, f);
 	sc_metric_header(f, "syscage_healed_syscalls_total", "counter",

@@ -293,6 +293,19 @@ int rc_worker_ns(struct worker *w, const char *ns);
 unsigned rc_pool_size(const struct pool *p);
 int rc_pool_run(struct pool *p);
 
+/* reconcile-batch.c */
+int rc_open_tmp_dir(int root_fd);
+int rc_tmp_name(char *tmp, const char *ns, const char *final, unsigned seq);
+int rc_create_tmp(struct run *x, const char *ns, const char *final, const char *data, size_t len,
+		  char *tmp, unsigned *seq);
+bool rc_per_file_error(int r);
+void rc_not_updated(struct run *x, struct entry *e, const char *path, int err);
+int rc_add_pending(struct run *x, const char *ns, const char *tmp, const char *final, size_t entry1,
+		   bool new_path);
+void rc_abort_pending(struct run *x);
+void rc_drop_new_paths(struct run *x, int err);
+int rc_commit_pending(struct run *x);
+
 /* reconcile-sets.c */
 int rc_cmp_set_path(const void *a, const void *b);
 size_t *rc_smem(const struct run *x, const struct set *s);
@@ -306,11 +319,7 @@ int rc_write_index(struct run *x, const struct elist *lists, size_t n_lists, boo
 
 /* reconcile-write.c */
 int rc_open_ns(struct run *x, const char *ns, bool create);
-int rc_open_tmp_dir(int root_fd);
-void rc_abort_pending(struct run *x);
-int rc_commit_pending(struct run *x);
-bool rc_per_file_error(int r);
-void rc_drop_new_paths(struct run *x, int err);
+
 void rc_set_ident(struct entry *e, const struct stat *st);
 bool rc_disk_hash(int dirfd, const char *name, uint64_t *ret, struct entry *e);
 int rc_rejected_paths(const struct run *x, char ***ret, size_t *ret_n);
