@@ -39,7 +39,6 @@ int cli_parse_output(const char *verb, const char *s, bool *ret_json);
 /* "unknown syscall 'NAME'" plus "Did you mean ...?" suggestions; returns EXIT_FINDINGS. */
 int cli_unknown_syscall(const char *name);
 
-
 /* Verb handlers, one per cmd-<verb>.c. */
 #define DECLARE_VERB(v)                     \
 	int cmd_##v(int argc, char **argv); \
