@@ -321,6 +321,7 @@ static char *refusal(const struct sc_agent *a, int err)
 	char *s = NULL;
 	ssize_t n;
 	bool at_seccomp;
+	int r;
 
 	(void)snprintf(path, sizeof(path), "%s/seccomp", kr);
 	at_seccomp = lstat(path, &st) == 0 && !S_ISDIR(st.st_mode);
@@ -329,23 +330,20 @@ static char *refusal(const struct sc_agent *a, int err)
 	n = readlink(path, target, sizeof(target) - 1);
 	target[n > 0 ? n : 0] = '\0';
 	if (err == -ELOOP && at_seccomp)
-		(void)asprintf(
-			&s,
-			"%s is a symbolic link (to %s): refused, profiles are written only "
-			"below a real directory of the kubelet root; make it a directory "
-			"(or a bind mount), or pass the kubelet's real root as --kubelet-root",
-			path, target);
+		r = asprintf(&s,
+			     "%s is a symbolic link (to %s): refused, profiles are written only "
+			     "below a real directory of the kubelet root; make it a directory "
+			     "(or a bind mount), or pass the kubelet's real root as --kubelet-root",
+			     path, target);
 	else if (err == -ELOOP)
-		(void)asprintf(
-			&s,
-			"%s is a symbolic link (to %s): refused; remove it, the agent creates "
-			"the directory itself",
-			path, target);
+		r = asprintf(&s,
+			     "%s is a symbolic link (to %s): refused; remove it, the agent creates "
+			     "the directory itself",
+			     path, target);
 	else
-		(void)asprintf(&s,
-			       "%s is not a directory: refused; remove it or pass another --root",
-			       path);
-	return s;
+		r = asprintf(&s, "%s is not a directory: refused; remove it or pass another --root",
+			     path);
+	return r < 0 ? NULL : s;
 }
 
 /* Open the root; a refused one (a symlink, a file) leaves the agent running and not ready. */
