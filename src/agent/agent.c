@@ -40,6 +40,7 @@
 #define MAX_VIOL_FDS 4
 #define MAX_CHILDREN 64
 #define SCAN_S	     5 /* seconds between looks for new pods to record */
+#define MAX_ERRNO    256
 
 enum {
 	TAG_SIGNAL = 1,
@@ -59,7 +60,9 @@ struct child {
 
 struct sc_agent {
 	struct sc_agent_opts o;
-	struct sc_reconciler *rc;
+	struct sc_reconcile_opts ro;
+	struct sc_reconciler *rc; /* NULL while the root is refused */
+	char *refused;		  /* why the root is refused: /readyz says it */
 	struct sc_http *http;
 	struct sc_kubelet_preflight pre;
 	int runc_flags;		    /* sc_runc_accepts_flags: 1, 0, or < 0 unknown */
@@ -68,6 +71,7 @@ struct sc_agent {
 	int epfd, sigfd, infd, debfd, resfd, vpollfd, scanfd;
 	sigset_t mask, oldmask;
 	bool stop, reload, ready, dirty, fast_pending, retry;
+	int last_error; /* -errno of the last failed reconcile, 0 after a good one */
 	int top_wd;
 	int stop_signal;
 	/* metrics */
@@ -75,6 +79,8 @@ struct sc_agent {
 	uint64_t rejected_total[_SC_REJECT_COUNT];
 	unsigned rejected_now[_SC_REJECT_COUNT];
 	size_t bindings, fallback, shadowed; /* of the last reconcile */
+	size_t not_updated;		     /* of the last reconcile */
+	uint64_t install_errors[MAX_ERRNO];  /* profiles not updated, by errno */
 	struct sc_histogram duration;
 	double last_reconcile; /* unix time */
 	uint64_t http_requests;
@@ -323,12 +329,78 @@ static void read_inotify(struct sc_agent *a)
 
 /* ---- reconcile ---------------------------------------------------------------------- */
 
+/* Why the reconciler refused the root (-ELOOP, -ENOTDIR): which path, and what to do. */
+static char *refusal(const struct sc_agent *a, int err)
+{
+	const char *kr = a->o.kubelet_root, *root = a->o.root ? a->o.root : "syscage";
+	char path[PATH_MAX], target[PATH_MAX] = "";
+	struct stat st;
+	char *s = NULL;
+	ssize_t n;
+	bool at_seccomp;
+	int r;
+
+	(void)snprintf(path, sizeof(path), "%s/seccomp", kr);
+	at_seccomp = lstat(path, &st) == 0 && !S_ISDIR(st.st_mode);
+	if (!at_seccomp)
+		(void)snprintf(path, sizeof(path), "%s/seccomp/%s", kr, root);
+	n = readlink(path, target, sizeof(target) - 1);
+	target[n > 0 ? n : 0] = '\0';
+	if (err == -ELOOP && at_seccomp)
+		r = asprintf(&s,
+			     "%s is a symbolic link (to %s): refused, profiles are written only "
+			     "below a real directory of the kubelet root; make it a directory "
+			     "(or a bind mount), or pass the kubelet's real root as --kubelet-root",
+			     path, target);
+	else if (err == -ELOOP)
+		r = asprintf(&s,
+			     "%s is a symbolic link (to %s): refused; remove it, the agent creates "
+			     "the directory itself",
+			     path, target);
+	else
+		r = asprintf(&s, "%s is not a directory: refused; remove it or pass another --root",
+			     path);
+	return r < 0 ? NULL : s;
+}
+
+/* Open the root; a refused one (a symlink, a file) leaves the agent running and not ready. */
+static int open_root(struct sc_agent *a)
+{
+	int r = sc_reconciler_new(&a->ro, &a->rc);
+
+	if (r == -ELOOP || r == -ENOTDIR) {
+		char *why = refusal(a, r);
+		if (!a->refused || !why || !streq(a->refused, why))
+			alog(a, "error", "event=root-refused msg=\"%s\"", why ? why : strerror(-r));
+		free(a->refused);
+		a->refused = why;
+		a->rc = NULL;
+		return r;
+	}
+	if (r < 0) {
+		a->rc = NULL;
+		return r;
+	}
+	if (a->refused)
+		alog(a, "info", "event=root-accepted path=%s", sc_reconciler_root_path(a->rc));
+	free(a->refused);
+	a->refused = NULL;
+	alog(a, "info", "event=root path=%s", sc_reconciler_root_path(a->rc));
+	return 0;
+}
+
 static void do_reconcile(struct sc_agent *a, const char *why)
 {
 	struct sc_reconcile_result res;
 	double t0 = now_mono(), dt;
 	int r;
 
+	if (!a->rc && (r = open_root(a)) < 0) {
+		a->reconcile_errors++;
+		a->ready = false;
+		a->last_error = r;
+		return;
+	}
 	r = sc_reconcile(a->rc, &res);
 	/* A pass frees most of what it allocated, scattered over the heap: give the free pages
 	 * back, or every pass leaves the resident size a little higher (10,000 policies:
@@ -355,9 +427,28 @@ static void do_reconcile(struct sc_agent *a, const char *why)
 	a->retry = false;
 	if (r < 0) {
 		a->reconcile_errors++;
+		a->last_error = r;
 		alog(a, "error", "event=reconcile-failed trigger=%s err=\"%s\" seconds=%.3f", why,
 		     strerror(-r), dt);
 		return;
+	}
+	a->last_error = res.install_err;
+	a->not_updated = res.n_not_updated;
+	if (res.install_err) {
+		int e = -res.install_err;
+		a->install_errors[e > 0 && e < MAX_ERRNO ? e : 0] += res.n_not_updated;
+		alog(a, "error",
+		     "event=install-incomplete trigger=%s updated=%zu not_updated=%zu err=\"%s\" "
+		     "msg=\"%s\"",
+		     why, res.n_written, res.n_not_updated, strerror(e),
+		     e == ENOSPC || e == EDQUOT
+			     ? "the kubelet root's file system is full: free space there; the "
+			       "profiles not updated keep their last good version and the next "
+			       "pass retries them"
+		     : e == EROFS ? "the kubelet root is read-only: mount it read-write into "
+				    "the agent; installed profiles stay as they are"
+				  : "the profiles not updated keep their last good version and the "
+				    "next pass retries them");
 	}
 	for (unsigned i = 0; i < _SC_REJECT_COUNT; i++) {
 		a->rejected_total[i] += res.rejected[i];
@@ -585,12 +676,45 @@ static void reply_text(struct sc_http_reply *r, unsigned status, const char *ct,
 	r->len = r->body ? strlen(r->body) : 0;
 }
 
+/* What the last pass could not write, and the HTTP server's own counts. */
+static void write_install_http_metrics(struct sc_agent *a, FILE *f)
+{
+	sc_metric_header(f, "syscage_http_requests_total", "counter", "HTTP requests served.");
+	sc_metric_sample(f, "syscage_http_requests_total", (double)a->http_requests,
+			 (const char *)NULL);
+	sc_metric_header(f, "syscage_profiles_not_updated", "gauge",
+			 "Profiles the last reconcile could not write (disk full, read-only, I/O "
+			 "error): each keeps its last good version.");
+	sc_metric_sample(f, "syscage_profiles_not_updated", (double)a->not_updated,
+			 (const char *)NULL);
+	sc_metric_header(f, "syscage_install_errors_total", "counter",
+			 "Profile writes that failed, by errno (ENOSPC, EROFS, EDQUOT, EIO...).");
+	for (int e = 0; e < MAX_ERRNO; e++)
+		if (a->install_errors[e]) {
+			char name[32];
+			const char *n = e ? strerrorname_np(e) : NULL;
+			(void)snprintf(name, sizeof(name), "%s", n ? n : "other");
+			sc_metric_sample(f, "syscage_install_errors_total",
+					 (double)a->install_errors[e], "errno", name,
+					 (const char *)NULL);
+		}
+	sc_metric_header(f, "syscage_http_connections_cut_total", "counter",
+			 "HTTP connections the agent closed: reason=\"deadline\" sent no whole "
+			 "request in time, reason=\"evicted\" made room when too many were open.");
+	sc_metric_sample(f, "syscage_http_connections_cut_total",
+			 a->http ? (double)sc_http_cut_total(a->http, SC_HTTP_CUT_DEADLINE) : 0,
+			 "reason", "deadline", (const char *)NULL);
+	sc_metric_sample(f, "syscage_http_connections_cut_total",
+			 a->http ? (double)sc_http_cut_total(a->http, SC_HTTP_CUT_EVICTED) : 0,
+			 "reason", "evicted", (const char *)NULL);
+}
+
 static void write_metrics(struct sc_agent *a, FILE *f)
 {
 	sc_metric_header(f, "syscage_profiles_installed", "gauge",
 			 "Profiles installed under the kubelet's seccomp root.");
-	sc_metric_sample(f, "syscage_profiles_installed", (double)sc_reconciler_n_installed(a->rc),
-			 (const char *)NULL);
+	sc_metric_sample(f, "syscage_profiles_installed",
+			 a->rc ? (double)sc_reconciler_n_installed(a->rc) : 0, (const char *)NULL);
 	sc_metric_header(f, "syscage_bindings", "gauge",
 			 "Bound workloads whose profile the last reconcile installed.");
 	sc_metric_sample(f, "syscage_bindings", (double)a->bindings, (const char *)NULL);
@@ -659,9 +783,7 @@ static void write_metrics(struct sc_agent *a, FILE *f)
 			 "Recorder processes started.");
 	sc_metric_sample(f, "syscage_recorder_started_total", (double)a->recorder_started,
 			 (const char *)NULL);
-	sc_metric_header(f, "syscage_http_requests_total", "counter", "HTTP requests served.");
-	sc_metric_sample(f, "syscage_http_requests_total", (double)a->http_requests,
-			 (const char *)NULL);
+	write_install_http_metrics(a, f);
 	if (a->viol)
 		(void)sc_violations_write_metrics(a->viol, f);
 	sc_metric_header(f, "syscage_healed_syscalls_total", "counter",
@@ -748,8 +870,11 @@ static void handle(void *userdata, const char *method, const char *path,
 		return;
 	}
 	if (streq(path, "/readyz")) {
+		cleanup_free char *msg = NULL;
 		if (a->ready)
 			reply_text(reply, 200, "text/plain", "ok\n");
+		else if (a->refused && asprintf(&msg, "not ready: %s\n", a->refused) >= 0)
+			reply_text(reply, 503, "text/plain", msg);
 		else
 			reply_text(reply, 503, "text/plain", "not ready: no reconcile done yet\n");
 		return;
@@ -775,6 +900,11 @@ static void handle(void *userdata, const char *method, const char *path,
 	if (streq(path, "/profiles")) {
 		cleanup_free char *inst = NULL;
 		size_t n;
+		if (!a->rc) {
+			reply_text(reply, 503, "text/plain",
+				   "not ready: the root is refused (see /readyz)\n");
+			return;
+		}
 		if (sc_reconciler_json(a->rc, &inst) < 0 || !(f = open_memstream(&buf, &len))) {
 			reply_text(reply, 500, "text/plain", "out of memory\n");
 			return;
@@ -825,8 +955,9 @@ int sc_agent_new(const struct sc_agent_opts *o, struct sc_agent **ret)
 {
 	static const double bounds[] = { 0.001, 0.005, 0.01, 0.025, 0.05, 0.1,
 					 0.25,	0.5,   1,    2.5,   5,	  10 };
-	struct sc_reconcile_opts ro = {};
+	struct sc_reconcile_opts *ro;
 	struct sc_diags d = {};
+	struct stat st = {};
 	struct sc_agent *a;
 	int r;
 
@@ -836,14 +967,15 @@ int sc_agent_new(const struct sc_agent_opts *o, struct sc_agent **ret)
 	if (!a)
 		return -ENOMEM;
 	a->o = *o;
+	ro = &a->ro;
 	a->epfd = a->sigfd = a->infd = a->debfd = a->resfd = a->vpollfd = a->scanfd = -1;
 	(void)sc_histogram_init(&a->duration, bounds, ELEMENTSOF(bounds));
 
-	ro.policies_dir = o->policies_dir;
-	ro.kubelet_root = o->kubelet_root;
-	ro.root = o->root;
-	ro.no_log_flag = o->no_log_flag;
-	ro.threads = o->jobs;
+	ro->policies_dir = o->policies_dir;
+	ro->kubelet_root = o->kubelet_root;
+	ro->root = o->root;
+	ro->no_log_flag = o->no_log_flag;
+	ro->threads = o->jobs;
 	if (o->host_root && strcmp(o->host_root, "/")) {
 		static const char *const sub[] = { "proc", "sys/fs/cgroup", "var/log/containers",
 						   "var/log/pods" };
@@ -861,7 +993,7 @@ int sc_agent_new(const struct sc_agent_opts *o, struct sc_agent **ret)
 		char v[32] = "?";
 		a->runc_flags = sc_runc_accepts_flags(o->host_root, v, sizeof(v));
 		if (a->runc_flags == 0 && !o->no_log_flag) {
-			ro.no_log_flag = true;
+			ro->no_log_flag = true;
 			alog(a, "warn",
 			     "event=runc-refuses-flags runc=%s msg=\"runc before 1.2 refuses "
 			     "profiles "
@@ -872,19 +1004,30 @@ int sc_agent_new(const struct sc_agent_opts *o, struct sc_agent **ret)
 			     v);
 		}
 	}
-	ro.arches = o->arches;
-	ro.n_arches = o->n_arches;
-	ro.log = reconcile_log;
-	ro.cancel = cancel_cb;
-	ro.userdata = a;
-	r = sc_reconciler_new(&ro, &a->rc);
+	ro->arches = o->arches;
+	ro->n_arches = o->n_arches;
+	ro->log = reconcile_log;
+	ro->cancel = cancel_cb;
+	ro->userdata = a;
+	r = stat(o->kubelet_root, &st) < 0 ? -errno : S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
 	if (r < 0) {
-		alog(a, "error", "event=root-failed kubelet_root=%s root=%s err=\"%s\"",
-		     o->kubelet_root, o->root ? o->root : "syscage", strerror(-r));
+		alog(a, "error",
+		     "event=root-failed kubelet_root=%s err=\"%s\" msg=\"the kubelet root %s is "
+		     "not a directory here: pass the kubelet's root directory (its --root-dir, "
+		     "/var/lib/kubelet by default) as --kubelet-root, mounted at the same path\"",
+		     o->kubelet_root, strerror(-r), o->kubelet_root);
 		sc_agent_free(a);
 		return r;
 	}
-	alog(a, "info", "event=root path=%s", sc_reconciler_root_path(a->rc));
+	r = open_root(a);
+	if (r < 0 && (o->once || (r != -ELOOP && r != -ENOTDIR))) {
+		/* A refused root in the daemon: it runs, not ready, and looks again each pass. */
+		if (r != -ELOOP && r != -ENOTDIR)
+			alog(a, "error", "event=root-failed kubelet_root=%s root=%s err=\"%s\"",
+			     o->kubelet_root, o->root ? o->root : "syscage", strerror(-r));
+		sc_agent_free(a);
+		return r;
+	}
 	/* After the root exists: the kubelet's seccomp dir may have just been created. */
 	sc_kubelet_preflight(o->kubelet_root, o->kubelet_config, &d, &a->pre);
 	log_diags(a, "preflight", &d);
@@ -921,6 +1064,7 @@ struct sc_agent *sc_agent_free(struct sc_agent *a)
 		free(a->host_paths[i]);
 	sc_http_free(a->http);
 	sc_reconciler_free(a->rc);
+	free(a->refused);
 	{
 		int fds[] = {
 			a->epfd, a->sigfd, a->infd, a->debfd, a->resfd, a->vpollfd, a->scanfd
@@ -1048,6 +1192,8 @@ int sc_agent_run(struct sc_agent *a)
 			do_reconcile(a, "once");
 		if (a->stop)
 			r = 0;
+		else if (a->last_error < 0)
+			r = a->last_error; /* the real cause: ENOSPC, EROFS, ... */
 		else if (!a->ready)
 			r = -EIO;
 		else

@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Owns the agent's HTTP server over libmicrohttpd, in the caller's epoll loop. */
+/* Owns the agent's HTTP server over libmicrohttpd, in the caller's epoll loop, and its guard
+ * against clients that hold connections: a deadline for each request and, past a number of open
+ * connections, eviction of the oldest connection of the address that holds the most. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "agent/http.h"
 #include "macro.h"
@@ -60,13 +64,151 @@ static int parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *l
 #ifdef SC_HAVE_MICROHTTPD
 #include <microhttpd.h>
 
+/* libmicrohttpd's timeout counts inactivity only, so a client sending a byte every few seconds
+ * keeps its connection forever, and its connection limit turns new clients (the kubelet's probes)
+ * away once others hold every slot. So: a request must arrive whole within DEADLINE_MS of the
+ * connection's start or its previous answer; and past SOFT_LIMIT open connections each new one
+ * cuts (shutdown(2), libmicrohttpd then closes it) the oldest connection of the address holding
+ * the most. A client with one connection is cut only when SOFT_LIMIT addresses hold one each;
+ * a flood from a few addresses only ever evicts itself. HARD_LIMIT leaves room for connections
+ * cut but not yet closed. */
+#define SOFT_LIMIT  64
+#define HARD_LIMIT  256
+#define DEADLINE_MS 10000
+
+struct conn {
+	int fd;
+	struct sockaddr_storage addr;
+	uint64_t since_ms; /* accepted, or last answered */
+	bool cut;
+};
+
 struct sc_http {
 	struct MHD_Daemon *d;
 	sc_http_handler fn;
 	void *userdata;
 	int fd;
 	uint16_t port;
+	struct conn *conns[HARD_LIMIT + 8];
+	size_t n_conns;
+	uint64_t cut[_SC_HTTP_CUT_COUNT];
 };
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static bool same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET)
+		return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
+		       ((const struct sockaddr_in *)b)->sin_addr.s_addr;
+	if (a->ss_family == AF_INET6)
+		return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+			      &((const struct sockaddr_in6 *)b)->sin6_addr,
+			      sizeof(struct in6_addr)) == 0;
+	return true;
+}
+
+static void cut(struct sc_http *h, struct conn *c, enum sc_http_cut why)
+{
+	(void)shutdown(c->fd, SHUT_RDWR);
+	c->cut = true;
+	h->cut[why]++;
+}
+
+/* Past SOFT_LIMIT live connections: cut the oldest of the address holding the most. */
+static void evict(struct sc_http *h)
+{
+	struct conn *victim = NULL;
+	size_t live = 0, best = 0;
+
+	for (size_t i = 0; i < h->n_conns; i++)
+		live += !h->conns[i]->cut;
+	if (live <= SOFT_LIMIT)
+		return;
+	for (size_t i = 0; i < h->n_conns; i++) {
+		struct conn *c = h->conns[i];
+		size_t same = 0;
+		struct conn *oldest = NULL;
+
+		if (c->cut)
+			continue;
+		for (size_t j = 0; j < h->n_conns; j++) {
+			struct conn *o = h->conns[j];
+			if (o->cut || !same_addr(&o->addr, &c->addr))
+				continue;
+			same++;
+			if (!oldest || o->since_ms < oldest->since_ms)
+				oldest = o;
+		}
+		if (same > best || (same == best && oldest->since_ms < victim->since_ms)) {
+			best = same;
+			victim = oldest;
+		}
+	}
+	if (victim)
+		cut(h, victim, SC_HTTP_CUT_EVICTED);
+}
+
+static void on_connection(void *cls, struct MHD_Connection *mc, void **socket_context,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	struct sc_http *h = cls;
+	const union MHD_ConnectionInfo *fd, *addr;
+	struct conn *c = *socket_context;
+
+	if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		for (size_t i = 0; c && i < h->n_conns; i++)
+			if (h->conns[i] == c) {
+				h->conns[i] = h->conns[--h->n_conns];
+				break;
+			}
+		free(c);
+		*socket_context = NULL;
+		return;
+	}
+	fd = MHD_get_connection_info(mc, MHD_CONNECTION_INFO_CONNECTION_FD);
+	addr = MHD_get_connection_info(mc, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (!fd || h->n_conns >= ELEMENTSOF(h->conns) || !(c = calloc(1, sizeof(*c)))) {
+		/* Untracked, it could outlive every deadline: refuse it. */
+		if (fd)
+			(void)shutdown(fd->connect_fd, SHUT_RDWR);
+		return;
+	}
+	c->fd = fd->connect_fd;
+	if (addr && addr->client_addr)
+		memcpy(&c->addr, addr->client_addr,
+		       addr->client_addr->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+								: sizeof(struct sockaddr_in));
+	c->since_ms = now_ms();
+	h->conns[h->n_conns++] = c;
+	*socket_context = c;
+	evict(h);
+}
+
+/* Cut the connections past their deadline; the earliest deadline left, or UINT64_MAX. */
+static uint64_t expire(struct sc_http *h)
+{
+	uint64_t now = now_ms(), next = UINT64_MAX;
+
+	for (size_t i = 0; i < h->n_conns; i++) {
+		struct conn *c = h->conns[i];
+		if (c->cut)
+			continue;
+		if (now >= c->since_ms + DEADLINE_MS)
+			cut(h, c, SC_HTTP_CUT_DEADLINE);
+		else if (c->since_ms + DEADLINE_MS < next)
+			next = c->since_ms + DEADLINE_MS;
+	}
+	return next;
+}
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
 				  const char *method, const char *version, const char *upload_data,
@@ -74,6 +216,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 {
 	struct sc_http *h = cls;
 	struct sc_http_reply reply = { .status = 500, .content_type = "text/plain" };
+	const union MHD_ConnectionInfo *ci;
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
 
@@ -102,6 +245,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	(void)MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, reply.content_type);
 	ret = MHD_queue_response(c, reply.status, resp);
 	MHD_destroy_response(resp);
+	/* Answered: the next request on this connection gets its own deadline. */
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	if (ci && ci->socket_context)
+		((struct conn *)ci->socket_context)->since_ms = now_ms();
 	return ret;
 }
 
@@ -128,8 +275,10 @@ int sc_http_start(const char *listen, sc_http_handler fn, void *userdata, struct
 	 * unless MHD_USE_ERROR_LOG is given, which the library does not. */
 	errno = 0;
 	h->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR,
-				(struct sockaddr *)&ss, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10,
-				MHD_OPTION_CONNECTION_LIMIT, (unsigned)64, MHD_OPTION_END);
+				(struct sockaddr *)&ss, MHD_OPTION_CONNECTION_TIMEOUT,
+				(unsigned)(DEADLINE_MS / 1000), MHD_OPTION_CONNECTION_LIMIT,
+				(unsigned)HARD_LIMIT, MHD_OPTION_NOTIFY_CONNECTION, on_connection,
+				h, MHD_OPTION_END);
 	if (!h->d) {
 		r = errno ? -errno : -EADDRINUSE;
 		free(h);
@@ -164,16 +313,32 @@ int sc_http_fd(const struct sc_http *h)
 
 int sc_http_run(struct sc_http *h)
 {
-	return MHD_run(h->d) == MHD_YES ? 0 : -EIO;
+	uint64_t before = h->cut[SC_HTTP_CUT_DEADLINE];
+	int r = MHD_run(h->d) == MHD_YES ? 0 : -EIO;
+
+	(void)expire(h);
+	/* Closes what was just cut, without waiting for the next event. */
+	if (h->cut[SC_HTTP_CUT_DEADLINE] != before)
+		(void)MHD_run(h->d);
+	return r;
 }
 
 int sc_http_timeout_ms(struct sc_http *h)
 {
 	MHD_UNSIGNED_LONG_LONG t;
+	uint64_t next = expire(h), now = now_ms();
+	uint64_t dl = next == UINT64_MAX ? UINT64_MAX : next > now ? next - now : 0;
 
 	if (MHD_get_timeout(h->d, &t) != MHD_YES)
-		return -1;
-	return t > INT_MAX ? INT_MAX : (int)t;
+		t = UINT64_MAX;
+	if (dl < t)
+		t = dl;
+	return t > INT_MAX ? (t == UINT64_MAX ? -1 : INT_MAX) : (int)t;
+}
+
+uint64_t sc_http_cut_total(const struct sc_http *h, enum sc_http_cut why)
+{
+	return h->cut[why];
 }
 
 uint16_t sc_http_port(const struct sc_http *h)
@@ -213,6 +378,11 @@ int sc_http_timeout_ms(struct sc_http *h)
 }
 
 uint16_t sc_http_port(const struct sc_http *h)
+{
+	return 0;
+}
+
+uint64_t sc_http_cut_total(const struct sc_http *h, enum sc_http_cut why)
 {
 	return 0;
 }

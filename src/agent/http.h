@@ -9,6 +9,13 @@
 
 struct sc_http;
 
+/* Why the server closed a connection before its client did. */
+enum sc_http_cut {
+	SC_HTTP_CUT_DEADLINE, /* no whole request within the deadline (slow or idle client) */
+	SC_HTTP_CUT_EVICTED,  /* too many connections: the oldest of the busiest address */
+	_SC_HTTP_CUT_COUNT,
+};
+
 struct sc_http_reply {
 	unsigned status;	  /* 200, 404, 503, ... */
 	const char *content_type; /* static string */
@@ -32,3 +39,5 @@ int sc_http_run(struct sc_http *h);
 int sc_http_timeout_ms(struct sc_http *h);
 /* The port actually bound. */
 uint16_t sc_http_port(const struct sc_http *h);
+/* Connections closed by the server for 'why', since start. */
+uint64_t sc_http_cut_total(const struct sc_http *h, enum sc_http_cut why);

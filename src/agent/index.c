@@ -119,7 +119,8 @@ static void index_emit(FILE *f, const struct elist *lists, size_t n_lists)
 			if (!e->path || e->moved)
 				continue;
 			/* Being written (the index before the renames): old or new content may
-			 * be there after an interruption, so no content is recorded. */
+			 * be there after an interruption, so no content is recorded (nor for a
+			 * profile not updated: rc_not_updated leaves its hash 0). */
 			sc_index_set_owned(&w, e->ns, e->name, e->path, e->kept,
 					   e->need_ident ? 0 : e->hash);
 			for (size_t j = 0; j < e->n_files; j++) {

@@ -37,6 +37,7 @@
 #define MAX_DEPTH   16
 #define MAX_NAME    240 /* as the policy build: leaves room for "-<hash>.json" */
 #define TMP_SUFFIX  ".sctmp"
+#define TMP_DIR	    ".tmp" /* <root>/.tmp/: the profiles' temp files, emptied at start */
 #define INDEX_NAME  "index.json"
 #define MAX_INDEX   (64u << 20)
 #define SMALL_BATCH 16
@@ -58,6 +59,8 @@ struct entry {
 	bool kept;		 /* kept for a rejected file */
 	bool workload, fallback; /* a bound workload's; no policy selects it (RuntimeDefault) */
 	bool moved;  /* its strings now belong to the next pass's entry (shared, not freed) */
+	bool stale;  /* not updated this pass (disk full, read-only...): the file holds its last
+		      * good version, or is missing when it is new */
 	bool packed; /* one block at pols (rc_entry_pack) */
 };
 
@@ -73,6 +76,7 @@ struct sc_reconciler {
 	char *policies_dir;
 	char *root_path;
 	int root_fd;
+	int tmp_fd; /* TMP_DIR: temp files never sit among the profiles the kubelet reads */
 	struct entry *installed;
 	size_t n_installed;
 	struct rejection *rejected;
@@ -162,6 +166,9 @@ struct parsed {
 struct pending {
 	char *ns;
 	char *tmp, *final;
+	size_t entry1; /* 1 + its entry in x->now; 0: not a profile (the index) */
+	bool new_path; /* the old index does not name it */
+	int err;       /* its rename failed: -errno */
 };
 
 struct probe {
@@ -291,6 +298,19 @@ int rc_worker_ns(struct worker *w, const char *ns);
 unsigned rc_pool_size(const struct pool *p);
 int rc_pool_run(struct pool *p);
 
+/* reconcile-batch.c */
+int rc_open_tmp_dir(int root_fd);
+int rc_tmp_name(char *tmp, const char *ns, const char *final, unsigned seq);
+int rc_create_tmp(struct run *x, const char *ns, const char *final, const char *data, size_t len,
+		  char *tmp, unsigned *seq);
+bool rc_per_file_error(int r);
+void rc_not_updated(struct run *x, struct entry *e, const char *path, int err);
+int rc_add_pending(struct run *x, const char *ns, const char *tmp, const char *final, size_t entry1,
+		   bool new_path);
+void rc_abort_pending(struct run *x);
+void rc_drop_new_paths(struct run *x, int err);
+int rc_commit_pending(struct run *x);
+
 /* reconcile-sets.c */
 int rc_cmp_set_path(const void *a, const void *b);
 size_t *rc_smem(const struct run *x, const struct set *s);
@@ -309,8 +329,7 @@ void rc_remove_profile(struct run *x, const struct entry *e);
 
 /* reconcile-write.c */
 int rc_open_ns(struct run *x, const char *ns, bool create);
-void rc_abort_pending(struct run *x);
-int rc_commit_pending(struct run *x);
+
 void rc_set_ident(struct entry *e, const struct stat *st);
 bool rc_disk_hash(int dirfd, const char *name, uint64_t *ret, struct entry *e);
 int rc_rejected_paths(const struct run *x, char ***ret, size_t *ret_n);

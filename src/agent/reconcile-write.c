@@ -1,211 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Owns writing a pass's profiles: temp files, the batch commit (one syncfs, renames), the
- * entries of sets, merged content and its memo, the write jobs, install and removal. */
+/* Owns writing a pass's profiles: the entries of sets, merged content and its memo, the write
+ * jobs (their temp files go to the batch, reconcile-batch.c), install and removal. */
 #include "agent/reconcile-internal.h"
 
 /* ---- writing ----------------------------------------------------------------------- */
-
-/* Write a temp file next to 'final' (not fsync'ed: one syncfs covers the batch). */
-/* The temp file name for 'final' with sequence number 'seq' into 'tmp' (NAME_MAX + 1). */
-static int tmp_name(char *tmp, const char *final, unsigned seq)
-{
-	int n = snprintf(tmp, NAME_MAX + 1, ".%.200s.%d.%u" TMP_SUFFIX, final, (int)getpid(), seq);
-	return n < 0 || n >= NAME_MAX + 1 ? -ENAMETOOLONG : 0;
-}
-
-/* Create the temp file 'tmp' (NAME_MAX + 1 bytes; its sequence number in *seq) next to
- * 'final' with 'data'. Called by the writer threads at once. */
-static int create_tmp(struct run *x, int dirfd, const char *final, const char *data, size_t len,
-		      char *tmp, unsigned *seq)
-{
-	int fd = -1;
-	size_t off = 0;
-
-	for (unsigned attempt = 0; attempt < 100 && fd < 0; attempt++) {
-		*seq = __atomic_fetch_add(&x->r->tmp_seq, 1, __ATOMIC_RELAXED);
-		if (tmp_name(tmp, final, *seq) < 0)
-			return -ENAMETOOLONG;
-		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-		if (fd < 0 && errno != EEXIST)
-			return -errno;
-	}
-	if (fd < 0)
-		return -EEXIST;
-	while (off < len) {
-		ssize_t k = write(fd, data + off, len - off);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0) {
-			int e = -errno;
-			(void)close(fd);
-			(void)unlinkat(dirfd, tmp, 0);
-			return e;
-		}
-		off += (size_t)k;
-	}
-	if (close(fd) < 0) {
-		int e = -errno;
-		(void)unlinkat(dirfd, tmp, 0);
-		return e;
-	}
-	return 0;
-}
-
-/* Queue a written temp file for the commit (on failure it is removed). */
-static void unlink_tmp(struct run *x, const char *ns, const char *tmp)
-{
-	char path[2 * NAME_MAX + 2];
-
-	if (!ns)
-		(void)unlinkat(x->r->root_fd, tmp, 0);
-	else if ((size_t)snprintf(path, sizeof(path), "%s/%s", ns, tmp) < sizeof(path))
-		(void)unlinkat(x->r->root_fd, path, 0);
-}
-
-static int add_pending(struct run *x, const char *ns, const char *tmp, const char *final)
-{
-	struct pending *v = reallocarray(x->pend, x->n_pend + 1, sizeof(*v));
-
-	if (!v) {
-		unlink_tmp(x, ns, tmp);
-		return -ENOMEM;
-	}
-	x->pend = v;
-	v[x->n_pend] = (struct pending){ .ns = ns ? strdup(ns) : NULL,
-					 .tmp = strdup(tmp),
-					 .final = strdup(final) };
-	if ((ns && !v[x->n_pend].ns) || !v[x->n_pend].tmp || !v[x->n_pend].final) {
-		unlink_tmp(x, ns, tmp);
-		free(v[x->n_pend].ns);
-		free(v[x->n_pend].tmp);
-		free(v[x->n_pend].final);
-		return -ENOMEM;
-	}
-	x->n_pend++;
-	return 0;
-}
-
-/* Drop the temp files of an unfinished batch. */
-void rc_abort_pending(struct run *x)
-{
-	int fd = -1;
-	const char *cur = NULL;
-
-	for (size_t i = 0; i < x->n_pend; i++) {
-		struct pending *p = &x->pend[i];
-		if (!p->ns) {
-			(void)unlinkat(x->r->root_fd, p->tmp, 0);
-			continue;
-		}
-		if (!cur || !streq(cur, p->ns)) {
-			if (fd >= 0)
-				(void)close(fd);
-			fd = rc_open_ns(x, p->ns, false);
-			cur = p->ns;
-		}
-		if (fd >= 0)
-			(void)unlinkat(fd, p->tmp, 0);
-	}
-	if (fd >= 0)
-		(void)close(fd);
-}
-
-/* Make the batch durable (one syncfs), rename every temp file into place, then sync the
- * directories that changed. */
-/* Item i of the batch: renamed over its final. A renamed one has its tmp freed (NULL), so a
- * failure leaves exactly the rest to remove. */
-static int rename_one(struct worker *w, size_t i)
-{
-	struct run *x = w->pool->x;
-	struct pending *p = &x->pend[i];
-	int dfd = p->ns ? rc_worker_ns(w, p->ns) : x->r->root_fd;
-
-	if (dfd < 0)
-		return dfd;
-	if (renameat(dfd, p->tmp, dfd, p->final) < 0)
-		return -errno;
-	free(p->tmp);
-	p->tmp = NULL;
-	return 0;
-}
-
-/* The renames, on every CPU for a big batch (10,000 renames are the kernel's work),
- * then each namespace directory touched fsync'ed once: the names are durable. */
-static int rename_all(struct run *x)
-{
-	struct pool p = { .x = x, .n = x->n_pend, .one = rename_one };
-	const char *cur = NULL;
-	int r = rc_pool_run(&p);
-
-	for (size_t i = 0; i < x->n_pend; i++) {
-		const char *ns = x->pend[i].ns;
-		int fd;
-		if (!ns || (cur && streq(cur, ns)))
-			continue;
-		cur = ns;
-		fd = rc_open_ns(x, ns, false);
-		if (fd >= 0) {
-			(void)fsync(fd);
-			(void)close(fd);
-		}
-	}
-	return r;
-}
-
-int rc_commit_pending(struct run *x)
-{
-	int r = 0;
-
-	if (x->n_pend == 0)
-		return 0;
-	/* Data before names: a few files are fsync'ed one by one (an update of one policy
-	 * lands fast), a batch by one syncfs (10,000 fsyncs would take minutes). */
-	if (x->n_pend <= SMALL_BATCH) {
-		for (size_t i = 0; i < x->n_pend; i++) {
-			struct pending *p = &x->pend[i];
-			int dfd = p->ns ? rc_open_ns(x, p->ns, false) : x->r->root_fd, tfd = -1;
-			if (dfd >= 0)
-				tfd = openat(dfd, p->tmp, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-			if (tfd < 0 || fsync(tfd) < 0)
-				r = -errno;
-			if (tfd >= 0)
-				(void)close(tfd);
-			if (p->ns && dfd >= 0)
-				(void)close(dfd);
-			if (r < 0) {
-				rc_abort_pending(x);
-				goto done;
-			}
-		}
-	} else if (syncfs(x->r->root_fd) < 0) {
-		r = -errno;
-		rc_abort_pending(x);
-		goto done;
-	}
-	r = rename_all(x);
-	(void)fsync(x->r->root_fd);
-	if (r < 0) {
-		/* Leave no temp files behind. */
-		size_t o = 0;
-		for (size_t i = 0; i < x->n_pend; i++)
-			if (x->pend[i].tmp)
-				x->pend[o++] = x->pend[i];
-			else {
-				free(x->pend[i].ns);
-				free(x->pend[i].final);
-			}
-		x->n_pend = o;
-		rc_abort_pending(x);
-	}
-done:
-	for (size_t i = 0; i < x->n_pend; i++) {
-		free(x->pend[i].ns);
-		free(x->pend[i].tmp);
-		free(x->pend[i].final);
-	}
-	x->n_pend = 0;
-	return r;
-}
 
 /* What the next pass compares to tell an installed file unchanged: inode, size, mtime. */
 void rc_set_ident(struct entry *e, const struct stat *st)
@@ -635,6 +433,7 @@ struct job {
 	unsigned seq; /* of its temp file, when written */
 	int r;
 	bool owned, one, written;
+	bool failed; /* its temp file could not be written (rc_per_file_error): last good stays */
 };
 
 /* Job i: its text made when it was not at hand, its temp file written; then the text goes
@@ -655,11 +454,10 @@ static int write_one(struct worker *w, size_t i)
 			j->len = strlen(j->text);
 	}
 	if (j->r == 0) {
-		int nsfd = rc_worker_ns(w, s->ns);
 		char tmp[NAME_MAX + 1];
-		j->r = nsfd < 0 ? nsfd
-				: create_tmp(x, nsfd, set_file(s), j->text, j->len, tmp, &j->seq);
+		j->r = rc_create_tmp(x, s->ns, set_file(s), j->text, j->len, tmp, &j->seq);
 		j->written = j->r == 0;
+		j->failed = rc_per_file_error(j->r);
 	}
 	if (j->owned) {
 		free(j->text);
@@ -671,7 +469,7 @@ static int write_one(struct worker *w, size_t i)
 	}
 	j->text = NULL;
 	j->owned = j->one = false;
-	return j->r;
+	return j->failed ? 0 : j->r;
 }
 
 /* Write the jobs' temp files on up to POOL_THREADS threads (creating 10,000 files is the
@@ -692,11 +490,16 @@ static int write_jobs(struct run *x, struct job *jobs, size_t n_jobs)
 		if (j->written) {
 			const char *final = set_file(s);
 			char tmp[NAME_MAX + 1];
-			int q = tmp_name(tmp, final, j->seq);
+			int q = rc_tmp_name(tmp, s->ns, final, j->seq);
 			if (q == 0)
-				q = add_pending(x, s->ns, tmp, final);
+				q = rc_add_pending(x, s->ns, tmp, final, j->entry + 1,
+						   !rc_old_entry(x, s->path));
 			if (q < 0 && r == 0)
 				r = q;
+		}
+		if (j->failed && perr == 0 && r == 0) {
+			rc_not_updated(x, e, s->path, j->r);
+			continue;
 		}
 		/* After a failure: the written ones are queued (to be removed), no more. */
 		if (!j->written || perr < 0 || r < 0)
@@ -771,8 +574,10 @@ int rc_install(struct run *x)
 	const char *cur = NULL, *batch_ns = NULL;
 	struct job *jobs = NULL;
 	size_t n_jobs = 0;
-	int r;
+	int r, ns_err = 0;
 
+	if (x->r->tmp_fd < 0)
+		x->r->tmp_fd = rc_open_tmp_dir(x->r->root_fd);
 	/* With room for the kept entries published after them (no realloc of 1 MiB then). */
 	x->now = calloc(x->n_sets + x->n_kept_room + 1, sizeof(*x->now));
 	if (!x->now)
@@ -853,10 +658,13 @@ int rc_install(struct run *x)
 			if (nsfd >= 0)
 				(void)close(TAKE_FD(nsfd));
 			nsfd = rc_open_ns(x, s->ns, true);
-			if (nsfd < 0) {
+			/* A namespace directory that cannot be made (disk full): its profiles
+			 * are not updated, the others are. */
+			if (nsfd < 0 && !rc_per_file_error(nsfd)) {
 				jobs_free(jobs, n_jobs);
 				return nsfd;
 			}
+			ns_err = nsfd < 0 ? nsfd : 0;
 			cur = s->ns;
 		}
 		/* Unchanged when the previous pass installed this very content and the file is
@@ -900,6 +708,7 @@ int rc_install(struct run *x)
 				x->n_carried++;
 			*e = *prev;
 			e->kept = false;
+			e->stale = false;
 			prev->moved = true;
 			x->n_now++;
 		} else {
@@ -914,6 +723,10 @@ int rc_install(struct run *x)
 		e->fallback = s->fallback;
 		e->hash = want;
 		e->size = len;
+		if (ns_err) {
+			rc_not_updated(x, e, s->path, ns_err);
+			continue;
+		}
 		if ((same_ident || on_disk) && have == want) {
 			take_ident(e, &seen);
 			continue;

@@ -58,6 +58,21 @@ static void clean_all_tmps(int root_fd)
 	closedir(d);
 }
 
+/* The directory 'name' in 'dirfd', never through a symlink: the fd, -ELOOP for a symlink
+ * (O_DIRECTORY alone would say ENOTDIR), or -errno. */
+static int open_dir_nofollow(int dirfd, const char *name)
+{
+	struct stat st;
+	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd >= 0)
+		return fd;
+	if (errno == ENOTDIR && fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISLNK(st.st_mode))
+		return -ELOOP;
+	return -errno;
+}
+
 int sc_reconciler_new(const struct sc_reconcile_opts *o, struct sc_reconciler **ret)
 {
 	struct sc_reconciler *r;
@@ -69,13 +84,14 @@ int sc_reconciler_new(const struct sc_reconcile_opts *o, struct sc_reconciler **
 	kfd = open(o->kubelet_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (kfd < 0)
 		return -errno;
-	/* The seccomp dir is the kubelet's (an admin may have made it a symlink or a mount);
-	 * the root below it is ours and is never followed. */
+	/* The seccomp dir is the kubelet's (it may be a mount point); a symlink there would
+	 * take every write anywhere on the node (seccomp -> /etc), so neither it nor the root
+	 * below it is followed: -ELOOP. */
 	if (mkdirat(kfd, "seccomp", 0755) < 0 && errno != EEXIST)
 		return -errno;
-	sfd = openat(kfd, "seccomp", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	sfd = open_dir_nofollow(kfd, "seccomp");
 	if (sfd < 0)
-		return -errno;
+		return sfd;
 	if (mkdirat(sfd, root, 0755) < 0 && errno != EEXIST)
 		return -errno;
 	r = calloc(1, sizeof(*r));
@@ -83,10 +99,11 @@ int sc_reconciler_new(const struct sc_reconcile_opts *o, struct sc_reconciler **
 		return -ENOMEM;
 	r->o = *o;
 	r->o.root = NULL;
+	r->tmp_fd = -1;
 	(void)snprintf(r->root_name, sizeof(r->root_name), "%s", root);
-	r->root_fd = openat(sfd, root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	r->root_fd = open_dir_nofollow(sfd, root);
 	if (r->root_fd < 0) {
-		int e = -errno;
+		int e = r->root_fd;
 		free(r);
 		return e;
 	}
@@ -99,7 +116,10 @@ int sc_reconciler_new(const struct sc_reconcile_opts *o, struct sc_reconciler **
 	}
 	r->o.policies_dir = r->policies_dir;
 	r->o.kubelet_root = NULL;
+	/* Temp files beside the profiles are an earlier version's (or the index's). */
 	clean_all_tmps(r->root_fd);
+	/* Failing (a read-only root), each pass tries again; until then writes fail. */
+	r->tmp_fd = rc_open_tmp_dir(r->root_fd);
 	*ret = r;
 	return 0;
 }
@@ -110,6 +130,8 @@ struct sc_reconciler *sc_reconciler_free(struct sc_reconciler *r)
 		return NULL;
 	if (r->root_fd >= 0)
 		(void)close(r->root_fd);
+	if (r->tmp_fd >= 0)
+		(void)close(r->tmp_fd);
 	rc_entries_free(r->installed, r->n_installed);
 	rc_rejections_free(r->rejected, r->n_rejected);
 	rc_cache_free(r->cache, r->n_cache);
@@ -277,6 +299,11 @@ int sc_reconcile(struct sc_reconciler *rc, struct sc_reconcile_result *res)
 		free(x.pend);
 		x.pend = saved;
 		x.n_pend = n_saved;
+		/* No room for the index (disk full, read-only): no new path may land. */
+		if (rc_per_file_error(r)) {
+			rc_drop_new_paths(&x, r);
+			r = 0;
+		}
 		if (r < 0) {
 			rc_abort_pending(&x);
 			goto out;
@@ -297,6 +324,13 @@ int sc_reconcile(struct sc_reconciler *rc, struct sc_reconcile_result *res)
 		r = rc_write_index(&x, now, ELEMENTSOF(now),
 				   x.n_carried == x.n_now && x.n_carried == x.n_old_by_path &&
 					   n_kept == 0);
+		/* The index on disk names all that is installed and maybe more (removed or
+		 * never landed): safe; the next pass writes it again. Reported, not fatal. */
+		if (rc_per_file_error(r)) {
+			if (!res->install_err)
+				res->install_err = r;
+			r = 0;
+		}
 		if (r < 0)
 			goto out;
 	}
@@ -372,6 +406,8 @@ int sc_reconciler_json(const struct sc_reconciler *r, char **ret)
 		fputs("\"path\": ", f);
 		rc_json_str(f, e->path);
 		fprintf(f, ", \"size\": %zu, \"kept\": %s", e->size, e->kept ? "true" : "false");
+		if (e->stale)
+			fputs(", \"stale\": true", f);
 		for (size_t k = 0; k < e->n_pols; k++)
 			if (strncmp(e->pols[k], "SeccompBinding/", 15) == 0) {
 				/* "Kind/name" of the workload, in its namespace */

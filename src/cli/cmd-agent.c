@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* syscage agent: the node daemon (DaemonSet) that installs policies as profiles under the
  * kubelet's seccomp root; flags here, the loop in src/agent/agent.c. */
+#include <errno.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
 
@@ -39,9 +42,13 @@ const char cmd_agent_help[] =
 	"again: changed profiles are rewritten, unchanged ones left alone, profiles whose\n"
 	"policy or binding is gone removed. Writes go through directory handles without\n"
 	"following symlinks: temp files, one syncfs, renames, so a profile is never seen\n"
-	"half-written, even after kill -9. Only files listed in <root>/index.json (what the\n"
-	"agent wrote) are ever removed; nothing outside <root> is written. On start it adopts\n"
-	"what the index lists.\n"
+	"half-written, even after kill -9. The temp files are written in <root>/.tmp, never\n"
+	"among the profiles; what a killed agent left there is removed at start. Only files\n"
+	"listed in <root>/index.json (what the agent wrote) are ever removed; nothing outside\n"
+	"<root> is written. On start it adopts what the index lists. <kubelet-root>/seccomp\n"
+	"and <root> must be real directories (a mount point is fine): a symbolic link there\n"
+	"is refused, with a log line naming it; --once then fails, the daemon keeps running,\n"
+	"not ready, and takes the root at the next pass (SIGHUP) once it is a directory.\n"
 	"\n"
 	"A bad policy file (does not parse, names a syscall no architecture knows, a name that\n"
 	"is not DNS-1123 such as '../../etc/x', an invalid selector, a duplicate or a path\n"
@@ -52,6 +59,12 @@ const char cmd_agent_help[] =
 	"<root>/<its namespace>/, or claims another binding's path is rejected alone (reason\n"
 	"\"binding\"), and what it had stays.\n"
 	"\n"
+	"A profile that cannot be written (the file system full or read-only, a quota, an I/O\n"
+	"error) keeps its last good version while the others are installed; the log names\n"
+	"the first few (event=install-failed) and the pass's count and errno\n"
+	"(event=install-incomplete), --once exits 1 with that errno, and the next pass\n"
+	"retries (syscage_profiles_not_updated, syscage_install_errors_total{errno}).\n"
+	"\n"
 	"Profiles get \"flags\": [\"SECCOMP_FILTER_FLAG_LOG\"] unless the policy sets flags: the\n"
 	"kernel logs no ERRNO denial without it (turn off with --no-log-flag). runc before\n"
 	"1.2 refuses any profile with flags, so no pod would start: when the node's runc\n"
@@ -61,16 +74,22 @@ const char cmd_agent_help[] =
 	"(from --kubelet-config, default <kubelet-root>/config.yaml), whether <kubelet-root>/\n"
 	"seccomp is on the kubelet root's filesystem, and whether the eBPF recorder can run.\n"
 	"\n"
-	"HTTP (libmicrohttpd, in the agent's single event loop):\n"
+	"HTTP (libmicrohttpd, in the agent's single event loop). A client has 10 s to send a\n"
+	"whole request; past 64 open connections each new one closes the oldest connection\n"
+	"of the address that holds the most. So the probes are answered however many idle\n"
+	"or slow clients a neighbour opens (syscage_http_connections_cut_total{reason}).\n"
 	"  /healthz     200 while the loop runs\n"
-	"  /readyz      200 once the first reconcile is done, else 503\n"
+	"  /readyz      200 once the first reconcile is done, else 503 and why (no reconcile\n"
+	"               yet, a refused root)\n"
 	"  /metrics     Prometheus text: syscage_profiles_installed, syscage_bindings,\n"
 	"               syscage_bindings_unselected, syscage_policy_sets_shadowed,\n"
 	"               syscage_policies_rejected_total{reason},\n"
 	"               syscage_policy_duplicates{file,kept}, syscage_reconcile_total,\n"
 	"               syscage_reconcile_errors_total, syscage_reconcile_duration_seconds,\n"
+	"               syscage_profiles_not_updated, syscage_install_errors_total{errno},\n"
 	"               syscage_kubelet_seccomp_default, syscage_seccomp_root_same_fs,\n"
-	"               syscage_bpf_available, syscage_recorder_active, and with violations\n"
+	"               syscage_bpf_available, syscage_recorder_active,\n"
+	"               syscage_http_connections_cut_total{reason}, and with violations\n"
 	"               built syscage_violations_total{namespace,pod,container,syscall,action}\n"
 	"  /profiles    JSON: installed (path, size, policies, workload, fallback),\n"
 	"               rejected, recorded\n"
@@ -143,6 +162,13 @@ enum {
 	OPT_RESYNC,
 	OPT_JOBS,
 };
+
+static bool is_dir(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
 
 static int push(const char ***v, size_t *n, const char *s)
 {
@@ -281,11 +307,20 @@ int cmd_agent(int argc, char **argv)
 	o.heal = heal;
 
 	r = sc_agent_new(&o, &a);
+	if (r == -ENOENT || (r == -ENOTDIR && !is_dir(o.kubelet_root)))
+		return cli_error(
+			"agent: cannot start: --kubelet-root %s: %s: pass the kubelet's root "
+			"directory (its --root-dir, /var/lib/kubelet by default)",
+			o.kubelet_root, strerror(-r));
+	if (r == -ELOOP || r == -ENOTDIR)
+		return cli_error("agent: cannot start: %s/seccomp or the root below it is refused "
+				 "(see the log above for which and what to do)",
+				 o.kubelet_root);
 	if (r < 0)
 		return cli_error("agent: cannot start: %s (see the log above)", strerror(-r));
 	r = sc_agent_run(a);
 	sc_agent_free(a);
 	if (r < 0)
-		return cli_error("agent: %s", strerror(-r));
+		return cli_error("agent: %s (see the log above)", strerror(-r));
 	return r == 0 ? EXIT_OK : EXIT_FINDINGS;
 }

@@ -3,8 +3,10 @@
 # random moment (0-15 ms after start: parsing, writing temp files, syncing, renaming, pruning,
 # writing the index). The policy set alternates between two versions (different syscalls,
 # some policies only in one), so every run has files to rewrite and to remove. After every
-# kill: every *.json under the root parses and there is no file outside the root. Finally a
-# normal run converges to exactly what a clean run produces, and leaves no temp files.
+# kill: every *.json under the root parses, there is no file outside the root, and no temp
+# file among the profiles (the kubelet's directories): temp files live in <root>/.tmp only.
+# Finally a normal run converges to exactly what a clean run produces, and leaves no temp
+# files.
 # The kubelet root is on tmpfs when /dev/shm is there: syncfs is then free and a run short,
 # so the kills spread over the whole reconcile instead of its disk waits (what a kill -9 can
 # break is the write protocol, not durability, which needs a power cut to test). The loop
@@ -64,6 +66,8 @@ for line in sys.stdin:
                 if p != os.path.join(kub, "config.yaml"):
                     bad.append("outside root: " + p)
                 continue
+            if f.endswith(".sctmp") and d not in (root, os.path.join(root, ".tmp")):
+                bad.append("temp file among the profiles: " + p)
             if f.endswith(".json"):
                 n += 1
                 try:
@@ -144,7 +148,7 @@ for i in $(seq "$N"); do
 	[ $(($(now_ms) - start)) -gt $((BUDGET * 1000)) ] && break
 done
 end=$(now_ms)
-[ "$bad" -eq 0 ] && ok "$rounds kill -9 rounds: every *.json parses, nothing outside the root" || {
+[ "$bad" -eq 0 ] && ok "$rounds kill -9 rounds: every *.json parses, nothing outside the root, no temp file among the profiles" || {
 	not_ok "$bad of $rounds rounds left a corrupt or stray file"
 	echo "# $first_bad"
 }

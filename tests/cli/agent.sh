@@ -203,6 +203,36 @@ grep -q SECCOMP_FILTER_FLAG_LOG "$ROOT/shop/api.json" && ok "runc 1.2: the LOG f
 expect "missing --policies is a usage error" 2 "$SYSCAGE" agent --kubelet-root "$KUB"
 expect "bad --root" 2 "$SYSCAGE" agent --policies "$POL" --kubelet-root "$KUB" --root ../x
 expect "missing kubelet root fails" 1 "$SYSCAGE" agent --policies "$POL" --kubelet-root "$TMP/nope" --once
+err_has "missing kubelet root: names the path and what to do" "--kubelet-root $TMP/nope: No such file or directory: pass the kubelet's root directory"
+
+# <kubelet-root>/seccomp a symlink (seccomp -> /etc would put profiles and index.json there):
+# refused, with the path and what to do; the daemon runs, not ready, says why in /readyz, and
+# takes the root once the link is gone.
+KL=$TMP/klink
+mkdir -p "$KL" "$TMP/etc"
+ln -s "$TMP/etc" "$KL/seccomp"
+expect "--once: a symlinked <kubelet-root>/seccomp is refused" 1 "$SYSCAGE" agent --policies "$POL" --kubelet-root "$KL" --host-root "$TMP/host" --once
+err_has "--once: the log names the link, its target and what to do" "event=root-refused msg=\"$KL/seccomp is a symbolic link \(to $TMP/etc\): refused.*make it a directory"
+err_has "--once: the error says it is refused" "cannot start: $KL/seccomp or the root below it is refused"
+[ -z "$(ls -A "$TMP/etc")" ] && ok "nothing written through the link" || { not_ok "nothing written through the link"; ls -R "$TMP/etc" | sed 's/^/# /'; }
+"$SYSCAGE" agent --policies "$POL" --kubelet-root "$KL" --host-root "$TMP/host" --listen 127.0.0.1:0 \
+	--state-dir "$TMP/state2" --kmsg "" --audit-log "" 2>"$TMP/agent.log" &
+A2=$!
+wait_for "daemon with a refused root still listens" has_port || true
+URL2=http://127.0.0.1:$(port)
+run_cmd curl -s -w '\n%{http_code}' "$URL2/readyz"
+out_has "/readyz 503 while the root is refused" '^503$'
+out_has "/readyz says why" "not ready: $KL/seccomp is a symbolic link"
+run_cmd curl -s "$URL2/healthz"
+out_has "/healthz still ok (a restart would not help)" '^ok$'
+rm "$KL/seccomp"
+mkdir "$KL/seccomp"
+kill -HUP $A2
+ready2() { [ "$(curl -s -o /dev/null -w '%{http_code}' "$URL2/readyz")" = 200 ]; }
+wait_for "ready once the link is replaced by a directory (SIGHUP)" ready2
+[ -f "$KL/seccomp/syscage/index.json" ] && [ -z "$(ls -A "$TMP/etc")" ] && ok "profiles in the real directory, none through the old link" || not_ok "profiles in the real directory"
+kill $A2
+wait $A2
 "$SYSCAGE" agent --policies "$POL" --kubelet-root "$KUB" --listen 127.0.0.1:99999 >/dev/null 2>&1
 [ $? -ne 0 ] && ok "bad listen address fails" || not_ok "bad listen"
 expect "--help has examples" 0 "$SYSCAGE" agent --help

@@ -3,6 +3,7 @@
  * nothing outside the root, the LOG flag. */
 #include <check.h>
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -811,6 +812,70 @@ START_TEST(bad_root_name)
 }
 END_TEST
 
+/* A symlinked <kubelet-root>/seccomp (seccomp -> /etc) is refused, nothing written through it. */
+START_TEST(symlinked_seccomp_dir_refused)
+{
+	struct sc_reconcile_opts o = { .policies_dir = pol, .kubelet_root = kub };
+	struct sc_reconciler *r = NULL;
+	char outside[400], link[400];
+
+	snprintf(outside, sizeof(outside), "%s/etc", base);
+	snprintf(link, sizeof(link), "%s/seccomp", kub);
+	ck_assert_int_eq(mkdir(outside, 0755), 0);
+	ck_assert_int_eq(symlink(outside, link), 0);
+	put("ok.yaml", ka("ok", "shop", "ok", "read", "Allow"));
+	ck_assert_int_eq(sc_reconciler_new(&o, &r), -ELOOP);
+	ck_assert_ptr_null(r);
+	ck_assert_uint_eq(count_files(outside), 0);
+	{
+		DIR *d = opendir(outside);
+		struct dirent *de;
+		ck_assert_ptr_nonnull(d);
+		while ((de = readdir(d)))
+			ck_assert_msg(de->d_name[0] == '.', "%s created through the link",
+				      de->d_name);
+		closedir(d);
+	}
+}
+END_TEST
+
+/* Temp files live in <root>/.tmp, never among the profiles; what a kill -9 left there goes
+ * at start. */
+START_TEST(temp_files_in_their_own_dir)
+{
+	struct sc_reconcile_result res;
+	char tmpdir[600], left[700];
+	struct sc_reconcile_opts o = { .policies_dir = pol, .kubelet_root = kub };
+	struct sc_reconciler *r = NULL;
+	FILE *f;
+
+	put("a.yaml", ka("a", "shop", "a", "read", "Allow"));
+	ck_assert_int_eq(run(false, &res), 0);
+	snprintf(tmpdir, sizeof(tmpdir), "%s/.tmp", root);
+	ck_assert_uint_eq(count_files(tmpdir), 0);
+	/* Only the index and the profile: no temp file anywhere under the root. */
+	ck_assert_uint_eq(count_files(root), 2);
+	/* Leftovers of a killed pass. */
+	for (int i = 0; i < 3; i++) {
+		snprintf(left, sizeof(left), "%s/shop.a.json.%d.%d.sctmp", tmpdir, 99999, i);
+		f = fopen(left, "w");
+		ck_assert_ptr_nonnull(f);
+		fputs("{\"half", f);
+		fclose(f);
+	}
+	ck_assert_uint_eq(count_files(tmpdir), 3);
+	ck_assert_int_eq(sc_reconciler_new(&o, &r), 0);
+	ck_assert_uint_eq(count_files(tmpdir), 0);
+	/* A pass that writes leaves none either. */
+	put("a.yaml", ka("a", "shop", "a", "read, write", "Allow"));
+	ck_assert_int_eq(sc_reconcile(r, &res), 0);
+	ck_assert_uint_eq(res.n_written, 1);
+	ck_assert_uint_eq(count_files(tmpdir), 0);
+	ck_assert_uint_eq(count_files(root), 2);
+	sc_reconciler_free(r);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("reconcile");
@@ -832,6 +897,8 @@ int main(void)
 	tcase_add_test(tc, configmap_key_set_is_the_payloads);
 	tcase_add_test(tc, links_stay_inside_and_secrets_stay_unsaid);
 	tcase_add_test(tc, bad_root_name);
+	tcase_add_test(tc, symlinked_seccomp_dir_refused);
+	tcase_add_test(tc, temp_files_in_their_own_dir);
 	tcase_add_test(tc, threads_give_what_one_gives);
 	tcase_add_test(tc, large_policies_read_whole);
 	tcase_add_test(tc, configmap_swaps_and_index);
