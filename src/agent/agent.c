@@ -996,11 +996,9 @@ int sc_agent_new(const struct sc_agent_opts *o, struct sc_agent **ret)
 			ro->no_log_flag = true;
 			alog(a, "warn",
 			     "event=runc-refuses-flags runc=%s msg=\"runc before 1.2 refuses "
-			     "profiles "
-			     "with flags: installing them without SECCOMP_FILTER_FLAG_LOG, so "
-			     "ERRNO "
-			     "denials are not logged (KILL and TRAP still are); upgrade runc to "
-			     "1.2\"",
+			     "profiles with flags: installing them without "
+			     "SECCOMP_FILTER_FLAG_LOG, so ERRNO and TRAP denials are not logged "
+			     "(KILL and LOG still are); upgrade runc to 1.2\"",
 			     v);
 		}
 	}

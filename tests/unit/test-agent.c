@@ -120,8 +120,6 @@ START_TEST(kubelet_preflight_fs)
 {
 	struct sc_kubelet_preflight p;
 	struct sc_diags d = {};
-	char shm[64] = "/dev/shm/sc-agent-fs.XXXXXX";
-
 	ck_assert_int_eq(mkdir(path_of("k"), 0755), 0);
 	ck_assert_int_eq(mkdir(path_of("k/seccomp"), 0755), 0);
 	put("k/config.yaml", "seccompDefault: true\n");
@@ -131,22 +129,41 @@ START_TEST(kubelet_preflight_fs)
 	ck_assert(p.bpf_available == 0 || p.bpf_available == 1);
 	sc_diags_clear(&d);
 
-	/* The seccomp dir elsewhere (a mount, here a symlink to tmpfs): reported. */
-	if (!mkdtemp(shm))
-		return; /* no tmpfs to compare with */
-	ck_assert_int_eq(mkdir(path_of("k2"), 0755), 0);
-	ck_assert_int_eq(symlink(shm, path_of("k2/seccomp")), 0);
-	sc_kubelet_preflight(path_of("k2"), path_of("k/config.yaml"), &d, &p);
-	rmdir(shm);
-	ck_assert_int_eq(p.same_fs, 0);
-	ck_assert_uint_ge(d.n_warnings, 1);
-	sc_diags_clear(&d);
 	/* An unreadable config: -1, a warning, never fatal. */
 	sc_kubelet_preflight(path_of("k"), path_of("missing.yaml"), &d, &p);
 	ck_assert_int_eq(p.seccomp_default, -1);
 	sc_diags_clear(&d);
 }
 END_TEST
+
+/* The seccomp dir on another filesystem (a mount; here a symlink to /dev/shm): reported. */
+START_TEST(kubelet_preflight_other_fs)
+{
+	struct sc_kubelet_preflight p;
+	struct sc_diags d = {};
+	char shm[64] = "/dev/shm/sc-agent-fs.XXXXXX";
+
+	ck_assert_ptr_nonnull(mkdtemp(shm));
+	ck_assert_int_eq(mkdir(path_of("k2"), 0755), 0);
+	ck_assert_int_eq(symlink(shm, path_of("k2/seccomp")), 0);
+	put("config.yaml", "seccompDefault: true\n");
+	sc_kubelet_preflight(path_of("k2"), path_of("config.yaml"), &d, &p);
+	rmdir(shm);
+	ck_assert_int_eq(p.same_fs, 0);
+	ck_assert_uint_ge(d.n_warnings, 1);
+	sc_diags_clear(&d);
+}
+END_TEST
+
+/* Whether /dev/shm is a writable directory on another filesystem than the test's files
+ * (under /tmp, see setup()). */
+static bool other_fs_here(void)
+{
+	struct stat a, b;
+
+	return access("/dev/shm", W_OK) == 0 && stat("/dev/shm", &a) == 0 &&
+	       stat("/tmp", &b) == 0 && a.st_dev != b.st_dev;
+}
 
 static void hello(void *ud, const char *method, const char *path, struct sc_http_reply *r)
 {
@@ -341,6 +358,11 @@ int main(void)
 	tcase_add_test(tc, metrics_text);
 	tcase_add_test(tc, kubelet_seccomp_default);
 	tcase_add_test(tc, kubelet_preflight_fs);
+	if (other_fs_here())
+		tcase_add_test(tc, kubelet_preflight_other_fs);
+	else
+		tap_skip("kubelet_preflight_other_fs",
+			 "/dev/shm is missing, not writable, or on the same filesystem as /tmp");
 	tcase_add_test(tc, runc_flags_by_version);
 	tcase_add_test(tc, http_in_callers_loop);
 	tcase_add_test(tc, once_exit_codes);
