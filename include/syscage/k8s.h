@@ -157,9 +157,8 @@ struct sc_k8s_manifest_opts {
 	const char *image;	  /* NULL: SC_K8S_DEFAULT_IMAGE */
 	const char *kubelet_root; /* NULL: SC_K8S_DEFAULT_KUBELET_ROOT */
 	const char *namespace;	  /* NULL: SC_K8S_DEFAULT_NAMESPACE */
-	/* The agent's own profile (OCI JSON text) for the stream's syscage-agent-profile
-	 * ConfigMap; NULL: the stream says how to create it (the kustomization generates it
-	 * from profiles/syscage-agent.json). */
+	/* The agent's own profile (OCI JSON text): profiles/syscage-agent.json and the
+	 * stream's syscage-agent-profile ConfigMap; NULL: the one deploy/ holds. */
 	const char *agent_profile;
 };
 
@@ -174,7 +173,8 @@ struct sc_k8s_out_file {
 
 /* The kustomize base (what deploy/ holds, compiled in: deploy/ is the source, with the
  * defaults above replaced by the options): kustomization.yaml, namespace.yaml,
- * daemonset.yaml and policies/example.yaml. Validates the options (image: no whitespace or
+ * daemonset.yaml, policies/example.yaml and profiles/syscage-agent.json: every file the
+ * kustomization lists. Validates the options (image: no whitespace or
  * quotes; kubelet_root: absolute, clean; namespace: DNS-1123 label): -EINVAL.
  * Returns 0 or -errno; free with sc_k8s_out_files_free. */
 int sc_k8s_manifest_files(const struct sc_k8s_manifest_opts *o, struct sc_k8s_out_file **ret,
@@ -182,7 +182,7 @@ int sc_k8s_manifest_files(const struct sc_k8s_manifest_opts *o, struct sc_k8s_ou
 void sc_k8s_out_files_free(struct sc_k8s_out_file *f, size_t n);
 
 /* The same objects as one multi-document YAML stream for `kubectl apply -f -`: the
- * Namespace, the ConfigMaps the kustomization's configMapGenerator makes (policies; the
- * agent's profile when o->agent_profile is set) and the DaemonSet. The Namespace and
+ * Namespace, the ConfigMaps the kustomization's configMapGenerator makes (the policies, the
+ * agent's own profile) and the DaemonSet. The Namespace and
  * DaemonSet documents are byte for byte the files' text. */
 int sc_k8s_manifest_stream(const struct sc_k8s_manifest_opts *o, char **ret);

@@ -283,6 +283,32 @@ out_has "agent flags" '^            - --kubelet-root$'
 echo '{"defaultAction": "SCMP_ACT_ERRNO"}' >"$TMP/agent.json"
 expect "manifests --agent-profile" 0 "$SYSCAGE" k8s manifests --agent-profile "$TMP/agent.json"
 out_has "agent profile ConfigMap" '^  syscage-agent.json: \|$'
+# Every documented deploy path works as written: the stream has every object the DaemonSet
+# needs (the agent's own profile too), and -o DIR holds every file its kustomization lists.
+expect "manifests without --agent-profile" 0 "$SYSCAGE" k8s manifests
+out_has "the stream has the agent's profile ConfigMap" '^  name: syscage-agent-profile$'
+out_has "with deploy/'s profile in it" '^  syscage-agent.json: \|'
+expect "manifests -o DIR" 0 "$SYSCAGE" k8s manifests -o "$TMP/mo"
+missing=""
+for f in $(sed -n 's/^ *- \([A-Za-z0-9_./-]*\.\(yaml\|json\)\) *$/\1/p' "$TMP/mo/kustomization.yaml"); do
+	[ -s "$TMP/mo/$f" ] || missing="$missing $f"
+done
+[ -z "$missing" ] && ok "-o DIR holds every file its kustomization lists" || not_ok "-o DIR lacks:$missing"
+cmp -s "$TMP/mo/profiles/syscage-agent.json" "$SYSCAGE_SRCDIR/deploy/profiles/syscage-agent.json" &&
+	ok "-o DIR: the agent's profile is deploy/'s" || not_ok "-o DIR: the agent's profile is deploy/'s"
+expect "manifests -o DIR --agent-profile" 0 "$SYSCAGE" k8s manifests -o "$TMP/mo2" --agent-profile "$TMP/agent.json"
+cmp -s "$TMP/mo2/profiles/syscage-agent.json" "$TMP/agent.json" &&
+	ok "-o DIR --agent-profile: that profile" || not_ok "-o DIR --agent-profile: that profile"
+if command -v kubectl >/dev/null; then
+	if timeout 60 kubectl kustomize "$TMP/mo" >"$TMP/mo.yaml" 2>"$TMP/mo.err"; then
+		ok "kubectl kustomize on what -o DIR wrote"
+	else
+		not_ok "kubectl kustomize on what -o DIR wrote"
+		head -5 "$TMP/mo.err" | sed 's/^/# /'
+	fi
+else
+	skip "kubectl kustomize on what -o DIR wrote: kubectl is not installed"
+fi
 expect "bad image" 2 "$SYSCAGE" k8s manifests --image 'a b'
 expect "bad kubelet root" 2 "$SYSCAGE" k8s manifests --kubelet-root relative/dir
 expect "manifests takes no -f" 2 "$SYSCAGE" k8s manifests -f x.yaml

@@ -11,6 +11,9 @@
 #include "macro.h"
 #include "syscage/k8s.h"
 
+/* The agent's own profile in deploy/ (the init container installs it from a ConfigMap). */
+#define AGENT_PROFILE "profiles/syscage-agent.json"
+
 static bool image_valid(const char *s)
 {
 	if (!s || !*s || strlen(s) > 512)
@@ -110,8 +113,14 @@ int sc_k8s_manifest_files(const struct sc_k8s_manifest_opts *o, struct sc_k8s_ou
 	if (!f)
 		return -ENOMEM;
 	for (size_t i = 0; i < sc_deploy_files_n; i++) {
-		f[i] = (struct sc_k8s_out_file){ sc_deploy_files[i].path,
-						 subst(sc_deploy_files[i].text, ns, image, kr) };
+		const char *text = sc_deploy_files[i].text;
+		/* --agent-profile replaces the agent's own profile deploy/ holds. */
+		if (o && o->agent_profile && streq(sc_deploy_files[i].path, AGENT_PROFILE))
+			f[i] = (struct sc_k8s_out_file){ sc_deploy_files[i].path,
+							 strdup(o->agent_profile) };
+		else
+			f[i] = (struct sc_k8s_out_file){ sc_deploy_files[i].path,
+							 subst(text, ns, image, kr) };
 		if (!f[i].text) {
 			sc_k8s_out_files_free(f, sc_deploy_files_n);
 			return -ENOMEM;
@@ -172,21 +181,13 @@ int sc_k8s_manifest_stream(const struct sc_k8s_manifest_opts *o, char **ret)
 	fputs("# syscage node agent: `syscage k8s manifests | kubectl apply -f -`.\n"
 	      "# The kustomize base with the same objects: `syscage k8s manifests -o DIR`.\n",
 	      f);
-	if (!o || !o->agent_profile)
-		fprintf(f,
-			"# The DaemonSet also needs the agent's own profile as ConfigMap\n"
-			"# syscage-agent-profile (pass --agent-profile FILE, or: kubectl -n %s\n"
-			"# create configmap syscage-agent-profile "
-			"--from-file=syscage-agent.json).\n",
-			ns);
 	fprintf(f, "---\n%s---\n", out_text(files, n, "namespace.yaml"));
 	put_configmap(f, "syscage-policies", ns, "example.yaml",
 		      out_text(files, n, "policies/example.yaml"));
-	if (o && o->agent_profile) {
-		fputs("---\n", f);
-		put_configmap(f, "syscage-agent-profile", ns, "syscage-agent.json",
-			      o->agent_profile);
-	}
+	/* The DaemonSet's init container installs it: without it no agent pod starts. */
+	fputs("---\n", f);
+	put_configmap(f, "syscage-agent-profile", ns, "syscage-agent.json",
+		      out_text(files, n, AGENT_PROFILE));
 	fprintf(f, "---\n%s", out_text(files, n, "daemonset.yaml"));
 	sc_k8s_out_files_free(files, n);
 	if (fclose(f) != 0) {
