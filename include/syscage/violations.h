@@ -54,6 +54,9 @@ struct sc_violations_options {
 				  a path: followed, its directory must exist */
 	bool from_start;       /* read what is already in the log (default: only new records) */
 	size_t ring_size;      /* latest violations kept (0: 256) */
+	/* A /metrics series (pod container, syscall, action) not counted for this long is
+	 * dropped, as Prometheus marks a series stale once its pod is gone (0: one hour). */
+	uint64_t series_ttl_ms;
 	struct sc_pods_paths paths;
 };
 

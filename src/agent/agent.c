@@ -25,6 +25,7 @@
 #include "base/json.h"
 #include "agent/agent.h"
 #include "agent/http.h"
+#include "base/hash.h"
 #include "base/install.h"
 #include "agent/kubelet.h"
 #include "agent/metrics.h"
@@ -76,7 +77,9 @@ struct sc_agent {
 	int stop_signal;
 	/* metrics */
 	uint64_t reconcile_total, reconcile_errors;
-	uint64_t rejected_total[_SC_REJECT_COUNT];
+	uint64_t rejected_total[_SC_REJECT_COUNT]; /* new rejections: see count_rejections */
+	uint64_t *rej_seen;			   /* the last pass's rejections, hashed, sorted */
+	size_t n_rej_seen;
 	unsigned rejected_now[_SC_REJECT_COUNT];
 	size_t bindings, fallback, shadowed; /* of the last reconcile */
 	size_t not_updated;		     /* of the last reconcile */
@@ -389,6 +392,43 @@ static int open_root(struct sc_agent *a)
 	return 0;
 }
 
+static int cmp_u64(const void *x, const void *y)
+{
+	uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+	return (a > b) - (a < b);
+}
+
+/* syscage_policies_rejected_total counts rejections, not passes: a file rejected again for
+ * the same reason with the same message (a pass that changed nothing about it) is the same
+ * rejection. On ENOMEM the counts of this pass are lost, nothing else. */
+static void count_rejections(struct sc_agent *a)
+{
+	const char *file, *msg;
+	enum sc_reject_reason why;
+	uint64_t *now = NULL;
+	size_t n = 0;
+
+	for (size_t i = 0; sc_reconciler_rejection(a->rc, i, &file, &why, &msg); i++) {
+		uint64_t h = sc_fnv64(UINT64_C(0xcbf29ce484222325), file, strlen(file) + 1);
+		h = sc_fnv64(h, &why, sizeof(why));
+		h = sc_fnv64(h, msg, strlen(msg));
+		uint64_t *v = reallocarray(now, n + 1, sizeof(*v));
+		if (!v) {
+			free(now);
+			return;
+		}
+		now = v;
+		now[n++] = h;
+		if (!a->n_rej_seen || !bsearch(&h, a->rej_seen, a->n_rej_seen, sizeof(h), cmp_u64))
+			a->rejected_total[why]++;
+	}
+	if (n)
+		qsort(now, n, sizeof(*now), cmp_u64);
+	free(a->rej_seen);
+	a->rej_seen = now;
+	a->n_rej_seen = n;
+}
+
 static void do_reconcile(struct sc_agent *a, const char *why)
 {
 	struct sc_reconcile_result res;
@@ -450,10 +490,9 @@ static void do_reconcile(struct sc_agent *a, const char *why)
 				  : "the profiles not updated keep their last good version and the "
 				    "next pass retries them");
 	}
-	for (unsigned i = 0; i < _SC_REJECT_COUNT; i++) {
-		a->rejected_total[i] += res.rejected[i];
+	for (unsigned i = 0; i < _SC_REJECT_COUNT; i++)
 		a->rejected_now[i] = res.rejected[i];
-	}
+	count_rejections(a);
 	a->bindings = res.n_bindings;
 	a->fallback = res.n_fallback;
 	a->shadowed = res.n_shadowed;
@@ -727,8 +766,8 @@ static void write_metrics(struct sc_agent *a, FILE *f)
 	sc_metric_sample(f, "syscage_policy_sets_shadowed", (double)a->shadowed,
 			 (const char *)NULL);
 	sc_metric_header(f, "syscage_policies_rejected_total", "counter",
-			 "Policy files (or single bindings) rejected, by reason, summed over "
-			 "reconciles.");
+			 "Rejections of policy files (or single bindings), by reason: each "
+			 "counted once, not again while the file stays rejected as it was.");
 	for (unsigned i = 0; i < _SC_REJECT_COUNT; i++)
 		sc_metric_sample(f, "syscage_policies_rejected_total", (double)a->rejected_total[i],
 				 "reason", sc_reject_reason_to_string(i), (const char *)NULL);
@@ -1058,6 +1097,7 @@ struct sc_agent *sc_agent_free(struct sc_agent *a)
 		free(a->children[i].what);
 	}
 	sc_violations_free(a->viol);
+	free(a->rej_seen);
 	for (size_t i = 0; i < ELEMENTSOF(a->host_paths); i++)
 		free(a->host_paths[i]);
 	sc_http_free(a->http);

@@ -35,8 +35,17 @@ static void value_out(FILE *f, double v)
 		fputs(v > 0 ? "+Inf" : "-Inf", f);
 	else if (v < 9e15 && v > -9e15 && v == (double)(long long)v)
 		fprintf(f, "%lld", (long long)v);
-	else
-		fprintf(f, "%.9g", v);
+	else {
+		/* The shortest that reads back as the same double (a timestamp in seconds with
+		 * milliseconds needs 13 digits; "%.9g" was off by up to 100 s). */
+		char buf[32];
+		for (int prec = 15; prec <= 17; prec++) {
+			(void)snprintf(buf, sizeof(buf), "%.*g", prec, v);
+			if (strtod(buf, NULL) == v)
+				break;
+		}
+		fputs(buf, f);
+	}
 }
 
 void sc_metric_sample(FILE *f, const char *name, double value, ...)

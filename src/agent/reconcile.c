@@ -160,6 +160,17 @@ bool sc_reconciler_duplicate(const struct sc_reconciler *r, size_t i, const char
 	return false;
 }
 
+bool sc_reconciler_rejection(const struct sc_reconciler *r, size_t i, const char **ret_file,
+			     enum sc_reject_reason *ret_reason, const char **ret_message)
+{
+	if (i >= r->n_rejected)
+		return false;
+	*ret_file = r->rejected[i].file;
+	*ret_reason = r->rejected[i].reason;
+	*ret_message = r->rejected[i].message;
+	return true;
+}
+
 const char *sc_reconciler_root_path(const struct sc_reconciler *r)
 {
 	return r->root_path;

@@ -99,5 +99,9 @@ int sc_reconciler_json(const struct sc_reconciler *r, char **ret);
  * policy of that name stays (borrowed); false past the last. */
 bool sc_reconciler_duplicate(const struct sc_reconciler *r, size_t i, const char **ret_file,
 			     const char **ret_kept);
+/* The i-th rejection of the last pass: its file, reason and message (borrowed); false past
+ * the last. */
+bool sc_reconciler_rejection(const struct sc_reconciler *r, size_t i, const char **ret_file,
+			     enum sc_reject_reason *ret_reason, const char **ret_message);
 /* The absolute path of the root directory (borrowed). */
 const char *sc_reconciler_root_path(const struct sc_reconciler *r);

@@ -162,6 +162,14 @@ n_before=$(grep -c 'event=reconcile ' "$TMP/agent.log")
 kill -HUP "$AGENT"
 hup() { grep -q 'event=reconcile trigger=sighup' "$TMP/agent.log"; }
 wait_for "SIGHUP reconciles" hup
+# Passes that leave a rejection as it was do not count it again; the timestamp is exact.
+run_cmd curl -s "$URL/metrics"
+out_has "metric: a rejection counted once over several passes" '^syscage_policies_rejected_total\{reason="parse"\} 1$'
+out_has "metric: and still rejected now" '^syscage_policies_rejected\{reason="parse"\} 1$'
+ts=$(sed -n 's/^syscage_last_reconcile_timestamp_seconds //p' "$TMP/out")
+echo "$ts" | grep -Eq '^[0-9]{10}(\.[0-9]{1,9})?$' &&
+	python3 -c 'import sys, time; sys.exit(0 if abs(float(sys.argv[1]) - time.time()) < 30 else 1)' "$ts" &&
+	ok "metric: the last reconcile's time, all its digits ($ts)" || not_ok "metric: last reconcile time $ts"
 
 expect "address in use: exit 1" 1 "$SYSCAGE" agent --policies "$POL" --kubelet-root "$TMP/k2" --listen "127.0.0.1:$PORT"
 err_has "address in use: logged" 'event=listen-failed'

@@ -140,8 +140,17 @@ START_TEST(fractional_values)
 	expect_value(-2.25, "m -2.25\n");
 	expect_value(0.001, "m 0.001\n");
 	expect_value(1.5e-7, "m 1.5e-07\n");
-	expect_value(1.0 / 3, "m 0.333333333\n");
+	/* The shortest text that reads back as the same double (was 9 digits: 0.333333333). */
+	expect_value(1.0 / 3, "m 0.3333333333333333\n");
 	expect_value(123456.789, "m 123456.789\n");
+}
+END_TEST
+
+/* A Unix time with milliseconds is exact: 9 significant digits were off by up to 100 s. */
+START_TEST(timestamp_values)
+{
+	expect_value(1765101234.567, "m 1765101234.567\n");
+	expect_value(1765101299.5, "m 1765101299.5\n");
 }
 END_TEST
 
@@ -323,6 +332,7 @@ int main(void)
 	tcase_add_test(tc, sample_labels);
 	tcase_add_test(tc, integer_values);
 	tcase_add_test(tc, fractional_values);
+	tcase_add_test(tc, timestamp_values);
 	tcase_add_test(tc, special_values);
 	tcase_add_test(tc, histogram_init_checks);
 	tcase_add_test(tc, histogram_observe_buckets);

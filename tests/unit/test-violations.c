@@ -383,6 +383,45 @@ START_TEST(reused_pid_not_attributed)
 }
 END_TEST
 
+/* A series not counted for the TTL leaves /metrics (its pod is most likely gone), so the
+ * label set does not grow for ever; one counted since stays. */
+START_TEST(idle_series_expire)
+{
+	struct sc_violations_options o = { .kmsg_path = "", .audit_log = "", .series_ttl_ms = 50 };
+	struct sc_violations *v = NULL;
+	struct sc_audit_record *rec = malloc(sizeof(*rec));
+	static const char mkdir_line[] =
+		"audit: type=1326 audit(1795429000.000:1): pid=999999 comm=\"x\" arch=c000003e "
+		"syscall=83 compat=0 code=0x50001";
+	static const char ptrace_line[] =
+		"audit: type=1326 audit(1795429001.000:2): pid=999999 comm=\"x\" arch=c000003e "
+		"syscall=101 compat=0 code=0x50001";
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	ck_assert_int_eq(sc_violations_open(&o, &v), 0);
+	sc_audit_parse_line(mkdir_line, strlen(mkdir_line), rec);
+	ck_assert_int_eq(sc_violations_add_record(v, rec, NULL), 1);
+	f = open_memstream(&text, &len);
+	ck_assert_int_eq(sc_violations_write_metrics(v, f), 0);
+	fclose(f);
+	ck_assert_ptr_nonnull(strstr(text, "syscall=\"mkdir\""));
+	free(text);
+	usleep(120 * 1000);
+	sc_audit_parse_line(ptrace_line, strlen(ptrace_line), rec);
+	ck_assert_int_eq(sc_violations_add_record(v, rec, NULL), 1);
+	f = open_memstream(&text, &len);
+	ck_assert_int_eq(sc_violations_write_metrics(v, f), 0);
+	fclose(f);
+	ck_assert_ptr_null(strstr(text, "syscall=\"mkdir\""));
+	ck_assert_ptr_nonnull(strstr(text, "syscall=\"ptrace\""));
+	free(text);
+	sc_violations_free(v);
+	free(rec);
+}
+END_TEST
+
 /* Label values with '"', '\' and a newline, from a pod tree made here. */
 START_TEST(metric_label_escaping)
 {
@@ -754,6 +793,7 @@ int main(void)
 	tcase_add_test(tc, audit_log_from_end_and_dedup);
 	tcase_add_test(tc, reused_pid_not_attributed);
 	tcase_add_test(tc, metric_label_escaping);
+	tcase_add_test(tc, idle_series_expire);
 	tcase_add_test(tc, heal);
 	tcase_add_test(tc, heal_recorded_files);
 	tcase_add_test(tc, denials_per_workload);

@@ -27,19 +27,22 @@
 #include "macro.h"
 #include "sc-cleanup.h"
 
-#define DEFAULT_RING   256
-#define MAX_SERIES     10000 /* bounded label cardinality on /metrics */
-#define DEDUP_SLOTS    1024
-#define PID_CACHE      256
-#define PID_RECHECK_MS 1000
-#define FOLLOW_BUF     (64u << 10)
-#define REUSE_SLACK_MS 2000 /* boot time is known to the second, clocks drift */
+#define DEFAULT_RING	256
+#define MAX_SERIES	10000 /* bounded label cardinality on /metrics */
+#define SERIES_TTL_MS	(3600 * 1000)
+#define EXPIRE_EVERY_MS (60 * 1000)
+#define DEDUP_SLOTS	1024
+#define PID_CACHE	256
+#define PID_RECHECK_MS	1000
+#define FOLLOW_BUF	(64u << 10)
+#define REUSE_SLACK_MS	2000 /* boot time is known to the second, clocks drift */
 
 struct series {
 	uint64_t hash;
 	char *key; /* "ns\0pod\0container\0syscall\0action\0" */
 	size_t key_len;
 	uint64_t count;
+	uint64_t last_ms; /* monotonic: when it was last counted */
 };
 
 struct pid_cache_entry {
@@ -64,6 +67,7 @@ struct sc_violations {
 	/* series */
 	struct series *tab;
 	size_t tab_size, tab_used;
+	uint64_t expired_ms; /* monotonic: the last sweep of idle series */
 	/* (time, serial) of recent denials, to count a record once when both sources have it */
 	struct {
 		uint64_t time_ms, serial;
@@ -299,8 +303,40 @@ static int series_grow(struct sc_violations *v)
 	return 0;
 }
 
+/* Drop the series not counted for the TTL (their pods are most likely gone): the table is
+ * rebuilt with the others. */
+static int series_expire(struct sc_violations *v, uint64_t now)
+{
+	uint64_t ttl = v->o.series_ttl_ms ? v->o.series_ttl_ms : SERIES_TTL_MS;
+	struct series *t = calloc(v->tab_size, sizeof(*t));
+	size_t used = 0;
+
+	if (!t)
+		return -ENOMEM;
+	for (size_t i = 0; i < v->tab_size; i++) {
+		struct series *s = &v->tab[i];
+		if (!s->key)
+			continue;
+		if (now - s->last_ms > ttl) {
+			free(s->key);
+			continue;
+		}
+		size_t j = s->hash & (v->tab_size - 1);
+		while (t[j].key)
+			j = (j + 1) & (v->tab_size - 1);
+		t[j] = *s;
+		used++;
+	}
+	free(v->tab);
+	v->tab = t;
+	v->tab_used = used;
+	v->expired_ms = now;
+	return 0;
+}
+
 static int series_count(struct sc_violations *v, const struct sc_violation *x)
 {
+	uint64_t now = monotonic_ms();
 	char key[3 * SC_POD_NAME_MAX + 128], nr[24];
 	const char *sys = x->syscall;
 	size_t n = 0;
@@ -324,11 +360,20 @@ static int series_count(struct sc_violations *v, const struct sc_violation *x)
 		if (v->tab[j].hash == h && v->tab[j].key_len == n &&
 		    memcmp(v->tab[j].key, key, n) == 0) {
 			v->tab[j].count++;
+			v->tab[j].last_ms = now;
 			return 0;
 		}
 	if (v->tab_used >= MAX_SERIES) {
-		v->stats.series_dropped++;
-		return 0;
+		/* Full: the idle series go first; only when none is, this one is not counted. */
+		int r = series_expire(v, now);
+		if (r < 0)
+			return r;
+		if (v->tab_used >= MAX_SERIES) {
+			v->stats.series_dropped++;
+			return 0;
+		}
+		for (j = h & (v->tab_size - 1); v->tab[j].key; j = (j + 1) & (v->tab_size - 1))
+			;
 	}
 	v->tab[j].key = malloc(n);
 	if (!v->tab[j].key)
@@ -337,6 +382,7 @@ static int series_count(struct sc_violations *v, const struct sc_violation *x)
 	v->tab[j].key_len = n;
 	v->tab[j].hash = h;
 	v->tab[j].count = 1;
+	v->tab[j].last_ms = now;
 	if (++v->tab_used * 2 > v->tab_size)
 		return series_grow(v);
 	return 0;
@@ -624,8 +670,18 @@ int sc_violations_write_metrics(struct sc_violations *v, FILE *f)
 		{ "audit_lost", s->audit_lost },
 	};
 	cleanup_free const struct series **sorted = NULL;
+	uint64_t now = monotonic_ms();
 	size_t k = 0;
 
+	/* Series of pods long gone are not shown for ever (at most one sweep a minute). */
+	if (v->tab_used &&
+	    now - v->expired_ms >= (v->o.series_ttl_ms && v->o.series_ttl_ms < EXPIRE_EVERY_MS
+					    ? v->o.series_ttl_ms
+					    : EXPIRE_EVERY_MS)) {
+		int r = series_expire(v, now);
+		if (r < 0)
+			return r;
+	}
 	/* Sorted output: stable for scrapers and tests. */
 	if (v->tab_used) {
 		sorted = calloc(v->tab_used, sizeof(*sorted));
@@ -637,7 +693,8 @@ int sc_violations_write_metrics(struct sc_violations *v, FILE *f)
 		qsort(sorted, k, sizeof(*sorted), series_cmp);
 	}
 	fputs("# HELP syscage_violations_total Seccomp denials (ERRNO, KILL, TRAP) seen in the "
-	      "kernel's audit records, per pod container, syscall and action.\n"
+	      "kernel's audit records, per pod container, syscall and action; a series not "
+	      "counted for an hour is dropped.\n"
 	      "# TYPE syscage_violations_total counter\n",
 	      f);
 	for (size_t i = 0; i < k; i++) {
