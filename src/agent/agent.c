@@ -1039,6 +1039,20 @@ int sc_agent_new(const struct sc_agent_opts *o, struct sc_agent **ret)
 			     "SECCOMP_FILTER_FLAG_LOG, so ERRNO and TRAP denials are not logged "
 			     "(KILL and LOG still are); upgrade runc to 1.2\"",
 			     v);
+		} else if (a->runc_flags < 0 && !o->no_log_flag) {
+			/* Unknown is not "accepts": a profile with flags starts no pod on runc 1.1,
+			 * one without starts everywhere. */
+			ro->no_log_flag = true;
+			alog(a, "warn",
+			     "event=runc-unknown msg=\"%s: installing profiles without "
+			     "SECCOMP_FILTER_FLAG_LOG, which every runtime accepts (runc before "
+			     "1.2 refuses any flags), so ERRNO and TRAP denials are not logged; to "
+			     "have them, mount the node's / at --host-root (runc is looked for in "
+			     "/usr/sbin, /usr/bin, /usr/local/sbin, /usr/local/bin, run with the "
+			     "node's loader, or read from /var/lib/dpkg/status), or pass "
+			     "--no-log-flag to say it is meant\"",
+			     a->runc_flags == -ENOENT ? "no runc visible under --host-root"
+						      : "the node's runc version cannot be told");
 		}
 	}
 	ro->arches = o->arches;

@@ -149,47 +149,170 @@ static int parse_runc_version(const char *text, unsigned *maj, unsigned *min)
 	return 0;
 }
 
+/* Run argv[0] with argv and read what it prints (stdout and stderr) into 'out'. */
+static void run_capture(char *const argv[], char *out, size_t size)
+{
+	size_t n = 0;
+	int fds[2], st;
+	pid_t pid;
+
+	out[0] = '\0';
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return;
+	pid = fork();
+	if (pid < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return;
+	}
+	if (pid == 0) {
+		(void)dup2(fds[1], STDOUT_FILENO);
+		(void)dup2(fds[1], STDERR_FILENO);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	close(fds[1]);
+	for (ssize_t k; n + 1 < size && (k = read(fds[0], out + n, size - 1 - n)) > 0;)
+		n += (size_t)k;
+	out[n] = '\0';
+	close(fds[0]);
+	(void)waitpid(pid, &st, 0);
+}
+
+/* 'path' (absolute, of the node) as a path under 'root': a symbolic link at its end is followed
+ * with an absolute target taken as the node's (/lib64/ld-linux-x86-64.so.2 points to
+ * /lib/x86_64-linux-gnu/... on Debian: under 'root', not ours). At most 8 links. */
+static int node_path(const char *root, const char *path, char *ret, size_t size)
+{
+	char cur[PATH_MAX], link[PATH_MAX];
+
+	if ((size_t)snprintf(cur, sizeof(cur), "%s", path) >= sizeof(cur))
+		return -ENAMETOOLONG;
+	for (int hop = 0; hop < 8; hop++) {
+		struct stat st;
+		ssize_t n;
+
+		if ((size_t)snprintf(ret, size, "%s%s", root, cur) >= size)
+			return -ENAMETOOLONG;
+		if (lstat(ret, &st) < 0)
+			return -errno;
+		if (!S_ISLNK(st.st_mode))
+			return 0;
+		n = readlink(ret, link, sizeof(link) - 1);
+		if (n < 0)
+			return -errno;
+		link[n] = '\0';
+		if (link[0] == '/') {
+			memcpy(cur, link, (size_t)n + 1);
+		} else {
+			char *slash = strrchr(cur, '/');
+			size_t keep = slash ? (size_t)(slash - cur) + 1 : 0;
+			if (keep + (size_t)n + 1 > sizeof(cur))
+				return -ENAMETOOLONG;
+			memcpy(cur + keep, link, (size_t)n + 1);
+		}
+	}
+	return -ELOOP;
+}
+
+/* The node's runc run with the node's own dynamic loader and libraries: a from-scratch image
+ * has neither (runc needs libseccomp.so.2), so running it directly fails there. */
+static int version_by_node_loader(const char *root, const char *runc, unsigned *maj, unsigned *min)
+{
+	static const char *const loaders[] = { "/lib64/ld-linux-x86-64.so.2",
+					       "/lib/ld-linux-aarch64.so.1", "/lib/ld64.so.2",
+					       "/lib/ld64.so.1" };
+	static const char *const libdirs[] = {
+		"/lib/x86_64-linux-gnu",
+		"/usr/lib/x86_64-linux-gnu",
+		"/lib/aarch64-linux-gnu",
+		"/usr/lib/aarch64-linux-gnu",
+		"/lib64",
+		"/usr/lib64",
+		"/lib",
+		"/usr/lib",
+	};
+	char ld[PATH_MAX], libpath[8 * PATH_MAX] = "", out[512];
+	size_t n = 0;
+
+	if (!*root)
+		return -ENOENT; /* this root's loader is the one that failed */
+	for (size_t i = 0; i < ELEMENTSOF(libdirs); i++) {
+		int k = snprintf(libpath + n, sizeof(libpath) - n, "%s%s%s", n ? ":" : "", root,
+				 libdirs[i]);
+		if (k < 0 || (size_t)k >= sizeof(libpath) - n)
+			return -ENAMETOOLONG;
+		n += (size_t)k;
+	}
+	for (size_t i = 0; i < ELEMENTSOF(loaders); i++) {
+		if (node_path(root, loaders[i], ld, sizeof(ld)) < 0 || access(ld, X_OK) < 0)
+			continue;
+		char *argv[] = { ld, "--library-path", libpath, (char *)runc, "--version", NULL };
+		run_capture(argv, out, sizeof(out));
+		if (parse_runc_version(out, maj, min) == 0)
+			return 0;
+	}
+	return -ENOENT;
+}
+
+/* The installed runc package's version from the node's dpkg database ("Package: runc" ...
+ * "Version: 1.1.5+ds1-1"): without running anything. */
+static int version_by_dpkg(const char *root, unsigned *maj, unsigned *min)
+{
+	char path[PATH_MAX];
+	cleanup_free char *text = NULL;
+	size_t len = 0;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/var/lib/dpkg/status", root) >= sizeof(path) ||
+	    sc_read_file(path, 64u << 20, &text, &len) < 0)
+		return -ENOENT;
+	for (const char *p = text; (p = strstr(p, "Package: runc\n"));) {
+		if (p != text && p[-1] != '\n') {
+			p++;
+			continue;
+		}
+		const char *end = strstr(p, "\n\n");
+		const char *v = strstr(p, "\nVersion: ");
+		if (v && (!end || v < end)) {
+			v += strlen("\nVersion: ");
+			/* An epoch ("1:1.1.5") comes first. */
+			const char *colon = strchr(v, ':'), *nl = strchr(v, '\n');
+			if (colon && (!nl || colon < nl))
+				v = colon + 1;
+			if (sscanf(v, "%u.%u", maj, min) == 2)
+				return 0;
+		}
+		return -EINVAL;
+	}
+	return -ENOENT;
+}
+
 int sc_runc_accepts_flags(const char *host_root, char *version, size_t size)
 {
 	static const char *const where[] = { "/usr/sbin/runc", "/usr/bin/runc",
 					     "/usr/local/sbin/runc", "/usr/local/bin/runc" };
 	const char *root = host_root && strcmp(host_root, "/") ? host_root : "";
+	unsigned maj, min;
+	bool found = false;
 
 	for (size_t i = 0; i < ELEMENTSOF(where); i++) {
-		char path[PATH_MAX], out[256] = "";
-		unsigned maj, min;
-		size_t n = 0;
-		int fds[2], st;
-		pid_t pid;
+		char path[PATH_MAX], out[512];
 
 		if ((size_t)snprintf(path, sizeof(path), "%s%s", root, where[i]) >= sizeof(path) ||
 		    access(path, X_OK) < 0)
 			continue;
-		if (pipe2(fds, O_CLOEXEC) < 0)
-			return -errno;
-		pid = fork();
-		if (pid < 0) {
-			close(fds[0]);
-			close(fds[1]);
-			return -errno;
-		}
-		if (pid == 0) {
-			(void)dup2(fds[1], STDOUT_FILENO);
-			execl(path, "runc", "--version", (char *)NULL);
-			_exit(127);
-		}
-		close(fds[1]);
-		for (ssize_t k;
-		     n + 1 < sizeof(out) && (k = read(fds[0], out + n, sizeof(out) - 1 - n)) > 0;)
-			n += (size_t)k;
-		out[n] = '\0';
-		close(fds[0]);
-		(void)waitpid(pid, &st, 0);
-		if (parse_runc_version(out, &maj, &min) < 0)
-			continue;
-		if (version)
-			(void)snprintf(version, size, "%u.%u", maj, min);
-		return maj > 1 || (maj == 1 && min >= 2);
+		found = true;
+		char *argv[] = { path, "--version", NULL };
+		run_capture(argv, out, sizeof(out));
+		if (parse_runc_version(out, &maj, &min) == 0 ||
+		    version_by_node_loader(root, path, &maj, &min) == 0)
+			goto known;
 	}
-	return -ENOENT;
+	if (version_by_dpkg(root, &maj, &min) == 0)
+		goto known;
+	return found ? -EINVAL : -ENOENT;
+known:
+	if (version)
+		(void)snprintf(version, size, "%u.%u", maj, min);
+	return maj > 1 || (maj == 1 && min >= 2);
 }

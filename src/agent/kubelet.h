@@ -19,9 +19,11 @@ struct sc_kubelet_preflight {
 /* Does the node's runc accept a profile's "flags"? runc before 1.2 refuses any profile that
  * has them ("seccomp flags are not yet supported by runc"; checked on Debian 12's 1.1.5), so a
  * pod bound to a profile with SECCOMP_FILTER_FLAG_LOG never starts there. Looks for runc in
- * the usual places under 'host_root' (NULL or "/": this root), runs `runc --version`.
- * Returns 1 (accepts: 1.2 or later), 0 (refuses) or -ENOENT (no runc visible, e.g. in a
- * container without the host's /usr); the version found goes to 'version' (may be NULL). */
+ * the usual places under 'host_root' (NULL or "/": this root) and learns its version by
+ * running `runc --version`, else (an image without runc's libraries) by running it with the
+ * node's own loader and libraries, else from the node's dpkg database. Returns 1 (accepts:
+ * 1.2 or later), 0 (refuses), -ENOENT (no runc visible) or -EINVAL (a runc whose version
+ * cannot be told); the version found goes to 'version' (may be NULL). */
 int sc_runc_accepts_flags(const char *host_root, char *version, size_t size);
 
 /* seccompDefault of a kubelet config file (KubeletConfiguration YAML or JSON): 1 when true,

@@ -17,17 +17,71 @@ static int cmp_cfile_path(const void *a, const void *b)
 	return strcmp((const char *)a, ((const struct cfile *)b)->path);
 }
 
+/* Whether a link's target stays below the directory it is in: relative, and no component
+ * is "..". */
+static bool target_beneath(const char *t)
+{
+	if (t[0] == '/' || !t[0])
+		return false;
+	for (const char *p = t; *p;) {
+		size_t n = strcspn(p, "/");
+		if (n == 2 && p[0] == '.' && p[1] == '.')
+			return false;
+		p += n + (p[n] == '/');
+	}
+	return true;
+}
+
+/* rc_open_beneath without openat2: symbolic links are followed by hand, each target checked
+ * to stay below (the kubelet's "key -> ..data/key", "..data -> ..2026_..."), at most 8. A link
+ * inside a path ('a/b' with 'a' a link) is not followed. */
+static int open_beneath_by_hand(int dirfd, const char *rel, int flags)
+{
+	char cur[PATH_MAX], link[PATH_MAX];
+
+	if ((size_t)snprintf(cur, sizeof(cur), "%s", rel) >= sizeof(cur)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	for (int hop = 0; hop < 8; hop++) {
+		int fd = openat(dirfd, cur, flags | O_NOFOLLOW);
+		if (fd >= 0 || errno != ELOOP)
+			return fd;
+		ssize_t n = readlinkat(dirfd, cur, link, sizeof(link) - 1);
+		if (n < 0) {
+			errno = ELOOP;
+			return -1;
+		}
+		link[n] = '\0';
+		if (!target_beneath(link)) {
+			errno = EXDEV; /* what RESOLVE_BENEATH says for a way out */
+			return -1;
+		}
+		char *slash = strrchr(cur, '/');
+		size_t keep = slash ? (size_t)(slash - cur) + 1 : 0;
+		if (keep + (size_t)n + 1 > sizeof(cur)) {
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		memcpy(cur + keep, link, (size_t)n + 1);
+	}
+	errno = ELOOP;
+	return -1;
+}
+
 /* Open 'rel' below 'dirfd', following symbolic links only while they stay below it (a key
- * of a ConfigMap is one, into ..data; /etc/shadow is not). Without openat2 (Linux < 5.6) no
- * link is followed. */
+ * of a ConfigMap is one, into ..data; /etc/shadow is not). Where openat2 is missing (Linux
+ * < 5.6) or a seccomp filter refuses it (the agent's own profile may: EPERM, or runc's ENOSYS
+ * for calls newer than the profile names), the links are followed by hand, checked the same
+ * way. */
 int rc_open_beneath(int dirfd, const char *rel, int flags)
 {
 	struct open_how how = { .flags = (uint64_t)flags,
 				.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS };
 	int fd = (int)syscall(SYS_openat2, dirfd, rel, &how, sizeof(how));
 
-	if (fd < 0 && errno == ENOSYS)
-		fd = openat(dirfd, rel, flags | O_NOFOLLOW);
+	if (fd < 0 && (errno == ENOSYS || errno == EPERM || errno == EACCES))
+		fd = open_beneath_by_hand(dirfd, rel, flags);
 	return fd;
 }
 

@@ -55,8 +55,16 @@ ka db shop db "read, close" Allow >"$TMP/db.yaml"
 cm_write web.yaml="$TMP/web.yaml" db.yaml="$TMP/db.yaml"
 
 : >"$TMP/kmsg"
-# An empty node root: no runc to look at, so the LOG flag stays (see the runc cases below).
+# fake_runc VERSION [DIR]: a node root (DIR, default $TMP/hostVERSION) whose runc says VERSION.
+fake_runc() {
+	local d=${2:-$TMP/host$1}
+	mkdir -p "$d/usr/sbin"
+	printf '#!/bin/sh\necho "runc version %s"\n' "$1" >"$d/usr/sbin/runc"
+	chmod 755 "$d/usr/sbin/runc"
+}
+# A node root whose runc accepts flags (1.2), so the LOG flag stays (see the runc cases below).
 mkdir -p "$TMP/host"
+fake_runc 1.2.1 "$TMP/host"
 "$SYSCAGE" agent --policies "$POL" --kubelet-root "$KUB" --host-root "$TMP/host" --listen 127.0.0.1:0 \
 	--state-dir "$TMP/state" --kmsg "$TMP/kmsg" --audit-log "" --debounce-ms 50 \
 	2>"$TMP/agent.log" &
@@ -194,11 +202,6 @@ expect "--jobs 5: usage error" 2 "$SYSCAGE" agent --policies "$POL" --kubelet-ro
 err_has "--jobs: says the range" "--jobs wants 1 to 4"
 
 # A node whose runc refuses profile flags (before 1.2): the flag is left out, and said.
-fake_runc() {
-	mkdir -p "$TMP/host$1/usr/sbin"
-	printf '#!/bin/sh\necho "runc version %s"\n' "$1" >"$TMP/host$1/usr/sbin/runc"
-	chmod 755 "$TMP/host$1/usr/sbin/runc"
-}
 fake_runc 1.1.5
 expect "runc 1.1 on the node: --once succeeds" 0 "$SYSCAGE" agent --policies "$POL" --kubelet-root "$KUB" --host-root "$TMP/host1.1.5" --once
 err_has "runc 1.1: the agent says it leaves the LOG flag out" "event=runc-refuses-flags runc=1.1"
@@ -206,6 +209,26 @@ grep -q SECCOMP_FILTER_FLAG_LOG "$ROOT/shop/api.json" && not_ok "runc 1.1: no LO
 fake_runc 1.2.1
 expect "runc 1.2 on the node: --once succeeds" 0 "$SYSCAGE" agent --policies "$POL" --kubelet-root "$KUB" --host-root "$TMP/host1.2.1" --once
 grep -q SECCOMP_FILTER_FLAG_LOG "$ROOT/shop/api.json" && ok "runc 1.2: the LOG flag is back" || not_ok "runc 1.2: the LOG flag is back"
+# A runc the agent cannot run (an image without runc's libraries: here one that does not
+# start) is known from the node's dpkg database; one whose version cannot be told at all, or
+# no runc, means no flag (runc 1.1 would start no pod bound to a profile with one), said so.
+mkdir -p "$TMP/hostdpkg/usr/sbin" "$TMP/hostdpkg/var/lib/dpkg"
+printf '#!/nonexistent/interpreter\n' >"$TMP/hostdpkg/usr/sbin/runc"
+chmod 755 "$TMP/hostdpkg/usr/sbin/runc"
+printf 'Package: runcx\nVersion: 9.9\n\nPackage: runc\nStatus: install ok installed\nVersion: 1.1.5+ds1-1\n\n' \
+	>"$TMP/hostdpkg/var/lib/dpkg/status"
+expect "a runc that does not start: --once succeeds" 0 "$SYSCAGE" agent --policies "$POL" --kubelet-root "$KUB" --host-root "$TMP/hostdpkg" --once
+err_has "its version comes from the node's dpkg database" "event=runc-refuses-flags runc=1.1"
+rm "$TMP/hostdpkg/var/lib/dpkg/status"
+expect "a runc whose version cannot be told: --once succeeds" 0 "$SYSCAGE" agent --policies "$POL" --kubelet-root "$KUB" --host-root "$TMP/hostdpkg" --once
+err_has "unknown runc: the agent says it leaves the LOG flag out, and why" "event=runc-unknown msg=\"the node's runc version cannot be told: installing profiles without SECCOMP_FILTER_FLAG_LOG"
+grep -q SECCOMP_FILTER_FLAG_LOG "$ROOT/shop/api.json" && not_ok "unknown runc: no LOG flag" || ok "unknown runc: no LOG flag"
+mkdir -p "$TMP/hostnone"
+expect "no runc visible: --once succeeds" 0 "$SYSCAGE" agent --policies "$POL" --kubelet-root "$KUB" --host-root "$TMP/hostnone" --once
+err_has "no runc: said" "event=runc-unknown msg=\"no runc visible under --host-root"
+grep -q SECCOMP_FILTER_FLAG_LOG "$ROOT/shop/api.json" && not_ok "no runc: no LOG flag" || ok "no runc: no LOG flag"
+expect "--no-log-flag: meant, nothing to say" 0 "$SYSCAGE" agent --policies "$POL" --kubelet-root "$KUB" --host-root "$TMP/hostnone" --once --no-log-flag
+grep -q "event=runc-unknown" "$TMP/err" && not_ok "--no-log-flag: no runc-unknown warning" || ok "--no-log-flag: no runc-unknown warning"
 
 # Usage errors.
 expect "missing --policies is a usage error" 2 "$SYSCAGE" agent --kubelet-root "$KUB"
@@ -308,4 +331,19 @@ else
 	done
 	rmdir "$cg" "$slice" "$top/kubepods.slice/kubepods-besteffort.slice" "$top/kubepods.slice" "$top" 2>/dev/null
 fi
+# Under a filter that refuses openat2 (the agent's own profile may: EPERM, or runc's ENOSYS
+# stub), a ConfigMap's keys are still read through ..data, and a link out still refused.
+P3=$TMP/pol3
+mkdir -p "$P3/..2026_12_07_10_00_00.1" "$TMP/k3"
+ka web shop web "read, write" Allow >"$P3/..2026_12_07_10_00_00.1/web.yaml"
+ln -s ..2026_12_07_10_00_00.1 "$P3/..data"
+ln -s ..data/web.yaml "$P3/web.yaml"
+ln -s /etc/passwd "$P3/out.json"
+printf '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["openat2"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1}]}\n' >"$TMP/no-openat2.json"
+expect "no openat2: --once rejects only the link out" 1 "$SYSCAGE" run -p "$TMP/no-openat2.json" -- \
+	"$SYSCAGE" agent --policies "$P3" --kubelet-root "$TMP/k3" --host-root "$TMP/host" --once
+[ -f "$TMP/k3/seccomp/syscage/shop/web.json" ] && ok "no openat2: the ConfigMap's key is installed" || not_ok "no openat2: the ConfigMap's key is installed"
+err_has "no openat2: the link out is refused" 'event=reject file=[^ ]*out.json reason=read'
+grep -q 'root:' "$TMP/err" && not_ok "no openat2: nothing of /etc/passwd is echoed" || ok "no openat2: nothing of /etc/passwd is echoed"
+
 done_testing
