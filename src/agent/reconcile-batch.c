@@ -41,39 +41,20 @@ int rc_tmp_name(char *tmp, const char *ns, const char *final, unsigned seq)
 int rc_create_tmp(struct run *x, const char *ns, const char *final, const char *data, size_t len,
 		  char *tmp, unsigned *seq)
 {
-	int dirfd = x->r->tmp_fd, fd = -1;
-	size_t off = 0;
+	int dirfd = x->r->tmp_fd;
 
 	if (dirfd < 0)
 		return dirfd; /* <root>/.tmp could not be made: -errno (EROFS, ENOSPC) */
-	for (unsigned attempt = 0; attempt < 100 && fd < 0; attempt++) {
+	for (unsigned attempt = 0; attempt < 100; attempt++) {
+		int r;
 		*seq = __atomic_fetch_add(&x->r->tmp_seq, 1, __ATOMIC_RELAXED);
 		if (rc_tmp_name(tmp, ns, final, *seq) < 0)
 			return -ENAMETOOLONG;
-		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-		if (fd < 0 && errno != EEXIST)
-			return -errno;
+		r = sc_batch_write_tmp(dirfd, tmp, data, len, 0644, 0);
+		if (r != -EEXIST)
+			return r;
 	}
-	if (fd < 0)
-		return -EEXIST;
-	while (off < len) {
-		ssize_t k = write(fd, data + off, len - off);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0) {
-			int e = -errno;
-			(void)close(fd);
-			(void)unlinkat(dirfd, tmp, 0);
-			return e;
-		}
-		off += (size_t)k;
-	}
-	if (close(fd) < 0) {
-		int e = -errno;
-		(void)unlinkat(dirfd, tmp, 0);
-		return e;
-	}
-	return 0;
+	return -EEXIST;
 }
 
 /* An error that costs one profile its update, not the pass: the file system is full or

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Owns the batch of temp-file-and-rename writes: its directories, its items, the commit (one
- * sync, renames, directory fsyncs) and each item's result. */
+/* Owns the batch of temp-file-and-rename writes: the temp files' creation, the batch's
+ * directories and items, the commit (one sync, renames, directory fsyncs) and each item's
+ * result. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -39,6 +40,35 @@ struct sc_batch {
 	struct bitem *v;
 	size_t n, cap;
 };
+
+int sc_batch_write_tmp(int dirfd, const char *tmp, const void *data, size_t len, mode_t mode,
+		       unsigned flags)
+{
+	const char *p = data;
+	int fd, r = 0;
+
+	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (fd < 0)
+		return -errno;
+	while (len > 0 && r == 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno != EINTR)
+			r = -errno;
+		if (n > 0) {
+			p += n;
+			len -= (size_t)n;
+		}
+	}
+	if (r == 0 && (flags & SC_TMP_EXACT_MODE) && fchmod(fd, mode) < 0)
+		r = -errno;
+	if (r == 0 && (flags & SC_TMP_SYNC) && fsync(fd) < 0)
+		r = -errno;
+	if (close(fd) < 0 && r == 0)
+		r = -errno;
+	if (r < 0)
+		(void)unlinkat(dirfd, tmp, 0);
+	return r;
+}
 
 int sc_batch_new(struct sc_batch **ret)
 {

@@ -10,6 +10,17 @@
 
 struct sc_batch;
 
+/* Create the temp file 'tmp' in 'dirfd' anew (O_EXCL, O_NOFOLLOW: -EEXIST when the name is
+ * taken, the caller picks another) with 'data': mode exactly 'mode' (the umask set aside)
+ * with SC_TMP_EXACT_MODE, fsync'ed with SC_TMP_SYNC (a batch syncs once instead). On error
+ * nothing is left behind. Thread-safe: writer threads make a batch's temp files at once. */
+enum {
+	SC_TMP_EXACT_MODE = 1 << 0,
+	SC_TMP_SYNC = 1 << 1,
+};
+int sc_batch_write_tmp(int dirfd, const char *tmp, const void *data, size_t len, mode_t mode,
+		       unsigned flags);
+
 int sc_batch_new(struct sc_batch **ret);
 /* Removes the temp files of the items not renamed. */
 struct sc_batch *sc_batch_free(struct sc_batch *b);

@@ -63,30 +63,18 @@ static bool same_content(int dirfd, const char *name, const void *data, size_t l
 static int write_temp(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
 		      bool sync, char tmp[static NAME_MAX + 1])
 {
-	cleanup_close int fd = -1;
-	int r;
-
 	/* Temp names start with '.' so directory scanners skip them. */
 	for (unsigned attempt = 0;; attempt++) {
 		/* The suffix the agent's start-up clean-up removes (reconcile.c). */
-		r = snprintf(tmp, NAME_MAX + 1, ".%.200s.%d.%u.sctmp", name, (int)getpid(),
-			     attempt);
+		int r = snprintf(tmp, NAME_MAX + 1, ".%.200s.%d.%u.sctmp", name, (int)getpid(),
+				 attempt);
 		if (r < 0 || r > NAME_MAX)
 			return -ENAMETOOLONG;
-		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
-		if (fd >= 0)
-			break;
-		if (errno != EEXIST || attempt > 100)
-			return -errno;
+		r = sc_batch_write_tmp(dirfd, tmp, data, len, mode,
+				       SC_TMP_EXACT_MODE | (sync ? SC_TMP_SYNC : 0));
+		if (r != -EEXIST || attempt > 100)
+			return r;
 	}
-	r = write_all(fd, data, len);
-	if (r == 0 && fchmod(fd, mode) < 0)
-		r = -errno;
-	if (r == 0 && sync && fsync(fd) < 0)
-		r = -errno;
-	if (r < 0)
-		(void)unlinkat(dirfd, tmp, 0);
-	return r;
 }
 
 int sc_write_atomic_at(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
