@@ -203,8 +203,10 @@ int rc_write_index(struct run *x, const struct elist *lists, size_t n_lists, boo
 	struct hashsink k = { .fd = -1, .h = HASH64_INIT };
 	cookie_io_functions_t io = { .write = sink_write };
 	struct entry seen = {};
-	struct pending *v;
+	struct sc_batch_commit c = { .fsync_max = SMALL_BATCH };
+	struct sc_batch *b = NULL;
 	char tmp[NAME_MAX + 1];
+	ssize_t d;
 	uint64_t have, want;
 	struct stat st;
 	FILE *f;
@@ -255,19 +257,19 @@ int rc_write_index(struct run *x, const struct elist *lists, size_t n_lists, boo
 		(void)unlinkat(x->r->root_fd, tmp, 0);
 		return -k.err;
 	}
-	v = reallocarray(x->pend, x->n_pend + 1, sizeof(*v));
-	if (!v) {
+	/* A batch of its own (the profiles' may be pending): one file, fsync'ed. */
+	r = sc_batch_new(&b);
+	if (r < 0) {
 		(void)unlinkat(x->r->root_fd, tmp, 0);
-		return -ENOMEM;
+		return r;
 	}
-	x->pend = v;
-	v[x->n_pend] = (struct pending){ .tmp = strdup(tmp), .final = strdup(INDEX_NAME) };
-	x->n_pend++;
-	if (!v[x->n_pend - 1].tmp || !v[x->n_pend - 1].final) {
-		rc_abort_pending(x);
-		return -ENOMEM;
-	}
-	r = rc_commit_pending(x);
+	d = sc_batch_dir(b, x->r->root_fd);
+	if (d < 0)
+		(void)unlinkat(x->r->root_fd, tmp, 0);
+	else
+		d = sc_batch_add(b, (size_t)d, tmp, (size_t)d, INDEX_NAME);
+	r = d < 0 ? (int)d : sc_batch_commit(b, &c);
+	sc_batch_free(b);
 	if (r == 0)
 		rc->index = seen;
 	return r;

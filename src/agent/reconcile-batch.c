@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Owns a pass's batch of profile writes: temp files in <root>/.tmp, the commit (fsyncs or one
- * syncfs, renames on the pool), and what did not land (a profile keeps its last good
- * version, counted and logged). */
+/* Owns a pass's batch of profile writes: temp files in <root>/.tmp, queued in an sc_batch
+ * (batch.h: the sync, the renames, the directory fsyncs) whose renames run on the pool, and
+ * what did not land (a profile keeps its last good version, counted and logged). */
 #include "agent/reconcile-internal.h"
 
 /* <root>/.tmp, emptied: what an interrupted pass (kill -9) left there goes. */
@@ -41,39 +41,20 @@ int rc_tmp_name(char *tmp, const char *ns, const char *final, unsigned seq)
 int rc_create_tmp(struct run *x, const char *ns, const char *final, const char *data, size_t len,
 		  char *tmp, unsigned *seq)
 {
-	int dirfd = x->r->tmp_fd, fd = -1;
-	size_t off = 0;
+	int dirfd = x->r->tmp_fd;
 
 	if (dirfd < 0)
 		return dirfd; /* <root>/.tmp could not be made: -errno (EROFS, ENOSPC) */
-	for (unsigned attempt = 0; attempt < 100 && fd < 0; attempt++) {
+	for (unsigned attempt = 0; attempt < 100; attempt++) {
+		int r;
 		*seq = __atomic_fetch_add(&x->r->tmp_seq, 1, __ATOMIC_RELAXED);
 		if (rc_tmp_name(tmp, ns, final, *seq) < 0)
 			return -ENAMETOOLONG;
-		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-		if (fd < 0 && errno != EEXIST)
-			return -errno;
+		r = sc_batch_write_tmp(dirfd, tmp, data, len, 0644, 0);
+		if (r != -EEXIST)
+			return r;
 	}
-	if (fd < 0)
-		return -EEXIST;
-	while (off < len) {
-		ssize_t k = write(fd, data + off, len - off);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0) {
-			int e = -errno;
-			(void)close(fd);
-			(void)unlinkat(dirfd, tmp, 0);
-			return e;
-		}
-		off += (size_t)k;
-	}
-	if (close(fd) < 0) {
-		int e = -errno;
-		(void)unlinkat(dirfd, tmp, 0);
-		return e;
-	}
-	return 0;
+	return -EEXIST;
 }
 
 /* An error that costs one profile its update, not the pass: the file system is full or
@@ -106,181 +87,140 @@ void rc_not_updated(struct run *x, struct entry *e, const char *path, int err)
 		x->res->install_err = err;
 }
 
-/* Queue a written temp file for the commit (on failure it is removed). */
-static void unlink_tmp(struct run *x, const char *ns, const char *tmp)
+/* The pass's batch, with its two directories, made on first use. */
+static int batch_open(struct run *x)
 {
-	(void)unlinkat(ns ? x->r->tmp_fd : x->r->root_fd, tmp, 0);
+	ssize_t d;
+	int r;
+
+	if (x->batch)
+		return 0;
+	r = sc_batch_new(&x->batch);
+	if (r < 0)
+		return r;
+	d = sc_batch_dir(x->batch, x->r->tmp_fd);
+	if (d >= 0) {
+		x->b_tmp = (size_t)d;
+		d = sc_batch_dir(x->batch, x->r->root_fd);
+	}
+	if (d < 0) {
+		x->batch = sc_batch_free(x->batch);
+		return (int)d;
+	}
+	x->b_root = (size_t)d;
+	return 0;
 }
 
+/* Queue the temp file 'tmp' (in TMP_DIR) to become 'final' in namespace 'ns' (on failure it
+ * is removed). */
 int rc_add_pending(struct run *x, const char *ns, const char *tmp, const char *final, size_t entry1,
 		   bool new_path)
 {
-	struct pending *v = reallocarray(x->pend, x->n_pend + 1, sizeof(*v));
+	ssize_t d, i;
+	int r = batch_open(x);
 
-	if (!v) {
-		unlink_tmp(x, ns, tmp);
-		return -ENOMEM;
+	if (r == 0 && x->n_pend == x->cap_pend) {
+		size_t nc = x->cap_pend ? x->cap_pend * 2 : 256;
+		struct pending *v = reallocarray(x->pend, nc, sizeof(*v));
+		if (v) {
+			x->pend = v;
+			x->cap_pend = nc;
+		} else {
+			r = -ENOMEM;
+		}
 	}
-	x->pend = v;
-	v[x->n_pend] = (struct pending){ .ns = ns ? strdup(ns) : NULL,
-					 .tmp = strdup(tmp),
-					 .final = strdup(final),
-					 .entry1 = entry1,
-					 .new_path = new_path };
-	if ((ns && !v[x->n_pend].ns) || !v[x->n_pend].tmp || !v[x->n_pend].final) {
-		unlink_tmp(x, ns, tmp);
-		free(v[x->n_pend].ns);
-		free(v[x->n_pend].tmp);
-		free(v[x->n_pend].final);
-		return -ENOMEM;
+	d = r < 0 ? r : sc_batch_subdir(x->batch, x->b_root, ns);
+	if (d < 0) {
+		(void)unlinkat(x->r->tmp_fd, tmp, 0);
+		return (int)d;
 	}
-	x->n_pend++;
+	i = sc_batch_add(x->batch, x->b_tmp, tmp, (size_t)d, final);
+	if (i < 0)
+		return (int)i;
+	x->pend[i] = (struct pending){ .entry1 = entry1, .new_path = new_path };
+	x->n_pend = (size_t)i + 1;
 	return 0;
 }
 
 /* Drop the temp files of an unfinished batch. */
 void rc_abort_pending(struct run *x)
 {
-	for (size_t i = 0; i < x->n_pend; i++)
-		if (x->pend[i].tmp) /* else renamed */
-			unlink_tmp(x, x->pend[i].ns, x->pend[i].tmp);
+	if (x->batch)
+		sc_batch_reset(x->batch);
+	x->n_pend = 0;
 }
 
-/* Make the batch durable (one syncfs), rename every temp file into place, then sync the
- * directories that changed. */
-/* Item i of the batch: renamed over its final. A renamed one has its tmp freed (NULL), so a
- * failure leaves exactly the rest to remove. */
+/* Item i of the batch renamed over its final, into its namespace's directory as this worker
+ * has it open. A failure is the item's (rc_commit_pending sorts them out), the others go on. */
 static int rename_one(struct worker *w, size_t i)
 {
-	struct run *x = w->pool->x;
-	struct pending *p = &x->pend[i];
-	int dfd = p->ns ? rc_worker_ns(w, p->ns) : x->r->root_fd;
+	struct sc_batch *b = w->pool->x->batch;
+	int dfd = rc_worker_ns(w, sc_batch_dir_name(b, sc_batch_item_dir(b, i)));
+	int r;
 
-	/* A failure is the item's (rc_commit_pending sorts them out), the others go on. */
 	if (dfd < 0) {
-		p->err = dfd;
-		return rc_per_file_error(dfd) ? 0 : dfd;
+		sc_batch_fail(b, i, dfd);
+		r = dfd;
+	} else {
+		r = sc_batch_rename(b, i, dfd);
 	}
-	if (renameat(p->ns ? x->r->tmp_fd : dfd, p->tmp, dfd, p->final) < 0) {
-		p->err = -errno;
-		return rc_per_file_error(p->err) ? 0 : p->err;
-	}
-	free(p->tmp);
-	p->tmp = NULL;
-	return 0;
+	return rc_per_file_error(r) ? 0 : r;
 }
 
-/* The renames, on every CPU for a big batch (10,000 renames are the kernel's work),
- * then each namespace directory touched fsync'ed once: the names are durable. */
-static int rename_all(struct run *x)
+/* The renames, on every CPU for a big batch (10,000 renames are the kernel's work). */
+static int rename_all(struct sc_batch *b, void *userdata)
 {
-	struct pool p = { .x = x, .n = x->n_pend, .one = rename_one };
-	const char *cur = NULL;
-	int r = rc_pool_run(&p);
+	struct pool p = { .x = userdata, .n = sc_batch_size(b), .one = rename_one };
 
-	for (size_t i = 0; i < x->n_pend; i++) {
-		const char *ns = x->pend[i].ns;
-		int fd;
-		if (!ns || (cur && streq(cur, ns)))
-			continue;
-		cur = ns;
-		fd = rc_open_ns(x, ns, false);
-		if (fd >= 0) {
-			(void)fsync(fd);
-			(void)close(fd);
-		}
-	}
-	return r;
-}
-
-/* The items of the batch that did not land ('err' unless their own): a profile keeps its last
- * good version, counted; the index's failure is returned. Their temp files go. */
-static int fail_pending(struct run *x, int err)
-{
-	int r = 0;
-
-	for (size_t i = 0; i < x->n_pend; i++) {
-		struct pending *p = &x->pend[i];
-		int e = p->err ? p->err : err;
-		if (!p->tmp)
-			continue;
-		if (p->entry1 && rc_per_file_error(e)) {
-			struct entry *en = &x->now[p->entry1 - 1];
-			rc_not_updated(x, en, en->path, e);
-			x->res->n_written--;
-		} else if (r == 0) {
-			r = e;
-		}
-	}
-	rc_abort_pending(x);
-	return r;
+	return rc_pool_run(&p);
 }
 
 /* The pre-index (old and new paths) could not be written: profiles at new paths must not
  * land (the index on disk would not name them); the others still may. */
 void rc_drop_new_paths(struct run *x, int err)
 {
-	size_t o = 0;
-
 	for (size_t i = 0; i < x->n_pend; i++) {
 		struct pending *p = &x->pend[i];
-		if (!p->new_path) {
-			x->pend[o++] = *p;
+		if (!p->new_path || p->dropped)
 			continue;
-		}
-		unlink_tmp(x, p->ns, p->tmp);
+		sc_batch_drop(x->batch, i);
+		p->dropped = true;
 		if (p->entry1) {
 			struct entry *en = &x->now[p->entry1 - 1];
 			rc_not_updated(x, en, en->path, err);
 			x->res->n_written--;
 		}
-		free(p->ns);
-		free(p->tmp);
-		free(p->final);
 	}
-	x->n_pend = o;
 }
 
+/* Make the batch durable (a few files fsync'ed one by one: an update of one policy lands
+ * fast; a batch by one syncfs), rename every temp file into place, sync the directories that
+ * changed. What did not land keeps its last good version, counted; an error that is not one
+ * file's (ENOMEM) is returned. */
 int rc_commit_pending(struct run *x)
 {
-	int r = 0;
+	struct sc_batch_commit c = { .fsync_max = SMALL_BATCH,
+				     .rename_all = rename_all,
+				     .userdata = x };
+	int r, q = 0;
 
 	if (x->n_pend == 0)
 		return 0;
-	/* Data before names: a few files are fsync'ed one by one (an update of one policy
-	 * lands fast), a batch by one syncfs (10,000 fsyncs would take minutes). */
-	if (x->n_pend <= SMALL_BATCH) {
-		for (size_t i = 0; i < x->n_pend; i++) {
-			struct pending *p = &x->pend[i];
-			int dfd = p->ns ? x->r->tmp_fd : x->r->root_fd;
-			int tfd = openat(dfd, p->tmp, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-			if (tfd < 0 || fsync(tfd) < 0)
-				r = -errno;
-			if (tfd >= 0)
-				(void)close(tfd);
-			if (r < 0) {
-				r = fail_pending(x, r);
-				goto done;
-			}
-		}
-	} else if (syncfs(x->r->root_fd) < 0) {
-		/* Not durable: none of the batch is renamed, each keeps its last good version. */
-		r = fail_pending(x, -errno);
-		goto done;
-	}
-	r = rename_all(x);
+	r = sc_batch_commit(x->batch, &c);
 	(void)fsync(x->r->root_fd);
-	/* What was not renamed: counted (profiles) or the error (the index), temp files gone. */
-	{
-		int q = fail_pending(x, r);
-		r = r < 0 && !rc_per_file_error(r) ? r : q;
-	}
-done:
 	for (size_t i = 0; i < x->n_pend; i++) {
-		free(x->pend[i].ns);
-		free(x->pend[i].tmp);
-		free(x->pend[i].final);
+		const struct pending *p = &x->pend[i];
+		int e = sc_batch_result(x->batch, i);
+		if (e == 0 || p->dropped)
+			continue;
+		if (p->entry1 && rc_per_file_error(e)) {
+			struct entry *en = &x->now[p->entry1 - 1];
+			rc_not_updated(x, en, en->path, e);
+			x->res->n_written--;
+		} else if (q == 0) {
+			q = e;
+		}
 	}
-	x->n_pend = 0;
-	return r;
+	rc_abort_pending(x);
+	return r < 0 && !rc_per_file_error(r) ? r : q;
 }

@@ -22,6 +22,7 @@
 
 #include "syscage/binding.h"
 #include "base/json.h"
+#include "base/batch.h"
 #include "base/install.h"
 #include "syscage/merge.h"
 #include "syscage/policy.h"
@@ -163,12 +164,11 @@ struct parsed {
 	bool done;
 };
 
+/* What the agent keeps of an item of its batch (x->batch, same index). */
 struct pending {
-	char *ns;
-	char *tmp, *final;
-	size_t entry1; /* 1 + its entry in x->now; 0: not a profile (the index) */
+	size_t entry1; /* 1 + its entry in x->now */
 	bool new_path; /* the old index does not name it */
-	int err;       /* its rename failed: -errno */
+	bool dropped;  /* taken out before the commit (rc_drop_new_paths) */
 };
 
 struct probe {
@@ -200,8 +200,10 @@ struct run {
 	bool have_old;
 	struct entry *now; /* what this pass installs, then the new index */
 	size_t n_now;
-	struct pending *pend;
-	size_t n_pend;
+	struct sc_batch *batch; /* the profiles' temp files, to be committed */
+	size_t b_tmp, b_root;	/* its directories: TMP_DIR and the root */
+	struct pending *pend;	/* per item of the batch */
+	size_t n_pend, cap_pend;
 	size_t text_bytes;
 	char **paths;	     /* collected policy file paths: NULL where olds[i] has it */
 	struct cfile **olds; /* per path: last pass's entry for it (in the cache), or NULL */

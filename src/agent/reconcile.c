@@ -296,20 +296,8 @@ int sc_reconcile(struct sc_reconciler *rc, struct sc_reconcile_result *res)
 	/* Before any profile lands, the index names both old and new paths: an interruption
 	 * anywhere below leaves nothing the next run cannot account for. */
 	if (x.n_pend && x.new_paths) {
-		struct pending *saved = x.pend;
-		size_t n_saved = x.n_pend;
 		struct elist all[] = { { x.now, x.n_now }, { x.old, x.n_old }, { kept, n_kept } };
-		x.pend = NULL;
-		x.n_pend = 0;
 		r = rc_write_index(&x, all, ELEMENTSOF(all), false);
-		for (size_t i = 0; i < x.n_pend; i++) { /* the index's own batch, committed */
-			free(x.pend[i].ns);
-			free(x.pend[i].tmp);
-			free(x.pend[i].final);
-		}
-		free(x.pend);
-		x.pend = saved;
-		x.n_pend = n_saved;
 		/* No room for the index (disk full, read-only): no new path may land. */
 		if (rc_per_file_error(r)) {
 			rc_drop_new_paths(&x, r);
@@ -466,11 +454,7 @@ int sc_reconciler_json(const struct sc_reconciler *r, char **ret)
 
 void rc_run_free(struct run *x)
 {
-	for (size_t i = 0; i < x->n_pend; i++) {
-		free(x->pend[i].ns);
-		free(x->pend[i].tmp);
-		free(x->pend[i].final);
-	}
+	sc_batch_free(x->batch);
 	free(x->pend);
 	rc_run_free_sets(x);
 	rc_parsed_free(x);

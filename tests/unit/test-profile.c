@@ -1,13 +1,17 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The profile model: names of actions/ops/flags, SECCOMP_RET encoding, construction and copy. */
+/* The profile model: names of actions/ops/flags, SECCOMP_RET encoding, construction and copy;
+ * the atomic writes and batches that install profiles (install.c, batch.c). */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "syscage/syscage.h"
+#include "base/batch.h"
 #include "base/install.h"
 #include "tap.h"
 
@@ -293,6 +297,212 @@ START_TEST(batch_write)
 }
 END_TEST
 
+/* A temp file 'name' with 'text' in 'dfd'. */
+static void put_tmp(int dfd, const char *name, const char *text)
+{
+	int fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+}
+
+/* sc_batch: each item has its result; a target whose directory was removed fails alone (its
+ * temp file goes, the others land); a dropped item never lands; a subdir named twice is one. */
+START_TEST(batch_items)
+{
+	struct sc_batch_commit c = { .fsync_max = 16 };
+	char dir[] = "/tmp/syscage-unit.XXXXXX";
+	struct sc_batch *b = NULL;
+	ssize_t t, a, g, i0, i1, i2, i3;
+	int dfd, gfd;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ck_assert_int_ge(dfd, 0);
+	ck_assert_int_eq(mkdirat(dfd, "a", 0755), 0);
+	ck_assert_int_eq(mkdirat(dfd, "gone", 0755), 0);
+	put_tmp(dfd, ".t1", "1");
+	put_tmp(dfd, ".t2", "2");
+	put_tmp(dfd, ".t3", "3");
+	put_tmp(dfd, ".t4", "4");
+
+	ck_assert_int_eq(sc_batch_new(&b), 0);
+	t = sc_batch_dir(b, dfd);
+	ck_assert_int_ge(t, 0);
+	ck_assert_int_eq(sc_batch_dir(b, dfd), t);
+	a = sc_batch_subdir(b, (size_t)t, "a");
+	ck_assert_int_gt(a, t);
+	ck_assert_int_eq(sc_batch_subdir(b, (size_t)t, "a"), a);
+	ck_assert_str_eq(sc_batch_dir_name(b, (size_t)a), "a");
+	ck_assert_int_eq(sc_batch_dir_fd(b, (size_t)a), -EBADF);
+	gfd = openat(dfd, "gone", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	g = sc_batch_dir(b, gfd);
+	close(gfd);
+	ck_assert_int_ge(g, 0);
+	ck_assert_int_eq(sc_batch_add(b, 99, ".t1", (size_t)a, "x"), -EINVAL);
+	ck_assert_int_eq(sc_batch_add(b, (size_t)a, ".t1", (size_t)a, "x"), -EINVAL);
+	i0 = sc_batch_add(b, (size_t)t, ".t1", (size_t)a, "one.json");
+	i1 = sc_batch_add(b, (size_t)t, ".t2", (size_t)g, "two.json");
+	i2 = sc_batch_add(b, (size_t)t, ".t3", (size_t)t, "three.json");
+	i3 = sc_batch_add(b, (size_t)t, ".t4", (size_t)a, "dropped.json");
+	ck_assert_int_eq(i0, 0);
+	ck_assert_int_eq(i3, 3);
+	ck_assert_uint_eq(sc_batch_size(b), 4);
+	ck_assert_uint_eq(sc_batch_item_dir(b, (size_t)i1), (size_t)g);
+	sc_batch_drop(b, (size_t)i3);
+	ck_assert_int_eq(faccessat(dfd, ".t4", F_OK, 0), -1);
+	ck_assert_int_eq(unlinkat(dfd, "gone", AT_REMOVEDIR), 0);
+	ck_assert_int_eq(faccessat(dfd, "a/one.json", F_OK, 0), -1); /* nothing before commit */
+
+	ck_assert_int_eq(sc_batch_commit(b, &c), -ENOENT);
+	ck_assert_int_eq(sc_batch_result(b, (size_t)i0), 0);
+	ck_assert_int_eq(sc_batch_result(b, (size_t)i1), -ENOENT);
+	ck_assert_int_eq(sc_batch_result(b, (size_t)i2), 0);
+	ck_assert_int_eq(sc_batch_result(b, (size_t)i3), -ECANCELED);
+	ck_assert_int_eq(faccessat(dfd, "a/one.json", F_OK, 0), 0);
+	ck_assert_int_eq(faccessat(dfd, "three.json", F_OK, 0), 0);
+	ck_assert_int_eq(faccessat(dfd, "a/dropped.json", F_OK, 0), -1);
+	ck_assert_int_eq(faccessat(dfd, ".t2", F_OK, 0), -1); /* the failed one's temp file */
+	sc_batch_reset(b);
+	ck_assert_uint_eq(sc_batch_size(b), 0);
+	b = sc_batch_free(b);
+	ck_assert_ptr_null(b);
+
+	ck_assert_int_eq(unlinkat(dfd, "a/one.json", 0), 0);
+	ck_assert_int_eq(unlinkat(dfd, "three.json", 0), 0);
+	ck_assert_int_eq(unlinkat(dfd, "a", AT_REMOVEDIR), 0);
+	close(dfd);
+	ck_assert_int_eq(rmdir(dir), 0); /* no temp files left */
+}
+END_TEST
+
+/* The caller's renames (the agent's pool): its own fd for a subdir, its own failure for an
+ * item, and an error that stops the batch: the items it did not reach get it, their temp
+ * files go. Freeing an uncommitted batch removes its temp files. */
+static int renames_then_stop(struct sc_batch *b, void *userdata)
+{
+	int *fd = userdata;
+
+	ck_assert_int_eq(sc_batch_rename(b, 0, *fd), 0);
+	sc_batch_fail(b, 1, -EIO);
+	return -ENOMEM;
+}
+
+START_TEST(batch_rename_callback)
+{
+	char dir[] = "/tmp/syscage-unit.XXXXXX";
+	struct sc_batch *b = NULL;
+	int dfd, afd;
+	struct sc_batch_commit c = { .rename_all = renames_then_stop, .userdata = &afd };
+	ssize_t t, a;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ck_assert_int_ge(dfd, 0);
+	ck_assert_int_eq(mkdirat(dfd, "a", 0755), 0);
+	afd = openat(dfd, "a", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	put_tmp(dfd, ".t1", "1");
+	put_tmp(dfd, ".t2", "2");
+	put_tmp(dfd, ".t3", "3");
+	ck_assert_int_eq(sc_batch_new(&b), 0);
+	t = sc_batch_dir(b, dfd);
+	a = sc_batch_subdir(b, (size_t)t, "a");
+	ck_assert_int_eq(sc_batch_add(b, (size_t)t, ".t1", (size_t)a, "one"), 0);
+	ck_assert_int_eq(sc_batch_add(b, (size_t)t, ".t2", (size_t)a, "two"), 1);
+	ck_assert_int_eq(sc_batch_add(b, (size_t)t, ".t3", (size_t)a, "three"), 2);
+	ck_assert_int_eq(sc_batch_commit(b, &c), -ENOMEM); /* syncfs: fsync_max 0 */
+	ck_assert_int_eq(sc_batch_result(b, 0), 0);
+	ck_assert_int_eq(sc_batch_result(b, 1), -EIO);
+	ck_assert_int_eq(sc_batch_result(b, 2), -ENOMEM);
+	ck_assert_int_eq(faccessat(afd, "one", F_OK, 0), 0);
+	ck_assert_int_eq(faccessat(dfd, ".t2", F_OK, 0), -1);
+	ck_assert_int_eq(faccessat(dfd, ".t3", F_OK, 0), -1);
+	sc_batch_reset(b);
+
+	/* Uncommitted: freed, no trace. */
+	put_tmp(dfd, ".t4", "4");
+	ck_assert_int_eq(sc_batch_add(b, (size_t)t, ".t4", (size_t)a, "four"), 0);
+	sc_batch_free(b);
+	ck_assert_int_eq(faccessat(dfd, ".t4", F_OK, 0), -1);
+	ck_assert_int_eq(faccessat(afd, "four", F_OK, 0), -1);
+
+	ck_assert_int_eq(unlinkat(afd, "one", 0), 0);
+	close(afd);
+	ck_assert_int_eq(unlinkat(dfd, "a", AT_REMOVEDIR), 0);
+	close(dfd);
+	ck_assert_int_eq(rmdir(dir), 0);
+}
+END_TEST
+
+/* A file system made read-only under a pending batch (root only, in a mount namespace of
+ * this forked test): every item fails with EROFS, nothing is renamed. */
+START_TEST(batch_readonly)
+{
+	char dir[] = "/tmp/syscage-unit.XXXXXX";
+	struct sc_batch *b = NULL;
+	ssize_t t;
+	int dfd;
+
+	if (geteuid() != 0 || unshare(CLONE_NEWNS) < 0 ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return; /* needs root and mount namespaces: covered by batch_items otherwise */
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	ck_assert_int_eq(mount("tmpfs", dir, "tmpfs", 0, "size=1m"), 0);
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ck_assert_int_ge(dfd, 0);
+	put_tmp(dfd, ".t1", "1");
+	put_tmp(dfd, ".t2", "2");
+	ck_assert_int_eq(sc_batch_new(&b), 0);
+	t = sc_batch_dir(b, dfd);
+	ck_assert_int_eq(sc_batch_add(b, (size_t)t, ".t1", (size_t)t, "one"), 0);
+	ck_assert_int_eq(sc_batch_add(b, (size_t)t, ".t2", (size_t)t, "two"), 1);
+	ck_assert_int_eq(mount(NULL, dir, NULL, MS_REMOUNT | MS_RDONLY, NULL), 0);
+	ck_assert_int_eq(sc_batch_commit(b, NULL), -EROFS);
+	ck_assert_int_eq(sc_batch_result(b, 0), -EROFS);
+	ck_assert_int_eq(sc_batch_result(b, 1), -EROFS);
+	ck_assert_int_eq(faccessat(dfd, "one", F_OK, 0), -1);
+	sc_batch_free(b);
+	close(dfd);
+	(void)umount2(dir, MNT_DETACH);
+	ck_assert_int_eq(rmdir(dir), 0);
+}
+END_TEST
+
+/* sc_write_batch on sc_batch: an identical file is skipped, untouched (same inode), while the
+ * batch's other files land. */
+START_TEST(batch_write_unchanged)
+{
+	char dir[] = "/tmp/syscage-unit.XXXXXX";
+	struct sc_write_batch *b = NULL;
+	struct stat before, after;
+	bool unchanged = true;
+	int dfd;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ck_assert_int_ge(dfd, 0);
+	ck_assert_int_eq(sc_write_atomic_at(dfd, "same.json", "{}", 2, 0644, NULL), 0);
+	ck_assert_int_eq(fstatat(dfd, "same.json", &before, 0), 0);
+	ck_assert_int_eq(sc_write_batch_new(&b), 0);
+	ck_assert_int_eq(sc_write_batch_add(b, dfd, "same.json", "{}", 2, 0644, &unchanged), 0);
+	ck_assert(unchanged);
+	ck_assert_int_eq(sc_write_batch_add(b, dfd, "new.json", "N", 1, 0600, &unchanged), 0);
+	ck_assert(!unchanged);
+	ck_assert_int_eq(sc_write_batch_commit(b), 0);
+	ck_assert_int_eq(sc_write_batch_commit(b), 0); /* nothing left to commit */
+	sc_write_batch_free(b);
+	ck_assert_int_eq(fstatat(dfd, "same.json", &after, 0), 0);
+	ck_assert_uint_eq(after.st_ino, before.st_ino);
+	ck_assert_int_eq(fstatat(dfd, "new.json", &after, 0), 0);
+	ck_assert_uint_eq(after.st_mode & 07777, 0600);
+	ck_assert_int_eq(unlinkat(dfd, "same.json", 0), 0);
+	ck_assert_int_eq(unlinkat(dfd, "new.json", 0), 0);
+	close(dfd);
+	ck_assert_int_eq(rmdir(dir), 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("profile");
@@ -307,6 +517,10 @@ int main(void)
 	tcase_add_test(tc, atomic_write);
 	tcase_add_test(tc, write_creates_parents);
 	tcase_add_test(tc, batch_write);
+	tcase_add_test(tc, batch_items);
+	tcase_add_test(tc, batch_rename_callback);
+	tcase_add_test(tc, batch_readonly);
+	tcase_add_test(tc, batch_write_unchanged);
 	suite_add_tcase(s, tc);
 	return tap_run(s);
 }

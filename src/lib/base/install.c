@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/batch.h"
 #include "base/install.h"
 #include "macro.h"
 
@@ -62,30 +63,18 @@ static bool same_content(int dirfd, const char *name, const void *data, size_t l
 static int write_temp(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
 		      bool sync, char tmp[static NAME_MAX + 1])
 {
-	cleanup_close int fd = -1;
-	int r;
-
 	/* Temp names start with '.' so directory scanners skip them. */
 	for (unsigned attempt = 0;; attempt++) {
 		/* The suffix the agent's start-up clean-up removes (reconcile.c). */
-		r = snprintf(tmp, NAME_MAX + 1, ".%.200s.%d.%u.sctmp", name, (int)getpid(),
-			     attempt);
+		int r = snprintf(tmp, NAME_MAX + 1, ".%.200s.%d.%u.sctmp", name, (int)getpid(),
+				 attempt);
 		if (r < 0 || r > NAME_MAX)
 			return -ENAMETOOLONG;
-		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
-		if (fd >= 0)
-			break;
-		if (errno != EEXIST || attempt > 100)
-			return -errno;
+		r = sc_batch_write_tmp(dirfd, tmp, data, len, mode,
+				       SC_TMP_EXACT_MODE | (sync ? SC_TMP_SYNC : 0));
+		if (r != -EEXIST || attempt > 100)
+			return r;
 	}
-	r = write_all(fd, data, len);
-	if (r == 0 && fchmod(fd, mode) < 0)
-		r = -errno;
-	if (r == 0 && sync && fsync(fd) < 0)
-		r = -errno;
-	if (r < 0)
-		(void)unlinkat(dirfd, tmp, 0);
-	return r;
 }
 
 int sc_write_atomic_at(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
@@ -111,58 +100,28 @@ int sc_write_atomic_at(int dirfd, const char *name, const void *data, size_t len
 	return r;
 }
 
-struct batch_dir {
-	int fd;
-	dev_t dev;
-	ino_t ino;
-};
-
-struct batch_entry {
-	size_t dir;
-	char *tmp, *name;
-};
-
+/* The batch of sc_write_batch_*: temp files beside their targets, the commit sc_batch's. */
 struct sc_write_batch {
-	struct batch_dir *dirs;
-	size_t n_dirs;
-	struct batch_entry *v;
-	size_t n, cap;
+	struct sc_batch *b;
 };
 
 int sc_write_batch_new(struct sc_write_batch **ret)
 {
-	*ret = calloc(1, sizeof(**ret));
-	return *ret ? 0 : -ENOMEM;
-}
+	struct sc_write_batch *w = calloc(1, sizeof(*w));
 
-/* The batch's own fd for the directory 'dirfd' (callers add files directory by directory). */
-static ssize_t batch_dir(struct sc_write_batch *b, int dirfd)
-{
-	struct batch_dir *nd;
-	struct stat st;
-
-	if (fstat(dirfd, &st) < 0)
-		return -errno;
-	for (size_t i = b->n_dirs; i-- > 0;)
-		if (b->dirs[i].dev == st.st_dev && b->dirs[i].ino == st.st_ino)
-			return (ssize_t)i;
-	nd = reallocarray(b->dirs, b->n_dirs + 1, sizeof(*nd));
-	if (!nd)
+	if (!w || sc_batch_new(&w->b) < 0) {
+		free(w);
 		return -ENOMEM;
-	b->dirs = nd;
-	nd[b->n_dirs].fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 3);
-	if (nd[b->n_dirs].fd < 0)
-		return -errno;
-	nd[b->n_dirs].dev = st.st_dev;
-	nd[b->n_dirs].ino = st.st_ino;
-	return (ssize_t)b->n_dirs++;
+	}
+	*ret = w;
+	return 0;
 }
 
-int sc_write_batch_add(struct sc_write_batch *b, int dirfd, const char *name, const void *data,
+int sc_write_batch_add(struct sc_write_batch *w, int dirfd, const char *name, const void *data,
 		       size_t len, mode_t mode, bool *unchanged)
 {
 	char tmp[NAME_MAX + 1];
-	ssize_t dir;
+	ssize_t dir, i;
 	int r;
 
 	if (unchanged)
@@ -174,73 +133,30 @@ int sc_write_batch_add(struct sc_write_batch *b, int dirfd, const char *name, co
 			*unchanged = true;
 		return 0;
 	}
-	dir = batch_dir(b, dirfd);
+	dir = sc_batch_dir(w->b, dirfd);
 	if (dir < 0)
 		return (int)dir;
-	if (b->n == b->cap) {
-		size_t nc = b->cap ? b->cap * 2 : 64;
-		struct batch_entry *nv = reallocarray(b->v, nc, sizeof(*nv));
-		if (!nv)
-			return -ENOMEM;
-		b->v = nv;
-		b->cap = nc;
-	}
-	r = write_temp(b->dirs[dir].fd, name, data, len, mode, false, tmp);
+	r = write_temp(sc_batch_dir_fd(w->b, (size_t)dir), name, data, len, mode, false, tmp);
 	if (r < 0)
 		return r;
-	b->v[b->n] = (struct batch_entry){ (size_t)dir, strdup(tmp), strdup(name) };
-	if (!b->v[b->n].tmp || !b->v[b->n].name) {
-		(void)unlinkat(b->dirs[dir].fd, tmp, 0);
-		free(b->v[b->n].tmp);
-		free(b->v[b->n].name);
-		return -ENOMEM;
-	}
-	b->n++;
-	return 0;
+	i = sc_batch_add(w->b, (size_t)dir, tmp, (size_t)dir, name);
+	return i < 0 ? (int)i : 0;
 }
 
-int sc_write_batch_commit(struct sc_write_batch *b)
+int sc_write_batch_commit(struct sc_write_batch *w)
 {
-	int r = 0;
+	int r = sc_batch_commit(w->b, NULL);
 
-	/* One sync per file system: the data is on disk before any name points at it. */
-	for (size_t i = 0; i < b->n_dirs; i++) {
-		bool seen = false;
-		for (size_t k = 0; k < i && !seen; k++)
-			seen = b->dirs[k].dev == b->dirs[i].dev;
-		if (!seen && syncfs(b->dirs[i].fd) < 0 && r == 0)
-			r = -errno;
-	}
-	if (r < 0)
-		return r;
-	for (size_t i = 0; i < b->n; i++) {
-		int dfd = b->dirs[b->v[i].dir].fd;
-		if (renameat(dfd, b->v[i].tmp, dfd, b->v[i].name) < 0) {
-			if (r == 0)
-				r = -errno;
-			(void)unlinkat(dfd, b->v[i].tmp, 0);
-		}
-		free(b->v[i].tmp);
-		free(b->v[i].name);
-	}
-	b->n = 0;
+	sc_batch_reset(w->b);
 	return r;
 }
 
-struct sc_write_batch *sc_write_batch_free(struct sc_write_batch *b)
+struct sc_write_batch *sc_write_batch_free(struct sc_write_batch *w)
 {
-	if (!b)
+	if (!w)
 		return NULL;
-	for (size_t i = 0; i < b->n; i++) {
-		(void)unlinkat(b->dirs[b->v[i].dir].fd, b->v[i].tmp, 0);
-		free(b->v[i].tmp);
-		free(b->v[i].name);
-	}
-	for (size_t i = 0; i < b->n_dirs; i++)
-		(void)close(b->dirs[i].fd);
-	free(b->dirs);
-	free(b->v);
-	free(b);
+	sc_batch_free(w->b);
+	free(w);
 	return NULL;
 }
 

@@ -18,9 +18,10 @@ int sc_write_atomic_at(int dirfd, const char *name, const void *data, size_t len
 
 /* Many atomic writes for the price of one sync: sc_write_batch_add writes a temp file beside
  * each target (an identical target is left alone: *unchanged=true), sc_write_batch_commit
- * syncs each file system once (syncfs) and then renames every temp file into place, so
- * readers see old or new files, never partial ones, and a crash leaves at most temp files
- * (names starting with '.'). The batch keeps its own copies of the directory fds. Free
+ * syncs each file system once (syncfs), renames every temp file into place and fsyncs each
+ * directory that changed once (sc_batch, batch.h, does it), so readers see old or new files,
+ * never partial ones, and a crash leaves at most temp files (names starting with '.'). The
+ * batch keeps its own copies of the directory fds. Free
  * removes the temp files of a batch that was not committed. */
 struct sc_write_batch;
 int sc_write_batch_new(struct sc_write_batch **ret);
