@@ -107,4 +107,3 @@ int sc_proc_read_cgroup(const char *root, pid_t pid, char *buf, size_t size, siz
 	sc_proc_path(path, sizeof(path), root, pid, "cgroup");
 	return sc_proc_read(path, buf, size, ret_len);
 }
-
