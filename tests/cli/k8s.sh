@@ -273,6 +273,13 @@ assert i["init"] is True and i["allowPrivilegeEscalation"] is True
 assert w["localhost-no-path"]["podSeccompProfile"] == {"type": "Localhost", "localhostProfile": None}
 PY
 then ok "JSON report follows the contract"; else not_ok "JSON report follows the contract"; fi
+# The pre-1.19 annotations (#15.11; seed 002's pods): the kubelet ignores them since 1.25.
+printf 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: audit-pod\n  annotations:\n    seccomp.security.alpha.kubernetes.io/pod: runtime/default\n    container.seccomp.security.alpha.kubernetes.io/b: localhost/profiles/b.json\nspec:\n  containers:\n  - name: test-container\n    securityContext:\n      allowPrivilegeEscalation: false\n  - name: b\n    securityContext: {allowPrivilegeEscalation: false}\n' >"$TMP/legacy.yaml"
+expect "audit: annotation only is not restricted" 1 "$SYSCAGE" k8s audit -f "$TMP/legacy.yaml"
+out_has "... the pod annotation named" '^[^ ]*legacy.yaml:1:1: Pod default/audit-pod: container test-container: no seccompProfile, only the annotation seccomp.security.alpha.kubernetes.io/pod: runtime/default \(deprecated in 1.19; the kubelet ignores it since 1.25, and a static pod gets nothing from it\): set securityContext.seccompProfile$'
+out_has "... the container annotation named" 'container b: no seccompProfile, only the annotation container.seccomp.security.alpha.kubernetes.io/b: localhost/profiles/b.json \(deprecated'
+expect "audit -o json: annotation only" 1 "$SYSCAGE" k8s audit -f "$TMP/legacy.yaml" -o json
+out_has "... in JSON" '"allowPrivilegeEscalation":false,"legacyAnnotation":\{"key":"container.seccomp.security.alpha.kubernetes.io/b","value":"localhost/profiles/b.json","ignoredByKubeletSince":"1.25"\}\}'
 expect "audit -o bad" 2 "$SYSCAGE" k8s audit -f audit/pods.yaml -o yaml
 expect "audit -n sets the default namespace" 1 "$SYSCAGE" k8s audit -f audit/pods.yaml -n team
 out_has "namespace applied" 'Pod team/nothing'
