@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The seams between the parts of Kubernetes manifests (internal to libsyscage): what a parsed
- * file keeps for binding (k8s-workload.c fills it, k8s-bind.c edits by it), and the names they share. */
+ * file keeps for binding (k8s-workload.c fills it, k8s-bind.c edits by it), and the names they
+ * share. */
 #pragma once
 
 #include <stdbool.h>
