@@ -313,18 +313,19 @@ static int check_block_scalar(struct tb *t, const struct yn *n, const struct yn 
  * line of its own no deeper than the collection ("k:" then "v" under the k), which YAML (and
  * kubectl) refuse; a key bind appends after it then continues it. Refused. A block sequence
  * may sit at its key's indentation; a mapping's keys are at its own. */
-static int check_indent(struct tb *t, const struct yn *n, const struct yn *parent)
+static int check_indent(struct tb *t, const struct yn *n, const struct yn *parent, uint32_t line,
+			uint32_t col)
 {
 	bool value = parent->t == YN_MAP && parent->n % 2 == 1;
 
 	/* (A block scalar's mark is its first text line's start: check_block_scalar's.) */
 	if (parent->flow || (n->t == YN_SCALAR && !n->marked && !n->tagged && !n->anchored) ||
-	    n->col > parent->col || n->ss == FYSS_LITERAL || n->ss == FYSS_FOLDED)
+	    col > parent->col || n->ss == FYSS_LITERAL || n->ss == FYSS_FOLDED)
 		return 0;
-	if (parent->t == YN_MAP && (!value || (n->t == YN_SEQ && !n->flow) ||
-				    n->line <= parent->kids[parent->n - 1]->line))
+	if (parent->t == YN_MAP &&
+	    (!value || (n->t == YN_SEQ && !n->flow) || line <= parent->kids[parent->n - 1]->line))
 		return 0;
-	return tree_error(t, n->line, n->col,
+	return tree_error(t, line, col,
 			  "a %s on a line of its own must be indented more than its %s (column %u)",
 			  value ? "value" : "sequence item", value ? "key" : "'-'", parent->col);
 }
@@ -638,7 +639,29 @@ static int tree_event(struct tb *t, struct fy_event *e, struct yn **ret_root)
 	}
 place:
 	if (parent) {
-		int r = check_indent(t, n, parent);
+		/* A node starts at its tag or anchor (found by fuzz-k8s: "k:" then "!  v" under
+		 * the k was taken, the value being deeper than the key; bind's text after it did
+		 * not parse). */
+		uint32_t line = n->line, col = n->col;
+		struct fy_token *props[2] = { NULL, NULL };
+		if (e->type == FYET_SCALAR)
+			props[0] = e->scalar.tag, props[1] = e->scalar.anchor;
+		else if (e->type == FYET_MAPPING_START)
+			props[0] = e->mapping_start.tag, props[1] = e->mapping_start.anchor;
+		else if (e->type == FYET_SEQUENCE_START)
+			props[0] = e->sequence_start.tag, props[1] = e->sequence_start.anchor;
+		for (size_t i = 0; i < 2; i++) {
+			const struct fy_mark *m = props[i] ? fy_token_start_mark(props[i]) : NULL;
+			uint32_t l, c;
+			if (!m)
+				continue;
+			/* An anchor's mark is past its '&'. */
+			l = (uint32_t)m->line + 1;
+			c = (uint32_t)m->column + (i == 1 && m->column > 0 ? 0 : 1);
+			if (l < line || (l == line && c < col))
+				line = l, col = c;
+		}
+		int r = check_indent(t, n, parent, line, col);
 		if (r == 0)
 			r = check_key(t, n, parent);
 		if (r < 0)
