@@ -641,7 +641,7 @@ place:
 	if (parent) {
 		/* A node starts at its tag or anchor (found by fuzz-k8s: "k:" then "!  v" under
 		 * the k was taken, the value being deeper than the key; bind's text after it did
-		 * not parse). */
+		 * not parse) ... */
 		uint32_t line = n->line, col = n->col;
 		struct fy_token *props[2] = { NULL, NULL };
 		if (e->type == FYET_SCALAR)
@@ -661,7 +661,11 @@ place:
 			if (l < line || (l == line && c < col))
 				line = l, col = c;
 		}
+		/* ... and its content must be deeper too (found by fuzz-k8s: "k:", "   &a", then
+		 * "  v" under the k). */
 		int r = check_indent(t, n, parent, line, col);
+		if (r == 0 && (line != n->line || col != n->col))
+			r = check_indent(t, n, parent, n->line, n->col);
 		if (r == 0)
 			r = check_key(t, n, parent);
 		if (r < 0)
