@@ -342,6 +342,11 @@ static int check_key(struct tb *t, const struct yn *n, const struct yn *parent)
 				  n->t == YN_MAP ? "mapping" : "sequence");
 	if (n->t == YN_SCALAR && !n->marked && !n->tagged && !n->anchored)
 		return tree_error(t, parent->line, parent->col, "an empty key in this mapping");
+	/* With a tag or an anchor it is placed after them, and so was a brace bind adds to a
+	 * one-pair flow mapping ("[! : {}]" became "[!{ : ...": found by fuzz-k8s). No
+	 * Kubernetes field has an empty name: refused, at the tag or anchor. */
+	if (n->t == YN_SCALAR && !n->marked)
+		return tree_error(t, n->line, n->col, "an empty key (with only a tag or anchor)");
 	if (n->t == YN_SCALAR && yn_is_null(n) && !n->tagged)
 		return tree_error(t, n->line, n->col, "a null key");
 	return 0;
