@@ -234,6 +234,10 @@ err_has "... located at the value" "anchorline.yaml:7:3: error: a value on a lin
 printf 'kind: Pod\napiVersion: v1\nmetadata: {name: web, namespace: shop, labels: {app: web}}\nspec:\n  containers: [ ! : {} ]\n' >"$TMP/tagkey.yaml"
 expect "bind refuses an empty key with a tag (found by fuzz-k8s)" 1 "$SYSCAGE" k8s bind -f "$TMP/tagkey.yaml" -p $P -o "$TMP/tagkey.out"
 err_has "... located at the tag" "tagkey.yaml:5:17: error: an empty key \\(with only a tag or anchor\\)"
+printf 'kind: Pod\napiVersion: v1\nmetadata: {name: web, namespace: shop, labels: {app: web}}\nspec:\n  containers: [ !!str name: a ]\n' >"$TMP/tagbare.yaml"
+expect "bind refuses a brace-less pair whose key has a tag (its '{' would take the tag; found by fuzz-k8s)" 1 "$SYSCAGE" k8s bind -f "$TMP/tagbare.yaml" -p $P -o "$TMP/tagbare.out"
+err_has "... located" "tagbare.yaml:5:23: error: Pod shop/web: cannot add keys to a one-pair flow mapping without braces whose key has a tag or an anchor: write it in braces"
+if [ ! -e "$TMP/tagbare.out" ]; then ok "nothing written"; else not_ok "nothing written"; fi
 printf 'kind: Pod\napiVersion: v1\nmetadata: {name: web, namespace: shop, labels: {app: web}}\nspec:\n  hostname: |\n  containers: [{name: a}]\n' >"$TMP/block.yaml"
 expect "bind refuses a block scalar libfyaml misreads" 1 "$SYSCAGE" k8s bind -f "$TMP/block.yaml" -p $P -o "$TMP/block.out"
 err_has "... located" "block.yaml:6:3: error: a block scalar's text must be indented more than its key"

@@ -402,6 +402,14 @@ static void append_to_map(struct ectx *e, struct yn *m, const struct kv *kvs, si
 
 	if (refuse_shared(e, m))
 		return;
+	if (m->bare && m->bare_props) {
+		/* Its '{' would go between the tag or anchor and the key (found by fuzz-k8s). */
+		ectx_error(
+			e, m,
+			"cannot add keys to a one-pair flow mapping without braces whose key has "
+			"a tag or an anchor: write it in braces ({key: value})");
+		return;
+	}
 	if (m->flow) {
 		size_t pos = *yn_close(m);
 		txt = render(kvs, n, false, 0, e->json, !m->had_kids);

@@ -542,6 +542,7 @@ static int tree_event(struct tb *t, struct fy_event *e, struct yn **ret_root)
 			if (c->kids[0]->start < c->start)
 				c->start = c->kids[0]->start, c->col = c->kids[0]->col;
 			c->bare = t->buf[c->start] != '{';
+			c->bare_props = c->bare && (c->kids[0]->tagged || c->kids[0]->anchored);
 		}
 		if (c->t == YN_MAP && !c->flow && c->n) {
 			const struct yn *l = c->kids[c->n - 1];

@@ -39,9 +39,10 @@ enum yn_type {
  * source wins over a later one). What is reached so is 'shared', and every node below it too:
  * the editor must not write there. YN_ALIAS is left for no node. */
 struct yn {
-	uint8_t t : 2;	 /* enum yn_type */
-	bool shared : 1; /* reached through an alias or a merge key: its text is others' too */
-	bool merged : 1; /* a mapping with a '<<' merge key (resolved: kids are the result) */
+	uint8_t t : 2;	     /* enum yn_type */
+	bool shared : 1;     /* reached through an alias or a merge key: its text is others' too */
+	bool merged : 1;     /* a mapping with a '<<' merge key (resolved: kids are the result) */
+	bool bare_props : 1; /* bare (below) and its key has a tag or anchor: no place for '{' */
 	bool flow : 1;
 	bool marked : 1;     /* scalar: has a position (an empty value has none) */
 	bool anchored : 1;   /* &anchor: editing it would change its aliases too */
