@@ -189,6 +189,55 @@ if ! grep -q restricted "$TMP/out"; then ok "... and no verdict"; else not_ok ".
 expect "bind refuses duplicate keys" 1 "$SYSCAGE" k8s bind -f "$TMP/dup.yaml" -p $P -o "$TMP/dup.out"
 err_has "... located" "dup.yaml:7:3: error: duplicate key 'securityContext'"
 if [ ! -e "$TMP/dup.out" ]; then ok "nothing written"; else not_ok "nothing written"; fi
+# Aliases and '<<' merge keys (#16.2, #16.12): read as Kubernetes reads them (go-yaml v2), so
+# the verdict is about the object the API server builds; bind refuses to edit shared text.
+printf 'apiVersion: v1\nkind: List\nitems: *x\n' >"$TMP/noanchor.yaml"
+expect "audit: an alias without an anchor is an error, not 0 workloads" 1 "$SYSCAGE" k8s audit -f "$TMP/noanchor.yaml"
+err_has "... located" "noanchor.yaml:3:8: error: alias '\\*x' has no anchor before it"
+printf 'apiVersion: v1\nkind: List\nx: &pods\n- kind: Pod\n  apiVersion: v1\n  metadata: {name: p, namespace: shop, labels: {app: web}}\n  spec: {containers: [{name: a}]}\nitems: *pods\n' >"$TMP/items.yaml"
+expect "audit: items through an alias are read" 1 "$SYSCAGE" k8s audit -f "$TMP/items.yaml"
+out_has "... the pod is found" '^1 workload: 0 restricted, 1 not'
+expect "bind: a workload reached through an alias is refused" 1 "$SYSCAGE" k8s bind -f "$TMP/items.yaml" -p $P -o "$TMP/items.out"
+err_has "... located, saying what to write" "items.yaml:7:9: error: Pod shop/p: cannot edit a node reached through a YAML alias or a '<<' merge key .*: write it out in full here"
+if [ ! -e "$TMP/items.out" ]; then ok "nothing written"; else not_ok "nothing written"; fi
+printf 'kind: Pod\napiVersion: v1\nmetadata: {name: m, namespace: shop, labels: {app: web}}\nspec:\n  securityContext: {seccompProfile: {type: RuntimeDefault}}\n  containers:\n  - name: a\n    securityContext: {allowPrivilegeEscalation: false}\n    <<: {securityContext: {seccompProfile: {type: Unconfined}}}\n' >"$TMP/mergebefore.yaml"
+expect "audit: a key before the '<<' that merges it too is refused" 1 "$SYSCAGE" k8s audit -f "$TMP/mergebefore.yaml"
+err_has "... located" "mergebefore.yaml:8:5: error: key 'securityContext' is set before the '<<' merge key that sets it too \\(line 9\\)"
+if ! grep -q restricted "$TMP/out"; then ok "... and no verdict"; else not_ok "... and no verdict"; fi
+printf 'kind: Pod\napiVersion: v1\nmetadata: {name: m, namespace: shop, labels: {app: web}}\nspec:\n  securityContext: {seccompProfile: {type: RuntimeDefault}}\n  containers:\n  - <<: {securityContext: {allowPrivilegeEscalation: false, seccompProfile: {type: Unconfined}}}\n    name: a\n' >"$TMP/merge.yaml"
+expect "audit: a '<<' merge key setting Unconfined is not restricted" 1 "$SYSCAGE" k8s audit -f "$TMP/merge.yaml"
+out_has "... Unconfined reported" 'Pod shop/m: container a: seccompProfile type is Unconfined'
+out_has "... 0 restricted" '^1 workload: 0 restricted, 1 not'
+expect "bind: a merged securityContext is refused" 1 "$SYSCAGE" k8s bind -f "$TMP/merge.yaml" -p $P -o "$TMP/merge.out"
+err_has "... located" "merge.yaml:7:[0-9]*: error: Pod shop/m: cannot edit a node reached through a YAML alias or a '<<' merge key"
+if [ ! -e "$TMP/merge.out" ]; then ok "nothing written"; else not_ok "nothing written"; fi
+printf 'kind: Pod\napiVersion: v1\nmetadata: {name: i, namespace: shop}\nspec:\n  x: &cs {name: a}\n  initContainers: *cs\n  containers: [{name: b}]\n' >"$TMP/initalias.yaml"
+expect "audit: an aliased mapping where a list must be" 1 "$SYSCAGE" k8s audit -f "$TMP/initalias.yaml"
+err_has "... at the alias, and right" "initalias.yaml:6:19: error: Pod shop/i: initContainers must be a list"
+printf 'kind: Pod\napiVersion: v1\nmetadata: {name: i, namespace: shop}\nspec:\n  x: &cs [{name: a, securityContext: {allowPrivilegeEscalation: false}}]\n  securityContext: {seccompProfile: {type: RuntimeDefault}}\n  initContainers: *cs\n  containers: *cs\n' >"$TMP/listalias.yaml"
+expect "audit: aliased container lists are read (#16.12)" 0 "$SYSCAGE" k8s audit -f "$TMP/listalias.yaml"
+out_has "... restricted" '^1 workload: 1 restricted, 0 not'
+python3 -c '
+print("kind: List\na: &c [" + ",".join(["{name: x}"] * 50) + "]")
+print("p: &p {kind: Pod, metadata: {name: p}, spec: {containers: *c, initContainers: *c}}")
+for i in (1, 2, 3):
+    print("l%d: &l%d {kind: List, items: [%s]}" % (i, i, ",".join(["*" + ("l%d" % (i - 1) if i > 1 else "p")] * 200)))
+print("kind2: x\nitems: [" + ",".join(["*l3"] * 200) + "]")' | sed '/^kind2/d' >"$TMP/bomb.yaml"
+expect "audit: aliases repeating workloads are bounded" 1 timeout 20 "$SYSCAGE" k8s audit -f "$TMP/bomb.yaml"
+err_has "... said" "bomb.yaml:1:1: error: too many workloads and containers once YAML aliases are resolved"
+printf 'kind: Pod\napiVersion: v1\nmetadata: {name: web, namespace: shop, labels: {app: web}}\nspec:\n  hostname:\n  !  web' >"$TMP/tagline.yaml"
+expect "bind refuses a tagged value no deeper than its key (found by fuzz-k8s)" 1 "$SYSCAGE" k8s bind -f "$TMP/tagline.yaml" -p $P -o "$TMP/tagline.out"
+err_has "... located at the tag" "tagline.yaml:6:3: error: a value on a line of its own must be indented more than its key"
+printf 'kind: Pod\napiVersion: v1\nmetadata: {name: web, namespace: shop, labels: {app: web}}\nspec:\n  hostname:\n   &a\n  web' >"$TMP/anchorline.yaml"
+expect "bind refuses a value no deeper than its key after a deeper anchor (found by fuzz-k8s)" 1 "$SYSCAGE" k8s bind -f "$TMP/anchorline.yaml" -p $P -o "$TMP/anchorline.out"
+err_has "... located at the value" "anchorline.yaml:7:3: error: a value on a line of its own must be indented more than its key"
+printf 'kind: Pod\napiVersion: v1\nmetadata: {name: web, namespace: shop, labels: {app: web}}\nspec:\n  containers: [ ! : {} ]\n' >"$TMP/tagkey.yaml"
+expect "bind refuses an empty key with a tag (found by fuzz-k8s)" 1 "$SYSCAGE" k8s bind -f "$TMP/tagkey.yaml" -p $P -o "$TMP/tagkey.out"
+err_has "... located at the tag" "tagkey.yaml:5:17: error: an empty key \\(with only a tag or anchor\\)"
+printf 'kind: Pod\napiVersion: v1\nmetadata: {name: web, namespace: shop, labels: {app: web}}\nspec:\n  containers: [ !!str name: a ]\n' >"$TMP/tagbare.yaml"
+expect "bind refuses a brace-less pair whose key has a tag (its '{' would take the tag; found by fuzz-k8s)" 1 "$SYSCAGE" k8s bind -f "$TMP/tagbare.yaml" -p $P -o "$TMP/tagbare.out"
+err_has "... located" "tagbare.yaml:5:23: error: Pod shop/web: cannot add keys to a one-pair flow mapping without braces whose key has a tag or an anchor: write it in braces"
+if [ ! -e "$TMP/tagbare.out" ]; then ok "nothing written"; else not_ok "nothing written"; fi
 printf 'kind: Pod\napiVersion: v1\nmetadata: {name: web, namespace: shop, labels: {app: web}}\nspec:\n  hostname: |\n  containers: [{name: a}]\n' >"$TMP/block.yaml"
 expect "bind refuses a block scalar libfyaml misreads" 1 "$SYSCAGE" k8s bind -f "$TMP/block.yaml" -p $P -o "$TMP/block.out"
 err_has "... located" "block.yaml:6:3: error: a block scalar's text must be indented more than its key"
@@ -237,6 +286,13 @@ assert i["init"] is True and i["allowPrivilegeEscalation"] is True
 assert w["localhost-no-path"]["podSeccompProfile"] == {"type": "Localhost", "localhostProfile": None}
 PY
 then ok "JSON report follows the contract"; else not_ok "JSON report follows the contract"; fi
+# The pre-1.19 annotations (#15.11; seed 002's pods): the kubelet ignores them since 1.25.
+printf 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: audit-pod\n  annotations:\n    seccomp.security.alpha.kubernetes.io/pod: runtime/default\n    container.seccomp.security.alpha.kubernetes.io/b: localhost/profiles/b.json\nspec:\n  containers:\n  - name: test-container\n    securityContext:\n      allowPrivilegeEscalation: false\n  - name: b\n    securityContext: {allowPrivilegeEscalation: false}\n' >"$TMP/legacy.yaml"
+expect "audit: annotation only is not restricted" 1 "$SYSCAGE" k8s audit -f "$TMP/legacy.yaml"
+out_has "... the pod annotation named" '^[^ ]*legacy.yaml:1:1: Pod default/audit-pod: container test-container: no seccompProfile, only the annotation seccomp.security.alpha.kubernetes.io/pod: runtime/default \(deprecated in 1.19; the kubelet ignores it since 1.25, and a static pod gets nothing from it\): set securityContext.seccompProfile$'
+out_has "... the container annotation named" 'container b: no seccompProfile, only the annotation container.seccomp.security.alpha.kubernetes.io/b: localhost/profiles/b.json \(deprecated'
+expect "audit -o json: annotation only" 1 "$SYSCAGE" k8s audit -f "$TMP/legacy.yaml" -o json
+out_has "... in JSON" '"allowPrivilegeEscalation":false,"legacyAnnotation":\{"key":"container.seccomp.security.alpha.kubernetes.io/b","value":"localhost/profiles/b.json","ignoredByKubeletSince":"1.25"\}\}'
 expect "audit -o bad" 2 "$SYSCAGE" k8s audit -f audit/pods.yaml -o yaml
 expect "audit -n sets the default namespace" 1 "$SYSCAGE" k8s audit -f audit/pods.yaml -n team
 out_has "namespace applied" 'Pod team/nothing'

@@ -633,7 +633,14 @@ static const struct bad {
 	  "\"action\": \"SCMP_ACT_ALLOW\", \"includes\": {\"minKernel\": \"four\"}}]}",
 	  "minKernel 'four'", 1, 124 },
 	{ "{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"comment\\u0000\": 1}", "NUL character", 1,
-	  37 },
+	  37 }, /* Kubernetes (go-yaml v2) applies '<<' merge keys; a profile would read it as a
+		   key. */
+	{ "apiVersion: security.kubearmor.com/v1\nkind: KubeArmorSeccompPolicy\nspec:\n"
+	  "  seccomp:\n    <<: {action: Allow}\n    syscalls: [read]\n",
+	  "'<<' merge keys are not allowed", 5, 5 },
+	{ "kind: SeccompProfile\napiVersion: security-profiles-operator.x-k8s.io/v1beta1\n"
+	  "spec: {defaultAction: SCMP_ACT_ERRNO, \"<<\": 1}\n",
+	  "unknown key '<<' in 'spec'", 3, 39 },
 };
 
 START_TEST(bad_input)

@@ -62,6 +62,13 @@ static int audit_seccomp(char ***v, size_t *n, const char *who, const struct sc_
 	}
 }
 
+/* The deprecated annotation that would give container 'c' its profile: its own, else the
+ * pod's (NULL: neither). */
+static const char *legacy(const struct sc_k8s_workload *w, const struct sc_k8s_container *c)
+{
+	return c->legacy ? c->legacy : w->legacy_pod;
+}
+
 int sc_k8s_audit(struct sc_k8s_workload *w)
 {
 	char **v = NULL;
@@ -81,7 +88,18 @@ int sc_k8s_audit(struct sc_k8s_workload *w)
 			break;
 		}
 		r = audit_seccomp(&v, &n, who, &c->seccomp);
-		if (r == 0 && sc_k8s_effective(w, c)->type == SC_K8S_SECCOMP_UNSET)
+		if (r == 0 && sc_k8s_effective(w, c)->type == SC_K8S_SECCOMP_UNSET && legacy(w, c))
+			/* The annotations, deprecated in 1.19: since 1.25 the kubelet ignores
+			 * them (static pods get no profile from them); the API server still
+			 * copies them into the field of a pod it creates without one. */
+			r = finding(
+				&v, &n,
+				"%s: no seccompProfile, only the annotation %s%s: %s (deprecated "
+				"in 1.19; the kubelet ignores it since 1.25, and a static pod gets "
+				"nothing from it): set securityContext.seccompProfile",
+				who, c->legacy ? ANN_CONTAINER : ANN_POD, c->legacy ? c->name : "",
+				legacy(w, c));
+		else if (r == 0 && sc_k8s_effective(w, c)->type == SC_K8S_SECCOMP_UNSET)
 			r = finding(&v, &n,
 				    "%s: no seccompProfile (set neither for the pod nor "
 				    "for the container)",
@@ -192,10 +210,28 @@ int sc_k8s_audit_json(struct sc_k8s_file **files, size_t n, char **ret)
 				json_seccomp(f, &ct->seccomp, false);
 				fputs(",\"effective\":", f);
 				json_seccomp(f, sc_k8s_effective(w, ct), true);
-				fprintf(f, ",\"allowPrivilegeEscalation\":%s}",
+				fprintf(f, ",\"allowPrivilegeEscalation\":%s",
 					ct->allow_privilege_escalation < 0    ? "null"
 					: ct->allow_privilege_escalation == 0 ? "false"
 									      : "true");
+				/* Only where no field is set (other output unchanged): the
+				 * annotation the kubelet no longer honours (1.25 on). */
+				if (sc_k8s_effective(w, ct)->type == SC_K8S_SECCOMP_UNSET &&
+				    legacy(w, ct)) {
+					cleanup_free char *key = NULL;
+					if (asprintf(&key, "%s%s",
+						     ct->legacy ? ANN_CONTAINER : ANN_POD,
+						     ct->legacy && ct->name ? ct->name : "") < 0) {
+						r = -ENOMEM;
+						break;
+					}
+					fputs(",\"legacyAnnotation\":{\"key\":", f);
+					json_str(f, key);
+					fputs(",\"value\":", f);
+					json_str(f, legacy(w, ct));
+					fputs(",\"ignoredByKubeletSince\":\"1.25\"}", f);
+				}
+				fputc('}', f);
 			}
 			fputs("],\"findings\":", f);
 			json_strv(f, w->findings ? w->findings : (char *[]){ NULL });

@@ -257,6 +257,8 @@ static char *render_value(const struct kv *kv, bool json)
 	return buf;
 }
 
+static bool refuse_shared(struct ectx *e, const struct yn *n);
+
 /* Replace node 'v' (the value of 'key' in mapping 'm') with the flow rendering of 'kv'. */
 static void replace_value(struct ectx *e, const struct yn *m, struct yn *key, struct yn *v,
 			  const struct kv *kv)
@@ -266,6 +268,11 @@ static void replace_value(struct ectx *e, const struct yn *m, struct yn *key, st
 
 	if (!txt) {
 		e->err = -ENOMEM;
+		return;
+	}
+	if (v->shared) {
+		free(txt);
+		(void)refuse_shared(e, v);
 		return;
 	}
 	if (v->anchored) {
@@ -374,10 +381,35 @@ static void insert_block(struct ectx *e, const struct yn *m, size_t pos, char *t
 }
 
 /* Add 'text' (rendered pairs) at the end of mapping 'm'. */
+/* Text reached through an alias or a merge key is other objects' too (or not this one's
+ * alone): editing it would change them, or not change this one. Refused, saying what to write. */
+static bool refuse_shared(struct ectx *e, const struct yn *n)
+{
+	if (n->shared)
+		ectx_error(e, n,
+			   "cannot edit a node reached through a YAML alias or a '<<' merge key "
+			   "(its text is another object's too): write it out in full here");
+	else if (n->merged)
+		ectx_error(e, n,
+			   "cannot add keys to a mapping with a '<<' merge key: write the keys it "
+			   "merges out and remove the '<<'");
+	return n->shared || n->merged;
+}
+
 static void append_to_map(struct ectx *e, struct yn *m, const struct kv *kvs, size_t n)
 {
 	char *txt;
 
+	if (refuse_shared(e, m))
+		return;
+	if (m->bare && m->bare_props) {
+		/* Its '{' would go between the tag or anchor and the key (found by fuzz-k8s). */
+		ectx_error(
+			e, m,
+			"cannot add keys to a one-pair flow mapping without braces whose key has "
+			"a tag or an anchor: write it in braces ({key: value})");
+		return;
+	}
 	if (m->flow) {
 		size_t pos = *yn_close(m);
 		txt = render(kvs, n, false, 0, e->json, !m->had_kids);

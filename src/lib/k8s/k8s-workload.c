@@ -34,6 +34,9 @@ struct rctx {
 	size_t cap;
 	bool json;
 	int err; /* -ENOMEM */
+	/* Containers, strings and kept nodes still allowed: aliases let a small file name a
+	 * workload (or a List of them) many times over; without them a file is far below it. */
+	size_t budget;
 	/* Strings already in the arena (kinds, namespaces, labels, images...: 10,000 workloads
 	 * repeat a few hundred), open addressing; the parse's only. */
 	const char **strs;
@@ -162,6 +165,11 @@ static char **read_strv(struct rctx *c, struct yn *seq, bool *bad)
 		*bad = true;
 		return NULL;
 	}
+	if (c->budget < seq->n) {
+		c->err = -E2BIG;
+		return NULL;
+	}
+	c->budget -= seq->n;
 	v = sc_arena_zalloc(c->a, (seq->n + 1) * sizeof(char *));
 	if (!v) {
 		c->err = -ENOMEM;
@@ -192,7 +200,7 @@ static int read_container(struct rctx *c, struct yn *n, bool init, struct sc_k8s
 	ct->args = read_strv(c, yn_get(n, "args"), &bad);
 	if ((yn_str(yn_get(n, "name")) && !ct->name) ||
 	    (yn_str(yn_get(n, "image")) && !ct->image) || c->err)
-		return -ENOMEM;
+		return c->err ? c->err : -ENOMEM;
 	if (bad)
 		return sc_diags_add(c->d, SC_SEV_ERROR, ct->loc,
 				    "container %s: command and args must be lists",
@@ -318,6 +326,9 @@ static int add_workload(struct rctx *c, struct yn *obj, const char *kind)
 		}
 		nc += lists[k] && lists[k]->t == YN_SEQ ? lists[k]->n : 0;
 	}
+	if (c->budget < nc + 1)
+		return -E2BIG;
+	c->budget -= nc + 1;
 	w->containers = sc_arena_zalloc(c->a, (nc ? nc : 1) * sizeof(*w->containers));
 	wp->containers = sc_arena_zalloc(c->a, (nc ? nc : 1) * sizeof(*wp->containers));
 	if (!w->containers || !wp->containers)
@@ -373,6 +384,9 @@ static int collect(struct rctx *c, struct yn *obj, unsigned depth)
 
 	if (!kind || obj->t != YN_MAP)
 		return 0;
+	if (c->budget == 0)
+		return -E2BIG;
+	c->budget--;
 	if (kl >= 4 && streq(kind + kl - 4, "List")) {
 		struct yn *items = yn_get(obj, "items");
 		int ret = 0;
@@ -380,7 +394,7 @@ static int collect(struct rctx *c, struct yn *obj, unsigned depth)
 			return 0;
 		for (size_t i = 0; i < items->n; i++) {
 			r = collect(c, items->kids[i], depth + 1);
-			if (r == -ENOMEM)
+			if (r == -ENOMEM || r == -E2BIG)
 				return r;
 			if (r < 0)
 				ret = r;
@@ -425,13 +439,19 @@ static const struct keep *keep_key(const struct yn *key, const struct keep *k)
 /* A copy of 'n' in arena 'a' with what 'k' says is read below it. Its header is the
  * original's (span, where entries are appended, had_kids), so text edits land where they
  * did. NULL on ENOMEM (*err). */
-static struct yn *keep_node(struct arena *a, const struct yn *n, const struct keep *k, int *err)
+static struct yn *keep_node(struct arena *a, const struct yn *n, const struct keep *k, int *err,
+			    size_t *budget)
 {
 	struct yn *c;
 	size_t m = 0;
 
 	if (!n || *err)
 		return NULL;
+	if (*budget == 0) {
+		*err = -E2BIG;
+		return NULL;
+	}
+	(*budget)--;
 	c = sc_arena_alloc(a, yn_size(n));
 	if (!c)
 		goto nomem;
@@ -467,9 +487,9 @@ static struct yn *keep_node(struct arena *a, const struct yn *n, const struct ke
 			*key = *n->kids[i];
 			key->val = (char *)kk->key;
 			c->kids[c->n++] = key;
-			c->kids[c->n++] = keep_node(a, n->kids[++i], kk->below, err);
+			c->kids[c->n++] = keep_node(a, n->kids[++i], kk->below, err, budget);
 		} else {
-			c->kids[c->n++] = keep_node(a, n->kids[i], NULL, err);
+			c->kids[c->n++] = keep_node(a, n->kids[i], NULL, err, budget);
 		}
 	}
 	return *err ? NULL : c;
@@ -485,11 +505,11 @@ static int keep_workloads(struct rctx *c, size_t from)
 
 	for (size_t i = from; i < c->f->n_workloads && !err; i++) {
 		struct wpos *wp = &c->f->tree->wp[i];
-		wp->holder = keep_node(c->a, wp->holder, keep_holder, &err);
-		wp->podspec = keep_node(c->a, wp->podspec, keep_podspec, &err);
+		wp->holder = keep_node(c->a, wp->holder, keep_holder, &err, &c->budget);
+		wp->podspec = keep_node(c->a, wp->podspec, keep_podspec, &err, &c->budget);
 		for (size_t k = 0; k < wp->n_containers; k++)
-			wp->containers[k] =
-				keep_node(c->a, wp->containers[k], keep_container, &err);
+			wp->containers[k] = keep_node(c->a, wp->containers[k], keep_container, &err,
+						      &c->budget);
 	}
 	return err;
 }
@@ -503,9 +523,16 @@ static int on_document(void *userdata, struct yn *root)
 
 	c->json = root->flow;
 	r = collect(c, root, 0);
-	if (r < 0 && r != -EINVAL)
+	if (r < 0 && r != -EINVAL && r != -E2BIG)
 		return r;
-	q = keep_workloads(c, from);
+	q = r == -E2BIG ? r : keep_workloads(c, from);
+	if (q == -E2BIG) {
+		/* Only aliases repeating workloads or containers get here. */
+		r = sc_diags_add(c->d, SC_SEV_ERROR, yn_loc(root),
+				 "too many workloads and containers once YAML aliases are resolved "
+				 "(more than the file's size allows)");
+		return r < 0 ? r : -EINVAL;
+	}
 	return q < 0 ? q : r;
 }
 
@@ -514,7 +541,10 @@ static int file_parse_owned(char *buf, size_t len, const char *name, const char 
 			    struct sc_diags *d, struct sc_k8s_file **ret)
 {
 	struct sc_k8s_file *f = calloc(1, sizeof(*f));
-	struct rctx c = { .f = f, .d = d, .default_ns = default_ns ? default_ns : "default" };
+	struct rctx c = { .f = f,
+			  .d = d,
+			  .default_ns = default_ns ? default_ns : "default",
+			  .budget = len + (1u << 20) };
 	const char *saved = d->file;
 	int r;
 

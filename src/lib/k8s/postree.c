@@ -107,7 +107,17 @@ struct tb {
 	char *err;
 	struct yn *stack[MAX_DEPTH + 2];
 	unsigned sp;
+	/* The document's anchors, in order (a later one of a name hides the earlier). */
+	struct anchor {
+		const char *name;
+		struct yn *node;
+	} * anchors;
+	size_t n_anchors, cap_anchors;
+	/* Work merging '<<' keys in this document: bounded, as aliases can repeat a big map. */
+	size_t merge_work;
 };
+
+#define MAX_MERGE_WORK (1u << 24)
 
 static void mark_start(struct yn *n, struct fy_event *e)
 {
@@ -303,18 +313,19 @@ static int check_block_scalar(struct tb *t, const struct yn *n, const struct yn 
  * line of its own no deeper than the collection ("k:" then "v" under the k), which YAML (and
  * kubectl) refuse; a key bind appends after it then continues it. Refused. A block sequence
  * may sit at its key's indentation; a mapping's keys are at its own. */
-static int check_indent(struct tb *t, const struct yn *n, const struct yn *parent)
+static int check_indent(struct tb *t, const struct yn *n, const struct yn *parent, uint32_t line,
+			uint32_t col)
 {
 	bool value = parent->t == YN_MAP && parent->n % 2 == 1;
 
 	/* (A block scalar's mark is its first text line's start: check_block_scalar's.) */
 	if (parent->flow || (n->t == YN_SCALAR && !n->marked && !n->tagged && !n->anchored) ||
-	    n->col > parent->col || n->ss == FYSS_LITERAL || n->ss == FYSS_FOLDED)
+	    col > parent->col || n->ss == FYSS_LITERAL || n->ss == FYSS_FOLDED)
 		return 0;
-	if (parent->t == YN_MAP && (!value || (n->t == YN_SEQ && !n->flow) ||
-				    n->line <= parent->kids[parent->n - 1]->line))
+	if (parent->t == YN_MAP &&
+	    (!value || (n->t == YN_SEQ && !n->flow) || line <= parent->kids[parent->n - 1]->line))
 		return 0;
-	return tree_error(t, n->line, n->col,
+	return tree_error(t, line, col,
 			  "a %s on a line of its own must be indented more than its %s (column %u)",
 			  value ? "value" : "sequence item", value ? "key" : "'-'", parent->col);
 }
@@ -331,15 +342,183 @@ static int check_key(struct tb *t, const struct yn *n, const struct yn *parent)
 				  n->t == YN_MAP ? "mapping" : "sequence");
 	if (n->t == YN_SCALAR && !n->marked && !n->tagged && !n->anchored)
 		return tree_error(t, parent->line, parent->col, "an empty key in this mapping");
+	/* With a tag or an anchor it is placed after them, and so was a brace bind adds to a
+	 * one-pair flow mapping ("[! : {}]" became "[!{ : ...": found by fuzz-k8s). No
+	 * Kubernetes field has an empty name: refused, at the tag or anchor. */
+	if (n->t == YN_SCALAR && !n->marked)
+		return tree_error(t, n->line, n->col, "an empty key (with only a tag or anchor)");
 	if (n->t == YN_SCALAR && yn_is_null(n) && !n->tagged)
 		return tree_error(t, n->line, n->col, "a null key");
+	return 0;
+}
+
+/* 'n' and all below it are reached another way too. A shared node's descendants are all
+ * shared already: stopping there keeps this linear however aliases nest. */
+static void mark_shared(struct yn *n)
+{
+	if (n->shared)
+		return;
+	n->shared = true;
+	if (n->t == YN_MAP || n->t == YN_SEQ)
+		for (size_t i = 0; i < n->n; i++)
+			mark_shared(n->kids[i]);
+}
+
+static int add_anchor(struct tb *t, struct fy_token *tok, struct yn *n)
+{
+	size_t l = 0;
+	const char *txt = fy_token_get_text(tok, &l);
+	char *name;
+
+	if (!txt)
+		return 0;
+	if (t->n_anchors == t->cap_anchors) {
+		size_t cap = t->cap_anchors ? 2 * t->cap_anchors : 16;
+		struct anchor *v = reallocarray(t->anchors, cap, sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		t->anchors = v;
+		t->cap_anchors = cap;
+	}
+	name = sc_arena_alloc_aligned(t->arena, l + 1, 1);
+	if (!name)
+		return -ENOMEM;
+	memcpy(name, txt, l);
+	name[l] = '\0';
+	t->anchors[t->n_anchors++] = (struct anchor){ name, n };
+	return 0;
+}
+
+/* An alias as Kubernetes reads it: its anchor's node, at the alias's place. The copy's header
+ * is the alias's span; its kids are the anchor's (closed: they never change again). */
+static int resolve_alias(struct tb *t, struct fy_event *e, struct yn **ret)
+{
+	const struct fy_mark *s = fy_event_start_mark(e), *en = fy_event_end_mark(e);
+	size_t l = 0;
+	const char *txt = e->alias.anchor ? fy_token_get_text(e->alias.anchor, &l) : NULL;
+	uint32_t line = s ? (uint32_t)s->line + 1 : 1, col = s ? (uint32_t)s->column + 1 : 1;
+	struct yn *target = NULL, *n;
+	size_t start = s ? s->input_pos : 0;
+
+	if (start > 0 && t->buf[start - 1] == '*')
+		start--, col--;
+	for (size_t i = t->n_anchors; txt && i > 0 && !target; i--)
+		if (strlen(t->anchors[i - 1].name) == l && !memcmp(t->anchors[i - 1].name, txt, l))
+			target = t->anchors[i - 1].node;
+	if (!target)
+		return tree_error(t, line, col, "alias '*%.*s' has no anchor before it", (int)l,
+				  txt ? txt : "");
+	for (unsigned i = 0; i < t->sp; i++)
+		if (t->stack[i] == target)
+			return tree_error(t, line, col,
+					  "alias '*%.*s' inside the node it names (Kubernetes "
+					  "refuses a recursive alias)",
+					  (int)l, txt);
+	mark_shared(target);
+	n = sc_arena_alloc(t->arena, yn_size(target));
+	if (!n)
+		return -ENOMEM;
+	memcpy(n, target, yn_size(target));
+	n->anchored = false;
+	n->depth = t->sp;
+	n->start = (uint32_t)start;
+	n->end = en ? (uint32_t)en->input_pos : n->start;
+	n->line = line;
+	n->col = col;
+	*ret = n;
+	return 0;
+}
+
+static bool is_merge_key(const struct yn *k)
+{
+	return k->t == YN_SCALAR && k->ss == FYSS_PLAIN && k->marked && streq(k->val, "<<");
+}
+
+/* A '<<' merge key as go-yaml v2 (Kubernetes' YAML reader) applies it: the pairs of its
+ * mapping, or of each mapping of its list, that the mapping does not have, after its own;
+ * an earlier source wins over a later one. A key written before '<<' and merged too is
+ * refused: readers differ on which wins (go-yaml v2 lets the merge override it, v3 and the
+ * YAML 1.1 draft do not). Duplicate '<<' keys were refused already. */
+static int resolve_merge(struct tb *t, struct yn *m)
+{
+	struct yn *mk = NULL, *mv = NULL, **kids;
+	size_t at = 0, n_src = 0, cap = 0, n = 0;
+	bool bad = false;
+
+	for (size_t i = 0; i + 1 < m->n; i += 2)
+		if (m->kids[i]->t == YN_SCALAR && streq(m->kids[i]->val, "<<") &&
+		    m->kids[i]->ss == FYSS_PLAIN) {
+			if (m->kids[i]->tagged)
+				return tree_error(
+					t, m->kids[i]->line, m->kids[i]->col,
+					"a tagged '<<' key: write the keys it merges out");
+			mk = m->kids[i];
+			mv = m->kids[i + 1];
+			at = i;
+		}
+	if (!mk || !is_merge_key(mk))
+		return 0;
+	if (mv->t == YN_MAP)
+		n_src = 1;
+	else if (mv->t == YN_SEQ)
+		n_src = mv->n;
+	for (size_t s = 0; s < n_src && !bad; s++) {
+		struct yn *src = mv->t == YN_MAP ? mv : mv->kids[s];
+		bad = src->t != YN_MAP;
+		cap += src->n;
+	}
+	if (bad || (mv->t != YN_MAP && mv->t != YN_SEQ))
+		return tree_error(t, mv->line, mv->col,
+				  "a '<<' merge key needs a mapping or a list of mappings "
+				  "(Kubernetes refuses this)");
+	kids = sc_arena_alloc(t->arena, (m->n - 2 + cap) * sizeof(*kids));
+	if (!kids)
+		return -ENOMEM;
+	for (size_t i = 0; i + 1 < m->n; i += 2)
+		if (i != at) {
+			kids[n++] = m->kids[i];
+			kids[n++] = m->kids[i + 1];
+		}
+	for (size_t s = 0; s < n_src; s++) {
+		struct yn *src = mv->t == YN_MAP ? mv : mv->kids[s];
+		for (size_t j = 0; j + 1 < src->n; j += 2) {
+			struct yn *k = src->kids[j];
+			bool have = false;
+			t->merge_work += n;
+			if (t->merge_work > MAX_MERGE_WORK)
+				return tree_error(t, mk->line, mk->col,
+						  "too much merged by '<<' keys in one document");
+			for (size_t q = 0; q < n && !have; q += 2) {
+				if (kids[q]->t != YN_SCALAR || k->t != YN_SCALAR ||
+				    !streq(kids[q]->val, k->val))
+					continue;
+				have = true;
+				if (q < m->n - 2 && kids[q]->start < mk->start)
+					return tree_error(
+						t, kids[q]->line, kids[q]->col,
+						"key '%s' is set before the '<<' merge key that "
+						"sets it too (line %u): YAML readers differ on "
+						"which wins; write '<<' first",
+						k->val, mk->line);
+			}
+			if (have)
+				continue;
+			mark_shared(k);
+			mark_shared(src->kids[j + 1]);
+			kids[n++] = k;
+			kids[n++] = src->kids[j + 1];
+		}
+	}
+	m->kids = kids;
+	m->n = (uint32_t)n;
+	m->merged = true;
 	return 0;
 }
 
 static int tree_event(struct tb *t, struct fy_event *e, struct yn **ret_root)
 {
 	struct yn *parent = t->sp ? t->stack[t->sp - 1] : NULL;
-	struct yn *n;
+	struct yn *n = NULL;
 	bool flow;
 
 	switch (e->type) {
@@ -363,6 +542,7 @@ static int tree_event(struct tb *t, struct fy_event *e, struct yn **ret_root)
 			if (c->kids[0]->start < c->start)
 				c->start = c->kids[0]->start, c->col = c->kids[0]->col;
 			c->bare = t->buf[c->start] != '{';
+			c->bare_props = c->bare && (c->kids[0]->tagged || c->kids[0]->anchored);
 		}
 		if (c->t == YN_MAP && !c->flow && c->n) {
 			const struct yn *l = c->kids[c->n - 1];
@@ -373,6 +553,8 @@ static int tree_event(struct tb *t, struct fy_event *e, struct yn **ret_root)
 		}
 		if (c->t == YN_MAP) {
 			r = check_duplicates(t, c);
+			if (r == 0)
+				r = resolve_merge(t, c);
 			if (r < 0)
 				return r;
 		}
@@ -387,6 +569,12 @@ static int tree_event(struct tb *t, struct fy_event *e, struct yn **ret_root)
 		break;
 	default:
 		return 0;
+	}
+	if (e->type == FYET_ALIAS) {
+		int r = resolve_alias(t, e, &n);
+		if (r < 0)
+			return r;
+		goto place;
 	}
 	flow = (e->type == FYET_MAPPING_START || e->type == FYET_SEQUENCE_START) &&
 	       fy_event_get_node_style(e) == FYNS_FLOW;
@@ -447,8 +635,43 @@ static int tree_event(struct tb *t, struct fy_event *e, struct yn **ret_root)
 		if (flow)
 			*yn_close(n) = n->start; /* set when it closes */
 	}
+	{
+		struct fy_token *anchor = e->type == FYET_MAPPING_START ? e->mapping_start.anchor
+					  : e->type == FYET_SEQUENCE_START
+						  ? e->sequence_start.anchor
+						  : e->scalar.anchor;
+		if (anchor && add_anchor(t, anchor, n) < 0)
+			return -ENOMEM;
+	}
+place:
 	if (parent) {
-		int r = check_indent(t, n, parent);
+		/* A node starts at its tag or anchor (found by fuzz-k8s: "k:" then "!  v" under
+		 * the k was taken, the value being deeper than the key; bind's text after it did
+		 * not parse) ... */
+		uint32_t line = n->line, col = n->col;
+		struct fy_token *props[2] = { NULL, NULL };
+		if (e->type == FYET_SCALAR)
+			props[0] = e->scalar.tag, props[1] = e->scalar.anchor;
+		else if (e->type == FYET_MAPPING_START)
+			props[0] = e->mapping_start.tag, props[1] = e->mapping_start.anchor;
+		else if (e->type == FYET_SEQUENCE_START)
+			props[0] = e->sequence_start.tag, props[1] = e->sequence_start.anchor;
+		for (size_t i = 0; i < 2; i++) {
+			const struct fy_mark *m = props[i] ? fy_token_start_mark(props[i]) : NULL;
+			uint32_t l, c;
+			if (!m)
+				continue;
+			/* An anchor's mark is past its '&'. */
+			l = (uint32_t)m->line + 1;
+			c = (uint32_t)m->column + (i == 1 && m->column > 0 ? 0 : 1);
+			if (l < line || (l == line && c < col))
+				line = l, col = c;
+		}
+		/* ... and its content must be deeper too (found by fuzz-k8s: "k:", "   &a", then
+		 * "  v" under the k). */
+		int r = check_indent(t, n, parent, line, col);
+		if (r == 0 && (line != n->line || col != n->col))
+			r = check_indent(t, n, parent, n->line, n->col);
 		if (r == 0)
 			r = check_key(t, n, parent);
 		if (r < 0)
@@ -456,7 +679,7 @@ static int tree_event(struct tb *t, struct fy_event *e, struct yn **ret_root)
 	}
 	if (parent && yn_add(t->arena, parent, n) < 0)
 		return -ENOMEM;
-	if (n->t == YN_MAP || n->t == YN_SEQ) {
+	if ((n->t == YN_MAP || n->t == YN_SEQ) && e->type != FYET_ALIAS) {
 		if (t->sp >= MAX_DEPTH)
 			return -E2BIG;
 		t->stack[t->sp++] = n;
@@ -550,6 +773,8 @@ int sc_postree_parse(const char *buf, size_t len, struct sc_diags *d,
 			in_doc = true;
 			root = NULL;
 			tb.sp = 0;
+			tb.n_anchors = 0;
+			tb.merge_work = 0;
 		} else if (e->type == FYET_DOCUMENT_END && in_doc) {
 			if (root) {
 				r = doc(userdata, root);
@@ -587,5 +812,6 @@ out:
 	fy_diag_destroy(diag);
 	sc_arena_free(&scratch);
 	free(tb.err);
+	free(tb.anchors);
 	return r < 0 ? r : bad;
 }

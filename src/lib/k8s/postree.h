@@ -7,9 +7,9 @@
  * keys and block scalars libfyaml misreads are refused).
  *
  * Not model/ytree.h's tree (profiles, policies, bindings): that one is malloc'd per node, keeps
- * line:column only and refuses aliases; this one keeps byte spans, scalar styles, anchors and
- * where a flow collection closes, which text-preserving edits need, in 32 bytes a node from an
- * arena (10,000 workloads, ~450,000 nodes a 4 MiB manifest), one document at a time. */
+ * line:column only and refuses aliases and merge keys; this one keeps byte spans, scalar styles,
+ * anchors and where a flow collection closes, which text-preserving edits need, in 32 bytes a node
+ * from an arena (10,000 workloads, ~450,000 nodes a 4 MiB manifest), one document at a time. */
 #pragma once
 
 #include <libfyaml.h>
@@ -31,9 +31,18 @@ enum yn_type {
 };
 
 /* 32 bytes (10,000 workloads keep 100,000 of them); a flow collection is followed by its
- * 'close' (yn_close). */
+ * 'close' (yn_close).
+ *
+ * Aliases and merge keys are resolved as Kubernetes' decoder (sigs.k8s.io/yaml, go-yaml v2)
+ * does: an alias is a copy of its anchor's node (header at the alias's position, the same
+ * kids), and a mapping with '<<' has the merged pairs after its own (its own win, an earlier
+ * source wins over a later one). What is reached so is 'shared', and every node below it too:
+ * the editor must not write there. YN_ALIAS is left for no node. */
 struct yn {
-	uint8_t t; /* enum yn_type */
+	uint8_t t : 2;	     /* enum yn_type */
+	bool shared : 1;     /* reached through an alias or a merge key: its text is others' too */
+	bool merged : 1;     /* a mapping with a '<<' merge key (resolved: kids are the result) */
+	bool bare_props : 1; /* bare (below) and its key has a tag or anchor: no place for '{' */
 	bool flow : 1;
 	bool marked : 1;     /* scalar: has a position (an empty value has none) */
 	bool anchored : 1;   /* &anchor: editing it would change its aliases too */

@@ -4,9 +4,10 @@
  *
  * libfyaml does all tokenizing and parsing; we take its event stream and compose a small tree of
  * our own. That gives every node (mappings and sequences too) a file:line:col, lets us refuse
- * aliases before anything is expanded (the billion-laughs bomb), bound nesting depth and node
- * count, and report duplicate keys at the second occurrence. The schema walkers below then turn
- * the tree into a struct sc_profile, reporting every problem with its location. */
+ * aliases before anything is expanded (the billion-laughs bomb) and plain '<<' merge keys
+ * (Kubernetes applies them; we would read a key), bound nesting depth and node count, and report
+ * duplicate keys at the second occurrence. The schema walkers below then turn the tree into a
+ * struct sc_profile, reporting every problem with its location. */
 #include <ctype.h>
 #include <dirent.h>
 #include <fcntl.h>
@@ -355,6 +356,18 @@ static int compose(struct rctx *c, const char *buf, size_t len, struct docs *ret
 				struct ynode *top = stack[depth - 1];
 				if (top->kind == Y_MAP && top->n % 2 == 0 && n->kind != Y_SCALAR) {
 					r = err_at(c, n->loc, "a mapping key must be a string");
+					sc_ynode_free(n);
+					break;
+				}
+				/* Kubernetes' reader (go-yaml v2) merges a plain '<<' key's mapping
+				 * into this one, which a profile would take as a key: refused
+				 * (aliases are, so it could only be written out anyway). */
+				if (top->kind == Y_MAP && top->n % 2 == 0 && !n->quoted &&
+				    streq(n->text, "<<")) {
+					r = err_at(
+						c, n->loc,
+						"'<<' merge keys are not allowed in profiles and "
+						"policies; write the keys it merges out");
 					sc_ynode_free(n);
 					break;
 				}

@@ -1,15 +1,17 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The YAML/JSON document tree every reader of ours walks (internal to libsyscage): scalars,
  * sequences and mappings with their file positions, composed from libfyaml's events with the
- * checks untrusted input needs (UTF-8, no NUL, no aliases, no duplicate keys, bounded size and
- * depth). Profiles, policies and bindings are read from it.
+ * checks untrusted input needs (UTF-8, no NUL, no aliases, no '<<' merge keys, no duplicate
+ * keys, bounded size and depth): where Kubernetes would resolve an alias or merge a key, these
+ * readers refuse it at its line:column. Profiles, policies and bindings are read from it.
  *
  * Kubernetes manifests have their own tree (k8s/postree.h) on purpose: bind edits the text in
  * place, so it needs byte spans (quotes included), scalar styles, anchors and where each flow
  * collection closes, and it reads 10,000-workload files a document at a time from an arena,
- * keeping only what binding touches; it must also take aliases (valid in a manifest) where
- * this tree refuses them. This one needs none of that, and its walkers (here, binding.c)
- * want whole documents of plain malloc'd nodes with line:column only. */
+ * keeping only what binding touches; it must also resolve aliases and '<<' merge keys (valid
+ * in a manifest, and applied by Kubernetes) where this tree refuses them. This one needs none
+ * of that, and its walkers (here, binding.c) want whole documents of plain malloc'd nodes with
+ * line:column only. */
 #pragma once
 
 #include <stdbool.h>
