@@ -186,6 +186,9 @@ unsigned sc_flag_from_string(const char *s);
 const char *sc_flag_to_string(unsigned flag);
 
 const char *sc_format_to_string(enum sc_format f);
+/* The document kind a format's policies are named by: "KubeArmorSeccompPolicy",
+ * "SeccompProfile", "OCI" (anything else). */
+const char *sc_format_kind(enum sc_format f);
 enum sc_format sc_format_from_string(const char *s);
 
 /* A target to resolve Docker-only fields for (archMap, includes/excludes). */

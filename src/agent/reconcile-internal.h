@@ -281,7 +281,6 @@ int rc_reject(struct run *x, size_t fi, enum sc_reject_reason why, const char *f
 
 /* reconcile-read.c */
 int rc_collect(struct run *x, const char *dir, unsigned depth);
-const char *rc_format_kind(int format);
 int rc_judge(struct sc_profile *p, const char *file, char *msg, size_t size);
 int rc_set_profile_text(struct sc_reconciler *rc, const struct sc_profile *const *in, size_t n,
 			bool fallback, size_t n_base, char **ret, char **removed, char *err,

@@ -294,18 +294,6 @@ int rc_collect(struct run *x, const char *dir, unsigned depth)
 	return collect(x, dir, ".", false, depth);
 }
 
-const char *rc_format_kind(int format)
-{
-	switch (format) {
-	case SC_FORMAT_KUBEARMOR:
-		return "KubeArmorSeccompPolicy";
-	case SC_FORMAT_SPO:
-		return "SeccompProfile";
-	default:
-		return "OCI";
-	}
-}
-
 /* The first error of 'd' as "LINE:COL: message". */
 static const char *first_error(const struct sc_diags *d, char *buf, size_t size)
 {
@@ -340,7 +328,7 @@ int rc_judge(struct sc_profile *p, const char *file, char *msg, size_t size)
 	name = m->name;
 	ns = m->namespace ? m->namespace : "default";
 	if (!name) {
-		(void)snprintf(msg, size, "%s without metadata.name", rc_format_kind(m->format));
+		(void)snprintf(msg, size, "%s without metadata.name", sc_format_kind(m->format));
 		return SC_REJECT_NAME + 1;
 	}
 	if (!sc_dns1123_label_valid(ns)) {
@@ -876,7 +864,7 @@ int rc_gather_pols(struct run *x)
  * entry of its namespace lists "Kind/name" with that file. */
 static bool established(const struct run *x, const struct cdoc *d, const char *file)
 {
-	const char *kind = rc_format_kind(d->format);
+	const char *kind = sc_format_kind(d->format);
 	size_t lk = strlen(kind);
 
 	for (size_t i = 0; i < x->n_old; i++) {
@@ -946,7 +934,7 @@ static int held_policies(const struct run *x, struct held **ret, size_t *ret_n)
 /* The rejected file that holds policy 'd' (kind/name in its namespace), or NULL. */
 static const char *held_by(const struct held *v, size_t n, const struct cdoc *d, const char *file)
 {
-	const char *kind = rc_format_kind(d->format);
+	const char *kind = sc_format_kind(d->format);
 	size_t lk = strlen(kind);
 
 	for (size_t i = 0; i < n; i++)
@@ -965,7 +953,7 @@ static int reject_dup(struct run *x, size_t fi, const struct cdoc *d, const char
 	size_t n = x->n_rej;
 	int r = rc_reject(x, fi, SC_REJECT_DUPLICATE,
 			  "duplicate %s %s/%s: %s has it %s; rename or remove one of them",
-			  rc_format_kind(d->format), d->ns, d->name, kept, how);
+			  sc_format_kind(d->format), d->ns, d->name, kept, how);
 
 	if (r < 0 || x->n_rej == n)
 		return r;

@@ -26,7 +26,7 @@ static int cmp_member(const void *a, const void *b, void *ud)
 	const struct cdoc *p = rc_pdoc(x, &x->pols[*(const size_t *)a]);
 	const struct cdoc *q = rc_pdoc(x, &x->pols[*(const size_t *)b]);
 	int c = strcmp(p->name, q->name);
-	return c ? c : strcmp(rc_format_kind(p->format), rc_format_kind(q->format));
+	return c ? c : strcmp(sc_format_kind(p->format), sc_format_kind(q->format));
 }
 
 /* By path; a bound workload's set first: it owns its path. */
@@ -76,7 +76,7 @@ static int pol_refs(struct run *x, struct sc_policy_ref **ret, size_t **ret_perm
 		const struct cdoc *d = rc_pdoc(x, &x->pols[i]);
 		v[i] = (struct sc_policy_ref){ .namespace = d->ns,
 					       .name = d->name,
-					       .kind = rc_format_kind(d->format),
+					       .kind = sc_format_kind(d->format),
 					       .selector = d->selects ? d->key : NULL,
 					       .baseline = d->baseline };
 	}

@@ -67,7 +67,7 @@ static void entry_member(const struct run *x, const struct set *s, size_t k, cha
 	if (k < s->n_pols) {
 		const struct pol *p = &x->pols[rc_smem(x, s)[k]];
 		const struct cdoc *d = rc_pdoc(x, p);
-		(void)snprintf(pk, size, "%s/%s", rc_format_kind(d->format), d->name);
+		(void)snprintf(pk, size, "%s/%s", sc_format_kind(d->format), d->name);
 		*file = x->files[p->file].path;
 	} else if (s->fallback && k == s->n_pols) {
 		(void)snprintf(pk, size, "RuntimeDefault/%s", sc_arch_info(sc_arch_native())->name);
@@ -131,7 +131,7 @@ static bool same_members(const struct run *x, const struct set *s, const struct 
 		if (k < s->n_pols) {
 			const struct pol *p = &x->pols[rc_smem(x, s)[k]];
 			const struct cdoc *d = rc_pdoc(x, p);
-			same = joined_eq(e->pols[k], rc_format_kind(d->format), d->name, NULL);
+			same = joined_eq(e->pols[k], sc_format_kind(d->format), d->name, NULL);
 			f = x->files[p->file].path;
 		} else if (s->fallback && k == s->n_pols) {
 			same = joined_eq(e->pols[k], "RuntimeDefault",

@@ -536,18 +536,6 @@ static int walk(struct sc_policy_build *b, const char *dir, unsigned depth, stru
 	return r < 0 ? r : err;
 }
 
-static const char *kind_name(const struct sc_policy *p)
-{
-	switch (p->profile->meta.format) {
-	case SC_FORMAT_KUBEARMOR:
-		return "KubeArmorSeccompPolicy";
-	case SC_FORMAT_SPO:
-		return "SeccompProfile";
-	default:
-		return "OCI";
-	}
-}
-
 static int cmp_policy_ident(const void *a, const void *b)
 {
 	const struct sc_policy *x = *(const struct sc_policy *const *)a;
@@ -595,7 +583,8 @@ static int validate_policies(struct sc_policy_build *b, struct sc_diags *d)
 		d->file = p->file;
 		if (!p->name) {
 			(void)sc_diags_add(d, SC_SEV_ERROR, p->profile->loc,
-					   "%s without metadata.name", kind_name(p));
+					   "%s without metadata.name",
+					   sc_format_kind(p->profile->meta.format));
 			errors++;
 			continue;
 		}
@@ -611,7 +600,7 @@ static int validate_policies(struct sc_policy_build *b, struct sc_diags *d)
 				d, SC_SEV_ERROR, p->profile->loc,
 				"%s name '%s' is not a DNS-1123 name (lowercase letters, "
 				"digits, '-' and '.', at most %d); it becomes a file name%s",
-				kind_name(p), p->name, MAX_NAME,
+				sc_format_kind(p->profile->meta.format), p->name, MAX_NAME,
 				m->format == SC_FORMAT_OCI ? ": rename the file" : "");
 			errors++;
 		}
@@ -625,7 +614,7 @@ static int validate_policies(struct sc_policy_build *b, struct sc_diags *d)
 					"baseline %s %s denies %s: every pod would die; "
 					"a baseline may only take away what workloads can "
 					"do without",
-					kind_name(p), p->name, vital);
+					sc_format_kind(p->profile->meta.format), p->name, vital);
 				errors++;
 			}
 		}
@@ -643,7 +632,8 @@ static int validate_policies(struct sc_policy_build *b, struct sc_diags *d)
 		if (cmp_policy_ident(&sorted[i - 1], &sorted[i]) == 0) {
 			d->file = sorted[i]->file;
 			(void)sc_diags_add(d, SC_SEV_ERROR, sorted[i]->profile->loc,
-					   "duplicate %s %s/%s (also in %s)", kind_name(sorted[i]),
+					   "duplicate %s %s/%s (also in %s)",
+					   sc_format_kind(sorted[i]->profile->meta.format),
 					   sorted[i]->namespace, sorted[i]->name,
 					   sorted[i - 1]->file);
 			d->file = saved;
@@ -689,7 +679,9 @@ static int cmp_pol_by_name(const void *a, const void *b, void *userdata)
 	const struct sc_policy *x = &pb->policies[*(const size_t *)a];
 	const struct sc_policy *y = &pb->policies[*(const size_t *)b];
 	int c = strcmp(x->name, y->name);
-	return c ? c : strcmp(kind_name(x), kind_name(y));
+	return c ? c
+		 : strcmp(sc_format_kind(x->profile->meta.format),
+			  sc_format_kind(y->profile->meta.format));
 }
 
 /* A set's members, its workload and its strings live in one allocation at s->policies (10,000
@@ -766,7 +758,7 @@ static int policy_refs(struct sc_policy_build *b, struct sc_policy_ref **ret, si
 			goto fail;
 		v[i] = (struct sc_policy_ref){ .namespace = p->namespace,
 					       .name = p->name,
-					       .kind = kind_name(p),
+					       .kind = sc_format_kind(p->profile->meta.format),
 					       .selector = canon[i],
 					       .baseline = p->profile->meta.baseline };
 	}
@@ -1083,7 +1075,7 @@ int sc_policy_build_index(const struct sc_policy_build *b, char **ret)
 		sc_index_set(&w, s->namespace, s->name, s->path, false);
 		for (size_t k = 0; k < s->n_policies; k++) {
 			const struct sc_policy *p = &b->policies[s->policies[k]];
-			const char *kind = kind_name(p);
+			const char *kind = sc_format_kind(p->profile->meta.format);
 			sc_index_policy(&w, kind, strlen(kind), p->name, p->file,
 					p->profile->meta.baseline,
 					p->selects ? &p->profile->meta : NULL);

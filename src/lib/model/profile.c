@@ -174,6 +174,18 @@ const char *sc_format_to_string(enum sc_format f)
 	return (unsigned)f < _SC_FORMAT_COUNT ? format_names[f] : NULL;
 }
 
+const char *sc_format_kind(enum sc_format f)
+{
+	switch (f) {
+	case SC_FORMAT_KUBEARMOR:
+		return "KubeArmorSeccompPolicy";
+	case SC_FORMAT_SPO:
+		return "SeccompProfile";
+	default:
+		return "OCI";
+	}
+}
+
 enum sc_format sc_format_from_string(const char *s)
 {
 	for (int i = 0; s && i < _SC_FORMAT_COUNT; i++)
