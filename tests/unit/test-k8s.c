@@ -688,8 +688,11 @@ START_TEST(manifests)
 	char *stream = NULL;
 
 	ck_assert_int_eq(sc_k8s_manifest_files(&o, &files, &n), 0);
-	ck_assert_uint_eq(n, 4);
+	/* Every file the kustomization lists, the agent's own profile too. */
+	ck_assert_uint_eq(n, 5);
 	ck_assert_str_eq(files[2].path, "daemonset.yaml");
+	ck_assert_str_eq(files[4].path, "profiles/syscage-agent.json");
+	ck_assert_ptr_nonnull(strstr(files[4].text, "\"defaultAction\""));
 	ck_assert_ptr_nonnull(strstr(files[2].text, "path: /var/lib/k0s/kubelet/seccomp\n"));
 	ck_assert_ptr_nonnull(strstr(files[2].text, "image: reg.example/syscage:1\n"));
 	/* The DaemonSet is itself restricted by our audit. */
