@@ -303,9 +303,17 @@ static int audit(const struct args *a, bool json)
 			}
 			nw++;
 			bad += w->n_findings > 0;
-			for (size_t j = 0; !json && j < w->n_findings; j++)
+			for (size_t j = 0; !json && j < w->n_findings; j++) {
+				/* Names are the manifest's: no control character reaches the
+				 * terminal or forges a row. */
+				char ns[4 * 256 + 1], name[4 * 256 + 1];
 				printf("%s:%u:%u: %s %s/%s: %s\n", w->file, w->loc.line, w->loc.col,
-				       w->kind, w->namespace, w->name, w->findings[j]);
+				       w->kind,
+				       sc_audit_escape(w->namespace ? w->namespace : "", ns,
+						       sizeof(ns)),
+				       sc_audit_escape(w->name ? w->name : "", name, sizeof(name)),
+				       w->findings[j]);
+			}
 		}
 	if (!json)
 		printf("%zu workload%s: %zu restricted, %zu not\n", nw, nw == 1 ? "" : "s",

@@ -396,4 +396,11 @@ fi
 expect "help" 0 "$SYSCAGE" k8s --help
 out_has "help has examples" 'syscage k8s bind -f app.yaml'
 
+# A name with a line break (a multi-line plain scalar folds a blank line into one): one finding,
+# one line; no control character reaches the terminal (found by fuzz-k8s).
+printf 'kind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n  - name: a\n\n     b\x1b[2J\n    image: x\n' >"$TMP/nl.yaml"
+expect "a name with a line break: audit runs" 1 "$SYSCAGE" k8s audit -f "$TMP/nl.yaml"
+[ "$(grep -c 'container a' "$TMP/out")" = 2 ] && ! grep -q "$(printf '\033')" "$TMP/out" &&
+	ok "a name with a line break: one line per finding, escaped" || { not_ok "a name with a line break: escaped"; cat -A "$TMP/out" | sed 's/^/# /'; }
+
 done_testing

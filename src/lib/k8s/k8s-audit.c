@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "base/json.h"
 #include "k8s/manifest.h"
@@ -29,6 +30,25 @@ static int finding(char ***v, size_t *n, const char *fmt, ...)
 	va_end(ap);
 	if (r < 0)
 		return -ENOMEM;
+	/* Names come from the manifest and a YAML scalar may hold any control character (a
+	 * multi-line plain scalar folds blank lines into newlines): one finding, one line. */
+	if (strpbrk(s, "\x01\x02\x03\x04\x05\x06\x07\x08\t\n\x0b\x0c\r\x0e\x0f\x10\x11\x12"
+		       "\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f\x7f")) {
+		size_t len = strlen(s);
+		char *e = malloc(4 * len + 1), *o = e;
+		if (!e) {
+			free(s);
+			return -ENOMEM;
+		}
+		for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+			if (*p < 0x20 || *p == 0x7f)
+				o += sprintf(o, "\\x%02X", *p);
+			else
+				*o++ = (char)*p;
+		*o = '\0';
+		free(s);
+		s = e;
+	}
 	nv = reallocarray(*v, *n + 2, sizeof(char *));
 	if (!nv) {
 		free(s);
