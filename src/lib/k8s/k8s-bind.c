@@ -143,11 +143,16 @@ static void put_str(FILE *f, const char *s, bool quote)
 		fputs(s, f);
 		return;
 	}
+	/* Escapes both YAML and JSON read the same way: a control character (a container name may
+	 * hold a line break) as \u00XX, never raw inside the quotes. */
 	fputc('"', f);
 	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fputc('\\', f);
-		fputc(*s, f);
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			fprintf(f, "\\u%04x", (unsigned char)*s);
+		else if (*s == '"' || *s == '\\')
+			fprintf(f, "\\%c", *s);
+		else
+			fputc(*s, f);
 	}
 	fputc('"', f);
 }
@@ -668,8 +673,8 @@ static void apply_edits(const struct ectx *e, const struct sc_k8s_file *f, size_
  * with --legacy-annotations are 80,000 edits, 6 MiB). That needs each workload's edits after
  * the previous one's, as they are (a workload's edits lie within its own object): should
  * they not be, all edits are made at once and sorted, as a sort of them all would order them. */
-int sc_k8s_bind(const struct sc_k8s_file *f, const struct sc_k8s_bind_opts *o, struct sc_diags *d,
-		char **ret, size_t *ret_len)
+static int bind_text(const struct sc_k8s_file *f, const struct sc_k8s_bind_opts *o,
+		     struct sc_diags *d, char **ret, size_t *ret_len)
 {
 	struct ectx e = { .buf = f->text, .len = f->len, .d = d };
 	struct sc_diags quiet = {};
@@ -762,5 +767,84 @@ out:
 	*ret = out;
 	if (ret_len)
 		*ret_len = olen;
+	return 0;
+}
+
+static bool same_str(const char *a, const char *b)
+{
+	return a == b || (a && b && streq(a, b));
+}
+
+/* Whether 'out', the edited text of 'f', reads back as the same workloads and binding it again
+ * changes nothing: 0, -EINVAL (it does not), -ENOMEM. The edits are made in the text YAML
+ * left as it was; a construct they do not foresee must not turn into a file that means
+ * something else. */
+static int bind_check(const struct sc_k8s_file *f, const struct sc_k8s_bind_opts *o,
+		      const char *out, size_t len)
+{
+	struct sc_diags q = {};
+	struct sc_k8s_file *g = NULL;
+	char *again = NULL;
+	size_t again_len = 0;
+	int r = sc_k8s_file_parse(out, len, f->name, NULL, &q, &g);
+
+	if (r == -ENOMEM)
+		goto out;
+	r = -EINVAL;
+	if (!g || g->n_workloads != f->n_workloads)
+		goto out;
+	for (size_t i = 0; i < f->n_workloads; i++) {
+		const struct sc_k8s_workload *a = &f->workloads[i];
+		struct sc_k8s_workload *b = &g->workloads[i];
+		if (!same_str(a->kind, b->kind) || !same_str(a->name, b->name))
+			goto out;
+		free(b->profile);
+		b->profile = a->profile ? strdup(a->profile) : NULL;
+		if (a->profile && !b->profile) {
+			r = -ENOMEM;
+			goto out;
+		}
+		b->set = a->set;
+	}
+	r = bind_text(g, o, &q, &again, &again_len);
+	if (r == -ENOMEM)
+		goto out;
+	r = r == 0 && again_len == len && memcmp(again, out, len) == 0 ? 0 : -EINVAL;
+out:
+	free(again);
+	sc_k8s_file_free(g);
+	sc_diags_clear(&q);
+	return r;
+}
+
+int sc_k8s_bind(const struct sc_k8s_file *f, const struct sc_k8s_bind_opts *o, struct sc_diags *d,
+		char **ret, size_t *ret_len)
+{
+	char *out = NULL;
+	size_t len = 0;
+	int r = bind_text(f, o, d, &out, &len);
+
+	if (r < 0)
+		return r;
+	r = bind_check(f, o, out, len);
+	if (r == -EINVAL) {
+		const char *saved = d->file;
+		d->file = f->name;
+		(void)sc_diags_add(
+			d, SC_SEV_ERROR, (struct sc_loc){ .line = 1, .col = 1 },
+			"cannot bind this file safely: its edited text would not read "
+			"back as the same workloads, or binding it again would change it "
+			"(a YAML construct the text edits do not foresee); nothing is "
+			"written: write the YAML around its workloads more plainly, or "
+			"bind a copy with each workload in a document of its own");
+		d->file = saved;
+	}
+	if (r < 0) {
+		free(out);
+		return r;
+	}
+	*ret = out;
+	if (ret_len)
+		*ret_len = len;
 	return 0;
 }
