@@ -30,38 +30,6 @@ AGENT=$!
 for i in $(seq 200); do grep -q 'event=listen ' "$tmp/agent.log" && break; sleep 0.05; done
 port=$(sed -n 's/.*event=listen .*port=\([0-9]*\).*/\1/p' "$tmp/agent.log" | head -1)
 
-cat >"$tmp/hog.py" <<'PY'
-import socket, sys, threading, time
-port, idle, slow = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
-def conn(src):
-    s = socket.socket(); s.bind((src, 0)); s.settimeout(2); s.connect(("127.0.0.1", port))
-    return s
-held, slows = [], []
-for _ in range(idle):
-    try: held.append(conn("127.0.0.2"))
-    except OSError: pass
-for _ in range(slow):
-    try: slows.append(conn("127.0.0.2"))
-    except OSError: pass
-def trickle():
-    req = b"GET /metrics HTTP/1.1\r\nHost: x\r\nX-Pad: " + b"a" * 100000
-    for i in range(len(req)):
-        for s in slows:
-            try: s.send(req[i:i + 1])
-            except OSError: pass
-        time.sleep(1)
-def churn():
-    while True:
-        try: held.append(conn("127.0.0.3"))
-        except OSError: time.sleep(0.01)
-        if len(held) > idle + 400:
-            for s in held[idle:idle + 200]: s.close()
-            del held[idle:idle + 200]
-threading.Thread(target=trickle, daemon=True).start()
-if len(sys.argv) > 4: threading.Thread(target=churn, daemon=True).start()
-time.sleep(2); print("held", flush=True); time.sleep(3600)
-PY
-
 # probe: RUNS requests; "answered median_ms worst_ms"
 probe() {
 	for i in $(seq "$RUNS"); do
@@ -71,7 +39,7 @@ probe() {
 		printf "%d %.1f %.1f\n", n, t[int((NR + 1) / 2)], t[NR] }'
 }
 load() { # ARGS...: start the hog and wait until it holds its connections
-	python3 "$tmp/hog.py" "$port" "$@" >"$tmp/hog.out" 2>&1 &
+	python3 "$(dirname "$0")/../tests/lib/http-hog" "$port" "$@" >"$tmp/hog.out" 2>&1 &
 	HOG=$!
 	for i in $(seq 100); do grep -q held "$tmp/hog.out" && break; sleep 0.1; done
 	sleep 12 # past the 10 s deadline: the slow clients are still there

@@ -23,53 +23,11 @@ for i in $(seq 200); do [ -n "$(port)" ] && break; sleep 0.05; done
 PORT=$(port)
 [ -n "$PORT" ] && ok "agent listens" || { not_ok "agent listens"; cat "$TMP/agent.log"; done_testing; exit; }
 
-# The hog: from 127.0.0.2, IDLE connections that send nothing and SLOW ones that send a request
-# one byte a second; from 127.0.0.3, CHURN new connections as fast as it can. It writes "held N"
-# once its connections are open, then holds them until killed.
-cat >"$TMP/hog.py" <<'PY'
-import socket, sys, threading, time
-port, idle, slow = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
-def conn(src):
-    s = socket.socket()
-    s.bind((src, 0))
-    s.settimeout(2)
-    s.connect(("127.0.0.1", port))
-    return s
-held = []
-for _ in range(idle):
-    try: held.append(conn("127.0.0.2"))
-    except OSError: pass
-slows = []
-for _ in range(slow):
-    try: slows.append(conn("127.0.0.2"))
-    except OSError: pass
-def trickle():
-    req = b"GET /metrics HTTP/1.1\r\nHost: x\r\nX-Pad: " + b"a" * 10000
-    for i in range(len(req)):
-        for s in slows:
-            try: s.send(req[i:i + 1])
-            except OSError: pass
-        time.sleep(1)
-def churn():
-    while True:
-        try: held.append(conn("127.0.0.3"))
-        except OSError: time.sleep(0.01)
-        if len(held) > idle + 400:
-            for s in held[idle:idle + 200]: s.close()
-            del held[idle:idle + 200]
-threading.Thread(target=trickle, daemon=True).start()
-time.sleep(3)
-print("held", len(held) + len(slows), flush=True)
-if len(sys.argv) > 4:
-    threading.Thread(target=churn, daemon=True).start()
-time.sleep(3600)
-PY
-
 probe() { # PATH: status code of one request from 127.0.0.1, within a generous 5 s
 	curl -s --max-time 5 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT$1"
 }
 
-python3 "$TMP/hog.py" "$PORT" 150 70 >"$TMP/hog.out" 2>&1 &
+python3 "$SYSCAGE_SRCDIR/tests/lib/http-hog" "$PORT" 150 70 >"$TMP/hog.out" 2>&1 &
 HOG=$!
 for i in $(seq 100); do grep -q held "$TMP/hog.out" && break; sleep 0.1; done
 grep -q held "$TMP/hog.out" && ok "hog holds $(sed -n 's/held //p' "$TMP/hog.out") connections" || not_ok "hog started"
@@ -80,7 +38,7 @@ sleep 12
 kill -9 $HOG 2>/dev/null
 wait $HOG 2>/dev/null
 
-python3 "$TMP/hog.py" "$PORT" 150 70 churn >"$TMP/hog.out" 2>&1 &
+python3 "$SYSCAGE_SRCDIR/tests/lib/http-hog" "$PORT" 150 70 churn >"$TMP/hog.out" 2>&1 &
 HOG=$!
 for i in $(seq 100); do grep -q held "$TMP/hog.out" && break; sleep 0.1; done
 sleep 2
