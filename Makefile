@@ -31,7 +31,7 @@ image: build
 	tools/build-image --name $(IMAGE) $(BUILD)/syscage
 
 format:
-	git ls-files '*.c' '*.h' | grep -v syscalls-table.h | xargs clang-format -i
+	git ls-files '*.c' '*.h' | xargs clang-format -i
 
 clean:
 	rm -rf $(BUILD) build-asan build-fuzz
