@@ -830,11 +830,6 @@ static void write_metrics(struct sc_agent *a, FILE *f)
 	sc_metric_sample(f, "syscage_healed_syscalls_total", (double)a->healed, (const char *)NULL);
 }
 
-static void json_str(FILE *f, const char *s)
-{
-	sc_json_string(f, s ? s : "");
-}
-
 /* <state-dir>/recorded/<ns>/<pod>/<container>.json, as a JSON array of {path, size}. */
 static void write_recorded(struct sc_agent *a, FILE *f)
 {
@@ -880,7 +875,7 @@ static void write_recorded(struct sc_agent *a, FILE *f)
 				(void)snprintf(rel, sizeof(rel), "%s/%s/%s", e1->d_name, e2->d_name,
 					       e3->d_name);
 				fputs(first ? "\n  {\"path\": " : ",\n  {\"path\": ", f);
-				json_str(f, rel);
+				sc_json_text(f, rel);
 				fprintf(f, ", \"size\": %lld}", (long long)st.st_size);
 				first = false;
 			}

@@ -103,11 +103,6 @@ int rc_read_old_index(struct run *x)
 	return r;
 }
 
-void rc_json_str(FILE *f, const char *s)
-{
-	sc_json_string(f, s ? s : "");
-}
-
 static void index_emit(FILE *f, const struct elist *lists, size_t n_lists)
 {
 	struct sc_index_writer w;

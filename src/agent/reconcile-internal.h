@@ -323,7 +323,6 @@ int rc_reject_foreign(struct run *x, const struct set *s, bool changed);
 
 /* index.c */
 int rc_read_old_index(struct run *x);
-void rc_json_str(FILE *f, const char *s);
 void rc_ident_of(int dirfd, const char *name, struct entry *e);
 int rc_write_index(struct run *x, const struct elist *lists, size_t n_lists, bool same);
 void rc_remove_profile(struct run *x, const struct entry *e);

@@ -397,13 +397,13 @@ int sc_reconciler_json(const struct sc_reconciler *r, char **ret)
 	if (!f)
 		return -ENOMEM;
 	fputs("{\"root\": ", f);
-	rc_json_str(f, r->root_path);
+	sc_json_text(f, r->root_path);
 	fputs(", \"installed\": [", f);
 	for (size_t i = 0; i < r->n_installed; i++) {
 		const struct entry *e = &r->installed[i];
 		fputs(i ? ",\n  {" : "\n  {", f);
 		fputs("\"path\": ", f);
-		rc_json_str(f, e->path);
+		sc_json_text(f, e->path);
 		fprintf(f, ", \"size\": %zu, \"kept\": %s", e->size, e->kept ? "true" : "false");
 		if (e->stale)
 			fputs(", \"stale\": true", f);
@@ -412,22 +412,22 @@ int sc_reconciler_json(const struct sc_reconciler *r, char **ret)
 				/* "Kind/name" of the workload, in its namespace */
 				const char *kn = e->pols[k] + 15, *sl = strchr(kn, '/');
 				fprintf(f, ", \"workload\": {\"namespace\": ");
-				rc_json_str(f, e->ns);
+				sc_json_text(f, e->ns);
 				fprintf(f,
 					", \"kind\": \"%.*s\", \"name\": ", sl ? (int)(sl - kn) : 0,
 					kn);
-				rc_json_str(f, sl ? sl + 1 : kn);
+				sc_json_text(f, sl ? sl + 1 : kn);
 				fprintf(f, "}, \"fallback\": %s", e->fallback ? "true" : "false");
 			}
 		fputs(", \"policies\": [", f);
 		for (size_t k = 0; k < e->n_pols; k++) {
 			fputs(k ? ", " : "", f);
-			rc_json_str(f, e->pols[k]);
+			sc_json_text(f, e->pols[k]);
 		}
 		fputs("], \"files\": [", f);
 		for (size_t k = 0; k < e->n_files; k++) {
 			fputs(k ? ", " : "", f);
-			rc_json_str(f, e->files[k]);
+			sc_json_text(f, e->files[k]);
 		}
 		fputs("]}", f);
 	}
@@ -436,11 +436,11 @@ int sc_reconciler_json(const struct sc_reconciler *r, char **ret)
 		const struct rejection *x = &r->rejected[i];
 		fputs(i ? ",\n  {" : "\n  {", f);
 		fputs("\"file\": ", f);
-		rc_json_str(f, x->file);
+		sc_json_text(f, x->file);
 		fputs(", \"reason\": ", f);
-		rc_json_str(f, sc_reject_reason_to_string(x->reason));
+		sc_json_text(f, sc_reject_reason_to_string(x->reason));
 		fputs(", \"message\": ", f);
-		rc_json_str(f, x->message);
+		sc_json_text(f, x->message);
 		fputs("}", f);
 	}
 	fputs(r->n_rejected ? "\n]}" : "]}", f);

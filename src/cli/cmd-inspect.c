@@ -146,14 +146,6 @@ static const char *ns_state_str(enum sc_ns_state s)
 	return s == SC_NS_INITIAL ? "host" : s == SC_NS_SEPARATE ? "separate" : "not visible";
 }
 
-static void json_str_or_null(const char *s)
-{
-	if (s)
-		sc_json_string(stdout, s);
-	else
-		fputs("null", stdout);
-}
-
 static void print_facts(const struct sc_inspect *in)
 {
 	static const char *const capsets[_SC_CAPS_COUNT] = { "bounding", "effective", "permitted",
@@ -167,7 +159,7 @@ static void print_facts(const struct sc_inspect *in)
 		printf(", \"evidence\": ");
 		sc_json_string(stdout, in->runtime_why);
 		printf(", \"container_id\": ");
-		json_str_or_null(in->container_id[0] ? in->container_id : NULL);
+		sc_json_string(stdout, in->container_id[0] ? in->container_id : NULL);
 		printf("}, \"cgroup\": {\"version\": \"%s\", \"path\": ",
 		       in->cgroup_version == SC_CGROUP_V1	? "v1"
 		       : in->cgroup_version == SC_CGROUP_V2	? "v2"
@@ -183,18 +175,18 @@ static void print_facts(const struct sc_inspect *in)
 			printf("}");
 		}
 		printf("}, \"user_ns\": {\"uid_map\": ");
-		json_str_or_null(in->uid_map);
+		sc_json_string(stdout, in->uid_map);
 		printf(", \"gid_map\": ");
-		json_str_or_null(in->gid_map);
+		sc_json_string(stdout, in->gid_map);
 		printf("}, \"capabilities\": {");
 		for (int c = 0; c < _SC_CAPS_COUNT; c++)
 			print_caps_json(capsets[c], in->caps[c], c == 0);
 		printf("}, \"no_new_privs\": %s, \"apparmor\": ", in->no_new_privs < 0 ? "null"
 								  : in->no_new_privs   ? "true"
 										       : "false");
-		json_str_or_null(in->apparmor);
+		sc_json_string(stdout, in->apparmor);
 		printf(", \"selinux\": ");
-		json_str_or_null(in->selinux);
+		sc_json_string(stdout, in->selinux);
 		printf(", \"seccomp\": {\"mode\": \"%s\", \"filters\": ",
 		       in->seccomp_mode == 0   ? "disabled"
 		       : in->seccomp_mode == 1 ? "strict"
@@ -429,7 +421,7 @@ static void print_probe(const struct sc_probe_report *p)
 			sc_json_string(stdout, e->name);
 			printf(", \"nr\": %u, \"class\": \"%s\", \"errno\": ", e->nr,
 			       sc_probe_class_str(e->cls));
-			json_str_or_null(e->err ? errno_name(e->err) : NULL);
+			sc_json_string(stdout, e->err ? errno_name(e->err) : NULL);
 			printf(", \"signal\": ");
 			if (e->sig)
 				printf("%d", e->sig);
@@ -439,7 +431,7 @@ static void print_probe(const struct sc_probe_report *p)
 									  ? "none"
 								  : e->oracle ? "notify-oracle"
 									      : "heuristic");
-			json_str_or_null(e->why);
+			sc_json_string(stdout, e->why);
 			printf("}");
 		}
 		printf("]}");
@@ -519,7 +511,7 @@ static int compare_exact(const char *path, const struct sc_filter_set *fs,
 			const struct sc_compare_diff *x = &c.v[i];
 			printf("%s{\"arch\": \"%s\", \"nr\": %u, \"syscall\": ", i ? ", " : "",
 			       sc_arch_info(x->arch)->name, x->nr);
-			json_str_or_null(sc_syscall_to_name(x->arch, x->nr));
+			sc_json_string(stdout, sc_syscall_to_name(x->arch, x->nr));
 			printf(", \"args\": ");
 			if (x->with_args)
 				printf("[%llu, %llu, %llu, %llu, %llu, %llu]",

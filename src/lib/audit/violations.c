@@ -722,17 +722,11 @@ int sc_violations_write_metrics(struct sc_violations *v, FILE *f)
 	return ferror(f) ? -EIO : 0;
 }
 
-/* comm and exe may hold anything: sc_json_string keeps the output valid UTF-8. */
-static void json_string(FILE *f, const char *s)
-{
-	sc_json_string(f, s ? s : "");
-}
-
 static void json_opt(FILE *f, const char *key, const char *s)
 {
 	fprintf(f, ",\"%s\":", key);
 	if (s && *s)
-		json_string(f, s);
+		sc_json_text(f, s);
 	else
 		fputs("null", f);
 }
@@ -769,7 +763,7 @@ int sc_violations_json(struct sc_violations *v, char **ret)
 		fputs(i ? ",\n{" : "\n{", f);
 		fputs("\"time\":", f);
 		if (*ts)
-			json_string(f, ts);
+			sc_json_text(f, ts);
 		else
 			fputs("null", f);
 		fprintf(f, ",\"time_ms\":%llu,\"serial\":%llu,\"pid\":%u",

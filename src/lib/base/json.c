@@ -64,3 +64,8 @@ void sc_json_string(FILE *f, const char *s)
 	}
 	fputc('"', f);
 }
+
+void sc_json_text(FILE *f, const char *s)
+{
+	sc_json_string(f, s ? s : "");
+}

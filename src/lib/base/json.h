@@ -9,3 +9,5 @@
  * characters and bytes that are not part of valid UTF-8 as \u00XX (comm, exe and file names
  * may hold anything; the output stays valid JSON and valid UTF-8). NULL writes null. */
 void sc_json_string(FILE *f, const char *s);
+/* As sc_json_string, for a field that is always a string: NULL writes "". */
+void sc_json_text(FILE *f, const char *s);

@@ -17,11 +17,6 @@
 
 /* ---- writing -------------------------------------------------------------------------- */
 
-static void json_str(FILE *f, const char *s)
-{
-	sc_json_string(f, s ? s : "");
-}
-
 static void json_selector(FILE *f, const struct sc_meta *m)
 {
 	static const char *const ops[] = { "In", "NotIn", "Exists", "DoesNotExist" };
@@ -29,22 +24,22 @@ static void json_selector(FILE *f, const struct sc_meta *m)
 	fputs("{\"matchLabels\": {", f);
 	for (size_t i = 0; i < m->n_match_labels; i++) {
 		fputs(i ? ", " : "", f);
-		json_str(f, m->match_labels[i].key);
+		sc_json_text(f, m->match_labels[i].key);
 		fputs(": ", f);
-		json_str(f, m->match_labels[i].value);
+		sc_json_text(f, m->match_labels[i].value);
 	}
 	fputs("}, \"matchExpressions\": [", f);
 	for (size_t i = 0; i < m->n_match_exprs; i++) {
 		const struct sc_selector_expr *e = &m->match_exprs[i];
 		fputs(i ? ", " : "", f);
 		fputs("{\"key\": ", f);
-		json_str(f, e->key);
+		sc_json_text(f, e->key);
 		fputs(", \"operator\": ", f);
-		json_str(f, (unsigned)e->op < _SC_SEL_COUNT ? ops[e->op] : "?");
+		sc_json_text(f, (unsigned)e->op < _SC_SEL_COUNT ? ops[e->op] : "?");
 		fputs(", \"values\": [", f);
 		for (size_t k = 0; k < e->n_values; k++) {
 			fputs(k ? ", " : "", f);
-			json_str(f, e->values[k]);
+			sc_json_text(f, e->values[k]);
 		}
 		fputs("]}", f);
 	}
@@ -73,11 +68,11 @@ void sc_index_set_owned(struct sc_index_writer *w, const char *ns, const char *n
 
 	fputs(w->n_sets++ ? ",\n    {" : "\n    {", f);
 	fputs("\"namespace\": ", f);
-	json_str(f, ns);
+	sc_json_text(f, ns);
 	fputs(", \"name\": ", f);
-	json_str(f, name);
+	sc_json_text(f, name);
 	fputs(", \"path\": ", f);
-	json_str(f, path);
+	sc_json_text(f, path);
 	if (kept)
 		fputs(", \"kept\": true", f);
 	if (content_hash)
@@ -96,13 +91,13 @@ void sc_index_policy(struct sc_index_writer *w, const char *kind, size_t kind_le
 		char k[256];
 		(void)snprintf(k, sizeof(k), "%.*s", (int)kind_len, kind);
 		fputs("\"kind\": ", f);
-		json_str(f, k);
+		sc_json_text(f, k);
 		fputs(", \"name\": ", f);
-		json_str(f, name);
+		sc_json_text(f, name);
 		fputs(", ", f);
 	}
 	fputs("\"file\": ", f);
-	json_str(f, file);
+	sc_json_text(f, file);
 	if (baseline)
 		fputs(", \"baseline\": true", f);
 	if (selector) {
@@ -120,9 +115,9 @@ void sc_index_set_end(struct sc_index_writer *w, const char *workload_kind,
 	fputs("]", f);
 	if (workload_kind) {
 		fputs(",\n     \"workload\": {\"kind\": ", f);
-		json_str(f, workload_kind);
+		sc_json_text(f, workload_kind);
 		fputs(", \"name\": ", f);
-		json_str(f, workload_name);
+		sc_json_text(f, workload_name);
 		fprintf(f, "}, \"fallback\": %s", fallback ? "true" : "false");
 	}
 	fputs("}", f);
@@ -144,11 +139,11 @@ void sc_index_unmatched(struct sc_index_writer *w, const char *ns, const char *k
 
 	unmatched_open(w);
 	fputs(w->n_unmatched++ ? ",\n    {\"namespace\": " : "\n    {\"namespace\": ", f);
-	json_str(f, ns);
+	sc_json_text(f, ns);
 	fputs(", \"kind\": ", f);
-	json_str(f, kind);
+	sc_json_text(f, kind);
 	fputs(", \"name\": ", f);
-	json_str(f, name);
+	sc_json_text(f, name);
 	fputs("}", f);
 }
 

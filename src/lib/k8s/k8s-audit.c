@@ -138,11 +138,6 @@ int sc_k8s_audit(struct sc_k8s_workload *w)
 	return 0;
 }
 
-static void json_str(FILE *f, const char *s)
-{
-	sc_json_string(f, s);
-}
-
 static void json_strv(FILE *f, char **v)
 {
 	if (!v) {
@@ -152,7 +147,7 @@ static void json_strv(FILE *f, char **v)
 	fputc('[', f);
 	for (size_t i = 0; v[i]; i++) {
 		fputs(i ? "," : "", f);
-		json_str(f, v[i]);
+		sc_json_string(f, v[i]);
 	}
 	fputc(']', f);
 }
@@ -165,12 +160,12 @@ static void json_seccomp(FILE *f, const struct sc_k8s_seccomp *s, bool effective
 	}
 	fputs("{\"type\":", f);
 	if (s->type == SC_K8S_SECCOMP_INVALID || (s->type == SC_K8S_SECCOMP_UNSET && !effective))
-		json_str(f, s->type_text);
+		sc_json_string(f, s->type_text);
 	else
-		json_str(f, sc_k8s_seccomp_type_to_string(s->type));
+		sc_json_string(f, sc_k8s_seccomp_type_to_string(s->type));
 	if (s->type == SC_K8S_SECCOMP_LOCALHOST || s->localhost) {
 		fputs(",\"localhostProfile\":", f);
-		json_str(f, s->localhost);
+		sc_json_string(f, s->localhost);
 	}
 	fputc('}', f);
 }
@@ -196,19 +191,19 @@ int sc_k8s_audit_json(struct sc_k8s_file **files, size_t n, char **ret)
 			nfind += w->n_findings;
 			fputs(k++ ? ",\n" : "\n", f);
 			fputs("{\"file\":", f);
-			json_str(f, w->file);
+			sc_json_string(f, w->file);
 			fprintf(f, ",\"line\":%u,\"column\":%u,\"kind\":", w->loc.line, w->loc.col);
-			json_str(f, w->kind);
+			sc_json_string(f, w->kind);
 			fputs(",\"namespace\":", f);
-			json_str(f, w->namespace);
+			sc_json_string(f, w->namespace);
 			fputs(",\"name\":", f);
-			json_str(f, w->name);
+			sc_json_string(f, w->name);
 			fputs(",\"labels\":{", f);
 			for (size_t l = 0; l < w->n_labels; l++) {
 				fputs(l ? "," : "", f);
-				json_str(f, w->labels[l].key);
+				sc_json_string(f, w->labels[l].key);
 				fputc(':', f);
-				json_str(f, w->labels[l].value);
+				sc_json_string(f, w->labels[l].value);
 			}
 			fputs("},\"podSeccompProfile\":", f);
 			json_seccomp(f, &w->pod_seccomp, false);
@@ -217,11 +212,11 @@ int sc_k8s_audit_json(struct sc_k8s_file **files, size_t n, char **ret)
 				const struct sc_k8s_container *ct = &w->containers[c];
 				fputs(c ? "," : "", f);
 				fputs("{\"name\":", f);
-				json_str(f, ct->name);
+				sc_json_string(f, ct->name);
 				if (ct->init)
 					fputs(",\"init\":true", f);
 				fputs(",\"image\":", f);
-				json_str(f, ct->image);
+				sc_json_string(f, ct->image);
 				fputs(",\"command\":", f);
 				json_strv(f, ct->command);
 				fputs(",\"args\":", f);
@@ -246,9 +241,9 @@ int sc_k8s_audit_json(struct sc_k8s_file **files, size_t n, char **ret)
 						break;
 					}
 					fputs(",\"legacyAnnotation\":{\"key\":", f);
-					json_str(f, key);
+					sc_json_string(f, key);
 					fputs(",\"value\":", f);
-					json_str(f, legacy(w, ct));
+					sc_json_string(f, legacy(w, ct));
 					fputs(",\"ignoredByKubeletSince\":\"1.25\"}", f);
 				}
 				fputc('}', f);

@@ -1055,11 +1055,6 @@ int sc_policy_build_merge(struct sc_policy_build *b, const struct sc_set_opts *o
 
 /* ---- output --------------------------------------------------------------------------- */
 
-static void json_str(FILE *f, const char *s)
-{
-	sc_json_string(f, s ? s : "");
-}
-
 int sc_policy_build_index(const struct sc_policy_build *b, char **ret)
 {
 	struct sc_index_writer w;
@@ -1159,7 +1154,7 @@ static int profile_json(const struct sc_profile *p, char **ret)
 		fputs(i ? ",\n    {\"names\": [" : "\n    {\"names\": [", f);
 		for (size_t k = 0; k < r->n_names; k++) {
 			fputs(k ? ", " : "", f);
-			json_str(f, r->names[k]);
+			sc_json_text(f, r->names[k]);
 		}
 		fprintf(f, "], \"action\": \"%s\"", sc_action_to_string(r->action));
 		if (r->has_errno)
