@@ -14,6 +14,7 @@
 #endif
 
 #include "syscage/audit.h"
+#include "base/utf8.h"
 #include "syscage/syscalls.h"
 #include "macro.h"
 
@@ -1175,34 +1176,6 @@ int sc_audit_kmsg_header(const char *line, size_t len, uint64_t *ret_seq, uint64
 	return 0;
 }
 
-/* The length of the valid UTF-8 sequence at s (1 to 4), or 0. */
-static size_t utf8_len(const unsigned char *s, uint32_t *ret_cp)
-{
-	uint32_t cp;
-	size_t n;
-
-	if (s[0] < 0x80)
-		n = 1, cp = s[0];
-	else if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	*ret_cp = cp;
-	return n;
-}
-
 char *sc_audit_escape(const char *s, char *buf, size_t size)
 {
 	const unsigned char *p = (const unsigned char *)(s ? s : "");
@@ -1212,7 +1185,7 @@ char *sc_audit_escape(const char *s, char *buf, size_t size)
 		return buf;
 	while (*p) {
 		uint32_t cp = 0;
-		size_t n = utf8_len(p, &cp);
+		size_t n = sc_utf8_len(p, 4, &cp);
 		bool plain = n > 0 && cp >= 0x20 && cp != 0x7f && cp != '\\' &&
 			     !(cp >= 0x80 && cp <= 0x9f);
 		size_t need = plain ? n : 4;

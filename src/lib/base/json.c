@@ -4,35 +4,7 @@
 #include <stdio.h>
 
 #include "base/json.h"
-
-/* Length of the valid UTF-8 sequence at p (1..4), or 0 when it is not one (overlong forms,
- * surrogates and code points above U+10FFFF are not valid). */
-static size_t utf8_len(const unsigned char *p)
-{
-	unsigned c = p[0];
-	size_t n;
-	unsigned cp;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2, cp = c & 0x1f;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3, cp = c & 0x0f;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4, cp = c & 0x07;
-	else
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (p[i] & 0x3f);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
+#include "base/utf8.h"
 
 void sc_json_string(FILE *f, const char *s)
 {
@@ -55,7 +27,7 @@ void sc_json_string(FILE *f, const char *s)
 		} else if (*p == '\t') {
 			fputs("\\t", f);
 			p++;
-		} else if (*p < 0x20 || *p == 0x7f || !(n = utf8_len(p))) {
+		} else if (*p < 0x20 || *p == 0x7f || !(n = sc_utf8_len(p, 4, NULL))) {
 			fprintf(f, "\\u%04x", *p++);
 		} else {
 			fwrite(p, 1, n, f);

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/utf8.h"
 #include "base/yaml.h"
 
 struct fy_diag *sc_yaml_quiet_diag(bool collect)
@@ -82,36 +83,6 @@ struct fy_document *sc_yaml_build_document(const struct fy_parse_cfg *cfg, const
 	return bad ? NULL : fy_document_build_from_string(cfg, buf, len);
 }
 
-/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid. */
-size_t sc_utf8_len(const unsigned char *s, size_t n)
-{
-	unsigned char c = s[0];
-	size_t len;
-	uint32_t cp;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		len = 2, cp = c & 0x1f;
-	else if (c >= 0xe0 && c <= 0xef)
-		len = 3, cp = c & 0x0f;
-	else if (c >= 0xf0 && c <= 0xf4)
-		len = 4, cp = c & 0x07;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
 bool sc_yaml_text_valid(const char *buf, size_t len, struct sc_loc *ret_loc, const char **ret_why)
 {
 	const unsigned char *s = (const unsigned char *)buf;
@@ -124,7 +95,7 @@ bool sc_yaml_text_valid(const char *buf, size_t len, struct sc_loc *ret_loc, con
 			*ret_why = "NUL byte (YAML and JSON are text)";
 			return false;
 		}
-		l = sc_utf8_len(s + i, len - i);
+		l = sc_utf8_len(s + i, len - i, NULL);
 		if (l == 0) {
 			*ret_loc = loc;
 			*ret_why = "invalid UTF-8 (Kubernetes reads YAML and JSON as UTF-8)";
@@ -154,7 +125,7 @@ int sc_yaml_fd_text_valid(int fd)
 			return -errno;
 		len = carry + (size_t)n;
 		while (i < len) {
-			size_t l = buf[i] ? sc_utf8_len(buf + i, len - i) : 0;
+			size_t l = buf[i] ? sc_utf8_len(buf + i, len - i, NULL) : 0;
 			if (l == 0) {
 				/* A sequence the read cut is finished by the next one. */
 				if (n > 0 && buf[i] >= 0xc2 && buf[i] <= 0xf4 && len - i < 4)

@@ -29,10 +29,6 @@ struct fy_document *sc_yaml_build_document(const struct fy_parse_cfg *cfg, const
  * (valid while 'diag' lives). Returns false when there is none. */
 bool sc_yaml_first_error(struct fy_diag *diag, struct sc_loc *loc, const char **msg);
 
-/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid (overlong forms,
- * surrogates and code points past U+10FFFF are invalid). */
-size_t sc_utf8_len(const unsigned char *s, size_t n);
-
 /* Is 'buf' text libfyaml may see: valid UTF-8 without NUL? libfyaml 0.8 ends a stream
  * silently at an invalid byte in a comment (the rest of a manifest vanishes) and hangs on one
  * in a directive, so every reader checks first. When not, the position and why. */

@@ -25,6 +25,7 @@
 #include "syscage/profile-read.h"
 #include "syscage/profile-write.h"
 #include "macro.h"
+#include "base/utf8.h"
 #include "base/yaml.h"
 #include "model/ytree.h"
 
@@ -129,7 +130,7 @@ static int check_bytes(struct rctx *c, const char *buf, size_t len)
 
 		if (s[i] == 0)
 			return err_at(c, loc, "NUL byte in input (a profile is text)");
-		l = sc_utf8_len(s + i, len - i);
+		l = sc_utf8_len(s + i, len - i, NULL);
 		if (l == 0)
 			return err_at(c, loc,
 				      "invalid UTF-8 (byte 0x%02x); profiles must be UTF-8 text",
