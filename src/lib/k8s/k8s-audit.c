@@ -18,6 +18,14 @@ const struct sc_k8s_seccomp *sc_k8s_effective(const struct sc_k8s_workload *w,
 	return c->seccomp.type != SC_K8S_SECCOMP_UNSET ? &c->seccomp : &w->pod_seccomp;
 }
 
+static bool has_control(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return true;
+	return false;
+}
+
 static int finding(char ***v, size_t *n, const char *fmt, ...) _printf_(3, 4);
 static int finding(char ***v, size_t *n, const char *fmt, ...)
 {
@@ -32,8 +40,7 @@ static int finding(char ***v, size_t *n, const char *fmt, ...)
 		return -ENOMEM;
 	/* Names come from the manifest and a YAML scalar may hold any control character (a
 	 * multi-line plain scalar folds blank lines into newlines): one finding, one line. */
-	if (strpbrk(s, "\x01\x02\x03\x04\x05\x06\x07\x08\t\n\x0b\x0c\r\x0e\x0f\x10\x11\x12"
-		       "\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f\x7f")) {
+	if (has_control(s)) {
 		size_t len = strlen(s);
 		char *e = malloc(4 * len + 1), *o = e;
 		if (!e) {
