@@ -491,10 +491,6 @@ static void ensure(struct ectx *e, struct yn *m, const struct kv *kvs, size_t n)
 		e->err = -ENOMEM;
 		return;
 	}
-	if (m->t == YN_ALIAS) {
-		ectx_error(e, m, "cannot edit through a YAML alias");
-		return;
-	}
 	if (m->anchored) {
 		ectx_error(e, m, "cannot edit an anchored node (its aliases would change too)");
 		return;
@@ -510,10 +506,6 @@ static void ensure(struct ectx *e, struct yn *m, const struct kv *kvs, size_t n)
 			if (!kv->only_update && kv_has_content(kv))
 				missing[nm++] = *kv;
 			continue;
-		}
-		if (v->t == YN_ALIAS) {
-			ectx_error(e, v, "cannot edit through a YAML alias");
-			return;
 		}
 		if (kv->kind == KV_MAP) {
 			if (v->t == YN_MAP)

@@ -456,7 +456,7 @@ static struct yn *keep_node(struct arena *a, const struct yn *n, const struct ke
 	if (!c)
 		goto nomem;
 	memcpy(c, n, yn_size(n));
-	if (n->t == YN_SCALAR || n->t == YN_ALIAS) {
+	if (n->t == YN_SCALAR) {
 		c->val = sc_arena_strdup(a, n->val);
 		if (!c->val)
 			goto nomem;

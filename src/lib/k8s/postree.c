@@ -589,13 +589,13 @@ static int tree_event(struct tb *t, struct fy_event *e, struct yn **ret_root)
 	n->tagged = (e->type == FYET_MAPPING_START && e->mapping_start.tag) ||
 		    (e->type == FYET_SEQUENCE_START && e->sequence_start.tag) ||
 		    (e->type == FYET_SCALAR && e->scalar.tag);
-	if (e->type == FYET_SCALAR || e->type == FYET_ALIAS) {
-		struct fy_token *tok = e->type == FYET_SCALAR ? e->scalar.value : e->alias.anchor;
+	if (e->type == FYET_SCALAR) {
+		struct fy_token *tok = e->scalar.value;
 		const struct fy_mark *s = fy_event_start_mark(e), *en = fy_event_end_mark(e);
 		size_t l = 0;
 		const char *txt = tok ? fy_token_get_text(tok, &l) : NULL;
-		n->t = e->type == FYET_SCALAR ? YN_SCALAR : YN_ALIAS;
-		n->ss = tok && e->type == FYET_SCALAR ? fy_token_scalar_style(tok) : FYSS_PLAIN;
+		n->t = YN_SCALAR;
+		n->ss = tok ? fy_token_scalar_style(tok) : FYSS_PLAIN;
 		n->val = sc_arena_alloc(t->arena, (txt ? l : 0) + 1);
 		if (!n->val)
 			return -ENOMEM;
@@ -613,20 +613,14 @@ static int tree_event(struct tb *t, struct fy_event *e, struct yn **ret_root)
 				if (n->end < t->len)
 					n->end++;
 			}
-			/* An alias's, its '*' (found by fuzz-k8s: "[*a : ]" got its brace
-			 * after the '*'). */
-			if (n->t == YN_ALIAS && n->start > 0 && t->buf[n->start - 1] == '*')
-				n->start--, n->col--;
 		} else {
 			place_empty(t, n, parent);
-			if (e->type == FYET_SCALAR && (e->scalar.tag || e->scalar.anchor))
+			if (e->scalar.tag || e->scalar.anchor)
 				place_props(n, e->scalar.tag, e->scalar.anchor);
 		}
-		if (n->t == YN_SCALAR) {
-			int r = check_block_scalar(t, n, parent);
-			if (r < 0)
-				return r;
-		}
+		int r = check_block_scalar(t, n, parent);
+		if (r < 0)
+			return r;
 	} else {
 		n->t = e->type == FYET_MAPPING_START ? YN_MAP : YN_SEQ;
 		n->flow = flow;

@@ -27,7 +27,6 @@ enum yn_type {
 	YN_SCALAR,
 	YN_MAP,
 	YN_SEQ,
-	YN_ALIAS
 };
 
 /* 32 bytes (10,000 workloads keep 100,000 of them); a flow collection is followed by its
@@ -37,7 +36,7 @@ enum yn_type {
  * does: an alias is a copy of its anchor's node (header at the alias's position, the same
  * kids), and a mapping with '<<' has the merged pairs after its own (its own win, an earlier
  * source wins over a later one). What is reached so is 'shared', and every node below it too:
- * the editor must not write there. YN_ALIAS is left for no node. */
+ * the editor must not write there. */
 struct yn {
 	uint8_t t : 2;	     /* enum yn_type */
 	bool shared : 1;     /* reached through an alias or a merge key: its text is others' too */
@@ -60,7 +59,7 @@ struct yn {
 	uint32_t line, col;  /* 1-based */
 	uint32_t n;	     /* kids; their room is n rounded up to a power of two (4 at least) */
 	union {
-		char *val;	  /* scalar, alias: value (processed), NUL-terminated */
+		char *val;	  /* scalar: value (processed), NUL-terminated */
 		struct yn **kids; /* map: key, value, key, value ...; sequence: items */
 	};
 };
@@ -76,8 +75,7 @@ static inline uint32_t *yn_close(struct yn *n)
 
 static inline size_t yn_size(const struct yn *n)
 {
-	return sizeof(*n) +
-	       (n->flow && n->t != YN_SCALAR && n->t != YN_ALIAS ? sizeof(uint32_t) : 0);
+	return sizeof(*n) + (n->flow && n->t != YN_SCALAR ? sizeof(uint32_t) : 0);
 }
 
 /* Nodes and their strings come from one arena per file: a 4 MiB manifest has ~10^5 nodes,
