@@ -3,50 +3,14 @@
  * the agent's recorder children): merge into the profile already in a file, then write it
  * atomically, or through for something that is not a regular file. */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "macro.h"
 #include "syscage/profile-read.h"
 #include "syscage/profile-write.h"
 #include "syscage/record.h"
-
-/* Renaming over /dev/null, /dev/stdout or a FIFO would replace the node itself: write into it. */
-static int write_through(const struct sc_profile *p, enum sc_format fmt, const char *path)
-{
-	cleanup_free char *s = NULL;
-	cleanup_close int fd = -1;
-	size_t len, off = 0;
-	int r = sc_profile_write_string(p, fmt, &s);
-
-	if (r < 0)
-		return r;
-	fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return -errno;
-	len = strlen(s);
-	while (off < len) {
-		ssize_t n = write(fd, s + off, len - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		off += (size_t)n;
-	}
-	return 0;
-}
-
-static int write_profile(const struct sc_profile *p, enum sc_format fmt, const char *path)
-{
-	struct stat st;
-
-	if (!streq(path, "-") && stat(path, &st) == 0 && !S_ISREG(st.st_mode))
-		return write_through(p, fmt, path);
-	return sc_profile_write_file(p, fmt, path);
-}
 
 int sc_record_save(const struct sc_profile *p, const char *append, const char *output, int fmt,
 		   struct sc_diags *d, struct sc_record_saved *out)
@@ -71,10 +35,10 @@ int sc_record_save(const struct sc_profile *p, const char *append, const char *o
 		}
 	}
 	out->step = SC_RECORD_SAVE_WRITE;
-	r = write_profile(old ? old : p, fmt < 0 ? SC_FORMAT_OCI : (enum sc_format)fmt,
-			  output   ? output
-			  : append ? append
-				   : "-");
+	r = sc_profile_write_file(old ? old : p, fmt < 0 ? SC_FORMAT_OCI : (enum sc_format)fmt,
+				  output   ? output
+				  : append ? append
+					   : "-");
 	sc_profile_free(old);
 	return r;
 }
