@@ -733,7 +733,9 @@ static void check_runtime_default(struct ctx *c)
 		}
 		i = j;
 	}
-	if (fclose(fb) != 0 || fclose(fc) != 0 || !blocked || !cond) {
+	/* Both closed, whatever the first says (a failed fclose still frees its stream). */
+	int eb = fclose(fb), ec = fclose(fc);
+	if (eb != 0 || ec != 0 || !blocked || !cond) {
 		c->r = c->r ?: -ENOMEM;
 		return;
 	}
