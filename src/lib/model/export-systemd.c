@@ -430,13 +430,13 @@ static void check_default_action(struct dropin *x)
 
 /* Names that are no syscall are left out; in allow-list mode, the names allowed
  * unconditionally go to SystemCallFilter= (and SystemCallLog= when logged), and what systemd
- * cannot say about the others is noted. Returns the result of the last words_add, or 'r' (the
- * result so far) when there was none. */
+ * cannot say about the others is noted. Returns 'r' (the result so far), or the first error of
+ * words_add (it stops there: a later success must not hide a name left out). */
 static int allow_list_names(struct dropin *x, int r)
 {
 	const struct sc_profile *p = x->p;
 
-	for (size_t i = 0; i < x->n && !x->l.err; i++) {
+	for (size_t i = 0; i < x->n && r >= 0 && !x->l.err; i++) {
 		const struct name_info *ni = &x->info[i];
 		bool known = sc_syscall_known(ni->name);
 		bool permits = sc_action_permits(ni->v.action);
