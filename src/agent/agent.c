@@ -506,28 +506,6 @@ static void do_reconcile(struct sc_agent *a, const char *why)
 
 /* ---- recording (--record) ----------------------------------------------------------- */
 
-/* mkdir -p below the state dir, each level created with mode 0755. */
-static int mkdir_parents(const char *path)
-{
-	char buf[PATH_MAX];
-	size_t n = strlen(path);
-
-	if (n >= sizeof(buf))
-		return -ENAMETOOLONG;
-	memcpy(buf, path, n + 1);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 static bool child_running(struct sc_agent *a, const char *what)
 {
 	for (size_t i = 0; i < a->n_children; i++)
@@ -621,7 +599,10 @@ static int start_recorder(const char *cgroup_dir, const struct sc_pod_ref *ref, 
 		       ref->pod);
 	if ((size_t)snprintf(out, sizeof(out), "%s/%s.json", dir, ref->container) >= sizeof(out))
 		return 0;
-	r = mkdir_parents(dir);
+	/* Missing levels made (0755) and entered without following a link (install.c). */
+	r = sc_open_dir_mkdirs(dir);
+	if (r >= 0)
+		(void)close(r);
 	if (r < 0) {
 		alog(a, "warn", "event=recorder-failed pod=%s err=\"%s\"", what, strerror(-r));
 		a->recorder_failed++;
@@ -673,10 +654,10 @@ static void heal_one(struct sc_agent *a, const struct sc_violation *x)
 		match = sc_pod_glob_matches(a->o.heal[i], x->pod.namespace, x->pod.pod);
 	if (!match)
 		return;
-	if (mkdir_parents(state_dir(a)) < 0 ||
-	    (sfd = open(state_dir(a), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+	sfd = sc_open_dir_mkdirs(state_dir(a));
+	if (sfd < 0) {
 		alog(a, "warn", "event=heal-failed dir=%s err=\"%s\"", state_dir(a),
-		     strerror(errno));
+		     strerror(-sfd));
 		return;
 	}
 	r = sc_violations_heal_recorded(sfd, state_dir(a), &x->pod, x, 1, &d, NULL);

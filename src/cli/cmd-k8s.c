@@ -118,22 +118,6 @@ struct args {
 	bool drop_caps, legacy, require_all, quiet;
 };
 
-/* mkdir -p for the parent directories of 'path' below 'base' (which exists). */
-static int make_parents(const char *path)
-{
-	cleanup_free char *p = strdup(path);
-
-	if (!p)
-		return -ENOMEM;
-	for (char *s = strchr(p + 1, '/'); s; s = strchr(s + 1, '/')) {
-		*s = '\0';
-		if (mkdir(p, 0755) < 0 && errno != EEXIST)
-			return -errno;
-		*s = '/';
-	}
-	return 0;
-}
-
 static bool is_dir(const char *path)
 {
 	struct stat st;
@@ -247,9 +231,8 @@ static int bind(const struct args *a)
 				ret = cli_error("out of memory");
 				goto out;
 			}
-			r = make_parents(path);
-			if (r == 0)
-				r = sc_write_atomic(path, outs[i], lens[i], 0644);
+			/* Missing parents are made by sc_write_atomic. */
+			r = sc_write_atomic(path, outs[i], lens[i], 0644);
 			if (r < 0) {
 				ret = cli_error("cannot write %s: %s", path, strerror(-r));
 				goto out;
@@ -370,9 +353,7 @@ static int manifests(const struct args *a)
 				ret = cli_error("out of memory");
 				break;
 			}
-			r = make_parents(path);
-			if (r == 0)
-				r = sc_write_atomic(path, f[i].text, strlen(f[i].text), 0644);
+			r = sc_write_atomic(path, f[i].text, strlen(f[i].text), 0644);
 			if (r < 0)
 				ret = cli_error("cannot write %s: %s", path, strerror(-r));
 		}
