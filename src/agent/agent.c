@@ -91,6 +91,7 @@ struct sc_agent {
 	size_t n_children;
 	uint64_t recorder_started, recorder_failed;
 	struct sc_violations *viol;
+	int pids_err; /* the last sc_violations_refresh error, logged when it changes */
 	uint64_t healed;
 };
 
@@ -672,18 +673,79 @@ static void heal_one(struct sc_agent *a, const struct sc_violation *x)
 	sc_diags_clear(&d);
 }
 
+/* Append " key=value" to buf (at *o): the value bare when it is a plain word, else quoted
+ * with '"' and '\\' escaped and control characters as \xHH, so every line parses as
+ * key=value pairs whatever a process calls itself. "-" for an empty value. */
+static void kv(char *buf, size_t size, size_t *o, const char *key, const char *value)
+{
+	bool bare = value && *value;
+	int k;
+
+	if (!value || !*value)
+		value = "-";
+	for (const char *p = value; bare && *p; p++)
+		bare = (unsigned char)*p > ' ' && *p != '"' && *p != '=' && *p != '\\' &&
+		       (unsigned char)*p < 0x7f;
+	k = snprintf(buf + *o, size - *o, " %s=%s", key, bare ? value : "\"");
+	if (k < 0 || (size_t)k >= size - *o)
+		return;
+	*o += (size_t)k;
+	if (bare)
+		return;
+	for (const unsigned char *p = (const unsigned char *)value; *p && *o + 6 < size; p++) {
+		if (*p == '"' || *p == '\\') {
+			buf[(*o)++] = '\\';
+			buf[(*o)++] = (char)*p;
+		} else if (*p < ' ' || *p == 0x7f)
+			*o += (size_t)snprintf(buf + *o, size - *o, "\\x%02x", *p);
+		else
+			buf[(*o)++] = (char)*p;
+	}
+	if (*o + 1 < size)
+		buf[(*o)++] = '"';
+	buf[*o] = 0;
+}
+
 static void on_violation(const struct sc_violation *x, void *userdata)
 {
 	struct sc_agent *a = userdata;
+	char line[1536] = "event=violation", nr[16];
+	size_t o = strlen(line);
 
-	alog(a, "warn",
-	     "event=violation namespace=%s pod=%s container=%s pid=%u comm=%s "
-	     "syscall=%s nr=%u action=%s",
-	     x->pod.namespace[0] ? x->pod.namespace : "-", x->pod.pod[0] ? x->pod.pod : "-",
-	     x->pod.container[0] ? x->pod.container : "-", x->pid, x->comm[0] ? x->comm : "-",
-	     x->syscall ? x->syscall : "?", x->nr, sc_action_to_string(x->action));
+	(void)snprintf(nr, sizeof(nr), "%u", x->pid);
+	kv(line, sizeof(line), &o, "namespace", x->pod.namespace);
+	kv(line, sizeof(line), &o, "pod", x->pod.pod);
+	kv(line, sizeof(line), &o, "container", x->pod.container);
+	/* A container outside pods (podman, ctr) is named by its id alone, as in /violations. */
+	kv(line, sizeof(line), &o, "container_id", x->pod.container_id);
+	kv(line, sizeof(line), &o, "runtime", x->pod.runtime);
+	kv(line, sizeof(line), &o, "pid", nr);
+	kv(line, sizeof(line), &o, "comm", x->comm);
+	kv(line, sizeof(line), &o, "exe", x->exe);
+	kv(line, sizeof(line), &o, "syscall", x->syscall ? x->syscall : "?");
+	(void)snprintf(nr, sizeof(nr), "%u", x->nr);
+	kv(line, sizeof(line), &o, "nr", nr);
+	kv(line, sizeof(line), &o, "action", sc_action_to_string(x->action));
+	kv(line, sizeof(line), &o, "attribution",
+	   sc_violation_attribution_to_string(x->attribution));
+	if (x->unattributed)
+		kv(line, sizeof(line), &o, "unattributed", x->unattributed);
+	alog(a, "warn", "%s", line);
 	if (a->o.n_heal)
 		heal_one(a, x);
+}
+
+/* The pods' processes, remembered so a KILL_PROCESS record read after its process died
+ * still names the pod: every second, on the violations timer. */
+static void refresh_pids(struct sc_agent *a)
+{
+	int r = a->viol ? sc_violations_refresh(a->viol) : 0;
+
+	r = r < 0 ? r : 0;
+	if (r != a->pids_err)
+		alog(a, r < 0 ? "warn" : "info", "event=pid-cache %s%s%s",
+		     r < 0 ? "err=\"" : "state=ok", r < 0 ? strerror(-r) : "", r < 0 ? "\"" : "");
+	a->pids_err = r;
 }
 
 /* ---- HTTP --------------------------------------------------------------------------- */
@@ -1121,7 +1183,8 @@ static int setup_violations(struct sc_agent *a)
 {
 	struct sc_violations_options vo = { .kmsg_path = a->o.kmsg_path,
 					    .audit_log = a->o.audit_log,
-					    .paths = a->paths };
+					    .paths = a->paths,
+					    .remember_pids = true };
 	int fds[MAX_VIOL_FDS], r;
 	bool poll = false;
 	size_t n;
@@ -1140,7 +1203,9 @@ static int setup_violations(struct sc_agent *a)
 		else if (r < 0)
 			return r;
 	}
-	if (poll) {
+	/* Every second: the pods' processes are listed again, and a file that cannot be
+	 * epolled is read. */
+	{
 		struct itimerspec pit = { .it_value = { .tv_sec = 1 },
 					  .it_interval = { .tv_sec = 1 } };
 		a->vpollfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
@@ -1150,6 +1215,7 @@ static int setup_violations(struct sc_agent *a)
 		if (r < 0)
 			return r;
 	}
+	refresh_pids(a);
 	(void)sc_violations_read(a->viol, on_violation, a);
 	alog(a, "info", "event=violations-follow kmsg=%s fds=%zu polled=%d",
 	     a->o.kmsg_path ? a->o.kmsg_path : "/dev/kmsg", n, poll);
@@ -1294,6 +1360,7 @@ int sc_agent_run(struct sc_agent *a)
 				break;
 			case TAG_VIOLATIONS_POLL:
 				(void)read(a->vpollfd, &ticks, sizeof(ticks));
+				refresh_pids(a);
 				/* fall through */
 			case TAG_VIOLATIONS:
 				if (a->viol)

@@ -186,8 +186,9 @@ START_TEST(kmsg_file_attribution_and_loss)
 	ck_assert_ptr_nonnull(strstr(
 		text, "syscage_violations_total{namespace=\"shop\",pod=\"web-6d4cf56db6-abcde\","
 		      "container=\"web\",syscall=\"mkdir\",action=\"SCMP_ACT_ERRNO\"} 1\n"));
+	/* A podman container outside pods: its short id as the container label. */
 	ck_assert_ptr_nonnull(strstr(text, "syscage_violations_total{namespace=\"\",pod=\"\","
-					   "container=\"\",syscall=\"ptrace\","
+					   "container=\"5a5a5a5a5a5a\",syscall=\"ptrace\","
 					   "action=\"SCMP_ACT_KILL_PROCESS\"} 1\n"));
 	ck_assert_ptr_nonnull(strstr(text, "syscall=\"#999999\""));
 	ck_assert_ptr_nonnull(strstr(
@@ -380,6 +381,154 @@ START_TEST(reused_pid_not_attributed)
 	ck_assert_str_eq(x.pod.pod, "web-6d4cf56db6-abcde");
 	sc_violations_free(v);
 	free(rec);
+}
+END_TEST
+
+/* Write 'text' to dir/rel (replacing it). */
+static void put(const char *dir, const char *rel, const char *text)
+{
+	char path[PATH_MAX];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+#define WEB_CG                                                   \
+	"sys/fs/cgroup/kubepods.slice/kubepods-burstable.slice/" \
+	"kubepods-burstable-pod8a6b3c2e_1f4d_"                   \
+	"4c5b_9a7e_0d1e2f3a4b5c.slice/cri-containerd-" I1 ".scope"
+#define CRIO_CG                                                                                   \
+	"sys/fs/cgroup/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-podc3d2e1f0_" \
+	"aaaa_4bbb_8ccc_dddddddddddd.slice/crio-" HEX32("d3") ".scope"
+#define KILL_REC(pid, comm, exe)                                                             \
+	"audit: type=1326 audit(1795430000.000:9): pid=" pid " comm=\"" comm "\" exe=\"" exe \
+	"\" sig=31 arch=c000003e syscall=101 compat=0 code=0x80000000"
+
+/* A KILL_PROCESS record read after its process died: attributed by the pid the cache saw
+ * alive in the web pod's container, or by comm and exe when the pid was never seen and one
+ * container only ran them; ambiguous when two did; a pid seen gone before the record is not
+ * believed. Without remember_pids, the same records are unattributed (as before). */
+START_TEST(gone_pid_attributed_from_cache)
+{
+	char node[1024], cmd[8192], p_proc[1100], p_cg[1100], p_cl[1100], p_pl[1100];
+	struct sc_audit_record *rec = malloc(sizeof(*rec));
+	struct sc_violations *v = NULL, *plain = NULL;
+	struct sc_violation x;
+
+	mktmp();
+	snprintf(node, sizeof(node), "%s/node", tmp);
+	snprintf(cmd, sizeof(cmd), "cp -a '%s/..' '%s'", proc, node);
+	ck_assert_int_eq(system(cmd), 0);
+	snprintf(p_proc, sizeof(p_proc), "%s/proc", node);
+	snprintf(p_cg, sizeof(p_cg), "%s/sys/fs/cgroup", node);
+	snprintf(p_cl, sizeof(p_cl), "%s/var/log/containers", node);
+	snprintf(p_pl, sizeof(p_pl), "%s/var/log/pods", node);
+	put(node, WEB_CG "/cgroup.procs", "100\n");
+	put(node, CRIO_CG "/cgroup.procs", "102\n");
+	snprintf(cmd, sizeof(cmd),
+		 "ln -s /app '%s/proc/102/exe' && ln -s /usr/sbin/nginx '%s/proc/100/exe'", node,
+		 node);
+	ck_assert_int_eq(system(cmd), 0);
+
+	struct sc_violations_options o = {
+		.kmsg_path = "",
+		.audit_log = "",
+		.paths = { p_proc, p_cg, p_cl, p_pl },
+		.remember_pids = true,
+	};
+	ck_assert_int_eq(sc_violations_open(&o, &v), 0);
+	o.remember_pids = false;
+	ck_assert_int_eq(sc_violations_open(&o, &plain), 0);
+	ck_assert_int_eq(sc_violations_refresh(plain), -EOPNOTSUPP);
+	ck_assert_int_eq(sc_violations_refresh(v), 2);
+
+	/* Both processes die; their records come afterwards. */
+	snprintf(cmd, sizeof(cmd),
+		 "mv '%s/proc/100' '%s/proc/gone100' && mv '%s/proc/102' '%s/proc/gone102'", node,
+		 node, node, node);
+	ck_assert_int_eq(system(cmd), 0);
+	put(node, WEB_CG "/cgroup.procs", "");
+	put(node, CRIO_CG "/cgroup.procs", "");
+	sc_audit_parse_line(KILL_REC("100", "nginx", "/usr/sbin/nginx"),
+			    strlen(KILL_REC("100", "nginx", "/usr/sbin/nginx")), rec);
+	ck_assert_int_eq(sc_violations_add_record(plain, rec, &x), 1);
+	ck_assert(x.pid_gone);
+	ck_assert_int_eq(x.attribution, SC_VIOLATION_ATTR_NONE);
+	ck_assert_str_eq(x.unattributed, "pid-gone-unseen");
+	ck_assert_str_eq(x.pod.pod, "");
+	ck_assert_int_eq(sc_violations_add_record(v, rec, &x), 1);
+	ck_assert(x.pid_gone);
+	ck_assert_int_eq(x.attribution, SC_VIOLATION_ATTR_CACHE);
+	ck_assert_ptr_null(x.unattributed);
+	ck_assert_str_eq(x.pod.namespace, "shop");
+	ck_assert_str_eq(x.pod.pod, "web-6d4cf56db6-abcde");
+	ck_assert_str_eq(x.pod.container, "web");
+	ck_assert_str_eq(x.pod.container_id, I1);
+	ck_assert_str_eq(x.pod.runtime, "containerd");
+
+	/* The next refresh no longer lists pid 100: a record from after that is not its. */
+	ck_assert_int_eq(sc_violations_refresh(v), 0);
+	{
+		static const char late[] =
+			"audit: type=1326 audit(2000000000.000:10): pid=100 comm=\"nginx\" "
+			"exe=\"/bin/other\" arch=c000003e syscall=101 compat=0 code=0x80000000";
+		sc_audit_parse_line(late, strlen(late), rec);
+		ck_assert_int_eq(sc_violations_add_record(v, rec, &x), 1);
+		ck_assert_int_eq(x.attribution, SC_VIOLATION_ATTR_NONE);
+		ck_assert_str_eq(x.unattributed, "pid-gone-unseen");
+	}
+
+	/* A pid never seen (it lived between two refreshes), its comm and exe ran in the
+	 * crio pod's app container only. */
+	sc_audit_parse_line(KILL_REC("4243", "app", "/app"),
+			    strlen(KILL_REC("4243", "app", "/app")), rec);
+	ck_assert_int_eq(sc_violations_add_record(v, rec, &x), 1);
+	ck_assert_int_eq(x.attribution, SC_VIOLATION_ATTR_EXE);
+	ck_assert_str_eq(x.pod.pod, "crio-pod");
+	ck_assert_str_eq(x.pod.container, "app");
+	/* Same comm, another exe: nothing. */
+	sc_audit_parse_line(KILL_REC("4244", "app", "/other"),
+			    strlen(KILL_REC("4244", "app", "/other")), rec);
+	ck_assert_int_eq(sc_violations_add_record(v, rec, &x), 1);
+	ck_assert_int_eq(x.attribution, SC_VIOLATION_ATTR_NONE);
+	ck_assert_str_eq(x.unattributed, "pid-gone-unseen");
+
+	/* /app in the web container too: ambiguous, not guessed. */
+	snprintf(cmd, sizeof(cmd),
+		 "mv '%s/proc/gone102' '%s/proc/102' && cp -a '%s/proc/102' '%s/proc/120' && sed "
+		 "-i 's/^102/120/' '%s/proc/120/stat'",
+		 node, node, node, node, node);
+	ck_assert_int_eq(system(cmd), 0);
+	put(node, WEB_CG "/cgroup.procs", "120\n");
+	put(node, CRIO_CG "/cgroup.procs", "102\n");
+	ck_assert_int_eq(sc_violations_refresh(v), 2);
+	ck_assert_int_eq(sc_violations_add_record(v, rec, &x), 1);
+	sc_audit_parse_line(KILL_REC("4245", "app", "/app"),
+			    strlen(KILL_REC("4245", "app", "/app")), rec);
+	ck_assert_int_eq(sc_violations_add_record(v, rec, &x), 1);
+	ck_assert_int_eq(x.attribution, SC_VIOLATION_ATTR_NONE);
+	ck_assert_str_eq(x.unattributed, "ambiguous-exe");
+	ck_assert_str_eq(x.pod.pod, "");
+
+	const struct sc_violations_stats *s = sc_violations_stats(v);
+	ck_assert_uint_eq(s->attributed_cache, 1);
+	ck_assert_uint_eq(s->attributed_exe, 1);
+	ck_assert_uint_eq(s->unattributed, 4);
+	char *text = NULL;
+	ck_assert_int_eq(sc_violations_json(v, &text), 0);
+	ck_assert_ptr_nonnull(strstr(text, "\"pid_gone\":true,\"attribution\":\"cache\","
+					   "\"unattributed\":null"));
+	ck_assert_ptr_nonnull(strstr(text, "\"attribution\":\"none\",\"unattributed\":"
+					   "\"ambiguous-exe\""));
+	free(text);
+	sc_violations_free(v);
+	sc_violations_free(plain);
+	free(rec);
+	rmtmp();
 }
 END_TEST
 
@@ -792,6 +941,7 @@ int main(void)
 	tcase_add_test(tc, audit_log_rotation);
 	tcase_add_test(tc, audit_log_from_end_and_dedup);
 	tcase_add_test(tc, reused_pid_not_attributed);
+	tcase_add_test(tc, gone_pid_attributed_from_cache);
 	tcase_add_test(tc, metric_label_escaping);
 	tcase_add_test(tc, idle_series_expire);
 	tcase_add_test(tc, heal);

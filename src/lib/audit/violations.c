@@ -24,6 +24,7 @@
 #include "syscage/violations.h"
 #include "base/hash.h"
 #include "audit/follow.h"
+#include "audit/pid-cache.h"
 #include "macro.h"
 #include "sc-cleanup.h"
 
@@ -73,6 +74,7 @@ struct sc_violations {
 		uint64_t time_ms, serial;
 	} dedup[DEDUP_SLOTS];
 	struct pid_cache_entry pcache[PID_CACHE];
+	struct sc_pid_cache *pids; /* the pods' processes, remembered (remember_pids) */
 };
 
 /* ---- helpers -------------------------------------------------------------------------- */
@@ -90,6 +92,17 @@ static const char *action_name(enum sc_action a)
 	return s ? s : "unknown";
 }
 
+const char *sc_violation_attribution_to_string(enum sc_violation_attribution a)
+{
+	static const char *const names[_SC_VIOLATION_ATTR_COUNT] = {
+		[SC_VIOLATION_ATTR_NONE] = "none",
+		[SC_VIOLATION_ATTR_PROC] = "proc",
+		[SC_VIOLATION_ATTR_CACHE] = "cache",
+		[SC_VIOLATION_ATTR_EXE] = "exe",
+	};
+	return (unsigned)a < _SC_VIOLATION_ATTR_COUNT ? names[a] : NULL;
+}
+
 /* ---- open / free ---------------------------------------------------------------------- */
 
 struct sc_violations *sc_violations_free(struct sc_violations *v)
@@ -101,6 +114,7 @@ struct sc_violations *sc_violations_free(struct sc_violations *v)
 	if (v->inotify_fd >= 0)
 		(void)close(v->inotify_fd);
 	free(v->audit_dir);
+	sc_pid_cache_free(v->pids);
 	for (size_t i = 0; i < ELEMENTSOF(v->paths_buf); i++)
 		free(v->paths_buf[i]);
 	for (size_t i = 0; i < v->tab_size; i++)
@@ -187,6 +201,11 @@ int sc_violations_open(const struct sc_violations_options *o, struct sc_violatio
 	v->tab = calloc(v->tab_size, sizeof(*v->tab));
 	if (!v->ring || !v->rec || !v->tab)
 		return -ENOMEM;
+	if (v->o.remember_pids) {
+		v->pids = sc_pid_cache_new(&v->o.paths, v->o.max_pids);
+		if (!v->pids)
+			return -ENOMEM;
+	}
 
 	const char *kmsg = v->o.kmsg_path ? v->o.kmsg_path : "/dev/kmsg";
 	if (*kmsg) {
@@ -236,6 +255,53 @@ static uint64_t monotonic_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+static uint64_t realtime_ms(void)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+int sc_violations_refresh(struct sc_violations *v)
+{
+	if (!v->pids)
+		return -EOPNOTSUPP;
+	return sc_pid_cache_refresh(v->pids, realtime_ms());
+}
+
+/* The process of a record is gone (or its pid is another's now): the pods' processes the
+ * last refreshes saw name its pod container, by pid or else by comm and exe. */
+static void attribute_gone(struct sc_violations *v, const struct sc_audit_record *rec,
+			   struct sc_violation *x, const char *reason)
+{
+	const char *why = reason;
+
+	x->pid_gone = true;
+	x->attribution = SC_VIOLATION_ATTR_NONE;
+	x->unattributed = reason;
+	if (!v->pids || !(rec->have & SC_AUDIT_HAVE_PID) || rec->pid == 0)
+		return;
+	switch (sc_pid_cache_lookup(v->pids, rec->pid,
+				    (rec->have & SC_AUDIT_HAVE_TIME) ? rec->time_ms : 0, x->comm,
+				    x->exe, &x->pod, &why)) {
+	case SC_PID_CACHE_BY_PID:
+		x->attribution = SC_VIOLATION_ATTR_CACHE;
+		x->unattributed = NULL;
+		v->stats.attributed_cache++;
+		break;
+	case SC_PID_CACHE_BY_EXE:
+		x->attribution = SC_VIOLATION_ATTR_EXE;
+		x->unattributed = NULL;
+		v->stats.attributed_exe++;
+		break;
+	default:
+		x->pod = (struct sc_pod_ref){};
+		x->unattributed = why;
+		break;
+	}
+}
+
 /* The pod of rec->pid. Cached per pid for PID_RECHECK_MS: a burst of denials from one process
  * costs one look-up (the cgroup, the kubelet's links), not one per record. After that the
  * start time is read again: a reused pid is another process, looked up afresh. */
@@ -246,7 +312,7 @@ static void attribute(struct sc_violations *v, const struct sc_audit_record *rec
 	uint64_t now = monotonic_ms(), start = 0;
 
 	if (!(rec->have & SC_AUDIT_HAVE_PID) || rec->pid == 0) {
-		x->pid_gone = true;
+		attribute_gone(v, rec, x, "no-pid");
 		return;
 	}
 	c = &v->pcache[((uint32_t)(rec->pid * 2654435761u) >> 24) % PID_CACHE];
@@ -269,15 +335,17 @@ static void attribute(struct sc_violations *v, const struct sc_audit_record *rec
 		}
 	}
 	if (c->gone) {
-		x->pid_gone = true;
+		attribute_gone(v, rec, x, "pid-gone-unseen");
 		return;
 	}
 	if ((rec->have & SC_AUDIT_HAVE_TIME) && rec->time_ms &&
 	    c->start_ms > rec->time_ms + REUSE_SLACK_MS) {
-		x->pid_gone = true; /* started after the record: not the process that made it */
+		/* started after the record: not the process that made it */
+		attribute_gone(v, rec, x, "pid-reused");
 		return;
 	}
 	x->pod = c->ref;
+	x->attribution = SC_VIOLATION_ATTR_PROC;
 }
 
 /* ---- accounting ----------------------------------------------------------------------- */
@@ -345,7 +413,14 @@ static int series_count(struct sc_violations *v, const struct sc_violation *x)
 		(void)snprintf(nr, sizeof(nr), "#%u", x->nr);
 		sys = nr;
 	}
-	const char *parts[] = { x->pod.namespace, x->pod.pod, x->pod.container, sys,
+	/* A container outside pods (podman, ctr) has no name here: its short id (the 12 digits
+	 * podman and docker show) stands in, one series per container as for a pod's. Not the
+	 * full id as a label of its own: it would make a new series at every restart of every
+	 * pod container, which the name does not. */
+	char short_id[13];
+	(void)snprintf(short_id, sizeof(short_id), "%.12s", x->pod.container_id);
+	const char *parts[] = { x->pod.namespace, x->pod.pod,
+				x->pod.pod[0] ? x->pod.container : short_id, sys,
 				action_name(x->action) };
 	for (size_t i = 0; i < ELEMENTSOF(parts); i++) {
 		size_t l = strlen(parts[i]);
@@ -470,7 +545,7 @@ static int add(struct sc_violations *v, const struct sc_audit_record *rec,
 		x->exe[n] = 0;
 	}
 	attribute(v, rec, x);
-	if (x->pid_gone)
+	if (x->attribution == SC_VIOLATION_ATTR_NONE)
 		v->stats.unattributed++;
 	v->stats.violations++;
 	r = series_count(v, x);
@@ -777,6 +852,8 @@ int sc_violations_json(struct sc_violations *v, char **ret)
 		json_opt(f, "container_id", x->pod.container_id);
 		json_opt(f, "runtime", x->pod.runtime);
 		fprintf(f, ",\"pid_gone\":%s", x->pid_gone ? "true" : "false");
+		json_opt(f, "attribution", sc_violation_attribution_to_string(x->attribution));
+		json_opt(f, "unattributed", x->unattributed);
 		json_opt(f, "arch", x->arch >= 0 ? sc_arch_info(x->arch)->name : NULL);
 		json_opt(f, "syscall", x->syscall);
 		fprintf(f, ",\"nr\":%u,\"action\":\"%s\"", x->nr, action_name(x->action));
