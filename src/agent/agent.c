@@ -678,7 +678,7 @@ static void heal_one(struct sc_agent *a, const struct sc_violation *x)
  * key=value pairs whatever a process calls itself. "-" for an empty value. */
 static void kv(char *buf, size_t size, size_t *o, const char *key, const char *value)
 {
-	bool bare = value && *value;
+	bool bare = true;
 	int k;
 
 	if (!value || !*value)

@@ -404,6 +404,7 @@ static void put(const char *dir, const char *rel, const char *text)
 #define CRIO_CG                                                                                   \
 	"sys/fs/cgroup/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-podc3d2e1f0_" \
 	"aaaa_4bbb_8ccc_dddddddddddd.slice/crio-" HEX32("d3") ".scope"
+#define PODMAN_CG "sys/fs/cgroup/machine.slice/libpod-" HEX32("5a") ".scope"
 #define KILL_REC(pid, comm, exe)                                                             \
 	"audit: type=1326 audit(1795430000.000:9): pid=" pid " comm=\"" comm "\" exe=\"" exe \
 	"\" sig=31 arch=c000003e syscall=101 compat=0 code=0x80000000"
@@ -429,6 +430,7 @@ START_TEST(gone_pid_attributed_from_cache)
 	snprintf(p_pl, sizeof(p_pl), "%s/var/log/pods", node);
 	put(node, WEB_CG "/cgroup.procs", "100\n");
 	put(node, CRIO_CG "/cgroup.procs", "102\n");
+	put(node, PODMAN_CG "/cgroup.procs", "104\n");
 	snprintf(cmd, sizeof(cmd),
 		 "ln -s /app '%s/proc/102/exe' && ln -s /usr/sbin/nginx '%s/proc/100/exe'", node,
 		 node);
@@ -444,15 +446,25 @@ START_TEST(gone_pid_attributed_from_cache)
 	o.remember_pids = false;
 	ck_assert_int_eq(sc_violations_open(&o, &plain), 0);
 	ck_assert_int_eq(sc_violations_refresh(plain), -EOPNOTSUPP);
-	ck_assert_int_eq(sc_violations_refresh(v), 2);
+	ck_assert_int_eq(sc_violations_refresh(v), 3);
 
-	/* Both processes die; their records come afterwards. */
+	/* The processes die; their records come afterwards. */
 	snprintf(cmd, sizeof(cmd),
-		 "mv '%s/proc/100' '%s/proc/gone100' && mv '%s/proc/102' '%s/proc/gone102'", node,
-		 node, node, node);
+		 "mv '%s/proc/100' '%s/proc/gone100' && mv '%s/proc/102' '%s/proc/gone102' && "
+		 "mv '%s/proc/104' '%s/proc/gone104'",
+		 node, node, node, node, node, node);
 	ck_assert_int_eq(system(cmd), 0);
 	put(node, WEB_CG "/cgroup.procs", "");
 	put(node, CRIO_CG "/cgroup.procs", "");
+	put(node, PODMAN_CG "/cgroup.procs", "");
+	/* A podman container outside pods: its id and runtime. */
+	sc_audit_parse_line(KILL_REC("104", "app", "/bin/app"),
+			    strlen(KILL_REC("104", "app", "/bin/app")), rec);
+	ck_assert_int_eq(sc_violations_add_record(v, rec, &x), 1);
+	ck_assert_int_eq(x.attribution, SC_VIOLATION_ATTR_CACHE);
+	ck_assert_str_eq(x.pod.pod, "");
+	ck_assert_str_eq(x.pod.container_id, HEX32("5a"));
+	ck_assert_str_eq(x.pod.runtime, "podman");
 	sc_audit_parse_line(KILL_REC("100", "nginx", "/usr/sbin/nginx"),
 			    strlen(KILL_REC("100", "nginx", "/usr/sbin/nginx")), rec);
 	ck_assert_int_eq(sc_violations_add_record(plain, rec, &x), 1);
@@ -515,7 +527,7 @@ START_TEST(gone_pid_attributed_from_cache)
 	ck_assert_str_eq(x.pod.pod, "");
 
 	const struct sc_violations_stats *s = sc_violations_stats(v);
-	ck_assert_uint_eq(s->attributed_cache, 1);
+	ck_assert_uint_eq(s->attributed_cache, 2);
 	ck_assert_uint_eq(s->attributed_exe, 1);
 	ck_assert_uint_eq(s->unattributed, 4);
 	char *text = NULL;

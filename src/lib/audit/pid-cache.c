@@ -190,7 +190,12 @@ static struct pc_container *container_of(struct sc_pid_cache *c, const char *uid
 	}
 	*x = (struct pc_container){ .id_hash = h, .gen = c->gen };
 	(void)snprintf(x->id, sizeof(x->id), "%s", id);
-	x->resolved = sc_pod_from_ids(c->p, uid, id, runtime, &x->ref) == 0;
+	if (!*uid) { /* outside pods: the id and the runtime are all there is */
+		(void)snprintf(x->ref.container_id, sizeof(x->ref.container_id), "%s", id);
+		x->ref.runtime = runtime;
+		x->resolved = true;
+	} else
+		x->resolved = sc_pod_from_ids(c->p, uid, id, runtime, &x->ref) == 0;
 	return x;
 }
 

@@ -50,7 +50,9 @@ bool sc_cgroup_pod_path(const char *path, size_t len, char *uid, size_t uid_size
 /* Every container cgroup directly below a pod's cgroup under p->cgroup_root, as
  * sc_pods_walk_cgroups walks them, but without reading the kubelet's links: fn gets the pod
  * uid, the container id and the runtime (NULL when the name does not say) the cgroup names.
- * Returns 0, fn's first negative return, or -errno when the cgroup root cannot be read. */
+ * Containers outside pods whose cgroup names its runtime (libpod-<id>, docker-<id>.scope)
+ * come too, with uid "". Returns 0, fn's first negative return, or -errno when the cgroup
+ * root cannot be read. */
 struct sc_pods_paths;
 int sc_pods_walk_containers(const struct sc_pods_paths *p,
 			    int (*fn)(const char *cgroup_dir, const char *uid, const char *id,

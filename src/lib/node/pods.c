@@ -400,6 +400,20 @@ static int walk_dir(struct walk *w, size_t plen, const char *uid, unsigned depth
 			}
 			continue; /* never below a container: its own cgroups are its business */
 		}
+		/* sc_pods_walk_containers: a container outside pods (podman's libpod-<id>, docker's
+		 * docker-<id>.scope) is named by its runtime's prefix; a bare id is not believed
+		 * there. */
+		const char *cid;
+		size_t cn;
+		if (!uid && w->cfn && sc_cgroup_prefixed_id(name, nl, &cid, &cn, &runtime) &&
+		    cn < sizeof(id)) {
+			memcpy(id, cid, cn);
+			id[cn] = 0;
+			int r = w->cfn(w->path, "", id, runtime, w->userdata);
+			if (r < 0)
+				ret = r;
+			continue;
+		}
 		if (depth + 1 >= CGROUP_WALK_MAX_DEPTH)
 			continue;
 		/* The outermost pod component names the pod; nested ones do not count. */
