@@ -39,18 +39,27 @@ ln -s "$CG2" "$H/sys/fs/cgroup"
 ln -s /proc "$H/proc"
 : >"$H/var/log/pods/viol_web-0_$uid/app/0.log"
 ln -s "/var/log/pods/viol_web-0_$uid/app/0.log" "$H/var/log/containers/web-0_viol_app-$id.log"
-empty_cg() {
-	local procs
-	for _ in $(seq 20); do
-		procs=$(cat "$cg/cgroup.procs" 2>/dev/null)
-		[ -z "$procs" ] && break
-		kill -9 $procs 2>/dev/null
-		sleep 0.1
+uid2=5a1e0c1a-0000-4000-8001-$(printf '%012x' $$)
+id2=$(printf 'beef%060x' $$)
+slice2="$top/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod${uid2//-/_}.slice"
+cg2="$slice2/cri-containerd-$id2.scope"
+AGENT=
+# At exit: the agent and every process in the test's cgroups, then the cgroups, deepest first.
+cleanup() {
+	local procs c
+	[ -n "$AGENT" ] && { kill -CONT "$AGENT"; kill -9 "$AGENT"; }
+	for c in "$cg" "$cg2"; do
+		for _ in $(seq 20); do
+			procs=$(cat "$c/cgroup.procs" 2>/dev/null)
+			[ -z "$procs" ] && break
+			kill -9 $procs 2>/dev/null
+			sleep 0.1
+		done
 	done
-	rmdir "$cg" "$slice" "$top/kubepods.slice/kubepods-besteffort.slice" "$top/kubepods.slice" "$top" 2>/dev/null
+	rmdir "$cg" "$cg2" "$slice" "$slice2" "$top/kubepods.slice/kubepods-besteffort.slice" \
+		"$top/kubepods.slice" "$top"
 }
-rt_on_exit empty_cg
-rt_on_exit 'kill -CONT $AGENT; kill -9 $AGENT'
+rt_on_exit cleanup
 
 # A program of this test's own path, so no other process on the machine has its exe.
 mkdir "$TMP/bin"
@@ -130,7 +139,6 @@ fi
 # container only (a sibling keeps running there).
 "$APP" sh -c "echo \$\$ >'$cg/cgroup.procs'; exec '$APP' sleep 600" &
 SIB=$!
-rt_on_exit "kill -9 $SIB"
 sleep 2.5
 unseen_killed() {
 	kill -STOP "$AGENT"
@@ -145,18 +153,12 @@ fi
 kill -9 "$SIB" 2>/dev/null
 
 # 3. The same program in a second pod container: not guessed.
-uid2=5a1e0c1a-0000-4000-8001-$(printf '%012x' $$)
-id2=$(printf 'beef%060x' $$)
-slice2="$top/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod${uid2//-/_}.slice"
-cg2="$slice2/cri-containerd-$id2.scope"
 mkdir -p "$cg2" "$H/var/log/pods/viol_api-0_$uid2/api"
-rt_on_exit "rmdir '$cg2' '$slice2'"
 ln -s "/var/log/pods/viol_api-0_$uid2/api/0.log" "$H/var/log/containers/api-0_viol_api-$id2.log"
 "$APP" sh -c "echo \$\$ >'$cg/cgroup.procs'; exec '$APP' sleep 600" &
 S1=$!
 "$APP" sh -c "echo \$\$ >'$cg2/cgroup.procs'; exec '$APP' sleep 600" &
 S2=$!
-rt_on_exit "kill -9 $S1 $S2"
 sleep 2.5
 if attempt "ambiguous" unseen_killed; then
 	json_check "comm and exe in two pod containers: unattributed, and why" "$TMP/x.json" \
