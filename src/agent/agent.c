@@ -72,7 +72,8 @@ struct sc_agent {
 	int epfd, sigfd, infd, debfd, resfd, vpollfd, scanfd;
 	sigset_t mask, oldmask;
 	bool stop, reload, ready, dirty, fast_pending, retry;
-	int last_error; /* -errno of the last failed reconcile, 0 after a good one */
+	int last_error;	 /* -errno of the last failed reconcile, 0 after a good one */
+	char *error_msg; /* what went wrong then, with the path (sc_agent_error) */
 	int top_wd;
 	int stop_signal;
 	/* metrics */
@@ -430,6 +431,54 @@ static void count_rejections(struct sc_agent *a)
 	a->n_rej_seen = n;
 }
 
+/* "\"text\"" with '"' and '\\' escaped and control characters as spaces: a log value. */
+static const char *quoted(const char *text, char *buf, size_t size)
+{
+	size_t o = 0;
+
+	buf[o++] = '"';
+	for (const char *p = text; *p && o + 3 < size; p++) {
+		if (*p == '"' || *p == '\\')
+			buf[o++] = '\\';
+		buf[o++] = (unsigned char)*p < ' ' ? ' ' : *p;
+	}
+	buf[o++] = '"';
+	buf[o] = 0;
+	return buf;
+}
+
+static void set_error(struct sc_agent *a, char *msg)
+{
+	free(a->error_msg);
+	a->error_msg = msg;
+}
+
+const char *sc_agent_error(const struct sc_agent *a)
+{
+	return a->error_msg;
+}
+
+/* A pass that failed: the log line names what and where, and says what to do; --once prints the
+ * same message. */
+static void reconcile_failed(struct sc_agent *a, const char *why, int r, double dt)
+{
+	const char *what = "the pass failed", *path = "", *hint;
+	char *msg = NULL, q[PATH_MAX + 512], qp[PATH_MAX + 16];
+
+	(void)sc_reconciler_failure(a->rc, &what, &path);
+	hint = strstr(what, "policies")	      ? "mount the policies ConfigMap there, or pass the "
+						"directory it is mounted at as --policies"
+	       : r == -ENOSPC || r == -EDQUOT ? "free space there; the next pass tries again"
+	       : r == -EROFS		      ? "mount the kubelet root read-write into the agent"
+			     : "installed profiles stay as they are; the next pass tries again";
+	if (asprintf(&msg, "%s%s%s: %s: %s", what, *path ? " " : "", path, strerror(-r), hint) < 0)
+		msg = NULL;
+	alog(a, "error", "event=reconcile-failed trigger=%s path=%s err=\"%s\" seconds=%.3f msg=%s",
+	     why, quoted(path, qp, sizeof(qp)), strerror(-r), dt,
+	     quoted(msg ? msg : what, q, sizeof(q)));
+	set_error(a, msg);
+}
+
 static void do_reconcile(struct sc_agent *a, const char *why)
 {
 	struct sc_reconcile_result res;
@@ -461,6 +510,8 @@ static void do_reconcile(struct sc_agent *a, const char *why)
 		alog(a, "info",
 		     "event=reconcile-retry trigger=%s reason=\"policy changed meanwhile\"", why);
 		a->retry = true;
+		set_error(a, strdup("the policies kept changing while they were installed: run "
+				    "again once the ConfigMap update is complete"));
 		if (a->debfd >= 0)
 			arm_debounce(a, false);
 		return;
@@ -469,27 +520,34 @@ static void do_reconcile(struct sc_agent *a, const char *why)
 	if (r < 0) {
 		a->reconcile_errors++;
 		a->last_error = r;
-		alog(a, "error", "event=reconcile-failed trigger=%s err=\"%s\" seconds=%.3f", why,
-		     strerror(-r), dt);
+		reconcile_failed(a, why, r, dt);
 		return;
 	}
 	a->last_error = res.install_err;
+	set_error(a, NULL);
 	a->not_updated = res.n_not_updated;
 	if (res.install_err) {
 		int e = -res.install_err;
+		const char *hint =
+			e == ENOSPC || e == EDQUOT
+				? "the kubelet root's file system is full: free space there; the "
+				  "profiles not updated keep their last good version and the next "
+				  "pass retries them"
+			: e == EROFS ? "the kubelet root is read-only: mount it read-write into "
+				       "the agent; installed profiles stay as they are"
+				     : "the profiles not updated keep their last good version and "
+				       "the next pass retries them";
+		char *msg = NULL, qp[PATH_MAX + 16];
 		a->install_errors[e > 0 && e < MAX_ERRNO ? e : 0] += res.n_not_updated;
 		alog(a, "error",
-		     "event=install-incomplete trigger=%s updated=%zu not_updated=%zu err=\"%s\" "
-		     "msg=\"%s\"",
-		     why, res.n_written, res.n_not_updated, strerror(e),
-		     e == ENOSPC || e == EDQUOT
-			     ? "the kubelet root's file system is full: free space there; the "
-			       "profiles not updated keep their last good version and the next "
-			       "pass retries them"
-		     : e == EROFS ? "the kubelet root is read-only: mount it read-write into "
-				    "the agent; installed profiles stay as they are"
-				  : "the profiles not updated keep their last good version and the "
-				    "next pass retries them");
+		     "event=install-incomplete trigger=%s path=%s updated=%zu not_updated=%zu "
+		     "err=\"%s\" msg=\"%s\"",
+		     why, quoted(sc_reconciler_root_path(a->rc), qp, sizeof(qp)), res.n_written,
+		     res.n_not_updated, strerror(e), hint);
+		if (asprintf(&msg, "%zu profiles not updated under %s: %s: %s", res.n_not_updated,
+			     sc_reconciler_root_path(a->rc), strerror(e), hint) < 0)
+			msg = NULL;
+		set_error(a, msg);
 	}
 	for (unsigned i = 0; i < _SC_REJECT_COUNT; i++)
 		a->rejected_now[i] = res.rejected[i];
@@ -1155,6 +1213,7 @@ struct sc_agent *sc_agent_free(struct sc_agent *a)
 	sc_http_free(a->http);
 	sc_reconciler_free(a->rc);
 	free(a->refused);
+	free(a->error_msg);
 	{
 		int fds[] = {
 			a->epfd, a->sigfd, a->infd, a->debfd, a->resfd, a->vpollfd, a->scanfd

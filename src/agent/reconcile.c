@@ -171,6 +171,24 @@ bool sc_reconciler_rejection(const struct sc_reconciler *r, size_t i, const char
 	return true;
 }
 
+bool sc_reconciler_failure(const struct sc_reconciler *r, const char **ret_what,
+			   const char **ret_path)
+{
+	if (!r || !r->fail_what)
+		return false;
+	*ret_what = r->fail_what;
+	*ret_path = r->fail_path;
+	return true;
+}
+
+/* Note what failed and where, for the log line and --once's message. */
+static void failed(struct sc_reconciler *rc, const char *what, const char *path, const char *suffix)
+{
+	rc->fail_what = what;
+	(void)snprintf(rc->fail_path, sizeof(rc->fail_path), "%s%s", path ? path : "",
+		       suffix ? suffix : "");
+}
+
 const char *sc_reconciler_root_path(const struct sc_reconciler *r)
 {
 	return r->root_path;
@@ -189,6 +207,7 @@ int sc_reconcile(struct sc_reconciler *rc, struct sc_reconcile_result *res)
 	int r;
 
 	*res = (struct sc_reconcile_result){};
+	rc->fail_what = NULL;
 	/* What the previous pass installed is the old index; the file is read at the first
 	 * pass only (adopting what an earlier run wrote). */
 	if (rc->have_state) {
@@ -199,12 +218,15 @@ int sc_reconcile(struct sc_reconciler *rc, struct sc_reconcile_result *res)
 		x.have_old = true;
 	} else {
 		r = rc_read_old_index(&x);
-		if (r < 0)
+		if (r < 0) {
+			failed(rc, "cannot read the index", rc->root_path, "/index.json");
 			goto out;
+		}
 	}
 	x.top_fd = open(rc->policies_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (x.top_fd < 0) {
 		r = -errno;
+		failed(rc, "cannot open the policies directory", rc->policies_dir, NULL);
 		goto out;
 	}
 	x.top_len = strlen(rc->policies_dir) + 1;
@@ -212,8 +234,10 @@ int sc_reconcile(struct sc_reconciler *rc, struct sc_reconcile_result *res)
 	 * are read there (one directory fd for the whole pass: one payload). */
 	x.data_fd = rc_open_beneath(x.top_fd, "..data", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	r = rc_collect(&x, rc->policies_dir, 0);
-	if (r < 0)
+	if (r < 0) {
+		failed(rc, "cannot list the policies directory", rc->policies_dir, NULL);
 		goto out;
+	}
 	x.files = calloc(x.n_paths ? x.n_paths : 1, sizeof(*x.files));
 	x.rejected = calloc(x.n_paths ? x.n_paths : 1, sizeof(*x.rejected));
 	if (!x.files || !x.rejected) {
@@ -383,6 +407,9 @@ out:
 	/* An unfinished pass: the index on disk (a superset of old and new) is the truth. */
 	if (r < 0)
 		rc->have_state = false;
+	if (r < 0 && r != -ECANCELED && r != -EAGAIN && !rc->fail_what)
+		failed(rc, r == -ENOMEM ? "out of memory" : "cannot install the profiles under",
+		       r == -ENOMEM ? NULL : rc->root_path, NULL);
 	rc_entries_free(kept, n_kept);
 	rc_run_free(&x);
 	return r;

@@ -2,6 +2,7 @@
 /* syscage agent: the node daemon (DaemonSet) that installs policies as profiles under the
  * kubelet's seccomp root; flags here, the loop in src/agent/agent.c. */
 #include <errno.h>
+#include <stdarg.h>
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -157,6 +158,30 @@ static void print_log(void *userdata, const char *level, const char *line)
 	(void)gmtime_r(&tv.tv_sec, &tm);
 	(void)strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
 	fprintf(stderr, "ts=%s.%03dZ level=%s %s\n", ts, (int)(tv.tv_usec / 1000), level, line);
+}
+
+/* The agent's last word, a log line like the others (its stderr is a log stream, read by
+ * people and by log parsers alike): what failed, where, and what to do. Returns 1. */
+static int exit_log(const char *fmt, ...) _printf_(1, 2);
+static int exit_log(const char *fmt, ...)
+{
+	char msg[2048], line[4200];
+	size_t o;
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	o = (size_t)snprintf(line, sizeof(line), "event=exit status=%d msg=\"", EXIT_FINDINGS);
+	for (const char *p = msg; *p && o + 3 < sizeof(line); p++) {
+		if (*p == '"' || *p == '\\')
+			line[o++] = '\\';
+		line[o++] = (unsigned char)*p < ' ' ? ' ' : *p;
+	}
+	line[o++] = '"';
+	line[o] = 0;
+	print_log(NULL, "error", line);
+	return EXIT_FINDINGS;
 }
 
 enum {
@@ -319,19 +344,27 @@ int cmd_agent(int argc, char **argv)
 
 	r = sc_agent_new(&o, &a);
 	if (r == -ENOENT || (r == -ENOTDIR && !is_dir(o.kubelet_root)))
-		return cli_error(
-			"agent: cannot start: --kubelet-root %s: %s: pass the kubelet's root "
-			"directory (its --root-dir, /var/lib/kubelet by default)",
-			o.kubelet_root, strerror(-r));
+		return exit_log("cannot start: --kubelet-root %s: %s: pass the kubelet's root "
+				"directory (its --root-dir, /var/lib/kubelet by default)",
+				o.kubelet_root, strerror(-r));
 	if (r == -ELOOP || r == -ENOTDIR)
-		return cli_error("agent: cannot start: %s/seccomp or the root below it is refused "
-				 "(see the log above for which and what to do)",
-				 o.kubelet_root);
+		return exit_log("cannot start: %s/seccomp or the root below it is refused (see "
+				"event=root-refused above for which and what to do)",
+				o.kubelet_root);
 	if (r < 0)
-		return cli_error("agent: cannot start: %s (see the log above)", strerror(-r));
+		return exit_log("cannot start: %s (see the event=...-failed line above)",
+				strerror(-r));
 	r = sc_agent_run(a);
+	if (r < 0) {
+		/* --once: the pass's own message (it names the path), else the cause. */
+		const char *m = sc_agent_error(a);
+		if (m)
+			(void)exit_log("%s", m);
+		else
+			(void)exit_log("%s (see the lines above)", strerror(-r));
+	}
 	sc_agent_free(a);
 	if (r < 0)
-		return cli_error("agent: %s (see the log above)", strerror(-r));
+		return EXIT_FINDINGS;
 	return r == 0 ? EXIT_OK : EXIT_FINDINGS;
 }
