@@ -1084,6 +1084,34 @@ static void handle(void *userdata, const char *method, const char *path,
 	reply_text(reply, 404, "text/plain", "not found\n");
 }
 
+/* Which seccomp decisions the kernel logs at all (kernel.seccomp.actions_logged): without
+ * kill_process there, a KILL_PROCESS denial leaves no record to see, the LOG flag or not. */
+static void log_actions_logged(struct sc_agent *a)
+{
+	char path[PATH_MAX], text[256] = "";
+	FILE *f;
+
+	(void)snprintf(path, sizeof(path), "%s/sys/kernel/seccomp/actions_logged",
+		       a->paths.proc_root ? a->paths.proc_root : "/proc");
+	f = fopen(path, "re");
+	if (!f || !fgets(text, sizeof(text), f)) {
+		if (f)
+			fclose(f);
+		return; /* not this node's /proc (no --host-root): nothing to say */
+	}
+	fclose(f);
+	text[strcspn(text, "\n")] = 0;
+	for (char *p = text; *p; p++)
+		if (*p == ' ')
+			*p = ',';
+	alog(a, strstr(text, "kill_process") ? "info" : "warn", "event=actions-logged actions=%s%s",
+	     *text ? text : "-",
+	     strstr(text, "kill_process")
+		     ? ""
+		     : " msg=\"the kernel logs no KILL_PROCESS denial: add kill_process to "
+		       "/proc/sys/kernel/seccomp/actions_logged to see them\"");
+}
+
 /* ---- setup and loop ----------------------------------------------------------------- */
 
 int sc_agent_new(const struct sc_agent_opts *o, struct sc_agent **ret)
@@ -1125,28 +1153,35 @@ int sc_agent_new(const struct sc_agent_opts *o, struct sc_agent **ret)
 	}
 	{
 		/* A runc that refuses "flags" would start no pod bound to our profiles. */
-		char v[32] = "?";
-		a->runc_flags = sc_runc_accepts_flags(o->host_root, v, sizeof(v));
+		char v[32] = "?", said[256], q[600], qs[640] = "";
+		a->runc_flags = sc_runc_probe(o->host_root, v, sizeof(v), said, sizeof(said));
+		if (*said) /* what runc or the node's loader printed: a value, not lines of its own
+			    */
+			(void)snprintf(qs, sizeof(qs), " runc_output=%s",
+				       quoted(said, q, sizeof(q)));
 		if (a->runc_flags == 0 && !o->no_log_flag) {
 			ro->no_log_flag = true;
 			alog(a, "warn",
 			     "event=runc-refuses-flags runc=%s msg=\"runc before 1.2 refuses "
 			     "profiles with flags: installing them without "
-			     "SECCOMP_FILTER_FLAG_LOG, so ERRNO and TRAP denials are not logged "
-			     "(KILL and LOG still are); upgrade runc to 1.2\"",
+			     "SECCOMP_FILTER_FLAG_LOG, so TRAP and ERRNO denials are not logged "
+			     "(KILL_PROCESS and KILL_THREAD still are, while "
+			     "kernel.seccomp.actions_logged lists them); upgrade runc to 1.2\"",
 			     v);
 		} else if (a->runc_flags < 0 && !o->no_log_flag) {
 			/* Unknown is not "accepts": a profile with flags starts no pod on runc 1.1,
 			 * one without starts everywhere. */
 			ro->no_log_flag = true;
 			alog(a, "warn",
-			     "event=runc-unknown msg=\"%s: installing profiles without "
+			     "event=runc-unknown%s msg=\"%s: installing profiles without "
 			     "SECCOMP_FILTER_FLAG_LOG, which every runtime accepts (runc before "
-			     "1.2 refuses any flags), so ERRNO and TRAP denials are not logged; to "
+			     "1.2 refuses any flags), so TRAP and ERRNO denials are not logged "
+			     "(KILL_PROCESS and KILL_THREAD still are); to "
 			     "have them, mount the node's / at --host-root (runc is looked for in "
 			     "/usr/sbin, /usr/bin, /usr/local/sbin, /usr/local/bin, run with the "
 			     "node's loader, or read from /var/lib/dpkg/status), or pass "
 			     "--no-log-flag to say it is meant\"",
+			     qs,
 			     a->runc_flags == -ENOENT ? "no runc visible under --host-root"
 						      : "the node's runc version cannot be told");
 		}
@@ -1182,6 +1217,7 @@ int sc_agent_new(const struct sc_agent_opts *o, struct sc_agent **ret)
 	alog(a, "info",
 	     "event=preflight kubelet_root=%s seccomp_default=%d same_fs=%d bpf_available=%d",
 	     o->kubelet_root, a->pre.seccomp_default, a->pre.same_fs, a->pre.bpf_available);
+	log_actions_logged(a);
 
 	if (!o->once && !(o->listen && streq(o->listen, "none"))) {
 		const char *l = o->listen ? o->listen : "127.0.0.1:9402";

@@ -25,6 +25,10 @@ struct sc_kubelet_preflight {
  * 1.2 or later), 0 (refuses), -ENOENT (no runc visible) or -EINVAL (a runc whose version
  * cannot be told); the version found goes to 'version' (may be NULL). */
 int sc_runc_accepts_flags(const char *host_root, char *version, size_t size);
+/* The same, and when the version cannot be told, the first line runc (or the node's loader
+ * running it) printed instead, or "timed out" (each run is killed after 5 s), into 'said'
+ * ("" when it printed nothing). Nothing runc prints reaches the agent's stderr. */
+int sc_runc_probe(const char *host_root, char *version, size_t size, char *said, size_t said_size);
 
 /* seccompDefault of a kubelet config file (KubeletConfiguration YAML or JSON): 1 when true,
  * 0 when false or absent (also when featureGates.SeccompDefault is false), -errno when the
