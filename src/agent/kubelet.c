@@ -238,9 +238,11 @@ static bool run_capture(char *const argv[], char *out, size_t size)
 	}
 	out[n] = '\0';
 	close(fds[0]);
-	if (timed_out)
-		(void)kill(pid, SIGKILL);
-	(void)waitpid(pid, &st, 0);
+	/* Killed, then reaped; a kill that is refused (a filter) must not leave us waiting. */
+	if (timed_out && kill(pid, SIGKILL) < 0)
+		(void)waitpid(pid, &st, WNOHANG);
+	else
+		(void)waitpid(pid, &st, 0);
 	return timed_out;
 }
 

@@ -3,6 +3,7 @@
  * cgroup.procs files, its bounds, and the look-ups of a gone process by pid, then by comm and
  * exe. */
 #include <dirent.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -239,7 +240,7 @@ static void note_pid(struct sc_pid_cache *c, uint32_t pid, uint32_t cont)
 	if (read_stat(c, pid, &n.start_ms, n.comm) < 0)
 		return; /* gone already */
 	sc_proc_path(path, sizeof(path), c->p ? c->p->proc_root : NULL, (pid_t)pid, "exe");
-	k = readlink(path, exe, sizeof(exe) - 1);
+	k = readlinkat(AT_FDCWD, path, exe, sizeof(exe) - 1);
 	if (k > 0) {
 		exe[k] = 0;
 		n.exe_hash = hash_str(exe);
