@@ -28,6 +28,7 @@
 #include "base/hash.h"
 #include "base/install.h"
 #include "agent/kubelet.h"
+#include "agent/logline.h"
 #include "agent/metrics.h"
 #include "syscage/pods.h"
 #include "syscage/policy.h"
@@ -431,22 +432,6 @@ static void count_rejections(struct sc_agent *a)
 	a->n_rej_seen = n;
 }
 
-/* "\"text\"" with '"' and '\\' escaped and control characters as spaces: a log value. */
-static const char *quoted(const char *text, char *buf, size_t size)
-{
-	size_t o = 0;
-
-	buf[o++] = '"';
-	for (const char *p = text; *p && o + 3 < size; p++) {
-		if (*p == '"' || *p == '\\')
-			buf[o++] = '\\';
-		buf[o++] = (unsigned char)*p < ' ' ? ' ' : *p;
-	}
-	buf[o++] = '"';
-	buf[o] = 0;
-	return buf;
-}
-
 static void set_error(struct sc_agent *a, char *msg)
 {
 	free(a->error_msg);
@@ -474,8 +459,36 @@ static void reconcile_failed(struct sc_agent *a, const char *why, int r, double 
 	if (asprintf(&msg, "%s%s%s: %s: %s", what, *path ? " " : "", path, strerror(-r), hint) < 0)
 		msg = NULL;
 	alog(a, "error", "event=reconcile-failed trigger=%s path=%s err=\"%s\" seconds=%.3f msg=%s",
-	     why, quoted(path, qp, sizeof(qp)), strerror(-r), dt,
-	     quoted(msg ? msg : what, q, sizeof(q)));
+	     why, sc_log_quote(path, qp, sizeof(qp)), strerror(-r), dt,
+	     sc_log_quote(msg ? msg : what, q, sizeof(q)));
+	set_error(a, msg);
+}
+
+/* Profiles the pass could not write (disk full, read-only): how many, where, why, and what to
+ * do; --once prints the same. */
+static void install_incomplete(struct sc_agent *a, const char *why,
+			       const struct sc_reconcile_result *res)
+{
+	int e = -res->install_err;
+	const char *hint =
+		e == ENOSPC || e == EDQUOT
+			? "the kubelet root's file system is full: free space there; the "
+			  "profiles not updated keep their last good version and the next "
+			  "pass retries them"
+		: e == EROFS ? "the kubelet root is read-only: mount it read-write into "
+			       "the agent; installed profiles stay as they are"
+			     : "the profiles not updated keep their last good version and "
+			       "the next pass retries them";
+	char *msg = NULL, qp[PATH_MAX + 16];
+	a->install_errors[e > 0 && e < MAX_ERRNO ? e : 0] += res->n_not_updated;
+	alog(a, "error",
+	     "event=install-incomplete trigger=%s path=%s updated=%zu not_updated=%zu "
+	     "err=\"%s\" msg=\"%s\"",
+	     why, sc_log_quote(sc_reconciler_root_path(a->rc), qp, sizeof(qp)), res->n_written,
+	     res->n_not_updated, strerror(e), hint);
+	if (asprintf(&msg, "%zu profiles not updated under %s: %s: %s", res->n_not_updated,
+		     sc_reconciler_root_path(a->rc), strerror(e), hint) < 0)
+		msg = NULL;
 	set_error(a, msg);
 }
 
@@ -526,29 +539,8 @@ static void do_reconcile(struct sc_agent *a, const char *why)
 	a->last_error = res.install_err;
 	set_error(a, NULL);
 	a->not_updated = res.n_not_updated;
-	if (res.install_err) {
-		int e = -res.install_err;
-		const char *hint =
-			e == ENOSPC || e == EDQUOT
-				? "the kubelet root's file system is full: free space there; the "
-				  "profiles not updated keep their last good version and the next "
-				  "pass retries them"
-			: e == EROFS ? "the kubelet root is read-only: mount it read-write into "
-				       "the agent; installed profiles stay as they are"
-				     : "the profiles not updated keep their last good version and "
-				       "the next pass retries them";
-		char *msg = NULL, qp[PATH_MAX + 16];
-		a->install_errors[e > 0 && e < MAX_ERRNO ? e : 0] += res.n_not_updated;
-		alog(a, "error",
-		     "event=install-incomplete trigger=%s path=%s updated=%zu not_updated=%zu "
-		     "err=\"%s\" msg=\"%s\"",
-		     why, quoted(sc_reconciler_root_path(a->rc), qp, sizeof(qp)), res.n_written,
-		     res.n_not_updated, strerror(e), hint);
-		if (asprintf(&msg, "%zu profiles not updated under %s: %s: %s", res.n_not_updated,
-			     sc_reconciler_root_path(a->rc), strerror(e), hint) < 0)
-			msg = NULL;
-		set_error(a, msg);
-	}
+	if (res.install_err)
+		install_incomplete(a, why, &res);
 	for (unsigned i = 0; i < _SC_REJECT_COUNT; i++)
 		a->rejected_now[i] = res.rejected[i];
 	count_rejections(a);
@@ -731,63 +723,12 @@ static void heal_one(struct sc_agent *a, const struct sc_violation *x)
 	sc_diags_clear(&d);
 }
 
-/* Append " key=value" to buf (at *o): the value bare when it is a plain word, else quoted
- * with '"' and '\\' escaped and control characters as \xHH, so every line parses as
- * key=value pairs whatever a process calls itself. "-" for an empty value. */
-static void kv(char *buf, size_t size, size_t *o, const char *key, const char *value)
-{
-	bool bare = true;
-	int k;
-
-	if (!value || !*value)
-		value = "-";
-	for (const char *p = value; bare && *p; p++)
-		bare = (unsigned char)*p > ' ' && *p != '"' && *p != '=' && *p != '\\' &&
-		       (unsigned char)*p < 0x7f;
-	k = snprintf(buf + *o, size - *o, " %s=%s", key, bare ? value : "\"");
-	if (k < 0 || (size_t)k >= size - *o)
-		return;
-	*o += (size_t)k;
-	if (bare)
-		return;
-	for (const unsigned char *p = (const unsigned char *)value; *p && *o + 6 < size; p++) {
-		if (*p == '"' || *p == '\\') {
-			buf[(*o)++] = '\\';
-			buf[(*o)++] = (char)*p;
-		} else if (*p < ' ' || *p == 0x7f)
-			*o += (size_t)snprintf(buf + *o, size - *o, "\\x%02x", *p);
-		else
-			buf[(*o)++] = (char)*p;
-	}
-	if (*o + 1 < size)
-		buf[(*o)++] = '"';
-	buf[*o] = 0;
-}
-
 static void on_violation(const struct sc_violation *x, void *userdata)
 {
 	struct sc_agent *a = userdata;
-	char line[1536] = "event=violation", nr[16];
-	size_t o = strlen(line);
+	char line[1536];
 
-	(void)snprintf(nr, sizeof(nr), "%u", x->pid);
-	kv(line, sizeof(line), &o, "namespace", x->pod.namespace);
-	kv(line, sizeof(line), &o, "pod", x->pod.pod);
-	kv(line, sizeof(line), &o, "container", x->pod.container);
-	/* A container outside pods (podman, ctr) is named by its id alone, as in /violations. */
-	kv(line, sizeof(line), &o, "container_id", x->pod.container_id);
-	kv(line, sizeof(line), &o, "runtime", x->pod.runtime);
-	kv(line, sizeof(line), &o, "pid", nr);
-	kv(line, sizeof(line), &o, "comm", x->comm);
-	kv(line, sizeof(line), &o, "exe", x->exe);
-	kv(line, sizeof(line), &o, "syscall", x->syscall ? x->syscall : "?");
-	(void)snprintf(nr, sizeof(nr), "%u", x->nr);
-	kv(line, sizeof(line), &o, "nr", nr);
-	kv(line, sizeof(line), &o, "action", sc_action_to_string(x->action));
-	kv(line, sizeof(line), &o, "attribution",
-	   sc_violation_attribution_to_string(x->attribution));
-	if (x->unattributed)
-		kv(line, sizeof(line), &o, "unattributed", x->unattributed);
+	sc_violation_log_line(x, line, sizeof(line));
 	alog(a, "warn", "%s", line);
 	if (a->o.n_heal)
 		heal_one(a, x);
@@ -1084,32 +1025,59 @@ static void handle(void *userdata, const char *method, const char *path,
 	reply_text(reply, 404, "text/plain", "not found\n");
 }
 
+/* The node's runc: one that refuses "flags" (before 1.2) would start no pod bound to a profile
+ * with SECCOMP_FILTER_FLAG_LOG, so the flag is left out, and said. */
+static void probe_runc(struct sc_agent *a, const struct sc_agent_opts *o)
+{
+	struct sc_reconcile_opts *ro = &a->ro;
+	char v[32] = "?", said[256], q[600], qs[640] = "";
+
+	a->runc_flags = sc_runc_probe(o->host_root, v, sizeof(v), said, sizeof(said));
+	/* What runc or the node's loader printed: a value, not lines of its own. */
+	if (*said)
+		(void)snprintf(qs, sizeof(qs), " runc_output=%s", sc_log_quote(said, q, sizeof(q)));
+	if (a->runc_flags == 0 && !o->no_log_flag) {
+		ro->no_log_flag = true;
+		alog(a, "warn",
+		     "event=runc-refuses-flags runc=%s msg=\"runc before 1.2 refuses "
+		     "profiles with flags: installing them without "
+		     "SECCOMP_FILTER_FLAG_LOG, so TRAP and ERRNO denials are not logged "
+		     "(KILL_PROCESS and KILL_THREAD still are, while "
+		     "kernel.seccomp.actions_logged lists them); upgrade runc to 1.2\"",
+		     v);
+	} else if (a->runc_flags < 0 && !o->no_log_flag) {
+		/* Unknown is not "accepts": a profile with flags starts no pod on runc 1.1,
+		 * one without starts everywhere. */
+		ro->no_log_flag = true;
+		alog(a, "warn",
+		     "event=runc-unknown%s msg=\"%s: installing profiles without "
+		     "SECCOMP_FILTER_FLAG_LOG, which every runtime accepts (runc before "
+		     "1.2 refuses any flags), so TRAP and ERRNO denials are not logged "
+		     "(KILL_PROCESS and KILL_THREAD still are); to "
+		     "have them, mount the node's / at --host-root (runc is looked for in "
+		     "/usr/sbin, /usr/bin, /usr/local/sbin, /usr/local/bin, run with the "
+		     "node's loader, or read from /var/lib/dpkg/status), or pass "
+		     "--no-log-flag to say it is meant\"",
+		     qs,
+		     a->runc_flags == -ENOENT ? "no runc visible under --host-root"
+					      : "the node's runc version cannot be told");
+	}
+}
+
 /* Which seccomp decisions the kernel logs at all (kernel.seccomp.actions_logged): without
  * kill_process there, a KILL_PROCESS denial leaves no record to see, the LOG flag or not. */
 static void log_actions_logged(struct sc_agent *a)
 {
-	char path[PATH_MAX], text[256] = "";
-	FILE *f;
+	char text[256];
+	bool kill;
 
-	(void)snprintf(path, sizeof(path), "%s/sys/kernel/seccomp/actions_logged",
-		       a->paths.proc_root ? a->paths.proc_root : "/proc");
-	f = fopen(path, "re");
-	if (!f || !fgets(text, sizeof(text), f)) {
-		if (f)
-			fclose(f);
+	if (sc_seccomp_actions_logged(a->paths.proc_root, text, sizeof(text)) < 0)
 		return; /* not this node's /proc (no --host-root): nothing to say */
-	}
-	fclose(f);
-	text[strcspn(text, "\n")] = 0;
-	for (char *p = text; *p; p++)
-		if (*p == ' ')
-			*p = ',';
-	alog(a, strstr(text, "kill_process") ? "info" : "warn", "event=actions-logged actions=%s%s",
-	     *text ? text : "-",
-	     strstr(text, "kill_process")
-		     ? ""
-		     : " msg=\"the kernel logs no KILL_PROCESS denial: add kill_process to "
-		       "/proc/sys/kernel/seccomp/actions_logged to see them\"");
+	kill = strstr(text, "kill_process");
+	alog(a, kill ? "info" : "warn", "event=actions-logged actions=%s%s", *text ? text : "-",
+	     kill ? ""
+		  : " msg=\"the kernel logs no KILL_PROCESS denial: add kill_process to "
+		    "/proc/sys/kernel/seccomp/actions_logged to see them\"");
 }
 
 /* ---- setup and loop ----------------------------------------------------------------- */
@@ -1151,41 +1119,7 @@ int sc_agent_new(const struct sc_agent_opts *o, struct sc_agent **ret)
 		a->paths = (struct sc_pods_paths){ a->host_paths[0], a->host_paths[1],
 						   a->host_paths[2], a->host_paths[3] };
 	}
-	{
-		/* A runc that refuses "flags" would start no pod bound to our profiles. */
-		char v[32] = "?", said[256], q[600], qs[640] = "";
-		a->runc_flags = sc_runc_probe(o->host_root, v, sizeof(v), said, sizeof(said));
-		if (*said) /* what runc or the node's loader printed: a value, not lines of its own
-			    */
-			(void)snprintf(qs, sizeof(qs), " runc_output=%s",
-				       quoted(said, q, sizeof(q)));
-		if (a->runc_flags == 0 && !o->no_log_flag) {
-			ro->no_log_flag = true;
-			alog(a, "warn",
-			     "event=runc-refuses-flags runc=%s msg=\"runc before 1.2 refuses "
-			     "profiles with flags: installing them without "
-			     "SECCOMP_FILTER_FLAG_LOG, so TRAP and ERRNO denials are not logged "
-			     "(KILL_PROCESS and KILL_THREAD still are, while "
-			     "kernel.seccomp.actions_logged lists them); upgrade runc to 1.2\"",
-			     v);
-		} else if (a->runc_flags < 0 && !o->no_log_flag) {
-			/* Unknown is not "accepts": a profile with flags starts no pod on runc 1.1,
-			 * one without starts everywhere. */
-			ro->no_log_flag = true;
-			alog(a, "warn",
-			     "event=runc-unknown%s msg=\"%s: installing profiles without "
-			     "SECCOMP_FILTER_FLAG_LOG, which every runtime accepts (runc before "
-			     "1.2 refuses any flags), so TRAP and ERRNO denials are not logged "
-			     "(KILL_PROCESS and KILL_THREAD still are); to "
-			     "have them, mount the node's / at --host-root (runc is looked for in "
-			     "/usr/sbin, /usr/bin, /usr/local/sbin, /usr/local/bin, run with the "
-			     "node's loader, or read from /var/lib/dpkg/status), or pass "
-			     "--no-log-flag to say it is meant\"",
-			     qs,
-			     a->runc_flags == -ENOENT ? "no runc visible under --host-root"
-						      : "the node's runc version cannot be told");
-		}
-	}
+	probe_runc(a, o);
 	ro->arches = o->arches;
 	ro->n_arches = o->n_arches;
 	ro->log = reconcile_log;

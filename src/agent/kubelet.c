@@ -397,3 +397,23 @@ int sc_runc_accepts_flags(const char *host_root, char *version, size_t size)
 {
 	return sc_runc_probe(host_root, version, size, NULL, 0);
 }
+
+int sc_seccomp_actions_logged(const char *proc_root, char *buf, size_t size)
+{
+	char path[PATH_MAX];
+	FILE *f;
+
+	(void)snprintf(path, sizeof(path), "%s/sys/kernel/seccomp/actions_logged",
+		       proc_root && *proc_root ? proc_root : "/proc");
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	if (!fgets(buf, (int)size, f))
+		buf[0] = 0;
+	fclose(f);
+	buf[strcspn(buf, "\n")] = 0;
+	for (char *p = buf; *p; p++)
+		if (*p == ' ')
+			*p = ',';
+	return 0;
+}

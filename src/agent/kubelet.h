@@ -40,3 +40,8 @@ int sc_kubelet_seccomp_default(const char *config_path, struct sc_diags *d);
  * <kubelet_root>/config.yaml. */
 void sc_kubelet_preflight(const char *kubelet_root, const char *config_path, struct sc_diags *d,
 			  struct sc_kubelet_preflight *ret);
+
+/* The seccomp decisions the kernel logs (<proc_root>/sys/kernel/seccomp/actions_logged; NULL:
+ * /proc), comma-separated: "kill_process,kill_thread,trap,errno,user_notif,trace,log" by
+ * default. Without kill_process there, no KILL_PROCESS denial leaves a record. 0 or -errno. */
+int sc_seccomp_actions_logged(const char *proc_root, char *buf, size_t size);

@@ -181,12 +181,35 @@ bool sc_reconciler_failure(const struct sc_reconciler *r, const char **ret_what,
 	return true;
 }
 
-/* Note what failed and where, for the log line and --once's message. */
-static void failed(struct sc_reconciler *rc, const char *what, const char *path, const char *suffix)
+/* What a pass was doing when it failed (sc_reconciler_failure). */
+enum stage {
+	STAGE_INDEX,
+	STAGE_OPEN_POLICIES,
+	STAGE_LIST_POLICIES,
+	STAGE_INSTALL,
+};
+
+/* Note what failed and where, for the log line and --once's message; forget it after a pass
+ * that did not fail. */
+static void note_failure(struct sc_reconciler *rc, enum stage stage, int r)
 {
-	rc->fail_what = what;
-	(void)snprintf(rc->fail_path, sizeof(rc->fail_path), "%s%s", path ? path : "",
-		       suffix ? suffix : "");
+	static const char *const what[] = {
+		[STAGE_INDEX] = "cannot read the index",
+		[STAGE_OPEN_POLICIES] = "cannot open the policies directory",
+		[STAGE_LIST_POLICIES] = "cannot list the policies directory",
+		[STAGE_INSTALL] = "cannot install the profiles under",
+	};
+
+	rc->fail_what = NULL;
+	if (r >= 0 || r == -ECANCELED || r == -EAGAIN)
+		return;
+	rc->fail_what = r == -ENOMEM ? "out of memory" : what[stage];
+	(void)snprintf(rc->fail_path, sizeof(rc->fail_path), "%s%s",
+		       r == -ENOMEM ? ""
+		       : stage == STAGE_OPEN_POLICIES || stage == STAGE_LIST_POLICIES
+			       ? rc->policies_dir
+			       : rc->root_path,
+		       r != -ENOMEM && stage == STAGE_INDEX ? "/index.json" : "");
 }
 
 const char *sc_reconciler_root_path(const struct sc_reconciler *r)
@@ -202,12 +225,12 @@ int sc_reconcile(struct sc_reconciler *rc, struct sc_reconcile_result *res)
 			 .data_fd = -1,
 			 .parse_lock = PTHREAD_MUTEX_INITIALIZER };
 	struct entry *kept = NULL;
+	enum stage stage = STAGE_INDEX;
 	cleanup_free char **rej = NULL;
 	size_t n_kept = 0, n_rej = 0;
 	int r;
 
 	*res = (struct sc_reconcile_result){};
-	rc->fail_what = NULL;
 	/* What the previous pass installed is the old index; the file is read at the first
 	 * pass only (adopting what an earlier run wrote). */
 	if (rc->have_state) {
@@ -218,26 +241,24 @@ int sc_reconcile(struct sc_reconciler *rc, struct sc_reconcile_result *res)
 		x.have_old = true;
 	} else {
 		r = rc_read_old_index(&x);
-		if (r < 0) {
-			failed(rc, "cannot read the index", rc->root_path, "/index.json");
+		if (r < 0)
 			goto out;
-		}
 	}
+	stage = STAGE_OPEN_POLICIES;
 	x.top_fd = open(rc->policies_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (x.top_fd < 0) {
 		r = -errno;
-		failed(rc, "cannot open the policies directory", rc->policies_dir, NULL);
 		goto out;
 	}
 	x.top_len = strlen(rc->policies_dir) + 1;
 	/* A ConfigMap volume: the key set is the payload's ..data points to now, and its keys
 	 * are read there (one directory fd for the whole pass: one payload). */
 	x.data_fd = rc_open_beneath(x.top_fd, "..data", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	stage = STAGE_LIST_POLICIES;
 	r = rc_collect(&x, rc->policies_dir, 0);
-	if (r < 0) {
-		failed(rc, "cannot list the policies directory", rc->policies_dir, NULL);
+	if (r < 0)
 		goto out;
-	}
+	stage = STAGE_INSTALL;
 	x.files = calloc(x.n_paths ? x.n_paths : 1, sizeof(*x.files));
 	x.rejected = calloc(x.n_paths ? x.n_paths : 1, sizeof(*x.rejected));
 	if (!x.files || !x.rejected) {
@@ -407,9 +428,7 @@ out:
 	/* An unfinished pass: the index on disk (a superset of old and new) is the truth. */
 	if (r < 0)
 		rc->have_state = false;
-	if (r < 0 && r != -ECANCELED && r != -EAGAIN && !rc->fail_what)
-		failed(rc, r == -ENOMEM ? "out of memory" : "cannot install the profiles under",
-		       r == -ENOMEM ? NULL : rc->root_path, NULL);
+	note_failure(rc, stage, r);
 	rc_entries_free(kept, n_kept);
 	rc_run_free(&x);
 	return r;

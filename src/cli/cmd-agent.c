@@ -184,6 +184,20 @@ static int exit_log(const char *fmt, ...)
 	return EXIT_FINDINGS;
 }
 
+/* Run, then free; a failure ends with the pass's own message (--once: it names the path),
+ * else the cause. 0, 1 (a rejected policy or a failure). */
+static int run(struct sc_agent *a)
+{
+	int r = sc_agent_run(a);
+
+	if (r < 0 && sc_agent_error(a))
+		(void)exit_log("%s", sc_agent_error(a));
+	else if (r < 0)
+		(void)exit_log("%s (see the lines above)", strerror(-r));
+	sc_agent_free(a);
+	return r < 0 ? 1 : r;
+}
+
 enum {
 	OPT_STATE_DIR = 0x100,
 	OPT_KUBELET_CONFIG,
@@ -354,17 +368,6 @@ int cmd_agent(int argc, char **argv)
 	if (r < 0)
 		return exit_log("cannot start: %s (see the event=...-failed line above)",
 				strerror(-r));
-	r = sc_agent_run(a);
-	if (r < 0) {
-		/* --once: the pass's own message (it names the path), else the cause. */
-		const char *m = sc_agent_error(a);
-		if (m)
-			(void)exit_log("%s", m);
-		else
-			(void)exit_log("%s (see the lines above)", strerror(-r));
-	}
-	sc_agent_free(a);
-	if (r < 0)
-		return EXIT_FINDINGS;
+	r = run(a);
 	return r == 0 ? EXIT_OK : EXIT_FINDINGS;
 }
