@@ -531,6 +531,16 @@ START_TEST(gone_pid_attributed_from_cache)
 	ck_assert_uint_eq(s->attributed_exe, 1);
 	ck_assert_uint_eq(s->unattributed, 4);
 	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	ck_assert_int_eq(sc_violations_write_metrics(v, f), 0);
+	fclose(f);
+	ck_assert_ptr_nonnull(strstr(text, "syscage_violations_attributed_total{by=\"proc\"} 0\n"
+					   "syscage_violations_attributed_total{by=\"cache\"} 2\n"
+					   "syscage_violations_attributed_total{by=\"exe\"} 1\n"
+					   "syscage_violations_attributed_total{by=\"none\"} 4\n"));
+	ck_assert_ptr_nonnull(strstr(text, "syscage_violation_pids_remembered 4\n"));
+	free(text);
 	ck_assert_int_eq(sc_violations_json(v, &text), 0);
 	ck_assert_ptr_nonnull(strstr(text, "\"pid_gone\":true,\"attribution\":\"cache\","
 					   "\"unattributed\":null"));

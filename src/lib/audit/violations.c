@@ -724,6 +724,49 @@ static int series_cmp(const void *a, const void *b)
 	return c ? c : (x->key_len > y->key_len) - (x->key_len < y->key_len);
 }
 
+/* How violations were attributed, and what the pid cache holds. */
+static void write_attribution_metrics(struct sc_violations *v, FILE *f)
+{
+	const struct sc_violations_stats *s = &v->stats;
+	const struct {
+		const char *by;
+		uint64_t n;
+	} by[] = {
+		{ "proc",
+		  s->violations - s->attributed_cache - s->attributed_exe - s->unattributed },
+		{ "cache", s->attributed_cache },
+		{ "exe", s->attributed_exe },
+		{ "none", s->unattributed },
+	};
+	struct sc_pid_cache_stats ps = {};
+
+	fputs("# HELP syscage_violations_attributed_total Violations by how their pod container "
+	      "was found: proc (the process's cgroup when the record was read), cache (the "
+	      "process was gone: its pid, remembered alive in a container), exe (gone and never "
+	      "seen: its comm and exe ran in one container only), none (not found; the log "
+	      "line's unattributed= says why).\n"
+	      "# TYPE syscage_violations_attributed_total counter\n",
+	      f);
+	for (size_t i = 0; i < ELEMENTSOF(by); i++)
+		fprintf(f, "syscage_violations_attributed_total{by=\"%s\"} %llu\n", by[i].by,
+			(unsigned long long)by[i].n);
+	if (!v->pids)
+		return;
+	sc_pid_cache_stats(v->pids, &ps);
+	fputs("# HELP syscage_violation_pids_remembered Processes of the node's containers "
+	      "remembered to attribute records read after they died (alive, and gone for less "
+	      "than 10 minutes).\n"
+	      "# TYPE syscage_violation_pids_remembered gauge\n",
+	      f);
+	fprintf(f, "syscage_violation_pids_remembered %zu\n", ps.pids);
+	fputs("# HELP syscage_violation_pids_not_remembered_total Processes not remembered "
+	      "because the table was full of live ones (32768).\n"
+	      "# TYPE syscage_violation_pids_not_remembered_total counter\n",
+	      f);
+	fprintf(f, "syscage_violation_pids_not_remembered_total %llu\n",
+		(unsigned long long)ps.not_cached);
+}
+
 int sc_violations_write_metrics(struct sc_violations *v, FILE *f)
 {
 	static const char *const labels[] = { "namespace", "pod", "container", "syscall",
@@ -790,6 +833,7 @@ int sc_violations_write_metrics(struct sc_violations *v, FILE *f)
 	      f);
 	fprintf(f, "syscage_violation_series_dropped_total %llu\n",
 		(unsigned long long)s->series_dropped);
+	write_attribution_metrics(v, f);
 	return ferror(f) ? -EIO : 0;
 }
 
