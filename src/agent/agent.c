@@ -228,9 +228,10 @@ static void watch_tree(struct sc_agent *a, const char *dir, unsigned depth)
 		return;
 	wd = inotify_add_watch(a->infd, dir, WATCH_MASK);
 	if (wd < 0) {
+		char v[PATH_MAX + 16];
 		if (depth == 0)
-			alog(a, "warn", "event=watch-failed dir=%s err=\"%s\"", dir,
-			     strerror(errno));
+			alog(a, "warn", "event=watch-failed dir=%s err=\"%s\"",
+			     sc_log_value(dir, v, sizeof(v)), strerror(errno));
 		return;
 	}
 	if (depth == 0)
@@ -372,6 +373,7 @@ static char *refusal(const struct sc_agent *a, int err)
 /* Open the root; a refused one (a symlink, a file) leaves the agent running and not ready. */
 static int open_root(struct sc_agent *a)
 {
+	char v[PATH_MAX + 16];
 	int r = sc_reconciler_new(&a->ro, &a->rc);
 
 	if (r == -ELOOP || r == -ENOTDIR) {
@@ -388,10 +390,12 @@ static int open_root(struct sc_agent *a)
 		return r;
 	}
 	if (a->refused)
-		alog(a, "info", "event=root-accepted path=%s", sc_reconciler_root_path(a->rc));
+		alog(a, "info", "event=root-accepted path=%s",
+		     sc_log_value(sc_reconciler_root_path(a->rc), v, sizeof(v)));
 	free(a->refused);
 	a->refused = NULL;
-	alog(a, "info", "event=root path=%s", sc_reconciler_root_path(a->rc));
+	alog(a, "info", "event=root path=%s",
+	     sc_log_value(sc_reconciler_root_path(a->rc), v, sizeof(v)));
 	return 0;
 }
 
@@ -707,8 +711,9 @@ static void heal_one(struct sc_agent *a, const struct sc_violation *x)
 		return;
 	sfd = sc_open_dir_mkdirs(state_dir(a));
 	if (sfd < 0) {
-		alog(a, "warn", "event=heal-failed dir=%s err=\"%s\"", state_dir(a),
-		     strerror(-sfd));
+		char v[PATH_MAX + 16];
+		alog(a, "warn", "event=heal-failed dir=%s err=\"%s\"",
+		     sc_log_value(state_dir(a), v, sizeof(v)), strerror(-sfd));
 		return;
 	}
 	r = sc_violations_heal_recorded(sfd, state_dir(a), &x->pod, x, 1, &d, NULL);
@@ -1090,6 +1095,7 @@ int sc_agent_new(const struct sc_agent_opts *o, struct sc_agent **ret)
 	struct sc_diags d = {};
 	struct stat st = {};
 	struct sc_agent *a;
+	char v[PATH_MAX + 16];
 	int r;
 
 	if (!o->policies_dir || !o->kubelet_root)
@@ -1127,11 +1133,16 @@ int sc_agent_new(const struct sc_agent_opts *o, struct sc_agent **ret)
 	ro->userdata = a;
 	r = stat(o->kubelet_root, &st) < 0 ? -errno : S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
 	if (r < 0) {
-		alog(a, "error",
-		     "event=root-failed kubelet_root=%s err=\"%s\" msg=\"the kubelet root %s is "
-		     "not a directory here: pass the kubelet's root directory (its --root-dir, "
-		     "/var/lib/kubelet by default) as --kubelet-root, mounted at the same path\"",
-		     o->kubelet_root, strerror(-r), o->kubelet_root);
+		char msg[PATH_MAX + 256], q[2 * PATH_MAX + 520];
+		(void)snprintf(
+			msg, sizeof(msg),
+			"the kubelet root %s is not a directory here: pass the kubelet's root "
+			"directory (its --root-dir, /var/lib/kubelet by default) as "
+			"--kubelet-root, mounted at the same path",
+			o->kubelet_root);
+		alog(a, "error", "event=root-failed kubelet_root=%s err=\"%s\" msg=%s",
+		     sc_log_value(o->kubelet_root, v, sizeof(v)), strerror(-r),
+		     sc_log_quote(msg, q, sizeof(q)));
 		sc_agent_free(a);
 		return r;
 	}
@@ -1140,7 +1151,8 @@ int sc_agent_new(const struct sc_agent_opts *o, struct sc_agent **ret)
 		/* A refused root in the daemon: it runs, not ready, and looks again each pass. */
 		if (r != -ELOOP && r != -ENOTDIR)
 			alog(a, "error", "event=root-failed kubelet_root=%s root=%s err=\"%s\"",
-			     o->kubelet_root, o->root ? o->root : "syscage", strerror(-r));
+			     sc_log_value(o->kubelet_root, v, sizeof(v)),
+			     o->root ? o->root : "syscage", strerror(-r));
 		sc_agent_free(a);
 		return r;
 	}
@@ -1150,18 +1162,21 @@ int sc_agent_new(const struct sc_agent_opts *o, struct sc_agent **ret)
 	sc_diags_clear(&d);
 	alog(a, "info",
 	     "event=preflight kubelet_root=%s seccomp_default=%d same_fs=%d bpf_available=%d",
-	     o->kubelet_root, a->pre.seccomp_default, a->pre.same_fs, a->pre.bpf_available);
+	     sc_log_value(o->kubelet_root, v, sizeof(v)), a->pre.seccomp_default, a->pre.same_fs,
+	     a->pre.bpf_available);
 	log_actions_logged(a);
 
 	if (!o->once && !(o->listen && streq(o->listen, "none"))) {
 		const char *l = o->listen ? o->listen : "127.0.0.1:9402";
 		r = sc_http_start(l, handle, a, &a->http);
 		if (r < 0) {
-			alog(a, "error", "event=listen-failed addr=%s err=\"%s\"", l, strerror(-r));
+			alog(a, "error", "event=listen-failed addr=%s err=\"%s\"",
+			     sc_log_value(l, v, sizeof(v)), strerror(-r));
 			sc_agent_free(a);
 			return r;
 		}
-		alog(a, "info", "event=listen addr=%s port=%u", l, sc_http_port(a->http));
+		alog(a, "info", "event=listen addr=%s port=%u", sc_log_value(l, v, sizeof(v)),
+		     sc_http_port(a->http));
 	}
 	*ret = a;
 	return 0;
@@ -1210,6 +1225,7 @@ static int add_fd(struct sc_agent *a, int fd, uint32_t tag)
 /* The violations follower in the loop; its failure only disables /violations. */
 static int setup_violations(struct sc_agent *a)
 {
+	char v[PATH_MAX + 16];
 	struct sc_violations_options vo = { .kmsg_path = a->o.kmsg_path,
 					    .audit_log = a->o.audit_log,
 					    .paths = a->paths,
@@ -1247,7 +1263,7 @@ static int setup_violations(struct sc_agent *a)
 	refresh_pids(a);
 	(void)sc_violations_read(a->viol, on_violation, a);
 	alog(a, "info", "event=violations-follow kmsg=%s fds=%zu polled=%d",
-	     a->o.kmsg_path ? a->o.kmsg_path : "/dev/kmsg", n, poll);
+	     sc_log_value(a->o.kmsg_path ? a->o.kmsg_path : "/dev/kmsg", v, sizeof(v)), n, poll);
 	return 0;
 }
 

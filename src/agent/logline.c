@@ -26,34 +26,42 @@ const char *sc_log_quote(const char *text, char *buf, size_t size)
 /* Append " key=value" to buf (at *o): the value bare when it is a plain word, else quoted
  * with '"' and '\\' escaped and control characters as \xHH, so every line parses as
  * key=value pairs whatever a process calls itself. "-" for an empty value. */
-void sc_log_kv(char *buf, size_t size, size_t *o, const char *key, const char *value)
+const char *sc_log_value(const char *value, char *buf, size_t size)
 {
 	bool bare = true;
-	int k;
+	size_t o = 0;
 
 	if (!value || !*value)
 		value = "-";
 	for (const char *p = value; bare && *p; p++)
 		bare = (unsigned char)*p > ' ' && *p != '"' && *p != '=' && *p != '\\' &&
 		       (unsigned char)*p < 0x7f;
-	k = snprintf(buf + *o, size - *o, " %s=%s", key, bare ? value : "\"");
-	if (k < 0 || (size_t)k >= size - *o)
-		return;
-	*o += (size_t)k;
-	if (bare)
-		return;
-	for (const unsigned char *p = (const unsigned char *)value; *p && *o + 6 < size; p++) {
-		if (*p == '"' || *p == '\\') {
-			buf[(*o)++] = '\\';
-			buf[(*o)++] = (char)*p;
-		} else if (*p < ' ' || *p == 0x7f)
-			*o += (size_t)snprintf(buf + *o, size - *o, "\\x%02x", *p);
-		else
-			buf[(*o)++] = (char)*p;
+	if (bare) {
+		(void)snprintf(buf, size, "%s", value);
+		return buf;
 	}
-	if (*o + 1 < size)
-		buf[(*o)++] = '"';
-	buf[*o] = 0;
+	buf[o++] = '"';
+	for (const unsigned char *p = (const unsigned char *)value; *p && o + 6 < size; p++) {
+		if (*p == '"' || *p == '\\') {
+			buf[o++] = '\\';
+			buf[o++] = (char)*p;
+		} else if (*p < ' ' || *p == 0x7f)
+			o += (size_t)snprintf(buf + o, size - o, "\\x%02x", *p);
+		else
+			buf[o++] = (char)*p;
+	}
+	buf[o++] = '"';
+	buf[o] = 0;
+	return buf;
+}
+
+void sc_log_kv(char *buf, size_t size, size_t *o, const char *key, const char *value)
+{
+	char v[1024];
+	int k = snprintf(buf + *o, size - *o, " %s=%s", key, sc_log_value(value, v, sizeof(v)));
+
+	if (k > 0)
+		*o += (size_t)k < size - *o ? (size_t)k : size - *o - 1;
 }
 
 void sc_violation_log_line(const struct sc_violation *x, char *line, size_t size)

@@ -12,6 +12,11 @@
  * fit. Returns buf. */
 const char *sc_log_quote(const char *text, char *buf, size_t size);
 
+/* A value as a log line holds it: 'value' itself when a plain word (no space, quote, '=',
+ * backslash or control character), else quoted with control characters as \xHH; "-" for NULL
+ * or "". Cut to fit 'size' (at least 8). Returns buf. */
+const char *sc_log_value(const char *value, char *buf, size_t size);
+
 /* Append " key=value" at buf + *o (advanced): bare when the value is a plain word, quoted with
  * control characters as \xHH otherwise, "-" when it is NULL or empty. */
 void sc_log_kv(char *buf, size_t size, size_t *o, const char *key, const char *value);

@@ -9,8 +9,9 @@
 command -v python3 >/dev/null || { skip "python3 is needed to parse the log"; done_testing; exit; }
 command -v curl >/dev/null || { skip "curl is needed"; done_testing; exit; }
 D="$SYSCAGE_SRCDIR/tests/data/pods"
-POL=$TMP/policies
-KUB=$TMP/kubelet
+# Paths with a space: values a log parser must still read as one.
+POL="$TMP/the policies"
+KUB="$TMP/the kubelet"
 mkdir -p "$POL" "$KUB"
 : >"$TMP/all.log"
 
@@ -84,6 +85,15 @@ echo "$m2" | grep -q "cannot open the policies directory $TMP/nope: No such file
 	ok "the message says what, where and what to do" || not_ok "message: $m2"
 grep -q "Input/output error" "$TMP/err" && not_ok "no EIO" || ok "no EIO"
 
+# Setup failures: no kubelet root, a refused one (its seccomp directory a symbolic link).
+expect "--once without the kubelet root fails" 1 "$SYSCAGE" agent --policies "$POL" --kubelet-root "$TMP/no kubelet" --no-log-flag --once
+keyvalue "no kubelet root" "$TMP/err"
+err_has "the last line says what to do" "event=exit status=1 msg=\"cannot start: --kubelet-root $TMP/no kubelet: No such file or directory: pass the kubelet's root directory"
+mkdir -p "$TMP/k link" "$TMP/elsewhere"
+ln -s "$TMP/elsewhere" "$TMP/k link/seccomp"
+expect "--once with a refused root fails" 1 "$SYSCAGE" agent --policies "$POL" --kubelet-root "$TMP/k link" --no-log-flag --once
+keyvalue "a refused root" "$TMP/err"
+
 # The daemon, on the fake node of tests/data/pods: violations of pods, of a podman container,
 # of a process whose comm holds a space, a quote and '='.
 : >"$TMP/kmsg"
@@ -118,12 +128,15 @@ grep -q 'event=violation namespace=- pod=- container=- container_id=5a5a5a5a5a5a
 run_cmd curl -s "http://127.0.0.1:$PORT/metrics"
 out_has "a podman container's violations: its short id as the container label" \
 	'^syscage_violations_total\{namespace="",pod="",container="5a5a5a5a5a5a",syscall="ptrace",action="SCMP_ACT_KILL_PROCESS"\} 1$'
+# A second agent on the same address: it cannot listen, and says so as key=value.
+expect "address in use: exit 1" 1 "$SYSCAGE" agent --policies "$POL" --kubelet-root "$KUB" --no-log-flag --listen "127.0.0.1:$PORT"
+keyvalue "address in use" "$TMP/err"
 # A rejected policy, SIGHUP, the policies directory gone, then SIGTERM.
 printf 'kind: KubeArmorSeccompPolicy\nmetadata: [broken\n' >"$POL/bad.yaml"
 wait_log 'event=reject ' || true
 kill -HUP $AGENT
 wait_log 'trigger=sighup' || true
-mv "$POL" "$TMP/policies.away"
+mv "$POL" "$TMP/policies away"
 kill -HUP $AGENT
 wait_log 'event=reconcile-failed' && ok "the daemon logs the failed pass" || not_ok "the daemon logs the failed pass"
 grep -q "event=reconcile-failed trigger=sighup path=\"$POL\" err=\"No such file or directory\" .*msg=\"cannot open the policies directory $POL" "$TMP/agent.log" &&
