@@ -12,7 +12,9 @@ int main(int argc, char **argv)
 	char p[4][4096];
 	static const char *const sub[] = { "proc", "sys/fs/cgroup", "var/log/containers",
 					   "var/log/pods" };
-	struct sc_violations_options o = { .kmsg_path = "", .audit_log = "", .remember_pids = true };
+	struct sc_violations_options o = { .kmsg_path = "",
+					   .audit_log = "",
+					   .remember_pids = true };
 	struct sc_violations *v = NULL;
 	int n, r = 0;
 
