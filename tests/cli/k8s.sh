@@ -413,6 +413,8 @@ for o in objs:
 ds = by[("DaemonSet", "syscage-agent")]
 pod = ds["spec"]["template"]["spec"]
 assert pod["priorityClassName"] == "system-node-critical"
+for c in pod["initContainers"] + pod["containers"]:
+    assert c["imagePullPolicy"] == "IfNotPresent", c["name"]  # a loaded :latest image starts
 q = by[("ResourceQuota", "syscage-node-critical")]["spec"]
 assert q["scopeSelector"]["matchExpressions"] == [{"scopeName": "PriorityClass", "operator": "In", "values": ["system-node-critical"]}]
 assert int(q["hard"]["pods"]) >= 5000  # one per node, the largest clusters Kubernetes supports
