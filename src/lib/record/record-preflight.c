@@ -147,6 +147,9 @@ int sc_record_bpf_preflight_static(struct sc_diags *d)
 	struct __user_cap_data_struct caps[2] = { 0 };
 	unsigned kv = kernel_version();
 	size_t before = d->n_errors;
+	/* Asked whatever the answer below: a process recorded where it has every capability
+	 * (tools/record-agent-profile) makes the same calls as one where it has none. */
+	bool root = geteuid() == 0;
 	struct rlimit rl;
 
 	if (!sc_record_bpf_built())
@@ -162,13 +165,12 @@ int sc_record_bpf_preflight_static(struct sc_diags *d)
 			"%s without CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN) in the effective "
 			"set; "
 			"fix: %s, or use --method ptrace",
-			geteuid() == 0 ? "uid 0 but" : "not root and",
-			geteuid() == 0
-				? "grant them (a container drops them: Kubernetes securityContext "
-				  "capabilities add: [BPF, PERFMON], podman --cap-add BPF,PERFMON)"
-				: "run as root (sudo syscage record ...), or grant the "
-				  "capabilities "
-				  "(setcap cap_bpf,cap_perfmon+ep $(command -v syscage))");
+			root ? "uid 0 but" : "not root and",
+			root ? "grant them (a container drops them: Kubernetes securityContext "
+			       "capabilities add: [BPF, PERFMON], podman --cap-add BPF,PERFMON)"
+			     : "run as root (sudo syscage record ...), or grant the "
+			       "capabilities "
+			       "(setcap cap_bpf,cap_perfmon+ep $(command -v syscage))");
 	else if (in_child_userns())
 		problem(d,
 			"in a user namespace (/proc/self/uid_map is not the identity): the "
