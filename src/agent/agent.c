@@ -1236,11 +1236,6 @@ uint16_t sc_agent_http_port(const struct sc_agent *a)
 	return a->http ? sc_http_port(a->http) : 0;
 }
 
-uint16_t sc_agent_data_port(const struct sc_agent *a)
-{
-	return a->data_http ? sc_http_port(a->data_http) : 0;
-}
-
 static int add_fd(struct sc_agent *a, int fd, uint32_t tag)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = tag };

@@ -56,7 +56,6 @@ struct sc_agent *sc_agent_free(struct sc_agent *a);
  * counted, not fatal). */
 int sc_agent_run(struct sc_agent *a);
 
-/* The HTTP ports bound (after sc_agent_new): the metrics listener's, the data listener's; 0
- * when it is not open. */
+/* The metrics listener's port (after sc_agent_new), 0 without it; the data listener's is
+ * logged (event=data-listen). */
 uint16_t sc_agent_http_port(const struct sc_agent *a);
-uint16_t sc_agent_data_port(const struct sc_agent *a);
