@@ -63,10 +63,10 @@ struct child {
 struct sc_agent {
 	struct sc_agent_opts o;
 	struct sc_reconcile_opts ro;
-	struct sc_reconciler *rc;  /* NULL while the root is refused */
-	char *refused;		   /* why the root is refused: /readyz says it */
-	struct sc_http *http;	   /* --listen: probes and /metrics */
-	struct sc_http *data_http; /* --data-listen: /profiles, /violations */
+	struct sc_reconciler *rc; /* NULL while the root is refused */
+	char *refused;		  /* why the root is refused: /readyz says it */
+	/* --listen: probes and /metrics; --data-listen: /profiles, /violations */
+	struct sc_http *http, *data_http;
 	struct sc_kubelet_preflight pre;
 	int runc_flags;		    /* sc_runc_accepts_flags: 1, 0, or < 0 unknown */
 	struct sc_pods_paths paths; /* under --host-root */
