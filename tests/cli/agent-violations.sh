@@ -76,15 +76,17 @@ EOF
 AGENT=$!
 for _ in $(seq 100); do
 	PORT=$(sed -n 's/.*event=listen .*port=\([0-9]*\).*/\1/p' "$TMP/agent.log" | head -1)
-	[ -n "$PORT" ] && grep -q 'event=violations-follow' "$TMP/agent.log" && break
+	DPORT=$(sed -n 's/.*event=data-listen .*port=\([0-9]*\).*/\1/p' "$TMP/agent.log" | head -1)
+	[ -n "$PORT" ] && [ -n "$DPORT" ] && grep -q 'event=violations-follow' "$TMP/agent.log" && break
 	sleep 0.1
 done
 URL=http://127.0.0.1:$PORT
+DURL=http://127.0.0.1:$DPORT # /violations: the data listener
 
 # violation_of PID: the /violations entry of PID (JSON on stdout), waiting up to 5 s.
 violation_of() {
 	for _ in $(seq 50); do
-		curl -s "$URL/violations" >"$TMP/v.json"
+		curl -s "$DURL/violations" >"$TMP/v.json"
 		if python3 - "$TMP/v.json" "$1" >"$TMP/x.json" <<'EOF'; then return 0; fi
 import json, sys
 for x in json.load(open(sys.argv[1])):
