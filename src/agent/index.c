@@ -185,8 +185,7 @@ static bool index_is_known(const struct sc_reconciler *rc, uint64_t want)
 	if (!rc->index.has_ident || rc->index.hash != want)
 		return false;
 	rc_ident_of(rc->root_fd, INDEX_NAME, &now);
-	return now.has_ident && now.ino == rc->index.ino && now.size == rc->index.size &&
-	       now.mtime_ns == rc->index.mtime_ns;
+	return rc_same_ident(&now, &rc->index);
 }
 
 /* Write the index of 'lists' unless the disk has it already. 'same': the lists are the
@@ -242,7 +241,8 @@ int rc_write_index(struct run *x, const struct elist *lists, size_t n_lists, boo
 	if (fclose(f) != 0 && !k.err)
 		k.err = EIO;
 	if (!k.err && fstat(k.fd, &st) == 0 && (rc_hash64_end(k.h, k.n)) == want) {
-		/* The renamed file keeps this identity: the next pass compares against it. */
+		/* This inode with this content: its identity is taken again once it is renamed
+		 * (the rename changes its ctime), for the next pass to compare against. */
 		seen = (struct entry){ .hash = want };
 		rc_set_ident(&seen, &st);
 	}
@@ -265,6 +265,13 @@ int rc_write_index(struct run *x, const struct elist *lists, size_t n_lists, boo
 		d = sc_batch_add(b, (size_t)d, tmp, (size_t)d, INDEX_NAME);
 	r = d < 0 ? (int)d : sc_batch_commit(b, &c);
 	sc_batch_free(b);
+	if (r == 0 && seen.has_ident) {
+		struct entry now = {};
+		rc_ident_of(rc->root_fd, INDEX_NAME, &now);
+		seen.has_ident = now.has_ident && now.ino == seen.ino && now.size == seen.size;
+		seen.mtime_ns = now.mtime_ns;
+		seen.ctime_ns = now.ctime_ns;
+	}
 	if (r == 0)
 		rc->index = seen;
 	return r;
@@ -285,8 +292,7 @@ void rc_remove_profile(struct run *x, const struct entry *e)
 		return;
 	(void)snprintf(file, sizeof(file), "%s.json", e->name);
 	rc_ident_of(fd, file, &now);
-	ours = e->has_ident && now.has_ident && now.ino == e->ino && now.size == e->size &&
-	       now.mtime_ns == e->mtime_ns;
+	ours = rc_same_ident(&now, e);
 	if (!ours) {
 		struct entry seen = {};
 		struct stat st;

@@ -52,10 +52,12 @@ struct entry {
 	size_t n_files, n_pols;
 	size_t size;
 	/* What was installed: content hash and the file's identity after the write, so the
-	 * next pass can tell "unchanged" from a stat. */
+	 * next pass can tell "unchanged" from a stat. The inode change time is part of it: a
+	 * write in place with the mtime put back (utimensat) keeps inode, size and mtime, but
+	 * no one can set the ctime. */
 	uint64_t hash;
 	ino_t ino;
-	int64_t mtime_ns;
+	int64_t mtime_ns, ctime_ns;
 	bool has_ident, need_ident;
 	bool kept;		 /* kept for a rejected file */
 	bool workload, fallback; /* a bound workload's; no policy selects it (RuntimeDefault) */
@@ -173,7 +175,7 @@ struct pending {
 
 struct probe {
 	ino_t ino;
-	int64_t mtime_ns;
+	int64_t mtime_ns, ctime_ns;
 	uint32_t size;
 	bool ok;
 };
@@ -331,6 +333,7 @@ void rc_remove_profile(struct run *x, const struct entry *e);
 int rc_open_ns(struct run *x, const char *ns, bool create);
 
 void rc_set_ident(struct entry *e, const struct stat *st);
+bool rc_same_ident(const struct entry *now, const struct entry *then);
 bool rc_disk_hash(int dirfd, const char *name, uint64_t *ret, struct entry *e);
 int rc_rejected_paths(const struct run *x, char ***ret, size_t *ret_n);
 bool rc_path_in(char *const *v, size_t n, const char *path);

@@ -762,6 +762,7 @@ static void probe_old(struct worker *w, size_t i)
 	p->ino = st.st_ino;
 	p->size = st.st_size > UINT32_MAX ? UINT32_MAX : (uint32_t)st.st_size;
 	p->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+	p->ctime_ns = (int64_t)st.st_ctim.tv_sec * 1000000000 + st.st_ctim.tv_nsec;
 	p->ok = true;
 }
 

@@ -5,13 +5,22 @@
 
 /* ---- writing ----------------------------------------------------------------------- */
 
-/* What the next pass compares to tell an installed file unchanged: inode, size, mtime. */
+/* What the next pass compares to tell an installed file unchanged: inode, size, mtime, ctime. */
 void rc_set_ident(struct entry *e, const struct stat *st)
 {
 	e->has_ident = true;
 	e->ino = st->st_ino;
 	e->size = (size_t)st->st_size;
 	e->mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+	e->ctime_ns = (int64_t)st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec;
+}
+
+/* Whether the file is still the one whose identity 'then' recorded: 'now' its identity. */
+bool rc_same_ident(const struct entry *now, const struct entry *then)
+{
+	return now->has_ident && then->has_ident && now->ino == then->ino &&
+	       now->size == then->size && now->mtime_ns == then->mtime_ns &&
+	       now->ctime_ns == then->ctime_ns;
 }
 
 static void take_ident(struct entry *e, const struct entry *from)
@@ -19,6 +28,7 @@ static void take_ident(struct entry *e, const struct entry *from)
 	e->has_ident = true;
 	e->ino = from->ino;
 	e->mtime_ns = from->mtime_ns;
+	e->ctime_ns = from->ctime_ns;
 	e->size = from->size;
 }
 
@@ -668,9 +678,9 @@ int rc_install(struct run *x)
 			cur = s->ns;
 		}
 		/* Unchanged when the previous pass installed this very content and the file is
-		 * still the one it wrote (inode, size, mtime); else the disk content decides,
-		 * and a file there that the agent did not write (or that changed since) is not
-		 * its to replace. */
+		 * still the one it wrote (inode, size, mtime, ctime); else the disk content
+		 * decides, and a file there that the agent did not write (or that changed since) is
+		 * not its to replace. */
 		{
 			struct entry now = {};
 			if (prev && prev->has_ident) {
@@ -679,13 +689,12 @@ int rc_install(struct run *x)
 					now = (struct entry){ .has_ident = p->ok,
 							      .ino = p->ino,
 							      .size = p->size,
-							      .mtime_ns = p->mtime_ns };
+							      .mtime_ns = p->mtime_ns,
+							      .ctime_ns = p->ctime_ns };
 				} else {
 					rc_ident_of(nsfd, file, &now);
 				}
-				same_ident = now.has_ident && now.ino == prev->ino &&
-					     now.size == prev->size &&
-					     now.mtime_ns == prev->mtime_ns;
+				same_ident = rc_same_ident(&now, prev);
 			}
 			if (same_ident) {
 				seen = now;
