@@ -311,17 +311,6 @@ static int set_text(struct run *x, const struct set *s, char **ret, char **remov
 	return r;
 }
 
-/* The key of a merged set's content: its members' file contents and documents, and the
- * fallback. Sets with one key share one merge; the key's content hash carries over to the
- * next pass (rc->mcache), so a set whose members did not change is not merged again. */
-struct mkey {
-	uint64_t key, hash;
-	size_t len;
-	char *text;    /* this pass only; NULL beyond the budget, or known from the last pass */
-	char *removed; /* what the baselines took away, when merged this pass */
-	bool have;
-};
-
 static uint64_t set_key(const struct run *x, const struct set *s)
 {
 	uint64_t h = rc_hash64_feed(HASH64_INIT, &s->fallback, sizeof(s->fallback));
@@ -443,6 +432,8 @@ struct job {
 	unsigned seq; /* of its temp file, when written */
 	int r;
 	bool owned, one, written;
+	bool pre;    /* its temp file was written by the loader (rc_prewrite) */
+	bool queued; /* its temp file is the batch's (it removes it if it does not land) */
 	bool failed; /* its temp file could not be written (rc_per_file_error): last good stays */
 };
 
@@ -455,6 +446,11 @@ static int write_one(struct worker *w, size_t i)
 	const struct set *s = &x->sets[j->set];
 	char err[512];
 
+	if (j->pre) {
+		j->r = 0;
+		j->written = true;
+		return 0;
+	}
 	if (!j->text) {
 		j->r = set_text(x, s, &j->text, NULL, err, sizeof(err));
 		if (j->r == -EINVAL)
@@ -501,6 +497,7 @@ static int write_jobs(struct run *x, struct job *jobs, size_t n_jobs)
 			const char *final = set_file(s);
 			char tmp[NAME_MAX + 1];
 			int q = rc_tmp_name(tmp, s->ns, final, j->seq);
+			j->queued = true;
 			if (q == 0)
 				q = rc_add_pending(x, s->ns, tmp, final, j->entry + 1,
 						   !rc_old_entry(x, s->path));
@@ -547,11 +544,19 @@ static int write_jobs(struct run *x, struct job *jobs, size_t n_jobs)
 	return perr < 0 ? perr : r;
 }
 
-static void jobs_free(struct job *jobs, size_t n)
+static void jobs_free(struct run *x, struct job *jobs, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		if (jobs[i].owned)
 			free(jobs[i].text);
+		if (jobs[i].pre && !jobs[i].queued) {
+			/* A temp file no batch took (the pass stopped before the write). */
+			const struct set *s = &x->sets[jobs[i].set];
+			char tmp[NAME_MAX + 1];
+			if (rc_tmp_name(tmp, s->ns, set_file(s), jobs[i].seq) == 0)
+				(void)unlinkat(x->r->tmp_fd, tmp, 0);
+		}
+	}
 	free(jobs);
 }
 
@@ -576,6 +581,16 @@ static int flush_jobs(struct run *x, struct job *jobs, size_t n_jobs)
 		}
 	rc_parsed_free(x);
 	return r;
+}
+
+/* Whether doc's temp file (named for <ns>/<name>.json) is the one set 's' installs. */
+static bool prewritten_for(const struct cdoc *doc, const struct set *s)
+{
+	const char *file = set_file(s);
+	size_t ln = strlen(doc->name);
+
+	return streq(s->ns, doc->ns) && strncmp(file, doc->name, ln) == 0 &&
+	       streq(file + ln, ".json");
 }
 
 int rc_install(struct run *x)
@@ -608,7 +623,7 @@ int rc_install(struct run *x)
 		char err[512];
 
 		if ((i & 63) == 0 && rc_cancelled(x)) {
-			jobs_free(jobs, n_jobs);
+			jobs_free(x, jobs, n_jobs);
 			return -ECANCELED;
 		}
 		/* (Also with nothing to write: a restart merges every set to compare.) */
@@ -643,7 +658,7 @@ int rc_install(struct run *x)
 		if (!one) {
 			r = merged_content(x, s, &memo, err, sizeof(err));
 			if (r == -ENOMEM || r == -EAGAIN) {
-				jobs_free(jobs, n_jobs);
+				jobs_free(x, jobs, n_jobs);
 				return r;
 			}
 			if (r < 0) {
@@ -652,7 +667,7 @@ int rc_install(struct run *x)
 							  SC_REJECT_MERGE, "merging %s: %s",
 							  s->path, err);
 					if (q < 0) {
-						jobs_free(jobs, n_jobs);
+						jobs_free(x, jobs, n_jobs);
 						return q;
 					}
 				}
@@ -671,7 +686,7 @@ int rc_install(struct run *x)
 			/* A namespace directory that cannot be made (disk full): its profiles
 			 * are not updated, the others are. */
 			if (nsfd < 0 && !rc_per_file_error(nsfd)) {
-				jobs_free(jobs, n_jobs);
+				jobs_free(x, jobs, n_jobs);
 				return nsfd;
 			}
 			ns_err = nsfd < 0 ? nsfd : 0;
@@ -704,7 +719,7 @@ int rc_install(struct run *x)
 				if (!rc_owned(x, prev, nsfd, file, on_disk, have, want)) {
 					r = rc_reject_foreign(x, s, prev != NULL);
 					if (r < 0) {
-						jobs_free(jobs, n_jobs);
+						jobs_free(x, jobs, n_jobs);
 						return r;
 					}
 					continue;
@@ -724,7 +739,7 @@ int rc_install(struct run *x)
 			r = entry_for_set(x, s, e);
 			x->n_now++;
 			if (r < 0) {
-				jobs_free(jobs, n_jobs);
+				jobs_free(x, jobs, n_jobs);
 				return r;
 			}
 		}
@@ -744,7 +759,7 @@ int rc_install(struct run *x)
 		if (n_jobs % 256 == 0) {
 			struct job *v = reallocarray(jobs, n_jobs + 256, sizeof(*v));
 			if (!v) {
-				jobs_free(jobs, n_jobs);
+				jobs_free(x, jobs, n_jobs);
 				return -ENOMEM;
 			}
 			jobs = v;
@@ -757,7 +772,15 @@ int rc_install(struct run *x)
 					     .len = len,
 					     .removed = memo ? memo->removed : NULL,
 					     .one = one && text };
-		if (one && text)
+		if (one && one->tmp_seq1 && !one->text_taken && prewritten_for(one, s)) {
+			/* The loader wrote its temp file: renamed as it is. */
+			jobs[n_jobs].pre = true;
+			jobs[n_jobs].seq = one->tmp_seq1 - 1;
+			jobs[n_jobs].text = NULL;
+			jobs[n_jobs].one = false;
+			one->tmp_seq1 = 0;
+		}
+		if (one && (text || jobs[n_jobs].pre))
 			one->text_taken = true;
 		n_jobs++;
 		/* The index must name it before the rename: a new path, or one whose recorded
@@ -766,7 +789,7 @@ int rc_install(struct run *x)
 			x->new_paths = true;
 	}
 	r = n_jobs ? write_jobs(x, jobs, n_jobs) : 0;
-	jobs_free(jobs, n_jobs);
+	jobs_free(x, jobs, n_jobs);
 	return r;
 }
 

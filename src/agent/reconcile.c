@@ -116,6 +116,7 @@ int sc_reconciler_new(const struct sc_reconcile_opts *o, struct sc_reconciler **
 	}
 	r->o.policies_dir = r->policies_dir;
 	r->o.kubelet_root = NULL;
+	r->state_key = rc_state_key(r);
 	/* Temp files beside the profiles are an earlier version's (or the index's). */
 	clean_all_tmps(r->root_fd);
 	/* Failing (a read-only root), each pass tries again; until then writes fail. */
@@ -198,7 +199,7 @@ int sc_reconcile(struct sc_reconciler *rc, struct sc_reconcile_result *res)
 		rc->have_state = false;
 		x.have_old = true;
 	} else {
-		r = rc_read_old_index(&x);
+		r = rc_read_previous(&x);
 		if (r < 0)
 			goto out;
 	}
@@ -329,6 +330,8 @@ int sc_reconcile(struct sc_reconciler *rc, struct sc_reconcile_result *res)
 			if (!res->install_err)
 				res->install_err = r;
 			r = 0;
+		} else if (r == 0) {
+			x.index_done = true;
 		}
 		if (r < 0)
 			goto out;
@@ -366,9 +369,11 @@ int sc_reconcile(struct sc_reconciler *rc, struct sc_reconcile_result *res)
 out:
 	/* Before the files go: rc_parsed_free walks x.n_files of them. */
 	rc_parsed_free(&x);
-	/* The files judged so far are the cache of the next pass (texts are not kept). */
+	/* The files judged so far are the cache of the next pass (texts and temp files are
+	 * not kept). */
 	for (size_t i = 0; i < x.n_files; i++)
 		for (size_t k = 0; k < x.files[i].n_docs; k++) {
+			rc_prewritten_drop(&x, &x.files[i].docs[k]);
 			free(x.files[i].docs[k].text);
 			x.files[i].docs[k].text = NULL;
 			x.files[i].docs[k].text_taken = false;
@@ -380,6 +385,9 @@ out:
 	/* Paths are collected sorted per directory, and a directory's files come before its
 	 * subdirectories' only per level: sort for the look-ups. */
 	rc_sort(rc->cache, rc->n_cache, sizeof(*rc->cache), rc_cmp_cfile_sort);
+	/* Kept for a restart only when the index on disk is this pass's. */
+	if (r == 0 && x.index_done)
+		rc_state_save(rc);
 	/* An unfinished pass: the index on disk (a superset of old and new) is the truth. */
 	if (r < 0)
 		rc->have_state = false;
