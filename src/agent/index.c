@@ -38,13 +38,17 @@ int rc_adopt_set(struct run *x, const struct sc_index_set *s)
 		if (r == 0)
 			r = rc_strv_add(&t.pols, &t.n_pols, pk);
 	}
-	/* Room for 16, 32, 64, ... entries: 10,000 are not 10,000 reallocs. */
-	if (r == 0 && (x->n_old == 0 || (x->n_old >= 16 && (x->n_old & (x->n_old - 1)) == 0))) {
-		v = reallocarray(x->old, x->n_old ? 2 * x->n_old : 16, sizeof(*v));
-		if (!v)
+	/* Room for 16, 32, 64, ... entries (10,000 are not 10,000 reallocs), unless the
+	 * caller made room for all (x->cap_old). */
+	if (r == 0 && x->n_old == x->cap_old) {
+		size_t cap = x->cap_old ? 2 * x->cap_old : 16;
+		v = reallocarray(x->old, cap, sizeof(*v));
+		if (!v) {
 			r = -ENOMEM;
-		else
+		} else {
 			x->old = v;
+			x->cap_old = cap;
+		}
 	}
 	if (r == 0) {
 		e = t;
@@ -101,7 +105,7 @@ int rc_read_old_index(struct run *x)
 			INDEX_NAME);
 		rc_entries_free(x->old, x->n_old);
 		x->old = NULL;
-		x->n_old = 0;
+		x->n_old = x->cap_old = 0;
 		return 0;
 	}
 	if (r == 0)

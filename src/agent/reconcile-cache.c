@@ -626,6 +626,13 @@ int rc_state_load(struct run *x)
 		goto out;
 	adopt = index_now(rc, &idx) && get_u64(r) == idx.hash && !r->bad;
 	n = get_n(r);
+	/* Room for them all at once (doubling would leave 6,000 entries' worth unused). */
+	if (adopt && n && !x->old) {
+		x->old = calloc(n, sizeof(*x->old));
+		if (!x->old)
+			q = -ENOMEM;
+		x->cap_old = x->old ? n : 0;
+	}
 	for (size_t i = 0; i < n && q == 0 && !r->bad; i++)
 		q = read_entry(r, x, adopt);
 	if (q == 0)
@@ -651,7 +658,7 @@ out:
 	/* Entries of a state that did not prove itself go. */
 	rc_entries_free(x->old, x->n_old);
 	x->old = NULL;
-	x->n_old = 0;
+	x->n_old = x->cap_old = 0;
 	rc_cache_free(cache, n_cache);
 	free(mc);
 	(void)close(fd);

@@ -211,7 +211,7 @@ struct run {
 	struct rejection *rej;
 	size_t n_rej;
 	struct entry *old; /* the previous index */
-	size_t n_old;
+	size_t n_old, cap_old;
 	struct entry **old_by_path;
 	size_t n_old_by_path;
 	bool have_old;

@@ -227,6 +227,11 @@ int sc_reconcile(struct sc_reconciler *rc, struct sc_reconcile_result *res)
 	if (r < 0)
 		goto out;
 	r = rc_load_all(&x);
+	/* The last pass's cache is taken over: what is left of it (files gone) goes now, not
+	 * after the sets and the writes have taken their memory. */
+	rc_cache_free(rc->cache, rc->n_cache);
+	rc->cache = NULL;
+	rc->n_cache = 0;
 	if (r < 0)
 		goto out;
 	for (size_t i = 0; i < x.n_files; i++)
