@@ -518,7 +518,11 @@ static int read_cfile(struct reader *r, struct cfile *c)
 		flags = get_u8(r);
 		d->text_hash = get_u64(r);
 		d->text_len = (size_t)get_u64(r);
-		if (r->bad || !ns || !name || !key || format >= _SC_FORMAT_COUNT)
+		/* What the judge checked (names become paths below the root): checked again, a
+		 * state is no licence to write elsewhere. */
+		if (r->bad || !ns || !name || !key || format >= _SC_FORMAT_COUNT ||
+		    !sc_dns1123_label_valid(ns) || !sc_dns1123_subdomain_valid(name) ||
+		    strlen(name) > MAX_NAME)
 			return r->bad = true, 0;
 		d->format = (int)format;
 		d->selects = flags & 1;

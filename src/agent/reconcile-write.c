@@ -273,6 +273,10 @@ static int parsed_doc(struct run *x, const struct pol *p, const struct sc_profil
 		for (size_t i = 0; r == 0 && i < f->n; i++)
 			if (rc_judge(f->v[i], c->path, msg, sizeof(msg)) != 0)
 				r = -EAGAIN;
+		/* Not what its judgement said (changed meanwhile, or a judgement from a state
+		 * that was wrong): the next pass judges it again instead of trusting it. */
+		if (r == -EAGAIN || (r == 0 && p->doc >= f->n))
+			x->files[p->file].hash = 0;
 		f->r = r;
 	}
 	r = f->r;

@@ -17,6 +17,7 @@
 
 #include <stdbool.h>
 
+#include "base/hash.h"
 #include "base/install.h"
 #include "agent/reconcile.h"
 #include "tap.h"
@@ -400,6 +401,44 @@ START_TEST(loaders_temp_files_never_stay)
 }
 END_TEST
 
+/* A state whose checksum holds but whose judgement names what the judge never lets through
+ * (a namespace that is no DNS-1123 label: names become paths below the root) is not used:
+ * every file is judged again. Before, the state was taken as it was. */
+START_TEST(state_names_checked_as_the_judge_does)
+{
+	static const char doc[] = "\x04\0\0\0shop\x03\0\0\0web\x0e\0\0\0shop\nL";
+	struct sc_reconcile_result res;
+	char path[600], *buf = NULL, *p, *t;
+	size_t len;
+	uint64_t sum;
+	FILE *f;
+
+	three_policies();
+	ck_assert_int_eq(run(false, &res), 0);
+	state_path(path, sizeof(path));
+	ck_assert_int_eq(sc_read_file(path, 1 << 24, &buf, &len), 0);
+	/* web's judgement: namespace "shop", name "web", key "shop\nL app=web". */
+	p = memmem(buf, len, doc, sizeof(doc) - 1);
+	ck_assert_ptr_nonnull(p);
+	memcpy(p + 4, "SHOP", 4);
+	/* The checksum over the rest, as the agent makes it. */
+	sum = sc_fnv64(SC_FNV64_INIT, buf, len - 8) ^ (uint64_t)(len - 8);
+	memcpy(buf + len - 8, &sum, 8);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fwrite(buf, 1, len, f), len);
+	ck_assert_int_eq(fclose(f), 0);
+	free(buf);
+	ck_assert_int_eq(run(false, &res), 0);
+	ck_assert_uint_eq(res.n_judged, 3);
+	ck_assert_uint_eq(res.n_written, 0);
+	t = installed("shop/web.json");
+	ck_assert_ptr_nonnull(t);
+	free(t);
+	ck_assert_ptr_null(installed("SHOP/web.json"));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("reconcile-restart");
@@ -413,6 +452,7 @@ int main(void)
 	tcase_add_test(tc, state_not_trusted_blindly);
 	tcase_add_test(tc, state_entries_follow_the_index);
 	tcase_add_test(tc, loaders_temp_files_never_stay);
+	tcase_add_test(tc, state_names_checked_as_the_judge_does);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	return tap_run(s);
