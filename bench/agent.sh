@@ -2,7 +2,8 @@
 # Benchmark: the agent over 10,000 policies (KubeArmorSeccompPolicy, 20 namespaces, one per
 # file, mounted as the kubelet mounts a ConfigMap: <key> -> ..data/<key>, ..data -> ..<ts>).
 #   1. first reconcile into an empty root (`agent --once`): wall time, peak RSS
-#   2. reconcile again, nothing changed (`agent --once`): wall time, peak RSS
+#   2. reconcile again, nothing changed (`agent --once`): wall time, peak RSS; then once more
+#      without <root>/.state (the judgements a restart takes over), as after an upgrade
 #   3. the daemon running: a ConfigMap update done as the kubelet does it (new ..<ts> dir,
 #      ..data_tmp symlink renamed over ..data) changing one policy; time from the rename to
 #      the new profile content on disk (polled in a tight loop), best and median of RUNS;
@@ -316,6 +317,10 @@ mkdir -p "$kroot/kub"
 /usr/bin/time -f "%e %M" -o "$tmp/t2" "$SYSCAGE" agent --policies "$tmp/pol" --kubelet-root "$kroot/kub" --once 2>"$tmp/once2.log"
 rec1=$(sed -n 's/.*event=reconcile .*seconds=\([0-9.]*\).*/\1/p' "$tmp/once1.log")
 rec2=$(sed -n 's/.*event=reconcile .*seconds=\([0-9.]*\).*/\1/p' "$tmp/once2.log")
+# 2b: the same without <root>/.state (what a restart pays when it proves nothing: another
+# build, other options): the index and every policy parsed again.
+rm -f "$kroot/kub/seccomp/syscage/.state"
+/usr/bin/time -f "%e %M" -o "$tmp/t2b" "$SYSCAGE" agent --policies "$tmp/pol" --kubelet-root "$kroot/kub" --once 2>"$tmp/once2b.log"
 inst=$(find "$kroot/kub/seccomp/syscage" -name 'p*.json' | wc -l)
 
 # 5 (run before the swaps of 3, which remove 50,000 files): bindings.
@@ -375,6 +380,7 @@ bfw2=$(floor_unchanged "$tmp/b/cm" "$kroot/kubb/seccomp/syscage")
 
 read -r w1 m1 <"$tmp/t1"
 read -r w2 m2 <"$tmp/t2"
+read -r w2b m2b <"$tmp/t2b"
 read -r bw1 bm1 <"$tmp/tb1"
 read -r bw2 bm2 <"$tmp/tb2"
 mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
@@ -393,6 +399,8 @@ row "floor: read policies, stat profiles (agent-floor unchanged)" "$fw2 s" "" ""
 row "unchanged reconcile, wall (--once; reconcile alone)" "$w2 s ($rec2 s)" "< 0.3 s" \
 	"$(ratio "$w2" 0.3)" "$(ratio "$w2" "$fw2")"
 row "unchanged reconcile, peak RSS" "$(mib "$m2") MiB" "< 16 MiB" "$(ratio "$(mib "$m2")" 16)"
+row "unchanged reconcile without .state, wall / peak RSS" "$w2b s, $(mib "$m2b") MiB" "" "" \
+	"$(ratio "$w2b" "$fw2")"
 l=$(echo "$lat" | best)
 row "daemon: ConfigMap swap -> profile on disk, best" "$l ms" "< 100 ms" "$(ratio "$l" 100)"
 l=$(echo "$lat" | median)
