@@ -809,6 +809,11 @@ int rc_load_all(struct run *x)
 		}
 	}
 	r = rc_pool_run(&p);
+	/* The last pass's cache is taken over: what is left of it (files gone) goes now, not
+	 * after the sets and the writes have taken their memory. */
+	rc_cache_free(x->r->cache, x->r->n_cache);
+	x->r->cache = NULL;
+	x->r->n_cache = 0;
 	for (size_t i = 0; i < x->n_paths; i++) {
 		if (!x->files[i].path) {
 			rc_cfile_clear(&x->files[i]);

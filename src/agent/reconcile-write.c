@@ -597,6 +597,42 @@ static bool prewritten_for(const struct cdoc *doc, const struct set *s)
 	       streq(file + ln, ".json");
 }
 
+/* Queue set i's write as job n of *jobs (grown by 256): its text when at hand ('one''s kept
+ * text, or the memo's), else its loader-written temp file, else made by the writer. */
+static int add_job(struct run *x, struct job **jobs, size_t n, size_t i, struct cdoc *one,
+		   const char *text, size_t len, const struct mkey *memo)
+{
+	const struct set *s = &x->sets[i];
+	struct job *j;
+
+	if (n % 256 == 0) {
+		struct job *v = reallocarray(*jobs, n + 256, sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		*jobs = v;
+	}
+	if (one && text && one->text_taken)
+		text = NULL; /* another job writes it (a policy set and a binding of it) */
+	j = &(*jobs)[n];
+	*j = (struct job){ .set = i,
+			   .entry = x->n_now - 1,
+			   .text = (char *)text,
+			   .len = len,
+			   .removed = memo ? memo->removed : NULL,
+			   .one = one && text };
+	if (one && one->tmp_seq1 && !one->text_taken && prewritten_for(one, s)) {
+		/* The loader wrote its temp file: renamed as it is. */
+		j->pre = true;
+		j->seq = one->tmp_seq1 - 1;
+		j->text = NULL;
+		j->one = false;
+		one->tmp_seq1 = 0;
+	}
+	if (one && (text || j->pre))
+		one->text_taken = true;
+	return 0;
+}
+
 int rc_install(struct run *x)
 {
 	cleanup_close int nsfd = -1;
@@ -760,32 +796,11 @@ int rc_install(struct run *x)
 			continue;
 		}
 		/* To be written: by the writers, below. */
-		if (n_jobs % 256 == 0) {
-			struct job *v = reallocarray(jobs, n_jobs + 256, sizeof(*v));
-			if (!v) {
-				jobs_free(x, jobs, n_jobs);
-				return -ENOMEM;
-			}
-			jobs = v;
+		r = add_job(x, &jobs, n_jobs, i, one, text, len, memo);
+		if (r < 0) {
+			jobs_free(x, jobs, n_jobs);
+			return r;
 		}
-		if (one && text && one->text_taken)
-			text = NULL; /* another job writes it (a policy set and a binding of it) */
-		jobs[n_jobs] = (struct job){ .set = i,
-					     .entry = x->n_now - 1,
-					     .text = (char *)text,
-					     .len = len,
-					     .removed = memo ? memo->removed : NULL,
-					     .one = one && text };
-		if (one && one->tmp_seq1 && !one->text_taken && prewritten_for(one, s)) {
-			/* The loader wrote its temp file: renamed as it is. */
-			jobs[n_jobs].pre = true;
-			jobs[n_jobs].seq = one->tmp_seq1 - 1;
-			jobs[n_jobs].text = NULL;
-			jobs[n_jobs].one = false;
-			one->tmp_seq1 = 0;
-		}
-		if (one && (text || jobs[n_jobs].pre))
-			one->text_taken = true;
 		n_jobs++;
 		/* The index must name it before the rename: a new path, or one whose recorded
 		 * content changes (an interrupted pass then leaves the index trusting either). */

@@ -227,11 +227,6 @@ int sc_reconcile(struct sc_reconciler *rc, struct sc_reconcile_result *res)
 	if (r < 0)
 		goto out;
 	r = rc_load_all(&x);
-	/* The last pass's cache is taken over: what is left of it (files gone) goes now, not
-	 * after the sets and the writes have taken their memory. */
-	rc_cache_free(rc->cache, rc->n_cache);
-	rc->cache = NULL;
-	rc->n_cache = 0;
 	if (r < 0)
 		goto out;
 	for (size_t i = 0; i < x.n_files; i++)
@@ -372,24 +367,7 @@ int sc_reconcile(struct sc_reconciler *rc, struct sc_reconcile_result *res)
 	}
 	r = 0;
 out:
-	/* Before the files go: rc_parsed_free walks x.n_files of them. */
-	rc_parsed_free(&x);
-	/* The files judged so far are the cache of the next pass (texts and temp files are
-	 * not kept). */
-	for (size_t i = 0; i < x.n_files; i++)
-		for (size_t k = 0; k < x.files[i].n_docs; k++) {
-			rc_prewritten_drop(&x, &x.files[i].docs[k]);
-			free(x.files[i].docs[k].text);
-			x.files[i].docs[k].text = NULL;
-			x.files[i].docs[k].text_taken = false;
-		}
-	rc_cache_free(rc->cache, rc->n_cache);
-	rc->cache = TAKE_PTR(x.files);
-	rc->n_cache = x.n_files;
-	x.n_files = 0;
-	/* Paths are collected sorted per directory, and a directory's files come before its
-	 * subdirectories' only per level: sort for the look-ups. */
-	rc_sort(rc->cache, rc->n_cache, sizeof(*rc->cache), rc_cmp_cfile_sort);
+	rc_files_to_cache(&x);
 	/* Kept for a restart only when the index on disk is this pass's. */
 	if (r == 0 && x.index_done)
 		rc_state_save(rc);
