@@ -291,7 +291,6 @@ uint64_t rc_hash64_end(uint64_t h, size_t total);
 uint64_t rc_hash64(const void *data, size_t n);
 void rc_run_free_sets(struct run *x);
 void rc_run_free(struct run *x);
-void rc_files_to_cache(struct run *x);
 bool rc_cancelled(struct run *x);
 int rc_add_rejection(struct run *x, size_t fi, enum sc_reject_reason why, const char *m, bool mark);
 int rc_reject_msg(struct run *x, size_t fi, enum sc_reject_reason why, const char *m);

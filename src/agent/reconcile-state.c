@@ -499,26 +499,3 @@ const char *sc_reject_reason_to_string(enum sc_reject_reason r)
 {
 	return (unsigned)r < _SC_REJECT_COUNT ? reason_names[r] : NULL;
 }
-
-/* The files judged this pass (so far) become the cache of the next (texts and temp files
- * are not kept). Before they go, the parsed documents (rc_parsed_free walks x->n_files). */
-void rc_files_to_cache(struct run *x)
-{
-	struct sc_reconciler *rc = x->r;
-
-	rc_parsed_free(x);
-	for (size_t i = 0; i < x->n_files; i++)
-		for (size_t k = 0; k < x->files[i].n_docs; k++) {
-			rc_prewritten_drop(x, &x->files[i].docs[k]);
-			free(x->files[i].docs[k].text);
-			x->files[i].docs[k].text = NULL;
-			x->files[i].docs[k].text_taken = false;
-		}
-	rc_cache_free(rc->cache, rc->n_cache);
-	rc->cache = TAKE_PTR(x->files);
-	rc->n_cache = x->n_files;
-	x->n_files = 0;
-	/* Paths are collected sorted per directory, and a directory's files come before its
-	 * subdirectories' only per level: sort for the look-ups. */
-	rc_sort(rc->cache, rc->n_cache, sizeof(*rc->cache), rc_cmp_cfile_sort);
-}
