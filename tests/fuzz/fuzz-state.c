@@ -11,6 +11,7 @@
  * (names from a state are checked as the judge checks them); ASan/UBSan/LSan catch the
  * rest. */
 #include <errno.h>
+#include <ftw.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,6 +61,21 @@ static int pass(void)
 	return q;
 }
 
+static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	(void)remove(path);
+	return 0;
+}
+
+/* At exit, the harness's directory goes (a crash leaves it for the reproducer). */
+static void cleanup(void)
+{
+	(void)nftw(base, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 static void setup(void)
 {
 	FILE *f;
@@ -68,6 +84,7 @@ static void setup(void)
 		       access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
 	if (!mkdtemp(base))
 		abort();
+	(void)atexit(cleanup);
 	(void)snprintf(pol, sizeof(pol), "%s/policies", base);
 	(void)snprintf(kub, sizeof(kub), "%s/kubelet", base);
 	(void)snprintf(state, sizeof(state), "%s/seccomp/syscage/.state", kub);
