@@ -3,6 +3,8 @@
  * written through a hashing sink (unchanged: not written); and removal by it (only what the
  * index says the agent wrote, unchanged since). The format, its reader and writer
  * are the library's (k8s/index.c), shared with `policy build`. */
+#include <stdio_ext.h>
+
 #include "agent/reconcile-internal.h"
 #include "k8s/index.h"
 
@@ -19,9 +21,8 @@ static bool iset_member(const void *ud, size_t k, char *pk, const char **file)
 
 /* A set of the old index (in the shape we write: sc_index_read_file checks), adopted as an
  * entry packed as this pass's are (one block, not a malloc per string). */
-static int old_set(const struct sc_index_set *s, void *userdata)
+int rc_adopt_set(struct run *x, const struct sc_index_set *s)
 {
-	struct run *x = userdata;
 	struct entry t = { .kept = s->kept }, e;
 	struct entry *v;
 	int r = 0;
@@ -37,13 +38,17 @@ static int old_set(const struct sc_index_set *s, void *userdata)
 		if (r == 0)
 			r = rc_strv_add(&t.pols, &t.n_pols, pk);
 	}
-	/* Room for 16, 32, 64, ... entries: 10,000 are not 10,000 reallocs. */
-	if (r == 0 && (x->n_old == 0 || (x->n_old >= 16 && (x->n_old & (x->n_old - 1)) == 0))) {
-		v = reallocarray(x->old, x->n_old ? 2 * x->n_old : 16, sizeof(*v));
-		if (!v)
+	/* Room for 16, 32, 64, ... entries (10,000 are not 10,000 reallocs), unless the
+	 * caller made room for all (x->cap_old). */
+	if (r == 0 && x->n_old == x->cap_old) {
+		size_t cap = x->cap_old ? 2 * x->cap_old : 16;
+		v = reallocarray(x->old, cap, sizeof(*v));
+		if (!v) {
 			r = -ENOMEM;
-		else
+		} else {
 			x->old = v;
+			x->cap_old = cap;
+		}
 	}
 	if (r == 0) {
 		e = t;
@@ -55,6 +60,11 @@ static int old_set(const struct sc_index_set *s, void *userdata)
 	}
 	rc_entry_clear(&t);
 	return r;
+}
+
+static int old_set(const struct sc_index_set *s, void *userdata)
+{
+	return rc_adopt_set(userdata, s);
 }
 
 /* Read <root>/index.json (ours or `policy build`'s): only entries in the shape we write. */
@@ -95,7 +105,7 @@ int rc_read_old_index(struct run *x)
 			INDEX_NAME);
 		rc_entries_free(x->old, x->n_old);
 		x->old = NULL;
-		x->n_old = 0;
+		x->n_old = x->cap_old = 0;
 		return 0;
 	}
 	if (r == 0)
@@ -168,6 +178,7 @@ static int index_hash(const struct elist *lists, size_t n_lists, uint64_t *ret)
 
 	if (!f)
 		return -ENOMEM;
+	(void)__fsetlocking(f, FSETLOCKING_BYCALLER);
 	(void)setvbuf(f, NULL, _IOFBF, 65536);
 	index_emit(f, lists, n_lists);
 	if (fclose(f) != 0)
@@ -185,44 +196,21 @@ static bool index_is_known(const struct sc_reconciler *rc, uint64_t want)
 	if (!rc->index.has_ident || rc->index.hash != want)
 		return false;
 	rc_ident_of(rc->root_fd, INDEX_NAME, &now);
-	return now.has_ident && now.ino == rc->index.ino && now.size == rc->index.size &&
-	       now.mtime_ns == rc->index.mtime_ns;
+	return rc_same_ident(&now, &rc->index);
 }
 
-/* Write the index of 'lists' unless the disk has it already. 'same': the lists are the
- * very entries of the index last written (every set carried over), so when that file is
- * still in place nothing needs to be emitted at all. */
-int rc_write_index(struct run *x, const struct elist *lists, size_t n_lists, bool same)
+/* Emit the index of 'lists' into a new temp file of the root ('tmp', NAME_MAX + 1 bytes):
+ * its hash in *ret_hash, and in *ret_seen its identity when the file holds just that. */
+static int emit_tmp(struct run *x, const struct elist *lists, size_t n_lists, char *tmp,
+		    uint64_t *ret_hash, struct entry *ret_seen)
 {
-	struct sc_reconciler *rc = x->r;
 	struct hashsink k = { .fd = -1, .h = HASH64_INIT };
 	cookie_io_functions_t io = { .write = sink_write };
-	struct entry seen = {};
-	struct sc_batch_commit c = { .fsync_max = SMALL_BATCH };
-	struct sc_batch *b = NULL;
-	char tmp[NAME_MAX + 1];
-	ssize_t d;
-	uint64_t have, want;
 	struct stat st;
 	FILE *f;
-	int r;
 
-	if (same && index_is_known(rc, rc->index.hash))
-		return 0;
-	/* Unchanged: hashed without writing anything. */
-	r = index_hash(lists, n_lists, &want);
-	if (r < 0)
-		return r;
-	if (index_is_known(rc, want))
-		return 0;
-	if (rc_disk_hash(rc->root_fd, INDEX_NAME, &have, &seen) && have == want) {
-		rc->index = seen;
-		rc->index.hash = want;
-		return 0;
-	}
-	rc->index.has_ident = false;
 	for (unsigned attempt = 0; attempt < 100 && k.fd < 0; attempt++) {
-		(void)snprintf(tmp, sizeof(tmp), "." INDEX_NAME ".%d.%u" TMP_SUFFIX, (int)getpid(),
+		(void)snprintf(tmp, NAME_MAX + 1, "." INDEX_NAME ".%d.%u" TMP_SUFFIX, (int)getpid(),
 			       x->r->tmp_seq++);
 		k.fd = openat(x->r->root_fd, tmp,
 			      O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
@@ -237,21 +225,74 @@ int rc_write_index(struct run *x, const struct elist *lists, size_t n_lists, boo
 		(void)unlinkat(x->r->root_fd, tmp, 0);
 		return -ENOMEM;
 	}
+	(void)__fsetlocking(f, FSETLOCKING_BYCALLER);
 	(void)setvbuf(f, NULL, _IOFBF, 65536);
 	index_emit(f, lists, n_lists);
 	if (fclose(f) != 0 && !k.err)
 		k.err = EIO;
-	if (!k.err && fstat(k.fd, &st) == 0 && (rc_hash64_end(k.h, k.n)) == want) {
-		/* The renamed file keeps this identity: the next pass compares against it. */
-		seen = (struct entry){ .hash = want };
-		rc_set_ident(&seen, &st);
-	}
+	*ret_hash = rc_hash64_end(k.h, k.n);
+	*ret_seen = (struct entry){ .hash = *ret_hash };
+	if (!k.err && fstat(k.fd, &st) == 0 && (size_t)st.st_size == k.n)
+		/* This inode with this content: its identity is taken again once it is
+		 * renamed (the rename changes its ctime), for the next pass to compare. */
+		rc_set_ident(ret_seen, &st);
 	if (close(k.fd) < 0 && !k.err)
 		k.err = errno;
 	if (k.err) {
 		(void)unlinkat(x->r->root_fd, tmp, 0);
 		return -k.err;
 	}
+	return 0;
+}
+
+/* Whether the index on disk holds 'want' already: by the identity last known, else by its
+ * content (then its identity is known from now on). */
+static bool index_on_disk(struct sc_reconciler *rc, uint64_t want)
+{
+	struct entry seen = {};
+	uint64_t have;
+
+	if (index_is_known(rc, want))
+		return true;
+	if (rc_disk_hash(rc->root_fd, INDEX_NAME, &have, &seen) && have == want) {
+		rc->index = seen;
+		rc->index.hash = want;
+		return true;
+	}
+	return false;
+}
+
+/* Write the index of 'lists' unless the disk has it already. 'same': the lists are the
+ * very entries of the index last written (every set carried over), so when that file is
+ * still in place nothing needs to be emitted at all. Otherwise it is emitted once, into its
+ * temp file, which is dropped when the disk has that content already; when it cannot be
+ * written (disk full, read-only), the content is hashed alone, and an index already on disk
+ * is no error. */
+int rc_write_index(struct run *x, const struct elist *lists, size_t n_lists, bool same)
+{
+	struct sc_reconciler *rc = x->r;
+	struct entry seen = {};
+	struct sc_batch_commit c = { .fsync_max = SMALL_BATCH };
+	struct sc_batch *b = NULL;
+	char tmp[NAME_MAX + 1];
+	ssize_t d;
+	uint64_t want = 0;
+	int r;
+
+	if (same && index_is_known(rc, rc->index.hash))
+		return 0;
+	r = emit_tmp(x, lists, n_lists, tmp, &want, &seen);
+	if (r < 0) {
+		int q = index_hash(lists, n_lists, &want);
+		if (q < 0)
+			return q;
+		return index_on_disk(rc, want) ? 0 : r;
+	}
+	if (index_on_disk(rc, want)) {
+		(void)unlinkat(rc->root_fd, tmp, 0);
+		return 0;
+	}
+	rc->index.has_ident = false;
 	/* A batch of its own (the profiles' may be pending): one file, fsync'ed. */
 	r = sc_batch_new(&b);
 	if (r < 0) {
@@ -265,6 +306,13 @@ int rc_write_index(struct run *x, const struct elist *lists, size_t n_lists, boo
 		d = sc_batch_add(b, (size_t)d, tmp, (size_t)d, INDEX_NAME);
 	r = d < 0 ? (int)d : sc_batch_commit(b, &c);
 	sc_batch_free(b);
+	if (r == 0 && seen.has_ident) {
+		struct entry now = {};
+		rc_ident_of(rc->root_fd, INDEX_NAME, &now);
+		seen.has_ident = now.has_ident && now.ino == seen.ino && now.size == seen.size;
+		seen.mtime_ns = now.mtime_ns;
+		seen.ctime_ns = now.ctime_ns;
+	}
 	if (r == 0)
 		rc->index = seen;
 	return r;
@@ -285,8 +333,7 @@ void rc_remove_profile(struct run *x, const struct entry *e)
 		return;
 	(void)snprintf(file, sizeof(file), "%s.json", e->name);
 	rc_ident_of(fd, file, &now);
-	ours = e->has_ident && now.has_ident && now.ino == e->ino && now.size == e->size &&
-	       now.mtime_ns == e->mtime_ns;
+	ours = rc_same_ident(&now, e);
 	if (!ours) {
 		struct entry seen = {};
 		struct stat st;

@@ -57,6 +57,37 @@ int rc_create_tmp(struct run *x, const char *ns, const char *final, const char *
 	return -EEXIST;
 }
 
+/* The temp file of 'doc' as a set of its own (<ns>/<name>.json, the usual case), written by
+ * the loader that made its text: the text need not be kept (10,000 of them would not fit the
+ * memory an agent should take) nor made again at write time. False when it could not be
+ * written (the write job then makes and writes it, and reports what fails). */
+bool rc_prewrite(struct run *x, struct cdoc *doc, const char *text)
+{
+	char tmp[NAME_MAX + 1], final[NAME_MAX + 1];
+	unsigned seq;
+
+	if (x->r->tmp_fd < 0 ||
+	    (size_t)snprintf(final, sizeof(final), "%s.json", doc->name) >= sizeof(final) ||
+	    rc_create_tmp(x, doc->ns, final, text, doc->text_len, tmp, &seq) < 0)
+		return false;
+	doc->tmp_seq1 = seq + 1;
+	return true;
+}
+
+/* Remove doc's temp file when no write job took it (same content on disk, a rejection, a
+ * path owned by another set, a pass that stopped). */
+void rc_prewritten_drop(struct run *x, struct cdoc *doc)
+{
+	char tmp[NAME_MAX + 1], final[NAME_MAX + 1];
+
+	if (!doc->tmp_seq1)
+		return;
+	if ((size_t)snprintf(final, sizeof(final), "%s.json", doc->name) < sizeof(final) &&
+	    rc_tmp_name(tmp, doc->ns, final, doc->tmp_seq1 - 1) == 0)
+		(void)unlinkat(x->r->tmp_fd, tmp, 0);
+	doc->tmp_seq1 = 0;
+}
+
 /* An error that costs one profile its update, not the pass: the file system is full or
  * read-only, a quota, an I/O error. The pass goes on; the file keeps its last good version. */
 bool rc_per_file_error(int r)

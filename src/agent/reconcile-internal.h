@@ -52,10 +52,12 @@ struct entry {
 	size_t n_files, n_pols;
 	size_t size;
 	/* What was installed: content hash and the file's identity after the write, so the
-	 * next pass can tell "unchanged" from a stat. */
+	 * next pass can tell "unchanged" from a stat. The inode change time is part of it: a
+	 * write in place with the mtime put back (utimensat) keeps inode, size and mtime, but
+	 * no one can set the ctime. */
 	uint64_t hash;
 	ino_t ino;
-	int64_t mtime_ns;
+	int64_t mtime_ns, ctime_ns;
 	bool has_ident, need_ident;
 	bool kept;		 /* kept for a rejected file */
 	bool workload, fallback; /* a bound workload's; no policy selects it (RuntimeDefault) */
@@ -90,7 +92,9 @@ struct sc_reconciler {
 	char root_name[64];  /* the root's name below <kubelet-root>/seccomp */
 	struct mkey *mcache; /* merged sets' content by their members' key, from the last pass */
 	size_t n_mcache;
-	bool no_noatime; /* O_NOATIME refused (not the files' owner, no CAP_FOWNER) */
+	bool no_noatime;    /* O_NOATIME refused (not the files' owner, no CAP_FOWNER) */
+	uint64_t state_key; /* what the judgements in <root>/.state hold for (0: none kept) */
+	struct entry state; /* hash and identity of the .state file last written or read */
 	/* Why the last pass failed: what it was doing (static text, NULL: it did not fail) and
 	 * on which path (sc_reconciler_failure). */
 	const char *fail_what;
@@ -110,6 +114,8 @@ struct cdoc {
 	bool selects;
 	bool baseline;
 	bool text_taken;    /* a write job has 'text' (and frees it): the next makes its own */
+	unsigned tmp_seq1;  /* 1 + the sequence number of its temp file, written by the loader
+			     * (rc_prewrite): the write job renames it; 0: none */
 	uint64_t text_hash; /* of its profile when it is a set of its own */
 	size_t text_len;
 	char *text; /* that profile, kept while this pass may write it (within a budget) */
@@ -139,6 +145,17 @@ struct bkeep {
 	 * index of the sorted refs (binding_sets). */
 	uint64_t *msig;
 	uint32_t *moff, *mdata;
+};
+
+/* The key of a merged set's content: its members' file contents and documents, and the
+ * fallback. Sets with one key share one merge; the key's content hash carries over to the
+ * next pass (rc->mcache), so a set whose members did not change is not merged again. */
+struct mkey {
+	uint64_t key, hash;
+	size_t len;
+	char *text;    /* this pass only; NULL beyond the budget, or known from the last pass */
+	char *removed; /* what the baselines took away, when merged this pass */
+	bool have;
 };
 
 struct pol {
@@ -177,7 +194,7 @@ struct pending {
 
 struct probe {
 	ino_t ino;
-	int64_t mtime_ns;
+	int64_t mtime_ns, ctime_ns;
 	uint32_t size;
 	bool ok;
 };
@@ -198,7 +215,7 @@ struct run {
 	struct rejection *rej;
 	size_t n_rej;
 	struct entry *old; /* the previous index */
-	size_t n_old;
+	size_t n_old, cap_old;
 	struct entry **old_by_path;
 	size_t n_old_by_path;
 	bool have_old;
@@ -226,6 +243,7 @@ struct run {
 	bool new_paths;	    /* a profile is written where the old index named none, or over
 			     * one whose content the old index recorded */
 	size_t n_kept_room; /* entries kept for rejected files, published after 'now' */
+	bool index_done;    /* the index on disk is the one of this pass's entries */
 };
 
 /* What one thread keeps while it works through its chunks. */
@@ -308,6 +326,8 @@ int rc_open_tmp_dir(int root_fd);
 int rc_tmp_name(char *tmp, const char *ns, const char *final, unsigned seq);
 int rc_create_tmp(struct run *x, const char *ns, const char *final, const char *data, size_t len,
 		  char *tmp, unsigned *seq);
+bool rc_prewrite(struct run *x, struct cdoc *doc, const char *text);
+void rc_prewritten_drop(struct run *x, struct cdoc *doc);
 bool rc_per_file_error(int r);
 void rc_not_updated(struct run *x, struct entry *e, const char *path, int err);
 int rc_add_pending(struct run *x, const char *ns, const char *tmp, const char *final, size_t entry1,
@@ -327,14 +347,23 @@ int rc_reject_foreign(struct run *x, const struct set *s, bool changed);
 
 /* index.c */
 int rc_read_old_index(struct run *x);
+struct sc_index_set;
+int rc_adopt_set(struct run *x, const struct sc_index_set *s);
 void rc_ident_of(int dirfd, const char *name, struct entry *e);
 int rc_write_index(struct run *x, const struct elist *lists, size_t n_lists, bool same);
 void rc_remove_profile(struct run *x, const struct entry *e);
+
+/* reconcile-cache.c */
+uint64_t rc_state_key(const struct sc_reconciler *rc);
+int rc_state_load(struct run *x);
+int rc_read_previous(struct run *x);
+void rc_state_save(struct sc_reconciler *rc);
 
 /* reconcile-write.c */
 int rc_open_ns(struct run *x, const char *ns, bool create);
 
 void rc_set_ident(struct entry *e, const struct stat *st);
+bool rc_same_ident(const struct entry *now, const struct entry *then);
 bool rc_disk_hash(int dirfd, const char *name, uint64_t *ret, struct entry *e);
 int rc_rejected_paths(const struct run *x, char ***ret, size_t *ret_n);
 bool rc_path_in(char *const *v, size_t n, const char *path);

@@ -559,8 +559,9 @@ static int judge_file(struct run *x, struct cfile *c, const char *buf, size_t le
 			memcpy(doc->name, m->name, lm);
 			memcpy(doc->key, key, lk);
 		}
-		/* Its output as a set of its own, the usual case: hashed, and kept for the
-		 * write while the budget lasts. */
+		/* Its output as a set of its own, the usual case: hashed, and written to its
+		 * temp file now when the write will likely want it (else kept for the write
+		 * while the budget lasts). */
 		r = rc_set_profile_text(x->r, one, 1, false, 0, &text, NULL, msg, sizeof(msg));
 		if (r == -ENOMEM)
 			break;
@@ -573,7 +574,7 @@ static int judge_file(struct run *x, struct cfile *c, const char *buf, size_t le
 		doc->text_len = strlen(text);
 		doc->text_hash = rc_hash64(text, doc->text_len);
 		/* Loaders run in parallel: the budget is shared. */
-		if (doc->baseline || !rc_text_wanted(x, doc)) {
+		if (doc->baseline || !rc_text_wanted(x, doc) || rc_prewrite(x, doc, text)) {
 			free(text);
 		} else if (__atomic_add_fetch(&x->text_bytes, doc->text_len, __ATOMIC_RELAXED) <=
 			   TEXT_BUDGET) {
@@ -589,6 +590,7 @@ static int judge_file(struct run *x, struct cfile *c, const char *buf, size_t le
 	if (r > 0) {
 		/* Rejected: no documents, only the reason. */
 		for (size_t i = 0; i < c->n_docs; i++) {
+			rc_prewritten_drop(x, &c->docs[i]);
 			free(c->docs[i].ns);
 			if (c->docs[i].text)
 				__atomic_sub_fetch(&x->text_bytes, c->docs[i].text_len,
@@ -737,6 +739,7 @@ static int load_file(struct run *x, size_t i, char *tbuf)
 		return 0;
 	}
 	c->hash = h;
+	__atomic_add_fetch(&x->res->n_judged, 1, __ATOMIC_RELAXED);
 	return judge_file(x, c, data, len);
 }
 
@@ -762,6 +765,7 @@ static void probe_old(struct worker *w, size_t i)
 	p->ino = st.st_ino;
 	p->size = st.st_size > UINT32_MAX ? UINT32_MAX : (uint32_t)st.st_size;
 	p->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+	p->ctime_ns = (int64_t)st.st_ctim.tv_sec * 1000000000 + st.st_ctim.tv_nsec;
 	p->ok = true;
 }
 
@@ -788,6 +792,9 @@ int rc_load_all(struct run *x)
 	size_t k = 0;
 	int r;
 
+	/* The loaders write temp files (rc_prewrite) in <root>/.tmp. */
+	if (x->r->tmp_fd < 0)
+		x->r->tmp_fd = rc_open_tmp_dir(x->r->root_fd);
 	for (size_t i = 0; i < x->n_paths; i++)
 		x->files[i] = (struct cfile){ .reason = -1 };
 	/* With helpers, they also stat what the last pass installed (else install() does): a
@@ -802,6 +809,11 @@ int rc_load_all(struct run *x)
 		}
 	}
 	r = rc_pool_run(&p);
+	/* The last pass's cache is taken over: what is left of it (files gone) goes now, not
+	 * after the sets and the writes have taken their memory. */
+	rc_cache_free(x->r->cache, x->r->n_cache);
+	x->r->cache = NULL;
+	x->r->n_cache = 0;
 	for (size_t i = 0; i < x->n_paths; i++) {
 		if (!x->files[i].path) {
 			rc_cfile_clear(&x->files[i]);

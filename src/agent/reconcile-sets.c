@@ -204,6 +204,16 @@ static int mkeep_set(struct mkeep *k, const struct cfile *c, size_t i, uint64_t 
 	return 0;
 }
 
+/* Whether an accepted file has bindings: without, none of the policies' refs (a few MiB for
+ * 10,000 policies) is made. */
+static bool have_bindings(const struct run *x)
+{
+	for (size_t fi = 0; fi < x->n_files; fi++)
+		if (!x->rejected[fi] && x->files[fi].n_binds)
+			return true;
+	return false;
+}
+
 /* One set per bound workload of the accepted bindings files. A binding's members are those
  * of the last pass when what they depend on did not change (an edit of a policy's syscalls
  * leaves 10,000 memberships as they were: no selector is matched again). */
@@ -439,7 +449,7 @@ static int build_sets(struct run *x)
 			rc_sort_r(rc_smem(x, s), s->n_pols, sizeof(size_t), cmp_member, x);
 		i = j;
 	}
-	r = binding_sets(x);
+	r = have_bindings(x) ? binding_sets(x) : 0;
 	if (r < 0)
 		return r;
 	rc_sort(x->sets, x->n_sets, sizeof(*x->sets), rc_cmp_set_path);

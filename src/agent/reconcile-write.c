@@ -5,13 +5,22 @@
 
 /* ---- writing ----------------------------------------------------------------------- */
 
-/* What the next pass compares to tell an installed file unchanged: inode, size, mtime. */
+/* What the next pass compares to tell an installed file unchanged: inode, size, mtime, ctime. */
 void rc_set_ident(struct entry *e, const struct stat *st)
 {
 	e->has_ident = true;
 	e->ino = st->st_ino;
 	e->size = (size_t)st->st_size;
 	e->mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+	e->ctime_ns = (int64_t)st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec;
+}
+
+/* Whether the file is still the one whose identity 'then' recorded: 'now' its identity. */
+bool rc_same_ident(const struct entry *now, const struct entry *then)
+{
+	return now->has_ident && then->has_ident && now->ino == then->ino &&
+	       now->size == then->size && now->mtime_ns == then->mtime_ns &&
+	       now->ctime_ns == then->ctime_ns;
 }
 
 static void take_ident(struct entry *e, const struct entry *from)
@@ -19,6 +28,7 @@ static void take_ident(struct entry *e, const struct entry *from)
 	e->has_ident = true;
 	e->ino = from->ino;
 	e->mtime_ns = from->mtime_ns;
+	e->ctime_ns = from->ctime_ns;
 	e->size = from->size;
 }
 
@@ -263,6 +273,10 @@ static int parsed_doc(struct run *x, const struct pol *p, const struct sc_profil
 		for (size_t i = 0; r == 0 && i < f->n; i++)
 			if (rc_judge(f->v[i], c->path, msg, sizeof(msg)) != 0)
 				r = -EAGAIN;
+		/* Not what its judgement said (changed meanwhile, or a judgement from a state
+		 * that was wrong): the next pass judges it again instead of trusting it. */
+		if (r == -EAGAIN || (r == 0 && p->doc >= f->n))
+			x->files[p->file].hash = 0;
 		f->r = r;
 	}
 	r = f->r;
@@ -300,17 +314,6 @@ static int set_text(struct run *x, const struct set *s, char **ret, char **remov
 					errsize);
 	return r;
 }
-
-/* The key of a merged set's content: its members' file contents and documents, and the
- * fallback. Sets with one key share one merge; the key's content hash carries over to the
- * next pass (rc->mcache), so a set whose members did not change is not merged again. */
-struct mkey {
-	uint64_t key, hash;
-	size_t len;
-	char *text;    /* this pass only; NULL beyond the budget, or known from the last pass */
-	char *removed; /* what the baselines took away, when merged this pass */
-	bool have;
-};
 
 static uint64_t set_key(const struct run *x, const struct set *s)
 {
@@ -433,6 +436,8 @@ struct job {
 	unsigned seq; /* of its temp file, when written */
 	int r;
 	bool owned, one, written;
+	bool pre;    /* its temp file was written by the loader (rc_prewrite) */
+	bool queued; /* its temp file is the batch's (it removes it if it does not land) */
 	bool failed; /* its temp file could not be written (rc_per_file_error): last good stays */
 };
 
@@ -445,6 +450,11 @@ static int write_one(struct worker *w, size_t i)
 	const struct set *s = &x->sets[j->set];
 	char err[512];
 
+	if (j->pre) {
+		j->r = 0;
+		j->written = true;
+		return 0;
+	}
 	if (!j->text) {
 		j->r = set_text(x, s, &j->text, NULL, err, sizeof(err));
 		if (j->r == -EINVAL)
@@ -491,6 +501,7 @@ static int write_jobs(struct run *x, struct job *jobs, size_t n_jobs)
 			const char *final = set_file(s);
 			char tmp[NAME_MAX + 1];
 			int q = rc_tmp_name(tmp, s->ns, final, j->seq);
+			j->queued = true;
 			if (q == 0)
 				q = rc_add_pending(x, s->ns, tmp, final, j->entry + 1,
 						   !rc_old_entry(x, s->path));
@@ -537,11 +548,19 @@ static int write_jobs(struct run *x, struct job *jobs, size_t n_jobs)
 	return perr < 0 ? perr : r;
 }
 
-static void jobs_free(struct job *jobs, size_t n)
+static void jobs_free(struct run *x, struct job *jobs, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		if (jobs[i].owned)
 			free(jobs[i].text);
+		if (jobs[i].pre && !jobs[i].queued) {
+			/* A temp file no batch took (the pass stopped before the write). */
+			const struct set *s = &x->sets[jobs[i].set];
+			char tmp[NAME_MAX + 1];
+			if (rc_tmp_name(tmp, s->ns, set_file(s), jobs[i].seq) == 0)
+				(void)unlinkat(x->r->tmp_fd, tmp, 0);
+		}
+	}
 	free(jobs);
 }
 
@@ -566,6 +585,52 @@ static int flush_jobs(struct run *x, struct job *jobs, size_t n_jobs)
 		}
 	rc_parsed_free(x);
 	return r;
+}
+
+/* Whether doc's temp file (named for <ns>/<name>.json) is the one set 's' installs. */
+static bool prewritten_for(const struct cdoc *doc, const struct set *s)
+{
+	const char *file = set_file(s);
+	size_t ln = strlen(doc->name);
+
+	return streq(s->ns, doc->ns) && strncmp(file, doc->name, ln) == 0 &&
+	       streq(file + ln, ".json");
+}
+
+/* Queue set i's write as job n of *jobs (grown by 256): its text when at hand ('one''s kept
+ * text, or the memo's), else its loader-written temp file, else made by the writer. */
+static int add_job(struct run *x, struct job **jobs, size_t n, size_t i, struct cdoc *one,
+		   const char *text, size_t len, const struct mkey *memo)
+{
+	const struct set *s = &x->sets[i];
+	struct job *j;
+
+	if (n % 256 == 0) {
+		struct job *v = reallocarray(*jobs, n + 256, sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		*jobs = v;
+	}
+	if (one && text && one->text_taken)
+		text = NULL; /* another job writes it (a policy set and a binding of it) */
+	j = &(*jobs)[n];
+	*j = (struct job){ .set = i,
+			   .entry = x->n_now - 1,
+			   .text = (char *)text,
+			   .len = len,
+			   .removed = memo ? memo->removed : NULL,
+			   .one = one && text };
+	if (one && one->tmp_seq1 && !one->text_taken && prewritten_for(one, s)) {
+		/* The loader wrote its temp file: renamed as it is. */
+		j->pre = true;
+		j->seq = one->tmp_seq1 - 1;
+		j->text = NULL;
+		j->one = false;
+		one->tmp_seq1 = 0;
+	}
+	if (one && (text || j->pre))
+		one->text_taken = true;
+	return 0;
 }
 
 int rc_install(struct run *x)
@@ -598,7 +663,7 @@ int rc_install(struct run *x)
 		char err[512];
 
 		if ((i & 63) == 0 && rc_cancelled(x)) {
-			jobs_free(jobs, n_jobs);
+			jobs_free(x, jobs, n_jobs);
 			return -ECANCELED;
 		}
 		/* (Also with nothing to write: a restart merges every set to compare.) */
@@ -633,7 +698,7 @@ int rc_install(struct run *x)
 		if (!one) {
 			r = merged_content(x, s, &memo, err, sizeof(err));
 			if (r == -ENOMEM || r == -EAGAIN) {
-				jobs_free(jobs, n_jobs);
+				jobs_free(x, jobs, n_jobs);
 				return r;
 			}
 			if (r < 0) {
@@ -642,7 +707,7 @@ int rc_install(struct run *x)
 							  SC_REJECT_MERGE, "merging %s: %s",
 							  s->path, err);
 					if (q < 0) {
-						jobs_free(jobs, n_jobs);
+						jobs_free(x, jobs, n_jobs);
 						return q;
 					}
 				}
@@ -661,16 +726,16 @@ int rc_install(struct run *x)
 			/* A namespace directory that cannot be made (disk full): its profiles
 			 * are not updated, the others are. */
 			if (nsfd < 0 && !rc_per_file_error(nsfd)) {
-				jobs_free(jobs, n_jobs);
+				jobs_free(x, jobs, n_jobs);
 				return nsfd;
 			}
 			ns_err = nsfd < 0 ? nsfd : 0;
 			cur = s->ns;
 		}
 		/* Unchanged when the previous pass installed this very content and the file is
-		 * still the one it wrote (inode, size, mtime); else the disk content decides,
-		 * and a file there that the agent did not write (or that changed since) is not
-		 * its to replace. */
+		 * still the one it wrote (inode, size, mtime, ctime); else the disk content
+		 * decides, and a file there that the agent did not write (or that changed since) is
+		 * not its to replace. */
 		{
 			struct entry now = {};
 			if (prev && prev->has_ident) {
@@ -679,13 +744,12 @@ int rc_install(struct run *x)
 					now = (struct entry){ .has_ident = p->ok,
 							      .ino = p->ino,
 							      .size = p->size,
-							      .mtime_ns = p->mtime_ns };
+							      .mtime_ns = p->mtime_ns,
+							      .ctime_ns = p->ctime_ns };
 				} else {
 					rc_ident_of(nsfd, file, &now);
 				}
-				same_ident = now.has_ident && now.ino == prev->ino &&
-					     now.size == prev->size &&
-					     now.mtime_ns == prev->mtime_ns;
+				same_ident = rc_same_ident(&now, prev);
 			}
 			if (same_ident) {
 				seen = now;
@@ -695,7 +759,7 @@ int rc_install(struct run *x)
 				if (!rc_owned(x, prev, nsfd, file, on_disk, have, want)) {
 					r = rc_reject_foreign(x, s, prev != NULL);
 					if (r < 0) {
-						jobs_free(jobs, n_jobs);
+						jobs_free(x, jobs, n_jobs);
 						return r;
 					}
 					continue;
@@ -715,7 +779,7 @@ int rc_install(struct run *x)
 			r = entry_for_set(x, s, e);
 			x->n_now++;
 			if (r < 0) {
-				jobs_free(jobs, n_jobs);
+				jobs_free(x, jobs, n_jobs);
 				return r;
 			}
 		}
@@ -732,24 +796,11 @@ int rc_install(struct run *x)
 			continue;
 		}
 		/* To be written: by the writers, below. */
-		if (n_jobs % 256 == 0) {
-			struct job *v = reallocarray(jobs, n_jobs + 256, sizeof(*v));
-			if (!v) {
-				jobs_free(jobs, n_jobs);
-				return -ENOMEM;
-			}
-			jobs = v;
+		r = add_job(x, &jobs, n_jobs, i, one, text, len, memo);
+		if (r < 0) {
+			jobs_free(x, jobs, n_jobs);
+			return r;
 		}
-		if (one && text && one->text_taken)
-			text = NULL; /* another job writes it (a policy set and a binding of it) */
-		jobs[n_jobs] = (struct job){ .set = i,
-					     .entry = x->n_now - 1,
-					     .text = (char *)text,
-					     .len = len,
-					     .removed = memo ? memo->removed : NULL,
-					     .one = one && text };
-		if (one && text)
-			one->text_taken = true;
 		n_jobs++;
 		/* The index must name it before the rename: a new path, or one whose recorded
 		 * content changes (an interrupted pass then leaves the index trusting either). */
@@ -757,7 +808,7 @@ int rc_install(struct run *x)
 			x->new_paths = true;
 	}
 	r = n_jobs ? write_jobs(x, jobs, n_jobs) : 0;
-	jobs_free(jobs, n_jobs);
+	jobs_free(x, jobs, n_jobs);
 	return r;
 }
 

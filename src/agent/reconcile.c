@@ -116,6 +116,7 @@ int sc_reconciler_new(const struct sc_reconcile_opts *o, struct sc_reconciler **
 	}
 	r->o.policies_dir = r->policies_dir;
 	r->o.kubelet_root = NULL;
+	r->state_key = rc_state_key(r);
 	/* Temp files beside the profiles are an earlier version's (or the index's). */
 	clean_all_tmps(r->root_fd);
 	/* Failing (a read-only root), each pass tries again; until then writes fail. */
@@ -217,6 +218,29 @@ const char *sc_reconciler_root_path(const struct sc_reconciler *r)
 	return r->root_path;
 }
 
+/* The files judged this pass (so far) become the cache of the next (texts and temp files
+ * are not kept). Before they go, the parsed documents (rc_parsed_free walks x->n_files). */
+static void files_to_cache(struct run *x)
+{
+	struct sc_reconciler *rc = x->r;
+
+	rc_parsed_free(x);
+	for (size_t i = 0; i < x->n_files; i++)
+		for (size_t k = 0; k < x->files[i].n_docs; k++) {
+			rc_prewritten_drop(x, &x->files[i].docs[k]);
+			free(x->files[i].docs[k].text);
+			x->files[i].docs[k].text = NULL;
+			x->files[i].docs[k].text_taken = false;
+		}
+	rc_cache_free(rc->cache, rc->n_cache);
+	rc->cache = TAKE_PTR(x->files);
+	rc->n_cache = x->n_files;
+	x->n_files = 0;
+	/* Paths are collected sorted per directory, and a directory's files come before its
+	 * subdirectories' only per level: sort for the look-ups. */
+	rc_sort(rc->cache, rc->n_cache, sizeof(*rc->cache), rc_cmp_cfile_sort);
+}
+
 int sc_reconcile(struct sc_reconciler *rc, struct sc_reconcile_result *res)
 {
 	struct run x = { .r = rc,
@@ -240,7 +264,7 @@ int sc_reconcile(struct sc_reconciler *rc, struct sc_reconcile_result *res)
 		rc->have_state = false;
 		x.have_old = true;
 	} else {
-		r = rc_read_old_index(&x);
+		r = rc_read_previous(&x);
 		if (r < 0)
 			goto out;
 	}
@@ -374,6 +398,8 @@ int sc_reconcile(struct sc_reconciler *rc, struct sc_reconcile_result *res)
 			if (!res->install_err)
 				res->install_err = r;
 			r = 0;
+		} else if (r == 0) {
+			x.index_done = true;
 		}
 		if (r < 0)
 			goto out;
@@ -409,22 +435,10 @@ int sc_reconcile(struct sc_reconciler *rc, struct sc_reconcile_result *res)
 	}
 	r = 0;
 out:
-	/* Before the files go: rc_parsed_free walks x.n_files of them. */
-	rc_parsed_free(&x);
-	/* The files judged so far are the cache of the next pass (texts are not kept). */
-	for (size_t i = 0; i < x.n_files; i++)
-		for (size_t k = 0; k < x.files[i].n_docs; k++) {
-			free(x.files[i].docs[k].text);
-			x.files[i].docs[k].text = NULL;
-			x.files[i].docs[k].text_taken = false;
-		}
-	rc_cache_free(rc->cache, rc->n_cache);
-	rc->cache = TAKE_PTR(x.files);
-	rc->n_cache = x.n_files;
-	x.n_files = 0;
-	/* Paths are collected sorted per directory, and a directory's files come before its
-	 * subdirectories' only per level: sort for the look-ups. */
-	rc_sort(rc->cache, rc->n_cache, sizeof(*rc->cache), rc_cmp_cfile_sort);
+	files_to_cache(&x);
+	/* Kept for a restart only when the index on disk is this pass's. */
+	if (r == 0 && x.index_done)
+		rc_state_save(rc);
 	/* An unfinished pass: the index on disk (a superset of old and new) is the truth. */
 	if (r < 0)
 		rc->have_state = false;

@@ -63,6 +63,7 @@ struct sc_reconcile_opts {
 
 struct sc_reconcile_result {
 	size_t n_files;	      /* policy files read */
+	size_t n_judged;      /* of those, parsed and judged (the others hashed as last time) */
 	size_t n_policies;    /* documents accepted */
 	size_t n_rejected;    /* files rejected */
 	size_t n_sets;	      /* profiles this run produced */

@@ -168,7 +168,9 @@ if cmp -s "$TMP/after" "$TMP/want"; then ok "converged: same files as a clean ru
 fi
 same=1
 while read -r f; do
-	[ "$f" = ./index.json ] && continue
+	# The index names its root's files; .state (judgements kept for a restart) holds the
+	# root's and the profiles' inodes: neither can equal another root's.
+	case $f in ./index.json | ./.state) continue ;; esac
 	cmp -s "$ROOT/$f" "$TMP/clean/seccomp/syscage/$f" || { same=0; echo "# differs: $f"; }
 done <"$TMP/want"
 [ "$same" -eq 1 ] && ok "converged: every profile byte-identical to a clean run" || not_ok "converged contents"

@@ -103,7 +103,8 @@ static int run(bool no_log, struct sc_reconcile_result *res)
 	return q;
 }
 
-/* Files under 'dir' (recursively), counted. */
+/* Files under 'dir' (recursively), counted; the agent's .state (its judgements kept for a
+ * restart, reconcile-cache.c) is not one of the files these cases count. */
 static size_t count_files(const char *dir)
 {
 	DIR *d = opendir(dir);
@@ -115,7 +116,8 @@ static size_t count_files(const char *dir)
 	while ((de = readdir(d))) {
 		char p[1200];
 		struct stat st;
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+		    !strcmp(de->d_name, ".state"))
 			continue;
 		snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
 		if (lstat(p, &st) < 0)

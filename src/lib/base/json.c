@@ -16,8 +16,16 @@ void sc_json_string(FILE *f, const char *s)
 	}
 	fputc('"', f);
 	while (*p) {
+		const unsigned char *run = p;
 		size_t n;
 
+		/* Plain ASCII goes out as one run (names and paths are nearly all of it). */
+		while (*p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\')
+			p++;
+		if (p > run)
+			fwrite(run, 1, (size_t)(p - run), f);
+		if (!*p)
+			break;
 		if (*p == '"' || *p == '\\') {
 			fputc('\\', f);
 			fputc(*p++, f);

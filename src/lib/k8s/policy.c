@@ -7,6 +7,7 @@
 #include <libfyaml.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -146,62 +147,100 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* A growing string (10,000 selectors a pass: no stdio stream per selector). */
+struct sbuf {
+	char *s;
+	size_t n, cap;
+	bool bad;
+};
+
+static void sb_add(struct sbuf *b, const char *s, size_t n)
+{
+	if (b->bad)
+		return;
+	if (b->n + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 64;
+		char *ns;
+		while (cap < b->n + n + 1)
+			cap *= 2;
+		ns = realloc(b->s, cap);
+		if (!ns) {
+			b->bad = true;
+			return;
+		}
+		b->s = ns;
+		b->cap = cap;
+	}
+	memcpy(b->s + b->n, s, n);
+	b->n += n;
+	b->s[b->n] = '\0';
+}
+
+static void sb_str(struct sbuf *b, const char *s)
+{
+	sb_add(b, s, strlen(s));
+}
+
+/* The string built, or NULL (out of memory: nothing to free then). */
+static char *sb_take(struct sbuf *b)
+{
+	if (b->bad || !b->s) {
+		free(b->s);
+		return b->bad ? NULL : strdup("");
+	}
+	return b->s;
+}
+
 char *sc_selector_canonical(const struct sc_meta *m)
 {
 	static const char *const ops[] = { "In", "NotIn", "Exists", "DoesNotExist" };
 	size_t n = m->n_match_labels + m->n_match_exprs;
 	cleanup_free char **parts = calloc(n ? n : 1, sizeof(char *));
-	char *buf = NULL;
-	size_t len = 0, np = 0;
-	FILE *f;
+	struct sbuf out = {};
+	size_t np = 0;
 
 	if (!parts)
 		return NULL;
-	for (size_t i = 0; i < m->n_match_labels; i++)
-		if (asprintf(&parts[np++], "L %s=%s", m->match_labels[i].key,
-			     m->match_labels[i].value ? m->match_labels[i].value : "") < 0) {
-			parts[--np] = NULL;
+	for (size_t i = 0; i < m->n_match_labels; i++) {
+		struct sbuf b = {};
+		sb_add(&b, "L ", 2);
+		sb_str(&b, m->match_labels[i].key);
+		sb_add(&b, "=", 1);
+		sb_str(&b, m->match_labels[i].value ? m->match_labels[i].value : "");
+		if (!(parts[np++] = sb_take(&b)))
 			goto fail;
-		}
+	}
 	for (size_t i = 0; i < m->n_match_exprs; i++) {
 		const struct sc_selector_expr *e = &m->match_exprs[i];
 		cleanup_free char **vals = calloc(e->n_values ? e->n_values : 1, sizeof(char *));
-		char *vb = NULL;
-		size_t vl = 0;
-		FILE *vf;
+		struct sbuf b = {};
 		if (!vals)
 			goto fail;
 		if (e->n_values)
 			memcpy(vals, e->values, e->n_values * sizeof(char *));
 		qsort(vals, e->n_values, sizeof(char *), cmp_str);
-		vf = open_memstream(&vb, &vl);
-		if (!vf)
-			goto fail;
-		fprintf(vf, "E %s %s", e->key, (unsigned)e->op < _SC_SEL_COUNT ? ops[e->op] : "?");
+		sb_add(&b, "E ", 2);
+		sb_str(&b, e->key);
+		sb_add(&b, " ", 1);
+		sb_str(&b, (unsigned)e->op < _SC_SEL_COUNT ? ops[e->op] : "?");
 		for (size_t k = 0; k < e->n_values; k++)
-			if (k == 0 || !streq(vals[k], vals[k - 1]))
-				fprintf(vf, " %s", vals[k]);
-		if (fclose(vf) != 0) {
-			free(vb);
+			if (k == 0 || !streq(vals[k], vals[k - 1])) {
+				sb_add(&b, " ", 1);
+				sb_str(&b, vals[k]);
+			}
+		if (!(parts[np++] = sb_take(&b)))
 			goto fail;
-		}
-		parts[np++] = vb;
 	}
 	qsort(parts, np, sizeof(char *), cmp_str);
-	f = open_memstream(&buf, &len);
-	if (!f)
-		goto fail;
-	fprintf(f, "%s", m->namespace ? m->namespace : "default");
+	sb_str(&out, m->namespace ? m->namespace : "default");
 	for (size_t i = 0; i < np; i++)
-		if (i == 0 || !streq(parts[i], parts[i - 1]))
-			fprintf(f, "\n%s", parts[i]);
-	if (fclose(f) != 0) {
-		free(buf);
-		buf = NULL;
-	}
+		if (i == 0 || !streq(parts[i], parts[i - 1])) {
+			sb_add(&out, "\n", 1);
+			sb_str(&out, parts[i]);
+		}
 	for (size_t i = 0; i < np; i++)
 		free(parts[i]);
-	return buf;
+	return sb_take(&out);
 fail:
 	for (size_t i = 0; i < np; i++)
 		free(parts[i]);
@@ -1127,6 +1166,8 @@ static int profile_json(const struct sc_profile *p, char **ret)
 	f = open_memstream(&buf, &len);
 	if (!f)
 		return -ENOMEM;
+	/* Only this thread writes to it: no stdio locking per call. */
+	(void)__fsetlocking(f, FSETLOCKING_BYCALLER);
 	fprintf(f, "{\n  \"defaultAction\": \"%s\"", sc_action_to_string(p->default_action));
 	if (p->has_default_errno)
 		fprintf(f, ",\n  \"defaultErrnoRet\": %u", p->default_errno);
