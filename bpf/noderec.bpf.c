@@ -72,8 +72,16 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 256 * 1024);
+	__uint(max_entries, SC_REC_NODE_RING_BYTES);
 } cgroup_events SEC(".maps");
+
+/* An event is built here (too big for the BPF stack), then copied to the ring at its length. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sc_rec_node_event);
+} scratch SEC(".maps");
 
 static __always_inline void node_stat_inc(__u32 idx)
 {
@@ -141,7 +149,8 @@ int sc_node_sys_enter(struct bpf_raw_tracepoint_args *ctx)
 	return 0;
 }
 
-/* A cgroup of the v2 hierarchy was made or removed: tell user space its id and path. */
+/* A cgroup of the v2 hierarchy was made (with its path) or removed (its id only). Records are
+ * as long as their path, so a burst of container starts fits the ring many times over. */
 static __always_inline int cgroup_event(struct bpf_raw_tracepoint_args *ctx, __u32 kind)
 {
 	/* TP_PROTO(struct cgroup *cgrp, const char *path) */
@@ -149,21 +158,30 @@ static __always_inline int cgroup_event(struct bpf_raw_tracepoint_args *ctx, __u
 	const char *path = (const char *)ctx->args[1];
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct sc_rec_node_event *e;
+	__u32 key = 0;
+	__u64 size = SC_REC_NODE_EVENT_HEAD;
 	long n;
 
 	/* v1 hierarchies (hybrid systems) number their cgroups on their own. */
 	if (BPF_CORE_READ(cgrp, root) != BPF_CORE_READ(task, cgroups, dfl_cgrp, root))
 		return 0;
-	e = bpf_ringbuf_reserve(&cgroup_events, sizeof(*e), 0);
-	if (!e) {
-		node_stat_inc(SC_REC_NODE_STAT_EVENTS_LOST);
+	e = bpf_map_lookup_elem(&scratch, &key);
+	if (!e)
 		return 0;
-	}
 	e->id = BPF_CORE_READ(cgrp, kn, id);
 	e->kind = kind;
-	n = bpf_probe_read_kernel_str(e->path, sizeof(e->path), path);
-	e->len = n > 0 ? (__u32)n : 0;
-	bpf_ringbuf_submit(e, 0);
+	e->len = 0;
+	if (kind == SC_REC_NODE_MKDIR) {
+		n = bpf_probe_read_kernel_str(e->path, sizeof(e->path), path);
+		if (n > 0 && n <= SC_REC_NODE_PATH_MAX) {
+			e->len = (__u32)n;
+			size += (__u64)n;
+		}
+	}
+	if (size > sizeof(*e))
+		size = sizeof(*e);
+	if (bpf_ringbuf_output(&cgroup_events, e, size, 0) < 0)
+		node_stat_inc(SC_REC_NODE_STAT_EVENTS_LOST);
 	return 0;
 }
 

@@ -69,14 +69,20 @@ enum {
 	SC_REC_NODE_RMDIR = 2,
 };
 
-/* One ring buffer record. 'path' is relative to the cgroup v2 root ("/kubepods.slice/..."),
- * NUL-terminated; 'len' counts it with its NUL. */
+/* One ring buffer record, as long as SC_REC_NODE_EVENT_HEAD + len. 'path' (mkdir only) is
+ * relative to the cgroup v2 root ("/kubepods.slice/..."), NUL-terminated; 'len' counts it with
+ * its NUL (0: no path). */
 struct sc_rec_node_event {
 	unsigned long long id;
 	unsigned int kind;
 	unsigned int len;
 	char path[SC_REC_NODE_PATH_MAX];
 };
+
+#define SC_REC_NODE_EVENT_HEAD 16
+/* The ring: about 4,000 container starts and ends (~250 bytes a pair) while user space is
+ * busy elsewhere. */
+#define SC_REC_NODE_RING_BYTES (1024 * 1024)
 
 /* Indices of the per-CPU 'node_stats' array. */
 enum {

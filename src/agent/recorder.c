@@ -172,10 +172,9 @@ static void on_event(uint64_t id, bool gone, const char *path, void *userdata)
 	struct sc_agent_recorder *r = userdata;
 	struct cg *c;
 
-	if (!below_roots(r, path))
-		return;
 	if (!gone) {
-		(void)cg_add(r, id, path);
+		if (below_roots(r, path))
+			(void)cg_add(r, id, path);
 		return;
 	}
 	c = cg_find(r, id);
@@ -392,16 +391,20 @@ static enum cg_state resolve(struct sc_agent_recorder *r, struct cg *c)
 
 /* ---- draining ---------------------------------------------------------------------------- */
 
+/* A cgroup whose bitmap is read in this drain. By index: events read between two saves may
+ * grow the table (never shrink it) and move it. */
 struct due {
-	struct cg *c;
+	size_t idx;
+	const char *what; /* the cgroup's, stable */
 	struct sc_record_node_bits bits;
 	bool fresh; /* bits the profile does not have yet */
+	bool gone;  /* ended before its bitmap was read: the bitmap is final */
 };
 
 static int due_cmp(const void *x, const void *y)
 {
 	const struct due *a = x, *b = y;
-	return strcmp(a->c->what, b->c->what);
+	return strcmp(a->what, b->what);
 }
 
 /* Merge one container's bitmaps (v[0..n), same 'what') into its profile. */
@@ -412,7 +415,7 @@ static int save_group(struct sc_agent_recorder *r, struct due *v, size_t n)
 	struct sc_record_saved saved = {};
 	struct sc_diags d = {};
 	char dir[PATH_MAX], out[PATH_MAX];
-	const char *what = v[0].c->what;
+	const char *what = v[0].what;
 	int ret;
 
 	if (!rec)
@@ -533,30 +536,40 @@ static void drain(struct sc_agent_recorder *r, bool live)
 		struct cg *c = &r->cgs[i];
 		if (!triage(r, c, t, live))
 			continue;
-		if (sc_record_node_read(r->node, c->id, &v[n].bits) < 0)
-			continue; /* no syscall yet (or forgotten): nothing to say */
-		v[n].c = c;
+		if (sc_record_node_read(r->node, c->id, &v[n].bits) < 0) {
+			/* No syscall (yet): nothing to say; an ended one leaves below. */
+			if (c->gone)
+				c->state = CG_IGNORED;
+			continue;
+		}
+		v[n].idx = i;
+		v[n].what = c->what;
 		v[n].fresh = sc_record_node_bits_new(&v[n].bits, &c->written);
+		v[n].gone = c->gone;
 		n++;
 	}
 	qsort(v, n, sizeof(*v), due_cmp);
 	for (size_t i = 0, j; i < n; i = j) {
 		bool fresh = false;
-		for (j = i; j < n && streq(v[j].c->what, v[i].c->what); j++)
+		for (j = i; j < n && streq(v[j].what, v[i].what); j++)
 			fresh = fresh || v[j].fresh;
 		if (fresh && save_group(r, v + i, j - i) < 0) {
 			for (size_t k = i; k < j; k++)
-				v[k].c->next_save_ms = t + SAVE_RETRY_MS;
+				r->cgs[v[k].idx].next_save_ms = t + SAVE_RETRY_MS;
 			continue;
 		}
 		for (size_t k = i; k < j; k++) {
-			v[k].c->written = v[k].bits;
-			if (v[k].c->gone) {
-				(void)sc_record_node_forget(r->node, v[k].c->id);
+			struct cg *c = &r->cgs[v[k].idx];
+			c->written = v[k].bits;
+			if (v[k].gone) {
+				(void)sc_record_node_forget(r->node, c->id);
 				r->drained++;
-				v[k].c->state = CG_IGNORED; /* removed below */
+				c->state = CG_IGNORED; /* removed below */
 			}
 		}
+		/* Writing takes time: the ring is read meanwhile, so a burst of container starts
+		 * and ends never waits for the whole drain. */
+		sc_agent_recorder_events(r);
 	}
 	/* Ended cgroups with nothing more to do leave the table (and the kernel map). */
 	for (size_t i = 0; i < r->n_cgs;) {

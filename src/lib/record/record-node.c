@@ -4,6 +4,7 @@
  * one cgroup's bitmap. What the bitmaps mean for pods is the caller's (src/agent/recorder.c). */
 #include <errno.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,6 +98,7 @@ static int root_id(const char *cgroup_root, const char *rel, uint64_t *ret_id, u
 _Static_assert(sizeof(struct sc_record_node_bits) == sizeof(struct sc_rec_seen),
 	       "the public bitmap is the BPF map's value");
 _Static_assert(SC_RECORD_NODE_MAX_ROOTS == SC_REC_NODE_MAX_ROOTS, "one limit");
+_Static_assert(offsetof(struct sc_rec_node_event, path) == SC_REC_NODE_EVENT_HEAD, "the head");
 
 struct sc_record_node {
 	struct noderec *skel;
@@ -130,10 +132,12 @@ static int on_ring(void *ctx, void *data, size_t size)
 	char path[sizeof(e->path)];
 
 	/* The ring is mapped read-only: the path is copied to end it. */
-	if (size < sizeof(*e) || e->len == 0 || e->len > sizeof(e->path))
+	if (size < SC_REC_NODE_EVENT_HEAD || e->len > size - SC_REC_NODE_EVENT_HEAD ||
+	    e->len > sizeof(e->path))
 		return 0;
-	memcpy(path, e->path, e->len - 1);
-	path[e->len - 1] = '\0';
+	if (e->len)
+		memcpy(path, e->path, e->len - 1);
+	path[e->len ? e->len - 1 : 0] = '\0';
 	n->fn(e->id, e->kind == SC_REC_NODE_RMDIR, path, n->userdata);
 	return 0;
 }
