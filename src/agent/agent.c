@@ -641,8 +641,7 @@ static void write_metrics(struct sc_agent *a, FILE *f)
 	sc_metric_header(f, "syscage_bpf_available", "gauge",
 			 "1 when the eBPF recorder can run on this node.");
 	sc_metric_sample(f, "syscage_bpf_available", a->pre.bpf_available, (const char *)NULL);
-	if (a->rec)
-		sc_agent_recorder_metrics(a->rec, f);
+	sc_agent_recorder_metrics(a->rec, f);
 	write_install_http_metrics(a, f);
 	if (a->viol)
 		(void)sc_violations_write_metrics(a->viol, f);

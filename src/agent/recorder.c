@@ -30,7 +30,8 @@
 #define RETRY_MAX_MS   30000  /* longest wait between two look-ups of a cgroup's pod */
 #define GIVE_UP_MS     120000 /* an ended cgroup whose pod cannot be told: dropped after */
 #define SAVE_RETRY_MS  30000  /* a profile that could not be written: tried again after */
-#define FIND_ROOTS_MS  10000  /* no kubepods cgroup yet: looked for again after */
+#define FIND_ROOTS_MS  2000   /* no kubepods cgroup yet: looked for again after */
+#define RELOAD_MS      60000  /* the kernel side did not load: tried again after */
 #define WALK_MAX_DEPTH 12
 #define MAX_ROOT_DEPTH 3
 
@@ -316,6 +317,7 @@ static int try_open(struct sc_agent_recorder *r)
 		}
 		r->said_unavailable = true;
 		r->node = NULL;
+		r->next_open_ms = now_ms() + RELOAD_MS;
 		sc_diags_clear(&d);
 		return ret;
 	}
@@ -619,6 +621,12 @@ void sc_agent_recorder_metrics(struct sc_agent_recorder *r, FILE *f)
 	struct sc_record_node_stats st = {};
 	size_t containers = 0;
 
+	if (!r) { /* no --record */
+		sc_metric_header(f, "syscage_recorder_up", "gauge",
+				 "1 when the node recorder (--record) is loaded.");
+		sc_metric_sample(f, "syscage_recorder_up", 0, (const char *)NULL);
+		return;
+	}
 	if (r->node)
 		(void)sc_record_node_stats(r->node, &st);
 	for (size_t i = 0; i < r->n_cgs; i++)

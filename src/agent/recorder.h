@@ -41,4 +41,5 @@ void sc_agent_recorder_events(struct sc_agent_recorder *r);
 /* Every second: drain ended cgroups (live ones every 10th tick). 1 when the fd changed. */
 int sc_agent_recorder_tick(struct sc_agent_recorder *r);
 
+/* The recorder's metrics; with r NULL (no --record), syscage_recorder_up 0 only. */
 void sc_agent_recorder_metrics(struct sc_agent_recorder *r, FILE *f);
