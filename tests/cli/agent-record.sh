@@ -8,6 +8,59 @@
 # under the recording overlay's own seccomp profile recording and healing.
 . "$(dirname "$0")/lib.sh"
 
+# The overlay (deploy-record/) renders, and what it renders holds together: the flags, the
+# capabilities, the profile the init container installs is the one the agent names, and that
+# profile allows everything the base profile does, and bpf.
+RP="$SYSCAGE_SRCDIR/deploy-record/syscage-agent-record.json"
+expect "the recording setup's profile passes check" 0 "$SYSCAGE" check "$RP"
+if python3 - "$RP" "$SYSCAGE_SRCDIR/deploy/profiles/syscage-agent.json" <<'PY'; then
+import json, sys
+def allowed(f):
+    return {n for r in json.load(open(f))["syscalls"] if r["action"] == "SCMP_ACT_ALLOW" and not r.get("args") for n in r["names"]}
+rec, base = allowed(sys.argv[1]), allowed(sys.argv[2])
+sys.exit(0 if base <= rec and "bpf" in rec else 1)
+PY
+	ok "it allows all the base profile does, and bpf"
+else
+	not_ok "the recording profile is not a superset of the base one with bpf"
+fi
+if command -v kubectl >/dev/null && python3 -c 'import yaml' 2>/dev/null; then
+	if timeout 60 kubectl kustomize "$SYSCAGE_SRCDIR/deploy-record" >"$TMP/rec.yaml" 2>"$TMP/rec.err" &&
+		python3 - "$TMP/rec.yaml" >"$TMP/rec.why" 2>&1 <<'PY'; then
+import sys, yaml
+docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
+ds = next(d for d in docs if d["kind"] == "DaemonSet")
+spec = ds["spec"]["template"]["spec"]
+agent = next(c for c in spec["containers"] if c["name"] == "agent")
+init = next(c for c in spec["initContainers"] if c["name"] == "install-own-profile")
+vols = {v["name"]: v for v in spec["volumes"]}
+cms = {d["metadata"]["name"]: d for d in docs if d["kind"] == "ConfigMap"}
+args = agent["args"]
+def need(cond, what):
+    if not cond:
+        print(what)
+        sys.exit(1)
+for flag in ("--record=", "--heal=", "--host-root=/host", "--kmsg=/dev/kmsg"):
+    need(any(a.startswith(flag) for a in args), "agent args lack " + flag)
+sc = agent["securityContext"]
+need(sorted(sc["capabilities"]["add"]) == ["BPF", "PERFMON", "SYSLOG"], "capabilities: %s" % sc["capabilities"])
+need(sc["capabilities"]["drop"] == ["ALL"] and sc["allowPrivilegeEscalation"] is False, "privileges")
+lp = sc["seccompProfile"]["localhostProfile"]
+need(lp == "syscage/%s/%s" % (ds["metadata"]["namespace"], init["args"][3].rsplit("/", 1)[1]), "the agent names %s, the init container writes %s" % (lp, init["args"][3]))
+cm = vols["agent-profile"]["configMap"]["name"]
+need(init["args"][1].rsplit("/", 1)[1] in cms[cm]["data"], "the init container reads a file %s does not hold" % cm)
+need("hostPath" in vols["state"] and "emptyDir" not in vols["state"], "state: %s" % vols["state"])
+mounts = {m["mountPath"]: m for m in agent["volumeMounts"]}
+for p in ("/host/sys/fs/cgroup", "/host/proc", "/host/var/log/pods", "/host/var/log/containers", "/dev/kmsg"):
+    need(p in mounts and mounts[p].get("readOnly"), p + " not mounted read-only")
+PY
+		ok "kubectl kustomize deploy-record: flags, capabilities, profile, mounts hold together"
+	else
+		not_ok "kubectl kustomize deploy-record: $(cat "$TMP/rec.why" "$TMP/rec.err" | head -3)"; fi
+else
+	skip "kustomize render of deploy-record: needs kubectl and python3-yaml"
+fi
+
 why=""
 CG2=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts)
 CHURN=$(dirname "$SYSCAGE")/tests/programs/cgroup-churn
