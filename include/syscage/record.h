@@ -82,9 +82,14 @@ struct sc_record_abis {
 void sc_record_abi_overlap(const struct sc_record *r, struct sc_record_abis *ret);
 
 /* What the eBPF back end needs and this host lacks: one SC_SEV_ERROR per problem, each saying
- * what is missing and how to fix it (privileges, BTF, kernel version, memlock, build).
- * Returns 0 when nothing is missing, else the number of problems (> 0) or -errno. */
+ * what is missing and how to fix it (build, capabilities in the initial user namespace, BTF,
+ * kernel version, memlock). When none is missing, it loads a test raw tracepoint program and
+ * attaches it to sys_enter (closed at once), so a seccomp filter or an LSM that refuses
+ * bpf() is found too. Returns 0 when recording can work, else the number of problems (> 0). */
 int sc_record_bpf_preflight(struct sc_diags *d);
+/* The same checks without the test program: no bpf() call (a process whose seccomp profile
+ * does not allow bpf can ask), so a filter or LSM refusing bpf() goes unseen. */
+int sc_record_bpf_preflight_static(struct sc_diags *d);
 /* Whether this build contains the eBPF back end. */
 bool sc_record_bpf_built(void);
 

@@ -51,6 +51,7 @@ enum {
 	TAG_RECORD,	   /* --record: the drain tick */
 	TAG_RECORD_EVENTS, /* --record: cgroups made and removed */
 	TAG_HTTP,
+	TAG_HTTP_DATA,
 	TAG_VIOLATIONS,
 	TAG_VIOLATIONS_POLL,
 };
@@ -60,7 +61,8 @@ struct sc_agent {
 	struct sc_reconcile_opts ro;
 	struct sc_reconciler *rc; /* NULL while the root is refused */
 	char *refused;		  /* why the root is refused: /readyz says it */
-	struct sc_http *http;
+	/* --listen: probes and /metrics; --data-listen: /profiles, /violations */
+	struct sc_http *http, *data_http;
 	struct sc_kubelet_preflight pre;
 	int runc_flags;		    /* sc_runc_accepts_flags: 1, 0, or < 0 unknown */
 	struct sc_pods_paths paths; /* under --host-root */
@@ -565,11 +567,14 @@ static void write_install_http_metrics(struct sc_agent *a, FILE *f)
 	sc_metric_header(f, "syscage_http_connections_cut_total", "counter",
 			 "HTTP connections the agent closed: reason=\"deadline\" sent no whole "
 			 "request in time, reason=\"evicted\" made room when too many were open.");
+	/* Both listeners together. */
 	sc_metric_sample(f, "syscage_http_connections_cut_total",
-			 a->http ? (double)sc_http_cut_total(a->http, SC_HTTP_CUT_DEADLINE) : 0,
+			 (double)(sc_http_cut_total(a->http, SC_HTTP_CUT_DEADLINE) +
+				  sc_http_cut_total(a->data_http, SC_HTTP_CUT_DEADLINE)),
 			 "reason", "deadline", (const char *)NULL);
 	sc_metric_sample(f, "syscage_http_connections_cut_total",
-			 a->http ? (double)sc_http_cut_total(a->http, SC_HTTP_CUT_EVICTED) : 0,
+			 (double)(sc_http_cut_total(a->http, SC_HTTP_CUT_EVICTED) +
+				  sc_http_cut_total(a->data_http, SC_HTTP_CUT_EVICTED)),
 			 "reason", "evicted", (const char *)NULL);
 }
 
@@ -710,13 +715,128 @@ static void write_recorded(struct sc_agent *a, FILE *f)
 	fputs(first ? "]" : "\n]", f);
 }
 
+static void reply_metrics(struct sc_agent *a, struct sc_http_reply *reply)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f) {
+		reply_text(reply, 500, "text/plain", "out of memory\n");
+		return;
+	}
+	write_metrics(a, f);
+	if (fclose(f) != 0) {
+		free(buf);
+		reply_text(reply, 500, "text/plain", "out of memory\n");
+		return;
+	}
+	reply->status = 200;
+	reply->content_type = "text/plain; version=0.0.4";
+	reply->body = buf;
+	reply->len = len;
+}
+
+static void reply_profiles(struct sc_agent *a, struct sc_http_reply *reply)
+{
+	cleanup_free char *inst = NULL;
+	char *buf = NULL;
+	size_t len = 0, n;
+	FILE *f;
+
+	if (!a->rc) {
+		reply_text(reply, 503, "text/plain",
+			   "not ready: the root is refused (see /readyz)\n");
+		return;
+	}
+	if (sc_reconciler_json(a->rc, &inst) < 0 || !(f = open_memstream(&buf, &len))) {
+		reply_text(reply, 500, "text/plain", "out of memory\n");
+		return;
+	}
+	/* The reconciler's object, with "recorded" added before its closing brace. */
+	n = strlen(inst);
+	while (n && inst[n - 1] != '}')
+		n--;
+	fwrite(inst, 1, n ? n - 1 : 0, f);
+	fputs(", \"recorded\": ", f);
+	write_recorded(a, f);
+	fputs("}\n", f);
+	if (fclose(f) != 0) {
+		free(buf);
+		reply_text(reply, 500, "text/plain", "out of memory\n");
+		return;
+	}
+	reply->status = 200;
+	reply->content_type = "application/json";
+	reply->body = buf;
+	reply->len = len;
+}
+
+static void reply_violations(struct sc_agent *a, struct sc_http_reply *reply)
+{
+	char *buf = NULL;
+
+	if (a->viol && sc_violations_json(a->viol, &buf) == 0) {
+		reply->status = 200;
+		reply->content_type = "application/json";
+		reply->body = buf;
+		reply->len = strlen(buf);
+		return;
+	}
+	reply_text(reply, 503, "application/json",
+		   "{\"error\": \"the violations follower is not running (see the agent's "
+		   "log)\"}\n");
+}
+
+static bool is_data_path(const char *path)
+{
+	return streq(path, "/profiles") || streq(path, "/violations");
+}
+
+/* --data-listen's default follows --listen: none with none (no HTTP at all), port 0 with port 0
+ * (several agents on one host, tests), else the pod's loopback. */
+static const char *data_listen(const struct sc_agent_opts *o)
+{
+	const char *l = o->listen;
+	size_t n = l ? strlen(l) : 0;
+
+	if (o->data_listen)
+		return o->data_listen;
+	if (l && streq(l, "none"))
+		return "none";
+	if (n >= 2 && streq(l + n - 2, ":0"))
+		return "127.0.0.1:0";
+	return "127.0.0.1:9403";
+}
+
+/* A data path asked on the metrics listener: 404, and where it is served. */
+static void reply_elsewhere(struct sc_agent *a, const char *path, struct sc_http_reply *reply)
+{
+	cleanup_free char *msg = NULL;
+	int r;
+
+	if (a->data_http)
+		r = asprintf(
+			&msg,
+			"not found: %s is served on the data address (--data-listen %s, port "
+			"%u), not on the metrics address; from outside the pod: kubectl "
+			"port-forward -n NAMESPACE pod/AGENT-POD %u, then curl localhost:%u%s\n",
+			path, data_listen(&a->o), sc_http_port(a->data_http),
+			sc_http_port(a->data_http), sc_http_port(a->data_http), path);
+	else
+		r = asprintf(&msg,
+			     "not found: %s is served only on the data address (--data-listen), "
+			     "which this agent does not open\n",
+			     path);
+	reply_text(reply, 404, "text/plain", r < 0 ? "not found\n" : msg);
+}
+
+/* The metrics listener (--listen): what the kubelet's probes and Prometheus read, across the
+ * network in a DaemonSet. Nothing here names a process or a profile's content. */
 static void handle(void *userdata, const char *method, const char *path,
 		   struct sc_http_reply *reply)
 {
 	struct sc_agent *a = userdata;
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f;
 
 	a->http_requests++;
 	if (streq(path, "/healthz")) {
@@ -734,76 +854,84 @@ static void handle(void *userdata, const char *method, const char *path,
 		return;
 	}
 	if (streq(path, "/metrics")) {
-		f = open_memstream(&buf, &len);
-		if (!f) {
-			reply_text(reply, 500, "text/plain", "out of memory\n");
-			return;
-		}
-		write_metrics(a, f);
-		if (fclose(f) != 0) {
-			free(buf);
-			reply_text(reply, 500, "text/plain", "out of memory\n");
-			return;
-		}
-		reply->status = 200;
-		reply->content_type = "text/plain; version=0.0.4";
-		reply->body = buf;
-		reply->len = len;
+		reply_metrics(a, reply);
 		return;
 	}
-	if (streq(path, "/profiles")) {
-		cleanup_free char *inst = NULL;
-		size_t n;
-		if (!a->rc) {
-			reply_text(reply, 503, "text/plain",
-				   "not ready: the root is refused (see /readyz)\n");
-			return;
-		}
-		if (sc_reconciler_json(a->rc, &inst) < 0 || !(f = open_memstream(&buf, &len))) {
-			reply_text(reply, 500, "text/plain", "out of memory\n");
-			return;
-		}
-		/* The reconciler's object, with "recorded" added before its closing brace. */
-		n = strlen(inst);
-		while (n && inst[n - 1] != '}')
-			n--;
-		fwrite(inst, 1, n ? n - 1 : 0, f);
-		fputs(", \"recorded\": ", f);
-		write_recorded(a, f);
-		fputs("}\n", f);
-		if (fclose(f) != 0) {
-			free(buf);
-			reply_text(reply, 500, "text/plain", "out of memory\n");
-			return;
-		}
-		reply->status = 200;
-		reply->content_type = "application/json";
-		reply->body = buf;
-		reply->len = len;
-		return;
-	}
-	if (streq(path, "/violations")) {
-		if (a->viol && sc_violations_json(a->viol, &buf) == 0) {
-			reply->status = 200;
-			reply->content_type = "application/json";
-			reply->body = buf;
-			reply->len = strlen(buf);
-			return;
-		}
-		reply_text(reply, 503, "application/json",
-			   "{\"error\": \"the violations follower is not running (see the "
-			   "agent's log)\"}\n");
+	if (is_data_path(path)) {
+		reply_elsewhere(a, path, reply);
 		return;
 	}
 	if (streq(path, "/")) {
 		reply_text(reply, 200, "text/plain",
-			   "syscage agent: /healthz /readyz /metrics /profiles /violations\n");
+			   a->data_http ? "syscage agent: /healthz /readyz /metrics (/profiles "
+					  "/violations: on the data address, --data-listen)\n"
+					: "syscage agent: /healthz /readyz /metrics\n");
+		return;
+	}
+	reply_text(reply, 404, "text/plain", "not found\n");
+}
+
+/* The data listener (--data-listen, the pod's loopback by default): pod names, executables,
+ * installed and recorded profiles, for kubectl port-forward. */
+static void handle_data(void *userdata, const char *method, const char *path,
+			struct sc_http_reply *reply)
+{
+	struct sc_agent *a = userdata;
+
+	a->http_requests++;
+	if (streq(path, "/profiles")) {
+		reply_profiles(a, reply);
+		return;
+	}
+	if (streq(path, "/violations")) {
+		reply_violations(a, reply);
+		return;
+	}
+	if (streq(path, "/")) {
+		reply_text(reply, 200, "text/plain",
+			   "syscage agent, data address: /profiles /violations (/healthz /readyz "
+			   "/metrics: on the metrics address, --listen)\n");
+		return;
+	}
+	if (streq(path, "/metrics") || streq(path, "/healthz") || streq(path, "/readyz")) {
+		reply_text(reply, 404, "text/plain",
+			   "not found: /healthz, /readyz and /metrics are served on the metrics "
+			   "address (--listen), not on the data address\n");
 		return;
 	}
 	reply_text(reply, 404, "text/plain", "not found\n");
 }
 
 /* ---- setup and loop ----------------------------------------------------------------- */
+
+static int start_one(struct sc_agent *a, const char *addr, sc_http_handler fn, const char *event,
+		     struct sc_http **ret)
+{
+	int r = sc_http_start(addr, fn, a, ret);
+
+	if (r < 0) {
+		alog(a, "error", "event=listen-failed addr=%s err=\"%s\"", addr, strerror(-r));
+		return r;
+	}
+	alog(a, "info", "event=%s addr=%s port=%u", event, addr, sc_http_port(*ret));
+	return 0;
+}
+
+/* The metrics listener first: tests and the log read its line as the first event=listen. */
+static int start_listeners(struct sc_agent *a)
+{
+	const char *l = a->o.listen ? a->o.listen : "127.0.0.1:9402", *dl = data_listen(&a->o);
+	int r;
+
+	if (a->o.once)
+		return 0;
+	if (!streq(l, "none") && (r = start_one(a, l, handle, "listen", &a->http)) < 0)
+		return r;
+	if (!streq(dl, "none") &&
+	    (r = start_one(a, dl, handle_data, "data-listen", &a->data_http)) < 0)
+		return r;
+	return 0;
+}
 
 int sc_agent_new(const struct sc_agent_opts *o, struct sc_agent **ret)
 {
@@ -896,22 +1024,19 @@ int sc_agent_new(const struct sc_agent_opts *o, struct sc_agent **ret)
 		return r;
 	}
 	/* After the root exists: the kubelet's seccomp dir may have just been created. */
-	sc_kubelet_preflight(o->kubelet_root, o->kubelet_config, &d, &a->pre);
+	/* The test program only where the agent itself will load BPF (--record): otherwise its
+	 * profile need not allow bpf(), and the static checks answer. */
+	sc_kubelet_preflight(o->kubelet_root, o->kubelet_config, o->n_record > 0, &d, &a->pre);
 	log_diags(a, "preflight", &d);
 	sc_diags_clear(&d);
 	alog(a, "info",
 	     "event=preflight kubelet_root=%s seccomp_default=%d same_fs=%d bpf_available=%d",
 	     o->kubelet_root, a->pre.seccomp_default, a->pre.same_fs, a->pre.bpf_available);
 
-	if (!o->once && !(o->listen && streq(o->listen, "none"))) {
-		const char *l = o->listen ? o->listen : "127.0.0.1:9402";
-		r = sc_http_start(l, handle, a, &a->http);
-		if (r < 0) {
-			alog(a, "error", "event=listen-failed addr=%s err=\"%s\"", l, strerror(-r));
-			sc_agent_free(a);
-			return r;
-		}
-		alog(a, "info", "event=listen addr=%s port=%u", l, sc_http_port(a->http));
+	r = start_listeners(a);
+	if (r < 0) {
+		sc_agent_free(a);
+		return r;
 	}
 	*ret = a;
 	return 0;
@@ -928,6 +1053,7 @@ struct sc_agent *sc_agent_free(struct sc_agent *a)
 	for (size_t i = 0; i < ELEMENTSOF(a->host_paths); i++)
 		free(a->host_paths[i]);
 	sc_http_free(a->http);
+	sc_http_free(a->data_http);
 	sc_reconciler_free(a->rc);
 	free(a->refused);
 	{
@@ -1053,6 +1179,8 @@ static int setup_loop(struct sc_agent *a)
 		return r;
 	if (a->http && (r = add_fd(a, sc_http_fd(a->http), TAG_HTTP)) < 0)
 		return r;
+	if (a->data_http && (r = add_fd(a, sc_http_fd(a->data_http), TAG_HTTP_DATA)) < 0)
+		return r;
 	watch_tree(a, a->o.policies_dir, 0);
 	r = setup_violations(a);
 	if (r < 0) {
@@ -1060,6 +1188,15 @@ static int setup_loop(struct sc_agent *a)
 		a->viol = sc_violations_free(a->viol);
 	}
 	return 0;
+}
+
+/* The nearer of the two servers' timeouts, -1 for none. */
+static int http_timeout(struct sc_agent *a)
+{
+	int t = a->http ? sc_http_timeout_ms(a->http) : -1;
+	int u = a->data_http ? sc_http_timeout_ms(a->data_http) : -1;
+
+	return t < 0 ? u : u < 0 ? t : t < u ? t : u;
 }
 
 int sc_agent_run(struct sc_agent *a)
@@ -1101,7 +1238,7 @@ int sc_agent_run(struct sc_agent *a)
 	do_reconcile(a, "start");
 	while (!a->stop) {
 		struct epoll_event ev[16];
-		int timeout = a->http ? sc_http_timeout_ms(a->http) : -1;
+		int timeout = http_timeout(a);
 		int n;
 
 		if (a->reload) {
@@ -1157,6 +1294,9 @@ int sc_agent_run(struct sc_agent *a)
 			case TAG_HTTP:
 				(void)sc_http_run(a->http);
 				break;
+			case TAG_HTTP_DATA:
+				(void)sc_http_run(a->data_http);
+				break;
 			case TAG_VIOLATIONS_POLL:
 				(void)read(a->vpollfd, &ticks, sizeof(ticks));
 				/* fall through */
@@ -1171,8 +1311,12 @@ int sc_agent_run(struct sc_agent *a)
 		/* libmicrohttpd's own timeouts and leftover work do not make its (edge-triggered)
 		 * epoll fd readable again: run it whenever its timeout came, whatever else fired.
 		 */
-		if (a->http && (n == 0 || timeout == 0))
-			(void)sc_http_run(a->http);
+		if (n == 0 || timeout == 0) {
+			if (a->http)
+				(void)sc_http_run(a->http);
+			if (a->data_http)
+				(void)sc_http_run(a->data_http);
+		}
 	}
 	if (a->stop)
 		alog(a, "info", "event=exit signal=%s",

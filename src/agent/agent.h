@@ -2,9 +2,10 @@
 /* The node agent: one process, one epoll loop over inotify (the policies directory, kubelet
  * ConfigMap atomic writer or plain directory), a signalfd (SIGHUP reconcile now, SIGTERM/SIGINT
  * clean exit even mid-reconcile), timerfds (debounce, periodic resync, the --record drain
- * tick), the node recorder's cgroup events, libmicrohttpd's epoll fd (/healthz /readyz /metrics
- * /profiles /violations) and, when built, the violations follower's fds. Events go to the log
- * callback as one key=value line each; nothing is printed here. */
+ * tick), the node recorder's cgroup events, libmicrohttpd's epoll fds (/healthz /readyz
+ * /metrics on one listener, /profiles /violations on another) and, when built, the violations
+ * follower's fds. Events go to the log callback as one key=value line each; nothing is printed
+ * here. */
 #pragma once
 
 #include <stdbool.h>
@@ -17,7 +18,9 @@ struct sc_agent_opts {
 	const char *policies_dir;   /* required */
 	const char *kubelet_root;   /* required */
 	const char *root;	    /* NULL: "syscage" */
-	const char *listen;	    /* NULL: "127.0.0.1:9402"; "none": no HTTP */
+	const char *listen;	    /* /healthz /readyz /metrics; NULL: "127.0.0.1:9402"; "none" */
+	const char *data_listen;    /* /profiles /violations; NULL: "127.0.0.1:9403", or "none"
+				     * when 'listen' is, or port 0 when 'listen' has port 0 */
 	const char *state_dir;	    /* NULL: "/var/lib/syscage" */
 	const char *kubelet_config; /* NULL: <kubelet_root>/config.yaml */
 	const enum sc_arch *arches;
@@ -53,5 +56,6 @@ struct sc_agent *sc_agent_free(struct sc_agent *a);
  * counted, not fatal). */
 int sc_agent_run(struct sc_agent *a);
 
-/* The HTTP port bound (after sc_agent_new), 0 without HTTP. */
+/* The metrics listener's port (after sc_agent_new), 0 without it; the data listener's is
+ * logged (event=data-listen). */
 uint16_t sc_agent_http_port(const struct sc_agent *a);

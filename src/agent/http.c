@@ -338,7 +338,7 @@ int sc_http_timeout_ms(struct sc_http *h)
 
 uint64_t sc_http_cut_total(const struct sc_http *h, enum sc_http_cut why)
 {
-	return h->cut[why];
+	return h ? h->cut[why] : 0;
 }
 
 uint16_t sc_http_port(const struct sc_http *h)

@@ -39,5 +39,5 @@ int sc_http_run(struct sc_http *h);
 int sc_http_timeout_ms(struct sc_http *h);
 /* The port actually bound. */
 uint16_t sc_http_port(const struct sc_http *h);
-/* Connections closed by the server for 'why', since start. */
+/* Connections closed by the server for 'why', since start; 0 for a NULL server. */
 uint64_t sc_http_cut_total(const struct sc_http *h, enum sc_http_cut why);

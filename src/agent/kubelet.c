@@ -39,6 +39,24 @@ static int yaml_bool(struct fy_node *n)
 	return -1;
 }
 
+/* Whether 'text' holds more than blank lines and comments: an empty file is what a hostPath of
+ * type FileOrCreate leaves where the node has no such file, and says nothing. */
+static bool has_content(const char *text, size_t len)
+{
+	bool comment = false;
+
+	for (size_t i = 0; i < len; i++) {
+		char c = text[i];
+		if (c == '\n')
+			comment = false;
+		else if (c == '#')
+			comment = true; /* the first other character would have returned */
+		else if (!comment && c != ' ' && c != '\t' && c != '\r')
+			return true;
+	}
+	return false;
+}
+
 int sc_kubelet_seccomp_default(const char *config_path, struct sc_diags *d)
 {
 	struct fy_parse_cfg cfg = { .flags = FYPCF_QUIET | FYPCF_COLLECT_DIAG };
@@ -52,6 +70,8 @@ int sc_kubelet_seccomp_default(const char *config_path, struct sc_diags *d)
 	r = sc_read_file(config_path, 4u << 20, &buf, &len);
 	if (r < 0)
 		return r;
+	if (!has_content(buf, len))
+		return -ENODATA;
 	{
 		struct sc_loc loc;
 		const char *why;
@@ -85,6 +105,12 @@ int sc_kubelet_seccomp_default(const char *config_path, struct sc_diags *d)
 		return -EINVAL;
 	}
 	root = fy_document_root(doc);
+	if (!root) {
+		/* A document with no node ("---" alone): no more said than by an empty file. */
+		fy_document_destroy(doc);
+		fy_diag_destroy(diag);
+		return -ENODATA;
+	}
 	r = yaml_bool(lookup(root, "seccompDefault")) == 1;
 	/* Before 1.27 the feature gate had to be on as well (seed 002). */
 	if (yaml_bool(lookup(lookup(root, "featureGates"), "SeccompDefault")) == 0)
@@ -94,19 +120,19 @@ int sc_kubelet_seccomp_default(const char *config_path, struct sc_diags *d)
 	return r;
 }
 
-void sc_kubelet_preflight(const char *kubelet_root, const char *config_path, struct sc_diags *d,
-			  struct sc_kubelet_preflight *ret)
+void sc_kubelet_preflight(const char *kubelet_root, const char *config_path, bool bpf_load,
+			  struct sc_diags *d, struct sc_kubelet_preflight *ret)
 {
-	cleanup_free char *cfg = NULL, *sdir = NULL;
+	cleanup_free char *cfg = NULL, *sdir = NULL, *beside = NULL;
 	struct stat a, b;
+	const char *ref;
 	int r;
 
 	*ret = (struct sc_kubelet_preflight){ -1, -1, 0 };
-	if (!config_path) {
-		if (asprintf(&cfg, "%s/config.yaml", kubelet_root) < 0)
-			return;
-		config_path = cfg;
-	}
+	if (asprintf(&beside, "%s/config.yaml", kubelet_root) < 0)
+		return;
+	if (!config_path)
+		config_path = beside;
 	r = sc_kubelet_seccomp_default(config_path, d);
 	if (r >= 0) {
 		ret->seccomp_default = r;
@@ -115,6 +141,13 @@ void sc_kubelet_preflight(const char *kubelet_root, const char *config_path, str
 					   "kubelet config %s: seccompDefault is not true: pods "
 					   "without a seccompProfile run Unconfined",
 					   config_path);
+	} else if (r == -ENOENT || r == -ENODATA) {
+		(void)sc_diags_add(
+			d, SC_SEV_WARNING, (struct sc_loc){},
+			"no kubelet config at %s (%s): seccomp_default is -1, unknown; "
+			"this node's kubelet takes its configuration from elsewhere (k3s, "
+			"EKS, GKE, microk8s): mount that file and pass --kubelet-config",
+			config_path, r == -ENOENT ? "no such file" : "the file is empty");
 	} else if (r != -EINVAL) {
 		(void)sc_diags_add(d, SC_SEV_WARNING, (struct sc_loc){},
 				   "cannot read the kubelet config %s: %s (pass --kubelet-config)",
@@ -123,7 +156,11 @@ void sc_kubelet_preflight(const char *kubelet_root, const char *config_path, str
 
 	if (asprintf(&sdir, "%s/seccomp", kubelet_root) < 0)
 		return;
-	if (stat(kubelet_root, &a) == 0 && stat(sdir, &b) == 0) {
+	/* The kubelet root's filesystem, seen through a file in it when there is one: in a pod
+	 * the root itself is the container's (only seccomp/ and config.yaml are mounted from the
+	 * node), while a mounted file keeps the device of the node's filesystem it lies on. */
+	ref = stat(beside, &a) == 0 ? beside : kubelet_root;
+	if (stat(ref, &a) == 0 && stat(sdir, &b) == 0) {
 		ret->same_fs = a.st_dev == b.st_dev;
 		if (!ret->same_fs)
 			(void)sc_diags_add(d, SC_SEV_WARNING, (struct sc_loc){},
@@ -135,7 +172,7 @@ void sc_kubelet_preflight(const char *kubelet_root, const char *config_path, str
 				   strerror(errno));
 	}
 
-	r = sc_record_bpf_preflight(d);
+	r = bpf_load ? sc_record_bpf_preflight(d) : sc_record_bpf_preflight_static(d);
 	ret->bpf_available = r == 0;
 }
 

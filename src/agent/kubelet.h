@@ -11,7 +11,8 @@
 #include "syscage/diag.h"
 
 struct sc_kubelet_preflight {
-	int seccomp_default; /* 1: seccompDefault true; 0: false or absent; -1: config unreadable */
+	int seccomp_default; /* 1: seccompDefault true; 0: false or absent; -1: unknown (config
+			      * missing, empty or unreadable) */
 	int same_fs;	     /* 1: <root>/seccomp on the kubelet root's filesystem; 0: not; -1: ? */
 	int bpf_available;   /* 1: the eBPF recorder's preflight passed; 0: not */
 };
@@ -28,11 +29,14 @@ int sc_runc_accepts_flags(const char *host_root, char *version, size_t size);
 
 /* seccompDefault of a kubelet config file (KubeletConfiguration YAML or JSON): 1 when true,
  * 0 when false or absent (also when featureGates.SeccompDefault is false), -errno when the
- * file cannot be read, -EINVAL when it is not YAML (location in 'd'). */
+ * file cannot be read, -ENODATA when it holds no document (empty, comments only), -EINVAL
+ * when it is not YAML (location in 'd'). */
 int sc_kubelet_seccomp_default(const char *config_path, struct sc_diags *d);
 
 /* Run every check; never fails: what could not be checked is -1 with a note in 'd'
  * (SC_SEV_WARNING per finding, SC_SEV_NOTE for information). 'config_path' NULL means
- * <kubelet_root>/config.yaml. */
-void sc_kubelet_preflight(const char *kubelet_root, const char *config_path, struct sc_diags *d,
-			  struct sc_kubelet_preflight *ret);
+ * <kubelet_root>/config.yaml; a config that is missing or empty leaves seccomp_default -1.
+ * 'bpf_load': the eBPF check loads and attaches a test program (sc_record_bpf_preflight),
+ * else it makes no bpf() call (sc_record_bpf_preflight_static). */
+void sc_kubelet_preflight(const char *kubelet_root, const char *config_path, bool bpf_load,
+			  struct sc_diags *d, struct sc_kubelet_preflight *ret);

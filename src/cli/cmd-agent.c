@@ -15,7 +15,8 @@
 
 const char cmd_agent_help[] =
 	"Usage: syscage agent --policies DIR --kubelet-root DIR [--root NAME]\n"
-	"                     [--listen ADDR:PORT|none] [--state-dir DIR] [--kubelet-config FILE]\n"
+	"                     [--listen ADDR:PORT|none] [--data-listen ADDR:PORT|none]\n"
+	"                     [--state-dir DIR] [--kubelet-config FILE]\n"
 	"                     [--arch ARCH ...] [--no-log-flag] [--record NS/POD-GLOB ...]\n"
 	"                     [--heal NS/POD-GLOB ...] [--kmsg PATH] [--audit-log PATH]\n"
 	"                     [--debounce-ms N] [--jobs N] [--once]\n"
@@ -71,10 +72,18 @@ const char cmd_agent_help[] =
 	"(under --host-root) is older, the flag is left out and a warning logged.\n"
 	"\n"
 	"Preflight at start (logged, and exported as metrics): the kubelet's seccompDefault\n"
-	"(from --kubelet-config, default <kubelet-root>/config.yaml), whether <kubelet-root>/\n"
-	"seccomp is on the kubelet root's filesystem, and whether the eBPF recorder can run.\n"
+	"(from --kubelet-config, default <kubelet-root>/config.yaml: -1, unknown, when that\n"
+	"file is missing or empty, said once in the log), whether <kubelet-root>/seccomp is\n"
+	"on the kubelet root's filesystem, and whether the eBPF recorder can run: capabilities\n"
+	"(CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN, in the initial user namespace; uid 0\n"
+	"alone is not enough), BTF and the kernel; with --record it also loads and attaches a\n"
+	"test program, as 'syscage record --preflight' does.\n"
 	"\n"
-	"HTTP (libmicrohttpd, in the agent's single event loop). A client has 10 s to send a\n"
+	"HTTP (libmicrohttpd, in the agent's single event loop), on two addresses: --listen\n"
+	"serves /healthz, /readyz and /metrics (scraped across the network in a DaemonSet);\n"
+	"--data-listen serves /profiles and /violations, which name pods, executables and\n"
+	"profiles, on the pod's loopback by default (kubectl port-forward reaches it). Each\n"
+	"answers the other's paths with 404 and where they are. A client has 10 s to send a\n"
 	"whole request; past 64 open connections each new one closes the oldest connection\n"
 	"of the address that holds the most. So the probes are answered however many idle\n"
 	"or slow clients a neighbour opens (syscage_http_connections_cut_total{reason}).\n"
@@ -106,6 +115,7 @@ const char cmd_agent_help[] =
 	"               syscage_violation_series_dropped_total;\n"
 	"               HTTP: syscage_http_requests_total,\n"
 	"               syscage_http_connections_cut_total{reason}\n"
+	"On --data-listen:\n"
 	"  /profiles    JSON: installed (path, size, policies, workload, fallback),\n"
 	"               rejected, recorded\n"
 	"  /violations  JSON: the latest seccomp denials attributed to pods\n"
@@ -118,11 +128,18 @@ const char cmd_agent_help[] =
 	"  -p, --policies DIR        policy directory (required)\n"
 	"  -k, --kubelet-root DIR    the kubelet's root, e.g. /var/lib/kubelet (required)\n"
 	"  -r, --root NAME           directory under <kubelet-root>/seccomp (default syscage)\n"
-	"  -l, --listen ADDR:PORT    HTTP address (default 127.0.0.1:9402; port 0 picks one,\n"
-	"                            logged as event=listen; 'none' disables HTTP)\n"
+	"  -l, --listen ADDR:PORT    address of /healthz /readyz /metrics (default\n"
+	"                            127.0.0.1:9402; port 0 picks one, logged as\n"
+	"                            event=listen; 'none' disables HTTP)\n"
+	"      --data-listen ADDR:PORT\n"
+	"                            address of /profiles /violations (default\n"
+	"                            127.0.0.1:9403; port 0 when --listen's port is 0,\n"
+	"                            logged as event=data-listen; 'none', also the default\n"
+	"                            with --listen none, disables it)\n"
 	"      --state-dir DIR       recorded profiles go to DIR/recorded (default\n"
 	"                            /var/lib/syscage)\n"
-	"      --kubelet-config FILE the kubelet's config file for the preflight\n"
+	"      --kubelet-config FILE the kubelet's config file for the preflight (default\n"
+	"                            <kubelet-root>/config.yaml, where kubeadm puts it)\n"
 	"  -a, --arch ARCH           architectures given to profiles that list none\n"
 	"                            (repeatable)\n"
 	"      --no-log-flag         do not add SECCOMP_FILTER_FLAG_LOG\n"
@@ -150,6 +167,9 @@ const char cmd_agent_help[] =
 	"  syscage agent -p /policies -k /var/lib/kubelet --listen 0.0.0.0:9402 "
 	"--record 'shop/web-*'\n"
 	"  curl -s localhost:9402/metrics | grep syscage_profiles_installed\n"
+	"  curl -s localhost:9403/violations\n"
+	"  kubectl -n syscage-system port-forward pod/syscage-agent-x7k2p 9403 &\n"
+	"  curl -s localhost:9403/profiles\n"
 	"\n"
 	"Exit status: 0 after SIGTERM/SIGINT, or --once with every policy accepted; 1 when\n"
 	"--once rejected a policy or setup failed (root not writable, address in use); 2 on\n"
@@ -169,6 +189,7 @@ static void print_log(void *userdata, const char *level, const char *line)
 
 enum {
 	OPT_STATE_DIR = 0x100,
+	OPT_DATA_LISTEN,
 	OPT_KUBELET_CONFIG,
 	OPT_NO_LOG_FLAG,
 	OPT_HOST_ROOT,
@@ -206,6 +227,7 @@ int cmd_agent(int argc, char **argv)
 		{ "kubelet-root", required_argument, NULL, 'k' },
 		{ "root", required_argument, NULL, 'r' },
 		{ "listen", required_argument, NULL, 'l' },
+		{ "data-listen", required_argument, NULL, OPT_DATA_LISTEN },
 		{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
 		{ "kubelet-config", required_argument, NULL, OPT_KUBELET_CONFIG },
 		{ "arch", required_argument, NULL, 'a' },
@@ -247,6 +269,9 @@ int cmd_agent(int argc, char **argv)
 			break;
 		case 'l':
 			o.listen = optarg;
+			break;
+		case OPT_DATA_LISTEN:
+			o.data_listen = optarg;
 			break;
 		case OPT_STATE_DIR:
 			o.state_dir = optarg;

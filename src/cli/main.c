@@ -58,7 +58,8 @@ static const char exit_codes[] =
 	"  1    invalid input, a failed check, an unknown name, a difference found\n"
 	"  2    usage error (bad flag or argument)\n"
 	"  3    records were lost (logs --strict)\n"
-	"  125  syscage run: the filter could not be built or loaded\n"
+	"  125  syscage run: the filter could not be built or loaded;\n"
+	"       syscage record: recording could not start\n"
 	"  126  syscage run: the command could not be executed\n"
 	"  127  syscage run: the command was not found\n";
 

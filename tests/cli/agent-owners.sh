@@ -61,7 +61,8 @@ for _ in $(seq 200); do grep -q 'event=reconcile ' "$TMP/agent.log" && break; sl
 PORT=$(sed -n 's/.*event=listen .*port=\([0-9]*\).*/\1/p' "$TMP/agent.log" | head -1)
 run_cmd curl -s "http://127.0.0.1:$PORT/metrics"
 out_has "the metric names both files" "^syscage_policy_duplicates\{file=\"$POL/0-web-too.yaml\",kept=\"$POL/web.yaml\"\} 1$"
-run_cmd curl -s "http://127.0.0.1:$PORT/profiles"
+DPORT=$(sed -n 's/.*event=data-listen .*port=\([0-9]*\).*/\1/p' "$TMP/agent.log" | head -1)
+run_cmd curl -s "http://127.0.0.1:$DPORT/profiles"
 if grep -Eq 'SeCrEt|root:' "$TMP/out"; then not_ok "/profiles echoes nothing of them"; else ok "/profiles echoes nothing of them"; fi
 json_check "/profiles lists the rejections" "$TMP/out" 'sorted(r["reason"] for r in d["rejected"]) == ["duplicate", "duplicate", "parse", "read", "read"]'
 kill -TERM $AGENT

@@ -76,6 +76,8 @@ has_port() { [ -n "$(port)" ]; }
 wait_for "agent listens (port 0 picks a free one, logged)" has_port || true
 PORT=$(port)
 URL=http://127.0.0.1:$PORT
+# /profiles and /violations are on the data listener (port 0 too when --listen has port 0).
+DURL=http://127.0.0.1:$(sed -n 's/.*event=data-listen .*port=\([0-9]*\).*/\1/p' "$TMP/agent.log" | head -1)
 
 ready() { [ "$(curl -s -o /dev/null -w '%{http_code}' "$URL/readyz")" = 200 ]; }
 wait_for "/readyz 200 after the first reconcile" ready
@@ -97,7 +99,7 @@ out_has "/metrics: kubelet seccompDefault read from its config" '^syscage_kubele
 out_has "/metrics: same filesystem" '^syscage_seccomp_root_same_fs 1$'
 out_has "/metrics: bpf gauge" '^syscage_bpf_available [01]$'
 out_has "/metrics: no recorder without --record" '^syscage_recorder_up 0$'
-run_cmd curl -s "$URL/profiles"
+run_cmd curl -s "$DURL/profiles"
 python3 -c '
 import json, sys
 d = json.load(open(sys.argv[1]))
@@ -105,7 +107,7 @@ paths = sorted(x["path"] for x in d["installed"])
 assert paths == ["shop/db.json", "shop/web.json"], paths
 assert d["installed"][0]["size"] > 0 and d["installed"][0]["policies"]
 assert d["recorded"] == [] and d["rejected"] == []' "$TMP/out" && ok "/profiles lists installed profiles (JSON)" || { not_ok "/profiles"; sed 's/^/# /' "$TMP/out"; }
-run_cmd curl -s -w '\n%{http_code}' "$URL/violations"
+run_cmd curl -s -w '\n%{http_code}' "$DURL/violations"
 if grep -q 'not built' "$TMP/out"; then
 	out_has "/violations 503 when not built" '^503$'
 else
@@ -153,7 +155,7 @@ cmp -s "$TMP/web.before" "$ROOT/shop/web.json" && ok "last good profile of a bro
 run_cmd curl -s "$URL/metrics"
 out_has "metric: rejected parse" '^syscage_policies_rejected_total\{reason="parse"\} [1-9]'
 out_has "metric: rejected name" '^syscage_policies_rejected_total\{reason="name"\} [1-9]'
-run_cmd curl -s "$URL/profiles"
+run_cmd curl -s "$DURL/profiles"
 python3 -c '
 import json, sys
 d = json.load(open(sys.argv[1]))

@@ -103,4 +103,85 @@ for e in podman ctr; do
 	fi
 done
 
+# The DaemonSet as deploy/daemonset.yaml writes it, on podman: the init container's convert under
+# the runtime's default profile, then the agent with the manifest's own args under its recorded
+# profile, every capability dropped, a read-only root, no_new_privs, and the node's directories
+# bind-mounted where the hostPaths put them. What the README promises must hold there.
+if ! rt_need_podman; then
+	skip "DaemonSet on podman: $RT_WHY"
+elif ! python3 -c 'import yaml' 2>/dev/null || ! command -v curl >/dev/null || ! command -v nsenter >/dev/null; then
+	skip "DaemonSet on podman: needs python3-yaml, curl and nsenter"
+else
+	python3 - "$SYSCAGE_SRCDIR/deploy/daemonset.yaml" >"$TMP/ds.args" <<'PY'
+import sys, yaml
+pod = yaml.safe_load(open(sys.argv[1]))["spec"]["template"]["spec"]
+init, agent = pod["initContainers"][0], pod["containers"][0]
+print(" ".join(init["args"]))
+print(" ".join(agent["args"]))
+PY
+	read -r -a init_args < <(sed -n 1p "$TMP/ds.args")
+	read -r -a agent_args < <(sed -n 2p "$TMP/ds.args")
+	N="$TMP/node"
+	mkdir -p "$N/kubelet/seccomp" "$N/syscage" "$N/policies" "$N/self"
+	cp "$SYSCAGE_SRCDIR/deploy/policies/example.yaml" "$N/policies/"
+	cp "$PROFILE" "$N/self/syscage-agent.json"
+	printf 'apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nseccompDefault: true\n' >"$N/kubelet/config.yaml"
+	P=("${RT_PODMAN[@]}" run --pull never --network none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024
+		--cap-drop all --read-only --security-opt no-new-privileges --user 0:0)
+	mkdir -p "$N/kubelet/seccomp/syscage/syscage-system"
+	"${P[@]}" --rm -v "$N/kubelet/seccomp/syscage/syscage-system:/seccomp" -v "$N/self:/etc/syscage/self:ro" \
+		"$IMG" "${init_args[@]}" >"$TMP/init.out" 2>&1
+	rc=$?
+	[ $rc = 0 ] && [ -s "$N/kubelet/seccomp/syscage/syscage-system/syscage-agent.json" ] &&
+		ok "init container: the agent's profile installed (runtime default profile, no capabilities)" ||
+		{ not_ok "init container (exit $rc)"; sed 's/^/# /' "$TMP/init.out" | head -5; }
+	ds_run() { # NAME: start the agent container, print its host pid
+		local name=$1 pid i
+		"${P[@]}" -d --name "$(rt_cname "$name")" --security-opt "seccomp=$PROFILE" \
+			-v "$N/policies:/etc/syscage/policies:ro" -v "$N/kubelet/seccomp:/var/lib/kubelet/seccomp" \
+			-v "$N/syscage:/var/lib/syscage" -v "$N/kubelet/config.yaml:/var/lib/kubelet/config.yaml:ro" \
+			"$IMG" "${agent_args[@]}" >/dev/null 2>"$TMP/ds-$name.err" || return 1
+		rt_on_exit "${RT_PODMAN[*]} rm -f $(rt_cname "$name")"
+		pid=$("${RT_PODMAN[@]}" inspect --format '{{.State.Pid}}' "$(rt_cname "$name")")
+		for i in $(seq 100); do
+			[ "$(nsenter -t "$pid" -n curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:9402/readyz)" = 200 ] && break
+			sleep 0.1
+		done
+		echo "$pid"
+	}
+	ds_get() { nsenter -t "$1" -n curl -s --max-time 5 -w '\n%{http_code}' "http://127.0.0.1:$2"; }
+	if pid=$(ds_run ds) && [ -n "$pid" ] && [ "$pid" != 0 ]; then
+		ds_get "$pid" 9402/readyz >"$TMP/out"
+		out_has "agent: ready under its own profile, with the manifest's args" '^200$'
+		ds_get "$pid" 9402/metrics >"$TMP/out"
+		out_has "... syscage_kubelet_seccomp_default 1 (the mounted kubelet config)" '^syscage_kubelet_seccomp_default 1$'
+		out_has "... syscage_seccomp_root_same_fs 1 (seccomp/ and config.yaml from one node filesystem)" '^syscage_seccomp_root_same_fs 1$'
+		out_has "... syscage_bpf_available 0 (every capability dropped)" '^syscage_bpf_available 0$'
+		out_has "... the example policy installed" '^syscage_profiles_installed [1-9]'
+		ds_get "$pid" 9402/profiles >"$TMP/out"
+		out_has "... /profiles is not on the metrics port" '^404$'
+		ds_get "$pid" 9403/profiles >"$TMP/out"
+		out_has "... /profiles on the pod's loopback, port 9403" '^200$'
+		"${RT_PODMAN[@]}" logs "$(rt_cname ds)" >"$TMP/ds.log" 2>&1
+		if grep -q 'level=error' "$TMP/ds.log"; then not_ok "... no error logged"; grep 'level=error' "$TMP/ds.log" | sed 's/^/# /' | head -5; else ok "... no error logged"; fi
+		[ -n "$(find "$N/kubelet/seccomp/syscage" -name '*.json' ! -name index.json ! -name syscage-agent.json)" ] &&
+			ok "... profiles land in the node's seccomp directory" || not_ok "... profiles on the node"
+		"${RT_PODMAN[@]}" rm -f "$(rt_cname ds)" >/dev/null 2>&1
+	else
+		not_ok "agent container did not start: $(head -c 300 "$TMP/ds-ds.err")"
+	fi
+	# A node whose kubelet keeps its config elsewhere: FileOrCreate leaves an empty file.
+	: >"$N/kubelet/config.yaml"
+	if pid=$(ds_run ds-empty) && [ -n "$pid" ] && [ "$pid" != 0 ]; then
+		ds_get "$pid" 9402/metrics >"$TMP/out"
+		out_has "empty kubelet config: syscage_kubelet_seccomp_default -1 (unknown)" '^syscage_kubelet_seccomp_default -1$'
+		"${RT_PODMAN[@]}" logs "$(rt_cname ds-empty)" >"$TMP/ds.log" 2>&1
+		[ "$(grep -c 'no kubelet config at /var/lib/kubelet/config.yaml (the file is empty)' "$TMP/ds.log")" = 1 ] &&
+			ok "... said once in the log" || { not_ok "... said once in the log"; grep preflight "$TMP/ds.log" | sed 's/^/# /'; }
+		"${RT_PODMAN[@]}" rm -f "$(rt_cname ds-empty)" >/dev/null 2>&1
+	else
+		not_ok "agent container (empty config) did not start: $(head -c 300 "$TMP/ds-ds-empty.err")"
+	fi
+fi
+
 done_testing

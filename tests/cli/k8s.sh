@@ -312,7 +312,8 @@ expect "manifests with every option" 0 "$SYSCAGE" k8s manifests -o "$TMP/deploy2
 if ! grep -rqE 'syscage-system|localhost/syscage:latest|/var/lib/kubelet' "$TMP/deploy2" &&
 	[ "$(grep -rc 'team' "$TMP/deploy2/daemonset.yaml")" = 3 ] && grep -q '^namespace: team$' "$TMP/deploy2/kustomization.yaml" &&
 	[ "$(grep -c 'image: reg.example/sc:1$' "$TMP/deploy2/daemonset.yaml")" = 2 ] &&
-	[ "$(grep -c '/data/kubelet' "$TMP/deploy2/daemonset.yaml")" = 3 ]; then
+	[ "$(grep -c '/data/kubelet' "$TMP/deploy2/daemonset.yaml")" = 5 ] &&
+	grep -q '^  namespace: team$' "$TMP/deploy2/resourcequota.yaml" && grep -q '^  namespace: team$' "$TMP/deploy2/networkpolicy.yaml"; then
 	ok "... every default replaced, in every place"
 else
 	not_ok "... every default replaced, in every place"
@@ -323,12 +324,12 @@ if python3 - "$TMP/stream.yaml" "$SYSCAGE_SRCDIR/deploy" <<'PY'
 import sys
 stream = open(sys.argv[1]).read()
 docs = stream.split("\n---\n")
-for f in ("namespace.yaml", "daemonset.yaml"):
+for f in ("namespace.yaml", "resourcequota.yaml", "networkpolicy.yaml", "daemonset.yaml"):
     text = open(sys.argv[2] + "/" + f).read()
     assert any(d + "\n" == text or d == text for d in docs), f
 assert "kind: ConfigMap" in stream and "name: syscage-policies" in stream
 PY
-then ok "the stream holds deploy/'s Namespace and DaemonSet byte for byte"; else not_ok "the stream holds deploy/'s Namespace and DaemonSet byte for byte"; fi
+then ok "the stream holds deploy/'s Namespace, ResourceQuota, NetworkPolicy and DaemonSet byte for byte"; else not_ok "the stream holds deploy/'s Namespace, ResourceQuota, NetworkPolicy and DaemonSet byte for byte"; fi
 expect "the DaemonSet passes our own audit" 0 "$SYSCAGE" k8s audit -f "$SYSCAGE_SRCDIR/deploy/daemonset.yaml"
 expect "the example policy builds" 0 "$SYSCAGE" policy build "$SYSCAGE_SRCDIR/deploy/policies" -o "$TMP/ex" -q
 expect "manifests with flags" 0 "$SYSCAGE" k8s manifests --image reg.example/syscage:1 --kubelet-root /var/lib/k0s/kubelet --namespace sec
@@ -391,6 +392,59 @@ PY
 	fi
 else
 	skip "kustomize render: needs kubectl and python3-yaml"
+fi
+
+# What the DaemonSet promises (README "k8s" and "agent"), read from the objects kustomize builds:
+# critical priority with the quota that admits it, state on the node, the kubelet config where
+# the agent's default --kubelet-config reads it, data endpoints off the network, a NetworkPolicy
+# that leaves only the metrics port open.
+if command -v kubectl >/dev/null && python3 -c 'import yaml' 2>/dev/null; then
+	for variant in default custom; do
+		if [ $variant = default ]; then d="$SYSCAGE_SRCDIR/deploy" kr=/var/lib/kubelet ns=syscage-system
+		else d="$TMP/deploy2" kr=/data/kubelet ns=team; fi
+		if timeout 60 kubectl kustomize "$d" >"$TMP/objs.yaml" 2>"$TMP/objs.err" &&
+			python3 - "$TMP/objs.yaml" "$kr" "$ns" >"$TMP/objs.why" 2>&1 <<'PY'
+import sys, yaml
+objs = [o for o in yaml.safe_load_all(open(sys.argv[1])) if o]
+kr, ns = sys.argv[2], sys.argv[3]
+by = {(o["kind"], o["metadata"]["name"]): o for o in objs}
+for o in objs:
+    assert o["kind"] == "Namespace" or o["metadata"]["namespace"] == ns, o["metadata"]
+ds = by[("DaemonSet", "syscage-agent")]
+pod = ds["spec"]["template"]["spec"]
+assert pod["priorityClassName"] == "system-node-critical"
+for c in pod["initContainers"] + pod["containers"]:
+    assert c["imagePullPolicy"] == "IfNotPresent", c["name"]  # a loaded :latest image starts
+q = by[("ResourceQuota", "syscage-node-critical")]["spec"]
+assert q["scopeSelector"]["matchExpressions"] == [{"scopeName": "PriorityClass", "operator": "In", "values": ["system-node-critical"]}]
+assert int(q["hard"]["pods"]) >= 5000  # one per node, the largest clusters Kubernetes supports
+vols = {v["name"]: v for v in pod["volumes"]}
+assert not [v for v in vols.values() if "emptyDir" in v], "an emptyDir loses state with the pod"
+c = [c for c in pod["containers"] if c["name"] == "agent"][0]
+args = c["args"]
+arg = lambda k: args[args.index(k) + 1]
+mounts = {m["mountPath"]: m for m in c["volumeMounts"]}
+state = mounts[arg("--state-dir")]
+assert vols[state["name"]]["hostPath"] == {"path": "/var/lib/syscage", "type": "DirectoryOrCreate"}
+assert arg("--kubelet-root") == kr and "--kubelet-config" not in args
+cfg = mounts[kr + "/config.yaml"]  # the agent's default --kubelet-config
+assert cfg.get("readOnly") is True
+assert vols[cfg["name"]]["hostPath"] == {"path": kr + "/config.yaml", "type": "FileOrCreate"}
+assert arg("--listen") == "0.0.0.0:9402" and arg("--data-listen").startswith("127.0.0.1:")
+assert [p["containerPort"] for p in c["ports"]] == [9402]
+for probe in ("livenessProbe", "readinessProbe"):
+    assert c[probe]["httpGet"]["port"] == "metrics"
+assert ds["spec"]["template"]["metadata"]["annotations"]["prometheus.io/port"] == "9402"
+np = by[("NetworkPolicy", "syscage-agent")]["spec"]
+assert np["podSelector"]["matchLabels"].items() <= ds["spec"]["template"]["metadata"]["labels"].items()
+assert sorted(np["policyTypes"]) == ["Egress", "Ingress"] and np["egress"] == []
+assert [p for r in np["ingress"] for p in r["ports"]] == [{"protocol": "TCP", "port": 9402}]
+PY
+		then ok "kustomize $variant: critical priority + quota, state and kubelet config on the node, data off the network, NetworkPolicy"
+		else not_ok "kustomize $variant: the DaemonSet's promises"; sed 's/^/# /' "$TMP/objs.err" "$TMP/objs.why" | tail -5; fi
+	done
+else
+	skip "DaemonSet promises: needs kubectl and python3-yaml"
 fi
 
 expect "help" 0 "$SYSCAGE" k8s --help

@@ -123,15 +123,41 @@ START_TEST(kubelet_preflight_fs)
 	ck_assert_int_eq(mkdir(path_of("k"), 0755), 0);
 	ck_assert_int_eq(mkdir(path_of("k/seccomp"), 0755), 0);
 	put("k/config.yaml", "seccompDefault: true\n");
-	sc_kubelet_preflight(path_of("k"), NULL, &d, &p);
+	sc_kubelet_preflight(path_of("k"), NULL, false, &d, &p);
 	ck_assert_int_eq(p.seccomp_default, 1);
 	ck_assert_int_eq(p.same_fs, 1);
 	ck_assert(p.bpf_available == 0 || p.bpf_available == 1);
 	sc_diags_clear(&d);
 
 	/* An unreadable config: -1, a warning, never fatal. */
-	sc_kubelet_preflight(path_of("k"), path_of("missing.yaml"), &d, &p);
+	sc_kubelet_preflight(path_of("k"), path_of("missing.yaml"), false, &d, &p);
 	ck_assert_int_eq(p.seccomp_default, -1);
+	ck_assert_uint_eq(d.n_warnings, 1);
+	ck_assert_ptr_nonnull(strstr(d.v[0].message, "seccomp_default is -1, unknown"));
+	sc_diags_clear(&d);
+}
+END_TEST
+
+/* The DaemonSet mounts <kubelet-root>/config.yaml as a hostPath of type FileOrCreate: on a node
+ * whose kubelet keeps its config elsewhere that is an empty file, which says nothing about
+ * seccompDefault: unknown (-1), not "false" (0). */
+START_TEST(kubelet_config_empty_is_unknown)
+{
+	struct sc_kubelet_preflight p;
+	struct sc_diags d = {};
+
+	put("empty.yaml", "");
+	put("comments.yaml", "# nothing here\n\n");
+	ck_assert_int_eq(sc_kubelet_seccomp_default(path_of("empty.yaml"), &d), -ENODATA);
+	ck_assert_int_eq(sc_kubelet_seccomp_default(path_of("comments.yaml"), &d), -ENODATA);
+	ck_assert_int_eq(mkdir(path_of("ke"), 0755), 0);
+	ck_assert_int_eq(mkdir(path_of("ke/seccomp"), 0755), 0);
+	put("ke/config.yaml", "");
+	sc_kubelet_preflight(path_of("ke"), NULL, false, &d, &p);
+	ck_assert_int_eq(p.seccomp_default, -1);
+	ck_assert_uint_eq(d.n_warnings, 1);
+	ck_assert_ptr_nonnull(strstr(d.v[0].message, "the file is empty"));
+	ck_assert_int_eq(p.same_fs, 1);
 	sc_diags_clear(&d);
 }
 END_TEST
@@ -147,10 +173,40 @@ START_TEST(kubelet_preflight_other_fs)
 	ck_assert_int_eq(mkdir(path_of("k2"), 0755), 0);
 	ck_assert_int_eq(symlink(shm, path_of("k2/seccomp")), 0);
 	put("config.yaml", "seccompDefault: true\n");
-	sc_kubelet_preflight(path_of("k2"), path_of("config.yaml"), &d, &p);
+	sc_kubelet_preflight(path_of("k2"), path_of("config.yaml"), false, &d, &p);
 	rmdir(shm);
 	ck_assert_int_eq(p.same_fs, 0);
 	ck_assert_uint_ge(d.n_warnings, 1);
+	sc_diags_clear(&d);
+}
+END_TEST
+
+/* The DaemonSet's layout: <kubelet-root> is the container's own directory, and only seccomp/
+ * and config.yaml are mounted from the node's filesystem (here both on /dev/shm, the root on
+ * /tmp). They share the node's filesystem: same_fs is 1, not 0 in every pod. */
+START_TEST(kubelet_preflight_pod_layout)
+{
+	struct sc_kubelet_preflight p;
+	struct sc_diags d = {};
+	char shm[64] = "/dev/shm/sc-agent-pod.XXXXXX", sub[96], cfg[96];
+	FILE *f;
+
+	ck_assert_ptr_nonnull(mkdtemp(shm));
+	(void)snprintf(sub, sizeof(sub), "%s/seccomp", shm);
+	(void)snprintf(cfg, sizeof(cfg), "%s/config.yaml", shm);
+	ck_assert_int_eq(mkdir(sub, 0755), 0);
+	ck_assert_ptr_nonnull(f = fopen(cfg, "w"));
+	fputs("seccompDefault: true\n", f);
+	fclose(f);
+	ck_assert_int_eq(mkdir(path_of("k3"), 0755), 0);
+	ck_assert_int_eq(symlink(sub, path_of("k3/seccomp")), 0);
+	ck_assert_int_eq(symlink(cfg, path_of("k3/config.yaml")), 0);
+	sc_kubelet_preflight(path_of("k3"), NULL, false, &d, &p);
+	unlink(cfg);
+	rmdir(sub);
+	rmdir(shm);
+	ck_assert_int_eq(p.seccomp_default, 1);
+	ck_assert_int_eq(p.same_fs, 1);
 	sc_diags_clear(&d);
 }
 END_TEST
@@ -359,11 +415,16 @@ int main(void)
 	tcase_add_test(tc, metrics_text);
 	tcase_add_test(tc, kubelet_seccomp_default);
 	tcase_add_test(tc, kubelet_preflight_fs);
-	if (other_fs_here())
+	tcase_add_test(tc, kubelet_config_empty_is_unknown);
+	if (other_fs_here()) {
 		tcase_add_test(tc, kubelet_preflight_other_fs);
-	else
+		tcase_add_test(tc, kubelet_preflight_pod_layout);
+	} else {
 		tap_skip("kubelet_preflight_other_fs",
 			 "/dev/shm is missing, not writable, or on the same filesystem as /tmp");
+		tap_skip("kubelet_preflight_pod_layout",
+			 "/dev/shm is missing, not writable, or on the same filesystem as /tmp");
+	}
 	tcase_add_test(tc, runc_flags_by_version);
 	tcase_add_test(tc, http_in_callers_loop);
 	tcase_add_test(tc, once_exit_codes);

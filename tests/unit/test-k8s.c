@@ -714,14 +714,15 @@ START_TEST(manifests)
 
 	ck_assert_int_eq(sc_k8s_manifest_files(&o, &files, &n), 0);
 	/* Every file the kustomization lists, the agent's own profile too. */
-	ck_assert_uint_eq(n, 5);
-	ck_assert_str_eq(files[2].path, "daemonset.yaml");
-	ck_assert_str_eq(files[4].path, "profiles/syscage-agent.json");
-	ck_assert_ptr_nonnull(strstr(files[4].text, "\"defaultAction\""));
-	ck_assert_ptr_nonnull(strstr(files[2].text, "path: /var/lib/k0s/kubelet/seccomp\n"));
-	ck_assert_ptr_nonnull(strstr(files[2].text, "image: reg.example/syscage:1\n"));
+	ck_assert_uint_eq(n, 7);
+	ck_assert_str_eq(files[4].path, "daemonset.yaml");
+	ck_assert_str_eq(files[6].path, "profiles/syscage-agent.json");
+	ck_assert_ptr_nonnull(strstr(files[6].text, "\"defaultAction\""));
+	ck_assert_ptr_nonnull(strstr(files[4].text, "path: /var/lib/k0s/kubelet/seccomp\n"));
+	ck_assert_ptr_nonnull(strstr(files[4].text, "path: /var/lib/k0s/kubelet/config.yaml\n"));
+	ck_assert_ptr_nonnull(strstr(files[4].text, "image: reg.example/syscage:1\n"));
 	/* The DaemonSet is itself restricted by our audit. */
-	f = parse(files[2].text);
+	f = parse(files[4].text);
 	ck_assert_uint_eq(f->n_workloads, 1);
 	ck_assert_int_eq(sc_k8s_audit(&f->workloads[0]), 0);
 	ck_assert_uint_eq(f->workloads[0].n_findings, 0);
@@ -734,8 +735,8 @@ START_TEST(manifests)
 			 "syscage/syscage-system/syscage-agent.json");
 	sc_k8s_file_free(f);
 	ck_assert_int_eq(sc_k8s_manifest_stream(&o, &stream), 0);
-	ck_assert_ptr_nonnull(strstr(stream, files[1].text));
-	ck_assert_ptr_nonnull(strstr(stream, files[2].text));
+	for (size_t i = 1; i <= 4; i++) /* namespace, quota, network policy, DaemonSet */
+		ck_assert_ptr_nonnull(strstr(stream, files[i].text));
 	f = parse(stream);
 	ck_assert_uint_eq(f->n_workloads, 1);
 	sc_k8s_file_free(f);

@@ -182,6 +182,10 @@ int sc_k8s_manifest_stream(const struct sc_k8s_manifest_opts *o, char **ret)
 	      "# The kustomize base with the same objects: `syscage k8s manifests -o DIR`.\n",
 	      f);
 	fprintf(f, "---\n%s---\n", out_text(files, n, "namespace.yaml"));
+	/* Before the DaemonSet: where the cluster limits system-node-critical, its pods are
+	 * admitted only once the quota is there. */
+	fprintf(f, "%s---\n", out_text(files, n, "resourcequota.yaml"));
+	fprintf(f, "%s---\n", out_text(files, n, "networkpolicy.yaml"));
 	put_configmap(f, "syscage-policies", ns, "example.yaml",
 		      out_text(files, n, "policies/example.yaml"));
 	/* The DaemonSet's init container installs it: without it no agent pod starts. */

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The eBPF recorder's loader: preflight, open/load/attach the skeleton generated from
- * bpf/recorder.bpf.c, seed the targets, read the per-ABI bitmaps and per-CPU counters back.
- * Built without BPF tooling, it keeps the preflight (which then says so) and returns
- * -EOPNOTSUPP, and `record` uses ptrace. */
+/* The eBPF recorder's loader: open/load/attach the skeleton generated from bpf/recorder.bpf.c,
+ * seed the targets, read the per-ABI bitmaps and per-CPU counters back (the preflight is
+ * record-preflight.c). Built without BPF tooling, it returns -EOPNOTSUPP after the preflight
+ * said so, and `record` uses ptrace. */
 #include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -31,6 +31,8 @@
 
 #define CGROUP2_MAGIC 0x63677270
 
+#ifdef SC_HAVE_BPF
+
 static void problem(struct sc_diags *d, const char *fmt, ...) _printf_(2, 3);
 static void problem(struct sc_diags *d, const char *fmt, ...)
 {
@@ -40,74 +42,6 @@ static void problem(struct sc_diags *d, const char *fmt, ...)
 	(void)sc_diags_addv(d, SC_SEV_ERROR, (struct sc_loc){ 0 }, fmt, ap);
 	va_end(ap);
 }
-
-bool sc_record_bpf_built(void)
-{
-#ifdef SC_HAVE_BPF
-	return true;
-#else
-	return false;
-#endif
-}
-
-static bool has_cap(const struct __user_cap_data_struct data[2], unsigned cap)
-{
-	return data[cap / 32].effective & (1u << (cap % 32));
-}
-
-/* The kernel's version as major*1000+minor, 0 when unknown. */
-static unsigned kernel_version(void)
-{
-	struct utsname u;
-	unsigned major, minor;
-
-	if (uname(&u) < 0 || sscanf(u.release, "%u.%u", &major, &minor) != 2)
-		return 0;
-	return major * 1000 + minor;
-}
-
-int sc_record_bpf_preflight(struct sc_diags *d)
-{
-	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
-	struct __user_cap_data_struct caps[2] = { 0 };
-	unsigned kv = kernel_version();
-	size_t before = d->n_errors;
-	struct rlimit rl;
-
-	if (!sc_record_bpf_built())
-		problem(d, "this syscage was built without the eBPF recorder (clang, bpftool or "
-			   "libbpf-dev were missing at build time); fix: install them and rebuild, "
-			   "or use --method ptrace");
-	if (syscall(SYS_capget, &hdr, caps) == 0 && geteuid() != 0 &&
-	    !has_cap(caps, CAP_SYS_ADMIN) &&
-	    !(has_cap(caps, 39 /* CAP_BPF */) && has_cap(caps, 38 /* CAP_PERFMON */)))
-		problem(d, "not root and without CAP_BPF + CAP_PERFMON; fix: run as root "
-			   "(sudo syscage record ...), or grant the capabilities (setcap "
-			   "cap_bpf,cap_perfmon+ep $(command -v syscage)), or use --method ptrace");
-	if (access("/sys/kernel/btf/vmlinux", R_OK) < 0)
-		problem(d,
-			"no kernel BTF at /sys/kernel/btf/vmlinux (%s); fix: boot a kernel built "
-			"with CONFIG_DEBUG_INFO_BTF=y (every major distribution ships one), or "
-			"use --method ptrace",
-			strerror(errno));
-	/* 5.12: BPF atomic OR; 5.8: CAP_BPF; raw tracepoints and BTF come earlier. */
-	if (kv && kv < 5012)
-		problem(d,
-			"kernel %u.%u is too old: the recorder needs 5.12 or newer (atomic BPF "
-			"operations); fix: upgrade the kernel, or use --method ptrace",
-			kv / 1000, kv % 1000);
-	/* Before 5.11 BPF memory is charged to RLIMIT_MEMLOCK; the maps need about 1 MiB plus
-	 * 24 KiB per CPU. Since 5.11 it is charged to the memory cgroup instead. */
-	if (kv && kv < 5011 && getrlimit(RLIMIT_MEMLOCK, &rl) == 0 &&
-	    rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < 64ull << 20)
-		problem(d,
-			"locked-memory limit is %llu KiB, too small for BPF maps on kernel %u.%u; "
-			"fix: ulimit -l unlimited (or LimitMEMLOCK=infinity in a systemd unit)",
-			(unsigned long long)rl.rlim_cur / 1024, kv / 1000, kv % 1000);
-	return (int)(d->n_errors - before);
-}
-
-#ifdef SC_HAVE_BPF
 
 struct sc_record_bpf {
 	struct recorder *skel;
