@@ -470,8 +470,9 @@ fail:
 	return ret;
 }
 
-/* The kernel map's ids that the table does not know (their mkdir event was lost): a walk
- * names the live ones; the others are entered without a path and given up on later. */
+/* The kernel map's ids that the table does not know once the ring was read after them (their
+ * mkdir event was lost): a walk names the live ones; the others are entered as ended, without
+ * a path, and given up on later (counted as unnamed). */
 static void learn_unknown(struct sc_agent_recorder *r, const uint64_t *ids, size_t n)
 {
 	bool walked = false;
@@ -530,14 +531,23 @@ static void drain(struct sc_agent_recorder *r, bool live)
 	if (!r->node || sc_record_node_ids(r->node, &ids, &n_ids) < 0)
 		return;
 	r->held = n_ids;
+	/* A cgroup's mkdir event is in the ring before its first syscall made its bitmap: read
+	 * after the ids, the ring names every one of them but those whose event was lost (or that
+	 * were made before the start and gone before the walk). */
+	sc_agent_recorder_events(r);
 	learn_unknown(r, ids, n_ids);
-	v = calloc(r->n_cgs ? r->n_cgs : 1, sizeof(*v));
-	if (!v)
-		return;
-	for (size_t i = 0; i < r->n_cgs; i++) {
+	for (size_t i = 0, cap = 0; i < r->n_cgs; i++) {
 		struct cg *c = &r->cgs[i];
 		if (!triage(r, c, t, live))
 			continue;
+		/* Grown as needed: most ticks read a few bitmaps of the thousands held. */
+		if (n == cap) {
+			struct due *nv = reallocarray(v, cap ? cap * 2 : 16, sizeof(*v));
+			if (!nv)
+				break;
+			v = nv;
+			cap = cap ? cap * 2 : 16;
+		}
 		if (sc_record_node_read(r->node, c->id, &v[n].bits) < 0) {
 			/* No syscall (yet): nothing to say; an ended one leaves below. */
 			if (c->gone)
@@ -550,7 +560,8 @@ static void drain(struct sc_agent_recorder *r, bool live)
 		v[n].gone = c->gone;
 		n++;
 	}
-	qsort(v, n, sizeof(*v), due_cmp);
+	if (n)
+		qsort(v, n, sizeof(*v), due_cmp);
 	for (size_t i = 0, j; i < n; i = j) {
 		bool fresh = false;
 		for (j = i; j < n && streq(v[j].what, v[i].what); j++)
