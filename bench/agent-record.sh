@@ -91,7 +91,7 @@ row() { ROWS+=("$(printf '%-44s %10s %7s %10s  %s' "$@")"); }
 "$SYSCAGE" agent --policies "$T/pol" --kubelet-root "$T/kub" --host-root "$H" --listen 127.0.0.1:0 \
 	--data-listen none --state-dir "$T/state" --kmsg "" --audit-log "" --record 'bench/*' 2>"$T/agent.log" &
 AGENT=$!
-for _ in $(seq 200); do grep -q 'event=record-start' "$T/agent.log" && break; sleep 0.05; done
+for _ in $(seq 200); do grep -q 'event=record-root ' "$T/agent.log" && break; sleep 0.05; done
 PORT=$(sed -n 's/.*event=listen .*port=\([0-9]*\).*/\1/p' "$T/agent.log" | head -1)
 metric() { curl -s "http://127.0.0.1:$PORT/metrics" | awk -v m="$1" '$1 == m { print $2 }'; }
 churn_input agent 1 >"$T/in1"
@@ -163,7 +163,7 @@ fi
 "$SYSCAGE" agent --policies "$T/pol" --kubelet-root "$T/kub" --host-root "$H" --listen none \
 	--state-dir "$T/state" --kmsg "" --audit-log "" --record 'bench/*' 2>"$T/agent2.log" &
 AGENT=$!
-for _ in $(seq 200); do grep -q 'event=record-start' "$T/agent2.log" && break; sleep 0.05; done
+for _ in $(seq 200); do grep -q 'event=record-root ' "$T/agent2.log" && break; sleep 0.05; done
 v=$(nscall "$ZOO" --loop 1 "$NCALLS")
 cost "agent --record (node recorder)" "$v"
 kill -TERM "$AGENT"

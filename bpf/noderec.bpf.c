@@ -42,10 +42,12 @@ struct task_struct {
 
 char LICENSE[] SEC("license") = "GPL";
 
-/* The roots: their ids and depths below the cgroup v2 root, set before load. */
-const volatile __u64 root_id[SC_REC_NODE_MAX_ROOTS] = {};
-const volatile __u32 root_level[SC_REC_NODE_MAX_ROOTS] = {};
-const volatile __u32 n_roots = 0;
+/* The roots: their ids and depths below the cgroup v2 root. In .bss, which user space maps: a
+ * root found later (a kubelet started after the agent) is added while the program runs, its
+ * id and level first, then n_roots. */
+__u64 root_id[SC_REC_NODE_MAX_ROOTS] = {};
+__u32 root_level[SC_REC_NODE_MAX_ROOTS] = {};
+__u32 n_roots = 0;
 const volatile __u32 has_ts_compat = 1;
 
 struct {
@@ -93,8 +95,10 @@ static __always_inline void node_stat_inc(__u32 idx)
 
 static __always_inline int below_a_root(void)
 {
+	__u32 n = *(volatile __u32 *)&n_roots;
+
 	for (__u32 i = 0; i < SC_REC_NODE_MAX_ROOTS; i++) {
-		if (i >= n_roots)
+		if (i >= n)
 			return 0;
 		if (bpf_get_current_ancestor_cgroup_id(root_level[i]) == root_id[i])
 			return 1;

@@ -20,8 +20,8 @@
 struct sc_record_node_opts {
 	const char *cgroup_root;  /* the cgroup v2 mount, e.g. "/sys/fs/cgroup" */
 	const char *const *roots; /* directories below it, relative ("kubepods.slice") */
-	size_t n_roots;		  /* 1 .. SC_RECORD_NODE_MAX_ROOTS */
-	uint32_t max_cgroups;	  /* bitmaps held at once (not yet forgotten); 0: 8192 */
+	size_t n_roots;	      /* 0 .. SC_RECORD_NODE_MAX_ROOTS (more: sc_record_node_add_root) */
+	uint32_t max_cgroups; /* bitmaps held at once (not yet forgotten); 0: 8192 */
 };
 
 /* One cgroup's syscalls: a bit per number on each ABI (x86_64, i386, x32 on x86_64). */
@@ -36,6 +36,9 @@ struct sc_record_node_stats {
 	uint64_t map_full;    /* syscalls not recorded: no room for their cgroup's bitmap */
 	uint64_t events_lost; /* cgroup births/deaths not told: the ring buffer was full */
 	uint64_t created;     /* bitmaps created */
+	uint64_t missed;      /* program runs the kernel skipped (the program was already running
+			       * on that CPU: BPF's recursion guard), all programs: a syscall or
+			       * cgroup event not seen */
 };
 
 struct sc_record_node;
@@ -45,6 +48,10 @@ struct sc_record_node;
 int sc_record_node_open(const struct sc_record_node_opts *o, struct sc_diags *d,
 			struct sc_record_node **ret);
 struct sc_record_node *sc_record_node_free(struct sc_record_node *n);
+
+/* Record below one more root (relative to o->cgroup_root) from now on. -E2BIG past
+ * SC_RECORD_NODE_MAX_ROOTS, -EMEDIUMTYPE when it is no cgroup v2 directory, -errno. */
+int sc_record_node_add_root(struct sc_record_node *n, const char *rel);
 
 /* An fd that polls readable when cgroup events wait (for an epoll loop). */
 int sc_record_node_fd(const struct sc_record_node *n);

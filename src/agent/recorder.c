@@ -241,6 +241,41 @@ static bool is_cgroup2_root(const char *dir)
 	       stat(p, &st) == 0;
 }
 
+static bool known_root(const struct sc_agent_recorder *r, const char *rel)
+{
+	for (size_t i = 0; i < r->n_roots; i++)
+		if (streq(r->roots[i], rel))
+			return true;
+	return false;
+}
+
+/* A kubepods cgroup found: recorded from now on, what is already below it entered by a walk. */
+static void add_root(struct sc_agent_recorder *r, const char *rel)
+{
+	char *dup;
+	int ret;
+
+	if (known_root(r, rel) || r->n_roots >= SC_RECORD_NODE_MAX_ROOTS)
+		return;
+	dup = strdup(rel);
+	if (!dup)
+		return;
+	ret = sc_record_node_add_root(r->node, rel);
+	if (ret < 0) {
+		rlog(r, "warn", "event=record-root-failed root=%s err=\"%s\"", rel, strerror(-ret));
+		free(dup);
+		return;
+	}
+	r->roots[r->n_roots++] = dup;
+	{
+		char buf[PATH_MAX];
+		size_t n = strlen(rel), before = r->n_cgs;
+		memcpy(buf, rel, n + 1);
+		walk(r, buf, n, sizeof(buf), 0);
+		rlog(r, "info", "event=record-root root=%s cgroups=%zu", rel, r->n_cgs - before);
+	}
+}
+
 /* The kubelet's top cgroups ("kubepods.slice" with the systemd driver, "kubepods" with
  * cgroupfs) up to MAX_ROOT_DEPTH below the v2 root, not below one another. */
 static void find_roots(struct sc_agent_recorder *r, const char *rel, unsigned depth)
@@ -261,8 +296,7 @@ static void find_roots(struct sc_agent_recorder *r, const char *rel, unsigned de
 		    (int)sizeof(sub))
 			continue;
 		if (streq(de->d_name, "kubepods.slice") || streq(de->d_name, "kubepods")) {
-			if (r->n_roots < SC_RECORD_NODE_MAX_ROOTS)
-				r->roots[r->n_roots++] = strdup(sub);
+			add_root(r, sub);
 			continue;
 		}
 		if (depth + 1 < MAX_ROOT_DEPTH)
@@ -272,42 +306,32 @@ static void find_roots(struct sc_agent_recorder *r, const char *rel, unsigned de
 		(void)closedir(d);
 }
 
+/* Load the kernel side (no root yet), then add the roots there are. */
 static int try_open(struct sc_agent_recorder *r)
 {
 	const char *base =
 		r->o.paths && r->o.paths->cgroup_root ? r->o.paths->cgroup_root : "/sys/fs/cgroup";
 	struct sc_record_node_opts no = {};
 	struct sc_diags d = {};
-	char list[1024] = "";
 	int ret;
 
-	r->next_open_ms = now_ms() + FIND_ROOTS_MS;
 	/* Hybrid hierarchies keep v2 under "unified". */
 	(void)snprintf(r->cgroup_root, sizeof(r->cgroup_root), "%s", base);
 	if (!is_cgroup2_root(r->cgroup_root))
 		(void)snprintf(r->cgroup_root, sizeof(r->cgroup_root), "%s/unified", base);
-	for (size_t i = 0; i < r->n_roots; i++)
-		free(r->roots[i]);
-	r->n_roots = 0;
-	if (is_cgroup2_root(r->cgroup_root))
-		find_roots(r, "", 0);
-	for (size_t i = 0; i < r->n_roots; i++)
-		if (!r->roots[i])
-			return -ENOMEM;
-	if (r->n_roots == 0) {
+	if (!is_cgroup2_root(r->cgroup_root)) {
 		if (!r->said_unavailable)
 			rlog(r, "warn",
-			     "event=record-unavailable cgroup_root=%s msg=\"no cgroup v2 kubepods "
-			     "cgroup (kubepods.slice or kubepods) below %s: is the kubelet running "
-			     "with cgroup v2, and is the node's /sys/fs/cgroup mounted under "
-			     "--host-root? Looking again every %d s\"",
-			     base, base, FIND_ROOTS_MS / 1000);
+			     "event=record-unavailable cgroup_root=%s msg=\"no cgroup v2 hierarchy "
+			     "at "
+			     "%s (nor %s/unified): recording needs cgroup v2; is the node's "
+			     "/sys/fs/cgroup mounted under --host-root?\"",
+			     base, base, base);
 		r->said_unavailable = true;
+		r->next_open_ms = now_ms() + RELOAD_MS;
 		return -ENOENT;
 	}
 	no = (struct sc_record_node_opts){ .cgroup_root = r->cgroup_root,
-					   .roots = (const char *const *)r->roots,
-					   .n_roots = r->n_roots,
 					   .max_cgroups = r->o.max_cgroups };
 	ret = sc_record_node_open(&no, &d, &r->node);
 	if (ret < 0) {
@@ -322,14 +346,16 @@ static int try_open(struct sc_agent_recorder *r)
 		return ret;
 	}
 	sc_diags_clear(&d);
-	for (size_t i = 0, o = 0; i < r->n_roots && o < sizeof(list); i++)
-		o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%s", i ? "," : "",
-				      r->roots[i]);
-	/* Cgroups made from here on come as events; the ones already there from a walk. */
-	walk_roots(r);
 	r->said_unavailable = false;
-	rlog(r, "info", "event=record-start cgroup_root=%s roots=%s cgroups=%zu", r->cgroup_root,
-	     list, r->n_cgs);
+	rlog(r, "info", "event=record-start cgroup_root=%s", r->cgroup_root);
+	/* Cgroups made from here on come as events; the ones already there from a walk. */
+	find_roots(r, "", 0);
+	if (r->n_roots == 0)
+		rlog(r, "warn",
+		     "event=record-waiting cgroup_root=%s msg=\"no kubepods cgroup (kubepods.slice "
+		     "or kubepods) below %s yet: is the kubelet running with cgroup v2? Looking "
+		     "again every %d s\"",
+		     r->cgroup_root, r->cgroup_root, FIND_ROOTS_MS / 1000);
 	return 0;
 }
 
@@ -602,6 +628,12 @@ int sc_agent_recorder_tick(struct sc_agent_recorder *r)
 			return 0;
 		return 1;
 	}
+	/* A kubelet started after the agent, or another kubepods cgroup: looked for often, as
+	 * it is a few directory reads. */
+	if (now_ms() >= r->next_open_ms) {
+		r->next_open_ms = now_ms() + FIND_ROOTS_MS;
+		find_roots(r, "", 0);
+	}
 	sc_agent_recorder_events(r);
 	drain(r, ++r->ticks % LIVE_EVERY == 0);
 	return 0;
@@ -677,6 +709,10 @@ void sc_agent_recorder_metrics(struct sc_agent_recorder *r, FILE *f)
 			 "Syscalls not recorded because the cgroup map was full.");
 	sc_metric_sample(f, "syscage_recorder_map_full_total", (double)st.map_full,
 			 (const char *)NULL);
+	sc_metric_header(f, "syscage_recorder_missed_total", "counter",
+			 "Recorder program runs the kernel skipped (already running on that CPU): "
+			 "syscalls or cgroup events not seen.");
+	sc_metric_sample(f, "syscage_recorder_missed_total", (double)st.missed, (const char *)NULL);
 	sc_metric_header(f, "syscage_recorder_events_lost_total", "counter",
 			 "Cgroup births and deaths the kernel could not tell (ring buffer full).");
 	sc_metric_sample(f, "syscage_recorder_events_lost_total", (double)st.events_lost,

@@ -51,7 +51,7 @@ rt_on_exit 'kill $AGENT 2>/dev/null; find "$CG2/$TOP_REL" -depth -type d -exec r
 "$SYSCAGE" agent --policies "$TMP/pol" --kubelet-root "$TMP/kub" --host-root "$H" --listen none \
 	--state-dir "$TMP/state" --kmsg "" --audit-log "" --record 'rec/*' 2>"$TMP/agent.log" &
 AGENT=$!
-for _ in $(seq 200); do grep -q 'event=record-start' "$TMP/agent.log" && break; sleep 0.05; done
+for _ in $(seq 200); do grep -q "event=record-root root=$TOP_REL/kubepods " "$TMP/agent.log" && break; sleep 0.05; done
 
 # run_one NAME SYSCALL: a container of pod rec/pm-0 making SYSCALL, its log link made first.
 run_one() {

@@ -155,11 +155,11 @@ CG_O=$CT
 	--listen 127.0.0.1:0 --state-dir "$TMP/state" --kmsg "" --audit-log "" \
 	--record 'rec/*' 2>"$TMP/agent.log" &
 AGENT=$!
-for _ in $(seq 200); do grep -q 'event=listen' "$TMP/agent.log" && grep -q 'event=record-start' "$TMP/agent.log" && break; sleep 0.05; done
+for _ in $(seq 200); do grep -q 'event=listen' "$TMP/agent.log" && grep -q "event=record-root root=syscage-test-rec-$$/kubepods.slice " "$TMP/agent.log" && break; sleep 0.05; done
 PORT=$(sed -n 's/.*event=listen .*port=\([0-9]*\).*/\1/p' "$TMP/agent.log" | head -1)
 URL="http://127.0.0.1:$PORT"
 # Other tests may have kubepods cgroups of their own meanwhile: they are roots too.
-grep -Eq "event=record-start .*roots=(.*,)?syscage-test-rec-$$/kubepods.slice(,| )" "$TMP/agent.log" &&
+grep -q "event=record-root root=syscage-test-rec-$$/kubepods.slice " "$TMP/agent.log" &&
 	ok "one recorder for the node, on the kubepods cgroup (found below the cgroup root)" ||
 	{ not_ok "the recorder starts on the kubepods cgroup"; sed 's/^/# /' "$TMP/agent.log"; }
 
@@ -239,14 +239,15 @@ wait_until "syscage_recorder_containers back to 0 once every container ended" \
 	'test "$(metric syscage_recorder_containers)" = 0'
 # Other tests' kubepods cgroups (found at start) are recorded too, and their containers are no
 # pod of this node: the kernel map is only ours to judge when the root was ours alone.
-if grep -Eq "event=record-start .*roots=syscage-test-rec-$$/kubepods.slice " "$TMP/agent.log"; then
+if [ "$(grep -c 'event=record-root ' "$TMP/agent.log")" = 1 ]; then
 	test "$(metric syscage_recorder_cgroups)" = 0 && ok "the kernel map holds no bitmap any more" ||
 		not_ok "syscage_recorder_cgroups is $(metric syscage_recorder_cgroups)"
 else
 	skip "the kernel map: another test's kubepods cgroups were recorded as well"
 fi
 test "$(metric syscage_recorder_map_full_total)" = 0 && test "$(metric syscage_recorder_events_lost_total)" = 0 &&
-	ok "nothing lost: map_full 0, events_lost 0" || not_ok "losses: $(curl -s "$URL/metrics" | grep -E 'map_full|events_lost')"
+	test "$(metric syscage_recorder_missed_total)" = 0 &&
+	ok "nothing lost: map_full 0, events_lost 0, missed 0" || not_ok "losses: $(curl -s "$URL/metrics" | grep -E '^syscage_recorder_(map_full|events_lost|missed)')"
 ! grep -v '^ts=[^ ]* level=[a-z]* event=[a-z-]*\( [a-z_]*=\("[^"]*"\|[^ "]*\)\)*$' "$TMP/agent.log" | grep -q . &&
 	ok "every log line is key=value" || { not_ok "log lines not key=value"; grep -v '^ts=' "$TMP/agent.log" | head -3 | sed 's/^/# /'; }
 kill -TERM $AGENT
@@ -272,7 +273,7 @@ else
 		--host-root "$H" --listen none --state-dir "$TMP/state2" --no-log-flag \
 		--record 'rec/heal-*' --heal 'rec/heal-*' --kmsg /dev/kmsg 2>"$TMP/agent.log" &
 	AGENT=$!
-	for _ in $(seq 200); do grep -q 'event=record-start' "$TMP/agent.log" && break; sleep 0.05; done
+	for _ in $(seq 200); do grep -q "event=record-root root=syscage-test-rec-$$/kubepods.slice " "$TMP/agent.log" && break; sleep 0.05; done
 	# The container: a denied syncfs, made by a process that lives on while the agent reads the
 	# record (the pod of a pid that is gone cannot be told).
 	sh -c "echo \$\$ >'$CG_H/cgroup.procs'; exec '$SYSCAGE' run -p '$TMP/deny.json' -- python3 -c 'import ctypes, time; [(ctypes.CDLL(None).syscall(306, -1), time.sleep(0.2)) for _ in range(100)]'" &

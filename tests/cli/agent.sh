@@ -302,7 +302,8 @@ else
 	ln -s /proc "$H/proc"
 	: >"$H/var/log/pods/rec_web-0_$uid/app/0.log"
 	ln -s "/var/log/pods/rec_web-0_$uid/app/0.log" "$H/var/log/containers/web-0_rec_app-$id.log"
-	# The agent first; the pod appears afterwards and is found by the periodic scan.
+	# The agent first; the kubepods cgroup and the pod appear afterwards (the agent looks for
+	# kubepods cgroups every 2 s; the pod is recorded from the first look on).
 	"$SYSCAGE" agent --policies "$POL" --kubelet-root "$TMP/krec" --host-root "$H" --listen none \
 		--state-dir "$TMP/rstate" --kmsg "" --audit-log "" --record 'rec/web-*' 2>"$TMP/rec.log" &
 	RA=$!
@@ -312,8 +313,8 @@ else
 	sh -c "echo \$\$ >'$cg/cgroup.procs'; while :; do ls / >/dev/null; sleep 0.05; done" &
 	WL=$!
 	i=0
-	while ! grep -q 'event=record-start' "$TMP/rec.log" && [ $i -lt 150 ]; do sleep 0.1; i=$((i + 1)); done
-	grep -Eq "event=record-start .*roots=(.*,)?syscage-test-$$/kubepods.slice(,| )" "$TMP/rec.log" && ok "agent --record finds the kubepods cgroup made after it started" ||
+	while ! grep -q "event=record-root root=syscage-test-$$/kubepods.slice " "$TMP/rec.log" && [ $i -lt 150 ]; do sleep 0.1; i=$((i + 1)); done
+	grep -q "event=record-root root=syscage-test-$$/kubepods.slice " "$TMP/rec.log" && ok "agent --record finds the kubepods cgroup made after it started" ||
 		{ not_ok "agent --record finds the pod"; sed 's/^/# /' "$TMP/rec.log" | head -10; }
 	sleep 1.5
 	kill -TERM $RA

@@ -103,6 +103,7 @@ _Static_assert(offsetof(struct sc_rec_node_event, path) == SC_REC_NODE_EVENT_HEA
 struct sc_record_node {
 	struct noderec *skel;
 	struct ring_buffer *rb;
+	char *cgroup_root;
 	int ncpus;
 	void (*fn)(uint64_t id, bool gone, const char *path, void *userdata);
 	void *userdata;
@@ -148,7 +149,7 @@ int sc_record_node_open(const struct sc_record_node_opts *o, struct sc_diags *d,
 	struct sc_record_node *n;
 	int r;
 
-	if (!o->cgroup_root || o->n_roots == 0 || o->n_roots > SC_RECORD_NODE_MAX_ROOTS)
+	if (!o->cgroup_root || o->n_roots > SC_RECORD_NODE_MAX_ROOTS)
 		return -EINVAL;
 	if (sc_record_bpf_preflight(d) > 0)
 		return -EPERM;
@@ -156,6 +157,9 @@ int sc_record_node_open(const struct sc_record_node_opts *o, struct sc_diags *d,
 	if (!n)
 		return -ENOMEM;
 	n->ncpus = libbpf_num_possible_cpus();
+	n->cgroup_root = strdup(o->cgroup_root);
+	if (!n->cgroup_root)
+		return sc_record_node_free(n), -ENOMEM;
 	libbpf_set_print(libbpf_print);
 	libbpf_last[0] = '\0';
 	n->skel = noderec__open();
@@ -165,19 +169,6 @@ int sc_record_node_open(const struct sc_record_node_opts *o, struct sc_diags *d,
 			libbpf_last[0] ? libbpf_last : strerror(-r));
 		return sc_record_node_free(n), r;
 	}
-	for (size_t i = 0; i < o->n_roots; i++) {
-		uint64_t id;
-		uint32_t level;
-		r = root_id(o->cgroup_root, o->roots[i], &id, &level);
-		if (r < 0) {
-			problem(d, "%s/%s: %s", o->cgroup_root, o->roots[i],
-				r == -EMEDIUMTYPE ? "not a cgroup v2 directory" : strerror(-r));
-			return sc_record_node_free(n), r;
-		}
-		n->skel->rodata->root_id[i] = id;
-		n->skel->rodata->root_level[i] = level;
-	}
-	n->skel->rodata->n_roots = (uint32_t)o->n_roots;
 	r = bpf_map__set_max_entries(n->skel->maps.cgroups,
 				     o->max_cgroups ? o->max_cgroups : SC_REC_NODE_MAX_CGROUPS);
 	if (r == 0)
@@ -202,7 +193,33 @@ int sc_record_node_open(const struct sc_record_node_opts *o, struct sc_diags *d,
 			strerror(-r), libbpf_last[0] ? ": " : "", libbpf_last);
 		return sc_record_node_free(n), r;
 	}
+	for (size_t i = 0; i < o->n_roots; i++) {
+		r = sc_record_node_add_root(n, o->roots[i]);
+		if (r < 0) {
+			problem(d, "%s/%s: %s", o->cgroup_root, o->roots[i],
+				r == -EMEDIUMTYPE ? "not a cgroup v2 directory" : strerror(-r));
+			return sc_record_node_free(n), r;
+		}
+	}
 	*ret = n;
+	return 0;
+}
+
+int sc_record_node_add_root(struct sc_record_node *n, const char *rel)
+{
+	uint32_t k = n->skel->bss->n_roots, level;
+	uint64_t id;
+	int r;
+
+	if (k >= SC_REC_NODE_MAX_ROOTS)
+		return -E2BIG;
+	r = root_id(n->cgroup_root, rel, &id, &level);
+	if (r < 0)
+		return r;
+	/* The program reads n_roots first: the new slot is whole before it counts. */
+	n->skel->bss->root_id[k] = id;
+	n->skel->bss->root_level[k] = level;
+	__atomic_store_n(&n->skel->bss->n_roots, k + 1, __ATOMIC_RELEASE);
 	return 0;
 }
 
@@ -212,6 +229,7 @@ struct sc_record_node *sc_record_node_free(struct sc_record_node *n)
 		return NULL;
 	ring_buffer__free(n->rb);
 	noderec__destroy(n->skel);
+	free(n->cgroup_root);
 	free(n);
 	return NULL;
 }
@@ -283,7 +301,17 @@ int sc_record_node_stats(struct sc_record_node *n, struct sc_record_node_stats *
 		for (int c = 0; c < n->ncpus; c++)
 			sum[i] += v[c];
 	}
+	struct bpf_program *prog;
+	uint64_t missed = 0;
+	bpf_object__for_each_program(prog, n->skel->obj)
+	{
+		struct bpf_prog_info info = {};
+		uint32_t len = sizeof(info);
+		if (bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len) == 0)
+			missed += info.recursion_misses;
+	}
 	*ret = (struct sc_record_node_stats){
+		.missed = missed,
 		.events = sum[SC_REC_NODE_STAT_EVENTS],
 		.overflow = sum[SC_REC_NODE_STAT_OVERFLOW],
 		.map_full = sum[SC_REC_NODE_STAT_FULL],
@@ -315,6 +343,11 @@ int sc_record_node_open(const struct sc_record_node_opts *o, struct sc_diags *d,
 struct sc_record_node *sc_record_node_free(struct sc_record_node *n)
 {
 	return NULL;
+}
+
+int sc_record_node_add_root(struct sc_record_node *n, const char *rel)
+{
+	return -EOPNOTSUPP;
 }
 
 int sc_record_node_fd(const struct sc_record_node *n)
