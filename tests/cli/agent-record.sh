@@ -291,9 +291,15 @@ else
 	wait $AGENT
 	st=$?
 	AGENT=
-	[ $st -eq 0 ] && ! grep -q 'level=error\|record-unavailable\|failed' "$TMP/agent.log" &&
-		ok "under the overlay's profile: no error, exit 0" ||
-		{ not_ok "under the overlay's profile: exit $st"; grep -v runc-unknown "$TMP/agent.log" | head -5 | sed 's/^/# /'; }
+	if ldd "$SYSCAGE" 2>/dev/null | grep -q 'libasan\|libubsan'; then
+		# LeakSanitizer's exit check (ptrace, /proc/self/exe) is no call of the agent's.
+		skip "under the overlay's profile, exit 0: a sanitizer build makes calls of its own at exit"
+	elif [ $st -eq 0 ] && ! grep -q 'level=error\|record-unavailable\|failed' "$TMP/agent.log"; then
+		ok "under the overlay's profile: no error, exit 0"
+	else
+		not_ok "under the overlay's profile: exit $st"
+		grep -v runc-unknown "$TMP/agent.log" | head -5 | sed 's/^/# /'
+	fi
 fi
 
 done_testing
