@@ -5,10 +5,15 @@
  * additions that would have let the denied calls through ("propose"/"heal").
  * The agent polls sc_violations_fds() in its epoll loop and calls sc_violations_read() when one
  * is readable; nothing here blocks or prints.
- * The kernel writes a record for an ERRNO (TRACE, USER_NOTIF) decision only when the filter
- * was loaded with SECCOMP_FILTER_FLAG_LOG (TRAP too); KILL and LOG decisions are logged anyway
- * (/proc/sys/kernel/seccomp/actions_logged). A denied syscall never reaches the sys_enter
- * tracepoint, so these records are the only way a recorder learns about it. */
+ * The kernel writes a record for a TRAP, ERRNO, TRACE or USER_NOTIF decision only when the
+ * filter was loaded with SECCOMP_FILTER_FLAG_LOG; KILL_PROCESS, KILL_THREAD and LOG decisions
+ * are logged without it (each only while /proc/sys/kernel/seccomp/actions_logged lists it).
+ * A denied syscall never reaches the sys_enter tracepoint, so these records are the only way
+ * a recorder learns about it.
+ * A KILL_PROCESS record is written as the kill starts: the process is mostly gone when the
+ * record is read. With remember_pids, the processes of the node's pods are remembered
+ * (sc_violations_refresh, called every second or so) and such a record is attributed by its
+ * pid, or else by its comm and exe when those name one pod container only. */
 #pragma once
 
 #include <stdbool.h>
@@ -21,6 +26,18 @@
 #include "logs.h"
 #include "pods.h"
 #include "profile.h"
+
+/* How a violation's pod was found. */
+enum sc_violation_attribution {
+	SC_VIOLATION_ATTR_NONE,	 /* not found: 'unattributed' says why */
+	SC_VIOLATION_ATTR_PROC,	 /* the process's cgroup, read when the record was */
+	SC_VIOLATION_ATTR_CACHE, /* gone: its pid, seen alive in a pod container earlier */
+	SC_VIOLATION_ATTR_EXE,	 /* gone and unseen: its comm and exe, seen in one container only */
+	_SC_VIOLATION_ATTR_COUNT,
+};
+
+/* "none", "proc", "cache", "exe"; NULL for other values. */
+const char *sc_violation_attribution_to_string(enum sc_violation_attribution a);
 
 /* Where a violation was read. */
 enum sc_violation_source {
@@ -39,6 +56,12 @@ struct sc_violation {
 	 * container; all "" when the process was gone (or its pid reused) at read time. */
 	struct sc_pod_ref pod;
 	bool pid_gone; /* the process no longer existed (or was another one) when read */
+	enum sc_violation_attribution attribution;
+	/* Why not attributed (static text), NULL when it was: "no-pid" (the record names none),
+	 * "pid-gone-unseen" (gone, and no remembered process had its pid or its comm and exe),
+	 * "pid-reused" (the pid is a later process's, the earlier one not remembered),
+	 * "ambiguous-exe" (its comm and exe ran in several pod containers). */
+	const char *unattributed;
 	enum sc_arch arch;
 	uint32_t nr;
 	const char *syscall; /* borrowed from the syscall table; NULL when the number has no name */
@@ -58,6 +81,10 @@ struct sc_violations_options {
 	 * dropped, as Prometheus marks a series stale once its pod is gone (0: one hour). */
 	uint64_t series_ttl_ms;
 	struct sc_pods_paths paths;
+	/* Remember the pods' processes (sc_violations_refresh) to attribute records of gone ones;
+	 * at most max_pids of them (0: 32768; about 60 bytes each, plus 1 KiB a container). */
+	bool remember_pids;
+	size_t max_pids;
 };
 
 /* What was read and what was lost. The loss counters are lower bounds: a rate-limit or backlog
@@ -67,7 +94,9 @@ struct sc_violations_stats {
 	uint64_t seccomp_records;   /* seccomp records (any action) */
 	uint64_t violations;	    /* denials counted (after de-duplication) */
 	uint64_t duplicates;	    /* the same record seen in kmsg and audit.log */
-	uint64_t unattributed;	    /* violations of processes gone before they were read */
+	uint64_t unattributed;	    /* violations no pod, container or process could be named for */
+	uint64_t attributed_cache;  /* of processes gone, attributed by their remembered pid */
+	uint64_t attributed_exe;    /* ... by comm and exe (one container ran them) */
 	uint64_t kmsg_overruns;	    /* EPIPE: records overwritten in the ring before we read them */
 	uint64_t printk_suppressed; /* "kauditd_printk_skb: N callbacks suppressed": sum of N */
 	uint64_t rate_limit_events; /* "audit: rate limit exceeded" */
@@ -95,6 +124,12 @@ size_t sc_violations_fds(struct sc_violations *v, int *fds, size_t n);
 int sc_violations_read(struct sc_violations *v,
 		       void (*fn)(const struct sc_violation *x, void *userdata), void *userdata);
 
+/* Remember the processes the node's pods run now (their cgroups' cgroup.procs; a process seen
+ * for the first time costs a read of its stat and of its exe link): records read later whose
+ * process is gone are attributed through them. Returns the number of processes listed,
+ * -EOPNOTSUPP without remember_pids, or -errno (the cgroup root cannot be read, -ENOMEM). */
+int sc_violations_refresh(struct sc_violations *v);
+
 /* Account for one record the caller parsed (sc_audit_parse_line) from a source of its own, a
  * file given to `syscage logs` for example: loss messages are counted; a denial is
  * attributed, counted, kept in the ring and written to *ret (when non-NULL). A process whose
@@ -118,7 +153,8 @@ int sc_violations_write_metrics(struct sc_violations *v, FILE *f);
 /* The latest violations as a JSON array (owned, NUL-terminated), oldest first:
  * [{"time":"2026-11-23T10:00:00.123Z","time_ms":N,"serial":N,"pid":N,"comm":"...",
  *   "exe":"..."|null,"namespace":"..."|null,"pod":...,"container":...,"pod_uid":...,
- *   "container_id":...,"runtime":...,"pid_gone":bool,"arch":"x86_64","syscall":"mkdir"|null,
+ *   "container_id":...,"runtime":...,"pid_gone":bool,"attribution":"proc"|"cache"|"exe"|"none",
+ *   "unattributed":"pid-gone-unseen"|...|null,"arch":"x86_64","syscall":"mkdir"|null,
  *   "nr":83,"action":"SCMP_ACT_ERRNO","errno":1 (only when the record said),
  *   "source":"kmsg"}] */
 int sc_violations_json(struct sc_violations *v, char **ret);

@@ -28,6 +28,7 @@
 #include "base/hash.h"
 #include "base/install.h"
 #include "agent/kubelet.h"
+#include "agent/logline.h"
 #include "agent/metrics.h"
 #include "agent/recorder.h"
 #include "syscage/pods.h"
@@ -70,7 +71,8 @@ struct sc_agent {
 	int epfd, sigfd, infd, debfd, resfd, vpollfd, scanfd;
 	sigset_t mask, oldmask;
 	bool stop, reload, ready, dirty, fast_pending, retry;
-	int last_error; /* -errno of the last failed reconcile, 0 after a good one */
+	int last_error;	 /* -errno of the last failed reconcile, 0 after a good one */
+	char *error_msg; /* what went wrong then, with the path (sc_agent_error) */
 	int top_wd;
 	int stop_signal;
 	/* metrics */
@@ -88,6 +90,7 @@ struct sc_agent {
 	struct sc_agent_recorder *rec; /* --record */
 	int recfd;		       /* its event fd in the epoll set, -1 */
 	struct sc_violations *viol;
+	int pids_err; /* the last sc_violations_refresh error, logged when it changes */
 	uint64_t healed;
 };
 
@@ -199,9 +202,10 @@ static void watch_tree(struct sc_agent *a, const char *dir, unsigned depth)
 		return;
 	wd = inotify_add_watch(a->infd, dir, WATCH_MASK);
 	if (wd < 0) {
+		char v[PATH_MAX + 16];
 		if (depth == 0)
-			alog(a, "warn", "event=watch-failed dir=%s err=\"%s\"", dir,
-			     strerror(errno));
+			alog(a, "warn", "event=watch-failed dir=%s err=\"%s\"",
+			     sc_log_value(dir, v, sizeof(v)), strerror(errno));
 		return;
 	}
 	if (depth == 0)
@@ -343,6 +347,7 @@ static char *refusal(const struct sc_agent *a, int err)
 /* Open the root; a refused one (a symlink, a file) leaves the agent running and not ready. */
 static int open_root(struct sc_agent *a)
 {
+	char v[PATH_MAX + 16];
 	int r = sc_reconciler_new(&a->ro, &a->rc);
 
 	if (r == -ELOOP || r == -ENOTDIR) {
@@ -359,10 +364,12 @@ static int open_root(struct sc_agent *a)
 		return r;
 	}
 	if (a->refused)
-		alog(a, "info", "event=root-accepted path=%s", sc_reconciler_root_path(a->rc));
+		alog(a, "info", "event=root-accepted path=%s",
+		     sc_log_value(sc_reconciler_root_path(a->rc), v, sizeof(v)));
 	free(a->refused);
 	a->refused = NULL;
-	alog(a, "info", "event=root path=%s", sc_reconciler_root_path(a->rc));
+	alog(a, "info", "event=root path=%s",
+	     sc_log_value(sc_reconciler_root_path(a->rc), v, sizeof(v)));
 	return 0;
 }
 
@@ -403,6 +410,66 @@ static void count_rejections(struct sc_agent *a)
 	a->n_rej_seen = n;
 }
 
+static void set_error(struct sc_agent *a, char *msg)
+{
+	free(a->error_msg);
+	a->error_msg = msg;
+}
+
+const char *sc_agent_error(const struct sc_agent *a)
+{
+	return a->error_msg;
+}
+
+/* A pass that failed: the log line names what and where, and says what to do; --once prints the
+ * same message. */
+static void reconcile_failed(struct sc_agent *a, const char *why, int r, double dt)
+{
+	const char *what = "the pass failed", *path = "", *hint;
+	char *msg = NULL, q[PATH_MAX + 512], qp[PATH_MAX + 16];
+
+	(void)sc_reconciler_failure(a->rc, &what, &path);
+	hint = strstr(what, "policies")	      ? "mount the policies ConfigMap there, or pass the "
+						"directory it is mounted at as --policies"
+	       : r == -ENOSPC || r == -EDQUOT ? "free space there; the next pass tries again"
+	       : r == -EROFS		      ? "mount the kubelet root read-write into the agent"
+			     : "installed profiles stay as they are; the next pass tries again";
+	if (asprintf(&msg, "%s%s%s: %s: %s", what, *path ? " " : "", path, strerror(-r), hint) < 0)
+		msg = NULL;
+	alog(a, "error", "event=reconcile-failed trigger=%s path=%s err=\"%s\" seconds=%.3f msg=%s",
+	     why, sc_log_quote(path, qp, sizeof(qp)), strerror(-r), dt,
+	     sc_log_quote(msg ? msg : what, q, sizeof(q)));
+	set_error(a, msg);
+}
+
+/* Profiles the pass could not write (disk full, read-only): how many, where, why, and what to
+ * do; --once prints the same. */
+static void install_incomplete(struct sc_agent *a, const char *why,
+			       const struct sc_reconcile_result *res)
+{
+	int e = -res->install_err;
+	const char *hint =
+		e == ENOSPC || e == EDQUOT
+			? "the kubelet root's file system is full: free space there; the "
+			  "profiles not updated keep their last good version and the next "
+			  "pass retries them"
+		: e == EROFS ? "the kubelet root is read-only: mount it read-write into "
+			       "the agent; installed profiles stay as they are"
+			     : "the profiles not updated keep their last good version and "
+			       "the next pass retries them";
+	char *msg = NULL, qp[PATH_MAX + 16];
+	a->install_errors[e > 0 && e < MAX_ERRNO ? e : 0] += res->n_not_updated;
+	alog(a, "error",
+	     "event=install-incomplete trigger=%s path=%s updated=%zu not_updated=%zu "
+	     "err=\"%s\" msg=\"%s\"",
+	     why, sc_log_quote(sc_reconciler_root_path(a->rc), qp, sizeof(qp)), res->n_written,
+	     res->n_not_updated, strerror(e), hint);
+	if (asprintf(&msg, "%zu profiles not updated under %s: %s: %s", res->n_not_updated,
+		     sc_reconciler_root_path(a->rc), strerror(e), hint) < 0)
+		msg = NULL;
+	set_error(a, msg);
+}
+
 static void do_reconcile(struct sc_agent *a, const char *why)
 {
 	struct sc_reconcile_result res;
@@ -434,6 +501,8 @@ static void do_reconcile(struct sc_agent *a, const char *why)
 		alog(a, "info",
 		     "event=reconcile-retry trigger=%s reason=\"policy changed meanwhile\"", why);
 		a->retry = true;
+		set_error(a, strdup("the policies kept changing while they were installed: run "
+				    "again once the ConfigMap update is complete"));
 		if (a->debfd >= 0)
 			arm_debounce(a, false);
 		return;
@@ -442,28 +511,14 @@ static void do_reconcile(struct sc_agent *a, const char *why)
 	if (r < 0) {
 		a->reconcile_errors++;
 		a->last_error = r;
-		alog(a, "error", "event=reconcile-failed trigger=%s err=\"%s\" seconds=%.3f", why,
-		     strerror(-r), dt);
+		reconcile_failed(a, why, r, dt);
 		return;
 	}
 	a->last_error = res.install_err;
+	set_error(a, NULL);
 	a->not_updated = res.n_not_updated;
-	if (res.install_err) {
-		int e = -res.install_err;
-		a->install_errors[e > 0 && e < MAX_ERRNO ? e : 0] += res.n_not_updated;
-		alog(a, "error",
-		     "event=install-incomplete trigger=%s updated=%zu not_updated=%zu err=\"%s\" "
-		     "msg=\"%s\"",
-		     why, res.n_written, res.n_not_updated, strerror(e),
-		     e == ENOSPC || e == EDQUOT
-			     ? "the kubelet root's file system is full: free space there; the "
-			       "profiles not updated keep their last good version and the next "
-			       "pass retries them"
-		     : e == EROFS ? "the kubelet root is read-only: mount it read-write into "
-				    "the agent; installed profiles stay as they are"
-				  : "the profiles not updated keep their last good version and the "
-				    "next pass retries them");
-	}
+	if (res.install_err)
+		install_incomplete(a, why, &res);
 	for (unsigned i = 0; i < _SC_REJECT_COUNT; i++)
 		a->rejected_now[i] = res.rejected[i];
 	count_rejections(a);
@@ -502,8 +557,9 @@ static void heal_one(struct sc_agent *a, const struct sc_violation *x)
 		return;
 	sfd = sc_open_dir_mkdirs(state_dir(a));
 	if (sfd < 0) {
-		alog(a, "warn", "event=heal-failed dir=%s err=\"%s\"", state_dir(a),
-		     strerror(-sfd));
+		char v[PATH_MAX + 16];
+		alog(a, "warn", "event=heal-failed dir=%s err=\"%s\"",
+		     sc_log_value(state_dir(a), v, sizeof(v)), strerror(-sfd));
 		return;
 	}
 	r = sc_violations_heal_recorded(sfd, state_dir(a), &x->pod, x, 1, &d, NULL);
@@ -521,15 +577,25 @@ static void heal_one(struct sc_agent *a, const struct sc_violation *x)
 static void on_violation(const struct sc_violation *x, void *userdata)
 {
 	struct sc_agent *a = userdata;
+	char line[1536];
 
-	alog(a, "warn",
-	     "event=violation namespace=%s pod=%s container=%s pid=%u comm=%s "
-	     "syscall=%s nr=%u action=%s",
-	     x->pod.namespace[0] ? x->pod.namespace : "-", x->pod.pod[0] ? x->pod.pod : "-",
-	     x->pod.container[0] ? x->pod.container : "-", x->pid, x->comm[0] ? x->comm : "-",
-	     x->syscall ? x->syscall : "?", x->nr, sc_action_to_string(x->action));
+	sc_violation_log_line(x, line, sizeof(line));
+	alog(a, "warn", "%s", line);
 	if (a->o.n_heal)
 		heal_one(a, x);
+}
+
+/* The pods' processes, remembered so a KILL_PROCESS record read after its process died
+ * still names the pod: every second, on the violations timer. */
+static void refresh_pids(struct sc_agent *a)
+{
+	int r = a->viol ? sc_violations_refresh(a->viol) : 0;
+
+	r = r < 0 ? r : 0;
+	if (r != a->pids_err)
+		alog(a, r < 0 ? "warn" : "info", "event=pid-cache %s%s%s",
+		     r < 0 ? "err=\"" : "state=ok", r < 0 ? strerror(-r) : "", r < 0 ? "\"" : "");
+	a->pids_err = r;
 }
 
 /* ---- HTTP --------------------------------------------------------------------------- */
@@ -902,18 +968,76 @@ static void handle_data(void *userdata, const char *method, const char *path,
 	reply_text(reply, 404, "text/plain", "not found\n");
 }
 
+/* The node's runc: one that refuses "flags" (before 1.2) would start no pod bound to a profile
+ * with SECCOMP_FILTER_FLAG_LOG, so the flag is left out, and said. */
+static void probe_runc(struct sc_agent *a, const struct sc_agent_opts *o)
+{
+	struct sc_reconcile_opts *ro = &a->ro;
+	char v[32] = "?", said[256], q[600], qs[640] = "";
+
+	a->runc_flags = sc_runc_probe(o->host_root, v, sizeof(v), said, sizeof(said));
+	/* What runc or the node's loader printed: a value, not lines of its own. */
+	if (*said)
+		(void)snprintf(qs, sizeof(qs), " runc_output=%s", sc_log_quote(said, q, sizeof(q)));
+	if (a->runc_flags == 0 && !o->no_log_flag) {
+		ro->no_log_flag = true;
+		alog(a, "warn",
+		     "event=runc-refuses-flags runc=%s msg=\"runc before 1.2 refuses "
+		     "profiles with flags: installing them without "
+		     "SECCOMP_FILTER_FLAG_LOG, so TRAP and ERRNO denials are not logged "
+		     "(KILL_PROCESS and KILL_THREAD still are, while "
+		     "kernel.seccomp.actions_logged lists them); upgrade runc to 1.2\"",
+		     v);
+	} else if (a->runc_flags < 0 && !o->no_log_flag) {
+		/* Unknown is not "accepts": a profile with flags starts no pod on runc 1.1,
+		 * one without starts everywhere. */
+		ro->no_log_flag = true;
+		alog(a, "warn",
+		     "event=runc-unknown%s msg=\"%s: installing profiles without "
+		     "SECCOMP_FILTER_FLAG_LOG, which every runtime accepts (runc before "
+		     "1.2 refuses any flags), so TRAP and ERRNO denials are not logged "
+		     "(KILL_PROCESS and KILL_THREAD still are); to "
+		     "have them, mount the node's / at --host-root (runc is looked for in "
+		     "/usr/sbin, /usr/bin, /usr/local/sbin, /usr/local/bin, run with the "
+		     "node's loader, or read from /var/lib/dpkg/status), or pass "
+		     "--no-log-flag to say it is meant\"",
+		     qs,
+		     a->runc_flags == -ENOENT ? "no runc visible under --host-root"
+					      : "the node's runc version cannot be told");
+	}
+}
+
+/* Which seccomp decisions the kernel logs at all (kernel.seccomp.actions_logged): without
+ * kill_process there, a KILL_PROCESS denial leaves no record to see, the LOG flag or not. */
+static void log_actions_logged(struct sc_agent *a)
+{
+	char text[256];
+	bool kill;
+
+	if (sc_seccomp_actions_logged(a->paths.proc_root, text, sizeof(text)) < 0)
+		return; /* not this node's /proc (no --host-root): nothing to say */
+	kill = strstr(text, "kill_process");
+	alog(a, kill ? "info" : "warn", "event=actions-logged actions=%s%s", *text ? text : "-",
+	     kill ? ""
+		  : " msg=\"the kernel logs no KILL_PROCESS denial: add kill_process to "
+		    "/proc/sys/kernel/seccomp/actions_logged to see them\"");
+}
+
 /* ---- setup and loop ----------------------------------------------------------------- */
 
 static int start_one(struct sc_agent *a, const char *addr, sc_http_handler fn, const char *event,
 		     struct sc_http **ret)
 {
 	int r = sc_http_start(addr, fn, a, ret);
+	char v[PATH_MAX + 16];
 
 	if (r < 0) {
-		alog(a, "error", "event=listen-failed addr=%s err=\"%s\"", addr, strerror(-r));
+		alog(a, "error", "event=listen-failed addr=%s err=\"%s\"",
+		     sc_log_value(addr, v, sizeof(v)), strerror(-r));
 		return r;
 	}
-	alog(a, "info", "event=%s addr=%s port=%u", event, addr, sc_http_port(*ret));
+	alog(a, "info", "event=%s addr=%s port=%u", event, sc_log_value(addr, v, sizeof(v)),
+	     sc_http_port(*ret));
 	return 0;
 }
 
@@ -941,6 +1065,7 @@ int sc_agent_new(const struct sc_agent_opts *o, struct sc_agent **ret)
 	struct sc_diags d = {};
 	struct stat st = {};
 	struct sc_agent *a;
+	char v[PATH_MAX + 16];
 	int r;
 
 	if (!o->policies_dir || !o->kubelet_root)
@@ -971,34 +1096,7 @@ int sc_agent_new(const struct sc_agent_opts *o, struct sc_agent **ret)
 		a->paths = (struct sc_pods_paths){ a->host_paths[0], a->host_paths[1],
 						   a->host_paths[2], a->host_paths[3] };
 	}
-	{
-		/* A runc that refuses "flags" would start no pod bound to our profiles. */
-		char v[32] = "?";
-		a->runc_flags = sc_runc_accepts_flags(o->host_root, v, sizeof(v));
-		if (a->runc_flags == 0 && !o->no_log_flag) {
-			ro->no_log_flag = true;
-			alog(a, "warn",
-			     "event=runc-refuses-flags runc=%s msg=\"runc before 1.2 refuses "
-			     "profiles with flags: installing them without "
-			     "SECCOMP_FILTER_FLAG_LOG, so ERRNO and TRAP denials are not logged "
-			     "(KILL and LOG still are); upgrade runc to 1.2\"",
-			     v);
-		} else if (a->runc_flags < 0 && !o->no_log_flag) {
-			/* Unknown is not "accepts": a profile with flags starts no pod on runc 1.1,
-			 * one without starts everywhere. */
-			ro->no_log_flag = true;
-			alog(a, "warn",
-			     "event=runc-unknown msg=\"%s: installing profiles without "
-			     "SECCOMP_FILTER_FLAG_LOG, which every runtime accepts (runc before "
-			     "1.2 refuses any flags), so ERRNO and TRAP denials are not logged; to "
-			     "have them, mount the node's / at --host-root (runc is looked for in "
-			     "/usr/sbin, /usr/bin, /usr/local/sbin, /usr/local/bin, run with the "
-			     "node's loader, or read from /var/lib/dpkg/status), or pass "
-			     "--no-log-flag to say it is meant\"",
-			     a->runc_flags == -ENOENT ? "no runc visible under --host-root"
-						      : "the node's runc version cannot be told");
-		}
-	}
+	probe_runc(a, o);
 	ro->arches = o->arches;
 	ro->n_arches = o->n_arches;
 	ro->log = reconcile_log;
@@ -1006,11 +1104,16 @@ int sc_agent_new(const struct sc_agent_opts *o, struct sc_agent **ret)
 	ro->userdata = a;
 	r = stat(o->kubelet_root, &st) < 0 ? -errno : S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
 	if (r < 0) {
-		alog(a, "error",
-		     "event=root-failed kubelet_root=%s err=\"%s\" msg=\"the kubelet root %s is "
-		     "not a directory here: pass the kubelet's root directory (its --root-dir, "
-		     "/var/lib/kubelet by default) as --kubelet-root, mounted at the same path\"",
-		     o->kubelet_root, strerror(-r), o->kubelet_root);
+		char msg[PATH_MAX + 256], q[2 * PATH_MAX + 520];
+		(void)snprintf(
+			msg, sizeof(msg),
+			"the kubelet root %s is not a directory here: pass the kubelet's root "
+			"directory (its --root-dir, /var/lib/kubelet by default) as "
+			"--kubelet-root, mounted at the same path",
+			o->kubelet_root);
+		alog(a, "error", "event=root-failed kubelet_root=%s err=\"%s\" msg=%s",
+		     sc_log_value(o->kubelet_root, v, sizeof(v)), strerror(-r),
+		     sc_log_quote(msg, q, sizeof(q)));
 		sc_agent_free(a);
 		return r;
 	}
@@ -1019,7 +1122,8 @@ int sc_agent_new(const struct sc_agent_opts *o, struct sc_agent **ret)
 		/* A refused root in the daemon: it runs, not ready, and looks again each pass. */
 		if (r != -ELOOP && r != -ENOTDIR)
 			alog(a, "error", "event=root-failed kubelet_root=%s root=%s err=\"%s\"",
-			     o->kubelet_root, o->root ? o->root : "syscage", strerror(-r));
+			     sc_log_value(o->kubelet_root, v, sizeof(v)),
+			     o->root ? o->root : "syscage", strerror(-r));
 		sc_agent_free(a);
 		return r;
 	}
@@ -1031,7 +1135,9 @@ int sc_agent_new(const struct sc_agent_opts *o, struct sc_agent **ret)
 	sc_diags_clear(&d);
 	alog(a, "info",
 	     "event=preflight kubelet_root=%s seccomp_default=%d same_fs=%d bpf_available=%d",
-	     o->kubelet_root, a->pre.seccomp_default, a->pre.same_fs, a->pre.bpf_available);
+	     sc_log_value(o->kubelet_root, v, sizeof(v)), a->pre.seccomp_default, a->pre.same_fs,
+	     a->pre.bpf_available);
+	log_actions_logged(a);
 
 	r = start_listeners(a);
 	if (r < 0) {
@@ -1056,6 +1162,7 @@ struct sc_agent *sc_agent_free(struct sc_agent *a)
 	sc_http_free(a->data_http);
 	sc_reconciler_free(a->rc);
 	free(a->refused);
+	free(a->error_msg);
 	{
 		int fds[] = {
 			a->epfd, a->sigfd, a->infd, a->debfd, a->resfd, a->vpollfd, a->scanfd
@@ -1082,9 +1189,11 @@ static int add_fd(struct sc_agent *a, int fd, uint32_t tag)
 /* The violations follower in the loop; its failure only disables /violations. */
 static int setup_violations(struct sc_agent *a)
 {
+	char v[PATH_MAX + 16];
 	struct sc_violations_options vo = { .kmsg_path = a->o.kmsg_path,
 					    .audit_log = a->o.audit_log,
-					    .paths = a->paths };
+					    .paths = a->paths,
+					    .remember_pids = true };
 	int fds[MAX_VIOL_FDS], r;
 	bool poll = false;
 	size_t n;
@@ -1103,7 +1212,9 @@ static int setup_violations(struct sc_agent *a)
 		else if (r < 0)
 			return r;
 	}
-	if (poll) {
+	/* Every second: the pods' processes are listed again, and a file that cannot be
+	 * epolled is read. */
+	{
 		struct itimerspec pit = { .it_value = { .tv_sec = 1 },
 					  .it_interval = { .tv_sec = 1 } };
 		a->vpollfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
@@ -1113,9 +1224,10 @@ static int setup_violations(struct sc_agent *a)
 		if (r < 0)
 			return r;
 	}
+	refresh_pids(a);
 	(void)sc_violations_read(a->viol, on_violation, a);
 	alog(a, "info", "event=violations-follow kmsg=%s fds=%zu polled=%d",
-	     a->o.kmsg_path ? a->o.kmsg_path : "/dev/kmsg", n, poll);
+	     sc_log_value(a->o.kmsg_path ? a->o.kmsg_path : "/dev/kmsg", v, sizeof(v)), n, poll);
 	return 0;
 }
 
@@ -1299,6 +1411,7 @@ int sc_agent_run(struct sc_agent *a)
 				break;
 			case TAG_VIOLATIONS_POLL:
 				(void)read(a->vpollfd, &ticks, sizeof(ticks));
+				refresh_pids(a);
 				/* fall through */
 			case TAG_VIOLATIONS:
 				if (a->viol)

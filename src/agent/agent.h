@@ -56,6 +56,11 @@ struct sc_agent *sc_agent_free(struct sc_agent *a);
  * counted, not fatal). */
 int sc_agent_run(struct sc_agent *a);
 
+/* Why the last pass failed or left profiles not updated, in words that name the path and say
+ * what to do (borrowed, valid until the next pass); NULL after a good pass. --once prints it
+ * when sc_agent_run returns -errno. */
+const char *sc_agent_error(const struct sc_agent *a);
+
 /* The metrics listener's port (after sc_agent_new), 0 without it; the data listener's is
  * logged (event=data-listen). */
 uint16_t sc_agent_http_port(const struct sc_agent *a);

@@ -5,11 +5,14 @@
 #include <fcntl.h>
 #include <libfyaml.h>
 #include <limits.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/install.h"
@@ -186,34 +189,98 @@ static int parse_runc_version(const char *text, unsigned *maj, unsigned *min)
 	return 0;
 }
 
-/* Run argv[0] with argv and read what it prints (stdout and stderr) into 'out'. */
-static void run_capture(char *const argv[], char *out, size_t size)
+#define RUN_TIMEOUT_MS 5000 /* a runc --version that hangs must not hold the agent's start */
+
+/* What a probe printed that did not tell the version: its first line, kept for the log. */
+struct said {
+	char *buf;
+	size_t size;
+};
+
+static void keep_said(struct said *said, const char *out, bool timed_out)
 {
+	size_t n = strcspn(out, "\n");
+
+	if (!said || !said->size || (!n && !timed_out))
+		return;
+	(void)snprintf(said->buf, said->size, "%.*s%s", (int)n, out,
+		       timed_out ? (n ? " (timed out)" : "timed out") : "");
+}
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Run argv[0] with argv and read what it prints (stdout and stderr: nothing of it reaches the
+ * agent's own stderr, which is a log of key=value lines) into 'out', at most RUN_TIMEOUT_MS:
+ * past that it is killed. Returns true when it timed out. */
+static bool run_capture(char *const argv[], char *out, size_t size)
+{
+	uint64_t deadline = mono_ms() + RUN_TIMEOUT_MS;
+	bool timed_out = false;
 	size_t n = 0;
 	int fds[2], st;
 	pid_t pid;
 
 	out[0] = '\0';
 	if (pipe2(fds, O_CLOEXEC) < 0)
-		return;
+		return false;
 	pid = fork();
 	if (pid < 0) {
 		close(fds[0]);
 		close(fds[1]);
-		return;
+		return false;
 	}
 	if (pid == 0) {
+		int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (null >= 0)
+			(void)dup2(null, STDIN_FILENO);
 		(void)dup2(fds[1], STDOUT_FILENO);
 		(void)dup2(fds[1], STDERR_FILENO);
 		execv(argv[0], argv);
 		_exit(127);
 	}
 	close(fds[1]);
-	for (ssize_t k; n + 1 < size && (k = read(fds[0], out + n, size - 1 - n)) > 0;)
-		n += (size_t)k;
+	for (;;) {
+		struct pollfd pfd = { .fd = fds[0], .events = POLLIN };
+		uint64_t now = mono_ms();
+		char sink[512];
+		ssize_t k;
+		int p;
+
+		if (now >= deadline) {
+			timed_out = true;
+			break;
+		}
+		p = poll(&pfd, 1, (int)(deadline - now));
+		if (p < 0 && errno == EINTR)
+			continue;
+		if (p <= 0) {
+			timed_out = p == 0;
+			break;
+		}
+		/* Past the buffer, read on and drop: a writer blocked on a full pipe never ends. */
+		k = n + 1 < size ? read(fds[0], out + n, size - 1 - n)
+				 : read(fds[0], sink, sizeof(sink));
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			break;
+		if (n + 1 < size)
+			n += (size_t)k;
+	}
 	out[n] = '\0';
 	close(fds[0]);
-	(void)waitpid(pid, &st, 0);
+	/* Killed, then reaped; a kill that is refused (a filter) must not leave us waiting. */
+	if (timed_out && kill(pid, SIGKILL) < 0)
+		(void)waitpid(pid, &st, WNOHANG);
+	else
+		(void)waitpid(pid, &st, 0);
+	return timed_out;
 }
 
 /* 'path' (absolute, of the node) as a path under 'root': a symbolic link at its end is followed
@@ -254,7 +321,8 @@ static int node_path(const char *root, const char *path, char *ret, size_t size)
 
 /* The node's runc run with the node's own dynamic loader and libraries: a from-scratch image
  * has neither (runc needs libseccomp.so.2), so running it directly fails there. */
-static int version_by_node_loader(const char *root, const char *runc, unsigned *maj, unsigned *min)
+static int version_by_node_loader(const char *root, const char *runc, unsigned *maj, unsigned *min,
+				  struct said *said)
 {
 	static const char *const loaders[] = { "/lib64/ld-linux-x86-64.so.2",
 					       "/lib/ld-linux-aarch64.so.1", "/lib/ld64.so.2",
@@ -285,9 +353,10 @@ static int version_by_node_loader(const char *root, const char *runc, unsigned *
 		if (node_path(root, loaders[i], ld, sizeof(ld)) < 0 || access(ld, X_OK) < 0)
 			continue;
 		char *argv[] = { ld, "--library-path", libpath, (char *)runc, "--version", NULL };
-		run_capture(argv, out, sizeof(out));
+		bool timed_out = run_capture(argv, out, sizeof(out));
 		if (parse_runc_version(out, maj, min) == 0)
 			return 0;
+		keep_said(said, out, timed_out);
 	}
 	return -ENOENT;
 }
@@ -324,14 +393,17 @@ static int version_by_dpkg(const char *root, unsigned *maj, unsigned *min)
 	return -ENOENT;
 }
 
-int sc_runc_accepts_flags(const char *host_root, char *version, size_t size)
+int sc_runc_probe(const char *host_root, char *version, size_t size, char *said, size_t said_size)
 {
 	static const char *const where[] = { "/usr/sbin/runc", "/usr/bin/runc",
 					     "/usr/local/sbin/runc", "/usr/local/bin/runc" };
 	const char *root = host_root && strcmp(host_root, "/") ? host_root : "";
+	struct said s = { said, said_size };
 	unsigned maj, min;
 	bool found = false;
 
+	if (said && said_size)
+		said[0] = '\0';
 	for (size_t i = 0; i < ELEMENTSOF(where); i++) {
 		char path[PATH_MAX], out[512];
 
@@ -340,16 +412,45 @@ int sc_runc_accepts_flags(const char *host_root, char *version, size_t size)
 			continue;
 		found = true;
 		char *argv[] = { path, "--version", NULL };
-		run_capture(argv, out, sizeof(out));
-		if (parse_runc_version(out, &maj, &min) == 0 ||
-		    version_by_node_loader(root, path, &maj, &min) == 0)
+		bool timed_out = run_capture(argv, out, sizeof(out));
+		if (parse_runc_version(out, &maj, &min) == 0)
+			goto known;
+		keep_said(&s, out, timed_out);
+		if (version_by_node_loader(root, path, &maj, &min, &s) == 0)
 			goto known;
 	}
 	if (version_by_dpkg(root, &maj, &min) == 0)
 		goto known;
 	return found ? -EINVAL : -ENOENT;
 known:
+	if (said && said_size)
+		said[0] = '\0';
 	if (version)
 		(void)snprintf(version, size, "%u.%u", maj, min);
 	return maj > 1 || (maj == 1 && min >= 2);
+}
+
+int sc_runc_accepts_flags(const char *host_root, char *version, size_t size)
+{
+	return sc_runc_probe(host_root, version, size, NULL, 0);
+}
+
+int sc_seccomp_actions_logged(const char *proc_root, char *buf, size_t size)
+{
+	char path[PATH_MAX];
+	FILE *f;
+
+	(void)snprintf(path, sizeof(path), "%s/sys/kernel/seccomp/actions_logged",
+		       proc_root && *proc_root ? proc_root : "/proc");
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	if (!fgets(buf, (int)size, f))
+		buf[0] = 0;
+	fclose(f);
+	buf[strcspn(buf, "\n")] = 0;
+	for (char *p = buf; *p; p++)
+		if (*p == ' ')
+			*p = ',';
+	return 0;
 }

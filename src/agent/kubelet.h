@@ -26,6 +26,10 @@ struct sc_kubelet_preflight {
  * 1.2 or later), 0 (refuses), -ENOENT (no runc visible) or -EINVAL (a runc whose version
  * cannot be told); the version found goes to 'version' (may be NULL). */
 int sc_runc_accepts_flags(const char *host_root, char *version, size_t size);
+/* The same, and when the version cannot be told, the first line runc (or the node's loader
+ * running it) printed instead, or "timed out" (each run is killed after 5 s), into 'said'
+ * ("" when it printed nothing). Nothing runc prints reaches the agent's stderr. */
+int sc_runc_probe(const char *host_root, char *version, size_t size, char *said, size_t said_size);
 
 /* seccompDefault of a kubelet config file (KubeletConfiguration YAML or JSON): 1 when true,
  * 0 when false or absent (also when featureGates.SeccompDefault is false), -errno when the
@@ -40,3 +44,8 @@ int sc_kubelet_seccomp_default(const char *config_path, struct sc_diags *d);
  * else it makes no bpf() call (sc_record_bpf_preflight_static). */
 void sc_kubelet_preflight(const char *kubelet_root, const char *config_path, bool bpf_load,
 			  struct sc_diags *d, struct sc_kubelet_preflight *ret);
+
+/* The seccomp decisions the kernel logs (<proc_root>/sys/kernel/seccomp/actions_logged; NULL:
+ * /proc), comma-separated: "kill_process,kill_thread,trap,errno,user_notif,trace,log" by
+ * default. Without kill_process there, no KILL_PROCESS denial leaves a record. 0 or -errno. */
+int sc_seccomp_actions_logged(const char *proc_root, char *buf, size_t size);

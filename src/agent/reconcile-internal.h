@@ -91,6 +91,10 @@ struct sc_reconciler {
 	struct mkey *mcache; /* merged sets' content by their members' key, from the last pass */
 	size_t n_mcache;
 	bool no_noatime; /* O_NOATIME refused (not the files' owner, no CAP_FOWNER) */
+	/* Why the last pass failed: what it was doing (static text, NULL: it did not fail) and
+	 * on which path (sc_reconciler_failure). */
+	const char *fail_what;
+	char fail_path[PATH_MAX];
 };
 
 #define TEXT_BUDGET (2u << 20) /* profiles kept from parse to write; beyond, parsed again */

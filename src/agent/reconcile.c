@@ -171,6 +171,47 @@ bool sc_reconciler_rejection(const struct sc_reconciler *r, size_t i, const char
 	return true;
 }
 
+bool sc_reconciler_failure(const struct sc_reconciler *r, const char **ret_what,
+			   const char **ret_path)
+{
+	if (!r || !r->fail_what)
+		return false;
+	*ret_what = r->fail_what;
+	*ret_path = r->fail_path;
+	return true;
+}
+
+/* What a pass was doing when it failed (sc_reconciler_failure). */
+enum stage {
+	STAGE_INDEX,
+	STAGE_OPEN_POLICIES,
+	STAGE_LIST_POLICIES,
+	STAGE_INSTALL,
+};
+
+/* Note what failed and where, for the log line and --once's message; forget it after a pass
+ * that did not fail. */
+static void note_failure(struct sc_reconciler *rc, enum stage stage, int r)
+{
+	static const char *const what[] = {
+		[STAGE_INDEX] = "cannot read the index",
+		[STAGE_OPEN_POLICIES] = "cannot open the policies directory",
+		[STAGE_LIST_POLICIES] = "cannot list the policies directory",
+		[STAGE_INSTALL] = "cannot install the profiles under",
+	};
+
+	rc->fail_what = NULL;
+	if (r >= 0 || r == -ECANCELED || r == -EAGAIN)
+		return;
+	rc->fail_what = r == -ENOMEM ? "out of memory" : what[stage];
+	(void)snprintf(rc->fail_path, sizeof(rc->fail_path), "%s%s",
+		       r == -ENOMEM ? ""
+		       : stage == STAGE_OPEN_POLICIES || stage == STAGE_LIST_POLICIES
+			       ? rc->policies_dir
+			       : rc->root_path,
+		       r != -ENOMEM && stage == STAGE_INDEX ? "/index.json" : "");
+}
+
 const char *sc_reconciler_root_path(const struct sc_reconciler *r)
 {
 	return r->root_path;
@@ -184,6 +225,7 @@ int sc_reconcile(struct sc_reconciler *rc, struct sc_reconcile_result *res)
 			 .data_fd = -1,
 			 .parse_lock = PTHREAD_MUTEX_INITIALIZER };
 	struct entry *kept = NULL;
+	enum stage stage = STAGE_INDEX;
 	cleanup_free char **rej = NULL;
 	size_t n_kept = 0, n_rej = 0;
 	int r;
@@ -202,6 +244,7 @@ int sc_reconcile(struct sc_reconciler *rc, struct sc_reconcile_result *res)
 		if (r < 0)
 			goto out;
 	}
+	stage = STAGE_OPEN_POLICIES;
 	x.top_fd = open(rc->policies_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (x.top_fd < 0) {
 		r = -errno;
@@ -211,9 +254,11 @@ int sc_reconcile(struct sc_reconciler *rc, struct sc_reconcile_result *res)
 	/* A ConfigMap volume: the key set is the payload's ..data points to now, and its keys
 	 * are read there (one directory fd for the whole pass: one payload). */
 	x.data_fd = rc_open_beneath(x.top_fd, "..data", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	stage = STAGE_LIST_POLICIES;
 	r = rc_collect(&x, rc->policies_dir, 0);
 	if (r < 0)
 		goto out;
+	stage = STAGE_INSTALL;
 	x.files = calloc(x.n_paths ? x.n_paths : 1, sizeof(*x.files));
 	x.rejected = calloc(x.n_paths ? x.n_paths : 1, sizeof(*x.rejected));
 	if (!x.files || !x.rejected) {
@@ -383,6 +428,7 @@ out:
 	/* An unfinished pass: the index on disk (a superset of old and new) is the truth. */
 	if (r < 0)
 		rc->have_state = false;
+	note_failure(rc, stage, r);
 	rc_entries_free(kept, n_kept);
 	rc_run_free(&x);
 	return r;

@@ -103,5 +103,10 @@ bool sc_reconciler_duplicate(const struct sc_reconciler *r, size_t i, const char
  * the last. */
 bool sc_reconciler_rejection(const struct sc_reconciler *r, size_t i, const char **ret_file,
 			     enum sc_reject_reason *ret_reason, const char **ret_message);
+/* Why the last pass failed (sc_reconcile returned -errno, not -ECANCELED or -EAGAIN): what it
+ * was doing ("cannot open the policies directory", ...) and the path that failed (borrowed;
+ * "" when none, out of memory). false when it did not fail. */
+bool sc_reconciler_failure(const struct sc_reconciler *r, const char **ret_what,
+			   const char **ret_path);
 /* The absolute path of the root directory (borrowed). */
 const char *sc_reconciler_root_path(const struct sc_reconciler *r);

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "agent/logline.h"
 #include "agent/metrics.h"
 #include "agent/recorder.h"
 #include "base/install.h"
@@ -90,28 +91,12 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-/* A diagnostic's text as one quoted value (no quote, backslash or newline inside). */
-static const char *quoted(const char *s, char *buf, size_t size)
-{
-	size_t o = 0;
-
-	buf[o++] = '"';
-	for (; *s && o + 3 < size; s++) {
-		if (*s == '"' || *s == '\\')
-			buf[o++] = '\\';
-		buf[o++] = *s == '\n' ? ' ' : *s;
-	}
-	buf[o++] = '"';
-	buf[o] = '\0';
-	return buf;
-}
-
 static void log_diags(struct sc_agent_recorder *r, const char *event, const struct sc_diags *d)
 {
 	for (size_t i = 0; i < d->n; i++) {
 		char q[1100];
 		rlog(r, d->v[i].severity == SC_SEV_NOTE ? "info" : "warn", "event=%s msg=%s", event,
-		     quoted(d->v[i].message, q, sizeof(q)));
+		     sc_log_quote(d->v[i].message, q, sizeof(q)));
 	}
 }
 
@@ -262,17 +247,20 @@ static void add_root(struct sc_agent_recorder *r, const char *rel)
 		return;
 	ret = sc_record_node_add_root(r->node, rel);
 	if (ret < 0) {
-		rlog(r, "warn", "event=record-root-failed root=%s err=\"%s\"", rel, strerror(-ret));
+		char v[PATH_MAX];
+		rlog(r, "warn", "event=record-root-failed root=%s err=\"%s\"",
+		     sc_log_value(rel, v, sizeof(v)), strerror(-ret));
 		free(dup);
 		return;
 	}
 	r->roots[r->n_roots++] = dup;
 	{
-		char buf[PATH_MAX];
+		char buf[PATH_MAX], v[PATH_MAX];
 		size_t n = strlen(rel), before = r->n_cgs;
 		memcpy(buf, rel, n + 1);
 		walk(r, buf, n, sizeof(buf), 0);
-		rlog(r, "info", "event=record-root root=%s cgroups=%zu", rel, r->n_cgs - before);
+		rlog(r, "info", "event=record-root root=%s cgroups=%zu",
+		     sc_log_value(rel, v, sizeof(v)), r->n_cgs - before);
 	}
 }
 
@@ -320,13 +308,17 @@ static int try_open(struct sc_agent_recorder *r)
 	if (!is_cgroup2_root(r->cgroup_root))
 		(void)snprintf(r->cgroup_root, sizeof(r->cgroup_root), "%s/unified", base);
 	if (!is_cgroup2_root(r->cgroup_root)) {
-		if (!r->said_unavailable)
-			rlog(r, "warn",
-			     "event=record-unavailable cgroup_root=%s msg=\"no cgroup v2 hierarchy "
-			     "at "
-			     "%s (nor %s/unified): recording needs cgroup v2; is the node's "
-			     "/sys/fs/cgroup mounted under --host-root?\"",
-			     base, base, base);
+		if (!r->said_unavailable) {
+			char msg[3 * PATH_MAX], q[sizeof(msg) + 64], v[PATH_MAX];
+			(void)snprintf(
+				msg, sizeof(msg),
+				"no cgroup v2 hierarchy at %s (nor %s/unified): recording needs "
+				"cgroup v2; is the node's /sys/fs/cgroup mounted under "
+				"--host-root?",
+				base, base);
+			rlog(r, "warn", "event=record-unavailable cgroup_root=%s msg=%s",
+			     sc_log_value(base, v, sizeof(v)), sc_log_quote(msg, q, sizeof(q)));
+		}
 		r->said_unavailable = true;
 		r->next_open_ms = now_ms() + RELOAD_MS;
 		return -ENOENT;
@@ -347,15 +339,23 @@ static int try_open(struct sc_agent_recorder *r)
 	}
 	sc_diags_clear(&d);
 	r->said_unavailable = false;
-	rlog(r, "info", "event=record-start cgroup_root=%s", r->cgroup_root);
+	{
+		char v[PATH_MAX];
+		rlog(r, "info", "event=record-start cgroup_root=%s",
+		     sc_log_value(r->cgroup_root, v, sizeof(v)));
+	}
 	/* Cgroups made from here on come as events; the ones already there from a walk. */
 	find_roots(r, "", 0);
-	if (r->n_roots == 0)
-		rlog(r, "warn",
-		     "event=record-waiting cgroup_root=%s msg=\"no kubepods cgroup (kubepods.slice "
-		     "or kubepods) below %s yet: is the kubelet running with cgroup v2? Looking "
-		     "again every %d s\"",
-		     r->cgroup_root, r->cgroup_root, FIND_ROOTS_MS / 1000);
+	if (r->n_roots == 0) {
+		char msg[2 * PATH_MAX], q[sizeof(msg) + 64], v[PATH_MAX];
+		(void)snprintf(
+			msg, sizeof(msg),
+			"no kubepods cgroup (kubepods.slice or kubepods) below %s yet: is the "
+			"kubelet running with cgroup v2? Looking again every %d s",
+			r->cgroup_root, FIND_ROOTS_MS / 1000);
+		rlog(r, "warn", "event=record-waiting cgroup_root=%s msg=%s",
+		     sc_log_value(r->cgroup_root, v, sizeof(v)), sc_log_quote(msg, q, sizeof(q)));
+	}
 	return 0;
 }
 
@@ -442,7 +442,7 @@ static int save_group(struct sc_agent_recorder *r, struct due *v, size_t n)
 	struct sc_profile *prof = NULL;
 	struct sc_record_saved saved = {};
 	struct sc_diags d = {};
-	char dir[PATH_MAX], out[PATH_MAX];
+	char dir[PATH_MAX], out[PATH_MAX], vw[3 * SC_POD_NAME_MAX + 8], vo[PATH_MAX + 8];
 	const char *what = v[0].what;
 	int ret;
 
@@ -476,8 +476,9 @@ static int save_group(struct sc_agent_recorder *r, struct due *v, size_t n)
 	if (ret < 0)
 		goto fail;
 	r->writes++;
-	rlog(r, "info", "event=recorded pod=%s out=%s cgroups=%zu syscalls=%zu new=%zu", what, out,
-	     n, sc_record_distinct(rec, -1),
+	rlog(r, "info", "event=recorded pod=%s out=%s cgroups=%zu syscalls=%zu new=%zu",
+	     sc_log_value(what, vw, sizeof(vw)), sc_log_value(out, vo, sizeof(vo)), n,
+	     sc_record_distinct(rec, -1),
 	     saved.created ? sc_record_distinct(rec, -1) : saved.n_fresh);
 	free(saved.fresh);
 	sc_diags_clear(&d);
@@ -487,8 +488,9 @@ fail:
 	r->write_errors++;
 	{
 		char q[1100];
-		rlog(r, "warn", "event=record-save-failed pod=%s out=%s err=\"%s\" msg=%s", what,
-		     out, strerror(-ret), quoted(d.n ? d.v[0].message : "", q, sizeof(q)));
+		rlog(r, "warn", "event=record-save-failed pod=%s out=%s err=\"%s\" msg=%s",
+		     sc_log_value(what, vw, sizeof(vw)), sc_log_value(out, vo, sizeof(vo)),
+		     strerror(-ret), sc_log_quote(d.n ? d.v[0].message : "", q, sizeof(q)));
 	}
 	free(saved.fresh);
 	sc_diags_clear(&d);
@@ -534,11 +536,12 @@ static bool triage(struct sc_agent_recorder *r, struct cg *c, uint64_t t, bool l
 	}
 	if (c->state == CG_UNRESOLVED && c->gone && t - c->gone_ms >= GIVE_UP_MS) {
 		r->unnamed++;
+		char v[PATH_MAX];
 		rlog(r, "warn",
 		     "event=record-unnamed cgroup=%s msg=\"no kubelet log link names this "
 		     "container (a pod sandbox, or its link was removed): its syscalls are "
 		     "dropped\"",
-		     c->path ? c->path : "?");
+		     sc_log_value(c->path, v, sizeof(v)));
 		(void)sc_record_node_forget(r->node, c->id);
 		c->state = CG_IGNORED;
 	}

@@ -2,6 +2,7 @@
 /* syscage agent: the node daemon (DaemonSet) that installs policies as profiles under the
  * kubelet's seccomp root; flags here, the loop in src/agent/agent.c. */
 #include <errno.h>
+#include <stdarg.h>
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -67,9 +68,18 @@ const char cmd_agent_help[] =
 	"retries (syscage_profiles_not_updated, syscage_install_errors_total{errno}).\n"
 	"\n"
 	"Profiles get \"flags\": [\"SECCOMP_FILTER_FLAG_LOG\"] unless the policy sets flags: the\n"
-	"kernel logs no ERRNO denial without it (turn off with --no-log-flag). runc before\n"
-	"1.2 refuses any profile with flags, so no pod would start: when the node's runc\n"
-	"(under --host-root) is older, the flag is left out and a warning logged.\n"
+	"kernel logs no TRAP or ERRNO denial without it (KILL_PROCESS and KILL_THREAD ones\n"
+	"it logs anyway; turn the flag off with --no-log-flag). runc before 1.2 refuses any\n"
+	"profile with flags, so no pod would start: when the node's runc (under --host-root)\n"
+	"is older, the flag is left out and a warning logged.\n"
+	"\n"
+	"Violations: the kernel's seccomp records (--kmsg, --audit-log) are attributed to the\n"
+	"pod container (or the container outside pods: podman) of their process. A\n"
+	"KILL_PROCESS record is mostly read after its process died, so the agent lists the\n"
+	"node's containers' processes every second (their cgroup.procs; at most 32768\n"
+	"remembered, for 10 minutes after they are gone) and names the container by the\n"
+	"record's pid, else by its comm and exe when one container only ran them, else says\n"
+	"why not (unattributed=pid-gone-unseen, ambiguous-exe, pid-reused, no-pid).\n"
 	"\n"
 	"Preflight at start (logged, and exported as metrics): the kubelet's seccompDefault\n"
 	"(from --kubelet-config, default <kubelet-root>/config.yaml: -1, unknown, when that\n"
@@ -112,8 +122,12 @@ const char cmd_agent_help[] =
 	"               syscage_recorder_events_lost_total, syscage_recorder_missed_total,\n"
 	"               syscage_healed_syscalls_total;\n"
 	"               violations: syscage_violations_total{namespace,pod,container,\n"
-	"               syscall,action}, syscage_violation_records_lost_total{reason},\n"
-	"               syscage_violation_series_dropped_total;\n"
+	"               syscall,action} (container: a podman container's short id),\n"
+	"               syscage_violation_records_lost_total{reason},\n"
+	"               syscage_violation_series_dropped_total,\n"
+	"               syscage_violations_attributed_total{by},\n"
+	"               syscage_violation_pids_remembered,\n"
+	"               syscage_violation_pids_not_remembered_total;\n"
 	"               HTTP: syscage_http_requests_total,\n"
 	"               syscage_http_connections_cut_total{reason}\n"
 	"On --data-listen:\n"
@@ -122,8 +136,13 @@ const char cmd_agent_help[] =
 	"  /violations  JSON: the latest seccomp denials attributed to pods\n"
 	"\n"
 	"Signals: SIGHUP reconciles now; SIGTERM/SIGINT exit 0, also in the middle of a\n"
-	"reconcile (nothing half-written). Logs: one line per event on stderr,\n"
-	"'ts=... level=info event=reconcile installed=3 ...'.\n"
+	"reconcile (nothing half-written). Logs: one line per event on stderr, every one\n"
+	"key=value pairs (a value with a space or a quote is double-quoted, '\"' and '\\'\n"
+	"escaped): 'ts=... level=info event=reconcile installed=3 ...'; a failed pass says\n"
+	"what failed and where (event=reconcile-failed path=... msg=...), and a failed --once\n"
+	"ends with that message (event=exit status=1 msg=...). What runc prints when its\n"
+	"version is probed is a value of event=runc-unknown (runc_output=...), never lines of\n"
+	"its own.\n"
 	"\n"
 	"Options:\n"
 	"  -p, --policies DIR        policy directory (required)\n"
@@ -173,8 +192,9 @@ const char cmd_agent_help[] =
 	"  curl -s localhost:9403/profiles\n"
 	"\n"
 	"Exit status: 0 after SIGTERM/SIGINT, or --once with every policy accepted; 1 when\n"
-	"--once rejected a policy or setup failed (root not writable, address in use); 2 on\n"
-	"usage errors.\n";
+	"--once rejected a policy, its pass failed or left profiles not updated (the last\n"
+	"line, event=exit, names the path and what to do), or setup failed (root not\n"
+	"writable, address in use); 2 on usage errors.\n";
 
 static void print_log(void *userdata, const char *level, const char *line)
 {
@@ -186,6 +206,44 @@ static void print_log(void *userdata, const char *level, const char *line)
 	(void)gmtime_r(&tv.tv_sec, &tm);
 	(void)strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
 	fprintf(stderr, "ts=%s.%03dZ level=%s %s\n", ts, (int)(tv.tv_usec / 1000), level, line);
+}
+
+/* The agent's last word, a log line like the others (its stderr is a log stream, read by
+ * people and by log parsers alike): what failed, where, and what to do. Returns 1. */
+static int exit_log(const char *fmt, ...) _printf_(1, 2);
+static int exit_log(const char *fmt, ...)
+{
+	char msg[2048], line[4200];
+	size_t o;
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	o = (size_t)snprintf(line, sizeof(line), "event=exit status=%d msg=\"", EXIT_FINDINGS);
+	for (const char *p = msg; *p && o + 3 < sizeof(line); p++) {
+		if (*p == '"' || *p == '\\')
+			line[o++] = '\\';
+		line[o++] = (unsigned char)*p < ' ' ? ' ' : *p;
+	}
+	line[o++] = '"';
+	line[o] = 0;
+	print_log(NULL, "error", line);
+	return EXIT_FINDINGS;
+}
+
+/* Run, then free; a failure ends with the pass's own message (--once: it names the path),
+ * else the cause. 0, 1 (a rejected policy or a failure). */
+static int run(struct sc_agent *a)
+{
+	int r = sc_agent_run(a);
+
+	if (r < 0 && sc_agent_error(a))
+		(void)exit_log("%s", sc_agent_error(a));
+	else if (r < 0)
+		(void)exit_log("%s (see the lines above)", strerror(-r));
+	sc_agent_free(a);
+	return r < 0 ? 1 : r;
 }
 
 enum {
@@ -353,19 +411,16 @@ int cmd_agent(int argc, char **argv)
 
 	r = sc_agent_new(&o, &a);
 	if (r == -ENOENT || (r == -ENOTDIR && !is_dir(o.kubelet_root)))
-		return cli_error(
-			"agent: cannot start: --kubelet-root %s: %s: pass the kubelet's root "
-			"directory (its --root-dir, /var/lib/kubelet by default)",
-			o.kubelet_root, strerror(-r));
+		return exit_log("cannot start: --kubelet-root %s: %s: pass the kubelet's root "
+				"directory (its --root-dir, /var/lib/kubelet by default)",
+				o.kubelet_root, strerror(-r));
 	if (r == -ELOOP || r == -ENOTDIR)
-		return cli_error("agent: cannot start: %s/seccomp or the root below it is refused "
-				 "(see the log above for which and what to do)",
-				 o.kubelet_root);
+		return exit_log("cannot start: %s/seccomp or the root below it is refused (see "
+				"event=root-refused above for which and what to do)",
+				o.kubelet_root);
 	if (r < 0)
-		return cli_error("agent: cannot start: %s (see the log above)", strerror(-r));
-	r = sc_agent_run(a);
-	sc_agent_free(a);
-	if (r < 0)
-		return cli_error("agent: %s (see the log above)", strerror(-r));
+		return exit_log("cannot start: %s (see the event=...-failed line above)",
+				strerror(-r));
+	r = run(a);
 	return r == 0 ? EXIT_OK : EXIT_FINDINGS;
 }

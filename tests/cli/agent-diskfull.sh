@@ -68,7 +68,7 @@ fill() {
 fill
 gen 400 46
 expect "disk full: --once fails" 1 once
-err_has "disk full: the real cause in --once's message" "error: agent: .*No space left on device"
+err_has "disk full: the real cause in --once's message, with the path" "event=exit status=1 msg=\"[0-9]+ profiles not updated under $ROOT: No space left on device"
 err_has "disk full: the log says how many were not updated, and why" "event=install-incomplete .*not_updated=[0-9]+ .*err=\"No space left on device\""
 read -r o n x <<<"$(state)"
 echo "# after the full pass: $o old, $n new, $x other"
@@ -85,7 +85,7 @@ read -r o n x <<<"$(state)"
 gen 400 0
 mount -o remount,ro "$KUB"
 expect "read-only root: --once fails" 1 once
-err_has "read-only: the real cause in --once's message" "error: agent: .*Read-only file system"
+err_has "read-only: the real cause in --once's message, with the path" "event=exit status=1 msg=\".* $ROOT.*: Read-only file system"
 read -r o n x <<<"$(state)"
 [ "$n" = 400 ] && ok "read-only: the installed profiles stay" || not_ok "read-only: profiles stay ($o $n $x)"
 mount -o remount,rw "$KUB"

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -186,8 +187,9 @@ START_TEST(kmsg_file_attribution_and_loss)
 	ck_assert_ptr_nonnull(strstr(
 		text, "syscage_violations_total{namespace=\"shop\",pod=\"web-6d4cf56db6-abcde\","
 		      "container=\"web\",syscall=\"mkdir\",action=\"SCMP_ACT_ERRNO\"} 1\n"));
+	/* A podman container outside pods: its short id as the container label. */
 	ck_assert_ptr_nonnull(strstr(text, "syscage_violations_total{namespace=\"\",pod=\"\","
-					   "container=\"\",syscall=\"ptrace\","
+					   "container=\"5a5a5a5a5a5a\",syscall=\"ptrace\","
 					   "action=\"SCMP_ACT_KILL_PROCESS\"} 1\n"));
 	ck_assert_ptr_nonnull(strstr(text, "syscall=\"#999999\""));
 	ck_assert_ptr_nonnull(strstr(
@@ -380,6 +382,176 @@ START_TEST(reused_pid_not_attributed)
 	ck_assert_str_eq(x.pod.pod, "web-6d4cf56db6-abcde");
 	sc_violations_free(v);
 	free(rec);
+}
+END_TEST
+
+/* Write 'text' to dir/rel (replacing it). */
+static void put(const char *dir, const char *rel, const char *text)
+{
+	char path[PATH_MAX];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+#define WEB_CG                                                   \
+	"sys/fs/cgroup/kubepods.slice/kubepods-burstable.slice/" \
+	"kubepods-burstable-pod8a6b3c2e_1f4d_"                   \
+	"4c5b_9a7e_0d1e2f3a4b5c.slice/cri-containerd-" I1 ".scope"
+#define CRIO_CG                                                                                   \
+	"sys/fs/cgroup/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-podc3d2e1f0_" \
+	"aaaa_4bbb_8ccc_dddddddddddd.slice/crio-" HEX32("d3") ".scope"
+#define PODMAN_CG "sys/fs/cgroup/machine.slice/libpod-" HEX32("5a") ".scope"
+#define KILL_REC(pid, comm, exe)                                                             \
+	"audit: type=1326 audit(1795430000.000:9): pid=" pid " comm=\"" comm "\" exe=\"" exe \
+	"\" sig=31 arch=c000003e syscall=101 compat=0 code=0x80000000"
+
+/* A KILL_PROCESS record read after its process died: attributed by the pid the cache saw
+ * alive in the web pod's container, or by comm and exe when the pid was never seen and one
+ * container only ran them; ambiguous when two did; a pid seen gone before the record is not
+ * believed. Without remember_pids, the same records are unattributed (as before). */
+START_TEST(gone_pid_attributed_from_cache)
+{
+	char node[1024], cmd[8192], p_proc[1100], p_cg[1100], p_cl[1100], p_pl[1100];
+	struct sc_audit_record *rec = malloc(sizeof(*rec));
+	struct sc_violations *v = NULL, *plain = NULL;
+	struct sc_violation x;
+
+	mktmp();
+	snprintf(node, sizeof(node), "%s/node", tmp);
+	snprintf(cmd, sizeof(cmd), "cp -a '%s/..' '%s'", proc, node);
+	ck_assert_int_eq(system(cmd), 0);
+	snprintf(p_proc, sizeof(p_proc), "%s/proc", node);
+	snprintf(p_cg, sizeof(p_cg), "%s/sys/fs/cgroup", node);
+	snprintf(p_cl, sizeof(p_cl), "%s/var/log/containers", node);
+	snprintf(p_pl, sizeof(p_pl), "%s/var/log/pods", node);
+	put(node, WEB_CG "/cgroup.procs", "100\n");
+	put(node, CRIO_CG "/cgroup.procs", "102\n");
+	put(node, PODMAN_CG "/cgroup.procs", "104\n");
+	snprintf(cmd, sizeof(cmd),
+		 "ln -s /app '%s/proc/102/exe' && ln -s /usr/sbin/nginx '%s/proc/100/exe'", node,
+		 node);
+	ck_assert_int_eq(system(cmd), 0);
+
+	struct sc_violations_options o = {
+		.kmsg_path = "",
+		.audit_log = "",
+		.paths = { p_proc, p_cg, p_cl, p_pl },
+		.remember_pids = true,
+	};
+	ck_assert_int_eq(sc_violations_open(&o, &v), 0);
+	o.remember_pids = false;
+	ck_assert_int_eq(sc_violations_open(&o, &plain), 0);
+	ck_assert_int_eq(sc_violations_refresh(plain), -EOPNOTSUPP);
+	ck_assert_int_eq(sc_violations_refresh(v), 3);
+
+	/* The processes die; their records come afterwards. */
+	snprintf(cmd, sizeof(cmd),
+		 "mv '%s/proc/100' '%s/proc/gone100' && mv '%s/proc/102' '%s/proc/gone102' && "
+		 "mv '%s/proc/104' '%s/proc/gone104'",
+		 node, node, node, node, node, node);
+	ck_assert_int_eq(system(cmd), 0);
+	put(node, WEB_CG "/cgroup.procs", "");
+	put(node, CRIO_CG "/cgroup.procs", "");
+	put(node, PODMAN_CG "/cgroup.procs", "");
+	/* A podman container outside pods: its id and runtime. */
+	sc_audit_parse_line(KILL_REC("104", "app", "/bin/app"),
+			    strlen(KILL_REC("104", "app", "/bin/app")), rec);
+	ck_assert_int_eq(sc_violations_add_record(v, rec, &x), 1);
+	ck_assert_int_eq(x.attribution, SC_VIOLATION_ATTR_CACHE);
+	ck_assert_str_eq(x.pod.pod, "");
+	ck_assert_str_eq(x.pod.container_id, HEX32("5a"));
+	ck_assert_str_eq(x.pod.runtime, "podman");
+	sc_audit_parse_line(KILL_REC("100", "nginx", "/usr/sbin/nginx"),
+			    strlen(KILL_REC("100", "nginx", "/usr/sbin/nginx")), rec);
+	ck_assert_int_eq(sc_violations_add_record(plain, rec, &x), 1);
+	ck_assert(x.pid_gone);
+	ck_assert_int_eq(x.attribution, SC_VIOLATION_ATTR_NONE);
+	ck_assert_str_eq(x.unattributed, "pid-gone-unseen");
+	ck_assert_str_eq(x.pod.pod, "");
+	ck_assert_int_eq(sc_violations_add_record(v, rec, &x), 1);
+	ck_assert(x.pid_gone);
+	ck_assert_int_eq(x.attribution, SC_VIOLATION_ATTR_CACHE);
+	ck_assert_ptr_null(x.unattributed);
+	ck_assert_str_eq(x.pod.namespace, "shop");
+	ck_assert_str_eq(x.pod.pod, "web-6d4cf56db6-abcde");
+	ck_assert_str_eq(x.pod.container, "web");
+	ck_assert_str_eq(x.pod.container_id, I1);
+	ck_assert_str_eq(x.pod.runtime, "containerd");
+
+	/* The next refresh no longer lists pid 100: a record from after that is not its. */
+	ck_assert_int_eq(sc_violations_refresh(v), 0);
+	{
+		static const char late[] =
+			"audit: type=1326 audit(2000000000.000:10): pid=100 comm=\"nginx\" "
+			"exe=\"/bin/other\" arch=c000003e syscall=101 compat=0 code=0x80000000";
+		sc_audit_parse_line(late, strlen(late), rec);
+		ck_assert_int_eq(sc_violations_add_record(v, rec, &x), 1);
+		ck_assert_int_eq(x.attribution, SC_VIOLATION_ATTR_NONE);
+		ck_assert_str_eq(x.unattributed, "pid-gone-unseen");
+	}
+
+	/* A pid never seen (it lived between two refreshes), its comm and exe ran in the
+	 * crio pod's app container only. */
+	sc_audit_parse_line(KILL_REC("4243", "app", "/app"),
+			    strlen(KILL_REC("4243", "app", "/app")), rec);
+	ck_assert_int_eq(sc_violations_add_record(v, rec, &x), 1);
+	ck_assert_int_eq(x.attribution, SC_VIOLATION_ATTR_EXE);
+	ck_assert_str_eq(x.pod.pod, "crio-pod");
+	ck_assert_str_eq(x.pod.container, "app");
+	/* Same comm, another exe: nothing. */
+	sc_audit_parse_line(KILL_REC("4244", "app", "/other"),
+			    strlen(KILL_REC("4244", "app", "/other")), rec);
+	ck_assert_int_eq(sc_violations_add_record(v, rec, &x), 1);
+	ck_assert_int_eq(x.attribution, SC_VIOLATION_ATTR_NONE);
+	ck_assert_str_eq(x.unattributed, "pid-gone-unseen");
+
+	/* /app in the web container too: ambiguous, not guessed. */
+	snprintf(cmd, sizeof(cmd),
+		 "mv '%s/proc/gone102' '%s/proc/102' && cp -a '%s/proc/102' '%s/proc/120' && sed "
+		 "-i 's/^102/120/' '%s/proc/120/stat'",
+		 node, node, node, node, node);
+	ck_assert_int_eq(system(cmd), 0);
+	put(node, WEB_CG "/cgroup.procs", "120\n");
+	put(node, CRIO_CG "/cgroup.procs", "102\n");
+	ck_assert_int_eq(sc_violations_refresh(v), 2);
+	ck_assert_int_eq(sc_violations_add_record(v, rec, &x), 1);
+	sc_audit_parse_line(KILL_REC("4245", "app", "/app"),
+			    strlen(KILL_REC("4245", "app", "/app")), rec);
+	ck_assert_int_eq(sc_violations_add_record(v, rec, &x), 1);
+	ck_assert_int_eq(x.attribution, SC_VIOLATION_ATTR_NONE);
+	ck_assert_str_eq(x.unattributed, "ambiguous-exe");
+	ck_assert_str_eq(x.pod.pod, "");
+
+	const struct sc_violations_stats *s = sc_violations_stats(v);
+	ck_assert_uint_eq(s->attributed_cache, 2);
+	ck_assert_uint_eq(s->attributed_exe, 1);
+	ck_assert_uint_eq(s->unattributed, 4);
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	ck_assert_int_eq(sc_violations_write_metrics(v, f), 0);
+	fclose(f);
+	ck_assert_ptr_nonnull(strstr(text, "syscage_violations_attributed_total{by=\"proc\"} 0\n"
+					   "syscage_violations_attributed_total{by=\"cache\"} 2\n"
+					   "syscage_violations_attributed_total{by=\"exe\"} 1\n"
+					   "syscage_violations_attributed_total{by=\"none\"} 4\n"));
+	ck_assert_ptr_nonnull(strstr(text, "syscage_violation_pids_remembered 4\n"));
+	free(text);
+	ck_assert_int_eq(sc_violations_json(v, &text), 0);
+	ck_assert_ptr_nonnull(strstr(text, "\"pid_gone\":true,\"attribution\":\"cache\","
+					   "\"unattributed\":null"));
+	ck_assert_ptr_nonnull(strstr(text, "\"attribution\":\"none\",\"unattributed\":"
+					   "\"ambiguous-exe\""));
+	free(text);
+	sc_violations_free(v);
+	sc_violations_free(plain);
+	free(rec);
+	rmtmp();
 }
 END_TEST
 
@@ -618,7 +790,20 @@ static const char *syscage_bin;
 
 /* `syscage run -p PROFILE -- busybox mkdir DIR`, waited for; returns its pid (the pid that
  * made the denied call: run execs the command in place). */
+static pid_t run_mkdir(const char *profile, const char *dir, int *ret_status);
+
 static pid_t run_denied_mkdir(const char *profile, const char *dir)
+{
+	int st;
+	pid_t pid = run_mkdir(profile, dir, &st);
+
+	/* mkdir failed: the filter denied it. */
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 1);
+	return pid;
+}
+
+/* `syscage run -p PROFILE -- busybox mkdir DIR`: its pid (the one its records carry), status. */
+static pid_t run_mkdir(const char *profile, const char *dir, int *ret_status)
 {
 	pid_t pid = fork();
 	int st;
@@ -633,8 +818,7 @@ static pid_t run_denied_mkdir(const char *profile, const char *dir)
 		_exit(127);
 	}
 	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
-	/* mkdir failed: the filter denied it. */
-	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 1);
+	*ret_status = st;
 	return pid;
 }
 
@@ -718,6 +902,58 @@ START_TEST(live_kmsg_log_flag)
 }
 END_TEST
 
+/* What README and the agent say about filters without SECCOMP_FILTER_FLAG_LOG, on this
+ * kernel: a TRAP decision leaves no record, a KILL_PROCESS one does (while actions_logged lists
+ * kill_process, as it does by default). Both processes die of SIGSYS. */
+START_TEST(live_kmsg_kill_and_trap)
+{
+	char trap[PATH_MAX], kill[PATH_MAX], dir[PATH_MAX];
+	static const char rule[] = "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":"
+				   "[\"mkdir\",\"mkdirat\"],\"action\":\"%s\"}]}\n";
+	struct sc_violations_options o = { .audit_log = "" };
+	struct sc_violations *v = NULL;
+	bool clean = false;
+
+	mktmp();
+	snprintf(trap, sizeof(trap), "%s/trap.json", tmp);
+	snprintf(kill, sizeof(kill), "%s/kill.json", tmp);
+	snprintf(dir, sizeof(dir), "%s/d", tmp);
+	append(trap, rule, "SCMP_ACT_TRAP");
+	append(kill, rule, "SCMP_ACT_KILL_PROCESS");
+	ck_assert_int_eq(sc_violations_open(&o, &v), 0);
+	for (int attempt = 0; attempt < 8 && !clean; attempt++) {
+		struct live l = {};
+		int fds[2], st;
+		size_t nf = sc_violations_fds(v, fds, 2);
+
+		if (attempt)
+			sleep(5); /* kernel.printk_ratelimit: 5 s */
+		ck_assert_int_ge(sc_violations_read(v, NULL, NULL), 0);
+		uint64_t lost_before = lost(v);
+		l.without_flag = run_mkdir(trap, dir, &st);
+		ck_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS);
+		l.with_flag = run_mkdir(kill, dir, &st);
+		ck_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS);
+		for (int i = 0; i < 50 && !l.saw_with; i++) {
+			struct pollfd pfd = { .fd = fds[0], .events = POLLIN };
+			ck_assert_uint_eq(nf, 1);
+			(void)poll(&pfd, 1, 100);
+			ck_assert_int_ge(sc_violations_read(v, live_cb, &l), 0);
+		}
+		if (!l.saw_with || lost(v) != lost_before)
+			continue; /* dropped by the rate limit: nothing to conclude */
+		clean = true;
+		ck_assert_msg(!l.saw_without,
+			      "a TRAP filter without SECCOMP_FILTER_FLAG_LOG was logged");
+		ck_assert_int_eq(l.x.action, SC_ACT_KILL_PROCESS);
+		ck_assert_str_eq(l.x.comm, "busybox");
+	}
+	ck_assert_msg(clean, "8 attempts, each with kernel audit records dropped on this machine");
+	sc_violations_free(v);
+	rmtmp();
+}
+END_TEST
+
 /* Denials per workload (--propose/--heal): a pod's container, a plain container and a process
  * are three workloads; the same denial twice is one denial counted twice. */
 START_TEST(denials_per_workload)
@@ -792,6 +1028,7 @@ int main(void)
 	tcase_add_test(tc, audit_log_rotation);
 	tcase_add_test(tc, audit_log_from_end_and_dedup);
 	tcase_add_test(tc, reused_pid_not_attributed);
+	tcase_add_test(tc, gone_pid_attributed_from_cache);
 	tcase_add_test(tc, metric_label_escaping);
 	tcase_add_test(tc, idle_series_expire);
 	tcase_add_test(tc, heal);
@@ -810,6 +1047,17 @@ int main(void)
 		tap_skip("live_kmsg_log_flag", "/dev/kmsg is not readable");
 	else {
 		tcase_add_test(tc, live_kmsg_log_flag);
+		char al[256] = "";
+		FILE *f = fopen("/proc/sys/kernel/seccomp/actions_logged", "r");
+		if (f && !fgets(al, sizeof(al), f))
+			al[0] = 0;
+		if (f)
+			fclose(f);
+		if (strstr(al, "kill_process") && strstr(al, "trap"))
+			tcase_add_test(tc, live_kmsg_kill_and_trap);
+		else
+			tap_skip("live_kmsg_kill_and_trap",
+				 "kernel.seccomp.actions_logged lacks kill_process or trap");
 		tcase_set_timeout(tc, 120);
 	}
 	suite_add_tcase(s, tc);

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Owns following the kernel's seccomp denials live: /dev/kmsg read non-blocking (overruns
  * counted), auditd's log followed through inotify across rotation, each denial attributed to
- * its pod while the process still runs, a ring of the latest ones, counters per pod/syscall
- * for Prometheus, their JSON, and healing a recorded profile with what was denied. */
+ * its pod while the process still runs (or through the pods' processes it remembers, see
+ * pid-cache.h), a ring of the latest ones, counters per pod/syscall for Prometheus, and their
+ * JSON. Healing a recorded profile with what was denied is violations-heal.c's. */
 #include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -13,17 +14,13 @@
 #include <unistd.h>
 
 #include "base/json.h"
-#include "base/install.h"
 #include "base/prom.h"
-#include "syscage/implicit.h"
 #include "syscage/logs.h"
-#include "syscage/merge.h"
-#include "syscage/profile-read.h"
-#include "syscage/profile-write.h"
 #include "syscage/syscalls.h"
 #include "syscage/violations.h"
 #include "base/hash.h"
 #include "audit/follow.h"
+#include "audit/pid-cache.h"
 #include "macro.h"
 #include "sc-cleanup.h"
 
@@ -73,6 +70,7 @@ struct sc_violations {
 		uint64_t time_ms, serial;
 	} dedup[DEDUP_SLOTS];
 	struct pid_cache_entry pcache[PID_CACHE];
+	struct sc_pid_cache *pids; /* the pods' processes, remembered (remember_pids) */
 };
 
 /* ---- helpers -------------------------------------------------------------------------- */
@@ -90,6 +88,17 @@ static const char *action_name(enum sc_action a)
 	return s ? s : "unknown";
 }
 
+const char *sc_violation_attribution_to_string(enum sc_violation_attribution a)
+{
+	static const char *const names[_SC_VIOLATION_ATTR_COUNT] = {
+		[SC_VIOLATION_ATTR_NONE] = "none",
+		[SC_VIOLATION_ATTR_PROC] = "proc",
+		[SC_VIOLATION_ATTR_CACHE] = "cache",
+		[SC_VIOLATION_ATTR_EXE] = "exe",
+	};
+	return (unsigned)a < _SC_VIOLATION_ATTR_COUNT ? names[a] : NULL;
+}
+
 /* ---- open / free ---------------------------------------------------------------------- */
 
 struct sc_violations *sc_violations_free(struct sc_violations *v)
@@ -101,6 +110,7 @@ struct sc_violations *sc_violations_free(struct sc_violations *v)
 	if (v->inotify_fd >= 0)
 		(void)close(v->inotify_fd);
 	free(v->audit_dir);
+	sc_pid_cache_free(v->pids);
 	for (size_t i = 0; i < ELEMENTSOF(v->paths_buf); i++)
 		free(v->paths_buf[i]);
 	for (size_t i = 0; i < v->tab_size; i++)
@@ -187,6 +197,11 @@ int sc_violations_open(const struct sc_violations_options *o, struct sc_violatio
 	v->tab = calloc(v->tab_size, sizeof(*v->tab));
 	if (!v->ring || !v->rec || !v->tab)
 		return -ENOMEM;
+	if (v->o.remember_pids) {
+		v->pids = sc_pid_cache_new(&v->o.paths, v->o.max_pids);
+		if (!v->pids)
+			return -ENOMEM;
+	}
 
 	const char *kmsg = v->o.kmsg_path ? v->o.kmsg_path : "/dev/kmsg";
 	if (*kmsg) {
@@ -236,6 +251,53 @@ static uint64_t monotonic_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+static uint64_t realtime_ms(void)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+int sc_violations_refresh(struct sc_violations *v)
+{
+	if (!v->pids)
+		return -EOPNOTSUPP;
+	return sc_pid_cache_refresh(v->pids, realtime_ms());
+}
+
+/* The process of a record is gone (or its pid is another's now): the pods' processes the
+ * last refreshes saw name its pod container, by pid or else by comm and exe. */
+static void attribute_gone(struct sc_violations *v, const struct sc_audit_record *rec,
+			   struct sc_violation *x, const char *reason)
+{
+	const char *why = reason;
+
+	x->pid_gone = true;
+	x->attribution = SC_VIOLATION_ATTR_NONE;
+	x->unattributed = reason;
+	if (!v->pids || !(rec->have & SC_AUDIT_HAVE_PID) || rec->pid == 0)
+		return;
+	switch (sc_pid_cache_lookup(v->pids, rec->pid,
+				    (rec->have & SC_AUDIT_HAVE_TIME) ? rec->time_ms : 0, x->comm,
+				    x->exe, &x->pod, &why)) {
+	case SC_PID_CACHE_BY_PID:
+		x->attribution = SC_VIOLATION_ATTR_CACHE;
+		x->unattributed = NULL;
+		v->stats.attributed_cache++;
+		break;
+	case SC_PID_CACHE_BY_EXE:
+		x->attribution = SC_VIOLATION_ATTR_EXE;
+		x->unattributed = NULL;
+		v->stats.attributed_exe++;
+		break;
+	default:
+		x->pod = (struct sc_pod_ref){};
+		x->unattributed = why;
+		break;
+	}
+}
+
 /* The pod of rec->pid. Cached per pid for PID_RECHECK_MS: a burst of denials from one process
  * costs one look-up (the cgroup, the kubelet's links), not one per record. After that the
  * start time is read again: a reused pid is another process, looked up afresh. */
@@ -246,7 +308,7 @@ static void attribute(struct sc_violations *v, const struct sc_audit_record *rec
 	uint64_t now = monotonic_ms(), start = 0;
 
 	if (!(rec->have & SC_AUDIT_HAVE_PID) || rec->pid == 0) {
-		x->pid_gone = true;
+		attribute_gone(v, rec, x, "no-pid");
 		return;
 	}
 	c = &v->pcache[((uint32_t)(rec->pid * 2654435761u) >> 24) % PID_CACHE];
@@ -269,15 +331,17 @@ static void attribute(struct sc_violations *v, const struct sc_audit_record *rec
 		}
 	}
 	if (c->gone) {
-		x->pid_gone = true;
+		attribute_gone(v, rec, x, "pid-gone-unseen");
 		return;
 	}
 	if ((rec->have & SC_AUDIT_HAVE_TIME) && rec->time_ms &&
 	    c->start_ms > rec->time_ms + REUSE_SLACK_MS) {
-		x->pid_gone = true; /* started after the record: not the process that made it */
+		/* started after the record: not the process that made it */
+		attribute_gone(v, rec, x, "pid-reused");
 		return;
 	}
 	x->pod = c->ref;
+	x->attribution = SC_VIOLATION_ATTR_PROC;
 }
 
 /* ---- accounting ----------------------------------------------------------------------- */
@@ -345,7 +409,14 @@ static int series_count(struct sc_violations *v, const struct sc_violation *x)
 		(void)snprintf(nr, sizeof(nr), "#%u", x->nr);
 		sys = nr;
 	}
-	const char *parts[] = { x->pod.namespace, x->pod.pod, x->pod.container, sys,
+	/* A container outside pods (podman, ctr) has no name here: its short id (the 12 digits
+	 * podman and docker show) stands in, one series per container as for a pod's. Not the
+	 * full id as a label of its own: it would make a new series at every restart of every
+	 * pod container, which the name does not. */
+	char short_id[13];
+	(void)snprintf(short_id, sizeof(short_id), "%.12s", x->pod.container_id);
+	const char *parts[] = { x->pod.namespace, x->pod.pod,
+				x->pod.pod[0] ? x->pod.container : short_id, sys,
 				action_name(x->action) };
 	for (size_t i = 0; i < ELEMENTSOF(parts); i++) {
 		size_t l = strlen(parts[i]);
@@ -470,7 +541,7 @@ static int add(struct sc_violations *v, const struct sc_audit_record *rec,
 		x->exe[n] = 0;
 	}
 	attribute(v, rec, x);
-	if (x->pid_gone)
+	if (x->attribution == SC_VIOLATION_ATTR_NONE)
 		v->stats.unattributed++;
 	v->stats.violations++;
 	r = series_count(v, x);
@@ -653,6 +724,49 @@ static int series_cmp(const void *a, const void *b)
 	return c ? c : (x->key_len > y->key_len) - (x->key_len < y->key_len);
 }
 
+/* How violations were attributed, and what the pid cache holds. */
+static void write_attribution_metrics(struct sc_violations *v, FILE *f)
+{
+	const struct sc_violations_stats *s = &v->stats;
+	const struct {
+		const char *by;
+		uint64_t n;
+	} by[] = {
+		{ "proc",
+		  s->violations - s->attributed_cache - s->attributed_exe - s->unattributed },
+		{ "cache", s->attributed_cache },
+		{ "exe", s->attributed_exe },
+		{ "none", s->unattributed },
+	};
+	struct sc_pid_cache_stats ps = {};
+
+	fputs("# HELP syscage_violations_attributed_total Violations by how their pod container "
+	      "was found: proc (the process's cgroup when the record was read), cache (the "
+	      "process was gone: its pid, remembered alive in a container), exe (gone and never "
+	      "seen: its comm and exe ran in one container only), none (not found; the log "
+	      "line's unattributed= says why).\n"
+	      "# TYPE syscage_violations_attributed_total counter\n",
+	      f);
+	for (size_t i = 0; i < ELEMENTSOF(by); i++)
+		fprintf(f, "syscage_violations_attributed_total{by=\"%s\"} %llu\n", by[i].by,
+			(unsigned long long)by[i].n);
+	if (!v->pids)
+		return;
+	sc_pid_cache_stats(v->pids, &ps);
+	fputs("# HELP syscage_violation_pids_remembered Processes of the node's containers "
+	      "remembered to attribute records read after they died (alive, and gone for less "
+	      "than 10 minutes).\n"
+	      "# TYPE syscage_violation_pids_remembered gauge\n",
+	      f);
+	fprintf(f, "syscage_violation_pids_remembered %zu\n", ps.pids);
+	fputs("# HELP syscage_violation_pids_not_remembered_total Processes not remembered "
+	      "because the table was full of live ones (32768).\n"
+	      "# TYPE syscage_violation_pids_not_remembered_total counter\n",
+	      f);
+	fprintf(f, "syscage_violation_pids_not_remembered_total %llu\n",
+		(unsigned long long)ps.not_cached);
+}
+
 int sc_violations_write_metrics(struct sc_violations *v, FILE *f)
 {
 	static const char *const labels[] = { "namespace", "pod", "container", "syscall",
@@ -719,6 +833,7 @@ int sc_violations_write_metrics(struct sc_violations *v, FILE *f)
 	      f);
 	fprintf(f, "syscage_violation_series_dropped_total %llu\n",
 		(unsigned long long)s->series_dropped);
+	write_attribution_metrics(v, f);
 	return ferror(f) ? -EIO : 0;
 }
 
@@ -777,6 +892,8 @@ int sc_violations_json(struct sc_violations *v, char **ret)
 		json_opt(f, "container_id", x->pod.container_id);
 		json_opt(f, "runtime", x->pod.runtime);
 		fprintf(f, ",\"pid_gone\":%s", x->pid_gone ? "true" : "false");
+		json_opt(f, "attribution", sc_violation_attribution_to_string(x->attribution));
+		json_opt(f, "unattributed", x->unattributed);
 		json_opt(f, "arch", x->arch >= 0 ? sc_arch_info(x->arch)->name : NULL);
 		json_opt(f, "syscall", x->syscall);
 		fprintf(f, ",\"nr\":%u,\"action\":\"%s\"", x->nr, action_name(x->action));
@@ -792,222 +909,4 @@ int sc_violations_json(struct sc_violations *v, char **ret)
 	}
 	*ret = buf;
 	return 0;
-}
-
-/* ---- heal ----------------------------------------------------------------------------- */
-
-static bool rule_unconditional(const struct sc_rule *r)
-{
-	return r->n_args == 0 && r->includes.n_caps == 0 && r->includes.n_arches == 0 &&
-	       !r->includes.min_kernel && r->excludes.n_caps == 0 && r->excludes.n_arches == 0 &&
-	       !r->excludes.min_kernel;
-}
-
-/* Remove 'name' from rule r (names and their locations). */
-static void rule_remove_name(struct sc_rule *r, size_t k)
-{
-	free(r->names[k]);
-	memmove(r->names + k, r->names + k + 1, (r->n_names - k - 1) * sizeof(*r->names));
-	if (r->name_locs)
-		memmove(r->name_locs + k, r->name_locs + k + 1,
-			(r->n_names - k - 1) * sizeof(*r->name_locs));
-	r->n_names--;
-}
-
-static void rule_free_contents(struct sc_rule *r)
-{
-	for (size_t k = 0; k < r->n_names; k++)
-		free(r->names[k]);
-	free(r->names);
-	free(r->name_locs);
-	free(r->args);
-	free(r->comment);
-	for (size_t k = 0; k < r->includes.n_caps; k++)
-		free(r->includes.caps[k]);
-	free(r->includes.caps);
-	free(r->includes.arches);
-	free(r->includes.min_kernel);
-	for (size_t k = 0; k < r->excludes.n_caps; k++)
-		free(r->excludes.caps[k]);
-	free(r->excludes.caps);
-	free(r->excludes.arches);
-	free(r->excludes.min_kernel);
-}
-
-int sc_violation_heal(const struct sc_violation *x, struct sc_profile **recorded)
-{
-	struct sc_profile *p;
-	struct sc_verdict vd;
-	struct sc_rule *allow = NULL;
-	bool changed = false, created = false;
-
-	if (!x || !recorded)
-		return -EINVAL;
-	if (!x->syscall || x->arch < 0)
-		return 0; /* nothing a profile could name */
-	p = *recorded;
-	if (!p) {
-		p = sc_profile_new();
-		if (!p)
-			return -ENOMEM;
-		p->default_action = SC_ACT_ERRNO;
-		created = true;
-	}
-	if (p->n_arches && !sc_profile_has_arch(p, x->arch)) {
-		if (sc_profile_add_arch(p, x->arch) < 0)
-			goto oom;
-		changed = true;
-	} else if (!p->n_arches) {
-		/* A profile without architectures applies to the native arch only: list both
-		 * the native one and the violation's, so nothing that ran before stops. */
-		if (sc_profile_add_arch(p, x->arch) < 0)
-			goto oom;
-		if (!created && x->arch != sc_arch_native() &&
-		    sc_profile_add_arch(p, sc_arch_native()) < 0)
-			goto oom;
-		changed = true;
-	}
-	sc_profile_verdict(p, x->syscall, &vd);
-	if (sc_action_permits(vd.action) && !vd.conditional) {
-		if (created)
-			goto done;
-		return changed ? 1 : 0;
-	}
-	/* Unconditional rules that deny it stop denying it; conditional ones stay (they say
-	 * something about arguments a person should look at). */
-	for (size_t i = 0; i < p->n_rules;) {
-		struct sc_rule *r = &p->rules[i];
-		if (rule_unconditional(r) && !sc_action_permits(r->action)) {
-			for (size_t k = 0; k < r->n_names;)
-				if (streq(r->names[k], x->syscall)) {
-					rule_remove_name(r, k);
-					changed = true;
-				} else
-					k++;
-			if (r->n_names == 0) {
-				rule_free_contents(r);
-				memmove(r, r + 1, (p->n_rules - i - 1) * sizeof(*r));
-				p->n_rules--;
-				continue;
-			}
-		}
-		i++;
-	}
-	sc_profile_verdict(p, x->syscall, &vd);
-	if (!sc_action_permits(vd.action) || !vd.unconditional) {
-		for (size_t i = 0; i < p->n_rules && !allow; i++)
-			if (p->rules[i].action == SC_ACT_ALLOW && rule_unconditional(&p->rules[i]))
-				allow = &p->rules[i];
-		if (!allow) {
-			allow = sc_profile_add_rule(p, SC_ACT_ALLOW, NULL, 0);
-			if (!allow)
-				goto oom;
-		}
-		if (sc_rule_add_name(allow, x->syscall) < 0)
-			goto oom;
-		changed = true;
-	}
-done:
-	*recorded = p;
-	return changed || created ? 1 : 0;
-oom:
-	if (created)
-		sc_profile_free(p);
-	return -ENOMEM;
-}
-
-/* Open (creating) 'name' below dirfd as a directory, never through a symlink. */
-static int open_subdir(int dirfd, const char *name)
-{
-	int fd;
-
-	if (!sc_name_is_safe(name))
-		return -EINVAL;
-	if (mkdirat(dirfd, name, 0755) < 0 && errno != EEXIST)
-		return -errno;
-	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	return fd < 0 ? -errno : fd;
-}
-
-/* Read a whole file opened through a directory fd, never a symlink. */
-static int read_at(int dirfd, const char *name, char **ret, size_t *ret_len)
-{
-	cleanup_close int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-
-	if (fd < 0)
-		return -errno;
-	return sc_read_fd(fd, 64u << 20, ret, ret_len); /* no recorded profile is that large */
-}
-
-int sc_violations_heal_recorded(int state_dirfd, const char *path, const struct sc_pod_ref *pod,
-				const struct sc_violation *xs, size_t n, struct sc_diags *d,
-				bool *ret_created)
-{
-	cleanup_close int rfd = -1, nfd = -1, pfd = -1;
-	cleanup_free char *text = NULL;
-	char file[SC_POD_NAME_MAX + 8], where[4096];
-	struct sc_profile *p = NULL;
-	bool created = false;
-	size_t len = 0;
-	int added = 0, r;
-
-	if (!pod || !pod->namespace[0] || !pod->pod[0] || !pod->container[0])
-		return -EINVAL;
-	(void)snprintf(file, sizeof(file), "%s.json", pod->container);
-	(void)snprintf(where, sizeof(where), "%s/recorded/%s/%s/%s", path ? path : ".",
-		       pod->namespace, pod->pod, file);
-	if (!sc_name_is_safe(pod->namespace) || !sc_name_is_safe(pod->pod) ||
-	    !sc_name_is_safe(file)) {
-		if (d)
-			(void)sc_diags_add(d, SC_SEV_ERROR, (struct sc_loc){},
-					   "refusing unsafe names in %s", where);
-		return -EINVAL;
-	}
-	rfd = open_subdir(state_dirfd, "recorded");
-	if (rfd < 0)
-		return rfd;
-	nfd = open_subdir(rfd, pod->namespace);
-	if (nfd < 0)
-		return nfd;
-	pfd = open_subdir(nfd, pod->pod);
-	if (pfd < 0)
-		return pfd;
-	r = read_at(pfd, file, &text, &len);
-	if (r == -ENOENT)
-		created = true;
-	else if (r < 0)
-		return r;
-	else {
-		r = sc_profile_read_buffer(text, len, where, d, &p);
-		if (r < 0)
-			return r;
-		free(TAKE_PTR(text));
-	}
-	for (size_t i = 0; i < n; i++) {
-		r = sc_violation_heal(&xs[i], &p);
-		if (r < 0) {
-			sc_profile_free(p);
-			return r;
-		}
-		added += r;
-	}
-	if (!added) {
-		sc_profile_free(p);
-		return 0;
-	}
-	r = sc_implicit_add(p); /* a healed profile survives a stop too */
-	if (r < 0) {
-		sc_profile_free(p);
-		return r;
-	}
-	r = sc_profile_write_string(p, SC_FORMAT_OCI, &text);
-	sc_profile_free(p);
-	if (r < 0)
-		return r;
-	r = sc_write_atomic_at(pfd, file, text, strlen(text), 0644, NULL);
-	if (r < 0)
-		return r;
-	if (ret_created)
-		*ret_created = created;
-	return added;
 }

@@ -46,3 +46,23 @@ bool sc_cgroup_container_component(const char *c, size_t n, char *id, size_t siz
  * right below it. */
 bool sc_cgroup_pod_path(const char *path, size_t len, char *uid, size_t uid_size, char *id,
 			size_t id_size, const char **runtime);
+
+/* Every container cgroup directly below a pod's cgroup under p->cgroup_root, as
+ * sc_pods_walk_cgroups walks them, but without reading the kubelet's links: fn gets the pod
+ * uid, the container id and the runtime (NULL when the name does not say) the cgroup names.
+ * Containers outside pods whose cgroup names its runtime (libpod-<id>, docker-<id>.scope)
+ * come too, with uid "". Returns 0, fn's first negative return, or -errno when the cgroup
+ * root cannot be read. */
+struct sc_pods_paths;
+int sc_pods_walk_containers(const struct sc_pods_paths *p,
+			    int (*fn)(const char *cgroup_dir, const char *uid, const char *id,
+				      const char *runtime, void *userdata),
+			    void *userdata);
+
+/* The pod of a container whose cgroup names pod uid 'uid' and container id 'id': the kubelet's
+ * link for the id (believed only when its uid is the cgroup's), else /var/log/pods/<ns>_<pod>_
+ * <uid>/ (the container then only when the pod has one). As sc_pod_from_pid after reading
+ * the cgroup: *ret always written (ids and runtime kept), 0 or -ENOENT. */
+struct sc_pod_ref;
+int sc_pod_from_ids(const struct sc_pods_paths *p, const char *uid, const char *id,
+		    const char *runtime, struct sc_pod_ref *ret);

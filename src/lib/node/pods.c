@@ -270,7 +270,6 @@ int sc_pod_from_pid(const struct sc_pods_paths *p, pid_t pid, struct sc_pod_ref 
 {
 	char text[16384], uid[64] = "", id[SC_POD_ID_MAX] = "";
 	const char *runtime = NULL, *cur = text;
-	struct sc_pod_ref ref = {};
 	struct sc_cgroup_line l;
 	size_t len;
 	bool in_pod = false;
@@ -292,6 +291,15 @@ int sc_pod_from_pid(const struct sc_pods_paths *p, pid_t pid, struct sc_pod_ref 
 					    &runtime);
 	if (!in_pod)
 		return pod_of_other_cgroup(p, text, len, ret);
+
+	return sc_pod_from_ids(p, uid, id, runtime, ret);
+}
+
+int sc_pod_from_ids(const struct sc_pods_paths *p, const char *uid, const char *id,
+		    const char *runtime, struct sc_pod_ref *ret)
+{
+	struct sc_pod_ref ref = {};
+	int r;
 
 	r = sc_pod_from_container_id(p, id, &ref);
 	if (r == 0 && ref.uid[0] && !streq(ref.uid, uid)) {
@@ -340,6 +348,9 @@ struct walk {
 	const struct sc_pods_paths *p;
 	const char *glob;
 	int (*fn)(const char *cgroup_dir, const struct sc_pod_ref *ref, void *userdata);
+	/* sc_pods_walk_containers: the cgroup's own ids, no log link read */
+	int (*cfn)(const char *cgroup_dir, const char *uid, const char *id, const char *runtime,
+		   void *userdata);
 	void *userdata;
 	char path[PATH_MAX];
 };
@@ -373,9 +384,13 @@ static int walk_dir(struct walk *w, size_t plen, const char *uid, unsigned depth
 			continue;
 		if (uid && sc_cgroup_container_component(name, nl, id, sizeof(id), &runtime)) {
 			struct sc_pod_ref ref;
-			if (sc_pod_from_container_id(w->p, id, &ref) == 0 &&
-			    (!ref.uid[0] || streq(ref.uid, uid)) &&
-			    sc_pod_glob_matches(w->glob, ref.namespace, ref.pod)) {
+			if (w->cfn) {
+				int r = w->cfn(w->path, uid, id, runtime, w->userdata);
+				if (r < 0)
+					ret = r;
+			} else if (sc_pod_from_container_id(w->p, id, &ref) == 0 &&
+				   (!ref.uid[0] || streq(ref.uid, uid)) &&
+				   sc_pod_glob_matches(w->glob, ref.namespace, ref.pod)) {
 				if (!ref.uid[0])
 					(void)snprintf(ref.uid, sizeof(ref.uid), "%s", uid);
 				ref.runtime = runtime;
@@ -384,6 +399,20 @@ static int walk_dir(struct walk *w, size_t plen, const char *uid, unsigned depth
 					ret = r;
 			}
 			continue; /* never below a container: its own cgroups are its business */
+		}
+		/* sc_pods_walk_containers: a container outside pods (podman's libpod-<id>, docker's
+		 * docker-<id>.scope) is named by its runtime's prefix; a bare id is not believed
+		 * there. */
+		const char *cid;
+		size_t cn;
+		if (!uid && w->cfn && sc_cgroup_prefixed_id(name, nl, &cid, &cn, &runtime) &&
+		    cn < sizeof(id)) {
+			memcpy(id, cid, cn);
+			id[cn] = 0;
+			int r = w->cfn(w->path, "", id, runtime, w->userdata);
+			if (r < 0)
+				ret = r;
+			continue;
 		}
 		if (depth + 1 >= CGROUP_WALK_MAX_DEPTH)
 			continue;
@@ -406,27 +435,14 @@ static int walk_dir(struct walk *w, size_t plen, const char *uid, unsigned depth
 	return ret;
 }
 
-int sc_pods_walk_cgroups(const struct sc_pods_paths *p, const char *glob,
-			 int (*fn)(const char *cgroup_dir, const struct sc_pod_ref *ref,
-				   void *userdata),
-			 void *userdata)
+/* The walk from the cgroup root ("unified" below it on hybrid hierarchies); frees w. */
+static int walk_root(struct walk *w)
 {
-	struct walk *w = calloc(1, sizeof(*w));
-	const char *root = or_default(p ? p->cgroup_root : NULL, "/sys/fs/cgroup");
+	const char *root = or_default(w->p ? w->p->cgroup_root : NULL, "/sys/fs/cgroup");
 	char probe[PATH_MAX];
 	struct stat st;
 	int r;
 
-	if (!w)
-		return -ENOMEM;
-	if (!fn) {
-		free(w);
-		return -EINVAL;
-	}
-	*w = (struct walk){ .p = p,
-			    .glob = glob && !streq(glob, "*") ? glob : NULL,
-			    .fn = fn,
-			    .userdata = userdata };
 	/* Hybrid hierarchies keep v2 under "unified". */
 	(void)snprintf(probe, sizeof(probe), "%s/cgroup.controllers", root);
 	if (stat(probe, &st) < 0) {
@@ -447,6 +463,41 @@ walk:
 	r = walk_dir(w, strlen(w->path), NULL, 0);
 	free(w);
 	return r;
+}
+
+int sc_pods_walk_cgroups(const struct sc_pods_paths *p, const char *glob,
+			 int (*fn)(const char *cgroup_dir, const struct sc_pod_ref *ref,
+				   void *userdata),
+			 void *userdata)
+{
+	struct walk *w;
+
+	if (!fn)
+		return -EINVAL;
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	*w = (struct walk){ .p = p,
+			    .glob = glob && !streq(glob, "*") ? glob : NULL,
+			    .fn = fn,
+			    .userdata = userdata };
+	return walk_root(w);
+}
+
+int sc_pods_walk_containers(const struct sc_pods_paths *p,
+			    int (*fn)(const char *cgroup_dir, const char *uid, const char *id,
+				      const char *runtime, void *userdata),
+			    void *userdata)
+{
+	struct walk *w;
+
+	if (!fn)
+		return -EINVAL;
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	*w = (struct walk){ .p = p, .cfn = fn, .userdata = userdata };
+	return walk_root(w);
 }
 
 int sc_pid_start_ms(const struct sc_pods_paths *p, pid_t pid, uint64_t *ret)
