@@ -35,9 +35,13 @@ KP="$TOP/kubepods.slice/kubepods-besteffort.slice"
 AGENT=
 cleanup() {
 	[ -n "$AGENT" ] && kill "$AGENT" 2>/dev/null && wait "$AGENT" 2>/dev/null
-	find "$TOP" -depth -type d 2>/dev/null | while read -r d; do
-		for p in $(cat "$d/cgroup.procs" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
-		rmdir "$d" 2>/dev/null
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		find "$TOP" -depth -type d 2>/dev/null | while read -r d; do
+			for p in $(cat "$d/cgroup.procs" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
+			rmdir "$d" 2>/dev/null
+		done
+		[ -d "$TOP" ] || break
+		sleep 0.2
 	done
 	rm -rf "$T"
 }

@@ -91,10 +91,15 @@ ln -s "$(dirname "$CG2")" "$H/sys/fs/cgroup"
 ln -s /proc "$H/proc"
 mkdir -p "$KP"
 cleanup_cgroups() {
-	# Deepest first; a cgroup still holding a process is emptied first.
-	find "$TOP" -depth -type d 2>/dev/null | while read -r d; do
-		for p in $(cat "$d/cgroup.procs" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
-		rmdir "$d" 2>/dev/null
+	# Deepest first; a cgroup still holding a process is emptied first (a killed process
+	# leaves it once reaped: a few tries).
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		find "$TOP" -depth -type d 2>/dev/null | while read -r d; do
+			for p in $(cat "$d/cgroup.procs" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
+			rmdir "$d" 2>/dev/null
+		done
+		[ -d "$TOP" ] || break
+		sleep 0.2
 	done
 }
 trap 'kill $AGENT 2>/dev/null; cleanup_cgroups; rm -rf "$TMP"' EXIT
