@@ -54,3 +54,45 @@ enum {
 
 /* Capacity of the 'targets' map (processes alive at once in the traced tree). */
 #define SC_REC_MAX_TARGETS 65536
+
+/* ---- the node recorder (noderec.bpf.c; the agent's --record) --------------------------------
+ * One program for every container of a node: the syscalls of each cgroup v2 below the given
+ * roots land in a bitmap of their own (struct sc_rec_seen, keyed by the cgroup id: its
+ * kernfs inode number), created at the cgroup's first syscall. The cgroups' births and deaths
+ * (cgroup_mkdir / cgroup_rmdir) go to user space through a ring buffer, with the path, so a
+ * cgroup that lived a few milliseconds can still be named after it is gone. */
+#define SC_REC_NODE_MAX_ROOTS 8
+#define SC_REC_NODE_PATH_MAX  512 /* a kubelet container path is ~170 bytes */
+
+enum {
+	SC_REC_NODE_MKDIR = 1,
+	SC_REC_NODE_RMDIR = 2,
+};
+
+/* One ring buffer record, as long as SC_REC_NODE_EVENT_HEAD + len. 'path' (mkdir only) is
+ * relative to the cgroup v2 root ("/kubepods.slice/..."), NUL-terminated; 'len' counts it with
+ * its NUL (0: no path). */
+struct sc_rec_node_event {
+	unsigned long long id;
+	unsigned int kind;
+	unsigned int len;
+	char path[SC_REC_NODE_PATH_MAX];
+};
+
+#define SC_REC_NODE_EVENT_HEAD 16
+/* The ring: about 4,000 container starts and ends (~250 bytes a pair) while user space is
+ * busy elsewhere. */
+#define SC_REC_NODE_RING_BYTES (1024 * 1024)
+
+/* Indices of the per-CPU 'node_stats' array. */
+enum {
+	SC_REC_NODE_STAT_EVENTS = 0,	  /* syscalls entered below the roots */
+	SC_REC_NODE_STAT_OVERFLOW = 1,	  /* numbers >= SC_REC_MAX_NR */
+	SC_REC_NODE_STAT_FULL = 2,	  /* syscalls not recorded: the cgroup map was full */
+	SC_REC_NODE_STAT_EVENTS_LOST = 3, /* mkdir/rmdir not told: the ring buffer was full */
+	SC_REC_NODE_STAT_CGROUPS = 4,	  /* bitmaps created */
+	SC_REC_NODE_N_STATS = 5,
+};
+
+/* Default capacity of the cgroup map (cgroups with a bitmap not yet drained). */
+#define SC_REC_NODE_MAX_CGROUPS 8192

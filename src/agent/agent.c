@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Owns the node agent's event loop: epoll over inotify, signalfd, timerfds, the HTTP server's
  * epoll fd and the violations follower; reconcile on change (debounced), on SIGHUP and
- * periodically; the HTTP endpoints; recorder children. */
+ * periodically; the HTTP endpoints; the node recorder's fd and tick (--record, recorder.c). */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -30,6 +30,7 @@
 #include "agent/kubelet.h"
 #include "agent/logline.h"
 #include "agent/metrics.h"
+#include "agent/recorder.h"
 #include "syscage/pods.h"
 #include "syscage/policy.h"
 #include "syscage/profile-read.h"
@@ -39,26 +40,21 @@
 #include "syscage/violations.h"
 #include "macro.h"
 
-#define MAX_VIOL_FDS 4
-#define MAX_CHILDREN 64
-#define SCAN_S	     5 /* seconds between looks for new pods to record */
-#define MAX_ERRNO    256
+#define MAX_VIOL_FDS  4
+#define RECORD_TICK_S 1 /* --record: ended cgroups drained within this */
+#define MAX_ERRNO     256
 
 enum {
 	TAG_SIGNAL = 1,
 	TAG_INOTIFY,
 	TAG_DEBOUNCE,
 	TAG_RESYNC,
-	TAG_SCAN, /* --record: look for new pods */
+	TAG_RECORD,	   /* --record: the drain tick */
+	TAG_RECORD_EVENTS, /* --record: cgroups made and removed */
 	TAG_HTTP,
 	TAG_HTTP_DATA,
 	TAG_VIOLATIONS,
 	TAG_VIOLATIONS_POLL,
-};
-
-struct child {
-	pid_t pid;
-	char *what; /* "ns/pod/container" */
 };
 
 struct sc_agent {
@@ -91,9 +87,8 @@ struct sc_agent {
 	struct sc_histogram duration;
 	double last_reconcile; /* unix time */
 	uint64_t http_requests;
-	struct child children[MAX_CHILDREN];
-	size_t n_children;
-	uint64_t recorder_started, recorder_failed;
+	struct sc_agent_recorder *rec; /* --record */
+	int recfd;		       /* its event fd in the epoll set, -1 */
 	struct sc_violations *viol;
 	int pids_err; /* the last sc_violations_refresh error, logged when it changes */
 	uint64_t healed;
@@ -152,26 +147,6 @@ static double now_mono(void)
 
 /* ---- signals ------------------------------------------------------------------------ */
 
-static void reap_children(struct sc_agent *a)
-{
-	int status;
-	pid_t pid;
-
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		for (size_t i = 0; i < a->n_children; i++) {
-			if (a->children[i].pid != pid)
-				continue;
-			alog(a, WIFEXITED(status) && WEXITSTATUS(status) == 0 ? "info" : "warn",
-			     "event=recorder-exit pod=%s pid=%d status=%d", a->children[i].what,
-			     (int)pid,
-			     WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
-			free(a->children[i].what);
-			a->children[i] = a->children[--a->n_children];
-			break;
-		}
-	}
-}
-
 /* Drain the signalfd into flags. */
 static void read_signals(struct sc_agent *a)
 {
@@ -186,9 +161,6 @@ static void read_signals(struct sc_agent *a)
 			break;
 		case SIGHUP:
 			a->reload = true;
-			break;
-		case SIGCHLD:
-			reap_children(a);
 			break;
 		}
 	}
@@ -563,137 +535,9 @@ static void do_reconcile(struct sc_agent *a, const char *why)
 
 /* ---- recording (--record) ----------------------------------------------------------- */
 
-static bool child_running(struct sc_agent *a, const char *what)
-{
-	for (size_t i = 0; i < a->n_children; i++)
-		if (streq(a->children[i].what, what))
-			return true;
-	return false;
-}
-
 static const char *state_dir(const struct sc_agent *a)
 {
 	return a->o.state_dir ? a->o.state_dir : "/var/lib/syscage";
-}
-
-/* A recorder child: what `syscage record --cgroup DIR --append OUT` does, called directly.
- * Exit status as that command's: 0, 1 (the profile cannot be built or saved), 125 (recording
- * could not start). */
-_noreturn_ static void recorder_child(struct sc_agent *a, const char *what, const char *cgroup_dir,
-				      const char *out)
-{
-	struct sc_record_opts ro = { .method = SC_RECORD_AUTO, .cgroup = cgroup_dir };
-	struct sc_record *rec = NULL;
-	struct sc_profile *prof = NULL;
-	struct sc_record_saved saved;
-	struct sc_diags d = {};
-	sigset_t stop, mask;
-	int r;
-
-	/* The agent's fds (epoll, inotify, its signalfd, the listening socket) are not the
-	 * recorder's: one that outlives the agent must not keep its port. */
-	(void)close_range(3, ~0U, 0);
-	/* The agent's signal mask is given back, and SIGINT/SIGTERM/SIGHUP end the recording
-	 * through a signalfd, as in `syscage record`. */
-	sigemptyset(&stop);
-	sigaddset(&stop, SIGINT);
-	sigaddset(&stop, SIGTERM);
-	sigaddset(&stop, SIGHUP);
-	mask = a->oldmask;
-	for (int sig = 1; sig < NSIG; sig++)
-		if (sigismember(&stop, sig) == 1)
-			sigaddset(&mask, sig);
-	(void)sigprocmask(SIG_SETMASK, &mask, NULL);
-	ro.stop_fd = signalfd(-1, &stop, SFD_CLOEXEC | SFD_NONBLOCK);
-
-	r = sc_record_run(&ro, &d, &rec);
-	log_diags(a, "recorder", &d);
-	sc_diags_clear(&d);
-	/* The signal that ended the recording is still pending: take it, or unblocking would
-	 * end the child before the profile is written. */
-	for (struct signalfd_siginfo si; read(ro.stop_fd, &si, sizeof(si)) == (ssize_t)sizeof(si);)
-		;
-	(void)sigprocmask(SIG_SETMASK, &a->oldmask, NULL);
-	if (r < 0) {
-		alog(a, "warn", "event=recorder-failed pod=%s err=\"%s\"", what, strerror(-r));
-		_exit(125);
-	}
-	r = sc_record_to_profile(rec, NULL, 0, SC_RECORD_BASE_NONE, &prof, NULL);
-	if (r < 0) {
-		alog(a, "warn", "event=recorder-failed pod=%s err=\"%s\"", what, strerror(-r));
-		_exit(1);
-	}
-	/* Merged into what earlier runs (restarts, other replicas of the pod) recorded; the
-	 * first run creates the file. */
-	r = sc_record_save(prof, out, NULL, -1, &d, &saved);
-	log_diags(a, "recorder", &d);
-	if (r < 0) {
-		alog(a, "warn", "event=recorder-failed pod=%s out=%s err=\"%s\"", what, out,
-		     strerror(-r));
-		_exit(1);
-	}
-	alog(a, "info", "event=recorder-saved pod=%s out=%s method=%s syscalls=%zu new=%zu", what,
-	     out, rec->method == SC_RECORD_BPF ? "ebpf" : "ptrace", sc_record_distinct(rec, -1),
-	     saved.created ? sc_record_distinct(rec, -1) : saved.n_fresh);
-	_exit(0);
-}
-
-static int start_recorder(const char *cgroup_dir, const struct sc_pod_ref *ref, void *userdata)
-{
-	struct sc_agent *a = userdata;
-	char what[3 * SC_POD_NAME_MAX], dir[PATH_MAX], out[PATH_MAX];
-	pid_t pid;
-	int r;
-
-	/* The names become path components under the state dir: only what Kubernetes allows. */
-	if (!sc_dns1123_label_valid(ref->namespace) || !sc_dns1123_subdomain_valid(ref->pod) ||
-	    !sc_dns1123_label_valid(ref->container))
-		return 0;
-	(void)snprintf(what, sizeof(what), "%s/%s/%s", ref->namespace, ref->pod, ref->container);
-	if (child_running(a, what) || a->n_children >= MAX_CHILDREN)
-		return 0;
-	(void)snprintf(dir, sizeof(dir), "%s/recorded/%s/%s", state_dir(a), ref->namespace,
-		       ref->pod);
-	if ((size_t)snprintf(out, sizeof(out), "%s/%s.json", dir, ref->container) >= sizeof(out))
-		return 0;
-	/* Missing levels made (0755) and entered without following a link (install.c). */
-	r = sc_open_dir_mkdirs(dir);
-	if (r >= 0)
-		(void)close(r);
-	if (r < 0) {
-		alog(a, "warn", "event=recorder-failed pod=%s err=\"%s\"", what, strerror(-r));
-		a->recorder_failed++;
-		return 0;
-	}
-	pid = fork();
-	if (pid < 0) {
-		alog(a, "warn", "event=recorder-failed pod=%s err=\"%s\"", what, strerror(errno));
-		a->recorder_failed++;
-		return 0;
-	}
-	if (pid == 0)
-		recorder_child(a, what, cgroup_dir, out);
-	a->children[a->n_children].pid = pid;
-	a->children[a->n_children].what = strdup(what);
-	if (!a->children[a->n_children].what) {
-		(void)kill(pid, SIGTERM);
-		return -ENOMEM;
-	}
-	a->n_children++;
-	a->recorder_started++;
-	alog(a, "info", "event=recorder-start pod=%s pid=%d cgroup=%s out=%s", what, (int)pid,
-	     cgroup_dir, out);
-	return 0;
-}
-
-static void scan_record(struct sc_agent *a)
-{
-	for (size_t i = 0; i < a->o.n_record; i++) {
-		int r = sc_pods_walk_cgroups(&a->paths, a->o.record[i], start_recorder, a);
-		if (r < 0)
-			alog(a, "warn", "event=record-scan-failed glob=%s err=\"%s\"",
-			     a->o.record[i], strerror(-r));
-	}
 }
 
 /* --heal: merge a denial into <state-dir>/recorded/<ns>/<pod>/<container>.json, through
@@ -868,12 +712,7 @@ static void write_metrics(struct sc_agent *a, FILE *f)
 	sc_metric_header(f, "syscage_bpf_available", "gauge",
 			 "1 when the eBPF recorder can run on this node.");
 	sc_metric_sample(f, "syscage_bpf_available", a->pre.bpf_available, (const char *)NULL);
-	sc_metric_header(f, "syscage_recorder_active", "gauge", "Recorder processes running.");
-	sc_metric_sample(f, "syscage_recorder_active", (double)a->n_children, (const char *)NULL);
-	sc_metric_header(f, "syscage_recorder_started_total", "counter",
-			 "Recorder processes started.");
-	sc_metric_sample(f, "syscage_recorder_started_total", (double)a->recorder_started,
-			 (const char *)NULL);
+	sc_agent_recorder_metrics(a->rec, f);
 	write_install_http_metrics(a, f);
 	if (a->viol)
 		(void)sc_violations_write_metrics(a->viol, f);
@@ -1237,6 +1076,7 @@ int sc_agent_new(const struct sc_agent_opts *o, struct sc_agent **ret)
 	a->o = *o;
 	ro = &a->ro;
 	a->epfd = a->sigfd = a->infd = a->debfd = a->resfd = a->vpollfd = a->scanfd = -1;
+	a->recfd = -1;
 	(void)sc_histogram_init(&a->duration, bounds, ELEMENTSOF(bounds));
 
 	ro->policies_dir = o->policies_dir;
@@ -1312,11 +1152,8 @@ struct sc_agent *sc_agent_free(struct sc_agent *a)
 {
 	if (!a)
 		return NULL;
-	for (size_t i = 0; i < a->n_children; i++) {
-		(void)kill(a->children[i].pid, SIGTERM);
-		(void)waitpid(a->children[i].pid, NULL, 0);
-		free(a->children[i].what);
-	}
+	/* What the recorder holds goes to the profiles before the agent ends. */
+	a->rec = sc_agent_recorder_free(a->rec);
 	sc_violations_free(a->viol);
 	free(a->rej_seen);
 	for (size_t i = 0; i < ELEMENTSOF(a->host_paths); i++)
@@ -1394,6 +1231,43 @@ static int setup_violations(struct sc_agent *a)
 	return 0;
 }
 
+/* The node recorder's events in the loop (once it is loaded: it may load on a later tick). */
+static int add_recorder_fd(struct sc_agent *a)
+{
+	int fd = sc_agent_recorder_fd(a->rec), r;
+
+	if (fd < 0 || fd == a->recfd)
+		return 0;
+	r = add_fd(a, fd, TAG_RECORD_EVENTS);
+	if (r < 0)
+		return r;
+	a->recfd = fd;
+	return 0;
+}
+
+/* --record: one node recorder, drained every tick. */
+static int setup_recorder(struct sc_agent *a)
+{
+	struct sc_agent_recorder_opts ro = { .paths = &a->paths,
+					     .state_dir = state_dir(a),
+					     .globs = a->o.record,
+					     .n_globs = a->o.n_record,
+					     .log = a->o.log,
+					     .userdata = a->o.userdata };
+	struct itimerspec sit = { .it_value = { .tv_sec = RECORD_TICK_S },
+				  .it_interval = { .tv_sec = RECORD_TICK_S } };
+	int r = sc_agent_recorder_new(&ro, &a->rec);
+
+	if (r < 0)
+		return r;
+	a->scanfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (a->scanfd < 0 || timerfd_settime(a->scanfd, 0, &sit, NULL) < 0)
+		return -errno;
+	if ((r = add_fd(a, a->scanfd, TAG_RECORD)) < 0)
+		return r;
+	return add_recorder_fd(a);
+}
+
 static int setup_loop(struct sc_agent *a)
 {
 	unsigned rs = a->o.resync_s ? a->o.resync_s : 300;
@@ -1413,16 +1287,8 @@ static int setup_loop(struct sc_agent *a)
 	    (r = add_fd(a, a->debfd, TAG_DEBOUNCE)) < 0 ||
 	    (r = add_fd(a, a->resfd, TAG_RESYNC)) < 0)
 		return r;
-	if (a->o.n_record) {
-		/* Pods come and go: look for new ones every few seconds. */
-		struct itimerspec sit = { .it_value = { .tv_sec = SCAN_S },
-					  .it_interval = { .tv_sec = SCAN_S } };
-		a->scanfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-		if (a->scanfd < 0 || timerfd_settime(a->scanfd, 0, &sit, NULL) < 0)
-			return -errno;
-		if ((r = add_fd(a, a->scanfd, TAG_SCAN)) < 0)
-			return r;
-	}
+	if (a->o.n_record && (r = setup_recorder(a)) < 0)
+		return r;
 	if (a->http && (r = add_fd(a, sc_http_fd(a->http), TAG_HTTP)) < 0)
 		return r;
 	if (a->data_http && (r = add_fd(a, sc_http_fd(a->data_http), TAG_HTTP_DATA)) < 0)
@@ -1453,9 +1319,6 @@ int sc_agent_run(struct sc_agent *a)
 	sigaddset(&a->mask, SIGTERM);
 	sigaddset(&a->mask, SIGINT);
 	sigaddset(&a->mask, SIGHUP);
-	sigaddset(&a->mask, SIGCHLD);
-	/* An inherited SIG_IGN for SIGCHLD would keep recorder exits from the signalfd. */
-	(void)signal(SIGCHLD, SIG_DFL);
 	if (sigprocmask(SIG_BLOCK, &a->mask, &a->oldmask) < 0)
 		return -errno;
 	a->sigfd = signalfd(-1, &a->mask, SFD_NONBLOCK | SFD_CLOEXEC);
@@ -1485,8 +1348,6 @@ int sc_agent_run(struct sc_agent *a)
 		goto out;
 	}
 	do_reconcile(a, "start");
-	if (a->o.n_record)
-		scan_record(a);
 	while (!a->stop) {
 		struct epoll_event ev[16];
 		int timeout = http_timeout(a);
@@ -1533,10 +1394,14 @@ int sc_agent_run(struct sc_agent *a)
 				watch_tree(a, a->o.policies_dir, 0);
 				do_reconcile(a, "resync");
 				break;
-			case TAG_SCAN:
+			case TAG_RECORD:
 				if (read(a->scanfd, &ticks, sizeof(ticks)) < 0 && errno == EAGAIN)
 					break;
-				scan_record(a);
+				if (sc_agent_recorder_tick(a->rec) > 0)
+					(void)add_recorder_fd(a);
+				break;
+			case TAG_RECORD_EVENTS:
+				sc_agent_recorder_events(a->rec);
 				break;
 			case TAG_HTTP:
 				(void)sc_http_run(a->http);

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The node agent: one process, one epoll loop over inotify (the policies directory, kubelet
  * ConfigMap atomic writer or plain directory), a signalfd (SIGHUP reconcile now, SIGTERM/SIGINT
- * clean exit even mid-reconcile, SIGCHLD recorder children), timerfds (debounce, periodic
- * resync), libmicrohttpd's epoll fds (/healthz /readyz /metrics on one listener, /profiles
- * /violations on another) and,
- * when built, the violations follower's fds. Events go to the log callback as one key=value
- * line each; nothing is printed here. */
+ * clean exit even mid-reconcile), timerfds (debounce, periodic resync, the --record drain
+ * tick), the node recorder's cgroup events, libmicrohttpd's epoll fds (/healthz /readyz
+ * /metrics on one listener, /profiles /violations on another) and, when built, the violations
+ * follower's fds. Events go to the log callback as one key=value line each; nothing is printed
+ * here. */
 #pragma once
 
 #include <stdbool.h>
@@ -39,7 +39,7 @@ struct sc_agent_opts {
 	const char
 		*host_root; /* the node's / (a DaemonSet mounts it, e.g. /host); NULL: "/":
 			     * where runc and the pod look-ups (/proc, cgroups, kubelet logs) are */
-	/* Also called in recorder children (forked, with only fds 0-2 left open). */
+	/* Called from the agent's thread only. */
 	void (*log)(void *userdata, const char *level, const char *line);
 	void *userdata;
 };
@@ -50,7 +50,7 @@ struct sc_agent;
 int sc_agent_new(const struct sc_agent_opts *o, struct sc_agent **ret);
 struct sc_agent *sc_agent_free(struct sc_agent *a);
 
-/* Run until SIGTERM/SIGINT (blocks those signals and SIGHUP/SIGCHLD for the loop's signalfd;
+/* Run until SIGTERM/SIGINT (blocks those signals and SIGHUP for the loop's signalfd;
  * restores the mask on return). With 'once': one reconcile. Returns 0, 1 when 'once' and a
  * policy was rejected, or -errno (setup failed; the reconcile's own errors are logged and
  * counted, not fatal). */

@@ -98,7 +98,7 @@ out_has "/metrics: rejected by reason" '^syscage_policies_rejected_total\{reason
 out_has "/metrics: kubelet seccompDefault read from its config" '^syscage_kubelet_seccomp_default 1$'
 out_has "/metrics: same filesystem" '^syscage_seccomp_root_same_fs 1$'
 out_has "/metrics: bpf gauge" '^syscage_bpf_available [01]$'
-out_has "/metrics: recorder gauge" '^syscage_recorder_active 0$'
+out_has "/metrics: no recorder without --record" '^syscage_recorder_up 0$'
 run_cmd curl -s "$DURL/profiles"
 python3 -c '
 import json, sys
@@ -273,7 +273,8 @@ out_has "help: EXAMPLE section" '^Examples:'
 
 # --record end to end: a real cgroup v2 directory laid out as the kubelet's systemd driver does,
 # a process in it, the kubelet's log links under a node root (--host-root): the agent finds the
-# pod, records it with `syscage record --cgroup`, and the profile lands under the state dir.
+# kubepods cgroup made after it started, records the pod's container (its node recorder), and the
+# profile lands under the state dir (tests/cli/agent-record.sh has the rest).
 record_skip=""
 CG2=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts)
 if [ "$(id -u)" -ne 0 ]; then
@@ -301,7 +302,8 @@ else
 	ln -s /proc "$H/proc"
 	: >"$H/var/log/pods/rec_web-0_$uid/app/0.log"
 	ln -s "/var/log/pods/rec_web-0_$uid/app/0.log" "$H/var/log/containers/web-0_rec_app-$id.log"
-	# The agent first; the pod appears afterwards and is found by the periodic scan.
+	# The agent first; the kubepods cgroup and the pod appear afterwards (the agent looks for
+	# kubepods cgroups every 2 s; the pod is recorded from the first look on).
 	"$SYSCAGE" agent --policies "$POL" --kubelet-root "$TMP/krec" --host-root "$H" --listen none \
 		--state-dir "$TMP/rstate" --kmsg "" --audit-log "" --record 'rec/web-*' 2>"$TMP/rec.log" &
 	RA=$!
@@ -311,8 +313,8 @@ else
 	sh -c "echo \$\$ >'$cg/cgroup.procs'; while :; do ls / >/dev/null; sleep 0.05; done" &
 	WL=$!
 	i=0
-	while ! grep -q 'event=recorder-start' "$TMP/rec.log" && [ $i -lt 150 ]; do sleep 0.1; i=$((i + 1)); done
-	grep -q "event=recorder-start pod=rec/web-0/app" "$TMP/rec.log" && ok "agent --record finds a new pod from its cgroup and the kubelet's links" ||
+	while ! grep -q "event=record-root root=syscage-test-$$/kubepods.slice " "$TMP/rec.log" && [ $i -lt 150 ]; do sleep 0.1; i=$((i + 1)); done
+	grep -q "event=record-root root=syscage-test-$$/kubepods.slice " "$TMP/rec.log" && ok "agent --record finds the kubepods cgroup made after it started" ||
 		{ not_ok "agent --record finds the pod"; sed 's/^/# /' "$TMP/rec.log" | head -10; }
 	sleep 1.5
 	kill -TERM $RA
