@@ -536,8 +536,9 @@ static int on_document(void *userdata, struct yn *root)
 	return q < 0 ? q : r;
 }
 
-/* sc_k8s_file_parse on a buffer of len + 1 bytes (NUL-terminated) it takes over. */
-static int file_parse_owned(char *buf, size_t len, const char *name, const char *default_ns,
+/* sc_k8s_file_parse on a buffer of len + 1 bytes (NUL-terminated) it takes over (freed on an
+ * error). */
+int sc_k8s_file_parse_owned(char *buf, size_t len, const char *name, const char *default_ns,
 			    struct sc_diags *d, struct sc_k8s_file **ret)
 {
 	struct sc_k8s_file *f = calloc(1, sizeof(*f));
@@ -589,7 +590,7 @@ int sc_k8s_file_parse(const char *buf, size_t len, const char *name, const char 
 		return -ENOMEM;
 	memcpy(text, buf, len);
 	text[len] = '\0';
-	return file_parse_owned(text, len, name, default_ns, d, ret);
+	return sc_k8s_file_parse_owned(text, len, name, default_ns, d, ret);
 }
 
 void sc_k8s_files_free(struct sc_k8s_file **f, size_t n)
@@ -721,9 +722,9 @@ int sc_k8s_files_read(const char *path, const char *default_ns, struct sc_diags 
 			r = -EFBIG;
 		} else {
 			char *fit = realloc(buf, len + 1);
-			r = file_parse_owned(fit ? fit : buf, len,
-					     streq(l.v[i], "-") ? "<stdin>" : l.v[i], default_ns, d,
-					     &files[nf]);
+			r = sc_k8s_file_parse_owned(fit ? fit : buf, len,
+						    streq(l.v[i], "-") ? "<stdin>" : l.v[i],
+						    default_ns, d, &files[nf]);
 			buf = NULL;
 		}
 		if (r == -EINVAL) {

@@ -37,3 +37,11 @@ static inline void strv_free(char **v)
 		free(v[i]);
 	free(v);
 }
+
+struct sc_diags;
+struct sc_k8s_file;
+
+/* sc_k8s_file_parse() of a buffer of len + 1 bytes (NUL-terminated) that the file takes over:
+ * freed on an error, else f->text (bind's check lends it its output and takes it back). */
+int sc_k8s_file_parse_owned(char *buf, size_t len, const char *name, const char *default_ns,
+			    struct sc_diags *d, struct sc_k8s_file **ret);
