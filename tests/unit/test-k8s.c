@@ -300,6 +300,12 @@ START_TEST(refuses_what_kubernetes_refuses)
 	check_refused("kind: Pod\nmetadata: {name: x}\nspec:\n  containers:\n  - name: a\n"
 		      "    args:\n    - >\n    text\n",
 		      8, 5, "block scalar");
+	/* Bytes that are not UTF-8, located in characters after long ASCII runs (the text check
+	 * passes eight ASCII bytes at a time) and after characters of two bytes. */
+	check_refused("kind: Pod\nmetadata: {name: x}\n# \xc3\xa9\xc3\xa9 abcdefghijklmnop\xff\n",
+		      3, 22, "invalid UTF-8");
+	check_refused("kind: Pod\nmetadata: {name: x}\n# abcdefghijklmnopqrstuvwxyz \xc3", 3, 30,
+		      "invalid UTF-8");
 	/* A CR alone ends a line for YAML, not for the editor (found by fuzz-k8s). */
 	check_refused("kind: Pod\nmetadata: {name: x}\nspec:\n  containers: [{name: a}]  \rb: 1\n",
 		      4, 28, "CR without LF");
