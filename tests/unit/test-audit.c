@@ -534,6 +534,95 @@ START_TEST(views)
 }
 END_TEST
 
+/* A pid's records repeat comm, exe, sig and arch byte for byte, and the parser takes their
+ * result from the last record of that pid with the same bytes: every record must still be what
+ * its own text says, whatever came before it (views into its own line, not an earlier one). */
+START_TEST(repeated_fields)
+{
+	static const struct {
+		const char *line;
+		unsigned skip;
+		const char *comm, *exe;
+		uint32_t audit_arch, nr;
+		int32_t sig;
+		enum sc_audit_kind kind;
+	} t[] = {
+#define H "type=SECCOMP msg=audit(1700000000.001:7): auid=1 uid=0 gid=0 ses=1 pid=9 "
+		{ H
+		  "comm=\"app\" exe=\"/usr/bin/app\" sig=0 arch=c000003e syscall=1 code=0x7ffc0000",
+		  SC_LOGS_PARSE_SKIP, "app", "/usr/bin/app", 0xc000003e, 1, 0, SC_AUDIT_SECCOMP },
+		/* The same bytes again, then one byte changed in each field. */
+		{ H
+		  "comm=\"app\" exe=\"/usr/bin/app\" sig=0 arch=c000003e syscall=2 code=0x7ffc0000",
+		  SC_LOGS_PARSE_SKIP, "app", "/usr/bin/app", 0xc000003e, 2, 0, SC_AUDIT_SECCOMP },
+		{ H
+		  "comm=\"apq\" exe=\"/usr/bin/app\" sig=0 arch=c000003e syscall=3 code=0x7ffc0000",
+		  SC_LOGS_PARSE_SKIP, "apq", "/usr/bin/app", 0xc000003e, 3, 0, SC_AUDIT_SECCOMP },
+		{ H
+		  "comm=\"apq\" exe=\"/usr/bin/apq\" sig=0 arch=c000003e syscall=3 code=0x7ffc0000",
+		  SC_LOGS_PARSE_SKIP, "apq", "/usr/bin/apq", 0xc000003e, 3, 0, SC_AUDIT_SECCOMP },
+		{ H
+		  "comm=\"apq\" exe=\"/usr/bin/apq\" sig=0 arch=40000003 syscall=4 code=0x7ffc0000",
+		  SC_LOGS_PARSE_SKIP, "apq", "/usr/bin/apq", 0x40000003, 4, 0, SC_AUDIT_SECCOMP },
+		/* Hex: decoded into the record, never taken from an earlier line. */
+		{ H
+		  "comm=617071 exe=\"/usr/bin/apq\" sig=0 arch=40000003 syscall=5 code=0x7ffc0000",
+		  SC_LOGS_PARSE_SKIP, "apq", "/usr/bin/apq", 0x40000003, 5, 0, SC_AUDIT_SECCOMP },
+		{ H
+		  "comm=617071 exe=\"/usr/bin/apq\" sig=0 arch=40000003 syscall=6 code=0x7ffc0000",
+		  SC_LOGS_PARSE_SKIP, "apq", "/usr/bin/apq", 0x40000003, 6, 0, SC_AUDIT_SECCOMP },
+		/* sig= decoded when not skipped, and the skip is part of what is kept. */
+		{ H "comm=\"app\" exe=\"/usr/bin/app\" sig=31 arch=c000003e syscall=7 "
+		    "code=0x7ffc0000",
+		  0, "app", "/usr/bin/app", 0xc000003e, 7, 31, SC_AUDIT_SECCOMP },
+		{ H "comm=\"app\" exe=\"/usr/bin/app\" sig=31 arch=c000003e syscall=8 "
+		    "code=0x7ffc0000",
+		  SC_LOGS_PARSE_SKIP, "app", "/usr/bin/app", 0xc000003e, 8, 0, SC_AUDIT_SECCOMP },
+		{ H "comm=\"app\" exe=\"/usr/bin/app\" sig=31 arch=c000003e syscall=9 "
+		    "code=0x7ffc0000",
+		  0, "app", "/usr/bin/app", 0xc000003e, 9, 31, SC_AUDIT_SECCOMP },
+		/* The same fields, and the line ends after them: no syscall=. */
+		{ H "comm=\"app\" exe=\"/usr/bin/app\" sig=31 arch=c000003e ", 0, "app",
+		  "/usr/bin/app", 0xc000003e, 0, 31, SC_AUDIT_MALFORMED },
+		{ H "comm=\"app\" exe=\"/usr/bin/app\" sig=31 arch=c000003e syscall=10", 0, "app",
+		  "/usr/bin/app", 0xc000003e, 10, 31, SC_AUDIT_SECCOMP },
+#undef H
+	};
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		/* Each line in a buffer of its own, the last one's freed: a view into it would
+		 * show (under ASan) or hold other bytes. */
+		char *line = strdup(t[i].line);
+		size_t n = strlen(line);
+		ck_assert_ptr_nonnull(line);
+		ck_assert_int_eq(sc_audit_parse_line_skip(line, n, t[i].skip, rec), t[i].kind);
+		ck_assert_msg(
+			audit_view_same(rec->comm_v,
+					(struct sc_audit_view){ t[i].comm, strlen(t[i].comm) }),
+			"line %zu: comm", i);
+		ck_assert_msg(audit_view_same(rec->exe_v,
+					      (struct sc_audit_view){ t[i].exe, strlen(t[i].exe) }),
+			      "line %zu: exe", i);
+		ck_assert(rec->comm_v.s == rec->comm ||
+			  (rec->comm_v.s >= line && rec->comm_v.s < line + n));
+		ck_assert(rec->exe_v.s >= line && rec->exe_v.s < line + n);
+		ck_assert_uint_eq(rec->audit_arch, t[i].audit_arch);
+		ck_assert_uint_eq(
+			rec->have & (SC_AUDIT_HAVE_COMM | SC_AUDIT_HAVE_EXE | SC_AUDIT_HAVE_ARCH),
+			SC_AUDIT_HAVE_COMM | SC_AUDIT_HAVE_EXE | SC_AUDIT_HAVE_ARCH);
+		if (t[i].kind == SC_AUDIT_SECCOMP)
+			ck_assert_uint_eq(rec->nr, t[i].nr);
+		if (!(t[i].skip & SC_AUDIT_HAVE_SIG)) {
+			ck_assert_int_eq(rec->sig, t[i].sig);
+			ck_assert(rec->have & SC_AUDIT_HAVE_SIG);
+		} else {
+			ck_assert(!(rec->have & SC_AUDIT_HAVE_SIG));
+		}
+		free(line);
+	}
+}
+END_TEST
+
 /* sc_audit_parse_next() reads auditd's records straight from a buffer, without knowing where
  * each line ends: whatever the lines hold, each gives the record sc_audit_parse_line_skip()
  * gives for it alone, and the buffer is consumed line by line, never two lines as one. */
@@ -876,6 +965,7 @@ static Suite *suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, seed_002_lines);
 	tcase_add_test(tc, all_fields);
+	tcase_add_test(tc, repeated_fields);
 	tcase_add_test(tc, skip_fields);
 	tcase_add_test(tc, hex_fields_in_order);
 	tcase_add_test(tc, abis);
