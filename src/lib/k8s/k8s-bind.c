@@ -840,27 +840,19 @@ static bool same_str(const char *a, const char *b)
 	return a == b || (a && b && streq(a, b));
 }
 
-/* Whether *out, the edited text of 'f' (len bytes and a NUL), reads back as the same workloads
- * and binding it again changes nothing: 0, -EINVAL (it does not), -ENOMEM. The edits are made
- * in the text YAML left as it was; a construct they do not foresee must not turn into a file
- * that means something else. The text is read in place (lent to the parse and taken back, no
- * copy) and the second binding compared with it as it is made (no second text): *out is NULL
- * afterwards only when it was freed, on an error. */
-static int bind_check(const struct sc_k8s_file *f, const struct sc_k8s_bind_opts *o, char **out,
-		      size_t len)
+/* The whole check at once (bind_check() when a workload's edits come before the previous
+ * one's): the output read whole, bound again, compared. */
+static int check_whole(const struct sc_k8s_file *f, const struct sc_k8s_bind_opts *o,
+		       const char *out, size_t len)
 {
 	struct sc_diags q = {};
 	struct sc_k8s_file *g = NULL;
-	int r = sc_k8s_file_parse_owned(*out, len, f->name, NULL, &q, &g);
+	int r = sc_k8s_file_parse(out, len, f->name, NULL, &q, &g);
 
-	if (r < 0) {
-		*out = NULL; /* freed by the parse */
-		if (r != -ENOMEM)
-			r = -EINVAL;
+	if (r == -ENOMEM)
 		goto out;
-	}
 	r = -EINVAL;
-	if (g->n_workloads != f->n_workloads)
+	if (!g || g->n_workloads != f->n_workloads)
 		goto out;
 	for (size_t i = 0; i < f->n_workloads; i++) {
 		const struct sc_k8s_workload *a = &f->workloads[i];
@@ -875,15 +867,100 @@ static int bind_check(const struct sc_k8s_file *f, const struct sc_k8s_bind_opts
 		}
 		b->set = a->set;
 	}
-	r = bind_text(g, o, &q, g->text, g->len, NULL, NULL);
+	r = bind_text(g, o, &q, out, len, NULL, NULL);
 	if (r != -ENOMEM && r != 0)
 		r = -EINVAL;
 out:
-	if (g) {
-		*out = TAKE_PTR(g->text);
-		sc_k8s_file_free(g);
+	sc_k8s_file_free(g);
+	sc_diags_clear(&q);
+	return r;
+}
+
+/* The check a document at a time: each document's workloads, as the output reads back, bound
+ * again and the result compared with the output, as bind_text() does for the whole file. */
+struct check {
+	const struct sc_k8s_file *f;
+	const struct sc_k8s_bind_opts *o;
+	struct ectx e; /* over the output */
+	struct sink out;
+	size_t seen; /* workloads of the output so far */
+	size_t at, prev_end;
+	bool any;
+	bool unordered; /* the whole check must decide */
+};
+
+/* Stops the parse: the output is not what it must be. */
+#define CHECK_DIFFERS (-ECANCELED)
+
+static int check_document(void *userdata, struct sc_k8s_file *g)
+{
+	struct check *c = userdata;
+	int r = 0;
+
+	for (size_t k = 0; k < g->n_workloads && r == 0; k++) {
+		const struct sc_k8s_workload *a =
+			c->seen < c->f->n_workloads ? &c->f->workloads[c->seen] : NULL;
+		struct sc_k8s_workload *b = &g->workloads[k];
+		c->seen++;
+		if (!a || !same_str(a->kind, b->kind) || !same_str(a->name, b->name))
+			return CHECK_DIFFERS;
+		if (!a->profile)
+			continue;
+		/* Bound as the input was; lent, taken back before the workload goes. */
+		b->profile = a->profile;
+		b->set = a->set;
+		c->e.n = c->e.texts_len = 0;
+		r = workload_edits(&c->e, g, k, c->o);
+		b->profile = NULL;
+		if (r < 0 || !c->e.n)
+			continue;
+		qsort(c->e.v, c->e.n, sizeof(*c->e.v), cmp_edit);
+		if (c->any && c->e.v[0].pos <= c->prev_end) {
+			c->unordered = true;
+			return CHECK_DIFFERS;
+		}
+		for (size_t i = 0; i < c->e.n; i++)
+			if (c->e.v[i].pos + c->e.v[i].del > c->prev_end)
+				c->prev_end = c->e.v[i].pos + c->e.v[i].del;
+		c->any = true;
+		apply_edits(&c->e, g, &c->at, &c->out);
+	}
+	if (r == -ENOMEM)
+		return r;
+	return r < 0 || c->out.differs ? CHECK_DIFFERS : 0;
+}
+
+/* Whether 'out', the edited text of 'f' (len bytes and a NUL), reads back as the same
+ * workloads and binding it again changes nothing: 0, -EINVAL (it does not), -ENOMEM. The edits
+ * are made in the text YAML left as it was; a construct they do not foresee must not turn
+ * into a file that means something else. A document at a time, the output read in place and
+ * the second binding compared with it as it is made: no copy of the output, no second text,
+ * and only one document's workloads held. */
+static int bind_check(const struct sc_k8s_file *f, const struct sc_k8s_bind_opts *o,
+		      const char *out, size_t len)
+{
+	struct sc_diags q = {};
+	const char *nl = memchr(out, '\n', len);
+	struct check c = { .f = f,
+			   .o = o,
+			   .e = { .buf = out, .len = len, .d = &q },
+			   .out = { .ref = out, .ref_len = len } };
+	int r;
+
+	c.e.crlf = nl && nl > out && nl[-1] == '\r';
+	r = sc_k8s_file_parse_each(out, len, f->name, &q, check_document, &c);
+	if (r == 0) {
+		/* The text after the last workload's edits, as bind_text() ends. */
+		sink_put(&c.out, out + c.at, len - c.at);
+		r = c.seen != f->n_workloads || c.out.differs || c.out.n != len ? -EINVAL : 0;
+	} else if (c.unordered) {
+		r = check_whole(f, o, out, len);
+	} else if (r != -ENOMEM) {
+		r = -EINVAL;
 	}
 	sc_diags_clear(&q);
+	free(c.e.texts);
+	free(c.e.v);
 	return r;
 }
 
@@ -896,7 +973,7 @@ int sc_k8s_bind(const struct sc_k8s_file *f, const struct sc_k8s_bind_opts *o, s
 
 	if (r < 0)
 		return r;
-	r = bind_check(f, o, &out, len);
+	r = bind_check(f, o, out, len);
 	if (r == -EINVAL) {
 		const char *saved = d->file;
 		d->file = f->name;

@@ -41,7 +41,9 @@ static inline void strv_free(char **v)
 struct sc_diags;
 struct sc_k8s_file;
 
-/* sc_k8s_file_parse() of a buffer of len + 1 bytes (NUL-terminated) that the file takes over:
- * freed on an error, else f->text (bind's check lends it its output and takes it back). */
-int sc_k8s_file_parse_owned(char *buf, size_t len, const char *name, const char *default_ns,
-			    struct sc_diags *d, struct sc_k8s_file **ret);
+/* Read 'buf' (len bytes and a NUL; lent, never copied nor freed) document by document: after
+ * each document, each() gets the file with that document's workloads (and their kept nodes),
+ * which go when it returns. The memory of one document's at a time, for bind's check of its
+ * own output. Returns each()'s first error, or as sc_k8s_file_parse(). */
+int sc_k8s_file_parse_each(const char *buf, size_t len, const char *name, struct sc_diags *d,
+			   int (*each)(void *userdata, struct sc_k8s_file *f), void *userdata);
