@@ -3,6 +3,7 @@
  * loss messages, and the streaming line reader. */
 #include <check.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -618,6 +619,38 @@ START_TEST(repeated_fields)
 		} else {
 			ck_assert(!(rec->have & SC_AUDIT_HAVE_SIG));
 		}
+		free(line);
+	}
+
+	/* code= too: the same bytes give the same code, any other byte another one. */
+	static const struct {
+		const char *tail;
+		uint32_t code;
+		bool have;
+	} c[] = {
+		{ "code=0x7ffc0000", 0x7ffc0000, true },   { "code=0x7ffc0000", 0x7ffc0000, true },
+		{ "code=0x7ffc0001", 0x7ffc0001, true },   { "code=0x50001", 0x50001, true },
+		{ "code=0x50001 extra=1", 0x50001, true }, { "code=0x50001x", 0, false },
+		{ "code=0x500011234", 0, false },	   { "code=0x7ffc0001", 0x7ffc0001, true },
+		{ "code=0x0000000000000001", 1, true },	   { "code=0x0000000000000001", 1, true },
+		{ "code=0x0000000000000002", 2, true },
+	};
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		char *line = NULL;
+		ck_assert_int_ge(
+			asprintf(&line,
+				 "type=SECCOMP msg=audit(1700000000.001:7): auid=1 uid=0 gid=0 "
+				 "ses=1 pid=9 comm=\"app\" "
+				 "exe=\"/usr/bin/app\" sig=0 arch=c000003e syscall=1 compat=0 "
+				 "ip=0x1 %s",
+				 c[i].tail),
+			0);
+		ck_assert_int_eq(
+			sc_audit_parse_line_skip(line, strlen(line), SC_LOGS_PARSE_SKIP, rec),
+			SC_AUDIT_SECCOMP);
+		ck_assert_msg(!!(rec->have & SC_AUDIT_HAVE_CODE) == c[i].have, "line %zu", i);
+		if (c[i].have)
+			ck_assert_msg(rec->code == c[i].code, "line %zu: code %x", i, rec->code);
 		free(line);
 	}
 }

@@ -626,6 +626,11 @@ struct memo {
 	uint16_t len; /* bytes of the fields, their last separator included */
 	uint8_t comm_at, comm_n, exe_at, exe_n;
 	char bytes[MEMO_BYTES];
+	/* "code=<hex>" as the pid's last record wrote it, and its value: the same bytes, then a
+	 * separator or the end, are the same code (code_len 0: none kept). */
+	uint8_t code_len;
+	uint32_t code;
+	char code_bytes[24];
 };
 
 #define MEMO_HAVE (SC_AUDIT_HAVE_COMM | SC_AUDIT_HAVE_EXE | SC_AUDIT_HAVE_SIG | SC_AUDIT_HAVE_ARCH)
@@ -669,6 +674,22 @@ static inline const char *memo_take(const struct memo *m, const char *p, const c
 	rec->sig = m->sig;
 	rec->have |= m->have;
 	return p + m->len;
+}
+
+/* Are the bytes at p the memo's code= field, ending there? In two loads of eight (its
+ * length is 8 to 24: 8 and 16 bytes are compared, overlapping), then the rest. */
+static inline bool memo_code(const struct memo *m, const char *p, const char *end)
+{
+	size_t n = m->code_len;
+	uint64_t a, b, c, d;
+
+	if (!n || (size_t)(end - p) < n || ((size_t)(end - p) > n && !is_end(p[n])))
+		return false;
+	memcpy(&a, p, 8);
+	memcpy(&b, m->code_bytes, 8);
+	memcpy(&c, p + n - 8, 8);
+	memcpy(&d, m->code_bytes + n - 8, 8);
+	return a == b && c == d && (n <= 16 || memcmp(p + 8, m->code_bytes + 8, n - 16) == 0);
 }
 
 /* Keep what the fields from f to p gave, when the memo can give it back. */
@@ -802,10 +823,20 @@ syscall:
 		return start;
 	SEP();
 	start = p;
+	if (memo_code(m, p, end)) {
+		rec->code = m->code;
+		rec->have |= SC_AUDIT_HAVE_CODE;
+		return p + m->code_len;
+	}
 	if (!EXPECT(p, end, "code=") || !fast_hex(&p, end, &x) || x > UINT32_MAX)
 		return start;
 	rec->code = (uint32_t)x;
 	rec->have |= SC_AUDIT_HAVE_CODE;
+	if (p - start >= 8 && (size_t)(p - start) <= sizeof(m->code_bytes)) {
+		m->code_len = (uint8_t)(p - start);
+		m->code = rec->code;
+		memcpy(m->code_bytes, start, m->code_len);
+	}
 	return p;
 #undef SKIP_SUBJ
 #undef STR
