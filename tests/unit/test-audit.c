@@ -723,6 +723,46 @@ START_TEST(parse_next_equals_line)
 		L("type=DAEMON_ROTATE msg=audit(1700000000.013:1013): op=rotate-logs lost=4"),
 		L("Nov 14 22:13:00 node kernel: [1.0] audit: type=1326 audit(1700000000.014:1014): "
 		  "pid=5 comm=\"k\" exe=\"/k\" sig=0 arch=c000003e syscall=0 code=0x7ffc0000"),
+		/* the kernel's records, read straight from the buffer too: every source's prefix,
+		 * the fields in the kernel's order and not, a line that ends before its stamp or
+		 * inside it, another '(' or another type first */
+		L("Nov 14 22:13:00 node1 kernel: [369128.000000] audit: type=1326 "
+		  "audit(1700000000.015:1015): " A "pid=1009 comm=\"redis-server\" "
+		  "exe=\"/usr/bin/redis-server\" sig=0 arch=c000003e syscall=3 compat=0 "
+		  "ip=0x7f414c343c code=0x7ffc0000"),
+		L("Nov 14 22:13:00 node1 kernel: [369128.000000] audit: type=1326 "
+		  "audit(1700000000.015:1015): " A "pid=1009 comm=\"redis-server\" "
+		  "exe=\"/usr/bin/redis-server\" sig=0 arch=c000003e syscall=4 compat=0 "
+		  "ip=0x7f414c343c code=0x7ffc0000 extra=1"),
+		L("6,1234,5678,-;audit: type=1326 audit(1700000000.016:1016): " A
+		  "pid=5 comm=\"k\" exe=\"/k\" sig=0 arch=40000003 syscall=5 compat=1 ip=0x1 "
+		  "code=0x50001"),
+		L("[  12.345678] audit: type=1326 audit(1700000000.017:1017): " A
+		  "pid=5 comm=6B0A exe=\"/k\" sig=0 arch=c000003e syscall=0 compat=0 ip=0x1 "
+		  "code=0x7ffc0000"),
+		L("<5>Nov 14 22:13:00 kernel: audit: type=1326 audit(1700000000.018:1018): " A
+		  "pid=5 comm=\"k\" exe=\"/k\" arch=c000003e syscall=0 sig=0 code=0x7ffc0000"),
+		L("<5>1 2023-11-14T22:13:00Z node kernel - - - audit: type=1326 "
+		  "audit(1700000000.019:1019): pid=5 comm=\"k\" exe=\"/k\" arch=c000003e "
+		  "syscall=0"),
+		L("Nov 14 22:13:00 node kernel: audit: type=1326 audit(1700000000.020:1020"),
+		L("): pid=5 comm=\"k\" exe=\"/k\" arch=c000003e syscall=0"),
+		L("Nov 14 22:13:00 node kernel: audit: type=1326"),
+		L(" audit(1700000000.021:1021): pid=5 comm=\"k\" exe=\"/k\" arch=c000003e "
+		  "syscall=0"),
+		L("Nov 14 22:13:00 node kernel: f(x) audit: type=1326 audit(1700000000.022:1022): "
+		  "pid=5 comm=\"k\" exe=\"/k\" arch=c000003e syscall=0"),
+		L("Nov 14 22:13:00 node kernel: audit: type=1300 audit(1700000000.023:1023): "
+		  "arch=c000003e syscall=0 success=yes"),
+		L("Nov 14 22:13:00 node kernel: audit: type=1326 audit(1700000000:x): pid=5 "
+		  "arch=c000003e syscall=0"),
+		L("Nov 14 22:13:00 node kernel: audit: type=1326 audit(1700000000.024:1024): " A
+		  "pid=5 comm=\"k\" exe=\"/k\" sig=0 arch=c000003e syscall=0 compat=0 ip=0x1 "
+		  "code=0x7ffc0000"),
+		L("{\"MESSAGE\":\"audit: type=1326 audit(1700000000.025:1025): pid=5 "
+		  "comm=\\\"k\\\" "
+		  "arch=c000003e syscall=0\"}"),
+		L("a(b"),
 		L(""),
 		L("kauditd_printk_skb: 12 callbacks suppressed"),
 	};

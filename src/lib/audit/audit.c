@@ -1187,11 +1187,73 @@ static const char *parse_auditd_record(const char *p, const char *end, unsigned 
 	return nl;
 }
 
+/* The first '(' or '\n' from p, or end: where a line's first stamp may be, and whether the
+ * line ends before it, in one pass. */
+static inline const char *paren_or_nl(const char *p, const char *end)
+{
+#if defined(__SSE2__)
+	const __m128i paren = _mm_set1_epi8('('), nl = _mm_set1_epi8('\n');
+	for (; end - p >= 16; p += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)p);
+		int m = _mm_movemask_epi8(
+			_mm_or_si128(_mm_cmpeq_epi8(v, paren), _mm_cmpeq_epi8(v, nl)));
+		if (m)
+			return p + __builtin_ctz((unsigned)m);
+	}
+#endif
+	while (p < end && *p != '(' && *p != '\n')
+		p++;
+	return p;
+}
+
+/* The kernel's seccomp record in syslog, dmesg or kmsg text ("... audit: type=1326
+ * audit(<stamp>): <fields>"), read up to its '\n' without looking for it first, as
+ * parse_auditd_record() reads auditd's: every step is the one sc_audit_parse_line_skip() takes on
+ * the line (the first "audit(" of the line, the type just before it, the fields stopping at the
+ * '\n'). Returns the '\n', or NULL for anything else (the caller then parses the line). */
+static const char *parse_kernel_record(const char *p, const char *end, unsigned skip,
+				       struct sc_audit_record *rec)
+{
+	const char *s, *q, *nl;
+
+	/* find_stamp() looks from the sixth byte on; the first '(' must be the stamp's, with
+	 * "type=1326 " before it, and no '\n' before either. */
+	if (end - p < 16 || *p == '{' || memchr(p, '\n', 5))
+		return NULL;
+	s = paren_or_nl(p + 5, end);
+	if (s == end || *s != '(' || s - p < 15 || memcmp(s - 15, "type=1326 audit", 15) != 0)
+		return NULL;
+	record_reset(rec, skip);
+	/* Only the bytes before the stamp decide the source: the line is at least that long. */
+	rec->source = detect_source(p, (size_t)(s - p));
+	q = parse_stamp(s + 1, end, rec);
+	if (!q)
+		return NULL;
+	if (q < end && *q == ':')
+		q++;
+	while (q < end && *q == ' ')
+		q++;
+	q = parse_fields_fast(q, end, rec);
+	if (q < end && *q == '\n') {
+		nl = q;
+	} else {
+		nl = memchr(q, '\n', (size_t)(end - q));
+		if (!nl)
+			return NULL;
+		parse_fields(q, nl, rec);
+	}
+	rec->loss = SC_AUDIT_LOSS_NONE;
+	finish_seccomp(rec);
+	return nl;
+}
+
 size_t sc_audit_parse_next(const char *buf, size_t avail, unsigned skip,
 			   struct sc_audit_record *rec)
 {
 	const char *nl = parse_auditd_record(buf, buf + avail, skip, rec);
 
+	if (!nl)
+		nl = parse_kernel_record(buf, buf + avail, skip, rec);
 	if (!nl) {
 		nl = memchr(buf, '\n', avail);
 		if (!nl)
