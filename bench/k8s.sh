@@ -184,5 +184,15 @@ row "  peer: syscage policy build (no workloads, same policies)" "$pb"
 printf '  %s; %s selected by several selectors\n' "$summary" "$several"
 printf '  bindings file: %s SeccompBinding documents, %s KiB\n' "$nbind" "$bsize"
 printf 'vs floor: wall time over the floor'"'"'s, peak RSS over the input size (%s KiB read); goal 2x and 4x\n' "$((insize / 1024))"
+if [ -n "$floor" ]; then
+	read -r bw _ bk <<<"$b"
+	read -r fw_ fc_ _ <<<"$floor"
+	read -r _ bc _ <<<"$b"
+	printf 'goal vs floor: time %s (CPU %s; at most 2x: %s), peak RSS %s the input (at most 4x: %s)\n' \
+		"$(ratio "$bw" "$fw_")" "$(ratio "$bc" "$fc_")" \
+		"$(awk -v a="$bw" -v b="$fw_" 'BEGIN { print (b > 0 && a <= 2 * b) ? "met" : "not met" }')" \
+		"$(ratio "$((bk * 1024))" "$insize")" \
+		"$(awk -v a="$((bk * 1024))" -v b="$insize" 'BEGIN { print (b > 0 && a <= 4 * b) ? "met" : "not met" }')"
+fi
 printf 'goal: bind under %s s and %s MiB (before the binding rule: %s s, %s MiB); best of %s runs; load average: %s\n' \
 	"$GOAL_S" "$GOAL_MIB" "$BEFORE_S" "$BEFORE_MIB" "$RUNS" "$(cut -d' ' -f1-3 /proc/loadavg)"

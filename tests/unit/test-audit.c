@@ -3,6 +3,7 @@
  * loss messages, and the streaming line reader. */
 #include <check.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -534,6 +535,127 @@ START_TEST(views)
 }
 END_TEST
 
+/* A pid's records repeat comm, exe, sig and arch byte for byte, and the parser takes their
+ * result from the last record of that pid with the same bytes: every record must still be what
+ * its own text says, whatever came before it (views into its own line, not an earlier one). */
+START_TEST(repeated_fields)
+{
+	static const struct {
+		const char *line;
+		unsigned skip;
+		const char *comm, *exe;
+		uint32_t audit_arch, nr;
+		int32_t sig;
+		enum sc_audit_kind kind;
+	} t[] = {
+#define H "type=SECCOMP msg=audit(1700000000.001:7): auid=1 uid=0 gid=0 ses=1 pid=9 "
+		{ H
+		  "comm=\"app\" exe=\"/usr/bin/app\" sig=0 arch=c000003e syscall=1 code=0x7ffc0000",
+		  SC_LOGS_PARSE_SKIP, "app", "/usr/bin/app", 0xc000003e, 1, 0, SC_AUDIT_SECCOMP },
+		/* The same bytes again, then one byte changed in each field. */
+		{ H
+		  "comm=\"app\" exe=\"/usr/bin/app\" sig=0 arch=c000003e syscall=2 code=0x7ffc0000",
+		  SC_LOGS_PARSE_SKIP, "app", "/usr/bin/app", 0xc000003e, 2, 0, SC_AUDIT_SECCOMP },
+		{ H
+		  "comm=\"apq\" exe=\"/usr/bin/app\" sig=0 arch=c000003e syscall=3 code=0x7ffc0000",
+		  SC_LOGS_PARSE_SKIP, "apq", "/usr/bin/app", 0xc000003e, 3, 0, SC_AUDIT_SECCOMP },
+		{ H
+		  "comm=\"apq\" exe=\"/usr/bin/apq\" sig=0 arch=c000003e syscall=3 code=0x7ffc0000",
+		  SC_LOGS_PARSE_SKIP, "apq", "/usr/bin/apq", 0xc000003e, 3, 0, SC_AUDIT_SECCOMP },
+		{ H
+		  "comm=\"apq\" exe=\"/usr/bin/apq\" sig=0 arch=40000003 syscall=4 code=0x7ffc0000",
+		  SC_LOGS_PARSE_SKIP, "apq", "/usr/bin/apq", 0x40000003, 4, 0, SC_AUDIT_SECCOMP },
+		/* Hex: decoded into the record, never taken from an earlier line. */
+		{ H
+		  "comm=617071 exe=\"/usr/bin/apq\" sig=0 arch=40000003 syscall=5 code=0x7ffc0000",
+		  SC_LOGS_PARSE_SKIP, "apq", "/usr/bin/apq", 0x40000003, 5, 0, SC_AUDIT_SECCOMP },
+		{ H
+		  "comm=617071 exe=\"/usr/bin/apq\" sig=0 arch=40000003 syscall=6 code=0x7ffc0000",
+		  SC_LOGS_PARSE_SKIP, "apq", "/usr/bin/apq", 0x40000003, 6, 0, SC_AUDIT_SECCOMP },
+		/* sig= decoded when not skipped, and the skip is part of what is kept. */
+		{ H "comm=\"app\" exe=\"/usr/bin/app\" sig=31 arch=c000003e syscall=7 "
+		    "code=0x7ffc0000",
+		  0, "app", "/usr/bin/app", 0xc000003e, 7, 31, SC_AUDIT_SECCOMP },
+		{ H "comm=\"app\" exe=\"/usr/bin/app\" sig=31 arch=c000003e syscall=8 "
+		    "code=0x7ffc0000",
+		  SC_LOGS_PARSE_SKIP, "app", "/usr/bin/app", 0xc000003e, 8, 0, SC_AUDIT_SECCOMP },
+		{ H "comm=\"app\" exe=\"/usr/bin/app\" sig=31 arch=c000003e syscall=9 "
+		    "code=0x7ffc0000",
+		  0, "app", "/usr/bin/app", 0xc000003e, 9, 31, SC_AUDIT_SECCOMP },
+		/* The same fields, and the line ends after them: no syscall=. */
+		{ H "comm=\"app\" exe=\"/usr/bin/app\" sig=31 arch=c000003e ", 0, "app",
+		  "/usr/bin/app", 0xc000003e, 0, 31, SC_AUDIT_MALFORMED },
+		{ H "comm=\"app\" exe=\"/usr/bin/app\" sig=31 arch=c000003e syscall=10", 0, "app",
+		  "/usr/bin/app", 0xc000003e, 10, 31, SC_AUDIT_SECCOMP },
+#undef H
+	};
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		/* Each line in a buffer of its own, the last one's freed: a view into it would
+		 * show (under ASan) or hold other bytes. */
+		char *line = strdup(t[i].line);
+		size_t n = strlen(line);
+		ck_assert_ptr_nonnull(line);
+		ck_assert_int_eq(sc_audit_parse_line_skip(line, n, t[i].skip, rec), t[i].kind);
+		ck_assert_msg(
+			audit_view_same(rec->comm_v,
+					(struct sc_audit_view){ t[i].comm, strlen(t[i].comm) }),
+			"line %zu: comm", i);
+		ck_assert_msg(audit_view_same(rec->exe_v,
+					      (struct sc_audit_view){ t[i].exe, strlen(t[i].exe) }),
+			      "line %zu: exe", i);
+		ck_assert(rec->comm_v.s == rec->comm ||
+			  (rec->comm_v.s >= line && rec->comm_v.s < line + n));
+		ck_assert(rec->exe_v.s >= line && rec->exe_v.s < line + n);
+		ck_assert_uint_eq(rec->audit_arch, t[i].audit_arch);
+		ck_assert_uint_eq(
+			rec->have & (SC_AUDIT_HAVE_COMM | SC_AUDIT_HAVE_EXE | SC_AUDIT_HAVE_ARCH),
+			SC_AUDIT_HAVE_COMM | SC_AUDIT_HAVE_EXE | SC_AUDIT_HAVE_ARCH);
+		if (t[i].kind == SC_AUDIT_SECCOMP)
+			ck_assert_uint_eq(rec->nr, t[i].nr);
+		if (!(t[i].skip & SC_AUDIT_HAVE_SIG)) {
+			ck_assert_int_eq(rec->sig, t[i].sig);
+			ck_assert(rec->have & SC_AUDIT_HAVE_SIG);
+		} else {
+			ck_assert(!(rec->have & SC_AUDIT_HAVE_SIG));
+		}
+		free(line);
+	}
+
+	/* code= too: the same bytes give the same code, any other byte another one. */
+	static const struct {
+		const char *tail;
+		uint32_t code;
+		bool have;
+	} c[] = {
+		{ "code=0x7ffc0000", 0x7ffc0000, true },   { "code=0x7ffc0000", 0x7ffc0000, true },
+		{ "code=0x7ffc0001", 0x7ffc0001, true },   { "code=0x50001", 0x50001, true },
+		{ "code=0x50001 extra=1", 0x50001, true }, { "code=0x50001x", 0, false },
+		{ "code=0x500011234", 0, false },	   { "code=0x7ffc0001", 0x7ffc0001, true },
+		{ "code=0x0000000000000001", 1, true },	   { "code=0x0000000000000001", 1, true },
+		{ "code=0x0000000000000002", 2, true },
+	};
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		char *line = NULL;
+		ck_assert_int_ge(
+			asprintf(&line,
+				 "type=SECCOMP msg=audit(1700000000.001:7): auid=1 uid=0 gid=0 "
+				 "ses=1 pid=9 comm=\"app\" "
+				 "exe=\"/usr/bin/app\" sig=0 arch=c000003e syscall=1 compat=0 "
+				 "ip=0x1 %s",
+				 c[i].tail),
+			0);
+		ck_assert_int_eq(
+			sc_audit_parse_line_skip(line, strlen(line), SC_LOGS_PARSE_SKIP, rec),
+			SC_AUDIT_SECCOMP);
+		ck_assert_msg(!!(rec->have & SC_AUDIT_HAVE_CODE) == c[i].have, "line %zu", i);
+		if (c[i].have)
+			ck_assert_msg(rec->code == c[i].code, "line %zu: code %x", i, rec->code);
+		free(line);
+	}
+}
+END_TEST
+
 /* sc_audit_parse_next() reads auditd's records straight from a buffer, without knowing where
  * each line ends: whatever the lines hold, each gives the record sc_audit_parse_line_skip()
  * gives for it alone, and the buffer is consumed line by line, never two lines as one. */
@@ -601,6 +723,46 @@ START_TEST(parse_next_equals_line)
 		L("type=DAEMON_ROTATE msg=audit(1700000000.013:1013): op=rotate-logs lost=4"),
 		L("Nov 14 22:13:00 node kernel: [1.0] audit: type=1326 audit(1700000000.014:1014): "
 		  "pid=5 comm=\"k\" exe=\"/k\" sig=0 arch=c000003e syscall=0 code=0x7ffc0000"),
+		/* the kernel's records, read straight from the buffer too: every source's prefix,
+		 * the fields in the kernel's order and not, a line that ends before its stamp or
+		 * inside it, another '(' or another type first */
+		L("Nov 14 22:13:00 node1 kernel: [369128.000000] audit: type=1326 "
+		  "audit(1700000000.015:1015): " A "pid=1009 comm=\"redis-server\" "
+		  "exe=\"/usr/bin/redis-server\" sig=0 arch=c000003e syscall=3 compat=0 "
+		  "ip=0x7f414c343c code=0x7ffc0000"),
+		L("Nov 14 22:13:00 node1 kernel: [369128.000000] audit: type=1326 "
+		  "audit(1700000000.015:1015): " A "pid=1009 comm=\"redis-server\" "
+		  "exe=\"/usr/bin/redis-server\" sig=0 arch=c000003e syscall=4 compat=0 "
+		  "ip=0x7f414c343c code=0x7ffc0000 extra=1"),
+		L("6,1234,5678,-;audit: type=1326 audit(1700000000.016:1016): " A
+		  "pid=5 comm=\"k\" exe=\"/k\" sig=0 arch=40000003 syscall=5 compat=1 ip=0x1 "
+		  "code=0x50001"),
+		L("[  12.345678] audit: type=1326 audit(1700000000.017:1017): " A
+		  "pid=5 comm=6B0A exe=\"/k\" sig=0 arch=c000003e syscall=0 compat=0 ip=0x1 "
+		  "code=0x7ffc0000"),
+		L("<5>Nov 14 22:13:00 kernel: audit: type=1326 audit(1700000000.018:1018): " A
+		  "pid=5 comm=\"k\" exe=\"/k\" arch=c000003e syscall=0 sig=0 code=0x7ffc0000"),
+		L("<5>1 2023-11-14T22:13:00Z node kernel - - - audit: type=1326 "
+		  "audit(1700000000.019:1019): pid=5 comm=\"k\" exe=\"/k\" arch=c000003e "
+		  "syscall=0"),
+		L("Nov 14 22:13:00 node kernel: audit: type=1326 audit(1700000000.020:1020"),
+		L("): pid=5 comm=\"k\" exe=\"/k\" arch=c000003e syscall=0"),
+		L("Nov 14 22:13:00 node kernel: audit: type=1326"),
+		L(" audit(1700000000.021:1021): pid=5 comm=\"k\" exe=\"/k\" arch=c000003e "
+		  "syscall=0"),
+		L("Nov 14 22:13:00 node kernel: f(x) audit: type=1326 audit(1700000000.022:1022): "
+		  "pid=5 comm=\"k\" exe=\"/k\" arch=c000003e syscall=0"),
+		L("Nov 14 22:13:00 node kernel: audit: type=1300 audit(1700000000.023:1023): "
+		  "arch=c000003e syscall=0 success=yes"),
+		L("Nov 14 22:13:00 node kernel: audit: type=1326 audit(1700000000:x): pid=5 "
+		  "arch=c000003e syscall=0"),
+		L("Nov 14 22:13:00 node kernel: audit: type=1326 audit(1700000000.024:1024): " A
+		  "pid=5 comm=\"k\" exe=\"/k\" sig=0 arch=c000003e syscall=0 compat=0 ip=0x1 "
+		  "code=0x7ffc0000"),
+		L("{\"MESSAGE\":\"audit: type=1326 audit(1700000000.025:1025): pid=5 "
+		  "comm=\\\"k\\\" "
+		  "arch=c000003e syscall=0\"}"),
+		L("a(b"),
 		L(""),
 		L("kauditd_printk_skb: 12 callbacks suppressed"),
 	};
@@ -876,6 +1038,7 @@ static Suite *suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, seed_002_lines);
 	tcase_add_test(tc, all_fields);
+	tcase_add_test(tc, repeated_fields);
 	tcase_add_test(tc, skip_fields);
 	tcase_add_test(tc, hex_fields_in_order);
 	tcase_add_test(tc, abis);

@@ -300,6 +300,12 @@ START_TEST(refuses_what_kubernetes_refuses)
 	check_refused("kind: Pod\nmetadata: {name: x}\nspec:\n  containers:\n  - name: a\n"
 		      "    args:\n    - >\n    text\n",
 		      8, 5, "block scalar");
+	/* Bytes that are not UTF-8, located in characters after long ASCII runs (the text check
+	 * passes eight ASCII bytes at a time) and after characters of two bytes. */
+	check_refused("kind: Pod\nmetadata: {name: x}\n# \xc3\xa9\xc3\xa9 abcdefghijklmnop\xff\n",
+		      3, 22, "invalid UTF-8");
+	check_refused("kind: Pod\nmetadata: {name: x}\n# abcdefghijklmnopqrstuvwxyz \xc3", 3, 30,
+		      "invalid UTF-8");
 	/* A CR alone ends a line for YAML, not for the editor (found by fuzz-k8s). */
 	check_refused("kind: Pod\nmetadata: {name: x}\nspec:\n  containers: [{name: a}]  \rb: 1\n",
 		      4, 28, "CR without LF");
@@ -460,6 +466,46 @@ START_TEST(bind_checks_its_output)
 	ck_assert_ptr_nonnull(strstr(d.v[d.n - 1].message, "cannot bind this file safely"));
 	sc_diags_clear(&d);
 	sc_k8s_file_free(f);
+}
+END_TEST
+
+/* The check reads the output a document at a time: a document it refuses after others it
+ * takes (and one without workloads) still refuses the file, and a file of plain documents
+ * binds as before. */
+START_TEST(bind_checks_each_document)
+{
+	static const char bad[] =
+		"kind: Pod\nmetadata: {name: a}\nspec:\n  containers: [{name: a}]\n"
+		"---\nkind: ConfigMap\nmetadata: {name: c}\ndata: {k: v}\n"
+		"---\nkind: Pod\nmetadata: {name: b}\nspec:\n  containers: [{name: b}]\n"
+		"---\nkind: Pod\nmetadata:\n- nam0:*****che}d: >\n\n\n"
+		"spec:\n  containers:\n    - name: a\n      image: app:0\n";
+	struct sc_k8s_file *f = parse(bad);
+	struct sc_k8s_bind_opts o = { .drop_caps = true, .legacy_annotations = true };
+	struct sc_diags d = {};
+	char *out = NULL;
+
+	ck_assert_uint_eq(f->n_workloads, 3);
+	for (size_t i = 0; i < f->n_workloads; i++)
+		f->workloads[i].profile = strdup("syscage/default/pod_x.json");
+	ck_assert_int_eq(sc_k8s_bind(f, &o, &d, &out, NULL), -EINVAL);
+	ck_assert_ptr_null(out);
+	ck_assert_ptr_nonnull(strstr(d.v[d.n - 1].message, "cannot bind this file safely"));
+	sc_diags_clear(&d);
+	sc_k8s_file_free(f);
+
+	check_bind(
+		"kind: Pod\nmetadata: {name: a}\nspec:\n  containers: [{name: a}]\n"
+		"---\nkind: ConfigMap\nmetadata: {name: c}\n"
+		"---\nkind: Pod\nmetadata: {name: b}\nspec:\n  containers: [{name: b}]\n",
+		"kind: Pod\nmetadata: {name: a}\nspec:\n  containers: [{name: a, securityContext: "
+		"{allowPrivilegeEscalation: false}}]\n  securityContext:\n    seccompProfile:\n"
+		"      type: Localhost\n      localhostProfile: syscage/ns/p.json\n"
+		"---\nkind: ConfigMap\nmetadata: {name: c}\n"
+		"---\nkind: Pod\nmetadata: {name: b}\nspec:\n  containers: [{name: b, "
+		"securityContext: "
+		"{allowPrivilegeEscalation: false}}]\n  securityContext:\n    seccompProfile:\n"
+		"      type: Localhost\n      localhostProfile: syscage/ns/p.json\n");
 }
 END_TEST
 
@@ -773,6 +819,7 @@ int main(void)
 	tcase_add_test(tc, bind_caps_and_annotations);
 	tcase_add_test(tc, bind_refuses);
 	tcase_add_test(tc, bind_checks_its_output);
+	tcase_add_test(tc, bind_checks_each_document);
 	tcase_add_test(tc, selectors);
 	tcase_add_test(tc, missing_profile);
 	tcase_add_test(tc, audit_rules);

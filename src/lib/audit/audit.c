@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Owns the seccomp audit record parser and the streaming line reader. One pass over a line:
- * find "audit", then the record header "audit(<sec>.<ms>:<serial>)" or the journal's
- * "SECCOMP " form, then key=value fields. No regex and no allocation per line; the record has
- * fixed buffers for the decoded comm and exe and a scratch area for journal JSON messages. */
+/* Owns the seccomp audit record parser (the streaming line reader is line-reader.c). One pass
+ * over a line: find "audit", then the record header "audit(<sec>.<ms>:<serial>)" or the
+ * journal's "SECCOMP " form, then key=value fields. No regex and no allocation per line; the
+ * record has fixed buffers for the decoded comm and exe and a scratch area for journal JSON
+ * messages. */
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #endif
 
 #include "syscage/audit.h"
+#include "audit/memo.h"
 #include "base/utf8.h"
 #include "syscage/syscalls.h"
 #include "macro.h"
@@ -673,6 +675,13 @@ static const char *parse_fields_fast(const char *p, const char *end, struct sc_a
 		SKIP_SUBJ();
 	}
 	U32("pid=", pid, SC_AUDIT_HAVE_PID);
+	struct memo *m = memo_slot(rec->pid);
+	const char *fields = p, *after = memo_take(m, p, end, rec);
+	unsigned had = rec->have;
+	if (after) {
+		p = after;
+		goto syscall;
+	}
 	STR("comm=", comm, SC_AUDIT_HAVE_COMM);
 	STR("exe=", exe, SC_AUDIT_HAVE_EXE);
 	SKIP_SUBJ();
@@ -693,6 +702,9 @@ static const char *parse_fields_fast(const char *p, const char *end, struct sc_a
 	}
 	SEP();
 	HEX32("arch=", audit_arch, SC_AUDIT_HAVE_ARCH);
+	if (is_sep(p[-1]))
+		memo_keep(m, fields, p, rec, had);
+syscall:
 	U32("syscall=", nr, SC_AUDIT_HAVE_SYSCALL);
 	U32("compat=", compat, SC_AUDIT_HAVE_COMPAT);
 	start = p;
@@ -706,10 +718,20 @@ static const char *parse_fields_fast(const char *p, const char *end, struct sc_a
 		return start;
 	SEP();
 	start = p;
+	if (memo_code(m, p, end) && (p + m->code_len == end || is_end(p[m->code_len]))) {
+		rec->code = m->code;
+		rec->have |= SC_AUDIT_HAVE_CODE;
+		return p + m->code_len;
+	}
 	if (!EXPECT(p, end, "code=") || !fast_hex(&p, end, &x) || x > UINT32_MAX)
 		return start;
 	rec->code = (uint32_t)x;
 	rec->have |= SC_AUDIT_HAVE_CODE;
+	if (p - start >= 8 && (size_t)(p - start) <= sizeof(m->code_bytes)) {
+		m->code_len = (uint8_t)(p - start);
+		m->code = rec->code;
+		memcpy(m->code_bytes, start, m->code_len);
+	}
 	return p;
 #undef SKIP_SUBJ
 #undef STR
@@ -724,6 +746,29 @@ static const char *parse_stamp(const char *p, const char *end, struct sc_audit_r
 	uint64_t sec, frac = 0, serial;
 	unsigned n, fn = 0;
 
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	/* What the kernel writes until 2286: ten digits of seconds, '.', three of milliseconds,
+	 * ':', read without a loop; the serial as any number. */
+	if (end - p >= 16) {
+		uint64_t w;
+		memcpy(&w, p, 8);
+		if (swar_digits(w) == 8 && is_digit(p[8]) && is_digit(p[9]) && p[10] == '.' &&
+		    is_digit(p[11]) && is_digit(p[12]) && is_digit(p[13]) && p[14] == ':') {
+			const char *q = p + 15;
+			serial = fast_dec(&q, end, &n);
+			if (n && n <= 19 && q < end && *q == ')') {
+				sec = swar_value(w, 8) * 100 + (uint64_t)(p[8] - '0') * 10 +
+				      (uint64_t)(p[9] - '0');
+				rec->time_ms = sec * 1000 + (uint64_t)(p[11] - '0') * 100 +
+					       (uint64_t)(p[12] - '0') * 10 +
+					       (uint64_t)(p[13] - '0');
+				rec->serial = serial;
+				rec->have |= SC_AUDIT_HAVE_TIME | SC_AUDIT_HAVE_SERIAL;
+				return q + 1;
+			}
+		}
+	}
+#endif
 	/* At most 19 digits each: what a uint64_t holds whatever they are. */
 	sec = fast_dec(&p, end, &n);
 	if (!n || n > 19 || p >= end)
@@ -1143,11 +1188,73 @@ static const char *parse_auditd_record(const char *p, const char *end, unsigned 
 	return nl;
 }
 
+/* The first '(' or '\n' from p, or end: where a line's first stamp may be, and whether the
+ * line ends before it, in one pass. */
+static inline const char *paren_or_nl(const char *p, const char *end)
+{
+#if defined(__SSE2__)
+	const __m128i paren = _mm_set1_epi8('('), nl = _mm_set1_epi8('\n');
+	for (; end - p >= 16; p += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)p);
+		int m = _mm_movemask_epi8(
+			_mm_or_si128(_mm_cmpeq_epi8(v, paren), _mm_cmpeq_epi8(v, nl)));
+		if (m)
+			return p + __builtin_ctz((unsigned)m);
+	}
+#endif
+	while (p < end && *p != '(' && *p != '\n')
+		p++;
+	return p;
+}
+
+/* The kernel's seccomp record in syslog, dmesg or kmsg text ("... audit: type=1326
+ * audit(<stamp>): <fields>"), read up to its '\n' without looking for it first, as
+ * parse_auditd_record() reads auditd's: every step is the one sc_audit_parse_line_skip() takes on
+ * the line (the first "audit(" of the line, the type just before it, the fields stopping at the
+ * '\n'). Returns the '\n', or NULL for anything else (the caller then parses the line). */
+static const char *parse_kernel_record(const char *p, const char *end, unsigned skip,
+				       struct sc_audit_record *rec)
+{
+	const char *s, *q, *nl;
+
+	/* find_stamp() looks from the sixth byte on; the first '(' must be the stamp's, with
+	 * "type=1326 " before it, and no '\n' before either. */
+	if (end - p < 16 || *p == '{' || memchr(p, '\n', 5))
+		return NULL;
+	s = paren_or_nl(p + 5, end);
+	if (s == end || *s != '(' || s - p < 15 || memcmp(s - 15, "type=1326 audit", 15) != 0)
+		return NULL;
+	record_reset(rec, skip);
+	/* Only the bytes before the stamp decide the source: the line is at least that long. */
+	rec->source = detect_source(p, (size_t)(s - p));
+	q = parse_stamp(s + 1, end, rec);
+	if (!q)
+		return NULL;
+	if (q < end && *q == ':')
+		q++;
+	while (q < end && *q == ' ')
+		q++;
+	q = parse_fields_fast(q, end, rec);
+	if (q < end && *q == '\n') {
+		nl = q;
+	} else {
+		nl = memchr(q, '\n', (size_t)(end - q));
+		if (!nl)
+			return NULL;
+		parse_fields(q, nl, rec);
+	}
+	rec->loss = SC_AUDIT_LOSS_NONE;
+	finish_seccomp(rec);
+	return nl;
+}
+
 size_t sc_audit_parse_next(const char *buf, size_t avail, unsigned skip,
 			   struct sc_audit_record *rec)
 {
 	const char *nl = parse_auditd_record(buf, buf + avail, skip, rec);
 
+	if (!nl)
+		nl = parse_kernel_record(buf, buf + avail, skip, rec);
 	if (!nl) {
 		nl = memchr(buf, '\n', avail);
 		if (!nl)
@@ -1202,159 +1309,4 @@ char *sc_audit_escape(const char *s, char *buf, size_t size)
 	}
 	buf[o] = 0;
 	return buf;
-}
-
-/* ---- streaming line reader ------------------------------------------------------------- */
-
-#define READER_INITIAL	(1u << 20)
-#define READER_MIN_ROOM (16u << 10) /* /dev/kmsg returns EINVAL when a record does not fit */
-#define READER_MAX_LINE (64u << 20)
-
-int sc_line_reader_init(struct sc_line_reader *r, int fd, size_t initial)
-{
-	*r = (struct sc_line_reader){ .fd = fd };
-	if (initial == 0)
-		initial = READER_INITIAL;
-	if (initial < 2 * READER_MIN_ROOM)
-		initial = 2 * READER_MIN_ROOM;
-	r->buf = malloc(initial);
-	if (!r->buf)
-		return -ENOMEM;
-	r->size = initial;
-	return 0;
-}
-
-void sc_line_reader_done(struct sc_line_reader *r)
-{
-	free(r->buf);
-	r->buf = NULL;
-	r->size = r->start = r->end = 0;
-}
-
-void sc_line_reader_reset(struct sc_line_reader *r, uint64_t offset)
-{
-	r->start = r->end = r->scan = 0;
-	r->offset = offset;
-	r->in_overlong = false;
-	r->eof = false;
-}
-
-int sc_line_reader_next(struct sc_line_reader *r, bool flush, const char **line, size_t *len)
-{
-	size_t max_line = r->max_line ? r->max_line : READER_MAX_LINE;
-
-	for (;;) {
-		if (r->start < r->end) {
-			/* Only what was read since the last look: a line that arrives in pieces
-			 * (a pipe gives 64 KiB at a time) is searched once, not once a piece. */
-			size_t from = r->scan > r->start ? r->scan : r->start;
-			char *s = r->buf + r->start;
-			char *nl = memchr(r->buf + from, '\n', r->end - from);
-			if (nl) {
-				size_t n = (size_t)(nl - s);
-				r->start += n + 1;
-				r->offset += n + 1;
-				r->scan = r->start;
-				if (r->in_overlong) {
-					r->in_overlong = false;
-					continue;
-				}
-				*line = s;
-				*len = n;
-				return 1;
-			}
-			r->scan = r->end;
-			if (r->in_overlong) {
-				/* The rest of a line given up on: nothing to keep. */
-				r->offset += r->end - r->start;
-				r->start = r->end = r->scan = 0;
-			}
-		}
-		if (r->eof) {
-			r->eof = false;
-			if (flush && r->in_overlong && r->start == r->end) {
-				r->in_overlong = false; /* its end is the file's: the line ended */
-				return 0;
-			}
-			if (flush && r->start < r->end) {
-				size_t n = r->end - r->start;
-				*line = r->buf + r->start;
-				*len = n;
-				r->offset += n;
-				r->start = r->end;
-				if (r->in_overlong) {
-					r->in_overlong = false;
-					return 0;
-				}
-				return 1;
-			}
-			return 0;
-		}
-		/* Make room: move the partial line to the front, grow for long lines. */
-		if (r->start > 0) {
-			memmove(r->buf, r->buf + r->start, r->end - r->start);
-			r->end -= r->start;
-			r->scan = r->scan > r->start ? r->scan - r->start : 0;
-			r->start = 0;
-		}
-		if (r->size - r->end < READER_MIN_ROOM) {
-			if (r->size < max_line) {
-				size_t ns = r->size * 2;
-				char *nb = realloc(r->buf, ns);
-				if (!nb)
-					return -ENOMEM;
-				r->buf = nb;
-				r->size = ns;
-			} else {
-				/* Give up on this line: drop what we have, skip to its end. */
-				if (!r->in_overlong)
-					r->overlong++;
-				r->in_overlong = true;
-				r->offset += r->end;
-				r->end = r->scan = 0;
-			}
-		}
-		size_t want = r->size - r->end;
-		if (r->limit) {
-			uint64_t at = r->offset + (r->end - r->start);
-			if (at >= r->limit) {
-				r->eof = true;
-				continue;
-			}
-			if (want > r->limit - at)
-				want = (size_t)(r->limit - at);
-		}
-		ssize_t k = read(r->fd, r->buf + r->end, want);
-		if (k < 0) {
-			if (errno == EAGAIN) {
-				r->eof = true;
-				continue;
-			}
-			return -errno;
-		}
-		if (k == 0)
-			r->eof = true;
-		r->end += (size_t)k;
-	}
-}
-
-int sc_line_reader_next_record(struct sc_line_reader *r, bool flush, unsigned skip,
-			       struct sc_audit_record *rec)
-{
-	const char *line;
-	size_t len;
-	int k;
-
-	if (!r->in_overlong && r->start < r->end) {
-		size_t n = sc_audit_parse_next(r->buf + r->start, r->end - r->start, skip, rec);
-		if (n) {
-			r->start += n;
-			r->offset += n;
-			return 1;
-		}
-	}
-	k = sc_line_reader_next(r, flush, &line, &len);
-	if (k > 0)
-		(void)sc_audit_parse_line_skip(line, len, skip, rec);
-	return k;
 }

@@ -137,72 +137,137 @@ static bool plain_safe(const char *s)
 	       !streq(s, "n") && strspn(s, "0123456789.") != strlen(s);
 }
 
-static void put_str(FILE *f, const char *s, bool quote)
+/* The text of an edit, grown in place: a memstream per edit (libc's calloc of a page, then a
+ * FILE) was a tenth of a 10,000-workload bind. */
+struct sbuf {
+	char *s;
+	size_t n, cap;
+	bool oom;
+};
+
+static void sb_add(struct sbuf *b, const char *s, size_t n)
+{
+	if (b->oom)
+		return;
+	if (b->cap - b->n <= n) {
+		size_t cap = b->cap ? b->cap : 128;
+		char *t;
+		while (cap - b->n <= n)
+			cap *= 2;
+		t = realloc(b->s, cap);
+		if (!t) {
+			b->oom = true;
+			return;
+		}
+		b->s = t;
+		b->cap = cap;
+	}
+	memcpy(b->s + b->n, s, n);
+	b->n += n;
+	b->s[b->n] = '\0';
+}
+
+static void sb_puts(struct sbuf *b, const char *s)
+{
+	sb_add(b, s, strlen(s));
+}
+
+static void sb_putc(struct sbuf *b, char c)
+{
+	sb_add(b, &c, 1);
+}
+
+/* The text, or NULL (out of memory); the builder is left empty. */
+static char *sb_take(struct sbuf *b)
+{
+	if (!b->oom && !b->s)
+		sb_add(b, "", 0);
+	if (b->oom) {
+		free(b->s);
+		*b = (struct sbuf){};
+		return NULL;
+	}
+	char *s = b->s;
+	*b = (struct sbuf){};
+	return s;
+}
+
+static void put_str(struct sbuf *f, const char *s, bool quote)
 {
 	if (!quote && plain_safe(s)) {
-		fputs(s, f);
+		sb_puts(f, s);
 		return;
 	}
 	/* Escapes both YAML and JSON read the same way: a control character (a container name may
 	 * hold a line break) as \u00XX, never raw inside the quotes. */
-	fputc('"', f);
+	sb_putc(f, '"');
 	for (; *s; s++) {
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			fprintf(f, "\\u%04x", (unsigned char)*s);
-		else if (*s == '"' || *s == '\\')
-			fprintf(f, "\\%c", *s);
-		else
-			fputc(*s, f);
+		if ((unsigned char)*s < 0x20 || *s == 0x7f) {
+			char u[7] = { '\\',
+				      'u',
+				      '0',
+				      '0',
+				      "0123456789abcdef"[(*s >> 4) & 0xf],
+				      "0123456789abcdef"[*s & 0xf],
+				      0 };
+			sb_add(f, u, 6);
+		} else if (*s == '"' || *s == '\\') {
+			sb_putc(f, '\\');
+			sb_putc(f, *s);
+		} else {
+			sb_putc(f, *s);
+		}
 	}
-	fputc('"', f);
+	sb_putc(f, '"');
 }
 
-static void put_flow(FILE *f, const struct kv *kv, bool json);
+static void put_flow(struct sbuf *f, const struct kv *kv, bool json);
 
-static void put_flow_value(FILE *f, const struct kv *kv, bool json)
+static void put_flow_value(struct sbuf *f, const struct kv *kv, bool json)
 {
 	switch (kv->kind) {
 	case KV_STR:
 		put_str(f, kv->str, json);
 		break;
 	case KV_FALSE:
-		fputs("false", f);
+		sb_puts(f, "false");
 		break;
 	case KV_DROP_ALL:
-		fputs(json ? "[\"ALL\"]" : "[ALL]", f);
+		sb_puts(f, json ? "[\"ALL\"]" : "[ALL]");
 		break;
 	case KV_MAP:
-		fputc('{', f);
+		sb_putc(f, '{');
 		for (size_t i = 0, k = 0; i < kv->n; i++) {
 			if (kv->kids[i].only_update)
 				continue;
-			fputs(k++ ? ", " : "", f);
+			sb_puts(f, k++ ? ", " : "");
 			put_flow(f, &kv->kids[i], json);
 		}
-		fputc('}', f);
+		sb_putc(f, '}');
 		break;
 	}
 }
 
-static void put_flow(FILE *f, const struct kv *kv, bool json)
+static void put_flow(struct sbuf *f, const struct kv *kv, bool json)
 {
 	put_str(f, kv->key, json);
-	fputs(": ", f);
+	sb_puts(f, ": ");
 	put_flow_value(f, kv, json);
 }
 
-static void put_block(FILE *f, const struct kv *kv, unsigned indent)
+static void put_block(struct sbuf *f, const struct kv *kv, unsigned indent)
 {
-	fprintf(f, "%*s", (int)indent, "");
+	for (unsigned i = 0; i < indent; i++)
+		sb_putc(f, ' ');
 	put_str(f, kv->key, false);
-	fputc(':', f);
+	sb_putc(f, ':');
 	if (kv->kind != KV_MAP) {
-		fputc(' ', f);
+		sb_putc(f, ' ');
 		put_flow_value(f, kv, false);
-		fputc('\n', f);
+		sb_putc(f, '\n');
 		return;
 	}
-	fputc('\n', f);
+	sb_putc(f, '\n');
 	for (size_t i = 0; i < kv->n; i++)
 		if (!kv->kids[i].only_update)
 			put_block(f, &kv->kids[i], indent + 2);
@@ -222,44 +287,28 @@ static bool kv_has_content(const struct kv *kv)
 static char *render(const struct kv *kvs, size_t n, bool block, unsigned indent, bool json,
 		    bool first)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
+	struct sbuf f = {};
 
-	if (!f)
-		return NULL;
 	for (size_t i = 0; i < n; i++) {
 		if (kvs[i].only_update || !kv_has_content(&kvs[i]))
 			continue;
 		if (block) {
-			put_block(f, &kvs[i], indent);
+			put_block(&f, &kvs[i], indent);
 		} else {
-			fputs(first ? "" : ", ", f);
-			put_flow(f, &kvs[i], json);
+			sb_puts(&f, first ? "" : ", ");
+			put_flow(&f, &kvs[i], json);
 			first = false;
 		}
 	}
-	if (fclose(f) != 0) {
-		free(buf);
-		return NULL;
-	}
-	return buf;
+	return sb_take(&f);
 }
 
 static char *render_value(const struct kv *kv, bool json)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
+	struct sbuf f = {};
 
-	if (!f)
-		return NULL;
-	put_flow_value(f, kv, json);
-	if (fclose(f) != 0) {
-		free(buf);
-		return NULL;
-	}
-	return buf;
+	put_flow_value(&f, kv, json);
+	return sb_take(&f);
 }
 
 static bool refuse_shared(struct ectx *e, const struct yn *n);
@@ -642,20 +691,35 @@ static int workload_edits(struct ectx *e, const struct sc_k8s_file *f, size_t i,
 	return q;
 }
 
-/* Apply e's edits (sorted) to the text from *at on: into 'out' when given, else only counted
- * into *olen. An edit before *at overlaps one applied: skipped (cannot happen). */
-static void apply_edits(const struct ectx *e, const struct sc_k8s_file *f, size_t *at, char **out,
-			size_t *olen)
+/* Where the edited text goes: written at 'w', or compared with 'ref' (the check: binding the
+ * output again must give the output), or, with neither, only counted into 'n'. */
+struct sink {
+	char *w;
+	const char *ref;
+	size_t ref_len;
+	size_t n;
+	bool differs;
+};
+
+static void sink_put(struct sink *s, const char *p, size_t n)
+{
+	if (s->w)
+		s->w = mempcpy(s->w, p, n);
+	else if (s->ref && !s->differs)
+		s->differs = n > s->ref_len - s->n || memcmp(s->ref + s->n, p, n) != 0;
+	s->n += n;
+}
+
+/* Apply e's edits (sorted) to the text from *at on, into 'out'. An edit before *at overlaps one
+ * applied: skipped (cannot happen). */
+static void apply_edits(const struct ectx *e, const struct sc_k8s_file *f, size_t *at,
+			struct sink *out)
 {
 	for (size_t i = 0; i < e->n; i++) {
 		if (e->v[i].pos < *at)
 			continue;
-		if (out) {
-			*out = mempcpy(*out, f->text + *at, e->v[i].pos - *at);
-			*out = mempcpy(*out, e->texts + e->v[i].text, e->v[i].text_len);
-		} else {
-			*olen += e->v[i].pos - *at + e->v[i].text_len;
-		}
+		sink_put(out, f->text + *at, e->v[i].pos - *at);
+		sink_put(out, e->texts + e->v[i].text, e->v[i].text_len);
 		*at = e->v[i].pos + e->v[i].del;
 	}
 }
@@ -664,16 +728,19 @@ static void apply_edits(const struct ectx *e, const struct sc_k8s_file *f, size_
  * is wrong, once to write it, so no more than a workload's edits are held (10,000 workloads
  * with --legacy-annotations are 80,000 edits, 6 MiB). That needs each workload's edits after
  * the previous one's, as they are (a workload's edits lie within its own object): should
- * they not be, all edits are made at once and sorted, as a sort of them all would order them. */
+ * they not be, all edits are made at once and sorted, as a sort of them all would order them.
+ * With 'ref', the edited text is not written but compared with ref (one pass, no copy):
+ * 0 when it is the same, -EINVAL when not. */
 static int bind_text(const struct sc_k8s_file *f, const struct sc_k8s_bind_opts *o,
-		     struct sc_diags *d, char **ret, size_t *ret_len)
+		     struct sc_diags *d, const char *ref, size_t ref_len, char **ret,
+		     size_t *ret_len)
 {
 	struct ectx e = { .buf = f->text, .len = f->len, .d = d };
 	struct sc_diags quiet = {};
 	const char *nl = memchr(f->text, '\n', f->len);
 	const char *saved = d->file;
-	char *out = NULL, *w;
-	size_t olen = 0, at = 0, prev_end = 0;
+	struct sink out = { .ref = ref, .ref_len = ref_len };
+	size_t at = 0, prev_end = 0;
 	bool any = false, ordered = true;
 	int r = 0;
 
@@ -700,7 +767,7 @@ static int bind_text(const struct sc_k8s_file *f, const struct sc_k8s_bind_opts 
 			if (e.v[k].pos + e.v[k].del > prev_end)
 				prev_end = e.v[k].pos + e.v[k].del;
 		any = true;
-		apply_edits(&e, f, &at, NULL, &olen);
+		apply_edits(&e, f, &at, &out);
 	}
 	d->file = saved;
 	if (r < 0)
@@ -717,19 +784,25 @@ static int bind_text(const struct sc_k8s_file *f, const struct sc_k8s_bind_opts 
 			goto out;
 		if (e.n)
 			qsort(e.v, e.n, sizeof(*e.v), cmp_edit);
-		olen = at = 0;
-		apply_edits(&e, f, &at, NULL, &olen);
+		at = 0;
+		out = (struct sink){ .ref = ref, .ref_len = ref_len };
+		apply_edits(&e, f, &at, &out);
 	}
-	olen += f->len - at;
-	out = malloc(olen + 1);
-	if (!out) {
+	sink_put(&out, f->text + at, f->len - at);
+	if (ref) {
+		r = out.differs || out.n != ref_len ? -EINVAL : 0;
+		goto out;
+	}
+	size_t olen = out.n;
+	char *buf = malloc(olen + 1);
+	if (!buf) {
 		r = -ENOMEM;
 		goto out;
 	}
-	w = out;
+	out = (struct sink){ .w = buf };
 	at = 0;
 	if (!ordered) {
-		apply_edits(&e, f, &at, &w, NULL);
+		apply_edits(&e, f, &at, &out);
 	} else {
 		for (size_t i = 0; i < f->n_workloads && r == 0; i++) {
 			if (!f->workloads[i].profile)
@@ -739,27 +812,27 @@ static int bind_text(const struct sc_k8s_file *f, const struct sc_k8s_bind_opts 
 			if (r < 0 || !e.n)
 				continue;
 			qsort(e.v, e.n, sizeof(*e.v), cmp_edit);
-			apply_edits(&e, f, &at, &w, NULL);
+			apply_edits(&e, f, &at, &out);
 		}
 	}
 	if (r == 0) {
-		w = mempcpy(w, f->text + at, f->len - at);
-		*w = '\0';
-		if ((size_t)(w - out) != olen)
+		sink_put(&out, f->text + at, f->len - at);
+		*out.w = '\0';
+		if (out.n != olen)
 			r = -EIO; /* the same edits twice: never so */
 	}
+	if (r < 0) {
+		free(buf);
+		goto out;
+	}
+	*ret = buf;
+	if (ret_len)
+		*ret_len = olen;
 out:
 	sc_diags_clear(&quiet);
 	free(e.texts);
 	free(e.v);
-	if (r < 0) {
-		free(out);
-		return r;
-	}
-	*ret = out;
-	if (ret_len)
-		*ret_len = olen;
-	return 0;
+	return r;
 }
 
 static bool same_str(const char *a, const char *b)
@@ -767,17 +840,13 @@ static bool same_str(const char *a, const char *b)
 	return a == b || (a && b && streq(a, b));
 }
 
-/* Whether 'out', the edited text of 'f', reads back as the same workloads and binding it again
- * changes nothing: 0, -EINVAL (it does not), -ENOMEM. The edits are made in the text YAML
- * left as it was; a construct they do not foresee must not turn into a file that means
- * something else. */
-static int bind_check(const struct sc_k8s_file *f, const struct sc_k8s_bind_opts *o,
-		      const char *out, size_t len)
+/* The whole check at once (bind_check() when a workload's edits come before the previous
+ * one's): the output read whole, bound again, compared. */
+static int check_whole(const struct sc_k8s_file *f, const struct sc_k8s_bind_opts *o,
+		       const char *out, size_t len)
 {
 	struct sc_diags q = {};
 	struct sc_k8s_file *g = NULL;
-	char *again = NULL;
-	size_t again_len = 0;
 	int r = sc_k8s_file_parse(out, len, f->name, NULL, &q, &g);
 
 	if (r == -ENOMEM)
@@ -798,14 +867,100 @@ static int bind_check(const struct sc_k8s_file *f, const struct sc_k8s_bind_opts
 		}
 		b->set = a->set;
 	}
-	r = bind_text(g, o, &q, &again, &again_len);
-	if (r == -ENOMEM)
-		goto out;
-	r = r == 0 && again_len == len && memcmp(again, out, len) == 0 ? 0 : -EINVAL;
+	r = bind_text(g, o, &q, out, len, NULL, NULL);
+	if (r != -ENOMEM && r != 0)
+		r = -EINVAL;
 out:
-	free(again);
 	sc_k8s_file_free(g);
 	sc_diags_clear(&q);
+	return r;
+}
+
+/* The check a document at a time: each document's workloads, as the output reads back, bound
+ * again and the result compared with the output, as bind_text() does for the whole file. */
+struct check {
+	const struct sc_k8s_file *f;
+	const struct sc_k8s_bind_opts *o;
+	struct ectx e; /* over the output */
+	struct sink out;
+	size_t seen; /* workloads of the output so far */
+	size_t at, prev_end;
+	bool any;
+	bool unordered; /* the whole check must decide */
+};
+
+/* Stops the parse: the output is not what it must be. */
+#define CHECK_DIFFERS (-ECANCELED)
+
+static int check_document(void *userdata, struct sc_k8s_file *g)
+{
+	struct check *c = userdata;
+	int r = 0;
+
+	for (size_t k = 0; k < g->n_workloads && r == 0; k++) {
+		const struct sc_k8s_workload *a =
+			c->seen < c->f->n_workloads ? &c->f->workloads[c->seen] : NULL;
+		struct sc_k8s_workload *b = &g->workloads[k];
+		c->seen++;
+		if (!a || !same_str(a->kind, b->kind) || !same_str(a->name, b->name))
+			return CHECK_DIFFERS;
+		if (!a->profile)
+			continue;
+		/* Bound as the input was; lent, taken back before the workload goes. */
+		b->profile = a->profile;
+		b->set = a->set;
+		c->e.n = c->e.texts_len = 0;
+		r = workload_edits(&c->e, g, k, c->o);
+		b->profile = NULL;
+		if (r < 0 || !c->e.n)
+			continue;
+		qsort(c->e.v, c->e.n, sizeof(*c->e.v), cmp_edit);
+		if (c->any && c->e.v[0].pos <= c->prev_end) {
+			c->unordered = true;
+			return CHECK_DIFFERS;
+		}
+		for (size_t i = 0; i < c->e.n; i++)
+			if (c->e.v[i].pos + c->e.v[i].del > c->prev_end)
+				c->prev_end = c->e.v[i].pos + c->e.v[i].del;
+		c->any = true;
+		apply_edits(&c->e, g, &c->at, &c->out);
+	}
+	if (r == -ENOMEM)
+		return r;
+	return r < 0 || c->out.differs ? CHECK_DIFFERS : 0;
+}
+
+/* Whether 'out', the edited text of 'f' (len bytes and a NUL), reads back as the same
+ * workloads and binding it again changes nothing: 0, -EINVAL (it does not), -ENOMEM. The edits
+ * are made in the text YAML left as it was; a construct they do not foresee must not turn
+ * into a file that means something else. A document at a time, the output read in place and
+ * the second binding compared with it as it is made: no copy of the output, no second text,
+ * and only one document's workloads held. */
+static int bind_check(const struct sc_k8s_file *f, const struct sc_k8s_bind_opts *o,
+		      const char *out, size_t len)
+{
+	struct sc_diags q = {};
+	const char *nl = memchr(out, '\n', len);
+	struct check c = { .f = f,
+			   .o = o,
+			   .e = { .buf = out, .len = len, .d = &q },
+			   .out = { .ref = out, .ref_len = len } };
+	int r;
+
+	c.e.crlf = nl && nl > out && nl[-1] == '\r';
+	r = sc_k8s_file_parse_each(out, len, f->name, &q, check_document, &c);
+	if (r == 0) {
+		/* The text after the last workload's edits, as bind_text() ends. */
+		sink_put(&c.out, out + c.at, len - c.at);
+		r = c.seen != f->n_workloads || c.out.differs || c.out.n != len ? -EINVAL : 0;
+	} else if (c.unordered) {
+		r = check_whole(f, o, out, len);
+	} else if (r != -ENOMEM) {
+		r = -EINVAL;
+	}
+	sc_diags_clear(&q);
+	free(c.e.texts);
+	free(c.e.v);
 	return r;
 }
 
@@ -814,7 +969,7 @@ int sc_k8s_bind(const struct sc_k8s_file *f, const struct sc_k8s_bind_opts *o, s
 {
 	char *out = NULL;
 	size_t len = 0;
-	int r = bind_text(f, o, d, &out, &len);
+	int r = bind_text(f, o, d, NULL, 0, &out, &len);
 
 	if (r < 0)
 		return r;

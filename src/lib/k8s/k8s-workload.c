@@ -41,6 +41,9 @@ struct rctx {
 	 * repeat a few hundred), open addressing; the parse's only. */
 	const char **strs;
 	size_t n_strs, cap_strs;
+	/* sc_k8s_file_parse_each(): given each document's workloads, which then go */
+	int (*each)(void *userdata, struct sc_k8s_file *f);
+	void *each_userdata;
 };
 
 /* 's' in the file's arena, shared with every equal string before it (they are never
@@ -514,6 +517,19 @@ static int keep_workloads(struct rctx *c, size_t from)
 	return err;
 }
 
+/* Forget the workloads read so far and what the arena holds for them (strings, kept nodes):
+ * sc_k8s_file_parse_each() has handed them over. */
+static void documents_drop(struct rctx *c)
+{
+	for (size_t i = 0; i < c->f->n_workloads; i++)
+		workload_clear(&c->f->workloads[i]);
+	c->f->n_workloads = 0;
+	if (c->strs)
+		memset(c->strs, 0, c->cap_strs * sizeof(*c->strs));
+	c->n_strs = 0;
+	sc_arena_reset(c->a);
+}
+
 /* A document's workloads read, and the nodes binding needs kept (its tree goes next). */
 static int on_document(void *userdata, struct yn *root)
 {
@@ -533,48 +549,59 @@ static int on_document(void *userdata, struct yn *root)
 				 "(more than the file's size allows)");
 		return r < 0 ? r : -EINVAL;
 	}
-	return q < 0 ? q : r;
+	if (q < 0)
+		return q;
+	if (c->each) {
+		if (r == 0)
+			r = c->each(c->each_userdata, c->f);
+		documents_drop(c);
+	}
+	return r;
 }
 
-/* sc_k8s_file_parse on a buffer of len + 1 bytes (NUL-terminated) it takes over. */
-static int file_parse_owned(char *buf, size_t len, const char *name, const char *default_ns,
-			    struct sc_diags *d, struct sc_k8s_file **ret)
+/* sc_k8s_file_parse on a buffer of len + 1 bytes (NUL-terminated) it takes over (freed on an
+ * error); with 'each', see sc_k8s_file_parse_each(). */
+static int parse_owned(char *buf, size_t len, const char *name, const char *default_ns,
+		       struct sc_diags *d, int (*each)(void *userdata, struct sc_k8s_file *f),
+		       void *userdata, struct sc_k8s_file **ret)
 {
 	struct sc_k8s_file *f = calloc(1, sizeof(*f));
 	struct rctx c = { .f = f,
 			  .d = d,
 			  .default_ns = default_ns ? default_ns : "default",
-			  .budget = len + (1u << 20) };
+			  .budget = len + (1u << 20),
+			  .each = each,
+			  .each_userdata = userdata };
 	const char *saved = d->file;
 	int r;
 
 	if (!f) {
-		free(buf);
+		if (!each)
+			free(buf);
 		return -ENOMEM;
 	}
 	f->text = buf;
 	f->len = len;
-	if (len > MAX_MANIFEST) {
-		sc_k8s_file_free(f);
-		return -EFBIG;
-	}
 	f->name = strdup(name ? name : "<stdin>");
 	f->tree = calloc(1, sizeof(*f->tree));
-	if (!f->name || !f->tree) {
-		sc_k8s_file_free(f);
-		return -ENOMEM;
+	if (len > MAX_MANIFEST || !f->name || !f->tree) {
+		r = len > MAX_MANIFEST ? -EFBIG : -ENOMEM;
+		goto fail;
 	}
 	c.a = &f->tree->arena;
 	d->file = f->name;
 	r = sc_postree_parse(f->text, len, d, on_document, &c);
 	free(c.strs);
 	d->file = saved;
-	if (r < 0) {
-		sc_k8s_file_free(f);
-		return r;
-	}
+	if (r < 0)
+		goto fail;
 	*ret = f;
 	return 0;
+fail:
+	if (each)
+		f->text = NULL; /* lent */
+	sc_k8s_file_free(f);
+	return r;
 }
 
 int sc_k8s_file_parse(const char *buf, size_t len, const char *name, const char *default_ns,
@@ -589,7 +616,21 @@ int sc_k8s_file_parse(const char *buf, size_t len, const char *name, const char 
 		return -ENOMEM;
 	memcpy(text, buf, len);
 	text[len] = '\0';
-	return file_parse_owned(text, len, name, default_ns, d, ret);
+	return parse_owned(text, len, name, default_ns, d, NULL, NULL, ret);
+}
+
+int sc_k8s_file_parse_each(const char *buf, size_t len, const char *name, struct sc_diags *d,
+			   int (*each)(void *userdata, struct sc_k8s_file *f), void *userdata)
+{
+	struct sc_k8s_file *f = NULL;
+	/* Lent, not copied: the file gives it back before it goes. */
+	int r = parse_owned((char *)buf, len, name, NULL, d, each, userdata, &f);
+
+	if (r == 0) {
+		f->text = NULL;
+		sc_k8s_file_free(f);
+	}
+	return r;
 }
 
 void sc_k8s_files_free(struct sc_k8s_file **f, size_t n)
@@ -721,9 +762,9 @@ int sc_k8s_files_read(const char *path, const char *default_ns, struct sc_diags 
 			r = -EFBIG;
 		} else {
 			char *fit = realloc(buf, len + 1);
-			r = file_parse_owned(fit ? fit : buf, len,
-					     streq(l.v[i], "-") ? "<stdin>" : l.v[i], default_ns, d,
-					     &files[nf]);
+			r = parse_owned(fit ? fit : buf, len,
+					streq(l.v[i], "-") ? "<stdin>" : l.v[i], default_ns, d,
+					NULL, NULL, &files[nf]);
 			buf = NULL;
 		}
 		if (r == -EINVAL) {

@@ -37,3 +37,13 @@ static inline void strv_free(char **v)
 		free(v[i]);
 	free(v);
 }
+
+struct sc_diags;
+struct sc_k8s_file;
+
+/* Read 'buf' (len bytes and a NUL; lent, never copied nor freed) document by document: after
+ * each document, each() gets the file with that document's workloads (and their kept nodes),
+ * which go when it returns. The memory of one document's at a time, for bind's check of its
+ * own output. Returns each()'s first error, or as sc_k8s_file_parse(). */
+int sc_k8s_file_parse_each(const char *buf, size_t len, const char *name, struct sc_diags *d,
+			   int (*each)(void *userdata, struct sc_k8s_file *f), void *userdata);

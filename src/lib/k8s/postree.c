@@ -715,7 +715,10 @@ static bool lines_valid(const char *buf, size_t len, struct sc_loc *ret_loc, con
 {
 	uint32_t line = 1;
 	size_t bol = 0;
+	const char *cr = memchr(buf, '\r', len);
 
+	if (!cr)
+		return true; /* most files: no CR to look at */
 	for (size_t i = 0; i < len; i++) {
 		if (buf[i] == '\n') {
 			line++;
