@@ -265,6 +265,15 @@ int sc_record_bpf_add_pid(struct sc_record_bpf *b, pid_t tgid, bool until_exec)
 	return 0;
 }
 
+int sc_record_bpf_set_attached(struct sc_record_bpf *b, bool attached)
+{
+	if (!attached) {
+		recorder__detach(b->skel);
+		return 0;
+	}
+	return recorder__attach(b->skel);
+}
+
 /* Sum of a per-CPU u64 slot. */
 static int percpu_sum(struct sc_record_bpf *b, struct bpf_map *map, uint32_t key, uint64_t *v,
 		      uint64_t *ret)
@@ -354,6 +363,11 @@ int sc_record_bpf_add_pid(struct sc_record_bpf *b, pid_t tgid, bool until_exec)
 }
 
 int sc_record_bpf_collect(struct sc_record_bpf *b, struct sc_record *r)
+{
+	return -EOPNOTSUPP;
+}
+
+int sc_record_bpf_set_attached(struct sc_record_bpf *b, bool attached)
 {
 	return -EOPNOTSUPP;
 }
