@@ -5,9 +5,10 @@
 #     the fast path), on a getppid loop and on a getppid/read/write/openat/close loop:
 #     bench/bench-record interleaves no program, the floor and the recorder (pids mode, and
 #     cgroup mode when a cgroup v2 directory can be made here) block by block in one process,
-#     on the thread's CPU clock, best block of R rounds; "added/floor" = (method - none) /
-#     (floor - none). Every recorder block must count every getppid it made.
-#  2. Peers on the same two loops (bench/bench-loop -c, best of R runs, interleaved): bpftrace
+#     on the thread's CPU clock, median of R x 10 interleaved blocks; "added/floor" =
+#     (method - none) / (floor - none). Each recorder must count every getppid made while it
+#     was attached, else the table says LOST.
+#  2. Peers on the same two loops (bench/bench-loop -c, best of min(R, 5) runs, interleaved): bpftrace
 #     with a never-true predicate (its floor) and bpftrace counting the process's syscalls.
 #  3. Capture of the ground truth's distinct syscalls (tests/programs/syscall-zoo --list) by
 #     each method, with the wall-clock cost of a getppid loop (syscall-zoo --loop 1 N, timed
