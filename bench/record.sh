@@ -13,11 +13,13 @@
 #  3. Capture of the ground truth's distinct syscalls (tests/programs/syscall-zoo --list) by
 #     each method, with the wall-clock cost of a getppid loop (syscall-zoo --loop 1 N, timed
 #     inside the loop) for the tracers, whose cost is paid in another process.
+#  4. What each piece of a recorder costs per syscall (bench/bpf-pieces: one program per piece
+#     on sys_enter, timed by the kernel's BPF run-time stats).
 # Usage: bench/record.sh [BUILDDIR]   (R=rounds, N=loop calls for the fast methods, NSLOW for
 # the slow). Needs root for eBPF and for reading the kernel log; bpftrace is used when installed.
 #
-# Where the eBPF recorder's cost went (README, "Benchmarks"): a helper call costs about 20 ns
-# on the machines measured, the floor's whole added cost is about 50-70 ns, so the hot path
+# Where the eBPF recorder's cost went (table 4): a helper call costs about 20 ns on the
+# machine measured, the floor's whole added cost about 75-95 ns, so the hot path
 # makes none once its CPU's cached verdict holds (bpf/recorder.bpf.c): the tgid hash lookup
 # (with bpf_get_current_pid_tgid), the CO-RE probe-read of thread_info.status (with
 # bpf_get_current_task) and, in cgroup mode, bpf_get_current_ancestor_cgroup_id run only when
@@ -220,3 +222,11 @@ echo "and the wall-clock cost of a getppid loop (one thread; best of 3)"
 echo
 printf '%-28s %10s %9s %14s  %s\n' "method" "ns/call" "vs none" "distinct" "notes"
 for r in "${ROWS[@]}"; do echo "$r"; done
+echo
+echo "4. What each piece of a sys_enter recorder costs (bench/bpf-pieces)"
+echo
+if [ -x "$B/bench/bpf-pieces" ]; then
+	"$B/bench/bpf-pieces" -r "$((R < 5 ? R : 5))" 2>&1
+else
+	echo "skipped: $B/bench/bpf-pieces missing (built with the eBPF recorder only)"
+fi
