@@ -29,16 +29,30 @@ enum {
 	SC_REC_MODE_CGROUP = 1, /* everything in a cgroup v2 subtree */
 };
 
-/* Value of the one-entry 'seen' array: which syscalls were entered, per ABI. Set with an
- * atomic OR only when a bit is still clear, so the hot path is one load after warm-up. */
+/* A bitmap of the syscalls entered, per ABI (count > 0 tells the same for sc_rec_cpu). */
 struct sc_rec_seen {
 	unsigned long long bits[SC_REC_N_ABI][SC_REC_WORDS];
 };
 
+/* Value of the one-entry per-CPU 'percpu' array: everything sc_sys_enter touches per syscall,
+ * in one inlined lookup. 'counts' > 0 is "seen"; the events are the sum of counts + overflow.
+ * The first four fields cache the last target test on this CPU: the task is known by its
+ * pt_regs (the top of its kernel stack, sys_enter's first argument: no helper call), and the
+ * verdict holds while the global generation 'sc_gen' is unchanged. Every fork bumps it (a new
+ * task may reuse a dead one's stack), and so do a new target and a cgroup migration. */
+struct sc_rec_cpu {
+	unsigned long long regs;     /* pt_regs of the task the verdict is for (0: none) */
+	unsigned long long task;     /* its task_struct, for the i386 test (thread_info.status) */
+	unsigned long long gen;	     /* sc_gen when the verdict was taken */
+	unsigned long long target;   /* 1: record its syscalls */
+	unsigned long long overflow; /* numbers >= SC_REC_MAX_NR (not counted below) */
+	unsigned long long counts[SC_REC_N_ABI * SC_REC_MAX_NR]; /* [abi * MAX_NR + nr] */
+};
+
 /* Indices of the per-CPU 'stats' array. */
 enum {
-	SC_REC_STAT_EVENTS = 0,	      /* syscalls entered by targets */
-	SC_REC_STAT_OVERFLOW = 1,     /* numbers >= SC_REC_MAX_NR (not in the bitmaps) */
+	SC_REC_STAT_EVENTS = 0,	      /* unused since sc_rec_cpu: sum of its counts + overflow */
+	SC_REC_STAT_OVERFLOW = 1,     /* unused since sc_rec_cpu: its 'overflow' */
 	SC_REC_STAT_TARGETS_FULL = 2, /* forks not followed: 'targets' was full */
 	SC_REC_STAT_FORKS = 3,	      /* processes added by following fork */
 	SC_REC_N_STATS = 4,

@@ -26,6 +26,12 @@ int sc_record_bpf_add_pid(struct sc_record_bpf *b, pid_t tgid, bool until_exec);
 /* Read the maps into 'r' (adds to what it holds). */
 int sc_record_bpf_collect(struct sc_record_bpf *b, struct sc_record *r);
 struct sc_record_bpf *sc_record_bpf_close(struct sc_record_bpf *b);
+/* Benchmarks only: detach the programs (attached = false) and attach them again, keeping the
+ * maps: bench/bench-record alternates the recorder with no program within milliseconds. */
+int sc_record_bpf_set_attached(struct sc_record_bpf *b, bool attached);
+/* Tests only: load the program that reads thread_info.status with a helper call (what kernels
+ * without bpf_rdonly_cast get) even where the direct read loads. */
+extern bool sc_record_bpf_force_probe;
 
 /* The ptrace back end (record-ptrace.c). Trace until the root exits, 'o->stop_fd' is readable
  * or the duration passed. 'child' (> 0) is a command started stopped by the front end,

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The eBPF recorder's loader: open/load/attach the skeleton generated from bpf/recorder.bpf.c,
- * seed the targets, read the per-ABI bitmaps and per-CPU counters back (the preflight is
+ * seed the targets, read the per-CPU counters back, per ABI (the preflight is
  * record-preflight.c). Built without BPF tooling, it returns -EOPNOTSUPP after the preflight
  * said so, and `record` uses ptrace. */
 #include <fcntl.h>
@@ -30,6 +30,9 @@
 #endif
 
 #define CGROUP2_MAGIC 0x63677270
+
+/* Tests only: load sc_sys_enter_probe even where sc_sys_enter loads (record-backend.h). */
+bool sc_record_bpf_force_probe = false;
 
 #ifdef SC_HAVE_BPF
 
@@ -100,6 +103,32 @@ static int cgroup_id(const char *path, uint64_t *ret_id, unsigned *ret_level)
 	return 0;
 }
 
+/* Open and load the skeleton with one of the two sys_enter programs: 'probe' picks the one
+ * that reads thread_info.status with a helper call (kernels without bpf_rdonly_cast). */
+static int load_skel(struct recorder **ret, bool probe, bool cgroup, uint64_t cg_id,
+		     unsigned cg_level)
+{
+	struct recorder *skel = recorder__open();
+	int r;
+
+	if (!skel)
+		return -errno;
+	(void)bpf_program__set_autoload(skel->progs.sc_sys_enter, !probe);
+	(void)bpf_program__set_autoload(skel->progs.sc_sys_enter_probe, probe);
+	if (cgroup) {
+		skel->rodata->target_mode = SC_REC_MODE_CGROUP;
+		skel->rodata->target_cgroup_id = cg_id;
+		skel->rodata->target_cgroup_level = cg_level;
+	}
+	r = recorder__load(skel);
+	if (r < 0) {
+		recorder__destroy(skel);
+		return r;
+	}
+	*ret = skel;
+	return 0;
+}
+
 int sc_record_bpf_open(const struct sc_record_opts *o, struct sc_diags *d,
 		       struct sc_record_bpf **ret)
 {
@@ -130,29 +159,25 @@ int sc_record_bpf_open(const struct sc_record_opts *o, struct sc_diags *d,
 	}
 	libbpf_set_print(libbpf_print);
 	libbpf_last[0] = '\0';
-	b->skel = recorder__open();
-	if (!b->skel) {
-		r = -errno;
-		problem(d, "cannot open the BPF object: %s",
-			libbpf_last[0] ? libbpf_last : strerror(-r));
-		free(b);
-		return r;
+	/* The direct read first; where the kernel refuses it (no bpf_rdonly_cast, before 6.2),
+	 * the helper's read, and the message of that last attempt if it fails too. */
+	r = sc_record_bpf_force_probe ? -ENOTSUP
+				      : load_skel(&b->skel, false, o->cgroup, cg_id, cg_level);
+	if (r < 0) {
+		libbpf_last[0] = '\0';
+		r = load_skel(&b->skel, true, o->cgroup, cg_id, cg_level);
 	}
-	if (o->cgroup) {
-		b->skel->rodata->target_mode = SC_REC_MODE_CGROUP;
-		b->skel->rodata->target_cgroup_id = cg_id;
-		b->skel->rodata->target_cgroup_level = cg_level;
-	}
-	r = recorder__load(b->skel);
 	if (r < 0) {
 		problem(d, "cannot load the BPF program: %s%s%s", strerror(-r),
 			libbpf_last[0] ? ": " : "", libbpf_last);
-		sc_record_bpf_close(b);
+		free(b);
 		return r;
 	}
 	r = recorder__attach(b->skel);
 	if (r < 0) {
-		problem(d, "cannot attach to raw tracepoints sys_enter/sched_process_fork: %s%s%s",
+		problem(d,
+			"cannot attach to raw tracepoints sys_enter, sched_process_fork/exit, "
+			"cgroup_attach_task: %s%s%s",
 			strerror(-r), libbpf_last[0] ? ": " : "", libbpf_last);
 		sc_record_bpf_close(b);
 		return r;
@@ -169,7 +194,18 @@ int sc_record_bpf_add_pid(struct sc_record_bpf *b, pid_t tgid, bool until_exec)
 	if (bpf_map__update_elem(b->skel->maps.targets, &key, sizeof(key), &one, sizeof(one),
 				 BPF_ANY) < 0)
 		return -errno;
+	/* A verdict cached before the add ("not a target") must not hold any longer. */
+	__atomic_fetch_add(&b->skel->bss->sc_gen, 1, __ATOMIC_SEQ_CST);
 	return 0;
+}
+
+int sc_record_bpf_set_attached(struct sc_record_bpf *b, bool attached)
+{
+	if (!attached) {
+		recorder__detach(b->skel);
+		return 0;
+	}
+	return recorder__attach(b->skel);
 }
 
 /* Sum of a per-CPU u64 slot. */
@@ -193,39 +229,46 @@ int sc_record_bpf_collect(struct sc_record_bpf *b, struct sc_record *r)
 		[SC_REC_ABI_COMPAT] = SC_ARCH_X86,
 		[SC_REC_ABI_X32] = SC_ARCH_X32,
 	};
+	/* A per-CPU value as the kernel copies it out: each CPU's rounded up to 8 bytes. */
+	size_t stride = (sizeof(struct sc_rec_cpu) + 7) & ~(size_t)7;
 	cleanup_free uint64_t *v = calloc((size_t)b->ncpus, sizeof(uint64_t));
-	cleanup_free struct sc_rec_seen *seen = calloc(1, sizeof(*seen));
+	cleanup_free unsigned char *cpus = calloc((size_t)b->ncpus, stride);
 	uint32_t key = 0;
-	uint64_t stat[SC_REC_N_STATS];
+	uint64_t stat[SC_REC_N_STATS], events = 0, overflow = 0;
 	int ret;
 
-	if (!v || !seen)
+	if (!v || !cpus)
 		return -ENOMEM;
-	if (bpf_map__lookup_elem(b->skel->maps.seen, &key, sizeof(key), seen, sizeof(*seen), 0) < 0)
+	if (bpf_map__lookup_elem(b->skel->maps.percpu, &key, sizeof(key), cpus,
+				 stride * (size_t)b->ncpus, 0) < 0)
 		return -errno;
 	for (uint32_t i = 0; i < SC_REC_N_STATS; i++) {
 		ret = percpu_sum(b, b->skel->maps.stats, i, v, &stat[i]);
 		if (ret < 0)
 			return ret;
 	}
+	for (int cpu = 0; cpu < b->ncpus; cpu++)
+		overflow += ((const struct sc_rec_cpu *)(cpus + stride * (size_t)cpu))->overflow;
 	for (unsigned abi = 0; abi < SC_REC_N_ABI; abi++) {
 		enum sc_arch a = abi_arch[abi];
 		uint32_t base = sc_arch_info(a)->nr_base;
 		for (uint32_t nr = 0; nr < SC_REC_MAX_NR; nr++) {
-			uint64_t count;
-			if (!(seen->bits[abi][nr / 64] & (1ULL << (nr % 64))))
+			uint64_t count = 0;
+			for (int cpu = 0; cpu < b->ncpus; cpu++) {
+				const struct sc_rec_cpu *c =
+					(const void *)(cpus + stride * (size_t)cpu);
+				count += c->counts[abi * SC_REC_MAX_NR + nr];
+			}
+			if (!count)
 				continue;
-			ret = percpu_sum(b, b->skel->maps.counts, abi * SC_REC_MAX_NR + nr, v,
-					 &count);
-			if (ret < 0)
-				return ret;
+			events += count;
 			ret = sc_record_add(r, a, base + nr, count);
 			if (ret < 0)
 				return ret;
 		}
 	}
-	r->events += stat[SC_REC_STAT_EVENTS];
-	r->overflow += stat[SC_REC_STAT_OVERFLOW];
+	r->events += events + overflow;
+	r->overflow += overflow;
 	r->lost_targets += stat[SC_REC_STAT_TARGETS_FULL];
 	return 0;
 }
@@ -254,6 +297,11 @@ int sc_record_bpf_add_pid(struct sc_record_bpf *b, pid_t tgid, bool until_exec)
 }
 
 int sc_record_bpf_collect(struct sc_record_bpf *b, struct sc_record *r)
+{
+	return -EOPNOTSUPP;
+}
+
+int sc_record_bpf_set_attached(struct sc_record_bpf *b, bool attached)
 {
 	return -EOPNOTSUPP;
 }
