@@ -12,6 +12,12 @@
  *   recording without signals never sees it.
  * - sigreturn: the same for handlers installed without SA_SIGINFO on i386, arm and the other
  *   32-bit ABIs that have it (glibc i386 uses it).
+ * - rt_sigsuspend: a shell waiting for a child (dash's `wait`, a
+ *   foreground command) first asks wait4 with WNOHANG and calls rt_sigsuspend only when the
+ *   child still runs, with every signal blocked around the call. Whether a recording sees it
+ *   is timing; denied, the call returns EPERM at once and the shell asks again for ever: the
+ *   SIGCHLD it waits for stays blocked, so it spins at 100% CPU and ignores SIGTERM. libc's
+ *   sigsuspend() makes rt_sigsuspend on every ABI (the old sigsuspend call is not used).
  * - exit: the end of every thread (pthread_exit, a thread function returning, glibc's _exit
  *   loop); exit_group: the end of the process. A recording stopped by --duration or of a
  *   --pid/--cgroup that outlives it never sees them.
@@ -60,7 +66,10 @@ int sc_implicit_missing(const struct sc_profile *p, const char ***ret, size_t *r
 /* The comment of the rule sc_implicit_add() writes. */
 #define SC_IMPLICIT_COMMENT                                                                    \
 	"implicit: calls the kernel or libc make without the program asking (restart after a " \
-	"stop, signal return, exit, vDSO fallbacks); see syscage/implicit.h"
+	"stop, signal return, a shell's wait, exit, vDSO fallbacks); see syscage/implicit.h"
+/* What every version of that comment starts with: a rule written by an older syscage is
+ * still the one the set is added to. */
+#define SC_IMPLICIT_COMMENT_PREFIX "implicit: calls the kernel or libc make"
 
 /* Make 'p' allow the set on its ABIs: the names missing (sc_implicit_missing) that no rule
  * names are added to one ALLOW rule (the one with SC_IMPLICIT_COMMENT, created at the end when

@@ -55,7 +55,7 @@ for name in busybox http tar; do
 	if cmp -s "$TMP/out" "$TMP/$name.plain" && [ -s "$TMP/out" ]; then ok "$name: output unchanged while recording"
 	else not_ok "$name: output changed while recording"; diff "$TMP/$name.plain" "$TMP/out" | head -5 | sed 's/^/# /'; fi
 	if [ -n "$ENFORCE" ]; then
-		run_cmd timeout 60 "$ENFORCE" "$TMP/$name.json" sh -c "${W[$name]}"
+		run_cmd timeout -k 5 60 "$ENFORCE" "$TMP/$name.json" sh -c "${W[$name]}"
 		if [ "$RC" -eq 0 ] && cmp -s "$TMP/out" "$TMP/$name.plain"; then ok "$name: enforced by libsyscage's compiler + loader: identical output"
 		else not_ok "$name: enforced by libsyscage (exit $RC)"; diff "$TMP/$name.plain" "$TMP/out" | head -5 | sed 's/^/# /'; sed 's/^/# err: /' "$TMP/err" | head -5; fi
 	else
@@ -65,7 +65,7 @@ for name in busybox http tar; do
 		skip "$name: syscage run -p: 'syscage run' is not implemented in this build"
 		continue
 	fi
-	run_cmd timeout 60 "$SYSCAGE" run -p "$TMP/$name.json" -- sh -c "${W[$name]}"
+	run_cmd timeout -k 5 60 "$SYSCAGE" run -p "$TMP/$name.json" -- sh -c "${W[$name]}"
 	if [ "$RC" -eq 0 ] && cmp -s "$TMP/out" "$TMP/$name.plain"; then ok "$name: runs under its recorded profile, identical output"
 	else not_ok "$name: under its recorded profile (exit $RC)"; diff "$TMP/$name.plain" "$TMP/out" | head -5 | sed 's/^/# /'; sed 's/^/# err: /' "$TMP/err" | head -5; fi
 done

@@ -175,6 +175,20 @@ else
 		not_ok "under the recorded profile, SIGSTOP/SIGCONT: exit $rc after $ms ms, wanted 0 after 3 s"
 	fi
 fi
+# A shell's wait under a recorded profile: dash asks wait4(WNOHANG) and calls rt_sigsuspend
+# only when the child still runs. Recorded while the child had already ended (a busy loop in
+# the parent, no syscalls), the profile would lack it; python3 brings rt_sigprocmask, so the
+# shell blocks every signal around the denied wait and then spins for ever (SIGTERM blocked).
+if ! command -v dash >/dev/null || ! command -v python3 >/dev/null; then
+	skip "a shell's wait under a recorded profile: dash or python3 is not installed"
+else
+	spin='i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done'
+	expect "record a shell whose child ends before its wait" 0 \
+		"$SYSCAGE" record -m "$m" -o "$TMP/wait.json" -- dash -c "( : ) & $spin; wait; python3 -c pass"
+	run_cmd timeout -k 1 30 "$SYSCAGE" run -p "$TMP/wait.json" -- dash -c "( $spin ) & wait; python3 -c pass"
+	[ "$RC" -eq 0 ] && ok "under it, the shell waits for a child still running (rt_sigsuspend)" ||
+		not_ok "under it, the shell waiting for a running child: exit $RC (124/137: it spun until killed)"
+fi
 expect "spo format" 0 "$SYSCAGE" record -m "$m" -f spo -n my-app -o "$TMP/p.yaml" -- true
 grep -q "kind: SeccompProfile" "$TMP/p.yaml" && grep -q "name: my-app" "$TMP/p.yaml" && ok "spo output named" || not_ok "spo output named"
 

@@ -18,6 +18,8 @@ static const struct sc_implicit_call implicit[] = {
 			     "after a stop: SIGSTOP/SIGCONT, a debugger, syscage inspect --pid" },
 	{ "rt_sigreturn", "the return from every signal handler" },
 	{ "sigreturn", "the return from a signal handler without SA_SIGINFO, on 32-bit ABIs" },
+	{ "rt_sigsuspend", "a shell (dash) waits with it only when its child still runs when it "
+			   "looks: denied, it spins for ever with every signal blocked" },
 	{ "exit", "the end of every thread" },
 	{ "exit_group", "the end of the process" },
 	{ "clock_gettime", VDSO_WHY },
@@ -134,7 +136,8 @@ int sc_implicit_add(struct sc_profile *p)
 		return 0;
 	for (size_t i = 0; i < p->n_rules && !rule; i++)
 		if (p->rules[i].action == SC_ACT_ALLOW && p->rules[i].comment &&
-		    streq(p->rules[i].comment, SC_IMPLICIT_COMMENT))
+		    strncmp(p->rules[i].comment, SC_IMPLICIT_COMMENT_PREFIX,
+			    strlen(SC_IMPLICIT_COMMENT_PREFIX)) == 0)
 			rule = &p->rules[i];
 	for (size_t i = 0; i < ELEMENTSOF(implicit); i++) {
 		const char *name = implicit[i].name;
