@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -644,6 +645,28 @@ static void write_install_http_metrics(struct sc_agent *a, FILE *f)
 			 "reason", "evicted", (const char *)NULL);
 }
 
+/* Whether a pass is due: the debounce deadline is set, or a change (an inotify event, a
+ * SIGHUP, an expired timer) waits to be read. /metrics is served between passes, so with
+ * syscage_reconcile_total it says "N passes, and every change made before this request
+ * looked at": what a test waits for instead of guessing how long the agent takes. */
+static bool reconcile_pending(const struct sc_agent *a)
+{
+	const int fds[] = { a->infd, a->sigfd, a->debfd, a->resfd };
+	struct pollfd p[ELEMENTSOF(fds)];
+	struct itimerspec it;
+	nfds_t n = 0;
+
+	if (a->reload)
+		return true;
+	if (a->debfd >= 0 && timerfd_gettime(a->debfd, &it) == 0 &&
+	    (it.it_value.tv_sec || it.it_value.tv_nsec))
+		return true;
+	for (size_t i = 0; i < ELEMENTSOF(fds); i++)
+		if (fds[i] >= 0)
+			p[n++] = (struct pollfd){ .fd = fds[i], .events = POLLIN };
+	return n && poll(p, n, 0) > 0;
+}
+
 static void write_metrics(struct sc_agent *a, FILE *f)
 {
 	sc_metric_header(f, "syscage_profiles_installed", "gauge",
@@ -684,6 +707,11 @@ static void write_metrics(struct sc_agent *a, FILE *f)
 	}
 	sc_metric_header(f, "syscage_reconcile_total", "counter", "Reconciles run.");
 	sc_metric_sample(f, "syscage_reconcile_total", (double)a->reconcile_total,
+			 (const char *)NULL);
+	sc_metric_header(f, "syscage_reconcile_pending", "gauge",
+			 "1 while a reconcile is due (a change waits for its quiet period or to "
+			 "be read), 0 when every change seen so far is reconciled.");
+	sc_metric_sample(f, "syscage_reconcile_pending", reconcile_pending(a) ? 1 : 0,
 			 (const char *)NULL);
 	sc_metric_header(f, "syscage_reconcile_errors_total", "counter",
 			 "Reconciles that failed (I/O errors; rejected policies are not errors).");

@@ -108,7 +108,7 @@ const char cmd_agent_help[] =
 	"               syscage_policies_rejected_total{reason},\n"
 	"               syscage_policy_duplicates{file,kept};\n"
 	"               passes: syscage_reconcile_total, syscage_reconcile_errors_total,\n"
-	"               syscage_reconcile_duration_seconds,\n"
+	"               syscage_reconcile_pending, syscage_reconcile_duration_seconds,\n"
 	"               syscage_last_reconcile_timestamp_seconds;\n"
 	"               preflight: syscage_kubelet_seccomp_default,\n"
 	"               syscage_seccomp_root_same_fs, syscage_runc_accepts_flags,\n"
