@@ -18,6 +18,11 @@
  *   is timing; denied, the call returns EPERM at once and the shell asks again for ever: the
  *   SIGCHLD it waits for stays blocked, so it spins at 100% CPU and ignores SIGTERM. libc's
  *   sigsuspend() makes rt_sigsuspend on every ABI (the old sigsuspend call is not used).
+ * - futex (futex_time64 on 32-bit ABIs with 64-bit time): glibc waits in it only when another
+ *   thread still holds what it waits for: pthread_join of a thread still running, a contended
+ *   mutex, a condition variable. A recording where the thread had ended, or no lock was
+ *   contended, never sees it; denied, glibc prints "The futex facility returned an unexpected
+ *   error code" and aborts.
  * - exit: the end of every thread (pthread_exit, a thread function returning, glibc's _exit
  *   loop); exit_group: the end of the process. A recording stopped by --duration or of a
  *   --pid/--cgroup that outlives it never sees them.
@@ -66,7 +71,7 @@ int sc_implicit_missing(const struct sc_profile *p, const char ***ret, size_t *r
 /* The comment of the rule sc_implicit_add() writes. */
 #define SC_IMPLICIT_COMMENT                                                                    \
 	"implicit: calls the kernel or libc make without the program asking (restart after a " \
-	"stop, signal return, a shell's wait, exit, vDSO fallbacks); see syscage/implicit.h"
+	"stop, signal return, waits, exit, vDSO fallbacks); see syscage/implicit.h"
 /* What every version of that comment starts with: a rule written by an older syscage is
  * still the one the set is added to. */
 #define SC_IMPLICIT_COMMENT_PREFIX "implicit: calls the kernel or libc make"

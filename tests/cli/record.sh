@@ -189,6 +189,18 @@ else
 	[ "$RC" -eq 0 ] && ok "under it, the shell waits for a child still running (rt_sigsuspend)" ||
 		not_ok "under it, the shell waiting for a running child: exit $RC (124/137: it spun until killed)"
 fi
+# A thread joined under a recorded profile: glibc's pthread_join waits in futex only when the
+# thread still runs. Recorded while it had already ended, the profile would lack futex, and a
+# join that has to wait makes glibc abort ("The futex facility returned an unexpected error").
+TJ="$(dirname "$SYSCAGE")/tests/programs/thread-join"
+if [ ! -x "$TJ" ]; then
+	skip "a thread's join under a recorded profile: tests/programs/thread-join not built"
+else
+	expect "record a join of a thread already ended" 0 "$SYSCAGE" record -m "$m" -o "$TMP/join.json" -- "$TJ" early
+	run_cmd timeout -k 1 30 "$SYSCAGE" run -p "$TMP/join.json" -- "$TJ" late
+	[ "$RC" -eq 0 ] && ok "under it, a join that waits for a running thread (futex)" ||
+		not_ok "under it, a join that waits for a running thread: exit $RC"
+fi
 expect "spo format" 0 "$SYSCAGE" record -m "$m" -f spo -n my-app -o "$TMP/p.yaml" -- true
 grep -q "kind: SeccompProfile" "$TMP/p.yaml" && grep -q "name: my-app" "$TMP/p.yaml" && ok "spo output named" || not_ok "spo output named"
 

@@ -41,7 +41,7 @@ assert web["runtime"] == "containerd" and web["container_id"].startswith("a1a1")
 assert web["count"] == 4
 assert web["additions"]["architectures"] == ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86"]
 # The denied calls, and the implicit set of x86_64 and x86 (syscage/implicit.h).
-IMPLICIT = ["restart_syscall", "rt_sigreturn", "sigreturn", "rt_sigsuspend", "exit", "exit_group", "clock_gettime",
+IMPLICIT = ["restart_syscall", "rt_sigreturn", "sigreturn", "rt_sigsuspend", "futex", "futex_time64", "exit", "exit_group", "clock_gettime",
             "clock_gettime64", "clock_getres", "clock_getres_time64", "gettimeofday", "time",
             "getcpu", "getrandom"]
 assert web["additions"]["syscalls"] == [{"names": sorted(["mkdir", "socketcall"] + IMPLICIT), "action": "SCMP_ACT_ALLOW"}]
@@ -80,7 +80,7 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 assert d["defaultAction"] == "SCMP_ACT_ERRNO"
 assert sorted(d["architectures"]) == ["SCMP_ARCH_X86", "SCMP_ARCH_X86_64"]
-IMPLICIT = ["restart_syscall", "rt_sigreturn", "sigreturn", "rt_sigsuspend", "exit", "exit_group", "clock_gettime",
+IMPLICIT = ["restart_syscall", "rt_sigreturn", "sigreturn", "rt_sigsuspend", "futex", "futex_time64", "exit", "exit_group", "clock_gettime",
             "clock_gettime64", "clock_getres", "clock_getres_time64", "gettimeofday", "time",
             "getcpu", "getrandom"]
 assert d["syscalls"] == [{"names": sorted(["mkdir", "socketcall"] + IMPLICIT), "action": "SCMP_ACT_ALLOW"}]

@@ -20,6 +20,9 @@ static const struct sc_implicit_call implicit[] = {
 	{ "sigreturn", "the return from a signal handler without SA_SIGINFO, on 32-bit ABIs" },
 	{ "rt_sigsuspend", "a shell (dash) waits with it only when its child still runs when it "
 			   "looks: denied, it spins for ever with every signal blocked" },
+	{ "futex", "libc waits in it only when another thread still holds what it waits for "
+		   "(pthread_join of a running thread, a contended lock): denied, glibc aborts" },
+	{ "futex_time64", "the same wait on 32-bit ABIs with 64-bit time" },
 	{ "exit", "the end of every thread" },
 	{ "exit_group", "the end of the process" },
 	{ "clock_gettime", VDSO_WHY },
