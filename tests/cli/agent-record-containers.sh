@@ -46,7 +46,8 @@ mkdir -p "$H/sys/fs" "$H/var/log/containers" "$H/var/log/pods/rec_pm-0_$uid" "$T
 ln -s "$CG2" "$H/sys/fs/cgroup"
 ln -s /proc "$H/proc"
 AGENT=
-rt_on_exit 'kill $AGENT 2>/dev/null; find "$CG2/$TOP_REL" -depth -type d -exec rmdir {} \; 2>/dev/null'
+# (and runc's copies of the pods' cgroups in the v1 hierarchies of a hybrid host: name=systemd)
+rt_on_exit 'kill $AGENT 2>/dev/null; find "$CG2/$TOP_REL" /sys/fs/cgroup/*/"$TOP_REL" -depth -type d -exec rmdir {} \; 2>/dev/null'
 
 "$SYSCAGE" agent --policies "$TMP/pol" --kubelet-root "$TMP/kub" --host-root "$H" --listen none \
 	--state-dir "$TMP/state" --kmsg "" --audit-log "" --record 'rec/*' 2>"$TMP/agent.log" &

@@ -142,7 +142,8 @@ cg2=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
 CG=
 if [ -n "$cg2" ] && mkdir "$cg2/syscage-churn-$$" 2>/dev/null; then
 	CG=$cg2/syscage-churn-$$
-	trap 'rmdir "$CG"/*/ "$CG" 2>/dev/null; rm -rf "$TMP"' EXIT
+	# runc also makes the containers' parent in the v1 hierarchies of a hybrid host (name=systemd).
+	trap 'rmdir "$CG"/*/ "$CG" 2>/dev/null; find /sys/fs/cgroup/*/syscage-churn-$$ -depth -type d -exec rmdir {} \; 2>/dev/null; rm -rf "$TMP"' EXIT
 fi
 
 # record_cgroup OUT CMD...: record --cgroup $CG while CMD runs (outside it); summary in OUT.err.
