@@ -2,7 +2,8 @@
 /* libFuzzer harness for the kubelet config reader (kubelet.h): the input is the config file.
  * It goes to one temp file, made once and unlinked at once (read through /proc/self/fd, so
  * no file is left behind whatever happens), rewritten for each input. Checks: the result is
- * one of the documented values (1, 0, -EINVAL with a one-line message in 'd'). */
+ * one of the documented values (1, 0, -ENODATA for no document, -EINVAL with a one-line
+ * message in 'd'). */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -44,7 +45,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 
 	r = sc_kubelet_seccomp_default(path, &d);
-	if (r != 0 && r != 1 && r != -EINVAL && r != -ENOMEM) {
+	if (r != 0 && r != 1 && r != -ENODATA && r != -EINVAL && r != -ENOMEM) {
 		fprintf(stderr, "sc_kubelet_seccomp_default: %d\n", r);
 		abort();
 	}
