@@ -25,6 +25,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "record/libbpf-log.h"
 #include "recorder.h"
 #include "recorder.skel.h"
 #endif
@@ -50,26 +51,6 @@ struct sc_record_bpf {
 	struct recorder *skel;
 	int ncpus;
 };
-
-/* libbpf's messages go to a buffer, not stderr (the library never prints); the last
- * warning is quoted when loading fails. */
-static char libbpf_last[512];
-
-static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	char buf[sizeof(libbpf_last)];
-	int n;
-
-	if (level == LIBBPF_DEBUG)
-		return 0;
-	n = vsnprintf(buf, sizeof(buf), fmt, ap);
-	if (n > 0) {
-		while (n > 0 && (buf[n - 1] == '\n' || (size_t)n >= sizeof(buf)))
-			buf[--n] = '\0';
-		memcpy(libbpf_last, buf, sizeof(buf));
-	}
-	return 0;
-}
 
 /* The id of a cgroup v2 directory (its inode number) and its depth below the root. */
 static int cgroup_id(const char *path, uint64_t *ret_id, unsigned *ret_level)
@@ -157,19 +138,18 @@ int sc_record_bpf_open(const struct sc_record_opts *o, struct sc_diags *d,
 		free(b);
 		return -EIO;
 	}
-	libbpf_set_print(libbpf_print);
-	libbpf_last[0] = '\0';
+	sc_libbpf_log_start();
 	/* The direct read first; where the kernel refuses it (no bpf_rdonly_cast, before 6.2),
 	 * the helper's read, and the message of that last attempt if it fails too. */
 	r = sc_record_bpf_force_probe ? -ENOTSUP
 				      : load_skel(&b->skel, false, o->cgroup, cg_id, cg_level);
 	if (r < 0) {
-		libbpf_last[0] = '\0';
+		sc_libbpf_log_start();
 		r = load_skel(&b->skel, true, o->cgroup, cg_id, cg_level);
 	}
 	if (r < 0) {
 		problem(d, "cannot load the BPF program: %s%s%s", strerror(-r),
-			libbpf_last[0] ? ": " : "", libbpf_last);
+			*sc_libbpf_log_last() ? ": " : "", sc_libbpf_log_last());
 		free(b);
 		return r;
 	}
@@ -178,7 +158,7 @@ int sc_record_bpf_open(const struct sc_record_opts *o, struct sc_diags *d,
 		problem(d,
 			"cannot attach to raw tracepoints sys_enter, sched_process_fork/exit, "
 			"cgroup_attach_task: %s%s%s",
-			strerror(-r), libbpf_last[0] ? ": " : "", libbpf_last);
+			strerror(-r), *sc_libbpf_log_last() ? ": " : "", sc_libbpf_log_last());
 		sc_record_bpf_close(b);
 		return r;
 	}

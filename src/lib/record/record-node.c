@@ -19,6 +19,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "record/libbpf-log.h"
 #include "recorder.h"
 #include "noderec.skel.h"
 #endif
@@ -109,23 +110,6 @@ struct sc_record_node {
 	void *userdata;
 };
 
-static char libbpf_last[512];
-
-static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	char buf[sizeof(libbpf_last)];
-	int n;
-
-	if (level == LIBBPF_DEBUG)
-		return 0;
-	n = vsnprintf(buf, sizeof(buf), fmt, ap);
-	while (n > 0 && (buf[n - 1] == '\n' || (size_t)n >= sizeof(buf)))
-		buf[--n] = '\0';
-	if (n > 0)
-		memcpy(libbpf_last, buf, sizeof(buf));
-	return 0;
-}
-
 static int on_ring(void *ctx, void *data, size_t size)
 {
 	struct sc_record_node *n = ctx;
@@ -160,13 +144,12 @@ int sc_record_node_open(const struct sc_record_node_opts *o, struct sc_diags *d,
 	n->cgroup_root = strdup(o->cgroup_root);
 	if (!n->cgroup_root)
 		return sc_record_node_free(n), -ENOMEM;
-	libbpf_set_print(libbpf_print);
-	libbpf_last[0] = '\0';
+	sc_libbpf_log_start();
 	n->skel = noderec__open();
 	if (!n->skel || n->ncpus <= 0) {
 		r = n->skel ? -EIO : -errno;
 		problem(d, "cannot open the node recorder's BPF object: %s",
-			libbpf_last[0] ? libbpf_last : strerror(-r));
+			*sc_libbpf_log_last() ? sc_libbpf_log_last() : strerror(-r));
 		return sc_record_node_free(n), r;
 	}
 	r = bpf_map__set_max_entries(n->skel->maps.cgroups,
@@ -175,7 +158,7 @@ int sc_record_node_open(const struct sc_record_node_opts *o, struct sc_diags *d,
 		r = noderec__load(n->skel);
 	if (r < 0) {
 		problem(d, "cannot load the node recorder: %s%s%s", strerror(-r),
-			libbpf_last[0] ? ": " : "", libbpf_last);
+			*sc_libbpf_log_last() ? ": " : "", sc_libbpf_log_last());
 		return sc_record_node_free(n), r;
 	}
 	/* The ring buffer before the programs: no cgroup event is made that nobody reads. */
@@ -190,7 +173,7 @@ int sc_record_node_open(const struct sc_record_node_opts *o, struct sc_diags *d,
 		problem(d,
 			"cannot attach to raw tracepoints sys_enter/cgroup_mkdir/cgroup_rmdir: "
 			"%s%s%s",
-			strerror(-r), libbpf_last[0] ? ": " : "", libbpf_last);
+			strerror(-r), *sc_libbpf_log_last() ? ": " : "", sc_libbpf_log_last());
 		return sc_record_node_free(n), r;
 	}
 	for (size_t i = 0; i < o->n_roots; i++) {
