@@ -1151,21 +1151,15 @@ enum sc_audit_kind sc_audit_parse_line_skip(const char *line, size_t len, unsign
 	return parse_text(line, line + len, false, rec);
 }
 
-/* auditd's raw seccomp record at p, read up to its '\n' without knowing where that is: the
- * fields stop at it as they stop at the end of a line (no value reads over a '\n', SEP() does
- * not step over one), so every step is the one sc_audit_parse_line_skip() takes on the line.
- * Returns the '\n', or NULL for anything else (the caller then parses the line). */
-static const char *parse_auditd_record(const char *p, const char *end, unsigned skip,
-				       struct sc_audit_record *rec)
+/* A seccomp record from its stamp (after "audit(") to the line's '\n', for the two readers
+ * below: the stamp, then the fields in the kernel's order, stopping at the '\n'. Returns the
+ * '\n', or NULL (the caller then parses the line). */
+static inline const char *parse_from_stamp(const char *stamp, const char *end,
+					   struct sc_audit_record *rec)
 {
-	static const char head[] = "type=SECCOMP msg=audit(";
 	const char *q, *nl;
 
-	if (end - p < (ptrdiff_t)sizeof(head) - 1 || memcmp(p, head, sizeof(head) - 1) != 0)
-		return NULL;
-	record_reset(rec, skip);
-	rec->source = SC_AUDIT_SRC_AUDITD;
-	q = parse_stamp(p + sizeof(head) - 1, end, rec);
+	q = parse_stamp(stamp, end, rec);
 	if (!q)
 		return NULL;
 	if (q < end && *q == ':')
@@ -1186,6 +1180,22 @@ static const char *parse_auditd_record(const char *p, const char *end, unsigned 
 	rec->loss = SC_AUDIT_LOSS_NONE;
 	finish_seccomp(rec);
 	return nl;
+}
+
+/* auditd's raw seccomp record at p, read up to its '\n' without knowing where that is: the
+ * fields stop at it as they stop at the end of a line (no value reads over a '\n', SEP() does
+ * not step over one), so every step is the one sc_audit_parse_line_skip() takes on the line.
+ * Returns the '\n', or NULL for anything else (the caller then parses the line). */
+static const char *parse_auditd_record(const char *p, const char *end, unsigned skip,
+				       struct sc_audit_record *rec)
+{
+	static const char head[] = "type=SECCOMP msg=audit(";
+
+	if (end - p < (ptrdiff_t)sizeof(head) - 1 || memcmp(p, head, sizeof(head) - 1) != 0)
+		return NULL;
+	record_reset(rec, skip);
+	rec->source = SC_AUDIT_SRC_AUDITD;
+	return parse_from_stamp(p + sizeof(head) - 1, end, rec);
 }
 
 /* The first '(' or '\n' from p, or end: where a line's first stamp may be, and whether the
@@ -1215,7 +1225,7 @@ static inline const char *paren_or_nl(const char *p, const char *end)
 static const char *parse_kernel_record(const char *p, const char *end, unsigned skip,
 				       struct sc_audit_record *rec)
 {
-	const char *s, *q, *nl;
+	const char *s;
 
 	/* find_stamp() looks from the sixth byte on; the first '(' must be the stamp's, with
 	 * "type=1326 " before it, and no '\n' before either. */
@@ -1227,25 +1237,7 @@ static const char *parse_kernel_record(const char *p, const char *end, unsigned 
 	record_reset(rec, skip);
 	/* Only the bytes before the stamp decide the source: the line is at least that long. */
 	rec->source = detect_source(p, (size_t)(s - p));
-	q = parse_stamp(s + 1, end, rec);
-	if (!q)
-		return NULL;
-	if (q < end && *q == ':')
-		q++;
-	while (q < end && *q == ' ')
-		q++;
-	q = parse_fields_fast(q, end, rec);
-	if (q < end && *q == '\n') {
-		nl = q;
-	} else {
-		nl = memchr(q, '\n', (size_t)(end - q));
-		if (!nl)
-			return NULL;
-		parse_fields(q, nl, rec);
-	}
-	rec->loss = SC_AUDIT_LOSS_NONE;
-	finish_seccomp(rec);
-	return nl;
+	return parse_from_stamp(s + 1, end, rec);
 }
 
 size_t sc_audit_parse_next(const char *buf, size_t avail, unsigned skip,
