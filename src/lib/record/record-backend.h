@@ -15,8 +15,13 @@
 
 #include "syscage/record.h"
 
+/* An error without a location in 'd': the record part's loaders and preflight say why here. */
+void sc_record_problem(struct sc_diags *d, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 /* The eBPF back end (record-bpf.c). */
 struct sc_record_bpf;
+
 /* Load and attach; 'o' gives the mode (cgroup or pids). -EOPNOTSUPP when not built. */
 int sc_record_bpf_open(const struct sc_record_opts *o, struct sc_diags *d,
 		       struct sc_record_bpf **ret);

@@ -37,16 +37,6 @@ bool sc_record_bpf_force_probe = false;
 
 #ifdef SC_HAVE_BPF
 
-static void problem(struct sc_diags *d, const char *fmt, ...) _printf_(2, 3);
-static void problem(struct sc_diags *d, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	(void)sc_diags_addv(d, SC_SEV_ERROR, (struct sc_loc){ 0 }, fmt, ap);
-	va_end(ap);
-}
-
 struct sc_record_bpf {
 	struct recorder *skel;
 	int ncpus;
@@ -123,8 +113,9 @@ int sc_record_bpf_open(const struct sc_record_opts *o, struct sc_diags *d,
 	if (o->cgroup) {
 		r = cgroup_id(o->cgroup, &cg_id, &cg_level);
 		if (r < 0) {
-			problem(d, "%s: %s", o->cgroup,
-				r == -EMEDIUMTYPE ? "not a cgroup v2 directory (mounted at "
+			sc_record_problem(d, "%s: %s", o->cgroup,
+					  r == -EMEDIUMTYPE
+						  ? "not a cgroup v2 directory (mounted at "
 						    "/sys/fs/cgroup or /sys/fs/cgroup/unified)"
 						  : strerror(-r));
 			return r;
@@ -148,14 +139,15 @@ int sc_record_bpf_open(const struct sc_record_opts *o, struct sc_diags *d,
 		r = load_skel(&b->skel, true, o->cgroup, cg_id, cg_level);
 	}
 	if (r < 0) {
-		problem(d, "cannot load the BPF program: %s%s%s", strerror(-r),
-			*sc_libbpf_log_last() ? ": " : "", sc_libbpf_log_last());
+		sc_record_problem(d, "cannot load the BPF program: %s%s%s", strerror(-r),
+				  *sc_libbpf_log_last() ? ": " : "", sc_libbpf_log_last());
 		free(b);
 		return r;
 	}
 	r = recorder__attach(b->skel);
 	if (r < 0) {
-		problem(d,
+		sc_record_problem(
+			d,
 			"cannot attach to raw tracepoints sys_enter, sched_process_fork/exit, "
 			"cgroup_attach_task: %s%s%s",
 			strerror(-r), *sc_libbpf_log_last() ? ": " : "", sc_libbpf_log_last());

@@ -13,6 +13,7 @@
 #include <sys/statfs.h>
 
 #include "macro.h"
+#include "record/record-backend.h"
 #include "syscage/record-node.h"
 
 #ifdef SC_HAVE_BPF
@@ -25,16 +26,6 @@
 #endif
 
 #define CGROUP2_MAGIC 0x63677270
-
-static void problem(struct sc_diags *d, const char *fmt, ...) _printf_(2, 3);
-static void problem(struct sc_diags *d, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	(void)sc_diags_addv(d, SC_SEV_ERROR, (struct sc_loc){ 0 }, fmt, ap);
-	va_end(ap);
-}
 
 int sc_record_node_bits_add(const struct sc_record_node_bits *b, struct sc_record *r)
 {
@@ -148,8 +139,8 @@ int sc_record_node_open(const struct sc_record_node_opts *o, struct sc_diags *d,
 	n->skel = noderec__open();
 	if (!n->skel || n->ncpus <= 0) {
 		r = n->skel ? -EIO : -errno;
-		problem(d, "cannot open the node recorder's BPF object: %s",
-			*sc_libbpf_log_last() ? sc_libbpf_log_last() : strerror(-r));
+		sc_record_problem(d, "cannot open the node recorder's BPF object: %s",
+				  *sc_libbpf_log_last() ? sc_libbpf_log_last() : strerror(-r));
 		return sc_record_node_free(n), r;
 	}
 	r = bpf_map__set_max_entries(n->skel->maps.cgroups,
@@ -157,20 +148,22 @@ int sc_record_node_open(const struct sc_record_node_opts *o, struct sc_diags *d,
 	if (r == 0)
 		r = noderec__load(n->skel);
 	if (r < 0) {
-		problem(d, "cannot load the node recorder: %s%s%s", strerror(-r),
-			*sc_libbpf_log_last() ? ": " : "", sc_libbpf_log_last());
+		sc_record_problem(d, "cannot load the node recorder: %s%s%s", strerror(-r),
+				  *sc_libbpf_log_last() ? ": " : "", sc_libbpf_log_last());
 		return sc_record_node_free(n), r;
 	}
 	/* The ring buffer before the programs: no cgroup event is made that nobody reads. */
 	n->rb = ring_buffer__new(bpf_map__fd(n->skel->maps.cgroup_events), on_ring, n, NULL);
 	if (!n->rb) {
 		r = -errno;
-		problem(d, "cannot map the node recorder's ring buffer: %s", strerror(-r));
+		sc_record_problem(d, "cannot map the node recorder's ring buffer: %s",
+				  strerror(-r));
 		return sc_record_node_free(n), r;
 	}
 	r = noderec__attach(n->skel);
 	if (r < 0) {
-		problem(d,
+		sc_record_problem(
+			d,
 			"cannot attach to raw tracepoints sys_enter/cgroup_mkdir/cgroup_rmdir: "
 			"%s%s%s",
 			strerror(-r), *sc_libbpf_log_last() ? ": " : "", sc_libbpf_log_last());
@@ -179,8 +172,9 @@ int sc_record_node_open(const struct sc_record_node_opts *o, struct sc_diags *d,
 	for (size_t i = 0; i < o->n_roots; i++) {
 		r = sc_record_node_add_root(n, o->roots[i]);
 		if (r < 0) {
-			problem(d, "%s/%s: %s", o->cgroup_root, o->roots[i],
-				r == -EMEDIUMTYPE ? "not a cgroup v2 directory" : strerror(-r));
+			sc_record_problem(d, "%s/%s: %s", o->cgroup_root, o->roots[i],
+					  r == -EMEDIUMTYPE ? "not a cgroup v2 directory"
+							    : strerror(-r));
 			return sc_record_node_free(n), r;
 		}
 	}

@@ -19,17 +19,8 @@
 
 #include "base/install.h"
 #include "macro.h"
+#include "record/record-backend.h"
 #include "syscage/record.h"
-
-static void problem(struct sc_diags *d, const char *fmt, ...) _printf_(2, 3);
-static void problem(struct sc_diags *d, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	(void)sc_diags_addv(d, SC_SEV_ERROR, (struct sc_loc){ 0 }, fmt, ap);
-	va_end(ap);
-}
 
 bool sc_record_bpf_built(void)
 {
@@ -120,7 +111,8 @@ static void probe(struct sc_diags *d)
 	if (r == 0)
 		return;
 	if (r == -EPERM || r == -EACCES)
-		problem(d,
+		sc_record_problem(
+			d,
 			"the kernel refused to %s a test BPF program (%s): the capabilities look "
 			"right, so a seccomp filter (a container runtime's default profile), an "
 			"LSM (SELinux, AppArmor, lockdown) or the kernel's policy forbids bpf() "
@@ -129,13 +121,15 @@ static void probe(struct sc_diags *d)
 			"ptrace",
 			step, strerror(-r));
 	else if (r == -ENOSYS)
-		problem(d,
+		sc_record_problem(
+			d,
 			"bpf() is not available (%s): a kernel without CONFIG_BPF_SYSCALL, or a "
 			"seccomp filter that answers ENOSYS; fix: allow bpf in the seccomp profile "
 			"or use --method ptrace",
 			strerror(-r));
 	else
-		problem(d,
+		sc_record_problem(
+			d,
 			"cannot %s a test raw tracepoint BPF program on sys_enter: %s; fix: see "
 			"the kernel log (dmesg), or use --method ptrace",
 			step, strerror(-r));
@@ -153,7 +147,8 @@ int sc_record_bpf_preflight_static(struct sc_diags *d)
 	struct rlimit rl;
 
 	if (!sc_record_bpf_built())
-		problem(d, "this syscage was built without the eBPF recorder (clang, bpftool or "
+		sc_record_problem(
+			d, "this syscage was built without the eBPF recorder (clang, bpftool or "
 			   "libbpf-dev were missing at build time); fix: install them and rebuild, "
 			   "or use --method ptrace");
 	/* uid 0 is not enough: a container runs as uid 0 with these dropped. Without them the
@@ -161,7 +156,8 @@ int sc_record_bpf_preflight_static(struct sc_diags *d)
 	 * (that sysctl only opens socket filters to everyone). */
 	if (syscall(SYS_capget, &hdr, caps) == 0 && !has_cap(caps, CAP_SYS_ADMIN) &&
 	    !(has_cap(caps, 39 /* CAP_BPF */) && has_cap(caps, 38 /* CAP_PERFMON */)))
-		problem(d,
+		sc_record_problem(
+			d,
 			"%s without CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN) in the effective "
 			"set; "
 			"fix: %s, or use --method ptrace",
@@ -172,20 +168,23 @@ int sc_record_bpf_preflight_static(struct sc_diags *d)
 			       "capabilities "
 			       "(setcap cap_bpf,cap_perfmon+ep $(command -v syscage))");
 	else if (in_child_userns())
-		problem(d,
+		sc_record_problem(
+			d,
 			"in a user namespace (/proc/self/uid_map is not the identity): the "
 			"kernel counts CAP_BPF and CAP_PERFMON only in the initial one; fix: run "
 			"as root of the host (a rootful container with those capabilities), or "
 			"use --method ptrace");
 	if (access("/sys/kernel/btf/vmlinux", R_OK) < 0)
-		problem(d,
+		sc_record_problem(
+			d,
 			"no kernel BTF at /sys/kernel/btf/vmlinux (%s); fix: boot a kernel built "
 			"with CONFIG_DEBUG_INFO_BTF=y (every major distribution ships one), or "
 			"use --method ptrace",
 			strerror(errno));
 	/* 5.12: BPF atomic OR; 5.8: CAP_BPF; raw tracepoints and BTF come earlier. */
 	if (kv && kv < 5012)
-		problem(d,
+		sc_record_problem(
+			d,
 			"kernel %u.%u is too old: the recorder needs 5.12 or newer (atomic BPF "
 			"operations); fix: upgrade the kernel, or use --method ptrace",
 			kv / 1000, kv % 1000);
@@ -193,7 +192,8 @@ int sc_record_bpf_preflight_static(struct sc_diags *d)
 	 * 24 KiB per CPU. Since 5.11 it is charged to the memory cgroup instead. */
 	if (kv && kv < 5011 && getrlimit(RLIMIT_MEMLOCK, &rl) == 0 &&
 	    rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < 64ull << 20)
-		problem(d,
+		sc_record_problem(
+			d,
 			"locked-memory limit is %llu KiB, too small for BPF maps on kernel %u.%u; "
 			"fix: ulimit -l unlimited (or LimitMEMLOCK=infinity in a systemd unit)",
 			(unsigned long long)rl.rlim_cur / 1024, kv / 1000, kv % 1000);

@@ -495,3 +495,12 @@ int sc_record_profile_append(struct sc_profile *p, const struct sc_profile *add,
 		*ret_n_new = n;
 	return 0;
 }
+
+void sc_record_problem(struct sc_diags *d, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)sc_diags_addv(d, SC_SEV_ERROR, (struct sc_loc){ 0 }, fmt, ap);
+	va_end(ap);
+}
