@@ -809,6 +809,22 @@ static void write_recorded(struct sc_agent *a, FILE *f)
 	fputs(first ? "]" : "\n]", f);
 }
 
+/* A 200 with what 'f' (an open_memstream of *buf, *len) holds, closed here; a 500 when it
+ * could not hold it. */
+static void reply_stream(struct sc_http_reply *reply, FILE *f, char **buf, size_t *len,
+			 const char *content_type)
+{
+	if (fclose(f) != 0) {
+		free(*buf);
+		reply_text(reply, 500, "text/plain", "out of memory\n");
+		return;
+	}
+	reply->status = 200;
+	reply->content_type = content_type;
+	reply->body = *buf;
+	reply->len = *len;
+}
+
 static void reply_metrics(struct sc_agent *a, struct sc_http_reply *reply)
 {
 	char *buf = NULL;
@@ -820,15 +836,7 @@ static void reply_metrics(struct sc_agent *a, struct sc_http_reply *reply)
 		return;
 	}
 	write_metrics(a, f);
-	if (fclose(f) != 0) {
-		free(buf);
-		reply_text(reply, 500, "text/plain", "out of memory\n");
-		return;
-	}
-	reply->status = 200;
-	reply->content_type = "text/plain; version=0.0.4";
-	reply->body = buf;
-	reply->len = len;
+	reply_stream(reply, f, &buf, &len, "text/plain; version=0.0.4");
 }
 
 static void reply_profiles(struct sc_agent *a, struct sc_http_reply *reply)
@@ -855,15 +863,7 @@ static void reply_profiles(struct sc_agent *a, struct sc_http_reply *reply)
 	fputs(", \"recorded\": ", f);
 	write_recorded(a, f);
 	fputs("}\n", f);
-	if (fclose(f) != 0) {
-		free(buf);
-		reply_text(reply, 500, "text/plain", "out of memory\n");
-		return;
-	}
-	reply->status = 200;
-	reply->content_type = "application/json";
-	reply->body = buf;
-	reply->len = len;
+	reply_stream(reply, f, &buf, &len, "application/json");
 }
 
 static void reply_violations(struct sc_agent *a, struct sc_http_reply *reply)
