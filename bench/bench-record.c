@@ -1,11 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* bench-record [-r ROUNDS] [-n CALLS] [--cgroup DIR]: what the eBPF recorder adds to a syscall,
- * against its floor, measured in one process (bench/record.sh prints it).
+/* bench-record [-r ROUNDS] [-n CALLS] [--cgroup DIR]: what the eBPF recorders add to a syscall,
+ * against their floor, measured in one process (bench/record.sh prints it).
  *
  * Everything is loaded once: the no-op program on sys_enter (bench/floor.bpf.c, the floor: any
  * recorder on that tracepoint pays it), the recorder in pids mode with this process as its
  * target (what `syscage record -- CMD` loads) and, with --cgroup DIR, the recorder in cgroup
- * mode on DIR, which must hold this process (`record --cgroup`). Then, round after round, a
+ * mode on DIR, which must hold this process (`record --cgroup`), and the node recorder (the
+ * agent's --record) twice: with DIR as its root, this process being a pod's, and with an empty
+ * sibling of DIR as its root, this process being one of the node's other tasks, which pay the
+ * node recorder on every syscall too; each with the cached sys_enter program and the uncached
+ * one (kernels before 6.2). Then, round after round, a
  * block of CALLS/10 calls runs with no program, then with each of the others attached alone,
  * so that the methods alternate within milliseconds and a busy neighbour slows them alike; the
  * median block of each method counts (the best one swings with a single lucky block). The time is
@@ -16,17 +20,20 @@
  * Each recorder must also have counted every getppid made while it was attached: a count short
  * of that is printed as "LOST", since a recorder that is fast because it misses calls is no
  * result. */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "floor.skel.h"
 #include "record/record-backend.h"
+#include "syscage/record-node.h"
 #include "syscage/syscage.h"
 
 enum {
@@ -34,6 +41,10 @@ enum {
 	M_FLOOR,
 	M_PIDS,
 	M_CGROUP,
+	M_NODE_IN,
+	M_NODE_OUT,
+	M_NODE_IN_UNCACHED,
+	M_NODE_OUT_UNCACHED,
 	N_METHODS
 };
 enum {
@@ -50,6 +61,10 @@ static const char *const method_name[N_METHODS] = {
 	[M_FLOOR] = "floor: no-op BPF on sys_enter",
 	[M_PIDS] = "syscage recorder, pids mode",
 	[M_CGROUP] = "syscage recorder, cgroup mode",
+	[M_NODE_IN] = "node recorder, task in a pod",
+	[M_NODE_OUT] = "node recorder, any other task",
+	[M_NODE_IN_UNCACHED] = "  uncached (<6.2), in a pod",
+	[M_NODE_OUT_UNCACHED] = "  uncached (<6.2), other task",
 };
 
 static int zero_fd, null_fd;
@@ -105,6 +120,58 @@ static struct sc_record_bpf *recorder(const char *cgroup)
 	return b;
 }
 
+/* The cgroup v2 mount 'dir' lies below: its length, 0 when none is found. */
+static size_t cgroup2_mount_len(const char *dir)
+{
+	FILE *f = fopen("/proc/mounts", "re");
+	char dev[256], mnt[256], type[64];
+	size_t best = 0;
+
+	if (!f)
+		return 0;
+	while (fscanf(f, "%255s %255s %63s %*[^\n]", dev, mnt, type) == 3) {
+		size_t l = strlen(mnt);
+		if (strcmp(type, "cgroup2") == 0 && strncmp(dir, mnt, l) == 0 && dir[l] == '/' &&
+		    l > best)
+			best = l;
+	}
+	fclose(f);
+	return best;
+}
+
+/* The node recorder with 'root' (below the cgroup v2 mount of 'mlen' bytes) as its only
+ * root, detached. */
+static struct sc_record_node *node_recorder(const char *root, size_t mlen, bool uncached)
+{
+	char mount[256];
+	const char *rel = root + mlen + 1;
+	struct sc_record_node_opts o = { .cgroup_root = mount, .roots = &rel, .n_roots = 1 };
+	struct sc_diags d = { 0 };
+	struct sc_record_node *n = NULL;
+
+	snprintf(mount, sizeof(mount), "%.*s", (int)mlen, root);
+	sc_record_node_force_probe = uncached;
+	if (sc_record_node_open(&o, &d, &n) < 0 || sc_record_node_set_attached(n, false) < 0 ||
+	    sc_record_node_uses_cache(n) == uncached) {
+		fprintf(stderr, "bench-record: cannot load the node recorder%s: %s\n",
+			uncached ? " (uncached)" : "",
+			d.n ? d.v[0].message : "not the program asked for");
+		exit(1);
+	}
+	sc_diags_clear(&d);
+	return n;
+}
+
+/* 1 when the node recorder's bitmap of cgroup 'dir' holds getppid. */
+static int node_saw_getppid(struct sc_record_node *n, const char *dir)
+{
+	struct sc_record_node_bits b;
+	struct stat st;
+
+	return stat(dir, &st) == 0 && sc_record_node_read(n, st.st_ino, &b) == 0 &&
+	       (b.bits[0][SYS_getppid / 64] & (1ULL << (SYS_getppid % 64)));
+}
+
 /* 1 when 'b' counted exactly 'want' getppid calls. */
 static int counted(struct sc_record_bpf *b, long want)
 {
@@ -146,6 +213,8 @@ int main(int argc, char **argv)
 	double best[N_METHODS][N_LOOPS] = { { 0 } };
 	double *times[N_METHODS][N_LOOPS];
 	struct sc_record_bpf *rec[N_METHODS] = { NULL };
+	struct sc_record_node *node[N_METHODS] = { NULL };
+	char *other = NULL;
 	long getppids[N_METHODS] = { 0 };
 	const char *cgroup = NULL;
 	struct floor *fl;
@@ -181,8 +250,21 @@ int main(int argc, char **argv)
 		}
 	rec[M_PIDS] = recorder(NULL);
 	if (cgroup) {
+		size_t mlen = cgroup2_mount_len(cgroup);
 		rec[M_CGROUP] = recorder(cgroup);
-		n_methods = N_METHODS;
+		n_methods = M_NODE_IN;
+		if (mlen && asprintf(&other, "%s-other", cgroup) > 0 &&
+		    (mkdir(other, 0755) == 0 || errno == EEXIST)) {
+			node[M_NODE_IN] = node_recorder(cgroup, mlen, false);
+			node[M_NODE_OUT] = node_recorder(other, mlen, false);
+			node[M_NODE_IN_UNCACHED] = node_recorder(cgroup, mlen, true);
+			node[M_NODE_OUT_UNCACHED] = node_recorder(other, mlen, true);
+			n_methods = N_METHODS;
+		} else
+			fprintf(stderr,
+				"bench-record: node recorder not measured: %s is not "
+				"below a cgroup v2 mount, or no sibling can be made\n",
+				cgroup);
 	}
 	for (int round = 0; round < rounds; round++)
 		for (int l = 0; l < N_LOOPS; l++)
@@ -193,6 +275,12 @@ int main(int argc, char **argv)
 					if (m == M_FLOOR && floor__attach(fl) < 0) {
 						fprintf(stderr,
 							"bench-record: cannot attach the floor\n");
+						return 1;
+					}
+					if (node[m] &&
+					    sc_record_node_set_attached(node[m], true) < 0) {
+						fprintf(stderr, "bench-record: cannot attach the "
+								"node recorder\n");
 						return 1;
 					}
 					if (rec[m] &&
@@ -207,6 +295,8 @@ int main(int argc, char **argv)
 						floor__detach(fl);
 					if (rec[m])
 						(void)sc_record_bpf_set_attached(rec[m], false);
+					if (node[m])
+						(void)sc_record_node_set_attached(node[m], false);
 					times[m][l][round * SLICES + s] = v;
 				}
 	for (int m = 0; m < n_methods; m++)
@@ -215,16 +305,31 @@ int main(int argc, char **argv)
 			best[m][l] = times[m][l][rounds * SLICES / 2];
 		}
 	for (int m = M_PIDS; m < n_methods; m++) {
-		if (!counted(rec[m], getppids[m]))
-			lost++;
-		sc_record_bpf_close(rec[m]);
+		if (rec[m]) {
+			if (!counted(rec[m], getppids[m]))
+				lost++;
+			sc_record_bpf_close(rec[m]);
+		}
 	}
+	/* The node recorder keeps a bit, not a count: in a pod it saw getppid, outside not. */
+	if (node[M_NODE_IN]) {
+		lost += !node_saw_getppid(node[M_NODE_IN], cgroup);
+		lost += !node_saw_getppid(node[M_NODE_IN_UNCACHED], cgroup);
+		lost += node_saw_getppid(node[M_NODE_OUT], cgroup) ||
+			node_saw_getppid(node[M_NODE_OUT_UNCACHED], cgroup);
+		for (int m = M_NODE_IN; m < N_METHODS; m++)
+			sc_record_node_free(node[m]);
+		(void)rmdir(other);
+	}
+	free(other);
 	floor__destroy(fl);
 	print_table(best, n_methods);
 	printf("median of %d blocks of %ld calls per method, interleaved; mix = "
 	       "getppid/read/write/openat/close\n",
 	       rounds * SLICES, n / SLICES);
 	if (lost)
-		printf("LOST: %d recorders counted fewer getppid than were made\n", lost);
+		printf("LOST: %d recorders counted fewer getppid than were made (or the node "
+		       "recorder saw a call outside its roots)\n",
+		       lost);
 	return lost ? 1 : 0;
 }

@@ -4,7 +4,9 @@
 #     raw tracepoint, bench/floor.bpf.c, which any recorder there pays: every syscall leaves
 #     the fast path), on a getppid loop and on a getppid/read/write/openat/close loop:
 #     bench/bench-record interleaves no program, the floor and the recorder (pids mode, and
-#     cgroup mode when a cgroup v2 directory can be made here) block by block in one process,
+#     cgroup mode when a cgroup v2 directory can be made here, and then the agent's node
+#     recorder with that cgroup as its root, and with an empty sibling as its root: a task in a
+#     pod, and any other task of the node; cached and uncached) block by block in one process,
 #     on the thread's CPU clock, median of R x 10 interleaved blocks; "added/floor" =
 #     (method - none) / (floor - none). Each recorder must count every getppid made while it
 #     was attached, else the table says LOST.

@@ -110,3 +110,19 @@ enum {
 
 /* Default capacity of the cgroup map (cgroups with a bitmap not yet drained). */
 #define SC_REC_NODE_MAX_CGROUPS 8192
+
+/* The node recorder's per-CPU verdict for the task that last entered a syscall there: taken
+ * again when another task runs (its pt_regs differ), after a fork or a root was added (the
+ * generation moved), or when the task's css_set changed (it moved to another cgroup). */
+struct sc_rec_node_cpu {
+	unsigned long long regs;   /* pt_regs of the task the verdict is for (0: none) */
+	unsigned long long task;   /* its task_struct, for the i386 test and its css_set */
+	unsigned long long cset;   /* its css_set when the verdict was taken */
+	unsigned long long gen;	   /* sc_node_gen then */
+	unsigned long long cgroup; /* its cgroup v2 id (the bitmap's key); 0: not below a root */
+	/* Bits this CPU saw set in cgroup seen_cgroup's bitmap: a call whose bit is here needs
+	 * no hash lookup. Bitmaps only gain bits while their cgroup lives, and cgroup ids are
+	 * not reused, so a bit here is never out of date. */
+	unsigned long long seen_cgroup;
+	unsigned long long seen[SC_REC_N_ABI][SC_REC_WORDS];
+};

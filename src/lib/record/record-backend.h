@@ -37,6 +37,15 @@ int sc_record_bpf_set_attached(struct sc_record_bpf *b, bool attached);
 /* Tests only: load the program that reads thread_info.status with a helper call (what kernels
  * without bpf_rdonly_cast get) even where the direct read loads. */
 extern bool sc_record_bpf_force_probe;
+/* Tests only: load the node recorder's uncached sys_enter program (what kernels without
+ * bpf_rdonly_cast get) even where the cached one loads. */
+extern bool sc_record_node_force_probe;
+/* Benchmarks only: detach the node recorder's programs and attach them again, keeping the maps
+ * (bench/bench-record, as sc_record_bpf_set_attached). */
+struct sc_record_node;
+int sc_record_node_set_attached(struct sc_record_node *n, bool attached);
+/* Whether the cached sys_enter program is the one loaded (kernels with bpf_rdonly_cast). */
+bool sc_record_node_uses_cache(const struct sc_record_node *n);
 
 /* The ptrace back end (record-ptrace.c). Trace until the root exits, 'o->stop_fd' is readable
  * or the duration passed. 'child' (> 0) is a command started stopped by the front end,

@@ -27,6 +27,8 @@
 
 #define CGROUP2_MAGIC 0x63677270
 
+bool sc_record_node_force_probe = false;
+
 int sc_record_node_bits_add(const struct sc_record_node_bits *b, struct sc_record *r)
 {
 	static const enum sc_arch abi_arch[SC_RECORD_NODE_ABIS] = { SC_ARCH_X86_64, SC_ARCH_X86,
@@ -95,6 +97,7 @@ _Static_assert(offsetof(struct sc_rec_node_event, path) == SC_REC_NODE_EVENT_HEA
 struct sc_record_node {
 	struct noderec *skel;
 	struct ring_buffer *rb;
+	bool cached; /* sc_node_sys_enter, not sc_node_sys_enter_probe */
 	char *cgroup_root;
 	int ncpus;
 	void (*fn)(uint64_t id, bool gone, const char *path, void *userdata);
@@ -118,6 +121,29 @@ static int on_ring(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+/* Open and load the skeleton with one of the two sys_enter programs: 'probe' picks the one
+ * without the per-CPU cache (kernels without bpf_rdonly_cast). */
+static int load_skel(struct sc_record_node *n, const struct sc_record_node_opts *o, bool probe)
+{
+	int r;
+
+	noderec__destroy(n->skel);
+	n->skel = noderec__open();
+	if (!n->skel)
+		return -errno;
+	(void)bpf_program__set_autoload(n->skel->progs.sc_node_sys_enter, !probe);
+	(void)bpf_program__set_autoload(n->skel->progs.sc_node_sys_enter_probe, probe);
+	/* Without the cache nothing reads the generation. */
+	(void)bpf_program__set_autoload(n->skel->progs.sc_node_fork, !probe);
+	(void)bpf_program__set_autoload(n->skel->progs.sc_node_cgroup_attach, !probe);
+	r = bpf_map__set_max_entries(n->skel->maps.cgroups,
+				     o->max_cgroups ? o->max_cgroups : SC_REC_NODE_MAX_CGROUPS);
+	if (r == 0)
+		r = noderec__load(n->skel);
+	n->cached = r == 0 && !probe;
+	return r;
+}
+
 int sc_record_node_open(const struct sc_record_node_opts *o, struct sc_diags *d,
 			struct sc_record_node **ret)
 {
@@ -135,18 +161,14 @@ int sc_record_node_open(const struct sc_record_node_opts *o, struct sc_diags *d,
 	n->cgroup_root = strdup(o->cgroup_root);
 	if (!n->cgroup_root)
 		return sc_record_node_free(n), -ENOMEM;
+	/* The cached program first; where the kernel refuses it (no bpf_rdonly_cast, before
+	 * 6.2), the uncached one, and the message of that last attempt if it fails too. */
 	sc_libbpf_log_start();
-	n->skel = noderec__open();
-	if (!n->skel || n->ncpus <= 0) {
-		r = n->skel ? -EIO : -errno;
-		sc_record_problem(d, "cannot open the node recorder's BPF object: %s",
-				  *sc_libbpf_log_last() ? sc_libbpf_log_last() : strerror(-r));
-		return sc_record_node_free(n), r;
+	r = sc_record_node_force_probe ? -ENOTSUP : load_skel(n, o, false);
+	if (r < 0) {
+		sc_libbpf_log_start();
+		r = load_skel(n, o, true);
 	}
-	r = bpf_map__set_max_entries(n->skel->maps.cgroups,
-				     o->max_cgroups ? o->max_cgroups : SC_REC_NODE_MAX_CGROUPS);
-	if (r == 0)
-		r = noderec__load(n->skel);
 	if (r < 0) {
 		sc_record_problem(d, "cannot load the node recorder: %s%s%s", strerror(-r),
 				  *sc_libbpf_log_last() ? ": " : "", sc_libbpf_log_last());
@@ -197,6 +219,8 @@ int sc_record_node_add_root(struct sc_record_node *n, const char *rel)
 	n->skel->bss->root_id[k] = id;
 	n->skel->bss->root_level[k] = level;
 	__atomic_store_n(&n->skel->bss->n_roots, k + 1, __ATOMIC_RELEASE);
+	/* Cached "not below a root" verdicts are out of date. */
+	__atomic_fetch_add(&n->skel->bss->sc_node_gen, 1, __ATOMIC_SEQ_CST);
 	return 0;
 }
 
@@ -214,6 +238,20 @@ struct sc_record_node *sc_record_node_free(struct sc_record_node *n)
 int sc_record_node_fd(const struct sc_record_node *n)
 {
 	return ring_buffer__epoll_fd(n->rb);
+}
+
+bool sc_record_node_uses_cache(const struct sc_record_node *n)
+{
+	return n->cached;
+}
+
+int sc_record_node_set_attached(struct sc_record_node *n, bool attached)
+{
+	if (!attached) {
+		noderec__detach(n->skel);
+		return 0;
+	}
+	return noderec__attach(n->skel);
 }
 
 int sc_record_node_events(struct sc_record_node *n,
@@ -325,6 +363,16 @@ struct sc_record_node *sc_record_node_free(struct sc_record_node *n)
 int sc_record_node_add_root(struct sc_record_node *n, const char *rel)
 {
 	return -EOPNOTSUPP;
+}
+
+int sc_record_node_set_attached(struct sc_record_node *n, bool attached)
+{
+	return -EOPNOTSUPP;
+}
+
+bool sc_record_node_uses_cache(const struct sc_record_node *n)
+{
+	return false;
 }
 
 int sc_record_node_fd(const struct sc_record_node *n)
