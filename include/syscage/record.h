@@ -39,6 +39,15 @@ struct sc_record_opts {
 			       * follows the processes in it when recording starts */
 	uint64_t duration_ms; /* stop after this long; 0: no limit */
 	int stop_fd; /* stop when readable (e.g. a signalfd for SIGINT/SIGTERM); -1: none */
+	/* argv, pid: the processes the command (or pid) started and left running when it exited
+	 * (a daemon that forks and returns, a shell's '&') are recorded on until they are gone,
+	 * the stop fd is readable or the duration passed. stop_at_exit: stop when the command
+	 * (or pid) exits, as the cgroup does not. */
+	bool stop_at_exit;
+	/* Called once, when the command (or pid) exited and 'n' processes it started are
+	 * recorded on (e.g. to say so while waiting); NULL: none. */
+	void (*on_left_running)(size_t n, void *userdata);
+	void *userdata;
 };
 
 /* A recording. */
@@ -49,6 +58,8 @@ struct sc_record {
 	uint64_t events;				      /* syscalls entered by targets */
 	uint64_t overflow;     /* entered with a number >= SC_RECORD_MAX_NR above the base */
 	uint64_t lost_targets; /* processes not followed (eBPF: target map full) */
+	size_t left_running;   /* processes still recorded when recording stopped (argv, pid):
+				* their later syscalls are not in the recording */
 	bool has_status;       /* the command was started and exited while recording */
 	int status;	       /* its wait status */
 	pid_t pid;	       /* the command's pid (0 when none was started) */

@@ -35,9 +35,11 @@ const char cmd_record_help[] =
 	"alone.\n"
 	"\n"
 	"COMMAND is started stopped and released once recording is ready; its exit status is\n"
-	"passed through. Recording stops when COMMAND exits (processes it left running are no\n"
-	"longer recorded), on SIGINT/SIGTERM, or after --duration. With --pid, PID and its\n"
-	"descendants are recorded until PID exits; with --cgroup, every process in that cgroup\n"
+	"passed through. Recording stops when COMMAND and every process it started have exited\n"
+	"(a daemon that forks and returns, a shell's '&': their calls belong in the profile\n"
+	"too, and it says on stderr when it waits for them), on SIGINT/SIGTERM, or after\n"
+	"--duration; --stop-at-exit stops when COMMAND exits. With --pid, PID and its\n"
+	"descendants are recorded the same way; with --cgroup, every process in that cgroup\n"
 	"v2 directory and below, until a signal or --duration (ptrace: the processes in it\n"
 	"when recording starts and their descendants, until they are all gone).\n"
 	"\n"
@@ -68,6 +70,8 @@ const char cmd_record_help[] =
 	"      --abi A           all (default): list every ABI the workload used; native:\n"
 	"                        drop the calls made through the others (i386, x32), which\n"
 	"                        then get the arch-mismatch action (the process is killed)\n"
+	"      --stop-at-exit    stop when COMMAND (or PID) exits, not when the processes it\n"
+	"                        left running have exited too (their later calls are missed)\n"
 	"      --summary         print calls per syscall (ARCH NAME COUNT) to stderr\n"
 	"      --preflight       only check whether eBPF recording works here, and say what\n"
 	"                        is missing and how to fix it\n"
@@ -260,6 +264,17 @@ static void report_abis(struct sc_record *rec, bool native_only)
 							    : "");
 }
 
+/* The command exited and left processes running: say why recording goes on. */
+static void say_left_running(size_t n, void *userdata)
+{
+	const char *cmd = userdata;
+
+	cli_note("%s exited; recording the %zu process%s it left running until %s exit%s "
+		 "(Ctrl-C or --duration stops sooner, --stop-at-exit does not wait)",
+		 cmd ? cmd : "the process", n, n == 1 ? "" : "es", n == 1 ? "it" : "they",
+		 n == 1 ? "s" : "");
+}
+
 int cmd_record(int argc, char **argv)
 {
 	enum {
@@ -267,7 +282,8 @@ int cmd_record(int argc, char **argv)
 		OPT_BASE,
 		OPT_SUMMARY,
 		OPT_PREFLIGHT,
-		OPT_ABI
+		OPT_ABI,
+		OPT_STOP_AT_EXIT
 	};
 	static const struct option opts[] = {
 		{ "method", required_argument, NULL, 'm' },
@@ -282,6 +298,7 @@ int cmd_record(int argc, char **argv)
 		{ "base", required_argument, NULL, OPT_BASE },
 		{ "abi", required_argument, NULL, OPT_ABI },
 		{ "summary", no_argument, NULL, OPT_SUMMARY },
+		{ "stop-at-exit", no_argument, NULL, OPT_STOP_AT_EXIT },
 		{ "preflight", no_argument, NULL, OPT_PREFLIGHT },
 		{ "help", no_argument, NULL, 'h' },
 		{},
@@ -373,6 +390,9 @@ int cmd_record(int argc, char **argv)
 		case OPT_SUMMARY:
 			summary = true;
 			break;
+		case OPT_STOP_AT_EXIT:
+			ro.stop_at_exit = true;
+			break;
 		case OPT_PREFLIGHT:
 			return print_preflight();
 		case 'h':
@@ -397,6 +417,8 @@ int cmd_record(int argc, char **argv)
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	ro.stop_fd = sfd;
 
+	ro.on_left_running = say_left_running;
+	ro.userdata = ro.argv ? ro.argv[0] : NULL;
 	r = sc_record_run(&ro, &d, &rec);
 	for (size_t i = 0; i < d.n; i++) {
 		const struct sc_diag *g = &d.v[i];
@@ -422,6 +444,16 @@ int cmd_record(int argc, char **argv)
 		return 125;
 	}
 	cli_note("recorded with %s", rec->method == SC_RECORD_BPF ? "eBPF" : "ptrace");
+	if (rec->left_running)
+		cli_warn("%zu process%s %s started %s still running when recording stopped: %s "
+			 "later calls are not in the profile (%s)",
+			 rec->left_running, rec->left_running == 1 ? "" : "es",
+			 ro.argv ? ro.argv[0] : "the process",
+			 rec->left_running == 1 ? "was" : "were",
+			 rec->left_running == 1 ? "its" : "their",
+			 ro.stop_at_exit
+				 ? "without --stop-at-exit, record waits for them"
+				 : "record again with a longer --duration, or until they exit");
 	describe(rec);
 	if (summary)
 		print_summary(rec);

@@ -3,8 +3,10 @@
  * seed the targets, read the per-CPU counters back, per ABI (the preflight is
  * record-preflight.c). Built without BPF tooling, it returns -EOPNOTSUPP after the preflight
  * said so, and `record` uses ptrace. */
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -171,6 +173,25 @@ int sc_record_bpf_add_pid(struct sc_record_bpf *b, pid_t tgid, bool until_exec)
 	return 0;
 }
 
+int sc_record_bpf_live_targets(struct sc_record_bpf *b)
+{
+	int fd = bpf_map__fd(b->skel->maps.targets), n = 0;
+	uint32_t key, next;
+	void *prev = NULL;
+
+	/* A key deleted meanwhile restarts the walk: stop at the map's size. */
+	for (uint32_t k = 0; k < SC_REC_MAX_TARGETS && bpf_map_get_next_key(fd, prev, &next) == 0;
+	     k++) {
+		key = next;
+		prev = &key;
+		if (kill((pid_t)key, 0) < 0 && errno == ESRCH)
+			(void)bpf_map_delete_elem(fd, &key);
+		else
+			n++;
+	}
+	return n;
+}
+
 int sc_record_bpf_set_attached(struct sc_record_bpf *b, bool attached)
 {
 	if (!attached) {
@@ -274,6 +295,11 @@ int sc_record_bpf_collect(struct sc_record_bpf *b, struct sc_record *r)
 }
 
 int sc_record_bpf_set_attached(struct sc_record_bpf *b, bool attached)
+{
+	return -EOPNOTSUPP;
+}
+
+int sc_record_bpf_live_targets(struct sc_record_bpf *b)
 {
 	return -EOPNOTSUPP;
 }

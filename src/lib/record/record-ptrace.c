@@ -6,7 +6,9 @@
  *
  * The tracer waits on a signalfd for SIGCHLD (SIGCHLD is blocked in the calling thread while
  * it runs) next to the caller's stop fd, so it can stop on a signal or a deadline at any time,
- * then interrupts and detaches every tracee it still holds. It reaps with waitpid(-1): the
+ * then interrupts and detaches every tracee it still holds. When the command (or --pid's
+ * process) exits, the processes it left running are traced on until they are gone, unless the
+ * caller asked to stop at its exit. It reaps with waitpid(-1): the
  * caller should have no other children it waits for while recording. */
 #include <fcntl.h>
 #include <limits.h>
@@ -39,6 +41,8 @@ struct tracer {
 	pid_t root;	   /* the command we started, 0 for --pid/--cgroup */
 	bool root_started; /* saw the root's execve: its syscalls before are ours, not its */
 	bool root_exited;
+	pid_t watch; /* the command, or --pid's process: recording may stop when it exits */
+	bool watch_exited;
 	struct sc_record *r;
 	struct sc_diags *d;
 	int seize_errno;
@@ -159,6 +163,8 @@ static void on_wait(struct tracer *t, pid_t tid, int st)
 {
 	if (WIFEXITED(st) || WIFSIGNALED(st)) {
 		del_tid(t, tid);
+		if (tid == t->watch)
+			t->watch_exited = true;
 		if (tid == t->root) {
 			t->r->has_status = true;
 			t->r->status = st;
@@ -206,6 +212,28 @@ static void on_wait(struct tracer *t, pid_t tid, int st)
 		resume(tid, 0);
 		return;
 	}
+}
+
+/* How many processes the threads held make up (thread group leaders among them). */
+static size_t count_processes(const struct tracer *t)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < t->n; i++) {
+		char path[64], line[128];
+		FILE *f;
+		snprintf(path, sizeof(path), "/proc/%d/status", (int)t->tids[i]);
+		f = fopen(path, "re");
+		if (!f)
+			continue;
+		while (fgets(line, sizeof(line), f))
+			if (strncmp(line, "Tgid:", 5) == 0) {
+				n += atoi(line + 5) == t->tids[i];
+				break;
+			}
+		fclose(f);
+	}
+	return n;
 }
 
 /* Interrupt and detach every tracee still held; they run on untraced. */
@@ -294,7 +322,8 @@ static int seize_targets(struct tracer *t, const struct sc_record_opts *o, pid_t
 int sc_record_ptrace_run(const struct sc_record_opts *o, pid_t child, int go_fd, struct sc_diags *d,
 			 struct sc_record *r)
 {
-	struct tracer t = { .root = child, .r = r, .d = d };
+	struct tracer t = { .root = child, .watch = child ? child : o->pid, .r = r, .d = d };
+	bool told = false;
 	uint64_t deadline = o->duration_ms ? sc_record_now_ms() + o->duration_ms : 0;
 	sigset_t chld, old;
 	int sfd = -1, ret = 0;
@@ -319,8 +348,15 @@ int sc_record_ptrace_run(const struct sc_record_opts *o, pid_t child, int go_fd,
 
 		if (tid > 0) {
 			on_wait(&t, tid, st);
-			if (t.root_exited)
+			/* The threads it left running are followed on unless stop_at_exit. */
+			if (t.watch_exited && (o->stop_at_exit || t.n == 0))
 				break;
+			if (t.watch_exited && !told && o->on_left_running) {
+				size_t n = count_processes(&t);
+				if (n)
+					o->on_left_running(n, o->userdata);
+				told = true;
+			}
 			continue;
 		}
 		if (tid < 0 && errno == ECHILD)
@@ -353,6 +389,8 @@ int sc_record_ptrace_run(const struct sc_record_opts *o, pid_t child, int go_fd,
 				;
 		}
 	}
+	if (t.watch_exited)
+		r->left_running = count_processes(&t);
 	detach_all(&t, sfd);
 out:
 	if (go_fd >= 0)

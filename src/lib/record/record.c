@@ -119,6 +119,10 @@ static int add_pid_cb(pid_t tgid, void *userdata)
 	return sc_record_bpf_add_pid(userdata, tgid, false);
 }
 
+/* How often the processes a command left running are counted while recording waits for them
+ * (eBPF: they have no fd to wait on). */
+#define LEFT_RUNNING_POLL_MS 50
+
 static int run_bpf(const struct sc_record_opts *o, struct sc_record_bpf *b, pid_t child, int *go_fd,
 		   struct sc_diags *d, struct sc_record *r)
 {
@@ -153,16 +157,28 @@ static int run_bpf(const struct sc_record_opts *o, struct sc_record_bpf *b, pid_
 	if (ret < 0)
 		return ret;
 
+	/* Until the watched process exits, then (unless stop_at_exit) until the processes it
+	 * left running are gone too: those are polled, having no fd to wait on. */
+	bool exited = false, told = false;
 	for (;;) {
 		struct pollfd pfd[2] = { { .fd = o->stop_fd, .events = POLLIN },
-					 { .fd = pidfd, .events = POLLIN } };
-		int timeout = -1;
+					 { .fd = exited ? -1 : pidfd, .events = POLLIN } };
+		int timeout = exited ? LEFT_RUNNING_POLL_MS : -1;
 
+		if (exited) {
+			int n = sc_record_bpf_live_targets(b);
+			if (n <= 0)
+				break;
+			if (!told && o->on_left_running)
+				o->on_left_running((size_t)n, o->userdata);
+			told = true;
+		}
 		if (deadline) {
 			uint64_t t = sc_record_now_ms();
 			if (t >= deadline)
 				break;
-			timeout = (int)(deadline - t > INT_MAX ? INT_MAX : deadline - t);
+			if (timeout < 0 || deadline - t < (uint64_t)timeout)
+				timeout = (int)(deadline - t > INT_MAX ? INT_MAX : deadline - t);
 		}
 		ret = poll(pfd, 2, timeout);
 		if (ret < 0 && errno == EINTR)
@@ -180,8 +196,14 @@ static int run_bpf(const struct sc_record_opts *o, struct sc_record_bpf *b, pid_
 				r->has_status = true;
 				r->status = st;
 			}
-			break;
+			exited = true;
+			if (o->stop_at_exit)
+				break;
 		}
+	}
+	if (exited) {
+		int n = sc_record_bpf_live_targets(b);
+		r->left_running = n > 0 ? (size_t)n : 0;
 	}
 	return sc_record_bpf_collect(b, r);
 }
