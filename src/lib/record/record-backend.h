@@ -7,6 +7,7 @@
 #pragma once
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -15,9 +16,17 @@
 
 #include "syscage/record.h"
 
-/* An error without a location in 'd': the record part's loaders and preflight say why here. */
-void sc_record_problem(struct sc_diags *d, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+/* An error without a location in 'd': the record part's loaders and preflight say why here.
+ * Defined here, not in record.c, so that the back ends do not call back up into the front. */
+static inline __attribute__((format(printf, 2, 3))) void sc_record_problem(struct sc_diags *d,
+									   const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)sc_diags_addv(d, SC_SEV_ERROR, (struct sc_loc){ 0 }, fmt, ap);
+	va_end(ap);
+}
 
 /* The eBPF back end (record-bpf.c). */
 struct sc_record_bpf;

@@ -236,6 +236,21 @@ static size_t count_processes(const struct tracer *t)
 	return n;
 }
 
+/* The watched process exited: whether recording ends (stop_at_exit, or nothing it left
+ * running is traced any more); else say once how many processes it left running. */
+static bool watch_done(struct tracer *t, const struct sc_record_opts *o, bool *told)
+{
+	if (o->stop_at_exit || t->n == 0)
+		return true;
+	if (!*told && o->on_left_running) {
+		size_t n = count_processes(t);
+		if (n)
+			o->on_left_running(n, o->userdata);
+	}
+	*told = true;
+	return false;
+}
+
 /* Interrupt and detach every tracee still held; they run on untraced. */
 static void detach_all(struct tracer *t, int sfd)
 {
@@ -348,15 +363,8 @@ int sc_record_ptrace_run(const struct sc_record_opts *o, pid_t child, int go_fd,
 
 		if (tid > 0) {
 			on_wait(&t, tid, st);
-			/* The threads it left running are followed on unless stop_at_exit. */
-			if (t.watch_exited && (o->stop_at_exit || t.n == 0))
+			if (t.watch_exited && watch_done(&t, o, &told))
 				break;
-			if (t.watch_exited && !told && o->on_left_running) {
-				size_t n = count_processes(&t);
-				if (n)
-					o->on_left_running(n, o->userdata);
-				told = true;
-			}
 			continue;
 		}
 		if (tid < 0 && errno == ECHILD)

@@ -123,43 +123,15 @@ static int add_pid_cb(pid_t tgid, void *userdata)
  * (eBPF: they have no fd to wait on). */
 #define LEFT_RUNNING_POLL_MS 50
 
-static int run_bpf(const struct sc_record_opts *o, struct sc_record_bpf *b, pid_t child, int *go_fd,
-		   struct sc_diags *d, struct sc_record *r)
+/* Until the watched process exits, then (unless stop_at_exit) until the processes it left
+ * running are gone too, the stop fd is readable or the deadline passed. */
+static int wait_bpf(const struct sc_record_opts *o, struct sc_record_bpf *b, pid_t child, int pidfd,
+		    struct sc_record *r)
 {
-	cleanup_close int pidfd = -1;
 	uint64_t deadline = o->duration_ms ? sc_record_now_ms() + o->duration_ms : 0;
-	pid_t watch = child ? child : o->pid;
+	bool exited = false, told = false; /* those left running are polled: they have no fd */
 	int ret;
 
-	if (child)
-		ret = sc_record_bpf_add_pid(b, child, true);
-	else if (o->pid)
-		ret = sc_record_walk_tree(o->pid, add_pid_cb, b);
-	else
-		ret = 0; /* cgroup: the program matches by cgroup id */
-	if (ret < 0) {
-		(void)sc_diags_add(d, SC_SEV_ERROR, (struct sc_loc){ 0 },
-				   "cannot add process %d to the recorder: %s", (int)watch,
-				   strerror(-ret));
-		return ret;
-	}
-	if (watch) {
-		pidfd = (int)syscall(SYS_pidfd_open, watch, 0);
-		if (pidfd < 0) {
-			ret = -errno;
-			(void)sc_diags_add(d, SC_SEV_ERROR, (struct sc_loc){ 0 },
-					   "cannot watch process %d: %s", (int)watch,
-					   strerror(errno));
-			return ret;
-		}
-	}
-	ret = sc_record_release(go_fd);
-	if (ret < 0)
-		return ret;
-
-	/* Until the watched process exits, then (unless stop_at_exit) until the processes it
-	 * left running are gone too: those are polled, having no fd to wait on. */
-	bool exited = false, told = false;
 	for (;;) {
 		struct pollfd pfd[2] = { { .fd = o->stop_fd, .events = POLLIN },
 					 { .fd = exited ? -1 : pidfd, .events = POLLIN } };
@@ -205,6 +177,44 @@ static int run_bpf(const struct sc_record_opts *o, struct sc_record_bpf *b, pid_
 		int n = sc_record_bpf_live_targets(b);
 		r->left_running = n > 0 ? (size_t)n : 0;
 	}
+	return 0;
+}
+
+static int run_bpf(const struct sc_record_opts *o, struct sc_record_bpf *b, pid_t child, int *go_fd,
+		   struct sc_diags *d, struct sc_record *r)
+{
+	cleanup_close int pidfd = -1;
+	pid_t watch = child ? child : o->pid;
+	int ret;
+
+	if (child)
+		ret = sc_record_bpf_add_pid(b, child, true);
+	else if (o->pid)
+		ret = sc_record_walk_tree(o->pid, add_pid_cb, b);
+	else
+		ret = 0; /* cgroup: the program matches by cgroup id */
+	if (ret < 0) {
+		(void)sc_diags_add(d, SC_SEV_ERROR, (struct sc_loc){ 0 },
+				   "cannot add process %d to the recorder: %s", (int)watch,
+				   strerror(-ret));
+		return ret;
+	}
+	if (watch) {
+		pidfd = (int)syscall(SYS_pidfd_open, watch, 0);
+		if (pidfd < 0) {
+			ret = -errno;
+			(void)sc_diags_add(d, SC_SEV_ERROR, (struct sc_loc){ 0 },
+					   "cannot watch process %d: %s", (int)watch,
+					   strerror(errno));
+			return ret;
+		}
+	}
+	ret = sc_record_release(go_fd);
+	if (ret < 0)
+		return ret;
+	ret = wait_bpf(o, b, child, pidfd, r);
+	if (ret < 0)
+		return ret;
 	return sc_record_bpf_collect(b, r);
 }
 
@@ -516,13 +526,4 @@ int sc_record_profile_append(struct sc_profile *p, const struct sc_profile *add,
 	if (ret_n_new)
 		*ret_n_new = n;
 	return 0;
-}
-
-void sc_record_problem(struct sc_diags *d, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	(void)sc_diags_addv(d, SC_SEV_ERROR, (struct sc_loc){ 0 }, fmt, ap);
-	va_end(ap);
 }
