@@ -160,6 +160,10 @@ struct sc_k8s_manifest_opts {
 	/* The agent's own profile (OCI JSON text): profiles/syscage-agent.json and the
 	 * stream's syscage-agent-profile ConfigMap; NULL: the one deploy/ holds. */
 	const char *agent_profile;
+	/* The recording setup (sc_k8s_manifest_files only): the base under "base/", and beside
+	 * it the overlay deploy-record/ holds (its kustomization.yaml, the DaemonSet patch, the
+	 * agent's profile for recording), for `kubectl apply -k DIR`. */
+	bool record;
 };
 
 #define SC_K8S_DEFAULT_IMAGE	    "localhost/syscage:latest"
@@ -167,8 +171,8 @@ struct sc_k8s_manifest_opts {
 #define SC_K8S_DEFAULT_KUBELET_ROOT "/var/lib/kubelet"
 
 struct sc_k8s_out_file {
-	const char *path; /* relative, e.g. "daemonset.yaml", "policies/example.yaml" */
-	char *text;	  /* owned */
+	char *path; /* owned; relative, e.g. "daemonset.yaml", "policies/example.yaml" */
+	char *text; /* owned */
 };
 
 /* The kustomize base (what deploy/ holds, compiled in: deploy/ is the source, with the
@@ -181,7 +185,8 @@ int sc_k8s_manifest_files(const struct sc_k8s_manifest_opts *o, struct sc_k8s_ou
 			  size_t *ret_n);
 void sc_k8s_out_files_free(struct sc_k8s_out_file *f, size_t n);
 
-/* The same objects as one multi-document YAML stream for `kubectl apply -f -`: the
+/* The same objects as one multi-document YAML stream for `kubectl apply -f -` (not the
+ * recording setup: kustomize applies its patches; -EOPNOTSUPP with o->record): the
  * Namespace, the ConfigMaps the kustomization's configMapGenerator makes (the policies, the
  * agent's own profile) and the DaemonSet. The Namespace and
  * DaemonSet documents are byte for byte the files' text. */

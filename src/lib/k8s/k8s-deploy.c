@@ -11,8 +11,21 @@
 #include "macro.h"
 #include "syscage/k8s.h"
 
+/* The compiled-in files are named from the source root: the base's under deploy/, the
+ * recording overlay's under deploy-record/. */
+#define BASE_DIR    "deploy/"
+#define OVERLAY_DIR "deploy-record/"
+
 /* The agent's own profile in deploy/ (the init container installs it from a ConfigMap). */
 #define AGENT_PROFILE "profiles/syscage-agent.json"
+
+/* 'path' without 'dir' at its start, or NULL when it is not below 'dir'. */
+static const char *below(const char *path, const char *dir)
+{
+	size_t l = strlen(dir);
+
+	return strncmp(path, dir, l) == 0 ? path + l : NULL;
+}
 
 static bool image_valid(const char *s)
 {
@@ -76,8 +89,10 @@ static char *subst(const char *text, const char *ns, const char *image, const ch
 
 void sc_k8s_out_files_free(struct sc_k8s_out_file *f, size_t n)
 {
-	for (size_t i = 0; f && i < n; i++)
+	for (size_t i = 0; f && i < n; i++) {
+		free(f[i].path);
 		free(f[i].text);
+	}
 	free(f);
 }
 
@@ -99,12 +114,49 @@ static int manifest_opts(const struct sc_k8s_manifest_opts *o, const char **ns, 
 	return *kr ? 0 : -ENOMEM;
 }
 
+/* The overlay's kustomization names its base where this output puts it: "base", beside it,
+ * instead of the source tree's sibling "../deploy". */
+static char *overlay_kustomization(char *text)
+{
+	static const char from[] = "\n  - ../deploy\n", to[] = "\n  - base\n";
+	char *at = text ? strstr(text, from) : NULL;
+
+	if (!at)
+		return text; /* NULL stays NULL; a kustomization without it: the test says so */
+	memmove(at + strlen(to), at + strlen(from), strlen(at + strlen(from)) + 1);
+	memcpy(at, to, strlen(to));
+	return text;
+}
+
+/* One output file for compiled-in file 'src': its path in the output and its text. */
+static int out_file(const struct sc_k8s_manifest_opts *o, const struct sc_deploy_file *src,
+		    const char *ns, const char *image, const char *kr, struct sc_k8s_out_file *ret)
+{
+	const char *base = below(src->path, BASE_DIR), *over = below(src->path, OVERLAY_DIR);
+	bool record = o && o->record;
+
+	if (base && record) {
+		if (asprintf(&ret->path, "base/%s", base) < 0)
+			ret->path = NULL;
+	} else
+		ret->path = strdup(base ? base : over);
+	/* --agent-profile replaces the agent's own profile deploy/ holds. */
+	if (base && o && o->agent_profile && streq(base, AGENT_PROFILE))
+		ret->text = strdup(o->agent_profile);
+	else
+		ret->text = subst(src->text, ns, image, kr);
+	if (over && streq(over, "kustomization.yaml"))
+		ret->text = overlay_kustomization(ret->text);
+	return ret->path && ret->text ? 0 : -ENOMEM;
+}
+
 int sc_k8s_manifest_files(const struct sc_k8s_manifest_opts *o, struct sc_k8s_out_file **ret,
 			  size_t *ret_n)
 {
 	const char *ns, *image;
 	cleanup_free char *kr = NULL;
 	struct sc_k8s_out_file *f;
+	size_t n = 0;
 	int r = manifest_opts(o, &ns, &image, &kr);
 
 	if (r < 0)
@@ -113,21 +165,17 @@ int sc_k8s_manifest_files(const struct sc_k8s_manifest_opts *o, struct sc_k8s_ou
 	if (!f)
 		return -ENOMEM;
 	for (size_t i = 0; i < sc_deploy_files_n; i++) {
-		const char *text = sc_deploy_files[i].text;
-		/* --agent-profile replaces the agent's own profile deploy/ holds. */
-		if (o && o->agent_profile && streq(sc_deploy_files[i].path, AGENT_PROFILE))
-			f[i] = (struct sc_k8s_out_file){ sc_deploy_files[i].path,
-							 strdup(o->agent_profile) };
-		else
-			f[i] = (struct sc_k8s_out_file){ sc_deploy_files[i].path,
-							 subst(text, ns, image, kr) };
-		if (!f[i].text) {
-			sc_k8s_out_files_free(f, sc_deploy_files_n);
-			return -ENOMEM;
+		const struct sc_deploy_file *src = &sc_deploy_files[i];
+		if (!below(src->path, BASE_DIR) && !(o && o->record))
+			continue; /* the overlay's files only with record */
+		r = out_file(o, src, ns, image, kr, &f[n++]);
+		if (r < 0) {
+			sc_k8s_out_files_free(f, n);
+			return r;
 		}
 	}
 	*ret = f;
-	*ret_n = sc_deploy_files_n;
+	*ret_n = n;
 	return 0;
 }
 
@@ -170,6 +218,8 @@ int sc_k8s_manifest_stream(const struct sc_k8s_manifest_opts *o, char **ret)
 
 	if (r < 0)
 		return r;
+	if (o && o->record)
+		return -EOPNOTSUPP;
 	r = sc_k8s_manifest_files(o, &files, &n);
 	if (r < 0)
 		return r;
