@@ -23,6 +23,13 @@
  *   mutex, a condition variable. A recording where the thread had ended, or no lock was
  *   contended, never sees it; denied, glibc prints "The futex facility returned an unexpected
  *   error code" and aborts.
+ * - getpid, tgkill: Go's runtime (1.14+) preempts a goroutine that has run for 10 ms without
+ *   a call by signalling its thread, tgkill(getpid(), tid, SIGURG), from sysmon or when a
+ *   garbage collection stops the world. Whether a recording sees it is timing (a Go binary's
+ *   recordings here: runc --version made tgkill in 17 of 60 runs). Denied, the signal is not
+ *   sent and the runtime waits: a collection started while a goroutine spins on a flag (a loop
+ *   without calls) waits for ever, and every other goroutine with it. glibc's abort(), raise()
+ *   and pthread_kill() use tgkill too.
  * - exit: the end of every thread (pthread_exit, a thread function returning, glibc's _exit
  *   loop); exit_group: the end of the process. A recording stopped by --duration or of a
  *   --pid/--cgroup that outlives it never sees them.

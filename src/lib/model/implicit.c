@@ -24,6 +24,10 @@ static const struct sc_implicit_call implicit[] = {
 	{ "futex", "libc waits in it only when another thread still holds what it waits for "
 		   "(pthread_join of a running thread, a contended lock): denied, glibc aborts" },
 	{ "futex_time64", "the same wait on 32-bit ABIs with 64-bit time" },
+	{ "getpid", "Go's runtime asks it for tgkill's first argument when it preempts (below)" },
+	{ "tgkill", "Go's runtime signals a goroutine that ran 10 ms without a call (async "
+		    "preemption) only when one does: denied, a garbage collection waits for ever "
+		    "for a goroutine that spins" },
 	{ "exit", "the end of every thread" },
 	{ "exit_group", "the end of the process" },
 	{ "clock_gettime", VDSO_WHY },
