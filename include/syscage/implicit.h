@@ -48,13 +48,15 @@
  *
  * Beside it, the fallback set: newer calls that libc tries first and replaces by an older one
  * only when the newer fails with ENOSYS (clone3 -> clone, faccessat2 -> faccessat, fchmodat2 ->
- * fchmodat, statx -> fstatat). A recording made under a runtime's default profile (Docker's and
- * containerd's answer ENOSYS for clone3, podman's for every call it does not list) sees only
- * the older call, since a denied call never reaches a recorder. Such a profile must answer
- * ENOSYS for the newer call too: under EPERM (the default errno of OCI profiles), or a KILL
- * default, glibc gives up instead of falling back (pthread_create fails: "can't start new
- * thread"). runc's ENOSYS stub does not cover it: it answers only calls newer than every one
- * the profile names (faccessat2 and later are common), and containerd passes no architectures,
+ * fchmodat). A recording made under a runtime's default profile (Docker's and containerd's
+ * answer ENOSYS for clone3, podman's for every call it does not list) sees only the older
+ * call, since a denied call never reaches a recorder. Such a profile must answer ENOSYS for the
+ * newer call too: under EPERM (the default errno of OCI profiles), or a KILL default, glibc
+ * gives up instead of falling back (pthread_create fails: "can't start new thread"). runc's
+ * ENOSYS stub does not cover it: it answers only calls newer than every one the profile names
+ * (faccessat2 and later are common), and containerd passes no architectures, so runc adds no
+ * stub at all. glibc's statx() falls back on ENOSYS too, but every runtime's default profile
+ * allows statx, so no recording misses it that way: it is left out.
  * so runc adds no stub at all. */
 #pragma once
 
@@ -108,6 +110,13 @@ int sc_implicit_missing(const struct sc_profile *p, const char ***ret, size_t *r
 
 /* The fallback set, in a stable order; borrowed. Returns its length. */
 size_t sc_implicit_fallbacks(const struct sc_fallback_call **ret);
+
+/* The calls of the fallback set that 'p' denies otherwise than with ERRNO(ENOSYS) (by a rule,
+ * or by its default action: runc's stub is not counted, containerd adds none) while it permits
+ * one of their older calls: under 'p' libc would not fall back. Up to 'max' entries (borrowed)
+ * are written to 'ret'. Returns how many there are, or -EINVAL. */
+int sc_implicit_fallback_broken(const struct sc_profile *p, const struct sc_fallback_call **ret,
+				size_t max);
 
 /* Make 'p' allow the set on its ABIs: the names missing (sc_implicit_missing) that no rule
  * names are added to one ALLOW rule (the one with SC_IMPLICIT_COMMENT, created at the end when

@@ -235,6 +235,11 @@ EOF
 	run_cmd timeout -k 1 30 "$SYSCAGE" run --no-enosys -p "$TMP/c3.json" -- "$TJ" late
 	[ "$RC" -eq 0 ] && ok "under it, a thread is made (glibc falls back to clone)" ||
 		not_ok "under it, making a thread: exit $RC (2: pthread_create failed)"
+	expect "check: the recorded profile" 0 "$SYSCAGE" check "$TMP/c3.json"
+	if grep -q "is denied, but not with ENOSYS" "$TMP/err"; then not_ok "check: no fallback warning"; else ok "check: no fallback warning"; fi
+	python3 -c 'import json,sys; p=json.load(open(sys.argv[1])); p["syscalls"]=[r for r in p["syscalls"] if not r.get("comment","").startswith("fallback:")]; json.dump(p,open(sys.argv[2],"w"))' "$TMP/c3.json" "$TMP/c3-eperm.json"
+	expect "check: without its ENOSYS rule" 0 "$SYSCAGE" check "$TMP/c3-eperm.json"
+	err_has "check: says glibc would not fall back" "warning: clone3 is denied, but not with ENOSYS, while clone is allowed: glibc .* uses clone only when it fails with ENOSYS.*errnoRet 38"
 	expect "record --append of a run that makes clone3" 0 "$SYSCAGE" record -m "$m" --append "$TMP/c3.json" -- "$TJ" late
 	json_check "appended: clone3 allowed, no longer answered ENOSYS" "$TMP/c3.json" \
 		'[r["action"] for r in d["syscalls"] if "clone3" in r["names"]] == ["SCMP_ACT_ALLOW"]'

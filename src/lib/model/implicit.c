@@ -60,10 +60,6 @@ static const struct sc_fallback_call fallback[] = {
 	{ "fchmodat2",
 	  { "fchmodat" },
 	  "glibc (2.39+) changes a symlink's mode with it and falls back only on ENOSYS" },
-	{ "statx",
-	  { "newfstatat", "fstatat64" },
-	  "glibc's statx() (ls, stat; stat itself on 32-bit ABIs) falls back to fstatat only "
-	  "when it fails with ENOSYS" },
 };
 
 size_t sc_implicit_set(const struct sc_implicit_call **ret)
@@ -215,6 +211,39 @@ static void fallback_rule_prune(struct sc_profile *p, struct sc_rule *r)
 	r->n_names = k;
 }
 
+/* The older call of 'f' that 'p' permits, or NULL. */
+static const char *older_permitted(const struct sc_profile *p, const struct sc_fallback_call *f)
+{
+	for (size_t j = 0; j < ELEMENTSOF(f->older) && f->older[j]; j++)
+		if (on_profile_arches(p, f->older[j]) && permits(p, f->older[j]))
+			return f->older[j];
+	return NULL;
+}
+
+int sc_implicit_fallback_broken(const struct sc_profile *p, const struct sc_fallback_call **ret,
+				size_t max)
+{
+	size_t n = 0;
+
+	if (!p || (!ret && max))
+		return -EINVAL;
+	for (size_t i = 0; i < ELEMENTSOF(fallback); i++) {
+		const struct sc_fallback_call *f = &fallback[i];
+		struct sc_verdict v;
+		bool named;
+
+		if (!is_missing(p, f->name, &named) || !older_permitted(p, f))
+			continue;
+		sc_profile_verdict(p, f->name, &v);
+		if (v.action == SC_ACT_ERRNO && v.errno_ret == ENOSYS)
+			continue;
+		if (n < max)
+			ret[n] = f;
+		n++;
+	}
+	return (int)n;
+}
+
 static int fallback_add(struct sc_profile *p)
 {
 	struct sc_rule *rule = NULL;
@@ -242,13 +271,9 @@ static int fallback_add(struct sc_profile *p)
 		return 0;
 	for (size_t i = 0; i < ELEMENTSOF(fallback); i++) {
 		const struct sc_fallback_call *f = &fallback[i];
-		bool named, older = false;
+		bool named;
 
-		if (!is_missing(p, f->name, &named) || named)
-			continue;
-		for (size_t j = 0; j < ELEMENTSOF(f->older) && f->older[j] && !older; j++)
-			older = on_profile_arches(p, f->older[j]) && permits(p, f->older[j]);
-		if (!older)
+		if (!is_missing(p, f->name, &named) || named || !older_permitted(p, f))
 			continue;
 		if (!rule) {
 			rule = sc_profile_add_rule(p, SC_ACT_ERRNO, NULL, 0);
