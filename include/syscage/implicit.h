@@ -23,6 +23,13 @@
  *   mutex, a condition variable. A recording where the thread had ended, or no lock was
  *   contended, never sees it; denied, glibc prints "The futex facility returned an unexpected
  *   error code" and aborts.
+ * - getpid, tgkill: Go's runtime (1.14+) preempts a goroutine that has run for 10 ms without
+ *   a call by signalling its thread, tgkill(getpid(), tid, SIGURG), from sysmon or when a
+ *   garbage collection stops the world. Whether a recording sees it is timing (a Go binary's
+ *   recordings here: runc --version made tgkill in 17 of 60 runs). Denied, the signal is not
+ *   sent and the runtime waits: a collection started while a goroutine spins on a flag (a loop
+ *   without calls) waits for ever, and every other goroutine with it. glibc's abort(), raise()
+ *   and pthread_kill() use tgkill too.
  * - exit: the end of every thread (pthread_exit, a thread function returning, glibc's _exit
  *   loop); exit_group: the end of the process. A recording stopped by --duration or of a
  *   --pid/--cgroup that outlives it never sees them.
@@ -37,7 +44,20 @@
  *
  * All of them are allowed by RuntimeDefault (Docker's default profile). Names that do not
  * exist on an ABI (sigreturn on x86_64, time on aarch64) are added only for the ABIs that have
- * them. */
+ * them.
+ *
+ * Beside it, the fallback set: newer calls that libc tries first and replaces by an older one
+ * only when the newer fails with ENOSYS (clone3 -> clone, faccessat2 -> faccessat, fchmodat2 ->
+ * fchmodat). A recording made under a runtime's default profile (Docker's and containerd's
+ * answer ENOSYS for clone3, podman's for every call it does not list) sees only the older
+ * call, since a denied call never reaches a recorder. Such a profile must answer ENOSYS for the
+ * newer call too: under EPERM (the default errno of OCI profiles), or a KILL default, glibc
+ * gives up instead of falling back (pthread_create fails: "can't start new thread"). runc's
+ * ENOSYS stub does not cover it: it answers only calls newer than every one the profile names
+ * (faccessat2 and later are common), and containerd passes no architectures, so runc adds no
+ * stub at all. glibc's statx() falls back on ENOSYS too, but every runtime's default profile
+ * allows statx, so no recording misses it that way: it is left out.
+ * so runc adds no stub at all. */
 #pragma once
 
 #include <stdbool.h>
@@ -49,6 +69,12 @@
 struct sc_implicit_call {
 	const char *name;
 	const char *why; /* one line: when the kernel or libc makes it */
+};
+
+struct sc_fallback_call {
+	const char *name;     /* the newer call */
+	const char *older[2]; /* what libc falls back to (per ABI spelling), NULL-padded */
+	const char *why;
 };
 
 /* The whole set, in a stable order; borrowed. Returns its length. */
@@ -76,9 +102,29 @@ int sc_implicit_missing(const struct sc_profile *p, const char ***ret, size_t *r
  * still the one the set is added to. */
 #define SC_IMPLICIT_COMMENT_PREFIX "implicit: calls the kernel or libc make"
 
+/* The comment of the rule that answers the fallback set with ENOSYS. */
+#define SC_FALLBACK_COMMENT                                                                     \
+	"fallback: newer calls libc replaces by an older one only on ENOSYS (clone3 -> clone, " \
+	"...); see syscage/implicit.h"
+#define SC_FALLBACK_COMMENT_PREFIX "fallback: newer calls libc replaces"
+
+/* The fallback set, in a stable order; borrowed. Returns its length. */
+size_t sc_implicit_fallbacks(const struct sc_fallback_call **ret);
+
+/* The calls of the fallback set that 'p' denies otherwise than with ERRNO(ENOSYS) (by a rule,
+ * or by its default action: runc's stub is not counted, containerd adds none) while it permits
+ * one of their older calls: under 'p' libc would not fall back. Up to 'max' entries (borrowed)
+ * are written to 'ret'. Returns how many there are, or -EINVAL. */
+int sc_implicit_fallback_broken(const struct sc_profile *p, const struct sc_fallback_call **ret,
+				size_t max);
+
 /* Make 'p' allow the set on its ABIs: the names missing (sc_implicit_missing) that no rule
  * names are added to one ALLOW rule (the one with SC_IMPLICIT_COMMENT, created at the end when
  * there is none). Names already allowed are not repeated; a rule that denies one is kept, and
- * the name is then not added. A profile whose default action permits is left alone. Returns
- * the number of names added, or -ENOMEM. */
+ * the name is then not added. Then each call of the fallback set that 'p' does not permit and
+ * no rule names, while it permits one of its older calls, is added to one ERRNO(ENOSYS) rule
+ * (SC_FALLBACK_COMMENT), unless 'p' answers unnamed calls with ENOSYS already; names that rule
+ * holds and another rule now allows unconditionally (record --append) are taken out of it. A
+ * profile whose default action permits is left alone. Returns the number of names added, or
+ * -ENOMEM. */
 int sc_implicit_add(struct sc_profile *p);

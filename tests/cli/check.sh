@@ -13,7 +13,7 @@ cat >"$P/good.json" <<'EOF'
   "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"],
   "syscalls": [
     {"names": ["read", "write", "exit_group", "openat", "close"], "action": "SCMP_ACT_ALLOW"},
-    {"names": ["restart_syscall", "rt_sigreturn", "sigreturn", "rt_sigsuspend", "futex", "futex_time64", "exit", "clock_gettime",
+    {"names": ["restart_syscall", "rt_sigreturn", "sigreturn", "rt_sigsuspend", "futex", "futex_time64", "getpid", "tgkill", "exit", "clock_gettime",
                "clock_gettime64", "clock_getres", "clock_getres_time64", "gettimeofday",
                "time", "getcpu", "getrandom"], "action": "SCMP_ACT_ALLOW"},
     {"names": ["ptrace"], "action": "SCMP_ACT_KILL_PROCESS"}
@@ -36,7 +36,7 @@ cat >"$P/denies-restart.json" <<'EOF'
   "defaultAction": "SCMP_ACT_ERRNO",
   "architectures": ["SCMP_ARCH_X86_64"],
   "syscalls": [
-    {"names": ["rt_sigreturn", "rt_sigsuspend", "futex", "exit", "exit_group", "clock_gettime", "clock_getres", "time",
+    {"names": ["rt_sigreturn", "rt_sigsuspend", "futex", "getpid", "tgkill", "exit", "exit_group", "clock_gettime", "clock_getres", "time",
                "gettimeofday", "getcpu", "getrandom"], "action": "SCMP_ACT_ALLOW"},
     {"names": ["restart_syscall"], "action": "SCMP_ACT_KILL_PROCESS"}
   ]
@@ -123,7 +123,7 @@ expect "valid profile" 0 "$SYSCAGE" check "$P/good.json"
 
 # An allow-list without the calls the kernel or libc make unasked breaks on the first stop.
 expect "no implicit set: a warning, exit 0" 0 "$SYSCAGE" check "$P/no-implicit.json"
-err_has "the implicit set: names and why" "^$P/no-implicit.json:1:1: warning: this allow-list does not allow 9 calls the kernel or libc make without the program asking.*\(restart_syscall: the kernel restarts an interrupted sleep.*SIGSTOP/SIGCONT.*; rt_sigreturn: the return from every signal handler; sigreturn: .*32-bit ABIs; rt_sigsuspend: a shell .* waits with it only when its child still runs.*; futex: libc waits in it only when another thread still holds.*; futex_time64: .*; exit: the end of every thread"
+err_has "the implicit set: names and why" "^$P/no-implicit.json:1:1: warning: this allow-list does not allow 11 calls the kernel or libc make without the program asking.*\(restart_syscall: the kernel restarts an interrupted sleep.*SIGSTOP/SIGCONT.*; rt_sigreturn: the return from every signal handler; sigreturn: .*32-bit ABIs; rt_sigsuspend: a shell .* waits with it only when its child still runs.*; futex: libc waits in it only when another thread still holds.*; futex_time64: .*; exit: the end of every thread"
 err_has "the vDSO fallbacks of 32-bit ABIs" "clock_gettime64, clock_getres_time64: answered by the vDSO"
 err_has "says what to do" "add them to an SCMP_ACT_ALLOW rule"
 expect "no implicit set: --strict fails" 1 "$SYSCAGE" check --strict "$P/no-implicit.json"

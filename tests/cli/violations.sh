@@ -25,7 +25,7 @@ out_has "a process gone: grouped by comm" "^process gone: 1 denied call"
 out_has "the pause container: pod known, container not" "^pod shop/$WEB: 1 denied call"
 out_has "a number without a name is shown, not added" "#999999"
 # The fragment also allows the implicit set of both ABIs (restart_syscall, i386's sigreturn...).
-out_has "an OCI fragment" '\{"names": \["clock_getres", .*"mkdir", "restart_syscall", "rt_sigreturn", "rt_sigsuspend", "sigreturn", "socketcall", "time"\], "action": "SCMP_ACT_ALLOW"\}'
+out_has "an OCI fragment" '\{"names": \["clock_getres", .*"mkdir", "restart_syscall", "rt_sigreturn", "rt_sigsuspend", "sigreturn", "socketcall", "tgkill", "time"\], "action": "SCMP_ACT_ALLOW"\}'
 out_has "the way to heal is named" "with --heal 'shop/$WEB'"
 err_has "unattributed denials are explained" "1 denials came from processes that were gone"
 err_has "loss is still reported" "3 records suppressed"
@@ -41,7 +41,7 @@ assert web["runtime"] == "containerd" and web["container_id"].startswith("a1a1")
 assert web["count"] == 4
 assert web["additions"]["architectures"] == ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86"]
 # The denied calls, and the implicit set of x86_64 and x86 (syscage/implicit.h).
-IMPLICIT = ["restart_syscall", "rt_sigreturn", "sigreturn", "rt_sigsuspend", "futex", "futex_time64", "exit", "exit_group", "clock_gettime",
+IMPLICIT = ["restart_syscall", "rt_sigreturn", "sigreturn", "rt_sigsuspend", "futex", "futex_time64", "getpid", "tgkill", "exit", "exit_group", "clock_gettime",
             "clock_gettime64", "clock_getres", "clock_getres_time64", "gettimeofday", "time",
             "getcpu", "getrandom"]
 assert web["additions"]["syscalls"] == [{"names": sorted(["mkdir", "socketcall"] + IMPLICIT), "action": "SCMP_ACT_ALLOW"}]
@@ -80,7 +80,7 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 assert d["defaultAction"] == "SCMP_ACT_ERRNO"
 assert sorted(d["architectures"]) == ["SCMP_ARCH_X86", "SCMP_ARCH_X86_64"]
-IMPLICIT = ["restart_syscall", "rt_sigreturn", "sigreturn", "rt_sigsuspend", "futex", "futex_time64", "exit", "exit_group", "clock_gettime",
+IMPLICIT = ["restart_syscall", "rt_sigreturn", "sigreturn", "rt_sigsuspend", "futex", "futex_time64", "getpid", "tgkill", "exit", "exit_group", "clock_gettime",
             "clock_gettime64", "clock_getres", "clock_getres_time64", "gettimeofday", "time",
             "getcpu", "getrandom"]
 assert d["syscalls"] == [{"names": sorted(["mkdir", "socketcall"] + IMPLICIT), "action": "SCMP_ACT_ALLOW"}]

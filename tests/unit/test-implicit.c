@@ -3,6 +3,7 @@
  * (per ABI, no duplicates, explicit denies kept, deny-lists untouched), finding it missing, and
  * every generator's output containing it (record, --append, logs, propose, heal). */
 #include <check.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -196,6 +197,95 @@ START_TEST(recorded)
 }
 END_TEST
 
+/* The answer 'p' gives 'name' on x86_64: ERRNO's errno, or -1 for any other action. */
+static int errno_of(const struct sc_profile *p, const char *name)
+{
+	struct sc_eval ev;
+	int nr = sc_syscall_from_name(SC_ARCH_X86_64, name);
+
+	ck_assert_int_ge(nr, 0);
+	ck_assert_int_eq(sc_profile_eval(p, SC_ARCH_X86_64, (uint32_t)nr, NULL, &ev), 0);
+	return ev.action == SC_ACT_ERRNO ? (int)ev.data : -1;
+}
+
+START_TEST(fallback_enosys)
+{
+	/* Recorded under a runtime's default profile: clone3 answered ENOSYS, glibc fell back to
+	 * clone, so only clone was seen. The profile must answer clone3 with ENOSYS, not EPERM.
+	 * epoll_pwait2 (441) puts clone3 (435) below runc's ENOSYS stub, which the emulator
+	 * applies. */
+	const char *seen[] = { "read", "clone", "faccessat", "fchmodat", "epoll_pwait2" };
+	const char *kill[] = { "fchmodat2" };
+	struct sc_profile *p = sc_profile_new(), *add = NULL;
+
+	ck_assert_int_eq(sc_profile_add_arch(p, SC_ARCH_X86_64), 0);
+	ck_assert_ptr_nonnull(sc_profile_add_rule(p, SC_ACT_ALLOW, seen, 5));
+	ck_assert_ptr_nonnull(sc_profile_add_rule(p, SC_ACT_KILL_PROCESS, kill, 1));
+	ck_assert_int_eq(errno_of(p, "clone3"), 1); /* before: EPERM, no fallback */
+	const struct sc_fallback_call *broken[8];
+	ck_assert_int_eq(sc_implicit_fallback_broken(p, broken, 8), 3);
+	ck_assert_str_eq(broken[0]->name, "clone3");
+	ck_assert_str_eq(broken[1]->name, "faccessat2");
+	ck_assert_str_eq(broken[2]->name, "fchmodat2"); /* killed by its rule */
+	ck_assert_int_gt(sc_implicit_add(p), 2);
+	ck_assert_int_eq(sc_implicit_fallback_broken(p, broken, 8), 1); /* the explicit kill */
+	ck_assert_str_eq(broken[0]->name, "fchmodat2");
+	ck_assert_int_eq(errno_of(p, "clone3"), ENOSYS);
+	ck_assert_int_eq(errno_of(p, "faccessat2"), ENOSYS);
+	ck_assert_int_eq(errno_of(p, "fchmodat2"), -1); /* an explicit rule is kept */
+	ck_assert_uint_eq(count_name(p, "fchmodat2"), 1);
+	ck_assert_int_eq(errno_of(p, "mkdir"), 1); /* the rest keeps the default */
+	ck_assert_str_eq(p->rules[p->n_rules - 1].comment, SC_FALLBACK_COMMENT);
+	size_t rules = p->n_rules;
+	ck_assert_int_eq(sc_implicit_add(p), 0); /* idempotent */
+	ck_assert_uint_eq(p->n_rules, rules);
+	ck_assert_uint_eq(count_name(p, "clone3"), 1);
+
+	/* --append of a run that made clone3 and faccessat2: they leave the ENOSYS rule, which
+	 * goes once empty, and are allowed. */
+	const char *made[] = { "clone3", "faccessat2" };
+	add = sc_profile_new();
+	ck_assert_int_eq(sc_profile_add_arch(add, SC_ARCH_X86_64), 0);
+	ck_assert_ptr_nonnull(sc_profile_add_rule(add, SC_ACT_ALLOW, made, 2));
+	ck_assert_int_eq(sc_record_profile_append(p, add, NULL, NULL), 0);
+	ck_assert(permits(p, SC_ARCH_X86_64, "clone3"));
+	ck_assert(permits(p, SC_ARCH_X86_64, "faccessat2"));
+	ck_assert_uint_eq(count_name(p, "clone3"), 1);
+	for (size_t i = 0; i < p->n_rules; i++)
+		ck_assert(!p->rules[i].comment ||
+			  strcmp(p->rules[i].comment, SC_FALLBACK_COMMENT) != 0);
+	sc_profile_free(add);
+	sc_profile_free(p);
+
+	/* A KILL default needs it as much; an ENOSYS default answers it already. */
+	p = sc_profile_new();
+	p->default_action = SC_ACT_KILL_PROCESS;
+	ck_assert_ptr_nonnull(sc_profile_add_rule(p, SC_ACT_ALLOW, seen, 2));
+	ck_assert_int_gt(sc_implicit_add(p), 0);
+	ck_assert_int_eq(errno_of(p, "clone3"), ENOSYS);
+	ck_assert_uint_eq(count_name(p, "faccessat2"), 0); /* faccessat not allowed: no fallback */
+	sc_profile_free(p);
+	p = sc_profile_new();
+	p->has_default_errno = true;
+	p->default_errno = ENOSYS;
+	ck_assert_ptr_nonnull(sc_profile_add_rule(p, SC_ACT_ALLOW, seen, 2));
+	ck_assert_int_gt(sc_implicit_add(p), 0);
+	ck_assert_uint_eq(count_name(p, "clone3"), 0);
+	ck_assert_int_eq(errno_of(p, "clone3"), ENOSYS);
+	sc_profile_free(p);
+
+	/* Every entry exists, says why, and names an older call. */
+	const struct sc_fallback_call *f;
+	size_t n = sc_implicit_fallbacks(&f);
+	ck_assert_uint_ge(n, 3);
+	for (size_t i = 0; i < n; i++) {
+		ck_assert(sc_syscall_known(f[i].name));
+		ck_assert(f[i].older[0] && sc_syscall_known(f[i].older[0]));
+		ck_assert(f[i].why && *f[i].why);
+	}
+}
+END_TEST
+
 static void feed(struct sc_logs *l, struct sc_logs_source *src, const char *line)
 {
 	struct sc_audit_record *rec = malloc(sizeof(*rec)); /* large: not on the stack */
@@ -295,6 +385,7 @@ int main(void)
 	tcase_add_test(tc, every_abi);
 	tcase_add_test(tc, add_to_profile);
 	tcase_add_test(tc, recorded);
+	tcase_add_test(tc, fallback_enosys);
 	tcase_add_test(tc, learned);
 	tcase_add_test(tc, proposed_and_healed);
 	suite_add_tcase(s, tc);

@@ -817,6 +817,22 @@ static void check_implicit(struct ctx *c)
 	    (int)size, msg);
 }
 
+/* A newer call denied with EPERM (or killed) while its older one is allowed: libc falls back
+ * only on ENOSYS, so the workload fails where it would have fallen back. */
+static void check_fallback(struct ctx *c)
+{
+	const struct sc_fallback_call *f[8];
+	int n = sc_implicit_fallback_broken(c->p, f, ELEMENTSOF(f));
+
+	for (int i = 0; i < n && i < (int)ELEMENTSOF(f); i++)
+		add(c, SC_SEV_WARNING, c->p->loc,
+		    "%s is denied, but not with ENOSYS, while %s is allowed: %s. Answer it with "
+		    "SCMP_ACT_ERRNO and errnoRet 38 (ENOSYS), as syscage record and logs do; "
+		    "runc's ENOSYS stub covers it only when the profile names no newer call, and "
+		    "containerd adds none",
+		    f[i]->name, f[i]->older[0], f[i]->why);
+}
+
 static void check_profile(struct ctx *c)
 {
 	const struct sc_profile *p = c->p;
@@ -889,6 +905,7 @@ static void check_profile(struct ctx *c)
 	    p->default_action != SC_ACT_LOG) {
 		check_runtime_default(c);
 		check_implicit(c);
+		check_fallback(c);
 	}
 }
 
