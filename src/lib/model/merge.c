@@ -490,10 +490,17 @@ static int emit_rule(struct sc_profile *p, const struct item *it, size_t n)
 		return -ENOMEM;
 	r->has_errno = it->has_errno;
 	r->errno_ret = it->has_errno ? it->errno_ret : 0;
+	/* At most n names: one allocation for the list. */
+	r->names = reallocarray(NULL, n, sizeof(*r->names));
+	if (!r->names)
+		return -ENOMEM;
 	for (size_t i = 0; i < n; i++)
-		if (i == 0 || !streq(it[i].name, it[i - 1].name))
-			if (sc_rule_add_name(r, it[i].name) < 0)
+		if (i == 0 || !streq(it[i].name, it[i - 1].name)) {
+			char *s = strdup(it[i].name);
+			if (!s)
 				return -ENOMEM;
+			r->names[r->n_names++] = s;
+		}
 	if (it->own_args) {
 		for (size_t i = 0; i < it->n_own_args; i++)
 			if (sc_rule_add_arg(r, it->own_args[i].index, it->own_args[i].op,
@@ -718,6 +725,11 @@ int sc_profile_merge(const struct sc_profile *const *in, size_t n, struct sc_dia
 	if (!e || !keys)
 		return -ENOMEM;
 	r = collect_entries(in, n, e, &ne, keys, &nkeys);
+	/* Items: about one per name. */
+	if (r == 0 && ne > 0) {
+		m.items = reallocarray(NULL, ne, sizeof(*m.items));
+		m.cap_items = m.items ? ne : 0;
+	}
 	if (r == 0)
 		r = merge_rules(&m, p, e, ne);
 	if (r == 0)
