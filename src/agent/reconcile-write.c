@@ -500,7 +500,7 @@ static int write_jobs(struct run *x, struct job *jobs, size_t n_jobs)
 		if (j->written) {
 			const char *final = set_file(s);
 			char tmp[NAME_MAX + 1];
-			int q = rc_tmp_name(tmp, s->ns, final, j->seq);
+			int q = rc_tmp_name(x, tmp, s->ns, final, j->seq);
 			j->queued = true;
 			if (q == 0)
 				q = rc_add_pending(x, s->ns, tmp, final, j->entry + 1,
@@ -557,7 +557,7 @@ static void jobs_free(struct run *x, struct job *jobs, size_t n)
 			/* A temp file no batch took (the pass stopped before the write). */
 			const struct set *s = &x->sets[jobs[i].set];
 			char tmp[NAME_MAX + 1];
-			if (rc_tmp_name(tmp, s->ns, set_file(s), jobs[i].seq) == 0)
+			if (rc_tmp_name(x, tmp, s->ns, set_file(s), jobs[i].seq) == 0)
 				(void)unlinkat(x->r->tmp_fd, tmp, 0);
 		}
 	}
@@ -640,6 +640,7 @@ int rc_install(struct run *x)
 	struct job *jobs = NULL;
 	size_t n_jobs = 0;
 	int r, ns_err = 0;
+	bool ns_made = false;
 
 	if (x->r->tmp_fd < 0)
 		x->r->tmp_fd = rc_open_tmp_dir(x->r->root_fd);
@@ -722,7 +723,8 @@ int rc_install(struct run *x)
 		if (!cur || !streq(cur, s->ns)) {
 			if (nsfd >= 0)
 				(void)close(TAKE_FD(nsfd));
-			nsfd = rc_open_ns(x, s->ns, true);
+			ns_made = false;
+			nsfd = rc_make_ns(x, s->ns, true, &ns_made);
 			/* A namespace directory that cannot be made (disk full): its profiles
 			 * are not updated, the others are. */
 			if (nsfd < 0 && !rc_per_file_error(nsfd)) {
@@ -754,6 +756,11 @@ int rc_install(struct run *x)
 			if (same_ident) {
 				seen = now;
 				have = prev->hash;
+			} else if (ns_made && !prev) {
+				/* A namespace directory this pass made holds nothing the agent
+				 * did not write (a first reconcile: 10,000 lookups of files
+				 * that are not there, on this one thread). */
+				on_disk = false;
 			} else {
 				on_disk = rc_disk_hash(nsfd, file, &have, &seen);
 				if (!rc_owned(x, prev, nsfd, file, on_disk, have, want)) {

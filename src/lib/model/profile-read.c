@@ -62,9 +62,12 @@ struct chain {
 	const struct chain *up;
 };
 
-/* Where a profile reader's tree lives (read_docs): its nodes, texts and child arrays from a few
- * chunks freed at once, not ~100 mallocs and frees for each 400-byte policy. The trees
- * sc_ytree_parse hands out are plain malloc'd nodes (no arena). */
+/* Where a profile reader's tree lives (read_docs): its nodes, texts and child arrays from a
+ * block on the reader's stack (a policy's tree fits), then from chunks freed at once; not
+ * ~100 mallocs and frees for each 400-byte policy. The trees sc_ytree_parse hands out are
+ * plain malloc'd nodes (no arena). */
+#define YARENA_STACK 8192
+
 struct ychunk {
 	struct ychunk *next;
 	max_align_t data[];
@@ -76,10 +79,17 @@ struct yarena {
 	size_t left, next_size;
 };
 
+static void yarena_init(struct yarena *a, max_align_t *block, size_t size)
+{
+	*a = (struct yarena){ .p = (char *)block, .left = size, .next_size = 2 * size };
+}
+
 static void *yarena_alloc(struct yarena *a, size_t size)
 {
 	void *p;
 
+	if (size > SIZE_MAX / 2)
+		return NULL;
 	size = (size + _Alignof(max_align_t) - 1) & ~(_Alignof(max_align_t) - 1);
 	if (size > a->left) {
 		size_t want = a->next_size ? a->next_size : 8192;
@@ -1780,7 +1790,8 @@ static int resolve_base(struct rctx *c, struct sc_profile *p, struct sc_loc loc)
 static int read_docs(struct rctx *c, const char *buf, size_t len, bool resolve,
 		     struct sc_profile ***ret, struct sc_loc **ret_locs, size_t *ret_n)
 {
-	struct yarena arena = { 0 }, *saved_arena = c->arena;
+	max_align_t block[YARENA_STACK / sizeof(max_align_t)];
+	struct yarena arena, *saved_arena = c->arena;
 	struct docs docs = { 0 };
 	struct sc_profile **v = NULL;
 	struct sc_loc *locs = NULL;
@@ -1797,6 +1808,7 @@ static int read_docs(struct rctx *c, const char *buf, size_t len, bool resolve,
 		return r;
 	/* The tree goes before this returns: from an arena (a base profile read meanwhile
 	 * gets its own). */
+	yarena_init(&arena, block, sizeof(block));
 	c->arena = &arena;
 	r = compose(c, buf, len, &docs);
 	c->arena = saved_arena;
