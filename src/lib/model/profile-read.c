@@ -200,9 +200,16 @@ static int check_bytes(struct rctx *c, const char *buf, size_t len)
 	size_t seps = 0;
 
 	for (size_t i = 0; i < len;) {
-		unsigned char b = s[i];
+		unsigned char b;
 		size_t l;
 
+		/* ASCII other than NUL and the separators: most of a profile. */
+		while (i < len && s[i] - 1u < 0x7fu && s[i] != ',' && s[i] != '[' && s[i] != '{' &&
+		       s[i] != '\n')
+			i++;
+		if (i == len)
+			break;
+		b = s[i];
 		if (b >= 0x80) {
 			l = sc_utf8_len(s + i, len - i, NULL);
 			if (l == 0)
