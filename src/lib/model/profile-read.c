@@ -203,9 +203,11 @@ static int check_bytes(struct rctx *c, const char *buf, size_t len)
 		unsigned char b;
 		size_t l;
 
-		/* ASCII other than NUL and the separators: most of a profile. */
-		while (i < len && s[i] - 1u < 0x7fu && s[i] != ',' && s[i] != '[' && s[i] != '{' &&
-		       s[i] != '\n')
+		/* ASCII other than NUL and the separators (bits of 'special', 0..63 and
+		 * 64..127): most of a profile. */
+		static const uint64_t special[2] = { 1ull << 0 | 1ull << '\n' | 1ull << ',',
+						     1ull << ('[' - 64) | 1ull << ('{' - 64) };
+		while (i < len && s[i] < 0x80 && !(special[s[i] >> 6] >> (s[i] & 63) & 1))
 			i++;
 		if (i == len)
 			break;
@@ -547,8 +549,9 @@ out:
 static bool is_null(const struct ynode *n)
 {
 	return n && n->kind == Y_SCALAR && !n->quoted &&
-	       (n->len == 0 || streq(n->text, "null") || streq(n->text, "Null") ||
-		streq(n->text, "NULL") || streq(n->text, "~"));
+	       (n->len == 0 || (n->len == 1 && n->text[0] == '~') ||
+		(n->len == 4 &&
+		 (streq(n->text, "null") || streq(n->text, "Null") || streq(n->text, "NULL"))));
 }
 
 static bool present(const struct ynode *n)
