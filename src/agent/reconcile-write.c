@@ -762,6 +762,7 @@ int rc_install(struct run *x)
 				 * that are not there, on this one thread). */
 				on_disk = false;
 			} else {
+				x->res->n_compared++;
 				on_disk = rc_disk_hash(nsfd, file, &have, &seen);
 				if (!rc_owned(x, prev, nsfd, file, on_disk, have, want)) {
 					r = rc_reject_foreign(x, s, prev != NULL);
