@@ -187,6 +187,17 @@ static struct sc_loc loc_at(const unsigned char *s, size_t at)
 	return loc;
 }
 
+/* The bytes check_bytes passes over: ASCII but NUL and the element separators. */
+#define PLAIN(b)   ((b) != 0 && (b) != '\n' && (b) != ',' && (b) != '[' && (b) != '{' && (b) < 0x80)
+#define PLAIN4(b)  PLAIN(b), PLAIN(b + 1), PLAIN(b + 2), PLAIN(b + 3)
+#define PLAIN16(b) PLAIN4(b), PLAIN4(b + 4), PLAIN4(b + 8), PLAIN4(b + 12)
+#define PLAIN64(b) PLAIN16(b), PLAIN16(b + 16), PLAIN16(b + 32), PLAIN16(b + 48)
+static const bool plain_byte[256] = { PLAIN64(0), PLAIN64(64), PLAIN64(128), PLAIN64(192) };
+#undef PLAIN64
+#undef PLAIN16
+#undef PLAIN4
+#undef PLAIN
+
 /* Also bounds the element count before libfyaml sees the text: its scanner tokenizes a whole
  * flow collection before the first event and keeps every token (~400 bytes each), so a single
  * line of "[1,1,1,..." would cost gigabytes long before our node limit is reached. Every
@@ -203,11 +214,8 @@ static int check_bytes(struct rctx *c, const char *buf, size_t len)
 		unsigned char b;
 		size_t l;
 
-		/* ASCII other than NUL and the separators (bits of 'special', 0..63 and
-		 * 64..127): most of a profile. */
-		static const uint64_t special[2] = { 1ull << 0 | 1ull << '\n' | 1ull << ',',
-						     1ull << ('[' - 64) | 1ull << ('{' - 64) };
-		while (i < len && s[i] < 0x80 && !(special[s[i] >> 6] >> (s[i] & 63) & 1))
+		/* ASCII other than NUL and the separators: most of a profile. */
+		while (i < len && plain_byte[s[i]])
 			i++;
 		if (i == len)
 			break;
