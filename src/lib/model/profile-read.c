@@ -27,6 +27,7 @@
 #include "macro.h"
 #include "base/utf8.h"
 #include "base/yaml.h"
+#include "model/yarena.h"
 #include "model/ytree.h"
 
 /* Real profiles are kilobytes (Docker's default is 20 KiB); 16 MiB leaves room for any
@@ -62,64 +63,10 @@ struct chain {
 	const struct chain *up;
 };
 
-/* Where a profile reader's tree lives (read_docs): its nodes, texts and child arrays from a
- * block on the reader's stack (a policy's tree fits), then from chunks freed at once; not
- * ~100 mallocs and frees for each 400-byte policy. The trees sc_ytree_parse hands out are
- * plain malloc'd nodes (no arena). */
+/* A profile reader's tree (read_docs) lives in an arena: a block on the reader's stack (a
+ * policy's tree fits), then chunks. The trees sc_ytree_parse hands out are plain malloc'd
+ * nodes (no arena). */
 #define YARENA_STACK 8192
-
-struct ychunk {
-	struct ychunk *next;
-	max_align_t data[];
-};
-
-struct yarena {
-	struct ychunk *chunks;
-	char *p;
-	size_t left, next_size;
-};
-
-static void yarena_init(struct yarena *a, max_align_t *block, size_t size)
-{
-	*a = (struct yarena){ .p = (char *)block, .left = size, .next_size = 2 * size };
-}
-
-static void *yarena_alloc(struct yarena *a, size_t size)
-{
-	void *p;
-
-	if (size > SIZE_MAX / 2)
-		return NULL;
-	size = (size + _Alignof(max_align_t) - 1) & ~(_Alignof(max_align_t) - 1);
-	if (size > a->left) {
-		size_t want = a->next_size ? a->next_size : 8192;
-		struct ychunk *ch;
-		while (want < size)
-			want *= 2;
-		ch = malloc(sizeof(*ch) + want);
-		if (!ch)
-			return NULL;
-		ch->next = a->chunks;
-		a->chunks = ch;
-		a->p = (char *)ch->data;
-		a->left = want;
-		a->next_size = want < (1u << 20) ? 2 * want : want;
-	}
-	p = a->p;
-	a->p += size;
-	a->left -= size;
-	return p;
-}
-
-static void yarena_free(struct yarena *a)
-{
-	while (a->chunks) {
-		struct ychunk *next = a->chunks->next;
-		free(a->chunks);
-		a->chunks = next;
-	}
-	*a = (struct yarena){ 0 };
-}
 
 struct rctx {
 	struct sc_diags *d;
@@ -267,7 +214,7 @@ static int ynode_append(struct rctx *c, struct ynode *parent, struct ynode *chil
 		if (cap > SIZE_MAX / sizeof(*v))
 			return -ENOMEM;
 		if (c->arena) {
-			v = yarena_alloc(c->arena, cap * sizeof(*v));
+			v = sc_yarena_alloc(c->arena, cap * sizeof(*v));
 			if (v && parent->n)
 				memcpy(v, parent->v, parent->n * sizeof(*v));
 		} else {
@@ -343,7 +290,7 @@ static int new_node(struct rctx *c, struct fy_event *e, struct ynode **ret)
 		return err_at(c, event_loc(e), "too many elements (more than %u); not a profile",
 			      node_limit(c));
 	if (c->arena) {
-		n = yarena_alloc(c->arena, sizeof(*n));
+		n = sc_yarena_alloc(c->arena, sizeof(*n));
 		if (n)
 			*n = (struct ynode){ 0 };
 	} else {
@@ -373,7 +320,7 @@ static int new_node(struct rctx *c, struct fy_event *e, struct ynode **ret)
 			return err_at(c, loc, "NUL character in a string");
 		}
 		if (c->arena) {
-			n->text = len < SIZE_MAX ? yarena_alloc(c->arena, len + 1) : NULL;
+			n->text = len < SIZE_MAX ? sc_yarena_alloc(c->arena, len + 1) : NULL;
 			if (n->text) {
 				memcpy(n->text, t, len);
 				n->text[len] = '\0';
@@ -408,7 +355,7 @@ struct docs {
 static void docs_clear(struct docs *docs)
 {
 	if (docs->arena)
-		yarena_free(docs->arena);
+		sc_yarena_free(docs->arena);
 	else
 		for (size_t i = 0; i < docs->n; i++)
 			sc_ynode_free(docs->v[i]);
@@ -569,6 +516,9 @@ static bool present(const struct ynode *n)
 
 static bool looks_bool(const char *s)
 {
+	/* Only a word starting with t or f can be one (most scalars are syscall names). */
+	if ((s[0] | 0x20) != 't' && (s[0] | 0x20) != 'f')
+		return false;
 	return !strcasecmp(s, "true") || !strcasecmp(s, "false");
 }
 
@@ -617,7 +567,7 @@ static int get_str(struct rctx *c, const char *key, const struct ynode *n, const
 
 static int get_strdup(struct rctx *c, const char *key, const struct ynode *n, char **ret)
 {
-	const char *s;
+	const char *s = NULL;
 	int r = get_str(c, key, n, &s);
 
 	if (r < 0)
@@ -788,7 +738,7 @@ static int parse_action(struct rctx *c, const char *key, const struct ynode *n, 
 		"SCMP_ACT_TRAP",	 "SCMP_ACT_ERRNO",	 "SCMP_ACT_NOTIFY",
 		"SCMP_ACT_TRACE",	 "SCMP_ACT_LOG",	 "SCMP_ACT_ALLOW",
 	};
-	const char *s;
+	const char *s = NULL;
 	enum sc_action a;
 	int r = get_str(c, key, n, &s);
 
@@ -1826,7 +1776,7 @@ static int read_docs(struct rctx *c, const char *buf, size_t len, bool resolve,
 		return r;
 	/* The tree goes before this returns: from an arena (a base profile read meanwhile
 	 * gets its own). */
-	yarena_init(&arena, block, sizeof(block));
+	sc_yarena_init(&arena, block, sizeof(block));
 	c->arena = &arena;
 	r = compose(c, buf, len, &docs);
 	c->arena = saved_arena;
