@@ -26,8 +26,9 @@
 # them into the namespace directories; "unchanged" reads and hashes every policy file (the
 # ConfigMap's ..data keys) and stats every installed profile, the least an unchanged pass
 # does to see that nothing changed. Each runs RUNS times (median), on the same file system
-# and as many threads as the agent; "÷ floor" is the agent's wall over its floor's. Not a
-# test: nothing asserted. The first reconciles create
+# and as many threads as the agent; "÷ floor" is the agent's wall over its floor's (and, for
+# the first reconciles, its CPU time over the floor's: on a loaded machine wall time is
+# mostly waiting, CPU time is the work). Not a test: nothing asserted. The first reconciles create
 # 10,000 files: on a file system without a journal, ext4 scans the inodes deleted in the
 # last minutes for each new one (the clean-up of a previous run counts too), so those rows
 # vary with what ran before; ROOT_TMPDIR=/dev/shm puts the kubelet roots on tmpfs.
@@ -287,17 +288,21 @@ median() { tr ' ' '\n' | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1
 hwm_kib() { awk '/^VmHWM/ { print $2 }' "/proc/$1/status"; }
 # profiles ROOT: "ns/name.json SIZE" of every profile the agent installed below ROOT.
 profiles() { (cd "$1" && find . -mindepth 2 -path ./.tmp -prune -o -name '*.json' -printf '%P %s\n' | sort); }
-# floor_write ROOT: median wall of RUNS floors writing what ROOT holds, each into a new root
-# beside the agent's (same file system).
+# floor_write ROOT: "WALL CPU", the medians of RUNS floors writing what ROOT holds (wall;
+# user + sys), each into a new root beside the agent's (same file system).
 floor_write() {
 	profiles "$1" >"$tmp/list"
 	for i in $(seq "$RUNS"); do
 		rm -rf "$kroot/floor"
 		t0=$EPOCHREALTIME
-		"$FLOOR" write "$tmp/list" "$kroot/floor" >/dev/null
-		awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.3f\n", b - a }'
-	done | paste -sd' ' | median
+		/usr/bin/time -f "%U %S" -o "$tmp/tf" "$FLOOR" write "$tmp/list" "$kroot/floor" >/dev/null
+		read -r u s <"$tmp/tf"
+		awk -v a="$t0" -v b="$EPOCHREALTIME" -v u="$u" -v s="$s" \
+			'BEGIN { printf "%.3f %.2f\n", b - a, u + s }'
+	done >"$tmp/fw"
 	rm -rf "$kroot/floor"
+	echo "$(cut -d' ' -f1 "$tmp/fw" | paste -sd' ' | median)" \
+		"$(cut -d' ' -f2 "$tmp/fw" | paste -sd' ' | median)"
 }
 # floor_unchanged POLICIES ROOT: median wall of RUNS floors of an unchanged pass.
 floor_unchanged() {
@@ -313,7 +318,7 @@ gen "$tmp/pol" "$N"
 mkdir -p "$kroot/kub"
 
 # 1 + 2: --once, first and unchanged.
-/usr/bin/time -f "%e %M" -o "$tmp/t1" "$SYSCAGE" agent --policies "$tmp/pol" --kubelet-root "$kroot/kub" --once 2>"$tmp/once1.log"
+/usr/bin/time -f "%e %M %U %S" -o "$tmp/t1" "$SYSCAGE" agent --policies "$tmp/pol" --kubelet-root "$kroot/kub" --once 2>"$tmp/once1.log"
 /usr/bin/time -f "%e %M" -o "$tmp/t2" "$SYSCAGE" agent --policies "$tmp/pol" --kubelet-root "$kroot/kub" --once 2>"$tmp/once2.log"
 rec1=$(sed -n 's/.*event=reconcile .*seconds=\([0-9.]*\).*/\1/p' "$tmp/once1.log")
 rec2=$(sed -n 's/.*event=reconcile .*seconds=\([0-9.]*\).*/\1/p' "$tmp/once2.log")
@@ -328,7 +333,7 @@ echo "generating 1,000 policies, 10,000 workloads and their bindings..." >&2
 gen_bind "$tmp/b"
 mkdir -p "$kroot/kubb"
 bargs=(--policies "$tmp/b/cm" --kubelet-root "$kroot/kubb")
-/usr/bin/time -f "%e %M" -o "$tmp/tb1" "$SYSCAGE" agent "${bargs[@]}" --once 2>"$tmp/bonce1.log" || true
+/usr/bin/time -f "%e %M %U %S" -o "$tmp/tb1" "$SYSCAGE" agent "${bargs[@]}" --once 2>"$tmp/bonce1.log" || true
 /usr/bin/time -f "%e %M" -o "$tmp/tb2" "$SYSCAGE" agent "${bargs[@]}" --once 2>"$tmp/bonce2.log" || true
 brec1=$(sed -n 's/.*event=reconcile .*seconds=\([0-9.]*\).*/\1/p' "$tmp/bonce1.log")
 brec2=$(sed -n 's/.*event=reconcile .*seconds=\([0-9.]*\).*/\1/p' "$tmp/bonce2.log")
@@ -373,15 +378,15 @@ AGENT=
 # The floors last: their clean-up deletes 10,000 files, which would slow the first reconciles
 # after it on a file system without a journal (see above).
 echo "running the floors..." >&2
-fw1=$(floor_write "$kroot/kub/seccomp/syscage")
+read -r fw1 fc1 <<<"$(floor_write "$kroot/kub/seccomp/syscage")"
 fw2=$(floor_unchanged "$tmp/pol" "$kroot/kub/seccomp/syscage")
-bfw1=$(floor_write "$kroot/kubb/seccomp/syscage")
+read -r bfw1 bfc1 <<<"$(floor_write "$kroot/kubb/seccomp/syscage")"
 bfw2=$(floor_unchanged "$tmp/b/cm" "$kroot/kubb/seccomp/syscage")
 
-read -r w1 m1 <"$tmp/t1"
+read -r w1 m1 u1 s1 <"$tmp/t1"
 read -r w2 m2 <"$tmp/t2"
 read -r w2b m2b <"$tmp/t2b"
-read -r bw1 bm1 <"$tmp/tb1"
+read -r bw1 bm1 bu1 bs1 <"$tmp/tb1"
 read -r bw2 bm2 <"$tmp/tb2"
 mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 # ratio A B: "0.42x" (A / B).
@@ -394,6 +399,8 @@ row "measure" "result" "goal" "vs goal" "÷ floor"
 row "floor: write the same files (agent-floor write)" "$fw1 s" "" "" "1.00x"
 row "first reconcile, wall (--once; reconcile alone)" "$w1 s ($rec1 s)" "< 2x floor" \
 	"$(ratio "$w1" "$(awk -v f="$fw1" 'BEGIN { print 2 * f }')")" "$(ratio "$w1" "$fw1")"
+c1=$(awk -v u="$u1" -v s="$s1" 'BEGIN { printf "%.2f", u + s }')
+row "first reconcile, CPU (user + sys; the floor's: $fc1 s)" "$c1 s ($u1 + $s1)" "" "" "$(ratio "$c1" "$fc1")"
 row "first reconcile, peak RSS" "$(mib "$m1") MiB" "< 16 MiB" "$(ratio "$(mib "$m1")" 16)"
 row "floor: read policies, stat profiles (agent-floor unchanged)" "$fw2 s" "" "" "1.00x"
 row "unchanged reconcile, wall (--once; reconcile alone)" "$w2 s ($rec2 s)" "< 0.3 s" \
@@ -416,6 +423,8 @@ row "measure" "result" "goal" "vs goal" "÷ floor"
 row "floor: write the same files (agent-floor write)" "$bfw1 s" "" "" "1.00x"
 row "first reconcile, wall (--once; reconcile alone)" "$bw1 s ($brec1 s)" "< 1 s" "$(ratio "$bw1" 1)" \
 	"$(ratio "$bw1" "$bfw1")"
+bc1=$(awk -v u="$bu1" -v s="$bs1" 'BEGIN { printf "%.2f", u + s }')
+row "first reconcile, CPU (user + sys; the floor's: $bfc1 s)" "$bc1 s ($bu1 + $bs1)" "" "" "$(ratio "$bc1" "$bfc1")"
 row "first reconcile, peak RSS" "$(mib "$bm1") MiB" "< 16 MiB" "$(ratio "$(mib "$bm1")" 16)"
 row "floor: read policies, stat profiles (agent-floor unchanged)" "$bfw2 s" "" "" "1.00x"
 row "unchanged reconcile, wall (--once; reconcile alone)" "$bw2 s ($brec2 s)" "< 1 s" "$(ratio "$bw2" 1)" \

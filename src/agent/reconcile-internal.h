@@ -202,6 +202,7 @@ struct probe {
 struct run {
 	struct sc_reconciler *r;
 	struct sc_reconcile_result *res;
+	pid_t pid;	     /* getpid(), for the temp files' names */
 	struct cfile *files; /* this pass's files: becomes the cache */
 	size_t n_files;
 	bool *rejected; /* per file, this pass (parse or duplicate/conflict/merge) */
@@ -323,7 +324,7 @@ int rc_pool_run(struct pool *p);
 
 /* reconcile-batch.c */
 int rc_open_tmp_dir(int root_fd);
-int rc_tmp_name(char *tmp, const char *ns, const char *final, unsigned seq);
+int rc_tmp_name(const struct run *x, char *tmp, const char *ns, const char *final, unsigned seq);
 int rc_create_tmp(struct run *x, const char *ns, const char *final, const char *data, size_t len,
 		  char *tmp, unsigned *seq);
 bool rc_prewrite(struct run *x, struct cdoc *doc, const char *text);
@@ -361,6 +362,9 @@ void rc_state_save(struct sc_reconciler *rc);
 
 /* reconcile-write.c */
 int rc_open_ns(struct run *x, const char *ns, bool create);
+/* As rc_open_ns; *ret_made (may be NULL): whether this call made the directory (it was
+ * empty then). */
+int rc_make_ns(struct run *x, const char *ns, bool create, bool *ret_made);
 
 void rc_set_ident(struct entry *e, const struct stat *st);
 bool rc_same_ident(const struct entry *now, const struct entry *then);

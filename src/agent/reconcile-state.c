@@ -443,16 +443,29 @@ int rc_reject(struct run *x, size_t fi, enum sc_reject_reason why, const char *f
 	return rc_reject_msg(x, fi, why, msg);
 }
 
-int rc_open_ns(struct run *x, const char *ns, bool create)
+int rc_make_ns(struct run *x, const char *ns, bool create, bool *ret_made)
 {
+	bool made = false;
 	int fd;
 
 	if (!sc_dns1123_label_valid(ns))
 		return -EINVAL;
-	if (create && mkdirat(x->r->root_fd, ns, 0755) < 0 && errno != EEXIST)
-		return -errno;
+	if (create) {
+		made = mkdirat(x->r->root_fd, ns, 0755) == 0;
+		if (!made && errno != EEXIST)
+			return -errno;
+	}
 	fd = openat(x->r->root_fd, ns, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	return fd < 0 ? -errno : fd;
+	if (fd < 0)
+		return -errno;
+	if (ret_made)
+		*ret_made = made;
+	return fd;
+}
+
+int rc_open_ns(struct run *x, const char *ns, bool create)
+{
+	return rc_make_ns(x, ns, create, NULL);
 }
 
 void rc_parsed_free(struct run *x)

@@ -500,7 +500,7 @@ static int write_jobs(struct run *x, struct job *jobs, size_t n_jobs)
 		if (j->written) {
 			const char *final = set_file(s);
 			char tmp[NAME_MAX + 1];
-			int q = rc_tmp_name(tmp, s->ns, final, j->seq);
+			int q = rc_tmp_name(x, tmp, s->ns, final, j->seq);
 			j->queued = true;
 			if (q == 0)
 				q = rc_add_pending(x, s->ns, tmp, final, j->entry + 1,
@@ -557,7 +557,7 @@ static void jobs_free(struct run *x, struct job *jobs, size_t n)
 			/* A temp file no batch took (the pass stopped before the write). */
 			const struct set *s = &x->sets[jobs[i].set];
 			char tmp[NAME_MAX + 1];
-			if (rc_tmp_name(tmp, s->ns, set_file(s), jobs[i].seq) == 0)
+			if (rc_tmp_name(x, tmp, s->ns, set_file(s), jobs[i].seq) == 0)
 				(void)unlinkat(x->r->tmp_fd, tmp, 0);
 		}
 	}
@@ -633,6 +633,44 @@ static int add_job(struct run *x, struct job **jobs, size_t n, size_t i, struct 
 	return 0;
 }
 
+/* What is at set path 'file' (in 'nsfd') against what the last pass installed there ('prev',
+ * may be NULL): unchanged when the previous pass installed this very content and the file is
+ * still the one it wrote (inode, size, mtime, ctime: *same_ident, *have = its hash); else the
+ * disk content decides (*on_disk, *have), and a file there that the agent did not write (or
+ * that changed since) is not its to replace: 0. A namespace directory this pass made
+ * ('ns_made') holds nothing the agent did not write: nothing to look up (a first reconcile:
+ * 10,000 lookups of files that are not there, on this one thread). 1: the agent's to write. */
+static int disk_state(struct run *x, const struct entry *prev, int nsfd, bool ns_made,
+		      const char *file, uint64_t want, struct entry *seen, uint64_t *have,
+		      bool *same_ident, bool *on_disk)
+{
+	struct entry now = {};
+
+	if (prev && prev->has_ident) {
+		if (x->probes) {
+			const struct probe *p = &x->probes[prev - x->old];
+			now = (struct entry){ .has_ident = p->ok,
+					      .ino = p->ino,
+					      .size = p->size,
+					      .mtime_ns = p->mtime_ns,
+					      .ctime_ns = p->ctime_ns };
+		} else {
+			rc_ident_of(nsfd, file, &now);
+		}
+		*same_ident = rc_same_ident(&now, prev);
+	}
+	if (*same_ident) {
+		*seen = now;
+		*have = prev->hash;
+		return 1;
+	}
+	if (ns_made && !prev)
+		return 1;
+	x->res->n_compared++;
+	*on_disk = rc_disk_hash(nsfd, file, have, seen);
+	return rc_owned(x, prev, nsfd, file, *on_disk, *have, want) ? 1 : 0;
+}
+
 int rc_install(struct run *x)
 {
 	cleanup_close int nsfd = -1;
@@ -640,6 +678,7 @@ int rc_install(struct run *x)
 	struct job *jobs = NULL;
 	size_t n_jobs = 0;
 	int r, ns_err = 0;
+	bool ns_made = false;
 
 	if (x->r->tmp_fd < 0)
 		x->r->tmp_fd = rc_open_tmp_dir(x->r->root_fd);
@@ -722,7 +761,8 @@ int rc_install(struct run *x)
 		if (!cur || !streq(cur, s->ns)) {
 			if (nsfd >= 0)
 				(void)close(TAKE_FD(nsfd));
-			nsfd = rc_open_ns(x, s->ns, true);
+			ns_made = false;
+			nsfd = rc_make_ns(x, s->ns, true, &ns_made);
 			/* A namespace directory that cannot be made (disk full): its profiles
 			 * are not updated, the others are. */
 			if (nsfd < 0 && !rc_per_file_error(nsfd)) {
@@ -732,39 +772,15 @@ int rc_install(struct run *x)
 			ns_err = nsfd < 0 ? nsfd : 0;
 			cur = s->ns;
 		}
-		/* Unchanged when the previous pass installed this very content and the file is
-		 * still the one it wrote (inode, size, mtime, ctime); else the disk content
-		 * decides, and a file there that the agent did not write (or that changed since) is
-		 * not its to replace. */
-		{
-			struct entry now = {};
-			if (prev && prev->has_ident) {
-				if (x->probes) {
-					const struct probe *p = &x->probes[prev - x->old];
-					now = (struct entry){ .has_ident = p->ok,
-							      .ino = p->ino,
-							      .size = p->size,
-							      .mtime_ns = p->mtime_ns,
-							      .ctime_ns = p->ctime_ns };
-				} else {
-					rc_ident_of(nsfd, file, &now);
-				}
-				same_ident = rc_same_ident(&now, prev);
+		r = disk_state(x, prev, nsfd, ns_made, file, want, &seen, &have, &same_ident,
+			       &on_disk);
+		if (r == 0) {
+			r = rc_reject_foreign(x, s, prev != NULL);
+			if (r < 0) {
+				jobs_free(x, jobs, n_jobs);
+				return r;
 			}
-			if (same_ident) {
-				seen = now;
-				have = prev->hash;
-			} else {
-				on_disk = rc_disk_hash(nsfd, file, &have, &seen);
-				if (!rc_owned(x, prev, nsfd, file, on_disk, have, want)) {
-					r = rc_reject_foreign(x, s, prev != NULL);
-					if (r < 0) {
-						jobs_free(x, jobs, n_jobs);
-						return r;
-					}
-					continue;
-				}
-			}
+			continue;
 		}
 		if (prev && same_members(x, s, prev)) {
 			/* Same set as last time: its entry carries over (no new strings). */

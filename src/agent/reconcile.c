@@ -247,6 +247,7 @@ int sc_reconcile(struct sc_reconciler *rc, struct sc_reconcile_result *res)
 			 .res = res,
 			 .top_fd = -1,
 			 .data_fd = -1,
+			 .pid = getpid(), /* in the temp files' names, 20,000 times a pass */
 			 .parse_lock = PTHREAD_MUTEX_INITIALIZER };
 	struct entry *kept = NULL;
 	enum stage stage = STAGE_INDEX;

@@ -74,6 +74,8 @@ struct sc_reconcile_result {
 	size_t n_fallback;    /* of those, workloads no policy selects (RuntimeDefault) */
 	size_t n_shadowed;    /* policy sets not installed: a binding owns their path */
 	size_t n_not_updated; /* profiles that could not be written (last good kept) */
+	size_t n_compared;    /* profiles read back to compare (their identity was not the one
+			       * recorded, or none was) */
 	int install_err;      /* the first error of those (-ENOSPC, -EROFS, ...), or 0 */
 	unsigned rejected[_SC_REJECT_COUNT];
 };

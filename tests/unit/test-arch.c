@@ -120,6 +120,37 @@ START_TEST(syscall_names)
 }
 END_TEST
 
+/* Names are looked up through a hash index, each hit confirmed by the name: every name of
+ * the table is known, and a near miss (one more or one less character) is known exactly when
+ * the table has it too (statx, readv). */
+static bool in_table(const char *const *names, size_t n, const char *s)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(names[i], s) == 0)
+			return true;
+	return false;
+}
+
+START_TEST(every_name_known)
+{
+	const char *const *names;
+	size_t n = sc_syscall_all_names(&names);
+	char miss[128];
+
+	ck_assert_uint_gt(n, 400);
+	for (size_t i = 0; i < n; i++) {
+		ck_assert_msg(sc_syscall_known(names[i]), "%s", names[i]);
+		snprintf(miss, sizeof(miss), "%sx", names[i]);
+		ck_assert_msg(sc_syscall_known(miss) == in_table(names, n, miss), "%s", miss);
+		snprintf(miss, sizeof(miss), "%.*s", (int)strlen(names[i]) - 1, names[i]);
+		ck_assert_msg(sc_syscall_known(miss) == in_table(names, n, miss), "%s", miss);
+	}
+	ck_assert(!sc_syscall_known(""));
+	ck_assert(!sc_syscall_known(NULL));
+	ck_assert(!sc_syscall_known("READ"));
+}
+END_TEST
+
 START_TEST(roundtrip_every_arch)
 {
 	for_each_arch (a) {
@@ -167,6 +198,7 @@ int main(void)
 	tcase_add_test(tc, subarches);
 	tcase_add_test(tc, syscall_numbers);
 	tcase_add_test(tc, syscall_names);
+	tcase_add_test(tc, every_name_known);
 	tcase_add_test(tc, roundtrip_every_arch);
 	tcase_add_test(tc, suggestions);
 	suite_add_tcase(s, tc);

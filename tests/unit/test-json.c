@@ -36,6 +36,19 @@ START_TEST(escapes)
 	expect_json("a\"b\\c", "\"a\\\"b\\\\c\"");
 	expect_json("tab\tnl\ncr\r", "\"tab\\tnl\\ncr\\u000d\"");
 	expect_json("del\x7f", "\"del\\u007f\"");
+	/* Runs of every length come out whole (short ones and long ones take two ways). */
+	for (size_t n = 60; n < 70000; n = n < 70 ? n + 1 : n * 3) {
+		char *in = malloc(n + 1), *want = malloc(n + 3);
+		ck_assert_ptr_nonnull(in);
+		ck_assert_ptr_nonnull(want);
+		for (size_t i = 0; i < n; i++)
+			in[i] = (char)('a' + i % 26);
+		in[n] = '\0';
+		snprintf(want, n + 3, "\"%s\"", in);
+		expect_json(in, want);
+		free(in);
+		free(want);
+	}
 }
 END_TEST
 
@@ -52,6 +65,48 @@ START_TEST(utf8)
 }
 END_TEST
 
+/* sc_memstream_open gives what open_memstream gives: nothing written is "", a long run of
+ * names goes past any first buffer, a name longer than put_run's short path is whole. */
+static void same_as_memstream(size_t n_names, size_t name_len)
+{
+	char *want = NULL, *got = NULL, *name = malloc(name_len + 1);
+	size_t want_len = 0, got_len = 0;
+	FILE *a = open_memstream(&want, &want_len), *b = sc_memstream_open(&got, &got_len);
+
+	ck_assert_ptr_nonnull(name);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_ptr_nonnull(b);
+	for (size_t i = 0; i < name_len; i++)
+		name[i] = (char)('a' + i % 26);
+	name[name_len] = '\0';
+	for (size_t i = 0; i < n_names; i++) {
+		fputs(i ? ", " : "[", a);
+		fputs(i ? ", " : "[", b);
+		sc_json_text(a, name);
+		sc_json_text(b, name);
+	}
+	ck_assert_int_eq(fclose(a), 0);
+	ck_assert_int_eq(fclose(b), 0);
+	ck_assert_ptr_nonnull(got);
+	ck_assert_uint_eq(got_len, want_len);
+	ck_assert_uint_eq(strlen(got), got_len);
+	ck_assert_str_eq(got, want);
+	free(want);
+	free(got);
+	free(name);
+}
+
+START_TEST(memstream)
+{
+	same_as_memstream(0, 1);
+	same_as_memstream(1, 5);
+	same_as_memstream(20000, 9); /* ~240 KB: many flushes, many reallocs */
+	same_as_memstream(3, 70000); /* longer than stdio's buffer */
+	same_as_memstream(100, 64);  /* put_run's edges */
+	same_as_memstream(100, 65);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("json");
@@ -59,6 +114,7 @@ int main(void)
 
 	tcase_add_test(tc, escapes);
 	tcase_add_test(tc, utf8);
+	tcase_add_test(tc, memstream);
 	suite_add_tcase(s, tc);
 	return tap_run(s);
 }

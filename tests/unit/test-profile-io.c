@@ -609,6 +609,21 @@ static const struct bad {
 	  "expected an integer for 'value'", 1, 129 },
 	{ "{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"comment\": \"\xc3\x28\"}", "invalid UTF-8", 1,
 	  49 },
+	/* Past multi-byte characters, a column counts characters, not bytes. */
+	{ "defaultAction: SCMP_ACT_ERRNO\ncomment: \"\xc3\xa9\xe2\x82\xac \xc3\x28\"\n",
+	  "invalid UTF-8 (byte 0xc3)", 2, 14 },
+	{ "defaultAction: SCMP_ACT_ERRNO\ncomment: \"\xc3\xa9\"\n\xe2\x82\xac: \xff\n",
+	  "invalid UTF-8 (byte 0xff)", 3, 4 },
+	/* Of two duplicated keys, the first in sort order is reported, at its second place. */
+	{ "defaultAction: SCMP_ACT_ERRNO\nz: 1\nb: 1\nz: 2\nb: 2\n",
+	  "duplicate key 'b' (first at line 3)", 5, 1 },
+	/* Booleans in any case are no syscall names; a name starting with t or f is one. */
+	{ "apiVersion: security.kubearmor.com/v1\nkind: KubeArmorSeccompPolicy\nspec:\n"
+	  "  seccomp:\n    syscalls: [fsync, tee, TRUE]\n    action: Allow\n",
+	  "expected a string for 'syscalls', got a boolean", 5, 28 },
+	{ "apiVersion: security.kubearmor.com/v1\nkind: KubeArmorSeccompPolicy\nspec:\n"
+	  "  seccomp:\n    syscalls: [fAlSe]\n    action: Allow\n",
+	  "expected a string for 'syscalls', got a boolean", 5, 16 },
 	{ "", "empty input", 1, 1 },
 	{ "\n\n  \n", "empty input", 1, 1 },
 	{ "a: &x [1, 2]\nb: *x\n", "aliases are not allowed", 2, 4 },

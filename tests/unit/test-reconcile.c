@@ -824,6 +824,44 @@ START_TEST(temp_files_in_their_own_dir)
 }
 END_TEST
 
+/* What a pass reads back from disk: nothing in namespace directories it made itself (a first
+ * reconcile), nothing whose identity the renaming workers recorded (the next pass, on this
+ * reconciler or a new one from .state), and a profile in a directory someone else made. */
+START_TEST(profiles_read_back_only_when_unknown)
+{
+	struct sc_reconcile_opts o = { .policies_dir = pol, .kubelet_root = kub, .threads = 2 };
+	struct sc_reconcile_result res;
+	struct sc_reconciler *r = NULL;
+	char name[64], app[64], dir[600];
+
+	/* More than the pool's threshold: the renames run on two threads. */
+	for (int i = 0; i < 300; i++) {
+		snprintf(name, sizeof(name), "p%03d.yaml", i);
+		snprintf(app, sizeof(app), "p%03d", i);
+		put(name, ka(app, i % 2 ? "shop" : "bank", app, "read, write", "Allow"));
+	}
+	ck_assert_int_eq(sc_reconciler_new(&o, &r), 0);
+	ck_assert_int_eq(sc_reconcile(r, &res), 0);
+	ck_assert_uint_eq(res.n_written, 300);
+	ck_assert_uint_eq(res.n_compared, 0);
+	ck_assert_int_eq(sc_reconcile(r, &res), 0);
+	ck_assert_uint_eq(res.n_written, 0);
+	ck_assert_uint_eq(res.n_compared, 0);
+	sc_reconciler_free(r);
+	ck_assert_int_eq(run(false, &res), 0); /* a restart: from .state */
+	ck_assert_uint_eq(res.n_written, 0);
+	ck_assert_uint_eq(res.n_compared, 0);
+
+	/* A directory the agent did not make may hold anything: looked at. */
+	snprintf(dir, sizeof(dir), "%s/team", root);
+	ck_assert_int_eq(mkdir(dir, 0755), 0);
+	put("t.yaml", ka("t", "team", "t", "read", "Allow"));
+	ck_assert_int_eq(run(false, &res), 0);
+	ck_assert_uint_eq(res.n_written, 1);
+	ck_assert_uint_eq(res.n_compared, 1);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("reconcile");
@@ -850,6 +888,7 @@ int main(void)
 	tcase_add_test(tc, threads_give_what_one_gives);
 	tcase_add_test(tc, large_policies_read_whole);
 	tcase_add_test(tc, configmap_swaps_and_index);
+	tcase_add_test(tc, profiles_read_back_only_when_unknown);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	return tap_run(s);

@@ -11,3 +11,8 @@
 void sc_json_string(FILE *f, const char *s);
 /* As sc_json_string, for a field that is always a string: NULL writes "". */
 void sc_json_text(FILE *f, const char *s);
+
+/* As open_memstream(3) (the text, NUL-terminated, in *ret and its length in *ret_len after
+ * fflush or fclose; the caller frees *ret, also when fclose fails), for one small document:
+ * glibc's zeroes an 8 KiB buffer first, which costs more than writing a profile. */
+FILE *sc_memstream_open(char **ret, size_t *ret_len);

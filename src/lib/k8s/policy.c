@@ -1163,7 +1163,7 @@ static int profile_json(const struct sc_profile *p, char **ret)
 
 	if (!fast_json_ok(p))
 		return sc_profile_write_string(p, SC_FORMAT_OCI, ret);
-	f = open_memstream(&buf, &len);
+	f = sc_memstream_open(&buf, &len);
 	if (!f)
 		return -ENOMEM;
 	/* Only this thread writes to it: no stdio locking per call. */

@@ -131,6 +131,39 @@ struct item {
 	size_t n_own_args;
 };
 
+/* Sort n elements of 'size' bytes stably: by binary insertion up to 32 of them (a policy's
+ * names: qsort's set-up costs more than the sort), else qsort. Either way the same order: the
+ * comparisons below tell apart every two elements that differ in what is emitted. */
+static void sort_small(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+	unsigned char tmp[256], *b = base;
+
+	if (n > 32 || size > sizeof(tmp)) {
+		qsort(base, n, size, cmp);
+		return;
+	}
+	for (size_t i = 1; i < n; i++) {
+		size_t lo = 0, hi = i;
+		/* In order already (the items of one action come by name): no search. */
+		if (cmp(b + (i - 1) * size, b + i * size) <= 0)
+			continue;
+		hi = i - 1;
+		/* After every element that is not greater: stable. */
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (cmp(b + mid * size, b + i * size) <= 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo == i)
+			continue;
+		memcpy(tmp, b + i * size, size);
+		memmove(b + (lo + 1) * size, b + lo * size, (i - lo) * size);
+		memcpy(b + lo * size, tmp, size);
+	}
+}
+
 static int cmp_entry(const void *a, const void *b)
 {
 	const struct entry *x = a, *y = b;
@@ -395,12 +428,17 @@ static size_t find_stricter(struct merge_ctx *m, const char *name, const struct 
 static int merge_name(struct merge_ctx *m, const struct entry *e, size_t n)
 {
 	struct uitem u = { 0 };
-	cleanup_free struct citem *c = NULL;
+	struct citem few[4];
+	cleanup_free struct citem *many = NULL;
+	struct citem *c = few;
 	size_t nc = 0;
 
-	c = calloc(n, sizeof(*c));
-	if (!c)
-		return -ENOMEM;
+	/* Most names have one entry, none conditional. */
+	if (n > ELEMENTSOF(few)) {
+		c = many = calloc(n, sizeof(*c));
+		if (!c)
+			return -ENOMEM;
+	}
 	for (size_t i = 0; i < n; i++)
 		if (!e[i].conditional)
 			fold_unconditional(m, &e[i], &u);
@@ -490,10 +528,17 @@ static int emit_rule(struct sc_profile *p, const struct item *it, size_t n)
 		return -ENOMEM;
 	r->has_errno = it->has_errno;
 	r->errno_ret = it->has_errno ? it->errno_ret : 0;
+	/* At most n names: one allocation for the list. */
+	r->names = reallocarray(NULL, n, sizeof(*r->names));
+	if (!r->names)
+		return -ENOMEM;
 	for (size_t i = 0; i < n; i++)
-		if (i == 0 || !streq(it[i].name, it[i - 1].name))
-			if (sc_rule_add_name(r, it[i].name) < 0)
+		if (i == 0 || !streq(it[i].name, it[i - 1].name)) {
+			char *s = strdup(it[i].name);
+			if (!s)
 				return -ENOMEM;
+			r->names[r->n_names++] = s;
+		}
 	if (it->own_args) {
 		for (size_t i = 0; i < it->n_own_args; i++)
 			if (sc_rule_add_arg(r, it->own_args[i].index, it->own_args[i].op,
@@ -659,7 +704,7 @@ static int collect_entries(const struct sc_profile *const *in, size_t n, struct 
 							  .key = key ? key : (char *)"",
 							  .conditional = conditional };
 		}
-	qsort(e, ne, sizeof(*e), cmp_entry);
+	sort_small(e, ne, sizeof(*e), cmp_entry);
 	*ret_ne = ne;
 	return 0;
 }
@@ -678,7 +723,7 @@ static int merge_rules(struct merge_ctx *m, struct sc_profile *p, const struct e
 		i = j;
 	}
 	if (m->n_items)
-		qsort(m->items, m->n_items, sizeof(*m->items), cmp_item);
+		sort_small(m->items, m->n_items, sizeof(*m->items), cmp_item);
 	for (size_t i = 0; i < m->n_items;) {
 		size_t j = i + 1;
 		while (j < m->n_items && item_same_rule(&m->items[i], &m->items[j]))
@@ -718,6 +763,11 @@ int sc_profile_merge(const struct sc_profile *const *in, size_t n, struct sc_dia
 	if (!e || !keys)
 		return -ENOMEM;
 	r = collect_entries(in, n, e, &ne, keys, &nkeys);
+	/* Items: about one per name. */
+	if (r == 0 && ne > 0) {
+		m.items = reallocarray(NULL, ne, sizeof(*m.items));
+		m.cap_items = m.items ? ne : 0;
+	}
 	if (r == 0)
 		r = merge_rules(&m, p, e, ne);
 	if (r == 0)

@@ -27,6 +27,7 @@
 #include "macro.h"
 #include "base/utf8.h"
 #include "base/yaml.h"
+#include "model/yarena.h"
 #include "model/ytree.h"
 
 /* Real profiles are kilobytes (Docker's default is 20 KiB); 16 MiB leaves room for any
@@ -62,9 +63,15 @@ struct chain {
 	const struct chain *up;
 };
 
+/* A profile reader's tree (read_docs) lives in an arena: a block on the reader's stack (a
+ * policy's tree fits), then chunks. The trees sc_ytree_parse hands out are plain malloc'd
+ * nodes (no arena). */
+#define YARENA_STACK 8192
+
 struct rctx {
 	struct sc_diags *d;
-	const char *file; /* as given by the caller; NULL for anonymous buffers */
+	struct yarena *arena; /* the tree's nodes; NULL: malloc'd ones */
+	const char *file;     /* as given by the caller; NULL for anonymous buffers */
 	unsigned errors;
 	unsigned nodes;
 	unsigned max_nodes; /* 0: MAX_NODES */
@@ -110,36 +117,73 @@ _printf_(3, 4) static void warn_at(struct rctx *c, struct sc_loc loc, const char
 
 /* ---- input checks before libfyaml sees the bytes ------------------------------------------- */
 
-/* Also bounds the element count before libfyaml sees the text: its scanner tokenizes a whole
- * flow collection before the first event and keeps every token (~400 bytes each), so a single
- * line of "[1,1,1,..." would cost gigabytes long before our node limit is reached. Every
- * element starts after one of ",[{\n" (or is the first), so their count bounds the elements. */
-static int check_bytes(struct rctx *c, const char *buf, size_t len)
+/* The line:column of byte 'at' of 'buf' (a column counts characters; the bytes before 'at'
+ * are valid UTF-8). */
+static struct sc_loc loc_at(const unsigned char *s, size_t at)
 {
-	const unsigned char *s = (const unsigned char *)buf;
 	struct sc_loc loc = { 1, 1 };
-	size_t seps = 0;
 
-	for (size_t i = 0; i < len;) {
-		size_t l;
-
-		if ((s[i] == ',' || s[i] == '[' || s[i] == '{' || s[i] == '\n') &&
-		    ++seps > 2 * (size_t)node_limit(c))
-			return err_at(c, loc, "too many elements (more than %u); not a profile",
-				      node_limit(c));
-
-		if (s[i] == 0)
-			return err_at(c, loc, "NUL byte in input (a profile is text)");
-		l = sc_utf8_len(s + i, len - i, NULL);
-		if (l == 0)
-			return err_at(c, loc,
-				      "invalid UTF-8 (byte 0x%02x); profiles must be UTF-8 text",
-				      s[i]);
+	for (size_t i = 0; i < at;) {
+		size_t l = sc_utf8_len(s + i, at - i, NULL);
 		if (s[i] == '\n')
 			loc.line++, loc.col = 1;
 		else
 			loc.col++;
-		i += l;
+		i += l ? l : 1;
+	}
+	return loc;
+}
+
+/* The bytes check_bytes passes over: ASCII but NUL and the element separators. */
+#define PLAIN(b)   ((b) != 0 && (b) != '\n' && (b) != ',' && (b) != '[' && (b) != '{' && (b) < 0x80)
+#define PLAIN4(b)  PLAIN(b), PLAIN(b + 1), PLAIN(b + 2), PLAIN(b + 3)
+#define PLAIN16(b) PLAIN4(b), PLAIN4(b + 4), PLAIN4(b + 8), PLAIN4(b + 12)
+#define PLAIN64(b) PLAIN16(b), PLAIN16(b + 16), PLAIN16(b + 32), PLAIN16(b + 48)
+static const bool plain_byte[256] = { PLAIN64(0), PLAIN64(64), PLAIN64(128), PLAIN64(192) };
+#undef PLAIN64
+#undef PLAIN16
+#undef PLAIN4
+#undef PLAIN
+
+/* Also bounds the element count before libfyaml sees the text: its scanner tokenizes a whole
+ * flow collection before the first event and keeps every token (~400 bytes each), so a single
+ * line of "[1,1,1,..." would cost gigabytes long before our node limit is reached. Every
+ * element starts after one of ",[{\n" (or is the first), so their count bounds the elements.
+ * ASCII goes a byte at a time without decoding; the position of a problem is worked out only
+ * when there is one. */
+static int check_bytes(struct rctx *c, const char *buf, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)buf;
+	const size_t max_seps = 2 * (size_t)node_limit(c);
+	size_t seps = 0;
+
+	for (size_t i = 0; i < len;) {
+		unsigned char b;
+		size_t l;
+
+		/* ASCII other than NUL and the separators: most of a profile. */
+		while (i < len && plain_byte[s[i]])
+			i++;
+		if (i == len)
+			break;
+		b = s[i];
+		if (b >= 0x80) {
+			l = sc_utf8_len(s + i, len - i, NULL);
+			if (l == 0)
+				return err_at(c, loc_at(s, i),
+					      "invalid UTF-8 (byte 0x%02x); profiles must be UTF-8 "
+					      "text",
+					      b);
+			i += l;
+			continue;
+		}
+		if ((b == ',' || b == '[' || b == '{' || b == '\n') && ++seps > max_seps)
+			return err_at(c, loc_at(s, i),
+				      "too many elements (more than %u); not a profile",
+				      node_limit(c));
+		if (b == 0)
+			return err_at(c, loc_at(s, i), "NUL byte in input (a profile is text)");
+		i++;
 	}
 	return 0;
 }
@@ -155,11 +199,27 @@ static struct sc_loc event_loc(struct fy_event *e)
 	return (struct sc_loc){ (unsigned)m->line + 1, (unsigned)m->column + 1 };
 }
 
-static int ynode_append(struct ynode *parent, struct ynode *child)
+/* A node no tree took (arena nodes go with their arena). */
+static void ynode_drop(struct rctx *c, struct ynode *n)
+{
+	if (!c->arena)
+		sc_ynode_free(n);
+}
+
+static int ynode_append(struct rctx *c, struct ynode *parent, struct ynode *child)
 {
 	if (parent->n == parent->cap) {
 		size_t cap = parent->cap ? parent->cap * 2 : 8;
-		struct ynode **v = reallocarray(parent->v, cap, sizeof(*v));
+		struct ynode **v;
+		if (cap > SIZE_MAX / sizeof(*v))
+			return -ENOMEM;
+		if (c->arena) {
+			v = sc_yarena_alloc(c->arena, cap * sizeof(*v));
+			if (v && parent->n)
+				memcpy(v, parent->v, parent->n * sizeof(*v));
+		} else {
+			v = reallocarray(parent->v, cap, sizeof(*v));
+		}
 		if (!v)
 			return -ENOMEM;
 		parent->v = v;
@@ -189,6 +249,16 @@ static int check_duplicates(struct rctx *c, struct ynode *map)
 
 	if (n < 2)
 		return 0;
+	if (n <= 16) {
+		/* A profile's mappings are small: look for a pair first, and sort only to
+		 * report one (the same report as for a large mapping). */
+		bool dup = false;
+		for (size_t i = 1; i < n && !dup; i++)
+			for (size_t j = 0; j < i && !dup; j++)
+				dup = streq(map->v[2 * i]->text, map->v[2 * j]->text);
+		if (!dup)
+			return 0;
+	}
 	keys = calloc(n, sizeof(*keys));
 	if (!keys)
 		return -ENOMEM;
@@ -219,7 +289,13 @@ static int new_node(struct rctx *c, struct fy_event *e, struct ynode **ret)
 	if (++c->nodes > node_limit(c))
 		return err_at(c, event_loc(e), "too many elements (more than %u); not a profile",
 			      node_limit(c));
-	n = calloc(1, sizeof(*n));
+	if (c->arena) {
+		n = sc_yarena_alloc(c->arena, sizeof(*n));
+		if (n)
+			*n = (struct ynode){ 0 };
+	} else {
+		n = calloc(1, sizeof(*n));
+	}
 	if (!n)
 		return -ENOMEM;
 	n->loc = event_loc(e);
@@ -240,13 +316,21 @@ static int new_node(struct rctx *c, struct fy_event *e, struct ynode **ret)
 		if (memchr(t, 0, len)) {
 			struct sc_loc loc = n->loc;
 
-			free(n);
+			ynode_drop(c, n);
 			return err_at(c, loc, "NUL character in a string");
 		}
-		n->text = strndup(t, len);
+		if (c->arena) {
+			n->text = len < SIZE_MAX ? sc_yarena_alloc(c->arena, len + 1) : NULL;
+			if (n->text) {
+				memcpy(n->text, t, len);
+				n->text[len] = '\0';
+			}
+		} else {
+			n->text = strndup(t, len);
+		}
 		n->len = len;
 		if (!n->text) {
-			free(n);
+			ynode_drop(c, n);
 			return -ENOMEM;
 		}
 		break;
@@ -265,12 +349,16 @@ static int new_node(struct rctx *c, struct fy_event *e, struct ynode **ret)
 struct docs {
 	struct ynode **v;
 	size_t n;
+	struct yarena *arena; /* where the trees live; NULL: malloc'd nodes */
 };
 
 static void docs_clear(struct docs *docs)
 {
-	for (size_t i = 0; i < docs->n; i++)
-		sc_ynode_free(docs->v[i]);
+	if (docs->arena)
+		sc_yarena_free(docs->arena);
+	else
+		for (size_t i = 0; i < docs->n; i++)
+			sc_ynode_free(docs->v[i]);
 	free(docs->v);
 	docs->v = NULL;
 	docs->n = 0;
@@ -286,7 +374,7 @@ static int compose(struct rctx *c, const char *buf, size_t len, struct docs *ret
 	struct fy_parser *fyp = NULL;
 	struct fy_parse_cfg pcfg = { 0 };
 	struct fy_event *e;
-	struct docs docs = { 0 };
+	struct docs docs = { .arena = c->arena };
 	size_t i = 0;
 	int r = 0;
 
@@ -357,7 +445,7 @@ static int compose(struct rctx *c, const char *buf, size_t len, struct docs *ret
 				struct ynode *top = stack[depth - 1];
 				if (top->kind == Y_MAP && top->n % 2 == 0 && n->kind != Y_SCALAR) {
 					r = err_at(c, n->loc, "a mapping key must be a string");
-					sc_ynode_free(n);
+					ynode_drop(c, n);
 					break;
 				}
 				/* Kubernetes' reader (go-yaml v2) merges a plain '<<' key's mapping
@@ -369,12 +457,12 @@ static int compose(struct rctx *c, const char *buf, size_t len, struct docs *ret
 						c, n->loc,
 						"'<<' merge keys are not allowed in profiles and "
 						"policies; write the keys it merges out");
-					sc_ynode_free(n);
+					ynode_drop(c, n);
 					break;
 				}
-				r = ynode_append(top, n);
+				r = ynode_append(c, top, n);
 				if (r < 0) {
-					sc_ynode_free(n);
+					ynode_drop(c, n);
 					break;
 				}
 			}
@@ -399,7 +487,7 @@ static int compose(struct rctx *c, const char *buf, size_t len, struct docs *ret
 out:
 	/* An unfinished document's root is not in docs yet. */
 	if (root && (docs.n == 0 || docs.v[docs.n - 1] != root))
-		sc_ynode_free(root);
+		ynode_drop(c, root);
 	if (fyp)
 		sc_yaml_parser_destroy(fyp);
 	fy_diag_destroy(diag);
@@ -416,8 +504,9 @@ out:
 static bool is_null(const struct ynode *n)
 {
 	return n && n->kind == Y_SCALAR && !n->quoted &&
-	       (n->len == 0 || streq(n->text, "null") || streq(n->text, "Null") ||
-		streq(n->text, "NULL") || streq(n->text, "~"));
+	       (n->len == 0 || (n->len == 1 && n->text[0] == '~') ||
+		(n->len == 4 &&
+		 (streq(n->text, "null") || streq(n->text, "Null") || streq(n->text, "NULL"))));
 }
 
 static bool present(const struct ynode *n)
@@ -427,6 +516,9 @@ static bool present(const struct ynode *n)
 
 static bool looks_bool(const char *s)
 {
+	/* Only a word starting with t or f can be one (most scalars are syscall names). */
+	if ((s[0] | 0x20) != 't' && (s[0] | 0x20) != 'f')
+		return false;
 	return !strcasecmp(s, "true") || !strcasecmp(s, "false");
 }
 
@@ -475,7 +567,7 @@ static int get_str(struct rctx *c, const char *key, const struct ynode *n, const
 
 static int get_strdup(struct rctx *c, const char *key, const struct ynode *n, char **ret)
 {
-	const char *s;
+	const char *s = NULL;
 	int r = get_str(c, key, n, &s);
 
 	if (r < 0)
@@ -646,7 +738,7 @@ static int parse_action(struct rctx *c, const char *key, const struct ynode *n, 
 		"SCMP_ACT_TRAP",	 "SCMP_ACT_ERRNO",	 "SCMP_ACT_NOTIFY",
 		"SCMP_ACT_TRACE",	 "SCMP_ACT_LOG",	 "SCMP_ACT_ALLOW",
 	};
-	const char *s;
+	const char *s = NULL;
 	enum sc_action a;
 	int r = get_str(c, key, n, &s);
 
@@ -818,17 +910,26 @@ static int parse_arg(struct rctx *c, const struct ynode *n, struct sc_rule *rule
 	return 0;
 }
 
+/* Room for 'n' names (and their locations) in a new rule: one allocation each, not one per
+ * name. */
+static int reserve_names(struct sc_rule *r, size_t n)
+{
+	if (n == 0)
+		return 0;
+	r->names = reallocarray(NULL, n, sizeof(*r->names));
+	r->name_locs = reallocarray(NULL, n, sizeof(*r->name_locs));
+	return r->names && r->name_locs ? 0 : -ENOMEM;
+}
+
+/* Add a name to a rule with room reserved for it (reserve_names). */
 static int add_name(struct sc_rule *r, const char *name, struct sc_loc loc)
 {
-	struct sc_loc *locs = reallocarray(r->name_locs, r->n_names + 1, sizeof(*locs));
+	char *s = strdup(name);
 
-	if (!locs)
+	if (!s)
 		return -ENOMEM;
-	r->name_locs = locs;
-	/* name_locs is non-NULL, so sc_rule_add_name keeps it the same length. */
-	if (sc_rule_add_name(r, name) < 0)
-		return -ENOMEM;
-	r->name_locs[r->n_names - 1] = loc;
+	r->names[r->n_names] = s;
+	r->name_locs[r->n_names++] = loc;
 	return 0;
 }
 
@@ -858,6 +959,9 @@ static int parse_rule(struct rctx *c, const struct ynode *n, unsigned fl, struct
 	if (!rule)
 		return -ENOMEM;
 	rule->loc = n->loc;
+	if (reserve_names(rule, (present(v[0]) && v[0]->kind == Y_SEQ ? v[0]->n : 0) +
+					(present(v[7]) ? 1 : 0)) < 0)
+		return -ENOMEM;
 	if (present(v[0]) && expect_kind(c, "names", v[0], Y_SEQ) == 0) {
 		for (size_t i = 0; i < v[0]->n; i++) {
 			const char *s;
@@ -1308,6 +1412,8 @@ static int parse_kubearmor(struct rctx *c, const struct ynode *root, struct sc_p
 		ret = merge_err(ret, err_at(c, s[2]->loc, "seccomp without 'syscalls'"));
 	} else if (expect_kind(c, "syscalls", k[1], Y_SEQ) < 0) {
 		ret = -EINVAL;
+	} else if (reserve_names(rule, k[1]->n) < 0) {
+		return -ENOMEM;
 	} else {
 		for (size_t i = 0; i < k[1]->n; i++) {
 			const char *name;
@@ -1652,6 +1758,8 @@ static int resolve_base(struct rctx *c, struct sc_profile *p, struct sc_loc loc)
 static int read_docs(struct rctx *c, const char *buf, size_t len, bool resolve,
 		     struct sc_profile ***ret, struct sc_loc **ret_locs, size_t *ret_n)
 {
+	max_align_t block[YARENA_STACK / sizeof(max_align_t)];
+	struct yarena arena, *saved_arena = c->arena;
 	struct docs docs = { 0 };
 	struct sc_profile **v = NULL;
 	struct sc_loc *locs = NULL;
@@ -1666,7 +1774,12 @@ static int read_docs(struct rctx *c, const char *buf, size_t len, bool resolve,
 	r = check_bytes(c, buf, len);
 	if (r < 0)
 		return r;
+	/* The tree goes before this returns: from an arena (a base profile read meanwhile
+	 * gets its own). */
+	sc_yarena_init(&arena, block, sizeof(block));
+	c->arena = &arena;
 	r = compose(c, buf, len, &docs);
+	c->arena = saved_arena;
 	if (r < 0)
 		return r;
 	v = calloc(docs.n + 1, sizeof(*v));
