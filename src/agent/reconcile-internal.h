@@ -275,6 +275,14 @@ struct elist {
 };
 
 /* reconcile-state.c */
+/* A file's identity (inode, size, mtime, ctime): what tells an installed file unchanged. */
+void rc_set_ident(struct entry *e, const struct stat *st);
+bool rc_same_ident(const struct entry *now, const struct entry *then);
+void rc_ident_of(int dirfd, const char *name, struct entry *e);
+int rc_open_ns(struct run *x, const char *ns, bool create);
+/* As rc_open_ns; *ret_made (may be NULL): whether this call made the directory (it was
+ * empty then). */
+int rc_make_ns(struct run *x, const char *ns, bool create, bool *ret_made);
 void rc_logf(struct sc_reconciler *r, const char *level, const char *fmt, ...) _printf_(3, 4);
 const char *rc_logval(const char *s, char *buf, size_t size);
 void rc_entry_clear(struct entry *e);
@@ -350,7 +358,6 @@ int rc_reject_foreign(struct run *x, const struct set *s, bool changed);
 int rc_read_old_index(struct run *x);
 struct sc_index_set;
 int rc_adopt_set(struct run *x, const struct sc_index_set *s);
-void rc_ident_of(int dirfd, const char *name, struct entry *e);
 int rc_write_index(struct run *x, const struct elist *lists, size_t n_lists, bool same);
 void rc_remove_profile(struct run *x, const struct entry *e);
 
@@ -361,13 +368,6 @@ int rc_read_previous(struct run *x);
 void rc_state_save(struct sc_reconciler *rc);
 
 /* reconcile-write.c */
-int rc_open_ns(struct run *x, const char *ns, bool create);
-/* As rc_open_ns; *ret_made (may be NULL): whether this call made the directory (it was
- * empty then). */
-int rc_make_ns(struct run *x, const char *ns, bool create, bool *ret_made);
-
-void rc_set_ident(struct entry *e, const struct stat *st);
-bool rc_same_ident(const struct entry *now, const struct entry *then);
 bool rc_disk_hash(int dirfd, const char *name, uint64_t *ret, struct entry *e);
 int rc_rejected_paths(const struct run *x, char ***ret, size_t *ret_n);
 bool rc_path_in(char *const *v, size_t n, const char *path);

@@ -5,6 +5,34 @@
 
 /* ---- small helpers ----------------------------------------------------------------- */
 
+/* What the next pass compares to tell an installed file unchanged: inode, size, mtime, ctime. */
+void rc_set_ident(struct entry *e, const struct stat *st)
+{
+	e->has_ident = true;
+	e->ino = st->st_ino;
+	e->size = (size_t)st->st_size;
+	e->mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+	e->ctime_ns = (int64_t)st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec;
+}
+
+/* Whether the file is still the one whose identity 'then' recorded: 'now' its identity. */
+bool rc_same_ident(const struct entry *now, const struct entry *then)
+{
+	return now->has_ident && then->has_ident && now->ino == then->ino &&
+	       now->size == then->size && now->mtime_ns == then->mtime_ns &&
+	       now->ctime_ns == then->ctime_ns;
+}
+
+/* The identity of file 'name' in 'dirfd' (none when it is no regular file). */
+void rc_ident_of(int dirfd, const char *name, struct entry *e)
+{
+	struct stat st;
+
+	e->has_ident = false;
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode))
+		rc_set_ident(e, &st);
+}
+
 void rc_logf(struct sc_reconciler *r, const char *level, const char *fmt, ...)
 {
 	char line[1024];
