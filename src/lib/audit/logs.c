@@ -50,18 +50,19 @@ bool sc_logs_stats_lossy(const struct sc_logs_stats *s)
 	       s->truncated_unread;
 }
 
+/* KILL_PROCESS, KILL_THREAD, KILL, TRAP and ERRNO are the first five actions: one compare on
+ * the per-record path. */
+_Static_assert(SC_ACT_KILL_PROCESS == 0 && SC_ACT_KILL_THREAD == 1 && SC_ACT_KILL == 2 &&
+		       SC_ACT_TRAP == 3 && SC_ACT_ERRNO == 4,
+	       "the denials are the first five actions");
+static inline bool is_denial(enum sc_action a)
+{
+	return (unsigned)a <= SC_ACT_ERRNO;
+}
+
 bool sc_logs_action_is_denial(enum sc_action a)
 {
-	switch (a) {
-	case SC_ACT_KILL_PROCESS:
-	case SC_ACT_KILL_THREAD:
-	case SC_ACT_KILL:
-	case SC_ACT_TRAP:
-	case SC_ACT_ERRNO:
-		return true;
-	default:
-		return false;
-	}
+	return is_denial(a);
 }
 
 /* ---- hash tables ---------------------------------------------------------------------- */
@@ -143,6 +144,7 @@ struct run_entry {
 	const char *name;
 	enum sc_action action;
 	uint32_t data;
+	uint32_t gidx; /* where its entry in the run's group may be (checked: see add_fast()) */
 	uint64_t count, first_ms, last_ms;
 };
 
@@ -151,6 +153,15 @@ struct run_entry {
 #define RUN_MAX_ENTRIES 128
 #define RUN_MAX_RECORDS 1024
 #define RUN_MAX_PIDS	(1u << 16)
+
+/* A run's entries by syscall number: open addressing, twice as many slots as entries, so a
+ * lookup is a probe or two (numbers are dense from 0: the low bits, with the next ones folded
+ * in, spread them). */
+#define RUN_SLOTS (2 * RUN_MAX_ENTRIES)
+static inline unsigned run_slot(uint32_t nr)
+{
+	return (nr ^ nr >> 8) & (RUN_SLOTS - 1);
+}
 
 struct run {
 	uint32_t pid; /* 0: empty slot */
@@ -164,7 +175,8 @@ struct run {
 	uint64_t first_ms, last_ms;
 	struct run_entry *e;
 	uint32_t n_e, cap_e;
-	uint8_t hint[32]; /* by syscall number: the index + 1 of its latest entry */
+	uint64_t comm_a, comm_b; /* short_key() of a comm of 1 to 16 bytes */
+	uint8_t slot[RUN_SLOTS]; /* from run_slot(nr) on: the index + 1 of an entry; 0 = empty */
 };
 
 /* pid -> group cache for --by container (one /proc read per pid). */
@@ -192,11 +204,14 @@ struct sc_logs {
 	struct run *runs; /* by pid, open addressing */
 	size_t runs_size, runs_used;
 	bool holes; /* a run moved out of a group: entries or groups may be empty */
+	bool fast;  /* no window, --by comm or pid: add_fast() may take a record */
 	/* the window of loss (see window_record) */
 	bool win_started, win_ended;
 	struct sc_logs_stats pend, scratch;
 	uint64_t lost_base; /* the highest audit_lost= before the window */
 };
+
+static bool has_window(const struct sc_logs *l);
 
 struct sc_logs *sc_logs_new(const struct sc_logs_options *o)
 {
@@ -207,6 +222,7 @@ struct sc_logs *sc_logs_new(const struct sc_logs_options *o)
 	if (o)
 		l->o = *o;
 	l->comm_len = l->o.comm ? strlen(l->o.comm) : 0;
+	l->fast = !has_window(l) && (l->o.by == SC_LOGS_BY_COMM || l->o.by == SC_LOGS_BY_PID);
 	l->last_group = -1;
 	l->gtab_size = 64;
 	l->etab_size = 1024;
@@ -654,8 +670,18 @@ static uint64_t record_exe_hash(const struct sc_logs *l, const struct sc_audit_r
 
 static bool run_is(const struct run *run, struct sc_audit_view comm, uint64_t exe_hash)
 {
-	return run->comm_n == comm.n && memcmp(run->comm, comm.s, comm.n) == 0 &&
-	       (!exe_hash || !run->exe_hash || run->exe_hash == exe_hash);
+	uint64_t a, b;
+
+	if (run->comm_n != comm.n)
+		return false;
+	if (comm.n >= 1 && comm.n <= 16) {
+		short_key(comm.s, comm.n, &a, &b);
+		if (a != run->comm_a || b != run->comm_b)
+			return false;
+	} else if (memcmp(run->comm, comm.s, comm.n) != 0) {
+		return false;
+	}
+	return !exe_hash || !run->exe_hash || run->exe_hash == exe_hash;
 }
 
 static void run_rename(struct run *run, struct sc_audit_view comm, uint64_t exe_hash)
@@ -664,6 +690,9 @@ static void run_rename(struct run *run, struct sc_audit_view comm, uint64_t exe_
 
 	memcpy(run->comm, comm.s, n);
 	run->comm_n = (uint32_t)n;
+	run->comm_a = run->comm_b = 0;
+	if (n >= 1 && n <= 16)
+		short_key(run->comm, n, &run->comm_a, &run->comm_b);
 	run->exe_hash = exe_hash;
 }
 
@@ -680,8 +709,7 @@ static void run_start(struct run *run, struct sc_audit_view comm, uint64_t exe_h
 static bool record_is_exec(const struct sc_audit_record *rec)
 {
 	/* Every record asks: the first bytes decide for almost all. */
-	return rec->name && rec->name[0] == 'e' && rec->name[1] == 'x' &&
-	       !sc_logs_action_is_denial(rec->action) &&
+	return rec->name && rec->name[0] == 'e' && rec->name[1] == 'x' && !is_denial(rec->action) &&
 	       (streq(rec->name, "execve") || streq(rec->name, "execveat"));
 }
 
@@ -691,21 +719,24 @@ static bool entry_is(const struct run_entry *e, const struct sc_audit_record *re
 	       e->data == rec->data;
 }
 
-/* Note rec in its pid's run. 0 or -ENOMEM. */
-static int run_note(struct run *run, const struct sc_audit_record *rec)
+/* Note rec in its pid's run; *ret (when not NULL): its entry there, NULL when the run is
+ * long. 0 or -ENOMEM. */
+static int run_note(struct run *run, const struct sc_audit_record *rec, struct run_entry **ret)
 {
 	uint64_t t = (rec->have & SC_AUDIT_HAVE_TIME) ? rec->time_ms : 0;
 	struct run_entry *e = NULL;
+	unsigned j;
 
 	run->exec = record_is_exec(rec);
+	if (ret)
+		*ret = NULL;
 	if (run->long_)
 		return 0;
-	uint8_t *hint = &run->hint[rec->nr & 31];
-	if (*hint && entry_is(&run->e[*hint - 1], rec))
-		e = &run->e[*hint - 1];
-	for (uint32_t i = run->n_e; i-- > 0 && !e;)
-		if (entry_is(&run->e[i], rec))
-			e = &run->e[i];
+	for (j = run_slot(rec->nr); run->slot[j]; j = (j + 1) & (RUN_SLOTS - 1))
+		if (entry_is(&run->e[run->slot[j] - 1], rec)) {
+			e = &run->e[run->slot[j] - 1];
+			break;
+		}
 	if (!e) {
 		if (run->n_e == RUN_MAX_ENTRIES || run->records >= RUN_MAX_RECORDS) {
 			run->long_ = true;
@@ -724,13 +755,16 @@ static int run_note(struct run *run, const struct sc_audit_record *rec)
 					 .nr = rec->nr,
 					 .name = rec->name,
 					 .action = rec->action,
-					 .data = rec->data };
+					 .data = rec->data,
+					 .gidx = UINT32_MAX };
+		run->slot[j] = (uint8_t)run->n_e; /* at most RUN_MAX_ENTRIES: fits */
 	}
-	*hint = (uint8_t)(e - run->e + 1);
+	if (ret)
+		*ret = e;
 	e->count++;
 	widen(&e->first_ms, &e->last_ms, t, t);
 	run->records++;
-	run->denied += sc_logs_action_is_denial(rec->action);
+	run->denied += is_denial(rec->action);
 	run->unknown_arch += rec->arch < 0;
 	run->unknown_syscall += rec->arch >= 0 && !rec->name;
 	widen(&run->first_ms, &run->last_ms, t, t);
@@ -906,10 +940,71 @@ static void window_record(struct sc_logs *l, struct sc_logs_source *src,
 	account_serial(loss_dest(l), src, rec);
 }
 
+/* The record of a pid whose run goes on (same comm, its group known) when nothing filters:
+ * what sc_logs_add() does for it, without its lookups. The run's group is the record's (--by
+ * comm: the group of the run's comm; --by pid: the pid's), and an entry hint is checked against
+ * the entry's key before it is used. 1: added; 0: not such a record, for sc_logs_add(); or
+ * -ENOMEM. */
+static int add_fast(struct sc_logs *l, struct sc_logs_source *src,
+		    const struct sc_audit_record *rec)
+{
+	struct sc_logs_stats *s = &l->stats;
+	struct run *run;
+	size_t j;
+	int r;
+
+	if (!l->fast || rec->kind != SC_AUDIT_SECCOMP || !(rec->have & SC_AUDIT_HAVE_PID) ||
+	    !rec->pid || (l->runs_used + 1) * 2 > l->runs_size)
+		return 0; /* run_get() would grow or clear the table first */
+	for (j = mix64(rec->pid) & (l->runs_size - 1); l->runs[j].pid != rec->pid;
+	     j = (j + 1) & (l->runs_size - 1))
+		if (!l->runs[j].pid)
+			return 0;
+	run = &l->runs[j];
+	if (run->gi < 0 || !(run->records || run->long_) || !run_is(run, record_comm(rec), 0))
+		return 0;
+	s->lines++;
+	account_serial(s, src, rec);
+	s->records++;
+	if (rec->arch < 0)
+		s->unknown_arch++;
+	else if (!rec->name)
+		s->unknown_syscall++;
+	bool denied = is_denial(rec->action);
+	s->denied += denied;
+	l->last_group = run->gi;
+	struct run_entry *re;
+	if ((r = run_note(run, rec, &re)) < 0)
+		return r;
+	struct sc_logs_group *g = &l->groups[run->gi];
+	struct sc_logs_entry *e = re && re->gidx < g->n_entries ? &g->entries[re->gidx] : NULL;
+	if (!e || e->nr != rec->nr || e->arch != rec->arch || e->action != rec->action ||
+	    e->data != rec->data) {
+		e = entry_get(l, (size_t)run->gi, rec->arch, rec->nr, rec->name, rec->action,
+			      rec->data);
+		if (!e)
+			return -ENOMEM;
+		if (re)
+			re->gidx = (uint32_t)(e - g->entries);
+	}
+	g->records++;
+	g->denied += denied;
+	if (rec->have & SC_AUDIT_HAVE_TIME) {
+		widen(&g->first_ms, &g->last_ms, rec->time_ms, rec->time_ms);
+		widen(&e->first_ms, &e->last_ms, rec->time_ms, rec->time_ms);
+	}
+	e->count++;
+	return 1;
+}
+
 int sc_logs_add(struct sc_logs *l, struct sc_logs_source *src, const struct sc_audit_record *rec)
 {
 	struct sc_logs_stats *s = &l->stats, *ls;
 	bool plain = !l->o.has_pid && !l->o.comm;
+	int fast = add_fast(l, src, rec);
+
+	if (fast)
+		return fast < 0 ? fast : 0;
 
 	s->lines++;
 	switch (rec->kind) {
@@ -984,14 +1079,14 @@ int sc_logs_add(struct sc_logs *l, struct sc_logs_source *src, const struct sc_a
 		s->filtered++;
 		if (run && exec && (r = run_move(l, run, -1)) < 0)
 			return r;
-		return run ? run_note(run, rec) : 0;
+		return run ? run_note(run, rec, NULL) : 0;
 	}
 	s->records++;
 	if (rec->arch < 0)
 		s->unknown_arch++;
 	else if (!rec->name)
 		s->unknown_syscall++;
-	if (sc_logs_action_is_denial(rec->action))
+	if (is_denial(rec->action))
 		s->denied++;
 
 	ssize_t gi = group_of(l, rec);
@@ -1012,12 +1107,12 @@ int sc_logs_add(struct sc_logs *l, struct sc_logs_source *src, const struct sc_a
 			 * it can no longer be moved as one. */
 			run->long_ = true;
 		}
-		if ((r = run_note(run, rec)) < 0)
+		if ((r = run_note(run, rec, NULL)) < 0)
 			return r;
 	}
 	struct sc_logs_group *g = &l->groups[gi];
 	g->records++;
-	if (sc_logs_action_is_denial(rec->action))
+	if (is_denial(rec->action))
 		g->denied++;
 	if (rec->have & SC_AUDIT_HAVE_TIME)
 		widen(&g->first_ms, &g->last_ms, rec->time_ms, rec->time_ms);
