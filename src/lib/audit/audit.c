@@ -664,8 +664,23 @@ static const char *parse_fields_fast(const char *p, const char *end, struct sc_a
 			SEP();                  \
 		}                               \
 	} while (0)
-	const char *start = p;
+	const char *start = p, *head = p, *after;
+	unsigned had = rec->have;
+	struct memo *m;
 
+	/* The pid where the last record kept had it: if its slot holds these very bytes, the
+	 * fields up to arch= are known (a wrong guess only finds other bytes). */
+	if (memo_pid_at && end - p > memo_pid_at) {
+		const char *q = p + memo_pid_at;
+		unsigned n;
+		uint64_t pid = fast_dec(&q, end, &n);
+		if (n && n <= 10 && pid <= UINT32_MAX &&
+		    (after = memo_take(memo_slot((uint32_t)pid), p, end, rec))) {
+			m = memo_slot((uint32_t)pid);
+			p = after;
+			goto syscall;
+		}
+	}
 	if ((skip & SKIP_HEAD) != SKIP_HEAD || !(p = skip_head(start, end))) {
 		p = start;
 		U32("auid=", auid, SC_AUDIT_HAVE_AUID);
@@ -675,10 +690,9 @@ static const char *parse_fields_fast(const char *p, const char *end, struct sc_a
 		SKIP_SUBJ();
 	}
 	U32("pid=", pid, SC_AUDIT_HAVE_PID);
-	struct memo *m = memo_slot(rec->pid);
-	const char *fields = p, *after = memo_take(m, p, end, rec);
-	unsigned had = rec->have;
-	if (after) {
+	const char *pid_digits = start + 4;
+	m = memo_slot(rec->pid);
+	if ((after = memo_take(m, head, end, rec))) {
 		p = after;
 		goto syscall;
 	}
@@ -703,7 +717,7 @@ static const char *parse_fields_fast(const char *p, const char *end, struct sc_a
 	SEP();
 	HEX32("arch=", audit_arch, SC_AUDIT_HAVE_ARCH);
 	if (is_sep(p[-1]))
-		memo_keep(m, fields, p, rec, had);
+		memo_keep(m, head, p, pid_digits, rec, had);
 syscall:
 	U32("syscall=", nr, SC_AUDIT_HAVE_SYSCALL);
 	U32("compat=", compat, SC_AUDIT_HAVE_COMPAT);
@@ -741,27 +755,40 @@ syscall:
 }
 
 /* "<sec>.<ms>:<serial>)" at p; returns the byte after ')' or NULL. */
-static const char *parse_stamp(const char *p, const char *end, struct sc_audit_record *rec)
+static inline const char *parse_stamp(const char *p, const char *end, struct sc_audit_record *rec)
 {
 	uint64_t sec, frac = 0, serial;
 	unsigned n, fn = 0;
 
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 	/* What the kernel writes until 2286: ten digits of seconds, '.', three of milliseconds,
-	 * ':', read without a loop; the serial as any number. */
+	 * ':', read without a loop (the first eight seconds' digits, then "DD.DDD:" as digit
+	 * values where digits go and zeros where '.' and ':' are); the serial as any number,
+	 * up to seven digits in one word. */
 	if (end - p >= 16) {
-		uint64_t w;
+		uint64_t w, x;
 		memcpy(&w, p, 8);
-		if (swar_digits(w) == 8 && is_digit(p[8]) && is_digit(p[9]) && p[10] == '.' &&
-		    is_digit(p[11]) && is_digit(p[12]) && is_digit(p[13]) && p[14] == ':') {
+		memcpy(&x, p + 8, 8);
+		x = (x ^ 0x003a3030302e3030ull) & 0x00ffffffffffffffull;
+		if (swar_digits(w) == 8 && !(x & 0x00ff000000ff0000ull) &&
+		    !((x | (x + 0x0606060606060606ull)) & 0xf0f0f0f0f0f0f0f0ull)) {
 			const char *q = p + 15;
-			serial = fast_dec(&q, end, &n);
+			uint64_t u;
+			n = 0;
+			if (end - q >= 8) {
+				memcpy(&u, q, 8);
+				n = swar_digits(u);
+			}
+			if (n >= 1 && n <= 7 && q[n] == ')') {
+				serial = swar_value(u, n);
+				q += n;
+			} else {
+				serial = fast_dec(&q, end, &n);
+			}
 			if (n && n <= 19 && q < end && *q == ')') {
-				sec = swar_value(w, 8) * 100 + (uint64_t)(p[8] - '0') * 10 +
-				      (uint64_t)(p[9] - '0');
-				rec->time_ms = sec * 1000 + (uint64_t)(p[11] - '0') * 100 +
-					       (uint64_t)(p[12] - '0') * 10 +
-					       (uint64_t)(p[13] - '0');
+				sec = swar_value(w, 8) * 100 + (x & 0xff) * 10 + (x >> 8 & 0xff);
+				rec->time_ms = sec * 1000 + (x >> 24 & 0xff) * 100 +
+					       (x >> 32 & 0xff) * 10 + (x >> 40 & 0xff);
 				rec->serial = serial;
 				rec->have |= SC_AUDIT_HAVE_TIME | SC_AUDIT_HAVE_SERIAL;
 				return q + 1;
