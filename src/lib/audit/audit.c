@@ -323,7 +323,7 @@ static void parse_fields(const char *p, const char *end, struct sc_audit_record 
 
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 /* Eight bytes at a time (SWAR): how many decimal digits lead the word... */
-static inline unsigned swar_digits(uint64_t v)
+static inline __attribute__((always_inline)) unsigned swar_digits(uint64_t v)
 {
 	/* High bit set in every byte below '0' (borrow) or above '9' (carry past 0x7f); the
 	 * lowest such byte is exact, whatever the borrows do above it. */
@@ -334,7 +334,7 @@ static inline unsigned swar_digits(uint64_t v)
 
 /* ... and the value of the first n (1 to 8) of them: moved to the top bytes (zeros in
  * front), then pairs, quads and the whole folded with three multiplies. */
-static inline uint64_t swar_value(uint64_t v, unsigned n)
+static inline __attribute__((always_inline)) uint64_t swar_value(uint64_t v, unsigned n)
 {
 	v <<= 8 * (8 - n);
 	v -= 0x3030303030303030ull << (8 * (8 - n));
@@ -344,8 +344,9 @@ static inline uint64_t swar_value(uint64_t v, unsigned n)
 }
 #endif
 
-/* Decimal digits at *pp (at most 19): their value and count; *pp moves past them. */
-static inline uint64_t fast_dec(const char **pp, const char *end, unsigned *ndigits)
+/* fast_dec() past a first word of digits (or near the end). */
+static __attribute__((noinline)) uint64_t fast_dec_long(const char **pp, const char *end,
+							unsigned *ndigits)
 {
 	static const uint64_t pow10[9] = { 1,	   10,	    100,      1000,	10000,
 					   100000, 1000000, 10000000, 100000000 };
@@ -378,6 +379,29 @@ static inline uint64_t fast_dec(const char **pp, const char *end, unsigned *ndig
 	*pp = p;
 	*ndigits = n;
 	return v;
+}
+
+/* Decimal digits at *pp (at most 19): their value and count; *pp moves past them. Most numbers
+ * are shorter than a word: read in one, inline. */
+static inline __attribute__((always_inline)) uint64_t fast_dec(const char **pp, const char *end,
+							       unsigned *ndigits)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	const char *p = *pp;
+	uint64_t w;
+	unsigned n;
+
+	if (end - p >= 8) {
+		memcpy(&w, p, 8);
+		n = swar_digits(w);
+		if (n < 8) {
+			*pp = p + n;
+			*ndigits = n;
+			return n ? swar_value(w, n) : 0;
+		}
+	}
+#endif
+	return fast_dec_long(pp, end, ndigits);
 }
 
 static inline __attribute__((always_inline)) bool fast_u32(const char **pp, const char *end,
@@ -506,6 +530,17 @@ static inline const char *quote_end(const char *p, const char *end)
  * line ends). */
 static inline const char *skip_value(const char *p, const char *end)
 {
+#if defined(__SSE2__)
+	/* Values are mostly shorter than 16 bytes (ip=0x7f..., subj=unconfined). */
+	if (end - p >= 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)p);
+		unsigned m = (unsigned)_mm_movemask_epi8(
+			_mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(' ')), v));
+		if (m)
+			return p + __builtin_ctz(m);
+		p += 16;
+	}
+#endif
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 	while (end - p >= 8) {
 		uint64_t v, t;
@@ -755,10 +790,47 @@ syscall:
 }
 
 /* "<sec>.<ms>:<serial>)" at p; returns the byte after ')' or NULL. */
-static inline const char *parse_stamp(const char *p, const char *end, struct sc_audit_record *rec)
+static __attribute__((noinline)) const char *parse_stamp_slow(const char *p, const char *end,
+							      struct sc_audit_record *rec)
 {
 	uint64_t sec, frac = 0, serial;
 	unsigned n, fn = 0;
+
+	/* At most 19 digits each: what a uint64_t holds whatever they are. */
+	sec = fast_dec(&p, end, &n);
+	if (!n || n > 19 || p >= end)
+		return NULL;
+	if (*p == '.') {
+		p++;
+		frac = fast_dec(&p, end, &fn);
+		if (!fn || fn > 19)
+			return NULL;
+	}
+	if (p >= end || *p != ':')
+		return NULL;
+	p++;
+	serial = fast_dec(&p, end, &n);
+	if (!n || n > 19 || p >= end || *p != ')')
+		return NULL;
+	/* The kernel prints milliseconds (3 digits); scale anything else. */
+	for (; fn < 3; fn++)
+		frac *= 10;
+	for (; fn > 3; fn--)
+		frac /= 10;
+	if (sec > UINT64_MAX / 1000 - 1)
+		return NULL;
+	rec->time_ms = sec * 1000 + frac;
+	rec->serial = serial;
+	rec->have |= SC_AUDIT_HAVE_TIME | SC_AUDIT_HAVE_SERIAL;
+	return p + 1;
+}
+
+/* parse_stamp_slow(), what the kernel writes inline. */
+static inline __attribute__((always_inline)) const char *parse_stamp(const char *p, const char *end,
+								     struct sc_audit_record *rec)
+{
+	uint64_t sec, serial;
+	unsigned n;
 
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 	/* What the kernel writes until 2286: ten digits of seconds, '.', three of milliseconds,
@@ -796,33 +868,7 @@ static inline const char *parse_stamp(const char *p, const char *end, struct sc_
 		}
 	}
 #endif
-	/* At most 19 digits each: what a uint64_t holds whatever they are. */
-	sec = fast_dec(&p, end, &n);
-	if (!n || n > 19 || p >= end)
-		return NULL;
-	if (*p == '.') {
-		p++;
-		frac = fast_dec(&p, end, &fn);
-		if (!fn || fn > 19)
-			return NULL;
-	}
-	if (p >= end || *p != ':')
-		return NULL;
-	p++;
-	serial = fast_dec(&p, end, &n);
-	if (!n || n > 19 || p >= end || *p != ')')
-		return NULL;
-	/* The kernel prints milliseconds (3 digits); scale anything else. */
-	for (; fn < 3; fn++)
-		frac *= 10;
-	for (; fn > 3; fn--)
-		frac /= 10;
-	if (sec > UINT64_MAX / 1000 - 1)
-		return NULL;
-	rec->time_ms = sec * 1000 + frac;
-	rec->serial = serial;
-	rec->have |= SC_AUDIT_HAVE_TIME | SC_AUDIT_HAVE_SERIAL;
-	return p + 1;
+	return parse_stamp_slow(p, end, rec);
 }
 
 /* Records of a workload repeat a few dozen syscalls: a small direct-mapped cache in front of
@@ -846,16 +892,40 @@ static const char *syscall_name(enum sc_arch arch, uint32_t nr)
 	return name;
 }
 
-static enum sc_audit_kind finish_seccomp(struct sc_audit_record *rec)
+static inline __attribute__((always_inline)) enum sc_audit_kind
+finish_seccomp(struct sc_audit_record *rec)
 {
+	/* The last record's arch= (with its syscall's x32 bit, all the ABI depends on) and
+	 * code=, and what they gave: a workload's next record mostly has the same. Per thread,
+	 * so the parser stays reentrant. */
+	static __thread struct {
+		bool arch_set, code_set;
+		uint32_t audit_arch, x32, code, data;
+		enum sc_arch arch;
+		enum sc_action action;
+	} last;
+	uint32_t x32 = rec->nr & SC_X32_SYSCALL_BIT;
+
 	if ((rec->have & (SC_AUDIT_HAVE_ARCH | SC_AUDIT_HAVE_SYSCALL)) !=
 	    (SC_AUDIT_HAVE_ARCH | SC_AUDIT_HAVE_SYSCALL))
 		return rec->kind = SC_AUDIT_MALFORMED;
-	rec->arch = sc_arch_from_audit(rec->audit_arch, rec->nr);
+	if (!last.arch_set || last.audit_arch != rec->audit_arch || last.x32 != x32) {
+		last.arch = sc_arch_from_audit(rec->audit_arch, rec->nr);
+		last.audit_arch = rec->audit_arch;
+		last.x32 = x32;
+		last.arch_set = true;
+	}
+	rec->arch = last.arch;
 	rec->name = rec->arch >= 0 ? syscall_name(rec->arch, rec->nr) : NULL;
-	if (rec->have & SC_AUDIT_HAVE_CODE)
-		rec->action = sc_action_from_ret(rec->code, &rec->data);
-	else
+	if (rec->have & SC_AUDIT_HAVE_CODE) {
+		if (!last.code_set || last.code != rec->code) {
+			last.action = sc_action_from_ret(rec->code, &last.data);
+			last.code = rec->code;
+			last.code_set = true;
+		}
+		rec->action = last.action;
+		rec->data = last.data;
+	} else
 		rec->action = SC_ACT_LOG; /* old kernels (< 4.14) wrote no code= */
 	return rec->kind = SC_AUDIT_SECCOMP;
 }
@@ -1218,7 +1288,9 @@ static const char *parse_auditd_record(const char *p, const char *end, unsigned 
 {
 	static const char head[] = "type=SECCOMP msg=audit(";
 
-	if (end - p < (ptrdiff_t)sizeof(head) - 1 || memcmp(p, head, sizeof(head) - 1) != 0)
+	if (end - p < (ptrdiff_t)sizeof(head) - 1 || !key_at(p, end, head, 8, LIT64("type=SEC")) ||
+	    !key_at(p + 8, end, head + 8, 8, LIT64("COMP msg")) ||
+	    !key_at(p + 15, end, head + 15, 8, LIT64("g=audit(")))
 		return NULL;
 	record_reset(rec, skip);
 	rec->source = SC_AUDIT_SRC_AUDITD;

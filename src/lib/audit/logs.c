@@ -424,9 +424,10 @@ static struct sc_logs_entry *entry_get(struct sc_logs *l, size_t gi, enum sc_arc
 }
 
 /* Widen [*first, *last] to hold [first, last]; 0 means no time. */
-static void widen(uint64_t *first, uint64_t *last, uint64_t f, uint64_t t)
+static inline void widen(uint64_t *first, uint64_t *last, uint64_t f, uint64_t t)
 {
-	if (f && (!*first || f < *first))
+	/* f - 1 wraps for 0 (no time: never below), *first - 1 for 0 (none yet: always above). */
+	if (f - 1 < *first - 1)
 		*first = f;
 	if (t > *last)
 		*last = t;
@@ -668,7 +669,7 @@ static uint64_t record_exe_hash(const struct sc_logs *l, const struct sc_audit_r
 	return hash_bytes(rec->exe_v.s, rec->exe_v.n) | 1;
 }
 
-static bool run_is(const struct run *run, struct sc_audit_view comm, uint64_t exe_hash)
+static inline bool run_is(const struct run *run, struct sc_audit_view comm, uint64_t exe_hash)
 {
 	uint64_t a, b;
 
@@ -706,10 +707,11 @@ static void run_start(struct run *run, struct sc_audit_view comm, uint64_t exe_h
 	run_rename(run, comm, exe_hash);
 }
 
-static bool record_is_exec(const struct sc_audit_record *rec)
+static inline bool record_is_exec(const struct sc_audit_record *rec)
 {
 	/* Every record asks: the first bytes decide for almost all. */
-	return rec->name && rec->name[0] == 'e' && rec->name[1] == 'x' && !is_denial(rec->action) &&
+	return rec->name && rec->name[0] == 'e' && rec->name[1] == 'x' && rec->name[2] == 'e' &&
+	       !is_denial(rec->action) &&
 	       (streq(rec->name, "execve") || streq(rec->name, "execveat"));
 }
 
@@ -721,7 +723,8 @@ static bool entry_is(const struct run_entry *e, const struct sc_audit_record *re
 
 /* Note rec in its pid's run; *ret (when not NULL): its entry there, NULL when the run is
  * long. 0 or -ENOMEM. */
-static int run_note(struct run *run, const struct sc_audit_record *rec, struct run_entry **ret)
+static inline __attribute__((always_inline)) int
+run_note(struct run *run, const struct sc_audit_record *rec, struct run_entry **ret)
 {
 	uint64_t t = (rec->have & SC_AUDIT_HAVE_TIME) ? rec->time_ms : 0;
 	struct run_entry *e = NULL;

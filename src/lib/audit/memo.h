@@ -73,8 +73,8 @@ static inline bool same_bytes(const char *a, const char *b, size_t n)
 }
 
 /* The fields at p as the memo has them: their result into rec, and where they end; else NULL. */
-static inline const char *memo_take(const struct memo *m, const char *p, const char *end,
-				    struct sc_audit_record *rec)
+static inline __attribute__((always_inline)) const char *
+memo_take(const struct memo *m, const char *p, const char *end, struct sc_audit_record *rec)
 {
 	if (m->len < 16 || m->skip != rec->skip || (size_t)(end - p) < m->len ||
 	    !same_bytes(p, m->bytes, m->len))
