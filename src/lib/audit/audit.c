@@ -528,7 +528,7 @@ static inline const char *quote_end(const char *p, const char *end)
 
 /* Past a value the caller does not want: to the next byte <= ' ' (a separator, or where the
  * line ends). */
-static inline const char *skip_value(const char *p, const char *end)
+static inline __attribute__((always_inline)) const char *skip_value(const char *p, const char *end)
 {
 #if defined(__SSE2__)
 	/* Values are mostly shorter than 16 bytes (ip=0x7f..., subj=unconfined). */
@@ -647,7 +647,8 @@ static inline const char *skip_head(const char *p, const char *end)
 #endif
 }
 
-static const char *parse_fields_fast(const char *p, const char *end, struct sc_audit_record *rec)
+static inline __attribute__((always_inline)) const char *
+parse_fields_fast(const char *p, const char *end, struct sc_audit_record *rec)
 {
 	const unsigned skip = rec->skip;
 	uint64_t x;
@@ -872,22 +873,22 @@ static inline __attribute__((always_inline)) const char *parse_stamp(const char 
 }
 
 /* Records of a workload repeat a few dozen syscalls: a small direct-mapped cache in front of
- * the table's binary search. Per thread, so the parser stays reentrant. */
-static const char *syscall_name(enum sc_arch arch, uint32_t nr)
+ * the table's binary search, keyed by arch and number in one word. Per thread, so the parser
+ * stays reentrant. */
+static inline __attribute__((always_inline)) const char *syscall_name(enum sc_arch arch,
+								      uint32_t nr)
 {
 	static __thread struct {
-		uint32_t key; /* arch + 1 in the top byte, nr below; 0 = empty */
-		uint32_t nr;
+		uint64_t key; /* arch + 1 above, nr below; 0 = empty */
 		const char *name;
 	} cache[512];
-	uint32_t key = ((uint32_t)arch + 1) << 24 | (nr & 0xffffff);
+	uint64_t key = (uint64_t)((uint32_t)arch + 1) << 32 | nr;
 	unsigned h = (nr * 2654435761u ^ (unsigned)arch) >> 23;
 
-	if (cache[h].key == key && cache[h].nr == nr)
+	if (cache[h].key == key)
 		return cache[h].name;
 	const char *name = sc_syscall_to_name(arch, nr);
 	cache[h].key = key;
-	cache[h].nr = nr;
 	cache[h].name = name;
 	return name;
 }
@@ -1251,8 +1252,8 @@ enum sc_audit_kind sc_audit_parse_line_skip(const char *line, size_t len, unsign
 /* A seccomp record from its stamp (after "audit(") to the line's '\n', for the two readers
  * below: the stamp, then the fields in the kernel's order, stopping at the '\n'. Returns the
  * '\n', or NULL (the caller then parses the line). */
-static inline const char *parse_from_stamp(const char *stamp, const char *end,
-					   struct sc_audit_record *rec)
+static inline __attribute__((always_inline)) const char *
+parse_from_stamp(const char *stamp, const char *end, struct sc_audit_record *rec)
 {
 	const char *q, *nl;
 

@@ -95,7 +95,8 @@ memo_take(const struct memo *m, const char *p, const char *end, struct sc_audit_
 /* Do the bytes at p start with the memo's code= field? In two loads of eight (its length is
  * 8 to 24: the first and the last eight bytes, overlapping), then the rest. The caller checks
  * that the field ends there. */
-static inline bool memo_code(const struct memo *m, const char *p, const char *end)
+static inline __attribute__((always_inline)) bool memo_code(const struct memo *m, const char *p,
+							    const char *end)
 {
 	size_t n = m->code_len;
 	uint64_t a, b, c, d;
