@@ -948,8 +948,8 @@ static void window_record(struct sc_logs *l, struct sc_logs_source *src,
  * comm: the group of the run's comm; --by pid: the pid's), and an entry hint is checked against
  * the entry's key before it is used. 1: added; 0: not such a record, for sc_logs_add(); or
  * -ENOMEM. */
-static int add_fast(struct sc_logs *l, struct sc_logs_source *src,
-		    const struct sc_audit_record *rec)
+static inline __attribute__((always_inline)) int
+add_fast(struct sc_logs *l, struct sc_logs_source *src, const struct sc_audit_record *rec)
 {
 	struct sc_logs_stats *s = &l->stats;
 	struct run *run;
@@ -1000,14 +1000,12 @@ static int add_fast(struct sc_logs *l, struct sc_logs_source *src,
 	return 1;
 }
 
-int sc_logs_add(struct sc_logs *l, struct sc_logs_source *src, const struct sc_audit_record *rec)
+/* sc_logs_add() for every record add_fast() does not take. */
+static __attribute__((noinline)) int add_slow(struct sc_logs *l, struct sc_logs_source *src,
+					      const struct sc_audit_record *rec)
 {
 	struct sc_logs_stats *s = &l->stats, *ls;
 	bool plain = !l->o.has_pid && !l->o.comm;
-	int fast = add_fast(l, src, rec);
-
-	if (fast)
-		return fast < 0 ? fast : 0;
 
 	s->lines++;
 	switch (rec->kind) {
@@ -1120,6 +1118,15 @@ int sc_logs_add(struct sc_logs *l, struct sc_logs_source *src, const struct sc_a
 	if (rec->have & SC_AUDIT_HAVE_TIME)
 		widen(&g->first_ms, &g->last_ms, rec->time_ms, rec->time_ms);
 	return entry_add(l, (size_t)gi, rec);
+}
+
+int sc_logs_add(struct sc_logs *l, struct sc_logs_source *src, const struct sc_audit_record *rec)
+{
+	int r = add_fast(l, src, rec);
+
+	if (r)
+		return r < 0 ? r : 0;
+	return add_slow(l, src, rec);
 }
 
 int sc_logs_feed_line(struct sc_logs *l, struct sc_logs_source *src, const char *line, size_t len,
