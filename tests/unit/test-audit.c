@@ -925,6 +925,16 @@ START_TEST(parse_next_equals_line)
 		L("{\"MESSAGE\":\"audit: type=1326 audit(1700000000.025:1025): pid=5 "
 		  "comm=\\\"k\\\" "
 		  "arch=c000003e syscall=0\"}"),
+		/* lines of 0 to 4 bytes before a kernel record: its '(' is past their '\n' */
+		L("abcd"),
+		L("Nov 14 22:13:00 node kernel: audit: type=1326 audit(1700000000.026:1026): " A
+		  "pid=5 comm=\"k\" exe=\"/k\" sig=0 arch=c000003e syscall=0 compat=0 ip=0x1 "
+		  "code=0x7ffc0000"),
+		L("a"),
+		L(""),
+		L("Nov 14 22:13:00 node kernel: audit: type=1326 audit(1700000000.027:1027): " A
+		  "pid=5 comm=\"k\" exe=\"/k\" sig=0 arch=c000003e syscall=0 compat=0 ip=0x1 "
+		  "code=0x7ffc0000"),
 		L("a(b"),
 		L(""),
 		L("kauditd_printk_skb: 12 callbacks suppressed"),

@@ -1284,18 +1284,39 @@ parse_from_stamp(const char *stamp, const char *end, struct sc_audit_record *rec
  * fields stop at it as they stop at the end of a line (no value reads over a '\n', SEP() does
  * not step over one), so every step is the one sc_audit_parse_line_skip() takes on the line.
  * Returns the '\n', or NULL for anything else (the caller then parses the line). */
+static const char auditd_head[] = "type=SECCOMP msg=audit(";
+
+static inline bool is_auditd_record(const char *p, const char *end)
+{
+	const char *h = auditd_head;
+
+	return end - p >= (ptrdiff_t)sizeof(auditd_head) - 1 &&
+	       key_at(p, end, h, 8, LIT64("type=SEC")) &&
+	       key_at(p + 8, end, h + 8, 8, LIT64("COMP msg")) &&
+	       key_at(p + 15, end, h + 15, 8, LIT64("g=audit("));
+}
+
+/* p is_auditd_record(). */
 static const char *parse_auditd_record(const char *p, const char *end, unsigned skip,
 				       struct sc_audit_record *rec)
 {
-	static const char head[] = "type=SECCOMP msg=audit(";
-
-	if (end - p < (ptrdiff_t)sizeof(head) - 1 || !key_at(p, end, head, 8, LIT64("type=SEC")) ||
-	    !key_at(p + 8, end, head + 8, 8, LIT64("COMP msg")) ||
-	    !key_at(p + 15, end, head + 15, 8, LIT64("g=audit(")))
-		return NULL;
 	record_reset(rec, skip);
 	rec->source = SC_AUDIT_SRC_AUDITD;
-	return parse_from_stamp(p + sizeof(head) - 1, end, rec);
+	return parse_from_stamp(p + sizeof(auditd_head) - 1, end, rec);
+}
+
+/* Is there a '\n' in p[0..5) (p has 8 bytes)? The lowest byte SWAR_EQ() flags is exact, so
+ * a flag in those five means one is there. */
+static inline bool nl_in_5(const char *p)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	uint64_t w;
+
+	memcpy(&w, p, 8);
+	return (SWAR_EQ(w, '\n') & 0x000000ffffffffffull) != 0;
+#else
+	return memchr(p, '\n', 5) != NULL;
+#endif
 }
 
 /* The first '(' or '\n' from p, or end: where a line's first stamp may be, and whether the
@@ -1329,7 +1350,7 @@ static const char *parse_kernel_record(const char *p, const char *end, unsigned 
 
 	/* find_stamp() looks from the sixth byte on; the first '(' must be the stamp's, with
 	 * "type=1326 " before it, and no '\n' before either. */
-	if (end - p < 16 || *p == '{' || memchr(p, '\n', 5))
+	if (end - p < 16 || *p == '{' || nl_in_5(p))
 		return NULL;
 	s = paren_or_nl(p + 5, end);
 	if (s == end || *s != '(' || s - p < 15 || memcmp(s - 15, "type=1326 audit", 15) != 0)
@@ -1343,10 +1364,10 @@ static const char *parse_kernel_record(const char *p, const char *end, unsigned 
 size_t sc_audit_parse_next(const char *buf, size_t avail, unsigned skip,
 			   struct sc_audit_record *rec)
 {
-	const char *nl = parse_auditd_record(buf, buf + avail, skip, rec);
+	const char *nl = is_auditd_record(buf, buf + avail)
+				 ? parse_auditd_record(buf, buf + avail, skip, rec)
+				 : parse_kernel_record(buf, buf + avail, skip, rec);
 
-	if (!nl)
-		nl = parse_kernel_record(buf, buf + avail, skip, rec);
 	if (!nl) {
 		nl = memchr(buf, '\n', avail);
 		if (!nl)
