@@ -13,6 +13,7 @@
 #endif
 
 #include "syscage/audit.h"
+#include "audit/swar.h"
 
 /* A workload's records repeat "auid=... uid=... gid=... ses=... pid=... comm=... exe=... sig=...
  * arch=... " byte for byte, record after record of a pid: those bytes and what parsing them
@@ -90,6 +91,24 @@ memo_take(const struct memo *m, const char *p, const char *end, struct sc_audit_
 	rec->ses = m->ses;
 	rec->have |= m->have;
 	return p + m->len;
+}
+
+/* memo_take() from the slot of the pid found where the last record kept had its pid (a wrong
+ * guess only finds other bytes); *ret: that slot. */
+static inline __attribute__((always_inline)) const char *
+memo_guess(const char *p, const char *end, struct sc_audit_record *rec, struct memo **ret)
+{
+	const char *q = p + memo_pid_at;
+	unsigned n;
+	uint64_t pid;
+
+	if (!memo_pid_at || end - p <= memo_pid_at)
+		return NULL;
+	pid = fast_dec(&q, end, &n);
+	if (!n || n > 10 || pid > UINT32_MAX)
+		return NULL;
+	*ret = memo_slot((uint32_t)pid);
+	return memo_take(*ret, p, end, rec);
 }
 
 /* Do the bytes at p start with the memo's code= field? In two loads of eight (its length is
