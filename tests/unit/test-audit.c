@@ -454,6 +454,52 @@ START_TEST(loss_messages)
 }
 END_TEST
 
+/* The words of loss messages are found wherever they are in a line and whatever follows (the
+ * search looks at 16 start positions at a time, then byte by byte near the end), and a near
+ * miss in any byte is not one. */
+START_TEST(loss_words_anywhere)
+{
+	static const struct {
+		const char *msg;
+		enum sc_audit_loss loss;
+		uint64_t lost;
+		size_t word; /* where the word that makes it loss starts */
+	} t[] = {
+		{ "audit: rate limit exceeded", SC_AUDIT_LOSS_RATE_LIMIT, 0, 0 },
+		{ "kauditd_printk_skb: 42 callbacks suppressed", SC_AUDIT_LOSS_SUPPRESSED, 42, 1 },
+		{ "audit: audit_lost=5 audit_rate_limit=0 audit_backlog_limit=64",
+		  SC_AUDIT_LOSS_COUNTER, 5, 7 },
+	};
+	char line[160];
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		for (size_t before = 0; before <= 40; before++)
+			for (size_t after = 0; after <= 20; after += 5) {
+				size_t n = strlen(t[i].msg);
+				memset(line, 'x', before);
+				line[0] = before ? '[' : line[0]; /* not a source of its own */
+				memcpy(line + before, t[i].msg, n + 1);
+				memset(line + before + n, ' ', after);
+				line[before + n + after] = 0;
+				ck_assert_msg(parse(line) == SC_AUDIT_LOSS &&
+						      rec->loss == t[i].loss &&
+						      rec->lost == t[i].lost,
+					      "%s at %zu, %zu after: kind %d", t[i].msg, before,
+					      after, rec->kind);
+				/* One byte of the word changed: not loss. */
+				for (size_t k = 0; k < 5; k++) {
+					char saved = line[before + t[i].word + k];
+					line[before + t[i].word + k] = 'Q';
+					ck_assert_msg(parse(line) != SC_AUDIT_LOSS ||
+							      rec->loss != t[i].loss,
+						      "%s at %zu, byte %zu changed: loss", t[i].msg,
+						      before, k);
+					line[before + t[i].word + k] = saved;
+				}
+			}
+}
+END_TEST
+
 START_TEST(malformed_and_foreign)
 {
 	static const char *const foreign[] = {
@@ -1223,6 +1269,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, sources);
 	tcase_add_test(tc, journal_json);
 	tcase_add_test(tc, loss_messages);
+	tcase_add_test(tc, loss_words_anywhere);
 	tcase_add_test(tc, malformed_and_foreign);
 	tcase_add_test(tc, reader_lines);
 	tcase_add_test(tc, reader_long_lines);

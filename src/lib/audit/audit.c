@@ -195,11 +195,36 @@ static bool decode_string(const char *v, size_t n, bool quoted, char *buf, size_
 	return true;
 }
 
+/* The first needle (a literal of 2 bytes or more: "audit", "audit_lost=") in [hay, end), as
+ * memmem() finds it: most lines are not audit records, and this runs on each of them. 16
+ * start positions at a time keep those whose first and last bytes match, then compare them
+ * in order. */
 static const char *find(const char *hay, const char *end, const char *needle, size_t n)
 {
+	const char *p = hay;
+
 	if (!hay || hay >= end)
 		return NULL;
-	return memmem(hay, (size_t)(end - hay), needle, n);
+	if (n < 2)
+		return memmem(hay, (size_t)(end - hay), needle, n);
+#if defined(__SSE2__)
+	const __m128i first = _mm_set1_epi8(needle[0]), last = _mm_set1_epi8(needle[n - 1]);
+	for (; end - p >= (ptrdiff_t)(n + 15); p += 16) {
+		__m128i a = _mm_loadu_si128((const __m128i *)p);
+		__m128i b = _mm_loadu_si128((const __m128i *)(p + n - 1));
+		unsigned m = (unsigned)_mm_movemask_epi8(
+			_mm_and_si128(_mm_cmpeq_epi8(a, first), _mm_cmpeq_epi8(b, last)));
+		for (; m; m &= m - 1) {
+			const char *c = p + __builtin_ctz(m);
+			if (memcmp(c + 1, needle + 1, n - 2) == 0)
+				return c;
+		}
+	}
+#endif
+	for (; end - p >= (ptrdiff_t)n; p++)
+		if (*p == needle[0] && memcmp(p, needle, n) == 0)
+			return p;
+	return NULL;
 }
 
 /* "audit(": memchr for '(' is vectorised and lines have few of them. */
