@@ -691,13 +691,24 @@ static inline __attribute__((always_inline)) const char *parse_stamp(const char 
 	/* What the kernel writes until 2286: ten digits of seconds, '.', three of milliseconds,
 	 * ':', read without a loop (the first eight seconds' digits, then "DD.DDD:" as digit
 	 * values where digits go and zeros where '.' and ':' are); the serial as any number,
-	 * up to seven digits in one word. */
+	 * up to seven digits in one word. The first eight digits change every 100 s: the last
+	 * ones read, and their value, are kept per thread (0: none; eight NULs are no digits). */
+	static __thread uint64_t last_w, last_hi;
 	if (end - p >= 16) {
-		uint64_t w, x;
+		uint64_t w, x, hi = 0;
 		memcpy(&w, p, 8);
 		memcpy(&x, p + 8, 8);
 		x = (x ^ 0x003a3030302e3030ull) & 0x00ffffffffffffffull;
-		if (swar_digits(w) == 8 && !(x & 0x00ff000000ff0000ull) &&
+		if (w == last_w && w) {
+			hi = last_hi;
+		} else if (swar_digits(w) == 8) {
+			hi = swar_value(w, 8);
+			last_w = w;
+			last_hi = hi;
+		} else {
+			w = 0;
+		}
+		if (w && !(x & 0x00ff000000ff0000ull) &&
 		    !((x | (x + 0x0606060606060606ull)) & 0xf0f0f0f0f0f0f0f0ull)) {
 			const char *q = p + 15;
 			uint64_t u;
@@ -713,7 +724,7 @@ static inline __attribute__((always_inline)) const char *parse_stamp(const char 
 				serial = fast_dec(&q, end, &n);
 			}
 			if (n && n <= 19 && q < end && *q == ')') {
-				sec = swar_value(w, 8) * 100 + (x & 0xff) * 10 + (x >> 8 & 0xff);
+				sec = hi * 100 + (x & 0xff) * 10 + (x >> 8 & 0xff);
 				rec->time_ms = sec * 1000 + (x >> 24 & 0xff) * 100 +
 					       (x >> 32 & 0xff) * 10 + (x >> 40 & 0xff);
 				rec->serial = serial;
