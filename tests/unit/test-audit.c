@@ -454,6 +454,52 @@ START_TEST(loss_messages)
 }
 END_TEST
 
+/* The words of loss messages are found wherever they are in a line and whatever follows (the
+ * search looks at 16 start positions at a time, then byte by byte near the end), and a near
+ * miss in any byte is not one. */
+START_TEST(loss_words_anywhere)
+{
+	static const struct {
+		const char *msg;
+		enum sc_audit_loss loss;
+		uint64_t lost;
+		size_t word; /* where the word that makes it loss starts */
+	} t[] = {
+		{ "audit: rate limit exceeded", SC_AUDIT_LOSS_RATE_LIMIT, 0, 0 },
+		{ "kauditd_printk_skb: 42 callbacks suppressed", SC_AUDIT_LOSS_SUPPRESSED, 42, 1 },
+		{ "audit: audit_lost=5 audit_rate_limit=0 audit_backlog_limit=64",
+		  SC_AUDIT_LOSS_COUNTER, 5, 7 },
+	};
+	char line[160];
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		for (size_t before = 0; before <= 40; before++)
+			for (size_t after = 0; after <= 20; after += 5) {
+				size_t n = strlen(t[i].msg);
+				memset(line, 'x', before);
+				line[0] = before ? '[' : line[0]; /* not a source of its own */
+				memcpy(line + before, t[i].msg, n + 1);
+				memset(line + before + n, ' ', after);
+				line[before + n + after] = 0;
+				ck_assert_msg(parse(line) == SC_AUDIT_LOSS &&
+						      rec->loss == t[i].loss &&
+						      rec->lost == t[i].lost,
+					      "%s at %zu, %zu after: kind %d", t[i].msg, before,
+					      after, rec->kind);
+				/* One byte of the word changed: not loss. */
+				for (size_t k = 0; k < 5; k++) {
+					char saved = line[before + t[i].word + k];
+					line[before + t[i].word + k] = 'Q';
+					ck_assert_msg(parse(line) != SC_AUDIT_LOSS ||
+							      rec->loss != t[i].loss,
+						      "%s at %zu, byte %zu changed: loss", t[i].msg,
+						      before, k);
+					line[before + t[i].word + k] = saved;
+				}
+			}
+}
+END_TEST
+
 START_TEST(malformed_and_foreign)
 {
 	static const char *const foreign[] = {
@@ -656,6 +702,169 @@ START_TEST(repeated_fields)
 }
 END_TEST
 
+/* The record's fields from auid= to arch= are taken from the memo when their bytes are a
+ * pid's last record's: the pid is looked for where the last record had it, so lines whose
+ * first fields are longer or shorter, and pids that are digits of others, must each give the
+ * fields they hold. */
+START_TEST(repeated_heads)
+{
+	static const struct {
+		const char *head;
+		uint32_t pid;
+	} t[] = {
+		{ "auid=1 uid=0 gid=0 ses=1 pid=9 ", 9 },
+		{ "auid=1 uid=0 gid=0 ses=1 pid=9 ", 9 },
+		{ "auid=1 uid=0 gid=0 ses=1 pid=19 ", 19 },
+		{ "auid=1 uid=0 gid=0 ses=1 pid=1 ", 1 },
+		{ "auid=1 uid=0 gid=0 ses=1 pid=9 ", 9 },
+		{ "auid=12 uid=0 gid=0 ses=1 pid=9 ", 9 },
+		{ "auid=1 uid=0 gid=0 ses=1 pid=9 ", 9 },
+		{ "auid=1 uid=0 gid=0 ses=1 subj=unconfined pid=9 ", 9 },
+		{ "auid=1 uid=0 gid=0 ses=1 subj=unconfined pid=9 ", 9 },
+		{ "auid=1 uid=0 gid=0 ses=1 subj=unconfined pid=99 ", 99 },
+		{ "auid=1 uid=0 gid=0 ses=1 subj=unconfined pid=9 ", 9 },
+		{ "auid=1 uid=0 gid=0 ses=1 pid=9 ", 9 },
+		{ "auid=1 uid=0 gid=0 ses=1 pid=9x ", 0 },
+		{ "auid=1 uid=0 gid=0 ses=1 pid=9 ", 9 },
+		{ "auid=1 uid=0 gid=0 ses=1 pid= ", 0 },
+		{ "auid=1 uid=0 gid=0 ses=1 pid=9 ", 9 },
+		{ "auid=1 uid=0 gid=0 ses=1 pid=4294967296 ", 0 },
+		{ "auid=1 uid=0 gid=0 ses=1 pid=4294967295 ", 4294967295u },
+		{ "auid=1 uid=0 gid=0 ses=1 pid=4294967295 ", 4294967295u },
+		{ "auid=1 uid=0 gid=0 ses=1 pid=9 ", 9 },
+	};
+	static const char *const comms[] = { "app", "app", "apq" };
+
+	for (unsigned round = 0; round < 2; round++)
+		for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+			const char *comm = comms[(i + round) % 3];
+			char *line = NULL, *alone;
+			ck_assert_int_ge(
+				asprintf(&line,
+					 "type=SECCOMP msg=audit(1700000000.001:7): %s"
+					 "comm=\"%s\" exe=\"/usr/bin/%s\" sig=0 arch=c000003e "
+					 "syscall=%zu compat=0 ip=0x1 code=0x7ffc0000",
+					 t[i].head, comm, comm, i),
+				0);
+			size_t n = strlen(line);
+			ck_assert_int_eq(sc_audit_parse_line_skip(line, n, SC_LOGS_PARSE_SKIP, rec),
+					 SC_AUDIT_SECCOMP);
+			ck_assert_msg(!!(rec->have & SC_AUDIT_HAVE_PID) == !!t[i].pid,
+				      "line %zu: pid", i);
+			if (t[i].pid)
+				ck_assert_msg(rec->pid == t[i].pid, "line %zu: pid %u", i,
+					      rec->pid);
+			ck_assert_msg(audit_view_same(rec->comm_v,
+						      (struct sc_audit_view){ comm, strlen(comm) }),
+				      "line %zu: comm", i);
+			ck_assert(rec->comm_v.s >= line && rec->comm_v.s < line + n);
+			ck_assert_uint_eq(rec->nr, i);
+			/* The same record read from a buffer, and alone, parsed in full. */
+			alone = malloc(n + 1);
+			ck_assert_ptr_nonnull(alone);
+			memcpy(alone, line, n);
+			alone[n] = '\n';
+			struct sc_audit_record *one = malloc(sizeof(*one));
+			ck_assert_ptr_nonnull(one);
+			ck_assert_uint_eq(
+				sc_audit_parse_next(alone, n + 1, SC_LOGS_PARSE_SKIP, one), n + 1);
+			const char *diff = audit_record_diff(rec, one);
+			ck_assert_msg(!diff, "line %zu: %s differs", i, diff);
+			(void)sc_audit_parse_line_skip(line, n, 0, one);
+			ck_assert_msg(!!(one->have & SC_AUDIT_HAVE_PID) == !!t[i].pid &&
+					      (!t[i].pid || one->pid == t[i].pid) &&
+					      one->have & SC_AUDIT_HAVE_UID,
+				      "line %zu: full parse", i);
+			free(one);
+			free(alone);
+			free(line);
+		}
+}
+END_TEST
+
+/* The audit(<sec>.<ms>:<serial>) stamp: what the kernel writes is read in a few words, the rest
+ * digit by digit; both as a plain reading of the grammar says, whatever byte is where. */
+static bool stamp_reference(const char *s, uint64_t *ms, uint64_t *serial)
+{
+	uint64_t sec = 0, frac = 0;
+	size_t n = 0, fn = 0, sn = 0;
+
+	for (; s[n] >= '0' && s[n] <= '9'; n++)
+		sec = sec * 10 + (uint64_t)(s[n] - '0');
+	if (n == 0 || n > 19)
+		return false;
+	s += n;
+	if (*s == '.') {
+		for (s++; s[fn] >= '0' && s[fn] <= '9'; fn++)
+			frac = frac * 10 + (uint64_t)(s[fn] - '0');
+		if (fn == 0 || fn > 19)
+			return false;
+		s += fn;
+	}
+	if (*s++ != ':')
+		return false;
+	*serial = 0;
+	for (; s[sn] >= '0' && s[sn] <= '9'; sn++)
+		*serial = *serial * 10 + (uint64_t)(s[sn] - '0');
+	if (sn == 0 || sn > 19 || s[sn] != ')')
+		return false;
+	for (; fn < 3; fn++)
+		frac *= 10;
+	for (; fn > 3; fn--)
+		frac /= 10;
+	if (sec > UINT64_MAX / 1000 - 1)
+		return false;
+	*ms = sec * 1000 + frac;
+	return true;
+}
+
+START_TEST(stamps)
+{
+	static const char *const bases[] = {
+		"1700000000.123:4567)",
+		"1700000000.123:1)",
+		"1700000000.123:1234567)",
+		"1700000000.123:12345678)",
+		"1700000000.999:99999999999999999)",
+		"9999999999.000:0)",
+		"123.5:6)",
+		"1700000000.1234:5)",
+		"17000000001.123:5)",
+	};
+	static const char repl[] = { '/', '0', '9', ':', '.', ')', 'a', ' ', 'x' };
+	char stamp[64], line[256];
+
+	for (size_t b = 0; b < sizeof(bases) / sizeof(bases[0]); b++)
+		for (size_t at = 0; at <= strlen(bases[b]); at++)
+			for (size_t r = 0; r <= sizeof(repl); r++) {
+				uint64_t ms = 0, serial = 0;
+				snprintf(stamp, sizeof(stamp), "%s", bases[b]);
+				if (r < sizeof(repl)) {
+					if (at == strlen(bases[b]))
+						continue;
+					stamp[at] = repl[r];
+				} else if (at > 0) {
+					continue;
+				}
+				bool ok = stamp_reference(stamp, &ms, &serial);
+				snprintf(line, sizeof(line),
+					 "type=SECCOMP msg=audit(%s: pid=5 comm=\"a\" exe=\"/a\" "
+					 "sig=0 arch=c000003e syscall=1 compat=0 ip=0x1 "
+					 "code=0x7ffc0000",
+					 stamp);
+				(void)sc_audit_parse_line_skip(line, strlen(line),
+							       SC_LOGS_PARSE_SKIP, rec);
+				ck_assert_msg(!!(rec->have & SC_AUDIT_HAVE_TIME) == ok,
+					      "%s: time %s", stamp, ok ? "missing" : "read");
+				if (ok)
+					ck_assert_msg(rec->time_ms == ms && rec->serial == serial,
+						      "%s: %llu:%llu", stamp,
+						      (unsigned long long)rec->time_ms,
+						      (unsigned long long)rec->serial);
+			}
+}
+END_TEST
+
 /* sc_audit_parse_next() reads auditd's records straight from a buffer, without knowing where
  * each line ends: whatever the lines hold, each gives the record sc_audit_parse_line_skip()
  * gives for it alone, and the buffer is consumed line by line, never two lines as one. */
@@ -762,6 +971,16 @@ START_TEST(parse_next_equals_line)
 		L("{\"MESSAGE\":\"audit: type=1326 audit(1700000000.025:1025): pid=5 "
 		  "comm=\\\"k\\\" "
 		  "arch=c000003e syscall=0\"}"),
+		/* lines of 0 to 4 bytes before a kernel record: its '(' is past their '\n' */
+		L("abcd"),
+		L("Nov 14 22:13:00 node kernel: audit: type=1326 audit(1700000000.026:1026): " A
+		  "pid=5 comm=\"k\" exe=\"/k\" sig=0 arch=c000003e syscall=0 compat=0 ip=0x1 "
+		  "code=0x7ffc0000"),
+		L("a"),
+		L(""),
+		L("Nov 14 22:13:00 node kernel: audit: type=1326 audit(1700000000.027:1027): " A
+		  "pid=5 comm=\"k\" exe=\"/k\" sig=0 arch=c000003e syscall=0 compat=0 ip=0x1 "
+		  "code=0x7ffc0000"),
 		L("a(b"),
 		L(""),
 		L("kauditd_printk_skb: 12 callbacks suppressed"),
@@ -1039,6 +1258,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, seed_002_lines);
 	tcase_add_test(tc, all_fields);
 	tcase_add_test(tc, repeated_fields);
+	tcase_add_test(tc, repeated_heads);
+	tcase_add_test(tc, stamps);
 	tcase_add_test(tc, skip_fields);
 	tcase_add_test(tc, hex_fields_in_order);
 	tcase_add_test(tc, abis);
@@ -1048,6 +1269,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, sources);
 	tcase_add_test(tc, journal_json);
 	tcase_add_test(tc, loss_messages);
+	tcase_add_test(tc, loss_words_anywhere);
 	tcase_add_test(tc, malformed_and_foreign);
 	tcase_add_test(tc, reader_lines);
 	tcase_add_test(tc, reader_long_lines);

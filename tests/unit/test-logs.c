@@ -650,6 +650,131 @@ END_TEST
 
 /* --by comm: comms of every length, more than the look-up slots, some alike but for a byte in
  * the middle or at either end, interleaved: each record counts in its own comm's group. */
+/* The common record (a pid whose run goes on) takes the aggregation's short way: the run's
+ * group, its entry there as a guess checked against the entry's key. Every guess that can be
+ * wrong is made wrong here: comms one byte apart on one pid, entries reordered by a sort in the
+ * middle of the input, syscall numbers that share a run's slot; and a run of those moved by an
+ * exec. */
+static uint64_t count_of(struct sc_logs *l, const char *group, enum sc_arch arch, uint32_t nr)
+{
+	for (size_t i = 0; i < sc_logs_n_groups(l); i++) {
+		const struct sc_logs_group *g = sc_logs_group(l, i);
+		if (strcmp(g->key, group) != 0)
+			continue;
+		for (size_t k = 0; k < g->n_entries; k++)
+			if (g->entries[k].arch == arch && g->entries[k].nr == nr)
+				return g->entries[k].count;
+	}
+	return 0;
+}
+
+START_TEST(short_way_guesses)
+{
+	struct sc_logs_options o = { .by = SC_LOGS_BY_COMM };
+	struct sc_logs *l = sc_logs_new(&o);
+	struct sc_logs_source src = {};
+	const struct sc_logs_group *g;
+	unsigned serial = 1;
+	char a[24], b[24];
+
+	ck_assert_ptr_nonnull(l);
+	/* Comms of 1 to 20 bytes and, on the same pid, the same with one byte changed (first,
+	 * middle, last): each record twice, so the second is the short way's. */
+	for (unsigned len = 1; len <= 20; len++)
+		for (unsigned at = 0; at < 3; at++) {
+			unsigned pos = at == 0 ? 0 : at == 1 ? len / 2 : len - 1, pid = 1000 + len;
+			memset(a, 'a' + (char)at, len);
+			a[len] = 0;
+			memcpy(b, a, len + 1);
+			b[pos] = (char)('X' + at);
+			for (unsigned k = 0; k < 4; k++)
+				feedf(l, &src,
+				      "type=SECCOMP msg=audit(1.0:%u): pid=%u comm=\"%s\" "
+				      "arch=c000003e syscall=%u code=0x7ffc0000",
+				      serial++, pid, k < 2 ? a : b, k & 1 ? 1u : 0u);
+			ck_assert_uint_eq(count_of(l, a, SC_ARCH_X86_64, 0), 1);
+			ck_assert_uint_eq(count_of(l, a, SC_ARCH_X86_64, 1), 1);
+			ck_assert_uint_eq(count_of(l, b, SC_ARCH_X86_64, 0), 1);
+			ck_assert_uint_eq(count_of(l, b, SC_ARCH_X86_64, 1), 1);
+		}
+	sc_logs_free(l);
+
+	/* Entries made in one order, sorted (by name, action, errno) when a group is read, then
+	 * more records: each guess made before the sort points at another entry after it. */
+	l = sc_logs_new(&o);
+	static const struct {
+		uint32_t nr;
+		const char *code;
+	} first[] = { { 257, "0x7ffc0000" },
+		      { 0, "0x7ffc0000" },
+		      { 1, "0x50002" },
+		      { 1, "0x50001" },
+		      { 1, "0x7ffc0000" } },
+	  then[] = { { 1, "0x50002" },
+		     { 257, "0x7ffc0000" },
+		     { 1, "0x7ffc0000" },
+		     { 0, "0x7ffc0000" },
+		     { 1, "0x50002" } };
+	for (size_t i = 0; i < sizeof(first) / sizeof(first[0]); i++)
+		feedf(l, &src,
+		      "type=SECCOMP msg=audit(1.0:%u): pid=7 comm=\"w\" arch=c000003e "
+		      "syscall=%u code=%s",
+		      serial++, first[i].nr, first[i].code);
+	ck_assert_uint_eq(sc_logs_n_groups(l), 1);
+	g = sc_logs_group(l, 0);
+	ck_assert_str_eq(g->entries[0].name, "openat");
+	ck_assert_uint_eq(g->entries[2].data, 1);
+	for (size_t i = 0; i < sizeof(then) / sizeof(then[0]); i++)
+		feedf(l, &src,
+		      "type=SECCOMP msg=audit(1.0:%u): pid=7 comm=\"w\" arch=c000003e "
+		      "syscall=%u code=%s",
+		      serial++, then[i].nr, then[i].code);
+	g = sc_logs_group(l, 0);
+	ck_assert_uint_eq(g->records, 10);
+	ck_assert_uint_eq(g->n_entries, 5);
+	ck_assert_uint_eq(g->entries[0].count, 2); /* openat */
+	ck_assert_uint_eq(g->entries[1].count, 2); /* read */
+	ck_assert_uint_eq(g->entries[2].count, 1); /* write, ERRNO 1 */
+	ck_assert_uint_eq(g->entries[3].count, 3); /* write, ERRNO 2 */
+	ck_assert_uint_eq(g->entries[4].count, 2); /* write, LOG */
+	sc_logs_free(l);
+
+	/* 1 and 256 share a run's slot, as x86_64's 1 and i386's 1 (another arch) and an ERRNO
+	 * of 1 (another action) share their number; then the pid execs: all of it moves. */
+	l = sc_logs_new(&o);
+	static const struct {
+		const char *arch, *code;
+		uint32_t nr;
+	} r[] = {
+		{ "c000003e", "0x7ffc0000", 1 },  { "c000003e", "0x7ffc0000", 256 },
+		{ "40000003", "0x7ffc0000", 1 },  { "c000003e", "0x50001", 1 },
+		{ "c000003e", "0x7ffc0000", 1 },  { "c000003e", "0x7ffc0000", 256 },
+		{ "40000003", "0x7ffc0000", 1 },  { "c000003e", "0x50001", 1 },
+		{ "c000003e", "0x7ffc0000", 59 },
+	};
+	for (size_t i = 0; i < sizeof(r) / sizeof(r[0]); i++)
+		feedf(l, &src,
+		      "type=SECCOMP msg=audit(1.0:%u): pid=9 comm=\"sh\" arch=%s syscall=%u "
+		      "code=%s",
+		      serial++, r[i].arch, r[i].nr, r[i].code);
+	feedf(l, &src,
+	      "type=SECCOMP msg=audit(1.0:%u): pid=9 comm=\"app\" arch=c000003e syscall=1 "
+	      "code=0x7ffc0000",
+	      serial++);
+	ck_assert_uint_eq(sc_logs_n_groups(l), 1);
+	g = sc_logs_group(l, 0);
+	ck_assert_str_eq(g->key, "app");
+	ck_assert_uint_eq(g->records, 10);
+	ck_assert_uint_eq(g->denied, 2);
+	ck_assert_uint_eq(find_entry(g, SC_ARCH_X86_64, "write", SC_ACT_LOG)->count, 3);
+	ck_assert_uint_eq(find_entry(g, SC_ARCH_X86_64, "write", SC_ACT_ERRNO)->count, 2);
+	ck_assert_uint_eq(find_entry(g, SC_ARCH_X86, "exit", SC_ACT_LOG)->count, 2);
+	ck_assert_uint_eq(count_of(l, "app", SC_ARCH_X86_64, 256), 2);
+	ck_assert_uint_eq(count_of(l, "app", SC_ARCH_X86_64, 59), 1);
+	sc_logs_free(l);
+}
+END_TEST
+
 START_TEST(by_comm_keys)
 {
 	struct sc_logs_options o = { .by = SC_LOGS_BY_COMM };
@@ -1092,6 +1217,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, by_container);
 	tcase_add_test(tc, many);
 	tcase_add_test(tc, by_comm_keys);
+	tcase_add_test(tc, short_way_guesses);
 	tcase_add_test(tc, feed_file_equals_line_by_line);
 	tcase_add_test(tc, feed_file_final_line_across_a_cut);
 	tcase_add_test(tc, feed_file_not_regular);

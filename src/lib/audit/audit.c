@@ -16,6 +16,7 @@
 
 #include "syscage/audit.h"
 #include "audit/memo.h"
+#include "audit/swar.h"
 #include "base/utf8.h"
 #include "syscage/syscalls.h"
 #include "macro.h"
@@ -194,11 +195,36 @@ static bool decode_string(const char *v, size_t n, bool quoted, char *buf, size_
 	return true;
 }
 
+/* The first needle (a literal of 2 bytes or more: "audit", "audit_lost=") in [hay, end), as
+ * memmem() finds it: most lines are not audit records, and this runs on each of them. 16
+ * start positions at a time keep those whose first and last bytes match, then compare them
+ * in order. */
 static const char *find(const char *hay, const char *end, const char *needle, size_t n)
 {
+	const char *p = hay;
+
 	if (!hay || hay >= end)
 		return NULL;
-	return memmem(hay, (size_t)(end - hay), needle, n);
+	if (n < 2)
+		return memmem(hay, (size_t)(end - hay), needle, n);
+#if defined(__SSE2__)
+	const __m128i first = _mm_set1_epi8(needle[0]), last = _mm_set1_epi8(needle[n - 1]);
+	for (; end - p >= (ptrdiff_t)(n + 15); p += 16) {
+		__m128i a = _mm_loadu_si128((const __m128i *)p);
+		__m128i b = _mm_loadu_si128((const __m128i *)(p + n - 1));
+		unsigned m = (unsigned)_mm_movemask_epi8(
+			_mm_and_si128(_mm_cmpeq_epi8(a, first), _mm_cmpeq_epi8(b, last)));
+		for (; m; m &= m - 1) {
+			const char *c = p + __builtin_ctz(m);
+			if (memcmp(c + 1, needle + 1, n - 2) == 0)
+				return c;
+		}
+	}
+#endif
+	for (; end - p >= (ptrdiff_t)n; p++)
+		if (*p == needle[0] && memcmp(p, needle, n) == 0)
+			return p;
+	return NULL;
 }
 
 /* "audit(": memchr for '(' is vectorised and lines have few of them. */
@@ -321,65 +347,6 @@ static void parse_fields(const char *p, const char *end, struct sc_audit_record 
  * gid ses [subj] pid comm exe sig arch syscall compat ip code). Each byte is looked at once;
  * at the first surprise, the generic parser takes over from there. */
 
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-/* Eight bytes at a time (SWAR): how many decimal digits lead the word... */
-static inline unsigned swar_digits(uint64_t v)
-{
-	/* High bit set in every byte below '0' (borrow) or above '9' (carry past 0x7f); the
-	 * lowest such byte is exact, whatever the borrows do above it. */
-	uint64_t t =
-		((v + 0x4646464646464646ull) | (v - 0x3030303030303030ull)) & 0x8080808080808080ull;
-	return t ? (unsigned)__builtin_ctzll(t) >> 3 : 8;
-}
-
-/* ... and the value of the first n (1 to 8) of them: moved to the top bytes (zeros in
- * front), then pairs, quads and the whole folded with three multiplies. */
-static inline uint64_t swar_value(uint64_t v, unsigned n)
-{
-	v <<= 8 * (8 - n);
-	v -= 0x3030303030303030ull << (8 * (8 - n));
-	v = ((v & 0x0f000f000f000f00ull) >> 8) + (v & 0x000f000f000f000full) * 10;
-	v = ((v & 0x00ff000000ff0000ull) >> 16) + (v & 0x000000ff000000ffull) * 100;
-	return ((v & 0x0000ffff00000000ull) >> 32) + (v & 0x000000000000ffffull) * 10000;
-}
-#endif
-
-/* Decimal digits at *pp (at most 19): their value and count; *pp moves past them. */
-static inline uint64_t fast_dec(const char **pp, const char *end, unsigned *ndigits)
-{
-	static const uint64_t pow10[9] = { 1,	   10,	    100,      1000,	10000,
-					   100000, 1000000, 10000000, 100000000 };
-	const char *p = *pp;
-	uint64_t v = 0;
-	unsigned n = 0, d;
-
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	while (end - p >= 8 && n <= 11) {
-		uint64_t w;
-		unsigned k;
-		memcpy(&w, p, 8);
-		k = swar_digits(w);
-		if (k)
-			v = v * pow10[k] + swar_value(w, k);
-		n += k;
-		p += k;
-		if (k < 8) {
-			*pp = p;
-			*ndigits = n;
-			return v;
-		}
-	}
-#endif
-	while (p < end && (d = (unsigned)(unsigned char)*p - '0') <= 9 && n < 20) {
-		v = v * 10 + d;
-		p++;
-		n++;
-	}
-	*pp = p;
-	*ndigits = n;
-	return v;
-}
-
 static inline __attribute__((always_inline)) bool fast_u32(const char **pp, const char *end,
 							   uint32_t *ret)
 {
@@ -450,75 +417,6 @@ static bool fast_hex(const char **pp, const char *end, uint64_t *ret)
 	*ret = v;
 	*pp = p;
 	return true;
-}
-
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-/* Per byte of v, the high bit when the byte is below n (n <= 0x80), or is b; exact for the
- * lowest such byte, whatever the borrows do above it. */
-#define SWAR_LT(v, n) (((v)-0x0101010101010101ull * (n)) & ~(v)&0x8080808080808080ull)
-#define SWAR_EQ(v, b) SWAR_LT((v) ^ (0x0101010101010101ull * (b)), 1)
-#endif
-
-#if defined(__SSE2__)
-/* 32 bytes at p, one bit per byte: those at or below 'max', and those equal to 'b'. A comm or
- * an exe is mostly shorter than that, so its end is found without a loop whose exit the
- * branch predictor would have to guess. */
-static inline uint32_t mask32(const char *p, unsigned char max, char b)
-{
-	__m128i lo = _mm_loadu_si128((const __m128i *)p);
-	__m128i hi = _mm_loadu_si128((const __m128i *)(p + 16));
-	__m128i m = _mm_set1_epi8((char)max), q = _mm_set1_epi8(b);
-	__m128i a = _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(lo, m), lo), _mm_cmpeq_epi8(lo, q));
-	__m128i c = _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(hi, m), hi), _mm_cmpeq_epi8(hi, q));
-
-	return (uint32_t)_mm_movemask_epi8(a) | (uint32_t)_mm_movemask_epi8(c) << 16;
-}
-#endif
-
-/* The first '"' or control byte (NUL, '\n', ...) from p: a quoted value's end, or where the
- * fast path gives up (the kernel writes a value with control bytes in hex); end when there is
- * none. */
-static inline const char *quote_end(const char *p, const char *end)
-{
-#if defined(__SSE2__)
-	for (; end - p >= 32; p += 32) {
-		uint32_t m = mask32(p, 0x1f, '"');
-		if (m)
-			return p + __builtin_ctz(m);
-	}
-#endif
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	while (end - p >= 8) {
-		uint64_t v, t;
-		memcpy(&v, p, 8);
-		t = SWAR_EQ(v, '"') | SWAR_LT(v, 0x20);
-		if (t)
-			return p + (__builtin_ctzll(t) >> 3);
-		p += 8;
-	}
-#endif
-	while (p < end && *p != '"' && (unsigned char)*p >= 0x20)
-		p++;
-	return p;
-}
-
-/* Past a value the caller does not want: to the next byte <= ' ' (a separator, or where the
- * line ends). */
-static inline const char *skip_value(const char *p, const char *end)
-{
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	while (end - p >= 8) {
-		uint64_t v, t;
-		memcpy(&v, p, 8);
-		t = SWAR_LT(v, 0x21);
-		if (t)
-			return p + (__builtin_ctzll(t) >> 3);
-		p += 8;
-	}
-#endif
-	while (p < end && (unsigned char)*p > ' ')
-		p++;
-	return p;
 }
 
 /* comm= or exe=: quoted (no control byte inside, else the general parser decides) or hex. */
@@ -612,7 +510,8 @@ static inline const char *skip_head(const char *p, const char *end)
 #endif
 }
 
-static const char *parse_fields_fast(const char *p, const char *end, struct sc_audit_record *rec)
+static inline __attribute__((always_inline)) const char *
+parse_fields_fast(const char *p, const char *end, struct sc_audit_record *rec)
 {
 	const unsigned skip = rec->skip;
 	uint64_t x;
@@ -664,8 +563,14 @@ static const char *parse_fields_fast(const char *p, const char *end, struct sc_a
 			SEP();                  \
 		}                               \
 	} while (0)
-	const char *start = p;
+	const char *start = p, *head = p, *after;
+	unsigned had = rec->have;
+	struct memo *m;
 
+	if ((after = memo_guess(p, end, rec, &m))) {
+		p = after;
+		goto syscall;
+	}
 	if ((skip & SKIP_HEAD) != SKIP_HEAD || !(p = skip_head(start, end))) {
 		p = start;
 		U32("auid=", auid, SC_AUDIT_HAVE_AUID);
@@ -675,10 +580,9 @@ static const char *parse_fields_fast(const char *p, const char *end, struct sc_a
 		SKIP_SUBJ();
 	}
 	U32("pid=", pid, SC_AUDIT_HAVE_PID);
-	struct memo *m = memo_slot(rec->pid);
-	const char *fields = p, *after = memo_take(m, p, end, rec);
-	unsigned had = rec->have;
-	if (after) {
+	const char *pid_digits = start + 4;
+	m = memo_slot(rec->pid);
+	if ((after = memo_take(m, head, end, rec))) {
 		p = after;
 		goto syscall;
 	}
@@ -703,7 +607,7 @@ static const char *parse_fields_fast(const char *p, const char *end, struct sc_a
 	SEP();
 	HEX32("arch=", audit_arch, SC_AUDIT_HAVE_ARCH);
 	if (is_sep(p[-1]))
-		memo_keep(m, fields, p, rec, had);
+		memo_keep(m, head, p, pid_digits, rec, had);
 syscall:
 	U32("syscall=", nr, SC_AUDIT_HAVE_SYSCALL);
 	U32("compat=", compat, SC_AUDIT_HAVE_COMPAT);
@@ -741,34 +645,12 @@ syscall:
 }
 
 /* "<sec>.<ms>:<serial>)" at p; returns the byte after ')' or NULL. */
-static const char *parse_stamp(const char *p, const char *end, struct sc_audit_record *rec)
+static __attribute__((noinline)) const char *parse_stamp_slow(const char *p, const char *end,
+							      struct sc_audit_record *rec)
 {
 	uint64_t sec, frac = 0, serial;
 	unsigned n, fn = 0;
 
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	/* What the kernel writes until 2286: ten digits of seconds, '.', three of milliseconds,
-	 * ':', read without a loop; the serial as any number. */
-	if (end - p >= 16) {
-		uint64_t w;
-		memcpy(&w, p, 8);
-		if (swar_digits(w) == 8 && is_digit(p[8]) && is_digit(p[9]) && p[10] == '.' &&
-		    is_digit(p[11]) && is_digit(p[12]) && is_digit(p[13]) && p[14] == ':') {
-			const char *q = p + 15;
-			serial = fast_dec(&q, end, &n);
-			if (n && n <= 19 && q < end && *q == ')') {
-				sec = swar_value(w, 8) * 100 + (uint64_t)(p[8] - '0') * 10 +
-				      (uint64_t)(p[9] - '0');
-				rec->time_ms = sec * 1000 + (uint64_t)(p[11] - '0') * 100 +
-					       (uint64_t)(p[12] - '0') * 10 +
-					       (uint64_t)(p[13] - '0');
-				rec->serial = serial;
-				rec->have |= SC_AUDIT_HAVE_TIME | SC_AUDIT_HAVE_SERIAL;
-				return q + 1;
-			}
-		}
-	}
-#endif
 	/* At most 19 digits each: what a uint64_t holds whatever they are. */
 	sec = fast_dec(&p, end, &n);
 	if (!n || n > 19 || p >= end)
@@ -798,37 +680,118 @@ static const char *parse_stamp(const char *p, const char *end, struct sc_audit_r
 	return p + 1;
 }
 
+/* parse_stamp_slow(), what the kernel writes inline. */
+static inline __attribute__((always_inline)) const char *parse_stamp(const char *p, const char *end,
+								     struct sc_audit_record *rec)
+{
+	uint64_t sec, serial;
+	unsigned n;
+
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	/* What the kernel writes until 2286: ten digits of seconds, '.', three of milliseconds,
+	 * ':', read without a loop (the first eight seconds' digits, then "DD.DDD:" as digit
+	 * values where digits go and zeros where '.' and ':' are); the serial as any number,
+	 * up to seven digits in one word. The first eight digits change every 100 s: the last
+	 * ones read, and their value, are kept per thread (0: none; eight NULs are no digits). */
+	static __thread uint64_t last_w, last_hi;
+	if (end - p >= 16) {
+		uint64_t w, x, hi = 0;
+		memcpy(&w, p, 8);
+		memcpy(&x, p + 8, 8);
+		x = (x ^ 0x003a3030302e3030ull) & 0x00ffffffffffffffull;
+		if (w == last_w && w) {
+			hi = last_hi;
+		} else if (swar_digits(w) == 8) {
+			hi = swar_value(w, 8);
+			last_w = w;
+			last_hi = hi;
+		} else {
+			w = 0;
+		}
+		if (w && !(x & 0x00ff000000ff0000ull) &&
+		    !((x | (x + 0x0606060606060606ull)) & 0xf0f0f0f0f0f0f0f0ull)) {
+			const char *q = p + 15;
+			uint64_t u;
+			n = 0;
+			if (end - q >= 8) {
+				memcpy(&u, q, 8);
+				n = swar_digits(u);
+			}
+			if (n >= 1 && n <= 7 && q[n] == ')') {
+				serial = swar_value(u, n);
+				q += n;
+			} else {
+				serial = fast_dec(&q, end, &n);
+			}
+			if (n && n <= 19 && q < end && *q == ')') {
+				sec = hi * 100 + (x & 0xff) * 10 + (x >> 8 & 0xff);
+				rec->time_ms = sec * 1000 + (x >> 24 & 0xff) * 100 +
+					       (x >> 32 & 0xff) * 10 + (x >> 40 & 0xff);
+				rec->serial = serial;
+				rec->have |= SC_AUDIT_HAVE_TIME | SC_AUDIT_HAVE_SERIAL;
+				return q + 1;
+			}
+		}
+	}
+#endif
+	return parse_stamp_slow(p, end, rec);
+}
+
 /* Records of a workload repeat a few dozen syscalls: a small direct-mapped cache in front of
- * the table's binary search. Per thread, so the parser stays reentrant. */
-static const char *syscall_name(enum sc_arch arch, uint32_t nr)
+ * the table's binary search, keyed by arch and number in one word. Per thread, so the parser
+ * stays reentrant. */
+static inline __attribute__((always_inline)) const char *syscall_name(enum sc_arch arch,
+								      uint32_t nr)
 {
 	static __thread struct {
-		uint32_t key; /* arch + 1 in the top byte, nr below; 0 = empty */
-		uint32_t nr;
+		uint64_t key; /* arch + 1 above, nr below; 0 = empty */
 		const char *name;
 	} cache[512];
-	uint32_t key = ((uint32_t)arch + 1) << 24 | (nr & 0xffffff);
+	uint64_t key = (uint64_t)((uint32_t)arch + 1) << 32 | nr;
 	unsigned h = (nr * 2654435761u ^ (unsigned)arch) >> 23;
 
-	if (cache[h].key == key && cache[h].nr == nr)
+	if (cache[h].key == key)
 		return cache[h].name;
 	const char *name = sc_syscall_to_name(arch, nr);
 	cache[h].key = key;
-	cache[h].nr = nr;
 	cache[h].name = name;
 	return name;
 }
 
-static enum sc_audit_kind finish_seccomp(struct sc_audit_record *rec)
+static inline __attribute__((always_inline)) enum sc_audit_kind
+finish_seccomp(struct sc_audit_record *rec)
 {
+	/* The last record's arch= (with its syscall's x32 bit, all the ABI depends on) and
+	 * code=, and what they gave: a workload's next record mostly has the same. Per thread,
+	 * so the parser stays reentrant. */
+	static __thread struct {
+		bool arch_set, code_set;
+		uint32_t audit_arch, x32, code, data;
+		enum sc_arch arch;
+		enum sc_action action;
+	} last;
+	uint32_t x32 = rec->nr & SC_X32_SYSCALL_BIT;
+
 	if ((rec->have & (SC_AUDIT_HAVE_ARCH | SC_AUDIT_HAVE_SYSCALL)) !=
 	    (SC_AUDIT_HAVE_ARCH | SC_AUDIT_HAVE_SYSCALL))
 		return rec->kind = SC_AUDIT_MALFORMED;
-	rec->arch = sc_arch_from_audit(rec->audit_arch, rec->nr);
+	if (!last.arch_set || last.audit_arch != rec->audit_arch || last.x32 != x32) {
+		last.arch = sc_arch_from_audit(rec->audit_arch, rec->nr);
+		last.audit_arch = rec->audit_arch;
+		last.x32 = x32;
+		last.arch_set = true;
+	}
+	rec->arch = last.arch;
 	rec->name = rec->arch >= 0 ? syscall_name(rec->arch, rec->nr) : NULL;
-	if (rec->have & SC_AUDIT_HAVE_CODE)
-		rec->action = sc_action_from_ret(rec->code, &rec->data);
-	else
+	if (rec->have & SC_AUDIT_HAVE_CODE) {
+		if (!last.code_set || last.code != rec->code) {
+			last.action = sc_action_from_ret(rec->code, &last.data);
+			last.code = rec->code;
+			last.code_set = true;
+		}
+		rec->action = last.action;
+		rec->data = last.data;
+	} else
 		rec->action = SC_ACT_LOG; /* old kernels (< 4.14) wrote no code= */
 	return rec->kind = SC_AUDIT_SECCOMP;
 }
@@ -1154,8 +1117,8 @@ enum sc_audit_kind sc_audit_parse_line_skip(const char *line, size_t len, unsign
 /* A seccomp record from its stamp (after "audit(") to the line's '\n', for the two readers
  * below: the stamp, then the fields in the kernel's order, stopping at the '\n'. Returns the
  * '\n', or NULL (the caller then parses the line). */
-static inline const char *parse_from_stamp(const char *stamp, const char *end,
-					   struct sc_audit_record *rec)
+static inline __attribute__((always_inline)) const char *
+parse_from_stamp(const char *stamp, const char *end, struct sc_audit_record *rec)
 {
 	const char *q, *nl;
 
@@ -1186,16 +1149,39 @@ static inline const char *parse_from_stamp(const char *stamp, const char *end,
  * fields stop at it as they stop at the end of a line (no value reads over a '\n', SEP() does
  * not step over one), so every step is the one sc_audit_parse_line_skip() takes on the line.
  * Returns the '\n', or NULL for anything else (the caller then parses the line). */
+static const char auditd_head[] = "type=SECCOMP msg=audit(";
+
+static inline bool is_auditd_record(const char *p, const char *end)
+{
+	const char *h = auditd_head;
+
+	return end - p >= (ptrdiff_t)sizeof(auditd_head) - 1 &&
+	       key_at(p, end, h, 8, LIT64("type=SEC")) &&
+	       key_at(p + 8, end, h + 8, 8, LIT64("COMP msg")) &&
+	       key_at(p + 15, end, h + 15, 8, LIT64("g=audit("));
+}
+
+/* p is_auditd_record(). */
 static const char *parse_auditd_record(const char *p, const char *end, unsigned skip,
 				       struct sc_audit_record *rec)
 {
-	static const char head[] = "type=SECCOMP msg=audit(";
-
-	if (end - p < (ptrdiff_t)sizeof(head) - 1 || memcmp(p, head, sizeof(head) - 1) != 0)
-		return NULL;
 	record_reset(rec, skip);
 	rec->source = SC_AUDIT_SRC_AUDITD;
-	return parse_from_stamp(p + sizeof(head) - 1, end, rec);
+	return parse_from_stamp(p + sizeof(auditd_head) - 1, end, rec);
+}
+
+/* Is there a '\n' in p[0..5) (p has 8 bytes)? The lowest byte SWAR_EQ() flags is exact, so
+ * a flag in those five means one is there. */
+static inline bool nl_in_5(const char *p)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	uint64_t w;
+
+	memcpy(&w, p, 8);
+	return (SWAR_EQ(w, '\n') & 0x000000ffffffffffull) != 0;
+#else
+	return memchr(p, '\n', 5) != NULL;
+#endif
 }
 
 /* The first '(' or '\n' from p, or end: where a line's first stamp may be, and whether the
@@ -1229,7 +1215,7 @@ static const char *parse_kernel_record(const char *p, const char *end, unsigned 
 
 	/* find_stamp() looks from the sixth byte on; the first '(' must be the stamp's, with
 	 * "type=1326 " before it, and no '\n' before either. */
-	if (end - p < 16 || *p == '{' || memchr(p, '\n', 5))
+	if (end - p < 16 || *p == '{' || nl_in_5(p))
 		return NULL;
 	s = paren_or_nl(p + 5, end);
 	if (s == end || *s != '(' || s - p < 15 || memcmp(s - 15, "type=1326 audit", 15) != 0)
@@ -1243,10 +1229,10 @@ static const char *parse_kernel_record(const char *p, const char *end, unsigned 
 size_t sc_audit_parse_next(const char *buf, size_t avail, unsigned skip,
 			   struct sc_audit_record *rec)
 {
-	const char *nl = parse_auditd_record(buf, buf + avail, skip, rec);
+	const char *nl = is_auditd_record(buf, buf + avail)
+				 ? parse_auditd_record(buf, buf + avail, skip, rec)
+				 : parse_kernel_record(buf, buf + avail, skip, rec);
 
-	if (!nl)
-		nl = parse_kernel_record(buf, buf + avail, skip, rec);
 	if (!nl) {
 		nl = memchr(buf, '\n', avail);
 		if (!nl)

@@ -4,15 +4,10 @@
  * messages, the audit_lost counter, serial gaps). Hash tables with open addressing keep the
  * per-record cost at a couple of probes; the last group is cached because records of one
  * workload come in runs. */
-#include <fcntl.h>
 #include <limits.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "syscage/cgroup.h"
@@ -20,6 +15,7 @@
 #include "syscage/logs.h"
 #include "syscage/pods.h"
 #include "syscage/syscalls.h"
+#include "audit/logs-internal.h"
 #include "node/proc.h"
 #include "macro.h"
 
@@ -50,18 +46,19 @@ bool sc_logs_stats_lossy(const struct sc_logs_stats *s)
 	       s->truncated_unread;
 }
 
+/* KILL_PROCESS, KILL_THREAD, KILL, TRAP and ERRNO are the first five actions: one compare on
+ * the per-record path. */
+_Static_assert(SC_ACT_KILL_PROCESS == 0 && SC_ACT_KILL_THREAD == 1 && SC_ACT_KILL == 2 &&
+		       SC_ACT_TRAP == 3 && SC_ACT_ERRNO == 4,
+	       "the denials are the first five actions");
+static inline bool is_denial(enum sc_action a)
+{
+	return (unsigned)a <= SC_ACT_ERRNO;
+}
+
 bool sc_logs_action_is_denial(enum sc_action a)
 {
-	switch (a) {
-	case SC_ACT_KILL_PROCESS:
-	case SC_ACT_KILL_THREAD:
-	case SC_ACT_KILL:
-	case SC_ACT_TRAP:
-	case SC_ACT_ERRNO:
-		return true;
-	default:
-		return false;
-	}
+	return is_denial(a);
 }
 
 /* ---- hash tables ---------------------------------------------------------------------- */
@@ -143,6 +140,7 @@ struct run_entry {
 	const char *name;
 	enum sc_action action;
 	uint32_t data;
+	uint32_t gidx; /* where its entry in the run's group may be (checked: see add_fast()) */
 	uint64_t count, first_ms, last_ms;
 };
 
@@ -151,6 +149,15 @@ struct run_entry {
 #define RUN_MAX_ENTRIES 128
 #define RUN_MAX_RECORDS 1024
 #define RUN_MAX_PIDS	(1u << 16)
+
+/* A run's entries by syscall number: open addressing, twice as many slots as entries, so a
+ * lookup is a probe or two (numbers are dense from 0: the low bits, with the next ones folded
+ * in, spread them). */
+#define RUN_SLOTS (2 * RUN_MAX_ENTRIES)
+static inline unsigned run_slot(uint32_t nr)
+{
+	return (nr ^ nr >> 8) & (RUN_SLOTS - 1);
+}
 
 struct run {
 	uint32_t pid; /* 0: empty slot */
@@ -164,7 +171,8 @@ struct run {
 	uint64_t first_ms, last_ms;
 	struct run_entry *e;
 	uint32_t n_e, cap_e;
-	uint8_t hint[32]; /* by syscall number: the index + 1 of its latest entry */
+	uint64_t comm_a, comm_b; /* short_key() of a comm of 1 to 16 bytes */
+	uint8_t slot[RUN_SLOTS]; /* from run_slot(nr) on: the index + 1 of an entry; 0 = empty */
 };
 
 /* pid -> group cache for --by container (one /proc read per pid). */
@@ -192,11 +200,14 @@ struct sc_logs {
 	struct run *runs; /* by pid, open addressing */
 	size_t runs_size, runs_used;
 	bool holes; /* a run moved out of a group: entries or groups may be empty */
+	bool fast;  /* no window, --by comm or pid: add_fast() may take a record */
 	/* the window of loss (see window_record) */
 	bool win_started, win_ended;
 	struct sc_logs_stats pend, scratch;
 	uint64_t lost_base; /* the highest audit_lost= before the window */
 };
+
+static bool has_window(const struct sc_logs *l);
 
 struct sc_logs *sc_logs_new(const struct sc_logs_options *o)
 {
@@ -207,6 +218,7 @@ struct sc_logs *sc_logs_new(const struct sc_logs_options *o)
 	if (o)
 		l->o = *o;
 	l->comm_len = l->o.comm ? strlen(l->o.comm) : 0;
+	l->fast = !has_window(l) && (l->o.by == SC_LOGS_BY_COMM || l->o.by == SC_LOGS_BY_PID);
 	l->last_group = -1;
 	l->gtab_size = 64;
 	l->etab_size = 1024;
@@ -408,9 +420,10 @@ static struct sc_logs_entry *entry_get(struct sc_logs *l, size_t gi, enum sc_arc
 }
 
 /* Widen [*first, *last] to hold [first, last]; 0 means no time. */
-static void widen(uint64_t *first, uint64_t *last, uint64_t f, uint64_t t)
+static inline void widen(uint64_t *first, uint64_t *last, uint64_t f, uint64_t t)
 {
-	if (f && (!*first || f < *first))
+	/* f - 1 wraps for 0 (no time: never below), *first - 1 for 0 (none yet: always above). */
+	if (f - 1 < *first - 1)
 		*first = f;
 	if (t > *last)
 		*last = t;
@@ -652,10 +665,20 @@ static uint64_t record_exe_hash(const struct sc_logs *l, const struct sc_audit_r
 	return hash_bytes(rec->exe_v.s, rec->exe_v.n) | 1;
 }
 
-static bool run_is(const struct run *run, struct sc_audit_view comm, uint64_t exe_hash)
+static inline bool run_is(const struct run *run, struct sc_audit_view comm, uint64_t exe_hash)
 {
-	return run->comm_n == comm.n && memcmp(run->comm, comm.s, comm.n) == 0 &&
-	       (!exe_hash || !run->exe_hash || run->exe_hash == exe_hash);
+	uint64_t a, b;
+
+	if (run->comm_n != comm.n)
+		return false;
+	if (comm.n >= 1 && comm.n <= 16) {
+		short_key(comm.s, comm.n, &a, &b);
+		if (a != run->comm_a || b != run->comm_b)
+			return false;
+	} else if (memcmp(run->comm, comm.s, comm.n) != 0) {
+		return false;
+	}
+	return !exe_hash || !run->exe_hash || run->exe_hash == exe_hash;
 }
 
 static void run_rename(struct run *run, struct sc_audit_view comm, uint64_t exe_hash)
@@ -664,6 +687,9 @@ static void run_rename(struct run *run, struct sc_audit_view comm, uint64_t exe_
 
 	memcpy(run->comm, comm.s, n);
 	run->comm_n = (uint32_t)n;
+	run->comm_a = run->comm_b = 0;
+	if (n >= 1 && n <= 16)
+		short_key(run->comm, n, &run->comm_a, &run->comm_b);
 	run->exe_hash = exe_hash;
 }
 
@@ -677,11 +703,11 @@ static void run_start(struct run *run, struct sc_audit_view comm, uint64_t exe_h
 	run_rename(run, comm, exe_hash);
 }
 
-static bool record_is_exec(const struct sc_audit_record *rec)
+static inline bool record_is_exec(const struct sc_audit_record *rec)
 {
 	/* Every record asks: the first bytes decide for almost all. */
-	return rec->name && rec->name[0] == 'e' && rec->name[1] == 'x' &&
-	       !sc_logs_action_is_denial(rec->action) &&
+	return rec->name && rec->name[0] == 'e' && rec->name[1] == 'x' && rec->name[2] == 'e' &&
+	       !is_denial(rec->action) &&
 	       (streq(rec->name, "execve") || streq(rec->name, "execveat"));
 }
 
@@ -691,21 +717,25 @@ static bool entry_is(const struct run_entry *e, const struct sc_audit_record *re
 	       e->data == rec->data;
 }
 
-/* Note rec in its pid's run. 0 or -ENOMEM. */
-static int run_note(struct run *run, const struct sc_audit_record *rec)
+/* Note rec in its pid's run; *ret (when not NULL): its entry there, NULL when the run is
+ * long. 0 or -ENOMEM. */
+static inline __attribute__((always_inline)) int
+run_note(struct run *run, const struct sc_audit_record *rec, struct run_entry **ret)
 {
 	uint64_t t = (rec->have & SC_AUDIT_HAVE_TIME) ? rec->time_ms : 0;
 	struct run_entry *e = NULL;
+	unsigned j;
 
 	run->exec = record_is_exec(rec);
+	if (ret)
+		*ret = NULL;
 	if (run->long_)
 		return 0;
-	uint8_t *hint = &run->hint[rec->nr & 31];
-	if (*hint && entry_is(&run->e[*hint - 1], rec))
-		e = &run->e[*hint - 1];
-	for (uint32_t i = run->n_e; i-- > 0 && !e;)
-		if (entry_is(&run->e[i], rec))
-			e = &run->e[i];
+	for (j = run_slot(rec->nr); run->slot[j]; j = (j + 1) & (RUN_SLOTS - 1))
+		if (entry_is(&run->e[run->slot[j] - 1], rec)) {
+			e = &run->e[run->slot[j] - 1];
+			break;
+		}
 	if (!e) {
 		if (run->n_e == RUN_MAX_ENTRIES || run->records >= RUN_MAX_RECORDS) {
 			run->long_ = true;
@@ -724,13 +754,16 @@ static int run_note(struct run *run, const struct sc_audit_record *rec)
 					 .nr = rec->nr,
 					 .name = rec->name,
 					 .action = rec->action,
-					 .data = rec->data };
+					 .data = rec->data,
+					 .gidx = UINT32_MAX };
+		run->slot[j] = (uint8_t)run->n_e; /* at most RUN_MAX_ENTRIES: fits */
 	}
-	*hint = (uint8_t)(e - run->e + 1);
+	if (ret)
+		*ret = e;
 	e->count++;
 	widen(&e->first_ms, &e->last_ms, t, t);
 	run->records++;
-	run->denied += sc_logs_action_is_denial(rec->action);
+	run->denied += is_denial(rec->action);
 	run->unknown_arch += rec->arch < 0;
 	run->unknown_syscall += rec->arch >= 0 && !rec->name;
 	widen(&run->first_ms, &run->last_ms, t, t);
@@ -906,7 +939,66 @@ static void window_record(struct sc_logs *l, struct sc_logs_source *src,
 	account_serial(loss_dest(l), src, rec);
 }
 
-int sc_logs_add(struct sc_logs *l, struct sc_logs_source *src, const struct sc_audit_record *rec)
+/* The record of a pid whose run goes on (same comm, its group known) when nothing filters:
+ * what sc_logs_add() does for it, without its lookups. The run's group is the record's (--by
+ * comm: the group of the run's comm; --by pid: the pid's), and an entry hint is checked against
+ * the entry's key before it is used. 1: added; 0: not such a record, for sc_logs_add(); or
+ * -ENOMEM. */
+static inline __attribute__((always_inline)) int
+add_fast(struct sc_logs *l, struct sc_logs_source *src, const struct sc_audit_record *rec)
+{
+	struct sc_logs_stats *s = &l->stats;
+	struct run *run;
+	size_t j;
+	int r;
+
+	if (!l->fast || rec->kind != SC_AUDIT_SECCOMP || !(rec->have & SC_AUDIT_HAVE_PID) ||
+	    !rec->pid || (l->runs_used + 1) * 2 > l->runs_size)
+		return 0; /* run_get() would grow or clear the table first */
+	for (j = mix64(rec->pid) & (l->runs_size - 1); l->runs[j].pid != rec->pid;
+	     j = (j + 1) & (l->runs_size - 1))
+		if (!l->runs[j].pid)
+			return 0;
+	run = &l->runs[j];
+	if (run->gi < 0 || !(run->records || run->long_) || !run_is(run, record_comm(rec), 0))
+		return 0;
+	s->lines++;
+	account_serial(s, src, rec);
+	s->records++;
+	if (rec->arch < 0)
+		s->unknown_arch++;
+	else if (!rec->name)
+		s->unknown_syscall++;
+	bool denied = is_denial(rec->action);
+	s->denied += denied;
+	l->last_group = run->gi;
+	struct run_entry *re;
+	if ((r = run_note(run, rec, &re)) < 0)
+		return r;
+	struct sc_logs_group *g = &l->groups[run->gi];
+	struct sc_logs_entry *e = re && re->gidx < g->n_entries ? &g->entries[re->gidx] : NULL;
+	if (!e || e->nr != rec->nr || e->arch != rec->arch || e->action != rec->action ||
+	    e->data != rec->data) {
+		e = entry_get(l, (size_t)run->gi, rec->arch, rec->nr, rec->name, rec->action,
+			      rec->data);
+		if (!e)
+			return -ENOMEM;
+		if (re)
+			re->gidx = (uint32_t)(e - g->entries);
+	}
+	g->records++;
+	g->denied += denied;
+	if (rec->have & SC_AUDIT_HAVE_TIME) {
+		widen(&g->first_ms, &g->last_ms, rec->time_ms, rec->time_ms);
+		widen(&e->first_ms, &e->last_ms, rec->time_ms, rec->time_ms);
+	}
+	e->count++;
+	return 1;
+}
+
+/* sc_logs_add() for every record add_fast() does not take. */
+static __attribute__((noinline)) int add_slow(struct sc_logs *l, struct sc_logs_source *src,
+					      const struct sc_audit_record *rec)
 {
 	struct sc_logs_stats *s = &l->stats, *ls;
 	bool plain = !l->o.has_pid && !l->o.comm;
@@ -984,14 +1076,14 @@ int sc_logs_add(struct sc_logs *l, struct sc_logs_source *src, const struct sc_a
 		s->filtered++;
 		if (run && exec && (r = run_move(l, run, -1)) < 0)
 			return r;
-		return run ? run_note(run, rec) : 0;
+		return run ? run_note(run, rec, NULL) : 0;
 	}
 	s->records++;
 	if (rec->arch < 0)
 		s->unknown_arch++;
 	else if (!rec->name)
 		s->unknown_syscall++;
-	if (sc_logs_action_is_denial(rec->action))
+	if (is_denial(rec->action))
 		s->denied++;
 
 	ssize_t gi = group_of(l, rec);
@@ -1012,16 +1104,25 @@ int sc_logs_add(struct sc_logs *l, struct sc_logs_source *src, const struct sc_a
 			 * it can no longer be moved as one. */
 			run->long_ = true;
 		}
-		if ((r = run_note(run, rec)) < 0)
+		if ((r = run_note(run, rec, NULL)) < 0)
 			return r;
 	}
 	struct sc_logs_group *g = &l->groups[gi];
 	g->records++;
-	if (sc_logs_action_is_denial(rec->action))
+	if (is_denial(rec->action))
 		g->denied++;
 	if (rec->have & SC_AUDIT_HAVE_TIME)
 		widen(&g->first_ms, &g->last_ms, rec->time_ms, rec->time_ms);
 	return entry_add(l, (size_t)gi, rec);
+}
+
+int sc_logs_add(struct sc_logs *l, struct sc_logs_source *src, const struct sc_audit_record *rec)
+{
+	int r = add_fast(l, src, rec);
+
+	if (r)
+		return r < 0 ? r : 0;
+	return add_slow(l, src, rec);
 }
 
 int sc_logs_feed_line(struct sc_logs *l, struct sc_logs_source *src, const char *line, size_t len,
@@ -1033,7 +1134,22 @@ int sc_logs_feed_line(struct sc_logs *l, struct sc_logs_source *src, const char 
 	return r < 0 ? r : (int)k;
 }
 
-/* ---- merging and parallel reading ------------------------------------------------------ */
+/* ---- merging ------------------------------------------------------ */
+
+bool sc_logs_has_window(const struct sc_logs *l)
+{
+	return has_window(l);
+}
+
+const struct sc_logs_options *sc_logs_opts(const struct sc_logs *l)
+{
+	return &l->o;
+}
+
+void sc_logs_serial_seen(struct sc_logs_stats *dst, struct sc_logs_source *src, uint64_t serial)
+{
+	account_serial_nr(dst, src, serial);
+}
 
 int sc_logs_merge(struct sc_logs *dst, const struct sc_logs *src)
 {
@@ -1100,349 +1216,6 @@ int sc_logs_merge(struct sc_logs *dst, const struct sc_logs *src)
 		}
 	}
 	return 0;
-}
-
-/* Serials first, first + 1, ..., first + n - 1, one record each: a log's serials mostly
- * count up, so a chunk of millions of records keeps a handful of these. */
-struct serial_run {
-	uint64_t first, n;
-};
-
-/* Account for a run as account_serial_nr() would for each of its serials. */
-static void account_serial_run(struct sc_logs *l, struct sc_logs_source *src,
-			       const struct serial_run *run)
-{
-	account_serial_nr(&l->stats, src, run->first);
-	if (run->n > 1 && src->last_serial == run->first) {
-		/* Each next one is last + 1: no gap, last moves on. */
-		src->last_serial = run->first + run->n - 1;
-		return;
-	}
-	for (uint64_t k = 1; k < run->n; k++) /* after a step back: one by one */
-		account_serial_nr(&l->stats, src, run->first + k);
-}
-
-/* One chunk of a file, parsed by whichever thread takes it into its own aggregation. Its audit
- * serials are kept in order so that the caller can account for gaps as a single reader
- * would. A cache line of its own: the next chunk is another thread's. */
-struct chunk {
-	_Alignas(64) struct sc_logs *l;
-	uint64_t start, end; /* the lines starting in [start, end) */
-	bool last;	     /* the last chunk: reads on to the end of the file */
-	bool flush;	     /* ends where the file ends: a final line without '\n' is a line */
-	struct serial_run *serials; /* the chunk's serials, in order, as runs */
-	size_t n_serials, cap_serials;
-	int err;
-	atomic_bool finished;
-};
-
-/* What the threads share: chunks are taken in file order, the next one by whichever thread is
- * free, so a slower CPU (a busy host's, a little core) parses fewer of them. */
-struct chunks {
-	struct chunk *c;
-	unsigned n;
-	atomic_uint next;
-	atomic_bool failed;
-	atomic_uint_fast64_t done; /* bytes of finished chunks, for progress */
-	const struct sc_logs_options *o;
-};
-
-/* A worker's read buffer: small enough for what read() copied to be parsed from the CPU's L2
- * cache (5% faster than 1 MiB). */
-#define WORKER_BUFFER (256u << 10)
-
-/* A worker: its own file offset (fd), line reader and record; on cache lines of its own, which
- * the reader writes on every line. */
-struct worker {
-	_Alignas(64) struct chunks *cs;
-	int fd;
-	struct sc_line_reader r;
-	struct sc_audit_record *rec;
-};
-
-static int serial_add(struct chunk *ch, uint64_t serial)
-{
-	struct serial_run *last = ch->n_serials ? &ch->serials[ch->n_serials - 1] : NULL;
-
-	if (last && serial == last->first + last->n) {
-		last->n++;
-		return 0;
-	}
-	if (ch->n_serials == ch->cap_serials) {
-		size_t nc = ch->cap_serials ? ch->cap_serials * 2 : 256;
-		struct serial_run *ns = realloc(ch->serials, nc * sizeof(*ns));
-		if (!ns)
-			return -ENOMEM;
-		ch->serials = ns;
-		ch->cap_serials = nc;
-	}
-	ch->serials[ch->n_serials++] = (struct serial_run){ serial, 1 };
-	return 0;
-}
-
-static int chunk_run(struct worker *w, struct chunk *ch)
-{
-	struct sc_line_reader *r = &w->r;
-	int err = 0;
-
-	ch->l = sc_logs_new(w->cs->o);
-	if (!ch->l)
-		return -ENOMEM;
-	if (lseek(w->fd, (off_t)ch->start, SEEK_SET) < 0)
-		return -errno;
-	sc_line_reader_reset(r, ch->start);
-	r->limit = ch->last ? 0 : ch->end;
-	r->overlong = 0;
-	for (;;) {
-		int k = sc_line_reader_next_record(r, ch->flush, SC_LOGS_PARSE_SKIP, w->rec);
-		if (k <= 0) {
-			err = k;
-			break;
-		}
-		if (w->rec->kind != SC_AUDIT_FOREIGN && (w->rec->have & SC_AUDIT_HAVE_SERIAL) &&
-		    (err = serial_add(ch, w->rec->serial)) < 0)
-			break;
-		if ((err = sc_logs_add(ch->l, NULL, w->rec)) < 0)
-			break;
-	}
-	ch->l->stats.overlong += r->overlong;
-	return err;
-}
-
-/* Take chunks until none is left (or one failed); 'one' stops after one chunk. */
-static void worker_run(struct worker *w, bool one)
-{
-	struct chunks *cs = w->cs;
-
-	for (;;) {
-		unsigned i = atomic_fetch_add(&cs->next, 1);
-		if (i >= cs->n || atomic_load(&cs->failed))
-			return;
-		struct chunk *ch = &cs->c[i];
-		ch->err = chunk_run(w, ch);
-		if (ch->err < 0)
-			atomic_store(&cs->failed, true);
-		atomic_fetch_add(&cs->done, ch->end - ch->start);
-		atomic_store_explicit(&ch->finished, true, memory_order_release);
-		if (one)
-			return;
-	}
-}
-
-static void *worker_thread(void *p)
-{
-	worker_run(p, false);
-	return NULL;
-}
-
-static int worker_init(struct worker *w, struct chunks *cs, int fd)
-{
-	*w = (struct worker){ .cs = cs, .fd = fd };
-	w->rec = malloc(sizeof(*w->rec));
-	if (!w->rec || sc_line_reader_init(&w->r, fd, WORKER_BUFFER) < 0) {
-		free(w->rec);
-		w->rec = NULL;
-		return -ENOMEM;
-	}
-	return 0;
-}
-
-static void worker_done(struct worker *w)
-{
-	if (!w->rec)
-		return;
-	sc_line_reader_done(&w->r);
-	free(w->rec);
-	w->rec = NULL;
-}
-
-/* Where the first line starting at or after 'at' begins (just after a '\n'), or 'size'. */
-static uint64_t line_start_after(int fd, uint64_t at, uint64_t size)
-{
-	char buf[4096];
-
-	while (at < size) {
-		ssize_t k = pread(fd, buf, sizeof(buf), (off_t)(at - 1));
-		if (k <= 0)
-			return size;
-		char *nl = memchr(buf, '\n', (size_t)k);
-		if (nl)
-			return at + (uint64_t)(nl - buf);
-		at += (uint64_t)k;
-	}
-	return size;
-}
-
-/* Merge the chunks from *merged on that are finished, in file order; stop at the first one
- * that is not (or failed). */
-static int merge_finished(struct sc_logs *l, struct sc_logs_source *src, struct chunks *cs,
-			  unsigned *merged)
-{
-	for (; *merged < cs->n; (*merged)++) {
-		struct chunk *ch = &cs->c[*merged];
-		int r;
-
-		if (!atomic_load_explicit(&ch->finished, memory_order_acquire))
-			return 0;
-		if (ch->err < 0)
-			return ch->err;
-		r = sc_logs_merge(l, ch->l);
-		if (r < 0)
-			return r;
-		for (size_t k = 0; src && k < ch->n_serials; k++)
-			account_serial_run(l, src, &ch->serials[k]);
-		ch->l = sc_logs_free(ch->l);
-		free(ch->serials);
-		ch->serials = NULL;
-	}
-	return 0;
-}
-
-/* Chunks of at least 4 MiB and at most 64 MiB, about 32 per thread: enough for threads on
- * CPUs of different speeds to end together, few enough to cost nothing. */
-#define CHUNK_MIN (4ull << 20)
-#define CHUNK_MAX (64ull << 20)
-
-/* sc_logs_feed_file() on one thread, line after line. */
-static int feed_in_order(struct sc_logs *l, struct sc_logs_source *src, int fd, uint64_t size,
-			 void (*progress)(uint64_t done, uint64_t total, void *userdata),
-			 void *userdata)
-{
-	struct worker w;
-	uint64_t n = 0;
-	int r;
-
-	if (lseek(fd, 0, SEEK_SET) < 0)
-		return -errno;
-	r = worker_init(&w, NULL, fd);
-	if (r < 0)
-		return r;
-	for (;;) {
-		r = sc_line_reader_next_record(&w.r, true, SC_LOGS_PARSE_SKIP, w.rec);
-		if (r <= 0)
-			break;
-		r = sc_logs_add(l, src, w.rec);
-		if (r < 0)
-			break;
-		if (progress && (++n & 0xfffff) == 0)
-			progress(w.r.offset, size, userdata);
-	}
-	l->stats.overlong += w.r.overlong;
-	worker_done(&w);
-	if (r == 0 && progress)
-		progress(size, size, userdata);
-	return r;
-}
-
-int sc_logs_feed_file(struct sc_logs *l, struct sc_logs_source *src, int fd, unsigned threads,
-		      void (*progress)(uint64_t done, uint64_t total, void *userdata),
-		      void *userdata)
-{
-	struct chunks cs = { .o = &l->o };
-	struct worker *w;
-	pthread_t *tid;
-	struct stat st;
-	unsigned n_workers = 0, n_threads = 1, merged = 0;
-	uint64_t size, step;
-	int r = 0;
-
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	if (!S_ISREG(st.st_mode))
-		return -ESPIPE;
-	size = (uint64_t)st.st_size;
-	if (has_window(l))
-		/* Loss counts relative to the window's first record: in file order. */
-		return feed_in_order(l, src, fd, size, progress, userdata);
-	if (threads < 1)
-		threads = 1;
-	step = size / threads / 32;
-	step = step < CHUNK_MIN ? CHUNK_MIN : step > CHUNK_MAX ? CHUNK_MAX : step;
-	cs.n = (unsigned)(size / step) + 1;
-	/* No more threads than chunks. */
-	if (threads > cs.n)
-		threads = cs.n;
-	cs.c = aligned_alloc(_Alignof(struct chunk), cs.n * sizeof(*cs.c));
-	if (cs.c)
-		memset(cs.c, 0, cs.n * sizeof(*cs.c));
-	w = aligned_alloc(_Alignof(struct worker), threads * sizeof(*w));
-	tid = calloc(threads, sizeof(*tid));
-	if (!cs.c || !w || !tid) {
-		r = -ENOMEM;
-		goto out;
-	}
-	for (unsigned i = 0; i < cs.n; i++) {
-		struct chunk *ch = &cs.c[i];
-		ch->start = i ? cs.c[i - 1].end : 0;
-		ch->last = i == cs.n - 1;
-		/* A line longer than a chunk can push a start past the next cut. */
-		uint64_t cut = step * (i + 1);
-		ch->end = ch->last ? size
-				   : line_start_after(fd, cut > ch->start ? cut : ch->start, size);
-		ch->flush = ch->last || ch->end == size;
-	}
-	for (; n_workers < threads; n_workers++) {
-		char path[64];
-		int wfd = fd;
-
-		if (n_workers > 0) {
-			/* Each worker has its own file offset: a new open file description. */
-			(void)snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-			wfd = open(path, O_RDONLY | O_CLOEXEC);
-			if (wfd < 0) {
-				r = -errno;
-				goto out;
-			}
-		}
-		r = worker_init(&w[n_workers], &cs, wfd);
-		if (r < 0) {
-			if (n_workers > 0)
-				(void)close(wfd);
-			goto out;
-		}
-	}
-	for (; n_threads < n_workers; n_threads++)
-		if (pthread_create(&tid[n_threads], NULL, worker_thread, &w[n_threads]) != 0)
-			break;
-	/* The caller's thread takes chunks too, one at a time, merging what is finished and
-	 * telling the progress in between. */
-	while (atomic_load(&cs.next) < cs.n && !atomic_load(&cs.failed)) {
-		worker_run(&w[0], true);
-		r = merge_finished(l, src, &cs, &merged);
-		if (r < 0)
-			atomic_store(&cs.failed, true);
-		if (progress)
-			progress(atomic_load(&cs.done), size, userdata);
-	}
-	for (unsigned i = 1; i < n_threads; i++) {
-		while (progress && pthread_tryjoin_np(tid[i], NULL) != 0) {
-			struct timespec ts = { .tv_nsec = 100 * 1000 * 1000 };
-			progress(atomic_load(&cs.done), size, userdata);
-			nanosleep(&ts, NULL);
-		}
-		if (!progress)
-			pthread_join(tid[i], NULL);
-	}
-	if (r == 0)
-		r = merge_finished(l, src, &cs, &merged);
-	if (r == 0 && merged < cs.n)
-		r = -EIO; /* cannot be: every chunk was taken and finished */
-	if (progress && r == 0)
-		progress(size, size, userdata);
-out:
-	for (unsigned i = 0; i < n_workers; i++) {
-		worker_done(&w[i]);
-		if (i > 0)
-			(void)close(w[i].fd);
-	}
-	for (unsigned i = 0; cs.c && i < cs.n; i++) {
-		sc_logs_free(cs.c[i].l);
-		free(cs.c[i].serials);
-	}
-	free(cs.c);
-	free(w);
-	free(tid);
-	return r;
 }
 
 /* ---- results -------------------------------------------------------------------------- */
