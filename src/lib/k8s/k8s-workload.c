@@ -41,6 +41,7 @@ struct rctx {
 	 * repeat a few hundred), open addressing; the parse's only. */
 	const char **strs;
 	size_t n_strs, cap_strs;
+	size_t open_from; /* the workloads whose document's end is not known yet */
 	/* sc_k8s_file_parse_each(): given each document's workloads, which then go */
 	int (*each)(void *userdata, struct sc_k8s_file *f);
 	void *each_userdata;
@@ -524,6 +525,7 @@ static void documents_drop(struct rctx *c)
 	for (size_t i = 0; i < c->f->n_workloads; i++)
 		workload_clear(&c->f->workloads[i]);
 	c->f->n_workloads = 0;
+	c->open_from = 0;
 	if (c->strs)
 		memset(c->strs, 0, c->cap_strs * sizeof(*c->strs));
 	c->n_strs = 0;
@@ -531,12 +533,16 @@ static void documents_drop(struct rctx *c)
 }
 
 /* A document's workloads read, and the nodes binding needs kept (its tree goes next). */
-static int on_document(void *userdata, struct yn *root)
+static int on_document(void *userdata, struct yn *root, size_t doc_start)
 {
 	struct rctx *c = userdata;
 	size_t from = c->f->n_workloads;
 	int r, q;
 
+	/* The documents before end where this one starts. */
+	for (size_t i = c->open_from; i < from; i++)
+		c->f->tree->wp[i].doc_end = (uint32_t)doc_start;
+	c->open_from = from;
 	c->json = root->flow;
 	r = collect(c, root, 0);
 	if (r < 0 && r != -EINVAL && r != -E2BIG)
@@ -592,6 +598,8 @@ static int parse_owned(char *buf, size_t len, const char *name, const char *defa
 	d->file = f->name;
 	r = sc_postree_parse(f->text, len, d, on_document, &c);
 	free(c.strs);
+	for (size_t i = c.open_from; i < f->n_workloads; i++)
+		f->tree->wp[i].doc_end = (uint32_t)len;
 	d->file = saved;
 	if (r < 0)
 		goto fail;

@@ -28,6 +28,10 @@ struct wpos {
 	struct yn *podspec; /* the pod spec mapping */
 	struct yn **containers;
 	size_t n_containers; /* parallel to sc_k8s_workload.containers */
+	/* Where its document's text ends: the next document's start (its "---"), or the
+	 * file's end. Binding edits and checks a document at a time: from the end of the one
+	 * before to this. */
+	uint32_t doc_end;
 	bool json;
 };
 

@@ -734,7 +734,8 @@ static bool lines_valid(const char *buf, size_t len, struct sc_loc *ret_loc, con
 
 /* Documents one at a time: a 4 MiB manifest is ~450,000 nodes; kept whole they took 35 MiB. */
 int sc_postree_parse(const char *buf, size_t len, struct sc_diags *d,
-		     int (*doc)(void *userdata, struct yn *root), void *userdata)
+		     int (*doc)(void *userdata, struct yn *root, size_t doc_start),
+		     void *userdata)
 {
 	struct fy_parse_cfg cfg = { .flags = FYPCF_QUIET | FYPCF_COLLECT_DIAG };
 	struct fy_diag *diag;
@@ -745,6 +746,7 @@ int sc_postree_parse(const char *buf, size_t len, struct sc_diags *d,
 	struct yn *root = NULL;
 	size_t n_diags = d->n;
 	bool in_doc = false;
+	size_t doc_start = 0;
 	int r = 0, bad = 0;
 
 	{
@@ -767,6 +769,8 @@ int sc_postree_parse(const char *buf, size_t len, struct sc_diags *d,
 	}
 	while (r == 0 && (e = fy_parser_parse(p))) {
 		if (e->type == FYET_DOCUMENT_START) {
+			const struct fy_mark *m = fy_event_start_mark(e);
+			doc_start = m ? m->input_pos : SIZE_MAX;
 			in_doc = true;
 			root = NULL;
 			tb.sp = 0;
@@ -774,7 +778,8 @@ int sc_postree_parse(const char *buf, size_t len, struct sc_diags *d,
 			tb.merge_work = 0;
 		} else if (e->type == FYET_DOCUMENT_END && in_doc) {
 			if (root) {
-				r = doc(userdata, root);
+				r = doc(userdata, root,
+					doc_start != SIZE_MAX ? doc_start : root->start);
 				if (r == -EINVAL) {
 					bad = r; /* keep reading: report every bad workload */
 					r = 0;
