@@ -780,8 +780,8 @@ static int check_document(void *userdata, struct sc_k8s_file *g)
  * left as it was; a construct they do not foresee must not turn into a file that means
  * something else. Only that document is read again: the text around it is the input's, byte
  * for byte, and it starts and ends where the input's documents do. */
-static int check_span(const struct sc_k8s_file *f, const struct sc_k8s_bind_opts *o,
-		      size_t first, size_t count, bool crlf, const char *out, size_t len)
+static int check_span(const struct sc_k8s_file *f, const struct sc_k8s_bind_opts *o, size_t first,
+		      size_t count, bool crlf, const char *out, size_t len)
 {
 	struct sc_diags q = {};
 	struct check c = { .f = f,

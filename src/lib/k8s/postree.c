@@ -734,8 +734,7 @@ static bool lines_valid(const char *buf, size_t len, struct sc_loc *ret_loc, con
 
 /* Documents one at a time: a 4 MiB manifest is ~450,000 nodes; kept whole they took 35 MiB. */
 int sc_postree_parse(const char *buf, size_t len, struct sc_diags *d,
-		     int (*doc)(void *userdata, struct yn *root, size_t doc_start),
-		     void *userdata)
+		     int (*doc)(void *userdata, struct yn *root, size_t doc_start), void *userdata)
 {
 	struct fy_parse_cfg cfg = { .flags = FYPCF_QUIET | FYPCF_COLLECT_DIAG };
 	struct fy_diag *diag;

@@ -169,5 +169,4 @@ static inline bool yn_plain_bool(const struct yn *n, bool want)
  * refused (not UTF-8, NUL, duplicate keys, nesting deeper than MAX_DEPTH, a block scalar
  * libfyaml misreads), is the only diagnostic. Returns 0, -EINVAL or -ENOMEM. */
 int sc_postree_parse(const char *buf, size_t len, struct sc_diags *d,
-		     int (*doc)(void *userdata, struct yn *root, size_t doc_start),
-		     void *userdata);
+		     int (*doc)(void *userdata, struct yn *root, size_t doc_start), void *userdata);
