@@ -830,6 +830,18 @@ static void out_put(struct out *w, const char *p, size_t n)
 		w->err = w->write(w->userdata, p, n);
 }
 
+/* f's text from 'from' to 'to', as it is; a mapped text's pages given back behind it. */
+static void out_copy(struct out *w, const struct sc_k8s_file *f, size_t from, size_t to)
+{
+	while (from < to && !w->err) {
+		size_t n = to - from < (1u << 20) ? to - from : (1u << 20);
+		out_put(w, f->text + from, n);
+		from += n;
+		if (f->tree->mapped)
+			sc_text_drop(f->text, from);
+	}
+}
+
 /* The documents one at a time: a document's workloads' edits made and sorted, its text
  * edited into 'doc', checked, written; documents without a bound workload are copied as they
  * are. Only one document's edits and text are held. */
@@ -873,7 +885,7 @@ static int bind_documents(const struct sc_k8s_file *f, const struct sc_k8s_bind_
 			continue;
 		}
 		/* The documents before, as they are; this one edited. */
-		out_put(w, f->text + at, start - at);
+		out_copy(w, f, at, start);
 		doc.n = 0;
 		{
 			struct sink s = { .buf = &doc };
@@ -897,9 +909,11 @@ static int bind_documents(const struct sc_k8s_file *f, const struct sc_k8s_bind_
 		}
 		out_put(w, doc.s, doc.n);
 		at = end;
+		if (f->tree->mapped)
+			sc_text_drop(f->text, at);
 	}
 	if (r == 0) {
-		out_put(w, f->text + at, f->len - at);
+		out_copy(w, f, at, f->len);
 		r = w->err;
 	}
 	free(doc.s);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -108,11 +109,14 @@ struct sc_k8s_file *sc_k8s_file_free(struct sc_k8s_file *f)
 	for (size_t i = 0; i < f->n_workloads; i++)
 		workload_clear(&f->workloads[i]);
 	free(f->workloads);
+	if (f->tree && f->tree->mapped && f->text)
+		(void)munmap(f->text, f->len);
+	else
+		free(f->text);
 	if (f->tree)
 		free(f->tree->wp);
 	tree_free(f->tree);
 	free(f->name);
-	free(f->text);
 	free(f);
 	return NULL;
 }
@@ -567,7 +571,7 @@ static int on_document(void *userdata, struct yn *root, size_t doc_start)
 
 /* sc_k8s_file_parse on a buffer of len + 1 bytes (NUL-terminated) it takes over (freed on an
  * error); with 'each', see sc_k8s_file_parse_each(). */
-static int parse_owned(char *buf, size_t len, const char *name, const char *default_ns,
+static int parse_owned(char *buf, size_t len, bool mapped, const char *name, const char *default_ns,
 		       struct sc_diags *d, int (*each)(void *userdata, struct sc_k8s_file *f),
 		       void *userdata, struct sc_k8s_file **ret)
 {
@@ -582,7 +586,9 @@ static int parse_owned(char *buf, size_t len, const char *name, const char *defa
 	int r;
 
 	if (!f) {
-		if (!each)
+		if (mapped)
+			(void)munmap(buf, len);
+		else if (!each)
 			free(buf);
 		return -ENOMEM;
 	}
@@ -590,13 +596,23 @@ static int parse_owned(char *buf, size_t len, const char *name, const char *defa
 	f->len = len;
 	f->name = strdup(name ? name : "<stdin>");
 	f->tree = calloc(1, sizeof(*f->tree));
-	if (len > MAX_MANIFEST || !f->name || !f->tree) {
+	if (!f->tree) {
+		if (mapped)
+			(void)munmap(buf, len);
+		else if (!each)
+			free(buf);
+		f->text = NULL;
+		r = -ENOMEM;
+		goto fail;
+	}
+	f->tree->mapped = mapped;
+	if (len > MAX_MANIFEST || !f->name) {
 		r = len > MAX_MANIFEST ? -EFBIG : -ENOMEM;
 		goto fail;
 	}
 	c.a = &f->tree->arena;
 	d->file = f->name;
-	r = sc_postree_parse(f->text, len, d, on_document, &c);
+	r = sc_postree_parse(f->text, len, mapped, d, on_document, &c);
 	free(c.strs);
 	for (size_t i = c.open_from; i < f->n_workloads; i++)
 		f->tree->wp[i].doc_end = (uint32_t)len;
@@ -624,7 +640,7 @@ int sc_k8s_file_parse(const char *buf, size_t len, const char *name, const char 
 		return -ENOMEM;
 	memcpy(text, buf, len);
 	text[len] = '\0';
-	return parse_owned(text, len, name, default_ns, d, NULL, NULL, ret);
+	return parse_owned(text, len, false, name, default_ns, d, NULL, NULL, ret);
 }
 
 int sc_k8s_file_parse_each(const char *buf, size_t len, const char *name, struct sc_diags *d,
@@ -632,7 +648,7 @@ int sc_k8s_file_parse_each(const char *buf, size_t len, const char *name, struct
 {
 	struct sc_k8s_file *f = NULL;
 	/* Lent, not copied: the file gives it back before it goes. */
-	int r = parse_owned((char *)buf, len, name, NULL, d, each, userdata, &f);
+	int r = parse_owned((char *)buf, len, false, name, NULL, d, each, userdata, &f);
 
 	if (r == 0) {
 		f->text = NULL;
@@ -724,6 +740,32 @@ static int walk(const char *dir, unsigned depth, struct flist *l)
 	return r;
 }
 
+/* A regular file's text as a private read-only mapping (*ret NULL: read it instead: stdin, not
+ * a regular file, empty, or a size a multiple of the page, which leaves no NUL after the text
+ * within the mapping). Binding reads it twice, each time in order: its pages are given back
+ * behind the reader (sc_text_drop), so a big file is never held whole. Returns 0 or -errno
+ * (then the read reports it). */
+static int map_file(const char *path, char **ret, size_t *ret_len)
+{
+	cleanup_close int fd = -1;
+	struct stat st;
+	void *p;
+
+	*ret = NULL;
+	if (streq(path, "-"))
+		return 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
+	    (size_t)st.st_size > MAX_MANIFEST || st.st_size % sysconf(_SC_PAGESIZE) == 0)
+		return 0;
+	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (p == MAP_FAILED)
+		return 0;
+	*ret = p;
+	*ret_len = (size_t)st.st_size;
+	return 0;
+}
+
 int sc_k8s_files_read(const char *path, const char *default_ns, struct sc_diags *d,
 		      struct sc_k8s_file ***ret, size_t *ret_n)
 {
@@ -755,7 +797,21 @@ int sc_k8s_files_read(const char *path, const char *default_ns, struct sc_diags 
 	for (size_t i = 0; r == 0 && i < l.n; i++) {
 		cleanup_free char *buf = NULL;
 		size_t len = 0;
-		r = sc_read_file(l.v[i], MAX_MANIFEST, &buf, &len);
+		char *map = NULL;
+		r = map_file(l.v[i], &map, &len);
+		if (r == 0 && map) {
+			r = parse_owned(map, len, true, l.v[i], default_ns, d, NULL, NULL,
+					&files[nf]);
+			if (r == -EINVAL) {
+				bad = r;
+				r = 0;
+			} else if (r == 0) {
+				nf++;
+			}
+			continue;
+		}
+		if (r == 0)
+			r = sc_read_file(l.v[i], MAX_MANIFEST, &buf, &len);
 		if (r < 0) {
 			const char *saved = d->file;
 			d->file = l.v[i];
@@ -770,7 +826,7 @@ int sc_k8s_files_read(const char *path, const char *default_ns, struct sc_diags 
 			r = -EFBIG;
 		} else {
 			char *fit = realloc(buf, len + 1);
-			r = parse_owned(fit ? fit : buf, len,
+			r = parse_owned(fit ? fit : buf, len, false,
 					streq(l.v[i], "-") ? "<stdin>" : l.v[i], default_ns, d,
 					NULL, NULL, &files[nf]);
 			buf = NULL;

@@ -20,6 +20,7 @@ struct sc_k8s_tree {
 	struct arena arena;
 	/* per workload (parallel to sc_k8s_file.workloads): */
 	struct wpos *wp;
+	bool mapped; /* the file's text is a private mapping of it (munmap, sc_text_drop) */
 };
 
 /* Where a workload's pieces are in the tree. */

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "base/yaml.h"
 #include "k8s/postree.h"
@@ -732,8 +734,49 @@ static bool lines_valid(const char *buf, size_t len, struct sc_loc *ret_loc, con
 	return true;
 }
 
+void sc_text_drop(const char *buf, size_t to)
+{
+	static uintptr_t page;
+	uintptr_t from = (uintptr_t)buf, end;
+
+	if (!page)
+		page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	end = ((uintptr_t)buf + to) & ~(page - 1);
+	if (end > from)
+		(void)madvise((void *)from, end - from, MADV_DONTNEED);
+}
+
+#define TEXT_CHUNK (1u << 20)
+
+/* The text checks (sc_yaml_text_valid, lines_valid) a piece of lines at a time, each piece of a
+ * mapped text dropped once checked. */
+static bool text_valid(const char *buf, size_t len, bool mapped, struct sc_loc *ret_loc,
+		       const char **ret_why)
+{
+	for (size_t at = 0; at < len;) {
+		size_t n = len - at;
+		if (n > TEXT_CHUNK) {
+			const char *nl = memrchr(buf + at, '\n', TEXT_CHUNK);
+			if (nl)
+				n = (size_t)(nl + 1 - (buf + at));
+		}
+		if (!sc_yaml_text_valid(buf + at, n, ret_loc, ret_why) ||
+		    !lines_valid(buf + at, n, ret_loc, ret_why)) {
+			/* Its line in the whole text, counted only now. */
+			for (const char *p = buf; (p = memchr(p, '\n', (size_t)(buf + at - p)));
+			     p++)
+				ret_loc->line++;
+			return false;
+		}
+		if (mapped)
+			sc_text_drop(buf, at + n);
+		at += n;
+	}
+	return true;
+}
+
 /* Documents one at a time: a 4 MiB manifest is ~450,000 nodes; kept whole they took 35 MiB. */
-int sc_postree_parse(const char *buf, size_t len, struct sc_diags *d,
+int sc_postree_parse(const char *buf, size_t len, bool mapped, struct sc_diags *d,
 		     int (*doc)(void *userdata, struct yn *root, size_t doc_start), void *userdata)
 {
 	struct fy_parse_cfg cfg = { .flags = FYPCF_QUIET | FYPCF_COLLECT_DIAG };
@@ -751,8 +794,7 @@ int sc_postree_parse(const char *buf, size_t len, struct sc_diags *d,
 	{
 		struct sc_loc loc;
 		const char *why;
-		if (!sc_yaml_text_valid(buf, len, &loc, &why) ||
-		    !lines_valid(buf, len, &loc, &why)) {
+		if (!text_valid(buf, len, mapped, &loc, &why)) {
 			r = sc_diags_add(d, SC_SEV_ERROR, loc, "%s", why);
 			return r < 0 ? r : -EINVAL;
 		}
@@ -770,6 +812,9 @@ int sc_postree_parse(const char *buf, size_t len, struct sc_diags *d,
 		if (e->type == FYET_DOCUMENT_START) {
 			const struct fy_mark *m = fy_event_start_mark(e);
 			doc_start = m ? m->input_pos : SIZE_MAX;
+			/* The documents before are read: their pages can go. */
+			if (mapped && m)
+				sc_text_drop(buf, m->input_pos);
 			in_doc = true;
 			root = NULL;
 			tb.sp = 0;

@@ -167,6 +167,13 @@ static inline bool yn_plain_bool(const struct yn *n, bool want)
  * returns -EINVAL does not stop the parse (its diagnostics stay; the result is -EINVAL), other
  * errors do. Errors as for a parse of the whole stream first: a syntax error anywhere, or text
  * refused (not UTF-8, NUL, duplicate keys, nesting deeper than MAX_DEPTH, a block scalar
- * libfyaml misreads), is the only diagnostic. Returns 0, -EINVAL or -ENOMEM. */
-int sc_postree_parse(const char *buf, size_t len, struct sc_diags *d,
+ * libfyaml misreads), is the only diagnostic. 'mapped': 'buf' is a private file mapping
+ * (mmap), whose pages are given back as they are read past (sc_text_drop). Returns 0, -EINVAL
+ * or -ENOMEM. */
+int sc_postree_parse(const char *buf, size_t len, bool mapped, struct sc_diags *d,
 		     int (*doc)(void *userdata, struct yn *root, size_t doc_start), void *userdata);
+
+/* The whole pages of a file mapping 'buf' (page-aligned, as mmap returns it) below 'to', given
+ * back (MADV_DONTNEED): read again, they come back from the page cache. A reader of a mapped
+ * file so holds the part it reads, not the file. */
+void sc_text_drop(const char *buf, size_t to);
