@@ -113,6 +113,10 @@ int sc_k8s_match(struct sc_k8s_file **files, size_t n, struct sc_policy_build *b
  * same manifests give the same bytes). The agent reads them beside the policies and installs
  * each workload's merge at its path. Returns 0 (owned text) or -ENOMEM. */
 int sc_k8s_bindings(struct sc_k8s_file **files, size_t n, char **ret);
+/* The same text handed to 'write' a piece at a time, never held whole; 'write' returns 0 or
+ * -errno, which stops it and is returned. */
+int sc_k8s_bindings_write(struct sc_k8s_file **files, size_t n,
+			  int (*write)(void *userdata, const void *p, size_t n), void *userdata);
 
 struct sc_k8s_bind_opts {
 	bool drop_caps;		 /* capabilities: {drop: [ALL]} on every container */

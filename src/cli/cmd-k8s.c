@@ -431,15 +431,19 @@ static int bind(const struct args *a)
 	if (a->bindings) {
 		/* First: when it cannot be written, no manifest points at a path nothing
 		 * installs. */
-		cleanup_free char *text = NULL;
-		r = sc_k8s_bindings(files, nf, &text);
+		struct pending p;
+		r = pending_open(&p, a->bindings);
+		if (r == 0)
+			r = sc_k8s_bindings_write(files, nf, pending_write, &p);
+		if (r == 0)
+			r = pending_finish(&p);
+		if (r == 0)
+			r = pending_commit(&p);
+		pending_close(&p);
 		if (r < 0) {
-			ret = cli_error("cannot make the bindings: %s", strerror(-r));
-			goto out;
-		}
-		r = sc_write_atomic(a->bindings, text, strlen(text), 0644);
-		if (r < 0) {
-			ret = cli_error("cannot write %s: %s", a->bindings, strerror(-r));
+			ret = r == -ENOMEM
+				      ? cli_error("out of memory")
+				      : cli_error("cannot write %s: %s", a->bindings, strerror(-r));
 			goto out;
 		}
 	}

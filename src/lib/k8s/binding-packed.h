@@ -13,3 +13,8 @@ int sc_bindings_read_packed(const char *buf, size_t len, const char *file, const
 			    struct sc_diags *d, struct sc_binding **ret, size_t *ret_n,
 			    char **ret_block);
 void sc_bindings_free_packed(struct sc_binding *v, char *block);
+
+/* sc_bindings_write's text handed to 'write' a piece at a time (0 or -errno, which stops it
+ * and is returned), never held whole. */
+int sc_bindings_write_cb(const struct sc_binding *v, size_t n,
+			 int (*write)(void *userdata, const void *p, size_t n), void *userdata);

@@ -1101,6 +1101,44 @@ static int bindings_emit_to(struct sink *k, const struct sc_binding *const *p, s
 	return r;
 }
 
+/* A stdio stream over a write callback (sc_bindings_write_cb). */
+struct cb_sink {
+	int (*write)(void *userdata, const void *p, size_t n);
+	void *userdata;
+	int err;
+};
+
+static ssize_t cb_write(void *cookie, const char *data, size_t size)
+{
+	struct cb_sink *k = cookie;
+
+	if (!k->err)
+		k->err = k->write(k->userdata, data, size);
+	return k->err ? -1 : (ssize_t)size;
+}
+
+int sc_bindings_write_cb(const struct sc_binding *v, size_t n,
+			 int (*write)(void *userdata, const void *p, size_t n), void *userdata)
+{
+	cleanup_free const struct sc_binding **p = calloc(n + 1, sizeof(*p));
+	struct cb_sink k = { .write = write, .userdata = userdata };
+	FILE *f;
+	int r;
+
+	if (!p)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		p[i] = &v[i];
+	qsort(p, n, sizeof(*p), cmp_binding_ident);
+	f = fopencookie(&k, "w", (cookie_io_functions_t){ .write = cb_write });
+	if (!f)
+		return -ENOMEM;
+	r = bindings_emit(f, p, n);
+	if (fclose(f) != 0 && r == 0)
+		r = k.err ? k.err : -ENOMEM;
+	return r < 0 ? r : k.err;
+}
+
 int sc_bindings_write(const struct sc_binding *v, size_t n, char **ret)
 {
 	cleanup_free const struct sc_binding **p = calloc(n + 1, sizeof(*p));

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "k8s/binding-packed.h"
 #include "macro.h"
 #include "syscage/binding.h"
 #include "syscage/k8s.h"
@@ -340,7 +341,8 @@ int sc_k8s_match(struct sc_k8s_file **files, size_t n, struct sc_policy_build *b
 	return ret;
 }
 
-int sc_k8s_bindings(struct sc_k8s_file **files, size_t n, char **ret)
+static int bindings_of(struct sc_k8s_file **files, size_t n, char **ret,
+		       int (*write)(void *userdata, const void *p, size_t n), void *userdata)
 {
 	cleanup_free struct sc_binding *v = NULL;
 	size_t nb = 0, cap = 1;
@@ -363,5 +365,16 @@ int sc_k8s_bindings(struct sc_k8s_file **files, size_t n, char **ret)
 						       .n_labels = w->n_labels,
 						       .profile = w->profile };
 		}
-	return sc_bindings_write(v, nb, ret);
+	return ret ? sc_bindings_write(v, nb, ret) : sc_bindings_write_cb(v, nb, write, userdata);
+}
+
+int sc_k8s_bindings(struct sc_k8s_file **files, size_t n, char **ret)
+{
+	return bindings_of(files, n, ret, NULL, NULL);
+}
+
+int sc_k8s_bindings_write(struct sc_k8s_file **files, size_t n,
+			  int (*write)(void *userdata, const void *p, size_t n), void *userdata)
+{
+	return bindings_of(files, n, NULL, write, userdata);
 }
