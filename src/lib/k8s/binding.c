@@ -1014,56 +1014,66 @@ static int cmp_label(const void *a, const void *b)
 	return strcmp(((const struct sc_label *)a)->key, ((const struct sc_label *)b)->key);
 }
 
-/* The documents of 'p' (sorted) to 'f'. Returns 0 or -ENOMEM. */
-static int bindings_emit(FILE *f, const struct sc_binding *const *p, size_t n)
+void sc_bindings_emit_head(FILE *f)
 {
 	fputs("# Written by `syscage k8s bind --bindings`: one SeccompBinding per bound workload.\n"
 	      "# Put this file in the agent's policies ConfigMap beside the policies: the agent\n"
 	      "# installs each workload's profile at its localhostProfile, the merge of every\n"
 	      "# policy that selects it now.\n",
 	      f);
-	for (size_t i = 0; i < n; i++) {
-		const struct sc_binding *b = p[i];
-		cleanup_free struct sc_label *labels = NULL;
+}
 
-		fputs("---\napiVersion: " SC_BINDING_API_VERSION "\nkind: " SC_BINDING_KIND
-		      "\nmetadata:\n  name: ",
-		      f);
-		put_scalar(f, b->name);
-		fputs("\n  namespace: ", f);
-		put_scalar(f, b->namespace);
-		fputs("\nspec:\n  workload: {kind: ", f);
-		put_scalar(f, b->kind);
-		fputs(", name: ", f);
-		put_scalar(f, b->name);
-		fputs("}\n", f);
-		if (b->n_labels) {
-			labels = calloc(b->n_labels, sizeof(*labels));
-			if (!labels)
-				return -ENOMEM;
-			memcpy(labels, b->labels, b->n_labels * sizeof(*labels));
-			qsort(labels, b->n_labels, sizeof(*labels), cmp_label);
-			fputs("  podLabels:\n", f);
-			for (size_t k = 0; k < b->n_labels; k++) {
-				fputs("    ", f);
-				put_scalar(f, labels[k].key);
-				fputs(": ", f);
-				put_scalar(f, labels[k].value ? labels[k].value : "");
-				fputc('\n', f);
-			}
+int sc_bindings_emit_one(FILE *f, const struct sc_binding *b)
+{
+	cleanup_free struct sc_label *labels = NULL;
+
+	fputs("---\napiVersion: " SC_BINDING_API_VERSION "\nkind: " SC_BINDING_KIND
+	      "\nmetadata:\n  name: ",
+	      f);
+	put_scalar(f, b->name);
+	fputs("\n  namespace: ", f);
+	put_scalar(f, b->namespace);
+	fputs("\nspec:\n  workload: {kind: ", f);
+	put_scalar(f, b->kind);
+	fputs(", name: ", f);
+	put_scalar(f, b->name);
+	fputs("}\n", f);
+	if (b->n_labels) {
+		labels = calloc(b->n_labels, sizeof(*labels));
+		if (!labels)
+			return -ENOMEM;
+		memcpy(labels, b->labels, b->n_labels * sizeof(*labels));
+		qsort(labels, b->n_labels, sizeof(*labels), cmp_label);
+		fputs("  podLabels:\n", f);
+		for (size_t k = 0; k < b->n_labels; k++) {
+			fputs("    ", f);
+			put_scalar(f, labels[k].key);
+			fputs(": ", f);
+			put_scalar(f, labels[k].value ? labels[k].value : "");
+			fputc('\n', f);
 		}
-		if (b->n_policies) {
-			fputs("  policies: [", f);
-			for (size_t k = 0; k < b->n_policies; k++) {
-				fputs(k ? ", " : "", f);
-				put_scalar(f, b->policies[k]);
-			}
-			fputs("]\n", f);
-		}
-		fputs("  localhostProfile: ", f);
-		put_scalar(f, b->profile);
-		fputc('\n', f);
 	}
+	if (b->n_policies) {
+		fputs("  policies: [", f);
+		for (size_t k = 0; k < b->n_policies; k++) {
+			fputs(k ? ", " : "", f);
+			put_scalar(f, b->policies[k]);
+		}
+		fputs("]\n", f);
+	}
+	fputs("  localhostProfile: ", f);
+	put_scalar(f, b->profile);
+	fputc('\n', f);
+	return 0;
+}
+
+/* The documents of 'p' (sorted) to 'f'. Returns 0 or -ENOMEM. */
+static int bindings_emit(FILE *f, const struct sc_binding *const *p, size_t n)
+{
+	sc_bindings_emit_head(f);
+	for (size_t i = 0; i < n; i++)
+		if (sc_bindings_emit_one(f, p[i]) < 0)
+			return -ENOMEM;
 	return 0;
 }
 
@@ -1101,7 +1111,7 @@ static int bindings_emit_to(struct sink *k, const struct sc_binding *const *p, s
 	return r;
 }
 
-/* A stdio stream over a write callback (sc_bindings_write_cb). */
+/* A stdio stream over a write callback. */
 struct cb_sink {
 	int (*write)(void *userdata, const void *p, size_t n);
 	void *userdata;
@@ -1117,23 +1127,22 @@ static ssize_t cb_write(void *cookie, const char *data, size_t size)
 	return k->err ? -1 : (ssize_t)size;
 }
 
-int sc_bindings_write_cb(const struct sc_binding *v, size_t n,
-			 int (*write)(void *userdata, const void *p, size_t n), void *userdata)
+int sc_bindings_write_each(size_t n, void (*get)(void *userdata, size_t i, struct sc_binding *b),
+			   void *userdata, int (*write)(void *userdata, const void *p, size_t n),
+			   void *write_userdata)
 {
-	cleanup_free const struct sc_binding **p = calloc(n + 1, sizeof(*p));
-	struct cb_sink k = { .write = write, .userdata = userdata };
-	FILE *f;
-	int r;
+	struct cb_sink k = { .write = write, .userdata = write_userdata };
+	FILE *f = fopencookie(&k, "w", (cookie_io_functions_t){ .write = cb_write });
+	int r = 0;
 
-	if (!p)
-		return -ENOMEM;
-	for (size_t i = 0; i < n; i++)
-		p[i] = &v[i];
-	qsort(p, n, sizeof(*p), cmp_binding_ident);
-	f = fopencookie(&k, "w", (cookie_io_functions_t){ .write = cb_write });
 	if (!f)
 		return -ENOMEM;
-	r = bindings_emit(f, p, n);
+	sc_bindings_emit_head(f);
+	for (size_t i = 0; i < n && r == 0 && !k.err; i++) {
+		struct sc_binding b = {};
+		get(userdata, i, &b);
+		r = sc_bindings_emit_one(f, &b);
+	}
 	if (fclose(f) != 0 && r == 0)
 		r = k.err ? k.err : -ENOMEM;
 	return r < 0 ? r : k.err;
