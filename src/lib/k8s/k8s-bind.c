@@ -728,15 +728,17 @@ static bool same_str(const char *a, const char *b)
 	return a == b || (a && b && streq(a, b));
 }
 
-/* The check of one document's edited text, read back on its own: the same workloads (those
- * of 'f' from 'first', 'count' of them), and binding them again gives the text unchanged. */
+/* The check of a run of edited documents, their text read back on its own: the same
+ * workloads (those of 'f' from 'first', 'count' of them), and binding them again gives the
+ * text unchanged. */
 struct check {
 	const struct sc_k8s_file *f;
 	const struct sc_k8s_bind_opts *o;
 	size_t first, count;
-	struct ectx e; /* over the document's output */
+	struct ectx e; /* over the documents' output */
 	struct sink out;
-	size_t seen; /* workloads read back so far */
+	size_t seen;	  /* workloads read back so far */
+	size_t doc_first; /* the first of the document read last */
 	size_t at;
 };
 
@@ -749,13 +751,14 @@ static int check_document(void *userdata, struct sc_k8s_file *g)
 	int r = 0;
 
 	c->e.n = c->e.texts_len = 0;
+	c->doc_first = c->seen;
 	for (size_t k = 0; k < g->n_workloads && r == 0; k++) {
 		const struct sc_k8s_workload *a =
 			c->seen < c->count ? &c->f->workloads[c->first + c->seen] : NULL;
 		struct sc_k8s_workload *b = &g->workloads[k];
-		c->seen++;
 		if (!a || !same_str(a->kind, b->kind) || !same_str(a->name, b->name))
 			return CHECK_DIFFERS;
+		c->seen++;
 		if (!a->profile)
 			continue;
 		/* Bound as the input was; lent, taken back before the workload goes. */
@@ -774,14 +777,15 @@ static int check_document(void *userdata, struct sc_k8s_file *g)
 	return c->out.differs ? CHECK_DIFFERS : 0;
 }
 
-/* Whether 'out' (len bytes and a NUL), the edited text of the document of f's workloads
+/* Whether 'out' (len bytes and a NUL), the edited text of the documents of f's workloads
  * first..first+count-1, reads back on its own as the same workloads and binding it again
- * changes nothing: 0, -EINVAL (it does not), -ENOMEM. The edits are made in the text YAML
- * left as it was; a construct they do not foresee must not turn into a file that means
- * something else. Only that document is read again: the text around it is the input's, byte
- * for byte, and it starts and ends where the input's documents do. */
-static int check_span(const struct sc_k8s_file *f, const struct sc_k8s_bind_opts *o, size_t first,
-		      size_t count, bool crlf, const char *out, size_t len)
+ * changes nothing: 0, -EINVAL (it does not; *ret_bad: the workload where it differs first),
+ * -ENOMEM. The edits are made in the text YAML left as it was; a construct they do not
+ * foresee must not turn into a file that means something else. Only the edited documents
+ * are read again: the text around them is the input's, byte for byte, and they start and end
+ * where the input's documents do. */
+static int check_run(const struct sc_k8s_file *f, const struct sc_k8s_bind_opts *o, size_t first,
+		     size_t count, bool crlf, const char *out, size_t len, size_t *ret_bad)
 {
 	struct sc_diags q = {};
 	struct check c = { .f = f,
@@ -799,6 +803,7 @@ static int check_span(const struct sc_k8s_file *f, const struct sc_k8s_bind_opts
 	} else if (r != -ENOMEM) {
 		r = -EINVAL;
 	}
+	*ret_bad = first + (c.doc_first < count ? c.doc_first : count - 1);
 	sc_diags_clear(&q);
 	free(c.e.texts);
 	free(c.e.v);
@@ -809,8 +814,8 @@ static int check_failed(struct sc_diags *d, const struct sc_k8s_workload *w)
 {
 	int r = sc_diags_add(
 		d, SC_SEV_ERROR, w->loc,
-		"cannot bind this file safely: the edited text of this document would not "
-		"read back as the same workloads, or binding it again would change it (a YAML "
+		"cannot bind this file safely: the edited text of this workload's document would "
+		"not read back as the same workloads, or binding it again would change it (a YAML "
 		"construct the text edits do not foresee); nothing is written: write the YAML "
 		"around its workloads more plainly, or bind a copy with each workload in a "
 		"document of its own");
@@ -842,15 +847,50 @@ static void out_copy(struct out *w, const struct sc_k8s_file *f, size_t from, si
 	}
 }
 
-/* The documents one at a time: a document's workloads' edits made and sorted, its text
- * edited into 'doc', checked, written; documents without a bound workload are copied as they
- * are. Only one document's edits and text are held. */
+/* A run of edited documents, one after the other, not yet checked nor written: checked
+ * together (one parse for many small documents), then written. */
+struct run {
+	struct sbuf text;
+	size_t first, count; /* their workloads */
+	size_t end;	     /* where the run's last document ends in the input */
+};
+
+#define RUN_MAX (64u << 10)
+
+/* Check the run and write it; *r gets the first error. */
+static void run_flush(struct run *u, const struct sc_k8s_file *f, const struct sc_k8s_bind_opts *o,
+		      bool crlf, struct sc_diags *d, struct out *w, int *r)
+{
+	size_t bad = 0;
+	int q;
+
+	if (!u->count)
+		return;
+	q = *r < 0	  ? 0
+	    : u->text.oom ? -ENOMEM
+			  : check_run(f, o, u->first, u->count, crlf, u->text.s, u->text.n, &bad);
+	if (q == -EINVAL)
+		q = check_failed(d, &f->workloads[bad]);
+	if (q < 0 && (*r == 0 || q == -ENOMEM))
+		*r = q;
+	if (*r == 0) {
+		out_put(w, u->text.s, u->text.n);
+		if (f->tree->mapped)
+			sc_text_drop(f->text, u->end);
+	}
+	u->text.n = 0;
+	u->count = 0;
+}
+
+/* The documents a few at a time: a document's workloads' edits made and sorted, its text
+ * edited into the run, the run checked and written once it is big enough (or at a document
+ * left as it is, which is copied). Only a run's edits and text are held. */
 static int bind_documents(const struct sc_k8s_file *f, const struct sc_k8s_bind_opts *o,
 			  struct sc_diags *d, struct out *w)
 {
 	struct ectx e = { .buf = f->text, .len = f->len, .d = d };
 	const char *nl = memchr(f->text, '\n', f->len);
-	struct sbuf doc = {};
+	struct run u = {};
 	size_t at = 0;
 	int r = 0;
 
@@ -868,27 +908,27 @@ static int bind_documents(const struct sc_k8s_file *f, const struct sc_k8s_bind_
 		e.n = e.texts_len = 0;
 		for (size_t k = i; k < j && q != -ENOMEM; k++) {
 			int s = f->workloads[k].profile ? workload_edits(&e, f, k, o) : 0;
-			if (s < 0 && q == 0)
-				q = s;
-			if (s == -ENOMEM)
+			if (s == -ENOMEM || (s < 0 && q == 0))
 				q = s;
 		}
 		if (q == -ENOMEM || (q < 0 && r == 0))
 			r = q;
-		if (r < 0)
+		if (r < 0 || !e.n)
 			continue; /* nothing more is written; every error is still reported */
-		if (!e.n)
-			continue;
 		qsort(e.v, e.n, sizeof(*e.v), cmp_edit);
 		if (start < at || e.v[0].pos < start || e.v[e.n - 1].pos > end) {
 			r = check_failed(d, &f->workloads[i]); /* never so: a document's edits */
 			continue;
 		}
-		/* The documents before, as they are; this one edited. */
-		out_copy(w, f, at, start);
-		doc.n = 0;
+		if (start > at) {
+			/* The documents before, as they are. */
+			run_flush(&u, f, o, e.crlf, d, w, &r);
+			out_copy(w, f, at, start);
+		}
+		if (!u.count)
+			u.first = i;
 		{
-			struct sink s = { .buf = &doc };
+			struct sink s = { .buf = &u.text };
 			size_t p = start;
 			apply_edits(&e, f->text, &p, &s);
 			if (p < end)
@@ -896,27 +936,17 @@ static int bind_documents(const struct sc_k8s_file *f, const struct sc_k8s_bind_
 			else if (p > end)
 				end = p; /* an edit's deletion reached past: never so */
 		}
-		if (doc.oom) {
-			r = -ENOMEM;
-			break;
-		}
-		q = check_span(f, o, i, j - i, e.crlf, doc.s ? doc.s : "", doc.n);
-		if (q == -EINVAL)
-			q = check_failed(d, &f->workloads[i]);
-		if (q < 0) {
-			r = q;
-			continue;
-		}
-		out_put(w, doc.s, doc.n);
-		at = end;
-		if (f->tree->mapped)
-			sc_text_drop(f->text, at);
+		u.count += j - i;
+		u.end = at = end;
+		if (u.text.n >= RUN_MAX)
+			run_flush(&u, f, o, e.crlf, d, w, &r);
 	}
+	run_flush(&u, f, o, e.crlf, d, w, &r);
 	if (r == 0) {
 		out_copy(w, f, at, f->len);
 		r = w->err;
 	}
-	free(doc.s);
+	free(u.text.s);
 	free(e.texts);
 	free(e.v);
 	return r;

@@ -551,7 +551,9 @@ static int on_document(void *userdata, struct yn *root, size_t doc_start)
 	r = collect(c, root, 0);
 	if (r < 0 && r != -EINVAL && r != -E2BIG)
 		return r;
-	q = r == -E2BIG ? r : keep_workloads(c, from);
+	/* sc_k8s_file_parse_each() hands the document's workloads over while its tree is
+	 * there: nothing to keep. */
+	q = r == -E2BIG ? r : c->each ? 0 : keep_workloads(c, from);
 	if (q == -E2BIG) {
 		/* Only aliases repeating workloads or containers get here. */
 		r = sc_diags_add(c->d, SC_SEV_ERROR, yn_loc(root),
