@@ -36,9 +36,9 @@ struct sc_k8s_container {
 	char *image;
 	char **command; /* NULL-terminated; NULL when absent */
 	char **args;	/* NULL-terminated; NULL when absent */
-	bool init;	/* from initContainers */
 	struct sc_k8s_seccomp seccomp;
 	int allow_privilege_escalation; /* -1 unset, 0 false, 1 true (or not a boolean) */
+	bool init;			/* from initContainers */
 	bool privileged;		/* privileged: true or capabilities.add SYS_ADMIN */
 	char *legacy;			/* container.seccomp.security.alpha.kubernetes.io/<name> */
 	struct sc_loc legacy_loc;
