@@ -178,6 +178,27 @@ err_has "missing spec located" '^bad/no-spec.yaml:1:1: error: Deployment default
 err_has "non-mapping container located" '^bad/no-spec.yaml:13:16: error: Pod default/bad-containers: a container must be a mapping'
 expect "privileged container" 1 "$SYSCAGE" k8s bind -f bad/privileged.yaml -p $P
 err_has "privileged located" '^bad/privileged.yaml:9:7: error: Pod shop/priv: container is privileged'
+# bind writes as it goes, into a temp file beside the target: an error in a later document
+# leaves the target as it was, no temp file, no bindings, nothing on stdout.
+{ cat manifests/multi.yaml; printf "\n---\n"; cat bad/privileged.yaml; } >"$TMP/late-error.yaml"
+echo old >"$TMP/keep.yaml"
+expect "an error in the last document" 1 "$SYSCAGE" k8s bind -f "$TMP/late-error.yaml" -p $P -o "$TMP/keep.yaml" --bindings "$TMP/keep.b"
+err_has "... located" 'late-error.yaml:[0-9]+:7: error: Pod shop/priv: container is privileged'
+if [ "$(cat "$TMP/keep.yaml")" = old ] && [ ! -e "$TMP/keep.b" ]; then ok "... the target kept, no bindings"; else not_ok "... the target kept, no bindings"; fi
+if ! ls -a "$TMP" | grep -q 'sctmp'; then ok "... no temp file left"; else not_ok "... no temp file left"; ls -a "$TMP" | sed 's/^/# /'; fi
+expect "... to stdout" 1 "$SYSCAGE" k8s bind -f "$TMP/late-error.yaml" -p $P
+if [ ! -s "$TMP/out" ]; then ok "... nothing on stdout"; else not_ok "... nothing on stdout"; fi
+# A manifest is read through a mapping given back as it is read (in pieces of lines for the
+# text check): a bad byte past the first MiB is still located; a file of a whole number of
+# pages (no room for the NUL after it) is read instead, with the same result.
+{ for i in $(seq 60000); do echo "# line $i of padding"; done; printf 'kind: Pod\nmetadata: {name: p}\n# caf\xe9\n'; } >"$TMP/big-latin1.yaml"
+expect "invalid UTF-8 past the first MiB" 1 "$SYSCAGE" k8s audit -f "$TMP/big-latin1.yaml"
+err_has "... located" 'big-latin1.yaml:60003:6: error: invalid UTF-8'
+python3 -c 'import sys; t = open(sys.argv[1]).read(); sys.stdout.write(t + "\n#" + "x" * (4096 * 3 - len(t) - 3) + "\n")' manifests/multi.yaml >"$TMP/pages.yaml"
+if [ "$(stat -c %s "$TMP/pages.yaml")" = 12288 ]; then ok "a file of three pages"; else not_ok "a file of three pages"; fi
+expect "... binds" 0 "$SYSCAGE" k8s bind -f "$TMP/pages.yaml" -p $P -q -o "$TMP/pages.out"
+expect "... as stdin does" 0 sh -c "\"$SYSCAGE\" k8s bind -f - -p $P -q < \"$TMP/pages.yaml\""
+if cmp -s "$TMP/out" "$TMP/pages.out"; then ok "... the same output"; else not_ok "... the same output"; fi
 expect "missing file" 1 "$SYSCAGE" k8s bind -f nonexistent.yaml -p $P
 err_has "missing file named" 'nonexistent.yaml: error: cannot read'
 # Duplicate keys: the API server refuses the object; which one a reader takes is a guess, so

@@ -740,6 +740,7 @@ struct check {
 	size_t seen;	  /* workloads read back so far */
 	size_t doc_first; /* the first of the document read last */
 	size_t at;
+	bool differs; /* check_document refused the document it read last */
 };
 
 /* Stops the parse: the output is not what it must be. */
@@ -757,7 +758,7 @@ static int check_document(void *userdata, struct sc_k8s_file *g)
 			c->seen < c->count ? &c->f->workloads[c->first + c->seen] : NULL;
 		struct sc_k8s_workload *b = &g->workloads[k];
 		if (!a || !same_str(a->kind, b->kind) || !same_str(a->name, b->name))
-			return CHECK_DIFFERS;
+			return c->differs = true, CHECK_DIFFERS;
 		c->seen++;
 		if (!a->profile)
 			continue;
@@ -770,11 +771,12 @@ static int check_document(void *userdata, struct sc_k8s_file *g)
 	if (r == -ENOMEM)
 		return r;
 	if (r < 0)
-		return CHECK_DIFFERS;
+		return c->differs = true, CHECK_DIFFERS;
 	if (c->e.n)
 		qsort(c->e.v, c->e.n, sizeof(*c->e.v), cmp_edit);
 	apply_edits(&c->e, c->e.buf, &c->at, &c->out);
-	return c->out.differs ? CHECK_DIFFERS : 0;
+	c->differs = c->out.differs;
+	return c->differs ? CHECK_DIFFERS : 0;
 }
 
 /* Whether 'out' (len bytes and a NUL), the edited text of the documents of f's workloads
@@ -803,7 +805,9 @@ static int check_run(const struct sc_k8s_file *f, const struct sc_k8s_bind_opts 
 	} else if (r != -ENOMEM) {
 		r = -EINVAL;
 	}
-	*ret_bad = first + (c.doc_first < count ? c.doc_first : count - 1);
+	/* Refused in a document read, or in the next (which did not parse), or the last. */
+	*ret_bad = c.differs ? c.doc_first : c.seen;
+	*ret_bad = first + (*ret_bad < count ? *ret_bad : count - 1);
 	sc_diags_clear(&q);
 	free(c.e.texts);
 	free(c.e.v);

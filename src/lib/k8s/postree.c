@@ -734,6 +734,23 @@ static bool lines_valid(const char *buf, size_t len, struct sc_loc *ret_loc, con
 	return true;
 }
 
+/* The end of the "..." line starting between 'from' and 'to' (a document's content end and
+ * the next one's start), or 'to'. */
+static size_t after_end_marker(const char *buf, size_t from, size_t to)
+{
+	for (size_t q = from; q < to;) {
+		const char *nl = memchr(buf + q, '\n', to - q);
+		size_t eol = nl ? (size_t)(nl - buf) + 1 : to;
+		/* A marker starts a line: not the rest of the content's last. */
+		bool bol = q == 0 || buf[q - 1] == '\n';
+		if (bol && q + 3 <= to && memcmp(buf + q, "...", 3) == 0 &&
+		    (q + 3 == to || strchr(" \t\r\n", buf[q + 3])))
+			return eol;
+		q = eol;
+	}
+	return to;
+}
+
 void sc_text_drop(const char *buf, size_t to)
 {
 	static uintptr_t page;
@@ -788,7 +805,7 @@ int sc_postree_parse(const char *buf, size_t len, bool mapped, struct sc_diags *
 	struct yn *root = NULL;
 	size_t n_diags = d->n;
 	bool in_doc = false;
-	size_t doc_start = 0;
+	size_t doc_start = 0, ended = SIZE_MAX;
 	int r = 0, bad = 0;
 
 	{
@@ -811,7 +828,12 @@ int sc_postree_parse(const char *buf, size_t len, bool mapped, struct sc_diags *
 	while (r == 0 && (e = fy_parser_parse(p))) {
 		if (e->type == FYET_DOCUMENT_START) {
 			const struct fy_mark *m = fy_event_start_mark(e);
+			/* After a "...", where it ends: directives between belong to this
+			 * document ("%YAML" before its "---"). */
 			doc_start = m ? m->input_pos : SIZE_MAX;
+			if (ended != SIZE_MAX && doc_start != SIZE_MAX)
+				doc_start = after_end_marker(buf, ended, doc_start);
+			ended = SIZE_MAX;
 			/* The documents before are read: their pages can go. */
 			if (mapped && m)
 				sc_text_drop(buf, m->input_pos);
@@ -821,6 +843,9 @@ int sc_postree_parse(const char *buf, size_t len, bool mapped, struct sc_diags *
 			tb.n_anchors = 0;
 			tb.merge_work = 0;
 		} else if (e->type == FYET_DOCUMENT_END && in_doc) {
+			/* Ended by "...": it is after the content (libfyaml gives no mark). */
+			if (!e->document_end.implicit)
+				ended = root ? yn_end(root) : doc_start != SIZE_MAX ? doc_start : 0;
 			if (root) {
 				r = doc(userdata, root,
 					doc_start != SIZE_MAX ? doc_start : root->start);

@@ -161,8 +161,9 @@ static inline bool yn_plain_bool(const struct yn *n, bool want)
 }
 
 /* Parse 'buf' a document at a time: each document's tree is built in a scratch arena and
- * handed to 'doc' with the offset where the document starts (its "---", or its first token
- * when it has none; the text before the first document's is the first's too) (its nodes go
+ * handed to 'doc' with the offset where the document starts (where the "..." ending the one
+ * before ends, else its "---", else its first token; the text before the first document's is
+ * the first's too) (its nodes go
  * when it returns: 'doc' copies what it keeps). A 'doc' that
  * returns -EINVAL does not stop the parse (its diagnostics stay; the result is -EINVAL), other
  * errors do. Errors as for a parse of the whole stream first: a syntax error anywhere, or text
