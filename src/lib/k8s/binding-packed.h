@@ -16,13 +16,7 @@ int sc_bindings_read_packed(const char *buf, size_t len, const char *file, const
 			    char **ret_block);
 void sc_bindings_free_packed(struct sc_binding *v, char *block);
 
-/* sc_bindings_write's text handed to 'write' a piece at a time (0 or -errno, which stops it
- * and is returned), never held whole: the n bindings, in the order sc_bindings_write sorts
- * them (namespace, kind, name), each filled in turn by get() (views: nothing is freed). */
-int sc_bindings_write_each(size_t n, void (*get)(void *userdata, size_t i, struct sc_binding *b),
-			   void *userdata, int (*write)(void *userdata, const void *p, size_t n),
-			   void *write_userdata);
-
-/* The pieces of sc_bindings_write's text: the comment it starts with, one document. */
+/* The pieces of sc_bindings_write's text: the comment it starts with, one document (in the
+ * order it sorts them: namespace, kind, name). */
 void sc_bindings_emit_head(FILE *f);
 int sc_bindings_emit_one(FILE *f, const struct sc_binding *b);

@@ -1111,43 +1111,6 @@ static int bindings_emit_to(struct sink *k, const struct sc_binding *const *p, s
 	return r;
 }
 
-/* A stdio stream over a write callback. */
-struct cb_sink {
-	int (*write)(void *userdata, const void *p, size_t n);
-	void *userdata;
-	int err;
-};
-
-static ssize_t cb_write(void *cookie, const char *data, size_t size)
-{
-	struct cb_sink *k = cookie;
-
-	if (!k->err)
-		k->err = k->write(k->userdata, data, size);
-	return k->err ? -1 : (ssize_t)size;
-}
-
-int sc_bindings_write_each(size_t n, void (*get)(void *userdata, size_t i, struct sc_binding *b),
-			   void *userdata, int (*write)(void *userdata, const void *p, size_t n),
-			   void *write_userdata)
-{
-	struct cb_sink k = { .write = write, .userdata = write_userdata };
-	FILE *f = fopencookie(&k, "w", (cookie_io_functions_t){ .write = cb_write });
-	int r = 0;
-
-	if (!f)
-		return -ENOMEM;
-	sc_bindings_emit_head(f);
-	for (size_t i = 0; i < n && r == 0 && !k.err; i++) {
-		struct sc_binding b = {};
-		get(userdata, i, &b);
-		r = sc_bindings_emit_one(f, &b);
-	}
-	if (fclose(f) != 0 && r == 0)
-		r = k.err ? k.err : -ENOMEM;
-	return r < 0 ? r : k.err;
-}
-
 int sc_bindings_write(const struct sc_binding *v, size_t n, char **ret)
 {
 	cleanup_free const struct sc_binding **p = calloc(n + 1, sizeof(*p));

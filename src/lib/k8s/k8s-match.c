@@ -373,6 +373,48 @@ static void workload_binding(void *userdata, size_t i, struct sc_binding *b)
 				  .profile = w->profile };
 }
 
+/* A stdio stream over a write callback: bindings_write_each's. */
+struct cb_sink {
+	int (*write)(void *userdata, const void *p, size_t n);
+	void *userdata;
+	int err;
+};
+
+static ssize_t cb_write(void *cookie, const char *data, size_t size)
+{
+	struct cb_sink *k = cookie;
+
+	if (!k->err)
+		k->err = k->write(k->userdata, data, size);
+	return k->err ? -1 : (ssize_t)size;
+}
+
+/* sc_bindings_write's text handed to 'write' a piece at a time (0 or -errno, which stops it
+ * and is returned), never held whole: the n bindings, sorted as sc_bindings_write sorts them,
+ * each filled in turn by get() (views: nothing is freed). */
+static int bindings_write_each(size_t n,
+			       void (*get)(void *userdata, size_t i, struct sc_binding *b),
+			       void *userdata,
+			       int (*write)(void *userdata, const void *p, size_t n),
+			       void *write_userdata)
+{
+	struct cb_sink k = { .write = write, .userdata = write_userdata };
+	FILE *f = fopencookie(&k, "w", (cookie_io_functions_t){ .write = cb_write });
+	int r = 0;
+
+	if (!f)
+		return -ENOMEM;
+	sc_bindings_emit_head(f);
+	for (size_t i = 0; i < n && r == 0 && !k.err; i++) {
+		struct sc_binding b = {};
+		get(userdata, i, &b);
+		r = sc_bindings_emit_one(f, &b);
+	}
+	if (fclose(f) != 0 && r == 0)
+		r = k.err ? k.err : -ENOMEM;
+	return r < 0 ? r : k.err;
+}
+
 int sc_k8s_bindings(struct sc_k8s_file **files, size_t n, char **ret)
 {
 	cleanup_free struct sc_binding *v = NULL;
@@ -410,5 +452,5 @@ int sc_k8s_bindings_write(struct sc_k8s_file **files, size_t n,
 			if (files[i]->workloads[j].profile)
 				v[nb++] = &files[i]->workloads[j];
 	qsort(v, nb, sizeof(*v), cmp_workload_ident);
-	return sc_bindings_write_each(nb, workload_binding, v, write, userdata);
+	return bindings_write_each(nb, workload_binding, v, write, userdata);
 }

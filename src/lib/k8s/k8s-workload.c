@@ -768,6 +768,38 @@ static int map_file(const char *path, char **ret, size_t *ret_len)
 	return 0;
 }
 
+/* One manifest file, mapped or read, parsed into *ret. Returns as parse_owned; a file that
+ * cannot be read is -EIO, with its error in 'd'. */
+static int read_one(const char *path, const char *default_ns, struct sc_diags *d,
+		    struct sc_k8s_file **ret)
+{
+	cleanup_free char *buf = NULL;
+	size_t len = 0;
+	char *map = NULL;
+	int r = map_file(path, &map, &len);
+
+	if (r == 0 && map)
+		return parse_owned(map, len, true, path, default_ns, d, NULL, NULL, ret);
+	if (r == 0)
+		r = sc_read_file(path, MAX_MANIFEST, &buf, &len);
+	if (r < 0) {
+		const char *saved = d->file;
+		d->file = path;
+		(void)sc_diags_add(d, SC_SEV_ERROR, (struct sc_loc){ 0, 0 }, "cannot read: %s",
+				   strerror(-r));
+		d->file = saved;
+		return -EIO;
+	}
+	if (len > MAX_MANIFEST)
+		return -EFBIG;
+	/* The text is the buffer read (shrunk to fit), not a copy. */
+	char *fit = realloc(buf, len + 1);
+	if (fit)
+		buf = fit;
+	return parse_owned(TAKE_PTR(buf), len, false, streq(path, "-") ? "<stdin>" : path,
+			   default_ns, d, NULL, NULL, ret);
+}
+
 int sc_k8s_files_read(const char *path, const char *default_ns, struct sc_diags *d,
 		      struct sc_k8s_file ***ret, size_t *ret_n)
 {
@@ -797,41 +829,10 @@ int sc_k8s_files_read(const char *path, const char *default_ns, struct sc_diags 
 			r = -ENOMEM;
 	}
 	for (size_t i = 0; r == 0 && i < l.n; i++) {
-		cleanup_free char *buf = NULL;
-		size_t len = 0;
-		char *map = NULL;
-		r = map_file(l.v[i], &map, &len);
-		if (r == 0 && map) {
-			r = parse_owned(map, len, true, l.v[i], default_ns, d, NULL, NULL,
-					&files[nf]);
-			if (r == -EINVAL) {
-				bad = r;
-				r = 0;
-			} else if (r == 0) {
-				nf++;
-			}
-			continue;
-		}
-		if (r == 0)
-			r = sc_read_file(l.v[i], MAX_MANIFEST, &buf, &len);
-		if (r < 0) {
-			const char *saved = d->file;
-			d->file = l.v[i];
-			(void)sc_diags_add(d, SC_SEV_ERROR, (struct sc_loc){ 0, 0 },
-					   "cannot read: %s", strerror(-r));
-			d->file = saved;
-			r = -EINVAL;
+		r = read_one(l.v[i], default_ns, d, &files[nf]);
+		if (r == -EIO) {
+			r = -EINVAL; /* the files after it are not read */
 			break;
-		}
-		/* The text is the buffer read (shrunk to fit), not a copy. */
-		if (len > MAX_MANIFEST) {
-			r = -EFBIG;
-		} else {
-			char *fit = realloc(buf, len + 1);
-			r = parse_owned(fit ? fit : buf, len, false,
-					streq(l.v[i], "-") ? "<stdin>" : l.v[i], default_ns, d,
-					NULL, NULL, &files[nf]);
-			buf = NULL;
 		}
 		if (r == -EINVAL) {
 			bad = r;

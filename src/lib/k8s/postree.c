@@ -751,6 +751,23 @@ static size_t after_end_marker(const char *buf, size_t from, size_t to)
 	return to;
 }
 
+/* Where the document 'e' starts begins: after the "..." line ending the one before (*ended:
+ * that one's content end, or SIZE_MAX when it ended without; directives between belong to
+ * this document, "%YAML" before its "---"), else its "---" (SIZE_MAX: none, see the caller).
+ * The documents before are read: a mapped text's pages can go. */
+static size_t document_start(struct fy_event *e, const char *buf, bool mapped, size_t *ended)
+{
+	const struct fy_mark *m = fy_event_start_mark(e);
+	size_t at = m ? m->input_pos : SIZE_MAX;
+
+	if (*ended != SIZE_MAX && at != SIZE_MAX)
+		at = after_end_marker(buf, *ended, at);
+	*ended = SIZE_MAX;
+	if (mapped && m)
+		sc_text_drop(buf, m->input_pos);
+	return at;
+}
+
 void sc_text_drop(const char *buf, size_t to)
 {
 	static uintptr_t page;
@@ -827,16 +844,7 @@ int sc_postree_parse(const char *buf, size_t len, bool mapped, struct sc_diags *
 	}
 	while (r == 0 && (e = fy_parser_parse(p))) {
 		if (e->type == FYET_DOCUMENT_START) {
-			const struct fy_mark *m = fy_event_start_mark(e);
-			/* After a "...", where it ends: directives between belong to this
-			 * document ("%YAML" before its "---"). */
-			doc_start = m ? m->input_pos : SIZE_MAX;
-			if (ended != SIZE_MAX && doc_start != SIZE_MAX)
-				doc_start = after_end_marker(buf, ended, doc_start);
-			ended = SIZE_MAX;
-			/* The documents before are read: their pages can go. */
-			if (mapped && m)
-				sc_text_drop(buf, m->input_pos);
+			doc_start = document_start(e, buf, mapped, &ended);
 			in_doc = true;
 			root = NULL;
 			tb.sp = 0;
