@@ -141,6 +141,7 @@ struct pending {
 	const char *path; /* the target: "-" for stdout; for messages */
 	int dirfd;	  /* the target's directory; -1: copied at the end */
 	const char *name; /* in dirfd */
+	char *mkdir;	  /* a directory to make at the end, then copied into it */
 	char tmp[NAME_MAX + 1];
 	int fd; /* the temp file */
 	char *buf;
@@ -161,6 +162,25 @@ static int write_all(int fd, const char *p, size_t n)
 		n -= (size_t)w;
 	}
 	return 0;
+}
+
+/* From the start of 'in' to its end, into 'out'. */
+static int copy_fd(int in, int out)
+{
+	char buf[65536];
+
+	if (lseek(in, 0, SEEK_SET) < 0)
+		return -errno;
+	for (;;) {
+		ssize_t n = read(in, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : 0;
+		int r = write_all(out, buf, (size_t)n);
+		if (r < 0)
+			return r;
+	}
 }
 
 static int anon_temp(void)
@@ -184,54 +204,59 @@ static int anon_temp(void)
 	return fd;
 }
 
-static int pending_open(struct pending *p, const char *path)
+/* A temp file beside p->name in p->dirfd, named as sc_write_atomic names its temp files. */
+static int temp_beside(struct pending *p)
 {
-	struct stat st;
-	const char *slash = strrchr(path, '/');
-	int r;
-
-	*p = (struct pending){ .path = path, .dirfd = -1, .fd = -1 };
-	p->buf = malloc(PENDING_BUF);
-	if (!p->buf)
-		return -ENOMEM;
-	if (streq(path, "-") || (stat(path, &st) == 0 && !S_ISREG(st.st_mode))) {
-		p->fd = anon_temp();
-		return p->fd < 0 ? p->fd : 0;
-	}
-	if (slash) {
-		cleanup_free char *dir = strndup(path, (size_t)(slash - path) + (slash == path));
-		if (!dir)
-			return -ENOMEM;
-		p->dirfd = sc_open_dir_mkdirs(dir);
-		p->name = slash + 1;
-	} else {
-		p->dirfd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (p->dirfd < 0)
-			p->dirfd = -errno;
-		p->name = path;
-	}
-	if (p->dirfd < 0) {
-		r = p->dirfd;
-		p->dirfd = -1;
-		return r;
-	}
-	if (!sc_name_is_safe(p->name))
-		return -EINVAL;
-	/* Named as sc_write_atomic names its temp files. */
 	for (unsigned attempt = 0;; attempt++) {
-		r = snprintf(p->tmp, sizeof(p->tmp), ".%.200s.%d.%u.sctmp", p->name, (int)getpid(),
-			     attempt);
+		int r = snprintf(p->tmp, sizeof(p->tmp), ".%.200s.%d.%u.sctmp", p->name,
+				 (int)getpid(), attempt);
 		if (r < 0 || r >= (int)sizeof(p->tmp))
 			return -ENAMETOOLONG;
-		p->fd = openat(p->dirfd, p->tmp,
-			       O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-		if (p->fd >= 0)
-			return 0;
+		r = openat(p->dirfd, p->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			   0600);
+		if (r >= 0)
+			return r;
 		if (errno != EEXIST || attempt > 100) {
 			p->tmp[0] = '\0';
 			return -errno;
 		}
 	}
+}
+
+static int pending_open(struct pending *p, const char *path)
+{
+	struct stat st;
+	const char *slash = strrchr(path, '/');
+
+	*p = (struct pending){ .path = path, .dirfd = -1, .fd = -1 };
+	p->buf = malloc(PENDING_BUF);
+	if (!p->buf)
+		return -ENOMEM;
+	p->name = slash ? slash + 1 : path;
+	if (streq(path, "-") || (stat(path, &st) == 0 && !S_ISREG(st.st_mode))) {
+		p->fd = anon_temp();
+		return p->fd < 0 ? p->fd : 0;
+	}
+	if (!sc_name_is_safe(p->name))
+		return -EINVAL;
+	if (slash) {
+		cleanup_free char *dir = strndup(path, (size_t)(slash - path) + (slash == path));
+		if (!dir)
+			return -ENOMEM;
+		p->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (p->dirfd < 0 && errno == ENOENT) {
+			/* Made only once everything is bound: nothing is written before. */
+			p->mkdir = TAKE_PTR(dir);
+			p->fd = anon_temp();
+			return p->fd < 0 ? p->fd : 0;
+		}
+	} else {
+		p->dirfd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	}
+	if (p->dirfd < 0)
+		return -errno;
+	p->fd = temp_beside(p);
+	return p->fd < 0 ? p->fd : 0;
 }
 
 static int pending_flush(struct pending *p)
@@ -258,7 +283,19 @@ static int pending_write(void *userdata, const void *data, size_t n)
 	return 0;
 }
 
-/* Everything written: the temp file complete on disk (a named one closed). */
+/* A temp file beside the target complete on disk, and closed. */
+static int temp_done(int fd)
+{
+	int r = 0;
+
+	if (fchmod(fd, 0644) < 0 || fsync(fd) < 0)
+		r = -errno;
+	if (close(fd) < 0 && r == 0)
+		r = -errno;
+	return r;
+}
+
+/* Everything written: a temp file beside the target complete on disk and closed. */
 static int pending_finish(struct pending *p)
 {
 	int r = pending_flush(p);
@@ -267,20 +304,37 @@ static int pending_finish(struct pending *p)
 	p->buf = NULL;
 	if (r < 0 || p->dirfd < 0)
 		return r;
-	if (fchmod(p->fd, 0644) < 0 || fsync(p->fd) < 0)
-		r = -errno;
-	if (close(p->fd) < 0 && r == 0)
-		r = -errno;
+	r = temp_done(p->fd);
 	p->fd = -1;
 	return r;
 }
 
-/* Into place: renamed over the target, or copied to stdout or the device. */
+/* Into place: renamed over the target; copied to stdout or the device, or into a temp file in
+ * the directory made now (as sc_write_atomic makes missing parents), then renamed. */
 static int pending_commit(struct pending *p)
 {
-	char buf[65536];
-	int out = STDOUT_FILENO, r = 0;
+	int out = STDOUT_FILENO, r;
 
+	if (p->mkdir) {
+		int fd;
+		p->dirfd = sc_open_dir_mkdirs(p->mkdir);
+		if (p->dirfd < 0) {
+			r = p->dirfd;
+			p->dirfd = -1;
+			return r;
+		}
+		fd = temp_beside(p);
+		if (fd < 0)
+			return fd;
+		r = copy_fd(p->fd, fd);
+		if (r < 0) {
+			(void)close(fd);
+			return r;
+		}
+		r = temp_done(fd);
+		if (r < 0)
+			return r;
+	}
 	if (p->dirfd >= 0) {
 		if (renameat(p->dirfd, p->tmp, p->dirfd, p->name) < 0)
 			return -errno;
@@ -292,18 +346,7 @@ static int pending_commit(struct pending *p)
 		if (out < 0)
 			return -errno;
 	}
-	if (lseek(p->fd, 0, SEEK_SET) < 0)
-		r = -errno;
-	while (r == 0) {
-		ssize_t n = read(p->fd, buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			r = n < 0 ? -errno : 0;
-			break;
-		}
-		r = write_all(out, buf, (size_t)n);
-	}
+	r = copy_fd(p->fd, out);
 	if (out != STDOUT_FILENO)
 		(void)close(out);
 	return r;
@@ -319,6 +362,7 @@ static void pending_close(struct pending *p)
 	if (p->dirfd >= 0)
 		(void)close(p->dirfd);
 	free(p->buf);
+	free(p->mkdir);
 	*p = (struct pending){ .dirfd = -1, .fd = -1 };
 }
 
@@ -418,10 +462,6 @@ static int bind(const struct args *a)
 	}
 	for (size_t i = 0; i < nf; i++)
 		outs[i] = (struct pending){ .dirfd = -1, .fd = -1 };
-	if (dir_in && mkdir(a->out, 0755) < 0 && errno != EEXIST) {
-		ret = cli_error("cannot create %s: %s", a->out, strerror(errno));
-		goto out;
-	}
 	ret = bind_files(a, files, nf, outs, paths, &d);
 	cli_print_diags(&d);
 	sc_diags_clear(&d);
@@ -446,6 +486,10 @@ static int bind(const struct args *a)
 				      : cli_error("cannot write %s: %s", a->bindings, strerror(-r));
 			goto out;
 		}
+	}
+	if (dir_in && mkdir(a->out, 0755) < 0 && errno != EEXIST) {
+		ret = cli_error("cannot create %s: %s", a->out, strerror(errno));
+		goto out;
 	}
 	for (size_t i = 0; i < nf; i++) {
 		r = pending_commit(&outs[i]);

@@ -188,6 +188,11 @@ if [ "$(cat "$TMP/keep.yaml")" = old ] && [ ! -e "$TMP/keep.b" ]; then ok "... t
 if ! ls -a "$TMP" | grep -q 'sctmp'; then ok "... no temp file left"; else not_ok "... no temp file left"; ls -a "$TMP" | sed 's/^/# /'; fi
 expect "... to stdout" 1 "$SYSCAGE" k8s bind -f "$TMP/late-error.yaml" -p $P
 if [ ! -s "$TMP/out" ]; then ok "... nothing on stdout"; else not_ok "... nothing on stdout"; fi
+expect "... into a directory to make" 1 "$SYSCAGE" k8s bind -f "$TMP/late-error.yaml" -p $P -o "$TMP/newdir/sub/x.yaml"
+if [ ! -e "$TMP/newdir" ]; then ok "... the directory not made"; else not_ok "... the directory not made"; fi
+expect "bind into a directory to make" 0 "$SYSCAGE" k8s bind -f manifests/multi.yaml -p $P -q -o "$TMP/newdir/sub/x.yaml"
+if cmp -s "$TMP/newdir/sub/x.yaml" expected/multi.bound.yaml && [ "$(stat -c %a "$TMP/newdir/sub/x.yaml")" = 644 ]; then ok "... made, the output in it (0644)"; else not_ok "... made, the output in it (0644)"; fi
+if ! ls -a "$TMP/newdir/sub" | grep -q 'sctmp'; then ok "... no temp file left"; else not_ok "... no temp file left"; fi
 # A manifest is read through a mapping given back as it is read (in pieces of lines for the
 # text check): a bad byte past the first MiB is still located; a file of a whole number of
 # pages (no room for the NUL after it) is read instead, with the same result.
