@@ -180,15 +180,15 @@ fi
 # ratio A B: "A/B" as "0.42x", or "-" without B.
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "-" }'; }
 met() { awk -v a="$1" -v b="$2" -v k="$3" 'BEGIN { print (b > 0 && a <= k * b) ? "met" : "not met" }'; }
-fmt='%-60s %7s %7s %8s  %-10s %-10s\n'
+fmt='%-60s %7s %7s %8s  %-10s %-9s %-10s\n'
 printf "$fmt" "1,000 policies x 10,000 workloads ($size KiB of YAML)" \
-	"wall s" "cpu s" "RSS MiB" "time/floor" "RSS/input"
+	"wall s" "cpu s" "RSS MiB" "time/floor" "cpu/floor" "RSS/input"
 row() { # LABEL "wall cpu kib" [FLOOR "wall cpu kib" INPUT_BYTES]
-	local w c k mib fw
+	local w c k mib fw fc
 	read -r w c k <<<"$2"
 	mib=$(awk -v k="$k" 'BEGIN { printf "%.1f", k / 1024 }')
-	fw=$(echo "${3:-0}" | awk '{ print $1 }')
-	printf "$fmt" "$1" "$w" "$c" "$mib" "${3:+$(ratio "$w" "$fw")}" \
+	read -r fw fc _ <<<"${3:-0 0 0}"
+	printf "$fmt" "$1" "$w" "$c" "$mib" "${3:+$(ratio "$w" "$fw")}" "${3:+$(ratio "$c" "$fc")}" \
 		"${4:+$(ratio "$((k * 1024))" "$4")}"
 }
 if [ -n "$floor" ]; then
@@ -207,7 +207,7 @@ row "  syscage k8s audit -o json (the bound output)" "$a"
 row "  peer: syscage policy build (no workloads, same policies)" "$pb"
 printf '  %s; %s selected by several selectors\n' "$summary" "$several"
 printf '  bindings file: %s SeccompBinding documents, %s KiB\n' "$nbind" "$bsize"
-printf 'time/floor: wall time over the floor'"'"'s; RSS/input: peak RSS over the bytes read (%s KiB)\n' \
+printf 'time/floor, cpu/floor: wall and CPU time over the floor'"'"'s (under load, trust CPU and\ninstruction counts: valgrind --tool=callgrind); RSS/input: peak RSS over the bytes read (%s KiB)\n' \
 	"$((insize / 1024))"
 if [ -n "$floor" ]; then
 	read -r bw bc bk <<<"$b"
