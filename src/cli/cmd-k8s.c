@@ -468,6 +468,12 @@ static int bind(const struct args *a)
 	if (ret != EXIT_OK)
 		goto out; /* nothing written: the temp files go */
 
+	/* The output directory before the bindings: when it cannot be made, nothing is
+	 * written. */
+	if (dir_in && mkdir(a->out, 0755) < 0 && errno != EEXIST) {
+		ret = cli_error("cannot create %s: %s", a->out, strerror(errno));
+		goto out;
+	}
 	if (a->bindings) {
 		/* First: when it cannot be written, no manifest points at a path nothing
 		 * installs. */
@@ -486,10 +492,6 @@ static int bind(const struct args *a)
 				      : cli_error("cannot write %s: %s", a->bindings, strerror(-r));
 			goto out;
 		}
-	}
-	if (dir_in && mkdir(a->out, 0755) < 0 && errno != EEXIST) {
-		ret = cli_error("cannot create %s: %s", a->out, strerror(errno));
-		goto out;
 	}
 	for (size_t i = 0; i < nf; i++) {
 		r = pending_commit(&outs[i]);

@@ -193,6 +193,12 @@ if [ ! -e "$TMP/newdir" ]; then ok "... the directory not made"; else not_ok "..
 expect "bind into a directory to make" 0 "$SYSCAGE" k8s bind -f manifests/multi.yaml -p $P -q -o "$TMP/newdir/sub/x.yaml"
 if cmp -s "$TMP/newdir/sub/x.yaml" expected/multi.bound.yaml && [ "$(stat -c %a "$TMP/newdir/sub/x.yaml")" = 644 ]; then ok "... made, the output in it (0644)"; else not_ok "... made, the output in it (0644)"; fi
 if ! ls -a "$TMP/newdir/sub" | grep -q 'sctmp'; then ok "... no temp file left"; else not_ok "... no temp file left"; fi
+# -f DIR -o OUTDIR whose parent is missing: refused before anything is written, the bindings
+# file too (it was written first, then OUTDIR could not be made).
+mkdir -p "$TMP/din" && cp manifests/multi.yaml "$TMP/din/"
+expect "an output directory that cannot be made" 1 "$SYSCAGE" k8s bind -f "$TMP/din" -p $P -q -o "$TMP/no/such/out" --bindings "$TMP/din.b"
+err_has "... said" "cannot create $TMP/no/such/out"
+if [ ! -e "$TMP/din.b" ]; then ok "... no bindings written"; else not_ok "... no bindings written"; fi
 # A manifest is read through a mapping given back as it is read (in pieces of lines for the
 # text check): a bad byte past the first MiB is still located; a file of a whole number of
 # pages (no room for the NUL after it) is read instead, with the same result.
