@@ -93,6 +93,20 @@ int sc_k8s_files_read(const char *path, const char *default_ns, struct sc_diags 
 		      struct sc_k8s_file ***ret, size_t *ret_n);
 void sc_k8s_files_free(struct sc_k8s_file **f, size_t n);
 
+/* What a read keeps of each workload's tree for sc_k8s_bind (about a third of what a
+ * workload holds). */
+enum sc_k8s_keep {
+	SC_K8S_KEEP_ALL,	    /* all it may edit (sc_k8s_files_read, sc_k8s_file_parse) */
+	SC_K8S_KEEP_NO_ANNOTATIONS, /* not the pod template's metadata, unless it has seccomp
+				     * annotations (which binding updates): for binding without
+				     * legacy_annotations (with it, sc_k8s_bind refuses) */
+	SC_K8S_KEEP_NONE,	    /* nothing: files that are not bound (sc_k8s_bind refuses) */
+};
+
+/* sc_k8s_files_read keeping 'keep'. */
+int sc_k8s_files_read_keep(const char *path, const char *default_ns, enum sc_k8s_keep keep,
+			   struct sc_diags *d, struct sc_k8s_file ***ret, size_t *ret_n);
+
 /* Match every workload of 'files' against the policies in 'b' (loaded, sets not yet built;
  * its bindings are what the agent already has). A workload that any policy selects (the
  * binding rule, binding.h: a KubeArmor policy of its namespace whose selector matches its

@@ -416,7 +416,11 @@ static int bind(const struct args *a)
 
 	if (dir_in && !a->out)
 		return cli_usage_error("k8s", "-f DIR needs -o OUTDIR (the tree is mirrored)");
-	r = sc_k8s_files_read(a->file, a->ns, &d, &files, &nf);
+	/* Without --legacy-annotations only existing annotations are edited: the pod
+	 * templates' metadata of the others is not kept. */
+	r = sc_k8s_files_read_keep(a->file, a->ns,
+				   a->legacy ? SC_K8S_KEEP_ALL : SC_K8S_KEEP_NO_ANNOTATIONS, &d,
+				   &files, &nf);
 	cli_print_diags(&d);
 	sc_diags_clear(&d);
 	if (r < 0)
@@ -526,7 +530,7 @@ static int audit(const struct args *a, bool json)
 	struct sc_diags d = {};
 	int r, ret = EXIT_OK;
 
-	r = sc_k8s_files_read(a->file, a->ns, &d, &files, &nf);
+	r = sc_k8s_files_read_keep(a->file, a->ns, SC_K8S_KEEP_NONE, &d, &files, &nf);
 	cli_print_diags(&d);
 	sc_diags_clear(&d);
 	if (r < 0)

@@ -720,6 +720,71 @@ static void put(const char *dir, const char *name, const char *text)
 	fclose(f);
 }
 
+/* A read that keeps less (sc_k8s_files_read_keep) binds the same, and a bind that would need
+ * what was not kept is refused, never a crash. */
+START_TEST(bind_what_was_kept)
+{
+	static const char text[] =
+		"kind: Deployment\nmetadata: {name: a}\nspec:\n  template:\n    metadata:\n"
+		"      labels: {app: web}\n    spec:\n      containers: [{name: c}]\n"
+		"---\nkind: Pod\nmetadata:\n  name: b\n  annotations:\n"
+		"    seccomp.security.alpha.kubernetes.io/pod: runtime/default\n"
+		"spec: {containers: [{name: c}]}\n";
+	char dir[] = "/tmp/sc-k8s-keep.XXXXXX", path[64];
+	struct sc_k8s_bind_opts plain = {}, legacy = { .legacy_annotations = true };
+	const enum sc_k8s_keep keeps[] = { SC_K8S_KEEP_ALL, SC_K8S_KEEP_NO_ANNOTATIONS,
+					   SC_K8S_KEEP_NONE };
+	char *want = NULL, *want_legacy = NULL;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	put(dir, "m.yaml", text);
+	snprintf(path, sizeof(path), "%s/m.yaml", dir);
+	for (size_t k = 0; k < 3; k++) {
+		struct sc_k8s_file **files = NULL;
+		struct sc_diags d = {};
+		size_t nf = 0;
+		char *out = NULL;
+		ck_assert_int_eq(sc_k8s_files_read_keep(path, NULL, keeps[k], &d, &files, &nf), 0);
+		ck_assert_uint_eq(nf, 1);
+		ck_assert_uint_eq(files[0]->n_workloads, 2);
+		for (size_t i = 0; i < 2; i++)
+			files[0]->workloads[i].profile = strdup("syscage/default/p.json");
+		if (keeps[k] == SC_K8S_KEEP_NONE) {
+			ck_assert_int_eq(sc_k8s_bind(files[0], &plain, &d, &out, NULL), -EINVAL);
+			ck_assert_ptr_nonnull(strstr(d.v[0].message, "read without"));
+		} else {
+			/* The Pod's existing annotation is updated either way. */
+			ck_assert_int_eq(sc_k8s_bind(files[0], &plain, &d, &out, NULL), 0);
+			ck_assert_ptr_nonnull(strstr(out, "pod: localhost/syscage/default/p.json"));
+			if (!want) {
+				want = out;
+				out = NULL;
+			} else {
+				ck_assert_str_eq(out, want);
+			}
+		}
+		free(out);
+		out = NULL;
+		if (keeps[k] == SC_K8S_KEEP_ALL) {
+			ck_assert_int_eq(sc_k8s_bind(files[0], &legacy, &d, &want_legacy, NULL), 0);
+		} else {
+			/* The Deployment's template metadata was not kept. */
+			sc_diags_clear(&d);
+			ck_assert_int_eq(sc_k8s_bind(files[0], &legacy, &d, &out, NULL), -EINVAL);
+			ck_assert_ptr_null(out);
+			ck_assert_uint_eq(d.v[0].loc.line, 1);
+		}
+		sc_diags_clear(&d);
+		sc_k8s_files_free(files, nf);
+	}
+	ck_assert_ptr_nonnull(strstr(want_legacy, "container.seccomp.security.alpha"));
+	free(want);
+	free(want_legacy);
+	unlink(path);
+	rmdir(dir);
+}
+END_TEST
+
 static const char policies[] =
 	"kind: KubeArmorSeccompPolicy\napiVersion: security.kubearmor.com/v1\n"
 	"metadata: {name: web, namespace: shop}\n"
@@ -978,6 +1043,7 @@ int main(void)
 	tcase_add_test(tc, bind_check_locates_the_document);
 	tcase_add_test(tc, bind_write_streams);
 	tcase_add_test(tc, bind_document_bounds);
+	tcase_add_test(tc, bind_what_was_kept);
 	tcase_add_test(tc, selectors);
 	tcase_add_test(tc, missing_profile);
 	tcase_add_test(tc, audit_rules);

@@ -597,6 +597,16 @@ static int bind_one(struct ectx *e, const struct sc_k8s_workload *w, const struc
 
 	if (!ann || !keys || asprintf(&legacy, "localhost/%s", w->profile) < 0)
 		return -ENOMEM;
+	for (size_t i = 0; i < w->n_containers; i++)
+		any_legacy |= w->containers[i].legacy != NULL;
+	if (!wp->podspec || (!wp->holder && (o->legacy_annotations || any_legacy))) {
+		/* Read without what binding edits (sc_k8s_files_read_keep). */
+		if (sc_diags_add(e->d, SC_SEV_ERROR, w->loc,
+				 "%s: read without what binding edits (its %s)", e->what,
+				 wp->podspec ? "annotations" : "tree") < 0)
+			return -ENOMEM;
+		return e->err = -EINVAL;
+	}
 	e->json = wp->json;
 	ensure(e, wp->podspec, pod, 1);
 	for (size_t i = 0; i < w->n_containers; i++) {

@@ -43,6 +43,7 @@ struct rctx {
 	const char **strs;
 	size_t n_strs, cap_strs;
 	size_t open_from; /* the workloads whose document's end is not known yet */
+	enum sc_k8s_keep keep;
 	/* sc_k8s_file_parse_each(): given each document's workloads, which then go */
 	int (*each)(void *userdata, struct sc_k8s_file *f);
 	void *each_userdata;
@@ -512,8 +513,21 @@ static int keep_workloads(struct rctx *c, size_t from)
 	int err = 0;
 
 	for (size_t i = from; i < c->f->n_workloads && !err; i++) {
+		const struct sc_k8s_workload *w = &c->f->workloads[i];
 		struct wpos *wp = &c->f->tree->wp[i];
-		wp->holder = keep_node(c->a, wp->holder, keep_holder, &err, &c->budget);
+		bool legacy = w->legacy_pod != NULL;
+		for (size_t k = 0; k < w->n_containers; k++)
+			legacy |= w->containers[k].legacy != NULL;
+		if (c->keep == SC_K8S_KEEP_NONE) {
+			*wp = (struct wpos){ .n_containers = wp->n_containers,
+					     .doc_end = wp->doc_end,
+					     .json = wp->json };
+			continue;
+		}
+		/* The pod template's metadata is edited only for its seccomp annotations. */
+		wp->holder = c->keep == SC_K8S_KEEP_ALL || legacy
+				     ? keep_node(c->a, wp->holder, keep_holder, &err, &c->budget)
+				     : NULL;
 		wp->podspec = keep_node(c->a, wp->podspec, keep_podspec, &err, &c->budget);
 		for (size_t k = 0; k < wp->n_containers; k++)
 			wp->containers[k] = keep_node(c->a, wp->containers[k], keep_container, &err,
@@ -573,9 +587,10 @@ static int on_document(void *userdata, struct yn *root, size_t doc_start)
 
 /* sc_k8s_file_parse on a buffer of len + 1 bytes (NUL-terminated) it takes over (freed on an
  * error); with 'each', see sc_k8s_file_parse_each(). */
-static int parse_owned(char *buf, size_t len, bool mapped, const char *name, const char *default_ns,
-		       struct sc_diags *d, int (*each)(void *userdata, struct sc_k8s_file *f),
-		       void *userdata, struct sc_k8s_file **ret)
+static int parse_owned(char *buf, size_t len, bool mapped, enum sc_k8s_keep keep, const char *name,
+		       const char *default_ns, struct sc_diags *d,
+		       int (*each)(void *userdata, struct sc_k8s_file *f), void *userdata,
+		       struct sc_k8s_file **ret)
 {
 	struct sc_k8s_file *f = calloc(1, sizeof(*f));
 	struct rctx c = { .f = f,
@@ -583,7 +598,8 @@ static int parse_owned(char *buf, size_t len, bool mapped, const char *name, con
 			  .default_ns = default_ns ? default_ns : "default",
 			  .budget = len + (1u << 20),
 			  .each = each,
-			  .each_userdata = userdata };
+			  .each_userdata = userdata,
+			  .keep = keep };
 	const char *saved = d->file;
 	int r;
 
@@ -608,6 +624,7 @@ static int parse_owned(char *buf, size_t len, bool mapped, const char *name, con
 		goto fail;
 	}
 	f->tree->mapped = mapped;
+	f->tree->keep = (uint8_t)keep;
 	if (len > MAX_MANIFEST || !f->name) {
 		r = len > MAX_MANIFEST ? -EFBIG : -ENOMEM;
 		goto fail;
@@ -642,7 +659,7 @@ int sc_k8s_file_parse(const char *buf, size_t len, const char *name, const char 
 		return -ENOMEM;
 	memcpy(text, buf, len);
 	text[len] = '\0';
-	return parse_owned(text, len, false, name, default_ns, d, NULL, NULL, ret);
+	return parse_owned(text, len, false, SC_K8S_KEEP_ALL, name, default_ns, d, NULL, NULL, ret);
 }
 
 int sc_k8s_file_parse_each(const char *buf, size_t len, const char *name, struct sc_diags *d,
@@ -650,7 +667,8 @@ int sc_k8s_file_parse_each(const char *buf, size_t len, const char *name, struct
 {
 	struct sc_k8s_file *f = NULL;
 	/* Lent, not copied: the file gives it back before it goes. */
-	int r = parse_owned((char *)buf, len, false, name, NULL, d, each, userdata, &f);
+	int r = parse_owned((char *)buf, len, false, SC_K8S_KEEP_NONE, name, NULL, d, each,
+			    userdata, &f);
 
 	if (r == 0) {
 		f->text = NULL;
@@ -770,8 +788,8 @@ static int map_file(const char *path, char **ret, size_t *ret_len)
 
 /* One manifest file, mapped or read, parsed into *ret. Returns as parse_owned; a file that
  * cannot be read is -EIO, with its error in 'd'. */
-static int read_one(const char *path, const char *default_ns, struct sc_diags *d,
-		    struct sc_k8s_file **ret)
+static int read_one(const char *path, const char *default_ns, enum sc_k8s_keep keep,
+		    struct sc_diags *d, struct sc_k8s_file **ret)
 {
 	cleanup_free char *buf = NULL;
 	size_t len = 0;
@@ -779,7 +797,7 @@ static int read_one(const char *path, const char *default_ns, struct sc_diags *d
 	int r = map_file(path, &map, &len);
 
 	if (r == 0 && map)
-		return parse_owned(map, len, true, path, default_ns, d, NULL, NULL, ret);
+		return parse_owned(map, len, true, keep, path, default_ns, d, NULL, NULL, ret);
 	if (r == 0)
 		r = sc_read_file(path, MAX_MANIFEST, &buf, &len);
 	if (r < 0) {
@@ -796,12 +814,18 @@ static int read_one(const char *path, const char *default_ns, struct sc_diags *d
 	char *fit = realloc(buf, len + 1);
 	if (fit)
 		buf = fit;
-	return parse_owned(TAKE_PTR(buf), len, false, streq(path, "-") ? "<stdin>" : path,
+	return parse_owned(TAKE_PTR(buf), len, false, keep, streq(path, "-") ? "<stdin>" : path,
 			   default_ns, d, NULL, NULL, ret);
 }
 
 int sc_k8s_files_read(const char *path, const char *default_ns, struct sc_diags *d,
 		      struct sc_k8s_file ***ret, size_t *ret_n)
+{
+	return sc_k8s_files_read_keep(path, default_ns, SC_K8S_KEEP_ALL, d, ret, ret_n);
+}
+
+int sc_k8s_files_read_keep(const char *path, const char *default_ns, enum sc_k8s_keep keep,
+			   struct sc_diags *d, struct sc_k8s_file ***ret, size_t *ret_n)
 {
 	struct flist l = {};
 	struct sc_k8s_file **files = NULL;
@@ -829,7 +853,7 @@ int sc_k8s_files_read(const char *path, const char *default_ns, struct sc_diags 
 			r = -ENOMEM;
 	}
 	for (size_t i = 0; r == 0 && i < l.n; i++) {
-		r = read_one(l.v[i], default_ns, d, &files[nf]);
+		r = read_one(l.v[i], default_ns, keep, d, &files[nf]);
 		if (r == -EIO) {
 			r = -EINVAL; /* the files after it are not read */
 			break;

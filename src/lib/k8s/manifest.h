@@ -20,7 +20,8 @@ struct sc_k8s_tree {
 	struct arena arena;
 	/* per workload (parallel to sc_k8s_file.workloads): */
 	struct wpos *wp;
-	bool mapped; /* the file's text is a private mapping of it (munmap, sc_text_drop) */
+	bool mapped;  /* the file's text is a private mapping of it (munmap, sc_text_drop) */
+	uint8_t keep; /* enum sc_k8s_keep: what wpos kept (NULL: not kept) */
 };
 
 /* Where a workload's pieces are in the tree. */
