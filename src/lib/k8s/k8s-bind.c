@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "k8s/manifest.h"
+#include "k8s/sbuf.h"
 #include "macro.h"
 #include "syscage/k8s.h"
 
@@ -135,61 +136,6 @@ static bool plain_safe(const char *s)
 			return false;
 	return !streq(s, "true") && !streq(s, "false") && !streq(s, "null") && !streq(s, "y") &&
 	       !streq(s, "n") && strspn(s, "0123456789.") != strlen(s);
-}
-
-/* The text of an edit, grown in place: a memstream per edit (libc's calloc of a page, then a
- * FILE) was a tenth of a 10,000-workload bind. */
-struct sbuf {
-	char *s;
-	size_t n, cap;
-	bool oom;
-};
-
-static void sb_add(struct sbuf *b, const char *s, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->cap - b->n <= n) {
-		size_t cap = b->cap ? b->cap : 128;
-		char *t;
-		while (cap - b->n <= n)
-			cap *= 2;
-		t = realloc(b->s, cap);
-		if (!t) {
-			b->oom = true;
-			return;
-		}
-		b->s = t;
-		b->cap = cap;
-	}
-	memcpy(b->s + b->n, s, n);
-	b->n += n;
-	b->s[b->n] = '\0';
-}
-
-static void sb_puts(struct sbuf *b, const char *s)
-{
-	sb_add(b, s, strlen(s));
-}
-
-static void sb_putc(struct sbuf *b, char c)
-{
-	sb_add(b, &c, 1);
-}
-
-/* The text, or NULL (out of memory); the builder is left empty. */
-static char *sb_take(struct sbuf *b)
-{
-	if (!b->oom && !b->s)
-		sb_add(b, "", 0);
-	if (b->oom) {
-		free(b->s);
-		*b = (struct sbuf){};
-		return NULL;
-	}
-	char *s = b->s;
-	*b = (struct sbuf){};
-	return s;
 }
 
 static void put_str(struct sbuf *f, const char *s, bool quote)
