@@ -36,9 +36,9 @@ struct sc_k8s_container {
 	char *image;
 	char **command; /* NULL-terminated; NULL when absent */
 	char **args;	/* NULL-terminated; NULL when absent */
-	bool init;	/* from initContainers */
 	struct sc_k8s_seccomp seccomp;
 	int allow_privilege_escalation; /* -1 unset, 0 false, 1 true (or not a boolean) */
+	bool init;			/* from initContainers */
 	bool privileged;		/* privileged: true or capabilities.add SYS_ADMIN */
 	char *legacy;			/* container.seccomp.security.alpha.kubernetes.io/<name> */
 	struct sc_loc legacy_loc;
@@ -93,6 +93,20 @@ int sc_k8s_files_read(const char *path, const char *default_ns, struct sc_diags 
 		      struct sc_k8s_file ***ret, size_t *ret_n);
 void sc_k8s_files_free(struct sc_k8s_file **f, size_t n);
 
+/* What a read keeps of each workload's tree for sc_k8s_bind (about a third of what a
+ * workload holds). */
+enum sc_k8s_keep {
+	SC_K8S_KEEP_ALL,	    /* all it may edit (sc_k8s_files_read, sc_k8s_file_parse) */
+	SC_K8S_KEEP_NO_ANNOTATIONS, /* not the pod template's metadata, unless it has seccomp
+				     * annotations (which binding updates): for binding without
+				     * legacy_annotations (with it, sc_k8s_bind refuses) */
+	SC_K8S_KEEP_NONE,	    /* nothing: files that are not bound (sc_k8s_bind refuses) */
+};
+
+/* sc_k8s_files_read keeping 'keep'. */
+int sc_k8s_files_read_keep(const char *path, const char *default_ns, enum sc_k8s_keep keep,
+			   struct sc_diags *d, struct sc_k8s_file ***ret, size_t *ret_n);
+
 /* Match every workload of 'files' against the policies in 'b' (loaded, sets not yet built;
  * its bindings are what the agent already has). A workload that any policy selects (the
  * binding rule, binding.h: a KubeArmor policy of its namespace whose selector matches its
@@ -113,6 +127,10 @@ int sc_k8s_match(struct sc_k8s_file **files, size_t n, struct sc_policy_build *b
  * same manifests give the same bytes). The agent reads them beside the policies and installs
  * each workload's merge at its path. Returns 0 (owned text) or -ENOMEM. */
 int sc_k8s_bindings(struct sc_k8s_file **files, size_t n, char **ret);
+/* The same text handed to 'write' a piece at a time, never held whole; 'write' returns 0 or
+ * -errno, which stops it and is returned. */
+int sc_k8s_bindings_write(struct sc_k8s_file **files, size_t n,
+			  int (*write)(void *userdata, const void *p, size_t n), void *userdata);
 
 struct sc_k8s_bind_opts {
 	bool drop_caps;		 /* capabilities: {drop: [ALL]} on every container */
@@ -136,6 +154,18 @@ struct sc_k8s_bind_opts {
  * Returns 0 (text in *ret, owned, NUL-terminated), -EINVAL (see 'd') or -ENOMEM. */
 int sc_k8s_bind(const struct sc_k8s_file *f, const struct sc_k8s_bind_opts *o, struct sc_diags *d,
 		char **ret, size_t *ret_len);
+
+/* sc_k8s_bind's text, handed to 'write' a piece at a time, in order, as it is made (a run of
+ * edited documents at a time, some 64 KiB: only that run's text and edits are held; a file
+ * read mapped is given back as it is read past). 'write' returns 0 or -errno, which stops the
+ * bind and is returned. Each edited document is checked before it is written (its edited text,
+ * read back on its own, has the same workloads, and binding them again changes nothing; a
+ * document that fails is an error at its workload's line:col); on an error (-EINVAL, see 'd';
+ * -ENOMEM; write's) part of the text may have been written: write it to a temporary file and
+ * discard that. */
+int sc_k8s_bind_write(const struct sc_k8s_file *f, const struct sc_k8s_bind_opts *o,
+		      struct sc_diags *d, int (*write)(void *userdata, const void *p, size_t n),
+		      void *userdata);
 
 /* Pod Security Standards "restricted", the seccomp and privilege-escalation rules: fills
  * w->findings. A workload is restricted when it has none: no Unconfined (pod or container),

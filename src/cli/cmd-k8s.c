@@ -3,10 +3,13 @@
  * manifests against the "restricted" seccomp rules, print the agent's own manifests. */
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "syscage/k8s.h"
@@ -130,21 +133,294 @@ static bool is_dir(const char *path)
 	return !streq(path, "-") && stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+/* bind's output, written as it is made and put in place only once every file is bound: a temp
+ * file beside the target, renamed over it at the end (as sc_write_atomic does); stdout, a
+ * device or a FIFO get the bytes of an unlinked temp file at the end. On any error nothing is
+ * written. */
+struct pending {
+	const char *path; /* the target: "-" for stdout; for messages */
+	int dirfd;	  /* the target's directory; -1: copied at the end */
+	const char *name; /* in dirfd */
+	char *mkdir;	  /* a directory to make at the end, then copied into it */
+	char tmp[NAME_MAX + 1];
+	int fd; /* the temp file */
+	char *buf;
+	size_t n;
+};
+
+#define PENDING_BUF 65536
+
+static int write_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -errno;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* From the start of 'in' to its end, into 'out'. */
+static int copy_fd(int in, int out)
+{
+	char buf[65536];
+
+	if (lseek(in, 0, SEEK_SET) < 0)
+		return -errno;
+	for (;;) {
+		ssize_t n = read(in, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : 0;
+		int r = write_all(out, buf, (size_t)n);
+		if (r < 0)
+			return r;
+	}
+}
+
+static int anon_temp(void)
+{
+	const char *dir = getenv("TMPDIR");
+	char path[PATH_MAX];
+	int fd;
+
+	if (!dir || !*dir)
+		dir = "/tmp";
+	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		return fd;
+	/* A file system without O_TMPFILE: a named one, unlinked at once. */
+	if (snprintf(path, sizeof(path), "%s/.syscage-bind.XXXXXX", dir) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	fd = mkostemp(path, O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	(void)unlink(path);
+	return fd;
+}
+
+/* A temp file beside p->name in p->dirfd, named as sc_write_atomic names its temp files. */
+static int temp_beside(struct pending *p)
+{
+	for (unsigned attempt = 0;; attempt++) {
+		int r = snprintf(p->tmp, sizeof(p->tmp), ".%.200s.%d.%u.sctmp", p->name,
+				 (int)getpid(), attempt);
+		if (r < 0 || r >= (int)sizeof(p->tmp))
+			return -ENAMETOOLONG;
+		r = openat(p->dirfd, p->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			   0600);
+		if (r >= 0)
+			return r;
+		if (errno != EEXIST || attempt > 100) {
+			p->tmp[0] = '\0';
+			return -errno;
+		}
+	}
+}
+
+static int pending_open(struct pending *p, const char *path)
+{
+	struct stat st;
+	const char *slash = strrchr(path, '/');
+
+	*p = (struct pending){ .path = path, .dirfd = -1, .fd = -1 };
+	p->buf = malloc(PENDING_BUF);
+	if (!p->buf)
+		return -ENOMEM;
+	p->name = slash ? slash + 1 : path;
+	if (streq(path, "-") || (stat(path, &st) == 0 && !S_ISREG(st.st_mode))) {
+		p->fd = anon_temp();
+		return p->fd < 0 ? p->fd : 0;
+	}
+	if (!sc_name_is_safe(p->name))
+		return -EINVAL;
+	if (slash) {
+		cleanup_free char *dir = strndup(path, (size_t)(slash - path) + (slash == path));
+		if (!dir)
+			return -ENOMEM;
+		p->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (p->dirfd < 0 && errno == ENOENT) {
+			/* Made only once everything is bound: nothing is written before. */
+			p->mkdir = TAKE_PTR(dir);
+			p->fd = anon_temp();
+			return p->fd < 0 ? p->fd : 0;
+		}
+	} else {
+		p->dirfd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	}
+	if (p->dirfd < 0)
+		return -errno;
+	p->fd = temp_beside(p);
+	return p->fd < 0 ? p->fd : 0;
+}
+
+static int pending_flush(struct pending *p)
+{
+	int r = write_all(p->fd, p->buf, p->n);
+	p->n = 0;
+	return r;
+}
+
+static int pending_write(void *userdata, const void *data, size_t n)
+{
+	struct pending *p = userdata;
+	int r;
+
+	if (p->n + n > PENDING_BUF) {
+		r = pending_flush(p);
+		if (r < 0)
+			return r;
+		if (n >= PENDING_BUF)
+			return write_all(p->fd, data, n);
+	}
+	memcpy(p->buf + p->n, data, n);
+	p->n += n;
+	return 0;
+}
+
+/* A temp file beside the target complete on disk, and closed. */
+static int temp_done(int fd)
+{
+	int r = 0;
+
+	if (fchmod(fd, 0644) < 0 || fsync(fd) < 0)
+		r = -errno;
+	if (close(fd) < 0 && r == 0)
+		r = -errno;
+	return r;
+}
+
+/* Everything written: a temp file beside the target complete on disk and closed. */
+static int pending_finish(struct pending *p)
+{
+	int r = pending_flush(p);
+
+	free(p->buf);
+	p->buf = NULL;
+	if (r < 0 || p->dirfd < 0)
+		return r;
+	r = temp_done(p->fd);
+	p->fd = -1;
+	return r;
+}
+
+/* Into place: renamed over the target; copied to stdout or the device, or into a temp file in
+ * the directory made now (as sc_write_atomic makes missing parents), then renamed. */
+static int pending_commit(struct pending *p)
+{
+	int out = STDOUT_FILENO, r;
+
+	if (p->mkdir) {
+		int fd;
+		p->dirfd = sc_open_dir_mkdirs(p->mkdir);
+		if (p->dirfd < 0) {
+			r = p->dirfd;
+			p->dirfd = -1;
+			return r;
+		}
+		fd = temp_beside(p);
+		if (fd < 0)
+			return fd;
+		r = copy_fd(p->fd, fd);
+		if (r < 0) {
+			(void)close(fd);
+			return r;
+		}
+		r = temp_done(fd);
+		if (r < 0)
+			return r;
+	}
+	if (p->dirfd >= 0) {
+		if (renameat(p->dirfd, p->tmp, p->dirfd, p->name) < 0)
+			return -errno;
+		p->tmp[0] = '\0';
+		return 0;
+	}
+	if (!streq(p->path, "-")) {
+		out = open(p->path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+		if (out < 0)
+			return -errno;
+	}
+	r = copy_fd(p->fd, out);
+	if (out != STDOUT_FILENO)
+		(void)close(out);
+	return r;
+}
+
+/* Gone, temp file and all (a committed one is only closed). */
+static void pending_close(struct pending *p)
+{
+	if (p->dirfd >= 0 && p->tmp[0])
+		(void)unlinkat(p->dirfd, p->tmp, 0);
+	if (p->fd >= 0)
+		(void)close(p->fd);
+	if (p->dirfd >= 0)
+		(void)close(p->dirfd);
+	free(p->buf);
+	free(p->mkdir);
+	*p = (struct pending){ .dirfd = -1, .fd = -1 };
+}
+
+/* Bind every file into its pending output (the directory's tree mirrored with -f DIR). */
+static int bind_files(const struct args *a, struct sc_k8s_file **files, size_t nf,
+		      struct pending *outs, char **paths, struct sc_diags *d)
+{
+	struct sc_k8s_bind_opts o = { .drop_caps = a->drop_caps, .legacy_annotations = a->legacy };
+	size_t pl = strlen(a->file);
+	int ret = EXIT_OK;
+
+	while (pl > 1 && a->file[pl - 1] == '/')
+		pl--;
+	for (size_t i = 0; i < nf; i++) {
+		const char *path = a->out ? a->out : "-";
+		int r;
+		if (is_dir(a->file)) {
+			if (asprintf(&paths[i], "%s/%s", a->out, files[i]->name + pl + 1) < 0)
+				return cli_error("out of memory");
+			path = paths[i];
+		}
+		/* Missing parents are made as sc_write_atomic makes them. */
+		r = pending_open(&outs[i], path);
+		if (r < 0)
+			return cli_error("cannot write %s: %s", path, strerror(-r));
+		r = sc_k8s_bind_write(files[i], &o, d, pending_write, &outs[i]);
+		if (r == -ENOMEM)
+			return cli_error("out of memory");
+		if (r == -EINVAL) {
+			ret = EXIT_FINDINGS; /* the others are still bound: every error reported */
+			continue;
+		}
+		if (r == 0)
+			r = pending_finish(&outs[i]);
+		if (r < 0)
+			return cli_error("cannot write %s: %s", path, strerror(-r));
+	}
+	return ret;
+}
+
 static int bind(const struct args *a)
 {
 	struct sc_k8s_file **files = NULL;
 	size_t nf = 0, unmatched = 0, nw = 0;
 	cleanup_(sc_policy_build_freep) struct sc_policy_build *b = NULL;
-	struct sc_k8s_bind_opts o = { .drop_caps = a->drop_caps, .legacy_annotations = a->legacy };
 	struct sc_diags d = {};
-	char **outs = NULL;
-	size_t *lens = NULL;
+	struct pending *outs = NULL;
+	char **paths = NULL;
 	bool dir_in = is_dir(a->file);
 	int r, ret = EXIT_OK;
 
 	if (dir_in && !a->out)
 		return cli_usage_error("k8s", "-f DIR needs -o OUTDIR (the tree is mirrored)");
-	r = sc_k8s_files_read(a->file, a->ns, &d, &files, &nf);
+	/* Without --legacy-annotations only existing annotations are edited: the pod
+	 * templates' metadata of the others is not kept. */
+	r = sc_k8s_files_read_keep(a->file, a->ns,
+				   a->legacy ? SC_K8S_KEEP_ALL : SC_K8S_KEEP_NO_ANNOTATIONS, &d,
+				   &files, &nf);
 	cli_print_diags(&d);
 	sc_diags_clear(&d);
 	if (r < 0)
@@ -183,66 +459,49 @@ static int bind(const struct args *a)
 		goto out;
 	}
 	outs = calloc(nf + 1, sizeof(*outs));
-	lens = calloc(nf + 1, sizeof(*lens));
-	if (!outs || !lens) {
+	paths = calloc(nf + 1, sizeof(*paths));
+	if (!outs || !paths) {
 		ret = cli_error("out of memory");
 		goto out;
 	}
-	for (size_t i = 0; i < nf; i++) {
-		r = sc_k8s_bind(files[i], &o, &d, &outs[i], &lens[i]);
-		if (r == -ENOMEM) {
-			ret = cli_error("out of memory");
-			goto out;
-		}
-		if (r < 0)
-			ret = EXIT_FINDINGS;
-	}
+	for (size_t i = 0; i < nf; i++)
+		outs[i] = (struct pending){ .dirfd = -1, .fd = -1 };
+	ret = bind_files(a, files, nf, outs, paths, &d);
 	cli_print_diags(&d);
 	sc_diags_clear(&d);
 	if (ret != EXIT_OK)
-		goto out; /* nothing written */
+		goto out; /* nothing written: the temp files go */
 
+	/* The output directory before the bindings: when it cannot be made, nothing is
+	 * written. */
+	if (dir_in && mkdir(a->out, 0755) < 0 && errno != EEXIST) {
+		ret = cli_error("cannot create %s: %s", a->out, strerror(errno));
+		goto out;
+	}
 	if (a->bindings) {
 		/* First: when it cannot be written, no manifest points at a path nothing
 		 * installs. */
-		cleanup_free char *text = NULL;
-		r = sc_k8s_bindings(files, nf, &text);
+		struct pending p;
+		r = pending_open(&p, a->bindings);
+		if (r == 0)
+			r = sc_k8s_bindings_write(files, nf, pending_write, &p);
+		if (r == 0)
+			r = pending_finish(&p);
+		if (r == 0)
+			r = pending_commit(&p);
+		pending_close(&p);
 		if (r < 0) {
-			ret = cli_error("cannot make the bindings: %s", strerror(-r));
-			goto out;
-		}
-		r = sc_write_atomic(a->bindings, text, strlen(text), 0644);
-		if (r < 0) {
-			ret = cli_error("cannot write %s: %s", a->bindings, strerror(-r));
+			ret = r == -ENOMEM
+				      ? cli_error("out of memory")
+				      : cli_error("cannot write %s: %s", a->bindings, strerror(-r));
 			goto out;
 		}
 	}
-	if (!dir_in) {
-		r = sc_write_atomic(a->out ? a->out : "-", outs[0], lens[0], 0644);
+	for (size_t i = 0; i < nf; i++) {
+		r = pending_commit(&outs[i]);
 		if (r < 0) {
-			ret = cli_error("cannot write %s: %s", a->out, strerror(-r));
+			ret = cli_error("cannot write %s: %s", outs[i].path, strerror(-r));
 			goto out;
-		}
-	} else {
-		size_t pl = strlen(a->file);
-		while (pl > 1 && a->file[pl - 1] == '/')
-			pl--;
-		if (mkdir(a->out, 0755) < 0 && errno != EEXIST) {
-			ret = cli_error("cannot create %s: %s", a->out, strerror(errno));
-			goto out;
-		}
-		for (size_t i = 0; i < nf; i++) {
-			cleanup_free char *path = NULL;
-			if (asprintf(&path, "%s/%s", a->out, files[i]->name + pl + 1) < 0) {
-				ret = cli_error("out of memory");
-				goto out;
-			}
-			/* Missing parents are made by sc_write_atomic. */
-			r = sc_write_atomic(path, outs[i], lens[i], 0644);
-			if (r < 0) {
-				ret = cli_error("cannot write %s: %s", path, strerror(-r));
-				goto out;
-			}
 		}
 	}
 	if (!a->quiet)
@@ -255,9 +514,11 @@ static int bind(const struct args *a)
 			"run again with --bindings FILE and put FILE beside the policies\n");
 out:
 	for (size_t i = 0; outs && i < nf; i++)
-		free(outs[i]);
+		pending_close(&outs[i]);
+	for (size_t i = 0; paths && i < nf; i++)
+		free(paths[i]);
 	free(outs);
-	free(lens);
+	free(paths);
 	sc_k8s_files_free(files, nf);
 	return ret;
 }
@@ -269,7 +530,7 @@ static int audit(const struct args *a, bool json)
 	struct sc_diags d = {};
 	int r, ret = EXIT_OK;
 
-	r = sc_k8s_files_read(a->file, a->ns, &d, &files, &nf);
+	r = sc_k8s_files_read_keep(a->file, a->ns, SC_K8S_KEEP_NONE, &d, &files, &nf);
 	cli_print_diags(&d);
 	sc_diags_clear(&d);
 	if (r < 0)

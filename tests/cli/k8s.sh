@@ -178,6 +178,38 @@ err_has "missing spec located" '^bad/no-spec.yaml:1:1: error: Deployment default
 err_has "non-mapping container located" '^bad/no-spec.yaml:13:16: error: Pod default/bad-containers: a container must be a mapping'
 expect "privileged container" 1 "$SYSCAGE" k8s bind -f bad/privileged.yaml -p $P
 err_has "privileged located" '^bad/privileged.yaml:9:7: error: Pod shop/priv: container is privileged'
+# bind writes as it goes, into a temp file beside the target: an error in a later document
+# leaves the target as it was, no temp file, no bindings, nothing on stdout.
+{ cat manifests/multi.yaml; printf "\n---\n"; cat bad/privileged.yaml; } >"$TMP/late-error.yaml"
+echo old >"$TMP/keep.yaml"
+expect "an error in the last document" 1 "$SYSCAGE" k8s bind -f "$TMP/late-error.yaml" -p $P -o "$TMP/keep.yaml" --bindings "$TMP/keep.b"
+err_has "... located" 'late-error.yaml:[0-9]+:7: error: Pod shop/priv: container is privileged'
+if [ "$(cat "$TMP/keep.yaml")" = old ] && [ ! -e "$TMP/keep.b" ]; then ok "... the target kept, no bindings"; else not_ok "... the target kept, no bindings"; fi
+if ! ls -a "$TMP" | grep -q 'sctmp'; then ok "... no temp file left"; else not_ok "... no temp file left"; ls -a "$TMP" | sed 's/^/# /'; fi
+expect "... to stdout" 1 "$SYSCAGE" k8s bind -f "$TMP/late-error.yaml" -p $P
+if [ ! -s "$TMP/out" ]; then ok "... nothing on stdout"; else not_ok "... nothing on stdout"; fi
+expect "... into a directory to make" 1 "$SYSCAGE" k8s bind -f "$TMP/late-error.yaml" -p $P -o "$TMP/newdir/sub/x.yaml"
+if [ ! -e "$TMP/newdir" ]; then ok "... the directory not made"; else not_ok "... the directory not made"; fi
+expect "bind into a directory to make" 0 "$SYSCAGE" k8s bind -f manifests/multi.yaml -p $P -q -o "$TMP/newdir/sub/x.yaml"
+if cmp -s "$TMP/newdir/sub/x.yaml" expected/multi.bound.yaml && [ "$(stat -c %a "$TMP/newdir/sub/x.yaml")" = 644 ]; then ok "... made, the output in it (0644)"; else not_ok "... made, the output in it (0644)"; fi
+if ! ls -a "$TMP/newdir/sub" | grep -q 'sctmp'; then ok "... no temp file left"; else not_ok "... no temp file left"; fi
+# -f DIR -o OUTDIR whose parent is missing: refused before anything is written, the bindings
+# file too (it was written first, then OUTDIR could not be made).
+mkdir -p "$TMP/din" && cp manifests/multi.yaml "$TMP/din/"
+expect "an output directory that cannot be made" 1 "$SYSCAGE" k8s bind -f "$TMP/din" -p $P -q -o "$TMP/no/such/out" --bindings "$TMP/din.b"
+err_has "... said" "cannot create $TMP/no/such/out"
+if [ ! -e "$TMP/din.b" ]; then ok "... no bindings written"; else not_ok "... no bindings written"; fi
+# A manifest is read through a mapping given back as it is read (in pieces of lines for the
+# text check): a bad byte past the first MiB is still located; a file of a whole number of
+# pages (no room for the NUL after it) is read instead, with the same result.
+{ for i in $(seq 60000); do echo "# line $i of padding"; done; printf 'kind: Pod\nmetadata: {name: p}\n# caf\xe9\n'; } >"$TMP/big-latin1.yaml"
+expect "invalid UTF-8 past the first MiB" 1 "$SYSCAGE" k8s audit -f "$TMP/big-latin1.yaml"
+err_has "... located" 'big-latin1.yaml:60003:6: error: invalid UTF-8'
+python3 -c 'import sys; t = open(sys.argv[1]).read(); sys.stdout.write(t + "\n#" + "x" * (4096 * 3 - len(t) - 3) + "\n")' manifests/multi.yaml >"$TMP/pages.yaml"
+if [ "$(stat -c %s "$TMP/pages.yaml")" = 12288 ]; then ok "a file of three pages"; else not_ok "a file of three pages"; fi
+expect "... binds" 0 "$SYSCAGE" k8s bind -f "$TMP/pages.yaml" -p $P -q -o "$TMP/pages.out"
+expect "... as stdin does" 0 sh -c "\"$SYSCAGE\" k8s bind -f - -p $P -q < \"$TMP/pages.yaml\""
+if cmp -s "$TMP/out" "$TMP/pages.out"; then ok "... the same output"; else not_ok "... the same output"; fi
 expect "missing file" 1 "$SYSCAGE" k8s bind -f nonexistent.yaml -p $P
 err_has "missing file named" 'nonexistent.yaml: error: cannot read'
 # Duplicate keys: the API server refuses the object; which one a reader takes is a guess, so

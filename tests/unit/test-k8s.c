@@ -2,6 +2,7 @@
 /* Kubernetes manifests: finding workloads, text-preserving binding, selector matching through
  * the policy engine, the restricted audit, the agent's manifests. */
 #include <check.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -509,6 +510,160 @@ START_TEST(bind_checks_each_document)
 }
 END_TEST
 
+/* The check reads edited documents back in runs: a document it refuses between others it
+ * takes is reported at that document's workload, and the file is refused. */
+START_TEST(bind_check_locates_the_document)
+{
+	static const char good[] = "---\nkind: Pod\nmetadata: {name: g%zu}\nspec:\n"
+				   "  containers: [{name: a}]\n";
+	static const char bad[] = "---\nkind: Pod\nmetadata:\n- nam0:*****che}d: >\n\n\n"
+				  "spec:\n  containers:\n    - name: a\n      image: app:0\n";
+	struct sc_k8s_bind_opts o = { .drop_caps = true, .legacy_annotations = true };
+	struct sc_diags d = {};
+	struct sc_k8s_file *f;
+	char *text = NULL, *out = NULL;
+	size_t len = 0, bad_line = 0;
+	FILE *m = open_memstream(&text, &len);
+
+	ck_assert_ptr_nonnull(m);
+	for (size_t i = 0; i < 40; i++)
+		fprintf(m, good, i);
+	bad_line = 1 + 40 * 5 + 1; /* its "kind:", after its "---" */
+	fputs(bad, m);
+	for (size_t i = 40; i < 80; i++)
+		fprintf(m, good, i);
+	ck_assert_int_eq(fclose(m), 0);
+	f = parse(text);
+	ck_assert_uint_eq(f->n_workloads, 81);
+	for (size_t i = 0; i < f->n_workloads; i++)
+		f->workloads[i].profile = strdup("syscage/default/pod_x.json");
+	ck_assert_int_eq(sc_k8s_bind(f, &o, &d, &out, NULL), -EINVAL);
+	ck_assert_ptr_null(out);
+	ck_assert_uint_eq(d.n_errors, 1);
+	ck_assert_ptr_nonnull(strstr(d.v[0].message, "cannot bind this file safely"));
+	ck_assert_uint_eq(d.v[0].loc.line, bad_line);
+	sc_diags_clear(&d);
+	sc_k8s_file_free(f);
+	free(text);
+}
+END_TEST
+
+struct pieces {
+	char *text;
+	size_t len, n, biggest;
+	size_t fail_at; /* the call that fails (1-based), 0: none */
+};
+
+static int collect_piece(void *userdata, const void *p, size_t n)
+{
+	struct pieces *c = userdata;
+	char *t;
+
+	if (++c->n == c->fail_at)
+		return -ENOSPC;
+	t = realloc(c->text, c->len + n + 1);
+	ck_assert_ptr_nonnull(t);
+	c->text = t;
+	memcpy(c->text + c->len, p, n);
+	c->len += n;
+	c->text[c->len] = '\0';
+	if (n > c->biggest)
+		c->biggest = n;
+	return 0;
+}
+
+/* sc_k8s_bind_write hands the text over as it is made, a few documents at a time (never the
+ * whole of a big file at once), the same bytes as sc_k8s_bind's; a write error stops it. */
+START_TEST(bind_write_streams)
+{
+	struct sc_k8s_bind_opts o = {};
+	struct sc_diags d = {};
+	struct pieces c = {};
+	struct sc_k8s_file *f;
+	char *text = NULL, *out = NULL;
+	size_t len = 0, out_len = 0;
+	FILE *m = open_memstream(&text, &len);
+
+	ck_assert_ptr_nonnull(m);
+	/* Bound and unbound workloads, and documents without any, some 300 KiB. */
+	for (size_t i = 0; i < 3000; i++)
+		fprintf(m,
+			"---\n# workload %zu\nkind: Deployment\nmetadata: {name: w%zu}\nspec:\n"
+			"  template:\n    spec:\n      containers:\n      - name: a\n"
+			"        image: x\n%s",
+			i, i, i % 7 == 3 ? "---\nkind: ConfigMap\nmetadata: {name: c}\n" : "");
+	ck_assert_int_eq(fclose(m), 0);
+	f = parse(text);
+	for (size_t i = 0; i < f->n_workloads; i++)
+		if (i % 5 != 2)
+			f->workloads[i].profile = strdup("syscage/ns/p.json");
+	ck_assert_int_eq(sc_k8s_bind(f, &o, &d, &out, &out_len), 0);
+	ck_assert_int_eq(sc_k8s_bind_write(f, &o, &d, collect_piece, &c), 0);
+	ck_assert_uint_eq(c.len, out_len);
+	ck_assert_str_eq(c.text, out);
+	ck_assert_uint_gt(out_len, len);
+	/* Pieces of a run of documents (64 KiB and the last document) at most. */
+	ck_assert_uint_gt(c.n, 8);
+	ck_assert_uint_lt(c.biggest, 80u << 10);
+	free(c.text);
+
+	c = (struct pieces){ .fail_at = 2 };
+	ck_assert_int_eq(sc_k8s_bind_write(f, &o, &d, collect_piece, &c), -ENOSPC);
+	ck_assert_uint_eq(c.n, 2);
+	ck_assert_uint_eq(d.n, 0);
+	free(c.text);
+	free(out);
+	sc_k8s_file_free(f);
+	free(text);
+}
+END_TEST
+
+/* Documents are edited and checked one by one, each from where the one before ends: text
+ * before the first "---", explicit ends ("..."), directives, documents without workloads and
+ * unbound workloads between bound ones are all kept byte for byte. */
+START_TEST(bind_document_bounds)
+{
+	static const char in[] =
+		"# leading comment\n"
+		"kind: Pod\nmetadata: {name: a}\nspec: {containers: [{name: c}]}\n"
+		"...\n# between\n"
+		"%YAML 1.2\n---\n"
+		"kind: Pod\nmetadata: {name: unbound}\nspec: {containers: [{name: c}]}\n"
+		"---\nkind: ConfigMap\nmetadata: {name: cm}\n"
+		"--- # after the marker\n"
+		"kind: Pod\nmetadata: {name: b}\nspec:\n  containers:\n  - name: c\n"
+		"...\n";
+	static const char want[] =
+		"# leading comment\n"
+		"kind: Pod\nmetadata: {name: a}\nspec: {containers: [{name: c, securityContext: "
+		"{allowPrivilegeEscalation: false}}], securityContext: {seccompProfile: {type: "
+		"Localhost, localhostProfile: syscage/ns/p.json}}}\n"
+		"...\n# between\n"
+		"%YAML 1.2\n---\n"
+		"kind: Pod\nmetadata: {name: unbound}\nspec: {containers: [{name: c}]}\n"
+		"---\nkind: ConfigMap\nmetadata: {name: cm}\n"
+		"--- # after the marker\n"
+		"kind: Pod\nmetadata: {name: b}\nspec:\n  containers:\n  - name: c\n"
+		"    securityContext:\n      allowPrivilegeEscalation: false\n"
+		"  securityContext:\n    seccompProfile:\n      type: Localhost\n"
+		"      localhostProfile: syscage/ns/p.json\n"
+		"...\n";
+	struct sc_k8s_file *f = parse(in);
+	struct sc_k8s_bind_opts o = {};
+	struct sc_diags d = {};
+	char *out = NULL;
+
+	ck_assert_uint_eq(f->n_workloads, 3);
+	f->workloads[0].profile = strdup("syscage/ns/p.json");
+	f->workloads[2].profile = strdup("syscage/ns/p.json");
+	ck_assert_int_eq(sc_k8s_bind(f, &o, &d, &out, NULL), 0);
+	ck_assert_str_eq(out, want);
+	free(out);
+	sc_diags_clear(&d);
+	sc_k8s_file_free(f);
+}
+END_TEST
+
 START_TEST(bind_refuses)
 {
 	static const char alias[] = "kind: Pod\nmetadata: {name: x}\nspec:\n"
@@ -564,6 +719,71 @@ static void put(const char *dir, const char *name, const char *text)
 	fputs(text, f);
 	fclose(f);
 }
+
+/* A read that keeps less (sc_k8s_files_read_keep) binds the same, and a bind that would need
+ * what was not kept is refused, never a crash. */
+START_TEST(bind_what_was_kept)
+{
+	static const char text[] =
+		"kind: Deployment\nmetadata: {name: a}\nspec:\n  template:\n    metadata:\n"
+		"      labels: {app: web}\n    spec:\n      containers: [{name: c}]\n"
+		"---\nkind: Pod\nmetadata:\n  name: b\n  annotations:\n"
+		"    seccomp.security.alpha.kubernetes.io/pod: runtime/default\n"
+		"spec: {containers: [{name: c}]}\n";
+	char dir[] = "/tmp/sc-k8s-keep.XXXXXX", path[64];
+	struct sc_k8s_bind_opts plain = {}, legacy = { .legacy_annotations = true };
+	const enum sc_k8s_keep keeps[] = { SC_K8S_KEEP_ALL, SC_K8S_KEEP_NO_ANNOTATIONS,
+					   SC_K8S_KEEP_NONE };
+	char *want = NULL, *want_legacy = NULL;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	put(dir, "m.yaml", text);
+	snprintf(path, sizeof(path), "%s/m.yaml", dir);
+	for (size_t k = 0; k < 3; k++) {
+		struct sc_k8s_file **files = NULL;
+		struct sc_diags d = {};
+		size_t nf = 0;
+		char *out = NULL;
+		ck_assert_int_eq(sc_k8s_files_read_keep(path, NULL, keeps[k], &d, &files, &nf), 0);
+		ck_assert_uint_eq(nf, 1);
+		ck_assert_uint_eq(files[0]->n_workloads, 2);
+		for (size_t i = 0; i < 2; i++)
+			files[0]->workloads[i].profile = strdup("syscage/default/p.json");
+		if (keeps[k] == SC_K8S_KEEP_NONE) {
+			ck_assert_int_eq(sc_k8s_bind(files[0], &plain, &d, &out, NULL), -EINVAL);
+			ck_assert_ptr_nonnull(strstr(d.v[0].message, "read without"));
+		} else {
+			/* The Pod's existing annotation is updated either way. */
+			ck_assert_int_eq(sc_k8s_bind(files[0], &plain, &d, &out, NULL), 0);
+			ck_assert_ptr_nonnull(strstr(out, "pod: localhost/syscage/default/p.json"));
+			if (!want) {
+				want = out;
+				out = NULL;
+			} else {
+				ck_assert_str_eq(out, want);
+			}
+		}
+		free(out);
+		out = NULL;
+		if (keeps[k] == SC_K8S_KEEP_ALL) {
+			ck_assert_int_eq(sc_k8s_bind(files[0], &legacy, &d, &want_legacy, NULL), 0);
+		} else {
+			/* The Deployment's template metadata was not kept. */
+			sc_diags_clear(&d);
+			ck_assert_int_eq(sc_k8s_bind(files[0], &legacy, &d, &out, NULL), -EINVAL);
+			ck_assert_ptr_null(out);
+			ck_assert_uint_eq(d.v[0].loc.line, 1);
+		}
+		sc_diags_clear(&d);
+		sc_k8s_files_free(files, nf);
+	}
+	ck_assert_ptr_nonnull(strstr(want_legacy, "container.seccomp.security.alpha"));
+	free(want);
+	free(want_legacy);
+	unlink(path);
+	rmdir(dir);
+}
+END_TEST
 
 static const char policies[] =
 	"kind: KubeArmorSeccompPolicy\napiVersion: security.kubearmor.com/v1\n"
@@ -820,6 +1040,10 @@ int main(void)
 	tcase_add_test(tc, bind_refuses);
 	tcase_add_test(tc, bind_checks_its_output);
 	tcase_add_test(tc, bind_checks_each_document);
+	tcase_add_test(tc, bind_check_locates_the_document);
+	tcase_add_test(tc, bind_write_streams);
+	tcase_add_test(tc, bind_document_bounds);
+	tcase_add_test(tc, bind_what_was_kept);
 	tcase_add_test(tc, selectors);
 	tcase_add_test(tc, missing_profile);
 	tcase_add_test(tc, audit_rules);

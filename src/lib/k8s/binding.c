@@ -1014,56 +1014,66 @@ static int cmp_label(const void *a, const void *b)
 	return strcmp(((const struct sc_label *)a)->key, ((const struct sc_label *)b)->key);
 }
 
-/* The documents of 'p' (sorted) to 'f'. Returns 0 or -ENOMEM. */
-static int bindings_emit(FILE *f, const struct sc_binding *const *p, size_t n)
+void sc_bindings_emit_head(FILE *f)
 {
 	fputs("# Written by `syscage k8s bind --bindings`: one SeccompBinding per bound workload.\n"
 	      "# Put this file in the agent's policies ConfigMap beside the policies: the agent\n"
 	      "# installs each workload's profile at its localhostProfile, the merge of every\n"
 	      "# policy that selects it now.\n",
 	      f);
-	for (size_t i = 0; i < n; i++) {
-		const struct sc_binding *b = p[i];
-		cleanup_free struct sc_label *labels = NULL;
+}
 
-		fputs("---\napiVersion: " SC_BINDING_API_VERSION "\nkind: " SC_BINDING_KIND
-		      "\nmetadata:\n  name: ",
-		      f);
-		put_scalar(f, b->name);
-		fputs("\n  namespace: ", f);
-		put_scalar(f, b->namespace);
-		fputs("\nspec:\n  workload: {kind: ", f);
-		put_scalar(f, b->kind);
-		fputs(", name: ", f);
-		put_scalar(f, b->name);
-		fputs("}\n", f);
-		if (b->n_labels) {
-			labels = calloc(b->n_labels, sizeof(*labels));
-			if (!labels)
-				return -ENOMEM;
-			memcpy(labels, b->labels, b->n_labels * sizeof(*labels));
-			qsort(labels, b->n_labels, sizeof(*labels), cmp_label);
-			fputs("  podLabels:\n", f);
-			for (size_t k = 0; k < b->n_labels; k++) {
-				fputs("    ", f);
-				put_scalar(f, labels[k].key);
-				fputs(": ", f);
-				put_scalar(f, labels[k].value ? labels[k].value : "");
-				fputc('\n', f);
-			}
+int sc_bindings_emit_one(FILE *f, const struct sc_binding *b)
+{
+	cleanup_free struct sc_label *labels = NULL;
+
+	fputs("---\napiVersion: " SC_BINDING_API_VERSION "\nkind: " SC_BINDING_KIND
+	      "\nmetadata:\n  name: ",
+	      f);
+	put_scalar(f, b->name);
+	fputs("\n  namespace: ", f);
+	put_scalar(f, b->namespace);
+	fputs("\nspec:\n  workload: {kind: ", f);
+	put_scalar(f, b->kind);
+	fputs(", name: ", f);
+	put_scalar(f, b->name);
+	fputs("}\n", f);
+	if (b->n_labels) {
+		labels = calloc(b->n_labels, sizeof(*labels));
+		if (!labels)
+			return -ENOMEM;
+		memcpy(labels, b->labels, b->n_labels * sizeof(*labels));
+		qsort(labels, b->n_labels, sizeof(*labels), cmp_label);
+		fputs("  podLabels:\n", f);
+		for (size_t k = 0; k < b->n_labels; k++) {
+			fputs("    ", f);
+			put_scalar(f, labels[k].key);
+			fputs(": ", f);
+			put_scalar(f, labels[k].value ? labels[k].value : "");
+			fputc('\n', f);
 		}
-		if (b->n_policies) {
-			fputs("  policies: [", f);
-			for (size_t k = 0; k < b->n_policies; k++) {
-				fputs(k ? ", " : "", f);
-				put_scalar(f, b->policies[k]);
-			}
-			fputs("]\n", f);
-		}
-		fputs("  localhostProfile: ", f);
-		put_scalar(f, b->profile);
-		fputc('\n', f);
 	}
+	if (b->n_policies) {
+		fputs("  policies: [", f);
+		for (size_t k = 0; k < b->n_policies; k++) {
+			fputs(k ? ", " : "", f);
+			put_scalar(f, b->policies[k]);
+		}
+		fputs("]\n", f);
+	}
+	fputs("  localhostProfile: ", f);
+	put_scalar(f, b->profile);
+	fputc('\n', f);
+	return 0;
+}
+
+/* The documents of 'p' (sorted) to 'f'. Returns 0 or -ENOMEM. */
+static int bindings_emit(FILE *f, const struct sc_binding *const *p, size_t n)
+{
+	sc_bindings_emit_head(f);
+	for (size_t i = 0; i < n; i++)
+		if (sc_bindings_emit_one(f, p[i]) < 0)
+			return -ENOMEM;
 	return 0;
 }
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "k8s/manifest.h"
+#include "k8s/sbuf.h"
 #include "macro.h"
 #include "syscage/k8s.h"
 
@@ -135,61 +136,6 @@ static bool plain_safe(const char *s)
 			return false;
 	return !streq(s, "true") && !streq(s, "false") && !streq(s, "null") && !streq(s, "y") &&
 	       !streq(s, "n") && strspn(s, "0123456789.") != strlen(s);
-}
-
-/* The text of an edit, grown in place: a memstream per edit (libc's calloc of a page, then a
- * FILE) was a tenth of a 10,000-workload bind. */
-struct sbuf {
-	char *s;
-	size_t n, cap;
-	bool oom;
-};
-
-static void sb_add(struct sbuf *b, const char *s, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->cap - b->n <= n) {
-		size_t cap = b->cap ? b->cap : 128;
-		char *t;
-		while (cap - b->n <= n)
-			cap *= 2;
-		t = realloc(b->s, cap);
-		if (!t) {
-			b->oom = true;
-			return;
-		}
-		b->s = t;
-		b->cap = cap;
-	}
-	memcpy(b->s + b->n, s, n);
-	b->n += n;
-	b->s[b->n] = '\0';
-}
-
-static void sb_puts(struct sbuf *b, const char *s)
-{
-	sb_add(b, s, strlen(s));
-}
-
-static void sb_putc(struct sbuf *b, char c)
-{
-	sb_add(b, &c, 1);
-}
-
-/* The text, or NULL (out of memory); the builder is left empty. */
-static char *sb_take(struct sbuf *b)
-{
-	if (!b->oom && !b->s)
-		sb_add(b, "", 0);
-	if (b->oom) {
-		free(b->s);
-		*b = (struct sbuf){};
-		return NULL;
-	}
-	char *s = b->s;
-	*b = (struct sbuf){};
-	return s;
 }
 
 static void put_str(struct sbuf *f, const char *s, bool quote)
@@ -597,6 +543,16 @@ static int bind_one(struct ectx *e, const struct sc_k8s_workload *w, const struc
 
 	if (!ann || !keys || asprintf(&legacy, "localhost/%s", w->profile) < 0)
 		return -ENOMEM;
+	for (size_t i = 0; i < w->n_containers; i++)
+		any_legacy |= w->containers[i].legacy != NULL;
+	if (!wp->podspec || (!wp->holder && (o->legacy_annotations || any_legacy))) {
+		/* Read without what binding edits (sc_k8s_files_read_keep). */
+		if (sc_diags_add(e->d, SC_SEV_ERROR, w->loc,
+				 "%s: read without what binding edits (its %s)", e->what,
+				 wp->podspec ? "annotations" : "tree") < 0)
+			return -ENOMEM;
+		return e->err = -EINVAL;
+	}
 	e->json = wp->json;
 	ensure(e, wp->podspec, pod, 1);
 	for (size_t i = 0; i < w->n_containers; i++) {
@@ -691,10 +647,10 @@ static int workload_edits(struct ectx *e, const struct sc_k8s_file *f, size_t i,
 	return q;
 }
 
-/* Where the edited text goes: written at 'w', or compared with 'ref' (the check: binding the
- * output again must give the output), or, with neither, only counted into 'n'. */
+/* Where a document's edited text goes: appended to 'buf', or compared with 'ref' (the check:
+ * binding the output again must give the output). */
 struct sink {
-	char *w;
+	struct sbuf *buf;
 	const char *ref;
 	size_t ref_len;
 	size_t n;
@@ -703,136 +659,24 @@ struct sink {
 
 static void sink_put(struct sink *s, const char *p, size_t n)
 {
-	if (s->w)
-		s->w = mempcpy(s->w, p, n);
+	if (s->buf)
+		sb_add(s->buf, p, n);
 	else if (s->ref && !s->differs)
 		s->differs = n > s->ref_len - s->n || memcmp(s->ref + s->n, p, n) != 0;
 	s->n += n;
 }
 
-/* Apply e's edits (sorted) to the text from *at on, into 'out'. An edit before *at overlaps one
+/* Apply e's edits (sorted) to 'text' from *at on, into 'out'. An edit before *at overlaps one
  * applied: skipped (cannot happen). */
-static void apply_edits(const struct ectx *e, const struct sc_k8s_file *f, size_t *at,
-			struct sink *out)
+static void apply_edits(const struct ectx *e, const char *text, size_t *at, struct sink *out)
 {
 	for (size_t i = 0; i < e->n; i++) {
 		if (e->v[i].pos < *at)
 			continue;
-		sink_put(out, f->text + *at, e->v[i].pos - *at);
+		sink_put(out, text + *at, e->v[i].pos - *at);
 		sink_put(out, e->texts + e->v[i].text, e->v[i].text_len);
 		*at = e->v[i].pos + e->v[i].del;
 	}
-}
-
-/* The edits are made a workload at a time, twice: once to count the output and report what
- * is wrong, once to write it, so no more than a workload's edits are held (10,000 workloads
- * with --legacy-annotations are 80,000 edits, 6 MiB). That needs each workload's edits after
- * the previous one's, as they are (a workload's edits lie within its own object): should
- * they not be, all edits are made at once and sorted, as a sort of them all would order them.
- * With 'ref', the edited text is not written but compared with ref (one pass, no copy):
- * 0 when it is the same, -EINVAL when not. */
-static int bind_text(const struct sc_k8s_file *f, const struct sc_k8s_bind_opts *o,
-		     struct sc_diags *d, const char *ref, size_t ref_len, char **ret,
-		     size_t *ret_len)
-{
-	struct ectx e = { .buf = f->text, .len = f->len, .d = d };
-	struct sc_diags quiet = {};
-	const char *nl = memchr(f->text, '\n', f->len);
-	const char *saved = d->file;
-	struct sink out = { .ref = ref, .ref_len = ref_len };
-	size_t at = 0, prev_end = 0;
-	bool any = false, ordered = true;
-	int r = 0;
-
-	e.crlf = nl && nl > f->text && nl[-1] == '\r';
-	d->file = f->name;
-	for (size_t i = 0; i < f->n_workloads; i++) {
-		int q;
-		if (!f->workloads[i].profile)
-			continue;
-		e.n = e.texts_len = 0;
-		q = workload_edits(&e, f, i, o);
-		if (q == -ENOMEM) {
-			r = q;
-			break;
-		}
-		if (q < 0)
-			r = q;
-		if (r < 0 || !e.n)
-			continue;
-		qsort(e.v, e.n, sizeof(*e.v), cmp_edit);
-		if (any && e.v[0].pos <= prev_end)
-			ordered = false;
-		for (size_t k = 0; k < e.n; k++)
-			if (e.v[k].pos + e.v[k].del > prev_end)
-				prev_end = e.v[k].pos + e.v[k].del;
-		any = true;
-		apply_edits(&e, f, &at, &out);
-	}
-	d->file = saved;
-	if (r < 0)
-		goto out;
-	/* Made again: nothing to report now (it was), the same edits. */
-	e.d = &quiet;
-	e.eof_newline = false;
-	if (!ordered) {
-		e.n = e.texts_len = 0;
-		for (size_t i = 0; i < f->n_workloads && r == 0; i++)
-			if (f->workloads[i].profile)
-				r = workload_edits(&e, f, i, o);
-		if (r < 0)
-			goto out;
-		if (e.n)
-			qsort(e.v, e.n, sizeof(*e.v), cmp_edit);
-		at = 0;
-		out = (struct sink){ .ref = ref, .ref_len = ref_len };
-		apply_edits(&e, f, &at, &out);
-	}
-	sink_put(&out, f->text + at, f->len - at);
-	if (ref) {
-		r = out.differs || out.n != ref_len ? -EINVAL : 0;
-		goto out;
-	}
-	size_t olen = out.n;
-	char *buf = malloc(olen + 1);
-	if (!buf) {
-		r = -ENOMEM;
-		goto out;
-	}
-	out = (struct sink){ .w = buf };
-	at = 0;
-	if (!ordered) {
-		apply_edits(&e, f, &at, &out);
-	} else {
-		for (size_t i = 0; i < f->n_workloads && r == 0; i++) {
-			if (!f->workloads[i].profile)
-				continue;
-			e.n = e.texts_len = 0;
-			r = workload_edits(&e, f, i, o);
-			if (r < 0 || !e.n)
-				continue;
-			qsort(e.v, e.n, sizeof(*e.v), cmp_edit);
-			apply_edits(&e, f, &at, &out);
-		}
-	}
-	if (r == 0) {
-		sink_put(&out, f->text + at, f->len - at);
-		*out.w = '\0';
-		if (out.n != olen)
-			r = -EIO; /* the same edits twice: never so */
-	}
-	if (r < 0) {
-		free(buf);
-		goto out;
-	}
-	*ret = buf;
-	if (ret_len)
-		*ret_len = olen;
-out:
-	sc_diags_clear(&quiet);
-	free(e.texts);
-	free(e.v);
-	return r;
 }
 
 static bool same_str(const char *a, const char *b)
@@ -840,53 +684,19 @@ static bool same_str(const char *a, const char *b)
 	return a == b || (a && b && streq(a, b));
 }
 
-/* The whole check at once (bind_check() when a workload's edits come before the previous
- * one's): the output read whole, bound again, compared. */
-static int check_whole(const struct sc_k8s_file *f, const struct sc_k8s_bind_opts *o,
-		       const char *out, size_t len)
-{
-	struct sc_diags q = {};
-	struct sc_k8s_file *g = NULL;
-	int r = sc_k8s_file_parse(out, len, f->name, NULL, &q, &g);
-
-	if (r == -ENOMEM)
-		goto out;
-	r = -EINVAL;
-	if (!g || g->n_workloads != f->n_workloads)
-		goto out;
-	for (size_t i = 0; i < f->n_workloads; i++) {
-		const struct sc_k8s_workload *a = &f->workloads[i];
-		struct sc_k8s_workload *b = &g->workloads[i];
-		if (!same_str(a->kind, b->kind) || !same_str(a->name, b->name))
-			goto out;
-		free(b->profile);
-		b->profile = a->profile ? strdup(a->profile) : NULL;
-		if (a->profile && !b->profile) {
-			r = -ENOMEM;
-			goto out;
-		}
-		b->set = a->set;
-	}
-	r = bind_text(g, o, &q, out, len, NULL, NULL);
-	if (r != -ENOMEM && r != 0)
-		r = -EINVAL;
-out:
-	sc_k8s_file_free(g);
-	sc_diags_clear(&q);
-	return r;
-}
-
-/* The check a document at a time: each document's workloads, as the output reads back, bound
- * again and the result compared with the output, as bind_text() does for the whole file. */
+/* The check of a run of edited documents, their text read back on its own: the same
+ * workloads (those of 'f' from 'first', 'count' of them), and binding them again gives the
+ * text unchanged. */
 struct check {
 	const struct sc_k8s_file *f;
 	const struct sc_k8s_bind_opts *o;
-	struct ectx e; /* over the output */
+	size_t first, count;
+	struct ectx e; /* over the documents' output */
 	struct sink out;
-	size_t seen; /* workloads of the output so far */
-	size_t at, prev_end;
-	bool any;
-	bool unordered; /* the whole check must decide */
+	size_t seen;	  /* workloads read back so far */
+	size_t doc_first; /* the first of the document read last */
+	size_t at;
+	bool differs; /* check_document refused the document it read last */
 };
 
 /* Stops the parse: the output is not what it must be. */
@@ -897,101 +707,250 @@ static int check_document(void *userdata, struct sc_k8s_file *g)
 	struct check *c = userdata;
 	int r = 0;
 
+	c->e.n = c->e.texts_len = 0;
+	c->doc_first = c->seen;
 	for (size_t k = 0; k < g->n_workloads && r == 0; k++) {
 		const struct sc_k8s_workload *a =
-			c->seen < c->f->n_workloads ? &c->f->workloads[c->seen] : NULL;
+			c->seen < c->count ? &c->f->workloads[c->first + c->seen] : NULL;
 		struct sc_k8s_workload *b = &g->workloads[k];
-		c->seen++;
 		if (!a || !same_str(a->kind, b->kind) || !same_str(a->name, b->name))
-			return CHECK_DIFFERS;
+			return c->differs = true, CHECK_DIFFERS;
+		c->seen++;
 		if (!a->profile)
 			continue;
 		/* Bound as the input was; lent, taken back before the workload goes. */
 		b->profile = a->profile;
 		b->set = a->set;
-		c->e.n = c->e.texts_len = 0;
 		r = workload_edits(&c->e, g, k, c->o);
 		b->profile = NULL;
-		if (r < 0 || !c->e.n)
-			continue;
-		qsort(c->e.v, c->e.n, sizeof(*c->e.v), cmp_edit);
-		if (c->any && c->e.v[0].pos <= c->prev_end) {
-			c->unordered = true;
-			return CHECK_DIFFERS;
-		}
-		for (size_t i = 0; i < c->e.n; i++)
-			if (c->e.v[i].pos + c->e.v[i].del > c->prev_end)
-				c->prev_end = c->e.v[i].pos + c->e.v[i].del;
-		c->any = true;
-		apply_edits(&c->e, g, &c->at, &c->out);
 	}
 	if (r == -ENOMEM)
 		return r;
-	return r < 0 || c->out.differs ? CHECK_DIFFERS : 0;
+	if (r < 0)
+		return c->differs = true, CHECK_DIFFERS;
+	if (c->e.n)
+		qsort(c->e.v, c->e.n, sizeof(*c->e.v), cmp_edit);
+	apply_edits(&c->e, c->e.buf, &c->at, &c->out);
+	c->differs = c->out.differs;
+	return c->differs ? CHECK_DIFFERS : 0;
 }
 
-/* Whether 'out', the edited text of 'f' (len bytes and a NUL), reads back as the same
- * workloads and binding it again changes nothing: 0, -EINVAL (it does not), -ENOMEM. The edits
- * are made in the text YAML left as it was; a construct they do not foresee must not turn
- * into a file that means something else. A document at a time, the output read in place and
- * the second binding compared with it as it is made: no copy of the output, no second text,
- * and only one document's workloads held. */
-static int bind_check(const struct sc_k8s_file *f, const struct sc_k8s_bind_opts *o,
-		      const char *out, size_t len)
+/* Whether 'out' (len bytes and a NUL), the edited text of the documents of f's workloads
+ * first..first+count-1, reads back on its own as the same workloads and binding it again
+ * changes nothing: 0, -EINVAL (it does not; *ret_bad: the workload where it differs first),
+ * -ENOMEM. The edits are made in the text YAML left as it was; a construct they do not
+ * foresee must not turn into a file that means something else. Only the edited documents
+ * are read again: the text around them is the input's, byte for byte, and they start and end
+ * where the input's documents do. */
+static int check_run(const struct sc_k8s_file *f, const struct sc_k8s_bind_opts *o, size_t first,
+		     size_t count, bool crlf, const char *out, size_t len, size_t *ret_bad)
 {
 	struct sc_diags q = {};
-	const char *nl = memchr(out, '\n', len);
 	struct check c = { .f = f,
 			   .o = o,
-			   .e = { .buf = out, .len = len, .d = &q },
+			   .first = first,
+			   .count = count,
+			   .e = { .buf = out, .len = len, .d = &q, .crlf = crlf },
 			   .out = { .ref = out, .ref_len = len } };
-	int r;
+	int r = sc_k8s_file_parse_each(out, len, f->name, &q, check_document, &c);
 
-	c.e.crlf = nl && nl > out && nl[-1] == '\r';
-	r = sc_k8s_file_parse_each(out, len, f->name, &q, check_document, &c);
 	if (r == 0) {
-		/* The text after the last workload's edits, as bind_text() ends. */
+		/* The text after the last workload's edits. */
 		sink_put(&c.out, out + c.at, len - c.at);
-		r = c.seen != f->n_workloads || c.out.differs || c.out.n != len ? -EINVAL : 0;
-	} else if (c.unordered) {
-		r = check_whole(f, o, out, len);
+		r = c.seen != count || c.out.differs || c.out.n != len ? -EINVAL : 0;
 	} else if (r != -ENOMEM) {
 		r = -EINVAL;
 	}
+	/* Refused in a document read, or in the next (which did not parse), or the last. */
+	*ret_bad = c.differs ? c.doc_first : c.seen;
+	*ret_bad = first + (*ret_bad < count ? *ret_bad : count - 1);
 	sc_diags_clear(&q);
 	free(c.e.texts);
 	free(c.e.v);
 	return r;
 }
 
+static int check_failed(struct sc_diags *d, const struct sc_k8s_workload *w)
+{
+	int r = sc_diags_add(
+		d, SC_SEV_ERROR, w->loc,
+		"cannot bind this file safely: the edited text of this workload's document would "
+		"not read back as the same workloads, or binding it again would change it (a YAML "
+		"construct the text edits do not foresee); nothing is written: write the YAML "
+		"around its workloads more plainly, or bind a copy with each workload in a "
+		"document of its own");
+	return r < 0 ? r : -EINVAL;
+}
+
+/* Bytes of the output, in order; stops at the first error. */
+struct out {
+	int (*write)(void *userdata, const void *p, size_t n);
+	void *userdata;
+	int err;
+};
+
+static void out_put(struct out *w, const char *p, size_t n)
+{
+	if (!w->err && n)
+		w->err = w->write(w->userdata, p, n);
+}
+
+/* f's text from 'from' to 'to', as it is; a mapped text's pages given back behind it. */
+static void out_copy(struct out *w, const struct sc_k8s_file *f, size_t from, size_t to)
+{
+	while (from < to && !w->err) {
+		size_t n = to - from < (1u << 20) ? to - from : (1u << 20);
+		out_put(w, f->text + from, n);
+		from += n;
+		if (f->tree->mapped)
+			sc_text_drop(f->text, from);
+	}
+}
+
+/* A run of edited documents, one after the other, not yet checked nor written: checked
+ * together (one parse for many small documents), then written. */
+struct run {
+	struct sbuf text;
+	size_t first, count; /* their workloads */
+	size_t end;	     /* where the run's last document ends in the input */
+};
+
+#define RUN_MAX (64u << 10)
+
+/* Check the run and write it; *r gets the first error. */
+static void run_flush(struct run *u, const struct sc_k8s_file *f, const struct sc_k8s_bind_opts *o,
+		      bool crlf, struct sc_diags *d, struct out *w, int *r)
+{
+	size_t bad = 0;
+	int q;
+
+	if (!u->count)
+		return;
+	q = *r < 0	  ? 0
+	    : u->text.oom ? -ENOMEM
+			  : check_run(f, o, u->first, u->count, crlf, u->text.s, u->text.n, &bad);
+	if (q == -EINVAL)
+		q = check_failed(d, &f->workloads[bad]);
+	if (q < 0 && (*r == 0 || q == -ENOMEM))
+		*r = q;
+	if (*r == 0) {
+		out_put(w, u->text.s, u->text.n);
+		if (f->tree->mapped)
+			sc_text_drop(f->text, u->end);
+	}
+	u->text.n = 0;
+	u->count = 0;
+}
+
+/* The documents a few at a time: a document's workloads' edits made and sorted, its text
+ * edited into the run, the run checked and written once it is big enough (or at a document
+ * left as it is, which is copied). Only a run's edits and text are held. */
+static int bind_documents(const struct sc_k8s_file *f, const struct sc_k8s_bind_opts *o,
+			  struct sc_diags *d, struct out *w)
+{
+	struct ectx e = { .buf = f->text, .len = f->len, .d = d };
+	const char *nl = memchr(f->text, '\n', f->len);
+	struct run u = {};
+	size_t at = 0;
+	int r = 0;
+
+	e.crlf = nl && nl > f->text && nl[-1] == '\r';
+	for (size_t i = 0, j; i < f->n_workloads && r != -ENOMEM; i = j) {
+		size_t end = f->tree->wp[i].doc_end;
+		size_t start = i ? f->tree->wp[i - 1].doc_end : 0;
+		bool bound = false;
+		int q = 0;
+
+		for (j = i; j < f->n_workloads && f->tree->wp[j].doc_end == end; j++)
+			bound |= f->workloads[j].profile != NULL;
+		if (!bound)
+			continue;
+		e.n = e.texts_len = 0;
+		for (size_t k = i; k < j && q != -ENOMEM; k++) {
+			int s = f->workloads[k].profile ? workload_edits(&e, f, k, o) : 0;
+			if (s == -ENOMEM || (s < 0 && q == 0))
+				q = s;
+		}
+		if (q == -ENOMEM || (q < 0 && r == 0))
+			r = q;
+		if (r < 0 || !e.n)
+			continue; /* nothing more is written; every error is still reported */
+		qsort(e.v, e.n, sizeof(*e.v), cmp_edit);
+		if (start < at || e.v[0].pos < start || e.v[e.n - 1].pos > end) {
+			r = check_failed(d, &f->workloads[i]); /* never so: a document's edits */
+			continue;
+		}
+		if (start > at) {
+			/* The documents before, as they are. */
+			run_flush(&u, f, o, e.crlf, d, w, &r);
+			out_copy(w, f, at, start);
+		}
+		if (!u.count)
+			u.first = i;
+		{
+			struct sink s = { .buf = &u.text };
+			size_t p = start;
+			apply_edits(&e, f->text, &p, &s);
+			if (p < end)
+				sink_put(&s, f->text + p, end - p);
+			else if (p > end)
+				end = p; /* an edit's deletion reached past: never so */
+		}
+		u.count += j - i;
+		u.end = at = end;
+		if (u.text.n >= RUN_MAX)
+			run_flush(&u, f, o, e.crlf, d, w, &r);
+	}
+	run_flush(&u, f, o, e.crlf, d, w, &r);
+	if (r == 0) {
+		out_copy(w, f, at, f->len);
+		r = w->err;
+	}
+	free(u.text.s);
+	free(e.texts);
+	free(e.v);
+	return r;
+}
+
+int sc_k8s_bind_write(const struct sc_k8s_file *f, const struct sc_k8s_bind_opts *o,
+		      struct sc_diags *d, int (*write)(void *userdata, const void *p, size_t n),
+		      void *userdata)
+{
+	struct out w = { .write = write, .userdata = userdata };
+	const char *saved = d->file;
+	int r;
+
+	d->file = f->name;
+	r = bind_documents(f, o, d, &w);
+	d->file = saved;
+	return r;
+}
+
+static int sbuf_write(void *userdata, const void *p, size_t n)
+{
+	struct sbuf *b = userdata;
+
+	sb_add(b, p, n);
+	return b->oom ? -ENOMEM : 0;
+}
+
 int sc_k8s_bind(const struct sc_k8s_file *f, const struct sc_k8s_bind_opts *o, struct sc_diags *d,
 		char **ret, size_t *ret_len)
 {
-	char *out = NULL;
-	size_t len = 0;
-	int r = bind_text(f, o, d, NULL, 0, &out, &len);
+	struct sbuf b = {};
+	int r = sc_k8s_bind_write(f, o, d, sbuf_write, &b);
+	char *s;
 
-	if (r < 0)
-		return r;
-	r = bind_check(f, o, out, len);
-	if (r == -EINVAL) {
-		const char *saved = d->file;
-		d->file = f->name;
-		(void)sc_diags_add(
-			d, SC_SEV_ERROR, (struct sc_loc){ .line = 1, .col = 1 },
-			"cannot bind this file safely: its edited text would not read "
-			"back as the same workloads, or binding it again would change it "
-			"(a YAML construct the text edits do not foresee); nothing is "
-			"written: write the YAML around its workloads more plainly, or "
-			"bind a copy with each workload in a document of its own");
-		d->file = saved;
-	}
 	if (r < 0) {
-		free(out);
+		free(b.s);
 		return r;
 	}
-	*ret = out;
+	size_t n = b.n;
+	s = sb_take(&b);
+	if (!s)
+		return -ENOMEM;
+	*ret = s;
 	if (ret_len)
-		*ret_len = len;
+		*ret_len = n;
 	return 0;
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "k8s/binding-packed.h"
 #include "macro.h"
 #include "syscage/binding.h"
 #include "syscage/k8s.h"
@@ -94,37 +95,44 @@ static const char *adopted_path(const struct sc_k8s_workload *w, const char *roo
 }
 
 /* What the agent installs from these policies and bindings, sorted: every policy set's own
- * profile, every binding's path, and the paths bound now. */
+ * profile, every binding's path, and the paths bound now. The policy sets' paths are made
+ * here (owned: the first *ret_owned of them, which sort puts anywhere: *ret_made lists them);
+ * the others are borrowed from the bindings and workloads. */
 static int produced_paths(const struct sc_policy_build *b, struct sc_k8s_file **files, size_t n,
-			  const char *root, char ***ret, size_t *ret_n)
+			  const char *root, char ***ret, size_t *ret_n, char ***ret_made,
+			  size_t *ret_n_made)
 {
-	size_t cap = b->n_sets + b->n_bindings + 1, np = 0;
-	char **v;
+	size_t cap = b->n_sets + b->n_bindings + 1, np = 0, nm = 0;
+	char **v, **made;
 
 	for (size_t i = 0; i < n; i++)
 		cap += files[i]->n_workloads;
 	v = calloc(cap, sizeof(*v));
-	if (!v)
-		return -ENOMEM;
+	made = calloc(b->n_sets + 1, sizeof(*made));
+	if (!v || !made)
+		goto fail;
 	for (size_t i = 0; i < b->n_sets; i++)
-		if (!b->sets[i].n_workloads &&
-		    asprintf(&v[np++], "%s/%s", root, b->sets[i].path) < 0)
-			goto fail;
+		if (!b->sets[i].n_workloads) {
+			if (asprintf(&made[nm], "%s/%s", root, b->sets[i].path) < 0)
+				goto fail;
+			v[np++] = made[nm++];
+		}
 	for (size_t i = 0; i < b->n_bindings; i++)
-		if (!(v[np++] = strdup(b->bindings[i].profile)))
-			goto fail;
+		v[np++] = b->bindings[i].profile;
 	for (size_t i = 0; i < n; i++)
 		for (size_t j = 0; j < files[i]->n_workloads; j++)
-			if (files[i]->workloads[j].profile &&
-			    !(v[np++] = strdup(files[i]->workloads[j].profile)))
-				goto fail;
+			if (files[i]->workloads[j].profile)
+				v[np++] = files[i]->workloads[j].profile;
 	qsort(v, np, sizeof(*v), cmp_cstr);
 	*ret = v;
 	*ret_n = np;
+	*ret_made = made;
+	*ret_n_made = nm;
 	return 0;
 fail:
-	for (size_t i = 0; i < np; i++)
-		free(v[i]);
+	for (size_t i = 0; i < nm; i++)
+		free(made[i]);
+	free(made);
 	free(v);
 	return -ENOMEM;
 }
@@ -269,8 +277,8 @@ int sc_k8s_match(struct sc_k8s_file **files, size_t n, struct sc_policy_build *b
 		 struct sc_diags *d, size_t *ret_unmatched)
 {
 	cleanup_free struct sc_binding *wl = NULL;
-	char **produced = NULL;
-	size_t nw = 0, k = 0, np = 0, unmatched = 0;
+	char **produced = NULL, **made = NULL;
+	size_t nw = 0, k = 0, np = 0, nm = 0, unmatched = 0;
 	int r, ret = 0;
 
 	for (size_t i = 0; i < n; i++)
@@ -319,7 +327,7 @@ int sc_k8s_match(struct sc_k8s_file **files, size_t n, struct sc_policy_build *b
 	r = note_unused(files, n, b, d);
 	if (r < 0)
 		return r;
-	r = produced_paths(b, files, n, root, &produced, &np);
+	r = produced_paths(b, files, n, root, &produced, &np, &made, &nm);
 	if (r < 0)
 		return r;
 	/* References binding leaves alone must point at profiles the agent installs. */
@@ -332,12 +340,79 @@ int sc_k8s_match(struct sc_k8s_file **files, size_t n, struct sc_policy_build *b
 			if (r == -ENOMEM || (r < 0 && ret == 0))
 				ret = r;
 		}
-	for (size_t i = 0; i < np; i++)
-		free(produced[i]);
+	for (size_t i = 0; i < nm; i++)
+		free(made[i]);
+	free(made);
 	free(produced);
 	if (ret_unmatched)
 		*ret_unmatched = unmatched;
 	return ret;
+}
+
+static int cmp_workload_ident(const void *a, const void *b)
+{
+	const struct sc_k8s_workload *x = *(const struct sc_k8s_workload *const *)a,
+				     *y = *(const struct sc_k8s_workload *const *)b;
+	int c = strcmp(x->namespace, y->namespace);
+	if (c)
+		return c;
+	c = strcmp(x->kind, y->kind);
+	return c ? c : strcmp(x->name, y->name);
+}
+
+static void workload_binding(void *userdata, size_t i, struct sc_binding *b)
+{
+	const struct sc_k8s_workload *const *v = userdata, *w = v[i];
+
+	/* A view: the writer only reads it. */
+	*b = (struct sc_binding){ .namespace = w->namespace,
+				  .kind = w->kind,
+				  .name = w->name,
+				  .labels = w->labels,
+				  .n_labels = w->n_labels,
+				  .profile = w->profile };
+}
+
+/* A stdio stream over a write callback: bindings_write_each's. */
+struct cb_sink {
+	int (*write)(void *userdata, const void *p, size_t n);
+	void *userdata;
+	int err;
+};
+
+static ssize_t cb_write(void *cookie, const char *data, size_t size)
+{
+	struct cb_sink *k = cookie;
+
+	if (!k->err)
+		k->err = k->write(k->userdata, data, size);
+	return k->err ? -1 : (ssize_t)size;
+}
+
+/* sc_bindings_write's text handed to 'write' a piece at a time (0 or -errno, which stops it
+ * and is returned), never held whole: the n bindings, sorted as sc_bindings_write sorts them,
+ * each filled in turn by get() (views: nothing is freed). */
+static int bindings_write_each(size_t n,
+			       void (*get)(void *userdata, size_t i, struct sc_binding *b),
+			       void *userdata,
+			       int (*write)(void *userdata, const void *p, size_t n),
+			       void *write_userdata)
+{
+	struct cb_sink k = { .write = write, .userdata = write_userdata };
+	FILE *f = fopencookie(&k, "w", (cookie_io_functions_t){ .write = cb_write });
+	int r = 0;
+
+	if (!f)
+		return -ENOMEM;
+	sc_bindings_emit_head(f);
+	for (size_t i = 0; i < n && r == 0 && !k.err; i++) {
+		struct sc_binding b = {};
+		get(userdata, i, &b);
+		r = sc_bindings_emit_one(f, &b);
+	}
+	if (fclose(f) != 0 && r == 0)
+		r = k.err ? k.err : -ENOMEM;
+	return r < 0 ? r : k.err;
 }
 
 int sc_k8s_bindings(struct sc_k8s_file **files, size_t n, char **ret)
@@ -350,18 +425,32 @@ int sc_k8s_bindings(struct sc_k8s_file **files, size_t n, char **ret)
 	v = calloc(cap, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
-	/* Borrowed views again: the writer only reads them. */
 	for (size_t i = 0; i < n; i++)
-		for (size_t j = 0; j < files[i]->n_workloads; j++) {
-			const struct sc_k8s_workload *w = &files[i]->workloads[j];
-			if (!w->profile)
-				continue;
-			v[nb++] = (struct sc_binding){ .namespace = w->namespace,
-						       .kind = w->kind,
-						       .name = w->name,
-						       .labels = w->labels,
-						       .n_labels = w->n_labels,
-						       .profile = w->profile };
-		}
+		for (size_t j = 0; j < files[i]->n_workloads; j++)
+			if (files[i]->workloads[j].profile) {
+				const struct sc_k8s_workload *w = &files[i]->workloads[j];
+				workload_binding(&w, 0, &v[nb++]);
+			}
 	return sc_bindings_write(v, nb, ret);
+}
+
+/* As sc_k8s_bindings, a binding at a time: the bound workloads sorted as sc_bindings_write
+ * sorts bindings, each one's document made from it when it comes (no binding array). */
+int sc_k8s_bindings_write(struct sc_k8s_file **files, size_t n,
+			  int (*write)(void *userdata, const void *p, size_t n), void *userdata)
+{
+	cleanup_free const struct sc_k8s_workload **v = NULL;
+	size_t nb = 0, cap = 1;
+
+	for (size_t i = 0; i < n; i++)
+		cap += files[i]->n_workloads;
+	v = calloc(cap, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < files[i]->n_workloads; j++)
+			if (files[i]->workloads[j].profile)
+				v[nb++] = &files[i]->workloads[j];
+	qsort(v, nb, sizeof(*v), cmp_workload_ident);
+	return bindings_write_each(nb, workload_binding, v, write, userdata);
 }

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -41,6 +42,8 @@ struct rctx {
 	 * repeat a few hundred), open addressing; the parse's only. */
 	const char **strs;
 	size_t n_strs, cap_strs;
+	size_t open_from; /* the workloads whose document's end is not known yet */
+	enum sc_k8s_keep keep;
 	/* sc_k8s_file_parse_each(): given each document's workloads, which then go */
 	int (*each)(void *userdata, struct sc_k8s_file *f);
 	void *each_userdata;
@@ -107,11 +110,14 @@ struct sc_k8s_file *sc_k8s_file_free(struct sc_k8s_file *f)
 	for (size_t i = 0; i < f->n_workloads; i++)
 		workload_clear(&f->workloads[i]);
 	free(f->workloads);
+	if (f->tree && f->tree->mapped && f->text)
+		(void)munmap(f->text, f->len);
+	else
+		free(f->text);
 	if (f->tree)
 		free(f->tree->wp);
 	tree_free(f->tree);
 	free(f->name);
-	free(f->text);
 	free(f);
 	return NULL;
 }
@@ -507,8 +513,21 @@ static int keep_workloads(struct rctx *c, size_t from)
 	int err = 0;
 
 	for (size_t i = from; i < c->f->n_workloads && !err; i++) {
+		const struct sc_k8s_workload *w = &c->f->workloads[i];
 		struct wpos *wp = &c->f->tree->wp[i];
-		wp->holder = keep_node(c->a, wp->holder, keep_holder, &err, &c->budget);
+		bool legacy = w->legacy_pod != NULL;
+		for (size_t k = 0; k < w->n_containers; k++)
+			legacy |= w->containers[k].legacy != NULL;
+		if (c->keep == SC_K8S_KEEP_NONE) {
+			*wp = (struct wpos){ .n_containers = wp->n_containers,
+					     .doc_end = wp->doc_end,
+					     .json = wp->json };
+			continue;
+		}
+		/* The pod template's metadata is edited only for its seccomp annotations. */
+		wp->holder = c->keep == SC_K8S_KEEP_ALL || legacy
+				     ? keep_node(c->a, wp->holder, keep_holder, &err, &c->budget)
+				     : NULL;
 		wp->podspec = keep_node(c->a, wp->podspec, keep_podspec, &err, &c->budget);
 		for (size_t k = 0; k < wp->n_containers; k++)
 			wp->containers[k] = keep_node(c->a, wp->containers[k], keep_container, &err,
@@ -524,6 +543,7 @@ static void documents_drop(struct rctx *c)
 	for (size_t i = 0; i < c->f->n_workloads; i++)
 		workload_clear(&c->f->workloads[i]);
 	c->f->n_workloads = 0;
+	c->open_from = 0;
 	if (c->strs)
 		memset(c->strs, 0, c->cap_strs * sizeof(*c->strs));
 	c->n_strs = 0;
@@ -531,17 +551,23 @@ static void documents_drop(struct rctx *c)
 }
 
 /* A document's workloads read, and the nodes binding needs kept (its tree goes next). */
-static int on_document(void *userdata, struct yn *root)
+static int on_document(void *userdata, struct yn *root, size_t doc_start)
 {
 	struct rctx *c = userdata;
 	size_t from = c->f->n_workloads;
 	int r, q;
 
+	/* The documents before end where this one starts. */
+	for (size_t i = c->open_from; i < from; i++)
+		c->f->tree->wp[i].doc_end = (uint32_t)doc_start;
+	c->open_from = from;
 	c->json = root->flow;
 	r = collect(c, root, 0);
 	if (r < 0 && r != -EINVAL && r != -E2BIG)
 		return r;
-	q = r == -E2BIG ? r : keep_workloads(c, from);
+	/* sc_k8s_file_parse_each() hands the document's workloads over while its tree is
+	 * there: nothing to keep. */
+	q = r == -E2BIG ? r : c->each ? 0 : keep_workloads(c, from);
 	if (q == -E2BIG) {
 		/* Only aliases repeating workloads or containers get here. */
 		r = sc_diags_add(c->d, SC_SEV_ERROR, yn_loc(root),
@@ -561,9 +587,10 @@ static int on_document(void *userdata, struct yn *root)
 
 /* sc_k8s_file_parse on a buffer of len + 1 bytes (NUL-terminated) it takes over (freed on an
  * error); with 'each', see sc_k8s_file_parse_each(). */
-static int parse_owned(char *buf, size_t len, const char *name, const char *default_ns,
-		       struct sc_diags *d, int (*each)(void *userdata, struct sc_k8s_file *f),
-		       void *userdata, struct sc_k8s_file **ret)
+static int parse_owned(char *buf, size_t len, bool mapped, enum sc_k8s_keep keep, const char *name,
+		       const char *default_ns, struct sc_diags *d,
+		       int (*each)(void *userdata, struct sc_k8s_file *f), void *userdata,
+		       struct sc_k8s_file **ret)
 {
 	struct sc_k8s_file *f = calloc(1, sizeof(*f));
 	struct rctx c = { .f = f,
@@ -571,12 +598,15 @@ static int parse_owned(char *buf, size_t len, const char *name, const char *defa
 			  .default_ns = default_ns ? default_ns : "default",
 			  .budget = len + (1u << 20),
 			  .each = each,
-			  .each_userdata = userdata };
+			  .each_userdata = userdata,
+			  .keep = keep };
 	const char *saved = d->file;
 	int r;
 
 	if (!f) {
-		if (!each)
+		if (mapped)
+			(void)munmap(buf, len);
+		else if (!each)
 			free(buf);
 		return -ENOMEM;
 	}
@@ -584,14 +614,27 @@ static int parse_owned(char *buf, size_t len, const char *name, const char *defa
 	f->len = len;
 	f->name = strdup(name ? name : "<stdin>");
 	f->tree = calloc(1, sizeof(*f->tree));
-	if (len > MAX_MANIFEST || !f->name || !f->tree) {
+	if (!f->tree) {
+		if (mapped)
+			(void)munmap(buf, len);
+		else if (!each)
+			free(buf);
+		f->text = NULL;
+		r = -ENOMEM;
+		goto fail;
+	}
+	f->tree->mapped = mapped;
+	f->tree->keep = (uint8_t)keep;
+	if (len > MAX_MANIFEST || !f->name) {
 		r = len > MAX_MANIFEST ? -EFBIG : -ENOMEM;
 		goto fail;
 	}
 	c.a = &f->tree->arena;
 	d->file = f->name;
-	r = sc_postree_parse(f->text, len, d, on_document, &c);
+	r = sc_postree_parse(f->text, len, mapped, d, on_document, &c);
 	free(c.strs);
+	for (size_t i = c.open_from; i < f->n_workloads; i++)
+		f->tree->wp[i].doc_end = (uint32_t)len;
 	d->file = saved;
 	if (r < 0)
 		goto fail;
@@ -616,7 +659,7 @@ int sc_k8s_file_parse(const char *buf, size_t len, const char *name, const char 
 		return -ENOMEM;
 	memcpy(text, buf, len);
 	text[len] = '\0';
-	return parse_owned(text, len, name, default_ns, d, NULL, NULL, ret);
+	return parse_owned(text, len, false, SC_K8S_KEEP_ALL, name, default_ns, d, NULL, NULL, ret);
 }
 
 int sc_k8s_file_parse_each(const char *buf, size_t len, const char *name, struct sc_diags *d,
@@ -624,7 +667,8 @@ int sc_k8s_file_parse_each(const char *buf, size_t len, const char *name, struct
 {
 	struct sc_k8s_file *f = NULL;
 	/* Lent, not copied: the file gives it back before it goes. */
-	int r = parse_owned((char *)buf, len, name, NULL, d, each, userdata, &f);
+	int r = parse_owned((char *)buf, len, false, SC_K8S_KEEP_NONE, name, NULL, d, each,
+			    userdata, &f);
 
 	if (r == 0) {
 		f->text = NULL;
@@ -716,8 +760,72 @@ static int walk(const char *dir, unsigned depth, struct flist *l)
 	return r;
 }
 
+/* A regular file's text as a private read-only mapping (*ret NULL: read it instead: stdin, not
+ * a regular file, empty, or a size a multiple of the page, which leaves no NUL after the text
+ * within the mapping). Binding reads it twice, each time in order: its pages are given back
+ * behind the reader (sc_text_drop), so a big file is never held whole. Returns 0 or -errno
+ * (then the read reports it). */
+static int map_file(const char *path, char **ret, size_t *ret_len)
+{
+	cleanup_close int fd = -1;
+	struct stat st;
+	void *p;
+
+	*ret = NULL;
+	if (streq(path, "-"))
+		return 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
+	    (size_t)st.st_size > MAX_MANIFEST || st.st_size % sysconf(_SC_PAGESIZE) == 0)
+		return 0;
+	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (p == MAP_FAILED)
+		return 0;
+	*ret = p;
+	*ret_len = (size_t)st.st_size;
+	return 0;
+}
+
+/* One manifest file, mapped or read, parsed into *ret. Returns as parse_owned; a file that
+ * cannot be read is -EIO, with its error in 'd'. */
+static int read_one(const char *path, const char *default_ns, enum sc_k8s_keep keep,
+		    struct sc_diags *d, struct sc_k8s_file **ret)
+{
+	cleanup_free char *buf = NULL;
+	size_t len = 0;
+	char *map = NULL;
+	int r = map_file(path, &map, &len);
+
+	if (r == 0 && map)
+		return parse_owned(map, len, true, keep, path, default_ns, d, NULL, NULL, ret);
+	if (r == 0)
+		r = sc_read_file(path, MAX_MANIFEST, &buf, &len);
+	if (r < 0) {
+		const char *saved = d->file;
+		d->file = path;
+		(void)sc_diags_add(d, SC_SEV_ERROR, (struct sc_loc){ 0, 0 }, "cannot read: %s",
+				   strerror(-r));
+		d->file = saved;
+		return -EIO;
+	}
+	if (len > MAX_MANIFEST)
+		return -EFBIG;
+	/* The text is the buffer read (shrunk to fit), not a copy. */
+	char *fit = realloc(buf, len + 1);
+	if (fit)
+		buf = fit;
+	return parse_owned(TAKE_PTR(buf), len, false, keep, streq(path, "-") ? "<stdin>" : path,
+			   default_ns, d, NULL, NULL, ret);
+}
+
 int sc_k8s_files_read(const char *path, const char *default_ns, struct sc_diags *d,
 		      struct sc_k8s_file ***ret, size_t *ret_n)
+{
+	return sc_k8s_files_read_keep(path, default_ns, SC_K8S_KEEP_ALL, d, ret, ret_n);
+}
+
+int sc_k8s_files_read_keep(const char *path, const char *default_ns, enum sc_k8s_keep keep,
+			   struct sc_diags *d, struct sc_k8s_file ***ret, size_t *ret_n)
 {
 	struct flist l = {};
 	struct sc_k8s_file **files = NULL;
@@ -745,27 +853,10 @@ int sc_k8s_files_read(const char *path, const char *default_ns, struct sc_diags 
 			r = -ENOMEM;
 	}
 	for (size_t i = 0; r == 0 && i < l.n; i++) {
-		cleanup_free char *buf = NULL;
-		size_t len = 0;
-		r = sc_read_file(l.v[i], MAX_MANIFEST, &buf, &len);
-		if (r < 0) {
-			const char *saved = d->file;
-			d->file = l.v[i];
-			(void)sc_diags_add(d, SC_SEV_ERROR, (struct sc_loc){ 0, 0 },
-					   "cannot read: %s", strerror(-r));
-			d->file = saved;
-			r = -EINVAL;
+		r = read_one(l.v[i], default_ns, keep, d, &files[nf]);
+		if (r == -EIO) {
+			r = -EINVAL; /* the files after it are not read */
 			break;
-		}
-		/* The text is the buffer read (shrunk to fit), not a copy. */
-		if (len > MAX_MANIFEST) {
-			r = -EFBIG;
-		} else {
-			char *fit = realloc(buf, len + 1);
-			r = parse_owned(fit ? fit : buf, len,
-					streq(l.v[i], "-") ? "<stdin>" : l.v[i], default_ns, d,
-					NULL, NULL, &files[nf]);
-			buf = NULL;
 		}
 		if (r == -EINVAL) {
 			bad = r;

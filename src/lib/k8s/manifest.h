@@ -20,6 +20,8 @@ struct sc_k8s_tree {
 	struct arena arena;
 	/* per workload (parallel to sc_k8s_file.workloads): */
 	struct wpos *wp;
+	bool mapped;  /* the file's text is a private mapping of it (munmap, sc_text_drop) */
+	uint8_t keep; /* enum sc_k8s_keep: what wpos kept (NULL: not kept) */
 };
 
 /* Where a workload's pieces are in the tree. */
@@ -28,6 +30,10 @@ struct wpos {
 	struct yn *podspec; /* the pod spec mapping */
 	struct yn **containers;
 	size_t n_containers; /* parallel to sc_k8s_workload.containers */
+	/* Where its document's text ends: the next document's start (its "---"), or the
+	 * file's end. Binding edits and checks a document at a time: from the end of the one
+	 * before to this. */
+	uint32_t doc_end;
 	bool json;
 };
 

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "base/yaml.h"
 #include "k8s/postree.h"
@@ -732,9 +734,84 @@ static bool lines_valid(const char *buf, size_t len, struct sc_loc *ret_loc, con
 	return true;
 }
 
+/* The end of the "..." line starting between 'from' and 'to' (a document's content end and
+ * the next one's start), or 'to'. */
+static size_t after_end_marker(const char *buf, size_t from, size_t to)
+{
+	for (size_t q = from; q < to;) {
+		const char *nl = memchr(buf + q, '\n', to - q);
+		size_t eol = nl ? (size_t)(nl - buf) + 1 : to;
+		/* A marker starts a line: not the rest of the content's last. */
+		bool bol = q == 0 || buf[q - 1] == '\n';
+		if (bol && q + 3 <= to && memcmp(buf + q, "...", 3) == 0 &&
+		    (q + 3 == to || strchr(" \t\r\n", buf[q + 3])))
+			return eol;
+		q = eol;
+	}
+	return to;
+}
+
+/* Where the document 'e' starts begins: after the "..." line ending the one before (*ended:
+ * that one's content end, or SIZE_MAX when it ended without; directives between belong to
+ * this document, "%YAML" before its "---"), else its "---" (SIZE_MAX: none, see the caller).
+ * The documents before are read: a mapped text's pages can go. */
+static size_t document_start(struct fy_event *e, const char *buf, bool mapped, size_t *ended)
+{
+	const struct fy_mark *m = fy_event_start_mark(e);
+	size_t at = m ? m->input_pos : SIZE_MAX;
+
+	if (*ended != SIZE_MAX && at != SIZE_MAX)
+		at = after_end_marker(buf, *ended, at);
+	*ended = SIZE_MAX;
+	if (mapped && m)
+		sc_text_drop(buf, m->input_pos);
+	return at;
+}
+
+void sc_text_drop(const char *buf, size_t to)
+{
+	static uintptr_t page;
+	uintptr_t from = (uintptr_t)buf, end;
+
+	if (!page)
+		page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	end = ((uintptr_t)buf + to) & ~(page - 1);
+	if (end > from)
+		(void)madvise((void *)from, end - from, MADV_DONTNEED);
+}
+
+#define TEXT_CHUNK (1u << 20)
+
+/* The text checks (sc_yaml_text_valid, lines_valid) a piece of lines at a time, each piece of a
+ * mapped text dropped once checked. */
+static bool text_valid(const char *buf, size_t len, bool mapped, struct sc_loc *ret_loc,
+		       const char **ret_why)
+{
+	for (size_t at = 0; at < len;) {
+		size_t n = len - at;
+		if (n > TEXT_CHUNK) {
+			const char *nl = memrchr(buf + at, '\n', TEXT_CHUNK);
+			if (nl)
+				n = (size_t)(nl + 1 - (buf + at));
+		}
+		if (!sc_yaml_text_valid(buf + at, n, ret_loc, ret_why) ||
+		    !lines_valid(buf + at, n, ret_loc, ret_why)) {
+			/* Its line in the whole text, counted only now. */
+			for (const char *p = buf; (p = memchr(p, '\n', (size_t)(buf + at - p)));
+			     p++)
+				ret_loc->line++;
+			return false;
+		}
+		if (mapped)
+			sc_text_drop(buf, at + n);
+		at += n;
+	}
+	return true;
+}
+
 /* Documents one at a time: a 4 MiB manifest is ~450,000 nodes; kept whole they took 35 MiB. */
-int sc_postree_parse(const char *buf, size_t len, struct sc_diags *d,
-		     int (*doc)(void *userdata, struct yn *root), void *userdata)
+int sc_postree_parse(const char *buf, size_t len, bool mapped, struct sc_diags *d,
+		     int (*doc)(void *userdata, struct yn *root, size_t doc_start), void *userdata)
 {
 	struct fy_parse_cfg cfg = { .flags = FYPCF_QUIET | FYPCF_COLLECT_DIAG };
 	struct fy_diag *diag;
@@ -745,13 +822,13 @@ int sc_postree_parse(const char *buf, size_t len, struct sc_diags *d,
 	struct yn *root = NULL;
 	size_t n_diags = d->n;
 	bool in_doc = false;
+	size_t doc_start = 0, ended = SIZE_MAX;
 	int r = 0, bad = 0;
 
 	{
 		struct sc_loc loc;
 		const char *why;
-		if (!sc_yaml_text_valid(buf, len, &loc, &why) ||
-		    !lines_valid(buf, len, &loc, &why)) {
+		if (!text_valid(buf, len, mapped, &loc, &why)) {
 			r = sc_diags_add(d, SC_SEV_ERROR, loc, "%s", why);
 			return r < 0 ? r : -EINVAL;
 		}
@@ -767,14 +844,19 @@ int sc_postree_parse(const char *buf, size_t len, struct sc_diags *d,
 	}
 	while (r == 0 && (e = fy_parser_parse(p))) {
 		if (e->type == FYET_DOCUMENT_START) {
+			doc_start = document_start(e, buf, mapped, &ended);
 			in_doc = true;
 			root = NULL;
 			tb.sp = 0;
 			tb.n_anchors = 0;
 			tb.merge_work = 0;
 		} else if (e->type == FYET_DOCUMENT_END && in_doc) {
+			/* Ended by "...": it is after the content (libfyaml gives no mark). */
+			if (!e->document_end.implicit)
+				ended = root ? yn_end(root) : doc_start != SIZE_MAX ? doc_start : 0;
 			if (root) {
-				r = doc(userdata, root);
+				r = doc(userdata, root,
+					doc_start != SIZE_MAX ? doc_start : root->start);
 				if (r == -EINVAL) {
 					bad = r; /* keep reading: report every bad workload */
 					r = 0;

@@ -161,10 +161,20 @@ static inline bool yn_plain_bool(const struct yn *n, bool want)
 }
 
 /* Parse 'buf' a document at a time: each document's tree is built in a scratch arena and
- * handed to 'doc' (its nodes go when it returns: 'doc' copies what it keeps). A 'doc' that
+ * handed to 'doc' with the offset where the document starts (where the "..." ending the one
+ * before ends, else its "---", else its first token; the text before the first document's is
+ * the first's too) (its nodes go
+ * when it returns: 'doc' copies what it keeps). A 'doc' that
  * returns -EINVAL does not stop the parse (its diagnostics stay; the result is -EINVAL), other
  * errors do. Errors as for a parse of the whole stream first: a syntax error anywhere, or text
  * refused (not UTF-8, NUL, duplicate keys, nesting deeper than MAX_DEPTH, a block scalar
- * libfyaml misreads), is the only diagnostic. Returns 0, -EINVAL or -ENOMEM. */
-int sc_postree_parse(const char *buf, size_t len, struct sc_diags *d,
-		     int (*doc)(void *userdata, struct yn *root), void *userdata);
+ * libfyaml misreads), is the only diagnostic. 'mapped': 'buf' is a private file mapping
+ * (mmap), whose pages are given back as they are read past (sc_text_drop). Returns 0, -EINVAL
+ * or -ENOMEM. */
+int sc_postree_parse(const char *buf, size_t len, bool mapped, struct sc_diags *d,
+		     int (*doc)(void *userdata, struct yn *root, size_t doc_start), void *userdata);
+
+/* The whole pages of a file mapping 'buf' (page-aligned, as mmap returns it) below 'to', given
+ * back (MADV_DONTNEED): read again, they come back from the page cache. A reader of a mapped
+ * file so holds the part it reads, not the file. */
+void sc_text_drop(const char *buf, size_t to);
