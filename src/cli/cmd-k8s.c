@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "pending.h"
 #include "syscage/k8s.h"
 #include "base/install.h"
 #include "sc-cleanup.h"
@@ -133,239 +134,6 @@ static bool is_dir(const char *path)
 	return !streq(path, "-") && stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-/* bind's output, written as it is made and put in place only once every file is bound: a temp
- * file beside the target, renamed over it at the end (as sc_write_atomic does); stdout, a
- * device or a FIFO get the bytes of an unlinked temp file at the end. On any error nothing is
- * written. */
-struct pending {
-	const char *path; /* the target: "-" for stdout; for messages */
-	int dirfd;	  /* the target's directory; -1: copied at the end */
-	const char *name; /* in dirfd */
-	char *mkdir;	  /* a directory to make at the end, then copied into it */
-	char tmp[NAME_MAX + 1];
-	int fd; /* the temp file */
-	char *buf;
-	size_t n;
-};
-
-#define PENDING_BUF 65536
-
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -errno;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-/* From the start of 'in' to its end, into 'out'. */
-static int copy_fd(int in, int out)
-{
-	char buf[65536];
-
-	if (lseek(in, 0, SEEK_SET) < 0)
-		return -errno;
-	for (;;) {
-		ssize_t n = read(in, buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : 0;
-		int r = write_all(out, buf, (size_t)n);
-		if (r < 0)
-			return r;
-	}
-}
-
-static int anon_temp(void)
-{
-	const char *dir = getenv("TMPDIR");
-	char path[PATH_MAX];
-	int fd;
-
-	if (!dir || !*dir)
-		dir = "/tmp";
-	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-	if (fd >= 0)
-		return fd;
-	/* A file system without O_TMPFILE: a named one, unlinked at once. */
-	if (snprintf(path, sizeof(path), "%s/.syscage-bind.XXXXXX", dir) >= (int)sizeof(path))
-		return -ENAMETOOLONG;
-	fd = mkostemp(path, O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	(void)unlink(path);
-	return fd;
-}
-
-/* A temp file beside p->name in p->dirfd, named as sc_write_atomic names its temp files. */
-static int temp_beside(struct pending *p)
-{
-	for (unsigned attempt = 0;; attempt++) {
-		int r = snprintf(p->tmp, sizeof(p->tmp), ".%.200s.%d.%u.sctmp", p->name,
-				 (int)getpid(), attempt);
-		if (r < 0 || r >= (int)sizeof(p->tmp))
-			return -ENAMETOOLONG;
-		r = openat(p->dirfd, p->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-			   0600);
-		if (r >= 0)
-			return r;
-		if (errno != EEXIST || attempt > 100) {
-			p->tmp[0] = '\0';
-			return -errno;
-		}
-	}
-}
-
-static int pending_open(struct pending *p, const char *path)
-{
-	struct stat st;
-	const char *slash = strrchr(path, '/');
-
-	*p = (struct pending){ .path = path, .dirfd = -1, .fd = -1 };
-	p->buf = malloc(PENDING_BUF);
-	if (!p->buf)
-		return -ENOMEM;
-	p->name = slash ? slash + 1 : path;
-	if (streq(path, "-") || (stat(path, &st) == 0 && !S_ISREG(st.st_mode))) {
-		p->fd = anon_temp();
-		return p->fd < 0 ? p->fd : 0;
-	}
-	if (!sc_name_is_safe(p->name))
-		return -EINVAL;
-	if (slash) {
-		cleanup_free char *dir = strndup(path, (size_t)(slash - path) + (slash == path));
-		if (!dir)
-			return -ENOMEM;
-		p->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (p->dirfd < 0 && errno == ENOENT) {
-			/* Made only once everything is bound: nothing is written before. */
-			p->mkdir = TAKE_PTR(dir);
-			p->fd = anon_temp();
-			return p->fd < 0 ? p->fd : 0;
-		}
-	} else {
-		p->dirfd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	}
-	if (p->dirfd < 0)
-		return -errno;
-	p->fd = temp_beside(p);
-	return p->fd < 0 ? p->fd : 0;
-}
-
-static int pending_flush(struct pending *p)
-{
-	int r = write_all(p->fd, p->buf, p->n);
-	p->n = 0;
-	return r;
-}
-
-static int pending_write(void *userdata, const void *data, size_t n)
-{
-	struct pending *p = userdata;
-	int r;
-
-	if (p->n + n > PENDING_BUF) {
-		r = pending_flush(p);
-		if (r < 0)
-			return r;
-		if (n >= PENDING_BUF)
-			return write_all(p->fd, data, n);
-	}
-	memcpy(p->buf + p->n, data, n);
-	p->n += n;
-	return 0;
-}
-
-/* A temp file beside the target complete on disk, and closed. */
-static int temp_done(int fd)
-{
-	int r = 0;
-
-	if (fchmod(fd, 0644) < 0 || fsync(fd) < 0)
-		r = -errno;
-	if (close(fd) < 0 && r == 0)
-		r = -errno;
-	return r;
-}
-
-/* Everything written: a temp file beside the target complete on disk and closed. */
-static int pending_finish(struct pending *p)
-{
-	int r = pending_flush(p);
-
-	free(p->buf);
-	p->buf = NULL;
-	if (r < 0 || p->dirfd < 0)
-		return r;
-	r = temp_done(p->fd);
-	p->fd = -1;
-	return r;
-}
-
-/* Into place: renamed over the target; copied to stdout or the device, or into a temp file in
- * the directory made now (as sc_write_atomic makes missing parents), then renamed. */
-static int pending_commit(struct pending *p)
-{
-	int out = STDOUT_FILENO, r;
-
-	if (p->mkdir) {
-		int fd;
-		p->dirfd = sc_open_dir_mkdirs(p->mkdir);
-		if (p->dirfd < 0) {
-			r = p->dirfd;
-			p->dirfd = -1;
-			return r;
-		}
-		fd = temp_beside(p);
-		if (fd < 0)
-			return fd;
-		r = copy_fd(p->fd, fd);
-		if (r < 0) {
-			(void)close(fd);
-			return r;
-		}
-		r = temp_done(fd);
-		if (r < 0)
-			return r;
-	}
-	if (p->dirfd >= 0) {
-		if (renameat(p->dirfd, p->tmp, p->dirfd, p->name) < 0)
-			return -errno;
-		p->tmp[0] = '\0';
-		return 0;
-	}
-	if (!streq(p->path, "-")) {
-		out = open(p->path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
-		if (out < 0)
-			return -errno;
-	}
-	r = copy_fd(p->fd, out);
-	if (out != STDOUT_FILENO)
-		(void)close(out);
-	return r;
-}
-
-/* Gone, temp file and all (a committed one is only closed). */
-static void pending_close(struct pending *p)
-{
-	if (p->dirfd >= 0 && p->tmp[0])
-		(void)unlinkat(p->dirfd, p->tmp, 0);
-	if (p->fd >= 0)
-		(void)close(p->fd);
-	if (p->dirfd >= 0)
-		(void)close(p->dirfd);
-	free(p->buf);
-	free(p->mkdir);
-	*p = (struct pending){ .dirfd = -1, .fd = -1 };
-}
-
 /* Bind every file into its pending output (the directory's tree mirrored with -f DIR). */
 static int bind_files(const struct args *a, struct sc_k8s_file **files, size_t nf,
 		      struct pending *outs, char **paths, struct sc_diags *d)
@@ -409,7 +177,7 @@ static int bind(const struct args *a)
 	size_t nf = 0, unmatched = 0, nw = 0;
 	cleanup_(sc_policy_build_freep) struct sc_policy_build *b = NULL;
 	struct sc_diags d = {};
-	struct pending *outs = NULL;
+	struct pending *outs = NULL, bp = { .fd = -1 };
 	char **paths = NULL;
 	bool dir_in = is_dir(a->file);
 	int r, ret = EXIT_OK;
@@ -418,6 +186,7 @@ static int bind(const struct args *a)
 		return cli_usage_error("k8s", "-f DIR needs -o OUTDIR (the tree is mirrored)");
 	/* Without --legacy-annotations only existing annotations are edited: the pod
 	 * templates' metadata of the others is not kept. */
+	pending_guard_sigbus(NULL, 0, NULL); /* the inputs are mapped */
 	r = sc_k8s_files_read_keep(a->file, a->ns,
 				   a->legacy ? SC_K8S_KEEP_ALL : SC_K8S_KEEP_NO_ANNOTATIONS, &d,
 				   &files, &nf);
@@ -465,7 +234,8 @@ static int bind(const struct args *a)
 		goto out;
 	}
 	for (size_t i = 0; i < nf; i++)
-		outs[i] = (struct pending){ .dirfd = -1, .fd = -1 };
+		outs[i] = (struct pending){ .fd = -1 };
+	pending_guard_sigbus(outs, nf, &bp);
 	ret = bind_files(a, files, nf, outs, paths, &d);
 	cli_print_diags(&d);
 	sc_diags_clear(&d);
@@ -474,22 +244,25 @@ static int bind(const struct args *a)
 
 	/* The output directory before the bindings: when it cannot be made, nothing is
 	 * written. */
-	if (dir_in && mkdir(a->out, 0755) < 0 && errno != EEXIST) {
-		ret = cli_error("cannot create %s: %s", a->out, strerror(errno));
-		goto out;
+	if (dir_in) {
+		int dfd = sc_open_dir_mkdirs(a->out); /* its missing parents too */
+		if (dfd < 0) {
+			ret = cli_error("cannot create %s: %s", a->out, strerror(-dfd));
+			goto out;
+		}
+		(void)close(dfd);
 	}
 	if (a->bindings) {
 		/* First: when it cannot be written, no manifest points at a path nothing
 		 * installs. */
-		struct pending p;
-		r = pending_open(&p, a->bindings);
+		r = pending_open(&bp, a->bindings);
 		if (r == 0)
-			r = sc_k8s_bindings_write(files, nf, pending_write, &p);
+			r = sc_k8s_bindings_write(files, nf, pending_write, &bp);
 		if (r == 0)
-			r = pending_finish(&p);
+			r = pending_finish(&bp);
 		if (r == 0)
-			r = pending_commit(&p);
-		pending_close(&p);
+			r = pending_commit(&bp);
+		pending_close(&bp);
 		if (r < 0) {
 			ret = r == -ENOMEM
 				      ? cli_error("out of memory")
@@ -515,6 +288,7 @@ static int bind(const struct args *a)
 out:
 	for (size_t i = 0; outs && i < nf; i++)
 		pending_close(&outs[i]);
+	pending_spool_close();
 	for (size_t i = 0; paths && i < nf; i++)
 		free(paths[i]);
 	free(outs);
@@ -530,6 +304,7 @@ static int audit(const struct args *a, bool json)
 	struct sc_diags d = {};
 	int r, ret = EXIT_OK;
 
+	pending_guard_sigbus(NULL, 0, NULL); /* the inputs are mapped */
 	r = sc_k8s_files_read_keep(a->file, a->ns, SC_K8S_KEEP_NONE, &d, &files, &nf);
 	cli_print_diags(&d);
 	sc_diags_clear(&d);

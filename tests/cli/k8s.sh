@@ -193,11 +193,12 @@ if [ ! -e "$TMP/newdir" ]; then ok "... the directory not made"; else not_ok "..
 expect "bind into a directory to make" 0 "$SYSCAGE" k8s bind -f manifests/multi.yaml -p $P -q -o "$TMP/newdir/sub/x.yaml"
 if cmp -s "$TMP/newdir/sub/x.yaml" expected/multi.bound.yaml && [ "$(stat -c %a "$TMP/newdir/sub/x.yaml")" = 644 ]; then ok "... made, the output in it (0644)"; else not_ok "... made, the output in it (0644)"; fi
 if ! ls -a "$TMP/newdir/sub" | grep -q 'sctmp'; then ok "... no temp file left"; else not_ok "... no temp file left"; fi
-# -f DIR -o OUTDIR whose parent is missing: refused before anything is written, the bindings
-# file too (it was written first, then OUTDIR could not be made).
-mkdir -p "$TMP/din" && cp manifests/multi.yaml "$TMP/din/"
-expect "an output directory that cannot be made" 1 "$SYSCAGE" k8s bind -f "$TMP/din" -p $P -q -o "$TMP/no/such/out" --bindings "$TMP/din.b"
-err_has "... said" "cannot create $TMP/no/such/out"
+# -f DIR -o OUTDIR that cannot be made (its parent is a file): refused before anything is
+# written, the bindings file too (it was written first, then OUTDIR could not be made).
+# Missing parents are made, as for every -o.
+mkdir -p "$TMP/din" && cp manifests/multi.yaml "$TMP/din/" && : >"$TMP/afile"
+expect "an output directory that cannot be made" 1 "$SYSCAGE" k8s bind -f "$TMP/din" -p $P -q -o "$TMP/afile/out" --bindings "$TMP/din.b"
+err_has "... said" "cannot (create|write) $TMP/afile/out"
 if [ ! -e "$TMP/din.b" ]; then ok "... no bindings written"; else not_ok "... no bindings written"; fi
 # A manifest is read through a mapping given back as it is read (in pieces of lines for the
 # text check): a bad byte past the first MiB is still located; a file of a whole number of
@@ -488,5 +489,52 @@ printf 'kind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n  - name: a\n\n
 expect "a name with a line break: audit runs" 1 "$SYSCAGE" k8s audit -f "$TMP/nl.yaml"
 [ "$(grep -c 'container a' "$TMP/out")" = 2 ] && ! grep -q "$(printf '\033')" "$TMP/out" &&
 	ok "a name with a line break: one line per finding, escaped" || { not_ok "a name with a line break: escaped"; cat -A "$TMP/out" | sed 's/^/# /'; }
+
+
+# A tree of more files than the process may hold open (1,100 under ulimit -n 1024): every
+# output is complete before any is put in place, with no descriptor held per file (the
+# streaming writer once kept one per file and failed at the 1,000th with EMFILE).
+mkdir -p "$TMP/many"
+for i in $(seq 1 1100); do
+	printf 'kind: Deployment\napiVersion: apps/v1\nmetadata:\n  name: w%d\n  namespace: shop\nspec:\n  template:\n    metadata:\n      labels:\n        app: web\n    spec:\n      containers:\n      - name: c\n        image: x\n' "$i" >"$TMP/many/w$i.yaml"
+done
+expect "1,100 files under ulimit -n 1024, into an output tree whose parents are missing" 0 \
+	sh -c 'ulimit -n 1024 && exec "$@"' sh "$SYSCAGE" k8s bind -f "$TMP/many" -p $P -o "$TMP/many-out/deeper" -q --bindings "$TMP/many-out/b.yaml"
+[ "$(ls "$TMP/many-out/deeper" | wc -l)" = 1100 ] && [ -s "$TMP/many-out/b.yaml" ] &&
+	[ -z "$(find "$TMP/many-out" -name '*.sctmp')" ] && ok "every file and the bindings written, no temp file left" ||
+	not_ok "every file and the bindings written, no temp file left"
+
+# An input truncated while bind reads it (it is mapped: the kernel sends SIGBUS): a clear error,
+# exit 1, nothing written, no temp file left. Whether the cut comes before the file is mapped
+# (then it is short, and still nothing is written) or while it is read, the promise holds.
+python3 - "$TMP/big.yaml" <<'PY'
+import sys
+doc = ("---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: w%d\n  namespace: shop\n"
+       "spec:\n  template:\n    metadata:\n      labels:\n        app: web\n    spec:\n"
+       "      containers:\n      - name: c\n        image: x\n")
+with open(sys.argv[1], "w") as f:
+    f.write("".join(doc % i for i in range(150000)) + "# end\n")
+PY
+sigbus=0
+for _ in 1 2 3; do
+	rm -f "$TMP/big-out.yaml" "$TMP/big-b.yaml"
+	cp "$TMP/big.yaml" "$TMP/big-cut.yaml"
+	"$SYSCAGE" k8s bind -f "$TMP/big-cut.yaml" -p $P -o "$TMP/big-out.yaml" --bindings "$TMP/big-b.yaml" -q \
+		>"$TMP/out" 2>"$TMP/err" &
+	pid=$!
+	sleep 0.3
+	truncate -s 100000 "$TMP/big-cut.yaml"
+	wait $pid
+	rc=$?
+	grep -q 'SIGBUS' "$TMP/err" && sigbus=$((sigbus + 1))
+	if [ "$rc" -ne 1 ] || [ -e "$TMP/big-out.yaml" ] || [ -e "$TMP/big-b.yaml" ] ||
+		[ -n "$(find "$TMP" -maxdepth 1 -name '*.sctmp')" ]; then
+		not_ok "an input truncated while read: exit 1, nothing written (exit $rc)"
+		sed 's/^/# err: /' "$TMP/err" | head -5
+		break
+	fi
+done
+[ "$rc" -eq 1 ] && ok "an input truncated while read: exit 1, nothing written, no temp file ($sigbus of 3 runs cut while mapped)"
+[ "$sigbus" -eq 0 ] || err_has "the SIGBUS says what happened and what to do" 'truncated or changed while it was read.*run again'
 
 done_testing

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Outputs written as they are made and put in place only once every one is complete (`k8s
+ * bind`: on any error nothing is written). A regular target gets a temp file beside it,
+ * renamed over it at the end, as sc_write_atomic does; stdout, a device, a FIFO or a target
+ * whose directory is made only at the end get their bytes from one spool file (unlinked) at
+ * the end. No descriptor stays open per output once it is complete, so a tree of any number
+ * of files can be written. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+struct pending {
+	const char *path; /* the target: "-" for stdout; for messages */
+	const char *name; /* its last component */
+	char *dir;	  /* the target's directory (a temp file there), NULL: spooled */
+	char *mkdir;	  /* spooled: a directory to make at the end, then written into */
+	char *tmp;	  /* the temp file beside the target, "dir/.name.pid.n.sctmp" */
+	int fd;		  /* while being written: the temp file, or the spool */
+	off_t off, len;	  /* spooled: where its bytes are in the spool */
+	char *buf;
+	size_t n;
+};
+
+/* Start an output for 'path' ("-": stdout). Missing parent directories are made at the end
+ * (as sc_write_atomic makes them). Returns 0 or -errno. */
+int pending_open(struct pending *p, const char *path);
+/* A write callback for the library's streaming writers (userdata: the struct pending). */
+int pending_write(void *userdata, const void *data, size_t n);
+/* Everything written: on disk, its descriptor closed. */
+int pending_finish(struct pending *p);
+/* Into place. */
+int pending_commit(struct pending *p);
+/* Gone, temp file and all (a committed one only forgotten). */
+void pending_close(struct pending *p);
+/* At the end of a run of outputs: the spool goes. */
+void pending_spool_close(void);
+
+/* Inputs are mapped (a big manifest is never held whole): if another process truncates one
+ * while it is read, the kernel sends SIGBUS. From this call on, that signal removes the temp
+ * files of the outputs 'v' lists (and 'extra', may be NULL), says which, and exits 1:
+ * nothing is written. */
+void pending_guard_sigbus(struct pending *v, size_t n, struct pending *extra);
