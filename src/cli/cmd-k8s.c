@@ -23,7 +23,7 @@ const char cmd_k8s_help[] =
 	"                        [--bindings FILE] [-n NAMESPACE] [-q]\n"
 	"       syscage k8s audit -f FILE|DIR|- [-o text|json] [-n NAMESPACE]\n"
 	"       syscage k8s manifests [--image IMG] [--kubelet-root DIR] [--namespace NS]\n"
-	"                             [--agent-profile FILE] [-o DIR]\n"
+	"                             [--agent-profile FILE] [-o DIR [--record]]\n"
 	"\n"
 	"bind: find every Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job and CronJob\n"
 	"in the manifests (multi-document YAML or JSON, Lists; other kinds are ignored) and\n"
@@ -81,6 +81,11 @@ const char cmd_k8s_help[] =
 	"the probes are on port 9402, /profiles and /violations on the pod's loopback (9403:\n"
 	"kubectl port-forward); the NetworkPolicy allows no egress and lets only namespaces\n"
 	"labelled syscage.dev/scrape=true reach 9402.\n"
+	"With --record and -o DIR: the recording setup instead, the base under DIR/base and\n"
+	"beside it the overlay deploy-record/ holds (the agent's --record and --heal globs in\n"
+	"DIR/kustomization.yaml, CAP_BPF, CAP_PERFMON and CAP_SYSLOG, the node's cgroups,\n"
+	"/proc and pod log links read-only, /dev/kmsg, its own recorded profile), for\n"
+	"'kubectl apply -k DIR'.\n"
 	"\n"
 	"Options:\n"
 	"  -f, --filename PATH      manifests: a file, a directory (*.yaml, *.yml, *.json\n"
@@ -102,6 +107,8 @@ const char cmd_k8s_help[] =
 	"                           microk8s differ)\n"
 	"      --agent-profile FILE (manifests) the agent's own profile, instead of the one\n"
 	"                           built in (deploy/profiles/syscage-agent.json)\n"
+	"      --record             (manifests, with -o DIR) the recording setup: the base in\n"
+	"                           DIR/base, the deploy-record/ overlay in DIR\n"
 	"      --bindings FILE      (bind) write the SeccompBinding documents the agent reads\n"
 	"                           beside the policies (atomic; written before the manifests)\n"
 	"  -q, --quiet              (bind) no summary, no list of unmatched workloads\n"
@@ -116,6 +123,7 @@ const char cmd_k8s_help[] =
 	"  syscage k8s audit -f pod.yaml -o json | jq '.workloads[].findings'\n"
 	"  syscage k8s manifests --image registry.example/syscage:0.1 | kubectl apply -f -\n"
 	"  syscage k8s manifests -o deploy/ && kubectl apply -k deploy/\n"
+	"  syscage k8s manifests --record -o rec/ && kubectl apply -k rec/\n"
 	"\n"
 	"Exit status: 0; 1 on invalid input (FILE:LINE:COL), a missing profile, two\n"
 	"workloads on one path, a binding naming a policy that does not exist, an\n"
@@ -125,7 +133,7 @@ const char cmd_k8s_help[] =
 struct args {
 	const char *file, *policies, *out, *root, *ns, *image, *kubelet_root, *agent_profile;
 	const char *bindings;
-	bool drop_caps, legacy, require_all, quiet;
+	bool drop_caps, legacy, require_all, quiet, record;
 };
 
 static bool is_dir(const char *path)
@@ -355,7 +363,8 @@ static int manifests(const struct args *a)
 	cleanup_free char *profile = NULL;
 	struct sc_k8s_manifest_opts o = { .image = a->image,
 					  .kubelet_root = a->kubelet_root,
-					  .namespace = a->ns };
+					  .namespace = a->ns,
+					  .record = a->record };
 	int r;
 
 	if (a->agent_profile) {
@@ -414,7 +423,8 @@ int cmd_k8s(int argc, char **argv)
 		O_IMAGE,
 		O_KROOT,
 		O_AGENT,
-		O_BINDINGS
+		O_BINDINGS,
+		O_RECORD
 	};
 	static const struct option opts[] = {
 		{ "filename", required_argument, NULL, 'f' },
@@ -430,6 +440,7 @@ int cmd_k8s(int argc, char **argv)
 		{ "kubelet-root", required_argument, NULL, O_KROOT },
 		{ "agent-profile", required_argument, NULL, O_AGENT },
 		{ "bindings", required_argument, NULL, O_BINDINGS },
+		{ "record", no_argument, NULL, O_RECORD },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
@@ -489,6 +500,9 @@ int cmd_k8s(int argc, char **argv)
 		case O_BINDINGS:
 			a.bindings = optarg;
 			break;
+		case O_RECORD:
+			a.record = true;
+			break;
 		case 'h':
 			return cli_help(cmd_k8s_help);
 		default:
@@ -501,7 +515,15 @@ int cmd_k8s(int argc, char **argv)
 		if (a.file || a.policies || a.drop_caps || a.legacy || a.require_all || a.bindings)
 			return cli_usage_error("k8s", "manifests takes --image, --kubelet-root, "
 						      "--namespace, --agent-profile and -o DIR");
+		if (a.record && !a.out)
+			return cli_usage_error("k8s",
+					       "--record makes a kustomize overlay (kustomize "
+					       "applies its patches): give -o DIR, then "
+					       "'kubectl apply -k DIR'");
 		return manifests(&a);
+	}
+	if (a.record) {
+		return cli_usage_error("k8s", "--record is for 'k8s manifests -o DIR'");
 	}
 	if (!a.file)
 		return cli_usage_error("k8s", "%s needs -f FILE|DIR|-", sub);

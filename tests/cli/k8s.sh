@@ -384,6 +384,43 @@ for f in $(sed -n 's/^ *- \([A-Za-z0-9_./-]*\.\(yaml\|json\)\) *$/\1/p' "$TMP/mo
 	[ -s "$TMP/mo/$f" ] || missing="$missing $f"
 done
 [ -z "$missing" ] && ok "-o DIR holds every file its kustomization lists" || not_ok "-o DIR lacks:$missing"
+
+# --record -o DIR: the recording setup, deploy-record/'s overlay with the base in DIR/base: the
+# same files as the source tree (the base's one reference aside), every option substituted in
+# the overlay too, and (with kubectl) the same objects rendered. The stream cannot be it.
+expect "manifests --record -o DIR" 0 "$SYSCAGE" k8s manifests --record -o "$TMP/rec"
+if diff -r "$TMP/rec/base" "$SYSCAGE_SRCDIR/deploy" >/dev/null &&
+	cmp -s "$TMP/rec/daemonset-record.yaml" "$SYSCAGE_SRCDIR/deploy-record/daemonset-record.yaml" &&
+	cmp -s "$TMP/rec/syscage-agent-record.json" "$SYSCAGE_SRCDIR/deploy-record/syscage-agent-record.json" &&
+	[ "$(diff "$TMP/rec/kustomization.yaml" "$SYSCAGE_SRCDIR/deploy-record/kustomization.yaml" | grep -c '^[<>]')" = 2 ] &&
+	grep -q '^  - base$' "$TMP/rec/kustomization.yaml"; then
+	ok "--record: deploy-record/ beside the base in base/ (no drift)"
+else
+	not_ok "--record: deploy-record/ beside the base in base/ (no drift)"
+	diff -r "$TMP/rec" "$SYSCAGE_SRCDIR/deploy-record" | sed 's/^/# /' | head -10
+fi
+expect "manifests --record with every option" 0 "$SYSCAGE" k8s manifests --record -o "$TMP/rec2" -n team --image reg.example/sc:1 --kubelet-root /data/kubelet
+if ! grep -rq 'syscage-system' "$TMP/rec2" && grep -q 'syscage/team/syscage-agent-record.json' "$TMP/rec2/daemonset-record.yaml" &&
+	grep -q 'namespace: team' "$TMP/rec2/kustomization.yaml"; then
+	ok "--record: the namespace substituted in the overlay too"
+else
+	not_ok "--record: the namespace substituted in the overlay too"
+fi
+expect "--record without -o is a usage error" 2 "$SYSCAGE" k8s manifests --record
+err_has "... saying to give -o DIR and apply -k" 'give -o DIR, then .kubectl apply -k DIR'
+expect "--record is for manifests" 2 "$SYSCAGE" k8s audit -f manifests/multi.yaml --record
+if command -v kubectl >/dev/null 2>&1; then
+	if kubectl kustomize "$TMP/rec" >"$TMP/rec.out" 2>"$TMP/rec.err" &&
+		kubectl kustomize "$SYSCAGE_SRCDIR/deploy-record" >"$TMP/rec.src" 2>>"$TMP/rec.err" &&
+		cmp -s "$TMP/rec.out" "$TMP/rec.src" && grep -q -- '--record=' "$TMP/rec.out"; then
+		ok "kustomize renders --record -o DIR as it renders deploy-record/"
+	else
+		not_ok "kustomize renders --record -o DIR as it renders deploy-record/"
+		sed 's/^/# /' "$TMP/rec.err" | head -5
+	fi
+else
+	skip "kustomize render of --record -o DIR: kubectl not installed"
+fi
 cmp -s "$TMP/mo/profiles/syscage-agent.json" "$SYSCAGE_SRCDIR/deploy/profiles/syscage-agent.json" &&
 	ok "-o DIR: the agent's profile is deploy/'s" || not_ok "-o DIR: the agent's profile is deploy/'s"
 expect "manifests -o DIR --agent-profile" 0 "$SYSCAGE" k8s manifests -o "$TMP/mo2" --agent-profile "$TMP/agent.json"
