@@ -41,8 +41,8 @@ int main(void)
 	const union MHD_DaemonInfo *info;
 	struct sockaddr_in sa = { .sin_family = AF_INET,
 				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	struct epoll_event ev;
-	int epfd;
+	struct epoll_event ev = { .events = EPOLLIN };
+	int epfd, loop;
 
 	d = MHD_start_daemon(MHD_USE_EPOLL, 0, NULL, NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR,
 			     (struct sockaddr *)&sa, MHD_OPTION_CONNECTION_TIMEOUT, 10u,
@@ -58,6 +58,13 @@ int main(void)
 		fprintf(stderr, "http-floor: no epoll fd or port\n");
 		return 1;
 	}
+	/* The loop's own epoll set holding the library's, as the agent's: waiting on the library's
+	 * set directly would take its edge-triggered events before MHD_run sees them. */
+	loop = epoll_create1(EPOLL_CLOEXEC);
+	if (loop < 0 || epoll_ctl(loop, EPOLL_CTL_ADD, epfd, &ev) < 0) {
+		perror("http-floor: epoll");
+		return 1;
+	}
 	printf("port %u\n", (unsigned)info->port);
 	fflush(stdout);
 	for (;;) {
@@ -65,7 +72,7 @@ int main(void)
 		int timeout = -1;
 		if (MHD_get_timeout(d, &t) == MHD_YES)
 			timeout = t > 60000 ? 60000 : (int)t;
-		if (epoll_wait(epfd, &ev, 1, timeout) < 0 && errno != EINTR) {
+		if (epoll_wait(loop, &ev, 1, timeout) < 0 && errno != EINTR) {
 			perror("http-floor: epoll_wait");
 			return 1;
 		}
