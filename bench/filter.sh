@@ -86,7 +86,7 @@ fi
 # ROUNDS interleaved rounds; the best of each mode counts (the loop itself keeps its best of 5).
 ROUNDS=${ROUNDS:-5}
 declare -A best
-for round in $(seq "$ROUNDS"); do
+for _ in $(seq "$ROUNDS"); do
 	for m in $modes; do
 		v=$("run_$m")
 		if [ -z "${best[$m]:-}" ] || awk "BEGIN{exit !($v < ${best[$m]})}"; then best[$m]=$v; fi

@@ -29,7 +29,7 @@ FLOOR=${FLOOR:-$build/bench/http-floor}
 [ -x "$FLOOR" ] || { echo "no $FLOOR (built with libmicrohttpd: ninja -C BUILD_DIR)" >&2; exit 2; }
 command -v curl >/dev/null || { echo "needs curl" >&2; exit 2; }
 tmp=$(mktemp -d "${TMPDIR:-/var/tmp}/syscage-bench.XXXXXX")
-AGENT= HOG= FL=
+AGENT='' HOG='' FL=''
 trap 'kill $AGENT $HOG $FL 2>/dev/null; rm -rf "$tmp"' EXIT
 mkdir -p "$tmp/pol" "$tmp/kub" "$tmp/host"
 : >"$tmp/kmsg"
@@ -37,11 +37,11 @@ mkdir -p "$tmp/pol" "$tmp/kub" "$tmp/host"
 	--listen 127.0.0.1:0 --state-dir "$tmp/state" --kmsg "$tmp/kmsg" --audit-log "" \
 	2>"$tmp/agent.log" &
 AGENT=$!
-for i in $(seq 200); do grep -q 'event=listen ' "$tmp/agent.log" && break; sleep 0.05; done
+for _ in $(seq 200); do grep -q 'event=listen ' "$tmp/agent.log" && break; sleep 0.05; done
 aport=$(sed -n 's/.*event=listen .*port=\([0-9]*\).*/\1/p' "$tmp/agent.log" | head -1)
 "$FLOOR" >"$tmp/floor.out" 2>&1 &
 FL=$!
-for i in $(seq 200); do grep -q '^port ' "$tmp/floor.out" && break; sleep 0.05; done
+for _ in $(seq 200); do grep -q '^port ' "$tmp/floor.out" && break; sleep 0.05; done
 fport=$(sed -n 's/^port \([0-9]*\)$/\1/p' "$tmp/floor.out")
 [ -n "$aport" ] && [ -n "$fport" ] || { echo "agent or floor did not listen" >&2; exit 1; }
 
@@ -49,7 +49,7 @@ fport=$(sed -n 's/^port \([0-9]*\)$/\1/p' "$tmp/floor.out")
 # "answered median_ms worst_ms"
 probe() {
 	local p
-	for i in $(seq "$RUNS"); do
+	for _ in $(seq "$RUNS"); do
 		for p in "$@"; do
 			echo "$p $(curl -s --max-time 5 -o /dev/null -w '%{http_code} %{time_total}' \
 				"http://127.0.0.1:$p/healthz" || true)"
@@ -66,7 +66,7 @@ load() { # PORT ARGS...: start the hog and wait until it holds its connections
 	shift
 	python3 "$(dirname "$0")/../tests/lib/http-hog" "$port" "$@" >"$tmp/hog.out" 2>&1 &
 	HOG=$!
-	for i in $(seq 100); do grep -q held "$tmp/hog.out" && break; sleep 0.1; done
+	for _ in $(seq 100); do grep -q held "$tmp/hog.out" && break; sleep 0.1; done
 	sleep 12 # past the 10 s deadline: the slow clients are still there
 }
 # measure PORT LOAD_ARGS...: the probes under that load, the hog stopped after.

@@ -105,7 +105,7 @@ mkdir "$tmp/inputs"
 ln -s "$tmp/policies"/*.yaml "$tmp/workloads.yaml" "$tmp/inputs/"
 # RUNS interleaved rounds: first build, its floors, rebuild, its floor. Each column's best counts.
 : >"$tmp/first" && : >"$tmp/parse" && : >"$tmp/write" && : >"$tmp/again" && : >"$tmp/unch"
-for i in $(seq "$RUNS"); do
+for _ in $(seq "$RUNS"); do
 	rm -rf "$tmp/out" "$tmp/floor-out"
 	run "$tmp/out" >>"$tmp/first"
 	timed "$YFLOOR" "$tmp/policies"/*.yaml "$tmp/workloads.yaml" >>"$tmp/parse"
@@ -115,9 +115,11 @@ for i in $(seq "$RUNS"); do
 done
 # col FILE N: the least of column N
 col() { awk -v n="$2" 'NR == 1 || $n < m { m = $n } END { printf "%.4f", m }' "$1"; }
-for k in first parse write again unch; do
-	declare "${k}_w=$(col "$tmp/$k" 1)" "${k}_c=$(col "$tmp/$k" 2)"
-done
+first_w=$(col "$tmp/first" 1) first_c=$(col "$tmp/first" 2)
+parse_w=$(col "$tmp/parse" 1) parse_c=$(col "$tmp/parse" 2)
+write_w=$(col "$tmp/write" 1) write_c=$(col "$tmp/write" 2)
+again_w=$(col "$tmp/again" 1) again_c=$(col "$tmp/again" 2)
+unch_w=$(col "$tmp/unch" 1) unch_c=$(col "$tmp/unch" 2)
 floor_w=$(awk -v a="$parse_w" -v b="$write_w" 'BEGIN { printf "%.4f", a + b }')
 floor_c=$(awk -v a="$parse_c" -v b="$write_c" 'BEGIN { printf "%.4f", a + b }')
 sets=$(find "$tmp/out" -name '*.json' ! -name index.json | wc -l)
