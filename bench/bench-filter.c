@@ -3,7 +3,9 @@
  *   bench-filter load-libseccomp PROFILE -- CMD...  load libseccomp's filter for PROFILE, built
  *                                                  as runc builds it, then exec CMD
  *   bench-filter steps PROFILE                      instructions executed per syscall of the
- *                                                  benchmark loop: ours vs libseccomp's */
+ *                                                  benchmark loop: ours vs libseccomp's, and
+ *                                                  the floor's ("return ALLOW", run by the
+ *                                                  same emulator: 1), each over the floor */
 #include <errno.h>
 #include <seccomp.h>
 #include <stdio.h>
@@ -94,28 +96,35 @@ static size_t lib_program(scmp_filter_ctx ctx, struct sock_filter **ret)
 static int steps(const char *path)
 {
 	static const char *const mix[] = { "getppid", "read", "write", "openat", "close" };
+	static const struct sock_filter allow[] = { BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW) };
 	struct sc_profile *p = load(path);
 	scmp_filter_ctx ctx = lib_filter(p);
 	struct sock_filter *ours = NULL, *lib = NULL;
 	size_t n_ours = 0, n_lib = lib_program(ctx, &lib);
-	double sum_ours = 0, sum_lib = 0;
+	double sum_ours = 0, sum_lib = 0, sum_floor = 0;
 
 	if (sc_profile_compile(p, NULL, &ours, &n_ours) < 0)
 		return 1;
-	printf("%-10s %8s %12s\n", "syscall", "syscage", "libseccomp");
+	printf("%-10s %8s %12s %8s %14s %14s\n", "syscall", "syscage", "libseccomp", "floor",
+	       "syscage/floor", "libseccomp/fl");
 	for (size_t i = 0; i < sizeof(mix) / sizeof(mix[0]); i++) {
 		struct seccomp_data sd = { .arch = sc_arch_info(sc_arch_native())->audit_arch };
-		unsigned so = 0, sl = 0;
+		unsigned so = 0, sl = 0, sf = 0;
 		sd.nr = sc_syscall_from_name(sc_arch_native(), mix[i]);
 		if (sc_bpf_run(ours, n_ours, &sd, NULL, &so) < 0 ||
-		    sc_bpf_run(lib, n_lib, &sd, NULL, &sl) < 0)
+		    sc_bpf_run(lib, n_lib, &sd, NULL, &sl) < 0 ||
+		    sc_bpf_run(allow, 1, &sd, NULL, &sf) < 0 || sf == 0)
 			return 1;
-		printf("%-10s %8u %12u\n", mix[i], so, sl);
+		printf("%-10s %8u %12u %8u %13.1fx %13.1fx\n", mix[i], so, sl, sf, (double)so / sf,
+		       (double)sl / sf);
 		sum_ours += so;
 		sum_lib += sl;
+		sum_floor += sf;
 	}
-	printf("%-10s %8.1f %12.1f   (program length: %zu vs %zu instructions)\n", "mean",
-	       sum_ours / 5, sum_lib / 5, n_ours, n_lib);
+	printf("%-10s %8.1f %12.1f %8.1f %13.1fx %13.1fx\n", "mean", sum_ours / 5, sum_lib / 5,
+	       sum_floor / 5, sum_ours / sum_floor, sum_lib / sum_floor);
+	printf("(program length: syscage %zu, libseccomp %zu, floor 1 instructions)\n", n_ours,
+	       n_lib);
 	free(ours);
 	free(lib);
 	seccomp_release(ctx);

@@ -1,11 +1,22 @@
 #!/bin/bash
 # Filter overhead, side by side (a benchmark, not a test): per-syscall cost of a
-# getppid/read/write/openat/close loop with no filter, syscage's filter for Docker's default
-# profile, libseccomp's filter for the same profile (built the way runc builds it), and runc
-# running the same static loop with the same profile (skipped when runc is not installed);
-# then the BPF instructions executed per syscall (emulated), syscage vs libseccomp; then the
-# loaders: what the profile adds to a runc container start vs to `syscage run`, and the length of
-# the program each really loaded (read back from the kernel).
+# getppid/read/write/openat/close loop (bench/bench-loop -c: the thread's CPU clock, since a
+# filter's cost is paid in the caller's context) with no filter, the floor, syscage's filter for
+# Docker's default profile, libseccomp's filter for the same profile (built the way runc builds
+# it), and runc running the same static loop with the same profile (skipped when runc is not
+# installed); then the BPF instructions executed per syscall (emulated), syscage vs libseccomp
+# vs the floor; then the loaders: what the profile adds to a runc container start vs to
+# `syscage run`, and the length of the program each really loaded (read back from the kernel).
+#
+# The floor (bench/filter-floor.c) is a one-instruction "return ALLOW" filter before the same
+# loop: what any seccomp filter costs a syscall, the kernel's seccomp entry on every syscall
+# (and, since Linux 5.11, its per-syscall allow bitmap, which lets it skip running a program
+# whose answer for that syscall does not depend on the arguments). No filter can cost less, and
+# every filter that allows these five syscalls without looking at their arguments can cost that
+# little. "added/floor" is (setup - no filter) / (floor - no filter), as in bench/record.sh; the
+# instructions table divides by the floor's one instruction. A second informative row loads
+# args[0] before the ALLOW, so the bitmap cannot decide and the kernel runs the program on every
+# syscall: the price of one BPF run, what a filter the bitmap cannot serve pays on top.
 #
 # usage: bench/filter.sh BUILDDIR [PROFILE] [ITERATIONS]
 set -eu
@@ -20,16 +31,20 @@ LOOP=$B/bench/bench-loop
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
-run_none() { "$LOOP" "$N"; }
-run_ours() { "$B/syscage" run -p "$P" -- "$LOOP" "$N"; }
-run_lib() { "$B/bench/bench-filter" load-libseccomp "$P" -- "$LOOP" "$N"; }
+FLOOR=$B/bench/filter-floor
+[ -x "$FLOOR" ] || { echo "no $FLOOR: build first: ninja -C $B" >&2; exit 1; }
+run_none() { "$LOOP" -c "$N"; }
+run_floor() { "$FLOOR" -- "$LOOP" -c "$N"; }
+run_brun() { "$FLOOR" -u -- "$LOOP" -c "$N"; }
+run_ours() { "$B/syscage" run -p "$P" -- "$LOOP" -c "$N"; }
+run_lib() { "$B/bench/bench-filter" load-libseccomp "$P" -- "$LOOP" -c "$N"; }
 run_runc() {
 	sudo_cmd=()
 	[ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo -n)
 	"${sudo_cmd[@]}" runc --root "$TMP/runc-state" run --bundle "$TMP/bundle" "bench-$$-$RANDOM" </dev/null
 }
 
-modes="none ours lib"
+modes="none floor brun ours lib"
 if command -v runc >/dev/null && [ -x "$B/bench/bench-filter" ]; then
 	mkdir -p "$TMP/bundle/rootfs/dev" "$TMP/bundle/rootfs/proc"
 	cp "$LOOP" "$TMP/bundle/rootfs/bench-loop"
@@ -43,7 +58,7 @@ for s in prof.get("syscalls", []):
     s.pop("includes", None); s.pop("excludes", None)
 cfg = {
   "ociVersion": "1.0.2",
-  "process": {"terminal": False, "user": {"uid": 0, "gid": 0}, "args": ["/bench-loop", sys.argv[3]],
+  "process": {"terminal": False, "user": {"uid": 0, "gid": 0}, "args": ["/bench-loop", "-c", sys.argv[3]],
               "env": ["PATH=/"], "cwd": "/", "noNewPrivileges": True},
   "root": {"path": "rootfs", "readonly": True},
   "mounts": [{"destination": "/proc", "type": "proc", "source": "proc"},
@@ -68,28 +83,37 @@ else
 	echo "# runc not installed: its row is skipped" >&2
 fi
 
-# Three interleaved rounds; the best of each mode counts (the loop itself keeps its best of 5).
+# ROUNDS interleaved rounds; the best of each mode counts (the loop itself keeps its best of 5).
+ROUNDS=${ROUNDS:-5}
 declare -A best
-for round in 1 2 3; do
+for _ in $(seq "$ROUNDS"); do
 	for m in $modes; do
 		v=$("run_$m")
 		if [ -z "${best[$m]:-}" ] || awk "BEGIN{exit !($v < ${best[$m]})}"; then best[$m]=$v; fi
 	done
 done
 
-echo "Per-syscall cost, $(basename "$P"), $N rounds x 5 syscalls, best of 3x5 runs"
-printf '%-34s %12s %12s %14s\n' "setup" "ns/syscall" "vs none" "vs libseccomp"
+echo "Per-syscall cost, $(basename "$P"), $N rounds x 5 syscalls, thread CPU time, best of ${ROUNDS}x5 runs, load $(cut -d' ' -f1-3 /proc/loadavg)"
+printf '%-44s %10s %8s %9s %12s %12s\n' "setup" "ns/syscall" "vs none" "added ns" "added/floor" "vs libseccomp"
+fadd=$(awk "BEGIN{print ${best[floor]} - ${best[none]}}")
 row() {
 	local name=$1 v=$2
-	printf '%-34s %12.1f %12.2f %14s\n' "$name" "$v" "$(awk "BEGIN{print $v/${best[none]}}")" \
-		"$(awk "BEGIN{printf \"%.2f\", $v/${best[lib]}}")"
+	printf '%-44s %10.1f %8.3f %9.1f %12s %12.3f\n' "$name" "$v" "$(awk "BEGIN{print $v/${best[none]}}")" \
+		"$(awk "BEGIN{print $v-${best[none]}}")" \
+		"$(awk "BEGIN{a=$v-${best[none]}; if ($fadd > 0) printf \"%.2fx\", a/$fadd; else print \"n/a\"}")" \
+		"$(awk "BEGIN{print $v/${best[lib]}}")"
 }
 row "no filter" "${best[none]}"
+row "floor: return ALLOW (1 insn, filter-floor)" "${best[floor]}"
 row "syscage run (our BPF)" "${best[ours]}"
 row "libseccomp filter (runc's way)" "${best[lib]}"
 [ -n "${best[runc]:-}" ] && row "runc + the same profile" "${best[runc]}"
+row "(a BPF run on every call: filter-floor -u)" "${best[brun]}"
+awk "BEGIN{exit !($fadd <= 0)}" &&
+	echo "(added/floor n/a: the floor's added cost measured <= 0 here, within this machine's noise)"
 echo
-echo "BPF instructions executed per syscall (emulated)"
+echo "BPF instructions executed per syscall (emulated; the kernel's allow bitmap runs none of them for"
+echo "an argument-free allow of the native arch, so this is the cost on the paths it cannot serve)"
 "$B/bench/bench-filter" steps "$P"
 
 # runc's own loader, side by side with ours: what loading the profile adds to starting a process
