@@ -45,7 +45,10 @@ ready() {
 	for _ in $(seq 200); do
 		progs=$(find "/proc/$1/fd" -lname 'anon_inode:bpf-prog' 2>/dev/null | wc -l)
 		links=$(find "/proc/$1/fd" -lname 'anon_inode:bpf_link' 2>/dev/null | wc -l)
-		[ "$progs" -gt 0 ] && [ "$links" -eq "$progs" ] && return 0
+		# At least the recorder's three (sys_enter, fork, exit; cgroup_attach in cgroup
+		# mode): the preflight's one test program, attached for a moment before the
+		# recorder loads, is not the recorder.
+		[ "$progs" -ge 3 ] && [ "$links" -eq "$progs" ] && return 0
 		kill -0 "$1" 2>/dev/null || return 1
 		sleep 0.05
 	done
