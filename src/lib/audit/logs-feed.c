@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Owns reading a log file in chunks on several threads into one aggregation
  * (sc_logs_feed_file()): chunks cut at line starts, each parsed into an aggregation of its own,
- * merged in file order with their audit serials accounted for as one reader would. */
+ * joined in file order (sc_logs_join(): a pid followed across an exec at a cut) with their
+ * audit serials accounted for as one reader would. */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -103,6 +104,7 @@ static int chunk_run(struct worker *w, struct chunk *ch)
 	ch->l = sc_logs_new(w->cs->o);
 	if (!ch->l)
 		return -ENOMEM;
+	sc_logs_set_chunk(ch->l);
 	if (lseek(w->fd, (off_t)ch->start, SEEK_SET) < 0)
 		return -errno;
 	sc_line_reader_reset(r, ch->start);
@@ -201,7 +203,7 @@ static int merge_finished(struct sc_logs *l, struct sc_logs_source *src, struct 
 			return 0;
 		if (ch->err < 0)
 			return ch->err;
-		r = sc_logs_merge(l, ch->l);
+		r = sc_logs_join(l, ch->l);
 		if (r < 0)
 			return r;
 		for (size_t k = 0; src && k < ch->n_serials; k++)
@@ -217,6 +219,23 @@ static int merge_finished(struct sc_logs *l, struct sc_logs_source *src, struct 
  * CPUs of different speeds to end together, few enough to cost nothing. */
 #define CHUNK_MIN (4ull << 20)
 #define CHUNK_MAX (64ull << 20)
+
+/* SYSCAGE_TEST_CHUNK_BYTES=N: chunks of N bytes (a test hook: a small file cut in many places,
+ * to check that the result does not depend on where). */
+static uint64_t chunk_step(uint64_t size, unsigned threads)
+{
+	const char *e = getenv("SYSCAGE_TEST_CHUNK_BYTES");
+	uint64_t step;
+
+	if (e && *e) {
+		char *end;
+		unsigned long long v = strtoull(e, &end, 10);
+		if (!*end && v > 0)
+			return v;
+	}
+	step = size / threads / 32;
+	return step < CHUNK_MIN ? CHUNK_MIN : step > CHUNK_MAX ? CHUNK_MAX : step;
+}
 
 /* sc_logs_feed_file() on one thread, line after line. */
 static int feed_in_order(struct sc_logs *l, struct sc_logs_source *src, int fd, uint64_t size,
@@ -271,8 +290,7 @@ int sc_logs_feed_file(struct sc_logs *l, struct sc_logs_source *src, int fd, uns
 		return feed_in_order(l, src, fd, size, progress, userdata);
 	if (threads < 1)
 		threads = 1;
-	step = size / threads / 32;
-	step = step < CHUNK_MIN ? CHUNK_MIN : step > CHUNK_MAX ? CHUNK_MAX : step;
+	step = chunk_step(size, threads);
 	cs.n = (unsigned)(size / step) + 1;
 	/* No more threads than chunks. */
 	if (threads > cs.n)
