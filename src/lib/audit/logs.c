@@ -1280,8 +1280,9 @@ static ssize_t group_like(struct sc_logs *dst, const struct sc_logs_group *sg)
 			 sg->container, sg->runtime);
 }
 
-/* keep_empty: the groups whose records all moved out too (the order of the groups is that of
- * their first records, as for one reader; compacted away at the end). */
+/* keep_empty: the groups and entries whose records all moved out too, as one reader has them
+ * until the end: the order of the groups is that of their first records, and an entry's times
+ * stay those of every record it had (compacted away at the end when empty). */
 static int merge_into(struct sc_logs *dst, const struct sc_logs *src, bool keep_empty)
 {
 	struct sc_logs_stats *d = &dst->stats;
@@ -1325,7 +1326,7 @@ static int merge_into(struct sc_logs *dst, const struct sc_logs *src, bool keep_
 		widen(&g->first_ms, &g->last_ms, sg->first_ms, sg->last_ms);
 		for (size_t k = 0; k < sg->n_entries; k++) {
 			const struct sc_logs_entry *se = &sg->entries[k];
-			if (!se->count)
+			if (!se->count && !keep_empty)
 				continue;
 			struct sc_logs_entry *e = entry_get(dst, (size_t)gi, se->arch, se->nr,
 							    se->name, se->action, se->data);
