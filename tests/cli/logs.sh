@@ -366,7 +366,7 @@ cut_same() { # cut_same NAME ARGS...: every chunk size against the serial read
 	local name=$1 bad="" n
 	shift
 	rm -rf "$TMP/cut-s"
-	"$SYSCAGE" logs - "$@" -o "$TMP/cut-s/" -j json <"$TMP/cut.log" 2>&1 |
+	cat "$TMP/cut.log" | "$SYSCAGE" logs - "$@" -o "$TMP/cut-s/" -j json 2>&1 |
 		sed "s#$TMP/cut-[sp]/##" >"$TMP/cut-s.txt"
 	for n in $(seq 40 37 "$size"); do
 		rm -rf "$TMP/cut-p"
@@ -387,7 +387,7 @@ cut_same "--by comm"
 cut_same "--by pid" --by pid
 cut_same "--by exe" --by exe
 # What the serial read gives, so that the comparison above compares something right.
-"$SYSCAGE" logs - -o "$TMP/cut-w/" <"$TMP/cut.log" 2>/dev/null
+cat "$TMP/cut.log" | "$SYSCAGE" logs - -o "$TMP/cut-w/" 2>/dev/null
 [ "$(ls "$TMP/cut-w")" = "$(printf 'app.json\napp2.json\nfiller.json\nother.json\nsh.json')" ] &&
 	grep -q '"mmap"' "$TMP/cut-w/app.json" && grep -q '"openat"' "$TMP/cut-w/app2.json" &&
 	! grep -q '"mmap"' "$TMP/cut-w/sh.json" && grep -q '"write"' "$TMP/cut-w/sh.json" &&
