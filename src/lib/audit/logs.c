@@ -16,6 +16,7 @@
 #include "syscage/pods.h"
 #include "syscage/syscalls.h"
 #include "audit/logs-internal.h"
+#include "audit/logs-state.h"
 #include "node/proc.h"
 #include "macro.h"
 
@@ -73,26 +74,6 @@ static inline uint64_t mix64(uint64_t x)
 	return x;
 }
 
-/* A string of 1 to 16 bytes as two words, which with its length tell it from any other:
- * overlapping loads (8 + 8, 4 + 4) or three bytes, with no byte loop. */
-static inline void short_key(const char *s, size_t n, uint64_t *a, uint64_t *b)
-{
-	if (n >= 8) {
-		memcpy(a, s, 8);
-		memcpy(b, s + n - 8, 8);
-	} else if (n >= 4) {
-		uint32_t x, y;
-		memcpy(&x, s, 4);
-		memcpy(&y, s + n - 4, 4);
-		*a = (uint64_t)y << 32 | x;
-		*b = 0;
-	} else {
-		*a = (uint64_t)(unsigned char)s[0] << 16 | (uint64_t)(unsigned char)s[n / 2] << 8 |
-		     (unsigned char)s[n - 1];
-		*b = 0;
-	}
-}
-
 /* Eight bytes at a time: keys are comms, pids and paths. */
 static uint64_t hash_bytes(const char *s, size_t n)
 {
@@ -121,107 +102,10 @@ struct gslot {
 	uint32_t idx; /* group index + 1; 0 = empty */
 };
 
-/* The group of a recent comm, direct-mapped by its short key (short_key). */
-struct cslot {
-	uint64_t a, b;
-	uint32_t n; /* the comm's length; 0 = empty (an empty comm is "unknown") */
-	uint32_t gi;
-};
-#define COMM_SLOT_BITS 6
-#define COMM_SLOTS     (1u << COMM_SLOT_BITS)
-
-/* A pid's records since it last changed its comm or exe (a "run"): when a run ends with an
- * execve and the pid's next record names another program, the exec succeeded, and the run,
- * made under the same filter by the process that became that program (`syscage run`, runc's
- * init), is the program's: without its execve, the learned profile cannot start it. */
-struct run_entry {
-	enum sc_arch arch;
-	uint32_t nr;
-	const char *name;
-	enum sc_action action;
-	uint32_t data;
-	uint32_t gidx; /* where its entry in the run's group may be (checked: see add_fast()) */
-	uint64_t count, first_ms, last_ms;
-};
-
-/* A run stops being tracked past these (a long-lived process, not one about to exec): the
- * per-record cost stays a short scan. */
-#define RUN_MAX_ENTRIES 128
-#define RUN_MAX_RECORDS 1024
-#define RUN_MAX_PIDS	(1u << 16)
-
-/* A run's entries by syscall number: open addressing, twice as many slots as entries, so a
- * lookup is a probe or two (numbers are dense from 0: the low bits, with the next ones folded
- * in, spread them). */
-#define RUN_SLOTS (2 * RUN_MAX_ENTRIES)
-static inline unsigned run_slot(uint32_t nr)
-{
-	return (nr ^ nr >> 8) & (RUN_SLOTS - 1);
-}
-
-struct run {
-	uint32_t pid; /* 0: empty slot */
-	bool exec;    /* the last record was an execve or execveat */
-	bool long_;   /* past RUN_MAX_*: entries dropped, never moved */
-	ssize_t gi;   /* the group the run's records are in; -1: filtered out by --comm */
-	char comm[SC_AUDIT_COMM_MAX];
-	uint32_t comm_n;
-	uint64_t exe_hash; /* of exe=, 0 without one */
-	uint64_t records, denied, unknown_arch, unknown_syscall;
-	uint64_t first_ms, last_ms;
-	struct run_entry *e;
-	uint32_t n_e, cap_e;
-	uint64_t comm_a, comm_b; /* short_key() of a comm of 1 to 16 bytes */
-	uint8_t slot[RUN_SLOTS]; /* from run_slot(nr) on: the index + 1 of an entry; 0 = empty */
-	/* A chunk's first run of the pid (the head: the chunk could not know the run before it,
-	 * which the join does): its first record's comm and exe, and the groups its records
-	 * went to, the first record's then one per exec, in order. */
-	bool head;
-	bool first_long; /* the first comm did not fit in first_comm: never run_is() */
-	uint32_t first_comm_n;
-	uint64_t first_exe_hash;
-	char first_comm[SC_AUDIT_COMM_MAX];
-	ssize_t *path;
-	uint32_t n_path, cap_path;
-};
-
 /* pid -> group cache for --by container (one /proc read per pid). */
 struct pslot {
 	uint32_t pid;
 	uint32_t idx; /* group index + 1; 0 = empty */
-};
-
-struct sc_logs {
-	struct sc_logs_options o;
-	struct sc_logs_stats stats;
-	struct sc_logs_group *groups;
-	size_t n_groups, cap_groups;
-	struct gslot *gtab;
-	size_t gtab_size;
-	struct ekey *etab;
-	size_t etab_size, etab_used;
-	struct pslot *ptab;
-	size_t ptab_size, ptab_used;
-	/* the last record's group and its key, to skip hashing for runs */
-	ssize_t last_group;
-	struct cslot comms[COMM_SLOTS]; /* --by comm */
-	size_t comm_len;		/* of o.comm */
-	bool sorted;
-	struct run *runs; /* by pid, open addressing */
-	size_t runs_size, runs_used;
-	bool holes; /* a run moved out of a group: entries or groups may be empty */
-	bool fast;  /* no window, --by comm or pid: add_fast() may take a record */
-	/* the window of loss (see window_record) */
-	bool win_started, win_ended;
-	struct sc_logs_stats pend, scratch;
-	uint64_t lost_base; /* the highest audit_lost= before the window */
-	/* A chunk of a file (sc_logs_set_chunk()): the heads that ended before the chunk did, and
-	 * the groups --by pid renamed after an exec, for the join (sc_logs_join()). */
-	bool chunk, heads_off; /* heads_off: the runs were cleared, no run after is a head */
-	struct run *heads;
-	size_t n_heads, cap_heads;
-	size_t *renamed;
-	size_t n_renamed, cap_renamed;
 };
 
 static bool has_window(const struct sc_logs *l);
@@ -444,16 +328,6 @@ static struct sc_logs_entry *entry_get(struct sc_logs *l, size_t gi, enum sc_arc
 	return &g->entries[g->n_entries - 1];
 }
 
-/* Widen [*first, *last] to hold [first, last]; 0 means no time. */
-static inline void widen(uint64_t *first, uint64_t *last, uint64_t f, uint64_t t)
-{
-	/* f - 1 wraps for 0 (no time: never below), *first - 1 for 0 (none yet: always above). */
-	if (f - 1 < *first - 1)
-		*first = f;
-	if (t > *last)
-		*last = t;
-}
-
 static int entry_add(struct sc_logs *l, size_t gi, const struct sc_audit_record *rec)
 {
 	uint64_t t = (rec->have & SC_AUDIT_HAVE_TIME) ? rec->time_ms : 0;
@@ -565,8 +439,6 @@ static bool view_is(struct sc_audit_view v, const char *s, size_t n)
 	return v.n == n && memcmp(v.s, s, n) == 0;
 }
 
-#define VIEW(s, n) ((struct sc_audit_view){ (s), (n) })
-
 static ssize_t group_of(struct sc_logs *l, const struct sc_audit_record *rec)
 {
 	char key[SC_AUDIT_EXE_MAX + 32], name[SC_AUDIT_COMM_MAX + 32];
@@ -640,15 +512,13 @@ static ssize_t group_of(struct sc_logs *l, const struct sc_audit_record *rec)
 
 /* ---- following a pid across exec ------------------------------------------------------ */
 
-static int heads_keep_all(struct sc_logs *l);
-
-static struct run *run_get(struct sc_logs *l, uint32_t pid)
+struct run *sc_logs_run_get(struct sc_logs *l, uint32_t pid)
 {
 	size_t j;
 
 	if ((l->runs_used + 1) * 2 > l->runs_size) {
 		if (l->runs_used >= RUN_MAX_PIDS) {
-			if (heads_keep_all(l) < 0)
+			if (sc_logs_heads_keep_all(l) < 0)
 				return NULL;
 			runs_clear(l); /* bounded memory: only exec-spanning runs are lost */
 		} else {
@@ -695,23 +565,7 @@ static uint64_t record_exe_hash(const struct sc_logs *l, const struct sc_audit_r
 	return hash_bytes(rec->exe_v.s, rec->exe_v.n) | 1;
 }
 
-static inline bool run_is(const struct run *run, struct sc_audit_view comm, uint64_t exe_hash)
-{
-	uint64_t a, b;
-
-	if (run->comm_n != comm.n)
-		return false;
-	if (comm.n >= 1 && comm.n <= 16) {
-		short_key(comm.s, comm.n, &a, &b);
-		if (a != run->comm_a || b != run->comm_b)
-			return false;
-	} else if (memcmp(run->comm, comm.s, comm.n) != 0) {
-		return false;
-	}
-	return !exe_hash || !run->exe_hash || run->exe_hash == exe_hash;
-}
-
-static void run_rename(struct run *run, struct sc_audit_view comm, uint64_t exe_hash)
+void sc_logs_run_rename(struct run *run, struct sc_audit_view comm, uint64_t exe_hash)
 {
 	size_t n = comm.n < sizeof(run->comm) ? comm.n : sizeof(run->comm);
 
@@ -730,7 +584,7 @@ static void run_start(struct run *run, struct sc_audit_view comm, uint64_t exe_h
 	uint32_t cap = run->cap_e;
 
 	*run = (struct run){ .pid = run->pid, .gi = gi, .e = e, .cap_e = cap };
-	run_rename(run, comm, exe_hash);
+	sc_logs_run_rename(run, comm, exe_hash);
 }
 
 static inline bool record_is_exec(const struct sc_audit_record *rec)
@@ -802,7 +656,7 @@ run_note(struct run *run, const struct sc_audit_record *rec, struct run_entry **
 
 /* Move a run's records from its group (or from the filtered ones) to group 'gi' (or to the
  * filtered ones, -1). 0 or -ENOMEM. */
-static int run_move(struct sc_logs *l, struct run *run, ssize_t gi)
+int sc_logs_run_move(struct sc_logs *l, struct run *run, ssize_t gi)
 {
 	struct sc_logs_stats *s = &l->stats;
 
@@ -854,7 +708,7 @@ static int run_move(struct sc_logs *l, struct run *run, ssize_t gi)
 }
 
 /* --by pid: a group made before the exec is named after the program the pid became. */
-static int group_rename(struct sc_logs_group *g, struct sc_audit_view comm, uint32_t pid)
+int sc_logs_group_rename(struct sc_logs_group *g, struct sc_audit_view comm, uint32_t pid)
 {
 	char name[SC_AUDIT_COMM_MAX + 32];
 	int nn = snprintf(name, sizeof(name), "%.*s-%u", (int)comm.n, comm.s, pid);
@@ -869,84 +723,6 @@ static int group_rename(struct sc_logs_group *g, struct sc_audit_view comm, uint
 	free(g->comm);
 	g->name = n;
 	g->comm = c;
-	return 0;
-}
-
-/* ---- a chunk's heads ------------------------------------------------------------------ */
-
-/* Grow *p (of *cap elements of size sz) to hold n + 1. */
-static int grow(void **p, size_t *cap, size_t n, size_t sz)
-{
-	if (n < *cap)
-		return 0;
-	size_t nc = *cap ? *cap * 2 : 16;
-	void *np = realloc(*p, nc * sz);
-	if (!np)
-		return -ENOMEM;
-	*p = np;
-	*cap = nc;
-	return 0;
-}
-
-/* The pid's first record in the chunk starts its head. */
-static void head_start(struct run *run, struct sc_audit_view comm, uint64_t exe_hash)
-{
-	run->head = true;
-	run->first_long = comm.n > sizeof(run->first_comm);
-	run->first_comm_n = run->first_long ? 0 : (uint32_t)comm.n;
-	memcpy(run->first_comm, comm.s, run->first_comm_n);
-	run->first_exe_hash = exe_hash;
-}
-
-static int path_add(struct run *run, ssize_t gi)
-{
-	size_t cap = run->cap_path;
-	int r = grow((void **)&run->path, &cap, run->n_path, sizeof(*run->path));
-
-	if (r < 0)
-		return r;
-	run->cap_path = (uint32_t)cap;
-	run->path[run->n_path++] = gi;
-	return 0;
-}
-
-static int renamed_add(struct sc_logs *l, size_t gi)
-{
-	int r;
-
-	if (!l->chunk)
-		return 0;
-	if ((r = grow((void **)&l->renamed, &l->cap_renamed, l->n_renamed, sizeof(size_t))) < 0)
-		return r;
-	l->renamed[l->n_renamed++] = gi;
-	return 0;
-}
-
-/* The pid's head ends (another program's run starts, not by exec): kept for the join, with its
- * entries and path. */
-static int head_keep(struct sc_logs *l, struct run *run)
-{
-	int r;
-
-	if (!run->head)
-		return 0;
-	if ((r = grow((void **)&l->heads, &l->cap_heads, l->n_heads, sizeof(*l->heads))) < 0)
-		return r;
-	l->heads[l->n_heads++] = *run;
-	*run = (struct run){ .pid = run->pid, .gi = run->gi };
-	return 0;
-}
-
-/* Before the runs are cleared: every head is kept, and no run after is one (its pid's records
- * before the clear are in the chunk). */
-static int heads_keep_all(struct sc_logs *l)
-{
-	int r;
-
-	for (size_t i = 0; l->chunk && i < l->runs_size; i++)
-		if (l->runs[i].pid && (r = head_keep(l, &l->runs[i])) < 0)
-			return r;
-	l->heads_off = l->chunk;
 	return 0;
 }
 
@@ -1062,7 +838,7 @@ add_fast(struct sc_logs *l, struct sc_logs_source *src, const struct sc_audit_re
 
 	if (!l->fast || rec->kind != SC_AUDIT_SECCOMP || !(rec->have & SC_AUDIT_HAVE_PID) ||
 	    !rec->pid || (l->runs_used + 1) * 2 > l->runs_size)
-		return 0; /* run_get() would grow or clear the table first */
+		return 0; /* sc_logs_run_get() would grow or clear the table first */
 	for (j = mix64(rec->pid) & (l->runs_size - 1); l->runs[j].pid != rec->pid;
 	     j = (j + 1) & (l->runs_size - 1))
 		if (!l->runs[j].pid)
@@ -1167,19 +943,19 @@ static __attribute__((noinline)) int add_slow(struct sc_logs *l, struct sc_logs_
 	int r;
 	if (l->o.by != SC_LOGS_BY_CONTAINER && (rec->have & SC_AUDIT_HAVE_PID) && rec->pid) {
 		uint64_t exe_hash = record_exe_hash(l, rec);
-		run = run_get(l, rec->pid);
+		run = sc_logs_run_get(l, rec->pid);
 		if (!run)
 			return -ENOMEM;
 		if (!run->records && !run->long_) {
 			bool head = run->head;
 			run_start(run, comm, exe_hash, -1);
 			if (head)
-				head_start(run, comm, exe_hash);
+				sc_logs_head_start(run, comm, exe_hash);
 		} else if (!run_is(run, comm, exe_hash)) {
 			exec = run->exec && !run->long_;
 			if (exec)
-				run_rename(run, comm, exe_hash);
-			else if ((r = head_keep(l, run)) < 0)
+				sc_logs_run_rename(run, comm, exe_hash);
+			else if ((r = sc_logs_head_keep(l, run)) < 0)
 				return r;
 			else
 				run_start(run, comm, exe_hash, -1);
@@ -1187,7 +963,7 @@ static __attribute__((noinline)) int add_slow(struct sc_logs *l, struct sc_logs_
 	}
 	if (l->o.comm && !view_is(rec->comm_v, l->o.comm, l->comm_len)) {
 		s->filtered++;
-		if (run && exec && (r = run_move(l, run, -1)) < 0)
+		if (run && exec && (r = sc_logs_run_move(l, run, -1)) < 0)
 			return r;
 		return run ? run_note(run, rec, NULL) : 0;
 	}
@@ -1205,13 +981,13 @@ static __attribute__((noinline)) int add_slow(struct sc_logs *l, struct sc_logs_
 	l->last_group = gi;
 	if (run) {
 		if (exec && l->o.by == SC_LOGS_BY_PID && run->gi == gi &&
-		    ((r = group_rename(&l->groups[gi], comm, rec->pid)) < 0 ||
-		     (r = renamed_add(l, (size_t)gi)) < 0))
+		    ((r = sc_logs_group_rename(&l->groups[gi], comm, rec->pid)) < 0 ||
+		     (r = sc_logs_renamed_add(l, (size_t)gi)) < 0))
 			return r;
 		if (exec || run->gi < 0) {
 			/* A new run has no records to move: this only sets its group. */
-			r = run_move(l, run, gi);
-			if (r < 0 || (run->head && (r = path_add(run, gi)) < 0))
+			r = sc_logs_run_move(l, run, gi);
+			if (r < 0 || (run->head && (r = sc_logs_path_add(run, gi)) < 0))
 				return r;
 		} else if (run->gi != gi) {
 			/* Its records went to two groups (--by exe, a record without exe=):
@@ -1266,7 +1042,7 @@ void sc_logs_serial_seen(struct sc_logs_stats *dst, struct sc_logs_source *src, 
 }
 
 /* dst's group with the key of sg, made (empty) from sg's fields when dst has none. */
-static ssize_t group_like(struct sc_logs *dst, const struct sc_logs_group *sg)
+ssize_t sc_logs_group_like(struct sc_logs *dst, const struct sc_logs_group *sg)
 {
 	/* group_get takes the first-seen fields from a record: give it one. */
 	struct sc_audit_record seed = { .pid = sg->pid };
@@ -1283,7 +1059,7 @@ static ssize_t group_like(struct sc_logs *dst, const struct sc_logs_group *sg)
 /* keep_empty: the groups and entries whose records all moved out too, as one reader has them
  * until the end: the order of the groups is that of their first records, and an entry's times
  * stay those of every record it had (compacted away at the end when empty). */
-static int merge_into(struct sc_logs *dst, const struct sc_logs *src, bool keep_empty)
+int sc_logs_merge_into(struct sc_logs *dst, const struct sc_logs *src, bool keep_empty)
 {
 	struct sc_logs_stats *d = &dst->stats;
 	const struct sc_logs_stats *s = &src->stats;
@@ -1317,7 +1093,7 @@ static int merge_into(struct sc_logs *dst, const struct sc_logs *src, bool keep_
 		const struct sc_logs_group *sg = &src->groups[i];
 		if (!sg->records && !keep_empty)
 			continue; /* its records moved to the program its pid exec'd */
-		ssize_t gi = group_like(dst, sg);
+		ssize_t gi = sc_logs_group_like(dst, sg);
 		if (gi < 0)
 			return (int)gi;
 		struct sc_logs_group *g = &dst->groups[gi];
@@ -1340,224 +1116,9 @@ static int merge_into(struct sc_logs *dst, const struct sc_logs *src, bool keep_
 	return 0;
 }
 
-/* ---- joining a file's chunks -----------------------------------------------------------
- * A chunk parsed on its own starts every pid's run afresh: what its first run (the head) owes
- * to the run the pid had when the chunk began is settled here, in file order, as one reader
- * would have done it. The joined aggregation keeps each pid's run as it is at the end of what
- * was joined, for the next chunk's heads. */
-
-void sc_logs_set_chunk(struct sc_logs *l)
-{
-	l->chunk = true;
-}
-
-/* The joined aggregation's index of the chunk's group gi. */
-static ssize_t chunk_gi(struct sc_logs *dst, const struct sc_logs *c, ssize_t gi)
-{
-	size_t n = dst->n_groups;
-	ssize_t r = group_like(dst, &c->groups[gi]);
-
-	if (r >= 0 && dst->n_groups != n)
-		dst->holes = true; /* made empty, if nothing moves in: compacted away */
-	return r;
-}
-
-static struct run_entry *run_find(const struct run *run, const struct run_entry *x, unsigned *slot)
-{
-	unsigned j = run_slot(x->nr);
-
-	for (; run->slot[j]; j = (j + 1) & (RUN_SLOTS - 1)) {
-		struct run_entry *e = &run->e[run->slot[j] - 1];
-		if (e->nr == x->nr && e->arch == x->arch && e->action == x->action &&
-		    e->data == x->data)
-			return e;
-	}
-	*slot = j;
-	return NULL;
-}
-
-/* The pid's run in dst becomes src's, in dst's group gi; *ret: it. */
-static int run_copy(struct sc_logs *dst, const struct run *src, ssize_t gi, struct run **ret)
-{
-	struct run *r = run_get(dst, src->pid);
-	struct run_entry *e;
-	uint32_t cap;
-
-	if (!r)
-		return -ENOMEM;
-	e = r->e;
-	cap = r->cap_e;
-	if (cap < src->n_e) {
-		e = realloc(e, src->n_e * sizeof(*e));
-		if (!e)
-			return -ENOMEM;
-		r->e = e;
-		cap = r->cap_e = src->n_e;
-	}
-	free(r->path);
-	*r = *src;
-	r->e = e;
-	r->cap_e = cap;
-	if (src->n_e)
-		memcpy(e, src->e, src->n_e * sizeof(*e));
-	r->gi = gi;
-	r->head = false;
-	r->path = NULL;
-	r->n_path = r->cap_path = 0;
-	*ret = r;
-	return 0;
-}
-
-/* How many entries t and h have together. */
-static uint32_t run_union(const struct run *t, const struct run *h)
-{
-	uint32_t n = t->n_e;
-	unsigned j;
-
-	for (uint32_t i = 0; i < h->n_e; i++)
-		n += !run_find(t, &h->e[i], &j);
-	return n;
-}
-
-/* t goes on with h's records (the union fits: see join_head()), as h's program, in group gi. */
-static int run_combine(struct run *t, const struct run *h, ssize_t gi, bool exec)
-{
-	for (uint32_t i = 0; i < h->n_e; i++) {
-		unsigned j;
-		struct run_entry *e = run_find(t, &h->e[i], &j);
-		if (!e) {
-			size_t cap = t->cap_e;
-			int r = grow((void **)&t->e, &cap, t->n_e, sizeof(*t->e));
-			if (r < 0)
-				return r;
-			t->cap_e = (uint32_t)cap;
-			e = &t->e[t->n_e++];
-			*e = h->e[i];
-			e->count = 0;
-			e->first_ms = e->last_ms = 0;
-			e->gidx = UINT32_MAX;
-			t->slot[j] = (uint8_t)t->n_e;
-		}
-		e->count += h->e[i].count;
-		widen(&e->first_ms, &e->last_ms, h->e[i].first_ms, h->e[i].last_ms);
-	}
-	t->records += h->records;
-	t->denied += h->denied;
-	t->unknown_arch += h->unknown_arch;
-	t->unknown_syscall += h->unknown_syscall;
-	widen(&t->first_ms, &t->last_ms, h->first_ms, h->last_ms);
-	t->exec = h->exec;
-	/* Its exe changes only with an exec, here or in h. */
-	uint64_t exe_hash = exec || h->n_path > 1 ? h->exe_hash : t->exe_hash;
-	run_rename(t, VIEW(h->comm, h->comm_n), exe_hash);
-	t->gi = gi;
-	return 0;
-}
-
-/* Join the chunk c's head h (tail: it is still the pid's run at the chunk's end) to the run t its
- * pid has in dst. When h's first record is of t's program, or of the one t just exec'd, one
- * reader had made them one run: t's records go where h's went (to its first record's group,
- * then along each exec h made), unless the run was past RUN_MAX_* by then (long: its records
- * stay, bar the move an exec of t owes them). */
-static int join_head(struct sc_logs *dst, const struct sc_logs *c, const struct run *h, bool tail)
-{
-	struct run *t = run_get(dst, h->pid), *n;
-	ssize_t gi = -1, g0;
-	bool same, exec, lng;
-	int r;
-
-	if (!t)
-		return -ENOMEM;
-	if (tail && (gi = chunk_gi(dst, c, h->gi)) < 0)
-		return (int)gi;
-	struct sc_audit_view first = VIEW(h->first_comm, h->first_comm_n);
-	same = (t->records || t->long_) && !h->first_long && run_is(t, first, h->first_exe_hash);
-	exec = (t->records || t->long_) && !same && t->exec && !t->long_;
-	if ((!same && !exec) || !h->n_path)
-		return tail ? run_copy(dst, h, gi, &n) : 0;
-	if ((g0 = chunk_gi(dst, c, h->path[0])) < 0)
-		return (int)g0;
-	lng = t->long_ || h->long_ || (same && t->gi != g0) ||
-	      t->records + h->records > RUN_MAX_RECORDS || run_union(t, h) > RUN_MAX_ENTRIES;
-	if (exec && dst->o.by == SC_LOGS_BY_PID && t->gi == g0 &&
-	    (r = group_rename(&dst->groups[g0], first, h->pid)) < 0)
-		return r;
-	for (uint32_t k = 0; k < (lng ? exec : h->n_path); k++) {
-		ssize_t to = chunk_gi(dst, c, h->path[k]);
-		if (to < 0)
-			return (int)to;
-		if ((r = run_move(dst, t, to)) < 0)
-			return r;
-	}
-	if (!tail)
-		return 0;
-	if (lng) {
-		if ((r = run_copy(dst, h, gi, &n)) < 0)
-			return r;
-		n->long_ = true;
-		return 0;
-	}
-	return run_combine(t, h, gi, exec);
-}
-
-/* --by pid: the name a group has after the chunk's last exec, where the chunk renamed one. */
-static int join_renamed(struct sc_logs *dst, const struct sc_logs *c)
-{
-	for (size_t i = 0; i < c->n_renamed; i++) {
-		const struct sc_logs_group *sg = &c->groups[c->renamed[i]];
-		ssize_t gi = chunk_gi(dst, c, (ssize_t)c->renamed[i]);
-		char *name, *comm;
-
-		if (gi < 0)
-			return (int)gi;
-		name = strdup(sg->name);
-		comm = strdup(sg->comm);
-		if (!name || !comm) {
-			free(name);
-			free(comm);
-			return -ENOMEM;
-		}
-		free(dst->groups[gi].name);
-		free(dst->groups[gi].comm);
-		dst->groups[gi].name = name;
-		dst->groups[gi].comm = comm;
-	}
-	return 0;
-}
-
-int sc_logs_join(struct sc_logs *dst, const struct sc_logs *c)
-{
-	int r = merge_into(dst, c, true);
-
-	dst->holes |= c->holes;
-	if (r < 0 || dst->o.by == SC_LOGS_BY_CONTAINER)
-		return r;
-	/* The heads that ended in the chunk, then each pid's run at its end. */
-	for (size_t i = 0; i < c->n_heads; i++)
-		if ((r = join_head(dst, c, &c->heads[i], false)) < 0)
-			return r;
-	for (size_t i = 0; i < c->runs_size; i++) {
-		const struct run *run = &c->runs[i];
-		struct run *n;
-		ssize_t gi;
-
-		if (!run->pid || !(run->records || run->long_))
-			continue;
-		if (run->head)
-			r = join_head(dst, c, run, true);
-		else if ((gi = chunk_gi(dst, c, run->gi)) < 0)
-			r = (int)gi;
-		else
-			r = run_copy(dst, run, gi, &n);
-		if (r < 0)
-			return r;
-	}
-	return join_renamed(dst, c);
-}
-
 int sc_logs_merge(struct sc_logs *dst, const struct sc_logs *src)
 {
-	return merge_into(dst, src, false);
+	return sc_logs_merge_into(dst, src, false);
 }
 
 /* ---- results -------------------------------------------------------------------------- */
