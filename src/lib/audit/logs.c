@@ -216,23 +216,39 @@ static int gtab_grow(struct sc_logs *l)
 
 /* Find the group with 'key' or create it, named 'name', its first comm, exe and pid from
  * rec. Returns the index or -ENOMEM. */
+/* The group with 'key' (up to its first NUL: keys are C strings, the parser's views hold none),
+ * or -1; *hash: the key's, *slot: where the group is or would go in the table. */
+static ssize_t group_find(const struct sc_logs *l, const char *key, size_t kn, uint64_t *hash,
+			  size_t *slot)
+{
+	size_t n = strnlen(key, kn);
+	uint64_t h = hash_bytes(key, n);
+	size_t j = h & (l->gtab_size - 1);
+
+	kn = n;
+	*hash = h;
+	for (; l->gtab[j].idx; j = (j + 1) & (l->gtab_size - 1)) {
+		if (l->gtab[j].hash != h)
+			continue;
+		const struct sc_logs_group *g = &l->groups[l->gtab[j].idx - 1];
+		if (g->key_len == kn && memcmp(g->key, key, kn) == 0)
+			return l->gtab[j].idx - 1;
+	}
+	*slot = j;
+	return -1;
+}
+
 static ssize_t group_get(struct sc_logs *l, const char *key, size_t kn, struct sc_audit_view name,
 			 const struct sc_audit_record *rec, const char *container,
 			 const char *runtime)
 {
-	/* Keys are C strings (the parser's views hold no NUL; this keeps it so whatever the
-	 * record). */
-	kn = strnlen(key, kn);
-	uint64_t h = hash_bytes(key, kn);
-	size_t j = h & (l->gtab_size - 1);
+	uint64_t h;
+	size_t j;
+	ssize_t gi = group_find(l, key, kn, &h, &j);
 
-	for (; l->gtab[j].idx; j = (j + 1) & (l->gtab_size - 1)) {
-		if (l->gtab[j].hash != h)
-			continue;
-		struct sc_logs_group *g = &l->groups[l->gtab[j].idx - 1];
-		if (g->key_len == kn && memcmp(g->key, key, kn) == 0)
-			return l->gtab[j].idx - 1;
-	}
+	if (gi >= 0)
+		return gi;
+	kn = strnlen(key, kn);
 	if (l->n_groups == l->cap_groups) {
 		size_t nc = l->cap_groups ? l->cap_groups * 2 : 16;
 		struct sc_logs_group *ng = realloc(l->groups, nc * sizeof(*ng));
@@ -1044,6 +1060,12 @@ void sc_logs_serial_seen(struct sc_logs_stats *dst, struct sc_logs_source *src, 
 /* dst's group with the key of sg, made (empty) from sg's fields when dst has none. */
 ssize_t sc_logs_group_like(struct sc_logs *dst, const struct sc_logs_group *sg)
 {
+	uint64_t h;
+	size_t j;
+	ssize_t gi = group_find(dst, sg->key, sg->key_len, &h, &j);
+
+	if (gi >= 0)
+		return gi; /* (a record is large to clear) */
 	/* group_get takes the first-seen fields from a record: give it one. */
 	struct sc_audit_record seed = { .pid = sg->pid };
 
