@@ -1047,6 +1047,80 @@ START_TEST(feed_file_cuts_anywhere)
 }
 END_TEST
 
+/* A run past RUN_MAX_RECORDS across a cut: pid 77 closes, fails an exec (sh goes on), reads
+ * 1,500 times and execs app: no new entry after its 1,024th record, so one reader moves all of it
+ * to app; pid 79 closes and reads 1,500 times, then execs app3: the execve is a new entry past
+ * 1,024 records, the run is long and stays sh's (app3 has only its own record). Chunks of many
+ * sizes put cuts in the reads, at the execs and after them. */
+START_TEST(feed_file_long_run_across_a_cut)
+{
+	static const enum sc_logs_by bys[] = { SC_LOGS_BY_COMM, SC_LOGS_BY_PID };
+	char path[] = "/tmp/syscage-test-logs.XXXXXX";
+	int fd = mkstemp(path);
+	FILE *f = fdopen(fd, "w+");
+	unsigned serial = 1, failed = 0;
+	char line[512], chunk[32], first_why[512] = "";
+
+	ck_assert_ptr_nonnull(f);
+#define LREC(pid, comm, nr)                                                                       \
+	fprintf(f,                                                                                \
+		"type=SECCOMP msg=audit(1700000500.%03u:%u): pid=%u comm=\"%s\" exe=\"/bin/%s\" " \
+		"sig=0 arch=c000003e syscall=%u code=0x7ffc0000\n",                               \
+		serial % 1000, serial, pid, comm, comm, nr),                                      \
+		serial++
+	LREC(77, "sh", 3);
+	LREC(77, "sh", 59);
+	LREC(79, "sh", 3);
+	for (unsigned i = 0; i < 1500; i++) {
+		LREC(77, "sh", 0);
+		LREC(79, "sh", 0);
+		if (i % 100 == 0)
+			LREC(10, "filler", 1);
+	}
+	LREC(77, "sh", 59);
+	LREC(79, "sh", 59);
+	LREC(77, "app", 231);
+	LREC(79, "app3", 231);
+#undef LREC
+	ck_assert_int_eq(fflush(f), 0);
+	for (unsigned size = 3000; size < 400000; size = size * 5 / 4 + 97) {
+		snprintf(chunk, sizeof(chunk), "%u", size);
+		for (unsigned b = 0; b < 2; b++) {
+			struct sc_logs_options o = { .by = bys[b] };
+			struct sc_logs *seq = sc_logs_new(&o), *par = sc_logs_new(&o);
+			struct sc_logs_source s1 = {}, s2 = {};
+			char why[256];
+
+			rewind(f);
+			while (fgets(line, sizeof(line), f))
+				ck_assert_int_ge(
+					sc_logs_feed_line(seq, &s1, line, strcspn(line, "\n"), rec),
+					0);
+			if (size == 3000 && b == 0) { /* what one reader makes of it */
+				ck_assert_uint_eq(sc_logs_n_groups(seq), 4);
+				ck_assert_str_eq(sc_logs_group(seq, 0)->key, "sh");
+				ck_assert_uint_eq(sc_logs_group(seq, 0)->records, 1502);
+				ck_assert_str_eq(sc_logs_group(seq, 2)->key, "app");
+				ck_assert_uint_eq(sc_logs_group(seq, 2)->records, 1504);
+				ck_assert_uint_eq(sc_logs_group(seq, 3)->records, 1);
+			}
+			ck_assert_int_eq(setenv("SYSCAGE_TEST_CHUNK_BYTES", chunk, 1), 0);
+			ck_assert_int_eq(sc_logs_feed_file(par, &s2, fd, 2, NULL, NULL), 0);
+			ck_assert_int_eq(unsetenv("SYSCAGE_TEST_CHUNK_BYTES"), 0);
+			if (!same_logs(seq, par, why, sizeof(why)) && failed++ == 0)
+				snprintf(first_why, sizeof(first_why), "--by %s, chunks of %s: %s",
+					 sc_logs_by_to_string(bys[b]), chunk, why);
+			sc_logs_free(seq);
+			sc_logs_free(par);
+		}
+	}
+	fclose(f);
+	unlink(path);
+	ck_assert_msg(failed == 0, "%u reads differ from one reader's; first: %s", failed,
+		      first_why);
+}
+END_TEST
+
 /* A last line without a '\n' that a cut between chunks falls into is read whole, once. */
 START_TEST(feed_file_final_line_across_a_cut)
 {
@@ -1342,6 +1416,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, feed_file_equals_line_by_line);
 	tcase_add_test(tc, feed_file_final_line_across_a_cut);
 	tcase_add_test(tc, feed_file_cuts_anywhere);
+	tcase_add_test(tc, feed_file_long_run_across_a_cut);
 	tcase_add_test(tc, feed_file_not_regular);
 	tcase_add_test(tc, follow_rotation);
 	suite_add_tcase(s, tc);

@@ -96,15 +96,12 @@ static int serial_add(struct chunk *ch, uint64_t serial)
 	return 0;
 }
 
-static int chunk_run(struct worker *w, struct chunk *ch)
+/* The chunk's records into l; with serials, its serials kept in ch. */
+static int chunk_read(struct worker *w, struct chunk *ch, struct sc_logs *l, bool serials)
 {
 	struct sc_line_reader *r = &w->r;
 	int err = 0;
 
-	ch->l = sc_logs_new(w->cs->o);
-	if (!ch->l)
-		return -ENOMEM;
-	sc_logs_set_chunk(ch->l);
 	if (lseek(w->fd, (off_t)ch->start, SEEK_SET) < 0)
 		return -errno;
 	sc_line_reader_reset(r, ch->start);
@@ -116,14 +113,24 @@ static int chunk_run(struct worker *w, struct chunk *ch)
 			err = k;
 			break;
 		}
-		if (w->rec->kind != SC_AUDIT_FOREIGN && (w->rec->have & SC_AUDIT_HAVE_SERIAL) &&
+		if (serials && w->rec->kind != SC_AUDIT_FOREIGN &&
+		    (w->rec->have & SC_AUDIT_HAVE_SERIAL) &&
 		    (err = serial_add(ch, w->rec->serial)) < 0)
 			break;
-		if ((err = sc_logs_add(ch->l, NULL, w->rec)) < 0)
+		if ((err = sc_logs_add(l, NULL, w->rec)) < 0)
 			break;
 	}
-	sc_logs_stats(ch->l)->overlong += r->overlong;
+	sc_logs_stats(l)->overlong += r->overlong;
 	return err;
+}
+
+static int chunk_run(struct worker *w, struct chunk *ch)
+{
+	ch->l = sc_logs_new(w->cs->o);
+	if (!ch->l)
+		return -ENOMEM;
+	sc_logs_set_chunk(ch->l);
+	return chunk_read(w, ch, ch->l, true);
 }
 
 /* Take chunks until none is left (or one failed); 'one' stops after one chunk. */
@@ -191,9 +198,11 @@ static uint64_t line_start_after(int fd, uint64_t at, uint64_t size)
 }
 
 /* Merge the chunks from *merged on that are finished, in file order; stop at the first one
- * that is not (or failed). */
+ * that is not (or failed). A chunk that cannot be joined (sc_logs_join(): a process past
+ * RUN_MAX_* with the records before the cut, that execs in the chunk; rare) is read again by
+ * w, the caller's worker, into l, which holds what one reader had at the cut. */
 static int merge_finished(struct sc_logs *l, struct sc_logs_source *src, struct chunks *cs,
-			  unsigned *merged)
+			  struct worker *w, unsigned *merged)
 {
 	for (; *merged < cs->n; (*merged)++) {
 		struct chunk *ch = &cs->c[*merged];
@@ -204,6 +213,8 @@ static int merge_finished(struct sc_logs *l, struct sc_logs_source *src, struct 
 		if (ch->err < 0)
 			return ch->err;
 		r = sc_logs_join(l, ch->l);
+		if (r == 1)
+			r = chunk_read(w, ch, l, false);
 		if (r < 0)
 			return r;
 		for (size_t k = 0; src && k < ch->n_serials; k++)
@@ -341,7 +352,7 @@ int sc_logs_feed_file(struct sc_logs *l, struct sc_logs_source *src, int fd, uns
 	 * telling the progress in between. */
 	while (atomic_load(&cs.next) < cs.n && !atomic_load(&cs.failed)) {
 		worker_run(&w[0], true);
-		r = merge_finished(l, src, &cs, &merged);
+		r = merge_finished(l, src, &cs, &w[0], &merged);
 		if (r < 0)
 			atomic_store(&cs.failed, true);
 		if (progress)
@@ -357,7 +368,7 @@ int sc_logs_feed_file(struct sc_logs *l, struct sc_logs_source *src, int fd, uns
 			pthread_join(tid[i], NULL);
 	}
 	if (r == 0)
-		r = merge_finished(l, src, &cs, &merged);
+		r = merge_finished(l, src, &cs, &w[0], &merged);
 	if (r == 0 && merged < cs.n)
 		r = -EIO; /* cannot be: every chunk was taken and finished */
 	if (progress && r == 0)

@@ -32,7 +32,7 @@ void sc_logs_head_start(struct run *run, struct sc_audit_view comm, uint64_t exe
 	run->first_exe_hash = exe_hash;
 }
 
-int sc_logs_path_add(struct run *run, ssize_t gi)
+int sc_logs_path_add(struct run *run, ssize_t gi, uint64_t at)
 {
 	size_t cap = run->cap_path;
 	int r = sc_logs_grow((void **)&run->path, &cap, run->n_path, sizeof(*run->path));
@@ -40,7 +40,7 @@ int sc_logs_path_add(struct run *run, ssize_t gi)
 	if (r < 0)
 		return r;
 	run->cap_path = (uint32_t)cap;
-	run->path[run->n_path++] = gi;
+	run->path[run->n_path++] = (struct run_step){ gi, at };
 	return 0;
 }
 

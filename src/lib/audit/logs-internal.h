@@ -15,7 +15,9 @@ const struct sc_logs_options *sc_logs_opts(const struct sc_logs *l);
 /* l is a chunk of a file: it keeps what sc_logs_join() needs of each pid's first run. */
 void sc_logs_set_chunk(struct sc_logs *l);
 /* Merge the chunk c, the next in file order, into dst as if one reader had read on: a pid's
- * run that crosses the cut (its execve before it, its new program after) is followed. */
+ * run that crosses the cut (its execve before it, its new program after) is followed. 1: c
+ * cannot be (a run long only with the records before the cut, that execs in c), dst is as it
+ * was: read the chunk again into dst; 0; or -ENOMEM. */
 int sc_logs_join(struct sc_logs *dst, const struct sc_logs *c);
 /* A record with this serial was read from src: gaps (and late records filling them) into dst. */
 void sc_logs_serial_seen(struct sc_logs_stats *dst, struct sc_logs_source *src, uint64_t serial);

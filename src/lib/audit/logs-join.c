@@ -78,18 +78,60 @@ static int run_copy(struct sc_logs *dst, const struct run *src, ssize_t gi, stru
 	return 0;
 }
 
-/* How many entries t and h have together. */
-static uint32_t run_union(const struct run *t, const struct run *h)
+/* Where t, then h, as one run would have gone long (run_note(): a new entry when the run has
+ * RUN_MAX_ENTRIES entries or RUN_MAX_RECORDS records): the number of h's records before that
+ * record; -1: before h's first (t was); INT64_MAX: never. *sure is false when h went long on an
+ * entry it did not keep and t had it: one reader went on, not known how far. */
+static int64_t long_at(const struct run *t, const struct run *h, bool *sure)
 {
 	uint32_t n = t->n_e;
 	unsigned j;
 
-	for (uint32_t i = 0; i < h->n_e; i++)
-		n += !run_find(t, &h->e[i], &j);
-	return n;
+	*sure = true;
+	if (t->long_)
+		return -1;
+	for (uint32_t i = 0; i < h->n_e; i++) { /* in the order h made them */
+		if (run_find(t, &h->e[i], &j))
+			continue;
+		if (n == RUN_MAX_ENTRIES || t->records + h->e[i].at >= RUN_MAX_RECORDS)
+			return h->e[i].at;
+		n++;
+	}
+	*sure = !h->long_;
+	return h->long_ ? (int64_t)h->records : INT64_MAX;
 }
 
-/* t goes on with h's records (the union fits: see join_head()), as h's program, in group gi. */
+/* What one reader did at h's first record with t, the run its pid had in dst: went on with it
+ * (*same), moved it to h's program (*exec: t ended with an execve), or neither. */
+static void head_meets(const struct run *t, const struct run *h, bool *same, bool *exec)
+{
+	bool had = t && (t->records || t->long_);
+	struct sc_audit_view first = VIEW(h->first_comm, h->first_comm_n);
+
+	*same = had && !h->first_long && run_is(t, first, h->first_exe_hash);
+	*exec = had && !*same && t->exec && !t->long_;
+}
+
+/* Can h be joined as one reader would have read it? Not when the run it makes with its pid's
+ * run went long before an exec h made (the reader started a new run there, the chunk moved h's
+ * records before it on, widening each group on the way), or when that is not known. */
+static bool head_joins(const struct sc_logs *dst, const struct sc_logs *c, const struct run *h)
+{
+	const struct run *t = sc_logs_run_peek(dst, h->pid);
+	bool same, exec, sure = true;
+	int64_t p;
+
+	head_meets(t, h, &same, &exec);
+	if ((!same && !exec) || !h->n_path)
+		return true;
+	if (same && (t->gi < 0 || strcmp(dst->groups[t->gi].key, c->groups[h->path[0].gi].key)))
+		p = -1; /* the same program in two groups (--by exe, a record without exe=) */
+	else
+		p = long_at(t, h, &sure);
+	return p == INT64_MAX || (sure && (int64_t)h->path[h->n_path - 1].at <= p);
+}
+
+/* t goes on with h's records (never long together: see join_head()), as h's program, in gi. */
 static int run_combine(struct run *t, const struct run *h, ssize_t gi, bool exec)
 {
 	for (uint32_t i = 0; i < h->n_e; i++) {
@@ -103,6 +145,7 @@ static int run_combine(struct run *t, const struct run *h, ssize_t gi, bool exec
 			t->cap_e = (uint32_t)cap;
 			e = &t->e[t->n_e++];
 			*e = h->e[i];
+			e->at = (uint32_t)(t->records + h->e[i].at);
 			e->count = 0;
 			e->first_ms = e->last_ms = 0;
 			e->gidx = UINT32_MAX;
@@ -125,35 +168,35 @@ static int run_combine(struct run *t, const struct run *h, ssize_t gi, bool exec
 }
 
 /* Join the chunk c's head h (tail: it is still the pid's run at the chunk's end) to the run t its
- * pid has in dst. When h's first record is of t's program, or of the one t just exec'd, one
- * reader had made them one run: t's records go where h's went (to its first record's group,
- * then along each exec h made), unless the run was past RUN_MAX_* by then (long: its records
- * stay, bar the move an exec of t owes them). */
+ * pid has in dst (head_joins(h) holds). When h's first record is of t's program, or of the one
+ * t just exec'd, one reader had made them one run: t's records go where h's went (to its first
+ * record's group, then along each exec h made); a run long by then goes on long. */
 static int join_head(struct sc_logs *dst, const struct sc_logs *c, const struct run *h, bool tail)
 {
 	struct run *t = sc_logs_run_get(dst, h->pid), *n;
 	ssize_t gi = -1, g0;
-	bool same, exec, lng;
+	bool same, exec, sure;
+	int64_t p;
 	int r;
 
 	if (!t)
 		return -ENOMEM;
 	if (tail && (gi = chunk_gi(dst, c, h->gi)) < 0)
 		return (int)gi;
-	struct sc_audit_view first = VIEW(h->first_comm, h->first_comm_n);
-	same = (t->records || t->long_) && !h->first_long && run_is(t, first, h->first_exe_hash);
-	exec = (t->records || t->long_) && !same && t->exec && !t->long_;
+	head_meets(t, h, &same, &exec);
 	if ((!same && !exec) || !h->n_path)
 		return tail ? run_copy(dst, h, gi, &n) : 0;
-	if ((g0 = chunk_gi(dst, c, h->path[0])) < 0)
+	if ((g0 = chunk_gi(dst, c, h->path[0].gi)) < 0)
 		return (int)g0;
-	lng = t->long_ || h->long_ || (same && t->gi != g0) ||
-	      t->records + h->records > RUN_MAX_RECORDS || run_union(t, h) > RUN_MAX_ENTRIES;
+	p = same && t->gi != g0 ? -1 : long_at(t, h, &sure);
 	if (exec && dst->o.by == SC_LOGS_BY_PID && t->gi == g0 &&
-	    (r = sc_logs_group_rename(&dst->groups[g0], first, h->pid)) < 0)
+	    (r = sc_logs_group_rename(&dst->groups[g0], VIEW(h->first_comm, h->first_comm_n),
+				      h->pid)) < 0)
 		return r;
-	for (uint32_t k = 0; k < (lng ? exec : h->n_path); k++) {
-		ssize_t to = chunk_gi(dst, c, h->path[k]);
+	/* An exec of t moves it at h's first record, and each of h's (all before the run went
+	 * long, or head_joins() would not hold). */
+	for (uint32_t k = same ? 1 : 0; k < h->n_path; k++) {
+		ssize_t to = chunk_gi(dst, c, h->path[k].gi);
 		if (to < 0)
 			return (int)to;
 		if ((r = sc_logs_run_move(dst, t, to)) < 0)
@@ -161,7 +204,7 @@ static int join_head(struct sc_logs *dst, const struct sc_logs *c, const struct 
 	}
 	if (!tail)
 		return 0;
-	if (lng) {
+	if (p != INT64_MAX) {
 		if ((r = run_copy(dst, h, gi, &n)) < 0)
 			return r;
 		n->long_ = true;
@@ -197,7 +240,19 @@ static int join_renamed(struct sc_logs *dst, const struct sc_logs *c)
 
 int sc_logs_join(struct sc_logs *dst, const struct sc_logs *c)
 {
-	int r = sc_logs_merge_into(dst, c, true);
+	int r;
+
+	/* Nothing is changed before it is known that every head can be joined. */
+	if (c->heads_off)
+		return 1; /* a head was cleared with the runs */
+	for (size_t i = 0; i < c->n_heads; i++)
+		if (!head_joins(dst, c, &c->heads[i]))
+			return 1;
+	for (size_t i = 0; i < c->runs_size; i++)
+		if (c->runs[i].pid && c->runs[i].head && (c->runs[i].records || c->runs[i].long_) &&
+		    !head_joins(dst, c, &c->runs[i]))
+			return 1;
+	r = sc_logs_merge_into(dst, c, true);
 
 	dst->holes |= c->holes;
 	if (r < 0 || dst->o.by == SC_LOGS_BY_CONTAINER)

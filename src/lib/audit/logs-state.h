@@ -55,7 +55,15 @@ struct run_entry {
 	enum sc_action action;
 	uint32_t data;
 	uint32_t gidx; /* where its entry in the run's group may be (checked: see add_fast()) */
+	uint32_t at;   /* the run's records before its first one */
 	uint64_t count, first_ms, last_ms;
+};
+
+/* A group a chunk's head went to, and the number of its records before that (0 for the
+ * first; an exec's: the record of the new program). */
+struct run_step {
+	ssize_t gi;
+	uint64_t at;
 };
 
 /* A run stops being tracked past these (a long-lived process, not one about to exec): the
@@ -95,7 +103,7 @@ struct run {
 	uint32_t first_comm_n;
 	uint64_t first_exe_hash;
 	char first_comm[SC_AUDIT_COMM_MAX];
-	ssize_t *path;
+	struct run_step *path;
 	uint32_t n_path, cap_path;
 };
 
@@ -160,6 +168,8 @@ static inline bool run_is(const struct run *run, struct sc_audit_view comm, uint
 
 /* logs.c */
 struct run *sc_logs_run_get(struct sc_logs *l, uint32_t pid);
+/* The pid's run, if it has one (nothing made). */
+const struct run *sc_logs_run_peek(const struct sc_logs *l, uint32_t pid);
 void sc_logs_run_rename(struct run *run, struct sc_audit_view comm, uint64_t exe_hash);
 int sc_logs_run_move(struct sc_logs *l, struct run *run, ssize_t gi);
 int sc_logs_group_rename(struct sc_logs_group *g, struct sc_audit_view comm, uint32_t pid);
@@ -170,7 +180,7 @@ int sc_logs_merge_into(struct sc_logs *dst, const struct sc_logs *src, bool keep
 /* Grow *p (of *cap elements of size sz) to hold n + 1. */
 int sc_logs_grow(void **p, size_t *cap, size_t n, size_t sz);
 void sc_logs_head_start(struct run *run, struct sc_audit_view comm, uint64_t exe_hash);
-int sc_logs_path_add(struct run *run, ssize_t gi);
+int sc_logs_path_add(struct run *run, ssize_t gi, uint64_t at);
 int sc_logs_renamed_add(struct sc_logs *l, size_t gi);
 int sc_logs_head_keep(struct sc_logs *l, struct run *run);
 int sc_logs_heads_keep_all(struct sc_logs *l);

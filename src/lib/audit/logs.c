@@ -528,6 +528,15 @@ static ssize_t group_of(struct sc_logs *l, const struct sc_audit_record *rec)
 
 /* ---- following a pid across exec ------------------------------------------------------ */
 
+const struct run *sc_logs_run_peek(const struct sc_logs *l, uint32_t pid)
+{
+	for (size_t j = mix64(pid) & (l->runs_size - 1); l->runs_size && l->runs[j].pid;
+	     j = (j + 1) & (l->runs_size - 1))
+		if (l->runs[j].pid == pid)
+			return &l->runs[j];
+	return NULL;
+}
+
 struct run *sc_logs_run_get(struct sc_logs *l, uint32_t pid)
 {
 	size_t j;
@@ -655,7 +664,8 @@ run_note(struct run *run, const struct sc_audit_record *rec, struct run_entry **
 					 .name = rec->name,
 					 .action = rec->action,
 					 .data = rec->data,
-					 .gidx = UINT32_MAX };
+					 .gidx = UINT32_MAX,
+					 .at = (uint32_t)run->records };
 		run->slot[j] = (uint8_t)run->n_e; /* at most RUN_MAX_ENTRIES: fits */
 	}
 	if (ret)
@@ -1003,7 +1013,8 @@ static __attribute__((noinline)) int add_slow(struct sc_logs *l, struct sc_logs_
 		if (exec || run->gi < 0) {
 			/* A new run has no records to move: this only sets its group. */
 			r = sc_logs_run_move(l, run, gi);
-			if (r < 0 || (run->head && (r = sc_logs_path_add(run, gi)) < 0))
+			if (r < 0 ||
+			    (run->head && (r = sc_logs_path_add(run, gi, run->records)) < 0))
 				return r;
 		} else if (run->gi != gi) {
 			/* Its records went to two groups (--by exe, a record without exe=):
