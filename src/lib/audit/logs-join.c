@@ -112,10 +112,13 @@ static void head_meets(const struct run *t, const struct run *h, bool *same, boo
 	*exec = had && !*same && t->exec && !t->long_;
 }
 
-/* Can h be joined as one reader would have read it? Not when the run it makes with its pid's
- * run went long before an exec h made (the reader started a new run there, the chunk moved h's
- * records before it on, widening each group on the way), or when that is not known. */
-static bool head_joins(const struct sc_logs *dst, const struct sc_logs *c, const struct run *h)
+/* Can h (tail: still its pid's run at the chunk's end) be joined as one reader would have read
+ * it? Not when the run it makes with its pid's run went long before an exec h made (the reader
+ * started a new run there, the chunk moved h's records before it on, widening each group on
+ * the way), or when where it went long is not known and matters (an exec in h, or the run goes
+ * on into the next chunk). */
+static bool head_joins(const struct sc_logs *dst, const struct sc_logs *c, const struct run *h,
+		       bool tail)
 {
 	const struct run *t = sc_logs_run_peek(dst, h->pid);
 	bool same, exec, sure = true;
@@ -128,7 +131,9 @@ static bool head_joins(const struct sc_logs *dst, const struct sc_logs *c, const
 		p = -1; /* the same program in two groups (--by exe, a record without exe=) */
 	else
 		p = long_at(t, h, &sure);
-	return p == INT64_MAX || (sure && (int64_t)h->path[h->n_path - 1].at <= p);
+	if (p == INT64_MAX || h->n_path < 2)
+		return sure || !tail; /* no exec in h after its first record */
+	return sure && (int64_t)h->path[h->n_path - 1].at <= p;
 }
 
 /* t goes on with h's records (never long together: see join_head()), as h's program, in gi. */
@@ -246,11 +251,11 @@ int sc_logs_join(struct sc_logs *dst, const struct sc_logs *c)
 	if (c->heads_off)
 		return 1; /* a head was cleared with the runs */
 	for (size_t i = 0; i < c->n_heads; i++)
-		if (!head_joins(dst, c, &c->heads[i]))
+		if (!head_joins(dst, c, &c->heads[i], false))
 			return 1;
 	for (size_t i = 0; i < c->runs_size; i++)
 		if (c->runs[i].pid && c->runs[i].head && (c->runs[i].records || c->runs[i].long_) &&
-		    !head_joins(dst, c, &c->runs[i]))
+		    !head_joins(dst, c, &c->runs[i], true))
 			return 1;
 	r = sc_logs_merge_into(dst, c, true);
 
