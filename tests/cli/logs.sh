@@ -333,6 +333,67 @@ else
 	if grep -q "ring buffer wrapped" "$TMP/err"; then not_ok "kmsg wrap: not when it reaches back"; else ok "kmsg wrap: not when it reaches back"; fi
 fi
 
+# A file read in chunks gives what one reader gives, wherever the cuts fall: pid 77 closes,
+# maps and execs as sh, then runs as app (its sh records are app's); pid 88 execs twice (sh,
+# mid, then app2); pid 66 is sh, then another process with its pid named other (no exec: no
+# move); pid 55 execs as its last record. Chunks of N bytes (SYSCAGE_TEST_CHUNK_BYTES) put a
+# cut between every two neighbouring lines in turn, the exec records included.
+xl() { # xl SERIAL PID COMM NR
+	printf 'type=SECCOMP msg=audit(1700000200.%03d:%d): auid=0 uid=0 gid=0 ses=1 pid=%d comm="%s" exe="/bin/%s" sig=0 arch=c000003e syscall=%d compat=0 ip=0x7f0000000001 code=0x7ffc0000\n' \
+		$(($1 % 1000)) "$1" "$2" "$3" "$3" "$4"
+}
+{
+	s=1
+	for i in 1 2 3; do xl $((s++)) 10 filler $((20 + i)); done
+	xl $((s++)) 66 sh 1
+	xl $((s++)) 77 sh 3
+	xl $((s++)) 88 sh 257
+	xl $((s++)) 77 sh 9
+	xl $((s++)) 88 sh 59
+	xl $((s++)) 77 sh 59
+	xl $((s++)) 10 filler 24
+	xl $((s++)) 88 mid 12
+	xl $((s++)) 77 app 0
+	xl $((s++)) 66 other 2
+	xl $((s++)) 88 mid 59
+	xl $((s++)) 77 app 1
+	xl $((s++)) 88 app2 231
+	xl $((s++)) 55 sh 4
+	xl $((s++)) 55 sh 59
+} >"$TMP/cut.log"
+size=$(stat -c %s "$TMP/cut.log")
+cut_same() { # cut_same NAME ARGS...: every chunk size against the serial read
+	local name=$1 bad="" n
+	shift
+	rm -rf "$TMP/cut-s"
+	cat "$TMP/cut.log" | "$SYSCAGE" logs - "$@" -o "$TMP/cut-s/" -j json 2>&1 |
+		sed "s#$TMP/cut-[sp]/##" >"$TMP/cut-s.txt"
+	for n in $(seq 40 37 "$size"); do
+		rm -rf "$TMP/cut-p"
+		SYSCAGE_TEST_CHUNK_BYTES=$n "$SYSCAGE" logs "$TMP/cut.log" "$@" -o "$TMP/cut-p/" -j json 2>&1 |
+			sed "s#$TMP/cut-[sp]/##" >"$TMP/cut-p.txt"
+		if ! cmp -s "$TMP/cut-s.txt" "$TMP/cut-p.txt" || ! diff -r "$TMP/cut-s" "$TMP/cut-p" >/dev/null; then
+			bad="$bad $n"
+		fi
+	done
+	if [ -z "$bad" ]; then
+		ok "exec at a cut: $name: every chunk size gives the serial result"
+	else
+		not_ok "exec at a cut: $name: chunks of$bad bytes differ from the serial read"
+		diff "$TMP/cut-s.txt" "$TMP/cut-p.txt" | sed 's/^/# /' | head -20
+	fi
+}
+cut_same "--by comm"
+cut_same "--by pid" --by pid
+cut_same "--by exe" --by exe
+# What the serial read gives, so that the comparison above compares something right.
+cat "$TMP/cut.log" | "$SYSCAGE" logs - -o "$TMP/cut-w/" 2>/dev/null
+[ "$(ls "$TMP/cut-w")" = "$(printf 'app.json\napp2.json\nfiller.json\nother.json\nsh.json')" ] &&
+	grep -q '"mmap"' "$TMP/cut-w/app.json" && grep -q '"openat"' "$TMP/cut-w/app2.json" &&
+	! grep -q '"mmap"' "$TMP/cut-w/sh.json" && grep -q '"write"' "$TMP/cut-w/sh.json" &&
+	ok "exec at a cut: the serial read follows the pids across their execs" ||
+	not_ok "exec at a cut: serial: $(ls "$TMP/cut-w")"
+
 # Live (root): a program under the audit profile, read back from /dev/kmsg.
 if [ "$(id -u)" -ne 0 ]; then
 	skip "live: needs root for /dev/kmsg"

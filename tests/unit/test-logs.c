@@ -5,6 +5,7 @@
 #include <check.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <poll.h>
@@ -926,6 +927,200 @@ START_TEST(feed_file_equals_line_by_line)
 }
 END_TEST
 
+/* The property behind reading a file in chunks: whatever the cuts, the result is one reader's.
+ * Files of a few pids that run programs, exec (the next record of the pid under another comm),
+ * fail an exec (the same comm goes on), end (another process takes the pid: no exec) and get
+ * denials, cut into chunks of 60 to 700 bytes (SYSCAGE_TEST_CHUNK_BYTES), so that exec records
+ * land before, on and after cuts, and chunks of one record; a fixed seed keeps it repeatable. */
+static uint64_t prop_rand(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+/* The same workloads, records, entries, names and times in a and b; else why not, in why. */
+static bool same_logs(struct sc_logs *a, struct sc_logs *b, char *why, size_t n)
+{
+	if (memcmp(sc_logs_stats(a), sc_logs_stats(b), sizeof(struct sc_logs_stats)) != 0)
+		return snprintf(why, n, "statistics"), false;
+	if (sc_logs_n_groups(a) != sc_logs_n_groups(b))
+		return snprintf(why, n, "%zu groups, %zu", sc_logs_n_groups(a),
+				sc_logs_n_groups(b)),
+		       false;
+	for (size_t i = 0; i < sc_logs_n_groups(a); i++) {
+		const struct sc_logs_group *x = sc_logs_group(a, i), *y = sc_logs_group(b, i);
+		if (strcmp(x->key, y->key) || strcmp(x->name, y->name) ||
+		    strcmp(x->comm, y->comm) ||
+		    strcmp(x->exe ? x->exe : "", y->exe ? y->exe : "") || x->pid != y->pid ||
+		    x->records != y->records || x->denied != y->denied ||
+		    x->first_ms != y->first_ms || x->last_ms != y->last_ms ||
+		    x->n_entries != y->n_entries)
+			return snprintf(why, n,
+					"group %zu: %s (%s) %" PRIu64 " records, %s (%s) %" PRIu64,
+					i, x->key, x->name, x->records, y->key, y->name,
+					y->records),
+			       false;
+		for (size_t k = 0; k < x->n_entries; k++) {
+			const struct sc_logs_entry *e = &x->entries[k], *f = &y->entries[k];
+			if (e->arch != f->arch || e->nr != f->nr || e->action != f->action ||
+			    e->count != f->count || e->first_ms != f->first_ms ||
+			    e->last_ms != f->last_ms)
+				return snprintf(why, n,
+						"group %s: entry %zu (nr %u: %" PRIu64 ", %" PRIu64
+						")",
+						x->key, k, e->nr, e->count, f->count),
+				       false;
+		}
+	}
+	return true;
+}
+
+START_TEST(feed_file_cuts_anywhere)
+{
+	static const char *const comms[] = { "sh", "app", "mid", "tool" };
+	static const unsigned nrs[] = { 0, 1, 3, 9, 12, 257 };
+	static const enum sc_logs_by bys[] = { SC_LOGS_BY_COMM, SC_LOGS_BY_PID, SC_LOGS_BY_EXE };
+	uint64_t seed = 0x5eed2026;
+	unsigned failed = 0, execs = 0;
+	char first_why[512] = "";
+
+	for (unsigned round = 0; round < 120; round++) {
+		char path[] = "/tmp/syscage-test-logs.XXXXXX";
+		int fd = mkstemp(path);
+		FILE *f = fdopen(fd, "w+");
+		unsigned comm[6], serial = 1, n = 20 + (unsigned)(prop_rand(&seed) % 60);
+		char line[512], chunk[32];
+
+		ck_assert_ptr_nonnull(f);
+		for (unsigned p = 0; p < 6; p++)
+			comm[p] = (unsigned)(prop_rand(&seed) % 4);
+		for (unsigned i = 0; i < n; i++) {
+			unsigned p = (unsigned)(prop_rand(&seed) % 6),
+				 roll = prop_rand(&seed) % 100;
+			unsigned nr = nrs[prop_rand(&seed) % 6];
+			const char *code = roll < 8 ? "0x50001" : "0x7ffc0000";
+
+			if (roll >= 8 && roll < 30) {
+				nr = 59; /* execve: the pid's next record is of the new program */
+				execs++;
+			}
+			fprintf(f,
+				"type=SECCOMP msg=audit(1700000300.%03u:%u): auid=0 uid=0 gid=0 "
+				"ses=1 "
+				"pid=%u comm=\"%s\" exe=\"/bin/%s\" sig=0 arch=c000003e syscall=%u "
+				"compat=0 ip=0x1 code=%s\n",
+				i, serial++, 100 + p, comms[comm[p]], comms[comm[p]], nr, code);
+			if (nr == 59 || roll >= 95) /* an exec (or a new process) of any program */
+				comm[p] = (unsigned)(prop_rand(&seed) % 4);
+		}
+		ck_assert_int_eq(fflush(f), 0);
+		snprintf(chunk, sizeof(chunk), "%u", 60 + (unsigned)(prop_rand(&seed) % 640));
+		for (unsigned b = 0; b < 3; b++) {
+			struct sc_logs_options o = { .by = bys[b] };
+			struct sc_logs *seq = sc_logs_new(&o), *par = sc_logs_new(&o);
+			struct sc_logs_source s1 = {}, s2 = {};
+			char why[256];
+
+			rewind(f);
+			while (fgets(line, sizeof(line), f))
+				ck_assert_int_ge(
+					sc_logs_feed_line(seq, &s1, line, strcspn(line, "\n"), rec),
+					0);
+			ck_assert_int_eq(setenv("SYSCAGE_TEST_CHUNK_BYTES", chunk, 1), 0);
+			ck_assert_int_eq(sc_logs_feed_file(par, &s2, fd, 2 + b % 2, NULL, NULL), 0);
+			ck_assert_int_eq(unsetenv("SYSCAGE_TEST_CHUNK_BYTES"), 0);
+			if (!same_logs(seq, par, why, sizeof(why)) && failed++ == 0)
+				snprintf(first_why, sizeof(first_why),
+					 "round %u, --by %s, chunks of %s: %s", round,
+					 sc_logs_by_to_string(bys[b]), chunk, why);
+			sc_logs_free(seq);
+			sc_logs_free(par);
+		}
+		fclose(f);
+		unlink(path);
+	}
+	ck_assert_uint_gt(execs, 500); /* the property was put to the test */
+	ck_assert_msg(failed == 0, "%u of 360 reads differ from one reader's; first: %s", failed,
+		      first_why);
+}
+END_TEST
+
+/* A run past RUN_MAX_RECORDS across a cut: pid 77 closes, fails an exec (sh goes on), reads
+ * 1,500 times and execs app: no new entry after its 1,024th record, so one reader moves all of it
+ * to app; pid 79 closes and reads 1,500 times, then execs app3: the execve is a new entry past
+ * 1,024 records, the run is long and stays sh's (app3 has only its own record). Chunks of many
+ * sizes put cuts in the reads, at the execs and after them. */
+START_TEST(feed_file_long_run_across_a_cut)
+{
+	static const enum sc_logs_by bys[] = { SC_LOGS_BY_COMM, SC_LOGS_BY_PID };
+	char path[] = "/tmp/syscage-test-logs.XXXXXX";
+	int fd = mkstemp(path);
+	FILE *f = fdopen(fd, "w+");
+	unsigned serial = 1, failed = 0;
+	char line[512], chunk[32], first_why[512] = "";
+
+	ck_assert_ptr_nonnull(f);
+#define LREC(pid, comm, nr)                                                                       \
+	fprintf(f,                                                                                \
+		"type=SECCOMP msg=audit(1700000500.%03u:%u): pid=%u comm=\"%s\" exe=\"/bin/%s\" " \
+		"sig=0 arch=c000003e syscall=%u code=0x7ffc0000\n",                               \
+		serial % 1000, serial, pid, comm, comm, nr),                                      \
+		serial++
+	LREC(77, "sh", 3);
+	LREC(77, "sh", 59);
+	LREC(79, "sh", 3);
+	for (unsigned i = 0; i < 1500; i++) {
+		LREC(77, "sh", 0);
+		LREC(79, "sh", 0);
+		if (i % 100 == 0)
+			LREC(10, "filler", 1);
+	}
+	LREC(77, "sh", 59);
+	LREC(79, "sh", 59);
+	LREC(77, "app", 231);
+	LREC(79, "app3", 231);
+#undef LREC
+	ck_assert_int_eq(fflush(f), 0);
+	for (unsigned size = 3000; size < 400000; size = size * 5 / 4 + 97) {
+		snprintf(chunk, sizeof(chunk), "%u", size);
+		for (unsigned b = 0; b < 2; b++) {
+			struct sc_logs_options o = { .by = bys[b] };
+			struct sc_logs *seq = sc_logs_new(&o), *par = sc_logs_new(&o);
+			struct sc_logs_source s1 = {}, s2 = {};
+			char why[256];
+
+			rewind(f);
+			while (fgets(line, sizeof(line), f))
+				ck_assert_int_ge(
+					sc_logs_feed_line(seq, &s1, line, strcspn(line, "\n"), rec),
+					0);
+			if (size == 3000 && b == 0) { /* what one reader makes of it */
+				ck_assert_uint_eq(sc_logs_n_groups(seq), 4);
+				ck_assert_str_eq(sc_logs_group(seq, 0)->key, "sh");
+				ck_assert_uint_eq(sc_logs_group(seq, 0)->records, 1502);
+				ck_assert_str_eq(sc_logs_group(seq, 2)->key, "app");
+				ck_assert_uint_eq(sc_logs_group(seq, 2)->records, 1504);
+				ck_assert_uint_eq(sc_logs_group(seq, 3)->records, 1);
+			}
+			ck_assert_int_eq(setenv("SYSCAGE_TEST_CHUNK_BYTES", chunk, 1), 0);
+			ck_assert_int_eq(sc_logs_feed_file(par, &s2, fd, 2, NULL, NULL), 0);
+			ck_assert_int_eq(unsetenv("SYSCAGE_TEST_CHUNK_BYTES"), 0);
+			if (!same_logs(seq, par, why, sizeof(why)) && failed++ == 0)
+				snprintf(first_why, sizeof(first_why), "--by %s, chunks of %s: %s",
+					 sc_logs_by_to_string(bys[b]), chunk, why);
+			sc_logs_free(seq);
+			sc_logs_free(par);
+		}
+	}
+	fclose(f);
+	unlink(path);
+	ck_assert_msg(failed == 0, "%u reads differ from one reader's; first: %s", failed,
+		      first_why);
+}
+END_TEST
+
 /* A last line without a '\n' that a cut between chunks falls into is read whole, once. */
 START_TEST(feed_file_final_line_across_a_cut)
 {
@@ -1220,6 +1415,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, short_way_guesses);
 	tcase_add_test(tc, feed_file_equals_line_by_line);
 	tcase_add_test(tc, feed_file_final_line_across_a_cut);
+	tcase_add_test(tc, feed_file_cuts_anywhere);
+	tcase_add_test(tc, feed_file_long_run_across_a_cut);
 	tcase_add_test(tc, feed_file_not_regular);
 	tcase_add_test(tc, follow_rotation);
 	suite_add_tcase(s, tc);

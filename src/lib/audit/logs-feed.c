@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Owns reading a log file in chunks on several threads into one aggregation
  * (sc_logs_feed_file()): chunks cut at line starts, each parsed into an aggregation of its own,
- * merged in file order with their audit serials accounted for as one reader would. */
+ * joined in file order (sc_logs_join(): a pid followed across an exec at a cut) with their
+ * audit serials accounted for as one reader would. */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -95,14 +96,12 @@ static int serial_add(struct chunk *ch, uint64_t serial)
 	return 0;
 }
 
-static int chunk_run(struct worker *w, struct chunk *ch)
+/* The chunk's records into l; with serials, its serials kept in ch. */
+static int chunk_read(struct worker *w, struct chunk *ch, struct sc_logs *l, bool serials)
 {
 	struct sc_line_reader *r = &w->r;
 	int err = 0;
 
-	ch->l = sc_logs_new(w->cs->o);
-	if (!ch->l)
-		return -ENOMEM;
 	if (lseek(w->fd, (off_t)ch->start, SEEK_SET) < 0)
 		return -errno;
 	sc_line_reader_reset(r, ch->start);
@@ -114,14 +113,24 @@ static int chunk_run(struct worker *w, struct chunk *ch)
 			err = k;
 			break;
 		}
-		if (w->rec->kind != SC_AUDIT_FOREIGN && (w->rec->have & SC_AUDIT_HAVE_SERIAL) &&
+		if (serials && w->rec->kind != SC_AUDIT_FOREIGN &&
+		    (w->rec->have & SC_AUDIT_HAVE_SERIAL) &&
 		    (err = serial_add(ch, w->rec->serial)) < 0)
 			break;
-		if ((err = sc_logs_add(ch->l, NULL, w->rec)) < 0)
+		if ((err = sc_logs_add(l, NULL, w->rec)) < 0)
 			break;
 	}
-	sc_logs_stats(ch->l)->overlong += r->overlong;
+	sc_logs_stats(l)->overlong += r->overlong;
 	return err;
+}
+
+static int chunk_run(struct worker *w, struct chunk *ch)
+{
+	ch->l = sc_logs_new(w->cs->o);
+	if (!ch->l)
+		return -ENOMEM;
+	sc_logs_set_chunk(ch->l);
+	return chunk_read(w, ch, ch->l, true);
 }
 
 /* Take chunks until none is left (or one failed); 'one' stops after one chunk. */
@@ -189,9 +198,11 @@ static uint64_t line_start_after(int fd, uint64_t at, uint64_t size)
 }
 
 /* Merge the chunks from *merged on that are finished, in file order; stop at the first one
- * that is not (or failed). */
+ * that is not (or failed). A chunk that cannot be joined (sc_logs_join(): a process past
+ * RUN_MAX_* with the records before the cut, that execs in the chunk; rare) is read again by
+ * w, the caller's worker, into l, which holds what one reader had at the cut. */
 static int merge_finished(struct sc_logs *l, struct sc_logs_source *src, struct chunks *cs,
-			  unsigned *merged)
+			  struct worker *w, unsigned *merged)
 {
 	for (; *merged < cs->n; (*merged)++) {
 		struct chunk *ch = &cs->c[*merged];
@@ -201,7 +212,9 @@ static int merge_finished(struct sc_logs *l, struct sc_logs_source *src, struct 
 			return 0;
 		if (ch->err < 0)
 			return ch->err;
-		r = sc_logs_merge(l, ch->l);
+		r = sc_logs_join(l, ch->l);
+		if (r == 1)
+			r = chunk_read(w, ch, l, false);
 		if (r < 0)
 			return r;
 		for (size_t k = 0; src && k < ch->n_serials; k++)
@@ -217,6 +230,23 @@ static int merge_finished(struct sc_logs *l, struct sc_logs_source *src, struct 
  * CPUs of different speeds to end together, few enough to cost nothing. */
 #define CHUNK_MIN (4ull << 20)
 #define CHUNK_MAX (64ull << 20)
+
+/* SYSCAGE_TEST_CHUNK_BYTES=N: chunks of N bytes (a test hook: a small file cut in many places,
+ * to check that the result does not depend on where). */
+static uint64_t chunk_step(uint64_t size, unsigned threads)
+{
+	const char *e = getenv("SYSCAGE_TEST_CHUNK_BYTES");
+	uint64_t step;
+
+	if (e && *e) {
+		char *end;
+		unsigned long long v = strtoull(e, &end, 10);
+		if (!*end && v > 0)
+			return v;
+	}
+	step = size / threads / 32;
+	return step < CHUNK_MIN ? CHUNK_MIN : step > CHUNK_MAX ? CHUNK_MAX : step;
+}
 
 /* sc_logs_feed_file() on one thread, line after line. */
 static int feed_in_order(struct sc_logs *l, struct sc_logs_source *src, int fd, uint64_t size,
@@ -271,8 +301,7 @@ int sc_logs_feed_file(struct sc_logs *l, struct sc_logs_source *src, int fd, uns
 		return feed_in_order(l, src, fd, size, progress, userdata);
 	if (threads < 1)
 		threads = 1;
-	step = size / threads / 32;
-	step = step < CHUNK_MIN ? CHUNK_MIN : step > CHUNK_MAX ? CHUNK_MAX : step;
+	step = chunk_step(size, threads);
 	cs.n = (unsigned)(size / step) + 1;
 	/* No more threads than chunks. */
 	if (threads > cs.n)
@@ -323,7 +352,7 @@ int sc_logs_feed_file(struct sc_logs *l, struct sc_logs_source *src, int fd, uns
 	 * telling the progress in between. */
 	while (atomic_load(&cs.next) < cs.n && !atomic_load(&cs.failed)) {
 		worker_run(&w[0], true);
-		r = merge_finished(l, src, &cs, &merged);
+		r = merge_finished(l, src, &cs, &w[0], &merged);
 		if (r < 0)
 			atomic_store(&cs.failed, true);
 		if (progress)
@@ -339,7 +368,7 @@ int sc_logs_feed_file(struct sc_logs *l, struct sc_logs_source *src, int fd, uns
 			pthread_join(tid[i], NULL);
 	}
 	if (r == 0)
-		r = merge_finished(l, src, &cs, &merged);
+		r = merge_finished(l, src, &cs, &w[0], &merged);
 	if (r == 0 && merged < cs.n)
 		r = -EIO; /* cannot be: every chunk was taken and finished */
 	if (progress && r == 0)

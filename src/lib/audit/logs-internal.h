@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Owns what logs.c lends logs-feed.c (internal to src/lib/audit): whether an aggregation
- * filters by a window, its options, and the accounting of one audit serial. */
+ * filters by a window, its options, the accounting of one audit serial, and the join of a
+ * file's chunks in file order. */
 #pragma once
 
 #include <stdbool.h>
@@ -11,5 +12,12 @@
 /* With --since/--until/--comm/--pid: loss counts relative to the window, read in file order. */
 bool sc_logs_has_window(const struct sc_logs *l);
 const struct sc_logs_options *sc_logs_opts(const struct sc_logs *l);
+/* l is a chunk of a file: it keeps what sc_logs_join() needs of each pid's first run. */
+void sc_logs_set_chunk(struct sc_logs *l);
+/* Merge the chunk c, the next in file order, into dst as if one reader had read on: a pid's
+ * run that crosses the cut (its execve before it, its new program after) is followed. 1: c
+ * cannot be (a run long only with the records before the cut, that execs in c), dst is as it
+ * was: read the chunk again into dst; 0; or -ENOMEM. */
+int sc_logs_join(struct sc_logs *dst, const struct sc_logs *c);
 /* A record with this serial was read from src: gaps (and late records filling them) into dst. */
 void sc_logs_serial_seen(struct sc_logs_stats *dst, struct sc_logs_source *src, uint64_t serial);

@@ -16,6 +16,7 @@
 #include "syscage/pods.h"
 #include "syscage/syscalls.h"
 #include "audit/logs-internal.h"
+#include "audit/logs-state.h"
 #include "node/proc.h"
 #include "macro.h"
 
@@ -73,26 +74,6 @@ static inline uint64_t mix64(uint64_t x)
 	return x;
 }
 
-/* A string of 1 to 16 bytes as two words, which with its length tell it from any other:
- * overlapping loads (8 + 8, 4 + 4) or three bytes, with no byte loop. */
-static inline void short_key(const char *s, size_t n, uint64_t *a, uint64_t *b)
-{
-	if (n >= 8) {
-		memcpy(a, s, 8);
-		memcpy(b, s + n - 8, 8);
-	} else if (n >= 4) {
-		uint32_t x, y;
-		memcpy(&x, s, 4);
-		memcpy(&y, s + n - 4, 4);
-		*a = (uint64_t)y << 32 | x;
-		*b = 0;
-	} else {
-		*a = (uint64_t)(unsigned char)s[0] << 16 | (uint64_t)(unsigned char)s[n / 2] << 8 |
-		     (unsigned char)s[n - 1];
-		*b = 0;
-	}
-}
-
 /* Eight bytes at a time: keys are comms, pids and paths. */
 static uint64_t hash_bytes(const char *s, size_t n)
 {
@@ -121,90 +102,10 @@ struct gslot {
 	uint32_t idx; /* group index + 1; 0 = empty */
 };
 
-/* The group of a recent comm, direct-mapped by its short key (short_key). */
-struct cslot {
-	uint64_t a, b;
-	uint32_t n; /* the comm's length; 0 = empty (an empty comm is "unknown") */
-	uint32_t gi;
-};
-#define COMM_SLOT_BITS 6
-#define COMM_SLOTS     (1u << COMM_SLOT_BITS)
-
-/* A pid's records since it last changed its comm or exe (a "run"): when a run ends with an
- * execve and the pid's next record names another program, the exec succeeded, and the run,
- * made under the same filter by the process that became that program (`syscage run`, runc's
- * init), is the program's: without its execve, the learned profile cannot start it. */
-struct run_entry {
-	enum sc_arch arch;
-	uint32_t nr;
-	const char *name;
-	enum sc_action action;
-	uint32_t data;
-	uint32_t gidx; /* where its entry in the run's group may be (checked: see add_fast()) */
-	uint64_t count, first_ms, last_ms;
-};
-
-/* A run stops being tracked past these (a long-lived process, not one about to exec): the
- * per-record cost stays a short scan. */
-#define RUN_MAX_ENTRIES 128
-#define RUN_MAX_RECORDS 1024
-#define RUN_MAX_PIDS	(1u << 16)
-
-/* A run's entries by syscall number: open addressing, twice as many slots as entries, so a
- * lookup is a probe or two (numbers are dense from 0: the low bits, with the next ones folded
- * in, spread them). */
-#define RUN_SLOTS (2 * RUN_MAX_ENTRIES)
-static inline unsigned run_slot(uint32_t nr)
-{
-	return (nr ^ nr >> 8) & (RUN_SLOTS - 1);
-}
-
-struct run {
-	uint32_t pid; /* 0: empty slot */
-	bool exec;    /* the last record was an execve or execveat */
-	bool long_;   /* past RUN_MAX_*: entries dropped, never moved */
-	ssize_t gi;   /* the group the run's records are in; -1: filtered out by --comm */
-	char comm[SC_AUDIT_COMM_MAX];
-	uint32_t comm_n;
-	uint64_t exe_hash; /* of exe=, 0 without one */
-	uint64_t records, denied, unknown_arch, unknown_syscall;
-	uint64_t first_ms, last_ms;
-	struct run_entry *e;
-	uint32_t n_e, cap_e;
-	uint64_t comm_a, comm_b; /* short_key() of a comm of 1 to 16 bytes */
-	uint8_t slot[RUN_SLOTS]; /* from run_slot(nr) on: the index + 1 of an entry; 0 = empty */
-};
-
 /* pid -> group cache for --by container (one /proc read per pid). */
 struct pslot {
 	uint32_t pid;
 	uint32_t idx; /* group index + 1; 0 = empty */
-};
-
-struct sc_logs {
-	struct sc_logs_options o;
-	struct sc_logs_stats stats;
-	struct sc_logs_group *groups;
-	size_t n_groups, cap_groups;
-	struct gslot *gtab;
-	size_t gtab_size;
-	struct ekey *etab;
-	size_t etab_size, etab_used;
-	struct pslot *ptab;
-	size_t ptab_size, ptab_used;
-	/* the last record's group and its key, to skip hashing for runs */
-	ssize_t last_group;
-	struct cslot comms[COMM_SLOTS]; /* --by comm */
-	size_t comm_len;		/* of o.comm */
-	bool sorted;
-	struct run *runs; /* by pid, open addressing */
-	size_t runs_size, runs_used;
-	bool holes; /* a run moved out of a group: entries or groups may be empty */
-	bool fast;  /* no window, --by comm or pid: add_fast() may take a record */
-	/* the window of loss (see window_record) */
-	bool win_started, win_ended;
-	struct sc_logs_stats pend, scratch;
-	uint64_t lost_base; /* the highest audit_lost= before the window */
 };
 
 static bool has_window(const struct sc_logs *l);
@@ -231,8 +132,10 @@ struct sc_logs *sc_logs_new(const struct sc_logs_options *o)
 
 static void runs_clear(struct sc_logs *l)
 {
-	for (size_t i = 0; i < l->runs_size; i++)
+	for (size_t i = 0; i < l->runs_size; i++) {
 		free(l->runs[i].e);
+		free(l->runs[i].path);
+	}
 	if (l->runs)
 		memset(l->runs, 0, l->runs_size * sizeof(*l->runs));
 	l->runs_used = 0;
@@ -257,6 +160,12 @@ struct sc_logs *sc_logs_free(struct sc_logs *l)
 	free(l->ptab);
 	runs_clear(l);
 	free(l->runs);
+	for (size_t i = 0; i < l->n_heads; i++) {
+		free(l->heads[i].e);
+		free(l->heads[i].path);
+	}
+	free(l->heads);
+	free(l->renamed);
 	free(l);
 	return NULL;
 }
@@ -307,23 +216,39 @@ static int gtab_grow(struct sc_logs *l)
 
 /* Find the group with 'key' or create it, named 'name', its first comm, exe and pid from
  * rec. Returns the index or -ENOMEM. */
+/* The group with 'key' (up to its first NUL: keys are C strings, the parser's views hold none),
+ * or -1; *hash: the key's, *slot: where the group is or would go in the table. */
+static ssize_t group_find(const struct sc_logs *l, const char *key, size_t kn, uint64_t *hash,
+			  size_t *slot)
+{
+	size_t n = strnlen(key, kn);
+	uint64_t h = hash_bytes(key, n);
+	size_t j = h & (l->gtab_size - 1);
+
+	kn = n;
+	*hash = h;
+	for (; l->gtab[j].idx; j = (j + 1) & (l->gtab_size - 1)) {
+		if (l->gtab[j].hash != h)
+			continue;
+		const struct sc_logs_group *g = &l->groups[l->gtab[j].idx - 1];
+		if (g->key_len == kn && memcmp(g->key, key, kn) == 0)
+			return l->gtab[j].idx - 1;
+	}
+	*slot = j;
+	return -1;
+}
+
 static ssize_t group_get(struct sc_logs *l, const char *key, size_t kn, struct sc_audit_view name,
 			 const struct sc_audit_record *rec, const char *container,
 			 const char *runtime)
 {
-	/* Keys are C strings (the parser's views hold no NUL; this keeps it so whatever the
-	 * record). */
-	kn = strnlen(key, kn);
-	uint64_t h = hash_bytes(key, kn);
-	size_t j = h & (l->gtab_size - 1);
+	uint64_t h;
+	size_t j;
+	ssize_t gi = group_find(l, key, kn, &h, &j);
 
-	for (; l->gtab[j].idx; j = (j + 1) & (l->gtab_size - 1)) {
-		if (l->gtab[j].hash != h)
-			continue;
-		struct sc_logs_group *g = &l->groups[l->gtab[j].idx - 1];
-		if (g->key_len == kn && memcmp(g->key, key, kn) == 0)
-			return l->gtab[j].idx - 1;
-	}
+	if (gi >= 0)
+		return gi;
+	kn = strnlen(key, kn);
 	if (l->n_groups == l->cap_groups) {
 		size_t nc = l->cap_groups ? l->cap_groups * 2 : 16;
 		struct sc_logs_group *ng = realloc(l->groups, nc * sizeof(*ng));
@@ -417,16 +342,6 @@ static struct sc_logs_entry *entry_get(struct sc_logs *l, size_t gi, enum sc_arc
 	if (++l->etab_used * 2 > l->etab_size && etab_grow(l) < 0)
 		return NULL;
 	return &g->entries[g->n_entries - 1];
-}
-
-/* Widen [*first, *last] to hold [first, last]; 0 means no time. */
-static inline void widen(uint64_t *first, uint64_t *last, uint64_t f, uint64_t t)
-{
-	/* f - 1 wraps for 0 (no time: never below), *first - 1 for 0 (none yet: always above). */
-	if (f - 1 < *first - 1)
-		*first = f;
-	if (t > *last)
-		*last = t;
 }
 
 static int entry_add(struct sc_logs *l, size_t gi, const struct sc_audit_record *rec)
@@ -540,8 +455,6 @@ static bool view_is(struct sc_audit_view v, const char *s, size_t n)
 	return v.n == n && memcmp(v.s, s, n) == 0;
 }
 
-#define VIEW(s, n) ((struct sc_audit_view){ (s), (n) })
-
 static ssize_t group_of(struct sc_logs *l, const struct sc_audit_record *rec)
 {
 	char key[SC_AUDIT_EXE_MAX + 32], name[SC_AUDIT_COMM_MAX + 32];
@@ -615,12 +528,23 @@ static ssize_t group_of(struct sc_logs *l, const struct sc_audit_record *rec)
 
 /* ---- following a pid across exec ------------------------------------------------------ */
 
-static struct run *run_get(struct sc_logs *l, uint32_t pid)
+const struct run *sc_logs_run_peek(const struct sc_logs *l, uint32_t pid)
+{
+	for (size_t j = mix64(pid) & (l->runs_size - 1); l->runs_size && l->runs[j].pid;
+	     j = (j + 1) & (l->runs_size - 1))
+		if (l->runs[j].pid == pid)
+			return &l->runs[j];
+	return NULL;
+}
+
+struct run *sc_logs_run_get(struct sc_logs *l, uint32_t pid)
 {
 	size_t j;
 
 	if ((l->runs_used + 1) * 2 > l->runs_size) {
 		if (l->runs_used >= RUN_MAX_PIDS) {
+			if (sc_logs_heads_keep_all(l) < 0)
+				return NULL;
 			runs_clear(l); /* bounded memory: only exec-spanning runs are lost */
 		} else {
 			size_t ns = l->runs_size ? l->runs_size * 2 : 256;
@@ -644,7 +568,8 @@ static struct run *run_get(struct sc_logs *l, uint32_t pid)
 	while (l->runs[j].pid && l->runs[j].pid != pid)
 		j = (j + 1) & (l->runs_size - 1);
 	if (!l->runs[j].pid) {
-		l->runs[j] = (struct run){ .pid = pid, .gi = -1 };
+		l->runs[j] =
+			(struct run){ .pid = pid, .gi = -1, .head = l->chunk && !l->heads_off };
 		l->runs_used++;
 	}
 	return &l->runs[j];
@@ -665,23 +590,7 @@ static uint64_t record_exe_hash(const struct sc_logs *l, const struct sc_audit_r
 	return hash_bytes(rec->exe_v.s, rec->exe_v.n) | 1;
 }
 
-static inline bool run_is(const struct run *run, struct sc_audit_view comm, uint64_t exe_hash)
-{
-	uint64_t a, b;
-
-	if (run->comm_n != comm.n)
-		return false;
-	if (comm.n >= 1 && comm.n <= 16) {
-		short_key(comm.s, comm.n, &a, &b);
-		if (a != run->comm_a || b != run->comm_b)
-			return false;
-	} else if (memcmp(run->comm, comm.s, comm.n) != 0) {
-		return false;
-	}
-	return !exe_hash || !run->exe_hash || run->exe_hash == exe_hash;
-}
-
-static void run_rename(struct run *run, struct sc_audit_view comm, uint64_t exe_hash)
+void sc_logs_run_rename(struct run *run, struct sc_audit_view comm, uint64_t exe_hash)
 {
 	size_t n = comm.n < sizeof(run->comm) ? comm.n : sizeof(run->comm);
 
@@ -700,7 +609,7 @@ static void run_start(struct run *run, struct sc_audit_view comm, uint64_t exe_h
 	uint32_t cap = run->cap_e;
 
 	*run = (struct run){ .pid = run->pid, .gi = gi, .e = e, .cap_e = cap };
-	run_rename(run, comm, exe_hash);
+	sc_logs_run_rename(run, comm, exe_hash);
 }
 
 static inline bool record_is_exec(const struct sc_audit_record *rec)
@@ -755,7 +664,8 @@ run_note(struct run *run, const struct sc_audit_record *rec, struct run_entry **
 					 .name = rec->name,
 					 .action = rec->action,
 					 .data = rec->data,
-					 .gidx = UINT32_MAX };
+					 .gidx = UINT32_MAX,
+					 .at = (uint32_t)run->records };
 		run->slot[j] = (uint8_t)run->n_e; /* at most RUN_MAX_ENTRIES: fits */
 	}
 	if (ret)
@@ -772,7 +682,7 @@ run_note(struct run *run, const struct sc_audit_record *rec, struct run_entry **
 
 /* Move a run's records from its group (or from the filtered ones) to group 'gi' (or to the
  * filtered ones, -1). 0 or -ENOMEM. */
-static int run_move(struct sc_logs *l, struct run *run, ssize_t gi)
+int sc_logs_run_move(struct sc_logs *l, struct run *run, ssize_t gi)
 {
 	struct sc_logs_stats *s = &l->stats;
 
@@ -824,7 +734,7 @@ static int run_move(struct sc_logs *l, struct run *run, ssize_t gi)
 }
 
 /* --by pid: a group made before the exec is named after the program the pid became. */
-static int group_rename(struct sc_logs_group *g, struct sc_audit_view comm, uint32_t pid)
+int sc_logs_group_rename(struct sc_logs_group *g, struct sc_audit_view comm, uint32_t pid)
 {
 	char name[SC_AUDIT_COMM_MAX + 32];
 	int nn = snprintf(name, sizeof(name), "%.*s-%u", (int)comm.n, comm.s, pid);
@@ -954,7 +864,7 @@ add_fast(struct sc_logs *l, struct sc_logs_source *src, const struct sc_audit_re
 
 	if (!l->fast || rec->kind != SC_AUDIT_SECCOMP || !(rec->have & SC_AUDIT_HAVE_PID) ||
 	    !rec->pid || (l->runs_used + 1) * 2 > l->runs_size)
-		return 0; /* run_get() would grow or clear the table first */
+		return 0; /* sc_logs_run_get() would grow or clear the table first */
 	for (j = mix64(rec->pid) & (l->runs_size - 1); l->runs[j].pid != rec->pid;
 	     j = (j + 1) & (l->runs_size - 1))
 		if (!l->runs[j].pid)
@@ -1059,22 +969,27 @@ static __attribute__((noinline)) int add_slow(struct sc_logs *l, struct sc_logs_
 	int r;
 	if (l->o.by != SC_LOGS_BY_CONTAINER && (rec->have & SC_AUDIT_HAVE_PID) && rec->pid) {
 		uint64_t exe_hash = record_exe_hash(l, rec);
-		run = run_get(l, rec->pid);
+		run = sc_logs_run_get(l, rec->pid);
 		if (!run)
 			return -ENOMEM;
-		if (!run->records && !run->long_)
+		if (!run->records && !run->long_) {
+			bool head = run->head;
 			run_start(run, comm, exe_hash, -1);
-		else if (!run_is(run, comm, exe_hash)) {
+			if (head)
+				sc_logs_head_start(run, comm, exe_hash);
+		} else if (!run_is(run, comm, exe_hash)) {
 			exec = run->exec && !run->long_;
 			if (exec)
-				run_rename(run, comm, exe_hash);
+				sc_logs_run_rename(run, comm, exe_hash);
+			else if ((r = sc_logs_head_keep(l, run)) < 0)
+				return r;
 			else
 				run_start(run, comm, exe_hash, -1);
 		}
 	}
 	if (l->o.comm && !view_is(rec->comm_v, l->o.comm, l->comm_len)) {
 		s->filtered++;
-		if (run && exec && (r = run_move(l, run, -1)) < 0)
+		if (run && exec && (r = sc_logs_run_move(l, run, -1)) < 0)
 			return r;
 		return run ? run_note(run, rec, NULL) : 0;
 	}
@@ -1092,12 +1007,14 @@ static __attribute__((noinline)) int add_slow(struct sc_logs *l, struct sc_logs_
 	l->last_group = gi;
 	if (run) {
 		if (exec && l->o.by == SC_LOGS_BY_PID && run->gi == gi &&
-		    (r = group_rename(&l->groups[gi], comm, rec->pid)) < 0)
+		    ((r = sc_logs_group_rename(&l->groups[gi], comm, rec->pid)) < 0 ||
+		     (r = sc_logs_renamed_add(l, (size_t)gi)) < 0))
 			return r;
 		if (exec || run->gi < 0) {
 			/* A new run has no records to move: this only sets its group. */
-			r = run_move(l, run, gi);
-			if (r < 0)
+			r = sc_logs_run_move(l, run, gi);
+			if (r < 0 ||
+			    (run->head && (r = sc_logs_path_add(run, gi, run->records)) < 0))
 				return r;
 		} else if (run->gi != gi) {
 			/* Its records went to two groups (--by exe, a record without exe=):
@@ -1151,7 +1068,31 @@ void sc_logs_serial_seen(struct sc_logs_stats *dst, struct sc_logs_source *src, 
 	account_serial_nr(dst, src, serial);
 }
 
-int sc_logs_merge(struct sc_logs *dst, const struct sc_logs *src)
+/* dst's group with the key of sg, made (empty) from sg's fields when dst has none. */
+ssize_t sc_logs_group_like(struct sc_logs *dst, const struct sc_logs_group *sg)
+{
+	uint64_t h;
+	size_t j;
+	ssize_t gi = group_find(dst, sg->key, sg->key_len, &h, &j);
+
+	if (gi >= 0)
+		return gi; /* (a record is large to clear) */
+	/* group_get takes the first-seen fields from a record: give it one. */
+	struct sc_audit_record seed = { .pid = sg->pid };
+
+	seed.comm_v = VIEW(sg->comm, strlen(sg->comm));
+	if (sg->exe) {
+		seed.have |= SC_AUDIT_HAVE_EXE;
+		seed.exe_v = VIEW(sg->exe, strlen(sg->exe));
+	}
+	return group_get(dst, sg->key, sg->key_len, VIEW(sg->name, strlen(sg->name)), &seed,
+			 sg->container, sg->runtime);
+}
+
+/* keep_empty: the groups and entries whose records all moved out too, as one reader has them
+ * until the end: the order of the groups is that of their first records, and an entry's times
+ * stay those of every record it had (compacted away at the end when empty). */
+int sc_logs_merge_into(struct sc_logs *dst, const struct sc_logs *src, bool keep_empty)
 {
 	struct sc_logs_stats *d = &dst->stats;
 	const struct sc_logs_stats *s = &src->stats;
@@ -1183,19 +1124,9 @@ int sc_logs_merge(struct sc_logs *dst, const struct sc_logs *src)
 
 	for (size_t i = 0; i < src->n_groups; i++) {
 		const struct sc_logs_group *sg = &src->groups[i];
-		if (!sg->records)
+		if (!sg->records && !keep_empty)
 			continue; /* its records moved to the program its pid exec'd */
-		/* group_get takes the first-seen fields from a record: give it one. */
-		struct sc_audit_record seed = { .pid = sg->pid };
-		ssize_t gi;
-
-		seed.comm_v = VIEW(sg->comm, strlen(sg->comm));
-		if (sg->exe) {
-			seed.have |= SC_AUDIT_HAVE_EXE;
-			seed.exe_v = VIEW(sg->exe, strlen(sg->exe));
-		}
-		gi = group_get(dst, sg->key, sg->key_len, VIEW(sg->name, strlen(sg->name)), &seed,
-			       sg->container, sg->runtime);
+		ssize_t gi = sc_logs_group_like(dst, sg);
 		if (gi < 0)
 			return (int)gi;
 		struct sc_logs_group *g = &dst->groups[gi];
@@ -1204,7 +1135,7 @@ int sc_logs_merge(struct sc_logs *dst, const struct sc_logs *src)
 		widen(&g->first_ms, &g->last_ms, sg->first_ms, sg->last_ms);
 		for (size_t k = 0; k < sg->n_entries; k++) {
 			const struct sc_logs_entry *se = &sg->entries[k];
-			if (!se->count)
+			if (!se->count && !keep_empty)
 				continue;
 			struct sc_logs_entry *e = entry_get(dst, (size_t)gi, se->arch, se->nr,
 							    se->name, se->action, se->data);
@@ -1216,6 +1147,11 @@ int sc_logs_merge(struct sc_logs *dst, const struct sc_logs *src)
 		}
 	}
 	return 0;
+}
+
+int sc_logs_merge(struct sc_logs *dst, const struct sc_logs *src)
+{
+	return sc_logs_merge_into(dst, src, false);
 }
 
 /* ---- results -------------------------------------------------------------------------- */
