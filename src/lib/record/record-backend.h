@@ -37,9 +37,9 @@ int sc_record_bpf_open(const struct sc_record_opts *o, struct sc_diags *d,
 /* Add a process (tgid) to the targets; its future children follow automatically. With
  * 'until_exec', its syscalls count only from its next execve on (a command started stopped). */
 int sc_record_bpf_add_pid(struct sc_record_bpf *b, pid_t tgid, bool until_exec);
-/* How many processes the recorder follows that are alive (pids mode); a dead one left in its
- * map (its exit was missed) is dropped. */
-int sc_record_bpf_live_targets(struct sc_record_bpf *b);
+/* How many processes the recorder follows that are alive (pids mode), counting up to 'max'
+ * (1: whether any is); a dead one left in its map (its exit was missed) is dropped. */
+int sc_record_bpf_live_targets(struct sc_record_bpf *b, int max);
 /* Read the maps into 'r' (adds to what it holds). */
 int sc_record_bpf_collect(struct sc_record_bpf *b, struct sc_record *r);
 struct sc_record_bpf *sc_record_bpf_close(struct sc_record_bpf *b);

@@ -173,15 +173,15 @@ int sc_record_bpf_add_pid(struct sc_record_bpf *b, pid_t tgid, bool until_exec)
 	return 0;
 }
 
-int sc_record_bpf_live_targets(struct sc_record_bpf *b)
+int sc_record_bpf_live_targets(struct sc_record_bpf *b, int max)
 {
 	int fd = bpf_map__fd(b->skel->maps.targets), n = 0;
 	uint32_t key, next;
 	void *prev = NULL;
 
 	/* A key deleted meanwhile restarts the walk: stop at the map's size. */
-	for (uint32_t k = 0; k < SC_REC_MAX_TARGETS && bpf_map_get_next_key(fd, prev, &next) == 0;
-	     k++) {
+	for (uint32_t k = 0;
+	     k < SC_REC_MAX_TARGETS && n < max && bpf_map_get_next_key(fd, prev, &next) == 0; k++) {
 		key = next;
 		prev = &key;
 		if (kill((pid_t)key, 0) < 0 && errno == ESRCH)
@@ -299,7 +299,7 @@ int sc_record_bpf_set_attached(struct sc_record_bpf *b, bool attached)
 	return -EOPNOTSUPP;
 }
 
-int sc_record_bpf_live_targets(struct sc_record_bpf *b)
+int sc_record_bpf_live_targets(struct sc_record_bpf *b, int max)
 {
 	return -EOPNOTSUPP;
 }

@@ -138,7 +138,8 @@ static int wait_bpf(const struct sc_record_opts *o, struct sc_record_bpf *b, pid
 		int timeout = exited ? LEFT_RUNNING_POLL_MS : -1;
 
 		if (exited) {
-			int n = sc_record_bpf_live_targets(b);
+			/* Whether any is left, at every poll; how many, once. */
+			int n = sc_record_bpf_live_targets(b, told ? 1 : INT_MAX);
 			if (n <= 0)
 				break;
 			if (!told && o->on_left_running)
@@ -174,7 +175,7 @@ static int wait_bpf(const struct sc_record_opts *o, struct sc_record_bpf *b, pid
 		}
 	}
 	if (exited) {
-		int n = sc_record_bpf_live_targets(b);
+		int n = sc_record_bpf_live_targets(b, INT_MAX);
 		r->left_running = n > 0 ? (size_t)n : 0;
 	}
 	return 0;
