@@ -294,6 +294,7 @@ static int bind(const struct args *a)
 			"binding: "
 			"run again with --bindings FILE and put FILE beside the policies\n");
 out:
+	pending_guard_sigbus(NULL, 0, NULL); /* outs is about to go */
 	for (size_t i = 0; outs && i < nf; i++)
 		pending_close(&outs[i]);
 	pending_spool_close();

@@ -129,6 +129,8 @@ int pending_open(struct pending *p, const char *path)
 	if (!p->buf)
 		return -ENOMEM;
 	p->name = slash ? slash + 1 : path;
+	if (!streq(path, "-") && stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		return -EISDIR; /* now, not when the others are put in place */
 	if (streq(path, "-") || (stat(path, &st) == 0 && !S_ISREG(st.st_mode)))
 		return start_spooled(p);
 	if (!sc_name_is_safe(p->name))

@@ -541,6 +541,14 @@ expect "1,100 files under ulimit -n 1024, into an output tree whose parents are 
 	[ -z "$(find "$TMP/many-out" -name '*.sctmp')" ] && ok "every file and the bindings written, no temp file left" ||
 	not_ok "every file and the bindings written, no temp file left"
 
+# -o naming a directory while -f names a file: refused before anything is written (it was found
+# only when the outputs were put in place, after the bindings file).
+mkdir -p "$TMP/adir"
+expect "-o an existing directory for one file" 1 "$SYSCAGE" k8s bind -f manifests/multi.yaml -p $P -q -o "$TMP/adir" --bindings "$TMP/adir.b"
+err_has "... said" "cannot write $TMP/adir: Is a directory"
+[ ! -e "$TMP/adir.b" ] && [ -z "$(ls -A "$TMP/adir")" ] && ok "... nothing written, the bindings neither" ||
+	not_ok "... nothing written, the bindings neither"
+
 # An input truncated while bind reads it (it is mapped: the kernel sends SIGBUS): a clear error,
 # exit 1, nothing written, no temp file left. Whether the cut comes before the file is mapped
 # (then it is short, and still nothing is written) or while it is read, the promise holds.
