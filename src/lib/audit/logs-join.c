@@ -127,6 +127,11 @@ static bool head_joins(const struct sc_logs *dst, const struct sc_logs *c, const
 	head_meets(t, h, &same, &exec);
 	if ((!same && !exec) || !h->n_path)
 		return true;
+	/* One reader goes on with t, whose exe= (or its absence: matching any) then decides
+	 * which of h's records are the same program; the chunk decided with h's first. When one
+	 * of the two has no exe= and the other has, those decisions may differ. */
+	if (same && !t->exe_hash != !h->first_exe_hash)
+		return false;
 	if (same && (t->gi < 0 || strcmp(dst->groups[t->gi].key, c->groups[h->path[0].gi].key)))
 		p = -1; /* the same program in two groups (--by exe, a record without exe=) */
 	else
