@@ -86,9 +86,16 @@ struct sc_k8s_file {
 int sc_k8s_file_parse(const char *buf, size_t len, const char *name, const char *default_ns,
 		      struct sc_diags *d, struct sc_k8s_file **ret);
 struct sc_k8s_file *sc_k8s_file_free(struct sc_k8s_file *f);
+/* 0 when the file 'f' was mapped from is still as it was then (device, inode, size, mtime,
+ * ctime), or was read whole; -ESTALE when it changed or went away, -errno. */
+int sc_k8s_file_unchanged(const struct sc_k8s_file *f);
 
 /* Read 'path': a file, "-" (stdin) or a directory (every *.yaml, *.yml, *.json below it,
- * sorted; names starting with '.' skipped). Returns 0, -EINVAL (see 'd') or -errno. */
+ * sorted; names starting with '.' skipped). Returns 0, -EINVAL (see 'd') or -errno.
+ * A regular file's text is a private read-only mapping of it until sc_k8s_file_free (a big
+ * manifest is never held whole): if another process truncates it meanwhile, reading a page
+ * past its new end raises SIGBUS (the CLI turns that into an error), and a change in place
+ * shows in the text. sc_k8s_file_unchanged tells whether it changed since. */
 int sc_k8s_files_read(const char *path, const char *default_ns, struct sc_diags *d,
 		      struct sc_k8s_file ***ret, size_t *ret_n);
 void sc_k8s_files_free(struct sc_k8s_file **f, size_t n);

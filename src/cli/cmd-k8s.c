@@ -169,8 +169,14 @@ static int bind_files(const struct args *a, struct sc_k8s_file **files, size_t n
 			return cli_error("out of memory");
 		if (r == -EINVAL) {
 			ret = EXIT_FINDINGS; /* the others are still bound: every error reported */
+			pending_close(&outs[i]); /* never put in place: its descriptor goes now */
 			continue;
 		}
+		if (r == -EFAULT) /* a write() from the mapped input past its new end */
+			return cli_error(
+				"%s was truncated or changed while it was read: nothing was "
+				"written; run again once it is stable",
+				files[i]->name);
 		if (r == 0)
 			r = pending_finish(&outs[i]);
 		if (r < 0)
@@ -250,6 +256,16 @@ static int bind(const struct args *a)
 	if (ret != EXIT_OK)
 		goto out; /* nothing written: the temp files go */
 
+	/* A mapped input changed in place, or was cut short of a page, while it was read: its
+	 * text may be in the outputs. */
+	for (size_t i = 0; i < nf; i++)
+		if (sc_k8s_file_unchanged(files[i]) < 0) {
+			ret = cli_error(
+				"%s was truncated or changed while it was read: nothing was "
+				"written; run again once it is stable",
+				files[i]->name);
+			goto out;
+		}
 	/* The output directory before the bindings: when it cannot be made, nothing is
 	 * written. */
 	if (dir_in) {

@@ -279,8 +279,8 @@ static void on_sigbus(int sig)
 			(void)unlink(guard_v[i].tmp);
 	if (guard_extra && guard_extra->tmp)
 		(void)unlink(guard_extra->tmp);
-	say("syscage: error: an input file was truncated or changed while it was read (SIGBUS): "
-	    "nothing was written; run again once it is stable\n");
+	say("syscage: error: an input file was truncated while it was read (SIGBUS): nothing was "
+	    "written; run again once it is stable\n");
 	_exit(EXIT_FINDINGS);
 }
 
@@ -291,6 +291,12 @@ void pending_guard_sigbus(struct pending *v, size_t n, struct pending *extra)
 	guard_v = v;
 	guard_n = n;
 	guard_extra = extra;
+	sigset_t bus;
+
 	sigemptyset(&sa.sa_mask);
 	(void)sigaction(SIGBUS, &sa, NULL);
+	/* Blocked (by whoever started us), a fault would kill without the handler. */
+	sigemptyset(&bus);
+	sigaddset(&bus, SIGBUS);
+	(void)sigprocmask(SIG_UNBLOCK, &bus, NULL);
 }

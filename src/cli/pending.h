@@ -39,6 +39,7 @@ void pending_spool_close(void);
 
 /* Inputs are mapped (a big manifest is never held whole): if another process truncates one
  * while it is read, the kernel sends SIGBUS. From this call on, that signal removes the temp
- * files of the outputs 'v' lists (and 'extra', may be NULL), says which, and exits 1:
- * nothing is written. */
+ * files of the outputs 'v' lists (and 'extra', may be NULL), says so, and exits 1: nothing is
+ * written. A change that raises no fault (in place, or within the last page) is the
+ * caller's to find before committing (sc_k8s_file_unchanged). */
 void pending_guard_sigbus(struct pending *v, size_t n, struct pending *extra);

@@ -1018,6 +1018,39 @@ START_TEST(manifests)
 }
 END_TEST
 
+/* A mapped manifest that changes while it is held (in place, or only its times) is told apart
+ * from one that did not; stdin-like reads (a copy) never change. */
+START_TEST(file_unchanged)
+{
+	char path[] = "/tmp/syscage-k8s-unchanged-XXXXXX";
+	const char doc[] = "kind: Pod\nmetadata:\n  name: a\nspec:\n  containers:\n  - name: c\n"
+			   "    image: x\n";
+	struct sc_diags d = {};
+	struct sc_k8s_file **files = NULL;
+	size_t n = 0;
+	int fd = mkstemp(path);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, doc, sizeof(doc) - 1), (ssize_t)(sizeof(doc) - 1));
+	/* times in the past: the write below moves them however coarse the clock */
+	const struct timespec past[2] = { { .tv_sec = 1600000000 }, { .tv_sec = 1600000000 } };
+	ck_assert_int_eq(futimens(fd, past), 0);
+	ck_assert_int_eq(sc_k8s_files_read(path, NULL, &d, &files, &n), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_int_eq(sc_k8s_file_unchanged(files[0]), 0);
+	/* in place, same size: only the times say it */
+	ck_assert_int_eq(pwrite(fd, "y", 1, (off_t)(sizeof(doc) - 3)), 1);
+	ck_assert_int_eq(sc_k8s_file_unchanged(files[0]), -ESTALE);
+	close(fd);
+	unlink(path);
+	ck_assert_int_eq(sc_k8s_file_unchanged(files[0]), -ESTALE);
+	for (size_t i = 0; i < n; i++)
+		sc_k8s_file_free(files[i]);
+	free(files);
+	sc_diags_clear(&d);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("k8s");
@@ -1048,6 +1081,7 @@ int main(void)
 	tcase_add_test(tc, missing_profile);
 	tcase_add_test(tc, audit_rules);
 	tcase_add_test(tc, manifests);
+	tcase_add_test(tc, file_unchanged);
 	suite_add_tcase(s, tc);
 	return tap_run(s);
 }

@@ -765,7 +765,7 @@ static int walk(const char *dir, unsigned depth, struct flist *l)
  * within the mapping). Binding reads it twice, each time in order: its pages are given back
  * behind the reader (sc_text_drop), so a big file is never held whole. Returns 0 or -errno
  * (then the read reports it). */
-static int map_file(const char *path, char **ret, size_t *ret_len)
+static int map_file(const char *path, char **ret, size_t *ret_len, struct stat *ret_st)
 {
 	cleanup_close int fd = -1;
 	struct stat st;
@@ -783,6 +783,28 @@ static int map_file(const char *path, char **ret, size_t *ret_len)
 		return 0;
 	*ret = p;
 	*ret_len = (size_t)st.st_size;
+	*ret_st = st;
+	return 0;
+}
+
+static int64_t ns_of(const struct timespec *t)
+{
+	return (int64_t)t->tv_sec * 1000000000 + t->tv_nsec;
+}
+
+int sc_k8s_file_unchanged(const struct sc_k8s_file *f)
+{
+	const struct sc_k8s_tree *t = f->tree;
+	struct stat st;
+
+	if (!t || !t->mapped)
+		return 0; /* read whole: a copy, whatever happens to the file */
+	if (stat(f->name, &st) < 0)
+		return errno == ENOENT ? -ESTALE : -errno;
+	if ((uint64_t)st.st_dev != t->dev || (uint64_t)st.st_ino != t->ino ||
+	    (uint64_t)st.st_size != t->size || ns_of(&st.st_mtim) != t->mtime_ns ||
+	    ns_of(&st.st_ctim) != t->ctime_ns)
+		return -ESTALE;
 	return 0;
 }
 
@@ -794,10 +816,21 @@ static int read_one(const char *path, const char *default_ns, enum sc_k8s_keep k
 	cleanup_free char *buf = NULL;
 	size_t len = 0;
 	char *map = NULL;
-	int r = map_file(path, &map, &len);
+	struct stat st;
+	int r = map_file(path, &map, &len, &st);
 
-	if (r == 0 && map)
-		return parse_owned(map, len, true, keep, path, default_ns, d, NULL, NULL, ret);
+	if (r == 0 && map) {
+		r = parse_owned(map, len, true, keep, path, default_ns, d, NULL, NULL, ret);
+		if (r == 0 && *ret && (*ret)->tree) {
+			struct sc_k8s_tree *t = (*ret)->tree;
+			t->dev = (uint64_t)st.st_dev;
+			t->ino = (uint64_t)st.st_ino;
+			t->size = (uint64_t)st.st_size;
+			t->mtime_ns = ns_of(&st.st_mtim);
+			t->ctime_ns = ns_of(&st.st_ctim);
+		}
+		return r;
+	}
 	if (r == 0)
 		r = sc_read_file(path, MAX_MANIFEST, &buf, &len);
 	if (r < 0) {

@@ -20,7 +20,11 @@ struct sc_k8s_tree {
 	struct arena arena;
 	/* per workload (parallel to sc_k8s_file.workloads): */
 	struct wpos *wp;
-	bool mapped;  /* the file's text is a private mapping of it (munmap, sc_text_drop) */
+	bool mapped; /* the file's text is a private mapping of it (munmap, sc_text_drop) */
+	/* mapped: the file as it was when mapped (device, inode, size, mtime, ctime), to tell
+	 * whether it changed while it was read (sc_k8s_file_unchanged) */
+	uint64_t dev, ino, size;
+	int64_t mtime_ns, ctime_ns;
 	uint8_t keep; /* enum sc_k8s_keep: what wpos kept (NULL: not kept) */
 };
 
