@@ -152,19 +152,15 @@ struct hashsink {
 static ssize_t sink_write(void *cookie, const char *buf, size_t size)
 {
 	struct hashsink *k = cookie;
-	size_t off = 0;
+	int r = 0;
 
 	k->h = rc_hash64_feed(k->h, buf, size);
 	k->n += size;
-	while (k->fd >= 0 && off < size) {
-		ssize_t w = write(k->fd, buf + off, size - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0) {
-			k->err = errno;
-			return -1;
-		}
-		off += (size_t)w;
+	if (k->fd >= 0)
+		r = sc_write_all(k->fd, buf, size);
+	if (r < 0) {
+		k->err = -r;
+		return -1;
 	}
 	return (ssize_t)size;
 }

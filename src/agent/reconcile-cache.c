@@ -119,18 +119,12 @@ static void sink_init(struct sink *k, int fd)
 
 static void sink_flush(struct sink *k)
 {
-	size_t off = 0;
-
 	k->h = rc_hash64_feed(k->h, k->buf, k->len);
 	k->n += k->len;
-	while (k->fd >= 0 && !k->err && off < k->len) {
-		ssize_t w = write(k->fd, k->buf + off, k->len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			k->err = errno;
-		else
-			off += (size_t)w;
+	if (k->fd >= 0 && !k->err) {
+		int r = sc_write_all(k->fd, k->buf, k->len);
+		if (r < 0)
+			k->err = -r;
 	}
 	k->len = 0;
 }

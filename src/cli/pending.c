@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/batch.h"
 #include "base/install.h"
 #include "cli.h"
 #include "pending.h"
@@ -18,20 +19,6 @@
 #define PENDING_BUF 65536
 
 static int spool_fd = -1;
-
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -errno;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
 
 /* 'len' bytes of 'in' from 'off' into 'out'. */
 static int copy_range(int in, off_t off, off_t len, int out)
@@ -45,7 +32,7 @@ static int copy_range(int in, off_t off, off_t len, int out)
 			continue;
 		if (n <= 0)
 			return n < 0 ? -errno : -EIO;
-		int r = write_all(out, buf, (size_t)n);
+		int r = sc_write_all(out, buf, (size_t)n);
 		if (r < 0)
 			return r;
 		off += n;
@@ -150,7 +137,7 @@ int pending_open(struct pending *p, const char *path)
 
 static int pending_flush(struct pending *p)
 {
-	int r = write_all(p->fd, p->buf, p->n);
+	int r = sc_write_all(p->fd, p->buf, p->n);
 	p->n = 0;
 	return r;
 }
@@ -165,7 +152,7 @@ int pending_write(void *userdata, const void *data, size_t n)
 		if (r < 0)
 			return r;
 		if (n >= PENDING_BUF)
-			return write_all(p->fd, data, n);
+			return sc_write_all(p->fd, data, n);
 	}
 	memcpy(p->buf + p->n, data, n);
 	p->n += n;

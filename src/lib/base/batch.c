@@ -41,24 +41,32 @@ struct sc_batch {
 	size_t n, cap;
 };
 
+int sc_write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
 int sc_batch_write_tmp(int dirfd, const char *tmp, const void *data, size_t len, mode_t mode,
 		       unsigned flags)
 {
-	const char *p = data;
-	int fd, r = 0;
+	int fd, r;
 
 	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 	if (fd < 0)
 		return -errno;
-	while (len > 0 && r == 0) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0 && errno != EINTR)
-			r = -errno;
-		if (n > 0) {
-			p += n;
-			len -= (size_t)n;
-		}
-	}
+	r = sc_write_all(fd, data, len);
 	if (r == 0 && (flags & SC_TMP_EXACT_MODE) && fchmod(fd, mode) < 0)
 		r = -errno;
 	if (r == 0 && (flags & SC_TMP_SYNC) && fsync(fd) < 0)

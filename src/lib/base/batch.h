@@ -14,6 +14,9 @@ struct sc_batch;
  * taken, the caller picks another) with 'data': mode exactly 'mode' (the umask set aside)
  * with SC_TMP_EXACT_MODE, fsync'ed with SC_TMP_SYNC (a batch syncs once instead). On error
  * nothing is left behind. Thread-safe: writer threads make a batch's temp files at once. */
+/* Write all 'len' bytes of 'data' to 'fd', again after a short write or EINTR. 0 or -errno. */
+int sc_write_all(int fd, const void *data, size_t len);
+
 enum {
 	SC_TMP_EXACT_MODE = 1 << 0,
 	SC_TMP_SYNC = 1 << 1,

@@ -19,23 +19,6 @@ bool sc_name_is_safe(const char *name)
 	       strcmp(name, "..") != 0 && strlen(name) < NAME_MAX;
 }
 
-static int write_all(int fd, const void *data, size_t len)
-{
-	const char *p = data;
-
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 static bool same_content(int dirfd, const char *name, const void *data, size_t len)
 {
 	/* O_NONBLOCK: a FIFO in the target's place must not block (it is not S_ISREG). */
@@ -169,13 +152,13 @@ int sc_write_atomic(const char *path, const void *data, size_t len, mode_t mode)
 	struct stat st;
 
 	if (strcmp(path, "-") == 0)
-		return write_all(STDOUT_FILENO, data, len);
+		return sc_write_all(STDOUT_FILENO, data, len);
 	/* A device or FIFO (-o /dev/null, /dev/stdout) is written to, never renamed over. */
 	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
 		cleanup_close int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
 		if (fd < 0)
 			return -errno;
-		return write_all(fd, data, len);
+		return sc_write_all(fd, data, len);
 	}
 	slash = strrchr(path, '/');
 	if (slash) {
