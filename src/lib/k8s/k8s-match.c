@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/json.h"
 #include "k8s/binding-packed.h"
 #include "macro.h"
 #include "syscage/binding.h"
@@ -415,27 +416,8 @@ static int bindings_write_each(size_t n,
 	return r < 0 ? r : k.err;
 }
 
-int sc_k8s_bindings(struct sc_k8s_file **files, size_t n, char **ret)
-{
-	cleanup_free struct sc_binding *v = NULL;
-	size_t nb = 0, cap = 1;
-
-	for (size_t i = 0; i < n; i++)
-		cap += files[i]->n_workloads;
-	v = calloc(cap, sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	for (size_t i = 0; i < n; i++)
-		for (size_t j = 0; j < files[i]->n_workloads; j++)
-			if (files[i]->workloads[j].profile) {
-				const struct sc_k8s_workload *w = &files[i]->workloads[j];
-				workload_binding(&w, 0, &v[nb++]);
-			}
-	return sc_bindings_write(v, nb, ret);
-}
-
-/* As sc_k8s_bindings, a binding at a time: the bound workloads sorted as sc_bindings_write
- * sorts bindings, each one's document made from it when it comes (no binding array). */
+/* sc_k8s_bindings a binding at a time: the bound workloads sorted as sc_bindings_write sorts
+ * bindings, each one's document made from it when it comes (no binding array). */
 int sc_k8s_bindings_write(struct sc_k8s_file **files, size_t n,
 			  int (*write)(void *userdata, const void *p, size_t n), void *userdata)
 {
@@ -453,4 +435,30 @@ int sc_k8s_bindings_write(struct sc_k8s_file **files, size_t n,
 				v[nb++] = &files[i]->workloads[j];
 	qsort(v, nb, sizeof(*v), cmp_workload_ident);
 	return bindings_write_each(nb, workload_binding, v, write, userdata);
+}
+
+static int to_stream(void *userdata, const void *p, size_t n)
+{
+	return fwrite(p, 1, n, userdata) == n ? 0 : -ENOMEM;
+}
+
+/* The same text held whole: sc_k8s_bindings_write into a memory stream. */
+int sc_k8s_bindings(struct sc_k8s_file **files, size_t n, char **ret)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = sc_memstream_open(&buf, &len);
+	int r;
+
+	if (!f)
+		return -ENOMEM;
+	r = sc_k8s_bindings_write(files, n, to_stream, f);
+	if (fclose(f) != 0 && r == 0)
+		r = -ENOMEM;
+	if (r < 0) {
+		free(buf);
+		return r;
+	}
+	*ret = buf;
+	return 0;
 }
