@@ -560,17 +560,22 @@ doc = ("---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: w%d\n  na
 with open(sys.argv[1], "w") as f:
     f.write("".join(doc % i for i in range(150000)) + "# end\n")
 PY
-sigbus=0
-for _ in 1 2 3; do
+# bind_while CHANGE...: bind a fresh copy of big.yaml ($TMP/big-in.yaml), run CHANGE on that
+# copy 0.3 s in; its exit status in $rc, stderr in $TMP/err.
+bind_while() {
 	rm -f "$TMP/big-out.yaml" "$TMP/big-b.yaml"
-	cp "$TMP/big.yaml" "$TMP/big-cut.yaml"
-	"$SYSCAGE" k8s bind -f "$TMP/big-cut.yaml" -p $P -o "$TMP/big-out.yaml" --bindings "$TMP/big-b.yaml" -q \
+	cp "$TMP/big.yaml" "$TMP/big-in.yaml"
+	"$SYSCAGE" k8s bind -f "$TMP/big-in.yaml" -p $P -o "$TMP/big-out.yaml" --bindings "$TMP/big-b.yaml" -q \
 		>"$TMP/out" 2>"$TMP/err" &
-	pid=$!
+	local pid=$!
 	sleep 0.3
-	truncate -s 100000 "$TMP/big-cut.yaml"
+	"$@" "$TMP/big-in.yaml"
 	wait $pid
 	rc=$?
+}
+sigbus=0
+for _ in 1 2 3; do
+	bind_while truncate -s 100000
 	grep -q 'SIGBUS' "$TMP/err" && sigbus=$((sigbus + 1))
 	if [ "$rc" -ne 1 ] || [ -e "$TMP/big-out.yaml" ] || [ -e "$TMP/big-b.yaml" ] ||
 		[ -n "$(find "$TMP" -maxdepth 1 -name '*.sctmp')" ]; then
@@ -586,15 +591,7 @@ done
 # anything is put in place. A run that ended before the change wrote the right output.
 caught=0
 for _ in 1 2 3; do
-	rm -f "$TMP/big-out.yaml" "$TMP/big-b.yaml"
-	cp "$TMP/big.yaml" "$TMP/big-touch.yaml"
-	"$SYSCAGE" k8s bind -f "$TMP/big-touch.yaml" -p $P -o "$TMP/big-out.yaml" --bindings "$TMP/big-b.yaml" -q \
-		>"$TMP/out" 2>"$TMP/err" &
-	pid=$!
-	sleep 0.3
-	touch "$TMP/big-touch.yaml"
-	wait $pid
-	rc=$?
+	bind_while touch
 	if [ "$rc" -eq 1 ] && grep -q 'changed while it was read: nothing was written' "$TMP/err" &&
 		[ ! -e "$TMP/big-out.yaml" ] && [ ! -e "$TMP/big-b.yaml" ]; then
 		caught=$((caught + 1))
