@@ -76,16 +76,19 @@ void pending_spool_close(void)
 static int temp_beside(struct pending *p)
 {
 	for (unsigned attempt = 0;; attempt++) {
+		char name[NAME_MAX + 1];
+		int r = sc_temp_name(name, p->name, attempt);
+		if (r < 0)
+			return r;
 		free(p->tmp);
-		if (asprintf(&p->tmp, "%s/.%.200s.%d.%u.sctmp", p->dir, p->name, (int)getpid(),
-			     attempt) < 0) {
+		if (asprintf(&p->tmp, "%s/%s", p->dir, name) < 0) {
 			p->tmp = NULL;
 			return -ENOMEM;
 		}
 		int fd = open(p->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (fd >= 0)
 			return fd;
-		int r = -errno;
+		r = -errno;
 		free(p->tmp);
 		p->tmp = NULL;
 		if (r != -EEXIST || attempt > 100)

@@ -41,18 +41,23 @@ static bool same_content(int dirfd, const char *name, const void *data, size_t l
 	}
 }
 
+int sc_temp_name(char tmp[static NAME_MAX + 1], const char *name, unsigned attempt)
+{
+	/* The suffix the agent's start-up clean-up removes (reconcile.c). */
+	int r = snprintf(tmp, NAME_MAX + 1, ".%.200s.%d.%u.sctmp", name, (int)getpid(), attempt);
+
+	return r < 0 || r > NAME_MAX ? -ENAMETOOLONG : 0;
+}
+
 /* Write 'data' to a new temp file beside 'name' in 'dirfd' (its name in 'tmp'), synced to
  * disk when 'sync'. On error nothing is left behind. */
 static int write_temp(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
 		      bool sync, char tmp[static NAME_MAX + 1])
 {
-	/* Temp names start with '.' so directory scanners skip them. */
 	for (unsigned attempt = 0;; attempt++) {
-		/* The suffix the agent's start-up clean-up removes (reconcile.c). */
-		int r = snprintf(tmp, NAME_MAX + 1, ".%.200s.%d.%u.sctmp", name, (int)getpid(),
-				 attempt);
-		if (r < 0 || r > NAME_MAX)
-			return -ENAMETOOLONG;
+		int r = sc_temp_name(tmp, name, attempt);
+		if (r < 0)
+			return r;
 		r = sc_batch_write_tmp(dirfd, tmp, data, len, mode,
 				       SC_TMP_EXACT_MODE | (sync ? SC_TMP_SYNC : 0));
 		if (r != -EEXIST || attempt > 100)

@@ -3,12 +3,18 @@
  * is fsync'ed and renamed into place, so readers see the old file or the new one, never half. */
 #pragma once
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
 /* Is 'name' a single safe path component (no '/', not "." or "..", not empty, no NUL)? */
 bool sc_name_is_safe(const char *name);
+
+/* The name of attempt 'attempt' at a temp file beside 'name': ".NAME.PID.N.sctmp" (a leading
+ * '.' so directory scanners skip it; the suffix the agent's start-up clean-up removes). 0 or
+ * -ENAMETOOLONG. */
+int sc_temp_name(char tmp[static NAME_MAX + 1], const char *name, unsigned attempt);
 
 /* Write 'data' as 'name' inside the directory 'dirfd' (name must be a safe component).
  * Opens with O_NOFOLLOW; returns 0 or -errno; on error nothing new is left behind.
