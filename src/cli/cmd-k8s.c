@@ -185,6 +185,33 @@ static int bind_files(const struct args *a, struct sc_k8s_file **files, size_t n
 	return ret;
 }
 
+/* Every output into place, or none (pending_commit_all): the bindings file first, so that
+ * an interruption between the renames leaves no manifest naming a profile no binding
+ * installs. */
+static int commit(const struct args *a, struct pending *outs, size_t nf, struct pending *bp)
+{
+	cleanup_free struct pending **all = calloc(nf + 2, sizeof(*all));
+	size_t n = 0, failed = 0;
+	int r;
+
+	if (!all)
+		return cli_error("out of memory");
+	if (a->bindings)
+		all[n++] = bp;
+	for (size_t i = 0; i < nf; i++)
+		all[n++] = &outs[i];
+	r = pending_commit_all(all, n, &failed);
+	if (r == 0)
+		return EXIT_OK;
+	if (r == -ENOMEM)
+		return cli_error("out of memory");
+	if (!all[failed]->dir && !all[failed]->mkdir) /* stdout, a device, a FIFO: streamed last */
+		return cli_error("cannot write %s: %s", all[failed]->path, strerror(-r));
+	return cli_error("cannot write %s: %s; nothing was written (the files already put in "
+			 "place were put back)",
+			 all[failed]->path, strerror(-r));
+}
+
 static int bind(const struct args *a)
 {
 	struct sc_k8s_file **files = NULL;
@@ -266,27 +293,21 @@ static int bind(const struct args *a)
 				files[i]->name);
 			goto out;
 		}
-	/* The output directory before the bindings: when it cannot be made, nothing is
-	 * written. */
+	/* The output directory (and its missing parents) before the bindings: when it cannot
+	 * be made, nothing is written; made, it goes again if anything below fails. */
 	if (dir_in) {
-		int dfd = sc_open_dir_mkdirs(a->out); /* its missing parents too */
-		if (dfd < 0) {
-			ret = cli_error("cannot create %s: %s", a->out, strerror(-dfd));
+		r = pending_mkdirs(a->out);
+		if (r < 0) {
+			ret = cli_error("cannot create %s: %s", a->out, strerror(-r));
 			goto out;
 		}
-		(void)close(dfd);
 	}
 	if (a->bindings) {
-		/* First: when it cannot be written, no manifest points at a path nothing
-		 * installs. */
 		r = pending_open(&bp, a->bindings);
 		if (r == 0)
 			r = sc_k8s_bindings_write(files, nf, pending_write, &bp);
 		if (r == 0)
 			r = pending_finish(&bp);
-		if (r == 0)
-			r = pending_commit(&bp);
-		pending_close(&bp);
 		if (r < 0) {
 			ret = r == -ENOMEM
 				      ? cli_error("out of memory")
@@ -294,13 +315,9 @@ static int bind(const struct args *a)
 			goto out;
 		}
 	}
-	for (size_t i = 0; i < nf; i++) {
-		r = pending_commit(&outs[i]);
-		if (r < 0) {
-			ret = cli_error("cannot write %s: %s", outs[i].path, strerror(-r));
-			goto out;
-		}
-	}
+	ret = commit(a, outs, nf, &bp);
+	if (ret != EXIT_OK)
+		goto out;
 	if (!a->quiet)
 		fprintf(stderr, "%zu workload%s in %zu file%s: %zu bound, %zu unmatched\n", nw,
 			nw == 1 ? "" : "s", nf, nf == 1 ? "" : "s", nw - unmatched, unmatched);
@@ -311,8 +328,11 @@ static int bind(const struct args *a)
 			"run again with --bindings FILE and put FILE beside the policies\n");
 out:
 	pending_guard_sigbus(NULL, 0, NULL); /* outs is about to go */
+	pending_close(&bp);
 	for (size_t i = 0; outs && i < nf; i++)
 		pending_close(&outs[i]);
+	if (ret != EXIT_OK)
+		pending_abort(); /* the directories made for the outputs, once emptied */
 	pending_spool_close();
 	for (size_t i = 0; paths && i < nf; i++)
 		free(paths[i]);

@@ -72,6 +72,64 @@ void pending_spool_close(void)
 	spool_fd = -1;
 }
 
+/* The directories the outputs' commit made (missing parents of -o), shallowest first per
+ * call: removed again, deepest first, when the commit is undone. */
+static char **made;
+static size_t n_made;
+
+int pending_mkdirs(const char *dir)
+{
+	cleanup_free char *d = strdup(dir);
+	size_t first = n_made, len;
+	struct stat st;
+	int fd;
+
+	if (!d)
+		return -ENOMEM;
+	/* What is missing now, deepest first: those are what sc_open_dir_mkdirs makes. */
+	for (len = strlen(d); len > 0 && stat(d, &st) < 0 && errno == ENOENT;) {
+		char **v = reallocarray(made, n_made + 1, sizeof(*made));
+		if (!v)
+			return -ENOMEM;
+		made = v;
+		made[n_made] = strdup(d);
+		if (!made[n_made])
+			return -ENOMEM;
+		n_made++;
+		while (len > 0 && d[len - 1] == '/')
+			d[--len] = '\0';
+		while (len > 0 && d[len - 1] != '/')
+			d[--len] = '\0';
+		while (len > 1 && d[len - 1] == '/')
+			d[--len] = '\0';
+		if (len == 0)
+			break;
+	}
+	/* Shallowest first, so that undoing the whole record in reverse goes deepest first. */
+	for (size_t i = first, j = n_made; i + 1 < j; i++, j--) {
+		char *t = made[i];
+		made[i] = made[j - 1];
+		made[j - 1] = t;
+	}
+	fd = sc_open_dir_mkdirs(dir);
+	if (fd < 0)
+		return fd;
+	(void)close(fd);
+	return 0;
+}
+
+static void made_forget(bool remove)
+{
+	for (size_t i = n_made; i-- > 0;) {
+		if (remove)
+			(void)rmdir(made[i]); /* only if still empty: nothing of anyone else's */
+		free(made[i]);
+	}
+	free(made);
+	made = NULL;
+	n_made = 0;
+}
+
 /* A temp file beside p->name in p->dir, named as sc_write_atomic names its temp files. */
 static int temp_beside(struct pending *p)
 {
@@ -195,39 +253,111 @@ int pending_finish(struct pending *p)
 	return r;
 }
 
-int pending_commit(struct pending *p)
+/* Ready to be put in place by a rename: a target whose directory is made only now gets it,
+ * and its temp file beside it from the spool. */
+static int prepare(struct pending *p)
 {
-	int out = STDOUT_FILENO, r;
+	int fd, r;
 
-	if (p->mkdir) {
-		/* Made now, as sc_write_atomic makes missing parents; then as any target. */
-		int dfd = sc_open_dir_mkdirs(p->mkdir);
-		if (dfd < 0)
-			return dfd;
-		(void)close(dfd);
-		p->dir = TAKE_PTR(p->mkdir);
-		int fd = temp_beside(p);
-		if (fd < 0)
-			return fd;
-		r = copy_range(spool_fd, p->off, p->len, fd);
-		if (r < 0) {
-			(void)close(fd);
-			return r;
-		}
-		r = temp_done(fd);
-		if (r < 0)
-			return r;
+	if (!p->mkdir)
+		return 0;
+	r = pending_mkdirs(p->mkdir);
+	if (r < 0)
+		return r;
+	p->dir = TAKE_PTR(p->mkdir);
+	fd = temp_beside(p);
+	if (fd < 0)
+		return fd;
+	r = copy_range(spool_fd, p->off, p->len, fd);
+	if (r < 0) {
+		(void)close(fd);
+		return r;
 	}
-	if (p->dir) {
-		cleanup_free char *target = NULL;
-		if (asprintf(&target, "%s/%s", p->dir, p->name) < 0)
-			return -ENOMEM;
+	return temp_done(fd);
+}
+
+/* The temp file into place, reversibly: a new target by a rename that replaces nothing; an
+ * existing one exchanged with the temp file, which then holds the old content until
+ * settle() (or undo()). A file system without those flags gets a plain rename, which cannot
+ * be undone. */
+static int place(struct pending *p)
+{
+	cleanup_free char *target = NULL;
+
+	if (!p->dir)
+		return 0; /* streamed at the end */
+	if (asprintf(&target, "%s/%s", p->dir, p->name) < 0)
+		return -ENOMEM;
+	for (unsigned attempt = 0; attempt < 8; attempt++) {
+		if (renameat2(AT_FDCWD, p->tmp, AT_FDCWD, target, RENAME_NOREPLACE) == 0) {
+			p->placed = PLACED_NEW;
+			return 0;
+		}
+		if (errno == EEXIST) {
+			if (renameat2(AT_FDCWD, p->tmp, AT_FDCWD, target, RENAME_EXCHANGE) == 0) {
+				struct stat st;
+				/* An exchange takes a directory too, which rename() refuses:
+				 * one made there since pending_open() goes back. */
+				if (lstat(p->tmp, &st) == 0 && S_ISDIR(st.st_mode)) {
+					(void)renameat2(AT_FDCWD, p->tmp, AT_FDCWD, target,
+							RENAME_EXCHANGE);
+					return -EISDIR;
+				}
+				p->placed = PLACED_SWAPPED;
+				return 0;
+			}
+			if (errno == ENOENT)
+				continue; /* removed meanwhile: a new target after all */
+		}
+		if (errno != EINVAL)
+			return -errno;
+		/* Flags the file system does not know. */
 		if (rename(p->tmp, target) < 0)
 			return -errno;
+		p->placed = PLACED_FINAL;
 		free(p->tmp);
 		p->tmp = NULL;
 		return 0;
 	}
+	return -EBUSY;
+}
+
+/* Back as it was: a new target removed, an exchanged one exchanged back (the temp file then
+ * holds the new content, removed by pending_close). */
+static void undo(struct pending *p)
+{
+	cleanup_free char *target = NULL;
+
+	if (p->placed != PLACED_NEW && p->placed != PLACED_SWAPPED)
+		return;
+	if (asprintf(&target, "%s/%s", p->dir, p->name) < 0)
+		return;
+	if (p->placed == PLACED_NEW)
+		(void)unlink(target);
+	else
+		(void)renameat2(AT_FDCWD, p->tmp, AT_FDCWD, target, RENAME_EXCHANGE);
+	p->placed = PLACED_NOT;
+}
+
+/* The old content the exchange left in the temp file goes. */
+static void settle(struct pending *p)
+{
+	if (p->placed == PLACED_SWAPPED && p->tmp)
+		(void)unlink(p->tmp);
+	if (p->placed != PLACED_NOT) {
+		free(p->tmp);
+		p->tmp = NULL;
+		p->placed = PLACED_FINAL;
+	}
+}
+
+/* stdout, a device or a FIFO: the spooled bytes written out. */
+static int stream(struct pending *p)
+{
+	int out = STDOUT_FILENO, r;
+
+	if (p->dir)
+		return 0;
 	if (!streq(p->path, "-")) {
 		out = open(p->path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
 		if (out < 0)
@@ -237,6 +367,51 @@ int pending_commit(struct pending *p)
 	if (out != STDOUT_FILENO)
 		(void)close(out);
 	return r;
+}
+
+int pending_commit_all(struct pending *const *v, size_t n, size_t *ret_failed)
+{
+	size_t i;
+	int r = 0;
+
+	/* 1. Every temp file complete, every directory made: what can fail for want of room. */
+	for (i = 0; i < n && r == 0; i++)
+		r = prepare(v[i]);
+	/* 2. Renames only, each undone if a later one fails. */
+	if (r == 0)
+		for (i = 0; i < n && r == 0; i++)
+			r = place(v[i]);
+	if (r < 0) {
+		*ret_failed = i - 1;
+		for (size_t k = i; k-- > 0;)
+			undo(v[k]);
+		/* The temp files go before the directories they are in. */
+		for (size_t k = 0; k < n; k++)
+			if (v[k]->tmp) {
+				(void)unlink(v[k]->tmp);
+				free(v[k]->tmp);
+				v[k]->tmp = NULL;
+			}
+		made_forget(true);
+		return r;
+	}
+	made_forget(false);
+	for (i = 0; i < n; i++)
+		settle(v[i]);
+	/* 3. What cannot be taken back comes last. */
+	for (i = 0; i < n; i++) {
+		r = stream(v[i]);
+		if (r < 0) {
+			*ret_failed = i;
+			return r;
+		}
+	}
+	return 0;
+}
+
+void pending_abort(void)
+{
+	made_forget(true);
 }
 
 void pending_close(struct pending *p)

@@ -21,6 +21,12 @@ struct pending {
 	off_t off, len;	  /* spooled: where its bytes are in the spool */
 	char *buf;
 	size_t n;
+	enum {
+		PLACED_NOT,
+		PLACED_NEW,
+		PLACED_SWAPPED,
+		PLACED_FINAL
+	} placed;
 };
 
 /* Start an output for 'path' ("-": stdout). Missing parent directories are made at the end
@@ -30,8 +36,18 @@ int pending_open(struct pending *p, const char *path);
 int pending_write(void *userdata, const void *data, size_t n);
 /* Everything written: on disk, its descriptor closed. */
 int pending_finish(struct pending *p);
-/* Into place. */
-int pending_commit(struct pending *p);
+/* Every output of 'v' into place, or none: the temp files are completed first (a target
+ * whose directory is missing gets it now, and its bytes from the spool), then renamed, each
+ * an exchange with the target it replaces, so that a failure puts back what the earlier
+ * ones replaced and removes the directories made; only then are stdout, devices and FIFOs
+ * written, which cannot be taken back. On error *ret_failed is the index of the output
+ * that failed. (A file system without renameat2's flags gets plain renames, not undone.) */
+int pending_commit_all(struct pending *const *v, size_t n, size_t *ret_failed);
+/* Make 'dir' and its missing parents now, as part of the outputs' commit: undone with it,
+ * or by pending_abort(). */
+int pending_mkdirs(const char *dir);
+/* The directories made so far removed again (each only if empty). */
+void pending_abort(void);
 /* Gone, temp file and all (a committed one only forgotten). */
 void pending_close(struct pending *p);
 /* At the end of a run of outputs: the spool goes. */

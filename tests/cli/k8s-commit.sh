@@ -1,0 +1,92 @@
+#!/bin/bash
+# syscage k8s bind puts its outputs in place all or nothing: when one cannot be put in place
+# (a disk that fills while OUTDIR is made at the end, a target that refuses the rename), the
+# files already replaced get their old content back, the directories it made go, and no temp
+# file is left; the bindings file included.
+. "$(dirname "$0")/lib.sh"
+D=$SYSCAGE_SRCDIR/tests/data/k8s
+P=$D/policies
+[ "$(id -u)" -eq 0 ] || { skip "needs root (mounts a small tmpfs, sets the immutable flag)"; done_testing; exit; }
+SMALL=$TMP/small
+mkdir -p "$SMALL"
+if ! mount -t tmpfs -o size=1m tmpfs "$SMALL" 2>"$TMP/mount.err"; then
+	skip "cannot mount a tmpfs here: $(head -1 "$TMP/mount.err")"
+	done_testing
+	exit
+fi
+trap 'chattr -i "$TMP"/old/*.yaml 2>/dev/null; umount -l "$SMALL" 2>/dev/null; rm -rf "$TMP"' EXIT
+
+# A tree of three manifests, each a Deployment bound by the test policies and 400 KB of
+# ConfigMap (1.2 MB in all: more than the small file system holds).
+mkdir -p "$TMP/in"
+for f in a b c; do
+	python3 - "$TMP/in/$f.yaml" "$f" <<'PY'
+import sys
+with open(sys.argv[1], "w") as f:
+    f.write("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web-%s\n  namespace: shop\n"
+            "spec:\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n"
+            "      labels: {app: web}\n    spec:\n      containers:\n      - name: web\n"
+            "        image: web:1\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: big\n"
+            "  namespace: shop\ndata:\n  blob: \"%s\"\n" % (sys.argv[2], "x" * 400000))
+PY
+done
+# temps DIR: the temp files bind leaves below DIR (none, ever).
+temps() { find "$1" -name '*.sctmp' 2>/dev/null | wc -l; }
+
+# --- a disk that fills while the new OUTDIR is made and written ------------------------
+expect "a full disk while OUTDIR is made: exit 1" 1 \
+	"$SYSCAGE" k8s bind -f "$TMP/in" -p "$P" -o "$SMALL/out/tree" -q
+err_has "the message names the file and says nothing was written" \
+	"cannot write $SMALL/out/tree/.\.yaml: No space left on device; nothing was written"
+[ ! -e "$SMALL/out" ] && ok "the directories it made are gone" ||
+	not_ok "the directories it made are gone ($(cd "$SMALL" && find out | head -5 | tr '\n' ' '))"
+[ "$(temps "$SMALL")" = 0 ] && ok "no temp file left" || not_ok "no temp file left ($(temps "$SMALL"))"
+
+# --- the same tree with room: every file, no temp file ----------------------------------
+expect "with room: exit 0" 0 "$SYSCAGE" k8s bind -f "$TMP/in" -p "$P" -o "$TMP/res/tree" -q \
+	--bindings "$TMP/res/bindings.yaml"
+n=$(ls "$TMP/res/tree" | wc -l)
+[ "$n" = 3 ] && ok "three outputs" || not_ok "three outputs ($n)"
+[ "$(temps "$TMP/res")" = 0 ] && ok "no temp file left" || not_ok "no temp file left ($(temps "$TMP/res"))"
+
+# --- a target that refuses the rename (immutable): the earlier ones are put back --------
+mkdir -p "$TMP/old"
+for f in a b c; do echo "old $f" >"$TMP/old/$f.yaml"; done
+echo "old bindings" >"$TMP/old-bindings.yaml"
+if ! chattr +i "$TMP/old/c.yaml" 2>"$TMP/chattr.err"; then
+	skip "cannot set the immutable flag here: $(head -1 "$TMP/chattr.err")"
+else
+	expect "the third output cannot be replaced: exit 1" 1 \
+		"$SYSCAGE" k8s bind -f "$TMP/in" -p "$P" -o "$TMP/old" -q --bindings "$TMP/old-bindings.yaml"
+	err_has "the message names it and says what was put back" \
+		"cannot write $TMP/old/c.yaml: Operation not permitted; nothing was written \(the files already put in place were put back\)"
+	chattr -i "$TMP/old/c.yaml"
+	same=0
+	for f in a b c; do [ "$(cat "$TMP/old/$f.yaml")" = "old $f" ] && same=$((same + 1)); done
+	[ "$same" = 3 ] && ok "a.yaml and b.yaml have their old content back" ||
+		not_ok "a.yaml and b.yaml have their old content back ($same of 3 old: $(head -c 40 "$TMP/old/a.yaml" | tr '\n' ' '))"
+	[ "$(cat "$TMP/old-bindings.yaml")" = "old bindings" ] && ok "the bindings file has its old content back" ||
+		not_ok "the bindings file has its old content back"
+	[ "$(temps "$TMP/old") $(temps "$TMP")" = "0 0" ] && ok "no temp file left" ||
+		not_ok "no temp file left ($(find "$TMP" -name '*.sctmp' | head -3))"
+	# A new target among replaced ones: removed again.
+	rm "$TMP/old/a.yaml"
+	chattr +i "$TMP/old/c.yaml"
+	expect "a new output before the refused one: exit 1" 1 \
+		"$SYSCAGE" k8s bind -f "$TMP/in" -p "$P" -o "$TMP/old" -q
+	chattr -i "$TMP/old/c.yaml"
+	[ ! -e "$TMP/old/a.yaml" ] && [ "$(cat "$TMP/old/b.yaml")" = "old b" ] &&
+		ok "the new one is removed, the replaced one put back" ||
+		not_ok "the new one is removed, the replaced one put back"
+fi
+
+# --- an OUTDIR made for a bindings file that cannot be written goes again --------------
+dd if=/dev/zero of="$SMALL/fill" bs=64k count=100 2>/dev/null # fills the small file system
+expect "the bindings file does not fit: exit 1" 1 \
+	"$SYSCAGE" k8s bind -f "$TMP/in" -p "$P" -o "$TMP/new/out" -q --bindings "$SMALL/bindings.yaml"
+err_has "the message names the bindings file" "cannot write $SMALL/bindings.yaml: No space left on device"
+[ ! -e "$TMP/new" ] && ok "OUTDIR and its parent made for it are gone" ||
+	not_ok "OUTDIR and its parent made for it are gone"
+[ "$(temps "$SMALL")" = 0 ] && ok "no temp file left" || not_ok "no temp file left"
+
+done_testing
