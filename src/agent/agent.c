@@ -1059,6 +1059,18 @@ static int start_one(struct sc_agent *a, const char *addr, sc_http_handler fn, c
 	int r = sc_http_start(addr, fn, a, ret);
 	char v[PATH_MAX + 16];
 
+	if (r == -ELIBACC) {
+		char w[600];
+		alog(a, "error",
+		     "event=listen-failed addr=%s err=%s msg=\"the HTTP endpoints need "
+		     "libmicrohttpd: install it (Debian: libmicrohttpd12), or run with --listen "
+		     "none "
+		     "--data-listen none\"",
+		     sc_log_value(addr, v, sizeof(v)),
+		     sc_log_value(sc_http_load_error() ? sc_http_load_error() : strerror(-r), w,
+				  sizeof(w)));
+		return r;
+	}
 	if (r < 0) {
 		alog(a, "error", "event=listen-failed addr=%s err=\"%s\"",
 		     sc_log_value(addr, v, sizeof(v)), strerror(-r));

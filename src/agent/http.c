@@ -62,7 +62,7 @@ static int parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *l
 }
 
 #ifdef SC_HAVE_MICROHTTPD
-#include <microhttpd.h>
+#include "agent/mhd.h"
 
 /* libmicrohttpd's timeout counts inactivity only, so a client sending a byte every few seconds
  * keeps its connection forever, and its connection limit turns new clients (the kubelet's probes)
@@ -174,8 +174,8 @@ static void on_connection(void *cls, struct MHD_Connection *mc, void **socket_co
 		*socket_context = NULL;
 		return;
 	}
-	fd = MHD_get_connection_info(mc, MHD_CONNECTION_INFO_CONNECTION_FD);
-	addr = MHD_get_connection_info(mc, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	fd = sym_MHD_get_connection_info(mc, MHD_CONNECTION_INFO_CONNECTION_FD);
+	addr = sym_MHD_get_connection_info(mc, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	if (!fd || h->n_conns >= ELEMENTSOF(h->conns) || !(c = calloc(1, sizeof(*c)))) {
 		/* Untracked, it could outlive every deadline: refuse it. */
 		if (fd)
@@ -235,18 +235,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		reply.len = 0;
 	else if (!reply.len)
 		reply.len = strlen(reply.body);
-	resp = MHD_create_response_from_buffer(reply.len, reply.body ? reply.body : (char *)"",
-					       reply.body ? MHD_RESPMEM_MUST_FREE
-							  : MHD_RESPMEM_PERSISTENT);
+	resp = sym_MHD_create_response_from_buffer(reply.len, reply.body ? reply.body : (char *)"",
+						   reply.body ? MHD_RESPMEM_MUST_FREE
+							      : MHD_RESPMEM_PERSISTENT);
 	if (!resp) {
 		free(reply.body);
 		return MHD_NO;
 	}
-	(void)MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, reply.content_type);
-	ret = MHD_queue_response(c, reply.status, resp);
-	MHD_destroy_response(resp);
+	(void)sym_MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, reply.content_type);
+	ret = sym_MHD_queue_response(c, reply.status, resp);
+	sym_MHD_destroy_response(resp);
 	/* Answered: the next request on this connection gets its own deadline. */
-	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	ci = sym_MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 	if (ci && ci->socket_context)
 		((struct conn *)ci->socket_context)->since_ms = now_ms();
 	return ret;
@@ -264,6 +264,9 @@ int sc_http_start(const char *listen, sc_http_handler fn, void *userdata, struct
 	r = parse_listen(listen, &ss, &sl);
 	if (r < 0)
 		return r;
+	r = sc_mhd_load(NULL);
+	if (r < 0)
+		return r;
 	h = calloc(1, sizeof(*h));
 	if (!h)
 		return -ENOMEM;
@@ -274,22 +277,22 @@ int sc_http_start(const char *listen, sc_http_handler fn, void *userdata, struct
 	/* No internal thread: the agent's epoll loop drives everything. MHD prints nothing
 	 * unless MHD_USE_ERROR_LOG is given, which the library does not. */
 	errno = 0;
-	h->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR,
-				(struct sockaddr *)&ss, MHD_OPTION_CONNECTION_TIMEOUT,
-				(unsigned)(DEADLINE_MS / 1000), MHD_OPTION_CONNECTION_LIMIT,
-				(unsigned)HARD_LIMIT, MHD_OPTION_NOTIFY_CONNECTION, on_connection,
-				h, MHD_OPTION_END);
+	h->d = sym_MHD_start_daemon(flags, 0, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR,
+				    (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_TIMEOUT,
+				    (unsigned)(DEADLINE_MS / 1000), MHD_OPTION_CONNECTION_LIMIT,
+				    (unsigned)HARD_LIMIT, MHD_OPTION_NOTIFY_CONNECTION,
+				    on_connection, h, MHD_OPTION_END);
 	if (!h->d) {
 		r = errno ? -errno : -EADDRINUSE;
 		free(h);
 		return r;
 	}
-	info = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_EPOLL_FD);
+	info = sym_MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_EPOLL_FD);
 	h->fd = info ? info->epoll_fd : -1;
-	info = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
+	info = sym_MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
 	h->port = info ? info->port : 0;
 	if (h->fd < 0) {
-		MHD_stop_daemon(h->d);
+		sym_MHD_stop_daemon(h->d);
 		free(h);
 		return -EIO;
 	}
@@ -301,7 +304,7 @@ struct sc_http *sc_http_free(struct sc_http *h)
 {
 	if (!h)
 		return NULL;
-	MHD_stop_daemon(h->d);
+	sym_MHD_stop_daemon(h->d);
 	free(h);
 	return NULL;
 }
@@ -314,12 +317,12 @@ int sc_http_fd(const struct sc_http *h)
 int sc_http_run(struct sc_http *h)
 {
 	uint64_t before = h->cut[SC_HTTP_CUT_DEADLINE];
-	int r = MHD_run(h->d) == MHD_YES ? 0 : -EIO;
+	int r = sym_MHD_run(h->d) == MHD_YES ? 0 : -EIO;
 
 	(void)expire(h);
 	/* Closes what was just cut, without waiting for the next event. */
 	if (h->cut[SC_HTTP_CUT_DEADLINE] != before)
-		(void)MHD_run(h->d);
+		(void)sym_MHD_run(h->d);
 	return r;
 }
 
@@ -329,7 +332,7 @@ int sc_http_timeout_ms(struct sc_http *h)
 	uint64_t next = expire(h), now = now_ms();
 	uint64_t dl = next == UINT64_MAX ? UINT64_MAX : next > now ? next - now : 0;
 
-	if (MHD_get_timeout(h->d, &t) != MHD_YES)
+	if (sym_MHD_get_timeout(h->d, &t) != MHD_YES)
 		t = UINT64_MAX;
 	if (dl < t)
 		t = dl;
@@ -344,6 +347,13 @@ uint64_t sc_http_cut_total(const struct sc_http *h, enum sc_http_cut why)
 uint16_t sc_http_port(const struct sc_http *h)
 {
 	return h->port;
+}
+
+const char *sc_http_load_error(void)
+{
+	const char *why = NULL;
+
+	return sc_mhd_load(&why) < 0 ? why : NULL;
 }
 
 #else /* !SC_HAVE_MICROHTTPD */
@@ -385,5 +395,9 @@ uint16_t sc_http_port(const struct sc_http *h)
 uint64_t sc_http_cut_total(const struct sc_http *h, enum sc_http_cut why)
 {
 	return 0;
+}
+const char *sc_http_load_error(void)
+{
+	return NULL;
 }
 #endif

@@ -28,8 +28,11 @@ typedef void (*sc_http_handler)(void *userdata, const char *method, const char *
 				struct sc_http_reply *reply);
 
 /* Listen on "ADDR:PORT" (IPv4 dotted quad, or "[v6]:PORT"; port 0 picks a free one).
- * -ENOTSUP when built without libmicrohttpd, -EINVAL for a bad address, -EADDRINUSE, ... */
+ * -ENOTSUP when built without libmicrohttpd, -ELIBACC when it cannot be loaded (see
+ * sc_http_load_error()), -EINVAL for a bad address, -EADDRINUSE, ... */
 int sc_http_start(const char *listen, sc_http_handler fn, void *userdata, struct sc_http **ret);
+/* Why libmicrohttpd could not be loaded (the loader's message), or NULL. */
+const char *sc_http_load_error(void);
 struct sc_http *sc_http_free(struct sc_http *h);
 /* The fd to add to the caller's epoll (readable = call sc_http_run). */
 int sc_http_fd(const struct sc_http *h);

@@ -24,6 +24,11 @@ fi
 
 # The image, built once per content (binary, libraries, build script).
 libs=$(ldd "$SYSCAGE" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }' | sort -u)
+# ... and libmicrohttpd, which the agent loads when it listens, with what it links.
+mhd=$(dirname "$(echo "$libs" | grep -m1 '/libc\.so\.')")/$(grep -aoE 'libmicrohttpd\.so\.[0-9]+' "$SYSCAGE" | head -1)
+if [ -e "$mhd" ]; then
+	libs=$({ echo "$libs"; echo "$mhd"; ldd "$mhd" | awk '$2 == "=>" && $3 ~ /^\// { print $3 }'; } | sort -u)
+fi
 key=$(cat "$SYSCAGE" $libs "$SYSCAGE_SRCDIR/tools/build-image" | sha256sum | cut -c1-16)
 if [ "$(podman --storage-driver vfs image inspect --format '{{index .Labels "org.syscage.test.key"}}' "$IMG" 2>/dev/null)" = "$key" ]; then
 	ok "tools/build-image (cached: same binary and libraries)"
@@ -36,7 +41,8 @@ else
 	[ -n "$prev" ] && podman --storage-driver vfs rmi "$prev" >/dev/null 2>&1
 fi
 
-# What is inside: the binary, each library at the path ldd gave, /etc/passwd; nothing else.
+# What is inside: the binary, each library at the path ldd gave, /etc/passwd; nothing else (the
+# agent's HTTP endpoints, answering below, show that libmicrohttpd is there and loads).
 c=$("${B[@]}" from --quiet --pull-never "$IMG" 2>"$TMP/from.err") || c=
 if [ -n "$c" ]; then
 	rt_on_exit "${B[*]} rm $c"
