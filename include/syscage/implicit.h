@@ -56,8 +56,7 @@
  * ENOSYS stub does not cover it: it answers only calls newer than every one the profile names
  * (faccessat2 and later are common), and containerd passes no architectures, so runc adds no
  * stub at all. glibc's statx() falls back on ENOSYS too, but every runtime's default profile
- * allows statx, so no recording misses it that way: it is left out.
- * so runc adds no stub at all. */
+ * allows statx, so no recording misses it that way: it is left out. */
 #pragma once
 
 #include <stdbool.h>

@@ -41,6 +41,11 @@ int cli_parse_output(const char *verb, const char *s, bool *ret_json);
 /* "unknown syscall 'NAME'" plus "Did you mean ...?" suggestions; returns EXIT_FINDINGS. */
 int cli_unknown_syscall(const char *name);
 
+/* A profile that could not be written to 'target' ("-": standard output) in 'format' (-1:
+ * OCI): what the format cannot hold in it (sc_profile_unfit), or the errno. Returns
+ * EXIT_FINDINGS. */
+int cli_write_error(const char *target, const struct sc_profile *p, int format, int r);
+
 /* Verb handlers, one per cmd-<verb>.c. */
 #define DECLARE_VERB(v)                     \
 	int cmd_##v(int argc, char **argv); \

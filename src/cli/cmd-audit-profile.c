@@ -207,9 +207,10 @@ int cmd_audit_profile(int argc, char **argv)
 		return cli_error("out of memory");
 	}
 	r = sc_profile_write_file(p, fmt, out);
-	sc_profile_free(p);
 	if (r < 0)
-		return cli_error("cannot write %s: %s", streq(out, "-") ? "standard output" : out,
-				 strerror(-r));
+		r = cli_write_error(out, p, (int)fmt, r);
+	sc_profile_free(p);
+	if (r != 0)
+		return r;
 	return EXIT_OK;
 }

@@ -326,14 +326,7 @@ int cmd_convert(int argc, char **argv)
 		if (r >= 0 && fflush(stdout) != 0)
 			r = -EIO;
 	}
-	if (r == -EOPNOTSUPP)
-		return cli_error("%s: this profile cannot be written as %s: a KubeArmor policy "
-				 "holds only Allow, Block (SCMP_ACT_ERRNO, default errno) or Audit "
-				 "(SCMP_ACT_LOG) rules without argument filters, over "
-				 "defaultAction SCMP_ACT_ERRNO (allow-list) or SCMP_ACT_ALLOW",
-				 in, sc_format_to_string(to));
 	if (r < 0)
-		return cli_error("cannot write %s: %s", output ? output : "standard output",
-				 strerror(-r));
+		return cli_write_error(output ? output : "-", p, (int)to, r);
 	return EXIT_OK;
 }

@@ -250,8 +250,7 @@ int cmd_merge(int argc, char **argv)
 	}
 	r = sc_profile_write_string(m, fmt, &text);
 	if (r < 0)
-		return cli_error("cannot write the merged profile as %s: %s",
-				 sc_format_to_string(fmt), strerror(-r));
+		return cli_write_error(out ? out : "-", m, (int)fmt, r);
 	r = sc_write_atomic(out ? out : "-", text, strlen(text), 0644);
 	if (r < 0)
 		return cli_error("cannot write %s: %s", out ? out : "standard output",

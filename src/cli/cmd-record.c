@@ -507,8 +507,7 @@ int cmd_record(int argc, char **argv)
 			cli_error("cannot merge: %s", strerror(-r));
 		else {
 			output = output ? output : append ? append : "-";
-			cli_error("cannot write the profile to %s: %s",
-				  streq(output, "-") ? "stdout" : output, strerror(-r));
+			cli_write_error(output, prof, fmt_given ? (int)fmt : -1, r);
 		}
 		/* The command's own exit status wins over a failed write, not over a failed read.
 		 */

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Messages, colour and small parsers every verb uses. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,4 +146,22 @@ int cli_unknown_syscall(const char *name)
 		fprintf(stderr, "?\n");
 	}
 	return EXIT_FINDINGS;
+}
+
+int cli_write_error(const char *target, const struct sc_profile *p, int format, int r)
+{
+	char why[256];
+
+	if (streq(target, "-"))
+		target = "standard output";
+	if (r == -EOPNOTSUPP && p && format >= 0 &&
+	    sc_profile_unfit(p, (enum sc_format)format, why, sizeof(why)) < 0)
+		return cli_error(
+			"cannot write %s as %s: %s%s", target,
+			sc_format_to_string((enum sc_format)format), why,
+			format == SC_FORMAT_KUBEARMOR &&
+					sc_profile_unfit(p, SC_FORMAT_SPO, why, sizeof(why)) == 0
+				? "; write it as oci or spo instead"
+				: "");
+	return cli_error("cannot write %s: %s", target, strerror(-r));
 }

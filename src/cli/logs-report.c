@@ -393,12 +393,14 @@ static int write_dir(struct sc_logs *l, const char *dir, enum sc_format fmt,
 			break;
 		}
 		r = sc_profile_write_string(p, fmt, &text);
-		sc_profile_free(p);
 		if (r < 0) {
-			ret = cli_error("cannot format the profile of %s: %s", g->name,
-					strerror(-r));
+			char target[PATH_MAX];
+			(void)snprintf(target, sizeof(target), "%s/%s", dir, name);
+			ret = cli_write_error(target, p, (int)fmt, r);
+			sc_profile_free(p);
 			break;
 		}
+		sc_profile_free(p);
 		r = sc_write_batch_add(batch, dfd, name, text, strlen(text), 0644, NULL);
 		if (r < 0) {
 			ret = cli_error("cannot write %s/%s: %s", dir, name, strerror(-r));
@@ -477,12 +479,11 @@ int logs_write_profiles(struct sc_logs *l, const char *out, enum sc_format fmt,
 			ret = cli_error("out of memory");
 		else {
 			r = sc_profile_write_file(p, fmt, out ? out : "-");
-			sc_profile_free(p);
 			if (r < 0)
-				ret = cli_error("cannot write %s: %s",
-						out ? out : "standard output", strerror(-r));
+				ret = cli_write_error(out ? out : "-", p, (int)fmt, r);
 			else if (out && !streq(out, "-"))
 				names[0] = strdup(out);
+			sc_profile_free(p);
 		}
 	}
 	if (ret == EXIT_OK) {

@@ -87,7 +87,11 @@ err_has "alias location" "alias.yaml:2:4: error: aliases are not allowed"
 expect "missing file" 1 "$SYSCAGE" convert "$TMP/nope.json"
 err_has "says it cannot read" "nope.json: error: cannot read"
 expect "args cannot become KubeArmor" 1 "$SYSCAGE" convert "$D/spo-v1beta1.yaml" --to kubearmor
-err_has "explains why" "cannot be written as kubearmor"
+err_has "explains why, and what holds it" "cannot write standard output as kubearmor: the rule for [a-z0-9_]+ (has argument conditions, which KubeArmor cannot express|answers errno 38: KubeArmor blocks with EPERM \\(1\\)); write it as oci or spo instead"
+printf '{"defaultAction":"SCMP_ACT_KILL_PROCESS","syscalls":[{"names":["read"],"action":"SCMP_ACT_ALLOW"}]}' >"$TMP/kill.json"
+expect "a KILL default cannot become KubeArmor" 1 "$SYSCAGE" convert "$TMP/kill.json" --to kubearmor -o "$TMP/kill.yaml"
+err_has "... named, with the target" "cannot write $TMP/kill.yaml as kubearmor: its defaultAction is SCMP_ACT_KILL_PROCESS: a KubeArmor policy is an allow-list"
+[ ! -e "$TMP/kill.yaml" ] && ok "... nothing written" || not_ok "... nothing written"
 expect "kubearmor block policy to kubearmor" 0 "$SYSCAGE" convert "$D/kubearmor-block.yaml" --to kubearmor
 out_has "Block kept" "action: Block"
 

@@ -35,6 +35,9 @@ out_has "SeccompProfile kind" "kind: SeccompProfile"
 out_has "named wp" "name: wp"
 expect "stdout output reads back" 0 "$SYSCAGE" merge "$D/seed/kscmp1.yaml" "$D/seed/kscmp2.yaml" --format kubearmor
 out_has "kubearmor output" "KubeArmorSeccompPolicy"
+printf '{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{"names":["ptrace"],"action":"SCMP_ACT_ERRNO","errnoRet":38}]}' >"$TMP/enosys.json"
+expect "a merge KubeArmor cannot hold: exit 1" 1 "$SYSCAGE" merge "$D/seed/kscmp1.yaml" "$TMP/enosys.json" --format kubearmor
+err_has "... says what in it KubeArmor cannot hold" "cannot write standard output as kubearmor: the rule for ptrace answers errno 38: KubeArmor blocks with EPERM \\(1\\); write it as oci or spo instead"
 
 # Conflict: unconditional allow vs conditional deny -> warning, narrowed.
 cat >"$TMP/a.json" <<'J'

@@ -370,10 +370,60 @@ static void doc_end(struct em *m)
 	m->doc = NULL;
 }
 
+/* The first rule's first name, for messages. */
+static const char *rule_name(const struct sc_rule *r)
+{
+	return r->n_names ? r->names[0] : "(no name)";
+}
+
+int sc_profile_unfit(const struct sc_profile *p, enum sc_format format, char *why, size_t size)
+{
+	bool allow_list = p->default_action == SC_ACT_ERRNO;
+
+#define UNFIT(...) return snprintf(why, size, __VA_ARGS__), -EOPNOTSUPP
+	if (format == SC_FORMAT_OCI)
+		return 0;
+	if (has_docker_fields(p))
+		UNFIT("it has Docker-only fields (archMap, a rule's includes or excludes), which "
+		      "only OCI/Docker JSON holds: resolve them for a target first (syscage "
+		      "convert --arch ARCH [--caps ...] [--kernel X.Y])");
+	if (format == SC_FORMAT_SPO)
+		return 0;
+	/* KubeArmor: one action per policy, which implies the default (write_kubearmor). */
+	if (p->default_action != SC_ACT_ERRNO && p->default_action != SC_ACT_ALLOW)
+		UNFIT("its defaultAction is %s: a KubeArmor policy is an allow-list "
+		      "(SCMP_ACT_ERRNO) or a block/audit list (SCMP_ACT_ALLOW)",
+		      sc_action_to_string(p->default_action));
+	if (p->has_default_errno && p->default_errno != EPERM)
+		UNFIT("its defaultErrnoRet is %d: KubeArmor blocks with EPERM (1)",
+		      p->default_errno);
+	for (size_t i = 0; i < p->n_rules; i++) {
+		const struct sc_rule *r = &p->rules[i];
+		if (r->n_args)
+			UNFIT("the rule for %s has argument conditions, which KubeArmor cannot "
+			      "express",
+			      rule_name(r));
+		if (r->has_errno && r->errno_ret != EPERM)
+			UNFIT("the rule for %s answers errno %d: KubeArmor blocks with EPERM (1)",
+			      rule_name(r), r->errno_ret);
+		if (allow_list ? r->action != SC_ACT_ALLOW && r->action != SC_ACT_ERRNO
+			       : r->action != SC_ACT_ERRNO && r->action != SC_ACT_LOG &&
+					 r->action != SC_ACT_ALLOW)
+			UNFIT("the rule for %s is %s, which a KubeArmor %s cannot hold (Allow, "
+			      "Block: SCMP_ACT_ERRNO, Audit: SCMP_ACT_LOG)",
+			      rule_name(r), sc_action_to_string(r->action),
+			      allow_list ? "allow-list" : "block/audit list");
+	}
+#undef UNFIT
+	return 0;
+}
+
 static int write_spo(struct em *m, const struct sc_profile *p)
 {
-	if (has_docker_fields(p))
-		return -EOPNOTSUPP; /* resolve first (sc_profile_resolve) */
+	char why[256];
+
+	if (sc_profile_unfit(p, SC_FORMAT_SPO, why, sizeof(why)) < 0)
+		return -EOPNOTSUPP;
 	doc_start(m);
 	map_start(m);
 	kv_str(m, "apiVersion", "security-profiles-operator.x-k8s.io/v1beta1");
@@ -448,22 +498,10 @@ static int write_kubearmor(struct em *m, const struct sc_profile *p)
 	};
 	bool allow_list = p->default_action == SC_ACT_ERRNO;
 	size_t n_groups = 0;
+	char why[256];
 
-	if (has_docker_fields(p))
+	if (sc_profile_unfit(p, SC_FORMAT_KUBEARMOR, why, sizeof(why)) < 0)
 		return -EOPNOTSUPP;
-	if (p->default_action != SC_ACT_ERRNO && p->default_action != SC_ACT_ALLOW)
-		return -EOPNOTSUPP;
-	if (p->has_default_errno && p->default_errno != EPERM)
-		return -EOPNOTSUPP;
-	for (size_t i = 0; i < p->n_rules; i++) {
-		const struct sc_rule *r = &p->rules[i];
-		if (r->n_args || (r->has_errno && r->errno_ret != EPERM))
-			return -EOPNOTSUPP;
-		if (allow_list ? r->action != SC_ACT_ALLOW && r->action != SC_ACT_ERRNO
-			       : r->action != SC_ACT_ERRNO && r->action != SC_ACT_LOG &&
-					 r->action != SC_ACT_ALLOW)
-			return -EOPNOTSUPP;
-	}
 	for (size_t g = 0; g < ELEMENTSOF(groups); g++)
 		for (size_t i = 0; i < p->n_rules; i++)
 			if (p->rules[i].action == groups[g].action &&
