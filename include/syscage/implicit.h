@@ -117,6 +117,18 @@ size_t sc_implicit_fallbacks(const struct sc_fallback_call **ret);
 int sc_implicit_fallback_broken(const struct sc_profile *p, const struct sc_fallback_call **ret,
 				size_t max);
 
+/* The fallback half of sc_implicit_add(): each call of the fallback set that 'p' does not
+ * permit and no rule names, while it permits one of its older calls, into the ERRNO(ENOSYS)
+ * rule. For a profile that was not recorded (a merge, a KubeArmor allow-list as read): it
+ * allows nothing more. Returns the number of names added, or -ENOMEM. */
+int sc_implicit_add_fallbacks(struct sc_profile *p);
+
+/* Whether rule 'r' of 'p' is one sc_implicit_add_fallbacks() would make again for 'p'
+ * without it: ERRNO(ENOSYS), no conditions, only fallback calls whose older call 'p'
+ * permits and no other rule names. A format that cannot say ENOSYS (KubeArmor) leaves it
+ * out, and its reader puts it back. */
+bool sc_implicit_fallback_implied(const struct sc_profile *p, const struct sc_rule *r);
+
 /* Make 'p' allow the set on its ABIs: the names missing (sc_implicit_missing) that no rule
  * names are added to one ALLOW rule (the one with SC_IMPLICIT_COMMENT, created at the end when
  * there is none). Names already allowed are not repeated; a rule that denies one is kept, and

@@ -20,7 +20,9 @@ const char cmd_merge_help[] =
 	"an allow. A profile that does not name a syscall does not vote on it.\n"
 	"  - defaultAction: the most restrictive of the inputs'\n"
 	"  - architectures, archMap and flags: the union\n"
-	"  - errno: the deny's errnoRet; when inputs disagree, the lowest (with a warning)\n"
+	"  - errno: the deny's errnoRet; when inputs disagree, the lowest (with a warning);\n"
+	"    the calls libc replaces by older ones only on ENOSYS (clone3 -> clone) are then\n"
+	"    answered ENOSYS where the result allows the older call, as record does\n"
 	"  - rules with argument conditions are kept, one per distinct condition set\n"
 	"  - an unconditional rule in one input and a conditional rule with another action\n"
 	"    in another is a conflict: a warning, resolved by precedence (conditional rules\n"
@@ -225,6 +227,10 @@ int cmd_merge(int argc, char **argv)
 	}
 	if (ret == EXIT_OK) {
 		r = sc_profile_merge(in, (size_t)n, &d, &m);
+		/* Inputs that answered the fallback set ENOSYS by their default errno, where the
+		 * merge keeps another: libc must still fall back (clone3 -> clone). */
+		if (r >= 0)
+			r = sc_implicit_add_fallbacks(m);
 		if (r < 0)
 			ret = cli_error("merge failed: %s", strerror(-r));
 	}

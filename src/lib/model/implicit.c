@@ -292,6 +292,40 @@ static int fallback_add(struct sc_profile *p)
 	return added;
 }
 
+int sc_implicit_add_fallbacks(struct sc_profile *p)
+{
+	if (!p)
+		return -EINVAL;
+	if (sc_action_permits(p->default_action))
+		return 0;
+	return fallback_add(p);
+}
+
+bool sc_implicit_fallback_implied(const struct sc_profile *p, const struct sc_rule *r)
+{
+	if (sc_action_permits(p->default_action) || default_enosys(p))
+		return false;
+	if (r->action != SC_ACT_ERRNO || !r->has_errno || r->errno_ret != ENOSYS || r->n_args ||
+	    r->n_names == 0 || r->includes.n_arches || r->includes.n_caps ||
+	    r->includes.min_kernel || r->excludes.n_arches || r->excludes.n_caps ||
+	    r->excludes.min_kernel)
+		return false;
+	for (size_t i = 0; i < r->n_names; i++) {
+		const struct sc_fallback_call *f = NULL;
+		for (size_t k = 0; k < ELEMENTSOF(fallback) && !f; k++)
+			if (streq(fallback[k].name, r->names[i]))
+				f = &fallback[k];
+		if (!f || !older_permitted(p, f))
+			return false;
+		/* Named by no other rule: without this one, the name would be unnamed. */
+		for (size_t j = 0; j < p->n_rules; j++)
+			for (size_t k = 0; &p->rules[j] != r && k < p->rules[j].n_names; k++)
+				if (streq(p->rules[j].names[k], f->name))
+					return false;
+	}
+	return true;
+}
+
 int sc_implicit_add(struct sc_profile *p)
 {
 	struct sc_rule *rule = NULL;

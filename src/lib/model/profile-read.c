@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 
 #include "base/install.h"
+#include "syscage/implicit.h"
 #include "syscage/merge.h"
 #include "syscage/profile-read.h"
 #include "syscage/profile-write.h"
@@ -1423,6 +1424,12 @@ static int parse_kubearmor(struct rctx *c, const struct ynode *root, struct sc_p
 				return -ENOMEM;
 		}
 	}
+	/* A policy cannot say ENOSYS: an allow-list that allows clone answers clone3 ENOSYS,
+	 * so that libc falls back to it as under the runtimes' default profiles (with EPERM
+	 * it gives up: pthread_create fails). The rule syscage would record; it allows
+	 * nothing more. */
+	if (ret == 0 && action == SC_ACT_ALLOW && sc_implicit_add_fallbacks(p) < 0)
+		return -ENOMEM;
 	return ret;
 }
 

@@ -10,6 +10,7 @@
 
 #include "base/install.h"
 #include "syscage/profile-read.h"
+#include "syscage/implicit.h"
 #include "syscage/profile-write.h"
 #include "macro.h"
 
@@ -399,6 +400,8 @@ int sc_profile_unfit(const struct sc_profile *p, enum sc_format format, char *wh
 		      p->default_errno);
 	for (size_t i = 0; i < p->n_rules; i++) {
 		const struct sc_rule *r = &p->rules[i];
+		if (sc_implicit_fallback_implied(p, r))
+			continue; /* left out, and put back by the reader */
 		if (r->n_args)
 			UNFIT("the rule for %s has argument conditions, which KubeArmor cannot "
 			      "express",
@@ -498,13 +501,20 @@ static int write_kubearmor(struct em *m, const struct sc_profile *p)
 	};
 	bool allow_list = p->default_action == SC_ACT_ERRNO;
 	size_t n_groups = 0;
+	cleanup_free bool *implied = NULL;
 	char why[256];
 
 	if (sc_profile_unfit(p, SC_FORMAT_KUBEARMOR, why, sizeof(why)) < 0)
 		return -EOPNOTSUPP;
+	/* The rule answering the fallback set ENOSYS is implied by an allow-list. */
+	implied = calloc(p->n_rules + 1, sizeof(*implied));
+	if (!implied)
+		return -ENOMEM;
+	for (size_t i = 0; i < p->n_rules; i++)
+		implied[i] = sc_implicit_fallback_implied(p, &p->rules[i]);
 	for (size_t g = 0; g < ELEMENTSOF(groups); g++)
 		for (size_t i = 0; i < p->n_rules; i++)
-			if (p->rules[i].action == groups[g].action &&
+			if (p->rules[i].action == groups[g].action && !implied[i] &&
 			    (groups[g].action == SC_ACT_ALLOW) == allow_list) {
 				n_groups++;
 				break;
@@ -517,7 +527,7 @@ static int write_kubearmor(struct em *m, const struct sc_profile *p)
 		if ((groups[g].action == SC_ACT_ALLOW) != allow_list)
 			continue; /* same as the implied default: nothing to say */
 		for (size_t i = 0; i < p->n_rules; i++)
-			if (p->rules[i].action == groups[g].action) {
+			if (p->rules[i].action == groups[g].action && !implied[i]) {
 				any = true;
 				total += p->rules[i].n_names;
 			}
@@ -528,7 +538,7 @@ static int write_kubearmor(struct em *m, const struct sc_profile *p)
 		if (!names)
 			return -ENOMEM;
 		for (size_t i = 0; i < p->n_rules; i++)
-			if (p->rules[i].action == groups[g].action)
+			if (p->rules[i].action == groups[g].action && !implied[i])
 				for (size_t j = 0; j < p->rules[i].n_names; j++)
 					names[n++] = p->rules[i].names[j];
 		qsort(names, n, sizeof(*names), cmp_str);
