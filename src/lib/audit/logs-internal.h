@@ -5,6 +5,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "syscage/logs.h"
@@ -19,5 +20,7 @@ void sc_logs_set_chunk(struct sc_logs *l);
  * cannot be (a run long only with the records before the cut, that execs in c), dst is as it
  * was: read the chunk again into dst; 0; or -ENOMEM. */
 int sc_logs_join(struct sc_logs *dst, const struct sc_logs *c);
+/* How many chunks sc_logs_join() sent back to be read again, over l's life (tests, benches). */
+size_t sc_logs_rereads(const struct sc_logs *l);
 /* A record with this serial was read from src: gaps (and late records filling them) into dst. */
 void sc_logs_serial_seen(struct sc_logs_stats *dst, struct sc_logs_source *src, uint64_t serial);

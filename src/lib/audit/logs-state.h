@@ -67,10 +67,17 @@ struct run_step {
 };
 
 /* A run stops being tracked past these (a long-lived process, not one about to exec): the
- * per-record cost stays a short scan. */
-#define RUN_MAX_ENTRIES 128
-#define RUN_MAX_RECORDS 1024
-#define RUN_MAX_PIDS	(1u << 16)
+ * per-record cost stays a short scan. A run goes long on a new entry when it has
+ * RUN_MAX_ENTRIES entries or RUN_MAX_RECORDS records. */
+#define RUN_MAX_ENTRIES	     128
+#define RUN_MAX_RECORDS	     1024
+/* A chunk's first run of a pid (its head) notes on past that, up to one entry more: where its
+ * run with the one before the cut (at most RUN_MAX_ENTRIES entries) goes long is among its first
+ * RUN_MAX_ENTRIES + 1 entries (logs-join.c, long_at()), and while it is not long, the head holds
+ * every entry (the join adds them to the run). */
+#define RUN_HEAD_MAX_ENTRIES (RUN_MAX_ENTRIES + 1)
+/* The table of runs is cleared at the pid record after its RUN_MAX_PIDS-th pid's first. */
+#define RUN_MAX_PIDS	     (1u << 16)
 
 /* A run's entries by syscall number: open addressing, twice as many slots as entries, so a
  * lookup is a probe or two (numbers are dense from 0: the low bits, with the next ones folded
@@ -84,8 +91,9 @@ static inline unsigned run_slot(uint32_t nr)
 struct run {
 	uint32_t pid; /* 0: empty slot */
 	bool exec;    /* the last record was an execve or execveat */
-	bool long_;   /* past RUN_MAX_*: entries dropped, never moved */
-	ssize_t gi;   /* the group the run's records are in; -1: filtered out by --comm */
+	bool long_;   /* past RUN_MAX_*: never moved */
+	bool lost;  /* entries dropped (with long_; a head's from its RUN_HEAD_MAX_ENTRIES-th on) */
+	ssize_t gi; /* the group the run's records are in; -1: filtered out by --comm */
 	char comm[SC_AUDIT_COMM_MAX];
 	uint32_t comm_n;
 	uint64_t exe_hash; /* of exe=, 0 without one */
@@ -138,6 +146,12 @@ struct sc_logs {
 	size_t n_heads, cap_heads;
 	size_t *renamed;
 	size_t n_renamed, cap_renamed;
+	/* The records that looked up a run (a pid's), and in a chunk, each pid's first of them in
+	 * order (until the runs are cleared): where one reader's table fills (sc_logs_join()). */
+	uint64_t clock;
+	struct run_first *firsts;
+	size_t n_firsts, cap_firsts;
+	size_t rereads; /* chunks sc_logs_join() could not join, read again into this one */
 };
 
 /* Widen [*first, *last] to hold [first, last]; 0 means no time. */
@@ -166,8 +180,18 @@ static inline bool run_is(const struct run *run, struct sc_audit_view comm, uint
 	return !exe_hash || !run->exe_hash || run->exe_hash == exe_hash;
 }
 
+/* A pid's first record in a chunk that looked up its run: l->clock then. */
+struct run_first {
+	uint32_t pid;
+	uint64_t at;
+};
+
 /* logs.c */
+/* The pid's run, made when it has none; the table cleared first when full (a record's lookup). */
 struct run *sc_logs_run_get(struct sc_logs *l, uint32_t pid);
+/* The same, for a join: the table grows, never cleared (sc_logs_join() knows where it is). */
+struct run *sc_logs_run_join_get(struct sc_logs *l, uint32_t pid);
+void sc_logs_runs_clear(struct sc_logs *l);
 /* The pid's run, if it has one (nothing made). */
 const struct run *sc_logs_run_peek(const struct sc_logs *l, uint32_t pid);
 void sc_logs_run_rename(struct run *run, struct sc_audit_view comm, uint64_t exe_hash);

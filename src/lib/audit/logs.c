@@ -130,7 +130,7 @@ struct sc_logs *sc_logs_new(const struct sc_logs_options *o)
 	return l;
 }
 
-static void runs_clear(struct sc_logs *l)
+void sc_logs_runs_clear(struct sc_logs *l)
 {
 	for (size_t i = 0; i < l->runs_size; i++) {
 		free(l->runs[i].e);
@@ -158,8 +158,9 @@ struct sc_logs *sc_logs_free(struct sc_logs *l)
 	free(l->gtab);
 	free(l->etab);
 	free(l->ptab);
-	runs_clear(l);
+	sc_logs_runs_clear(l);
 	free(l->runs);
+	free(l->firsts);
 	for (size_t i = 0; i < l->n_heads; i++) {
 		free(l->heads[i].e);
 		free(l->heads[i].path);
@@ -537,42 +538,74 @@ const struct run *sc_logs_run_peek(const struct sc_logs *l, uint32_t pid)
 	return NULL;
 }
 
-struct run *sc_logs_run_get(struct sc_logs *l, uint32_t pid)
+static int runs_grow(struct sc_logs *l)
 {
-	size_t j;
+	size_t ns = l->runs_size ? l->runs_size * 2 : 256;
+	struct run *t = calloc(ns, sizeof(*t));
 
-	if ((l->runs_used + 1) * 2 > l->runs_size) {
-		if (l->runs_used >= RUN_MAX_PIDS) {
-			if (sc_logs_heads_keep_all(l) < 0)
-				return NULL;
-			runs_clear(l); /* bounded memory: only exec-spanning runs are lost */
-		} else {
-			size_t ns = l->runs_size ? l->runs_size * 2 : 256;
-			struct run *t = calloc(ns, sizeof(*t));
-			if (!t)
-				return NULL;
-			for (size_t i = 0; i < l->runs_size; i++) {
-				if (!l->runs[i].pid)
-					continue;
-				j = mix64(l->runs[i].pid) & (ns - 1);
-				while (t[j].pid)
-					j = (j + 1) & (ns - 1);
-				t[j] = l->runs[i];
-			}
-			free(l->runs);
-			l->runs = t;
-			l->runs_size = ns;
-		}
+	if (!t)
+		return -ENOMEM;
+	for (size_t i = 0; i < l->runs_size; i++) {
+		if (!l->runs[i].pid)
+			continue;
+		size_t j = mix64(l->runs[i].pid) & (ns - 1);
+		while (t[j].pid)
+			j = (j + 1) & (ns - 1);
+		t[j] = l->runs[i];
 	}
-	j = mix64(pid) & (l->runs_size - 1);
+	free(l->runs);
+	l->runs = t;
+	l->runs_size = ns;
+	return 0;
+}
+
+/* The pid's run, made (in a chunk: a head, its first record noted) when it has none; the table
+ * has room. */
+static struct run *runs_put(struct sc_logs *l, uint32_t pid)
+{
+	size_t j = mix64(pid) & (l->runs_size - 1);
+
 	while (l->runs[j].pid && l->runs[j].pid != pid)
 		j = (j + 1) & (l->runs_size - 1);
 	if (!l->runs[j].pid) {
-		l->runs[j] =
-			(struct run){ .pid = pid, .gi = -1, .head = l->chunk && !l->heads_off };
+		bool head = l->chunk && !l->heads_off;
+		if (head && sc_logs_grow((void **)&l->firsts, &l->cap_firsts, l->n_firsts,
+					 sizeof(*l->firsts)) < 0)
+			return NULL;
+		if (head)
+			l->firsts[l->n_firsts++] = (struct run_first){ pid, l->clock };
+		l->runs[j] = (struct run){ .pid = pid, .gi = -1, .head = head };
 		l->runs_used++;
 	}
 	return &l->runs[j];
+}
+
+struct run *sc_logs_run_get(struct sc_logs *l, uint32_t pid)
+{
+	if ((l->runs_used + 1) * 2 > l->runs_size) {
+		/* The table holds at most RUN_MAX_PIDS runs (it grows while it has fewer, by
+		 * doubling from 256: it is full at exactly that many). */
+		if (l->runs_used >= RUN_MAX_PIDS) {
+			if (sc_logs_heads_keep_all(l) < 0)
+				return NULL;
+			sc_logs_runs_clear(
+				l); /* bounded memory: only exec-spanning runs are lost */
+		} else if (runs_grow(l) < 0) {
+			return NULL;
+		}
+	}
+	return runs_put(l, pid);
+}
+
+struct run *sc_logs_run_join_get(struct sc_logs *l, uint32_t pid)
+{
+	struct run *run = (struct run *)sc_logs_run_peek(l, pid);
+
+	if (run)
+		return run;
+	if ((l->runs_used + 1) * 2 > l->runs_size && runs_grow(l) < 0)
+		return NULL;
+	return runs_put(l, pid);
 }
 
 static struct sc_audit_view record_comm(const struct sc_audit_record *rec)
@@ -638,7 +671,7 @@ run_note(struct run *run, const struct sc_audit_record *rec, struct run_entry **
 	run->exec = record_is_exec(rec);
 	if (ret)
 		*ret = NULL;
-	if (run->long_)
+	if (run->lost)
 		return 0;
 	for (j = run_slot(rec->nr); run->slot[j]; j = (j + 1) & (RUN_SLOTS - 1))
 		if (entry_is(&run->e[run->slot[j] - 1], rec)) {
@@ -646,9 +679,13 @@ run_note(struct run *run, const struct sc_audit_record *rec, struct run_entry **
 			break;
 		}
 	if (!e) {
-		if (run->n_e == RUN_MAX_ENTRIES || run->records >= RUN_MAX_RECORDS) {
+		if (run->n_e >= RUN_MAX_ENTRIES || run->records >= RUN_MAX_RECORDS) {
 			run->long_ = true;
-			return 0;
+			/* A head notes on, for its join (RUN_HEAD_MAX_ENTRIES). */
+			if (!run->head || run->n_e == RUN_HEAD_MAX_ENTRIES) {
+				run->lost = true;
+				return 0;
+			}
 		}
 		if (run->n_e == run->cap_e) {
 			uint32_t nc = run->cap_e ? run->cap_e * 2 : 16;
@@ -666,7 +703,7 @@ run_note(struct run *run, const struct sc_audit_record *rec, struct run_entry **
 					 .data = rec->data,
 					 .gidx = UINT32_MAX,
 					 .at = (uint32_t)run->records };
-		run->slot[j] = (uint8_t)run->n_e; /* at most RUN_MAX_ENTRIES: fits */
+		run->slot[j] = (uint8_t)run->n_e; /* at most RUN_HEAD_MAX_ENTRIES: fits */
 	}
 	if (ret)
 		*ret = e;
@@ -872,6 +909,7 @@ add_fast(struct sc_logs *l, struct sc_logs_source *src, const struct sc_audit_re
 	run = &l->runs[j];
 	if (run->gi < 0 || !(run->records || run->long_) || !run_is(run, record_comm(rec), 0))
 		return 0;
+	l->clock++;
 	s->lines++;
 	account_serial(s, src, rec);
 	s->records++;
@@ -972,6 +1010,7 @@ static __attribute__((noinline)) int add_slow(struct sc_logs *l, struct sc_logs_
 		run = sc_logs_run_get(l, rec->pid);
 		if (!run)
 			return -ENOMEM;
+		l->clock++;
 		if (!run->records && !run->long_) {
 			bool head = run->head;
 			run_start(run, comm, exe_hash, -1);
@@ -1019,7 +1058,7 @@ static __attribute__((noinline)) int add_slow(struct sc_logs *l, struct sc_logs_
 		} else if (run->gi != gi) {
 			/* Its records went to two groups (--by exe, a record without exe=):
 			 * it can no longer be moved as one. */
-			run->long_ = true;
+			run->long_ = run->lost = true;
 		}
 		if ((r = run_note(run, rec, NULL)) < 0)
 			return r;
@@ -1203,7 +1242,7 @@ static void compact(struct sc_logs *l)
 	free(l->ptab);
 	l->ptab = NULL;
 	l->ptab_size = l->ptab_used = 0;
-	runs_clear(l);
+	sc_logs_runs_clear(l);
 	memset(l->comms, 0, sizeof(l->comms));
 	l->last_group = -1;
 	l->holes = false;
