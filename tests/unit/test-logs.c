@@ -1245,7 +1245,7 @@ END_TEST
  * (RUN_MAX_PIDS, 65,536): one reader forgets every run at the record after the 65,536th pid's
  * first, and a chunked read must forget them at that same record. Each file has 66,000 to 69,000
  * pids of one record and six pids that exec, fail execs and end as in feed_file_cuts_anywhere,
- * most often around where the table fills; chunks of 100 KB to 3 MB, and one of the whole file
+ * most often around where the table fills; chunks of 100 KB to 3 MB, and of the whole file
  * (which fills a chunk's own table). */
 START_TEST(feed_file_cuts_anywhere_many_pids)
 {
@@ -1257,7 +1257,7 @@ START_TEST(feed_file_cuts_anywhere_many_pids)
 	size_t rereads = 0;
 	char first_why[512] = "";
 
-	for (unsigned round = 0; round < 4; round++) {
+	for (unsigned round = 0; round < 3; round++) {
 		char path[] = "/tmp/syscage-test-logs.XXXXXX";
 		int fd = mkstemp(path);
 		FILE *f = fdopen(fd, "w+");
@@ -1301,10 +1301,12 @@ START_TEST(feed_file_cuts_anywhere_many_pids)
 		}
 		ck_assert_int_eq(fflush(f), 0);
 		ck_assert_int_eq(fstat(fd, &st), 0);
+		/* A table of 65,536 runs is 69 MB: few reads, each --by with a cut of its own,
+		 * one with the whole file. */
 		for (unsigned b = 0; b < 3; b++)
-			for (unsigned k = 0; k < 3; k++, reads++) {
+			for (unsigned k = 0; k < (b == round ? 2u : 1u); k++, reads++) {
 				unsigned size =
-					k == 2 ? (unsigned)st.st_size
+					k == 1 ? (unsigned)st.st_size
 					       : 100000 + (unsigned)(prop_rand(&seed) % 3000000);
 				snprintf(chunk, sizeof(chunk), "%u", size);
 				if (!cuts_same(f, fd, chunk, bys[b], 2, &rereads, why,
@@ -1317,7 +1319,7 @@ START_TEST(feed_file_cuts_anywhere_many_pids)
 		fclose(f);
 		unlink(path);
 	}
-	ck_assert_uint_gt(execs, 200);
+	ck_assert_uint_gt(execs, 150);
 	ck_assert_msg(failed == 0, "%u of %u reads differ from one reader's; first: %s", failed,
 		      reads, first_why);
 }
