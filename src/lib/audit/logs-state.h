@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Owns the state of an aggregation of records (struct sc_logs, its runs: a pid followed
- * across exec), shared by logs.c, which fills it record by record, logs-heads.c, which keeps what
- * a chunk's join needs, and logs-join.c, which joins the aggregations of a file's chunks in file
- * order (internal to src/lib/audit). */
+ * across exec), shared by logs.c, which fills it record by record, logs-runs.c, its table of
+ * runs, logs-heads.c, which keeps what a chunk's join needs, and logs-join.c, which joins the
+ * aggregations of a file's chunks in file order (internal to src/lib/audit). */
 #pragma once
 
 #include <stdbool.h>
@@ -14,6 +14,17 @@
 #include "syscage/logs.h"
 
 #define VIEW(s, n) ((struct sc_audit_view){ (s), (n) })
+
+/* A 64-bit finalizer: hash table slots of pids and keys. */
+static inline uint64_t mix64(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdull;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ull;
+	x ^= x >> 33;
+	return x;
+}
 
 /* A string of 1 to 16 bytes as two words, which with its length tell it from any other:
  * overlapping loads (8 + 8, 4 + 4) or three bytes, with no byte loop. */
@@ -186,14 +197,16 @@ struct run_first {
 	uint64_t at;
 };
 
-/* logs.c */
+/* logs-runs.c */
 /* The pid's run, made when it has none; the table cleared first when full (a record's lookup). */
 struct run *sc_logs_run_get(struct sc_logs *l, uint32_t pid);
 /* The same, for a join: the table grows, never cleared (sc_logs_join() knows where it is). */
 struct run *sc_logs_run_join_get(struct sc_logs *l, uint32_t pid);
-void sc_logs_runs_clear(struct sc_logs *l);
 /* The pid's run, if it has one (nothing made). */
 const struct run *sc_logs_run_peek(const struct sc_logs *l, uint32_t pid);
+void sc_logs_runs_clear(struct sc_logs *l);
+
+/* logs.c */
 void sc_logs_run_rename(struct run *run, struct sc_audit_view comm, uint64_t exe_hash);
 int sc_logs_run_move(struct sc_logs *l, struct run *run, ssize_t gi);
 int sc_logs_group_rename(struct sc_logs_group *g, struct sc_audit_view comm, uint32_t pid);
