@@ -1618,18 +1618,19 @@ static Suite *suite(void)
 	tcase_add_test(tc, many);
 	tcase_add_test(tc, by_comm_keys);
 	tcase_add_test(tc, short_way_guesses);
-	tcase_add_test(tc, feed_file_equals_line_by_line);
 	tcase_add_test(tc, feed_file_final_line_across_a_cut);
-	tcase_add_test(tc, feed_file_cuts_anywhere);
-	tcase_add_test(tc, feed_file_long_run_across_a_cut);
 	tcase_add_test(tc, feed_file_not_regular);
 	tcase_add_test(tc, follow_rotation);
 	suite_add_tcase(s, tc);
 
-	/* Files read in many cuts, each against one reader. */
+	/* Files read in chunks (many cuts), each against one reader: seconds each under the
+	 * sanitizers on a loaded machine, past Check's default 4 s. */
 	TCase *cuts = tcase_create("cuts");
 	tcase_add_checked_fixture(cuts, setup, teardown);
 	tcase_set_timeout(cuts, 240);
+	tcase_add_test(cuts, feed_file_equals_line_by_line);
+	tcase_add_test(cuts, feed_file_cuts_anywhere);
+	tcase_add_test(cuts, feed_file_long_run_across_a_cut);
 	tcase_add_test(cuts, feed_file_rare_call_late);
 	tcase_add_test(cuts, feed_file_long_then_exec);
 	tcase_add_test(cuts, feed_file_cuts_anywhere_many_pids);
