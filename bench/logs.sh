@@ -4,7 +4,10 @@
 # its fastest mode --raw) and `grep -c` (only counts matching lines: the floor), on a
 # generated audit.log and a generated kernel-format log (syslog lines with type=1326
 # records; ausearch cannot read that format). Every line of both is a seccomp record: the
-# cost of other lines (most of a real syslog) is not in these numbers.
+# cost of other lines (most of a real syslog) is not in these numbers. A third input, in the
+# kernel format, is one long-running server under an audit profile whose rare calls come late:
+# its run never goes long (each rare call first comes among its first records), and a chunk's
+# first 1,024 records of it hold none (the chunked reader once read each such chunk twice).
 # Usage: bench/logs.sh [BUILDDIR]    SIZE_MB=1024 (each input), RUNS=3 (best of; ausearch: 1)
 # The inputs are generated in a temporary directory and removed afterwards.
 set -u
@@ -42,9 +45,35 @@ with open(d + "/kern.blk", "w") as k, open(d + "/audit.blk", "w") as a:
         k.write("Nov 14 22:13:%02d node1 kernel: [%.6f] audit: type=1326 audit(%s): %s\n"
                 % (i % 60, 369128 + i / 1000, stamp, kf))
         a.write("type=SECCOMP msg=audit(%s): %s\n" % (stamp, f % ("subj=unconfined", pid, c, e, nr, ip)))
+# One server (pid 2001): 14 common calls; 6 rare ones, each among its first 100 records, then
+# one of them every 3,000 to 9,000 records; a health check (pid 2002) every 500 records.
+common = [0, 1, 3, 7, 9, 11, 17, 18, 20, 44, 45, 202, 232, 288]
+rare = [4, 5, 41, 42, 257, 262]
+f = ('auid=4294967295 uid=0 gid=0 ses=4294967295 pid=%d comm="%s" exe="%s" sig=0 '
+     'arch=c000003e syscall=%d compat=0 ip=0x7f%08x code=0x7ffc0000')
+nxt = 100
+with open(d + "/server.blk", "w") as k:
+    for i in range(200000):
+        if i % 500 == 499:
+            pid, c, e, nr = 2002, "healthcheck", "/usr/bin/healthcheck", random.choice([0, 1, 3, 42])
+        else:
+            pid, c, e = 2001, "server", "/usr/sbin/server"
+            if i < 100 and i % 15 == 0:
+                nr = rare[i // 15 % len(rare)]
+            elif i == nxt:
+                nr = random.choice(rare)
+                nxt += random.randrange(3000, 9000)
+            else:
+                nr = random.choice(common)
+        stamp = "%d.%03d:%d" % (1700000000 + i // 1000, i % 1000, 1000 + i)
+        k.write("Nov 14 22:13:%02d node1 kernel: [%.6f] audit: type=1326 audit(%s): %s\n"
+                % (i % 60, 369128 + i / 1000, stamp, f % (pid, c, e, nr, random.randrange(16 ** 8))))
 EOF
-[ -s "$T/kern.blk" ] && [ -s "$T/audit.blk" ] || { echo "generating the inputs failed" >&2; exit 1; }
-for f in kern audit; do
+if ! [ -s "$T/kern.blk" ] || ! [ -s "$T/audit.blk" ] || ! [ -s "$T/server.blk" ]; then
+	echo "generating the inputs failed" >&2
+	exit 1
+fi
+for f in kern audit server; do
 	: >"$T/$f.log"
 	while [ "$(stat -c %s "$T/$f.log")" -lt $((SIZE_MB << 20)) ]; do
 		cat "$T/$f.blk" >>"$T/$f.log"
@@ -54,7 +83,7 @@ done
 
 # measure RUNS CMD...: best wall and CPU (user+sys) seconds over RUNS runs, page cache warm.
 measure() {
-	local runs=$1 best_w= best_c=
+	local runs=$1 best_w='' best_c=''
 	shift
 	for _ in $(seq "$runs"); do
 		local out w c
@@ -100,5 +129,7 @@ bench_input() { # NAME FILE GREP_PATTERN
 }
 bench_input kernel.log "$T/kern.log" type=1326
 bench_input audit.log "$T/audit.log" type=SECCOMP
-echo "(${SIZE_MB} MB per input, every line a seccomp record; best of $RUNS runs, ausearch 1; ratios > 1 mean slower than syscage;"
+bench_input server "$T/server.log" type=1326
+echo "(${SIZE_MB} MB per input, every line a seccomp record; server: kernel format, one long-running server whose rare"
+echo " calls come late; best of $RUNS runs, ausearch 1; ratios > 1 mean slower than syscage;"
 echo " on a loaded machine compare the CPU column); load average: $(cut -d' ' -f1-3 /proc/loadavg)"

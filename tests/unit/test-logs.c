@@ -23,6 +23,7 @@
 #include "syscage/syscage.h"
 #include "syscage/eval.h"
 #include "audit/follow.h"
+#include "audit/logs-internal.h"
 #include "tap.h"
 
 static struct sc_audit_record *rec;
@@ -1121,6 +1122,210 @@ START_TEST(feed_file_long_run_across_a_cut)
 }
 END_TEST
 
+/* The file f (descriptor fd) read by one reader and in chunks of 'chunk' bytes on 'threads'
+ * threads, --by 'by': true when both give the same; else why not, in why. *rereads: how many
+ * chunks the chunked read had to read again. */
+static bool cuts_same(FILE *f, int fd, const char *chunk, enum sc_logs_by by, unsigned threads,
+		      size_t *rereads, char *why, size_t n)
+{
+	struct sc_logs_options o = { .by = by };
+	struct sc_logs *seq = sc_logs_new(&o), *par = sc_logs_new(&o);
+	struct sc_logs_source s1 = {}, s2 = {};
+	char line[512];
+	bool same;
+
+	ck_assert_ptr_nonnull(seq);
+	ck_assert_ptr_nonnull(par);
+	rewind(f);
+	while (fgets(line, sizeof(line), f))
+		ck_assert_int_ge(sc_logs_feed_line(seq, &s1, line, strcspn(line, "\n"), rec), 0);
+	ck_assert_int_eq(setenv("SYSCAGE_TEST_CHUNK_BYTES", chunk, 1), 0);
+	ck_assert_int_eq(sc_logs_feed_file(par, &s2, fd, threads, NULL, NULL), 0);
+	ck_assert_int_eq(unsetenv("SYSCAGE_TEST_CHUNK_BYTES"), 0);
+	*rereads += sc_logs_rereads(par);
+	same = same_logs(seq, par, why, n);
+	sc_logs_free(seq);
+	sc_logs_free(par);
+	return same;
+}
+
+#define SREC(f, serial, pid, comm, nr)                                                            \
+	fprintf(f,                                                                                \
+		"type=SECCOMP msg=audit(1700000700.%03u:%u): pid=%u comm=\"%s\" exe=\"/bin/%s\" " \
+		"sig=0 arch=c000003e syscall=%u code=0x7ffc0000\n",                               \
+		(serial) % 1000, (serial), (pid), (comm), (comm), (nr))
+
+/* A long-running server under an audit profile: its rare call (epoll_wait, 232) first comes
+ * among its first records, then once after every 1,500 of its common ones, so that a chunk's
+ * first run of it goes past RUN_MAX_RECORDS on an entry that the run before the cut had (the
+ * run one reader has never goes long: no new entry after its 1,024th record). Every cut gives
+ * one reader's result, with no chunk read twice (each such chunk was read twice). */
+START_TEST(feed_file_rare_call_late)
+{
+	static const enum sc_logs_by bys[] = { SC_LOGS_BY_COMM, SC_LOGS_BY_PID };
+	char path[] = "/tmp/syscage-test-logs.XXXXXX";
+	int fd = mkstemp(path);
+	FILE *f = fdopen(fd, "w+");
+	unsigned serial = 1, failed = 0, reads = 0;
+	size_t rereads = 0;
+	char chunk[32], first_why[512] = "", why[256];
+	struct stat st;
+
+	ck_assert_ptr_nonnull(f);
+	SREC(f, serial, 500, "srv", 232), serial++;
+	for (unsigned k = 0; k < 8; k++) {
+		for (unsigned i = 0; i < 1500; i++) {
+			SREC(f, serial, 500, "srv", i % 3), serial++;
+			if (i % 400 == 0)
+				SREC(f, serial, 10, "filler", 1), serial++;
+		}
+		SREC(f, serial, 500, "srv", 232), serial++;
+	}
+	ck_assert_int_eq(fflush(f), 0);
+	ck_assert_int_eq(fstat(fd, &st), 0);
+	for (unsigned size = 20000; size < (unsigned)st.st_size; size = size * 5 / 4 + 97) {
+		snprintf(chunk, sizeof(chunk), "%u", size);
+		for (unsigned b = 0; b < 2; b++, reads++)
+			if (!cuts_same(f, fd, chunk, bys[b], 2, &rereads, why, sizeof(why)) &&
+			    failed++ == 0)
+				snprintf(first_why, sizeof(first_why), "--by %s, chunks of %s: %s",
+					 sc_logs_by_to_string(bys[b]), chunk, why);
+	}
+	fclose(f);
+	unlink(path);
+	ck_assert_msg(failed == 0, "%u of %u reads differ from one reader's; first: %s", failed,
+		      reads, first_why);
+	ck_assert_msg(rereads == 0, "%zu chunks read twice in %u reads", rereads, reads);
+}
+END_TEST
+
+/* A run that goes past RUN_MAX_RECORDS in a chunk on an entry the run before the cut had, then
+ * execs: pid 600 fails an exec (a goes on) and reads 2,200 times with an epoll_wait before and
+ * after, then execs b. No new entry after its 1,024th record: one reader moves all of it to b,
+ * wherever the cuts fall (a chunk that has the second epoll_wait past its first 1,024 records of
+ * the pid had kept its run in a). */
+START_TEST(feed_file_long_then_exec)
+{
+	static const enum sc_logs_by bys[] = { SC_LOGS_BY_COMM, SC_LOGS_BY_PID };
+	char path[] = "/tmp/syscage-test-logs.XXXXXX";
+	int fd = mkstemp(path);
+	FILE *f = fdopen(fd, "w+");
+	unsigned serial = 1, failed = 0, reads = 0;
+	size_t rereads = 0;
+	char chunk[32], first_why[512] = "", why[256];
+	struct stat st;
+
+	ck_assert_ptr_nonnull(f);
+	SREC(f, serial, 600, "a", 59), serial++;
+	SREC(f, serial, 600, "a", 232), serial++;
+	for (unsigned i = 0; i < 2200; i++)
+		SREC(f, serial, 600, "a", 0), serial++;
+	SREC(f, serial, 600, "a", 232), serial++;
+	SREC(f, serial, 600, "a", 59), serial++;
+	SREC(f, serial, 600, "b", 231), serial++;
+	SREC(f, serial, 600, "b", 1), serial++;
+	ck_assert_int_eq(fflush(f), 0);
+	ck_assert_int_eq(fstat(fd, &st), 0);
+	for (unsigned size = 3000; size < (unsigned)st.st_size; size += 1009) {
+		snprintf(chunk, sizeof(chunk), "%u", size);
+		for (unsigned b = 0; b < 2; b++, reads++)
+			if (!cuts_same(f, fd, chunk, bys[b], 2, &rereads, why, sizeof(why)) &&
+			    failed++ == 0)
+				snprintf(first_why, sizeof(first_why), "--by %s, chunks of %s: %s",
+					 sc_logs_by_to_string(bys[b]), chunk, why);
+	}
+	fclose(f);
+	unlink(path);
+	ck_assert_msg(failed == 0, "%u of %u reads differ from one reader's; first: %s", failed,
+		      reads, first_why);
+}
+END_TEST
+
+/* The property of feed_file_cuts_anywhere on logs of more pids than the table of runs holds
+ * (RUN_MAX_PIDS, 65,536): one reader forgets every run at the record after the 65,536th pid's
+ * first, and a chunked read must forget them at that same record. Each file has 66,000 to 69,000
+ * pids of one record and six pids that exec, fail execs and end as in feed_file_cuts_anywhere,
+ * most often around where the table fills; chunks of 100 KB to 3 MB, and of the whole file
+ * (which fills a chunk's own table). */
+START_TEST(feed_file_cuts_anywhere_many_pids)
+{
+	static const char *const comms[] = { "sh", "app", "mid", "tool" };
+	static const unsigned nrs[] = { 0, 1, 3, 9, 12, 257 };
+	static const enum sc_logs_by bys[] = { SC_LOGS_BY_COMM, SC_LOGS_BY_PID, SC_LOGS_BY_EXE };
+	uint64_t seed = 0x9e3779b9;
+	unsigned failed = 0, reads = 0, execs = 0;
+	size_t rereads = 0;
+	char first_why[512] = "";
+
+	for (unsigned round = 0; round < 3; round++) {
+		char path[] = "/tmp/syscage-test-logs.XXXXXX";
+		int fd = mkstemp(path);
+		FILE *f = fdopen(fd, "w+");
+		unsigned comm[6], serial = 1, uniques = 66000 + (unsigned)(prop_rand(&seed) % 3000);
+		char chunk[32], why[256];
+		struct stat st;
+
+		ck_assert_ptr_nonnull(f);
+		for (unsigned p = 0; p < 6; p++)
+			comm[p] = (unsigned)(prop_rand(&seed) % 4);
+		for (unsigned u = 0; u < uniques;) {
+			bool near = u > 65536 - 400 && u < 65536 + 100;
+			if (prop_rand(&seed) % (near ? 3 : 40)) {
+				fprintf(f,
+					"audit: type=1326 audit(1700000800.%03u:%u): pid=%u "
+					"comm=\"w\" "
+					"exe=\"/w\" sig=0 arch=c000003e syscall=%u "
+					"code=0x7ffc0000\n",
+					serial % 1000, serial, 200000 + u,
+					nrs[prop_rand(&seed) % 6]);
+				serial++, u++;
+				continue;
+			}
+			unsigned p = (unsigned)(prop_rand(&seed) % 6),
+				 roll = prop_rand(&seed) % 100;
+			unsigned nr = nrs[prop_rand(&seed) % 6];
+			const char *code = roll < 8 ? "0x50001" : "0x7ffc0000";
+
+			if (roll >= 8 && roll < 30) {
+				nr = 59;
+				execs++;
+			}
+			fprintf(f,
+				"audit: type=1326 audit(1700000800.%03u:%u): pid=%u comm=\"%s\" "
+				"exe=\"/bin/%s\" sig=0 arch=c000003e syscall=%u code=%s\n",
+				serial % 1000, serial, 100 + p, comms[comm[p]], comms[comm[p]], nr,
+				code);
+			serial++;
+			if (nr == 59 || roll >= 95)
+				comm[p] = (unsigned)(prop_rand(&seed) % 4);
+		}
+		ck_assert_int_eq(fflush(f), 0);
+		ck_assert_int_eq(fstat(fd, &st), 0);
+		/* A table of 65,536 runs is 69 MB: few reads, each --by with a cut of its own,
+		 * one with the whole file. */
+		for (unsigned b = 0; b < 3; b++)
+			for (unsigned k = 0; k < (b == round ? 2u : 1u); k++, reads++) {
+				unsigned size =
+					k == 1 ? (unsigned)st.st_size
+					       : 100000 + (unsigned)(prop_rand(&seed) % 3000000);
+				snprintf(chunk, sizeof(chunk), "%u", size);
+				if (!cuts_same(f, fd, chunk, bys[b], 2, &rereads, why,
+					       sizeof(why)) &&
+				    failed++ == 0)
+					snprintf(first_why, sizeof(first_why),
+						 "round %u, --by %s, chunks of %s: %s", round,
+						 sc_logs_by_to_string(bys[b]), chunk, why);
+			}
+		fclose(f);
+		unlink(path);
+	}
+	ck_assert_uint_gt(execs, 150);
+	ck_assert_msg(failed == 0, "%u of %u reads differ from one reader's; first: %s", failed,
+		      reads, first_why);
+}
+END_TEST
+#undef SREC
+
 /* A last line without a '\n' that a cut between chunks falls into is read whole, once. */
 START_TEST(feed_file_final_line_across_a_cut)
 {
@@ -1413,13 +1618,23 @@ static Suite *suite(void)
 	tcase_add_test(tc, many);
 	tcase_add_test(tc, by_comm_keys);
 	tcase_add_test(tc, short_way_guesses);
-	tcase_add_test(tc, feed_file_equals_line_by_line);
 	tcase_add_test(tc, feed_file_final_line_across_a_cut);
-	tcase_add_test(tc, feed_file_cuts_anywhere);
-	tcase_add_test(tc, feed_file_long_run_across_a_cut);
 	tcase_add_test(tc, feed_file_not_regular);
 	tcase_add_test(tc, follow_rotation);
 	suite_add_tcase(s, tc);
+
+	/* Files read in chunks (many cuts), each against one reader: seconds each under the
+	 * sanitizers on a loaded machine, past Check's default 4 s. */
+	TCase *cuts = tcase_create("cuts");
+	tcase_add_checked_fixture(cuts, setup, teardown);
+	tcase_set_timeout(cuts, 240);
+	tcase_add_test(cuts, feed_file_equals_line_by_line);
+	tcase_add_test(cuts, feed_file_cuts_anywhere);
+	tcase_add_test(cuts, feed_file_long_run_across_a_cut);
+	tcase_add_test(cuts, feed_file_rare_call_late);
+	tcase_add_test(cuts, feed_file_long_then_exec);
+	tcase_add_test(cuts, feed_file_cuts_anywhere_many_pids);
+	suite_add_tcase(s, cuts);
 
 	const char *why = live_skip_reason();
 	if (why) {

@@ -199,8 +199,9 @@ static uint64_t line_start_after(int fd, uint64_t at, uint64_t size)
 
 /* Merge the chunks from *merged on that are finished, in file order; stop at the first one
  * that is not (or failed). A chunk that cannot be joined (sc_logs_join(): a process past
- * RUN_MAX_* with the records before the cut, that execs in the chunk; rare) is read again by
- * w, the caller's worker, into l, which holds what one reader had at the cut. */
+ * RUN_MAX_* with the records before the cut, that execs in the chunk; one reader's table of
+ * runs filling within it; rare) is read again by w, the caller's worker, into l, which holds
+ * what one reader had at the cut. */
 static int merge_finished(struct sc_logs *l, struct sc_logs_source *src, struct chunks *cs,
 			  struct worker *w, unsigned *merged)
 {

@@ -49,7 +49,7 @@ static struct run_entry *run_find(const struct run *run, const struct run_entry 
 /* The pid's run in dst becomes src's, in dst's group gi; *ret: it. */
 static int run_copy(struct sc_logs *dst, const struct run *src, ssize_t gi, struct run **ret)
 {
-	struct run *r = sc_logs_run_get(dst, src->pid);
+	struct run *r = sc_logs_run_join_get(dst, src->pid);
 	struct run_entry *e;
 	uint32_t cap;
 
@@ -72,6 +72,7 @@ static int run_copy(struct sc_logs *dst, const struct run *src, ssize_t gi, stru
 		memcpy(e, src->e, src->n_e * sizeof(*e));
 	r->gi = gi;
 	r->head = false;
+	r->lost = r->long_; /* notes nothing more when long (a head's entries went on) */
 	r->path = NULL;
 	r->n_path = r->cap_path = 0;
 	*ret = r;
@@ -80,8 +81,13 @@ static int run_copy(struct sc_logs *dst, const struct run *src, ssize_t gi, stru
 
 /* Where t, then h, as one run would have gone long (run_note(): a new entry when the run has
  * RUN_MAX_ENTRIES entries or RUN_MAX_RECORDS records): the number of h's records before that
- * record; -1: before h's first (t was); INT64_MAX: never. *sure is false when h went long on an
- * entry it did not keep and t had it: one reader went on, not known how far. */
+ * record; -1: before h's first (t was); INT64_MAX: never. A head notes its entries on past where
+ * it went long by itself (L, its L-th entry), so this is known: when t (not long: at most
+ * RUN_MAX_ENTRIES entries) and h's entries before its i-th went on together, the i-th is new
+ * to t and i >= L, the run goes long there (past the records of L, or holding its entries), and
+ * such an i is at most RUN_MAX_ENTRIES (the entries from L to i are t's, and with the ones
+ * before L that t had not, hold at most RUN_MAX_ENTRIES): among the RUN_HEAD_MAX_ENTRIES a head
+ * keeps. *sure is false only when h dropped entries otherwise (its records in two groups). */
 static int64_t long_at(const struct run *t, const struct run *h, bool *sure)
 {
 	uint32_t n = t->n_e;
@@ -97,8 +103,8 @@ static int64_t long_at(const struct run *t, const struct run *h, bool *sure)
 			return h->e[i].at;
 		n++;
 	}
-	*sure = !h->long_;
-	return h->long_ ? (int64_t)h->records : INT64_MAX;
+	*sure = !h->lost;
+	return h->lost ? (int64_t)h->records : INT64_MAX;
 }
 
 /* What one reader did at h's first record with t, the run its pid had in dst: went on with it
@@ -136,6 +142,10 @@ static bool head_joins(const struct sc_logs *dst, const struct sc_logs *c, const
 		p = -1; /* the same program in two groups (--by exe, a record without exe=) */
 	else
 		p = long_at(t, h, &sure);
+	/* h went long by itself and ended with an exec: the chunk started the new program's run
+	 * afresh, where one reader, its run with t not long, moved it on into that program. */
+	if (!tail && h->long_ && h->exec && sure && p == INT64_MAX)
+		return false;
 	if (p == INT64_MAX || h->n_path < 2)
 		return sure || !tail; /* no exec in h after its first record */
 	return sure && (int64_t)h->path[h->n_path - 1].at <= p;
@@ -183,7 +193,7 @@ static int run_combine(struct run *t, const struct run *h, ssize_t gi, bool exec
  * record's group, then along each exec h made); a run long by then goes on long. */
 static int join_head(struct sc_logs *dst, const struct sc_logs *c, const struct run *h, bool tail)
 {
-	struct run *t = sc_logs_run_get(dst, h->pid), *n;
+	struct run *t = sc_logs_run_join_get(dst, h->pid), *n;
 	ssize_t gi = -1, g0;
 	bool same, exec, sure;
 	int64_t p;
@@ -217,7 +227,7 @@ static int join_head(struct sc_logs *dst, const struct sc_logs *c, const struct 
 	if (p != INT64_MAX) {
 		if ((r = run_copy(dst, h, gi, &n)) < 0)
 			return r;
-		n->long_ = true;
+		n->long_ = n->lost = true;
 		return 0;
 	}
 	return run_combine(t, h, gi, exec);
@@ -248,20 +258,57 @@ static int join_renamed(struct sc_logs *dst, const struct sc_logs *c)
 	return 0;
 }
 
+size_t sc_logs_rereads(const struct sc_logs *l)
+{
+	return l->rereads;
+}
+
+/* One reader's table of runs fills at its RUN_MAX_PIDS-th pid and is cleared at the next record
+ * that looks up a run (sc_logs_run_get()). dst's table is one reader's at the cut: when full, it
+ * is cleared now (c's first such record clears it). True when the reader clears it again within
+ * c: c, whose own table did not, cannot be joined. (After a join, dst's table holds its pids and
+ * c's, one reader's.) */
+static bool clears_within(struct sc_logs *dst, const struct sc_logs *c)
+{
+	size_t k;
+
+	if (!c->clock)
+		return false;
+	if (dst->runs_used >= RUN_MAX_PIDS)
+		sc_logs_runs_clear(dst);
+	if (c->heads_off)
+		return true; /* c's own table filled: one reader's did, by then */
+	k = dst->runs_used;
+	for (size_t i = 0; i < c->n_firsts; i++)
+		if (!sc_logs_run_peek(dst, c->firsts[i].pid) && ++k == RUN_MAX_PIDS)
+			return c->firsts[i].at + 1 < c->clock;
+	return false;
+}
+
+/* Can every head of c be joined to dst as one reader would have read on? */
+static bool chunk_joins(struct sc_logs *dst, const struct sc_logs *c)
+{
+	if (clears_within(dst, c))
+		return false;
+	for (size_t i = 0; i < c->n_heads; i++)
+		if (!head_joins(dst, c, &c->heads[i], false))
+			return false;
+	for (size_t i = 0; i < c->runs_size; i++)
+		if (c->runs[i].pid && c->runs[i].head && (c->runs[i].records || c->runs[i].long_) &&
+		    !head_joins(dst, c, &c->runs[i], true))
+			return false;
+	return true;
+}
+
 int sc_logs_join(struct sc_logs *dst, const struct sc_logs *c)
 {
 	int r;
 
 	/* Nothing is changed before it is known that every head can be joined. */
-	if (c->heads_off)
-		return 1; /* a head was cleared with the runs */
-	for (size_t i = 0; i < c->n_heads; i++)
-		if (!head_joins(dst, c, &c->heads[i], false))
-			return 1;
-	for (size_t i = 0; i < c->runs_size; i++)
-		if (c->runs[i].pid && c->runs[i].head && (c->runs[i].records || c->runs[i].long_) &&
-		    !head_joins(dst, c, &c->runs[i], true))
-			return 1;
+	if (!chunk_joins(dst, c)) {
+		dst->rereads++;
+		return 1;
+	}
 	r = sc_logs_merge_into(dst, c, true);
 
 	dst->holes |= c->holes;

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Owns the state of an aggregation of records (struct sc_logs, its runs: a pid followed
- * across exec), shared by logs.c, which fills it record by record, logs-heads.c, which keeps what
- * a chunk's join needs, and logs-join.c, which joins the aggregations of a file's chunks in file
- * order (internal to src/lib/audit). */
+ * across exec), shared by logs.c, which fills it record by record, logs-runs.c, its table of
+ * runs, logs-heads.c, which keeps what a chunk's join needs, and logs-join.c, which joins the
+ * aggregations of a file's chunks in file order (internal to src/lib/audit). */
 #pragma once
 
 #include <stdbool.h>
@@ -14,6 +14,17 @@
 #include "syscage/logs.h"
 
 #define VIEW(s, n) ((struct sc_audit_view){ (s), (n) })
+
+/* A 64-bit finalizer: hash table slots of pids and keys. */
+static inline uint64_t mix64(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdull;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ull;
+	x ^= x >> 33;
+	return x;
+}
 
 /* A string of 1 to 16 bytes as two words, which with its length tell it from any other:
  * overlapping loads (8 + 8, 4 + 4) or three bytes, with no byte loop. */
@@ -67,10 +78,17 @@ struct run_step {
 };
 
 /* A run stops being tracked past these (a long-lived process, not one about to exec): the
- * per-record cost stays a short scan. */
-#define RUN_MAX_ENTRIES 128
-#define RUN_MAX_RECORDS 1024
-#define RUN_MAX_PIDS	(1u << 16)
+ * per-record cost stays a short scan. A run goes long on a new entry when it has
+ * RUN_MAX_ENTRIES entries or RUN_MAX_RECORDS records. */
+#define RUN_MAX_ENTRIES	     128
+#define RUN_MAX_RECORDS	     1024
+/* A chunk's first run of a pid (its head) notes on past that, up to one entry more: where its
+ * run with the one before the cut (at most RUN_MAX_ENTRIES entries) goes long is among its first
+ * RUN_MAX_ENTRIES + 1 entries (logs-join.c, long_at()), and while it is not long, the head holds
+ * every entry (the join adds them to the run). */
+#define RUN_HEAD_MAX_ENTRIES (RUN_MAX_ENTRIES + 1)
+/* The table of runs is cleared at the pid record after its RUN_MAX_PIDS-th pid's first. */
+#define RUN_MAX_PIDS	     (1u << 16)
 
 /* A run's entries by syscall number: open addressing, twice as many slots as entries, so a
  * lookup is a probe or two (numbers are dense from 0: the low bits, with the next ones folded
@@ -84,8 +102,9 @@ static inline unsigned run_slot(uint32_t nr)
 struct run {
 	uint32_t pid; /* 0: empty slot */
 	bool exec;    /* the last record was an execve or execveat */
-	bool long_;   /* past RUN_MAX_*: entries dropped, never moved */
-	ssize_t gi;   /* the group the run's records are in; -1: filtered out by --comm */
+	bool long_;   /* past RUN_MAX_*: never moved */
+	bool lost;  /* entries dropped (with long_; a head's from its RUN_HEAD_MAX_ENTRIES-th on) */
+	ssize_t gi; /* the group the run's records are in; -1: filtered out by --comm */
 	char comm[SC_AUDIT_COMM_MAX];
 	uint32_t comm_n;
 	uint64_t exe_hash; /* of exe=, 0 without one */
@@ -138,6 +157,12 @@ struct sc_logs {
 	size_t n_heads, cap_heads;
 	size_t *renamed;
 	size_t n_renamed, cap_renamed;
+	/* The records that looked up a run (a pid's), and in a chunk, each pid's first of them in
+	 * order (until the runs are cleared): where one reader's table fills (sc_logs_join()). */
+	uint64_t clock;
+	struct run_first *firsts;
+	size_t n_firsts, cap_firsts;
+	size_t rereads; /* chunks sc_logs_join() could not join, read again into this one */
 };
 
 /* Widen [*first, *last] to hold [first, last]; 0 means no time. */
@@ -166,10 +191,22 @@ static inline bool run_is(const struct run *run, struct sc_audit_view comm, uint
 	return !exe_hash || !run->exe_hash || run->exe_hash == exe_hash;
 }
 
-/* logs.c */
+/* A pid's first record in a chunk that looked up its run: l->clock then. */
+struct run_first {
+	uint32_t pid;
+	uint64_t at;
+};
+
+/* logs-runs.c */
+/* The pid's run, made when it has none; the table cleared first when full (a record's lookup). */
 struct run *sc_logs_run_get(struct sc_logs *l, uint32_t pid);
+/* The same, for a join: the table grows, never cleared (sc_logs_join() knows where it is). */
+struct run *sc_logs_run_join_get(struct sc_logs *l, uint32_t pid);
 /* The pid's run, if it has one (nothing made). */
 const struct run *sc_logs_run_peek(const struct sc_logs *l, uint32_t pid);
+void sc_logs_runs_clear(struct sc_logs *l);
+
+/* logs.c */
 void sc_logs_run_rename(struct run *run, struct sc_audit_view comm, uint64_t exe_hash);
 int sc_logs_run_move(struct sc_logs *l, struct run *run, ssize_t gi);
 int sc_logs_group_rename(struct sc_logs_group *g, struct sc_audit_view comm, uint32_t pid);

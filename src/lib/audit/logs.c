@@ -64,16 +64,6 @@ bool sc_logs_action_is_denial(enum sc_action a)
 
 /* ---- hash tables ---------------------------------------------------------------------- */
 
-static inline uint64_t mix64(uint64_t x)
-{
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdull;
-	x ^= x >> 33;
-	x *= 0xc4ceb9fe1a85ec53ull;
-	x ^= x >> 33;
-	return x;
-}
-
 /* Eight bytes at a time: keys are comms, pids and paths. */
 static uint64_t hash_bytes(const char *s, size_t n)
 {
@@ -130,17 +120,6 @@ struct sc_logs *sc_logs_new(const struct sc_logs_options *o)
 	return l;
 }
 
-static void runs_clear(struct sc_logs *l)
-{
-	for (size_t i = 0; i < l->runs_size; i++) {
-		free(l->runs[i].e);
-		free(l->runs[i].path);
-	}
-	if (l->runs)
-		memset(l->runs, 0, l->runs_size * sizeof(*l->runs));
-	l->runs_used = 0;
-}
-
 struct sc_logs *sc_logs_free(struct sc_logs *l)
 {
 	if (!l)
@@ -158,8 +137,9 @@ struct sc_logs *sc_logs_free(struct sc_logs *l)
 	free(l->gtab);
 	free(l->etab);
 	free(l->ptab);
-	runs_clear(l);
+	sc_logs_runs_clear(l);
 	free(l->runs);
+	free(l->firsts);
 	for (size_t i = 0; i < l->n_heads; i++) {
 		free(l->heads[i].e);
 		free(l->heads[i].path);
@@ -528,53 +508,6 @@ static ssize_t group_of(struct sc_logs *l, const struct sc_audit_record *rec)
 
 /* ---- following a pid across exec ------------------------------------------------------ */
 
-const struct run *sc_logs_run_peek(const struct sc_logs *l, uint32_t pid)
-{
-	for (size_t j = mix64(pid) & (l->runs_size - 1); l->runs_size && l->runs[j].pid;
-	     j = (j + 1) & (l->runs_size - 1))
-		if (l->runs[j].pid == pid)
-			return &l->runs[j];
-	return NULL;
-}
-
-struct run *sc_logs_run_get(struct sc_logs *l, uint32_t pid)
-{
-	size_t j;
-
-	if ((l->runs_used + 1) * 2 > l->runs_size) {
-		if (l->runs_used >= RUN_MAX_PIDS) {
-			if (sc_logs_heads_keep_all(l) < 0)
-				return NULL;
-			runs_clear(l); /* bounded memory: only exec-spanning runs are lost */
-		} else {
-			size_t ns = l->runs_size ? l->runs_size * 2 : 256;
-			struct run *t = calloc(ns, sizeof(*t));
-			if (!t)
-				return NULL;
-			for (size_t i = 0; i < l->runs_size; i++) {
-				if (!l->runs[i].pid)
-					continue;
-				j = mix64(l->runs[i].pid) & (ns - 1);
-				while (t[j].pid)
-					j = (j + 1) & (ns - 1);
-				t[j] = l->runs[i];
-			}
-			free(l->runs);
-			l->runs = t;
-			l->runs_size = ns;
-		}
-	}
-	j = mix64(pid) & (l->runs_size - 1);
-	while (l->runs[j].pid && l->runs[j].pid != pid)
-		j = (j + 1) & (l->runs_size - 1);
-	if (!l->runs[j].pid) {
-		l->runs[j] =
-			(struct run){ .pid = pid, .gi = -1, .head = l->chunk && !l->heads_off };
-		l->runs_used++;
-	}
-	return &l->runs[j];
-}
-
 static struct sc_audit_view record_comm(const struct sc_audit_record *rec)
 {
 	return (rec->have & SC_AUDIT_HAVE_COMM) && rec->comm_v.n
@@ -638,7 +571,7 @@ run_note(struct run *run, const struct sc_audit_record *rec, struct run_entry **
 	run->exec = record_is_exec(rec);
 	if (ret)
 		*ret = NULL;
-	if (run->long_)
+	if (run->lost)
 		return 0;
 	for (j = run_slot(rec->nr); run->slot[j]; j = (j + 1) & (RUN_SLOTS - 1))
 		if (entry_is(&run->e[run->slot[j] - 1], rec)) {
@@ -646,9 +579,13 @@ run_note(struct run *run, const struct sc_audit_record *rec, struct run_entry **
 			break;
 		}
 	if (!e) {
-		if (run->n_e == RUN_MAX_ENTRIES || run->records >= RUN_MAX_RECORDS) {
+		if (run->n_e >= RUN_MAX_ENTRIES || run->records >= RUN_MAX_RECORDS) {
 			run->long_ = true;
-			return 0;
+			/* A head notes on, for its join (RUN_HEAD_MAX_ENTRIES). */
+			if (!run->head || run->n_e == RUN_HEAD_MAX_ENTRIES) {
+				run->lost = true;
+				return 0;
+			}
 		}
 		if (run->n_e == run->cap_e) {
 			uint32_t nc = run->cap_e ? run->cap_e * 2 : 16;
@@ -666,7 +603,7 @@ run_note(struct run *run, const struct sc_audit_record *rec, struct run_entry **
 					 .data = rec->data,
 					 .gidx = UINT32_MAX,
 					 .at = (uint32_t)run->records };
-		run->slot[j] = (uint8_t)run->n_e; /* at most RUN_MAX_ENTRIES: fits */
+		run->slot[j] = (uint8_t)run->n_e; /* at most RUN_HEAD_MAX_ENTRIES: fits */
 	}
 	if (ret)
 		*ret = e;
@@ -872,6 +809,7 @@ add_fast(struct sc_logs *l, struct sc_logs_source *src, const struct sc_audit_re
 	run = &l->runs[j];
 	if (run->gi < 0 || !(run->records || run->long_) || !run_is(run, record_comm(rec), 0))
 		return 0;
+	l->clock++;
 	s->lines++;
 	account_serial(s, src, rec);
 	s->records++;
@@ -972,6 +910,7 @@ static __attribute__((noinline)) int add_slow(struct sc_logs *l, struct sc_logs_
 		run = sc_logs_run_get(l, rec->pid);
 		if (!run)
 			return -ENOMEM;
+		l->clock++;
 		if (!run->records && !run->long_) {
 			bool head = run->head;
 			run_start(run, comm, exe_hash, -1);
@@ -1019,7 +958,7 @@ static __attribute__((noinline)) int add_slow(struct sc_logs *l, struct sc_logs_
 		} else if (run->gi != gi) {
 			/* Its records went to two groups (--by exe, a record without exe=):
 			 * it can no longer be moved as one. */
-			run->long_ = true;
+			run->long_ = run->lost = true;
 		}
 		if ((r = run_note(run, rec, NULL)) < 0)
 			return r;
@@ -1203,7 +1142,7 @@ static void compact(struct sc_logs *l)
 	free(l->ptab);
 	l->ptab = NULL;
 	l->ptab_size = l->ptab_used = 0;
-	runs_clear(l);
+	sc_logs_runs_clear(l);
 	memset(l->comms, 0, sizeof(l->comms));
 	l->last_group = -1;
 	l->holes = false;
