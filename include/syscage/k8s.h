@@ -142,6 +142,9 @@ int sc_k8s_bindings_write(struct sc_k8s_file **files, size_t n,
 struct sc_k8s_bind_opts {
 	bool drop_caps;		 /* capabilities: {drop: [ALL]} on every container */
 	bool legacy_annotations; /* the pre-1.19 seccomp annotations too */
+	/* Threads binding: 0 or 1, the caller's alone; N, N - 1 more check the edited text
+	 * while the caller's edits and writes (the same output and diagnostics either way). */
+	unsigned jobs;
 };
 
 /* The text of 'f' with every workload that has a 'profile' bound to it:

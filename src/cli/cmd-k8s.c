@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* syscage k8s: bind workloads in manifests to the profiles the policies build, audit
  * manifests against the "restricted" seccomp rules, print the agent's own manifests. */
+#include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -20,7 +22,7 @@
 const char cmd_k8s_help[] =
 	"Usage: syscage k8s bind -f FILE|DIR|- --policies DIR [-o OUT] [--root NAME]\n"
 	"                        [--drop-caps] [--legacy-annotations] [--require-all]\n"
-	"                        [--bindings FILE] [-n NAMESPACE] [-q]\n"
+	"                        [--bindings FILE] [-n NAMESPACE] [--jobs N] [-q]\n"
 	"       syscage k8s audit -f FILE|DIR|- [-o text|json] [-n NAMESPACE]\n"
 	"       syscage k8s manifests [--image IMG] [--kubelet-root DIR] [--namespace NS]\n"
 	"                             [--agent-profile FILE] [-o DIR [--record]]\n"
@@ -111,6 +113,9 @@ const char cmd_k8s_help[] =
 	"                           DIR/base, the deploy-record/ overlay in DIR\n"
 	"      --bindings FILE      (bind) write the SeccompBinding documents the agent reads\n"
 	"                           beside the policies (atomic; written before the manifests)\n"
+	"      --jobs N             (bind) threads, 1 to 4 (default: one per CPU it may run\n"
+	"                           on, at most 4): the others read the edited text back\n"
+	"                           while one edits; the output is the same with any N\n"
 	"  -q, --quiet              (bind) no summary, no list of unmatched workloads\n"
 	"  -h, --help               this text\n"
 	"\n"
@@ -134,7 +139,33 @@ struct args {
 	const char *file, *policies, *out, *root, *ns, *image, *kubelet_root, *agent_profile;
 	const char *bindings;
 	bool drop_caps, legacy, require_all, quiet, record;
+	unsigned jobs; /* 0: one per CPU, at most 4 */
 };
+
+/* --jobs N: 1 to 4. */
+static int parse_jobs(const char *s, unsigned *ret)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (!*s || *end || errno || v == 0 || v > 4)
+		return -EINVAL;
+	*ret = (unsigned)v;
+	return 0;
+}
+
+/* --jobs, else one per CPU this process may run on, at most 4. */
+static unsigned bind_jobs(const struct args *a)
+{
+	cpu_set_t cpus;
+	unsigned n = a->jobs;
+
+	if (n == 0)
+		n = sched_getaffinity(0, sizeof(cpus), &cpus) == 0 ? (unsigned)CPU_COUNT(&cpus) : 1;
+	return n < 1 ? 1 : n > 4 ? 4 : n;
+}
 
 static bool is_dir(const char *path)
 {
@@ -146,7 +177,9 @@ static bool is_dir(const char *path)
 static int bind_files(const struct args *a, struct sc_k8s_file **files, size_t nf,
 		      struct pending *outs, char **paths, struct sc_diags *d)
 {
-	struct sc_k8s_bind_opts o = { .drop_caps = a->drop_caps, .legacy_annotations = a->legacy };
+	struct sc_k8s_bind_opts o = { .drop_caps = a->drop_caps,
+				      .legacy_annotations = a->legacy,
+				      .jobs = bind_jobs(a) };
 	size_t pl = strlen(a->file);
 	int ret = EXIT_OK;
 
@@ -441,7 +474,8 @@ int cmd_k8s(int argc, char **argv)
 		O_KROOT,
 		O_AGENT,
 		O_BINDINGS,
-		O_RECORD
+		O_RECORD,
+		O_JOBS
 	};
 	static const struct option opts[] = {
 		{ "filename", required_argument, NULL, 'f' },
@@ -458,6 +492,7 @@ int cmd_k8s(int argc, char **argv)
 		{ "agent-profile", required_argument, NULL, O_AGENT },
 		{ "bindings", required_argument, NULL, O_BINDINGS },
 		{ "record", no_argument, NULL, O_RECORD },
+		{ "jobs", required_argument, NULL, O_JOBS },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
@@ -520,6 +555,11 @@ int cmd_k8s(int argc, char **argv)
 		case O_RECORD:
 			a.record = true;
 			break;
+		case O_JOBS:
+			if (parse_jobs(optarg, &a.jobs) < 0)
+				return cli_usage_error("k8s", "--jobs wants 1 to 4, not '%s'",
+						       optarg);
+			break;
 		case 'h':
 			return cli_help(cmd_k8s_help);
 		default:
@@ -529,7 +569,8 @@ int cmd_k8s(int argc, char **argv)
 	if (optind != argc)
 		return cli_usage_error("k8s", "unexpected argument '%s'", argv[optind]);
 	if (streq(sub, "manifests")) {
-		if (a.file || a.policies || a.drop_caps || a.legacy || a.require_all || a.bindings)
+		if (a.file || a.policies || a.drop_caps || a.legacy || a.require_all ||
+		    a.bindings || a.jobs)
 			return cli_usage_error("k8s", "manifests takes --image, --kubelet-root, "
 						      "--namespace, --agent-profile and -o DIR");
 		if (a.record && !a.out)
@@ -550,7 +591,7 @@ int cmd_k8s(int argc, char **argv)
 		return cli_usage_error("k8s", "--image, --kubelet-root and --agent-profile are "
 					      "for 'k8s manifests'");
 	if (streq(sub, "audit")) {
-		if (a.policies || a.drop_caps || a.legacy || a.require_all || a.bindings)
+		if (a.policies || a.drop_caps || a.legacy || a.require_all || a.bindings || a.jobs)
 			return cli_usage_error("k8s", "audit takes -f, -o text|json and -n");
 		if (a.out && cli_parse_output("k8s", a.out, &json) != 0)
 			return EXIT_USAGE;

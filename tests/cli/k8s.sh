@@ -603,6 +603,54 @@ done
 [ "$caught" -ge 0 ] && ok "an input changed in place while read: exit 1, nothing written ($caught of 3 runs changed before they ended)" ||
 	not_ok "an input changed in place while read: exit 1, nothing written"
 
+# --- bind --jobs: one thread or two (one editing, one reading the edited text back) give the
+# same output, messages and exit status, for every fixture and for a file of many runs of
+# documents with two edits refused far apart (test-k8s's case "threads" has a check that fails).
+{
+	for i in $(seq 0 2999); do
+		if [ "$i" = 1500 ] || [ "$i" = 2500 ]; then
+			printf -- '---\nkind: Pod\nmetadata: {name: p%d, namespace: shop, labels: {app: web}}\nspec:\n  containers: [{name: a, securityContext: {privileged: true}}]\n' "$i"
+		else
+			printf -- '---\n# workload %d\nkind: Deployment\nmetadata: {name: w%d, namespace: shop}\nspec:\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers:\n      - name: a\n        image: x\n' "$i" "$i"
+		fi
+	done
+} >"$TMP/runs-bad.yaml"
+grep -v -e 'privileged' "$TMP/runs-bad.yaml" >"$TMP/runs-good.yaml"
+same=0 differ=0
+for f in manifests/*.yaml manifests/*.json bad/*.yaml audit/*.yaml "$TMP/runs-bad.yaml" "$TMP/runs-good.yaml"; do
+	for opts in "" "--drop-caps --legacy-annotations"; do
+		# shellcheck disable=SC2086 # opts are words
+		"$SYSCAGE" k8s bind -f "$f" -p $P $opts --jobs 1 >"$TMP/j1.out" 2>"$TMP/j1.err"
+		rc1=$?
+		# shellcheck disable=SC2086
+		"$SYSCAGE" k8s bind -f "$f" -p $P $opts --jobs 2 >"$TMP/j2.out" 2>"$TMP/j2.err"
+		rc2=$?
+		if [ "$rc1" = "$rc2" ] && cmp -s "$TMP/j1.out" "$TMP/j2.out" && cmp -s "$TMP/j1.err" "$TMP/j2.err"; then
+			same=$((same + 1))
+		else
+			differ=$((differ + 1))
+			echo "# --jobs 1 and 2 differ on $f $opts (exit $rc1, $rc2)"
+			diff "$TMP/j1.err" "$TMP/j2.err" | head -5 | sed 's/^/# /'
+		fi
+	done
+done
+[ "$differ" = 0 ] && ok "bind --jobs 1 and --jobs 2: the same output, messages and status ($same cases)" ||
+	not_ok "bind --jobs 1 and --jobs 2: the same output, messages and status ($differ of $((same + differ)) differ)"
+expect "many runs, two edits refused far apart (--jobs 2)" 1 \
+	"$SYSCAGE" k8s bind -f "$TMP/runs-bad.yaml" -p $P --drop-caps --legacy-annotations --jobs 2 -q -o "$TMP/runs-out.yaml"
+l1=$(($(grep -n 'name: p1500' "$TMP/runs-bad.yaml" | cut -d: -f1) + 2))
+l2=$(($(grep -n 'name: p2500' "$TMP/runs-bad.yaml" | cut -d: -f1) + 2))
+if [ "$(grep -c error "$TMP/err")" = 2 ] && grep -q "^$TMP/runs-bad.yaml:$l1:.*p1500: container is privileged" "$TMP/err" &&
+	grep error "$TMP/err" | tail -1 | grep -q "^$TMP/runs-bad.yaml:$l2:.*p2500: container is privileged" &&
+	[ ! -e "$TMP/runs-out.yaml" ]; then
+	ok "... both errors, in the file's order, nothing written"
+else
+	not_ok "... both errors, in the file's order, nothing written"
+	sed 's/^/# err: /' "$TMP/err" | head -5
+fi
+expect "bind --jobs 0 is a usage error" 2 "$SYSCAGE" k8s bind -f manifests/multi.yaml -p $P --jobs 0
+err_has "... saying what --jobs wants" "--jobs wants 1 to 4"
+
 # Files refused for their content (1,100, under ulimit -n 1024) each report their error: a
 # refused file's output goes at once (its temp file's descriptor was kept to the end).
 mkdir -p "$TMP/priv"

@@ -13,6 +13,15 @@
 #include "syscage/k8s.h"
 #include "tap.h"
 
+/* The threads every bind here runs with: 1 in case "core", 2 in case "threads" (the same
+ * outputs and diagnostics are wanted either way). */
+static unsigned jobs = 1;
+
+static void threads_setup(void)
+{
+	jobs = 2;
+}
+
 static struct sc_k8s_file *parse(const char *text)
 {
 	struct sc_k8s_file *f = NULL;
@@ -30,7 +39,9 @@ static struct sc_k8s_file *parse(const char *text)
 static char *bind_all(const char *text, const char *profile, bool drop, bool legacy)
 {
 	struct sc_k8s_file *f = parse(text);
-	struct sc_k8s_bind_opts o = { .drop_caps = drop, .legacy_annotations = legacy };
+	struct sc_k8s_bind_opts o = { .drop_caps = drop,
+				      .legacy_annotations = legacy,
+				      .jobs = jobs };
 	struct sc_diags d = {};
 	char *out = NULL;
 	size_t len = 0;
@@ -454,7 +465,7 @@ START_TEST(bind_checks_its_output)
 	static const char text[] = "kind: Pod\nmetadata:\n- nam0:*****che}d: >\n\n\n"
 				   "spec:\n  containers:\n    - name: a\n      image: app:0\n";
 	struct sc_k8s_file *f = parse(text);
-	struct sc_k8s_bind_opts o = { .drop_caps = true, .legacy_annotations = true };
+	struct sc_k8s_bind_opts o = { .drop_caps = true, .legacy_annotations = true, .jobs = jobs };
 	struct sc_diags d = {};
 	char *out = NULL;
 
@@ -482,7 +493,7 @@ START_TEST(bind_checks_each_document)
 		"---\nkind: Pod\nmetadata:\n- nam0:*****che}d: >\n\n\n"
 		"spec:\n  containers:\n    - name: a\n      image: app:0\n";
 	struct sc_k8s_file *f = parse(bad);
-	struct sc_k8s_bind_opts o = { .drop_caps = true, .legacy_annotations = true };
+	struct sc_k8s_bind_opts o = { .drop_caps = true, .legacy_annotations = true, .jobs = jobs };
 	struct sc_diags d = {};
 	char *out = NULL;
 
@@ -518,7 +529,7 @@ START_TEST(bind_check_locates_the_document)
 				   "  containers: [{name: a}]\n";
 	static const char bad[] = "---\nkind: Pod\nmetadata:\n- nam0:*****che}d: >\n\n\n"
 				  "spec:\n  containers:\n    - name: a\n      image: app:0\n";
-	struct sc_k8s_bind_opts o = { .drop_caps = true, .legacy_annotations = true };
+	struct sc_k8s_bind_opts o = { .drop_caps = true, .legacy_annotations = true, .jobs = jobs };
 	struct sc_diags d = {};
 	struct sc_k8s_file *f;
 	char *text = NULL, *out = NULL;
@@ -545,6 +556,74 @@ START_TEST(bind_check_locates_the_document)
 	sc_diags_clear(&d);
 	sc_k8s_file_free(f);
 	free(text);
+}
+END_TEST
+
+/* Many runs of documents, checked while later ones are edited (case "threads"): the errors
+ * come in the file's order whichever thread found them, as one thread reports them: a check
+ * that fails, then the edits' errors after it; an edit's error before a failing check is
+ * reported alone (nothing after the first error is checked). */
+START_TEST(bind_errors_in_order)
+{
+	static const char good[] = "---\nkind: Pod\nmetadata: {name: g%zu}\nspec:\n"
+				   "  containers: [{name: a}]\n";
+	/* The edit of its metadata takes the line break before "spec:" (found by fuzz-k8s). */
+	static const char bad_check[] = "---\nkind: Pod\nmetadata:\n- nam0:*****che}d: >\n\n\n"
+					"spec:\n  containers:\n    - name: a\n      image: app:0\n";
+	static const char privileged[] =
+		"---\nkind: Pod\nmetadata: {name: p}\nspec:\n"
+		"  containers: [{name: a, securityContext: {privileged: true}}]\n";
+	struct sc_k8s_bind_opts o = { .drop_caps = true, .legacy_annotations = true, .jobs = jobs };
+
+	for (unsigned order = 0; order < 2; order++) {
+		/* order 0: the check fails at 1,500, an edit at 2,500; 1: an edit at 500 first */
+		size_t at_check = 1500, at_edit = order ? 500 : 2500;
+		unsigned line = 1, check_line = 0, edit_line = 0;
+		struct sc_diags d = {};
+		struct sc_k8s_file *f;
+		char *text = NULL, *out = NULL;
+		size_t len = 0;
+		FILE *m = open_memstream(&text, &len);
+
+		ck_assert_ptr_nonnull(m);
+		for (size_t i = 0; i < 3000; i++) {
+			const char *doc = i == at_check	 ? bad_check
+					  : i == at_edit ? privileged
+							 : good;
+			if (i == at_check)
+				check_line = line + 1; /* its "kind:" */
+			if (i == at_edit)
+				edit_line = line + 4; /* its container */
+			if (doc == good)
+				fprintf(m, good, i);
+			else
+				fputs(doc, m);
+			for (const char *c = doc; *c; c++)
+				line += *c == '\n';
+		}
+		ck_assert_int_eq(fclose(m), 0);
+		f = parse(text);
+		ck_assert_uint_eq(f->n_workloads, 3000);
+		for (size_t i = 0; i < f->n_workloads; i++)
+			f->workloads[i].profile = strdup("syscage/default/pod_x.json");
+		ck_assert_int_eq(sc_k8s_bind(f, &o, &d, &out, NULL), -EINVAL);
+		ck_assert_ptr_null(out);
+		if (order == 0) {
+			ck_assert_uint_eq(d.n, 2);
+			ck_assert_ptr_nonnull(
+				strstr(d.v[0].message, "cannot bind this file safely"));
+			ck_assert_uint_eq(d.v[0].loc.line, check_line);
+			ck_assert_ptr_nonnull(strstr(d.v[1].message, "privileged"));
+			ck_assert_uint_eq(d.v[1].loc.line, edit_line);
+		} else {
+			ck_assert_uint_eq(d.n, 1);
+			ck_assert_ptr_nonnull(strstr(d.v[0].message, "privileged"));
+			ck_assert_uint_eq(d.v[0].loc.line, edit_line);
+		}
+		sc_diags_clear(&d);
+		sc_k8s_file_free(f);
+		free(text);
+	}
 }
 END_TEST
 
@@ -576,7 +655,7 @@ static int collect_piece(void *userdata, const void *p, size_t n)
  * whole of a big file at once), the same bytes as sc_k8s_bind's; a write error stops it. */
 START_TEST(bind_write_streams)
 {
-	struct sc_k8s_bind_opts o = {};
+	struct sc_k8s_bind_opts o = { .jobs = jobs };
 	struct sc_diags d = {};
 	struct pieces c = {};
 	struct sc_k8s_file *f;
@@ -649,7 +728,7 @@ START_TEST(bind_document_bounds)
 		"      localhostProfile: syscage/ns/p.json\n"
 		"...\n";
 	struct sc_k8s_file *f = parse(in);
-	struct sc_k8s_bind_opts o = {};
+	struct sc_k8s_bind_opts o = { .jobs = jobs };
 	struct sc_diags d = {};
 	char *out = NULL;
 
@@ -693,7 +772,7 @@ START_TEST(bind_refuses)
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct sc_k8s_file *f = parse(cases[i]);
-		struct sc_k8s_bind_opts o = {};
+		struct sc_k8s_bind_opts o = { .jobs = jobs };
 		struct sc_diags d = {};
 		char *out = NULL;
 		f->workloads[0].profile = strdup("syscage/ns/p.json");
@@ -731,7 +810,8 @@ START_TEST(bind_what_was_kept)
 		"    seccomp.security.alpha.kubernetes.io/pod: runtime/default\n"
 		"spec: {containers: [{name: c}]}\n";
 	char dir[] = "/tmp/sc-k8s-keep.XXXXXX", path[64];
-	struct sc_k8s_bind_opts plain = {}, legacy = { .legacy_annotations = true };
+	struct sc_k8s_bind_opts plain = { .jobs = jobs },
+				legacy = { .legacy_annotations = true, .jobs = jobs };
 	const enum sc_k8s_keep keeps[] = { SC_K8S_KEEP_ALL, SC_K8S_KEEP_NO_ANNOTATIONS,
 					   SC_K8S_KEEP_NONE };
 	char *want = NULL, *want_legacy = NULL;
@@ -1075,6 +1155,7 @@ int main(void)
 	tcase_add_test(tc, bind_checks_each_document);
 	tcase_add_test(tc, bind_check_locates_the_document);
 	tcase_add_test(tc, bind_write_streams);
+	tcase_add_test(tc, bind_errors_in_order);
 	tcase_add_test(tc, bind_document_bounds);
 	tcase_add_test(tc, bind_what_was_kept);
 	tcase_add_test(tc, selectors);
@@ -1082,6 +1163,28 @@ int main(void)
 	tcase_add_test(tc, audit_rules);
 	tcase_add_test(tc, manifests);
 	tcase_add_test(tc, file_unchanged);
+	suite_add_tcase(s, tc);
+	/* The binds again with a thread checking the edited text. */
+	tc = tcase_create("threads");
+	tcase_add_checked_fixture(tc, threads_setup, NULL);
+	tcase_add_test(tc, bind_block);
+	tcase_add_test(tc, bind_flow_and_existing);
+	tcase_add_test(tc, bind_null_values_and_eof);
+	tcase_add_test(tc, bind_block_scalars);
+	tcase_add_test(tc, bind_flow_odd_pairs);
+	tcase_add_test(tc, bind_same_container_names);
+	tcase_add_test(tc, bind_empty_value_properties);
+	tcase_add_test(tc, bind_crlf);
+	tcase_add_test(tc, bind_json);
+	tcase_add_test(tc, bind_caps_and_annotations);
+	tcase_add_test(tc, bind_refuses);
+	tcase_add_test(tc, bind_checks_its_output);
+	tcase_add_test(tc, bind_checks_each_document);
+	tcase_add_test(tc, bind_check_locates_the_document);
+	tcase_add_test(tc, bind_write_streams);
+	tcase_add_test(tc, bind_errors_in_order);
+	tcase_add_test(tc, bind_document_bounds);
+	tcase_add_test(tc, bind_what_was_kept);
 	suite_add_tcase(s, tc);
 	return tap_run(s);
 }
