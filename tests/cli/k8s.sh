@@ -603,6 +603,21 @@ done
 [ "$caught" -ge 0 ] && ok "an input changed in place while read: exit 1, nothing written ($caught of 3 runs changed before they ended)" ||
 	not_ok "an input changed in place while read: exit 1, nothing written"
 
+# Two files joined with "---" between them, the second starting with a byte order mark: its
+# workload is bound and audited as at a file's start (it was left unbound, unseen).
+printf 'kind: Pod\nmetadata: {name: a, namespace: shop, labels: {app: web}}\nspec:\n  containers: [{name: c}]\n---\n\357\273\277kind: Pod\nmetadata: {name: b, namespace: shop, labels: {app: web}}\nspec:\n  containers: [{name: c}]\n' >"$TMP/bom.yaml"
+expect "bind: a byte order mark starting a later document" 0 "$SYSCAGE" k8s bind -f "$TMP/bom.yaml" -p $P -o "$TMP/bom-out.yaml"
+err_has "... both workloads bound" '2 workloads in 1 file: 2 bound, 0 unmatched'
+[ "$(grep -c 'localhostProfile: syscage/shop/pod_[ab].json' "$TMP/bom-out.yaml")" = 2 ] &&
+	[ "$(grep -c "^$(printf '\357\273\277')kind: Pod" "$TMP/bom-out.yaml")" = 1 ] &&
+	ok "... the mark kept where it was" || not_ok "... the mark kept where it was"
+expect "audit: a byte order mark starting a later document" 1 "$SYSCAGE" k8s audit -f "$TMP/bom.yaml"
+out_has_line() { if grep -Eq -- "$2" "$TMP/out"; then ok "$1"; else not_ok "$1"; sed 's/^/# out: /' "$TMP/out" | head -5; fi; }
+out_has_line "... its workload audited at its line" "^$TMP/bom.yaml:6:1: Pod shop/b: container c: no seccompProfile"
+printf 'kind: Pod\nmetadata: {name: a}\n...\n\357\273\277---\nkind: Pod\n' >"$TMP/bom-bad.yaml"
+expect "a byte order mark where libfyaml reads none" 1 "$SYSCAGE" k8s audit -f "$TMP/bom-bad.yaml"
+err_has "... a syntax error naming it" "^$TMP/bom-bad.yaml:4:1: error: syntax error: .*byte order mark, U\+FEFF, at line 4: remove it"
+
 # --- bind --jobs: one thread or two (one editing, one reading the edited text back) give the
 # same output, messages and exit status, for every fixture and for a file of many runs of
 # documents with two edits refused far apart (test-k8s's case "threads" has a check that fails).

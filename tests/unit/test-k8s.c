@@ -786,6 +786,64 @@ START_TEST(bind_refuses)
 }
 END_TEST
 
+/* Files joined with "---" keep each one's byte order mark at the start of its document:
+ * Kubernetes reads such a document as it reads a file that starts with one, so its workload
+ * is found, bound (the mark stays in the text) and audited; a mark anywhere else before a key
+ * is refused at its line:col, never a workload left unseen. */
+START_TEST(bom_at_a_later_document)
+{
+	static const char joined[] =
+		"kind: Pod\nmetadata: {name: a}\nspec:\n  containers: [{name: c}]\n"
+		"---\n\xef\xbb\xbfkind: Pod\nmetadata: {name: b}\nspec:\n"
+		"  containers: [{name: c}]\n"
+		"--- # joined\n\xef\xbb\xbfkind: Pod\nmetadata: {name: c}\nspec: {containers: []}\n";
+	static const char want_b[] = "---\n\xef\xbb\xbfkind: Pod\nmetadata: {name: b}\nspec:\n"
+				     "  containers: [{name: c, securityContext: "
+				     "{allowPrivilegeEscalation: false}}]\n  securityContext:\n";
+	static const char *const refused[] = {
+		/* after a comment, a blank line, or on the marker's line: not where a
+		 * document's text starts for Kubernetes */
+		"kind: Pod\n---\n# c\n\xef\xbb\xbfkind: Pod\nmetadata: {name: b}\n",
+		"kind: Pod\n---\n\n\xef\xbb\xbfkind: Pod\nmetadata: {name: b}\n",
+		"kind: Pod\n---\nmetadata:\n  \xef\xbb\xbfname: b\n",
+	};
+	static const unsigned refused_at[][2] = { { 4, 1 }, { 4, 1 }, { 4, 3 } };
+	struct sc_k8s_file *f = NULL;
+	struct sc_diags d = {};
+	char *out;
+
+	f = parse(joined);
+	ck_assert_uint_eq(f->n_workloads, 3);
+	ck_assert_str_eq(f->workloads[1].kind, "Pod");
+	ck_assert_str_eq(f->workloads[1].name, "b");
+	ck_assert_uint_eq(f->workloads[1].loc.line, 6);
+	ck_assert_str_eq(f->workloads[2].name, "c");
+	ck_assert_int_eq(sc_k8s_audit(&f->workloads[1]), 0);
+	ck_assert_uint_gt(f->workloads[1].n_findings, 0);
+	sc_k8s_file_free(f);
+
+	out = bind_all("kind: Pod\nmetadata: {name: a}\nspec:\n  containers: [{name: c}]\n"
+		       "---\n\xef\xbb\xbfkind: Pod\nmetadata: {name: b}\nspec:\n"
+		       "  containers: [{name: c}]\n",
+		       "syscage/ns/p.json", false, false);
+	ck_assert_ptr_nonnull(strstr(out, want_b));
+	ck_assert_ptr_nonnull(strstr(strstr(out, want_b), "localhostProfile: syscage/ns/p.json"));
+	free(out);
+
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		f = NULL;
+		ck_assert_int_eq(
+			sc_k8s_file_parse(refused[i], strlen(refused[i]), "t.yaml", NULL, &d, &f),
+			-EINVAL);
+		ck_assert_uint_eq(d.n, 1);
+		ck_assert_ptr_nonnull(strstr(d.v[0].message, "byte order mark"));
+		ck_assert_uint_eq(d.v[0].loc.line, refused_at[i][0]);
+		ck_assert_uint_eq(d.v[0].loc.col, refused_at[i][1]);
+		sc_diags_clear(&d);
+	}
+}
+END_TEST
+
 /* Write 'text' to DIR/name. */
 static void put(const char *dir, const char *name, const char *text)
 {
@@ -1158,6 +1216,7 @@ int main(void)
 	tcase_add_test(tc, bind_errors_in_order);
 	tcase_add_test(tc, bind_document_bounds);
 	tcase_add_test(tc, bind_what_was_kept);
+	tcase_add_test(tc, bom_at_a_later_document);
 	tcase_add_test(tc, selectors);
 	tcase_add_test(tc, missing_profile);
 	tcase_add_test(tc, audit_rules);
