@@ -234,9 +234,9 @@ static int bind(const struct args *a)
 	/* Without --legacy-annotations only existing annotations are edited: the pod
 	 * templates' metadata of the others is not kept. */
 	pending_guard_sigbus(NULL, 0, NULL); /* the inputs are mapped */
-	r = sc_k8s_files_read_keep(a->file, a->ns,
-				   a->legacy ? SC_K8S_KEEP_ALL : SC_K8S_KEEP_NO_ANNOTATIONS, &d,
-				   &files, &nf);
+	r = sc_k8s_files_read_jobs(a->file, a->ns,
+				   a->legacy ? SC_K8S_KEEP_ALL : SC_K8S_KEEP_NO_ANNOTATIONS,
+				   bind_jobs(a), &d, &files, &nf);
 	cli_print_diags(&d);
 	sc_diags_clear(&d);
 	if (r < 0)

@@ -796,7 +796,8 @@ START_TEST(bom_at_a_later_document)
 		"kind: Pod\nmetadata: {name: a}\nspec:\n  containers: [{name: c}]\n"
 		"---\n\xef\xbb\xbfkind: Pod\nmetadata: {name: b}\nspec:\n"
 		"  containers: [{name: c}]\n"
-		"--- # joined\n\xef\xbb\xbfkind: Pod\nmetadata: {name: c}\nspec: {containers: []}\n";
+		"--- # joined\n\xef\xbb\xbfkind: Pod\nmetadata: {name: c}\nspec: {containers: "
+		"[]}\n";
 	static const char want_b[] = "---\n\xef\xbb\xbfkind: Pod\nmetadata: {name: b}\nspec:\n"
 				     "  containers: [{name: c, securityContext: "
 				     "{allowPrivilegeEscalation: false}}]\n  securityContext:\n";
@@ -841,6 +842,117 @@ START_TEST(bom_at_a_later_document)
 		ck_assert_uint_eq(d.v[0].loc.col, refused_at[i][1]);
 		sc_diags_clear(&d);
 	}
+}
+END_TEST
+
+/* A big file read in two halves at once (jobs 2) is read as one read has it: the same
+ * workloads at the same lines and columns, the same text bound; an error in the second half,
+ * or a "---" line inside a flow collection where it is cut, gives one read's messages. */
+static void read_jobs(const char *path, unsigned n, struct sc_k8s_file ***files, struct sc_diags *d,
+		      int want)
+{
+	size_t nf = 0;
+
+	*files = NULL;
+	ck_assert_int_eq(sc_k8s_files_read_jobs(path, NULL, SC_K8S_KEEP_ALL, n, d, files, &nf),
+			 want);
+	if (want == 0)
+		ck_assert_uint_eq(nf, 1);
+}
+
+static void same_loc(struct sc_loc a, struct sc_loc b)
+{
+	ck_assert_uint_eq(a.line, b.line);
+	ck_assert_uint_eq(a.col, b.col);
+}
+
+START_TEST(read_in_two_halves)
+{
+	char dir[] = "/tmp/sc-k8s-halves.XXXXXX", path[64];
+	struct sc_k8s_bind_opts o = { .legacy_annotations = true, .drop_caps = true };
+	FILE *m;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/big.yaml", dir);
+	for (int variant = 0; variant < 3; variant++) {
+		struct sc_k8s_file **one = NULL, **two = NULL;
+		struct sc_diags d1 = {}, d2 = {};
+		char *out1 = NULL, *out2 = NULL;
+		m = fopen(path, "w");
+		ck_assert_ptr_nonnull(m);
+		/* some 1.6 MiB: flow and block styles, quotes, a seccomp path, annotations */
+		for (size_t i = 0; i < 6000; i++) {
+			if (variant == 1 && i == 4500)
+				fputs("---\nkind: Pod\nmetadata: {name: bad}\nspec: {containers: "
+				      "[{name: a}], containers: []}\n",
+				      m);
+			if (variant == 2 && i == 3000)
+				fputs("---\nkind: ConfigMap\ndata: [a,\n---\n b]\n", m);
+			if (i % 3 == 0)
+				fprintf(m,
+					"---\n# %zu\nkind: Deployment\nmetadata: {name: d%zu, "
+					"namespace: ns}\nspec:\n  template:\n    metadata:\n"
+					"      labels: {app: \"web\", i: '%zu'}\n      "
+					"annotations:\n"
+					"        seccomp.security.alpha.kubernetes.io/pod: "
+					"localhost/syscage/ns/x.json\n    spec:\n"
+					"      initContainers: [{name: i, image: x}]\n"
+					"      containers:\n      - name: a\n        image: "
+					"\"img:1\"\n",
+					i, i, i);
+			else
+				fprintf(m,
+					"---\nkind: Pod\nmetadata:\n  name: p%zu\nspec:\n"
+					"  securityContext: {seccompProfile: {type: Localhost, "
+					"localhostProfile: syscage/default/pod_p%zu.json}}\n"
+					"  containers: [{name: a, securityContext: {}}, {name: "
+					"b}]\n",
+					i, i);
+		}
+		ck_assert_int_eq(fclose(m), 0);
+		read_jobs(path, 1, &one, &d1, variant ? -EINVAL : 0);
+		read_jobs(path, 2, &two, &d2, variant ? -EINVAL : 0);
+		ck_assert_uint_eq(d1.n, d2.n);
+		for (size_t i = 0; i < d1.n; i++) {
+			same_loc(d1.v[i].loc, d2.v[i].loc);
+			ck_assert_str_eq(d1.v[i].message, d2.v[i].message);
+		}
+		if (variant) {
+			ck_assert_uint_eq(d1.n, 1);
+			ck_assert_ptr_nonnull(strstr(
+				d1.v[0].message, variant == 1 ? "duplicate key" : "syntax error"));
+		}
+		sc_diags_clear(&d1);
+		sc_diags_clear(&d2);
+		if (variant)
+			continue;
+		ck_assert_uint_gt(one[0]->len, 1u << 20);
+		ck_assert_uint_eq(one[0]->n_workloads, two[0]->n_workloads);
+		for (size_t i = 0; i < one[0]->n_workloads; i++) {
+			const struct sc_k8s_workload *a = &one[0]->workloads[i],
+						     *b = &two[0]->workloads[i];
+			ck_assert_str_eq(a->name, b->name);
+			ck_assert_str_eq(b->file, two[0]->name);
+			same_loc(a->loc, b->loc);
+			same_loc(a->pod_seccomp.path_loc, b->pod_seccomp.path_loc);
+			same_loc(a->legacy_pod_loc, b->legacy_pod_loc);
+			ck_assert_uint_eq(a->n_labels, b->n_labels);
+			ck_assert_uint_eq(a->n_containers, b->n_containers);
+			for (size_t k = 0; k < a->n_containers; k++)
+				same_loc(a->containers[k].loc, b->containers[k].loc);
+			one[0]->workloads[i].profile = strdup("syscage/ns/x.json");
+			two[0]->workloads[i].profile = strdup("syscage/ns/x.json");
+		}
+		ck_assert_int_eq(sc_k8s_bind(one[0], &o, &d1, &out1, NULL), 0);
+		ck_assert_int_eq(sc_k8s_bind(two[0], &o, &d2, &out2, NULL), 0);
+		ck_assert_str_eq(out1, out2);
+		free(out1);
+		free(out2);
+		sc_k8s_files_free(one, 1);
+		sc_k8s_files_free(two, 1);
+	}
+	unlink(path);
+	rmdir(dir);
 }
 END_TEST
 
@@ -1217,6 +1329,7 @@ int main(void)
 	tcase_add_test(tc, bind_document_bounds);
 	tcase_add_test(tc, bind_what_was_kept);
 	tcase_add_test(tc, bom_at_a_later_document);
+	tcase_add_test(tc, read_in_two_halves);
 	tcase_add_test(tc, selectors);
 	tcase_add_test(tc, missing_profile);
 	tcase_add_test(tc, audit_rules);

@@ -101,9 +101,13 @@ int opipe_new(unsigned workers, size_t depth, int (*work)(void *ctx, void *item)
 	(void)pthread_mutex_init(&p->mu, NULL);
 	(void)pthread_cond_init(&p->work, NULL);
 	(void)pthread_cond_init(&p->done, NULL);
-	/* Signals stay the caller's thread's (a SIGBUS of a mapped input is the caller's:
-	 * workers read only the text they are given). */
+	/* Signals sent to the process stay the caller's thread's; a fault's (a SIGBUS of a
+	 * mapped input cut short) is the faulting thread's, whose handler must run. */
 	(void)sigfillset(&all);
+	(void)sigdelset(&all, SIGBUS);
+	(void)sigdelset(&all, SIGSEGV);
+	(void)sigdelset(&all, SIGFPE);
+	(void)sigdelset(&all, SIGILL);
 	(void)pthread_sigmask(SIG_BLOCK, &all, &saved);
 	for (unsigned i = 0; i < workers && i < MAX_WORKERS; i++) {
 		if (pthread_create(&p->tid[i], NULL, worker, p) != 0)

@@ -563,6 +563,27 @@ static int resolve_merge(struct tb *t, struct yn *m)
 	return 0;
 }
 
+/* A scalar's value: for a one-line one, as it is in the text (between its marks, which
+ * exclude quotes), without libfyaml's copy: a plain one, a single-quoted one without '' and a
+ * double-quoted one without escapes (nearly every scalar of a manifest). */
+static const char *scalar_text(const struct tb *t, struct fy_token *tok, const struct fy_mark *s,
+			       const struct fy_mark *en, size_t *ret_len)
+{
+	enum fy_scalar_style ss = tok ? fy_token_scalar_style(tok) : FYSS_PLAIN;
+	size_t from = s ? s->input_pos : 0, to = en ? en->input_pos : 0, n = to - from;
+	const char *p = t->buf + from;
+
+	if (!tok)
+		return NULL;
+	if (!s || !en || to <= from || to > t->len || memchr(p, '\n', n) || memchr(p, '\r', n) ||
+	    (ss == FYSS_SINGLE_QUOTED && memchr(p, '\'', n)) ||
+	    (ss == FYSS_DOUBLE_QUOTED && memchr(p, '\\', n)) ||
+	    (ss != FYSS_PLAIN && ss != FYSS_SINGLE_QUOTED && ss != FYSS_DOUBLE_QUOTED))
+		return fy_token_get_text(tok, ret_len);
+	*ret_len = n;
+	return p;
+}
+
 static int tree_event(struct tb *t, struct fy_event *e, struct yn **ret_root)
 {
 	struct yn *parent = t->sp ? t->stack[t->sp - 1] : NULL;
@@ -641,7 +662,7 @@ static int tree_event(struct tb *t, struct fy_event *e, struct yn **ret_root)
 		struct fy_token *tok = e->scalar.value;
 		const struct fy_mark *s = fy_event_start_mark(e), *en = fy_event_end_mark(e);
 		size_t l = 0;
-		const char *txt = tok ? fy_token_get_text(tok, &l) : NULL;
+		const char *txt = scalar_text(t, tok, s, en, &l);
 		n->t = YN_SCALAR;
 		n->ss = tok ? fy_token_scalar_style(tok) : FYSS_PLAIN;
 		n->val = sc_arena_alloc(t->arena, (txt ? l : 0) + 1);
@@ -831,10 +852,13 @@ static size_t document_start(struct fy_event *e, const char *buf, bool mapped, s
 void sc_text_drop(const char *buf, size_t to)
 {
 	static uintptr_t page;
-	uintptr_t from = (uintptr_t)buf, end;
+	uintptr_t from, end;
 
 	if (!page)
 		page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	/* From the first whole page: 'buf' is a mapping's start, or a text within one (the
+	 * second half of a file read in two), whose page before is the other reader's. */
+	from = ((uintptr_t)buf + page - 1) & ~(page - 1);
 	end = ((uintptr_t)buf + to) & ~(page - 1);
 	if (end > from)
 		(void)madvise((void *)from, end - from, MADV_DONTNEED);
