@@ -5,7 +5,10 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
 #include <limits.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -218,6 +221,66 @@ static int bind_files(const struct args *a, struct sc_k8s_file **files, size_t n
 	return ret;
 }
 
+/* The policies read on a thread of their own while the manifests are read. */
+struct policy_load {
+	const char *dir;
+	struct sc_diags d;
+	struct sc_policy_build *b;
+	int r;
+	pthread_t tid;
+	bool started;
+};
+
+static void *policies_load(void *arg)
+{
+	struct policy_load *l = arg;
+
+	l->r = sc_policy_load_dir(l->dir, &l->d, &l->b);
+	return NULL;
+}
+
+static void policies_start(struct policy_load *l, const char *dir, bool thread)
+{
+	sigset_t all, saved;
+
+	l->dir = dir;
+	if (!thread)
+		return;
+	/* Signals stay this thread's, but for a fault's. */
+	(void)sigfillset(&all);
+	(void)sigdelset(&all, SIGBUS);
+	(void)sigdelset(&all, SIGSEGV);
+	(void)sigdelset(&all, SIGFPE);
+	(void)sigdelset(&all, SIGILL);
+	(void)pthread_sigmask(SIG_BLOCK, &all, &saved);
+	l->started = pthread_create(&l->tid, NULL, policies_load, l) == 0;
+	(void)pthread_sigmask(SIG_SETMASK, &saved, NULL);
+}
+
+/* The policies, once the manifests were read ('read': that read's result): read now without a
+ * thread, their messages printed, *ret the build (l->r: sc_policy_load_dir's result). Returns
+ * 'read': when it failed, the policies are dropped unsaid, as when they were read after. */
+static int policies_wait(struct policy_load *l, int read, struct sc_policy_build **ret)
+{
+	if (l->started) {
+		(void)pthread_join(l->tid, NULL);
+		/* What its reading freed stays in the thread's malloc arena, out of reach of
+		 * this thread's allocations (0.5 MiB more at the peak): given back. */
+		(void)malloc_trim(0);
+	}
+	if (read < 0) {
+		sc_policy_build_freep(&l->b);
+		sc_diags_clear(&l->d);
+		return read;
+	}
+	if (!l->started)
+		(void)policies_load(l);
+	cli_print_diags(&l->d);
+	sc_diags_clear(&l->d);
+	*ret = TAKE_PTR(l->b);
+	return 0;
+}
+
 static int bind(const struct args *a)
 {
 	struct sc_k8s_file **files = NULL;
@@ -227,6 +290,7 @@ static int bind(const struct args *a)
 	struct pending *outs = NULL, bp = { .fd = -1 };
 	char **paths = NULL;
 	bool dir_in = is_dir(a->file);
+	struct policy_load pl = {};
 	int r, ret = EXIT_OK;
 
 	if (dir_in && !a->out)
@@ -234,16 +298,15 @@ static int bind(const struct args *a)
 	/* Without --legacy-annotations only existing annotations are edited: the pod
 	 * templates' metadata of the others is not kept. */
 	pending_guard_sigbus(NULL, 0, NULL); /* the inputs are mapped */
+	policies_start(&pl, a->policies, bind_jobs(a) > 1);
 	r = sc_k8s_files_read_jobs(a->file, a->ns,
 				   a->legacy ? SC_K8S_KEEP_ALL : SC_K8S_KEEP_NO_ANNOTATIONS,
 				   bind_jobs(a), &d, &files, &nf);
 	cli_print_diags(&d);
 	sc_diags_clear(&d);
-	if (r < 0)
+	if (policies_wait(&pl, r, &b) < 0) /* the manifests' error: said */
 		return r == -ENOMEM ? cli_error("out of memory") : EXIT_FINDINGS;
-	r = sc_policy_load_dir(a->policies, &d, &b);
-	cli_print_diags(&d);
-	sc_diags_clear(&d);
+	r = pl.r; /* its messages said after the manifests' */
 	if (r < 0) {
 		if (r != -EINVAL)
 			cli_error("cannot read policies from %s: %s", a->policies, strerror(-r));

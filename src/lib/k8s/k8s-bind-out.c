@@ -210,7 +210,7 @@ static int bind_documents(const struct sc_k8s_file *f, const struct sc_k8s_bind_
 	int r = 0;
 
 	e.crlf = b.crlf = nl && nl > f->text && nl[-1] == '\r';
-	if (opipe_new(workers, workers ? 2 * workers + 4 : 1, seg_check, &b, &b.pipe) < 0)
+	if (opipe_new(workers, workers ? 2 * workers + 1 : 1, seg_check, &b, &b.pipe) < 0)
 		return -ENOMEM;
 	for (size_t i = 0, j; i < f->n_workloads && r != -ENOMEM && b.r_check != -ENOMEM; i = j) {
 		size_t end = f->tree->wp[i].doc_end;
