@@ -636,9 +636,14 @@ grep -v -e 'privileged' "$TMP/runs-bad.yaml" >"$TMP/runs-good.yaml"
 for i in $(seq 0 11999); do
 	printf -- '---\n# workload %d\nkind: Deployment\nmetadata: {name: b%d, namespace: shop}\nspec:\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers:\n      - name: a\n        image: x\n' "$i" "$i"
 done >"$TMP/runs-big.yaml"
+# Policies with an error too (read on a thread of their own with --jobs 2: their message
+# after the manifests', none when a manifest fails).
+mkdir -p "$TMP/bad-policies"
+cp $P/* "$TMP/bad-policies/"
+printf 'apiVersion: security.kubearmor.com/v1\nkind: KubeArmorSeccompPolicy\nmetadata: {name: x, namespace: shop}\nspec: {seccomp: {syscalls: [read], action: Nope}}\n' >"$TMP/bad-policies/zz-bad.yaml"
 same=0 differ=0
 for f in manifests/*.yaml manifests/*.json bad/*.yaml audit/*.yaml "$TMP"/runs-*.yaml; do
-	for opts in "" "--drop-caps --legacy-annotations"; do
+	for opts in "" "--drop-caps --legacy-annotations" "-p $TMP/bad-policies"; do
 		# shellcheck disable=SC2086 # opts are words
 		"$SYSCAGE" k8s bind -f "$f" -p $P $opts --jobs 1 >"$TMP/j1.out" 2>"$TMP/j1.err"
 		rc1=$?
