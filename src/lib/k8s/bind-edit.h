@@ -29,8 +29,8 @@ struct ectx {
 	size_t texts_len, texts_cap;
 	bool json;
 	struct sc_diags *d;
-	const char *what;
-	bool crlf; /* the file's lines end in CR LF */
+	const struct sc_k8s_workload *who; /* whose edits: named in errors */
+	bool crlf;			   /* the file's lines end in CR LF */
 	bool eof_newline;
 	int err;
 };

@@ -80,7 +80,8 @@ static void ectx_add(struct ectx *e, size_t pos, size_t del, unsigned depth, cha
 
 static void ectx_error(struct ectx *e, const struct yn *n, const char *msg)
 {
-	if (sc_diags_add(e->d, SC_SEV_ERROR, yn_loc(n), "%s: %s", e->what, msg) < 0)
+	if (sc_diags_add(e->d, SC_SEV_ERROR, yn_loc(n), "%s %s/%s: %s", e->who->kind,
+			 e->who->namespace, e->who->name, msg) < 0)
 		e->err = -ENOMEM;
 	else if (!e->err)
 		e->err = -EINVAL;
@@ -518,15 +519,15 @@ static int bind_one(struct ectx *e, const struct sc_k8s_workload *w, const struc
 	bool any_legacy = w->legacy_pod != NULL;
 	int r = 0;
 
-	if (!ann || !keys || asprintf(&legacy, "localhost/%s", w->profile) < 0)
+	if (!ann || !keys)
 		return -ENOMEM;
 	for (size_t i = 0; i < w->n_containers; i++)
 		any_legacy |= w->containers[i].legacy != NULL;
 	if (!wp->podspec || (!wp->holder && (o->legacy_annotations || any_legacy))) {
 		/* Read without what binding edits (sc_k8s_files_read_keep). */
 		if (sc_diags_add(e->d, SC_SEV_ERROR, w->loc,
-				 "%s: read without what binding edits (its %s)", e->what,
-				 wp->podspec ? "annotations" : "tree") < 0)
+				 "%s %s/%s: read without what binding edits (its %s)", w->kind,
+				 w->namespace, w->name, wp->podspec ? "annotations" : "tree") < 0)
 			return -ENOMEM;
 		return e->err = -EINVAL;
 	}
@@ -567,6 +568,10 @@ static int bind_one(struct ectx *e, const struct sc_k8s_workload *w, const struc
 	if (e->err)
 		return e->err;
 	if (o->legacy_annotations || any_legacy) {
+		if (asprintf(&legacy, "localhost/%s", w->profile) < 0) {
+			legacy = NULL;
+			return -ENOMEM;
+		}
 		ann[na++] = (struct kv){ .key = ANN_POD,
 					 .kind = KV_STR,
 					 .str = legacy,
@@ -612,15 +617,12 @@ int bind_workload_edits(struct ectx *e, const struct sc_k8s_file *f, size_t i,
 			const struct sc_k8s_bind_opts *o)
 {
 	const struct sc_k8s_workload *w = &f->workloads[i];
-	cleanup_free char *what = NULL;
 	int q;
 
-	if (asprintf(&what, "%s %s/%s", w->kind, w->namespace, w->name) < 0)
-		return -ENOMEM;
-	e->what = what;
+	e->who = w;
 	e->err = 0;
 	q = bind_one(e, w, &f->tree->wp[i], o);
-	e->what = NULL;
+	e->who = NULL;
 	return q;
 }
 

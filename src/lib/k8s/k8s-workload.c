@@ -58,6 +58,8 @@ static char *intern(struct rctx *c, const char *s)
 
 	if (!s)
 		return NULL;
+	if (c->each)
+		return (char *)s; /* the document's tree is there while each() has its workloads */
 	if (2 * (c->n_strs + 1) > c->cap_strs) {
 		size_t cap = c->cap_strs ? 2 * c->cap_strs : 256;
 		const char **v = calloc(cap, sizeof(*v));
@@ -358,7 +360,7 @@ static int add_workload(struct rctx *c, struct yn *obj, const char *kind)
 			r = read_container(c, cn, k == 0, ct);
 			if (r < 0)
 				return r;
-			if (ct->name) {
+			if (ct->name && ann) {
 				cleanup_free char *key = NULL;
 				struct yn *v;
 				if (asprintf(&key, ANN_CONTAINER "%s", ct->name) < 0)
