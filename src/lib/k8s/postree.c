@@ -851,11 +851,9 @@ static size_t document_start(struct fy_event *e, const char *buf, bool mapped, s
 
 void sc_text_drop(const char *buf, size_t to)
 {
-	static uintptr_t page;
-	uintptr_t from, end;
+	/* Asked every time: threads read halves of a file at once. */
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE), from, end;
 
-	if (!page)
-		page = (uintptr_t)sysconf(_SC_PAGESIZE);
 	/* From the first whole page: 'buf' is a mapping's start, or a text within one (the
 	 * second half of a file read in two), whose page before is the other reader's. */
 	from = ((uintptr_t)buf + page - 1) & ~(page - 1);
