@@ -172,13 +172,14 @@ int sc_k8s_bind(const struct sc_k8s_file *f, const struct sc_k8s_bind_opts *o, s
 		char **ret, size_t *ret_len);
 
 /* sc_k8s_bind's text, handed to 'write' a piece at a time, in order, as it is made (a run of
- * edited documents at a time, some 64 KiB: only that run's text and edits are held; a file
- * read mapped is given back as it is read past). 'write' returns 0 or -errno, which stops the
- * bind and is returned. Each edited document is checked before it is written (its edited text,
- * read back on its own, has the same workloads, and binding them again changes nothing; a
- * document that fails is an error at its workload's line:col); on an error (-EINVAL, see 'd';
- * -ENOMEM; write's) part of the text may have been written: write it to a temporary file and
- * discard that. */
+ * edited documents at a time, some 64 KiB: only that run's text and edits are held, or with
+ * o->jobs > 1 a few runs, checked on other threads; 'write' is called on the caller's thread;
+ * a file read mapped is given back as it is read past). 'write' returns 0 or -errno, which
+ * stops the bind and is returned. Each edited document is checked before it is written (its
+ * edited text, read back on its own, has the same workloads, and binding them again changes
+ * nothing; a document that fails is an error at its workload's line:col); on an error
+ * (-EINVAL, see 'd'; -ENOMEM; write's) part of the text may have been written: write it to a
+ * temporary file and discard that. */
 int sc_k8s_bind_write(const struct sc_k8s_file *f, const struct sc_k8s_bind_opts *o,
 		      struct sc_diags *d, int (*write)(void *userdata, const void *p, size_t n),
 		      void *userdata);
