@@ -113,6 +113,12 @@ enum sc_k8s_keep {
 /* sc_k8s_files_read keeping 'keep'. */
 int sc_k8s_files_read_keep(const char *path, const char *default_ns, enum sc_k8s_keep keep,
 			   struct sc_diags *d, struct sc_k8s_file ***ret, size_t *ret_n);
+/* The same with 'jobs' threads (0 or 1: the caller's alone): a big file is read in two halves
+ * at once, cut where a document starts; the result (workloads, positions, diagnostics) is
+ * one read's. */
+int sc_k8s_files_read_jobs(const char *path, const char *default_ns, enum sc_k8s_keep keep,
+			   unsigned jobs, struct sc_diags *d, struct sc_k8s_file ***ret,
+			   size_t *ret_n);
 
 /* Match every workload of 'files' against the policies in 'b' (loaded, sets not yet built;
  * its bindings are what the agent already has). A workload that any policy selects (the
@@ -142,6 +148,9 @@ int sc_k8s_bindings_write(struct sc_k8s_file **files, size_t n,
 struct sc_k8s_bind_opts {
 	bool drop_caps;		 /* capabilities: {drop: [ALL]} on every container */
 	bool legacy_annotations; /* the pre-1.19 seccomp annotations too */
+	/* Threads binding: 0 or 1, the caller's alone; N, N - 1 more check the edited text
+	 * while the caller's edits and writes (the same output and diagnostics either way). */
+	unsigned jobs;
 };
 
 /* The text of 'f' with every workload that has a 'profile' bound to it:
@@ -163,13 +172,14 @@ int sc_k8s_bind(const struct sc_k8s_file *f, const struct sc_k8s_bind_opts *o, s
 		char **ret, size_t *ret_len);
 
 /* sc_k8s_bind's text, handed to 'write' a piece at a time, in order, as it is made (a run of
- * edited documents at a time, some 64 KiB: only that run's text and edits are held; a file
- * read mapped is given back as it is read past). 'write' returns 0 or -errno, which stops the
- * bind and is returned. Each edited document is checked before it is written (its edited text,
- * read back on its own, has the same workloads, and binding them again changes nothing; a
- * document that fails is an error at its workload's line:col); on an error (-EINVAL, see 'd';
- * -ENOMEM; write's) part of the text may have been written: write it to a temporary file and
- * discard that. */
+ * edited documents at a time, some 64 KiB: only that run's text and edits are held, or with
+ * o->jobs > 1 a few runs, checked on other threads; 'write' is called on the caller's thread;
+ * a file read mapped is given back as it is read past). 'write' returns 0 or -errno, which
+ * stops the bind and is returned. Each edited document is checked before it is written (its
+ * edited text, read back on its own, has the same workloads, and binding them again changes
+ * nothing; a document that fails is an error at its workload's line:col); on an error
+ * (-EINVAL, see 'd'; -ENOMEM; write's) part of the text may have been written: write it to a
+ * temporary file and discard that. */
 int sc_k8s_bind_write(const struct sc_k8s_file *f, const struct sc_k8s_bind_opts *o,
 		      struct sc_diags *d, int (*write)(void *userdata, const void *p, size_t n),
 		      void *userdata);

@@ -603,6 +603,79 @@ done
 [ "$caught" -ge 0 ] && ok "an input changed in place while read: exit 1, nothing written ($caught of 3 runs changed before they ended)" ||
 	not_ok "an input changed in place while read: exit 1, nothing written"
 
+# Two files joined with "---" between them, the second starting with a byte order mark: its
+# workload is bound and audited as at a file's start (it was left unbound, unseen).
+printf 'kind: Pod\nmetadata: {name: a, namespace: shop, labels: {app: web}}\nspec:\n  containers: [{name: c}]\n---\n\357\273\277kind: Pod\nmetadata: {name: b, namespace: shop, labels: {app: web}}\nspec:\n  containers: [{name: c}]\n' >"$TMP/bom.yaml"
+expect "bind: a byte order mark starting a later document" 0 "$SYSCAGE" k8s bind -f "$TMP/bom.yaml" -p $P -o "$TMP/bom-out.yaml"
+err_has "... both workloads bound" '2 workloads in 1 file: 2 bound, 0 unmatched'
+[ "$(grep -c 'localhostProfile: syscage/shop/pod_[ab].json' "$TMP/bom-out.yaml")" = 2 ] &&
+	[ "$(grep -c "^$(printf '\357\273\277')kind: Pod" "$TMP/bom-out.yaml")" = 1 ] &&
+	ok "... the mark kept where it was" || not_ok "... the mark kept where it was"
+expect "audit: a byte order mark starting a later document" 1 "$SYSCAGE" k8s audit -f "$TMP/bom.yaml"
+out_has_line() { if grep -Eq -- "$2" "$TMP/out"; then ok "$1"; else not_ok "$1"; sed 's/^/# out: /' "$TMP/out" | head -5; fi; }
+out_has_line "... its workload audited at its line" "^$TMP/bom.yaml:6:1: Pod shop/b: container c: no seccompProfile"
+printf 'kind: Pod\nmetadata: {name: a}\n...\n\357\273\277---\nkind: Pod\n' >"$TMP/bom-bad.yaml"
+expect "a byte order mark where libfyaml reads none" 1 "$SYSCAGE" k8s audit -f "$TMP/bom-bad.yaml"
+err_has "... a syntax error naming it" "^$TMP/bom-bad.yaml:4:1: error: syntax error: .*byte order mark, U\+FEFF, at line 4: remove it"
+
+# --- bind --jobs: one thread or two (a big file read in two halves at once; one thread
+# editing, one reading the edited text back) give the same output, messages and exit status,
+# for every fixture, a file of many runs of documents with two edits refused far apart
+# (test-k8s's case "threads" has a check that fails) and one over 1 MiB.
+{
+	for i in $(seq 0 2999); do
+		if [ "$i" = 1500 ] || [ "$i" = 2500 ]; then
+			printf -- '---\nkind: Pod\nmetadata: {name: p%d, namespace: shop, labels: {app: web}}\nspec:\n  containers: [{name: a, securityContext: {privileged: true}}]\n' "$i"
+		else
+			printf -- '---\n# workload %d\nkind: Deployment\nmetadata: {name: w%d, namespace: shop}\nspec:\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers:\n      - name: a\n        image: x\n' "$i" "$i"
+		fi
+	done
+} >"$TMP/runs-bad.yaml"
+grep -v -e 'privileged' "$TMP/runs-bad.yaml" >"$TMP/runs-good.yaml"
+# Over 1 MiB: read in two halves at once with --jobs 2.
+for i in $(seq 0 11999); do
+	printf -- '---\n# workload %d\nkind: Deployment\nmetadata: {name: b%d, namespace: shop}\nspec:\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers:\n      - name: a\n        image: x\n' "$i" "$i"
+done >"$TMP/runs-big.yaml"
+# Policies with an error too (read on a thread of their own with --jobs 2: their message
+# after the manifests', none when a manifest fails).
+mkdir -p "$TMP/bad-policies"
+cp $P/* "$TMP/bad-policies/"
+printf 'apiVersion: security.kubearmor.com/v1\nkind: KubeArmorSeccompPolicy\nmetadata: {name: x, namespace: shop}\nspec: {seccomp: {syscalls: [read], action: Nope}}\n' >"$TMP/bad-policies/zz-bad.yaml"
+same=0 differ=0
+for f in manifests/*.yaml manifests/*.json bad/*.yaml audit/*.yaml "$TMP"/runs-*.yaml; do
+	for opts in "" "--drop-caps --legacy-annotations" "-p $TMP/bad-policies"; do
+		# shellcheck disable=SC2086 # opts are words
+		"$SYSCAGE" k8s bind -f "$f" -p $P $opts --jobs 1 >"$TMP/j1.out" 2>"$TMP/j1.err"
+		rc1=$?
+		# shellcheck disable=SC2086
+		"$SYSCAGE" k8s bind -f "$f" -p $P $opts --jobs 2 >"$TMP/j2.out" 2>"$TMP/j2.err"
+		rc2=$?
+		if [ "$rc1" = "$rc2" ] && cmp -s "$TMP/j1.out" "$TMP/j2.out" && cmp -s "$TMP/j1.err" "$TMP/j2.err"; then
+			same=$((same + 1))
+		else
+			differ=$((differ + 1))
+			echo "# --jobs 1 and 2 differ on $f $opts (exit $rc1, $rc2)"
+			diff "$TMP/j1.err" "$TMP/j2.err" | head -5 | sed 's/^/# /'
+		fi
+	done
+done
+[ "$differ" = 0 ] && ok "bind --jobs 1 and --jobs 2: the same output, messages and status ($same cases)" ||
+	not_ok "bind --jobs 1 and --jobs 2: the same output, messages and status ($differ of $((same + differ)) differ)"
+expect "many runs, two edits refused far apart (--jobs 2)" 1 \
+	"$SYSCAGE" k8s bind -f "$TMP/runs-bad.yaml" -p $P --drop-caps --legacy-annotations --jobs 2 -q -o "$TMP/runs-out.yaml"
+l1=$(($(grep -n 'name: p1500' "$TMP/runs-bad.yaml" | cut -d: -f1) + 2))
+l2=$(($(grep -n 'name: p2500' "$TMP/runs-bad.yaml" | cut -d: -f1) + 2))
+if [ "$(grep -c error "$TMP/err")" = 2 ] && grep -q "^$TMP/runs-bad.yaml:$l1:.*p1500: container is privileged" "$TMP/err" &&
+	grep error "$TMP/err" | tail -1 | grep -q "^$TMP/runs-bad.yaml:$l2:.*p2500: container is privileged" &&
+	[ ! -e "$TMP/runs-out.yaml" ]; then
+	ok "... both errors, in the file's order, nothing written"
+else
+	not_ok "... both errors, in the file's order, nothing written"
+	sed 's/^/# err: /' "$TMP/err" | head -5
+fi
+expect "bind --jobs 0 is a usage error" 2 "$SYSCAGE" k8s bind -f manifests/multi.yaml -p $P --jobs 0
+err_has "... saying what --jobs wants" "--jobs wants 1 to 4"
+
 # Files refused for their content (1,100, under ulimit -n 1024) each report their error: a
 # refused file's output goes at once (its temp file's descriptor was kept to the end).
 mkdir -p "$TMP/priv"

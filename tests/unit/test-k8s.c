@@ -13,6 +13,15 @@
 #include "syscage/k8s.h"
 #include "tap.h"
 
+/* The threads every bind here runs with: 1 in case "core", 2 in case "threads" (the same
+ * outputs and diagnostics are wanted either way). */
+static unsigned jobs = 1;
+
+static void threads_setup(void)
+{
+	jobs = 2;
+}
+
 static struct sc_k8s_file *parse(const char *text)
 {
 	struct sc_k8s_file *f = NULL;
@@ -30,7 +39,9 @@ static struct sc_k8s_file *parse(const char *text)
 static char *bind_all(const char *text, const char *profile, bool drop, bool legacy)
 {
 	struct sc_k8s_file *f = parse(text);
-	struct sc_k8s_bind_opts o = { .drop_caps = drop, .legacy_annotations = legacy };
+	struct sc_k8s_bind_opts o = { .drop_caps = drop,
+				      .legacy_annotations = legacy,
+				      .jobs = jobs };
 	struct sc_diags d = {};
 	char *out = NULL;
 	size_t len = 0;
@@ -454,7 +465,7 @@ START_TEST(bind_checks_its_output)
 	static const char text[] = "kind: Pod\nmetadata:\n- nam0:*****che}d: >\n\n\n"
 				   "spec:\n  containers:\n    - name: a\n      image: app:0\n";
 	struct sc_k8s_file *f = parse(text);
-	struct sc_k8s_bind_opts o = { .drop_caps = true, .legacy_annotations = true };
+	struct sc_k8s_bind_opts o = { .drop_caps = true, .legacy_annotations = true, .jobs = jobs };
 	struct sc_diags d = {};
 	char *out = NULL;
 
@@ -482,7 +493,7 @@ START_TEST(bind_checks_each_document)
 		"---\nkind: Pod\nmetadata:\n- nam0:*****che}d: >\n\n\n"
 		"spec:\n  containers:\n    - name: a\n      image: app:0\n";
 	struct sc_k8s_file *f = parse(bad);
-	struct sc_k8s_bind_opts o = { .drop_caps = true, .legacy_annotations = true };
+	struct sc_k8s_bind_opts o = { .drop_caps = true, .legacy_annotations = true, .jobs = jobs };
 	struct sc_diags d = {};
 	char *out = NULL;
 
@@ -518,7 +529,7 @@ START_TEST(bind_check_locates_the_document)
 				   "  containers: [{name: a}]\n";
 	static const char bad[] = "---\nkind: Pod\nmetadata:\n- nam0:*****che}d: >\n\n\n"
 				  "spec:\n  containers:\n    - name: a\n      image: app:0\n";
-	struct sc_k8s_bind_opts o = { .drop_caps = true, .legacy_annotations = true };
+	struct sc_k8s_bind_opts o = { .drop_caps = true, .legacy_annotations = true, .jobs = jobs };
 	struct sc_diags d = {};
 	struct sc_k8s_file *f;
 	char *text = NULL, *out = NULL;
@@ -545,6 +556,74 @@ START_TEST(bind_check_locates_the_document)
 	sc_diags_clear(&d);
 	sc_k8s_file_free(f);
 	free(text);
+}
+END_TEST
+
+/* Many runs of documents, checked while later ones are edited (case "threads"): the errors
+ * come in the file's order whichever thread found them, as one thread reports them: a check
+ * that fails, then the edits' errors after it; an edit's error before a failing check is
+ * reported alone (nothing after the first error is checked). */
+START_TEST(bind_errors_in_order)
+{
+	static const char good[] = "---\nkind: Pod\nmetadata: {name: g%zu}\nspec:\n"
+				   "  containers: [{name: a}]\n";
+	/* The edit of its metadata takes the line break before "spec:" (found by fuzz-k8s). */
+	static const char bad_check[] = "---\nkind: Pod\nmetadata:\n- nam0:*****che}d: >\n\n\n"
+					"spec:\n  containers:\n    - name: a\n      image: app:0\n";
+	static const char privileged[] =
+		"---\nkind: Pod\nmetadata: {name: p}\nspec:\n"
+		"  containers: [{name: a, securityContext: {privileged: true}}]\n";
+	struct sc_k8s_bind_opts o = { .drop_caps = true, .legacy_annotations = true, .jobs = jobs };
+
+	for (unsigned order = 0; order < 2; order++) {
+		/* order 0: the check fails at 1,500, an edit at 2,500; 1: an edit at 500 first */
+		size_t at_check = 1500, at_edit = order ? 500 : 2500;
+		unsigned line = 1, check_line = 0, edit_line = 0;
+		struct sc_diags d = {};
+		struct sc_k8s_file *f;
+		char *text = NULL, *out = NULL;
+		size_t len = 0;
+		FILE *m = open_memstream(&text, &len);
+
+		ck_assert_ptr_nonnull(m);
+		for (size_t i = 0; i < 3000; i++) {
+			const char *doc = i == at_check	 ? bad_check
+					  : i == at_edit ? privileged
+							 : good;
+			if (i == at_check)
+				check_line = line + 1; /* its "kind:" */
+			if (i == at_edit)
+				edit_line = line + 4; /* its container */
+			if (doc == good)
+				fprintf(m, good, i);
+			else
+				fputs(doc, m);
+			for (const char *c = doc; *c; c++)
+				line += *c == '\n';
+		}
+		ck_assert_int_eq(fclose(m), 0);
+		f = parse(text);
+		ck_assert_uint_eq(f->n_workloads, 3000);
+		for (size_t i = 0; i < f->n_workloads; i++)
+			f->workloads[i].profile = strdup("syscage/default/pod_x.json");
+		ck_assert_int_eq(sc_k8s_bind(f, &o, &d, &out, NULL), -EINVAL);
+		ck_assert_ptr_null(out);
+		if (order == 0) {
+			ck_assert_uint_eq(d.n, 2);
+			ck_assert_ptr_nonnull(
+				strstr(d.v[0].message, "cannot bind this file safely"));
+			ck_assert_uint_eq(d.v[0].loc.line, check_line);
+			ck_assert_ptr_nonnull(strstr(d.v[1].message, "privileged"));
+			ck_assert_uint_eq(d.v[1].loc.line, edit_line);
+		} else {
+			ck_assert_uint_eq(d.n, 1);
+			ck_assert_ptr_nonnull(strstr(d.v[0].message, "privileged"));
+			ck_assert_uint_eq(d.v[0].loc.line, edit_line);
+		}
+		sc_diags_clear(&d);
+		sc_k8s_file_free(f);
+		free(text);
+	}
 }
 END_TEST
 
@@ -576,7 +655,7 @@ static int collect_piece(void *userdata, const void *p, size_t n)
  * whole of a big file at once), the same bytes as sc_k8s_bind's; a write error stops it. */
 START_TEST(bind_write_streams)
 {
-	struct sc_k8s_bind_opts o = {};
+	struct sc_k8s_bind_opts o = { .jobs = jobs };
 	struct sc_diags d = {};
 	struct pieces c = {};
 	struct sc_k8s_file *f;
@@ -649,7 +728,7 @@ START_TEST(bind_document_bounds)
 		"      localhostProfile: syscage/ns/p.json\n"
 		"...\n";
 	struct sc_k8s_file *f = parse(in);
-	struct sc_k8s_bind_opts o = {};
+	struct sc_k8s_bind_opts o = { .jobs = jobs };
 	struct sc_diags d = {};
 	char *out = NULL;
 
@@ -693,7 +772,7 @@ START_TEST(bind_refuses)
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct sc_k8s_file *f = parse(cases[i]);
-		struct sc_k8s_bind_opts o = {};
+		struct sc_k8s_bind_opts o = { .jobs = jobs };
 		struct sc_diags d = {};
 		char *out = NULL;
 		f->workloads[0].profile = strdup("syscage/ns/p.json");
@@ -704,6 +783,176 @@ START_TEST(bind_refuses)
 		sc_diags_clear(&d);
 		sc_k8s_file_free(f);
 	}
+}
+END_TEST
+
+/* Files joined with "---" keep each one's byte order mark at the start of its document:
+ * Kubernetes reads such a document as it reads a file that starts with one, so its workload
+ * is found, bound (the mark stays in the text) and audited; a mark anywhere else before a key
+ * is refused at its line:col, never a workload left unseen. */
+START_TEST(bom_at_a_later_document)
+{
+	static const char joined[] =
+		"kind: Pod\nmetadata: {name: a}\nspec:\n  containers: [{name: c}]\n"
+		"---\n\xef\xbb\xbfkind: Pod\nmetadata: {name: b}\nspec:\n"
+		"  containers: [{name: c}]\n"
+		"--- # joined\n\xef\xbb\xbfkind: Pod\nmetadata: {name: c}\nspec: {containers: "
+		"[]}\n";
+	static const char want_b[] = "---\n\xef\xbb\xbfkind: Pod\nmetadata: {name: b}\nspec:\n"
+				     "  containers: [{name: c, securityContext: "
+				     "{allowPrivilegeEscalation: false}}]\n  securityContext:\n";
+	static const char *const refused[] = {
+		/* after a comment, a blank line, or on the marker's line: not where a
+		 * document's text starts for Kubernetes */
+		"kind: Pod\n---\n# c\n\xef\xbb\xbfkind: Pod\nmetadata: {name: b}\n",
+		"kind: Pod\n---\n\n\xef\xbb\xbfkind: Pod\nmetadata: {name: b}\n",
+		"kind: Pod\n---\nmetadata:\n  \xef\xbb\xbfname: b\n",
+	};
+	static const unsigned refused_at[][2] = { { 4, 1 }, { 4, 1 }, { 4, 3 } };
+	struct sc_k8s_file *f = NULL;
+	struct sc_diags d = {};
+	char *out;
+
+	f = parse(joined);
+	ck_assert_uint_eq(f->n_workloads, 3);
+	ck_assert_str_eq(f->workloads[1].kind, "Pod");
+	ck_assert_str_eq(f->workloads[1].name, "b");
+	ck_assert_uint_eq(f->workloads[1].loc.line, 6);
+	ck_assert_str_eq(f->workloads[2].name, "c");
+	ck_assert_int_eq(sc_k8s_audit(&f->workloads[1]), 0);
+	ck_assert_uint_gt(f->workloads[1].n_findings, 0);
+	sc_k8s_file_free(f);
+
+	out = bind_all("kind: Pod\nmetadata: {name: a}\nspec:\n  containers: [{name: c}]\n"
+		       "---\n\xef\xbb\xbfkind: Pod\nmetadata: {name: b}\nspec:\n"
+		       "  containers: [{name: c}]\n",
+		       "syscage/ns/p.json", false, false);
+	ck_assert_ptr_nonnull(strstr(out, want_b));
+	ck_assert_ptr_nonnull(strstr(strstr(out, want_b), "localhostProfile: syscage/ns/p.json"));
+	free(out);
+
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		f = NULL;
+		ck_assert_int_eq(
+			sc_k8s_file_parse(refused[i], strlen(refused[i]), "t.yaml", NULL, &d, &f),
+			-EINVAL);
+		ck_assert_uint_eq(d.n, 1);
+		ck_assert_ptr_nonnull(strstr(d.v[0].message, "byte order mark"));
+		ck_assert_uint_eq(d.v[0].loc.line, refused_at[i][0]);
+		ck_assert_uint_eq(d.v[0].loc.col, refused_at[i][1]);
+		sc_diags_clear(&d);
+	}
+}
+END_TEST
+
+/* A big file read in two halves at once (jobs 2) is read as one read has it: the same
+ * workloads at the same lines and columns, the same text bound; an error in the second half,
+ * or a "---" line inside a flow collection where it is cut, gives one read's messages. */
+static void read_jobs(const char *path, unsigned n, struct sc_k8s_file ***files, struct sc_diags *d,
+		      int want)
+{
+	size_t nf = 0;
+
+	*files = NULL;
+	ck_assert_int_eq(sc_k8s_files_read_jobs(path, NULL, SC_K8S_KEEP_ALL, n, d, files, &nf),
+			 want);
+	if (want == 0)
+		ck_assert_uint_eq(nf, 1);
+}
+
+static void same_loc(struct sc_loc a, struct sc_loc b)
+{
+	ck_assert_uint_eq(a.line, b.line);
+	ck_assert_uint_eq(a.col, b.col);
+}
+
+START_TEST(read_in_two_halves)
+{
+	char dir[] = "/tmp/sc-k8s-halves.XXXXXX", path[64];
+	struct sc_k8s_bind_opts o = { .legacy_annotations = true, .drop_caps = true };
+	FILE *m;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/big.yaml", dir);
+	for (int variant = 0; variant < 3; variant++) {
+		struct sc_k8s_file **one = NULL, **two = NULL;
+		struct sc_diags d1 = {}, d2 = {};
+		char *out1 = NULL, *out2 = NULL;
+		m = fopen(path, "w");
+		ck_assert_ptr_nonnull(m);
+		/* some 1.6 MiB: flow and block styles, quotes, a seccomp path, annotations */
+		for (size_t i = 0; i < 6000; i++) {
+			if (variant == 1 && i == 4500)
+				fputs("---\nkind: Pod\nmetadata: {name: bad}\nspec: {containers: "
+				      "[{name: a}], containers: []}\n",
+				      m);
+			if (variant == 2 && i == 3000)
+				fputs("---\nkind: ConfigMap\ndata: [a,\n---\n b]\n", m);
+			if (i % 3 == 0)
+				fprintf(m,
+					"---\n# %zu\nkind: Deployment\nmetadata: {name: d%zu, "
+					"namespace: ns}\nspec:\n  template:\n    metadata:\n"
+					"      labels: {app: \"web\", i: '%zu'}\n      "
+					"annotations:\n"
+					"        seccomp.security.alpha.kubernetes.io/pod: "
+					"localhost/syscage/ns/x.json\n    spec:\n"
+					"      initContainers: [{name: i, image: x}]\n"
+					"      containers:\n      - name: a\n        image: "
+					"\"img:1\"\n",
+					i, i, i);
+			else
+				fprintf(m,
+					"---\nkind: Pod\nmetadata:\n  name: p%zu\nspec:\n"
+					"  securityContext: {seccompProfile: {type: Localhost, "
+					"localhostProfile: syscage/default/pod_p%zu.json}}\n"
+					"  containers: [{name: a, securityContext: {}}, {name: "
+					"b}]\n",
+					i, i);
+		}
+		ck_assert_int_eq(fclose(m), 0);
+		read_jobs(path, 1, &one, &d1, variant ? -EINVAL : 0);
+		read_jobs(path, 2, &two, &d2, variant ? -EINVAL : 0);
+		ck_assert_uint_eq(d1.n, d2.n);
+		for (size_t i = 0; i < d1.n; i++) {
+			same_loc(d1.v[i].loc, d2.v[i].loc);
+			ck_assert_str_eq(d1.v[i].message, d2.v[i].message);
+		}
+		if (variant) {
+			ck_assert_uint_eq(d1.n, 1);
+			ck_assert_ptr_nonnull(strstr(
+				d1.v[0].message, variant == 1 ? "duplicate key" : "syntax error"));
+		}
+		sc_diags_clear(&d1);
+		sc_diags_clear(&d2);
+		if (variant)
+			continue;
+		ck_assert_uint_gt(one[0]->len, 1u << 20);
+		ck_assert_uint_eq(one[0]->n_workloads, two[0]->n_workloads);
+		for (size_t i = 0; i < one[0]->n_workloads; i++) {
+			const struct sc_k8s_workload *a = &one[0]->workloads[i],
+						     *b = &two[0]->workloads[i];
+			ck_assert_str_eq(a->name, b->name);
+			ck_assert_str_eq(b->file, two[0]->name);
+			same_loc(a->loc, b->loc);
+			same_loc(a->pod_seccomp.path_loc, b->pod_seccomp.path_loc);
+			same_loc(a->legacy_pod_loc, b->legacy_pod_loc);
+			ck_assert_uint_eq(a->n_labels, b->n_labels);
+			ck_assert_uint_eq(a->n_containers, b->n_containers);
+			for (size_t k = 0; k < a->n_containers; k++)
+				same_loc(a->containers[k].loc, b->containers[k].loc);
+			one[0]->workloads[i].profile = strdup("syscage/ns/x.json");
+			two[0]->workloads[i].profile = strdup("syscage/ns/x.json");
+		}
+		ck_assert_int_eq(sc_k8s_bind(one[0], &o, &d1, &out1, NULL), 0);
+		ck_assert_int_eq(sc_k8s_bind(two[0], &o, &d2, &out2, NULL), 0);
+		ck_assert_str_eq(out1, out2);
+		free(out1);
+		free(out2);
+		sc_k8s_files_free(one, 1);
+		sc_k8s_files_free(two, 1);
+	}
+	unlink(path);
+	rmdir(dir);
 }
 END_TEST
 
@@ -731,7 +980,8 @@ START_TEST(bind_what_was_kept)
 		"    seccomp.security.alpha.kubernetes.io/pod: runtime/default\n"
 		"spec: {containers: [{name: c}]}\n";
 	char dir[] = "/tmp/sc-k8s-keep.XXXXXX", path[64];
-	struct sc_k8s_bind_opts plain = {}, legacy = { .legacy_annotations = true };
+	struct sc_k8s_bind_opts plain = { .jobs = jobs },
+				legacy = { .legacy_annotations = true, .jobs = jobs };
 	const enum sc_k8s_keep keeps[] = { SC_K8S_KEEP_ALL, SC_K8S_KEEP_NO_ANNOTATIONS,
 					   SC_K8S_KEEP_NONE };
 	char *want = NULL, *want_legacy = NULL;
@@ -1075,13 +1325,38 @@ int main(void)
 	tcase_add_test(tc, bind_checks_each_document);
 	tcase_add_test(tc, bind_check_locates_the_document);
 	tcase_add_test(tc, bind_write_streams);
+	tcase_add_test(tc, bind_errors_in_order);
 	tcase_add_test(tc, bind_document_bounds);
 	tcase_add_test(tc, bind_what_was_kept);
+	tcase_add_test(tc, bom_at_a_later_document);
+	tcase_add_test(tc, read_in_two_halves);
 	tcase_add_test(tc, selectors);
 	tcase_add_test(tc, missing_profile);
 	tcase_add_test(tc, audit_rules);
 	tcase_add_test(tc, manifests);
 	tcase_add_test(tc, file_unchanged);
+	suite_add_tcase(s, tc);
+	/* The binds again with a thread checking the edited text. */
+	tc = tcase_create("threads");
+	tcase_add_checked_fixture(tc, threads_setup, NULL);
+	tcase_add_test(tc, bind_block);
+	tcase_add_test(tc, bind_flow_and_existing);
+	tcase_add_test(tc, bind_null_values_and_eof);
+	tcase_add_test(tc, bind_block_scalars);
+	tcase_add_test(tc, bind_flow_odd_pairs);
+	tcase_add_test(tc, bind_same_container_names);
+	tcase_add_test(tc, bind_empty_value_properties);
+	tcase_add_test(tc, bind_crlf);
+	tcase_add_test(tc, bind_json);
+	tcase_add_test(tc, bind_caps_and_annotations);
+	tcase_add_test(tc, bind_refuses);
+	tcase_add_test(tc, bind_checks_its_output);
+	tcase_add_test(tc, bind_checks_each_document);
+	tcase_add_test(tc, bind_check_locates_the_document);
+	tcase_add_test(tc, bind_write_streams);
+	tcase_add_test(tc, bind_errors_in_order);
+	tcase_add_test(tc, bind_document_bounds);
+	tcase_add_test(tc, bind_what_was_kept);
 	suite_add_tcase(s, tc);
 	return tap_run(s);
 }

@@ -8,34 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "k8s/bind-edit.h"
 #include "k8s/manifest.h"
 #include "k8s/sbuf.h"
 #include "macro.h"
 #include "syscage/k8s.h"
-
-/* Offsets fit in 32 bits: manifests are at most MAX_MANIFEST bytes. */
-struct edit {
-	uint32_t pos, del;
-	uint32_t depth; /* inner mappings' insertions go before outer ones at one offset */
-	uint32_t seq;
-	size_t text; /* offset of its text in ectx.texts */
-	size_t text_len;
-};
-
-struct ectx {
-	const char *buf;
-	size_t len;
-	struct edit *v;
-	size_t n, cap;
-	char *texts; /* every edit's text, one after the other (10,000 workloads: 40,000 edits) */
-	size_t texts_len, texts_cap;
-	bool json;
-	struct sc_diags *d;
-	const char *what;
-	bool crlf; /* the file's lines end in CR LF */
-	bool eof_newline;
-	int err;
-};
 
 static void ectx_add(struct ectx *e, size_t pos, size_t del, unsigned depth, char *text)
 {
@@ -103,7 +80,8 @@ static void ectx_add(struct ectx *e, size_t pos, size_t del, unsigned depth, cha
 
 static void ectx_error(struct ectx *e, const struct yn *n, const char *msg)
 {
-	if (sc_diags_add(e->d, SC_SEV_ERROR, yn_loc(n), "%s: %s", e->what, msg) < 0)
+	if (sc_diags_add(e->d, SC_SEV_ERROR, yn_loc(n), "%s %s/%s: %s", e->who->kind,
+			 e->who->namespace, e->who->name, msg) < 0)
 		e->err = -ENOMEM;
 	else if (!e->err)
 		e->err = -EINVAL;
@@ -515,7 +493,7 @@ static void ensure(struct ectx *e, struct yn *m, const struct kv *kvs, size_t n)
 		append_to_map(e, m, missing, nm);
 }
 
-static int cmp_edit(const void *a, const void *b)
+int bind_cmp_edit(const void *a, const void *b)
 {
 	const struct edit *x = a, *y = b;
 	if (x->pos != y->pos)
@@ -541,15 +519,15 @@ static int bind_one(struct ectx *e, const struct sc_k8s_workload *w, const struc
 	bool any_legacy = w->legacy_pod != NULL;
 	int r = 0;
 
-	if (!ann || !keys || asprintf(&legacy, "localhost/%s", w->profile) < 0)
+	if (!ann || !keys)
 		return -ENOMEM;
 	for (size_t i = 0; i < w->n_containers; i++)
 		any_legacy |= w->containers[i].legacy != NULL;
 	if (!wp->podspec || (!wp->holder && (o->legacy_annotations || any_legacy))) {
 		/* Read without what binding edits (sc_k8s_files_read_keep). */
 		if (sc_diags_add(e->d, SC_SEV_ERROR, w->loc,
-				 "%s: read without what binding edits (its %s)", e->what,
-				 wp->podspec ? "annotations" : "tree") < 0)
+				 "%s %s/%s: read without what binding edits (its %s)", w->kind,
+				 w->namespace, w->name, wp->podspec ? "annotations" : "tree") < 0)
 			return -ENOMEM;
 		return e->err = -EINVAL;
 	}
@@ -590,6 +568,10 @@ static int bind_one(struct ectx *e, const struct sc_k8s_workload *w, const struc
 	if (e->err)
 		return e->err;
 	if (o->legacy_annotations || any_legacy) {
+		if (asprintf(&legacy, "localhost/%s", w->profile) < 0) {
+			legacy = NULL;
+			return -ENOMEM;
+		}
 		ann[na++] = (struct kv){ .key = ANN_POD,
 					 .kind = KV_STR,
 					 .str = legacy,
@@ -631,33 +613,20 @@ static int bind_one(struct ectx *e, const struct sc_k8s_workload *w, const struc
 }
 
 /* Workload i's edits into 'e' (after those it has). Returns bind_one's result. */
-static int workload_edits(struct ectx *e, const struct sc_k8s_file *f, size_t i,
-			  const struct sc_k8s_bind_opts *o)
+int bind_workload_edits(struct ectx *e, const struct sc_k8s_file *f, size_t i,
+			const struct sc_k8s_bind_opts *o)
 {
 	const struct sc_k8s_workload *w = &f->workloads[i];
-	cleanup_free char *what = NULL;
 	int q;
 
-	if (asprintf(&what, "%s %s/%s", w->kind, w->namespace, w->name) < 0)
-		return -ENOMEM;
-	e->what = what;
+	e->who = w;
 	e->err = 0;
 	q = bind_one(e, w, &f->tree->wp[i], o);
-	e->what = NULL;
+	e->who = NULL;
 	return q;
 }
 
-/* Where a document's edited text goes: appended to 'buf', or compared with 'ref' (the check:
- * binding the output again must give the output). */
-struct sink {
-	struct sbuf *buf;
-	const char *ref;
-	size_t ref_len;
-	size_t n;
-	bool differs;
-};
-
-static void sink_put(struct sink *s, const char *p, size_t n)
+void bind_sink_put(struct sink *s, const char *p, size_t n)
 {
 	if (s->buf)
 		sb_add(s->buf, p, n);
@@ -668,289 +637,13 @@ static void sink_put(struct sink *s, const char *p, size_t n)
 
 /* Apply e's edits (sorted) to 'text' from *at on, into 'out'. An edit before *at overlaps one
  * applied: skipped (cannot happen). */
-static void apply_edits(const struct ectx *e, const char *text, size_t *at, struct sink *out)
+void bind_apply_edits(const struct ectx *e, const char *text, size_t *at, struct sink *out)
 {
 	for (size_t i = 0; i < e->n; i++) {
 		if (e->v[i].pos < *at)
 			continue;
-		sink_put(out, text + *at, e->v[i].pos - *at);
-		sink_put(out, e->texts + e->v[i].text, e->v[i].text_len);
+		bind_sink_put(out, text + *at, e->v[i].pos - *at);
+		bind_sink_put(out, e->texts + e->v[i].text, e->v[i].text_len);
 		*at = e->v[i].pos + e->v[i].del;
 	}
-}
-
-static bool same_str(const char *a, const char *b)
-{
-	return a == b || (a && b && streq(a, b));
-}
-
-/* The check of a run of edited documents, their text read back on its own: the same
- * workloads (those of 'f' from 'first', 'count' of them), and binding them again gives the
- * text unchanged. */
-struct check {
-	const struct sc_k8s_file *f;
-	const struct sc_k8s_bind_opts *o;
-	size_t first, count;
-	struct ectx e; /* over the documents' output */
-	struct sink out;
-	size_t seen;	  /* workloads read back so far */
-	size_t doc_first; /* the first of the document read last */
-	size_t at;
-	bool differs; /* check_document refused the document it read last */
-};
-
-/* Stops the parse: the output is not what it must be. */
-#define CHECK_DIFFERS (-ECANCELED)
-
-static int check_document(void *userdata, struct sc_k8s_file *g)
-{
-	struct check *c = userdata;
-	int r = 0;
-
-	c->e.n = c->e.texts_len = 0;
-	c->doc_first = c->seen;
-	for (size_t k = 0; k < g->n_workloads && r == 0; k++) {
-		const struct sc_k8s_workload *a =
-			c->seen < c->count ? &c->f->workloads[c->first + c->seen] : NULL;
-		struct sc_k8s_workload *b = &g->workloads[k];
-		if (!a || !same_str(a->kind, b->kind) || !same_str(a->name, b->name))
-			return c->differs = true, CHECK_DIFFERS;
-		c->seen++;
-		if (!a->profile)
-			continue;
-		/* Bound as the input was; lent, taken back before the workload goes. */
-		b->profile = a->profile;
-		b->set = a->set;
-		r = workload_edits(&c->e, g, k, c->o);
-		b->profile = NULL;
-	}
-	if (r == -ENOMEM)
-		return r;
-	if (r < 0)
-		return c->differs = true, CHECK_DIFFERS;
-	if (c->e.n)
-		qsort(c->e.v, c->e.n, sizeof(*c->e.v), cmp_edit);
-	apply_edits(&c->e, c->e.buf, &c->at, &c->out);
-	c->differs = c->out.differs;
-	return c->differs ? CHECK_DIFFERS : 0;
-}
-
-/* Whether 'out' (len bytes and a NUL), the edited text of the documents of f's workloads
- * first..first+count-1, reads back on its own as the same workloads and binding it again
- * changes nothing: 0, -EINVAL (it does not; *ret_bad: the workload where it differs first),
- * -ENOMEM. The edits are made in the text YAML left as it was; a construct they do not
- * foresee must not turn into a file that means something else. Only the edited documents
- * are read again: the text around them is the input's, byte for byte, and they start and end
- * where the input's documents do. */
-static int check_run(const struct sc_k8s_file *f, const struct sc_k8s_bind_opts *o, size_t first,
-		     size_t count, bool crlf, const char *out, size_t len, size_t *ret_bad)
-{
-	struct sc_diags q = {};
-	struct check c = { .f = f,
-			   .o = o,
-			   .first = first,
-			   .count = count,
-			   .e = { .buf = out, .len = len, .d = &q, .crlf = crlf },
-			   .out = { .ref = out, .ref_len = len } };
-	int r = sc_k8s_file_parse_each(out, len, f->name, &q, check_document, &c);
-
-	if (r == 0) {
-		/* The text after the last workload's edits. */
-		sink_put(&c.out, out + c.at, len - c.at);
-		r = c.seen != count || c.out.differs || c.out.n != len ? -EINVAL : 0;
-	} else if (r != -ENOMEM) {
-		r = -EINVAL;
-	}
-	/* Refused in a document read, or in the next (which did not parse), or the last. */
-	*ret_bad = c.differs ? c.doc_first : c.seen;
-	*ret_bad = first + (*ret_bad < count ? *ret_bad : count - 1);
-	sc_diags_clear(&q);
-	free(c.e.texts);
-	free(c.e.v);
-	return r;
-}
-
-static int check_failed(struct sc_diags *d, const struct sc_k8s_workload *w)
-{
-	int r = sc_diags_add(
-		d, SC_SEV_ERROR, w->loc,
-		"cannot bind this file safely: the edited text of this workload's document would "
-		"not read back as the same workloads, or binding it again would change it (a YAML "
-		"construct the text edits do not foresee); nothing is written: write the YAML "
-		"around its workloads more plainly, or bind a copy with each workload in a "
-		"document of its own");
-	return r < 0 ? r : -EINVAL;
-}
-
-/* Bytes of the output, in order; stops at the first error. */
-struct out {
-	int (*write)(void *userdata, const void *p, size_t n);
-	void *userdata;
-	int err;
-};
-
-static void out_put(struct out *w, const char *p, size_t n)
-{
-	if (!w->err && n)
-		w->err = w->write(w->userdata, p, n);
-}
-
-/* f's text from 'from' to 'to', as it is; a mapped text's pages given back behind it. */
-static void out_copy(struct out *w, const struct sc_k8s_file *f, size_t from, size_t to)
-{
-	while (from < to && !w->err) {
-		size_t n = to - from < (1u << 20) ? to - from : (1u << 20);
-		out_put(w, f->text + from, n);
-		from += n;
-		if (f->tree->mapped)
-			sc_text_drop(f->text, from);
-	}
-}
-
-/* A run of edited documents, one after the other, not yet checked nor written: checked
- * together (one parse for many small documents), then written. */
-struct run {
-	struct sbuf text;
-	size_t first, count; /* their workloads */
-	size_t end;	     /* where the run's last document ends in the input */
-};
-
-#define RUN_MAX (64u << 10)
-
-/* Check the run and write it; *r gets the first error. */
-static void run_flush(struct run *u, const struct sc_k8s_file *f, const struct sc_k8s_bind_opts *o,
-		      bool crlf, struct sc_diags *d, struct out *w, int *r)
-{
-	size_t bad = 0;
-	int q;
-
-	if (!u->count)
-		return;
-	q = *r < 0	  ? 0
-	    : u->text.oom ? -ENOMEM
-			  : check_run(f, o, u->first, u->count, crlf, u->text.s, u->text.n, &bad);
-	if (q == -EINVAL)
-		q = check_failed(d, &f->workloads[bad]);
-	if (q < 0 && (*r == 0 || q == -ENOMEM))
-		*r = q;
-	if (*r == 0) {
-		out_put(w, u->text.s, u->text.n);
-		if (f->tree->mapped)
-			sc_text_drop(f->text, u->end);
-	}
-	u->text.n = 0;
-	u->count = 0;
-}
-
-/* The documents a few at a time: a document's workloads' edits made and sorted, its text
- * edited into the run, the run checked and written once it is big enough (or at a document
- * left as it is, which is copied). Only a run's edits and text are held. */
-static int bind_documents(const struct sc_k8s_file *f, const struct sc_k8s_bind_opts *o,
-			  struct sc_diags *d, struct out *w)
-{
-	struct ectx e = { .buf = f->text, .len = f->len, .d = d };
-	const char *nl = memchr(f->text, '\n', f->len);
-	struct run u = {};
-	size_t at = 0;
-	int r = 0;
-
-	e.crlf = nl && nl > f->text && nl[-1] == '\r';
-	for (size_t i = 0, j; i < f->n_workloads && r != -ENOMEM; i = j) {
-		size_t end = f->tree->wp[i].doc_end;
-		size_t start = i ? f->tree->wp[i - 1].doc_end : 0;
-		bool bound = false;
-		int q = 0;
-
-		for (j = i; j < f->n_workloads && f->tree->wp[j].doc_end == end; j++)
-			bound |= f->workloads[j].profile != NULL;
-		if (!bound)
-			continue;
-		e.n = e.texts_len = 0;
-		for (size_t k = i; k < j && q != -ENOMEM; k++) {
-			int s = f->workloads[k].profile ? workload_edits(&e, f, k, o) : 0;
-			if (s == -ENOMEM || (s < 0 && q == 0))
-				q = s;
-		}
-		if (q == -ENOMEM || (q < 0 && r == 0))
-			r = q;
-		if (r < 0 || !e.n)
-			continue; /* nothing more is written; every error is still reported */
-		qsort(e.v, e.n, sizeof(*e.v), cmp_edit);
-		if (start < at || e.v[0].pos < start || e.v[e.n - 1].pos > end) {
-			r = check_failed(d, &f->workloads[i]); /* never so: a document's edits */
-			continue;
-		}
-		if (start > at) {
-			/* The documents before, as they are. */
-			run_flush(&u, f, o, e.crlf, d, w, &r);
-			out_copy(w, f, at, start);
-		}
-		if (!u.count)
-			u.first = i;
-		{
-			struct sink s = { .buf = &u.text };
-			size_t p = start;
-			apply_edits(&e, f->text, &p, &s);
-			if (p < end)
-				sink_put(&s, f->text + p, end - p);
-			else if (p > end)
-				end = p; /* an edit's deletion reached past: never so */
-		}
-		u.count += j - i;
-		u.end = at = end;
-		if (u.text.n >= RUN_MAX)
-			run_flush(&u, f, o, e.crlf, d, w, &r);
-	}
-	run_flush(&u, f, o, e.crlf, d, w, &r);
-	if (r == 0) {
-		out_copy(w, f, at, f->len);
-		r = w->err;
-	}
-	free(u.text.s);
-	free(e.texts);
-	free(e.v);
-	return r;
-}
-
-int sc_k8s_bind_write(const struct sc_k8s_file *f, const struct sc_k8s_bind_opts *o,
-		      struct sc_diags *d, int (*write)(void *userdata, const void *p, size_t n),
-		      void *userdata)
-{
-	struct out w = { .write = write, .userdata = userdata };
-	const char *saved = d->file;
-	int r;
-
-	d->file = f->name;
-	r = bind_documents(f, o, d, &w);
-	d->file = saved;
-	return r;
-}
-
-static int sbuf_write(void *userdata, const void *p, size_t n)
-{
-	struct sbuf *b = userdata;
-
-	sb_add(b, p, n);
-	return b->oom ? -ENOMEM : 0;
-}
-
-int sc_k8s_bind(const struct sc_k8s_file *f, const struct sc_k8s_bind_opts *o, struct sc_diags *d,
-		char **ret, size_t *ret_len)
-{
-	struct sbuf b = {};
-	int r = sc_k8s_bind_write(f, o, d, sbuf_write, &b);
-	char *s;
-
-	if (r < 0) {
-		free(b.s);
-		return r;
-	}
-	size_t n = b.n;
-	s = sb_take(&b);
-	if (!s)
-		return -ENOMEM;
-	*ret = s;
-	if (ret_len)
-		*ret_len = n;
-	return 0;
 }

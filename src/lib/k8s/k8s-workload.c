@@ -58,6 +58,8 @@ static char *intern(struct rctx *c, const char *s)
 
 	if (!s)
 		return NULL;
+	if (c->each)
+		return (char *)s; /* the document's tree is there while each() has its workloads */
 	if (2 * (c->n_strs + 1) > c->cap_strs) {
 		size_t cap = c->cap_strs ? 2 * c->cap_strs : 256;
 		const char **v = calloc(cap, sizeof(*v));
@@ -358,7 +360,7 @@ static int add_workload(struct rctx *c, struct yn *obj, const char *kind)
 			r = read_container(c, cn, k == 0, ct);
 			if (r < 0)
 				return r;
-			if (ct->name) {
+			if (ct->name && ann) {
 				cleanup_free char *key = NULL;
 				struct yn *v;
 				if (asprintf(&key, ANN_CONTAINER "%s", ct->name) < 0)
@@ -585,28 +587,27 @@ static int on_document(void *userdata, struct yn *root, size_t doc_start)
 	return r;
 }
 
-/* sc_k8s_file_parse on a buffer of len + 1 bytes (NUL-terminated) it takes over (freed on an
- * error); with 'each', see sc_k8s_file_parse_each(). */
-static int parse_owned(char *buf, size_t len, bool mapped, enum sc_k8s_keep keep, const char *name,
-		       const char *default_ns, struct sc_diags *d,
-		       int (*each)(void *userdata, struct sc_k8s_file *f), void *userdata,
-		       struct sc_k8s_file **ret)
+int k8s_text_parse(char *buf, size_t len, const struct k8s_parse *how, const char *name,
+		   const char *default_ns, struct sc_diags *d, struct sc_k8s_file **ret)
 {
 	struct sc_k8s_file *f = calloc(1, sizeof(*f));
+	bool lent = how->lent || how->each;
 	struct rctx c = { .f = f,
 			  .d = d,
 			  .default_ns = default_ns ? default_ns : "default",
 			  .budget = len + (1u << 20),
-			  .each = each,
-			  .each_userdata = userdata,
-			  .keep = keep };
+			  .each = how->each,
+			  .each_userdata = how->userdata,
+			  .keep = how->keep };
 	const char *saved = d->file;
 	int r;
 
 	if (!f) {
-		if (mapped)
+		if (lent)
+			;
+		else if (how->mapped)
 			(void)munmap(buf, len);
-		else if (!each)
+		else
 			free(buf);
 		return -ENOMEM;
 	}
@@ -615,34 +616,38 @@ static int parse_owned(char *buf, size_t len, bool mapped, enum sc_k8s_keep keep
 	f->name = strdup(name ? name : "<stdin>");
 	f->tree = calloc(1, sizeof(*f->tree));
 	if (!f->tree) {
-		if (mapped)
+		if (lent)
+			;
+		else if (how->mapped)
 			(void)munmap(buf, len);
-		else if (!each)
+		else
 			free(buf);
 		f->text = NULL;
 		r = -ENOMEM;
 		goto fail;
 	}
-	f->tree->mapped = mapped;
-	f->tree->keep = (uint8_t)keep;
+	f->tree->mapped = how->mapped;
+	f->tree->keep = (uint8_t)how->keep;
 	if (len > MAX_MANIFEST || !f->name) {
 		r = len > MAX_MANIFEST ? -EFBIG : -ENOMEM;
 		goto fail;
 	}
 	c.a = &f->tree->arena;
 	d->file = f->name;
-	r = sc_postree_parse(f->text, len, mapped, d, on_document, &c);
+	r = sc_postree_parse(f->text, len, how->mapped, d, on_document, &c);
 	free(c.strs);
 	for (size_t i = c.open_from; i < f->n_workloads; i++)
 		f->tree->wp[i].doc_end = (uint32_t)len;
 	d->file = saved;
+	if (how->ret_used)
+		*how->ret_used = len + (1u << 20) - c.budget;
 	if (r < 0)
 		goto fail;
 	*ret = f;
 	return 0;
 fail:
-	if (each)
-		f->text = NULL; /* lent */
+	if (lent)
+		f->text = NULL;
 	sc_k8s_file_free(f);
 	return r;
 }
@@ -659,7 +664,8 @@ int sc_k8s_file_parse(const char *buf, size_t len, const char *name, const char 
 		return -ENOMEM;
 	memcpy(text, buf, len);
 	text[len] = '\0';
-	return parse_owned(text, len, false, SC_K8S_KEEP_ALL, name, default_ns, d, NULL, NULL, ret);
+	return k8s_text_parse(text, len, &(struct k8s_parse){ .keep = SC_K8S_KEEP_ALL }, name,
+			      default_ns, d, ret);
 }
 
 int sc_k8s_file_parse_each(const char *buf, size_t len, const char *name, struct sc_diags *d,
@@ -667,8 +673,10 @@ int sc_k8s_file_parse_each(const char *buf, size_t len, const char *name, struct
 {
 	struct sc_k8s_file *f = NULL;
 	/* Lent, not copied: the file gives it back before it goes. */
-	int r = parse_owned((char *)buf, len, false, SC_K8S_KEEP_NONE, name, NULL, d, each,
-			    userdata, &f);
+	int r = k8s_text_parse(
+		(char *)buf, len,
+		&(struct k8s_parse){ .keep = SC_K8S_KEEP_NONE, .each = each, .userdata = userdata },
+		name, NULL, d, &f);
 
 	if (r == 0) {
 		f->text = NULL;
@@ -682,232 +690,4 @@ void sc_k8s_files_free(struct sc_k8s_file **f, size_t n)
 	for (size_t i = 0; f && i < n; i++)
 		sc_k8s_file_free(f[i]);
 	free(f);
-}
-
-struct flist {
-	char **v;
-	size_t n;
-};
-
-static bool manifest_ext(const char *name)
-{
-	const char *dot = strrchr(name, '.');
-	return dot && (streq(dot, ".yaml") || streq(dot, ".yml") || streq(dot, ".json"));
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static int walk(const char *dir, unsigned depth, struct flist *l)
-{
-	cleanup_free char **names = NULL;
-	size_t n = 0, cap = 0;
-	DIR *dp;
-	struct dirent *de;
-	int r = 0;
-
-	if (depth > MAX_DEPTH)
-		return -ELOOP;
-	dp = opendir(dir);
-	if (!dp)
-		return -errno;
-	while ((de = readdir(dp))) {
-		if (de->d_name[0] == '.')
-			continue;
-		if (n == cap) {
-			char **v = reallocarray(names, cap ? cap * 2 : 16, sizeof(*v));
-			if (!v) {
-				r = -ENOMEM;
-				break;
-			}
-			names = v;
-			cap = cap ? cap * 2 : 16;
-		}
-		names[n] = strdup(de->d_name);
-		if (!names[n]) {
-			r = -ENOMEM;
-			break;
-		}
-		n++;
-	}
-	(void)closedir(dp);
-	if (r == 0 && n)
-		qsort(names, n, sizeof(*names), cmp_str);
-	for (size_t i = 0; i < n; i++) {
-		char *path = NULL;
-		struct stat st;
-		if (r == 0 && asprintf(&path, "%s/%s", dir, names[i]) < 0)
-			r = -ENOMEM;
-		if (r == 0 && lstat(path, &st) == 0) {
-			if (S_ISDIR(st.st_mode)) {
-				r = walk(path, depth + 1, l);
-			} else if ((S_ISREG(st.st_mode) || S_ISLNK(st.st_mode)) &&
-				   manifest_ext(names[i])) {
-				char **v = reallocarray(l->v, l->n + 1, sizeof(*v));
-				if (!v) {
-					r = -ENOMEM;
-				} else {
-					l->v = v;
-					l->v[l->n++] = TAKE_PTR(path);
-				}
-			}
-		}
-		free(path);
-		free(names[i]);
-	}
-	return r;
-}
-
-/* A regular file's text as a private read-only mapping (*ret NULL: read it instead: stdin, not
- * a regular file, empty, or a size a multiple of the page, which leaves no NUL after the text
- * within the mapping). Binding reads it twice, each time in order: its pages are given back
- * behind the reader (sc_text_drop), so a big file is never held whole. Returns 0 or -errno
- * (then the read reports it). */
-static int map_file(const char *path, char **ret, size_t *ret_len, struct stat *ret_st)
-{
-	cleanup_close int fd = -1;
-	struct stat st;
-	void *p;
-
-	*ret = NULL;
-	if (streq(path, "-"))
-		return 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
-	    (size_t)st.st_size > MAX_MANIFEST || st.st_size % sysconf(_SC_PAGESIZE) == 0)
-		return 0;
-	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-	if (p == MAP_FAILED)
-		return 0;
-	*ret = p;
-	*ret_len = (size_t)st.st_size;
-	*ret_st = st;
-	return 0;
-}
-
-static int64_t ns_of(const struct timespec *t)
-{
-	return (int64_t)t->tv_sec * 1000000000 + t->tv_nsec;
-}
-
-int sc_k8s_file_unchanged(const struct sc_k8s_file *f)
-{
-	const struct sc_k8s_tree *t = f->tree;
-	struct stat st;
-
-	if (!t || !t->mapped)
-		return 0; /* read whole: a copy, whatever happens to the file */
-	if (stat(f->name, &st) < 0)
-		return errno == ENOENT ? -ESTALE : -errno;
-	if ((uint64_t)st.st_dev != t->dev || (uint64_t)st.st_ino != t->ino ||
-	    (uint64_t)st.st_size != t->size || ns_of(&st.st_mtim) != t->mtime_ns ||
-	    ns_of(&st.st_ctim) != t->ctime_ns)
-		return -ESTALE;
-	return 0;
-}
-
-/* One manifest file, mapped or read, parsed into *ret. Returns as parse_owned; a file that
- * cannot be read is -EIO, with its error in 'd'. */
-static int read_one(const char *path, const char *default_ns, enum sc_k8s_keep keep,
-		    struct sc_diags *d, struct sc_k8s_file **ret)
-{
-	cleanup_free char *buf = NULL;
-	size_t len = 0;
-	char *map = NULL;
-	struct stat st;
-	int r = map_file(path, &map, &len, &st);
-
-	if (r == 0 && map) {
-		r = parse_owned(map, len, true, keep, path, default_ns, d, NULL, NULL, ret);
-		if (r == 0 && *ret && (*ret)->tree) {
-			struct sc_k8s_tree *t = (*ret)->tree;
-			t->dev = (uint64_t)st.st_dev;
-			t->ino = (uint64_t)st.st_ino;
-			t->size = (uint64_t)st.st_size;
-			t->mtime_ns = ns_of(&st.st_mtim);
-			t->ctime_ns = ns_of(&st.st_ctim);
-		}
-		return r;
-	}
-	if (r == 0)
-		r = sc_read_file(path, MAX_MANIFEST, &buf, &len);
-	if (r < 0) {
-		const char *saved = d->file;
-		d->file = path;
-		(void)sc_diags_add(d, SC_SEV_ERROR, (struct sc_loc){ 0, 0 }, "cannot read: %s",
-				   strerror(-r));
-		d->file = saved;
-		return -EIO;
-	}
-	if (len > MAX_MANIFEST)
-		return -EFBIG;
-	/* The text is the buffer read (shrunk to fit), not a copy. */
-	char *fit = realloc(buf, len + 1);
-	if (fit)
-		buf = fit;
-	return parse_owned(TAKE_PTR(buf), len, false, keep, streq(path, "-") ? "<stdin>" : path,
-			   default_ns, d, NULL, NULL, ret);
-}
-
-int sc_k8s_files_read(const char *path, const char *default_ns, struct sc_diags *d,
-		      struct sc_k8s_file ***ret, size_t *ret_n)
-{
-	return sc_k8s_files_read_keep(path, default_ns, SC_K8S_KEEP_ALL, d, ret, ret_n);
-}
-
-int sc_k8s_files_read_keep(const char *path, const char *default_ns, enum sc_k8s_keep keep,
-			   struct sc_diags *d, struct sc_k8s_file ***ret, size_t *ret_n)
-{
-	struct flist l = {};
-	struct sc_k8s_file **files = NULL;
-	size_t nf = 0;
-	struct stat st;
-	int r = 0, bad = 0;
-
-	if (!streq(path, "-") && stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-		/* "dir/" names its files "dir/x.yaml", not "dir//x.yaml". */
-		cleanup_free char *dir = strdup(path);
-		size_t dl = dir ? strlen(dir) : 0;
-		while (dl > 1 && dir[dl - 1] == '/')
-			dir[--dl] = '\0';
-		r = dir ? walk(dir, 0, &l) : -ENOMEM;
-	} else {
-		l.v = calloc(1, sizeof(char *));
-		if (!l.v || !(l.v[0] = strdup(path)))
-			r = -ENOMEM;
-		else
-			l.n = 1;
-	}
-	if (r == 0) {
-		files = calloc(l.n + 1, sizeof(*files));
-		if (!files)
-			r = -ENOMEM;
-	}
-	for (size_t i = 0; r == 0 && i < l.n; i++) {
-		r = read_one(l.v[i], default_ns, keep, d, &files[nf]);
-		if (r == -EIO) {
-			r = -EINVAL; /* the files after it are not read */
-			break;
-		}
-		if (r == -EINVAL) {
-			bad = r;
-			r = 0;
-		} else if (r == 0) {
-			nf++;
-		}
-	}
-	for (size_t i = 0; i < l.n; i++)
-		free(l.v[i]);
-	free(l.v);
-	if (r == 0)
-		r = bad;
-	if (r < 0) {
-		sc_k8s_files_free(files, nf);
-		return r;
-	}
-	*ret = files;
-	*ret_n = nf;
-	return 0;
 }

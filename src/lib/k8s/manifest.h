@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stdlib.h>
 
+#include "syscage/k8s.h"
+
 #include "k8s/postree.h"
 
 #define MAX_MANIFEST (256u << 20)
@@ -57,3 +59,23 @@ struct sc_k8s_file;
  * own output. Returns each()'s first error, or as sc_k8s_file_parse(). */
 int sc_k8s_file_parse_each(const char *buf, size_t len, const char *name, struct sc_diags *d,
 			   int (*each)(void *userdata, struct sc_k8s_file *f), void *userdata);
+
+/* How k8s_text_parse reads a text. */
+struct k8s_parse {
+	bool mapped; /* a private file mapping (munmap'd on an error unless lent) */
+	bool lent;   /* the text stays the caller's, even on an error */
+	enum sc_k8s_keep keep;
+	/* sc_k8s_file_parse_each(): given each document's workloads (the text is lent) */
+	int (*each)(void *userdata, struct sc_k8s_file *f);
+	void *userdata;
+	size_t *ret_used; /* where the alias budget it used goes (NULL: nowhere) */
+};
+
+/* sc_k8s_file_parse on a buffer of len + 1 bytes (NUL-terminated, or a mapping with the text
+ * after it) it takes over (freed on an error) unless lent. */
+int k8s_text_parse(char *buf, size_t len, const struct k8s_parse *how, const char *name,
+		   const char *default_ns, struct sc_diags *d, struct sc_k8s_file **ret);
+/* A mapped file's text parsed as k8s_text_parse does, in two halves on two threads when
+ * jobs > 1 and it is big: the same workloads, positions and diagnostics. */
+int k8s_split_parse(char *buf, size_t len, enum sc_k8s_keep keep, unsigned jobs, const char *name,
+		    const char *default_ns, struct sc_diags *d, struct sc_k8s_file **ret);

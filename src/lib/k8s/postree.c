@@ -117,6 +117,7 @@ struct tb {
 	size_t n_anchors, cap_anchors;
 	/* Work merging '<<' keys in this document: bounded, as aliases can repeat a big map. */
 	size_t merge_work;
+	bool doc_scalar; /* the document has had a scalar */
 };
 
 #define MAX_MERGE_WORK (1u << 24)
@@ -335,10 +336,55 @@ static int check_indent(struct tb *t, const struct yn *n, const struct yn *paren
 /* Kubernetes reads a mapping's keys as strings: an empty or null key, or a collection as a
  * key, makes it refuse the object (and libfyaml places an empty key where bind's text then
  * lands wrong; found by fuzz-k8s). Refused. */
-static int check_key(struct tb *t, const struct yn *n, const struct yn *parent)
+#define BOM "\xef\xbb\xbf"
+
+/* Does the line before 'pos' (a line's start) hold a document marker alone ("---", then at
+ * most blanks or a comment), where Kubernetes' reader (kubectl's, sigs.k8s.io/yaml) cuts
+ * documents apart? */
+static bool after_marker_line(const struct tb *t, size_t pos)
+{
+	size_t ls = pos - 1, i;
+
+	while (ls > 0 && t->buf[ls - 1] != '\n')
+		ls--;
+	if (pos - ls < 4 || memcmp(t->buf + ls, "---", 3) != 0)
+		return false;
+	for (i = ls + 3; i < pos - 1 && (t->buf[i] == ' ' || t->buf[i] == '\t'); i++)
+		;
+	return i == pos - 1 || t->buf[i] == '#' || (t->buf[i] == '\r' && i == pos - 2);
+}
+
+/* A key that starts with a byte order mark (U+FEFF; libfyaml reads one only at the start of
+ * the stream): manifests joined with "---" between them keep each file's mark at the start
+ * of its document, where Kubernetes' reader, which cuts the documents apart first, reads it
+ * as the start of a stream (a Pod's "kind" is "kind"). There the mark is dropped from the
+ * key (its text stays as it is); anywhere else the key would keep it for Kubernetes too, and
+ * a workload would go unseen: refused. */
+static int key_bom(struct tb *t, struct yn *n)
+{
+	size_t l;
+
+	if (n->t != YN_SCALAR || !n->marked || n->ss != FYSS_PLAIN || strncmp(n->val, BOM, 3) != 0)
+		return 0;
+	if (!t->doc_scalar && n->start > 0 && t->buf[n->start - 1] == '\n' &&
+	    strncmp(t->buf + n->start, BOM, 3) == 0 && after_marker_line(t, n->start)) {
+		l = strlen(n->val);
+		memmove(n->val, n->val + 3, l - 2);
+		return 0;
+	}
+	return tree_error(t, n->line, n->col,
+			  "a byte order mark (U+FEFF) starts key '%s' (Kubernetes takes it for "
+			  "part of the key unless it starts a document right after its \"---\" "
+			  "line): remove it",
+			  n->val + 3);
+}
+
+static int check_key(struct tb *t, struct yn *n, const struct yn *parent)
 {
 	if (parent->t != YN_MAP || parent->n % 2 == 1)
 		return 0;
+	if (key_bom(t, n) < 0)
+		return -EINVAL;
 	if (n->t == YN_MAP || n->t == YN_SEQ)
 		return tree_error(t, n->line, n->col, "a key must be a string, not a %s",
 				  n->t == YN_MAP ? "mapping" : "sequence");
@@ -517,6 +563,27 @@ static int resolve_merge(struct tb *t, struct yn *m)
 	return 0;
 }
 
+/* A scalar's value: for a one-line one, as it is in the text (between its marks, which
+ * exclude quotes), without libfyaml's copy: a plain one, a single-quoted one without '' and a
+ * double-quoted one without escapes (nearly every scalar of a manifest). */
+static const char *scalar_text(const struct tb *t, struct fy_token *tok, const struct fy_mark *s,
+			       const struct fy_mark *en, size_t *ret_len)
+{
+	enum fy_scalar_style ss = tok ? fy_token_scalar_style(tok) : FYSS_PLAIN;
+	size_t from = s ? s->input_pos : 0, to = en ? en->input_pos : 0, n = to - from;
+	const char *p = t->buf + from;
+
+	if (!tok)
+		return NULL;
+	if (!s || !en || to <= from || to > t->len || memchr(p, '\n', n) || memchr(p, '\r', n) ||
+	    (ss == FYSS_SINGLE_QUOTED && memchr(p, '\'', n)) ||
+	    (ss == FYSS_DOUBLE_QUOTED && memchr(p, '\\', n)) ||
+	    (ss != FYSS_PLAIN && ss != FYSS_SINGLE_QUOTED && ss != FYSS_DOUBLE_QUOTED))
+		return fy_token_get_text(tok, ret_len);
+	*ret_len = n;
+	return p;
+}
+
 static int tree_event(struct tb *t, struct fy_event *e, struct yn **ret_root)
 {
 	struct yn *parent = t->sp ? t->stack[t->sp - 1] : NULL;
@@ -595,7 +662,7 @@ static int tree_event(struct tb *t, struct fy_event *e, struct yn **ret_root)
 		struct fy_token *tok = e->scalar.value;
 		const struct fy_mark *s = fy_event_start_mark(e), *en = fy_event_end_mark(e);
 		size_t l = 0;
-		const char *txt = tok ? fy_token_get_text(tok, &l) : NULL;
+		const char *txt = scalar_text(t, tok, s, en, &l);
 		n->t = YN_SCALAR;
 		n->ss = tok ? fy_token_scalar_style(tok) : FYSS_PLAIN;
 		n->val = sc_arena_alloc(t->arena, (txt ? l : 0) + 1);
@@ -675,6 +742,7 @@ place:
 	}
 	if (parent && yn_add(t->arena, parent, n) < 0)
 		return -ENOMEM;
+	t->doc_scalar |= n->t == YN_SCALAR;
 	if ((n->t == YN_MAP || n->t == YN_SEQ) && e->type != FYET_ALIAS) {
 		if (t->sp >= MAX_DEPTH)
 			return -E2BIG;
@@ -685,13 +753,26 @@ place:
 	return 0;
 }
 
-static int syntax_error(struct fy_diag *diag, struct sc_diags *d)
+static int syntax_error(struct fy_diag *diag, struct sc_diags *d, const char *buf, size_t len)
 {
 	struct sc_loc loc;
 	const char *msg;
 
-	if (sc_yaml_first_error(diag, &loc, &msg))
+	if (sc_yaml_first_error(diag, &loc, &msg)) {
+		/* A byte order mark after the stream's start (files joined into one) is
+		 * where libfyaml reads none: say so. */
+		const char *bom = len > 3 ? memmem(buf + 1, len - 1, BOM, 3) : NULL;
+		unsigned line = 1;
+		for (const char *p = buf; bom && (p = memchr(p, '\n', (size_t)(bom - p))); p++)
+			line++;
+		if (bom && line <= loc.line)
+			return sc_diags_add(d, SC_SEV_ERROR, loc,
+					    "syntax error: %s (a byte order mark, U+FEFF, at line "
+					    "%u: remove it, or start the document's text with it "
+					    "right after its \"---\" line)",
+					    msg, line);
 		return sc_diags_add(d, SC_SEV_ERROR, loc, "syntax error: %s", msg);
+	}
 	return sc_diags_add(d, SC_SEV_ERROR, (struct sc_loc){ 1, 1 }, "not valid YAML or JSON");
 }
 
@@ -770,11 +851,12 @@ static size_t document_start(struct fy_event *e, const char *buf, bool mapped, s
 
 void sc_text_drop(const char *buf, size_t to)
 {
-	static uintptr_t page;
-	uintptr_t from = (uintptr_t)buf, end;
+	/* Asked every time: threads read halves of a file at once. */
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE), from, end;
 
-	if (!page)
-		page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	/* From the first whole page: 'buf' is a mapping's start, or a text within one (the
+	 * second half of a file read in two), whose page before is the other reader's. */
+	from = ((uintptr_t)buf + page - 1) & ~(page - 1);
 	end = ((uintptr_t)buf + to) & ~(page - 1);
 	if (end > from)
 		(void)madvise((void *)from, end - from, MADV_DONTNEED);
@@ -850,6 +932,7 @@ int sc_postree_parse(const char *buf, size_t len, bool mapped, struct sc_diags *
 			tb.sp = 0;
 			tb.n_anchors = 0;
 			tb.merge_work = 0;
+			tb.doc_scalar = false;
 		} else if (e->type == FYET_DOCUMENT_END && in_doc) {
 			/* Ended by "...": it is after the content (libfyaml gives no mark). */
 			if (!e->document_end.implicit)
@@ -882,7 +965,7 @@ int sc_postree_parse(const char *buf, size_t len, bool mapped, struct sc_diags *
 	}
 	if (r == 0 && fy_parser_get_stream_error(p)) {
 		diags_truncate(d, n_diags);
-		(void)syntax_error(diag, d);
+		(void)syntax_error(diag, d, buf, len);
 		r = -EINVAL;
 	}
 out:

@@ -1,0 +1,436 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Owns reading manifest files: a directory's files, a regular file mapped (given back as it is
+ * read), whether it changed since, and a big file read in two halves at once (split where a
+ * document starts, the halves' workloads joined as one read would have them). */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/install.h"
+#include "k8s/manifest.h"
+#include "macro.h"
+#include "syscage/k8s.h"
+
+/* A file this big or bigger is read in two halves with jobs > 1 (a thread pays off). */
+#define SPLIT_MIN (1u << 20)
+
+/* Where to cut 'buf' in two: the start of a "---" line near its middle, or 0 (not cut). A
+ * text with directives ("%" lines) or explicit document ends ("..." lines) is not cut: a
+ * half read on its own could then read other documents than one read of the whole. A cut
+ * elsewhere that one read would not make (inside a flow collection or a quoted text) fails
+ * to parse in the first half, and the file is read again whole. */
+static size_t split_at(const char *buf, size_t len)
+{
+	const char *p;
+
+	if (len < SPLIT_MIN || buf[0] == '%' || memmem(buf, len, "\n%", 2))
+		return 0;
+	for (p = buf; (p = memmem(p, (size_t)(buf + len - p), "\n...", 4)); p += 4)
+		if (p + 4 == buf + len || strchr(" \t\r\n", p[4]))
+			return 0;
+	for (p = buf + len / 2; (p = memmem(p, (size_t)(buf + len - p), "\n---", 4)); p += 4)
+		if (p + 4 == buf + len || strchr(" \t\r\n", p[4]))
+			return (size_t)(p + 1 - buf);
+	return 0;
+}
+
+struct half {
+	const char *buf;
+	size_t len;
+	enum sc_k8s_keep keep;
+	const char *name, *default_ns;
+	struct sc_diags d;
+	struct sc_k8s_file *f;
+	size_t used;
+	int r;
+};
+
+static void half_parse(struct half *h)
+{
+	struct k8s_parse how = {
+		.mapped = true, .lent = true, .keep = h->keep, .ret_used = &h->used
+	};
+
+	h->r = k8s_text_parse((char *)h->buf, h->len, &how, h->name, h->default_ns, &h->d, &h->f);
+}
+
+static void *half_thread(void *arg)
+{
+	half_parse(arg);
+	return NULL;
+}
+
+/* A kept node of the second half and all below it, moved to where it is in the file. */
+static void node_move(struct yn *n, uint32_t by, uint32_t lines)
+{
+	if (!n)
+		return;
+	n->start += by;
+	n->end += by;
+	n->line += lines;
+	if (n->flow && n->t != YN_SCALAR)
+		*yn_close(n) += by;
+	if (n->t != YN_SCALAR)
+		for (size_t i = 0; i < n->n; i++)
+			node_move(n->kids[i], by, lines);
+}
+
+static void loc_move(struct sc_loc *l, uint32_t lines)
+{
+	if (l->line)
+		l->line += lines;
+}
+
+/* The second half's workloads after the first's, their positions the file's. */
+static int halves_join(struct sc_k8s_file *a, struct sc_k8s_file *b, uint32_t by, uint32_t lines)
+{
+	size_t n = a->n_workloads + b->n_workloads;
+	struct sc_k8s_workload *w = reallocarray(a->workloads, n ? n : 1, sizeof(*w));
+	struct wpos *wp;
+	struct chunk **last;
+
+	if (!w)
+		return -ENOMEM;
+	a->workloads = w;
+	wp = reallocarray(a->tree->wp, n ? n : 1, sizeof(*wp));
+	if (!wp)
+		return -ENOMEM;
+	a->tree->wp = wp;
+	for (size_t i = 0; i < b->n_workloads; i++) {
+		struct sc_k8s_workload *x = &a->workloads[a->n_workloads + i];
+		struct wpos *p = &a->tree->wp[a->n_workloads + i];
+		*x = b->workloads[i];
+		*p = b->tree->wp[i];
+		x->file = a->name;
+		loc_move(&x->loc, lines);
+		loc_move(&x->pod_seccomp.loc, lines);
+		loc_move(&x->pod_seccomp.path_loc, lines);
+		loc_move(&x->legacy_pod_loc, lines);
+		for (size_t k = 0; k < x->n_containers; k++) {
+			loc_move(&x->containers[k].loc, lines);
+			loc_move(&x->containers[k].seccomp.loc, lines);
+			loc_move(&x->containers[k].seccomp.path_loc, lines);
+			loc_move(&x->containers[k].legacy_loc, lines);
+		}
+		p->doc_end += by;
+		node_move(p->holder, by, lines);
+		node_move(p->podspec, by, lines);
+		for (size_t k = 0; p->containers && k < p->n_containers; k++)
+			node_move(p->containers[k], by, lines);
+	}
+	a->n_workloads = n;
+	b->n_workloads = 0; /* theirs now, as is what b's arena holds */
+	for (last = &a->tree->arena.head; *last; last = &(*last)->next)
+		;
+	*last = b->tree->arena.head;
+	b->tree->arena.head = NULL;
+	return 0;
+}
+
+int k8s_split_parse(char *buf, size_t len, enum sc_k8s_keep keep, unsigned jobs, const char *name,
+		    const char *default_ns, struct sc_diags *d, struct sc_k8s_file **ret)
+{
+	size_t at = jobs > 1 ? split_at(buf, len) : 0;
+	struct half h[2] = {
+		{ .buf = buf, .len = at, .keep = keep, .name = name, .default_ns = default_ns },
+		{ .buf = buf + at,
+		  .len = len - at,
+		  .keep = keep,
+		  .name = name,
+		  .default_ns = default_ns },
+	};
+	struct k8s_parse whole = { .mapped = true, .keep = keep };
+	uint32_t lines = 0;
+	pthread_t tid;
+	sigset_t all, saved;
+	bool started;
+	int r = -EAGAIN;
+
+	if (!at)
+		return k8s_text_parse(buf, len, &whole, name, default_ns, d, ret);
+	/* Signals sent to the process stay the caller's thread's; a fault's (a SIGBUS of a
+	 * mapped input cut short) is the faulting thread's, whose handler must run. */
+	(void)sigfillset(&all);
+	(void)sigdelset(&all, SIGBUS);
+	(void)sigdelset(&all, SIGSEGV);
+	(void)sigdelset(&all, SIGFPE);
+	(void)sigdelset(&all, SIGILL);
+	(void)pthread_sigmask(SIG_BLOCK, &all, &saved);
+	started = pthread_create(&tid, NULL, half_thread, &h[1]) == 0;
+	(void)pthread_sigmask(SIG_SETMASK, &saved, NULL);
+	if (!started)
+		half_parse(&h[1]);
+	/* The second half's lines are after the first's: counted before the first half is
+	 * read, which gives its pages back behind it (counted after, they would all be read
+	 * in again). */
+	for (const char *p = buf; (p = memchr(p, '\n', (size_t)(buf + at - p))); p++)
+		lines++;
+	half_parse(&h[0]);
+	if (started)
+		(void)pthread_join(tid, NULL);
+	/* Anything to say (an error, a note), or more aliases than one read allows: read
+	 * whole, which says it as it always did. */
+	if (h[0].r == 0 && h[1].r == 0 && !h[0].d.n && !h[1].d.n &&
+	    h[0].used + h[1].used <= len + (1u << 20)) {
+		r = halves_join(h[0].f, h[1].f, (uint32_t)at, lines);
+	}
+	if (r == 0) {
+		h[0].f->text = buf;
+		h[0].f->len = len;
+		*ret = TAKE_PTR(h[0].f);
+	}
+	for (size_t i = 0; i < 2; i++) {
+		if (h[i].f)
+			h[i].f->text = NULL; /* lent */
+		sc_k8s_file_free(h[i].f);
+		sc_diags_clear(&h[i].d);
+	}
+	if (r == -EAGAIN)
+		return k8s_text_parse(buf, len, &whole, name, default_ns, d, ret);
+	if (r < 0)
+		(void)munmap(buf, len);
+	return r;
+}
+
+struct flist {
+	char **v;
+	size_t n;
+};
+
+static bool manifest_ext(const char *name)
+{
+	const char *dot = strrchr(name, '.');
+	return dot && (streq(dot, ".yaml") || streq(dot, ".yml") || streq(dot, ".json"));
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int walk(const char *dir, unsigned depth, struct flist *l)
+{
+	cleanup_free char **names = NULL;
+	size_t n = 0, cap = 0;
+	DIR *dp;
+	struct dirent *de;
+	int r = 0;
+
+	if (depth > MAX_DEPTH)
+		return -ELOOP;
+	dp = opendir(dir);
+	if (!dp)
+		return -errno;
+	while ((de = readdir(dp))) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (n == cap) {
+			char **v = reallocarray(names, cap ? cap * 2 : 16, sizeof(*v));
+			if (!v) {
+				r = -ENOMEM;
+				break;
+			}
+			names = v;
+			cap = cap ? cap * 2 : 16;
+		}
+		names[n] = strdup(de->d_name);
+		if (!names[n]) {
+			r = -ENOMEM;
+			break;
+		}
+		n++;
+	}
+	(void)closedir(dp);
+	if (r == 0 && n)
+		qsort(names, n, sizeof(*names), cmp_str);
+	for (size_t i = 0; i < n; i++) {
+		char *path = NULL;
+		struct stat st;
+		if (r == 0 && asprintf(&path, "%s/%s", dir, names[i]) < 0)
+			r = -ENOMEM;
+		if (r == 0 && lstat(path, &st) == 0) {
+			if (S_ISDIR(st.st_mode)) {
+				r = walk(path, depth + 1, l);
+			} else if ((S_ISREG(st.st_mode) || S_ISLNK(st.st_mode)) &&
+				   manifest_ext(names[i])) {
+				char **v = reallocarray(l->v, l->n + 1, sizeof(*v));
+				if (!v) {
+					r = -ENOMEM;
+				} else {
+					l->v = v;
+					l->v[l->n++] = TAKE_PTR(path);
+				}
+			}
+		}
+		free(path);
+		free(names[i]);
+	}
+	return r;
+}
+
+/* A regular file's text as a private read-only mapping (*ret NULL: read it instead: stdin, not
+ * a regular file, empty, or a size a multiple of the page, which leaves no NUL after the text
+ * within the mapping). Binding reads it twice, each time in order: its pages are given back
+ * behind the reader (sc_text_drop), so a big file is never held whole. Returns 0 or -errno
+ * (then the read reports it). */
+static int map_file(const char *path, char **ret, size_t *ret_len, struct stat *ret_st)
+{
+	cleanup_close int fd = -1;
+	struct stat st;
+	void *p;
+
+	*ret = NULL;
+	if (streq(path, "-"))
+		return 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
+	    (size_t)st.st_size > MAX_MANIFEST || st.st_size % sysconf(_SC_PAGESIZE) == 0)
+		return 0;
+	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (p == MAP_FAILED)
+		return 0;
+	*ret = p;
+	*ret_len = (size_t)st.st_size;
+	*ret_st = st;
+	return 0;
+}
+
+static int64_t ns_of(const struct timespec *t)
+{
+	return (int64_t)t->tv_sec * 1000000000 + t->tv_nsec;
+}
+
+int sc_k8s_file_unchanged(const struct sc_k8s_file *f)
+{
+	const struct sc_k8s_tree *t = f->tree;
+	struct stat st;
+
+	if (!t || !t->mapped)
+		return 0; /* read whole: a copy, whatever happens to the file */
+	if (stat(f->name, &st) < 0)
+		return errno == ENOENT ? -ESTALE : -errno;
+	if ((uint64_t)st.st_dev != t->dev || (uint64_t)st.st_ino != t->ino ||
+	    (uint64_t)st.st_size != t->size || ns_of(&st.st_mtim) != t->mtime_ns ||
+	    ns_of(&st.st_ctim) != t->ctime_ns)
+		return -ESTALE;
+	return 0;
+}
+
+/* One manifest file, mapped or read, parsed into *ret. Returns as parse_owned; a file that
+ * cannot be read is -EIO, with its error in 'd'. */
+static int read_one(const char *path, const char *default_ns, enum sc_k8s_keep keep, unsigned jobs,
+		    struct sc_diags *d, struct sc_k8s_file **ret)
+{
+	cleanup_free char *buf = NULL;
+	size_t len = 0;
+	char *map = NULL;
+	struct stat st;
+	int r = map_file(path, &map, &len, &st);
+
+	if (r == 0 && map) {
+		r = k8s_split_parse(map, len, keep, jobs, path, default_ns, d, ret);
+		if (r == 0 && *ret && (*ret)->tree) {
+			struct sc_k8s_tree *t = (*ret)->tree;
+			t->dev = (uint64_t)st.st_dev;
+			t->ino = (uint64_t)st.st_ino;
+			t->size = (uint64_t)st.st_size;
+			t->mtime_ns = ns_of(&st.st_mtim);
+			t->ctime_ns = ns_of(&st.st_ctim);
+		}
+		return r;
+	}
+	if (r == 0)
+		r = sc_read_file(path, MAX_MANIFEST, &buf, &len);
+	if (r < 0) {
+		const char *saved = d->file;
+		d->file = path;
+		(void)sc_diags_add(d, SC_SEV_ERROR, (struct sc_loc){ 0, 0 }, "cannot read: %s",
+				   strerror(-r));
+		d->file = saved;
+		return -EIO;
+	}
+	if (len > MAX_MANIFEST)
+		return -EFBIG;
+	/* The text is the buffer read (shrunk to fit), not a copy. */
+	char *fit = realloc(buf, len + 1);
+	if (fit)
+		buf = fit;
+	return k8s_text_parse(TAKE_PTR(buf), len, &(struct k8s_parse){ .keep = keep },
+			      streq(path, "-") ? "<stdin>" : path, default_ns, d, ret);
+}
+
+int sc_k8s_files_read(const char *path, const char *default_ns, struct sc_diags *d,
+		      struct sc_k8s_file ***ret, size_t *ret_n)
+{
+	return sc_k8s_files_read_keep(path, default_ns, SC_K8S_KEEP_ALL, d, ret, ret_n);
+}
+
+int sc_k8s_files_read_keep(const char *path, const char *default_ns, enum sc_k8s_keep keep,
+			   struct sc_diags *d, struct sc_k8s_file ***ret, size_t *ret_n)
+{
+	return sc_k8s_files_read_jobs(path, default_ns, keep, 1, d, ret, ret_n);
+}
+
+int sc_k8s_files_read_jobs(const char *path, const char *default_ns, enum sc_k8s_keep keep,
+			   unsigned jobs, struct sc_diags *d, struct sc_k8s_file ***ret,
+			   size_t *ret_n)
+{
+	struct flist l = {};
+	struct sc_k8s_file **files = NULL;
+	size_t nf = 0;
+	struct stat st;
+	int r = 0, bad = 0;
+
+	if (!streq(path, "-") && stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		/* "dir/" names its files "dir/x.yaml", not "dir//x.yaml". */
+		cleanup_free char *dir = strdup(path);
+		size_t dl = dir ? strlen(dir) : 0;
+		while (dl > 1 && dir[dl - 1] == '/')
+			dir[--dl] = '\0';
+		r = dir ? walk(dir, 0, &l) : -ENOMEM;
+	} else {
+		l.v = calloc(1, sizeof(char *));
+		if (!l.v || !(l.v[0] = strdup(path)))
+			r = -ENOMEM;
+		else
+			l.n = 1;
+	}
+	if (r == 0) {
+		files = calloc(l.n + 1, sizeof(*files));
+		if (!files)
+			r = -ENOMEM;
+	}
+	for (size_t i = 0; r == 0 && i < l.n; i++) {
+		r = read_one(l.v[i], default_ns, keep, jobs, d, &files[nf]);
+		if (r == -EIO) {
+			r = -EINVAL; /* the files after it are not read */
+			break;
+		}
+		if (r == -EINVAL) {
+			bad = r;
+			r = 0;
+		} else if (r == 0) {
+			nf++;
+		}
+	}
+	for (size_t i = 0; i < l.n; i++)
+		free(l.v[i]);
+	free(l.v);
+	if (r == 0)
+		r = bad;
+	if (r < 0) {
+		sc_k8s_files_free(files, nf);
+		return r;
+	}
+	*ret = files;
+	*ret_n = nf;
+	return 0;
+}
