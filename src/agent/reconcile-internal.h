@@ -284,6 +284,8 @@ int rc_open_ns(struct run *x, const char *ns, bool create);
  * empty then). */
 int rc_make_ns(struct run *x, const char *ns, bool create, bool *ret_made);
 void rc_logf(struct sc_reconciler *r, const char *level, const char *fmt, ...) _printf_(3, 4);
+/* The lines so far out of the sink that holds them (reconcile.h: log_flush). */
+void rc_log_flush(struct sc_reconciler *r);
 const char *rc_logval(const char *s, char *buf, size_t size);
 void rc_entry_clear(struct entry *e);
 void rc_entries_free(struct entry *v, size_t n);
