@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 
 #include "base/install.h"
 #include "agent/reconcile.h"
+#include "syscage/profile-read.h"
 #include "tap.h"
 
 #define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
@@ -862,6 +864,91 @@ START_TEST(profiles_read_back_only_when_unknown)
 }
 END_TEST
 
+/* ---- the parsers each loading thread keeps (base/yaml.c) ------------------------------ */
+
+/* What reading 'buf' gives: the result, each document's namespace/name, the diagnostics
+ * with their locations. */
+static char *read_summary(const char *buf)
+{
+	struct sc_diags d = {};
+	struct sc_profile **v = NULL;
+	size_t n = 0, len = 0;
+	char *out = NULL;
+	FILE *f = open_memstream(&out, &len);
+	int r = sc_profile_read_all(buf, strlen(buf), "in.yaml", &d, &v, &n);
+
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "r=%d n=%zu", r, n);
+	for (size_t i = 0; i < n; i++) {
+		fprintf(f, " %s/%s", v[i]->meta.namespace ? v[i]->meta.namespace : "-",
+			v[i]->meta.name ? v[i]->meta.name : "-");
+		sc_profile_free(v[i]);
+	}
+	for (size_t i = 0; i < d.n; i++)
+		fprintf(f, " [%u:%u %s]", d.v[i].loc.line, d.v[i].loc.col, d.v[i].message);
+	free(v);
+	sc_diags_clear(&d);
+	fclose(f);
+	return out;
+}
+
+static void *read_thread(void *buf)
+{
+	return read_summary(buf);
+}
+
+/* The same on a thread of its own: a parser made for it (a new thread keeps none). */
+static char *read_fresh(const char *buf)
+{
+	pthread_t t;
+	void *ret = NULL;
+
+	ck_assert_int_eq(pthread_create(&t, NULL, read_thread, (void *)buf), 0);
+	ck_assert_int_eq(pthread_join(t, &ret), 0);
+	return ret;
+}
+
+/* A thread reuses its parser (one per mode, reset after each clean parse): every input, in
+ * an order that mixes good and bad, YAML and JSON, directives and none, reads as it does
+ * with a new parser: the same documents, the same errors at the same places. A parser kept
+ * without its reset carries the last input's directives into the next (the %TAG case). */
+START_TEST(kept_parsers_read_as_new_ones)
+{
+	static const char *const in[] = {
+		"apiVersion: security.kubearmor.com/v1\nkind: KubeArmorSeccompPolicy\nmetadata:\n"
+		"  name: a\n  namespace: shop\nspec:\n  selector:\n    matchLabels:\n      app: a\n"
+		"  seccomp:\n    syscalls: [read, write]\n    action: Allow\n",
+		"%TAG !e! tag:example.com,2000:\n---\n{\"defaultAction\": \"SCMP_ACT_ERRNO\", "
+		"\"syscalls\": [{\"names\": [\"read\"], \"action\": \"SCMP_ACT_ALLOW\"}]}\n",
+		"%TAG !e! tag:example.com,2000:\n",
+		"{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": [{\"names\": [\"read\"], "
+		"\"action\": \"SCMP_ACT_ALLOW\"}]}",
+		"{\"defaultAction\": \"SCMP_ACT_ERRNO\",\n \"syscalls\": [{\"names\": [\"read\"]",
+		"{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": []}",
+		"%YAML 1.1\n---\ndefaultAction: SCMP_ACT_ERRNO\nsyscalls: []\n",
+		"defaultAction: SCMP_ACT_ERRNO\nsyscalls:\n- names: [read]\n  action: "
+		"SCMP_ACT_ALLOW\n",
+		"defaultAction: SCMP_ACT_ERRNO\nsyscalls: [\n",
+		"defaultAction: SCMP_ACT_ERRNO\n\tsyscalls: []\n",
+		"a: &x 1\nb: *x\n",
+		"---\ndefaultAction: SCMP_ACT_ALLOW\n---\ndefaultAction: SCMP_ACT_LOG\n...\n",
+		"defaultAction: 'SCMP_ACT_ERRNO\n",
+		"defaultAction: SCMP_ACT_ERRNO\ndefaultAction: SCMP_ACT_ALLOW\n",
+		"defaultAction: SCMP_ACT_ERRNO\nsyscalls: []\n",
+	};
+
+	for (int round = 0; round < 2; round++)
+		for (size_t i = 0; i < ELEMENTSOF(in); i++) {
+			char *kept = read_summary(in[i]), *fresh = read_fresh(in[i]);
+			if (strcmp(kept, fresh) != 0)
+				ck_abort_msg("input %zu: a kept parser read\n  %s\na new one\n  %s",
+					     i, kept, fresh);
+			free(kept);
+			free(fresh);
+		}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("reconcile");
@@ -889,6 +976,7 @@ int main(void)
 	tcase_add_test(tc, large_policies_read_whole);
 	tcase_add_test(tc, configmap_swaps_and_index);
 	tcase_add_test(tc, profiles_read_back_only_when_unknown);
+	tcase_add_test(tc, kept_parsers_read_as_new_ones);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	return tap_run(s);
