@@ -327,6 +327,12 @@ struct cdoc *rc_pdoc(const struct run *x, const struct pol *p);
 int rc_gather_pols(struct run *x);
 int rc_reject_duplicates(struct run *x);
 
+/* reconcile-text.c */
+/* The profile text of a set of policy 'p' alone (rc_set_profile_text's, byte for byte), when
+ * 'p' is simple enough for it: 1 and *ret (owned), 0 when it is not (the caller merges), or
+ * -ENOMEM. */
+int rc_one_policy_text(const struct sc_reconcile_opts *o, const struct sc_profile *p, char **ret);
+
 /* pool.c */
 int rc_worker_ns(struct worker *w, const char *ns);
 unsigned rc_pool_size(const struct pool *p);
