@@ -444,6 +444,8 @@ bool rc_text_wanted(const struct run *x, const struct cdoc *doc)
 	char path[2 * NAME_MAX + 8];
 	const struct entry *e;
 
+	if (!x->n_old_by_path)
+		return true; /* nothing installed before (a first reconcile): no path to look up */
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s.json", doc->ns, doc->name) >= sizeof(path))
 		return true;
 	e = rc_old_entry(x, path);

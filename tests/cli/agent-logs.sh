@@ -173,15 +173,23 @@ EOF
 else
 	skip "strace cannot trace here: the writes to stderr are not counted"
 fi
+# Each line starts with its time to the millisecond (UTC), its level and its event.
+bad_ts=$(grep -cvE '^ts=[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z level=(info|warn|error) event=' "$TMP/all.log")
+[ "$bad_ts" -eq 0 ] && ok "every line: ts=YYYY-MM-DDTHH:MM:SS.mmmZ level=... event=..." ||
+	{ not_ok "$bad_ts lines without ts=YYYY-MM-DDTHH:MM:SS.mmmZ level=... event=..."; grep -vE '^ts=[0-9T:.-]{23}Z level=' "$TMP/all.log" | head -3 | sed 's/^/# /'; }
 rm -rf "$TMP/kmany"
 mkdir -p "$TMP/kmany"
+: >"$TMP/kmsg-many"
 "$SYSCAGE" agent --policies "$TMP/many" --kubelet-root "$TMP/kmany" --no-log-flag --listen none \
-	2>"$TMP/agent.log" &
+	--kmsg "$TMP/kmsg-many" --audit-log "" 2>"$TMP/agent.log" &
 AGENT=$!
-wait_log 'event=reconcile trigger=start' && [ "$(grep -c 'event=install ' "$TMP/agent.log")" -eq 300 ] &&
-	ok "the daemon's first pass is in its log while it waits" || not_ok "the daemon's first pass is in its log while it waits"
+wait_long() { for _ in $(seq 300); do grep -q -- "$1" "$TMP/agent.log" && return 0; sleep 0.1; done; return 1; }
+wait_long 'event=reconcile trigger=start' && [ "$(grep -c 'event=install ' "$TMP/agent.log")" -eq 300 ] &&
+	ok "the daemon's first pass is in its log while it waits" ||
+	{ not_ok "the daemon's first pass is in its log while it waits"; grep -v 'event=install ' "$TMP/agent.log" | tail -5 | sed 's/^/# /'; }
 kill -HUP $AGENT
-wait_log 'event=reconcile trigger=sighup' && ok "a SIGHUP's pass too" || not_ok "a SIGHUP's pass too"
+wait_long 'event=reconcile trigger=sighup' && ok "a SIGHUP's pass too" ||
+	{ not_ok "a SIGHUP's pass too"; tail -3 "$TMP/agent.log" | sed 's/^/# /'; }
 kill -TERM $AGENT
 wait $AGENT
 tail -1 "$TMP/agent.log" | grep -q 'event=exit signal=SIGTERM' && ok "the exit line is the last" ||
