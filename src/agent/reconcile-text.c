@@ -116,28 +116,81 @@ static bool add_arches(enum sc_arch *out, size_t *n_out, const enum sc_arch *v, 
 	return true;
 }
 
-int rc_one_policy_text(const struct sc_reconcile_opts *o, const struct sc_profile *p, char **ret)
+/* Whether the merge leaves 'p' one rule of its names, sorted and unique (and its
+ * architectures, *n_arches of them into 'arches', as the merge and the options give them). */
+static bool simple_policy(const struct sc_reconcile_opts *o, const struct sc_profile *p,
+			  enum sc_arch *arches, size_t *n_arches)
 {
-	enum sc_arch arches[_SC_ARCH_COUNT];
 	const struct sc_rule *r = p->n_rules == 1 ? &p->rules[0] : NULL;
-	struct sname few[64], *names = few;
-	struct tbuf b = {};
-	unsigned flags = p->flags;
-	size_t n_arches = 0, n = 0, cap = 256;
 
 	if (!r || r->n_names == 0 || r->n_args || r->includes.n_caps || r->includes.n_arches ||
 	    r->includes.min_kernel || r->excludes.n_caps || r->excludes.n_arches ||
 	    r->excludes.min_kernel || p->n_arch_map || p->listener_path || p->listener_metadata ||
 	    !sc_action_to_string(p->default_action) || !sc_action_to_string(r->action) ||
-	    p->n_arches > ELEMENTSOF(arches) || o->n_arches > ELEMENTSOF(arches))
-		return 0;
+	    p->n_arches > _SC_ARCH_COUNT || o->n_arches > _SC_ARCH_COUNT)
+		return false;
 	/* The merge's architectures, then the options' when it has none. */
-	if (!add_arches(arches, &n_arches, p->arches, p->n_arches) ||
-	    (n_arches == 0 && !add_arches(arches, &n_arches, o->arches, o->n_arches)))
-		return 0;
+	if (!add_arches(arches, n_arches, p->arches, p->n_arches) ||
+	    (*n_arches == 0 && !add_arches(arches, n_arches, o->arches, o->n_arches)))
+		return false;
 	for (size_t i = 0; i < r->n_names; i++)
 		if (!plain_name(r->names[i]))
-			return 0;
+			return false;
+	return true;
+}
+
+/* Everything before the rules: the default action (and errno), architectures, flags. */
+static void put_head(struct tbuf *b, const struct sc_reconcile_opts *o, const struct sc_profile *p,
+		     const enum sc_arch *arches, size_t n_arches)
+{
+	unsigned flags = p->flags;
+
+	put_lit(b, "{\n  \"defaultAction\": \"");
+	put_str(b, sc_action_to_string(p->default_action));
+	put_lit(b, "\"");
+	if (p->has_default_errno) {
+		put_lit(b, ",\n  \"defaultErrnoRet\": ");
+		put_u32(b, p->default_errno);
+	}
+	if (n_arches) {
+		put_lit(b, ",\n  \"architectures\": [");
+		for (size_t i = 0; i < n_arches; i++) {
+			if (i)
+				put_lit(b, ", ");
+			put_lit(b, "\"");
+			put_str(b, sc_arch_info(arches[i])->scmp_name);
+			put_lit(b, "\"");
+		}
+		put_lit(b, "]");
+	}
+	if (!flags && !o->no_log_flag)
+		flags = SC_FLAG_LOG; /* without it the kernel logs no ERRNO denial */
+	if (flags) {
+		bool first = true;
+		put_lit(b, ",\n  \"flags\": [");
+		for (unsigned bit = 0; bit < 32; bit++)
+			if ((flags & (1u << bit)) && sc_flag_to_string(1u << bit)) {
+				if (!first)
+					put_lit(b, ", ");
+				put_lit(b, "\"");
+				put_str(b, sc_flag_to_string(1u << bit));
+				put_lit(b, "\"");
+				first = false;
+			}
+		put_lit(b, "]");
+	}
+}
+
+int rc_one_policy_text(const struct sc_reconcile_opts *o, const struct sc_profile *p, char **ret)
+{
+	enum sc_arch arches[_SC_ARCH_COUNT];
+	const struct sc_rule *r = &p->rules[0];
+	struct sname few[64], *names = few;
+	struct tbuf b = {};
+	size_t n_arches = 0, n = 0, cap = 256;
+
+	if (!simple_policy(o, p, arches, &n_arches))
+		return 0;
 	if (r->n_names > ELEMENTSOF(few) && !(names = calloc(r->n_names, sizeof(*names))))
 		return -ENOMEM;
 	for (size_t i = 0; i < r->n_names; i++) {
@@ -155,40 +208,7 @@ int rc_one_policy_text(const struct sc_reconcile_opts *o, const struct sc_profil
 	b.p = malloc(cap);
 	b.cap = b.p ? cap : 0;
 	b.oom = !b.p;
-	put_lit(&b, "{\n  \"defaultAction\": \"");
-	put_str(&b, sc_action_to_string(p->default_action));
-	put_lit(&b, "\"");
-	if (p->has_default_errno) {
-		put_lit(&b, ",\n  \"defaultErrnoRet\": ");
-		put_u32(&b, p->default_errno);
-	}
-	if (n_arches) {
-		put_lit(&b, ",\n  \"architectures\": [");
-		for (size_t i = 0; i < n_arches; i++) {
-			if (i)
-				put_lit(&b, ", ");
-			put_lit(&b, "\"");
-			put_str(&b, sc_arch_info(arches[i])->scmp_name);
-			put_lit(&b, "\"");
-		}
-		put_lit(&b, "]");
-	}
-	if (!flags && !o->no_log_flag)
-		flags = SC_FLAG_LOG; /* without it the kernel logs no ERRNO denial */
-	if (flags) {
-		bool first = true;
-		put_lit(&b, ",\n  \"flags\": [");
-		for (unsigned bit = 0; bit < 32; bit++)
-			if ((flags & (1u << bit)) && sc_flag_to_string(1u << bit)) {
-				if (!first)
-					put_lit(&b, ", ");
-				put_lit(&b, "\"");
-				put_str(&b, sc_flag_to_string(1u << bit));
-				put_lit(&b, "\"");
-				first = false;
-			}
-		put_lit(&b, "]");
-	}
+	put_head(&b, o, p, arches, n_arches);
 	put_lit(&b, ",\n  \"syscalls\": [\n    {\"names\": [");
 	for (size_t i = 0; i < r->n_names; i++) {
 		if (i > 0 && names[i].len == names[i - 1].len &&
