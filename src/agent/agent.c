@@ -183,6 +183,13 @@ static void reconcile_log(void *userdata, const char *level, const char *line)
 		a->o.log(a->o.userdata, level, line);
 }
 
+static void log_flush(void *userdata)
+{
+	struct sc_agent *a = userdata;
+	if (a->o.log_flush)
+		a->o.log_flush(a->o.userdata);
+}
+
 /* ---- inotify ------------------------------------------------------------------------ */
 
 #define WATCH_MASK                                                                          \
@@ -1140,6 +1147,7 @@ int sc_agent_new(const struct sc_agent_opts *o, struct sc_agent **ret)
 	ro->arches = o->arches;
 	ro->n_arches = o->n_arches;
 	ro->log = reconcile_log;
+	ro->log_flush = log_flush;
 	ro->cancel = cancel_cb;
 	ro->userdata = a;
 	r = stat(o->kubelet_root, &st) < 0 ? -errno : S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
@@ -1361,6 +1369,7 @@ int sc_agent_run(struct sc_agent *a)
 	sigaddset(&a->mask, SIGHUP);
 	if (sigprocmask(SIG_BLOCK, &a->mask, &a->oldmask) < 0)
 		return -errno;
+	log_flush(a); /* what sc_agent_new logged, before the first pass */
 	a->sigfd = signalfd(-1, &a->mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (a->sigfd < 0) {
 		r = -errno;
@@ -1400,6 +1409,7 @@ int sc_agent_run(struct sc_agent *a)
 			do_reconcile(a, "sighup");
 			continue;
 		}
+		log_flush(a); /* what the last pass or events logged, before waiting */
 		n = epoll_wait(a->epfd, ev, (int)ELEMENTSOF(ev), timeout);
 		if (n < 0) {
 			if (errno == EINTR)
@@ -1475,6 +1485,7 @@ int sc_agent_run(struct sc_agent *a)
 		alog(a, "info", "event=exit signal=%s",
 		     a->stop_signal == SIGINT ? "SIGINT" : "SIGTERM");
 out:
+	log_flush(a);
 	(void)sigprocmask(SIG_SETMASK, &a->oldmask, NULL);
 	return r;
 }

@@ -245,11 +245,16 @@ static int emit_tmp(struct run *x, const struct elist *lists, size_t n_lists, ch
  * content (then its identity is known from now on). */
 static bool index_on_disk(struct sc_reconciler *rc, uint64_t want)
 {
-	struct entry seen = {};
+	struct entry seen = {}, now = {};
 	uint64_t have;
 
-	if (index_is_known(rc, want))
-		return true;
+	/* The file last written or read, unchanged since: its content is known, not read back
+	 * (the index before the renames, then this pass's: 1.7 MB for 10,000 profiles). */
+	if (rc->index.has_ident) {
+		rc_ident_of(rc->root_fd, INDEX_NAME, &now);
+		if (rc_same_ident(&now, &rc->index))
+			return rc->index.hash == want;
+	}
 	if (rc_disk_hash(rc->root_fd, INDEX_NAME, &have, &seen) && have == want) {
 		rc->index = seen;
 		rc->index.hash = want;

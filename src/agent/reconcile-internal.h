@@ -284,6 +284,8 @@ int rc_open_ns(struct run *x, const char *ns, bool create);
  * empty then). */
 int rc_make_ns(struct run *x, const char *ns, bool create, bool *ret_made);
 void rc_logf(struct sc_reconciler *r, const char *level, const char *fmt, ...) _printf_(3, 4);
+/* The lines so far out of the sink that holds them (reconcile.h: log_flush). */
+void rc_log_flush(struct sc_reconciler *r);
 const char *rc_logval(const char *s, char *buf, size_t size);
 void rc_entry_clear(struct entry *e);
 void rc_entries_free(struct entry *v, size_t n);
@@ -324,6 +326,12 @@ int rc_load_all(struct run *x);
 struct cdoc *rc_pdoc(const struct run *x, const struct pol *p);
 int rc_gather_pols(struct run *x);
 int rc_reject_duplicates(struct run *x);
+
+/* reconcile-text.c */
+/* The profile text of a set of policy 'p' alone (rc_set_profile_text's, byte for byte), when
+ * 'p' is simple enough for it: 1 and *ret (owned), 0 when it is not (the caller merges), or
+ * -ENOMEM. */
+int rc_one_policy_text(const struct sc_reconcile_opts *o, const struct sc_profile *p, char **ret);
 
 /* pool.c */
 int rc_worker_ns(struct worker *w, const char *ns);

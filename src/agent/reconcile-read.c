@@ -386,6 +386,9 @@ int rc_set_profile_text(struct sc_reconciler *rc, const struct sc_profile *const
 	struct sc_diags d = {};
 	int r;
 
+	/* A set of one policy, most often: made without the merge (reconcile-text.c). */
+	if (n == 1 && !fallback && n_base == 0 && (r = rc_one_policy_text(&rc->o, in[0], ret)))
+		return r < 0 ? r : 0;
 	r = sc_set_profile(in, n, fallback, &o, &d, &m);
 	if (r < 0) {
 		char b[512];
@@ -441,6 +444,8 @@ bool rc_text_wanted(const struct run *x, const struct cdoc *doc)
 	char path[2 * NAME_MAX + 8];
 	const struct entry *e;
 
+	if (!x->n_old_by_path)
+		return true; /* nothing installed before (a first reconcile): no path to look up */
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s.json", doc->ns, doc->name) >= sizeof(path))
 		return true;
 	e = rc_old_entry(x, path);

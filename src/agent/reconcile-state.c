@@ -46,6 +46,12 @@ void rc_logf(struct sc_reconciler *r, const char *level, const char *fmt, ...)
 	r->o.log(r->o.userdata, level, line);
 }
 
+void rc_log_flush(struct sc_reconciler *r)
+{
+	if (r->o.log_flush)
+		r->o.log_flush(r->o.userdata);
+}
+
 /* A value for a key=value log line: quoted when it has spaces, quotes or '='. */
 const char *rc_logval(const char *s, char *buf, size_t size)
 {

@@ -358,6 +358,7 @@ int sc_reconcile(struct sc_reconciler *rc, struct sc_reconcile_result *res)
 		rc_abort_pending(&x);
 		goto out;
 	}
+	rc_log_flush(rc); /* the event=install lines, before the sync and the renames */
 	if (rc_cancelled(&x)) {
 		rc_abort_pending(&x);
 		r = -ECANCELED;

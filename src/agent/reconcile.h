@@ -53,6 +53,10 @@ struct sc_reconcile_opts {
 	size_t n_arches;
 	/* One line per event, "event=... key=value ..." (level: "info", "warn", "error"). */
 	void (*log)(void *userdata, const char *level, const char *line);
+	/* Optional: the lines so far must reach their destination; called once a pass's
+	 * profiles are written (their event=install lines logged), before they are renamed into
+	 * place. The caller flushes at the end of the pass. */
+	void (*log_flush)(void *userdata);
 	/* Threads that read and judge policy files: 0 = one per CPU this process may run on
 	 * (at most 4), 1 = the caller's only. */
 	unsigned threads;

@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +13,9 @@
 #include <unistd.h>
 
 #include "base/install.h"
+#include "agent/reconcile-internal.h"
 #include "agent/reconcile.h"
+#include "syscage/profile-read.h"
 #include "tap.h"
 
 #define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
@@ -862,6 +865,178 @@ START_TEST(profiles_read_back_only_when_unknown)
 }
 END_TEST
 
+/* ---- the parsers each loading thread keeps (base/yaml.c) ------------------------------ */
+
+/* What reading 'buf' gives: the result, each document's namespace/name, the diagnostics
+ * with their locations. */
+static char *read_summary(const char *buf)
+{
+	struct sc_diags d = {};
+	struct sc_profile **v = NULL;
+	size_t n = 0, len = 0;
+	char *out = NULL;
+	FILE *f = open_memstream(&out, &len);
+	int r = sc_profile_read_all(buf, strlen(buf), "in.yaml", &d, &v, &n);
+
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "r=%d n=%zu", r, n);
+	for (size_t i = 0; i < n; i++) {
+		fprintf(f, " %s/%s", v[i]->meta.namespace ? v[i]->meta.namespace : "-",
+			v[i]->meta.name ? v[i]->meta.name : "-");
+		sc_profile_free(v[i]);
+	}
+	for (size_t i = 0; i < d.n; i++)
+		fprintf(f, " [%u:%u %s]", d.v[i].loc.line, d.v[i].loc.col, d.v[i].message);
+	free(v);
+	sc_diags_clear(&d);
+	fclose(f);
+	return out;
+}
+
+static void *read_thread(void *buf)
+{
+	return read_summary(buf);
+}
+
+/* The same on a thread of its own: a parser made for it (a new thread keeps none). */
+static char *read_fresh(const char *buf)
+{
+	pthread_t t;
+	void *ret = NULL;
+
+	ck_assert_int_eq(pthread_create(&t, NULL, read_thread, (void *)buf), 0);
+	ck_assert_int_eq(pthread_join(t, &ret), 0);
+	return ret;
+}
+
+/* A thread reuses its parser (one per mode, reset after each clean parse): every input, in
+ * an order that mixes good and bad, YAML and JSON, directives and none, reads as it does
+ * with a new parser: the same documents, the same errors at the same places. A parser kept
+ * without its reset carries the last input's directives into the next (the %TAG case). */
+START_TEST(kept_parsers_read_as_new_ones)
+{
+	static const char *const in[] = {
+		"apiVersion: security.kubearmor.com/v1\nkind: KubeArmorSeccompPolicy\nmetadata:\n"
+		"  name: a\n  namespace: shop\nspec:\n  selector:\n    matchLabels:\n      app: a\n"
+		"  seccomp:\n    syscalls: [read, write]\n    action: Allow\n",
+		"%TAG !e! tag:example.com,2000:\n---\n{\"defaultAction\": \"SCMP_ACT_ERRNO\", "
+		"\"syscalls\": [{\"names\": [\"read\"], \"action\": \"SCMP_ACT_ALLOW\"}]}\n",
+		"%TAG !e! tag:example.com,2000:\n",
+		"{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": [{\"names\": [\"read\"], "
+		"\"action\": \"SCMP_ACT_ALLOW\"}]}",
+		"{\"defaultAction\": \"SCMP_ACT_ERRNO\",\n \"syscalls\": [{\"names\": [\"read\"]",
+		"{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": []}",
+		"%YAML 1.1\n---\ndefaultAction: SCMP_ACT_ERRNO\nsyscalls: []\n",
+		"defaultAction: SCMP_ACT_ERRNO\nsyscalls:\n- names: [read]\n  action: "
+		"SCMP_ACT_ALLOW\n",
+		"defaultAction: SCMP_ACT_ERRNO\nsyscalls: [\n",
+		"defaultAction: SCMP_ACT_ERRNO\n\tsyscalls: []\n",
+		"a: &x 1\nb: *x\n",
+		"---\ndefaultAction: SCMP_ACT_ALLOW\n---\ndefaultAction: SCMP_ACT_LOG\n...\n",
+		"defaultAction: 'SCMP_ACT_ERRNO\n",
+		"defaultAction: SCMP_ACT_ERRNO\ndefaultAction: SCMP_ACT_ALLOW\n",
+		"defaultAction: SCMP_ACT_ERRNO\nsyscalls: []\n",
+	};
+
+	for (int round = 0; round < 2; round++)
+		for (size_t i = 0; i < ELEMENTSOF(in); i++) {
+			char *kept = read_summary(in[i]), *fresh = read_fresh(in[i]);
+			if (strcmp(kept, fresh) != 0)
+				ck_abort_msg("input %zu: a kept parser read\n  %s\na new one\n  %s",
+					     i, kept, fresh);
+			free(kept);
+			free(fresh);
+		}
+}
+END_TEST
+
+/* ---- a one-policy set's text without the merge (reconcile-text.c) --------------------- */
+
+/* Random policies of one rule (and some the shortcut leaves to the merge: two rules, an
+ * argument, an includes): the shortcut's text is the merge's (sc_set_profile, then
+ * sc_policy_profile_json), byte for byte, with and without the LOG flag and --arch. */
+START_TEST(one_policy_text_is_the_merges)
+{
+	static const unsigned flag_sets[] = { 0, SC_FLAG_LOG, SC_FLAG_TSYNC,
+					      SC_FLAG_SPEC_ALLOW | SC_FLAG_LOG };
+	const enum sc_arch opt_arches[] = { SC_ARCH_X86_64, SC_ARCH_X32, SC_ARCH_X86_64 };
+	enum sc_arch native = sc_arch_native();
+	size_t n_calls = 0, shortcut = 0;
+	uint32_t nr;
+	const char *nm;
+
+	while (sc_syscall_by_index(native, n_calls, &nr, &nm) == 0)
+		n_calls++;
+	ck_assert_uint_gt(n_calls, 100);
+	srand(18);
+	for (int round = 0; round < 3000; round++) {
+		struct sc_profile *p = sc_profile_new(), *m = NULL;
+		struct sc_reconcile_opts o = { .no_log_flag = rand() % 2 };
+		struct sc_set_opts so = { .log_flag = !o.no_log_flag };
+		size_t n_rules = rand() % 8 == 0 ? 2 : 1;
+		char *fast = NULL, *slow = NULL;
+		int r;
+
+		ck_assert_ptr_nonnull(p);
+		p->default_action = (enum sc_action)(rand() % _SC_ACT_COUNT);
+		if (rand() % 4 == 0) {
+			p->has_default_errno = true;
+			p->default_errno = (uint32_t)(rand() % 4);
+		}
+		for (int k = rand() % 4; k > 0; k--)
+			ck_assert_int_eq(
+				sc_profile_add_arch(p, (enum sc_arch)(rand() % _SC_ARCH_COUNT)), 0);
+		if (rand() % 3 == 0) {
+			/* A duplicate, as a parsed policy may list one. */
+			enum sc_arch *v = reallocarray(p->arches, p->n_arches + 1, sizeof(*v));
+			ck_assert_ptr_nonnull(v);
+			p->arches = v;
+			p->arches[p->n_arches] = p->n_arches ? p->arches[0] : native;
+			p->n_arches++;
+		}
+		p->flags = flag_sets[rand() % ELEMENTSOF(flag_sets)];
+		if (rand() % 2) {
+			o.arches = so.arches = opt_arches;
+			o.n_arches = so.n_arches = 1 + rand() % 3;
+		}
+		for (size_t i = 0; i < n_rules; i++) {
+			struct sc_rule *rl = sc_profile_add_rule(
+				p, (enum sc_action)(rand() % _SC_ACT_COUNT), NULL, 0);
+			ck_assert_ptr_nonnull(rl);
+			for (int k = 1 + rand() % 40; k > 0; k--) {
+				ck_assert_int_eq(sc_syscall_by_index(native,
+								     (size_t)rand() % n_calls, &nr,
+								     &nm),
+						 0);
+				ck_assert_int_eq(sc_rule_add_name(rl, nm), 0);
+			}
+			if (rand() % 3 == 0) {
+				rl->has_errno = true;
+				rl->errno_ret = (uint32_t)(rand() % 3);
+			}
+			if (rand() % 10 == 0)
+				ck_assert_int_eq(sc_rule_add_arg(rl, 0, SC_CMP_EQ, 1, 0), 0);
+		}
+		r = rc_one_policy_text(&o, p, &fast);
+		ck_assert_int_ge(r, 0);
+		shortcut += r == 1;
+		ck_assert_int_eq(sc_set_profile((const struct sc_profile *const *)&p, 1, false, &so,
+						NULL, &m),
+				 0);
+		ck_assert_int_eq(sc_policy_profile_json(m, &slow), 0);
+		if (r == 1 && strcmp(fast, slow) != 0)
+			ck_abort_msg("round %d: the shortcut wrote\n%s\nthe merge\n%s", round, fast,
+				     slow);
+		free(fast);
+		free(slow);
+		sc_profile_free(m);
+		sc_profile_free(p);
+	}
+	/* Most took the shortcut (the rest: two rules, an argument). */
+	ck_assert_uint_gt(shortcut, 2000);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("reconcile");
@@ -889,6 +1064,8 @@ int main(void)
 	tcase_add_test(tc, large_policies_read_whole);
 	tcase_add_test(tc, configmap_swaps_and_index);
 	tcase_add_test(tc, profiles_read_back_only_when_unknown);
+	tcase_add_test(tc, kept_parsers_read_as_new_ones);
+	tcase_add_test(tc, one_policy_text_is_the_merges);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	return tap_run(s);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Owns the libfyaml diagnostic set-up every parser in the library uses (see yaml.h). */
 #include <errno.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -61,6 +62,84 @@ void sc_yaml_parser_destroy(struct fy_parser *fyp)
 		LEFT_ON_PURPOSE(fyp);
 	else
 		fy_parser_destroy(fyp);
+}
+
+/* ---- a thread's parsers, kept between parses --------------------------------------------- */
+
+struct kept_parser {
+	struct fy_parser *fyp;
+	struct fy_diag *diag;
+};
+
+static __thread struct kept_parser kept[2]; /* [json] */
+static pthread_key_t kept_key;
+static pthread_once_t kept_once = PTHREAD_ONCE_INIT;
+static bool kept_key_ok;
+
+/* At a thread's exit (the key's value is only there to have this called). */
+static void kept_free(void *unused)
+{
+	(void)unused;
+	for (size_t i = 0; i < 2; i++) {
+		if (kept[i].fyp)
+			fy_parser_destroy(kept[i].fyp);
+		fy_diag_destroy(kept[i].diag);
+		kept[i] = (struct kept_parser){};
+	}
+}
+
+static void kept_key_init(void)
+{
+	kept_key_ok = pthread_key_create(&kept_key, kept_free) == 0;
+}
+
+struct fy_parser *sc_yaml_parser_open(const char *buf, size_t len, bool json,
+				      struct fy_diag **ret_diag)
+{
+	struct kept_parser *k = &kept[json];
+	struct fy_parse_cfg cfg = { .flags = FYPCF_QUIET | FYPCF_COLLECT_DIAG |
+					     (json ? FYPCF_JSON_FORCE : FYPCF_JSON_NONE) };
+	struct fy_parser *fyp = k->fyp;
+	struct fy_diag *diag = k->diag;
+
+	/* Taken out of the slot: a parse within this one (none does) gets a new parser. */
+	*k = (struct kept_parser){};
+	if (!fyp) {
+		diag = sc_yaml_quiet_diag(true);
+		if (!diag)
+			return NULL;
+		cfg.diag = diag;
+		fyp = fy_parser_create(&cfg);
+		if (!fyp) {
+			fy_diag_destroy(diag);
+			return NULL;
+		}
+	}
+	if (fy_parser_set_string(fyp, buf, len) < 0) {
+		sc_yaml_parser_close(fyp, diag, json, false);
+		return NULL;
+	}
+	*ret_diag = diag;
+	return fyp;
+}
+
+void sc_yaml_parser_close(struct fy_parser *fyp, struct fy_diag *diag, bool json, bool finished)
+{
+	struct kept_parser *k = &kept[json];
+	void *it = NULL;
+
+	if (!fyp)
+		return;
+	/* Kept only clean: no error collected (the next parse reports its own first error),
+	 * reset without complaint, the slot free, and a way to free it at the thread's exit. */
+	if (finished && !fy_parser_get_stream_error(fyp) && !fy_diag_errors_iterate(diag, &it) &&
+	    !k->fyp && pthread_once(&kept_once, kept_key_init) == 0 && kept_key_ok &&
+	    pthread_setspecific(kept_key, kept) == 0 && fy_parser_reset(fyp) == 0) {
+		*k = (struct kept_parser){ fyp, diag };
+		return;
+	}
+	sc_yaml_parser_destroy(fyp);
+	fy_diag_destroy(diag);
 }
 
 struct fy_document *sc_yaml_build_document(const struct fy_parse_cfg *cfg, const char *buf,

@@ -19,6 +19,21 @@ struct fy_diag *sc_yaml_quiet_diag(bool collect);
  * of a crash on a bad policy); one that did not is destroyed. */
 void sc_yaml_parser_destroy(struct fy_parser *fyp);
 
+/* A parser in JSON mode ('json') or YAML mode with 'buf' as its input, its errors collected
+ * on *ret_diag (errors only, as sc_yaml_quiet_diag). Creating a parser costs libfyaml about as
+ * much as parsing a policy of a few hundred bytes, so each thread keeps one per mode for its
+ * next parse (fy_parser_reset: the same events, marks and errors as a new parser; tested).
+ * NULL on ENOMEM. Give it back with sc_yaml_parser_close. */
+struct fy_parser *sc_yaml_parser_open(const char *buf, size_t len, bool json,
+				      struct fy_diag **ret_diag);
+
+/* Done with a parser from sc_yaml_parser_open. 'finished': its stream was read to its end
+ * with no error; then it is reset (it keeps no reference to the input) and kept for this
+ * thread's next parse in its mode. Any other (an error, a parse stopped midway, a diag that
+ * holds an error) goes as sc_yaml_parser_destroy has it, with its diag. A thread's kept
+ * parsers are freed when it exits. */
+void sc_yaml_parser_close(struct fy_parser *fyp, struct fy_diag *diag, bool json, bool finished);
+
 /* fy_document_build_from_string() for untrusted input: the text is parsed by events first
  * and only built when that found no error (errors go to cfg->diag as usual). NULL on any
  * error. */

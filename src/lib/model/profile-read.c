@@ -372,28 +372,21 @@ static int compose(struct rctx *c, const char *buf, size_t len, struct docs *ret
 	unsigned depth = 0;
 	struct ynode *root = NULL;
 	struct fy_diag *diag = NULL;
-	struct fy_parser *fyp = NULL;
-	struct fy_parse_cfg pcfg = { 0 };
+	struct fy_parser *fyp;
 	struct fy_event *e;
 	struct docs docs = { .arena = c->arena };
 	size_t i = 0;
+	bool json, finished = false;
 	int r = 0;
 
 	/* JSON input gets libfyaml's JSON mode (its escapes and number rules). */
 	while (i < len && strchr(" \t\r\n", buf[i]))
 		i++;
-	diag = sc_yaml_quiet_diag(true);
-	if (!diag)
+	json = i < len && (buf[i] == '{' || buf[i] == '[');
+	/* This thread's parser for the mode, when it has one (yaml.h). */
+	fyp = sc_yaml_parser_open(buf, len, json, &diag);
+	if (!fyp)
 		return -ENOMEM;
-	pcfg.flags =
-		FYPCF_QUIET | FYPCF_COLLECT_DIAG |
-		(i < len && (buf[i] == '{' || buf[i] == '[') ? FYPCF_JSON_FORCE : FYPCF_JSON_NONE);
-	pcfg.diag = diag;
-	fyp = fy_parser_create(&pcfg);
-	if (!fyp || fy_parser_set_string(fyp, buf, len) < 0) {
-		r = -ENOMEM;
-		goto out;
-	}
 	for (;;) {
 		struct ynode *n = NULL;
 
@@ -401,6 +394,8 @@ static int compose(struct rctx *c, const char *buf, size_t len, struct docs *ret
 		if (!e) {
 			if (fy_parser_get_stream_error(fyp))
 				r = syntax_error(c, diag);
+			else
+				finished = true;
 			break;
 		}
 		switch (e->type) {
@@ -485,13 +480,10 @@ static int compose(struct rctx *c, const char *buf, size_t len, struct docs *ret
 		if (r < 0)
 			break;
 	}
-out:
 	/* An unfinished document's root is not in docs yet. */
 	if (root && (docs.n == 0 || docs.v[docs.n - 1] != root))
 		ynode_drop(c, root);
-	if (fyp)
-		sc_yaml_parser_destroy(fyp);
-	fy_diag_destroy(diag);
+	sc_yaml_parser_close(fyp, diag, json, finished && r == 0);
 	if (r < 0) {
 		docs_clear(&docs);
 		return r;
