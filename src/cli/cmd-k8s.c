@@ -164,10 +164,11 @@ static int bind_files(const struct args *a, struct sc_k8s_file **files, size_t n
 		r = pending_open(&outs[i], path);
 		if (r < 0 && !paths[i] &&
 		    (r == -EISDIR || (*path && path[strlen(path) - 1] == '/')))
-			return cli_error(
-				"cannot write %s: it names a directory; with -f FILE, -o is "
-				"the output file (-f DIR mirrors a tree into -o DIR)",
-				path);
+			return cli_error("cannot write %s: %s; with -f FILE, -o is the output file "
+					 "(-f DIR mirrors a tree into -o DIR)",
+					 path,
+					 r == -EISDIR ? strerror(EISDIR)
+						      : "a path ending in '/' names a directory");
 		if (r < 0)
 			return cli_error("cannot write %s: %s", path, strerror(-r));
 		r = sc_k8s_bind_write(files[i], &o, d, pending_write, &outs[i]);
