@@ -125,7 +125,8 @@ int sc_implicit_add_fallbacks(struct sc_profile *p);
 
 /* Whether rule 'r' of 'p' is one sc_implicit_add_fallbacks() would make again for 'p'
  * without it: ERRNO(ENOSYS), no conditions, only fallback calls whose older call 'p'
- * permits and no other rule names. A format that cannot say ENOSYS (KubeArmor) leaves it
+ * permits and no other rule names, and every such call (a rule of some of them would be
+ * read back with more). A format that cannot say ENOSYS (KubeArmor) leaves it
  * out, and its reader puts it back. */
 bool sc_implicit_fallback_implied(const struct sc_profile *p, const struct sc_rule *r);
 

@@ -201,6 +201,13 @@ static int bind_files(const struct args *a, struct sc_k8s_file **files, size_t n
 		}
 		/* Missing parents are made as sc_write_atomic makes them. */
 		r = pending_open(&outs[i], path);
+		if (r < 0 && !paths[i] &&
+		    (r == -EISDIR || (*path && path[strlen(path) - 1] == '/')))
+			return cli_error("cannot write %s: %s; with -f FILE, -o is the output file "
+					 "(-f DIR mirrors a tree into -o DIR)",
+					 path,
+					 r == -EISDIR ? strerror(EISDIR)
+						      : "a path ending in '/' names a directory");
 		if (r < 0)
 			return cli_error("cannot write %s: %s", path, strerror(-r));
 		r = sc_k8s_bind_write(files[i], &o, d, pending_write, &outs[i]);
@@ -290,7 +297,9 @@ static int policies_wait(struct policy_load *l, int read, struct sc_policy_build
 static int commit(const struct args *a, struct pending *outs, size_t nf, struct pending *bp)
 {
 	cleanup_free struct pending **all = calloc(nf + 2, sizeof(*all));
-	size_t n = 0, failed = 0;
+	struct pending_failure f;
+	const struct pending *p;
+	size_t n = 0;
 	int r;
 
 	if (!all)
@@ -299,16 +308,29 @@ static int commit(const struct args *a, struct pending *outs, size_t nf, struct 
 		all[n++] = bp;
 	for (size_t i = 0; i < nf; i++)
 		all[n++] = &outs[i];
-	r = pending_commit_all(all, n, &failed);
+	r = pending_commit_all(all, n, &f);
 	if (r == 0)
 		return EXIT_OK;
 	if (r == -ENOMEM)
 		return cli_error("out of memory");
-	if (!all[failed]->dir && !all[failed]->mkdir) /* stdout, a device, a FIFO: streamed last */
-		return cli_error("cannot write %s: %s", all[failed]->path, strerror(-r));
+	p = all[f.failed];
+	if (r == -EEXIST && f.same_as != f.failed)
+		return cli_error("%s and %s are the same file: the %s would replace the %s; "
+				 "nothing was written (give --bindings a path of its own)",
+				 all[f.same_as]->path, p->path, p == bp ? "bindings" : "output",
+				 all[f.same_as] == bp ? "bindings" : "other output");
+	if (!p->dir && !p->mkdir) /* stdout, a device, a FIFO: streamed last */
+		return cli_error("cannot write %s: %s", p->path, strerror(-r));
+	if (f.not_undone)
+		return cli_error("cannot write %s: %s; %zu file%s (%s%s) already replaced could "
+				 "not be put back: this file system cannot exchange files "
+				 "(renameat2 RENAME_EXCHANGE); run again once %s can be written",
+				 p->path, strerror(-r), f.not_undone, f.not_undone == 1 ? "" : "s",
+				 all[f.first_not_undone]->path, f.not_undone > 1 ? ", ..." : "",
+				 p->path);
 	return cli_error("cannot write %s: %s; nothing was written (the files already put in "
 			 "place were put back)",
-			 all[failed]->path, strerror(-r));
+			 p->path, strerror(-r));
 }
 
 static int bind(const struct args *a)

@@ -369,22 +369,86 @@ static int stream(struct pending *p)
 	return r;
 }
 
-int pending_commit_all(struct pending *const *v, size_t n, size_t *ret_failed)
+/* A regular target by its directory's identity and its name: two spellings of one file
+ * ("out/x.yaml", "./out/../out/x.yaml", a symlinked directory) are one key. */
+struct target_key {
+	dev_t dev;
+	ino_t ino;
+	const char *name;
+	size_t i;
+};
+
+static int cmp_key(const void *x, const void *y)
+{
+	const struct target_key *a = x, *b = y;
+	int c;
+
+	if (a->dev != b->dev)
+		return a->dev < b->dev ? -1 : 1;
+	if (a->ino != b->ino)
+		return a->ino < b->ino ? -1 : 1;
+	c = strcmp(a->name, b->name);
+	if (c)
+		return c;
+	return a->i < b->i ? -1 : a->i > b->i;
+}
+
+/* -EEXIST when two outputs name one file (the second would replace the first): *ret_failed
+ * the later, *ret_same_as the earlier. Every directory exists by now (prepare()). */
+static int same_targets(struct pending *const *v, size_t n, size_t *ret_failed, size_t *ret_same_as)
+{
+	cleanup_free struct target_key *k = calloc(n + 1, sizeof(*k));
+	size_t m = 0;
+
+	if (!k)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		struct stat st;
+		if (!v[i]->dir)
+			continue; /* streamed: stdout, a device or a FIFO takes both in turn */
+		if (stat(v[i]->dir, &st) < 0)
+			return -errno;
+		k[m++] = (struct target_key){ st.st_dev, st.st_ino, v[i]->name, i };
+	}
+	qsort(k, m, sizeof(*k), cmp_key);
+	for (size_t j = 1; j < m; j++)
+		if (k[j].dev == k[j - 1].dev && k[j].ino == k[j - 1].ino &&
+		    streq(k[j].name, k[j - 1].name)) {
+			*ret_failed = k[j].i;
+			*ret_same_as = k[j - 1].i;
+			return -EEXIST;
+		}
+	return 0;
+}
+
+int pending_commit_all(struct pending *const *v, size_t n, struct pending_failure *ret)
 {
 	size_t i;
 	int r = 0;
 
+	*ret = (struct pending_failure){ 0 };
 	/* 1. Every temp file complete, every directory made: what can fail for want of room. */
 	for (i = 0; i < n && r == 0; i++)
 		r = prepare(v[i]);
+	if (r < 0)
+		ret->failed = i - 1;
+	else
+		r = same_targets(v, n, &ret->failed, &ret->same_as);
 	/* 2. Renames only, each undone if a later one fails. */
-	if (r == 0)
+	if (r == 0) {
 		for (i = 0; i < n && r == 0; i++)
 			r = place(v[i]);
+		if (r < 0)
+			ret->failed = i - 1;
+	}
 	if (r < 0) {
-		*ret_failed = i - 1;
-		for (size_t k = i; k-- > 0;)
+		for (size_t k = n; k-- > 0;) {
+			if (v[k]->placed == PLACED_FINAL) {
+				ret->not_undone++;
+				ret->first_not_undone = k;
+			}
 			undo(v[k]);
+		}
 		/* The temp files go before the directories they are in. */
 		for (size_t k = 0; k < n; k++)
 			if (v[k]->tmp) {
@@ -402,7 +466,7 @@ int pending_commit_all(struct pending *const *v, size_t n, size_t *ret_failed)
 	for (i = 0; i < n; i++) {
 		r = stream(v[i]);
 		if (r < 0) {
-			*ret_failed = i;
+			ret->failed = i;
 			return r;
 		}
 	}

@@ -36,13 +36,23 @@ int pending_open(struct pending *p, const char *path);
 int pending_write(void *userdata, const void *data, size_t n);
 /* Everything written: on disk, its descriptor closed. */
 int pending_finish(struct pending *p);
+/* Why pending_commit_all() failed. */
+struct pending_failure {
+	size_t failed;	   /* the index of the output that failed */
+	size_t same_as;	   /* -EEXIST: the earlier output with the same target as 'failed' */
+	size_t not_undone; /* outputs put in place by a plain rename, which stay (see below) */
+	size_t first_not_undone; /* the first of those, when not_undone > 0 */
+};
+
 /* Every output of 'v' into place, or none: the temp files are completed first (a target
  * whose directory is missing gets it now, and its bytes from the spool), then renamed, each
  * an exchange with the target it replaces, so that a failure puts back what the earlier
  * ones replaced and removes the directories made; only then are stdout, devices and FIFOs
- * written, which cannot be taken back. On error *ret_failed is the index of the output
- * that failed. (A file system without renameat2's flags gets plain renames, not undone.) */
-int pending_commit_all(struct pending *const *v, size_t n, size_t *ret_failed);
+ * written, which cannot be taken back. Two outputs naming one file (the same directory and
+ * name, however spelled) are -EEXIST before anything is renamed. On error *ret says which
+ * output failed; a file system without renameat2's flags gets plain renames, which are not
+ * undone: ret->not_undone counts them. */
+int pending_commit_all(struct pending *const *v, size_t n, struct pending_failure *ret);
 /* Make 'dir' and its missing parents now, as part of the outputs' commit: undone with it,
  * or by pending_abort(). */
 int pending_mkdirs(const char *dir);

@@ -10,6 +10,24 @@ POL=$TMP/policies
 KUB=$TMP/kubelet
 mkdir -p "$POL" "$KUB"
 
+# tools/build-image puts the libraries the binary loads itself into the image; one the
+# machine lacks is an error there, not an image whose agent fails only when it listens.
+if ! command -v buildah >/dev/null; then
+	skip "buildah not installed (tools/build-image)"
+else
+	printf '#!/bin/sh\n# dlopen("libsyscage-nosuchlib.so.9")\n' >"$TMP/fake-bin"
+	chmod +x "$TMP/fake-bin"
+	expect "build-image with a binary loading a library this machine lacks: exit 1" 1 \
+		"$SYSCAGE_SRCDIR/tools/build-image" --name localhost/syscage-test-nolib:x "$TMP/fake-bin"
+	err_has "... names it" "loads libsyscage-nosuchlib.so.9 at run time and this machine has no such library"
+	if buildah --storage-driver vfs images --format '{{.Name}}' 2>/dev/null | grep -q syscage-test-nolib; then
+		not_ok "... no image"
+		buildah --storage-driver vfs rmi localhost/syscage-test-nolib:x >/dev/null 2>&1
+	else
+		ok "... no image"
+	fi
+fi
+
 # The file an agent that listens has mapped.
 "$SYSCAGE" agent --policies "$POL" --kubelet-root "$KUB" --kmsg "" --audit-log "" \
 	--listen 127.0.0.1:0 --data-listen none 2>"$TMP/a.log" &

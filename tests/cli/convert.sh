@@ -137,4 +137,14 @@ err_has "says why and what to do" "for different workloads: convert writes one; 
 [ ! -e "$TMP/ka-other.json" ] && ok "nothing written" || not_ok "nothing written"
 expect "missing input: 1" 1 "$SYSCAGE" convert "$TMP/none.json"
 [ "$(grep -c . "$TMP/err")" -eq 1 ] && ok "missing input: one message" || { not_ok "missing input: one message"; sed 's/^/# /' "$TMP/err"; }
+# A profile whose policy would name no call: the reader refuses an empty syscalls list, and
+# writes nothing for a block list with nothing to block, so the writer refuses both.
+echo '{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["ptrace"],"action":"SCMP_ACT_ALLOW"}]}' >"$TMP/allow-all.json"
+expect "an allow-everything profile as kubearmor: 1" 1 "$SYSCAGE" convert "$TMP/allow-all.json" --to kubearmor -o "$TMP/allow-all.yaml"
+err_has "... says why" "cannot write $TMP/allow-all.yaml as kubearmor: it blocks and audits no syscall"
+[ ! -e "$TMP/allow-all.yaml" ] && ok "... nothing written" || not_ok "... nothing written ($(wc -c <"$TMP/allow-all.yaml") bytes)"
+echo '{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{"names":["ptrace"],"action":"SCMP_ACT_ERRNO"}]}' >"$TMP/deny-all.json"
+expect "an allow-list allowing nothing as kubearmor: 1" 1 "$SYSCAGE" convert "$TMP/deny-all.json" --to kubearmor -o "$TMP/deny-all.yaml"
+err_has "... says why" "cannot write $TMP/deny-all.yaml as kubearmor: it allows no syscall"
+[ ! -e "$TMP/deny-all.yaml" ] && ok "... nothing written" || not_ok "... nothing written"
 done_testing

@@ -89,4 +89,48 @@ err_has "the message names the bindings file" "cannot write $SMALL/bindings.yaml
 	not_ok "OUTDIR and its parent made for it are gone"
 [ "$(temps "$SMALL")" = 0 ] && ok "no temp file left" || not_ok "no temp file left"
 
+
+# --- two outputs that are one file: refused before anything is renamed -----------------
+# The tree has b.yaml, and the bindings file is asked for as OUTDIR/b.yaml: one would
+# silently replace the other.
+expect "the bindings file is also an output of the tree: exit 1" 1 \
+	"$SYSCAGE" k8s bind -f "$TMP/in" -p "$P" -o "$TMP/clash/out" -q --bindings "$TMP/clash/out/b.yaml"
+err_has "the message names both and says nothing was written" \
+	"$TMP/clash/out/b.yaml and $TMP/clash/out/b.yaml are the same file: the output would replace the bindings; nothing was written"
+[ ! -e "$TMP/clash" ] && ok "the directories it made are gone" || not_ok "the directories it made are gone"
+echo "old out" >"$TMP/one.yaml"
+expect "-o FILE and --bindings ./FILE (another spelling): exit 1" 1 \
+	"$SYSCAGE" k8s bind -f "$TMP/in/a.yaml" -p "$P" -o "$TMP/one.yaml" -q --bindings "$TMP/./one.yaml"
+err_has "... the same file" "are the same file"
+[ "$(cat "$TMP/one.yaml")" = "old out" ] && ok "the file keeps its old content" ||
+	not_ok "the file keeps its old content"
+[ "$(temps "$TMP")" = 0 ] && ok "no temp file left" || not_ok "no temp file left ($(temps "$TMP"))"
+
+# --- -o naming a directory with -f FILE ---------------------------------------------------
+expect "-o DIR/ with -f FILE: exit 1" 1 "$SYSCAGE" k8s bind -f "$TMP/in/a.yaml" -p "$P" -o "$TMP/nodir/" -q
+err_has "... says -o is a file there" "cannot write $TMP/nodir/: a path ending in .*/.* names a directory; with -f FILE, -o is the output file"
+
+# --- a file system whose renameat2 knows no flags (NFS, some FUSE): plain renames, which
+# cannot be undone; the message says which files stay replaced (seccomp answers renameat2
+# EINVAL, as such a file system does).
+echo '{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["renameat2"],"action":"SCMP_ACT_ERRNO","errnoRet":22}]}' >"$TMP/noflags.json"
+if ! "$SYSCAGE" run -p "$TMP/noflags.json" -- true 2>"$TMP/run.err"; then
+	skip "cannot run under a seccomp filter here: $(head -1 "$TMP/run.err")"
+elif ! chattr +i "$TMP/old/c.yaml" 2>/dev/null; then
+	skip "cannot set the immutable flag here"
+else
+	for f in a b; do echo "old $f" >"$TMP/old/$f.yaml"; done
+	echo "old bindings" >"$TMP/old-bindings.yaml"
+	expect "renames without flags, the third refused: exit 1" 1 "$SYSCAGE" run -p "$TMP/noflags.json" -- \
+		"$SYSCAGE" k8s bind -f "$TMP/in" -p "$P" -o "$TMP/old" -q --bindings "$TMP/old-bindings.yaml"
+	chattr -i "$TMP/old/c.yaml"
+	replaced=0
+	for f in a b; do [ "$(cat "$TMP/old/$f.yaml")" != "old $f" ] && replaced=$((replaced + 1)); done
+	[ "$replaced" = 2 ] && ok "a.yaml and b.yaml stay replaced (plain renames)" ||
+		not_ok "a.yaml and b.yaml stay replaced ($replaced)"
+	err_has "the message says so, not that they were put back" \
+		"cannot write $TMP/old/c.yaml: Operation not permitted; 3 files \($TMP/old-bindings.yaml, ...\) already replaced could not be put back"
+	if grep -q "were put back" "$TMP/err"; then not_ok "no claim that they were put back"; else ok "no claim that they were put back"; fi
+fi
+
 done_testing

@@ -17,6 +17,24 @@ enosys_for() {
 cat >"$TMP/clone3-enosys.json" <<'EOF'
 {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["clone3"], "action": "SCMP_ACT_ERRNO", "errnoRet": 38}]}
 EOF
+# An ENOSYS rule of part of the set (clone3 only, where faccessat is allowed too: a profile
+# recorded before faccessat2 was in it) is not the one a policy implies: read back, the policy
+# would answer faccessat2 ENOSYS as well, not EPERM. Refused, with the reason, not changed.
+cat >"$TMP/part.json" <<'EOF'
+{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["clone", "faccessat", "read"], "action": "SCMP_ACT_ALLOW"}, {"names": ["clone3"], "action": "SCMP_ACT_ERRNO", "errnoRet": 38}]}
+EOF
+expect "an ENOSYS rule of part of the fallback set as a policy: exit 1" 1 \
+	"$SYSCAGE" convert "$TMP/part.json" --to kubearmor -o "$TMP/part.yaml"
+err_has "... the rule for clone3 is what it cannot hold" "the rule for clone3 answers errno 38"
+[ ! -e "$TMP/part.yaml" ] && ok "... nothing written" || not_ok "... nothing written"
+# The whole set (what the reader makes) is implied: written without it, read back the same.
+sed 's/\["clone3"\]/["clone3", "faccessat2"]/' "$TMP/part.json" >"$TMP/whole.json"
+expect "the whole fallback set as a policy" 0 "$SYSCAGE" convert "$TMP/whole.json" --to kubearmor -o "$TMP/whole.yaml"
+expect "... read back" 0 "$SYSCAGE" convert "$TMP/whole.yaml" -o "$TMP/whole-again.json"
+expect "... normalized original" 0 "$SYSCAGE" convert "$TMP/whole.json" -o "$TMP/whole-norm.json"
+json_check "... the same rules" "$TMP/whole-again.json" \
+	"[(sorted(r['names']), r['action'], r.get('errnoRet')) for r in d['syscalls']] == [(sorted(r['names']), r['action'], r.get('errnoRet')) for r in json.load(open('$TMP/whole-norm.json'))['syscalls']]"
+
 if ! "$SYSCAGE" record --summary -o /dev/null -- "$TJ" early 2>&1 | grep -Eq "^x86_64 +clone3 "; then
 	skip "this libc makes threads without clone3: nothing to fall back from"
 	done_testing

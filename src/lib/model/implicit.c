@@ -323,6 +323,16 @@ bool sc_implicit_fallback_implied(const struct sc_profile *p, const struct sc_ru
 				if (streq(p->rules[j].names[k], f->name))
 					return false;
 	}
+	/* And every name the reader would add is in it: a rule of some of them (clone3 only,
+	 * where faccessat is allowed too) would come back with more. */
+	for (size_t k = 0; k < ELEMENTSOF(fallback); k++) {
+		bool named, in_rule = false;
+		for (size_t i = 0; i < r->n_names && !in_rule; i++)
+			in_rule = streq(r->names[i], fallback[k].name);
+		if (!in_rule && is_missing(p, fallback[k].name, &named) && !named &&
+		    older_permitted(p, &fallback[k]))
+			return false;
+	}
 	return true;
 }
 

@@ -377,6 +377,21 @@ static const char *rule_name(const struct sc_rule *r)
 	return r->n_names ? r->names[0] : "(no name)";
 }
 
+/* Whether write_kubearmor() would name any call: an allow-list's allowed ones, a block/audit
+ * list's blocked or audited ones, the implied fallback rule left out. */
+static bool kubearmor_names_any(const struct sc_profile *p, bool allow_list)
+{
+	for (size_t i = 0; i < p->n_rules; i++) {
+		const struct sc_rule *r = &p->rules[i];
+		if (r->n_names == 0 || sc_implicit_fallback_implied(p, r))
+			continue;
+		if (allow_list ? r->action == SC_ACT_ALLOW
+			       : r->action == SC_ACT_ERRNO || r->action == SC_ACT_LOG)
+			return true;
+	}
+	return false;
+}
+
 int sc_profile_unfit(const struct sc_profile *p, enum sc_format format, char *why, size_t size)
 {
 	bool allow_list = p->default_action == SC_ACT_ERRNO;
@@ -417,6 +432,15 @@ int sc_profile_unfit(const struct sc_profile *p, enum sc_format format, char *wh
 			      rule_name(r), sc_action_to_string(r->action),
 			      allow_list ? "allow-list" : "block/audit list");
 	}
+	/* A policy names at least one call (its reader refuses an empty list): an allow-list
+	 * that allows nothing, or a block/audit list that blocks and audits nothing, has no
+	 * policy that says it. */
+	if (!kubearmor_names_any(p, allow_list))
+		UNFIT(allow_list
+			      ? "it allows no syscall, and a KubeArmor Allow policy names at "
+				"least one"
+			      : "it blocks and audits no syscall (its defaultAction allows every "
+				"call), and a KubeArmor Block or Audit policy names at least one");
 #undef UNFIT
 	return 0;
 }
