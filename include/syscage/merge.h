@@ -31,6 +31,14 @@
 int sc_profile_merge(const struct sc_profile *const *in, size_t n, struct sc_diags *d,
 		     struct sc_profile **ret);
 
+/* sc_profile_merge(), where the rules 'weak' picks are weak votes: such a rule counts for a
+ * name only where no rule of another input names it. With sc_implicit_fallback_implied
+ * (syscage/implicit.h): the rule answering clone3 ENOSYS that a policy implies does not
+ * outvote another input's allow of clone3. 'weak' may be NULL. */
+typedef bool (*sc_merge_weak_fn)(const struct sc_profile *p, const struct sc_rule *r);
+int sc_profile_merge_weak(const struct sc_profile *const *in, size_t n, sc_merge_weak_fn weak,
+			  struct sc_diags *d, struct sc_profile **ret);
+
 /* One thing 'new' needs that 'base' lacks (see sc_profile_check_covers). */
 enum sc_gap_kind {
 	SC_GAP_ARCH,	    /* new lists an architecture base does not */

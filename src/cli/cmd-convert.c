@@ -139,7 +139,8 @@ static int read_input(const char *in, struct sc_diags *d, struct sc_profile **re
 		return 0;
 	}
 	if (n > 1 && one_policy(v, n)) {
-		r = sc_profile_merge((const struct sc_profile *const *)v, n, d, ret);
+		r = sc_profile_merge_weak((const struct sc_profile *const *)v, n,
+					  sc_implicit_fallback_implied, d, ret);
 		cli_print_diags(d);
 		sc_diags_clear(d);
 		if (r >= 0)

@@ -226,7 +226,7 @@ int cmd_merge(int argc, char **argv)
 		in[i] = ps[i];
 	}
 	if (ret == EXIT_OK) {
-		r = sc_profile_merge(in, (size_t)n, &d, &m);
+		r = sc_profile_merge_weak(in, (size_t)n, sc_implicit_fallback_implied, &d, &m);
 		/* Inputs that answered the fallback set ENOSYS by their default errno, where the
 		 * merge keeps another: libc must still fall back (clone3 -> clone). */
 		if (r >= 0)

@@ -93,4 +93,31 @@ expect "merge the recorded policy with an EPERM profile, as a KubeArmor policy" 
 	"$SYSCAGE" merge "$TMP/threads.yaml" "$TMP/eperm.json" --format kubearmor -o "$TMP/m.yaml"
 grep -Eq '^ *- clone$' "$TMP/m.yaml" && ok "... written" || not_ok "... written"
 
+# --- the implied rule does not outvote another policy's allow of clone3 ------------------
+# Policy A allows clone (so clone3 is answered ENOSYS), B allows clone3 itself: merged, a deny
+# beats an allow, but A's rule is only what A implies: B's clone3 stays allowed.
+for n in a b; do
+	case $n in a) calls="clone, read" ;; b) calls="clone3, faccessat2, read" ;; esac
+	printf 'apiVersion: security.kubearmor.com/v1\nkind: KubeArmorSeccompPolicy\nmetadata: {name: %s, namespace: shop}\nspec:\n  selector:\n    matchLabels: {app: web}\n  seccomp:\n    syscalls: [%s]\n    action: Allow\n' "$n" "$calls" >"$TMP/pol-$n.yaml"
+done
+allowed() { # DESC FILE: clone3 and faccessat2 allowed
+	json_check "$1" "$2" "[r['action'] for r in d['syscalls'] if 'clone3' in r['names']] == ['SCMP_ACT_ALLOW'] and [r['action'] for r in d['syscalls'] if 'faccessat2' in r['names']] == ['SCMP_ACT_ALLOW']"
+}
+expect "merge A (allows clone) and B (allows clone3)" 0 "$SYSCAGE" merge "$TMP/pol-a.yaml" "$TMP/pol-b.yaml" -o "$TMP/ab.json"
+allowed "... clone3 and faccessat2 stay allowed" "$TMP/ab.json"
+cat "$TMP/pol-a.yaml" >"$TMP/ab.yaml"; printf -- '---\n' >>"$TMP/ab.yaml"; cat "$TMP/pol-b.yaml" >>"$TMP/ab.yaml"
+expect "convert a file of both" 0 "$SYSCAGE" convert "$TMP/ab.yaml" -o "$TMP/ab2.json"
+allowed "... the same" "$TMP/ab2.json"
+mkdir -p "$TMP/pb"
+cp "$TMP/pol-a.yaml" "$TMP/pol-b.yaml" "$TMP/pb/"
+printf 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop}\nspec:\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers: [{name: web, image: web}]\n' >"$TMP/web.yaml"
+expect "policy build: a workload both select" 0 "$SYSCAGE" policy build "$TMP/pb" -o "$TMP/pb-out" --workloads "$TMP/web.yaml"
+f=$(find "$TMP/pb-out" -name 'deployment_web.json' | head -1)
+[ -n "$f" ] && allowed "... its profile allows clone3 and faccessat2" "$f" ||
+	not_ok "... its profile ($(cd "$TMP/pb-out" 2>/dev/null && find . -name '*.json' | head -5 | tr '\n' ' '))"
+rm "$TMP/pb/pol-b.yaml"
+expect "policy build: A alone" 0 "$SYSCAGE" policy build "$TMP/pb" -o "$TMP/pa-out"
+json_check "... still answers clone3 ENOSYS" "$TMP/pa-out/shop/a.json" \
+	"any('clone3' in r['names'] and r.get('errnoRet') == 38 for r in d['syscalls'])"
+
 done_testing

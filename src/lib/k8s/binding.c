@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "syscage/binding.h"
+#include "syscage/implicit.h"
 #include "syscage/merge.h"
 #include "syscage/names.h"
 #include "syscage/runtime-default.h"
@@ -1333,7 +1334,7 @@ int sc_set_profile(const struct sc_profile *const *in, size_t n, bool fallback,
 	}
 	if (n == 0)
 		return -EINVAL;
-	r = sc_profile_merge(in, n, d, &m);
+	r = sc_profile_merge_weak(in, n, sc_implicit_fallback_implied, d, &m);
 	if (r < 0)
 		return r;
 	m->meta.baseline = false;

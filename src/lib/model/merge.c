@@ -117,6 +117,7 @@ struct entry {
 	const struct sc_rule *rule;
 	char *key; /* cond_key(rule), shared by entries of one rule */
 	bool conditional;
+	bool weak; /* votes only where no other rule names the name */
 };
 
 /* One rule of the output for one name, before grouping by (action, errno, conditions). */
@@ -681,15 +682,17 @@ static int merge_settings(struct merge_ctx *m, struct sc_profile *p, size_t i)
 /* One entry per (input, rule, name) into e (sized for every name), sorted by name; the
  * condition keys of conditional rules are appended to keys[0..*nkeys) (the caller frees
  * them, also on error). */
-static int collect_entries(const struct sc_profile *const *in, size_t n, struct entry *e,
-			   size_t *ret_ne, char **keys, size_t *nkeys)
+static int collect_entries(const struct sc_profile *const *in, size_t n, sc_merge_weak_fn weak,
+			   struct entry *e, size_t *ret_ne, char **keys, size_t *nkeys)
 {
-	size_t ne = 0;
+	size_t ne = 0, k = 0;
+	bool any_weak = false;
 
 	for (size_t i = 0; i < n; i++)
 		for (size_t j = 0; j < in[i]->n_rules; j++) {
 			const struct sc_rule *rl = &in[i]->rules[j];
 			bool conditional = rule_conditional(rl);
+			bool w = weak && weak(in[i], rl);
 			char *key = NULL;
 			if (conditional) {
 				key = cond_key(rl);
@@ -697,15 +700,27 @@ static int collect_entries(const struct sc_profile *const *in, size_t n, struct 
 					return -ENOMEM;
 				keys[(*nkeys)++] = key;
 			}
-			for (size_t k = 0; k < rl->n_names; k++)
-				e[ne++] = (struct entry){ .name = rl->names[k],
+			any_weak |= w;
+			for (size_t m = 0; m < rl->n_names; m++)
+				e[ne++] = (struct entry){ .name = rl->names[m],
 							  .input = i,
 							  .rule = rl,
 							  .key = key ? key : (char *)"",
-							  .conditional = conditional };
+							  .conditional = conditional,
+							  .weak = w };
 		}
 	sort_small(e, ne, sizeof(*e), cmp_entry);
-	*ret_ne = ne;
+	/* A weak entry goes where another rule names its name. */
+	for (size_t i = 0; any_weak && i < ne;) {
+		size_t j = i + 1;
+		bool strong = !e[i].weak;
+		while (j < ne && streq(e[j].name, e[i].name))
+			strong |= !e[j++].weak;
+		for (; i < j; i++)
+			if (!strong || !e[i].weak)
+				e[k++] = e[i];
+	}
+	*ret_ne = any_weak ? k : ne;
 	return 0;
 }
 
@@ -738,6 +753,12 @@ static int merge_rules(struct merge_ctx *m, struct sc_profile *p, const struct e
 int sc_profile_merge(const struct sc_profile *const *in, size_t n, struct sc_diags *d,
 		     struct sc_profile **ret)
 {
+	return sc_profile_merge_weak(in, n, NULL, d, ret);
+}
+
+int sc_profile_merge_weak(const struct sc_profile *const *in, size_t n, sc_merge_weak_fn weak,
+			  struct sc_diags *d, struct sc_profile **ret)
+{
 	struct merge_ctx m = { .in = in, .n_in = n, .d = d };
 	cleanup_(sc_profile_freep) struct sc_profile *p = NULL;
 	cleanup_free struct entry *e = NULL;
@@ -762,7 +783,7 @@ int sc_profile_merge(const struct sc_profile *const *in, size_t n, struct sc_dia
 	keys = calloc(total_rules ? total_rules : 1, sizeof(*keys));
 	if (!e || !keys)
 		return -ENOMEM;
-	r = collect_entries(in, n, e, &ne, keys, &nkeys);
+	r = collect_entries(in, n, weak, e, &ne, keys, &nkeys);
 	/* Items: about one per name. */
 	if (r == 0 && ne > 0) {
 		m.items = reallocarray(NULL, ne, sizeof(*m.items));

@@ -1925,7 +1925,8 @@ int sc_profile_read_file_merged(const char *path, struct sc_diags *d, struct sc_
 	} else if (r >= 0 && n == 1) {
 		*ret = TAKE_PTR(v[0]);
 	} else if (r >= 0) {
-		r = sc_profile_merge((const struct sc_profile *const *)v, n, d, ret);
+		r = sc_profile_merge_weak((const struct sc_profile *const *)v, n,
+					  sc_implicit_fallback_implied, d, ret);
 	}
 	if (d)
 		d->file = saved;
