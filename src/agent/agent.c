@@ -1066,6 +1066,15 @@ static int start_one(struct sc_agent *a, const char *addr, sc_http_handler fn, c
 	int r = sc_http_start(addr, fn, a, ret);
 	char v[PATH_MAX + 16];
 
+	if (r == -ENOTSUP) {
+		alog(a, "error",
+		     "event=listen-failed addr=%s err=\"%s\" msg=\"this syscage was built without "
+		     "libmicrohttpd (the HTTP endpoints): build it with libmicrohttpd-dev "
+		     "installed, "
+		     "or run with --listen none --data-listen none\"",
+		     sc_log_value(addr, v, sizeof(v)), strerror(-r));
+		return r;
+	}
 	if (r == -ELIBACC) {
 		char w[600];
 		alog(a, "error",

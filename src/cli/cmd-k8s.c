@@ -436,6 +436,9 @@ static int bind(const struct args *a)
 			goto out;
 		}
 	}
+	/* Nothing mapped is read from here on: a SIGBUS now would not be an input's, and the
+	 * temp files hold old contents once exchanged. */
+	pending_guard_sigbus(NULL, 0, NULL);
 	ret = commit(a, outs, nf, &bp);
 	if (ret != EXIT_OK)
 		goto out;
