@@ -15,6 +15,7 @@
 #include <libfyaml.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -78,6 +79,7 @@ struct rctx {
 	unsigned max_nodes; /* 0: MAX_NODES */
 	unsigned base_depth;
 	const struct chain *chain;
+	unsigned boms; /* byte order marks after the input's first byte (check_bytes) */
 };
 
 static unsigned node_limit(const struct rctx *c)
@@ -117,6 +119,8 @@ _printf_(3, 4) static void warn_at(struct rctx *c, struct sc_loc loc, const char
 }
 
 /* ---- input checks before libfyaml sees the bytes ------------------------------------------- */
+
+#define BOM "\xef\xbb\xbf" /* U+FEFF, a byte order mark */
 
 /* The line:column of byte 'at' of 'buf' (a column counts characters; the bytes before 'at'
  * are valid UTF-8). */
@@ -158,6 +162,7 @@ static int check_bytes(struct rctx *c, const char *buf, size_t len)
 	const size_t max_seps = 2 * (size_t)node_limit(c);
 	size_t seps = 0;
 
+	c->boms = 0;
 	for (size_t i = 0; i < len;) {
 		unsigned char b;
 		size_t l;
@@ -175,6 +180,7 @@ static int check_bytes(struct rctx *c, const char *buf, size_t len)
 					      "invalid UTF-8 (byte 0x%02x); profiles must be UTF-8 "
 					      "text",
 					      b);
+			c->boms += i > 0 && l == 3 && !memcmp(s + i, BOM, 3);
 			i += l;
 			continue;
 		}
@@ -187,6 +193,90 @@ static int check_bytes(struct rctx *c, const char *buf, size_t len)
 		i++;
 	}
 	return 0;
+}
+
+/* Is the line that ends just before 'at' (a line's start, after the first) a document marker
+ * alone: "---", then blanks or a comment at most? There Kubernetes' reader (kubectl's
+ * YAMLReader) cuts a stream into documents, each then read alone by sigs.k8s.io/yaml. */
+static bool after_marker_line(const char *buf, size_t at)
+{
+	size_t ls = at - 1, i;
+
+	while (ls > 0 && buf[ls - 1] != '\n')
+		ls--;
+	if (at - ls < 4 || memcmp(buf + ls, "---", 3) != 0)
+		return false;
+	for (i = ls + 3; i < at - 1 && (buf[i] == ' ' || buf[i] == '\t'); i++)
+		;
+	return i == at - 1 || buf[i] == '#' || (buf[i] == '\r' && i == at - 2);
+}
+
+/* The text libfyaml is to read, as Kubernetes reads it: kubectl drops a byte order mark
+ * starting a file (JSON is then still JSON), and one starting a document's text right after
+ * its "---" line is at the start of the stream go-yaml reads that document from, where it is
+ * dropped too (files joined with cat, one saved with a mark). libfyaml reads a mark only at
+ * the stream's start: when there are others (check_bytes counted them), a copy without those
+ * (lines stay where they were), in *ret_copy. c->boms is then the number left in the text. */
+static int drop_boms(struct rctx *c, const char **buf, size_t *len, char **ret_copy)
+{
+	const char *p, *end, *b;
+	char *copy, *o;
+
+	if (*len >= 3 && !memcmp(*buf, BOM, 3))
+		*buf += 3, *len -= 3;
+	if (!c->boms)
+		return 0;
+	copy = malloc(*len + 1);
+	if (!copy)
+		return -ENOMEM;
+	c->boms = 0;
+	for (p = *buf, end = *buf + *len, o = copy; (b = memmem(p, (size_t)(end - p), BOM, 3));
+	     p = b + 3) {
+		bool drop =
+			b > *buf && b[-1] == '\n' && after_marker_line(*buf, (size_t)(b - *buf));
+		size_t keep = (size_t)(b - p) + (drop ? 0 : 3);
+
+		memcpy(o, p, keep);
+		o += keep;
+		c->boms += !drop;
+	}
+	memcpy(o, p, (size_t)(end - p));
+	o += end - p;
+	*o = '\0';
+	*buf = *ret_copy = copy;
+	*len = (size_t)(o - copy);
+	return 0;
+}
+
+/* A key with a byte order mark in it (one drop_boms left): Kubernetes would keep the mark in
+ * the key, or at a line's start skip it and read that line's indentation a column off, and a
+ * message quoting the key would show it invisible ("unknown key 'apiVersion'"). Refused, the
+ * mark named. */
+static int check_key_bom(struct rctx *c, const struct ynode *n)
+{
+	const char *p = n->text, *end = n->text + n->len, *b;
+	cleanup_free char *shown = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	if (!memmem(n->text, n->len, BOM, 3))
+		return 0;
+	if (!memmem(n->text + 3, n->len - 3, BOM, 3) && !memcmp(n->text, BOM, 3))
+		return err_at(
+			c, n->loc,
+			"a byte order mark (U+FEFF) before '%s': Kubernetes reads one only at "
+			"the start of a file or of a document's text right after its \"---\" "
+			"line; remove it",
+			n->text + 3);
+	f = open_memstream(&shown, &len);
+	if (!f)
+		return -ENOMEM;
+	for (; (b = memmem(p, (size_t)(end - p), BOM, 3)); p = b + 3)
+		fprintf(f, "%.*s<U+FEFF>", (int)(b - p), p);
+	fprintf(f, "%s", p);
+	if (fclose(f) != 0)
+		return -ENOMEM;
+	return err_at(c, n->loc, "a byte order mark (U+FEFF) in key '%s': remove it", shown);
 }
 
 /* ---- composing libfyaml's events into our tree ---------------------------------------------- */
@@ -273,14 +363,29 @@ static int check_duplicates(struct rctx *c, struct ynode *map)
 	return 0;
 }
 
-static int syntax_error(struct rctx *c, struct fy_diag *diag)
+/* 'buf' is the text libfyaml read (drop_boms'). */
+static int syntax_error(struct rctx *c, struct fy_diag *diag, const char *buf, size_t len)
 {
 	struct sc_loc loc;
 	const char *msg;
 
-	if (sc_yaml_first_error(diag, &loc, &msg))
-		return err_at(c, loc, "syntax error: %s", msg);
-	return err_at(c, (struct sc_loc){ 0, 0 }, "syntax error");
+	if (!sc_yaml_first_error(diag, &loc, &msg))
+		return err_at(c, (struct sc_loc){ 0, 0 }, "syntax error");
+	if (c->boms) {
+		/* Where libfyaml reads a mark as any other character. */
+		const char *bom = memmem(buf, len, BOM, 3);
+		unsigned line = 1;
+
+		for (const char *p = buf; bom && (p = memchr(p, '\n', (size_t)(bom - p))); p++)
+			line++;
+		if (bom && line <= loc.line)
+			return err_at(c, loc,
+				      "syntax error: %s (a byte order mark, U+FEFF, at line %u: "
+				      "remove it, or start the document's text with it right after "
+				      "its \"---\" line)",
+				      msg, line);
+	}
+	return err_at(c, loc, "syntax error: %s", msg);
 }
 
 static int new_node(struct rctx *c, struct fy_event *e, struct ynode **ret)
@@ -375,10 +480,14 @@ static int compose(struct rctx *c, const char *buf, size_t len, struct docs *ret
 	struct fy_parser *fyp;
 	struct fy_event *e;
 	struct docs docs = { .arena = c->arena };
+	cleanup_free char *copy = NULL;
 	size_t i = 0;
 	bool json, finished = false;
 	int r = 0;
 
+	r = drop_boms(c, &buf, &len, &copy);
+	if (r < 0)
+		return r;
 	/* JSON input gets libfyaml's JSON mode (its escapes and number rules). */
 	while (i < len && strchr(" \t\r\n", buf[i]))
 		i++;
@@ -393,7 +502,7 @@ static int compose(struct rctx *c, const char *buf, size_t len, struct docs *ret
 		e = fy_parser_parse(fyp);
 		if (!e) {
 			if (fy_parser_get_stream_error(fyp))
-				r = syntax_error(c, diag);
+				r = syntax_error(c, diag, buf, len);
 			else
 				finished = true;
 			break;
@@ -456,7 +565,10 @@ static int compose(struct rctx *c, const char *buf, size_t len, struct docs *ret
 					ynode_drop(c, n);
 					break;
 				}
-				r = ynode_append(c, top, n);
+				if (top->kind == Y_MAP && top->n % 2 == 0 && c->boms)
+					r = check_key_bom(c, n);
+				if (r >= 0)
+					r = ynode_append(c, top, n);
 				if (r < 0) {
 					ynode_drop(c, n);
 					break;
@@ -706,8 +818,11 @@ static int walk_map(struct rctx *c, const char *what, const struct ynode *n,
 			if (streq(k->text, keys[j]))
 				break;
 		if (j == n_keys) {
-			ret = err_suggest(c, k->loc, k->text, keys, n_keys,
-					  "unknown key '%s' in %s", k->text, what);
+			/* A mark written as an escape ("\ufeff") gets past compose. */
+			ret = check_key_bom(c, k);
+			if (ret == 0)
+				ret = err_suggest(c, k->loc, k->text, keys, n_keys,
+						  "unknown key '%s' in %s", k->text, what);
 			continue;
 		}
 		vals[j] = n->v[i + 1];
