@@ -15,7 +15,6 @@
 #include <libfyaml.h>
 #include <limits.h>
 #include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -79,7 +78,8 @@ struct rctx {
 	unsigned max_nodes; /* 0: MAX_NODES */
 	unsigned base_depth;
 	const struct chain *chain;
-	unsigned boms; /* byte order marks after the input's first byte (check_bytes) */
+	unsigned boms; /* byte order marks after the input's first byte (check_bytes), then
+			* those sc_yaml_drop_boms left */
 };
 
 static unsigned node_limit(const struct rctx *c)
@@ -195,88 +195,42 @@ static int check_bytes(struct rctx *c, const char *buf, size_t len)
 	return 0;
 }
 
-/* Is the line that ends just before 'at' (a line's start, after the first) a document marker
- * alone: "---", then blanks or a comment at most? There Kubernetes' reader (kubectl's
- * YAMLReader) cuts a stream into documents, each then read alone by sigs.k8s.io/yaml. */
-static bool after_marker_line(const char *buf, size_t at)
-{
-	size_t ls = at - 1, i;
-
-	while (ls > 0 && buf[ls - 1] != '\n')
-		ls--;
-	if (at - ls < 4 || memcmp(buf + ls, "---", 3) != 0)
-		return false;
-	for (i = ls + 3; i < at - 1 && (buf[i] == ' ' || buf[i] == '\t'); i++)
-		;
-	return i == at - 1 || buf[i] == '#' || (buf[i] == '\r' && i == at - 2);
-}
-
-/* The text libfyaml is to read, as Kubernetes reads it: kubectl drops a byte order mark
- * starting a file (JSON is then still JSON), and one starting a document's text right after
- * its "---" line is at the start of the stream go-yaml reads that document from, where it is
- * dropped too (files joined with cat, one saved with a mark). libfyaml reads a mark only at
- * the stream's start: when there are others (check_bytes counted them), a copy without those
- * (lines stay where they were), in *ret_copy. c->boms is then the number left in the text. */
-static int drop_boms(struct rctx *c, const char **buf, size_t *len, char **ret_copy)
-{
-	const char *p, *end, *b;
-	char *copy, *o;
-
-	if (*len >= 3 && !memcmp(*buf, BOM, 3))
-		*buf += 3, *len -= 3;
-	if (!c->boms)
-		return 0;
-	copy = malloc(*len + 1);
-	if (!copy)
-		return -ENOMEM;
-	c->boms = 0;
-	for (p = *buf, end = *buf + *len, o = copy; (b = memmem(p, (size_t)(end - p), BOM, 3));
-	     p = b + 3) {
-		bool drop =
-			b > *buf && b[-1] == '\n' && after_marker_line(*buf, (size_t)(b - *buf));
-		size_t keep = (size_t)(b - p) + (drop ? 0 : 3);
-
-		memcpy(o, p, keep);
-		o += keep;
-		c->boms += !drop;
-	}
-	memcpy(o, p, (size_t)(end - p));
-	o += end - p;
-	*o = '\0';
-	*buf = *ret_copy = copy;
-	*len = (size_t)(o - copy);
-	return 0;
-}
-
-/* A key with a byte order mark in it (one drop_boms left): Kubernetes would keep the mark in
- * the key, or at a line's start skip it and read that line's indentation a column off, and a
- * message quoting the key would show it invisible ("unknown key 'apiVersion'"). Refused, the
- * mark named. */
+/* A key with a byte order mark in it (one sc_yaml_drop_boms left, or one written as an escape,
+ * "\ufeff"): Kubernetes would keep the mark in the key, or at a line's start skip it and read
+ * that line's indentation a column off, and a message quoting the key would show it invisible
+ * ("unknown key 'apiVersion'"). Refused, the mark named. */
 static int check_key_bom(struct rctx *c, const struct ynode *n)
 {
-	const char *p = n->text, *end = n->text + n->len, *b;
 	cleanup_free char *shown = NULL;
-	size_t len = 0;
-	FILE *f;
 
 	if (!memmem(n->text, n->len, BOM, 3))
 		return 0;
-	if (!memmem(n->text + 3, n->len - 3, BOM, 3) && !memcmp(n->text, BOM, 3))
+	if (!memcmp(n->text, BOM, 3) && !memmem(n->text + 3, n->len - 3, BOM, 3))
 		return err_at(
 			c, n->loc,
 			"a byte order mark (U+FEFF) before '%s': Kubernetes reads one only at "
 			"the start of a file or of a document's text right after its \"---\" "
 			"line; remove it",
 			n->text + 3);
-	f = open_memstream(&shown, &len);
-	if (!f)
-		return -ENOMEM;
-	for (; (b = memmem(p, (size_t)(end - p), BOM, 3)); p = b + 3)
-		fprintf(f, "%.*s<U+FEFF>", (int)(b - p), p);
-	fprintf(f, "%s", p);
-	if (fclose(f) != 0)
+	shown = sc_yaml_marks_shown(n->text, n->len);
+	if (!shown)
 		return -ENOMEM;
 	return err_at(c, n->loc, "a byte order mark (U+FEFF) in key '%s': remove it", shown);
+}
+
+/* A mapping key compose refuses before the schema sees it. */
+static int check_key(struct rctx *c, const struct ynode *n)
+{
+	if (n->kind != Y_SCALAR)
+		return err_at(c, n->loc, "a mapping key must be a string");
+	/* Kubernetes' reader (go-yaml v2) merges a plain '<<' key's mapping into this one,
+	 * which a profile would take as a key: refused (aliases are, so it could only be
+	 * written out anyway). */
+	if (!n->quoted && streq(n->text, "<<"))
+		return err_at(c, n->loc,
+			      "'<<' merge keys are not allowed in profiles and policies; write the "
+			      "keys it merges out");
+	return c->boms ? check_key_bom(c, n) : 0;
 }
 
 /* ---- composing libfyaml's events into our tree ---------------------------------------------- */
@@ -363,28 +317,22 @@ static int check_duplicates(struct rctx *c, struct ynode *map)
 	return 0;
 }
 
-/* 'buf' is the text libfyaml read (drop_boms'). */
+/* 'buf' is the text libfyaml read (sc_yaml_drop_boms'). */
 static int syntax_error(struct rctx *c, struct fy_diag *diag, const char *buf, size_t len)
 {
 	struct sc_loc loc;
 	const char *msg;
+	unsigned line;
 
 	if (!sc_yaml_first_error(diag, &loc, &msg))
 		return err_at(c, (struct sc_loc){ 0, 0 }, "syntax error");
-	if (c->boms) {
-		/* Where libfyaml reads a mark as any other character. */
-		const char *bom = memmem(buf, len, BOM, 3);
-		unsigned line = 1;
-
-		for (const char *p = buf; bom && (p = memchr(p, '\n', (size_t)(bom - p))); p++)
-			line++;
-		if (bom && line <= loc.line)
-			return err_at(c, loc,
-				      "syntax error: %s (a byte order mark, U+FEFF, at line %u: "
-				      "remove it, or start the document's text with it right after "
-				      "its \"---\" line)",
-				      msg, line);
-	}
+	/* At a mark libfyaml reads as any other character: say where it is. */
+	line = c->boms ? sc_yaml_first_bom_line(buf, len) : 0;
+	if (line && line <= loc.line)
+		return err_at(c, loc,
+			      "syntax error: %s (a byte order mark, U+FEFF, at line %u: remove it, "
+			      "or start the document's text with it right after its \"---\" line)",
+			      msg, line);
 	return err_at(c, loc, "syntax error: %s", msg);
 }
 
@@ -480,14 +428,10 @@ static int compose(struct rctx *c, const char *buf, size_t len, struct docs *ret
 	struct fy_parser *fyp;
 	struct fy_event *e;
 	struct docs docs = { .arena = c->arena };
-	cleanup_free char *copy = NULL;
 	size_t i = 0;
 	bool json, finished = false;
 	int r = 0;
 
-	r = drop_boms(c, &buf, &len, &copy);
-	if (r < 0)
-		return r;
 	/* JSON input gets libfyaml's JSON mode (its escapes and number rules). */
 	while (i < len && strchr(" \t\r\n", buf[i]))
 		i++;
@@ -548,25 +492,8 @@ static int compose(struct rctx *c, const char *buf, size_t len, struct docs *ret
 				root = n;
 			} else {
 				struct ynode *top = stack[depth - 1];
-				if (top->kind == Y_MAP && top->n % 2 == 0 && n->kind != Y_SCALAR) {
-					r = err_at(c, n->loc, "a mapping key must be a string");
-					ynode_drop(c, n);
-					break;
-				}
-				/* Kubernetes' reader (go-yaml v2) merges a plain '<<' key's mapping
-				 * into this one, which a profile would take as a key: refused
-				 * (aliases are, so it could only be written out anyway). */
-				if (top->kind == Y_MAP && top->n % 2 == 0 && !n->quoted &&
-				    streq(n->text, "<<")) {
-					r = err_at(
-						c, n->loc,
-						"'<<' merge keys are not allowed in profiles and "
-						"policies; write the keys it merges out");
-					ynode_drop(c, n);
-					break;
-				}
-				if (top->kind == Y_MAP && top->n % 2 == 0 && c->boms)
-					r = check_key_bom(c, n);
+				if (top->kind == Y_MAP && top->n % 2 == 0)
+					r = check_key(c, n);
 				if (r >= 0)
 					r = ynode_append(c, top, n);
 				if (r < 0) {
@@ -1877,6 +1804,7 @@ static int read_docs(struct rctx *c, const char *buf, size_t len, bool resolve,
 	struct docs docs = { 0 };
 	struct sc_profile **v = NULL;
 	struct sc_loc *locs = NULL;
+	cleanup_free char *copy = NULL;
 	size_t n = 0;
 	int r;
 
@@ -1886,6 +1814,8 @@ static int read_docs(struct rctx *c, const char *buf, size_t len, bool resolve,
 		return -EFBIG;
 	}
 	r = check_bytes(c, buf, len);
+	if (r >= 0)
+		r = sc_yaml_drop_boms(&buf, &len, &c->boms, &copy);
 	if (r < 0)
 		return r;
 	/* The tree goes before this returns: from an arena (a base profile read meanwhile
@@ -2058,9 +1988,12 @@ int sc_ytree_parse(const char *buf, size_t len, unsigned max_nodes, struct sc_di
 {
 	struct rctx c = { .d = d, .file = d ? d->file : NULL, .max_nodes = max_nodes };
 	struct docs docs = { 0 };
+	cleanup_free char *copy = NULL;
 	int r;
 
 	r = check_bytes(&c, buf, len);
+	if (r >= 0)
+		r = sc_yaml_drop_boms(&buf, &len, &c.boms, &copy);
 	if (r < 0)
 		return r;
 	r = compose(&c, buf, len, &docs);
