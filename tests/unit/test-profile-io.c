@@ -795,6 +795,110 @@ START_TEST(many_errors_reported)
 }
 END_TEST
 
+/* ---- byte order marks (U+FEFF) ----------------------------------------------------------- */
+
+#define BOM "\xef\xbb\xbf"
+#define KA(name)                                                                             \
+	"apiVersion: security.kubearmor.com/v1\nkind: KubeArmorSeccompPolicy\nmetadata:\n  " \
+	"name: " name "\nspec:\n  seccomp:\n    syscalls: [read]\n    action: Allow\n"
+
+/* Read 'in' whole: the number of profiles, the last one's name in *name (NULL: none). */
+static int read_all_str(const char *in, struct sc_diags *d, char **name)
+{
+	struct sc_profile **v = NULL;
+	size_t n = 0;
+	int r = sc_profile_read_all(in, strlen(in), "bom.yaml", d, &v, &n);
+
+	if (name)
+		*name = r > 0 && v[n - 1]->meta.name ? strdup(v[n - 1]->meta.name) : NULL;
+	for (size_t i = 0; i < n; i++)
+		sc_profile_free(v[i]);
+	free(v);
+	return r;
+}
+
+/* Kubernetes' reader (kubectl) drops a mark starting a file, cuts a stream into documents at
+ * its "---" lines and reads each alone, so a mark starting a document's text right after
+ * its "---" line (files joined with cat) is read as at a file's start: so are they here, in
+ * any form the document takes. */
+static const char *const bom_read[] = {
+	BOM KA("a"),
+	KA("a") "---\n" BOM KA("b"),
+	KA("a") "--- # joined\n" BOM KA("b"),
+	KA("a") "---\r\n" BOM KA("b"),
+	"---\n" BOM KA("b"),
+	KA("a") "---\n" BOM "{\"defaultAction\": \"SCMP_ACT_ERRNO\"}\n---\n" BOM KA("b"),
+	KA("a") "---\n" BOM "\"apiVersion\": security.kubearmor.com/v1\nkind: "
+		"KubeArmorSeccompPolicy\nmetadata: {name: b}\nspec: {seccomp: {syscalls: [read], "
+		"action: Allow}}\n",
+	BOM "{\"defaultAction\": \"SCMP_ACT_ERRNO\"}",
+};
+
+START_TEST(bom_where_kubernetes_reads_one)
+{
+	struct sc_diags d = { 0 };
+	char *name = NULL;
+	int r = read_all_str(bom_read[_i], &d, &name);
+
+	ck_assert_msg(r > 0, "case %d: %d (%s)", _i, r, d.n ? d.v[0].message : "");
+	ck_assert_uint_eq(d.n_errors, 0);
+	if (_i < 7)
+		ck_assert_pstr_eq(name, _i == 0 ? "a" : "b");
+	free(name);
+	sc_diags_clear(&d);
+}
+END_TEST
+
+/* Anywhere else a key would keep the mark for Kubernetes (or go-yaml would skip it at a
+ * line's start and read the indentation one column off): refused where it is, the mark
+ * named, never printed invisible inside the key (the message read "unknown key 'apiVersion'
+ * ... did you mean 'apiVersion'?"). */
+static const struct {
+	const char *in, *msg;
+	unsigned line, col;
+} bom_refused[] = {
+	{ KA("a") "---\n# c\n" BOM KA("b"), "a byte order mark (U+FEFF) before 'apiVersion'", 11,
+	  1 },
+	{ KA("a") "---\n\n" BOM KA("b"), "a byte order mark (U+FEFF) before 'apiVersion'", 11, 1 },
+	{ "apiVersion: security.kubearmor.com/v1\nkind: KubeArmorSeccompPolicy\nmetadata:\n"
+	  "  " BOM "name: a\n",
+	  "a byte order mark (U+FEFF) before 'name'", 4, 3 },
+	{ "defaultAction: SCMP_ACT_ERRNO\n" BOM "syscalls: []\n",
+	  "a byte order mark (U+FEFF) before 'syscalls'", 2, 1 },
+	{ "api" BOM "Version: v1\n", "a byte order mark (U+FEFF) in key 'api<U+FEFF>Version'", 1,
+	  1 },
+	{ "{\"\\ufeffdefaultAction\": \"SCMP_ACT_ERRNO\"}",
+	  "a byte order mark (U+FEFF) before 'defaultAction'", 1, 2 },
+	/* libfyaml reads no mark before "---": a syntax error that says where the mark is. */
+	{ "defaultAction: SCMP_ACT_ERRNO\n...\n" BOM "---\ndefaultAction: SCMP_ACT_LOG\n",
+	  "(a byte order mark, U+FEFF, at line 3", 0, 0 },
+	/* JSON is read by JSON's rules with a mark before it too (it was read as YAML: a tab
+	 * in a string passed). */
+	{ BOM "{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": [{\"names\": [\"read\"],\n"
+	      "\"action\": \"SCMP_ACT_ALLOW\", \"comment\": \"a\tb\"}]}",
+	  "syntax error: Invalid JSON unescaped character", 2, 0 },
+};
+
+START_TEST(bom_anywhere_else)
+{
+	struct sc_diags d = { 0 };
+	char buf[512];
+
+	ck_assert_int_eq(read_all_str(bom_refused[_i].in, &d, NULL), -EINVAL);
+	ck_assert_uint_ge(d.n_errors, 1);
+	ck_assert_msg(strstr(d.v[0].message, bom_refused[_i].msg), "case %d: got '%s'", _i,
+		      sc_diag_format(&d.v[0], buf, sizeof(buf)));
+	ck_assert_msg(!strstr(d.v[0].message, BOM), "case %d: the mark printed as is", _i);
+	if (bom_refused[_i].line)
+		ck_assert_msg(
+			d.v[0].loc.line == bom_refused[_i].line &&
+				(!bom_refused[_i].col || d.v[0].loc.col == bom_refused[_i].col),
+			"case %d: at %u:%u, wanted %u:%u", _i, d.v[0].loc.line, d.v[0].loc.col,
+			bom_refused[_i].line, bom_refused[_i].col);
+	sc_diags_clear(&d);
+}
+END_TEST
+
 /* ---- writing files -------------------------------------------------------------------------- */
 
 START_TEST(write_file_atomic)
@@ -858,6 +962,9 @@ int main(void)
 	tcase_add_test(tc, multiline_key_one_line_message);
 	tcase_add_test(tc, many_errors_reported);
 	tcase_add_test(tc, write_file_atomic);
+	tcase_add_loop_test(tc, bom_where_kubernetes_reads_one, 0,
+			    sizeof(bom_read) / sizeof(bom_read[0]));
+	tcase_add_loop_test(tc, bom_anywhere_else, 0, sizeof(bom_refused) / sizeof(bom_refused[0]));
 	suite_add_tcase(s, tc);
 	return tap_run(s);
 }

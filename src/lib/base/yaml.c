@@ -4,6 +4,8 @@
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -243,4 +245,84 @@ int sc_yaml_fd_text_valid(int fd)
 		if (n == 0)
 			return carry == 0;
 	}
+}
+
+#define BOM "\xef\xbb\xbf"
+
+/* Is the line that ends just before 'at' (a line's start, after the first) a document marker
+ * alone: "---", then blanks or a comment at most? There kubectl's YAMLReader cuts a stream
+ * into documents, each then read alone by sigs.k8s.io/yaml. */
+static bool after_marker_line(const char *buf, size_t at)
+{
+	size_t ls = at - 1, i;
+
+	while (ls > 0 && buf[ls - 1] != '\n')
+		ls--;
+	if (at - ls < 4 || memcmp(buf + ls, "---", 3) != 0)
+		return false;
+	for (i = ls + 3; i < at - 1 && (buf[i] == ' ' || buf[i] == '\t'); i++)
+		;
+	return i == at - 1 || buf[i] == '#' || (buf[i] == '\r' && i == at - 2);
+}
+
+int sc_yaml_drop_boms(const char **buf, size_t *len, unsigned *boms, char **ret_copy)
+{
+	const char *p, *end, *b;
+	char *copy, *o;
+
+	if (*len >= 3 && !memcmp(*buf, BOM, 3))
+		*buf += 3, *len -= 3;
+	if (!*boms)
+		return 0;
+	copy = malloc(*len + 1);
+	if (!copy)
+		return -ENOMEM;
+	*boms = 0;
+	for (p = *buf, end = *buf + *len, o = copy; (b = memmem(p, (size_t)(end - p), BOM, 3));
+	     p = b + 3) {
+		bool drop =
+			b > *buf && b[-1] == '\n' && after_marker_line(*buf, (size_t)(b - *buf));
+		size_t keep = (size_t)(b - p) + (drop ? 0 : 3);
+
+		memcpy(o, p, keep);
+		o += keep;
+		*boms += !drop;
+	}
+	memcpy(o, p, (size_t)(end - p));
+	o += end - p;
+	*o = '\0';
+	*buf = *ret_copy = copy;
+	*len = (size_t)(o - copy);
+	return 0;
+}
+
+char *sc_yaml_marks_shown(const char *s, size_t len)
+{
+	const char *p = s, *end = s + len, *b;
+	char *shown = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&shown, &size);
+
+	if (!f)
+		return NULL;
+	for (; (b = memmem(p, (size_t)(end - p), BOM, 3)); p = b + 3)
+		fprintf(f, "%.*s<U+FEFF>", (int)(b - p), p);
+	fprintf(f, "%.*s", (int)(end - p), p);
+	if (fclose(f) != 0) {
+		free(shown);
+		return NULL;
+	}
+	return shown;
+}
+
+unsigned sc_yaml_first_bom_line(const char *buf, size_t len)
+{
+	const char *bom = memmem(buf, len, BOM, 3);
+	unsigned line = 1;
+
+	if (!bom)
+		return 0;
+	for (const char *p = buf; (p = memchr(p, '\n', (size_t)(bom - p))); p++)
+		line++;
+	return line;
 }

@@ -52,3 +52,20 @@ bool sc_yaml_text_valid(const char *buf, size_t len, struct sc_loc *ret_loc, con
 /* The same check for a file read from 'fd' (to its end, a chunk at a time, for readers that
  * stream to libfyaml): 1 valid, 0 not, or -errno. The caller rewinds. */
 int sc_yaml_fd_text_valid(int fd);
+
+/* The text to parse as Kubernetes reads it: kubectl drops a byte order mark (U+FEFF) starting
+ * a file (JSON stays JSON), and one starting a document's text right after its "---" line is
+ * at the start of the stream go-yaml reads that document from (kubectl cuts the stream at
+ * those lines first), where it is dropped too: files joined with cat, one saved with a mark.
+ * libfyaml reads a mark only at the stream's start. *buf and *len are moved past a mark at
+ * the start; when *boms (the marks after the first byte, as counted by the caller) is not 0,
+ * they become a copy without those after a "---" line (lines stay where they were; free
+ * *ret_copy) and *boms the number of marks left in it. 0 or -ENOMEM. */
+int sc_yaml_drop_boms(const char **buf, size_t *len, unsigned *boms, char **ret_copy);
+
+/* 's' (of 'len' bytes) with each byte order mark in it written "<U+FEFF>", for a message (an
+ * invisible character inside a quoted name). NULL on ENOMEM. */
+char *sc_yaml_marks_shown(const char *s, size_t len);
+
+/* The line of the first byte order mark in 'buf', or 0 when it has none. */
+unsigned sc_yaml_first_bom_line(const char *buf, size_t len);

@@ -78,6 +78,8 @@ struct rctx {
 	unsigned max_nodes; /* 0: MAX_NODES */
 	unsigned base_depth;
 	const struct chain *chain;
+	unsigned boms; /* byte order marks after the input's first byte (check_bytes), then
+			* those sc_yaml_drop_boms left */
 };
 
 static unsigned node_limit(const struct rctx *c)
@@ -117,6 +119,8 @@ _printf_(3, 4) static void warn_at(struct rctx *c, struct sc_loc loc, const char
 }
 
 /* ---- input checks before libfyaml sees the bytes ------------------------------------------- */
+
+#define BOM "\xef\xbb\xbf" /* U+FEFF, a byte order mark */
 
 /* The line:column of byte 'at' of 'buf' (a column counts characters; the bytes before 'at'
  * are valid UTF-8). */
@@ -158,6 +162,7 @@ static int check_bytes(struct rctx *c, const char *buf, size_t len)
 	const size_t max_seps = 2 * (size_t)node_limit(c);
 	size_t seps = 0;
 
+	c->boms = 0;
 	for (size_t i = 0; i < len;) {
 		unsigned char b;
 		size_t l;
@@ -175,6 +180,7 @@ static int check_bytes(struct rctx *c, const char *buf, size_t len)
 					      "invalid UTF-8 (byte 0x%02x); profiles must be UTF-8 "
 					      "text",
 					      b);
+			c->boms += i > 0 && l == 3 && !memcmp(s + i, BOM, 3);
 			i += l;
 			continue;
 		}
@@ -187,6 +193,44 @@ static int check_bytes(struct rctx *c, const char *buf, size_t len)
 		i++;
 	}
 	return 0;
+}
+
+/* A key with a byte order mark in it (one sc_yaml_drop_boms left, or one written as an escape,
+ * "\ufeff"): Kubernetes would keep the mark in the key, or at a line's start skip it and read
+ * that line's indentation a column off, and a message quoting the key would show it invisible
+ * ("unknown key 'apiVersion'"). Refused, the mark named. */
+static int check_key_bom(struct rctx *c, const struct ynode *n)
+{
+	cleanup_free char *shown = NULL;
+
+	if (!memmem(n->text, n->len, BOM, 3))
+		return 0;
+	if (!memcmp(n->text, BOM, 3) && !memmem(n->text + 3, n->len - 3, BOM, 3))
+		return err_at(
+			c, n->loc,
+			"a byte order mark (U+FEFF) before '%s': Kubernetes reads one only at "
+			"the start of a file or of a document's text right after its \"---\" "
+			"line; remove it",
+			n->text + 3);
+	shown = sc_yaml_marks_shown(n->text, n->len);
+	if (!shown)
+		return -ENOMEM;
+	return err_at(c, n->loc, "a byte order mark (U+FEFF) in key '%s': remove it", shown);
+}
+
+/* A mapping key compose refuses before the schema sees it. */
+static int check_key(struct rctx *c, const struct ynode *n)
+{
+	if (n->kind != Y_SCALAR)
+		return err_at(c, n->loc, "a mapping key must be a string");
+	/* Kubernetes' reader (go-yaml v2) merges a plain '<<' key's mapping into this one,
+	 * which a profile would take as a key: refused (aliases are, so it could only be
+	 * written out anyway). */
+	if (!n->quoted && streq(n->text, "<<"))
+		return err_at(c, n->loc,
+			      "'<<' merge keys are not allowed in profiles and policies; write the "
+			      "keys it merges out");
+	return c->boms ? check_key_bom(c, n) : 0;
 }
 
 /* ---- composing libfyaml's events into our tree ---------------------------------------------- */
@@ -273,14 +317,23 @@ static int check_duplicates(struct rctx *c, struct ynode *map)
 	return 0;
 }
 
-static int syntax_error(struct rctx *c, struct fy_diag *diag)
+/* 'buf' is the text libfyaml read (sc_yaml_drop_boms'). */
+static int syntax_error(struct rctx *c, struct fy_diag *diag, const char *buf, size_t len)
 {
 	struct sc_loc loc;
 	const char *msg;
+	unsigned line;
 
-	if (sc_yaml_first_error(diag, &loc, &msg))
-		return err_at(c, loc, "syntax error: %s", msg);
-	return err_at(c, (struct sc_loc){ 0, 0 }, "syntax error");
+	if (!sc_yaml_first_error(diag, &loc, &msg))
+		return err_at(c, (struct sc_loc){ 0, 0 }, "syntax error");
+	/* At a mark libfyaml reads as any other character: say where it is. */
+	line = c->boms ? sc_yaml_first_bom_line(buf, len) : 0;
+	if (line && line <= loc.line)
+		return err_at(c, loc,
+			      "syntax error: %s (a byte order mark, U+FEFF, at line %u: remove it, "
+			      "or start the document's text with it right after its \"---\" line)",
+			      msg, line);
+	return err_at(c, loc, "syntax error: %s", msg);
 }
 
 static int new_node(struct rctx *c, struct fy_event *e, struct ynode **ret)
@@ -393,7 +446,7 @@ static int compose(struct rctx *c, const char *buf, size_t len, struct docs *ret
 		e = fy_parser_parse(fyp);
 		if (!e) {
 			if (fy_parser_get_stream_error(fyp))
-				r = syntax_error(c, diag);
+				r = syntax_error(c, diag, buf, len);
 			else
 				finished = true;
 			break;
@@ -439,24 +492,10 @@ static int compose(struct rctx *c, const char *buf, size_t len, struct docs *ret
 				root = n;
 			} else {
 				struct ynode *top = stack[depth - 1];
-				if (top->kind == Y_MAP && top->n % 2 == 0 && n->kind != Y_SCALAR) {
-					r = err_at(c, n->loc, "a mapping key must be a string");
-					ynode_drop(c, n);
-					break;
-				}
-				/* Kubernetes' reader (go-yaml v2) merges a plain '<<' key's mapping
-				 * into this one, which a profile would take as a key: refused
-				 * (aliases are, so it could only be written out anyway). */
-				if (top->kind == Y_MAP && top->n % 2 == 0 && !n->quoted &&
-				    streq(n->text, "<<")) {
-					r = err_at(
-						c, n->loc,
-						"'<<' merge keys are not allowed in profiles and "
-						"policies; write the keys it merges out");
-					ynode_drop(c, n);
-					break;
-				}
-				r = ynode_append(c, top, n);
+				if (top->kind == Y_MAP && top->n % 2 == 0)
+					r = check_key(c, n);
+				if (r >= 0)
+					r = ynode_append(c, top, n);
 				if (r < 0) {
 					ynode_drop(c, n);
 					break;
@@ -706,8 +745,11 @@ static int walk_map(struct rctx *c, const char *what, const struct ynode *n,
 			if (streq(k->text, keys[j]))
 				break;
 		if (j == n_keys) {
-			ret = err_suggest(c, k->loc, k->text, keys, n_keys,
-					  "unknown key '%s' in %s", k->text, what);
+			/* A mark written as an escape ("\ufeff") gets past compose. */
+			ret = check_key_bom(c, k);
+			if (ret == 0)
+				ret = err_suggest(c, k->loc, k->text, keys, n_keys,
+						  "unknown key '%s' in %s", k->text, what);
 			continue;
 		}
 		vals[j] = n->v[i + 1];
@@ -1762,6 +1804,7 @@ static int read_docs(struct rctx *c, const char *buf, size_t len, bool resolve,
 	struct docs docs = { 0 };
 	struct sc_profile **v = NULL;
 	struct sc_loc *locs = NULL;
+	cleanup_free char *copy = NULL;
 	size_t n = 0;
 	int r;
 
@@ -1771,6 +1814,8 @@ static int read_docs(struct rctx *c, const char *buf, size_t len, bool resolve,
 		return -EFBIG;
 	}
 	r = check_bytes(c, buf, len);
+	if (r >= 0)
+		r = sc_yaml_drop_boms(&buf, &len, &c->boms, &copy);
 	if (r < 0)
 		return r;
 	/* The tree goes before this returns: from an arena (a base profile read meanwhile
@@ -1944,9 +1989,12 @@ int sc_ytree_parse(const char *buf, size_t len, unsigned max_nodes, struct sc_di
 {
 	struct rctx c = { .d = d, .file = d ? d->file : NULL, .max_nodes = max_nodes };
 	struct docs docs = { 0 };
+	cleanup_free char *copy = NULL;
 	int r;
 
 	r = check_bytes(&c, buf, len);
+	if (r >= 0)
+		r = sc_yaml_drop_boms(&buf, &len, &c.boms, &copy);
 	if (r < 0)
 		return r;
 	r = compose(&c, buf, len, &docs);
