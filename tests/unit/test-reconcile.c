@@ -1125,6 +1125,8 @@ static struct sc_profile *random_allow_list(size_t n_calls)
 	for (size_t i = 0; i < n_names; i++)
 		ck_assert_int_eq(sc_rule_add_name(rl, names[i]), 0);
 	ck_assert_int_ge(sc_implicit_add_fallbacks(p), 0);
+	if (p->n_rules == 2 && rand() % 8 == 0) /* listed twice: the merge lists it once */
+		ck_assert_int_eq(sc_rule_add_name(&p->rules[1], p->rules[1].names[0]), 0);
 	if (p->n_rules == 2 && rand() % 4 == 0) {
 		/* The fallback rule first: the merge orders them all the same. */
 		struct sc_rule t = p->rules[0];
