@@ -133,10 +133,11 @@ static bool plain_rule(const struct sc_rule *r)
 }
 
 /* The rules of 'p' in the merge's order, when it leaves them as they are but for the order
- * of their names: its one rule; or its ALLOW rule and the fallback rule (ERRNO(ENOSYS), no
- * name of the other, which is what sc_implicit_fallback_implied checks besides), the fallback
- * rule first: the merge puts the stricter action first, and sc_action_rank puts ERRNO above
- * ALLOW. Returns how many (in rules[]), 0 for a policy the merge must see. */
+ * of their names: its one rule; or its ALLOW rule and the fallback rule (as
+ * sc_implicit_fallback_implied says: ERRNO(ENOSYS), unconditional, calls of the fallback set
+ * that the ALLOW rule does not name, all those the reader would add), the fallback rule
+ * first: the merge puts the stricter action first (sc_action_rank: ERRNO above ALLOW).
+ * Returns how many (in rules[]), 0 for a policy the merge must see. */
 static size_t simple_rules(const struct sc_profile *p, const struct sc_rule *rules[2])
 {
 	if (p->n_rules == 1) {
