@@ -4,10 +4,13 @@
  * sc_set_profile and sc_policy_profile_json give for it, without the merge's copy of the
  * profile, its entries and items, and stdio (35,000 instructions a policy, a third of the
  * agent's own work per policy). Only for a policy the merge leaves as it is but for the order
- * of its names: one unconditional rule, no archMap, no listener, names that need no escaping.
- * Anything else goes the general way (rc_set_profile_text). tests/unit/test-reconcile.c
- * compares both on random policies. */
+ * of its names: one unconditional rule, or an unconditional ALLOW rule and the ERRNO(ENOSYS)
+ * rule of the fallback set an allow-list implies (sc_implicit_fallback_implied: every Allow
+ * KubeArmorSeccompPolicy allowing clone, faccessat or fchmodat is read with it); no archMap,
+ * no listener, names that need no escaping. Anything else goes the general way
+ * (rc_set_profile_text). tests/unit/test-reconcile.c compares both on random policies. */
 #include "agent/reconcile-internal.h"
+#include "syscage/implicit.h"
 
 /* A syscall name as the syscall table spells them: JSON without escapes. */
 static bool plain_name(const char *s)
@@ -116,27 +119,62 @@ static bool add_arches(enum sc_arch *out, size_t *n_out, const enum sc_arch *v, 
 	return true;
 }
 
-/* Whether the merge leaves 'p' one rule of its names, sorted and unique (and its
- * architectures, *n_arches of them into 'arches', as the merge and the options give them). */
-static bool simple_policy(const struct sc_reconcile_opts *o, const struct sc_profile *p,
-			  enum sc_arch *arches, size_t *n_arches)
+/* An unconditional rule of names that need no escaping, with an action OCI can name. */
+static bool plain_rule(const struct sc_rule *r)
 {
-	const struct sc_rule *r = p->n_rules == 1 ? &p->rules[0] : NULL;
-
-	if (!r || r->n_names == 0 || r->n_args || r->includes.n_caps || r->includes.n_arches ||
+	if (r->n_names == 0 || r->n_args || r->includes.n_caps || r->includes.n_arches ||
 	    r->includes.min_kernel || r->excludes.n_caps || r->excludes.n_arches ||
-	    r->excludes.min_kernel || p->n_arch_map || p->listener_path || p->listener_metadata ||
-	    !sc_action_to_string(p->default_action) || !sc_action_to_string(r->action) ||
-	    p->n_arches > _SC_ARCH_COUNT || o->n_arches > _SC_ARCH_COUNT)
-		return false;
-	/* The merge's architectures, then the options' when it has none. */
-	if (!add_arches(arches, n_arches, p->arches, p->n_arches) ||
-	    (*n_arches == 0 && !add_arches(arches, n_arches, o->arches, o->n_arches)))
+	    r->excludes.min_kernel || !sc_action_to_string(r->action))
 		return false;
 	for (size_t i = 0; i < r->n_names; i++)
 		if (!plain_name(r->names[i]))
 			return false;
 	return true;
+}
+
+/* The rules of 'p' in the merge's order, when it leaves them as they are but for the order
+ * of their names: its one rule; or its ALLOW rule and the fallback rule (as
+ * sc_implicit_fallback_implied says: ERRNO(ENOSYS), unconditional, calls of the fallback set
+ * that the ALLOW rule does not name, all those the reader would add), the fallback rule
+ * first: the merge puts the stricter action first (sc_action_rank: ERRNO above ALLOW).
+ * Returns how many (in rules[]), 0 for a policy the merge must see. */
+static size_t simple_rules(const struct sc_profile *p, const struct sc_rule *rules[2])
+{
+	if (p->n_rules == 1) {
+		rules[0] = &p->rules[0];
+		return plain_rule(rules[0]) ? 1 : 0;
+	}
+	if (p->n_rules != 2)
+		return 0;
+	for (size_t i = 0; i < 2; i++) {
+		const struct sc_rule *allow = &p->rules[i], *fb = &p->rules[1 - i];
+		if (allow->action != SC_ACT_ALLOW || fb->action != SC_ACT_ERRNO ||
+		    !plain_rule(allow) || !plain_rule(fb) || !sc_implicit_fallback_implied(p, fb))
+			continue;
+		rules[0] = fb;
+		rules[1] = allow;
+		return 2;
+	}
+	return 0;
+}
+
+/* Whether the merge leaves 'p' as simple_rules() gives them (*n_rules of them, into 'rules'),
+ * and its architectures (*n_arches of them into 'arches', as the merge and the options give
+ * them). */
+static bool simple_policy(const struct sc_reconcile_opts *o, const struct sc_profile *p,
+			  const struct sc_rule *rules[2], size_t *n_rules, enum sc_arch *arches,
+			  size_t *n_arches)
+{
+	if (p->n_arch_map || p->listener_path || p->listener_metadata ||
+	    !sc_action_to_string(p->default_action) || p->n_arches > _SC_ARCH_COUNT ||
+	    o->n_arches > _SC_ARCH_COUNT)
+		return false;
+	*n_rules = simple_rules(p, rules);
+	if (*n_rules == 0)
+		return false;
+	/* The merge's architectures, then the options' when it has none. */
+	return add_arches(arches, n_arches, p->arches, p->n_arches) &&
+	       (*n_arches > 0 || add_arches(arches, n_arches, o->arches, o->n_arches));
 }
 
 /* Everything before the rules: the default action (and errno), architectures, flags. */
@@ -181,55 +219,81 @@ static void put_head(struct tbuf *b, const struct sc_reconcile_opts *o, const st
 	}
 }
 
+/* The names of 'r' into 'v' (one each) with their first 8 bytes; returns the room their text
+ * takes at most. */
+static size_t fill_names(struct sname *v, const struct sc_rule *r)
+{
+	size_t room = 64;
+
+	for (size_t i = 0; i < r->n_names; i++) {
+		const char *s = r->names[i];
+		uint64_t x = 0;
+		size_t k = 0;
+		for (; k < 8 && s[k]; k++)
+			x = x << 8 | (unsigned char)s[k];
+		v[i] = (struct sname){ .prefix = x << (8 * (8 - k)),
+				       .s = s,
+				       .len = k < 8 ? k : strlen(s) };
+		room += v[i].len + 4;
+	}
+	return room;
+}
+
+/* Rule 'r' as the merge writes it, its names ('v', from fill_names) sorted and unique; after
+ * another rule when 'more'. */
+static void put_rule(struct tbuf *b, const struct sc_rule *r, struct sname *v, bool more)
+{
+	size_t n = 0;
+
+	sort_names(v, r->n_names);
+	if (more)
+		put_lit(b, ",");
+	put_lit(b, "\n    {\"names\": [");
+	for (size_t i = 0; i < r->n_names; i++) {
+		if (i > 0 && v[i].len == v[i - 1].len && memcmp(v[i].s, v[i - 1].s, v[i].len) == 0)
+			continue; /* the merge lists a name once */
+		if (n++)
+			put_lit(b, ", ");
+		put_lit(b, "\"");
+		put(b, v[i].s, v[i].len);
+		put_lit(b, "\"");
+	}
+	put_lit(b, "], \"action\": \"");
+	put_str(b, sc_action_to_string(r->action));
+	put_lit(b, "\"");
+	/* The merge keeps an errno only where the rule gave one (an ERRNO rule without one
+	 * is EPERM, which it leaves unsaid). */
+	if (r->has_errno) {
+		put_lit(b, ", \"errnoRet\": ");
+		put_u32(b, r->errno_ret);
+	}
+	put_lit(b, "}");
+}
+
 int rc_one_policy_text(const struct sc_reconcile_opts *o, const struct sc_profile *p, char **ret)
 {
 	enum sc_arch arches[_SC_ARCH_COUNT];
-	const struct sc_rule *r = &p->rules[0];
+	const struct sc_rule *rules[2];
 	struct sname few[64], *names = few;
 	struct tbuf b = {};
-	size_t n_arches = 0, n = 0, cap = 256;
+	size_t n_arches = 0, n_rules = 0, total = 0, cap = 192;
 
-	if (!simple_policy(o, p, arches, &n_arches))
+	if (!simple_policy(o, p, rules, &n_rules, arches, &n_arches))
 		return 0;
-	if (r->n_names > ELEMENTSOF(few) && !(names = calloc(r->n_names, sizeof(*names))))
+	for (size_t k = 0; k < n_rules; k++)
+		total += rules[k]->n_names;
+	if (total > ELEMENTSOF(few) && !(names = calloc(total, sizeof(*names))))
 		return -ENOMEM;
-	for (size_t i = 0; i < r->n_names; i++) {
-		const char *s = r->names[i];
-		uint64_t v = 0;
-		size_t k = 0;
-		for (; k < 8 && s[k]; k++)
-			v = v << 8 | (unsigned char)s[k];
-		names[i] = (struct sname){ .prefix = v << (8 * (8 - k)),
-					   .s = s,
-					   .len = k < 8 ? k : strlen(s) };
-		cap += names[i].len + 4;
-	}
-	sort_names(names, r->n_names);
+	for (size_t k = 0, at = 0; k < n_rules; at += rules[k++]->n_names)
+		cap += fill_names(names + at, rules[k]);
 	b.p = malloc(cap);
 	b.cap = b.p ? cap : 0;
 	b.oom = !b.p;
 	put_head(&b, o, p, arches, n_arches);
-	put_lit(&b, ",\n  \"syscalls\": [\n    {\"names\": [");
-	for (size_t i = 0; i < r->n_names; i++) {
-		if (i > 0 && names[i].len == names[i - 1].len &&
-		    memcmp(names[i].s, names[i - 1].s, names[i].len) == 0)
-			continue; /* the merge lists a name once */
-		if (n++)
-			put_lit(&b, ", ");
-		put_lit(&b, "\"");
-		put(&b, names[i].s, names[i].len);
-		put_lit(&b, "\"");
-	}
-	put_lit(&b, "], \"action\": \"");
-	put_str(&b, sc_action_to_string(r->action));
-	put_lit(&b, "\"");
-	/* The merge keeps an errno only where the rule gave one (an ERRNO rule without one
-	 * is EPERM, which it leaves unsaid). */
-	if (r->has_errno) {
-		put_lit(&b, ", \"errnoRet\": ");
-		put_u32(&b, r->errno_ret);
-	}
-	put_lit(&b, "}\n  ]\n}\n");
+	put_lit(&b, ",\n  \"syscalls\": [");
+	for (size_t k = 0, at = 0; k < n_rules; at += rules[k++]->n_names)
+		put_rule(&b, rules[k], names + at, k > 0);
+	put_lit(&b, "\n  ]\n}\n");
 	put(&b, "", 1); /* the NUL, counted in no length */
 	if (names != few)
 		free(names);

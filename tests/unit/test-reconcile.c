@@ -15,6 +15,7 @@
 #include "base/install.h"
 #include "agent/reconcile-internal.h"
 #include "agent/reconcile.h"
+#include "syscage/implicit.h"
 #include "syscage/profile-read.h"
 #include "tap.h"
 
@@ -952,6 +953,30 @@ END_TEST
 
 /* ---- a one-policy set's text without the merge (reconcile-text.c) --------------------- */
 
+/* The text of the set of 'p' alone both ways: the shortcut's (rc_one_policy_text) and the
+ * merge's (sc_set_profile, then sc_policy_profile_json). Fails the case where the shortcut
+ * takes 'p' and writes other bytes; returns whether it took it. */
+static int texts_agree(const struct sc_reconcile_opts *o, struct sc_profile *p, int round)
+{
+	struct sc_set_opts so = { .log_flag = !o->no_log_flag,
+				  .arches = o->arches,
+				  .n_arches = o->n_arches };
+	struct sc_profile *m = NULL;
+	char *fast = NULL, *slow = NULL;
+	int r = rc_one_policy_text(o, p, &fast);
+
+	ck_assert_int_ge(r, 0);
+	ck_assert_int_eq(
+		sc_set_profile((const struct sc_profile *const *)&p, 1, false, &so, NULL, &m), 0);
+	ck_assert_int_eq(sc_policy_profile_json(m, &slow), 0);
+	if (r == 1 && strcmp(fast, slow) != 0)
+		ck_abort_msg("round %d: the shortcut wrote\n%s\nthe merge\n%s", round, fast, slow);
+	free(fast);
+	free(slow);
+	sc_profile_free(m);
+	return r;
+}
+
 /* Random policies of one rule (and some the shortcut leaves to the merge: two rules, an
  * argument, an includes): the shortcut's text is the merge's (sc_set_profile, then
  * sc_policy_profile_json), byte for byte, with and without the LOG flag and --arch. */
@@ -970,12 +995,9 @@ START_TEST(one_policy_text_is_the_merges)
 	ck_assert_uint_gt(n_calls, 100);
 	srand(18);
 	for (int round = 0; round < 3000; round++) {
-		struct sc_profile *p = sc_profile_new(), *m = NULL;
+		struct sc_profile *p = sc_profile_new();
 		struct sc_reconcile_opts o = { .no_log_flag = rand() % 2 };
-		struct sc_set_opts so = { .log_flag = !o.no_log_flag };
 		size_t n_rules = rand() % 8 == 0 ? 2 : 1;
-		char *fast = NULL, *slow = NULL;
-		int r;
 
 		ck_assert_ptr_nonnull(p);
 		p->default_action = (enum sc_action)(rand() % _SC_ACT_COUNT);
@@ -996,8 +1018,8 @@ START_TEST(one_policy_text_is_the_merges)
 		}
 		p->flags = flag_sets[rand() % ELEMENTSOF(flag_sets)];
 		if (rand() % 2) {
-			o.arches = so.arches = opt_arches;
-			o.n_arches = so.n_arches = 1 + rand() % 3;
+			o.arches = opt_arches;
+			o.n_arches = 1 + rand() % 3;
 		}
 		for (size_t i = 0; i < n_rules; i++) {
 			struct sc_rule *rl = sc_profile_add_rule(
@@ -1017,23 +1039,219 @@ START_TEST(one_policy_text_is_the_merges)
 			if (rand() % 10 == 0)
 				ck_assert_int_eq(sc_rule_add_arg(rl, 0, SC_CMP_EQ, 1, 0), 0);
 		}
-		r = rc_one_policy_text(&o, p, &fast);
-		ck_assert_int_ge(r, 0);
-		shortcut += r == 1;
-		ck_assert_int_eq(sc_set_profile((const struct sc_profile *const *)&p, 1, false, &so,
-						NULL, &m),
-				 0);
-		ck_assert_int_eq(sc_policy_profile_json(m, &slow), 0);
-		if (r == 1 && strcmp(fast, slow) != 0)
-			ck_abort_msg("round %d: the shortcut wrote\n%s\nthe merge\n%s", round, fast,
-				     slow);
-		free(fast);
-		free(slow);
-		sc_profile_free(m);
+		shortcut += texts_agree(&o, p, round) == 1;
 		sc_profile_free(p);
 	}
 	/* Most took the shortcut (the rest: two rules, an argument). */
 	ck_assert_uint_gt(shortcut, 2000);
+}
+END_TEST
+
+/* A random name of the native table. */
+static const char *random_call(size_t n_calls)
+{
+	uint32_t nr;
+	const char *nm;
+
+	ck_assert_int_eq(sc_syscall_by_index(sc_arch_native(), (size_t)rand() % n_calls, &nr, &nm),
+			 0);
+	return nm;
+}
+
+/* The names of an allow-list: random ones (which may be clone3 or faccessat2 themselves),
+ * each older call of the fallback set with one chance in two, a duplicate sometimes. */
+static size_t random_allow_names(size_t n_calls, const char **v, size_t max)
+{
+	static const char *const older[] = { "clone", "faccessat", "fchmodat" };
+	size_t n = 0;
+
+	for (int k = 1 + rand() % 30; k > 0 && n < max; k--)
+		v[n++] = random_call(n_calls);
+	for (size_t i = 0; i < ELEMENTSOF(older) && n < max; i++)
+		if (rand() % 2)
+			v[n++] = older[i];
+	if (rand() % 4 == 0 && n < max) {
+		v[n] = v[(size_t)rand() % n];
+		n++;
+	}
+	/* Where the older calls stand in the list does not matter. */
+	for (size_t i = n; i > 1; i--) {
+		size_t j = (size_t)rand() % i;
+		const char *t = v[i - 1];
+		v[i - 1] = v[j];
+		v[j] = t;
+	}
+	return n;
+}
+
+/* Random architectures (0 to 3 of every ABI: some lack a newer call, then no rule names
+ * it) into v; returns how many. */
+static size_t random_arches(enum sc_arch *v)
+{
+	size_t n = (size_t)rand() % 4;
+
+	for (size_t i = 0; i < n; i++)
+		v[i] = (enum sc_arch)(rand() % _SC_ARCH_COUNT);
+	return n;
+}
+
+/* An allow-list with the fallback rule, as the KubeArmor reader makes it (an ALLOW rule,
+ * then sc_implicit_add_fallbacks), with the defaults and flags an OCI profile may add. */
+static struct sc_profile *random_allow_list(size_t n_calls)
+{
+	static const enum sc_action defaults[] = { SC_ACT_ERRNO, SC_ACT_ERRNO, SC_ACT_ERRNO,
+						   SC_ACT_KILL_PROCESS, SC_ACT_TRAP };
+	static const uint32_t errnos[] = { 1, 13, ENOSYS };
+	struct sc_profile *p = sc_profile_new();
+	enum sc_arch arches[4];
+	const char *names[40];
+	size_t n_names = random_allow_names(n_calls, names, ELEMENTSOF(names));
+	size_t n_arches = random_arches(arches);
+	struct sc_rule *rl;
+
+	ck_assert_ptr_nonnull(p);
+	p->default_action = defaults[rand() % ELEMENTSOF(defaults)];
+	if (p->default_action == SC_ACT_ERRNO && rand() % 4 == 0) {
+		/* ENOSYS answers the fallback set already: no rule (and the shortcut's one
+		 * rule). */
+		p->has_default_errno = true;
+		p->default_errno = errnos[rand() % ELEMENTSOF(errnos)];
+	}
+	for (size_t i = 0; i < n_arches; i++)
+		ck_assert_int_eq(sc_profile_add_arch(p, arches[i]), 0);
+	p->flags = rand() % 3 ? 0 : SC_FLAG_LOG;
+	rl = sc_profile_add_rule(p, SC_ACT_ALLOW, NULL, 0);
+	ck_assert_ptr_nonnull(rl);
+	for (size_t i = 0; i < n_names; i++)
+		ck_assert_int_eq(sc_rule_add_name(rl, names[i]), 0);
+	ck_assert_int_ge(sc_implicit_add_fallbacks(p), 0);
+	if (p->n_rules == 2 && rand() % 8 == 0) /* listed twice: the merge lists it once */
+		ck_assert_int_eq(sc_rule_add_name(&p->rules[1], p->rules[1].names[0]), 0);
+	if (p->n_rules == 2 && rand() % 4 == 0) {
+		/* The fallback rule first: the merge orders them all the same. */
+		struct sc_rule t = p->rules[0];
+		p->rules[0] = p->rules[1];
+		p->rules[1] = t;
+	}
+	return p;
+}
+
+/* The same as KubeArmorSeccompPolicy YAML read by the reader, the agent's way in. */
+static struct sc_profile *random_kubearmor_policy(size_t n_calls)
+{
+	const char *names[40];
+	size_t n_names = random_allow_names(n_calls, names, ELEMENTSOF(names));
+	enum sc_arch arches[4];
+	size_t n_arches = random_arches(arches), len = 0, n = 0;
+	char *text = NULL;
+	FILE *f = open_memstream(&text, &len);
+	struct sc_diags d = {};
+	struct sc_profile **v = NULL, *p;
+
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "apiVersion: security.kubearmor.com/v1\nkind: KubeArmorSeccompPolicy\n"
+		   "metadata:\n  name: p\n  namespace: ns\nspec:\n  selector:\n    matchLabels:\n"
+		   "      app: a\n  seccomp:\n");
+	if (n_arches) {
+		fputs("    arch: [", f);
+		for (size_t i = 0; i < n_arches; i++)
+			fprintf(f, "%s%s", i ? ", " : "", sc_arch_info(arches[i])->name);
+		fputs("]\n", f);
+	}
+	fputs("    syscalls: [", f);
+	for (size_t i = 0; i < n_names; i++)
+		fprintf(f, "%s%s", i ? ", " : "", names[i]);
+	fputs("]\n    action: Allow\n", f);
+	ck_assert_int_eq(fclose(f), 0);
+	if (sc_profile_read_all(text, len, "p.yaml", &d, &v, &n) < 0 || n != 1)
+		ck_abort_msg("the reader refused\n%s", text);
+	p = v[0];
+	free(v);
+	free(text);
+	sc_diags_clear(&d);
+	return p;
+}
+
+/* Make the allow-list 'p' with its fallback rule one the merge must see, in one of five
+ * ways; returns which. */
+static int spoil_fallback_rule(struct sc_profile *p)
+{
+	struct sc_rule *fb = &p->rules[p->rules[0].action == SC_ACT_ALLOW ? 1 : 0];
+	struct sc_rule *allow = &p->rules[p->rules[0].action == SC_ACT_ALLOW ? 0 : 1];
+	int how = rand() % 5;
+
+	switch (how) {
+	case 0: /* a name outside the fallback set */
+		ck_assert_int_eq(sc_rule_add_name(fb, "getpid"), 0);
+		break;
+	case 1: /* EPERM: what a policy can say (and a different rule) */
+		fb->errno_ret = 1;
+		break;
+	case 2: /* an argument condition */
+		ck_assert_int_eq(sc_rule_add_arg(fb, 0, SC_CMP_EQ, 1, 0), 0);
+		break;
+	case 3: /* the allow rule names it too: the deny wins, and the allow loses the name */
+		ck_assert_int_eq(sc_rule_add_name(allow, fb->names[0]), 0);
+		break;
+	default: /* a third rule */
+		ck_assert_ptr_nonnull(sc_profile_add_rule(p, SC_ACT_LOG, NULL, 0));
+		ck_assert_int_eq(sc_rule_add_name(&p->rules[2], "getpid"), 0);
+		break;
+	}
+	return how;
+}
+
+/* Random allow-lists with the rule answering the fallback set ENOSYS (clone3 where clone is
+ * allowed, ...), made as the reader makes them and read from KubeArmor YAML, on random
+ * architectures, with and without --arch and the LOG flag: the shortcut takes them and
+ * writes the merge's bytes (the rule's place, its names, "errnoRet": 38). Spoilt ones (a
+ * name outside the set, another errno, a condition, a name the allow rule has too, a third
+ * rule) go to the merge. */
+START_TEST(fallback_policy_text_is_the_merges)
+{
+	const enum sc_arch opt_arches[] = { SC_ARCH_X86_64, SC_ARCH_AARCH64, SC_ARCH_X86 };
+	size_t n_calls = 0, with_rule = 0, several = 0, spoilt[5] = { 0 };
+	uint32_t nr;
+	const char *nm;
+
+	while (sc_syscall_by_index(sc_arch_native(), n_calls, &nr, &nm) == 0)
+		n_calls++;
+	ck_assert_uint_gt(n_calls, 100);
+	srand(19);
+	for (int round = 0; round < 3000; round++) {
+		struct sc_reconcile_opts o = { .no_log_flag = rand() % 2 };
+		struct sc_profile *p =
+			rand() % 4 ? random_allow_list(n_calls) : random_kubearmor_policy(n_calls);
+		bool two = p->n_rules == 2;
+		int how = two && rand() % 5 == 0 ? spoil_fallback_rule(p) : -1;
+		int r;
+
+		if (rand() % 2) {
+			o.arches = opt_arches;
+			o.n_arches = 1 + rand() % 3;
+		}
+		r = texts_agree(&o, p, round);
+		if (how >= 0) {
+			if (r != 0)
+				ck_abort_msg("round %d: the shortcut took a fallback rule spoilt "
+					     "(way %d)",
+					     round, how);
+			spoilt[how]++;
+		} else if (two) {
+			if (r != 1)
+				ck_abort_msg("round %d: the shortcut left an allow-list with its "
+					     "fallback rule to the merge",
+					     round);
+			with_rule++;
+			several += p->rules[p->rules[0].action == SC_ACT_ALLOW].n_names > 1;
+		}
+		sc_profile_free(p);
+	}
+	/* About 3000 * 7/8 * 4/5 with the rule, some of them naming two calls or three. */
+	ck_assert_uint_gt(with_rule, 1500);
+	ck_assert_uint_gt(several, 300);
+	for (size_t i = 0; i < ELEMENTSOF(spoilt); i++)
+		ck_assert_uint_gt(spoilt[i], 50);
 }
 END_TEST
 
@@ -1066,6 +1284,7 @@ int main(void)
 	tcase_add_test(tc, profiles_read_back_only_when_unknown);
 	tcase_add_test(tc, kept_parsers_read_as_new_ones);
 	tcase_add_test(tc, one_policy_text_is_the_merges);
+	tcase_add_test(tc, fallback_policy_text_is_the_merges);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	return tap_run(s);
