@@ -6,7 +6,6 @@
 #include <sched.h>
 #include <getopt.h>
 #include <pthread.h>
-#include <signal.h>
 #include <limits.h>
 #include <malloc.h>
 #include <stdio.h>
@@ -20,6 +19,7 @@
 #include "pending.h"
 #include "syscage/k8s.h"
 #include "base/install.h"
+#include "base/thread.h"
 #include "sc-cleanup.h"
 
 const char cmd_k8s_help[] =
@@ -251,20 +251,10 @@ static void *policies_load(void *arg)
 
 static void policies_start(struct policy_load *l, const char *dir, bool thread)
 {
-	sigset_t all, saved;
-
 	l->dir = dir;
 	if (!thread)
 		return;
-	/* Signals stay this thread's, but for a fault's. */
-	(void)sigfillset(&all);
-	(void)sigdelset(&all, SIGBUS);
-	(void)sigdelset(&all, SIGSEGV);
-	(void)sigdelset(&all, SIGFPE);
-	(void)sigdelset(&all, SIGILL);
-	(void)pthread_sigmask(SIG_BLOCK, &all, &saved);
-	l->started = pthread_create(&l->tid, NULL, policies_load, l) == 0;
-	(void)pthread_sigmask(SIG_SETMASK, &saved, NULL);
+	l->started = sc_thread_create(&l->tid, policies_load, l) == 0;
 }
 
 /* The policies, once the manifests were read ('read': that read's result): read now without a

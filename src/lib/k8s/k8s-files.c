@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +14,7 @@
 #include <unistd.h>
 
 #include "base/install.h"
+#include "base/thread.h"
 #include "k8s/manifest.h"
 #include "macro.h"
 #include "syscage/k8s.h"
@@ -150,22 +150,12 @@ int k8s_split_parse(char *buf, size_t len, enum sc_k8s_keep keep, unsigned jobs,
 	struct k8s_parse whole = { .mapped = true, .keep = keep };
 	uint32_t lines = 0;
 	pthread_t tid;
-	sigset_t all, saved;
 	bool started;
 	int r = -EAGAIN;
 
 	if (!at)
 		return k8s_text_parse(buf, len, &whole, name, default_ns, d, ret);
-	/* Signals sent to the process stay the caller's thread's; a fault's (a SIGBUS of a
-	 * mapped input cut short) is the faulting thread's, whose handler must run. */
-	(void)sigfillset(&all);
-	(void)sigdelset(&all, SIGBUS);
-	(void)sigdelset(&all, SIGSEGV);
-	(void)sigdelset(&all, SIGFPE);
-	(void)sigdelset(&all, SIGILL);
-	(void)pthread_sigmask(SIG_BLOCK, &all, &saved);
-	started = pthread_create(&tid, NULL, half_thread, &h[1]) == 0;
-	(void)pthread_sigmask(SIG_SETMASK, &saved, NULL);
+	started = sc_thread_create(&tid, half_thread, &h[1]) == 0;
 	if (!started)
 		half_parse(&h[1]);
 	/* The second half's lines are after the first's: counted before the first half is

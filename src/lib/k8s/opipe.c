@@ -3,9 +3,9 @@
  * not yet taken, and the popping thread taking over the oldest one when no worker has. */
 #include <errno.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdlib.h>
 
+#include "base/thread.h"
 #include "k8s/opipe.h"
 
 enum {
@@ -86,7 +86,6 @@ int opipe_new(unsigned workers, size_t depth, int (*work)(void *ctx, void *item)
 	      struct opipe **ret)
 {
 	struct opipe *p = calloc(1, sizeof(*p));
-	sigset_t all, saved;
 
 	if (!p)
 		return -ENOMEM;
@@ -101,20 +100,11 @@ int opipe_new(unsigned workers, size_t depth, int (*work)(void *ctx, void *item)
 	(void)pthread_mutex_init(&p->mu, NULL);
 	(void)pthread_cond_init(&p->work, NULL);
 	(void)pthread_cond_init(&p->done, NULL);
-	/* Signals sent to the process stay the caller's thread's; a fault's (a SIGBUS of a
-	 * mapped input cut short) is the faulting thread's, whose handler must run. */
-	(void)sigfillset(&all);
-	(void)sigdelset(&all, SIGBUS);
-	(void)sigdelset(&all, SIGSEGV);
-	(void)sigdelset(&all, SIGFPE);
-	(void)sigdelset(&all, SIGILL);
-	(void)pthread_sigmask(SIG_BLOCK, &all, &saved);
 	for (unsigned i = 0; i < workers && i < MAX_WORKERS; i++) {
-		if (pthread_create(&p->tid[i], NULL, worker, p) != 0)
+		if (sc_thread_create(&p->tid[i], worker, p) < 0)
 			break; /* the others (or the popping thread) do its share */
 		p->n_workers++;
 	}
-	(void)pthread_sigmask(SIG_SETMASK, &saved, NULL);
 	*ret = p;
 	return 0;
 }
