@@ -215,12 +215,11 @@ static void parse_write_one(size_t i)
 		write_one(i);
 }
 
-/* The policy files of 'dir' (the keys of its ..data, else its own files). */
-static void list_policies(const char *dir)
+/* Where the policy files of 'dir' are (its ..data, a ConfigMap volume's keys, else 'dir'):
+ * pol_fd, and a listing of it. */
+static DIR *open_policies(const char *dir)
 {
 	int top = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	size_t cap = 0;
-	struct dirent *de;
 	DIR *d;
 
 	if (top < 0)
@@ -231,6 +230,16 @@ static void list_policies(const char *dir)
 	d = fdopendir(dup(pol_fd));
 	if (!d)
 		die(dir);
+	return d;
+}
+
+/* The policy files of 'dir' (the keys of its ..data, else its own files). */
+static void list_policies(const char *dir)
+{
+	DIR *d = open_policies(dir);
+	size_t cap = 0;
+	struct dirent *de;
+
 	while ((de = readdir(d))) {
 		if (de->d_name[0] == '.')
 			continue;
@@ -367,18 +376,10 @@ static void add_item(char *ns, const char *name, int nsfd)
 
 static int unchanged_floor(const char *dir, const char *root)
 {
-	int top = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), root_fd;
+	DIR *d = open_policies(dir);
 	struct dirent *de;
-	DIR *d;
+	int root_fd;
 
-	if (top < 0)
-		die(dir);
-	pol_fd = openat(top, "..data", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (pol_fd < 0)
-		pol_fd = top;
-	d = fdopendir(dup(pol_fd));
-	if (!d)
-		die(dir);
 	while ((de = readdir(d)))
 		if (de->d_name[0] != '.')
 			add_item(NULL, de->d_name, -1);
