@@ -326,29 +326,17 @@ median() { tr ' ' '\n' | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1
 hwm_kib() { awk '/^VmHWM/ { print $2 }' "/proc/$1/status"; }
 # profiles ROOT: "ns/name.json SIZE" of every profile the agent installed below ROOT.
 profiles() { (cd "$1" && find . -mindepth 2 -path ./.tmp -prune -o -name '*.json' -printf '%P %s\n' | sort); }
-# floor_write ROOT: "WALL CPU", the medians of RUNS floors writing what ROOT holds (wall;
-# user + sys), each into a new root beside the agent's (same file system).
+# floor_write ROOT [POLICIES]: "WALL CPU", the medians of RUNS floors writing what ROOT holds
+# (wall; user + sys), each into a new root beside the agent's (same file system); with
+# POLICIES, every policy file of it read and parsed too (agent-floor parse).
 floor_write() {
+	local mode=write
+	[ $# -gt 1 ] && mode=parse
 	profiles "$1" >"$tmp/list"
 	for _ in $(seq "$RUNS"); do
 		rm -rf "$kroot/floor"
 		t0=$EPOCHREALTIME
-		/usr/bin/time -f "%U %S" -o "$tmp/tf" "$FLOOR" write "$tmp/list" "$kroot/floor" >/dev/null
-		read -r u s <"$tmp/tf"
-		awk -v a="$t0" -v b="$EPOCHREALTIME" -v u="$u" -v s="$s" \
-			'BEGIN { printf "%.3f %.2f\n", b - a, u + s }'
-	done >"$tmp/fw"
-	rm -rf "$kroot/floor"
-	echo "$(cut -d' ' -f1 "$tmp/fw" | paste -sd' ' | median)" \
-		"$(cut -d' ' -f2 "$tmp/fw" | paste -sd' ' | median)"
-}
-# floor_parse ROOT POLICIES: as floor_write, with every policy file read and parsed too.
-floor_parse() {
-	profiles "$1" >"$tmp/list"
-	for _ in $(seq "$RUNS"); do
-		rm -rf "$kroot/floor"
-		t0=$EPOCHREALTIME
-		/usr/bin/time -f "%U %S" -o "$tmp/tf" "$FLOOR" parse "$tmp/list" "$kroot/floor" "$2" >/dev/null
+		/usr/bin/time -f "%U %S" -o "$tmp/tf" "$FLOOR" "$mode" "$tmp/list" "$kroot/floor" "${@:2}" >/dev/null
 		read -r u s <"$tmp/tf"
 		awk -v a="$t0" -v b="$EPOCHREALTIME" -v u="$u" -v s="$s" \
 			'BEGIN { printf "%.3f %.2f\n", b - a, u + s }'
@@ -432,10 +420,10 @@ AGENT=
 # after it on a file system without a journal (see above).
 echo "running the floors..." >&2
 read -r fw1 fc1 <<<"$(floor_write "$kroot/kub/seccomp/syscage")"
-read -r fp1 fpc1 <<<"$(floor_parse "$kroot/kub/seccomp/syscage" "$tmp/pol")"
+read -r fp1 fpc1 <<<"$(floor_write "$kroot/kub/seccomp/syscage" "$tmp/pol")"
 fw2=$(floor_unchanged "$tmp/pol" "$kroot/kub/seccomp/syscage")
 read -r bfw1 bfc1 <<<"$(floor_write "$kroot/kubb/seccomp/syscage")"
-read -r bfp1 bfpc1 <<<"$(floor_parse "$kroot/kubb/seccomp/syscage" "$tmp/b/cm")"
+read -r bfp1 bfpc1 <<<"$(floor_write "$kroot/kubb/seccomp/syscage" "$tmp/b/cm")"
 bfw2=$(floor_unchanged "$tmp/b/cm" "$kroot/kubb/seccomp/syscage")
 
 read -r w1 m1 u1 s1 <"$tmp/t1"
