@@ -978,6 +978,50 @@ static bool same_logs(struct sc_logs *a, struct sc_logs *b, char *why, size_t n)
 	return true;
 }
 
+/* A seccomp record of the audit.log format. */
+#define SREC(f, serial, pid, comm, nr)                                                            \
+	fprintf(f,                                                                                \
+		"type=SECCOMP msg=audit(1700000700.%03u:%u): pid=%u comm=\"%s\" exe=\"/bin/%s\" " \
+		"sig=0 arch=c000003e syscall=%u code=0x7ffc0000\n",                               \
+		(serial) % 1000, (serial), (pid), (comm), (comm), (nr))
+
+/* The file f read line by line by one reader, --by 'by'. */
+static struct sc_logs *read_serial(FILE *f, enum sc_logs_by by)
+{
+	struct sc_logs_options o = { .by = by };
+	struct sc_logs *l = sc_logs_new(&o);
+	struct sc_logs_source s = {};
+	char line[512];
+
+	ck_assert_ptr_nonnull(l);
+	rewind(f);
+	while (fgets(line, sizeof(line), f))
+		ck_assert_int_ge(sc_logs_feed_line(l, &s, line, strcspn(line, "\n"), rec), 0);
+	return l;
+}
+
+/* The file f (descriptor fd) read by one reader and in chunks of 'chunk' bytes on 'threads'
+ * threads, --by 'by': true when both give the same; else why not, in why. *rereads: how many
+ * chunks the chunked read had to read again. */
+static bool cuts_same(FILE *f, int fd, const char *chunk, enum sc_logs_by by, unsigned threads,
+		      size_t *rereads, char *why, size_t n)
+{
+	struct sc_logs_options o = { .by = by };
+	struct sc_logs *seq = read_serial(f, by), *par = sc_logs_new(&o);
+	struct sc_logs_source s2 = {};
+	bool same;
+
+	ck_assert_ptr_nonnull(par);
+	ck_assert_int_eq(setenv("SYSCAGE_TEST_CHUNK_BYTES", chunk, 1), 0);
+	ck_assert_int_eq(sc_logs_feed_file(par, &s2, fd, threads, NULL, NULL), 0);
+	ck_assert_int_eq(unsetenv("SYSCAGE_TEST_CHUNK_BYTES"), 0);
+	*rereads += sc_logs_rereads(par);
+	same = same_logs(seq, par, why, n);
+	sc_logs_free(seq);
+	sc_logs_free(par);
+	return same;
+}
+
 START_TEST(feed_file_cuts_anywhere)
 {
 	static const char *const comms[] = { "sh", "app", "mid", "tool" };
@@ -992,7 +1036,7 @@ START_TEST(feed_file_cuts_anywhere)
 		int fd = mkstemp(path);
 		FILE *f = fdopen(fd, "w+");
 		unsigned comm[6], serial = 1, n = 20 + (unsigned)(prop_rand(&seed) % 60);
-		char line[512], chunk[32];
+		char chunk[32];
 
 		ck_assert_ptr_nonnull(f);
 		for (unsigned p = 0; p < 6; p++)
@@ -1019,25 +1063,15 @@ START_TEST(feed_file_cuts_anywhere)
 		ck_assert_int_eq(fflush(f), 0);
 		snprintf(chunk, sizeof(chunk), "%u", 60 + (unsigned)(prop_rand(&seed) % 640));
 		for (unsigned b = 0; b < 3; b++) {
-			struct sc_logs_options o = { .by = bys[b] };
-			struct sc_logs *seq = sc_logs_new(&o), *par = sc_logs_new(&o);
-			struct sc_logs_source s1 = {}, s2 = {};
 			char why[256];
+			size_t rereads = 0;
 
-			rewind(f);
-			while (fgets(line, sizeof(line), f))
-				ck_assert_int_ge(
-					sc_logs_feed_line(seq, &s1, line, strcspn(line, "\n"), rec),
-					0);
-			ck_assert_int_eq(setenv("SYSCAGE_TEST_CHUNK_BYTES", chunk, 1), 0);
-			ck_assert_int_eq(sc_logs_feed_file(par, &s2, fd, 2 + b % 2, NULL, NULL), 0);
-			ck_assert_int_eq(unsetenv("SYSCAGE_TEST_CHUNK_BYTES"), 0);
-			if (!same_logs(seq, par, why, sizeof(why)) && failed++ == 0)
+			if (!cuts_same(f, fd, chunk, bys[b], 2 + b % 2, &rereads, why,
+				       sizeof(why)) &&
+			    failed++ == 0)
 				snprintf(first_why, sizeof(first_why),
 					 "round %u, --by %s, chunks of %s: %s", round,
 					 sc_logs_by_to_string(bys[b]), chunk, why);
-			sc_logs_free(seq);
-			sc_logs_free(par);
 		}
 		fclose(f);
 		unlink(path);
@@ -1060,59 +1094,42 @@ START_TEST(feed_file_long_run_across_a_cut)
 	int fd = mkstemp(path);
 	FILE *f = fdopen(fd, "w+");
 	unsigned serial = 1, failed = 0;
-	char line[512], chunk[32], first_why[512] = "";
+	char chunk[32], first_why[512] = "";
+	struct sc_logs *seq;
 
 	ck_assert_ptr_nonnull(f);
-#define LREC(pid, comm, nr)                                                                       \
-	fprintf(f,                                                                                \
-		"type=SECCOMP msg=audit(1700000500.%03u:%u): pid=%u comm=\"%s\" exe=\"/bin/%s\" " \
-		"sig=0 arch=c000003e syscall=%u code=0x7ffc0000\n",                               \
-		serial % 1000, serial, pid, comm, comm, nr),                                      \
-		serial++
-	LREC(77, "sh", 3);
-	LREC(77, "sh", 59);
-	LREC(79, "sh", 3);
+	SREC(f, serial, 77, "sh", 3), serial++;
+	SREC(f, serial, 77, "sh", 59), serial++;
+	SREC(f, serial, 79, "sh", 3), serial++;
 	for (unsigned i = 0; i < 1500; i++) {
-		LREC(77, "sh", 0);
-		LREC(79, "sh", 0);
+		SREC(f, serial, 77, "sh", 0), serial++;
+		SREC(f, serial, 79, "sh", 0), serial++;
 		if (i % 100 == 0)
-			LREC(10, "filler", 1);
+			SREC(f, serial, 10, "filler", 1), serial++;
 	}
-	LREC(77, "sh", 59);
-	LREC(79, "sh", 59);
-	LREC(77, "app", 231);
-	LREC(79, "app3", 231);
-#undef LREC
+	SREC(f, serial, 77, "sh", 59), serial++;
+	SREC(f, serial, 79, "sh", 59), serial++;
+	SREC(f, serial, 77, "app", 231), serial++;
+	SREC(f, serial, 79, "app3", 231), serial++;
 	ck_assert_int_eq(fflush(f), 0);
+	seq = read_serial(f, SC_LOGS_BY_COMM); /* what one reader makes of it */
+	ck_assert_uint_eq(sc_logs_n_groups(seq), 4);
+	ck_assert_str_eq(sc_logs_group(seq, 0)->key, "sh");
+	ck_assert_uint_eq(sc_logs_group(seq, 0)->records, 1502);
+	ck_assert_str_eq(sc_logs_group(seq, 2)->key, "app");
+	ck_assert_uint_eq(sc_logs_group(seq, 2)->records, 1504);
+	ck_assert_uint_eq(sc_logs_group(seq, 3)->records, 1);
+	sc_logs_free(seq);
 	for (unsigned size = 3000; size < 400000; size = size * 5 / 4 + 97) {
 		snprintf(chunk, sizeof(chunk), "%u", size);
 		for (unsigned b = 0; b < 2; b++) {
-			struct sc_logs_options o = { .by = bys[b] };
-			struct sc_logs *seq = sc_logs_new(&o), *par = sc_logs_new(&o);
-			struct sc_logs_source s1 = {}, s2 = {};
 			char why[256];
+			size_t rereads = 0;
 
-			rewind(f);
-			while (fgets(line, sizeof(line), f))
-				ck_assert_int_ge(
-					sc_logs_feed_line(seq, &s1, line, strcspn(line, "\n"), rec),
-					0);
-			if (size == 3000 && b == 0) { /* what one reader makes of it */
-				ck_assert_uint_eq(sc_logs_n_groups(seq), 4);
-				ck_assert_str_eq(sc_logs_group(seq, 0)->key, "sh");
-				ck_assert_uint_eq(sc_logs_group(seq, 0)->records, 1502);
-				ck_assert_str_eq(sc_logs_group(seq, 2)->key, "app");
-				ck_assert_uint_eq(sc_logs_group(seq, 2)->records, 1504);
-				ck_assert_uint_eq(sc_logs_group(seq, 3)->records, 1);
-			}
-			ck_assert_int_eq(setenv("SYSCAGE_TEST_CHUNK_BYTES", chunk, 1), 0);
-			ck_assert_int_eq(sc_logs_feed_file(par, &s2, fd, 2, NULL, NULL), 0);
-			ck_assert_int_eq(unsetenv("SYSCAGE_TEST_CHUNK_BYTES"), 0);
-			if (!same_logs(seq, par, why, sizeof(why)) && failed++ == 0)
+			if (!cuts_same(f, fd, chunk, bys[b], 2, &rereads, why, sizeof(why)) &&
+			    failed++ == 0)
 				snprintf(first_why, sizeof(first_why), "--by %s, chunks of %s: %s",
 					 sc_logs_by_to_string(bys[b]), chunk, why);
-			sc_logs_free(seq);
-			sc_logs_free(par);
 		}
 	}
 	fclose(f);
@@ -1121,39 +1138,6 @@ START_TEST(feed_file_long_run_across_a_cut)
 		      first_why);
 }
 END_TEST
-
-/* The file f (descriptor fd) read by one reader and in chunks of 'chunk' bytes on 'threads'
- * threads, --by 'by': true when both give the same; else why not, in why. *rereads: how many
- * chunks the chunked read had to read again. */
-static bool cuts_same(FILE *f, int fd, const char *chunk, enum sc_logs_by by, unsigned threads,
-		      size_t *rereads, char *why, size_t n)
-{
-	struct sc_logs_options o = { .by = by };
-	struct sc_logs *seq = sc_logs_new(&o), *par = sc_logs_new(&o);
-	struct sc_logs_source s1 = {}, s2 = {};
-	char line[512];
-	bool same;
-
-	ck_assert_ptr_nonnull(seq);
-	ck_assert_ptr_nonnull(par);
-	rewind(f);
-	while (fgets(line, sizeof(line), f))
-		ck_assert_int_ge(sc_logs_feed_line(seq, &s1, line, strcspn(line, "\n"), rec), 0);
-	ck_assert_int_eq(setenv("SYSCAGE_TEST_CHUNK_BYTES", chunk, 1), 0);
-	ck_assert_int_eq(sc_logs_feed_file(par, &s2, fd, threads, NULL, NULL), 0);
-	ck_assert_int_eq(unsetenv("SYSCAGE_TEST_CHUNK_BYTES"), 0);
-	*rereads += sc_logs_rereads(par);
-	same = same_logs(seq, par, why, n);
-	sc_logs_free(seq);
-	sc_logs_free(par);
-	return same;
-}
-
-#define SREC(f, serial, pid, comm, nr)                                                            \
-	fprintf(f,                                                                                \
-		"type=SECCOMP msg=audit(1700000700.%03u:%u): pid=%u comm=\"%s\" exe=\"/bin/%s\" " \
-		"sig=0 arch=c000003e syscall=%u code=0x7ffc0000\n",                               \
-		(serial) % 1000, (serial), (pid), (comm), (comm), (nr))
 
 /* A long-running server under an audit profile: its rare call (epoll_wait, 232) first comes
  * among its first records, then once after every 1,500 of its common ones, so that a chunk's
