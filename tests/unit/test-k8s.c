@@ -1301,20 +1301,14 @@ START_TEST(file_unchanged)
 }
 END_TEST
 
-int main(void)
+/* The binds: run once as they are and once with a thread checking the edited text. */
+static void add_binds(TCase *tc)
 {
-	Suite *s = suite_create("k8s");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_test(tc, finds_workloads);
-	tcase_add_test(tc, bad_input_located);
 	tcase_add_test(tc, bind_block);
 	tcase_add_test(tc, bind_flow_and_existing);
 	tcase_add_test(tc, bind_null_values_and_eof);
 	tcase_add_test(tc, bind_block_scalars);
 	tcase_add_test(tc, bind_flow_odd_pairs);
-	tcase_add_test(tc, refuses_what_kubernetes_refuses);
-	tcase_add_test(tc, accepts_block_scalars);
 	tcase_add_test(tc, bind_same_container_names);
 	tcase_add_test(tc, bind_empty_value_properties);
 	tcase_add_test(tc, bind_crlf);
@@ -1328,6 +1322,18 @@ int main(void)
 	tcase_add_test(tc, bind_errors_in_order);
 	tcase_add_test(tc, bind_document_bounds);
 	tcase_add_test(tc, bind_what_was_kept);
+}
+
+int main(void)
+{
+	Suite *s = suite_create("k8s");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, finds_workloads);
+	tcase_add_test(tc, bad_input_located);
+	add_binds(tc);
+	tcase_add_test(tc, refuses_what_kubernetes_refuses);
+	tcase_add_test(tc, accepts_block_scalars);
 	tcase_add_test(tc, bom_at_a_later_document);
 	tcase_add_test(tc, read_in_two_halves);
 	tcase_add_test(tc, selectors);
@@ -1339,24 +1345,7 @@ int main(void)
 	/* The binds again with a thread checking the edited text. */
 	tc = tcase_create("threads");
 	tcase_add_checked_fixture(tc, threads_setup, NULL);
-	tcase_add_test(tc, bind_block);
-	tcase_add_test(tc, bind_flow_and_existing);
-	tcase_add_test(tc, bind_null_values_and_eof);
-	tcase_add_test(tc, bind_block_scalars);
-	tcase_add_test(tc, bind_flow_odd_pairs);
-	tcase_add_test(tc, bind_same_container_names);
-	tcase_add_test(tc, bind_empty_value_properties);
-	tcase_add_test(tc, bind_crlf);
-	tcase_add_test(tc, bind_json);
-	tcase_add_test(tc, bind_caps_and_annotations);
-	tcase_add_test(tc, bind_refuses);
-	tcase_add_test(tc, bind_checks_its_output);
-	tcase_add_test(tc, bind_checks_each_document);
-	tcase_add_test(tc, bind_check_locates_the_document);
-	tcase_add_test(tc, bind_write_streams);
-	tcase_add_test(tc, bind_errors_in_order);
-	tcase_add_test(tc, bind_document_bounds);
-	tcase_add_test(tc, bind_what_was_kept);
+	add_binds(tc);
 	suite_add_tcase(s, tc);
 	return tap_run(s);
 }
