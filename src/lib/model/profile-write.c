@@ -555,8 +555,7 @@ static int write_kubearmor(struct em *m, const struct sc_profile *p)
 				any = true;
 				total += p->rules[i].n_names;
 			}
-		/* An allow-list with no rules still needs its (empty) Allow policy. */
-		if (!any && !(allow_list && n_groups == 0))
+		if (!any) /* (an allow-list allows something: sc_profile_unfit) */
 			continue;
 		names = calloc(total + 1, sizeof(*names));
 		if (!names)
