@@ -1066,30 +1066,24 @@ static int start_one(struct sc_agent *a, const char *addr, sc_http_handler fn, c
 	int r = sc_http_start(addr, fn, a, ret);
 	char v[PATH_MAX + 16];
 
-	if (r == -ENOTSUP) {
-		alog(a, "error",
-		     "event=listen-failed addr=%s err=\"%s\" msg=\"this syscage was built without "
-		     "libmicrohttpd (the HTTP endpoints): build it with libmicrohttpd-dev "
-		     "installed, "
-		     "or run with --listen none --data-listen none\"",
-		     sc_log_value(addr, v, sizeof(v)), strerror(-r));
-		return r;
-	}
-	if (r == -ELIBACC) {
-		char w[600];
-		alog(a, "error",
-		     "event=listen-failed addr=%s err=%s msg=\"the HTTP endpoints need "
-		     "libmicrohttpd: install it (Debian: libmicrohttpd12), or run with --listen "
-		     "none "
-		     "--data-listen none\"",
-		     sc_log_value(addr, v, sizeof(v)),
-		     sc_log_value(sc_http_load_error() ? sc_http_load_error() : strerror(-r), w,
-				  sizeof(w)));
-		return r;
-	}
 	if (r < 0) {
-		alog(a, "error", "event=listen-failed addr=%s err=\"%s\"",
-		     sc_log_value(addr, v, sizeof(v)), strerror(-r));
+		/* Without libmicrohttpd, what to do instead. */
+		const char *hint =
+			r == -ENOTSUP ? "this syscage was built without libmicrohttpd (the HTTP "
+					"endpoints): build it with libmicrohttpd-dev installed, or "
+					"run with --listen none --data-listen none"
+			: r == -ELIBACC
+				? "the HTTP endpoints need libmicrohttpd: install it (Debian: "
+				  "libmicrohttpd12), or run with --listen none --data-listen "
+				  "none"
+				: NULL;
+		const char *why =
+			r == -ELIBACC && sc_http_load_error() ? sc_http_load_error() : strerror(-r);
+		char w[600];
+
+		alog(a, "error", "event=listen-failed addr=%s err=%s%s%s%s",
+		     sc_log_value(addr, v, sizeof(v)), sc_log_value(why, w, sizeof(w)),
+		     hint ? " msg=\"" : "", hint ? hint : "", hint ? "\"" : "");
 		return r;
 	}
 	alog(a, "info", "event=%s addr=%s port=%u", event, sc_log_value(addr, v, sizeof(v)),
