@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "agent/agent.h"
+#include "base/batch.h"
 #include "cli.h"
 
 const char cmd_agent_help[] =
@@ -216,15 +217,7 @@ static struct {
 
 static void write_stderr(const char *p, size_t n)
 {
-	while (n > 0) {
-		ssize_t w = write(STDERR_FILENO, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return; /* nowhere to say it */
-		p += w;
-		n -= (size_t)w;
-	}
+	(void)sc_write_all(STDERR_FILENO, p, n); /* failing, there is nowhere to say it */
 }
 
 static void flush_log(void *userdata)
