@@ -249,10 +249,7 @@ int sc_yaml_fd_text_valid(int fd)
 
 #define BOM "\xef\xbb\xbf"
 
-/* Is the line that ends just before 'at' (a line's start, after the first) a document marker
- * alone: "---", then blanks or a comment at most? There kubectl's YAMLReader cuts a stream
- * into documents, each then read alone by sigs.k8s.io/yaml. */
-static bool after_marker_line(const char *buf, size_t at)
+bool sc_yaml_after_marker_line(const char *buf, size_t at)
 {
 	size_t ls = at - 1, i;
 
@@ -280,8 +277,8 @@ int sc_yaml_drop_boms(const char **buf, size_t *len, unsigned *boms, char **ret_
 	*boms = 0;
 	for (p = *buf, end = *buf + *len, o = copy; (b = memmem(p, (size_t)(end - p), BOM, 3));
 	     p = b + 3) {
-		bool drop =
-			b > *buf && b[-1] == '\n' && after_marker_line(*buf, (size_t)(b - *buf));
+		bool drop = b > *buf && b[-1] == '\n' &&
+			    sc_yaml_after_marker_line(*buf, (size_t)(b - *buf));
 		size_t keep = (size_t)(b - p) + (drop ? 0 : 3);
 
 		memcpy(o, p, keep);

@@ -53,6 +53,11 @@ bool sc_yaml_text_valid(const char *buf, size_t len, struct sc_loc *ret_loc, con
  * stream to libfyaml): 1 valid, 0 not, or -errno. The caller rewinds. */
 int sc_yaml_fd_text_valid(int fd);
 
+/* Is the line that ends just before 'at' (a line's start, after the first) a document marker
+ * alone: "---", then blanks or a comment at most? There kubectl's YAMLReader cuts a stream
+ * into documents, each then read alone by sigs.k8s.io/yaml. */
+bool sc_yaml_after_marker_line(const char *buf, size_t at);
+
 /* The text to parse as Kubernetes reads it: kubectl drops a byte order mark (U+FEFF) starting
  * a file (JSON stays JSON), and one starting a document's text right after its "---" line is
  * at the start of the stream go-yaml reads that document from (kubectl cuts the stream at

@@ -338,22 +338,6 @@ static int check_indent(struct tb *t, const struct yn *n, const struct yn *paren
  * lands wrong; found by fuzz-k8s). Refused. */
 #define BOM "\xef\xbb\xbf"
 
-/* Does the line before 'pos' (a line's start) hold a document marker alone ("---", then at
- * most blanks or a comment), where Kubernetes' reader (kubectl's, sigs.k8s.io/yaml) cuts
- * documents apart? */
-static bool after_marker_line(const struct tb *t, size_t pos)
-{
-	size_t ls = pos - 1, i;
-
-	while (ls > 0 && t->buf[ls - 1] != '\n')
-		ls--;
-	if (pos - ls < 4 || memcmp(t->buf + ls, "---", 3) != 0)
-		return false;
-	for (i = ls + 3; i < pos - 1 && (t->buf[i] == ' ' || t->buf[i] == '\t'); i++)
-		;
-	return i == pos - 1 || t->buf[i] == '#' || (t->buf[i] == '\r' && i == pos - 2);
-}
-
 /* A key that starts with a byte order mark (U+FEFF; libfyaml reads one only at the start of
  * the stream): manifests joined with "---" between them keep each file's mark at the start
  * of its document, where Kubernetes' reader, which cuts the documents apart first, reads it
@@ -367,7 +351,8 @@ static int key_bom(struct tb *t, struct yn *n)
 	if (n->t != YN_SCALAR || !n->marked || n->ss != FYSS_PLAIN || strncmp(n->val, BOM, 3) != 0)
 		return 0;
 	if (!t->doc_scalar && n->start > 0 && t->buf[n->start - 1] == '\n' &&
-	    strncmp(t->buf + n->start, BOM, 3) == 0 && after_marker_line(t, n->start)) {
+	    strncmp(t->buf + n->start, BOM, 3) == 0 &&
+	    sc_yaml_after_marker_line(t->buf, n->start)) {
 		l = strlen(n->val);
 		memmove(n->val, n->val + 3, l - 2);
 		return 0;
