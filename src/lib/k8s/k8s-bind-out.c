@@ -17,12 +17,22 @@ struct out {
 	int (*write)(void *userdata, const void *p, size_t n);
 	void *userdata;
 	int err;
+	size_t dropped; /* a mapped input's text given back up to here */
 };
 
 static void out_put(struct out *w, const char *p, size_t n)
 {
 	if (!w->err && n)
 		w->err = w->write(w->userdata, p, n);
+}
+
+/* A mapped input's text before 'to' is written: its pages given back, a step at a time. */
+static void out_drop(struct out *w, const struct sc_k8s_file *f, size_t to)
+{
+	if (f->tree->mapped && to - w->dropped >= TEXT_DROP_STEP) {
+		sc_text_drop(f->text, w->dropped, to);
+		w->dropped = to;
+	}
 }
 
 /* f's text from 'from' to 'to', as it is; a mapped text's pages given back behind it. */
@@ -32,8 +42,7 @@ static void out_copy(struct out *w, const struct sc_k8s_file *f, size_t from, si
 		size_t n = to - from < (1u << 20) ? to - from : (1u << 20);
 		out_put(w, f->text + from, n);
 		from += n;
-		if (f->tree->mapped)
-			sc_text_drop(f->text, from);
+		out_drop(w, f, from);
 	}
 }
 
@@ -107,8 +116,7 @@ static bool seg_pop(struct bind_state *b)
 		b->r_check = q;
 		if (q == 0) {
 			out_put(b->w, s->text.s, s->text.n);
-			if (b->f->tree->mapped)
-				sc_text_drop(b->f->text, s->to);
+			out_drop(b->w, b->f, s->to);
 		}
 	}
 	free(s->text.s);

@@ -821,7 +821,8 @@ static size_t after_end_marker(const char *buf, size_t from, size_t to)
  * that one's content end, or SIZE_MAX when it ended without; directives between belong to
  * this document, "%YAML" before its "---"), else its "---" (SIZE_MAX: none, see the caller).
  * The documents before are read: a mapped text's pages can go. */
-static size_t document_start(struct fy_event *e, const char *buf, bool mapped, size_t *ended)
+static size_t document_start(struct fy_event *e, const char *buf, bool mapped, size_t *ended,
+			     size_t *dropped)
 {
 	const struct fy_mark *m = fy_event_start_mark(e);
 	size_t at = m ? m->input_pos : SIZE_MAX;
@@ -829,22 +830,29 @@ static size_t document_start(struct fy_event *e, const char *buf, bool mapped, s
 	if (*ended != SIZE_MAX && at != SIZE_MAX)
 		at = after_end_marker(buf, *ended, at);
 	*ended = SIZE_MAX;
-	if (mapped && m)
-		sc_text_drop(buf, m->input_pos);
+	if (mapped && m && m->input_pos - *dropped >= TEXT_DROP_STEP) {
+		sc_text_drop(buf, *dropped, m->input_pos);
+		*dropped = m->input_pos;
+	}
 	return at;
 }
 
-void sc_text_drop(const char *buf, size_t to)
+void sc_text_drop(const char *buf, size_t from, size_t to)
 {
 	/* Asked every time: threads read halves of a file at once. */
-	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE), from, end;
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE), lo, first, end;
 
-	/* From the first whole page: 'buf' is a mapping's start, or a text within one (the
-	 * second half of a file read in two), whose page before is the other reader's. */
-	from = ((uintptr_t)buf + page - 1) & ~(page - 1);
+	/* From the page 'from' is in (read up to 'from', which the last call's end rounded
+	 * down to), never before the first whole page: 'buf' is a mapping's start, or a text
+	 * within one (the second half of a file read in two), whose page before is the other
+	 * reader's. */
+	first = ((uintptr_t)buf + page - 1) & ~(page - 1);
+	lo = ((uintptr_t)buf + from) & ~(page - 1);
+	if (lo < first)
+		lo = first;
 	end = ((uintptr_t)buf + to) & ~(page - 1);
-	if (end > from)
-		(void)madvise((void *)from, end - from, MADV_DONTNEED);
+	if (end > lo)
+		(void)madvise((void *)lo, end - lo, MADV_DONTNEED);
 }
 
 #define TEXT_CHUNK (1u << 20)
@@ -870,7 +878,7 @@ static bool text_valid(const char *buf, size_t len, bool mapped, struct sc_loc *
 			return false;
 		}
 		if (mapped)
-			sc_text_drop(buf, at + n);
+			sc_text_drop(buf, at, at + n);
 		at += n;
 	}
 	return true;
@@ -889,7 +897,7 @@ int sc_postree_parse(const char *buf, size_t len, bool mapped, struct sc_diags *
 	struct yn *root = NULL;
 	size_t n_diags = d->n;
 	bool in_doc = false;
-	size_t doc_start = 0, ended = SIZE_MAX;
+	size_t doc_start = 0, ended = SIZE_MAX, dropped = 0;
 	int r = 0, bad = 0;
 
 	{
@@ -911,7 +919,7 @@ int sc_postree_parse(const char *buf, size_t len, bool mapped, struct sc_diags *
 	}
 	while (r == 0 && (e = fy_parser_parse(p))) {
 		if (e->type == FYET_DOCUMENT_START) {
-			doc_start = document_start(e, buf, mapped, &ended);
+			doc_start = document_start(e, buf, mapped, &ended, &dropped);
 			in_doc = true;
 			root = NULL;
 			tb.sp = 0;

@@ -174,7 +174,10 @@ static inline bool yn_plain_bool(const struct yn *n, bool want)
 int sc_postree_parse(const char *buf, size_t len, bool mapped, struct sc_diags *d,
 		     int (*doc)(void *userdata, struct yn *root, size_t doc_start), void *userdata);
 
-/* The whole pages of a file mapping from 'buf' (as mmap returns it, or within it) below 'to',
- * given back (MADV_DONTNEED): read again, they come back from the page cache. A reader of a mapped
- * file so holds the part it reads, not the file. */
-void sc_text_drop(const char *buf, size_t to);
+/* The whole pages of a file mapping from 'buf' (as mmap returns it, or within it) between
+ * 'from' (where the last call for this text stopped, 0 the first time) and 'to', given back
+ * (MADV_DONTNEED): read again, they come back from the page cache. A reader of a mapped file so
+ * holds the part it reads, not the file. Each call is a page-table walk and, with threads, a
+ * TLB flush on every CPU: callers give back in steps of TEXT_DROP_STEP, not per document. */
+void sc_text_drop(const char *buf, size_t from, size_t to);
+#define TEXT_DROP_STEP (256u << 10)
