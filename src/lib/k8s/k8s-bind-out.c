@@ -218,7 +218,10 @@ static int bind_documents(const struct sc_k8s_file *f, const struct sc_k8s_bind_
 	int r = 0;
 
 	e.crlf = b.crlf = nl && nl > f->text && nl[-1] == '\r';
-	if (opipe_new(workers, workers ? 2 * workers + 1 : 1, seg_check, &b, &b.pipe) < 0)
+	/* Runs queued ahead of the one written next: with fewer (3 for one worker), the
+	 * popping thread took the run just queued before the worker woke, and the worker
+	 * checked 2 runs in 5. 8 runs of 64 KiB held at most per worker. */
+	if (opipe_new(workers, workers ? 6 * workers + 2 : 1, seg_check, &b, &b.pipe) < 0)
 		return -ENOMEM;
 	for (size_t i = 0, j; i < f->n_workloads && r != -ENOMEM && b.r_check != -ENOMEM; i = j) {
 		size_t end = f->tree->wp[i].doc_end;
