@@ -82,6 +82,7 @@ struct sc_policy_build {
 	ssize_t *workload_set; /* per workload: set index, or -1 when not bound */
 	size_t n_unmatched;
 	size_t n_shadowed; /* policy sets left out: a binding owns their path */
+	unsigned jobs;	   /* threads sc_policy_build_sets may use (0 or 1: the caller's) */
 };
 
 /* Read every *.json, *.yaml, *.yml file under 'dir' recursively (sorted; names starting with

@@ -281,6 +281,62 @@ static int policies_wait(struct policy_load *l, int read, struct sc_policy_build
 	return 0;
 }
 
+/* The bindings file made on a thread of its own while the manifests are bound (it needs only
+ * the match), into a temp file beside it; one pending_open() would spool (stdout, a device, a
+ * directory made at the end) is made after, in order. */
+struct bindings_job {
+	struct sc_k8s_file **files;
+	size_t nf;
+	struct pending *bp;
+	int open_r; /* pending_open_beside()'s result: -EAGAIN, made after */
+	int r;
+	pthread_t tid;
+	bool started;
+};
+
+static void *bindings_make(void *arg)
+{
+	struct bindings_job *j = arg;
+
+	j->r = sc_k8s_bindings_write(j->files, j->nf, pending_write, j->bp);
+	if (j->r == 0)
+		j->r = pending_finish(j->bp);
+	return NULL;
+}
+
+static void bindings_start(struct bindings_job *j, const struct args *a)
+{
+	j->open_r = -EAGAIN;
+	if (!a->bindings || bind_jobs(a) < 2)
+		return;
+	j->open_r = pending_open_beside(j->bp, a->bindings);
+	if (j->open_r == -EAGAIN) {
+		pending_close(j->bp);
+		*j->bp = (struct pending){ .fd = -1 };
+	} else if (j->open_r == 0) {
+		j->started = sc_thread_create(&j->tid, bindings_make, j) == 0;
+		if (!j->started)
+			(void)bindings_make(j);
+	}
+}
+
+/* The bindings file complete: made on its thread, or now. Returns 0 or -errno. */
+static int bindings_finish(struct bindings_job *j, const struct args *a)
+{
+	if (j->started) {
+		(void)pthread_join(j->tid, NULL);
+		j->started = false;
+		return j->r;
+	}
+	if (j->open_r != -EAGAIN)
+		return j->open_r < 0 ? j->open_r : j->r;
+	j->open_r = pending_open(j->bp, a->bindings);
+	if (j->open_r < 0)
+		return j->open_r;
+	(void)bindings_make(j);
+	return j->r;
+}
+
 /* Every output into place, or none (pending_commit_all): the bindings file first, so that
  * an interruption between the renames leaves no manifest naming a profile no binding
  * installs. */
@@ -333,6 +389,7 @@ static int bind(const struct args *a)
 	char **paths = NULL;
 	bool dir_in = is_dir(a->file);
 	struct policy_load pl = {};
+	struct bindings_job bj = { .bp = &bp };
 	int r, ret = EXIT_OK;
 
 	if (dir_in && !a->out)
@@ -355,6 +412,7 @@ static int bind(const struct args *a)
 		ret = EXIT_FINDINGS;
 		goto out;
 	}
+	b->jobs = bind_jobs(a);
 	r = sc_k8s_match(files, nf, b, a->root, &d, &unmatched);
 	if (!a->quiet || d.n_errors)
 		cli_print_diags(&d);
@@ -387,6 +445,9 @@ static int bind(const struct args *a)
 	}
 	for (size_t i = 0; i < nf; i++)
 		outs[i] = (struct pending){ .fd = -1 };
+	bj.files = files;
+	bj.nf = nf;
+	bindings_start(&bj, a);
 	pending_guard_sigbus(outs, nf, &bp);
 	ret = bind_files(a, files, nf, outs, paths, &d);
 	cli_print_diags(&d);
@@ -414,11 +475,7 @@ static int bind(const struct args *a)
 		}
 	}
 	if (a->bindings) {
-		r = pending_open(&bp, a->bindings);
-		if (r == 0)
-			r = sc_k8s_bindings_write(files, nf, pending_write, &bp);
-		if (r == 0)
-			r = pending_finish(&bp);
+		r = bindings_finish(&bj, a);
 		if (r < 0) {
 			ret = r == -ENOMEM
 				      ? cli_error("out of memory")
@@ -441,6 +498,8 @@ static int bind(const struct args *a)
 			"binding: "
 			"run again with --bindings FILE and put FILE beside the policies\n");
 out:
+	if (bj.started) /* bind failed: its file goes too */
+		(void)bindings_finish(&bj, a);
 	pending_guard_sigbus(NULL, 0, NULL); /* outs is about to go */
 	pending_close(&bp);
 	for (size_t i = 0; outs && i < nf; i++)

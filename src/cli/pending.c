@@ -167,7 +167,7 @@ static int start_spooled(struct pending *p)
 	return 0;
 }
 
-int pending_open(struct pending *p, const char *path)
+static int open_output(struct pending *p, const char *path, bool spool_ok)
 {
 	struct stat st;
 	const char *slash = strrchr(path, '/');
@@ -180,7 +180,7 @@ int pending_open(struct pending *p, const char *path)
 	if (!streq(path, "-") && stat(path, &st) == 0 && S_ISDIR(st.st_mode))
 		return -EISDIR; /* now, not when the others are put in place */
 	if (streq(path, "-") || (stat(path, &st) == 0 && !S_ISREG(st.st_mode)))
-		return start_spooled(p);
+		return spool_ok ? start_spooled(p) : -EAGAIN;
 	if (!sc_name_is_safe(p->name))
 		return -EINVAL;
 	p->dir = slash ? strndup(path, (size_t)(slash - path) + (slash == path)) : strdup(".");
@@ -190,10 +190,20 @@ int pending_open(struct pending *p, const char *path)
 		/* Made only once everything is bound: nothing is written before. */
 		p->mkdir = p->dir;
 		p->dir = NULL;
-		return start_spooled(p);
+		return spool_ok ? start_spooled(p) : -EAGAIN;
 	}
 	p->fd = temp_beside(p);
 	return p->fd < 0 ? p->fd : 0;
+}
+
+int pending_open(struct pending *p, const char *path)
+{
+	return open_output(p, path, true);
+}
+
+int pending_open_beside(struct pending *p, const char *path)
+{
+	return open_output(p, path, false);
 }
 
 static int pending_flush(struct pending *p)

@@ -32,6 +32,10 @@ struct pending {
 /* Start an output for 'path' ("-": stdout). Missing parent directories are made at the end
  * (as sc_write_atomic makes them). Returns 0 or -errno. */
 int pending_open(struct pending *p, const char *path);
+/* pending_open() for an output with a temp file of its own beside it, which another thread
+ * may write while the caller writes others; -EAGAIN (nothing started: pending_close() it) for
+ * one pending_open() would spool. */
+int pending_open_beside(struct pending *p, const char *path);
 /* A write callback for the library's streaming writers (userdata: the struct pending). */
 int pending_write(void *userdata, const void *data, size_t n);
 /* Everything written: on disk, its descriptor closed. */

@@ -1696,6 +1696,170 @@ START_TEST(three_callers_agree)
 }
 END_TEST
 
+/* ---- members found on a second thread ------------------------------------------------- */
+
+/* One match of 'text' against the policies in 'dir' with 'jobs' threads: each
+ * workload's profile and its set's policies, one line each, in *ret. */
+static int match_jobs(const char *dir, const char *text, unsigned jobs, size_t *ret_unmatched,
+		      char **ret)
+{
+	struct sc_k8s_file *f = NULL;
+	struct sc_policy_build *b = NULL;
+	struct sc_diags d = {};
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+	int r;
+
+	ck_assert_ptr_nonnull(out);
+	ck_assert_int_eq(sc_k8s_file_parse(text, strlen(text), "m.yaml", NULL, &d, &f), 0);
+	ck_assert_int_eq(sc_policy_load_dir(dir, &d, &b), 0);
+	b->jobs = jobs;
+	r = sc_k8s_match(&f, 1, b, "syscage", &d, ret_unmatched);
+	for (size_t i = 0; i < f->n_workloads; i++) {
+		const struct sc_k8s_workload *w = &f->workloads[i];
+		fprintf(out, "%s %s:", w->name, w->profile ? w->profile : "-");
+		for (size_t k = 0; w->profile && k < b->sets[w->set].n_policies; k++)
+			fprintf(out, " %s", b->policies[b->sets[w->set].policies[k]].name);
+		fputc('\n', out);
+	}
+	for (size_t i = 0; i < d.n; i++)
+		fprintf(out, "diag %u:%u %s\n", d.v[i].loc.line, d.v[i].loc.col, d.v[i].message);
+	ck_assert_int_eq(fclose(out), 0);
+	sc_policy_build_free(b);
+	sc_k8s_file_free(f);
+	sc_diags_clear(&d);
+	*ret = buf;
+	return r;
+}
+
+/* Bindings read from the policies directory, planned with 'jobs' threads: the result, each
+ * binding's set path, and the messages, in *ret. */
+static int plan_bindings_jobs(const char *dir, unsigned jobs, char **ret)
+{
+	struct sc_policy_build *b = NULL;
+	struct sc_diags d = {};
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+	int r;
+
+	ck_assert_ptr_nonnull(out);
+	ck_assert_int_eq(sc_policy_load_dir(dir, &d, &b), 0);
+	ck_assert_uint_gt(b->n_bindings, 1000);
+	b->jobs = jobs;
+	r = sc_policy_build_sets(b, b->bindings, b->n_bindings, &d);
+	for (size_t i = 0; r != -ENOMEM && i < b->n_bindings; i++)
+		fprintf(out, "%s %zd %s\n", b->bindings[i].name, b->workload_set[i],
+			b->workload_set[i] >= 0 ? b->sets[b->workload_set[i]].path : "-");
+	for (size_t i = 0; i < d.n; i++)
+		fprintf(out, "diag %s %u:%u %s\n", d.file ? d.file : "", d.v[i].loc.line,
+			d.v[i].loc.col, d.v[i].message);
+	ck_assert_int_eq(fclose(out), 0);
+	sc_policy_build_free(b);
+	sc_diags_clear(&d);
+	*ret = buf;
+	return r;
+}
+
+/* With many workloads, the second half's members are found on a thread of their own
+ * (sc_policy_build_sets with jobs > 1): the same sets, members, messages and counts as one
+ * thread finds, for `k8s bind`'s workloads and for bindings read from the directory, where a
+ * binding in the second half names a policy its namespace does not have. */
+START_TEST(members_on_two_threads)
+{
+	char base[128], pol[160];
+	char *one = NULL, *two = NULL, *bindings = NULL;
+	struct sc_k8s_file *f = NULL;
+	struct sc_diags d = {};
+	size_t u1 = 0, u2 = 0;
+	struct sc_policy_build *b = NULL;
+	char *m = NULL;
+	size_t ml = 0;
+	FILE *mf = open_memstream(&m, &ml);
+	static const char *const ns[] = { "a", "b" };
+
+	mkdir_temp(base, sizeof(base), "ahead");
+	snprintf(pol, sizeof(pol), "%s/policies", base);
+	ck_assert_int_eq(mkdir(pol, 0755), 0);
+	for (size_t n = 0; n < 2; n++) {
+		char name[64], file[80], *t;
+		for (int k = 0; k < 5; k++) {
+			char sel[64];
+			snprintf(name, sizeof(name), "p%s-%d", ns[n], k);
+			snprintf(sel, sizeof(sel), "{matchLabels: {app: w%d}}", k);
+			t = ka(name, ns[n], NULL, sel, "read, write", "Allow");
+			snprintf(file, sizeof(file), "%s.yaml", name);
+			put(pol, file, t);
+			free(t);
+		}
+		snprintf(name, sizeof(name), "front-%s", ns[n]);
+		t = ka(name, ns[n], NULL,
+		       "{matchExpressions: [{key: tier, operator: In, values: [front]}, "
+		       "{key: canary, operator: DoesNotExist}]}",
+		       "ptrace", "Block");
+		snprintf(file, sizeof(file), "%s.yaml", name);
+		put(pol, file, t);
+		free(t);
+		snprintf(name, sizeof(name), "canary-%s", ns[n]);
+		t = ka(name, ns[n], NULL,
+		       "{matchLabels: {app: w1}, matchExpressions: [{key: canary, operator: "
+		       "Exists}]}",
+		       "mount", "Block");
+		snprintf(file, sizeof(file), "%s.yaml", name);
+		put(pol, file, t);
+		free(t);
+	}
+	ck_assert_ptr_nonnull(mf);
+	/* 1,400 workloads: some selected by none, by one, by several. */
+	for (size_t i = 0; i < 1400; i++)
+		fprintf(mf,
+			"---\nkind: Pod\nmetadata:\n  name: w%04zu\n  namespace: %s\n  labels: "
+			"{app: w%zu, tier: %s%s}\nspec:\n  containers: [{name: a}]\n",
+			i, ns[i % 2], i % 6, i % 3 ? "back" : "front",
+			i % 7 ? "" : ", canary: \"1\"");
+	ck_assert_int_eq(fclose(mf), 0);
+
+	ck_assert_int_eq(match_jobs(pol, m, 1, &u1, &one), 0);
+	ck_assert_int_eq(match_jobs(pol, m, 2, &u2, &two), 0);
+	ck_assert_uint_gt(u1, 0);
+	ck_assert_uint_eq(u1, u2);
+	ck_assert_str_eq(one, two);
+	ck_assert_ptr_nonnull(strstr(one, "\nw0005 -:\n")); /* selected by none */
+	ck_assert_ptr_nonnull(strstr(one, "\nw0007 syscage/b/pod_w0007.json: canary-b pb-1\n"));
+	/* the thread's half: app w3, tier front */
+	ck_assert_ptr_nonnull(strstr(one, "\nw1395 syscage/b/pod_w1395.json: front-b pb-3\n"));
+	free(one);
+	free(two);
+
+	/* The bindings of that match in the directory, and one more at the end (the thread's
+	 * half) naming a policy namespace b does not have. */
+	ck_assert_int_eq(sc_k8s_file_parse(m, strlen(m), "m.yaml", NULL, &d, &f), 0);
+	ck_assert_int_eq(sc_policy_load_dir(pol, &d, &b), 0);
+	ck_assert_int_eq(sc_k8s_match(&f, 1, b, "syscage", &d, NULL), 0);
+	ck_assert_int_eq(sc_k8s_bindings(&f, 1, &bindings), 0);
+	put(pol, "bindings.yaml", bindings);
+	put(pol, "zz-bindings.yaml",
+	    "apiVersion: syscage.dev/v1alpha1\nkind: SeccompBinding\n"
+	    "metadata: {name: zz, namespace: b}\nspec:\n  workload: {kind: Pod, name: zz}\n"
+	    "  podLabels: {app: w1}\n  policies: [nope]\n"
+	    "  localhostProfile: syscage/b/pod_zz.json\n");
+	ck_assert_int_eq(plan_bindings_jobs(pol, 1, &one), -EINVAL);
+	ck_assert_int_eq(plan_bindings_jobs(pol, 2, &two), -EINVAL);
+	ck_assert_str_eq(one, two);
+	ck_assert_ptr_nonnull(strstr(one, "names policy 'nope', which namespace b does not have"));
+	free(one);
+	free(two);
+
+	sc_policy_build_free(b);
+	sc_k8s_file_free(f);
+	sc_diags_clear(&d);
+	free(bindings);
+	free(m);
+	rm_rf(base);
+}
+END_TEST
+
 /* A workload whose name only fits hashed: the rule's path is one all three accept. */
 START_TEST(three_callers_long_name)
 {
@@ -1775,6 +1939,7 @@ int main(void)
 	tcase_add_test(tc, policy_set_name);
 	tcase_add_test(tc, three_callers_agree);
 	tcase_add_test(tc, three_callers_long_name);
+	tcase_add_test(tc, members_on_two_threads);
 	suite_add_tcase(s, tc);
 	return tap_run(s);
 }

@@ -995,10 +995,12 @@ static void put_scalar(FILE *f, const char *s)
 						       "Null",	"TRUE",	 "FALSE", "YES", "NO",
 						       "ON",	"OFF",	 "NULL",  "Y",	 "N" };
 		char *end;
-		/* (Each is at most 5 letters; after a letter or '_', only "inf..." and
-		 * "nan..." can be numbers to strtod: 20,000 scalars a file skip both.) */
-		for (size_t i = 0; plain && p - s <= 5 && i < ELEMENTSOF(special); i++)
-			plain = !streq(s, special[i]);
+		/* (Each is at most 5 letters and starts with one of "tfynoTFYNO"; after a
+		 * letter or '_', only "inf..." and "nan..." can be numbers to strtod: 20,000
+		 * scalars a file skip both.) */
+		if (p - s <= 5 && strchr("tfynoTFYNO", *s))
+			for (size_t i = 0; plain && i < ELEMENTSOF(special); i++)
+				plain = !streq(s, special[i]);
 		if (plain && strchr("iInN", *s)) {
 			(void)strtod(s, &end);
 			plain = *end != '\0';

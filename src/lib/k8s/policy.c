@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <libfyaml.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdio_ext.h>
 #include <stdlib.h>
@@ -22,6 +23,7 @@
 #include "k8s/binding-packed.h"
 #include "k8s/index.h"
 #include "base/hash.h"
+#include "base/thread.h"
 #include "macro.h"
 #include "base/yaml.h"
 
@@ -846,16 +848,112 @@ static int plan_policy_sets(struct sc_policy_build *b, const struct sc_policy_re
 	return 0;
 }
 
+/* The members (sc_binding_members) of workloads 'from' on, found on a thread of their own
+ * while the caller plans the sets of those before: most of a plan's time with many
+ * workloads. */
+struct ahead {
+	const struct sc_policy_build *b;
+	const struct sc_policy_ref *v;
+	size_t from;
+	size_t *mem; /* every workload's members, one after another */
+	size_t n_mem, cap;
+	struct ahead_one {
+		size_t at, n, selected;
+		const char *missing;
+		int r;
+	} * one; /* per workload from 'from' */
+	int err;
+	pthread_t tid;
+	bool started;
+};
+
+/* Below this many workloads a thread does not pay. */
+#define AHEAD_MIN 512
+
+static void *ahead_run(void *arg)
+{
+	struct ahead *a = arg;
+	const struct sc_policy_build *b = a->b;
+
+	for (size_t w = a->from; w < b->n_workloads; w++) {
+		struct ahead_one *o = &a->one[w - a->from];
+		if (a->cap - a->n_mem < b->n_policies + 1) {
+			size_t cap = (a->cap + b->n_policies + 1) * 2;
+			size_t *mem = reallocarray(a->mem, cap, sizeof(*mem));
+			if (!mem) {
+				a->err = -ENOMEM;
+				break;
+			}
+			a->mem = mem;
+			a->cap = cap;
+		}
+		o->at = a->n_mem;
+		o->r = sc_binding_members(&b->workloads[w], a->v, b->n_policies, a->mem + a->n_mem,
+					  &o->n, &o->selected, &o->missing);
+		if (o->r == 0)
+			a->n_mem += o->n;
+	}
+	return NULL;
+}
+
+static void ahead_start(struct ahead *a, const struct sc_policy_build *b,
+			const struct sc_policy_ref *v)
+{
+	*a = (struct ahead){ .b = b, .v = v, .from = b->n_workloads };
+	if (b->jobs < 2 || b->n_workloads < AHEAD_MIN)
+		return;
+	a->from = b->n_workloads / 2;
+	a->one = calloc(b->n_workloads - a->from, sizeof(*a->one));
+	if (a->one)
+		a->started = sc_thread_create(&a->tid, ahead_run, a) == 0;
+	if (!a->started)
+		a->from = b->n_workloads; /* found as they come */
+}
+
+/* Workload w's members into 'm', found now or by the thread. */
+static int members_of(struct ahead *a, size_t w, size_t *m, size_t *ret_n, size_t *ret_selected,
+		      const char **ret_missing)
+{
+	const struct ahead_one *o;
+
+	if (w < a->from)
+		return sc_binding_members(&a->b->workloads[w], a->v, a->b->n_policies, m, ret_n,
+					  ret_selected, ret_missing);
+	if (a->started) {
+		(void)pthread_join(a->tid, NULL);
+		a->started = false;
+	}
+	o = &a->one[w - a->from];
+	if (a->err)
+		return -ENOMEM;
+	if (o->r == 0)
+		memcpy(m, a->mem + o->at, o->n * sizeof(*m));
+	*ret_n = o->n;
+	*ret_selected = o->selected;
+	*ret_missing = o->missing;
+	return o->r;
+}
+
+static void ahead_free(struct ahead *a)
+{
+	if (a->started)
+		(void)pthread_join(a->tid, NULL);
+	free(a->mem);
+	free(a->one);
+}
+
 static int plan_workload_sets(struct sc_policy_build *b, const struct sc_policy_ref *v,
 			      const size_t *perm, struct sc_diags *d)
 {
 	cleanup_free size_t *m = calloc(b->n_policies + 1, sizeof(*m));
 	const char *saved = d ? d->file : NULL;
+	cleanup_(ahead_free) struct ahead a = {};
 	int ret = 0;
 
 	b->workload_set = malloc((b->n_workloads + 1) * sizeof(ssize_t));
 	if (!m || !b->workload_set)
 		return -ENOMEM;
+	ahead_start(&a, b, v);
 	for (size_t w = 0; w < b->n_workloads; w++) {
 		const struct sc_binding *wl = &b->workloads[w];
 		cleanup_free char *file = NULL;
@@ -867,7 +965,7 @@ static int plan_workload_sets(struct sc_policy_build *b, const struct sc_policy_
 		b->workload_set[w] = -1;
 		if (d && b->workloads == b->bindings)
 			d->file = b->binding_files[w];
-		r = sc_binding_members(wl, v, b->n_policies, m, &n, &selected, &missing);
+		r = members_of(&a, w, m, &n, &selected, &missing);
 		if (r == -ENOENT) {
 			if (d)
 				(void)sc_diags_add(d, SC_SEV_ERROR, wl->loc,
