@@ -13,30 +13,18 @@
 #include "base/yaml.h"
 #include "k8s/postree.h"
 
-void *sc_arena_alloc_aligned(struct arena *a, size_t n, size_t align)
+void *sc_arena_grow(struct arena *a, size_t n)
 {
-	struct chunk *c = a->head;
-	size_t at = c ? (c->used + align - 1) & ~(align - 1) : 0;
-	void *p;
+	size_t size = n > (256u << 10) ? n : (256u << 10);
+	struct chunk *c = malloc(sizeof(*c) + size);
 
-	if (!c || at > c->size || c->size - at < n) {
-		size_t size = n > (256u << 10) ? n : (256u << 10);
-		c = malloc(sizeof(*c) + size);
-		if (!c)
-			return NULL;
-		c->next = a->head;
-		c->size = size;
-		a->head = c;
-		at = 0;
-	}
-	p = (char *)c->data + at;
-	c->used = at + n;
-	return p;
-}
-
-void *sc_arena_alloc(struct arena *a, size_t n)
-{
-	return sc_arena_alloc_aligned(a, n, 8);
+	if (!c)
+		return NULL;
+	c->next = a->head;
+	c->size = size;
+	c->used = n;
+	a->head = c;
+	return c->data;
 }
 
 void sc_arena_free(struct arena *a)
@@ -252,6 +240,7 @@ static int check_duplicates(struct tb *t, const struct yn *map)
 		for (size_t i = 2; i + 1 < map->n; i += 2)
 			for (size_t j = 0; j < i && map->kids[i]->t == YN_SCALAR; j += 2)
 				if (map->kids[j]->t == YN_SCALAR &&
+				    map->kids[i]->val[0] == map->kids[j]->val[0] &&
 				    streq(map->kids[i]->val, map->kids[j]->val))
 					return tree_error(t, map->kids[i]->line, map->kids[i]->col,
 							  "duplicate key '%s' (first at line %u)",
