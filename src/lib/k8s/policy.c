@@ -902,7 +902,9 @@ static void ahead_start(struct ahead *a, const struct sc_policy_build *b,
 	*a = (struct ahead){ .b = b, .v = v, .from = b->n_workloads };
 	if (b->jobs < 2 || b->n_workloads < AHEAD_MIN)
 		return;
-	a->from = b->n_workloads / 2;
+	/* The caller plans every set besides finding the first part's members: a third of
+	 * the work when the thread finds the rest's. */
+	a->from = b->n_workloads * 3 / 8;
 	a->one = calloc(b->n_workloads - a->from, sizeof(*a->one));
 	if (a->one)
 		a->started = sc_thread_create(&a->tid, ahead_run, a) == 0;
