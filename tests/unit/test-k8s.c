@@ -845,9 +845,10 @@ START_TEST(bom_at_a_later_document)
 }
 END_TEST
 
-/* A big file read in two halves at once (jobs 2) is read as one read has it: the same
- * workloads at the same lines and columns, the same text bound; an error in the second half,
- * or a "---" line inside a flow collection where it is cut, gives one read's messages. */
+/* A big file read in pieces by several threads at once (jobs 2, 3) is read as one read has
+ * it: the same workloads at the same lines and columns, the same text bound; an error in a
+ * later piece, or a "---" line inside a flow collection where it is cut, gives one read's
+ * messages. */
 static void read_jobs(const char *path, unsigned n, struct sc_k8s_file ***files, struct sc_diags *d,
 		      int want)
 {
@@ -866,7 +867,7 @@ static void same_loc(struct sc_loc a, struct sc_loc b)
 	ck_assert_uint_eq(a.col, b.col);
 }
 
-START_TEST(read_in_two_halves)
+START_TEST(read_in_pieces)
 {
 	char dir[] = "/tmp/sc-k8s-halves.XXXXXX", path[64];
 	struct sc_k8s_bind_opts o = { .legacy_annotations = true, .drop_caps = true };
@@ -874,7 +875,9 @@ START_TEST(read_in_two_halves)
 
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/big.yaml", dir);
-	for (int variant = 0; variant < 3; variant++) {
+	/* 3: the file of 0 read by 3 threads */
+	for (int run = 0; run < 4; run++) {
+		int variant = run % 3;
 		struct sc_k8s_file **one = NULL, **two = NULL;
 		struct sc_diags d1 = {}, d2 = {};
 		char *out1 = NULL, *out2 = NULL;
@@ -911,7 +914,8 @@ START_TEST(read_in_two_halves)
 		}
 		ck_assert_int_eq(fclose(m), 0);
 		read_jobs(path, 1, &one, &d1, variant ? -EINVAL : 0);
-		read_jobs(path, 2, &two, &d2, variant ? -EINVAL : 0);
+		/* 12 pieces of 128 KiB or more, taken by 2 or 3 threads */
+		read_jobs(path, run == 3 ? 3 : 2, &two, &d2, variant ? -EINVAL : 0);
 		ck_assert_uint_eq(d1.n, d2.n);
 		for (size_t i = 0; i < d1.n; i++) {
 			same_loc(d1.v[i].loc, d2.v[i].loc);
@@ -1335,7 +1339,7 @@ int main(void)
 	tcase_add_test(tc, refuses_what_kubernetes_refuses);
 	tcase_add_test(tc, accepts_block_scalars);
 	tcase_add_test(tc, bom_at_a_later_document);
-	tcase_add_test(tc, read_in_two_halves);
+	tcase_add_test(tc, read_in_pieces);
 	tcase_add_test(tc, selectors);
 	tcase_add_test(tc, missing_profile);
 	tcase_add_test(tc, audit_rules);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Owns reading manifest files: a directory's files, a regular file mapped (given back as it is
- * read), whether it changed since, and a big file read in two halves at once (split where a
- * document starts, the halves' workloads joined as one read would have them). */
+ * read), whether it changed since, and a big file read in pieces on several threads at once
+ * (cut where a document starts, the pieces' workloads joined as one read would have them). */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -19,23 +19,31 @@
 #include "macro.h"
 #include "syscage/k8s.h"
 
-/* A file this big or bigger is read in two halves with jobs > 1 (a thread pays off). */
+/* A file this big or bigger is read in pieces with jobs > 1 (a thread pays off). */
 #define SPLIT_MIN (1u << 20)
 
-/* Where to cut 'buf' in two: the start of a "---" line near its middle, or 0 (not cut). A
- * text with directives ("%" lines) or explicit document ends ("..." lines) is not cut: a
- * half read on its own could then read other documents than one read of the whole. A cut
- * elsewhere that one read would not make (inside a flow collection or a quoted text) fails
- * to parse in the first half, and the file is read again whole. */
-static size_t split_at(const char *buf, size_t len)
+/* Pieces a big file is cut into per thread reading it: taken as they come, the threads end
+ * within a piece of each other whatever else shares their CPUs (the policies' reader). */
+#define PIECES_PER_THREAD 8
+#define PIECES_MAX	  64
+/* Pieces smaller than this are not worth a parser of their own. */
+#define PIECE_MIN	  (128u << 10)
+
+/* Where to cut 'buf' into pieces: the start of the first "---" line at or after each n-th of
+ * it, 'n' at most PIECES_MAX; returns how many cuts (0: not cut). A text with directives
+ * ("%" lines) or explicit document ends ("..." lines) is not cut: a piece read on its own
+ * could then read other documents than one read of the whole. A cut elsewhere that one read
+ * would not make (inside a flow collection or a quoted text) fails to parse in the piece
+ * before, and the file is read again whole. */
+static size_t cuts_at(const char *buf, size_t len, size_t n, size_t *cut)
 {
 	const char *end = buf + len, *p;
-	size_t at = 0;
+	size_t k = 0;
 
 	if (len < SPLIT_MIN || buf[0] == '%')
 		return 0;
 	/* One pass over the line starts (memmem for each marker took 4 instructions a byte,
-	 * before the second thread could start). */
+	 * before the other threads could start). */
 	for (p = buf; (p = memchr(p, '\n', (size_t)(end - p))) && ++p < end;) {
 		if (*p == '%')
 			return 0;
@@ -45,39 +53,55 @@ static size_t split_at(const char *buf, size_t len)
 			continue;
 		if (*p == '.')
 			return 0;
-		if (!at && p > buf + len / 2)
-			at = (size_t)(p - buf);
+		if (k + 1 < n && p > buf + len / n * (k + 1))
+			cut[k++] = (size_t)(p - buf);
 	}
-	return at;
+	return k;
 }
 
-struct half {
+struct piece {
 	const char *buf;
 	size_t len;
-	enum sc_k8s_keep keep;
-	const char *name, *default_ns;
 	struct sc_diags d;
 	struct sc_k8s_file *f;
 	size_t used;
+	uint32_t lines; /* its line breaks */
 	int r;
 };
 
-static void half_parse(struct half *h)
+struct pieces {
+	struct piece *v;
+	size_t n;
+	size_t next; /* the next piece to take (atomic) */
+	enum sc_k8s_keep keep;
+	const char *name, *default_ns;
+};
+
+static void piece_parse(const struct pieces *ps, struct piece *h)
 {
 	struct k8s_parse how = {
-		.mapped = true, .lent = true, .keep = h->keep, .ret_used = &h->used
+		.mapped = true, .lent = true, .keep = ps->keep, .ret_used = &h->used
 	};
 
-	h->r = k8s_text_parse((char *)h->buf, h->len, &how, h->name, h->default_ns, &h->d, &h->f);
+	/* Its lines counted before it is read, which gives its pages back behind it (counted
+	 * after, they would be read in again). */
+	for (const char *p = h->buf; (p = memchr(p, '\n', (size_t)(h->buf + h->len - p))); p++)
+		h->lines++;
+	h->r = k8s_text_parse((char *)h->buf, h->len, &how, ps->name, ps->default_ns, &h->d, &h->f);
 }
 
-static void *half_thread(void *arg)
+/* Pieces as they come, until none is left. */
+static void *pieces_work(void *arg)
 {
-	half_parse(arg);
+	struct pieces *ps = arg;
+	size_t i;
+
+	while ((i = __atomic_fetch_add(&ps->next, 1, __ATOMIC_RELAXED)) < ps->n)
+		piece_parse(ps, &ps->v[i]);
 	return NULL;
 }
 
-/* A kept node of the second half and all below it, moved to where it is in the file. */
+/* A kept node of a later piece and all below it, moved to where it is in the file. */
 static void node_move(struct yn *n, uint32_t by, uint32_t lines)
 {
 	if (!n)
@@ -98,8 +122,8 @@ static void loc_move(struct sc_loc *l, uint32_t lines)
 		l->line += lines;
 }
 
-/* The second half's workloads after the first's, their positions the file's. */
-static int halves_join(struct sc_k8s_file *a, struct sc_k8s_file *b, uint32_t by, uint32_t lines)
+/* A later piece's workloads after those before, their positions the file's. */
+static int piece_join(struct sc_k8s_file *a, struct sc_k8s_file *b, uint32_t by, uint32_t lines)
 {
 	size_t n = a->n_workloads + b->n_workloads;
 	struct sc_k8s_workload *w = reallocarray(a->workloads, n ? n : 1, sizeof(*w));
@@ -147,50 +171,59 @@ static int halves_join(struct sc_k8s_file *a, struct sc_k8s_file *b, uint32_t by
 int k8s_split_parse(char *buf, size_t len, enum sc_k8s_keep keep, unsigned jobs, const char *name,
 		    const char *default_ns, struct sc_diags *d, struct sc_k8s_file **ret)
 {
-	size_t at = jobs > 1 ? split_at(buf, len) : 0;
-	struct half h[2] = {
-		{ .buf = buf, .len = at, .keep = keep, .name = name, .default_ns = default_ns },
-		{ .buf = buf + at,
-		  .len = len - at,
-		  .keep = keep,
-		  .name = name,
-		  .default_ns = default_ns },
-	};
+	size_t cut[PIECES_MAX], n = 0, used = 0, want = (size_t)jobs * PIECES_PER_THREAD;
+	struct piece v[PIECES_MAX] = {};
+	struct pieces ps = { .v = v, .keep = keep, .name = name, .default_ns = default_ns };
 	struct k8s_parse whole = { .mapped = true, .keep = keep };
+	pthread_t tid[PIECES_MAX];
+	unsigned started = 0;
 	uint32_t lines = 0;
-	pthread_t tid;
-	bool started;
-	int r = -EAGAIN;
+	int r = 0;
 
-	if (!at)
+	if (want > PIECES_MAX)
+		want = PIECES_MAX;
+	if (want > len / PIECE_MIN)
+		want = len / PIECE_MIN;
+	if (jobs > 1 && want > 1)
+		n = cuts_at(buf, len, want, cut);
+	if (!n)
 		return k8s_text_parse(buf, len, &whole, name, default_ns, d, ret);
-	started = sc_thread_create(&tid, half_thread, &h[1]) == 0;
-	if (!started)
-		half_parse(&h[1]);
-	/* The second half's lines are after the first's: counted before the first half is
-	 * read, which gives its pages back behind it (counted after, they would all be read
-	 * in again). */
-	for (const char *p = buf; (p = memchr(p, '\n', (size_t)(buf + at - p))); p++)
-		lines++;
-	half_parse(&h[0]);
-	if (started)
-		(void)pthread_join(tid, NULL);
+	for (size_t i = 0; i <= n; i++) {
+		size_t from = i ? cut[i - 1] : 0;
+		v[i] = (struct piece){ .buf = buf + from, .len = (i < n ? cut[i] : len) - from };
+	}
+	ps.n = n + 1;
+	for (unsigned t = 0; t + 1 < jobs && t + 1 < ps.n; t++) {
+		if (sc_thread_create(&tid[t], pieces_work, &ps) < 0)
+			break; /* the others take its share */
+		started++;
+	}
+	(void)pieces_work(&ps);
+	for (unsigned t = 0; t < started; t++)
+		(void)pthread_join(tid[t], NULL);
 	/* Anything to say (an error, a note), or more aliases than one read allows: read
 	 * whole, which says it as it always did. */
-	if (h[0].r == 0 && h[1].r == 0 && !h[0].d.n && !h[1].d.n &&
-	    h[0].used + h[1].used <= len + (1u << 20)) {
-		r = halves_join(h[0].f, h[1].f, (uint32_t)at, lines);
+	for (size_t i = 0; i < ps.n; i++) {
+		if (v[i].r != 0 || v[i].d.n)
+			r = -EAGAIN;
+		used += v[i].used;
+	}
+	if (used > len + (1u << 20))
+		r = -EAGAIN;
+	for (size_t i = 1; i < ps.n && r == 0; i++) {
+		lines += v[i - 1].lines;
+		r = piece_join(v[0].f, v[i].f, (uint32_t)cut[i - 1], lines);
 	}
 	if (r == 0) {
-		h[0].f->text = buf;
-		h[0].f->len = len;
-		*ret = TAKE_PTR(h[0].f);
+		v[0].f->text = buf;
+		v[0].f->len = len;
+		*ret = TAKE_PTR(v[0].f);
 	}
-	for (size_t i = 0; i < 2; i++) {
-		if (h[i].f)
-			h[i].f->text = NULL; /* lent */
-		sc_k8s_file_free(h[i].f);
-		sc_diags_clear(&h[i].d);
+	for (size_t i = 0; i < ps.n; i++) {
+		if (v[i].f)
+			v[i].f->text = NULL; /* lent */
+		sc_k8s_file_free(v[i].f);
+		sc_diags_clear(&v[i].d);
 	}
 	if (r == -EAGAIN)
 		return k8s_text_parse(buf, len, &whole, name, default_ns, d, ret);

@@ -75,7 +75,7 @@ struct k8s_parse {
  * after it) it takes over (freed on an error) unless lent. */
 int k8s_text_parse(char *buf, size_t len, const struct k8s_parse *how, const char *name,
 		   const char *default_ns, struct sc_diags *d, struct sc_k8s_file **ret);
-/* A mapped file's text parsed as k8s_text_parse does, in two halves on two threads when
+/* A mapped file's text parsed as k8s_text_parse does, in pieces on 'jobs' threads when
  * jobs > 1 and it is big: the same workloads, positions and diagnostics. */
 int k8s_split_parse(char *buf, size_t len, enum sc_k8s_keep keep, unsigned jobs, const char *name,
 		    const char *default_ns, struct sc_diags *d, struct sc_k8s_file **ret);
