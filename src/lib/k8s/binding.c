@@ -1193,8 +1193,11 @@ int sc_policy_refs_sort(struct sc_policy_ref *v, size_t n, size_t *perm)
 
 static const char *label_value(const struct sc_label *labels, size_t n, const char *key, size_t kl)
 {
+	/* (Asked for every selector of the namespace and every workload: the first letter
+	 * first.) */
 	for (size_t i = 0; i < n; i++)
-		if (strlen(labels[i].key) == kl && memcmp(labels[i].key, key, kl) == 0)
+		if (labels[i].key[0] == key[0] && strncmp(labels[i].key, key, kl) == 0 &&
+		    labels[i].key[kl] == '\0')
 			return labels[i].value ? labels[i].value : "";
 	return NULL;
 }
