@@ -209,7 +209,15 @@ int pending_open_beside(struct pending *p, const char *path)
 static int pending_flush(struct pending *p)
 {
 	int r = sc_write_all(p->fd, p->buf, p->n);
+	p->written += p->n;
 	p->n = 0;
+	/* A temp file's pages handed to writeback a MiB at a time: its fsync at the end then
+	 * waits for the last of them (7 ms -> 1 ms for bind's 6 MiB output on ext4). */
+	if (r == 0 && p->dir && p->written - p->synced >= (1u << 20)) {
+		(void)sync_file_range(p->fd, p->synced, p->written - p->synced,
+				      SYNC_FILE_RANGE_WRITE);
+		p->synced = p->written;
+	}
 	return r;
 }
 

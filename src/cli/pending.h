@@ -21,6 +21,7 @@ struct pending {
 	off_t off, len;	  /* spooled: where its bytes are in the spool */
 	char *buf;
 	size_t n;
+	off_t written, synced; /* a temp file's bytes written, and given to writeback */
 	enum {
 		PLACED_NOT,
 		PLACED_NEW,
