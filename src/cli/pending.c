@@ -13,6 +13,7 @@
 #include "base/batch.h"
 #include "base/install.h"
 #include "cli.h"
+#include "leftovers.h"
 #include "pending.h"
 #include "sc-cleanup.h"
 
@@ -427,6 +428,16 @@ int pending_commit_all(struct pending *const *v, size_t n, struct pending_failur
 	int r = 0;
 
 	*ret = (struct pending_failure){ 0 };
+	/* 0. What a killed run left where these go: its temp files, some holding a replaced
+	 * output's old content, would stay for ever. */
+	{
+		cleanup_free const char **dirs = calloc(n + 1, sizeof(*dirs));
+		if (!dirs)
+			return -ENOMEM;
+		for (i = 0; i < n; i++)
+			dirs[i] = v[i]->dir;
+		(void)leftovers_remove(dirs, n);
+	}
 	/* 1. Every temp file complete, every directory made: what can fail for want of room. */
 	for (i = 0; i < n && r == 0; i++)
 		r = prepare(v[i]);
