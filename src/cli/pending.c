@@ -80,11 +80,16 @@ static size_t n_made;
 
 int pending_mkdirs(const char *dir)
 {
-	cleanup_free char *d = strdup(dir);
+	cleanup_free char *tidy = NULL, *d = NULL;
 	size_t first = n_made, len;
 	struct stat st;
 	int fd;
 
+	/* As it will be: for "new/../x" only x is made, and only x is to be undone. */
+	fd = sc_dir_tidy(dir, &tidy);
+	if (fd < 0)
+		return fd;
+	d = strdup(tidy);
 	if (!d)
 		return -ENOMEM;
 	/* What is missing now, deepest first: those are what sc_open_dir_mkdirs makes. */
@@ -112,7 +117,7 @@ int pending_mkdirs(const char *dir)
 		made[i] = made[j - 1];
 		made[j - 1] = t;
 	}
-	fd = sc_open_dir_mkdirs(dir);
+	fd = sc_open_dir_mkdirs(tidy);
 	if (fd < 0)
 		return fd;
 	(void)close(fd);
@@ -182,6 +187,9 @@ int pending_open(struct pending *p, const char *path)
 		return -EISDIR; /* now, not when the others are put in place */
 	if (streq(path, "-") || (stat(path, &st) == 0 && !S_ISREG(st.st_mode)))
 		return start_spooled(p);
+	/* "DIR/." or "DIR/.." names a directory (one that does not exist yet). */
+	if (streq(p->name, ".") || streq(p->name, ".."))
+		return -EISDIR;
 	if (!sc_name_is_safe(p->name))
 		return -EINVAL;
 	p->dir = slash ? strndup(path, (size_t)(slash - path) + (slash == path)) : strdup(".");
@@ -262,10 +270,15 @@ static int prepare(struct pending *p)
 
 	if (!p->mkdir)
 		return 0;
-	r = pending_mkdirs(p->mkdir);
+	/* As it will be: "new/../x" makes x alone (sc_dir_tidy), and only x is undone. */
+	r = sc_dir_tidy(p->mkdir, &p->dir);
 	if (r < 0)
 		return r;
-	p->dir = TAKE_PTR(p->mkdir);
+	free(p->mkdir);
+	p->mkdir = NULL;
+	r = pending_mkdirs(p->dir);
+	if (r < 0)
+		return r;
 	fd = temp_beside(p);
 	if (fd < 0)
 		return fd;

@@ -201,7 +201,7 @@ START_TEST(atomic_write)
 END_TEST
 
 /* Missing parents of an output are created, confined: a symlink where a directory is to be
- * created is refused, never followed; "." and ".." among them are refused. */
+ * created is refused, never followed; "." and ".." among them are resolved, none made for. */
 START_TEST(write_creates_parents)
 {
 	char dir[] = "/tmp/syscage-unit.XXXXXX", path[512], target[512], *data = NULL;
@@ -230,10 +230,42 @@ START_TEST(write_creates_parents)
 	snprintf(path, sizeof(path), "%s/a/link/x/p.json", dir);
 	ck_assert_int_eq(sc_write_atomic(path, "{}", 2, 0644), -ELOOP);
 	ck_assert_int_eq(stat(target, &st), -1);
+	/* ".." after a missing directory: resolved as the kernel would once it exists, and
+	 * nothing made for a directory the path only passes through. */
 	snprintf(path, sizeof(path), "%s/new/../p.json", dir);
-	ck_assert_int_eq(sc_write_atomic(path, "{}", 2, 0644), -EINVAL);
-	snprintf(path, sizeof(path), "%s/new", dir);
-	ck_assert_int_eq(stat(path, &st), -1); /* nothing created for it */
+	ck_assert_int_eq(sc_write_atomic(path, "{}", 2, 0644), 0);
+	snprintf(path, sizeof(path), "%s/p.json", dir);
+	ck_assert_int_eq(stat(path, &st), 0);
+	snprintf(path, sizeof(path), "%s/a/n/./m/../../q/./p.json", dir);
+	ck_assert_int_eq(sc_write_atomic(path, "{}", 2, 0644), 0);
+	snprintf(path, sizeof(path), "%s/a/q/p.json", dir);
+	ck_assert_int_eq(stat(path, &st), 0);
+	snprintf(path, sizeof(path), "%s/a/b/n/../../../up.json", dir); /* above what exists */
+	ck_assert_int_eq(sc_write_atomic(path, "{}", 2, 0644), 0);
+	snprintf(path, sizeof(path), "%s/up.json", dir);
+	ck_assert_int_eq(stat(path, &st), 0);
+	for (const char *const *n = (const char *const[]){ "new", "a/n", "a/b/n", NULL }; *n; n++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, *n);
+		ck_assert_int_eq(stat(path, &st), -1); /* nothing created for it */
+	}
+	{
+		char *t = NULL;
+		snprintf(path, sizeof(path), "%s/a/b/n/../../../x/./y/../z/", dir);
+		ck_assert_int_eq(sc_dir_tidy(path, &t), 0);
+		snprintf(target, sizeof(target), "%s/a/b/../../x/z", dir);
+		ck_assert_str_eq(t, target);
+		free(t);
+		snprintf(path, sizeof(path), "%s/a/b//", dir);
+		ck_assert_int_eq(sc_dir_tidy(path, &t), 0);
+		snprintf(target, sizeof(target), "%s/a/b", dir);
+		ck_assert_str_eq(t, target);
+		free(t);
+	}
+	/* A path that ends in a directory's name, not a file's. */
+	snprintf(path, sizeof(path), "%s/new/..", dir);
+	ck_assert_int_eq(sc_write_atomic(path, "{}", 2, 0644), -EISDIR);
+	snprintf(path, sizeof(path), "%s/new/", dir);
+	ck_assert_int_eq(sc_write_atomic(path, "{}", 2, 0644), -EISDIR);
 	/* Through a regular file: not a directory. */
 	snprintf(path, sizeof(path), "%s/a/b/c/p.json/x.json", dir);
 	ck_assert_int_eq(sc_write_atomic(path, "{}", 2, 0644), -ENOTDIR);
