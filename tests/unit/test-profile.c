@@ -164,6 +164,34 @@ START_TEST(diags)
 }
 END_TEST
 
+/* A message about a file as a whole, under that file's name, d->file left as it was: the one
+ * "cannot read" every reader gives. */
+START_TEST(diags_file)
+{
+	struct sc_diags d = { .file = "outer.yaml" };
+	struct sc_profile *p = NULL;
+	char buf[256];
+
+	ck_assert_int_eq(sc_diags_cannot_read(&d, "in.json", "No such file or directory"), 0);
+	ck_assert_int_eq(sc_diags_add_file(&d, "big.json", SC_SEV_WARNING, "%d MiB", 16), 0);
+	ck_assert_str_eq(d.file, "outer.yaml");
+	ck_assert_uint_eq(d.n, 2);
+	ck_assert_uint_eq(d.n_errors, 1);
+	ck_assert_uint_eq(d.n_warnings, 1);
+	ck_assert_str_eq(sc_diag_format(&d.v[0], buf, sizeof(buf)),
+			 "in.json: error: cannot read: No such file or directory");
+	ck_assert_str_eq(sc_diag_format(&d.v[1], buf, sizeof(buf)), "big.json: warning: 16 MiB");
+	ck_assert_int_eq(sc_diags_cannot_read(NULL, "in.json", "x"), 0);
+	/* The profile reader says it so. */
+	ck_assert_int_lt(sc_profile_read_file("/nonexistent/p.json", &d, &p), 0);
+	ck_assert_str_eq(d.file, "outer.yaml");
+	ck_assert_uint_eq(d.n, 3);
+	ck_assert_str_eq(sc_diag_format(&d.v[2], buf, sizeof(buf)),
+			 "/nonexistent/p.json: error: cannot read: No such file or directory");
+	sc_diags_clear(&d);
+}
+END_TEST
+
 START_TEST(atomic_write)
 {
 	char dir[] = "/tmp/syscage-unit.XXXXXX", path[512], *data = NULL;
@@ -546,6 +574,7 @@ int main(void)
 	tcase_add_test(tc, cmp_and_flags);
 	tcase_add_test(tc, build_and_dup);
 	tcase_add_test(tc, diags);
+	tcase_add_test(tc, diags_file);
 	tcase_add_test(tc, atomic_write);
 	tcase_add_test(tc, write_creates_parents);
 	tcase_add_test(tc, batch_write);
