@@ -445,6 +445,18 @@ int sc_profile_unfit(const struct sc_profile *p, enum sc_format format, char *wh
 	return 0;
 }
 
+int sc_profile_write_fallback_changed(const struct sc_profile *p, enum sc_format format,
+				      const struct sc_fallback_call **ret, size_t max)
+{
+	if (!p || (!ret && max))
+		return -EINVAL;
+	if (format != SC_FORMAT_KUBEARMOR || p->default_action != SC_ACT_ERRNO)
+		return 0;
+	/* Left out, each call the allow-list denies otherwise than ERRNO(ENOSYS) while it allows
+	 * the older call is read back ERRNO(ENOSYS): sc_implicit_fallback_broken's set. */
+	return sc_implicit_fallback_broken(p, ret, max);
+}
+
 static int write_spo(struct em *m, const struct sc_profile *p)
 {
 	char why[256];
