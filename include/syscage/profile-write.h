@@ -9,7 +9,8 @@
 
 /* Whether 'p' can be written in 'format': 0, or -EOPNOTSUPP with what in it the format cannot
  * hold written to 'why' (a KubeArmorSeccompPolicy: no argument conditions, no errno but
- * EPERM, only Allow/Block/Audit; SPO and KubeArmor: no Docker-only fields). */
+ * EPERM, only Allow/Block/Audit; SPO and KubeArmor: no Docker-only fields); -ENOMEM ('why':
+ * "out of memory"). */
 int sc_profile_unfit(const struct sc_profile *p, enum sc_format format, char *why, size_t size);
 
 struct sc_fallback_call;

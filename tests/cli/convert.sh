@@ -178,4 +178,37 @@ expect "an allow-list with the ENOSYS rule as kubearmor: 0" 0 "$SYSCAGE" convert
 echo '{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["clone3","ptrace"],"action":"SCMP_ACT_ERRNO"}]}' >"$TMP/block.json"
 expect "a block list blocking clone3 as kubearmor: 0" 0 "$SYSCAGE" convert "$TMP/block.json" --to kubearmor
 [ ! -s "$TMP/err" ] && ok "... no warning" || not_ok "... no warning ($(head -1 "$TMP/err"))"
+# Written as a KubeArmor policy, each rule is asked once whether it is the fallback rule the
+# policy implies (sc_implicit_fallback_implied), for the check of what the format holds and the
+# writer alike: three rules (an allow, an EPERM, the ENOSYS one), three calls (seven when the
+# check and the writer each asked). Counted by callgrind.
+cat >"$TMP/three.json" <<'EOF'
+{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{"names":["read","clone","faccessat","exit_group"],"action":"SCMP_ACT_ALLOW"},{"names":["ptrace"],"action":"SCMP_ACT_ERRNO","errnoRet":1},{"names":["clone3","faccessat2"],"action":"SCMP_ACT_ERRNO","errnoRet":38}]}
+EOF
+if ! command -v valgrind >/dev/null; then
+	skip "valgrind is not installed: cannot count calls"
+elif ! valgrind --tool=callgrind --callgrind-out-file="$TMP/cg.out" "$SYSCAGE" convert "$TMP/three.json" \
+	--to kubearmor -o "$TMP/three.yaml" >/dev/null 2>"$TMP/vg.err"; then
+	skip "the binary does not run under valgrind (a sanitizer build?): $(tail -1 "$TMP/vg.err")"
+elif ! grep -q "sc_implicit_fallback_implied" "$TMP/cg.out"; then
+	skip "no symbol for sc_implicit_fallback_implied in this build: cannot count its calls"
+else
+	n=$(python3 - "$TMP/cg.out" sc_implicit_fallback_implied <<'EOF'
+import re, sys
+names, total, callee = {}, 0, None
+for line in open(sys.argv[1]):
+    m = re.match(r'(c?fn)=\((\d+)\)(?: (.*))?', line)
+    if m:
+        if m.group(3):
+            names[m.group(2)] = m.group(3).strip()
+        callee = names.get(m.group(2)) if m.group(1) == 'cfn' else None
+    elif line.startswith('calls=') and callee == sys.argv[2]:
+        total += int(line[6:].split()[0])
+        callee = None
+print(total)
+EOF
+)
+	[ "$n" = 3 ] && ok "each rule asked once whether it is the implied fallback rule" ||
+		not_ok "each rule asked once whether it is the implied fallback rule ($n calls for 3 rules)"
+fi
 done_testing
