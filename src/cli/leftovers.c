@@ -220,28 +220,41 @@ static void say(const struct leftover *v, size_t n)
 				    "file whole)");
 }
 
+/* A directory by its identity: one named twice (or spelled two ways) is looked at once. */
+struct dir_key {
+	dev_t dev;
+	ino_t ino;
+	const char *name;
+};
+
+static int cmp_dir_key(const void *x, const void *y)
+{
+	const struct dir_key *a = x, *b = y;
+
+	if (a->dev != b->dev)
+		return a->dev < b->dev ? -1 : 1;
+	return a->ino < b->ino ? -1 : a->ino > b->ino;
+}
+
 size_t leftovers_remove(const char *const *dirs, size_t n)
 {
 	struct found f = { 0 };
-	cleanup_free struct stat *seen = calloc(n + 1, sizeof(*seen));
-	size_t removed;
+	cleanup_free struct dir_key *k = calloc(n + 1, sizeof(*k));
+	size_t removed, m = 0;
 
-	if (!seen)
+	if (!k)
 		return 0;
 	for (size_t i = 0; i < n; i++) {
-		bool again = false;
-
-		if (!dirs[i] || stat(dirs[i], &seen[i]) < 0) {
-			seen[i] = (struct stat){ 0 };
-			continue;
-		}
-		for (size_t j = 0; j < i && !again; j++)
-			again = seen[j].st_ino == seen[i].st_ino &&
-				seen[j].st_dev == seen[i].st_dev && seen[j].st_ino;
-		if (!again)
-			remove_in(&f, dirs[i]);
+		struct stat st;
+		if (dirs[i] && stat(dirs[i], &st) == 0 && S_ISDIR(st.st_mode))
+			k[m++] = (struct dir_key){ st.st_dev, st.st_ino, dirs[i] };
 	}
-	qsort(f.v, f.n, sizeof(*f.v), cmp_leftover);
+	qsort(k, m, sizeof(*k), cmp_dir_key);
+	for (size_t i = 0; i < m; i++)
+		if (i == 0 || cmp_dir_key(&k[i], &k[i - 1]) != 0)
+			remove_in(&f, k[i].name);
+	if (f.n)
+		qsort(f.v, f.n, sizeof(*f.v), cmp_leftover);
 	for (size_t i = 0, j; i < f.n; i = j) {
 		for (j = i + 1; j < f.n && f.v[j].pid == f.v[i].pid; j++)
 			;
