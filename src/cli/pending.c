@@ -187,11 +187,8 @@ int pending_open(struct pending *p, const char *path)
 		return -EISDIR; /* now, not when the others are put in place */
 	if (streq(path, "-") || (stat(path, &st) == 0 && !S_ISREG(st.st_mode)))
 		return start_spooled(p);
-	/* "DIR/." or "DIR/.." names a directory (one that does not exist yet). */
-	if (streq(p->name, ".") || streq(p->name, ".."))
-		return -EISDIR;
-	if (!sc_name_is_safe(p->name))
-		return -EINVAL;
+	if (!sc_name_is_safe(p->name)) /* "DIR/." or "DIR/..": a directory not there yet */
+		return streq(p->name, ".") || streq(p->name, "..") ? -EISDIR : -EINVAL;
 	p->dir = slash ? strndup(path, (size_t)(slash - path) + (slash == path)) : strdup(".");
 	if (!p->dir)
 		return -ENOMEM;
