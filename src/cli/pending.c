@@ -183,12 +183,14 @@ int pending_open(struct pending *p, const char *path)
 	if (!p->buf)
 		return -ENOMEM;
 	p->name = slash ? slash + 1 : path;
+	if (streq(p->name, ".") || streq(p->name, ".."))
+		return -EISDIR; /* "DIR/." or "DIR/..": a directory, there or not yet */
 	if (!streq(path, "-") && stat(path, &st) == 0 && S_ISDIR(st.st_mode))
 		return -EISDIR; /* now, not when the others are put in place */
 	if (streq(path, "-") || (stat(path, &st) == 0 && !S_ISREG(st.st_mode)))
 		return start_spooled(p);
-	if (!sc_name_is_safe(p->name)) /* "DIR/." or "DIR/..": a directory not there yet */
-		return streq(p->name, ".") || streq(p->name, "..") ? -EISDIR : -EINVAL;
+	if (!sc_name_is_safe(p->name))
+		return -EINVAL;
 	p->dir = slash ? strndup(path, (size_t)(slash - path) + (slash == path)) : strdup(".");
 	if (!p->dir)
 		return -ENOMEM;
