@@ -184,6 +184,17 @@ static void remove_in(struct found *f, const char *dir)
 	(void)closedir(d);
 }
 
+/* A path into the message, a control character in it as \xNN: one line whatever the name. */
+static void put_path(FILE *f, const char *sep, const char *s)
+{
+	fputs(sep, f);
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			fprintf(f, "\\x%02x", (unsigned char)*s);
+		else
+			fputc(*s, f);
+}
+
 /* One line per process: the files removed, the outputs that may be its. */
 static void say(const struct leftover *v, size_t n)
 {
@@ -200,9 +211,9 @@ static void say(const struct leftover *v, size_t n)
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (i < NAMED_MAX)
-			fprintf(ff, "%s%s", i ? ", " : "", v[i].path);
+			put_path(ff, i ? ", " : "", v[i].path);
 		if (v[i].target && n_targets++ < NAMED_MAX)
-			fprintf(tf, "%s%s", n_targets > 1 ? ", " : "", v[i].target);
+			put_path(tf, n_targets > 1 ? ", " : "", v[i].target);
 	}
 	if (n > NAMED_MAX)
 		fprintf(ff, " and %zu more", n - NAMED_MAX);

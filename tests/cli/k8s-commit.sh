@@ -178,6 +178,8 @@ else
 	echo x >"$K/.a.yaml.$other.0.sctmp"
 	echo x >"$K/.b.yaml.$zombie.1.sctmp"
 	echo x >"$K/.new.yaml.4194305.0.sctmp" # above any pid_max: gone
+	echo x >"$K/.n
+l.yaml.4194306.0.sctmp" # a line break in the name
 	expect "a bind among temp files of other processes: exit 0" 0 "$SYSCAGE" k8s bind -f "$TMP/in" -p "$P" -o "$K" -q
 	left=$(cd "$K" && ls -a | grep sctmp | tr '\n' ' ')
 	[ "$left" = ".a.yaml.$live.0.sctmp " ] && ok "only the live syscage's is left" ||
@@ -185,6 +187,7 @@ else
 	err_has "the reused PID's is said" "removed 1 temp file of an interrupted syscage run \(pid $other, no longer running\): $K/\.a\.yaml\.$other\.0\.sctmp; $K/a\.yaml may hold that run's output or what was there before it \(the file whole\)$"
 	err_has "the zombie's is said" "\(pid $zombie, no longer running\): $K/\.b\.yaml\.$zombie\.1\.sctmp; $K/b\.yaml may"
 	err_has "a temp file whose output does not exist names no output" "\(pid 4194305, no longer running\): $K/\.new\.yaml\.4194305\.0\.sctmp$"
+	err_has "a line break in a name is written as \\x0a: one line" "\(pid 4194306, no longer running\): $K/\.n\\\\x0al\.yaml\.4194306\.0\.sctmp$"
 	kill "$live" "$other" "$zparent" 2>/dev/null
 	wait "$live" "$other" "$zparent" 2>/dev/null
 fi
