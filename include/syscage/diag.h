@@ -45,6 +45,13 @@ int sc_diags_add(struct sc_diags *d, enum sc_severity sev, struct sc_loc loc, co
 	__attribute__((format(printf, 4, 5)));
 int sc_diags_addv(struct sc_diags *d, enum sc_severity sev, struct sc_loc loc, const char *fmt,
 		  va_list ap);
+/* Append a message about the file 'file' as a whole (no line): under that name whatever
+ * d->file names, which is left as it was ("FILE: error: ..."). Returns 0 or -ENOMEM. */
+int sc_diags_add_file(struct sc_diags *d, const char *file, enum sc_severity sev, const char *fmt,
+		      ...) __attribute__((format(printf, 4, 5)));
+/* The error every reader gives for a file it could not read: "FILE: error: cannot read: WHY"
+ * ('why': strerror() of the errno, or the reader's own words). Returns 0 or -ENOMEM. */
+int sc_diags_cannot_read(struct sc_diags *d, const char *file, const char *why);
 void sc_diags_clear(struct sc_diags *d);
 /* vasprintf with the rule above, for a message built in parts: pass the result on with
  * "%.*s". Returns 0 or -ENOMEM. */

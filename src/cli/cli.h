@@ -45,6 +45,10 @@ int cli_unknown_syscall(const char *name);
  * OCI): what the format cannot hold in it (sc_profile_unfit), or the errno. Returns
  * EXIT_FINDINGS. */
 int cli_write_error(const char *target, const struct sc_profile *p, int format, int r);
+/* After 'p' was written to 'target' in 'format': a warning when the written file answers a
+ * call of the fallback set otherwise than 'p' (sc_profile_write_fallback_changed: an
+ * allow-list's EPERM for clone3 becomes the KubeArmor reader's ENOSYS). */
+void cli_warn_fallback_changed(const char *target, const struct sc_profile *p, int format);
 
 /* Verb handlers, one per cmd-<verb>.c. */
 #define DECLARE_VERB(v)                     \

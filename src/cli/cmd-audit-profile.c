@@ -209,6 +209,8 @@ int cmd_audit_profile(int argc, char **argv)
 	r = sc_profile_write_file(p, fmt, out);
 	if (r < 0)
 		r = cli_write_error(out, p, (int)fmt, r);
+	else
+		cli_warn_fallback_changed(out, p, (int)fmt);
 	sc_profile_free(p);
 	if (r != 0)
 		return r;

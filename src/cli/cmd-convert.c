@@ -119,9 +119,8 @@ static int read_input(const char *in, struct sc_diags *d, struct sc_profile **re
 	r = sc_read_file(in, SC_PROFILE_MAX_INPUT, &buf, &len);
 	if (r < 0) {
 		/* As the reader says it: "FILE: error: cannot read: ...". */
-		(void)sc_diags_add(d, SC_SEV_ERROR, (struct sc_loc){ 0, 0 }, "cannot read: %s",
-				   r == -EFBIG ? "larger than 16 MiB; not a profile"
-					       : strerror(-r));
+		(void)sc_diags_cannot_read(
+			d, in, r == -EFBIG ? "larger than 16 MiB; not a profile" : strerror(-r));
 		cli_print_diags(d);
 		sc_diags_clear(d);
 		return EXIT_FINDINGS;
@@ -329,5 +328,6 @@ int cmd_convert(int argc, char **argv)
 	}
 	if (r < 0)
 		return cli_write_error(output ? output : "-", p, (int)to, r);
+	cli_warn_fallback_changed(output ? output : "-", p, (int)to);
 	return EXIT_OK;
 }

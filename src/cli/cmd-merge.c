@@ -261,5 +261,6 @@ int cmd_merge(int argc, char **argv)
 	if (r < 0)
 		return cli_error("cannot write %s: %s", out ? out : "standard output",
 				 strerror(-r));
+	cli_warn_fallback_changed(out ? out : "-", m, (int)fmt);
 	return EXIT_OK;
 }

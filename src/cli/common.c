@@ -165,3 +165,35 @@ int cli_write_error(const char *target, const struct sc_profile *p, int format, 
 				: "");
 	return cli_error("cannot write %s: %s", target, strerror(-r));
 }
+
+void cli_warn_fallback_changed(const char *target, const struct sc_profile *p, int format)
+{
+	const struct sc_fallback_call *v[8];
+	char names[256] = "", older[256] = "";
+	size_t o = 0, w = 0;
+	int n;
+
+	if (!p || format < 0)
+		return;
+	n = sc_profile_write_fallback_changed(p, (enum sc_format)format, v, ELEMENTSOF(v));
+	if (n <= 0)
+		return;
+	if (n > (int)ELEMENTSOF(v))
+		n = (int)ELEMENTSOF(v);
+	for (int i = 0; i < n; i++) {
+		const char *sep = i == 0 ? "" : i + 1 == n ? " and " : ", ";
+		int a = snprintf(names + o, sizeof(names) - o, "%s%s", sep, v[i]->name);
+		int b = snprintf(older + w, sizeof(older) - w, "%s%s", sep, v[i]->older[0]);
+		if (a < 0 || b < 0 || (size_t)a >= sizeof(names) - o ||
+		    (size_t)b >= sizeof(older) - w)
+			break;
+		o += (size_t)a;
+		w += (size_t)b;
+	}
+	cli_warn("%s answers %s with ENOSYS, not EPERM as the profile does: a "
+		 "KubeArmorSeccompPolicy that allows %s cannot deny %s otherwise, its reader "
+		 "answers ENOSYS, and glibc then falls back to %s (it does so only on ENOSYS); "
+		 "to keep EPERM, write oci or spo",
+		 streq(target, "-") ? "the policy on standard output" : target, names, older,
+		 n == 1 ? "it" : "them", older);
+}

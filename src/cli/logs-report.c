@@ -400,6 +400,11 @@ static int write_dir(struct sc_logs *l, const char *dir, enum sc_format fmt,
 			sc_profile_free(p);
 			break;
 		}
+		{
+			char target[PATH_MAX];
+			(void)snprintf(target, sizeof(target), "%s/%s", dir, name);
+			cli_warn_fallback_changed(target, p, (int)fmt);
+		}
 		sc_profile_free(p);
 		r = sc_write_batch_add(batch, dfd, name, text, strlen(text), 0644, NULL);
 		if (r < 0) {
@@ -481,7 +486,9 @@ int logs_write_profiles(struct sc_logs *l, const char *out, enum sc_format fmt,
 			r = sc_profile_write_file(p, fmt, out ? out : "-");
 			if (r < 0)
 				ret = cli_write_error(out ? out : "-", p, (int)fmt, r);
-			else if (out && !streq(out, "-"))
+			else
+				cli_warn_fallback_changed(out ? out : "-", p, (int)fmt);
+			if (r >= 0 && out && !streq(out, "-"))
 				names[0] = strdup(out);
 			sc_profile_free(p);
 		}

@@ -13,6 +13,7 @@
 #include "base/batch.h"
 #include "base/install.h"
 #include "cli.h"
+#include "leftovers.h"
 #include "pending.h"
 #include "sc-cleanup.h"
 
@@ -79,11 +80,16 @@ static size_t n_made;
 
 int pending_mkdirs(const char *dir)
 {
-	cleanup_free char *d = strdup(dir);
+	cleanup_free char *tidy = NULL, *d = NULL;
 	size_t first = n_made, len;
 	struct stat st;
 	int fd;
 
+	/* As it will be: for "new/../x" only x is made, and only x is to be undone. */
+	fd = sc_dir_tidy(dir, &tidy);
+	if (fd < 0)
+		return fd;
+	d = strdup(tidy);
 	if (!d)
 		return -ENOMEM;
 	/* What is missing now, deepest first: those are what sc_open_dir_mkdirs makes. */
@@ -111,7 +117,7 @@ int pending_mkdirs(const char *dir)
 		made[i] = made[j - 1];
 		made[j - 1] = t;
 	}
-	fd = sc_open_dir_mkdirs(dir);
+	fd = sc_open_dir_mkdirs(tidy);
 	if (fd < 0)
 		return fd;
 	(void)close(fd);
@@ -177,6 +183,8 @@ static int open_output(struct pending *p, const char *path, bool spool_ok)
 	if (!p->buf)
 		return -ENOMEM;
 	p->name = slash ? slash + 1 : path;
+	if (streq(p->name, ".") || streq(p->name, ".."))
+		return -EISDIR; /* "DIR/." or "DIR/..": a directory, there or not yet */
 	if (!streq(path, "-") && stat(path, &st) == 0 && S_ISDIR(st.st_mode))
 		return -EISDIR; /* now, not when the others are put in place */
 	if (streq(path, "-") || (stat(path, &st) == 0 && !S_ISREG(st.st_mode)))
@@ -279,10 +287,15 @@ static int prepare(struct pending *p)
 
 	if (!p->mkdir)
 		return 0;
-	r = pending_mkdirs(p->mkdir);
+	/* As it will be: "new/../x" makes x alone (sc_dir_tidy), and only x is undone. */
+	r = sc_dir_tidy(p->mkdir, &p->dir);
 	if (r < 0)
 		return r;
-	p->dir = TAKE_PTR(p->mkdir);
+	free(p->mkdir);
+	p->mkdir = NULL;
+	r = pending_mkdirs(p->dir);
+	if (r < 0)
+		return r;
 	fd = temp_beside(p);
 	if (fd < 0)
 		return fd;
@@ -445,6 +458,16 @@ int pending_commit_all(struct pending *const *v, size_t n, struct pending_failur
 	int r = 0;
 
 	*ret = (struct pending_failure){ 0 };
+	/* 0. What a killed run left where these go: its temp files, some holding a replaced
+	 * output's old content, would stay for ever. */
+	{
+		cleanup_free const char **dirs = calloc(n + 1, sizeof(*dirs));
+		if (!dirs)
+			return -ENOMEM;
+		for (i = 0; i < n; i++)
+			dirs[i] = v[i]->dir;
+		(void)leftovers_remove(dirs, n);
+	}
 	/* 1. Every temp file complete, every directory made: what can fail for want of room. */
 	for (i = 0; i < n && r == 0; i++)
 		r = prepare(v[i]);

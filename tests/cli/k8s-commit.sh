@@ -110,6 +110,88 @@ err_has "... the same file" "are the same file"
 expect "-o DIR/ with -f FILE: exit 1" 1 "$SYSCAGE" k8s bind -f "$TMP/in/a.yaml" -p "$P" -o "$TMP/nodir/" -q
 err_has "... says -o is a file there" "cannot write $TMP/nodir/: a path ending in .*/.* names a directory; with -f FILE, -o is the output file"
 
+# --- a bind killed (kill -9) while it puts its outputs in place leaves its temp files, two of
+# them holding the old content of the outputs it had exchanged; the next bind writing there
+# removes them and says so, but never a running bind's. strace stops the first bind at its
+# fourth renameat2 (a.yaml and b.yaml exchanged, c.yaml not yet).
+# pid_state PID: the state letter of PID (empty when gone).
+pid_state() { sed -n 's/^State:[[:space:]]*\(.\).*/\1/p' "/proc/$1/status" 2>/dev/null; }
+if ! strace -f -o /dev/null true 2>"$TMP/strace.err"; then
+	skip "cannot trace a process here (strace): $(head -1 "$TMP/strace.err")"
+else
+	K=$TMP/killed
+	mkdir -p "$K"
+	for f in a b c; do echo "old $f" >"$K/$f.yaml"; done
+	strace -f -o /dev/null -e trace=renameat2 -e inject=renameat2:signal=SIGSTOP:when=4 \
+		"$SYSCAGE" k8s bind -f "$TMP/in" -p "$P" -o "$K" -q 2>"$TMP/first.err" &
+	TRACER=$!
+	pid=
+	for _ in $(seq 200); do
+		t=$(ls -a "$K" | sed -n 's/^\.c\.yaml\.\([0-9]*\)\.0\.sctmp$/\1/p')
+		[ -n "$t" ] && case "$(pid_state "$t")" in t | T) pid=$t && break ;; esac
+		sleep 0.05
+	done
+	if [ -z "$pid" ]; then
+		not_ok "the first bind stops at its fourth rename ($(ls -a "$K" | tr '\n' ' '))"
+	else
+		ok "the first bind stops at its fourth rename (pid $pid)"
+		mine() { ls -a "$K" | grep -c "\.$pid\.0\.sctmp$"; }
+		expect "a second bind into the same place while the first runs: exit 0" 0 \
+			"$SYSCAGE" k8s bind -f "$TMP/in" -p "$P" -o "$K" -q
+		[ "$(mine)" = 3 ] && ok "the running bind's temp files are left alone" ||
+			not_ok "the running bind's temp files are left alone ($(mine) of 3)"
+		if grep -q "removed" "$TMP/err"; then not_ok "nothing said of them"; else ok "nothing said of them"; fi
+		kill -9 "$pid"
+		wait "$TRACER"
+		[ "$(mine)" = 3 ] && [ "$(cat "$K/.a.yaml.$pid.0.sctmp")" = "old a" ] &&
+			ok "kill -9 leaves its temp files, a.yaml's old content in one" ||
+			not_ok "kill -9 leaves its temp files, a.yaml's old content in one ($(mine))"
+		expect "the next bind: exit 0" 0 "$SYSCAGE" k8s bind -f "$TMP/in" -p "$P" -o "$K" -q
+		[ "$(temps "$K")" = 0 ] && ok "... removes them" || not_ok "... removes them ($(temps "$K") left)"
+		err_has "... and says which, of which process, and which outputs may be its" \
+			"^syscage: warning: removed 3 temp files of an interrupted syscage run \(pid $pid, no longer running\): $K/\.a\.yaml\.$pid\.0\.sctmp, $K/\.b\.yaml\.$pid\.0\.sctmp, $K/\.c\.yaml\.$pid\.0\.sctmp; $K/a\.yaml, $K/b\.yaml, $K/c\.yaml may hold that run's output or what was there before it \(each file whole\)$"
+		[ "$(grep -c . "$TMP/err")" = 1 ] && ok "... in one line" || not_ok "... in one line"
+		n=0
+		for f in a b c; do grep -q "name: web-$f" "$K/$f.yaml" && n=$((n + 1)); done
+		[ "$n" = 3 ] && ok "every output is this bind's" || not_ok "every output is this bind's ($n of 3)"
+	fi
+	kill -9 "$TRACER" 2>/dev/null
+	wait "$TRACER" 2>/dev/null
+
+	# A PID in a temp file's name is judged by what runs under it now: gone, a zombie or
+	# another program (the PID reused): removed; a process named syscage: left alone.
+	cp "$(command -v sleep)" "$TMP/syscage"
+	"$TMP/syscage" 60 &
+	live=$!
+	sleep 60 &
+	other=$!
+	# A child its parent (exec'd into sleep) never waits for: a zombie named syscage.
+	sh -c '"$1" 0 & echo $! >"$2"; exec sleep 60' sh "$TMP/syscage" "$TMP/zombie.pid" &
+	zparent=$!
+	zombie=
+	for _ in $(seq 100); do
+		zombie=$(cat "$TMP/zombie.pid" 2>/dev/null)
+		[ -n "$zombie" ] && [ "$(pid_state "$zombie")" = Z ] && break
+		sleep 0.05
+	done
+	echo x >"$K/.a.yaml.$live.0.sctmp"
+	echo x >"$K/.a.yaml.$other.0.sctmp"
+	echo x >"$K/.b.yaml.$zombie.1.sctmp"
+	echo x >"$K/.new.yaml.4194305.0.sctmp" # above any pid_max: gone
+	echo x >"$K/.n
+l.yaml.4194306.0.sctmp" # a line break in the name
+	expect "a bind among temp files of other processes: exit 0" 0 "$SYSCAGE" k8s bind -f "$TMP/in" -p "$P" -o "$K" -q
+	left=$(cd "$K" && ls -a | grep sctmp | tr '\n' ' ')
+	[ "$left" = ".a.yaml.$live.0.sctmp " ] && ok "only the live syscage's is left" ||
+		not_ok "only the live syscage's is left ($left)"
+	err_has "the reused PID's is said" "removed 1 temp file of an interrupted syscage run \(pid $other, no longer running\): $K/\.a\.yaml\.$other\.0\.sctmp; $K/a\.yaml may hold that run's output or what was there before it \(the file whole\)$"
+	err_has "the zombie's is said" "\(pid $zombie, no longer running\): $K/\.b\.yaml\.$zombie\.1\.sctmp; $K/b\.yaml may"
+	err_has "a temp file whose output does not exist names no output" "\(pid 4194305, no longer running\): $K/\.new\.yaml\.4194305\.0\.sctmp$"
+	err_has "a line break in a name is written as \\x0a: one line" "\(pid 4194306, no longer running\): $K/\.n\\\\x0al\.yaml\.4194306\.0\.sctmp$"
+	kill "$live" "$other" "$zparent" 2>/dev/null
+	wait "$live" "$other" "$zparent" 2>/dev/null
+fi
+
 # --- a file system whose renameat2 knows no flags (NFS, some FUSE): plain renames, which
 # cannot be undone; the message says which files stay replaced (seccomp answers renameat2
 # EINVAL, as such a file system does).

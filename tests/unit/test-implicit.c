@@ -286,6 +286,106 @@ START_TEST(fallback_enosys)
 }
 END_TEST
 
+/* 'p''s answer to 'name' as its rules and default give it ("ACTION/ERRNO"; not runc's ENOSYS
+ * stub for calls newer than any it names, which containerd's profiles do not get). */
+static void answer(const struct sc_profile *p, const char *name, char *buf, size_t size)
+{
+	struct sc_verdict v;
+
+	sc_profile_verdict(p, name, &v);
+	snprintf(buf, size, "%d/%u/%d", (int)v.action, v.action == SC_ACT_ERRNO ? v.errno_ret : 0,
+		 v.conditional);
+}
+
+/* Written as a KubeArmor policy and read back, an allow-list answers the fallback set as it
+ * did except the calls sc_profile_write_fallback_changed names (and only those): 3,000
+ * random allow-lists over the set, their older calls and read, with EPERM rules, the ENOSYS
+ * rule or neither, on random ABIs. */
+START_TEST(kubearmor_fallback_changed)
+{
+	static const char *const pool[] = { "read",	  "clone",    "clone3",	   "faccessat",
+					    "faccessat2", "fchmodat", "fchmodat2", "mkdir" };
+	static const enum sc_arch arches[] = { SC_ARCH_X86_64, SC_ARCH_AARCH64, SC_ARCH_X86 };
+	const struct sc_fallback_call *set, *changed[8];
+	size_t n_set = sc_implicit_fallbacks(&set), written = 0, with_change = 0;
+
+	srand(7);
+	for (int iter = 0; iter < 3000; iter++) {
+		struct sc_profile *p = sc_profile_new(), *q = NULL;
+		const char *allow[8] = { "read" }, *deny[8];
+		size_t n_allow = 1, n_deny = 0;
+		char *text = NULL, why[256];
+		int n;
+
+		for (size_t a = 0; a < 3; a++)
+			if (a == 0 ? rand() % 4 != 0 : rand() % 3 == 0)
+				ck_assert_int_eq(sc_profile_add_arch(p, arches[a]), 0);
+		for (size_t i = 1; i < 8; i++) {
+			int r = rand() % 4;
+			if (r < 2)
+				allow[n_allow++] = pool[i];
+			else if (r == 2)
+				deny[n_deny++] = pool[i];
+		}
+		if (rand() % 2) {
+			p->has_default_errno = true;
+			p->default_errno = EPERM;
+		}
+		ck_assert_ptr_nonnull(sc_profile_add_rule(p, SC_ACT_ALLOW, allow, n_allow));
+		if (n_deny && rand() % 2) {
+			struct sc_rule *r = sc_profile_add_rule(p, SC_ACT_ERRNO, deny, n_deny);
+			ck_assert_ptr_nonnull(r);
+			r->has_errno = true;
+			r->errno_ret = EPERM;
+		}
+		if (rand() % 3 == 0)
+			ck_assert_int_ge(sc_implicit_add_fallbacks(p), 0);
+		n = sc_profile_write_fallback_changed(p, SC_FORMAT_KUBEARMOR, changed, 8);
+		ck_assert_int_ge(n, 0);
+		ck_assert_int_le(n, (int)n_set);
+		if (sc_profile_unfit(p, SC_FORMAT_KUBEARMOR, why, sizeof(why)) < 0) {
+			sc_profile_free(p);
+			continue;
+		}
+		ck_assert_int_eq(sc_profile_write_string(p, SC_FORMAT_KUBEARMOR, &text), 0);
+		ck_assert_int_eq(sc_profile_read_buffer(text, strlen(text), "ka.yaml", NULL, &q),
+				 0);
+		for (size_t i = 0; i < 8; i++) {
+			const char *name = pool[i];
+			bool named = false, differs;
+			char was[32], now[32];
+			answer(p, name, was, sizeof(was));
+			answer(q, name, now, sizeof(now));
+			differs = strcmp(was, now) != 0;
+			for (int k = 0; k < n; k++)
+				named |= strcmp(changed[k]->name, name) == 0;
+			ck_assert_msg(differs == named, "%s: %s read back (%s, %s), %snamed\n%s",
+				      name, differs ? "changed" : "the same", was, now,
+				      named ? "" : "not ", text);
+		}
+		written++;
+		with_change += n > 0;
+		free(text);
+		sc_profile_free(q);
+		sc_profile_free(p);
+	}
+	/* Both kinds were seen, often. */
+	ck_assert_uint_gt(with_change, 300);
+	ck_assert_uint_gt(written - with_change, 300);
+
+	/* Other formats and a block list: nothing changes. */
+	const char *names[] = { "clone", "read" };
+	struct sc_profile *p = sc_profile_new();
+	ck_assert_ptr_nonnull(sc_profile_add_rule(p, SC_ACT_ALLOW, names, 2));
+	ck_assert_int_ge(sc_profile_write_fallback_changed(p, SC_FORMAT_KUBEARMOR, changed, 8), 1);
+	ck_assert_int_eq(sc_profile_write_fallback_changed(p, SC_FORMAT_OCI, changed, 8), 0);
+	ck_assert_int_eq(sc_profile_write_fallback_changed(p, SC_FORMAT_SPO, changed, 8), 0);
+	p->default_action = SC_ACT_ALLOW;
+	ck_assert_int_eq(sc_profile_write_fallback_changed(p, SC_FORMAT_KUBEARMOR, changed, 8), 0);
+	sc_profile_free(p);
+}
+END_TEST
+
 static void feed(struct sc_logs *l, struct sc_logs_source *src, const char *line)
 {
 	struct sc_audit_record *rec = malloc(sizeof(*rec)); /* large: not on the stack */
@@ -386,6 +486,7 @@ int main(void)
 	tcase_add_test(tc, add_to_profile);
 	tcase_add_test(tc, recorded);
 	tcase_add_test(tc, fallback_enosys);
+	tcase_add_test(tc, kubearmor_fallback_changed);
 	tcase_add_test(tc, learned);
 	tcase_add_test(tc, proposed_and_healed);
 	suite_add_tcase(s, tc);

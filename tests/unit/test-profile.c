@@ -164,6 +164,34 @@ START_TEST(diags)
 }
 END_TEST
 
+/* A message about a file as a whole, under that file's name, d->file left as it was: the one
+ * "cannot read" every reader gives. */
+START_TEST(diags_file)
+{
+	struct sc_diags d = { .file = "outer.yaml" };
+	struct sc_profile *p = NULL;
+	char buf[256];
+
+	ck_assert_int_eq(sc_diags_cannot_read(&d, "in.json", "No such file or directory"), 0);
+	ck_assert_int_eq(sc_diags_add_file(&d, "big.json", SC_SEV_WARNING, "%d MiB", 16), 0);
+	ck_assert_str_eq(d.file, "outer.yaml");
+	ck_assert_uint_eq(d.n, 2);
+	ck_assert_uint_eq(d.n_errors, 1);
+	ck_assert_uint_eq(d.n_warnings, 1);
+	ck_assert_str_eq(sc_diag_format(&d.v[0], buf, sizeof(buf)),
+			 "in.json: error: cannot read: No such file or directory");
+	ck_assert_str_eq(sc_diag_format(&d.v[1], buf, sizeof(buf)), "big.json: warning: 16 MiB");
+	ck_assert_int_eq(sc_diags_cannot_read(NULL, "in.json", "x"), 0);
+	/* The profile reader says it so. */
+	ck_assert_int_lt(sc_profile_read_file("/nonexistent/p.json", &d, &p), 0);
+	ck_assert_str_eq(d.file, "outer.yaml");
+	ck_assert_uint_eq(d.n, 3);
+	ck_assert_str_eq(sc_diag_format(&d.v[2], buf, sizeof(buf)),
+			 "/nonexistent/p.json: error: cannot read: No such file or directory");
+	sc_diags_clear(&d);
+}
+END_TEST
+
 START_TEST(atomic_write)
 {
 	char dir[] = "/tmp/syscage-unit.XXXXXX", path[512], *data = NULL;
@@ -201,7 +229,7 @@ START_TEST(atomic_write)
 END_TEST
 
 /* Missing parents of an output are created, confined: a symlink where a directory is to be
- * created is refused, never followed; "." and ".." among them are refused. */
+ * created is refused, never followed; "." and ".." among them are resolved, none made for. */
 START_TEST(write_creates_parents)
 {
 	char dir[] = "/tmp/syscage-unit.XXXXXX", path[512], target[512], *data = NULL;
@@ -230,10 +258,42 @@ START_TEST(write_creates_parents)
 	snprintf(path, sizeof(path), "%s/a/link/x/p.json", dir);
 	ck_assert_int_eq(sc_write_atomic(path, "{}", 2, 0644), -ELOOP);
 	ck_assert_int_eq(stat(target, &st), -1);
+	/* ".." after a missing directory: resolved as the kernel would once it exists, and
+	 * nothing made for a directory the path only passes through. */
 	snprintf(path, sizeof(path), "%s/new/../p.json", dir);
-	ck_assert_int_eq(sc_write_atomic(path, "{}", 2, 0644), -EINVAL);
-	snprintf(path, sizeof(path), "%s/new", dir);
-	ck_assert_int_eq(stat(path, &st), -1); /* nothing created for it */
+	ck_assert_int_eq(sc_write_atomic(path, "{}", 2, 0644), 0);
+	snprintf(path, sizeof(path), "%s/p.json", dir);
+	ck_assert_int_eq(stat(path, &st), 0);
+	snprintf(path, sizeof(path), "%s/a/n/./m/../../q/./p.json", dir);
+	ck_assert_int_eq(sc_write_atomic(path, "{}", 2, 0644), 0);
+	snprintf(path, sizeof(path), "%s/a/q/p.json", dir);
+	ck_assert_int_eq(stat(path, &st), 0);
+	snprintf(path, sizeof(path), "%s/a/b/n/../../../up.json", dir); /* above what exists */
+	ck_assert_int_eq(sc_write_atomic(path, "{}", 2, 0644), 0);
+	snprintf(path, sizeof(path), "%s/up.json", dir);
+	ck_assert_int_eq(stat(path, &st), 0);
+	for (const char *const *n = (const char *const[]){ "new", "a/n", "a/b/n", NULL }; *n; n++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, *n);
+		ck_assert_int_eq(stat(path, &st), -1); /* nothing created for it */
+	}
+	{
+		char *t = NULL;
+		snprintf(path, sizeof(path), "%s/a/b/n/../../../x/./y/../z/", dir);
+		ck_assert_int_eq(sc_dir_tidy(path, &t), 0);
+		snprintf(target, sizeof(target), "%s/a/b/../../x/z", dir);
+		ck_assert_str_eq(t, target);
+		free(t);
+		snprintf(path, sizeof(path), "%s/a/b//", dir);
+		ck_assert_int_eq(sc_dir_tidy(path, &t), 0);
+		snprintf(target, sizeof(target), "%s/a/b", dir);
+		ck_assert_str_eq(t, target);
+		free(t);
+	}
+	/* A path that ends in a directory's name, not a file's. */
+	snprintf(path, sizeof(path), "%s/new/..", dir);
+	ck_assert_int_eq(sc_write_atomic(path, "{}", 2, 0644), -EISDIR);
+	snprintf(path, sizeof(path), "%s/new/", dir);
+	ck_assert_int_eq(sc_write_atomic(path, "{}", 2, 0644), -EISDIR);
 	/* Through a regular file: not a directory. */
 	snprintf(path, sizeof(path), "%s/a/b/c/p.json/x.json", dir);
 	ck_assert_int_eq(sc_write_atomic(path, "{}", 2, 0644), -ENOTDIR);
@@ -514,6 +574,7 @@ int main(void)
 	tcase_add_test(tc, cmp_and_flags);
 	tcase_add_test(tc, build_and_dup);
 	tcase_add_test(tc, diags);
+	tcase_add_test(tc, diags_file);
 	tcase_add_test(tc, atomic_write);
 	tcase_add_test(tc, write_creates_parents);
 	tcase_add_test(tc, batch_write);

@@ -232,6 +232,29 @@ int sc_diags_add(struct sc_diags *d, enum sc_severity sev, struct sc_loc loc, co
 	return r;
 }
 
+int sc_diags_add_file(struct sc_diags *d, const char *file, enum sc_severity sev, const char *fmt,
+		      ...)
+{
+	const char *saved;
+	va_list ap;
+	int r;
+
+	if (!d)
+		return 0;
+	saved = d->file;
+	d->file = file;
+	va_start(ap, fmt);
+	r = sc_diags_addv(d, sev, (struct sc_loc){ 0, 0 }, fmt, ap);
+	va_end(ap);
+	d->file = saved;
+	return r;
+}
+
+int sc_diags_cannot_read(struct sc_diags *d, const char *file, const char *why)
+{
+	return sc_diags_add_file(d, file, SC_SEV_ERROR, "cannot read: %s", why);
+}
+
 void sc_diags_clear(struct sc_diags *d)
 {
 	if (!d)

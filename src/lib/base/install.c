@@ -175,6 +175,9 @@ int sc_write_atomic(const char *path, const void *data, size_t len, mode_t mode)
 	}
 	if (!dir)
 		return -ENOMEM;
+	/* "DIR/", "DIR/." or "DIR/.." names a directory, not a file in one. */
+	if (!*base || streq(base, ".") || streq(base, ".."))
+		return -EISDIR;
 	dfd = sc_open_dir_mkdirs(dir);
 	if (dfd < 0)
 		return dfd;
@@ -243,20 +246,16 @@ static int open_dir_prefix(const char *path, size_t len)
 	return fd < 0 ? -errno : fd;
 }
 
-int sc_open_dir_mkdirs(const char *dir)
+/* The longest prefix of 'dir' (its first 'len' bytes) that exists, opened as the user named
+ * it (*ret_cut: its length; 0 is the current directory). Returns the fd or -errno. */
+static int open_existing_prefix(const char *dir, size_t len, size_t *ret_cut)
 {
-	size_t len, cut;
+	size_t cut = len;
 	int fd;
 
-	if (!dir || !*dir)
-		return -EINVAL;
-	len = strlen(dir);
-	while (len > 1 && dir[len - 1] == '/')
-		len--;
-	/* The longest prefix that exists, opened as the user named it. */
-	for (cut = len;;) {
+	for (;;) {
 		fd = open_dir_prefix(dir, cut);
-		if (fd >= 0 || fd != -ENOENT)
+		if (fd >= 0 || fd != -ENOENT || cut == 0)
 			break;
 		while (cut > 0 && dir[cut - 1] != '/')
 			cut--;
@@ -270,48 +269,143 @@ int sc_open_dir_mkdirs(const char *dir)
 			break;
 		}
 	}
+	*ret_cut = cut;
+	return fd;
+}
+
+/* The part of a path that does not exist yet, 'len' bytes of 'tail', as it will be once
+ * made: "." and "NAME/.." taken out (each NAME is a directory made here, so ".." after it is
+ * the directory it was made in, as the kernel resolves it once it exists); what is left is
+ * "../" as often as the path climbs above the part that exists, then the names to make.
+ * *ret: that text, "" for nothing to make. Returns 0 or -ENOMEM. */
+static int tidy_tail(const char *tail, size_t len, char **ret)
+{
+	cleanup_free size_t *start = calloc(len / 2 + 2, sizeof(*start));
+	cleanup_free size_t *size = calloc(len / 2 + 2, sizeof(*size));
+	size_t n = 0, ups = 0, i = 0, o = 0;
+	char *out;
+
+	if (!start || !size)
+		return -ENOMEM;
+	while (i < len) {
+		size_t j;
+		while (i < len && tail[i] == '/')
+			i++;
+		for (j = i; j < len && tail[j] != '/'; j++)
+			;
+		if (j == i)
+			break;
+		if (j - i == 2 && tail[i] == '.' && tail[i + 1] == '.') {
+			if (n > 0)
+				n--;
+			else
+				ups++;
+		} else if (!(j - i == 1 && tail[i] == '.')) {
+			start[n] = i;
+			size[n++] = j - i;
+		}
+		i = j;
+	}
+	out = malloc(3 * ups + len + 1);
+	if (!out)
+		return -ENOMEM;
+	for (size_t k = 0; k < ups; k++, o += 3)
+		memcpy(out + o, "../", 3);
+	for (size_t k = 0; k < n; k++) {
+		memcpy(out + o, tail + start[k], size[k]);
+		o += size[k];
+		out[o++] = '/';
+	}
+	if (o > 0)
+		o--; /* the last '/' */
+	out[o] = '\0';
+	*ret = out;
+	return 0;
+}
+
+/* 'dir' without trailing slashes: its length. */
+static size_t trimmed_len(const char *dir)
+{
+	size_t len = strlen(dir);
+
+	while (len > 1 && dir[len - 1] == '/')
+		len--;
+	return len;
+}
+
+int sc_dir_tidy(const char *dir, char **ret)
+{
+	cleanup_free char *tail = NULL;
+	char *out;
+	size_t len, cut;
+	int fd, r;
+
+	if (!dir || !*dir || !ret)
+		return -EINVAL;
+	len = trimmed_len(dir);
+	fd = open_existing_prefix(dir, len, &cut);
 	if (fd < 0)
 		return fd;
-	/* Nothing is created for a path with "." or ".." among the missing components. */
-	for (size_t i = cut; i < len; i++)
-		if (dir[i] == '.' && (i == 0 || dir[i - 1] == '/') &&
-		    (i + 1 == len || dir[i + 1] == '/' ||
-		     (dir[i + 1] == '.' && (i + 2 == len || dir[i + 2] == '/')))) {
-			close(fd);
-			return -EINVAL;
-		}
-	/* Create the rest one component at a time, each entered without following a link. */
-	for (size_t i = cut; i < len;) {
+	close(fd);
+	r = tidy_tail(dir + cut, len - cut, &tail);
+	if (r < 0)
+		return r;
+	if (cut == 0)
+		r = asprintf(&out, "%s", *tail ? tail : ".");
+	else
+		r = asprintf(&out, "%.*s%s%s", (int)cut, dir,
+			     !*tail || (cut == 1 && dir[0] == '/') ? "" : "/", tail);
+	if (r < 0)
+		return -ENOMEM;
+	*ret = out;
+	return 0;
+}
+
+int sc_open_dir_mkdirs(const char *dir)
+{
+	cleanup_free char *tail = NULL;
+	size_t len, cut, n;
+	int fd, r;
+
+	if (!dir || !*dir)
+		return -EINVAL;
+	len = trimmed_len(dir);
+	fd = open_existing_prefix(dir, len, &cut);
+	if (fd < 0)
+		return fd;
+	r = tidy_tail(dir + cut, len - cut, &tail);
+	if (r < 0) {
+		close(fd);
+		return r;
+	}
+	/* Up from what exists, then the rest made one component at a time, each entered without
+	 * following a link. */
+	n = strlen(tail);
+	for (size_t i = 0; i < n;) {
 		cleanup_free char *comp = NULL;
 		size_t j;
 		int nfd;
 
-		while (i < len && dir[i] == '/')
-			i++;
-		for (j = i; j < len && dir[j] != '/'; j++)
+		for (j = i; j < n && tail[j] != '/'; j++)
 			;
-		if (j == i)
-			break;
-		comp = strndup(dir + i, j - i);
+		comp = strndup(tail + i, j - i);
 		if (!comp) {
 			close(fd);
 			return -ENOMEM;
 		}
-		if (streq(comp, ".") || streq(comp, "..")) {
-			close(fd);
-			return -EINVAL;
-		}
-		if (mkdirat(fd, comp, 0755) < 0 && errno != EEXIST) {
-			int r = -errno;
+		if (!streq(comp, "..") && mkdirat(fd, comp, 0755) < 0 && errno != EEXIST) {
+			r = -errno;
 			close(fd);
 			return r;
 		}
-		nfd = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		nfd = openat(fd, comp,
+			     O_RDONLY | O_DIRECTORY | O_CLOEXEC |
+				     (streq(comp, "..") ? 0 : O_NOFOLLOW));
 		close(fd);
 		if (nfd < 0)
 			return errno == ENOTDIR ? -ELOOP : -errno;
 		fd = nfd;
-		i = j;
+		i = j + (j < n);
 	}
 	return fd;
 }

@@ -45,8 +45,16 @@ int sc_write_atomic(const char *path, const void *data, size_t len, mode_t mode)
  * less the umask). What exists is opened as named (an administrator's symlink such as
  * /var/run is followed); each component this creates is entered from its parent's fd with
  * O_NOFOLLOW, so a symlink found or planted in its place is refused (-ELOOP), never
- * followed, and "." or ".." among them is refused (-EINVAL). Returns the fd or -errno. */
+ * followed. "." and ".." among the missing components are resolved as the kernel would
+ * once they exist ("new/../x" is "x"; see sc_dir_tidy), so nothing is made that the path
+ * only passes through. Returns the fd or -errno. */
 int sc_open_dir_mkdirs(const char *dir);
+
+/* The directory sc_open_dir_mkdirs('dir') opens, as a path: its longest prefix that exists,
+ * as named, then the missing rest with "." and "NAME/.." taken out ("a/new/../x" with only
+ * "a" there: "a/x"; "a/new/../../x": "a/../x"; nothing missing: 'dir' itself without
+ * trailing slashes). *ret is allocated. Returns 0 or -errno. */
+int sc_dir_tidy(const char *dir, char **ret);
 
 /* Read a whole file ("-" = stdin) into a NUL-terminated buffer; refuses files larger than
  * 'max' bytes with -EFBIG. */

@@ -382,11 +382,7 @@ static int read_one(const char *path, const char *default_ns, enum sc_k8s_keep k
 	if (r == 0)
 		r = sc_read_file(path, MAX_MANIFEST, &buf, &len);
 	if (r < 0) {
-		const char *saved = d->file;
-		d->file = path;
-		(void)sc_diags_add(d, SC_SEV_ERROR, (struct sc_loc){ 0, 0 }, "cannot read: %s",
-				   strerror(-r));
-		d->file = saved;
+		(void)sc_diags_cannot_read(d, path, strerror(-r));
 		return -EIO;
 	}
 	if (len > MAX_MANIFEST)

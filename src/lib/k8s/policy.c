@@ -467,11 +467,7 @@ static int read_one_file(struct sc_policy_build *b, const char *path, struct sc_
 
 	r = sc_read_file(path, MAX_POLICY_FILE, &buf, &len);
 	if (r < 0) {
-		const char *saved = d->file;
-		d->file = path;
-		(void)sc_diags_add(d, SC_SEV_ERROR, (struct sc_loc){ 0, 0 }, "cannot read: %s",
-				   strerror(-r));
-		d->file = saved;
+		(void)sc_diags_cannot_read(d, path, strerror(-r));
 		return r == -ENOMEM ? r : -EINVAL;
 	}
 	if (sc_bindings_detect(buf, len)) {

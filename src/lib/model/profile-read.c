@@ -1918,22 +1918,17 @@ int sc_profile_read_buffer(const char *buf, size_t len, const char *file, struct
 /* Read 'path' whole; failures are reported in 'd' under the file's name. */
 static int read_path(const char *path, struct sc_diags *d, char **buf, size_t *len)
 {
-	const char *saved = d ? d->file : NULL;
 	int r;
 
 	r = sc_read_file(path, MAX_INPUT_SIZE, buf, len);
 	if (r >= 0)
 		return r;
-	if (d)
-		d->file = path;
 	if (r == -EFBIG)
-		sc_diags_add(d, SC_SEV_ERROR, (struct sc_loc){ 0, 0 },
-			     "input is larger than %u MiB; not a profile", MAX_INPUT_SIZE >> 20);
+		(void)sc_diags_add_file(d, path, SC_SEV_ERROR,
+					"input is larger than %u MiB; not a profile",
+					MAX_INPUT_SIZE >> 20);
 	else
-		sc_diags_add(d, SC_SEV_ERROR, (struct sc_loc){ 0, 0 }, "cannot read: %s",
-			     strerror(-r));
-	if (d)
-		d->file = saved;
+		(void)sc_diags_cannot_read(d, path, strerror(-r));
 	return r;
 }
 

@@ -377,13 +377,25 @@ static const char *rule_name(const struct sc_rule *r)
 	return r->n_names ? r->names[0] : "(no name)";
 }
 
+/* For each rule of 'p', whether it is the fallback rule an allow-list implies
+ * (sc_implicit_fallback_implied), which a KubeArmor policy leaves out and its reader puts
+ * back: asked once per rule, for the check and the writer alike. NULL on ENOMEM. */
+static bool *implied_rules(const struct sc_profile *p)
+{
+	bool *v = calloc(p->n_rules + 1, sizeof(*v));
+
+	for (size_t i = 0; v && i < p->n_rules; i++)
+		v[i] = sc_implicit_fallback_implied(p, &p->rules[i]);
+	return v;
+}
+
 /* Whether write_kubearmor() would name any call: an allow-list's allowed ones, a block/audit
  * list's blocked or audited ones, the implied fallback rule left out. */
-static bool kubearmor_names_any(const struct sc_profile *p, bool allow_list)
+static bool kubearmor_names_any(const struct sc_profile *p, const bool *implied, bool allow_list)
 {
 	for (size_t i = 0; i < p->n_rules; i++) {
 		const struct sc_rule *r = &p->rules[i];
-		if (r->n_names == 0 || sc_implicit_fallback_implied(p, r))
+		if (r->n_names == 0 || implied[i])
 			continue;
 		if (allow_list ? r->action == SC_ACT_ALLOW
 			       : r->action == SC_ACT_ERRNO || r->action == SC_ACT_LOG)
@@ -392,7 +404,9 @@ static bool kubearmor_names_any(const struct sc_profile *p, bool allow_list)
 	return false;
 }
 
-int sc_profile_unfit(const struct sc_profile *p, enum sc_format format, char *why, size_t size)
+/* sc_profile_unfit() with 'implied' (implied_rules(), for KubeArmor) given. */
+static int unfit(const struct sc_profile *p, enum sc_format format, const bool *implied, char *why,
+		 size_t size)
 {
 	bool allow_list = p->default_action == SC_ACT_ERRNO;
 
@@ -415,7 +429,7 @@ int sc_profile_unfit(const struct sc_profile *p, enum sc_format format, char *wh
 		      p->default_errno);
 	for (size_t i = 0; i < p->n_rules; i++) {
 		const struct sc_rule *r = &p->rules[i];
-		if (sc_implicit_fallback_implied(p, r))
+		if (implied[i])
 			continue; /* left out, and put back by the reader */
 		if (r->n_args)
 			UNFIT("the rule for %s has argument conditions, which KubeArmor cannot "
@@ -435,7 +449,7 @@ int sc_profile_unfit(const struct sc_profile *p, enum sc_format format, char *wh
 	/* A policy names at least one call (its reader refuses an empty list): an allow-list
 	 * that allows nothing, or a block/audit list that blocks and audits nothing, has no
 	 * policy that says it. */
-	if (!kubearmor_names_any(p, allow_list))
+	if (!kubearmor_names_any(p, implied, allow_list))
 		UNFIT(allow_list
 			      ? "it allows no syscall, and a KubeArmor Allow policy names at "
 				"least one"
@@ -443,6 +457,30 @@ int sc_profile_unfit(const struct sc_profile *p, enum sc_format format, char *wh
 				"call), and a KubeArmor Block or Audit policy names at least one");
 #undef UNFIT
 	return 0;
+}
+
+int sc_profile_unfit(const struct sc_profile *p, enum sc_format format, char *why, size_t size)
+{
+	cleanup_free bool *implied = NULL;
+
+	if (format == SC_FORMAT_KUBEARMOR) {
+		implied = implied_rules(p);
+		if (!implied)
+			return snprintf(why, size, "out of memory"), -ENOMEM;
+	}
+	return unfit(p, format, implied, why, size);
+}
+
+int sc_profile_write_fallback_changed(const struct sc_profile *p, enum sc_format format,
+				      const struct sc_fallback_call **ret, size_t max)
+{
+	if (!p || (!ret && max))
+		return -EINVAL;
+	if (format != SC_FORMAT_KUBEARMOR || p->default_action != SC_ACT_ERRNO)
+		return 0;
+	/* Left out, each call the allow-list denies otherwise than ERRNO(ENOSYS) while it allows
+	 * the older call is read back ERRNO(ENOSYS): sc_implicit_fallback_broken's set. */
+	return sc_implicit_fallback_broken(p, ret, max);
 }
 
 static int write_spo(struct em *m, const struct sc_profile *p)
@@ -525,17 +563,14 @@ static int write_kubearmor(struct em *m, const struct sc_profile *p)
 	};
 	bool allow_list = p->default_action == SC_ACT_ERRNO;
 	size_t n_groups = 0;
-	cleanup_free bool *implied = NULL;
+	/* The rule answering the fallback set ENOSYS is implied by an allow-list. */
+	cleanup_free bool *implied = implied_rules(p);
 	char why[256];
 
-	if (sc_profile_unfit(p, SC_FORMAT_KUBEARMOR, why, sizeof(why)) < 0)
-		return -EOPNOTSUPP;
-	/* The rule answering the fallback set ENOSYS is implied by an allow-list. */
-	implied = calloc(p->n_rules + 1, sizeof(*implied));
 	if (!implied)
 		return -ENOMEM;
-	for (size_t i = 0; i < p->n_rules; i++)
-		implied[i] = sc_implicit_fallback_implied(p, &p->rules[i]);
+	if (unfit(p, SC_FORMAT_KUBEARMOR, implied, why, sizeof(why)) < 0)
+		return -EOPNOTSUPP;
 	for (size_t g = 0; g < ELEMENTSOF(groups); g++)
 		for (size_t i = 0; i < p->n_rules; i++)
 			if (p->rules[i].action == groups[g].action && !implied[i] &&
