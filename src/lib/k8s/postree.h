@@ -205,4 +205,4 @@ int sc_postree_parse(const char *buf, size_t len, bool mapped, struct sc_diags *
  * holds the part it reads, not the file. Each call is a page-table walk and, with threads, a
  * TLB flush on every CPU: callers give back in steps of TEXT_DROP_STEP, not per document. */
 void sc_text_drop(const char *buf, size_t from, size_t to);
-#define TEXT_DROP_STEP (256u << 10)
+#define TEXT_DROP_STEP (64u << 10)
