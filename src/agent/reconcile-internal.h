@@ -95,6 +95,10 @@ struct sc_reconciler {
 	bool no_noatime;    /* O_NOATIME refused (not the files' owner, no CAP_FOWNER) */
 	uint64_t state_key; /* what the judgements in <root>/.state hold for (0: none kept) */
 	struct entry state; /* hash and identity of the .state file last written or read */
+	/* state_key is computed (rc_state_key_now); o.no_log_flag is the answer (atomic,
+	 * rc_no_log_flag, under log_flag_lock) */
+	bool state_key_known, log_flag_known;
+	pthread_mutex_t log_flag_lock;
 	/* Why the last pass failed: what it was doing (static text, NULL: it did not fail) and
 	 * on which path (sc_reconciler_failure). */
 	const char *fail_what;
@@ -284,6 +288,8 @@ int rc_open_ns(struct run *x, const char *ns, bool create);
  * empty then). */
 int rc_make_ns(struct run *x, const char *ns, bool create, bool *ret_made);
 void rc_logf(struct sc_reconciler *r, const char *level, const char *fmt, ...) _printf_(3, 4);
+/* o.no_log_flag, asked of o.no_log_flag_wait the first time (it may wait): any thread. */
+bool rc_no_log_flag(struct sc_reconciler *rc);
 /* The lines so far out of the sink that holds them (reconcile.h: log_flush). */
 void rc_log_flush(struct sc_reconciler *r);
 const char *rc_logval(const char *s, char *buf, size_t size);
@@ -370,7 +376,9 @@ int rc_write_index(struct run *x, const struct elist *lists, size_t n_lists, boo
 void rc_remove_profile(struct run *x, const struct entry *e);
 
 /* reconcile-cache.c */
-uint64_t rc_state_key(const struct sc_reconciler *rc);
+/* What the judgements and merged contents depend on besides the policy bytes (0: keep no
+ * state), computed at the first call: it waits for rc_no_log_flag. The pass's thread. */
+uint64_t rc_state_key_now(struct sc_reconciler *rc);
 int rc_state_load(struct run *x);
 int rc_read_previous(struct run *x);
 void rc_state_save(struct sc_reconciler *rc);

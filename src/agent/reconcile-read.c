@@ -379,7 +379,7 @@ int rc_set_profile_text(struct sc_reconciler *rc, const struct sc_profile *const
 			bool fallback, size_t n_base, char **ret, char **removed, char *err,
 			size_t errsize)
 {
-	struct sc_set_opts o = { .log_flag = !rc->o.no_log_flag,
+	struct sc_set_opts o = { .log_flag = !rc_no_log_flag(rc),
 				 .arches = rc->o.arches,
 				 .n_arches = rc->o.n_arches };
 	struct sc_profile *m = NULL, *without = NULL;

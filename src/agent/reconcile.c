@@ -100,6 +100,7 @@ int sc_reconciler_new(const struct sc_reconcile_opts *o, struct sc_reconciler **
 	r->o = *o;
 	r->o.root = NULL;
 	r->tmp_fd = -1;
+	(void)pthread_mutex_init(&r->log_flag_lock, NULL);
 	(void)snprintf(r->root_name, sizeof(r->root_name), "%s", root);
 	r->root_fd = open_dir_nofollow(sfd, root);
 	if (r->root_fd < 0) {
@@ -116,7 +117,6 @@ int sc_reconciler_new(const struct sc_reconcile_opts *o, struct sc_reconciler **
 	}
 	r->o.policies_dir = r->policies_dir;
 	r->o.kubelet_root = NULL;
-	r->state_key = rc_state_key(r);
 	/* Temp files beside the profiles are an earlier version's (or the index's). */
 	clean_all_tmps(r->root_fd);
 	/* Failing (a read-only root), each pass tries again; until then writes fail. */
@@ -137,6 +137,7 @@ struct sc_reconciler *sc_reconciler_free(struct sc_reconciler *r)
 	rc_rejections_free(r->rejected, r->n_rejected);
 	rc_cache_free(r->cache, r->n_cache);
 	free(r->mcache);
+	(void)pthread_mutex_destroy(&r->log_flag_lock);
 	free(r->policies_dir);
 	free(r->root_path);
 	free(r);
