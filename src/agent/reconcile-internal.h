@@ -288,6 +288,8 @@ int rc_open_ns(struct run *x, const char *ns, bool create);
  * empty then). */
 int rc_make_ns(struct run *x, const char *ns, bool create, bool *ret_made);
 void rc_logf(struct sc_reconciler *r, const char *level, const char *fmt, ...) _printf_(3, 4);
+/* A line made already (rc_logf's without the format). */
+void rc_log_line(struct sc_reconciler *r, const char *level, const char *line);
 /* o.no_log_flag, asked of o.no_log_flag_wait the first time (it may wait): any thread. */
 bool rc_no_log_flag(struct sc_reconciler *rc);
 /* The lines so far out of the sink that holds them (reconcile.h: log_flush). */

@@ -46,6 +46,12 @@ void rc_logf(struct sc_reconciler *r, const char *level, const char *fmt, ...)
 	r->o.log(r->o.userdata, level, line);
 }
 
+void rc_log_line(struct sc_reconciler *r, const char *level, const char *line)
+{
+	if (r->o.log)
+		r->o.log(r->o.userdata, level, line);
+}
+
 bool rc_no_log_flag(struct sc_reconciler *rc)
 {
 	if (!__atomic_load_n(&rc->log_flag_known, __ATOMIC_ACQUIRE)) {
