@@ -245,10 +245,11 @@ struct run {
 	pthread_mutex_t parse_lock;
 	struct mkey *memo; /* merged sets' content by key, this pass (open addressing) */
 	size_t n_memo, cap_memo;
-	bool new_paths;	    /* a profile is written where the old index named none, or over
-			     * one whose content the old index recorded */
-	size_t n_kept_room; /* entries kept for rejected files, published after 'now' */
-	bool index_done;    /* the index on disk is the one of this pass's entries */
+	bool new_paths;		   /* a profile is written where the old index named none, or over
+				    * one whose content the old index recorded */
+	size_t n_kept_room;	   /* entries kept for rejected files, published after 'now' */
+	bool index_done;	   /* the index on disk is the one of this pass's entries */
+	struct index_early *early; /* the index emitted beside the renames (index.c) */
 };
 
 /* What one thread keeps while it works through its chunks. */
@@ -375,6 +376,16 @@ int rc_read_old_index(struct run *x);
 struct sc_index_set;
 int rc_adopt_set(struct run *x, const struct sc_index_set *s);
 int rc_write_index(struct run *x, const struct elist *lists, size_t n_lists, bool same);
+/* The index of 'lists' (at most two) as it will be once the pending profiles are renamed
+ * into place, emitted into its temp file on a thread of its own while they are (the renames
+ * are mostly the kernel's, one at a time across directories: a CPU is free). The lists must
+ * not change meanwhile but for the entries' identities (need_ident, ino, times). */
+void rc_index_early_start(struct run *x, const struct elist *lists, size_t n_lists);
+/* Wait for it (before anything else touches the entries: rc_commit_pending's not updated). */
+void rc_index_early_join(struct run *x);
+/* Install it when 'valid' (the renames all landed: the lists are as it took them), else drop
+ * it: rc_write_index's result, or 1 when there was none to install (write it the usual way). */
+int rc_index_early_finish(struct run *x, bool valid);
 void rc_remove_profile(struct run *x, const struct entry *e);
 
 /* reconcile-cache.c */

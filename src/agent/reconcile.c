@@ -254,6 +254,7 @@ int sc_reconcile(struct sc_reconciler *rc, struct sc_reconcile_result *res)
 	enum stage stage = STAGE_INDEX;
 	cleanup_free char **rej = NULL;
 	size_t n_kept = 0, n_rej = 0;
+	bool early_valid = false;
 	int r;
 
 	*res = (struct sc_reconcile_result){};
@@ -380,7 +381,16 @@ int sc_reconcile(struct sc_reconciler *rc, struct sc_reconcile_result *res)
 			goto out;
 		}
 	}
-	r = rc_commit_pending(&x);
+	{
+		/* The final index is emitted while the profiles are renamed; installed below
+		 * when every rename landed (else emitted again, as it is then). */
+		struct elist now[] = { { x.now, x.n_now }, { kept, n_kept } };
+		size_t not_updated = res->n_not_updated;
+		if (x.n_pend && x.new_paths)
+			rc_index_early_start(&x, now, ELEMENTSOF(now));
+		r = rc_commit_pending(&x);
+		early_valid = r == 0 && res->n_not_updated == not_updated;
+	}
 	if (r < 0)
 		goto out;
 	rc_record_idents(&x);
@@ -392,9 +402,11 @@ int sc_reconcile(struct sc_reconciler *rc, struct sc_reconcile_result *res)
 	}
 	{
 		struct elist now[] = { { x.now, x.n_now }, { kept, n_kept } };
-		r = rc_write_index(&x, now, ELEMENTSOF(now),
-				   x.n_carried == x.n_now && x.n_carried == x.n_old_by_path &&
-					   n_kept == 0);
+		r = rc_index_early_finish(&x, early_valid);
+		if (r == 1)
+			r = rc_write_index(&x, now, ELEMENTSOF(now),
+					   x.n_carried == x.n_now &&
+						   x.n_carried == x.n_old_by_path && n_kept == 0);
 		/* The index on disk names all that is installed and maybe more (removed or
 		 * never landed): safe; the next pass writes it again. Reported, not fatal. */
 		if (rc_per_file_error(r)) {
@@ -517,6 +529,7 @@ int sc_reconciler_json(const struct sc_reconciler *r, char **ret)
 
 void rc_run_free(struct run *x)
 {
+	(void)rc_index_early_finish(x, false);
 	sc_batch_free(x->batch);
 	free(x->pend);
 	rc_run_free_sets(x);
