@@ -69,10 +69,8 @@ struct sc_agent {
 	struct sc_kubelet_preflight pre;
 	int runc_flags;		    /* sc_runc_accepts_flags: 1, 0, or < 0 unknown */
 	struct sc_runc_async *runc; /* the probe of runc_flags, running from the start */
-	bool runc_logged;	    /* its answer is in runc_flags and logged */
-	/* Lines logged while the probe runs, held so that its line comes first (runc_settle) */
-	struct held_line *held;
-	size_t n_held;
+	bool runc_logged;	    /* its answer is in runc_flags and logged: lines logged
+				     * before are held until then (runc_settle) */
 	struct sc_pods_paths paths; /* under --host-root */
 	char *host_paths[4];	    /* owned strings of 'paths' */
 	int epfd, sigfd, infd, debfd, resfd, vpollfd, scanfd;
@@ -101,11 +99,6 @@ struct sc_agent {
 	uint64_t healed;
 };
 
-struct held_line {
-	const char *level; /* a literal: "info", "warn", "error" */
-	char *line;
-};
-
 static void runc_settle(struct sc_agent *a);
 
 /* Every line the agent logs, its reconciles' too: to the sink, or held while the runc probe
@@ -117,15 +110,8 @@ static void emit(struct sc_agent *a, const char *level, const char *line)
 	if (!a->runc_logged && a->runc && sc_runc_async_done(a->runc))
 		runc_settle(a);
 	if (!a->runc_logged && a->runc) {
-		struct held_line *v = reallocarray(a->held, a->n_held + 1, sizeof(*v));
-		char *copy = strdup(line);
-		if (v)
-			a->held = v;
-		if (v && copy) {
-			a->held[a->n_held++] = (struct held_line){ level, copy };
+		if (sc_runc_async_hold(a->runc, level, line))
 			return;
-		}
-		free(copy);
 		runc_settle(a); /* out of memory: wait for the probe instead */
 	}
 	a->o.log(a->o.userdata, level, line);
@@ -1089,14 +1075,7 @@ static void runc_settle(struct sc_agent *a)
 		     a->runc_flags == -ENOENT ? "no runc visible under --host-root"
 					      : "the node's runc version cannot be told");
 	}
-	for (size_t i = 0; i < a->n_held; i++) {
-		if (o->log)
-			o->log(o->userdata, a->held[i].level, a->held[i].line);
-		free(a->held[i].line);
-	}
-	free(a->held);
-	a->held = NULL;
-	a->n_held = 0;
+	sc_runc_async_release(a->runc, o->log, o->userdata);
 }
 
 /* Which seccomp decisions the kernel logs at all (kernel.seccomp.actions_logged): without

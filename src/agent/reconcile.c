@@ -242,6 +242,21 @@ static void files_to_cache(struct run *x)
 	rc_sort(rc->cache, rc->n_cache, sizeof(*rc->cache), rc_cmp_cfile_sort);
 }
 
+/* The renames, and meanwhile the final index emitted (installed once every rename landed:
+ * *ret_early_valid; else emitted again, as it is then). */
+static int commit(struct run *x, struct entry *kept, size_t n_kept, bool *ret_early_valid)
+{
+	struct elist now[] = { { x->now, x->n_now }, { kept, n_kept } };
+	size_t not_updated = x->res->n_not_updated;
+	int r;
+
+	if (x->n_pend && x->new_paths)
+		rc_index_early_start(x, now, ELEMENTSOF(now));
+	r = rc_commit_pending(x);
+	*ret_early_valid = r == 0 && x->res->n_not_updated == not_updated;
+	return r;
+}
+
 int sc_reconcile(struct sc_reconciler *rc, struct sc_reconcile_result *res)
 {
 	struct run x = { .r = rc,
@@ -381,16 +396,7 @@ int sc_reconcile(struct sc_reconciler *rc, struct sc_reconcile_result *res)
 			goto out;
 		}
 	}
-	{
-		/* The final index is emitted while the profiles are renamed; installed below
-		 * when every rename landed (else emitted again, as it is then). */
-		struct elist now[] = { { x.now, x.n_now }, { kept, n_kept } };
-		size_t not_updated = res->n_not_updated;
-		if (x.n_pend && x.new_paths)
-			rc_index_early_start(&x, now, ELEMENTSOF(now));
-		r = rc_commit_pending(&x);
-		early_valid = r == 0 && res->n_not_updated == not_updated;
-	}
+	r = commit(&x, kept, n_kept, &early_valid);
 	if (r < 0)
 		goto out;
 	rc_record_idents(&x);

@@ -9,8 +9,15 @@
 #include "agent/runc-probe.h"
 #include "base/thread.h"
 
+struct held_line {
+	const char *level; /* a literal: "info", "warn", "error" */
+	char *line;
+};
+
 struct sc_runc_async {
 	char *host_root;
+	struct held_line *held;
+	size_t n_held;
 	pthread_t tid;
 	pthread_mutex_t lock; /* around the join */
 	bool threaded, joined;
@@ -71,11 +78,39 @@ int sc_runc_async_wait(struct sc_runc_async *p, const char **ret_version, const 
 	return p->flags;
 }
 
+bool sc_runc_async_hold(struct sc_runc_async *p, const char *level, const char *line)
+{
+	struct held_line *v = reallocarray(p->held, p->n_held + 1, sizeof(*v));
+	char *copy = v ? strdup(line) : NULL;
+
+	if (v)
+		p->held = v;
+	if (!copy)
+		return false;
+	p->held[p->n_held++] = (struct held_line){ level, copy };
+	return true;
+}
+
+void sc_runc_async_release(struct sc_runc_async *p,
+			   void (*log)(void *userdata, const char *level, const char *line),
+			   void *userdata)
+{
+	for (size_t i = 0; i < p->n_held; i++) {
+		if (log)
+			log(userdata, p->held[i].level, p->held[i].line);
+		free(p->held[i].line);
+	}
+	free(p->held);
+	p->held = NULL;
+	p->n_held = 0;
+}
+
 struct sc_runc_async *sc_runc_async_free(struct sc_runc_async *p)
 {
 	if (!p)
 		return NULL;
 	(void)sc_runc_async_wait(p, NULL, NULL);
+	sc_runc_async_release(p, NULL, NULL);
 	(void)pthread_mutex_destroy(&p->lock);
 	free(p->host_root);
 	free(p);

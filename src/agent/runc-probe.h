@@ -22,5 +22,13 @@ bool sc_runc_async_done(const struct sc_runc_async *p);
  * *ret_said (borrowed, either may be NULL). From any thread, any number of times. */
 int sc_runc_async_wait(struct sc_runc_async *p, const char **ret_version, const char **ret_said);
 
-/* Waits for the probe when it still runs. */
+/* Keep a line logged while the probe runs, to be logged after its own (the order the log had
+ * when the probe ran first). false: out of memory. */
+bool sc_runc_async_hold(struct sc_runc_async *p, const char *level, const char *line);
+/* The lines held, in order, to 'log' ('level' is a string literal); none are kept after. */
+void sc_runc_async_release(struct sc_runc_async *p,
+			   void (*log)(void *userdata, const char *level, const char *line),
+			   void *userdata);
+
+/* Waits for the probe when it still runs; drops the lines held. */
 struct sc_runc_async *sc_runc_async_free(struct sc_runc_async *p);
