@@ -377,9 +377,10 @@ struct sc_index_set;
 int rc_adopt_set(struct run *x, const struct sc_index_set *s);
 int rc_write_index(struct run *x, const struct elist *lists, size_t n_lists, bool same);
 /* The index of 'lists' (at most two) as it will be once the pending profiles are renamed
- * into place, emitted into its temp file on a thread of its own while they are (the renames
- * are mostly the kernel's, one at a time across directories: a CPU is free). The lists must
- * not change meanwhile but for the entries' identities (need_ident, ino, times). */
+ * into place, emitted into its temp file on a thread of its own while the index before the
+ * renames is written, and the renames made (those are mostly the kernel's, one at a time
+ * across directories): a CPU is free then. The lists must not change meanwhile but for the
+ * entries' identities (need_ident, ino, times). */
 void rc_index_early_start(struct run *x, const struct elist *lists, size_t n_lists);
 /* Wait for it (before anything else touches the entries: rc_commit_pending's not updated). */
 void rc_index_early_join(struct run *x);

@@ -242,16 +242,34 @@ static void files_to_cache(struct run *x)
 	rc_sort(rc->cache, rc->n_cache, sizeof(*rc->cache), rc_cmp_cfile_sort);
 }
 
-/* The renames, and meanwhile the final index emitted (installed once every rename landed:
- * *ret_early_valid; else emitted again, as it is then). */
+/* The index before the renames, then the renames; meanwhile, on a thread of its own, the
+ * final index is emitted (installed once every rename landed: *ret_early_valid; else emitted
+ * again, as it is then), beside the first index's emission while the renames wait for it. */
 static int commit(struct run *x, struct entry *kept, size_t n_kept, bool *ret_early_valid)
 {
 	struct elist now[] = { { x->now, x->n_now }, { kept, n_kept } };
 	size_t not_updated = x->res->n_not_updated;
 	int r;
 
-	if (x->n_pend && x->new_paths)
+	/* Before any profile lands, the index names both old and new paths: an interruption
+	 * anywhere below leaves nothing the next run cannot account for. */
+	if (x->n_pend && x->new_paths) {
+		struct elist all[] = { { x->now, x->n_now },
+				       { x->old, x->n_old },
+				       { kept, n_kept } };
 		rc_index_early_start(x, now, ELEMENTSOF(now));
+		r = rc_write_index(x, all, ELEMENTSOF(all), false);
+		/* No room for the index (disk full, read-only): no new path may land. */
+		if (rc_per_file_error(r)) {
+			rc_index_early_join(x); /* it reads what rc_not_updated writes */
+			rc_drop_new_paths(x, r);
+			r = 0;
+		}
+		if (r < 0) {
+			rc_abort_pending(x);
+			return r;
+		}
+	}
 	r = rc_commit_pending(x);
 	*ret_early_valid = r == 0 && x->res->n_not_updated == not_updated;
 	return r;
@@ -380,21 +398,6 @@ int sc_reconcile(struct sc_reconciler *rc, struct sc_reconcile_result *res)
 		rc_abort_pending(&x);
 		r = -ECANCELED;
 		goto out;
-	}
-	/* Before any profile lands, the index names both old and new paths: an interruption
-	 * anywhere below leaves nothing the next run cannot account for. */
-	if (x.n_pend && x.new_paths) {
-		struct elist all[] = { { x.now, x.n_now }, { x.old, x.n_old }, { kept, n_kept } };
-		r = rc_write_index(&x, all, ELEMENTSOF(all), false);
-		/* No room for the index (disk full, read-only): no new path may land. */
-		if (rc_per_file_error(r)) {
-			rc_drop_new_paths(&x, r);
-			r = 0;
-		}
-		if (r < 0) {
-			rc_abort_pending(&x);
-			goto out;
-		}
 	}
 	r = commit(&x, kept, n_kept, &early_valid);
 	if (r < 0)
