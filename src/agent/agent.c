@@ -38,6 +38,7 @@
 #include "syscage/profile-write.h"
 #include "syscage/record.h"
 #include "agent/reconcile.h"
+#include "agent/runc-probe.h"
 #include "syscage/violations.h"
 #include "macro.h"
 
@@ -67,6 +68,9 @@ struct sc_agent {
 	struct sc_http *http, *data_http;
 	struct sc_kubelet_preflight pre;
 	int runc_flags;		    /* sc_runc_accepts_flags: 1, 0, or < 0 unknown */
+	struct sc_runc_async *runc; /* the probe of runc_flags, running from the start */
+	bool runc_logged;	    /* its answer is in runc_flags and logged: lines logged
+				     * before are held until then (runc_settle) */
 	struct sc_pods_paths paths; /* under --host-root */
 	char *host_paths[4];	    /* owned strings of 'paths' */
 	int epfd, sigfd, infd, debfd, resfd, vpollfd, scanfd;
@@ -95,6 +99,24 @@ struct sc_agent {
 	uint64_t healed;
 };
 
+static void runc_settle(struct sc_agent *a);
+
+/* Every line the agent logs, its reconciles' too: to the sink, or held while the runc probe
+ * runs (its line comes first, as when the probe ran before anything else). */
+static void emit(struct sc_agent *a, const char *level, const char *line)
+{
+	if (!a->o.log)
+		return;
+	if (!a->runc_logged && a->runc && sc_runc_async_done(a->runc))
+		runc_settle(a);
+	if (!a->runc_logged && a->runc) {
+		if (sc_runc_async_hold(a->runc, level, line))
+			return;
+		runc_settle(a); /* out of memory: wait for the probe instead */
+	}
+	a->o.log(a->o.userdata, level, line);
+}
+
 static void alog(struct sc_agent *a, const char *level, const char *fmt, ...) _printf_(3, 4);
 static void alog(struct sc_agent *a, const char *level, const char *fmt, ...)
 {
@@ -106,7 +128,7 @@ static void alog(struct sc_agent *a, const char *level, const char *fmt, ...)
 	va_start(ap, fmt);
 	(void)vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	a->o.log(a->o.userdata, level, line);
+	emit(a, level, line);
 }
 
 /* Diagnostics as log lines (the preflight's findings). */
@@ -178,14 +200,14 @@ static bool cancel_cb(void *userdata)
 
 static void reconcile_log(void *userdata, const char *level, const char *line)
 {
-	struct sc_agent *a = userdata;
-	if (a->o.log)
-		a->o.log(a->o.userdata, level, line);
+	emit(userdata, level, line);
 }
 
 static void log_flush(void *userdata)
 {
 	struct sc_agent *a = userdata;
+
+	runc_settle(a);
 	if (a->o.log_flush)
 		a->o.log_flush(a->o.userdata);
 }
@@ -676,6 +698,7 @@ static bool reconcile_pending(const struct sc_agent *a)
 
 static void write_metrics(struct sc_agent *a, FILE *f)
 {
+	runc_settle(a); /* syscage_runc_accepts_flags */
 	sc_metric_header(f, "syscage_profiles_installed", "gauge",
 			 "Profiles installed under the kubelet's seccomp root.");
 	sc_metric_sample(f, "syscage_profiles_installed",
@@ -1004,18 +1027,31 @@ static void handle_data(void *userdata, const char *method, const char *path,
 }
 
 /* The node's runc: one that refuses "flags" (before 1.2) would start no pod bound to a profile
- * with SECCOMP_FILTER_FLAG_LOG, so the flag is left out, and said. */
-static void probe_runc(struct sc_agent *a, const struct sc_agent_opts *o)
+ * with SECCOMP_FILTER_FLAG_LOG, so the flag is left out. Asked by the reconciler (from any of
+ * its threads) when it first needs to know. */
+static bool runc_no_log_flag(void *userdata)
 {
-	struct sc_reconcile_opts *ro = &a->ro;
-	char v[32] = "?", said[256], q[600], qs[640] = "";
+	struct sc_agent *a = userdata;
 
-	a->runc_flags = sc_runc_probe(o->host_root, v, sizeof(v), said, sizeof(said));
+	return a->o.no_log_flag || sc_runc_async_wait(a->runc, NULL, NULL) <= 0;
+}
+
+/* The probe's answer in runc_flags and said, then the lines held meanwhile: called on the
+ * agent's thread before a line reaches the sink (the sink's flush, the metrics, the end). */
+static void runc_settle(struct sc_agent *a)
+{
+	const struct sc_agent_opts *o = &a->o;
+	const char *v, *said;
+	char q[600], qs[640] = "";
+
+	if (a->runc_logged || !a->runc)
+		return;
+	a->runc_flags = sc_runc_async_wait(a->runc, &v, &said);
+	a->runc_logged = true;
 	/* What runc or the node's loader printed: a value, not lines of its own. */
 	if (*said)
 		(void)snprintf(qs, sizeof(qs), " runc_output=%s", sc_log_quote(said, q, sizeof(q)));
 	if (a->runc_flags == 0 && !o->no_log_flag) {
-		ro->no_log_flag = true;
 		alog(a, "warn",
 		     "event=runc-refuses-flags runc=%s msg=\"runc before 1.2 refuses "
 		     "profiles with flags: installing them without "
@@ -1026,7 +1062,6 @@ static void probe_runc(struct sc_agent *a, const struct sc_agent_opts *o)
 	} else if (a->runc_flags < 0 && !o->no_log_flag) {
 		/* Unknown is not "accepts": a profile with flags starts no pod on runc 1.1,
 		 * one without starts everywhere. */
-		ro->no_log_flag = true;
 		alog(a, "warn",
 		     "event=runc-unknown%s msg=\"%s: installing profiles without "
 		     "SECCOMP_FILTER_FLAG_LOG, which every runtime accepts (runc before "
@@ -1040,6 +1075,7 @@ static void probe_runc(struct sc_agent *a, const struct sc_agent_opts *o)
 		     a->runc_flags == -ENOENT ? "no runc visible under --host-root"
 					      : "the node's runc version cannot be told");
 	}
+	sc_runc_async_release(a->runc, o->log, o->userdata);
 }
 
 /* Which seccomp decisions the kernel logs at all (kernel.seccomp.actions_logged): without
@@ -1146,7 +1182,15 @@ int sc_agent_new(const struct sc_agent_opts *o, struct sc_agent **ret)
 		a->paths = (struct sc_pods_paths){ a->host_paths[0], a->host_paths[1],
 						   a->host_paths[2], a->host_paths[3] };
 	}
-	probe_runc(a, o);
+	/* The probe runs beside what follows; the reconcile asks for its answer when it first
+	 * makes a profile's text (or the key of its .state). */
+	r = sc_runc_async_start(o->host_root, &a->runc);
+	if (r < 0) {
+		sc_agent_free(a);
+		return r;
+	}
+	if (!o->no_log_flag)
+		ro->no_log_flag_wait = runc_no_log_flag;
 	ro->arches = o->arches;
 	ro->n_arches = o->n_arches;
 	ro->log = reconcile_log;
@@ -1203,6 +1247,8 @@ struct sc_agent *sc_agent_free(struct sc_agent *a)
 {
 	if (!a)
 		return NULL;
+	runc_settle(a); /* the lines held for it, when nothing needed its answer */
+	a->runc = sc_runc_async_free(a->runc);
 	/* What the recorder holds goes to the profiles before the agent ends. */
 	a->rec = sc_agent_recorder_free(a->rec);
 	sc_violations_free(a->viol);
@@ -1372,7 +1418,10 @@ int sc_agent_run(struct sc_agent *a)
 	sigaddset(&a->mask, SIGHUP);
 	if (sigprocmask(SIG_BLOCK, &a->mask, &a->oldmask) < 0)
 		return -errno;
-	log_flush(a); /* what sc_agent_new logged, before the first pass */
+	/* What sc_agent_new logged, before the first pass; while the runc probe runs, those lines
+	 * wait for its line (runc_settle), and the pass goes ahead meanwhile. */
+	if (a->runc_logged || !a->runc || sc_runc_async_done(a->runc))
+		log_flush(a);
 	a->sigfd = signalfd(-1, &a->mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (a->sigfd < 0) {
 		r = -errno;

@@ -113,7 +113,10 @@ int rc_read_old_index(struct run *x)
 	return r;
 }
 
-static void index_emit(FILE *f, const struct elist *lists, size_t n_lists)
+/* 'landed': the profiles being written are taken as renamed into place already (their
+ * content recorded), as they will be when the index is renamed over the old one (the index
+ * emitted beside the renames, rc_index_early_start). */
+static void index_emit(FILE *f, const struct elist *lists, size_t n_lists, bool landed)
 {
 	struct sc_index_writer w;
 
@@ -127,7 +130,7 @@ static void index_emit(FILE *f, const struct elist *lists, size_t n_lists)
 			 * be there after an interruption, so no content is recorded (nor for a
 			 * profile not updated: rc_not_updated leaves its hash 0). */
 			sc_index_set_owned(&w, e->ns, e->name, e->path, e->kept,
-					   e->need_ident ? 0 : e->hash);
+					   e->need_ident && !landed ? 0 : e->hash);
 			for (size_t j = 0; j < e->n_files; j++) {
 				const char *pk = j < e->n_pols ? e->pols[j] : "";
 				const char *slash = strchr(pk, '/');
@@ -176,7 +179,7 @@ static int index_hash(const struct elist *lists, size_t n_lists, uint64_t *ret)
 		return -ENOMEM;
 	(void)__fsetlocking(f, FSETLOCKING_BYCALLER);
 	(void)setvbuf(f, NULL, _IOFBF, 65536);
-	index_emit(f, lists, n_lists);
+	index_emit(f, lists, n_lists, false);
 	if (fclose(f) != 0)
 		return -EIO;
 	*ret = rc_hash64_end(k.h, k.n);
@@ -197,8 +200,8 @@ static bool index_is_known(const struct sc_reconciler *rc, uint64_t want)
 
 /* Emit the index of 'lists' into a new temp file of the root ('tmp', NAME_MAX + 1 bytes):
  * its hash in *ret_hash, and in *ret_seen its identity when the file holds just that. */
-static int emit_tmp(struct run *x, const struct elist *lists, size_t n_lists, char *tmp,
-		    uint64_t *ret_hash, struct entry *ret_seen)
+static int emit_tmp(struct run *x, const struct elist *lists, size_t n_lists, bool landed,
+		    char *tmp, uint64_t *ret_hash, struct entry *ret_seen)
 {
 	struct hashsink k = { .fd = -1, .h = HASH64_INIT };
 	cookie_io_functions_t io = { .write = sink_write };
@@ -207,7 +210,7 @@ static int emit_tmp(struct run *x, const struct elist *lists, size_t n_lists, ch
 
 	for (unsigned attempt = 0; attempt < 100 && k.fd < 0; attempt++) {
 		(void)snprintf(tmp, NAME_MAX + 1, "." INDEX_NAME ".%d.%u" TMP_SUFFIX, (int)getpid(),
-			       x->r->tmp_seq++);
+			       __atomic_fetch_add(&x->r->tmp_seq, 1, __ATOMIC_RELAXED));
 		k.fd = openat(x->r->root_fd, tmp,
 			      O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 		if (k.fd < 0 && errno != EEXIST)
@@ -223,7 +226,7 @@ static int emit_tmp(struct run *x, const struct elist *lists, size_t n_lists, ch
 	}
 	(void)__fsetlocking(f, FSETLOCKING_BYCALLER);
 	(void)setvbuf(f, NULL, _IOFBF, 65536);
-	index_emit(f, lists, n_lists);
+	index_emit(f, lists, n_lists, landed);
 	if (fclose(f) != 0 && !k.err)
 		k.err = EIO;
 	*ret_hash = rc_hash64_end(k.h, k.n);
@@ -269,26 +272,16 @@ static bool index_on_disk(struct sc_reconciler *rc, uint64_t want)
  * temp file, which is dropped when the disk has that content already; when it cannot be
  * written (disk full, read-only), the content is hashed alone, and an index already on disk
  * is no error. */
-int rc_write_index(struct run *x, const struct elist *lists, size_t n_lists, bool same)
+/* The temp file 'tmp' holding the index of hash 'want' (identity 'seen') over INDEX_NAME,
+ * unless the disk has that index already. */
+static int install_tmp(struct run *x, const char *tmp, uint64_t want, struct entry seen)
 {
 	struct sc_reconciler *rc = x->r;
-	struct entry seen = {};
 	struct sc_batch_commit c = { .fsync_max = SMALL_BATCH };
 	struct sc_batch *b = NULL;
-	char tmp[NAME_MAX + 1];
 	ssize_t d;
-	uint64_t want = 0;
 	int r;
 
-	if (same && index_is_known(rc, rc->index.hash))
-		return 0;
-	r = emit_tmp(x, lists, n_lists, tmp, &want, &seen);
-	if (r < 0) {
-		int q = index_hash(lists, n_lists, &want);
-		if (q < 0)
-			return q;
-		return index_on_disk(rc, want) ? 0 : r;
-	}
 	if (index_on_disk(rc, want)) {
 		(void)unlinkat(rc->root_fd, tmp, 0);
 		return 0;
@@ -316,6 +309,91 @@ int rc_write_index(struct run *x, const struct elist *lists, size_t n_lists, boo
 	}
 	if (r == 0)
 		rc->index = seen;
+	return r;
+}
+
+int rc_write_index(struct run *x, const struct elist *lists, size_t n_lists, bool same)
+{
+	struct sc_reconciler *rc = x->r;
+	struct entry seen = {};
+	char tmp[NAME_MAX + 1];
+	uint64_t want = 0;
+	int r;
+
+	if (same && index_is_known(rc, rc->index.hash))
+		return 0;
+	r = emit_tmp(x, lists, n_lists, false, tmp, &want, &seen);
+	if (r < 0) {
+		int q = index_hash(lists, n_lists, &want);
+		if (q < 0)
+			return q;
+		return index_on_disk(rc, want) ? 0 : r;
+	}
+	return install_tmp(x, tmp, want, seen);
+}
+
+/* ---- the index emitted beside the renames ---------------------------------------------- */
+
+struct index_early {
+	struct run *x;
+	struct elist lists[2];
+	size_t n_lists;
+	pthread_t tid;
+	bool joined;
+	int r;
+	char tmp[NAME_MAX + 1];
+	uint64_t want;
+	struct entry seen;
+};
+
+static void *early_thread(void *arg)
+{
+	struct index_early *ie = arg;
+
+	ie->r = emit_tmp(ie->x, ie->lists, ie->n_lists, true, ie->tmp, &ie->want, &ie->seen);
+	return NULL;
+}
+
+void rc_index_early_start(struct run *x, const struct elist *lists, size_t n_lists)
+{
+	struct index_early *ie;
+
+	if (n_lists > ELEMENTSOF(ie->lists) || !(ie = calloc(1, sizeof(*ie))))
+		return;
+	ie->x = x;
+	memcpy(ie->lists, lists, n_lists * sizeof(*lists));
+	ie->n_lists = n_lists;
+	if (pthread_create(&ie->tid, NULL, early_thread, ie) != 0) {
+		free(ie);
+		return;
+	}
+	x->early = ie;
+}
+
+void rc_index_early_join(struct run *x)
+{
+	struct index_early *ie = x->early;
+
+	if (ie && !ie->joined) {
+		(void)pthread_join(ie->tid, NULL);
+		ie->joined = true;
+	}
+}
+
+int rc_index_early_finish(struct run *x, bool valid)
+{
+	struct index_early *ie = x->early;
+	int r = 1;
+
+	if (!ie)
+		return 1;
+	rc_index_early_join(x);
+	x->early = NULL;
+	if (ie->r == 0 && valid)
+		r = install_tmp(x, ie->tmp, ie->want, ie->seen);
+	else if (ie->r == 0)
+		(void)unlinkat(x->r->root_fd, ie->tmp, 0);
+	free(ie);
 	return r;
 }
 

@@ -237,6 +237,12 @@ static bool run_capture(char *const argv[], char *out, size_t size)
 	}
 	if (pid == 0) {
 		int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		sigset_t none;
+
+		/* The agent probes from a thread that blocks every signal (runc-probe.c): runc
+		 * gets none blocked, as the agent's own start would give it. */
+		(void)sigemptyset(&none);
+		(void)sigprocmask(SIG_SETMASK, &none, NULL);
 		if (null >= 0)
 			(void)dup2(null, STDIN_FILENO);
 		(void)dup2(fds[1], STDOUT_FILENO);

@@ -285,6 +285,7 @@ int rc_commit_pending(struct run *x)
 		return 0;
 	r = sc_batch_commit(x->batch, &c);
 	(void)fsync(x->r->root_fd);
+	rc_index_early_join(x); /* it reads the entries' hashes: rc_not_updated writes them */
 	for (size_t i = 0; i < x->n_pend; i++) {
 		const struct pending *p = &x->pend[i];
 		int e = sc_batch_result(x->batch, i);

@@ -74,7 +74,7 @@ static int key_object(struct dl_phdr_info *info, size_t size, void *data)
 /* What the judgements and merged contents depend on besides the policy bytes: the code that
  * made them and the options it ran with. 0 when the program has no build ID (nothing then
  * tells one build from the next: no state is kept). */
-uint64_t rc_state_key(const struct sc_reconciler *rc)
+static uint64_t state_key(const struct sc_reconciler *rc)
 {
 	struct keyer k = { .h = HASH64_INIT };
 	uint8_t log = !rc->o.no_log_flag;
@@ -93,6 +93,16 @@ uint64_t rc_state_key(const struct sc_reconciler *rc)
 	h = rc_hash64_feed(h, rc->root_name, strlen(rc->root_name) + 1);
 	h = rc_hash64_end(h, 0);
 	return h ? h : 1;
+}
+
+uint64_t rc_state_key_now(struct sc_reconciler *rc)
+{
+	if (!rc->state_key_known) {
+		(void)rc_no_log_flag(rc);
+		rc->state_key = state_key(rc);
+		rc->state_key_known = true;
+	}
+	return rc->state_key;
 }
 
 /* ---- writing ----------------------------------------------------------------------- */
@@ -257,7 +267,7 @@ void rc_state_save(struct sc_reconciler *rc)
 	char tmp[NAME_MAX + 1];
 	uint64_t sum;
 
-	if (!k || !rc->state_key || fstat(rc->root_fd, &root_st) < 0)
+	if (!k || !rc_state_key_now(rc) || fstat(rc->root_fd, &root_st) < 0)
 		return;
 	/* The file on disk is the one last read or written: hashed first, kept when equal. */
 	rc_ident_of(rc->root_fd, STATE_NAME, &now);
@@ -604,12 +614,13 @@ int rc_state_load(struct run *x)
 
 	if (!rp)
 		return -ENOMEM;
-	if (!rc->state_key || rc->n_cache || rc->n_mcache || fstat(rc->root_fd, &root_st) < 0)
+	if (rc->n_cache || rc->n_mcache || fstat(rc->root_fd, &root_st) < 0)
 		return 0;
 	fd = openat(rc->root_fd, STATE_NAME, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return 0;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+	/* The key only once there is a state to check: it waits for the log flag's answer. */
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || !rc_state_key_now(rc)) {
 		(void)close(fd);
 		return 0;
 	}

@@ -95,6 +95,10 @@ struct sc_reconciler {
 	bool no_noatime;    /* O_NOATIME refused (not the files' owner, no CAP_FOWNER) */
 	uint64_t state_key; /* what the judgements in <root>/.state hold for (0: none kept) */
 	struct entry state; /* hash and identity of the .state file last written or read */
+	/* state_key is computed (rc_state_key_now); o.no_log_flag is the answer (atomic,
+	 * rc_no_log_flag, under log_flag_lock) */
+	bool state_key_known, log_flag_known;
+	pthread_mutex_t log_flag_lock;
 	/* Why the last pass failed: what it was doing (static text, NULL: it did not fail) and
 	 * on which path (sc_reconciler_failure). */
 	const char *fail_what;
@@ -241,10 +245,11 @@ struct run {
 	pthread_mutex_t parse_lock;
 	struct mkey *memo; /* merged sets' content by key, this pass (open addressing) */
 	size_t n_memo, cap_memo;
-	bool new_paths;	    /* a profile is written where the old index named none, or over
-			     * one whose content the old index recorded */
-	size_t n_kept_room; /* entries kept for rejected files, published after 'now' */
-	bool index_done;    /* the index on disk is the one of this pass's entries */
+	bool new_paths;		   /* a profile is written where the old index named none, or over
+				    * one whose content the old index recorded */
+	size_t n_kept_room;	   /* entries kept for rejected files, published after 'now' */
+	bool index_done;	   /* the index on disk is the one of this pass's entries */
+	struct index_early *early; /* the index emitted beside the renames (index.c) */
 };
 
 /* What one thread keeps while it works through its chunks. */
@@ -284,6 +289,10 @@ int rc_open_ns(struct run *x, const char *ns, bool create);
  * empty then). */
 int rc_make_ns(struct run *x, const char *ns, bool create, bool *ret_made);
 void rc_logf(struct sc_reconciler *r, const char *level, const char *fmt, ...) _printf_(3, 4);
+/* A line made already (rc_logf's without the format). */
+void rc_log_line(struct sc_reconciler *r, const char *level, const char *line);
+/* o.no_log_flag, asked of o.no_log_flag_wait the first time (it may wait): any thread. */
+bool rc_no_log_flag(struct sc_reconciler *rc);
 /* The lines so far out of the sink that holds them (reconcile.h: log_flush). */
 void rc_log_flush(struct sc_reconciler *r);
 const char *rc_logval(const char *s, char *buf, size_t size);
@@ -367,10 +376,23 @@ int rc_read_old_index(struct run *x);
 struct sc_index_set;
 int rc_adopt_set(struct run *x, const struct sc_index_set *s);
 int rc_write_index(struct run *x, const struct elist *lists, size_t n_lists, bool same);
+/* The index of 'lists' (at most two) as it will be once the pending profiles are renamed
+ * into place, emitted into its temp file on a thread of its own while the index before the
+ * renames is written, and the renames made (those are mostly the kernel's, one at a time
+ * across directories): a CPU is free then. The lists must not change meanwhile but for the
+ * entries' identities (need_ident, ino, times). */
+void rc_index_early_start(struct run *x, const struct elist *lists, size_t n_lists);
+/* Wait for it (before anything else touches the entries: rc_commit_pending's not updated). */
+void rc_index_early_join(struct run *x);
+/* Install it when 'valid' (the renames all landed: the lists are as it took them), else drop
+ * it: rc_write_index's result, or 1 when there was none to install (write it the usual way). */
+int rc_index_early_finish(struct run *x, bool valid);
 void rc_remove_profile(struct run *x, const struct entry *e);
 
 /* reconcile-cache.c */
-uint64_t rc_state_key(const struct sc_reconciler *rc);
+/* What the judgements and merged contents depend on besides the policy bytes (0: keep no
+ * state), computed at the first call: it waits for rc_no_log_flag. The pass's thread. */
+uint64_t rc_state_key_now(struct sc_reconciler *rc);
 int rc_state_load(struct run *x);
 int rc_read_previous(struct run *x);
 void rc_state_save(struct sc_reconciler *rc);

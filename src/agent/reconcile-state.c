@@ -46,6 +46,26 @@ void rc_logf(struct sc_reconciler *r, const char *level, const char *fmt, ...)
 	r->o.log(r->o.userdata, level, line);
 }
 
+void rc_log_line(struct sc_reconciler *r, const char *level, const char *line)
+{
+	if (r->o.log)
+		r->o.log(r->o.userdata, level, line);
+}
+
+bool rc_no_log_flag(struct sc_reconciler *rc)
+{
+	if (!__atomic_load_n(&rc->log_flag_known, __ATOMIC_ACQUIRE)) {
+		(void)pthread_mutex_lock(&rc->log_flag_lock);
+		if (!rc->log_flag_known) {
+			if (rc->o.no_log_flag_wait)
+				rc->o.no_log_flag = rc->o.no_log_flag_wait(rc->o.userdata);
+			__atomic_store_n(&rc->log_flag_known, true, __ATOMIC_RELEASE);
+		}
+		(void)pthread_mutex_unlock(&rc->log_flag_lock);
+	}
+	return rc->o.no_log_flag;
+}
+
 void rc_log_flush(struct sc_reconciler *r)
 {
 	if (r->o.log_flush)

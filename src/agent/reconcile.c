@@ -100,6 +100,7 @@ int sc_reconciler_new(const struct sc_reconcile_opts *o, struct sc_reconciler **
 	r->o = *o;
 	r->o.root = NULL;
 	r->tmp_fd = -1;
+	(void)pthread_mutex_init(&r->log_flag_lock, NULL);
 	(void)snprintf(r->root_name, sizeof(r->root_name), "%s", root);
 	r->root_fd = open_dir_nofollow(sfd, root);
 	if (r->root_fd < 0) {
@@ -116,7 +117,6 @@ int sc_reconciler_new(const struct sc_reconcile_opts *o, struct sc_reconciler **
 	}
 	r->o.policies_dir = r->policies_dir;
 	r->o.kubelet_root = NULL;
-	r->state_key = rc_state_key(r);
 	/* Temp files beside the profiles are an earlier version's (or the index's). */
 	clean_all_tmps(r->root_fd);
 	/* Failing (a read-only root), each pass tries again; until then writes fail. */
@@ -137,6 +137,7 @@ struct sc_reconciler *sc_reconciler_free(struct sc_reconciler *r)
 	rc_rejections_free(r->rejected, r->n_rejected);
 	rc_cache_free(r->cache, r->n_cache);
 	free(r->mcache);
+	(void)pthread_mutex_destroy(&r->log_flag_lock);
 	free(r->policies_dir);
 	free(r->root_path);
 	free(r);
@@ -241,6 +242,39 @@ static void files_to_cache(struct run *x)
 	rc_sort(rc->cache, rc->n_cache, sizeof(*rc->cache), rc_cmp_cfile_sort);
 }
 
+/* The index before the renames, then the renames; meanwhile, on a thread of its own, the
+ * final index is emitted (installed once every rename landed: *ret_early_valid; else emitted
+ * again, as it is then), beside the first index's emission while the renames wait for it. */
+static int commit(struct run *x, struct entry *kept, size_t n_kept, bool *ret_early_valid)
+{
+	struct elist now[] = { { x->now, x->n_now }, { kept, n_kept } };
+	size_t not_updated = x->res->n_not_updated;
+	int r;
+
+	/* Before any profile lands, the index names both old and new paths: an interruption
+	 * anywhere below leaves nothing the next run cannot account for. */
+	if (x->n_pend && x->new_paths) {
+		struct elist all[] = { { x->now, x->n_now },
+				       { x->old, x->n_old },
+				       { kept, n_kept } };
+		rc_index_early_start(x, now, ELEMENTSOF(now));
+		r = rc_write_index(x, all, ELEMENTSOF(all), false);
+		/* No room for the index (disk full, read-only): no new path may land. */
+		if (rc_per_file_error(r)) {
+			rc_index_early_join(x); /* it reads what rc_not_updated writes */
+			rc_drop_new_paths(x, r);
+			r = 0;
+		}
+		if (r < 0) {
+			rc_abort_pending(x);
+			return r;
+		}
+	}
+	r = rc_commit_pending(x);
+	*ret_early_valid = r == 0 && x->res->n_not_updated == not_updated;
+	return r;
+}
+
 int sc_reconcile(struct sc_reconciler *rc, struct sc_reconcile_result *res)
 {
 	struct run x = { .r = rc,
@@ -253,6 +287,7 @@ int sc_reconcile(struct sc_reconciler *rc, struct sc_reconcile_result *res)
 	enum stage stage = STAGE_INDEX;
 	cleanup_free char **rej = NULL;
 	size_t n_kept = 0, n_rej = 0;
+	bool early_valid = false;
 	int r;
 
 	*res = (struct sc_reconcile_result){};
@@ -364,22 +399,7 @@ int sc_reconcile(struct sc_reconciler *rc, struct sc_reconcile_result *res)
 		r = -ECANCELED;
 		goto out;
 	}
-	/* Before any profile lands, the index names both old and new paths: an interruption
-	 * anywhere below leaves nothing the next run cannot account for. */
-	if (x.n_pend && x.new_paths) {
-		struct elist all[] = { { x.now, x.n_now }, { x.old, x.n_old }, { kept, n_kept } };
-		r = rc_write_index(&x, all, ELEMENTSOF(all), false);
-		/* No room for the index (disk full, read-only): no new path may land. */
-		if (rc_per_file_error(r)) {
-			rc_drop_new_paths(&x, r);
-			r = 0;
-		}
-		if (r < 0) {
-			rc_abort_pending(&x);
-			goto out;
-		}
-	}
-	r = rc_commit_pending(&x);
+	r = commit(&x, kept, n_kept, &early_valid);
 	if (r < 0)
 		goto out;
 	rc_record_idents(&x);
@@ -391,9 +411,11 @@ int sc_reconcile(struct sc_reconciler *rc, struct sc_reconcile_result *res)
 	}
 	{
 		struct elist now[] = { { x.now, x.n_now }, { kept, n_kept } };
-		r = rc_write_index(&x, now, ELEMENTSOF(now),
-				   x.n_carried == x.n_now && x.n_carried == x.n_old_by_path &&
-					   n_kept == 0);
+		r = rc_index_early_finish(&x, early_valid);
+		if (r == 1)
+			r = rc_write_index(&x, now, ELEMENTSOF(now),
+					   x.n_carried == x.n_now &&
+						   x.n_carried == x.n_old_by_path && n_kept == 0);
 		/* The index on disk names all that is installed and maybe more (removed or
 		 * never landed): safe; the next pass writes it again. Reported, not fatal. */
 		if (rc_per_file_error(r)) {
@@ -516,6 +538,7 @@ int sc_reconciler_json(const struct sc_reconciler *r, char **ret)
 
 void rc_run_free(struct run *x)
 {
+	(void)rc_index_early_finish(x, false);
 	sc_batch_free(x->batch);
 	free(x->pend);
 	rc_run_free_sets(x);

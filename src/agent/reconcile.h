@@ -62,6 +62,10 @@ struct sc_reconcile_opts {
 	unsigned threads;
 	/* Polled between files; true stops the reconcile (-ECANCELED, nothing half-written). */
 	bool (*cancel)(void *userdata);
+	/* Optional: no_log_flag's value, asked (from any of the pass's threads, once per
+	 * reconciler) where it is first needed: a profile's text, the key of <root>/.state. The
+	 * agent learns it from the node's runc meanwhile. */
+	bool (*no_log_flag_wait)(void *userdata);
 	void *userdata;
 };
 
