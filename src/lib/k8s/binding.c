@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -1108,6 +1109,7 @@ static int bindings_emit_to(struct sink *k, const struct sc_binding *const *p, s
 
 	if (!f)
 		return -ENOMEM;
+	(void)__fsetlocking(f, FSETLOCKING_BYCALLER); /* one thread writes it */
 	r = bindings_emit(f, p, n);
 	if (fclose(f) != 0 && r == 0)
 		r = -ENOMEM;

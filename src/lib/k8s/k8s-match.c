@@ -4,6 +4,7 @@
  * and the bindings file of what was matched. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -405,6 +406,8 @@ static int bindings_write_each(size_t n,
 
 	if (!f)
 		return -ENOMEM;
+	/* One thread writes it: no lock taken per fputs (10,000 bindings are 300,000 calls). */
+	(void)__fsetlocking(f, FSETLOCKING_BYCALLER);
 	sc_bindings_emit_head(f);
 	for (size_t i = 0; i < n && r == 0 && !k.err; i++) {
 		struct sc_binding b = {};
