@@ -35,16 +35,17 @@
  * could then read other documents than one read of the whole. A cut elsewhere that one read
  * would not make (inside a flow collection or a quoted text) fails to parse in the piece
  * before, and the file is read again whole. */
-static size_t cuts_at(const char *buf, size_t len, size_t n, size_t *cut)
+static size_t cuts_at(const char *buf, size_t len, size_t n, size_t *cut, uint32_t *cut_lines)
 {
 	const char *end = buf + len, *p;
 	size_t k = 0;
+	uint32_t lines = 0;
 
 	if (len < SPLIT_MIN || buf[0] == '%')
 		return 0;
 	/* One pass over the line starts (memmem for each marker took 4 instructions a byte,
-	 * before the other threads could start). */
-	for (p = buf; (p = memchr(p, '\n', (size_t)(end - p))) && ++p < end;) {
+	 * before the other threads could start), counting the lines before each cut. */
+	for (p = buf; (p = memchr(p, '\n', (size_t)(end - p))) && (lines++, ++p < end);) {
 		if (*p == '%')
 			return 0;
 		if (end - p < 3 || (*p != '.' && *p != '-') || p[1] != *p || p[2] != *p)
@@ -53,8 +54,10 @@ static size_t cuts_at(const char *buf, size_t len, size_t n, size_t *cut)
 			continue;
 		if (*p == '.')
 			return 0;
-		if (k + 1 < n && p > buf + len / n * (k + 1))
+		if (k + 1 < n && p > buf + len / n * (k + 1)) {
+			cut_lines[k] = lines;
 			cut[k++] = (size_t)(p - buf);
+		}
 	}
 	return k;
 }
@@ -62,10 +65,10 @@ static size_t cuts_at(const char *buf, size_t len, size_t n, size_t *cut)
 struct piece {
 	const char *buf;
 	size_t len;
+	uint32_t by, lines; /* where it starts in the file: the offset, the lines before */
 	struct sc_diags d;
 	struct sc_k8s_file *f;
 	size_t used;
-	uint32_t lines; /* its line breaks */
 	int r;
 };
 
@@ -77,17 +80,17 @@ struct pieces {
 	const char *name, *default_ns;
 };
 
+static void piece_move(struct piece *h);
+
 static void piece_parse(const struct pieces *ps, struct piece *h)
 {
 	struct k8s_parse how = {
 		.mapped = true, .lent = true, .keep = ps->keep, .ret_used = &h->used
 	};
 
-	/* Its lines counted before it is read, which gives its pages back behind it (counted
-	 * after, they would be read in again). */
-	for (const char *p = h->buf; (p = memchr(p, '\n', (size_t)(h->buf + h->len - p))); p++)
-		h->lines++;
 	h->r = k8s_text_parse((char *)h->buf, h->len, &how, ps->name, ps->default_ns, &h->d, &h->f);
+	if (h->r == 0 && h->by)
+		piece_move(h); /* on this thread, while the others read */
 }
 
 /* Pieces as they come, until none is left. */
@@ -122,49 +125,68 @@ static void loc_move(struct sc_loc *l, uint32_t lines)
 		l->line += lines;
 }
 
-/* A later piece's workloads after those before, their positions the file's. */
-static int piece_join(struct sc_k8s_file *a, struct sc_k8s_file *b, uint32_t by, uint32_t lines)
+/* A later piece's workloads and kept nodes, their positions made the file's. */
+static void piece_move(struct piece *h)
 {
-	size_t n = a->n_workloads + b->n_workloads;
-	struct sc_k8s_workload *w = reallocarray(a->workloads, n ? n : 1, sizeof(*w));
+	struct sc_k8s_file *b = h->f;
+
+	for (size_t i = 0; i < b->n_workloads; i++) {
+		struct sc_k8s_workload *x = &b->workloads[i];
+		struct wpos *p = &b->tree->wp[i];
+		loc_move(&x->loc, h->lines);
+		loc_move(&x->pod_seccomp.loc, h->lines);
+		loc_move(&x->pod_seccomp.path_loc, h->lines);
+		loc_move(&x->legacy_pod_loc, h->lines);
+		for (size_t k = 0; k < x->n_containers; k++) {
+			loc_move(&x->containers[k].loc, h->lines);
+			loc_move(&x->containers[k].seccomp.loc, h->lines);
+			loc_move(&x->containers[k].seccomp.path_loc, h->lines);
+			loc_move(&x->containers[k].legacy_loc, h->lines);
+		}
+		p->doc_end += h->by;
+		node_move(p->holder, h->by, h->lines);
+		node_move(p->podspec, h->by, h->lines);
+		for (size_t k = 0; p->containers && k < p->n_containers; k++)
+			node_move(p->containers[k], h->by, h->lines);
+	}
+}
+
+/* The pieces' workloads after the first's, in order (each moved to its place already), what
+ * their arenas hold the first's now. */
+static int pieces_join(struct piece *v, size_t n)
+{
+	struct sc_k8s_file *a = v[0].f;
+	size_t total = 0, at = a->n_workloads;
+	struct sc_k8s_workload *w;
 	struct wpos *wp;
 	struct chunk **last;
 
+	for (size_t i = 0; i < n; i++)
+		total += v[i].f->n_workloads;
+	w = reallocarray(a->workloads, total ? total : 1, sizeof(*w));
 	if (!w)
 		return -ENOMEM;
 	a->workloads = w;
-	wp = reallocarray(a->tree->wp, n ? n : 1, sizeof(*wp));
+	wp = reallocarray(a->tree->wp, total ? total : 1, sizeof(*wp));
 	if (!wp)
 		return -ENOMEM;
 	a->tree->wp = wp;
-	for (size_t i = 0; i < b->n_workloads; i++) {
-		struct sc_k8s_workload *x = &a->workloads[a->n_workloads + i];
-		struct wpos *p = &a->tree->wp[a->n_workloads + i];
-		*x = b->workloads[i];
-		*p = b->tree->wp[i];
-		x->file = a->name;
-		loc_move(&x->loc, lines);
-		loc_move(&x->pod_seccomp.loc, lines);
-		loc_move(&x->pod_seccomp.path_loc, lines);
-		loc_move(&x->legacy_pod_loc, lines);
-		for (size_t k = 0; k < x->n_containers; k++) {
-			loc_move(&x->containers[k].loc, lines);
-			loc_move(&x->containers[k].seccomp.loc, lines);
-			loc_move(&x->containers[k].seccomp.path_loc, lines);
-			loc_move(&x->containers[k].legacy_loc, lines);
-		}
-		p->doc_end += by;
-		node_move(p->holder, by, lines);
-		node_move(p->podspec, by, lines);
-		for (size_t k = 0; p->containers && k < p->n_containers; k++)
-			node_move(p->containers[k], by, lines);
-	}
-	a->n_workloads = n;
-	b->n_workloads = 0; /* theirs now, as is what b's arena holds */
 	for (last = &a->tree->arena.head; *last; last = &(*last)->next)
 		;
-	*last = b->tree->arena.head;
-	b->tree->arena.head = NULL;
+	for (size_t i = 1; i < n; i++) {
+		struct sc_k8s_file *b = v[i].f;
+		for (size_t k = 0; k < b->n_workloads; k++)
+			b->workloads[k].file = a->name;
+		memcpy(a->workloads + at, b->workloads, b->n_workloads * sizeof(*w));
+		memcpy(a->tree->wp + at, b->tree->wp, b->n_workloads * sizeof(*wp));
+		at += b->n_workloads;
+		b->n_workloads = 0; /* theirs now, as is what b's arena holds */
+		*last = b->tree->arena.head;
+		b->tree->arena.head = NULL;
+		while (*last)
+			last = &(*last)->next;
+	}
+	a->n_workloads = total;
 	return 0;
 }
 
@@ -172,12 +194,12 @@ int k8s_split_parse(char *buf, size_t len, enum sc_k8s_keep keep, unsigned jobs,
 		    const char *default_ns, struct sc_diags *d, struct sc_k8s_file **ret)
 {
 	size_t cut[PIECES_MAX], n = 0, used = 0, want = (size_t)jobs * PIECES_PER_THREAD;
+	uint32_t cut_lines[PIECES_MAX];
 	struct piece v[PIECES_MAX] = {};
 	struct pieces ps = { .v = v, .keep = keep, .name = name, .default_ns = default_ns };
 	struct k8s_parse whole = { .mapped = true, .keep = keep };
 	pthread_t tid[PIECES_MAX];
 	unsigned started = 0;
-	uint32_t lines = 0;
 	int r = 0;
 
 	if (want > PIECES_MAX)
@@ -185,12 +207,15 @@ int k8s_split_parse(char *buf, size_t len, enum sc_k8s_keep keep, unsigned jobs,
 	if (want > len / PIECE_MIN)
 		want = len / PIECE_MIN;
 	if (jobs > 1 && want > 1)
-		n = cuts_at(buf, len, want, cut);
+		n = cuts_at(buf, len, want, cut, cut_lines);
 	if (!n)
 		return k8s_text_parse(buf, len, &whole, name, default_ns, d, ret);
 	for (size_t i = 0; i <= n; i++) {
 		size_t from = i ? cut[i - 1] : 0;
-		v[i] = (struct piece){ .buf = buf + from, .len = (i < n ? cut[i] : len) - from };
+		v[i] = (struct piece){ .buf = buf + from,
+				       .len = (i < n ? cut[i] : len) - from,
+				       .by = (uint32_t)from,
+				       .lines = i ? cut_lines[i - 1] : 0 };
 	}
 	ps.n = n + 1;
 	for (unsigned t = 0; t + 1 < jobs && t + 1 < ps.n; t++) {
@@ -210,10 +235,8 @@ int k8s_split_parse(char *buf, size_t len, enum sc_k8s_keep keep, unsigned jobs,
 	}
 	if (used > len + (1u << 20))
 		r = -EAGAIN;
-	for (size_t i = 1; i < ps.n && r == 0; i++) {
-		lines += v[i - 1].lines;
-		r = piece_join(v[0].f, v[i].f, (uint32_t)cut[i - 1], lines);
-	}
+	if (r == 0)
+		r = pieces_join(v, ps.n);
 	if (r == 0) {
 		v[0].f->text = buf;
 		v[0].f->len = len;

@@ -898,9 +898,10 @@ static void ahead_start(struct ahead *a, const struct sc_policy_build *b,
 	*a = (struct ahead){ .b = b, .v = v, .from = b->n_workloads };
 	if (b->jobs < 2 || b->n_workloads < AHEAD_MIN)
 		return;
-	/* The caller plans every set besides finding the first part's members: a third of
-	 * the work when the thread finds the rest's. */
-	a->from = b->n_workloads * 3 / 8;
+	/* The caller plans each set of its part while the thread finds the rest's members
+	 * (members are four fifths of a plan): both end together with the cut a little before
+	 * the middle, and the caller then plans the rest's sets. */
+	a->from = b->n_workloads * 9 / 20;
 	a->one = calloc(b->n_workloads - a->from, sizeof(*a->one));
 	if (a->one)
 		a->started = sc_thread_create(&a->tid, ahead_run, a) == 0;
@@ -940,18 +941,17 @@ static void ahead_free(struct ahead *a)
 	free(a->one);
 }
 
-static int plan_workload_sets(struct sc_policy_build *b, const struct sc_policy_ref *v,
-			      const size_t *perm, struct sc_diags *d)
+/* 'a': the members found ahead (ahead_start). */
+static int plan_workload_sets(struct sc_policy_build *b, const size_t *perm, struct ahead *a,
+			      struct sc_diags *d)
 {
 	cleanup_free size_t *m = calloc(b->n_policies + 1, sizeof(*m));
 	const char *saved = d ? d->file : NULL;
-	cleanup_(ahead_free) struct ahead a = {};
 	int ret = 0;
 
 	b->workload_set = malloc((b->n_workloads + 1) * sizeof(ssize_t));
 	if (!m || !b->workload_set)
 		return -ENOMEM;
-	ahead_start(&a, b, v);
 	for (size_t w = 0; w < b->n_workloads; w++) {
 		const struct sc_binding *wl = &b->workloads[w];
 		cleanup_free char *file = NULL;
@@ -963,7 +963,7 @@ static int plan_workload_sets(struct sc_policy_build *b, const struct sc_policy_
 		b->workload_set[w] = -1;
 		if (d && b->workloads == b->bindings)
 			d->file = b->binding_files[w];
-		r = members_of(&a, w, m, &n, &selected, &missing);
+		r = members_of(a, w, m, &n, &selected, &missing);
 		if (r == -ENOENT) {
 			if (d)
 				(void)sc_diags_add(d, SC_SEV_ERROR, wl->loc,
@@ -1040,6 +1040,7 @@ int sc_policy_build_sets(struct sc_policy_build *b, const struct sc_binding *w, 
 	cleanup_free size_t *base = NULL;
 	cleanup_free ssize_t *newidx = NULL;
 	const char *saved = d ? d->file : NULL;
+	struct ahead a = {};
 	int r, bad = 0;
 
 	b->workloads = w;
@@ -1047,6 +1048,9 @@ int sc_policy_build_sets(struct sc_policy_build *b, const struct sc_binding *w, 
 	r = policy_refs(b, &v, &perm, &canon);
 	if (r < 0)
 		return r;
+	/* The members of the later workloads found from now on, while the policy sets are
+	 * planned too. */
+	ahead_start(&a, b, v);
 	while (n_base < b->n_policies && v[n_base].baseline)
 		n_base++;
 	base = calloc(n_base + 1, sizeof(*base));
@@ -1058,7 +1062,7 @@ int sc_policy_build_sets(struct sc_policy_build *b, const struct sc_binding *w, 
 		base[i] = perm[i];
 	r = plan_policy_sets(b, v, perm, base, n_base);
 	if (r == 0 && w) {
-		r = plan_workload_sets(b, v, perm, d);
+		r = plan_workload_sets(b, perm, &a, d);
 		if (r == -EINVAL)
 			bad = r, r = 0;
 	}
@@ -1117,6 +1121,7 @@ int sc_policy_build_sets(struct sc_policy_build *b, const struct sc_binding *w, 
 			b->workload_set[i] = newidx[b->workload_set[i]];
 	r = bad;
 out:
+	ahead_free(&a); /* before the refs it reads go */
 	if (d)
 		d->file = saved;
 	for (size_t i = 0; canon && i < b->n_policies; i++)
