@@ -241,6 +241,32 @@ static void files_to_cache(struct run *x)
 	rc_sort(rc->cache, rc->n_cache, sizeof(*rc->cache), rc_cmp_cfile_sort);
 }
 
+/* A bound workload's profile that no binding names any more (its bindings file deleted,
+ * emptied of it, or written again by a `bind` of other manifests) stays as it is: a pod that
+ * references it reads it at every container start, on any node, and the agent cannot see
+ * pods. It is kept while its file is there (listed in the index as kept; a file deleted by
+ * hand is forgotten), said once when it loses its binding. */
+static bool unbound_kept(struct run *x, const struct entry *e)
+{
+	char b1[600];
+	struct stat st;
+	bool bound = e->workload ||
+		     (e->n_pols && strncmp(e->pols[e->n_pols - 1], "SeccompBinding/", 15) == 0);
+
+	if (!e->path || e->moved || !bound || rc_set_has_path(x, e->path))
+		return false;
+	if (fstatat(x->r->root_fd, e->path, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+		return false;
+	if (!e->kept)
+		rc_logf(x->r, "warn",
+			"event=unbound-kept path=%s msg=\"no binding names this workload's profile "
+			"any more: kept as it is, since its pods read it at every start and the "
+			"agent cannot see pods; bind the workload again, or remove the file by "
+			"hand on each node once no pod references it\"",
+			rc_logval(e->path, b1, sizeof(b1)));
+	return true;
+}
+
 int sc_reconcile(struct sc_reconciler *rc, struct sc_reconcile_result *res)
 {
 	struct run x = { .r = rc,
@@ -316,22 +342,22 @@ int sc_reconcile(struct sc_reconciler *rc, struct sc_reconcile_result *res)
 		goto out;
 	res->n_sets = x.n_sets;
 
-	/* Old entries of rejected files stay (last good), unless a good set now owns the path. */
+	/* Old entries of rejected files stay (last good), unless a good set now owns the path;
+	 * so do bound workloads' profiles no binding names any more (unbound_kept). */
 	r = rc_rejected_paths(&x, &rej, &n_rej);
 	if (r < 0)
 		goto out;
-	kept = calloc(n_rej && x.n_old ? x.n_old : 1, sizeof(*kept));
-	if (!kept) {
-		r = -ENOMEM;
-		goto out;
-	}
-	for (size_t i = 0; n_rej && i < x.n_old; i++) {
+	for (size_t i = 0; i < x.n_old; i++) {
 		struct entry *e = &x.old[i];
 		bool keep = false;
-		for (size_t k = 0; e->path && k < e->n_files && !keep; k++)
+		for (size_t k = 0; n_rej && e->path && k < e->n_files && !keep; k++)
 			keep = rc_path_in(rej, n_rej, e->files[k]);
-		if (!keep)
+		if (!keep && !unbound_kept(&x, e))
 			continue;
+		if (!kept && !(kept = calloc(x.n_old, sizeof(*kept)))) {
+			r = -ENOMEM;
+			goto out;
+		}
 		{
 			/* A bound workload's path: its set keeps what is there (install). */
 			struct set *s = rc_set_at_path(&x, e->path);
@@ -347,6 +373,10 @@ int sc_reconcile(struct sc_reconciler *rc, struct sc_reconcile_result *res)
 		kept[n_kept].size = rc_file_size_at(rc->root_fd, e->path);
 		*e = (struct entry){};
 		n_kept++;
+	}
+	if (!kept && !(kept = calloc(1, sizeof(*kept)))) {
+		r = -ENOMEM;
+		goto out;
 	}
 	r = rc_index_old(&x);
 	if (r < 0)
