@@ -2,6 +2,8 @@
 /* Owns the agent's reconcile: opening the root and one pass of it, policies directory ->
  * profiles under the kubelet's seccomp root, judged per file, installed in one batch (temp
  * files, one syncfs, renames), pruned by the previous index. See reconcile.h for the rules. */
+#include <sys/file.h>
+
 #include "agent/reconcile-internal.h"
 
 /* ---- opening the root -------------------------------------------------------------- */
@@ -73,6 +75,42 @@ static int open_dir_nofollow(int dirfd, const char *name)
 	return -errno;
 }
 
+/* Two agents on one root (a DaemonSet's rolling update, a debug run beside the pod) take
+ * turns: a pass, and the cleaning at start, hold an exclusive lock on <root>/.tmp (0700: only
+ * the node's root can take it), so neither removes the other's temp files in flight nor
+ * writes the index over a pass under way. A holder that never lets go (not a pass: one
+ * takes seconds) is waited for LOCK_WAIT_MS, then the pass goes on without it. */
+#define LOCK_WAIT_MS 30000
+
+static int root_lock(struct sc_reconciler *rc)
+{
+	if (rc->tmp_fd < 0)
+		return 0;
+	for (unsigned ms = 0; flock(rc->tmp_fd, LOCK_EX | LOCK_NB) < 0; ms += 10) {
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			return 0;
+		if (ms >= LOCK_WAIT_MS) {
+			rc_logf(rc, "warn",
+				"event=lock-busy path=%s/%s msg=\"another process has held the "
+				"root's lock for %u s: going on without it\"",
+				rc->root_path, TMP_DIR, LOCK_WAIT_MS / 1000);
+			return 0;
+		}
+		if (rc->o.cancel && rc->o.cancel(rc->o.userdata))
+			return -ECANCELED;
+		(void)usleep(10000);
+	}
+	rc->locked = true;
+	return 0;
+}
+
+static void root_unlock(struct sc_reconciler *rc)
+{
+	if (rc->locked)
+		(void)flock(rc->tmp_fd, LOCK_UN);
+	rc->locked = false;
+}
+
 int sc_reconciler_new(const struct sc_reconcile_opts *o, struct sc_reconciler **ret)
 {
 	struct sc_reconciler *r;
@@ -117,10 +155,14 @@ int sc_reconciler_new(const struct sc_reconcile_opts *o, struct sc_reconciler **
 	r->o.policies_dir = r->policies_dir;
 	r->o.kubelet_root = NULL;
 	r->state_key = rc_state_key(r);
-	/* Temp files beside the profiles are an earlier version's (or the index's). */
-	clean_all_tmps(r->root_fd);
 	/* Failing (a read-only root), each pass tries again; until then writes fail. */
 	r->tmp_fd = rc_open_tmp_dir(r->root_fd);
+	/* Temp files beside the profiles are an earlier version's (or the index's); those in
+	 * .tmp a killed pass's. Not another agent's pass's in flight: under the lock. */
+	(void)root_lock(r);
+	clean_all_tmps(r->root_fd);
+	rc_empty_tmp_dir(r->tmp_fd);
+	root_unlock(r);
 	*ret = r;
 	return 0;
 }
@@ -282,6 +324,24 @@ int sc_reconcile(struct sc_reconciler *rc, struct sc_reconcile_result *res)
 	int r;
 
 	*res = (struct sc_reconcile_result){};
+	if (rc->tmp_fd < 0)
+		rc->tmp_fd = rc_open_tmp_dir(rc->root_fd);
+	r = root_lock(rc);
+	if (r < 0)
+		goto out;
+	/* Another agent wrote the index since (it holds what that one installed): what this
+	 * one remembers is no longer what is on disk; the index and the state are read. */
+	if (rc->have_state && rc->index.has_ident) {
+		struct entry now = {};
+		rc_ident_of(rc->root_fd, INDEX_NAME, &now);
+		if (!rc_same_ident(&now, &rc->index)) {
+			rc_entries_free(rc->installed, rc->n_installed);
+			rc->installed = NULL;
+			rc->n_installed = 0;
+			rc->have_state = false;
+			rc->index = (struct entry){};
+		}
+	}
 	/* What the previous pass installed is the old index; the file is read at the first
 	 * pass only (adopting what an earlier run wrote). */
 	if (rc->have_state) {
@@ -477,6 +537,7 @@ out:
 	note_failure(rc, stage, r);
 	rc_entries_free(kept, n_kept);
 	rc_run_free(&x);
+	root_unlock(rc);
 	return r;
 }
 
