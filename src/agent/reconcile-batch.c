@@ -5,15 +5,23 @@
 #include "agent/reconcile-internal.h"
 
 /* <root>/.tmp, made when missing. It is emptied (rc_empty_tmp_dir) only at start, under the
- * root's lock: another agent's pass may have temp files in flight there. */
+ * root's lock: another agent's pass may have temp files in flight there. The name is the
+ * agent's: anything else put there (a symlink, a file, a FIFO) is removed, never followed,
+ * or no profile could ever be written again. */
 int rc_open_tmp_dir(int root_fd)
 {
-	int fd;
+	int fd = -1;
 
-	if (mkdirat(root_fd, TMP_DIR, 0700) < 0 && errno != EEXIST)
-		return -errno;
-	fd = openat(root_fd, TMP_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	return fd < 0 ? -errno : fd;
+	for (int attempt = 0; attempt < 2 && fd < 0; attempt++) {
+		if (mkdirat(root_fd, TMP_DIR, 0700) < 0 && errno != EEXIST)
+			return -errno;
+		fd = openat(root_fd, TMP_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0 && (errno != ENOTDIR && errno != ELOOP))
+			return -errno;
+		if (fd < 0 && unlinkat(root_fd, TMP_DIR, 0) < 0)
+			return -errno;
+	}
+	return fd < 0 ? -ENOTDIR : fd;
 }
 
 /* What an interrupted pass (kill -9) left in <root>/.tmp goes. */

@@ -111,6 +111,23 @@ static void root_unlock(struct sc_reconciler *rc)
 	rc->locked = false;
 }
 
+/* <root>/.tmp as it is now: the one held open was removed or replaced (the directory is the
+ * agent's, but the root may be writable by others), and temp files made in a removed
+ * directory cannot be renamed into place: every write of every later pass would fail. */
+static void reopen_tmp_dir(struct sc_reconciler *rc)
+{
+	struct stat held, now;
+
+	if (rc->tmp_fd >= 0 && (fstat(rc->tmp_fd, &held) < 0 ||
+				fstatat(rc->root_fd, TMP_DIR, &now, AT_SYMLINK_NOFOLLOW) < 0 ||
+				held.st_ino != now.st_ino || held.st_dev != now.st_dev)) {
+		(void)close(rc->tmp_fd);
+		rc->tmp_fd = -1;
+	}
+	if (rc->tmp_fd < 0)
+		rc->tmp_fd = rc_open_tmp_dir(rc->root_fd);
+}
+
 int sc_reconciler_new(const struct sc_reconcile_opts *o, struct sc_reconciler **ret)
 {
 	struct sc_reconciler *r;
@@ -324,8 +341,7 @@ int sc_reconcile(struct sc_reconciler *rc, struct sc_reconcile_result *res)
 	int r;
 
 	*res = (struct sc_reconcile_result){};
-	if (rc->tmp_fd < 0)
-		rc->tmp_fd = rc_open_tmp_dir(rc->root_fd);
+	reopen_tmp_dir(rc);
 	r = root_lock(rc);
 	if (r < 0)
 		goto out;

@@ -1,0 +1,123 @@
+#!/bin/bash
+# syscage agent against a neighbour that can write some of what it reads: the policies
+# directory and the kubelet root's subdirectories, the agent's own root among them. Whatever
+# it plants there (a symlink, a FIFO with a writer that never writes, a device, a lock it
+# never lets go), the agent writes nothing outside its root, does not hang, and keeps
+# installing the profiles pods need. (Links out of the policies directory, a symlinked
+# seccomp dir or root, namespace directories planted as symlinks before a first pass, FIFOs
+# among the policies and as .state, and the HTTP port have tests of their own: agent-owners.sh,
+# test-reconcile.c, test-reconcile-restart.c, agent-http.sh.)
+. "$(dirname "$0")/lib.sh"
+
+POL=$TMP/policies
+KUB=$TMP/kubelet
+ROOT=$KUB/seccomp/syscage
+OUT=$TMP/outside
+mkdir -p "$POL" "$KUB" "$OUT"
+
+ka() { # NAME NS APP CALLS ACTION
+	printf 'apiVersion: security.kubearmor.com/v1\nkind: KubeArmorSeccompPolicy\nmetadata:\n  name: %s\n  namespace: %s\nspec:\n  selector:\n    matchLabels:\n      app: %s\n  seccomp:\n    arch: [x86_64]\n    syscalls: [%s]\n    action: %s\n' "$@"
+}
+agent() { timeout 120 "$SYSCAGE" agent --policies "$POL" --kubelet-root "$KUB" --listen none --once --no-log-flag "$@"; }
+nothing_outside() {
+	if [ -z "$(ls -A "$OUT")" ]; then ok "$1"; else not_ok "$1"; ls -la "$OUT" | sed 's/^/# /'; fi
+}
+PIDS=()
+trap 'for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done; rm -rf "$TMP"' EXIT
+
+ka web shop web "read, write" Allow >"$POL/web.yaml"
+mkdir -p "$ROOT"
+
+# ---- <root>/.tmp planted: a symlink out, a file, a FIFO --------------------------------------
+# The name is the agent's own: whatever is there is removed, never followed. Before, the
+# agent could not write a single profile again (each pass: "Not a directory"), so no pod
+# bound to a new profile could start.
+ln -s "$OUT" "$ROOT/.tmp"
+expect "a symlink planted as <root>/.tmp: the pass succeeds" 0 agent
+[ -f "$ROOT/shop/web.json" ] && ok "the profile is installed" || not_ok "the profile is installed"
+nothing_outside "nothing written where the link led"
+[ -d "$ROOT/.tmp" ] && [ ! -L "$ROOT/.tmp" ] && ok "<root>/.tmp is a directory again" || not_ok "<root>/.tmp is a directory again"
+for kind in file fifo; do
+	rm -rf "$ROOT/.tmp"
+	if [ $kind = file ]; then want=getpid; echo x >"$ROOT/.tmp"; else want=gettid; mkfifo "$ROOT/.tmp"; fi
+	ka web shop web "read, write, $want" Allow >"$POL/web.yaml"
+	expect "a $kind planted as <root>/.tmp: the pass succeeds" 0 agent
+	grep -q "\"$want\"" "$ROOT/shop/web.json" && ok "the profile is updated ($kind)" || not_ok "the profile is updated ($kind)"
+done
+# In a running agent, planted between passes.
+"$SYSCAGE" agent --policies "$POL" --kubelet-root "$KUB" --listen none --kmsg "" --audit-log "" \
+	--no-log-flag --debounce-ms 10 2>"$TMP/daemon.log" &
+D=$!
+PIDS+=($D)
+for _ in $(seq 200); do grep -q 'event=reconcile ' "$TMP/daemon.log" && break; sleep 0.05; done
+rm -rf "$ROOT/.tmp"
+ln -s "$OUT" "$ROOT/.tmp"
+ka api shop api "read" Allow >"$POL/api.yaml"
+for _ in $(seq 100); do [ -f "$ROOT/shop/api.json" ] && break; sleep 0.05; done
+[ -f "$ROOT/shop/api.json" ] && ok "a running agent installs a new profile" || not_ok "a running agent installs a new profile"
+nothing_outside "nothing written where the link led"
+
+# ---- the root's lock held by something that never lets go -------------------------------------
+# Two agents take turns with a flock on <root>/.tmp; a holder that is no agent's pass delays a
+# pass, boundedly, and never stops it.
+rm -rf "$ROOT/.tmp"
+mkdir -p "$ROOT/.tmp"
+(
+	exec 9<"$ROOT/.tmp"
+	flock -x 9
+	exec sleep 600
+) </dev/null >/dev/null 2>&1 &
+L=$! # the sleep itself: killing it lets go of the lock
+PIDS+=($L)
+sleep 0.2
+ka api shop api "read, write" Allow >"$POL/api.yaml"
+for _ in $(seq 40); do grep -q 'event=lock-busy' "$TMP/daemon.log" && break; sleep 1; done
+for _ in $(seq 40); do grep -q '"write"' "$ROOT/shop/api.json" && break; sleep 0.2; done
+grep -q 'level=warn event=lock-busy' "$TMP/daemon.log" && ok "the wait is said" || not_ok "the wait is said"
+grep -q '"write"' "$ROOT/shop/api.json" && ok "then the pass goes on" || not_ok "then the pass goes on"
+# SIGTERM while the lock is waited for: the agent exits at once, 0.
+ka api shop api "read, write, close" Allow >"$POL/api.yaml"
+sleep 0.5
+t0=$(date +%s)
+kill -TERM $D
+wait $D
+rc=$?
+t1=$(date +%s)
+[ $rc -eq 0 ] && [ $((t1 - t0)) -le 5 ] && ok "SIGTERM while waiting for the lock: exit 0 within 5 s" ||
+	not_ok "SIGTERM while waiting for the lock: exit $rc after $((t1 - t0)) s"
+kill $L 2>/dev/null
+wait $L 2>/dev/null
+
+# ---- policies that never end, or never come ------------------------------------------------
+# A device and a FIFO (whose writer never writes) behind links inside the directory: read
+# with O_NONBLOCK, bounded; each is rejected, the rest installed, and nothing hangs.
+mknod "$POL/zero" c 1 5
+ln -s zero "$POL/zero.yaml"
+mkfifo "$POL/pipe"
+ln -s pipe "$POL/pipe.yaml"
+sleep 600 <>"$POL/pipe" >/dev/null 2>&1 &
+PIDS+=($!)
+ka late shop late "read" Allow >"$POL/late.yaml"
+t0=$(date +%s)
+expect "a device and a held FIFO among the policies: rejected (exit 1)" 1 agent
+t1=$(date +%s)
+[ $((t1 - t0)) -le 10 ] && ok "no hang ($((t1 - t0)) s)" || not_ok "no hang ($((t1 - t0)) s)"
+err_has "the device is rejected" "event=reject file=$POL/zero.yaml reason=read"
+err_has "the FIFO is rejected" "event=reject file=$POL/pipe.yaml reason=read"
+[ -f "$ROOT/shop/late.json" ] && ok "the other policies are installed" || not_ok "the other policies are installed"
+rm "$POL/zero" "$POL/zero.yaml" "$POL/pipe.yaml"
+
+# index.json planted as a FIFO with a writer that never writes: no hang, nothing adopted,
+# nothing removed.
+rm -f "$ROOT/index.json"
+mkfifo "$ROOT/index.json"
+sleep 600 <>"$ROOT/index.json" >/dev/null 2>&1 &
+PIDS+=($!)
+t0=$(date +%s)
+run_cmd agent
+t1=$(date +%s)
+[ $((t1 - t0)) -le 10 ] && ok "index.json a held FIFO: no hang ($((t1 - t0)) s)" || not_ok "index.json a held FIFO: no hang"
+[ -f "$ROOT/shop/late.json" ] && [ -f "$ROOT/shop/web.json" ] && ok "nothing removed" || not_ok "nothing removed"
+nothing_outside "still nothing outside the root"
+
+done_testing
