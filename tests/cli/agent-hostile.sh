@@ -88,6 +88,39 @@ t1=$(date +%s)
 kill $L 2>/dev/null
 wait $L 2>/dev/null
 
+# ---- a subdirectory swapped for a symlink while the agent walks the directory -------------
+# The agent watches the policies directory's subdirectories with inotify after every pass.
+# A neighbour who swaps one for a symlink (to /usr here) again and again must not get the
+# walk, and its watches, out of the directory: they would wake the agent at every change
+# there, and stay for good. (Before: 15 to 40 watches after a few seconds, not 2.)
+mkdir "$POL/sub" "$TMP/swap"
+ln -s /usr "$TMP/swap/link"
+"$SYSCAGE" agent --policies "$POL" --kubelet-root "$KUB" --listen none --kmsg "" --audit-log "" \
+	--no-log-flag --debounce-ms 1 2>"$TMP/watch.log" &
+W=$!
+PIDS+=($W)
+for _ in $(seq 200); do grep -q 'event=reconcile ' "$TMP/watch.log" && break; sleep 0.05; done
+python3 - "$POL" "$TMP/swap" <<'P'
+import os, sys, time
+pol, swap = sys.argv[1], sys.argv[2]
+end = time.time() + 6
+while time.time() < end:
+    os.rename(pol + "/sub", swap + "/dir")
+    os.rename(swap + "/link", pol + "/sub")
+    os.rename(pol + "/sub", swap + "/link")
+    os.rename(swap + "/dir", pol + "/sub")
+P
+watches=0
+for f in /proc/$W/fd/*; do
+	[ "$(readlink "$f")" = "anon_inode:inotify" ] && watches=$((watches + $(grep -c '^inotify' "/proc/$W/fdinfo/${f##*/}")))
+done
+n=$(grep -c 'event=reconcile ' "$TMP/watch.log")
+[ "$watches" -le 2 ] && ok "only the directory and its subdirectory are watched ($watches watches, $n passes)" ||
+	not_ok "the walk left the directory: $watches watches, not 2 ($n passes)"
+kill -TERM $W
+wait $W
+rm -rf "$POL/sub"
+
 # ---- policies that never end, or never come ------------------------------------------------
 # A device and a FIFO (whose writer never writes) behind links inside the directory: read
 # with O_NONBLOCK, bounded; each is rejected, the rest installed, and nothing hangs.
