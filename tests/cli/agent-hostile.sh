@@ -59,9 +59,19 @@ nothing_outside "nothing written where the link led"
 
 # ---- the root's lock held by something that never lets go -------------------------------------
 # Two agents take turns with a flock on <root>/.tmp; a holder that is no agent's pass delays a
-# pass, boundedly, and never stops it.
+# pass, boundedly, and never stops it. The agent runs under the DaemonSet's own profile
+# (deploy/profiles/syscage-agent.json): there a call it lacks fails with EPERM, and a flock
+# that fails so would take no lock at all, silently (no wait would be said).
+kill -TERM $D
+wait $D
 rm -rf "$ROOT/.tmp"
 mkdir -p "$ROOT/.tmp"
+"$SYSCAGE" run -p "$SYSCAGE_SRCDIR/deploy/profiles/syscage-agent.json" -- \
+	"$SYSCAGE" agent --policies "$POL" --kubelet-root "$KUB" --listen none --kmsg "" --audit-log "" \
+	--no-log-flag --debounce-ms 10 2>"$TMP/daemon.log" &
+D=$!
+PIDS+=($D)
+for _ in $(seq 200); do grep -q 'event=reconcile ' "$TMP/daemon.log" && break; sleep 0.05; done
 (
 	exec 9<"$ROOT/.tmp"
 	flock -x 9
