@@ -196,75 +196,50 @@ static void log_flush(void *userdata)
 	(IN_CREATE | IN_DELETE | IN_MOVED_TO | IN_MOVED_FROM | IN_CLOSE_WRITE | IN_ATTRIB | \
 	 IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR)
 
-/* Watch the directory open at 'dfd' (known as 'dir'; the fd is taken) and its plain
- * subdirectories (a ConfigMap's ..data swap is an IN_MOVED_TO in the top directory itself, so
- * dot entries need no watch). Each subdirectory is opened below its parent's fd without
- * following a symlink, and watched through that fd (/proc/self/fd/N names the very
- * directory opened): by path, one swapped for a symlink between the listing and the watch
- * (a neighbour writing the policies directory can do that at will) took the walk and its
- * watches anywhere on the node. Adding a watch twice returns the same descriptor, so this
- * runs after every reconcile. */
+/* Watch the directory open at 'dfd' (taken) and its plain subdirectories (the ..data swap is
+ * an IN_MOVED_TO in the top one), each opened below its parent without following a symlink and
+ * watched through that fd: by path, one swapped for a symlink meanwhile took the walk and its
+ * watches anywhere on the node. Adding a watch twice gives the same wd: run after each pass. */
 static void watch_tree_at(struct sc_agent *a, int dfd, const char *dir, unsigned depth)
 {
 	char self[64];
 	DIR *d;
 	struct dirent *de;
-	int wd;
+	int wd = -1;
 
-	if (depth > 16) {
-		(void)close(dfd);
-		return;
-	}
 	(void)snprintf(self, sizeof(self), "/proc/self/fd/%d", dfd);
-	wd = inotify_add_watch(a->infd, self, WATCH_MASK);
-	if (wd < 0 && errno == ENOENT) /* no /proc: the path, its last step not followed */
-		wd = inotify_add_watch(a->infd, dir, WATCH_MASK | IN_DONT_FOLLOW);
+	if (dfd >= 0 && (wd = inotify_add_watch(a->infd, self, WATCH_MASK)) < 0 && errno == ENOENT)
+		wd = inotify_add_watch(a->infd, dir, WATCH_MASK | IN_DONT_FOLLOW); /* no /proc */
 	if (wd < 0) {
 		char v[PATH_MAX + 16];
 		if (depth == 0)
 			alog(a, "warn", "event=watch-failed dir=%s err=\"%s\"",
 			     sc_log_value(dir, v, sizeof(v)), strerror(errno));
-		(void)close(dfd);
+		if (dfd >= 0)
+			(void)close(dfd);
 		return;
 	}
 	if (depth == 0)
 		a->top_wd = wd;
 	d = fdopendir(dfd);
-	if (!d) {
-		(void)close(dfd);
-		return;
-	}
-	while ((de = readdir(d))) {
+	while (d && (de = readdir(d))) {
 		char path[PATH_MAX];
 		int sub;
-		/* Only directories matter: the type from readdir spares a stat per file (a
-		 * ConfigMap of 10,000 keys is 10,000 symlinks); O_NOFOLLOW | O_DIRECTORY
-		 * opens nothing else. */
-		if (de->d_name[0] == '.' || (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN))
-			continue;
-		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) >= sizeof(path))
+		/* Only directories: readdir's type spares a stat per file (10,000 keys). */
+		if (de->d_name[0] == '.' || (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN) ||
+		    depth >= 16 ||
+		    (size_t)snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) >= sizeof(path))
 			continue;
 		sub = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (sub >= 0)
 			watch_tree_at(a, sub, path, depth + 1);
 	}
-	closedir(d);
+	(void)(d ? closedir(d) : close(dfd));
 }
 
-/* The policies directory (the path given: its own symlinks, such as a mount's, are followed)
- * and its subdirectories. */
-static void watch_tree(struct sc_agent *a, const char *dir, unsigned depth)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-	if (fd < 0) {
-		char v[PATH_MAX + 16];
-		alog(a, "warn", "event=watch-failed dir=%s err=\"%s\"",
-		     sc_log_value(dir, v, sizeof(v)), strerror(errno));
-		return;
-	}
-	watch_tree_at(a, fd, dir, depth);
-}
+/* The policies directory (the path given: its own symlinks, such as a mount's, followed). */
+#define watch_tree(a, dir, depth) \
+	watch_tree_at(a, open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), dir, depth)
 
 static void arm_debounce(struct sc_agent *a, bool fast)
 {

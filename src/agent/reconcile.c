@@ -327,6 +327,66 @@ static bool unbound_kept(struct run *x, const struct entry *e)
 	return true;
 }
 
+/* The start of a pass: the root's lock taken. Another agent wrote the index since (it holds
+ * what that one installed): what this one remembers is no longer what is on disk, so the
+ * index and the state are read again, not refused as a stranger's files. */
+static int begin_pass(struct sc_reconciler *rc)
+{
+	struct entry now = {};
+	int r;
+
+	reopen_tmp_dir(rc);
+	r = root_lock(rc);
+	if (r < 0 || !rc->have_state || !rc->index.has_ident)
+		return r;
+	rc_ident_of(rc->root_fd, INDEX_NAME, &now);
+	if (!rc_same_ident(&now, &rc->index)) {
+		rc_entries_free(rc->installed, rc->n_installed);
+		rc->installed = NULL;
+		rc->n_installed = 0;
+		rc->have_state = false;
+		rc->index = (struct entry){};
+	}
+	return 0;
+}
+
+/* Old entries of rejected files ('rej') stay (last good), unless a good set now owns the
+ * path; so do bound workloads' profiles no binding names any more (unbound_kept). They move
+ * to *ret (never NULL after success), out of x->old. */
+static int keep_old(struct run *x, char **rej, size_t n_rej, struct entry **ret, size_t *ret_n)
+{
+	struct entry *kept = NULL;
+	size_t n_kept = 0;
+
+	for (size_t i = 0; i < x->n_old; i++) {
+		struct entry *e = &x->old[i];
+		struct set *s;
+		bool keep = false;
+		for (size_t k = 0; n_rej && e->path && k < e->n_files && !keep; k++)
+			keep = rc_path_in(rej, n_rej, e->files[k]);
+		if (!keep && !unbound_kept(x, e))
+			continue;
+		/* A bound workload's path: its set keeps what is there (install). */
+		s = rc_set_at_path(x, e->path);
+		if (s && s->bind)
+			s->keep = true;
+		if (s)
+			continue;
+		if (!kept && !(kept = calloc(x->n_old, sizeof(*kept))))
+			return -ENOMEM;
+		kept[n_kept] = *e;
+		kept[n_kept].kept = true;
+		kept[n_kept].size = rc_file_size_at(x->r->root_fd, e->path);
+		*e = (struct entry){};
+		n_kept++;
+	}
+	if (!kept && !(kept = calloc(1, sizeof(*kept))))
+		return -ENOMEM;
+	*ret = kept;
+	*ret_n = n_kept;
+	return 0;
+}
+
 int sc_reconcile(struct sc_reconciler *rc, struct sc_reconcile_result *res)
 {
 	struct run x = { .r = rc,
@@ -342,23 +402,9 @@ int sc_reconcile(struct sc_reconciler *rc, struct sc_reconcile_result *res)
 	int r;
 
 	*res = (struct sc_reconcile_result){};
-	reopen_tmp_dir(rc);
-	r = root_lock(rc);
+	r = begin_pass(rc);
 	if (r < 0)
 		goto out;
-	/* Another agent wrote the index since (it holds what that one installed): what this
-	 * one remembers is no longer what is on disk; the index and the state are read. */
-	if (rc->have_state && rc->index.has_ident) {
-		struct entry now = {};
-		rc_ident_of(rc->root_fd, INDEX_NAME, &now);
-		if (!rc_same_ident(&now, &rc->index)) {
-			rc_entries_free(rc->installed, rc->n_installed);
-			rc->installed = NULL;
-			rc->n_installed = 0;
-			rc->have_state = false;
-			rc->index = (struct entry){};
-		}
-	}
 	/* What the previous pass installed is the old index; the file is read at the first
 	 * pass only (adopting what an earlier run wrote). */
 	if (rc->have_state) {
@@ -419,42 +465,13 @@ int sc_reconcile(struct sc_reconciler *rc, struct sc_reconcile_result *res)
 		goto out;
 	res->n_sets = x.n_sets;
 
-	/* Old entries of rejected files stay (last good), unless a good set now owns the path;
-	 * so do bound workloads' profiles no binding names any more (unbound_kept). */
+	/* Old entries of rejected files stay (last good), unless a good set now owns the path. */
 	r = rc_rejected_paths(&x, &rej, &n_rej);
 	if (r < 0)
 		goto out;
-	for (size_t i = 0; i < x.n_old; i++) {
-		struct entry *e = &x.old[i];
-		bool keep = false;
-		for (size_t k = 0; n_rej && e->path && k < e->n_files && !keep; k++)
-			keep = rc_path_in(rej, n_rej, e->files[k]);
-		if (!keep && !unbound_kept(&x, e))
-			continue;
-		if (!kept && !(kept = calloc(x.n_old, sizeof(*kept)))) {
-			r = -ENOMEM;
-			goto out;
-		}
-		{
-			/* A bound workload's path: its set keeps what is there (install). */
-			struct set *s = rc_set_at_path(&x, e->path);
-			if (s && s->bind) {
-				s->keep = true;
-				continue;
-			}
-			if (s)
-				continue;
-		}
-		kept[n_kept] = *e;
-		kept[n_kept].kept = true;
-		kept[n_kept].size = rc_file_size_at(rc->root_fd, e->path);
-		*e = (struct entry){};
-		n_kept++;
-	}
-	if (!kept && !(kept = calloc(1, sizeof(*kept)))) {
-		r = -ENOMEM;
+	r = keep_old(&x, rej, n_rej, &kept, &n_kept);
+	if (r < 0)
 		goto out;
-	}
 	r = rc_index_old(&x);
 	if (r < 0)
 		goto out;
