@@ -163,4 +163,14 @@ t1=$(date +%s)
 [ -f "$ROOT/shop/late.json" ] && [ -f "$ROOT/shop/web.json" ] && ok "nothing removed" || not_ok "nothing removed"
 nothing_outside "still nothing outside the root"
 
+# <kubelet-root>/config.yaml (read for the preflight's seccompDefault) planted as a FIFO that
+# no one writes: before, the agent hung at its start for good (open waited for a writer), so
+# it never listened, never became ready and installed nothing.
+mkfifo "$KUB/config.yaml"
+run_cmd timeout 20 "$SYSCAGE" agent --policies "$POL" --kubelet-root "$KUB" --listen none --once --no-log-flag
+[ "$RC" -ne 124 ] && ok "config.yaml a FIFO: no hang at start" || not_ok "config.yaml a FIFO: no hang at start (killed after 20 s)"
+err_has "the preflight says what it is" "event=preflight msg=\"cannot read the kubelet config $KUB/config.yaml: not a regular file"
+err_has "and the pass runs" 'event=reconcile trigger=once'
+rm "$KUB/config.yaml"
+
 done_testing
