@@ -162,6 +162,33 @@ t1=$(date +%s)
 [ $((t1 - t0)) -le 10 ] && ok "index.json a held FIFO: no hang ($((t1 - t0)) s)" || not_ok "index.json a held FIFO: no hang"
 [ -f "$ROOT/shop/late.json" ] && [ -f "$ROOT/shop/web.json" ] && ok "nothing removed" || not_ok "nothing removed"
 nothing_outside "still nothing outside the root"
+rm -rf "$ROOT" # without its index the agent owns none of these files: start afresh
+
+# auditd's log (followed for denials) a link to /dev/zero: whoever can write /var/log/audit
+# (a log shipper with a hostPath) could do that. Before, the agent read zeros for good at its
+# start: no pass, no /healthz, not even SIGTERM was served (98% CPU). Then a FIFO instead.
+mkdir "$TMP/audit"
+ln -s /dev/zero "$TMP/audit/audit.log"
+"$SYSCAGE" agent --policies "$POL" --kubelet-root "$KUB" --listen 127.0.0.1:0 --data-listen none \
+	--kmsg "" --audit-log "$TMP/audit/audit.log" --no-log-flag --debounce-ms 10 2>"$TMP/audit.log" &
+Z=$!
+PIDS+=($Z)
+for _ in $(seq 100); do grep -q 'event=reconcile ' "$TMP/audit.log" && break; sleep 0.05; done
+grep -q 'event=reconcile ' "$TMP/audit.log" && ok "audit log a link to /dev/zero: the first pass runs" || not_ok "audit log a link to /dev/zero: the first pass runs"
+PORT=$(sed -n 's/.*event=listen .*port=\([0-9]*\).*/\1/p' "$TMP/audit.log" | head -1)
+rm "$TMP/audit/audit.log"
+mkfifo "$TMP/audit/audit.log"
+sleep 600 <>"$TMP/audit/audit.log" >/dev/null 2>&1 &
+PIDS+=($!)
+touch "$TMP/audit/other" # an event in the directory: the log is looked at again
+ka web shop web "read, write, getppid" Allow >"$POL/web.yaml"
+for _ in $(seq 100); do grep -q '"getppid"' "$ROOT/shop/web.json" && break; sleep 0.05; done
+grep -q '"getppid"' "$ROOT/shop/web.json" && ok "then a held FIFO: the agent still follows its policies" || not_ok "then a held FIFO: the agent still follows its policies"
+run_cmd timeout 5 curl -s "http://127.0.0.1:${PORT:-1}/healthz"
+[ "$RC" = 0 ] && ok "and answers /healthz" || not_ok "and answers /healthz (curl exit $RC)"
+kill -TERM $Z
+run_cmd timeout 10 tail --pid=$Z -f /dev/null
+[ "$RC" = 0 ] && ok "and exits on SIGTERM" || not_ok "and exits on SIGTERM"
 
 # <kubelet-root>/config.yaml (read for the preflight's seccompDefault) planted as a FIFO that
 # no one writes: before, the agent hung at its start for good (open waited for a writer), so
