@@ -218,48 +218,50 @@ static void log_flush(void *userdata)
 	(IN_CREATE | IN_DELETE | IN_MOVED_TO | IN_MOVED_FROM | IN_CLOSE_WRITE | IN_ATTRIB | \
 	 IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR)
 
-/* Watch the policies directory and its plain subdirectories (a ConfigMap's ..data swap is
- * an IN_MOVED_TO in the top directory itself, so dot entries need no watch). Adding a watch
- * twice returns the same descriptor, so this runs after every reconcile. */
-static void watch_tree(struct sc_agent *a, const char *dir, unsigned depth)
+/* Watch the directory open at 'dfd' (taken) and its plain subdirectories (the ..data swap is
+ * an IN_MOVED_TO in the top one), each opened below its parent without following a symlink and
+ * watched through that fd: by path, one swapped for a symlink meanwhile took the walk and its
+ * watches anywhere on the node. Adding a watch twice gives the same wd: run after each pass. */
+static void watch_tree_at(struct sc_agent *a, int dfd, const char *dir, unsigned depth)
 {
+	char self[64];
 	DIR *d;
 	struct dirent *de;
+	int wd = -1;
 
-	int wd;
-
-	if (depth > 16)
-		return;
-	wd = inotify_add_watch(a->infd, dir, WATCH_MASK);
+	(void)snprintf(self, sizeof(self), "/proc/self/fd/%d", dfd);
+	if (dfd >= 0 && (wd = inotify_add_watch(a->infd, self, WATCH_MASK)) < 0 && errno == ENOENT)
+		wd = inotify_add_watch(a->infd, dir, WATCH_MASK | IN_DONT_FOLLOW); /* no /proc */
 	if (wd < 0) {
 		char v[PATH_MAX + 16];
 		if (depth == 0)
 			alog(a, "warn", "event=watch-failed dir=%s err=\"%s\"",
 			     sc_log_value(dir, v, sizeof(v)), strerror(errno));
+		if (dfd >= 0)
+			(void)close(dfd);
 		return;
 	}
 	if (depth == 0)
 		a->top_wd = wd;
-	d = opendir(dir);
-	if (!d)
-		return;
-	while ((de = readdir(d))) {
+	d = fdopendir(dfd);
+	while (d && (de = readdir(d))) {
 		char path[PATH_MAX];
-		struct stat st;
-		/* Only directories matter: the type from readdir spares a stat per file (a
-		 * ConfigMap of 10,000 keys is 10,000 symlinks). */
-		if (de->d_name[0] == '.' || (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN))
+		int sub;
+		/* Only directories: readdir's type spares a stat per file (10,000 keys). */
+		if (de->d_name[0] == '.' || (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN) ||
+		    depth >= 16 ||
+		    (size_t)snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) >= sizeof(path))
 			continue;
-		if (de->d_type == DT_UNKNOWN &&
-		    (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-		     !S_ISDIR(st.st_mode)))
-			continue;
-		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) >= sizeof(path))
-			continue;
-		watch_tree(a, path, depth + 1);
+		sub = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sub >= 0)
+			watch_tree_at(a, sub, path, depth + 1);
 	}
-	closedir(d);
+	(void)(d ? closedir(d) : close(dfd));
 }
+
+/* The policies directory (the path given: its own symlinks, such as a mount's, followed). */
+#define watch_tree(a, dir, depth) \
+	watch_tree_at(a, open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), dir, depth)
 
 static void arm_debounce(struct sc_agent *a, bool fast)
 {

@@ -67,10 +67,19 @@ int sc_kubelet_seccomp_default(const char *config_path, struct sc_diags *d)
 	struct fy_document *doc;
 	struct fy_node *root;
 	cleanup_free char *buf = NULL;
+	cleanup_close int fd = -1;
+	struct stat st;
 	size_t len = 0;
 	int r;
 
-	r = sc_read_file(config_path, 4u << 20, &buf, &len);
+	/* The kubelet root may be writable by others: a FIFO there must not hang the agent's
+	 * start (O_NONBLOCK), nor a device feed it; only a regular file is read. */
+	fd = open(config_path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -EBADFD;
+	r = sc_read_fd(fd, 4u << 20, &buf, &len);
 	if (r < 0)
 		return r;
 	if (!has_content(buf, len))
@@ -154,7 +163,7 @@ void sc_kubelet_preflight(const char *kubelet_root, const char *config_path, boo
 	} else if (r != -EINVAL) {
 		(void)sc_diags_add(d, SC_SEV_WARNING, (struct sc_loc){},
 				   "cannot read the kubelet config %s: %s (pass --kubelet-config)",
-				   config_path, strerror(-r));
+				   config_path, r == -EBADFD ? "not a regular file" : strerror(-r));
 	}
 
 	if (asprintf(&sdir, "%s/seccomp", kubelet_root) < 0)

@@ -4,25 +4,37 @@
  * what did not land (a profile keeps its last good version, counted and logged). */
 #include "agent/reconcile-internal.h"
 
-/* <root>/.tmp, emptied: what an interrupted pass (kill -9) left there goes. */
+/* <root>/.tmp, made when missing. It is emptied (rc_empty_tmp_dir) only at start, under the
+ * root's lock: another agent's pass may have temp files in flight there. The name is the
+ * agent's: anything else put there (a symlink, a file, a FIFO) is removed, never followed,
+ * or no profile could ever be written again. */
 int rc_open_tmp_dir(int root_fd)
 {
-	DIR *d;
-	struct dirent *de;
-	int fd;
+	int fd = -1;
 
-	if (mkdirat(root_fd, TMP_DIR, 0700) < 0 && errno != EEXIST)
-		return -errno;
-	fd = openat(root_fd, TMP_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	d = fdopendir(fcntl(fd, F_DUPFD_CLOEXEC, 3));
+	for (int attempt = 0; attempt < 2 && fd < 0; attempt++) {
+		if (mkdirat(root_fd, TMP_DIR, 0700) < 0 && errno != EEXIST)
+			return -errno;
+		fd = openat(root_fd, TMP_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0 && (errno != ENOTDIR && errno != ELOOP))
+			return -errno;
+		if (fd < 0 && unlinkat(root_fd, TMP_DIR, 0) < 0)
+			return -errno;
+	}
+	return fd < 0 ? -ENOTDIR : fd;
+}
+
+/* What an interrupted pass (kill -9) left in <root>/.tmp goes. */
+void rc_empty_tmp_dir(int fd)
+{
+	DIR *d = fd >= 0 ? fdopendir(fcntl(fd, F_DUPFD_CLOEXEC, 3)) : NULL;
+	struct dirent *de;
+
 	while (d && (de = readdir(d)))
 		if (!streq(de->d_name, ".") && !streq(de->d_name, ".."))
 			(void)unlinkat(fd, de->d_name, 0);
 	if (d)
 		closedir(d);
-	return fd;
 }
 
 /* The temp file name for 'final' of namespace 'ns' with sequence number 'seq' into 'tmp'

@@ -86,6 +86,7 @@ struct sc_reconciler {
 	size_t n_rejected;
 	unsigned tmp_seq;
 	bool have_state;     /* installed = what the index on disk says */
+	bool locked;	     /* the root's lock is held (a pass, the cleaning at start) */
 	struct cfile *cache; /* the policy files of the last pass, sorted by path */
 	size_t n_cache;
 	struct entry index;  /* hash and identity of the index last written or read */
@@ -349,6 +350,7 @@ int rc_pool_run(struct pool *p);
 
 /* reconcile-batch.c */
 int rc_open_tmp_dir(int root_fd);
+void rc_empty_tmp_dir(int fd);
 int rc_tmp_name(const struct run *x, char *tmp, const char *ns, const char *final, unsigned seq);
 int rc_create_tmp(struct run *x, const char *ns, const char *final, const char *data, size_t len,
 		  char *tmp, unsigned *seq);

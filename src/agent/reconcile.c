@@ -2,6 +2,9 @@
 /* Owns the agent's reconcile: opening the root and one pass of it, policies directory ->
  * profiles under the kubelet's seccomp root, judged per file, installed in one batch (temp
  * files, one syncfs, renames), pruned by the previous index. See reconcile.h for the rules. */
+#include <poll.h>
+#include <sys/file.h>
+
 #include "agent/reconcile-internal.h"
 
 /* ---- opening the root -------------------------------------------------------------- */
@@ -73,6 +76,59 @@ static int open_dir_nofollow(int dirfd, const char *name)
 	return -errno;
 }
 
+/* Two agents on one root (a DaemonSet's rolling update, a debug run beside the pod) take
+ * turns: a pass, and the cleaning at start, hold an exclusive lock on <root>/.tmp (0700: only
+ * the node's root can take it), so neither removes the other's temp files in flight nor
+ * writes the index over a pass under way. A holder that never lets go (not a pass: one
+ * takes seconds) is waited for LOCK_WAIT_MS, then the pass goes on without it. */
+#define LOCK_WAIT_MS 30000
+
+static int root_lock(struct sc_reconciler *rc)
+{
+	if (rc->tmp_fd < 0)
+		return 0;
+	for (unsigned ms = 0; flock(rc->tmp_fd, LOCK_EX | LOCK_NB) < 0; ms += 10) {
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			return 0;
+		if (ms >= LOCK_WAIT_MS) {
+			rc_logf(rc, "warn",
+				"event=lock-busy path=%s/%s msg=\"another process has held the "
+				"root's lock for %u s: going on without it\"",
+				rc->root_path, TMP_DIR, LOCK_WAIT_MS / 1000);
+			return 0;
+		}
+		if (rc->o.cancel && rc->o.cancel(rc->o.userdata))
+			return -ECANCELED;
+		(void)poll(NULL, 0, 10); /* poll: a call the agent's profile allows */
+	}
+	rc->locked = true;
+	return 0;
+}
+
+static void root_unlock(struct sc_reconciler *rc)
+{
+	if (rc->locked)
+		(void)flock(rc->tmp_fd, LOCK_UN);
+	rc->locked = false;
+}
+
+/* <root>/.tmp as it is now: the one held open was removed or replaced (the directory is the
+ * agent's, but the root may be writable by others), and temp files made in a removed
+ * directory cannot be renamed into place: every write of every later pass would fail. */
+static void reopen_tmp_dir(struct sc_reconciler *rc)
+{
+	struct stat held, now;
+
+	if (rc->tmp_fd >= 0 && (fstat(rc->tmp_fd, &held) < 0 ||
+				fstatat(rc->root_fd, TMP_DIR, &now, AT_SYMLINK_NOFOLLOW) < 0 ||
+				held.st_ino != now.st_ino || held.st_dev != now.st_dev)) {
+		(void)close(rc->tmp_fd);
+		rc->tmp_fd = -1;
+	}
+	if (rc->tmp_fd < 0)
+		rc->tmp_fd = rc_open_tmp_dir(rc->root_fd);
+}
+
 int sc_reconciler_new(const struct sc_reconcile_opts *o, struct sc_reconciler **ret)
 {
 	struct sc_reconciler *r;
@@ -117,10 +173,14 @@ int sc_reconciler_new(const struct sc_reconcile_opts *o, struct sc_reconciler **
 	}
 	r->o.policies_dir = r->policies_dir;
 	r->o.kubelet_root = NULL;
-	/* Temp files beside the profiles are an earlier version's (or the index's). */
-	clean_all_tmps(r->root_fd);
 	/* Failing (a read-only root), each pass tries again; until then writes fail. */
 	r->tmp_fd = rc_open_tmp_dir(r->root_fd);
+	/* Temp files beside the profiles are an earlier version's (or the index's); those in
+	 * .tmp a killed pass's. Not another agent's pass's in flight: under the lock. */
+	(void)root_lock(r);
+	clean_all_tmps(r->root_fd);
+	rc_empty_tmp_dir(r->tmp_fd);
+	root_unlock(r);
 	*ret = r;
 	return 0;
 }
@@ -275,6 +335,92 @@ static int commit(struct run *x, struct entry *kept, size_t n_kept, bool *ret_ea
 	return r;
 }
 
+/* A bound workload's profile that no binding names any more (its bindings file deleted,
+ * emptied of it, or written again by a `bind` of other manifests) stays as it is: a pod that
+ * references it reads it at every container start, on any node, and the agent cannot see
+ * pods. It is kept while its file is there (listed in the index as kept; a file deleted by
+ * hand is forgotten), said once when it loses its binding. */
+static bool unbound_kept(struct run *x, const struct entry *e)
+{
+	char b1[600];
+	struct stat st;
+	bool bound = e->workload ||
+		     (e->n_pols && strncmp(e->pols[e->n_pols - 1], "SeccompBinding/", 15) == 0);
+
+	if (!e->path || e->moved || !bound || rc_set_has_path(x, e->path))
+		return false;
+	if (fstatat(x->r->root_fd, e->path, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+		return false;
+	if (!e->kept)
+		rc_logf(x->r, "warn",
+			"event=unbound-kept path=%s msg=\"no binding names this workload's profile "
+			"any more: kept as it is, since its pods read it at every start and the "
+			"agent cannot see pods; bind the workload again, or remove the file by "
+			"hand on each node once no pod references it\"",
+			rc_logval(e->path, b1, sizeof(b1)));
+	return true;
+}
+
+/* The start of a pass: the root's lock taken. Another agent wrote the index since (it holds
+ * what that one installed): what this one remembers is no longer what is on disk, so the
+ * index and the state are read again, not refused as a stranger's files. */
+static int begin_pass(struct sc_reconciler *rc)
+{
+	struct entry now = {};
+	int r;
+
+	reopen_tmp_dir(rc);
+	r = root_lock(rc);
+	if (r < 0 || !rc->have_state || !rc->index.has_ident)
+		return r;
+	rc_ident_of(rc->root_fd, INDEX_NAME, &now);
+	if (!rc_same_ident(&now, &rc->index)) {
+		rc_entries_free(rc->installed, rc->n_installed);
+		rc->installed = NULL;
+		rc->n_installed = 0;
+		rc->have_state = false;
+		rc->index = (struct entry){};
+	}
+	return 0;
+}
+
+/* Old entries of rejected files ('rej') stay (last good), unless a good set now owns the
+ * path; so do bound workloads' profiles no binding names any more (unbound_kept). They move
+ * to *ret (never NULL after success), out of x->old. */
+static int keep_old(struct run *x, char **rej, size_t n_rej, struct entry **ret, size_t *ret_n)
+{
+	struct entry *kept = NULL;
+	size_t n_kept = 0;
+
+	for (size_t i = 0; i < x->n_old; i++) {
+		struct entry *e = &x->old[i];
+		struct set *s;
+		bool keep = false;
+		for (size_t k = 0; n_rej && e->path && k < e->n_files && !keep; k++)
+			keep = rc_path_in(rej, n_rej, e->files[k]);
+		if (!keep && !unbound_kept(x, e))
+			continue;
+		/* A bound workload's path: its set keeps what is there (install). */
+		s = rc_set_at_path(x, e->path);
+		if (s && s->bind)
+			s->keep = true;
+		if (s)
+			continue;
+		if (!kept && !(kept = calloc(x->n_old, sizeof(*kept))))
+			return -ENOMEM;
+		kept[n_kept] = *e;
+		kept[n_kept].kept = true;
+		kept[n_kept].size = rc_file_size_at(x->r->root_fd, e->path);
+		*e = (struct entry){};
+		n_kept++;
+	}
+	if (!kept && !(kept = calloc(1, sizeof(*kept))))
+		return -ENOMEM;
+	*ret = kept;
+	*ret_n = n_kept;
+	return 0;
+}
+
 int sc_reconcile(struct sc_reconciler *rc, struct sc_reconcile_result *res)
 {
 	struct run x = { .r = rc,
@@ -291,6 +437,9 @@ int sc_reconcile(struct sc_reconciler *rc, struct sc_reconcile_result *res)
 	int r;
 
 	*res = (struct sc_reconcile_result){};
+	r = begin_pass(rc);
+	if (r < 0)
+		goto out;
 	/* What the previous pass installed is the old index; the file is read at the first
 	 * pass only (adopting what an earlier run wrote). */
 	if (rc->have_state) {
@@ -355,34 +504,9 @@ int sc_reconcile(struct sc_reconciler *rc, struct sc_reconcile_result *res)
 	r = rc_rejected_paths(&x, &rej, &n_rej);
 	if (r < 0)
 		goto out;
-	kept = calloc(n_rej && x.n_old ? x.n_old : 1, sizeof(*kept));
-	if (!kept) {
-		r = -ENOMEM;
+	r = keep_old(&x, rej, n_rej, &kept, &n_kept);
+	if (r < 0)
 		goto out;
-	}
-	for (size_t i = 0; n_rej && i < x.n_old; i++) {
-		struct entry *e = &x.old[i];
-		bool keep = false;
-		for (size_t k = 0; e->path && k < e->n_files && !keep; k++)
-			keep = rc_path_in(rej, n_rej, e->files[k]);
-		if (!keep)
-			continue;
-		{
-			/* A bound workload's path: its set keeps what is there (install). */
-			struct set *s = rc_set_at_path(&x, e->path);
-			if (s && s->bind) {
-				s->keep = true;
-				continue;
-			}
-			if (s)
-				continue;
-		}
-		kept[n_kept] = *e;
-		kept[n_kept].kept = true;
-		kept[n_kept].size = rc_file_size_at(rc->root_fd, e->path);
-		*e = (struct entry){};
-		n_kept++;
-	}
 	r = rc_index_old(&x);
 	if (r < 0)
 		goto out;
@@ -469,6 +593,7 @@ out:
 	note_failure(rc, stage, r);
 	rc_entries_free(kept, n_kept);
 	rc_run_free(&x);
+	root_unlock(rc);
 	return r;
 }
 

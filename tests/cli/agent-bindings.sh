@@ -143,10 +143,15 @@ err_has "a warning names the workload and its binding" 'level=warn event=install
 err_has "the reconcile line counts it" 'event=reconcile .*bindings=1 unselected=1'
 mv "$TMP/away"/*.yaml "$POL/"
 
-# The binding removed: its profile goes (nothing references it any more).
+# The binding removed: its profile stays (its pods may still start with it; the agent cannot
+# see pods), said once; deleted by hand, it is forgotten.
 mv "$POL/bindings.yaml" "$TMP/bindings.yaml"
 expect "agent without the bindings" 0 agent
-[ ! -e "$P" ] && ok "a profile no binding names is removed" || not_ok "a profile no binding names is removed"
+[ -f "$P" ] && ok "a profile no binding names stays" || not_ok "a profile no binding names stays"
+err_has "said, naming it" 'level=warn event=unbound-kept path=wp/deployment_wordpress.json'
+rm "$P"
+expect "agent after it was deleted by hand" 0 agent
+[ ! -e "$P" ] && ok "deleted by hand, it is not made again" || not_ok "deleted by hand, it is not made again"
 mv "$TMP/bindings.yaml" "$POL/bindings.yaml"
 
 # Upgrade: a workload an earlier syscage bound to a policy set's name keeps that path.

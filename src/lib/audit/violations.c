@@ -99,6 +99,21 @@ const char *sc_violation_attribution_to_string(enum sc_violation_attribution a)
 	return (unsigned)a < _SC_VIOLATION_ATTR_COUNT ? names[a] : NULL;
 }
 
+/* auditd's log, opened (at its end or not): only a regular file is followed. Whoever can
+ * write /var/log/audit (a log shipper's hostPath) could put a FIFO or a link to /dev/zero
+ * there, and a drain of a file that never ends never returns to the agent's event loop. */
+static int audit_open(struct sc_follow *f, bool at_end, bool again)
+{
+	struct stat st;
+	int r = again ? sc_follow_reopen(f) : sc_follow_open(f, at_end);
+
+	if (r == 0 && (fstat(f->fd, &st) < 0 || !S_ISREG(st.st_mode))) {
+		sc_follow_close(f);
+		r = -ENOENT; /* as if absent: looked for again at the next event */
+	}
+	return r;
+}
+
 /* ---- open / free ---------------------------------------------------------------------- */
 
 struct sc_violations *sc_violations_free(struct sc_violations *v)
@@ -168,7 +183,7 @@ static int audit_setup(struct sc_violations *v, const char *path, bool explicit)
 			      IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE |
 				      IN_CLOSE_WRITE) < 0)
 		return -errno;
-	int r = sc_follow_open(&v->audit, !v->o.from_start);
+	int r = audit_open(&v->audit, !v->o.from_start, false);
 	if (r < 0 && r != -ENOENT)
 		return r;
 	return 0;
@@ -616,7 +631,7 @@ static int read_audit(struct sc_violations *v,
 	drain_inotify(v);
 	if (f->fd < 0) {
 		/* Created since we looked (auditd started, or rotation finished): all new. */
-		r = sc_follow_open(f, false);
+		r = audit_open(f, false, false);
 		if (r == -ENOENT)
 			return 0;
 		if (r < 0)
@@ -654,7 +669,7 @@ static int read_audit(struct sc_violations *v,
 	if (r < 0)
 		return r;
 	n += r;
-	r = sc_follow_reopen(f);
+	r = audit_open(f, false, true);
 	if (r == -ENOENT)
 		return n;
 	if (r < 0)
