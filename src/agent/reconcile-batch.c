@@ -228,7 +228,7 @@ void rc_abort_pending(struct run *x)
 }
 
 /* Item i of the batch renamed over its final, into its namespace's directory as this worker
- * has it open. A failure is the item's (rc_commit_pending sorts them out), the others go on. */
+ * has it open. A failure is the item's (rc_commit_results sorts them out), the others go on. */
 static int rename_one(struct worker *w, size_t i)
 {
 	struct run *x = w->pool->x;
@@ -284,20 +284,28 @@ void rc_drop_new_paths(struct run *x, int err)
 
 /* Make the batch durable (a few files fsync'ed one by one: an update of one policy lands
  * fast; a batch by one syncfs), rename every temp file into place, sync the directories that
- * changed. What did not land keeps its last good version, counted; an error that is not one
- * file's (ENOMEM) is returned. */
-int rc_commit_pending(struct run *x)
+ * changed. Then rc_commit_results: what did not land keeps its last good version, counted; an
+ * error that is not one file's (ENOMEM) is returned. */
+int rc_commit_renames(struct run *x)
 {
 	struct sc_batch_commit c = { .fsync_max = SMALL_BATCH,
 				     .rename_all = rename_all,
 				     .userdata = x };
-	int r, q = 0;
+	int r;
 
 	if (x->n_pend == 0)
 		return 0;
 	r = sc_batch_commit(x->batch, &c);
 	(void)fsync(x->r->root_fd);
-	rc_index_early_join(x); /* it reads the entries' hashes: rc_not_updated writes them */
+	return r;
+}
+
+int rc_commit_results(struct run *x, int r)
+{
+	int q = 0;
+
+	if (x->n_pend == 0)
+		return 0;
 	for (size_t i = 0; i < x->n_pend; i++) {
 		const struct pending *p = &x->pend[i];
 		int e = sc_batch_result(x->batch, i);

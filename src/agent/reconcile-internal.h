@@ -362,7 +362,10 @@ int rc_add_pending(struct run *x, const char *ns, const char *tmp, const char *f
 		   bool new_path);
 void rc_abort_pending(struct run *x);
 void rc_drop_new_paths(struct run *x, int err);
-int rc_commit_pending(struct run *x);
+/* The pending temp files renamed into place (and the root synced): sc_batch_commit's result.
+ * Then rc_commit_results: each failed one's entry not updated, the batch gone. */
+int rc_commit_renames(struct run *x);
+int rc_commit_results(struct run *x, int renames_r);
 
 /* reconcile-sets.c */
 int rc_cmp_set_path(const void *a, const void *b);
@@ -384,7 +387,7 @@ int rc_write_index(struct run *x, const struct elist *lists, size_t n_lists, boo
  * across directories): a CPU is free then. The lists must not change meanwhile but for the
  * entries' identities (need_ident, ino, times). */
 void rc_index_early_start(struct run *x, const struct elist *lists, size_t n_lists);
-/* Wait for it (before anything else touches the entries: rc_commit_pending's not updated). */
+/* Wait for it (before anything else touches the entries: rc_commit_results' not updated). */
 void rc_index_early_join(struct run *x);
 /* Install it when 'valid' (the renames all landed: the lists are as it took them), else drop
  * it: rc_write_index's result, or 1 when there was none to install (write it the usual way). */

@@ -330,7 +330,11 @@ static int commit(struct run *x, struct entry *kept, size_t n_kept, bool *ret_ea
 			return r;
 		}
 	}
-	r = rc_commit_pending(x);
+	r = rc_commit_renames(x);
+	if (x->n_pend)
+		rc_index_early_join(
+			x); /* it reads the entries' hashes: rc_commit_results writes them */
+	r = rc_commit_results(x, r);
 	*ret_early_valid = r == 0 && x->res->n_not_updated == not_updated;
 	return r;
 }
