@@ -113,9 +113,9 @@ enum sc_k8s_keep {
 /* sc_k8s_files_read keeping 'keep'. */
 int sc_k8s_files_read_keep(const char *path, const char *default_ns, enum sc_k8s_keep keep,
 			   struct sc_diags *d, struct sc_k8s_file ***ret, size_t *ret_n);
-/* The same with 'jobs' threads (0 or 1: the caller's alone): a big file is read in two halves
- * at once, cut where a document starts; the result (workloads, positions, diagnostics) is
- * one read's. */
+/* The same with 'jobs' threads (0 or 1: the caller's alone): a big file is read in pieces by
+ * the threads at once, each cut where a document starts; the result (workloads, positions,
+ * diagnostics) is one read's. */
 int sc_k8s_files_read_jobs(const char *path, const char *default_ns, enum sc_k8s_keep keep,
 			   unsigned jobs, struct sc_diags *d, struct sc_k8s_file ***ret,
 			   size_t *ret_n);

@@ -618,7 +618,7 @@ printf 'kind: Pod\nmetadata: {name: a}\n...\n\357\273\277---\nkind: Pod\n' >"$TM
 expect "a byte order mark where libfyaml reads none" 1 "$SYSCAGE" k8s audit -f "$TMP/bom-bad.yaml"
 err_has "... a syntax error naming it" "^$TMP/bom-bad.yaml:4:1: error: syntax error: .*byte order mark, U\+FEFF, at line 4: remove it"
 
-# --- bind --jobs: one thread or two (a big file read in two halves at once; one thread
+# --- bind --jobs: one thread or two (a big file read in pieces by both at once; one thread
 # editing, one reading the edited text back) give the same output, messages and exit status,
 # for every fixture, a file of many runs of documents with two edits refused far apart
 # (test-k8s's case "threads" has a check that fails) and one over 1 MiB.
@@ -632,7 +632,7 @@ err_has "... a syntax error naming it" "^$TMP/bom-bad.yaml:4:1: error: syntax er
 	done
 } >"$TMP/runs-bad.yaml"
 grep -v -e 'privileged' "$TMP/runs-bad.yaml" >"$TMP/runs-good.yaml"
-# Over 1 MiB: read in two halves at once with --jobs 2.
+# Over 1 MiB: read in pieces by both threads at once with --jobs 2.
 for i in $(seq 0 11999); do
 	printf -- '---\n# workload %d\nkind: Deployment\nmetadata: {name: b%d, namespace: shop}\nspec:\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers:\n      - name: a\n        image: x\n' "$i" "$i"
 done >"$TMP/runs-big.yaml"
