@@ -13,8 +13,8 @@
 # other, and the median of their ratios (a pair sees about the same load). Also bind again
 # with the bindings file among the policies (the documented workflow: --bindings
 # policies/bindings.yaml), bind of 10x the workloads (bind streams a manifest: its peak RSS
-# should grow far less than its input), how many workloads several selectors select (counted here, from the same selector
-# semantics), and the bindings file.
+# should grow far less than its input), how many workloads several selectors select
+# (counted here, from the same selector semantics), and the bindings file.
 # Not a test: nothing is asserted.
 # Usage: bench/k8s.sh [BUILD_DIR]   (default: build); RUNS=N (default 3); BIG=0 skips the 10x rows
 set -eu
