@@ -69,6 +69,7 @@ mkdir -p "$ROOT/.tmp"
 WRAP=("$SYSCAGE" run -p "$SYSCAGE_SRCDIR/deploy/profiles/syscage-agent.json" --)
 # A sanitizer's runtime needs calls the profile leaves out (LeakSanitizer's at exit): not there.
 [ "${SC_SANITIZE:-none}" != none ] && WRAP=()
+rm -f "$TMP/daemon.log" # the last daemon's log: polled before the shell truncates it
 "${WRAP[@]}" "$SYSCAGE" agent --policies "$POL" --kubelet-root "$KUB" --listen none --kmsg "" --audit-log "" \
 	--no-log-flag --debounce-ms 10 2>"$TMP/daemon.log" &
 D=$!

@@ -182,6 +182,7 @@ bad_ts=$(grep -cvE '^ts=[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[
 rm -rf "$TMP/kmany"
 mkdir -p "$TMP/kmany"
 : >"$TMP/kmsg-many"
+rm -f "$TMP/agent.log" # the last daemon's log: polled before the shell truncates it
 "$SYSCAGE" agent --policies "$TMP/many" --kubelet-root "$TMP/kmany" --no-log-flag --listen none \
 	--kmsg "$TMP/kmsg-many" --audit-log "" 2>"$TMP/agent.log" &
 AGENT=$!

@@ -275,6 +275,7 @@ else
 	CG_H=$CT
 	mkdir "$CG_H"
 	printf '{"defaultAction": "SCMP_ACT_ALLOW", "flags": ["SECCOMP_FILTER_FLAG_LOG"], "syscalls": [{"names": ["syncfs"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1}]}\n' >"$TMP/deny.json"
+	rm -f "$TMP/agent.log" # the last daemon's log: polled before the shell truncates it
 	"$SYSCAGE" run -p "$PROFILE" -- "$SYSCAGE" agent --policies "$TMP/pol" --kubelet-root "$TMP/kub" \
 		--host-root "$H" --listen none --state-dir "$TMP/state2" --no-log-flag \
 		--record 'rec/heal-*' --heal 'rec/heal-*' --kmsg /dev/kmsg 2>"$TMP/agent.log" &
