@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "k8s/sbuf.h"
 #include "macro.h"
 #include "syscage/policy.h"
 
@@ -125,50 +126,6 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* A growing string (10,000 selectors a pass: no stdio stream per selector). */
-struct sbuf {
-	char *s;
-	size_t n, cap;
-	bool bad;
-};
-
-static void sb_add(struct sbuf *b, const char *s, size_t n)
-{
-	if (b->bad)
-		return;
-	if (b->n + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 64;
-		char *ns;
-		while (cap < b->n + n + 1)
-			cap *= 2;
-		ns = realloc(b->s, cap);
-		if (!ns) {
-			b->bad = true;
-			return;
-		}
-		b->s = ns;
-		b->cap = cap;
-	}
-	memcpy(b->s + b->n, s, n);
-	b->n += n;
-	b->s[b->n] = '\0';
-}
-
-static void sb_str(struct sbuf *b, const char *s)
-{
-	sb_add(b, s, strlen(s));
-}
-
-/* The string built, or NULL (out of memory: nothing to free then). */
-static char *sb_take(struct sbuf *b)
-{
-	if (b->bad || !b->s) {
-		free(b->s);
-		return b->bad ? NULL : strdup("");
-	}
-	return b->s;
-}
-
 char *sc_selector_canonical(const struct sc_meta *m)
 {
 	static const char *const ops[] = { "In", "NotIn", "Exists", "DoesNotExist" };
@@ -182,9 +139,9 @@ char *sc_selector_canonical(const struct sc_meta *m)
 	for (size_t i = 0; i < m->n_match_labels; i++) {
 		struct sbuf b = {};
 		sb_add(&b, "L ", 2);
-		sb_str(&b, m->match_labels[i].key);
+		sb_puts(&b, m->match_labels[i].key);
 		sb_add(&b, "=", 1);
-		sb_str(&b, m->match_labels[i].value ? m->match_labels[i].value : "");
+		sb_puts(&b, m->match_labels[i].value ? m->match_labels[i].value : "");
 		if (!(parts[np++] = sb_take(&b)))
 			goto fail;
 	}
@@ -198,23 +155,23 @@ char *sc_selector_canonical(const struct sc_meta *m)
 			memcpy(vals, e->values, e->n_values * sizeof(char *));
 		qsort(vals, e->n_values, sizeof(char *), cmp_str);
 		sb_add(&b, "E ", 2);
-		sb_str(&b, e->key);
+		sb_puts(&b, e->key);
 		sb_add(&b, " ", 1);
-		sb_str(&b, (unsigned)e->op < _SC_SEL_COUNT ? ops[e->op] : "?");
+		sb_puts(&b, (unsigned)e->op < _SC_SEL_COUNT ? ops[e->op] : "?");
 		for (size_t k = 0; k < e->n_values; k++)
 			if (k == 0 || !streq(vals[k], vals[k - 1])) {
 				sb_add(&b, " ", 1);
-				sb_str(&b, vals[k]);
+				sb_puts(&b, vals[k]);
 			}
 		if (!(parts[np++] = sb_take(&b)))
 			goto fail;
 	}
 	qsort(parts, np, sizeof(char *), cmp_str);
-	sb_str(&out, m->namespace ? m->namespace : "default");
+	sb_puts(&out, m->namespace ? m->namespace : "default");
 	for (size_t i = 0; i < np; i++)
 		if (i == 0 || !streq(parts[i], parts[i - 1])) {
 			sb_add(&out, "\n", 1);
-			sb_str(&out, parts[i]);
+			sb_puts(&out, parts[i]);
 		}
 	for (size_t i = 0; i < np; i++)
 		free(parts[i]);
