@@ -1762,10 +1762,22 @@ static int plan_bindings_jobs(const char *dir, unsigned jobs, char **ret)
 	return r;
 }
 
-/* With many workloads, the second half's members are found on a thread of their own
+/* ka()'s policy written to DIR/NAME.yaml. */
+static void put_ka(const char *dir, const char *name, const char *ns, const char *selector,
+		   const char *calls, const char *action)
+{
+	char file[128];
+	char *t = ka(name, ns, NULL, selector, calls, action);
+
+	snprintf(file, sizeof(file), "%s.yaml", name);
+	put(dir, file, t);
+	free(t);
+}
+
+/* With many workloads, the later workloads' members are found on a thread of their own
  * (sc_policy_build_sets with jobs > 1): the same sets, members, messages and counts as one
  * thread finds, for `k8s bind`'s workloads and for bindings read from the directory, where a
- * binding in the second half names a policy its namespace does not have. */
+ * binding in the thread's part names a policy its namespace does not have. */
 START_TEST(members_on_two_threads)
 {
 	char base[128], pol[160];
@@ -1783,32 +1795,22 @@ START_TEST(members_on_two_threads)
 	snprintf(pol, sizeof(pol), "%s/policies", base);
 	ck_assert_int_eq(mkdir(pol, 0755), 0);
 	for (size_t n = 0; n < 2; n++) {
-		char name[64], file[80], *t;
+		char name[64], sel[64];
 		for (int k = 0; k < 5; k++) {
-			char sel[64];
 			snprintf(name, sizeof(name), "p%s-%d", ns[n], k);
 			snprintf(sel, sizeof(sel), "{matchLabels: {app: w%d}}", k);
-			t = ka(name, ns[n], NULL, sel, "read, write", "Allow");
-			snprintf(file, sizeof(file), "%s.yaml", name);
-			put(pol, file, t);
-			free(t);
+			put_ka(pol, name, ns[n], sel, "read, write", "Allow");
 		}
 		snprintf(name, sizeof(name), "front-%s", ns[n]);
-		t = ka(name, ns[n], NULL,
+		put_ka(pol, name, ns[n],
 		       "{matchExpressions: [{key: tier, operator: In, values: [front]}, "
 		       "{key: canary, operator: DoesNotExist}]}",
 		       "ptrace", "Block");
-		snprintf(file, sizeof(file), "%s.yaml", name);
-		put(pol, file, t);
-		free(t);
 		snprintf(name, sizeof(name), "canary-%s", ns[n]);
-		t = ka(name, ns[n], NULL,
+		put_ka(pol, name, ns[n],
 		       "{matchLabels: {app: w1}, matchExpressions: [{key: canary, operator: "
 		       "Exists}]}",
 		       "mount", "Block");
-		snprintf(file, sizeof(file), "%s.yaml", name);
-		put(pol, file, t);
-		free(t);
 	}
 	ck_assert_ptr_nonnull(mf);
 	/* 1,400 workloads: some selected by none, by one, by several. */
