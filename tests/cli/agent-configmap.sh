@@ -4,6 +4,7 @@
 # even in the window between the ..data swap and the kubelet's new key links, and a key added
 # costs one reconcile, not one more for each link.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/policies.sh"
 . "$SYSCAGE_SRCDIR/tests/lib/kubelet-play"
 
 POL=$TMP/policies
@@ -11,9 +12,6 @@ KUB=$TMP/kubelet
 ROOT=$KUB/seccomp/syscage
 mkdir -p "$POL" "$KUB"
 
-ka() { # NAME NS APP CALLS ACTION
-	printf 'apiVersion: security.kubearmor.com/v1\nkind: KubeArmorSeccompPolicy\nmetadata:\n  name: %s\n  namespace: %s\nspec:\n  selector:\n    matchLabels:\n      app: %s\n  seccomp:\n    arch: [x86_64]\n    syscalls: [%s]\n    action: %s\n' "$@"
-}
 wait_for() { # DESC CMD...: poll up to 10 s (a bound, not a timing assertion)
 	local desc=$1 i
 	shift

@@ -8,6 +8,7 @@
 # among the policies and as .state, and the HTTP port have tests of their own: agent-owners.sh,
 # test-reconcile.c, test-reconcile-restart.c, agent-http.sh.)
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/policies.sh"
 
 POL=$TMP/policies
 KUB=$TMP/kubelet
@@ -15,9 +16,6 @@ ROOT=$KUB/seccomp/syscage
 OUT=$TMP/outside
 mkdir -p "$POL" "$KUB" "$OUT"
 
-ka() { # NAME NS APP CALLS ACTION
-	printf 'apiVersion: security.kubearmor.com/v1\nkind: KubeArmorSeccompPolicy\nmetadata:\n  name: %s\n  namespace: %s\nspec:\n  selector:\n    matchLabels:\n      app: %s\n  seccomp:\n    arch: [x86_64]\n    syscalls: [%s]\n    action: %s\n' "$@"
-}
 agent() { timeout 120 "$SYSCAGE" agent --policies "$POL" --kubelet-root "$KUB" --listen none --once --no-log-flag "$@"; }
 nothing_outside() {
 	if [ -z "$(ls -A "$OUT")" ]; then ok "$1"; else not_ok "$1"; ls -la "$OUT" | sed 's/^/# /'; fi

@@ -5,6 +5,7 @@
 # wrote them are neither overwritten nor removed; a policy file that is a link out of the
 # policies directory is not read, and what a file that is no policy holds is never echoed.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/policies.sh"
 command -v curl >/dev/null || { skip "curl not installed"; done_testing; exit; }
 
 POL=$TMP/policies
@@ -12,22 +13,7 @@ KUB=$TMP/kubelet
 ROOT=$KUB/seccomp/syscage
 mkdir -p "$POL" "$KUB"
 
-ka() { # NAME NS APP CALLS ACTION
-	printf 'apiVersion: security.kubearmor.com/v1\nkind: KubeArmorSeccompPolicy\nmetadata:\n  name: %s\n  namespace: %s\nspec:\n  selector:\n    matchLabels:\n      app: %s\n  seccomp:\n    arch: [x86_64]\n    syscalls: [%s]\n    action: %s\n' "$@"
-}
 agent() { "$SYSCAGE" agent --policies "$POL" --kubelet-root "$KUB" --listen none --once --no-log-flag "$@"; }
-# act FILE NAME...: the action of each syscall in an installed OCI profile ("-": default).
-act() {
-	python3 - "$@" <<'P'
-import json, sys
-d = json.load(open(sys.argv[1]))
-a = {}
-for r in d.get("syscalls", []):
-    for n in r["names"]:
-        a[n] = r["action"].replace("SCMP_ACT_", "")
-print(" ".join("%s=%s" % (n, a.get(n, "-")) for n in sys.argv[2:]))
-P
-}
 
 # ---- a duplicate name: the established file keeps winning ----------------------------------
 ka web shop web "read, write" Block >"$POL/web.yaml"

@@ -3,6 +3,7 @@
 # done exactly as the kubelet's atomic writer does it, a deleted policy, a bad policy (the
 # last good profile stays), SIGHUP, SIGTERM exit 0, --once exit codes.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/policies.sh"
 command -v curl >/dev/null || { skip "curl not installed"; done_testing; exit; }
 
 POL=$TMP/policies
@@ -11,9 +12,6 @@ ROOT=$KUB/seccomp/syscage
 mkdir -p "$POL" "$KUB" "$TMP/k2"
 printf 'apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nseccompDefault: true\n' >"$KUB/config.yaml"
 
-ka() { # NAME NS APP CALLS ACTION
-	printf 'apiVersion: security.kubearmor.com/v1\nkind: KubeArmorSeccompPolicy\nmetadata:\n  name: %s\n  namespace: %s\nspec:\n  selector:\n    matchLabels:\n      app: %s\n  seccomp:\n    arch: [x86_64]\n    syscalls: [%s]\n    action: %s\n' "$@"
-}
 
 # The kubelet's atomic writer: payload in ..<ts>/, ..data_tmp -> ..<ts>, rename over ..data,
 # key symlinks <key> -> ..data/<key>, then the old ..<ts> dir removed.

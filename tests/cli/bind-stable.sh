@@ -5,15 +5,13 @@
 # is still there and holds a whole profile, one that still starts the workload's containers
 # (the calls every runtime makes are not taken away by a change the workload did not ask for).
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/policies.sh"
 
 POL=$TMP/policies
 KUB=$TMP/kubelet
 ROOT=$KUB/seccomp/syscage
 mkdir -p "$POL" "$KUB"
 
-ka() { # NAME NS APP CALLS ACTION
-	printf 'apiVersion: security.kubearmor.com/v1\nkind: KubeArmorSeccompPolicy\nmetadata:\n  name: %s\n  namespace: %s\nspec:\n  selector:\n    matchLabels:\n      app: %s\n  seccomp:\n    arch: [x86_64]\n    syscalls: [%s]\n    action: %s\n' "$@"
-}
 dep() { # NAME NS APP
 	printf 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: %s, namespace: %s}\nspec:\n  template:\n    metadata: {labels: {app: %s}}\n    spec:\n      containers: [{name: c, image: "x:1"}]\n' "$@"
 }
@@ -25,18 +23,6 @@ whole() {
 		[ -f "$f" ] || { echo "missing: $f"; return 1; }
 		"$SYSCAGE" check "$f" >/dev/null 2>&1 || { echo "not a valid profile: $f"; return 1; }
 	done
-}
-# act FILE NAME...: the action of each syscall in an installed OCI profile ("-": default).
-act() {
-	python3 - "$@" <<'P'
-import json, sys
-d = json.load(open(sys.argv[1]))
-a = {}
-for r in d.get("syscalls", []):
-    for n in r["names"]:
-        a[n] = r["action"].replace("SCMP_ACT_", "")
-print(" ".join("%s=%s" % (n, a.get(n, "-")) for n in sys.argv[2:]))
-P
 }
 held() { # DESC PATH...
 	local why
