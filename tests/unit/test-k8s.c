@@ -1333,6 +1333,10 @@ int main(void)
 	Suite *s = suite_create("k8s");
 	TCase *tc = tcase_create("core");
 
+	/* read_in_pieces reads and binds a 1.6 MiB manifest four ways: 4 s under ASan, Check's
+	 * default limit. */
+	tcase_set_timeout(tc, 60);
+
 	tcase_add_test(tc, finds_workloads);
 	tcase_add_test(tc, bad_input_located);
 	add_binds(tc);
