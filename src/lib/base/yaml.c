@@ -144,6 +144,21 @@ void sc_yaml_parser_close(struct fy_parser *fyp, struct fy_diag *diag, bool json
 	fy_diag_destroy(diag);
 }
 
+const char *sc_yaml_scalar_text(struct fy_token *t, const char *buf, size_t len, size_t *ret_len)
+{
+	const struct fy_mark *s, *e;
+
+	/* A plain scalar has no escapes, and on one line no folding: between its marks is all
+	 * of it (the blanks after it are not in it). */
+	if (t && fy_token_scalar_style(t) == FYSS_PLAIN && (s = fy_token_start_mark(t)) &&
+	    (e = fy_token_end_mark(t)) && s->line == e->line && s->input_pos <= e->input_pos &&
+	    e->input_pos <= len) {
+		*ret_len = e->input_pos - s->input_pos;
+		return buf + s->input_pos;
+	}
+	return fy_token_get_text(t, ret_len);
+}
+
 struct fy_document *sc_yaml_build_document(const struct fy_parse_cfg *cfg, const char *buf,
 					   size_t len)
 {
