@@ -1030,6 +1030,17 @@ START_TEST(scalar_text_as_libfyaml)
 		"[a,b,[c , d]]",
 		"--- a\n... \n--- b\n",
 		"a: b\r\n  c\r\n",
+		"a: 'it''s'\n",
+		"a: \"x\\\"y\"\n",
+		"a: 'b c'  # d\n",
+		"a: \"\xc3\xa9\"\n",
+		"a: ''\n",
+		"a: \"\"\n",
+		"a: 'b\n  c'\n",
+		"a: \"b\n  c\"\n",
+		"['a', \"b\", 'c''d', \"e\\u00e9\"]",
+		"a: \"b\\\n  c\"\n",
+		"a: 'b\tc'\n",
 	};
 	static const char *const words[] = { "a",	   "b c", "x-y", "1.5", "on",
 					     "\xc3\xa9",   "a:b", "a#b", "\t",	"  ",
@@ -1047,7 +1058,7 @@ START_TEST(scalar_text_as_libfyaml)
 		size_t o = 0;
 		int lines = 1 + rand() % 6;
 		for (int l = 0; l < lines && o < sizeof(doc) - 200; l++) {
-			const char *w1 = words[rand() % 13], *w2 = words[rand() % 13];
+			const char *w1 = words[rand() % 17], *w2 = words[rand() % 17];
 			switch (rand() % 4) {
 			case 0:
 				o += (size_t)snprintf(doc + o, sizeof(doc) - o, "k%d: %s %s%s", l,
