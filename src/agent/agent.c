@@ -86,9 +86,9 @@ struct sc_agent {
 	uint64_t *rej_seen;			   /* the last pass's rejections, hashed, sorted */
 	size_t n_rej_seen;
 	unsigned rejected_now[_SC_REJECT_COUNT];
-	size_t bindings, fallback, shadowed; /* of the last reconcile */
-	size_t not_updated;		     /* of the last reconcile */
-	uint64_t install_errors[MAX_ERRNO];  /* profiles not updated, by errno */
+	size_t bindings, fallback, shadowed, unbound_kept; /* of the last reconcile */
+	size_t not_updated;				   /* of the last reconcile */
+	uint64_t install_errors[MAX_ERRNO];		   /* profiles not updated, by errno */
 	struct sc_histogram duration;
 	double last_reconcile; /* unix time */
 	uint64_t http_requests;
@@ -557,6 +557,7 @@ static void do_reconcile(struct sc_agent *a, const char *why)
 	a->bindings = res.n_bindings;
 	a->fallback = res.n_fallback;
 	a->shadowed = res.n_shadowed;
+	a->unbound_kept = res.n_unbound_kept;
 	a->ready = true;
 	alog(a, res.n_rejected || res.n_fallback ? "warn" : "info",
 	     "event=reconcile trigger=%s files=%zu policies=%zu installed=%zu written=%zu "
@@ -712,6 +713,12 @@ static void write_metrics(struct sc_agent *a, FILE *f)
 			 "Bound workloads no policy selects any more: their profile holds "
 			 "RuntimeDefault (and the baseline).");
 	sc_metric_sample(f, "syscage_bindings_unselected", (double)a->fallback, (const char *)NULL);
+	sc_metric_header(
+		f, "syscage_profiles_unbound_kept", "gauge",
+		"Bound workloads' profiles no binding names any more (event=unbound-kept): "
+		"kept as they are, no longer updated.");
+	sc_metric_sample(f, "syscage_profiles_unbound_kept", (double)a->unbound_kept,
+			 (const char *)NULL);
 	sc_metric_header(f, "syscage_policy_sets_shadowed", "gauge",
 			 "Policy sets not installed because a bound workload owns their path.");
 	sc_metric_sample(f, "syscage_policy_sets_shadowed", (double)a->shadowed,
