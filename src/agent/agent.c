@@ -1461,6 +1461,9 @@ int sc_agent_run(struct sc_agent *a)
 	while (!a->stop) {
 		struct epoll_event ev[16];
 		int timeout = http_timeout(a);
+		/* The audit log's rest after a read stopped at its budget: read after the events
+		 * that came meanwhile (probes, inotify, signals), never before them. */
+		bool viol_more = sc_violations_more(a->viol);
 		int n;
 
 		if (a->reload) {
@@ -1471,7 +1474,7 @@ int sc_agent_run(struct sc_agent *a)
 			continue;
 		}
 		log_flush(a); /* what the last pass or events logged, before waiting */
-		n = epoll_wait(a->epfd, ev, (int)ELEMENTSOF(ev), timeout);
+		n = epoll_wait(a->epfd, ev, (int)ELEMENTSOF(ev), viol_more ? 0 : timeout);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -1527,11 +1530,14 @@ int sc_agent_run(struct sc_agent *a)
 			case TAG_VIOLATIONS:
 				if (a->viol)
 					(void)sc_violations_read(a->viol, on_violation, a);
+				viol_more = false;
 				break;
 			}
 			if (a->stop)
 				break;
 		}
+		if (viol_more && !a->stop)
+			(void)sc_violations_read(a->viol, on_violation, a);
 		/* libmicrohttpd's own timeouts and leftover work do not make its (edge-triggered)
 		 * epoll fd readable again: run it whenever its timeout came, whatever else fired.
 		 */
