@@ -660,38 +660,26 @@ static int judge_file(struct run *x, struct cfile *c, const char *buf, size_t le
 	return r;
 }
 
-/* Rejects a path that is not a regular file (reached directly or through a link below the
- * directory), saying what it is: a FIFO is never read (it could block, or feed anything). */
-static int reject_special(struct cfile *c, char **pathp, bool via, mode_t mode)
+/* Rejects a path that is not a regular file (itself, or through a link below the directory),
+ * saying what it is; ENXIO (a socket, a device without a driver) opened again as a path only
+ * to tell which. A FIFO is never read: it could block, or feed anything. */
+static int reject_special(struct cfile *c, char **pathp, bool via, mode_t mode, int dfd,
+			  const char *rel)
 {
-	const char *what = S_ISFIFO(mode)   ? "a FIFO"
-			   : S_ISSOCK(mode) ? "a socket"
-			   : S_ISCHR(mode)  ? "a character device"
-			   : S_ISBLK(mode)  ? "a block device"
-			   : S_ISLNK(mode)  ? "a symbolic link"
-					    : "a special file";
+	struct stat st;
 
+	if (!mode) {
+		cleanup_close int fd = rc_open_beneath(dfd, rel, O_PATH | O_CLOEXEC);
+		mode = fd >= 0 && fstat(fd, &st) == 0 ? st.st_mode : 0;
+	}
 	*c = (struct cfile){ .reason = SC_REJECT_READ, .via_data = via };
 	c->path = TAKE_PTR(*pathp);
 	if (asprintf(&c->message,
 		     "%s, not a regular file: not read (a policy is a regular file: remove it, "
 		     "or put the policy's text there)",
-		     what) < 0)
+		     sc_file_type_name(mode)) < 0)
 		c->message = NULL;
 	return c->message ? 0 : -ENOMEM;
-}
-
-/* What 'rel' below 'dfd' is, when it could not be opened for reading (ENXIO: a socket, a
- * device without a driver): opened as a path only, never followed out. */
-static int special_mode(int dfd, const char *rel, mode_t *ret)
-{
-	cleanup_close int fd = rc_open_beneath(dfd, rel, O_PATH | O_CLOEXEC);
-	struct stat st;
-
-	if (fd < 0 || fstat(fd, &st) < 0 || S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))
-		return -1;
-	*ret = st.st_mode;
-	return 0;
 }
 
 /* Load x->paths[i] into x->files[i]: judged from its content, or from the cache when the
@@ -748,12 +736,8 @@ static int load_file(struct run *x, size_t i, char *tbuf)
 				    "not read (links are followed only below it)");
 		return c->message ? 0 : -ENOMEM;
 	}
-	if (fd < 0) {
-		mode_t m;
-		err = errno;
-		if (err == ENXIO && special_mode(dfd, rel, &m) == 0)
-			return reject_special(c, pathp, via, m);
-	}
+	if (fd < 0 && (err = errno) == ENXIO)
+		return reject_special(c, pathp, via, 0, dfd, rel);
 	while (fd >= 0 && (n = read(fd, tbuf, LOAD_BUF - 1)) < 0 && errno == EINTR)
 		;
 	if (fd >= 0 && n < 0) {
@@ -764,16 +748,9 @@ static int load_file(struct run *x, size_t i, char *tbuf)
 	/* An error, nothing read, or a buffer full (a device feeds it for good): only a
 	 * regular file is a policy; anything else is said for what it is. A policy of a few
 	 * hundred bytes costs no fstat. */
-	if (fd >= 0 && (n <= 0 || n == LOAD_BUF - 1)) {
-		if (fstat(fd, &st) < 0) {
-			if (!err)
-				err = errno;
-		} else if (S_ISDIR(st.st_mode)) {
-			return 1;
-		} else if (!S_ISREG(st.st_mode)) {
-			return reject_special(c, pathp, via, st.st_mode);
-		}
-	}
+	if (fd >= 0 && (n <= 0 || n == LOAD_BUF - 1) && fstat(fd, &st) == 0 && !S_ISREG(st.st_mode))
+		return S_ISDIR(st.st_mode) ? 1
+					   : reject_special(c, pathp, via, st.st_mode, -1, NULL);
 	*c = (struct cfile){ .reason = -1, .via_data = via };
 	c->path = TAKE_PTR(*pathp); /* 'path' stays valid: it is c->path now */
 	if (!err && n == LOAD_BUF - 1) {

@@ -302,8 +302,9 @@ static int policies_wait(struct policy_load *l, int read, struct sc_policy_build
 struct bindings_job {
 	struct sc_k8s_file **files;
 	size_t nf;
-	const struct sc_binding *keep; /* what FILE held (not with --bindings-replace) */
+	struct sc_binding *keep; /* what FILE held (not with --bindings-replace) */
 	size_t n_keep, kept;
+	bool keep_views; /* keep's entries are the policy build's: only the array is ours */
 	struct pending *bp;
 	int open_r; /* pending_open_beside()'s result: -EAGAIN, made after */
 	int r;
@@ -464,6 +465,46 @@ static int kept_conflicts(struct sc_k8s_file **files, size_t nf, const struct sc
 	return ret;
 }
 
+/* What the bindings file holds now, into j->keep: another run's bindings (other manifests)
+ * stay. Not when it is the output file too (the commit says so). Returns EXIT_OK, or the exit
+ * status once said. */
+static int bindings_keep(struct bindings_job *j, const struct args *a,
+			 const struct sc_policy_build *b)
+{
+	struct sc_diags d = {};
+	int r;
+
+	if (!a->bindings || a->bindings_replace || same_file(a->bindings, a->out))
+		return EXIT_OK;
+	j->keep_views = bindings_from_build(b, a->bindings, &j->keep, &j->n_keep);
+	if (!j->keep_views) {
+		r = sc_bindings_load(a->bindings, &d, &j->keep, &j->n_keep);
+		cli_print_diags(&d);
+		sc_diags_clear(&d);
+		if (r == -EINVAL)
+			return cli_error(
+				"nothing was written: %s is kept and merged into (the "
+				"bindings of workloads not in these manifests stay); fix "
+				"it, or pass --bindings-replace to write it anew with this "
+				"run's bindings only",
+				a->bindings);
+		if (r < 0)
+			return cli_error("cannot read %s: %s", a->bindings, strerror(-r));
+	}
+	return j->n_keep ? kept_conflicts(j->files, j->nf, j->keep, j->n_keep, a->bindings)
+			 : EXIT_OK;
+}
+
+static void bindings_keep_free(struct bindings_job *j)
+{
+	if (j->keep_views)
+		free(j->keep);
+	else
+		sc_bindings_free(j->keep, j->n_keep);
+	j->keep = NULL;
+	j->n_keep = 0;
+}
+
 /* Every output into place, or none (pending_commit_all): the bindings file first, so that
  * an interruption between the renames leaves no manifest naming a profile no binding
  * installs. */
@@ -517,9 +558,6 @@ static int bind(const struct args *a)
 	bool dir_in = is_dir(a->file);
 	struct policy_load pl = {};
 	struct bindings_job bj = { .bp = &bp };
-	struct sc_binding *keep = NULL;
-	size_t n_keep = 0;
-	bool keep_views = false; /* keep's entries are the build's: only the array is ours */
 	int r, ret = EXIT_OK;
 
 	if (dir_in && !a->out)
@@ -575,35 +613,11 @@ static int bind(const struct args *a)
 	}
 	for (size_t i = 0; i < nf; i++)
 		outs[i] = (struct pending){ .fd = -1 };
-	/* What the bindings file holds now: another run's bindings (other manifests) stay. Not
-	 * when it is the output file too: the commit says so. */
-	if (a->bindings && !a->bindings_replace && !same_file(a->bindings, a->out) &&
-	    !(keep_views = bindings_from_build(b, a->bindings, &keep, &n_keep))) {
-		r = sc_bindings_load(a->bindings, &d, &keep, &n_keep);
-		cli_print_diags(&d);
-		sc_diags_clear(&d);
-		if (r < 0) {
-			if (r == -EINVAL)
-				ret = cli_error(
-					"nothing was written: %s is kept and merged into "
-					"(the bindings of workloads not in these manifests "
-					"stay); fix it, or pass --bindings-replace to write it "
-					"anew with this run's bindings only",
-					a->bindings);
-			else
-				ret = cli_error("cannot read %s: %s", a->bindings, strerror(-r));
-			goto out;
-		}
-	}
-	if (n_keep) {
-		ret = kept_conflicts(files, nf, keep, n_keep, a->bindings);
-		if (ret != EXIT_OK)
-			goto out;
-	}
 	bj.files = files;
 	bj.nf = nf;
-	bj.keep = keep;
-	bj.n_keep = n_keep;
+	ret = bindings_keep(&bj, a, b);
+	if (ret != EXIT_OK)
+		goto out;
 	bindings_start(&bj, a);
 	pending_guard_sigbus(outs, nf, &bp);
 	ret = bind_files(a, files, nf, outs, paths, &d);
@@ -651,8 +665,8 @@ static int bind(const struct args *a)
 			nw == 1 ? "" : "s", nf, nf == 1 ? "" : "s", nw - unmatched, unmatched);
 	if (!a->quiet && bj.kept)
 		fprintf(stderr,
-			"%s: %zu binding%s of workloads not in these manifests kept from its "
-			"earlier runs (--bindings-replace drops them)\n",
+			"%s: %zu binding%s of workloads not in these manifests kept from "
+			"its earlier runs (--bindings-replace drops them)\n",
 			a->bindings, bj.kept, bj.kept == 1 ? "" : "s");
 	if (!a->quiet && !a->bindings && nw > unmatched)
 		fprintf(stderr,
@@ -674,10 +688,7 @@ out:
 	free(outs);
 	free(paths);
 	sc_k8s_files_free(files, nf);
-	if (keep_views)
-		free(keep);
-	else
-		sc_bindings_free(keep, n_keep);
+	bindings_keep_free(&bj);
 	return ret;
 }
 

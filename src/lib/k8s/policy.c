@@ -303,16 +303,10 @@ static int read_one_file(struct sc_policy_build *b, const char *path, struct sc_
  * skipping it would drop a policy unsaid. Returns -EINVAL, or -ENOMEM. */
 static int not_regular(const char *path, const struct stat *st, struct sc_diags *d)
 {
-	const char *what = S_ISFIFO(st->st_mode)   ? "a FIFO"
-			   : S_ISSOCK(st->st_mode) ? "a socket"
-			   : S_ISCHR(st->st_mode)  ? "a character device"
-			   : S_ISBLK(st->st_mode)  ? "a block device"
-						   : "a special file";
-
 	return sc_diags_add_file(d, path, SC_SEV_ERROR,
 				 "%s, not a regular file: not read (a policy is a regular "
 				 "file: remove it, or put the policy's text there)",
-				 what) < 0
+				 sc_file_type_name(st->st_mode)) < 0
 		       ? -ENOMEM
 		       : -EINVAL;
 }
