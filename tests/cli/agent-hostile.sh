@@ -207,4 +207,20 @@ err_has "the preflight says what it is" "event=preflight msg=\"cannot read the k
 err_has "and the pass runs" 'event=reconcile trigger=once'
 rm "$KUB/config.yaml"
 
+# An installed profile replaced by a huge sparse file (1 TiB of holes: a neighbour who can write
+# the seccomp root). The pass compares what is on disk with what it wrote: before, it read the
+# whole file to hash it (minutes of zeros, the pass and the loop stuck); a file larger than
+# anything the agent writes is not its own, and is not read.
+rm -f "$ROOT/shop/web.json"
+expect "agent installs web" 0 agent
+truncate -s 1T "$ROOT/shop/web.json"
+ka web shop web "read, write, getpid" Allow >"$POL/web.yaml"
+t0=$(date +%s)
+run_cmd timeout -k 5 60 "$SYSCAGE" agent --policies "$POL" --kubelet-root "$KUB" --listen none --once --no-log-flag
+t1=$(date +%s)
+[ "$RC" -ne 124 ] && ok "a 1 TiB sparse file at a profile's path: the pass ends ($((t1 - t0)) s)" || not_ok "a 1 TiB sparse file at a profile's path: the pass ends (killed after 60 s)"
+err_has "it is not taken for the agent's own: left alone, said" 'reason=conflict msg="its profile would be written to syscage/shop/web.json, which holds a file changed since this agent wrote it'
+[ -f "$ROOT/shop/late.json" ] && ok "the other profiles are still there" || not_ok "the other profiles are still there"
+rm -f "$ROOT/shop/web.json"
+
 done_testing
