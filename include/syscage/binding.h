@@ -79,6 +79,13 @@ bool sc_bindings_detect(const char *buf, size_t len);
 int sc_bindings_read(const char *buf, size_t len, const char *file, struct sc_diags *d,
 		     struct sc_binding **ret, size_t *ret_n);
 
+/* The bindings file at 'path' as sc_bindings_read reads it, to keep what another run wrote:
+ * none (0, *ret_n 0) when there is no file, when it is not a regular file (stdout, a FIFO: an
+ * output only) or holds only comments; -EINVAL with the reason in 'd' (at FILE:LINE:COL where
+ * there is one) when it is not a bindings file or not a valid one; -errno, -ENOMEM. */
+#define SC_BINDINGS_MAX_FILE (64u << 20)
+int sc_bindings_load(const char *path, struct sc_diags *d, struct sc_binding **ret, size_t *ret_n);
+
 /* The documents sc_bindings_read reads, sorted by namespace, kind and name (the same bindings
  * give the same bytes). Returns 0 (owned text in *ret) or -ENOMEM. */
 int sc_bindings_write(const struct sc_binding *v, size_t n, char **ret);

@@ -144,6 +144,14 @@ int sc_k8s_bindings(struct sc_k8s_file **files, size_t n, char **ret);
  * -errno, which stops it and is returned. */
 int sc_k8s_bindings_write(struct sc_k8s_file **files, size_t n,
 			  int (*write)(void *userdata, const void *p, size_t n), void *userdata);
+struct sc_binding;
+/* The same with the bindings 'keep' (sc_bindings_load's: what an earlier run wrote there) merged
+ * in, but for those of a workload in 'files' (bound now or not: this run decides for it). *ret_kept
+ * (may be NULL): how many were kept. */
+int sc_k8s_bindings_write_keep(struct sc_k8s_file **files, size_t n, const struct sc_binding *keep,
+			       size_t n_keep, size_t *ret_kept,
+			       int (*write)(void *userdata, const void *p, size_t n),
+			       void *userdata);
 
 struct sc_k8s_bind_opts {
 	bool drop_caps;		 /* capabilities: {drop: [ALL]} on every container */

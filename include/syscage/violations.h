@@ -123,6 +123,10 @@ size_t sc_violations_fds(struct sc_violations *v, int *fds, size_t n);
  * most likely still runs. */
 int sc_violations_read(struct sc_violations *v,
 		       void (*fn)(const struct sc_violation *x, void *userdata), void *userdata);
+/* Whether the last sc_violations_read stopped at its budget (256 KiB of lines) with more to
+ * read: the caller does its other work, then calls it again without waiting for an event (a
+ * log written to no more sends none). */
+bool sc_violations_more(const struct sc_violations *v);
 
 /* Remember the processes the node's pods run now (their cgroups' cgroup.procs; a process seen
  * for the first time costs a read of its stat and of its exe link): records read later whose

@@ -86,9 +86,9 @@ struct sc_agent {
 	uint64_t *rej_seen;			   /* the last pass's rejections, hashed, sorted */
 	size_t n_rej_seen;
 	unsigned rejected_now[_SC_REJECT_COUNT];
-	size_t bindings, fallback, shadowed; /* of the last reconcile */
-	size_t not_updated;		     /* of the last reconcile */
-	uint64_t install_errors[MAX_ERRNO];  /* profiles not updated, by errno */
+	size_t bindings, fallback, shadowed, unbound_kept; /* of the last reconcile */
+	size_t not_updated;				   /* of the last reconcile */
+	uint64_t install_errors[MAX_ERRNO];		   /* profiles not updated, by errno */
 	struct sc_histogram duration;
 	double last_reconcile; /* unix time */
 	uint64_t http_requests;
@@ -557,6 +557,7 @@ static void do_reconcile(struct sc_agent *a, const char *why)
 	a->bindings = res.n_bindings;
 	a->fallback = res.n_fallback;
 	a->shadowed = res.n_shadowed;
+	a->unbound_kept = res.n_unbound_kept;
 	a->ready = true;
 	alog(a, res.n_rejected || res.n_fallback ? "warn" : "info",
 	     "event=reconcile trigger=%s files=%zu policies=%zu installed=%zu written=%zu "
@@ -712,6 +713,12 @@ static void write_metrics(struct sc_agent *a, FILE *f)
 			 "Bound workloads no policy selects any more: their profile holds "
 			 "RuntimeDefault (and the baseline).");
 	sc_metric_sample(f, "syscage_bindings_unselected", (double)a->fallback, (const char *)NULL);
+	sc_metric_header(
+		f, "syscage_profiles_unbound_kept", "gauge",
+		"Bound workloads' profiles no binding names any more (event=unbound-kept): "
+		"kept as they are, no longer updated.");
+	sc_metric_sample(f, "syscage_profiles_unbound_kept", (double)a->unbound_kept,
+			 (const char *)NULL);
 	sc_metric_header(f, "syscage_policy_sets_shadowed", "gauge",
 			 "Policy sets not installed because a bound workload owns their path.");
 	sc_metric_sample(f, "syscage_policy_sets_shadowed", (double)a->shadowed,
@@ -1454,6 +1461,9 @@ int sc_agent_run(struct sc_agent *a)
 	while (!a->stop) {
 		struct epoll_event ev[16];
 		int timeout = http_timeout(a);
+		/* The audit log's rest after a read stopped at its budget: read after the events
+		 * that came meanwhile (probes, inotify, signals), never before them. */
+		bool viol_more = sc_violations_more(a->viol);
 		int n;
 
 		if (a->reload) {
@@ -1464,7 +1474,7 @@ int sc_agent_run(struct sc_agent *a)
 			continue;
 		}
 		log_flush(a); /* what the last pass or events logged, before waiting */
-		n = epoll_wait(a->epfd, ev, (int)ELEMENTSOF(ev), timeout);
+		n = epoll_wait(a->epfd, ev, (int)ELEMENTSOF(ev), viol_more ? 0 : timeout);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -1520,11 +1530,14 @@ int sc_agent_run(struct sc_agent *a)
 			case TAG_VIOLATIONS:
 				if (a->viol)
 					(void)sc_violations_read(a->viol, on_violation, a);
+				viol_more = false;
 				break;
 			}
 			if (a->stop)
 				break;
 		}
+		if (viol_more && !a->stop)
+			(void)sc_violations_read(a->viol, on_violation, a);
 		/* libmicrohttpd's own timeouts and leftover work do not make its (edge-triggered)
 		 * epoll fd readable again: run it whenever its timeout came, whatever else fired.
 		 */

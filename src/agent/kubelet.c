@@ -60,7 +60,9 @@ static bool has_content(const char *text, size_t len)
 	return false;
 }
 
-int sc_kubelet_seccomp_default(const char *config_path, struct sc_diags *d)
+/* 'nofollow': the path is one a neighbour may write (<kubelet-root>/config.yaml): a symbolic
+ * link there is not followed (-ELOOP), wherever it leads. */
+static int seccomp_default(const char *config_path, bool nofollow, struct sc_diags *d)
 {
 	struct fy_parse_cfg cfg = { .flags = FYPCF_QUIET | FYPCF_COLLECT_DIAG };
 	struct fy_diag *diag;
@@ -74,7 +76,8 @@ int sc_kubelet_seccomp_default(const char *config_path, struct sc_diags *d)
 
 	/* The kubelet root may be writable by others: a FIFO there must not hang the agent's
 	 * start (O_NONBLOCK), nor a device feed it; only a regular file is read. */
-	fd = open(config_path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	fd = open(config_path,
+		  O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY | (nofollow ? O_NOFOLLOW : 0));
 	if (fd < 0 || fstat(fd, &st) < 0)
 		return -errno;
 	if (!S_ISREG(st.st_mode))
@@ -132,6 +135,11 @@ int sc_kubelet_seccomp_default(const char *config_path, struct sc_diags *d)
 	return r;
 }
 
+int sc_kubelet_seccomp_default(const char *config_path, struct sc_diags *d)
+{
+	return seccomp_default(config_path, false, d);
+}
+
 void sc_kubelet_preflight(const char *kubelet_root, const char *config_path, bool bpf_load,
 			  struct sc_diags *d, struct sc_kubelet_preflight *ret)
 {
@@ -143,9 +151,12 @@ void sc_kubelet_preflight(const char *kubelet_root, const char *config_path, boo
 	*ret = (struct sc_kubelet_preflight){ -1, -1, 0 };
 	if (asprintf(&beside, "%s/config.yaml", kubelet_root) < 0)
 		return;
+	/* The default path lies in the kubelet root, which others may write: a link planted
+	 * there is never followed (in the DaemonSet the file is a hostPath mount, never a
+	 * link); a path the operator gives is read as given. */
+	r = seccomp_default(config_path ? config_path : beside, !config_path, d);
 	if (!config_path)
 		config_path = beside;
-	r = sc_kubelet_seccomp_default(config_path, d);
 	if (r >= 0) {
 		ret->seccomp_default = r;
 		if (r == 0)
@@ -160,6 +171,12 @@ void sc_kubelet_preflight(const char *kubelet_root, const char *config_path, boo
 			"this node's kubelet takes its configuration from elsewhere (k3s, "
 			"EKS, GKE, microk8s): mount that file and pass --kubelet-config",
 			config_path, r == -ENOENT ? "no such file" : "the file is empty");
+	} else if (r == -ELOOP) {
+		(void)sc_diags_add(d, SC_SEV_WARNING, (struct sc_loc){},
+				   "the kubelet config %s is a symbolic link: not followed (a link "
+				   "in the kubelet root may lead anywhere); seccomp_default is -1, "
+				   "unknown: pass --kubelet-config with the file it should name",
+				   config_path);
 	} else if (r != -EINVAL) {
 		(void)sc_diags_add(d, SC_SEV_WARNING, (struct sc_loc){},
 				   "cannot read the kubelet config %s: %s (pass --kubelet-config)",
@@ -171,8 +188,15 @@ void sc_kubelet_preflight(const char *kubelet_root, const char *config_path, boo
 	/* The kubelet root's filesystem, seen through a file in it when there is one: in a pod
 	 * the root itself is the container's (only seccomp/ and config.yaml are mounted from the
 	 * node), while a mounted file keeps the device of the node's filesystem it lies on. */
-	ref = stat(beside, &a) == 0 ? beside : kubelet_root;
-	if (stat(ref, &a) == 0 && stat(sdir, &b) == 0) {
+	/* Neither is followed when it is a symbolic link: planted by a neighbour, it would
+	 * lead to another filesystem's device (the reconciler refuses a linked seccomp dir). */
+	ref = lstat(beside, &a) == 0 && S_ISREG(a.st_mode) ? beside : kubelet_root;
+	if (lstat(sdir, &b) == 0 && S_ISLNK(b.st_mode)) {
+		(void)sc_diags_add(d, SC_SEV_WARNING, (struct sc_loc){},
+				   "%s is a symbolic link: not followed; seccomp_root_same_fs is "
+				   "-1, unknown (mount the directory there instead)",
+				   sdir);
+	} else if (stat(ref, &a) == 0 && lstat(sdir, &b) == 0) {
 		ret->same_fs = a.st_dev == b.st_dev;
 		if (!ret->same_fs)
 			(void)sc_diags_add(d, SC_SEV_WARNING, (struct sc_loc){},

@@ -183,12 +183,11 @@ static int list_dir(DIR *dh, bool via, struct dlist *l)
 			struct stat st;
 			if (fstatat(dirfd(dh), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 				continue;
-			t = S_ISDIR(st.st_mode)	  ? DT_DIR
-			    : S_ISLNK(st.st_mode) ? DT_LNK
-			    : S_ISREG(st.st_mode) ? DT_REG
-						  : DT_UNKNOWN;
+			t = IFTODT(st.st_mode);
 		}
-		if (t != DT_DIR && ((t != DT_REG && t != DT_LNK) || !has_policy_ext(de->d_name)))
+		/* A FIFO, socket or device under a policy's name is listed too: load_file
+		 * rejects it saying what it is, where skipping it would drop a policy unsaid. */
+		if (t != DT_DIR && (t == DT_UNKNOWN || !has_policy_ext(de->d_name)))
 			continue;
 		if (l->n == l->cap) {
 			size_t nc = l->cap ? l->cap * 2 : 64;
@@ -661,6 +660,28 @@ static int judge_file(struct run *x, struct cfile *c, const char *buf, size_t le
 	return r;
 }
 
+/* Rejects a path that is not a regular file (itself, or through a link below the directory),
+ * saying what it is; ENXIO (a socket, a device without a driver) opened again as a path only
+ * to tell which. A FIFO is never read: it could block, or feed anything. */
+static int reject_special(struct cfile *c, char **pathp, bool via, mode_t mode, int dfd,
+			  const char *rel)
+{
+	struct stat st;
+
+	if (!mode) {
+		cleanup_close int fd = rc_open_beneath(dfd, rel, O_PATH | O_CLOEXEC);
+		mode = fd >= 0 && fstat(fd, &st) == 0 ? st.st_mode : 0;
+	}
+	*c = (struct cfile){ .reason = SC_REJECT_READ, .via_data = via };
+	c->path = TAKE_PTR(*pathp);
+	if (asprintf(&c->message,
+		     "%s, not a regular file: not read (a policy is a regular file: remove it, "
+		     "or put the policy's text there)",
+		     sc_file_type_name(mode)) < 0)
+		c->message = NULL;
+	return c->message ? 0 : -ENOMEM;
+}
+
 /* Load x->paths[i] into x->files[i]: judged from its content, or from the cache when the
  * content hashes as it did last pass. Always read (no stat first): a ConfigMap update
  * gives every key a new inode, and a 400-byte read costs what the stat does. 'tbuf' is the
@@ -715,8 +736,8 @@ static int load_file(struct run *x, size_t i, char *tbuf)
 				    "not read (links are followed only below it)");
 		return c->message ? 0 : -ENOMEM;
 	}
-	if (fd < 0)
-		err = errno;
+	if (fd < 0 && (err = errno) == ENXIO)
+		return reject_special(c, pathp, via, 0, dfd, rel);
 	while (fd >= 0 && (n = read(fd, tbuf, LOAD_BUF - 1)) < 0 && errno == EINTR)
 		;
 	if (fd >= 0 && n < 0) {
@@ -724,9 +745,12 @@ static int load_file(struct run *x, size_t i, char *tbuf)
 			return 1;
 		err = errno;
 	}
-	/* Nothing read: only a regular file is an (empty, so rejected) policy. */
-	if (n == 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)))
-		return 1;
+	/* An error, nothing read, or a buffer full (a device feeds it for good): only a
+	 * regular file is a policy; anything else is said for what it is. A policy of a few
+	 * hundred bytes costs no fstat. */
+	if (fd >= 0 && (n <= 0 || n == LOAD_BUF - 1) && fstat(fd, &st) == 0 && !S_ISREG(st.st_mode))
+		return S_ISDIR(st.st_mode) ? 1
+					   : reject_special(c, pathp, via, st.st_mode, -1, NULL);
 	*c = (struct cfile){ .reason = -1, .via_data = via };
 	c->path = TAKE_PTR(*pathp); /* 'path' stays valid: it is c->path now */
 	if (!err && n == LOAD_BUF - 1) {

@@ -15,7 +15,8 @@ static void take_ident(struct entry *e, const struct entry *from)
 }
 
 /* The content hash (hash64) of a file in 'dirfd', read in chunks, and its identity into
- * 'e' (from the same fstat); false when it is not a regular file. */
+ * 'e' (from the same fstat); false when it is not a regular file. A file over MAX_INDEX is
+ * not read. */
 bool rc_disk_hash(int dirfd, const char *name, uint64_t *ret, struct entry *e)
 {
 	cleanup_close int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
@@ -26,6 +27,14 @@ bool rc_disk_hash(int dirfd, const char *name, uint64_t *ret, struct entry *e)
 
 	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
 		return false;
+	/* Larger than anything the agent writes (a neighbour's sparse terabyte at a profile's
+	 * path): not its own, and not read (minutes of zeros). A hash of its size alone, which
+	 * no content of the agent's has. */
+	if ((uint64_t)st.st_size > MAX_INDEX) {
+		*ret = rc_hash64_end(HASH64_INIT, (size_t)st.st_size);
+		rc_set_ident(e, &st);
+		return true;
+	}
 	for (;;) {
 		ssize_t k = read(fd, buf, sizeof(buf));
 		if (k < 0 && errno == EINTR)

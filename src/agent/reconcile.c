@@ -399,10 +399,10 @@ static int keep_old(struct run *x, char **rej, size_t n_rej, struct entry **ret,
 	for (size_t i = 0; i < x->n_old; i++) {
 		struct entry *e = &x->old[i];
 		struct set *s;
-		bool keep = false;
+		bool keep = false, unbound = false;
 		for (size_t k = 0; n_rej && e->path && k < e->n_files && !keep; k++)
 			keep = rc_path_in(rej, n_rej, e->files[k]);
-		if (!keep && !unbound_kept(x, e))
+		if (!keep && !(unbound = unbound_kept(x, e)))
 			continue;
 		/* A bound workload's path: its set keeps what is there (install). */
 		s = rc_set_at_path(x, e->path);
@@ -417,6 +417,7 @@ static int keep_old(struct run *x, char **rej, size_t n_rej, struct entry **ret,
 		kept[n_kept].size = rc_file_size_at(x->r->root_fd, e->path);
 		*e = (struct entry){};
 		n_kept++;
+		x->res->n_unbound_kept += unbound;
 	}
 	if (!kept && !(kept = calloc(1, sizeof(*kept))))
 		return -ENOMEM;

@@ -70,21 +70,22 @@ struct sc_reconcile_opts {
 };
 
 struct sc_reconcile_result {
-	size_t n_files;	      /* policy files read */
-	size_t n_judged;      /* of those, parsed and judged (the others hashed as last time) */
-	size_t n_policies;    /* documents accepted */
-	size_t n_rejected;    /* files rejected */
-	size_t n_sets;	      /* profiles this run produced */
-	size_t n_kept;	      /* profiles kept for rejected files (last good) */
-	size_t n_written;     /* profiles changed on disk */
-	size_t n_removed;     /* profiles pruned */
-	size_t n_bindings;    /* bound workloads' profiles this run produced */
-	size_t n_fallback;    /* of those, workloads no policy selects (RuntimeDefault) */
-	size_t n_shadowed;    /* policy sets not installed: a binding owns their path */
-	size_t n_not_updated; /* profiles that could not be written (last good kept) */
-	size_t n_compared;    /* profiles read back to compare (their identity was not the one
-			       * recorded, or none was) */
-	int install_err;      /* the first error of those (-ENOSPC, -EROFS, ...), or 0 */
+	size_t n_files;	       /* policy files read */
+	size_t n_judged;       /* of those, parsed and judged (the others hashed as last time) */
+	size_t n_policies;     /* documents accepted */
+	size_t n_rejected;     /* files rejected */
+	size_t n_sets;	       /* profiles this run produced */
+	size_t n_kept;	       /* profiles kept for rejected files (last good) */
+	size_t n_written;      /* profiles changed on disk */
+	size_t n_removed;      /* profiles pruned */
+	size_t n_bindings;     /* bound workloads' profiles this run produced */
+	size_t n_fallback;     /* of those, workloads no policy selects (RuntimeDefault) */
+	size_t n_shadowed;     /* policy sets not installed: a binding owns their path */
+	size_t n_unbound_kept; /* bound workloads' profiles no binding names, kept as they are */
+	size_t n_not_updated;  /* profiles that could not be written (last good kept) */
+	size_t n_compared;     /* profiles read back to compare (their identity was not the one
+				* recorded, or none was) */
+	int install_err;       /* the first error of those (-ENOSPC, -EROFS, ...), or 0 */
 	unsigned rejected[_SC_REJECT_COUNT];
 };
 

@@ -17,6 +17,7 @@
 
 #include "cli.h"
 #include "pending.h"
+#include "syscage/binding.h"
 #include "syscage/k8s.h"
 #include "base/install.h"
 #include "base/thread.h"
@@ -25,7 +26,8 @@
 const char cmd_k8s_help[] =
 	"Usage: syscage k8s bind -f FILE|DIR|- --policies DIR [-o OUT] [--root NAME]\n"
 	"                        [--drop-caps] [--legacy-annotations] [--require-all]\n"
-	"                        [--bindings FILE] [-n NAMESPACE] [--jobs N] [-q]\n"
+	"                        [--bindings FILE [--bindings-replace]] [-n NAMESPACE]\n"
+	"                        [--jobs N] [-q]\n"
 	"       syscage k8s audit -f FILE|DIR|- [-o text|json] [-n NAMESPACE]\n"
 	"       syscage k8s manifests [--image IMG] [--kubelet-root DIR] [--namespace NS]\n"
 	"                             [--agent-profile FILE] [-o DIR [--record]]\n"
@@ -60,6 +62,13 @@ const char cmd_k8s_help[] =
 	"before its pods start, and keeps it while the binding is there, also when no\n"
 	"policy selects the workload any more (it then holds RuntimeDefault). The same\n"
 	"manifests give the same FILE.\n"
+	"FILE is merged into, not replaced: the bindings another run wrote there (other\n"
+	"manifests) stay, and those of the workloads in these manifests are this run's\n"
+	"(bound now: replaced; not bound now: gone), so binding manifests A, then B, with\n"
+	"one FILE keeps A's workloads bound. A workload deleted from every manifest keeps\n"
+	"its binding: --bindings-replace writes FILE anew with this run's bindings only.\n"
+	"A FILE that is not a valid bindings file, or a kept binding on a path a workload\n"
+	"of these manifests is bound to now, is an error (nothing written).\n"
 	"A Localhost profile under <root>/ that the agent does not install is an error at\n"
 	"its FILE:LINE:COL (a pod that references a missing profile never starts); one\n"
 	"outside <root>/ is a warning. A privileged container in a\n"
@@ -115,7 +124,10 @@ const char cmd_k8s_help[] =
 	"      --record             (manifests, with -o DIR) the recording setup: the base in\n"
 	"                           DIR/base, the deploy-record/ overlay in DIR\n"
 	"      --bindings FILE      (bind) write the SeccompBinding documents the agent reads\n"
-	"                           beside the policies (atomic; written before the manifests)\n"
+	"                           beside the policies (atomic; written before the manifests),\n"
+	"                           keeping the bindings of workloads not in these manifests\n"
+	"      --bindings-replace   (bind) write FILE with this run's bindings only (drops the\n"
+	"                           bindings of workloads no longer in any manifest)\n"
 	"      --jobs N             (bind) threads, 1 to 4 (default: one per CPU it may run\n"
 	"                           on, at most 4): the policies and the pieces of a\n"
 	"                           manifest over 1 MiB are read at once, the bindings\n"
@@ -130,6 +142,8 @@ const char cmd_k8s_help[] =
 	"      --bindings policies/bindings.yaml\n"
 	"  kubectl get deploy -n shop -o yaml | syscage k8s bind -f - -p policies/ --drop-caps\n"
 	"  syscage k8s bind -f manifests/ -p policies/ --require-all -o bound/\n"
+	"  syscage k8s bind -f all-apps/ -p policies/ -o bound/ \\\n"
+	"      --bindings policies/bindings.yaml --bindings-replace   # every workload, anew\n"
 	"  syscage k8s bind -f big.yaml -p policies/ --jobs 1 -o big.bound.yaml   # one thread\n"
 	"  syscage k8s audit -f bound/ && echo restricted\n"
 	"  syscage k8s audit -f pod.yaml -o json | jq '.workloads[].findings'\n"
@@ -145,7 +159,7 @@ const char cmd_k8s_help[] =
 struct args {
 	const char *file, *policies, *out, *root, *ns, *image, *kubelet_root, *agent_profile;
 	const char *bindings;
-	bool drop_caps, legacy, require_all, quiet, record;
+	bool drop_caps, legacy, require_all, quiet, record, bindings_replace;
 	unsigned jobs; /* 0: one per CPU, at most 4 */
 };
 
@@ -293,7 +307,8 @@ static void *policies_free(void *arg)
 	return NULL;
 }
 
-/* Nothing reads the policies once the workloads are matched: they are freed on a thread while
+/* Nothing reads the policies once the workloads are matched (and the bindings to keep taken
+ * from them, which hold no views into them): they are freed on a thread while
  * the manifests are bound (where one CPU has room), not on this one at the end. Joined by
  * policies_freed(). */
 static void policies_drop(struct policy_load *l, struct sc_policy_build *b, bool thread)
@@ -317,6 +332,10 @@ static void policies_freed(struct policy_load *l)
 struct bindings_job {
 	struct sc_k8s_file **files;
 	size_t nf;
+	struct sc_binding *keep; /* what FILE held (not with --bindings-replace) */
+	size_t n_keep, kept;
+	bool keep_views; /* keep's entries are the policy build's: only the array is ours */
+	struct sc_policy_build *build; /* theirs, when keep_views: freed once the file is made */
 	struct pending *bp;
 	int open_r; /* pending_open_beside()'s result: -EAGAIN, made after */
 	int r;
@@ -328,9 +347,12 @@ static void *bindings_make(void *arg)
 {
 	struct bindings_job *j = arg;
 
-	j->r = sc_k8s_bindings_write(j->files, j->nf, pending_write, j->bp);
+	j->r = sc_k8s_bindings_write_keep(j->files, j->nf, j->keep, j->n_keep, &j->kept,
+					  pending_write, j->bp);
 	if (j->r == 0)
 		j->r = pending_finish(j->bp);
+	/* The kept bindings' strings are the build's: it goes now, off the main thread. */
+	sc_policy_build_freep(&j->build);
 	return NULL;
 }
 
@@ -365,6 +387,159 @@ static int bindings_finish(struct bindings_job *j, const struct args *a)
 		return j->open_r;
 	(void)bindings_make(j);
 	return j->r;
+}
+
+static bool same_file(const char *a, const char *b)
+{
+	struct stat x, y;
+
+	return b && stat(a, &x) == 0 && stat(b, &y) == 0 && x.st_dev == y.st_dev &&
+	       x.st_ino == y.st_ino;
+}
+
+/* The bindings file among the policies (the documented place) was read with them: its
+ * bindings are taken from the build (shallow copies into *ret, an array of its own), not
+ * read and parsed a second time (10,000 bindings: 170 M instructions). False when no file
+ * the policies came from is 'path'. */
+static bool bindings_from_build(const struct sc_policy_build *b, const char *path,
+				struct sc_binding **ret, size_t *ret_n)
+{
+	struct stat want, st;
+	const char *last = NULL;
+	bool same = false, found = false;
+	size_t n = 0;
+
+	if (stat(path, &want) < 0 || !S_ISREG(want.st_mode))
+		return false;
+	for (size_t i = 0; i < b->n_bindings; i++) {
+		if (b->binding_files[i] != last) {
+			last = b->binding_files[i];
+			same = stat(last, &st) == 0 && st.st_dev == want.st_dev &&
+			       st.st_ino == want.st_ino;
+		}
+		if (!same)
+			continue;
+		if (!found) {
+			*ret = calloc(b->n_bindings - i, sizeof(**ret));
+			if (!*ret)
+				return false;
+			found = true;
+		}
+		(*ret)[n++] = b->bindings[i];
+	}
+	*ret_n = n;
+	return found;
+}
+
+static int cmp_workload_profile(const void *a, const void *b)
+{
+	return strcmp((*(const struct sc_k8s_workload *const *)a)->profile,
+		      (*(const struct sc_k8s_workload *const *)b)->profile);
+}
+
+static int cmp_workload_ident(const void *a, const void *b)
+{
+	const struct sc_k8s_workload *x = *(const struct sc_k8s_workload *const *)a,
+				     *y = *(const struct sc_k8s_workload *const *)b;
+	int c = strcmp(x->namespace, y->namespace);
+	if (c)
+		return c;
+	c = strcmp(x->kind, y->kind);
+	return c ? c : strcmp(x->name, y->name);
+}
+
+/* A binding kept from the bindings file whose path a workload of these manifests (another
+ * one) is bound to now: the agent would refuse one of the two, so this is an error at the
+ * kept binding. Returns EXIT_OK, EXIT_FINDINGS (said) or an error. */
+static int kept_conflicts(struct sc_k8s_file **files, size_t nf, const struct sc_binding *keep,
+			  size_t n_keep, const char *path)
+{
+	cleanup_free const struct sc_k8s_workload **v = NULL, **all = NULL;
+	size_t n = 0, na = 0, cap = 1;
+	int ret = EXIT_OK;
+
+	for (size_t i = 0; i < nf; i++)
+		cap += files[i]->n_workloads;
+	v = calloc(cap, sizeof(*v));
+	all = calloc(cap, sizeof(*all));
+	if (!v || !all)
+		return cli_error("out of memory");
+	for (size_t i = 0; i < nf; i++)
+		for (size_t k = 0; k < files[i]->n_workloads; k++) {
+			all[na++] = &files[i]->workloads[k];
+			if (files[i]->workloads[k].profile)
+				v[n++] = &files[i]->workloads[k];
+		}
+	qsort(v, n, sizeof(*v), cmp_workload_profile);
+	qsort(all, na, sizeof(*all), cmp_workload_ident);
+	for (size_t i = 0; i < n_keep; i++) {
+		const struct sc_binding *b = &keep[i];
+		struct sc_k8s_workload key = { .namespace = b->namespace,
+					       .kind = b->kind,
+					       .name = b->name,
+					       .profile = b->profile },
+				       *kp = &key;
+		const struct sc_k8s_workload **w;
+		/* A workload of these manifests: its binding is this run's, not the kept one. */
+		if (bsearch(&kp, all, na, sizeof(*all), cmp_workload_ident))
+			continue;
+		w = bsearch(&kp, v, n, sizeof(*v), cmp_workload_profile);
+		if (!w)
+			continue;
+		fprintf(stderr,
+			"%s:%u:%u: error: %s %s/%s's binding, kept from an earlier run, names %s, "
+			"the path %s %s/%s (%s:%u:%u) is bound to now; nothing was written: remove "
+			"that binding from %s, or pass --bindings-replace\n",
+			path, b->loc.line, b->loc.col, b->kind, b->namespace, b->name, b->profile,
+			(*w)->kind, (*w)->namespace, (*w)->name, (*w)->file, (*w)->loc.line,
+			(*w)->loc.col, path);
+		ret = EXIT_FINDINGS;
+	}
+	return ret;
+}
+
+/* What the bindings file holds now, into j->keep: another run's bindings (other manifests)
+ * stay. Not when it is the output file too (the commit says so). Returns EXIT_OK, or the exit
+ * status once said. */
+static int bindings_keep(struct bindings_job *j, const struct args *a,
+			 const struct sc_policy_build *b)
+{
+	struct sc_diags d = {};
+	int r;
+
+	if (!a->bindings || a->bindings_replace || same_file(a->bindings, a->out))
+		return EXIT_OK;
+	j->keep_views = bindings_from_build(b, a->bindings, &j->keep, &j->n_keep);
+	if (!j->keep_views) {
+		r = sc_bindings_load(a->bindings, &d, &j->keep, &j->n_keep);
+		cli_print_diags(&d);
+		sc_diags_clear(&d);
+		if (r == -EINVAL)
+			return cli_error(
+				"nothing was written: %s is kept and merged into (the "
+				"bindings of workloads not in these manifests stay); fix "
+				"it, or pass --bindings-replace to write it anew with this "
+				"run's bindings only",
+				a->bindings);
+		if (r < 0)
+			return cli_error("cannot read %s: %s", a->bindings, strerror(-r));
+	}
+	/* Kept from the build, they were among the policies: sc_k8s_match refused any path a
+	 * workload and another workload's binding there share. */
+	return j->n_keep && !j->keep_views
+		       ? kept_conflicts(j->files, j->nf, j->keep, j->n_keep, a->bindings)
+		       : EXIT_OK;
+}
+
+static void bindings_keep_free(struct bindings_job *j)
+{
+	if (j->keep_views)
+		free(j->keep);
+	else
+		sc_bindings_free(j->keep, j->n_keep);
+	j->keep = NULL;
+	j->n_keep = 0;
+	sc_policy_build_freep(&j->build);
 }
 
 /* Every output into place, or none (pending_commit_all): the bindings file first, so that
@@ -462,7 +637,6 @@ static int bind(const struct args *a)
 				w->file, w->loc.line, w->loc.col, a->require_all ? "error" : "note",
 				w->kind, w->namespace, w->name);
 		}
-	policies_drop(&pl, TAKE_PTR(b), bind_jobs(a) > 1);
 	if (a->require_all && unmatched) {
 		ret = cli_error("%zu workload%s match%s no policy (--require-all)", unmatched,
 				unmatched == 1 ? "" : "s", unmatched == 1 ? "es" : "");
@@ -478,6 +652,15 @@ static int bind(const struct args *a)
 		outs[i] = (struct pending){ .fd = -1 };
 	bj.files = files;
 	bj.nf = nf;
+	ret = bindings_keep(&bj, a, b);
+	if (ret != EXIT_OK)
+		goto out;
+	/* Nothing else reads the policies: the bindings file's job frees them when it holds
+	 * views into them, else a thread of their own does now. */
+	if (bj.keep_views)
+		bj.build = TAKE_PTR(b);
+	else
+		policies_drop(&pl, TAKE_PTR(b), bind_jobs(a) > 1);
 	bindings_start(&bj, a);
 	pending_guard_sigbus(outs, nf, &bp);
 	ret = bind_files(a, files, nf, outs, paths, &d);
@@ -523,6 +706,11 @@ static int bind(const struct args *a)
 	if (!a->quiet)
 		fprintf(stderr, "%zu workload%s in %zu file%s: %zu bound, %zu unmatched\n", nw,
 			nw == 1 ? "" : "s", nf, nf == 1 ? "" : "s", nw - unmatched, unmatched);
+	if (!a->quiet && bj.kept)
+		fprintf(stderr,
+			"%s: %zu binding%s of workloads not in these manifests kept from "
+			"its earlier runs (--bindings-replace drops them)\n",
+			a->bindings, bj.kept, bj.kept == 1 ? "" : "s");
 	if (!a->quiet && !a->bindings && nw > unmatched)
 		fprintf(stderr,
 			"note: the agent installs a bound workload's profile only from its "
@@ -543,6 +731,7 @@ out:
 	free(outs);
 	free(paths);
 	sc_k8s_files_free(files, nf);
+	bindings_keep_free(&bj);
 	policies_freed(&pl);
 	return ret;
 }
@@ -666,6 +855,7 @@ int cmd_k8s(int argc, char **argv)
 		O_KROOT,
 		O_AGENT,
 		O_BINDINGS,
+		O_BINDINGS_REPLACE,
 		O_RECORD,
 		O_JOBS
 	};
@@ -683,6 +873,7 @@ int cmd_k8s(int argc, char **argv)
 		{ "kubelet-root", required_argument, NULL, O_KROOT },
 		{ "agent-profile", required_argument, NULL, O_AGENT },
 		{ "bindings", required_argument, NULL, O_BINDINGS },
+		{ "bindings-replace", no_argument, NULL, O_BINDINGS_REPLACE },
 		{ "record", no_argument, NULL, O_RECORD },
 		{ "jobs", required_argument, NULL, O_JOBS },
 		{ "help", no_argument, NULL, 'h' },
@@ -744,6 +935,9 @@ int cmd_k8s(int argc, char **argv)
 		case O_BINDINGS:
 			a.bindings = optarg;
 			break;
+		case O_BINDINGS_REPLACE:
+			a.bindings_replace = true;
+			break;
 		case O_RECORD:
 			a.record = true;
 			break;
@@ -762,7 +956,7 @@ int cmd_k8s(int argc, char **argv)
 		return cli_usage_error("k8s", "unexpected argument '%s'", argv[optind]);
 	if (streq(sub, "manifests")) {
 		if (a.file || a.policies || a.drop_caps || a.legacy || a.require_all ||
-		    a.bindings || a.jobs)
+		    a.bindings || a.bindings_replace || a.jobs)
 			return cli_usage_error("k8s", "manifests takes --image, --kubelet-root, "
 						      "--namespace, --agent-profile and -o DIR");
 		if (a.record && !a.out)
@@ -783,7 +977,8 @@ int cmd_k8s(int argc, char **argv)
 		return cli_usage_error("k8s", "--image, --kubelet-root and --agent-profile are "
 					      "for 'k8s manifests'");
 	if (streq(sub, "audit")) {
-		if (a.policies || a.drop_caps || a.legacy || a.require_all || a.bindings || a.jobs)
+		if (a.policies || a.drop_caps || a.legacy || a.require_all || a.bindings ||
+		    a.bindings_replace || a.jobs)
 			return cli_usage_error("k8s", "audit takes -f, -o text|json and -n");
 		if (a.out && cli_parse_output("k8s", a.out, &json) != 0)
 			return EXIT_USAGE;
@@ -791,6 +986,8 @@ int cmd_k8s(int argc, char **argv)
 	}
 	if (!a.policies)
 		return cli_usage_error("k8s", "bind needs --policies DIR");
+	if (a.bindings_replace && !a.bindings)
+		return cli_usage_error("k8s", "--bindings-replace goes with --bindings FILE");
 	if (!sc_dns1123_label_valid(a.root))
 		return cli_usage_error("k8s",
 				       "--root '%s' must be one directory name of [a-z0-9-] (the "

@@ -133,23 +133,29 @@ wait $W
 rm -rf "$POL/sub"
 
 # ---- policies that never end, or never come ------------------------------------------------
-# A device and a FIFO (whose writer never writes) behind links inside the directory: read
-# with O_NONBLOCK, bounded; each is rejected, the rest installed, and nothing hangs.
+# A device and a FIFO (whose writer never writes) behind links inside the directory, a FIFO
+# no one writes and a socket under policies' names: read with O_NONBLOCK, bounded; each is
+# rejected saying what it is (before: "Resource temporarily unavailable", "File too large",
+# and the others skipped unsaid), the rest installed, and nothing hangs.
 mknod "$POL/zero" c 1 5
 ln -s zero "$POL/zero.yaml"
 mkfifo "$POL/pipe"
 ln -s pipe "$POL/pipe.yaml"
 sleep 600 <>"$POL/pipe" >/dev/null 2>&1 &
 PIDS+=($!)
+mkfifo "$POL/lone.yaml"
+python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$POL/sock.yaml"
 ka late shop late "read" Allow >"$POL/late.yaml"
 t0=$(date +%s)
-expect "a device and a held FIFO among the policies: rejected (exit 1)" 1 agent
+expect "a device, FIFOs and a socket among the policies: rejected (exit 1)" 1 agent
 t1=$(date +%s)
 [ $((t1 - t0)) -le 10 ] && ok "no hang ($((t1 - t0)) s)" || not_ok "no hang ($((t1 - t0)) s)"
-err_has "the device is rejected" "event=reject file=$POL/zero.yaml reason=read"
-err_has "the FIFO is rejected" "event=reject file=$POL/pipe.yaml reason=read"
-[ -f "$ROOT/shop/late.json" ] && ok "the other policies are installed" || not_ok "the other policies are installed"
-rm "$POL/zero" "$POL/zero.yaml" "$POL/pipe.yaml"
+err_has "the device is rejected, named for what it is" "event=reject file=$POL/zero.yaml reason=read msg=\"a character device, not a regular file: not read"
+err_has "the held FIFO is rejected, named for what it is" "event=reject file=$POL/pipe.yaml reason=read msg=\"a FIFO, not a regular file: not read"
+err_has "the FIFO no one writes too" "event=reject file=$POL/lone.yaml reason=read msg=\"a FIFO, not a regular file"
+err_has "the socket too" "event=reject file=$POL/sock.yaml reason=read msg=\"a socket, not a regular file"
+[ -f "$ROOT/shop/late.json" ] && [ -f "$ROOT/shop/web.json" ] && ok "the other policies are installed" || not_ok "the other policies are installed"
+rm "$POL/zero" "$POL/zero.yaml" "$POL/pipe.yaml" "$POL/lone.yaml" "$POL/sock.yaml"
 
 # index.json planted as a FIFO with a writer that never writes: no hang, nothing adopted,
 # nothing removed.
@@ -200,5 +206,21 @@ run_cmd timeout 20 "$SYSCAGE" agent --policies "$POL" --kubelet-root "$KUB" --li
 err_has "the preflight says what it is" "event=preflight msg=\"cannot read the kubelet config $KUB/config.yaml: not a regular file"
 err_has "and the pass runs" 'event=reconcile trigger=once'
 rm "$KUB/config.yaml"
+
+# An installed profile replaced by a huge sparse file (1 TiB of holes: a neighbour who can write
+# the seccomp root). The pass compares what is on disk with what it wrote: before, it read the
+# whole file to hash it (minutes of zeros, the pass and the loop stuck); a file larger than
+# anything the agent writes is not its own, and is not read.
+rm -f "$ROOT/shop/web.json"
+expect "agent installs web" 0 agent
+truncate -s 1T "$ROOT/shop/web.json"
+ka web shop web "read, write, getpid" Allow >"$POL/web.yaml"
+t0=$(date +%s)
+run_cmd timeout -k 5 60 "$SYSCAGE" agent --policies "$POL" --kubelet-root "$KUB" --listen none --once --no-log-flag
+t1=$(date +%s)
+[ "$RC" -ne 124 ] && ok "a 1 TiB sparse file at a profile's path: the pass ends ($((t1 - t0)) s)" || not_ok "a 1 TiB sparse file at a profile's path: the pass ends (killed after 60 s)"
+err_has "it is not taken for the agent's own: left alone, said" 'reason=conflict msg="its profile would be written to syscage/shop/web.json, which holds a file changed since this agent wrote it'
+[ -f "$ROOT/shop/late.json" ] && ok "the other profiles are still there" || not_ok "the other profiles are still there"
+rm -f "$ROOT/shop/web.json"
 
 done_testing

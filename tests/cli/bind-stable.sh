@@ -62,12 +62,13 @@ for v in '' '# nothing bound'; do
 done
 
 # ---- the bindings file written again by a bind of other manifests --------------------------
-# (the README asks for a file per run; writing one file from two runs is the easy mistake)
+# A second run merges into the file (shop's bindings stay: bind-files.sh); with
+# --bindings-replace it holds that run's bindings only, and shop's paths lose theirs.
 cp "$TMP/bindings.shop" "$POL/bindings.yaml"
 expect "agent with the bindings back" 0 agent
 err_has "the paths are bound again" 'event=reconcile .* bindings=2 '
-expect "bind billing into the same bindings file" 0 "$SYSCAGE" k8s bind -f "$TMP/billing.yaml" -p "$POL" \
-	--bindings "$POL/bindings.yaml" -o "$TMP/billing.bound.yaml"
+expect "bind billing into the same bindings file, replacing it" 0 "$SYSCAGE" k8s bind -f "$TMP/billing.yaml" -p "$POL" \
+	--bindings "$POL/bindings.yaml" --bindings-replace -o "$TMP/billing.bound.yaml"
 expect "agent with the rewritten bindings" 0 agent
 held "shop's paths stay, billing's is installed" "$WEB" "$API" "$ROOT/billing/deployment_pay.json"
 # Deleted by hand (what the message says to do once no pod needs it): forgotten, not made again.
@@ -169,5 +170,25 @@ n=$(grep -c 'event=install-failed' "$TMP/a1.log" "$TMP/a2.log" | awk -F: '{s += 
 want=$(grep -q gettid "$POL/p1.yaml" && echo ALLOW || echo -)
 got=$(act "$ROOT/shop/deployment_a1.json" gettid | cut -d= -f2)
 [ "$got" = "$want" ] && ok "the profiles hold the last policies ($got)" || not_ok "last policies: gettid=$got, wanted $want"
+
+# ---- the profiles kept unbound, counted on /metrics ----------------------------------------
+# The log says it once: the gauge says how many there are at every scrape.
+mv "$POL/bindings-late.yaml" "$TMP/bindings-late.yaml"
+"$SYSCAGE" agent --policies "$POL" --kubelet-root "$KUB" --listen 127.0.0.1:0 --data-listen none \
+	--kmsg "" --audit-log "" --no-log-flag --debounce-ms 10 2>"$TMP/a3.log" &
+A3=$!
+trap 'kill -9 $A3 2>/dev/null; rm -rf "$TMP"' EXIT
+for _ in $(seq 200); do grep -q 'event=reconcile ' "$TMP/a3.log" && break; sleep 0.05; done
+PORT=$(sed -n 's/.*event=listen .*port=\([0-9]*\).*/\1/p' "$TMP/a3.log" | head -1)
+metric() { curl -s "http://127.0.0.1:${PORT:-1}/metrics" | sed -n "s/^$1 //p"; }
+got=$(metric syscage_profiles_unbound_kept)
+[ "$got" = 1 ] && ok "metric: one profile kept unbound ($got)" || not_ok "metric: one profile kept unbound (got '$got')"
+mv "$TMP/bindings-late.yaml" "$POL/"
+kill -HUP $A3
+for _ in $(seq 200); do [ "$(grep -c 'event=reconcile ' "$TMP/a3.log")" -ge 2 ] && break; sleep 0.05; done
+got=$(metric syscage_profiles_unbound_kept)
+[ "$got" = 0 ] && ok "metric: back to 0 once bound again ($got)" || not_ok "metric: back to 0 once bound again (got '$got')"
+kill -TERM $A3
+wait $A3
 
 done_testing

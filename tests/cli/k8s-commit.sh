@@ -57,7 +57,7 @@ if ! chattr +i "$TMP/old/c.yaml" 2>"$TMP/chattr.err"; then
 	skip "cannot set the immutable flag here: $(head -1 "$TMP/chattr.err")"
 else
 	expect "the third output cannot be replaced: exit 1" 1 \
-		"$SYSCAGE" k8s bind -f "$TMP/in" -p "$P" -o "$TMP/old" -q --bindings "$TMP/old-bindings.yaml"
+		"$SYSCAGE" k8s bind -f "$TMP/in" -p "$P" -o "$TMP/old" -q --bindings "$TMP/old-bindings.yaml" --bindings-replace
 	err_has "the message names it and says what was put back" \
 		"cannot write $TMP/old/c.yaml: Operation not permitted; nothing was written \(the files already put in place were put back\)"
 	chattr -i "$TMP/old/c.yaml"
@@ -204,7 +204,7 @@ else
 	for f in a b; do echo "old $f" >"$TMP/old/$f.yaml"; done
 	echo "old bindings" >"$TMP/old-bindings.yaml"
 	expect "renames without flags, the third refused: exit 1" 1 "$SYSCAGE" run -p "$TMP/noflags.json" -- \
-		"$SYSCAGE" k8s bind -f "$TMP/in" -p "$P" -o "$TMP/old" -q --bindings "$TMP/old-bindings.yaml"
+		"$SYSCAGE" k8s bind -f "$TMP/in" -p "$P" -o "$TMP/old" -q --bindings "$TMP/old-bindings.yaml" --bindings-replace
 	chattr -i "$TMP/old/c.yaml"
 	replaced=0
 	for f in a b; do [ "$(cat "$TMP/old/$f.yaml")" != "old $f" ] && replaced=$((replaced + 1)); done

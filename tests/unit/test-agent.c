@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -162,18 +164,33 @@ START_TEST(kubelet_config_empty_is_unknown)
 }
 END_TEST
 
-/* The seccomp dir on another filesystem (a mount; here a symlink to /dev/shm): reported. */
+/* Bind mounts in a mount namespace of the test's own (Check forks each case). */
+static void private_mounts(void)
+{
+	ck_assert_int_eq(unshare(CLONE_NEWNS), 0);
+	ck_assert_int_eq(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), 0);
+}
+
+static void bind_mount(const char *from, const char *to)
+{
+	ck_assert_int_eq(mount(from, to, NULL, MS_BIND, NULL), 0);
+}
+
+/* The seccomp dir on another filesystem (a mount of a directory on /dev/shm): reported. */
 START_TEST(kubelet_preflight_other_fs)
 {
 	struct sc_kubelet_preflight p;
 	struct sc_diags d = {};
 	char shm[64] = "/dev/shm/sc-agent-fs.XXXXXX";
 
+	private_mounts();
 	ck_assert_ptr_nonnull(mkdtemp(shm));
 	ck_assert_int_eq(mkdir(path_of("k2"), 0755), 0);
-	ck_assert_int_eq(symlink(shm, path_of("k2/seccomp")), 0);
+	ck_assert_int_eq(mkdir(path_of("k2/seccomp"), 0755), 0);
+	bind_mount(shm, path_of("k2/seccomp"));
 	put("config.yaml", "seccompDefault: true\n");
 	sc_kubelet_preflight(path_of("k2"), path_of("config.yaml"), false, &d, &p);
+	ck_assert_int_eq(umount2(path_of("k2/seccomp"), MNT_DETACH), 0);
 	rmdir(shm);
 	ck_assert_int_eq(p.same_fs, 0);
 	ck_assert_uint_ge(d.n_warnings, 1);
@@ -198,10 +215,15 @@ START_TEST(kubelet_preflight_pod_layout)
 	ck_assert_ptr_nonnull(f = fopen(cfg, "w"));
 	fputs("seccompDefault: true\n", f);
 	fclose(f);
+	private_mounts();
 	ck_assert_int_eq(mkdir(path_of("k3"), 0755), 0);
-	ck_assert_int_eq(symlink(sub, path_of("k3/seccomp")), 0);
-	ck_assert_int_eq(symlink(cfg, path_of("k3/config.yaml")), 0);
+	ck_assert_int_eq(mkdir(path_of("k3/seccomp"), 0755), 0);
+	put("k3/config.yaml", "");
+	bind_mount(sub, path_of("k3/seccomp"));
+	bind_mount(cfg, path_of("k3/config.yaml"));
 	sc_kubelet_preflight(path_of("k3"), NULL, false, &d, &p);
+	ck_assert_int_eq(umount2(path_of("k3/seccomp"), MNT_DETACH), 0);
+	ck_assert_int_eq(umount2(path_of("k3/config.yaml"), MNT_DETACH), 0);
 	unlink(cfg);
 	rmdir(sub);
 	rmdir(shm);
@@ -210,6 +232,59 @@ START_TEST(kubelet_preflight_pod_layout)
 	sc_diags_clear(&d);
 }
 END_TEST
+
+/* A neighbour that can write the kubelet root plants links there: <kubelet-root>/config.yaml
+ * to a file elsewhere (its seccompDefault would be taken for the kubelet's, and its device
+ * for the kubelet root's), <kubelet-root>/seccomp to another directory. Neither is followed:
+ * unknown (-1) with a warning that names the path. Before, both were followed. */
+START_TEST(kubelet_preflight_links)
+{
+	struct sc_kubelet_preflight p;
+	struct sc_diags d = {};
+	bool said = false;
+
+	put("elsewhere.yaml", "seccompDefault: true\n");
+	ck_assert_int_eq(mkdir(path_of("k4"), 0755), 0);
+	ck_assert_int_eq(mkdir(path_of("k4/seccomp"), 0755), 0);
+	ck_assert_int_eq(symlink(path_of("elsewhere.yaml"), path_of("k4/config.yaml")), 0);
+	sc_kubelet_preflight(path_of("k4"), NULL, false, &d, &p);
+	ck_assert_int_eq(p.seccomp_default, -1);
+	ck_assert_int_eq(p.same_fs, 1); /* the root and its seccomp dir, not the link's target */
+	for (size_t i = 0; i < d.n; i++)
+		said |= d.v[i].severity == SC_SEV_WARNING &&
+			strstr(d.v[i].message, "config.yaml is a symbolic link: not followed");
+	ck_assert(said);
+	sc_diags_clear(&d);
+	/* Given by the operator (--kubelet-config), a link is read as given. */
+	sc_kubelet_preflight(path_of("k4"), path_of("k4/config.yaml"), false, &d, &p);
+	ck_assert_int_eq(p.seccomp_default, 1);
+	sc_diags_clear(&d);
+
+	ck_assert_int_eq(mkdir(path_of("k5"), 0755), 0);
+	ck_assert_int_eq(symlink(path_of("k4/seccomp"), path_of("k5/seccomp")), 0);
+	put("k5/config.yaml", "seccompDefault: true\n");
+	sc_kubelet_preflight(path_of("k5"), NULL, false, &d, &p);
+	ck_assert_int_eq(p.seccomp_default, 1);
+	ck_assert_int_eq(p.same_fs, -1);
+	said = false;
+	for (size_t i = 0; i < d.n; i++)
+		said |= d.v[i].severity == SC_SEV_WARNING &&
+			strstr(d.v[i].message, "seccomp is a symbolic link: not followed");
+	ck_assert(said);
+	sc_diags_clear(&d);
+}
+END_TEST
+
+/* Whether this process may make a mount namespace of its own (root, unshare allowed). */
+static bool mounts_here(void)
+{
+	int st;
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(geteuid() == 0 && unshare(CLONE_NEWNS) == 0 ? 0 : 1);
+	return pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0;
+}
 
 /* Whether /dev/shm is a writable directory on another filesystem than the test's files
  * (under /tmp, see setup()). */
@@ -416,14 +491,17 @@ int main(void)
 	tcase_add_test(tc, kubelet_seccomp_default);
 	tcase_add_test(tc, kubelet_preflight_fs);
 	tcase_add_test(tc, kubelet_config_empty_is_unknown);
-	if (other_fs_here()) {
+	tcase_add_test(tc, kubelet_preflight_links);
+	if (other_fs_here() && mounts_here()) {
 		tcase_add_test(tc, kubelet_preflight_other_fs);
 		tcase_add_test(tc, kubelet_preflight_pod_layout);
 	} else {
 		tap_skip("kubelet_preflight_other_fs",
-			 "/dev/shm is missing, not writable, or on the same filesystem as /tmp");
+			 "needs root, a mount namespace, and /dev/shm writable on another "
+			 "filesystem than /tmp");
 		tap_skip("kubelet_preflight_pod_layout",
-			 "/dev/shm is missing, not writable, or on the same filesystem as /tmp");
+			 "needs root, a mount namespace, and /dev/shm writable on another "
+			 "filesystem than /tmp");
 	}
 	tcase_add_test(tc, runc_flags_by_version);
 	tcase_add_test(tc, http_in_callers_loop);

@@ -571,7 +571,7 @@ static void many_policies(void)
 	snprintf(sub, sizeof(sub), "%s/team", pol);
 	ck_assert_int_eq(mkdir(sub, 0755), 0);
 	put("team/t1.yaml", ka("t1", "team", "t1", "getpid", "Allow"));
-	/* Not policies: a link to a directory, a dangling link, a FIFO. */
+	/* Not policies: a link to a directory, a dangling link; a FIFO, rejected. */
 	snprintf(lnk, sizeof(lnk), "%s/dir.yaml", pol);
 	ck_assert_int_eq(symlink("team", lnk), 0);
 	snprintf(lnk, sizeof(lnk), "%s/gone.yaml", pol);
@@ -636,9 +636,10 @@ START_TEST(threads_give_what_one_gives)
 	snprintf(k4, sizeof(k4), "%s/kub4", base);
 	run_threads(k1, 1, &one);
 	run_threads(k4, 4, &four);
-	/* 300 + dup + bad + empty + team/t1; the link to a dir, the dangling link and the
-	 * FIFO are no policy files at all. */
-	ck_assert_uint_eq(one.n_files, 304);
+	/* 300 + dup + bad + empty + team/t1 + the FIFO (rejected: not a regular file); the
+	 * link to a dir and the dangling link are no policy files at all. */
+	ck_assert_uint_eq(one.n_files, 305);
+	ck_assert_uint_eq(one.rejected[SC_REJECT_READ], 1);
 	ck_assert_uint_eq(four.n_files, one.n_files);
 	ck_assert_uint_eq(four.n_policies, one.n_policies);
 	ck_assert_uint_eq(four.n_sets, one.n_sets);

@@ -71,7 +71,14 @@ struct sc_violations {
 	} dedup[DEDUP_SLOTS];
 	struct pid_cache_entry pcache[PID_CACHE];
 	struct sc_pid_cache *pids; /* the pods' processes, remembered (remember_pids) */
+	size_t budget; /* bytes of lines the running sc_violations_read may still take */
+	bool more;     /* the last one stopped at its budget, with lines left */
 };
+
+/* Bytes of lines one sc_violations_read takes at most: a log written faster than it is read
+ * (a neighbour appending to auditd's log, a flood of denials) must not keep the caller's loop
+ * from its other work. 256 KiB is about 700 auditd records, a few ms of parsing. */
+#define READ_BUDGET (256u << 10)
 
 /* ---- helpers -------------------------------------------------------------------------- */
 
@@ -575,16 +582,14 @@ int sc_violations_add_record(struct sc_violations *v, const struct sc_audit_reco
 
 /* ---- reading -------------------------------------------------------------------------- */
 
-static int drain(struct sc_violations *v, struct sc_follow *f, bool flush,
-		 void (*fn)(const struct sc_violation *x, void *userdata), void *userdata)
+static int drain_lines(struct sc_violations *v, struct sc_follow *f, bool flush,
+		       void (*fn)(const struct sc_violation *x, void *userdata), void *userdata)
 {
 	enum sc_violation_source src = f->kmsg ? SC_VIOLATION_SRC_KMSG : SC_VIOLATION_SRC_AUDIT_LOG;
 	const char *line;
 	size_t len;
 	int n = 0;
 
-	if (f->fd < 0)
-		return 0;
 	for (;;) {
 		int r = sc_line_reader_next(&f->r, flush, &line, &len);
 		if (r == -EPIPE && f->kmsg) {
@@ -611,6 +616,28 @@ static int drain(struct sc_violations *v, struct sc_follow *f, bool flush,
 				fn(&x, userdata);
 		}
 	}
+}
+
+/* The lines of 'f' read so far, within what is left of the call's budget: counted in bytes
+ * read from the file, so a stretch without a newline (a hole, zeros, one endless line) is
+ * bounded too. Reaching it sets v->more; the reader goes on from there at the next call. */
+static int drain(struct sc_violations *v, struct sc_follow *f, bool flush,
+		 void (*fn)(const struct sc_violation *x, void *userdata), void *userdata)
+{
+	uint64_t from, upto;
+	int r;
+
+	if (f->fd < 0)
+		return 0;
+	from = f->r.offset + (f->r.end - f->r.start);
+	f->r.limit = from + v->budget;
+	r = drain_lines(v, f, flush, fn, userdata);
+	upto = f->r.offset + (f->r.end - f->r.start);
+	f->r.limit = 0;
+	v->budget -= upto - from < v->budget ? upto - from : v->budget;
+	if (!v->budget)
+		v->more = true;
+	return r;
 }
 
 static void drain_inotify(struct sc_violations *v)
@@ -646,8 +673,8 @@ static int read_audit(struct sc_violations *v,
 			return r;
 	}
 	r = drain(v, f, false, fn, userdata);
-	if (r < 0)
-		return r;
+	if (r < 0 || v->more)
+		return r < 0 ? r : n + r; /* the rest, and any rotation, at the next call */
 	n += r;
 	switch (sc_follow_check(f)) {
 	case SC_FOLLOW_SAME:
@@ -663,11 +690,13 @@ static int read_audit(struct sc_violations *v,
 	case SC_FOLLOW_REPLACED:
 		break;
 	}
-	/* A new file under the name: finish the old one (its last line too), then the new. */
-	v->stats.audit_rotations++;
+	/* A new file under the name: finish the old one (its last line too), then the new. Its
+	 * rest is read before its last line is taken as ended (flush): stopped by the budget,
+	 * the next call sees the same replacement again. */
 	r = drain(v, f, true, fn, userdata);
-	if (r < 0)
-		return r;
+	if (r < 0 || v->more)
+		return r < 0 ? r : n + r;
+	v->stats.audit_rotations++;
 	n += r;
 	r = audit_open(f, false, true);
 	if (r == -ENOENT)
@@ -683,17 +712,24 @@ int sc_violations_read(struct sc_violations *v,
 {
 	int n = 0, r;
 
+	v->budget = READ_BUDGET;
+	v->more = false;
 	r = drain(v, &v->kmsg, false, fn, userdata);
 	if (r < 0)
 		return r;
 	n += r;
-	if (v->audit.path) {
+	if (v->audit.path && !v->more) {
 		r = read_audit(v, fn, userdata);
 		if (r < 0)
 			return r;
 		n += r;
 	}
 	return n;
+}
+
+bool sc_violations_more(const struct sc_violations *v)
+{
+	return v && v->more;
 }
 
 /* ---- output --------------------------------------------------------------------------- */

@@ -409,3 +409,14 @@ int sc_open_dir_mkdirs(const char *dir)
 	}
 	return fd;
 }
+
+const char *sc_file_type_name(mode_t mode)
+{
+	return S_ISFIFO(mode)	? "a FIFO"
+	       : S_ISSOCK(mode) ? "a socket"
+	       : S_ISCHR(mode)	? "a character device"
+	       : S_ISBLK(mode)	? "a block device"
+	       : S_ISDIR(mode)	? "a directory"
+	       : S_ISLNK(mode)	? "a symbolic link"
+				: "a special file";
+}

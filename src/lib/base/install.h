@@ -61,3 +61,6 @@ int sc_dir_tidy(const char *dir, char **ret);
 int sc_read_file(const char *path, size_t max, char **ret, size_t *ret_len);
 /* The same from an open fd (not closed), from its current offset. */
 int sc_read_fd(int fd, size_t max, char **ret, size_t *ret_len);
+/* What a file that is not a regular one is, for a message: "a FIFO", "a socket", "a character
+ * device", "a block device", "a directory", "a symbolic link", else "a special file". */
+const char *sc_file_type_name(mode_t mode);

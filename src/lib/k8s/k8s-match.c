@@ -511,20 +511,115 @@ static int bindings_write_each(size_t n,
 int sc_k8s_bindings_write(struct sc_k8s_file **files, size_t n,
 			  int (*write)(void *userdata, const void *p, size_t n), void *userdata)
 {
-	cleanup_free const struct sc_k8s_workload **v = NULL;
-	size_t nb = 0, cap = 1;
+	return sc_k8s_bindings_write_keep(files, n, NULL, 0, NULL, write, userdata);
+}
 
-	for (size_t i = 0; i < n; i++)
-		cap += files[i]->n_workloads;
+/* The bound workloads (views into them) and the kept bindings, in one sorted list. */
+struct merged {
+	const struct sc_k8s_workload **w; /* sorted */
+	size_t nw, *order;		  /* order[i]: < nw a workload, else keep[i - nw] */
+	const struct sc_binding **keep;	  /* sorted */
+};
+
+static void merged_binding(void *userdata, size_t i, struct sc_binding *b)
+{
+	const struct merged *m = userdata;
+	size_t k = m->order[i];
+
+	if (k < m->nw)
+		workload_binding(m->w, k, b);
+	else
+		*b = *m->keep[k - m->nw];
+}
+
+static int cmp_ident3(const char *ns1, const char *k1, const char *n1, const char *ns2,
+		      const char *k2, const char *n2)
+{
+	int c = strcmp(ns1, ns2);
+	if (c)
+		return c;
+	c = strcmp(k1, k2);
+	return c ? c : strcmp(n1, n2);
+}
+
+static int cmp_keep_ident(const void *a, const void *b)
+{
+	const struct sc_binding *x = *(const struct sc_binding *const *)a,
+				*y = *(const struct sc_binding *const *)b;
+	return cmp_ident3(x->namespace, x->kind, x->name, y->namespace, y->kind, y->name);
+}
+
+static bool workload_in(const struct sc_k8s_workload *const *all, size_t n,
+			const struct sc_binding *b)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = cmp_ident3(all[mid]->namespace, all[mid]->kind, all[mid]->name,
+				   b->namespace, b->kind, b->name);
+		if (c == 0)
+			return true;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+int sc_k8s_bindings_write_keep(struct sc_k8s_file **files, size_t n, const struct sc_binding *keep,
+			       size_t n_keep, size_t *ret_kept,
+			       int (*write)(void *userdata, const void *p, size_t n),
+			       void *userdata)
+{
+	cleanup_free const struct sc_k8s_workload **all = NULL, **v = NULL;
+	cleanup_free const struct sc_binding **kp = NULL;
+	cleanup_free size_t *order = NULL;
+	size_t nb = 0, na = 0, cap = 1, no = 0, i = 0, k = 0;
+	struct merged m = {};
+
+	for (size_t f = 0; f < n; f++)
+		cap += files[f]->n_workloads;
 	v = calloc(cap, sizeof(*v));
-	if (!v)
+	all = calloc(cap, sizeof(*all));
+	order = calloc(cap + n_keep, sizeof(*order));
+	kp = calloc(n_keep + 1, sizeof(*kp));
+	if (!v || !all || !order || !kp)
 		return -ENOMEM;
-	for (size_t i = 0; i < n; i++)
-		for (size_t j = 0; j < files[i]->n_workloads; j++)
-			if (files[i]->workloads[j].profile)
-				v[nb++] = &files[i]->workloads[j];
+	for (size_t j = 0; j < n_keep; j++)
+		kp[j] = &keep[j];
+	qsort(kp, n_keep, sizeof(*kp), cmp_keep_ident);
+	for (size_t f = 0; f < n; f++)
+		for (size_t j = 0; j < files[f]->n_workloads; j++) {
+			all[na++] = &files[f]->workloads[j];
+			if (files[f]->workloads[j].profile)
+				v[nb++] = &files[f]->workloads[j];
+		}
 	qsort(v, nb, sizeof(*v), cmp_workload_ident);
-	return bindings_write_each(nb, workload_binding, v, write, userdata);
+	if (n_keep) /* looked up only for the kept ones */
+		qsort(all, na, sizeof(*all), cmp_workload_ident);
+	/* Both sorted by namespace, kind and name: merged in order. A kept binding of a
+	 * workload of these manifests goes (bound now, it is replaced; unbound, it is gone). */
+	while (i < nb || k < n_keep) {
+		if (k < n_keep && workload_in(all, na, kp[k])) {
+			k++;
+			continue;
+		}
+		if (k == n_keep ||
+		    (i < nb && cmp_ident3(v[i]->namespace, v[i]->kind, v[i]->name, kp[k]->namespace,
+					  kp[k]->kind, kp[k]->name) < 0))
+			order[no++] = i++;
+		else
+			order[no++] = nb + k++;
+	}
+	if (ret_kept)
+		*ret_kept = no - nb;
+	m.w = v;
+	m.nw = nb;
+	m.keep = kp;
+	m.order = order;
+	return bindings_write_each(no, merged_binding, &m, write, userdata);
 }
 
 static int to_stream(void *userdata, const void *p, size_t n)

@@ -298,6 +298,19 @@ static int read_one_file(struct sc_policy_build *b, const char *path, struct sc_
 	return r < 0 ? r : 0;
 }
 
+/* A FIFO, socket or device under a policy's name (itself or a link's target) is never read
+ * (a FIFO would block, a device feed it for good): an error that says what it is, where
+ * skipping it would drop a policy unsaid. Returns -EINVAL, or -ENOMEM. */
+static int not_regular(const char *path, const struct stat *st, struct sc_diags *d)
+{
+	return sc_diags_add_file(d, path, SC_SEV_ERROR,
+				 "%s, not a regular file: not read (a policy is a regular "
+				 "file: remove it, or put the policy's text there)",
+				 sc_file_type_name(st->st_mode)) < 0
+		       ? -ENOMEM
+		       : -EINVAL;
+}
+
 static int walk(struct sc_policy_build *b, const char *dir, unsigned depth, struct sc_diags *d)
 {
 	DIR *dh;
@@ -344,11 +357,11 @@ static int walk(struct sc_policy_build *b, const char *dir, unsigned depth, stru
 				err = q;
 			continue;
 		}
-		if (S_ISLNK(st.st_mode) && (stat(path, &st) < 0 || !S_ISREG(st.st_mode)))
+		if (S_ISLNK(st.st_mode) && (stat(path, &st) < 0 || S_ISDIR(st.st_mode)))
 			continue; /* dangling, or a symlinked directory: not followed */
-		if (!S_ISREG(st.st_mode) || !has_policy_ext(names[i]))
+		if (!has_policy_ext(names[i]))
 			continue;
-		int q = read_one_file(b, path, d);
+		int q = S_ISREG(st.st_mode) ? read_one_file(b, path, d) : not_regular(path, &st, d);
 		if (q == -ENOMEM)
 			r = q;
 		else if (q < 0)
