@@ -133,8 +133,9 @@ int sc_set_profile(const struct sc_profile *const *in, size_t n, bool fallback,
 int sc_baseline_removed(const struct sc_profile *without, const struct sc_profile *with,
 			char **ret);
 
-/* Refuse a baseline that would kill or break every pod: one that denies (in any rule
- * without conditions) execve, execveat, exit, exit_group, rt_sigreturn or restart_syscall.
+/* Refuse a baseline that would kill or break every pod: one that denies a call of the
+ * start-fatal set (syscage/start-fatal.h, SC_START_ALL: what runc needs to start a container
+ * with or without noNewPrivileges, and exit, exit_group, restart_syscall, execveat).
  * Returns NULL when fine, else the first such syscall (static). */
 const char *sc_baseline_fatal(const struct sc_profile *p);
 
