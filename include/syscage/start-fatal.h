@@ -47,6 +47,9 @@ struct sc_start_call {
 /* The whole set, in a stable order; borrowed. Returns its length. */
 size_t sc_start_fatal_set(const struct sc_start_call **ret);
 
+/* Whether 'name' is in the set; the entry (borrowed) in *ret when it is (optional). */
+bool sc_start_fatal_lookup(const char *name, const struct sc_start_call **ret);
+
 /* One call of the set a profile denies. */
 struct sc_start_denial {
 	const struct sc_start_call *call; /* borrowed from the set */

@@ -500,6 +500,15 @@ int cmd_record(int argc, char **argv)
 		}
 	}
 	free(saved.fresh);
+	if (r >= 0 && append && !saved.created) {
+		/* What was written is the merge with the file appended to: warn about that. */
+		struct sc_profile *w = NULL;
+		const char *written = output ? output : append;
+		if (!streq(written, "-") && sc_profile_read_file(written, NULL, &w) >= 0)
+			cli_warn_start_fatal(written, w, true);
+		sc_profile_free(w);
+	} else if (r >= 0)
+		cli_warn_start_fatal(output ? output : append ? append : "-", prof, true);
 	if (r < 0) {
 		if (saved.step == SC_RECORD_SAVE_READ)
 			cli_error("cannot read %s to append to", append);

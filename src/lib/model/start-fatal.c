@@ -56,6 +56,17 @@ size_t sc_start_fatal_set(const struct sc_start_call **ret)
 	return ELEMENTSOF(set);
 }
 
+bool sc_start_fatal_lookup(const char *name, const struct sc_start_call **ret)
+{
+	for (size_t i = 0; i < ELEMENTSOF(set); i++)
+		if (streq(set[i].name, name)) {
+			if (ret)
+				*ret = &set[i];
+			return true;
+		}
+	return false;
+}
+
 static bool is_kill(enum sc_action a)
 {
 	return a == SC_ACT_KILL_PROCESS || a == SC_ACT_KILL_THREAD || a == SC_ACT_KILL ||
