@@ -139,6 +139,16 @@ int sc_baseline_removed(const struct sc_profile *without, const struct sc_profil
  * Returns NULL when fine, else the first such syscall (static). */
 const char *sc_baseline_fatal(const struct sc_profile *p);
 
+struct sc_policy_build;
+/* Whether the profile set 'set' of 'b' installs denies calls of the start-fatal set
+ * (sc_profile_start_fatal with 'kinds'): 0 when not; else their number, *ret_calls their text
+ * (sc_profile_start_fatal_text) and *ret_policies the policies that deny one on their own
+ * ("KubeArmorSeccompPolicy allow-web (FILE), ..."), both owned. The set's merge is used when
+ * made (sc_policy_build_merge), else made here, and only when a member denies one alone (a
+ * merge permits what each member permits). Returns the number, or -errno. */
+int sc_policy_set_start_fatal(const struct sc_policy_build *b, size_t set, unsigned kinds,
+			      char **ret_calls, char **ret_policies);
+
 /* ---- a policy set's own profile ------------------------------------------------------- */
 
 /* The name of a policy set's own profile: the only policy's name, or for several (sorted by

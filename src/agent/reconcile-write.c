@@ -688,6 +688,37 @@ static int disk_state(struct run *x, const struct entry *prev, int nsfd, bool ns
 	return rc_owned(x, prev, nsfd, file, *on_disk, *have, want) ? 1 : 0;
 }
 
+/* A bound workload's new content that no container could start with, where what is
+ * installed is one they can (rc_start_fatal_keep): what is there stays, as for a rejected
+ * binding. 1 kept, 0 to write, or -errno. */
+static int keep_if_start_fatal(struct run *x, const struct set *s, int nsfd, const char *file,
+			       const char *text, size_t len, struct entry *e, struct entry *prev)
+{
+	cleanup_free char *made = NULL;
+	char err[512];
+	int r;
+
+	if (prev->moved)
+		return 0;
+	if (!text) {
+		r = set_text(x, s, &made, NULL, err, sizeof(err));
+		if (r < 0)
+			return r == -ENOMEM ? r : 0; /* the writer meets it again, and says so */
+		text = made;
+		len = strlen(made);
+	}
+	r = rc_start_fatal_keep(x, s, nsfd, file, text, len);
+	if (r <= 0)
+		return r;
+	*e = *prev;
+	e->kept = true;
+	e->workload = true;
+	prev->moved = true;
+	x->n_now++;
+	x->n_kept_bind++;
+	return 1;
+}
+
 int rc_install(struct run *x)
 {
 	cleanup_close int nsfd = -1;
@@ -798,6 +829,16 @@ int rc_install(struct run *x)
 				return r;
 			}
 			continue;
+		}
+		if (s->bind && !s->fallback && prev && prev->hash && !ns_err &&
+		    !((same_ident || on_disk) && have == want)) {
+			r = keep_if_start_fatal(x, s, nsfd, file, text, len, e, prev);
+			if (r < 0) {
+				jobs_free(x, jobs, n_jobs);
+				return r;
+			}
+			if (r > 0)
+				continue;
 		}
 		if (prev && same_members(x, s, prev)) {
 			/* Same set as last time: its entry carries over (no new strings). */

@@ -380,6 +380,51 @@ static int commit(const struct args *a, struct pending *outs, size_t nf, struct 
 			 p->path, strerror(-r));
 }
 
+/* A workload whose profile no container can start with (the start-fatal calls denied with
+ * noNewPrivileges, which bind sets): an error per workload naming its policies and the calls;
+ * nothing is bound. Returns the number of such workloads, or -errno (said). */
+static int refuse_start_fatal(struct sc_k8s_file **files, size_t nf,
+			      const struct sc_policy_build *b)
+{
+	cleanup_free signed char *seen = calloc(b->n_sets + 1, 1); /* 1 fine, 2 fatal */
+	cleanup_free char **calls = calloc(b->n_sets + 1, sizeof(char *));
+	cleanup_free char **pols = calloc(b->n_sets + 1, sizeof(char *));
+	int n = 0, r = 0;
+
+	if (!seen || !calls || !pols)
+		return cli_error("out of memory"), -ENOMEM;
+	for (size_t i = 0; i < nf && r >= 0; i++)
+		for (size_t k = 0; k < files[i]->n_workloads && r >= 0; k++) {
+			const struct sc_k8s_workload *w = &files[i]->workloads[k];
+			size_t s = (size_t)w->set;
+			if (w->set < 0 || !w->profile)
+				continue;
+			if (!seen[s]) {
+				r = sc_policy_set_start_fatal(b, s, SC_START_NNP, &calls[s],
+							      &pols[s]);
+				seen[s] = r > 0 ? 2 : 1;
+			}
+			if (r < 0 || seen[s] != 2)
+				continue;
+			fprintf(stderr,
+				"%s:%u:%u: error: %s %s/%s would be bound to a profile no "
+				"container can start with (%s): it denies %s, which runc calls "
+				"after it loads the filter; denied by %s: allow these calls there (or "
+				"take the workload out of the policy's selector); nothing "
+				"written\n",
+				w->file, w->loc.line, w->loc.col, w->kind, w->namespace, w->name,
+				w->profile, calls[s], pols[s]);
+			n++;
+		}
+	for (size_t s = 0; s < b->n_sets; s++) {
+		free(calls[s]);
+		free(pols[s]);
+	}
+	if (r < 0)
+		return cli_error("cannot check the profiles: %s", strerror(-r)), r;
+	return n;
+}
+
 static int bind(const struct args *a)
 {
 	struct sc_k8s_file **files = NULL;
@@ -436,6 +481,10 @@ static int bind(const struct args *a)
 	if (a->require_all && unmatched) {
 		ret = cli_error("%zu workload%s match%s no policy (--require-all)", unmatched,
 				unmatched == 1 ? "" : "s", unmatched == 1 ? "es" : "");
+		goto out;
+	}
+	if (refuse_start_fatal(files, nf, b) != 0) {
+		ret = EXIT_FINDINGS;
 		goto out;
 	}
 	outs = calloc(nf + 1, sizeof(*outs));
