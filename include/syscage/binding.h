@@ -145,9 +145,11 @@ struct sc_policy_build;
  * (sc_profile_start_fatal_text) and *ret_policies the policies that deny one on their own
  * ("KubeArmorSeccompPolicy allow-web (FILE), ..."), both owned. The set's merge is used when
  * made (sc_policy_build_merge), else made here, and only when a member denies one alone (a
- * merge permits what each member permits). Returns the number, or -errno. */
+ * merge permits what each member permits). 'memo' (NULL, or b->n_policies zeroed entries
+ * kept across calls with the same 'kinds') remembers which policies deny one alone. Returns
+ * the number, or -errno. */
 int sc_policy_set_start_fatal(const struct sc_policy_build *b, size_t set, unsigned kinds,
-			      char **ret_calls, char **ret_policies);
+			      signed char *memo, char **ret_calls, char **ret_policies);
 
 /* ---- a policy set's own profile ------------------------------------------------------- */
 

@@ -12,7 +12,7 @@
 #include "syscage/start-fatal.h"
 
 int sc_policy_set_start_fatal(const struct sc_policy_build *b, size_t set, unsigned kinds,
-			      char **ret_calls, char **ret_policies)
+			      signed char *memo, char **ret_calls, char **ret_policies)
 {
 	const struct sc_policy_set *s = &b->sets[set];
 	cleanup_free const struct sc_profile **in = NULL;
@@ -31,8 +31,17 @@ int sc_policy_set_start_fatal(const struct sc_policy_build *b, size_t set, unsig
 		return -ENOMEM;
 	for (size_t k = 0; k < s->n_policies; k++) {
 		const struct sc_policy *p = &b->policies[s->policies[k]];
-		if (sc_profile_start_fatal(p->profile, kinds | SC_START_SOME_ARGS, NULL, 0) == 0)
+		signed char *seen = memo ? &memo[s->policies[k]] : NULL;
+		if (!seen || !*seen) {
+			bool bad = sc_profile_start_fatal(p->profile, kinds | SC_START_SOME_ARGS,
+							  NULL, 0) > 0;
+			if (seen)
+				*seen = bad ? 2 : 1;
+			if (!bad)
+				continue;
+		} else if (*seen == 1) {
 			continue;
+		}
 		fprintf(f, "%s%s %s (%s)", n_bad++ ? ", " : "",
 			sc_format_kind(p->profile->meta.format), p->name, p->file);
 	}
