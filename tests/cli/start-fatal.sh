@@ -73,6 +73,28 @@ json_check "... the whole message, every call named" "$TMP/out" \
 expect "check the runtime base: 0" 0 "$SYSCAGE" check "$TMP/base.json"
 if grep -q "$W" "$TMP/err"; then not_ok "... no start-fatal warning"; else ok "... no start-fatal warning"; fi
 
+# k8s bind: a workload is refused only for what its merged profile denies. An Allow list that
+# misses what runc calls, merged with one that has it, starts (a merge allows what one allows).
+mkdir -p "$TMP/pol"
+ka small shop web "read, write" Allow >"$TMP/pol/small.yaml"
+printf 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop}\nspec:\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers: [{name: c, image: "x:1"}]\n' >"$TMP/app.yaml"
+expect "bind a workload whose only policy misses what runc needs: 1" 1 "$SYSCAGE" k8s bind -f "$TMP/app.yaml" -p "$TMP/pol" -o "$TMP/bound.yaml"
+err_has "... the calls fatal with noNewPrivileges (bind sets it), the policy" \
+	"error: Deployment shop/web would be bound to a profile no container can start with \(syscage/shop/deployment_web.json\): it denies execve, close, openat, fstatfs, getdents64, futex, rt_sigreturn, which runc calls after it loads the filter; denied by KubeArmorSeccompPolicy small \([^)]*small.yaml\)"
+[ ! -e "$TMP/bound.yaml" ] && ok "... nothing written" || not_ok "... nothing written"
+python3 - "$TMP/base.json" "$TMP/pol/base.yaml" <<'P'
+import json, sys
+names = json.load(open(sys.argv[1]))["syscalls"][0]["names"]
+open(sys.argv[2], "w").write("apiVersion: security.kubearmor.com/v1\nkind: KubeArmorSeccompPolicy\n"
+    "metadata: {name: base, namespace: shop}\nspec:\n  selector: {matchLabels: {app: web}}\n"
+    "  seccomp: {arch: [x86_64], syscalls: [%s], action: Allow}\n" % ", ".join(names))
+P
+expect "... with a second policy that allows it: bound" 0 "$SYSCAGE" k8s bind -f "$TMP/app.yaml" -p "$TMP/pol" -o "$TMP/bound.yaml"
+grep -q "localhostProfile: syscage/shop/deployment_web.json" "$TMP/bound.yaml" && ok "... written" || not_ok "... written"
+ka nosetuid shop web "setuid" Block >"$TMP/pol/nosetuid.yaml"
+expect "... a Block of setuid (fatal only without noNewPrivileges, which bind sets): bound" 0 \
+	"$SYSCAGE" k8s bind -f "$TMP/app.yaml" -p "$TMP/pol" -o "$TMP/bound.yaml"
+
 # audit-profile: --deny-dangerous denies nothing runc needs.
 expect "audit-profile --deny-dangerous: 0" 0 "$SYSCAGE" audit-profile --deny-dangerous -o "$TMP/audit.json"
 if grep -q "$W" "$TMP/err"; then not_ok "... no start-fatal warning"; else ok "... no start-fatal warning"; fi
