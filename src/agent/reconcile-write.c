@@ -688,9 +688,9 @@ static int disk_state(struct run *x, const struct entry *prev, int nsfd, bool ns
 	return rc_owned(x, prev, nsfd, file, *on_disk, *have, want) ? 1 : 0;
 }
 
-/* A bound workload's new content that no container could start with, where what is
- * installed is one they can (rc_start_fatal_keep): what is there stays, as for a rejected
- * binding. 1 kept, 0 to write, or -errno. */
+/* A bound workload's new content (to be written: it differs from what is there) that no
+ * container could start with, where what is installed is one they can (rc_start_fatal_keep):
+ * what is there stays, as for a rejected binding. 1 kept, 0 to write, or -errno. */
 static int keep_if_start_fatal(struct run *x, const struct set *s, int nsfd, const char *file,
 			       const char *text, size_t len, struct entry *e, struct entry *prev)
 {
@@ -698,7 +698,7 @@ static int keep_if_start_fatal(struct run *x, const struct set *s, int nsfd, con
 	char err[512];
 	int r;
 
-	if (prev->moved)
+	if (!s->bind || s->fallback || !prev || !prev->hash || prev->moved)
 		return 0;
 	if (!text) {
 		r = set_text(x, s, &made, NULL, err, sizeof(err));
@@ -830,16 +830,15 @@ int rc_install(struct run *x)
 			}
 			continue;
 		}
-		if (s->bind && !s->fallback && prev && prev->hash && !ns_err &&
-		    !((same_ident || on_disk) && have == want)) {
-			r = keep_if_start_fatal(x, s, nsfd, file, text, len, e, prev);
-			if (r < 0) {
-				jobs_free(x, jobs, n_jobs);
-				return r;
-			}
-			if (r > 0)
-				continue;
+		r = ns_err || ((same_ident || on_disk) && have == want)
+			    ? 0
+			    : keep_if_start_fatal(x, s, nsfd, file, text, len, e, prev);
+		if (r < 0) {
+			jobs_free(x, jobs, n_jobs);
+			return r;
 		}
+		if (r > 0)
+			continue; /* kept: what is installed stays */
 		if (prev && same_members(x, s, prev)) {
 			/* Same set as last time: its entry carries over (no new strings). */
 			if (!prev->kept)
