@@ -16,7 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "reconcile-internal.h"
+#include "agent/reconcile-internal.h"
 #include "base/install.h"
 #include "syscage/start-fatal.h"
 

@@ -2,6 +2,7 @@
 /* Owns writing a pass's profiles: the entries of sets, merged content and its memo, the write
  * jobs (their temp files go to the batch, reconcile-batch.c), install and removal. */
 #include "agent/reconcile-internal.h"
+#include "syscage/start-fatal.h"
 
 /* ---- writing ----------------------------------------------------------------------- */
 
@@ -700,6 +701,16 @@ static int keep_if_start_fatal(struct run *x, const struct set *s, int nsfd, con
 
 	if (!s->bind || s->fallback || !prev || !prev->hash || prev->moved)
 		return 0;
+	/* A merge permits what each member permits: where no member denies a start-fatal call
+	 * alone (nearly always), the new content is not parsed. */
+	for (size_t k = 0, bad = 0; !bad; k++) {
+		const struct sc_profile *m;
+		if (k == s->n_pols)
+			return 0;
+		if (parsed_doc(x, &x->pols[rc_smem(x, s)[k]], &m) < 0)
+			break; /* made below, which says why */
+		bad = sc_profile_start_fatal(m, SC_START_NNP | SC_START_SOME_ARGS, NULL, 0);
+	}
 	if (!text) {
 		r = set_text(x, s, &made, NULL, err, sizeof(err));
 		if (r < 0)
