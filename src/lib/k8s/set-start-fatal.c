@@ -11,6 +11,22 @@
 #include "syscage/policy.h"
 #include "syscage/start-fatal.h"
 
+/* Does policy 'i' of 'b' deny a start-fatal call alone ('memo' remembers: 0 unknown, 1 no,
+ * 2 yes)? */
+static bool denies_alone(const struct sc_policy_build *b, size_t i, unsigned kinds,
+			 signed char *memo)
+{
+	bool bad;
+
+	if (memo && memo[i])
+		return memo[i] == 2;
+	bad = sc_profile_start_fatal(b->policies[i].profile, kinds | SC_START_SOME_ARGS, NULL, 0) >
+	      0;
+	if (memo)
+		memo[i] = bad ? 2 : 1;
+	return bad;
+}
+
 int sc_policy_set_start_fatal(const struct sc_policy_build *b, size_t set, unsigned kinds,
 			      signed char *memo, char **ret_calls, char **ret_policies)
 {
@@ -25,33 +41,25 @@ int sc_policy_set_start_fatal(const struct sc_policy_build *b, size_t set, unsig
 	*ret_calls = *ret_policies = NULL;
 	/* A merge permits a call every member permits: only a set with a member that denies
 	 * one alone, if only for some arguments (a merge may take the deny whole), can deny
-	 * one (most sets have none, and are not merged here). */
+	 * one (most sets have none, and are neither merged nor described here). */
+	for (size_t k = 0; k < s->n_policies; k++)
+		n_bad += denies_alone(b, s->policies[k], kinds, memo);
+	if (n_bad == 0)
+		return 0;
 	f = open_memstream(&names, &len);
 	if (!f)
 		return -ENOMEM;
+	n_bad = 0;
 	for (size_t k = 0; k < s->n_policies; k++) {
 		const struct sc_policy *p = &b->policies[s->policies[k]];
-		signed char *seen = memo ? &memo[s->policies[k]] : NULL;
-		if (!seen || !*seen) {
-			bool bad = sc_profile_start_fatal(p->profile, kinds | SC_START_SOME_ARGS,
-							  NULL, 0) > 0;
-			if (seen)
-				*seen = bad ? 2 : 1;
-			if (!bad)
-				continue;
-		} else if (*seen == 1) {
+		if (!denies_alone(b, s->policies[k], kinds, memo))
 			continue;
-		}
 		fprintf(f, "%s%s %s (%s)", n_bad++ ? ", " : "",
 			sc_format_kind(p->profile->meta.format), p->name, p->file);
 	}
 	if (fclose(f) != 0) {
 		free(names);
 		return -ENOMEM;
-	}
-	if (n_bad == 0) {
-		free(names);
-		return 0;
 	}
 	if (!s->profile) {
 		in = calloc(s->n_policies + 1, sizeof(*in));
