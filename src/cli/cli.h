@@ -51,7 +51,8 @@ int cli_write_error(const char *target, const struct sc_profile *p, int format, 
 void cli_warn_fallback_changed(const char *target, const struct sc_profile *p, int format);
 /* A warning when no container can start under 'p' written to (or read from) 'target' ("-":
  * standard output): the start-fatal calls it denies (syscage/start-fatal.h), with and without
- * noNewPrivileges, and what to do ('recording': record with --base runtime). */
+ * noNewPrivileges, and what to do ('recording': a profile `record` or `logs` made, which
+ * --base runtime completes). */
 void cli_warn_start_fatal(const char *target, const struct sc_profile *p, bool recording);
 /* The same message in 'buf' ('target' NULL: "the profile"); returns how many calls it names
  * (0: none, buf ""). */

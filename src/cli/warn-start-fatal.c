@@ -57,7 +57,7 @@ int cli_start_fatal_message(const char *target, const struct sc_profile *p, bool
 		target = "the profile";
 	else if (streq(target, "-"))
 		target = "the profile on standard output";
-	what = recording ? "record with --base runtime, which adds what runc needs"
+	what = recording ? "run it again with --base runtime, which adds what runc needs"
 	       : n == 1	 ? "allow it (a recording made with `syscage record --base runtime` "
 			   "has what runc needs: merge it in)"
 			 : "allow them (a recording made with `syscage record --base runtime` "

@@ -1,6 +1,6 @@
 #!/bin/bash
-# A profile no container can start with (syscage/start-fatal.h): convert, merge, record and
-# check warn, naming the calls, the file and what to do, and still write it (a profile may be
+# A profile no container can start with (syscage/start-fatal.h): convert, merge, record, logs
+# and check warn, naming the calls, the file and what to do, and still write it (a profile may be
 # meant for something else than a container); audit-profile's deny list stays start-safe.
 . "$(dirname "$0")/lib.sh"
 . "$SYSCAGE_SRCDIR/tests/lib/policies.sh"
@@ -95,6 +95,13 @@ ka nosetuid shop web "setuid" Block >"$TMP/pol/nosetuid.yaml"
 expect "... a Block of setuid (fatal only without noNewPrivileges, which bind sets): bound" 0 \
 	"$SYSCAGE" k8s bind -f "$TMP/app.yaml" -p "$TMP/pol" -o "$TMP/bound.yaml"
 
+# logs: a profile learned from a log without runc's calls; --base runtime adds them.
+expect "logs kmsg.txt: 0" 0 "$SYSCAGE" logs "$SYSCAGE_SRCDIR/tests/data/logs/kmsg.txt" -o "$TMP/learned.json"
+err_has "... warns, saying to learn again with --base runtime" \
+	"^syscage: warning: $TMP/learned.json denies execve, close, fstatfs, getdents64: $W .*run it again with --base runtime"
+expect "logs --base runtime: 0" 0 "$SYSCAGE" logs --base runtime "$SYSCAGE_SRCDIR/tests/data/logs/kmsg.txt" -o "$TMP/learned.json"
+if grep -q "$W" "$TMP/err"; then not_ok "... no warning"; else ok "... no warning"; fi
+
 # audit-profile: --deny-dangerous denies nothing runc needs.
 expect "audit-profile --deny-dangerous: 0" 0 "$SYSCAGE" audit-profile --deny-dangerous -o "$TMP/audit.json"
 if grep -q "$W" "$TMP/err"; then not_ok "... no start-fatal warning"; else ok "... no start-fatal warning"; fi
@@ -108,7 +115,7 @@ if [ "$(id -u)" != 0 ]; then
 else
 	expect "record /bin/true: 0" 0 "$SYSCAGE" record -o "$TMP/true.json" -- /bin/true
 	err_has "... warns, saying to record with --base runtime" \
-		"^syscage: warning: $TMP/true.json denies .*fstatfs.*: $W .*; record with --base runtime, which adds what runc needs"
+		"^syscage: warning: $TMP/true.json denies .*fstatfs.*: $W .*; run it again with --base runtime, which adds what runc needs"
 	expect "record --base runtime /bin/true: 0" 0 "$SYSCAGE" record --base runtime -o "$TMP/true-base.json" -- /bin/true
 	if grep -q "$W" "$TMP/err"; then not_ok "... no warning"; else ok "... no warning"; fi
 	expect "record --append to the first: 0" 0 "$SYSCAGE" record --append "$TMP/true.json" -- /bin/true
