@@ -17,7 +17,8 @@
  * earlier without it, before it changes ids and capabilities: hence two lists. futex and
  * rt_sigreturn stop the start only sometimes (2 and 4 starts of 20: runc's Go runtime waits or
  * takes a signal then). Other runtimes (crun, runc 1.2+) may call more or fewer; the list is a
- * floor of what is certainly fatal, not a complete one. */
+ * floor of what is certainly fatal, not a complete one. tools/measure-start-fatal measures it
+ * again (a new runc, another arch). */
 #pragma once
 
 #include <stdbool.h>
