@@ -476,6 +476,11 @@ static int bind(const struct args *a)
 		ret = r == -EINVAL ? EXIT_FINDINGS : cli_error("cannot match: %s", strerror(-r));
 		goto out;
 	}
+	/* Before the policies go (nothing else reads them after the match). */
+	if (refuse_start_fatal(files, nf, b, a->allow_start_fatal) != 0) {
+		ret = EXIT_FINDINGS;
+		goto out;
+	}
 	for (size_t i = 0; i < nf; i++)
 		for (size_t k = 0; k < files[i]->n_workloads; k++) {
 			const struct sc_k8s_workload *w = &files[i]->workloads[k];
@@ -490,10 +495,6 @@ static int bind(const struct args *a)
 	if (a->require_all && unmatched) {
 		ret = cli_error("%zu workload%s match%s no policy (--require-all)", unmatched,
 				unmatched == 1 ? "" : "s", unmatched == 1 ? "es" : "");
-		goto out;
-	}
-	if (refuse_start_fatal(files, nf, b, a->allow_start_fatal) != 0) {
-		ret = EXIT_FINDINGS;
 		goto out;
 	}
 	outs = calloc(nf + 1, sizeof(*outs));
