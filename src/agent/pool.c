@@ -70,7 +70,7 @@ static unsigned pool_threads(const struct run *x)
 /* The threads a pool of p->n items gets: a thread only pays off past a few chunks. */
 unsigned rc_pool_size(const struct pool *p)
 {
-	return p->n < 4 * POOL_CHUNK ? 1 : pool_threads(p->x);
+	return p->light || p->n < 4 * POOL_CHUNK ? 1 : pool_threads(p->x);
 }
 
 /* Run the pool to its end. Returns the first error. Threads that cannot be started leave

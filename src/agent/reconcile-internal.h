@@ -269,6 +269,7 @@ struct pool {
 	size_t n, next; /* next: atomic */
 	int err;	/* atomic */
 	bool want_buf, cancellable;
+	bool light; /* its items are mostly no work: this thread alone (no thread start) */
 	int (*one)(struct worker *w, size_t i);
 	void *data;
 };

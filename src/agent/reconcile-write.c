@@ -498,7 +498,15 @@ static int write_one(struct worker *w, size_t i)
 static int write_jobs(struct run *x, struct job *jobs, size_t n_jobs)
 {
 	struct pool p = { .x = x, .n = n_jobs, .one = write_one, .data = jobs };
-	int perr = rc_pool_run(&p); /* the first job that failed; each keeps its own result */
+	size_t n_work = 0;
+	int perr;
+
+	/* A first reconcile's temp files were written by the loaders: threads started for
+	 * 500 jobs of nothing each would cost more than the jobs. */
+	for (size_t i = 0; i < n_jobs; i++)
+		n_work += !jobs[i].pre;
+	p.light = n_work < 32;
+	perr = rc_pool_run(&p); /* the first job that failed; each keeps its own result */
 	char b1[600], b2[600], b3[600];
 	int r = 0;
 

@@ -269,8 +269,11 @@ static void policies_start(struct policy_load *l, const char *dir, bool thread)
  * 'read': when it failed, the policies are dropped unsaid, as when they were read after. */
 static int policies_wait(struct policy_load *l, int read, struct sc_policy_build **ret)
 {
+	bool loaded = l->started;
+
 	if (l->started) {
 		(void)pthread_join(l->tid, NULL);
+		l->started = false;
 		/* What its reading freed stays in the thread's malloc arena, out of reach of
 		 * this thread's allocations (0.5 MiB more at the peak): given back. */
 		(void)malloc_trim(0);
@@ -280,12 +283,38 @@ static int policies_wait(struct policy_load *l, int read, struct sc_policy_build
 		sc_diags_clear(&l->d);
 		return read;
 	}
-	if (!l->started)
+	if (!loaded)
 		(void)policies_load(l);
 	cli_print_diags(&l->d);
 	sc_diags_clear(&l->d);
 	*ret = TAKE_PTR(l->b);
 	return 0;
+}
+
+static void *policies_free(void *arg)
+{
+	struct policy_load *l = arg;
+
+	sc_policy_build_freep(&l->b);
+	return NULL;
+}
+
+/* Nothing reads the policies once the workloads are matched: they are freed on a thread while
+ * the manifests are bound (where one CPU has room), not on this one at the end. Joined by
+ * policies_freed(). */
+static void policies_drop(struct policy_load *l, struct sc_policy_build *b, bool thread)
+{
+	l->b = b;
+	l->started = thread && sc_thread_create(&l->tid, policies_free, l) == 0;
+	if (!l->started)
+		(void)policies_free(l);
+}
+
+static void policies_freed(struct policy_load *l)
+{
+	if (l->started)
+		(void)pthread_join(l->tid, NULL);
+	l->started = false;
 }
 
 /* The bindings file made on a thread of its own while the manifests are bound (it needs only
@@ -492,6 +521,7 @@ static int bind(const struct args *a)
 				w->file, w->loc.line, w->loc.col, a->require_all ? "error" : "note",
 				w->kind, w->namespace, w->name);
 		}
+	policies_drop(&pl, TAKE_PTR(b), bind_jobs(a) > 1);
 	if (a->require_all && unmatched) {
 		ret = cli_error("%zu workload%s match%s no policy (--require-all)", unmatched,
 				unmatched == 1 ? "" : "s", unmatched == 1 ? "es" : "");
@@ -572,6 +602,7 @@ out:
 	free(outs);
 	free(paths);
 	sc_k8s_files_free(files, nf);
+	policies_freed(&pl);
 	return ret;
 }
 

@@ -1835,6 +1835,33 @@ START_TEST(members_on_two_threads)
 	free(one);
 	free(two);
 
+	/* Two workloads in the thread's half (their files are made there too) whose names make
+	 * no file name, a good one between them: the same errors, in order. */
+	{
+		char *bad = NULL;
+		ck_assert_int_ge(
+			asprintf(&bad,
+				 "%s---\nkind: Pod\nmetadata:\n  name: %s\n  namespace: a\n"
+				 "  labels: {app: w1}\nspec:\n  containers: [{name: a}]\n"
+				 "---\nkind: Pod\nmetadata:\n  name: w9999\n  namespace: a\n"
+				 "  labels: {app: w2}\nspec:\n  containers: [{name: a}]\n"
+				 "---\nkind: Pod\nmetadata:\n  name: %s\n  namespace: b\n"
+				 "  labels: {app: w3}\nspec:\n  containers: [{name: a}]\n",
+				 m, "x.-y", "a..b"),
+			0);
+		ck_assert_int_eq(match_jobs(pol, bad, 1, &u1, &one), -EINVAL);
+		ck_assert_int_eq(match_jobs(pol, bad, 2, &u2, &two), -EINVAL);
+		ck_assert_str_eq(one, two);
+		/* 1,400 documents of 8 lines, then these: their "kind" lines */
+		ck_assert_ptr_nonnull(strstr(
+			one, "diag 11202:1 Pod a/x.-y: not a name a profile can be installed "
+			     "under\ndiag 11218:1 Pod b/a..b: not a name a profile can be "
+			     "installed under\n"));
+		free(bad);
+		free(one);
+		free(two);
+	}
+
 	/* The bindings of that match in the directory, and one more at the end (the thread's
 	 * half) naming a policy namespace b does not have. */
 	ck_assert_int_eq(sc_k8s_file_parse(m, strlen(m), "m.yaml", NULL, &d, &f), 0);

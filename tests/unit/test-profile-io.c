@@ -2,6 +2,7 @@
 /* Profile readers and writers: OCI/Docker JSON, SPO SeccompProfile, KubeArmorSeccompPolicy,
  * baseProfileName chains, and every class of bad input with its location. */
 #include <check.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 
 #include "syscage/syscage.h"
 #include "base/install.h"
+#include "base/yaml.h"
 #include "tap.h"
 
 static char *data_path(const char *name)
@@ -926,6 +928,172 @@ START_TEST(write_file_atomic)
 }
 END_TEST
 
+/* sc_yaml_scalar_text gives every scalar the text fy_token_get_text gives it: over inputs made
+ * to hit each way a plain scalar can end (its line, a comment, blanks, a flow indicator, a
+ * CRLF, a continuation line), random ones, and every YAML and JSON file of the tests' data
+ * and fuzz corpora. Returns how many scalars it compared. */
+static size_t scalars_same(const char *buf, size_t len, bool json, const char *what)
+{
+	struct fy_diag *diag = NULL;
+	struct fy_parser *fyp;
+	struct fy_event *e;
+	struct sc_loc loc;
+	const char *why;
+	size_t n = 0;
+
+	if (!sc_yaml_text_valid(buf, len, &loc, &why))
+		return 0;
+	/* As the readers parse: a parser of sc_yaml_parser_open's, quiet. */
+	fyp = sc_yaml_parser_open(buf, len, json, &diag);
+	ck_assert_ptr_nonnull(fyp);
+	while ((e = fy_parser_parse(fyp))) {
+		if (e->type == FYET_SCALAR) {
+			size_t la = 0, lb = 0;
+			const char *a = fy_token_get_text(e->scalar.value, &la);
+			const char *b = sc_yaml_scalar_text(e->scalar.value, buf, len, &lb);
+			ck_assert_msg(la == lb && (la == 0 || memcmp(a, b, la) == 0),
+				      "%s: scalar '%.*s' read as '%.*s'", what, (int)la, a, (int)lb,
+				      b);
+			n++;
+		}
+		fy_parser_event_free(fyp, e);
+	}
+	sc_yaml_parser_close(fyp, diag, json, !fy_parser_get_stream_error(fyp));
+	return n;
+}
+
+static size_t scalars_same_in(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	size_t n = 0;
+
+	if (!d)
+		return 0;
+	while ((de = readdir(d))) {
+		char *path, *buf;
+		size_t len;
+		struct stat st;
+		const char *ext = strrchr(de->d_name, '.');
+		if (de->d_name[0] == '.')
+			continue;
+		ck_assert_int_ge(asprintf(&path, "%s/%s", dir, de->d_name), 0);
+		if (stat(path, &st) < 0) {
+			/* a dangling link among the data: nothing to read */
+		} else if (S_ISDIR(st.st_mode)) {
+			n += scalars_same_in(path);
+		} else if (S_ISREG(st.st_mode) && st.st_size < (1 << 20)) {
+			FILE *f = fopen(path, "re");
+			ck_assert_msg(f != NULL, "%s: %m", path);
+			buf = malloc((size_t)st.st_size + 1);
+			len = fread(buf, 1, (size_t)st.st_size, f);
+			fclose(f);
+			n += scalars_same(buf, len, false, path);
+			if (ext && strcmp(ext, ".json") == 0)
+				n += scalars_same(buf, len, true, path);
+			free(buf);
+		}
+		free(path);
+	}
+	closedir(d);
+	return n;
+}
+
+START_TEST(scalar_text_as_libfyaml)
+{
+	static const char *const made[] = {
+		"a: b\n",
+		"a: b   \n",
+		"a: b # c\n",
+		"a: b\t\n",
+		"a: b\r\nc: d\r\n",
+		"a: [b, c d ,e]\n",
+		"a: {b: c, d:e}\n",
+		"- b\n- c  \n",
+		"a: b\n  c\n  d\n",
+		"a: b c\n\n  d\n",
+		"a: b:c\n",
+		"a: -b\n",
+		"a: 'b'\n",
+		"a: \"b\\tc\"\n",
+		"a: |\n  b\n  c\n",
+		"a: >\n  b\n  c\n",
+		"a: \xc3\xa9t\xc3\xa9\n",
+		"a:\n",
+		"a: ~\n",
+		"? a\n: b\n",
+		"a: &x b\nc: *x\n",
+		"a: !!str 1\n",
+		"a: b\tc\n",
+		"a: b",
+		"a:    b    # c\n",
+		"[a,b,[c , d]]",
+		"--- a\n... \n--- b\n",
+		"a: b\r\n  c\r\n",
+		"a: 'it''s'\n",
+		"a: \"x\\\"y\"\n",
+		"a: 'b c'  # d\n",
+		"a: \"\xc3\xa9\"\n",
+		"a: ''\n",
+		"a: \"\"\n",
+		"a: 'b\n  c'\n",
+		"a: \"b\n  c\"\n",
+		"['a', \"b\", 'c''d', \"e\\u00e9\"]",
+		"a: \"b\\\n  c\"\n",
+		"a: 'b\tc'\n",
+	};
+	static const char *const words[] = { "a",	   "b c", "x-y", "1.5", "on",
+					     "\xc3\xa9",   "a:b", "a#b", "\t",	"  ",
+					     "http://x/y", "-",	  "null" };
+	static const char *const ends[] = { "\n", "  \n", " # c\n", "\r\n", "\t\n", "" };
+	size_t n = 0;
+	const char *src = getenv("SYSCAGE_SRCDIR");
+	char *dir;
+
+	for (size_t i = 0; i < sizeof(made) / sizeof(made[0]); i++)
+		n += scalars_same(made[i], strlen(made[i]), false, made[i]);
+	srand(18);
+	for (int round = 0; round < 3000; round++) {
+		char doc[1024];
+		size_t o = 0;
+		int lines = 1 + rand() % 6;
+		for (int l = 0; l < lines && o < sizeof(doc) - 200; l++) {
+			const char *w1 = words[rand() % 17], *w2 = words[rand() % 17];
+			switch (rand() % 4) {
+			case 0:
+				o += (size_t)snprintf(doc + o, sizeof(doc) - o, "k%d: %s %s%s", l,
+						      w1, w2, ends[rand() % 6]);
+				break;
+			case 1:
+				o += (size_t)snprintf(doc + o, sizeof(doc) - o, "k%d: [%s, %s]%s",
+						      l, w1, w2, ends[rand() % 6]);
+				break;
+			case 2:
+				o += (size_t)snprintf(doc + o, sizeof(doc) - o, "k%d: %s\n  %s%s",
+						      l, w1, w2, ends[rand() % 6]);
+				break;
+			default:
+				o += (size_t)snprintf(doc + o, sizeof(doc) - o, "- %s%s", w1,
+						      ends[rand() % 6]);
+				break;
+			}
+		}
+		n += scalars_same(doc, o, false, doc);
+	}
+	ck_assert_int_ge(asprintf(&dir, "%s/tests/data", src ? src : "."), 0);
+	n += scalars_same_in(dir);
+	free(dir);
+	ck_assert_int_ge(asprintf(&dir, "%s/tests/fuzz/corpus", src ? src : "."), 0);
+	n += scalars_same_in(dir);
+	free(dir);
+	ck_assert_int_ge(asprintf(&dir, "%s/examples", src ? src : "."), 0);
+	n += scalars_same_in(dir);
+	free(dir);
+	/* The files are there (a tree without them would compare only the made inputs). */
+	ck_assert_uint_gt(n, 10000);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("profile-io");
@@ -962,6 +1130,7 @@ int main(void)
 	tcase_add_test(tc, multiline_key_one_line_message);
 	tcase_add_test(tc, many_errors_reported);
 	tcase_add_test(tc, write_file_atomic);
+	tcase_add_test(tc, scalar_text_as_libfyaml);
 	tcase_add_loop_test(tc, bom_where_kubernetes_reads_one, 0,
 			    sizeof(bom_read) / sizeof(bom_read[0]));
 	tcase_add_loop_test(tc, bom_anywhere_else, 0, sizeof(bom_refused) / sizeof(bom_refused[0]));

@@ -64,8 +64,18 @@ int sc_binding_file_name(const char *kind, const char *name, char **ret)
 			keep -= last - (63 - 9);
 		r = asprintf(ret, "%s_%.*s-%08x.json", lower, (int)keep, name,
 			     sc_fnv32(SC_FNV32_INIT, name, nl));
-	} else
-		r = asprintf(ret, "%s_%s.json", lower, name);
+	} else {
+		/* asprintf's "%s_%s.json" by hand: 10,000 workloads' names. */
+		char *f = malloc(kl + 1 + nl + 6);
+		if (f) {
+			memcpy(f, lower, kl);
+			f[kl] = '_';
+			memcpy(f + kl + 1, name, nl);
+			memcpy(f + kl + 1 + nl, ".json", 6);
+		}
+		*ret = f;
+		r = f ? 0 : -1;
+	}
 	if (r < 0) {
 		*ret = NULL;
 		return -ENOMEM;

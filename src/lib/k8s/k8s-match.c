@@ -3,6 +3,7 @@
  * two workloads would share, references binding leaves alone, policies that select nothing,
  * and the bindings file of what was matched. */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdio_ext.h>
 #include <stdlib.h>
@@ -19,20 +20,53 @@ static int cmp_cstr(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+/* "<root>/<path>", malloc'ed (asprintf's, without the format's parse: 10,000 of them). */
+static char *root_join(const char *root, const char *path)
+{
+	size_t lr = strlen(root), lp = strlen(path) + 1;
+	char *s = malloc(lr + 1 + lp);
+
+	if (s) {
+		memcpy(s, root, lr);
+		s[lr] = '/';
+		memcpy(s + lr + 1, path, lp);
+	}
+	return s;
+}
+
+/* What the agent installs from these policies and bindings (produced_paths), made when a
+ * reference binding leaves alone first needs it: when every workload is bound, never. */
+struct produced {
+	const struct sc_policy_build *b;
+	struct sc_k8s_file **files;
+	size_t n;
+	const char *root;
+	char **v, **made;
+	size_t nv, nm;
+	bool built;
+};
+
+static int produced_paths(struct produced *p);
+
 static int check_ref(struct sc_diags *d, const char *file, const char *what, const char *path,
-		     struct sc_loc loc, const char *root, char **produced, size_t np)
+		     struct sc_loc loc, const char *root, struct produced *p)
 {
 	size_t rl = strlen(root);
 	const char *saved = d->file;
 	int r = 0;
 
+	if (path && strncmp(path, root, rl) == 0 && path[rl] == '/' && !p->built) {
+		r = produced_paths(p);
+		if (r < 0)
+			return r;
+	}
 	d->file = file;
 	if (!path || !*path) {
 		r = sc_diags_add(d, SC_SEV_ERROR, loc,
 				 "%s: type Localhost without localhostProfile", what);
 		r = r < 0 ? r : -EINVAL;
 	} else if (strncmp(path, root, rl) == 0 && path[rl] == '/') {
-		if (!bsearch(&path, produced, np, sizeof(char *), cmp_cstr)) {
+		if (!bsearch(&path, p->v, p->nv, sizeof(char *), cmp_cstr)) {
 			r = sc_diags_add(d, SC_SEV_ERROR, loc,
 					 "%s: profile '%s' is not produced by the policies or "
 					 "bindings (a pod that references a missing profile never "
@@ -51,20 +85,20 @@ static int check_ref(struct sc_diags *d, const char *file, const char *what, con
 }
 
 static int check_refs(struct sc_k8s_workload *w, struct sc_diags *d, const char *root,
-		      char **produced, size_t np)
+		      struct produced *p)
 {
 	cleanup_free char *what = NULL;
 	int r, ret = 0;
 
 	if (asprintf(&what, "%s %s/%s", w->kind, w->namespace, w->name) < 0)
 		return -ENOMEM;
-#define CHECK(path, loc)                                                        \
-	do {                                                                    \
-		r = check_ref(d, w->file, what, path, loc, root, produced, np); \
-		if (r == -ENOMEM)                                               \
-			return r;                                               \
-		if (r < 0)                                                      \
-			ret = r;                                                \
+#define CHECK(path, loc)                                             \
+	do {                                                         \
+		r = check_ref(d, w->file, what, path, loc, root, p); \
+		if (r == -ENOMEM)                                    \
+			return r;                                    \
+		if (r < 0)                                           \
+			ret = r;                                     \
 	} while (0)
 	if (w->pod_seccomp.type == SC_K8S_SECCOMP_LOCALHOST)
 		CHECK(w->pod_seccomp.localhost,
@@ -96,40 +130,39 @@ static const char *adopted_path(const struct sc_k8s_workload *w, const char *roo
 	return sc_binding_profile_check(&b, root, &why) == 0 ? w->pod_seccomp.localhost : NULL;
 }
 
-/* What the agent installs from these policies and bindings, sorted: every policy set's own
- * profile, every binding's path, and the paths bound now. The policy sets' paths are made
- * here (owned: the first *ret_owned of them, which sort puts anywhere: *ret_made lists them);
- * the others are borrowed from the bindings and workloads. */
-static int produced_paths(const struct sc_policy_build *b, struct sc_k8s_file **files, size_t n,
-			  const char *root, char ***ret, size_t *ret_n, char ***ret_made,
-			  size_t *ret_n_made)
+/* What the agent installs, sorted into p->v: every policy set's own profile, every binding's
+ * path, and the paths bound now. The policy sets' paths are made here (owned: p->made); the
+ * others are borrowed from the bindings and workloads. */
+static int produced_paths(struct produced *p)
 {
+	const struct sc_policy_build *b = p->b;
 	size_t cap = b->n_sets + b->n_bindings + 1, np = 0, nm = 0;
 	char **v, **made;
 
-	for (size_t i = 0; i < n; i++)
-		cap += files[i]->n_workloads;
+	for (size_t i = 0; i < p->n; i++)
+		cap += p->files[i]->n_workloads;
 	v = calloc(cap, sizeof(*v));
 	made = calloc(b->n_sets + 1, sizeof(*made));
 	if (!v || !made)
 		goto fail;
 	for (size_t i = 0; i < b->n_sets; i++)
 		if (!b->sets[i].n_workloads) {
-			if (asprintf(&made[nm], "%s/%s", root, b->sets[i].path) < 0)
+			if (!(made[nm] = root_join(p->root, b->sets[i].path)))
 				goto fail;
 			v[np++] = made[nm++];
 		}
 	for (size_t i = 0; i < b->n_bindings; i++)
 		v[np++] = b->bindings[i].profile;
-	for (size_t i = 0; i < n; i++)
-		for (size_t j = 0; j < files[i]->n_workloads; j++)
-			if (files[i]->workloads[j].profile)
-				v[np++] = files[i]->workloads[j].profile;
+	for (size_t i = 0; i < p->n; i++)
+		for (size_t j = 0; j < p->files[i]->n_workloads; j++)
+			if (p->files[i]->workloads[j].profile)
+				v[np++] = p->files[i]->workloads[j].profile;
 	qsort(v, np, sizeof(*v), cmp_cstr);
-	*ret = v;
-	*ret_n = np;
-	*ret_made = made;
-	*ret_n_made = nm;
+	p->v = v;
+	p->nv = np;
+	p->made = made;
+	p->nm = nm;
+	p->built = true;
 	return 0;
 fail:
 	for (size_t i = 0; i < nm; i++)
@@ -137,6 +170,14 @@ fail:
 	free(made);
 	free(v);
 	return -ENOMEM;
+}
+
+static void produced_free(struct produced *p)
+{
+	for (size_t i = 0; i < p->nm; i++)
+		free(p->made[i]);
+	free(p->made);
+	free(p->v);
 }
 
 struct bound {
@@ -165,9 +206,11 @@ static int cmp_binding_at(const void *a, const void *b, void *ud)
 }
 
 /* Two workloads on one path, here or in the bindings the policies directory holds, would
- * install one profile for both: an error at the second one. */
+ * install one profile for both: an error at the second one. 'at_sets': every bound workload's
+ * path is its set's, so the sets' order (by path, sc_policy_build_sets) is theirs: no sort
+ * of 10,000 paths. */
 static int check_paths(struct sc_k8s_file **files, size_t n, const struct sc_policy_build *b,
-		       struct sc_diags *d)
+		       bool at_sets, struct sc_diags *d)
 {
 	size_t nb = 0, cap = 1;
 	cleanup_free struct bound *v = NULL;
@@ -185,15 +228,28 @@ static int check_paths(struct sc_k8s_file **files, size_t n, const struct sc_pol
 
 	for (size_t i = 0; i < n; i++)
 		cap += files[i]->n_workloads;
+	if (at_sets && cap < b->n_sets + 1)
+		cap = b->n_sets + 1;
 	v = calloc(cap, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++)
-		for (size_t j = 0; j < files[i]->n_workloads; j++)
-			if (files[i]->workloads[j].profile)
-				v[nb++] = (struct bound){ files[i]->workloads[j].profile,
-							  &files[i]->workloads[j] };
-	qsort(v, nb, sizeof(*v), cmp_bound);
+		for (size_t j = 0; j < files[i]->n_workloads; j++) {
+			const struct sc_k8s_workload *w = &files[i]->workloads[j];
+			if (!w->profile)
+				continue;
+			/* One workload per set: its slot is its set's. */
+			v[at_sets ? (size_t)w->set : nb] = (struct bound){ w->profile, w };
+			nb++;
+		}
+	if (at_sets) {
+		size_t k = 0;
+		for (size_t i = 0; i < b->n_sets; i++)
+			if (v[i].path)
+				v[k++] = v[i];
+	} else {
+		qsort(v, nb, sizeof(*v), cmp_bound);
+	}
 	for (size_t i = 0; i < nb; i++) {
 		const struct sc_k8s_workload *w = v[i].w, *o = i ? v[i - 1].w : NULL;
 		if (o && streq(v[i - 1].path, v[i].path)) {
@@ -231,6 +287,45 @@ static int check_paths(struct sc_k8s_file **files, size_t n, const struct sc_pol
 	return ret;
 }
 
+static int cmp_ptr(const void *a, const void *b)
+{
+	uintptr_t x = (uintptr_t) * (const char *const *)a,
+		  y = (uintptr_t) * (const char *const *)b;
+	return (x > y) - (x < y);
+}
+
+/* The namespaces these manifests' workloads have, each once, sorted into *ret (n). A
+ * namespace is one string per piece of a manifest read (interned): the pointers are made
+ * unique first, then the few strings left. */
+static int manifest_namespaces(struct sc_k8s_file **files, size_t n, const char ***ret,
+			       size_t *ret_n)
+{
+	const char **v;
+	size_t nw = 0, nn = 0, k = 0;
+
+	for (size_t f = 0; f < n; f++)
+		nw += files[f]->n_workloads;
+	v = calloc(nw + 1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	for (size_t f = 0; f < n; f++)
+		for (size_t j = 0; j < files[f]->n_workloads; j++)
+			v[nn++] = files[f]->workloads[j].namespace;
+	qsort(v, nn, sizeof(*v), cmp_ptr);
+	for (size_t i = 0; i < nn; i++)
+		if (i == 0 || v[i] != v[i - 1])
+			v[k++] = v[i];
+	qsort(v, k, sizeof(*v), cmp_cstr);
+	nn = k;
+	k = 0;
+	for (size_t i = 0; i < nn; i++)
+		if (i == 0 || !streq(v[i], v[i - 1]))
+			v[k++] = v[i];
+	*ret = v;
+	*ret_n = k;
+	return 0;
+}
+
 /* A KubeArmor policy of a namespace these manifests have that selects none of their
  * workloads: a note at the policy (a typo in a label is the usual reason). */
 static int note_unused(struct sc_k8s_file **files, size_t n, const struct sc_policy_build *b,
@@ -239,27 +334,22 @@ static int note_unused(struct sc_k8s_file **files, size_t n, const struct sc_pol
 	cleanup_free bool *used = calloc(b->n_policies + 1, sizeof(bool));
 	cleanup_free const char **nss = NULL;
 	const char *saved = d->file;
-	size_t nw = 0, nn = 0;
+	size_t nn = 0;
 
 	if (!used)
 		return -ENOMEM;
 	for (size_t i = 0; i < b->n_sets; i++)
 		for (size_t k = 0; b->sets[i].n_workloads && k < b->sets[i].n_policies; k++)
 			used[b->sets[i].policies[k]] = true;
-	/* The namespaces these manifests have, sorted, for a look-up per policy. */
-	for (size_t f = 0; f < n; f++)
-		nw += files[f]->n_workloads;
-	nss = calloc(nw + 1, sizeof(*nss));
-	if (!nss)
-		return -ENOMEM;
-	for (size_t f = 0; f < n; f++)
-		for (size_t j = 0; j < files[f]->n_workloads; j++)
-			nss[nn++] = files[f]->workloads[j].namespace;
-	qsort(nss, nn, sizeof(*nss), cmp_cstr);
 	for (size_t i = 0; i < b->n_policies; i++) {
 		const struct sc_policy *p = &b->policies[i];
 		if (used[i] || !p->selects || p->profile->meta.baseline)
 			continue;
+		if (!nss) {
+			int r = manifest_namespaces(files, n, &nss, &nn);
+			if (r < 0)
+				return r;
+		}
 		if (!nn || !bsearch(&p->namespace, nss, nn, sizeof(*nss), cmp_cstr))
 			continue;
 		d->file = p->file;
@@ -279,8 +369,9 @@ int sc_k8s_match(struct sc_k8s_file **files, size_t n, struct sc_policy_build *b
 		 struct sc_diags *d, size_t *ret_unmatched)
 {
 	cleanup_free struct sc_binding *wl = NULL;
-	char **produced = NULL, **made = NULL;
-	size_t nw = 0, k = 0, np = 0, nm = 0, unmatched = 0;
+	struct produced p = { .b = b, .files = files, .n = n, .root = root };
+	size_t nw = 0, k = 0, unmatched = 0;
+	bool at_sets = true;
 	int r, ret = 0;
 
 	for (size_t i = 0; i < n; i++)
@@ -316,20 +407,19 @@ int sc_k8s_match(struct sc_k8s_file **files, size_t n, struct sc_policy_build *b
 				unmatched++;
 				continue;
 			}
-			if (keep)
+			w->profile = root_join(root, b->sets[s].path);
+			if (w->profile && keep && !streq(keep, w->profile)) {
+				free(w->profile);
 				w->profile = strdup(keep);
-			else if (asprintf(&w->profile, "%s/%s", root, b->sets[s].path) < 0)
-				w->profile = NULL;
+				at_sets = false;
+			}
 			if (!w->profile)
 				return -ENOMEM;
 		}
-	ret = check_paths(files, n, b, d);
+	ret = check_paths(files, n, b, at_sets, d);
 	if (ret == -ENOMEM)
 		return ret;
 	r = note_unused(files, n, b, d);
-	if (r < 0)
-		return r;
-	r = produced_paths(b, files, n, root, &produced, &np, &made, &nm);
 	if (r < 0)
 		return r;
 	/* References binding leaves alone must point at profiles the agent installs. */
@@ -338,14 +428,11 @@ int sc_k8s_match(struct sc_k8s_file **files, size_t n, struct sc_policy_build *b
 			struct sc_k8s_workload *w = &files[i]->workloads[j];
 			if (w->profile)
 				continue;
-			r = check_refs(w, d, root, produced, np);
+			r = check_refs(w, d, root, &p);
 			if (r == -ENOMEM || (r < 0 && ret == 0))
 				ret = r;
 		}
-	for (size_t i = 0; i < nm; i++)
-		free(made[i]);
-	free(made);
-	free(produced);
+	produced_free(&p);
 	if (ret_unmatched)
 		*ret_unmatched = unmatched;
 	return ret;

@@ -152,19 +152,45 @@ static int plan_policy_sets(struct sc_policy_build *b, const struct sc_policy_re
 	return 0;
 }
 
-/* The members (sc_binding_members) of workloads 'from' on, found on a thread of their own
- * while the caller plans the sets of those before: most of a plan's time with many
- * workloads. */
+/* The file a workload's set is installed as, without ".json": its profile's when bound (the
+ * path is checked by the reader), else made from its kind and name (-EINVAL when those make
+ * no file name). */
+static int workload_file(const struct sc_binding *wl, char **ret)
+{
+	char *file;
+	int r = 0;
+
+	if (wl->profile) {
+		/* "<root>/<ns>/<file>": the set's path is what follows the root. */
+		const char *slash = strchr(wl->profile, '/');
+		file = strdup(slash ? slash + 1 + strlen(wl->namespace) + 1 : wl->profile);
+		if (!file)
+			return -ENOMEM;
+	} else {
+		r = sc_binding_file_name(wl->kind, wl->name, &file);
+		if (r < 0)
+			return r;
+	}
+	file[strlen(file) - 5] = '\0'; /* ".json", checked by the reader */
+	*ret = file;
+	return 0;
+}
+
+/* The plans of workloads 'from' on, made on a thread of their own while the caller plans the
+ * sets of those before: their members (sc_binding_members: most of a plan's time with many
+ * workloads), by policy index and sorted by name as a set has them, and their files. */
 struct ahead {
 	const struct sc_policy_build *b;
 	const struct sc_policy_ref *v;
+	const size_t *perm;
 	size_t from;
 	size_t *mem; /* every workload's members, one after another */
 	size_t n_mem, cap;
 	struct ahead_one {
 		size_t at, n, selected;
 		const char *missing;
-		int r;
+		char *file;
+		int r, file_r;
 	} * one; /* per workload from 'from' */
 	int err;
 	pthread_t tid;
@@ -174,6 +200,14 @@ struct ahead {
 /* Below this many workloads a thread does not pay. */
 #define AHEAD_MIN 512
 
+/* Workload w's members (n) by policy index, sorted by name. */
+static void members_sorted(const struct sc_policy_build *b, const size_t *perm, size_t *m, size_t n)
+{
+	for (size_t k = 0; k < n; k++)
+		m[k] = perm[m[k]];
+	qsort_r(m, n, sizeof(size_t), cmp_pol_by_name, (void *)b);
+}
+
 static void *ahead_run(void *arg)
 {
 	struct ahead *a = arg;
@@ -181,6 +215,7 @@ static void *ahead_run(void *arg)
 
 	for (size_t w = a->from; w < b->n_workloads; w++) {
 		struct ahead_one *o = &a->one[w - a->from];
+		const struct sc_binding *wl = &b->workloads[w];
 		if (a->cap - a->n_mem < b->n_policies + 1) {
 			size_t cap = (a->cap + b->n_policies + 1) * 2;
 			size_t *mem = reallocarray(a->mem, cap, sizeof(*mem));
@@ -192,40 +227,60 @@ static void *ahead_run(void *arg)
 			a->cap = cap;
 		}
 		o->at = a->n_mem;
-		o->r = sc_binding_members(&b->workloads[w], a->v, b->n_policies, a->mem + a->n_mem,
-					  &o->n, &o->selected, &o->missing);
-		if (o->r == 0)
-			a->n_mem += o->n;
+		o->r = sc_binding_members(wl, a->v, b->n_policies, a->mem + a->n_mem, &o->n,
+					  &o->selected, &o->missing);
+		if (o->r < 0 || (o->selected == 0 && !wl->profile))
+			continue;
+		a->n_mem += o->n;
+		o->file_r = workload_file(wl, &o->file);
+		if (o->file_r == -ENOMEM) {
+			a->err = -ENOMEM;
+			break;
+		}
+		members_sorted(b, a->perm, a->mem + o->at, o->n);
 	}
 	return NULL;
 }
 
 static void ahead_start(struct ahead *a, const struct sc_policy_build *b,
-			const struct sc_policy_ref *v)
+			const struct sc_policy_ref *v, const size_t *perm)
 {
-	*a = (struct ahead){ .b = b, .v = v, .from = b->n_workloads };
+	*a = (struct ahead){ .b = b, .v = v, .perm = perm, .from = b->n_workloads };
 	if (b->jobs < 2 || b->n_workloads < AHEAD_MIN)
 		return;
-	/* The caller plans each set of its part while the thread finds the rest's members
-	 * (members are four fifths of a plan): both end together with the cut a little before
-	 * the middle, and the caller then plans the rest's sets. */
-	a->from = b->n_workloads * 9 / 20;
+	/* The caller plans the policy sets and the workloads before the cut while the thread
+	 * plans the rest: both end together with the cut a little before the middle. */
+	a->from = b->n_workloads * 12 / 25;
 	a->one = calloc(b->n_workloads - a->from, sizeof(*a->one));
 	if (a->one)
 		a->started = sc_thread_create(&a->tid, ahead_run, a) == 0;
 	if (!a->started)
-		a->from = b->n_workloads; /* found as they come */
+		a->from = b->n_workloads; /* planned as they come */
 }
 
-/* Workload w's members into 'm', found now or by the thread. */
+/* Workload w's members into 'm' (sorted, by policy index) and its file (*ret_file, owned;
+ * NULL when it has no set: unmatched, or an error), planned now or by the thread.
+ * *ret_file_r: the file's error (-EINVAL: no file name can be made of it). */
 static int members_of(struct ahead *a, size_t w, size_t *m, size_t *ret_n, size_t *ret_selected,
-		      const char **ret_missing)
+		      const char **ret_missing, char **ret_file, int *ret_file_r)
 {
-	const struct ahead_one *o;
+	const struct sc_binding *wl = &a->b->workloads[w];
+	struct ahead_one *o;
+	int r;
 
-	if (w < a->from)
-		return sc_binding_members(&a->b->workloads[w], a->v, a->b->n_policies, m, ret_n,
-					  ret_selected, ret_missing);
+	*ret_file = NULL;
+	*ret_file_r = 0;
+	if (w < a->from) {
+		r = sc_binding_members(wl, a->v, a->b->n_policies, m, ret_n, ret_selected,
+				       ret_missing);
+		if (r < 0 || (*ret_selected == 0 && !wl->profile))
+			return r;
+		*ret_file_r = workload_file(wl, ret_file);
+		if (*ret_file_r == -ENOMEM)
+			return -ENOMEM;
+		members_sorted(a->b, a->perm, m, *ret_n);
+		return 0;
+	}
 	if (a->started) {
 		(void)pthread_join(a->tid, NULL);
 		a->started = false;
@@ -238,6 +293,8 @@ static int members_of(struct ahead *a, size_t w, size_t *m, size_t *ret_n, size_
 	*ret_n = o->n;
 	*ret_selected = o->selected;
 	*ret_missing = o->missing;
+	*ret_file = TAKE_PTR(o->file);
+	*ret_file_r = o->file_r;
 	return o->r;
 }
 
@@ -245,13 +302,14 @@ static void ahead_free(struct ahead *a)
 {
 	if (a->started)
 		(void)pthread_join(a->tid, NULL);
+	for (size_t w = a->from; a->one && w < a->b->n_workloads; w++)
+		free(a->one[w - a->from].file);
 	free(a->mem);
 	free(a->one);
 }
 
-/* 'a': the members found ahead (ahead_start). */
-static int plan_workload_sets(struct sc_policy_build *b, const size_t *perm, struct ahead *a,
-			      struct sc_diags *d)
+/* 'a': the plans made ahead (ahead_start). */
+static int plan_workload_sets(struct sc_policy_build *b, struct ahead *a, struct sc_diags *d)
 {
 	cleanup_free size_t *m = calloc(b->n_policies + 1, sizeof(*m));
 	const char *saved = d ? d->file : NULL;
@@ -266,12 +324,12 @@ static int plan_workload_sets(struct sc_policy_build *b, const size_t *perm, str
 		const char *missing = NULL;
 		size_t n = 0, selected = 0;
 		struct sc_policy_set *s;
-		int r;
+		int r, file_r;
 
 		b->workload_set[w] = -1;
 		if (d && b->workloads == b->bindings)
 			d->file = b->binding_files[w];
-		r = members_of(a, w, m, &n, &selected, &missing);
+		r = members_of(a, w, m, &n, &selected, &missing, &file, &file_r);
 		if (r == -ENOENT) {
 			if (d)
 				(void)sc_diags_add(d, SC_SEV_ERROR, wl->loc,
@@ -288,31 +346,17 @@ static int plan_workload_sets(struct sc_policy_build *b, const size_t *perm, str
 			b->n_unmatched++;
 			continue;
 		}
-		if (wl->profile) {
-			/* "<root>/<ns>/<file>": the set's path is what follows the root. */
-			const char *slash = strchr(wl->profile, '/');
-			file = strdup(slash ? slash + 1 + strlen(wl->namespace) + 1 : wl->profile);
-			if (!file)
-				return -ENOMEM;
-			file[strlen(file) - 5] = '\0'; /* ".json", checked by the reader */
-		} else {
-			r = sc_binding_file_name(wl->kind, wl->name, &file);
-			if (r == -EINVAL) {
-				if (d)
-					(void)sc_diags_add(d, SC_SEV_ERROR, wl->loc,
-							   "%s %s/%s: not a name a profile can be "
-							   "installed under",
-							   wl->kind, wl->namespace, wl->name);
-				ret = -EINVAL;
-				continue;
-			}
-			if (r < 0)
-				return r;
-			file[strlen(file) - 5] = '\0';
+		if (file_r == -EINVAL) {
+			if (d)
+				(void)sc_diags_add(d, SC_SEV_ERROR, wl->loc,
+						   "%s %s/%s: not a name a profile can be "
+						   "installed under",
+						   wl->kind, wl->namespace, wl->name);
+			ret = -EINVAL;
+			continue;
 		}
-		for (size_t k = 0; k < n; k++)
-			m[k] = perm[m[k]];
-		qsort_r(m, n, sizeof(size_t), cmp_pol_by_name, b);
+		if (file_r < 0)
+			return file_r;
 		s = new_set(b, wl->namespace, file, m, n, (ssize_t)w);
 		if (!s)
 			return -ENOMEM;
@@ -358,7 +402,7 @@ int sc_policy_build_sets(struct sc_policy_build *b, const struct sc_binding *w, 
 		return r;
 	/* The members of the later workloads found from now on, while the policy sets are
 	 * planned too. */
-	ahead_start(&a, b, v);
+	ahead_start(&a, b, v, perm);
 	while (n_base < b->n_policies && v[n_base].baseline)
 		n_base++;
 	base = calloc(n_base + 1, sizeof(*base));
@@ -370,7 +414,7 @@ int sc_policy_build_sets(struct sc_policy_build *b, const struct sc_binding *w, 
 		base[i] = perm[i];
 	r = plan_policy_sets(b, v, perm, base, n_base);
 	if (r == 0 && w) {
-		r = plan_workload_sets(b, perm, &a, d);
+		r = plan_workload_sets(b, &a, d);
 		if (r == -EINVAL)
 			bad = r, r = 0;
 	}

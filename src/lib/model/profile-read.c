@@ -78,8 +78,10 @@ struct rctx {
 	unsigned max_nodes; /* 0: MAX_NODES */
 	unsigned base_depth;
 	const struct chain *chain;
-	unsigned boms; /* byte order marks after the input's first byte (check_bytes), then
-			* those sc_yaml_drop_boms left */
+	unsigned boms;	/* byte order marks after the input's first byte (check_bytes), then
+			 * those sc_yaml_drop_boms left */
+	const char *in; /* the text libfyaml reads (compose) */
+	size_t in_len;
 };
 
 static unsigned node_limit(const struct rctx *c)
@@ -356,7 +358,7 @@ static int new_node(struct rctx *c, struct fy_event *e, struct ynode **ret)
 	switch (e->type) {
 	case FYET_SCALAR: {
 		size_t len;
-		const char *t = fy_token_get_text(e->scalar.value, &len);
+		const char *t = sc_yaml_scalar_text(e->scalar.value, c->in, c->in_len, &len);
 
 		enum fy_scalar_style st = fy_token_scalar_style(e->scalar.value);
 
@@ -440,6 +442,8 @@ static int compose(struct rctx *c, const char *buf, size_t len, struct docs *ret
 	fyp = sc_yaml_parser_open(buf, len, json, &diag);
 	if (!fyp)
 		return -ENOMEM;
+	c->in = buf;
+	c->in_len = len;
 	for (;;) {
 		struct ynode *n = NULL;
 
