@@ -176,6 +176,8 @@ calls = ("read write openat close fstat lseek mmap mprotect munmap brk rt_sigact
          "accept sendto recvfrom sendmsg recvmsg shutdown bind listen getsockname "
          "setsockopt getsockopt clone execve exit wait4 kill uname fcntl fsync getcwd "
          "epoll_wait epoll_ctl futex accept4 exit_group").split()
+runc = "execve close write openat fstatfs getdents64 futex rt_sigreturn".split()
+blockable = [c for c in calls if c not in runc]
 apps = ["app%d" % i for i in range(40)]
 tiers = ["web", "db", "cache", "queue", "batch"]
 teams = ["a", "b", "c", "d"]
@@ -198,7 +200,10 @@ for n, ns in enumerate(nss):
                 sel = ("    matchLabels:\n      app: %s\n    matchExpressions:\n"
                        "      - {key: canary, operator: Exists}\n" % random.choice(apps))
             action = "Block" if random.random() < 0.2 else "Allow"
-            sc = random.sample(calls, 5 if action == "Block" else 25)
+            # As real policies are: Allow lists hold what runc calls after it loads the
+            # filter, and Blocks leave it alone (k8s bind refuses a workload otherwise).
+            sc = (random.sample(blockable, 5) if action == "Block" else
+                  runc + [c for c in random.sample(calls, 25) if c not in runc])
             f.write("---\napiVersion: security.kubearmor.com/v1\nkind: KubeArmorSeccompPolicy\n"
                     "metadata:\n  name: p%03d-%02d\n  namespace: %s\nspec:\n  selector:\n%s"
                     "  seccomp:\n    arch: [x86_64]\n    syscalls: [%s]\n    action: %s\n"

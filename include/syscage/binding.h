@@ -140,10 +140,23 @@ int sc_set_profile(const struct sc_profile *const *in, size_t n, bool fallback,
 int sc_baseline_removed(const struct sc_profile *without, const struct sc_profile *with,
 			char **ret);
 
-/* Refuse a baseline that would kill or break every pod: one that denies (in any rule
- * without conditions) execve, execveat, exit, exit_group, rt_sigreturn or restart_syscall.
+/* Refuse a baseline that would kill or break every pod: one that denies a call of the
+ * start-fatal set (syscage/start-fatal.h, SC_START_ALL: what runc needs to start a container
+ * with or without noNewPrivileges, and exit, exit_group, restart_syscall, execveat).
  * Returns NULL when fine, else the first such syscall (static). */
 const char *sc_baseline_fatal(const struct sc_profile *p);
+
+struct sc_policy_build;
+/* Whether the profile set 'set' of 'b' installs denies calls of the start-fatal set
+ * (sc_profile_start_fatal with 'kinds'): 0 when not; else their number, *ret_calls their text
+ * (sc_profile_start_fatal_text) and *ret_policies the policies that deny one on their own
+ * ("KubeArmorSeccompPolicy allow-web (FILE), ..."), both owned. The set's merge is used when
+ * made (sc_policy_build_merge), else made here, and only when a member denies one alone (a
+ * merge permits what each member permits). 'memo' (NULL, or b->n_policies zeroed entries
+ * kept across calls with the same 'kinds') remembers which policies deny one alone. Returns
+ * the number, or -errno. */
+int sc_policy_set_start_fatal(const struct sc_policy_build *b, size_t set, unsigned kinds,
+			      signed char *memo, char **ret_calls, char **ret_policies);
 
 /* ---- a policy set's own profile ------------------------------------------------------- */
 

@@ -15,6 +15,7 @@
 #include "validate.h"
 #include "runtime-default.h"
 #include "implicit.h"
+#include "start-fatal.h"
 #include "merge.h"
 #include "export.h"
 /* seccomp */

@@ -87,6 +87,7 @@ struct sc_agent {
 	size_t n_rej_seen;
 	unsigned rejected_now[_SC_REJECT_COUNT];
 	size_t bindings, fallback, shadowed, unbound_kept; /* of the last reconcile */
+	size_t start_fatal_kept;			   /* of the last reconcile */
 	size_t not_updated;				   /* of the last reconcile */
 	uint64_t install_errors[MAX_ERRNO];		   /* profiles not updated, by errno */
 	struct sc_histogram duration;
@@ -558,8 +559,9 @@ static void do_reconcile(struct sc_agent *a, const char *why)
 	a->fallback = res.n_fallback;
 	a->shadowed = res.n_shadowed;
 	a->unbound_kept = res.n_unbound_kept;
+	a->start_fatal_kept = res.n_fatal_kept;
 	a->ready = true;
-	alog(a, res.n_rejected || res.n_fallback ? "warn" : "info",
+	alog(a, res.n_rejected || res.n_fallback || res.n_fatal_kept ? "warn" : "info",
 	     "event=reconcile trigger=%s files=%zu policies=%zu installed=%zu written=%zu "
 	     "removed=%zu rejected=%zu kept=%zu bindings=%zu unselected=%zu seconds=%.3f",
 	     why, res.n_files, res.n_policies, sc_reconciler_n_installed(a->rc), res.n_written,
@@ -718,6 +720,12 @@ static void write_metrics(struct sc_agent *a, FILE *f)
 		"Bound workloads' profiles no binding names any more (event=unbound-kept): "
 		"kept as they are, no longer updated.");
 	sc_metric_sample(f, "syscage_profiles_unbound_kept", (double)a->unbound_kept,
+			 (const char *)NULL);
+	sc_metric_header(
+		f, "syscage_bindings_start_fatal_kept", "gauge",
+		"Bound workloads whose new profile no container could start with (it "
+		"denies what runc calls after loading the filter): the installed one kept.");
+	sc_metric_sample(f, "syscage_bindings_start_fatal_kept", (double)a->start_fatal_kept,
 			 (const char *)NULL);
 	sc_metric_header(f, "syscage_policy_sets_shadowed", "gauge",
 			 "Policy sets not installed because a bound workload owns their path.");

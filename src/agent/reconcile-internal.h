@@ -371,6 +371,11 @@ int rc_commit_results(struct run *x, int renames_r);
 /* reconcile-sets.c */
 int rc_cmp_set_path(const void *a, const void *b);
 size_t *rc_smem(const struct run *x, const struct set *s);
+/* Whether bound set 's' keeps what is installed at 'file' (in 'nsfd') rather than its new
+ * content 'text': the new one is start-fatal and the installed one is not (logged as
+ * event=start-fatal-kept, counted in res->n_fatal_kept). 1 keep, 0 write, -ENOMEM. */
+int rc_start_fatal_keep(struct run *x, const struct set *s, int nsfd, const char *file,
+			const char *text, size_t len);
 int rc_sets_without_conflicts(struct run *x);
 bool rc_recorded(const struct run *x, const char *path, uint64_t have);
 bool rc_owned(const struct run *x, const struct entry *prev, int nsfd, const char *file,

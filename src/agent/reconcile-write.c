@@ -2,6 +2,7 @@
 /* Owns writing a pass's profiles: the entries of sets, merged content and its memo, the write
  * jobs (their temp files go to the batch, reconcile-batch.c), install and removal. */
 #include "agent/reconcile-internal.h"
+#include "syscage/start-fatal.h"
 
 /* ---- writing ----------------------------------------------------------------------- */
 
@@ -705,6 +706,47 @@ static int disk_state(struct run *x, const struct entry *prev, int nsfd, bool ns
 	return rc_owned(x, prev, nsfd, file, *on_disk, *have, want) ? 1 : 0;
 }
 
+/* A bound workload's new content (to be written: it differs from what is there) that no
+ * container could start with, where what is installed is one they can (rc_start_fatal_keep):
+ * what is there stays, as for a rejected binding. 1 kept, 0 to write, or -errno. */
+static int keep_if_start_fatal(struct run *x, const struct set *s, int nsfd, const char *file,
+			       const char *text, size_t len, struct entry *e, struct entry *prev)
+{
+	cleanup_free char *made = NULL;
+	char err[512];
+	int r;
+
+	if (!s->bind || s->fallback || !prev || !prev->hash || prev->moved)
+		return 0;
+	/* A merge permits what each member permits: where no member denies a start-fatal call
+	 * alone (nearly always), the new content is not parsed. */
+	for (size_t k = 0, bad = 0; !bad; k++) {
+		const struct sc_profile *m;
+		if (k == s->n_pols)
+			return 0;
+		if (parsed_doc(x, &x->pols[rc_smem(x, s)[k]], &m) < 0)
+			break; /* made below, which says why */
+		bad = sc_profile_start_fatal(m, SC_START_NNP | SC_START_SOME_ARGS, NULL, 0);
+	}
+	if (!text) {
+		r = set_text(x, s, &made, NULL, err, sizeof(err));
+		if (r < 0)
+			return r == -ENOMEM ? r : 0; /* the writer meets it again, and says so */
+		text = made;
+		len = strlen(made);
+	}
+	r = rc_start_fatal_keep(x, s, nsfd, file, text, len);
+	if (r <= 0)
+		return r;
+	*e = *prev;
+	e->kept = true;
+	e->workload = true;
+	prev->moved = true;
+	x->n_now++;
+	x->n_kept_bind++;
+	return 1;
+}
+
 int rc_install(struct run *x)
 {
 	cleanup_close int nsfd = -1;
@@ -816,6 +858,15 @@ int rc_install(struct run *x)
 			}
 			continue;
 		}
+		r = ns_err || ((same_ident || on_disk) && have == want)
+			    ? 0
+			    : keep_if_start_fatal(x, s, nsfd, file, text, len, e, prev);
+		if (r < 0) {
+			jobs_free(x, jobs, n_jobs);
+			return r;
+		}
+		if (r > 0)
+			continue; /* kept: what is installed stays */
 		if (prev && same_members(x, s, prev)) {
 			/* Same set as last time: its entry carries over (no new strings). */
 			if (!prev->kept)

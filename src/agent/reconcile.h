@@ -80,6 +80,8 @@ struct sc_reconcile_result {
 	size_t n_removed;      /* profiles pruned */
 	size_t n_bindings;     /* bound workloads' profiles this run produced */
 	size_t n_fallback;     /* of those, workloads no policy selects (RuntimeDefault) */
+	size_t n_fatal_kept;   /* of those, whose new profile no container could start with
+				* (start-fatal.h): the installed one kept */
 	size_t n_shadowed;     /* policy sets not installed: a binding owns their path */
 	size_t n_unbound_kept; /* bound workloads' profiles no binding names, kept as they are */
 	size_t n_not_updated;  /* profiles that could not be written (last good kept) */

@@ -49,6 +49,15 @@ int cli_write_error(const char *target, const struct sc_profile *p, int format, 
  * call of the fallback set otherwise than 'p' (sc_profile_write_fallback_changed: an
  * allow-list's EPERM for clone3 becomes the KubeArmor reader's ENOSYS). */
 void cli_warn_fallback_changed(const char *target, const struct sc_profile *p, int format);
+/* A warning when no container can start under 'p' written to (or read from) 'target' ("-":
+ * standard output): the start-fatal calls it denies (syscage/start-fatal.h), with and without
+ * noNewPrivileges, and what to do ('recording': a profile `record` or `logs` made, which
+ * --base runtime completes). */
+void cli_warn_start_fatal(const char *target, const struct sc_profile *p, bool recording);
+/* The same message in 'buf' ('target' NULL: "the profile"); returns how many calls it names
+ * (0: none, buf ""). */
+int cli_start_fatal_message(const char *target, const struct sc_profile *p, bool recording,
+			    char *buf, size_t size);
 
 /* Verb handlers, one per cmd-<verb>.c. */
 #define DECLARE_VERB(v)                     \

@@ -209,8 +209,10 @@ int cmd_audit_profile(int argc, char **argv)
 	r = sc_profile_write_file(p, fmt, out);
 	if (r < 0)
 		r = cli_write_error(out, p, (int)fmt, r);
-	else
+	else {
 		cli_warn_fallback_changed(out, p, (int)fmt);
+		cli_warn_start_fatal(out, p, false);
+	}
 	sc_profile_free(p);
 	if (r != 0)
 		return r;

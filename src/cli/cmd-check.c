@@ -177,6 +177,8 @@ static int check_file(const char *path, const char *name, const struct check_opt
 		return r;
 	}
 	for (size_t i = 0; i < n; i++) {
+		char msg[3072];
+		size_t errors = d->n_errors;
 		int k = sc_profile_validate_with(v[i], &o->vopts, d);
 		if (k >= 0 && sc_profile_validate_notify(v[i], d) < 0)
 			k = -ENOMEM;
@@ -188,6 +190,11 @@ static int check_file(const char *path, const char *name, const struct check_opt
 					   "a baseline that denies %s kills every pod (the agent "
 					   "refuses it)",
 					   vital);
+		else if (d->n_errors == errors && /* an invalid profile: its errors first */
+			 cli_start_fatal_message(NULL, v[i], false, msg, sizeof(msg)) > 0)
+			/* "%.*s": the library's own text, not cut as an echoed value. */
+			(void)sc_diags_add(d, SC_SEV_WARNING, v[i]->loc, "%.*s", (int)strlen(msg),
+					   msg);
 		sc_profile_free(v[i]);
 	}
 	free(v);

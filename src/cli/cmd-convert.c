@@ -329,5 +329,6 @@ int cmd_convert(int argc, char **argv)
 	if (r < 0)
 		return cli_write_error(output ? output : "-", p, (int)to, r);
 	cli_warn_fallback_changed(output ? output : "-", p, (int)to);
+	cli_warn_start_fatal(output ? output : "-", p, false);
 	return EXIT_OK;
 }

@@ -26,6 +26,7 @@
 const char cmd_k8s_help[] =
 	"Usage: syscage k8s bind -f FILE|DIR|- --policies DIR [-o OUT] [--root NAME]\n"
 	"                        [--drop-caps] [--legacy-annotations] [--require-all]\n"
+	"                        [--allow-start-fatal]\n"
 	"                        [--bindings FILE [--bindings-replace]] [-n NAMESPACE]\n"
 	"                        [--jobs N] [-q]\n"
 	"       syscage k8s audit -f FILE|DIR|- [-o text|json] [-n NAMESPACE]\n"
@@ -113,6 +114,10 @@ const char cmd_k8s_help[] =
 	"      --drop-caps          (bind) capabilities.drop: [ALL] on every container\n"
 	"      --legacy-annotations (bind) also the pre-1.19 seccomp annotations\n"
 	"      --require-all        (bind) fail when a workload matches no policy\n"
+	"      --allow-start-fatal  (bind) bind a workload whose profile denies what runc\n"
+	"                           calls after it loads the filter (execve, ...: no\n"
+	"                           container can start with it) with a warning, not an\n"
+	"                           error: for pods that never run under runc or crun\n"
 	"  -n, --namespace NS       bind, audit: namespace of objects without one (default:\n"
 	"                           default); manifests: the agent's (syscage-system)\n"
 	"      --image IMG          (manifests) the agent's image (localhost/syscage:latest;\n"
@@ -153,13 +158,14 @@ const char cmd_k8s_help[] =
 	"\n"
 	"Exit status: 0; 1 on invalid input (FILE:LINE:COL), a missing profile, two\n"
 	"workloads on one path, a binding naming a policy that does not exist, an\n"
-	"unmatched workload with --require-all, or (audit) a workload that is not\n"
+	"unmatched workload with --require-all, a workload whose profile no container\n"
+	"can start with (unless --allow-start-fatal), or (audit) a workload that is not\n"
 	"restricted; 2 on usage errors.\n";
 
 struct args {
 	const char *file, *policies, *out, *root, *ns, *image, *kubelet_root, *agent_profile;
 	const char *bindings;
-	bool drop_caps, legacy, require_all, quiet, record, bindings_replace;
+	bool drop_caps, legacy, require_all, quiet, record, bindings_replace, allow_start_fatal;
 	unsigned jobs; /* 0: one per CPU, at most 4 */
 };
 
@@ -584,6 +590,54 @@ static int commit(const struct args *a, struct pending *outs, size_t nf, struct 
 			 p->path, strerror(-r));
 }
 
+/* A workload whose profile no container can start with (the start-fatal calls denied with
+ * noNewPrivileges, which bind sets): an error per workload naming its policies and the calls,
+ * and nothing is bound; a warning with --allow-start-fatal ('allow'). Returns the number of
+ * such workloads refused, or -errno (said). */
+static int refuse_start_fatal(struct sc_k8s_file **files, size_t nf,
+			      const struct sc_policy_build *b, bool allow)
+{
+	cleanup_free signed char *seen = calloc(b->n_sets + 1, 1); /* 1 fine, 2 fatal */
+	cleanup_free char **calls = calloc(b->n_sets + 1, sizeof(char *));
+	cleanup_free char **pols = calloc(b->n_sets + 1, sizeof(char *));
+	cleanup_free signed char *memo = calloc(b->n_policies + 1, 1);
+	int n = 0, r = 0;
+
+	if (!seen || !calls || !pols || !memo)
+		return cli_error("out of memory"), -ENOMEM;
+	for (size_t i = 0; i < nf && r >= 0; i++)
+		for (size_t k = 0; k < files[i]->n_workloads && r >= 0; k++) {
+			const struct sc_k8s_workload *w = &files[i]->workloads[k];
+			size_t s = (size_t)w->set;
+			if (w->set < 0 || !w->profile)
+				continue;
+			if (!seen[s]) {
+				r = sc_policy_set_start_fatal(b, s, SC_START_NNP, memo, &calls[s],
+							      &pols[s]);
+				seen[s] = r > 0 ? 2 : 1;
+			}
+			if (r < 0 || seen[s] != 2)
+				continue;
+			fprintf(stderr,
+				"%s:%u:%u: %s: %s %s/%s %s bound to a profile no container can "
+				"start with (%s): it denies %s, which runc calls after it loads "
+				"the filter; denied by %s: allow these calls there (or take the "
+				"workload out of the policy's selector)%s\n",
+				w->file, w->loc.line, w->loc.col, allow ? "warning" : "error",
+				w->kind, w->namespace, w->name, allow ? "is" : "would be",
+				w->profile, calls[s], pols[s],
+				allow ? "" : "; nothing written (--allow-start-fatal binds it)");
+			n += !allow;
+		}
+	for (size_t s = 0; s < b->n_sets; s++) {
+		free(calls[s]);
+		free(pols[s]);
+	}
+	if (r < 0)
+		return cli_error("cannot check the profiles: %s", strerror(-r)), r;
+	return n;
+}
+
 static int bind(const struct args *a)
 {
 	struct sc_k8s_file **files = NULL;
@@ -624,6 +678,11 @@ static int bind(const struct args *a)
 	sc_diags_clear(&d);
 	if (r < 0) {
 		ret = r == -EINVAL ? EXIT_FINDINGS : cli_error("cannot match: %s", strerror(-r));
+		goto out;
+	}
+	/* While the policies are there (they go once the bindings to keep are taken). */
+	if (refuse_start_fatal(files, nf, b, a->allow_start_fatal) != 0) {
+		ret = EXIT_FINDINGS;
 		goto out;
 	}
 	for (size_t i = 0; i < nf; i++)
@@ -857,7 +916,8 @@ int cmd_k8s(int argc, char **argv)
 		O_BINDINGS,
 		O_BINDINGS_REPLACE,
 		O_RECORD,
-		O_JOBS
+		O_JOBS,
+		O_START_FATAL
 	};
 	static const struct option opts[] = {
 		{ "filename", required_argument, NULL, 'f' },
@@ -869,6 +929,7 @@ int cmd_k8s(int argc, char **argv)
 		{ "drop-caps", no_argument, NULL, O_DROP },
 		{ "legacy-annotations", no_argument, NULL, O_LEGACY },
 		{ "require-all", no_argument, NULL, O_REQUIRE },
+		{ "allow-start-fatal", no_argument, NULL, O_START_FATAL },
 		{ "image", required_argument, NULL, O_IMAGE },
 		{ "kubelet-root", required_argument, NULL, O_KROOT },
 		{ "agent-profile", required_argument, NULL, O_AGENT },
@@ -923,6 +984,9 @@ int cmd_k8s(int argc, char **argv)
 		case O_REQUIRE:
 			a.require_all = true;
 			break;
+		case O_START_FATAL:
+			a.allow_start_fatal = true;
+			break;
 		case O_IMAGE:
 			a.image = optarg;
 			break;
@@ -956,7 +1020,7 @@ int cmd_k8s(int argc, char **argv)
 		return cli_usage_error("k8s", "unexpected argument '%s'", argv[optind]);
 	if (streq(sub, "manifests")) {
 		if (a.file || a.policies || a.drop_caps || a.legacy || a.require_all ||
-		    a.bindings || a.bindings_replace || a.jobs)
+		    a.bindings || a.bindings_replace || a.jobs || a.allow_start_fatal)
 			return cli_usage_error("k8s", "manifests takes --image, --kubelet-root, "
 						      "--namespace, --agent-profile and -o DIR");
 		if (a.record && !a.out)
@@ -978,7 +1042,7 @@ int cmd_k8s(int argc, char **argv)
 					      "for 'k8s manifests'");
 	if (streq(sub, "audit")) {
 		if (a.policies || a.drop_caps || a.legacy || a.require_all || a.bindings ||
-		    a.bindings_replace || a.jobs)
+		    a.bindings_replace || a.jobs || a.allow_start_fatal)
 			return cli_usage_error("k8s", "audit takes -f, -o text|json and -n");
 		if (a.out && cli_parse_output("k8s", a.out, &json) != 0)
 			return EXIT_USAGE;

@@ -262,5 +262,7 @@ int cmd_merge(int argc, char **argv)
 		return cli_error("cannot write %s: %s", out ? out : "standard output",
 				 strerror(-r));
 	cli_warn_fallback_changed(out ? out : "-", m, (int)fmt);
+	if (!quiet)
+		cli_warn_start_fatal(out ? out : "-", m, false);
 	return EXIT_OK;
 }

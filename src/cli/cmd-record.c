@@ -275,6 +275,23 @@ static void say_left_running(size_t n, void *userdata)
 		 n == 1 ? "s" : "");
 }
 
+/* No container can start under what was written: say so. With --append that is the merge
+ * with the file appended to, read back. */
+static void warn_start_fatal(const struct sc_profile *prof, const char *append, const char *output,
+			     bool created)
+{
+	struct sc_profile *w = NULL;
+	const char *written = output ? output : append ? append : "-";
+
+	if (!append || created) {
+		cli_warn_start_fatal(written, prof, true);
+		return;
+	}
+	if (!streq(written, "-") && sc_profile_read_file(written, NULL, &w) >= 0)
+		cli_warn_start_fatal(written, w, true);
+	sc_profile_free(w);
+}
+
 int cmd_record(int argc, char **argv)
 {
 	enum {
@@ -500,6 +517,8 @@ int cmd_record(int argc, char **argv)
 		}
 	}
 	free(saved.fresh);
+	if (r >= 0)
+		warn_start_fatal(prof, append, output, saved.created);
 	if (r < 0) {
 		if (saved.step == SC_RECORD_SAVE_READ)
 			cli_error("cannot read %s to append to", append);

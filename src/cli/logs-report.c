@@ -395,15 +395,22 @@ static int write_dir(struct sc_logs *l, const char *dir, enum sc_format fmt,
 		r = sc_profile_write_string(p, fmt, &text);
 		if (r < 0) {
 			char target[PATH_MAX];
-			(void)snprintf(target, sizeof(target), "%s/%s", dir, name);
+			int dl = (int)strlen(dir);
+			while (dl > 1 && dir[dl - 1] == '/')
+				dl--; /* the names printed have no "//" */
+			(void)snprintf(target, sizeof(target), "%.*s/%s", dl, dir, name);
 			ret = cli_write_error(target, p, (int)fmt, r);
 			sc_profile_free(p);
 			break;
 		}
 		{
 			char target[PATH_MAX];
-			(void)snprintf(target, sizeof(target), "%s/%s", dir, name);
+			int dl = (int)strlen(dir);
+			while (dl > 1 && dir[dl - 1] == '/')
+				dl--; /* the names printed have no "//" */
+			(void)snprintf(target, sizeof(target), "%.*s/%s", dl, dir, name);
 			cli_warn_fallback_changed(target, p, (int)fmt);
+			cli_warn_start_fatal(target, p, true);
 		}
 		sc_profile_free(p);
 		r = sc_write_batch_add(batch, dfd, name, text, strlen(text), 0644, NULL);
@@ -486,8 +493,10 @@ int logs_write_profiles(struct sc_logs *l, const char *out, enum sc_format fmt,
 			r = sc_profile_write_file(p, fmt, out ? out : "-");
 			if (r < 0)
 				ret = cli_write_error(out ? out : "-", p, (int)fmt, r);
-			else
+			else {
 				cli_warn_fallback_changed(out ? out : "-", p, (int)fmt);
+				cli_warn_start_fatal(out ? out : "-", p, true);
+			}
 			if (r >= 0 && out && !streq(out, "-"))
 				names[0] = strdup(out);
 			sc_profile_free(p);

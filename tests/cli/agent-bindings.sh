@@ -33,17 +33,20 @@ P
 }
 ino() { stat -c %i "$1" 2>/dev/null; }
 
-# Seed 003 with real names: kscmp1 allow {read, write, getppid} deny {getpid}; kscmp2 allow
-# {read, getpid} deny {write}; different selectors that both select the wordpress Deployment.
+# RUNC: what runc calls after it loads the filter (syscage/start-fatal.h), allowed by kscmp1
+# so that a container can start: bind refuses a profile without it.
+RUNC='execve, close, write, openat, fstatfs, getdents64, futex, rt_sigreturn'
+# Seed 003 with real names: kscmp1 allow {read, getsid, getppid} deny {getpid}; kscmp2 allow
+# {read, getpid} deny {getsid}; different selectors that both select the wordpress Deployment.
 {
-	ka kscmp1-allow wp '    matchLabels: {app: wordpress}' 'read, write, getppid, exit_group' Allow
+	ka kscmp1-allow wp '    matchLabels: {app: wordpress}' "read, getsid, getppid, sysinfo, exit_group, $RUNC" Allow
 	echo ---
 	ka kscmp1-block wp '    matchLabels: {app: wordpress}' 'getpid' Block
 } >"$POL/kscmp1.yaml"
 {
 	ka kscmp2-allow wp '    matchExpressions: [{key: tier, operator: In, values: [frontend]}]' 'read, getpid' Allow
 	echo ---
-	ka kscmp2-block wp '    matchExpressions: [{key: tier, operator: In, values: [frontend]}]' 'write' Block
+	ka kscmp2-block wp '    matchExpressions: [{key: tier, operator: In, values: [frontend]}]' 'getsid' Block
 } >"$POL/kscmp2.yaml"
 cat >"$TMP/deploy.yaml" <<'Y'
 apiVersion: apps/v1
@@ -74,39 +77,41 @@ err_has "... located" "bad-bindings.yaml:[0-9]+:[0-9]+: error: localhostProfile 
 
 expect "agent installs the bound path" 0 agent
 [ -f "$P" ] && ok "the bound profile exists" || not_ok "the bound profile exists"
-got=$(act "$P" read getppid write getpid)
-[ "$got" = "read=ALLOW getppid=ALLOW write=ERRNO getpid=ERRNO" ] && ok "seed 003: allow {s1,s4}, deny {s2,s3} ($got)" || not_ok "merged content: $got"
+got=$(act "$P" read getppid getsid getpid)
+[ "$got" = "read=ALLOW getppid=ALLOW getsid=ERRNO getpid=ERRNO" ] && ok "seed 003: allow {s1,s4}, deny {s2,s3} ($got)" || not_ok "merged content: $got"
 err_has "the install names the workload" 'event=install path=wp/deployment_wordpress.json .*workload=Deployment/wp/wordpress'
 ls "$ROOT/wp" | grep -q "^kscmp1-allow-" && ok "the selectors' own policy sets are installed too" || not_ok "policy sets installed"
 
 # Delete kscmp2: same path, recomputed in place.
 mv "$POL/kscmp2.yaml" "$TMP/kscmp2.yaml"
 expect "agent after deleting kscmp2" 0 agent
-got=$(act "$P" read getppid write getpid)
-[ "$got" = "read=ALLOW getppid=ALLOW write=ALLOW getpid=ERRNO" ] && ok "seed 003 after delete: allow {s1,s2,s4}, deny {s3} ($got)" || not_ok "after delete: $got"
+got=$(act "$P" read getppid getsid getpid)
+[ "$got" = "read=ALLOW getppid=ALLOW getsid=ALLOW getpid=ERRNO" ] && ok "seed 003 after delete: allow {s1,s2,s4}, deny {s3} ($got)" || not_ok "after delete: $got"
 # Add it back.
 mv "$TMP/kscmp2.yaml" "$POL/kscmp2.yaml"
 expect "agent after adding kscmp2 back" 0 agent
-got=$(act "$P" write getpid)
-[ "$got" = "write=ERRNO getpid=ERRNO" ] && ok "s2 denied again ($got)" || not_ok "after re-add: $got"
+got=$(act "$P" getsid getpid)
+[ "$got" = "getsid=ERRNO getpid=ERRNO" ] && ok "s2 denied again ($got)" || not_ok "after re-add: $got"
 # Nothing changes: nothing written.
 i1=$(ino "$P")
 expect "agent again, nothing changed" 0 agent
 [ "$(ino "$P")" = "$i1" ] && ok "an unchanged profile is not rewritten" || not_ok "an unchanged profile is not rewritten"
 
 # A baseline: merged into every profile; the log says what it took from whom.
-ka no-ptrace kube-system '    matchLabels: {}' 'ptrace, getppid' Block '  labels: {syscage.dev/baseline: "true"}' >"$POL/baseline.yaml"
+# (sysinfo, not getppid: runc calls getppid when a container runs without noNewPrivileges, so a
+# baseline denying it is refused, as one denying execve.)
+ka no-ptrace kube-system '    matchLabels: {}' 'ptrace, sysinfo' Block '  labels: {syscage.dev/baseline: "true"}' >"$POL/baseline.yaml"
 expect "agent with a baseline" 0 agent
-got=$(act "$P" getppid ptrace read)
-[ "$got" = "getppid=ERRNO ptrace=ERRNO read=ALLOW" ] && ok "the baseline's denies win in the bound profile ($got)" || not_ok "baseline merge: $got"
-err_has "the log says what the baseline took away" 'event=baseline path=wp/deployment_wordpress.json removed=getppid'
-expect "explain --workload" 0 "$SYSCAGE" explain -p "$POL" --workload wp/deployment/wordpress --syscall getppid
+got=$(act "$P" sysinfo ptrace read)
+[ "$got" = "sysinfo=ERRNO ptrace=ERRNO read=ALLOW" ] && ok "the baseline's denies win in the bound profile ($got)" || not_ok "baseline merge: $got"
+err_has "the log says what the baseline took away" 'event=baseline path=wp/deployment_wordpress.json removed=sysinfo'
+expect "explain --workload" 0 "$SYSCAGE" explain -p "$POL" --workload wp/deployment/wordpress --syscall sysinfo
 out_has "explain names the path" '^Deployment wp/wordpress -> syscage/wp/deployment_wordpress.json'
 out_has "explain says why each policy is there" 'kscmp2-allow \(.*kscmp2.yaml, selects its labels\)'
-out_has "explain says what the baseline took away" 'the baseline takes away: getppid'
-out_has "explain gives the merged verdict" '^  getppid: SCMP_ACT_ERRNO'
+out_has "explain says what the baseline took away" 'the baseline takes away: sysinfo'
+out_has "explain gives the merged verdict" '^  sysinfo: SCMP_ACT_ERRNO'
 expect "explain --workload -o json" 0 "$SYSCAGE" explain -p "$POL" --workload wp/Deployment/wordpress -o json
-json_check "explain JSON lists the baseline's removals" "$TMP/out" "d['baseline_removed'] == ['getppid'] and len(d['policies']) == 5"
+json_check "explain JSON lists the baseline's removals" "$TMP/out" "d['baseline_removed'] == ['sysinfo'] and len(d['policies']) == 5"
 expect "explain an unknown workload" 1 "$SYSCAGE" explain -p "$POL" --workload wp/Deployment/nope
 err_has "says what a workload is" 'no binding of wp/Deployment/nope'
 if ! ls "$ROOT"/kube-system 2>/dev/null | grep -q no-ptrace; then ok "a baseline installs no profile of its own"; else not_ok "a baseline installs no profile of its own"; fi
@@ -166,8 +171,8 @@ else
 	not_ok "the binding keeps the old name"
 fi
 expect "agent adopts it" 0 agent
-got=$(act "$ROOT/wp/kscmp1-allow-0badc0de.json" write getpid)
-[ "$got" = "write=ERRNO getpid=ERRNO" ] && ok "the old path holds the workload's merge ($got)" || not_ok "adopted content: $got"
+got=$(act "$ROOT/wp/kscmp1-allow-0badc0de.json" getsid getpid)
+[ "$got" = "getsid=ERRNO getpid=ERRNO" ] && ok "the old path holds the workload's merge ($got)" || not_ok "adopted content: $got"
 expect "agent again" 0 agent
 [ -f "$ROOT/wp/kscmp1-allow-0badc0de.json" ] && ok "and is never pruned while bound" || not_ok "and is never pruned while bound"
 

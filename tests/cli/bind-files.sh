@@ -15,7 +15,7 @@ dep() { # NAME NS APP
 }
 bind() { timeout 60 "$SYSCAGE" k8s bind -q "$@"; }
 
-ka web shop web "read, write" Allow >"$POL/web.yaml"
+ka web shop web "read, $RUNC_CALLS" Allow >"$POL/web.yaml"
 dep web shop web >"$TMP/web.yaml"
 
 # ---- special files among the policies -------------------------------------------------------
@@ -47,8 +47,8 @@ rm "$POL/notes.txt"
 # ---- the bindings file: another run's bindings are kept ------------------------------------
 # Before, a second run with the same --bindings FILE replaced the first one's bindings: the
 # agent then kept their profiles only as unbound-kept, no longer updated.
-ka api shop api "read" Allow >"$POL/api.yaml"
-ka pay billing pay "read" Allow >"$POL/pay.yaml"
+ka api shop api "read, $RUNC_CALLS" Allow >"$POL/api.yaml"
+ka pay billing pay "read, $RUNC_CALLS" Allow >"$POL/pay.yaml"
 { dep web shop web; echo ---; dep api shop api; } >"$TMP/shop.yaml"
 dep pay billing pay >"$TMP/billing.yaml"
 B=$POL/bindings.yaml

@@ -29,7 +29,7 @@ held() { # DESC PATH...
 	if why=$(whole "${@:2}"); then ok "$1"; else not_ok "$1: $why"; fi
 }
 
-CALLS="read, write, close, execve, exit_group, futex, fstatfs, getdents64, getcwd"
+CALLS="read, write, close, execve, exit_group, futex, fstatfs, getdents64, getcwd, openat, rt_sigreturn"
 ka web shop web "$CALLS" Allow >"$POL/web.yaml"
 ka api shop api "$CALLS, getpid" Allow >"$POL/api.yaml"
 { dep web shop web; echo ---; dep api shop api; } >"$TMP/shop.yaml"

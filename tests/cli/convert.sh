@@ -147,6 +147,8 @@ echo '{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{"names":["ptrace"],"action"
 expect "an allow-list allowing nothing as kubearmor: 1" 1 "$SYSCAGE" convert "$TMP/deny-all.json" --to kubearmor -o "$TMP/deny-all.yaml"
 err_has "... says why" "cannot write $TMP/deny-all.yaml as kubearmor: it allows no syscall"
 [ ! -e "$TMP/deny-all.yaml" ] && ok "... nothing written" || not_ok "... nothing written"
+# (These toy allow-lists leave out what runc needs: the start-fatal warning, tested in
+# start-fatal.sh, is left out of the counts here.)
 # An allow-list that answers clone3 (faccessat2, fchmodat2) EPERM while it allows clone
 # (faccessat, fchmodat) loses that answer as a KubeArmor policy: its reader answers ENOSYS,
 # and glibc falls back. Written, with a warning that says so; not when the profile answers
@@ -156,12 +158,12 @@ expect "an allow-list's EPERM for clone3 and faccessat2 as kubearmor: 0" 0 \
 	"$SYSCAGE" convert "$TMP/eperm.json" --to kubearmor -o "$TMP/eperm.yaml"
 err_has "... warns, naming the calls and why" \
 	"^syscage: warning: $TMP/eperm.yaml answers clone3 and faccessat2 with ENOSYS, not EPERM as the profile does: .*glibc then falls back to clone and faccessat \(it does so only on ENOSYS\); to keep EPERM, write oci or spo$"
-[ "$(grep -c . "$TMP/err")" = 1 ] && ok "... in one line" || not_ok "... in one line"
+[ "$(grep -vc "no container can start under it" "$TMP/err")" = 1 ] && ok "... in one line" || not_ok "... in one line"
 expect "... read back" 0 "$SYSCAGE" convert "$TMP/eperm.yaml" -o "$TMP/eperm-back.json"
 json_check "... which answers them ENOSYS indeed" "$TMP/eperm-back.json" \
 	"[r.get('errnoRet') for r in d['syscalls'] if r['action'] == 'SCMP_ACT_ERRNO' and sorted(r['names']) == ['clone3', 'faccessat2']] == [38]"
 expect "the policy read back, as kubearmor again: 0" 0 "$SYSCAGE" convert "$TMP/eperm.yaml" --to kubearmor
-[ ! -s "$TMP/err" ] && ok "... no warning (it answers ENOSYS already)" || not_ok "... no warning ($(head -1 "$TMP/err"))"
+! grep -v "no container can start under it" "$TMP/err" | grep -q . && ok "... no warning (it answers ENOSYS already)" || not_ok "... no warning ($(grep -v "no container can start" "$TMP/err" | head -1))"
 echo '{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{"names":["read","clone","fchmodat"],"action":"SCMP_ACT_ALLOW"},{"names":["clone3"],"action":"SCMP_ACT_ERRNO","errnoRet":1}]}' >"$TMP/eperm-rule.json"
 expect "an explicit EPERM rule for clone3 to stdout: 0" 0 "$SYSCAGE" convert "$TMP/eperm-rule.json" --to kubearmor
 err_has "... warns for clone3 and fchmodat2" "^syscage: warning: the policy on standard output answers clone3 and fchmodat2 with ENOSYS, not EPERM"
@@ -169,12 +171,12 @@ expect "... as merge --format kubearmor: 0" 0 "$SYSCAGE" merge "$TMP/eperm-rule.
 # (The merge answers fchmodat2 ENOSYS itself: only clone3's rule is lost.)
 err_has "... warns too" "^syscage: warning: $TMP/eperm-merge.yaml answers clone3 with ENOSYS, not EPERM as the profile does: a KubeArmorSeccompPolicy that allows clone cannot deny it otherwise"
 expect "the same allow-list as oci: 0" 0 "$SYSCAGE" convert "$TMP/eperm.json" --to oci
-[ ! -s "$TMP/err" ] && ok "... no warning" || not_ok "... no warning"
+! grep -v "no container can start under it" "$TMP/err" | grep -q . && ok "... no warning" || not_ok "... no warning"
 expect "... as spo: 0" 0 "$SYSCAGE" convert "$TMP/eperm.json" --to spo
-[ ! -s "$TMP/err" ] && ok "... no warning" || not_ok "... no warning"
+! grep -v "no container can start under it" "$TMP/err" | grep -q . && ok "... no warning" || not_ok "... no warning"
 echo '{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{"names":["read","clone","faccessat"],"action":"SCMP_ACT_ALLOW"},{"names":["clone3","faccessat2"],"action":"SCMP_ACT_ERRNO","errnoRet":38}]}' >"$TMP/enosys.json"
 expect "an allow-list with the ENOSYS rule as kubearmor: 0" 0 "$SYSCAGE" convert "$TMP/enosys.json" --to kubearmor
-[ ! -s "$TMP/err" ] && ok "... no warning" || not_ok "... no warning ($(head -1 "$TMP/err"))"
+! grep -v "no container can start under it" "$TMP/err" | grep -q . && ok "... no warning" || not_ok "... no warning ($(grep -v "no container can start" "$TMP/err" | head -1))"
 echo '{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["clone3","ptrace"],"action":"SCMP_ACT_ERRNO"}]}' >"$TMP/block.json"
 expect "a block list blocking clone3 as kubearmor: 0" 0 "$SYSCAGE" convert "$TMP/block.json" --to kubearmor
 [ ! -s "$TMP/err" ] && ok "... no warning" || not_ok "... no warning ($(head -1 "$TMP/err"))"

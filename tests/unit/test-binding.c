@@ -1410,8 +1410,9 @@ START_TEST(baseline_removed_and_fatal)
 	ck_assert_str_eq(sc_baseline_fatal(exit_p), "exit_group");
 	ck_assert_ptr_null(sc_baseline_fatal(pt));
 	ck_assert_ptr_null(sc_baseline_fatal(base));
-	ck_assert_ptr_null(sc_baseline_fatal(allow));
-	/* Only rules without conditions count. */
+	/* An allow-list denies by its default action what it does not list: execve first. */
+	ck_assert_str_eq(sc_baseline_fatal(allow), "execve");
+	/* A deny with conditions (for some arguments) does not count. */
 	{
 		struct sc_profile *c = sc_profile_new();
 		static const char *const ev[] = { "execve" };

@@ -14,6 +14,7 @@
 #include "syscage/merge.h"
 #include "syscage/names.h"
 #include "syscage/runtime-default.h"
+#include "syscage/start-fatal.h"
 #include "syscage/syscalls.h"
 #include "k8s/binding-packed.h"
 #include "base/hash.h"
@@ -1397,16 +1398,13 @@ int sc_baseline_removed(const struct sc_profile *without, const struct sc_profil
 
 const char *sc_baseline_fatal(const struct sc_profile *p)
 {
-	static const char *const vital[] = { "execve",	   "execveat",	   "exit",
-					     "exit_group", "rt_sigreturn", "restart_syscall" };
+	struct sc_start_denial v;
 
-	for (size_t i = 0; i < ELEMENTSOF(vital); i++) {
-		struct sc_verdict v;
-		sc_profile_verdict(p, vital[i], &v);
-		if (v.unconditional && !sc_action_permits(v.action))
-			return vital[i];
-	}
-	return NULL;
+	/* The whole start-fatal set, with or without noNewPrivileges, and the calls no process
+	 * ends without: a baseline lands in every pod of the cluster. */
+	if (sc_profile_start_fatal(p, SC_START_ALL, &v, 1) == 0)
+		return NULL;
+	return v.call->name;
 }
 
 /* ---- a policy set's own profile ------------------------------------------------------- */

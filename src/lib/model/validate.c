@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "syscage/implicit.h"
+#include "syscage/start-fatal.h"
 #include "syscage/profile.h"
 #include "syscage/runtime-default.h"
 #include "syscage/syscalls.h"
@@ -340,8 +341,11 @@ static void check_names(struct ctx *c, size_t ri)
 			    arch_list(known, b3, sizeof(b3)));
 			continue;
 		}
-		/* The implicit set is per ABI by nature (sigreturn, time): no noise for it. */
-		missing[i] = sc_implicit_lookup(name, NULL) ? 0 : warn_arches & ~known;
+		/* The implicit and start-fatal sets are per ABI by nature (sigreturn, time,
+		 * newfstatat): no noise for them. */
+		missing[i] = sc_implicit_lookup(name, NULL) || sc_start_fatal_lookup(name, NULL)
+				     ? 0
+				     : warn_arches & ~known;
 	}
 
 	warn_missing(c, r, missing);
