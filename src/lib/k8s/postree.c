@@ -105,6 +105,8 @@ struct tb {
 	size_t n_anchors, cap_anchors;
 	/* Work merging '<<' keys in this document: bounded, as aliases can repeat a big map. */
 	size_t merge_work;
+	size_t merges;	 /* mappings with a '<<' merge key, in every document */
+	unsigned depth;	 /* the roots' depth in the text this one was cut from */
 	bool doc_scalar; /* the document has had a scalar */
 };
 
@@ -442,7 +444,7 @@ static int resolve_alias(struct tb *t, struct fy_event *e, struct yn **ret)
 		return -ENOMEM;
 	memcpy(n, target, yn_size(target));
 	n->anchored = false;
-	n->depth = t->sp;
+	n->depth = t->depth + t->sp;
 	n->start = (uint32_t)start;
 	n->end = en ? (uint32_t)en->input_pos : n->start;
 	n->line = line;
@@ -534,6 +536,7 @@ static int resolve_merge(struct tb *t, struct yn *m)
 	m->kids = kids;
 	m->n = (uint32_t)n;
 	m->merged = true;
+	t->merges++;
 	return 0;
 }
 
@@ -625,7 +628,7 @@ static int tree_event(struct tb *t, struct fy_event *e, struct yn **ret_root)
 	if (!n)
 		return -ENOMEM;
 	memset(n, 0, sizeof(*n));
-	n->depth = t->sp;
+	n->depth = t->depth + t->sp;
 	n->anchored = (e->type == FYET_MAPPING_START && e->mapping_start.anchor) ||
 		      (e->type == FYET_SEQUENCE_START && e->sequence_start.anchor) ||
 		      (e->type == FYET_SCALAR && e->scalar.anchor);
@@ -718,7 +721,7 @@ place:
 		return -ENOMEM;
 	t->doc_scalar |= n->t == YN_SCALAR;
 	if ((n->t == YN_MAP || n->t == YN_SEQ) && e->type != FYET_ALIAS) {
-		if (t->sp >= MAX_DEPTH)
+		if (t->depth + t->sp >= MAX_DEPTH)
 			return -E2BIG;
 		t->stack[t->sp++] = n;
 	} else if (!parent) {
@@ -874,15 +877,16 @@ static bool text_valid(const char *buf, size_t len, bool mapped, struct sc_loc *
 }
 
 /* Documents one at a time: a 4 MiB manifest is ~450,000 nodes; kept whole they took 35 MiB. */
-int sc_postree_parse(const char *buf, size_t len, bool mapped, struct sc_diags *d,
+int sc_postree_parse(const char *buf, size_t len, const struct postree_how *how, struct sc_diags *d,
 		     int (*doc)(void *userdata, struct yn *root, size_t doc_start), void *userdata)
 {
+	bool mapped = how->mapped;
 	struct fy_parse_cfg cfg = { .flags = FYPCF_QUIET | FYPCF_COLLECT_DIAG };
 	struct fy_diag *diag;
 	struct fy_parser *p;
 	struct fy_event *e;
 	struct arena scratch = {};
-	struct tb tb = { .arena = &scratch, .buf = buf, .len = len };
+	struct tb tb = { .arena = &scratch, .buf = buf, .len = len, .depth = how->depth };
 	struct yn *root = NULL;
 	size_t n_diags = d->n;
 	bool in_doc = false;
@@ -957,5 +961,7 @@ out:
 	sc_arena_free(&scratch);
 	free(tb.err);
 	free(tb.anchors);
+	if (how->ret_merges)
+		*how->ret_merges = tb.merges;
 	return r < 0 ? r : bad;
 }
