@@ -79,6 +79,17 @@ static bool is_marker(const char *p, const char *e, char m)
 	       (e - p == 3 || strchr(" \t\r", p[3]));
 }
 
+/* Whether the line has more spaces first than 'col': text of an item (or a blank line). */
+static bool deeper(const char *p, const char *e, size_t col)
+{
+	if ((size_t)(e - p) <= col)
+		return false;
+	for (size_t i = 0; i <= col; i++)
+		if (p[i] != ' ')
+			return false;
+	return true;
+}
+
 static int item_add(struct doc *c, const char *buf, const char *p, uint32_t line)
 {
 	if (c->n == c->cap) {
@@ -122,6 +133,8 @@ static int doc_line(struct doc *c, const char *buf, const char *p, const char *e
 		c->state = L_ITEMS;
 		return item_add(c, buf, p, line);
 	case L_ITEMS:
+		if (deeper(p, e, c->col))
+			return 0; /* most lines: the items' text */
 		t = text_at(p, e);
 		if (blank_or_comment(t, e) || (size_t)(t - p) > c->col)
 			return 0; /* a comment anywhere, or an item's text */
