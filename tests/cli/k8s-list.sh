@@ -3,7 +3,7 @@
 # Deployments in one document, items before "kind: List"), read a range of items at a time:
 # the bound List is, item by item, what binding the same objects as separate documents gives;
 # --jobs 1 and --jobs 2, a file and stdin (the seeds' `kubectl get ... -o yaml | syscage k8s
-# bind -f -`) give the same bytes; an error in the 5,000th item is said at its line, and
+# bind -f -`) give the same bytes (the documents too); an error in the 5,000th item is said at its line, and
 # nothing is written.
 . "$(dirname "$0")/lib.sh"
 . "$SYSCAGE_SRCDIR/tests/lib/policies.sh"
@@ -67,6 +67,11 @@ cmp -s "$TMP/out" bound.yaml && ok "stdin gives the file's bytes" || not_ok "std
 expect "stdin, --jobs 1" 0 sh -c "\"$SYSCAGE\" k8s bind -f - -p pol -q --jobs 1 <list.yaml"
 cmp -s "$TMP/out" bound.yaml && ok "stdin on one thread gives the file's bytes" ||
 	not_ok "stdin on one thread gives the file's bytes"
+
+# The documents (2.6 MiB) from stdin are read in pieces on two threads, as the file is.
+expect "the documents from stdin" 0 sh -c "\"$SYSCAGE\" k8s bind -f - -p pol -q --jobs 2 <docs.yaml"
+cmp -s "$TMP/out" bound-docs.yaml && ok "stdin gives the documents' file's bytes" ||
+	not_ok "stdin gives the documents' file's bytes"
 
 expect "binding the bound List again" 0 "$SYSCAGE" k8s bind -f bound.yaml -p pol -q -o again.yaml
 cmp -s bound.yaml again.yaml && ok "binding it again changes nothing" || not_ok "binding it again changes nothing"
