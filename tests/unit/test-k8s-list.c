@@ -246,14 +246,17 @@ static const struct shape shapes[] = {
 	  "- {name: c}]}}\n"
 	  "-\n" POD("p2", ""),
 	  false },
+	{ "an empty item, then another (libfyaml refuses it in kubectl's layout only)",
+	  "kind: List\nitems:\n- kind: ConfigMap\n  data:\n\n-\n- kind: Confm:- kd\nmetadata:",
+	  false },
+	{ "an empty item, then another, indented",
+	  "kind: List\nitems:\n  -\n  -\n" POD("p1", "  ") "metadata: {}\n", true },
 	{ "an item whose text starts on the next line",
 	  "kind: List\nitems:\n-\n" POD("p1", "") "-\n  # c\n" POD("p2", ""), true },
 	{ "nested Lists",
-	  "kind: List\nitems:\n- kind: List\n  items:\n  -\n" POD(
-		  "p1", "  ") "  -\n" POD("p2",
-					  "  ") "- kind: PodList\n  items:\n  - kind: List\n    "
-						"items:\n    -\n" POD("p3", "    ") "-\n" POD("p4",
-											      ""),
+	  "kind: List\nitems:\n- kind: List\n  items:\n  -\n" POD("p1", "  ") "  -\n" POD(
+		  "p2", "  ") "- kind: PodList\n  items:\n  - kind: List\n    "
+			      "items:\n    -\n" POD("p3", "    ") "-\n" POD("p4", ""),
 	  true },
 	{ "an empty List", "apiVersion: v1\nitems: []\nkind: List\nmetadata: {}\n", false },
 	{ "a List without items", "kind: List\nitems:\nmetadata: {}\n", false },

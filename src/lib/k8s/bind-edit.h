@@ -56,7 +56,7 @@ void bind_sink_put(struct sink *s, const char *p, size_t n);
 void bind_apply_edits(const struct ectx *e, const char *text, size_t *at, struct sink *out);
 
 /* Whether 'out' (len bytes and a NUL), the edited text of the documents of f's workloads
- * first..first+count-1 ('items': of a List's items, from an item's '-' line on), reads back
+ * first..first+count-1 ('items': of a List's items after K8S_ITEMS), reads back
  * on its own as the same workloads and binding it again changes nothing: 0, -EINVAL
  * (*ret_bad: the workload where it differs first), -ENOMEM. Thread-safe: it reads 'f' and
  * writes nothing else that is shared. */

@@ -53,7 +53,7 @@ struct seg {
 	struct sbuf text;
 	size_t first, count; /* a run's workloads */
 	size_t from, to;     /* the input's text it stands for: a run's documents, or the copy */
-	bool items;	     /* a run of a List's items (its text their block sequence's) */
+	bool items;	     /* a run of a List's items, its text after K8S_ITEMS (not written) */
 	int edit_r;	     /* the edits' first error when the run was complete */
 	size_t diag_at;	     /* where its check's error goes among the diagnostics: d->n then */
 	size_t bad;	     /* the check's: the workload where the text differs first */
@@ -127,7 +127,8 @@ static bool seg_pop(struct bind_state *b)
 		}
 		b->r_check = q;
 		if (q == 0) {
-			out_put(b->w, s->text.s, s->text.n);
+			size_t skip = s->items ? K8S_ITEMS_LEN : 0;
+			out_put(b->w, s->text.s + skip, s->text.n - skip);
 			out_drop(b->w, b->f, s->to);
 		}
 	}
@@ -199,6 +200,8 @@ static int run_add(struct bind_state *b, const struct ectx *e, size_t i, size_t 
 		b->run->first = i;
 		b->run->from = start;
 		b->run->items = items;
+		if (items) /* read back as the List's items are */
+			sb_add(&b->run->text, K8S_ITEMS, K8S_ITEMS_LEN);
 	}
 	s = (struct sink){ .buf = &b->run->text };
 	bind_apply_edits(e, f->text, &p, &s);

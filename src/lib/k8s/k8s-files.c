@@ -82,6 +82,35 @@ static void skeleton_parse(const struct pieces *ps, struct piece *h)
 	free(text);
 }
 
+/* A range of a List's items: read after K8S_ITEMS (a copy), its positions made the
+ * range's as if it had been read where it is (piece_move moves them on into the file). */
+static void items_parse(const struct pieces *ps, struct piece *h, struct k8s_parse *how)
+{
+	char *text = malloc(K8S_ITEMS_LEN + h->len + 1);
+
+	if (!text) {
+		h->r = -ENOMEM;
+		return;
+	}
+	memcpy(text, K8S_ITEMS, K8S_ITEMS_LEN);
+	memcpy(text + K8S_ITEMS_LEN, h->buf, h->len);
+	text[K8S_ITEMS_LEN + h->len] = '\0';
+	how->mapped = false;
+	how->items = true;
+	how->item = h->list->item + h->first;
+	how->n_items = h->count + h->overlap;
+	how->items_by = h->by - (uint32_t)K8S_ITEMS_LEN;
+	how->overlap = h->overlap;
+	h->r = k8s_text_parse(text, K8S_ITEMS_LEN + h->len, how, ps->name, ps->default_ns, &h->d,
+			      &h->f);
+	if (h->f)
+		h->f->text = NULL; /* lent */
+	free(text);
+	/* Where the copy's text is in the file: its first line is the prefix's. */
+	h->by -= (uint32_t)K8S_ITEMS_LEN;
+	h->lines -= 1;
+}
+
 /* Piece h read, what it keeps in 'arena' (its thread's). */
 static void piece_parse(const struct pieces *ps, struct piece *h, struct arena *arena)
 {
@@ -92,19 +121,13 @@ static void piece_parse(const struct pieces *ps, struct piece *h, struct arena *
 				 .ret_merges = &h->merges,
 				 .arena = arena };
 
-	if (h->skel) {
+	if (h->skel)
 		skeleton_parse(ps, h);
-	} else {
-		if (h->list) {
-			how.items = true;
-			how.item = h->list->item + h->first;
-			how.n_items = h->count + h->overlap;
-			how.items_by = h->by;
-			how.overlap = h->overlap;
-		}
+	else if (h->list)
+		items_parse(ps, h, &how);
+	else
 		h->r = k8s_text_parse((char *)h->buf, h->len, &how, ps->name, ps->default_ns, &h->d,
 				      &h->f);
-	}
 	/* '<<' merge keys' work is bounded per document: the List's, not a range's. */
 	if (h->r == 0 && h->list && h->merges)
 		h->r = -EAGAIN;
@@ -113,7 +136,7 @@ static void piece_parse(const struct pieces *ps, struct piece *h, struct arena *
 	/* A mapping's pages are given back as each document is read past: an items' range is
 	 * one document, read now. */
 	if (ps->mapped && h->list && !h->skel)
-		sc_text_drop(ps->text, h->by, h->by + h->len);
+		sc_text_drop(ps->text, h->by + K8S_ITEMS_LEN, h->by + K8S_ITEMS_LEN + h->len);
 }
 
 /* A thread reading pieces, and what they keep. */
@@ -217,8 +240,8 @@ static int pieces_join(struct piece *v, size_t n, struct reader *rd, size_t n_rd
 		;
 	for (size_t i = first + 1; i < n; i++) {
 		struct sc_k8s_file *b = v[i].f;
-		if (!b)
-			continue;
+		if (!b || !b->n_workloads)
+			continue; /* (a range of ConfigMaps: no arrays) */
 		for (size_t k = 0; k < b->n_workloads; k++)
 			b->workloads[k].file = a->name;
 		memcpy(a->workloads + at, b->workloads, b->n_workloads * sizeof(*w));
@@ -377,6 +400,7 @@ static int pieces_read(struct pieces *ps, unsigned jobs, size_t len, struct sc_k
 		struct piece *h = &ps->v[r];
 		h->f->text = (char *)ps->text;
 		h->f->len = len;
+		h->f->tree->mapped = ps->mapped; /* (an items range was read from a copy) */
 		*ret = TAKE_PTR(h->f);
 		r = 0;
 	}

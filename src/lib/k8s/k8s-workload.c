@@ -558,30 +558,32 @@ static void documents_drop(struct rctx *c)
 	sc_arena_reset(c->a);
 }
 
-/* A List's items read apart from it (k8s_parse.items): the root is the block sequence that
- * its "items" holds; each item is read as collect() reads a List's, and is a unit of its own,
- * from its cut to the next. With the cuts given, each item must start between its cut and the
- * next, one item a cut: else the cut is not the one a whole read makes (-EAGAIN). */
+/* A List's items read apart from it (k8s_parse.items): the root is a mapping of one key,
+ * K8S_ITEMS, whose block sequence holds them as the List's "items" does; each item is read
+ * as collect() reads a List's, and is a unit of its own, from its cut to the next. With the
+ * cuts given, each item must start between its cut and the next, one item a cut: else the cut
+ * is not the one a whole read makes (-EAGAIN). */
 static int collect_items(struct rctx *c, struct yn *root)
 {
 	const struct k8s_parse *how = c->how;
+	struct yn *seq = root->t == YN_MAP && root->n == 2 ? root->kids[1] : NULL;
 	size_t n = how->n_items;
 	int ret = 0;
 
-	if (root->t != YN_SEQ || root->flow || (how->item && root->n != n))
+	if (!seq || seq->t != YN_SEQ || seq->flow || (how->item && seq->n != n))
 		return how->item ? -EAGAIN : 0;
-	for (size_t k = 0; k < root->n; k++) {
+	for (size_t k = 0; k < seq->n; k++) {
 		size_t from = c->f->n_workloads, start = 0, end = 0;
 		int r;
 		if (how->item) {
 			start = how->item[k] - how->items_by;
 			end = k + 1 < n ? how->item[k + 1] - how->items_by : c->len;
-			if (root->kids[k]->start < start || root->kids[k]->start >= end)
+			if (seq->kids[k]->start < start || seq->kids[k]->start >= end)
 				return -EAGAIN;
 			if (how->overlap && k + 1 == n)
 				break; /* the next cut's: read there */
 		}
-		r = collect(c, root->kids[k], 1);
+		r = collect(c, seq->kids[k], 1);
 		if (r == -ENOMEM || r == -E2BIG)
 			return r;
 		if (r < 0)
@@ -719,11 +721,10 @@ int k8s_text_parse(char *buf, size_t len, const struct k8s_parse *how, const cha
 	}
 	c.a = how->arena ? how->arena : &f->tree->arena;
 	d->file = f->name;
-	r = sc_postree_parse(f->text, len,
-			     &(struct postree_how){ .mapped = how->mapped,
-						    .depth = how->items ? 1 : 0,
-						    .ret_merges = how->ret_merges },
-			     d, on_document, &c);
+	r = sc_postree_parse(
+		f->text, len,
+		&(struct postree_how){ .mapped = how->mapped, .ret_merges = how->ret_merges }, d,
+		on_document, &c);
 	if (r == 0 && how->skel && c.skel_docs != 1)
 		r = -EAGAIN;
 	free(c.strs);

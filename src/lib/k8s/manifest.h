@@ -78,8 +78,8 @@ struct k8s_parse {
 	int (*each)(void *userdata, struct sc_k8s_file *f);
 	void *userdata;
 	size_t *ret_used; /* where the alias budget it used goes (NULL: nowhere) */
-	/* The text is items of a List at a document's top, cut from it at their '-' lines: a
-	 * block sequence, each of its items read as the List's are and a unit of its own. */
+	/* The text is items of a List at a document's top, cut from it at their '-' lines, after
+	 * K8S_ITEMS: each item read as the List's are and a unit of its own. */
 	bool items;
 	/* ... cut where item[k] - items_by is in this text (n_items of them): an item must
 	 * start between each cut and the next, else -EAGAIN. The last is only looked at when
@@ -102,6 +102,14 @@ struct k8s_parse {
  * after it) it takes over (freed on an error) unless lent. */
 int k8s_text_parse(char *buf, size_t len, const struct k8s_parse *how, const char *name,
 		   const char *default_ns, struct sc_diags *d, struct sc_k8s_file **ret);
+/* What a List's items cut from it are read after (and a run of them is checked after): the
+ * line of a key whose value they are, as the List's "items" is. An indentless sequence (its
+ * '-' at the key's column, as kubectl writes a List) is then read as in the List: libfyaml
+ * reads some (an empty item then another) otherwise at a text's top. Nodes get the depth they
+ * have in the List. */
+#define K8S_ITEMS     "items:\n"
+#define K8S_ITEMS_LEN (sizeof(K8S_ITEMS) - 1)
+
 /* How k8s_split_parse cuts a text. */
 struct k8s_split {
 	bool mapped;	   /* the text is a private file mapping (else malloc'd) */

@@ -106,7 +106,6 @@ struct tb {
 	/* Work merging '<<' keys in this document: bounded, as aliases can repeat a big map. */
 	size_t merge_work;
 	size_t merges;	 /* mappings with a '<<' merge key, in every document */
-	unsigned depth;	 /* the roots' depth in the text this one was cut from */
 	bool doc_scalar; /* the document has had a scalar */
 };
 
@@ -444,7 +443,7 @@ static int resolve_alias(struct tb *t, struct fy_event *e, struct yn **ret)
 		return -ENOMEM;
 	memcpy(n, target, yn_size(target));
 	n->anchored = false;
-	n->depth = t->depth + t->sp;
+	n->depth = t->sp;
 	n->start = (uint32_t)start;
 	n->end = en ? (uint32_t)en->input_pos : n->start;
 	n->line = line;
@@ -628,7 +627,7 @@ static int tree_event(struct tb *t, struct fy_event *e, struct yn **ret_root)
 	if (!n)
 		return -ENOMEM;
 	memset(n, 0, sizeof(*n));
-	n->depth = t->depth + t->sp;
+	n->depth = t->sp;
 	n->anchored = (e->type == FYET_MAPPING_START && e->mapping_start.anchor) ||
 		      (e->type == FYET_SEQUENCE_START && e->sequence_start.anchor) ||
 		      (e->type == FYET_SCALAR && e->scalar.anchor);
@@ -721,7 +720,7 @@ place:
 		return -ENOMEM;
 	t->doc_scalar |= n->t == YN_SCALAR;
 	if ((n->t == YN_MAP || n->t == YN_SEQ) && e->type != FYET_ALIAS) {
-		if (t->depth + t->sp >= MAX_DEPTH)
+		if (t->sp >= MAX_DEPTH)
 			return -E2BIG;
 		t->stack[t->sp++] = n;
 	} else if (!parent) {
@@ -886,7 +885,7 @@ int sc_postree_parse(const char *buf, size_t len, const struct postree_how *how,
 	struct fy_parser *p;
 	struct fy_event *e;
 	struct arena scratch = {};
-	struct tb tb = { .arena = &scratch, .buf = buf, .len = len, .depth = how->depth };
+	struct tb tb = { .arena = &scratch, .buf = buf, .len = len };
 	struct yn *root = NULL;
 	size_t n_diags = d->n;
 	bool in_doc = false;

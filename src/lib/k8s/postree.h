@@ -198,10 +198,6 @@ static inline bool yn_plain_bool(const struct yn *n, bool want)
  * or -ENOMEM. */
 struct postree_how {
 	bool mapped;
-	/* The roots' depth (0: a text of its own; 1: the items of a List read apart from the
-	 * List, a sequence where the List's "items" was): nodes' depth, and MAX_DEPTH, count
-	 * from it as in the whole text. */
-	unsigned depth;
 	size_t *ret_merges; /* where the count of mappings with a '<<' key goes (NULL: nowhere) */
 };
 int sc_postree_parse(const char *buf, size_t len, const struct postree_how *how, struct sc_diags *d,
