@@ -377,6 +377,37 @@ START_TEST(list_shapes)
 }
 END_TEST
 
+/* The repository's manifests (tests/data/k8s: kubectl's List with block scalars and status, a
+ * stream with a List in it, a JSON List, merge keys) bound with their policies. */
+START_TEST(data_manifests)
+{
+	static const char *const names[] = { "kubectl-list.yaml", "multi.yaml", "deploy.json",
+					     "merged.yaml" };
+	static const bool cut[] = { true, true, false, false };
+	const char *src = getenv("SYSCAGE_SRCDIR");
+	char path[512], pol[512], *text = NULL;
+	struct sc_k8s_bind_opts o = { .legacy_annotations = true };
+	size_t len = 0;
+	FILE *f;
+
+	ck_assert_ptr_nonnull(src);
+	snprintf(path, sizeof(path), "%s/tests/data/k8s/manifests/%s", src, names[_i]);
+	snprintf(pol, sizeof(pol), "%s/tests/data/k8s/policies", src);
+	f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	text = malloc(1u << 20);
+	ck_assert_ptr_nonnull(text);
+	len = fread(text, 1, (1u << 20) - 1, f);
+	fclose(f);
+	text[len] = '\0';
+	if (cut[_i])
+		ck_assert_uint_gt(same_ways(text, len, 64, pol, &o), 0);
+	else
+		ck_assert_uint_eq(same_ways(text, len, 64, pol, &o), 0);
+	free(text);
+}
+END_TEST
+
 /* ---- randomized Lists -------------------------------------------------------------------- */
 
 struct gen {
@@ -783,6 +814,7 @@ int main(void)
 
 	tcase_set_timeout(tc, 120);
 	tcase_add_loop_test(tc, list_shapes, 0, (int)(sizeof(shapes) / sizeof(shapes[0])));
+	tcase_add_loop_test(tc, data_manifests, 0, 4);
 	tcase_add_loop_test(tc, random_lists, 0, 5);
 	tcase_add_test(tc, big_list_streams);
 	tcase_add_test(tc, big_list_error_located);
