@@ -14,7 +14,10 @@
 # with the bindings file among the policies (the documented workflow: --bindings
 # policies/bindings.yaml), bind of 10x the workloads (bind streams a manifest: its peak RSS
 # should grow far less than its input), how many workloads several selectors select
-# (counted here, from the same selector semantics), and the bindings file.
+# (counted here, from the same selector semantics), and the bindings file. Then the same
+# workloads as one List document (what `kubectl get -o yaml` prints: items before "kind:
+# List"), bound from the file, with --jobs 1 and from stdin, over its own floor (yaml-floor on
+# the List file); its items must be bound as the documents are.
 # Not a test: nothing is asserted.
 # Usage: bench/k8s.sh [BUILD_DIR]   (default: build); RUNS=N (default 3); BIG=0 skips the 10x rows
 set -eu
@@ -206,6 +209,36 @@ if [ "$BIG" != 0 ]; then
 	bigin=$(cat "$tmp/workloads10.yaml" "$tmp"/policies/*.yaml | wc -c)
 fi
 
+# The same workloads as one List, kubectl's layout: each document an item.
+awk 'BEGIN { print "apiVersion: v1\nitems:" }
+	/^---$/ { first = 1; next }
+	{ if (first) { print "- " $0; first = 0 } else if ($0 == "") print; else print "  " $0 }
+	END { print "kind: List\nmetadata:\n  resourceVersion: \"\"" }' \
+	"$tmp/workloads.yaml" >"$tmp/list.yaml"
+list_cmd=("$SYSCAGE" k8s bind -f "$tmp/list.yaml" -p "$tmp/policies" -q
+	--bindings "$tmp/lbindings.yaml" -o "$tmp/lbound.yaml")
+lb=$(for i in $(seq "$RUNS"); do run "${list_cmd[@]}"; done | best)
+lb1=$(for i in $(seq "$RUNS"); do run "${list_cmd[@]}" --jobs 1; done | best)
+lin=$(for i in $(seq "$RUNS"); do run sh -c 'exec "$@" <"$0"' "$tmp/list.yaml" "$SYSCAGE" k8s bind \
+	-f - -p "$tmp/policies" -q --bindings "$tmp/lbindings.yaml" -o "$tmp/lbound-in.yaml"; done | best)
+awk '/^---$/ { first = 1; next } { if (first) { print "- " $0; first = 0 } else if ($0 == "") print; else print "  " $0 }' \
+	"$tmp/bound.yaml" >"$tmp/items.yaml"
+sed -e '1,2d' -e '/^kind: List$/,$d' "$tmp/lbound.yaml" | cmp -s - "$tmp/items.yaml" ||
+	echo "note: the List's items were bound otherwise than its documents" >&2
+cmp -s "$tmp/lbound.yaml" "$tmp/lbound-in.yaml" || echo "note: the List from stdin was bound otherwise" >&2
+cmp -s "$tmp/lbindings.yaml" "$tmp/bindings.yaml" || echo "note: the List gave other bindings" >&2
+lfloor=$(floor_of "$tmp/list.yaml")
+lsize=$(du -k "$tmp/list.yaml" | cut -f1)
+linsize=$(cat "$tmp/list.yaml" "$tmp"/policies/*.yaml | wc -c)
+lpairs=
+if [ -x "$FLOOR" ]; then
+	lpairs=$(for i in $(seq "$RUNS"); do
+		fw=$(usec "$FLOOR" "$tmp/list.yaml" "$tmp"/policies/*.yaml)
+		bw=$(usec "${list_cmd[@]}")
+		awk -v b="$bw" -v f="$fw" 'BEGIN { if (f > 0) printf "%.3f\n", b / f }'
+	done | sort -n | awk '{ v[NR] = $1 } END { if (NR) printf "%.2fx", v[int((NR + 1) / 2)] }')
+fi
+
 # ratio A B: "A/B" as "0.42x", or "-" without B.
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "-" }'; }
 met() { awk -v a="$1" -v b="$2" -v k="$3" 'BEGIN { print (b > 0 && a <= k * b) ? "met" : "not met" }'; }
@@ -234,6 +267,12 @@ if [ -n "$big" ]; then
 	row "  floor, 10x the workloads ($bigsize KiB of YAML)" "${bigfloor:-0 0 0}" "$bigfloor" "$bigin"
 	row "  syscage k8s bind --bindings FILE, 10x the workloads" "$big" "$bigfloor" "$bigin"
 fi
+if [ -n "$lfloor" ]; then
+	row "  floor: libfyaml parsing the same workloads as one List ($lsize KiB)" "$lfloor" "$lfloor" "$linsize"
+fi
+row "  syscage k8s bind --bindings FILE, the List" "$lb" "$lfloor" "$linsize"
+row "  ... --jobs 1" "$lb1" "$lfloor" "$linsize"
+row "  ... from stdin (-f -)" "$lin" "$lfloor" "$linsize"
 row "  syscage k8s audit -o json (the bound output)" "$a"
 row "  peer: syscage policy build (no workloads, same policies)" "$pb"
 printf '  %s; %s selected by several selectors\n' "$summary" "$several"
@@ -255,6 +294,16 @@ if [ -n "$floor" ]; then
 	[ -z "$pairs" ] ||
 		printf 'bind over the floor run just before it, median of %s pairs: %s (goal at most 2x: %s)\n' \
 			"$RUNS" "$pairs" "$(awk -v r="${pairs%x}" 'BEGIN { print (r <= 2) ? "met" : "not met" }')"
+fi
+if [ -n "$lfloor" ]; then
+	read -r lw lc lk <<<"$lb"
+	read -r lfw lfc _ <<<"$lfloor"
+	printf 'the List: time at most 2x its floor: wall %s (%s), CPU %s (%s); peak RSS at most 4x its input: %s (%s)\n' \
+		"$(met "$lw" "$lfw" 2)" "$(ratio "$lw" "$lfw")" "$(met "$lc" "$lfc" 2)" "$(ratio "$lc" "$lfc")" \
+		"$(met "$((lk * 1024))" "$linsize" 4)" "$(ratio "$((lk * 1024))" "$linsize")"
+	[ -z "$lpairs" ] ||
+		printf 'the List over its floor run just before it, median of %s pairs: %s (goal at most 2x: %s)\n' \
+			"$RUNS" "$lpairs" "$(awk -v r="${lpairs%x}" 'BEGIN { print (r <= 2) ? "met" : "not met" }')"
 fi
 if [ -n "$big" ]; then
 	read -r _ _ bk <<<"$b"

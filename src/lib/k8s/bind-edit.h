@@ -56,10 +56,12 @@ void bind_sink_put(struct sink *s, const char *p, size_t n);
 void bind_apply_edits(const struct ectx *e, const char *text, size_t *at, struct sink *out);
 
 /* Whether 'out' (len bytes and a NUL), the edited text of the documents of f's workloads
- * first..first+count-1, reads back on its own as the same workloads and binding it again
- * changes nothing: 0, -EINVAL (*ret_bad: the workload where it differs first), -ENOMEM.
- * Thread-safe: it reads 'f' and writes nothing else that is shared. */
+ * first..first+count-1 ('items': of a List's items after K8S_ITEMS), reads back
+ * on its own as the same workloads and binding it again changes nothing: 0, -EINVAL
+ * (*ret_bad: the workload where it differs first), -ENOMEM. Thread-safe: it reads 'f' and
+ * writes nothing else that is shared. */
 int bind_check_run(const struct sc_k8s_file *f, const struct sc_k8s_bind_opts *o, size_t first,
-		   size_t count, bool crlf, const char *out, size_t len, size_t *ret_bad);
+		   size_t count, bool crlf, bool items, const char *out, size_t len,
+		   size_t *ret_bad);
 /* The error of a check that failed, at workload 'w': -EINVAL, or -ENOMEM. */
 int bind_check_failed(struct sc_diags *d, const struct sc_k8s_workload *w);

@@ -74,9 +74,10 @@ static int check_document(void *userdata, struct sc_k8s_file *g)
  * -ENOMEM. The edits are made in the text YAML left as it was; a construct they do not
  * foresee must not turn into a file that means something else. Only the edited documents
  * are read again: the text around them is the input's, byte for byte, and they start and end
- * where the input's documents do. */
+ * where the input's documents do ('items': items of a List, read back as its sequence's). */
 int bind_check_run(const struct sc_k8s_file *f, const struct sc_k8s_bind_opts *o, size_t first,
-		   size_t count, bool crlf, const char *out, size_t len, size_t *ret_bad)
+		   size_t count, bool crlf, bool items, const char *out, size_t len,
+		   size_t *ret_bad)
 {
 	struct sc_diags q = {};
 	struct check c = { .f = f,
@@ -85,7 +86,7 @@ int bind_check_run(const struct sc_k8s_file *f, const struct sc_k8s_bind_opts *o
 			   .count = count,
 			   .e = { .buf = out, .len = len, .d = &q, .crlf = crlf },
 			   .out = { .ref = out, .ref_len = len } };
-	int r = sc_k8s_file_parse_each(out, len, f->name, &q, check_document, &c);
+	int r = sc_k8s_file_parse_each(out, len, f->name, items, &q, check_document, &c);
 
 	if (r == 0) {
 		/* The text after the last workload's edits. */

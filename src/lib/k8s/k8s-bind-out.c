@@ -53,6 +53,7 @@ struct seg {
 	struct sbuf text;
 	size_t first, count; /* a run's workloads */
 	size_t from, to;     /* the input's text it stands for: a run's documents, or the copy */
+	bool items;	     /* a run of a List's items, its text after K8S_ITEMS (not written) */
 	int edit_r;	     /* the edits' first error when the run was complete */
 	size_t diag_at;	     /* where its check's error goes among the diagnostics: d->n then */
 	size_t bad;	     /* the check's: the workload where the text differs first */
@@ -82,8 +83,19 @@ static int seg_check(void *ctx, void *item)
 
 	if (s->text.oom)
 		return -ENOMEM;
-	return bind_check_run(b->f, b->o, s->first, s->count, b->crlf, s->text.s, s->text.n,
-			      &s->bad);
+	return bind_check_run(b->f, b->o, s->first, s->count, b->crlf, s->items, s->text.s,
+			      s->text.n, &s->bad);
+}
+
+/* The workload a failed check names: the first of its document, as when a List was bound
+ * whole (a check found only that the List's text did not read back). */
+static size_t check_names(const struct sc_k8s_file *f, size_t i)
+{
+	const struct wpos *wp = f->tree->wp;
+
+	while (i > 0 && wp[i].item && wp[i - 1].item && wp[i - 1].unit_start == wp[i].unit_start)
+		i--;
+	return i;
 }
 
 /* Put diagnostic d->v[d->n - 1] at 'at', the ones from there on after it. */
@@ -109,13 +121,14 @@ static bool seg_pop(struct bind_state *b)
 		out_copy(b->w, b->f, s->from, s->to);
 	} else if (b->r_check == 0 && s->edit_r == 0) {
 		if (q == -EINVAL) {
-			q = bind_check_failed(b->d, &b->f->workloads[s->bad]);
+			q = bind_check_failed(b->d, &b->f->workloads[check_names(b->f, s->bad)]);
 			if (q == -EINVAL)
 				diag_move(b->d, s->diag_at);
 		}
 		b->r_check = q;
 		if (q == 0) {
-			out_put(b->w, s->text.s, s->text.n);
+			size_t skip = s->items ? K8S_ITEMS_LEN : 0;
+			out_put(b->w, s->text.s + skip, s->text.n - skip);
 			out_drop(b->w, b->f, s->to);
 		}
 	}
@@ -161,21 +174,24 @@ static int copy_push(struct bind_state *b, size_t from, size_t to)
 	return 0;
 }
 
-/* Workloads i..j-1's document (start..end of the input, its edits in 'e', sorted) edited
- * into the run, after the text since *at as it is; *at: where the document ends. Returns 0 or
- * -ENOMEM. */
+/* Workloads i..j-1's unit (start..end of the input, its edits in 'e', sorted) edited into the
+ * run, after the text since *at as it is; *at: where the unit ends. A run holds documents, or
+ * items of one List (read back as its sequence's). Returns 0 or -ENOMEM. */
 static int run_add(struct bind_state *b, const struct ectx *e, size_t i, size_t j, size_t start,
 		   size_t *at, size_t end)
 {
 	const struct sc_k8s_file *f = b->f;
+	bool items = f->tree->wp[i].item;
 	struct sink s;
 	size_t p = start;
 
 	if (start > *at) {
-		/* The documents before, as they are. */
+		/* The text before, as it is. */
 		run_close(b);
 		if (copy_push(b, *at, start) < 0)
 			return -ENOMEM;
+	} else if (b->run && b->run->items != items) {
+		run_close(b);
 	}
 	if (!b->run) {
 		b->run = calloc(1, sizeof(*b->run));
@@ -183,6 +199,9 @@ static int run_add(struct bind_state *b, const struct ectx *e, size_t i, size_t 
 			return -ENOMEM;
 		b->run->first = i;
 		b->run->from = start;
+		b->run->items = items;
+		if (items) /* read back as the List's items are */
+			sb_add(&b->run->text, K8S_ITEMS, K8S_ITEMS_LEN);
 	}
 	s = (struct sink){ .buf = &b->run->text };
 	bind_apply_edits(e, f->text, &p, &s);
@@ -195,6 +214,17 @@ static int run_add(struct bind_state *b, const struct ectx *e, size_t i, size_t 
 	if (b->run->text.n >= RUN_MAX)
 		run_close(b);
 	return 0;
+}
+
+/* Where workload i's unit starts: where the one before ends when it is of the same kind (a
+ * document, or an item of the same List), so that what is between (documents or items without
+ * workloads) is checked with it; else where its document (or its List's items) starts. */
+static size_t unit_start(const struct wpos *wp, size_t i)
+{
+	if (i && wp[i].item == wp[i - 1].item &&
+	    (!wp[i].item || wp[i].unit_start == wp[i - 1].unit_start))
+		return wp[i - 1].doc_end;
+	return i || wp[i].item ? wp[i].unit_start : 0;
 }
 
 /* Threads that check runs while the caller's makes the next: o->jobs less the caller's. */
@@ -225,7 +255,7 @@ static int bind_documents(const struct sc_k8s_file *f, const struct sc_k8s_bind_
 		return -ENOMEM;
 	for (size_t i = 0, j; i < f->n_workloads && r != -ENOMEM && b.r_check != -ENOMEM; i = j) {
 		size_t end = f->tree->wp[i].doc_end;
-		size_t start = i ? f->tree->wp[i - 1].doc_end : 0;
+		size_t start = unit_start(f->tree->wp, i);
 		bool bound = false;
 		int q = 0;
 
@@ -246,7 +276,7 @@ static int bind_documents(const struct sc_k8s_file *f, const struct sc_k8s_bind_
 		qsort(e.v, e.n, sizeof(*e.v), bind_cmp_edit);
 		if (start < at || e.v[0].pos < start || e.v[e.n - 1].pos > end) {
 			/* never so: a document's edits */
-			r = b.r_edit = bind_check_failed(d, &f->workloads[i]);
+			r = b.r_edit = bind_check_failed(d, &f->workloads[check_names(f, i)]);
 			continue;
 		}
 		r = run_add(&b, &e, i, j, start, &at, end);

@@ -15,6 +15,7 @@
 
 #include "base/install.h"
 #include "base/thread.h"
+#include "k8s/k8s-list.h"
 #include "k8s/manifest.h"
 #include "macro.h"
 #include "syscage/k8s.h"
@@ -22,85 +23,137 @@
 /* A file this big or bigger is read in pieces with jobs > 1 (a thread pays off). */
 #define SPLIT_MIN (1u << 20)
 
-/* Pieces a big file is cut into per thread reading it: taken as they come, the threads end
- * within a piece of each other whatever else shares their CPUs (the policies' reader). */
+/* Pieces a big file's documents are cut into per thread reading it: taken as they come, the
+ * threads end within a piece of each other whatever else shares their CPUs (the policies'
+ * reader). */
 #define PIECES_PER_THREAD 8
 #define PIECES_MAX	  64
 /* Pieces smaller than this are not worth a parser of their own. */
 #define PIECE_MIN	  (128u << 10)
 
-/* Where to cut 'buf' into pieces: the start of the first "---" line at or after each n-th of
- * it, 'n' at most PIECES_MAX; returns how many cuts (0: not cut). A text with directives
- * ("%" lines) or explicit document ends ("..." lines) is not cut: a piece read on its own
- * could then read other documents than one read of the whole. A cut elsewhere that one read
- * would not make (inside a flow collection or a quoted text) fails to parse in the piece
- * before, and the file is read again whole. */
-static size_t cuts_at(const char *buf, size_t len, size_t n, size_t *cut, uint32_t *cut_lines)
-{
-	const char *end = buf + len, *p;
-	size_t k = 0;
-	uint32_t lines = 0;
-
-	if (len < SPLIT_MIN || buf[0] == '%')
-		return 0;
-	/* One pass over the line starts (memmem for each marker took 4 instructions a byte,
-	 * before the other threads could start), counting the lines before each cut. */
-	for (p = buf; (p = memchr(p, '\n', (size_t)(end - p))) && (lines++, ++p < end);) {
-		if (*p == '%')
-			return 0;
-		if (end - p < 3 || (*p != '.' && *p != '-') || p[1] != *p || p[2] != *p)
-			continue;
-		if (p + 3 < end && !strchr(" \t\r\n", p[3]))
-			continue;
-		if (*p == '.')
-			return 0;
-		if (k + 1 < n && p > buf + len / n * (k + 1)) {
-			cut_lines[k] = lines;
-			cut[k++] = (size_t)(p - buf);
-		}
-	}
-	return k;
-}
-
+/* A piece of the text read on its own: documents; or a range of a List's items (each item a
+ * unit of its own), read with the next range's first item to see that the cut between them
+ * is where a whole read has an item start; or a List's skeleton, which shows the List's items
+ * are where its ranges were cut (k8s-list.h). */
 struct piece {
 	const char *buf;
 	size_t len;
 	uint32_t by, lines; /* where it starts in the file: the offset, the lines before */
+	const struct k8s_list *list;
+	size_t first, count; /* the List's items it reads */
+	bool overlap;	     /* ... and the next range's first, looked at only */
+	bool skel;
 	struct sc_diags d;
 	struct sc_k8s_file *f;
-	size_t used;
+	size_t used, merges;
 	int r;
 };
 
 struct pieces {
 	struct piece *v;
-	size_t n;
+	size_t n, cap;
 	size_t next; /* the next piece to take (atomic) */
+	const char *text;
+	bool mapped;
 	enum sc_k8s_keep keep;
 	const char *name, *default_ns;
 };
 
 static void piece_move(struct piece *h);
 
-static void piece_parse(const struct pieces *ps, struct piece *h)
+/* A List's skeleton: read, nothing kept; -EAGAIN unless it is the shape its cut needs. */
+static void skeleton_parse(const struct pieces *ps, struct piece *h)
 {
+	struct k8s_skel sk;
+	size_t len = 0;
+	char *text = k8s_list_skeleton(ps->text, h->list, &len, &sk);
 	struct k8s_parse how = {
-		.mapped = true, .lent = true, .keep = ps->keep, .ret_used = &h->used
+		.lent = true, .keep = SC_K8S_KEEP_NONE, .skel = &sk, .ret_merges = &h->merges
 	};
 
-	h->r = k8s_text_parse((char *)h->buf, h->len, &how, ps->name, ps->default_ns, &h->d, &h->f);
-	if (h->r == 0 && h->by)
-		piece_move(h); /* on this thread, while the others read */
+	if (!text) {
+		h->r = -ENOMEM;
+		return;
+	}
+	h->r = k8s_text_parse(text, len, &how, ps->name, NULL, &h->d, &h->f);
+	if (h->f)
+		h->f->text = NULL; /* lent */
+	h->f = sc_k8s_file_free(h->f);
+	free(text);
 }
+
+/* A range of a List's items: read after K8S_ITEMS (a copy), its positions made the
+ * range's as if it had been read where it is (piece_move moves them on into the file). */
+static void items_parse(const struct pieces *ps, struct piece *h, struct k8s_parse *how)
+{
+	char *text = malloc(K8S_ITEMS_LEN + h->len + 1);
+
+	if (!text) {
+		h->r = -ENOMEM;
+		return;
+	}
+	memcpy(text, K8S_ITEMS, K8S_ITEMS_LEN);
+	memcpy(text + K8S_ITEMS_LEN, h->buf, h->len);
+	text[K8S_ITEMS_LEN + h->len] = '\0';
+	how->mapped = false;
+	how->items = true;
+	how->item = h->list->item + h->first;
+	how->n_items = h->count + h->overlap;
+	how->items_by = h->by - (uint32_t)K8S_ITEMS_LEN;
+	how->overlap = h->overlap;
+	h->r = k8s_text_parse(text, K8S_ITEMS_LEN + h->len, how, ps->name, ps->default_ns, &h->d,
+			      &h->f);
+	if (h->f)
+		h->f->text = NULL; /* lent */
+	free(text);
+	/* Where the copy's text is in the file: its first line is the prefix's. */
+	h->by -= (uint32_t)K8S_ITEMS_LEN;
+	h->lines -= 1;
+}
+
+/* Piece h read, what it keeps in 'arena' (its thread's). */
+static void piece_parse(const struct pieces *ps, struct piece *h, struct arena *arena)
+{
+	struct k8s_parse how = { .mapped = ps->mapped,
+				 .lent = true,
+				 .keep = ps->keep,
+				 .ret_used = &h->used,
+				 .ret_merges = &h->merges,
+				 .arena = arena };
+
+	if (h->skel)
+		skeleton_parse(ps, h);
+	else if (h->list)
+		items_parse(ps, h, &how);
+	else
+		h->r = k8s_text_parse((char *)h->buf, h->len, &how, ps->name, ps->default_ns, &h->d,
+				      &h->f);
+	/* '<<' merge keys' work is bounded per document: the List's, not a range's. */
+	if (h->r == 0 && h->list && h->merges)
+		h->r = -EAGAIN;
+	if (h->r == 0 && h->f && (h->by || h->list))
+		piece_move(h); /* on this thread, while the others read */
+	/* A mapping's pages are given back as each document is read past: an items' range is
+	 * one document, read now. */
+	if (ps->mapped && h->list && !h->skel)
+		sc_text_drop(ps->text, h->by + K8S_ITEMS_LEN, h->by + K8S_ITEMS_LEN + h->len);
+}
+
+/* A thread reading pieces, and what they keep. */
+struct reader {
+	struct pieces *ps;
+	struct arena arena;
+};
 
 /* Pieces as they come, until none is left. */
 static void *pieces_work(void *arg)
 {
-	struct pieces *ps = arg;
+	struct reader *rd = arg;
+	struct pieces *ps = rd->ps;
 	size_t i;
 
 	while ((i = __atomic_fetch_add(&ps->next, 1, __ATOMIC_RELAXED)) < ps->n)
-		piece_parse(ps, &ps->v[i]);
+		piece_parse(ps, &ps->v[i], &rd->arena);
 	return NULL;
 }
 
@@ -144,6 +197,8 @@ static void piece_move(struct piece *h)
 			loc_move(&x->containers[k].legacy_loc, h->lines);
 		}
 		p->doc_end += h->by;
+		/* An item's unit starts with its List's items, a document's with itself. */
+		p->unit_start = h->list ? h->list->item[0] : p->unit_start + h->by;
 		node_move(p->holder, h->by, h->lines);
 		node_move(p->podspec, h->by, h->lines);
 		for (size_t k = 0; p->containers && k < p->n_containers; k++)
@@ -152,17 +207,27 @@ static void piece_move(struct piece *h)
 }
 
 /* The pieces' workloads after the first's, in order (each moved to its place already), what
- * their arenas hold the first's now. */
-static int pieces_join(struct piece *v, size_t n)
+ * the readers' arenas hold the first's now (a skeleton has no file). Returns the first's
+ * index, -EAGAIN (no piece read a workload's file), or -ENOMEM. */
+static int pieces_join(struct piece *v, size_t n, struct reader *rd, size_t n_rd)
 {
-	struct sc_k8s_file *a = v[0].f;
-	size_t total = 0, at = a->n_workloads;
+	struct sc_k8s_file *a = NULL;
+	size_t total = 0, at, first = 0;
 	struct sc_k8s_workload *w;
 	struct wpos *wp;
 	struct chunk **last;
 
 	for (size_t i = 0; i < n; i++)
-		total += v[i].f->n_workloads;
+		if (v[i].f) {
+			if (!a) {
+				a = v[i].f;
+				first = i;
+			}
+			total += v[i].f->n_workloads;
+		}
+	if (!a)
+		return -EAGAIN;
+	at = a->n_workloads;
 	w = reallocarray(a->workloads, total ? total : 1, sizeof(*w));
 	if (!w)
 		return -ENOMEM;
@@ -173,85 +238,208 @@ static int pieces_join(struct piece *v, size_t n)
 	a->tree->wp = wp;
 	for (last = &a->tree->arena.head; *last; last = &(*last)->next)
 		;
-	for (size_t i = 1; i < n; i++) {
+	for (size_t i = first + 1; i < n; i++) {
 		struct sc_k8s_file *b = v[i].f;
+		if (!b || !b->n_workloads)
+			continue; /* (a range of ConfigMaps: no arrays) */
 		for (size_t k = 0; k < b->n_workloads; k++)
 			b->workloads[k].file = a->name;
 		memcpy(a->workloads + at, b->workloads, b->n_workloads * sizeof(*w));
 		memcpy(a->tree->wp + at, b->tree->wp, b->n_workloads * sizeof(*wp));
 		at += b->n_workloads;
-		b->n_workloads = 0; /* theirs now, as is what b's arena holds */
-		*last = b->tree->arena.head;
-		b->tree->arena.head = NULL;
+		b->n_workloads = 0; /* theirs now */
+	}
+	for (size_t i = 0; i < n_rd; i++) {
+		*last = rd[i].arena.head;
+		rd[i].arena.head = NULL;
 		while (*last)
 			last = &(*last)->next;
 	}
 	a->n_workloads = total;
+	return (int)first;
+}
+
+static int piece_add(struct pieces *ps, struct piece h)
+{
+	if (ps->n == ps->cap) {
+		size_t cap = ps->cap ? 2 * ps->cap : 16;
+		struct piece *v = reallocarray(ps->v, cap, sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		ps->v = v;
+		ps->cap = cap;
+	}
+	ps->v[ps->n++] = h;
 	return 0;
 }
 
-int k8s_split_parse(char *buf, size_t len, enum sc_k8s_keep keep, unsigned jobs, const char *name,
-		    const char *default_ns, struct sc_diags *d, struct sc_k8s_file **ret)
+/* List l's pieces: its skeleton, then ranges of its items of about 'size' bytes, each read
+ * with the next range's first item. */
+static int list_pieces(struct pieces *ps, const struct k8s_list *l, size_t size)
 {
-	size_t cut[PIECES_MAX], n = 0, used = 0, want = (size_t)jobs * PIECES_PER_THREAD;
-	uint32_t cut_lines[PIECES_MAX];
-	struct piece v[PIECES_MAX] = {};
-	struct pieces ps = { .v = v, .keep = keep, .name = name, .default_ns = default_ns };
-	struct k8s_parse whole = { .mapped = true, .keep = keep };
-	pthread_t tid[PIECES_MAX];
-	unsigned started = 0;
-	int r = 0;
+	size_t n = l->n_items;
+	int r = piece_add(ps, (struct piece){ .list = l, .skel = true });
 
+	for (size_t k = 0, j; r == 0 && k < n; k = j) {
+		size_t to;
+		for (j = k + 1; j < n && l->item[j] - l->item[k] < size; j++)
+			;
+		to = j + 1 < n ? l->item[j + 1] : l->items_end;
+		r = piece_add(ps, (struct piece){ .buf = ps->text + l->item[k],
+						  .len = to - l->item[k],
+						  .by = l->item[k],
+						  .lines = l->line[k],
+						  .list = l,
+						  .first = k,
+						  .count = j - k,
+						  .overlap = j < n });
+	}
+	return r;
+}
+
+/* Where to cut the text's documents for 'want' pieces: the first "---" line after each n-th
+ * of it; returns how many cuts. */
+static size_t doc_cuts(const struct k8s_scan *s, size_t len, size_t want, size_t *cut,
+		       uint32_t *cut_lines)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < s->n_docs && k + 1 < want; i++)
+		if (s->doc[i] > len / want * (k + 1)) {
+			cut_lines[k] = s->doc_line[i];
+			cut[k++] = s->doc[i];
+		}
+	return k;
+}
+
+/* The pieces of 'buf': documents cut where the scan found their "---" lines (with jobs > 1,
+ * a big file), the Lists it found each cut at its items. None: read it whole. A text with
+ * directives ("%" lines) or explicit document ends ("..." lines) is not cut: a piece read on
+ * its own could then read other documents than one read of the whole. A cut elsewhere that
+ * one read would not make (inside a flow collection or a quoted text) fails to parse in the
+ * piece before, or does not find an item where the cut is, and the file is read again whole. */
+static int plan(struct pieces *ps, size_t len, const struct k8s_split *how, struct k8s_scan *s)
+{
+	size_t cut[PIECES_MAX], nc = 0, want = (size_t)how->jobs * PIECES_PER_THREAD;
+	uint32_t cut_lines[PIECES_MAX], pos_line = 0;
+	bool docs = how->jobs > 1 && len >= SPLIT_MIN;
+	size_t pos = 0, ci = 0;
+	int r;
+
+	if (!docs && len < how->list_min)
+		return 0;
+	r = k8s_scan(ps->text, len, how->list_min, s);
+	if (r < 0 || s->whole)
+		return r;
 	if (want > PIECES_MAX)
 		want = PIECES_MAX;
 	if (want > len / PIECE_MIN)
 		want = len / PIECE_MIN;
-	if (jobs > 1 && want > 1)
-		n = cuts_at(buf, len, want, cut, cut_lines);
-	if (!n)
-		return k8s_text_parse(buf, len, &whole, name, default_ns, d, ret);
-	for (size_t i = 0; i <= n; i++) {
-		size_t from = i ? cut[i - 1] : 0;
-		v[i] = (struct piece){ .buf = buf + from,
-				       .len = (i < n ? cut[i] : len) - from,
-				       .by = (uint32_t)from,
-				       .lines = i ? cut_lines[i - 1] : 0 };
+	if (docs && want > 1)
+		nc = doc_cuts(s, len, want, cut, cut_lines);
+	if (!nc && !s->n_lists)
+		return 0;
+	for (size_t li = 0; r == 0; li++) {
+		const struct k8s_list *l = li < s->n_lists ? &s->lists[li] : NULL;
+		size_t to = l ? l->doc_start : len;
+		/* The documents up to the List (or the end), cut where chosen. */
+		while (ci < nc && cut[ci] <= pos)
+			ci++;
+		while (r == 0 && pos < to) {
+			size_t e = ci < nc && cut[ci] < to ? cut[ci] : to;
+			r = piece_add(ps, (struct piece){ .buf = ps->text + pos,
+							  .len = e - pos,
+							  .by = (uint32_t)pos,
+							  .lines = pos_line });
+			if (e < to)
+				pos_line = cut_lines[ci++];
+			pos = e;
+		}
+		if (!l || r < 0)
+			break;
+		r = list_pieces(ps, l, how->list_piece);
+		pos = l->doc_end;
+		pos_line = l->end_line;
 	}
-	ps.n = n + 1;
-	for (unsigned t = 0; t + 1 < jobs && t + 1 < ps.n; t++) {
-		if (sc_thread_create(&tid[t], pieces_work, &ps) < 0)
+	return r;
+}
+
+/* The pieces read on 'jobs' threads (the caller's one of them), then joined as one read of
+ * the text: 0, -EAGAIN (a piece had something to say, or was not cut where a whole read
+ * reads: read it whole), or -ENOMEM. */
+static int pieces_read(struct pieces *ps, unsigned jobs, size_t len, struct sc_k8s_file **ret)
+{
+	pthread_t tid[PIECES_MAX];
+	struct reader rd[PIECES_MAX];
+	unsigned started = 0;
+	size_t used = 0;
+	int r = 0;
+
+	for (unsigned t = 0; t < PIECES_MAX; t++)
+		rd[t] = (struct reader){ .ps = ps };
+	for (unsigned t = 0; t + 1 < jobs && t + 1 < PIECES_MAX && t + 1 < ps->n; t++) {
+		if (sc_thread_create(&tid[t], pieces_work, &rd[t + 1]) < 0)
 			break; /* the others take its share */
 		started++;
 	}
-	(void)pieces_work(&ps);
+	(void)pieces_work(&rd[0]);
 	for (unsigned t = 0; t < started; t++)
 		(void)pthread_join(tid[t], NULL);
 	/* Anything to say (an error, a note), or more aliases than one read allows: read
 	 * whole, which says it as it always did. */
-	for (size_t i = 0; i < ps.n; i++) {
-		if (v[i].r != 0 || v[i].d.n)
+	for (size_t i = 0; i < ps->n; i++) {
+		if (ps->v[i].r != 0 || ps->v[i].d.n)
 			r = -EAGAIN;
-		used += v[i].used;
+		used += ps->v[i].used;
 	}
 	if (used > len + (1u << 20))
 		r = -EAGAIN;
 	if (r == 0)
-		r = pieces_join(v, ps.n);
-	if (r == 0) {
-		v[0].f->text = buf;
-		v[0].f->len = len;
-		*ret = TAKE_PTR(v[0].f);
+		r = pieces_join(ps->v, ps->n, rd, started + 1);
+	if (r >= 0) {
+		struct piece *h = &ps->v[r];
+		h->f->text = (char *)ps->text;
+		h->f->len = len;
+		h->f->tree->mapped = ps->mapped; /* (an items range was read from a copy) */
+		*ret = TAKE_PTR(h->f);
+		r = 0;
 	}
-	for (size_t i = 0; i < ps.n; i++) {
-		if (v[i].f)
-			v[i].f->text = NULL; /* lent */
-		sc_k8s_file_free(v[i].f);
-		sc_diags_clear(&v[i].d);
+	for (size_t i = 0; i < ps->n; i++) {
+		if (ps->v[i].f)
+			ps->v[i].f->text = NULL; /* lent */
+		sc_k8s_file_free(ps->v[i].f);
+		sc_diags_clear(&ps->v[i].d);
 	}
-	if (r == -EAGAIN)
+	for (unsigned t = 0; t <= started; t++)
+		sc_arena_free(&rd[t].arena); /* joined: empty */
+	return r;
+}
+
+int k8s_split_parse(char *buf, size_t len, enum sc_k8s_keep keep, const struct k8s_split *how,
+		    const char *name, const char *default_ns, struct sc_diags *d,
+		    struct sc_k8s_file **ret)
+{
+	struct pieces ps = { .text = buf,
+			     .mapped = how->mapped,
+			     .keep = keep,
+			     .name = name,
+			     .default_ns = default_ns };
+	struct k8s_parse whole = { .mapped = how->mapped, .keep = keep };
+	struct k8s_scan s = {};
+	int r = plan(&ps, len, how, &s);
+
+	if (r == 0 && ps.n)
+		r = pieces_read(&ps, how->jobs, len, ret);
+	k8s_scan_free(&s);
+	free(ps.v);
+	if (r == 0 && ps.n)
+		return 0;
+	if (r == 0 || r == -EAGAIN)
 		return k8s_text_parse(buf, len, &whole, name, default_ns, d, ret);
-	if (r < 0)
+	if (how->mapped)
 		(void)munmap(buf, len);
+	else
+		free(buf);
 	return r;
 }
 
@@ -388,10 +576,13 @@ static int read_one(const char *path, const char *default_ns, enum sc_k8s_keep k
 	size_t len = 0;
 	char *map = NULL;
 	struct stat st;
+	struct k8s_split how = {
+		.mapped = true, .jobs = jobs, .list_min = K8S_LIST_MIN, .list_piece = K8S_LIST_PIECE
+	};
 	int r = map_file(path, &map, &len, &st);
 
 	if (r == 0 && map) {
-		r = k8s_split_parse(map, len, keep, jobs, path, default_ns, d, ret);
+		r = k8s_split_parse(map, len, keep, &how, path, default_ns, d, ret);
 		if (r == 0 && *ret && (*ret)->tree) {
 			struct sc_k8s_tree *t = (*ret)->tree;
 			t->dev = (uint64_t)st.st_dev;
@@ -414,8 +605,11 @@ static int read_one(const char *path, const char *default_ns, enum sc_k8s_keep k
 	char *fit = realloc(buf, len + 1);
 	if (fit)
 		buf = fit;
-	return k8s_text_parse(TAKE_PTR(buf), len, &(struct k8s_parse){ .keep = keep },
-			      streq(path, "-") ? "<stdin>" : path, default_ns, d, ret);
+	/* Cut as a mapped file is: a List read from stdin (kubectl get -o yaml | ...) is
+	 * bound an item at a time too. */
+	how.mapped = false;
+	return k8s_split_parse(TAKE_PTR(buf), len, keep, &how, streq(path, "-") ? "<stdin>" : path,
+			       default_ns, d, ret);
 }
 
 int sc_k8s_files_read(const char *path, const char *default_ns, struct sc_diags *d,

@@ -15,6 +15,7 @@
 
 #include "base/hash.h"
 #include "base/install.h"
+#include "k8s/k8s-list.h"
 #include "k8s/manifest.h"
 #include "macro.h"
 #include "syscage/k8s.h"
@@ -44,6 +45,9 @@ struct rctx {
 	size_t n_strs, cap_strs;
 	size_t open_from; /* the workloads whose document's end is not known yet */
 	enum sc_k8s_keep keep;
+	const struct k8s_parse *how;
+	size_t len;	    /* the text's */
+	unsigned skel_docs; /* a skeleton's documents (one) */
 	/* sc_k8s_file_parse_each(): given each document's workloads, which then go */
 	int (*each)(void *userdata, struct sc_k8s_file *f);
 	void *each_userdata;
@@ -523,6 +527,8 @@ static int keep_workloads(struct rctx *c, size_t from)
 		if (c->keep == SC_K8S_KEEP_NONE) {
 			*wp = (struct wpos){ .n_containers = wp->n_containers,
 					     .doc_end = wp->doc_end,
+					     .unit_start = wp->unit_start,
+					     .item = wp->item,
 					     .json = wp->json };
 			continue;
 		}
@@ -552,6 +558,81 @@ static void documents_drop(struct rctx *c)
 	sc_arena_reset(c->a);
 }
 
+/* A List's items read apart from it (k8s_parse.items): the root is a mapping of one key,
+ * K8S_ITEMS, whose block sequence holds them as the List's "items" does; each item is read
+ * as collect() reads a List's, and is a unit of its own, from its cut to the next. With the
+ * cuts given, each item must start between its cut and the next, one item a cut: else the cut
+ * is not the one a whole read makes (-EAGAIN). */
+static int collect_items(struct rctx *c, struct yn *root)
+{
+	const struct k8s_parse *how = c->how;
+	struct yn *seq = root->t == YN_MAP && root->n == 2 ? root->kids[1] : NULL;
+	size_t n = how->n_items;
+	int ret = 0;
+
+	if (!seq || seq->t != YN_SEQ || seq->flow || (how->item && seq->n != n))
+		return how->item ? -EAGAIN : 0;
+	for (size_t k = 0; k < seq->n; k++) {
+		size_t from = c->f->n_workloads, start = 0, end = 0;
+		int r;
+		if (how->item) {
+			start = how->item[k] - how->items_by;
+			end = k + 1 < n ? how->item[k + 1] - how->items_by : c->len;
+			if (seq->kids[k]->start < start || seq->kids[k]->start >= end)
+				return -EAGAIN;
+			if (how->overlap && k + 1 == n)
+				break; /* the next cut's: read there */
+		}
+		r = collect(c, seq->kids[k], 1);
+		if (r == -ENOMEM || r == -E2BIG)
+			return r;
+		if (r < 0)
+			ret = r;
+		for (size_t i = from; i < c->f->n_workloads; i++) {
+			c->f->tree->wp[i].doc_end = (uint32_t)end;
+			c->f->tree->wp[i].item = true;
+		}
+	}
+	c->open_from = c->f->n_workloads;
+	return ret;
+}
+
+/* Whether a node below 'n' (or it) is reached through an alias or a merge key. */
+static bool any_shared(const struct yn *n)
+{
+	if (n->shared)
+		return true;
+	for (size_t i = 0; n->t != YN_SCALAR && i < n->n; i++)
+		if (any_shared(n->kids[i]))
+			return true;
+	return false;
+}
+
+/* A List's skeleton (k8s_parse.skel), one document: its "items" key where the text has it, a
+ * block sequence of the items the skeleton kept, each where it was put, and a kind ending in
+ * "List" (what collect() reads as a List); no alias among its other keys (it may name a node
+ * of an item, which the item's range would not know is shared). Else -EAGAIN: the List is
+ * read whole. */
+static int skeleton_check(struct rctx *c, const struct yn *root)
+{
+	const struct k8s_skel *sk = c->how->skel;
+	const struct yn *key = yn_key(root, "items"), *items = yn_get(root, "items");
+	const char *kind = yn_str(yn_get(root, "kind"));
+	size_t kl = kind ? strlen(kind) : 0;
+
+	if (c->skel_docs++ || root->t != YN_MAP || root->flow || !key ||
+	    key->start != sk->items_key || !items || items->t != YN_SEQ || items->flow ||
+	    items->n != sk->n || items->kids[0]->start >= sk->first_end ||
+	    (sk->n == 2 && items->kids[1]->start < sk->first_end) || kl < 4 ||
+	    !streq(kind + kl - 4, "List"))
+		return -EAGAIN;
+	for (size_t i = 0; i + 1 < root->n; i += 2)
+		if (root->kids[i] != key &&
+		    (any_shared(root->kids[i]) || any_shared(root->kids[i + 1])))
+			return -EAGAIN;
+	return 0;
+}
+
 /* A document's workloads read, and the nodes binding needs kept (its tree goes next). */
 static int on_document(void *userdata, struct yn *root, size_t doc_start)
 {
@@ -564,9 +645,13 @@ static int on_document(void *userdata, struct yn *root, size_t doc_start)
 		c->f->tree->wp[i].doc_end = (uint32_t)doc_start;
 	c->open_from = from;
 	c->json = root->flow;
-	r = collect(c, root, 0);
+	if (c->how->skel)
+		return skeleton_check(c, root);
+	r = c->how->items ? collect_items(c, root) : collect(c, root, 0);
 	if (r < 0 && r != -EINVAL && r != -E2BIG)
 		return r;
+	for (size_t i = from; i < c->f->n_workloads && !c->how->items; i++)
+		c->f->tree->wp[i].unit_start = (uint32_t)doc_start;
 	/* sc_k8s_file_parse_each() hands the document's workloads over while its tree is
 	 * there: nothing to keep. */
 	q = r == -E2BIG ? r : c->each ? 0 : keep_workloads(c, from);
@@ -593,6 +678,8 @@ int k8s_text_parse(char *buf, size_t len, const struct k8s_parse *how, const cha
 	struct sc_k8s_file *f = calloc(1, sizeof(*f));
 	bool lent = how->lent || how->each;
 	struct rctx c = { .f = f,
+			  .how = how,
+			  .len = len,
 			  .d = d,
 			  .default_ns = default_ns ? default_ns : "default",
 			  .budget = len + (1u << 20),
@@ -632,9 +719,14 @@ int k8s_text_parse(char *buf, size_t len, const struct k8s_parse *how, const cha
 		r = len > MAX_MANIFEST ? -EFBIG : -ENOMEM;
 		goto fail;
 	}
-	c.a = &f->tree->arena;
+	c.a = how->arena ? how->arena : &f->tree->arena;
 	d->file = f->name;
-	r = sc_postree_parse(f->text, len, how->mapped, d, on_document, &c);
+	r = sc_postree_parse(
+		f->text, len,
+		&(struct postree_how){ .mapped = how->mapped, .ret_merges = how->ret_merges }, d,
+		on_document, &c);
+	if (r == 0 && how->skel && c.skel_docs != 1)
+		r = -EAGAIN;
 	free(c.strs);
 	for (size_t i = c.open_from; i < f->n_workloads; i++)
 		f->tree->wp[i].doc_end = (uint32_t)len;
@@ -668,15 +760,18 @@ int sc_k8s_file_parse(const char *buf, size_t len, const char *name, const char 
 			      default_ns, d, ret);
 }
 
-int sc_k8s_file_parse_each(const char *buf, size_t len, const char *name, struct sc_diags *d,
-			   int (*each)(void *userdata, struct sc_k8s_file *f), void *userdata)
+int sc_k8s_file_parse_each(const char *buf, size_t len, const char *name, bool items,
+			   struct sc_diags *d, int (*each)(void *userdata, struct sc_k8s_file *f),
+			   void *userdata)
 {
 	struct sc_k8s_file *f = NULL;
 	/* Lent, not copied: the file gives it back before it goes. */
-	int r = k8s_text_parse(
-		(char *)buf, len,
-		&(struct k8s_parse){ .keep = SC_K8S_KEEP_NONE, .each = each, .userdata = userdata },
-		name, NULL, d, &f);
+	int r = k8s_text_parse((char *)buf, len,
+			       &(struct k8s_parse){ .keep = SC_K8S_KEEP_NONE,
+						    .each = each,
+						    .userdata = userdata,
+						    .items = items },
+			       name, NULL, d, &f);
 
 	if (r == 0) {
 		f->text = NULL;

@@ -193,10 +193,14 @@ static inline bool yn_plain_bool(const struct yn *n, bool want)
  * returns -EINVAL does not stop the parse (its diagnostics stay; the result is -EINVAL), other
  * errors do. Errors as for a parse of the whole stream first: a syntax error anywhere, or text
  * refused (not UTF-8, NUL, duplicate keys, nesting deeper than MAX_DEPTH, a block scalar
- * libfyaml misreads), is the only diagnostic. 'mapped': 'buf' is a private file mapping
+ * libfyaml misreads), is the only diagnostic. how->mapped: 'buf' is a private file mapping
  * (mmap), whose pages are given back as they are read past (sc_text_drop). Returns 0, -EINVAL
  * or -ENOMEM. */
-int sc_postree_parse(const char *buf, size_t len, bool mapped, struct sc_diags *d,
+struct postree_how {
+	bool mapped;
+	size_t *ret_merges; /* where the count of mappings with a '<<' key goes (NULL: nowhere) */
+};
+int sc_postree_parse(const char *buf, size_t len, const struct postree_how *how, struct sc_diags *d,
 		     int (*doc)(void *userdata, struct yn *root, size_t doc_start), void *userdata);
 
 /* The whole pages of a file mapping from 'buf' (as mmap returns it, or within it) between
