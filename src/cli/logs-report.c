@@ -367,7 +367,7 @@ static int write_dir(struct sc_logs *l, const char *dir, enum sc_format fmt,
 		const struct sc_logs_group *g = sc_logs_group(l, i);
 		struct sc_profile *p = NULL;
 		cleanup_free char *text = NULL;
-		char stem[128], name[160];
+		char stem[128], name[160], target[PATH_MAX];
 		int r = build_profile(l, i, fmt, base, &p);
 
 		if (r == -ENOENT)
@@ -392,39 +392,28 @@ static int write_dir(struct sc_logs *l, const char *dir, enum sc_format fmt,
 			ret = cli_error("refusing unsafe file name '%s'", name);
 			break;
 		}
-		r = sc_profile_write_string(p, fmt, &text);
-		if (r < 0) {
-			char target[PATH_MAX];
-			int dl = (int)strlen(dir);
-			while (dl > 1 && dir[dl - 1] == '/')
-				dl--; /* the names printed have no "//" */
-			(void)snprintf(target, sizeof(target), "%.*s/%s", dl, dir, name);
-			ret = cli_write_error(target, p, (int)fmt, r);
-			sc_profile_free(p);
-			break;
-		}
-		{
-			char target[PATH_MAX];
-			int dl = (int)strlen(dir);
-			while (dl > 1 && dir[dl - 1] == '/')
-				dl--; /* the names printed have no "//" */
-			(void)snprintf(target, sizeof(target), "%.*s/%s", dl, dir, name);
-			cli_warn_fallback_changed(target, p, (int)fmt);
-			cli_warn_start_fatal(target, p, true);
-		}
-		sc_profile_free(p);
-		r = sc_write_batch_add(batch, dfd, name, text, strlen(text), 0644, NULL);
-		if (r < 0) {
-			ret = cli_error("cannot write %s/%s: %s", dir, name, strerror(-r));
-			break;
-		}
 		/* "dir/" and "dir//" name dir: one '/' before the file's name */
 		size_t dn = strlen(dir);
 		while (dn > 1 && dir[dn - 1] == '/')
 			dn--;
-		if (asprintf(&names[i], "%.*s%s%s", (int)dn, dir, dir[dn - 1] == '/' ? "" : "/",
-			     name) < 0) {
-			names[i] = NULL;
+		(void)snprintf(target, sizeof(target), "%.*s%s%s", (int)dn, dir,
+			       dir[dn - 1] == '/' ? "" : "/", name);
+		r = sc_profile_write_string(p, fmt, &text);
+		if (r < 0) {
+			ret = cli_write_error(target, p, (int)fmt, r);
+			sc_profile_free(p);
+			break;
+		}
+		cli_warn_fallback_changed(target, p, (int)fmt);
+		cli_warn_start_fatal(target, p, true);
+		sc_profile_free(p);
+		r = sc_write_batch_add(batch, dfd, name, text, strlen(text), 0644, NULL);
+		if (r < 0) {
+			ret = cli_error("cannot write %s: %s", target, strerror(-r));
+			break;
+		}
+		names[i] = strdup(target);
+		if (!names[i]) {
 			ret = cli_error("out of memory");
 			break;
 		}
