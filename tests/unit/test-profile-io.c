@@ -1042,9 +1042,11 @@ START_TEST(scalar_text_as_libfyaml)
 		"a: \"b\\\n  c\"\n",
 		"a: 'b\tc'\n",
 	};
-	static const char *const words[] = { "a",	   "b c", "x-y", "1.5", "on",
-					     "\xc3\xa9",   "a:b", "a#b", "\t",	"  ",
-					     "http://x/y", "-",	  "null" };
+	static const char *const words[] = { "a",	   "b c",    "x-y",  "1.5",   "on",
+					     "\xc3\xa9",   "a:b",    "a#b",  "\t",    "  ",
+					     "http://x/y", "-",	     "null", "'q r'", "'s''t'",
+					     "\"u\\tv\"",  "\"w x\"" };
+	const size_t n_words = sizeof(words) / sizeof(words[0]);
 	static const char *const ends[] = { "\n", "  \n", " # c\n", "\r\n", "\t\n", "" };
 	size_t n = 0;
 	const char *src = getenv("SYSCAGE_SRCDIR");
@@ -1058,7 +1060,8 @@ START_TEST(scalar_text_as_libfyaml)
 		size_t o = 0;
 		int lines = 1 + rand() % 6;
 		for (int l = 0; l < lines && o < sizeof(doc) - 200; l++) {
-			const char *w1 = words[rand() % 17], *w2 = words[rand() % 17];
+			const char *w1 = words[(size_t)rand() % n_words],
+				   *w2 = words[(size_t)rand() % n_words];
 			switch (rand() % 4) {
 			case 0:
 				o += (size_t)snprintf(doc + o, sizeof(doc) - o, "k%d: %s %s%s", l,
