@@ -152,6 +152,12 @@ int sc_k8s_bindings_write_keep(struct sc_k8s_file **files, size_t n, const struc
 			       size_t n_keep, size_t *ret_kept,
 			       int (*write)(void *userdata, const void *p, size_t n),
 			       void *userdata);
+/* The kept bindings 'keep' (from the bindings file 'path') that name a path a workload of
+ * 'files' other than theirs is bound to now: the agent would refuse one of the two. Each is an
+ * error on 'd' at the kept binding; -EINVAL when there is one, -ENOMEM, or 0. */
+int sc_k8s_bindings_kept_conflicts(struct sc_k8s_file **files, size_t n,
+				   const struct sc_binding *keep, size_t n_keep, const char *path,
+				   struct sc_diags *d);
 
 struct sc_k8s_bind_opts {
 	bool drop_caps;		 /* capabilities: {drop: [ALL]} on every container */

@@ -173,71 +173,18 @@ static bool bindings_from_build(const struct sc_policy_build *b, const char *pat
 	return found;
 }
 
-static int cmp_workload_profile(const void *a, const void *b)
+/* The kept bindings on a path a workload of these manifests (another one) is bound to now
+ * (sc_k8s_bindings_kept_conflicts): said. Returns EXIT_OK, EXIT_FINDINGS or an error. */
+static int kept_conflicts(const struct bindings_job *j, const char *path)
 {
-	return strcmp((*(const struct sc_k8s_workload *const *)a)->profile,
-		      (*(const struct sc_k8s_workload *const *)b)->profile);
-}
+	struct sc_diags d = {};
+	int r = sc_k8s_bindings_kept_conflicts(j->files, j->nf, j->keep, j->n_keep, path, &d);
 
-static int cmp_workload_ident(const void *a, const void *b)
-{
-	const struct sc_k8s_workload *x = *(const struct sc_k8s_workload *const *)a,
-				     *y = *(const struct sc_k8s_workload *const *)b;
-	int c = strcmp(x->namespace, y->namespace);
-	if (c)
-		return c;
-	c = strcmp(x->kind, y->kind);
-	return c ? c : strcmp(x->name, y->name);
-}
-
-/* A binding kept from the bindings file whose path a workload of these manifests (another
- * one) is bound to now: the agent would refuse one of the two, so this is an error at the
- * kept binding. Returns EXIT_OK, EXIT_FINDINGS (said) or an error. */
-static int kept_conflicts(struct sc_k8s_file **files, size_t nf, const struct sc_binding *keep,
-			  size_t n_keep, const char *path)
-{
-	cleanup_free const struct sc_k8s_workload **v = NULL, **all = NULL;
-	size_t n = 0, na = 0, cap = 1;
-	int ret = EXIT_OK;
-
-	for (size_t i = 0; i < nf; i++)
-		cap += files[i]->n_workloads;
-	v = calloc(cap, sizeof(*v));
-	all = calloc(cap, sizeof(*all));
-	if (!v || !all)
+	cli_print_diags(&d);
+	sc_diags_clear(&d);
+	if (r == -ENOMEM)
 		return cli_error("out of memory");
-	for (size_t i = 0; i < nf; i++)
-		for (size_t k = 0; k < files[i]->n_workloads; k++) {
-			all[na++] = &files[i]->workloads[k];
-			if (files[i]->workloads[k].profile)
-				v[n++] = &files[i]->workloads[k];
-		}
-	qsort(v, n, sizeof(*v), cmp_workload_profile);
-	qsort(all, na, sizeof(*all), cmp_workload_ident);
-	for (size_t i = 0; i < n_keep; i++) {
-		const struct sc_binding *b = &keep[i];
-		struct sc_k8s_workload key = { .namespace = b->namespace,
-					       .kind = b->kind,
-					       .name = b->name,
-					       .profile = b->profile },
-				       *kp = &key;
-		const struct sc_k8s_workload **w;
-		/* A workload of these manifests: its binding is this run's, not the kept one. */
-		if (bsearch(&kp, all, na, sizeof(*all), cmp_workload_ident))
-			continue;
-		w = bsearch(&kp, v, n, sizeof(*v), cmp_workload_profile);
-		if (!w)
-			continue;
-		fprintf(stderr,
-			"%s:%u:%u: error: %s %s/%s's binding, kept from an earlier run, names %s, "
-			"the path %s %s/%s (%s:%u:%u) is bound to now; nothing was written: remove "
-			"that binding from %s, or pass --bindings-replace\n",
-			path, b->loc.line, b->loc.col, b->kind, b->namespace, b->name, b->profile,
-			(*w)->kind, (*w)->namespace, (*w)->name, (*w)->file, (*w)->loc.line,
-			(*w)->loc.col, path);
-		ret = EXIT_FINDINGS;
-	}
-	return ret;
+	return r < 0 ? EXIT_FINDINGS : EXIT_OK;
 }
 
 /* What the bindings file holds now, into j->keep: another run's bindings (other manifests)
@@ -268,9 +215,7 @@ int bindings_keep(struct bindings_job *j, const char *path, bool replace, const 
 	}
 	/* Kept from the build, they were among the policies: sc_k8s_match refused any path a
 	 * workload and another workload's binding there share. */
-	return j->n_keep && !j->keep_views
-		       ? kept_conflicts(j->files, j->nf, j->keep, j->n_keep, path)
-		       : EXIT_OK;
+	return j->n_keep && !j->keep_views ? kept_conflicts(j, path) : EXIT_OK;
 }
 
 void bindings_keep_free(struct bindings_job *j)

@@ -438,15 +438,21 @@ int sc_k8s_match(struct sc_k8s_file **files, size_t n, struct sc_policy_build *b
 	return ret;
 }
 
+static int cmp_ident3(const char *ns1, const char *k1, const char *n1, const char *ns2,
+		      const char *k2, const char *n2)
+{
+	int c = strcmp(ns1, ns2);
+	if (c)
+		return c;
+	c = strcmp(k1, k2);
+	return c ? c : strcmp(n1, n2);
+}
+
 static int cmp_workload_ident(const void *a, const void *b)
 {
 	const struct sc_k8s_workload *x = *(const struct sc_k8s_workload *const *)a,
 				     *y = *(const struct sc_k8s_workload *const *)b;
-	int c = strcmp(x->namespace, y->namespace);
-	if (c)
-		return c;
-	c = strcmp(x->kind, y->kind);
-	return c ? c : strcmp(x->name, y->name);
+	return cmp_ident3(x->namespace, x->kind, x->name, y->namespace, y->kind, y->name);
 }
 
 static void workload_binding(void *userdata, size_t i, struct sc_binding *b)
@@ -532,16 +538,6 @@ static void merged_binding(void *userdata, size_t i, struct sc_binding *b)
 		*b = *m->keep[k - m->nw];
 }
 
-static int cmp_ident3(const char *ns1, const char *k1, const char *n1, const char *ns2,
-		      const char *k2, const char *n2)
-{
-	int c = strcmp(ns1, ns2);
-	if (c)
-		return c;
-	c = strcmp(k1, k2);
-	return c ? c : strcmp(n1, n2);
-}
-
 static int cmp_keep_ident(const void *a, const void *b)
 {
 	const struct sc_binding *x = *(const struct sc_binding *const *)a,
@@ -566,6 +562,62 @@ static bool workload_in(const struct sc_k8s_workload *const *all, size_t n,
 			hi = mid;
 	}
 	return false;
+}
+
+static int cmp_workload_profile(const void *a, const void *b)
+{
+	return strcmp((*(const struct sc_k8s_workload *const *)a)->profile,
+		      (*(const struct sc_k8s_workload *const *)b)->profile);
+}
+
+int sc_k8s_bindings_kept_conflicts(struct sc_k8s_file **files, size_t n,
+				   const struct sc_binding *keep, size_t n_keep, const char *path,
+				   struct sc_diags *d)
+{
+	cleanup_free const struct sc_k8s_workload **v = NULL, **all = NULL;
+	const char *saved = d->file;
+	size_t nb = 0, na = 0, cap = 1;
+	int ret = 0;
+
+	for (size_t f = 0; f < n; f++)
+		cap += files[f]->n_workloads;
+	v = calloc(cap, sizeof(*v));
+	all = calloc(cap, sizeof(*all));
+	if (!v || !all)
+		return -ENOMEM;
+	for (size_t f = 0; f < n; f++)
+		for (size_t j = 0; j < files[f]->n_workloads; j++) {
+			all[na++] = &files[f]->workloads[j];
+			if (files[f]->workloads[j].profile)
+				v[nb++] = &files[f]->workloads[j];
+		}
+	qsort(v, nb, sizeof(*v), cmp_workload_profile);
+	qsort(all, na, sizeof(*all), cmp_workload_ident);
+	d->file = path;
+	for (size_t i = 0; i < n_keep; i++) {
+		const struct sc_binding *b = &keep[i];
+		struct sc_k8s_workload key = { .profile = b->profile }, *kp = &key;
+		const struct sc_k8s_workload **w;
+		/* A workload of these manifests: its binding is this run's, not the kept one. */
+		if (workload_in(all, na, b))
+			continue;
+		w = bsearch(&kp, v, nb, sizeof(*v), cmp_workload_profile);
+		if (!w)
+			continue;
+		if (sc_diags_add(d, SC_SEV_ERROR, b->loc,
+				 "%s %s/%s's binding, kept from an earlier run, names %s, the path "
+				 "%s %s/%s (%s:%u:%u) is bound to now; nothing was written: remove "
+				 "that binding from %s, or pass --bindings-replace",
+				 b->kind, b->namespace, b->name, b->profile, (*w)->kind,
+				 (*w)->namespace, (*w)->name, (*w)->file, (*w)->loc.line,
+				 (*w)->loc.col, path) < 0) {
+			ret = -ENOMEM;
+			break;
+		}
+		ret = -EINVAL;
+	}
+	d->file = saved;
+	return ret;
 }
 
 int sc_k8s_bindings_write_keep(struct sc_k8s_file **files, size_t n, const struct sc_binding *keep,
