@@ -183,14 +183,19 @@ usec() { # CMD...: its wall time in microseconds
 	"$@" >/dev/null 2>&1 || true
 	echo $((${EPOCHREALTIME/./} - s))
 }
-pairs=
-if [ -x "$FLOOR" ]; then
-	pairs=$(for i in $(seq "$RUNS"); do
-		fw=$(usec "$FLOOR" "$tmp/workloads.yaml" "$tmp"/policies/*.yaml)
-		bw=$(first "$tmp/bindings.yaml" usec "${bind_cmd[@]}")
+# pairs_of INPUT BINDINGS CMD...: the median over RUNS pairs of CMD's wall time (a first bind,
+# BINDINGS removed) over the floor's on INPUT and the policies, run just before it.
+pairs_of() {
+	[ -x "$FLOOR" ] || return 0
+	local in=$1 bf=$2 fw bw
+	shift 2
+	for i in $(seq "$RUNS"); do
+		fw=$(usec "$FLOOR" "$in" "$tmp"/policies/*.yaml)
+		bw=$(first "$bf" usec "$@")
 		awk -v b="$bw" -v f="$fw" 'BEGIN { if (f > 0) printf "%.3f\n", b / f }'
-	done | sort -n | awk '{ v[NR] = $1 } END { if (NR) printf "%.2fx", v[int((NR + 1) / 2)] }')
-fi
+	done | sort -n | awk '{ v[NR] = $1 } END { if (NR) printf "%.2fx", v[int((NR + 1) / 2)] }'
+}
+pairs=$(pairs_of "$tmp/workloads.yaml" "$tmp/bindings.yaml" "${bind_cmd[@]}")
 insize=$(cat "$tmp/workloads.yaml" "$tmp"/policies/*.yaml | wc -c)
 # Binding again reads the bindings file too: its RSS over what it reads.
 insize2=$(cat "$tmp/workloads.yaml" "$tmp"/policies2/*.yaml | wc -c)
@@ -234,14 +239,7 @@ cmp -s "$tmp/lbindings.yaml" "$tmp/bindings.yaml" || echo "note: the List gave o
 lfloor=$(floor_of "$tmp/list.yaml")
 lsize=$(du -k "$tmp/list.yaml" | cut -f1)
 linsize=$(cat "$tmp/list.yaml" "$tmp"/policies/*.yaml | wc -c)
-lpairs=
-if [ -x "$FLOOR" ]; then
-	lpairs=$(for i in $(seq "$RUNS"); do
-		fw=$(usec "$FLOOR" "$tmp/list.yaml" "$tmp"/policies/*.yaml)
-		bw=$(first "$tmp/lbindings.yaml" usec "${list_cmd[@]}")
-		awk -v b="$bw" -v f="$fw" 'BEGIN { if (f > 0) printf "%.3f\n", b / f }'
-	done | sort -n | awk '{ v[NR] = $1 } END { if (NR) printf "%.2fx", v[int((NR + 1) / 2)] }')
-fi
+lpairs=$(pairs_of "$tmp/list.yaml" "$tmp/lbindings.yaml" "${list_cmd[@]}")
 
 # ratio A B: "A/B" as "0.42x", or "-" without B.
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "-" }'; }
