@@ -22,6 +22,7 @@
 #include "agent/http.h"
 #include "agent/kubelet.h"
 #include "agent/metrics.h"
+#include "files.h"
 #include "tap.h"
 
 static char base[256];
@@ -34,9 +35,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-	char cmd[400];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", base);
-	ck_assert_int_eq(system(cmd), 0);
+	test_rm_rf(base);
 }
 
 static void put(const char *rel, const char *text)

@@ -17,6 +17,7 @@
 #include "syscage/binding.h"
 #include "base/install.h"
 #include "agent/reconcile.h"
+#include "files.h"
 #include "tap.h"
 
 #define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
@@ -75,26 +76,6 @@ static void mkdir_temp(char *buf, size_t size, const char *tag)
 {
 	snprintf(buf, size, "/tmp/sc-binding-%s.XXXXXX", tag);
 	ck_assert_ptr_nonnull(mkdtemp(buf));
-}
-
-static void rm_rf(const char *dir)
-{
-	char cmd[600];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(cmd), 0);
-}
-
-static void put(const char *dir, const char *name, const char *text)
-{
-	char path[600];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "w");
-	ck_assert_ptr_nonnull(f);
-	fputs(text, f);
-	ck_assert_int_eq(fclose(f), 0);
 }
 
 static void del(const char *dir, const char *name)
@@ -1611,9 +1592,9 @@ START_TEST(three_callers_agree)
 	int r;
 
 	both_setup(&t);
-	put(t.pol, "allow.yaml", allow);
-	put(t.pol, "block.yaml", block);
-	put(t.pol, "baseline.yaml", base);
+	test_put(t.pol, "allow.yaml", allow);
+	test_put(t.pol, "block.yaml", block);
+	test_put(t.pol, "baseline.yaml", base);
 
 	/* `k8s bind`: the workload's path is the rule's, whatever selects it. */
 	ck_assert_int_eq(sc_k8s_file_parse(manifest, strlen(manifest), "app.yaml", NULL, &d, &f),
@@ -1633,7 +1614,7 @@ START_TEST(three_callers_agree)
 	ck_assert_uint_eq(b->sets[f->workloads[0].set].n_policies, 3);
 	ck_assert_int_eq(sc_k8s_bindings(&f, 1, &bindings), 0);
 	ck_assert(sc_bindings_detect(bindings, strlen(bindings)));
-	put(t.pol, "bindings.yaml", bindings);
+	test_put(t.pol, "bindings.yaml", bindings);
 	sc_policy_build_free(b);
 	b = NULL;
 
@@ -1693,7 +1674,7 @@ START_TEST(three_callers_agree)
 	free(allow);
 	free(block);
 	free(base);
-	rm_rf(t.base);
+	test_rm_rf(t.base);
 }
 END_TEST
 
@@ -1771,7 +1752,7 @@ static void put_ka(const char *dir, const char *name, const char *ns, const char
 	char *t = ka(name, ns, NULL, selector, calls, action);
 
 	snprintf(file, sizeof(file), "%s.yaml", name);
-	put(dir, file, t);
+	test_put(dir, file, t);
 	free(t);
 }
 
@@ -1868,12 +1849,12 @@ START_TEST(members_on_two_threads)
 	ck_assert_int_eq(sc_policy_load_dir(pol, &d, &b), 0);
 	ck_assert_int_eq(sc_k8s_match(&f, 1, b, "syscage", &d, NULL), 0);
 	ck_assert_int_eq(sc_k8s_bindings(&f, 1, &bindings), 0);
-	put(pol, "bindings.yaml", bindings);
-	put(pol, "zz-bindings.yaml",
-	    "apiVersion: syscage.dev/v1alpha1\nkind: SeccompBinding\n"
-	    "metadata: {name: zz, namespace: b}\nspec:\n  workload: {kind: Pod, name: zz}\n"
-	    "  podLabels: {app: w1}\n  policies: [nope]\n"
-	    "  localhostProfile: syscage/b/pod_zz.json\n");
+	test_put(pol, "bindings.yaml", bindings);
+	test_put(pol, "zz-bindings.yaml",
+		 "apiVersion: syscage.dev/v1alpha1\nkind: SeccompBinding\n"
+		 "metadata: {name: zz, namespace: b}\nspec:\n  workload: {kind: Pod, name: zz}\n"
+		 "  podLabels: {app: w1}\n  policies: [nope]\n"
+		 "  localhostProfile: syscage/b/pod_zz.json\n");
 	ck_assert_int_eq(plan_bindings_jobs(pol, 1, &one), -EINVAL);
 	ck_assert_int_eq(plan_bindings_jobs(pol, 2, &two), -EINVAL);
 	ck_assert_str_eq(one, two);
@@ -1886,7 +1867,7 @@ START_TEST(members_on_two_threads)
 	sc_diags_clear(&d);
 	free(bindings);
 	free(m);
-	rm_rf(base);
+	test_rm_rf(base);
 }
 END_TEST
 
@@ -1913,7 +1894,7 @@ START_TEST(three_callers_long_name)
 				  name),
 			 0);
 	both_setup(&t);
-	put(t.pol, "allow.yaml", allow);
+	test_put(t.pol, "allow.yaml", allow);
 	ck_assert_int_eq(sc_k8s_file_parse(text, strlen(text), "app.yaml", NULL, &d, &f), 0);
 	ck_assert_int_eq(sc_policy_load_dir(t.pol, &d, &b), 0);
 	r = sc_k8s_match(&f, 1, b, "syscage", &d, NULL);
@@ -1922,7 +1903,7 @@ START_TEST(three_callers_long_name)
 	ck_assert_int_eq(sc_binding_path("syscage", "shop", "Deployment", name, &want), 0);
 	ck_assert_str_eq(f->workloads[0].profile, want);
 	ck_assert_int_eq(sc_k8s_bindings(&f, 1, &bindings), 0);
-	put(t.pol, "bindings.yaml", bindings);
+	test_put(t.pol, "bindings.yaml", bindings);
 	sc_policy_build_free(b);
 
 	run_build(&t, 1);
@@ -1943,7 +1924,7 @@ START_TEST(three_callers_long_name)
 	free(text);
 	free(name);
 	free(allow);
-	rm_rf(t.base);
+	test_rm_rf(t.base);
 }
 END_TEST
 

@@ -16,6 +16,7 @@
 #include "k8s/manifest.h"
 #include "syscage/k8s.h"
 #include "syscage/syscage.h"
+#include "files.h"
 #include "tap.h"
 
 /* What one way of reading and binding a text gave. */
@@ -600,18 +601,6 @@ static char *gen_list(unsigned seed, unsigned n, size_t *ret_len)
 	return text;
 }
 
-static void put(const char *dir, const char *name, const char *text)
-{
-	char path[512];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "w");
-	ck_assert_ptr_nonnull(f);
-	fputs(text, f);
-	ck_assert_int_eq(fclose(f), 0);
-}
-
 /* Policies selecting the generated workloads: several select some of them. */
 static void policies(const char *dir)
 {
@@ -637,17 +626,9 @@ static void policies(const char *dir)
 					  p[i][0], p[i][1], p[i][2], p[i][3]),
 				 0);
 		snprintf(name, sizeof(name), "%s.yaml", p[i][0]);
-		put(dir, name, text);
+		test_put(dir, name, text);
 		free(text);
 	}
-}
-
-static void rm_dir(const char *dir)
-{
-	char cmd[256];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(cmd), 0);
 }
 
 START_TEST(random_lists)
@@ -665,7 +646,7 @@ START_TEST(random_lists)
 		ck_assert_uint_gt(items, 0);
 		free(text);
 	}
-	rm_dir(dir);
+	test_rm_rf(dir);
 }
 END_TEST
 
@@ -773,7 +754,7 @@ START_TEST(big_list_streams)
 					  "          securityContext:\n"
 					  "            allowPrivilegeEscalation: false\n"));
 	free(ref);
-	rm_dir(dir);
+	test_rm_rf(dir);
 }
 END_TEST
 
@@ -803,7 +784,7 @@ START_TEST(big_list_error_located)
 		free(c.text);
 		sc_k8s_file_free(f);
 	}
-	rm_dir(dir);
+	test_rm_rf(dir);
 }
 END_TEST
 

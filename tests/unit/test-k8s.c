@@ -11,6 +11,7 @@
 
 #include "syscage/syscage.h"
 #include "syscage/k8s.h"
+#include "files.h"
 #include "tap.h"
 
 /* The threads every bind here runs with: 1 in case "core", 2 in case "threads" (the same
@@ -961,18 +962,6 @@ START_TEST(read_in_pieces)
 END_TEST
 
 /* Write 'text' to DIR/name. */
-static void put(const char *dir, const char *name, const char *text)
-{
-	char path[512];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "w");
-	ck_assert_ptr_nonnull(f);
-	fputs(text, f);
-	fclose(f);
-}
-
 /* A read that keeps less (sc_k8s_files_read_keep) binds the same, and a bind that would need
  * what was not kept is refused, never a crash. */
 START_TEST(bind_what_was_kept)
@@ -991,7 +980,7 @@ START_TEST(bind_what_was_kept)
 	char *want = NULL, *want_legacy = NULL;
 
 	ck_assert_ptr_nonnull(mkdtemp(dir));
-	put(dir, "m.yaml", text);
+	test_put(dir, "m.yaml", text);
 	snprintf(path, sizeof(path), "%s/m.yaml", dir);
 	for (size_t k = 0; k < 3; k++) {
 		struct sc_k8s_file **files = NULL;
@@ -1080,7 +1069,7 @@ START_TEST(selectors)
 	char cmd[64], *merged = NULL;
 
 	ck_assert_ptr_nonnull(mkdtemp(dir));
-	put(dir, "p.yaml", policies);
+	test_put(dir, "p.yaml", policies);
 	ck_assert_int_eq(sc_policy_load_dir(dir, &d, &b), 0);
 	/* Workload 0 is selected by two policies with different selectors: that is normal,
 	 * and its path depends on the workload alone. */
@@ -1146,7 +1135,7 @@ START_TEST(missing_profile)
 	char cmd[64];
 
 	ck_assert_ptr_nonnull(mkdtemp(dir));
-	put(dir, "p.yaml", policies);
+	test_put(dir, "p.yaml", policies);
 	ck_assert_int_eq(sc_policy_load_dir(dir, &d, &b), 0);
 	/* The first references a profile no policy makes: an error at the path's position;
 	 * the second one that exists (fine) and one outside the root (a warning). */

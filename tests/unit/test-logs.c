@@ -24,6 +24,7 @@
 #include "syscage/eval.h"
 #include "audit/follow.h"
 #include "audit/logs-internal.h"
+#include "files.h"
 #include "tap.h"
 
 static struct sc_audit_record *rec;
@@ -613,8 +614,7 @@ START_TEST(by_container)
 	ck_assert_str_eq(sc_logs_group(l, 2)->name, "gone");
 	sc_logs_free(l);
 
-	snprintf(path, sizeof(path), "rm -rf '%s'", root);
-	ck_assert_int_eq(system(path), 0);
+	test_rm_rf(root);
 }
 END_TEST
 

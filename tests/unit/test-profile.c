@@ -13,6 +13,7 @@
 #include "syscage/syscage.h"
 #include "base/batch.h"
 #include "base/install.h"
+#include "files.h"
 #include "tap.h"
 
 START_TEST(action_names_roundtrip)
@@ -298,8 +299,7 @@ START_TEST(write_creates_parents)
 	snprintf(path, sizeof(path), "%s/a/b/c/p.json/x.json", dir);
 	ck_assert_int_eq(sc_write_atomic(path, "{}", 2, 0644), -ENOTDIR);
 
-	snprintf(path, sizeof(path), "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(path), 0);
+	test_rm_rf(dir);
 }
 END_TEST
 
