@@ -144,9 +144,9 @@ void sc_yaml_parser_close(struct fy_parser *fyp, struct fy_diag *diag, bool json
 	fy_diag_destroy(diag);
 }
 
-const char *sc_yaml_scalar_text(struct fy_token *t, const char *buf, size_t len, size_t *ret_len)
+const char *sc_yaml_scalar_at(struct fy_token *t, const struct fy_mark *s, const struct fy_mark *e,
+			      const char *buf, size_t len, size_t *ret_len)
 {
-	const struct fy_mark *s, *e;
 	enum fy_scalar_style st;
 	const char *p;
 	size_t n;
@@ -154,8 +154,8 @@ const char *sc_yaml_scalar_text(struct fy_token *t, const char *buf, size_t len,
 	/* On one line, a plain scalar has no folding and no escapes, a single-quoted one none
 	 * but '', a double-quoted one none but a backslash's: without those, what is between
 	 * its marks (the quotes and the blanks after it are not) is all of it. */
-	if (!t || !(s = fy_token_start_mark(t)) || !(e = fy_token_end_mark(t)) ||
-	    s->line != e->line || s->input_pos > e->input_pos || e->input_pos > len)
+	if (!t || !s || !e || s->line != e->line || e->input_pos <= s->input_pos ||
+	    e->input_pos > len)
 		return fy_token_get_text(t, ret_len);
 	st = fy_token_scalar_style(t);
 	p = buf + s->input_pos;
@@ -166,6 +166,12 @@ const char *sc_yaml_scalar_text(struct fy_token *t, const char *buf, size_t len,
 		return fy_token_get_text(t, ret_len);
 	*ret_len = n;
 	return p;
+}
+
+const char *sc_yaml_scalar_text(struct fy_token *t, const char *buf, size_t len, size_t *ret_len)
+{
+	return sc_yaml_scalar_at(t, t ? fy_token_start_mark(t) : NULL,
+				 t ? fy_token_end_mark(t) : NULL, buf, len, ret_len);
 }
 
 struct fy_document *sc_yaml_build_document(const struct fy_parse_cfg *cfg, const char *buf,

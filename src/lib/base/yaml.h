@@ -41,6 +41,11 @@ void sc_yaml_parser_close(struct fy_parser *fyp, struct fy_diag *diag, bool json
  * are. */
 const char *sc_yaml_scalar_text(struct fy_token *t, const char *buf, size_t len, size_t *ret_len);
 
+/* The same with the marks given (a scalar event's, which bind's tree keeps): what is between
+ * them when they hold one line without an escape, else fy_token_get_text()'s. */
+const char *sc_yaml_scalar_at(struct fy_token *t, const struct fy_mark *s, const struct fy_mark *e,
+			      const char *buf, size_t len, size_t *ret_len);
+
 /* fy_document_build_from_string() for untrusted input: the text is parsed by events first
  * and only built when that found no error (errors go to cfg->diag as usual). NULL on any
  * error. */

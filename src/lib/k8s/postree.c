@@ -540,24 +540,12 @@ static int resolve_merge(struct tb *t, struct yn *m)
 }
 
 /* A scalar's value: for a one-line one, as it is in the text (between its marks, which
- * exclude quotes), without libfyaml's copy: a plain one, a single-quoted one without '' and a
- * double-quoted one without escapes (nearly every scalar of a manifest). */
+ * exclude quotes), without libfyaml's copy (sc_yaml_scalar_at): a plain one, a single-quoted
+ * one without '' and a double-quoted one without escapes (nearly every scalar of a manifest). */
 static const char *scalar_text(const struct tb *t, struct fy_token *tok, const struct fy_mark *s,
 			       const struct fy_mark *en, size_t *ret_len)
 {
-	enum fy_scalar_style ss = tok ? fy_token_scalar_style(tok) : FYSS_PLAIN;
-	size_t from = s ? s->input_pos : 0, to = en ? en->input_pos : 0, n = to - from;
-	const char *p = t->buf + from;
-
-	if (!tok)
-		return NULL;
-	if (!s || !en || to <= from || to > t->len || memchr(p, '\n', n) || memchr(p, '\r', n) ||
-	    (ss == FYSS_SINGLE_QUOTED && memchr(p, '\'', n)) ||
-	    (ss == FYSS_DOUBLE_QUOTED && memchr(p, '\\', n)) ||
-	    (ss != FYSS_PLAIN && ss != FYSS_SINGLE_QUOTED && ss != FYSS_DOUBLE_QUOTED))
-		return fy_token_get_text(tok, ret_len);
-	*ret_len = n;
-	return p;
+	return tok ? sc_yaml_scalar_at(tok, s, en, t->buf, t->len, ret_len) : NULL;
 }
 
 static int tree_event(struct tb *t, struct fy_event *e, struct yn **ret_root)
