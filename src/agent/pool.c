@@ -4,8 +4,6 @@
 
 /* ---- work on every CPU --------------------------------------------------------------- */
 
-#define POOL_CHUNK 32
-
 static void pool_fail(struct pool *p, int err)
 {
 	int zero = 0;

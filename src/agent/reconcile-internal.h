@@ -262,8 +262,9 @@ struct worker {
 	int fd;
 };
 
-/* n items, handed out in chunks to up to POOL_THREADS threads, the caller's included. An
- * item that fails stops them all; the pool's error is the first. */
+/* n items, handed out in chunks of POOL_CHUNK to up to POOL_THREADS threads, the caller's
+ * included. An item that fails stops them all; the pool's error is the first. */
+#define POOL_CHUNK 32
 struct pool {
 	struct run *x;
 	size_t n, next; /* next: atomic */

@@ -514,8 +514,8 @@ static int write_jobs(struct run *x, struct job *jobs, size_t n_jobs)
 	 * 500 jobs of nothing each would cost more than the jobs. */
 	for (size_t i = 0; i < n_jobs; i++)
 		n_work += !jobs[i].pre;
-	p.light = n_work < 32;
-	perr = rc_pool_run(&p); /* the first job that failed; each keeps its own result */
+	p.light = n_work < POOL_CHUNK; /* less than one chunk */
+	perr = rc_pool_run(&p);	       /* the first job that failed; each keeps its own result */
 	char b1[600], b2[600], b3[600];
 	int r = 0;
 
